@@ -1,0 +1,197 @@
+"""The `hccpay` command line: wiring only; every command calls a service function."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from config import ConfigError, Settings, load_settings
+from kernel.clock import now_utc
+from kernel.db import make_engine, make_session_factory, unit_of_work
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration error: {exc}") from exc
+
+
+def _sessions(settings: Settings):
+    return make_session_factory(make_engine(settings.database_url))
+
+
+@click.group()
+def main() -> None:
+    """HCC Pay: fee collection for the public-administration service centre."""
+
+
+# --- serve ----------------------------------------------------------------------------
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=None, help="default: $PORT or 8000")
+@click.option("--threads", type=int, default=8, show_default=True)
+def serve(host: str, port: int | None, threads: int) -> None:
+    """Serve the API and pages (waitress); in demo mode also the sandboxes and workers."""
+    import waitress
+
+    from api import create_app
+
+    settings = _settings()
+    port = port or settings.port
+    app = create_app(settings)
+    click.echo(f"HCC Pay on http://{host}:{port}  (API docs: http://{host}:{port}/api/v1/docs)")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="hccpay")
+
+
+# --- database -------------------------------------------------------------------------
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION."""
+    from kernel import migrate
+
+    settings = _settings()
+    _ensure_sqlite_dir(settings.database_url)
+    migrate.upgrade(settings.database_url, revision)
+    click.echo(f"database at {migrate.current_revision(make_engine(settings.database_url))}")
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    if url.startswith("sqlite:///"):
+        from pathlib import Path
+
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+# --- tokens ---------------------------------------------------------------------------
+
+@main.group()
+def token() -> None:
+    """API tokens for systems and staff."""
+
+
+@token.command("create")
+@click.option("--role", required=True, help="intake, cashier, finance, approver, postal, auditor or admin")
+@click.option("--name", required=True, help="who or what uses the token")
+def token_create(role: str, name: str) -> None:
+    """Create a token; the token itself is printed alone on the last line (shown once)."""
+    from kernel.auth import create_token
+    from kernel.errors import DomainError
+
+    settings = _settings()
+    try:
+        with unit_of_work(_sessions(settings)) as session:
+            created, raw = create_token(session, role=role, name=name, now=now_utc())
+            token_id = created.id
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"token {token_id} for {name!r} with role {role} (store it now; it is not shown again):")
+    click.echo(raw)
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int)
+def token_revoke(token_id: int) -> None:
+    """Revoke a token by id."""
+    from kernel.auth import revoke_token
+    from kernel.errors import DomainError
+
+    try:
+        with unit_of_work(_sessions(_settings())) as session:
+            revoke_token(session, token_id=token_id, now=now_utc())
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"token {token_id} revoked")
+
+
+@token.command("list")
+def token_list() -> None:
+    """List tokens (never their values)."""
+    from sqlalchemy import select
+
+    from kernel.auth import ApiToken
+
+    with unit_of_work(_sessions(_settings())) as session:
+        for t in session.execute(select(ApiToken).order_by(ApiToken.id)).scalars():
+            state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "active"
+            click.echo(f"{t.id:>4}  {t.role:<9} {t.display_prefix}…  {state:<18} {t.name}")
+
+
+# --- audit ----------------------------------------------------------------------------
+
+@main.group()
+def audit() -> None:
+    """The hash-chained audit log."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Recompute the chain; exit 1 at the first row that does not verify."""
+    from kernel.audit import verify_chain
+
+    with unit_of_work(_sessions(_settings())) as session:
+        report = verify_chain(session)
+    if not report.ok:
+        click.echo(f"audit chain BROKEN at row {report.broken_at} ({report.rows} rows read)", err=True)
+        sys.exit(1)
+    click.echo(f"audit chain ok ({report.rows} rows)")
+
+
+# --- jobs -----------------------------------------------------------------------------
+
+@main.group()
+def jobs() -> None:
+    """Periodic jobs, for cron or systemd timers."""
+
+
+@jobs.command("expire")
+def jobs_expire() -> None:
+    """Expire pending payment requests whose time has passed."""
+    from payments.service import expire_due_requests
+
+    total = 0
+    sessions = _sessions(_settings())
+    while True:
+        with unit_of_work(sessions) as session:
+            moved = expire_due_requests(session, now=now_utc())
+        total += moved
+        if moved == 0:
+            break
+    click.echo(f"expired {total} payment request(s)")
+
+
+# --- demo -----------------------------------------------------------------------------
+
+@main.group()
+def demo() -> None:
+    """Demo data (demo mode only)."""
+
+
+@demo.command("seed")
+def demo_seed() -> None:
+    """Create demo tokens and dossiers (idempotent) and print them."""
+    from sandbox.demo import seed
+
+    settings = _settings()
+    if not settings.demo:
+        raise click.ClickException("demo seed runs only with HCCPAY_DEMO=1")
+    with unit_of_work(_sessions(settings)) as session:
+        result = seed(session, settings=settings, now=now_utc())
+    click.echo("Demo tokens (Authorization: Bearer <token>):")
+    for role, raw in result.tokens.items():
+        click.echo(f"  {role:<9} {raw}")
+    click.echo("Demo payment requests:")
+    for code, url in result.pay_urls.items():
+        click.echo(f"  {code}  {url}")
+
+
+if __name__ == "__main__":
+    main()

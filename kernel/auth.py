@@ -1,0 +1,89 @@
+"""API tokens bound to roles, stored hashed.
+
+A token is 256 random bits, so one SHA-256 is enough to make the stored value useless to
+a thief (slow password hashes are for low-entropy secrets) and lets us look a token up by
+its hash. Only the hash and a short display prefix are kept.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from kernel.db import PK, Base
+from kernel.errors import NotFound, ValidationError
+
+ROLES = ("intake", "cashier", "finance", "approver", "postal", "auditor", "admin")
+TOKEN_PREFIX = "hcc_"
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[PK]
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    display_prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a system (API token) or a person (session login)."""
+
+    name: str
+    roles: frozenset[str]
+    kind: str  # "token" | "user"
+    id: int
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names this principal."""
+        return f"{self.kind}:{self.id}:{self.name}"
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def create_token(session: Session, *, role: str, name: str, now: datetime) -> tuple[ApiToken, str]:
+    """Make a token; the raw value is returned once and never stored."""
+    if role not in ROLES:
+        raise ValidationError(f"unknown role {role!r}; roles are: {', '.join(ROLES)}", code="unknown_role")
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise ValidationError("token name must be 1-200 characters", code="invalid_name")
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(name=name, role=role, token_hash=hash_token(raw), display_prefix=raw[:10],
+                     created_at=now, revoked_at=None)
+    session.add(token)
+    session.flush()
+    return token, raw
+
+
+def revoke_token(session: Session, *, token_id: int, now: datetime) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"no API token with id {token_id}", code="token_not_found")
+    if token.revoked_at is None:
+        token.revoked_at = now
+    return token
+
+
+def authenticate_token(session: Session, raw: str) -> Principal | None:
+    """The principal for a raw bearer token, or None if unknown or revoked."""
+    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+        return None
+    digest = hash_token(raw)
+    token = session.execute(select(ApiToken).where(ApiToken.token_hash == digest)).scalar_one_or_none()
+    # The lookup is by hash; compare again in constant time for good measure.
+    if token is None or token.revoked_at is not None or not hmac.compare_digest(token.token_hash, digest):
+        return None
+    return Principal(name=token.name, roles=frozenset({token.role}), kind="token", id=token.id)

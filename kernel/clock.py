@@ -1,0 +1,83 @@
+"""Time: aware UTC instants, Asia/Ho_Chi_Minh business days, working-day arithmetic.
+
+Services take `now=` from their caller instead of reading the clock themselves, so tests
+pass instants in rather than patching anything. Working days skip Saturdays, Sundays and
+the configured public holidays (config.holidays).
+"""
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+UTC = timezone.utc
+
+
+def now_utc() -> datetime:
+    """The current instant, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def ensure_aware_utc(at: datetime) -> datetime:
+    """Refuse naive datetimes (a naive value is a bug, not a time) and convert to UTC."""
+    if at.tzinfo is None or at.tzinfo.utcoffset(at) is None:
+        raise ValueError("naive datetime: every instant must carry a time zone")
+    return at.astimezone(UTC)
+
+
+def business_date(at: datetime) -> date:
+    """The Asia/Ho_Chi_Minh calendar date of an instant."""
+    return ensure_aware_utc(at).astimezone(VN_TZ).date()
+
+
+def local_time(at: datetime) -> datetime:
+    """An instant shown in Asia/Ho_Chi_Minh."""
+    return ensure_aware_utc(at).astimezone(VN_TZ)
+
+
+def start_of_business_day(day: date) -> datetime:
+    """00:00 Asia/Ho_Chi_Minh on `day`, as an aware UTC instant."""
+    return datetime.combine(day, time.min, tzinfo=VN_TZ).astimezone(UTC)
+
+
+def business_day_bounds(day: date) -> tuple[datetime, datetime]:
+    """[start, end) of a business day in UTC."""
+    return start_of_business_day(day), start_of_business_day(day + timedelta(days=1))
+
+
+def is_working_day(day: date, holidays: Collection[date]) -> bool:
+    """Monday to Friday and not a public holiday."""
+    return day.weekday() < 5 and day not in holidays
+
+
+def add_working_days(day: date, n: int, holidays: Collection[date]) -> date:
+    """The date `n` working days after `day` (J+n); n=0 rolls forward to a working day."""
+    if n < 0:
+        raise ValueError("n must be >= 0")
+    current = day
+    while not is_working_day(current, holidays):
+        current += timedelta(days=1)
+    remaining = n
+    while remaining:
+        current += timedelta(days=1)
+        if is_working_day(current, holidays):
+            remaining -= 1
+    return current
+
+
+def working_days_between(start: date, end: date, holidays: Collection[date]) -> int:
+    """Working days in (start, end]: how many J+n steps separate two dates."""
+    if end <= start:
+        return 0
+    count, current = 0, start
+    while current < end:
+        current += timedelta(days=1)
+        if is_working_day(current, holidays):
+            count += 1
+    return count
+
+
+def format_local(at: datetime) -> str:
+    """`25/11/2026 14:05` in Asia/Ho_Chi_Minh, the way people read times here."""
+    return local_time(at).strftime("%d/%m/%Y %H:%M")

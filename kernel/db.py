@@ -1,0 +1,126 @@
+"""Database plumbing: the declarative base, types that survive both SQLite and PostgreSQL,
+engine construction and the one-transaction-per-unit-of-work helper.
+
+Engines are built by `create_app`/the CLI from settings, never at import time.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Annotated, Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from kernel.clock import ensure_aware_utc
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC in, aware UTC out, on both databases.
+
+    PostgreSQL stores timestamptz. SQLite has no time zones, so the value is stored as
+    naive UTC and the zone is re-attached on the way out. Naive input is refused.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = ensure_aware_utc(value)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
+BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
+PK = Annotated[int, mapped_column(BigIntPK, primary_key=True, autoincrement=True)]
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {
+        int: BigInteger(),  # money and counters are BIGINT everywhere
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+        list[Any]: JSON(),
+    }
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    """An engine for `url`, with the SQLite settings that make it a safe single-file store."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    return create_engine(url, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Let SQLAlchemy issue BEGIN itself (below) instead of pysqlite's implicit one.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        # BEGIN IMMEDIATE takes the write lock up front: SQLite then serialises writers
+        # instead of failing one of two read-then-write transactions with "database is
+        # locked". It is the SQLite stand-in for PostgreSQL's row locks.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session inside one transaction: committed on success, rolled back on error."""
+    with factory() as session, session.begin():
+        yield session
+
+
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def advisory_lock(session: Session, key: str) -> None:
+    """Serialise a critical section across every app and worker node until the transaction ends.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: nothing to do, because every
+    write transaction already holds the database's single write lock (BEGIN IMMEDIATE).
+    """
+    if is_postgres(session):
+        from sqlalchemy import text
+
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key})

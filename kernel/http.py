@@ -1,0 +1,213 @@
+"""Flask glue shared by every namespace: the per-request session and transaction, request
+ids, authentication, and the one error shape `{"code", "message", "details"?}`.
+
+Routes use it like this::
+
+    @ns.route("/things")
+    class Things(Resource):
+        @requires("intake")
+        def post(self):
+            body = json_body()
+            with transaction() as session:
+                thing = service.create_thing(session, **body, now=now_utc())
+            return marshal(thing), 201
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from flask import Flask, Request, current_app, g, jsonify, request
+from flask_restx import Api
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.exceptions import HTTPException
+
+from config import Settings
+from kernel.auth import Principal, authenticate_token
+from kernel.errors import DomainError, Forbidden, Unauthenticated, ValidationError
+
+log = logging.getLogger("hccpay.http")
+
+
+@dataclass
+class Runtime:
+    """What the app holds for its lifetime: settings and the database handles."""
+
+    settings: Settings
+    engine: Any
+    sessions: sessionmaker[Session]
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["hccpay"]
+
+
+def settings() -> Settings:
+    return runtime().settings
+
+
+class JSONRequest(Request):
+    """Malformed JSON is a client error with a stable code, not a bare 400 page."""
+
+    def on_json_loading_failed(self, e: ValueError | None) -> Any:
+        raise ValidationError("request body is not valid JSON", code="malformed_json")
+
+
+def db_session() -> Session:
+    """This request's session (created on first use, closed at teardown)."""
+    if "db_session" not in g:
+        g.db_session = runtime().sessions()
+    return g.db_session
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """The request's one transaction: commit on success, roll back on any error."""
+    session = db_session()
+    with session.begin():
+        yield session
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object; anything else is a 400."""
+    if not request.is_json:
+        raise ValidationError("send a JSON body with Content-Type: application/json",
+                              code="unsupported_media_type", status=415)
+    body = request.get_json()
+    if not isinstance(body, dict):
+        raise ValidationError("the JSON body must be an object", code="malformed_json")
+    return body
+
+
+# --- authentication -------------------------------------------------------------------
+
+def current_principal() -> Principal | None:
+    """The authenticated caller of this request, if any (bearer token or login session)."""
+    if "principal" in g:
+        return g.principal
+    principal = None
+    header = request.headers.get("Authorization", "")
+    scheme, _, raw = header.partition(" ")
+    if scheme.lower() == "bearer" and raw.strip():
+        with runtime().sessions() as session:
+            principal = authenticate_token(session, raw.strip())
+        if principal is None:
+            raise Unauthenticated("the API token is unknown or revoked", code="invalid_token")
+    else:
+        for resolver in current_app.extensions.get("hccpay_principal_resolvers", []):
+            principal = resolver()
+            if principal is not None:
+                break
+    g.principal = principal
+    return principal
+
+
+def requires(*roles: str) -> Callable:
+    """Allow the decorated view only to callers holding one of `roles`."""
+    allowed = frozenset(roles)
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            principal = current_principal()
+            if principal is None:
+                raise Unauthenticated("authentication required: send Authorization: Bearer <token>")
+            if not principal.roles & allowed:
+                raise Forbidden("your role may not do this", details={"allowed_roles": sorted(allowed)})
+            return view(*args, **kwargs)
+
+        wrapper.required_roles = allowed  # read by the access-control table test
+        return wrapper
+
+    return decorate
+
+
+def actor() -> str:
+    """The audit name of the caller."""
+    principal = current_principal()
+    return principal.actor if principal else "anonymous"
+
+
+# --- errors ---------------------------------------------------------------------------
+
+def error_response(status: int, code: str, message: str, details: dict | None = None):
+    body: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        body["details"] = details
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def _http_code(exc: HTTPException) -> str:
+    return {
+        400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+        405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+        415: "unsupported_media_type", 429: "rate_limited",
+    }.get(exc.code or 500, "http_error")
+
+
+def to_error_response(exc: Exception):
+    """Any exception -> the service's error shape. Unexpected ones are logged with the request id."""
+    if isinstance(exc, DomainError):
+        return error_response(exc.status, exc.code, exc.message, exc.details)
+    if isinstance(exc, HTTPException):
+        data = getattr(exc, "data", None)
+        if isinstance(data, dict) and "errors" in data:  # restx payload validation
+            return error_response(400, "validation_error", "the request body does not match the schema",
+                                  {"fields": data["errors"]})
+        return error_response(exc.code or 500, _http_code(exc), exc.description or exc.name)
+    if isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
+        log.error("database unavailable", extra={"request_id": request_id(), "error": type(exc).__name__})
+        return error_response(503, "database_unavailable",
+                              "the database is not reachable; try again shortly",
+                              {"request_id": request_id()})
+    log.exception("unexpected error", extra={"request_id": request_id()})
+    return error_response(500, "internal_error", "an unexpected error occurred; it has been logged",
+                          {"request_id": request_id()})
+
+
+class HccApi(Api):
+    """flask-restx Api whose every error uses the service's error shape."""
+
+    def handle_error(self, e):  # noqa: D401 - restx hook
+        return to_error_response(e)
+
+
+# --- request ids ----------------------------------------------------------------------
+
+def request_id() -> str:
+    return g.get("request_id", "-")
+
+
+def init_http(app: Flask, runtime_: Runtime) -> None:
+    """Wire the runtime, request ids, teardown and error handlers into `app`."""
+    app.request_class = JSONRequest
+    app.extensions["hccpay"] = runtime_
+    app.extensions.setdefault("hccpay_principal_resolvers", [])
+
+    @app.before_request
+    def _assign_request_id():
+        incoming = request.headers.get("X-Request-Id", "")
+        g.request_id = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
+
+    @app.after_request
+    def _echo_request_id(response):
+        response.headers["X-Request-Id"] = request_id()
+        return response
+
+    @app.teardown_appcontext
+    def _close_session(_exc):
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+    @app.errorhandler(Exception)
+    def _any_error(exc):
+        return to_error_response(exc)

@@ -1,0 +1,117 @@
+"""Tables of the payments package: dossiers, fee items, payment requests and their events."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kernel.db import PK, Base, BigIntPK
+
+FEE_KINDS = ("charge", "fee", "postage")  # also the default crediting order (DESIGN §5)
+
+
+class Dossier(Base):
+    __tablename__ = "dossiers"
+
+    id: Mapped[PK]
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    procedure_code: Mapped[str] = mapped_column(String(64))
+    procedure_name: Mapped[str] = mapped_column(String(500))
+    agency_code: Mapped[str] = mapped_column(String(64), index=True)
+    applicant_name: Mapped[str] = mapped_column(String(200))
+    applicant_phone: Mapped[str] = mapped_column(String(20))
+    applicant_email: Mapped[str | None] = mapped_column(String(254))
+    applicant_id_number: Mapped[str | None] = mapped_column(String(12))
+    # SHA-256 of the canonical creation body: a repeated POST with the same body is a replay.
+    body_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))
+
+    fee_items: Mapped[list[FeeItem]] = relationship(
+        back_populates="dossier", order_by="FeeItem.position", lazy="selectin")
+    payment_requests: Mapped[list[PaymentRequest]] = relationship(
+        back_populates="dossier", order_by="PaymentRequest.id")
+
+
+class FeeItem(Base):
+    __tablename__ = "fee_items"
+    __table_args__ = (CheckConstraint("amount_vnd > 0", name="amount_positive"),)
+
+    id: Mapped[PK]
+    dossier_id: Mapped[int] = mapped_column(BigIntPK, ForeignKey("dossiers.id"), index=True)
+    position: Mapped[int]
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))
+    amount_vnd: Mapped[int]
+    created_at: Mapped[datetime]
+
+    dossier: Mapped[Dossier] = relationship(back_populates="fee_items")
+
+
+class PaymentRequest(Base):
+    """What a citizen is asked to pay; its code and VietQR payload never change."""
+
+    __tablename__ = "payment_requests"
+    __table_args__ = (
+        Index("ix_payment_requests_status_expires_at", "status", "expires_at"),
+        CheckConstraint("amount_vnd > 0", name="amount_positive"),
+        CheckConstraint("paid_vnd >= 0 AND refunded_vnd >= 0", name="money_not_negative"),
+    )
+
+    id: Mapped[PK]
+    dossier_id: Mapped[int] = mapped_column(BigIntPK, ForeignKey("dossiers.id"), index=True)
+    payment_code: Mapped[str] = mapped_column(String(13), unique=True)
+    amount_vnd: Mapped[int]
+    paid_vnd: Mapped[int] = mapped_column(default=0)
+    refunded_vnd: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(String(20))
+    expires_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    # The collection account at creation time: later configuration changes must not
+    # change where an already-printed QR sends money.
+    bank_bin: Mapped[str] = mapped_column(String(6))
+    account_number: Mapped[str] = mapped_column(String(19))
+    account_name: Mapped[str] = mapped_column(String(100))
+    vietqr_payload: Mapped[str] = mapped_column(Text)
+
+    dossier: Mapped[Dossier] = relationship(back_populates="payment_requests", lazy="joined", innerjoin=True)
+    items: Mapped[list[PaymentRequestItem]] = relationship(
+        back_populates="payment_request", lazy="selectin", order_by="PaymentRequestItem.fee_item_id")
+
+    @property
+    def outstanding_vnd(self) -> int:
+        return max(self.amount_vnd - self.paid_vnd, 0)
+
+
+class PaymentRequestItem(Base):
+    """Which fee items (and how much of each) a payment request asks for."""
+
+    __tablename__ = "payment_request_items"
+
+    payment_request_id: Mapped[int] = mapped_column(
+        BigIntPK, ForeignKey("payment_requests.id"), primary_key=True)
+    fee_item_id: Mapped[int] = mapped_column(BigIntPK, ForeignKey("fee_items.id"), primary_key=True)
+    amount_vnd: Mapped[int]
+
+    payment_request: Mapped[PaymentRequest] = relationship(back_populates="items")
+    fee_item: Mapped[FeeItem] = relationship(lazy="joined")
+
+
+class PaymentRequestEvent(Base):
+    """Every state transition of a payment request: who, what, when, why."""
+
+    __tablename__ = "payment_request_events"
+
+    id: Mapped[PK]
+    payment_request_id: Mapped[int] = mapped_column(
+        BigIntPK, ForeignKey("payment_requests.id"), index=True)
+    at: Mapped[datetime]
+    event: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any] | None]

@@ -1,0 +1,96 @@
+"""JSON views of payments objects. Public views carry no personal data beyond a masked name."""
+from __future__ import annotations
+
+from typing import Any
+
+from config import Settings
+from kernel.pii import mask_name
+from payments.banks import bank_by_bin
+from payments.models import Dossier, PaymentRequest, PaymentRequestEvent
+
+
+def _iso(at) -> str | None:
+    return at.isoformat() if at is not None else None
+
+
+def request_urls(payment_request: PaymentRequest, settings: Settings) -> dict[str, str]:
+    base = settings.public_url
+    code = payment_request.payment_code
+    return {
+        "qr_png_url": f"{base}/api/v1/payment-requests/{code}/qr.png",
+        "qr_svg_url": f"{base}/api/v1/payment-requests/{code}/qr.svg",
+        "pay_url": f"{base}/pay/{code}",
+    }
+
+
+def bank_view(payment_request: PaymentRequest) -> dict[str, Any]:
+    bank = bank_by_bin(payment_request.bank_bin)
+    return {
+        "bin": payment_request.bank_bin,
+        "name": bank.short_name if bank else None,
+        "full_name": bank.name if bank else None,
+        "account_number": payment_request.account_number,
+        "account_name": payment_request.account_name,
+    }
+
+
+def request_view(payment_request: PaymentRequest, settings: Settings) -> dict[str, Any]:
+    """The request as its dossier's owner (the one-stop system) sees it."""
+    return {
+        "payment_code": payment_request.payment_code,
+        "status": payment_request.status,
+        "amount_vnd": payment_request.amount_vnd,
+        "paid_vnd": payment_request.paid_vnd,
+        "refunded_vnd": payment_request.refunded_vnd,
+        "outstanding_vnd": payment_request.outstanding_vnd,
+        "expires_at": _iso(payment_request.expires_at),
+        "created_at": _iso(payment_request.created_at),
+        "vietqr": payment_request.vietqr_payload,
+        "memo": payment_request.payment_code,
+        "bank": bank_view(payment_request),
+        **request_urls(payment_request, settings),
+    }
+
+
+def public_request_view(payment_request: PaymentRequest, settings: Settings) -> dict[str, Any]:
+    """What anyone holding the payment code may see."""
+    dossier = payment_request.dossier
+    view = request_view(payment_request, settings)
+    view["dossier"] = {
+        "code": dossier.code,
+        "procedure_name": dossier.procedure_name,
+        "agency_code": dossier.agency_code,
+        "applicant_name": mask_name(dossier.applicant_name),
+    }
+    view["fee_items"] = [
+        {"name": item.fee_item.name, "kind": item.fee_item.kind, "amount_vnd": item.amount_vnd}
+        for item in payment_request.items
+    ]
+    return view
+
+
+def dossier_view(dossier: Dossier, requests: list[PaymentRequest], settings: Settings) -> dict[str, Any]:
+    """The full dossier for staff."""
+    return {
+        "code": dossier.code,
+        "procedure_code": dossier.procedure_code,
+        "procedure_name": dossier.procedure_name,
+        "agency_code": dossier.agency_code,
+        "applicant": {
+            "name": dossier.applicant_name,
+            "phone": dossier.applicant_phone,
+            "email": dossier.applicant_email,
+            "id_number": dossier.applicant_id_number,
+        },
+        "fees": [{"name": f.name, "kind": f.kind, "amount_vnd": f.amount_vnd} for f in dossier.fee_items],
+        "total_vnd": sum(f.amount_vnd for f in dossier.fee_items),
+        "created_at": _iso(dossier.created_at),
+        "payment_requests": [request_view(r, settings) for r in requests],
+    }
+
+
+def event_view(event: PaymentRequestEvent) -> dict[str, Any]:
+    return {
+        "at": _iso(event.at), "event": event.event, "from_status": event.from_status,
+        "to_status": event.to_status, "actor": event.actor, "reason": event.reason, "data": event.data,
+    }

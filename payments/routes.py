@@ -1,0 +1,143 @@
+"""HTTP routes for dossiers and payment requests (restx namespaces)."""
+from __future__ import annotations
+
+from flask import Response, request
+from flask_restx import Namespace, Resource, fields
+
+from kernel.auth import ROLES
+from kernel.clock import now_utc
+from kernel.http import actor, json_body, requires, settings, transaction
+from payments import service, vietqr
+from payments.presenters import dossier_view, event_view, public_request_view
+from payments.validation import clean_text, parse_dossier
+
+dossiers_ns = Namespace("dossiers", description="Dossiers (hồ sơ) and their fee items", path="/dossiers")
+requests_ns = Namespace("payment-requests", description="Payment requests, their codes and VietQR",
+                        path="/payment-requests")
+
+STAFF = ROLES  # every authenticated staff role may read a dossier
+
+fee_model = dossiers_ns.model("FeeItemIn", {
+    "name": fields.String(required=True, example="Lệ phí cấp giấy chứng nhận"),
+    "kind": fields.String(required=True, enum=["fee", "charge", "postage"]),
+    "amount_vnd": fields.Integer(required=True, min=1, max=500_000_000, example=100000),
+})
+applicant_model = dossiers_ns.model("ApplicantIn", {
+    "name": fields.String(required=True, example="Nguyễn Văn An"),
+    "phone": fields.String(required=True, example="0912345678"),
+    "email": fields.String(),
+    "id_number": fields.String(description="CCCD (12 digits) or CMND (9 digits)"),
+})
+dossier_in = dossiers_ns.model("DossierIn", {
+    "code": fields.String(required=True, example="000.00.12.H40-251125-0001"),
+    "procedure_code": fields.String(required=True, example="1.004227"),
+    "procedure_name": fields.String(required=True, example="Cấp Giấy chứng nhận quyền sử dụng đất"),
+    "agency_code": fields.String(required=True, example="H40.22"),
+    "applicant": fields.Nested(applicant_model, required=True),
+    "fees": fields.List(fields.Nested(fee_model), required=True),
+})
+reason_in = requests_ns.model("ReasonIn", {"reason": fields.String(required=True)})
+error_model = dossiers_ns.model("Error", {
+    "code": fields.String(required=True), "message": fields.String(required=True), "details": fields.Raw(),
+})
+
+
+@dossiers_ns.route("")
+class Dossiers(Resource):
+    @dossiers_ns.doc(security="bearer")
+    @dossiers_ns.expect(dossier_in, validate=False)
+    @dossiers_ns.response(201, "Created, with its payment request")
+    @dossiers_ns.response(200, "The same dossier was posted before with the same body")
+    @dossiers_ns.response(409, "The dossier code exists with another body", error_model)
+    @requires("intake")
+    def post(self):
+        """Register a dossier with its fees; returns its payment request (idempotent on code)."""
+        data = parse_dossier(json_body())
+        with transaction() as session:
+            dossier, payment_request, created = service.create_dossier(
+                session, data=data, settings=settings(), actor=actor(), now=now_utc())
+            body = dossier_view(dossier, [payment_request], settings())
+            body["payment_request"] = body.pop("payment_requests")[0]
+        return body, (201 if created else 200)
+
+
+@dossiers_ns.route("/<string:code>")
+class DossierItem(Resource):
+    @dossiers_ns.doc(security="bearer")
+    @requires(*STAFF)
+    def get(self, code: str):
+        """A dossier with its fee items and every payment request made for it."""
+        with transaction() as session:
+            dossier = service.get_dossier(session, code)
+            return dossier_view(dossier, dossier.payment_requests, settings())
+
+
+@dossiers_ns.route("/<string:code>/payment-requests")
+class DossierRequests(Resource):
+    @dossiers_ns.doc(security="bearer")
+    @requires("intake")
+    def post(self, code: str):
+        """Ask again after expiry or cancellation: a new request with a new payment code."""
+        with transaction() as session:
+            payment_request = service.renew_payment_request(
+                session, dossier_code=code, settings=settings(), actor=actor(), now=now_utc())
+            return public_request_view(payment_request, settings()), 201
+
+
+@requests_ns.route("/<string:code>")
+class PaymentRequestItem(Resource):
+    def get(self, code: str):
+        """Public: what to pay, how much is paid, and the VietQR to pay with (no personal data)."""
+        with transaction() as session:
+            payment_request = service.get_payment_request(session, code, settings=settings(), now=now_utc())
+            return public_request_view(payment_request, settings())
+
+
+@requests_ns.route("/<string:code>/cancel")
+class CancelRequest(Resource):
+    @requests_ns.doc(security="bearer")
+    @requests_ns.expect(reason_in, validate=False)
+    @requires("intake")
+    def post(self, code: str):
+        """Cancel a request nobody has paid into yet."""
+        reason = clean_text(json_body().get("reason"), "reason", max_len=1000)
+        with transaction() as session:
+            payment_request = service.cancel_payment_request(
+                session, code=code, reason=reason, settings=settings(), actor=actor(), now=now_utc())
+            return public_request_view(payment_request, settings())
+
+
+@requests_ns.route("/<string:code>/events")
+class RequestEvents(Resource):
+    @requests_ns.doc(security="bearer")
+    @requires(*STAFF)
+    def get(self, code: str):
+        """Every state transition of the request: who, what, when, why."""
+        with transaction() as session:
+            payment_request = service.get_payment_request(session, code, settings=settings(), now=now_utc())
+            return {"payment_code": payment_request.payment_code,
+                    "events": [event_view(e) for e in service.request_events(session, payment_request)]}
+
+
+def _qr_response(code: str, render, mimetype: str) -> Response:
+    with transaction() as session:
+        payment_request = service.get_payment_request(session, code, settings=settings(), now=now_utc())
+        payload = payment_request.vietqr_payload
+    scale = request.args.get("scale", default=8, type=int)
+    return Response(render(payload, box_size=min(max(scale, 2), 20)), mimetype=mimetype)
+
+
+@requests_ns.route("/<string:code>/qr.png")
+class QrPng(Resource):
+    @requests_ns.produces(["image/png"])
+    def get(self, code: str):
+        """Public: the request's VietQR as a PNG image."""
+        return _qr_response(code, vietqr.render_png, "image/png")
+
+
+@requests_ns.route("/<string:code>/qr.svg")
+class QrSvg(Resource):
+    @requests_ns.produces(["image/svg+xml"])
+    def get(self, code: str):
+        """Public: the request's VietQR as an SVG image."""
+        return _qr_response(code, vietqr.render_svg, "image/svg+xml")

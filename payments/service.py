@@ -1,0 +1,241 @@
+"""Use cases for dossiers and payment requests.
+
+Every function takes the session as its first argument and the current instant as `now=`;
+none of them commits: the caller owns the transaction.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from config import Settings
+from kernel.errors import Conflict, NotFound, ValidationError
+from payments import codes, states, vietqr
+from payments.models import Dossier, FeeItem, PaymentRequest, PaymentRequestEvent, PaymentRequestItem
+from payments.validation import DossierInput
+
+CODE_SHAPE_RE = re.compile(r"[A-Z]{2}[0-9]{11}")
+CODE_ATTEMPTS = 8  # 10^9 codes: a collision is rare, several in a row mean something is wrong
+
+
+# --- dossiers -------------------------------------------------------------------------
+
+def create_dossier(session: Session, *, data: DossierInput, settings: Settings, actor: str,
+                   now: datetime) -> tuple[Dossier, PaymentRequest, bool]:
+    """Create a dossier, its fee items and its first payment request.
+
+    Idempotent on the dossier code: the same body again returns the existing dossier and
+    its current request (`created` is False); a different body is a 409.
+    """
+    existing = _find_dossier(session, data.code)
+    if existing is not None:
+        return _replay(session, existing, data)
+    dossier = Dossier(
+        code=data.code, procedure_code=data.procedure_code, procedure_name=data.procedure_name,
+        agency_code=data.agency_code, applicant_name=data.applicant_name,
+        applicant_phone=data.applicant_phone, applicant_email=data.applicant_email,
+        applicant_id_number=data.applicant_id_number, body_hash=data.body_hash(),
+        created_at=now, created_by=actor,
+    )
+    try:
+        with session.begin_nested():
+            session.add(dossier)
+            session.flush()
+    except IntegrityError:
+        # Another request created the same dossier code between our read and our insert.
+        existing = _find_dossier(session, data.code)
+        if existing is None:
+            raise
+        return _replay(session, existing, data)
+    for position, fee in enumerate(data.fees):
+        session.add(FeeItem(dossier_id=dossier.id, position=position, name=fee.name, kind=fee.kind,
+                            amount_vnd=fee.amount_vnd, created_at=now))
+    session.flush()
+    session.refresh(dossier, ["fee_items"])
+    request = open_payment_request(session, dossier=dossier, settings=settings, actor=actor, now=now)
+    return dossier, request, True
+
+
+def _find_dossier(session: Session, code: str) -> Dossier | None:
+    return session.execute(select(Dossier).where(Dossier.code == code)).scalar_one_or_none()
+
+
+def _replay(session: Session, dossier: Dossier, data: DossierInput) -> tuple[Dossier, PaymentRequest, bool]:
+    if dossier.body_hash != data.body_hash():
+        raise Conflict(
+            f"dossier {dossier.code} already exists with different content",
+            code="dossier_conflict", details={"dossier_code": dossier.code},
+        )
+    return dossier, current_request(session, dossier), False
+
+
+def get_dossier(session: Session, code: str) -> Dossier:
+    dossier = _find_dossier(session, code)
+    if dossier is None:
+        raise NotFound(f"no dossier with code {code}", code="dossier_not_found")
+    return dossier
+
+
+def current_request(session: Session, dossier: Dossier) -> PaymentRequest:
+    """The dossier's most recent payment request."""
+    return session.execute(
+        select(PaymentRequest).where(PaymentRequest.dossier_id == dossier.id)
+        .order_by(PaymentRequest.id.desc()).limit(1)
+    ).scalar_one()
+
+
+# --- payment requests -----------------------------------------------------------------
+
+LIVE_FOR_ITEMS = frozenset(set(states.STATUSES) - {states.EXPIRED, states.CANCELLED})
+
+
+def uncovered_fee_items(session: Session, dossier: Dossier) -> list[FeeItem]:
+    """Fee items that no live (not expired, not cancelled) request asks for."""
+    covered = set(session.execute(
+        select(PaymentRequestItem.fee_item_id)
+        .join(PaymentRequest, PaymentRequest.id == PaymentRequestItem.payment_request_id)
+        .where(PaymentRequest.dossier_id == dossier.id, PaymentRequest.status.in_(LIVE_FOR_ITEMS))
+    ).scalars())
+    return [item for item in dossier.fee_items if item.id not in covered]
+
+
+def open_payment_request(session: Session, *, dossier: Dossier, settings: Settings, actor: str,
+                         now: datetime) -> PaymentRequest:
+    """A new request (new code, new QR) for the dossier's fee items not yet asked for."""
+    items = uncovered_fee_items(session, dossier)
+    if not items:
+        raise Conflict(f"dossier {dossier.code} has no fee items left to request",
+                       code="nothing_to_request")
+    amount = sum(item.amount_vnd for item in items)
+    account = settings.collection_account(dossier.agency_code)
+    for _ in range(CODE_ATTEMPTS):
+        code = codes.new_code(settings.payment_code_prefix)
+        request = PaymentRequest(
+            dossier_id=dossier.id, payment_code=code, amount_vnd=amount, paid_vnd=0, refunded_vnd=0,
+            status=states.PENDING, expires_at=now + settings.request_ttl, created_at=now, updated_at=now,
+            bank_bin=account.bin, account_number=account.account_number,
+            account_name=account.account_name,
+            vietqr_payload=vietqr.build_payload(bin=account.bin, account=account.account_number,
+                                                amount_vnd=amount, purpose=code),
+        )
+        try:
+            with session.begin_nested():
+                session.add(request)
+                session.flush()
+        except IntegrityError:
+            continue  # payment code taken: draw again
+        break
+    else:
+        raise RuntimeError("could not draw a free payment code")
+    for item in items:
+        session.add(PaymentRequestItem(payment_request_id=request.id, fee_item_id=item.id,
+                                       amount_vnd=item.amount_vnd))
+    record_event(session, request, event="created", from_status=None, actor=actor, now=now,
+                 data={"amount_vnd": amount})
+    session.flush()
+    session.refresh(request, ["items"])
+    return request
+
+
+def renew_payment_request(session: Session, *, dossier_code: str, settings: Settings, actor: str,
+                          now: datetime) -> PaymentRequest:
+    """After expiry or cancellation, ask again with a new code."""
+    dossier = get_dossier(session, dossier_code)
+    latest = current_request(session, dossier)
+    _expire_if_due(session, latest, now)
+    if latest.status == states.PENDING:
+        raise Conflict(f"payment request {latest.payment_code} is still open",
+                       code="request_still_open", details={"payment_code": latest.payment_code})
+    return open_payment_request(session, dossier=dossier, settings=settings, actor=actor, now=now)
+
+
+def parse_payment_code(raw: str, settings: Settings) -> str:
+    """A well-formed payment code with valid check digits, else a 400 saying which is wrong."""
+    code = raw.strip().upper()
+    if not CODE_SHAPE_RE.fullmatch(code):
+        raise ValidationError(
+            "a payment code is 2 letters and 11 digits, such as HS12345678905",
+            code="invalid_payment_code", details={"payment_code": raw[:32]},
+        )
+    if not codes.is_valid_code(code, prefix=code[:2]):
+        raise ValidationError(
+            "the payment code's check digits do not match: it was probably mistyped",
+            code="invalid_payment_code", details={"payment_code": code},
+        )
+    return code
+
+
+def get_payment_request(session: Session, code: str, *, settings: Settings, now: datetime,
+                        for_update: bool = False) -> PaymentRequest:
+    """The request with this code, expired on the spot if its time has passed."""
+    code = parse_payment_code(code, settings)
+    query = select(PaymentRequest).where(PaymentRequest.payment_code == code)
+    if for_update:
+        query = query.with_for_update(of=PaymentRequest)
+    request = session.execute(query).scalar_one_or_none()
+    if request is None:
+        raise NotFound(f"no payment request with code {code}", code="payment_request_not_found")
+    _expire_if_due(session, request, now)
+    return request
+
+
+def cancel_payment_request(session: Session, *, code: str, reason: str, settings: Settings,
+                           actor: str, now: datetime) -> PaymentRequest:
+    """Cancel a request nobody has paid into yet. Cancelling twice is harmless."""
+    request = get_payment_request(session, code, settings=settings, now=now, for_update=True)
+    if request.status == states.CANCELLED:
+        return request
+    if request.status != states.PENDING:
+        raise Conflict(f"a {request.status} payment request cannot be cancelled",
+                       code="cannot_cancel", details={"status": request.status})
+    transition(session, request, states.CANCELLED, event="cancelled", actor=actor, now=now, reason=reason)
+    return request
+
+
+def expire_due_requests(session: Session, *, now: datetime, limit: int = 1000) -> int:
+    """Move pending requests past their expiry to `expired`; returns how many moved."""
+    due = session.execute(
+        select(PaymentRequest)
+        .where(PaymentRequest.status == states.PENDING, PaymentRequest.expires_at <= now)
+        .order_by(PaymentRequest.id).limit(limit).with_for_update(skip_locked=True, of=PaymentRequest)
+    ).scalars().all()
+    for request in due:
+        transition(session, request, states.EXPIRED, event="expired", actor="system:expiry", now=now)
+    return len(due)
+
+
+def _expire_if_due(session: Session, request: PaymentRequest, now: datetime) -> None:
+    if request.status == states.PENDING and request.expires_at <= now:
+        session.refresh(request, with_for_update=True)  # re-read under lock: another node may have moved it
+        if request.status == states.PENDING:
+            transition(session, request, states.EXPIRED, event="expired", actor="system:expiry", now=now)
+
+
+def transition(session: Session, request: PaymentRequest, to_status: str, *, event: str, actor: str,
+               now: datetime, reason: str | None = None, data: dict | None = None) -> None:
+    """Move a request to `to_status` (if allowed) and record the event."""
+    states.check_transition(request.status, to_status)
+    from_status = request.status
+    request.status = to_status
+    request.updated_at = now
+    record_event(session, request, event=event, from_status=from_status, actor=actor, now=now,
+                 reason=reason, data=data)
+
+
+def record_event(session: Session, request: PaymentRequest, *, event: str, from_status: str | None,
+                 actor: str, now: datetime, reason: str | None = None, data: dict | None = None) -> None:
+    session.add(PaymentRequestEvent(
+        payment_request_id=request.id, at=now, event=event, from_status=from_status,
+        to_status=request.status, actor=actor, reason=reason, data=data,
+    ))
+
+
+def request_events(session: Session, request: PaymentRequest) -> list[PaymentRequestEvent]:
+    return list(session.execute(
+        select(PaymentRequestEvent).where(PaymentRequestEvent.payment_request_id == request.id)
+        .order_by(PaymentRequestEvent.id)
+    ).scalars())

@@ -1,0 +1,138 @@
+"""Turning an inbound dossier body into a validated, normalised value. Pure.
+
+The restx model checks the JSON shape; this module checks meaning (money, phone numbers,
+fee kinds, lengths) and normalises, so that the same dossier always hashes the same.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from kernel.errors import ValidationError
+from kernel.money import MAX_REQUEST_VND, parse_amount_vnd
+from payments.models import FEE_KINDS
+
+DOSSIER_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-_/]{0,63}$")
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[A-Za-z]{2,}$")
+ID_NUMBER_RE = re.compile(r"^(\d{9}|\d{12})$")  # CMND (9) or CCCD (12)
+MAX_FEE_ITEMS = 50
+
+
+@dataclass(frozen=True)
+class FeeInput:
+    name: str
+    kind: str
+    amount_vnd: int
+
+
+@dataclass(frozen=True)
+class DossierInput:
+    code: str
+    procedure_code: str
+    procedure_name: str
+    agency_code: str
+    applicant_name: str
+    applicant_phone: str
+    applicant_email: str | None
+    applicant_id_number: str | None
+    fees: tuple[FeeInput, ...]
+
+    @property
+    def total_vnd(self) -> int:
+        return sum(f.amount_vnd for f in self.fees)
+
+    def body_hash(self) -> str:
+        """A hash of the normalised content: equal for replays of the same dossier."""
+        canonical = json.dumps(asdict(self), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _fail(field: str, message: str, code: str = "validation_error") -> ValidationError:
+    return ValidationError(f"{field}: {message}", code=code, details={"field": field})
+
+
+def clean_text(value: Any, field: str, *, max_len: int, required: bool = True) -> str | None:
+    """Trimmed, NFC-normalised, single-spaced text without control characters."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise _fail(field, "is required", "missing_field")
+        return None
+    if not isinstance(value, str):
+        raise _fail(field, "must be a string")
+    text = " ".join(unicodedata.normalize("NFC", value).split())
+    if not text.isprintable():
+        raise _fail(field, "contains control characters")
+    if len(text) > max_len:
+        raise _fail(field, f"must be at most {max_len} characters")
+    return text
+
+
+def normalise_phone(value: Any, field: str = "applicant.phone") -> str:
+    """Vietnamese phone numbers in any common spelling -> `0xxxxxxxxx`."""
+    text = clean_text(value, field, max_len=20)
+    digits = re.sub(r"[\s.\-()]", "", text)
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) in (11, 12):
+        digits = "0" + digits[2:]
+    if not re.fullmatch(r"0\d{9,10}", digits):
+        raise _fail(field, "must be a Vietnamese phone number such as 0912345678", "invalid_phone")
+    return digits
+
+
+def parse_fees(raw: Any) -> tuple[FeeInput, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise _fail("fees", "must be a non-empty list of fee items", "missing_field")
+    if len(raw) > MAX_FEE_ITEMS:
+        raise _fail("fees", f"at most {MAX_FEE_ITEMS} fee items")
+    fees = []
+    for i, item in enumerate(raw):
+        where = f"fees[{i}]"
+        if not isinstance(item, dict):
+            raise _fail(where, "must be an object")
+        kind = item.get("kind")
+        if kind not in FEE_KINDS:
+            raise _fail(f"{where}.kind", f"must be one of {', '.join(FEE_KINDS)}", "unknown_fee_kind")
+        fees.append(FeeInput(
+            name=clean_text(item.get("name"), f"{where}.name", max_len=200),
+            kind=kind,
+            amount_vnd=parse_amount_vnd(item.get("amount_vnd"), field=f"{where}.amount_vnd"),
+        ))
+    total = sum(f.amount_vnd for f in fees)
+    if total > MAX_REQUEST_VND:
+        raise ValidationError(
+            f"the fees total {total:,} VND, above the {MAX_REQUEST_VND:,} VND limit of one payment request",
+            code="amount_out_of_range", details={"field": "fees", "maximum": MAX_REQUEST_VND},
+        )
+    return tuple(fees)
+
+
+def parse_dossier(body: dict[str, Any]) -> DossierInput:
+    """Validate and normalise a `POST /dossiers` body; raise ValidationError on the first problem."""
+    code = clean_text(body.get("code"), "code", max_len=64)
+    if not DOSSIER_CODE_RE.fullmatch(code):
+        raise _fail("code", "may contain only letters, digits and . - _ /", "invalid_dossier_code")
+    applicant = body.get("applicant")
+    if not isinstance(applicant, dict):
+        raise _fail("applicant", "must be an object with name and phone", "missing_field")
+    email = clean_text(applicant.get("email"), "applicant.email", max_len=254, required=False)
+    if email is not None and not EMAIL_RE.fullmatch(email):
+        raise _fail("applicant.email", "is not an e-mail address", "invalid_email")
+    id_number = clean_text(applicant.get("id_number"), "applicant.id_number", max_len=12, required=False)
+    if id_number is not None and not ID_NUMBER_RE.fullmatch(id_number):
+        raise _fail("applicant.id_number", "must be 9 or 12 digits", "invalid_id_number")
+    return DossierInput(
+        code=code,
+        procedure_code=clean_text(body.get("procedure_code"), "procedure_code", max_len=64),
+        procedure_name=clean_text(body.get("procedure_name"), "procedure_name", max_len=500),
+        agency_code=clean_text(body.get("agency_code"), "agency_code", max_len=64),
+        applicant_name=clean_text(applicant.get("name"), "applicant.name", max_len=200),
+        applicant_phone=normalise_phone(applicant.get("phone")),
+        applicant_email=email.lower() if email else None,
+        applicant_id_number=id_number,
+        fees=parse_fees(body.get("fees")),
+    )

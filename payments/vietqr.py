@@ -1,0 +1,358 @@
+"""VietQR payloads (NAPAS VietQR on top of EMVCo merchant-presented QR): build, parse, CRC, render.
+
+Pure module: no Flask, no database, so it is cheap to test and to benchmark.
+
+Data objects are TLV: a 2-digit ID, a 2-digit length counted in characters (01..99), then the value.
+Which fields are mandatory (the rule `parse_payload` applies):
+  - EMVCo QRCPS Merchant-Presented Mode v1.1 root data-object table, as restated in the field tables of NAPAS
+    "VietQR in NAPAS247" v1.0 (09/2021) and "NAPAS QR Switching" v1.5.2: 00 Payload Format Indicator (M, first,
+    "01"), 01 Point of Initiation Method (O, "11"/"12"), a merchant account template (M: for VietQR it is 38),
+    53 currency (M, "704"), 58 country (M, "VN"), 63 CRC (M, last). 54 amount is conditional (absent in a
+    static QR, where the payer types the amount) and 62 additional data is optional.
+  - EMVCo also lists 52 MCC, 59 name and 60 city as mandatory, but the NAPAS VietQR transfer (IBFT) profile
+    drops them and bank apps emit QRs without them, so they are optional here.
+  - Inside 38 (NAPAS Merchant Account Information template): 00 GUID "A000000727" (M), 01 beneficiary
+    organisation (M) with 00 BIN (6 digits) and 01 account/card number ("ans", at most 19) both mandatory,
+    02 service code (M for transfers: QRIBFTTA to an account, QRIBFTTC to a card).
+Unknown but well-formed data objects (52, 59, 60, 64, 80-99, extra sub-IDs in templates) are accepted,
+because EMVCo lets issuers add them and rejecting them would reject real QRs.
+"""
+
+from __future__ import annotations
+
+import binascii
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+
+GUID = "A000000727"
+SERVICES = frozenset({"QRIBFTTA", "QRIBFTTC"})
+CURRENCY_VND = "704"
+COUNTRY_VN = "VN"
+STATIC, DYNAMIC = "11", "12"
+PURPOSE_MAX = 25
+AMOUNT_MAX_CHARS = 13
+ACCOUNT_MAX = 19
+
+_BIN = re.compile(r"[0-9]{6}")
+_BUILD_ACCOUNT = re.compile(r"[0-9A-Za-z]{1,19}")
+_AMOUNT = re.compile(r"[1-9][0-9]{0,12}")
+_HEX4 = re.compile(r"[0-9A-Fa-f]{4}")
+_DIGITS2 = re.compile(r"[0-9]{2}")
+_PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")
+# Đ/đ are letters in their own right, not D/d plus a mark, so NFKD leaves them alone.
+_NO_DECOMPOSITION = {ord("Đ"): "D", ord("đ"): "d"}
+
+
+class VietQRError(ValueError):
+    """A VietQR payload or build input that breaks the NAPAS/EMVCo rules; the message is safe for API bodies."""
+
+
+@dataclass(frozen=True, slots=True)
+class VietQR:
+    """The typed fields of a parsed VietQR payload."""
+
+    bin: str
+    account: str
+    service: str
+    initiation: str | None  # "11" static, "12" dynamic, None when the optional field 01 is absent
+    amount_vnd: int | None
+    purpose: str | None
+    crc: str  # upper-case, as recomputed
+    currency: str = CURRENCY_VND
+    country: str = COUNTRY_VN
+    mcc: str | None = None
+    merchant_name: str | None = None
+    merchant_city: str | None = None
+    bill_number: str | None = None
+    reference_label: str | None = None
+    terminal_label: str | None = None
+
+    @property
+    def is_dynamic(self) -> bool:
+        """True when the QR says it is meant for one transaction (01=12)."""
+        return self.initiation == DYNAMIC
+
+
+# --- CRC -------------------------------------------------------------------------------------------------
+
+
+def crc16(data: str) -> str:
+    """CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF) of the UTF-8 bytes, as 4 upper-case hex digits."""
+    return "%04X" % binascii.crc_hqx(data.encode("utf-8"), 0xFFFF)
+
+
+# --- building --------------------------------------------------------------------------------------------
+
+
+def _tlv(tag: str, value: str) -> str:
+    return f"{tag}{len(value):02d}{value}"
+
+
+# Fixed data objects, formatted once: builds must run well over 100k/s.
+_FORMAT_TLV = _tlv("00", "01")
+_INITIATION_TLV = {STATIC: _tlv("01", STATIC), DYNAMIC: _tlv("01", DYNAMIC)}
+_GUID_TLV = _tlv("00", GUID)
+_CURRENCY_TLV = _tlv("53", CURRENCY_VND)
+_COUNTRY_TLV = _tlv("58", COUNTRY_VN)
+
+
+def _short(value: object) -> str:
+    """Repr of user input, clipped so an error message stays readable."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _strip_accents(text: str) -> str:
+    """NFKD-decompose and drop combining marks; Đ/đ are mapped by hand."""
+    text = unicodedata.normalize("NFKD", text.translate(_NO_DECOMPOSITION))
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def _latin_fold_table() -> dict[int, str | None]:
+    """A str.translate table that strips accents from Latin letters and drops loose combining marks."""
+    table: dict[int, str | None] = {cp: None for cp in range(0x300, 0x370) if unicodedata.combining(chr(cp))}
+    for cp in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
+        folded = _strip_accents(chr(cp))
+        if folded.isascii() and folded:
+            table[cp] = folded
+    return table
+
+
+# Precomputed because builds must stay fast (>100k/s) even with Vietnamese text: one C-level translate
+# covers every precomposed or decomposed Vietnamese letter; anything else takes the NFKD path.
+_LATIN_FOLD = _latin_fold_table()
+
+
+def normalize_purpose(text: str) -> str:
+    """Turn free text into a 62/08 purpose: no accents, single spaces, trimmed, at most 25 characters."""
+    if not isinstance(text, str):
+        raise VietQRError(f"purpose must be a string, got {type(text).__name__}")
+    if not text.isascii():
+        text = text.translate(_LATIN_FOLD)
+        if not text.isascii():
+            text = _strip_accents(text)
+    text = " ".join(text.split())[:PURPOSE_MAX].rstrip()
+    if not text:
+        raise VietQRError("purpose is empty after removing accents and spaces")
+    if not (text.isascii() and text.isprintable()):
+        raise VietQRError(f"purpose must be printable ASCII after removing accents, got {_short(text)}")
+    return text
+
+
+def _check_build_input(bin: str, account: str, service: str, amount_vnd: int | None) -> None:
+    if not isinstance(bin, str) or not _BIN.fullmatch(bin):
+        raise VietQRError(f"bank BIN must be exactly 6 digits, got {_short(bin)}")
+    if not isinstance(account, str) or not _BUILD_ACCOUNT.fullmatch(account):
+        raise VietQRError(f"account must be 1 to 19 letters or digits, got {_short(account)}")
+    if not isinstance(service, str) or service not in SERVICES:
+        raise VietQRError(f"service must be QRIBFTTA (account) or QRIBFTTC (card), got {_short(service)}")
+    if amount_vnd is not None:
+        # bool is a subclass of int and float money is banned: only a real int passes.
+        if type(amount_vnd) is not int or amount_vnd <= 0:
+            raise VietQRError(f"amount_vnd must be a positive int, got {_short(amount_vnd)}")
+        if len(str(amount_vnd)) > AMOUNT_MAX_CHARS:
+            raise VietQRError(f"amount_vnd must have at most {AMOUNT_MAX_CHARS} digits, got {amount_vnd}")
+
+
+def _initiation(dynamic: bool | None, amount_vnd: int | None) -> str:
+    if dynamic is None:
+        return DYNAMIC if amount_vnd is not None else STATIC
+    if type(dynamic) is not bool:
+        raise VietQRError(f"dynamic must be True, False or None, got {_short(dynamic)}")
+    return DYNAMIC if dynamic else STATIC
+
+
+def build_payload(
+    *,
+    bin: str,
+    account: str,
+    amount_vnd: int | None = None,
+    purpose: str | None = None,
+    service: str = "QRIBFTTA",
+    dynamic: bool | None = None,
+) -> str:
+    """Build a VietQR transfer payload, CRC included; raise VietQRError on invalid input."""
+    _check_build_input(bin, account, service, amount_vnd)
+    beneficiary = _tlv("00", bin) + _tlv("01", account)
+    merchant = _GUID_TLV + _tlv("01", beneficiary) + _tlv("02", service)
+    amount = "" if amount_vnd is None else _tlv("54", str(amount_vnd))
+    extra = "" if purpose is None else _tlv("62", _tlv("08", normalize_purpose(purpose)))
+    body = (
+        f"{_FORMAT_TLV}{_INITIATION_TLV[_initiation(dynamic, amount_vnd)]}{_tlv('38', merchant)}"
+        f"{_CURRENCY_TLV}{amount}{_COUNTRY_TLV}{extra}6304"
+    )
+    return body + crc16(body)
+
+
+# --- parsing ---------------------------------------------------------------------------------------------
+
+
+def _split_tlv(data: str, where: str) -> dict[str, str]:
+    """Split a TLV string into {id: value}; it must be consumed exactly, with no repeated ID."""
+    fields: dict[str, str] = {}
+    pos, end = 0, len(data)
+    while pos < end:
+        head = data[pos : pos + 4]
+        if len(head) < 4:
+            # Usually a length prefix that is too short upstream, or junk after the last field.
+            raise VietQRError(f"{where} has {len(head)} stray character(s) at position {pos}: {_short(head)}")
+        if not (_DIGITS2.fullmatch(head[:2]) and _DIGITS2.fullmatch(head[2:])):
+            raise VietQRError(f"malformed data object in {where} at position {pos}: {_short(data[pos:pos + 8])}")
+        tag, length = head[:2], int(head[2:])
+        if length == 0:
+            raise VietQRError(f"field {tag} in {where} has length 00; EMVCo lengths run from 01 to 99")
+        stop = pos + 4 + length
+        if stop > end:
+            raise VietQRError(
+                f"field {tag} in {where} declares length {length} but only {end - pos - 4} characters remain"
+            )
+        if tag in fields:
+            # A second 54 or 38 would make the payment ambiguous, so repeats are never tolerated.
+            raise VietQRError(f"field {tag} appears twice in {where}")
+        fields[tag] = data[pos + 4 : stop]
+        pos = stop
+    return fields
+
+
+def _require(fields: dict[str, str], tag: str, where: str) -> str:
+    try:
+        return fields[tag]
+    except KeyError:
+        raise VietQRError(f"required field {tag} is missing from {where}") from None
+
+
+def _check_crc(payload: str, fields: dict[str, str]) -> str:
+    if "63" not in fields:
+        raise VietQRError("required field 63 (CRC) is missing")
+    if next(reversed(fields)) != "63":
+        raise VietQRError("field 63 (CRC) must be the last field")
+    given = fields["63"]
+    if not _HEX4.fullmatch(given):
+        raise VietQRError(f"CRC must be 4 hex digits, got {_short(given)}")
+    computed = crc16(payload[:-4])
+    if given.upper() != computed:
+        raise VietQRError(f"CRC mismatch: payload says {given.upper()}, computed {computed}")
+    return computed
+
+
+def _check_header(fields: dict[str, str]) -> str | None:
+    if next(iter(fields)) != "00":
+        raise VietQRError("field 00 (payload format indicator) must be the first field")
+    if fields["00"] != "01":
+        raise VietQRError(f"field 00 must be '01', got {_short(fields['00'])}")
+    initiation = fields.get("01")
+    if initiation is not None and initiation not in (STATIC, DYNAMIC):
+        raise VietQRError(f"field 01 must be '11' (static) or '12' (dynamic), got {_short(initiation)}")
+    if _require(fields, "53", "the payload") != CURRENCY_VND:
+        raise VietQRError(f"field 53 (currency) must be '704' (VND), got {_short(fields['53'])}")
+    if _require(fields, "58", "the payload") != COUNTRY_VN:
+        raise VietQRError(f"field 58 (country) must be 'VN', got {_short(fields['58'])}")
+    return initiation
+
+
+def _parse_merchant(value: str) -> tuple[str, str, str]:
+    merchant = _split_tlv(value, "field 38")
+    guid = _require(merchant, "00", "field 38")
+    if guid != GUID:
+        raise VietQRError(f"field 38/00 must be the NAPAS GUID {GUID}, got {_short(guid)}")
+    beneficiary = _split_tlv(_require(merchant, "01", "field 38"), "field 38/01")
+    bin_ = _require(beneficiary, "00", "field 38/01")
+    if not _BIN.fullmatch(bin_):
+        raise VietQRError(f"bank BIN (38/01/00) must be exactly 6 digits, got {_short(bin_)}")
+    account = _require(beneficiary, "01", "field 38/01")
+    # NAPAS types the account as "ans" (printable ASCII) up to 19 characters.
+    if len(account) > ACCOUNT_MAX or not _PRINTABLE_ASCII.fullmatch(account):
+        raise VietQRError(f"account (38/01/01) must be at most 19 printable ASCII characters, got {_short(account)}")
+    service = _require(merchant, "02", "field 38")
+    if service not in SERVICES:
+        raise VietQRError(f"service (38/02) must be QRIBFTTA or QRIBFTTC, got {_short(service)}")
+    return bin_, account, service
+
+
+def _parse_amount(value: str | None) -> int | None:
+    if value is None:
+        return None
+    # VND has no minor unit, so a decimal point, a sign or a leading zero is not a valid VND amount.
+    if len(value) > AMOUNT_MAX_CHARS or not _AMOUNT.fullmatch(value):
+        raise VietQRError(f"amount (54) must be a positive whole number of VND, at most 13 digits, got {_short(value)}")
+    return int(value)
+
+
+def _parse_additional(value: str | None) -> dict[str, str]:
+    if value is None:
+        return {}
+    extra = _split_tlv(value, "field 62")
+    purpose = extra.get("08")
+    if purpose is not None:
+        if len(purpose) > PURPOSE_MAX:
+            raise VietQRError(f"purpose (62/08) must be at most 25 characters, got {len(purpose)}")
+        if not _PRINTABLE_ASCII.fullmatch(purpose):
+            # Bank apps copy 62/08 into the transfer memo, which only carries printable ASCII.
+            raise VietQRError(f"purpose (62/08) must be printable ASCII, got {_short(purpose)}")
+    return extra
+
+
+def parse_payload(s: str) -> VietQR:
+    """Parse and validate a VietQR payload; raise VietQRError if anything is wrong."""
+    if not isinstance(s, str):
+        raise VietQRError(f"payload must be a string, got {type(s).__name__}")
+    if not s:
+        raise VietQRError("payload is empty")
+    fields = _split_tlv(s, "the payload")
+    crc = _check_crc(s, fields)
+    initiation = _check_header(fields)
+    bin_, account, service = _parse_merchant(_require(fields, "38", "the payload"))
+    extra = _parse_additional(fields.get("62"))
+    return VietQR(
+        bin=bin_,
+        account=account,
+        service=service,
+        initiation=initiation,
+        amount_vnd=_parse_amount(fields.get("54")),
+        purpose=extra.get("08"),
+        crc=crc,
+        currency=fields["53"],
+        country=fields["58"],
+        mcc=fields.get("52"),
+        merchant_name=fields.get("59"),
+        merchant_city=fields.get("60"),
+        bill_number=extra.get("01"),
+        reference_label=extra.get("05"),
+        terminal_label=extra.get("07"),
+    )
+
+
+# --- rendering -------------------------------------------------------------------------------------------
+
+
+def _make_qr(payload: str, box_size: int, border: int):
+    # Imported here so that parsing and building never pay for qrcode/Pillow start-up.
+    import qrcode
+
+    parse_payload(payload)  # never print a code a bank app would refuse; costs microseconds
+    if type(box_size) is not int or box_size < 1:
+        raise VietQRError(f"box_size must be a positive int, got {_short(box_size)}")
+    if type(border) is not int or border < 0:
+        raise VietQRError(f"border must be a non-negative int, got {_short(border)}")
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box_size, border=border)
+    qr.add_data(payload)
+    return qr
+
+
+def render_png(payload: str, *, box_size: int = 10, border: int = 4) -> bytes:
+    """Render a VietQR payload as a PNG (error correction M, 4-module quiet zone by default)."""
+    image = _make_qr(payload, box_size, border).make_image()
+    out = io.BytesIO()
+    image.save(out)
+    return out.getvalue()
+
+
+def render_svg(payload: str, *, box_size: int = 10, border: int = 4) -> str:
+    """Render a VietQR payload as one-path SVG on a white background (box_size 10 = 1 mm per module)."""
+    from qrcode.image.svg import SvgPathFillImage
+
+    # The white fill keeps the code scannable when the page behind it is dark.
+    image = _make_qr(payload, box_size, border).make_image(image_factory=SvgPathFillImage)
+    return image.to_string(encoding="unicode")

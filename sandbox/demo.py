@@ -1,0 +1,82 @@
+"""Demo data for `make run`: one token per role and a few real-looking dossiers.
+
+Demo tokens are derived from HCCPAY_SECRET_KEY so that seeding twice prints the same
+tokens; this runs only in demo mode, where that key is the public demo value.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from config import Settings
+from kernel.auth import ROLES, TOKEN_PREFIX, ApiToken, hash_token
+from payments import states
+from payments.service import create_dossier, renew_payment_request
+from payments.validation import parse_dossier
+
+DEMO_DOSSIERS = [
+    {
+        "code": "000.00.12.H40-261125-0001",
+        "procedure_code": "1.004227",
+        "procedure_name": "Đăng ký biến động quyền sử dụng đất, quyền sở hữu tài sản gắn liền với đất",
+        "agency_code": "H40.22",
+        "applicant": {"name": "Nguyễn Văn An", "phone": "0912345678", "id_number": "022088001234"},
+        "fees": [
+            {"name": "Lệ phí cấp Giấy chứng nhận", "kind": "charge", "amount_vnd": 100000},
+            {"name": "Phí thẩm định hồ sơ", "kind": "fee", "amount_vnd": 250000},
+        ],
+    },
+    {
+        "code": "000.00.12.H40-261125-0002",
+        "procedure_code": "1.001612",
+        "procedure_name": "Cấp bản sao trích lục khai sinh",
+        "agency_code": "H40.22",
+        "applicant": {"name": "Trần Thị Bích Ngọc", "phone": "0987654321"},
+        "fees": [{"name": "Phí cấp bản sao trích lục", "kind": "fee", "amount_vnd": 8000}],
+    },
+    {
+        "code": "000.00.12.H40-261125-0003",
+        "procedure_code": "2.002155",
+        "procedure_name": "Cấp giấy phép xây dựng nhà ở riêng lẻ",
+        "agency_code": "H40.22",
+        "applicant": {"name": "Đặng Quốc Hùng", "phone": "0356789012", "email": "hung.dq@example.vn"},
+        "fees": [{"name": "Lệ phí cấp giấy phép xây dựng", "kind": "charge", "amount_vnd": 75000}],
+    },
+]
+
+
+@dataclass
+class SeedResult:
+    tokens: dict[str, str] = field(default_factory=dict)
+    pay_urls: dict[str, str] = field(default_factory=dict)
+
+
+def demo_token(settings: Settings, role: str) -> str:
+    key = settings.secret("HCCPAY_SECRET_KEY").encode()
+    return TOKEN_PREFIX + "demo_" + role + "_" + hmac.new(key, role.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def seed(session: Session, *, settings: Settings, now: datetime) -> SeedResult:
+    """Create (or find) the demo tokens and dossiers."""
+    result = SeedResult()
+    for role in ROLES:
+        raw = demo_token(settings, role)
+        digest = hash_token(raw)
+        if session.execute(select(ApiToken.id).where(ApiToken.token_hash == digest)).first() is None:
+            session.add(ApiToken(name=f"demo {role}", role=role, token_hash=digest,
+                                 display_prefix=raw[:10], created_at=now, revoked_at=None))
+        result.tokens[role] = raw
+    session.flush()
+    for body in DEMO_DOSSIERS:
+        _, request, _ = create_dossier(session, data=parse_dossier(body), settings=settings,
+                                       actor="system:demo", now=now)
+        if request.status in (states.EXPIRED, states.CANCELLED):  # seeded on an earlier day
+            request = renew_payment_request(session, dossier_code=body["code"], settings=settings,
+                                            actor="system:demo", now=now)
+        result.pay_urls[request.payment_code] = f"{settings.public_url}/pay/{request.payment_code}"
+    return result
