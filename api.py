@@ -1,16 +1,27 @@
-"""The app factory: wiring only, no business rule lives here."""
+"""Wiring only, no business rule lives here: the app factory, the worker and the sandboxes."""
 from __future__ import annotations
+
+from datetime import timedelta
 
 from flask import Blueprint, Flask, jsonify
 from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings, load_settings
+from kernel.admin_routes import admin_ns
+from kernel.clock import now_utc
 from kernel.db import make_engine, make_session_factory
 from kernel.http import HccApi, Runtime, error_response, init_http, runtime
+from kernel.jobs import PeriodicJob
 from kernel.logs import configure_logging
+from kernel.notify import SmsGatewayClient, sms_topic
+from kernel.outbox import OutboxWorker, Topic
+from kernel.worker import Worker
 from payments.routes import dossiers_ns, requests_ns
+from payments.service import expire_due_requests
 
 API_PREFIX = "/api/v1"
+NAMESPACES = (dossiers_ns, requests_ns, admin_ns)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -19,8 +30,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure_logging(settings.log_level)
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.secret("HCCPAY_SECRET_KEY"), TESTING=settings.testing,
-                      MAX_CONTENT_LENGTH=20 * 1024 * 1024, RESTX_MASK_SWAGGER=False, RESTX_JSON={"ensure_ascii": False},
-                      RESTX_ERROR_404_HELP=False, JSON_SORT_KEYS=False)
+                      MAX_CONTENT_LENGTH=20 * 1024 * 1024, RESTX_MASK_SWAGGER=False,
+                      RESTX_JSON={"ensure_ascii": False}, RESTX_ERROR_404_HELP=False)
     app.json.ensure_ascii = False
     engine = make_engine(settings.database_url)
     init_http(app, Runtime(settings=settings, engine=engine, sessions=make_session_factory(engine)))
@@ -33,7 +44,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         authorizations={"bearer": {"type": "apiKey", "in": "header", "name": "Authorization",
                                    "description": "Bearer <API token>"}},
     )
-    for namespace in (dossiers_ns, requests_ns):
+    for namespace in NAMESPACES:
         api.add_namespace(namespace)
     app.register_blueprint(blueprint)
     app.add_url_rule("/healthz", "healthz", healthz)
@@ -48,3 +59,37 @@ def healthz():
     except Exception as exc:  # noqa: BLE001 - any failure means "not healthy", reported as such
         return error_response(503, "database_unavailable", f"database check failed: {type(exc).__name__}")
     return jsonify(status="ok")
+
+
+# --- the worker -----------------------------------------------------------------------
+
+def outbox_topics(settings: Settings) -> dict[str, Topic]:
+    """Every kind of outbound message this deployment can deliver."""
+    topics: dict[str, Topic] = {}
+    if settings.sms_gateway_url and settings.sms_api_key:
+        topics["sms"] = sms_topic(SmsGatewayClient(settings.sms_gateway_url, settings.sms_api_key))
+    return topics
+
+
+def periodic_jobs(settings: Settings) -> list[PeriodicJob]:
+    def expire(session: Session, now):
+        return expire_due_requests(session, now=now)
+
+    return [PeriodicJob("payments.expire_requests", timedelta(minutes=1), expire)]
+
+
+def build_worker(settings: Settings, sessions: sessionmaker[Session] | None = None) -> Worker:
+    sessions = sessions or make_session_factory(make_engine(settings.database_url))
+    outbox = OutboxWorker(sessions=sessions, topics=outbox_topics(settings), clock=now_utc)
+    return Worker(outbox=outbox, jobs=periodic_jobs(settings), clock=now_utc)
+
+
+# --- sandboxes (demo mode) ------------------------------------------------------------
+
+def start_sandboxes(settings: Settings) -> list:
+    """Serve the simulated SMS gateway (and, later, bank and courier) for an offline demo."""
+    from sandbox.server import serve_in_thread
+    from sandbox.sms import create_sms_gateway
+
+    return [serve_in_thread(create_sms_gateway(settings.sms_api_key or ""), settings.sandbox_host,
+                            settings.sandbox_sms_port)]

@@ -32,17 +32,43 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=None, help="default: $PORT or 8000")
 @click.option("--threads", type=int, default=8, show_default=True)
-def serve(host: str, port: int | None, threads: int) -> None:
-    """Serve the API and pages (waitress); in demo mode also the sandboxes and workers."""
+@click.option("--worker/--no-worker", default=None,
+              help="run the outbox/jobs worker in a thread (default: on for SQLite, off for PostgreSQL, "
+                   "where `hccpay worker` processes do it)")
+def serve(host: str, port: int | None, threads: int, worker: bool | None) -> None:
+    """Serve the API and pages (waitress); in demo mode also the sandboxes."""
     import waitress
 
-    from api import create_app
+    from api import build_worker, create_app, start_sandboxes
 
     settings = _settings()
     port = port or settings.port
     app = create_app(settings)
+    if settings.demo:
+        for sandbox in start_sandboxes(settings):
+            click.echo(f"sandbox on {sandbox.url}")
+    if worker if worker is not None else settings.database_url.startswith("sqlite"):
+        background = build_worker(settings, app.extensions["hccpay"].sessions)
+        background.start_thread()
     click.echo(f"HCC Pay on http://{host}:{port}  (API docs: http://{host}:{port}/api/v1/docs)")
     waitress.serve(app, host=host, port=port, threads=threads, ident="hccpay")
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="deliver what is due now, then exit")
+def worker(once: bool) -> None:
+    """Drain the outbox and run periodic jobs (run several on PostgreSQL: they share the work)."""
+    import signal
+
+    from api import build_worker
+
+    background = build_worker(_settings())
+    if once:
+        click.echo(f"handled {background.tick()} message(s)")
+        return
+    signal.signal(signal.SIGTERM, lambda *_: background.stop())
+    signal.signal(signal.SIGINT, lambda *_: background.stop())
+    background.run_forever()
 
 
 # --- database -------------------------------------------------------------------------

@@ -63,6 +63,12 @@ class Settings:
     secrets: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     log_level: str = "INFO"
     testing: bool = False
+    # SMS gateway (kernel.notify); without a URL, SMS wait in the outbox until one is set.
+    sms_gateway_url: str | None = None
+    sms_api_key: str | None = None
+    # Where `make run` serves the sandboxes (demo mode only).
+    sandbox_host: str = "127.0.0.1"
+    sandbox_sms_port: int = 8003
 
     def secret(self, name: str) -> str:
         """The current (first) value of a secret."""
@@ -182,5 +188,8 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
         holidays=_parse_holidays(env),
         secrets=_parse_secrets(env, demo),
         log_level=env.get("HCCPAY_LOG_LEVEL", "INFO").strip().upper(),
+        sms_gateway_url=(env.get("HCCPAY_SMS_GATEWAY_URL", "").strip()
+                         or ("http://127.0.0.1:8003" if demo else None)),
+        sms_api_key=env.get("HCCPAY_SMS_API_KEY", "").strip() or ("demo-sms-api-key" if demo else None),
     )
     return replace(settings, **overrides) if overrides else settings

@@ -1,0 +1,120 @@
+"""Admin API: API tokens and the outbox (failed deliveries, replay). Every change is audited."""
+from __future__ import annotations
+
+from flask import request
+from flask_restx import Namespace, Resource
+from sqlalchemy import select
+
+from kernel import audit
+from kernel.auth import ApiToken, create_token, revoke_token
+from kernel.clock import now_utc
+from kernel.errors import NotFound, ValidationError
+from kernel.http import actor, json_body, requires, transaction
+from kernel.outbox import DONE, FAILED, PENDING, OutboxAttempt, OutboxMessage, replay
+
+admin_ns = Namespace("admin", description="API tokens and outbound deliveries", path="/admin")
+
+
+def token_view(token: ApiToken) -> dict:
+    return {"id": token.id, "name": token.name, "role": token.role, "prefix": token.display_prefix,
+            "created_at": token.created_at.isoformat(),
+            "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None}
+
+
+@admin_ns.route("/tokens")
+class Tokens(Resource):
+    @admin_ns.doc(security="bearer")
+    @requires("admin")
+    def get(self):
+        """Every API token (never its value)."""
+        with transaction() as session:
+            return {"tokens": [token_view(t) for t in
+                               session.execute(select(ApiToken).order_by(ApiToken.id)).scalars()]}
+
+    @admin_ns.doc(security="bearer")
+    @requires("admin")
+    def post(self):
+        """Create a token `{"role", "name"}`; its value is in this answer only."""
+        body = json_body()
+        if not isinstance(body.get("role"), str) or not isinstance(body.get("name"), str):
+            raise ValidationError("role and name are required strings", code="missing_field")
+        now = now_utc()
+        with transaction() as session:
+            token, raw = create_token(session, role=body["role"], name=body["name"], now=now)
+            audit.record(session, actor=actor(), action="token.create", subject_type="api_token",
+                         subject_id=token.id, at=now, data={"role": token.role, "name": token.name})
+            return {**token_view(token), "token": raw}, 201
+
+
+@admin_ns.route("/tokens/<int:token_id>")
+class TokenItem(Resource):
+    @admin_ns.doc(security="bearer")
+    @requires("admin")
+    def delete(self, token_id: int):
+        """Revoke a token at once."""
+        now = now_utc()
+        with transaction() as session:
+            token = revoke_token(session, token_id=token_id, now=now)
+            audit.record(session, actor=actor(), action="token.revoke", subject_type="api_token",
+                         subject_id=token.id, at=now)
+            return token_view(token)
+
+
+def message_view(message: OutboxMessage, attempts: list[OutboxAttempt] | None = None) -> dict:
+    view = {"id": message.id, "topic": message.topic, "key": message.key, "status": message.status,
+            "attempts": message.attempts, "next_attempt_at": message.next_attempt_at.isoformat(),
+            "last_error": message.last_error, "created_at": message.created_at.isoformat(),
+            "done_at": message.done_at.isoformat() if message.done_at else None}
+    if attempts is not None:
+        view["log"] = [{"attempt": a.attempt, "at": a.at.isoformat(), "ok": a.ok, "detail": a.detail,
+                        "duration_ms": a.duration_ms} for a in attempts]
+    return view
+
+
+@admin_ns.route("/outbox")
+class Outbox(Resource):
+    @admin_ns.doc(security="bearer", params={"status": "pending|done|failed", "topic": "e.g. sms",
+                                             "limit": "at most 500"})
+    @requires("admin", "auditor")
+    def get(self):
+        """Outbound messages, newest first; `status=failed` lists the alerts."""
+        status = request.args.get("status")
+        if status is not None and status not in (PENDING, DONE, FAILED):
+            raise ValidationError("status must be pending, done or failed", code="invalid_status")
+        limit = min(max(request.args.get("limit", 100, type=int), 1), 500)
+        query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+        if status:
+            query = query.where(OutboxMessage.status == status)
+        if request.args.get("topic"):
+            query = query.where(OutboxMessage.topic == request.args["topic"])
+        with transaction() as session:
+            return {"messages": [message_view(m) for m in session.execute(query).scalars()]}
+
+
+@admin_ns.route("/outbox/<int:message_id>")
+class OutboxItem(Resource):
+    @admin_ns.doc(security="bearer")
+    @requires("admin", "auditor")
+    def get(self, message_id: int):
+        """One message with its delivery log (one row per attempt)."""
+        with transaction() as session:
+            message = session.get(OutboxMessage, message_id)
+            if message is None:
+                raise NotFound(f"no outbox message {message_id}", code="outbox_message_not_found")
+            attempts = list(session.execute(select(OutboxAttempt).where(OutboxAttempt.message_id == message_id)
+                                            .order_by(OutboxAttempt.id)).scalars())
+            return message_view(message, attempts)
+
+
+@admin_ns.route("/outbox/<int:message_id>/replay")
+class OutboxReplay(Resource):
+    @admin_ns.doc(security="bearer")
+    @requires("admin")
+    def post(self, message_id: int):
+        """Deliver a message again, starting now (manual replay)."""
+        now = now_utc()
+        with transaction() as session:
+            message = replay(session, message_id=message_id, now=now)
+            audit.record(session, actor=actor(), action="outbox.replay", subject_type="outbox",
+                         subject_id=message.id, at=now)
+            return message_view(message)

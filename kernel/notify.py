@@ -1,0 +1,65 @@
+"""Citizen SMS: queued in the outbox inside the business transaction, sent by the worker
+through an HTTP SMS gateway.
+
+The gateway contract (the sandbox implements it; a real provider gets an adapter with the
+same shape): `POST {base}/sms` with `Authorization: Bearer <key>`, JSON `{"to", "text",
+"idempotency_key"}` → 2xx `{"message_id"}`. A 4xx other than 408/429 means the message can
+never be sent (bad number): permanent failure, visible to operators. Everything else is
+retried: a few quick tries here, then the outbox's backoff schedule.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import requests
+from sqlalchemy.orm import Session
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from kernel.outbox import Delivery, PermanentError, Topic, enqueue
+
+SMS_TOPIC = "sms"
+SMS_SCHEDULE = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(hours=1),
+                timedelta(hours=3), timedelta(hours=6), timedelta(hours=12))
+
+
+def queue_sms(session: Session, *, phone: str, text: str, key: str, now: datetime) -> None:
+    """Send `text` to `phone` once this transaction commits. `key` makes it idempotent."""
+    enqueue(session, topic=SMS_TOPIC, key=f"sms:{key}", payload={"to": phone, "text": text}, now=now)
+
+
+class GatewayUnavailable(Exception):
+    """The gateway did not answer or answered 5xx/408/429: worth retrying."""
+
+
+class SmsGatewayClient:
+    """HTTP client of the SMS gateway: a session, timeouts, quick retries, typed errors."""
+
+    def __init__(self, base_url: str, api_key: str, *, timeout: tuple[float, float] = (3.05, 10.0),
+                 session: requests.Session | None = None):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.http = session or requests.Session()
+        self.http.headers.update({"Authorization": f"Bearer {api_key}", "User-Agent": "hccpay/1"})
+
+    @retry(retry=retry_if_exception_type(GatewayUnavailable), stop=stop_after_attempt(3),
+           wait=wait_exponential(multiplier=0.2, max=2), reraise=True)
+    def send(self, *, to: str, text: str, idempotency_key: str) -> dict[str, Any]:
+        try:
+            response = self.http.post(f"{self.base_url}/sms", timeout=self.timeout,
+                                      json={"to": to, "text": text, "idempotency_key": idempotency_key})
+        except requests.RequestException as exc:
+            raise GatewayUnavailable(f"SMS gateway unreachable: {type(exc).__name__}") from exc
+        if response.status_code in (408, 429) or response.status_code >= 500:
+            raise GatewayUnavailable(f"SMS gateway answered {response.status_code}")
+        if response.status_code >= 400:
+            raise PermanentError(f"SMS gateway refused the message: {response.status_code}")
+        return {"message_id": response.json().get("message_id")}
+
+
+def sms_topic(client: SmsGatewayClient) -> Topic:
+    def send(delivery: Delivery) -> dict[str, Any]:
+        return client.send(to=delivery.payload["to"], text=delivery.payload["text"],
+                           idempotency_key=delivery.idempotency_key)
+
+    return Topic(name=SMS_TOPIC, send=send, schedule=SMS_SCHEDULE)

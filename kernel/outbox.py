@@ -1,0 +1,233 @@
+"""The transactional outbox: side effects (SMS, webhooks, courier bookings) are written as rows
+in the same transaction as the change that causes them, and sent after commit by workers.
+
+So a rolled-back transaction sends nothing, and a crash between commit and send delays a
+message but never loses it. Delivery is at least once: every message carries a stable
+`idempotency_key` for the receiver. Workers claim rows with `FOR UPDATE SKIP LOCKED`
+(PostgreSQL; SQLite serialises anyway) and hold them under a lease, so any number of
+worker processes on any number of nodes can drain the same table.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+
+from kernel.db import PK, Base, BigIntPK, unit_of_work
+from kernel.errors import NotFound
+
+log = logging.getLogger("hccpay.outbox")
+
+PENDING, DONE, FAILED = "pending", "done", "failed"
+DEFAULT_SCHEDULE = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10),
+                    timedelta(hours=1), timedelta(hours=6))
+LEASE = timedelta(minutes=2)  # longer than any send's HTTP timeouts and retries
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    id: Mapped[PK]
+    topic: Mapped[str] = mapped_column(String(50), index=True)
+    # Enqueuing the same key twice is a no-op: callers derive it from what the message is about.
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(10))
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"hccpay-{self.id}"
+
+
+class OutboxAttempt(Base):
+    """One delivery attempt: when, how it ended, how long it took."""
+
+    __tablename__ = "outbox_attempts"
+
+    id: Mapped[PK]
+    message_id: Mapped[int] = mapped_column(BigIntPK, ForeignKey("outbox.id"), index=True)
+    attempt: Mapped[int]
+    at: Mapped[datetime]
+    ok: Mapped[bool]
+    detail: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[int]
+
+
+class PermanentError(Exception):
+    """The receiver refused the message for good (e.g. an invalid phone number): do not retry."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a topic's sender gets: the message content and who it is."""
+
+    id: int
+    topic: str
+    key: str
+    payload: dict[str, Any]
+    attempt: int
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class Topic:
+    """How to deliver one kind of message.
+
+    `send` runs outside any transaction (it may do HTTP) and returns a result; `on_success`
+    and `on_failure` run inside the transaction that records the outcome, so a domain row
+    (e.g. a shipment's tracking number) changes atomically with the message's state.
+    `schedule` gives the delays between attempts; after the last one the message is
+    `failed` (an alert: visible, replayable), unless `keep_trying` repeats the last delay.
+    """
+
+    name: str
+    send: Callable[[Delivery], dict[str, Any] | None]
+    on_success: Callable[[Session, Delivery, dict[str, Any] | None, datetime], None] | None = None
+    on_failure: Callable[[Session, Delivery, str, datetime], None] | None = None
+    schedule: tuple[timedelta, ...] = DEFAULT_SCHEDULE
+    keep_trying: bool = False
+
+
+def enqueue(session: Session, *, topic: str, key: str, payload: dict[str, Any], now: datetime,
+            delay: timedelta = timedelta(0)) -> OutboxMessage:
+    """Add a message in the caller's transaction; the same key again returns the first message."""
+    existing = session.execute(select(OutboxMessage).where(OutboxMessage.key == key)).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    message = OutboxMessage(topic=topic, key=key, payload=payload, status=PENDING, attempts=0,
+                            next_attempt_at=now + delay, created_at=now)
+    try:
+        with session.begin_nested():
+            session.add(message)
+            session.flush()
+    except IntegrityError:
+        # A concurrent transaction enqueued the same key first.
+        return session.execute(select(OutboxMessage).where(OutboxMessage.key == key)).scalar_one()
+    return message
+
+
+def replay(session: Session, *, message_id: int, now: datetime) -> OutboxMessage:
+    """Send a message again from now (after an alert, or to re-deliver a done one)."""
+    message = session.get(OutboxMessage, message_id, with_for_update=True)
+    if message is None:
+        raise NotFound(f"no outbox message {message_id}", code="outbox_message_not_found")
+    message.status, message.next_attempt_at, message.locked_until = PENDING, now, None
+    message.attempts, message.done_at = 0, None
+    return message
+
+
+@dataclass
+class OutboxWorker:
+    """Claims due messages, sends them outside any transaction, records the outcome."""
+
+    sessions: sessionmaker[Session]
+    topics: dict[str, Topic]
+    clock: Callable[[], datetime]
+    batch: int = 20
+    stats: dict[str, int] = field(default_factory=lambda: {"sent": 0, "retried": 0, "failed": 0})
+
+    def run_once(self) -> int:
+        """Deliver what is due now; returns how many messages were handled."""
+        claimed = self._claim(self.clock())
+        for delivery in claimed:
+            self._deliver(delivery)
+        return len(claimed)
+
+    def drain(self, max_rounds: int = 1000) -> int:
+        """Run until nothing is due (tests, CLI)."""
+        total = 0
+        for _ in range(max_rounds):
+            handled = self.run_once()
+            total += handled
+            if not handled:
+                break
+        return total
+
+    def _claim(self, now: datetime) -> list[Delivery]:
+        with unit_of_work(self.sessions) as session:
+            rows = session.execute(
+                select(OutboxMessage)
+                .where(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now,
+                       OutboxMessage.topic.in_(self.topics),
+                       or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until <= now))
+                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+                .limit(self.batch).with_for_update(skip_locked=True)
+            ).scalars().all()
+            claimed = []
+            for row in rows:
+                row.locked_until = now + LEASE
+                row.attempts += 1
+                claimed.append(Delivery(id=row.id, topic=row.topic, key=row.key, payload=dict(row.payload),
+                                        attempt=row.attempts, idempotency_key=row.idempotency_key))
+            return claimed
+
+    def _deliver(self, delivery: Delivery) -> None:
+        topic = self.topics[delivery.topic]
+        started = time.monotonic()
+        result, error, permanent = None, None, False
+        try:
+            result = topic.send(delivery)
+        except PermanentError as exc:
+            error, permanent = f"permanent: {exc}", True
+        except Exception as exc:  # noqa: BLE001 - any failure of a send is retried, and recorded
+            error = f"{type(exc).__name__}: {exc}"
+        duration_ms = int((time.monotonic() - started) * 1000)
+        with unit_of_work(self.sessions) as session:
+            self._record(session, topic, delivery, result, error, permanent, duration_ms, self.clock())
+
+    def _record(self, session: Session, topic: Topic, delivery: Delivery, result, error: str | None,
+                permanent: bool, duration_ms: int, now: datetime) -> None:
+        message = session.get(OutboxMessage, delivery.id, with_for_update=True)
+        session.add(OutboxAttempt(message_id=delivery.id, attempt=delivery.attempt, at=now, ok=error is None,
+                                  detail=(error or _summary(result))[:2000] if (error or result) else None,
+                                  duration_ms=duration_ms))
+        message.locked_until = None
+        if error is None:
+            message.status, message.done_at, message.last_error = DONE, now, None
+            self.stats["sent"] += 1
+            if topic.on_success:
+                topic.on_success(session, delivery, result, now)
+            return
+        message.last_error = error[:2000]
+        delay = _next_delay(topic, delivery.attempt)
+        if permanent or delay is None:
+            message.status = FAILED
+            self.stats["failed"] += 1
+            log.warning("outbox message failed", extra={"message_id": delivery.id, "topic": delivery.topic,
+                                                         "attempts": delivery.attempt})
+            if topic.on_failure:
+                topic.on_failure(session, delivery, error, now)
+        else:
+            message.next_attempt_at = now + delay
+            self.stats["retried"] += 1
+
+
+def _next_delay(topic: Topic, attempt: int) -> timedelta | None:
+    """Delay before attempt `attempt + 1`, or None when the schedule is used up."""
+    if attempt <= len(topic.schedule):
+        return topic.schedule[attempt - 1]
+    return topic.schedule[-1] if topic.keep_trying else None
+
+
+def _summary(result: dict[str, Any] | None) -> str | None:
+    return None if result is None else str(result)
+
+
+def pending_count(session: Session) -> int:
+    return session.execute(select(func.count()).select_from(OutboxMessage)
+                           .where(OutboxMessage.status == PENDING)).scalar_one()
+
