@@ -1,6 +1,7 @@
 """Every module that defines tables, imported so the metadata is complete for Alembic."""
 import kernel.audit  # noqa: F401
 import kernel.auth  # noqa: F401
+import kernel.inbox  # noqa: F401
 import kernel.jobs  # noqa: F401
 import kernel.outbox  # noqa: F401
 import payments.models  # noqa: F401

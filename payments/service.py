@@ -16,7 +16,7 @@ from config import Settings
 from kernel.errors import Conflict, NotFound, ValidationError
 from payments import codes, states, vietqr
 from payments.models import Dossier, FeeItem, PaymentRequest, PaymentRequestEvent, PaymentRequestItem
-from payments.validation import DossierInput
+from payments.validation import DossierInput, FeeInput
 
 CODE_SHAPE_RE = re.compile(r"[A-Z]{2}[0-9]{11}")
 CODE_ATTEMPTS = 8  # 10^9 codes: a collision is rare, several in a row mean something is wrong
@@ -239,3 +239,36 @@ def request_events(session: Session, request: PaymentRequest) -> list[PaymentReq
         select(PaymentRequestEvent).where(PaymentRequestEvent.payment_request_id == request.id)
         .order_by(PaymentRequestEvent.id)
     ).scalars())
+
+
+# --- services other packages use (postal adds postage; deliveries wait for payment) ----
+
+SETTLED = frozenset({states.PAID, states.OVERPAID})
+
+
+def add_fee_items(session: Session, *, dossier_code: str, fees: tuple[FeeInput, ...], settings: Settings,
+                  actor: str, now: datetime) -> PaymentRequest:
+    """Add fee items (e.g. postage) to an existing dossier and ask for them with a new request.
+
+    The dossier's current request is left alone: its code may already be in a citizen's
+    bank app, so changing what it asks for would make that payment wrong.
+    """
+    dossier = get_dossier(session, dossier_code)
+    position = max((item.position for item in dossier.fee_items), default=-1) + 1
+    for offset, fee in enumerate(fees):
+        session.add(FeeItem(dossier_id=dossier.id, position=position + offset, name=fee.name,
+                            kind=fee.kind, amount_vnd=fee.amount_vnd, created_at=now))
+    session.flush()
+    session.refresh(dossier, ["fee_items"])
+    return open_payment_request(session, dossier=dossier, settings=settings, actor=actor, now=now)
+
+
+def dossier_fees_settled(session: Session, dossier_code: str) -> bool:
+    """True when every fee item of the dossier is asked for by a paid (or overpaid) request."""
+    dossier = get_dossier(session, dossier_code)
+    settled_items = set(session.execute(
+        select(PaymentRequestItem.fee_item_id)
+        .join(PaymentRequest, PaymentRequest.id == PaymentRequestItem.payment_request_id)
+        .where(PaymentRequest.dossier_id == dossier.id, PaymentRequest.status.in_(SETTLED))
+    ).scalars())
+    return all(item.id in settled_items for item in dossier.fee_items)

@@ -71,3 +71,20 @@ def test_aware_utc_instants_survive_the_database(db, test_settings, request_code
         created = pr.created_at
     assert created == T0
     assert created.utcoffset() == timedelta(0)
+
+
+def test_added_postage_gets_its_own_request_and_the_first_one_is_untouched(db, test_settings, request_code):
+    from payments.validation import FeeInput
+
+    with db() as s, s.begin():
+        postage = service.add_fee_items(
+            s, dossier_code=BODY["code"], fees=(FeeInput("Cước chuyển phát kết quả", "postage", 32000),),
+            settings=test_settings, actor="postal", now=T0)
+        assert postage.amount_vnd == 32000 and postage.payment_code != request_code
+        first = service.get_payment_request(s, request_code, settings=test_settings, now=T0)
+        assert first.amount_vnd == 50000 and first.status == states.PENDING
+        assert not service.dossier_fees_settled(s, BODY["code"])
+        for pr in (first, postage):  # the payment channels will do this; here we only test the rule
+            pr.paid_vnd, pr.status = pr.amount_vnd, states.PAID
+        s.flush()
+        assert service.dossier_fees_settled(s, BODY["code"])

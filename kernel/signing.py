@@ -1,0 +1,49 @@
+"""`X-HCC-Signature: t=<unix>,v1=<hex>[,v1=<hex>...]`: HMAC-SHA256 over `"{t}.{raw body}"`.
+
+Used for inbound pushes (bank, POS, courier) and for the events we send out. A header may
+carry several v1 values and we may hold several secrets, so either side can rotate keys
+without a flag day. The timestamp bounds replays to the tolerance window.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Sequence
+from datetime import datetime
+
+HEADER = "X-HCC-Signature"
+TOLERANCE_SECONDS = 300
+
+
+class SignatureError(Exception):
+    """Why a signature was refused (the reason is recorded, never the secret)."""
+
+
+def signature(secret: str, body: bytes, timestamp: int) -> str:
+    return hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+
+
+def sign(secrets: Sequence[str], body: bytes, timestamp: int) -> str:
+    """The header value: one v1 per active secret."""
+    return ",".join([f"t={timestamp}"] + [f"v1={signature(s, body, timestamp)}" for s in secrets])
+
+
+def verify(header: str | None, body: bytes, secrets: Sequence[str], *, now: datetime,
+           tolerance: int = TOLERANCE_SECONDS) -> None:
+    """Raise SignatureError unless some v1 matches some secret within the time window."""
+    if not header:
+        raise SignatureError("missing signature header")
+    timestamp, candidates = None, []
+    for part in header.split(","):
+        key, _, value = part.strip().partition("=")
+        if key == "t":
+            timestamp = value
+        elif key == "v1" and value:
+            candidates.append(value.lower())
+    if timestamp is None or not timestamp.isdigit() or len(timestamp) > 12 or not candidates:
+        raise SignatureError("malformed signature header")
+    if abs(now.timestamp() - int(timestamp)) > tolerance:
+        raise SignatureError("signature timestamp outside the tolerance window")
+    expected = [signature(s, body, int(timestamp)) for s in secrets]
+    if not any(hmac.compare_digest(e, c) for e in expected for c in candidates):
+        raise SignatureError("signature does not match")
