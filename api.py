@@ -17,11 +17,14 @@ from kernel.logs import configure_logging
 from kernel.notify import SmsGatewayClient, sms_topic
 from kernel.outbox import OutboxWorker, Topic
 from kernel.worker import Worker
+from payments.callback_routes import callbacks_ns
+from payments.money_routes import cash_ns, checkout_ns, finance_ns, payments_ns
 from payments.routes import dossiers_ns, requests_ns
 from payments.service import expire_due_requests
+from web.pages import pages
 
 API_PREFIX = "/api/v1"
-NAMESPACES = (dossiers_ns, requests_ns, admin_ns)
+NAMESPACES = (dossiers_ns, requests_ns, checkout_ns, payments_ns, callbacks_ns, finance_ns, cash_ns, admin_ns)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -47,6 +50,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     for namespace in NAMESPACES:
         api.add_namespace(namespace)
     app.register_blueprint(blueprint)
+    app.register_blueprint(pages)
     app.add_url_rule("/healthz", "healthz", healthz)
     return app
 
@@ -87,9 +91,13 @@ def build_worker(settings: Settings, sessions: sessionmaker[Session] | None = No
 # --- sandboxes (demo mode) ------------------------------------------------------------
 
 def start_sandboxes(settings: Settings) -> list:
-    """Serve the simulated SMS gateway (and, later, bank and courier) for an offline demo."""
+    """Serve the simulated bank/gateways and SMS gateway for an offline demo."""
+    from sandbox.bank import create_bank_app
     from sandbox.server import serve_in_thread
     from sandbox.sms import create_sms_gateway
 
-    return [serve_in_thread(create_sms_gateway(settings.sms_api_key or ""), settings.sandbox_host,
-                            settings.sandbox_sms_port)]
+    host = settings.sandbox_host
+    return [
+        serve_in_thread(create_sms_gateway(settings.sms_api_key or ""), host, settings.sandbox_sms_port),
+        serve_in_thread(create_bank_app(settings, settings.public_url), host, settings.sandbox_bank_port),
+    ]

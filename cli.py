@@ -171,6 +171,31 @@ def audit_verify() -> None:
     click.echo(f"audit chain ok ({report.rows} rows)")
 
 
+# --- ledger ---------------------------------------------------------------------------
+
+@main.group()
+def ledger() -> None:
+    """The double-entry journal."""
+
+
+@ledger.command("check")
+def ledger_check() -> None:
+    """Prove Σ debits = Σ credits and every balance equals its entries; exit 1 otherwise."""
+    from payments.ledger import check
+
+    with unit_of_work(_sessions(_settings())) as session:
+        report = check(session)
+    click.echo(f"debits {report.total_debit_vnd:,} VND, credits {report.total_credit_vnd:,} VND")
+    if not report.ok:
+        if report.unbalanced_entries:
+            click.echo(f"unbalanced entries: {report.unbalanced_entries[:20]}", err=True)
+        if report.wrong_balances:
+            click.echo(f"balances that differ from their entries: {report.wrong_balances[:20]}", err=True)
+        click.echo("ledger check FAILED", err=True)
+        sys.exit(1)
+    click.echo("ledger check ok")
+
+
 # --- jobs -----------------------------------------------------------------------------
 
 @main.group()
@@ -192,6 +217,35 @@ def jobs_expire() -> None:
         if moved == 0:
             break
     click.echo(f"expired {total} payment request(s)")
+
+
+# --- sandbox --------------------------------------------------------------------------
+
+@main.group()
+def sandbox() -> None:
+    """The simulated bank and gateways."""
+
+
+@sandbox.command("pay")
+@click.argument("payment_code")
+@click.option("--amount", type=int, default=None, help="VND (default: what is still owed)")
+@click.option("--via", type=click.Choice(["sepay", "payos", "bank", "pos", "vnpay"]), default="bank",
+              show_default=True)
+@click.option("--url", default=None, help="the running service (default: $HCCPAY_PUBLIC_URL)")
+def sandbox_pay(payment_code: str, amount: int | None, via: str, url: str | None) -> None:
+    """Send a correctly signed payment callback for PAYMENT_CODE to the running service."""
+    import requests
+
+    from sandbox.bank import SandboxError, pay
+
+    settings = _settings()
+    try:
+        response = pay(url or settings.public_url, payment_code.upper(), settings=settings, amount_vnd=amount, via=via)
+    except (SandboxError, requests.RequestException) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{via}: HTTP {response.status_code} {response.text.strip()}")
+    if response.status_code >= 300:
+        sys.exit(1)
 
 
 # --- demo -----------------------------------------------------------------------------

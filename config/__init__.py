@@ -69,6 +69,9 @@ class Settings:
     # Where `make run` serves the sandboxes (demo mode only).
     sandbox_host: str = "127.0.0.1"
     sandbox_sms_port: int = 8003
+    sandbox_bank_port: int = 8001
+    # VNPay gateway page the citizen is redirected to (internet banking / cards).
+    vnpay_gateway_url: str = "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"
 
     def secret(self, name: str) -> str:
         """The current (first) value of a secret."""
@@ -191,5 +194,8 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
         sms_gateway_url=(env.get("HCCPAY_SMS_GATEWAY_URL", "").strip()
                          or ("http://127.0.0.1:8003" if demo else None)),
         sms_api_key=env.get("HCCPAY_SMS_API_KEY", "").strip() or ("demo-sms-api-key" if demo else None),
+        vnpay_gateway_url=(env.get("HCCPAY_VNPAY_URL", "").strip()
+                           or ("http://127.0.0.1:8001/vnpay/paymentv2/vpcpay.html" if demo
+                               else "https://pay.vnpay.vn/vpcpay.html")),
     )
     return replace(settings, **overrides) if overrides else settings

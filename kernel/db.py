@@ -114,6 +114,19 @@ def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+def insert_returning_id(engine: Engine, statement) -> int:
+    """Run one INSERT ... RETURNING id committed on its own.
+
+    On PostgreSQL it runs in autocommit: one round trip instead of BEGIN, INSERT, COMMIT
+    (this is on the hot path of every callback). SQLite keeps its usual serialised transaction.
+    """
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            return conn.execute(statement).scalar_one()
+    with engine.begin() as conn:
+        return conn.execute(statement).scalar_one()
+
+
 def advisory_lock(session: Session, key: str) -> None:
     """Serialise a critical section across every app and worker node until the transaction ends.
 

@@ -136,10 +136,14 @@ def actor() -> str:
 
 # --- errors ---------------------------------------------------------------------------
 
-def error_response(status: int, code: str, message: str, details: dict | None = None):
+def error_response(status: int, code: str, message: str, details: dict | None = None,
+                   extra: dict | None = None):
+    """The error shape; `extra` adds channel-specific fields (e.g. SePay's `success: false`)."""
     body: dict[str, Any] = {"code": code, "message": message}
     if details:
         body["details"] = details
+    if extra:
+        body.update(extra)
     response = jsonify(body)
     response.status_code = status
     return response

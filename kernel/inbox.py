@@ -9,10 +9,10 @@ from datetime import datetime
 from typing import Any
 
 from flask import Request
-from sqlalchemy import Index, LargeBinary, String, Text, update
+from sqlalchemy import Index, LargeBinary, String, Text, insert, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from kernel.db import PK, Base, unit_of_work
+from kernel.db import PK, Base, insert_returning_id, unit_of_work
 
 RECEIVED, APPLIED, DUPLICATE, CONFLICT, IGNORED, REJECTED = (
     "received", "applied", "duplicate", "conflict", "ignored", "rejected")
@@ -47,16 +47,13 @@ def _headers(request: Request) -> dict[str, str]:
 def store_raw(sessions: sessionmaker[Session], *, provider: str, request: Request, now: datetime) -> int:
     """Commit the raw callback and return its inbox id (before any verification)."""
     body = request.get_data(cache=True)
-    with unit_of_work(sessions) as session:
-        row = InboundCallback(
-            provider=provider, received_at=now, method=request.method, path=request.path[:500],
-            query=request.query_string.decode("latin-1")[:8000], headers=_headers(request),
-            body=body[:MAX_STORED_BODY], source_ip=(request.remote_addr or "")[:64], status=RECEIVED,
-            reason="body truncated: too large" if len(body) > MAX_STORED_BODY else None,
-        )
-        session.add(row)
-        session.flush()
-        return row.id
+    statement = insert(InboundCallback).values(
+        provider=provider, received_at=now, method=request.method, path=request.path[:500],
+        query=request.query_string.decode("latin-1")[:8000], headers=_headers(request),
+        body=body[:MAX_STORED_BODY], source_ip=(request.remote_addr or "")[:64], status=RECEIVED,
+        reason="body truncated: too large" if len(body) > MAX_STORED_BODY else None,
+    ).returning(InboundCallback.id)
+    return insert_returning_id(sessions.kw["bind"], statement)
 
 
 def mark(session: Session, inbox_id: int, *, status: str, now: datetime, reason: str | None = None,

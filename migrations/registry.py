@@ -4,6 +4,7 @@ import kernel.auth  # noqa: F401
 import kernel.inbox  # noqa: F401
 import kernel.jobs  # noqa: F401
 import kernel.outbox  # noqa: F401
+import payments.ledger  # noqa: F401
 import payments.models  # noqa: F401
 from kernel.db import Base
 

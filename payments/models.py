@@ -1,10 +1,10 @@
 """Tables of the payments package: dossiers, fee items, payment requests and their events."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kernel.db import PK, Base, BigIntPK
@@ -115,3 +115,109 @@ class PaymentRequestEvent(Base):
     actor: Mapped[str] = mapped_column(String(200))
     reason: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any] | None]
+
+
+CHANNELS = ("vietqr_transfer", "pos_card", "internet_banking", "cash")
+
+
+class Payment(Base):
+    """Money that arrived through one channel, exactly once per (provider, provider_ref).
+
+    Where it went is in its allocations; whatever is not allocated is in suspense.
+    A payment is never deleted or edited: a void/reversal sets `reversed_at` and posts a
+    reversing ledger entry.
+    """
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        UniqueConstraint("provider", "provider_ref", name="uq_payments_provider_ref"),
+        CheckConstraint("amount_vnd > 0", name="amount_positive"),
+        CheckConstraint("unallocated_vnd >= 0 AND unallocated_vnd <= amount_vnd", name="unallocated_in_range"),
+    )
+
+    id: Mapped[PK]
+    provider: Mapped[str] = mapped_column(String(20))
+    provider_ref: Mapped[str] = mapped_column(String(100))
+    channel: Mapped[str] = mapped_column(String(20))
+    amount_vnd: Mapped[int]
+    unallocated_vnd: Mapped[int]  # in suspense; 0 once fully allocated
+    status: Mapped[str] = mapped_column(String(12))  # active | reversed
+    booked_at: Mapped[datetime] = mapped_column(index=True)  # when the provider booked it
+    recorded_at: Mapped[datetime]
+    clearing_account: Mapped[str] = mapped_column(String(80), index=True)
+    memo: Mapped[str | None] = mapped_column(Text)
+    bank_reference: Mapped[str | None] = mapped_column(String(100), index=True)
+    payer_name: Mapped[str | None] = mapped_column(String(200))
+    payer_account: Mapped[str | None] = mapped_column(String(40))
+    suspense_reason: Mapped[str | None] = mapped_column(String(40))
+    details: Mapped[dict[str, Any] | None]
+    inbox_id: Mapped[int | None] = mapped_column(BigIntPK)
+    reversed_at: Mapped[datetime | None]
+    reversal_ref: Mapped[str | None] = mapped_column(String(100))
+
+    allocations: Mapped[list[PaymentAllocation]] = relationship(
+        back_populates="payment", order_by="PaymentAllocation.id", lazy="selectin")
+
+
+class PaymentAllocation(Base):
+    """Part (or all) of a payment credited to one payment request. Released, never deleted."""
+
+    __tablename__ = "payment_allocations"
+    __table_args__ = (CheckConstraint("amount_vnd > 0", name="amount_positive"),)
+
+    id: Mapped[PK]
+    payment_id: Mapped[int] = mapped_column(BigIntPK, ForeignKey("payments.id"), index=True)
+    payment_request_id: Mapped[int] = mapped_column(BigIntPK, ForeignKey("payment_requests.id"), index=True)
+    amount_vnd: Mapped[int]
+    how: Mapped[str] = mapped_column(String(20))  # exact | corrected | explicit | manual
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))
+    released_at: Mapped[datetime | None]
+    released_by: Mapped[str | None] = mapped_column(String(200))
+
+    payment: Mapped[Payment] = relationship(back_populates="allocations")
+    payment_request: Mapped[PaymentRequest] = relationship(lazy="joined", innerjoin=True)
+
+
+class PendingReversal(Base):
+    """A POS void/reversal that arrived before the sale it cancels: applied when the sale lands."""
+
+    __tablename__ = "pending_reversals"
+    __table_args__ = (UniqueConstraint("provider", "provider_ref", name="uq_pending_reversals_provider_ref"),)
+
+    id: Mapped[PK]
+    provider: Mapped[str] = mapped_column(String(20))
+    provider_ref: Mapped[str] = mapped_column(String(100))
+    original_ref: Mapped[str] = mapped_column(String(100), index=True)
+    amount_vnd: Mapped[int]
+    received_at: Mapped[datetime]
+    applied_at: Mapped[datetime | None]
+
+
+class CashDrawer(Base):
+    """One cashier's cash for one business day."""
+
+    __tablename__ = "cash_drawers"
+    __table_args__ = (UniqueConstraint("cashier", "business_date", name="uq_cash_drawers_cashier_day"),)
+
+    id: Mapped[PK]
+    cashier: Mapped[str] = mapped_column(String(200))
+    business_date: Mapped[date]
+    opened_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    counted_vnd: Mapped[int | None]
+
+
+class VnpayCheckout(Base):
+    """One internet-banking checkout sent to VNPay; the IPN confirms it at most once."""
+
+    __tablename__ = "vnpay_checkouts"
+
+    id: Mapped[PK]
+    txn_ref: Mapped[str] = mapped_column(String(40), unique=True)
+    payment_request_id: Mapped[int] = mapped_column(BigIntPK, ForeignKey("payment_requests.id"), index=True)
+    amount_vnd: Mapped[int]
+    status: Mapped[str] = mapped_column(String(12))  # pending | paid | failed
+    created_at: Mapped[datetime]
+    confirmed_at: Mapped[datetime | None]
+    response_code: Mapped[str | None] = mapped_column(String(4))

@@ -6,7 +6,8 @@ from typing import Any
 from config import Settings
 from kernel.pii import mask_name
 from payments.banks import bank_by_bin
-from payments.models import Dossier, PaymentRequest, PaymentRequestEvent
+from kernel.inbox import InboundCallback
+from payments.models import Dossier, Payment, PaymentRequest, PaymentRequestEvent
 
 
 def _iso(at) -> str | None:
@@ -94,3 +95,30 @@ def event_view(event: PaymentRequestEvent) -> dict[str, Any]:
         "at": _iso(event.at), "event": event.event, "from_status": event.from_status,
         "to_status": event.to_status, "actor": event.actor, "reason": event.reason, "data": event.data,
     }
+
+
+def payment_view(payment: Payment, *, for_request: int | None = None) -> dict[str, Any]:
+    """A payment as staff see it. `for_request` narrows `amount_vnd` to what went to that request."""
+    allocations = [
+        {"id": a.id, "payment_code": a.payment_request.payment_code, "amount_vnd": a.amount_vnd, "how": a.how,
+         "created_at": _iso(a.created_at), "released_at": _iso(a.released_at)}
+        for a in payment.allocations
+    ]
+    view = {
+        "id": payment.id, "channel": payment.channel, "provider": payment.provider,
+        "provider_ref": payment.provider_ref, "amount_vnd": payment.amount_vnd, "status": payment.status,
+        "received_at": _iso(payment.booked_at), "recorded_at": _iso(payment.recorded_at),
+        "unallocated_vnd": payment.unallocated_vnd, "suspense_reason": payment.suspense_reason,
+        "memo": payment.memo, "bank_reference": payment.bank_reference, "allocations": allocations,
+        "reversed_at": _iso(payment.reversed_at),
+    }
+    if for_request is not None:
+        view["allocated_vnd"] = sum(a.amount_vnd for a in payment.allocations
+                                    if a.payment_request_id == for_request and a.released_at is None)
+    return view
+
+
+def callback_view(callback: InboundCallback) -> dict[str, Any]:
+    return {"id": callback.id, "provider": callback.provider, "received_at": _iso(callback.received_at),
+            "status": callback.status, "reason": callback.reason, "external_id": callback.external_id,
+            "source_ip": callback.source_ip, "body": callback.body.decode("utf-8", "replace")[:4000]}

@@ -146,7 +146,7 @@ def renew_payment_request(session: Session, *, dossier_code: str, settings: Sett
     """After expiry or cancellation, ask again with a new code."""
     dossier = get_dossier(session, dossier_code)
     latest = current_request(session, dossier)
-    _expire_if_due(session, latest, now)
+    expire_if_due(session, latest, now)
     if latest.status == states.PENDING:
         raise Conflict(f"payment request {latest.payment_code} is still open",
                        code="request_still_open", details={"payment_code": latest.payment_code})
@@ -179,7 +179,7 @@ def get_payment_request(session: Session, code: str, *, settings: Settings, now:
     request = session.execute(query).scalar_one_or_none()
     if request is None:
         raise NotFound(f"no payment request with code {code}", code="payment_request_not_found")
-    _expire_if_due(session, request, now)
+    expire_if_due(session, request, now)
     return request
 
 
@@ -208,8 +208,14 @@ def expire_due_requests(session: Session, *, now: datetime, limit: int = 1000) -
     return len(due)
 
 
-def _expire_if_due(session: Session, request: PaymentRequest, now: datetime) -> None:
-    if request.status == states.PENDING and request.expires_at <= now:
+def is_due(status: str, expires_at: datetime, now: datetime) -> bool:
+    """A pending request whose time has passed must expire before anything else happens to it."""
+    return status == states.PENDING and expires_at <= now
+
+
+def expire_if_due(session: Session, request: PaymentRequest, now: datetime) -> None:
+    """Expire a pending request whose time has passed (under a row lock)."""
+    if is_due(request.status, request.expires_at, now):
         session.refresh(request, with_for_update=True)  # re-read under lock: another node may have moved it
         if request.status == states.PENDING:
             transition(session, request, states.EXPIRED, event="expired", actor="system:expiry", now=now)

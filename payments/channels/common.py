@@ -1,0 +1,113 @@
+"""What every channel adapter shares: the event types it produces and the typed refusal.
+
+An adapter verifies a callback (signature, API key, time window) and turns it into one
+event; it never touches the database. The callback route stores the raw request first,
+then asks the adapter, then applies the event in one transaction.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from dateutil import parser as dateparser
+
+from config import Settings
+from kernel.clock import UTC, VN_TZ
+from kernel.errors import DomainError
+from kernel.money import MAX_REQUEST_VND
+from payments.credits import IncomingCredit
+from payments.ledger import Accounts
+
+
+class CallbackRejected(DomainError):
+    """A callback we will not act on; the reason is kept on its inbox row."""
+
+    status = 400
+    code = "invalid_callback"
+
+
+class BadSignature(CallbackRejected):
+    status = 401
+    code = "invalid_signature"
+
+
+@dataclass(frozen=True)
+class Credit:
+    credit: IncomingCredit
+
+
+@dataclass(frozen=True)
+class Ignored:
+    external_id: str
+    reason: str  # a debit, another account's transfer, a declined card sale, a test ping
+
+
+@dataclass(frozen=True)
+class Reversal:
+    provider: str
+    provider_ref: str
+    original_ref: str
+    amount_vnd: int
+
+
+Event = Credit | Ignored | Reversal
+
+
+def json_object(body: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise CallbackRejected("the body is not valid JSON", code="malformed_json") from exc
+    if not isinstance(data, dict):
+        raise CallbackRejected("the body must be a JSON object", code="malformed_json")
+    return data
+
+
+def field(data: dict[str, Any], name: str, kind: type | tuple[type, ...] = str, *, required: bool = True) -> Any:
+    value = data.get(name)
+    if value is None:
+        if required:
+            raise CallbackRejected(f"{name} is required", code="missing_field", details={"field": name})
+        return None
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        raise CallbackRejected(f"{name} has the wrong type", code="invalid_field", details={"field": name})
+    return value
+
+
+def amount(value: Any, name: str = "amount") -> int:
+    """A callback amount: a positive whole number of đồng within the sane range."""
+    if type(value) is not int:
+        raise CallbackRejected(f"{name} must be an integer number of đồng", code="invalid_amount",
+                               details={"field": name})
+    if not 0 < value <= MAX_REQUEST_VND:
+        raise CallbackRejected(f"{name} must be between 1 and {MAX_REQUEST_VND:,} VND", code="amount_out_of_range",
+                               details={"field": name})
+    return value
+
+
+def local_time(text: Any, name: str) -> datetime:
+    """`YYYY-MM-DD HH:mm:ss` (or ISO 8601) in Hà Nội time when no offset is given -> aware UTC."""
+    if not isinstance(text, str) or not text.strip():
+        raise CallbackRejected(f"{name} is required", code="missing_field", details={"field": name})
+    try:
+        parsed = dateparser.isoparse(text.strip()) if "T" in text else \
+            datetime.strptime(text.strip(), "%Y-%m-%d %H:%M:%S")
+    except (ValueError, OverflowError) as exc:
+        raise CallbackRejected(f"{name} is not a date-time", code="invalid_field", details={"field": name}) from exc
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=VN_TZ)
+    return parsed.astimezone(UTC)
+
+
+def our_bank_account(settings: Settings, *numbers: str | None) -> str | None:
+    """The bank clearing account if any of `numbers` is one of our collection accounts."""
+    for account in settings.collection_accounts.values():
+        if account.account_number in numbers:
+            return Accounts.bank(account.bin, account.account_number)
+    return None
+
+
+def text(value: Any, limit: int = 1000) -> str | None:
+    return value[:limit] if isinstance(value, str) else None

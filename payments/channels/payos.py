@@ -1,0 +1,68 @@
+"""payOS webhook. `{code, desc, success, data{orderCode, amount, description, accountNumber,
+reference, transactionDateTime, currency, paymentLinkId, code, desc, counterAccount*...},
+signature}`; the signature is HMAC-SHA256 (hex) with the checksum key over `data` sorted by
+key as `k=v&...` (None -> "", booleans lower-case, lists/objects as JSON).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from config import Settings
+from payments.channels.common import (BadSignature, CallbackRejected, Credit, Event, Ignored, amount, field,
+                                      json_object, local_time, our_bank_account, text)
+from payments.credits import IncomingCredit
+
+PROVIDER = "payos"
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return str(value)
+
+
+def canonical(data: Mapping[str, Any]) -> str:
+    return "&".join(f"{key}={_value(data[key])}" for key in sorted(data))
+
+
+def sign(data: Mapping[str, Any], key: str) -> str:
+    return hmac.new(key.encode(), canonical(data).encode(), hashlib.sha256).hexdigest()
+
+
+def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: datetime) -> Event:
+    payload = json_object(body)
+    data = payload.get("data")
+    signature = payload.get("signature")
+    if not isinstance(data, dict) or not isinstance(signature, str):
+        raise CallbackRejected("data and signature are required", code="missing_field")
+    keys = settings.secret_values("HCCPAY_PAYOS_CHECKSUM_KEY")
+    if not any(hmac.compare_digest(sign(data, k), signature.lower()) for k in keys):
+        raise BadSignature("payOS signature does not match")
+    reference = text(field(data, "reference", (str, int)) if data.get("reference") is not None else None, 100) \
+        or str(field(data, "orderCode", (int, str)))
+    if payload.get("success") is False or str(data.get("code", "00")) != "00":
+        return Ignored(reference, f"payOS reports a failed transaction ({data.get('code')})")
+    currency = data.get("currency", "VND")
+    if currency != "VND":
+        raise CallbackRejected("only VND is accepted", code="invalid_currency")
+    value = amount(data.get("amount"), "amount")
+    booked_at = local_time(data.get("transactionDateTime"), "transactionDateTime")
+    clearing = our_bank_account(settings, data.get("accountNumber"), data.get("virtualAccountNumber"))
+    if clearing is None:
+        return Ignored(reference, "transfer to an account that is not one of our collection accounts")
+    return Credit(IncomingCredit(
+        provider=PROVIDER, provider_ref=str(reference), channel="vietqr_transfer", amount_vnd=value,
+        booked_at=booked_at, clearing_account=clearing, memo=text(data.get("description")),
+        bank_reference=str(reference), payer_name=text(data.get("counterAccountName"), 200),
+        payer_account=text(data.get("counterAccountNumber"), 40),
+        details={"orderCode": data.get("orderCode"), "paymentLinkId": text(data.get("paymentLinkId"), 100)},
+    ))

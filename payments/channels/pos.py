@@ -1,0 +1,60 @@
+"""Card terminals: `transaction_id, terminal_id, type (sale/void/reversal),
+original_transaction_id?, amount_vnd, payment_code, approval_code, card_masked, card_scheme,
+occurred_at`, plus `status` (`approved` by default, or `declined`) or an ISO 8583
+`response_code` (`00` = approved). Signed like the bank push, with the POS secret(s).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+
+from config import Settings
+from payments.channels.bankpush import verify_signature
+from payments.channels.common import (CallbackRejected, Credit, Event, Ignored, Reversal, amount, field,
+                                      json_object, local_time, text)
+from payments.credits import IncomingCredit
+from payments.ledger import Accounts
+
+PROVIDER = "pos"
+MASKED_CARD = re.compile(r"^[0-9]{4,6}[*Xx]{2,9}[0-9]{4}$")
+
+
+def _declined(data: dict) -> str | None:
+    status = data.get("status", "approved")
+    code = data.get("response_code", "00")
+    if status not in ("approved", "declined"):
+        raise CallbackRejected("status must be approved or declined", code="invalid_field",
+                               details={"field": "status"})
+    if status == "declined" or str(code) != "00":
+        return f"card sale declined (response {code})"
+    return None
+
+
+def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: datetime) -> Event:
+    verify_signature(headers, body, settings.secret_values("HCCPAY_POS_WEBHOOK_SECRET"), now)
+    data = json_object(body)
+    txn_id = field(data, "transaction_id")
+    terminal = field(data, "terminal_id")
+    kind = field(data, "type")
+    if kind not in ("sale", "void", "reversal"):
+        raise CallbackRejected("type must be sale, void or reversal", code="invalid_field", details={"field": "type"})
+    value = amount(data.get("amount_vnd"), "amount_vnd")
+    occurred_at = local_time(data.get("occurred_at"), "occurred_at")
+    card = text(data.get("card_masked"), 25)
+    if card is not None and not MASKED_CARD.match(card):
+        # A full card number must never be stored: refuse rather than keep it.
+        raise CallbackRejected("card_masked must be a masked card number", code="invalid_field",
+                               details={"field": "card_masked"})
+    if kind in ("void", "reversal"):
+        original = field(data, "original_transaction_id")
+        return Reversal(PROVIDER, txn_id, original, value)
+    declined = _declined(data)
+    if declined:
+        return Ignored(txn_id, declined)
+    return Credit(IncomingCredit(
+        provider=PROVIDER, provider_ref=txn_id, channel="pos_card", amount_vnd=value, booked_at=occurred_at,
+        clearing_account=Accounts.pos(terminal[:40]), payment_code=field(data, "payment_code").strip().upper(),
+        details={"terminal_id": terminal[:40], "approval_code": text(data.get("approval_code"), 20),
+                 "card_masked": card, "card_scheme": text(data.get("card_scheme"), 20)},
+    ))

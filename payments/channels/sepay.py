@@ -1,0 +1,51 @@
+"""SePay webhook (bank transfer notifications). Auth: `Authorization: Apikey <key>`.
+
+Body: `id, gateway, transactionDate ("YYYY-MM-DD HH:mm:ss", GMT+7), accountNumber, code,
+content, transferType ("in"/"out"), transferAmount, accumulated, subAccount, referenceCode,
+description`. SePay wants `{"success": true}` with a 2xx, and retries otherwise.
+"""
+from __future__ import annotations
+
+import hmac
+from collections.abc import Mapping
+from datetime import datetime
+
+from config import Settings
+from payments.channels.common import (BadSignature, CallbackRejected, Credit, Event, Ignored, amount, field,
+                                      json_object, local_time, our_bank_account, text)
+from payments.credits import IncomingCredit
+
+PROVIDER = "sepay"
+
+
+def verify(headers: Mapping[str, str], settings: Settings) -> None:
+    scheme, _, key = headers.get("Authorization", "").partition(" ")
+    keys = settings.secret_values("HCCPAY_SEPAY_API_KEY")
+    if scheme.lower() != "apikey" or not any(hmac.compare_digest(key.strip(), k) for k in keys):
+        raise BadSignature("missing or wrong SePay API key", code="invalid_api_key")
+
+
+def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: datetime) -> Event:
+    verify(headers, settings)
+    data = json_object(body)
+    txn_id = field(data, "id", (int, str))
+    external_id = str(txn_id)
+    direction = field(data, "transferType")
+    if direction not in ("in", "out"):
+        raise CallbackRejected("transferType must be in or out", code="invalid_field",
+                               details={"field": "transferType"})
+    value = amount(data.get("transferAmount"), "transferAmount")
+    booked_at = local_time(data.get("transactionDate"), "transactionDate")
+    account_number = field(data, "accountNumber")
+    if direction == "out":
+        return Ignored(external_id, "debit: money leaving the account is not a payment")
+    clearing = our_bank_account(settings, account_number, data.get("subAccount"))
+    if clearing is None:
+        return Ignored(external_id, "transfer to an account that is not one of our collection accounts")
+    memo = " ".join(filter(None, [text(data.get("content")), text(data.get("description"))]))
+    return Credit(IncomingCredit(
+        provider=PROVIDER, provider_ref=external_id, channel="vietqr_transfer", amount_vnd=value,
+        booked_at=booked_at, clearing_account=clearing, memo=memo or None,
+        bank_reference=text(data.get("referenceCode"), 100),
+        details={"gateway": text(data.get("gateway"), 50), "code": text(data.get("code"), 50)},
+    ))

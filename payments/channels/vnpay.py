@@ -1,0 +1,90 @@
+"""VNPay (internet banking and cards through the VNPay gateway), API v2.1.0.
+
+Checkout: we redirect the citizen to the gateway with a signed query; the gateway redirects
+them back to our return URL (which only shows the outcome) and calls our IPN URL server to
+server (which is the only thing that credits money). Signature: HMAC-SHA512 with the hash
+secret over the `vnp_*` parameters sorted by name, URL-encoded with quote_plus, joined by &.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import quote_plus
+
+from kernel.clock import UTC, VN_TZ
+
+VERSION = "2.1.0"
+HASH_FIELDS = ("vnp_SecureHash", "vnp_SecureHashType")
+
+# The IPN reply contract: VNPay reads RspCode and retries unless it is 00 or 02.
+CONFIRMED = ("00", "Confirm Success")
+ORDER_NOT_FOUND = ("01", "Order not found")
+ALREADY_CONFIRMED = ("02", "Order already confirmed")
+INVALID_AMOUNT = ("04", "invalid amount")
+INVALID_SIGNATURE = ("97", "Invalid Checksum")
+UNKNOWN_ERROR = ("99", "Unknown error")
+
+
+def query_string(params: Mapping[str, str]) -> str:
+    return "&".join(f"{key}={quote_plus(str(params[key]))}" for key in sorted(params))
+
+
+def secure_hash(params: Mapping[str, str], secret: str) -> str:
+    signed = {k: v for k, v in params.items() if k.startswith("vnp_") and k not in HASH_FIELDS and v != ""}
+    return hmac.new(secret.encode(), query_string(signed).encode(), hashlib.sha512).hexdigest()
+
+
+def verify(params: Mapping[str, str], secrets: tuple[str, ...]) -> bool:
+    given = params.get("vnp_SecureHash", "").lower()
+    return bool(given) and any(hmac.compare_digest(secure_hash(params, s), given) for s in secrets)
+
+
+def vnpay_time(at: datetime) -> str:
+    return at.astimezone(VN_TZ).strftime("%Y%m%d%H%M%S")
+
+
+def parse_vnpay_time(text: str) -> datetime | None:
+    try:
+        return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=VN_TZ).astimezone(UTC)
+    except (TypeError, ValueError):
+        return None
+
+
+def checkout_url(*, gateway_url: str, tmn_code: str, secret: str, txn_ref: str, amount_vnd: int,
+                 order_info: str, return_url: str, client_ip: str, now: datetime,
+                 ttl: timedelta = timedelta(minutes=15), locale: str = "vn") -> str:
+    """The signed redirect URL for one checkout (amount in VND x 100, as VNPay wants)."""
+    params = {
+        "vnp_Version": VERSION, "vnp_Command": "pay", "vnp_TmnCode": tmn_code,
+        "vnp_Amount": str(amount_vnd * 100), "vnp_CurrCode": "VND", "vnp_TxnRef": txn_ref,
+        "vnp_OrderInfo": order_info, "vnp_OrderType": "other", "vnp_Locale": locale,
+        "vnp_ReturnUrl": return_url, "vnp_IpAddr": client_ip or "127.0.0.1",
+        "vnp_CreateDate": vnpay_time(now), "vnp_ExpireDate": vnpay_time(now + ttl),
+    }
+    return f"{gateway_url}?{query_string(params)}&vnp_SecureHash={secure_hash(params, secret)}"
+
+
+@dataclass(frozen=True)
+class IpnResult:
+    txn_ref: str
+    amount_vnd: int | None
+    paid: bool
+    transaction_no: str
+    response_code: str
+    paid_at: datetime | None
+    bank_code: str | None
+
+
+def read_ipn(params: Mapping[str, str]) -> IpnResult:
+    """The fields of a verified IPN (amount back from VND x 100; None when it is not whole đồng)."""
+    raw_amount = params.get("vnp_Amount", "")
+    amount = int(raw_amount) // 100 if raw_amount.isdigit() and int(raw_amount) % 100 == 0 else None
+    return IpnResult(
+        txn_ref=params.get("vnp_TxnRef", ""), amount_vnd=amount,
+        paid=params.get("vnp_ResponseCode") == "00" and params.get("vnp_TransactionStatus") == "00",
+        transaction_no=params.get("vnp_TransactionNo", ""), response_code=params.get("vnp_ResponseCode", ""),
+        paid_at=parse_vnpay_time(params.get("vnp_PayDate", "")), bank_code=params.get("vnp_BankCode"),
+    )

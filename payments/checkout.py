@@ -1,0 +1,69 @@
+"""Internet banking through VNPay: start a checkout, confirm it from the IPN (once)."""
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from config import Settings
+from kernel.errors import Conflict
+from payments import states
+from payments.channels import vnpay
+from payments.credits import CONFLICT, IncomingCredit, record_credit
+from payments.ledger import Accounts
+from payments.models import PaymentRequest, VnpayCheckout
+from payments.service import get_payment_request
+
+PROVIDER = "vnpay"
+
+
+def start_checkout(session: Session, *, code: str, settings: Settings, client_ip: str,
+                   now: datetime) -> tuple[str, VnpayCheckout]:
+    """A signed VNPay redirect URL for what is still owed on the request."""
+    request = get_payment_request(session, code, settings=settings, now=now, for_update=True)
+    if request.status not in states.OPEN or request.outstanding_vnd <= 0:
+        raise Conflict(f"a {request.status} payment request cannot be paid online",
+                       code="request_not_payable", details={"status": request.status})
+    # VNPay wants a reference unique per merchant and day; ours is unique forever.
+    txn_ref = f"{request.payment_code}{secrets.token_hex(3).upper()}"
+    checkout = VnpayCheckout(txn_ref=txn_ref, payment_request_id=request.id, amount_vnd=request.outstanding_vnd,
+                             status="pending", created_at=now)
+    session.add(checkout)
+    session.flush()
+    url = vnpay.checkout_url(
+        gateway_url=settings.vnpay_gateway_url, tmn_code=settings.secret("HCCPAY_VNPAY_TMN_CODE"),
+        secret=settings.secret("HCCPAY_VNPAY_HASH_SECRET"), txn_ref=txn_ref, amount_vnd=checkout.amount_vnd,
+        order_info=f"Thanh toan phi ho so {request.payment_code}", return_url=f"{settings.public_url}/pay/vnpay-return",
+        client_ip=client_ip, now=now)
+    return url, checkout
+
+
+def confirm_ipn(session: Session, params: Mapping[str, str], *, settings: Settings, now: datetime,
+                inbox_id: int) -> tuple[tuple[str, str], str]:
+    """Apply a verified IPN; returns the (RspCode, Message) reply and the inbox outcome."""
+    result = vnpay.read_ipn(params)
+    checkout = session.execute(select(VnpayCheckout).where(VnpayCheckout.txn_ref == result.txn_ref)
+                               .with_for_update()).scalar_one_or_none()
+    if checkout is None:
+        return vnpay.ORDER_NOT_FOUND, "rejected"
+    if result.amount_vnd != checkout.amount_vnd:
+        return vnpay.INVALID_AMOUNT, "rejected"
+    if checkout.status != "pending":
+        return vnpay.ALREADY_CONFIRMED, "duplicate"
+    checkout.confirmed_at, checkout.response_code = now, result.response_code
+    if not result.paid:
+        checkout.status = "failed"
+        return vnpay.CONFIRMED, "ignored"
+    request = session.get(PaymentRequest, checkout.payment_request_id)
+    credit = IncomingCredit(
+        provider=PROVIDER, provider_ref=checkout.txn_ref, channel="internet_banking", amount_vnd=checkout.amount_vnd,
+        booked_at=result.paid_at or now, clearing_account=Accounts.gateway(PROVIDER),
+        payment_code=request.payment_code, bank_reference=result.transaction_no[:100] or None,
+        details={"bank_code": result.bank_code, "transaction_no": result.transaction_no},
+    )
+    outcome = record_credit(session, credit, settings=settings, actor="system:vnpay", now=now, inbox_id=inbox_id)
+    checkout.status = "paid"
+    return vnpay.CONFIRMED, ("conflict" if outcome.outcome == CONFLICT else "applied")

@@ -1,0 +1,379 @@
+"""The one code path through which money is credited, moved and reversed.
+
+Every channel (bank transfer callbacks, POS, VNPay, cash, and reconciliation's statement
+lines) turns what it received into an `IncomingCredit` and calls `record_credits`. It is
+idempotent per (provider, provider_ref): the unique constraint on `payments` is the final
+guard, so the same callback twenty times at once still makes one payment. Money is never
+refused: what cannot be credited to a live request waits in suspense for finance. A batch
+of one (a callback) and a batch of thousands (a statement) run the same statements.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from config import Settings
+from kernel.errors import Conflict, NotFound, ValidationError
+from payments import codes, states
+from payments.ledger import Accounts, Entry, Line, post_many
+from payments.models import Payment, PaymentAllocation, PaymentRequest, PendingReversal
+from payments.moves import Book, RequestState, load_requests
+
+APPLIED, SUSPENSE, DUPLICATE, CONFLICT = "applied", "suspense", "duplicate", "conflict"
+ACTIVE, REVERSED = "active", "reversed"
+# Providers whose transactions can be voided by a later message that may arrive first.
+REVERSIBLE_PROVIDERS = frozenset({"pos"})
+
+
+class ConcurrentCredit(Exception):
+    """Another transaction recorded some of this batch's transactions first: retry the batch."""
+
+
+@dataclass(frozen=True)
+class IncomingCredit:
+    """Money a channel says has arrived, in the channel-independent form."""
+
+    provider: str
+    provider_ref: str
+    channel: str
+    amount_vnd: int
+    booked_at: datetime
+    clearing_account: str
+    memo: str | None = None
+    payment_code: str | None = None  # given explicitly (POS, VNPay, cash): no memo scanning
+    bank_reference: str | None = None
+    payer_name: str | None = None
+    payer_account: str | None = None
+    details: dict[str, Any] | None = None
+
+
+@dataclass
+class CreditResult:
+    outcome: str  # applied | suspense | duplicate | conflict
+    payment_id: int
+    reason: str | None = None
+    allocated: list[tuple[str, int, str]] = field(default_factory=list)  # (payment code, amount, how)
+
+
+@dataclass
+class _Planned:
+    credit: IncomingCredit
+    targets: list[tuple[RequestState, str]]
+    reason: str | None
+    moves: list[tuple[RequestState, str, int]] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.credit.provider, self.credit.provider_ref
+
+    @property
+    def leftover(self) -> int:
+        return self.credit.amount_vnd - sum(amount for _, _, amount in self.moves)
+
+
+def record_credit(session: Session, credit: IncomingCredit, *, settings: Settings, actor: str,
+                  now: datetime, inbox_id: int | None = None) -> CreditResult:
+    """Record one credit (see `record_credits`)."""
+    return record_credits(session, [credit], settings=settings, actor=actor, now=now, inbox_id=inbox_id)[0]
+
+
+def record_credits(session: Session, credits: list[IncomingCredit], *, settings: Settings, actor: str,
+                   now: datetime, inbox_id: int | None = None) -> list[CreditResult]:
+    """Record each credit once and put it onto the request(s) its code names, else into suspense."""
+    session.flush()  # pending ORM changes must precede the Core statements below
+    conn = session.connection()
+    fresh = _drop_known(conn, credits) if len(credits) > 1 else _unique(credits)
+    book = Book(conn, actor=actor, now=now)
+    plans = _plan(conn, fresh, settings, book)
+    ids = _claim(conn, plans, now, inbox_id)
+    lost = [p for p in plans if p.key not in ids]
+    if any(p.moves for p in lost):
+        if len(plans) > 1:
+            raise ConcurrentCredit(f"{len(lost)} transaction(s) were recorded concurrently")
+        book = Book(conn, actor=actor, now=now)  # our only credit lost the race: nothing to write
+    results: dict[tuple[str, str], CreditResult] = {}
+    entries = []
+    for plan in plans:
+        if plan.key not in ids:
+            continue
+        payment_id = ids[plan.key]
+        entries.append(Entry("payment", plan.lines, now, actor, f"{plan.credit.provider} {plan.credit.provider_ref}",
+                             payment_id, plan.moves[0][0].id if len(plan.moves) == 1 else None))
+        results[plan.key] = CreditResult(SUSPENSE if plan.leftover else APPLIED, payment_id,
+                                         _suspense_reason(plan) if plan.leftover else None,
+                                         [(s.payment_code, amount, how) for s, how, amount in plan.moves])
+    book.flush(payment_ids=ids)
+    post_many(conn, entries)
+    for plan in plans:
+        if plan.credit.provider in REVERSIBLE_PROVIDERS and plan.key in ids:
+            _apply_early_reversal(session, plan.credit, actor, now)
+    for credit in credits:
+        key = (credit.provider, credit.provider_ref)
+        if key not in results:
+            results[key] = _repeat(conn, credit)
+    session.expire_all()  # ORM objects loaded earlier in this session may describe the old state
+    return [results[(c.provider, c.provider_ref)] for c in credits]
+
+
+def _unique(credits: list[IncomingCredit]) -> list[IncomingCredit]:
+    seen, unique = set(), []
+    for credit in credits:
+        if (credit.provider, credit.provider_ref) not in seen:
+            seen.add((credit.provider, credit.provider_ref))
+            unique.append(credit)
+    return unique
+
+
+def _drop_known(conn: Connection, credits: list[IncomingCredit]) -> list[IncomingCredit]:
+    """Leave out transactions already recorded (a re-imported statement), in one query."""
+    keys = list({(c.provider, c.provider_ref) for c in credits})
+    known = set()
+    for start in range(0, len(keys), 1000):
+        chunk = keys[start:start + 1000]
+        known |= set(conn.execute(select(Payment.provider, Payment.provider_ref)
+                                  .where(tuple_(Payment.provider, Payment.provider_ref).in_(chunk))).tuples())
+    return [c for c in _unique(credits) if (c.provider, c.provider_ref) not in known]
+
+
+def _suspense_reason(plan: _Planned) -> str:
+    return plan.reason or ("multi_code_excess" if plan.targets else "no_code")
+
+
+def _wanted_codes(credit: IncomingCredit, settings: Settings) -> tuple[list[codes.ResolvedCode] | None,
+                                                                        list[codes.CodeFound]]:
+    """Exact codes to look up now, or the memo's tokens whose typos need the open-code lookup."""
+    if credit.payment_code and codes.is_valid_code(credit.payment_code, settings.payment_code_prefix):
+        return [codes.ResolvedCode(credit.payment_code, "explicit")], []
+    # A mistyped code keyed in at a terminal is read like a memo: typo recovery applies.
+    found = codes.scan_memo(credit.payment_code or credit.memo or "", settings.payment_code_prefix)
+    return None, found
+
+
+def _plan(conn: Connection, credits: list[IncomingCredit], settings: Settings, book: Book) -> list[_Planned]:
+    """Find each credit's requests (locked) and how much goes to each, in arrival order."""
+    scans = [_wanted_codes(c, settings) for c in credits]
+    neighbours = set().union(*(t.neighbours for _, found in scans for t in found if t.code is None))
+    open_now = _open_codes(conn, neighbours) if neighbours else set()
+    wanted = [explicit if explicit is not None else codes.resolve_codes(found, lambda _: open_now)
+              for explicit, found in scans]
+    states_by_code = {s.payment_code: s for s in load_requests(conn, codes={w.code for ws in wanted for w in ws})}
+    for state in states_by_code.values():
+        book.expire_if_due(state)
+    plans = []
+    for credit, (explicit, found), resolved in zip(credits, scans, wanted):
+        reason = None if resolved else ("no_code" if explicit is None and not found else "unresolved_code")
+        targets = []
+        for w in resolved:
+            state = states_by_code.get(w.code)
+            if state is None:
+                reason = "unknown_code"
+            elif not state.creditable:
+                reason = "request_closed"
+            else:
+                targets.append((state, w.how))
+        plan = _Planned(credit, targets, None if targets else reason)
+        plan.moves = _split(credit.amount_vnd, targets)
+        plan.lines = [Line(credit.clearing_account, debit_vnd=credit.amount_vnd)]
+        for state, how, amount in plan.moves:  # later credits in the batch see what earlier ones paid
+            plan.lines += book.credit(state, payment_id=plan.key, amount_vnd=amount, how=how, channel=credit.channel)
+        if plan.leftover:
+            plan.lines.append(Line(Accounts.SUSPENSE, credit_vnd=plan.leftover))
+        plans.append(plan)
+    return plans
+
+
+def _split(amount_vnd: int, targets: list[tuple[RequestState, str]]) -> list[tuple[RequestState, str, int]]:
+    """One code takes it all (over-payment included); several codes are filled in memo order up
+    to what each owes, and the rest waits in suspense for a person to decide."""
+    if len(targets) == 1:
+        state, how = targets[0]
+        return [(state, how, amount_vnd)]
+    moves, remaining = [], amount_vnd
+    for state, how in targets:
+        amount = min(remaining, state.outstanding_vnd)
+        if amount > 0:
+            moves.append((state, how, amount))
+            remaining -= amount
+    return moves
+
+
+def _open_codes(conn: Connection, candidates: set[str]) -> set[str]:
+    ordered, found = sorted(candidates), set()
+    for start in range(0, len(ordered), 1000):
+        found |= set(conn.execute(select(PaymentRequest.payment_code).where(
+            PaymentRequest.payment_code.in_(ordered[start:start + 1000]),
+            PaymentRequest.status.in_(states.OPEN))).scalars())
+    return found
+
+
+def _claim(conn: Connection, plans: list[_Planned], now: datetime, inbox_id: int | None) -> dict[tuple[str, str], int]:
+    """Insert the payments whose (provider, provider_ref) is new; returns their ids.
+
+    INSERT ... ON CONFLICT DO NOTHING waits for a concurrent insert of the same key to commit
+    and then inserts nothing, so exactly one transaction records each payment.
+    """
+    if not plans:
+        return {}
+    rows = [{
+        "provider": p.credit.provider, "provider_ref": p.credit.provider_ref, "channel": p.credit.channel,
+        "amount_vnd": p.credit.amount_vnd, "unallocated_vnd": p.leftover, "status": ACTIVE,
+        "booked_at": p.credit.booked_at, "recorded_at": now, "clearing_account": p.credit.clearing_account,
+        "memo": p.credit.memo, "bank_reference": p.credit.bank_reference, "payer_name": p.credit.payer_name,
+        "payer_account": p.credit.payer_account, "suspense_reason": _suspense_reason(p) if p.leftover else None,
+        "details": p.credit.details, "inbox_id": inbox_id,
+    } for p in plans]
+    insert_ = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(Payment)
+    statement = insert_.on_conflict_do_nothing(index_elements=["provider", "provider_ref"]).returning(
+        Payment.provider, Payment.provider_ref, Payment.id)
+    return {(provider, ref): payment_id for provider, ref, payment_id in conn.execute(statement, rows)}
+
+
+def find_payment(session: Session, provider: str, provider_ref: str) -> Payment | None:
+    """The payment a provider's transaction id already made, if any."""
+    return session.execute(select(Payment).where(Payment.provider == provider,
+                                                 Payment.provider_ref == provider_ref)).scalar_one_or_none()
+
+
+def _repeat(conn: Connection, credit: IncomingCredit) -> CreditResult:
+    """A transaction id seen before: the same amount is a harmless duplicate, another is a conflict."""
+    payment_id, amount = conn.execute(select(Payment.id, Payment.amount_vnd).where(
+        Payment.provider == credit.provider, Payment.provider_ref == credit.provider_ref)).one()
+    if amount == credit.amount_vnd:
+        return CreditResult(DUPLICATE, payment_id)
+    return CreditResult(CONFLICT, payment_id,
+                        f"transaction {credit.provider_ref} was recorded with {amount} VND, "
+                        f"now claims {credit.amount_vnd} VND: not applied, left to finance")
+
+
+# --- reversals, suspense and releases: the same book, one payment at a time ----------
+
+_PAYMENT = select(Payment.id, Payment.amount_vnd, Payment.unallocated_vnd, Payment.status, Payment.clearing_account,
+                  Payment.channel).with_for_update()
+_ACTIVE_ALLOCATIONS = select(PaymentAllocation.id, PaymentAllocation.payment_request_id, PaymentAllocation.amount_vnd) \
+    .where(PaymentAllocation.released_at.is_(None)).order_by(PaymentAllocation.id)
+
+
+def _locked_payment(conn: Connection, payment_id: int):
+    row = conn.execute(_PAYMENT.where(Payment.id == payment_id)).one_or_none()
+    if row is None:
+        raise NotFound(f"no payment {payment_id}", code="payment_not_found")
+    return row
+
+
+def reverse_payment(session: Session, *, payment_id: int, reversal_ref: str, actor: str, now: datetime) -> bool:
+    """Undo a payment (POS void/reversal) by one reversing entry; False if it was already undone."""
+    session.flush()
+    conn = session.connection()
+    payment = _locked_payment(conn, payment_id)
+    if payment.status == REVERSED:
+        return False
+    book = Book(conn, actor=actor, now=now)
+    allocations = conn.execute(_ACTIVE_ALLOCATIONS.where(PaymentAllocation.payment_id == payment_id)).all()
+    by_id = {s.id: s for s in load_requests(conn, ids={a.payment_request_id for a in allocations})}
+    lines = [Line(payment.clearing_account, credit_vnd=payment.amount_vnd)]
+    for allocation in allocations:
+        lines += book.release(by_id[allocation.payment_request_id], allocation_id=allocation.id,
+                              payment_id=payment_id, amount_vnd=allocation.amount_vnd, event="payment_reversed")
+    if payment.unallocated_vnd:
+        lines.append(Line(Accounts.SUSPENSE, debit_vnd=payment.unallocated_vnd))
+    book.flush()
+    conn.execute(update(Payment).where(Payment.id == payment_id).values(
+        status=REVERSED, reversed_at=now, reversal_ref=reversal_ref, unallocated_vnd=0))
+    post_many(conn, [Entry("reversal", lines, now, actor, f"reversal {reversal_ref}", payment_id)])
+    session.expire_all()
+    return True
+
+
+def record_reversal(session: Session, *, provider: str, provider_ref: str, original_ref: str, amount_vnd: int,
+                    actor: str, now: datetime) -> str:
+    """A void/reversal of `original_ref`: applied now, or kept until the original arrives."""
+    original = find_payment(session, provider, original_ref)
+    if original is not None:
+        if original.amount_vnd != amount_vnd:
+            raise Conflict(f"reversal of {amount_vnd} VND does not match the original {original.amount_vnd} VND",
+                           code="reversal_amount_mismatch")
+        undone = reverse_payment(session, payment_id=original.id, reversal_ref=provider_ref, actor=actor, now=now)
+        return APPLIED if undone else DUPLICATE
+    if session.execute(select(PendingReversal).where(PendingReversal.provider == provider,
+                                                     PendingReversal.provider_ref == provider_ref)).first():
+        return DUPLICATE
+    session.add(PendingReversal(provider=provider, provider_ref=provider_ref, original_ref=original_ref,
+                                amount_vnd=amount_vnd, received_at=now))
+    return "pending"
+
+
+def _apply_early_reversal(session: Session, credit: IncomingCredit, actor: str, now: datetime) -> None:
+    pending = session.execute(select(PendingReversal).where(
+        PendingReversal.provider == credit.provider, PendingReversal.original_ref == credit.provider_ref,
+        PendingReversal.applied_at.is_(None))).scalar_one_or_none()
+    if pending is not None and pending.amount_vnd == credit.amount_vnd:
+        pending.applied_at = now
+        payment = find_payment(session, credit.provider, credit.provider_ref)
+        reverse_payment(session, payment_id=payment.id, reversal_ref=pending.provider_ref, actor=actor, now=now)
+
+
+def assign_from_suspense(session: Session, *, payment_id: int, payment_code: str, amount_vnd: int | None,
+                         actor: str, now: datetime) -> int:
+    """Credit (part of) a payment waiting in suspense to a request, as finance decided; returns the amount."""
+    session.flush()
+    conn = session.connection()
+    payment = _locked_payment(conn, payment_id)
+    if payment.status != ACTIVE or payment.unallocated_vnd == 0:
+        raise Conflict("this payment has nothing left in suspense", code="nothing_in_suspense",
+                       details={"unallocated_vnd": payment.unallocated_vnd})
+    amount = payment.unallocated_vnd if amount_vnd is None else amount_vnd
+    if amount > payment.unallocated_vnd:
+        raise ValidationError(f"only {payment.unallocated_vnd} VND of this payment is in suspense",
+                              code="amount_exceeds_suspense", details={"unallocated_vnd": payment.unallocated_vnd})
+    book = Book(conn, actor=actor, now=now)
+    [state] = load_requests(conn, codes=[payment_code]) or [None]
+    if state is None:
+        raise NotFound(f"no payment request with code {payment_code}", code="payment_request_not_found")
+    book.expire_if_due(state)
+    if not state.creditable:
+        book.flush()
+        raise Conflict(f"a {state.status} request cannot receive money; renew it first",
+                       code="request_not_creditable", details={"status": state.status})
+    lines = [Line(Accounts.SUSPENSE, debit_vnd=amount)]
+    lines += book.credit(state, payment_id=payment_id, amount_vnd=amount, how="manual", channel=payment.channel)
+    book.flush()
+    left = payment.unallocated_vnd - amount
+    conn.execute(update(Payment).where(Payment.id == payment_id).values(
+        unallocated_vnd=left, **({} if left else {"suspense_reason": None})))
+    post_many(conn, [Entry("suspense_assignment", lines, now, actor, None, payment_id, state.id)])
+    session.expire_all()
+    return amount
+
+
+def release_to_suspense(session: Session, *, allocation_id: int, reason: str, actor: str, now: datetime) -> int:
+    """Take an allocation back off its request into suspense (a wrong match undone); returns the payment id."""
+    session.flush()
+    conn = session.connection()
+    allocation = conn.execute(select(PaymentAllocation.payment_id, PaymentAllocation.payment_request_id,
+                                     PaymentAllocation.amount_vnd, PaymentAllocation.released_at)
+                              .where(PaymentAllocation.id == allocation_id).with_for_update()).one_or_none()
+    if allocation is None:
+        raise NotFound(f"no allocation {allocation_id}", code="allocation_not_found")
+    if allocation.released_at is not None:
+        raise Conflict("this allocation was already released", code="allocation_released")
+    payment = _locked_payment(conn, allocation.payment_id)
+    if payment.status != ACTIVE:
+        raise Conflict("the payment was reversed", code="payment_reversed")
+    book = Book(conn, actor=actor, now=now)
+    [state] = load_requests(conn, ids=[allocation.payment_request_id])
+    lines = book.release(state, allocation_id=allocation_id, payment_id=allocation.payment_id,
+                         amount_vnd=allocation.amount_vnd, event="allocation_released")
+    lines.append(Line(Accounts.SUSPENSE, credit_vnd=allocation.amount_vnd))
+    book.flush()
+    conn.execute(update(Payment).where(Payment.id == allocation.payment_id).values(
+        unallocated_vnd=payment.unallocated_vnd + allocation.amount_vnd, suspense_reason="released"))
+    post_many(conn, [Entry("allocation_release", lines, now, actor, reason[:500], allocation.payment_id, state.id)])
+    session.expire_all()
+    return allocation.payment_id
+

@@ -1,0 +1,218 @@
+"""The double-entry journal: every money movement is one balanced entry; rows are append-only.
+
+Accounts are named strings (see `Accounts`). Balances are materialised per account in a
+few shards (so the bank clearing account is not one hot row every callback queues on) and
+`check` proves Σ debits = Σ credits and that every stored balance equals its lines.
+Corrections are reversing entries, never edits.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Connection, ForeignKey, String, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from kernel.db import PK, Base, BigIntPK
+
+BALANCE_SHARDS = 8
+
+
+class Accounts:
+    """Names of ledger accounts (assets are debit-normal, the others credit-normal)."""
+
+    SUSPENSE = "suspense"
+    OVERPAYMENTS = "overpayments"
+    REFUNDS_PAYABLE = "refunds_payable"
+
+    @staticmethod
+    def bank(bin_: str, account_number: str) -> str:
+        return f"bank:{bin_}:{account_number}"
+
+    @staticmethod
+    def gateway(provider: str) -> str:
+        return f"gateway:{provider}"
+
+    @staticmethod
+    def pos(terminal_id: str) -> str:
+        return f"pos:{terminal_id}"
+
+    @staticmethod
+    def cash(drawer_id: int) -> str:
+        return f"cash:{drawer_id}"
+
+    @staticmethod
+    def revenue(agency_code: str, kind: str) -> str:
+        return f"revenue:{agency_code}:{kind}"
+
+
+class LedgerEntry(Base):
+    __tablename__ = "ledger_entries"
+
+    id: Mapped[PK]
+    at: Mapped[datetime] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    memo: Mapped[str | None] = mapped_column(String(500))
+    payment_id: Mapped[int | None] = mapped_column(BigIntPK, ForeignKey("payments.id"), index=True)
+    payment_request_id: Mapped[int | None] = mapped_column(BigIntPK, ForeignKey("payment_requests.id"),
+                                                           index=True)
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class LedgerLine(Base):
+    __tablename__ = "ledger_lines"
+    __table_args__ = (
+        CheckConstraint("debit_vnd >= 0 AND credit_vnd >= 0 AND (debit_vnd = 0) <> (credit_vnd = 0)",
+                        name="one_side"),
+    )
+
+    id: Mapped[PK]
+    entry_id: Mapped[int] = mapped_column(BigIntPK, ForeignKey("ledger_entries.id"), index=True)
+    account: Mapped[str] = mapped_column(String(120), index=True)
+    debit_vnd: Mapped[int] = mapped_column(default=0)
+    credit_vnd: Mapped[int] = mapped_column(default=0)
+
+
+class LedgerBalance(Base):
+    __tablename__ = "ledger_balances"
+
+    account: Mapped[str] = mapped_column(String(120), primary_key=True)
+    shard: Mapped[int] = mapped_column(primary_key=True)
+    debit_vnd: Mapped[int] = mapped_column(default=0)
+    credit_vnd: Mapped[int] = mapped_column(default=0)
+
+
+class UnbalancedEntry(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Line:
+    account: str
+    debit_vnd: int = 0
+    credit_vnd: int = 0
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One journal entry to post."""
+
+    kind: str
+    lines: list[Line]
+    at: datetime
+    created_by: str
+    memo: str | None = None
+    payment_id: int | None = None
+    payment_request_id: int | None = None
+
+
+def post(session: Session, *, kind: str, lines: list[Line], at: datetime, created_by: str,
+         memo: str | None = None, payment_id: int | None = None, payment_request_id: int | None = None) -> None:
+    """Write one balanced entry and move the balances, in the caller's transaction."""
+    post_many(session.connection(), [Entry(kind, lines, at, created_by, memo, payment_id, payment_request_id)])
+
+
+def post_many(conn: Connection, entries: list[Entry]) -> None:
+    """Write balanced entries and move the balances: four statements however many entries.
+
+    Core, not the ORM: this runs for every payment and every statement line.
+    """
+    if not entries:
+        return
+    merged = [_merge(entry) for entry in entries]
+    ids = conn.execute(
+        insert(LedgerEntry).returning(LedgerEntry.id, sort_by_parameter_order=True),
+        [{"at": e.at, "kind": e.kind, "memo": e.memo, "payment_id": e.payment_id,
+          "payment_request_id": e.payment_request_id, "created_by": e.created_by} for e in entries],
+    ).scalars().all()
+    conn.execute(insert(LedgerLine), [
+        {"entry_id": entry_id, "account": line.account, "debit_vnd": line.debit_vnd, "credit_vnd": line.credit_vnd}
+        for entry_id, lines in zip(ids, merged) for line in lines
+    ])
+    totals: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
+    for entry_id, lines in zip(ids, merged):
+        for line in lines:
+            total = totals[(line.account, entry_id % BALANCE_SHARDS)]
+            total[0] += line.debit_vnd
+            total[1] += line.credit_vnd
+    _move_balances(conn, totals)
+
+
+def _merge(entry: Entry) -> list[Line]:
+    """One line per account and side, zero lines dropped; refuses an entry that does not balance."""
+    totals: dict[tuple[str, str], int] = defaultdict(int)
+    for line in entry.lines:
+        if line.debit_vnd < 0 or line.credit_vnd < 0:
+            raise UnbalancedEntry("ledger amounts are never negative: use the other side")
+        totals[(line.account, "d")] += line.debit_vnd
+        totals[(line.account, "c")] += line.credit_vnd
+    merged = []
+    for (account, side), amount in sorted(totals.items()):
+        if amount:
+            merged.append(Line(account, debit_vnd=amount) if side == "d" else Line(account, credit_vnd=amount))
+    debits = sum(line.debit_vnd for line in merged)
+    credits = sum(line.credit_vnd for line in merged)
+    if debits != credits or debits == 0:
+        raise UnbalancedEntry(f"entry {entry.kind!r} does not balance: debits {debits} != credits {credits}")
+    return merged
+
+
+def _move_balances(conn: Connection, totals: dict[tuple[str, int], list[int]]) -> None:
+    rows = [{"account": account, "shard": shard, "debit_vnd": d, "credit_vnd": c}
+            for (account, shard), (d, c) in sorted(totals.items())]  # sorted: one lock order, no deadlocks
+    insert_ = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(LedgerBalance)
+    conn.execute(insert_.values(rows).on_conflict_do_update(
+        index_elements=["account", "shard"],
+        set_={"debit_vnd": LedgerBalance.debit_vnd + insert_.excluded.debit_vnd,
+              "credit_vnd": LedgerBalance.credit_vnd + insert_.excluded.credit_vnd},
+    ))
+
+
+def balance(session: Session, account: str) -> int:
+    """Debit minus credit of an account."""
+    debit, credit = session.execute(
+        select(func.coalesce(func.sum(LedgerBalance.debit_vnd), 0), func.coalesce(func.sum(LedgerBalance.credit_vnd), 0))
+        .where(LedgerBalance.account == account)).one()
+    return int(debit) - int(credit)
+
+
+def balances(session: Session, prefix: str = "") -> dict[str, int]:
+    """Debit minus credit per account whose name starts with `prefix`."""
+    rows = session.execute(
+        select(LedgerBalance.account, func.sum(LedgerBalance.debit_vnd) - func.sum(LedgerBalance.credit_vnd))
+        .where(LedgerBalance.account.startswith(prefix, autoescape=True)).group_by(LedgerBalance.account))
+    return {account: int(value) for account, value in rows}
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    total_debit_vnd: int
+    total_credit_vnd: int
+    unbalanced_entries: list[int]
+    wrong_balances: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return (self.total_debit_vnd == self.total_credit_vnd and not self.unbalanced_entries
+                and not self.wrong_balances)
+
+
+def check(session: Session) -> CheckReport:
+    """Prove the journal: Σ debits = Σ credits, every entry balances, every balance equals its lines."""
+    total_debit, total_credit = session.execute(
+        select(func.coalesce(func.sum(LedgerLine.debit_vnd), 0), func.coalesce(func.sum(LedgerLine.credit_vnd), 0))
+    ).one()
+    unbalanced = list(session.execute(
+        select(LedgerLine.entry_id).group_by(LedgerLine.entry_id)
+        .having(func.sum(LedgerLine.debit_vnd) != func.sum(LedgerLine.credit_vnd))
+    ).scalars())
+    from_lines = {a: (int(d), int(c)) for a, d, c in session.execute(
+        select(LedgerLine.account, func.sum(LedgerLine.debit_vnd), func.sum(LedgerLine.credit_vnd))
+        .group_by(LedgerLine.account))}
+    stored = {a: (int(d), int(c)) for a, d, c in session.execute(
+        select(LedgerBalance.account, func.sum(LedgerBalance.debit_vnd), func.sum(LedgerBalance.credit_vnd))
+        .group_by(LedgerBalance.account))}
+    wrong = sorted(a for a in set(from_lines) | set(stored) if from_lines.get(a, (0, 0)) != stored.get(a, (0, 0)))
+    return CheckReport(int(total_debit), int(total_credit), unbalanced, wrong)

@@ -1,0 +1,228 @@
+"""Routes for money already received: payments, cash, suspense, conflicts, online checkout."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response, request
+from flask_restx import Namespace, Resource, fields
+from sqlalchemy import select
+
+from kernel import audit
+from kernel.clock import business_date, now_utc
+from kernel.errors import NotFound, ValidationError
+from kernel.http import actor, json_body, requires, settings, transaction
+from kernel.inbox import CONFLICT, REJECTED, InboundCallback
+from kernel.money import parse_amount_vnd
+from payments import cash, credits, service
+from payments.checkout import start_checkout
+from payments.ledger import Accounts, balance
+from payments.models import CashDrawer, Payment, PaymentAllocation
+from payments.presenters import callback_view, payment_view
+from payments.validation import clean_text
+
+payments_ns = Namespace("payments", description="Payments received and cash at the counter", path="/payments")
+finance_ns = Namespace("finance", description="Suspense, conflicts and refused callbacks", path="/finance")
+cash_ns = Namespace("cash", description="Cashiers' drawers", path="/cash")
+checkout_ns = Namespace("checkout", description="Internet banking checkout (VNPay)", path="/payment-requests")
+
+STAFF_READERS = ("cashier", "finance", "approver", "auditor", "admin", "intake")
+FINANCE_READERS = ("finance", "approver", "auditor")
+
+cash_in = payments_ns.model("CashIn", {
+    "payment_code": fields.String(required=True), "amount_vnd": fields.Integer(required=True, min=1),
+})
+assign_in = finance_ns.model("AssignIn", {
+    "payment_code": fields.String(required=True), "amount_vnd": fields.Integer(description="default: all of it"),
+    "reason": fields.String(required=True),
+})
+
+
+def _reason(body: dict) -> str:
+    return clean_text(body.get("reason"), "reason", max_len=1000)
+
+
+@checkout_ns.route("/<string:code>/checkout")
+class Checkout(Resource):
+    def post(self, code: str):
+        """Public: a signed VNPay redirect URL to pay what is still owed by card or internet banking."""
+        with transaction() as session:
+            url, checkout = start_checkout(session, code=code, settings=settings(),
+                                           client_ip=request.remote_addr or "", now=now_utc())
+            return {"redirect_url": url, "txn_ref": checkout.txn_ref, "amount_vnd": checkout.amount_vnd}, 201
+
+
+@checkout_ns.route("/<string:code>/payments")
+class RequestPayments(Resource):
+    @checkout_ns.doc(security="bearer")
+    @requires(*STAFF_READERS)
+    def get(self, code: str):
+        """Every payment credited to the request (allocations included)."""
+        with transaction() as session:
+            payment_request = service.get_payment_request(session, code, settings=settings(), now=now_utc())
+            rows = session.execute(
+                select(Payment).where(Payment.id.in_(
+                    select(PaymentAllocation.payment_id)
+                    .where(PaymentAllocation.payment_request_id == payment_request.id)))
+                .order_by(Payment.id)).scalars().all()
+            return {"payment_code": payment_request.payment_code,
+                    "payments": [payment_view(p, for_request=payment_request.id) for p in rows]}
+
+
+@payments_ns.route("/cash")
+class CashPayment(Resource):
+    @payments_ns.doc(security="bearer", params={"Idempotency-Key": {"in": "header", "type": "string"}})
+    @payments_ns.expect(cash_in, validate=False)
+    @requires("cashier")
+    def post(self):
+        """Take cash at the counter (at most what is owed); send Idempotency-Key to make retries safe."""
+        body = json_body()
+        amount = parse_amount_vnd(body.get("amount_vnd"))
+        code = body.get("payment_code")
+        if not isinstance(code, str):
+            raise ValidationError("payment_code is required", code="missing_field")
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not (0 < len(key) <= 64 and key.isprintable()):
+            raise ValidationError("Idempotency-Key must be 1-64 printable characters", code="invalid_idempotency_key")
+        with transaction() as session:
+            result = cash.take_cash(session, code=code, amount_vnd=amount, cashier=actor(), idempotency_key=key,
+                                    settings=settings(), now=now_utc())
+            view = payment_view(session.get(Payment, result.payment_id))
+            view["outcome"] = result.outcome
+            view["receipt_url"] = f"{settings().public_url}/api/v1/payments/{result.payment_id}/receipt.txt"
+            return view, (200 if result.outcome == credits.DUPLICATE else 201)
+
+
+@payments_ns.route("/<int:payment_id>")
+class PaymentItem(Resource):
+    @payments_ns.doc(security="bearer")
+    @requires(*STAFF_READERS)
+    def get(self, payment_id: int):
+        """One payment with its allocations and suspense remainder."""
+        with transaction() as session:
+            payment = session.get(Payment, payment_id)
+            if payment is None:
+                raise NotFound(f"no payment {payment_id}", code="payment_not_found")
+            return payment_view(payment)
+
+
+@payments_ns.route("/<int:payment_id>/receipt.txt")
+class CashReceipt(Resource):
+    @payments_ns.doc(security="bearer")
+    @payments_ns.produces(["text/plain"])
+    @requires("cashier", "finance", "auditor")
+    def get(self, payment_id: int):
+        """A printable counter receipt (phiếu thu) for a cash payment, for receipt printers."""
+        with transaction() as session:
+            payment = session.get(Payment, payment_id)
+            if payment is None or payment.channel != "cash":
+                raise NotFound(f"no cash payment {payment_id}", code="payment_not_found")
+            return Response(cash.receipt_text(payment), mimetype="text/plain; charset=utf-8")
+
+
+@finance_ns.route("/suspense")
+class Suspense(Resource):
+    @finance_ns.doc(security="bearer")
+    @requires(*FINANCE_READERS)
+    def get(self):
+        """Money waiting for a decision: unknown or closed codes, no code, leftovers."""
+        with transaction() as session:
+            rows = session.execute(select(Payment).where(Payment.status == credits.ACTIVE,
+                                                         Payment.unallocated_vnd > 0)
+                                   .order_by(Payment.booked_at, Payment.id)).scalars().all()
+            return {"total_vnd": sum(p.unallocated_vnd for p in rows), "payments": [payment_view(p) for p in rows]}
+
+
+@finance_ns.route("/suspense/<int:payment_id>/assign")
+class AssignSuspense(Resource):
+    @finance_ns.doc(security="bearer")
+    @finance_ns.expect(assign_in, validate=False)
+    @requires("finance")
+    def post(self, payment_id: int):
+        """Credit money in suspense to a request (audited, with a reason)."""
+        body = json_body()
+        reason = _reason(body)
+        amount = None if body.get("amount_vnd") is None else parse_amount_vnd(body["amount_vnd"])
+        now = now_utc()
+        code = service.parse_payment_code(str(body.get("payment_code", "")), settings())
+        with transaction() as session:
+            assigned = credits.assign_from_suspense(session, payment_id=payment_id, payment_code=code,
+                                                    amount_vnd=amount, actor=actor(), now=now)
+            audit.record(session, actor=actor(), action="suspense.assign", subject_type="payment",
+                         subject_id=payment_id, at=now, reason=reason,
+                         data={"payment_code": code, "amount_vnd": assigned})
+            return payment_view(session.get(Payment, payment_id))
+
+
+@finance_ns.route("/allocations/<int:allocation_id>/release")
+class ReleaseAllocation(Resource):
+    @finance_ns.doc(security="bearer")
+    @requires("finance")
+    def post(self, allocation_id: int):
+        """Take a wrong allocation back into suspense (audited, with a reason)."""
+        reason = _reason(json_body())
+        now = now_utc()
+        with transaction() as session:
+            payment_id = credits.release_to_suspense(session, allocation_id=allocation_id, reason=reason,
+                                                     actor=actor(), now=now)
+            audit.record(session, actor=actor(), action="allocation.release", subject_type="payment",
+                         subject_id=payment_id, at=now, reason=reason, data={"allocation_id": allocation_id})
+            return payment_view(session.get(Payment, payment_id))
+
+
+def _callbacks(status: str):
+    limit = min(max(request.args.get("limit", 100, type=int), 1), 500)
+    with transaction() as session:
+        rows = session.execute(select(InboundCallback).where(InboundCallback.status == status)
+                               .order_by(InboundCallback.id.desc()).limit(limit)).scalars().all()
+        return {"callbacks": [callback_view(c) for c in rows]}
+
+
+@finance_ns.route("/conflicts")
+class Conflicts(Resource):
+    @finance_ns.doc(security="bearer")
+    @requires(*FINANCE_READERS)
+    def get(self):
+        """Verified callbacks that contradict what we recorded (e.g. same id, other amount): not applied."""
+        return _callbacks(CONFLICT)
+
+
+@finance_ns.route("/rejected-callbacks")
+class RejectedCallbacks(Resource):
+    @finance_ns.doc(security="bearer")
+    @requires(*FINANCE_READERS)
+    def get(self):
+        """Callbacks refused (bad signature, malformed, out of range), with the reason."""
+        return _callbacks(REJECTED)
+
+
+@cash_ns.route("/drawers")
+class Drawers(Resource):
+    @cash_ns.doc(security="bearer", params={"date": "business date, YYYY-MM-DD (default today)"})
+    @requires("cashier", "finance", "auditor")
+    def get(self):
+        """Drawers of a business day with their ledger balance."""
+        try:
+            day = date.fromisoformat(request.args["date"]) if "date" in request.args else business_date(now_utc())
+        except ValueError as exc:
+            raise ValidationError("date must be YYYY-MM-DD", code="invalid_date") from exc
+        with transaction() as session:
+            drawers = session.execute(select(CashDrawer).where(CashDrawer.business_date == day)
+                                      .order_by(CashDrawer.id)).scalars().all()
+            return {"date": day.isoformat(), "drawers": [
+                {"id": d.id, "cashier": d.cashier, "opened_at": d.opened_at.isoformat(),
+                 "closed_at": d.closed_at.isoformat() if d.closed_at else None,
+                 "balance_vnd": balance(session, Accounts.cash(d.id)), "counted_vnd": d.counted_vnd}
+                for d in drawers]}
+
+
+@cash_ns.route("/drawers/<int:drawer_id>/close")
+class CloseDrawer(Resource):
+    @cash_ns.doc(security="bearer")
+    @requires("cashier", "finance")
+    def post(self, drawer_id: int):
+        """Close a drawer with the counted cash `{"counted_vnd"}`; reports the difference."""
+        counted = parse_amount_vnd(json_body().get("counted_vnd"), field="counted_vnd", minimum=0,
+                                   maximum=10**12)
+        with transaction() as session:
+            return cash.close_drawer(session, drawer_id=drawer_id, counted_vnd=counted, actor=actor(), now=now_utc())
+

@@ -1,0 +1,182 @@
+"""Moving money onto and off payment requests, in set-based Core SQL.
+
+Every flow that changes what a request has received (a callback, a statement line, a cash
+payment, finance assigning suspense, a void, a released match) loads the requests it
+touches under a row lock with `load_requests`, records its moves in a `Book`, and flushes
+the book: one statement per table for the whole batch, so a single callback and a
+million-line statement run the same code. The `Book` also returns the revenue and
+overpayment ledger lines each move implies; the caller adds the other side and posts.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+
+from payments import states
+from payments.allocation import ItemDue, paid_change
+from payments.ledger import Accounts, Line
+from payments.models import (Dossier, FeeItem, PaymentAllocation, PaymentRequest, PaymentRequestEvent,
+                             PaymentRequestItem)
+from payments.service import is_due
+
+CHUNK = 1000
+PaymentKey = int | tuple[str, str]  # a payment id, or (provider, provider_ref) before it has one
+
+# A request that can still receive money as payment (paid ones take it as overpayment).
+CREDITABLE = frozenset({states.PENDING, states.PARTIALLY_PAID, states.PAID, states.OVERPAID})
+
+
+@dataclass
+class RequestState:
+    """A locked payment request as the book sees it while moves are applied."""
+
+    id: int
+    payment_code: str
+    amount_vnd: int
+    paid_vnd: int
+    refunded_vnd: int
+    status: str
+    expires_at: datetime
+    agency_code: str
+    items: list[ItemDue] = field(default_factory=list)
+
+    @property
+    def net_paid_vnd(self) -> int:
+        return self.paid_vnd - self.refunded_vnd
+
+    @property
+    def outstanding_vnd(self) -> int:
+        return max(self.amount_vnd - self.net_paid_vnd, 0)
+
+    @property
+    def creditable(self) -> bool:
+        return self.status in CREDITABLE
+
+
+_REQUESTS = (
+    select(PaymentRequest.id, PaymentRequest.payment_code, PaymentRequest.amount_vnd, PaymentRequest.paid_vnd,
+           PaymentRequest.refunded_vnd, PaymentRequest.status, PaymentRequest.expires_at, Dossier.agency_code)
+    .join(Dossier, Dossier.id == PaymentRequest.dossier_id)
+    .order_by(PaymentRequest.id)  # one lock order everywhere: no deadlocks between batches
+    .with_for_update(of=PaymentRequest)
+)
+_ITEMS = (
+    select(PaymentRequestItem.payment_request_id, PaymentRequestItem.fee_item_id, FeeItem.kind, FeeItem.position,
+           PaymentRequestItem.amount_vnd)
+    .join(FeeItem, FeeItem.id == PaymentRequestItem.fee_item_id)
+)
+
+
+def load_requests(conn: Connection, *, codes: Iterable[str] = (), ids: Iterable[int] = ()) -> list[RequestState]:
+    """Lock and read the requests named by code or id, with their fee items."""
+    codes, ids = sorted(codes), sorted(ids)
+    found: list[RequestState] = []
+    for start in range(0, max(len(codes), len(ids)), CHUNK):  # bounded IN lists (SQLite's variable limit)
+        where = PaymentRequest.payment_code.in_(codes[start:start + CHUNK]) if codes \
+            else PaymentRequest.id.in_(ids[start:start + CHUNK])
+        chunk = [RequestState(*row) for row in conn.execute(_REQUESTS.where(where))]
+        by_id = {state.id: state for state in chunk}
+        if by_id:
+            for request_id, item_id, kind, position, amount in conn.execute(
+                    _ITEMS.where(PaymentRequestItem.payment_request_id.in_(list(by_id)))):
+                by_id[request_id].items.append(ItemDue(item_id, kind, position, amount))
+        found += chunk
+    return found
+
+
+def request_lines(state: RequestState, before: int, after: int) -> list[Line]:
+    """Revenue (per agency and fee kind) and overpayment lines for a change of net paid.
+
+    Money onto a request credits them, money off debits them; the caller adds the other side.
+    """
+    change = paid_change(state.items, before, after)
+    lines = []
+    for kind, delta in change.revenue_by_kind.items():
+        account = Accounts.revenue(state.agency_code, kind)
+        lines.append(Line(account, credit_vnd=delta) if delta > 0 else Line(account, debit_vnd=-delta))
+    if change.overpaid_vnd > 0:
+        lines.append(Line(Accounts.OVERPAYMENTS, credit_vnd=change.overpaid_vnd))
+    elif change.overpaid_vnd < 0:
+        lines.append(Line(Accounts.OVERPAYMENTS, debit_vnd=-change.overpaid_vnd))
+    return lines
+
+
+class Book:
+    """The moves of one transaction, written in a handful of statements by `flush`."""
+
+    def __init__(self, conn: Connection, *, actor: str, now: datetime):
+        self.conn, self.actor, self.now = conn, actor, now
+        self._allocations: list[dict] = []
+        self._releases: list[dict] = []
+        self._events: list[dict] = []
+        self._touched: dict[int, RequestState] = {}
+
+    def expire_if_due(self, state: RequestState) -> None:
+        """A pending request past its time expires before it can take money (kernel of DESIGN §5)."""
+        if is_due(state.status, state.expires_at, self.now):
+            self._move_status(state, states.EXPIRED, "expired", {}, actor="system:expiry")
+
+    def credit(self, state: RequestState, *, payment_id: PaymentKey, amount_vnd: int, how: str,
+               channel: str) -> list[Line]:
+        """Put `amount_vnd` of a payment onto a request. The payment may be named by its
+        (provider, provider_ref) until it has an id; `flush` resolves it."""
+        before = state.net_paid_vnd
+        state.paid_vnd += amount_vnd
+        self._allocations.append({"payment_id": payment_id, "payment_request_id": state.id, "amount_vnd": amount_vnd,
+                                  "how": how, "created_at": self.now, "created_by": self.actor})
+        self._settle(state, "payment_received", {"payment_id": payment_id, "amount_vnd": amount_vnd,
+                                                 "channel": channel})
+        return request_lines(state, before, state.net_paid_vnd)
+
+    def release(self, state: RequestState, *, allocation_id: int, payment_id: int, amount_vnd: int,
+                event: str) -> list[Line]:
+        """Take an allocation back off its request (a void, or a match undone)."""
+        before = state.net_paid_vnd
+        state.paid_vnd -= amount_vnd
+        self._releases.append({"a_id": allocation_id, "released_at": self.now, "released_by": self.actor})
+        self._settle(state, event, {"payment_id": payment_id, "amount_vnd": amount_vnd})
+        return request_lines(state, before, state.net_paid_vnd)
+
+    def _settle(self, state: RequestState, event: str, data: dict) -> None:
+        target = states.status_for_amounts(state.amount_vnd, state.paid_vnd, state.refunded_vnd)
+        self._move_status(state, target, event, data, actor=self.actor)
+
+    def _move_status(self, state: RequestState, target: str, event: str, data: dict, *, actor: str) -> None:
+        states.check_transition(state.status, target)
+        self._events.append({"payment_request_id": state.id, "at": self.now, "event": event,
+                             "from_status": state.status, "to_status": target, "actor": actor, "reason": None,
+                             "data": data})
+        state.status = target
+        self._touched[state.id] = state
+
+    def flush(self, payment_ids: dict[tuple[str, str], int] | None = None) -> None:
+        """Write every move: allocations, releases, request totals and states, events."""
+        conn = self.conn
+        if payment_ids:
+            for row in self._allocations:
+                row["payment_id"] = _resolve(row["payment_id"], payment_ids)
+            for row in self._events:
+                if "payment_id" in row["data"]:
+                    row["data"] = {**row["data"], "payment_id": _resolve(row["data"]["payment_id"], payment_ids)}
+        if self._allocations:
+            conn.execute(insert(PaymentAllocation), self._allocations)
+        if self._releases:
+            conn.execute(update(PaymentAllocation).where(PaymentAllocation.id == bindparam("a_id"))
+                         .values(released_at=bindparam("released_at"), released_by=bindparam("released_by")),
+                         self._releases)
+        if self._touched:
+            conn.execute(
+                update(PaymentRequest).where(PaymentRequest.id == bindparam("r_id"))
+                .values(paid_vnd=bindparam("paid"), status=bindparam("status"), updated_at=bindparam("at")),
+                [{"r_id": s.id, "paid": s.paid_vnd, "status": s.status, "at": self.now}
+                 for s in self._touched.values()])
+        if self._events:
+            conn.execute(insert(PaymentRequestEvent), self._events)
+        self._allocations, self._releases, self._events, self._touched = [], [], [], {}
+
+
+def _resolve(key: PaymentKey, payment_ids: dict[tuple[str, str], int]) -> int:
+    return payment_ids[key] if isinstance(key, tuple) else key

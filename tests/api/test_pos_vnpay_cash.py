@@ -1,0 +1,201 @@
+"""Card terminals, VNPay internet banking and cash at the counter."""
+import json
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from kernel.clock import now_utc
+from kernel.inbox import InboundCallback
+from payments.models import Payment
+from sandbox.bank import ipn_params
+from tests.factories import assert_ledger_ok, make_request, signed
+
+
+@pytest.fixture(autouse=True)
+def ledger_checked(db):
+    yield
+    assert_ledger_ok(db)
+
+
+def status(client, code):
+    return client.get(f"/api/v1/payment-requests/{code}").json
+
+
+def pos(client, settings, **fields):
+    data = {"transaction_id": "P1", "terminal_id": "POS-01", "type": "sale", "amount_vnd": 100_000,
+            "payment_code": "", "approval_code": "123456", "card_masked": "970436******1234",
+            "card_scheme": "NAPAS", "occurred_at": now_utc().isoformat()}
+    data.update(fields)
+    headers, body = signed(settings, "HCCPAY_POS_WEBHOOK_SECRET", data)
+    return client.post("/api/v1/callbacks/pos", data=body, headers=headers)
+
+
+# --- POS ------------------------------------------------------------------------------
+
+def test_a_card_sale_pays_and_its_void_reverses_it_by_a_ledger_reversal(client, auth, test_settings, db):
+    code = make_request(client, auth)
+    assert pos(client, test_settings, transaction_id="S1", payment_code=code).json == {"received": True}
+    assert status(client, code)["status"] == "paid"
+    r = pos(client, test_settings, transaction_id="V1", type="void", original_transaction_id="S1")
+    assert r.status_code == 200
+    assert status(client, code)["status"] == "pending"
+    with db() as s:
+        [payment] = s.execute(select(Payment)).scalars().all()
+    assert payment.status == "reversed" and payment.reversal_ref == "V1"  # kept, never deleted
+    assert pos(client, test_settings, transaction_id="V1", type="void", original_transaction_id="S1").status_code == 200
+    assert status(client, code)["paid_vnd"] == 0
+
+
+def test_a_reversal_that_arrives_before_its_sale_is_applied_when_the_sale_lands(client, auth, test_settings):
+    code = make_request(client, auth)
+    pos(client, test_settings, transaction_id="R9", type="reversal", original_transaction_id="S9")
+    assert status(client, code)["paid_vnd"] == 0
+    pos(client, test_settings, transaction_id="S9", payment_code=code)
+    assert status(client, code)["status"] == "pending" and status(client, code)["paid_vnd"] == 0
+
+
+def test_a_declined_sale_is_recorded_not_credited(client, auth, test_settings, db):
+    code = make_request(client, auth)
+    r = pos(client, test_settings, transaction_id="D1", payment_code=code, status="declined", response_code="05")
+    assert r.status_code == 200
+    assert status(client, code)["paid_vnd"] == 0
+    with db() as s:
+        [row] = s.execute(select(InboundCallback)).scalars().all()
+    assert row.status == "ignored" and "declined" in row.reason
+
+
+def test_a_void_for_another_amount_is_a_conflict(client, auth, test_settings, db):
+    code = make_request(client, auth)
+    pos(client, test_settings, transaction_id="S2", payment_code=code)
+    r = pos(client, test_settings, transaction_id="V2", type="void", original_transaction_id="S2", amount_vnd=5_000)
+    assert r.status_code == 200
+    assert status(client, code)["status"] == "paid"
+    assert len(client.get("/api/v1/finance/conflicts", headers=auth("finance")).json["callbacks"]) == 1
+
+
+def test_a_full_card_number_is_refused(client, auth, test_settings):
+    code = make_request(client, auth)
+    r = pos(client, test_settings, transaction_id="S3", payment_code=code, card_masked="9704361234567890")
+    assert r.status_code == 400 and r.json["code"] == "invalid_field"
+
+
+# --- VNPay ----------------------------------------------------------------------------
+
+def checkout(client, code):
+    r = client.post(f"/api/v1/payment-requests/{code}/checkout")
+    assert r.status_code == 201, r.json
+    return r.json
+
+
+def ipn(client, params):
+    r = client.get("/api/v1/callbacks/vnpay/ipn", query_string=params)
+    assert r.status_code == 200
+    return r.json
+
+
+def test_the_checkout_url_is_signed_and_asks_for_amount_times_100(client, auth, test_settings):
+    code = make_request(client, auth)
+    started = checkout(client, code)
+    query = dict(parse_qsl(urlsplit(started["redirect_url"]).query))
+    assert query["vnp_Amount"] == "10000000" and query["vnp_TxnRef"] == started["txn_ref"]
+    assert query["vnp_ReturnUrl"].endswith("/pay/vnpay-return")
+    from payments.channels import vnpay
+
+    assert vnpay.verify(query, test_settings.secret_values("HCCPAY_VNPAY_HASH_SECRET"))
+
+
+def test_the_ipn_confirms_once_and_answers_with_vnpay_codes(client, auth, test_settings):
+    code = make_request(client, auth)
+    url = checkout(client, code)["redirect_url"]
+    params = ipn_params(test_settings, url)
+    assert ipn(client, params) == {"RspCode": "00", "Message": "Confirm Success"}
+    assert status(client, code)["status"] == "paid"
+    assert ipn(client, params)["RspCode"] == "02"
+    assert status(client, code)["paid_vnd"] == 100_000
+    [p] = client.get(f"/api/v1/payment-requests/{code}/payments", headers=auth("finance")).json["payments"]
+    assert p["channel"] == "internet_banking"
+
+
+def test_the_ipn_refuses_bad_signature_unknown_order_and_wrong_amount(client, auth, test_settings):
+    code = make_request(client, auth)
+    url = checkout(client, code)["redirect_url"]
+    params = ipn_params(test_settings, url)
+    assert ipn(client, dict(params, vnp_Amount="1"))["RspCode"] == "97"  # tampered after signing
+    assert ipn(client, ipn_params(test_settings, url, amount_vnd=99_000))["RspCode"] == "04"
+    unknown = url.replace(params["vnp_TxnRef"], "HS00000000000ZZZ")
+    assert ipn(client, ipn_params(test_settings, unknown))["RspCode"] == "01"
+    assert status(client, code)["paid_vnd"] == 0
+
+
+def test_a_failed_online_payment_credits_nothing(client, auth, test_settings):
+    code = make_request(client, auth)
+    url = checkout(client, code)["redirect_url"]
+    assert ipn(client, ipn_params(test_settings, url, paid=False))["RspCode"] == "00"
+    assert status(client, code)["paid_vnd"] == 0
+
+
+def test_the_return_page_shows_the_outcome_but_never_credits(client, auth, test_settings):
+    code = make_request(client, auth)
+    params = ipn_params(test_settings, checkout(client, code)["redirect_url"])
+    page = client.get("/pay/vnpay-return", query_string=params)
+    assert page.status_code == 200 and "cổng thanh toán chấp nhận" in page.get_data(as_text=True)
+    assert status(client, code)["paid_vnd"] == 0
+    forged = client.get("/pay/vnpay-return", query_string=dict(params, vnp_ResponseCode="99"))
+    assert forged.status_code == 400
+
+
+def test_a_paid_request_offers_no_checkout(client, auth, test_settings):
+    code = make_request(client, auth)
+    ipn(client, ipn_params(test_settings, checkout(client, code)["redirect_url"]))
+    r = client.post(f"/api/v1/payment-requests/{code}/checkout")
+    assert r.status_code == 409 and r.json["code"] == "request_not_payable"
+
+
+# --- cash -----------------------------------------------------------------------------
+
+def take_cash(client, auth, code, amount, key=None):
+    headers = dict(auth("cashier"))
+    if key:
+        headers["Idempotency-Key"] = key
+    return client.post("/api/v1/payments/cash", json={"payment_code": code, "amount_vnd": amount}, headers=headers)
+
+
+def test_cash_credits_the_request_into_the_cashiers_drawer_with_a_receipt(client, auth):
+    code = make_request(client, auth)
+    r = take_cash(client, auth, code, 100_000)
+    assert r.status_code == 201 and r.json["channel"] == "cash"
+    assert status(client, code)["status"] == "paid"
+    [drawer] = client.get("/api/v1/cash/drawers", headers=auth("cashier")).json["drawers"]
+    assert drawer["balance_vnd"] == 100_000
+    receipt = client.get(f"/api/v1/payments/{r.json['id']}/receipt.txt", headers=auth("cashier"))
+    text = receipt.get_data(as_text=True)
+    assert "PHIẾU THU TIỀN MẶT" in text and "100.000 ₫" in text and "Một trăm nghìn đồng" in text
+    closed = client.post(f"/api/v1/cash/drawers/{drawer['id']}/close", json={"counted_vnd": 95_000},
+                         headers=auth("cashier"))
+    assert closed.json["difference_vnd"] == -5_000
+    code2 = make_request(client, auth)
+    assert take_cash(client, auth, code2, 1_000).json["code"] == "drawer_closed"
+
+
+def test_cash_takes_no_more_than_is_owed_and_only_from_cashiers(client, auth):
+    code = make_request(client, auth)
+    r = take_cash(client, auth, code, 100_001)
+    assert r.status_code == 400 and r.json["code"] == "amount_exceeds_outstanding"
+    assert take_cash(client, auth, code, 1.5).json["code"] == "invalid_amount"
+    r = client.post("/api/v1/payments/cash", json={"payment_code": code, "amount_vnd": 100}, headers=auth("finance"))
+    assert r.status_code == 403
+
+
+def test_a_retried_cash_post_with_the_same_idempotency_key_counts_once(client, auth):
+    code = make_request(client, auth)
+    first = take_cash(client, auth, code, 100_000, key="counter-1-0001")
+    again = take_cash(client, auth, code, 100_000, key="counter-1-0001")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json["id"] == again.json["id"] and status(client, code)["paid_vnd"] == 100_000
+
+
+def test_json_replies_are_valid_json(client, auth, test_settings):
+    code = make_request(client, auth)
+    r = pos(client, test_settings, transaction_id="S7", payment_code=code)
+    assert json.loads(r.data) == {"received": True}

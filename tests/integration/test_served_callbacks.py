@@ -1,0 +1,92 @@
+"""Callbacks over real HTTP against a served app: concurrency, the sandbox bank, the CLI."""
+import threading
+
+import pytest
+import requests
+from click.testing import CliRunner
+from sqlalchemy import func, select, update
+
+from api import create_app
+from cli import main
+from kernel.clock import now_utc
+from kernel.inbox import InboundCallback
+from payments.ledger import LedgerBalance, LedgerEntry
+from payments.models import Payment
+from sandbox.bank import callback_request, pay
+from sandbox.server import serve_in_thread
+from tests.factories import assert_ledger_ok, dossier_body
+
+
+@pytest.fixture
+def served(test_settings, db, tokens):
+    app = create_app(test_settings)
+    server = serve_in_thread(app)
+    yield server.url
+    server.stop()
+    app.extensions["hccpay"].engine.dispose()
+
+
+def new_code(url, tokens, amount=100_000):
+    r = requests.post(f"{url}/api/v1/dossiers", json=dossier_body(("Lệ phí", "charge", amount)),
+                      headers={"Authorization": f"Bearer {tokens['intake']}"}, timeout=10)
+    assert r.status_code == 201, r.text
+    return r.json()["payment_request"]["payment_code"]
+
+
+def count(db, model, *where):
+    with db() as s:
+        return s.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+
+
+def test_twenty_identical_callbacks_at_once_make_one_payment_and_one_entry(served, tokens, test_settings, db):
+    code = new_code(served, tokens)
+    path, headers, body = callback_request("bank", settings=test_settings, payment_code=code, amount_vnd=100_000,
+                                           txn_id="FT-CONCURRENT-1", at=now_utc())
+    barrier = threading.Barrier(20)
+    replies = []
+
+    def fire():
+        with requests.Session() as http:
+            barrier.wait()
+            r = http.post(f"{served}{path}", data=body, headers=headers, timeout=30)
+            replies.append((r.status_code, r.json()))
+
+    threads = [threading.Thread(target=fire) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert replies == [(200, {"received": True})] * 20
+    assert count(db, Payment) == 1
+    assert count(db, LedgerEntry) == 1
+    assert count(db, InboundCallback) == 20
+    assert count(db, InboundCallback, InboundCallback.status == "applied") == 1
+    assert requests.get(f"{served}/api/v1/payment-requests/{code}", timeout=10).json()["paid_vnd"] == 100_000
+    assert_ledger_ok(db)
+
+
+@pytest.mark.parametrize("via", ["sepay", "payos", "bank", "pos", "vnpay"])
+def test_the_sandbox_bank_pays_through_every_channel(served, tokens, test_settings, db, via):
+    code = new_code(served, tokens)
+    reply = pay(served, code, settings=test_settings, via=via)
+    assert reply.status_code == 200, reply.text
+    info = requests.get(f"{served}/api/v1/payment-requests/{code}", timeout=10).json()
+    assert info["status"] == "paid"
+    assert_ledger_ok(db)
+
+
+def test_hccpay_sandbox_pay_and_ledger_check_from_the_command_line(served, tokens, database_url, monkeypatch, db):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("HCCPAY_DEMO", "1")
+    code = new_code(served, tokens, amount=75_000)
+    runner = CliRunner()
+    paid = runner.invoke(main, ["sandbox", "pay", code, "--amount", "25000", "--via", "sepay", "--url", served])
+    assert paid.exit_code == 0, paid.output
+    assert requests.get(f"{served}/api/v1/payment-requests/{code}", timeout=10).json()["paid_vnd"] == 25_000
+    ok = runner.invoke(main, ["ledger", "check"])
+    assert ok.exit_code == 0 and "ledger check ok" in ok.output
+    with db() as s, s.begin():
+        s.execute(update(LedgerBalance).where(LedgerBalance.account == "suspense").values(credit_vnd=1))
+        s.execute(update(LedgerBalance).values(debit_vnd=LedgerBalance.debit_vnd + 1))
+    broken = runner.invoke(main, ["ledger", "check"])
+    assert broken.exit_code == 1
