@@ -19,9 +19,13 @@ from kernel.outbox import OutboxWorker, Topic
 from kernel.worker import Worker
 from payments.routes import dossiers_ns, requests_ns
 from payments.service import expire_due_requests
+from postal.clients import CourierClient
+from postal.routes import courier_callbacks_ns, postal_ns
+from postal.service import dispatch_paid_deliveries
+from postal.tracking import courier_topics, enqueue_tracking_polls
 
 API_PREFIX = "/api/v1"
-NAMESPACES = (dossiers_ns, requests_ns, admin_ns)
+NAMESPACES = (dossiers_ns, requests_ns, admin_ns, postal_ns, courier_callbacks_ns)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -68,6 +72,8 @@ def outbox_topics(settings: Settings) -> dict[str, Topic]:
     topics: dict[str, Topic] = {}
     if settings.sms_gateway_url and settings.sms_api_key:
         topics["sms"] = sms_topic(SmsGatewayClient(settings.sms_gateway_url, settings.sms_api_key))
+    if settings.courier_url and settings.courier_api_key:
+        topics.update(courier_topics(CourierClient(settings.courier_url, settings.courier_api_key), settings))
     return topics
 
 
@@ -75,7 +81,15 @@ def periodic_jobs(settings: Settings) -> list[PeriodicJob]:
     def expire(session: Session, now):
         return expire_due_requests(session, now=now)
 
-    return [PeriodicJob("payments.expire_requests", timedelta(minutes=1), expire)]
+    def dispatch(session: Session, now):
+        return dispatch_paid_deliveries(session, settings=settings, now=now)
+
+    def poll(session: Session, now):
+        return enqueue_tracking_polls(session, now=now)
+
+    return [PeriodicJob("payments.expire_requests", timedelta(minutes=1), expire),
+            PeriodicJob("postal.dispatch_paid_deliveries", timedelta(minutes=1), dispatch),
+            PeriodicJob("postal.poll_tracking", timedelta(minutes=15), poll)]
 
 
 def build_worker(settings: Settings, sessions: sessionmaker[Session] | None = None) -> Worker:
@@ -87,9 +101,12 @@ def build_worker(settings: Settings, sessions: sessionmaker[Session] | None = No
 # --- sandboxes (demo mode) ------------------------------------------------------------
 
 def start_sandboxes(settings: Settings) -> list:
-    """Serve the simulated SMS gateway (and, later, bank and courier) for an offline demo."""
+    """Serve the simulated SMS gateway and courier (and, later, bank) for an offline demo."""
+    from sandbox.courier import create_courier
     from sandbox.server import serve_in_thread
     from sandbox.sms import create_sms_gateway
 
+    courier = create_courier(settings.courier_api_key or "", settings.secret("HCCPAY_COURIER_WEBHOOK_SECRET"))
     return [serve_in_thread(create_sms_gateway(settings.sms_api_key or ""), settings.sandbox_host,
-                            settings.sandbox_sms_port)]
+                            settings.sandbox_sms_port),
+            serve_in_thread(courier, settings.sandbox_host, settings.sandbox_courier_port)]
