@@ -121,7 +121,8 @@ def plan_day(session: Session, *, day: date, settings: Settings, actor: str, now
         shipment.planned_date, shipment.route_code, shipment.slot = day, assignment.route, assignment.slot
         enter_state(session, shipment, states.SCHEDULED, settings=settings, actor=actor, now=now, occurred_at=now,
                     data={"date": day.isoformat(), "route": assignment.route, "slot": assignment.slot})
-    renumber_stops(session, day, {(a.route, a.slot) for a in result.assigned})
+    renumber_stops(session, day, {(a.route, a.slot) for a in result.assigned},
+                   moved=[shipments[a.id] for a in result.assigned])
     used = _used(session, day)
     report = {
         "date": day.isoformat(),
@@ -137,14 +138,27 @@ def plan_day(session: Session, *, day: date, settings: Settings, actor: str, now
     return report
 
 
-def renumber_stops(session: Session, day: date, places: set[tuple[str, str]]) -> None:
-    """Give the shipments of each (route, slot) their stop numbers in route order."""
-    for route_code, slot in places:
-        route = get_route(session, route_code)
-        rows = session.execute(select(Shipment).where(
-            Shipment.planned_date == day, Shipment.route_code == route_code, Shipment.slot == slot)).scalars().all()
-        numbers = planner.number_stops(((s.id, s.ward_code, s.street) for s in rows), route.ward_codes)
-        for shipment in rows:
+def renumber_stops(session: Session, day: date, places: set[tuple[str, str]],
+                   moved: list[Shipment] = ()) -> None:
+    """Give the shipments of each (route, slot) their stop numbers in route order.
+
+    `moved` are shipments just (re)assigned in this session: they are numbered with the ones
+    already stored without flushing first, so each row is written once (planning 10k at a time).
+    """
+    if not places:
+        return
+    route_codes = {route for route, _ in places}
+    groups: dict[tuple[str, str], dict[int, Shipment]] = {}
+    with session.no_autoflush:
+        wards = dict(session.execute(select(Route.code, Route.ward_codes).where(Route.code.in_(route_codes))).all())
+        stored = session.execute(select(Shipment).where(Shipment.planned_date == day,
+                                                        Shipment.route_code.in_(route_codes))).scalars().all()
+    for shipment in [*stored, *moved]:
+        if shipment.planned_date == day and (shipment.route_code, shipment.slot) in places:
+            groups.setdefault((shipment.route_code, shipment.slot), {})[shipment.id] = shipment
+    for (route_code, _), rows in groups.items():
+        numbers = planner.number_stops(((s.id, s.ward_code, s.street) for s in rows.values()), wards[route_code])
+        for shipment in rows.values():
             shipment.stop = numbers[shipment.id]
 
 
@@ -171,7 +185,7 @@ def move_shipment(session: Session, *, shipment_id: int, day: date, route_code: 
     session.flush()
     if old_place[0] is not None:
         renumber_stops(session, old_place[0], {(old_place[1], old_place[2])})
-    renumber_stops(session, day, {(route.code, slot)})
+    renumber_stops(session, day, {(route.code, slot)}, moved=[shipment])
     capacity = _spec(route).capacity[slot]
     over = _used(session, day)[(route.code, slot)] > capacity
     audit.record(session, actor=actor, action="shipment.move", subject_type="shipment", subject_id=shipment.id,

@@ -168,13 +168,14 @@ def list_shipments(session: Session, *, status: str | None = None, day: date | N
 def add_event(session: Session, shipment: Shipment, *, event: str, from_status: str | None, actor: str,
               now: datetime, occurred_at: datetime | None = None, source: str = "staff", applied: bool = True,
               reason: str | None = None, data: dict | None = None, courier_event_id: str | None = None,
-              courier_status_code: int | None = None) -> ShipmentEvent:
+              courier_status_code: int | None = None, flush: bool = True) -> ShipmentEvent:
     row = ShipmentEvent(shipment_id=shipment.id, occurred_at=occurred_at or now, recorded_at=now, source=source,
                         event=event, from_status=from_status, to_status=shipment.status if applied else None,
                         applied=applied, courier_event_id=courier_event_id,
                         courier_status_code=courier_status_code, reason=reason, actor=actor, data=data)
     session.add(row)
-    session.flush()
+    if flush:
+        session.flush()
     return row
 
 
@@ -196,21 +197,18 @@ def enter_state(session: Session, shipment: Shipment, target: str, *, settings: 
         ward = addresses.resolve_ward(shipment.province_code, shipment.ward_code)
         shipment.due_date = _due(ward.is_urban, shipment.zone, shipment.j_date, shipment.province_code, settings)
     shipment.status, shipment.state_at, shipment.updated_at = target, occurred_at, now
-    if event_row is None:
-        event_row = add_event(session, shipment, event=target, from_status=from_status, actor=actor, now=now,
-                              occurred_at=occurred_at, source=source, reason=reason, data=data)
-    else:
-        event_row.from_status, event_row.to_status, event_row.applied = from_status, target, True
-    notify(session, shipment, target, key=f"shipment:{shipment.id}:event:{event_row.id}", reason=reason, now=now)
-
-
-def notify(session: Session, shipment: Shipment, event: str, *, key: str, now: datetime,
-           reason: str | None = None) -> None:
-    text = messages.sms_text(event, direction=shipment.direction, dossier_code=shipment.dossier_code,
+    text = messages.sms_text(target, direction=shipment.direction, dossier_code=shipment.dossier_code,
                              tracking_number=shipment.tracking_number, due=shipment.due_date, reason=reason,
                              next_date=shipment.next_attempt_date)
+    if event_row is None:
+        # The event's id keys the SMS; without an SMS the flush can wait (planning thousands at once).
+        event_row = add_event(session, shipment, event=target, from_status=from_status, actor=actor, now=now,
+                              occurred_at=occurred_at, source=source, reason=reason, data=data, flush=bool(text))
+    else:
+        event_row.from_status, event_row.to_status, event_row.applied = from_status, target, True
     if text:
-        queue_sms(session, phone=shipment.recipient_phone, text=text, key=key, now=now)
+        queue_sms(session, phone=shipment.recipient_phone, text=text, now=now,
+                  key=f"shipment:{shipment.id}:event:{event_row.id}")
 
 
 # --- cancel and staff outcomes -----------------------------------------------------------
