@@ -94,7 +94,7 @@ def route_manifest_pdf(shipments: Sequence[Shipment], *, day: date, route_code: 
              s.dossier_code, s.recipient_name, s.recipient_phone, address_text(s), documents_text(s),
              format_vnd(fees_to_collect(s)), "") for s in shipments]
     _table(pdf, ("Điểm", "Buổi", "Mã vận đơn", "Loại", "Mã hồ sơ", "Người nhận/gửi", "Điện thoại", "Địa chỉ",
-                 "Giấy tờ", "Thu hộ", "Ký nhận"), (10, 12, 26, 18, 30, 28, 20, 45, 40, 18, 26), rows)
+                 "Giấy tờ", "Thu hộ", "Ký nhận"), (13, 12, 26, 18, 30, 28, 20, 42, 40, 18, 26), rows)
     total = sum(fees_to_collect(s) for s in shipments)
     pdf.set_font(FONT, "", 10)
     pdf.cell(0, 6, f"Tổng số điểm: {len(shipments)}. Tổng tiền thu hộ: {format_vnd(total)}.",

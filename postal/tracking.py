@@ -112,10 +112,10 @@ def apply_courier_event(session: Session, *, event: CourierEvent, source: str, s
 def _why_not_applied(shipment: Shipment, target: str | None, event: CourierEvent) -> str | None:
     if target is None:
         return "informational"
-    if event.occurred_at < shipment.state_at:
-        return "older than the current state"
     if target == shipment.status and target != states.FAILED_ATTEMPT:
         return "already in this state"
+    if event.occurred_at < shipment.state_at:
+        return "older than the current state"
     if not states.allowed(shipment.direction, shipment.status, target):
         return f"{shipment.status} -> {target} is not allowed"
     needs_id = states.DELIVERED if shipment.direction == states.DELIVERY else None
