@@ -16,6 +16,7 @@ from typing import Any
 import requests
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from kernel.outbound import BearerClient
 from kernel.outbox import PermanentError
 
 
@@ -31,15 +32,8 @@ _quick_retries = retry(retry=retry_if_exception_type(CourierUnavailable), stop=s
                        wait=wait_exponential(multiplier=0.2, max=2), reraise=True)
 
 
-class CourierClient:
+class CourierClient(BearerClient):
     """requests.Session with timeouts, quick retries with backoff, typed errors."""
-
-    def __init__(self, base_url: str, api_key: str, *, timeout: tuple[float, float] = (3.05, 10.0),
-                 session: requests.Session | None = None):
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-        self.http = session or requests.Session()
-        self.http.headers.update({"Authorization": f"Bearer {api_key}", "User-Agent": "hccpay/1"})
 
     def _call(self, method: str, path: str, **kwargs) -> dict[str, Any]:
         try:

@@ -204,6 +204,15 @@ def _fees(session):
     return lambda s: service.outstanding_vnd(session, s.dossier_id) if s.cod else 0
 
 
+def _route_day_pdf(day: str, render, filename: str) -> Response:
+    """A PDF about one route and day: `render(shipments, route, when)` inside the request's transaction."""
+    when, route_code = _day_and_route(day, required=True)
+    with transaction() as session:
+        route = scheduling.get_route(session, route_code)
+        body = render(session, scheduling.day_shipments(session, when, route.code), route, when)
+    return _pdf(body, f"{filename}-{route_code}-{day}.pdf")
+
+
 @postal_ns.route("/manifests/<string:day>.pdf")
 class ManifestPdf(Resource):
     @postal_ns.doc(security="bearer", params={"route": "route code"})
@@ -211,13 +220,9 @@ class ManifestPdf(Resource):
     @requires(*READ)
     def get(self, day: str):
         """The printable manifest of one route and day (Vietnamese), in stop order."""
-        when, route_code = _day_and_route(day, required=True)
-        with transaction() as session:
-            route = scheduling.get_route(session, route_code)
-            body = manifests.route_manifest_pdf(scheduling.day_shipments(session, when, route.code), day=when,
-                                                route_code=route.code, route_name=route.name,
-                                                fees_to_collect=_fees(session), printed_at=now_utc())
-        return _pdf(body, f"manifest-{route_code}-{day}.pdf")
+        return _route_day_pdf(day, lambda session, shipments, route, when: manifests.route_manifest_pdf(
+            shipments, day=when, route_code=route.code, route_name=route.name, fees_to_collect=_fees(session),
+            printed_at=now_utc()), "manifest")
 
 
 @postal_ns.route("/manifests/<string:day>.csv")
@@ -241,12 +246,8 @@ class HandoverPdf(Resource):
     @requires(*READ)
     def get(self, day: str):
         """Biên bản giao nhận hồ sơ of one route and day (PDF)."""
-        when, route_code = _day_and_route(day, required=True)
-        with transaction() as session:
-            route = scheduling.get_route(session, route_code)
-            body = manifests.handover_pdf(scheduling.day_shipments(session, when, route.code), day=when,
-                                          route_code=route.code, printed_at=now_utc())
-        return _pdf(body, f"bien-ban-{route_code}-{day}.pdf")
+        return _route_day_pdf(day, lambda session, shipments, route, when: manifests.handover_pdf(
+            shipments, day=when, route_code=route.code, printed_at=now_utc()), "bien-ban")
 
 
 @courier_callbacks_ns.route("/courier")

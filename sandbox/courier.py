@@ -76,6 +76,9 @@ def create_courier(api_key: str, webhook_secret: str, *, clock: Callable[[], dat
                     statuses.append(0)
         return statuses
 
+    def unknown():
+        return jsonify(error="unknown order"), 404
+
     def misbehave():
         if request.headers.get("Authorization") != f"Bearer {api_key}":
             return jsonify(error="unauthorised"), 401
@@ -112,56 +115,53 @@ def create_courier(api_key: str, webhook_secret: str, *, clock: Callable[[], dat
             return jsonify(error="gateway timeout"), 504
         return jsonify(order_id=order["order_id"], tracking_number=tracking, status_code=0), 201
 
-    @app.post("/orders/<tracking>/cancel")
-    def cancel_order(tracking: str):
-        if (failure := misbehave()) is not None:
+    def on_order(tracking: str, act: Callable[[dict], dict], *, api: bool = True, notify: bool = False):
+        """Run `act(order)` under the lock (404 when unknown); `api` calls may misbehave on purpose."""
+        if api and (failure := misbehave()) is not None:
             return failure
         with lock:
             order = orders.get(tracking)
             if order is None:
-                return jsonify(error="unknown order"), 404
+                return unknown()
+            answer = act(order)
+        if notify:
+            answer["webhooks"] = [] if state["hold_webhooks"] else send_webhooks()
+        return jsonify(answer)
+
+    @app.post("/orders/<tracking>/cancel")
+    def cancel_order(tracking: str):
+        def cancel(order: dict) -> dict:
             if not order["cancelled"]:
                 order["cancelled"] = True
                 add_event(order, 18)
-        return jsonify(tracking_number=tracking, status_code=18)
+            return {"tracking_number": tracking, "status_code": 18}
+
+        return on_order(tracking, cancel)
 
     @app.get("/orders/<tracking>")
     def track(tracking: str):
-        if (failure := misbehave()) is not None:
-            return failure
-        with lock:
-            order = orders.get(tracking)
-            if order is None:
-                return jsonify(error="unknown order"), 404
-            return jsonify(tracking_number=tracking, reference=order["reference"], events=order["events"])
+        return on_order(tracking, lambda order: {"tracking_number": tracking, "reference": order["reference"],
+                                                 "events": list(order["events"])})
 
     @app.post("/_orders/<tracking>/events")
     def new_event(tracking: str):
         body = request.get_json(silent=True) or {}
-        with lock:
-            order = orders.get(tracking)
-            if order is None:
-                return jsonify(error="unknown order"), 404
-            extra = {k: body[k] for k in ("reason", "id_check", "note") if k in body}
-            event = add_event(order, int(body.get("status_code", 0)), body.get("occurred_at"), **extra)
-        statuses = [] if state["hold_webhooks"] else send_webhooks()
-        return jsonify(event=event, webhooks=statuses)
+        extra = {k: body[k] for k in ("reason", "id_check", "note") if k in body}
+        return on_order(tracking, lambda order: {"event": add_event(
+            order, int(body.get("status_code", 0)), body.get("occurred_at"), **extra)}, api=False, notify=True)
 
     @app.post("/_orders/<tracking>/attempt")
     def attempt(tracking: str):
-        body = request.get_json(silent=True) or {}
-        with lock:
-            order = orders.get(tracking)
-            if order is None:
-                return jsonify(error="unknown order"), 404
+        at = (request.get_json(silent=True) or {}).get("occurred_at")
+
+        def hand_over(order: dict) -> dict:
             if state["mode"] == "not_home":
-                event = add_event(order, 11, body.get("occurred_at"), reason="not_home")
-            else:
-                id_check = {"document_type": "cccd", "number": "022088001234",
-                            "holder_name": order["citizen"].get("name", "")}
-                event = add_event(order, 10, body.get("occurred_at"), id_check=id_check)
-        statuses = [] if state["hold_webhooks"] else send_webhooks()
-        return jsonify(event=event, webhooks=statuses)
+                return {"event": add_event(order, 11, at, reason="not_home")}
+            id_check = {"document_type": "cccd", "number": "022088001234",
+                        "holder_name": order["citizen"].get("name", "")}
+            return {"event": add_event(order, 10, at, id_check=id_check)}
+
+        return on_order(tracking, hand_over, api=False, notify=True)
 
     @app.post("/_webhooks/flush")
     def flush():

@@ -1,18 +1,8 @@
 """`hccpay postal ...` against the test database."""
-import pytest
-from click.testing import CliRunner
 from sqlalchemy import select
 
-from cli import main
 from postal.models import Route
-
-
-@pytest.fixture
-def run(database_url, db, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("HCCPAY_DEMO", "1")
-    runner = CliRunner()
-    return lambda *args: runner.invoke(main, list(args), catch_exceptions=False)
+from tests.integration.test_cli import run  # noqa: F401 - the same `hccpay` runner fixture
 
 
 def test_demo_seed_creates_the_demo_routes_once(run, db):
