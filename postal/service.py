@@ -132,8 +132,9 @@ def booking_order(session: Session, shipment: Shipment, settings: Settings) -> d
 
 def dispatch_paid_deliveries(session: Session, *, settings: Settings, now: datetime, limit: int = 500) -> int:
     """Periodic: book the deliveries whose dossiers have been paid since; returns how many."""
-    waiting = session.execute(select(Shipment).where(Shipment.status == states.REQUESTED)
-                              .order_by(Shipment.id).limit(limit)).scalars().all()
+    waiting = session.execute(select(Shipment).where(
+        Shipment.status == states.REQUESTED, Shipment.direction == states.DELIVERY, Shipment.cod.is_(False))
+        .order_by(Shipment.id).limit(limit)).scalars().all()
     return sum(dispatch_if_ready(session, s, settings=settings, now=now) for s in waiting)
 
 
@@ -251,9 +252,12 @@ def record_outcome(session: Session, *, shipment_id: int, event: str, settings: 
     shipment = get_shipment(session, shipment_id, for_update=True)
     if event not in STAFF_EVENTS:
         raise ValidationError(f"event must be one of {', '.join(STAFF_EVENTS)}", code="invalid_event")
-    if event == states.FAILED_ATTEMPT and reason not in states.FAILURE_REASONS:
+    if event == states.FAILED_ATTEMPT and reason is None:
         raise ValidationError(f"a failed attempt needs a reason: {', '.join(states.FAILURE_REASONS)}",
                               code="failure_reason_required")
+    if reason is not None and (event != states.FAILED_ATTEMPT or reason not in states.FAILURE_REASONS):
+        raise ValidationError(f"reason is for failed attempts only, one of {', '.join(states.FAILURE_REASONS)}",
+                              code="invalid_reason", details={"field": "reason"})
     handover = states.DELIVERED if shipment.direction == states.DELIVERY else states.PICKED_UP
     if event == handover and id_check is None:
         raise ValidationError("the recipient's ID check is required (id_check)", code="id_check_required")

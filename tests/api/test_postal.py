@@ -159,6 +159,11 @@ def test_a_delivered_result_needs_an_id_check_and_a_failure_needs_a_reason(clien
     assert r.status_code == 400 and r.json["code"] == "id_check_required"
     r = client.post(url, json={"event": "failed_attempt"}, headers=auth("postal"))
     assert r.status_code == 400 and r.json["code"] == "failure_reason_required"
+    for reason in ("lost", ["not_home"], {"x": 1}):
+        r = client.post(url, json={"event": "failed_attempt", "reason": reason}, headers=auth("postal"))
+        assert r.status_code == 400 and r.json["code"] == "invalid_reason"
+    r = client.post(url, json={"event": ["picked_up"]}, headers=auth("postal"))
+    assert r.status_code == 400 and r.json["code"] == "invalid_event"
     r = client.post(url, json={"event": "picked_up", "id_check": ID_CHECK}, headers=auth("postal"))
     assert r.status_code == 409 and r.json["code"] == "illegal_transition"  # not booked yet
     assert count(db, ShipmentEvent) == 1  # only "requested"
@@ -275,3 +280,26 @@ def test_a_signed_but_malformed_webhook_is_a_400_and_recorded(client, db, test_s
 def test_yesterday_is_in_the_past_for_a_window(client, auth, dossier):
     r = post_shipment(client, auth, shipment_body(window={"date": yesterday().isoformat(), "slot": "morning"}))
     assert r.status_code == 400 and r.json["code"] == "window_in_past"
+
+
+JUNK = [None, [], "x", 1, 1.5, True, {"direction": {"a": 1}}, {"address": []}, {"recipient": "x"},
+        {"window": {"date": 20261126}}, {"documents": [{"name": 1}]}, {"documents": [{"name": "a", "copies": 0}]},
+        {"event": "delivered", "id_check": {"document_type": "cccd", "number": "!!", "holder_name": "A"}},
+        {"date": "26/11/2026", "route": 5, "slot": "morning", "reason": ["x"]}, {"reason": {"a": 1}},
+        {"code": ["HL"], "name": "x", "ward_codes": ["06685"], "capacity": {"morning": 1, "afternoon": 1}},
+        {"code": "HL", "name": "x", "ward_codes": [True], "capacity": {"morning": -1, "afternoon": 1}}]
+
+
+@pytest.mark.parametrize("junk", JUNK)
+def test_no_postal_endpoint_answers_junk_with_a_500(client, auth, db, dossier, junk):
+    shipment_id = post_shipment(client, auth, shipment_body()).json["id"]
+    for path in ("/api/v1/postal/shipments", f"/api/v1/postal/shipments/{shipment_id}/events",
+                 f"/api/v1/postal/shipments/{shipment_id}/assignment", f"/api/v1/postal/shipments/{shipment_id}/cancel",
+                 "/api/v1/postal/routes", "/api/v1/postal/routes/HL1", "/api/v1/postal/plan?date=junk"):
+        method = client.put if path.endswith("HL1") else client.post
+        r = method(path, data=json.dumps(junk), content_type="application/json", headers=auth("postal"))
+        assert 400 <= r.status_code < 500 and r.json["code"].replace("_", "").isalpha(), (path, r.json)
+    for query in ("province_code=abc", "province_code=", "province_code=22&legacy_name="):
+        r = client.get(f"/api/v1/postal/wards?{query}", headers=auth("postal"))
+        assert 400 <= r.status_code < 500, (query, r.json)
+    assert count(db, Shipment) == 1 and count(db, Route) == 0
