@@ -21,10 +21,15 @@ from payments.callback_routes import callbacks_ns
 from payments.money_routes import cash_ns, checkout_ns, finance_ns, payments_ns
 from payments.routes import dossiers_ns, requests_ns
 from payments.service import expire_due_requests
+from postal.clients import CourierClient
+from postal.routes import courier_callbacks_ns, postal_ns
+from postal.service import dispatch_paid_deliveries
+from postal.tracking import courier_topics, enqueue_tracking_polls
 from web.pages import pages
 
 API_PREFIX = "/api/v1"
-NAMESPACES = (dossiers_ns, requests_ns, checkout_ns, payments_ns, callbacks_ns, finance_ns, cash_ns, admin_ns)
+NAMESPACES = (dossiers_ns, requests_ns, checkout_ns, payments_ns, callbacks_ns, finance_ns, cash_ns, admin_ns,
+              postal_ns, courier_callbacks_ns)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -72,6 +77,8 @@ def outbox_topics(settings: Settings) -> dict[str, Topic]:
     topics: dict[str, Topic] = {}
     if settings.sms_gateway_url and settings.sms_api_key:
         topics["sms"] = sms_topic(SmsGatewayClient(settings.sms_gateway_url, settings.sms_api_key))
+    if settings.courier_url and settings.courier_api_key:
+        topics.update(courier_topics(CourierClient(settings.courier_url, settings.courier_api_key), settings))
     return topics
 
 
@@ -79,7 +86,15 @@ def periodic_jobs(settings: Settings) -> list[PeriodicJob]:
     def expire(session: Session, now):
         return expire_due_requests(session, now=now)
 
-    return [PeriodicJob("payments.expire_requests", timedelta(minutes=1), expire)]
+    def dispatch(session: Session, now):
+        return dispatch_paid_deliveries(session, settings=settings, now=now)
+
+    def poll(session: Session, now):
+        return enqueue_tracking_polls(session, now=now)
+
+    return [PeriodicJob("payments.expire_requests", timedelta(minutes=1), expire),
+            PeriodicJob("postal.dispatch_paid_deliveries", timedelta(minutes=1), dispatch),
+            PeriodicJob("postal.poll_tracking", timedelta(minutes=15), poll)]
 
 
 def build_worker(settings: Settings, sessions: sessionmaker[Session] | None = None) -> Worker:
@@ -91,13 +106,16 @@ def build_worker(settings: Settings, sessions: sessionmaker[Session] | None = No
 # --- sandboxes (demo mode) ------------------------------------------------------------
 
 def start_sandboxes(settings: Settings) -> list:
-    """Serve the simulated bank/gateways and SMS gateway for an offline demo."""
+    """Serve the simulated bank/gateways, SMS gateway and courier for an offline demo."""
     from sandbox.bank import create_bank_app
+    from sandbox.courier import create_courier
     from sandbox.server import serve_in_thread
     from sandbox.sms import create_sms_gateway
 
     host = settings.sandbox_host
+    courier = create_courier(settings.courier_api_key or "", settings.secret("HCCPAY_COURIER_WEBHOOK_SECRET"))
     return [
         serve_in_thread(create_sms_gateway(settings.sms_api_key or ""), host, settings.sandbox_sms_port),
         serve_in_thread(create_bank_app(settings, settings.public_url), host, settings.sandbox_bank_port),
+        serve_in_thread(courier, host, settings.sandbox_courier_port),
     ]

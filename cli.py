@@ -248,6 +248,46 @@ def sandbox_pay(payment_code: str, amount: int | None, via: str, url: str | None
         sys.exit(1)
 
 
+# --- postal ---------------------------------------------------------------------------
+
+@main.group()
+def postal() -> None:
+    """Postal pickups and deliveries."""
+
+
+@postal.command("poll")
+def postal_poll() -> None:
+    """Ask the courier for the tracking of every shipment in progress and apply what is new."""
+    from postal.clients import CourierClient
+    from postal.tracking import poll_now
+
+    settings = _settings()
+    if not (settings.courier_url and settings.courier_api_key):
+        raise click.ClickException("no courier configured: set HCCPAY_COURIER_URL and HCCPAY_COURIER_API_KEY")
+    handled = poll_now(_sessions(settings), CourierClient(settings.courier_url, settings.courier_api_key),
+                       settings, now_utc)
+    click.echo(f"polled {handled} shipment(s)")
+
+
+@postal.command("plan")
+@click.option("--date", "day", required=True, help="the day to plan, YYYY-MM-DD")
+def postal_plan(day: str) -> None:
+    """Assign the day's unscheduled shipments to routes (what `POST /postal/plan` does)."""
+    from kernel.errors import DomainError
+    from postal.scheduling import plan_day
+    from postal.validation import parse_day
+
+    settings = _settings()
+    try:
+        with unit_of_work(_sessions(settings)) as session:
+            report = plan_day(session, day=parse_day(day, "date"), settings=settings, actor="cli", now=now_utc())
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"{day}: {len(report['assigned'])} assigned, {len(report['unplanned'])} did not fit")
+    for row in report["unplanned"]:
+        click.echo(f"  shipment {row['shipment_id']}: {row['reason']} (ward {row['ward_code']}, due {row['due_date']})")
+
+
 # --- demo -----------------------------------------------------------------------------
 
 @main.group()

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
 from config.holidays import DEFAULT_HOLIDAYS
 
@@ -72,6 +72,22 @@ class Settings:
     sandbox_bank_port: int = 8001
     # VNPay gateway page the citizen is redirected to (internet banking / cards).
     vnpay_gateway_url: str = "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"
+
+    # --- postal (issue 6) ---------------------------------------------------------------
+    # VNPost-like courier API; without a URL, bookings wait in the outbox until one is set.
+    courier_url: str | None = None
+    courier_api_key: str | None = None
+    sandbox_courier_port: int = 8002
+    # The centre's province (2025 code): deliveries inside it are the "local" zone.
+    postal_province_code: int = 22
+    # Tariff JSON (see postal/tariff.py); empty means the built-in default tariff.
+    postal_tariff: Mapping[str, Any] = field(default_factory=dict)
+    # Ward codes with special geography (islands, special zones): own tariff zone, extra days.
+    postal_special_wards: frozenset[str] = frozenset({"06994", "07192"})  # Vân Đồn, Cô Tô
+    postal_special_extra_days: int = 2
+    # "prepaid": a delivery is booked once the dossier's fees (postage included) are paid;
+    # "cod": booked at once and the postman collects what is outstanding.
+    postal_payment_mode: str = "prepaid"
 
     def secret(self, name: str) -> str:
         """The current (first) value of a secret."""
@@ -198,4 +214,44 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
                            or ("http://127.0.0.1:8001/vnpay/paymentv2/vpcpay.html" if demo
                                else "https://pay.vnpay.vn/vpcpay.html")),
     )
+    settings = replace(settings, **_parse_postal(env, demo))
     return replace(settings, **overrides) if overrides else settings
+
+
+# --- postal (issue 6) -------------------------------------------------------------------
+
+POSTAL_PAYMENT_MODES = ("prepaid", "cod")
+
+
+def _parse_postal(env: Mapping[str, str], demo: bool) -> dict[str, Any]:
+    """The postal block: courier endpoint and key, tariff, special wards, payment mode."""
+    courier_url = env.get("HCCPAY_COURIER_URL", "").strip() or ("http://127.0.0.1:8002" if demo else None)
+    courier_key = env.get("HCCPAY_COURIER_API_KEY", "").strip() or ("demo-courier-api-key" if demo else None)
+    if courier_url and not courier_key:
+        raise ConfigError("HCCPAY_COURIER_API_KEY is required when HCCPAY_COURIER_URL is set")
+    mode = env.get("HCCPAY_POSTAL_PAYMENT", "").strip().lower() or "prepaid"
+    if mode not in POSTAL_PAYMENT_MODES:
+        raise ConfigError("HCCPAY_POSTAL_PAYMENT must be prepaid or cod")
+    values: dict[str, Any] = {
+        "courier_url": courier_url.rstrip("/") if courier_url else None,
+        "courier_api_key": courier_key,
+        "postal_payment_mode": mode,
+        "postal_province_code": _parse_int(env, "HCCPAY_POSTAL_PROVINCE", 22),
+        "postal_special_extra_days": _parse_int(env, "HCCPAY_POSTAL_SPECIAL_EXTRA_DAYS", 2),
+    }
+    wards = env.get("HCCPAY_POSTAL_SPECIAL_WARDS")
+    if wards is not None and wards.strip():
+        codes = [w.strip() for w in wards.split(",") if w.strip()]
+        if not all(c.isdigit() and len(c) <= 5 for c in codes):
+            raise ConfigError("HCCPAY_POSTAL_SPECIAL_WARDS must be comma-separated ward codes such as 06994")
+        values["postal_special_wards"] = frozenset(c.zfill(5) for c in codes)
+    raw_tariff = env.get("HCCPAY_POSTAL_TARIFF", "").strip()
+    if raw_tariff:
+        from postal.tariff import TariffError, parse_tariff  # pure module: no Flask, no database
+
+        try:
+            values["postal_tariff"] = json.loads(raw_tariff)
+            parse_tariff(values["postal_tariff"])
+        except (ValueError, TariffError) as exc:
+            raise ConfigError(f"HCCPAY_POSTAL_TARIFF: {exc}") from exc
+    return values

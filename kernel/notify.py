@@ -16,6 +16,7 @@ import requests
 from sqlalchemy.orm import Session
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from kernel.outbound import BearerClient
 from kernel.outbox import Delivery, PermanentError, Topic, enqueue
 
 SMS_TOPIC = "sms"
@@ -32,15 +33,8 @@ class GatewayUnavailable(Exception):
     """The gateway did not answer or answered 5xx/408/429: worth retrying."""
 
 
-class SmsGatewayClient:
+class SmsGatewayClient(BearerClient):
     """HTTP client of the SMS gateway: a session, timeouts, quick retries, typed errors."""
-
-    def __init__(self, base_url: str, api_key: str, *, timeout: tuple[float, float] = (3.05, 10.0),
-                 session: requests.Session | None = None):
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-        self.http = session or requests.Session()
-        self.http.headers.update({"Authorization": f"Bearer {api_key}", "User-Agent": "hccpay/1"})
 
     @retry(retry=retry_if_exception_type(GatewayUnavailable), stop=stop_after_attempt(3),
            wait=wait_exponential(multiplier=0.2, max=2), reraise=True)

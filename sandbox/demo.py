@@ -50,6 +50,14 @@ DEMO_DOSSIERS = [
 ]
 
 
+DEMO_ROUTES = [  # two postmen's rounds in Hạ Long (Quảng Ninh)
+    {"code": "HL-1", "name": "Hồng Gai - Hạ Long - Bãi Cháy", "ward_codes": ["06685", "06688", "06673"],
+     "capacity": {"morning": 20, "afternoon": 15}},
+    {"code": "HL-2", "name": "Hà Tu - Hà Lầm - Cao Xanh - Việt Hưng", "ward_codes": ["06652", "06676", "06658", "06661"],
+     "capacity": {"morning": 15, "afternoon": 10}},
+]
+
+
 @dataclass
 class SeedResult:
     tokens: dict[str, str] = field(default_factory=dict)
@@ -79,4 +87,15 @@ def seed(session: Session, *, settings: Settings, now: datetime) -> SeedResult:
             request = renew_payment_request(session, dossier_code=body["code"], settings=settings,
                                             actor="system:demo", now=now)
         result.pay_urls[request.payment_code] = f"{settings.public_url}/pay/{request.payment_code}"
+    _seed_routes(session, settings=settings, now=now)
     return result
+
+
+def _seed_routes(session: Session, *, settings: Settings, now: datetime) -> None:
+    from postal.models import Route
+    from postal.scheduling import create_route, parse_route
+
+    for body in DEMO_ROUTES:
+        if session.execute(select(Route.id).where(Route.code == body["code"])).first() is None:
+            create_route(session, code=body["code"], actor="system:demo", now=now,
+                         values=parse_route(body, province_code=settings.postal_province_code))

@@ -1,0 +1,146 @@
+"""Addresses on the 2025 two-level administrative units (province → ward/commune/special zone).
+
+The units come from the `vietnam-provinces` package (no hand-made tables); the legacy map
+of pre-2025 Quảng Ninh units ships as data (postal/data, with its legal source). A legacy
+unit that was split is answered with its candidates, never a guess. No Flask, no database.
+"""
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import vietnam_provinces as vp
+from vietnam_provinces import Province, ProvinceCode, Ward, WardCode
+
+from kernel.errors import Conflict, ValidationError
+from postal.errors import Unprocessable
+
+DATA_VERSION = f"vietnam-provinces {vp.__version__} (data {vp.__data_version__})"
+LEGACY_FILE = Path(__file__).resolve().parent / "data" / "quang_ninh_legacy_wards.json"
+_PREFIXES = ("thi tran ", "phuong ", "xa ", "dac khu ")
+
+
+@dataclass(frozen=True)
+class WardInfo:
+    code: str  # five digits, zero-padded, as the General Statistics Office writes it
+    name: str
+    kind: str  # "phường" | "xã" | "đặc khu"
+    province_code: int
+    province_name: str
+
+    @property
+    def is_urban(self) -> bool:
+        return self.kind == "phường"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "name": self.name, "kind": self.kind,
+                "province_code": self.province_code, "province_name": self.province_name}
+
+
+def _ward_info(ward: Ward) -> WardInfo:
+    province = Province.from_code(ward.province_code)
+    return WardInfo(code=f"{int(ward.code):05d}", name=ward.name, kind=ward.division_type.value,
+                    province_code=int(ward.province_code), province_name=province.name)
+
+
+def parse_province_code(raw: Any, field: str = "province_code") -> int:
+    """A 2025 province code (int or digit string), else a 400."""
+    if isinstance(raw, str) and raw.strip().isdigit():
+        raw = int(raw.strip())
+    if type(raw) is not int:
+        raise ValidationError(f"{field} must be a province code such as 22", code="invalid_province_code",
+                              details={"field": field})
+    try:
+        ProvinceCode(raw)
+    except ValueError:
+        raise Unprocessable(f"{field}: there is no province {raw} among the 34 of 2025",
+                            code="unknown_province", details={"field": field, "province_code": raw}) from None
+    return raw
+
+
+def province_name(code: int) -> str:
+    return Province.from_code(ProvinceCode(code)).name
+
+
+@lru_cache(maxsize=64)
+def wards_of(province_code: int) -> tuple[WardInfo, ...]:
+    """Every ward/commune/special zone of a province, sorted by name for pickers."""
+    parse_province_code(province_code)
+    wards = (_ward_info(w) for w in Ward.iter_by_province(ProvinceCode(province_code)))
+    return tuple(sorted(wards, key=lambda w: (_fold(w.name), w.code)))
+
+
+def resolve_ward(province_code: int, ward_code: Any, field: str = "address.ward_code") -> WardInfo:
+    """The ward with this code, checked to lie in the given province."""
+    if isinstance(ward_code, int) and not isinstance(ward_code, bool):
+        ward_code = str(ward_code)
+    if not (isinstance(ward_code, str) and ward_code.strip().isdigit() and len(ward_code.strip()) <= 5):
+        raise ValidationError(f"{field} must be a ward code such as 06685", code="invalid_ward_code",
+                              details={"field": field})
+    try:
+        ward = _ward_info(Ward.from_code(WardCode(int(ward_code))))
+    except ValueError:
+        raise Unprocessable(f"{field}: there is no ward {ward_code} in the 2025 units", code="unknown_ward",
+                            details={"field": field, "ward_code": ward_code}) from None
+    if ward.province_code != province_code:
+        raise Unprocessable(
+            f"{field}: {ward.name} ({ward.code}) is in {ward.province_name}, not in "
+            f"{province_name(province_code)}", code="ward_not_in_province",
+            details={"field": field, "ward_code": ward.code, "ward_province_code": ward.province_code,
+                     "province_code": province_code})
+    return ward
+
+
+def _fold(text: str) -> str:
+    """Case- and accent-insensitive form of a place name (đ has no decomposition)."""
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return " ".join("".join(c for c in text if not unicodedata.combining(c)).lower().split())
+
+
+def _strip_kind(folded: str) -> str:
+    for prefix in _PREFIXES:
+        if folded.startswith(prefix):
+            return folded[len(prefix):]
+    return folded
+
+
+@lru_cache(maxsize=1)
+def _legacy_index() -> dict[int, dict[str, list[dict[str, Any]]]]:
+    data = json.loads(LEGACY_FILE.read_text(encoding="utf-8"))
+    index: dict[str, list[dict[str, Any]]] = {}
+    for unit in data["units"]:
+        index.setdefault(_strip_kind(_fold(unit["old_name"])), []).append(unit)
+    return {int(data["province_code"]): index}
+
+
+def legacy_source() -> str:
+    return json.loads(LEGACY_FILE.read_text(encoding="utf-8"))["source"]
+
+
+def resolve_legacy_ward(province_code: int, old_name: Any) -> WardInfo:
+    """The 2025 ward that replaced a pre-2025 unit; 409 with the candidates when it was split."""
+    if not isinstance(old_name, str) or not old_name.strip():
+        raise ValidationError("legacy_ward must be the name of a pre-2025 ward or commune",
+                              code="invalid_legacy_ward")
+    key = _strip_kind(_fold(old_name))
+    units = _legacy_index().get(province_code, {}).get(key, [])
+    # "Xã Đông Ngũ" and "Thị trấn Đông Ngũ" would both fold to "dong ngu": honour an explicit kind.
+    if len(units) > 1:
+        units = [u for u in units if _fold(u["old_name"]) == _fold(old_name)] or units
+    codes = sorted({code for unit in units for code in unit["new_ward_codes"]})
+    if not codes:
+        raise Unprocessable(f"no pre-2025 unit named {old_name.strip()!r} is known in {province_name(province_code)}",
+                            code="unknown_legacy_ward",
+                            details={"legacy_ward": old_name.strip(), "province_code": province_code})
+    candidates = [resolve_ward(province_code, code) for code in codes]
+    if len(candidates) > 1:
+        raise Conflict(
+            f"{old_name.strip()} was split in 2025: choose the ward the address is in now",
+            code="legacy_ward_split",
+            details={"legacy_ward": old_name.strip(), "candidates": [c.as_dict() for c in candidates],
+                     "source": legacy_source()})
+    return candidates[0]

@@ -1,0 +1,181 @@
+"""Printed paperwork (Vietnamese): the route manifest, the handover record (biên bản giao nhận
+hồ sơ), the consignment note (phiếu gửi hồ sơ), and the CSV of a day's plan."""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+
+from fpdf import FPDF
+
+from kernel.clock import format_local
+from kernel.money import format_vnd
+from kernel.pdf import FONT, new_document, render
+from postal import states
+from postal.models import Shipment
+
+CENTRE = "Trung tâm Phục vụ hành chính công"
+SLOT_NAMES = {"morning": "Sáng", "afternoon": "Chiều"}
+DIRECTION_NAMES = {states.PICKUP: "Nhận hồ sơ", states.DELIVERY: "Trả kết quả"}
+STATUS_NAMES = {
+    states.REQUESTED: "Chờ đặt", states.BOOKED: "Đã đặt", states.SCHEDULED: "Đã xếp lịch",
+    states.PICKED_UP: "Đã nhận hồ sơ", states.OUT_FOR_DELIVERY: "Đang giao", states.DELIVERED: "Đã giao",
+    states.FAILED_ATTEMPT: "Giao không thành công", states.RETURNED: "Đã trả về cơ quan",
+    states.CANCELLED: "Đã hủy",
+}
+FeesToCollect = Callable[[Shipment], int]
+
+
+def documents_text(shipment: Shipment) -> str:
+    """`Đơn đề nghị (bản chính); CCCD (bản sao x2)`."""
+    parts = []
+    for doc in shipment.documents or []:
+        kind = "bản chính" if doc.get("original") else "bản sao"
+        copies = f" x{doc['copies']}" if doc.get("copies", 1) > 1 else ""
+        parts.append(f"{doc['name']} ({kind}{copies})")
+    return "; ".join(parts) or "Theo hồ sơ"
+
+
+def address_text(shipment: Shipment) -> str:
+    return f"{shipment.street}, {shipment.ward_name}, {shipment.province_name}"
+
+
+def _title(pdf: FPDF, title: str, subtitle: str) -> None:
+    pdf.set_font(FONT, "B", 9)
+    pdf.cell(0, 5, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 5, "Độc lập - Tự do - Hạnh phúc", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    pdf.set_font(FONT, "B", 14)
+    pdf.cell(0, 8, title, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 10)
+    pdf.cell(0, 6, subtitle, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+
+
+def _table(pdf: FPDF, headings: Sequence[str], widths: Sequence[int], rows: Sequence[Sequence[str]]) -> None:
+    pdf.set_font(FONT, "", 8)
+    with pdf.table(col_widths=widths, text_align="LEFT", line_height=4.5,
+                   headings_style=_bold_heading()) as table:
+        table.row(headings)
+        for values in rows:
+            table.row([str(v) for v in values])
+    pdf.ln(4)
+
+
+def _bold_heading():
+    from fpdf.fonts import FontFace
+
+    return FontFace(emphasis="BOLD", fill_color=(230, 230, 230))
+
+
+def _signatures(pdf: FPDF, left: str, right: str) -> None:
+    pdf.set_font(FONT, "B", 10)
+    width = (pdf.w - pdf.l_margin - pdf.r_margin) / 2
+    pdf.cell(width, 6, left, align="C")
+    pdf.cell(width, 6, right, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 8)
+    pdf.cell(width, 5, "(Ký, ghi rõ họ tên)", align="C")
+    pdf.cell(width, 5, "(Ký, ghi rõ họ tên)", align="C", new_x="LMARGIN", new_y="NEXT")
+    y = pdf.get_y() + 2
+    pdf.rect(pdf.l_margin + 10, y, width - 20, 25)
+    pdf.rect(pdf.l_margin + width + 10, y, width - 20, 25)
+    pdf.set_y(y + 28)
+
+
+def route_manifest_pdf(shipments: Sequence[Shipment], *, day: date, route_code: str, route_name: str,
+                       fees_to_collect: FeesToCollect, printed_at: datetime) -> bytes:
+    """The postman's list for one route and day, in stop order, with signature boxes per stop."""
+    pdf = new_document(orientation="L", title=f"Danh sách phát nhận {route_code} {day.isoformat()}")
+    pdf.add_page()
+    _title(pdf, "DANH SÁCH NHẬN HỒ SƠ VÀ PHÁT KẾT QUẢ",
+           f"Tuyến {route_code} - {route_name} - Ngày {day.strftime('%d/%m/%Y')}")
+    rows = [(s.stop or "", SLOT_NAMES.get(s.slot or "", ""), s.tracking_number or "", DIRECTION_NAMES[s.direction],
+             s.dossier_code, s.recipient_name, s.recipient_phone, address_text(s), documents_text(s),
+             format_vnd(fees_to_collect(s)), "") for s in shipments]
+    _table(pdf, ("Điểm", "Buổi", "Mã vận đơn", "Loại", "Mã hồ sơ", "Người nhận/gửi", "Điện thoại", "Địa chỉ",
+                 "Giấy tờ", "Thu hộ", "Ký nhận"), (13, 12, 26, 18, 30, 28, 20, 42, 40, 18, 26), rows)
+    total = sum(fees_to_collect(s) for s in shipments)
+    pdf.set_font(FONT, "", 10)
+    pdf.cell(0, 6, f"Tổng số điểm: {len(shipments)}. Tổng tiền thu hộ: {format_vnd(total)}.",
+             new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, f"In lúc {format_local(printed_at)}.", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    _signatures(pdf, "NHÂN VIÊN BƯU CHÍNH", "NGƯỜI LẬP DANH SÁCH")
+    return render(pdf)
+
+
+def handover_pdf(shipments: Sequence[Shipment], *, day: date, route_code: str, printed_at: datetime) -> bytes:
+    """Biên bản giao nhận hồ sơ between the postal worker and the centre for one route and day."""
+    pdf = new_document(title=f"Biên bản giao nhận hồ sơ {route_code} {day.isoformat()}")
+    pdf.add_page()
+    _title(pdf, "BIÊN BẢN GIAO NHẬN HỒ SƠ", f"Ngày {day.strftime('%d/%m/%Y')} - Tuyến {route_code}")
+    pdf.set_font(FONT, "", 10)
+    pdf.multi_cell(0, 5, "Căn cứ Quyết định số 45/2016/QĐ-TTg ngày 19/10/2016 của Thủ tướng Chính phủ về việc "
+                         "tiếp nhận hồ sơ, trả kết quả giải quyết thủ tục hành chính qua dịch vụ bưu chính công ích, "
+                         f"hôm nay, nhân viên bưu chính và {CENTRE} giao nhận các hồ sơ sau:")
+    pdf.ln(2)
+    sections = ((states.PICKUP, "I. Hồ sơ nhận tại nhà, bưu chính giao cho Trung tâm"),
+                (states.DELIVERY, "II. Kết quả giải quyết, Trung tâm giao cho bưu chính để phát"))
+    for direction, heading in sections:
+        chosen = [s for s in shipments if s.direction == direction]
+        pdf.set_font(FONT, "B", 10)
+        pdf.cell(0, 6, f"{heading}: {len(chosen)} hồ sơ", new_x="LMARGIN", new_y="NEXT")
+        rows = [(i, s.dossier_code, s.tracking_number or "", s.recipient_name, documents_text(s),
+                 STATUS_NAMES[s.status]) for i, s in enumerate(chosen, start=1)]
+        _table(pdf, ("STT", "Mã hồ sơ", "Mã vận đơn", "Người gửi/nhận", "Thành phần hồ sơ", "Tình trạng"),
+               (10, 36, 28, 34, 60, 18), rows)
+    pdf.set_font(FONT, "", 10)
+    pdf.multi_cell(0, 5, "Hồ sơ nhận qua bưu chính được coi là đã nộp khi biên bản này được ký. Biên bản lập "
+                         f"thành 02 bản, mỗi bên giữ 01 bản. In lúc {format_local(printed_at)}.")
+    pdf.ln(3)
+    _signatures(pdf, "BÊN GIAO", "BÊN NHẬN")
+    return render(pdf)
+
+
+def consignment_note_pdf(shipment: Shipment, *, printed_at: datetime) -> bytes:
+    """Phiếu gửi hồ sơ: who, where, which documents (originals vs copies), postage."""
+    pdf = new_document(title=f"Phiếu gửi hồ sơ {shipment.dossier_code}")
+    pdf.add_page()
+    what = "Nhận hồ sơ tại nhà" if shipment.direction == states.PICKUP else "Chuyển phát kết quả"
+    _title(pdf, "PHIẾU GỬI HỒ SƠ", f"{what} qua dịch vụ bưu chính công ích")
+    pdf.set_font(FONT, "", 10)
+    lines = [
+        ("Mã hồ sơ", shipment.dossier_code), ("Mã vận đơn", shipment.tracking_number or "(chưa có)"),
+        ("Người gửi/nhận", shipment.recipient_name), ("Điện thoại", shipment.recipient_phone),
+        ("Địa chỉ", address_text(shipment)), ("Hạn hoàn thành", shipment.due_date.strftime("%d/%m/%Y")),
+        ("Khối lượng", f"{shipment.weight_grams} g"), ("Cước bưu chính", format_vnd(shipment.postage_vnd)),
+        ("Ghi chú", shipment.note or ""),
+    ]
+    for label, value in lines:
+        pdf.set_font(FONT, "B", 10)
+        pdf.cell(40, 6, f"{label}:")
+        pdf.set_font(FONT, "", 10)
+        pdf.multi_cell(0, 6, value, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    rows = [(i, d["name"], "Bản chính" if d.get("original") else "Bản sao", d.get("copies", 1))
+            for i, d in enumerate(shipment.documents or [], start=1)] or [(1, "Theo hồ sơ", "", "")]
+    _table(pdf, ("STT", "Tên giấy tờ", "Loại", "Số lượng"), (12, 110, 34, 30), rows)
+    pdf.set_font(FONT, "", 9)
+    pdf.cell(0, 6, f"In lúc {format_local(printed_at)}.", new_x="LMARGIN", new_y="NEXT")
+    _signatures(pdf, "NGƯỜI GỬI", "NHÂN VIÊN BƯU CHÍNH")
+    return render(pdf)
+
+
+CSV_COLUMNS = ("date", "route", "slot", "stop", "shipment_id", "direction", "status", "tracking_number",
+               "dossier_code", "recipient_name", "recipient_phone", "address", "ward_code", "documents",
+               "fees_to_collect_vnd", "due_date")
+
+
+def day_csv(shipments: Sequence[Shipment], *, fees_to_collect: FeesToCollect) -> str:
+    """The day's plan as CSV (UTF-8 with BOM so spreadsheet programs show the diacritics)."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for s in shipments:
+        writer.writerow((s.planned_date.isoformat() if s.planned_date else "", s.route_code or "", s.slot or "",
+                         s.stop or "", s.id, s.direction, s.status, s.tracking_number or "", s.dossier_code,
+                         s.recipient_name, s.recipient_phone, address_text(s), s.ward_code, documents_text(s),
+                         fees_to_collect(s), s.due_date.isoformat()))
+    return out.getvalue()

@@ -1,0 +1,51 @@
+"""Vietnamese texts a citizen receives by SMS about a shipment. Pure."""
+from __future__ import annotations
+
+from datetime import date
+
+from postal import states
+
+SENDER = "TT PVHCC"
+
+_REASONS = {
+    states.NOT_HOME: "người nhận vắng nhà",
+    states.WRONG_ADDRESS: "sai địa chỉ",
+    states.REFUSED: "người nhận từ chối nhận",
+}
+
+
+def reason_text(reason: str | None) -> str:
+    return _REASONS.get(reason or "", "lý do khác")
+
+
+def _d(day: date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else ""
+
+
+def sms_text(event: str, *, direction: str, dossier_code: str, tracking_number: str | None = None,
+             due: date | None = None, reason: str | None = None, next_date: date | None = None) -> str | None:
+    """The SMS for a shipment event, or None when the citizen is not told about it."""
+    pickup = direction == states.PICKUP
+    what = f"hồ sơ {dossier_code}" if pickup else f"kết quả hồ sơ {dossier_code}"
+    if event == states.BOOKED:
+        action = "Bưu điện sẽ đến nhận" if pickup else "Bưu điện sẽ chuyển phát"
+        return (f"{SENDER}: {action} {what}, mã vận đơn {tracking_number}. "
+                f"Hạn hoàn thành: {_d(due)}. Bưu tá sẽ gọi trước khi đến.")
+    if event == states.PICKED_UP:
+        return f"{SENDER}: Bưu điện đã nhận {what} và chuyển về Trung tâm trước ngày {_d(due)}."
+    if event == states.OUT_FOR_DELIVERY:
+        return f"{SENDER}: Bưu tá đang giao {what}. Vui lòng mang theo CCCD để nhận."
+    if event == states.DELIVERED:
+        if pickup:
+            return f"{SENDER}: Trung tâm đã tiếp nhận {what} do bưu điện chuyển đến."
+        return f"{SENDER}: Đã giao thành công {what}. Cảm ơn ông/bà đã sử dụng dịch vụ."
+    if event == states.FAILED_ATTEMPT:
+        verb = "nhận" if pickup else "giao"
+        return (f"{SENDER}: Chưa {verb} được {what} ({reason_text(reason)}). "
+                f"Bưu điện sẽ quay lại từ ngày {_d(next_date)}.")
+    if event == states.RETURNED:
+        return (f"{SENDER}: Sau 2 lần giao không thành công, {what} đã được chuyển trả về cơ quan "
+                f"giải quyết. Vui lòng liên hệ Trung tâm để nhận.")
+    if event == states.CANCELLED and pickup and reason == "two_failed_attempts":
+        return f"{SENDER}: Sau 2 lần không nhận được {what}, yêu cầu thu gom đã bị hủy."
+    return None

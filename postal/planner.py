@@ -1,0 +1,93 @@
+"""The daily plan: unscheduled shipments onto routes, by deadline then area, within capacity. Pure.
+
+A route serves a set of wards and carries at most `capacity[slot]` shipments per slot
+(morning, afternoon) per day. Shipments that already hold a place that day count against
+the capacity. A shipment asking for a slot gets that slot or nothing; one without a
+preference takes the morning, else the afternoon. What does not fit is reported with the
+reason, never dropped silently. Stops are numbered per route and slot in route order of
+wards, then street.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+MORNING, AFTERNOON = "morning", "afternoon"
+SLOTS = (MORNING, AFTERNOON)
+
+NO_ROUTE, SLOT_FULL, ROUTES_FULL = "no_route_for_ward", "slot_full", "over_capacity"
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    code: str
+    ward_codes: tuple[str, ...]
+    capacity: Mapping[str, int]  # slot -> shipments per day
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    id: int
+    ward_code: str
+    due_date: date
+    slot: str | None = None  # the citizen's window, if any
+    street: str = ""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    id: int
+    route: str
+    slot: str
+
+
+@dataclass
+class PlanResult:
+    assigned: list[Assignment] = field(default_factory=list)
+    unplanned: list[tuple[int, str]] = field(default_factory=list)  # (shipment id, reason)
+
+
+def plan(items: Iterable[PlanItem], routes: Sequence[RouteSpec],
+         used: Mapping[tuple[str, str], int] | None = None) -> PlanResult:
+    """Assign `items` to routes; `used` counts places already taken per (route, slot)."""
+    free = {(r.code, s): r.capacity.get(s, 0) - (used or {}).get((r.code, s), 0) for r in routes for s in SLOTS}
+    by_ward: dict[str, list[str]] = {}
+    area: dict[str, tuple[int, int]] = {}
+    for r_index, route in enumerate(routes):
+        for w_index, ward in enumerate(route.ward_codes):
+            by_ward.setdefault(ward, []).append(route.code)
+            area.setdefault(ward, (r_index, w_index))
+    result = PlanResult()
+    ordered = sorted(items, key=lambda i: (i.due_date, area.get(i.ward_code, (len(routes), 0)), i.id))
+    for item in ordered:
+        candidates = by_ward.get(item.ward_code)
+        if not candidates:
+            result.unplanned.append((item.id, NO_ROUTE))
+            continue
+        place = _place(item, candidates, free)
+        if place is None:
+            result.unplanned.append((item.id, SLOT_FULL if item.slot else ROUTES_FULL))
+            continue
+        free[place] -= 1
+        result.assigned.append(Assignment(item.id, *place))
+    return result
+
+
+def _place(item: PlanItem, routes: list[str], free: dict[tuple[str, str], int]) -> tuple[str, str] | None:
+    slots = (item.slot,) if item.slot else SLOTS
+    best = None
+    for slot in slots:
+        for route in routes:  # a ward served by several routes goes to the one with most room
+            if free[(route, slot)] > 0 and (best is None or free[(route, slot)] > free[best]):
+                best = (route, slot)
+        if best is not None:
+            return best
+    return None
+
+
+def number_stops(stops: Iterable[tuple[int, str, str]], ward_order: Sequence[str]) -> dict[int, int]:
+    """Stop numbers (1..n) for (id, ward_code, street) on one route and slot, in route order."""
+    rank = {ward: i for i, ward in enumerate(ward_order)}
+    ordered = sorted(stops, key=lambda s: (rank.get(s[1], len(rank)), s[2].casefold(), s[0]))
+    return {stop_id: n for n, (stop_id, _, _) in enumerate(ordered, start=1)}

@@ -1,0 +1,280 @@
+"""HTTP routes of the postal service and the courier's tracking webhook (restx namespaces)."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response, request
+from flask_restx import Namespace, Resource, fields
+
+from kernel import inbox
+from kernel.clock import business_date, now_utc
+from kernel.errors import Unauthenticated, ValidationError
+from kernel.http import actor, json_body, requires, runtime, settings, transaction
+from kernel.signing import HEADER, SignatureError, verify
+from payments.validation import clean_text
+from postal import addresses, manifests, scheduling, service, tracking
+from postal.validation import parse_day, parse_id_check, parse_shipment
+from postal.views import event_view, route_view, shipment_view
+
+postal_ns = Namespace("postal", description="Postal pickup of dossiers and delivery of results", path="/postal")
+courier_callbacks_ns = Namespace("courier-callbacks", description="Tracking webhooks from the courier",
+                                 path="/callbacks")
+
+CREATE = ("intake", "postal")
+READ = ("postal", "intake", "auditor", "admin")
+
+shipment_in = postal_ns.model("ShipmentIn", {
+    "dossier_code": fields.String(required=True, example="000.00.12.H40-261125-0001"),
+    "direction": fields.String(required=True, enum=["pickup", "delivery"]),
+    "recipient": fields.Raw(required=True, example={"name": "Nguyễn Văn An", "phone": "0912345678",
+                                                    "id_number": "022088001234"}),
+    "address": fields.Raw(required=True, example={"street": "Số 12 phố Lê Thánh Tông", "ward_code": "06685",
+                                                  "province_code": 22}),
+    "window": fields.Raw(example={"date": "2026-11-26", "slot": "morning"}),
+    "note": fields.String(), "weight_grams": fields.Integer(example=500),
+    "documents": fields.Raw(example=[{"name": "Đơn đề nghị", "original": True, "copies": 1}]),
+})
+
+
+def _pdf(body: bytes, filename: str) -> Response:
+    return Response(body, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{filename}"'})
+
+
+@postal_ns.route("/wards")
+class Wards(Resource):
+    @postal_ns.doc(security="bearer", params={"province_code": "2025 province code, e.g. 22 (Quảng Ninh)",
+                                              "legacy_name": "a pre-2025 ward/commune name to resolve"})
+    @requires(*READ)
+    def get(self):
+        """Wards, communes and special zones of a province (2025 units), or the unit that replaced an old one."""
+        province = addresses.parse_province_code(request.args.get("province_code"))
+        if request.args.get("legacy_name") is not None:
+            ward = addresses.resolve_legacy_ward(province, request.args["legacy_name"])
+            return {"ward": ward.as_dict(), "data_version": addresses.DATA_VERSION}
+        return {"province_code": province, "province_name": addresses.province_name(province),
+                "data_version": addresses.DATA_VERSION, "wards": [w.as_dict() for w in addresses.wards_of(province)]}
+
+
+@postal_ns.route("/shipments")
+class Shipments(Resource):
+    @postal_ns.doc(security="bearer")
+    @postal_ns.expect(shipment_in, validate=False)
+    @requires(*CREATE)
+    def post(self):
+        """Ask the post to collect a dossier or deliver a result; postage is added to the dossier's fees."""
+        now = now_utc()
+        data = parse_shipment(json_body(), today=business_date(now), holidays=settings().holidays)
+        with transaction() as session:
+            shipment, created = service.create_shipment(session, data=data, settings=settings(), actor=actor(), now=now)
+            return shipment_view(shipment), (201 if created else 200)
+
+    @postal_ns.doc(security="bearer", params={"status": "filter by status", "date": "planned date"})
+    @requires(*READ)
+    def get(self):
+        """Shipments, newest first."""
+        day = parse_day(request.args["date"], "date") if request.args.get("date") else None
+        with transaction() as session:
+            return {"shipments": [shipment_view(s) for s in
+                                  service.list_shipments(session, status=request.args.get("status"), day=day)]}
+
+
+@postal_ns.route("/shipments/<int:shipment_id>")
+class ShipmentItem(Resource):
+    @postal_ns.doc(security="bearer")
+    @requires(*READ)
+    def get(self, shipment_id: int):
+        """A shipment with every event (staff, courier webhooks and polls)."""
+        with transaction() as session:
+            shipment = service.get_shipment(session, shipment_id)
+            return {**shipment_view(shipment),
+                    "events": [event_view(e) for e in service.shipment_events(session, shipment)]}
+
+
+@postal_ns.route("/shipments/<int:shipment_id>/cancel")
+class ShipmentCancel(Resource):
+    @postal_ns.doc(security="bearer")
+    @requires(*CREATE)
+    def post(self, shipment_id: int):
+        """Cancel before pickup (`{"reason"}`); the courier is told after commit."""
+        reason = clean_text(json_body().get("reason"), "reason", max_len=1000)
+        with transaction() as session:
+            shipment = service.cancel_shipment(session, shipment_id=shipment_id, reason=reason, settings=settings(),
+                                               actor=actor(), now=now_utc())
+            return shipment_view(shipment)
+
+
+@postal_ns.route("/shipments/<int:shipment_id>/events")
+class ShipmentOutcome(Resource):
+    @postal_ns.doc(security="bearer")
+    @requires("postal")
+    def post(self, shipment_id: int):
+        """Record what happened: `{"event": picked_up|out_for_delivery|delivered|failed_attempt, "reason"?,
+        "id_check"?: {document_type, number, holder_name}, "note"?}`."""
+        body = json_body()
+        id_check = parse_id_check(body["id_check"]) if body.get("id_check") is not None else None
+        note = clean_text(body.get("note"), "note", max_len=1000, required=False)
+        with transaction() as session:
+            shipment = service.record_outcome(session, shipment_id=shipment_id, event=body.get("event"),
+                                              reason=body.get("reason"), id_check=id_check, note=note,
+                                              settings=settings(), actor=actor(), now=now_utc())
+            return shipment_view(shipment)
+
+
+@postal_ns.route("/shipments/<int:shipment_id>/assignment")
+class ShipmentAssignment(Resource):
+    @postal_ns.doc(security="bearer")
+    @requires("postal")
+    def post(self, shipment_id: int):
+        """Manual override of the plan: `{"date", "route", "slot", "reason"}` (audited; may exceed capacity)."""
+        body = json_body()
+        day = parse_day(body.get("date"), "date")
+        reason = clean_text(body.get("reason"), "reason", max_len=1000)
+        route = clean_text(body.get("route"), "route", max_len=20)
+        with transaction() as session:
+            shipment, over = scheduling.move_shipment(session, shipment_id=shipment_id, day=day, route_code=route,
+                                                      slot=body.get("slot"), reason=reason, settings=settings(),
+                                                      actor=actor(), now=now_utc())
+            return {**shipment_view(shipment), "over_capacity": over}
+
+
+@postal_ns.route("/shipments/<int:shipment_id>/consignment-note.pdf")
+class ConsignmentNote(Resource):
+    @postal_ns.doc(security="bearer")
+    @postal_ns.produces(["application/pdf"])
+    @requires(*READ)
+    def get(self, shipment_id: int):
+        """Phiếu gửi hồ sơ (PDF)."""
+        with transaction() as session:
+            shipment = service.get_shipment(session, shipment_id)
+            body = manifests.consignment_note_pdf(shipment, printed_at=now_utc())
+        return _pdf(body, f"phieu-gui-{shipment_id}.pdf")
+
+
+@postal_ns.route("/routes")
+class Routes(Resource):
+    @postal_ns.doc(security="bearer")
+    @requires(*READ)
+    def get(self):
+        """Every route with its wards and capacity per slot."""
+        with transaction() as session:
+            return {"routes": [route_view(r) for r in scheduling.list_routes(session)]}
+
+    @postal_ns.doc(security="bearer")
+    @requires("postal")
+    def post(self):
+        """Create a route `{"code", "name", "ward_codes": [...], "capacity": {"morning", "afternoon"}}`."""
+        body = json_body()
+        values = scheduling.parse_route(body, province_code=settings().postal_province_code)
+        with transaction() as session:
+            route = scheduling.create_route(session, code=body.get("code"), values=values, actor=actor(), now=now_utc())
+            return route_view(route), 201
+
+
+@postal_ns.route("/routes/<string:code>")
+class RouteItem(Resource):
+    @postal_ns.doc(security="bearer")
+    @requires("postal")
+    def put(self, code: str):
+        """Change a route's name, wards or capacity (any subset)."""
+        values = scheduling.parse_route(json_body(), province_code=settings().postal_province_code, partial=True)
+        with transaction() as session:
+            return route_view(scheduling.update_route(session, code=code, values=values, actor=actor(), now=now_utc()))
+
+
+@postal_ns.route("/plan")
+class Plan(Resource):
+    @postal_ns.doc(security="bearer", params={"date": "the day to plan (YYYY-MM-DD)"})
+    @requires("postal")
+    def post(self):
+        """Assign unscheduled shipments to routes by deadline then area, within capacity; report the rest."""
+        day = parse_day(request.args.get("date"), "date")
+        with transaction() as session:
+            return scheduling.plan_day(session, day=day, settings=settings(), actor=actor(), now=now_utc())
+
+
+def _day_and_route(day: str, required: bool) -> tuple[date, str | None]:
+    route = request.args.get("route")
+    if required and not route:
+        raise ValidationError("route is required (?route=CODE)", code="missing_field", details={"field": "route"})
+    return parse_day(day, "date"), route
+
+
+def _fees(session):
+    return lambda s: service.outstanding_vnd(session, s.dossier_id) if s.cod else 0
+
+
+def _route_day_pdf(day: str, render, filename: str) -> Response:
+    """A PDF about one route and day: `render(shipments, route, when)` inside the request's transaction."""
+    when, route_code = _day_and_route(day, required=True)
+    with transaction() as session:
+        route = scheduling.get_route(session, route_code)
+        body = render(session, scheduling.day_shipments(session, when, route.code), route, when)
+    return _pdf(body, f"{filename}-{route_code}-{day}.pdf")
+
+
+@postal_ns.route("/manifests/<string:day>.pdf")
+class ManifestPdf(Resource):
+    @postal_ns.doc(security="bearer", params={"route": "route code"})
+    @postal_ns.produces(["application/pdf"])
+    @requires(*READ)
+    def get(self, day: str):
+        """The printable manifest of one route and day (Vietnamese), in stop order."""
+        return _route_day_pdf(day, lambda session, shipments, route, when: manifests.route_manifest_pdf(
+            shipments, day=when, route_code=route.code, route_name=route.name, fees_to_collect=_fees(session),
+            printed_at=now_utc()), "manifest")
+
+
+@postal_ns.route("/manifests/<string:day>.csv")
+class ManifestCsv(Resource):
+    @postal_ns.doc(security="bearer", params={"route": "route code (optional)"})
+    @postal_ns.produces(["text/csv"])
+    @requires(*READ)
+    def get(self, day: str):
+        """The day's plan as CSV (every route unless ?route=)."""
+        when, route_code = _day_and_route(day, required=False)
+        with transaction() as session:
+            body = manifests.day_csv(scheduling.day_shipments(session, when, route_code), fees_to_collect=_fees(session))
+        return Response(body, mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="postal-{day}.csv"'})
+
+
+@postal_ns.route("/handovers/<string:day>.pdf")
+class HandoverPdf(Resource):
+    @postal_ns.doc(security="bearer", params={"route": "route code"})
+    @postal_ns.produces(["application/pdf"])
+    @requires(*READ)
+    def get(self, day: str):
+        """Biên bản giao nhận hồ sơ of one route and day (PDF)."""
+        return _route_day_pdf(day, lambda session, shipments, route, when: manifests.handover_pdf(
+            shipments, day=when, route_code=route.code, printed_at=now_utc()), "bien-ban")
+
+
+@courier_callbacks_ns.route("/courier")
+class CourierWebhook(Resource):
+    def post(self):
+        """Tracking event from the courier, signed with X-HCC-Signature; stored raw first, applied once."""
+        now = now_utc()
+        sessions = runtime().sessions
+        inbox_id = inbox.store_raw(sessions, provider="courier", request=request, now=now)
+        try:
+            verify(request.headers.get(HEADER), request.get_data(cache=True),
+                   settings().secret_values("HCCPAY_COURIER_WEBHOOK_SECRET"), now=now)
+        except SignatureError as exc:
+            inbox.mark_alone(sessions, inbox_id, status=inbox.REJECTED, reason=str(exc), now=now)
+            raise Unauthenticated(f"courier webhook refused: {exc}", code="invalid_signature") from None
+        try:
+            event = tracking.parse_courier_event(request.get_json(silent=True))
+        except ValidationError as exc:
+            inbox.mark_alone(sessions, inbox_id, status=inbox.REJECTED, reason=exc.message, now=now)
+            raise
+        with transaction() as session:
+            outcome = tracking.apply_courier_event(session, event=event, source="courier_webhook",
+                                                   settings=settings(), now=now)
+            inbox.mark(session, inbox_id, status=_INBOX_STATUS[outcome], now=now, external_id=event.event_id,
+                       reason=None if outcome == "applied" else outcome)
+        return {"received": True, "outcome": outcome}
+
+
+_INBOX_STATUS = {"applied": inbox.APPLIED, "recorded": inbox.APPLIED, "duplicate": inbox.DUPLICATE,
+                 "unknown_shipment": inbox.IGNORED}

@@ -1,0 +1,203 @@
+"""Routes and the daily plan: which postman visits which shipment, in which slot, in which order."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from config import Settings
+from kernel import audit
+from kernel.clock import is_working_day
+from kernel.errors import Conflict, ValidationError
+from payments.validation import clean_text
+from postal import addresses, planner, states
+from postal.errors import Unprocessable, route_not_found
+from postal.models import Route, Shipment
+from postal.service import enter_state, get_shipment
+from postal.validation import parse_slot
+
+ACTIVE_ON_DAY = (states.SCHEDULED, states.PICKED_UP, states.OUT_FOR_DELIVERY, states.DELIVERED)
+MAX_CAPACITY = 1000
+
+
+# --- routes ---------------------------------------------------------------------------
+
+def parse_route(body: dict[str, Any], *, province_code: int, partial: bool = False) -> dict[str, Any]:
+    """Validate a route body: name, ward_codes (in the centre's province), capacity per slot."""
+    values: dict[str, Any] = {}
+    if not partial or "name" in body:
+        values["name"] = clean_text(body.get("name"), "name", max_len=200)
+    if not partial or "ward_codes" in body:
+        wards = body.get("ward_codes")
+        if not isinstance(wards, list) or not wards or len(wards) > 200:
+            raise ValidationError("ward_codes must be a non-empty list of ward codes", code="missing_field",
+                                  details={"field": "ward_codes"})
+        codes = [addresses.resolve_ward(province_code, w, f"ward_codes[{i}]").code for i, w in enumerate(wards)]
+        if len(set(codes)) != len(codes):
+            raise ValidationError("ward_codes lists a ward twice", code="duplicate_ward")
+        values["ward_codes"] = codes
+    capacity = body.get("capacity")
+    if not partial or capacity is not None:
+        if not isinstance(capacity, dict):
+            raise ValidationError("capacity must be {\"morning\": n, \"afternoon\": n}", code="invalid_capacity")
+        for slot in planner.SLOTS:
+            n = capacity.get(slot)
+            if type(n) is not int or not 0 <= n <= MAX_CAPACITY:
+                raise ValidationError(f"capacity.{slot} must be a whole number from 0 to {MAX_CAPACITY}",
+                                      code="invalid_capacity", details={"field": f"capacity.{slot}"})
+        values["capacity_morning"], values["capacity_afternoon"] = capacity["morning"], capacity["afternoon"]
+    return values
+
+
+def create_route(session: Session, *, code: Any, values: dict[str, Any], actor: str, now: datetime) -> Route:
+    code = clean_text(code, "code", max_len=20)
+    if session.execute(select(Route.id).where(Route.code == code)).first() is not None:
+        raise Conflict(f"route {code} exists", code="route_exists", details={"route": code})
+    route = Route(code=code, created_at=now, updated_at=now, **values)
+    session.add(route)
+    session.flush()
+    audit.record(session, actor=actor, action="postal.route.create", subject_type="postal_route",
+                 subject_id=code, at=now, data=values)
+    return route
+
+
+def update_route(session: Session, *, code: str, values: dict[str, Any], actor: str, now: datetime) -> Route:
+    route = get_route(session, code)
+    for name, value in values.items():
+        setattr(route, name, value)
+    route.updated_at = now
+    audit.record(session, actor=actor, action="postal.route.update", subject_type="postal_route",
+                 subject_id=code, at=now, data=values)
+    return route
+
+
+def get_route(session: Session, code: str) -> Route:
+    route = session.execute(select(Route).where(Route.code == code)).scalar_one_or_none()
+    if route is None:
+        raise route_not_found(code)
+    return route
+
+
+def list_routes(session: Session) -> list[Route]:
+    return list(session.execute(select(Route).order_by(Route.code)).scalars())
+
+
+def _spec(route: Route) -> planner.RouteSpec:
+    return planner.RouteSpec(route.code, tuple(route.ward_codes),
+                             {planner.MORNING: route.capacity_morning, planner.AFTERNOON: route.capacity_afternoon})
+
+
+# --- the daily plan -------------------------------------------------------------------
+
+def _used(session: Session, day: date) -> Counter:
+    rows = session.execute(select(Shipment.route_code, Shipment.slot, func.count()).where(
+        Shipment.planned_date == day, Shipment.status.in_(ACTIVE_ON_DAY)).group_by(Shipment.route_code, Shipment.slot))
+    return Counter({(route, slot): n for route, slot, n in rows})
+
+
+def _candidates(session: Session, day: date) -> list[Shipment]:
+    return list(session.execute(select(Shipment).where(
+        Shipment.status.in_(states.PLANNABLE), Shipment.planned_date.is_(None),
+        or_(Shipment.window_date.is_(None), Shipment.window_date <= day),
+        or_(Shipment.next_attempt_date.is_(None), Shipment.next_attempt_date <= day),
+    ).order_by(Shipment.id).with_for_update()).scalars())
+
+
+def plan_day(session: Session, *, day: date, settings: Settings, actor: str, now: datetime) -> dict[str, Any]:
+    """Assign the day's unscheduled shipments to routes (deadline, then area) within capacity."""
+    if not is_working_day(day, settings.holidays):
+        raise Unprocessable(f"{day.isoformat()} is not a working day", code="not_a_working_day",
+                            details={"date": day.isoformat()})
+    routes = list_routes(session)
+    shipments = {s.id: s for s in _candidates(session, day)}
+    items = [planner.PlanItem(s.id, s.ward_code, s.due_date, s.window_slot if s.window_date == day else None,
+                              s.street) for s in shipments.values()]
+    result = planner.plan(items, [_spec(r) for r in routes], _used(session, day))
+    for assignment in result.assigned:
+        shipment = shipments[assignment.id]
+        shipment.planned_date, shipment.route_code, shipment.slot = day, assignment.route, assignment.slot
+        enter_state(session, shipment, states.SCHEDULED, settings=settings, actor=actor, now=now, occurred_at=now,
+                    data={"date": day.isoformat(), "route": assignment.route, "slot": assignment.slot})
+    renumber_stops(session, day, {(a.route, a.slot) for a in result.assigned},
+                   moved=[shipments[a.id] for a in result.assigned])
+    used = _used(session, day)
+    report = {
+        "date": day.isoformat(),
+        "assigned": [{"shipment_id": a.id, "route": a.route, "slot": a.slot, "stop": shipments[a.id].stop,
+                      "due_date": shipments[a.id].due_date.isoformat()} for a in result.assigned],
+        "unplanned": [{"shipment_id": sid, "reason": reason, "ward_code": shipments[sid].ward_code,
+                       "due_date": shipments[sid].due_date.isoformat()} for sid, reason in result.unplanned],
+        "routes": [{"route": r.code, "slot": slot, "capacity": _spec(r).capacity[slot], "used": used[(r.code, slot)]}
+                   for r in routes for slot in planner.SLOTS],
+    }
+    audit.record(session, actor=actor, action="postal.plan", subject_type="postal_plan", subject_id=day.isoformat(),
+                 at=now, data={"assigned": len(result.assigned), "unplanned": len(result.unplanned)})
+    return report
+
+
+def renumber_stops(session: Session, day: date, places: set[tuple[str, str]],
+                   moved: list[Shipment] = ()) -> None:
+    """Give the shipments of each (route, slot) their stop numbers in route order.
+
+    `moved` are shipments just (re)assigned in this session: they are numbered with the ones
+    already stored without flushing first, so each row is written once (planning 10k at a time).
+    """
+    if not places:
+        return
+    route_codes = {route for route, _ in places}
+    groups: dict[tuple[str, str], dict[int, Shipment]] = {}
+    with session.no_autoflush:
+        wards = dict(session.execute(select(Route.code, Route.ward_codes).where(Route.code.in_(route_codes))).all())
+        stored = session.execute(select(Shipment).where(Shipment.planned_date == day,
+                                                        Shipment.route_code.in_(route_codes))).scalars().all()
+    for shipment in [*stored, *moved]:
+        if shipment.planned_date == day and (shipment.route_code, shipment.slot) in places:
+            groups.setdefault((shipment.route_code, shipment.slot), {})[shipment.id] = shipment
+    for (route_code, _), rows in groups.items():
+        numbers = planner.number_stops(((s.id, s.ward_code, s.street) for s in rows.values()), wards[route_code])
+        for shipment in rows.values():
+            shipment.stop = numbers[shipment.id]
+
+
+def move_shipment(session: Session, *, shipment_id: int, day: date, route_code: str, slot: Any, reason: str,
+                  settings: Settings, actor: str, now: datetime) -> tuple[Shipment, bool]:
+    """Manual override of the plan (audited, may exceed capacity); returns (shipment, over_capacity)."""
+    slot = parse_slot(slot, "slot")
+    shipment = get_shipment(session, shipment_id, for_update=True)
+    if shipment.status not in (states.BOOKED, states.SCHEDULED, states.FAILED_ATTEMPT):
+        raise Conflict(f"a {shipment.status} shipment cannot be moved", code="cannot_move",
+                       details={"status": shipment.status})
+    if not is_working_day(day, settings.holidays):
+        raise Unprocessable(f"{day.isoformat()} is not a working day", code="not_a_working_day")
+    if shipment.status == states.FAILED_ATTEMPT and shipment.next_attempt_date and day < shipment.next_attempt_date:
+        raise Conflict(f"the next attempt may be made from {shipment.next_attempt_date.isoformat()}",
+                       code="too_early_for_retry", details={"next_attempt_date": shipment.next_attempt_date.isoformat()})
+    route = get_route(session, route_code)
+    before = {"date": shipment.planned_date.isoformat() if shipment.planned_date else None,
+              "route": shipment.route_code, "slot": shipment.slot}
+    old_place = (shipment.planned_date, shipment.route_code, shipment.slot)
+    shipment.planned_date, shipment.route_code, shipment.slot = day, route.code, slot
+    enter_state(session, shipment, states.SCHEDULED, settings=settings, actor=actor, now=now, occurred_at=now,
+                reason=reason, data={"from": before, "date": day.isoformat(), "route": route.code, "slot": slot})
+    session.flush()
+    if old_place[0] is not None:
+        renumber_stops(session, old_place[0], {(old_place[1], old_place[2])})
+    renumber_stops(session, day, {(route.code, slot)}, moved=[shipment])
+    capacity = _spec(route).capacity[slot]
+    over = _used(session, day)[(route.code, slot)] > capacity
+    audit.record(session, actor=actor, action="shipment.move", subject_type="shipment", subject_id=shipment.id,
+                 at=now, reason=reason, data={"from": before, "to": {"date": day.isoformat(), "route": route.code,
+                                                                      "slot": slot}, "over_capacity": over})
+    return shipment, over
+
+
+def day_shipments(session: Session, day: date, route_code: str | None = None) -> list[Shipment]:
+    """The day's plan in stop order (cancelled ones left out)."""
+    query = select(Shipment).where(Shipment.planned_date == day, Shipment.status != states.CANCELLED)
+    if route_code:
+        query = query.where(Shipment.route_code == route_code)
+    # "morning" sorts after "afternoon": descending puts the morning round first.
+    return list(session.execute(query.order_by(Shipment.route_code, Shipment.slot.desc(), Shipment.stop)).scalars())

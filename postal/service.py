@@ -1,0 +1,274 @@
+"""Use cases for shipments: create, dispatch to the courier, cancel, record outcomes.
+
+Every function takes the session first and the current instant as `now=`; none commits.
+Courier calls never happen here: bookings and cancellations are outbox rows (postal.tracking
+holds the topics that send them after commit).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from config import Settings
+from kernel import audit
+from kernel.clock import business_date
+from kernel.db import advisory_lock
+from kernel.errors import Conflict, ValidationError
+from kernel.notify import queue_sms
+from kernel.outbox import enqueue
+from payments import states as payment_states
+from payments.models import PaymentRequest
+from payments.service import add_fee_items, cancel_payment_request, dossier_fees_settled, get_dossier
+from payments.validation import FeeInput
+from postal import addresses, deadlines, messages, states
+from postal.errors import ShipmentExists, shipment_not_found
+from postal.models import Shipment, ShipmentEvent
+from postal.tariff import SPECIAL, parse_tariff, zone_for
+from postal.validation import ShipmentInput
+
+BOOK_TOPIC, CANCEL_TOPIC, TRACK_TOPIC = "courier.book", "courier.cancel", "courier.track"
+CALLBACK_PATH = "/api/v1/callbacks/courier"
+POSTAGE_NAMES = {states.PICKUP: "Cước bưu chính: thu gom hồ sơ tại nhà",
+                 states.DELIVERY: "Cước bưu chính: chuyển phát kết quả"}
+
+
+# --- create ---------------------------------------------------------------------------
+
+def create_shipment(session: Session, *, data: ShipmentInput, settings: Settings, actor: str,
+                    now: datetime) -> tuple[Shipment, bool]:
+    """A shipment with its deadline and postage (a `postage` fee item); booked at once when it may be.
+
+    Idempotent: while a dossier has a live shipment in a direction, the same body returns it
+    (`created` False) and another body is a 409.
+    """
+    dossier = get_dossier(session, data.dossier_code)
+    advisory_lock(session, f"shipment:{dossier.code}:{data.direction}")
+    existing = session.execute(
+        select(Shipment).where(Shipment.dossier_id == dossier.id, Shipment.direction == data.direction,
+                               Shipment.status.not_in(states.TERMINAL))).scalars().first()
+    if existing is not None:
+        if existing.body_hash == data.body_hash():
+            return existing, False
+        raise ShipmentExists(f"dossier {dossier.code} already has a {data.direction} shipment in progress",
+                             details={"shipment_id": existing.id, "status": existing.status})
+    zone = zone_for(ward_code=data.ward.code, province_code=data.ward.province_code,
+                    home_province=settings.postal_province_code, special_wards=settings.postal_special_wards)
+    postage = parse_tariff(settings.postal_tariff).postage_vnd(zone, data.weight_grams)
+    j = data.window_date if data.direction == states.PICKUP and data.window_date else business_date(now)
+    request = add_fee_items(session, dossier_code=dossier.code, settings=settings, actor=actor, now=now,
+                            fees=(FeeInput(POSTAGE_NAMES[data.direction], "postage", postage),))
+    shipment = Shipment(
+        dossier_id=dossier.id, dossier_code=dossier.code, direction=data.direction, status=states.REQUESTED,
+        recipient_name=data.recipient_name, recipient_phone=data.recipient_phone,
+        recipient_id_number=data.recipient_id_number, street=data.street, ward_code=data.ward.code,
+        ward_name=data.ward.name, province_code=data.ward.province_code,
+        province_name=data.ward.province_name, address_data_version=addresses.DATA_VERSION,
+        window_date=data.window_date, window_slot=data.window_slot, note=data.note,
+        documents=list(data.documents), weight_grams=data.weight_grams, zone=zone, postage_vnd=postage,
+        postage_payment_code=request.payment_code,
+        cod=data.direction == states.DELIVERY and settings.postal_payment_mode == "cod",
+        j_date=j, due_date=_due(data.ward.is_urban, zone, j, data.ward.province_code, settings),
+        failed_attempts=0, state_at=now, body_hash=data.body_hash(), created_at=now, created_by=actor,
+        updated_at=now,
+    )
+    session.add(shipment)
+    session.flush()
+    add_event(session, shipment, event="requested", from_status=None, actor=actor, now=now,
+              data={"postage_vnd": postage, "payment_code": request.payment_code, "zone": zone})
+    dispatch_if_ready(session, shipment, settings=settings, now=now)
+    return shipment, True
+
+
+def _due(urban: bool, zone: str, j: date, province_code: int, settings: Settings) -> date:
+    return deadlines.due_date(j, local=province_code == settings.postal_province_code, urban=urban,
+                              special=zone == SPECIAL, special_extra_days=settings.postal_special_extra_days,
+                              holidays=settings.holidays)
+
+
+# --- dispatch (booking through the outbox) --------------------------------------------
+
+def outstanding_vnd(session: Session, dossier_id: int) -> int:
+    """What the citizen still owes on the dossier's open payment requests."""
+    open_requests = session.execute(select(PaymentRequest).where(
+        PaymentRequest.dossier_id == dossier_id, PaymentRequest.status.in_(payment_states.OPEN))).scalars()
+    return sum(r.outstanding_vnd for r in open_requests)
+
+
+def is_dispatchable(session: Session, shipment: Shipment) -> bool:
+    """Pickups go at once; a delivery waits for its fees to be paid unless it is cash on delivery."""
+    if shipment.direction == states.PICKUP or shipment.cod:
+        return True
+    return dossier_fees_settled(session, shipment.dossier_code)
+
+
+def dispatch_if_ready(session: Session, shipment: Shipment, *, settings: Settings, now: datetime) -> bool:
+    """Queue the courier booking (once per shipment) when the shipment may go."""
+    if shipment.status != states.REQUESTED or not is_dispatchable(session, shipment):
+        return False
+    enqueue(session, topic=BOOK_TOPIC, key=f"{BOOK_TOPIC}:shipment:{shipment.id}", now=now,
+            payload={"shipment_id": shipment.id, "order": booking_order(session, shipment, settings)})
+    return True
+
+
+def booking_order(session: Session, shipment: Shipment, settings: Settings) -> dict[str, Any]:
+    """The order as the courier receives it."""
+    return {
+        "reference": shipment.reference, "service": "HCC", "direction": shipment.direction,
+        "citizen": {"name": shipment.recipient_name, "phone": shipment.recipient_phone,
+                    "street": shipment.street, "ward_code": shipment.ward_code, "ward_name": shipment.ward_name,
+                    "province_code": shipment.province_code, "province_name": shipment.province_name},
+        "weight_grams": shipment.weight_grams,
+        "cod_amount_vnd": outstanding_vnd(session, shipment.dossier_id) if shipment.cod else 0,
+        "window": ({"date": shipment.window_date.isoformat(), "slot": shipment.window_slot}
+                   if shipment.window_date else None),
+        "due_date": shipment.due_date.isoformat(), "note": shipment.note,
+        "max_attempts": states.MAX_FAILED_ATTEMPTS, "id_check_required": True,
+        "callback_url": settings.public_url + CALLBACK_PATH,
+    }
+
+
+def dispatch_paid_deliveries(session: Session, *, settings: Settings, now: datetime, limit: int = 500) -> int:
+    """Periodic: book the deliveries whose dossiers have been paid since; returns how many."""
+    waiting = session.execute(select(Shipment).where(
+        Shipment.status == states.REQUESTED, Shipment.direction == states.DELIVERY, Shipment.cod.is_(False))
+        .order_by(Shipment.id).limit(limit)).scalars().all()
+    return sum(dispatch_if_ready(session, s, settings=settings, now=now) for s in waiting)
+
+
+# --- reading --------------------------------------------------------------------------
+
+def get_shipment(session: Session, shipment_id: int, *, for_update: bool = False) -> Shipment:
+    shipment = session.get(Shipment, shipment_id, with_for_update=for_update)
+    if shipment is None:
+        raise shipment_not_found(shipment_id)
+    return shipment
+
+
+def shipment_events(session: Session, shipment: Shipment) -> list[ShipmentEvent]:
+    return list(session.execute(select(ShipmentEvent).where(ShipmentEvent.shipment_id == shipment.id)
+                                .order_by(ShipmentEvent.id)).scalars())
+
+
+def list_shipments(session: Session, *, status: str | None = None, day: date | None = None,
+                   limit: int = 200) -> list[Shipment]:
+    query = select(Shipment).order_by(Shipment.id.desc()).limit(limit)
+    if status:
+        if status not in states.STATUSES:
+            raise ValidationError(f"status must be one of {', '.join(states.STATUSES)}", code="invalid_status")
+        query = query.where(Shipment.status == status)
+    if day:
+        query = query.where(Shipment.planned_date == day)
+    return list(session.execute(query).scalars())
+
+
+# --- events and transitions -----------------------------------------------------------
+
+def add_event(session: Session, shipment: Shipment, *, event: str, from_status: str | None, actor: str,
+              now: datetime, occurred_at: datetime | None = None, source: str = "staff", applied: bool = True,
+              reason: str | None = None, data: dict | None = None, courier_event_id: str | None = None,
+              courier_status_code: int | None = None, flush: bool = True) -> ShipmentEvent:
+    row = ShipmentEvent(shipment_id=shipment.id, occurred_at=occurred_at or now, recorded_at=now, source=source,
+                        event=event, from_status=from_status, to_status=shipment.status if applied else None,
+                        applied=applied, courier_event_id=courier_event_id,
+                        courier_status_code=courier_status_code, reason=reason, actor=actor, data=data)
+    session.add(row)
+    if flush:
+        session.flush()
+    return row
+
+
+def enter_state(session: Session, shipment: Shipment, target: str, *, settings: Settings, actor: str,
+                now: datetime, occurred_at: datetime, source: str = "staff", reason: str | None = None,
+                data: dict | None = None, event_row: ShipmentEvent | None = None) -> None:
+    """Move a shipment to `target` with every consequence (deadline, retry date, SMS, event)."""
+    states.check_transition(shipment.direction, shipment.status, target)
+    from_status = shipment.status
+    if target == states.FAILED_ATTEMPT:
+        shipment.failed_attempts += 1
+        target = states.after_failure(shipment.direction, shipment.failed_attempts)
+        shipment.next_attempt_date = (deadlines.next_attempt_date(business_date(occurred_at), settings.holidays)
+                                      if target == states.FAILED_ATTEMPT else None)
+    if target in (states.FAILED_ATTEMPT, states.CANCELLED, states.RETURNED):
+        shipment.planned_date = shipment.route_code = shipment.slot = shipment.stop = None
+    if target == states.PICKED_UP:  # J is the day of pickup
+        shipment.j_date = business_date(occurred_at)
+        ward = addresses.resolve_ward(shipment.province_code, shipment.ward_code)
+        shipment.due_date = _due(ward.is_urban, shipment.zone, shipment.j_date, shipment.province_code, settings)
+    shipment.status, shipment.state_at, shipment.updated_at = target, occurred_at, now
+    text = messages.sms_text(target, direction=shipment.direction, dossier_code=shipment.dossier_code,
+                             tracking_number=shipment.tracking_number, due=shipment.due_date, reason=reason,
+                             next_date=shipment.next_attempt_date)
+    if event_row is None:
+        # The event's id keys the SMS; without an SMS the flush can wait (planning thousands at once).
+        event_row = add_event(session, shipment, event=target, from_status=from_status, actor=actor, now=now,
+                              occurred_at=occurred_at, source=source, reason=reason, data=data, flush=bool(text))
+    else:
+        event_row.from_status, event_row.to_status, event_row.applied = from_status, target, True
+    if text:
+        queue_sms(session, phone=shipment.recipient_phone, text=text, now=now,
+                  key=f"shipment:{shipment.id}:event:{event_row.id}")
+
+
+# --- cancel and staff outcomes -----------------------------------------------------------
+
+def cancel_shipment(session: Session, *, shipment_id: int, reason: str, settings: Settings, actor: str,
+                    now: datetime) -> Shipment:
+    """Cancel before pickup: tell the courier (outbox) and withdraw the unpaid postage request."""
+    shipment = get_shipment(session, shipment_id, for_update=True)
+    if shipment.status == states.CANCELLED:
+        return shipment
+    if shipment.status not in states.CANCELLABLE:
+        raise Conflict(f"a {shipment.status} shipment can no longer be cancelled (only before pickup)",
+                       code="cannot_cancel", details={"status": shipment.status})
+    enter_state(session, shipment, states.CANCELLED, settings=settings, actor=actor, now=now, occurred_at=now,
+                reason=reason)
+    if shipment.tracking_number:
+        enqueue_cancel(session, shipment, now=now)
+    request = session.execute(select(PaymentRequest).where(
+        PaymentRequest.payment_code == shipment.postage_payment_code)).scalar_one()
+    if request.status == payment_states.PENDING:
+        cancel_payment_request(session, code=request.payment_code, reason=f"shipment cancelled: {reason}",
+                               settings=settings, actor=actor, now=now)
+    audit.record(session, actor=actor, action="shipment.cancel", subject_type="shipment",
+                 subject_id=shipment.id, at=now, reason=reason)
+    return shipment
+
+
+def enqueue_cancel(session: Session, shipment: Shipment, *, now: datetime) -> None:
+    enqueue(session, topic=CANCEL_TOPIC, key=f"{CANCEL_TOPIC}:shipment:{shipment.id}", now=now,
+            payload={"shipment_id": shipment.id, "tracking_number": shipment.tracking_number})
+
+
+STAFF_EVENTS = (states.PICKED_UP, states.OUT_FOR_DELIVERY, states.DELIVERED, states.FAILED_ATTEMPT)
+
+
+def record_outcome(session: Session, *, shipment_id: int, event: str, settings: Settings, actor: str,
+                   now: datetime, reason: str | None = None, id_check: dict | None = None,
+                   note: str | None = None) -> Shipment:
+    """What the postman reports: picked up, out for delivery, delivered (with ID check), failed (reason)."""
+    shipment = get_shipment(session, shipment_id, for_update=True)
+    if event not in STAFF_EVENTS:
+        raise ValidationError(f"event must be one of {', '.join(STAFF_EVENTS)}", code="invalid_event")
+    if event == states.FAILED_ATTEMPT and reason is None:
+        raise ValidationError(f"a failed attempt needs a reason: {', '.join(states.FAILURE_REASONS)}",
+                              code="failure_reason_required")
+    if reason is not None and (event != states.FAILED_ATTEMPT or reason not in states.FAILURE_REASONS):
+        raise ValidationError(f"reason is for failed attempts only, one of {', '.join(states.FAILURE_REASONS)}",
+                              code="invalid_reason", details={"field": "reason"})
+    handover = states.DELIVERED if shipment.direction == states.DELIVERY else states.PICKED_UP
+    if event == handover and id_check is None:
+        raise ValidationError("the recipient's ID check is required (id_check)", code="id_check_required")
+    retry = shipment.status == states.FAILED_ATTEMPT and event != states.FAILED_ATTEMPT
+    if retry and shipment.next_attempt_date and business_date(now) < shipment.next_attempt_date:
+        raise Conflict(f"the next attempt may be made from {shipment.next_attempt_date.isoformat()}",
+                       code="too_early_for_retry", details={"next_attempt_date": shipment.next_attempt_date.isoformat()})
+    if event == handover:
+        shipment.id_check = id_check
+    enter_state(session, shipment, event, settings=settings, actor=actor, now=now, occurred_at=now,
+                reason=reason, data={"note": note, "id_check": id_check} if (note or id_check) else None)
+    audit.record(session, actor=actor, action=f"shipment.{event}", subject_type="shipment",
+                 subject_id=shipment.id, at=now, reason=reason)
+    return shipment

@@ -1,0 +1,120 @@
+"""Shipment states, the transitions between them and VNPost's status codes. Pure.
+
+    requested ─► booked ─► scheduled ─► picked_up ─────────► delivered      (pickup)
+        │          │          │    └──► out_for_delivery ─► delivered      (delivery)
+        │          │          │                 └──► failed_attempt ─► scheduled (retry)
+        └──────────┴──────────┴──► cancelled (before pickup)   └──► returned_to_agency
+
+A courier may report steps out of order or skip some, so forward jumps are allowed
+(e.g. `scheduled → delivered`); nothing ever leaves a terminal state.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kernel.errors import Conflict
+
+REQUESTED, BOOKED, SCHEDULED = "requested", "booked", "scheduled"
+PICKED_UP, OUT_FOR_DELIVERY, DELIVERED = "picked_up", "out_for_delivery", "delivered"
+FAILED_ATTEMPT, RETURNED, CANCELLED = "failed_attempt", "returned_to_agency", "cancelled"
+STATUSES = (REQUESTED, BOOKED, SCHEDULED, PICKED_UP, OUT_FOR_DELIVERY, DELIVERED, FAILED_ATTEMPT,
+            RETURNED, CANCELLED)
+TERMINAL = frozenset({DELIVERED, RETURNED, CANCELLED})
+CANCELLABLE = frozenset({REQUESTED, BOOKED, SCHEDULED})  # "only before pickup"
+PLANNABLE = frozenset({BOOKED, FAILED_ATTEMPT})
+
+PICKUP, DELIVERY = "pickup", "delivery"
+DIRECTIONS = (PICKUP, DELIVERY)
+
+NOT_HOME, WRONG_ADDRESS, REFUSED = "not_home", "wrong_address", "refused"
+FAILURE_REASONS = (NOT_HOME, WRONG_ADDRESS, REFUSED)
+MAX_FAILED_ATTEMPTS = 2
+
+_COMMON = {
+    REQUESTED: {BOOKED, CANCELLED},
+    BOOKED: {SCHEDULED, FAILED_ATTEMPT, CANCELLED},
+    SCHEDULED: {SCHEDULED, FAILED_ATTEMPT, CANCELLED},
+    FAILED_ATTEMPT: {SCHEDULED, FAILED_ATTEMPT},
+}
+# The step that takes the item from the citizen (pickup) or towards the citizen (delivery).
+_FORWARD = {
+    PICKUP: {BOOKED: {PICKED_UP, DELIVERED}, SCHEDULED: {PICKED_UP, DELIVERED},
+             FAILED_ATTEMPT: {PICKED_UP, CANCELLED}, PICKED_UP: {DELIVERED}},
+    DELIVERY: {BOOKED: {OUT_FOR_DELIVERY, DELIVERED}, SCHEDULED: {OUT_FOR_DELIVERY, DELIVERED},
+               FAILED_ATTEMPT: {OUT_FOR_DELIVERY, DELIVERED, RETURNED},
+               OUT_FOR_DELIVERY: {DELIVERED, FAILED_ATTEMPT}},
+}
+
+
+class IllegalTransition(Conflict):
+    def __init__(self, current: str, target: str, direction: str):
+        super().__init__(f"a {direction} shipment cannot go from {current} to {target}",
+                         code="illegal_transition", details={"from": current, "to": target})
+
+
+def allowed(direction: str, current: str, target: str) -> bool:
+    """True when `current → target` is a legal step for a shipment of `direction`."""
+    if current in TERMINAL:
+        return False
+    return target in _COMMON.get(current, set()) | _FORWARD[direction].get(current, set())
+
+
+def check_transition(direction: str, current: str, target: str) -> None:
+    if not allowed(direction, current, target):
+        raise IllegalTransition(current, target, direction)
+
+
+def after_failure(direction: str, failed_attempts: int) -> str:
+    """Where a shipment goes after its `failed_attempts`-th failure."""
+    if failed_attempts < MAX_FAILED_ATTEMPTS:
+        return FAILED_ATTEMPT
+    return RETURNED if direction == DELIVERY else CANCELLED
+
+
+# --- VNPost status codes (0–22) ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class CourierStatus:
+    code: int
+    text: str  # as the courier's staff read it
+    pickup: str | None  # our state for a pickup shipment, None = informational only
+    delivery: str | None
+    reason: str | None = None  # failure reason, for the failure codes
+
+    def target(self, direction: str) -> str | None:
+        return self.pickup if direction == PICKUP else self.delivery
+
+
+COURIER_STATUSES = {s.code: s for s in (
+    CourierStatus(0, "Đã tạo đơn", BOOKED, BOOKED),
+    CourierStatus(1, "Bưu cục đã tiếp nhận đơn", BOOKED, BOOKED),
+    CourierStatus(2, "Đã phân công bưu tá", SCHEDULED, SCHEDULED),
+    CourierStatus(3, "Bưu tá đang đi nhận", SCHEDULED, None),
+    CourierStatus(4, "Nhận hàng không thành công", FAILED_ATTEMPT, None, NOT_HOME),
+    CourierStatus(5, "Đã nhận hàng", PICKED_UP, None),
+    CourierStatus(6, "Đã nhập bưu cục gốc", PICKED_UP, None),
+    CourierStatus(7, "Đang vận chuyển", PICKED_UP, None),
+    CourierStatus(8, "Đã đến bưu cục phát", PICKED_UP, None),
+    CourierStatus(9, "Bưu tá đang đi phát", PICKED_UP, OUT_FOR_DELIVERY),
+    CourierStatus(10, "Phát thành công", DELIVERED, DELIVERED),
+    CourierStatus(11, "Phát không thành công: người nhận vắng nhà", FAILED_ATTEMPT, FAILED_ATTEMPT, NOT_HOME),
+    CourierStatus(12, "Phát không thành công: sai địa chỉ", FAILED_ATTEMPT, FAILED_ATTEMPT, WRONG_ADDRESS),
+    CourierStatus(13, "Phát không thành công: người nhận từ chối", FAILED_ATTEMPT, FAILED_ATTEMPT, REFUSED),
+    CourierStatus(14, "Chờ phát lại", None, None),
+    CourierStatus(15, "Đã duyệt chuyển hoàn", None, None),
+    CourierStatus(16, "Đang chuyển hoàn", None, None),
+    CourierStatus(17, "Đã chuyển hoàn cho người gửi", CANCELLED, RETURNED),
+    CourierStatus(18, "Đã hủy đơn", CANCELLED, CANCELLED),
+    CourierStatus(19, "Thất lạc", None, None),
+    CourierStatus(20, "Hư hỏng", None, None),
+    CourierStatus(21, "Đã thu tiền COD", None, None),
+    CourierStatus(22, "Đã trả tiền COD cho người gửi", None, None),
+)}
+
+
+def courier_status(code: int) -> CourierStatus:
+    """The meaning of a VNPost status code; unknown codes are a ValueError."""
+    try:
+        return COURIER_STATUSES[code]
+    except KeyError:
+        raise ValueError(f"unknown courier status code {code}") from None

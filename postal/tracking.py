@@ -1,0 +1,216 @@
+"""The courier side: outbox topics that book/cancel/track over HTTP after commit, and the
+application of tracking events (webhook or poll) to shipments.
+
+Tracking events are applied idempotently (the courier's event id is unique in
+`shipment_events`) and out-of-order safely: every event is kept in the history, but one
+that happened before the event that set the current state never changes the state.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from config import Settings
+from kernel.clock import ensure_aware_utc
+from kernel.db import unit_of_work
+from kernel.errors import ValidationError
+from kernel.outbox import Delivery, Topic, enqueue
+from postal import states
+from postal.clients import CourierClient
+from postal.models import Shipment, ShipmentEvent
+from postal.service import (BOOK_TOPIC, CANCEL_TOPIC, TRACK_TOPIC, add_event, enqueue_cancel, enter_state,
+                            get_shipment)
+from postal.validation import parse_id_check
+
+COURIER = "system:courier"
+BOOKING_SCHEDULE = (timedelta(seconds=30), timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=5),
+                    timedelta(minutes=10), timedelta(minutes=30))
+POLL_INTERVAL = timedelta(minutes=15)
+TRACKED = (states.BOOKED, states.SCHEDULED, states.PICKED_UP, states.OUT_FOR_DELIVERY, states.FAILED_ATTEMPT)
+
+
+@dataclass(frozen=True)
+class CourierEvent:
+    event_id: str
+    status_code: int
+    occurred_at: datetime
+    tracking_number: str | None
+    reference: str | None
+    id_check: dict[str, str] | None
+    note: str | None
+
+
+def parse_courier_event(raw: Any) -> CourierEvent:
+    """A tracking event from the courier's JSON, checked field by field."""
+    if not isinstance(raw, dict):
+        raise ValidationError("a tracking event must be a JSON object", code="malformed_event")
+    event_id, code, at = raw.get("event_id"), raw.get("status_code"), raw.get("occurred_at")
+    if not isinstance(event_id, str) or not 0 < len(event_id) <= 100:
+        raise ValidationError("event_id is required", code="malformed_event", details={"field": "event_id"})
+    if type(code) is not int or code not in states.COURIER_STATUSES:
+        raise ValidationError("status_code must be a VNPost status code 0-22", code="malformed_event",
+                              details={"field": "status_code"})
+    try:
+        occurred_at = ensure_aware_utc(datetime.fromisoformat(at))
+    except (TypeError, ValueError):
+        raise ValidationError("occurred_at must be an ISO 8601 instant with its offset", code="malformed_event",
+                              details={"field": "occurred_at"}) from None
+    tracking, reference = raw.get("tracking_number"), raw.get("reference")
+    if not isinstance(tracking, str) and not isinstance(reference, str):
+        raise ValidationError("tracking_number or reference is required", code="malformed_event")
+    id_check = parse_id_check(raw["id_check"]) if raw.get("id_check") is not None else None
+    note = raw.get("note") if isinstance(raw.get("note"), str) else None
+    return CourierEvent(event_id, code, occurred_at, tracking if isinstance(tracking, str) else None,
+                        reference if isinstance(reference, str) else None, id_check, note and note[:500])
+
+
+def _find(session: Session, event: CourierEvent) -> Shipment | None:
+    conditions = []
+    if event.tracking_number:
+        conditions.append(Shipment.tracking_number == event.tracking_number)
+    if event.reference and event.reference.startswith("HCC-") and event.reference[4:].isdigit():
+        conditions.append(Shipment.id == int(event.reference[4:]))
+    found = session.execute(select(Shipment).where(or_(*conditions)).with_for_update()).scalars().first()
+    return found
+
+
+def apply_courier_event(session: Session, *, event: CourierEvent, source: str, settings: Settings,
+                        now: datetime) -> str:
+    """Record one tracking event; returns applied | recorded | duplicate | unknown_shipment."""
+    shipment = _find(session, event)
+    if shipment is None:
+        return "unknown_shipment"
+    status = states.courier_status(event.status_code)
+    target = status.target(shipment.direction)
+    try:
+        with session.begin_nested():
+            row = add_event(session, shipment, event=f"courier:{event.status_code}", from_status=shipment.status,
+                            actor=COURIER, now=now, occurred_at=event.occurred_at, source=source, applied=False,
+                            reason=status.reason, courier_event_id=event.event_id,
+                            courier_status_code=event.status_code,
+                            data={"text": status.text, "note": event.note, "id_check": event.id_check})
+    except IntegrityError:
+        return "duplicate"  # the same event again (redelivered webhook, or seen by a poll)
+    if event.tracking_number and not shipment.tracking_number:
+        shipment.tracking_number = event.tracking_number
+    why_not = _why_not_applied(shipment, target, event)
+    if why_not:
+        row.data = {**(row.data or {}), "not_applied": why_not}
+        return "recorded"
+    if target == states.DELIVERED and event.id_check:
+        shipment.id_check = event.id_check
+    enter_state(session, shipment, target, settings=settings, actor=COURIER, now=now,
+                occurred_at=event.occurred_at, source=source, reason=status.reason, event_row=row)
+    return "applied"
+
+
+def _why_not_applied(shipment: Shipment, target: str | None, event: CourierEvent) -> str | None:
+    if target is None:
+        return "informational"
+    if target == shipment.status and target != states.FAILED_ATTEMPT:
+        return "already in this state"
+    if event.occurred_at < shipment.state_at:
+        return "older than the current state"
+    if not states.allowed(shipment.direction, shipment.status, target):
+        return f"{shipment.status} -> {target} is not allowed"
+    needs_id = states.DELIVERED if shipment.direction == states.DELIVERY else None
+    if target == needs_id and event.id_check is None:
+        return "delivered without an ID check record"
+    return None
+
+
+# --- outbox topics --------------------------------------------------------------------
+
+def booking_succeeded(session: Session, *, shipment_id: int, result: dict[str, Any], settings: Settings,
+                      now: datetime) -> None:
+    """Store the tracking number with the outbox row's success (same transaction)."""
+    shipment = get_shipment(session, shipment_id, for_update=True)
+    shipment.tracking_number = shipment.tracking_number or result["tracking_number"]
+    shipment.courier_order_id = result.get("order_id") or shipment.courier_order_id
+    if shipment.status == states.REQUESTED:
+        enter_state(session, shipment, states.BOOKED, settings=settings, actor=COURIER, now=now, occurred_at=now,
+                    source="system", data={"tracking_number": shipment.tracking_number})
+    elif shipment.status == states.CANCELLED:
+        enqueue_cancel(session, shipment, now=now)  # cancelled while the booking was in flight
+    else:
+        add_event(session, shipment, event="booking_confirmed", from_status=shipment.status, actor=COURIER,
+                  now=now, source="system", data={"tracking_number": shipment.tracking_number})
+
+
+def booking_failed(session: Session, *, shipment_id: int, error: str, now: datetime) -> None:
+    """The courier refused the booking for good: keep it visible on the shipment."""
+    shipment = get_shipment(session, shipment_id)
+    add_event(session, shipment, event="booking_refused", from_status=shipment.status, actor=COURIER, now=now,
+              source="system", applied=False, reason=error[:1000])
+
+
+def courier_topics(client: CourierClient, settings: Settings) -> dict[str, Topic]:
+    """Book (never given up: an outage delays, never loses), cancel and track."""
+
+    def book(delivery: Delivery) -> dict[str, Any]:
+        return client.create_order(delivery.payload["order"], idempotency_key=delivery.idempotency_key)
+
+    def booked(session: Session, delivery: Delivery, result: dict[str, Any] | None, now: datetime) -> None:
+        booking_succeeded(session, shipment_id=delivery.payload["shipment_id"], result=result or {},
+                          settings=settings, now=now)
+
+    def refused(session: Session, delivery: Delivery, error: str, now: datetime) -> None:
+        booking_failed(session, shipment_id=delivery.payload["shipment_id"], error=error, now=now)
+
+    def cancel(delivery: Delivery) -> dict[str, Any]:
+        return client.cancel_order(delivery.payload["tracking_number"], idempotency_key=delivery.idempotency_key)
+
+    def track(delivery: Delivery) -> dict[str, Any]:
+        return client.track(delivery.payload["tracking_number"])
+
+    def tracked(session: Session, delivery: Delivery, result: dict[str, Any] | None, now: datetime) -> None:
+        apply_tracking(session, result=result or {}, settings=settings, now=now)
+
+    return {
+        BOOK_TOPIC: Topic(BOOK_TOPIC, send=book, on_success=booked, on_failure=refused,
+                          schedule=BOOKING_SCHEDULE, keep_trying=True),
+        CANCEL_TOPIC: Topic(CANCEL_TOPIC, send=cancel, schedule=BOOKING_SCHEDULE, keep_trying=True),
+        TRACK_TOPIC: Topic(TRACK_TOPIC, send=track, on_success=tracked,
+                           schedule=(timedelta(minutes=1), timedelta(minutes=5))),
+    }
+
+
+def apply_tracking(session: Session, *, result: dict[str, Any], settings: Settings, now: datetime) -> dict[str, int]:
+    """Apply every event of a polled order (the ones already seen are duplicates, skipped)."""
+    outcomes: dict[str, int] = {}
+    for raw in result.get("events", []):
+        raw = {"tracking_number": result.get("tracking_number"), "reference": result.get("reference"), **raw}
+        try:
+            event = parse_courier_event(raw)
+        except ValidationError:
+            outcome = "malformed"
+        else:
+            outcome = apply_courier_event(session, event=event, source="courier_poll", settings=settings, now=now)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
+def enqueue_tracking_polls(session: Session, *, now: datetime) -> int:
+    """Periodic: one tracking request per shipment in progress and per poll interval."""
+    bucket = int(now.timestamp() // POLL_INTERVAL.total_seconds())
+    rows = session.execute(select(Shipment.id, Shipment.tracking_number).where(
+        Shipment.status.in_(TRACKED), Shipment.tracking_number.is_not(None))).all()
+    for shipment_id, tracking_number in rows:
+        enqueue(session, topic=TRACK_TOPIC, key=f"{TRACK_TOPIC}:{shipment_id}:{bucket}", now=now,
+                payload={"shipment_id": shipment_id, "tracking_number": tracking_number})
+    return len(rows)
+
+
+def poll_now(sessions: sessionmaker[Session], client: CourierClient, settings: Settings, clock) -> int:
+    """`hccpay postal poll`: queue tracking requests and deliver them at once (outside transactions)."""
+    from kernel.outbox import OutboxWorker
+
+    with unit_of_work(sessions) as session:
+        enqueue_tracking_polls(session, now=clock())
+    topics = {TRACK_TOPIC: courier_topics(client, settings)[TRACK_TOPIC]}
+    return OutboxWorker(sessions=sessions, topics=topics, clock=clock).drain()

@@ -1,0 +1,165 @@
+"""Turning an inbound shipment body into a validated, normalised value. Pure (no Flask, no DB)."""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Collection
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+from kernel.clock import is_working_day
+from kernel.errors import ValidationError
+from payments.validation import ID_NUMBER_RE, clean_text, normalise_phone
+from postal import addresses, planner, states
+from postal.addresses import WardInfo
+from postal.errors import Unprocessable
+from postal.tariff import MAX_WEIGHT_GRAMS
+
+DEFAULT_WEIGHT_GRAMS = 500
+MAX_DOCUMENTS = 30
+ID_DOCUMENT_TYPES = ("cccd", "cmnd", "passport")
+
+
+def _fail(field: str, message: str, code: str = "validation_error") -> ValidationError:
+    return ValidationError(f"{field}: {message}", code=code, details={"field": field})
+
+
+@dataclass(frozen=True)
+class ShipmentInput:
+    dossier_code: str
+    direction: str
+    recipient_name: str
+    recipient_phone: str
+    recipient_id_number: str | None
+    street: str
+    ward: WardInfo
+    window_date: date | None
+    window_slot: str | None
+    note: str | None
+    documents: tuple[dict[str, Any], ...]
+    weight_grams: int
+
+    def body_hash(self) -> str:
+        """Equal for replays of the same request (after normalisation)."""
+        canonical = json.dumps(asdict(self), ensure_ascii=False, sort_keys=True, default=str,
+                               separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def parse_day(raw: Any, field: str) -> date:
+    if not isinstance(raw, str):
+        raise _fail(field, "must be a date such as 2026-11-26", "invalid_date")
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        raise _fail(field, "must be a date such as 2026-11-26", "invalid_date") from None
+
+
+def parse_slot(raw: Any, field: str) -> str:
+    if raw not in planner.SLOTS:
+        raise _fail(field, "must be morning or afternoon", "invalid_slot")
+    return raw
+
+
+def _object(raw: Any, field: str, what: str) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise _fail(field, f"must be an object with {what}", "missing_field")
+    return raw
+
+
+def parse_address(raw: Any) -> tuple[str, WardInfo]:
+    """Street and 2025 ward; a pre-2025 name in `legacy_ward` is resolved or answered with candidates."""
+    address = _object(raw, "address", "street, ward_code and province_code")
+    street = clean_text(address.get("street"), "address.street", max_len=300)
+    province = addresses.parse_province_code(address.get("province_code"), "address.province_code")
+    if address.get("ward_code") is None and address.get("legacy_ward") is not None:
+        return street, addresses.resolve_legacy_ward(province, address["legacy_ward"])
+    if address.get("ward_code") is None:
+        raise _fail("address.ward_code", "is required", "missing_field")
+    return street, addresses.resolve_ward(province, address.get("ward_code"))
+
+
+def parse_window(raw: Any, *, today: date, holidays: Collection[date]) -> tuple[date | None, str | None]:
+    if raw is None:
+        return None, None
+    window = _object(raw, "window", "date and slot")
+    day = parse_day(window.get("date"), "window.date")
+    if day < today:
+        raise _fail("window.date", "is in the past", "window_in_past")
+    if not is_working_day(day, holidays):
+        raise Unprocessable("window.date: the post does not collect or deliver on weekends and public holidays",
+                            code="window_not_working_day", details={"field": "window.date", "date": day.isoformat()})
+    return day, parse_slot(window.get("slot"), "window.slot")
+
+
+def parse_documents(raw: Any) -> tuple[dict[str, Any], ...]:
+    """`[{"name", "original": bool, "copies"?: int}]`: the list printed on the consignment note."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or len(raw) > MAX_DOCUMENTS:
+        raise _fail("documents", f"must be a list of at most {MAX_DOCUMENTS} documents")
+    documents = []
+    for i, item in enumerate(raw):
+        where = f"documents[{i}]"
+        item = _object(item, where, "name and original")
+        original = item.get("original", False)
+        copies = item.get("copies", 1)
+        if not isinstance(original, bool):
+            raise _fail(f"{where}.original", "must be true (original) or false (copy)")
+        if type(copies) is not int or not 1 <= copies <= 100:
+            raise _fail(f"{where}.copies", "must be a whole number from 1 to 100")
+        documents.append({"name": clean_text(item.get("name"), f"{where}.name", max_len=200),
+                          "original": original, "copies": copies})
+    return tuple(documents)
+
+
+def parse_weight(raw: Any) -> int:
+    if raw is None:
+        return DEFAULT_WEIGHT_GRAMS
+    if type(raw) is not int or not 1 <= raw <= MAX_WEIGHT_GRAMS:
+        raise _fail("weight_grams", f"must be a whole number of grams from 1 to {MAX_WEIGHT_GRAMS}",
+                    "invalid_weight")
+    return raw
+
+
+def parse_id_number(raw: Any, field: str) -> str | None:
+    number = clean_text(raw, field, max_len=12, required=False)
+    if number is not None and not ID_NUMBER_RE.fullmatch(number):
+        raise _fail(field, "must be 9 or 12 digits", "invalid_id_number")
+    return number
+
+
+def parse_shipment(body: dict[str, Any], *, today: date, holidays: Collection[date]) -> ShipmentInput:
+    """Validate a `POST /postal/shipments` body; raise on the first problem."""
+    direction = body.get("direction")
+    if direction not in states.DIRECTIONS:
+        raise _fail("direction", "must be pickup or delivery", "invalid_direction")
+    recipient = _object(body.get("recipient"), "recipient", "name and phone")
+    street, ward = parse_address(body.get("address"))
+    window_date, window_slot = parse_window(body.get("window"), today=today, holidays=holidays)
+    return ShipmentInput(
+        dossier_code=clean_text(body.get("dossier_code"), "dossier_code", max_len=64),
+        direction=direction,
+        recipient_name=clean_text(recipient.get("name"), "recipient.name", max_len=200),
+        recipient_phone=normalise_phone(recipient.get("phone"), "recipient.phone"),
+        recipient_id_number=parse_id_number(recipient.get("id_number"), "recipient.id_number"),
+        street=street, ward=ward, window_date=window_date, window_slot=window_slot,
+        note=clean_text(body.get("note"), "note", max_len=1000, required=False),
+        documents=parse_documents(body.get("documents")),
+        weight_grams=parse_weight(body.get("weight_grams")),
+    )
+
+
+def parse_id_check(raw: Any) -> dict[str, str]:
+    """The ID shown at handover: document type, number (kept masked) and holder's name."""
+    check = _object(raw, "id_check", "document_type, number and holder_name")
+    if check.get("document_type") not in ID_DOCUMENT_TYPES:
+        raise _fail("id_check.document_type", f"must be one of {', '.join(ID_DOCUMENT_TYPES)}",
+                    "invalid_id_document")
+    number = clean_text(check.get("number"), "id_check.number", max_len=20)
+    if not number.isalnum() or len(number) < 6:
+        raise _fail("id_check.number", "must be the document number (6-20 letters or digits)",
+                    "invalid_id_document")
+    return {"document_type": check["document_type"], "number_last4": number[-4:],
+            "holder_name": clean_text(check.get("holder_name"), "id_check.holder_name", max_len=200)}

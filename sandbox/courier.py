@@ -1,0 +1,185 @@
+"""A simulated VNPost-like courier speaking the contract of postal.clients, over real HTTP.
+
+- `POST /orders` (Bearer key, `Idempotency-Key`): books once per key; tracking numbers are
+  UPU S10 style (`EB123456785VN`, with the S10 check digit).
+- `POST /orders/<tracking>/cancel`, `GET /orders/<tracking>` (every event so far).
+- Tracking webhooks: each new event is POSTed, signed with X-HCC-Signature, to the order's
+  `callback_url` (unless webhooks are held, see below).
+
+Control (tests, demos):
+- `POST /_control {"mode": "ok"|"down"|"error"|"slow"|"lost_reply"|"not_home", "delay": s,
+  "hold_webhooks": bool}` (`down` → 503, `error` → 500, `slow` sleeps `delay` s, `lost_reply` books
+  but answers 504 as if the reply was lost, `not_home` fails every delivery attempt).
+- `POST /_orders/<tracking>/events {"status_code", "occurred_at"?, "reason"?}`: a new event.
+- `POST /_orders/<tracking>/attempt`: the postman tries to hand over (10, or 11 in not_home mode).
+- `POST /_webhooks/flush {"reverse": bool, "twice": bool}`: send the held webhooks.
+- `GET /_orders`: every order.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+import requests
+from flask import Flask, jsonify, request
+
+from kernel.clock import now_utc
+from kernel.signing import HEADER, sign
+
+S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
+STATUS_TEXT = {0: "Đã tạo đơn", 2: "Đã phân công bưu tá", 5: "Đã nhận hàng", 9: "Bưu tá đang đi phát",
+               10: "Phát thành công", 11: "Phát không thành công: người nhận vắng nhà", 18: "Đã hủy đơn"}
+
+
+def s10_tracking_number(serial: int, prefix: str = "EB") -> str:
+    """`EB` + 8 digits + UPU S10 check digit + `VN`."""
+    digits = f"{serial:08d}"
+    check = 11 - sum(int(d) * w for d, w in zip(digits, S10_WEIGHTS)) % 11
+    check = {10: 0, 11: 5}.get(check, check)
+    return f"{prefix}{digits}{check}VN"
+
+
+def create_courier(api_key: str, webhook_secret: str, *, clock: Callable[[], datetime] = now_utc) -> Flask:
+    app = Flask("sandbox_courier")
+    lock = threading.Lock()
+    state = {"mode": "ok", "delay": 0.0, "hold_webhooks": False}
+    orders: dict[str, dict] = {}
+    by_key: dict[str, str] = {}
+    held: list[tuple[str, dict]] = []
+    serials, event_ids = itertools.count(10_000_001), itertools.count(1)
+
+    def add_event(order: dict, code: int, occurred_at: str | None = None, **extra) -> dict:
+        event = {"event_id": f"VNP-EV{next(event_ids):07d}", "status_code": code,
+                 "status_text": STATUS_TEXT.get(code, ""), "occurred_at": occurred_at or clock().isoformat(), **extra}
+        order["events"].append(event)
+        body = {"tracking_number": order["tracking_number"], "reference": order["reference"], **event}
+        if order.get("callback_url"):
+            held.append((order["callback_url"], body))
+        return event
+
+    def send_webhooks(reverse: bool = False, twice: bool = False) -> list[int]:
+        with lock:
+            batch = list(reversed(held)) if reverse else list(held)
+            held.clear()
+        statuses = []
+        for url, body in batch:
+            for _ in range(2 if twice else 1):
+                raw = json.dumps(body, ensure_ascii=False).encode()
+                headers = {"Content-Type": "application/json", HEADER: sign([webhook_secret], raw, int(time.time()))}
+                try:
+                    statuses.append(requests.post(url, data=raw, headers=headers, timeout=10).status_code)
+                except requests.RequestException:
+                    statuses.append(0)
+        return statuses
+
+    def unknown():
+        return jsonify(error="unknown order"), 404
+
+    def misbehave():
+        if request.headers.get("Authorization") != f"Bearer {api_key}":
+            return jsonify(error="unauthorised"), 401
+        if state["mode"] == "slow":
+            time.sleep(state["delay"])  # simulating a slow provider is the point here
+        if state["mode"] == "down":
+            return jsonify(error="service unavailable"), 503
+        if state["mode"] == "error":
+            return jsonify(error="internal error"), 500
+        return None
+
+    @app.post("/orders")
+    def create_order():
+        if (failure := misbehave()) is not None:
+            return failure
+        body = request.get_json(silent=True) or {}
+        key = request.headers.get("Idempotency-Key")
+        citizen = body.get("citizen") or {}
+        if not key or not body.get("reference") or not str(citizen.get("phone", "")).isdigit() \
+                or not citizen.get("ward_code"):
+            return jsonify(error="invalid order"), 422
+        with lock:
+            if key in by_key:  # the same booking again: the same order
+                order = orders[by_key[key]]
+                return jsonify(order_id=order["order_id"], tracking_number=order["tracking_number"], status_code=0), 200
+            tracking = s10_tracking_number(next(serials))
+            order = {"order_id": f"VNP{len(orders) + 1:06d}", "tracking_number": tracking, "events": [],
+                     "cancelled": False, **body}
+            orders[tracking], by_key[key] = order, tracking
+            add_event(order, 0)
+        if not state["hold_webhooks"]:
+            threading.Thread(target=send_webhooks, daemon=True).start()  # after this answer, like a real courier
+        if state["mode"] == "lost_reply":
+            return jsonify(error="gateway timeout"), 504
+        return jsonify(order_id=order["order_id"], tracking_number=tracking, status_code=0), 201
+
+    def on_order(tracking: str, act: Callable[[dict], dict], *, api: bool = True, notify: bool = False):
+        """Run `act(order)` under the lock (404 when unknown); `api` calls may misbehave on purpose."""
+        if api and (failure := misbehave()) is not None:
+            return failure
+        with lock:
+            order = orders.get(tracking)
+            if order is None:
+                return unknown()
+            answer = act(order)
+        if notify:
+            answer["webhooks"] = [] if state["hold_webhooks"] else send_webhooks()
+        return jsonify(answer)
+
+    @app.post("/orders/<tracking>/cancel")
+    def cancel_order(tracking: str):
+        def cancel(order: dict) -> dict:
+            if not order["cancelled"]:
+                order["cancelled"] = True
+                add_event(order, 18)
+            return {"tracking_number": tracking, "status_code": 18}
+
+        return on_order(tracking, cancel)
+
+    @app.get("/orders/<tracking>")
+    def track(tracking: str):
+        return on_order(tracking, lambda order: {"tracking_number": tracking, "reference": order["reference"],
+                                                 "events": list(order["events"])})
+
+    @app.post("/_orders/<tracking>/events")
+    def new_event(tracking: str):
+        body = request.get_json(silent=True) or {}
+        extra = {k: body[k] for k in ("reason", "id_check", "note") if k in body}
+        return on_order(tracking, lambda order: {"event": add_event(
+            order, int(body.get("status_code", 0)), body.get("occurred_at"), **extra)}, api=False, notify=True)
+
+    @app.post("/_orders/<tracking>/attempt")
+    def attempt(tracking: str):
+        at = (request.get_json(silent=True) or {}).get("occurred_at")
+
+        def hand_over(order: dict) -> dict:
+            if state["mode"] == "not_home":
+                return {"event": add_event(order, 11, at, reason="not_home")}
+            id_check = {"document_type": "cccd", "number": "022088001234",
+                        "holder_name": order["citizen"].get("name", "")}
+            return {"event": add_event(order, 10, at, id_check=id_check)}
+
+        return on_order(tracking, hand_over, api=False, notify=True)
+
+    @app.post("/_webhooks/flush")
+    def flush():
+        body = request.get_json(silent=True) or {}
+        return jsonify(webhooks=send_webhooks(reverse=bool(body.get("reverse")), twice=bool(body.get("twice"))))
+
+    @app.get("/_orders")
+    def all_orders():
+        with lock:
+            return jsonify(orders=list(orders.values()))
+
+    @app.post("/_control")
+    def control():
+        body = request.get_json(silent=True) or {}
+        with lock:
+            state["mode"] = body.get("mode", "ok")
+            state["delay"] = float(body.get("delay", 0))
+            state["hold_webhooks"] = bool(body.get("hold_webhooks", state["hold_webhooks"]))
+        return jsonify(state)
+
+    return app

@@ -1,0 +1,73 @@
+"""Plain factory functions for postal tests."""
+from __future__ import annotations
+
+import copy
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from kernel.clock import add_working_days, business_date, now_utc
+from kernel.db import unit_of_work
+from payments import states as payment_states
+from payments.models import Dossier, PaymentRequest
+from payments.service import create_dossier, transition
+from payments.validation import parse_dossier
+
+DOSSIER = {
+    "code": "000.00.12.H40-261125-0901",
+    "procedure_code": "1.001612",
+    "procedure_name": "Cấp bản sao trích lục khai sinh",
+    "agency_code": "H40.22",
+    "applicant": {"name": "Phạm Thu Hà", "phone": "0901234567"},
+    "fees": [{"name": "Phí cấp bản sao", "kind": "fee", "amount_vnd": 8000}],
+}
+
+SHIPMENT = {
+    "dossier_code": DOSSIER["code"],
+    "direction": "pickup",
+    "recipient": {"name": "Phạm Thu Hà", "phone": "0901 234 567", "id_number": "022088001234"},
+    "address": {"street": "Số 12 phố Lê Thánh Tông", "ward_code": "06685", "province_code": 22},
+    "documents": [{"name": "Tờ khai đề nghị cấp bản sao", "original": True},
+                  {"name": "Căn cước công dân", "original": False, "copies": 2}],
+}
+
+ID_CHECK = {"document_type": "cccd", "number": "022088001234", "holder_name": "Phạm Thu Hà"}
+
+
+def shipment_body(**changes) -> dict:
+    body = copy.deepcopy(SHIPMENT)
+    body.update(changes)
+    return body
+
+
+def make_dossier(sessions, settings, code: str = DOSSIER["code"], now=None) -> str:
+    body = {**copy.deepcopy(DOSSIER), "code": code}
+    with unit_of_work(sessions) as s:
+        create_dossier(s, data=parse_dossier(body), settings=settings, actor="test", now=now or now_utc())
+    return code
+
+
+def pay_everything(sessions, dossier_code: str, now=None) -> None:
+    """Stand-in for the payment channels: every open request of the dossier becomes paid."""
+    with unit_of_work(sessions) as s:
+        dossier = s.execute(select(Dossier).where(Dossier.code == dossier_code)).scalar_one()
+        for request in s.execute(select(PaymentRequest).where(PaymentRequest.dossier_id == dossier.id)).scalars():
+            if request.status == payment_states.PENDING:
+                request.paid_vnd = request.amount_vnd
+                transition(s, request, payment_states.PAID, event="paid", actor="test", now=now or now_utc())
+
+
+def working_day(offset: int = 0) -> date:
+    """Today's business date rolled to a working day, plus `offset` working days."""
+    from config.holidays import DEFAULT_HOLIDAYS
+
+    return add_working_days(business_date(now_utc()), offset, DEFAULT_HOLIDAYS)
+
+
+def route_body(code: str = "HL1", wards=("06685", "06688"), morning: int = 2, afternoon: int = 1) -> dict:
+    return {"code": code, "name": f"Tuyến {code} Hạ Long", "ward_codes": list(wards),
+            "capacity": {"morning": morning, "afternoon": afternoon}}
+
+
+def yesterday() -> date:
+    return business_date(now_utc()) - timedelta(days=1)
