@@ -12,6 +12,7 @@ from kernel.admin_routes import admin_ns
 from kernel.clock import now_utc
 from kernel.db import make_engine, make_session_factory
 from kernel.http import HccApi, Runtime, error_response, init_http, runtime
+from kernel.events import webhook_topic
 from kernel.jobs import PeriodicJob
 from kernel.logs import configure_logging
 from kernel.notify import SmsGatewayClient, sms_topic
@@ -19,6 +20,8 @@ from kernel.outbox import OutboxWorker, Topic
 from kernel.worker import Worker
 from payments.callback_routes import callbacks_ns
 from payments.money_routes import cash_ns, checkout_ns, finance_ns, payments_ns
+from payments.clients import PosGatewayClient, pos_refund_topic
+from payments.refund_routes import receipts_ns, refunds_ns
 from payments.routes import dossiers_ns, requests_ns
 from payments.service import expire_due_requests
 from postal.clients import CourierClient
@@ -28,8 +31,8 @@ from postal.tracking import courier_topics, enqueue_tracking_polls
 from web.pages import pages
 
 API_PREFIX = "/api/v1"
-NAMESPACES = (dossiers_ns, requests_ns, checkout_ns, payments_ns, callbacks_ns, finance_ns, cash_ns, admin_ns,
-              postal_ns, courier_callbacks_ns)
+NAMESPACES = (dossiers_ns, requests_ns, checkout_ns, payments_ns, refunds_ns, receipts_ns, callbacks_ns, finance_ns,
+              cash_ns, admin_ns, postal_ns, courier_callbacks_ns)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -72,9 +75,13 @@ def healthz():
 
 # --- the worker -----------------------------------------------------------------------
 
-def outbox_topics(settings: Settings) -> dict[str, Topic]:
+def outbox_topics(settings: Settings, sessions: sessionmaker[Session]) -> dict[str, Topic]:
     """Every kind of outbound message this deployment can deliver."""
-    topics: dict[str, Topic] = {}
+    topics: dict[str, Topic] = {"webhook": webhook_topic(sessions, settings.secret("HCCPAY_SECRET_KEY"), clock=now_utc)}
+    if settings.pos_gateway_url:
+        client = PosGatewayClient(settings.pos_gateway_url, settings.secret_values("HCCPAY_POS_WEBHOOK_SECRET"),
+                                  clock=now_utc)
+        topics["pos.refund"] = pos_refund_topic(client, sessions, settings)
     if settings.sms_gateway_url and settings.sms_api_key:
         topics["sms"] = sms_topic(SmsGatewayClient(settings.sms_gateway_url, settings.sms_api_key))
     if settings.courier_url and settings.courier_api_key:
@@ -84,7 +91,7 @@ def outbox_topics(settings: Settings) -> dict[str, Topic]:
 
 def periodic_jobs(settings: Settings) -> list[PeriodicJob]:
     def expire(session: Session, now):
-        return expire_due_requests(session, now=now)
+        return expire_due_requests(session, settings=settings, now=now)
 
     def dispatch(session: Session, now):
         return dispatch_paid_deliveries(session, settings=settings, now=now)
@@ -99,7 +106,7 @@ def periodic_jobs(settings: Settings) -> list[PeriodicJob]:
 
 def build_worker(settings: Settings, sessions: sessionmaker[Session] | None = None) -> Worker:
     sessions = sessions or make_session_factory(make_engine(settings.database_url))
-    outbox = OutboxWorker(sessions=sessions, topics=outbox_topics(settings), clock=now_utc)
+    outbox = OutboxWorker(sessions=sessions, topics=outbox_topics(settings, sessions), clock=now_utc)
     return Worker(outbox=outbox, jobs=periodic_jobs(settings), clock=now_utc)
 
 

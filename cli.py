@@ -209,10 +209,11 @@ def jobs_expire() -> None:
     from payments.service import expire_due_requests
 
     total = 0
-    sessions = _sessions(_settings())
+    settings = _settings()
+    sessions = _sessions(settings)
     while True:
         with unit_of_work(sessions) as session:
-            moved = expire_due_requests(session, now=now_utc())
+            moved = expire_due_requests(session, settings=settings, now=now_utc())
         total += moved
         if moved == 0:
             break

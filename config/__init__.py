@@ -66,6 +66,13 @@ class Settings:
     # SMS gateway (kernel.notify); without a URL, SMS wait in the outbox until one is set.
     sms_gateway_url: str | None = None
     sms_api_key: str | None = None
+    # E-receipts (biên lai): form symbol and series prefix; the series ends in the year's last two digits.
+    receipt_form_symbol: str = "01BLP0-001"
+    receipt_series_prefix: str = "BL-HCC-"
+    # Refunds above this need a second person with the approver role.
+    refund_approval_threshold_vnd: int = 2_000_000
+    # The card acquirer's refund API (sandboxed in demo mode).
+    pos_gateway_url: str | None = None
     # Where `make run` serves the sandboxes (demo mode only).
     sandbox_host: str = "127.0.0.1"
     sandbox_sms_port: int = 8003
@@ -210,6 +217,11 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
         sms_gateway_url=(env.get("HCCPAY_SMS_GATEWAY_URL", "").strip()
                          or ("http://127.0.0.1:8003" if demo else None)),
         sms_api_key=env.get("HCCPAY_SMS_API_KEY", "").strip() or ("demo-sms-api-key" if demo else None),
+        receipt_form_symbol=env.get("HCCPAY_RECEIPT_FORM_SYMBOL", "").strip() or "01BLP0-001",
+        receipt_series_prefix=env.get("HCCPAY_RECEIPT_SERIES_PREFIX", "").strip() or "BL-HCC-",
+        refund_approval_threshold_vnd=_parse_int(env, "HCCPAY_REFUND_APPROVAL_THRESHOLD_VND", 2_000_000),
+        pos_gateway_url=(env.get("HCCPAY_POS_GATEWAY_URL", "").strip().rstrip("/")
+                         or ("http://127.0.0.1:8001/pos" if demo else None)),
         vnpay_gateway_url=(env.get("HCCPAY_VNPAY_URL", "").strip()
                            or ("http://127.0.0.1:8001/vnpay/paymentv2/vpcpay.html" if demo
                                else "https://pay.vnpay.vn/vpcpay.html")),

@@ -8,11 +8,12 @@ from sqlalchemy import select
 from kernel import audit
 from kernel.auth import ApiToken, create_token, revoke_token
 from kernel.clock import now_utc
+from kernel.events import EVENT_TYPES, WEBHOOK_TOPIC, Subscription, secret_for
 from kernel.errors import NotFound, ValidationError
-from kernel.http import actor, json_body, requires, transaction
+from kernel.http import actor, json_body, requires, settings, transaction
 from kernel.outbox import DONE, FAILED, PENDING, OutboxAttempt, OutboxMessage, replay
 
-admin_ns = Namespace("admin", description="API tokens and outbound deliveries", path="/admin")
+admin_ns = Namespace("admin", description="API tokens, event subscriptions and outbound deliveries", path="/admin")
 
 
 def token_view(token: ApiToken) -> dict:
@@ -118,3 +119,125 @@ class OutboxReplay(Resource):
             audit.record(session, actor=actor(), action="outbox.replay", subject_type="outbox",
                          subject_id=message.id, at=now)
             return message_view(message)
+
+
+# --- event subscriptions ----------------------------------------------------------------
+
+def subscription_view(subscription: Subscription) -> dict:
+    return {"id": subscription.id, "name": subscription.name, "url": subscription.url,
+            "event_types": subscription.event_types, "active": subscription.active, "alert": subscription.alert,
+            "secret_version": subscription.secret_version, "created_at": subscription.created_at.isoformat()}
+
+
+def _subscription_fields(body: dict, partial: bool) -> dict:
+    fields_: dict = {}
+    if "name" in body or not partial:
+        name = body.get("name")
+        if not isinstance(name, str) or not name.strip() or len(name) > 200:
+            raise ValidationError("name must be 1-200 characters", code="invalid_name")
+        fields_["name"] = name.strip()
+    if "url" in body or not partial:
+        url = body.get("url")
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")) or len(url) > 500:
+            raise ValidationError("url must be an http(s) URL", code="invalid_url")
+        fields_["url"] = url
+    if "event_types" in body or not partial:
+        types = body.get("event_types")
+        if not isinstance(types, list) or not types or not all(isinstance(t, str) and t for t in types):
+            raise ValidationError(f"event_types must be a list of patterns such as {', '.join(EVENT_TYPES)}",
+                                  code="invalid_event_types")
+        fields_["event_types"] = types
+    if "active" in body:
+        if not isinstance(body["active"], bool):
+            raise ValidationError("active must be true or false", code="invalid_field")
+        fields_["active"] = body["active"]
+    return fields_
+
+
+def _get_subscription(session, subscription_id: int) -> Subscription:
+    subscription = session.get(Subscription, subscription_id, with_for_update=True)
+    if subscription is None:
+        raise NotFound(f"no subscription {subscription_id}", code="subscription_not_found")
+    return subscription
+
+
+@admin_ns.route("/subscriptions")
+class Subscriptions(Resource):
+    @admin_ns.doc(security="bearer")
+    @requires("admin", "auditor")
+    def get(self):
+        """Systems subscribed to our events."""
+        with transaction() as session:
+            rows = session.execute(select(Subscription).order_by(Subscription.id)).scalars()
+            return {"subscriptions": [subscription_view(s) for s in rows]}
+
+    @admin_ns.doc(security="bearer")
+    @requires("admin")
+    def post(self):
+        """Subscribe `{"name", "url", "event_types": ["payment_request.*"]}`; the signing secret is in this answer only."""
+        values = _subscription_fields(json_body(), partial=False)
+        now = now_utc()
+        with transaction() as session:
+            subscription = Subscription(**values, active=True, secret_version=1, alert=False, created_at=now)
+            session.add(subscription)
+            session.flush()
+            audit.record(session, actor=actor(), action="subscription.create", subject_type="subscription",
+                         subject_id=subscription.id, at=now, data=values)
+            return {**subscription_view(subscription),
+                    "secret": secret_for(settings().secret("HCCPAY_SECRET_KEY"), subscription.id, 1)}, 201
+
+
+@admin_ns.route("/subscriptions/<int:subscription_id>")
+class SubscriptionItem(Resource):
+    @admin_ns.doc(security="bearer")
+    @requires("admin")
+    def patch(self, subscription_id: int):
+        """Change name, url, event_types or active; clears the alert."""
+        values = _subscription_fields(json_body(), partial=True)
+        now = now_utc()
+        with transaction() as session:
+            subscription = _get_subscription(session, subscription_id)
+            for key, value in values.items():
+                setattr(subscription, key, value)
+            subscription.alert = False
+            audit.record(session, actor=actor(), action="subscription.update", subject_type="subscription",
+                         subject_id=subscription.id, at=now, data=values)
+            return subscription_view(subscription)
+
+
+@admin_ns.route("/subscriptions/<int:subscription_id>/rotate-secret")
+class RotateSubscriptionSecret(Resource):
+    @admin_ns.doc(security="bearer")
+    @requires("admin")
+    def post(self, subscription_id: int):
+        """A new signing secret; for three days deliveries are signed with both the new and the old one."""
+        now = now_utc()
+        with transaction() as session:
+            subscription = _get_subscription(session, subscription_id)
+            subscription.previous_version = subscription.secret_version
+            subscription.secret_version += 1
+            subscription.rotated_at = now
+            audit.record(session, actor=actor(), action="subscription.rotate_secret", subject_type="subscription",
+                         subject_id=subscription.id, at=now)
+            return {**subscription_view(subscription),
+                    "secret": secret_for(settings().secret("HCCPAY_SECRET_KEY"), subscription.id,
+                                         subscription.secret_version)}
+
+
+@admin_ns.route("/subscriptions/<int:subscription_id>/deliveries")
+class SubscriptionDeliveries(Resource):
+    @admin_ns.doc(security="bearer")
+    @requires("admin", "auditor")
+    def get(self, subscription_id: int):
+        """This subscription's deliveries, newest first, each with its attempt log; replay with /admin/outbox/<id>/replay."""
+        with transaction() as session:
+            messages = [m for m in session.execute(
+                select(OutboxMessage).where(OutboxMessage.topic == WEBHOOK_TOPIC)
+                .where(OutboxMessage.key.startswith(f"webhook:{subscription_id}:", autoescape=True))
+                .order_by(OutboxMessage.id.desc()).limit(200)).scalars()]
+            attempts = {}
+            for a in session.execute(select(OutboxAttempt).where(
+                    OutboxAttempt.message_id.in_([m.id for m in messages])).order_by(OutboxAttempt.id)).scalars():
+                attempts.setdefault(a.message_id, []).append(a)
+            return {"deliveries": [{**message_view(m, attempts.get(m.id, [])),
+                                    "event": m.payload["event"]} for m in messages]}

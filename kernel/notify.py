@@ -17,16 +17,22 @@ from sqlalchemy.orm import Session
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from kernel.outbound import BearerClient
-from kernel.outbox import Delivery, PermanentError, Topic, enqueue
+from kernel.outbox import Delivery, Outgoing, PermanentError, Topic, enqueue_many
 
 SMS_TOPIC = "sms"
 SMS_SCHEDULE = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(hours=1),
                 timedelta(hours=3), timedelta(hours=6), timedelta(hours=12))
 
 
+def sms(phone: str, text: str, key: str) -> Outgoing:
+    """An SMS for `enqueue_many`; `key` makes it idempotent."""
+    return Outgoing(SMS_TOPIC, f"sms:{key}", {"to": phone, "text": text})
+
+
 def queue_sms(session: Session, *, phone: str, text: str, key: str, now: datetime) -> None:
     """Send `text` to `phone` once this transaction commits. `key` makes it idempotent."""
-    enqueue(session, topic=SMS_TOPIC, key=f"sms:{key}", payload={"to": phone, "text": text}, now=now)
+    session.flush()
+    enqueue_many(session.connection(), [sms(phone, text, key)], now=now)
 
 
 class GatewayUnavailable(Exception):

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, func, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, ForeignKey, Index, String, Text, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from kernel.db import PK, Base, BigIntPK, unit_of_work
@@ -102,22 +102,32 @@ class Topic:
     keep_trying: bool = False
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to enqueue; `key` makes it idempotent (the same key twice is one message)."""
+
+    topic: str
+    key: str
+    payload: dict[str, Any]
+    delay: timedelta = timedelta(0)
+
+
+def enqueue_many(conn: Connection, messages: list[Outgoing], *, now: datetime) -> None:
+    """Add messages in the caller's transaction, in one statement; known keys are skipped."""
+    if not messages:
+        return
+    insert_ = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(OutboxMessage)
+    conn.execute(insert_.on_conflict_do_nothing(index_elements=["key"]), [
+        {"topic": m.topic, "key": m.key, "payload": m.payload, "status": PENDING, "attempts": 0,
+         "next_attempt_at": now + m.delay, "created_at": now} for m in messages])
+
+
 def enqueue(session: Session, *, topic: str, key: str, payload: dict[str, Any], now: datetime,
             delay: timedelta = timedelta(0)) -> OutboxMessage:
-    """Add a message in the caller's transaction; the same key again returns the first message."""
-    existing = session.execute(select(OutboxMessage).where(OutboxMessage.key == key)).scalar_one_or_none()
-    if existing is not None:
-        return existing
-    message = OutboxMessage(topic=topic, key=key, payload=payload, status=PENDING, attempts=0,
-                            next_attempt_at=now + delay, created_at=now)
-    try:
-        with session.begin_nested():
-            session.add(message)
-            session.flush()
-    except IntegrityError:
-        # A concurrent transaction enqueued the same key first.
-        return session.execute(select(OutboxMessage).where(OutboxMessage.key == key)).scalar_one()
-    return message
+    """Add one message in the caller's transaction; the same key again returns the first message."""
+    session.flush()
+    enqueue_many(session.connection(), [Outgoing(topic, key, payload, delay)], now=now)
+    return session.execute(select(OutboxMessage).where(OutboxMessage.key == key)).scalar_one()
 
 
 def replay(session: Session, *, message_id: int, now: datetime) -> OutboxMessage:

@@ -35,7 +35,7 @@ def _apply(session, event: Event, inbox_id: int, now) -> tuple[str, str | None, 
     if isinstance(event, Reversal):
         outcome = record_reversal(session, provider=event.provider, provider_ref=event.provider_ref,
                                   original_ref=event.original_ref, amount_vnd=event.amount_vnd,
-                                  actor=f"system:{event.provider}", now=now)
+                                  settings=settings(), actor=f"system:{event.provider}", now=now)
         if outcome == "duplicate":
             return inbox.DUPLICATE, None, event.provider_ref
         reason = "reversal waits for its original sale" if outcome == "pending" else None

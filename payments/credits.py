@@ -89,14 +89,14 @@ def record_credits(session: Session, credits: list[IncomingCredit], *, settings:
     session.flush()  # pending ORM changes must precede the Core statements below
     conn = session.connection()
     fresh = _drop_known(conn, credits) if len(credits) > 1 else _unique(credits)
-    book = Book(conn, actor=actor, now=now)
+    book = Book(conn, actor=actor, now=now, settings=settings)
     plans = _plan(conn, fresh, settings, book)
     ids = _claim(conn, plans, now, inbox_id)
     lost = [p for p in plans if p.key not in ids]
     if any(p.moves for p in lost):
         if len(plans) > 1:
             raise ConcurrentCredit(f"{len(lost)} transaction(s) were recorded concurrently")
-        book = Book(conn, actor=actor, now=now)  # our only credit lost the race: nothing to write
+        book = Book(conn, actor=actor, now=now, settings=settings)  # our only credit lost the race: nothing to write
     results: dict[tuple[str, str], CreditResult] = {}
     entries = []
     for plan in plans:
@@ -112,7 +112,7 @@ def record_credits(session: Session, credits: list[IncomingCredit], *, settings:
     post_many(conn, entries)
     for plan in plans:
         if plan.credit.provider in REVERSIBLE_PROVIDERS and plan.key in ids:
-            _apply_early_reversal(session, plan.credit, actor, now)
+            _apply_early_reversal(session, plan.credit, settings, actor, now)
     for credit in credits:
         key = (credit.provider, credit.provider_ref)
         if key not in results:
@@ -136,8 +136,8 @@ def _drop_known(conn: Connection, credits: list[IncomingCredit]) -> list[Incomin
     known = set()
     for start in range(0, len(keys), 1000):
         chunk = keys[start:start + 1000]
-        known |= set(conn.execute(select(Payment.provider, Payment.provider_ref)
-                                  .where(tuple_(Payment.provider, Payment.provider_ref).in_(chunk))).tuples())
+        known |= {tuple(row) for row in conn.execute(select(Payment.provider, Payment.provider_ref)
+                                                     .where(tuple_(Payment.provider, Payment.provider_ref).in_(chunk)))}
     return [c for c in _unique(credits) if (c.provider, c.provider_ref) not in known]
 
 
@@ -266,14 +266,15 @@ def _locked_payment(conn: Connection, payment_id: int):
     return row
 
 
-def reverse_payment(session: Session, *, payment_id: int, reversal_ref: str, actor: str, now: datetime) -> bool:
+def reverse_payment(session: Session, *, payment_id: int, reversal_ref: str, settings: Settings, actor: str,
+                    now: datetime) -> bool:
     """Undo a payment (POS void/reversal) by one reversing entry; False if it was already undone."""
     session.flush()
     conn = session.connection()
     payment = _locked_payment(conn, payment_id)
     if payment.status == REVERSED:
         return False
-    book = Book(conn, actor=actor, now=now)
+    book = Book(conn, actor=actor, now=now, settings=settings)
     allocations = conn.execute(_ACTIVE_ALLOCATIONS.where(PaymentAllocation.payment_id == payment_id)).all()
     by_id = {s.id: s for s in load_requests(conn, ids={a.payment_request_id for a in allocations})}
     lines = [Line(payment.clearing_account, credit_vnd=payment.amount_vnd)]
@@ -291,14 +292,15 @@ def reverse_payment(session: Session, *, payment_id: int, reversal_ref: str, act
 
 
 def record_reversal(session: Session, *, provider: str, provider_ref: str, original_ref: str, amount_vnd: int,
-                    actor: str, now: datetime) -> str:
+                    settings: Settings, actor: str, now: datetime) -> str:
     """A void/reversal of `original_ref`: applied now, or kept until the original arrives."""
     original = find_payment(session, provider, original_ref)
     if original is not None:
         if original.amount_vnd != amount_vnd:
             raise Conflict(f"reversal of {amount_vnd} VND does not match the original {original.amount_vnd} VND",
                            code="reversal_amount_mismatch")
-        undone = reverse_payment(session, payment_id=original.id, reversal_ref=provider_ref, actor=actor, now=now)
+        undone = reverse_payment(session, payment_id=original.id, reversal_ref=provider_ref, settings=settings,
+                                 actor=actor, now=now)
         return APPLIED if undone else DUPLICATE
     if session.execute(select(PendingReversal).where(PendingReversal.provider == provider,
                                                      PendingReversal.provider_ref == provider_ref)).first():
@@ -308,18 +310,20 @@ def record_reversal(session: Session, *, provider: str, provider_ref: str, origi
     return "pending"
 
 
-def _apply_early_reversal(session: Session, credit: IncomingCredit, actor: str, now: datetime) -> None:
+def _apply_early_reversal(session: Session, credit: IncomingCredit, settings: Settings, actor: str,
+                          now: datetime) -> None:
     pending = session.execute(select(PendingReversal).where(
         PendingReversal.provider == credit.provider, PendingReversal.original_ref == credit.provider_ref,
         PendingReversal.applied_at.is_(None))).scalar_one_or_none()
     if pending is not None and pending.amount_vnd == credit.amount_vnd:
         pending.applied_at = now
         payment = find_payment(session, credit.provider, credit.provider_ref)
-        reverse_payment(session, payment_id=payment.id, reversal_ref=pending.provider_ref, actor=actor, now=now)
+        reverse_payment(session, payment_id=payment.id, reversal_ref=pending.provider_ref, settings=settings,
+                        actor=actor, now=now)
 
 
 def assign_from_suspense(session: Session, *, payment_id: int, payment_code: str, amount_vnd: int | None,
-                         actor: str, now: datetime) -> int:
+                         settings: Settings, actor: str, now: datetime) -> int:
     """Credit (part of) a payment waiting in suspense to a request, as finance decided; returns the amount."""
     session.flush()
     conn = session.connection()
@@ -331,7 +335,7 @@ def assign_from_suspense(session: Session, *, payment_id: int, payment_code: str
     if amount > payment.unallocated_vnd:
         raise ValidationError(f"only {payment.unallocated_vnd} VND of this payment is in suspense",
                               code="amount_exceeds_suspense", details={"unallocated_vnd": payment.unallocated_vnd})
-    book = Book(conn, actor=actor, now=now)
+    book = Book(conn, actor=actor, now=now, settings=settings)
     [state] = load_requests(conn, codes=[payment_code]) or [None]
     if state is None:
         raise NotFound(f"no payment request with code {payment_code}", code="payment_request_not_found")
@@ -351,7 +355,8 @@ def assign_from_suspense(session: Session, *, payment_id: int, payment_code: str
     return amount
 
 
-def release_to_suspense(session: Session, *, allocation_id: int, reason: str, actor: str, now: datetime) -> int:
+def release_to_suspense(session: Session, *, allocation_id: int, reason: str, settings: Settings, actor: str,
+                        now: datetime) -> int:
     """Take an allocation back off its request into suspense (a wrong match undone); returns the payment id."""
     session.flush()
     conn = session.connection()
@@ -365,7 +370,7 @@ def release_to_suspense(session: Session, *, allocation_id: int, reason: str, ac
     payment = _locked_payment(conn, allocation.payment_id)
     if payment.status != ACTIVE:
         raise Conflict("the payment was reversed", code="payment_reversed")
-    book = Book(conn, actor=actor, now=now)
+    book = Book(conn, actor=actor, now=now, settings=settings)
     [state] = load_requests(conn, ids=[allocation.payment_request_id])
     lines = book.release(state, allocation_id=allocation_id, payment_id=allocation.payment_id,
                          amount_vnd=allocation.amount_vnd, event="allocation_released")

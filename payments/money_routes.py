@@ -146,7 +146,7 @@ class AssignSuspense(Resource):
         code = service.parse_payment_code(str(body.get("payment_code", "")), settings())
         with transaction() as session:
             assigned = credits.assign_from_suspense(session, payment_id=payment_id, payment_code=code,
-                                                    amount_vnd=amount, actor=actor(), now=now)
+                                                    amount_vnd=amount, settings=settings(), actor=actor(), now=now)
             audit.record(session, actor=actor(), action="suspense.assign", subject_type="payment",
                          subject_id=payment_id, at=now, reason=reason,
                          data={"payment_code": code, "amount_vnd": assigned})
@@ -163,7 +163,7 @@ class ReleaseAllocation(Resource):
         now = now_utc()
         with transaction() as session:
             payment_id = credits.release_to_suspense(session, allocation_id=allocation_id, reason=reason,
-                                                     actor=actor(), now=now)
+                                                     settings=settings(), actor=actor(), now=now)
             audit.record(session, actor=actor(), action="allocation.release", subject_type="payment",
                          subject_id=payment_id, at=now, reason=reason, data={"allocation_id": allocation_id})
             return payment_view(session.get(Payment, payment_id))

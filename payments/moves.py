@@ -15,11 +15,13 @@ from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
+from config import Settings
 from payments import states
 from payments.allocation import ItemDue, paid_change
 from payments.ledger import Accounts, Line
 from payments.models import (Dossier, FeeItem, PaymentAllocation, PaymentRequest, PaymentRequestEvent,
                              PaymentRequestItem)
+from payments.notifications import Transition, after_transitions
 from payments.service import is_due
 
 CHUNK = 1000
@@ -107,8 +109,8 @@ def request_lines(state: RequestState, before: int, after: int) -> list[Line]:
 class Book:
     """The moves of one transaction, written in a handful of statements by `flush`."""
 
-    def __init__(self, conn: Connection, *, actor: str, now: datetime):
-        self.conn, self.actor, self.now = conn, actor, now
+    def __init__(self, conn: Connection, *, actor: str, now: datetime, settings: Settings):
+        self.conn, self.actor, self.now, self.settings = conn, actor, now, settings
         self._allocations: list[dict] = []
         self._releases: list[dict] = []
         self._events: list[dict] = []
@@ -138,6 +140,21 @@ class Book:
         state.paid_vnd -= amount_vnd
         self._releases.append({"a_id": allocation_id, "released_at": self.now, "released_by": self.actor})
         self._settle(state, event, {"payment_id": payment_id, "amount_vnd": amount_vnd})
+        return request_lines(state, before, state.net_paid_vnd)
+
+    def refund(self, state: RequestState, *, refund_id: int, amount_vnd: int) -> list[Line]:
+        """Give `amount_vnd` of what a request received back to the payer."""
+        return self._move_refunded(state, amount_vnd, "refunded", {"refund_id": refund_id, "amount_vnd": amount_vnd})
+
+    def undo_refund(self, state: RequestState, *, refund_id: int, amount_vnd: int) -> list[Line]:
+        """A refund that could not be paid out: the money is the request's again."""
+        return self._move_refunded(state, -amount_vnd, "refund_failed", {"refund_id": refund_id,
+                                                                          "amount_vnd": amount_vnd})
+
+    def _move_refunded(self, state: RequestState, delta: int, event: str, data: dict) -> list[Line]:
+        before = state.net_paid_vnd
+        state.refunded_vnd += delta
+        self._settle(state, event, data)
         return request_lines(state, before, state.net_paid_vnd)
 
     def _settle(self, state: RequestState, event: str, data: dict) -> None:
@@ -170,11 +187,14 @@ class Book:
         if self._touched:
             conn.execute(
                 update(PaymentRequest).where(PaymentRequest.id == bindparam("r_id"))
-                .values(paid_vnd=bindparam("paid"), status=bindparam("status"), updated_at=bindparam("at")),
-                [{"r_id": s.id, "paid": s.paid_vnd, "status": s.status, "at": self.now}
+                .values(paid_vnd=bindparam("paid"), refunded_vnd=bindparam("refunded"), status=bindparam("status"),
+                        updated_at=bindparam("at")),
+                [{"r_id": s.id, "paid": s.paid_vnd, "refunded": s.refunded_vnd, "status": s.status, "at": self.now}
                  for s in self._touched.values()])
         if self._events:
             conn.execute(insert(PaymentRequestEvent), self._events)
+            after_transitions(conn, [Transition(e["payment_request_id"], e["from_status"], e["to_status"], e["event"])
+                                     for e in self._events], settings=self.settings, now=self.now)
         self._allocations, self._releases, self._events, self._touched = [], [], [], {}
 
 

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from flask import Response, request
 from flask_restx import Namespace, Resource, fields
+from sqlalchemy import select
 
 from kernel.auth import ROLES
 from kernel.clock import now_utc
 from kernel.http import actor, json_body, requires, settings, transaction
-from payments import service, vietqr
+from payments import receipts, service, vietqr
+from payments.models import Payment, PaymentAllocation
+from payments.receipt_pdf import receipt_pdf
 from payments.presenters import dossier_view, event_view, public_request_view
 from payments.validation import clean_text, parse_dossier
 
@@ -141,3 +144,20 @@ class QrSvg(Resource):
     def get(self, code: str):
         """Public: the request's VietQR as an SVG image."""
         return _qr_response(code, vietqr.render_svg, "image/svg+xml")
+
+
+@requests_ns.route("/<string:code>/receipt.pdf")
+class ReceiptPdf(Resource):
+    @requests_ns.produces(["application/pdf"])
+    def get(self, code: str):
+        """Public: the e-receipt (biên lai) of a fully paid request, as a PDF."""
+        with transaction() as session:
+            payment_request = service.get_payment_request(session, code, settings=settings(), now=now_utc())
+            receipt = receipts.receipt_for_request(session, payment_request)
+            channels = sorted(set(session.execute(
+                select(Payment.channel).join(PaymentAllocation, PaymentAllocation.payment_id == Payment.id)
+                .where(PaymentAllocation.payment_request_id == payment_request.id,
+                       PaymentAllocation.released_at.is_(None))).scalars()))
+            body = receipt_pdf(receipt, payment_request, channels, settings())
+        return Response(body, mimetype="application/pdf", headers={
+            "Content-Disposition": f'inline; filename="bien-lai-{receipt.series}-{receipt.number_text}.pdf"'})

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from config import Settings
 from kernel.errors import Conflict, NotFound, ValidationError
 from payments import codes, states, vietqr
+from payments.notifications import Transition, after_transitions
 from payments.models import Dossier, FeeItem, PaymentRequest, PaymentRequestEvent, PaymentRequestItem
 from payments.validation import DossierInput, FeeInput
 
@@ -146,7 +147,7 @@ def renew_payment_request(session: Session, *, dossier_code: str, settings: Sett
     """After expiry or cancellation, ask again with a new code."""
     dossier = get_dossier(session, dossier_code)
     latest = current_request(session, dossier)
-    expire_if_due(session, latest, now)
+    expire_if_due(session, latest, settings, now)
     if latest.status == states.PENDING:
         raise Conflict(f"payment request {latest.payment_code} is still open",
                        code="request_still_open", details={"payment_code": latest.payment_code})
@@ -179,7 +180,7 @@ def get_payment_request(session: Session, code: str, *, settings: Settings, now:
     request = session.execute(query).scalar_one_or_none()
     if request is None:
         raise NotFound(f"no payment request with code {code}", code="payment_request_not_found")
-    expire_if_due(session, request, now)
+    expire_if_due(session, request, settings, now)
     return request
 
 
@@ -192,11 +193,12 @@ def cancel_payment_request(session: Session, *, code: str, reason: str, settings
     if request.status != states.PENDING:
         raise Conflict(f"a {request.status} payment request cannot be cancelled",
                        code="cannot_cancel", details={"status": request.status})
-    transition(session, request, states.CANCELLED, event="cancelled", actor=actor, now=now, reason=reason)
+    transition(session, request, states.CANCELLED, event="cancelled", actor=actor, settings=settings, now=now,
+               reason=reason)
     return request
 
 
-def expire_due_requests(session: Session, *, now: datetime, limit: int = 1000) -> int:
+def expire_due_requests(session: Session, *, settings: Settings, now: datetime, limit: int = 1000) -> int:
     """Move pending requests past their expiry to `expired`; returns how many moved."""
     due = session.execute(
         select(PaymentRequest)
@@ -204,7 +206,8 @@ def expire_due_requests(session: Session, *, now: datetime, limit: int = 1000) -
         .order_by(PaymentRequest.id).limit(limit).with_for_update(skip_locked=True, of=PaymentRequest)
     ).scalars().all()
     for request in due:
-        transition(session, request, states.EXPIRED, event="expired", actor="system:expiry", now=now)
+        transition(session, request, states.EXPIRED, event="expired", actor="system:expiry", settings=settings,
+                   now=now)
     return len(due)
 
 
@@ -213,23 +216,27 @@ def is_due(status: str, expires_at: datetime, now: datetime) -> bool:
     return status == states.PENDING and expires_at <= now
 
 
-def expire_if_due(session: Session, request: PaymentRequest, now: datetime) -> None:
+def expire_if_due(session: Session, request: PaymentRequest, settings: Settings, now: datetime) -> None:
     """Expire a pending request whose time has passed (under a row lock)."""
     if is_due(request.status, request.expires_at, now):
         session.refresh(request, with_for_update=True)  # re-read under lock: another node may have moved it
         if request.status == states.PENDING:
-            transition(session, request, states.EXPIRED, event="expired", actor="system:expiry", now=now)
+            transition(session, request, states.EXPIRED, event="expired", actor="system:expiry",
+                       settings=settings, now=now)
 
 
 def transition(session: Session, request: PaymentRequest, to_status: str, *, event: str, actor: str,
-               now: datetime, reason: str | None = None, data: dict | None = None) -> None:
-    """Move a request to `to_status` (if allowed) and record the event."""
+               settings: Settings, now: datetime, reason: str | None = None, data: dict | None = None) -> None:
+    """Move a request to `to_status` (if allowed), record the event and announce it."""
     states.check_transition(request.status, to_status)
     from_status = request.status
     request.status = to_status
     request.updated_at = now
     record_event(session, request, event=event, from_status=from_status, actor=actor, now=now,
                  reason=reason, data=data)
+    session.flush()
+    after_transitions(session.connection(), [Transition(request.id, from_status, to_status, event)],
+                      settings=settings, now=now)
 
 
 def record_event(session: Session, request: PaymentRequest, *, event: str, from_status: str | None,

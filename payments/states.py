@@ -1,13 +1,12 @@
 """Payment request states and the transitions allowed between them (DESIGN §5). Pure.
 
-    pending ──► partially_paid ──► paid ──► overpaid
-       │              │              │
-       │              └──────────────┴──► partially_refunded ──► refunded
-       ├──► expired
-       └──► cancelled
+    pending ──► expired | cancelled          (lifecycle: only while nothing is paid)
+    pending ◄─► partially_paid ◄─► paid ◄─► overpaid ◄─► partially_refunded ◄─► refunded
+                                                         (money decides: see status_for_amounts)
 
-Money is never refused: a payment for an expired or cancelled request goes to suspense
-(finance assigns it), a payment beyond the amount makes the request `overpaid`.
+Once money has arrived, the money decides the status, in either direction (a POS void
+takes a paid request back to pending; a refund that fails puts a refunded one back).
+Expired and cancelled requests never change again: money for them waits in suspense.
 """
 from __future__ import annotations
 
@@ -26,17 +25,14 @@ STATUSES = (PENDING, PARTIALLY_PAID, PAID, OVERPAID, EXPIRED, CANCELLED, PARTIAL
 
 # Requests that still accept money as payment (rather than as suspense).
 OPEN = frozenset({PENDING, PARTIALLY_PAID})
+MONEY_DRIVEN = frozenset({PENDING, PARTIALLY_PAID, PAID, OVERPAID, PARTIALLY_REFUNDED, REFUNDED})
 
 TRANSITIONS: dict[str, frozenset[str]] = {
-    PENDING: frozenset({PARTIALLY_PAID, PAID, OVERPAID, EXPIRED, CANCELLED}),
-    PARTIALLY_PAID: frozenset({PENDING, PAID, OVERPAID, PARTIALLY_REFUNDED, REFUNDED}),
-    PAID: frozenset({PENDING, PARTIALLY_PAID, OVERPAID, PARTIALLY_REFUNDED, REFUNDED}),
-    OVERPAID: frozenset({PENDING, PARTIALLY_PAID, PAID, PARTIALLY_REFUNDED, REFUNDED}),
-    PARTIALLY_REFUNDED: frozenset({PARTIALLY_REFUNDED, REFUNDED}),
-    EXPIRED: frozenset(),
-    CANCELLED: frozenset(),
-    REFUNDED: frozenset(),
+    status: MONEY_DRIVEN - {status} | ({EXPIRED, CANCELLED} if status == PENDING else frozenset())
+    for status in MONEY_DRIVEN
 }
+TRANSITIONS[EXPIRED] = frozenset()
+TRANSITIONS[CANCELLED] = frozenset()
 
 
 class IllegalTransition(Conflict):
@@ -53,12 +49,18 @@ def check_transition(current: str, target: str) -> None:
 
 def status_for_amounts(amount_vnd: int, paid_vnd: int, refunded_vnd: int) -> str:
     """The money-driven status of a request from what it asked, got and gave back."""
-    if refunded_vnd > 0:
-        return REFUNDED if refunded_vnd >= paid_vnd else PARTIALLY_REFUNDED
-    if paid_vnd <= 0:
+    net = paid_vnd - refunded_vnd
+    if refunded_vnd > 0 and net <= 0:
+        return REFUNDED
+    if refunded_vnd > 0 and net < amount_vnd:
+        return PARTIALLY_REFUNDED
+    if net <= 0:
         return PENDING
-    if paid_vnd < amount_vnd:
+    if net < amount_vnd:
         return PARTIALLY_PAID
-    if paid_vnd == amount_vnd:
-        return PAID
-    return OVERPAID
+    return PAID if net == amount_vnd else OVERPAID
+
+
+def is_settled(status: str) -> bool:
+    """Fully paid (a receipt is due, a delivery may go)."""
+    return status in (PAID, OVERPAID)

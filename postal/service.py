@@ -17,6 +17,7 @@ from kernel import audit
 from kernel.clock import business_date
 from kernel.db import advisory_lock
 from kernel.errors import Conflict, ValidationError
+from kernel.events import publish
 from kernel.notify import queue_sms
 from kernel.outbox import enqueue
 from payments import states as payment_states
@@ -78,6 +79,7 @@ def create_shipment(session: Session, *, data: ShipmentInput, settings: Settings
     session.flush()
     add_event(session, shipment, event="requested", from_status=None, actor=actor, now=now,
               data={"postage_vnd": postage, "payment_code": request.payment_code, "zone": zone})
+    _announce(session, shipment, reason=None, occurred_at=now, now=now)
     dispatch_if_ready(session, shipment, settings=settings, now=now)
     return shipment, True
 
@@ -210,6 +212,18 @@ def enter_state(session: Session, shipment: Shipment, target: str, *, settings: 
     if text:
         queue_sms(session, phone=shipment.recipient_phone, text=text, now=now,
                   key=f"shipment:{shipment.id}:event:{event_row.id}")
+    if target != states.SCHEDULED:  # planning moves thousands at once and is internal: not announced
+        _announce(session, shipment, reason=reason, occurred_at=occurred_at, now=now)
+
+
+def _announce(session: Session, shipment: Shipment, *, reason: str | None, occurred_at: datetime,
+              now: datetime) -> None:
+    """A `shipment.<status>` event for subscribed systems, in this transaction."""
+    session.flush()
+    publish(session.connection(), [(f"shipment.{shipment.status}", {
+        "shipment_id": shipment.id, "dossier_code": shipment.dossier_code, "direction": shipment.direction,
+        "status": shipment.status, "tracking_number": shipment.tracking_number, "reason": reason,
+        "occurred_at": occurred_at.isoformat()})], now=now)
 
 
 # --- cancel and staff outcomes -----------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -17,7 +18,7 @@ from flask import Flask, jsonify, redirect, render_template_string, request
 
 from config import Settings
 from kernel.clock import VN_TZ, now_utc
-from kernel.signing import HEADER, sign
+from kernel.signing import HEADER, SignatureError, sign, verify
 from payments.channels import payos, vnpay
 
 VIAS = ("sepay", "payos", "bank", "pos", "vnpay")
@@ -129,8 +130,40 @@ button{font-size:1.1rem;padding:.6rem 1.2rem;margin:.3rem}</style></head>
 
 
 def create_bank_app(settings: Settings, service_url: str) -> Flask:
-    """The sandbox bank's HTTP face: VNPay checkout page and a `POST /pay` to send callbacks."""
+    """The sandbox bank's HTTP face: VNPay checkout page, `POST /pay` to send callbacks, and the
+    card acquirer's refund API (`POST /pos/refunds`, misbehaving on `POST /pos/_control`)."""
     app = Flask("sandbox_bank")
+    acquirer = {"mode": "ok", "refunds": {}}
+    lock = threading.Lock()
+
+    @app.post("/pos/refunds")
+    def pos_refund():
+        body = request.get_data()
+        try:
+            verify(request.headers.get(HEADER), body, settings.secret_values("HCCPAY_POS_WEBHOOK_SECRET"), now=now_utc())
+        except SignatureError as exc:
+            return jsonify(error=str(exc)), 401
+        with lock:
+            if acquirer["mode"] == "down":
+                return jsonify(error="acquirer unavailable"), 503
+            if acquirer["mode"] == "refuse":
+                return jsonify(error="original transaction not refundable"), 422
+            key = request.headers.get("Idempotency-Key", "")
+            if key not in acquirer["refunds"]:  # at-least-once in, exactly-once out
+                acquirer["refunds"][key] = {"refund_ref": f"RF{len(acquirer['refunds']) + 1:08d}",
+                                            **json.loads(body)}
+            return jsonify(refund_ref=acquirer["refunds"][key]["refund_ref"]), 201
+
+    @app.get("/pos/refunds")
+    def pos_refunds():
+        with lock:
+            return jsonify(refunds=list(acquirer["refunds"].values()))
+
+    @app.post("/pos/_control")
+    def pos_control():
+        with lock:
+            acquirer["mode"] = (request.get_json(silent=True) or {}).get("mode", "ok")
+            return jsonify(mode=acquirer["mode"])
 
     @app.get("/vnpay/paymentv2/vpcpay.html")
     def checkout_page():

@@ -47,14 +47,20 @@ def make_dossier(sessions, settings, code: str = DOSSIER["code"], now=None) -> s
     return code
 
 
-def pay_everything(sessions, dossier_code: str, now=None) -> None:
-    """Stand-in for the payment channels: every open request of the dossier becomes paid."""
+def pay_everything(sessions, settings, dossier_code: str, now=None) -> None:
+    """Every open request of the dossier is paid in full through the real crediting path."""
+    from payments.credits import IncomingCredit, record_credits
+    from payments.ledger import Accounts
+
+    now = now or now_utc()
     with unit_of_work(sessions) as s:
         dossier = s.execute(select(Dossier).where(Dossier.code == dossier_code)).scalar_one()
-        for request in s.execute(select(PaymentRequest).where(PaymentRequest.dossier_id == dossier.id)).scalars():
-            if request.status == payment_states.PENDING:
-                request.paid_vnd = request.amount_vnd
-                transition(s, request, payment_states.PAID, event="paid", actor="test", now=now or now_utc())
+        open_requests = [r for r in s.execute(select(PaymentRequest).where(PaymentRequest.dossier_id == dossier.id))
+                         .scalars() if r.status == payment_states.PENDING]
+        record_credits(s, [IncomingCredit(
+            provider="bank", provider_ref=f"PAY-{r.payment_code}", channel="vietqr_transfer", amount_vnd=r.amount_vnd,
+            booked_at=now, clearing_account=Accounts.bank("970436", "0071001234567"), payment_code=r.payment_code)
+            for r in open_requests], settings=settings, actor="test", now=now)
 
 
 def working_day(offset: int = 0) -> date:

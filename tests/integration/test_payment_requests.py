@@ -44,9 +44,9 @@ def test_a_request_read_before_its_time_stays_pending(db, test_settings, request
 def test_the_expiry_sweep_moves_due_requests_once(db, test_settings, request_code):
     later = T0 + test_settings.request_ttl
     with db() as s, s.begin():
-        assert service.expire_due_requests(s, now=later) == 1
+        assert service.expire_due_requests(s, settings=test_settings, now=later) == 1
     with db() as s, s.begin():
-        assert service.expire_due_requests(s, now=later) == 0
+        assert service.expire_due_requests(s, settings=test_settings, now=later) == 0
         pr = service.get_payment_request(s, request_code, settings=test_settings, now=later)
         assert pr.status == states.EXPIRED
 

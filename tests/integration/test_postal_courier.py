@@ -120,7 +120,7 @@ def booked_delivery(world, auth, db, test_settings) -> dict:
     """A paid delivery, dispatched by the periodic job and booked by the worker."""
     code = make_dossier(db, test_settings)
     shipment = create(world, auth, shipment_body(direction="delivery"))
-    pay_everything(db, code)
+    pay_everything(db, test_settings, code)
     with unit_of_work(db) as s:
         assert dispatch_paid_deliveries(s, settings=world.settings, now=world.clock()) == 1
     assert world.worker.drain() == 1
@@ -161,7 +161,7 @@ def test_a_full_delivery_is_booked_once_paid_and_handed_over_with_an_id_check(wo
     shipment = create(world, auth, shipment_body(direction="delivery"))
     world.worker.drain()
     assert world.orders() == [] and world.shipment(shipment["id"]).status == "requested"  # prepaid: waits
-    pay_everything(db, code)
+    pay_everything(db, test_settings, code)
     from api import periodic_jobs
     from kernel.jobs import run_due
 

@@ -17,7 +17,16 @@ def test_refunds_make_a_request_partially_refunded_then_refunded():
     assert status_for_amounts(100_000, 100_000, 100_000) == states.REFUNDED
 
 
-@pytest.mark.parametrize("terminal", [states.EXPIRED, states.CANCELLED, states.REFUNDED])
+def test_refunding_only_the_overpayment_leaves_the_request_paid():
+    assert status_for_amounts(100_000, 105_000, 5_000) == states.PAID
+
+
+def test_money_moves_a_request_either_way_once_it_has_been_paid():
+    check_transition(states.PAID, states.PENDING)  # a POS void
+    check_transition(states.REFUNDED, states.PAID)  # a card refund that failed
+
+
+@pytest.mark.parametrize("terminal", [states.EXPIRED, states.CANCELLED])
 def test_terminal_states_go_nowhere(terminal):
     for target in states.STATUSES:
         if target != terminal:

@@ -1,0 +1,119 @@
+"""Outbound events to subscribed systems (the one-stop system, the portal).
+
+`publish` fans an event out to every active subscription whose patterns match, as outbox
+rows written in the caller's transaction, so a rolled-back change announces nothing. The
+worker POSTs each one signed like our inbound callbacks (`X-HCC-Signature: t=,v1=`) and
+retries on the WEBHOOK_SCHEDULE (about three days); every attempt is logged, a delivery
+that exhausts it raises the subscription's alert, and an admin can replay it.
+
+A subscription's signing secret is derived from HCCPAY_SECRET_KEY and the subscription's
+secret version, so nothing secret is stored; rotating bumps the version and, for a grace
+period, both the new and the previous secret sign every delivery.
+"""
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import hmac
+import json
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import requests
+from sqlalchemy import JSON, Connection, String, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from kernel.db import PK, Base
+from kernel.outbox import Delivery, Outgoing, PermanentError, Topic, enqueue_many
+from kernel.signing import HEADER, sign
+
+WEBHOOK_TOPIC = "webhook"
+WEBHOOK_SCHEDULE = (timedelta(minutes=1), timedelta(minutes=5), timedelta(hours=1), timedelta(days=1),
+                    timedelta(days=2))
+ROTATION_GRACE = timedelta(days=3)
+EVENT_TYPES = ("payment_request.paid", "payment_request.partially_paid", "payment_request.refunded",
+               "payment_request.expired", "shipment.*")
+
+
+class Subscription(Base):
+    __tablename__ = "event_subscriptions"
+
+    id: Mapped[PK]
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(500))
+    event_types: Mapped[list[str]] = mapped_column(JSON)  # patterns such as "payment_request.*"
+    active: Mapped[bool] = mapped_column(default=True)
+    secret_version: Mapped[int] = mapped_column(default=1)
+    previous_version: Mapped[int | None]
+    rotated_at: Mapped[datetime | None]
+    alert: Mapped[bool] = mapped_column(default=False)  # a delivery gave up: someone must look
+    created_at: Mapped[datetime]
+
+
+def secret_for(secret_key: str, subscription_id: int, version: int) -> str:
+    return hmac.new(secret_key.encode(), f"hccpay-subscription:{subscription_id}:{version}".encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def signing_secrets(secret_key: str, subscription: Subscription | dict, now: datetime) -> list[str]:
+    """The secrets that sign a delivery now: the current one, plus the previous during the grace period."""
+    get = subscription.get if isinstance(subscription, dict) else lambda k: getattr(subscription, k)
+    secrets = [secret_for(secret_key, get("id"), get("secret_version"))]
+    rotated_at = get("rotated_at")
+    if get("previous_version") and rotated_at is not None and now - rotated_at < ROTATION_GRACE:
+        secrets.append(secret_for(secret_key, get("id"), get("previous_version")))
+    return secrets
+
+
+def matches(patterns: list[str], event_type: str) -> bool:
+    return any(fnmatch.fnmatchcase(event_type, pattern) for pattern in patterns)
+
+
+def publish(conn: Connection, events: list[tuple[str, dict[str, Any]]], *, now: datetime) -> None:
+    """Announce events `(type, data)` to every matching active subscription, in this transaction."""
+    if not events:
+        return
+    subscriptions = conn.execute(select(Subscription.id, Subscription.event_types)
+                                 .where(Subscription.active.is_(True))).all()
+    messages = []
+    for event_type, data in events:
+        event = {"id": str(uuid.uuid4()), "type": event_type, "created_at": now.isoformat(), "data": data}
+        for subscription_id, patterns in subscriptions:
+            if matches(patterns, event_type):
+                messages.append(Outgoing(WEBHOOK_TOPIC, f"webhook:{subscription_id}:{event['id']}",
+                                         {"subscription_id": subscription_id, "event": event}))
+    enqueue_many(conn, messages, now=now)
+
+
+class SubscriberUnavailable(Exception):
+    pass
+
+
+def webhook_topic(sessions, secret_key: str, *, clock, timeout: tuple[float, float] = (3.05, 10.0)) -> Topic:
+    """Deliver events: one signed POST per attempt; 2xx is delivered, anything else is retried."""
+    http = requests.Session()
+    http.headers.update({"User-Agent": "hccpay-events/1", "Content-Type": "application/json"})
+
+    def send(delivery: Delivery) -> dict[str, Any]:
+        with sessions() as session:
+            subscription = session.get(Subscription, delivery.payload["subscription_id"])
+        if subscription is None or not subscription.active:
+            raise PermanentError("the subscription was removed or deactivated")
+        body = json.dumps(delivery.payload["event"], ensure_ascii=False, separators=(",", ":")).encode()
+        now = clock()
+        headers = {HEADER: sign(signing_secrets(secret_key, subscription, now), body, int(now.timestamp())),
+                   "X-HCC-Event-Id": delivery.payload["event"]["id"], "Idempotency-Key": delivery.idempotency_key}
+        try:
+            response = http.post(subscription.url, data=body, headers=headers, timeout=timeout)
+        except requests.RequestException as exc:
+            raise SubscriberUnavailable(f"subscriber unreachable: {type(exc).__name__}") from exc
+        if not 200 <= response.status_code < 300:
+            raise SubscriberUnavailable(f"subscriber answered {response.status_code}")
+        return {"status": response.status_code}
+
+    def on_failure(session: Session, delivery: Delivery, error: str, now: datetime) -> None:
+        session.execute(update(Subscription).where(Subscription.id == delivery.payload["subscription_id"])
+                        .values(alert=True))
+
+    return Topic(WEBHOOK_TOPIC, send=send, on_failure=on_failure, schedule=WEBHOOK_SCHEDULE)

@@ -1,0 +1,68 @@
+"""The e-receipt (biên lai thu phí, lệ phí) as a Vietnamese PDF with a verify QR."""
+from __future__ import annotations
+
+import qrcode
+from qrcode.constants import ERROR_CORRECT_M
+
+from config import Settings
+from kernel.clock import format_local
+from kernel.money import format_vnd
+from kernel.pdf import FONT, new_document, render
+from kernel.words import amount_in_words
+from payments.models import PaymentRequest
+from payments.receipts import Receipt, verify_url
+
+CHANNEL_NAMES = {"vietqr_transfer": "Chuyển khoản (VietQR)", "pos_card": "Thẻ (POS)",
+                 "internet_banking": "Ngân hàng điện tử", "cash": "Tiền mặt"}
+KIND_NAMES = {"charge": "Lệ phí", "fee": "Phí", "postage": "Cước bưu chính"}
+
+
+def receipt_pdf(receipt: Receipt, request: PaymentRequest, channels: list[str], settings: Settings) -> bytes:
+    dossier = request.dossier
+    pdf = new_document(title=f"Biên lai {receipt.series} {receipt.number_text}")
+    pdf.add_page()
+    pdf.set_font(FONT, "B", 10)
+    pdf.cell(0, 5, "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 9)
+    pdf.cell(0, 5, f"Mẫu số: {receipt.form_symbol}    Ký hiệu: {receipt.series}    Số: {receipt.number_text}",
+             new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.set_font(FONT, "B", 15)
+    pdf.cell(0, 9, "BIÊN LAI THU PHÍ, LỆ PHÍ", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 10)
+    pdf.cell(0, 6, "(Biên lai điện tử)", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    for label, value in (
+        ("Tên người nộp", dossier.applicant_name),
+        ("Mã hồ sơ", dossier.code),
+        ("Thủ tục", dossier.procedure_name),
+        ("Cơ quan", dossier.agency_code),
+        ("Mã thanh toán", request.payment_code),
+        ("Hình thức thanh toán", ", ".join(CHANNEL_NAMES.get(c, c) for c in channels) or "—"),
+        ("Thời gian", format_local(receipt.issued_at)),
+    ):
+        pdf.set_font(FONT, "B", 10)
+        pdf.cell(48, 6, f"{label}:")
+        pdf.set_font(FONT, "", 10)
+        pdf.multi_cell(0, 6, value, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    with pdf.table(col_widths=(12, 100, 30, 44), text_align=("CENTER", "LEFT", "LEFT", "RIGHT"),
+                   line_height=6) as table:
+        table.row(["STT", "Nội dung thu", "Loại", "Số tiền"])
+        for index, item in enumerate(request.items, start=1):
+            table.row([str(index), item.fee_item.name, KIND_NAMES[item.fee_item.kind], format_vnd(item.amount_vnd)])
+        table.row(["", "Tổng cộng", "", format_vnd(receipt.amount_vnd)])
+    pdf.ln(3)
+    pdf.set_font(FONT, "B", 10)
+    pdf.multi_cell(0, 6, f"Số tiền bằng chữ: {amount_in_words(receipt.amount_vnd)}.", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    url = verify_url(settings, receipt)
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=2, box_size=4)
+    qr.add_data(url)
+    top = pdf.get_y()
+    pdf.image(qr.make_image().get_image(), x=pdf.l_margin, y=top, w=32, h=32)
+    pdf.set_xy(pdf.l_margin + 36, top)
+    pdf.set_font(FONT, "", 9)
+    pdf.multi_cell(0, 5, "Quét mã QR hoặc truy cập đường dẫn sau để tra cứu, xác thực biên lai:\n" + url,
+                   new_x="LMARGIN", new_y="NEXT")
+    return render(pdf)

@@ -1,0 +1,179 @@
+"""Routes for refunds and receipt verification."""
+from __future__ import annotations
+
+from flask import request
+from flask_restx import Namespace, Resource, fields
+from sqlalchemy import select
+
+from kernel import audit
+from kernel.clock import now_utc
+from kernel.errors import Forbidden, ValidationError
+from kernel.http import actor, current_principal, json_body, requires, settings, transaction
+from kernel.money import parse_amount_vnd
+from kernel.pii import mask_name
+from payments import refunds, receipts
+from payments.models import Payment
+from payments.validation import clean_text
+
+refunds_ns = Namespace("refunds", description="Refunds: request, approve, execute", path="/")
+receipts_ns = Namespace("receipts", description="Public verification of e-receipts (biên lai)", path="/receipts")
+
+refund_in = refunds_ns.model("RefundIn", {
+    "amount_vnd": fields.Integer(required=True, min=1), "reason": fields.String(required=True),
+    "expected_refundable_vnd": fields.Integer(required=True, description="what you saw as refundable (412 if changed)"),
+})
+READERS = ("finance", "approver", "auditor", "cashier")
+
+
+def refund_view(refund: refunds.Refund) -> dict:
+    iso = lambda at: at.isoformat() if at else None  # noqa: E731
+    return {"id": refund.id, "payment_id": refund.payment_id, "amount_vnd": refund.amount_vnd, "reason": refund.reason,
+            "method": refund.method, "status": refund.status, "requested_by": refund.requested_by,
+            "requested_at": iso(refund.requested_at), "decided_by": refund.decided_by,
+            "decided_at": iso(refund.decided_at), "executed_at": iso(refund.executed_at), "reference": refund.reference,
+            "failure": refund.failure,
+            "parts": [{"payment_request_id": p.payment_request_id, "amount_vnd": p.amount_vnd} for p in refund.parts]}
+
+
+def _audit(session, action: str, refund: refunds.Refund, now, reason: str | None = None) -> None:
+    audit.record(session, actor=actor(), action=action, subject_type="refund", subject_id=refund.id, at=now,
+                 reason=reason, data={"payment_id": refund.payment_id, "amount_vnd": refund.amount_vnd,
+                                      "status": refund.status})
+
+
+@refunds_ns.route("/payments/<int:payment_id>/refunds")
+class PaymentRefunds(Resource):
+    @refunds_ns.doc(security="bearer")
+    @requires(*READERS)
+    def get(self, payment_id: int):
+        """Refunds of a payment and what is still refundable."""
+        with transaction() as session:
+            payment = session.get(Payment, payment_id)
+            if payment is None:
+                raise ValidationError(f"no payment {payment_id}", code="payment_not_found", status=404)
+            rows = session.execute(select(refunds.Refund).where(refunds.Refund.payment_id == payment_id)
+                                   .order_by(refunds.Refund.id)).scalars()
+            return {"payment_id": payment_id, "refundable_vnd": refunds.refundable_vnd(session, payment),
+                    "refunds": [refund_view(r) for r in rows]}
+
+    @refunds_ns.doc(security="bearer")
+    @refunds_ns.expect(refund_in, validate=False)
+    @refunds_ns.response(412, "expected_refundable_vnd no longer matches")
+    @requires("finance")
+    def post(self, payment_id: int):
+        """Ask for a refund; above the threshold an approver (someone else) must approve it."""
+        body = json_body()
+        amount = parse_amount_vnd(body.get("amount_vnd"))
+        expected = parse_amount_vnd(body.get("expected_refundable_vnd"), field="expected_refundable_vnd",
+                                    minimum=0)
+        reason = clean_text(body.get("reason"), "reason", max_len=1000)
+        now = now_utc()
+        with transaction() as session:
+            refund = refunds.request_refund(session, payment_id=payment_id, amount_vnd=amount, reason=reason,
+                                            expected_refundable_vnd=expected, settings=settings(), actor=actor(),
+                                            now=now)
+            _audit(session, "refund.request", refund, now, reason)
+            return refund_view(refund), 201
+
+
+@refunds_ns.route("/refunds")
+class Refunds(Resource):
+    @refunds_ns.doc(security="bearer", params={"status": "e.g. awaiting_approval, transfer_ordered"})
+    @requires(*READERS)
+    def get(self):
+        """Refunds, newest first, optionally by status (the approver's and finance's work lists)."""
+        query = select(refunds.Refund).order_by(refunds.Refund.id.desc()).limit(500)
+        if request.args.get("status"):
+            query = query.where(refunds.Refund.status == request.args["status"])
+        with transaction() as session:
+            return {"refunds": [refund_view(r) for r in session.execute(query).scalars()]}
+
+
+@refunds_ns.route("/refunds/<int:refund_id>")
+class RefundItem(Resource):
+    @refunds_ns.doc(security="bearer")
+    @requires(*READERS)
+    def get(self, refund_id: int):
+        with transaction() as session:
+            return refund_view(refunds.get_refund(session, refund_id))
+
+
+def _decide(refund_id: int, approve: bool):
+    body = json_body() if request.data else {}
+    reason = clean_text(body.get("reason"), "reason", max_len=1000, required=not approve)
+    now = now_utc()
+    with transaction() as session:
+        refund = refunds.decide(session, refund_id=refund_id, approve=approve, reason=reason, settings=settings(),
+                                actor=actor(), now=now)
+        _audit(session, "refund.approve" if approve else "refund.reject", refund, now, reason)
+        return refund_view(refund)
+
+
+@refunds_ns.route("/refunds/<int:refund_id>/approve")
+class ApproveRefund(Resource):
+    @refunds_ns.doc(security="bearer")
+    @requires("approver")
+    def post(self, refund_id: int):
+        """Approve a refund someone else asked for (the same person is refused)."""
+        return _decide(refund_id, True)
+
+
+@refunds_ns.route("/refunds/<int:refund_id>/reject")
+class RejectRefund(Resource):
+    @refunds_ns.doc(security="bearer")
+    @requires("approver")
+    def post(self, refund_id: int):
+        """Reject a refund `{"reason"}`."""
+        return _decide(refund_id, False)
+
+
+@refunds_ns.route("/refunds/<int:refund_id>/executed")
+class ExecutedRefund(Resource):
+    @refunds_ns.doc(security="bearer")
+    @requires("finance", "cashier")
+    def post(self, refund_id: int):
+        """Mark a transfer order executed `{"bank_reference"}` (finance) or cash handed over (cashier)."""
+        body = json_body() if request.data else {}
+        reference = clean_text(body.get("bank_reference"), "bank_reference", max_len=100, required=False)
+        now = now_utc()
+        with transaction() as session:
+            refund = refunds.get_refund(session, refund_id)
+            needed = {"transfer": "finance", "cash": "cashier"}.get(refund.method)
+            if needed is None or needed not in current_principal().roles:
+                raise Forbidden(f"a {refund.method} refund is marked executed by the {needed or 'acquirer'}",
+                                code="wrong_role_for_method")
+            if refund.method == "transfer" and not reference:
+                raise ValidationError("bank_reference is required for a transfer", code="missing_field")
+            refund = refunds.mark_executed(session, refund_id=refund_id, reference=reference, settings=settings(),
+                                           actor=actor(), now=now)
+            _audit(session, "refund.executed", refund, now)
+            return refund_view(refund)
+
+
+@refunds_ns.route("/refunds/<int:refund_id>/failed")
+class FailedRefund(Resource):
+    @refunds_ns.doc(security="bearer")
+    @requires("finance")
+    def post(self, refund_id: int):
+        """A transfer that bounced `{"reason"}`: the money goes back where it came from."""
+        reason = clean_text(json_body().get("reason"), "reason", max_len=1000)
+        now = now_utc()
+        with transaction() as session:
+            refund = refunds.mark_failed(session, refund_id=refund_id, reason=reason, settings=settings(),
+                                         actor=actor(), now=now)
+            _audit(session, "refund.failed", refund, now, reason)
+            return refund_view(refund)
+
+
+@receipts_ns.route("/<string:series>/<string:number>")
+class VerifyReceipt(Resource):
+    @receipts_ns.doc(params={"code": "the verification code printed on the receipt (in its QR link)"})
+    def get(self, series: str, number: str):
+        """Public: is this receipt genuine? (The QR on every receipt links here.)"""
+        with transaction() as session:
+            receipt, payment_request, dossier = receipts.find_receipt(
+                session, series=series, number=number, code=request.args.get("code", ""), settings=settings())
+            return {"valid": True, "form_symbol": receipt.form_symbol, "series": receipt.series,
+                    "number": receipt.number_text, "amount_vnd": receipt.amount_vnd,
+                    "issued_at": receipt.issued_at.isoformat(), "payment_code": payment_request.payment_code,
+                    "dossier_code": dossier.code, "payer": mask_name(dossier.applicant_name)}

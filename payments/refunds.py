@@ -1,0 +1,212 @@
+"""Refunds: money a payer gets back (an over-payment, a refused dossier, a payment in error).
+
+The request names what it believes is refundable (`expected_refundable_vnd`); if that is no
+longer true the answer is 412 (GOV.UK Pay's guard against double refunds). Above a
+threshold a different person with the approver role must approve. Once approved the money
+leaves the request (or suspense) for `refunds_payable`; it leaves the bank when the refund
+is executed: card refunds through the acquirer's refund call (via the outbox), transfers as
+an order finance executes and marks with the bank reference, cash at the counter.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from config import Settings
+from kernel.db import PK, Base, BigIntPK
+from kernel.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationError
+from kernel.outbox import Outgoing, enqueue_many
+from payments.cash import drawer_for
+from payments.ledger import Accounts, Entry, Line, post_many
+from payments.models import Payment, PaymentAllocation
+from payments.moves import Book, load_requests
+
+AWAITING_APPROVAL, SENDING, TRANSFER_ORDERED, CASH_DUE, EXECUTED, REJECTED, FAILED = (
+    "awaiting_approval", "sending", "transfer_ordered", "cash_due", "executed", "rejected", "failed")
+NOT_COUNTED = (REJECTED, FAILED)  # refunds that no longer claim any of the payment
+POS_REFUND_TOPIC = "pos.refund"
+METHODS = {"pos_card": "card", "cash": "cash", "vietqr_transfer": "transfer", "internet_banking": "transfer"}
+
+
+class Refund(Base):
+    __tablename__ = "refunds"
+
+    id: Mapped[PK]
+    payment_id: Mapped[int] = mapped_column(BigIntPK, ForeignKey("payments.id"), index=True)
+    amount_vnd: Mapped[int]
+    reason: Mapped[str] = mapped_column(Text)
+    method: Mapped[str] = mapped_column(String(10))  # card | transfer | cash
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    requested_by: Mapped[str] = mapped_column(String(200))
+    requested_at: Mapped[datetime]
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None]
+    executed_at: Mapped[datetime | None]
+    executed_by: Mapped[str | None] = mapped_column(String(200))
+    reference: Mapped[str | None] = mapped_column(String(100))  # bank reference or acquirer refund id
+    failure: Mapped[str | None] = mapped_column(Text)
+
+    parts: Mapped[list[RefundPart]] = relationship(lazy="selectin", order_by="RefundPart.id")
+
+
+class RefundPart(Base):
+    """Where an approved refund's money came from: a request (through an allocation) or suspense."""
+
+    __tablename__ = "refund_parts"
+
+    id: Mapped[PK]
+    refund_id: Mapped[int] = mapped_column(BigIntPK, ForeignKey("refunds.id"), index=True)
+    allocation_id: Mapped[int | None] = mapped_column(BigIntPK, ForeignKey("payment_allocations.id"), index=True)
+    payment_request_id: Mapped[int | None] = mapped_column(BigIntPK)
+    amount_vnd: Mapped[int]
+
+
+def refundable_vnd(session: Session, payment: Payment) -> int:
+    """What can still be refunded: the payment less every refund not rejected or failed."""
+    if payment.status != "active":
+        return 0
+    claimed = session.execute(select(func.coalesce(func.sum(Refund.amount_vnd), 0)).where(
+        Refund.payment_id == payment.id, Refund.status.not_in(NOT_COUNTED))).scalar_one()
+    return payment.amount_vnd - int(claimed)
+
+
+def request_refund(session: Session, *, payment_id: int, amount_vnd: int, reason: str, expected_refundable_vnd: int,
+                   settings: Settings, actor: str, now: datetime) -> Refund:
+    """Ask for a refund; it proceeds at once under the threshold, else waits for an approver."""
+    payment = session.get(Payment, payment_id, with_for_update=True)  # serialises refunds of one payment
+    if payment is None:
+        raise NotFound(f"no payment {payment_id}", code="payment_not_found")
+    refundable = refundable_vnd(session, payment)
+    if expected_refundable_vnd != refundable:
+        raise PreconditionFailed(
+            f"the refundable amount is now {refundable:,} VND, not {expected_refundable_vnd:,} VND: "
+            "someone else changed it; look again before refunding",
+            code="refundable_changed", details={"refundable_vnd": refundable})
+    if amount_vnd > refundable:
+        raise ValidationError(f"at most {refundable:,} VND of this payment can be refunded",
+                              code="amount_exceeds_refundable", details={"refundable_vnd": refundable})
+    refund = Refund(payment_id=payment.id, amount_vnd=amount_vnd, reason=reason, method=METHODS[payment.channel],
+                    status=AWAITING_APPROVAL, requested_by=actor, requested_at=now)
+    session.add(refund)
+    session.flush()
+    if amount_vnd <= settings.refund_approval_threshold_vnd:
+        _proceed(session, refund, payment, settings=settings, actor=actor, now=now)
+    return refund
+
+
+def get_refund(session: Session, refund_id: int, *, for_update: bool = False) -> Refund:
+    refund = session.get(Refund, refund_id, with_for_update=for_update)
+    if refund is None:
+        raise NotFound(f"no refund {refund_id}", code="refund_not_found")
+    return refund
+
+
+def decide(session: Session, *, refund_id: int, approve: bool, reason: str | None, settings: Settings, actor: str,
+           now: datetime) -> Refund:
+    """An approver approves or rejects a refund someone else asked for."""
+    refund = get_refund(session, refund_id, for_update=True)
+    if refund.status != AWAITING_APPROVAL:
+        raise Conflict(f"this refund is {refund.status}, not awaiting approval", code="refund_not_awaiting_approval")
+    if refund.requested_by == actor:
+        raise Forbidden("a refund must be approved by someone other than the person who asked for it",
+                        code="same_person")
+    refund.decided_by, refund.decided_at = actor, now
+    if not approve:
+        refund.status, refund.failure = REJECTED, reason
+        return refund
+    payment = session.get(Payment, refund.payment_id, with_for_update=True)
+    _proceed(session, refund, payment, settings=settings, actor=actor, now=now)
+    return refund
+
+
+def _proceed(session: Session, refund: Refund, payment: Payment, *, settings: Settings, actor: str,
+             now: datetime) -> None:
+    """The money leaves the request(s) and suspense for refunds_payable; payout is set in motion."""
+    conn = session.connection()
+    book = Book(conn, actor=actor, now=now, settings=settings)
+    lines = [Line(Accounts.REFUNDS_PAYABLE, credit_vnd=refund.amount_vnd)]
+    remaining = refund.amount_vnd
+    from_suspense = min(remaining, payment.unallocated_vnd)
+    if from_suspense:
+        session.add(RefundPart(refund_id=refund.id, amount_vnd=from_suspense))
+        lines.append(Line(Accounts.SUSPENSE, debit_vnd=from_suspense))
+        payment.unallocated_vnd -= from_suspense
+        remaining -= from_suspense
+    for allocation, available in _refundable_allocations(session, payment):  # newest first
+        if not remaining:
+            break
+        take = min(remaining, available)
+        [state] = load_requests(conn, ids=[allocation.payment_request_id])
+        lines += book.refund(state, refund_id=refund.id, amount_vnd=take)
+        session.add(RefundPart(refund_id=refund.id, allocation_id=allocation.id,
+                               payment_request_id=allocation.payment_request_id, amount_vnd=take))
+        remaining -= take
+    if remaining:
+        raise Conflict("the payment no longer holds enough to refund", code="refundable_changed")
+    session.flush()
+    book.flush()
+    post_many(conn, [Entry("refund_approved", lines, now, actor, f"refund {refund.id}", payment.id)])
+    session.expire_all()  # the requests changed under the ORM's feet
+    refund.status = {"card": SENDING, "transfer": TRANSFER_ORDERED, "cash": CASH_DUE}[refund.method]
+    if refund.method == "card":
+        enqueue_many(conn, [Outgoing(POS_REFUND_TOPIC, f"{POS_REFUND_TOPIC}:{refund.id}", {"refund_id": refund.id})],
+                     now=now)
+
+
+def _refundable_allocations(session: Session, payment: Payment) -> list[tuple[PaymentAllocation, int]]:
+    refunded = dict(session.execute(
+        select(RefundPart.allocation_id, func.sum(RefundPart.amount_vnd)).join(Refund, Refund.id == RefundPart.refund_id)
+        .where(RefundPart.allocation_id.is_not(None), Refund.payment_id == payment.id,
+               Refund.status.not_in(NOT_COUNTED)).group_by(RefundPart.allocation_id)).all())
+    result = []
+    for allocation in sorted(payment.allocations, key=lambda a: a.id, reverse=True):
+        if allocation.released_at is None:
+            available = allocation.amount_vnd - int(refunded.get(allocation.id, 0))
+            if available > 0:
+                result.append((allocation, available))
+    return result
+
+
+def mark_executed(session: Session, *, refund_id: int, reference: str | None, settings: Settings, actor: str,
+                  now: datetime) -> Refund:
+    """The money has left: the transfer was made, the card refunded, the cash handed over."""
+    refund = get_refund(session, refund_id, for_update=True)
+    if refund.status == EXECUTED:
+        return refund
+    if refund.status not in (SENDING, TRANSFER_ORDERED, CASH_DUE):
+        raise Conflict(f"a {refund.status} refund cannot be executed", code="refund_not_executable")
+    payment = session.get(Payment, refund.payment_id)
+    source = Accounts.cash(drawer_for(session, cashier=actor, now=now).id) if refund.method == "cash" \
+        else payment.clearing_account
+    post_many(session.connection(), [Entry("refund_executed", [
+        Line(Accounts.REFUNDS_PAYABLE, debit_vnd=refund.amount_vnd), Line(source, credit_vnd=refund.amount_vnd),
+    ], now, actor, f"refund {refund.id} {reference or ''}".strip(), payment.id)])
+    refund.status, refund.executed_at, refund.executed_by, refund.reference = EXECUTED, now, actor, reference
+    return refund
+
+
+def mark_failed(session: Session, *, refund_id: int, reason: str, settings: Settings, actor: str,
+                now: datetime) -> Refund:
+    """The payout could not be made (card refund refused, transfer bounced): the money goes back."""
+    refund = get_refund(session, refund_id, for_update=True)
+    if refund.status not in (SENDING, TRANSFER_ORDERED, CASH_DUE):
+        raise Conflict(f"a {refund.status} refund cannot fail", code="refund_not_executable")
+    payment = session.get(Payment, refund.payment_id, with_for_update=True)
+    conn = session.connection()
+    book = Book(conn, actor=actor, now=now, settings=settings)
+    lines = [Line(Accounts.REFUNDS_PAYABLE, debit_vnd=refund.amount_vnd)]
+    for part in refund.parts:
+        if part.payment_request_id is None:
+            payment.unallocated_vnd += part.amount_vnd
+            lines.append(Line(Accounts.SUSPENSE, credit_vnd=part.amount_vnd))
+        else:
+            [state] = load_requests(conn, ids=[part.payment_request_id])
+            lines += book.undo_refund(state, refund_id=refund.id, amount_vnd=part.amount_vnd)
+    session.flush()
+    book.flush()
+    post_many(conn, [Entry("refund_failed", lines, now, actor, f"refund {refund.id} failed", payment.id)])
+    session.expire_all()
+    refund.status, refund.failure = FAILED, reason
+    return refund
