@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install clean
+.PHONY: run test install browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,13 @@ run: $(STAMP)
 	HCCPAY_DEMO=1 $(BIN)/hccpay demo seed
 	HCCPAY_DEMO=1 $(BIN)/hccpay serve
 
-test: $(STAMP)
+# The browser tests drive Debian's Chromium; install it when we can (root with apt), else they say why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null 2>&1 && \
+	   apt-get install -y -q chromium >/dev/null 2>&1)) ; } || echo "note: no Chromium; browser tests will be skipped"
+
+test: $(STAMP) browser
 	$(BIN)/pytest
 
 clean:

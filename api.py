@@ -28,7 +28,7 @@ from postal.clients import CourierClient
 from postal.routes import courier_callbacks_ns, postal_ns
 from postal.service import dispatch_paid_deliveries
 from postal.tracking import courier_topics, enqueue_tracking_polls
-from web.pages import pages
+from web import init_web
 
 API_PREFIX = "/api/v1"
 NAMESPACES = (dossiers_ns, requests_ns, checkout_ns, payments_ns, refunds_ns, receipts_ns, callbacks_ns, finance_ns,
@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the Flask app for `settings` (default: from the environment)."""
     settings = settings or load_settings()
     configure_logging(settings.log_level)
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # pages serve their assets from web/static
     app.config.update(SECRET_KEY=settings.secret("HCCPAY_SECRET_KEY"), TESTING=settings.testing,
                       MAX_CONTENT_LENGTH=20 * 1024 * 1024, RESTX_MASK_SWAGGER=False,
                       RESTX_JSON={"ensure_ascii": False}, RESTX_ERROR_404_HELP=False)
@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     for namespace in NAMESPACES:
         api.add_namespace(namespace)
     app.register_blueprint(blueprint)
-    app.register_blueprint(pages)
+    init_web(app, settings)
     app.add_url_rule("/healthz", "healthz", healthz)
     return app
 

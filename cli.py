@@ -123,6 +123,30 @@ def token_create(role: str, name: str) -> None:
     click.echo(raw)
 
 
+@main.group()
+def user() -> None:
+    """Staff who log in to the pages."""
+
+
+@user.command("create")
+@click.option("--username", required=True)
+@click.option("--full-name", required=True)
+@click.option("--role", "roles", multiple=True, required=True, help="repeat for several roles")
+@click.password_option(help="at least 10 characters (prompted when not given)")
+def user_create(username: str, full_name: str, roles: tuple[str, ...], password: str) -> None:
+    """Create a staff login."""
+    from kernel.errors import DomainError
+    from kernel.users import create_user
+
+    try:
+        with unit_of_work(_sessions(_settings())) as session:
+            created = create_user(session, username=username, full_name=full_name, roles=list(roles),
+                                  password=password, now=now_utc())
+            click.echo(f"user {created.id} {created.username} with roles {', '.join(created.roles)}")
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+
+
 @token.command("revoke")
 @click.argument("token_id", type=int)
 def token_revoke(token_id: int) -> None:
@@ -309,6 +333,10 @@ def demo_seed() -> None:
     click.echo("Demo tokens (Authorization: Bearer <token>):")
     for role, raw in result.tokens.items():
         click.echo(f"  {role:<9} {raw}")
+    from sandbox.demo import DEMO_PASSWORD
+
+    click.echo(f"Demo staff logins at {settings.public_url}/staff/login (password {DEMO_PASSWORD}):")
+    click.echo("  " + ", ".join(result.users))
     click.echo("Demo payment requests:")
     for code, url in result.pay_urls.items():
         click.echo(f"  {code}  {url}")

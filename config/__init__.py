@@ -73,6 +73,12 @@ class Settings:
     refund_approval_threshold_vnd: int = 2_000_000
     # The card acquirer's refund API (sandboxed in demo mode).
     pos_gateway_url: str | None = None
+    # Rate limits (flask-limiter syntax) on public pages/lookups; storage per process unless a
+    # shared store (e.g. redis://) is configured. "" disables the limit.
+    public_rate_limit: str = "300/minute"
+    rate_limit_storage: str = "memory://"
+    # Behind a TLS-terminating proxy: trust its X-Forwarded-* headers (Secure cookies, client IP).
+    trust_proxy: bool = False
     # Where `make run` serves the sandboxes (demo mode only).
     sandbox_host: str = "127.0.0.1"
     sandbox_sms_port: int = 8003
@@ -217,6 +223,9 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
         sms_gateway_url=(env.get("HCCPAY_SMS_GATEWAY_URL", "").strip()
                          or ("http://127.0.0.1:8003" if demo else None)),
         sms_api_key=env.get("HCCPAY_SMS_API_KEY", "").strip() or ("demo-sms-api-key" if demo else None),
+        public_rate_limit=env.get("HCCPAY_PUBLIC_RATE_LIMIT", "300/minute").strip(),
+        rate_limit_storage=env.get("HCCPAY_RATE_LIMIT_STORAGE", "").strip() or "memory://",
+        trust_proxy=_flag(env.get("HCCPAY_TRUST_PROXY")),
         receipt_form_symbol=env.get("HCCPAY_RECEIPT_FORM_SYMBOL", "").strip() or "01BLP0-001",
         receipt_series_prefix=env.get("HCCPAY_RECEIPT_SERIES_PREFIX", "").strip() or "BL-HCC-",
         refund_approval_threshold_vnd=_parse_int(env, "HCCPAY_REFUND_APPROVAL_THRESHOLD_VND", 2_000_000),

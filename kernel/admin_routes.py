@@ -11,9 +11,11 @@ from kernel.clock import now_utc
 from kernel.events import EVENT_TYPES, WEBHOOK_TOPIC, Subscription, secret_for
 from kernel.errors import NotFound, ValidationError
 from kernel.http import actor, json_body, requires, settings, transaction
+from kernel.users import User, create_user, update_user
 from kernel.outbox import DONE, FAILED, PENDING, OutboxAttempt, OutboxMessage, replay
 
-admin_ns = Namespace("admin", description="API tokens, event subscriptions and outbound deliveries", path="/admin")
+admin_ns = Namespace("admin", description="Staff users, API tokens, event subscriptions and outbound deliveries",
+                     path="/admin")
 
 
 def token_view(token: ApiToken) -> dict:
@@ -241,3 +243,55 @@ class SubscriptionDeliveries(Resource):
                 attempts.setdefault(a.message_id, []).append(a)
             return {"deliveries": [{**message_view(m, attempts.get(m.id, [])),
                                     "event": m.payload["event"]} for m in messages]}
+
+
+# --- staff users (people who log in to the pages) -------------------------------------------
+
+def user_view(user: User) -> dict:
+    return {"id": user.id, "username": user.username, "full_name": user.full_name, "roles": user.roles,
+            "active": user.active, "locked_until": user.locked_until.isoformat() if user.locked_until else None,
+            "created_at": user.created_at.isoformat()}
+
+
+@admin_ns.route("/users")
+class Users(Resource):
+    @admin_ns.doc(security="bearer")
+    @requires("admin")
+    def get(self):
+        """Staff who log in to the pages."""
+        with transaction() as session:
+            return {"users": [user_view(u) for u in session.execute(select(User).order_by(User.id)).scalars()]}
+
+    @admin_ns.doc(security="bearer")
+    @requires("admin")
+    def post(self):
+        """Create `{"username", "full_name", "roles": [...], "password"}` (at least 10 characters)."""
+        body = json_body()
+        now = now_utc()
+        with transaction() as session:
+            user = create_user(session, username=body.get("username"), full_name=body.get("full_name") or "",
+                               roles=body.get("roles") if isinstance(body.get("roles"), list) else [],
+                               password=body.get("password"), now=now)
+            audit.record(session, actor=actor(), action="user.create", subject_type="user", subject_id=user.id,
+                         at=now, data={"username": user.username, "roles": user.roles})
+            return user_view(user), 201
+
+
+@admin_ns.route("/users/<int:user_id>")
+class UserItem(Resource):
+    @admin_ns.doc(security="bearer")
+    @requires("admin")
+    def patch(self, user_id: int):
+        """Change `roles`, `active` or set a new `password`; the user's sessions end."""
+        body = json_body()
+        roles = body.get("roles")
+        active = body.get("active")
+        if roles is not None and not isinstance(roles, list) or active is not None and not isinstance(active, bool):
+            raise ValidationError("roles must be a list and active a boolean", code="invalid_field")
+        now = now_utc()
+        with transaction() as session:
+            user = update_user(session, user_id=user_id, roles=roles, active=active, password=body.get("password"),
+                               now=now)
+            audit.record(session, actor=actor(), action="user.update", subject_type="user", subject_id=user.id,
+                         at=now, data={"roles": roles, "active": active, "password_reset": "password" in body})
+            return user_view(user)

@@ -100,8 +100,13 @@ def current_principal() -> Principal | None:
         if principal is None:
             raise Unauthenticated("the API token is unknown or revoked", code="invalid_token")
     else:
+        # Other ways in (the pages' login session) register a resolver; they enforce CSRF themselves.
         for resolver in current_app.extensions.get("hccpay_principal_resolvers", []):
-            principal = resolver()
+            try:
+                principal = resolver()
+            except DomainError:
+                g.principal = None  # refused once (e.g. CSRF): the error page renders as anonymous
+                raise
             if principal is not None:
                 break
     g.principal = principal
@@ -214,4 +219,10 @@ def init_http(app: Flask, runtime_: Runtime) -> None:
 
     @app.errorhandler(Exception)
     def _any_error(exc):
+        # Pages (outside /api) may render errors as HTML; the API always answers JSON.
+        render_page_error = app.extensions.get("hccpay_page_errors")
+        if render_page_error is not None and not request.path.startswith("/api/"):
+            page = render_page_error(exc)
+            if page is not None:
+                return page
         return to_error_response(exc)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from config import Settings
 from kernel.auth import ROLES, TOKEN_PREFIX, ApiToken, hash_token
+from kernel.users import User, create_user
 from payments import states
 from payments.service import create_dossier, renew_payment_request
 from payments.validation import parse_dossier
@@ -58,10 +59,23 @@ DEMO_ROUTES = [  # two postmen's rounds in Hạ Long (Quảng Ninh)
 ]
 
 
+DEMO_PASSWORD = "demo-password-2026"
+DEMO_USERS = [  # (username, full name, roles)
+    ("motcua", "Nguyễn Thị Mai (một cửa)", ["intake"]),
+    ("thungan", "Trần Văn Bình (thu ngân)", ["cashier"]),
+    ("ketoan", "Lê Thị Lan (kế toán)", ["finance"]),
+    ("pheduyet", "Phạm Quốc Khánh (phê duyệt)", ["approver"]),
+    ("buudien", "Hoàng Văn Nam (bưu điện)", ["postal"]),
+    ("kiemtoan", "Đỗ Thu Trang (kiểm toán)", ["auditor"]),
+    ("quantri", "Vũ Minh Đức (quản trị)", ["admin"]),
+]
+
+
 @dataclass
 class SeedResult:
     tokens: dict[str, str] = field(default_factory=dict)
     pay_urls: dict[str, str] = field(default_factory=dict)
+    users: list[str] = field(default_factory=list)
 
 
 def demo_token(settings: Settings, role: str) -> str:
@@ -80,6 +94,10 @@ def seed(session: Session, *, settings: Settings, now: datetime) -> SeedResult:
                                  display_prefix=raw[:10], created_at=now, revoked_at=None))
         result.tokens[role] = raw
     session.flush()
+    for username, full_name, roles in DEMO_USERS:
+        if session.execute(select(User.id).where(User.username == username)).first() is None:
+            create_user(session, username=username, full_name=full_name, roles=roles, password=DEMO_PASSWORD, now=now)
+        result.users.append(f"{username} ({', '.join(roles)})")
     for body in DEMO_DOSSIERS:
         _, request, _ = create_dossier(session, data=parse_dossier(body), settings=settings,
                                        actor="system:demo", now=now)

@@ -1,0 +1,158 @@
+"""Staff who log in to the pages: users with roles, argon2 password hashes, lock-out, and
+server-side sessions (in the database, so any app node can serve any request and logging
+out really ends the session).
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import JSON, ForeignKey, String, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from kernel.auth import ROLES, Principal
+from kernel.db import PK, Base, BigIntPK
+from kernel.errors import Conflict, NotFound, ValidationError
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+SESSION_LIFETIME = timedelta(hours=10)  # one working day
+MIN_PASSWORD = 10
+_hasher = PasswordHasher()
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[PK]
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[list[str]] = mapped_column(JSON)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class StaffSession(Base):
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[PK]
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(BigIntPK, ForeignKey("users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _check_roles(roles: list[str]) -> list[str]:
+    if not roles or any(r not in ROLES for r in roles):
+        raise ValidationError(f"roles must be some of: {', '.join(ROLES)}", code="unknown_role")
+    return sorted(set(roles))
+
+
+def _check_password(password: str) -> str:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+        raise ValidationError(f"a password has at least {MIN_PASSWORD} characters", code="weak_password")
+    return password
+
+
+def create_user(session: Session, *, username: str, full_name: str, roles: list[str], password: str,
+                now: datetime) -> User:
+    username = username.strip().lower() if isinstance(username, str) else ""
+    if not username or len(username) > 60 or not username.replace(".", "").replace("_", "").isalnum():
+        raise ValidationError("username: letters, digits, dot and underscore", code="invalid_username")
+    if session.execute(select(User.id).where(User.username == username)).first():
+        raise Conflict(f"user {username} exists", code="user_exists")
+    user = User(username=username, full_name=(full_name or username).strip()[:200], roles=_check_roles(roles),
+                password_hash=_hasher.hash(_check_password(password)), active=True, failed_logins=0, created_at=now)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def update_user(session: Session, *, user_id: int, roles: list[str] | None = None, active: bool | None = None,
+                password: str | None = None, now: datetime) -> User:
+    user = session.get(User, user_id, with_for_update=True)
+    if user is None:
+        raise NotFound(f"no user {user_id}", code="user_not_found")
+    if roles is not None:
+        user.roles = _check_roles(roles)
+    if password is not None:
+        user.password_hash = _hasher.hash(_check_password(password))
+        user.failed_logins, user.locked_until = 0, None
+    if active is not None:
+        user.active = active
+    if roles is not None or password is not None or active is False:
+        end_sessions(session, user_id=user.id, now=now)  # rights changed: log in again
+    return user
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    ok: bool
+    token: str | None = None
+    reason: str | None = None  # "invalid" | "locked"
+
+
+def login(session: Session, *, username: str, password: str, now: datetime) -> LoginResult:
+    """Check a password; lock the account for a while after repeated failures."""
+    user = session.execute(select(User).where(User.username == (username or "").strip().lower())
+                           .with_for_update()).scalar_one_or_none()
+    if user is None or not user.active:
+        _hasher.hash("spend-the-same-time")  # do not reveal which usernames exist by timing
+        return LoginResult(False, reason="invalid")
+    if user.locked_until is not None and user.locked_until > now:
+        return LoginResult(False, reason="locked")
+    try:
+        _hasher.verify(user.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_until, user.failed_logins = now + LOCKOUT, 0
+            return LoginResult(False, reason="locked")
+        return LoginResult(False, reason="invalid")
+    user.failed_logins, user.locked_until = 0, None
+    token = secrets.token_urlsafe(32)
+    session.add(StaffSession(token_hash=_hash(token), user_id=user.id, csrf_token=secrets.token_urlsafe(24),
+                             created_at=now, expires_at=now + SESSION_LIFETIME))
+    return LoginResult(True, token=token)
+
+
+@dataclass(frozen=True)
+class ActiveSession:
+    principal: Principal
+    csrf_token: str
+    session_id: int
+
+
+def resolve_session(session: Session, token: str, now: datetime) -> ActiveSession | None:
+    row = session.execute(
+        select(StaffSession.id, StaffSession.csrf_token, User.id, User.full_name, User.roles)
+        .join(User, User.id == StaffSession.user_id)
+        .where(StaffSession.token_hash == _hash(token), StaffSession.revoked_at.is_(None),
+               StaffSession.expires_at > now, User.active.is_(True))).one_or_none()
+    if row is None:
+        return None
+    session_id, csrf, user_id, name, roles = row
+    return ActiveSession(Principal(name=name, roles=frozenset(roles), kind="user", id=user_id), csrf, session_id)
+
+
+def logout(session: Session, *, token: str, now: datetime) -> None:
+    session.execute(update(StaffSession).where(StaffSession.token_hash == _hash(token))
+                    .values(revoked_at=now))
+
+
+def end_sessions(session: Session, *, user_id: int, now: datetime) -> None:
+    session.execute(update(StaffSession).where(StaffSession.user_id == user_id, StaffSession.revoked_at.is_(None))
+                    .values(revoked_at=now))

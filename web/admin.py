@@ -1,0 +1,91 @@
+"""Administration pages: staff users (roles, lock-out, passwords) and API tokens for systems."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from kernel import audit
+from kernel.auth import ROLES, ApiToken, create_token, revoke_token
+from kernel.clock import now_utc
+from kernel.errors import DomainError
+from kernel.http import actor, transaction
+from kernel.users import User, create_user, update_user
+from web.auth import AREAS, page_requires
+
+admin_pages = Blueprint("admin_pages", __name__, url_prefix="/staff/admin")
+AREAS.append(("admin_pages.users", "Quản trị", frozenset({"admin"})))
+
+
+def _render(**extra):
+    with transaction() as session:
+        users = session.execute(select(User).order_by(User.id)).scalars().all()
+        tokens = session.execute(select(ApiToken).order_by(ApiToken.id)).scalars().all()
+        return render_template("staff/admin.html", users=users, tokens=tokens, roles=ROLES, **extra)
+
+
+@admin_pages.get("/")
+@page_requires("admin")
+def users():
+    return _render()
+
+
+@admin_pages.post("/users")
+@page_requires("admin")
+def create_user_submit():
+    now = now_utc()
+    try:
+        with transaction() as session:
+            user = create_user(session, username=request.form.get("username", ""),
+                               full_name=request.form.get("full_name", ""), roles=request.form.getlist("roles"),
+                               password=request.form.get("password", ""), now=now)
+            audit.record(session, actor=actor(), action="user.create", subject_type="user", subject_id=user.id,
+                         at=now, data={"username": user.username, "roles": user.roles})
+    except DomainError as exc:
+        return _render(error=exc.message), exc.status
+    flash(f"Đã tạo tài khoản {user.username}.")
+    return redirect(url_for("admin_pages.users"))
+
+
+@admin_pages.post("/users/<int:user_id>")
+@page_requires("admin")
+def update_user_submit(user_id: int):
+    now = now_utc()
+    password = request.form.get("password") or None
+    roles = request.form.getlist("roles") or None
+    active = {"1": True, "0": False}.get(request.form.get("active", ""))
+    try:
+        with transaction() as session:
+            user = update_user(session, user_id=user_id, roles=roles, active=active, password=password, now=now)
+            audit.record(session, actor=actor(), action="user.update", subject_type="user", subject_id=user.id,
+                         at=now, data={"roles": roles, "active": active, "password_reset": bool(password)})
+    except DomainError as exc:
+        return _render(error=exc.message), exc.status
+    flash(f"Đã cập nhật tài khoản {user.username}.")
+    return redirect(url_for("admin_pages.users"))
+
+
+@admin_pages.post("/tokens")
+@page_requires("admin")
+def create_token_submit():
+    now = now_utc()
+    try:
+        with transaction() as session:
+            token, raw = create_token(session, role=request.form.get("role", ""), name=request.form.get("name", ""),
+                                      now=now)
+            audit.record(session, actor=actor(), action="token.create", subject_type="api_token", subject_id=token.id,
+                         at=now, data={"role": token.role, "name": token.name})
+    except DomainError as exc:
+        return _render(error=exc.message), exc.status
+    return _render(new_token=raw), 201
+
+
+@admin_pages.post("/tokens/<int:token_id>/revoke")
+@page_requires("admin")
+def revoke_token_submit(token_id: int):
+    now = now_utc()
+    with transaction() as session:
+        revoke_token(session, token_id=token_id, now=now)
+        audit.record(session, actor=actor(), action="token.revoke", subject_type="api_token", subject_id=token_id,
+                     at=now)
+    flash("Đã thu hồi token.")
+    return redirect(url_for("admin_pages.users"))

@@ -1,0 +1,148 @@
+"""Staff login for the pages: a session cookie (HttpOnly, SameSite=Lax, Secure behind TLS)
+naming a server-side session, and CSRF protection on every state-changing request.
+
+A logged-in person is a `Principal` like an API token is, so the same `requires(...)` guards
+pages and API routes, and the pages' JavaScript calls the same API with the session cookie
+plus the `X-CSRF-Token` header. Cookie-authenticated writes without the right token are 403.
+"""
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, abort, g, make_response, redirect, render_template, request, url_for
+
+from kernel.auth import Principal
+from kernel.clock import now_utc
+from kernel.errors import Forbidden
+from kernel.http import current_principal, runtime, transaction
+from kernel.users import SESSION_LIFETIME, login, logout, resolve_session
+
+COOKIE = "hccpay_session"
+LOGIN_CSRF_COOKIE = "hccpay_login_csrf"
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+staff = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+def _session_principal() -> Principal | None:
+    token = request.cookies.get(COOKIE)
+    if not token:
+        return None
+    with runtime().sessions() as session:
+        active = resolve_session(session, token, now_utc())
+    if active is None:
+        return None
+    g.csrf_token = active.csrf_token
+    if request.method in UNSAFE:
+        sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
+        if not hmac.compare_digest(sent, active.csrf_token):
+            raise Forbidden("the form is missing its security token (CSRF); reload the page and try again",
+                            code="csrf_failed")
+    return active.principal
+
+
+def csrf_token() -> str:
+    """For templates: the token forms and scripts must send back."""
+    current_principal()
+    return g.get("csrf_token", "")
+
+
+def page_requires(*roles: str) -> Callable:
+    """Pages for staff: anonymous visitors go to the login page, others need one of `roles`."""
+    allowed = frozenset(roles)
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            principal = current_principal()
+            if principal is None:
+                if request.method in UNSAFE:
+                    abort(401)
+                return redirect(url_for("staff.login_form", next=request.full_path))
+            if not principal.roles & allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapper.required_roles = allowed
+        return wrapper
+
+    return decorate
+
+
+def _cookie_options() -> dict:
+    return {"httponly": True, "samesite": "Lax", "secure": request.is_secure, "path": "/"}
+
+
+def _safe_next(target: str | None) -> str:
+    # Only local paths: never let the login page redirect to another site.
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("staff.home")
+
+
+@staff.get("/login")
+def login_form():
+    token = secrets.token_urlsafe(24)
+    response = make_response(render_template("staff/login.html", csrf=token, next=request.args.get("next", ""),
+                                              error=None))
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, max_age=3600, **{**_cookie_options(), "samesite": "Strict"})
+    return response
+
+
+@staff.post("/login")
+def login_submit():
+    # Before login there is no session: the form proves it came from our page by echoing the cookie.
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not cookie or not hmac.compare_digest(cookie, request.form.get("csrf_token", "")):
+        raise Forbidden("the login form is missing its security token; reload the page", code="csrf_failed")
+    with transaction() as session:
+        result = login(session, username=request.form.get("username", ""), password=request.form.get("password", ""),
+                       now=now_utc())
+    if not result.ok:
+        error = ("Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau 15 phút."
+                 if result.reason == "locked" else "Sai tên đăng nhập hoặc mật khẩu.")
+        return make_response(render_template("staff/login.html", csrf=cookie, next=request.form.get("next", ""),
+                                             error=error), 401)
+    response = redirect(_safe_next(request.form.get("next")))
+    response.set_cookie(COOKIE, result.token, max_age=int(SESSION_LIFETIME.total_seconds()), **_cookie_options())
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
+    return response
+
+
+@staff.post("/logout")
+@page_requires("intake", "cashier", "finance", "approver", "postal", "auditor", "admin")
+def logout_submit():
+    with transaction() as session:
+        logout(session, token=request.cookies.get(COOKIE, ""), now=now_utc())
+    response = redirect(url_for("staff.login_form"))
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+# Staff areas: (endpoint, title, roles that may enter). Each area's blueprint adds itself here.
+AREAS: list[tuple[str, str, frozenset[str]]] = []
+
+
+def staff_areas() -> list[tuple[str, str]]:
+    """The areas the current person may enter, for the navigation."""
+    principal = current_principal()
+    roles = principal.roles if principal else frozenset()
+    return [(endpoint, title) for endpoint, title, allowed in AREAS if roles & allowed]
+
+
+@staff.get("/")
+@page_requires("intake", "cashier", "finance", "approver", "postal", "auditor", "admin")
+def home():
+    areas = staff_areas()
+    if len(areas) == 1:
+        return redirect(url_for(areas[0][0]))
+    return render_template("staff/home.html", areas=areas)
+
+
+def init_auth(app: Flask) -> None:
+    app.extensions.setdefault("hccpay_principal_resolvers", []).append(_session_principal)
+    app.register_blueprint(staff)

@@ -1,0 +1,86 @@
+"""Vietnamese first, English on request: page texts are written in Vietnamese and translated here.
+
+`{{ "Đã thanh toán"|t }}` shows the Vietnamese text, or its English translation when the
+visitor chose English (`?lang=en`, remembered in a cookie). A text missing here stays Vietnamese.
+"""
+from __future__ import annotations
+
+from flask import g, request
+
+LANGS = ("vi", "en")
+COOKIE = "hccpay_lang"
+
+EN = {
+    "Trung tâm Phục vụ Hành chính công": "Public Administration Service Centre",
+    "Thanh toán phí, lệ phí hồ sơ": "Pay the fees of your dossier",
+    "Mã thanh toán": "Payment code",
+    "Hồ sơ": "Dossier",
+    "Thủ tục": "Procedure",
+    "Người nộp": "Applicant",
+    "Khoản thu": "Item",
+    "Loại": "Kind",
+    "Số tiền": "Amount",
+    "Phí": "Fee",
+    "Lệ phí": "Charge",
+    "Cước bưu chính": "Postage",
+    "Phải nộp": "Amount due",
+    "Đã nộp": "Paid",
+    "Còn lại": "Outstanding",
+    "Trạng thái": "Status",
+    "Chờ thanh toán": "Awaiting payment",
+    "Đã nộp một phần": "Partly paid",
+    "Đã thanh toán": "Paid",
+    "Nộp thừa": "Overpaid",
+    "Đã hết hạn": "Expired",
+    "Đã hủy": "Cancelled",
+    "Đã hoàn một phần": "Partly refunded",
+    "Đã hoàn tiền": "Refunded",
+    "Quét mã VietQR bằng ứng dụng ngân hàng": "Scan the VietQR code with any banking app",
+    "Hoặc chuyển khoản với thông tin sau": "Or transfer with these details",
+    "Ngân hàng": "Bank",
+    "Số tài khoản": "Account number",
+    "Chủ tài khoản": "Account name",
+    "Nội dung chuyển khoản": "Transfer memo",
+    "Sao chép": "Copy",
+    "Đã sao chép": "Copied",
+    "Thanh toán bằng thẻ / ngân hàng điện tử": "Pay by card / internet banking",
+    "Tải biên lai điện tử": "Download the e-receipt",
+    "In trang thanh toán": "Print this page",
+    "Hạn thanh toán": "Pay before",
+    "Trạng thái được cập nhật tự động.": "This status updates by itself.",
+    "Không tìm thấy mã thanh toán": "Payment code not found",
+    "Mã thanh toán không hợp lệ": "Invalid payment code",
+    "Vui lòng kiểm tra lại mã trên giấy hẹn hoặc tin nhắn.": "Please check the code on your appointment slip or SMS.",
+    "Yêu cầu thanh toán đã hết hạn. Vui lòng liên hệ bộ phận một cửa để được cấp mã mới.":
+        "This payment request has expired. Please ask the one-stop desk for a new code.",
+    "Yêu cầu thanh toán đã bị hủy. Không chuyển tiền cho mã này.":
+        "This payment request was cancelled. Do not transfer money for this code.",
+    "Cảm ơn! Hồ sơ đã được thanh toán đủ.": "Thank you! The dossier is fully paid.",
+    "Đăng nhập": "Log in",
+    "Đăng xuất": "Log out",
+    "Tên đăng nhập": "Username",
+    "Mật khẩu": "Password",
+    "Sai tên đăng nhập hoặc mật khẩu.": "Wrong username or password.",
+    "Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau 15 phút.":
+        "Account locked after repeated failures. Try again in 15 minutes.",
+    "Khu vực cán bộ": "Staff area",
+    "Kế toán": "Finance",
+    "Bưu điện": "Postal",
+    "Quản trị": "Administration",
+    "Bạn không có quyền xem trang này.": "You may not see this page.",
+    "Có lỗi xảy ra": "Something went wrong",
+    "Trang không tồn tại": "Page not found",
+    "Quay lại": "Back",
+    "Bỏ qua, tới nội dung chính": "Skip to main content",
+}
+
+
+def current_lang() -> str:
+    if "lang" not in g:
+        wanted = request.args.get("lang") or request.cookies.get(COOKIE) or "vi"
+        g.lang = wanted if wanted in LANGS else "vi"
+    return g.lang
+
+
+def translate(text: str) -> str:
+    return EN.get(text, text) if current_lang() == "en" else text

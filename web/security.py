@@ -1,0 +1,47 @@
+"""Security headers on every response and rate limits on public pages and lookups."""
+from __future__ import annotations
+
+import re
+
+from flask import Flask, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from config import Settings
+
+# No inline script or style anywhere in our pages: everything comes from /static.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'")
+# Swagger UI (flask-restx) needs inline script; it gets a looser policy on its own paths only.
+DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; frame-ancestors 'none'")
+
+# What anyone may call without logging in: the pay pages and the public lookups behind them.
+PUBLIC = re.compile(r"^/(pay/|api/v1/payment-requests/[^/]+(/(qr\.png|qr\.svg|receipt\.pdf|checkout))?$"
+                    r"|api/v1/receipts/)")
+LOGIN = "/staff/login"
+
+
+def _exempt() -> bool:
+    return not (PUBLIC.match(request.path) or (request.path == LOGIN and request.method == "POST"))
+
+
+def init_security(app: Flask, settings: Settings) -> Limiter:
+    """Headers and limits; the limiter counts per client address (per process with memory storage)."""
+    app.config["RATELIMIT_STORAGE_URI"] = settings.rate_limit_storage
+    limits = [settings.public_rate_limit] if settings.public_rate_limit else []
+    limiter = Limiter(get_remote_address, app=app, default_limits=limits, headers_enabled=True,
+                      default_limits_exempt_when=_exempt, default_limits_per_method=True)
+
+    @app.after_request
+    def _headers(response):
+        docs = request.path.startswith(("/api/v1/docs", "/swaggerui/"))
+        response.headers["Content-Security-Policy"] = DOCS_CSP if docs else CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        if request.is_secure:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        return response
+
+    return limiter

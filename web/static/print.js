@@ -1,0 +1,2 @@
+// Kiosk print view: one button prints the page.
+document.getElementById("print").addEventListener("click", function () { window.print(); });
