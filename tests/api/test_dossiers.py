@@ -234,3 +234,24 @@ def test_swagger_ui_and_spec_are_served(client):
 def test_healthz_answers_when_the_database_does(client):
     r = client.get("/healthz")
     assert r.status_code == 200 and r.json == {"status": "ok"}
+
+
+def test_qr_images_are_cacheable_forever_and_revalidate_with_their_etag(client, auth):
+    code = post_dossier(client, auth, BODY).json["payment_request"]["payment_code"]
+    first = client.get(f"/api/v1/payment-requests/{code}/qr.png")
+    assert "immutable" in first.headers["Cache-Control"] and first.headers["ETag"]
+    again = client.get(f"/api/v1/payment-requests/{code}/qr.png", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    bigger = client.get(f"/api/v1/payment-requests/{code}/qr.png?scale=12")
+    assert bigger.headers["ETag"] != first.headers["ETag"] and len(bigger.data) > len(first.data)
+
+
+def test_readyz_says_ready_when_the_schema_is_current(client):
+    assert client.get("/readyz").json == {"status": "ready"}
+
+
+def test_metrics_count_requests_and_read_callbacks_and_outbox_from_the_database(client, auth):
+    post_dossier(client, auth, BODY)
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'hccpay_http_requests_total{method="POST",route="/api/v1/dossiers",status="201"}' in text
+    assert "hccpay_outbox_messages" in text and "hccpay_callbacks_last_24h" in text
