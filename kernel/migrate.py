@@ -23,8 +23,30 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the database at `url` to `revision`."""
-    command.upgrade(alembic_config(url), revision)
+    """Bring the database at `url` to `revision`.
+
+    On PostgreSQL a session advisory lock makes nodes that start together (each running
+    `hccpay db upgrade`) take turns: the first migrates, the others find nothing to do.
+    """
+    from sqlalchemy import text
+
+    from kernel.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_lock(hashtext('hccpay-migrations'))"))
+                conn.commit()
+            config = alembic_config(url)
+            config.attributes["connection"] = conn
+            command.upgrade(config, revision)
+            conn.commit()
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_unlock(hashtext('hccpay-migrations'))"))
+                conn.commit()
+    finally:
+        engine.dispose()
 
 
 def head_revision() -> str | None:
