@@ -137,3 +137,21 @@ def advisory_lock(session: Session, key: str) -> None:
         from sqlalchemy import text
 
         session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key})
+
+
+def unavailable_reason(exc: BaseException) -> tuple[str, str] | None:
+    """When a database error means "the store cannot take this now" (down, read-only, full),
+    the stable code and message for a 503; None for anything else (a bug: 500)."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    if not isinstance(exc, DBAPIError):
+        return None
+    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+    text = str(exc.orig).lower()
+    if sqlstate == "25006" or "readonly database" in text or "read-only" in text:
+        return "database_read_only", "the database is read-only at the moment; nothing was written, try again later"
+    if sqlstate == "53100" or "disk is full" in text or "database or disk is full" in text:
+        return "storage_full", "the database has no space left; nothing was written, try again later"
+    if isinstance(exc, OperationalError) or exc.connection_invalidated or sqlstate.startswith(("08", "57P")):
+        return "database_unavailable", "the database is not reachable; try again shortly"
+    return None

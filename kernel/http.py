@@ -24,12 +24,12 @@ from typing import Any
 
 from flask import Flask, Request, current_app, g, jsonify, request
 from flask_restx import Api
-from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
 
 from config import Settings
 from kernel.auth import Principal, authenticate_token
+from kernel.db import unavailable_reason
 from kernel.errors import DomainError, Forbidden, Unauthenticated, ValidationError
 
 log = logging.getLogger("hccpay.http")
@@ -172,11 +172,11 @@ def to_error_response(exc: Exception):
             return error_response(400, "validation_error", "the request body does not match the schema",
                                   {"fields": data["errors"]})
         return error_response(exc.code or 500, _http_code(exc), exc.description or exc.name)
-    if isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
-        log.error("database unavailable", extra={"request_id": request_id(), "error": type(exc).__name__})
-        return error_response(503, "database_unavailable",
-                              "the database is not reachable; try again shortly",
-                              {"request_id": request_id()})
+    unavailable = unavailable_reason(exc)
+    if unavailable is not None:
+        log.error("database unavailable", extra={"request_id": request_id(), "reason": unavailable[0],
+                                                 "error": type(exc).__name__})
+        return error_response(503, unavailable[0], unavailable[1], {"request_id": request_id()})
     log.exception("unexpected error", extra={"request_id": request_id()})
     return error_response(500, "internal_error", "an unexpected error occurred; it has been logged",
                           {"request_id": request_id()})

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
+from kernel.db import unavailable_reason
 from kernel.jobs import PeriodicJob, run_due
 from kernel.outbox import OutboxWorker
 
@@ -38,8 +39,10 @@ class Worker:
         while not self.stop_event.is_set():
             try:
                 handled = self.tick()
-            except OperationalError as exc:
-                # The database is away (restart, failover): wait and try again, never die.
+            except DBAPIError as exc:
+                # The database is away, read-only or full (restart, failover): wait and retry, never die.
+                if unavailable_reason(exc) is None:
+                    raise
                 log.warning("worker: database unavailable", extra={"error": type(exc).__name__})
                 handled = 0
             if handled == 0:
