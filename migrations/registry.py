@@ -7,6 +7,7 @@ import kernel.outbox  # noqa: F401
 import payments.ledger  # noqa: F401
 import payments.models  # noqa: F401
 import postal.models  # noqa: F401
+import reconciliation.models  # noqa: F401
 from kernel.db import Base
 
 target_metadata = Base.metadata
