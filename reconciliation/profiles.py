@@ -22,7 +22,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                "deposits", "cr amount", "money in"),
     "balance": ("so du", "balance", "running balance", "closing balance"),
     "amount": ("so tien giao dich", "so tien", "amount", "transaction amount", "gia tri"),
-    "direction": ("no co", "debit credit", "dr cr", "cr dr", "chieu", "d c", "c d"),
+    "direction": ("no co", "debit credit", "dr cr", "cr dr", "d c", "c d", "chieu giao dich"),
     "value_date": ("ngay hieu luc", "value date", "ngay gia tri"),
     "time": ("gio giao dich", "gio", "time"),
     "date": ("ngay giao dich", "ngay gd", "ngay hach toan", "ngay ghi so", "thoi gian giao dich", "ngay thuc hien",

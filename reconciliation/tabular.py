@@ -37,16 +37,31 @@ def parse_csv(source: BinaryIO, info: StatementInfo, *, profile: str | None = No
     try:
         sample = stream.read(SNIFF_BYTES // 2)
         stream.seek(0)
-        try:
-            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-        except csv.Error:
-            dialect = csv.excel
-        rows = csv.reader(stream, dialect)
+        rows = csv.reader(stream, delimiter=_delimiter(sample))
         yield from _read_rows(_guard_csv(rows), info, profile)
     except UnicodeDecodeError as exc:
         raise statement_error("invalid_encoding", "the file is not valid text in a known encoding") from exc
     finally:
         stream.detach()
+
+
+def _delimiter(sample: str) -> str:
+    """The separator that splits most of the first lines into the same number (> 1) of fields."""
+    lines = [line for line in sample.splitlines()[:60] if line.strip()]
+    best, best_score = ",", (0, 0)
+    for candidate in (",", ";", "\t", "|"):
+        try:
+            widths = [len(row) for row in csv.reader(lines, delimiter=candidate)]
+        except csv.Error:
+            continue
+        wide = [w for w in widths if w > 1]
+        if not wide:
+            continue
+        modal = max(set(wide), key=wide.count)
+        score = (wide.count(modal), modal)
+        if score > best_score:
+            best, best_score = candidate, score
+    return best
 
 
 def _guard_csv(rows: Iterable[list[str]]) -> Iterator[list[str]]:
