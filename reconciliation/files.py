@@ -15,6 +15,7 @@ from typing import BinaryIO
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from kernel.db import advisory_lock
 from reconciliation.models import StoredFile, StoredFileChunk
 
 CHUNK_BYTES = 1024 * 1024
@@ -39,7 +40,8 @@ def store(session: Session, source: BinaryIO, *, content_type: str, now: datetim
     else:
         size = source.seek(0, 2)
         source.seek(0)
-    if session.get(StoredFile, sha256) is not None:
+    advisory_lock(session, f"reconciliation.file:{sha256}")  # two uploads of one file store it once
+    if session.execute(select(StoredFile.sha256).where(StoredFile.sha256 == sha256)).first() is not None:
         return sha256
     session.execute(insert(StoredFile).values(sha256=sha256, size_bytes=size, content_type=content_type,
                                               created_at=now))

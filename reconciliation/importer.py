@@ -291,6 +291,7 @@ def _line_row(ctx: ImportContext, row: Row, outcome: tuple[int, str, PaymentFact
 
 
 def _finish(session: Session, ctx: ImportContext, info: StatementInfo) -> None:
+    advisory_lock(session, f"reconciliation.import:{ctx.clearing_account}")
     for day, stated in info.balances.items():
         existing = session.get(StatementBalance, (ctx.clearing_account, day))
         if existing is None:

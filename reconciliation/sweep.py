@@ -41,8 +41,8 @@ def _record(session: Session, rows: list[dict]) -> int:
     insert_ = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(SweepFinding)
     added = 0
     for start in range(0, len(rows), 1000):
-        added += session.execute(insert_.on_conflict_do_nothing(index_elements=["kind", "subject_id"]),
-                                 rows[start:start + 1000]).rowcount or 0
+        added += len(session.execute(insert_.on_conflict_do_nothing(index_elements=["kind", "subject_id"])
+                                     .returning(SweepFinding.id), rows[start:start + 1000]).all())
     return added
 
 
