@@ -38,7 +38,7 @@ from reconciliation.models import (FROM_CALLBACK, FROM_STATEMENT, StatementBalan
 from reconciliation.statements import (CREDIT, StatementInfo, StatementLine as ParsedLine, normalise_account,
                                        parse_statement, statement_error)
 
-CHUNK = 2000
+CHUNK = 5000
 STATEMENT_PROVIDER = "statement"
 RETRIES = 5
 Progress = Callable[[int, int], None]
@@ -141,6 +141,7 @@ class ImportContext:
     occurrences: dict[str, int] = field(default_factory=dict)
     repeated: set[int] = field(default_factory=set)
     linked_payments: set[int] = field(default_factory=set)  # callback payments linked by this import
+    callbacks_possible: bool = True
 
     def row(self, packed: tuple) -> Row:
         (line_no, ordinal, stamp, amount, direction, memo, ref, name, account, balance, reversal, base) = packed
@@ -194,7 +195,9 @@ def run_import(sessions: sessionmaker[Session], parsed: Parsed, *, filename: str
                             closed=days.closed_days(session, info.first_date),
                             suspense_callbacks=links.suspense_callbacks(session, clearing, info.first_date,
                                                                         info.last_date),
-                            repeated=parsed.repeated)
+                            repeated=parsed.repeated,
+                            callbacks_possible=links.callbacks_in_period(session, clearing, info.first_date,
+                                                                         info.last_date))
     try:
         processed = 0
         for packed in parsed.chunks():

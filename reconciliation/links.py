@@ -76,6 +76,18 @@ def suspense_callbacks(session: Session, clearing_account: str, first: date | No
     return [Candidate(pid, amount, business_date(at), memo_signature(memo)) for pid, amount, at, memo in rows]
 
 
+def callbacks_in_period(session: Session, clearing_account: str, first: date | None, last: date | None) -> bool:
+    """Whether any callback payment (not a statement's) landed on the account around the period;
+    when none did, an import skips looking for them line by line."""
+    if first is None or last is None:
+        return False
+    start = business_day_bounds(first - timedelta(days=2))[0]
+    end = business_day_bounds(last + timedelta(days=2))[1]
+    return session.execute(select(Payment.id).where(
+        Payment.clearing_account == clearing_account, Payment.provider != STATEMENT_PROVIDER,
+        Payment.booked_at >= start, Payment.booked_at < end).limit(1)).first() is not None
+
+
 def codes_in(memo: str, prefix: str) -> set[str]:
     """Every code a memo may mean: verified ones and the valid neighbours of mistyped ones."""
     found = codes.scan_memo(memo or "", prefix)
@@ -85,6 +97,8 @@ def codes_in(memo: str, prefix: str) -> set[str]:
 def link_callbacks(session: Session, ctx: ImportContext, rows: list[Row]) -> dict[str, int]:
     """line key -> payment id, for credit lines a callback already recorded."""
     linked: dict[str, int] = {}
+    if not ctx.callbacks_possible:
+        return linked
     _by_reference(session, ctx, rows, linked)
     _by_code(session, ctx, [r for r in rows if r.key not in linked], linked)
     for row in rows:
