@@ -16,9 +16,9 @@ from dataclasses import dataclass
 _STROKE_D = str.maketrans({"Đ": "D", "đ": "d", "Ð": "D"})
 
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "debit": ("ghi no", "so tien no", "phat sinh no", "so tien rut", "tien ra", "debit", "debits", "withdrawal",
+    "debit": ("ghi no", "so tien no", "phat sinh no", "giao dich no", "tien no", "no vnd", "rut ra", "so tien rut", "tien ra", "debit", "debits", "withdrawal",
               "withdrawals", "dr amount", "money out"),
-    "credit": ("ghi co", "so tien co", "phat sinh co", "so tien gui", "tien vao", "credit", "credits", "deposit",
+    "credit": ("ghi co", "so tien co", "phat sinh co", "giao dich co", "tien co", "co vnd", "gui vao", "so tien gui", "tien vao", "credit", "credits", "deposit",
                "deposits", "cr amount", "money in"),
     "balance": ("so du", "balance", "running balance", "closing balance"),
     "amount": ("so tien giao dich", "so tien", "amount", "transaction amount", "gia tri"),
@@ -28,7 +28,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "date": ("ngay giao dich", "ngay gd", "ngay hach toan", "ngay ghi so", "thoi gian giao dich", "ngay thuc hien",
              "txn date", "tnx date", "transaction date", "posting date", "booking date", "trans date", "ngay",
              "date", "thoi gian"),
-    "ref": ("so tham chieu", "ma tham chieu", "so chung tu", "so ct", "ma giao dich", "ma gd", "so giao dich",
+    "ref": ("so tham chieu", "ma tham chieu", "so chung tu", "so ct", "ma giao dich", "ma gd", "so giao dich", "so gd",
             "so but toan", "doc no", "reference number", "reference no", "reference", "ref no", "ref",
             "transaction id", "transaction no", "trace no", "so ref"),
     "payer_name": ("ten tai khoan doi ung", "ten doi ung", "ten nguoi chuyen", "nguoi chuyen", "ten khach hang",
@@ -81,17 +81,27 @@ def _has_phrase(cell: str, phrase: str) -> bool:
     return f" {phrase} " in f" {cell} "
 
 
+# A cell that is only one of these words (`Nợ`, `Có`) names the column outright.
+EXACT = {"no": "debit", "co": "credit", "debit": "debit", "credit": "credit", "no debit": "debit",
+         "co credit": "credit", "dr": "debit", "cr": "credit"}
+
+
 def map_header(cells: list[object]) -> dict[str, int]:
     """Field -> column index for a candidate header row (each column used once)."""
     mapping: dict[str, int] = {}
     normalised = [normalise_header(c) for c in cells]
     for column, cell in enumerate(normalised):
-        if not cell or len(cell) > 120:
+        if cell in EXACT and EXACT[cell] not in mapping:
+            mapping[EXACT[cell]] = column
+    for column, cell in enumerate(normalised):
+        if not cell or len(cell) > 120 or column in mapping.values():
             continue
         for name in FIELD_ORDER:
             if name not in mapping and any(_has_phrase(cell, p) for p in SYNONYMS[name]):
                 mapping[name] = column
                 break
+    if "date" not in mapping and "value_date" in mapping:
+        mapping["date"] = mapping.pop("value_date")  # the only date a bank gives is the value date
     return mapping
 
 

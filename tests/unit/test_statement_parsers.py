@@ -119,3 +119,20 @@ def test_a_camt053_with_a_dtd_is_refused_before_any_entity_is_expanded():
         assert exc.code == "unsafe_xml"
     else:
         raise AssertionError("a DTD must be refused")
+
+
+LAYOUTS = [
+    ("Ngày giao dịch;Mô tả giao dịch;Số tiền giao dịch (Nợ);Số tiền giao dịch (Có);Số dư;Tên đối ứng;TK đối ứng;"
+     "Số bút toán", "{d};{m};;{c};;NGUYEN VAN A;123;R{n}"),
+    ("Ngày hiệu lực,Số GD,Ghi nợ,Ghi có,Số dư,Nội dung", "{d},R{n},,{c},,{m}"),
+    ("Ngày giao dịch/Transaction Date\tĐối tác/Remitter\tDiễn giải/Details\tNợ/Debit\tCó/Credit\tSố dư/Balance",
+     "{d}\tNGUYEN VAN A\t{m}\t\t{c}\t"),
+    ("Ngày GD|Số tiền rút ra|Số tiền gửi vào|Nội dung", "{d}||{c}|{m}"),
+]
+
+
+def test_other_banks_headers_are_understood_whatever_the_separator():
+    for header, row in LAYOUTS:
+        text = "\n".join([header] + [row.format(d="24/11/2026", m=f"nop HS{n}", c="1.250.000", n=n) for n in (1, 2)])
+        _, lines = read(text)
+        assert [(l[1], l[2], l[3]) for l in lines] == [(1_250_000, "credit", "nop HS1"), (1_250_000, "credit", "nop HS2")], header
