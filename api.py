@@ -30,11 +30,13 @@ from postal.clients import CourierClient
 from postal.routes import courier_callbacks_ns, postal_ns
 from postal.service import dispatch_paid_deliveries
 from postal.tracking import courier_topics, enqueue_tracking_polls
+from reconciliation.routes import recon_ns
+from reconciliation.sweep import sweep as reconciliation_sweep
 from web import init_web
 
 API_PREFIX = "/api/v1"
 NAMESPACES = (dossiers_ns, requests_ns, checkout_ns, payments_ns, refunds_ns, receipts_ns, callbacks_ns, finance_ns,
-              cash_ns, admin_ns, postal_ns, courier_callbacks_ns)
+              cash_ns, admin_ns, postal_ns, courier_callbacks_ns, recon_ns)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -114,9 +116,13 @@ def periodic_jobs(settings: Settings) -> list[PeriodicJob]:
     def poll(session: Session, now):
         return enqueue_tracking_polls(session, now=now)
 
+    def reconcile(session: Session, now):
+        return reconciliation_sweep(session, settings=settings, now=now)
+
     return [PeriodicJob("payments.expire_requests", timedelta(minutes=1), expire),
             PeriodicJob("postal.dispatch_paid_deliveries", timedelta(minutes=1), dispatch),
-            PeriodicJob("postal.poll_tracking", timedelta(minutes=15), poll)]
+            PeriodicJob("postal.poll_tracking", timedelta(minutes=15), poll),
+            PeriodicJob("reconciliation.sweep", timedelta(hours=1), reconcile)]
 
 
 def build_worker(settings: Settings, sessions: sessionmaker[Session] | None = None) -> Worker:

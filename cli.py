@@ -313,6 +313,66 @@ def postal_plan(day: str) -> None:
         click.echo(f"  shipment {row['shipment_id']}: {row['reason']} (ward {row['ward_code']}, due {row['due_date']})")
 
 
+# --- reconciliation -------------------------------------------------------------------
+
+@main.group()
+def reconcile() -> None:
+    """Bank statements: import, sweep."""
+
+
+@reconcile.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["camt053", "mt940", "csv", "xlsx"]), default=None,
+              help="default: detected from the file")
+@click.option("--account", "account_number", default=None, help="default: the account the file names")
+@click.option("--profile", default=None, help="CSV/XLSX bank layout (default: detected)")
+def reconcile_import(file: str, fmt: str | None, account_number: str | None, profile: str | None) -> None:
+    """Import FILE (what `POST /reconciliation/statements` does), with a progress bar."""
+    from pathlib import Path
+
+    from kernel.errors import DomainError
+    from reconciliation import importer, service
+
+    settings = _settings()
+    sessions = _sessions(settings)
+    try:
+        with open(file, "rb") as source:
+            parsed = importer.parse_upload(source, fmt=fmt, profile=profile)
+            click.echo(f"{parsed.info.format}: {parsed.lines_total} line(s) read")
+            try:
+                with click.progressbar(length=parsed.lines_total, label="matching and crediting") as bar:
+                    done = [0]
+
+                    def progress(processed: int, _total: int) -> None:
+                        bar.update(processed - done[0])
+                        done[0] = processed
+
+                    import_id = importer.run_import(sessions, parsed, filename=Path(file).name,
+                                                    account_number=account_number, settings=settings, actor="cli",
+                                                    now=now_utc(), on_progress=progress)
+            finally:
+                parsed.close()
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.code}: {exc.message}") from exc
+    with unit_of_work(sessions) as session:
+        found = service.get_import(session, import_id)
+        click.echo(f"import {found.id}: account {found.account_number}, {found.period_from} to {found.period_to}, "
+                   f"{found.lines_total} line(s), {found.lines_new} new, {found.lines_duplicate} already known")
+
+
+@reconcile.command("sweep")
+def reconcile_sweep() -> None:
+    """Record statement credits no callback announced, and callbacks no statement showed."""
+    from reconciliation.sweep import sweep
+
+    settings = _settings()
+    with unit_of_work(_sessions(settings)) as session:
+        result = sweep(session, settings=settings, now=now_utc())
+    click.echo(f"{result['new_findings']} new finding(s); open: "
+               f"{result['open']['missed_callback']} statement credit(s) without callback, "
+               f"{result['open']['callback_without_statement']} callback(s) without statement line")
+
+
 # --- demo -----------------------------------------------------------------------------
 
 @main.group()

@@ -102,6 +102,14 @@ class Settings:
     # "cod": booked at once and the postman collects what is outstanding.
     postal_payment_mode: str = "prepaid"
 
+    # --- reconciliation (issue 5) -------------------------------------------------------
+    # Open exceptions at or below this amount do not keep a day from closing.
+    recon_tolerance_vnd: int = 0
+    # A callback that no statement line showed after this many working days is reported.
+    recon_sweep_working_days: int = 2
+    # Largest statement upload accepted (bytes).
+    statement_max_bytes: int = 256 * 1024 * 1024
+
     def secret(self, name: str) -> str:
         """The current (first) value of a secret."""
         return self.secrets[name][0]
@@ -235,7 +243,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
                            or ("http://127.0.0.1:8001/vnpay/paymentv2/vpcpay.html" if demo
                                else "https://pay.vnpay.vn/vpcpay.html")),
     )
-    settings = replace(settings, **_parse_postal(env, demo))
+    settings = replace(settings, **_parse_postal(env, demo), **_parse_reconciliation(env))
     return replace(settings, **overrides) if overrides else settings
 
 
@@ -275,4 +283,20 @@ def _parse_postal(env: Mapping[str, str], demo: bool) -> dict[str, Any]:
             parse_tariff(values["postal_tariff"])
         except (ValueError, TariffError) as exc:
             raise ConfigError(f"HCCPAY_POSTAL_TARIFF: {exc}") from exc
+    return values
+
+
+# --- reconciliation (issue 5) -----------------------------------------------------------
+
+def _parse_reconciliation(env: Mapping[str, str]) -> dict[str, Any]:
+    """Close tolerance, sweep delay and upload limit."""
+    values = {
+        "recon_tolerance_vnd": _parse_int(env, "HCCPAY_RECON_TOLERANCE_VND", 0),
+        "recon_sweep_working_days": _parse_int(env, "HCCPAY_RECON_SWEEP_WORKING_DAYS", 2),
+        "statement_max_bytes": _parse_int(env, "HCCPAY_STATEMENT_MAX_MB", 256) * 1024 * 1024,
+    }
+    if values["recon_tolerance_vnd"] < 0 or values["recon_sweep_working_days"] < 1 \
+            or values["statement_max_bytes"] <= 0:
+        raise ConfigError("HCCPAY_RECON_TOLERANCE_VND must be >= 0, HCCPAY_RECON_SWEEP_WORKING_DAYS >= 1 and "
+                          "HCCPAY_STATEMENT_MAX_MB > 0")
     return values

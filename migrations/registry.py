@@ -11,6 +11,7 @@ import payments.models  # noqa: F401
 import payments.receipts  # noqa: F401
 import payments.refunds  # noqa: F401
 import postal.models  # noqa: F401
+import reconciliation.models  # noqa: F401
 from kernel.db import Base
 
 target_metadata = Base.metadata

@@ -50,6 +50,10 @@ class IncomingCredit:
     payer_name: str | None = None
     payer_account: str | None = None
     details: dict[str, Any] | None = None
+    # Statement lines (reconciliation) accept a mistyped code only when the amount is exactly
+    # what the corrected request(s) still owe; otherwise the money waits in suspense and the
+    # correction is only proposed to finance. Callbacks keep the default (any amount).
+    corrections_need_exact_amount: bool = False
 
 
 @dataclass
@@ -177,6 +181,9 @@ def _plan(conn: Connection, credits: list[IncomingCredit], settings: Settings, b
                 reason = "request_closed"
             else:
                 targets.append((state, w.how))
+        if targets and credit.corrections_need_exact_amount and any(how == "corrected" for _, how in targets) \
+                and credit.amount_vnd != sum(state.outstanding_vnd for state, _ in targets):
+            targets, reason = [], "correction_amount_differs"
         plan = _Planned(credit, targets, None if targets else reason)
         plan.moves = _split(credit.amount_vnd, targets)
         plan.lines = [Line(credit.clearing_account, debit_vnd=credit.amount_vnd)]

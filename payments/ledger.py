@@ -26,6 +26,9 @@ class Accounts:
     SUSPENSE = "suspense"
     OVERPAYMENTS = "overpayments"
     REFUNDS_PAYABLE = "refunds_payable"
+    # Reconciliation write-offs: unidentified money in suspense that finance decides to keep
+    # as other income (DR suspense, CR write_offs), with a reason; undone by the reverse entry.
+    WRITE_OFFS = "write_offs"
 
     @staticmethod
     def bank(bin_: str, account_number: str) -> str:

@@ -1,0 +1,193 @@
+"""ISO 20022 camt.053 (BankToCustomerStatement), any version 001.02-001.13. Pure, streaming.
+
+`defusedxml`'s iterparse refuses DTDs and entities (no billion laughs, no external fetches);
+each `<Ntry>` is read at its end tag and then dropped from the tree, so memory stays flat
+whatever the file size. Only booked entries (`Sts` BOOK) are statement lines; pending and
+informational ones are skipped. An entry with several `TxDtls` that carry their own amounts
+(a batch booking) gives one line per transaction.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import BinaryIO
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse
+
+from reconciliation.statements import (CREDIT, DEBIT, StatementInfo, StatementLine, parse_amount,
+                                       parse_local_date, statement_error)
+
+OPENING_CODES = {"OPBD", "PRCD"}
+CLOSING_CODES = {"CLBD"}
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _child(elem: Element | None, *path: str) -> Element | None:
+    for name in path:
+        if elem is None:
+            return None
+        elem = next((c for c in elem if _local(c.tag) == name), None)
+    return elem
+
+
+def _text(elem: Element | None, *path: str) -> str | None:
+    found = _child(elem, *path)
+    if found is None or found.text is None:
+        return None
+    return found.text.strip() or None
+
+
+def parse(source: BinaryIO, info: StatementInfo) -> Iterator[StatementLine]:
+    """Yield the booked entries of every `<Stmt>` in the document."""
+    line_no = 0
+    seen_root = False
+    try:
+        stack: list[Element] = []
+        for event, elem in iterparse(source, events=("start", "end"), forbid_dtd=True):
+            name = _local(elem.tag)
+            if event == "start":
+                if not seen_root:
+                    seen_root = True
+                    if name != "Document":
+                        raise statement_error("not_camt053", "the XML is not an ISO 20022 camt.053 document")
+                stack.append(elem)
+                continue
+            stack.pop()
+            if name == "Acct" and stack and _local(stack[-1].tag) == "Stmt":
+                _account(elem, info)
+            elif name == "Bal":
+                _balance(elem, info, line_no)
+            elif name == "Ntry":
+                for line in _entry(elem, line_no + 1):
+                    line_no = line.line_no
+                    info.see(line)
+                    yield line
+                if stack:
+                    stack[-1].remove(elem)  # drop the entry: memory stays flat
+    except (ParseError, SyntaxError, LookupError, UnicodeError) as exc:
+        # LookupError: an XML declaration naming an encoding that does not exist.
+        raise statement_error("malformed_xml", f"the XML is not well formed: {exc}") from exc
+    except DefusedXmlException as exc:
+        raise statement_error("unsafe_xml", "the XML uses DTDs or entities, which statements never need; "
+                              "refused for safety") from exc
+    if not seen_root:
+        raise statement_error("malformed_xml", "the XML has no document element")
+
+
+def _account(acct: Element, info: StatementInfo) -> None:
+    number = _text(acct, "Id", "IBAN") or _text(acct, "Id", "Othr", "Id")
+    info.set_account(number)
+    info.set_currency(_text(acct, "Ccy"))
+
+
+def _balance(bal: Element, info: StatementInfo, line_no: int) -> None:
+    code = _text(bal, "Tp", "CdOrPrtry", "Cd") or _text(bal, "Tp", "CdOrPrtry", "Prtry")
+    amount_elem = _child(bal, "Amt")
+    if code not in OPENING_CODES | CLOSING_CODES or amount_elem is None:
+        return
+    info.set_currency(amount_elem.get("Ccy"))
+    amount = parse_amount(amount_elem.text, field_name="balance")
+    if amount is None:
+        return
+    if _text(bal, "CdtDbtInd") == "DBIT":
+        amount = -amount
+    day_text = _text(bal, "Dt", "Dt") or _text(bal, "Dt", "DtTm")
+    if day_text is None:
+        return
+    day, _ = parse_local_date(_iso(day_text), field_name="balance date")
+    (info.opening if code in OPENING_CODES else info.closing)(day, amount)
+
+
+def _entry(ntry: Element, first_line_no: int) -> Iterator[StatementLine]:
+    status = _text(ntry, "Sts", "Cd") or _text(ntry, "Sts")
+    if status and status.upper() != "BOOK":
+        return
+    amount_elem = _child(ntry, "Amt")
+    if amount_elem is None:
+        raise statement_error("malformed_camt053", "an entry has no Amt", line_no=first_line_no)
+    indicator = _text(ntry, "CdtDbtInd")
+    if indicator not in ("CRDT", "DBIT"):
+        raise statement_error("malformed_camt053", "CdtDbtInd must be CRDT or DBIT", line_no=first_line_no)
+    reversal = (_text(ntry, "RvslInd") or "").lower() == "true"
+    direction = CREDIT if indicator == "CRDT" else DEBIT
+    when = _text(ntry, "BookgDt", "DtTm") or _text(ntry, "BookgDt", "Dt") or _text(ntry, "ValDt", "Dt")
+    if when is None:
+        raise statement_error("malformed_camt053", "an entry has no booking date", line_no=first_line_no)
+    day, at = parse_local_date(_iso(when), line_no=first_line_no, field_name="BookgDt")
+    value_text = _text(ntry, "ValDt", "Dt")
+    value_day = parse_local_date(value_text, line_no=first_line_no, field_name="ValDt")[0] if value_text else None
+    container = _child(ntry, "NtryDtls")
+    details = [d for d in container if _local(d.tag) == "TxDtls"] if container is not None else []
+    entry_ref = _text(ntry, "AcctSvcrRef")
+    split = len(details) > 1 and all(_tx_amount(d) is not None for d in details)
+    parts = details if split else [details[0] if details else None]
+    for offset, tx in enumerate(parts):
+        line_no = first_line_no + offset
+        amount_text, currency = _tx_amount(tx) if split else (amount_elem.text, amount_elem.get("Ccy"))
+        if currency and currency.upper() != "VND":
+            raise statement_error("unsupported_currency", f"only VND statements are supported, not {currency}",
+                                  line_no=line_no, currency=currency)
+        amount = parse_amount(amount_text, line_no=line_no)
+        if amount is None or amount <= 0:
+            raise statement_error("invalid_amount", "an entry amount must be positive", line_no=line_no)
+        ref = _text(tx, "Refs", "AcctSvcrRef") if tx is not None else None
+        if split:
+            ref = ref or (f"{entry_ref}/{offset + 1}" if entry_ref else None)
+        else:
+            ref = entry_ref or ref
+        yield StatementLine(
+            line_no=line_no, booking_date=day, booked_at=at, value_date=value_day, amount_vnd=amount,
+            direction=direction, bank_ref=ref, memo=_memo(ntry, tx), is_reversal=reversal,
+            payer_name=_party_name(tx, direction), payer_account=_party_account(tx, direction),
+        )
+
+
+def _iso(text: str) -> str | datetime:
+    """An ISO date stays text; an ISO date-time becomes a datetime (aware when it has an offset)."""
+    if "T" not in text:
+        return text[:10]
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+
+
+def _tx_amount(tx: Element | None) -> tuple[str | None, str | None] | None:
+    if tx is None:
+        return None
+    elem = _child(tx, "Amt")
+    if elem is None:
+        elem = _child(tx, "AmtDtls", "TxAmt", "Amt")
+    if elem is None:
+        return None
+    return elem.text, elem.get("Ccy")
+
+
+def _memo(ntry: Element, tx: Element | None) -> str:
+    parts: list[str] = []
+    info = _child(tx, "RmtInf") if tx is not None else None
+    if info is not None:
+        parts += [c.text.strip() for c in info if _local(c.tag) == "Ustrd" and c.text and c.text.strip()]
+        parts += [t for t in (_text(s, "CdtrRefInf", "Ref") for s in info if _local(s.tag) == "Strd") if t]
+    if tx is not None and not parts:
+        parts += [t for t in [_text(tx, "AddtlTxInf")] if t]
+    if not parts:
+        parts += [t for t in [_text(ntry, "AddtlNtryInf")] if t]
+    return " ".join(parts)
+
+
+def _party_name(tx: Element | None, direction: str) -> str | None:
+    role = "Dbtr" if direction == CREDIT else "Cdtr"
+    parties = _child(tx, "RltdPties") if tx is not None else None
+    return _text(parties, role, "Nm") or _text(parties, role, "Pty", "Nm")
+
+
+def _party_account(tx: Element | None, direction: str) -> str | None:
+    role = "DbtrAcct" if direction == CREDIT else "CdtrAcct"
+    parties = _child(tx, "RltdPties") if tx is not None else None
+    return _text(parties, role, "Id", "IBAN") or _text(parties, role, "Id", "Othr", "Id")

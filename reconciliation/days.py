@@ -1,0 +1,239 @@
+"""Business days of reconciliation: their summary (Decision 31/2021 Art. 36 totals), the
+four-eyes close (finance requests, a different approver confirms) and immutability after it.
+
+A closed day never changes: its summary and its reports are frozen at close (the reports'
+bytes are stored with their SHA-256). Statement lines that arrive later for a closed day, and
+corrections made to its lines, land in the next open day as adjustments.
+"""
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from config import Settings
+from kernel import audit
+from kernel.clock import business_date, business_day_bounds, is_working_day
+from kernel.errors import Conflict, Forbidden
+from payments.models import Dossier, Payment, PaymentAllocation, PaymentRequest
+from reconciliation import exceptions as queue
+from reconciliation.models import (CLOSE_REQUESTED, CLOSED, OPEN, ReconDay, StatementImport, StatementLine,
+                                   SweepFinding)
+from reconciliation.statements import CREDIT
+
+
+class DayClosed(Conflict):
+    code = "day_closed"
+
+
+def closed_days(session: Session, since: date | None) -> set[date]:
+    query = select(ReconDay.business_date).where(ReconDay.status == CLOSED)
+    if since is not None:
+        query = query.where(ReconDay.business_date >= since)
+    return set(session.execute(query).scalars())
+
+
+def next_open_day(day: date, closed: Collection[date], holidays: Collection[date]) -> date:
+    """The first working day after `day` that is not closed: where late corrections land."""
+    current = day + timedelta(days=1)
+    while current in closed or not is_working_day(current, holidays):
+        current += timedelta(days=1)
+    return current
+
+
+def day_row(session: Session, day: date, *, lock: bool = False) -> ReconDay:
+    """The day's row (created open on first use), locked when asked."""
+    query = select(ReconDay).where(ReconDay.business_date == day)
+    row = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
+    if row is None:
+        row = ReconDay(business_date=day, status=OPEN)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def status_of(session: Session, day: date) -> str:
+    return session.execute(select(ReconDay.status).where(ReconDay.business_date == day)).scalar() or OPEN
+
+
+def ensure_open(session: Session, day: date) -> None:
+    """Refuse any change to a closed day."""
+    if status_of(session, day) == CLOSED:
+        raise DayClosed(f"{day:%d/%m/%Y} is closed: corrections go to the next open day as adjustments",
+                        details={"date": day.isoformat()})
+
+
+# --- summary --------------------------------------------------------------------------
+
+def summary(session: Session, day: date, *, settings: Settings, now: datetime) -> dict:
+    """What a day looks like now (a closed day answers its frozen summary)."""
+    row = session.get(ReconDay, day)
+    if row is not None and row.status == CLOSED and row.summary:
+        return {**row.summary, **_state(row)}
+    found = queue.day_exceptions(session, day, settings=settings, today=business_date(now))
+    return {**build_summary(session, day, found, settings=settings), **_state(row)}
+
+
+def _state(row: ReconDay | None) -> dict:
+    if row is None:
+        return {"status": OPEN, "requested_by": None, "requested_at": None, "closed_by": None, "closed_at": None,
+                "reports": None}
+    iso = lambda at: at.isoformat() if at else None  # noqa: E731
+    return {"status": row.status, "requested_by": row.requested_by, "requested_at": iso(row.requested_at),
+            "closed_by": row.closed_by, "closed_at": iso(row.closed_at), "reports": row.reports}
+
+
+def build_summary(session: Session, day: date, found: list[queue.DayException], *, settings: Settings) -> dict:
+    return {
+        "date": day.isoformat(),
+        "tolerance_vnd": settings.recon_tolerance_vnd,
+        "lines": _line_totals(session, day),
+        "balances": queue.balance_checks(session, day),
+        "totals": _payment_totals(session, day),
+        "exceptions": _exception_totals(found, settings.recon_tolerance_vnd),
+        "sweep": _sweep_totals(session, day, found),
+        "imports": _imports(session, day),
+    }
+
+
+def _line_totals(session: Session, day: date) -> dict:
+    rows = session.execute(
+        select(StatementLine.direction, StatementLine.status, func.count(), func.sum(StatementLine.amount_vnd),
+               func.sum(case((StatementLine.recon_date != StatementLine.booking_date, 1), else_=0)))
+        .where(StatementLine.recon_date == day).group_by(StatementLine.direction, StatementLine.status)).all()
+    totals = {"count": 0, "credit": {"count": 0, "amount_vnd": 0}, "debit": {"count": 0, "amount_vnd": 0},
+              "by_status": {}, "adjustments": 0}
+    for direction, status, count, amount, adjustments in rows:
+        side = totals["credit" if direction == CREDIT else "debit"]
+        side["count"] += count
+        side["amount_vnd"] += int(amount or 0)
+        bucket = totals["by_status"].setdefault(status, {"count": 0, "amount_vnd": 0})
+        bucket["count"] += count
+        bucket["amount_vnd"] += int(amount or 0)
+        totals["count"] += count
+        totals["adjustments"] += int(adjustments or 0)
+    return totals
+
+
+def _payment_totals(session: Session, day: date) -> dict:
+    """Art. 36 totals over the payments booked that day (every channel): by agency, channel
+    (provider), transaction type and status."""
+    start, end = business_day_bounds(day)
+    in_day = (Payment.booked_at >= start, Payment.booked_at < end)
+    by_channel = [{"provider": p, "channel": c, "count": n, "amount_vnd": int(a)} for p, c, n, a in session.execute(
+        select(Payment.provider, Payment.channel, func.count(), func.sum(Payment.amount_vnd)).where(*in_day)
+        .group_by(Payment.provider, Payment.channel).order_by(Payment.provider, Payment.channel))]
+    by_agency = [{"agency_code": agency, "count": n, "amount_vnd": int(a)} for agency, n, a in session.execute(
+        select(Dossier.agency_code, func.count(func.distinct(Payment.id)), func.sum(PaymentAllocation.amount_vnd))
+        .join(PaymentAllocation, PaymentAllocation.payment_id == Payment.id)
+        .join(PaymentRequest, PaymentRequest.id == PaymentAllocation.payment_request_id)
+        .join(Dossier, Dossier.id == PaymentRequest.dossier_id)
+        .where(*in_day, Payment.status == "active", PaymentAllocation.released_at.is_(None))
+        .group_by(Dossier.agency_code).order_by(Dossier.agency_code))]
+    suspense = session.execute(select(func.count(), func.sum(Payment.unallocated_vnd)).where(
+        *in_day, Payment.status == "active", Payment.unallocated_vnd > 0)).one()
+    if suspense[0]:
+        by_agency.append({"agency_code": "suspense", "count": suspense[0], "amount_vnd": int(suspense[1])})
+    state = case((Payment.status != "active", "reversed"), (Payment.unallocated_vnd == 0, "allocated"),
+                 (Payment.unallocated_vnd == Payment.amount_vnd, "in_suspense"), else_="partly_in_suspense")
+    by_status = [{"status": s, "count": n, "amount_vnd": int(a)} for s, n, a in session.execute(
+        select(state, func.count(), func.sum(Payment.amount_vnd)).where(*in_day).group_by(state).order_by(state))]
+    kind = case((Payment.status != "active", "reversal"), else_="payment")
+    by_type = [{"type": t, "count": n, "amount_vnd": int(a)} for t, n, a in session.execute(
+        select(kind, func.count(), func.sum(Payment.amount_vnd)).where(*in_day).group_by(kind).order_by(kind))]
+    debits = session.execute(select(func.count(), func.sum(StatementLine.amount_vnd)).where(
+        StatementLine.recon_date == day, StatementLine.direction != CREDIT)).one()
+    if debits[0]:
+        by_type.append({"type": "bank_debit", "count": debits[0], "amount_vnd": int(debits[1])})
+    return {"by_agency": by_agency, "by_channel": by_channel, "by_transaction_type": by_type, "by_status": by_status,
+            "received_vnd": sum(row["amount_vnd"] for row in by_channel)}
+
+
+def _exception_totals(found: list[queue.DayException], tolerance_vnd: int) -> dict:
+    by_kind: dict[str, dict] = {}
+    for exc in found:
+        bucket = by_kind.setdefault(exc.kind, {"count": 0, "open": 0, "amount_vnd": 0})
+        bucket["count"] += 1
+        bucket["open"] += exc.open
+        bucket["amount_vnd"] += exc.amount_vnd
+    return {"total": len(found), "open": sum(e.open for e in found),
+            "acknowledged": sum(e.acknowledged for e in found),
+            "blocking_open": len(queue.open_blocking(found, tolerance_vnd)), "by_kind": by_kind}
+
+
+def _sweep_totals(session: Session, day: date, found: list[queue.DayException]) -> dict:
+    missed = [e for e in found if e.kind == "missed_callback"]
+    unseen = [e for e in found if e.kind in ("payment_without_statement_line", "duplicate")]
+    findings = dict(session.execute(select(SweepFinding.kind, func.count()).where(
+        SweepFinding.business_date == day, SweepFinding.cleared_at.is_(None)).group_by(SweepFinding.kind)).all())
+    return {"missed_callbacks": {"count": len(missed), "amount_vnd": sum(e.amount_vnd for e in missed)},
+            "callbacks_without_statement": {"count": len(unseen), "amount_vnd": sum(e.amount_vnd for e in unseen),
+                                            "overdue": sum(bool(e.details.get("overdue")) for e in unseen)},
+            "findings": findings}
+
+
+def _imports(session: Session, day: date) -> list[dict]:
+    return [{"import_id": i.id, "filename": i.filename, "format": i.format, "status": i.status,
+             "lines_total": i.lines_total, "lines_new": i.lines_new, "lines_duplicate": i.lines_duplicate}
+            for i in session.execute(select(StatementImport).where(
+                StatementImport.period_from <= day, StatementImport.period_to >= day)
+                .order_by(StatementImport.id)).scalars()]
+
+
+# --- close ----------------------------------------------------------------------------
+
+def _refuse_open_exceptions(session: Session, day: date, settings: Settings, now: datetime) -> list:
+    found = queue.day_exceptions(session, day, settings=settings, today=business_date(now))
+    blocking = queue.open_blocking(found, settings.recon_tolerance_vnd)
+    if blocking:
+        raise Conflict(f"{len(blocking)} open exception(s) above the tolerance of {settings.recon_tolerance_vnd} VND: "
+                       "resolve or acknowledge each first", code="open_exceptions",
+                       details={"count": len(blocking), "exceptions": [e.view() for e in blocking[:100]]})
+    return found
+
+
+def request_close(session: Session, day: date, *, settings: Settings, actor: str, now: datetime) -> ReconDay:
+    """Finance asks to close the day: refused while blocking exceptions are open."""
+    row = day_row(session, day, lock=True)
+    if row.status == CLOSED:
+        raise DayClosed(f"{day:%d/%m/%Y} is already closed", details={"date": day.isoformat()})
+    _refuse_open_exceptions(session, day, settings, now)
+    row.status, row.requested_by, row.requested_at = CLOSE_REQUESTED, actor, now
+    audit.record(session, actor=actor, action="reconciliation.close_requested", subject_type="recon_day",
+                 subject_id=day.isoformat(), at=now)
+    return row
+
+
+def approve_close(session: Session, day: date, *, settings: Settings, actor: str, now: datetime) -> ReconDay:
+    """An approver (not the requester) confirms: totals and reports are frozen with their hashes."""
+    from reconciliation import reports
+
+    row = day_row(session, day, lock=True)
+    if row.status == CLOSED:
+        raise DayClosed(f"{day:%d/%m/%Y} is already closed", details={"date": day.isoformat()})
+    if row.status != CLOSE_REQUESTED:
+        raise Conflict("finance has not asked to close this day", code="close_not_requested")
+    if row.requested_by == actor:
+        raise Forbidden("the person who asked to close a day cannot also approve it", code="same_person")
+    found = _refuse_open_exceptions(session, day, settings, now)
+    frozen = build_summary(session, day, found, settings=settings)
+    frozen["closed_exceptions"] = [e.view() for e in found]
+    row.status, row.closed_by, row.closed_at = CLOSED, actor, now
+    row.summary = frozen
+    row.reports = reports.freeze(session, day, frozen, state={**_state(row)}, now=now)
+    audit.record(session, actor=actor, action="reconciliation.day_closed", subject_type="recon_day",
+                 subject_id=day.isoformat(), at=now, data={"reports": row.reports,
+                                                          "requested_by": row.requested_by})
+    return row
+
+
+def reject_close(session: Session, day: date, *, reason: str, actor: str, now: datetime) -> ReconDay:
+    row = day_row(session, day, lock=True)
+    if row.status != CLOSE_REQUESTED:
+        raise Conflict("there is no close request to reject", code="close_not_requested")
+    row.status, row.requested_by, row.requested_at = OPEN, None, None
+    audit.record(session, actor=actor, action="reconciliation.close_rejected", subject_type="recon_day",
+                 subject_id=day.isoformat(), at=now, reason=reason)
+    return row

@@ -1,0 +1,226 @@
+"""The exception queue of a business day: everything finance must look at before closing it.
+
+Computed from the ledger and the statement lines when asked (never a second copy to keep in
+sync); only the people's decisions are stored (`Resolution`). Kinds:
+
+- `unmatched_credit`   money on the statement still (partly) in suspense;
+- `late`               money for a request that had expired or was cancelled (in suspense);
+- `under_payment` / `over_payment`  a request paid by the day's lines owes more / got too much;
+- `duplicate`          a callback payment that the statement shows already credited by another;
+- `reversed`           a reversal entry on the statement, or a line whose payment was reversed;
+- `payment_without_statement_line`  a bank-transfer callback the day's statement does not show;
+- `balance_mismatch`   the bank's closing balance differs from opening + the day's lines;
+- `missed_callback`    (information) a statement credit no callback announced.
+
+Each has a stable `key`; an exception is open until acknowledged (with a reason) or resolved.
+Blocking exceptions above the tolerance keep the day from closing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from config import Settings
+from kernel.clock import business_day_bounds, working_days_between
+from payments.models import Payment, PaymentAllocation, PaymentRequest
+from reconciliation import links
+from reconciliation.models import FROM_STATEMENT, IGNORED, Resolution, StatementBalance, StatementImport, \
+    StatementLine
+from reconciliation.statements import CREDIT
+
+INFO_KINDS = frozenset({"missed_callback"})
+# Line resolutions that settle every exception of the line.
+SETTLING_ACTIONS = frozenset({"refund", "ignore", "write_off"})
+
+
+@dataclass
+class DayException:
+    key: str
+    kind: str
+    amount_vnd: int
+    line_id: int | None = None
+    payment_id: int | None = None
+    payment_code: str | None = None
+    account: str | None = None
+    details: dict = field(default_factory=dict)
+    acknowledged: bool = False
+    resolution: str | None = None
+
+    @property
+    def blocking(self) -> bool:
+        return self.kind not in INFO_KINDS
+
+    @property
+    def open(self) -> bool:
+        return not self.acknowledged and self.resolution is None
+
+    def view(self) -> dict:
+        return {"key": self.key, "kind": self.kind, "severity": "blocking" if self.blocking else "info",
+                "amount_vnd": self.amount_vnd, "line_id": self.line_id, "payment_id": self.payment_id,
+                "payment_code": self.payment_code, "account": self.account, "details": self.details,
+                "open": self.open, "acknowledged": self.acknowledged, "resolution": self.resolution}
+
+
+def day_exceptions(session: Session, day: date, *, settings: Settings, today: date) -> list[DayException]:
+    """Every exception of `day`, open or not, in a stable order."""
+    found: list[DayException] = []
+    lines = session.execute(select(StatementLine).where(StatementLine.recon_date == day)
+                            .order_by(StatementLine.id)).scalars().all()
+    facts = links.payment_facts(session, [line.payment_id for line in lines if line.payment_id])
+    for line in lines:
+        found += _line_exceptions(line, facts.get(line.payment_id) if line.payment_id else None)
+    found += _request_exceptions(session, [line.payment_id for line in lines
+                                           if line.payment_id and line.status != IGNORED])
+    found += _unseen_payments(session, day, lines, settings=settings, today=today)
+    found += _balance_exceptions(session, day)
+    _apply_decisions(session, day, found, lines)
+    return found
+
+
+def _line_exceptions(line: StatementLine, facts) -> list[DayException]:
+    out = []
+    base = {"line_id": line.id, "payment_id": line.payment_id, "account": line.clearing_account}
+    if line.is_reversal or (facts is not None and facts.status != "active"):
+        out.append(DayException(f"line:{line.id}:reversed", "reversed", line.amount_vnd, **base,
+                                details={"memo": line.memo[:200]}))
+    if line.direction != CREDIT or line.is_reversal or line.status == IGNORED:
+        return out
+    if facts is not None and facts.status == "active" and facts.unallocated_vnd > 0:
+        kind = "late" if facts.suspense_reason == "request_closed" else "unmatched_credit"
+        out.append(DayException(f"line:{line.id}:{kind}", kind, facts.unallocated_vnd, **base,
+                                details={"reason": facts.suspense_reason, "memo": line.memo[:200],
+                                         "proposal": line.proposal}))
+    if line.source == FROM_STATEMENT:
+        out.append(DayException(f"line:{line.id}:missed_callback", "missed_callback", line.amount_vnd, **base))
+    return out
+
+
+def _request_exceptions(session: Session, payment_ids: list[int]) -> list[DayException]:
+    out = []
+    request_ids: set[int] = set()
+    for chunk in links._chunks(payment_ids):
+        request_ids |= set(session.execute(select(PaymentAllocation.payment_request_id).where(
+            PaymentAllocation.payment_id.in_(chunk), PaymentAllocation.released_at.is_(None))).scalars())
+    for chunk in links._chunks(sorted(request_ids)):
+        for code, amount, paid, refunded, status in session.execute(
+                select(PaymentRequest.payment_code, PaymentRequest.amount_vnd, PaymentRequest.paid_vnd,
+                       PaymentRequest.refunded_vnd, PaymentRequest.status)
+                .where(PaymentRequest.id.in_(chunk), PaymentRequest.status.in_(("partially_paid", "overpaid")))
+                .order_by(PaymentRequest.payment_code)):
+            net = paid - refunded
+            if status == "partially_paid":
+                out.append(DayException(f"request:{code}:under_payment", "under_payment", amount - net,
+                                        payment_code=code, details={"amount_vnd": amount, "paid_vnd": net}))
+            else:
+                out.append(DayException(f"request:{code}:over_payment", "over_payment", net - amount,
+                                        payment_code=code, details={"amount_vnd": amount, "paid_vnd": net}))
+    return out
+
+
+def _unseen_payments(session: Session, day: date, lines: list[StatementLine], *, settings: Settings,
+                     today: date) -> list[DayException]:
+    """Bank-transfer callbacks of the day that no statement line shows (or shows twice over)."""
+    start, end = business_day_bounds(day)
+    rows = session.execute(
+        select(Payment.id, Payment.amount_vnd, Payment.clearing_account, Payment.memo, Payment.provider)
+        .where(Payment.booked_at >= start, Payment.booked_at < end, Payment.status == "active",
+               Payment.provider != links.STATEMENT_PROVIDER, Payment.clearing_account.startswith("bank:"),
+               ~exists().where(StatementLine.payment_id == Payment.id))
+        .order_by(Payment.id)).all()
+    if not rows:
+        return []
+    covered = set(session.execute(select(StatementImport.clearing_account).where(
+        StatementImport.status == "done", StatementImport.period_from <= day, StatementImport.period_to >= day))
+        .scalars())
+    statement_paid = _statement_payments_by_amount(lines, settings.payment_code_prefix)
+    age = working_days_between(day, today, settings.holidays)
+    out = []
+    for payment_id, amount, account, memo, provider in rows:
+        twin = statement_paid.get((account, amount), [])
+        codes = links.codes_in(memo or "", settings.payment_code_prefix)
+        duplicate = next((line for line in twin if codes and codes & line[1]), None)
+        details = {"provider": provider, "statement_imported": account in covered, "age_working_days": age,
+                   "overdue": age >= settings.recon_sweep_working_days}
+        if duplicate is not None:
+            details["statement_line_id"] = duplicate[0]
+            out.append(DayException(f"payment:{payment_id}:duplicate", "duplicate", amount, payment_id=payment_id,
+                                    account=account, details=details))
+        else:
+            out.append(DayException(f"payment:{payment_id}:payment_without_statement_line",
+                                    "payment_without_statement_line", amount, payment_id=payment_id,
+                                    account=account, details=details))
+    return out
+
+
+def _statement_payments_by_amount(lines: list[StatementLine], prefix: str
+                                  ) -> dict[tuple[str, int], list[tuple[int, set[str]]]]:
+    grouped: dict[tuple[str, int], list[tuple[int, set[str]]]] = {}
+    for line in lines:
+        if line.source == FROM_STATEMENT:
+            grouped.setdefault((line.clearing_account, line.amount_vnd), []).append(
+                (line.id, links.codes_in(line.memo, prefix)))
+    return grouped
+
+
+def _balance_exceptions(session: Session, day: date) -> list[DayException]:
+    out = []
+    for check in balance_checks(session, day):
+        if check["difference_vnd"] not in (None, 0):
+            out.append(DayException(f"balance:{check['clearing_account']}:{day.isoformat()}", "balance_mismatch",
+                                    abs(check["difference_vnd"]), account=check["clearing_account"],
+                                    details=check))
+    return out
+
+
+def balance_checks(session: Session, day: date) -> list[dict]:
+    """Per account with a statement for `day`: stated opening/closing vs opening + the day's lines."""
+    out = []
+    for balance in session.execute(select(StatementBalance).where(StatementBalance.business_date == day)
+                                   .order_by(StatementBalance.clearing_account)).scalars():
+        opening = balance.opening_vnd
+        if opening is None:
+            opening = session.execute(select(StatementBalance.closing_vnd).where(
+                StatementBalance.clearing_account == balance.clearing_account,
+                StatementBalance.business_date < day).order_by(StatementBalance.business_date.desc())
+                .limit(1)).scalar()
+        signed = func.sum(func.coalesce(StatementLine.amount_vnd, 0))
+        credit = session.execute(select(signed).where(
+            StatementLine.clearing_account == balance.clearing_account, StatementLine.booking_date == day,
+            StatementLine.direction == CREDIT)).scalar() or 0
+        debit = session.execute(select(signed).where(
+            StatementLine.clearing_account == balance.clearing_account, StatementLine.booking_date == day,
+            StatementLine.direction != CREDIT)).scalar() or 0
+        computed = opening + int(credit) - int(debit) if opening is not None else None
+        stated = balance.closing_vnd
+        out.append({"clearing_account": balance.clearing_account, "opening_vnd": opening,
+                    "credits_vnd": int(credit), "debits_vnd": int(debit), "closing_stated_vnd": stated,
+                    "closing_computed_vnd": computed,
+                    "difference_vnd": stated - computed if stated is not None and computed is not None else None})
+    return out
+
+
+def _apply_decisions(session: Session, day: date, found: list[DayException], lines: list[StatementLine]) -> None:
+    line_ids = [line.id for line in lines]
+    active = session.execute(select(Resolution).where(Resolution.undone_at.is_(None), Resolution.recon_date == day)
+                             ).scalars().all()
+    for chunk in links._chunks(line_ids):
+        active += session.execute(select(Resolution).where(Resolution.undone_at.is_(None),
+                                                           Resolution.line_id.in_(chunk),
+                                                           Resolution.recon_date != day)).scalars().all()
+    acknowledged = {r.exception_key for r in active if r.action == "acknowledge" and r.exception_key}
+    settled: dict[int, str] = {}
+    for r in sorted(active, key=lambda r: r.id):
+        if r.line_id is not None and r.action in SETTLING_ACTIONS:
+            settled[r.line_id] = r.action
+    for exc in found:
+        exc.acknowledged = exc.key in acknowledged
+        if exc.line_id is not None and exc.kind not in INFO_KINDS:
+            exc.resolution = settled.get(exc.line_id)
+
+
+def open_blocking(exceptions: list[DayException], tolerance_vnd: int) -> list[DayException]:
+    """What keeps a day from closing: open, blocking, and above the tolerance."""
+    return [e for e in exceptions if e.open and e.blocking and e.amount_vnd > tolerance_vnd]

@@ -1,0 +1,315 @@
+"""Importing a bank statement: parse → store → match → credit → store.
+
+Two phases. `parse_upload` reads the whole file once (streaming, no database): a file that
+does not parse is refused before anything is written. It spools the lines, compactly
+marshalled, to a temporary file and notes which line identities repeat inside the file.
+`run_import` then stores the raw file and works through the spool in chunks of `CHUNK`
+lines, one transaction per chunk (memory stays flat and progress is visible to other
+requests): known lines are counted as duplicates, new credit lines are linked to the
+payment a callback already made or credited through `payments.credits.record_credits`
+(the one crediting path), and every line is stored with its status, score and reasons.
+A chunk that loses a race with a concurrent credit is retried; an import that dies half-way
+can simply be run again: what it stored is recognised as duplicate.
+"""
+from __future__ import annotations
+
+import marshal
+import tempfile
+from array import array
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import IO, BinaryIO
+
+from sqlalchemy import insert, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from config import Settings
+from kernel import audit
+from kernel.clock import business_day_bounds
+from kernel.db import advisory_lock, unit_of_work
+from kernel.errors import ValidationError
+from payments.credits import ConcurrentCredit, IncomingCredit, record_credits
+from payments.ledger import Accounts
+from reconciliation import days, files, links
+from reconciliation.matching import PaymentFacts, base_key, classify, key_hash
+from reconciliation.models import (FROM_CALLBACK, FROM_STATEMENT, StatementBalance, StatementImport,
+                                   StatementLine, StatementLineRepeat)
+from reconciliation.statements import (CREDIT, StatementInfo, StatementLine as ParsedLine, normalise_account,
+                                       parse_statement, statement_error)
+
+CHUNK = 5000
+STATEMENT_PROVIDER = "statement"
+RETRIES = 5
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Parsed:
+    """A statement that parsed completely, waiting to be stored."""
+
+    source: BinaryIO
+    info: StatementInfo
+    spool: IO[bytes]
+    lines_total: int
+    repeated: set[int]
+    sha256: str
+    size_bytes: int
+
+    def chunks(self) -> Iterator[list[tuple]]:
+        self.spool.seek(0)
+        while True:
+            try:
+                yield marshal.load(self.spool)
+            except EOFError:
+                return
+
+    def close(self) -> None:
+        self.spool.close()
+
+
+def parse_upload(source: BinaryIO, *, fmt: str | None = None, profile: str | None = None) -> Parsed:
+    """Phase 1: parse and validate the whole file; raises StatementError on anything unreadable."""
+    sha256, size = files.sha256_of(source)
+    if size == 0:
+        raise statement_error("empty_file", "the file is empty")
+    info, lines = parse_statement(source, fmt, profile=profile)
+    spool = tempfile.TemporaryFile()
+    hashes = array("q")
+    batch: list[tuple] = []
+    try:
+        for line in lines:
+            base = base_key(line)
+            hashes.append(key_hash(base))
+            batch.append(_pack(line, base))
+            if len(batch) == CHUNK:
+                marshal.dump(batch, spool)
+                batch = []
+        if batch:
+            marshal.dump(batch, spool)
+    except BaseException:
+        spool.close()
+        raise
+    return Parsed(source, info, spool, len(hashes), _repeated(hashes), sha256, size)
+
+
+def _pack(line: ParsedLine, base: str) -> tuple:
+    return (line.line_no, line.booking_date.toordinal(), line.booked_at.timestamp() if line.booked_at else None,
+            line.amount_vnd, line.direction, line.memo[:4000], (line.bank_ref or "")[:100] or None,
+            (line.payer_name or "")[:200] or None, (line.payer_account or "")[:40] or None,
+            line.balance_after_vnd, line.is_reversal, base)
+
+
+def _repeated(hashes: array) -> set[int]:
+    """Line identities that occur more than once in the file (sorted scan: 8 bytes a line)."""
+    ordered = sorted(hashes)
+    return {a for a, b in zip(ordered, ordered[1:]) if a == b}
+
+
+@dataclass
+class Row:
+    """A spooled line on its way into the database."""
+
+    line_no: int
+    booking_date: date
+    booked_at: datetime
+    amount_vnd: int
+    direction: str
+    memo: str
+    bank_ref: str | None
+    payer_name: str | None
+    payer_account: str | None
+    balance_after_vnd: int | None
+    is_reversal: bool
+    key: str
+
+    @property
+    def is_credit(self) -> bool:
+        return self.direction == CREDIT and not self.is_reversal
+
+
+@dataclass
+class ImportContext:
+    import_id: int
+    account_number: str
+    clearing_account: str
+    settings: Settings
+    actor: str
+    now: datetime
+    closed: set[date]
+    suspense_callbacks: list[links.Candidate]
+    occurrences: dict[str, int] = field(default_factory=dict)
+    repeated: set[int] = field(default_factory=set)
+    linked_payments: set[int] = field(default_factory=set)  # callback payments linked by this import
+    callbacks_possible: bool = True
+
+    def row(self, packed: tuple) -> Row:
+        (line_no, ordinal, stamp, amount, direction, memo, ref, name, account, balance, reversal, base) = packed
+        day = date.fromordinal(ordinal)
+        key = base
+        if key_hash(base) in self.repeated:
+            n = self.occurrences[base] = self.occurrences.get(base, 0) + 1
+            key = base if n == 1 else f"{base}#{n}"
+        at = datetime.fromtimestamp(stamp, timezone.utc) if stamp is not None else \
+            business_day_bounds(day)[0]
+        return Row(line_no, day, at, amount, direction, memo, ref, name, account, balance, reversal, key)
+
+    def recon_date(self, day: date) -> date:
+        return days.next_open_day(day, self.closed, self.settings.holidays) if day in self.closed else day
+
+
+def resolve_account(settings: Settings, from_file: str | None, given: str | None) -> tuple[str, str]:
+    """(account number, clearing account) of the statement: one of our collection accounts."""
+    given = normalise_account(given)
+    if given and from_file and not (from_file.endswith(given) or given.endswith(from_file)):
+        raise ValidationError(f"the file is a statement of account {from_file}, not {given}",
+                              code="account_mismatch", details={"file": from_file, "given": given})
+    wanted = given or from_file
+    ours = {normalise_account(a.account_number): a for a in settings.collection_accounts.values()}
+    if wanted is None:
+        if len(ours) != 1:
+            raise ValidationError("the file does not name its account: send account_number",
+                                  code="account_number_required")
+        wanted = next(iter(ours))
+    for number, account in ours.items():
+        if wanted == number or wanted.endswith(number):
+            return account.account_number, Accounts.bank(account.bin, account.account_number)
+    raise ValidationError(f"account {wanted} is not one of our collection accounts", code="unknown_account",
+                          status=422, details={"account_number": wanted})
+
+
+def run_import(sessions: sessionmaker[Session], parsed: Parsed, *, filename: str, account_number: str | None,
+               settings: Settings, actor: str, now: datetime, on_progress: Progress | None = None) -> int:
+    """Phase 2: store the file and its lines, match and credit them; returns the import id."""
+    number, clearing = resolve_account(settings, parsed.info.account, account_number)
+    info = parsed.info
+    with unit_of_work(sessions) as session:
+        files.store(session, parsed.source, content_type=_content_type(info.format), now=now, sha256=parsed.sha256)
+        import_id = session.execute(insert(StatementImport).values(
+            filename=filename[:255], format=info.format, profile=info.profile, account_number=number,
+            clearing_account=clearing, period_from=info.first_date, period_to=info.last_date,
+            file_sha256=parsed.sha256, status="processing", lines_total=parsed.lines_total, lines_processed=0,
+            lines_new=0, lines_duplicate=0, created_at=now, created_by=actor,
+        ).returning(StatementImport.id)).scalar_one()
+        ctx = ImportContext(import_id, number, clearing, settings, actor, now,
+                            closed=days.closed_days(session, info.first_date),
+                            suspense_callbacks=links.suspense_callbacks(session, clearing, info.first_date,
+                                                                        info.last_date),
+                            repeated=parsed.repeated,
+                            callbacks_possible=links.callbacks_in_period(session, clearing, info.first_date,
+                                                                         info.last_date))
+    try:
+        processed = 0
+        for packed in parsed.chunks():
+            _store_chunk_with_retries(sessions, ctx, packed)
+            processed += len(packed)
+            if on_progress:
+                on_progress(processed, parsed.lines_total)
+        with unit_of_work(sessions) as session:
+            _finish(session, ctx, info)
+    except Exception as exc:
+        with unit_of_work(sessions) as session:
+            session.execute(update(StatementImport).where(StatementImport.id == import_id).values(
+                status="failed", error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=now))
+        raise
+    return import_id
+
+
+def _content_type(fmt: str) -> str:
+    return {"camt053": "application/xml", "mt940": "text/plain", "csv": "text/csv",
+            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}[fmt]
+
+
+def _store_chunk_with_retries(sessions: sessionmaker[Session], ctx: ImportContext, packed: list[tuple]) -> None:
+    saved, linked = dict(ctx.occurrences), set(ctx.linked_payments)
+    for attempt in range(RETRIES):
+        try:
+            with unit_of_work(sessions) as session:
+                new, repeats = store_chunk(session, ctx, packed)
+                session.execute(update(StatementImport).where(StatementImport.id == ctx.import_id).values(
+                    lines_processed=StatementImport.lines_processed + len(packed),
+                    lines_new=StatementImport.lines_new + new,
+                    lines_duplicate=StatementImport.lines_duplicate + repeats))
+            return
+        except ConcurrentCredit:
+            ctx.occurrences, ctx.linked_payments = dict(saved), set(linked)  # the chunk runs again
+            if attempt == RETRIES - 1:
+                raise
+
+
+def store_chunk(session: Session, ctx: ImportContext, packed: list[tuple]) -> tuple[int, int]:
+    """Store one chunk of lines; returns (new lines, lines already known)."""
+    advisory_lock(session, f"reconciliation.import:{ctx.clearing_account}")
+    rows = [ctx.row(p) for p in packed]
+    known = links.known_lines(session, ctx.clearing_account, [r.key for r in rows])
+    fresh = [r for r in rows if r.key not in known]
+    if len(fresh) < len(rows):
+        session.execute(insert(StatementLineRepeat), [
+            {"import_id": ctx.import_id, "line_no": r.line_no, "line_id": known[r.key]}
+            for r in rows if r.key in known])
+    credits = [r for r in fresh if r.is_credit]
+    linked = links.link_callbacks(session, ctx, credits)
+    to_credit = [r for r in credits if r.key not in linked]
+    results = record_credits(session, [_incoming(ctx, r) for r in to_credit], settings=ctx.settings,
+                             actor=ctx.actor, now=ctx.now) if to_credit else []
+    facts = links.payment_facts(session, list(linked.values()))
+    outcome: dict[str, tuple[int, str, PaymentFacts]] = {
+        key: (payment_id, FROM_CALLBACK, facts[payment_id]) for key, payment_id in linked.items()}
+    for row, result in zip(to_credit, results):
+        outcome[row.key] = (result.payment_id, FROM_STATEMENT, PaymentFacts(
+            "active", row.amount_vnd - sum(a for _, a, _ in result.allocated), result.reason,
+            tuple(result.allocated)))
+    proposals = links.proposals(session, ctx, [r for r in to_credit if outcome[r.key][2].suspense_reason
+                                               == "correction_amount_differs"])
+    if fresh:
+        session.execute(insert(StatementLine), [_line_row(ctx, r, outcome.get(r.key), proposals.get(r.key))
+                                                for r in fresh])
+    return len(fresh), len(rows) - len(fresh)
+
+
+def _incoming(ctx: ImportContext, row: Row) -> IncomingCredit:
+    return IncomingCredit(
+        provider=STATEMENT_PROVIDER, provider_ref=f"{ctx.account_number}:{row.key}", channel="vietqr_transfer",
+        amount_vnd=row.amount_vnd, booked_at=row.booked_at, clearing_account=ctx.clearing_account,
+        memo=row.memo[:1000] or None, bank_reference=row.bank_ref, payer_name=row.payer_name,
+        payer_account=row.payer_account, details={"statement_import_id": ctx.import_id, "line_no": row.line_no},
+        corrections_need_exact_amount=True,
+    )
+
+
+def _line_row(ctx: ImportContext, row: Row, outcome: tuple[int, str, PaymentFacts] | None,
+              proposal: dict | None) -> dict:
+    payment_id, source, facts = outcome if outcome else (None, None, None)
+    verdict = classify(direction=row.direction, is_reversal=row.is_reversal, source=source, payment=facts,
+                       proposal=proposal)
+    return {
+        "import_id": ctx.import_id, "line_no": row.line_no, "clearing_account": ctx.clearing_account,
+        "line_key": row.key, "booking_date": row.booking_date, "recon_date": ctx.recon_date(row.booking_date),
+        "booked_at": row.booked_at, "amount_vnd": row.amount_vnd, "direction": row.direction,
+        "is_reversal": row.is_reversal, "bank_ref": row.bank_ref, "memo": row.memo, "payer_name": row.payer_name,
+        "payer_account": row.payer_account, "balance_after_vnd": row.balance_after_vnd, "payment_id": payment_id,
+        "source": source, "status": verdict.status, "score": verdict.score, "reasons": verdict.reasons,
+        "proposal": proposal, "version": 1, "created_at": ctx.now,
+    }
+
+
+def _finish(session: Session, ctx: ImportContext, info: StatementInfo) -> None:
+    advisory_lock(session, f"reconciliation.import:{ctx.clearing_account}")
+    for day, stated in info.balances.items():
+        existing = session.get(StatementBalance, (ctx.clearing_account, day))
+        if existing is None:
+            session.add(StatementBalance(clearing_account=ctx.clearing_account, business_date=day,
+                                         opening_vnd=stated.opening_vnd, closing_vnd=stated.closing_vnd,
+                                         import_id=ctx.import_id))
+        else:
+            existing.opening_vnd = stated.opening_vnd if stated.opening_vnd is not None else existing.opening_vnd
+            existing.closing_vnd = stated.closing_vnd if stated.closing_vnd is not None else existing.closing_vnd
+            existing.import_id = ctx.import_id
+    imported = session.get(StatementImport, ctx.import_id)
+    imported.status = "done"
+    imported.finished_at = ctx.now
+    audit.record(session, actor=ctx.actor, action="statement.import", subject_type="statement_import",
+                 subject_id=ctx.import_id, at=ctx.now,
+                 data={"file_sha256": imported.file_sha256, "format": imported.format,
+                       "account_number": ctx.account_number, "lines_total": imported.lines_total,
+                       "lines_new": imported.lines_new, "lines_duplicate": imported.lines_duplicate})

@@ -1,0 +1,214 @@
+"""Reading what the ledger already knows about statement lines. Nothing here moves money.
+
+- `known_lines`: which line identities are already stored (re-imports, overlapping files);
+- `link_callbacks`: the payment a callback already made for a line — same bank reference,
+  else same amount, day (±1: a late-evening transfer is booked the next morning) and payment
+  code, else (for money in suspense) same amount, day and memo — so it is linked instead of
+  being credited a second time;
+- `payment_facts`: a payment's allocations as `matching.classify` needs them;
+- `proposals` / `suggestions`: what finance might match an unmatched line to (never applied).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from kernel.clock import business_date, business_day_bounds
+from payments import codes, states
+from payments.models import Dossier, Payment, PaymentAllocation, PaymentRequest
+from reconciliation.matching import Candidate as Suggestible
+from reconciliation.matching import PaymentFacts, memo_signature, suggest
+from reconciliation.models import StatementLine
+from reconciliation.statements import normalise_ref
+
+if TYPE_CHECKING:
+    from reconciliation.importer import ImportContext, Row
+
+STATEMENT_PROVIDER = "statement"
+IN_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A callback payment still wholly in suspense that a statement line may turn out to be."""
+
+    payment_id: int
+    amount_vnd: int
+    day: date
+    signature: str
+
+
+def _chunks(values: Iterable, size: int = IN_CHUNK) -> Iterator[list]:
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _unlinked():
+    return ~exists().where(StatementLine.payment_id == Payment.id)
+
+
+def known_lines(session: Session, clearing_account: str, keys: list[str]) -> dict[str, int]:
+    """line key -> id of the lines already stored for the account."""
+    found: dict[str, int] = {}
+    for chunk in _chunks(keys):
+        found.update(session.execute(select(StatementLine.line_key, StatementLine.id).where(
+            StatementLine.clearing_account == clearing_account, StatementLine.line_key.in_(chunk))).all())
+    return found
+
+
+def suspense_callbacks(session: Session, clearing_account: str, first: date | None,
+                       last: date | None) -> list[Candidate]:
+    """Callback payments of the period still wholly in suspense and on no statement line."""
+    if first is None or last is None:
+        return []
+    start = business_day_bounds(first - timedelta(days=1))[0]
+    end = business_day_bounds(last + timedelta(days=1))[1]
+    rows = session.execute(select(Payment.id, Payment.amount_vnd, Payment.booked_at, Payment.memo).where(
+        Payment.clearing_account == clearing_account, Payment.provider != STATEMENT_PROVIDER,
+        Payment.status == "active", Payment.unallocated_vnd == Payment.amount_vnd,
+        Payment.booked_at >= start, Payment.booked_at < end, _unlinked()).order_by(Payment.id))
+    return [Candidate(pid, amount, business_date(at), memo_signature(memo)) for pid, amount, at, memo in rows]
+
+
+def callbacks_in_period(session: Session, clearing_account: str, first: date | None, last: date | None) -> bool:
+    """Whether any callback payment (not a statement's) landed on the account around the period;
+    when none did, an import skips looking for them line by line."""
+    if first is None or last is None:
+        return False
+    start = business_day_bounds(first - timedelta(days=2))[0]
+    end = business_day_bounds(last + timedelta(days=2))[1]
+    return session.execute(select(Payment.id).where(
+        Payment.clearing_account == clearing_account, Payment.provider != STATEMENT_PROVIDER,
+        Payment.booked_at >= start, Payment.booked_at < end).limit(1)).first() is not None
+
+
+def codes_in(memo: str, prefix: str) -> set[str]:
+    """Every code a memo may mean: verified ones and the valid neighbours of mistyped ones."""
+    found = codes.scan_memo(memo or "", prefix)
+    return {t.code for t in found if t.code} | {n for t in found if t.code is None for n in t.neighbours}
+
+
+def link_callbacks(session: Session, ctx: ImportContext, rows: list[Row]) -> dict[str, int]:
+    """line key -> payment id, for credit lines a callback already recorded."""
+    linked: dict[str, int] = {}
+    if not ctx.callbacks_possible:
+        return linked
+    _by_reference(session, ctx, rows, linked)
+    _by_code(session, ctx, [r for r in rows if r.key not in linked], linked)
+    for row in rows:
+        if row.key in linked:
+            continue
+        signature = memo_signature(row.memo)
+        for candidate in ctx.suspense_callbacks:
+            if candidate.payment_id in ctx.linked_payments or candidate.amount_vnd != row.amount_vnd:
+                continue
+            same_memo = signature and candidate.signature and (
+                signature in candidate.signature or candidate.signature in signature)
+            if same_memo and abs((candidate.day - row.booking_date).days) <= 1:
+                _link(ctx, linked, row, candidate.payment_id)
+                break
+    return linked
+
+
+def _link(ctx: ImportContext, linked: dict[str, int], row: Row, payment_id: int) -> None:
+    linked[row.key] = payment_id
+    ctx.linked_payments.add(payment_id)
+
+
+def _by_reference(session: Session, ctx: ImportContext, rows: list[Row], linked: dict[str, int]) -> None:
+    by_ref: dict[str, list[Row]] = {}
+    for row in rows:
+        for variant in {row.bank_ref, normalise_ref(row.bank_ref)} - {None}:
+            by_ref.setdefault(variant, []).append(row)
+    for chunk in _chunks(by_ref):
+        for payment_id, reference, amount in session.execute(
+                select(Payment.id, Payment.bank_reference, Payment.amount_vnd).where(
+                    Payment.clearing_account == ctx.clearing_account, Payment.provider != STATEMENT_PROVIDER,
+                    Payment.status == "active", Payment.bank_reference.in_(chunk), _unlinked())
+                .order_by(Payment.id)):
+            for row in by_ref.get(reference, []):
+                if row.key not in linked and payment_id not in ctx.linked_payments and amount == row.amount_vnd:
+                    _link(ctx, linked, row, payment_id)
+                    break
+
+
+def _by_code(session: Session, ctx: ImportContext, rows: list[Row], linked: dict[str, int]) -> None:
+    prefix = ctx.settings.payment_code_prefix
+    wanted = {row.key: codes_in(row.memo, prefix) for row in rows}
+    every = set().union(*wanted.values()) if wanted else set()
+    candidates: dict[int, tuple[int, date, set[str]]] = {}
+    for chunk in _chunks(sorted(every)):
+        for payment_id, amount, at, code in session.execute(
+                select(Payment.id, Payment.amount_vnd, Payment.booked_at, PaymentRequest.payment_code)
+                .join(PaymentAllocation, PaymentAllocation.payment_id == Payment.id)
+                .join(PaymentRequest, PaymentRequest.id == PaymentAllocation.payment_request_id)
+                .where(PaymentRequest.payment_code.in_(chunk), Payment.provider != STATEMENT_PROVIDER,
+                       Payment.clearing_account == ctx.clearing_account, Payment.status == "active",
+                       _unlinked())):
+            candidates.setdefault(payment_id, (amount, business_date(at), set()))[2].add(code)
+    for row in rows:
+        for payment_id in sorted(candidates):
+            amount, day, paid_codes = candidates[payment_id]
+            if payment_id in ctx.linked_payments or amount != row.amount_vnd:
+                continue
+            if abs((day - row.booking_date).days) <= 1 and paid_codes & wanted[row.key]:
+                _link(ctx, linked, row, payment_id)
+                break
+
+
+def payment_facts(session: Session, payment_ids: list[int]) -> dict[int, PaymentFacts]:
+    """payment id -> its status, suspense and active allocations."""
+    facts: dict[int, PaymentFacts] = {}
+    for chunk in _chunks(payment_ids):
+        allocations: dict[int, list[tuple[str, int, str]]] = {}
+        for payment_id, code, amount, how in session.execute(
+                select(PaymentAllocation.payment_id, PaymentRequest.payment_code, PaymentAllocation.amount_vnd,
+                       PaymentAllocation.how)
+                .join(PaymentRequest, PaymentRequest.id == PaymentAllocation.payment_request_id)
+                .where(PaymentAllocation.payment_id.in_(chunk), PaymentAllocation.released_at.is_(None))
+                .order_by(PaymentAllocation.id)):
+            allocations.setdefault(payment_id, []).append((code, amount, how))
+        for payment_id, status, unallocated, reason in session.execute(
+                select(Payment.id, Payment.status, Payment.unallocated_vnd, Payment.suspense_reason)
+                .where(Payment.id.in_(chunk))):
+            facts[payment_id] = PaymentFacts(status, unallocated, reason, tuple(allocations.get(payment_id, ())))
+    return facts
+
+
+def proposals(session: Session, ctx: ImportContext, rows: list[Row]) -> dict[str, dict]:
+    """For lines whose mistyped code has one open neighbour but another amount: that request, proposed."""
+    found: dict[str, dict] = {}
+    for row in rows:
+        neighbours = codes_in(row.memo, ctx.settings.payment_code_prefix)
+        open_ = session.execute(select(PaymentRequest.payment_code, PaymentRequest.amount_vnd,
+                                       PaymentRequest.paid_vnd, PaymentRequest.refunded_vnd).where(
+            PaymentRequest.payment_code.in_(sorted(neighbours)), PaymentRequest.status.in_(states.OPEN))).all()
+        if len(open_) == 1:
+            code, amount, paid, refunded = open_[0]
+            outstanding = max(amount - (paid - refunded), 0)
+            found[row.key] = {"payment_code": code, "amount_vnd": min(row.amount_vnd, outstanding) or row.amount_vnd,
+                              "outstanding_vnd": outstanding, "score": 60,
+                              "reasons": ["code_corrected", "amount_differs_from_outstanding"]}
+    return found
+
+
+def suggestions(session: Session, *, amount_vnd: int, booking_date: date, memo: str,
+                payer_name: str | None) -> list[dict]:
+    """Open requests an unmatched line might have paid (amount, name, date): proposals only."""
+    outstanding = PaymentRequest.amount_vnd - PaymentRequest.paid_vnd + PaymentRequest.refunded_vnd
+    rows = session.execute(
+        select(PaymentRequest.payment_code, outstanding, Dossier.applicant_name, PaymentRequest.created_at,
+               PaymentRequest.expires_at)
+        .join(Dossier, Dossier.id == PaymentRequest.dossier_id)
+        .where(PaymentRequest.status.in_(states.OPEN), outstanding == amount_vnd)
+        .order_by(PaymentRequest.created_at.desc()).limit(20)).all()
+    candidates = [Suggestible(code, left, name, business_date(created), business_date(expires))
+                  for code, left, name, created, expires in rows]
+    return suggest(amount_vnd=amount_vnd, booking_date=booking_date, memo=memo, payer_name=payer_name,
+                   candidates=candidates)

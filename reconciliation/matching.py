@@ -1,0 +1,155 @@
+"""Scoring what happened to a statement line, and proposing what finance might do. Pure.
+
+Money is never allocated here: `payments.credits.record_credits` (the one crediting path)
+decides where a line's money goes. This module reads the outcome — which codes took how
+much and how they were found — and turns it into the line's status, a 0-100 score and
+reasons. It also keys lines for de-duplication and ranks suggestions (proposed, never
+confirmed) for lines nothing could match.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from payments.codes import normalise_memo
+from reconciliation.models import IGNORED, MATCHED, PROPOSED, UNMATCHED
+from reconciliation.statements import CREDIT, StatementLine, normalise_ref
+
+# how an allocation was found -> confidence
+HOW_SCORE = {"exact": 100, "explicit": 100, "manual": 100, "corrected": 90}
+PARTIAL_SCORE = 70  # some of the money found its request, the rest waits in suspense
+PROPOSAL_SCORE = 60
+_NOT_ALNUM = re.compile(r"[^0-9A-Z]")
+
+
+@dataclass(frozen=True)
+class PaymentFacts:
+    """A payment as reconciliation needs to see it."""
+
+    status: str  # active | reversed
+    unallocated_vnd: int
+    suspense_reason: str | None
+    allocations: tuple[tuple[str, int, str], ...] = ()  # active ones: (payment code, amount, how)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str
+    score: int
+    reasons: list[str]
+
+
+# --- keys -----------------------------------------------------------------------------
+
+def base_key(line: StatementLine) -> str:
+    """Identity of a line across files: the bank's reference when it gives one, else a
+    fingerprint of what the line says. An occurrence suffix (#2, #3) is added for lines that
+    repeat inside one file (`keyed`)."""
+    ref = normalise_ref(line.bank_ref)
+    side = "C" if line.direction == CREDIT else "D"
+    if ref and len(ref) <= 40:
+        return f"r:{line.booking_date:%Y%m%d}:{ref}:{side}{line.amount_vnd}"
+    memo = _NOT_ALNUM.sub("", normalise_memo(line.memo or ""))
+    digest = hashlib.blake2b(f"{line.booking_date:%Y%m%d}|{side}{line.amount_vnd}|{ref or ''}|{memo}"
+                             .encode(), digest_size=16).hexdigest()
+    return f"f:{digest}"
+
+
+def key_hash(base: str) -> int:
+    """A 63-bit hash of a base key (phase 1 collects these to find in-file repeats cheaply)."""
+    return int.from_bytes(hashlib.blake2b(base.encode(), digest_size=8).digest(), "big") >> 1
+
+
+def memo_signature(memo: str | None) -> str:
+    """Memo compared across a callback and a statement: no accents, no spaces, no punctuation."""
+    return _NOT_ALNUM.sub("", normalise_memo(memo or ""))
+
+
+# --- verdicts -------------------------------------------------------------------------
+
+def classify(*, direction: str, is_reversal: bool, source: str | None, payment: PaymentFacts | None,
+             proposal: dict | None = None, resolution: str | None = None) -> Verdict:
+    """Status, score and reasons of a line from what its money did."""
+    reasons: list[str] = ["reversal"] if is_reversal else []
+    if direction != CREDIT:
+        return Verdict(IGNORED, 0, ["debit", *reasons])
+    if resolution == "ignore":
+        return Verdict(IGNORED, 0, ["ignored_by_finance", *reasons])
+    if source == "callback":
+        reasons.append("seen_by_callback")
+    if payment is None:
+        return Verdict(UNMATCHED, 0, [*reasons, "no_payment"])
+    if payment.status != "active":
+        return Verdict(UNMATCHED, 0, [*reasons, "payment_reversed"])
+    hows = {how for _, _, how in payment.allocations}
+    if "exact" in hows or "explicit" in hows:
+        reasons.append("code_verified")
+    if "corrected" in hows:
+        reasons.append("code_corrected")
+    if "manual" in hows:
+        reasons.append("manual_match")
+    if len({code for code, _, _ in payment.allocations}) > 1:
+        reasons.append("multi_code")
+    if payment.allocations and payment.unallocated_vnd == 0:
+        return Verdict(MATCHED, min(HOW_SCORE.get(h, 50) for h in hows), reasons)
+    extra = _resolution_reason(resolution)
+    if payment.allocations:
+        return Verdict(MATCHED, PARTIAL_SCORE, [*reasons, payment.suspense_reason or "part_in_suspense", *extra])
+    if proposal:
+        return Verdict(PROPOSED, int(proposal.get("score", PROPOSAL_SCORE)),
+                       [*reasons, payment.suspense_reason or "proposed", *extra])
+    return Verdict(UNMATCHED, 0, [*reasons, payment.suspense_reason or "no_code", *extra])
+
+
+def _resolution_reason(resolution: str | None) -> list[str]:
+    return {"write_off": ["written_off"], "refund": ["refund_requested"],
+            "acknowledge": ["acknowledged"]}.get(resolution or "", [])
+
+
+def request_reasons(status: str, paying_payments: int) -> list[str]:
+    """What the state of a request a line paid says about the line (derived when read)."""
+    reasons = []
+    if status == "partially_paid":
+        reasons.append("under_payment")
+    elif status == "overpaid":
+        reasons.append("over_payment")
+    if paying_payments > 1 and status in ("paid", "overpaid"):
+        reasons.append("split_payment")
+    return reasons
+
+
+# --- suggestions ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Candidate:
+    payment_code: str
+    outstanding_vnd: int
+    applicant_name: str
+    created_date: date
+    expires_date: date
+
+
+def suggest(*, amount_vnd: int, booking_date: date, memo: str, payer_name: str | None,
+            candidates: list[Candidate], limit: int = 3) -> list[dict]:
+    """Rank open requests a line might have paid: amount, then name, then date. Proposals only."""
+    words = normalise_memo(" ".join(filter(None, [memo, payer_name]))).split()
+    text = f" {' '.join(words)} "
+    ranked = []
+    for c in candidates:
+        score, why = 0, []
+        if c.outstanding_vnd == amount_vnd:
+            score, why = 40, ["amount_equals_outstanding"]
+        name = " ".join(normalise_memo(c.applicant_name).split())
+        if name and f" {name} " in text:
+            score += 30
+            why.append("payer_name_matches_applicant")
+        if c.created_date <= booking_date <= c.expires_date:
+            score += 10
+            why.append("paid_while_request_open")
+        if score >= 40:
+            ranked.append({"payment_code": c.payment_code, "amount_vnd": min(amount_vnd, c.outstanding_vnd),
+                           "score": min(score, 80), "reasons": why})
+    ranked.sort(key=lambda s: (-s["score"], s["payment_code"]))
+    return ranked[:limit]

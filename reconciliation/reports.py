@@ -1,0 +1,192 @@
+"""The daily reconciliation report (báo cáo đối soát) as CSV, XLSX and PDF, in Vietnamese with
+times in Asia/Ho_Chi_Minh. Every format carries the same sections; CSV and XLSX list every
+statement line of the day, the PDF lists up to `PDF_LINE_LIMIT` of them (the rest are in the
+other two). At close the three are rendered once, stored byte for byte and their SHA-256
+recorded, so a closed day's report is always the file that was approved.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Iterator
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kernel.clock import format_local
+from kernel.money import format_vnd
+from kernel.pdf import FONT, new_document, render
+from reconciliation import files, links
+from reconciliation.models import CLOSED, StatementLine
+
+FORMATS = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+           "pdf": "application/pdf"}
+PDF_LINE_LIMIT = 2000
+TITLE = "BÁO CÁO ĐỐI SOÁT THU PHÍ, LỆ PHÍ"
+STATUS_VI = {"matched": "Đã khớp", "proposed": "Đề xuất", "unmatched": "Chưa khớp", "ignored": "Bỏ qua",
+             "allocated": "Đã phân bổ", "in_suspense": "Chờ xử lý (tạm treo)", "partly_in_suspense": "Phân bổ một phần",
+             "reversed": "Đã hủy/đảo"}
+TYPE_VI = {"payment": "Thu tiền", "reversal": "Giao dịch bị hủy/đảo", "bank_debit": "Ngân hàng ghi nợ (phí...)"}
+KIND_VI = {"unmatched_credit": "Tiền về chưa khớp", "late": "Nộp sau khi hết hạn/hủy",
+           "under_payment": "Nộp thiếu", "over_payment": "Nộp thừa", "duplicate": "Trùng giao dịch",
+           "reversed": "Giao dịch đảo/hủy", "payment_without_statement_line": "Có thông báo nhưng không có trên sao kê",
+           "balance_mismatch": "Lệch số dư", "missed_callback": "Có trên sao kê nhưng không có thông báo"}
+DIRECTION_VI = {"credit": "Ghi có", "debit": "Ghi nợ"}
+
+
+def _sections(summary: dict, state: dict, now: datetime) -> Iterator[tuple[str, list[str], list[list]]]:
+    """(heading, column names, rows) of the summary part of the report."""
+    day = date.fromisoformat(summary["date"])
+    closed = state.get("status") == CLOSED
+    yield (f"{TITLE} NGÀY {day:%d/%m/%Y}", ["Mục", "Giá trị"], [
+        ["Trạng thái", "Đã khóa sổ" if closed else "Bản nháp (chưa khóa sổ)"],
+        ["Người đề nghị khóa sổ", state.get("requested_by") or ""],
+        ["Người phê duyệt", state.get("closed_by") or ""],
+        ["Thời điểm lập báo cáo", format_local(now)],
+        ["Ngưỡng chênh lệch cho phép (VND)", summary["tolerance_vnd"]],
+    ])
+    yield ("I. Số dư tài khoản", ["Tài khoản", "Số dư đầu ngày", "Tổng ghi có", "Tổng ghi nợ", "Số dư cuối (sao kê)",
+                                  "Số dư cuối (tính toán)", "Chênh lệch"],
+           [[b["clearing_account"], b["opening_vnd"], b["credits_vnd"], b["debits_vnd"], b["closing_stated_vnd"],
+             b["closing_computed_vnd"], b["difference_vnd"]] for b in summary["balances"]])
+    totals = summary["totals"]
+    yield ("II. Tổng hợp theo cơ quan", ["Mã cơ quan", "Số giao dịch", "Số tiền (VND)"],
+           [[("Chờ xử lý (tạm treo)" if r["agency_code"] == "suspense" else r["agency_code"]), r["count"],
+             r["amount_vnd"]] for r in totals["by_agency"]])
+    yield ("III. Tổng hợp theo kênh thanh toán", ["Nhà cung cấp", "Kênh", "Số giao dịch", "Số tiền (VND)"],
+           [[r["provider"], r["channel"], r["count"], r["amount_vnd"]] for r in totals["by_channel"]])
+    yield ("IV. Tổng hợp theo loại giao dịch", ["Loại giao dịch", "Số giao dịch", "Số tiền (VND)"],
+           [[TYPE_VI.get(r["type"], r["type"]), r["count"], r["amount_vnd"]] for r in totals["by_transaction_type"]])
+    yield ("V. Tổng hợp theo trạng thái", ["Trạng thái", "Số giao dịch", "Số tiền (VND)"],
+           [[STATUS_VI.get(r["status"], r["status"]), r["count"], r["amount_vnd"]] for r in totals["by_status"]]
+           + [[f"Dòng sao kê: {STATUS_VI.get(s, s)}", v["count"], v["amount_vnd"]]
+              for s, v in sorted(summary["lines"]["by_status"].items())])
+    found = summary.get("closed_exceptions") or []
+    yield ("VI. Ngoại lệ", ["Mã ngoại lệ", "Loại", "Số tiền (VND)", "Xử lý"],
+           [[e["key"], KIND_VI.get(e["kind"], e["kind"]), e["amount_vnd"], _handled(e)] for e in found]
+           or [["", "Không có ngoại lệ" if closed else "Xem hàng đợi ngoại lệ", "", ""]])
+
+
+def _handled(exc: dict) -> str:
+    if exc.get("resolution"):
+        return {"refund": "Đề nghị hoàn trả", "ignore": "Bỏ qua", "write_off": "Ghi thu khác"}.get(
+            exc["resolution"], exc["resolution"])
+    if exc.get("acknowledged"):
+        return "Đã xác nhận"
+    return "Thông tin" if exc.get("severity") == "info" else "Chưa xử lý"
+
+
+LINE_COLUMNS = ["STT", "Ngày giao dịch", "Thời điểm", "Số tham chiếu", "Loại", "Số tiền (VND)", "Trạng thái", "Điểm",
+                "Lý do", "Mã thanh toán", "Nội dung"]
+
+
+def _line_rows(session: Session, day: date) -> Iterator[list]:
+    """Every statement line of the day, in id order, read in chunks."""
+    after, number = 0, 0
+    while True:
+        chunk = session.execute(select(StatementLine).where(StatementLine.recon_date == day,
+                                                            StatementLine.id > after)
+                                .order_by(StatementLine.id).limit(1000)).scalars().all()
+        if not chunk:
+            return
+        facts = links.payment_facts(session, [line.payment_id for line in chunk if line.payment_id])
+        for line in chunk:
+            number += 1
+            paid = facts.get(line.payment_id) if line.payment_id else None
+            codes = ", ".join(f"{c} ({format_vnd(a)})" for c, a, _ in paid.allocations) if paid else ""
+            yield [number, f"{line.booking_date:%d/%m/%Y}", format_local(line.booked_at), line.bank_ref or "",
+                   DIRECTION_VI.get(line.direction, line.direction), line.amount_vnd,
+                   STATUS_VI.get(line.status, line.status), line.score, ", ".join(line.reasons or []), codes, line.memo]
+        after = chunk[-1].id
+
+
+def render_csv(session: Session, summary: dict, state: dict, now: datetime) -> bytes:
+    out = io.StringIO()
+    out.write("\ufeff")  # so spreadsheet programs show the diacritics
+    writer = csv.writer(out)
+    for heading, columns, rows in _sections(summary, state, now):
+        writer.writerow([heading])
+        writer.writerow(columns)
+        writer.writerows(rows)
+        writer.writerow([])
+    writer.writerow(["VII. Chi tiết giao dịch sao kê"])
+    writer.writerow(LINE_COLUMNS)
+    for row in _line_rows(session, date.fromisoformat(summary["date"])):
+        writer.writerow(row)
+    return out.getvalue().encode("utf-8")
+
+
+def render_xlsx(session: Session, summary: dict, state: dict, now: datetime) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Tổng hợp")
+    for heading, columns, rows in _sections(summary, state, now):
+        sheet.append([heading])
+        sheet.append(columns)
+        for row in rows:
+            sheet.append(row)
+        sheet.append([])
+    details = book.create_sheet("Chi tiết sao kê")
+    details.append(LINE_COLUMNS)
+    for row in _line_rows(session, date.fromisoformat(summary["date"])):
+        details.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def render_pdf(session: Session, summary: dict, state: dict, now: datetime) -> bytes:
+    pdf = new_document(orientation="L", title=f"Báo cáo đối soát {summary['date']}")
+    pdf.add_page()
+    for index, (heading, columns, rows) in enumerate(_sections(summary, state, now)):
+        pdf.set_font(FONT, "B", 14 if index == 0 else 11)
+        pdf.cell(0, 8, heading, new_x="LMARGIN", new_y="NEXT", align="C" if index == 0 else "L")
+        _pdf_table(pdf, columns, rows)
+    pdf.set_font(FONT, "B", 11)
+    pdf.cell(0, 8, "VII. Chi tiết giao dịch sao kê", new_x="LMARGIN", new_y="NEXT")
+    rows = []
+    for row in _line_rows(session, date.fromisoformat(summary["date"])):
+        if len(rows) == PDF_LINE_LIMIT:
+            rows.append(["…", "", "", "", "", "", "", "", "", "", "Xem tệp CSV/XLSX để có đầy đủ các dòng"])
+            break
+        rows.append(row[:-1] + [str(row[-1])[:80]])
+    _pdf_table(pdf, LINE_COLUMNS, rows, widths=(8, 18, 24, 22, 14, 20, 18, 10, 40, 40, 59))
+    return render(pdf)
+
+
+def _pdf_table(pdf, columns: list[str], rows: list[list], widths: tuple[int, ...] | None = None) -> None:
+    from fpdf.fonts import FontFace
+
+    pdf.set_font(FONT, "", 7)
+    with pdf.table(col_widths=widths, text_align="LEFT", line_height=4,
+                   headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 230))) as table:
+        table.row(columns)
+        for values in rows:
+            table.row([format_vnd(v) if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 1000
+                       else ("" if v is None else str(v)) for v in values])
+    pdf.ln(3)
+
+
+RENDERERS = {"csv": render_csv, "xlsx": render_xlsx, "pdf": render_pdf}
+
+
+def render_report(session: Session, fmt: str, summary: dict, state: dict, now: datetime) -> bytes:
+    return RENDERERS[fmt](session, summary, state, now)
+
+
+def freeze(session: Session, day: date, summary: dict, *, state: dict, now: datetime) -> dict:
+    """Render the three reports of a closing day, keep them, and return their hashes."""
+    state = {**state, "status": CLOSED}
+    frozen = {}
+    for fmt, content_type in FORMATS.items():
+        data = render_report(session, fmt, summary, state, now)
+        sha256 = files.store_bytes(session, data, content_type=content_type, now=now)
+        frozen[fmt] = {"sha256": sha256, "size_bytes": len(data)}
+    return frozen
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,252 @@
+"""Finance's decisions on statement lines and exceptions: match, unmatch, mark refund,
+write off, ignore, acknowledge — and undo.
+
+Each needs a reason, is audited in the hash-chained log and can be undone until the day it
+counts in is closed. Money moves only through `payments.credits` (assign from suspense,
+release to suspense) and, for write-offs, one balanced ledger entry. The line row is locked
+first (`SELECT … FOR UPDATE`; SQLite serialises writers anyway), so two people acting on
+the same line at once are served one after the other and the second sees the first's result
+(e.g. nothing left in suspense to allocate: 409).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from config import Settings
+from kernel import audit
+from kernel.errors import Conflict, NotFound, ValidationError
+from payments import credits, refunds
+from payments.ledger import Accounts, Entry, Line, post_many
+from payments.models import Payment, PaymentAllocation, PaymentRequest
+from reconciliation import days, links
+from reconciliation.matching import classify
+from reconciliation.models import CLOSED, Resolution, StatementLine
+from reconciliation.statements import CREDIT
+
+LINE_ACTIONS = ("match", "unmatch", "refund", "write_off", "ignore")
+
+
+def _locked_line(session: Session, line_id: int) -> StatementLine:
+    line = session.execute(select(StatementLine).where(StatementLine.id == line_id).with_for_update()
+                           ).scalar_one_or_none()
+    if line is None:
+        raise NotFound(f"no statement line {line_id}", code="line_not_found")
+    return line
+
+
+def _landing_day(session: Session, day: date, settings: Settings, as_adjustment: bool) -> tuple[date, bool]:
+    """The day a decision counts in: the line's own, or (closed, asked for) the next open one."""
+    if days.status_of(session, day) != CLOSED:
+        return day, False
+    if not as_adjustment:
+        days.ensure_open(session, day)
+    return days.next_open_day(day, days.closed_days(session, day), settings.holidays), True
+
+
+def _payment(session: Session, line: StatementLine) -> Payment:
+    if line.direction != CREDIT or line.payment_id is None:
+        raise Conflict("only a credit line with its payment can be matched, unmatched or written off",
+                       code="not_a_credit_line")
+    return session.execute(select(Payment).where(Payment.id == line.payment_id).with_for_update()).scalar_one()
+
+
+def resolve_line(session: Session, *, line_id: int, action: str, reason: str, settings: Settings, actor: str,
+                 now: datetime, allocations: list[tuple[str, int | None]] | None = None,
+                 amount_vnd: int | None = None, expected_version: int | None = None,
+                 as_adjustment: bool = False) -> Resolution:
+    """Apply one decision to a line (see module doc); returns the stored resolution."""
+    if action not in LINE_ACTIONS:
+        raise ValidationError(f"action must be one of {', '.join(LINE_ACTIONS)}", code="invalid_action")
+    line = _locked_line(session, line_id)
+    if expected_version is not None and expected_version != line.version:
+        raise Conflict("the line changed since you loaded it; reload and decide again", code="line_changed",
+                       details={"version": line.version})
+    day, adjustment = _landing_day(session, line.recon_date, settings, as_adjustment)
+    data = _ACTIONS[action](session, line, settings=settings, actor=actor, now=now, reason=reason,
+                            allocations=allocations, amount_vnd=amount_vnd)
+    resolution = Resolution(recon_date=day, line_id=line.id, action=action, reason=reason, data=data,
+                            adjustment=adjustment, created_by=actor, created_at=now)
+    session.add(resolution)
+    session.flush()
+    audit.record(session, actor=actor, action=f"reconciliation.{action}", subject_type="statement_line",
+                 subject_id=line.id, at=now, reason=reason,
+                 data={**data, "resolution_id": resolution.id, "recon_date": day.isoformat(), "adjustment": adjustment})
+    refresh_line(session, line)
+    return resolution
+
+
+def _match(session: Session, line: StatementLine, *, settings: Settings, actor: str, now: datetime, allocations,
+           **_) -> dict:
+    payment = _payment(session, line)
+    if not allocations:
+        raise ValidationError("give allocations: [{payment_code, amount_vnd}]", code="missing_field",
+                              details={"field": "allocations"})
+    wanted = sum(amount or 0 for _, amount in allocations)
+    if any(amount is None for _, amount in allocations) and len(allocations) > 1:
+        raise ValidationError("with several requests, give each one's amount_vnd", code="missing_field")
+    if wanted > payment.unallocated_vnd:
+        raise Conflict(f"only {payment.unallocated_vnd} VND of this line is unallocated",
+                       code="amount_exceeds_unallocated", details={"unallocated_vnd": payment.unallocated_vnd})
+    done = []
+    for code, amount in allocations:
+        assigned = credits.assign_from_suspense(session, payment_id=payment.id, payment_code=code, amount_vnd=amount,
+                                                settings=settings, actor=actor, now=now)
+        allocation_id = session.execute(select(func.max(PaymentAllocation.id)).where(
+            PaymentAllocation.payment_id == payment.id, PaymentAllocation.how == "manual")).scalar_one()
+        done.append({"allocation_id": allocation_id, "payment_code": code, "amount_vnd": assigned})
+    return {"allocations": done, "payment_id": payment.id}
+
+
+def _unmatch(session: Session, line: StatementLine, *, settings: Settings, actor: str, now: datetime, reason: str,
+             **_) -> dict:
+    payment = _payment(session, line)
+    active = session.execute(select(PaymentAllocation.id, PaymentRequest.payment_code, PaymentAllocation.amount_vnd)
+                             .join(PaymentRequest, PaymentRequest.id == PaymentAllocation.payment_request_id)
+                             .where(PaymentAllocation.payment_id == payment.id,
+                                    PaymentAllocation.released_at.is_(None))
+                             .order_by(PaymentAllocation.id)).all()
+    if not active:
+        raise Conflict("nothing of this line is allocated", code="nothing_allocated")
+    for allocation_id, _, _ in active:
+        credits.release_to_suspense(session, allocation_id=allocation_id, reason=reason, settings=settings,
+                                    actor=actor, now=now)
+    return {"released": [{"allocation_id": a, "payment_code": c, "amount_vnd": v} for a, c, v in active],
+            "payment_id": payment.id}
+
+
+def _write_off(session: Session, line: StatementLine, *, actor: str, now: datetime, reason: str, amount_vnd,
+               **_) -> dict:
+    payment = _payment(session, line)
+    amount = payment.unallocated_vnd if amount_vnd is None else amount_vnd
+    if amount <= 0 or amount > payment.unallocated_vnd:
+        raise Conflict(f"only {payment.unallocated_vnd} VND of this line is in suspense", code="nothing_in_suspense",
+                       details={"unallocated_vnd": payment.unallocated_vnd})
+    _move_suspense(session, payment, -amount, "written_off", actor=actor, now=now, memo=reason)
+    return {"amount_vnd": amount, "payment_id": payment.id, "previous_reason": payment.suspense_reason}
+
+
+def _move_suspense(session: Session, payment: Payment, change: int, suspense_reason: str | None, *, actor: str,
+                   now: datetime, memo: str) -> None:
+    """Write off (change < 0) or restore (change > 0) money in suspense: one balanced entry."""
+    amount = abs(change)
+    lines = [Line(Accounts.SUSPENSE, debit_vnd=amount), Line(Accounts.WRITE_OFFS, credit_vnd=amount)] if change < 0 \
+        else [Line(Accounts.WRITE_OFFS, debit_vnd=amount), Line(Accounts.SUSPENSE, credit_vnd=amount)]
+    moved = session.execute(update(Payment).where(Payment.id == payment.id,
+                                                  Payment.unallocated_vnd + change >= 0)
+                            .values(unallocated_vnd=Payment.unallocated_vnd + change,
+                                    suspense_reason=suspense_reason)).rowcount
+    if moved != 1:
+        raise Conflict("the money in suspense changed meanwhile", code="suspense_changed")
+    post_many(session.connection(), [Entry("write_off" if change < 0 else "write_off_undone", lines, now, actor,
+                                           memo[:500], payment.id)])
+    session.expire_all()
+
+
+def _refund(session: Session, line: StatementLine, *, settings: Settings, actor: str, now: datetime, reason: str,
+            amount_vnd, **_) -> dict:
+    """Give the line's money back: a refund request through the refund service (which sends it to an
+    approver above the threshold and becomes a transfer order). By default what is in suspense."""
+    payment = _payment(session, line)
+    amount = amount_vnd or payment.unallocated_vnd
+    if not amount:
+        raise Conflict("nothing of this line is in suspense: give amount_vnd to refund from a request",
+                       code="nothing_in_suspense")
+    refund = refunds.request_refund(session, payment_id=payment.id, amount_vnd=amount, reason=reason,
+                                    expected_refundable_vnd=refunds.refundable_vnd(session, payment),
+                                    settings=settings, actor=actor, now=now)
+    return {"payment_id": payment.id, "refund_id": refund.id, "amount_vnd": amount, "refund_status": refund.status}
+
+
+def _ignore(session: Session, line: StatementLine, **_) -> dict:
+    return {"payment_id": line.payment_id}
+
+
+_ACTIONS = {"match": _match, "unmatch": _unmatch, "write_off": _write_off, "refund": _refund, "ignore": _ignore}
+
+
+def acknowledge(session: Session, *, day: date, key: str, reason: str, actor: str, now: datetime) -> Resolution:
+    """Accept an exception as it is (it stops blocking the close), with a reason."""
+    days.ensure_open(session, day)
+    days.day_row(session, day, lock=True)  # serialises decisions on the day
+    existing = session.execute(select(Resolution).where(
+        Resolution.exception_key == key, Resolution.recon_date == day, Resolution.undone_at.is_(None))).scalar()
+    if existing is not None:
+        raise Conflict("this exception is already acknowledged", code="already_acknowledged",
+                       details={"resolution_id": existing.id})
+    line_id = int(key.split(":")[1]) if key.startswith("line:") and key.split(":")[1].isdigit() else None
+    resolution = Resolution(recon_date=day, line_id=line_id, exception_key=key, action="acknowledge", reason=reason,
+                            data={}, created_by=actor, created_at=now)
+    session.add(resolution)
+    session.flush()
+    audit.record(session, actor=actor, action="reconciliation.acknowledge", subject_type="exception",
+                 subject_id=key, at=now, reason=reason, data={"resolution_id": resolution.id,
+                                                             "recon_date": day.isoformat()})
+    return resolution
+
+
+def undo(session: Session, *, resolution_id: int, reason: str, settings: Settings, actor: str,
+         now: datetime) -> Resolution:
+    """Take a decision back (the latest one on its line), while its day is open."""
+    resolution = session.get(Resolution, resolution_id)
+    if resolution is None:
+        raise NotFound(f"no resolution {resolution_id}", code="resolution_not_found")
+    line = _locked_line(session, resolution.line_id) if resolution.line_id else None
+    session.refresh(resolution)
+    if resolution.undone_at is not None:
+        raise Conflict("this decision was already undone", code="already_undone")
+    days.ensure_open(session, resolution.recon_date)
+    if line is not None and resolution.action != "acknowledge":
+        latest = session.execute(select(func.max(Resolution.id)).where(
+            Resolution.line_id == line.id, Resolution.undone_at.is_(None), Resolution.action != "acknowledge")
+        ).scalar()
+        if latest != resolution.id:
+            raise Conflict("undo the later decisions on this line first", code="not_latest_resolution")
+        _reverse(session, resolution, settings=settings, actor=actor, now=now, reason=reason)
+    resolution.undone_at, resolution.undone_by, resolution.undo_reason = now, actor, reason
+    audit.record(session, actor=actor, action="reconciliation.undo", subject_type="resolution",
+                 subject_id=resolution.id, at=now, reason=reason,
+                 data={"action": resolution.action, "line_id": resolution.line_id})
+    if line is not None:
+        refresh_line(session, line)
+    return resolution
+
+
+def _reverse(session: Session, resolution: Resolution, *, settings: Settings, actor: str, now: datetime, reason: str) -> None:
+    data = resolution.data
+    if resolution.action == "match":
+        for allocation in data["allocations"]:
+            credits.release_to_suspense(session, allocation_id=allocation["allocation_id"], reason=f"undo: {reason}",
+                                        settings=settings, actor=actor, now=now)
+    elif resolution.action == "unmatch":
+        for allocation in data["released"]:
+            credits.assign_from_suspense(session, payment_id=data["payment_id"], payment_code=allocation["payment_code"],
+                                         amount_vnd=allocation["amount_vnd"], settings=settings, actor=actor, now=now)
+    elif resolution.action == "refund":
+        refund = refunds.get_refund(session, data["refund_id"], for_update=True)
+        if refund.status != refunds.AWAITING_APPROVAL:
+            raise Conflict("the refund has already gone ahead; mark it failed instead of undoing",
+                           code="refund_in_progress", details={"refund_status": refund.status})
+        refund.status, refund.failure, refund.decided_by, refund.decided_at = refunds.REJECTED, f"undo: {reason}", \
+            actor, now
+    elif resolution.action == "write_off":
+        payment = session.execute(select(Payment).where(Payment.id == data["payment_id"]).with_for_update()
+                                  ).scalar_one()
+        _move_suspense(session, payment, data["amount_vnd"], data.get("previous_reason"), actor=actor, now=now,
+                       memo=f"undo: {reason}")
+
+
+def refresh_line(session: Session, line: StatementLine) -> None:
+    """Re-derive a line's status, score and reasons from its payment and the decisions on it."""
+    session.flush()
+    facts = links.payment_facts(session, [line.payment_id]).get(line.payment_id) if line.payment_id else None
+    latest = session.execute(select(Resolution.action).where(
+        Resolution.line_id == line.id, Resolution.undone_at.is_(None), Resolution.action.in_(
+            ("refund", "write_off", "ignore"))).order_by(Resolution.id.desc()).limit(1)).scalar()
+    verdict = classify(direction=line.direction, is_reversal=line.is_reversal, source=line.source, payment=facts,
+                       proposal=line.proposal if facts and not facts.allocations else None, resolution=latest)
+    session.execute(update(StatementLine).where(StatementLine.id == line.id).values(
+        status=verdict.status, score=verdict.score, reasons=verdict.reasons, version=StatementLine.version + 1))
+    session.expire_all()

@@ -1,0 +1,342 @@
+"""HTTP routes of reconciliation (restx namespace `/reconciliation`)."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response, request
+from flask_restx import Namespace, Resource, fields
+
+from kernel.clock import business_date, now_utc
+from kernel.errors import ValidationError
+from kernel.http import actor, json_body, requires, runtime, settings, transaction
+from kernel.money import parse_amount_vnd
+from payments.service import parse_payment_code
+from payments.validation import clean_text
+from reconciliation import days, exceptions, files, reports, resolutions, service, sweep
+from reconciliation.profiles import PROFILE_NAMES
+from reconciliation.statements import FORMATS
+from reconciliation.views import import_view, line_views, resolution_view
+
+recon_ns = Namespace("reconciliation", description="Bank statements, matching, exceptions, daily close and reports",
+                     path="/reconciliation")
+
+READERS = ("finance", "approver", "auditor")
+resolution_in = recon_ns.model("ResolutionIn", {
+    "reason": fields.String(required=True),
+    "allocations": fields.Raw(example=[{"payment_code": "HS12345678905", "amount_vnd": 100000}],
+                              description="match only: one or several requests"),
+    "amount_vnd": fields.Integer(description="write-off only: default all that is in suspense"),
+    "expected_version": fields.Integer(description="refuse (409 line_changed) if the line changed meanwhile"),
+    "as_adjustment": fields.Boolean(description="for a line of a closed day: record it in the next open day"),
+})
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValidationError("the date must be YYYY-MM-DD", code="invalid_date") from exc
+
+
+def _int_arg(name: str, default: int, lowest: int, highest: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not lowest <= int(raw) <= highest:
+        raise ValidationError(f"{name} must be a whole number from {lowest} to {highest}", code="invalid_parameter",
+                              details={"parameter": name})
+    return int(raw)
+
+
+def _reason(body: dict) -> str:
+    return clean_text(body.get("reason"), "reason", max_len=1000)
+
+
+@recon_ns.route("/statements")
+class Statements(Resource):
+    @recon_ns.doc(security="bearer", params={
+        "file": {"in": "formData", "type": "file", "required": True},
+        "format": {"in": "formData", "type": "string", "enum": list(FORMATS), "description": "default: detected"},
+        "account_number": {"in": "formData", "type": "string", "description": "default: from the file"},
+        "profile": {"in": "formData", "type": "string", "enum": list(PROFILE_NAMES),
+                    "description": "CSV/XLSX bank layout; default: detected from the header"}})
+    @requires("finance")
+    def post(self):
+        """Import a bank statement (camt.053, MT940, CSV, XLSX): store, match and credit its lines."""
+        request.max_content_length = settings().statement_max_bytes
+        if not (request.mimetype or "").startswith("multipart/form-data"):
+            raise ValidationError("send the statement as multipart/form-data with a `file` field",
+                                  code="unsupported_media_type", status=415)
+        upload = request.files.get("file")
+        if upload is None:
+            raise ValidationError("the statement goes in the `file` field", code="missing_file")
+        fmt = request.form.get("format") or None
+        if fmt is not None and fmt not in FORMATS:
+            raise ValidationError(f"format must be one of {', '.join(FORMATS)}", code="invalid_format")
+        profile = request.form.get("profile") or None
+        if profile is not None and profile not in PROFILE_NAMES:
+            raise ValidationError(f"profile must be one of {', '.join(PROFILE_NAMES)}", code="invalid_profile")
+        import_id = service.import_statement(
+            runtime().sessions, upload.stream, filename=upload.filename or "statement", fmt=fmt,
+            account_number=request.form.get("account_number") or None, profile=profile, settings=settings(),
+            actor=actor(), now=now_utc())
+        with transaction() as session:
+            return import_view(service.get_import(session, import_id)), 201
+
+    @recon_ns.doc(security="bearer")
+    @requires(*READERS)
+    def get(self):
+        """Recent imports, newest first (with their progress)."""
+        with transaction() as session:
+            return {"imports": [import_view(i) for i in service.list_imports(
+                session, limit=_int_arg("limit", 50, 1, 500))]}
+
+
+@recon_ns.route("/statements/<int:import_id>")
+class StatementImport(Resource):
+    @recon_ns.doc(security="bearer")
+    @requires(*READERS)
+    def get(self, import_id: int):
+        """One import: counts and progress (`lines_processed` of `lines_total`)."""
+        with transaction() as session:
+            return import_view(service.get_import(session, import_id))
+
+
+@recon_ns.route("/statements/<int:import_id>/file")
+class StatementFile(Resource):
+    @recon_ns.doc(security="bearer")
+    @requires(*READERS)
+    def get(self, import_id: int):
+        """The statement file exactly as it was uploaded."""
+        with transaction() as session:
+            found = service.get_import(session, import_id)
+            data = files.read_all(session, found.file_sha256)
+            return Response(data, mimetype="application/octet-stream", headers={
+                "Content-Disposition": f'attachment; filename="{found.filename}"', "X-Content-SHA256": found.file_sha256})
+
+
+@recon_ns.route("/lines")
+class Lines(Resource):
+    @recon_ns.doc(security="bearer", params={"import_id": "lines of one import's file", "date": "or of a day",
+                                             "status": "matched|proposed|unmatched|ignored",
+                                             "limit": "1-1000 (default 100)", "offset": "default 0"})
+    @requires(*READERS)
+    def get(self):
+        """Statement lines with status, score, reasons and allocations, in file order (paginated)."""
+        import_id = _int_arg("import_id", 0, 1, 2**62) or None
+        day = _day(request.args["date"]) if request.args.get("date") else None
+        status = request.args.get("status")
+        if status is not None and status not in ("matched", "proposed", "unmatched", "ignored"):
+            raise ValidationError("status must be matched, proposed, unmatched or ignored", code="invalid_parameter")
+        limit, offset = _int_arg("limit", 100, 1, service.MAX_LIMIT), _int_arg("offset", 0, 0, 2**62)
+        with transaction() as session:
+            page, total = service.list_lines(session, import_id=import_id, day=day, status=status, limit=limit,
+                                             offset=offset)
+            following = offset + len(page)
+            return {"total": total, "limit": limit, "offset": offset,
+                    "next_offset": following if following < total else None, "lines": line_views(session, page)}
+
+
+@recon_ns.route("/lines/<int:line_id>")
+class LineItem(Resource):
+    @recon_ns.doc(security="bearer")
+    @requires(*READERS)
+    def get(self, line_id: int):
+        """One line with suggestions and every decision taken on it."""
+        with transaction() as session:
+            line = service.get_line(session, line_id)
+            [view] = line_views(session, [(line.line_no, line, False)])
+            view["resolutions"] = [resolution_view(r) for r in service.resolutions_of(session, line_id)]
+            return view
+
+
+def _allocations(body: dict) -> list[tuple[str, int | None]]:
+    raw = body.get("allocations")
+    if raw is None and body.get("payment_code") is not None:
+        raw = [{"payment_code": body.get("payment_code"), "amount_vnd": body.get("amount_vnd")}]
+    if not isinstance(raw, list) or not raw or len(raw) > 50 or not all(isinstance(a, dict) for a in raw):
+        raise ValidationError("allocations must be a list of {payment_code, amount_vnd}", code="invalid_allocations")
+    return [(parse_payment_code(str(a.get("payment_code", "")), settings()),
+             None if a.get("amount_vnd") is None else parse_amount_vnd(a["amount_vnd"])) for a in raw]
+
+
+def _resolve(line_id: int, action: str):
+    body = json_body()
+    reason = _reason(body)
+    version = body.get("expected_version")
+    if version is not None and type(version) is not int:
+        raise ValidationError("expected_version must be an integer", code="invalid_parameter")
+    kwargs = {}
+    if action == "match":
+        kwargs["allocations"] = _allocations(body)
+    if action == "write_off" and body.get("amount_vnd") is not None:
+        kwargs["amount_vnd"] = parse_amount_vnd(body["amount_vnd"], maximum=10**13)
+    with transaction() as session:
+        resolution = resolutions.resolve_line(session, line_id=line_id, action=action, reason=reason,
+                                              settings=settings(), actor=actor(), now=now_utc(),
+                                              expected_version=version, as_adjustment=body.get("as_adjustment") is True,
+                                              **kwargs)
+        line = service.get_line(session, line_id)
+        [view] = line_views(session, [(line.line_no, line, False)], suggest=False)
+        return {"resolution": resolution_view(resolution), "line": view}, 201
+
+
+def _line_action(action: str, doc: str):
+    class LineAction(Resource):
+        @recon_ns.doc(security="bearer")
+        @recon_ns.expect(resolution_in, validate=False)
+        @requires("finance")
+        def post(self, line_id: int):
+            return _resolve(line_id, action)
+
+    LineAction.post.__doc__ = doc
+    LineAction.__name__ = f"Line{action.title().replace('_', '')}"
+    return LineAction
+
+
+for _path, _action, _doc in (
+        ("match", "match", "Match a line to one or several requests (`allocations`), with a reason."),
+        ("unmatch", "unmatch", "Take a line's money back off its requests into suspense, with a reason."),
+        ("refund", "refund", "Mark a line's money for refund (recorded; the refund service carries it out)."),
+        ("write-off", "write_off", "Write off money in suspense as other income, with a reason."),
+        ("ignore", "ignore", "Ignore a line (not a fee payment: interest, internal transfer), with a reason.")):
+    recon_ns.route(f"/lines/<int:line_id>/{_path}")(_line_action(_action, _doc))
+
+
+@recon_ns.route("/resolutions/<int:resolution_id>/undo")
+class Undo(Resource):
+    @recon_ns.doc(security="bearer")
+    @requires("finance")
+    def post(self, resolution_id: int):
+        """Undo a decision (the latest on its line) while its day is open, with a reason."""
+        reason = _reason(json_body())
+        with transaction() as session:
+            return resolution_view(resolutions.undo(session, resolution_id=resolution_id, reason=reason,
+                                                    settings=settings(), actor=actor(), now=now_utc()))
+
+
+@recon_ns.route("/days/<string:day>")
+class Day(Resource):
+    @recon_ns.doc(security="bearer")
+    @requires(*READERS)
+    def get(self, day: str):
+        """The day's summary: lines, balances, totals by agency/channel/type/status, exceptions, sweep."""
+        with transaction() as session:
+            return days.summary(session, _day(day), settings=settings(), now=now_utc())
+
+
+@recon_ns.route("/days/<string:day>/match")
+class DayMatch(Resource):
+    @recon_ns.doc(security="bearer")
+    @requires("finance")
+    def post(self, day: str):
+        """Re-derive the day's lines from the ledger as it is now."""
+        with transaction() as session:
+            return service.match_day(session, _day(day), settings=settings(), now=now_utc())
+
+
+@recon_ns.route("/days/<string:day>/exceptions")
+class DayExceptions(Resource):
+    @recon_ns.doc(security="bearer", params={"state": "open (default) or all"})
+    @requires(*READERS)
+    def get(self, day: str):
+        """The typed exception queue of the day."""
+        state = request.args.get("state", "open")
+        if state not in ("open", "all"):
+            raise ValidationError("state must be open or all", code="invalid_parameter")
+        with transaction() as session:
+            found = exceptions.day_exceptions(session, _day(day), settings=settings(), today=business_date(now_utc()))
+            shown = [e.view() for e in found if state == "all" or e.open]
+            return {"date": day, "count": len(shown), "exceptions": shown}
+
+
+@recon_ns.route("/days/<string:day>/exceptions/<string:key>/acknowledge")
+class Acknowledge(Resource):
+    @recon_ns.doc(security="bearer")
+    @requires("finance")
+    def post(self, day: str, key: str):
+        """Accept an exception as it is (it stops blocking the close), with a reason."""
+        reason = _reason(json_body())
+        parsed = _day(day)
+        with transaction() as session:
+            known = {e.key for e in exceptions.day_exceptions(session, parsed, settings=settings(),
+                                                              today=business_date(now_utc()))}
+            if key not in known:
+                raise ValidationError(f"no exception {key} on {day}", code="exception_not_found", status=404)
+            return resolution_view(resolutions.acknowledge(session, day=parsed, key=key, reason=reason, actor=actor(),
+                                                           now=now_utc())), 201
+
+
+@recon_ns.route("/days/<string:day>/close")
+class Close(Resource):
+    @recon_ns.doc(security="bearer")
+    @requires("finance")
+    def post(self, day: str):
+        """Ask to close the day (an approver confirms); refused while blocking exceptions are open."""
+        with transaction() as session:
+            days.request_close(session, _day(day), settings=settings(), actor=actor(), now=now_utc())
+            return days.summary(session, _day(day), settings=settings(), now=now_utc()), 202
+
+
+@recon_ns.route("/days/<string:day>/close/approve")
+class CloseApprove(Resource):
+    @recon_ns.doc(security="bearer")
+    @requires("approver")
+    def post(self, day: str):
+        """Confirm the close (not the person who asked): totals and reports are frozen with their hashes."""
+        with transaction() as session:
+            days.approve_close(session, _day(day), settings=settings(), actor=actor(), now=now_utc())
+            return days.summary(session, _day(day), settings=settings(), now=now_utc())
+
+
+@recon_ns.route("/days/<string:day>/close/reject")
+class CloseReject(Resource):
+    @recon_ns.doc(security="bearer")
+    @requires("approver")
+    def post(self, day: str):
+        """Send the close request back to finance, with a reason."""
+        reason = _reason(json_body())
+        with transaction() as session:
+            days.reject_close(session, _day(day), reason=reason, actor=actor(), now=now_utc())
+            return days.summary(session, _day(day), settings=settings(), now=now_utc())
+
+
+def _report(day: str, fmt: str) -> Response:
+    parsed = _day(day)
+    with transaction() as session:
+        row = days.day_row(session, parsed) if days.status_of(session, parsed) == days.CLOSED else None
+        if row is not None and row.reports:
+            sha256 = row.reports[fmt]["sha256"]
+            data = files.read_all(session, sha256)
+        else:
+            summary = days.summary(session, parsed, settings=settings(), now=now_utc())
+            data = reports.render_report(session, fmt, summary, summary, now_utc())
+            sha256 = reports.digest(data)
+    return Response(data, mimetype=reports.FORMATS[fmt], headers={
+        "Content-Disposition": f'attachment; filename="doi-soat-{parsed.isoformat()}.{fmt}"',
+        "X-Content-SHA256": sha256})
+
+
+for _fmt in reports.FORMATS:
+    def _make(fmt: str):
+        class Report(Resource):
+            @recon_ns.doc(security="bearer")
+            @requires(*READERS)
+            def get(self, day: str):
+                return _report(day, fmt)
+
+        Report.get.__doc__ = f"The day's reconciliation report as .{fmt} (frozen and hashed once the day is closed)."
+        Report.__name__ = f"Report{fmt.title()}"
+        return Report
+
+    recon_ns.route(f"/days/<string:day>/report.{_fmt}")(_make(_fmt))
+
+
+@recon_ns.route("/sweep")
+class Sweep(Resource):
+    @recon_ns.doc(security="bearer")
+    @requires("finance")
+    def post(self):
+        """Run the missed-callback sweep now (it also runs as a periodic job)."""
+        with transaction() as session:
+            return sweep.sweep(session, settings=settings(), now=now_utc())

@@ -1,0 +1,296 @@
+"""Bank statements as the rest of reconciliation sees them, whatever the file format. Pure.
+
+Every parser (camt.053, MT940, bank CSV/XLSX) reads a binary file object *as a stream* and
+yields `StatementLine`s one at a time, filling a `StatementInfo` (account, currency,
+balances per day) as it goes; the info is complete once the iteration ends. Anything a parser
+cannot read is a `StatementError` with a stable code and the 1-based line number, never an
+unexpected exception.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import BinaryIO
+
+from kernel.clock import UTC, VN_TZ
+from kernel.errors import ValidationError
+
+CREDIT, DEBIT = "credit", "debit"
+FORMATS = ("camt053", "mt940", "csv", "xlsx")
+# A single statement line above this is not a fee payment file we can trust (10^13 VND).
+MAX_LINE_VND = 10**13
+
+
+class StatementError(ValidationError):
+    """A statement file we cannot read; `details` names the line when there is one."""
+
+    code = "invalid_statement"
+
+
+def statement_error(code: str, message: str, *, line_no: int | None = None, status: int = 400,
+                    **details) -> StatementError:
+    if line_no is not None:
+        details["line_no"] = line_no
+        message = f"line {line_no}: {message}"
+    return StatementError(message, code=code, status=status, details=details or None)
+
+
+@dataclass(slots=True)
+class StatementLine:
+    """One transaction of a statement, in the order of the file (`line_no` is 1-based)."""
+
+    line_no: int
+    booking_date: date
+    amount_vnd: int
+    direction: str  # credit | debit
+    memo: str = ""
+    bank_ref: str | None = None
+    booked_at: datetime | None = None  # when the file gives a time; else the day is all we know
+    value_date: date | None = None
+    payer_name: str | None = None
+    payer_account: str | None = None
+    balance_after_vnd: int | None = None
+    is_reversal: bool = False
+    account: str | None = None  # only when the file names an account per line or per statement
+
+    @property
+    def signed_vnd(self) -> int:
+        return self.amount_vnd if self.direction == CREDIT else -self.amount_vnd
+
+    def instant(self) -> datetime:
+        """When it was booked: the file's time, else the start of its business day (Hà Nội)."""
+        if self.booked_at is not None:
+            return self.booked_at
+        return datetime.combine(self.booking_date, time.min, tzinfo=VN_TZ).astimezone(UTC)
+
+
+@dataclass
+class DayBalance:
+    opening_vnd: int | None = None
+    closing_vnd: int | None = None
+
+
+@dataclass
+class StatementInfo:
+    """What the file says about itself; complete once its lines have been read."""
+
+    format: str
+    profile: str | None = None
+    account: str | None = None
+    currency: str | None = None
+    balances: dict[date, DayBalance] = field(default_factory=dict)
+    first_date: date | None = None
+    last_date: date | None = None
+    lines: int = 0
+
+    def see(self, line: StatementLine) -> None:
+        self.lines += 1
+        day = line.booking_date
+        if self.first_date is None or day < self.first_date:
+            self.first_date = day
+        if self.last_date is None or day > self.last_date:
+            self.last_date = day
+
+    def set_account(self, account: str | None, line_no: int | None = None) -> None:
+        account = normalise_account(account)
+        if not account:
+            return
+        if self.account and self.account != account:
+            raise statement_error("mixed_accounts", f"the file holds statements of two accounts ({self.account}, "
+                                  f"{account}); import one account per file", line_no=line_no)
+        self.account = account
+
+    def set_currency(self, currency: str | None, line_no: int | None = None) -> None:
+        if not currency:
+            return
+        currency = currency.strip().upper()
+        if currency != "VND":
+            raise statement_error("unsupported_currency", f"only VND statements are supported, not {currency}",
+                                  line_no=line_no, currency=currency)
+        self.currency = currency
+
+    def opening(self, day: date, amount: int) -> None:
+        self.balances.setdefault(day, DayBalance())
+        if self.balances[day].opening_vnd is None:
+            self.balances[day].opening_vnd = amount
+
+    def closing(self, day: date, amount: int) -> None:
+        self.balances.setdefault(day, DayBalance()).closing_vnd = amount
+
+
+def normalise_account(account: str | None) -> str | None:
+    """`0071 0012 34567`, `VCB/0071001234567` -> digits and letters only, upper case."""
+    if account is None:
+        return None
+    cleaned = re.sub(r"[^0-9A-Za-z]", "", account).upper()
+    return cleaned or None
+
+
+def normalise_ref(ref: str | None) -> str | None:
+    """Bank references compared across formats: `5000.96828` (CSV) == `500096828` (MT940)."""
+    if ref is None:
+        return None
+    cleaned = re.sub(r"[^0-9A-Za-z]", "", ref).upper()
+    return cleaned if cleaned and cleaned not in {"NONREF", "NOTPROVIDED"} else None
+
+
+# --- numbers --------------------------------------------------------------------------
+
+_AMOUNT_CLEAN = re.compile(r"[\s\u00a0\u202f']|VND|VNĐ|₫|đ|Đ", re.IGNORECASE)
+_GROUPED = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
+
+
+def parse_amount(text: object, *, line_no: int | None = None, field_name: str = "amount") -> int | None:
+    """A VND amount as banks print it -> int; None for an empty cell.
+
+    Dot- or comma-grouped (`1.000.000`, `1,000,000`), with or without a zero fraction
+    (`30000,00`, `1,000,000.00`), negative with `-` or parentheses. VND has no minor unit, so
+    a non-zero fraction is an error rather than something to round.
+    """
+    if text is None:
+        return None
+    if isinstance(text, bool):
+        raise statement_error("invalid_amount", f"{field_name} is not an amount", line_no=line_no)
+    if isinstance(text, int):
+        return _in_range(text, line_no, field_name)
+    if isinstance(text, float):
+        if text != text or not text.is_integer():
+            raise statement_error("invalid_amount", f"{field_name} {text!r} has a fraction of a đồng",
+                                  line_no=line_no)
+        return _in_range(int(text), line_no, field_name)
+    raw = _AMOUNT_CLEAN.sub("", str(text))
+    if not raw:
+        return None
+    negative = raw.startswith("-") or (raw.startswith("(") and raw.endswith(")"))
+    raw = raw.strip("()").lstrip("+-")
+    value = _digits_of_amount(raw)
+    if value is None:
+        raise statement_error("invalid_amount", f"{field_name} {str(text)[:40]!r} is not an amount",
+                              line_no=line_no)
+    return _in_range(-value if negative else value, line_no, field_name)
+
+
+def _digits_of_amount(raw: str) -> int | None:
+    if raw.isdigit():
+        return int(raw)
+    if not raw or any(ch not in ".," for ch in raw if not ch.isdigit()):
+        return None
+    position = max(raw.rfind("."), raw.rfind(","))
+    separator, head, tail = raw[position], raw[:position], raw[position + 1:]
+    other = "," if separator == "." else "."
+    # The last separator is a decimal point when both kinds appear (`30.000,00`), or when it
+    # appears once without three digits after it (`30000,00`, MT940's `30000,`).
+    if other in head or (raw.count(separator) == 1 and len(tail) != 3):
+        if tail and (not tail.isdigit() or int(tail) != 0):
+            return None  # a fraction of a đồng, or junk
+        raw = head
+        if raw.isdigit():
+            return int(raw)
+    if _GROUPED.fullmatch(raw) and len({ch for ch in raw if not ch.isdigit()}) == 1:
+        return int(raw.replace(".", "").replace(",", ""))
+    return None
+
+
+def _in_range(value: int, line_no: int | None, field_name: str) -> int:
+    if abs(value) > MAX_LINE_VND:
+        raise statement_error("invalid_amount", f"{field_name} {value} is out of range", line_no=line_no)
+    return value
+
+
+# --- dates ----------------------------------------------------------------------------
+
+_DATE = re.compile(
+    r"\s*(?:(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4}|\d{2})"
+    r"|(?P<Y>\d{4})-(?P<M>\d{1,2})-(?P<D>\d{1,2}))"
+    r"(?:[ T]+(?P<H>\d{1,2}):(?P<I>\d{2})(?::(?P<S>\d{2}))?(?:\.\d+)?)?\s*$")
+_date_cache: dict[str, tuple[date, time | None]] = {}
+
+
+def parse_local_date(value: object, *, line_no: int | None = None,
+                     field_name: str = "date") -> tuple[date, datetime | None]:
+    """`24/11/2026`, `24-11-2026 07:01:30`, `2026-11-24` or a spreadsheet date -> (day, instant?).
+
+    Day first, as Vietnamese banks print dates; times are Asia/Ho_Chi_Minh.
+    """
+    if isinstance(value, datetime):
+        local = value if value.tzinfo else value.replace(tzinfo=VN_TZ)
+        has_time = value.time() != time.min
+        return local.astimezone(VN_TZ).date(), local.astimezone(UTC) if has_time else None
+    if isinstance(value, date):
+        return value, None
+    text = str(value) if value is not None else ""
+    cached = _date_cache.get(text)
+    if cached is None:
+        cached = _read_date(text, line_no, field_name)
+        if len(_date_cache) < 100_000:
+            _date_cache[text] = cached
+    day, clock = cached
+    if clock is None:
+        return day, None
+    return day, datetime.combine(day, clock, tzinfo=VN_TZ).astimezone(UTC)
+
+
+def _read_date(text: str, line_no: int | None, field_name: str) -> tuple[date, time | None]:
+    match = _DATE.match(text)
+    if match is None:
+        raise statement_error("invalid_date", f"{field_name} {text[:40]!r} is not a date (dd/mm/yyyy)",
+                              line_no=line_no)
+    g = match.groupdict()
+    year = int(g["y"] or g["Y"])
+    year += 2000 if year < 100 else 0
+    try:
+        day = date(year, int(g["m"] or g["M"]), int(g["d"] or g["D"]))
+        clock = time(int(g["H"]), int(g["I"]), int(g["S"] or 0)) if g["H"] else None
+    except ValueError as exc:
+        raise statement_error("invalid_date", f"{field_name} {text[:40]!r} is not a valid date",
+                              line_no=line_no) from exc
+    return day, clock
+
+
+# --- format detection -----------------------------------------------------------------
+
+_MT940_HINT = re.compile(rb"(^|[\r\n{])(:20:|:25:|\{1:F01|\{4:)")
+
+
+def detect_format(head: bytes) -> str:
+    """Guess the format from the first bytes of a file."""
+    if not head.strip():
+        raise statement_error("empty_file", "the file is empty")
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise statement_error("unsupported_format", "old Excel (.xls) files are not read: save as .xlsx or CSV",
+                              status=415)
+    body = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if body.startswith(b"<"):
+        return "camt053"
+    if _MT940_HINT.search(head) and b":61:" in head or head.lstrip().startswith((b"{1:", b":20:")):
+        return "mt940"
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise statement_error("unsupported_format", "this is not a statement file we can read (binary data)",
+                              status=415)
+    return "csv"
+
+
+def parse_statement(source: BinaryIO, fmt: str | None = None, *, profile: str | None = None
+                    ) -> tuple[StatementInfo, Iterator[StatementLine]]:
+    """(info, lines) for a seekable binary file; `fmt` is detected when not given."""
+    from reconciliation import camt053, swift, tabular
+
+    head = source.read(8192)
+    source.seek(0)
+    fmt = fmt or detect_format(head)
+    if fmt not in FORMATS:
+        raise statement_error("unsupported_format", f"format must be one of {', '.join(FORMATS)}", status=415)
+    if not head.strip():
+        raise statement_error("empty_file", "the file is empty")
+    info = StatementInfo(format=fmt)
+    if fmt == "camt053":
+        return info, camt053.parse(source, info)
+    if fmt == "mt940":
+        return info, swift.parse(source, info)
+    if fmt == "xlsx":
+        return info, tabular.parse_xlsx(source, info, profile=profile)
+    return info, tabular.parse_csv(source, info, profile=profile)

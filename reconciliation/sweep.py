@@ -1,0 +1,73 @@
+"""The missed-callback sweep (periodic job `reconciliation.sweep` and `hccpay reconcile sweep`).
+
+Compares what the banks' callbacks announced with what the statements show:
+- `missed_callback`: a statement credit that no callback announced (the statement created
+  its payment) — the bank feed lost or never sent it;
+- `callback_without_statement`: a bank-transfer callback that no statement line showed
+  `HCCPAY_RECON_SWEEP_WORKING_DAYS` working days after it was booked.
+Findings are stored once each (unique per kind and subject) and cleared when the missing
+side turns up; the day summary counts them and the exception queue shows them.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from config import Settings
+from kernel.clock import business_date, business_day_bounds, is_working_day
+from payments.models import Payment
+from reconciliation.links import STATEMENT_PROVIDER
+from reconciliation.models import FROM_STATEMENT, StatementLine, SweepFinding
+
+LOOKBACK_DAYS = 62
+
+
+def _working_days_before(day: date, n: int, holidays) -> date:
+    current, left = day, n
+    while left:
+        current -= timedelta(days=1)
+        if is_working_day(current, holidays):
+            left -= 1
+    return current
+
+
+def _record(session: Session, rows: list[dict]) -> int:
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert_ = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(SweepFinding)
+    added = 0
+    for start in range(0, len(rows), 1000):
+        added += len(session.execute(insert_.on_conflict_do_nothing(index_elements=["kind", "subject_id"])
+                                     .returning(SweepFinding.id), rows[start:start + 1000]).all())
+    return added
+
+
+def sweep(session: Session, *, settings: Settings, now: datetime) -> dict:
+    """Record what each side missed; returns counts of open findings and of new ones."""
+    today = business_date(now)
+    since = business_day_bounds(today - timedelta(days=LOOKBACK_DAYS))[0]
+    cutoff = business_day_bounds(_working_days_before(today, settings.recon_sweep_working_days, settings.holidays))[1]
+    unseen = session.execute(select(Payment.id, Payment.booked_at, Payment.amount_vnd).where(
+        Payment.booked_at >= since, Payment.booked_at < cutoff, Payment.status == "active",
+        Payment.provider != STATEMENT_PROVIDER, Payment.clearing_account.startswith("bank:"),
+        ~exists().where(StatementLine.payment_id == Payment.id))).all()
+    added = _record(session, [{"kind": "callback_without_statement", "subject_id": pid,
+                               "business_date": business_date(at), "amount_vnd": amount, "found_at": now}
+                              for pid, at, amount in unseen])
+    missed = session.execute(select(StatementLine.id, StatementLine.recon_date, StatementLine.amount_vnd).where(
+        StatementLine.source == FROM_STATEMENT, StatementLine.booked_at >= since,
+        ~exists().where(SweepFinding.kind == "missed_callback", SweepFinding.subject_id == StatementLine.id))).all()
+    added += _record(session, [{"kind": "missed_callback", "subject_id": lid, "business_date": day,
+                                "amount_vnd": amount, "found_at": now} for lid, day, amount in missed])
+    cleared = session.execute(update(SweepFinding).where(
+        SweepFinding.kind == "callback_without_statement", SweepFinding.cleared_at.is_(None),
+        exists().where(StatementLine.payment_id == SweepFinding.subject_id)).values(cleared_at=now)).rowcount
+    counts = dict(session.execute(select(SweepFinding.kind, func.count()).where(SweepFinding.cleared_at.is_(None))
+                                  .group_by(SweepFinding.kind)).all())
+    return {"new_findings": added, "cleared": cleared or 0, "open": {"missed_callback": counts.get("missed_callback", 0),
+                     "callback_without_statement": counts.get("callback_without_statement", 0)},
+            "checked_through": (cutoff - timedelta(seconds=1)).isoformat()}

@@ -1,0 +1,157 @@
+"""SWIFT MT940 customer statements. Pure, streaming.
+
+The `mt-940` package parses a whole file held in memory; we read the file line by line
+instead, group lines into tags ourselves, and use `mt-940`'s maintained `:61:` pattern for
+the statement line (value date, entry date, R?[DC] mark, amount, type, references). One
+file may hold several messages (one per day) of the same account, with or without the
+SWIFT envelope (`{1:...}{4:` ... `-}`). `:86:` is the memo; structured `?20`-`?29`
+sub-fields are joined, `?32`/`?33` give the payer's name and `?31` the account.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import BinaryIO
+
+from mt940.tags import Statement as _Tag61
+
+from reconciliation.statements import (CREDIT, DEBIT, StatementInfo, StatementLine, parse_amount,
+                                       statement_error)
+from reconciliation.textfile import text_lines
+
+_TAG = re.compile(r"^:(\d{2}[A-Z]?):(.*)$")
+_ENVELOPE = re.compile(r"^(\{[1-3]:[^}]*\})*\{4:\s*")
+_BALANCE = re.compile(r"^(?P<mark>[DC])(?P<date>\d{6})(?P<currency>[A-Z]{3})(?P<amount>[0-9,.]{1,17})\s*$")
+_STATEMENT_LINE = _Tag61().re
+_SUBFIELD = re.compile(r"\?(\d{2})")
+WRAP_WIDTH = 65  # :86: lines are cut at 65 characters: a full line continues mid-word
+
+
+@dataclass
+class _Tag:
+    name: str
+    value: str
+    file_line: int
+
+
+def _tags(source: BinaryIO) -> Iterator[_Tag]:
+    current: _Tag | None = None
+    for number, raw in enumerate(text_lines(source), start=1):
+        line = _ENVELOPE.sub("", raw) if raw.startswith("{") else raw
+        match = _TAG.match(line)
+        if match:
+            if current:
+                yield current
+            current = _Tag(match.group(1), match.group(2), number)
+        elif line.strip() in ("-", "-}") or line.startswith(("{5:", "-}")):
+            if current:
+                yield current
+            current = None
+        elif current is not None and line.strip():
+            joiner = "" if current.name == "86" and len(current.value.rsplit("\n", 1)[-1]) >= WRAP_WIDTH else "\n"
+            current.value += joiner + line
+        elif line.strip() and not line.startswith("{"):
+            raise statement_error("malformed_mt940", f"text outside any tag: {line[:40]!r}", file_line=number)
+    if current:
+        yield current
+
+
+def parse(source: BinaryIO, info: StatementInfo) -> Iterator[StatementLine]:
+    """Yield each `:61:` statement line with the `:86:` that follows it."""
+    pending: StatementLine | None = None
+    line_no = 0
+    saw_tag = False
+    for tag in _tags(source):
+        saw_tag = True
+        if tag.name == "86":
+            if pending is not None:
+                _describe(pending, tag.value)
+            continue
+        if pending is not None:
+            info.see(pending)
+            yield pending
+            pending = None
+        if tag.name == "61":
+            line_no += 1
+            pending = _statement_line(tag, line_no)
+        elif tag.name == "25":
+            info.set_account(tag.value.strip().rpartition("/")[2] or tag.value, line_no or None)
+        elif tag.name in ("60F", "60M", "60", "62F", "62M", "62"):
+            day, amount = _balance(tag, info)
+            (info.opening if tag.name.startswith("60") else info.closing)(day, amount)
+    if pending is not None:
+        info.see(pending)
+        yield pending
+    if not saw_tag:
+        raise statement_error("malformed_mt940", "no MT940 tags (:20:, :25:, :61:) found")
+
+
+def _balance(tag: _Tag, info: StatementInfo) -> tuple[date, int]:
+    match = _BALANCE.match(tag.value.strip())
+    if match is None:
+        raise statement_error("malformed_mt940", f":{tag.name}: is not a balance: {tag.value[:40]!r}",
+                              file_line=tag.file_line)
+    info.set_currency(match["currency"])
+    amount = parse_amount(match["amount"], field_name="balance")
+    return _yymmdd(match["date"], tag), -amount if match["mark"] == "D" else amount
+
+
+def _yymmdd(text: str, tag: _Tag) -> date:
+    try:
+        return date(2000 + int(text[:2]), int(text[2:4]), int(text[4:6]))
+    except ValueError as exc:
+        raise statement_error("invalid_date", f":{tag.name}: has an invalid date {text!r}",
+                              file_line=tag.file_line) from exc
+
+
+def _statement_line(tag: _Tag, line_no: int) -> StatementLine:
+    match = _STATEMENT_LINE.match(tag.value)
+    if match is None:
+        raise statement_error("malformed_mt940", f":61: is not a statement line: {tag.value[:60]!r}",
+                              line_no=line_no, file_line=tag.file_line)
+    g = match.groupdict()
+    value_day = _yymmdd(g["year"] + g["month"] + g["day"], tag)
+    booking_day = value_day
+    if (g.get("entry_month") or "").strip() and (g.get("entry_day") or "").strip():
+        booking_day = _entry_date(value_day, int(g["entry_month"]), int(g["entry_day"]), tag)
+    amount = parse_amount(g["amount"], line_no=line_no)
+    if not amount or amount <= 0:
+        raise statement_error("invalid_amount", "a statement line amount must be positive", line_no=line_no)
+    mark = g["status"].upper()
+    direction = CREDIT if mark in ("C", "RD") else DEBIT
+    reference = (g.get("bank_reference") or "").strip() or (g.get("customer_reference") or "").strip()
+    return StatementLine(line_no=line_no, booking_date=booking_day, value_date=value_day, amount_vnd=amount,
+                         direction=direction, bank_ref=reference or None, is_reversal=mark.startswith("R"),
+                         memo=(g.get("extra_details") or "").strip())
+
+
+def _entry_date(value_day: date, month: int, day: int, tag: _Tag) -> date:
+    # The entry date has no year: take the one that puts it closest to the value date.
+    candidates = []
+    for year in (value_day.year - 1, value_day.year, value_day.year + 1):
+        try:
+            candidates.append(date(year, month, day))
+        except ValueError:
+            continue
+    if not candidates:
+        raise statement_error("invalid_date", f":61: has an invalid entry date {month:02d}{day:02d}",
+                              file_line=tag.file_line)
+    return min(candidates, key=lambda d: abs((d - value_day).days))
+
+
+def _describe(line: StatementLine, text: str) -> None:
+    """Fill memo, payer name and account from a `:86:` (free text or `?`-structured)."""
+    flat = text.replace("\n", " ").strip()
+    if re.match(r"^\d{3}\?", flat):
+        fields: dict[str, list[str]] = {}
+        parts = _SUBFIELD.split(flat)
+        for code, value in zip(parts[1::2], parts[2::2]):
+            fields.setdefault(code, []).append(value)
+        memo = "".join(v for c in sorted(fields) if "20" <= c <= "29" or "60" <= c <= "63" for v in fields[c])
+        line.memo = " ".join(filter(None, [line.memo if line.memo else None, memo.strip()]))
+        line.payer_name = " ".join(fields.get("32", []) + fields.get("33", [])).strip() or None
+        line.payer_account = "".join(fields.get("31", [])).strip() or None
+    else:
+        line.memo = " ".join(filter(None, [line.memo, flat]))

@@ -1,0 +1,67 @@
+"""JSON views of reconciliation objects."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from reconciliation import links, service
+from reconciliation.models import StatementImport, StatementLine
+from reconciliation.statements import CREDIT
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def import_view(found: StatementImport) -> dict[str, Any]:
+    return {
+        "import_id": found.id, "filename": found.filename, "format": found.format, "profile": found.profile,
+        "account_number": found.account_number, "clearing_account": found.clearing_account,
+        "period": {"from": _iso(found.period_from), "to": _iso(found.period_to)},
+        "lines_total": found.lines_total, "lines_new": found.lines_new, "lines_duplicate": found.lines_duplicate,
+        "lines_processed": found.lines_processed,
+        "progress": round(found.lines_processed / found.lines_total, 4) if found.lines_total else 1.0,
+        "status": found.status, "error": found.error, "file_sha256": found.file_sha256,
+        "created_at": _iso(found.created_at), "created_by": found.created_by, "finished_at": _iso(found.finished_at),
+    }
+
+
+def line_views(session: Session, page: list[tuple[int, StatementLine, bool]], *, suggest: bool = True
+               ) -> list[dict[str, Any]]:
+    """Lines with their current allocations and the reasons the requests they paid add."""
+    facts = links.payment_facts(session, [line.payment_id for _, line, _ in page if line.payment_id])
+    codes = {code for f in facts.values() for code, _, _ in f.allocations}
+    states = service.request_states(session, codes)
+    views = []
+    for line_no, line, seen in page:
+        paid = facts.get(line.payment_id) if line.payment_id else None
+        allocations = paid.allocations if paid else ()
+        view = {
+            "id": line.id, "import_id": line.import_id, "line_no": line_no, "bank_ref": line.bank_ref,
+            "booking_date": _iso(line.booking_date), "recon_date": _iso(line.recon_date),
+            "booked_at": _iso(line.booked_at), "amount_vnd": line.amount_vnd, "direction": line.direction,
+            "memo": line.memo, "payer_name": line.payer_name, "payer_account": line.payer_account,
+            "balance_after_vnd": line.balance_after_vnd, "status": line.status, "score": line.score,
+            "reasons": list(line.reasons or []) + [r for r in service.derived_reasons(allocations, states)
+                                                    if r not in (line.reasons or [])],
+            "allocations": [{"payment_code": c, "amount_vnd": a, "how": h} for c, a, h in allocations],
+            "unallocated_vnd": paid.unallocated_vnd if paid else 0, "payment_id": line.payment_id,
+            "source": line.source, "proposal": line.proposal, "version": line.version,
+            "seen_before": seen, "is_reversal": line.is_reversal,
+        }
+        if suggest and line.direction == CREDIT and paid is not None and paid.unallocated_vnd > 0 \
+                and not allocations:
+            view["suggestions"] = links.suggestions(session, amount_vnd=paid.unallocated_vnd,
+                                                    booking_date=line.booking_date, memo=line.memo,
+                                                    payer_name=line.payer_name)
+        views.append(view)
+    return views
+
+
+def resolution_view(resolution) -> dict[str, Any]:
+    return {"id": resolution.id, "recon_date": _iso(resolution.recon_date), "line_id": resolution.line_id,
+            "exception_key": resolution.exception_key, "action": resolution.action, "reason": resolution.reason,
+            "data": resolution.data, "adjustment": resolution.adjustment, "created_by": resolution.created_by,
+            "created_at": _iso(resolution.created_at), "undone_by": resolution.undone_by,
+            "undone_at": _iso(resolution.undone_at), "undo_reason": resolution.undo_reason}
