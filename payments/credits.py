@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, tuple_, update
+from sqlalchemy import Connection, insert, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -222,8 +223,8 @@ def _open_codes(conn: Connection, candidates: set[str]) -> set[str]:
 def _claim(conn: Connection, plans: list[_Planned], now: datetime, inbox_id: int | None) -> dict[tuple[str, str], int]:
     """Insert the payments whose (provider, provider_ref) is new; returns their ids.
 
-    INSERT ... ON CONFLICT DO NOTHING waits for a concurrent insert of the same key to commit
-    and then inserts nothing, so exactly one transaction records each payment.
+    For one credit (a callback), INSERT ... ON CONFLICT DO NOTHING waits for a concurrent insert
+    of the same key to commit and then inserts nothing, so exactly one transaction records it.
     """
     if not plans:
         return {}
@@ -235,6 +236,15 @@ def _claim(conn: Connection, plans: list[_Planned], now: datetime, inbox_id: int
         "payer_account": p.credit.payer_account, "suspense_reason": _suspense_reason(p) if p.leftover else None,
         "details": p.credit.details, "inbox_id": inbox_id,
     } for p in plans]
+    if len(rows) > 1:
+        # A batch already left out what was recorded before (_drop_known): a plain insert is
+        # several times faster than ON CONFLICT ... RETURNING, and a concurrent import that got
+        # there first still trips the unique constraint, so the caller retries the chunk.
+        try:
+            returned = conn.execute(insert(Payment).returning(Payment.provider, Payment.provider_ref, Payment.id), rows)
+            return {(provider, ref): payment_id for provider, ref, payment_id in returned}
+        except IntegrityError as exc:
+            raise ConcurrentCredit("a transaction of this batch was recorded concurrently") from exc
     insert_ = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(Payment)
     statement = insert_.on_conflict_do_nothing(index_elements=["provider", "provider_ref"]).returning(
         Payment.provider, Payment.provider_ref, Payment.id)

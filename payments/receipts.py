@@ -53,33 +53,39 @@ def series_for(settings: Settings, at: datetime) -> str:
     return f"{settings.receipt_series_prefix}{business_date(at).year % 100:02d}"
 
 
-def _next_number(conn: Connection, series: str) -> int:
+def _reserve_numbers(conn: Connection, series: str, count: int) -> int:
+    """Reserve `count` consecutive numbers of a series; returns the first.
+
+    One statement: the first receipts of a series create its counter, later ones add to it under
+    the row's lock, which this transaction holds until it commits or rolls back (so numbers of a
+    rolled-back payment are never used, and never skipped).
+    """
     insert_ = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(ReceiptCounter)
-    # One statement: the first receipt of a series creates the counter at 1, later ones add 1
-    # under the row's lock, which the transaction holds until it commits or rolls back.
-    return conn.execute(insert_.values(series=series, last_number=1).on_conflict_do_update(
-        index_elements=["series"], set_={"last_number": ReceiptCounter.last_number + 1},
+    last = conn.execute(insert_.values(series=series, last_number=count).on_conflict_do_update(
+        index_elements=["series"], set_={"last_number": ReceiptCounter.last_number + count},
     ).returning(ReceiptCounter.last_number)).scalar_one()
+    return last - count + 1
 
 
 def issue_receipts(conn: Connection, requests: list[tuple[int, int]], *, settings: Settings,
-                   now: datetime) -> list[int]:
-    """Issue a receipt for each (request id, amount) that has none yet; returns the new receipt ids."""
+                   now: datetime) -> None:
+    """Issue a receipt for each (request id, amount) that has none yet, numbered in request order."""
     if not requests:
-        return []
-    have = set(conn.execute(select(Receipt.payment_request_id).where(
-        Receipt.payment_request_id.in_([request_id for request_id, _ in requests]))).scalars())
+        return
+    have = set()
+    ids = sorted({request_id for request_id, _ in requests})
+    for start in range(0, len(ids), 1000):
+        have |= set(conn.execute(select(Receipt.payment_request_id).where(
+            Receipt.payment_request_id.in_(ids[start:start + 1000]))).scalars())
+    due = sorted({request_id: amount for request_id, amount in requests if request_id not in have}.items())
+    if not due:
+        return
     series = series_for(settings, now)
-    issued = []
-    for request_id, amount in sorted(requests):
-        if request_id in have:
-            continue
-        number = _next_number(conn, series)
-        issued.append(conn.execute(Receipt.__table__.insert().values(
-            payment_request_id=request_id, form_symbol=settings.receipt_form_symbol, series=series, number=number,
-            amount_vnd=amount, issued_at=now).returning(Receipt.id)).scalar_one())
-        have.add(request_id)
-    return issued
+    first = _reserve_numbers(conn, series, len(due))
+    conn.execute(Receipt.__table__.insert(), [
+        {"payment_request_id": request_id, "form_symbol": settings.receipt_form_symbol, "series": series,
+         "number": first + offset, "amount_vnd": amount, "issued_at": now}
+        for offset, (request_id, amount) in enumerate(due)])
 
 
 def verification_code(settings: Settings, receipt: Receipt) -> str:
