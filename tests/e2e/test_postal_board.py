@@ -106,3 +106,24 @@ def test_a_postal_user_plans_the_day_moves_records_outcomes_and_prints_a_manifes
     assert link.get_attribute("href") == f"/api/v1/postal/manifests/{day.isoformat()}.pdf?route=HL-1"
     pdf = page.request.get(url + link.get_attribute("href"))
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf" and pdf.body()[:5] == b"%PDF-"
+
+
+def test_the_board_reflows_at_320_css_pixels_and_prints_every_paper(page, served, board_day):
+    url, _ = served
+    day, ids = board_day
+    log_in(page, url, day)
+    page.get_by_role("button", name="Chạy xếp lịch").click()
+    page.locator("#plan-report").wait_for()
+    page.set_viewport_size({"width": 320, "height": 640})  # 640 px at 200 % zoom (WCAG reflow: 1280 px at 400 %)
+    # Nothing but the report's tables (in their own scrolling regions) is wider than the screen.
+    wider = page.evaluate("""() => [...document.querySelectorAll('main *')]
+        .filter(e => !e.closest('.table-scroll'))
+        .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+        .map(e => e.tagName + '#' + e.id + '.' + e.className).slice(0, 5)""")
+    assert wider == [] and page.evaluate("document.documentElement.scrollWidth") <= 321
+    assert_accessible(page)
+    for selector in ("[data-print=manifest]", "[data-print=handover]", f"#s-{ids['pickup']} [data-print=note]"):
+        response = page.request.get(url + page.locator(selector).first.get_attribute("href"))
+        assert response.status == 200 and response.body()[:5] == b"%PDF-", selector
+    csv = page.request.get(url + page.locator("[data-print=csv]").get_attribute("href"))
+    assert csv.status == 200 and "Phạm Thu Hà" in csv.body().decode("utf-8-sig")
