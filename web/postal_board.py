@@ -155,6 +155,14 @@ def board():
     return _render(day)
 
 
+@postal_board.get("/plan")
+@postal_board.get("/shipments/<int:shipment_id>/<any(move, outcome):action>")
+@page_requires(*READERS)
+def back_to_board(**_):
+    """A page answered to a POST has these URLs; its language link (`?lang=`) lands here: back to the board."""
+    return redirect(url_for(".board", date=request.args.get("date")))
+
+
 @postal_board.post("/plan")
 @page_requires("postal")
 def plan():

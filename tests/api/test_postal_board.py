@@ -104,6 +104,9 @@ def test_running_the_planner_from_the_page_reports_what_was_assigned_and_what_di
     assert "Đã xếp: 1" in html and "Không xếp được: 1" in html and "Các tuyến phục vụ địa bàn đã hết chỗ" in html
     assert "1/1 chỗ" in html and "Hết chỗ" in html
     assert shipment_of(db, first).status == "scheduled" and shipment_of(db, second).status == "booked"
+    switched = postal_client.get(f"{BOARD}plan?lang=en")  # the language link of the result page
+    assert switched.status_code == 302 and switched.headers["Location"].endswith(BOARD)
+    assert "Postal board" in postal_client.get(switched.headers["Location"]).get_data(as_text=True)
 
 
 def test_planning_a_holiday_shows_a_vietnamese_error_with_the_code(postal_client):
