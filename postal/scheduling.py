@@ -92,10 +92,18 @@ def _spec(route: Route) -> planner.RouteSpec:
 
 # --- the daily plan -------------------------------------------------------------------
 
-def _used(session: Session, day: date) -> Counter:
+def places_used(session: Session, day: date) -> Counter:
+    """Places taken per (route, slot) on `day`: what counts against the capacity."""
     rows = session.execute(select(Shipment.route_code, Shipment.slot, func.count()).where(
         Shipment.planned_date == day, Shipment.status.in_(ACTIVE_ON_DAY)).group_by(Shipment.route_code, Shipment.slot))
     return Counter({(route, slot): n for route, slot, n in rows})
+
+
+def waiting_shipments(session: Session, *, limit: int = 200) -> list[Shipment]:
+    """Shipments waiting for a place (booked, or after a failed attempt), nearest deadline first."""
+    return list(session.execute(select(Shipment).where(
+        Shipment.status.in_(states.PLANNABLE), Shipment.planned_date.is_(None),
+    ).order_by(Shipment.due_date, Shipment.id).limit(limit)).scalars())
 
 
 def _candidates(session: Session, day: date) -> list[Shipment]:
@@ -115,7 +123,7 @@ def plan_day(session: Session, *, day: date, settings: Settings, actor: str, now
     shipments = {s.id: s for s in _candidates(session, day)}
     items = [planner.PlanItem(s.id, s.ward_code, s.due_date, s.window_slot if s.window_date == day else None,
                               s.street) for s in shipments.values()]
-    result = planner.plan(items, [_spec(r) for r in routes], _used(session, day))
+    result = planner.plan(items, [_spec(r) for r in routes], places_used(session, day))
     for assignment in result.assigned:
         shipment = shipments[assignment.id]
         shipment.planned_date, shipment.route_code, shipment.slot = day, assignment.route, assignment.slot
@@ -123,7 +131,7 @@ def plan_day(session: Session, *, day: date, settings: Settings, actor: str, now
                     data={"date": day.isoformat(), "route": assignment.route, "slot": assignment.slot})
     renumber_stops(session, day, {(a.route, a.slot) for a in result.assigned},
                    moved=[shipments[a.id] for a in result.assigned])
-    used = _used(session, day)
+    used = places_used(session, day)
     report = {
         "date": day.isoformat(),
         "assigned": [{"shipment_id": a.id, "route": a.route, "slot": a.slot, "stop": shipments[a.id].stop,
@@ -187,7 +195,7 @@ def move_shipment(session: Session, *, shipment_id: int, day: date, route_code: 
         renumber_stops(session, old_place[0], {(old_place[1], old_place[2])})
     renumber_stops(session, day, {(route.code, slot)}, moved=[shipment])
     capacity = _spec(route).capacity[slot]
-    over = _used(session, day)[(route.code, slot)] > capacity
+    over = places_used(session, day)[(route.code, slot)] > capacity
     audit.record(session, actor=actor, action="shipment.move", subject_type="shipment", subject_id=shipment.id,
                  at=now, reason=reason, data={"from": before, "to": {"date": day.isoformat(), "route": route.code,
                                                                       "slot": slot}, "over_capacity": over})

@@ -70,6 +70,43 @@ def working_day(offset: int = 0) -> date:
     return add_working_days(business_date(now_utc()), offset, DEFAULT_HOLIDAYS)
 
 
+def mark_booked(sessions, *ids, tracking_prefix="EB0000") -> None:
+    """What the courier's booking reply does: the shipments get a tracking number and are `booked`."""
+    from postal.models import Shipment
+
+    with unit_of_work(sessions) as s:
+        for i in ids:
+            shipment = s.get(Shipment, i)
+            shipment.status, shipment.tracking_number = "booked", f"{tracking_prefix}{i:04d}VN"
+
+
+def make_booked_shipment(sessions, settings, dossier_code: str, **changes) -> int:
+    """A dossier and its shipment (pickup unless `direction=` says otherwise), booked with the courier."""
+    from postal.service import create_shipment
+    from postal.validation import parse_shipment
+
+    make_dossier(sessions, settings, code=dossier_code)
+    now = now_utc()
+    data = parse_shipment(shipment_body(dossier_code=dossier_code, **changes), today=business_date(now),
+                          holidays=settings.holidays)
+    with unit_of_work(sessions) as s:
+        shipment, _ = create_shipment(s, data=data, settings=settings, actor="test", now=now)
+        shipment_id = shipment.id
+    mark_booked(sessions, shipment_id)
+    return shipment_id
+
+
+def make_route(sessions, settings, **changes) -> str:
+    """A route created through the scheduling service (`route_body` arguments)."""
+    from postal.scheduling import create_route, parse_route
+
+    body = route_body(**changes)
+    with unit_of_work(sessions) as s:
+        create_route(s, code=body["code"], values=parse_route(body, province_code=settings.postal_province_code),
+                     actor="test", now=now_utc())
+    return body["code"]
+
+
 def route_body(code: str = "HL1", wards=("06685", "06688"), morning: int = 2, afternoon: int = 1) -> dict:
     return {"code": code, "name": f"Tuyến {code} Hạ Long", "ward_codes": list(wards),
             "capacity": {"morning": morning, "afternoon": afternoon}}

@@ -29,6 +29,7 @@ def _page_error(exc: Exception):
 def init_web(app: Flask, settings: Settings) -> None:
     from web.admin import admin_pages
     from web.citizen import citizen
+    from web.postal_board import postal_board
 
     if settings.trust_proxy:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -38,10 +39,11 @@ def init_web(app: Flask, settings: Settings) -> None:
     init_auth(app)
     app.register_blueprint(citizen)
     app.register_blueprint(admin_pages)
+    app.register_blueprint(postal_board)
     app.extensions["hccpay_page_errors"] = _page_error
     app.add_template_filter(format_vnd, "vnd")
     app.add_template_filter(format_local, "dt")
-    app.add_template_filter(i18n.translate, "t")
+    app.add_template_filter(i18n.translate_filter, "t")
 
     @app.context_processor
     def _globals():

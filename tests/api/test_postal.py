@@ -13,8 +13,8 @@ from kernel.outbox import OutboxMessage
 from kernel.signing import HEADER, sign
 from payments.models import FeeItem, PaymentRequest
 from postal.models import Route, Shipment, ShipmentEvent
-from tests.postal_factories import (ID_CHECK, make_dossier, route_body, shipment_body, working_day,
-                                    yesterday)
+from tests.postal_factories import (ID_CHECK, make_dossier, mark_booked, route_body, shipment_body,
+                                    working_day, yesterday)
 
 
 @pytest.fixture
@@ -178,19 +178,12 @@ def test_only_intake_and_postal_create_and_only_postal_plans(client, auth, dossi
 
 # --- planning and paperwork -------------------------------------------------------------------
 
-def _booked(db, *ids, tracking_prefix="EB0000"):
-    with db() as s, s.begin():
-        for i in ids:
-            shipment = s.get(Shipment, i)
-            shipment.status, shipment.tracking_number = "booked", f"{tracking_prefix}{i:04d}VN"
-
-
 def test_the_plan_respects_capacity_and_reports_what_did_not_fit(client, auth, db, test_settings):
     ids = []
     for n in range(5):
         code = make_dossier(db, test_settings, code=f"D-PLAN-{n}")
         ids.append(post_shipment(client, auth, shipment_body(dossier_code=code)).json["id"])
-    _booked(db, *ids)
+    mark_booked(db, *ids)
     assert client.post("/api/v1/postal/routes", json=route_body(), headers=auth("postal")).status_code == 201
     day = working_day(1)
     r = client.post(f"/api/v1/postal/plan?date={day}", headers=auth("postal"))
@@ -209,7 +202,7 @@ def test_a_manual_move_is_audited_and_may_exceed_capacity(client, auth, db, test
     for n in range(2):
         code = make_dossier(db, test_settings, code=f"D-MOVE-{n}")
         ids.append(post_shipment(client, auth, shipment_body(dossier_code=code)).json["id"])
-    _booked(db, *ids)
+    mark_booked(db, *ids)
     client.post("/api/v1/postal/routes", json=route_body(morning=1, afternoon=0), headers=auth("postal"))
     day = working_day(1)
     client.post(f"/api/v1/postal/plan?date={day}", headers=auth("postal"))
@@ -229,7 +222,7 @@ def test_planning_a_holiday_is_refused(client, auth):
 
 def test_the_manifest_handover_record_and_consignment_note_are_vietnamese_pdfs(client, auth, db, dossier):
     shipment = post_shipment(client, auth, shipment_body()).json
-    _booked(db, shipment["id"])
+    mark_booked(db, shipment["id"])
     client.post("/api/v1/postal/routes", json=route_body(), headers=auth("postal"))
     day = working_day(1)
     client.post(f"/api/v1/postal/plan?date={day}", headers=auth("postal"))

@@ -1,0 +1,218 @@
+"""The postal board: the day's pickups and deliveries per route and slot, the planner, manual
+moves and the postman's outcomes, on the same services as the postal API.
+
+Postal staff use it; auditors may look. Every action is a plain form (works without
+JavaScript, with the keyboard); board.js adds drag-and-drop that fills the same move form.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from kernel.clock import add_working_days, business_date, is_working_day, now_utc
+from kernel.errors import DomainError, ValidationError
+from kernel.http import actor, current_principal, settings, transaction
+from payments.validation import clean_text
+from postal import manifests, planner, scheduling, service, states
+from postal.models import Route, Shipment
+from postal.validation import parse_day, parse_id_check
+from web import i18n
+from web import postal_texts as texts
+from web.auth import AREAS, page_requires
+
+postal_board = Blueprint("postal_board", __name__, url_prefix="/staff/postal")
+AREAS.append(("postal_board.board", "Bưu điện", frozenset({"postal", "auditor"})))
+i18n.EN.update(texts.EN)
+
+READERS = ("postal", "auditor")
+WAITING_SHOWN = 200
+MOVABLE = frozenset({states.BOOKED, states.SCHEDULED, states.FAILED_ATTEMPT})
+DMY = re.compile(r"\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*")
+OFFERED = {states.PICKUP: (states.PICKED_UP, states.DELIVERED, states.FAILED_ATTEMPT),
+           states.DELIVERY: (states.OUT_FOR_DELIVERY, states.DELIVERED, states.FAILED_ATTEMPT)}
+
+
+@dataclass
+class Lane:
+    """One route's slot on the day: its load and its shipments in stop order."""
+
+    route: Route
+    slot: str
+    used: int
+    capacity: int
+    shipments: list[Shipment] = field(default_factory=list)
+
+    @property
+    def state(self) -> str:
+        return "over" if self.used > self.capacity else "full" if self.used == self.capacity else "free"
+
+
+def handover_event(shipment: Shipment) -> str:
+    """The step that needs the ID check: the citizen hands over (pickup) or receives (delivery)."""
+    return states.DELIVERED if shipment.direction == states.DELIVERY else states.PICKED_UP
+
+
+def offered_events(shipment: Shipment) -> list[str]:
+    """The outcomes a postman may record now (a pickup reaches the centre only after it was picked up)."""
+    return [e for e in OFFERED[shipment.direction] if states.allowed(shipment.direction, shipment.status, e)
+            and not (shipment.direction == states.PICKUP and e == states.DELIVERED
+                     and shipment.status != states.PICKED_UP)]
+
+
+def format_day(value: date | str | None) -> str:
+    """`25/11/2026`; accepts the ISO strings of the planner's report."""
+    if not value:
+        return ""
+    return (date.fromisoformat(value) if isinstance(value, str) else value).strftime("%d/%m/%Y")
+
+
+postal_board.add_app_template_filter(format_day, "dmy")
+
+
+def parse_local_day(raw: str | None, field: str = "date") -> date:
+    """A day as people type it here (`26/11/2026`) or as links carry it (`2026-11-26`)."""
+    match = DMY.fullmatch(raw or "")
+    if match is None:
+        return parse_day(raw, field)
+    try:
+        return date(int(match[3]), int(match[2]), int(match[1]))
+    except ValueError:
+        raise ValidationError(f"{field}: no such day", code="invalid_date", details={"field": field}) from None
+
+
+def move_default_day(shipment: Shipment, day: date) -> date:
+    """Where the move form starts: the planned day, else the board's day but never before a retry may go."""
+    if shipment.planned_date:
+        return shipment.planned_date
+    return max(day, shipment.next_attempt_date) if shipment.next_attempt_date else day
+
+
+def _previous_working_day(day: date) -> date:
+    day -= timedelta(days=1)
+    while not is_working_day(day, settings().holidays):
+        day -= timedelta(days=1)
+    return day
+
+
+def _lanes(routes: list[Route], used, planned: list[Shipment]) -> list[list[Lane]]:
+    by_place: dict[tuple[str, str], list[Shipment]] = defaultdict(list)
+    for shipment in planned:
+        by_place[(shipment.route_code, shipment.slot)].append(shipment)
+    return [[Lane(route, slot, used[(route.code, slot)], getattr(route, f"capacity_{slot}"),
+                  by_place[(route.code, slot)]) for slot in planner.SLOTS] for route in routes]
+
+
+def _render(day: date, *, report: dict | None = None, error: DomainError | None = None):
+    holidays = settings().holidays
+    principal = current_principal()
+    with transaction() as session:
+        planned = scheduling.day_shipments(session, day)
+        waiting = scheduling.waiting_shipments(session, limit=WAITING_SHOWN + 1)
+        collect = {s.id: service.outstanding_vnd(session, s.dossier_id) for s in [*planned, *waiting] if s.cod}
+        return render_template(
+            "staff/postal_board.html", day=day, weekday=texts.WEEKDAYS[day.weekday()],
+            working=is_working_day(day, holidays), today=business_date(now_utc()),
+            previous=_previous_working_day(day), following=add_working_days(day + timedelta(days=1), 0, holidays),
+            lanes=_lanes(scheduling.list_routes(session), scheduling.places_used(session, day), planned),
+            waiting=waiting[:WAITING_SHOWN], more_waiting=len(waiting) > WAITING_SHOWN,
+            by_id={s.id: s for s in [*planned, *waiting]}, collect=collect, report=report,
+            error=error, can_act=bool(principal and "postal" in principal.roles), texts=texts,
+            slot_names=manifests.SLOT_NAMES, direction_names=manifests.DIRECTION_NAMES,
+            status_names=manifests.STATUS_NAMES, movable=MOVABLE, offered_events=offered_events,
+            handover_event=handover_event, failed=states.FAILED_ATTEMPT, slots=planner.SLOTS,
+            move_default_day=move_default_day)
+
+
+def _board_day(raw: str | None) -> date:
+    """The day asked for, or today in Asia/Ho_Chi_Minh."""
+    return parse_local_day(raw) if raw else business_date(now_utc())
+
+
+def _back_day() -> date:
+    """The day the form was sent from (to return to it), today when unreadable."""
+    try:
+        return _board_day(request.form.get("board_date"))
+    except DomainError:
+        return business_date(now_utc())
+
+
+def _back(shipment_id: int | None = None):
+    anchor = f"s-{shipment_id}" if shipment_id else None
+    return redirect(url_for(".board", date=_back_day().isoformat(), _anchor=anchor))
+
+
+@postal_board.get("/")
+@page_requires(*READERS)
+def board():
+    try:
+        day = _board_day(request.args.get("date"))
+    except DomainError as exc:
+        return _render(business_date(now_utc()), error=exc), exc.status
+    return _render(day)
+
+
+@postal_board.get("/plan")
+@postal_board.get("/shipments/<int:shipment_id>/<any(move, outcome):action>")
+@page_requires(*READERS)
+def back_to_board(**_):
+    """A page answered to a POST has these URLs; its language link (`?lang=`) lands here: back to the board."""
+    return redirect(url_for(".board", date=request.args.get("date")))
+
+
+@postal_board.post("/plan")
+@page_requires("postal")
+def plan():
+    day = _back_day()
+    try:
+        with transaction() as session:
+            report = scheduling.plan_day(session, day=day, settings=settings(), actor=actor(), now=now_utc())
+    except DomainError as exc:
+        return _render(day, error=exc), exc.status
+    return _render(day, report=report)
+
+
+@postal_board.post("/shipments/<int:shipment_id>/move")
+@page_requires("postal")
+def move(shipment_id: int):
+    form = request.form
+    try:
+        with transaction() as session:
+            shipment, over = scheduling.move_shipment(
+                session, shipment_id=shipment_id, day=parse_local_day(form.get("date")),
+                route_code=clean_text(form.get("route"), "route", max_len=20), slot=form.get("slot"),
+                reason=clean_text(form.get("reason"), "reason", max_len=1000), settings=settings(),
+                actor=actor(), now=now_utc())
+            moved = (shipment.dossier_code, shipment.route_code, shipment.slot, shipment.planned_date)
+    except DomainError as exc:
+        return _render(_back_day(), error=exc), exc.status
+    t = i18n.translate
+    flash(f"{t('Đã chuyển bưu gửi')} #{shipment_id} ({t('hồ sơ')} {moved[0]}) {t('sang tuyến')} {moved[1]}, "
+          f"{t('buổi')} {t(manifests.SLOT_NAMES[moved[2]]).lower()} {format_day(moved[3])}"
+          + (f" — {t('vượt công suất')}" if over else "") + ".")
+    return _back(shipment_id)
+
+
+@postal_board.post("/shipments/<int:shipment_id>/outcome")
+@page_requires("postal")
+def outcome(shipment_id: int):
+    form = request.form
+    try:
+        id_check = (parse_id_check({"document_type": form.get("document_type"), "number": form.get("id_number"),
+                                    "holder_name": form.get("holder_name")}) if "id_number" in form else None)
+        with transaction() as session:
+            shipment = service.record_outcome(
+                session, shipment_id=shipment_id, event=form.get("event"), reason=form.get("reason") or None,
+                id_check=id_check, note=clean_text(form.get("note"), "note", max_len=1000, required=False),
+                settings=settings(), actor=actor(), now=now_utc())
+            code, status = shipment.dossier_code, manifests.STATUS_NAMES[shipment.status]
+    except DomainError as exc:
+        return _render(_back_day(), error=exc), exc.status
+    t = i18n.translate
+    label, detail = texts.outcome_label(form["event"], direction=shipment.direction, reason=form.get("reason"))
+    what = t(label) + (f" ({t(detail)})" if detail else "")
+    flash(f"{t('Đã ghi nhận')}: {what} — {t('hồ sơ')} {code}. {t('Trạng thái')}: {t(status)}.")
+    return _back(shipment_id)
