@@ -9,14 +9,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings, load_settings
 from kernel.admin_routes import admin_ns
-from kernel.clock import now_utc
+from kernel.clock import business_date, now_utc
 from kernel.db import make_engine, make_session_factory
 from kernel.http import HccApi, Runtime, error_response, init_http, runtime
 from kernel.events import webhook_topic
 from kernel.jobs import PeriodicJob
 from kernel import migrate
 from kernel.logs import configure_logging
-from kernel.metrics import init_metrics
+from kernel.metrics import init_metrics, register_counts
 from kernel.notify import SmsGatewayClient, sms_topic
 from kernel.outbox import OutboxWorker, Topic
 from kernel.worker import Worker
@@ -30,6 +30,7 @@ from postal.clients import CourierClient
 from postal.routes import courier_callbacks_ns, postal_ns
 from postal.service import dispatch_paid_deliveries
 from postal.tracking import courier_topics, enqueue_tracking_polls
+from reconciliation.exceptions import open_counts as open_exception_counts
 from reconciliation.routes import recon_ns
 from reconciliation.sweep import sweep as reconciliation_sweep
 from web import init_web
@@ -66,6 +67,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.add_url_rule("/healthz", "healthz", healthz)
     app.add_url_rule("/readyz", "readyz", readyz)
     init_metrics(app, app.extensions["hccpay"].sessions)
+    register_counts("hccpay_reconciliation_open_exceptions", "Open reconciliation exceptions of the business day",
+                    "kind", lambda session: open_exception_counts(session, settings=settings,
+                                                                  today=business_date(now_utc())))
     return app
 
 

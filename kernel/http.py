@@ -26,6 +26,7 @@ from flask import Flask, Request, current_app, g, jsonify, request
 from flask_restx import Api
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from config import Settings
 from kernel.auth import Principal, authenticate_token
@@ -195,8 +196,18 @@ def request_id() -> str:
     return g.get("request_id", "-")
 
 
+class Int64Converter(IntegerConverter):
+    """`<int:id>` only matches what a BIGINT column can hold: a bigger number is simply not found,
+    instead of an overflow deep in the database driver."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def init_http(app: Flask, runtime_: Runtime) -> None:
     """Wire the runtime, request ids, teardown and error handlers into `app`."""
+    app.url_map.converters["int"] = Int64Converter
     app.request_class = JSONRequest
     app.extensions["hccpay"] = runtime_
     app.extensions.setdefault("hccpay_principal_resolvers", [])

@@ -54,6 +54,18 @@ def _outbox(session: Session):
 DATABASE_GAUGES.update({"callbacks": _callbacks, "outbox": _outbox})
 
 
+def register_counts(name: str, documentation: str, label: str,
+                    counts: Callable[[Session], dict[str, int]]) -> None:
+    """Add a gauge read from the database at scrape time: `counts(session)` gives label -> value."""
+    def collect(session: Session):
+        family = GaugeMetricFamily(name, documentation, labels=[label])
+        for key, value in sorted(counts(session).items()):
+            family.add_metric([key], value)
+        yield family
+
+    DATABASE_GAUGES[name] = collect
+
+
 class _DatabaseCollector:
     def __init__(self, sessions):
         self.sessions = sessions

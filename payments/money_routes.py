@@ -108,7 +108,7 @@ class PaymentItem(Resource):
 @payments_ns.route("/<int:payment_id>/receipt.txt")
 class CashReceipt(Resource):
     @payments_ns.doc(security="bearer")
-    @payments_ns.produces(["text/plain"])
+    @payments_ns.produces(["text/plain", "application/json"])
     @requires("cashier", "finance", "auditor")
     def get(self, payment_id: int):
         """A printable counter receipt (phiếu thu) for a cash payment, for receipt printers."""

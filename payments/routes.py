@@ -148,7 +148,7 @@ def _qr_response(code: str, kind: str, mimetype: str) -> Response:
 
 @requests_ns.route("/<string:code>/qr.png")
 class QrPng(Resource):
-    @requests_ns.produces(["image/png"])
+    @requests_ns.produces(["image/png", "application/json"])
     def get(self, code: str):
         """Public: the request's VietQR as a PNG image."""
         return _qr_response(code, "png", "image/png")
@@ -156,7 +156,7 @@ class QrPng(Resource):
 
 @requests_ns.route("/<string:code>/qr.svg")
 class QrSvg(Resource):
-    @requests_ns.produces(["image/svg+xml"])
+    @requests_ns.produces(["image/svg+xml", "application/json"])
     def get(self, code: str):
         """Public: the request's VietQR as an SVG image."""
         return _qr_response(code, "svg", "image/svg+xml")
@@ -164,7 +164,7 @@ class QrSvg(Resource):
 
 @requests_ns.route("/<string:code>/receipt.pdf")
 class ReceiptPdf(Resource):
-    @requests_ns.produces(["application/pdf"])
+    @requests_ns.produces(["application/pdf", "application/json"])
     def get(self, code: str):
         """Public: the e-receipt (biên lai) of a fully paid request, as a PDF."""
         with transaction() as session:

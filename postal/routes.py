@@ -141,7 +141,7 @@ class ShipmentAssignment(Resource):
 @postal_ns.route("/shipments/<int:shipment_id>/consignment-note.pdf")
 class ConsignmentNote(Resource):
     @postal_ns.doc(security="bearer")
-    @postal_ns.produces(["application/pdf"])
+    @postal_ns.produces(["application/pdf", "application/json"])
     @requires(*READ)
     def get(self, shipment_id: int):
         """Phiếu gửi hồ sơ (PDF)."""
@@ -216,7 +216,7 @@ def _route_day_pdf(day: str, render, filename: str) -> Response:
 @postal_ns.route("/manifests/<string:day>.pdf")
 class ManifestPdf(Resource):
     @postal_ns.doc(security="bearer", params={"route": "route code"})
-    @postal_ns.produces(["application/pdf"])
+    @postal_ns.produces(["application/pdf", "application/json"])
     @requires(*READ)
     def get(self, day: str):
         """The printable manifest of one route and day (Vietnamese), in stop order."""
@@ -228,7 +228,7 @@ class ManifestPdf(Resource):
 @postal_ns.route("/manifests/<string:day>.csv")
 class ManifestCsv(Resource):
     @postal_ns.doc(security="bearer", params={"route": "route code (optional)"})
-    @postal_ns.produces(["text/csv"])
+    @postal_ns.produces(["text/csv", "application/json"])
     @requires(*READ)
     def get(self, day: str):
         """The day's plan as CSV (every route unless ?route=)."""
@@ -242,7 +242,7 @@ class ManifestCsv(Resource):
 @postal_ns.route("/handovers/<string:day>.pdf")
 class HandoverPdf(Resource):
     @postal_ns.doc(security="bearer", params={"route": "route code"})
-    @postal_ns.produces(["application/pdf"])
+    @postal_ns.produces(["application/pdf", "application/json"])
     @requires(*READ)
     def get(self, day: str):
         """Biên bản giao nhận hồ sơ of one route and day (PDF)."""

@@ -224,3 +224,12 @@ def _apply_decisions(session: Session, day: date, found: list[DayException], lin
 def open_blocking(exceptions: list[DayException], tolerance_vnd: int) -> list[DayException]:
     """What keeps a day from closing: open, blocking, and above the tolerance."""
     return [e for e in exceptions if e.open and e.blocking and e.amount_vnd > tolerance_vnd]
+
+
+def open_counts(session: Session, *, settings: Settings, today: date) -> dict[str, int]:
+    """Open exceptions of the business day by kind (for monitoring)."""
+    counts: dict[str, int] = {}
+    for exception in day_exceptions(session, today, settings=settings, today=today):
+        if exception.open:
+            counts[exception.kind] = counts.get(exception.kind, 0) + 1
+    return counts

@@ -105,6 +105,7 @@ class StatementImport(Resource):
 @recon_ns.route("/statements/<int:import_id>/file")
 class StatementFile(Resource):
     @recon_ns.doc(security="bearer")
+    @recon_ns.produces(["application/octet-stream", "application/json"])
     @requires(*READERS)
     def get(self, import_id: int):
         """The statement file exactly as it was uploaded."""
@@ -321,6 +322,7 @@ for _fmt in reports.FORMATS:
     def _make(fmt: str):
         class Report(Resource):
             @recon_ns.doc(security="bearer")
+            @recon_ns.produces([reports.FORMATS[fmt], "application/json"])
             @requires(*READERS)
             def get(self, day: str):
                 return _report(day, fmt)

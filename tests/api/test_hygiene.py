@@ -1,0 +1,72 @@
+"""Secrets never appear in logs or error bodies; personal data never appears in logs."""
+import logging
+
+import pytest
+from sqlalchemy import select
+
+from kernel.inbox import InboundCallback
+from tests.factories import make_request, send_callback
+
+PHONE, ID_NUMBER, NAME = "0912345678", "022088001234", "Nguyễn Văn An"
+
+
+@pytest.fixture
+def logs():
+    records: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(self.format(record))
+
+    from kernel.logs import JSONFormatter
+
+    handler = Keep()
+    handler.setFormatter(JSONFormatter())
+    logger = logging.getLogger("hccpay")
+    logger.addHandler(handler)
+    old_level = logger.level
+    logger.setLevel(logging.DEBUG)
+    yield records
+    logger.removeHandler(handler)
+    logger.setLevel(old_level)
+
+
+def test_a_whole_payment_logs_no_phone_id_number_or_name(client, auth, test_settings, db, logs):
+    code = make_request(client, auth)
+    client.get(f"/api/v1/payment-requests/{code}")
+    send_callback(client, test_settings, "bank", code=code, amount=50_000)
+    send_callback(client, test_settings, "sepay", code=code, amount=50_000)
+    from api import build_worker
+
+    build_worker(test_settings, db).outbox.drain()  # SMS to a gateway that is not there: logged failures
+    text = "\n".join(logs)
+    for secret in (PHONE, NAME):
+        assert secret not in text
+
+
+def test_refused_credentials_are_not_echoed_and_not_stored(client, test_settings, db, logs):
+    key = "Apikey sk-live-this-must-not-leak"
+    r = client.post("/api/v1/callbacks/sepay", data=b"{}", headers={"Authorization": key,
+                                                                    "Content-Type": "application/json"})
+    assert r.status_code == 401 and "sk-live" not in r.get_data(as_text=True)
+    bad_token = client.get("/api/v1/dossiers/X", headers={"Authorization": "Bearer hcc_secret-token-value"})
+    assert "secret-token-value" not in bad_token.get_data(as_text=True)
+    with db() as s:
+        [row] = s.execute(select(InboundCallback)).scalars().all()
+    assert row.headers["Authorization"] == "<redacted>"
+    assert "sk-live" not in "\n".join(logs)
+
+
+def test_an_unexpected_error_answers_with_a_request_id_and_no_internals(app, client, logs):
+    secret = app.extensions["hccpay"].settings.secret("HCCPAY_BANK_WEBHOOK_SECRET")
+
+    @app.get("/boom-for-test")
+    def boom():
+        raise RuntimeError(f"internal detail with {secret}")
+
+    r = client.get("/boom-for-test", headers={"X-Request-Id": "req-12345"})
+    assert r.status_code == 500 and r.json["code"] == "internal_error"
+    assert r.json["details"]["request_id"] == "req-12345" and r.headers["X-Request-Id"] == "req-12345"
+    body = r.get_data(as_text=True)
+    assert "internal detail" not in body and secret not in body
+    assert any("req-12345" in line for line in logs)
