@@ -30,7 +30,7 @@ class Dossier(Base):
     created_by: Mapped[str] = mapped_column(String(200))
 
     fee_items: Mapped[list[FeeItem]] = relationship(
-        back_populates="dossier", order_by="FeeItem.position", lazy="selectin")
+        back_populates="dossier", order_by="FeeItem.position")
     payment_requests: Mapped[list[PaymentRequest]] = relationship(
         back_populates="dossier", order_by="PaymentRequest.id")
 

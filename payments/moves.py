@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, exists, insert, select, update
 
 from config import Settings
 from payments import states
@@ -21,7 +21,8 @@ from payments.allocation import ItemDue, paid_change
 from payments.ledger import Accounts, Line
 from payments.models import (Dossier, FeeItem, PaymentAllocation, PaymentRequest, PaymentRequestEvent,
                              PaymentRequestItem)
-from payments.notifications import Transition, after_transitions
+from payments.notifications import RequestInfo, Transition, after_transitions
+from payments.receipts import Receipt
 from payments.service import is_due
 
 CHUNK = 1000
@@ -43,6 +44,9 @@ class RequestState:
     status: str
     expires_at: datetime
     agency_code: str
+    dossier_code: str
+    applicant_phone: str
+    has_receipt: bool
     items: list[ItemDue] = field(default_factory=list)
 
     @property
@@ -57,36 +61,40 @@ class RequestState:
     def creditable(self) -> bool:
         return self.status in CREDITABLE
 
+    def info(self) -> RequestInfo:
+        return RequestInfo(self.id, self.payment_code, self.amount_vnd, self.paid_vnd, self.refunded_vnd, self.status,
+                           self.dossier_code, self.applicant_phone, self.has_receipt)
 
-_REQUESTS = (
+
+# One statement reads (and row-locks) the requests with their dossier and fee items: the
+# crediting path runs it for every callback and every statement chunk.
+_REQUESTS_WITH_ITEMS = (
     select(PaymentRequest.id, PaymentRequest.payment_code, PaymentRequest.amount_vnd, PaymentRequest.paid_vnd,
-           PaymentRequest.refunded_vnd, PaymentRequest.status, PaymentRequest.expires_at, Dossier.agency_code)
+           PaymentRequest.refunded_vnd, PaymentRequest.status, PaymentRequest.expires_at, Dossier.agency_code,
+           Dossier.code, Dossier.applicant_phone,
+           exists().where(Receipt.payment_request_id == PaymentRequest.id).label("has_receipt"),
+           PaymentRequestItem.fee_item_id, FeeItem.kind, FeeItem.position, PaymentRequestItem.amount_vnd)
     .join(Dossier, Dossier.id == PaymentRequest.dossier_id)
+    .join(PaymentRequestItem, PaymentRequestItem.payment_request_id == PaymentRequest.id)
+    .join(FeeItem, FeeItem.id == PaymentRequestItem.fee_item_id)
     .order_by(PaymentRequest.id)  # one lock order everywhere: no deadlocks between batches
     .with_for_update(of=PaymentRequest)
-)
-_ITEMS = (
-    select(PaymentRequestItem.payment_request_id, PaymentRequestItem.fee_item_id, FeeItem.kind, FeeItem.position,
-           PaymentRequestItem.amount_vnd)
-    .join(FeeItem, FeeItem.id == PaymentRequestItem.fee_item_id)
 )
 
 
 def load_requests(conn: Connection, *, codes: Iterable[str] = (), ids: Iterable[int] = ()) -> list[RequestState]:
     """Lock and read the requests named by code or id, with their fee items."""
     codes, ids = sorted(codes), sorted(ids)
-    found: list[RequestState] = []
+    found: dict[int, RequestState] = {}
     for start in range(0, max(len(codes), len(ids)), CHUNK):  # bounded IN lists (SQLite's variable limit)
         where = PaymentRequest.payment_code.in_(codes[start:start + CHUNK]) if codes \
             else PaymentRequest.id.in_(ids[start:start + CHUNK])
-        chunk = [RequestState(*row) for row in conn.execute(_REQUESTS.where(where))]
-        by_id = {state.id: state for state in chunk}
-        if by_id:
-            for request_id, item_id, kind, position, amount in conn.execute(
-                    _ITEMS.where(PaymentRequestItem.payment_request_id.in_(list(by_id)))):
-                by_id[request_id].items.append(ItemDue(item_id, kind, position, amount))
-        found += chunk
-    return found
+        for row in conn.execute(_REQUESTS_WITH_ITEMS.where(where)):
+            state = found.get(row[0])
+            if state is None:
+                state = found[row[0]] = RequestState(*row[:11])
+            state.items.append(ItemDue(*row[11:]))
+    return list(found.values())
 
 
 def request_lines(state: RequestState, before: int, after: int) -> list[Line]:
@@ -194,7 +202,8 @@ class Book:
         if self._events:
             conn.execute(insert(PaymentRequestEvent), self._events)
             after_transitions(conn, [Transition(e["payment_request_id"], e["from_status"], e["to_status"], e["event"])
-                                     for e in self._events], settings=self.settings, now=self.now)
+                                     for e in self._events], settings=self.settings, now=self.now,
+                              known={s.id: s.info() for s in self._touched.values()})
         self._allocations, self._releases, self._events, self._touched = [], [], [], {}
 
 

@@ -23,6 +23,21 @@ from payments.receipts import issue_receipts
 
 
 @dataclass(frozen=True)
+class RequestInfo:
+    """What the announcements need to know about a request, as it is now."""
+
+    id: int
+    payment_code: str
+    amount_vnd: int
+    paid_vnd: int
+    refunded_vnd: int
+    status: str
+    dossier_code: str
+    applicant_phone: str
+    has_receipt: bool | None = None  # None: not known, look it up
+
+
+@dataclass(frozen=True)
 class Transition:
     request_id: int
     from_status: str | None
@@ -41,8 +56,10 @@ def _texts(code: str, dossier: str, amount: int, paid: int, refunded: int) -> di
     }
 
 
-def after_transitions(conn: Connection, transitions: list[Transition], *, settings: Settings, now: datetime) -> None:
-    """Receipts, SMS and events for the requests whose state just changed."""
+def after_transitions(conn: Connection, transitions: list[Transition], *, settings: Settings, now: datetime,
+                      known: dict[int, RequestInfo] | None = None) -> None:
+    """Receipts, SMS and events for the requests whose state just changed (`known`: their current
+    state when the caller has it, which saves reading it again)."""
     first: dict[int, Transition] = {}
     last: dict[int, Transition] = {}
     for t in transitions:
@@ -50,17 +67,24 @@ def after_transitions(conn: Connection, transitions: list[Transition], *, settin
         last[t.request_id] = t
     if not last:
         return
-    rows = conn.execute(
-        select(PaymentRequest.id, PaymentRequest.payment_code, PaymentRequest.amount_vnd, PaymentRequest.paid_vnd,
-               PaymentRequest.refunded_vnd, PaymentRequest.status, Dossier.code, Dossier.applicant_phone)
-        .join(Dossier, Dossier.id == PaymentRequest.dossier_id).where(PaymentRequest.id.in_(list(last)))).all()
+    if known and all(i in known for i in last):
+        infos = [known[i] for i in last]
+    else:
+        infos = [RequestInfo(*row) for row in conn.execute(
+            select(PaymentRequest.id, PaymentRequest.payment_code, PaymentRequest.amount_vnd, PaymentRequest.paid_vnd,
+                   PaymentRequest.refunded_vnd, PaymentRequest.status, Dossier.code, Dossier.applicant_phone)
+            .join(Dossier, Dossier.id == PaymentRequest.dossier_id).where(PaymentRequest.id.in_(list(last))))]
     to_receipt, messages, events = [], [], []
-    for request_id, code, amount, paid, refunded, status, dossier, phone in rows:
+    receipts_known = all(info.has_receipt is not None for info in infos)
+    for info in infos:
+        request_id, code, amount, paid, refunded = info.id, info.payment_code, info.amount_vnd, info.paid_vnd, \
+            info.refunded_vnd
+        status, dossier, phone = info.status, info.dossier_code, info.applicant_phone
         began, ended = first[request_id].from_status, last[request_id]
         kind = _kind(began, ended)
         if kind is None:
             continue
-        if kind == "paid":
+        if kind == "paid" and not info.has_receipt:
             to_receipt.append((request_id, amount))
         data = {"payment_code": code, "dossier_code": dossier, "status": status, "amount_vnd": amount,
                 "paid_vnd": paid, "refunded_vnd": refunded, "outstanding_vnd": max(amount - paid + refunded, 0)}
@@ -68,7 +92,7 @@ def after_transitions(conn: Connection, transitions: list[Transition], *, settin
         if kind in ("paid", "partially_paid", "refunded"):
             text = _texts(code, dossier, amount, paid, refunded)[kind]
             messages.append(sms(phone, text, f"request:{request_id}:{kind}:{paid}:{refunded}"))
-    issue_receipts(conn, to_receipt, settings=settings, now=now)
+    issue_receipts(conn, to_receipt, settings=settings, now=now, checked=receipts_known)
     enqueue_many(conn, messages, now=now)
     publish(conn, events, now=now)
 

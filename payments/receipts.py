@@ -68,13 +68,14 @@ def _reserve_numbers(conn: Connection, series: str, count: int) -> int:
 
 
 def issue_receipts(conn: Connection, requests: list[tuple[int, int]], *, settings: Settings,
-                   now: datetime) -> None:
-    """Issue a receipt for each (request id, amount) that has none yet, numbered in request order."""
+                   now: datetime, checked: bool = False) -> None:
+    """Issue a receipt for each (request id, amount) that has none yet, numbered in request order.
+    `checked`: the caller already knows none of them has one (it read that under the row lock)."""
     if not requests:
         return
     have = set()
     ids = sorted({request_id for request_id, _ in requests})
-    for start in range(0, len(ids), 1000):
+    for start in range(0, 0 if checked else len(ids), 1000):
         have |= set(conn.execute(select(Receipt.payment_request_id).where(
             Receipt.payment_request_id.in_(ids[start:start + 1000]))).scalars())
     due = sorted({request_id: amount for request_id, amount in requests if request_id not in have}.items())
