@@ -41,30 +41,18 @@ def code_for(i: int) -> str:
 
 
 def fresh_database(kind: str, pg_url: str, workdir: Path) -> str:
-    from sqlalchemy import text
-
     from kernel import migrate
-    from kernel.db import make_engine
+    from served import fresh_database as fresh_postgres
 
     if kind == "sqlite":
         path = workdir / "bench.sqlite3"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         url = f"sqlite:///{path}"
-    else:
-        url = pg_url
-        admin = make_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-        name = url.rsplit("/", 1)[1]
-        with admin.connect() as conn:
-            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        engine = make_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        engine.dispose()
-    migrate.upgrade(url)
-    return url
+        migrate.upgrade(url)
+        return url
+    fresh_postgres(pg_url)
+    return pg_url
 
 
 def open_requests(url: str, n: int, rng: random.Random) -> list[int]:

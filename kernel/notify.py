@@ -12,12 +12,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-import requests
 from sqlalchemy.orm import Session
-from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from kernel.outbound import BearerClient
-from kernel.outbox import Delivery, Outgoing, PermanentError, Topic, enqueue_many
+from kernel.outbound import BearerClient, Unavailable, quick_retries
+from kernel.outbox import Delivery, Outgoing, Topic, enqueue_many
 
 SMS_TOPIC = "sms"
 SMS_SCHEDULE = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(hours=1),
@@ -35,26 +33,19 @@ def queue_sms(session: Session, *, phone: str, text: str, key: str, now: datetim
     enqueue_many(session.connection(), [sms(phone, text, key)], now=now)
 
 
-class GatewayUnavailable(Exception):
+class GatewayUnavailable(Unavailable):
     """The gateway did not answer or answered 5xx/408/429: worth retrying."""
 
 
 class SmsGatewayClient(BearerClient):
     """HTTP client of the SMS gateway: a session, timeouts, quick retries, typed errors."""
 
-    @retry(retry=retry_if_exception_type(GatewayUnavailable), stop=stop_after_attempt(3),
-           wait=wait_exponential(multiplier=0.2, max=2), reraise=True)
+    name, unavailable = "SMS gateway", GatewayUnavailable
+
+    @quick_retries
     def send(self, *, to: str, text: str, idempotency_key: str) -> dict[str, Any]:
-        try:
-            response = self.http.post(f"{self.base_url}/sms", timeout=self.timeout,
-                                      json={"to": to, "text": text, "idempotency_key": idempotency_key})
-        except requests.RequestException as exc:
-            raise GatewayUnavailable(f"SMS gateway unreachable: {type(exc).__name__}") from exc
-        if response.status_code in (408, 429) or response.status_code >= 500:
-            raise GatewayUnavailable(f"SMS gateway answered {response.status_code}")
-        if response.status_code >= 400:
-            raise PermanentError(f"SMS gateway refused the message: {response.status_code}")
-        return {"message_id": response.json().get("message_id")}
+        response = self.request("POST", "/sms", json={"to": to, "text": text, "idempotency_key": idempotency_key})
+        return {"message_id": self.json_object(response).get("message_id")}
 
 
 def sms_topic(client: SmsGatewayClient) -> Topic:

@@ -10,42 +10,35 @@ import json
 from datetime import datetime
 from typing import Any
 
-import requests
 from sqlalchemy.orm import Session
-from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from config import Settings
-from kernel.outbox import Delivery, PermanentError, Topic
+from kernel.outbound import OutboundClient, Unavailable, quick_retries
+from kernel.outbox import Delivery, Topic
 from kernel.signing import HEADER, sign
 from payments import refunds
 from payments.models import Payment
 
 
-class AcquirerUnavailable(Exception):
+class AcquirerUnavailable(Unavailable):
     pass
 
 
-class PosGatewayClient:
-    def __init__(self, base_url: str, secrets: tuple[str, ...], *, clock, timeout: tuple[float, float] = (3.05, 15.0)):
-        self.base_url, self.secrets, self.clock, self.timeout = base_url.rstrip("/"), secrets, clock, timeout
-        self.http = requests.Session()
-        self.http.headers.update({"Content-Type": "application/json", "User-Agent": "hccpay/1"})
+class PosGatewayClient(OutboundClient):
+    """The acquirer authenticates us by signing each request like our own webhooks."""
 
-    @retry(retry=retry_if_exception_type(AcquirerUnavailable), stop=stop_after_attempt(3),
-           wait=wait_exponential(multiplier=0.2, max=2), reraise=True)
+    name, unavailable = "acquirer", AcquirerUnavailable
+
+    def __init__(self, base_url: str, secrets: tuple[str, ...], *, clock, timeout: tuple[float, float] = (3.05, 15.0)):
+        super().__init__(base_url, headers={"Content-Type": "application/json"}, timeout=timeout)
+        self.secrets, self.clock = secrets, clock
+
+    @quick_retries
     def refund(self, *, body: dict[str, Any], idempotency_key: str) -> str:
         data = json.dumps(body).encode()
         headers = {HEADER: sign(self.secrets[:1], data, int(self.clock().timestamp())),
                    "Idempotency-Key": idempotency_key}
-        try:
-            response = self.http.post(f"{self.base_url}/refunds", data=data, headers=headers, timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise AcquirerUnavailable(f"acquirer unreachable: {type(exc).__name__}") from exc
-        if response.status_code in (408, 429) or response.status_code >= 500:
-            raise AcquirerUnavailable(f"acquirer answered {response.status_code}")
-        if response.status_code >= 400:
-            raise PermanentError(f"acquirer refused the refund: {response.status_code} {response.text[:200]}")
-        return str(response.json()["refund_ref"])
+        return str(self.json_object(self.request("POST", "/refunds", data=data, headers=headers))["refund_ref"])
 
 
 def pos_refund_topic(client: PosGatewayClient, sessions, settings: Settings) -> Topic:

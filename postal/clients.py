@@ -13,46 +13,28 @@ from __future__ import annotations
 
 from typing import Any
 
-import requests
-from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
-
-from kernel.outbound import BearerClient
+from kernel.outbound import BearerClient, Unavailable, quick_retries
 from kernel.outbox import PermanentError
 
 
-class CourierUnavailable(Exception):
-    """The courier did not answer, or answered 5xx/408/429: try again later."""
+class CourierUnavailable(Unavailable):
+    """The courier did not answer, or answered 5xx/408/409/429: try again later."""
 
 
 class CourierRefused(PermanentError):
     """The courier refused the request for good (bad address, unknown order...)."""
 
 
-_quick_retries = retry(retry=retry_if_exception_type(CourierUnavailable), stop=stop_after_attempt(3),
-                       wait=wait_exponential(multiplier=0.2, max=2), reraise=True)
-
-
 class CourierClient(BearerClient):
     """requests.Session with timeouts, quick retries with backoff, typed errors."""
 
-    def _call(self, method: str, path: str, **kwargs) -> dict[str, Any]:
-        try:
-            response = self.http.request(method, f"{self.base_url}{path}", timeout=self.timeout, **kwargs)
-        except requests.RequestException as exc:
-            raise CourierUnavailable(f"courier unreachable: {type(exc).__name__}") from exc
-        if response.status_code in (408, 409, 429) or response.status_code >= 500:
-            raise CourierUnavailable(f"courier answered {response.status_code}")
-        if response.status_code >= 400:
-            raise CourierRefused(f"courier refused {method} {path}: {response.status_code} {response.text[:300]}")
-        try:
-            body = response.json()
-        except ValueError as exc:
-            raise CourierUnavailable("courier answered something that is not JSON") from exc
-        if not isinstance(body, dict):
-            raise CourierUnavailable("courier answered JSON that is not an object")
-        return body
+    name, unavailable, refused = "courier", CourierUnavailable, CourierRefused
+    retry_statuses = frozenset({408, 409, 429})  # 409: the order is being changed right now
 
-    @_quick_retries
+    def _call(self, method: str, path: str, **kwargs) -> dict[str, Any]:
+        return self.json_object(self.request(method, path, **kwargs))
+
+    @quick_retries
     def create_order(self, order: dict[str, Any], *, idempotency_key: str) -> dict[str, Any]:
         """Book a pickup or delivery; returns `order_id` and `tracking_number`."""
         body = self._call("POST", "/orders", json=order, headers={"Idempotency-Key": idempotency_key})
@@ -60,13 +42,13 @@ class CourierClient(BearerClient):
             raise CourierUnavailable("courier booking answer has no tracking number")
         return {"order_id": str(body.get("order_id") or ""), "tracking_number": body["tracking_number"]}
 
-    @_quick_retries
+    @quick_retries
     def cancel_order(self, tracking_number: str, *, idempotency_key: str) -> dict[str, Any]:
         """Cancel an order that has not been picked up yet."""
         return self._call("POST", f"/orders/{tracking_number}/cancel",
                           headers={"Idempotency-Key": idempotency_key}, json={})
 
-    @_quick_retries
+    @quick_retries
     def track(self, tracking_number: str) -> dict[str, Any]:
         """Every tracking event of an order so far."""
         body = self._call("GET", f"/orders/{tracking_number}")

@@ -3,6 +3,7 @@ DATABASE_URL says so), cleaned between tests, and an app with a token per role."
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import pytest
@@ -108,3 +109,29 @@ def tokens(app, db):
 def auth(tokens):
     """`auth("intake")` -> headers for that role."""
     return lambda role: {"Authorization": f"Bearer {tokens[role]}"}
+
+
+@dataclass(frozen=True)
+class Served:
+    url: str
+    settings: object
+    app: object
+
+
+@pytest.fixture
+def served(test_settings, db, tokens):
+    """The app on a real port (threaded werkzeug), its public URL pointing at itself."""
+    import socket
+
+    from api import create_app
+    from sandbox.server import serve_in_thread
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings = test_settings.with_overrides(public_url=f"http://127.0.0.1:{port}")
+    app = create_app(settings)
+    server = serve_in_thread(app, port=port)
+    yield Served(server.url, settings, app)
+    server.stop()
+    app.extensions["hccpay"].engine.dispose()

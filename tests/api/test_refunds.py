@@ -152,19 +152,11 @@ def test_a_reversed_payment_has_nothing_to_refund(client, auth, test_settings):
 
 # --- over real HTTP: races and the card acquirer ---------------------------------------
 
-@pytest.fixture
-def served(test_settings, db, tokens):
-    app = create_app(test_settings)
-    server = serve_in_thread(app)
-    yield server.url, app
-    server.stop()
-    app.extensions["hccpay"].engine.dispose()
-
 
 def test_two_refunds_with_the_same_expectation_at_once_one_succeeds_one_412(served, tokens, test_settings, client,
                                                                              auth):
     _, payment_id = paid(client, auth, test_settings)
-    url, _ = served
+    url = served.url
     barrier, results = threading.Barrier(2), []
 
     def ask():
@@ -183,7 +175,7 @@ def test_two_refunds_with_the_same_expectation_at_once_one_succeeds_one_412(serv
 
 
 def test_a_card_refund_goes_through_the_acquirer_once_even_when_it_was_down(served, test_settings, client, auth, db):
-    url, app = served
+    url, app = served.url, served.app
     acquirer = serve_in_thread(create_bank_app(test_settings, url))
     try:
         settings = test_settings.with_overrides(pos_gateway_url=f"{acquirer.url}/pos")
@@ -210,7 +202,7 @@ def test_a_card_refund_goes_through_the_acquirer_once_even_when_it_was_down(serv
 
 
 def test_a_card_refund_the_acquirer_refuses_fails_and_the_money_stays(served, test_settings, client, auth, db):
-    url, _ = served
+    url = served.url
     acquirer = serve_in_thread(create_bank_app(test_settings, url))
     try:
         settings = test_settings.with_overrides(pos_gateway_url=f"{acquirer.url}/pos")

@@ -7,24 +7,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
 
-from api import create_app
-from sandbox.server import serve_in_thread
 
 CHROMIUM = os.environ.get("HCCPAY_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -40,17 +31,6 @@ def browser():
         yield chromium
         chromium.close()
 
-
-@pytest.fixture
-def served(test_settings, db, tokens):
-    """The app on a real port, its public URL pointing at itself."""
-    port = _free_port()
-    settings = test_settings.with_overrides(public_url=f"http://127.0.0.1:{port}")
-    app = create_app(settings)
-    server = serve_in_thread(app, port=port)
-    yield server.url, settings
-    server.stop()
-    app.extensions["hccpay"].engine.dispose()
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ def new_code(url, tokens):
 
 
 def test_the_qr_scans_a_sandbox_payment_turns_the_page_paid_and_the_receipt_downloads(page, served, tokens):
-    url, settings = served
+    url, settings = served.url, served.settings
     request = new_code(url, tokens)
     code = request["payment_code"]
     page.goto(f"{url}/pay/{code}")
@@ -40,7 +40,7 @@ def test_the_qr_scans_a_sandbox_payment_turns_the_page_paid_and_the_receipt_down
 
 
 def test_the_card_button_goes_to_the_gateway_and_back_without_crediting(page, served, tokens):
-    url, _ = served
+    url = served.url
     code = new_code(url, tokens)["payment_code"]
     page.goto(f"{url}/pay/{code}")
     with page.expect_request(lambda r: "vpcpay.html" in r.url) as gateway:
@@ -49,7 +49,7 @@ def test_the_card_button_goes_to_the_gateway_and_back_without_crediting(page, se
 
 
 def test_copy_buttons_and_an_unknown_code(page, served, tokens):
-    url, _ = served
+    url = served.url
     code = new_code(url, tokens)["payment_code"]
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.goto(f"{url}/pay/{code}")

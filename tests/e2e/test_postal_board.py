@@ -13,7 +13,7 @@ PASSWORD = "mat-khau-buu-dien-2026"
 @pytest.fixture
 def board_day(served, db):
     """Two routes in Hạ Long, one pickup and two deliveries waiting, and a postal user."""
-    _, settings = served
+    settings = served.settings
     make_route(db, settings, code="HL-1", wards=("06685", "06688"), morning=5, afternoon=5)
     make_route(db, settings, code="HL-2", wards=("06652",), morning=5, afternoon=5)
     ids = {"pickup": make_booked_shipment(db, settings, "000.00.12.H40-261125-0101"),
@@ -37,7 +37,7 @@ def card(page, shipment_id):
 
 
 def test_a_postal_user_plans_the_day_moves_records_outcomes_and_prints_a_manifest(page, served, board_day):
-    url, _ = served
+    url = served.url
     day, ids = board_day
     log_in(page, url, day)
     assert day.strftime("%d/%m/%Y") in page.locator("#day-h").inner_text()
@@ -109,7 +109,7 @@ def test_a_postal_user_plans_the_day_moves_records_outcomes_and_prints_a_manifes
 
 
 def test_the_board_reflows_at_320_css_pixels_and_prints_every_paper(page, served, board_day):
-    url, _ = served
+    url = served.url
     day, ids = board_day
     log_in(page, url, day)
     page.get_by_role("button", name="Chạy xếp lịch").click()

@@ -94,20 +94,12 @@ def test_a_rolled_back_payment_consumes_no_receipt_number(client, auth, test_set
     assert [r.number for r in receipts(db)] == [1]
 
 
-@pytest.fixture
-def served(test_settings, db, tokens):
-    app = create_app(test_settings)
-    server = serve_in_thread(app)
-    yield server.url
-    server.stop()
-    app.extensions["hccpay"].engine.dispose()
-
 
 def test_fifty_concurrent_full_payments_get_fifty_consecutive_numbers(served, tokens, test_settings, db):
     from sandbox.bank import pay
 
     headers = {"Authorization": f"Bearer {tokens['intake']}"}
-    codes = [requests.post(f"{served}/api/v1/dossiers", json=dossier_body(), headers=headers, timeout=10)
+    codes = [requests.post(f"{served.url}/api/v1/dossiers", json=dossier_body(), headers=headers, timeout=10)
              .json()["payment_request"]["payment_code"] for _ in range(50)]
     barrier = threading.Barrier(10)
 
@@ -115,7 +107,7 @@ def test_fifty_concurrent_full_payments_get_fifty_consecutive_numbers(served, to
         with requests.Session() as http:
             barrier.wait()
             for code in chunk:
-                assert pay(served, code, settings=test_settings, amount_vnd=100_000, via="bank",
+                assert pay(served.url, code, settings=test_settings, amount_vnd=100_000, via="bank",
                            http=http).status_code == 200
 
     threads = [threading.Thread(target=payer, args=(codes[i::10],)) for i in range(10)]

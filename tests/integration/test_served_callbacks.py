@@ -17,14 +17,6 @@ from sandbox.server import serve_in_thread
 from tests.factories import assert_ledger_ok, dossier_body
 
 
-@pytest.fixture
-def served(test_settings, db, tokens):
-    app = create_app(test_settings)
-    server = serve_in_thread(app)
-    yield server.url
-    server.stop()
-    app.extensions["hccpay"].engine.dispose()
-
 
 def new_code(url, tokens, amount=100_000):
     r = requests.post(f"{url}/api/v1/dossiers", json=dossier_body(("Lệ phí", "charge", amount)),
@@ -39,7 +31,7 @@ def count(db, model, *where):
 
 
 def test_twenty_identical_callbacks_at_once_make_one_payment_and_one_entry(served, tokens, test_settings, db):
-    code = new_code(served, tokens)
+    code = new_code(served.url, tokens)
     path, headers, body = callback_request("bank", settings=test_settings, payment_code=code, amount_vnd=100_000,
                                            txn_id="FT-CONCURRENT-1", at=now_utc())
     barrier = threading.Barrier(20)
@@ -48,7 +40,7 @@ def test_twenty_identical_callbacks_at_once_make_one_payment_and_one_entry(serve
     def fire():
         with requests.Session() as http:
             barrier.wait()
-            r = http.post(f"{served}{path}", data=body, headers=headers, timeout=30)
+            r = http.post(f"{served.url}{path}", data=body, headers=headers, timeout=30)
             replies.append((r.status_code, r.json()))
 
     threads = [threading.Thread(target=fire) for _ in range(20)]
@@ -61,16 +53,16 @@ def test_twenty_identical_callbacks_at_once_make_one_payment_and_one_entry(serve
     assert count(db, LedgerEntry) == 1
     assert count(db, InboundCallback) == 20
     assert count(db, InboundCallback, InboundCallback.status == "applied") == 1
-    assert requests.get(f"{served}/api/v1/payment-requests/{code}", timeout=10).json()["paid_vnd"] == 100_000
+    assert requests.get(f"{served.url}/api/v1/payment-requests/{code}", timeout=10).json()["paid_vnd"] == 100_000
     assert_ledger_ok(db)
 
 
 @pytest.mark.parametrize("via", ["sepay", "payos", "bank", "pos", "vnpay"])
 def test_the_sandbox_bank_pays_through_every_channel(served, tokens, test_settings, db, via):
-    code = new_code(served, tokens)
-    reply = pay(served, code, settings=test_settings, via=via)
+    code = new_code(served.url, tokens)
+    reply = pay(served.url, code, settings=test_settings, via=via)
     assert reply.status_code == 200, reply.text
-    info = requests.get(f"{served}/api/v1/payment-requests/{code}", timeout=10).json()
+    info = requests.get(f"{served.url}/api/v1/payment-requests/{code}", timeout=10).json()
     assert info["status"] == "paid"
     assert_ledger_ok(db)
 
@@ -78,11 +70,11 @@ def test_the_sandbox_bank_pays_through_every_channel(served, tokens, test_settin
 def test_hccpay_sandbox_pay_and_ledger_check_from_the_command_line(served, tokens, database_url, monkeypatch, db):
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("HCCPAY_DEMO", "1")
-    code = new_code(served, tokens, amount=75_000)
+    code = new_code(served.url, tokens, amount=75_000)
     runner = CliRunner()
-    paid = runner.invoke(main, ["sandbox", "pay", code, "--amount", "25000", "--via", "sepay", "--url", served])
+    paid = runner.invoke(main, ["sandbox", "pay", code, "--amount", "25000", "--via", "sepay", "--url", served.url])
     assert paid.exit_code == 0, paid.output
-    assert requests.get(f"{served}/api/v1/payment-requests/{code}", timeout=10).json()["paid_vnd"] == 25_000
+    assert requests.get(f"{served.url}/api/v1/payment-requests/{code}", timeout=10).json()["paid_vnd"] == 25_000
     ok = runner.invoke(main, ["ledger", "check"])
     assert ok.exit_code == 0 and "ledger check ok" in ok.output
     with db() as s, s.begin():
