@@ -41,7 +41,7 @@ def init_web(app: Flask, settings: Settings) -> None:
     app.extensions["hccpay_page_errors"] = _page_error
     app.add_template_filter(format_vnd, "vnd")
     app.add_template_filter(format_local, "dt")
-    app.add_template_filter(i18n.translate, "t")
+    app.add_template_filter(i18n.translate_filter, "t")
 
     @app.context_processor
     def _globals():

@@ -6,6 +6,7 @@ visitor chose English (`?lang=en`, remembered in a cookie). A text missing here 
 from __future__ import annotations
 
 from flask import g, request
+from jinja2 import pass_context
 
 LANGS = ("vi", "en")
 COOKIE = "hccpay_lang"
@@ -84,3 +85,10 @@ def current_lang() -> str:
 
 def translate(text: str) -> str:
     return EN.get(text, text) if current_lang() == "en" else text
+
+
+@pass_context
+def translate_filter(_context, text: str) -> str:
+    """`|t` in templates. Taking the context keeps Jinja from translating a literal once at
+    compile time (constant folding) and serving that language to every later visitor."""
+    return translate(text)
