@@ -13,7 +13,7 @@ from kernel.errors import NotFound, ValidationError
 from kernel.http import actor, json_body, requires, settings, transaction
 from kernel.inbox import CONFLICT, REJECTED, InboundCallback
 from kernel.money import parse_amount_vnd
-from payments import cash, credits, service
+from payments import cash, credits, service, suspense
 from payments.checkout import start_checkout
 from payments.ledger import Accounts, balance
 from payments.models import CashDrawer, Payment, PaymentAllocation
@@ -145,11 +145,8 @@ class AssignSuspense(Resource):
         now = now_utc()
         code = service.parse_payment_code(str(body.get("payment_code", "")), settings())
         with transaction() as session:
-            assigned = credits.assign_from_suspense(session, payment_id=payment_id, payment_code=code,
-                                                    amount_vnd=amount, settings=settings(), actor=actor(), now=now)
-            audit.record(session, actor=actor(), action="suspense.assign", subject_type="payment",
-                         subject_id=payment_id, at=now, reason=reason,
-                         data={"payment_code": code, "amount_vnd": assigned})
+            suspense.assign(session, payment_id=payment_id, payment_code=code, amount_vnd=amount, reason=reason,
+                            settings=settings(), actor=actor(), now=now)
             return payment_view(session.get(Payment, payment_id))
 
 

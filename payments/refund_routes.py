@@ -5,9 +5,8 @@ from flask import request
 from flask_restx import Namespace, Resource, fields
 from sqlalchemy import select
 
-from kernel import audit
 from kernel.clock import now_utc
-from kernel.errors import Forbidden, ValidationError
+from kernel.errors import ValidationError
 from kernel.http import actor, current_principal, json_body, requires, settings, transaction
 from kernel.money import parse_amount_vnd
 from kernel.pii import mask_name
@@ -36,9 +35,7 @@ def refund_view(refund: refunds.Refund) -> dict:
 
 
 def _audit(session, action: str, refund: refunds.Refund, now, reason: str | None = None) -> None:
-    audit.record(session, actor=actor(), action=action, subject_type="refund", subject_id=refund.id, at=now,
-                 reason=reason, data={"payment_id": refund.payment_id, "amount_vnd": refund.amount_vnd,
-                                      "status": refund.status})
+    refunds.audit_refund(session, action, refund, actor=actor(), now=now, reason=reason)
 
 
 @refunds_ns.route("/payments/<int:payment_id>/refunds")
@@ -137,13 +134,7 @@ class ExecutedRefund(Resource):
         reference = clean_text(body.get("bank_reference"), "bank_reference", max_len=100, required=False)
         now = now_utc()
         with transaction() as session:
-            refund = refunds.get_refund(session, refund_id)
-            needed = {"transfer": "finance", "cash": "cashier"}.get(refund.method)
-            if needed is None or needed not in current_principal().roles:
-                raise Forbidden(f"a {refund.method} refund is marked executed by the {needed or 'acquirer'}",
-                                code="wrong_role_for_method")
-            if refund.method == "transfer" and not reference:
-                raise ValidationError("bank_reference is required for a transfer", code="missing_field")
+            refunds.check_executor(refunds.get_refund(session, refund_id), current_principal().roles, reference)
             refund = refunds.mark_executed(session, refund_id=refund_id, reference=reference, settings=settings(),
                                            actor=actor(), now=now)
             _audit(session, "refund.executed", refund, now)

@@ -15,6 +15,7 @@ from sqlalchemy import ForeignKey, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from config import Settings
+from kernel import audit
 from kernel.db import PK, Base, BigIntPK
 from kernel.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationError
 from kernel.outbox import Outgoing, enqueue_many
@@ -94,6 +95,25 @@ def request_refund(session: Session, *, payment_id: int, amount_vnd: int, reason
     if amount_vnd <= settings.refund_approval_threshold_vnd:
         _proceed(session, refund, payment, settings=settings, actor=actor, now=now)
     return refund
+
+
+def audit_refund(session: Session, action: str, refund: Refund, *, actor: str, now: datetime,
+                 reason: str | None = None) -> None:
+    """One audit row for a person's step on a refund (asked, approved, rejected, executed, failed)."""
+    audit.record(session, actor=actor, action=action, subject_type="refund", subject_id=refund.id, at=now,
+                 reason=reason, data={"payment_id": refund.payment_id, "amount_vnd": refund.amount_vnd,
+                                      "status": refund.status})
+
+
+def check_executor(refund: Refund, roles: frozenset[str], reference: str | None) -> None:
+    """Transfers are marked executed by finance with the bank reference, cash by a cashier; card
+    refunds complete through the acquirer by themselves."""
+    needed = {"transfer": "finance", "cash": "cashier"}.get(refund.method)
+    if needed is None or needed not in roles:
+        raise Forbidden(f"a {refund.method} refund is marked executed by the {needed or 'acquirer'}",
+                        code="wrong_role_for_method")
+    if refund.method == "transfer" and not reference:
+        raise ValidationError("bank_reference is required for a transfer", code="missing_field")
 
 
 def get_refund(session: Session, refund_id: int, *, for_update: bool = False) -> Refund:

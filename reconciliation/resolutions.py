@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session
 
 from config import Settings
 from kernel import audit
+from kernel.clock import business_date
 from kernel.errors import Conflict, NotFound, ValidationError
 from payments import credits, refunds
 from payments.ledger import Accounts, Entry, Line, post_many
 from payments.models import Payment, PaymentAllocation, PaymentRequest
-from reconciliation import days, links
+from reconciliation import days, exceptions, links
 from reconciliation.matching import classify
 from reconciliation.models import CLOSED, Resolution, StatementLine
 from reconciliation.statements import CREDIT
@@ -167,8 +168,12 @@ def _ignore(session: Session, line: StatementLine, **_) -> dict:
 _ACTIONS = {"match": _match, "unmatch": _unmatch, "write_off": _write_off, "refund": _refund, "ignore": _ignore}
 
 
-def acknowledge(session: Session, *, day: date, key: str, reason: str, actor: str, now: datetime) -> Resolution:
-    """Accept an exception as it is (it stops blocking the close), with a reason."""
+def acknowledge(session: Session, *, day: date, key: str, reason: str, settings: Settings, actor: str,
+                now: datetime) -> Resolution:
+    """Accept an exception of the day as it is (it stops blocking the close), with a reason."""
+    known = exceptions.day_exceptions(session, day, settings=settings, today=business_date(now))
+    if key not in {e.key for e in known}:
+        raise NotFound(f"no exception {key} on {day.isoformat()}", code="exception_not_found")
     days.ensure_open(session, day)
     days.day_row(session, day, lock=True)  # serialises decisions on the day
     existing = session.execute(select(Resolution).where(

@@ -258,14 +258,9 @@ class Acknowledge(Resource):
     def post(self, day: str, key: str):
         """Accept an exception as it is (it stops blocking the close), with a reason."""
         reason = _reason(json_body())
-        parsed = _day(day)
         with transaction() as session:
-            known = {e.key for e in exceptions.day_exceptions(session, parsed, settings=settings(),
-                                                              today=business_date(now_utc()))}
-            if key not in known:
-                raise ValidationError(f"no exception {key} on {day}", code="exception_not_found", status=404)
-            return resolution_view(resolutions.acknowledge(session, day=parsed, key=key, reason=reason, actor=actor(),
-                                                           now=now_utc())), 201
+            return resolution_view(resolutions.acknowledge(session, day=_day(day), key=key, reason=reason,
+                                                           settings=settings(), actor=actor(), now=now_utc())), 201
 
 
 @recon_ns.route("/days/<string:day>/close")

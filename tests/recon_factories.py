@@ -31,6 +31,15 @@ def open_truth_requests(client, auth, monkeypatch) -> None:
                              [(r["payment_code"], r["amount_vnd"]) for r in truth()["open_requests"]])
 
 
+def vcb_csv(*rows: tuple[str, str, str, str], closing: str = "", day: str = "24/11/2026") -> str:
+    """A Vietcombank-layout CSV: (doc no, debit, credit, memo) rows dated `day` (dd/mm/yyyy)."""
+    head = "Ngày GD/ TNX Date,Số CT/ Doc No,Số tiền ghi nợ/ Debit,Số tiền ghi có/ Credit,Số dư/ Balance," \
+           "Nội dung chi tiết/ Transactions in detail\n"
+    body = "".join(f'{day},{ref},"{debit}","{credit}","{closing if i == len(rows) - 1 else ""}","{memo}"\n'
+                   for i, (ref, debit, credit, memo) in enumerate(rows))
+    return head + body
+
+
 def upload(client, auth, data: bytes | str, filename: str = "statement.csv", role: str = "finance", **form):
     if isinstance(data, str):
         data = data.encode()

@@ -30,6 +30,7 @@ def init_web(app: Flask, settings: Settings) -> None:
     from web.admin import admin_pages
     from web.citizen import citizen
     from web.postal_board import postal_board
+    from web.finance import finance_pages
 
     if settings.trust_proxy:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -40,6 +41,7 @@ def init_web(app: Flask, settings: Settings) -> None:
     app.register_blueprint(citizen)
     app.register_blueprint(admin_pages)
     app.register_blueprint(postal_board)
+    app.register_blueprint(finance_pages)
     app.extensions["hccpay_page_errors"] = _page_error
     app.add_template_filter(format_vnd, "vnd")
     app.add_template_filter(format_local, "dt")

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from kernel.audit import verify_chain
 from payments.models import Payment
 from tests.factories import assert_ledger_ok, make_request, send_callback, signed
-from tests.recon_factories import DATA, all_lines, open_truth_requests, upload, upload_sample
+from tests.recon_factories import DATA, all_lines, open_truth_requests, upload, upload_sample, vcb_csv
 
 DAY = "2026-11-24"
 
@@ -18,15 +18,6 @@ DAY = "2026-11-24"
 def ledger_checked(db):
     yield
     assert_ledger_ok(db)
-
-
-def vcb_csv(*rows: tuple[str, str, str, str], closing: str = "") -> str:
-    """A Vietcombank-layout CSV: (doc no, debit, credit, memo) rows dated 24/11/2026."""
-    head = "Ngày GD/ TNX Date,Số CT/ Doc No,Số tiền ghi nợ/ Debit,Số tiền ghi có/ Credit,Số dư/ Balance," \
-           "Nội dung chi tiết/ Transactions in detail\n"
-    body = "".join(f'24/11/2026,{ref},"{debit}","{credit}","{closing if i == len(rows) - 1 else ""}","{memo}"\n'
-                   for i, (ref, debit, credit, memo) in enumerate(rows))
-    return head + body
 
 
 def on_the_24th(body: bytes) -> bytes:

@@ -1,0 +1,225 @@
+"""The finance workspace (`/staff/finance`): a day's KPIs and collections chart, statement
+imports and their lines, the exception queue, suspense, refunds and the day's close.
+
+Pages read through the reconciliation and payments services; the forms post to
+`web.finance_actions`, which calls the same services as the API. Auditors see everything and
+get no form that changes anything.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from flask import Blueprint, flash, render_template, request
+from sqlalchemy.orm import Session
+
+from kernel.clock import business_date, format_local, now_utc
+from kernel.errors import DomainError, ValidationError
+from kernel.http import current_principal, settings, transaction
+from payments import refunds
+from payments.models import Payment
+from payments.presenters import payment_view
+from payments.service import parse_payment_code
+from reconciliation import days, exceptions, service
+from reconciliation.profiles import PROFILE_NAMES
+from reconciliation.statements import FORMATS
+from reconciliation.views import line_views
+from web import finance_data, finance_text, i18n
+from web.auth import AREAS, page_requires
+from web.finance_chart import build_chart
+
+READERS = ("finance", "approver", "auditor")
+PAGE_SIZE = 50
+
+finance_pages = Blueprint("finance_pages", __name__, url_prefix="/staff/finance")
+AREAS.append(("finance_pages.workspace", "Kế toán", frozenset(READERS)))
+for _vi, _en in finance_text.EN.items():
+    i18n.EN.setdefault(_vi, _en)  # never change a text another page already translates
+
+
+@finance_pages.app_template_filter("ddmmyyyy")
+def _ddmmyyyy(value: date | str | None) -> str:
+    if not value:
+        return ""
+    return (date.fromisoformat(value) if isinstance(value, str) else value).strftime("%d/%m/%Y")
+
+
+@finance_pages.app_template_filter("isodt")
+def _isodt(value: str | None) -> str:
+    return format_local(datetime.fromisoformat(value)) if value else ""
+
+
+@finance_pages.app_template_filter("person")
+def _person(actor: str | None) -> str:
+    """`user:3:ketoan` -> `ketoan`: how the audit name of a person reads on a page."""
+    return (actor or "").split(":", 2)[-1]
+
+
+def parse_day(raw: str) -> date:
+    """`2026-11-24` (links) or `24/11/2026` (what people type) -> a date."""
+    try:
+        if "/" in raw:
+            return datetime.strptime(raw.strip(), "%d/%m/%Y").date()
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ValidationError("the date must be dd/mm/yyyy", code="invalid_date") from exc
+
+
+def chosen_day() -> date:
+    """The day the page is about: `?date=`, else (or when it is not a date, said so) today in Hà Nội."""
+    raw = request.args.get("date") or request.form.get("date")
+    try:
+        return parse_day(raw) if raw else business_date(now_utc())
+    except ValidationError as exc:
+        flash(finance_text.error_sentence(exc.code, exc.details, i18n.translate), "error")
+        return business_date(now_utc())
+
+
+def _offset() -> int:
+    return max(request.args.get("offset", 0, type=int), 0)
+
+
+def _render(template: str, session: Session, day: date, section: str, **extra):
+    principal = current_principal()
+    return render_template(
+        template, day=day, section=section, today=business_date(now_utc()), one_day=timedelta(days=1), day_status=days.status_of(session, day), text=finance_text,
+        can_write="finance" in principal.roles, can_approve="approver" in principal.roles, me=principal.actor,
+        page_size=PAGE_SIZE, **extra)
+
+
+@finance_pages.get("/")
+@page_requires(*READERS)
+def workspace():
+    """The day at a glance: KPIs, 30 days of collections by channel, balances, close and reports."""
+    day = chosen_day()
+    with transaction() as session:
+        summary = days.summary(session, day, settings=settings(), now=now_utc())
+        chart = build_chart(finance_data.daily_collections(session, day), list(finance_text.CHANNELS))
+        return _render("staff/finance.html", session, day, "overview", summary=summary, chart=chart,
+                       expected_vnd=finance_data.expected_vnd(session, day))
+
+
+@finance_pages.get("/statements")
+@page_requires(*READERS)
+def statements():
+    """Upload a statement; recent imports with their progress; an import's (or the day's) lines."""
+    day = chosen_day()
+    import_id = request.args.get("import_id", type=int)
+    status = request.args.get("status") or None
+    if status not in (None, *finance_text.LINE_STATUS):
+        status = None
+    with transaction() as session:
+        current = service.get_import(session, import_id) if import_id else None
+        page, total = service.list_lines(session, import_id=import_id, day=None if import_id else day, status=status,
+                                         limit=PAGE_SIZE, offset=_offset())
+        return _render("staff/finance_statements.html", session, day, "statements",
+                       imports=service.list_imports(session, limit=15), current=current, status=status,
+                       lines=line_views(session, page, suggest=False), total=total, offset=_offset(),
+                       formats=FORMATS, profiles=PROFILE_NAMES)
+
+
+@finance_pages.get("/lines/<int:line_id>")
+@page_requires(*READERS)
+def line(line_id: int):
+    """One statement line: its money, suggestions, every decision on it, and what can be done."""
+    with transaction() as session:
+        found = service.get_line(session, line_id)
+        [view] = line_views(session, [(found.line_no, found, False)])
+        return _render("staff/finance_line.html", session, found.recon_date, "statements", line=view,
+                       decisions=service.resolutions_of(session, line_id), actions=line_actions(view))
+
+
+def line_actions(view: dict) -> list[str]:
+    """The decisions that make sense for a line as it is now (the services refuse the others anyway)."""
+    if view["direction"] != "credit" or view["payment_id"] is None:
+        return ["ignore"] if view["status"] != "ignored" else []
+    actions = []
+    if view["unallocated_vnd"] > 0:
+        actions += ["match", "refund", "write_off"]
+    if view["allocations"]:
+        actions.append("unmatch")
+    if view["status"] != "ignored":
+        actions.append("ignore")
+    return actions
+
+
+def _wanted(exc: exceptions.DayException, kind: str, state: str) -> bool:
+    if state == "open" and not exc.open:
+        return False
+    return exc.kind == kind if kind else exc.blocking
+
+
+@finance_pages.get("/exceptions")
+@page_requires(*READERS)
+def exception_queue():
+    """The day's exception queue (filtered by kind and state) and the day's decisions."""
+    day = chosen_day()
+    kind = request.args.get("kind", "")
+    kind = kind if kind in finance_text.KINDS else ""
+    state = "all" if request.args.get("state") == "all" else "open"
+    with transaction() as session:
+        found = exceptions.day_exceptions(session, day, settings=settings(), today=business_date(now_utc()))
+        shown = [e for e in found if _wanted(e, kind, state)]
+        page = shown[_offset():_offset() + PAGE_SIZE]
+        lines = [service.get_line(session, line_id) for line_id in sorted({e.line_id for e in page if e.line_id})]
+        views = {v["id"]: v for v in line_views(session, [(found_line.line_no, found_line, False)
+                                                           for found_line in lines])}
+        return _render("staff/finance_exceptions.html", session, day, "exceptions", queue=page, total=len(shown),
+                       offset=_offset(), kind=kind, state=state, lines=views,
+                       decisions=finance_data.day_resolutions(session, day), exception_actions=exception_actions)
+
+
+def exception_actions(exc: exceptions.DayException, line_view: dict | None) -> list[str]:
+    """What finance may decide on an open exception: line decisions where a line holds the money."""
+    if not exc.open:
+        return []
+    actions = line_actions(line_view) if line_view and exc.kind in ("unmatched_credit", "late", "reversed") else []
+    return [*actions, "acknowledge"]
+
+
+@finance_pages.get("/suspense")
+@page_requires(*READERS)
+def suspense():
+    """Money in suspense, each with its assignment form."""
+    day = chosen_day()
+    with transaction() as session:
+        rows = [payment_view(p) for p in finance_data.suspense_payments(session)]
+        return _render("staff/finance_suspense.html", session, day, "suspense", payments=rows,
+                       total_vnd=sum(p["unallocated_vnd"] for p in rows))
+
+
+def _lookup(session: Session, query: str) -> tuple[dict | None, list[dict], str | None]:
+    """(payment with refundable amount and refunds, payments of a request code, error sentence)."""
+    if not query:
+        return None, [], None
+    try:
+        if query.isdigit():
+            payment = session.get(Payment, int(query))
+            if payment is None:
+                raise ValidationError(f"no payment {query}", code="payment_not_found", status=404)
+            view = payment_view(payment)
+            view["refundable_vnd"] = refunds.refundable_vnd(session, payment)
+            view["refunds"] = finance_data.refunds_in(session, payment_id=payment.id)
+            return view, [], None
+        code = parse_payment_code(query, settings())
+        return None, [payment_view(p) for p in finance_data.payments_of_request(session, code)], None
+    except DomainError as exc:
+        return None, [], finance_text.error_sentence(exc.code, exc.details, i18n.translate)
+
+
+@finance_pages.get("/refunds")
+@page_requires(*READERS)
+def refund_desk():
+    """Ask for a refund from a payment; approvals; transfer orders to execute; recent refunds."""
+    day = chosen_day()
+    query = request.args.get("q", "").strip()[:40]
+    with transaction() as session:
+        payment, candidates, lookup_error = _lookup(session, query)
+        return _render("staff/finance_refunds.html", session, day, "refunds", query=query, payment=payment,
+                       candidates=candidates, lookup_error=lookup_error,
+                       awaiting=finance_data.refunds_in(session, refunds.AWAITING_APPROVAL),
+                       orders=finance_data.refunds_in(session, refunds.TRANSFER_ORDERED),
+                       recent=finance_data.refunds_in(session, limit=30),
+                       threshold_vnd=settings().refund_approval_threshold_vnd)
+
+
+from web import finance_actions  # noqa: E402,F401  (registers the forms' POST routes on the blueprint)

@@ -1,0 +1,264 @@
+"""The finance workspace's forms: each POST validates the form like the API validates JSON,
+calls the same service in one transaction, and goes back to the page it came from (303)
+with a message in the visitor's language; a refused action says why, in words, not codes.
+
+CSRF is checked before any of this (web.auth) and roles by `page_requires`, as for the API.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import zip_longest
+
+from flask import abort, flash, redirect, request, url_for
+
+from kernel.clock import now_utc
+from kernel.errors import DomainError, ValidationError
+from kernel.http import actor, current_principal, runtime, settings, transaction
+from kernel.money import MAX_REQUEST_VND, parse_amount_vnd
+from payments import refunds, suspense
+from payments.service import parse_payment_code
+from payments.validation import clean_text
+from reconciliation import days, resolutions, service
+from reconciliation.profiles import PROFILE_NAMES
+from reconciliation.statements import FORMATS
+from web.auth import page_requires
+from web.finance import chosen_day, finance_pages, parse_day
+from web.finance_text import error_sentence
+from web.i18n import translate
+
+LINE_ACTIONS = {"match": ("match", "Đã khớp dòng sao kê."), "unmatch": ("unmatch", "Đã bỏ khớp dòng sao kê."),
+                "refund": ("refund", "Đã đề nghị hoàn tiền cho dòng sao kê."),
+                "write-off": ("write_off", "Đã ghi thu khác phần tạm treo."),
+                "ignore": ("ignore", "Đã bỏ qua dòng sao kê.")}
+
+
+def _back() -> str:
+    target = request.form.get("back", "")
+    if target.startswith("/staff/finance") and "//" not in target and "\\" not in target:
+        return target
+    return url_for("finance_pages.workspace", date=chosen_day().isoformat())
+
+
+def _run(work: Callable[[], str]):
+    """Do the work; say what happened (or why not) on the page the form came from."""
+    try:
+        flash(translate(work()), "success")
+    except DomainError as exc:
+        flash(error_sentence(exc.code, exc.details, translate), "error")
+    return redirect(_back(), 303)
+
+
+def _reason(required: bool = True) -> str | None:
+    return clean_text(request.form.get("reason"), "reason", max_len=1000, required=required)
+
+
+def _vnd(text: str, field: str = "amount_vnd", maximum: int = MAX_REQUEST_VND) -> int | None:
+    """What people type (`150.000`, `150000`, `150.000 ₫`) as an int, checked like the API; empty is None."""
+    digits = text.replace(".", "").replace(" ", "").replace("₫", "").strip()
+    if not digits:
+        return None
+    if not digits.isdigit():
+        raise ValidationError(f"{field} must be a whole number of VND", code="invalid_amount", details={"field": field})
+    return parse_amount_vnd(int(digits), field=field, maximum=maximum)
+
+
+def _amount(field: str = "amount_vnd", maximum: int = MAX_REQUEST_VND) -> int | None:
+    return _vnd(request.form.get(field, ""), field, maximum)
+
+
+def _allocations() -> list[tuple[str, int | None]]:
+    """The match form's rows (payment code, amount or empty for all); rows without a code are skipped."""
+    rows = zip_longest(request.form.getlist("payment_code"), request.form.getlist("amount_vnd"), fillvalue="")
+    allocations = [(parse_payment_code(code, settings()), _vnd(amount)) for code, amount in rows if code.strip()]
+    if not allocations:
+        raise ValidationError("give at least one payment code", code="invalid_allocations")
+    return allocations
+
+
+@finance_pages.post("/lines/<int:line_id>/<action>")
+@page_requires("finance")
+def line_action(line_id: int, action: str):
+    """Match, unmatch, mark for refund, write off or ignore a statement line, with a reason."""
+    if action not in LINE_ACTIONS:
+        abort(404)
+    name, done = LINE_ACTIONS[action]
+
+    def work() -> str:
+        reason = _reason()
+        extra = {"allocations": _allocations()} if name == "match" else {}
+        if name == "write_off":
+            extra["amount_vnd"] = _amount(maximum=10**13)  # as the API: a line may exceed one request's cap
+        version = request.form.get("expected_version", type=int)
+        with transaction() as session:
+            resolutions.resolve_line(session, line_id=line_id, action=name, reason=reason, settings=settings(),
+                                     actor=actor(), now=now_utc(), expected_version=version,
+                                     as_adjustment=request.form.get("as_adjustment") == "1", **extra)
+        return done
+
+    return _run(work)
+
+
+@finance_pages.post("/resolutions/<int:resolution_id>/undo")
+@page_requires("finance")
+def undo(resolution_id: int):
+    def work() -> str:
+        reason = _reason()
+        with transaction() as session:
+            resolutions.undo(session, resolution_id=resolution_id, reason=reason, settings=settings(), actor=actor(),
+                             now=now_utc())
+        return "Đã hoàn tác quyết định."
+
+    return _run(work)
+
+
+@finance_pages.post("/days/<day>/acknowledge")
+@page_requires("finance")
+def acknowledge(day: str):
+    """Accept an exception of the day as it is, with a reason."""
+    def work() -> str:
+        reason = _reason()
+        with transaction() as session:
+            resolutions.acknowledge(session, day=parse_day(day), key=request.form.get("key", ""), reason=reason,
+                                    settings=settings(), actor=actor(), now=now_utc())
+        return "Đã chấp nhận ngoại lệ."
+
+    return _run(work)
+
+
+def _day_step(day: str, step: Callable, done: str):
+    def work() -> str:
+        with transaction() as session:
+            step(session, parse_day(day), settings=settings(), actor=actor(), now=now_utc())
+        return done
+
+    return _run(work)
+
+
+@finance_pages.post("/days/<day>/close")
+@page_requires("finance")
+def request_close(day: str):
+    return _day_step(day, days.request_close, "Đã đề nghị khóa sổ.")
+
+
+@finance_pages.post("/days/<day>/close/approve")
+@page_requires("approver")
+def approve_close(day: str):
+    return _day_step(day, days.approve_close, "Đã phê duyệt khóa sổ.")
+
+
+@finance_pages.post("/days/<day>/close/reject")
+@page_requires("approver")
+def reject_close(day: str):
+    def work() -> str:
+        reason = _reason()
+        with transaction() as session:
+            days.reject_close(session, parse_day(day), reason=reason, actor=actor(), now=now_utc())
+        return "Đã từ chối khóa sổ."
+
+    return _run(work)
+
+
+@finance_pages.post("/suspense/<int:payment_id>/assign")
+@page_requires("finance")
+def assign_suspense(payment_id: int):
+    """Credit money in suspense to a request (audited with the reason, as the API does)."""
+    def work() -> str:
+        reason, amount = _reason(), _amount()
+        code = parse_payment_code(request.form.get("payment_code", ""), settings())
+        now = now_utc()
+        with transaction() as session:
+            suspense.assign(session, payment_id=payment_id, payment_code=code, amount_vnd=amount, reason=reason,
+                            settings=settings(), actor=actor(), now=now)
+        return "Đã gán tiền tạm treo cho hồ sơ."
+
+    return _run(work)
+
+
+@finance_pages.post("/payments/<int:payment_id>/refunds")
+@page_requires("finance")
+def request_refund(payment_id: int):
+    """Ask for a refund; `expected_refundable_vnd` is what the page showed (a change is refused)."""
+    def work() -> str:
+        amount, expected, reason = _amount(), _amount("expected_refundable_vnd"), _reason()
+        if amount is None or expected is None:
+            raise ValidationError("amount_vnd is required", code="missing_field")
+        now = now_utc()
+        with transaction() as session:
+            refund = refunds.request_refund(session, payment_id=payment_id, amount_vnd=amount, reason=reason,
+                                            expected_refundable_vnd=expected, settings=settings(), actor=actor(),
+                                            now=now)
+            refunds.audit_refund(session, "refund.request", refund, actor=actor(), now=now, reason=reason)
+        return "Đã gửi đề nghị hoàn tiền."
+
+    return _run(work)
+
+
+def _decide(refund_id: int, approve: bool):
+    def work() -> str:
+        reason = _reason(required=not approve)
+        now = now_utc()
+        with transaction() as session:
+            refund = refunds.decide(session, refund_id=refund_id, approve=approve, reason=reason, settings=settings(),
+                                    actor=actor(), now=now)
+            refunds.audit_refund(session, "refund.approve" if approve else "refund.reject", refund, actor=actor(),
+                                 now=now, reason=reason)
+        return "Đã phê duyệt khoản hoàn." if approve else "Đã từ chối khoản hoàn."
+
+    return _run(work)
+
+
+@finance_pages.post("/refunds/<int:refund_id>/approve")
+@page_requires("approver")
+def approve_refund(refund_id: int):
+    return _decide(refund_id, True)
+
+
+@finance_pages.post("/refunds/<int:refund_id>/reject")
+@page_requires("approver")
+def reject_refund(refund_id: int):
+    return _decide(refund_id, False)
+
+
+@finance_pages.post("/refunds/<int:refund_id>/executed")
+@page_requires("finance")
+def refund_executed(refund_id: int):
+    """A transfer order was paid out: record the bank reference."""
+    def work() -> str:
+        reference = clean_text(request.form.get("bank_reference"), "bank_reference", max_len=100, required=False)
+        now = now_utc()
+        with transaction() as session:
+            refunds.check_executor(refunds.get_refund(session, refund_id), current_principal().roles, reference)
+            refund = refunds.mark_executed(session, refund_id=refund_id, reference=reference, settings=settings(),
+                                           actor=actor(), now=now)
+            refunds.audit_refund(session, "refund.executed", refund, actor=actor(), now=now)
+        return "Đã ghi nhận đã chuyển tiền hoàn."
+
+    return _run(work)
+
+
+@finance_pages.post("/statements")
+@page_requires("finance")
+def upload_statement():
+    """Without JavaScript: the upload form posts here (with it, the page sends the file to the API)."""
+    request.max_content_length = settings().statement_max_bytes
+    imported: list[int] = []
+
+    def work() -> str:
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            raise ValidationError("choose a statement file", code="missing_file")
+        fmt, profile = request.form.get("format") or None, request.form.get("profile") or None
+        if fmt not in (None, *FORMATS) or profile not in (None, *PROFILE_NAMES):
+            raise ValidationError("unknown format or bank layout", code="invalid_format")
+        imported.append(service.import_statement(
+            runtime().sessions, upload.stream, filename=upload.filename, fmt=fmt,
+            account_number=request.form.get("account_number") or None, profile=profile, settings=settings(),
+            actor=actor(), now=now_utc()))
+        return "Đã nhập sao kê."
+
+    response = _run(work)
+    if not imported:
+        return response
+    with transaction() as session:
+        day = service.get_import(session, imported[0]).period_to or chosen_day()
+    return redirect(url_for("finance_pages.statements", date=day.isoformat(), import_id=imported[0]) + "#lines", 303)

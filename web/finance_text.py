@@ -1,0 +1,279 @@
+"""Words of the finance workspace: Vietnamese labels for the codes the services use, the
+Vietnamese sentence for each API error code the pages surface, and their English translations.
+
+The English texts are merged into `web.i18n.EN` when the blueprint loads, so the workspace's
+strings live here instead of growing the shared dictionary.
+"""
+from __future__ import annotations
+
+from kernel.money import format_vnd
+from reconciliation.reports import KIND_VI
+
+CHANNELS = {"vietqr_transfer": "Chuyển khoản (VietQR)", "pos_card": "Thẻ (POS)",
+            "internet_banking": "Ngân hàng điện tử", "cash": "Tiền mặt"}
+KINDS = dict(KIND_VI)
+LINE_STATUS = {"matched": "Đã khớp", "proposed": "Đề xuất", "unmatched": "Chưa khớp", "ignored": "Bỏ qua"}
+DAY_STATUS = {"open": "Đang mở", "close_requested": "Chờ phê duyệt khóa sổ", "closed": "Đã khóa sổ"}
+IMPORT_STATUS = {"processing": "Đang xử lý", "done": "Hoàn tất", "failed": "Lỗi"}
+REFUND_STATUS = {"awaiting_approval": "Chờ phê duyệt", "sending": "Đang gửi", "transfer_ordered": "Chờ chuyển khoản",
+                 "cash_due": "Chờ chi tiền mặt", "executed": "Đã hoàn", "rejected": "Bị từ chối",
+                 "failed": "Thất bại"}
+REFUND_METHOD = {"card": "Thẻ", "transfer": "Chuyển khoản", "cash": "Tiền mặt"}
+ACTIONS = {"match": "Khớp", "unmatch": "Bỏ khớp", "refund": "Hoàn tiền", "write_off": "Ghi thu khác (xóa treo)",
+           "ignore": "Bỏ qua", "acknowledge": "Chấp nhận"}
+REASONS = {
+    "debit": "Ghi nợ", "reversal": "Giao dịch đảo", "ignored_by_finance": "Kế toán bỏ qua",
+    "seen_by_callback": "Đã có thông báo", "no_payment": "Không có khoản thu", "payment_reversed": "Khoản thu đã hủy",
+    "code_verified": "Mã hợp lệ", "code_corrected": "Mã được sửa lỗi gõ", "manual_match": "Khớp thủ công",
+    "multi_code": "Nhiều mã", "part_in_suspense": "Một phần tạm treo", "proposed": "Đề xuất", "no_code": "Không có mã",
+    "unresolved_code": "Mã không xác định", "unknown_code": "Mã không tồn tại", "request_closed": "Hồ sơ đã hết hạn/hủy",
+    "correction_amount_differs": "Sửa mã nhưng lệch số tiền", "multi_code_excess": "Thừa sau khi chia nhiều mã",
+    "released": "Đã bỏ khớp", "written_off": "Đã ghi thu khác", "refund_requested": "Đã đề nghị hoàn",
+    "acknowledged": "Đã chấp nhận", "under_payment": "Nộp thiếu", "over_payment": "Nộp thừa",
+    "split_payment": "Nộp nhiều lần",
+}
+SUSPENSE_REASONS = {key: REASONS[key] for key in (
+    "no_code", "unresolved_code", "unknown_code", "request_closed", "correction_amount_differs", "multi_code_excess",
+    "released")}
+
+# (Vietnamese, English) for each error code the workspace can meet; `{…}` takes values from the error's details.
+ERRORS = {
+    "missing_field": ("Vui lòng điền đủ thông tin bắt buộc (lý do, mã hồ sơ…).",
+                      "Please fill in every required field (reason, payment code…)."),
+    "validation_error": ("Thông tin nhập chưa hợp lệ.",
+                         "Something you typed is not valid."),
+    "csrf_failed": ("Phiên làm việc đã thay đổi; vui lòng tải lại trang và thử lại.",
+                    "Your session changed; reload the page and try again."),
+    "invalid_payment_code": ("Mã thanh toán không hợp lệ; vui lòng kiểm tra lại.",
+                             "Invalid payment code; please check it."),
+    "payment_request_not_found": ("Không tìm thấy yêu cầu thanh toán với mã này.",
+                                  "No payment request has this code."),
+    "request_not_creditable": ("Yêu cầu thanh toán này không thể nhận thêm tiền.",
+                               "This payment request cannot take more money."),
+    "invalid_amount": ("Số tiền phải là số nguyên đồng, ví dụ 150000.",
+                       "The amount must be a whole number of đồng, e.g. 150000."),
+    "amount_out_of_range": ("Số tiền nằm ngoài giới hạn cho phép.",
+                            "The amount is out of the allowed range."),
+    "invalid_allocations": ("Cần ít nhất một mã hồ sơ để khớp.",
+                            "Give at least one payment code to match."),
+    "amount_exceeds_unallocated": ("Số tiền vượt quá phần chưa phân bổ ({unallocated_vnd}).",
+                                   "The amount is more than what is unallocated ({unallocated_vnd})."),
+    "amount_exceeds_suspense": ("Số tiền vượt quá phần đang tạm treo ({unallocated_vnd}).",
+                                "The amount is more than what is in suspense ({unallocated_vnd})."),
+    "nothing_in_suspense": ("Dòng này không còn tiền tạm treo.",
+                            "Nothing of this line is in suspense."),
+    "nothing_allocated": ("Dòng này chưa được khớp với hồ sơ nào.",
+                          "This line is not matched to any request."),
+    "not_a_credit_line": ("Chỉ xử lý được dòng ghi có đã ghi nhận khoản thu.",
+                          "Only a credit line with its payment can be handled this way."),
+    "line_changed": ("Dòng sao kê vừa được người khác xử lý; vui lòng xem lại rồi quyết định.",
+                     "Someone else just changed this line; look again before deciding."),
+    "line_not_found": ("Không tìm thấy dòng sao kê.",
+                       "No such statement line."),
+    "suspense_changed": ("Số tiền tạm treo vừa thay đổi; vui lòng tải lại trang.",
+                         "The money in suspense just changed; reload the page."),
+    "day_closed": ("Ngày này đã khóa sổ; không thể thay đổi.",
+                   "This day is closed; it cannot change."),
+    "already_acknowledged": ("Ngoại lệ này đã được chấp nhận.",
+                             "This exception is already acknowledged."),
+    "exception_not_found": ("Không tìm thấy ngoại lệ này trong ngày.",
+                            "No such exception on this day."),
+    "resolution_not_found": ("Không tìm thấy quyết định.",
+                             "No such decision."),
+    "already_undone": ("Quyết định này đã được hoàn tác.",
+                       "This decision was already undone."),
+    "not_latest_resolution": ("Hãy hoàn tác các quyết định sau trên dòng này trước.",
+                              "Undo the later decisions on this line first."),
+    "refund_in_progress": ("Khoản hoàn đã được thực hiện; hãy đánh dấu thất bại thay vì hoàn tác.",
+                           "The refund has gone ahead; mark it failed instead of undoing."),
+    "open_exceptions": ("Còn {count} ngoại lệ chưa xử lý vượt ngưỡng cho phép; xử lý hoặc chấp nhận từng ngoại lệ "
+                        "trước khi khóa sổ.",
+                        "{count} open exceptions above the tolerance; settle or acknowledge each before closing."),
+    "close_not_requested": ("Kế toán chưa đề nghị khóa sổ ngày này.",
+                            "Finance has not asked to close this day."),
+    "same_person": ("Người đề nghị không thể tự phê duyệt; cần một người phê duyệt khác.",
+                    "The requester cannot approve; another approver must."),
+    "refundable_changed": ("Số tiền có thể hoàn đã thay đổi thành {refundable_vnd}; vui lòng kiểm tra lại.",
+                           "The refundable amount is now {refundable_vnd}; please check again."),
+    "amount_exceeds_refundable": ("Chỉ có thể hoàn tối đa {refundable_vnd}.",
+                                  "At most {refundable_vnd} can be refunded."),
+    "refund_not_awaiting_approval": ("Khoản hoàn này không còn chờ phê duyệt.",
+                                     "This refund no longer awaits approval."),
+    "refund_not_executable": ("Khoản hoàn này không ở trạng thái chờ chi.",
+                              "This refund is not waiting to be paid out."),
+    "refund_not_found": ("Không tìm thấy khoản hoàn.",
+                         "No such refund."),
+    "payment_not_found": ("Không tìm thấy khoản thu.",
+                          "No such payment."),
+    "wrong_role_for_method": ("Kế toán chỉ xác nhận các khoản hoàn bằng chuyển khoản.",
+                              "Finance marks only transfer refunds executed."),
+    "allocation_released": ("Phân bổ này đã được bỏ khớp.",
+                            "This allocation was already released."),
+    "payment_reversed": ("Khoản thu đã bị hủy/đảo.",
+                         "The payment was reversed."),
+    "invalid_date": ("Ngày không hợp lệ.",
+                     "Invalid date."),
+    # statement uploads
+    "missing_file": ("Vui lòng chọn tệp sao kê.",
+                     "Choose a statement file."),
+    "empty_file": ("Tệp sao kê rỗng.",
+                   "The statement file is empty."),
+    "unsupported_format": ("Không nhận dạng được định dạng tệp (hỗ trợ camt.053, MT940, CSV, XLSX).",
+                           "The file format is not recognised (camt.053, MT940, CSV, XLSX)."),
+    "unsupported_media_type": ("Vui lòng gửi tệp sao kê qua biểu mẫu tải lên.",
+                               "Send the statement through the upload form."),
+    "unsafe_xml": ("Tệp XML có nội dung không an toàn (DTD) và bị từ chối.",
+                   "The XML file holds unsafe content (a DTD) and was refused."),
+    "malformed_xml": ("Tệp XML bị lỗi cấu trúc.",
+                      "The XML file is malformed."),
+    "malformed_camt053": ("Tệp camt.053 bị lỗi (dòng {line_no}).",
+                          "The camt.053 file is malformed (line {line_no})."),
+    "not_camt053": ("Tệp XML không phải sao kê camt.053.",
+                    "The XML file is not a camt.053 statement."),
+    "malformed_mt940": ("Tệp MT940 bị lỗi.",
+                        "The MT940 file is malformed."),
+    "malformed_csv": ("Tệp CSV bị lỗi.",
+                      "The CSV file is malformed."),
+    "malformed_xlsx": ("Tệp Excel bị lỗi.",
+                       "The Excel file is malformed."),
+    "suspicious_archive": ("Tệp Excel bất thường (nghi nén quá mức) và bị từ chối.",
+                           "The Excel file looks abnormal (over-compressed) and was refused."),
+    "missing_columns": ("Không tìm thấy các cột bắt buộc (ngày, số tiền, nội dung) trong tệp.",
+                        "The required columns (date, amount, memo) were not found."),
+    "invalid_encoding": ("Không đọc được bảng mã của tệp.",
+                         "The file's character encoding could not be read."),
+    "unsupported_currency": ("Sao kê không phải bằng VND.",
+                             "The statement is not in VND."),
+    "mixed_accounts": ("Tệp chứa sao kê của nhiều tài khoản.",
+                       "The file holds statements of several accounts."),
+    "unknown_account": ("Tài khoản trong sao kê không phải tài khoản thu của Trung tâm.",
+                        "The statement's account is not one of the centre's collection accounts."),
+    "account_mismatch": ("Số tài khoản nhập không khớp với tài khoản trong tệp.",
+                         "The account number given does not match the file's."),
+    "account_number_required": ("Tệp không ghi số tài khoản; vui lòng nhập số tài khoản.",
+                                "The file names no account; enter the account number."),
+    "payload_too_large": ("Tệp quá lớn.",
+                          "The file is too large."),
+    "invalid_format": ("Định dạng đã chọn không hợp lệ.",
+                       "The chosen format is not valid."),
+    "invalid_profile": ("Mẫu ngân hàng đã chọn không hợp lệ.",
+                        "The chosen bank layout is not valid."),
+}
+LINE_ERRORS = {"invalid_amount", "invalid_date"}  # statement errors that name the file's line
+
+
+def error_sentence(code: str, details: dict | None, translate=lambda text: text) -> str:
+    """The sentence for an API error in the visitor's language (amounts shown as `150.000 ₫`)."""
+    details = details or {}
+    if code not in ERRORS:
+        return translate("Không thực hiện được thao tác") + f" ({code})."
+    template = translate(ERRORS[code][0])
+    values = {k: format_vnd(v) if k.endswith("_vnd") and type(v) is int else v for k, v in details.items()}
+    try:
+        sentence = template.format(**values)
+    except (KeyError, IndexError):
+        sentence = template.split("{")[0].rstrip(" (") + "."
+    if code in LINE_ERRORS and "line_no" in details:
+        sentence += f" ({translate('Dòng')} {details['line_no']})"
+    return sentence
+
+EN = {
+    # navigation and headings
+    "Kế toán": "Finance", "Tổng quan": "Overview", "Sao kê": "Statements", "Ngoại lệ": "Exceptions",
+    "Tạm treo": "Suspense", "Hoàn tiền": "Refunds", "Khu vực kế toán": "Finance sections",
+    "Ngày đối soát": "Reconciliation day", "Xem": "Show", "Ngày": "Day", "Chọn ngày": "Choose the day",
+    "Ngày trước": "Previous day", "Ngày sau": "Next day", "Hôm nay": "Today",
+    "ngoại lệ không chặn khóa sổ": "not blocking the close",
+    "Chỉ xem (kiểm toán)": "Read only (auditor)",
+    # KPIs and chart
+    "Phải thu": "Expected", "Đã thu": "Received", "Đã khớp": "Matched", "Ngoại lệ đang mở": "Open exceptions",
+    "Yêu cầu thanh toán lập trong ngày": "Payment requests issued that day",
+    "Mọi kênh, theo thời điểm ghi nhận": "All channels, by booking time",
+    "trên sao kê": "on the statement", "cần xử lý trước khi khóa sổ": "to settle before closing",
+    "Thu theo kênh, 30 ngày": "Collections by channel, 30 days",
+    "Thu theo kênh trong 30 ngày đến": "Collections by channel in the 30 days to",
+    "Tổng 30 ngày": "30-day total", "Cao nhất": "Highest", "Bảng số liệu": "Data table",
+    "Ngày nhận": "Day", "Cộng": "Total",
+    "Chuyển khoản (VietQR)": "Bank transfer (VietQR)", "Thẻ (POS)": "Card (POS)",
+    "Ngân hàng điện tử": "Internet banking", "Tiền mặt": "Cash",
+    # close and reports
+    "Khóa sổ ngày": "Closing the day", "Đang mở": "Open", "Chờ phê duyệt khóa sổ": "Close awaiting approval",
+    "Đã khóa sổ": "Closed", "Người đề nghị": "Requested by", "Người phê duyệt": "Approved by", "lúc": "at",
+    "Đề nghị khóa sổ": "Ask to close the day", "Phê duyệt khóa sổ": "Approve the close",
+    "Từ chối khóa sổ": "Reject the close", "Từ chối": "Reject", "Phê duyệt": "Approve",
+    "Báo cáo đối soát": "Reconciliation reports", "Tải": "Download", "Mã băm SHA-256": "SHA-256 hash",
+    "Bản nháp: mã băm được ghi khi khóa sổ.": "Draft: the hash is recorded when the day is closed.",
+    "Bạn đã đề nghị khóa sổ ngày này; cần một người phê duyệt khác.":
+        "You asked to close this day; another approver must confirm.",
+    "Ngày đã khóa sổ: quyết định mới được ghi vào ngày mở kế tiếp như một điều chỉnh.":
+        "The day is closed: new decisions are recorded in the next open day as adjustments.",
+    "Còn": "Still", "ngoại lệ chặn khóa sổ.": "exceptions blocking the close.",
+    "Số dư": "Balances", "Tài khoản": "Account", "Đầu ngày": "Opening", "Cuối ngày (sao kê)": "Closing (statement)",
+    "Cuối ngày (tính toán)": "Closing (computed)", "Chênh lệch": "Difference",
+    # statements
+    "Tải sao kê lên": "Upload a statement", "Tệp sao kê": "Statement file",
+    "camt.053, MT940, CSV hoặc XLSX xuất từ ngân hàng.": "camt.053, MT940, CSV or XLSX exported from the bank.",
+    "Định dạng": "Format", "Tự nhận dạng": "Detect", "Mẫu ngân hàng": "Bank layout",
+    "Số tài khoản (nếu tệp không ghi)": "Account number (if the file has none)", "Tải lên": "Upload",
+    "Tiến độ": "Progress", "Đang gửi tệp…": "Sending the file…", "Đang xử lý": "Processing",
+    "Đã xử lý": "Processed", "dòng": "lines", "Đã nhập xong": "Import finished", "dòng mới": "new lines",
+    "dòng trùng": "lines already known", "Xem các dòng của lần nhập này": "See this import's lines",
+    "Các lần nhập gần đây": "Recent imports", "Tệp": "File", "Kỳ": "Period", "Người nhập": "Imported by",
+    "Hoàn tất": "Done", "Lỗi": "Failed", "Dòng sao kê": "Statement lines", "Lần nhập": "Import",
+    "Trang trước": "Previous page", "Trang sau": "Next page", "Tất cả": "All", "Lọc": "Filter",
+    "Số tham chiếu": "Bank reference", "Nội dung": "Memo", "Điểm": "Score", "Lý do": "Reasons",
+    "Phân bổ": "Allocations", "Chiều": "Direction", "Ghi có": "Credit", "Ghi nợ": "Debit", "Chưa khớp": "Unmatched",
+    "Đề xuất": "Proposed", "Bỏ qua": "Ignored", "đã nhập trước đó": "imported before", "Chi tiết": "Details",
+    "Chưa có dòng nào.": "No lines yet.", "Chọn một lần nhập để xem các dòng.": "Choose an import to see its lines.",
+    "Không có lần nhập nào.": "No imports.", "Dòng": "Line",
+    "Quyết định trên dòng này": "Decisions on this line", "Gợi ý": "Suggestions",
+    # exceptions and resolutions
+    "Hàng đợi ngoại lệ": "Exception queue", "Loại": "Kind", "Trạng thái": "Status",
+    "Cần xử lý (mọi loại chặn khóa sổ)": "To settle (every blocking kind)",
+    "Mọi trạng thái": "Any status", "Không có ngoại lệ nào.": "No exceptions.",
+    "Thông tin": "Information", "Chặn khóa sổ": "Blocks the close", "Đã xử lý bằng": "Settled by",
+    "Khớp": "Match", "Bỏ khớp": "Unmatch", "Ghi thu khác (xóa treo)": "Write off",
+    "Chấp nhận": "Acknowledge", "Hoàn tác": "Undo", "Lý do (bắt buộc)": "Reason (required)",
+    "Mã hồ sơ (mã thanh toán)": "Payment code", "Số tiền (để trống: toàn bộ)": "Amount (empty: all)",
+    "Yêu cầu": "Request", "Khớp với nhiều hồ sơ: điền thêm dòng.": "Several requests: fill in more rows.",
+    "Xác nhận": "Confirm", "Quyết định trong ngày": "Decisions of the day", "Thao tác": "Action",
+    "Người thực hiện": "By", "Thời điểm": "When", "Đã hoàn tác": "Undone", "Chưa có quyết định nào.": "No decisions yet.",
+    "Tiền về chưa khớp": "Unmatched credit", "Nộp sau khi hết hạn/hủy": "Paid after expiry/cancellation",
+    "Nộp thiếu": "Under-payment", "Trùng giao dịch": "Duplicate",
+    "Giao dịch đảo/hủy": "Reversal", "Có thông báo nhưng không có trên sao kê": "Callback without statement line",
+    "Lệch số dư": "Balance mismatch", "Có trên sao kê nhưng không có thông báo": "Statement credit without callback",
+    "Ghi vào ngày mở kế tiếp (điều chỉnh)": "Record in the next open day (adjustment)",
+    # suspense
+    "Tiền tạm treo": "Money in suspense", "Tổng tạm treo": "Total in suspense", "Kênh": "Channel",
+    "Nhận lúc": "Received at", "Đang treo": "In suspense", "Gán cho hồ sơ": "Assign to a request",
+    "Không có khoản nào đang tạm treo.": "Nothing in suspense.", "Mã khoản thu": "Payment id",
+    "Không có mã": "No code", "Mã không xác định": "Unresolved code", "Mã không tồn tại": "Unknown code",
+    "Hồ sơ đã hết hạn/hủy": "Request expired/cancelled", "Sửa mã nhưng lệch số tiền": "Corrected code, other amount",
+    "Thừa sau khi chia nhiều mã": "Left over after several codes", "Đã bỏ khớp": "Unmatched",
+    # refunds
+    "Đề nghị hoàn tiền": "Request a refund", "Tìm khoản thu": "Find a payment",
+    "Mã khoản thu hoặc mã thanh toán": "Payment id or payment code", "Tìm": "Find",
+    "Số tiền có thể hoàn": "Refundable amount", "Số tiền hoàn": "Amount to refund", "Gửi đề nghị": "Send the request",
+    "Chờ phê duyệt": "Awaiting approval", "Lệnh chuyển khoản hoàn": "Refund transfer orders",
+    "Số tham chiếu ngân hàng": "Bank reference", "Đã chuyển": "Mark executed", "Các khoản hoàn gần đây": "Recent refunds",
+    "Hình thức": "Method", "Chuyển khoản": "Transfer", "Thẻ": "Card", "Đang gửi": "Sending",
+    "Chờ chuyển khoản": "Transfer ordered", "Chờ chi tiền mặt": "Cash due", "Đã hoàn": "Executed",
+    "Bị từ chối": "Rejected", "Thất bại": "Failed", "Không có khoản nào.": "None.",
+    "Ghi chú (không bắt buộc)": "Note (optional)", "Giao dịch thu": "Payment", "Các khoản thu của hồ sơ": "Payments of the request",
+    "Khoản thu không còn gì để hoàn.": "Nothing of this payment is refundable.",
+    "Cần người phê duyệt nếu vượt": "An approver must confirm above",
+    "Bạn đã đề nghị khoản này.": "You asked for this one.",
+    # messages after an action
+    "Đã khớp dòng sao kê.": "The line was matched.", "Đã bỏ khớp dòng sao kê.": "The line was unmatched.",
+    "Đã đề nghị hoàn tiền cho dòng sao kê.": "A refund was requested for the line.",
+    "Đã ghi thu khác phần tạm treo.": "The money in suspense was written off.",
+    "Đã bỏ qua dòng sao kê.": "The line was ignored.", "Đã chấp nhận ngoại lệ.": "The exception was acknowledged.",
+    "Đã hoàn tác quyết định.": "The decision was undone.", "Đã đề nghị khóa sổ.": "Closing the day was requested.",
+    "Đã phê duyệt khóa sổ.": "The day is closed.", "Đã từ chối khóa sổ.": "The close was rejected.",
+    "Đã gán tiền tạm treo cho hồ sơ.": "The money was assigned to the request.",
+    "Đã gửi đề nghị hoàn tiền.": "The refund was requested.", "Đã phê duyệt khoản hoàn.": "The refund was approved.",
+    "Đã từ chối khoản hoàn.": "The refund was rejected.", "Đã ghi nhận đã chuyển tiền hoàn.": "The refund is executed.",
+    "Đã nhập sao kê.": "The statement was imported.",
+    "Không thực hiện được thao tác": "The action could not be done",
+    **{vi: en for vi, en in ERRORS.values()},
+}
