@@ -70,12 +70,14 @@ def matches(patterns: list[str], event_type: str) -> bool:
     return any(fnmatch.fnmatchcase(event_type, pattern) for pattern in patterns)
 
 
+_ACTIVE_SUBSCRIPTIONS = select(Subscription.id, Subscription.event_types).where(Subscription.active.is_(True))
+
+
 def publish(conn: Connection, events: list[tuple[str, dict[str, Any]]], *, now: datetime) -> None:
     """Announce events `(type, data)` to every matching active subscription, in this transaction."""
     if not events:
         return
-    subscriptions = conn.execute(select(Subscription.id, Subscription.event_types)
-                                 .where(Subscription.active.is_(True))).all()
+    subscriptions = conn.execute(_ACTIVE_SUBSCRIPTIONS).all()
     messages = []
     for event_type, data in events:
         event = {"id": str(uuid.uuid4()), "type": event_type, "created_at": now.isoformat(), "data": data}

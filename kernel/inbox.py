@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Request
-from sqlalchemy import Index, LargeBinary, String, Text, insert, update
+from sqlalchemy import Index, LargeBinary, String, Text, bindparam, func, insert, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from kernel.db import PK, Base, insert_returning_id, unit_of_work
@@ -44,27 +44,30 @@ def _headers(request: Request) -> dict[str, str]:
     return {k: ("<redacted>" if k.lower() in _REDACTED_HEADERS else v) for k, v in request.headers.items()}
 
 
+# Built once: they run for every callback.
+_STORE = insert(InboundCallback).returning(InboundCallback.id)
+_MARK = update(InboundCallback).where(InboundCallback.id == bindparam("inbox_id")).values(
+    status=bindparam("new_status"), processed_at=bindparam("at"),
+    reason=func.coalesce(bindparam("new_reason", type_=Text()), InboundCallback.reason),
+    external_id=func.coalesce(bindparam("new_external_id", type_=String()), InboundCallback.external_id))
+
+
 def store_raw(sessions: sessionmaker[Session], *, provider: str, request: Request, now: datetime) -> int:
     """Commit the raw callback and return its inbox id (before any verification)."""
     body = request.get_data(cache=True)
-    statement = insert(InboundCallback).values(
+    return insert_returning_id(sessions.kw["bind"], _STORE, dict(
         provider=provider, received_at=now, method=request.method, path=request.path[:500],
         query=request.query_string.decode("latin-1")[:8000], headers=_headers(request),
         body=body[:MAX_STORED_BODY], source_ip=(request.remote_addr or "")[:64], status=RECEIVED,
-        reason="body truncated: too large" if len(body) > MAX_STORED_BODY else None,
-    ).returning(InboundCallback.id)
-    return insert_returning_id(sessions.kw["bind"], statement)
+        reason="body truncated: too large" if len(body) > MAX_STORED_BODY else None))
 
 
 def mark(session: Session, inbox_id: int, *, status: str, now: datetime, reason: str | None = None,
          external_id: str | None = None) -> None:
     """Record what became of a callback (in the caller's transaction)."""
-    values: dict[str, Any] = {"status": status, "processed_at": now}
-    if reason is not None:
-        values["reason"] = reason[:2000]
-    if external_id is not None:
-        values["external_id"] = external_id[:100]
-    session.execute(update(InboundCallback).where(InboundCallback.id == inbox_id).values(**values))
+    session.connection().execute(_MARK, {"inbox_id": inbox_id, "new_status": status, "at": now,
+                                         "new_reason": reason[:2000] if reason is not None else None,
+                                         "new_external_id": external_id[:100] if external_id is not None else None})
 
 
 def mark_alone(sessions: sessionmaker[Session], inbox_id: int, **kwargs) -> None:

@@ -112,12 +112,15 @@ class Outgoing:
     delay: timedelta = timedelta(0)
 
 
+_ENQUEUE = {name: dialect.insert(OutboxMessage).on_conflict_do_nothing(index_elements=["key"])
+            for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+
+
 def enqueue_many(conn: Connection, messages: list[Outgoing], *, now: datetime) -> None:
     """Add messages in the caller's transaction, in one statement; known keys are skipped."""
     if not messages:
         return
-    insert_ = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(OutboxMessage)
-    conn.execute(insert_.on_conflict_do_nothing(index_elements=["key"]), [
+    conn.execute(_ENQUEUE[conn.dialect.name], [
         {"topic": m.topic, "key": m.key, "payload": m.payload, "status": PENDING, "attempts": 0,
          "next_attempt_at": now + m.delay, "created_at": now} for m in messages])
 

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, tuple_, update
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from config import Settings
+from kernel.db import reserve_ids
 from kernel.errors import Conflict, NotFound, ValidationError
 from payments import codes, states
 from payments.ledger import Accounts, Entry, Line, post_many
@@ -136,13 +137,16 @@ def _unique(credits: list[IncomingCredit]) -> list[IncomingCredit]:
 
 
 def _drop_known(conn: Connection, credits: list[IncomingCredit]) -> list[IncomingCredit]:
-    """Leave out transactions already recorded (a re-imported statement), in one query."""
-    keys = list({(c.provider, c.provider_ref) for c in credits})
+    """Leave out transactions already recorded (a re-imported statement), a query per 1,000."""
+    refs_by_provider: dict[str, list[str]] = {}
+    for credit in credits:
+        refs_by_provider.setdefault(credit.provider, []).append(credit.provider_ref)
     known = set()
-    for start in range(0, len(keys), 1000):
-        chunk = keys[start:start + 1000]
-        known |= {tuple(row) for row in conn.execute(select(Payment.provider, Payment.provider_ref)
-                                                     .where(tuple_(Payment.provider, Payment.provider_ref).in_(chunk)))}
+    for provider, refs in refs_by_provider.items():  # provider = ... AND ref IN (...): the unique index
+        refs = sorted(set(refs))
+        for start in range(0, len(refs), 1000):
+            known |= {(provider, ref) for ref in conn.execute(select(Payment.provider_ref).where(
+                Payment.provider == provider, Payment.provider_ref.in_(refs[start:start + 1000]))).scalars()}
     return [c for c in _unique(credits) if (c.provider, c.provider_ref) not in known]
 
 
@@ -220,6 +224,14 @@ def _open_codes(conn: Connection, candidates: set[str]) -> set[str]:
     return found
 
 
+_INSERT_PAYMENTS = insert(Payment)
+_CLAIM_PAYMENT = {
+    name: dialect.insert(Payment).on_conflict_do_nothing(index_elements=["provider", "provider_ref"])
+    .returning(Payment.provider, Payment.provider_ref, Payment.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
 def _claim(conn: Connection, plans: list[_Planned], now: datetime, inbox_id: int | None) -> dict[tuple[str, str], int]:
     """Insert the payments whose (provider, provider_ref) is new; returns their ids.
 
@@ -240,14 +252,15 @@ def _claim(conn: Connection, plans: list[_Planned], now: datetime, inbox_id: int
         # A batch already left out what was recorded before (_drop_known): a plain insert is
         # several times faster than ON CONFLICT ... RETURNING, and a concurrent import that got
         # there first still trips the unique constraint, so the caller retries the chunk.
+        ids = reserve_ids(conn, "payments", len(rows))
+        for row, payment_id in zip(rows, ids):
+            row["id"] = payment_id
         try:
-            returned = conn.execute(insert(Payment).returning(Payment.provider, Payment.provider_ref, Payment.id), rows)
-            return {(provider, ref): payment_id for provider, ref, payment_id in returned}
+            conn.execute(_INSERT_PAYMENTS, rows)
         except IntegrityError as exc:
             raise ConcurrentCredit("a transaction of this batch was recorded concurrently") from exc
-    insert_ = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(Payment)
-    statement = insert_.on_conflict_do_nothing(index_elements=["provider", "provider_ref"]).returning(
-        Payment.provider, Payment.provider_ref, Payment.id)
+        return {(row["provider"], row["provider_ref"]): row["id"] for row in rows}
+    statement = _CLAIM_PAYMENT[conn.dialect.name]
     return {(provider, ref): payment_id for provider, ref, payment_id in conn.execute(statement, rows)}
 
 

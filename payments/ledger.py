@@ -15,7 +15,7 @@ from sqlalchemy import CheckConstraint, Connection, ForeignKey, String, func, in
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from kernel.db import PK, Base, BigIntPK
+from kernel.db import PK, Base, BigIntPK, reserve_ids
 
 BALANCE_SHARDS = 8
 
@@ -117,6 +117,11 @@ def post(session: Session, *, kind: str, lines: list[Line], at: datetime, create
     post_many(session.connection(), [Entry(kind, lines, at, created_by, memo, payment_id, payment_request_id)])
 
 
+_INSERT_ENTRY_RETURNING = insert(LedgerEntry).returning(LedgerEntry.id)
+_INSERT_ENTRIES = insert(LedgerEntry)
+_INSERT_LINES = insert(LedgerLine)
+
+
 def post_many(conn: Connection, entries: list[Entry]) -> None:
     """Write balanced entries and move the balances: four statements however many entries.
 
@@ -125,12 +130,14 @@ def post_many(conn: Connection, entries: list[Entry]) -> None:
     if not entries:
         return
     merged = [_merge(entry) for entry in entries]
-    ids = conn.execute(
-        insert(LedgerEntry).returning(LedgerEntry.id, sort_by_parameter_order=True),
-        [{"at": e.at, "kind": e.kind, "memo": e.memo, "payment_id": e.payment_id,
-          "payment_request_id": e.payment_request_id, "created_by": e.created_by} for e in entries],
-    ).scalars().all()
-    conn.execute(insert(LedgerLine), [
+    rows = [{"at": e.at, "kind": e.kind, "memo": e.memo, "payment_id": e.payment_id,
+             "payment_request_id": e.payment_request_id, "created_by": e.created_by} for e in entries]
+    if len(rows) == 1:  # one entry: RETURNING is one statement, a reservation would be two
+        ids = conn.execute(_INSERT_ENTRY_RETURNING, rows[0]).scalars().all()
+    else:
+        ids = reserve_ids(conn, "ledger_entries", len(rows))
+        conn.execute(_INSERT_ENTRIES, [{**row, "id": entry_id} for row, entry_id in zip(rows, ids)])
+    conn.execute(_INSERT_LINES, [
         {"entry_id": entry_id, "account": line.account, "debit_vnd": line.debit_vnd, "credit_vnd": line.credit_vnd}
         for entry_id, lines in zip(ids, merged) for line in lines
     ])
@@ -162,15 +169,23 @@ def _merge(entry: Entry) -> list[Line]:
     return merged
 
 
-def _move_balances(conn: Connection, totals: dict[tuple[str, int], list[int]]) -> None:
-    rows = [{"account": account, "shard": shard, "debit_vnd": d, "credit_vnd": c}
-            for (account, shard), (d, c) in sorted(totals.items())]  # sorted: one lock order, no deadlocks
-    insert_ = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(LedgerBalance)
-    conn.execute(insert_.values(rows).on_conflict_do_update(
+def _balances_upsert(dialect: str):
+    insert_ = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(LedgerBalance)
+    return insert_.on_conflict_do_update(
         index_elements=["account", "shard"],
         set_={"debit_vnd": LedgerBalance.debit_vnd + insert_.excluded.debit_vnd,
               "credit_vnd": LedgerBalance.credit_vnd + insert_.excluded.credit_vnd},
-    ))
+    )
+
+
+# Built once per dialect: this statement runs with every payment.
+_BALANCES_UPSERT = {dialect: _balances_upsert(dialect) for dialect in ("postgresql", "sqlite")}
+
+
+def _move_balances(conn: Connection, totals: dict[tuple[str, int], list[int]]) -> None:
+    rows = [{"account": account, "shard": shard, "debit_vnd": d, "credit_vnd": c}
+            for (account, shard), (d, c) in sorted(totals.items())]  # sorted: one lock order, no deadlocks
+    conn.execute(_BALANCES_UPSERT[conn.dialect.name], rows)
 
 
 def balance(session: Session, account: str) -> int:

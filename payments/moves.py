@@ -114,6 +114,16 @@ def request_lines(state: RequestState, before: int, after: int) -> list[Line]:
     return lines
 
 
+# Built once: they run with every payment (building a statement costs more than running it).
+_INSERT_ALLOCATIONS = insert(PaymentAllocation)
+_RELEASE_ALLOCATIONS = update(PaymentAllocation).where(PaymentAllocation.id == bindparam("a_id")).values(
+    released_at=bindparam("released_at"), released_by=bindparam("released_by"))
+_UPDATE_REQUESTS = update(PaymentRequest).where(PaymentRequest.id == bindparam("r_id")).values(
+    paid_vnd=bindparam("paid"), refunded_vnd=bindparam("refunded"), status=bindparam("status"),
+    updated_at=bindparam("at"))
+_INSERT_EVENTS = insert(PaymentRequestEvent)
+
+
 class Book:
     """The moves of one transaction, written in a handful of statements by `flush`."""
 
@@ -187,20 +197,15 @@ class Book:
                 if "payment_id" in row["data"]:
                     row["data"] = {**row["data"], "payment_id": _resolve(row["data"]["payment_id"], payment_ids)}
         if self._allocations:
-            conn.execute(insert(PaymentAllocation), self._allocations)
+            conn.execute(_INSERT_ALLOCATIONS, self._allocations)
         if self._releases:
-            conn.execute(update(PaymentAllocation).where(PaymentAllocation.id == bindparam("a_id"))
-                         .values(released_at=bindparam("released_at"), released_by=bindparam("released_by")),
-                         self._releases)
+            conn.execute(_RELEASE_ALLOCATIONS, self._releases)
         if self._touched:
-            conn.execute(
-                update(PaymentRequest).where(PaymentRequest.id == bindparam("r_id"))
-                .values(paid_vnd=bindparam("paid"), refunded_vnd=bindparam("refunded"), status=bindparam("status"),
-                        updated_at=bindparam("at")),
-                [{"r_id": s.id, "paid": s.paid_vnd, "refunded": s.refunded_vnd, "status": s.status, "at": self.now}
-                 for s in self._touched.values()])
+            conn.execute(_UPDATE_REQUESTS, [
+                {"r_id": s.id, "paid": s.paid_vnd, "refunded": s.refunded_vnd, "status": s.status, "at": self.now}
+                for s in self._touched.values()])
         if self._events:
-            conn.execute(insert(PaymentRequestEvent), self._events)
+            conn.execute(_INSERT_EVENTS, self._events)
             after_transitions(conn, [Transition(e["payment_request_id"], e["from_status"], e["to_status"], e["event"])
                                      for e in self._events], settings=self.settings, now=self.now,
                               known={s.id: s.info() for s in self._touched.values()})

@@ -53,6 +53,16 @@ def series_for(settings: Settings, at: datetime) -> str:
     return f"{settings.receipt_series_prefix}{business_date(at).year % 100:02d}"
 
 
+def _reserve(dialect):
+    insert_ = dialect.insert(ReceiptCounter)
+    return insert_.on_conflict_do_update(
+        index_elements=["series"], set_={"last_number": ReceiptCounter.last_number + insert_.excluded.last_number},
+    ).returning(ReceiptCounter.last_number)
+
+
+_RESERVE = {"postgresql": _reserve(postgresql), "sqlite": _reserve(sqlite)}  # built once: runs with every receipt
+
+
 def _reserve_numbers(conn: Connection, series: str, count: int) -> int:
     """Reserve `count` consecutive numbers of a series; returns the first.
 
@@ -60,10 +70,7 @@ def _reserve_numbers(conn: Connection, series: str, count: int) -> int:
     the row's lock, which this transaction holds until it commits or rolls back (so numbers of a
     rolled-back payment are never used, and never skipped).
     """
-    insert_ = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(ReceiptCounter)
-    last = conn.execute(insert_.values(series=series, last_number=count).on_conflict_do_update(
-        index_elements=["series"], set_={"last_number": ReceiptCounter.last_number + count},
-    ).returning(ReceiptCounter.last_number)).scalar_one()
+    last = conn.execute(_RESERVE[conn.dialect.name], {"series": series, "last_number": count}).scalar_one()
     return last - count + 1
 
 
