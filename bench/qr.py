@@ -76,6 +76,53 @@ def main(argv: list[str] | None = None) -> None:
     print(f"bare qrcode PNG renders/s: {bare / 2:,.1f}")
     print(f"ratio ours/bare: {ours / bare:.3f} (goal >= 0.9)")
     print(f"render_svg renders/s: {svg:,.1f}")
+    served_qr(min(n, 100))
+
+
+def served_qr(n: int) -> None:
+    """GET /payment-requests/<code>/qr.png through the app: a fresh render, a warm (cached) answer,
+    and a 304 revalidation, each in ms per request (in-process, SQLite in a temporary file)."""
+    import tempfile
+
+    from config import load_settings
+    from kernel import migrate
+    from kernel.auth import create_token
+    from kernel.clock import now_utc
+    from kernel.db import make_engine, make_session_factory, unit_of_work
+    from payments import routes
+
+    url = f"sqlite:///{tempfile.mkdtemp()}/qr.sqlite3"
+    migrate.upgrade(url)
+    with unit_of_work(make_session_factory(make_engine(url))) as session:
+        _, token = create_token(session, role="intake", name="bench", now=now_utc())
+    from api import create_app
+
+    client = create_app(load_settings({"HCCPAY_DEMO": "1", "DATABASE_URL": url, "HCCPAY_PUBLIC_RATE_LIMIT": ""})
+                        ).test_client()
+    codes = []
+    for i in range(n):
+        body = {"code": f"QR-{i}", "procedure_code": "1", "procedure_name": "Thủ tục", "agency_code": "A",
+                "applicant": {"name": "Nguyễn Văn An", "phone": "0912345678"},
+                "fees": [{"name": "Lệ phí", "kind": "fee", "amount_vnd": 10_000 + i}]}
+        codes.append(client.post("/api/v1/dossiers", json=body, headers={"Authorization": f"Bearer {token}"})
+                     .json["payment_request"]["payment_code"])
+
+    etags: dict[str, str] = {}
+
+    def per_request(revalidate: bool = False) -> float:
+        started = time.perf_counter()
+        for code in codes:
+            headers = {"If-None-Match": etags[code]} if revalidate else {}
+            etags[code] = client.get(f"/api/v1/payment-requests/{code}/qr.png", headers=headers).headers["ETag"]
+        return (time.perf_counter() - started) / len(codes) * 1000
+
+    routes._rendered.cache_clear()
+    fresh = per_request()
+    warm = per_request()
+    revalidated = per_request(revalidate=True)
+    print(f"GET qr.png, fresh render: {fresh:.2f} ms/request")
+    print(f"GET qr.png, warm (rendered once, cached): {warm:.2f} ms/request ({fresh / warm:.1f}x cheaper)")
+    print(f"GET qr.png with If-None-Match: {revalidated:.2f} ms/request (304 for an unchanged image)")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -82,9 +82,15 @@ def get_dossier(session: Session, code: str) -> Dossier:
 
 
 def current_request(session: Session, dossier: Dossier) -> PaymentRequest:
-    """The dossier's most recent payment request."""
+    """The latest request for the fees the dossier was registered with (or its renewal).
+
+    Requests added later for other items (postage for a delivery) do not replace it: posting the
+    same dossier again must keep answering with the same request.
+    """
+    first_item = select(func.min(FeeItem.id)).where(FeeItem.dossier_id == dossier.id).scalar_subquery()
     return session.execute(
-        select(PaymentRequest).where(PaymentRequest.dossier_id == dossier.id)
+        select(PaymentRequest).join(PaymentRequestItem, PaymentRequestItem.payment_request_id == PaymentRequest.id)
+        .where(PaymentRequest.dossier_id == dossier.id, PaymentRequestItem.fee_item_id == first_item)
         .order_by(PaymentRequest.id.desc()).limit(1)
     ).scalar_one()
 

@@ -106,7 +106,31 @@ def seed(session: Session, *, settings: Settings, now: datetime) -> SeedResult:
                                             actor="system:demo", now=now)
         result.pay_urls[request.payment_code] = f"{settings.public_url}/pay/{request.payment_code}"
     _seed_routes(session, settings=settings, now=now)
+    _seed_shipments(session, settings=settings, now=now)
     return result
+
+
+DEMO_SHIPMENTS = [  # pickups of dossiers from citizens' homes, for the postal board
+    {"dossier_code": "000.00.12.H40-261125-0002", "direction": "pickup",
+     "recipient": {"name": "Trần Thị Bích Ngọc", "phone": "0987654321"},
+     "address": {"street": "Số 25 phố Lê Thánh Tông", "ward_code": "06685", "province_code": 22},
+     "documents": [{"name": "Tờ khai đề nghị cấp bản sao trích lục", "original": True}]},
+    {"dossier_code": "000.00.12.H40-261125-0003", "direction": "pickup",
+     "recipient": {"name": "Đặng Quốc Hùng", "phone": "0356789012"},
+     "address": {"street": "Tổ 3, khu 5", "ward_code": "06652", "province_code": 22},
+     "documents": [{"name": "Đơn đề nghị cấp giấy phép xây dựng", "original": True},
+                   {"name": "Bản vẽ thiết kế", "original": False, "copies": 2}]},
+]
+
+
+def _seed_shipments(session: Session, *, settings: Settings, now: datetime) -> None:
+    from kernel.clock import business_date
+    from postal.service import create_shipment
+    from postal.validation import parse_shipment
+
+    for body in DEMO_SHIPMENTS:
+        create_shipment(session, data=parse_shipment(body, today=business_date(now), holidays=settings.holidays),
+                        settings=settings, actor="system:demo", now=now)
 
 
 def _seed_routes(session: Session, *, settings: Settings, now: datetime) -> None:

@@ -256,3 +256,17 @@ def test_metrics_count_requests_and_read_callbacks_and_outbox_from_the_database(
     assert 'hccpay_http_requests_total{method="POST",route="/api/v1/dossiers",status="201"}' in text
     assert "hccpay_outbox_messages" in text and "hccpay_callbacks_last_24h" in text
     assert "hccpay_reconciliation_open_exceptions" in text
+
+
+def test_posting_the_dossier_again_after_postage_was_added_still_answers_with_its_request(client, auth, db,
+                                                                                           test_settings):
+    from kernel.clock import now_utc
+    from payments.service import add_fee_items
+    from payments.validation import FeeInput
+
+    first = post_dossier(client, auth, BODY).json["payment_request"]["payment_code"]
+    with db() as s, s.begin():
+        add_fee_items(s, dossier_code=BODY["code"], fees=(FeeInput("Cước bưu chính", "postage", 22_000),),
+                      settings=test_settings, actor="postal", now=now_utc())
+    again = post_dossier(client, auth, BODY)
+    assert again.status_code == 200 and again.json["payment_request"]["payment_code"] == first
