@@ -33,8 +33,8 @@ def main() -> None:
 @click.option("--port", type=int, default=None, help="default: $PORT or 8000")
 @click.option("--threads", type=int, default=8, show_default=True)
 @click.option("--worker/--no-worker", default=None,
-              help="run the outbox/jobs worker in a thread (default: on for SQLite, off for PostgreSQL, "
-                   "where `hccpay worker` processes do it)")
+              help="run the worker (callbacks, outbox, jobs) in a thread (default: on for SQLite, off for "
+                   "PostgreSQL, where `hccpay worker` processes do it)")
 def serve(host: str, port: int | None, threads: int, worker: bool | None) -> None:
     """Serve the API and pages (waitress); in demo mode also the sandboxes."""
     import waitress
@@ -57,7 +57,7 @@ def serve(host: str, port: int | None, threads: int, worker: bool | None) -> Non
 @main.command()
 @click.option("--once", is_flag=True, help="deliver what is due now, then exit")
 def worker(once: bool) -> None:
-    """Drain the outbox and run periodic jobs (run several on PostgreSQL: they share the work)."""
+    """Apply queued callbacks, send the outbox, run periodic jobs (several may run on PostgreSQL)."""
     import signal
 
     from api import build_worker

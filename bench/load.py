@@ -1,12 +1,13 @@
-"""Mixed load against gunicorn (2 workers) on PostgreSQL, from a separate process.
+"""Mixed load against gunicorn (2 workers, deployed settings) on PostgreSQL, from a separate process.
 
 Usage: .venv/bin/python bench/load.py [--seconds 20] [--clients 16] [--db URL]
 
 Traffic: callbacks of every channel (bank push, SePay, payOS, POS, VNPay checkout + IPN) with
 10% duplicates, public lookups, QR images, and staff queries. Prints throughput, p50/p95/p99
 per route and errors, and the ratio of callback throughput to the bare /healthz rate of the
-same server measured in the same run. Afterwards it checks that the ledger balances and that
-every acknowledged callback was applied exactly once.
+same server measured in the same run. A `hccpay worker` applies the queued callbacks meanwhile;
+afterwards the bench waits until all are applied, then checks that the ledger balances and
+that every acknowledged callback was applied exactly once.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import threading
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from served import (DEFAULT_DB, api_token, fresh_database, free_port, healthz_job, measure, open_requests,
-                    percentile, start_gunicorn)
+                    percentile, start_gunicorn, start_workers, stop, wait_applied)
 
 CHANNELS = ("bank", "sepay", "payos", "pos", "vnpay")
 
@@ -135,6 +136,7 @@ def main() -> None:
     finance = api_token(args.db, "finance")
     port = free_port()
     server = start_gunicorn(args.db, port)
+    workers = start_workers(args.db)
     try:
         measure(port, healthz_job, 2, args.clients)  # warm-up
         health, _, _, health_elapsed = measure(port, healthz_job, args.seconds, args.clients)
@@ -142,9 +144,11 @@ def main() -> None:
         samples, errors, acknowledged, elapsed = measure(
             port, lambda i: mixed_job(codes[i * per_client:(i + 1) * per_client], finance, i), args.seconds,
             args.clients)
+        backlog = wait_applied(args.db)
     finally:
         server.terminate()
         server.wait(timeout=15)
+        stop(workers)
     health_rate = len(health["GET /healthz"]) / health_elapsed
     print(f"bare /healthz: {health_rate:,.0f} req/s (p50 {percentile(health['GET /healthz'], .5):.1f} ms)")
     total = sum(len(v) for v in samples.values())
@@ -156,7 +160,8 @@ def main() -> None:
         print(f"{label:<24}{len(values) / elapsed:>9,.0f}{percentile(values, .5):>9.1f}"
               f"{percentile(values, .95):>9.1f}{percentile(values, .99):>9.1f}{errors.get(label, 0):>8}")
     callback_rate = sum(len(v) for k, v in samples.items() if "callback" in k) / elapsed
-    print(f"callbacks: {callback_rate:,.0f}/s; ratio to bare /healthz: {callback_rate / health_rate:.2f}")
+    print(f"callbacks: {callback_rate:,.0f}/s; ratio to bare /healthz: {callback_rate / health_rate:.2f}; "
+          f"all applied {backlog:.1f} s after the last answer (1 `hccpay worker`)")
     print(verify(args.db, acknowledged))
 
 

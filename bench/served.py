@@ -1,5 +1,6 @@
 """What the served benches share: a fresh PostgreSQL database with open requests (bulk Core
-inserts), gunicorn with 2 workers, and a load-generating process that records latencies."""
+inserts), gunicorn with 2 workers (deploy/gunicorn.conf.py), `hccpay worker` processes, and a
+load-generating process that records latencies."""
 from __future__ import annotations
 
 import http.client
@@ -77,8 +78,12 @@ def open_requests(url: str, n: int, amount_vnd: int = 50_000) -> list[str]:
                                                        "amount_vnd": amount_vnd} for i in ids])
         for table in ("dossiers", "fee_items", "payment_requests"):
             conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {n + 1})"))
-    with engine.begin() as conn:  # fresh statistics, as autovacuum would give a live database
-        conn.execute(text("ANALYZE"))
+    with engine.begin() as conn:
+        # Fresh statistics for what was filled, as autovacuum would give a live database. Empty
+        # tables stay never-analysed: the planner then sizes them by their pages as they grow,
+        # whereas "analysed, 0 rows" would make every plan (foreign-key checks included) a
+        # sequential scan for the whole run, which no live database sees.
+        conn.execute(text("ANALYZE dossiers, fee_items, payment_requests, payment_request_items"))
     engine.dispose()
     return [code_for(i) for i in range(1, n + 1)]
 
@@ -104,22 +109,80 @@ def free_port() -> int:
 
 
 def start_gunicorn(url: str, port: int, workers: int = 2) -> subprocess.Popen:
-    env = dict(os.environ, DATABASE_URL=url, HCCPAY_DEMO="1", HCCPAY_LOG_LEVEL="WARNING",
+    # The deployed settings (deploy/gunicorn.conf.py: gthread workers), without the access log.
+    env = dict(os.environ, DATABASE_URL=url, HCCPAY_DEMO="1", HCCPAY_LOG_LEVEL="WARNING", HCCPAY_ACCESS_LOG="",
+               HCCPAY_BIND=f"127.0.0.1:{port}", HCCPAY_WORKERS=str(workers),
                HCCPAY_PUBLIC_RATE_LIMIT="")  # a load generator is one client address: no per-client limit
-    process = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
+    process = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-c", "deploy/gunicorn.conf.py",
                                 "--log-level", "warning", "api:create_app()"], cwd=ROOT, env=env)
+    _wait_for(port, process)
+    return process
+
+
+def _wait_for(port: int, process: subprocess.Popen) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/healthz")
             if conn.getresponse().status == 200:
-                return process
+                return
         except OSError:
             pass
         time.sleep(0.2)  # nothing to wait on but the port
     process.kill()
     raise SystemExit("gunicorn did not start")
+
+
+def start_bare_flask(port: int) -> subprocess.Popen:
+    """bench/bare_app.py under gunicorn with 2 sync workers (the issue's reference machine figure)."""
+    process = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
+                                "--log-level", "warning", "bare_app:app"], cwd=ROOT / "bench")
+    _wait_for(port, process)
+    return process
+
+
+def analyze(url: str) -> None:
+    """Refresh the planner's statistics, as autovacuum does on a live database."""
+    from sqlalchemy import text
+
+    from kernel.db import make_engine
+
+    engine = make_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("ANALYZE"))
+    engine.dispose()
+
+
+def start_workers(url: str, count: int = 1) -> list[subprocess.Popen]:
+    """`hccpay worker` processes: they apply the callbacks gunicorn queued (and send the outbox)."""
+    env = dict(os.environ, DATABASE_URL=url, HCCPAY_DEMO="1", HCCPAY_LOG_LEVEL="WARNING")
+    return [subprocess.Popen([str(ROOT / ".venv/bin/hccpay"), "worker"], cwd=ROOT, env=env) for _ in range(count)]
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.wait(timeout=30)
+
+
+def wait_applied(url: str, timeout: float = 600) -> float:
+    """Seconds until no verified callback waits for a worker."""
+    from kernel.db import make_engine, make_session_factory
+    from kernel.inbox import queued_count
+
+    engine = make_engine(url)
+    started = time.perf_counter()
+    try:
+        while time.perf_counter() - started < timeout:
+            with make_session_factory(engine)() as session:
+                if not queued_count(session):
+                    return time.perf_counter() - started
+            time.sleep(0.05)  # polling the database is the point: the workers live in other processes
+        raise SystemExit("callbacks were still queued after the timeout")
+    finally:
+        engine.dispose()
 
 
 # A job: () -> list of (route label, method, path, headers, body, ok(status, body) -> bool, record(status, body))

@@ -1,7 +1,10 @@
 """The callback inbox: every inbound callback is stored raw, in its own committed transaction,
-before anything interprets it. Rejected ones stay with their reason; processing outcomes are
+before anything applies it. Rejected ones stay with their reason; processing outcomes are
 written back on the same row. So a 2xx is never given for something not durably recorded,
 and nothing a bank or courier sent is ever lost, even when our code fails on it.
+
+Payment callbacks are verified in memory and stored once with the verdict: a verified one is
+`queued` with its interpreted event and applied by the workers (`take_queued`), in batches.
 """
 from __future__ import annotations
 
@@ -9,20 +12,28 @@ from datetime import datetime
 from typing import Any
 
 from flask import Request
-from sqlalchemy import Index, LargeBinary, String, Text, bindparam, func, insert, update
+from sqlalchemy import Index, LargeBinary, String, Text, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from kernel.db import PK, Base, insert_returning_id, unit_of_work
 
-RECEIVED, APPLIED, DUPLICATE, CONFLICT, IGNORED, REJECTED = (
-    "received", "applied", "duplicate", "conflict", "ignored", "rejected")
+# received: stored, not (or not successfully) processed; queued: verified, waiting for a worker.
+RECEIVED, QUEUED, APPLIED, DUPLICATE, CONFLICT, IGNORED, REJECTED = (
+    "received", "queued", "applied", "duplicate", "conflict", "ignored", "rejected")
 MAX_STORED_BODY = 1024 * 1024
 _REDACTED_HEADERS = {"authorization", "cookie", "x-api-key"}
 
 
 class InboundCallback(Base):
     __tablename__ = "callback_inbox"
-    __table_args__ = (Index("ix_callback_inbox_provider_external_id", "provider", "external_id"),)
+    __table_args__ = (
+        Index("ix_callback_inbox_provider_external_id", "provider", "external_id"),
+        # The workers' queue: only queued rows, in id order. A partial index stays as small as
+        # the queue, and its plain index scans skip entries of rows already applied (a bitmap
+        # scan of the status index re-read every row applied since the last vacuum).
+        Index("ix_callback_inbox_queued", "id", postgresql_where=text("status = 'queued'"),
+              sqlite_where=text("status = 'queued'")),
+    )
 
     id: Mapped[PK]
     provider: Mapped[str] = mapped_column(String(20))
@@ -37,6 +48,7 @@ class InboundCallback(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     external_id: Mapped[str | None] = mapped_column(String(100))  # the provider's transaction/event id
     processed_at: Mapped[datetime | None]
+    event: Mapped[dict[str, Any] | None]  # what a verified callback means, for the worker that applies it
 
 
 def _headers(request: Request) -> dict[str, str]:
@@ -52,22 +64,52 @@ _MARK = update(InboundCallback).where(InboundCallback.id == bindparam("inbox_id"
     external_id=func.coalesce(bindparam("new_external_id", type_=String()), InboundCallback.external_id))
 
 
-def store_raw(sessions: sessionmaker[Session], *, provider: str, request: Request, now: datetime) -> int:
-    """Commit the raw callback and return its inbox id (before any verification)."""
+def store_raw(sessions: sessionmaker[Session], *, provider: str, request: Request, now: datetime,
+              status: str = RECEIVED, reason: str | None = None, external_id: str | None = None,
+              event: dict[str, Any] | None = None) -> int:
+    """Commit the raw callback (with a verdict already reached in memory, if any); returns its id."""
     body = request.get_data(cache=True)
+    if len(body) > MAX_STORED_BODY:
+        reason = "; ".join(filter(None, ["body truncated: too large", reason]))
     return insert_returning_id(sessions.kw["bind"], _STORE, dict(
         provider=provider, received_at=now, method=request.method, path=request.path[:500],
         query=request.query_string.decode("latin-1")[:8000], headers=_headers(request),
-        body=body[:MAX_STORED_BODY], source_ip=(request.remote_addr or "")[:64], status=RECEIVED,
-        reason="body truncated: too large" if len(body) > MAX_STORED_BODY else None))
+        body=body[:MAX_STORED_BODY], source_ip=(request.remote_addr or "")[:64], status=status,
+        reason=reason[:2000] if reason is not None else None,
+        external_id=external_id[:100] if external_id is not None else None, event=event))
+
+
+def take_queued(session: Session, limit: int) -> list[InboundCallback]:
+    """The oldest verified callbacks waiting to be applied, row-locked for this transaction;
+    rows another worker holds are skipped (SKIP LOCKED on PostgreSQL; SQLite has one writer)."""
+    return list(session.scalars(select(InboundCallback).where(InboundCallback.status == QUEUED)
+                                .order_by(InboundCallback.id).limit(limit).with_for_update(skip_locked=True)))
+
+
+def take_one_queued(session: Session, inbox_id: int) -> InboundCallback | None:
+    return session.scalars(select(InboundCallback).where(InboundCallback.id == inbox_id,
+                                                         InboundCallback.status == QUEUED)
+                           .with_for_update(skip_locked=True)).first()
+
+
+def queued_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(InboundCallback)
+                          .where(InboundCallback.status == QUEUED)) or 0
 
 
 def mark(session: Session, inbox_id: int, *, status: str, now: datetime, reason: str | None = None,
          external_id: str | None = None) -> None:
     """Record what became of a callback (in the caller's transaction)."""
-    session.connection().execute(_MARK, {"inbox_id": inbox_id, "new_status": status, "at": now,
-                                         "new_reason": reason[:2000] if reason is not None else None,
-                                         "new_external_id": external_id[:100] if external_id is not None else None})
+    mark_many(session, [(inbox_id, status, reason, external_id)], now=now)
+
+
+def mark_many(session: Session, outcomes: list[tuple[int, str, str | None, str | None]], *, now: datetime) -> None:
+    """`mark` for (inbox id, status, reason, external id) tuples, in one executemany."""
+    session.connection().execute(_MARK, [
+        {"inbox_id": inbox_id, "new_status": status, "at": now,
+         "new_reason": reason[:2000] if reason is not None else None,
+         "new_external_id": external_id[:100] if external_id is not None else None}
+        for inbox_id, status, reason, external_id in outcomes])
 
 
 def mark_alone(sessions: sessionmaker[Session], inbox_id: int, **kwargs) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kernel.clock import now_utc
-from kernel.inbox import InboundCallback
+from kernel.inbox import InboundCallback, queued_count
 from kernel.outbox import OutboxMessage
 
 REQUESTS = Counter("hccpay_http_requests_total", "HTTP requests", ["method", "route", "status"])
@@ -41,6 +41,12 @@ def _callbacks(session: Session):
     yield family
 
 
+def _inbox_queue(session: Session):
+    family = GaugeMetricFamily("hccpay_callbacks_queued", "Verified callbacks waiting for a worker to apply them")
+    family.add_metric([], queued_count(session))
+    yield family
+
+
 def _outbox(session: Session):
     family = GaugeMetricFamily("hccpay_outbox_messages", "Outbound messages not yet delivered",
                                labels=["topic", "status"])
@@ -51,7 +57,7 @@ def _outbox(session: Session):
     yield family
 
 
-DATABASE_GAUGES.update({"callbacks": _callbacks, "outbox": _outbox})
+DATABASE_GAUGES.update({"callbacks": _callbacks, "inbox_queue": _inbox_queue, "outbox": _outbox})
 
 
 def register_counts(name: str, documentation: str, label: str,

@@ -11,6 +11,8 @@ import hmac
 from collections.abc import Sequence
 from datetime import datetime
 
+from kernel.text import is_ascii_digits
+
 HEADER = "X-HCC-Signature"
 TOLERANCE_SECONDS = 300
 
@@ -40,7 +42,7 @@ def verify(header: str | None, body: bytes, secrets: Sequence[str], *, now: date
             timestamp = value
         elif key == "v1" and value:
             candidates.append(value.lower())
-    if timestamp is None or not timestamp.isdigit() or len(timestamp) > 12 or not candidates:
+    if timestamp is None or not is_ascii_digits(timestamp) or len(timestamp) > 12 or not candidates:
         raise SignatureError("malformed signature header")
     if abs(now.timestamp() - int(timestamp)) > tolerance:
         raise SignatureError("signature timestamp outside the tolerance window")

@@ -1,4 +1,5 @@
-"""The background worker: drains the outbox and runs periodic jobs until told to stop.
+"""The background worker: applies queued inbound work (verified callbacks), drains the outbox
+and runs periodic jobs until told to stop.
 
 `hccpay worker` runs it as a process (any number per node on PostgreSQL); `hccpay serve`
 runs one in a thread for the single-file SQLite set-up.
@@ -25,29 +26,60 @@ class Worker:
     outbox: OutboxWorker
     jobs: list[PeriodicJob]
     clock: Callable[[], datetime]
-    poll_seconds: float = 1.0
+    # Inbound queues applied before the outbox, so what they cause goes out in the same round;
+    # each takes one batch per call and returns how many items it took.
+    inbound: list[Callable[[], int]] = field(default_factory=list)
+    poll_seconds: float = 0.5  # when idle: how long a queued callback may wait for its worker
     stop_event: threading.Event = field(default_factory=threading.Event)
+    crashed: Exception | None = None
 
     def tick(self) -> int:
-        """One round: due outbox messages, then due periodic jobs."""
+        """One round of everything: queued inbound work, due outbox messages, due periodic jobs."""
+        return self._inbound_round() + self._outbound_round()
+
+    def _inbound_round(self) -> int:
+        return sum(step() for step in self.inbound)
+
+    def _outbound_round(self) -> int:
         handled = self.outbox.run_once()
         run_due(self.outbox.sessions, self.jobs, self.clock())
         return handled
 
     def run_forever(self) -> None:
+        """Inbound work has a loop (thread) of its own: a payment is never kept waiting behind an
+        SMS gateway or a courier that is slow to answer."""
         log.info("worker started", extra={"topics": sorted(self.outbox.topics), "jobs": [j.name for j in self.jobs]})
+        inbound = threading.Thread(target=self._loop, args=(self._inbound_round,), name="hccpay-inbound",
+                                   daemon=True)
+        inbound.start()
+        self._loop(self._outbound_round)
+        inbound.join()
+        if self.crashed is not None:
+            raise self.crashed  # a bug, not the weather: exit non-zero so the supervisor restarts us
+        log.info("worker stopped")
+
+    def _loop(self, round_: Callable[[], int]) -> None:
         while not self.stop_event.is_set():
             try:
-                handled = self.tick()
+                handled = round_()
             except DBAPIError as exc:
                 # The database is away, read-only or full (restart, failover): wait and retry, never die.
                 if unavailable_reason(exc) is None:
-                    raise
+                    self._crash(exc)
+                    return
                 log.warning("worker: database unavailable", extra={"error": type(exc).__name__})
                 handled = 0
+            except Exception as exc:
+                self._crash(exc)
+                return
             if handled == 0:
                 self.stop_event.wait(self.poll_seconds)
-        log.info("worker stopped")
+
+    def _crash(self, exc: Exception) -> None:
+        """Either loop failing stops both, so a half-working worker never goes unnoticed."""
+        log.error("worker crashed", exc_info=exc)
+        self.crashed = self.crashed or exc
+        self.stop_event.set()
 
     def start_thread(self) -> threading.Thread:
         thread = threading.Thread(target=self.run_forever, name="hccpay-worker", daemon=True)

@@ -1,8 +1,11 @@
 """Inbound callbacks from banks, gateways and card terminals (DESIGN §6, a contract).
 
-Each one is stored raw first (its own committed transaction), then verified, then applied in
-one transaction; the 2xx goes out only after that commit. A refused callback keeps its inbox
-row with the reason and writes nothing else.
+A payment callback is verified in memory, then stored raw with its verdict in one committed
+insert, and only then answered: a 2xx means it is durably recorded (and verified). A verified
+credit or reversal is stored `queued` with its event and applied by the workers
+(`payments.inbox_apply`), in batches, within moments; a refused one keeps its reason and
+writes nothing else. The VNPay IPN is the exception: its reply states the outcome (00/01/02/
+04), so it is applied before answering.
 """
 from __future__ import annotations
 
@@ -14,12 +17,10 @@ from flask_restx import Namespace, Resource
 
 from kernel import inbox
 from kernel.clock import now_utc
-from kernel.errors import DomainError
 from kernel.http import error_response, request_id, runtime, settings, to_error_response, transaction
 from payments.channels import bankpush, payos, pos, sepay, vnpay
-from payments.channels.common import CallbackRejected, Credit, Event, Ignored, Reversal
+from payments.channels.common import CallbackRejected, Credit, Event, Ignored, event_to_json
 from payments.checkout import confirm_ipn
-from payments.credits import record_credit, record_reversal
 
 log = logging.getLogger("hccpay.callbacks")
 callbacks_ns = Namespace("callbacks", description="Signed callbacks from banks, gateways and POS terminals",
@@ -28,47 +29,27 @@ callbacks_ns = Namespace("callbacks", description="Signed callbacks from banks, 
 Parser = Callable[..., Event]
 
 
-def _apply(session, event: Event, inbox_id: int, now) -> tuple[str, str | None, str]:
-    """Apply one verified event; returns (inbox status, reason, external id)."""
-    if isinstance(event, Ignored):
-        return inbox.IGNORED, event.reason, event.external_id
-    if isinstance(event, Reversal):
-        outcome = record_reversal(session, provider=event.provider, provider_ref=event.provider_ref,
-                                  original_ref=event.original_ref, amount_vnd=event.amount_vnd,
-                                  settings=settings(), actor=f"system:{event.provider}", now=now)
-        if outcome == "duplicate":
-            return inbox.DUPLICATE, None, event.provider_ref
-        reason = "reversal waits for its original sale" if outcome == "pending" else None
-        return inbox.APPLIED, reason, event.provider_ref
-    credit = event.credit
-    result = record_credit(session, credit, settings=settings(), actor=f"system:{credit.provider}", now=now,
-                           inbox_id=inbox_id)
-    status = {"duplicate": inbox.DUPLICATE, "conflict": inbox.CONFLICT}.get(result.outcome, inbox.APPLIED)
-    return status, result.reason, credit.provider_ref
-
-
 def handle(provider: str, parse: Parser, ok_body: dict, *, refusal_extra: dict | None = None):
-    """Store, verify, apply, reply: the shared life of every JSON callback."""
+    """Verify, store, reply: the shared life of every JSON payment callback."""
     now = now_utc()
     sessions = runtime().sessions
-    inbox_id = inbox.store_raw(sessions, provider=provider, request=request, now=now)
     try:
         event = parse(request.headers, request.get_data(cache=True), settings(), now)
     except CallbackRejected as exc:
-        inbox.mark_alone(sessions, inbox_id, status=inbox.REJECTED, reason=f"{exc.code}: {exc.message}", now=now)
+        inbox.store_raw(sessions, provider=provider, request=request, now=now, status=inbox.REJECTED,
+                        reason=f"{exc.code}: {exc.message}")
         return error_response(exc.status, exc.code, exc.message, exc.details, extra=refusal_extra)
-    try:
-        with transaction() as session:
-            status, reason, external_id = _apply(session, event, inbox_id, now)
-            inbox.mark(session, inbox_id, status=status, reason=reason, external_id=external_id, now=now)
-    except DomainError as exc:
-        # A verified callback we cannot apply (e.g. a void that contradicts its sale): kept for finance.
-        inbox.mark_alone(sessions, inbox_id, status=inbox.CONFLICT, reason=f"{exc.code}: {exc.message}", now=now)
-        return jsonify(ok_body)
     except Exception as exc:
-        inbox.mark_alone(sessions, inbox_id, status=inbox.RECEIVED,
-                         reason=f"processing failed ({type(exc).__name__}); request {request_id()}", now=now)
+        inbox.store_raw(sessions, provider=provider, request=request, now=now,
+                        reason=f"verification failed ({type(exc).__name__}); request {request_id()}")
         raise
+    if isinstance(event, Ignored):
+        inbox.store_raw(sessions, provider=provider, request=request, now=now, status=inbox.IGNORED,
+                        reason=event.reason, external_id=event.external_id)
+    else:
+        external_id = event.credit.provider_ref if isinstance(event, Credit) else event.provider_ref
+        inbox.store_raw(sessions, provider=provider, request=request, now=now, status=inbox.QUEUED,
+                        external_id=external_id, event=event_to_json(event))
     return jsonify(ok_body)
 
 

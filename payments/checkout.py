@@ -62,8 +62,8 @@ def confirm_ipn(session: Session, params: Mapping[str, str], *, settings: Settin
         provider=PROVIDER, provider_ref=checkout.txn_ref, channel="internet_banking", amount_vnd=checkout.amount_vnd,
         booked_at=result.paid_at or now, clearing_account=Accounts.gateway(PROVIDER),
         payment_code=request.payment_code, bank_reference=result.transaction_no[:100] or None,
-        details={"bank_code": result.bank_code, "transaction_no": result.transaction_no},
+        details={"bank_code": result.bank_code, "transaction_no": result.transaction_no}, inbox_id=inbox_id,
     )
-    outcome = record_credit(session, credit, settings=settings, actor="system:vnpay", now=now, inbox_id=inbox_id)
+    outcome = record_credit(session, credit, settings=settings, actor="system:vnpay", now=now)
     checkout.status = "paid"
     return vnpay.CONFIRMED, ("conflict" if outcome.outcome == CONFLICT else "applied")

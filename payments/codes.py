@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+from kernel.text import is_ascii_digits
+
 DEFAULT_PREFIX = "HS"
 BODY_DIGITS = 9
 CODE_DIGITS = BODY_DIGITS + 2
@@ -48,7 +50,7 @@ class ResolvedCode:
 
 def check_digits(digits9: str) -> str:
     """Return the two ISO 7064 MOD 97-10 check digits for nine ASCII digits."""
-    if not (isinstance(digits9, str) and len(digits9) == BODY_DIGITS and _is_ascii_digits(digits9)):
+    if not (isinstance(digits9, str) and len(digits9) == BODY_DIGITS and is_ascii_digits(digits9)):
         raise ValueError("check digits need exactly 9 ASCII digits")
     return f"{98 - (int(digits9) * 100) % 97:02d}"
 
@@ -59,7 +61,7 @@ def is_valid_code(code: str, prefix: str = DEFAULT_PREFIX) -> bool:
     if not (isinstance(code, str) and len(code) == len(prefix) + CODE_DIGITS):
         return False
     digits = code[len(prefix):]
-    return code.startswith(prefix) and _is_ascii_digits(digits) and _verifies(digits)
+    return code.startswith(prefix) and is_ascii_digits(digits) and _verifies(digits)
 
 
 def new_code(prefix: str = DEFAULT_PREFIX, *, randbelow: Callable[[int], int] = secrets.randbelow) -> str:
@@ -170,10 +172,6 @@ def _ascii_digits_of(text: str) -> str:
 
 def _verifies(digits: str) -> bool:
     return int(digits) % 97 == 1
-
-
-def _is_ascii_digits(text: str) -> bool:
-    return text.isascii() and text.isdigit()
 
 
 def _require_prefix(prefix: str) -> None:

@@ -56,6 +56,7 @@ class IncomingCredit:
     # what the corrected request(s) still owe; otherwise the money waits in suspense and the
     # correction is only proposed to finance. Callbacks keep the default (any amount).
     corrections_need_exact_amount: bool = False
+    inbox_id: int | None = None  # the stored callback it came from
 
 
 @dataclass
@@ -84,20 +85,20 @@ class _Planned:
 
 
 def record_credit(session: Session, credit: IncomingCredit, *, settings: Settings, actor: str,
-                  now: datetime, inbox_id: int | None = None) -> CreditResult:
+                  now: datetime) -> CreditResult:
     """Record one credit (see `record_credits`)."""
-    return record_credits(session, [credit], settings=settings, actor=actor, now=now, inbox_id=inbox_id)[0]
+    return record_credits(session, [credit], settings=settings, actor=actor, now=now)[0]
 
 
 def record_credits(session: Session, credits: list[IncomingCredit], *, settings: Settings, actor: str,
-                   now: datetime, inbox_id: int | None = None) -> list[CreditResult]:
+                   now: datetime) -> list[CreditResult]:
     """Record each credit once and put it onto the request(s) its code names, else into suspense."""
     session.flush()  # pending ORM changes must precede the Core statements below
     conn = session.connection()
     fresh = _drop_known(conn, credits) if len(credits) > 1 else _unique(credits)
     book = Book(conn, actor=actor, now=now, settings=settings)
     plans = _plan(conn, fresh, settings, book)
-    ids = _claim(conn, plans, now, inbox_id)
+    ids = _claim(conn, plans, now)
     lost = [p for p in plans if p.key not in ids]
     if any(p.moves for p in lost):
         if len(plans) > 1:
@@ -232,7 +233,7 @@ _CLAIM_PAYMENT = {
 }
 
 
-def _claim(conn: Connection, plans: list[_Planned], now: datetime, inbox_id: int | None) -> dict[tuple[str, str], int]:
+def _claim(conn: Connection, plans: list[_Planned], now: datetime) -> dict[tuple[str, str], int]:
     """Insert the payments whose (provider, provider_ref) is new; returns their ids.
 
     For one credit (a callback), INSERT ... ON CONFLICT DO NOTHING waits for a concurrent insert
@@ -246,7 +247,7 @@ def _claim(conn: Connection, plans: list[_Planned], now: datetime, inbox_id: int
         "booked_at": p.credit.booked_at, "recorded_at": now, "clearing_account": p.credit.clearing_account,
         "memo": p.credit.memo, "bank_reference": p.credit.bank_reference, "payer_name": p.credit.payer_name,
         "payer_account": p.credit.payer_account, "suspense_reason": _suspense_reason(p) if p.leftover else None,
-        "details": p.credit.details, "inbox_id": inbox_id,
+        "details": p.credit.details, "inbox_id": p.credit.inbox_id,
     } for p in plans]
     if len(rows) > 1:
         # A batch already left out what was recorded before (_drop_known): a plain insert is

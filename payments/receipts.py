@@ -19,6 +19,7 @@ from config import Settings
 from kernel.clock import business_date
 from kernel.db import PK, Base, BigIntPK
 from kernel.errors import NotFound
+from kernel.text import is_ascii_digits
 from payments.models import Dossier, PaymentRequest
 
 
@@ -118,7 +119,7 @@ def find_receipt(session: Session, *, series: str, number: str, code: str, setti
                  ) -> tuple[Receipt, PaymentRequest, Dossier]:
     """A receipt by series and number, only with its verification code (no enumeration)."""
     receipt = None
-    if number.isdigit() and len(number) <= 7:
+    if is_ascii_digits(number) and len(number) <= 7:
         receipt = session.execute(select(Receipt).where(Receipt.series == series, Receipt.number == int(number))
                                   ).scalar_one_or_none()
     if receipt is None or not hmac.compare_digest(verification_code(settings, receipt), code or ""):

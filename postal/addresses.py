@@ -17,6 +17,7 @@ import vietnam_provinces as vp
 from vietnam_provinces import Province, ProvinceCode, Ward, WardCode
 
 from kernel.errors import Conflict, ValidationError
+from kernel.text import is_ascii_digits
 from postal.errors import Unprocessable
 
 DATA_VERSION = f"vietnam-provinces {vp.__version__} (data {vp.__data_version__})"
@@ -49,7 +50,7 @@ def _ward_info(ward: Ward) -> WardInfo:
 
 def parse_province_code(raw: Any, field: str = "province_code") -> int:
     """A 2025 province code (int or digit string), else a 400."""
-    if isinstance(raw, str) and raw.strip().isdigit():
+    if isinstance(raw, str) and is_ascii_digits(raw.strip()):
         raw = int(raw.strip())
     if type(raw) is not int:
         raise ValidationError(f"{field} must be a province code such as 22", code="invalid_province_code",
@@ -78,7 +79,7 @@ def resolve_ward(province_code: int, ward_code: Any, field: str = "address.ward_
     """The ward with this code, checked to lie in the given province."""
     if isinstance(ward_code, int) and not isinstance(ward_code, bool):
         ward_code = str(ward_code)
-    if not (isinstance(ward_code, str) and ward_code.strip().isdigit() and len(ward_code.strip()) <= 5):
+    if not (isinstance(ward_code, str) and is_ascii_digits(ward_code.strip()) and len(ward_code.strip()) <= 5):
         raise ValidationError(f"{field} must be a ward code such as 06685", code="invalid_ward_code",
                               details={"field": field})
     try:

@@ -20,6 +20,7 @@ from kernel.clock import ensure_aware_utc
 from kernel.db import unit_of_work
 from kernel.errors import ValidationError
 from kernel.outbox import Delivery, Topic, enqueue
+from kernel.text import is_ascii_digits
 from postal import states
 from postal.clients import CourierClient
 from postal.models import Shipment, ShipmentEvent
@@ -73,7 +74,7 @@ def _find(session: Session, event: CourierEvent) -> Shipment | None:
     conditions = []
     if event.tracking_number:
         conditions.append(Shipment.tracking_number == event.tracking_number)
-    if event.reference and event.reference.startswith("HCC-") and event.reference[4:].isdigit():
+    if event.reference and event.reference.startswith("HCC-") and is_ascii_digits(event.reference[4:]):
         conditions.append(Shipment.id == int(event.reference[4:]))
     found = session.execute(select(Shipment).where(or_(*conditions)).with_for_update()).scalars().first()
     return found

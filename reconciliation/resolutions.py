@@ -19,6 +19,7 @@ from config import Settings
 from kernel import audit
 from kernel.clock import business_date
 from kernel.errors import Conflict, NotFound, ValidationError
+from kernel.text import is_ascii_digits
 from payments import credits, refunds
 from payments.ledger import Accounts, Entry, Line, post_many
 from payments.models import Payment, PaymentAllocation, PaymentRequest
@@ -181,7 +182,7 @@ def acknowledge(session: Session, *, day: date, key: str, reason: str, settings:
     if existing is not None:
         raise Conflict("this exception is already acknowledged", code="already_acknowledged",
                        details={"resolution_id": existing.id})
-    line_id = int(key.split(":")[1]) if key.startswith("line:") and key.split(":")[1].isdigit() else None
+    line_id = int(key.split(":")[1]) if key.startswith("line:") and is_ascii_digits(key.split(":")[1]) else None
     resolution = Resolution(recon_date=day, line_id=line_id, exception_key=key, action="acknowledge", reason=reason,
                             data={}, created_by=actor, created_at=now)
     session.add(resolution)

@@ -10,6 +10,7 @@ from kernel.clock import business_date, now_utc
 from kernel.errors import ValidationError
 from kernel.http import actor, json_body, requires, runtime, settings, transaction
 from kernel.money import parse_amount_vnd
+from kernel.text import is_ascii_digits
 from payments.service import parse_payment_code
 from payments.validation import clean_text
 from reconciliation import days, exceptions, files, reports, resolutions, service, sweep
@@ -42,7 +43,7 @@ def _int_arg(name: str, default: int, lowest: int, highest: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not lowest <= int(raw) <= highest:
+    if not is_ascii_digits(raw) or not lowest <= int(raw) <= highest:
         raise ValidationError(f"{name} must be a whole number from {lowest} to {highest}", code="invalid_parameter",
                               details={"parameter": name})
     return int(raw)

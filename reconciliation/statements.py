@@ -173,6 +173,8 @@ def parse_amount(text: object, *, line_no: int | None = None, field_name: str = 
 
 
 def _digits_of_amount(raw: str) -> int | None:
+    if not raw.isascii():
+        return None  # Unicode digits ("¹", "٣") are not a bank's amount
     if raw.isdigit():
         return int(raw)
     if not raw or any(ch not in ".," for ch in raw if not ch.isdigit()):

@@ -3,10 +3,12 @@ DATABASE_URL says so), cleaned between tests, and an app with a token per role."
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from config import SECRETS, load_settings
@@ -79,11 +81,30 @@ def session(db):
         yield s
 
 
+def applies_queued_callbacks(client_class):
+    """A test client that runs the workers' inbox step after every request, as a worker would
+    moments after a callback is answered; `client.queued_only()` is the plain client."""
+    from payments.inbox_apply import drain
+
+    class Client(client_class):
+        def open(self, *args, **kwargs):
+            response = super().open(*args, **kwargs)
+            runtime = self.application.extensions["hccpay"]
+            drain(runtime.sessions, runtime.settings)
+            return response
+
+        def queued_only(self):
+            return client_class(self.application, self.application.response_class, use_cookies=True)
+
+    return Client
+
+
 @pytest.fixture
 def app(test_settings, db):
     from api import create_app
 
     app = create_app(test_settings)
+    app.test_client_class = applies_queued_callbacks(app.test_client_class or FlaskClient)
     yield app
     app.extensions["hccpay"].engine.dispose()
 
@@ -117,6 +138,12 @@ class Served:
     settings: object
     app: object
 
+    def settle(self) -> None:
+        """Apply what callbacks queued now, rather than within the applier thread's next beat."""
+        from payments.inbox_apply import drain
+
+        drain(self.app.extensions["hccpay"].sessions, self.settings)
+
 
 @pytest.fixture
 def served(test_settings, db, tokens):
@@ -132,6 +159,21 @@ def served(test_settings, db, tokens):
     settings = test_settings.with_overrides(public_url=f"http://127.0.0.1:{port}")
     app = create_app(settings)
     server = serve_in_thread(app, port=port)
+    stop = threading.Event()
+    applier = threading.Thread(target=_apply_callbacks_until, args=(app, stop), daemon=True)
+    applier.start()
     yield Served(server.url, settings, app)
+    stop.set()
+    applier.join(timeout=10)
     server.stop()
     app.extensions["hccpay"].engine.dispose()
+
+
+def _apply_callbacks_until(app, stop) -> None:
+    """The workers' inbox step beside a served app (the outbox stays for each test to drive)."""
+    from payments.inbox_apply import apply_queued
+
+    runtime = app.extensions["hccpay"]
+    while not stop.wait(0.05):
+        while apply_queued(runtime.sessions, runtime.settings):
+            pass

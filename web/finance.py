@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from kernel.clock import business_date, format_local, now_utc
 from kernel.errors import DomainError, ValidationError
 from kernel.http import current_principal, settings, transaction
+from kernel.text import is_ascii_digits
 from payments import refunds
 from payments.models import Payment
 from payments.presenters import payment_view
@@ -192,7 +193,7 @@ def _lookup(session: Session, query: str) -> tuple[dict | None, list[dict], str 
     if not query:
         return None, [], None
     try:
-        if query.isdigit():
+        if is_ascii_digits(query):
             payment = session.get(Payment, int(query))
             if payment is None:
                 raise ValidationError(f"no payment {query}", code="payment_not_found", status=404)

@@ -15,6 +15,7 @@ from kernel.clock import now_utc
 from kernel.errors import DomainError, ValidationError
 from kernel.http import actor, current_principal, runtime, settings, transaction
 from kernel.money import MAX_REQUEST_VND, parse_amount_vnd
+from kernel.text import is_ascii_digits
 from payments import refunds, suspense
 from payments.service import parse_payment_code
 from payments.validation import clean_text
@@ -57,7 +58,7 @@ def _vnd(text: str, field: str = "amount_vnd", maximum: int = MAX_REQUEST_VND) -
     digits = text.replace(".", "").replace(" ", "").replace("₫", "").strip()
     if not digits:
         return None
-    if not digits.isdigit():
+    if not is_ascii_digits(digits):
         raise ValidationError(f"{field} must be a whole number of VND", code="invalid_amount", details={"field": field})
     return parse_amount_vnd(int(digits), field=field, maximum=maximum)
 

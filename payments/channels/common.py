@@ -1,13 +1,14 @@
 """What every channel adapter shares: the event types it produces and the typed refusal.
 
 An adapter verifies a callback (signature, API key, time window) and turns it into one
-event; it never touches the database. The callback route stores the raw request first,
-then asks the adapter, then applies the event in one transaction.
+event; it never touches the database. The callback route stores the raw request with the
+verdict and, for a credit or a reversal, the event as JSON (`event_to_json`); a worker
+applies it later (`payments.inbox_apply`).
 """
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -53,6 +54,28 @@ class Reversal:
 
 
 Event = Credit | Ignored | Reversal
+
+
+def event_to_json(event: Credit | Reversal) -> dict[str, Any]:
+    """What the inbox keeps of a verified credit or reversal, for the worker that applies it."""
+    if isinstance(event, Reversal):
+        return {"type": "reversal", **_shallow(event)}
+    data = _shallow(event.credit)
+    data["booked_at"] = event.credit.booked_at.isoformat()
+    return {"type": "credit", **data}
+
+
+def _shallow(instance) -> dict[str, Any]:
+    # dataclasses.asdict deep-copies; these fields are already JSON values (this runs per callback).
+    return {f.name: getattr(instance, f.name) for f in fields(instance)}
+
+
+def event_from_json(data: dict[str, Any]) -> Credit | Reversal:
+    fields = {k: v for k, v in data.items() if k != "type"}
+    if data["type"] == "reversal":
+        return Reversal(**fields)
+    fields["booked_at"] = datetime.fromisoformat(fields["booked_at"])
+    return Credit(IncomingCredit(**fields))
 
 
 def json_object(body: bytes) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from urllib.parse import quote_plus
 
 from kernel.clock import UTC, VN_TZ
+from kernel.text import is_ascii_digits
 
 VERSION = "2.1.0"
 HASH_FIELDS = ("vnp_SecureHash", "vnp_SecureHashType")
@@ -81,7 +82,7 @@ class IpnResult:
 def read_ipn(params: Mapping[str, str]) -> IpnResult:
     """The fields of a verified IPN (amount back from VND x 100; None when it is not whole đồng)."""
     raw_amount = params.get("vnp_Amount", "")
-    amount = int(raw_amount) // 100 if raw_amount.isdigit() and int(raw_amount) % 100 == 0 else None
+    amount = int(raw_amount) // 100 if is_ascii_digits(raw_amount) and int(raw_amount) % 100 == 0 else None
     return IpnResult(
         txn_ref=params.get("vnp_TxnRef", ""), amount_vnd=amount,
         paid=params.get("vnp_ResponseCode") == "00" and params.get("vnp_TransactionStatus") == "00",

@@ -255,6 +255,7 @@ def test_metrics_count_requests_and_read_callbacks_and_outbox_from_the_database(
     text = client.get("/metrics").get_data(as_text=True)
     assert 'hccpay_http_requests_total{method="POST",route="/api/v1/dossiers",status="201"}' in text
     assert "hccpay_outbox_messages" in text and "hccpay_callbacks_last_24h" in text
+    assert "hccpay_callbacks_queued 0.0" in text
     assert "hccpay_reconciliation_open_exceptions" in text
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import threading
 from datetime import timedelta
 
@@ -12,13 +13,15 @@ from sqlalchemy import event, func, select
 
 from api import create_app
 from kernel.clock import now_utc
+from kernel.inbox import queued_count
+from payments.inbox_apply import drain
 from payments.models import Dossier, Payment, PaymentRequest
 from payments.service import create_dossier
 from payments.validation import parse_dossier
 from sandbox.bank import callback_request
 from sandbox.server import serve_in_thread
 from tests.factories import assert_ledger_ok, dossier_body
-from tests.faults.conftest import TcpProxy, wait_until, worker_pids
+from tests.faults.conftest import ROOT, TcpProxy, wait_until, worker_pids
 
 pytestmark = pytest.mark.faults
 
@@ -34,7 +37,9 @@ def count(db, model, *where) -> int:
         return s.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
 
 
-def test_killing_a_worker_under_load_loses_no_acknowledged_callback_and_doubles_none(gunicorn, db, test_settings):
+def test_killing_a_worker_under_load_loses_no_acknowledged_callback_and_doubles_none(gunicorn, appliers, db,
+                                                                                      test_settings):
+    """kill -9 of a gunicorn worker (answering callbacks) and of a `hccpay worker` (applying them)."""
     url, master = gunicorn
     codes = open_requests(db, test_settings, 120)
     acknowledged, unacknowledged = set(), set()
@@ -51,9 +56,10 @@ def test_killing_a_worker_under_load_loses_no_acknowledged_callback_and_doubles_
 
     def client(chunk):
         for index, code in chunk:
-            if index == 40 and not killed.is_set():  # a third of the way in, kill -9 a worker
+            if index == 40 and not killed.is_set():  # a third of the way in, kill -9 a worker of each kind
                 killed.set()
                 os.kill(worker_pids(master)[0], signal.SIGKILL)
+                appliers[0].kill()
             ok = send(index, code)
             with lock:
                 (acknowledged if ok else unacknowledged).add((index, code))
@@ -69,11 +75,31 @@ def test_killing_a_worker_under_load_loses_no_acknowledged_callback_and_doubles_
     wait_until(lambda: len(worker_pids(master)) == 2, timeout=30)
     for index, code in sorted(unacknowledged):
         wait_until(lambda: send(index, code), timeout=30)
+    wait_until(lambda: nothing_queued(db), timeout=60)  # the surviving worker applies what the other held
+    assert appliers[0].poll() is not None and appliers[1].poll() is None
     for index, code in acknowledged | unacknowledged:
         assert count(db, Payment, Payment.provider_ref == f"KILL-{index}") == 1
     assert count(db, Payment) == len(codes)
     assert count(db, PaymentRequest, PaymentRequest.status == "paid") == len(codes)
     assert_ledger_ok(db)
+
+
+def nothing_queued(db) -> bool:
+    with db() as s:
+        return queued_count(s) == 0
+
+
+@pytest.fixture
+def appliers(database_url, db):
+    """Two `hccpay worker` processes applying queued callbacks."""
+    env = dict(os.environ, DATABASE_URL=database_url, HCCPAY_DEMO="1", HCCPAY_LOG_LEVEL="WARNING")
+    processes = [subprocess.Popen([str(ROOT / ".venv/bin/hccpay"), "worker"], cwd=ROOT, env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)]
+    yield processes
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=15)
 
 
 @pytest.fixture
@@ -111,6 +137,7 @@ def test_while_the_database_is_away_the_service_answers_503_and_recovers_without
     wait_until(lambda: requests.get(f"{url}/healthz", timeout=10).status_code == 200)
     retried = requests.post(f"{url}{path}", data=body, headers=headers, timeout=10)
     assert retried.status_code == 200
+    drain(db, test_settings)
     assert requests.get(f"{url}/api/v1/payment-requests/{code}", timeout=10).json()["status"] == "paid"
     assert_ledger_ok(db)
 

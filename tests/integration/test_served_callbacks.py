@@ -49,6 +49,7 @@ def test_twenty_identical_callbacks_at_once_make_one_payment_and_one_entry(serve
     for t in threads:
         t.join()
     assert replies == [(200, {"received": True})] * 20
+    served.settle()
     assert count(db, Payment) == 1
     assert count(db, LedgerEntry) == 1
     assert count(db, InboundCallback) == 20
@@ -62,6 +63,7 @@ def test_the_sandbox_bank_pays_through_every_channel(served, tokens, test_settin
     code = new_code(served.url, tokens)
     reply = pay(served.url, code, settings=test_settings, via=via)
     assert reply.status_code == 200, reply.text
+    served.settle()
     info = requests.get(f"{served.url}/api/v1/payment-requests/{code}", timeout=10).json()
     assert info["status"] == "paid"
     assert_ledger_ok(db)
@@ -74,6 +76,7 @@ def test_hccpay_sandbox_pay_and_ledger_check_from_the_command_line(served, token
     runner = CliRunner()
     paid = runner.invoke(main, ["sandbox", "pay", code, "--amount", "25000", "--via", "sepay", "--url", served.url])
     assert paid.exit_code == 0, paid.output
+    served.settle()
     assert requests.get(f"{served.url}/api/v1/payment-requests/{code}", timeout=10).json()["paid_vnd"] == 25_000
     ok = runner.invoke(main, ["ledger", "check"])
     assert ok.exit_code == 0 and "ledger check ok" in ok.output

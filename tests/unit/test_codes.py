@@ -449,3 +449,10 @@ def test_every_reported_code_or_neighbour_is_valid_on_code_like_text(memo):
 def test_scanning_a_100_kb_memo_finishes(memo):
     assert len(memo) >= 99_000
     scan_memo(memo)
+
+
+def test_only_ascii_digits_count_as_digits():
+    from kernel.text import is_ascii_digits
+
+    assert is_ascii_digits("0123456789")
+    assert not any(is_ascii_digits(v) for v in ("", "¹", "٣٠٠", "12a", " 12", None, 12))

@@ -20,7 +20,7 @@ def test_any_of_several_secrets_and_any_of_several_v1_values_may_match():
 
 @pytest.mark.parametrize("header,reason", [
     (None, "missing"), ("", "missing"), ("v1=abc", "malformed"), (f"t={T}", "malformed"),
-    (f"t=abc,v1={signature('s1', BODY, T)}", "malformed"),
+    (f"t=abc,v1={signature('s1', BODY, T)}", "malformed"), (f"t=¹²,v1={signature('s1', BODY, T)}", "malformed"),
     (f"t={T - 301},v1={signature('s1', BODY, T - 301)}", "tolerance"),
     (f"t={T + 301},v1={signature('s1', BODY, T + 301)}", "tolerance"),
     (f"t={T},v1={signature('wrong', BODY, T)}", "does not match"),

@@ -89,7 +89,7 @@ def test_a_damaged_statement_is_read_or_refused_with_a_typed_error(fmt, txns, wh
 def test_amounts_are_read_with_dot_or_comma_grouping_and_never_with_a_fraction_of_a_dong():
     assert [parse_amount(t) for t in ("30.000", "1,025,000", "30000,", "30.000,00", "(11,000)", " 5 000 đ")] == \
         [30_000, 1_025_000, 30_000, 30_000, -11_000, 5_000]
-    for bad in ("12,5", "1.000.00", "abc", "1,5000"):
+    for bad in ("12,5", "1.000.00", "abc", "1,5000", "¹²", "٣٠٠", "30.000,⁰⁰"):
         try:
             parse_amount(bad)
         except StatementError as exc:

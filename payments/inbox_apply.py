@@ -1,0 +1,165 @@
+"""Apply verified payment callbacks from the inbox: the workers' half of every callback.
+
+The callback route verifies in memory, stores the raw request with its event (`queued`) and
+answers; here the workers take queued rows in arrival order (SKIP LOCKED, so several workers
+share the queue) and apply them in batches through the one crediting path, `record_credits`.
+A batch is one transaction; if it fails (a race with another worker, a deadlock, a bug on one
+row), its rows are applied one by one so that one bad callback cannot hold the others back:
+that one keeps status `received` with the reason, for a person to look at.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from config import Settings
+from kernel import inbox
+from kernel.db import unavailable_reason, unit_of_work
+from kernel.errors import DomainError
+from payments.channels.common import Credit, Reversal, event_from_json
+from payments.credits import CONFLICT, DUPLICATE, record_credits, record_reversal
+
+log = logging.getLogger("hccpay.inbox")
+
+BATCH = 500
+# Rows applied together share one "now" (the first row's arrival): expiry is judged at arrival,
+# to within this much.
+SAME_MOMENT = timedelta(seconds=1)
+
+Outcome = tuple[int, str, str | None, str | None]  # inbox id, status, reason, external id
+
+
+def apply_queued(sessions: sessionmaker[Session], settings: Settings, *, limit: int = BATCH) -> int:
+    """Apply up to `limit` queued callbacks; returns how many rows were taken."""
+    taken: list[int] = []
+    try:
+        with unit_of_work(sessions) as session:
+            stored = [(r.id, r.received_at, r.event) for r in inbox.take_queued(session, limit)]
+            taken = [inbox_id for inbox_id, _, _ in stored]
+            if stored:
+                rows = [(inbox_id, received_at, event_from_json(event)) for inbox_id, received_at, event in stored]
+                outcomes = _apply_rows(session, rows, settings)
+                inbox.mark_many(session, outcomes, now=max(received_at for _, received_at, _ in rows))
+    except Exception as exc:
+        if not taken or unavailable_reason(exc) is not None and not _lost_race(exc):
+            raise  # the database is away: the worker waits and retries
+        for inbox_id in taken:  # retried row by row, where the culprit is named
+            _apply_one(sessions, settings, inbox_id)
+    return len(taken)
+
+
+def _lost_race(exc: BaseException) -> bool:
+    """A deadlock or serialization failure with another worker (their batches lock requests
+    and the receipt counter in different orders): row by row, the rows still go through."""
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in ("40P01", "40001")
+
+
+def drain(sessions: sessionmaker[Session], settings: Settings, *, timeout: float = 60.0) -> int:
+    """Apply until nothing is queued, waiting for rows other workers hold (tests, benches);
+    returns how many rows this call took."""
+    total, deadline = 0, time.monotonic() + timeout
+    while True:
+        taken = apply_queued(sessions, settings)
+        total += taken
+        if taken:
+            continue
+        with sessions() as session:
+            if not inbox.queued_count(session):
+                return total
+        if time.monotonic() > deadline:
+            raise TimeoutError("callbacks are still queued")
+        time.sleep(0.02)  # another worker holds them: its commit is what we wait for
+
+
+def _apply_one(sessions: sessionmaker[Session], settings: Settings, inbox_id: int) -> None:
+    try:
+        with unit_of_work(sessions) as session:
+            row = inbox.take_one_queued(session, inbox_id)
+            if row is None:  # another worker has it, or had it
+                return
+            received_at = row.received_at
+            outcomes = _apply_rows(session, [(inbox_id, received_at, event_from_json(row.event))], settings)
+            inbox.mark_many(session, outcomes, now=received_at)
+    except DomainError as exc:
+        # A verified callback we cannot apply (e.g. a void that contradicts its sale): kept for finance.
+        _mark_alone(sessions, inbox_id, inbox.CONFLICT, f"{exc.code}: {exc.message}")
+    except OperationalError:
+        # A deadlock with another worker, a lock timeout, the database going away: still queued,
+        # taken again on a later tick.
+        log.warning("callback left queued after a transient database error", extra={"inbox_id": inbox_id})
+    except Exception as exc:
+        log.exception("callback could not be applied", extra={"inbox_id": inbox_id})
+        _mark_alone(sessions, inbox_id, inbox.RECEIVED, f"processing failed ({type(exc).__name__})")
+
+
+def _mark_alone(sessions: sessionmaker[Session], inbox_id: int, status: str, reason: str) -> None:
+    with unit_of_work(sessions) as session:
+        row = inbox.take_one_queued(session, inbox_id)
+        if row is not None:
+            inbox.mark(session, inbox_id, status=status, reason=reason, now=row.received_at)
+
+
+def _apply_rows(session: Session, rows: list[tuple[int, datetime, Credit | Reversal]],
+                settings: Settings) -> list[Outcome]:
+    """Apply in arrival order: runs of credits go through `record_credits` together; a run ends
+    at a reversal (it may void a sale of the run), at a repeated transaction id (the repeat must
+    see the first) and when arrival times drift apart."""
+    outcomes: list[Outcome] = []
+    run: list[tuple[int, datetime, Credit]] = []
+
+    def flush() -> None:
+        if run:
+            outcomes.extend(_credit_run(session, run, settings))
+            run.clear()
+
+    for inbox_id, received_at, event in rows:
+        if isinstance(event, Reversal):
+            flush()
+            outcomes.append(_reverse(session, inbox_id, received_at, event, settings))
+            continue
+        key = (event.credit.provider, event.credit.provider_ref)
+        if run and (received_at - run[0][1] > SAME_MOMENT
+                    or key in {(c.credit.provider, c.credit.provider_ref) for _, _, c in run}):
+            flush()
+        run.append((inbox_id, received_at, event))
+    flush()
+    return outcomes
+
+
+_STATUS = {DUPLICATE: inbox.DUPLICATE, CONFLICT: inbox.CONFLICT}
+
+
+def _credit_run(session: Session, run: list[tuple[int, datetime, Credit]], settings: Settings) -> list[Outcome]:
+    credits = [dataclasses.replace(event.credit, inbox_id=inbox_id) for inbox_id, _, event in run]
+    by_provider = {c.provider for c in credits}
+    actor = f"system:{by_provider.pop()}" if len(by_provider) == 1 else "system:callbacks"
+    results = record_credits(session, credits, settings=settings, actor=actor, now=run[0][1])
+    return [(c.inbox_id, _STATUS.get(r.outcome, inbox.APPLIED), r.reason, c.provider_ref)
+            for c, r in zip(credits, results)]
+
+
+def _reverse(session: Session, inbox_id: int, received_at: datetime, event: Reversal, settings: Settings) -> Outcome:
+    outcome = record_reversal(session, provider=event.provider, provider_ref=event.provider_ref,
+                              original_ref=event.original_ref, amount_vnd=event.amount_vnd, settings=settings,
+                              actor=f"system:{event.provider}", now=received_at)
+    if outcome == "duplicate":
+        return inbox_id, inbox.DUPLICATE, None, event.provider_ref
+    reason = "reversal waits for its original sale" if outcome == "pending" else None
+    return inbox_id, inbox.APPLIED, reason, event.provider_ref
+
+
+def worker_step(sessions: sessionmaker[Session], settings: Settings) -> Callable[[], int]:
+    """The worker's step: one batch per call. A batch that was not full emptied the queue, so the
+    step reports 0 and the worker pauses for its beat while the next batch gathers: under load
+    that makes fewer, fuller batches (far cheaper per callback) for at most a beat of delay."""
+    def step() -> int:
+        taken = apply_queued(sessions, settings)
+        return taken if taken >= BATCH else 0
+
+    return step
