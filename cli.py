@@ -400,6 +400,9 @@ def demo_seed() -> None:
     click.echo("Demo payment requests:")
     for code, url in result.pay_urls.items():
         click.echo(f"  {code}  {url}")
+    first = next(iter(result.pay_urls), None)
+    if first:
+        click.echo(f"Pay one from another terminal: HCCPAY_DEMO=1 .venv/bin/hccpay sandbox pay {first} --via sepay")
 
 
 if __name__ == "__main__":
