@@ -28,6 +28,16 @@ def count(db, model):
         return s.scalar(select(func.count()).select_from(model))
 
 
+def queue_payments(client, auth, settings, n: int, amount: int, prefix: str, *, twice=lambda i: False):
+    """n requests, each paid in full by a bank push that is answered and left queued."""
+    codes = [make_request(client, auth, ("Lệ phí", "charge", amount)) for _ in range(n)]
+    plain = client.queued_only()
+    for i, code in enumerate(codes):
+        for _ in range(2 if twice(i) else 1):
+            send_callback(plain, settings, "bank", code=code, amount=amount, txn_id=f"{prefix}-{i}")
+    return codes
+
+
 def test_a_verified_callback_is_answered_when_stored_and_credited_by_the_worker(client, auth, test_settings, db):
     code = make_request(client, auth, ("Lệ phí", "charge", 100_000))
     plain = client.queued_only()
@@ -74,10 +84,7 @@ def test_one_batch_keeps_arrival_order_duplicates_conflicts_and_voids(client, au
 
 
 def test_a_row_that_cannot_be_applied_is_parked_and_the_rest_of_its_batch_applies(client, auth, test_settings, db):
-    codes = [make_request(client, auth, ("Lệ phí", "charge", 50_000)) for _ in range(3)]
-    plain = client.queued_only()
-    for i, code in enumerate(codes):
-        send_callback(plain, test_settings, "bank", code=code, amount=50_000, txn_id=f"P-{i}")
+    codes = queue_payments(client, auth, test_settings, 3, 50_000, "P")
     broken = sorted(inbox_rows(db))[1]
     with db() as s, s.begin():
         s.execute(update(InboundCallback).where(InboundCallback.id == broken).values(event={"type": "credit"}))
@@ -92,12 +99,7 @@ def test_a_row_that_cannot_be_applied_is_parked_and_the_rest_of_its_batch_applie
 
 
 def test_workers_draining_at_once_apply_every_callback_exactly_once(client, auth, test_settings, db):
-    codes = [make_request(client, auth, ("Lệ phí", "charge", 20_000)) for _ in range(40)]
-    plain = client.queued_only()
-    for i, code in enumerate(codes):
-        send_callback(plain, test_settings, "bank", code=code, amount=20_000, txn_id=f"W-{i}")
-        if i % 4 == 0:  # some arrive twice
-            send_callback(plain, test_settings, "bank", code=code, amount=20_000, txn_id=f"W-{i}")
+    codes = queue_payments(client, auth, test_settings, 40, 20_000, "W", twice=lambda i: i % 4 == 0)
     barrier = threading.Barrier(4)
 
     def worker():
