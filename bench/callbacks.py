@@ -1,6 +1,6 @@
 """Callback throughput: signed /callbacks/bank credits against gunicorn (2 workers, deployed settings) on PostgreSQL.
 
-Usage: .venv/bin/python bench/callbacks.py [--seconds 10] [--clients 16] [--workers 1] [--bare] [--db URL]
+Usage: .venv/bin/python bench/callbacks.py [--seconds 15] [--rounds 3] [--clients 16] [--workers 1] [--bare] [--db URL]
 
 Prints the bare /healthz rate of the same server (the ceiling), then callbacks/s answered (each
 stored and verified) with p50/p99 latency and the ratio callbacks/healthz. `hccpay worker`
@@ -63,7 +63,8 @@ def drain_here(url: str) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--seconds", type=float, default=15, help="of /healthz, and of callbacks, in all rounds")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--requests", type=int, default=40_000, help="open payment requests to credit")
     parser.add_argument("--workers", type=int, default=1,
@@ -93,36 +94,49 @@ def main() -> None:
     workers = start_workers(args.db, args.workers)
     try:
         measure(port, healthz_job, 2, args.clients)  # warm-up
-        health, _, _, health_elapsed = measure(port, healthz_job, args.seconds, args.clients)
         # Warm-up: some payment history, then the statistics autovacuum keeps for a live database.
-        # (Each measurement runs in a process of its own: the second starts after the codes the
-        # first used.)
+        # (Each measurement runs in a process of its own: each starts after the codes used before.)
         warm_up = callback_job(codes, 0, 5_000)
-        warm, _, warm_acks, _ = measure(port, lambda _: warm_up, 2, args.clients)
+        warm, _, acknowledged, _ = measure(port, lambda _: warm_up, 2, args.clients)
         wait_applied(args.db) if workers else drain_here(args.db)
         analyze(args.db)
-        shared = callback_job(codes, len(warm["POST /callbacks/bank"]), args.requests)
-        callbacks, errors, acknowledged, elapsed = measure(port, lambda _: shared, args.seconds, args.clients)
-        backlog = wait_applied(args.db) if workers else drain_here(args.db)
-        acknowledged += warm_acks
+        # Rounds of /healthz then callbacks, so that a slow spell of the (shared) machine weighs
+        # on both; every round's callbacks are applied before the next round's /healthz.
+        used, phase = len(warm["POST /callbacks/bank"]), args.seconds / args.rounds
+        health_values, values, errors, health_elapsed, elapsed, backlog, ratios = [], [], 0, 0.0, 0.0, 0.0, []
+        for _ in range(args.rounds):
+            health, _, _, h_elapsed = measure(port, healthz_job, phase, args.clients)
+            job = callback_job(codes, used, args.requests - used)
+            callbacks, errs, acks, c_elapsed = measure(port, lambda _: job, phase, args.clients)
+            backlog = wait_applied(args.db) if workers else drain_here(args.db)
+            round_values = callbacks["POST /callbacks/bank"]
+            used += len(round_values)
+            ratios.append((len(round_values) / c_elapsed) / (len(health["GET /healthz"]) / h_elapsed))
+            health_values += health["GET /healthz"]
+            values += round_values
+            errors += sum(errs.values())
+            acknowledged += acks
+            health_elapsed += h_elapsed
+            elapsed += c_elapsed
     finally:
         server.terminate()
         server.wait(timeout=15)
         stop(workers)
-    health_values, values = health["GET /healthz"], callbacks["POST /callbacks/bank"]
     health_rate, rate = len(health_values) / health_elapsed, len(values) / elapsed
     print(f"healthz: {health_rate:,.0f} req/s  p50 {percentile(health_values, .5):.1f} ms  "
           f"p99 {percentile(health_values, .99):.1f} ms")
     print(f"callbacks: {rate:,.0f} callbacks/s  p50 {percentile(values, .5):.1f} ms  "
-          f"p99 {percentile(values, .99):.1f} ms  errors {sum(errors.values())}  ({len(values)} sent)")
-    print(f"ratio callbacks/healthz: {rate / health_rate:.2f} (goal >= 0.5)")
+          f"p99 {percentile(values, .99):.1f} ms  errors {errors}  ({len(values)} sent)")
+    print(f"ratio callbacks/healthz: {rate / health_rate:.2f} (goal >= 0.5); by round: "
+          f"{', '.join(f'{r:.2f}' for r in ratios)}")
     if args.workers:
         applied_rate = len(values) / (elapsed + backlog)
-        print(f"applied by {args.workers} worker(s) meanwhile: all {len(values)} within {backlog:.1f} s after the "
-              f"last answer ({applied_rate:,.0f} callbacks/s end to end)")
+        print(f"applied by {args.workers} worker(s) meanwhile: all within {backlog:.1f} s after the last answer "
+              f"of the last round")
     else:
-        applied_rate = len(values) / backlog
-        print(f"applied after the run by one worker: {len(values)} in {backlog:.1f} s ({applied_rate:,.0f}/s)")
+        applied_rate = len(round_values) / backlog
+        print(f"applied after each round by one worker: the last {len(round_values)} in {backlog:.1f} s "
+              f"({applied_rate:,.0f}/s)")
 
     from sqlalchemy import func, select
 

@@ -21,6 +21,7 @@ from kernel.db import PK, Base, insert_returning_id, unit_of_work
 RECEIVED, QUEUED, APPLIED, DUPLICATE, CONFLICT, IGNORED, REJECTED = (
     "received", "queued", "applied", "duplicate", "conflict", "ignored", "rejected")
 MAX_STORED_BODY = 1024 * 1024
+_ATTENTION = "status = 'conflict' OR status = 'rejected' OR status = 'received'"
 _REDACTED_HEADERS = {"authorization", "cookie", "x-api-key"}
 
 
@@ -33,6 +34,10 @@ class InboundCallback(Base):
         # scan of the status index re-read every row applied since the last vacuum).
         Index("ix_callback_inbox_queued", "id", postgresql_where=text("status = 'queued'"),
               sqlite_where=text("status = 'queued'")),
+        # What finance looks through (conflicts, refusals, failures): rare rows, so an index of
+        # only those costs the normal path (queued, then applied) nothing.
+        Index("ix_callback_inbox_attention", "status", "id", postgresql_where=text(_ATTENTION),
+              sqlite_where=text(_ATTENTION)),
     )
 
     id: Mapped[PK]
@@ -44,7 +49,7 @@ class InboundCallback(Base):
     headers: Mapped[dict[str, Any]]
     body: Mapped[bytes] = mapped_column(LargeBinary)
     source_ip: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(12), index=True)
+    status: Mapped[str] = mapped_column(String(12))
     reason: Mapped[str | None] = mapped_column(Text)
     external_id: Mapped[str | None] = mapped_column(String(100))  # the provider's transaction/event id
     processed_at: Mapped[datetime | None]

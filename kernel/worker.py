@@ -29,7 +29,10 @@ class Worker:
     # Inbound queues applied before the outbox, so what they cause goes out in the same round;
     # each takes one batch per call and returns how many items it took.
     inbound: list[Callable[[], int]] = field(default_factory=list)
-    poll_seconds: float = 0.5  # when idle: how long a queued callback may wait for its worker
+    poll_seconds: float = 1.0  # the outbound loop's beat when idle
+    # The inbound loop's beat: how long a verified callback may wait for a worker, and (under
+    # load) how long a batch gathers; a query on a partial index when idle.
+    inbound_poll_seconds: float = 0.25
     stop_event: threading.Event = field(default_factory=threading.Event)
     crashed: Exception | None = None
 
@@ -49,16 +52,16 @@ class Worker:
         """Inbound work has a loop (thread) of its own: a payment is never kept waiting behind an
         SMS gateway or a courier that is slow to answer."""
         log.info("worker started", extra={"topics": sorted(self.outbox.topics), "jobs": [j.name for j in self.jobs]})
-        inbound = threading.Thread(target=self._loop, args=(self._inbound_round,), name="hccpay-inbound",
-                                   daemon=True)
+        inbound = threading.Thread(target=self._loop, args=(self._inbound_round, self.inbound_poll_seconds),
+                                   name="hccpay-inbound", daemon=True)
         inbound.start()
-        self._loop(self._outbound_round)
+        self._loop(self._outbound_round, self.poll_seconds)
         inbound.join()
         if self.crashed is not None:
             raise self.crashed  # a bug, not the weather: exit non-zero so the supervisor restarts us
         log.info("worker stopped")
 
-    def _loop(self, round_: Callable[[], int]) -> None:
+    def _loop(self, round_: Callable[[], int], beat: float) -> None:
         while not self.stop_event.is_set():
             try:
                 handled = round_()
@@ -73,7 +76,7 @@ class Worker:
                 self._crash(exc)
                 return
             if handled == 0:
-                self.stop_event.wait(self.poll_seconds)
+                self.stop_event.wait(beat)
 
     def _crash(self, exc: Exception) -> None:
         """Either loop failing stops both, so a half-working worker never goes unnoticed."""

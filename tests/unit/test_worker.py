@@ -34,7 +34,7 @@ def test_callbacks_are_applied_while_an_outbound_send_hangs():
         return 0
 
     worker = Worker(outbox=outbox, jobs=[], clock=lambda: datetime.now(timezone.utc), inbound=[inbound_step],
-                    poll_seconds=0.01)
+                    poll_seconds=0.01, inbound_poll_seconds=0.01)
     thread = worker.start_thread()
     try:
         assert applied.wait(5), "the inbound loop waited for the outbound one"
@@ -53,7 +53,7 @@ def test_a_bug_in_the_inbound_loop_stops_the_worker_and_is_raised():
         raise RuntimeError("bug")
 
     worker = Worker(outbox=outbox, jobs=[], clock=lambda: datetime.now(timezone.utc), inbound=[broken],
-                    poll_seconds=0.01)
+                    poll_seconds=0.01, inbound_poll_seconds=0.01)
     with pytest.raises(RuntimeError, match="bug"):
         worker.run_forever()
     assert worker.stop_event.is_set()
