@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
 from kernel import inbox
+from kernel.clock import now_utc
 from kernel.db import unavailable_reason, unit_of_work
 from kernel.errors import DomainError
 from payments.channels.common import Credit, Reversal, event_from_json
@@ -45,7 +46,7 @@ def apply_queued(sessions: sessionmaker[Session], settings: Settings, *, limit: 
             if stored:
                 rows = [(inbox_id, received_at, event_from_json(event)) for inbox_id, received_at, event in stored]
                 outcomes = _apply_rows(session, rows, settings)
-                inbox.mark_many(session, outcomes, now=max(received_at for _, received_at, _ in rows))
+                inbox.mark_many(session, outcomes, now=now_utc())
     except Exception as exc:
         if not taken or unavailable_reason(exc) is not None and not _lost_race(exc):
             raise  # the database is away: the worker waits and retries
@@ -83,9 +84,8 @@ def _apply_one(sessions: sessionmaker[Session], settings: Settings, inbox_id: in
             row = inbox.take_one_queued(session, inbox_id)
             if row is None:  # another worker has it, or had it
                 return
-            received_at = row.received_at
-            outcomes = _apply_rows(session, [(inbox_id, received_at, event_from_json(row.event))], settings)
-            inbox.mark_many(session, outcomes, now=received_at)
+            outcomes = _apply_rows(session, [(inbox_id, row.received_at, event_from_json(row.event))], settings)
+            inbox.mark_many(session, outcomes, now=now_utc())
     except DomainError as exc:
         # A verified callback we cannot apply (e.g. a void that contradicts its sale): kept for finance.
         _mark_alone(sessions, inbox_id, inbox.CONFLICT, f"{exc.code}: {exc.message}")
@@ -102,7 +102,7 @@ def _mark_alone(sessions: sessionmaker[Session], inbox_id: int, status: str, rea
     with unit_of_work(sessions) as session:
         row = inbox.take_one_queued(session, inbox_id)
         if row is not None:
-            inbox.mark(session, inbox_id, status=status, reason=reason, now=row.received_at)
+            inbox.mark(session, inbox_id, status=status, reason=reason, now=now_utc())
 
 
 def _apply_rows(session: Session, rows: list[tuple[int, datetime, Credit | Reversal]],

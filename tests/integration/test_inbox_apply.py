@@ -117,3 +117,17 @@ def test_workers_draining_at_once_apply_every_callback_exactly_once(client, auth
     assert count(db, Payment) == 40 and count(db, LedgerEntry) == 40
     assert all(request_state(db, c) == ("paid", 20_000) for c in codes)
     assert_ledger_ok(db)
+
+
+def test_expiry_is_judged_when_the_callback_arrived_not_when_a_worker_applies_it(client, auth, test_settings, db):
+    from datetime import timedelta
+
+    [code] = queue_payments(client, auth, test_settings, 1, 70_000, "E")
+    with db() as s, s.begin():
+        arrived = s.scalar(select(InboundCallback.received_at))
+        s.execute(update(PaymentRequest).where(PaymentRequest.payment_code == code)
+                  .values(expires_at=arrived + timedelta(microseconds=1)))  # expired before the worker came
+
+    assert drain(db, test_settings) == 1
+    assert request_state(db, code) == ("paid", 70_000)
+    assert_ledger_ok(db)
