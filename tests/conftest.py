@@ -127,6 +127,19 @@ def tokens(app, db):
 
 
 @pytest.fixture
+def cli(database_url, db, monkeypatch):
+    """`cli("token", "list")` -> the result of `hccpay token list` against the test database."""
+    from click.testing import CliRunner
+
+    from cli import main
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("HCCPAY_DEMO", "1")
+    runner = CliRunner()
+    return lambda *args: runner.invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
 def auth(tokens):
     """`auth("intake")` -> headers for that role."""
     return lambda role: {"Authorization": f"Bearer {tokens[role]}"}

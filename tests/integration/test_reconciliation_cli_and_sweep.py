@@ -2,12 +2,9 @@
 import json
 from datetime import datetime, timedelta, timezone
 
-import pytest
-from click.testing import CliRunner
 from sqlalchemy import select
 
 from api import periodic_jobs
-from cli import main
 from kernel.db import unit_of_work
 from reconciliation.models import StatementImport, SweepFinding
 from reconciliation.sweep import sweep
@@ -15,41 +12,33 @@ from tests.factories import make_request, signed
 from tests.recon_factories import DATA
 
 
-@pytest.fixture
-def run(database_url, db, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("HCCPAY_DEMO", "1")
-    runner = CliRunner()
-    return lambda *args: runner.invoke(main, list(args), catch_exceptions=False)
-
-
-def test_reconcile_import_shows_progress_and_the_counts(run, db):
-    result = run("reconcile", "import", str(DATA / "statement_sample.mt940"))
+def test_reconcile_import_shows_progress_and_the_counts(cli, db):
+    result = cli("reconcile", "import", str(DATA / "statement_sample.mt940"))
     assert result.exit_code == 0, result.output
     assert "mt940: 42 line(s) read" in result.output and "matching and crediting" in result.output
     assert "42 line(s), 42 new, 0 already known" in result.output
-    again = run("reconcile", "import", str(DATA / "statement_sample.mt940"))
+    again = cli("reconcile", "import", str(DATA / "statement_sample.mt940"))
     assert "0 new, 42 already known" in again.output
     with db() as s:
         assert [i.lines_processed for i in s.execute(select(StatementImport)).scalars()] == [42, 42]
 
 
-def test_reconcile_import_refuses_a_bad_file_with_its_code(run, tmp_path):
+def test_reconcile_import_refuses_a_bad_file_with_its_code(cli, tmp_path):
     bad = tmp_path / "x.csv"
     bad.write_text("nothing,useful\n1,2\n")
-    result = run("reconcile", "import", str(bad))
+    result = cli("reconcile", "import", str(bad))
     assert result.exit_code != 0 and "missing_columns" in result.output
 
 
 def test_the_sweep_reports_statement_credits_without_callback_and_callbacks_without_statement(
-        client, auth, test_settings, db, run):
+        client, auth, test_settings, db, cli):
     code = make_request(client, auth, ("Lệ phí", "charge", 40_000))
     headers, raw = signed(test_settings, "HCCPAY_BANK_WEBHOOK_SECRET", {
         "transaction_id": "FT-NEVER-ON-STATEMENT", "account_number": "0071001234567", "amount_vnd": 40_000,
         "content": code, "booked_at": "2026-11-20T09:00:00+07:00", "direction": "credit"})
     assert client.post("/api/v1/callbacks/bank", data=raw, headers=headers).status_code == 200
-    run("reconcile", "import", str(DATA / "statement_vcb_sample.csv"))
-    result = run("reconcile", "sweep")
+    cli("reconcile", "import", str(DATA / "statement_vcb_sample.csv"))
+    result = cli("reconcile", "sweep")
     assert result.exit_code == 0
     assert "39 statement credit(s) without callback, 1 callback(s) without statement line" in result.output
     with unit_of_work(db) as s:  # idempotent: a second run finds nothing new

@@ -3,11 +3,9 @@ import threading
 
 import pytest
 import requests
-from click.testing import CliRunner
 from sqlalchemy import func, select, update
 
 from api import create_app
-from cli import main
 from kernel.clock import now_utc
 from kernel.inbox import InboundCallback
 from payments.ledger import LedgerBalance, LedgerEntry
@@ -69,19 +67,16 @@ def test_the_sandbox_bank_pays_through_every_channel(served, tokens, test_settin
     assert_ledger_ok(db)
 
 
-def test_hccpay_sandbox_pay_and_ledger_check_from_the_command_line(served, tokens, database_url, monkeypatch, db):
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("HCCPAY_DEMO", "1")
+def test_hccpay_sandbox_pay_and_ledger_check_from_the_command_line(served, tokens, cli, db):
     code = new_code(served.url, tokens, amount=75_000)
-    runner = CliRunner()
-    paid = runner.invoke(main, ["sandbox", "pay", code, "--amount", "25000", "--via", "sepay", "--url", served.url])
+    paid = cli("sandbox", "pay", code, "--amount", "25000", "--via", "sepay", "--url", served.url)
     assert paid.exit_code == 0, paid.output
     served.settle()
     assert requests.get(f"{served.url}/api/v1/payment-requests/{code}", timeout=10).json()["paid_vnd"] == 25_000
-    ok = runner.invoke(main, ["ledger", "check"])
+    ok = cli("ledger", "check")
     assert ok.exit_code == 0 and "ledger check ok" in ok.output
     with db() as s, s.begin():
         s.execute(update(LedgerBalance).where(LedgerBalance.account == "suspense").values(credit_vnd=1))
         s.execute(update(LedgerBalance).values(debit_vnd=LedgerBalance.debit_vnd + 1))
-    broken = runner.invoke(main, ["ledger", "check"])
+    broken = cli("ledger", "check")
     assert broken.exit_code == 1
