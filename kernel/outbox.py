@@ -17,9 +17,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, ForeignKey, Index, String, Text, func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
+from kernel.bulk import insert_rows
 from kernel.db import PK, Base, BigIntPK, unit_of_work
 from kernel.errors import NotFound
 
@@ -112,17 +112,13 @@ class Outgoing:
     delay: timedelta = timedelta(0)
 
 
-_ENQUEUE = {name: dialect.insert(OutboxMessage).on_conflict_do_nothing(index_elements=["key"])
-            for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
-
-
 def enqueue_many(conn: Connection, messages: list[Outgoing], *, now: datetime) -> None:
     """Add messages in the caller's transaction, in one statement; known keys are skipped."""
     if not messages:
         return
-    conn.execute(_ENQUEUE[conn.dialect.name], [
+    insert_rows(conn, OutboxMessage.__table__, [
         {"topic": m.topic, "key": m.key, "payload": m.payload, "status": PENDING, "attempts": 0,
-         "next_attempt_at": now + m.delay, "created_at": now} for m in messages])
+         "next_attempt_at": now + m.delay, "created_at": now} for m in messages], skip_conflicts_on=("key",))
 
 
 def enqueue(session: Session, *, topic: str, key: str, payload: dict[str, Any], now: datetime,

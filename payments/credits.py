@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from config import Settings
+from kernel.bulk import insert_rows
 from kernel.db import reserve_ids
 from kernel.errors import Conflict, NotFound, ValidationError
 from payments import codes, states
@@ -225,7 +226,6 @@ def _open_codes(conn: Connection, candidates: set[str]) -> set[str]:
     return found
 
 
-_INSERT_PAYMENTS = insert(Payment)
 _CLAIM_PAYMENT = {
     name: dialect.insert(Payment).on_conflict_do_nothing(index_elements=["provider", "provider_ref"])
     .returning(Payment.provider, Payment.provider_ref, Payment.id)
@@ -257,7 +257,7 @@ def _claim(conn: Connection, plans: list[_Planned], now: datetime) -> dict[tuple
         for row, payment_id in zip(rows, ids):
             row["id"] = payment_id
         try:
-            conn.execute(_INSERT_PAYMENTS, rows)
+            insert_rows(conn, Payment.__table__, rows)
         except IntegrityError as exc:
             raise ConcurrentCredit("a transaction of this batch was recorded concurrently") from exc
         return {(row["provider"], row["provider_ref"]): row["id"] for row in rows}

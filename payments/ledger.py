@@ -15,6 +15,7 @@ from sqlalchemy import CheckConstraint, Connection, ForeignKey, String, func, in
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from kernel.bulk import insert_rows
 from kernel.db import PK, Base, BigIntPK, reserve_ids
 
 BALANCE_SHARDS = 8
@@ -118,8 +119,6 @@ def post(session: Session, *, kind: str, lines: list[Line], at: datetime, create
 
 
 _INSERT_ENTRY_RETURNING = insert(LedgerEntry).returning(LedgerEntry.id)
-_INSERT_ENTRIES = insert(LedgerEntry)
-_INSERT_LINES = insert(LedgerLine)
 
 
 def post_many(conn: Connection, entries: list[Entry]) -> None:
@@ -136,8 +135,8 @@ def post_many(conn: Connection, entries: list[Entry]) -> None:
         ids = conn.execute(_INSERT_ENTRY_RETURNING, rows[0]).scalars().all()
     else:
         ids = reserve_ids(conn, "ledger_entries", len(rows))
-        conn.execute(_INSERT_ENTRIES, [{**row, "id": entry_id} for row, entry_id in zip(rows, ids)])
-    conn.execute(_INSERT_LINES, [
+        insert_rows(conn, LedgerEntry.__table__, [{**row, "id": entry_id} for row, entry_id in zip(rows, ids)])
+    insert_rows(conn, LedgerLine.__table__, [
         {"entry_id": entry_id, "account": line.account, "debit_vnd": line.debit_vnd, "credit_vnd": line.credit_vnd}
         for entry_id, lines in zip(ids, merged) for line in lines
     ])

@@ -13,9 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, exists, insert, select, update
+from sqlalchemy import Connection, bindparam, exists, select, update
 
 from config import Settings
+from kernel.bulk import insert_rows, update_rows
 from payments import states
 from payments.allocation import ItemDue, paid_change
 from payments.ledger import Accounts, Line
@@ -114,14 +115,9 @@ def request_lines(state: RequestState, before: int, after: int) -> list[Line]:
     return lines
 
 
-# Built once: they run with every payment (building a statement costs more than running it).
-_INSERT_ALLOCATIONS = insert(PaymentAllocation)
+# Built once: it runs with every release (building a statement costs more than running it).
 _RELEASE_ALLOCATIONS = update(PaymentAllocation).where(PaymentAllocation.id == bindparam("a_id")).values(
     released_at=bindparam("released_at"), released_by=bindparam("released_by"))
-_UPDATE_REQUESTS = update(PaymentRequest).where(PaymentRequest.id == bindparam("r_id")).values(
-    paid_vnd=bindparam("paid"), refunded_vnd=bindparam("refunded"), status=bindparam("status"),
-    updated_at=bindparam("at"))
-_INSERT_EVENTS = insert(PaymentRequestEvent)
 
 
 class Book:
@@ -197,15 +193,15 @@ class Book:
                 if "payment_id" in row["data"]:
                     row["data"] = {**row["data"], "payment_id": _resolve(row["data"]["payment_id"], payment_ids)}
         if self._allocations:
-            conn.execute(_INSERT_ALLOCATIONS, self._allocations)
+            insert_rows(conn, PaymentAllocation.__table__, self._allocations)
         if self._releases:
             conn.execute(_RELEASE_ALLOCATIONS, self._releases)
         if self._touched:
-            conn.execute(_UPDATE_REQUESTS, [
-                {"r_id": s.id, "paid": s.paid_vnd, "refunded": s.refunded_vnd, "status": s.status, "at": self.now}
-                for s in self._touched.values()])
+            update_rows(conn, PaymentRequest.__table__, [
+                {"id": s.id, "paid_vnd": s.paid_vnd, "refunded_vnd": s.refunded_vnd, "status": s.status,
+                 "updated_at": self.now} for s in self._touched.values()])
         if self._events:
-            conn.execute(_INSERT_EVENTS, self._events)
+            insert_rows(conn, PaymentRequestEvent.__table__, self._events)
             after_transitions(conn, [Transition(e["payment_request_id"], e["from_status"], e["to_status"], e["event"])
                                      for e in self._events], settings=self.settings, now=self.now,
                               known={s.id: s.info() for s in self._touched.values()})

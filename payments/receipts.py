@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from config import Settings
+from kernel.bulk import insert_rows
 from kernel.clock import business_date
 from kernel.db import PK, Base, BigIntPK
 from kernel.errors import NotFound
@@ -91,7 +92,7 @@ def issue_receipts(conn: Connection, requests: list[tuple[int, int]], *, setting
         return
     series = series_for(settings, now)
     first = _reserve_numbers(conn, series, len(due))
-    conn.execute(Receipt.__table__.insert(), [
+    insert_rows(conn, Receipt.__table__, [
         {"payment_request_id": request_id, "form_symbol": settings.receipt_form_symbol, "series": series,
          "number": first + offset, "amount_vnd": amount, "issued_at": now}
         for offset, (request_id, amount) in enumerate(due)])

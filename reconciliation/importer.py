@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
 from kernel import audit
+from kernel.bulk import insert_rows
 from kernel.clock import business_day_bounds
 from kernel.db import advisory_lock, unit_of_work
 from kernel.errors import ValidationError
@@ -259,7 +260,7 @@ def store_chunk(session: Session, ctx: ImportContext, packed: list[tuple]) -> tu
     known = links.known_lines(session, ctx.clearing_account, [r.key for r in rows])
     fresh = [r for r in rows if r.key not in known]
     if len(fresh) < len(rows):
-        session.execute(insert(StatementLineRepeat), [
+        insert_rows(session.connection(), StatementLineRepeat.__table__, [
             {"import_id": ctx.import_id, "line_no": r.line_no, "line_id": known[r.key]}
             for r in rows if r.key in known])
     credits = [r for r in fresh if r.is_credit]
@@ -277,7 +278,7 @@ def store_chunk(session: Session, ctx: ImportContext, packed: list[tuple]) -> tu
     proposals = links.proposals(session, ctx, [r for r in to_credit if outcome[r.key][2].suspense_reason
                                                == "correction_amount_differs"])
     if fresh:
-        session.execute(insert(StatementLine), [_line_row(ctx, r, outcome.get(r.key), proposals.get(r.key))
+        insert_rows(session.connection(), StatementLine.__table__, [_line_row(ctx, r, outcome.get(r.key), proposals.get(r.key))
                                                 for r in fresh])
     return len(fresh), len(rows) - len(fresh)
 

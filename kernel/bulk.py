@@ -1,0 +1,203 @@
+"""Writing many rows in one go, without SQLAlchemy's per-row parameter machinery.
+
+A statement import credits thousands of lines a second and each writes about ten rows
+(payment, allocation, event, ledger entry and lines, statement line, receipt, SMS…). Core's
+executemany spends most of that time building and processing one parameter dict per row,
+and psycopg then sends one INSERT per row. `insert_rows` keeps the values exactly as Core
+would bind them (the columns' own bind processors: aware UTC, JSON, dates, booleans) and
+hands them to the driver's bulk path:
+
+- PostgreSQL: COPY … FROM STDIN, or, when conflicting keys must be skipped, COPY into a
+  scratch table of the transaction and one INSERT … SELECT … ON CONFLICT DO NOTHING;
+- SQLite: the sqlite3 module's own executemany.
+
+Small batches (a callback's one row) go through Core as before: one round trip either way.
+The rows join the caller's transaction; nothing is returned, so callers that need the ids
+reserve them first (`kernel.db.reserve_ids`).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection, Table, bindparam, insert, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
+
+# Below this many rows Core's single statement is as quick and keeps one path for callbacks.
+BULK_FROM = 50
+
+Processor = Callable[[Any], Any] | None
+
+
+def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], *,
+                skip_conflicts_on: tuple[str, ...] = ()) -> None:
+    """Insert `rows` (dicts with the same keys) into `table` in the caller's transaction.
+
+    Missing columns take their scalar Python default. With `skip_conflicts_on` (the columns
+    of a unique index), rows whose key already exists are left out, as ON CONFLICT DO NOTHING.
+    """
+    if not rows:
+        return
+    dialect = conn.dialect.name
+    if len(rows) < BULK_FROM or dialect not in ("postgresql", "sqlite"):
+        statement = _core_insert(table, dialect, skip_conflicts_on)
+        conn.execute(statement, list(rows))
+        return
+    columns, defaults = _layout(table, tuple(rows[0].keys()))
+    processors = _processors(table, columns, conn.dialect)
+    values = _values(rows, columns, defaults, processors)
+    driver_error = conn.dialect.loaded_dbapi.Error
+    try:
+        if dialect == "sqlite":
+            _sqlite(conn, table, columns, values, skip_conflicts_on)
+        elif skip_conflicts_on:
+            _postgres_staged(conn, table, columns, values, skip_conflicts_on)
+        else:
+            _postgres_copy(conn, table, columns, values)
+    except driver_error as exc:
+        # Callers (and the 503 mapping) know SQLAlchemy's exceptions, as for any other statement.
+        raise DBAPIError.instance(f"bulk insert into {table.name}", None, exc, driver_error,
+                                  dialect=conn.dialect) from exc
+
+
+def update_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], *, key: str = "id") -> None:
+    """Set the given columns of each row found by `key` (dicts with the same keys, `key` among them)."""
+    if not rows:
+        return
+    dialect = conn.dialect.name
+    columns = tuple(rows[0].keys())
+    changed = [name for name in columns if name != key]
+    if len(rows) < BULK_FROM or dialect not in ("postgresql", "sqlite"):
+        conn.execute(_core_update(table, key, tuple(changed)),
+                     [{f"k_{name}": value for name, value in row.items()} for row in rows])
+        return
+    values = _values(rows, columns, {}, _processors(table, columns, conn.dialect))
+    driver_error = conn.dialect.loaded_dbapi.Error
+    try:
+        if dialect == "sqlite":
+            order = [columns.index(name) for name in changed] + [columns.index(key)]
+            sql = f"UPDATE {table.name} SET {', '.join(f'{name} = ?' for name in changed)} WHERE {key} = ?"
+            cursor = conn.connection.driver_connection.cursor()
+            try:
+                cursor.executemany(sql, [tuple(value[i] for i in order) for value in values])
+            finally:
+                cursor.close()
+        else:
+            with _scratch(conn, table, columns, values) as (cursor, scratch):
+                cursor.execute(f"UPDATE {table.name} AS t SET {', '.join(f'{name} = s.{name}' for name in changed)} "
+                               f"FROM {scratch} AS s WHERE t.{key} = s.{key}")
+    except driver_error as exc:
+        raise DBAPIError.instance(f"bulk update of {table.name}", None, exc, driver_error,
+                                  dialect=conn.dialect) from exc
+
+
+@lru_cache(maxsize=64)
+def _core_update(table: Table, key: str, changed: tuple[str, ...]):
+    # Built once per shape: building a statement costs more than running it for one row.
+    return update(table).where(table.columns[key] == bindparam(f"k_{key}")).values(
+        {name: bindparam(f"k_{name}") for name in changed})
+
+
+def _core_insert(table: Table, dialect: str, skip_conflicts_on: tuple[str, ...]):
+    if not skip_conflicts_on:
+        return insert(table)
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table).on_conflict_do_nothing(index_elements=list(skip_conflicts_on))
+
+
+@lru_cache(maxsize=256)
+def _layout(table: Table, given: tuple[str, ...]) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """The columns to write: those given plus the missing ones that have a scalar default."""
+    defaults = {}
+    for column in table.columns:
+        if column.name in given or column.default is None:
+            continue
+        if not column.default.is_scalar:
+            raise ValueError(f"{table.name}.{column.name} has a computed default: give it explicitly")
+        defaults[column.name] = column.default.arg
+    unknown = set(given) - set(table.columns.keys())
+    if unknown:
+        raise ValueError(f"{table.name} has no column(s) {sorted(unknown)}")
+    return given + tuple(defaults), defaults
+
+
+def _processors(table: Table, columns: tuple[str, ...], dialect) -> tuple[Processor, ...]:
+    return _cached_processors(table, columns, dialect.name, dialect)
+
+
+@lru_cache(maxsize=256)
+def _cached_processors(table: Table, columns: tuple[str, ...], _name: str, dialect) -> tuple[Processor, ...]:
+    return tuple(table.columns[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns)
+
+
+def _values(rows: Sequence[Mapping[str, Any]], columns: tuple[str, ...], defaults: dict[str, Any],
+            processors: tuple[Processor, ...]) -> list[tuple]:
+    """The rows as tuples of bound values, converted column by column."""
+    converted = []
+    for name, process in zip(columns, processors):
+        column = [defaults[name]] * len(rows) if name in defaults else [row[name] for row in rows]
+        converted.append(column if process is None else _convert(column, process))
+    return list(zip(*converted))
+
+
+_UNSET = object()
+
+
+def _convert(column: list, process: Callable[[Any], Any]) -> list:
+    # A batch repeats the same objects (its one `now`, the same actor): a processor is a pure
+    # function of its value, so each run of one object is converted once.
+    out, last, done = [], _UNSET, None
+    for value in column:
+        if value is not last:
+            last, done = value, process(value)
+        out.append(done)
+    return out
+
+
+def _conflict_clause(skip_conflicts_on: tuple[str, ...]) -> str:
+    return f" ON CONFLICT ({', '.join(skip_conflicts_on)}) DO NOTHING" if skip_conflicts_on else ""
+
+
+def _sqlite(conn: Connection, table: Table, columns: tuple[str, ...], values: list[tuple],
+            skip_conflicts_on: tuple[str, ...]) -> None:
+    sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+           f"{_conflict_clause(skip_conflicts_on)}")
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.executemany(sql, values)
+    finally:
+        cursor.close()
+
+
+def _postgres_copy(conn: Connection, table: Table, columns: tuple[str, ...], values: list[tuple]) -> None:
+    with conn.connection.driver_connection.cursor() as cursor, \
+            cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for value in values:
+            copy.write_row(value)
+
+
+@contextmanager
+def _scratch(conn: Connection, table: Table, columns: tuple[str, ...], values: list[tuple]):
+    """A scratch copy of `table`'s `columns` holding `values`, for one set-based statement."""
+    names = ", ".join(columns)
+    scratch = f"bulk_{table.name}"
+    with conn.connection.driver_connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {scratch} ON COMMIT DROP AS SELECT {names} FROM {table.name} "
+                       f"WITH NO DATA")
+        with cursor.copy(f"COPY {scratch} ({names}) FROM STDIN") as copy:
+            for value in values:
+                copy.write_row(value)
+        yield cursor, scratch
+        cursor.execute(f"DROP TABLE {scratch}")
+
+
+def _postgres_staged(conn: Connection, table: Table, columns: tuple[str, ...], values: list[tuple],
+                     skip_conflicts_on: tuple[str, ...]) -> None:
+    """COPY into a scratch table of the transaction, then one INSERT … ON CONFLICT DO NOTHING."""
+    names = ", ".join(columns)
+    with _scratch(conn, table, columns, values) as (cursor, scratch):
+        cursor.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {scratch}"
+                       f"{_conflict_clause(skip_conflicts_on)}")

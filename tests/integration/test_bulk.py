@@ -1,0 +1,114 @@
+"""kernel.bulk writes exactly what a Core insert writes, on SQLite and PostgreSQL alike."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import insert, select
+
+from kernel import bulk
+from kernel.outbox import OutboxMessage
+from reconciliation import files
+from reconciliation.models import StatementImport, StatementLine
+
+AT = datetime(2026, 11, 24, 3, 4, 5, 678901, tzinfo=timezone.utc)
+
+
+def _outbox_rows(prefix: str, n: int) -> list[dict]:
+    return [{"topic": "sms", "key": f"{prefix}:{i}", "payload": {"to": "0912345678", "text": f"Đã nhận {i} đ"},
+             "status": "pending", "next_attempt_at": AT + timedelta(seconds=i), "created_at": AT} for i in range(n)]
+
+
+def _read(session, prefix: str) -> list[tuple]:
+    return [(m.key.split(":", 1)[1], m.topic, m.payload, m.status, m.attempts, m.next_attempt_at, m.created_at,
+             m.locked_until) for m in session.execute(
+        select(OutboxMessage).where(OutboxMessage.key.startswith(prefix)).order_by(OutboxMessage.id)).scalars()]
+
+
+@pytest.mark.parametrize("n", [3, bulk.BULK_FROM + 7])
+def test_rows_read_back_as_a_core_insert_writes_them(sessions, db, n):
+    with sessions.begin() as session:
+        session.execute(insert(OutboxMessage), [{**r, "attempts": 0} for r in _outbox_rows("core", n)])
+        bulk.insert_rows(session.connection(), OutboxMessage.__table__, _outbox_rows("bulk", n))  # attempts: default
+    with sessions() as session:
+        core, written = _read(session, "core:"), _read(session, "bulk:")
+    assert len(written) == n
+    assert written == core
+    assert written[1][5] == AT + timedelta(seconds=1) and written[1][5].tzinfo is not None
+
+
+@pytest.mark.parametrize("n", [3, bulk.BULK_FROM + 7])
+def test_conflicting_keys_are_skipped_and_the_rest_written(sessions, db, n):
+    rows = _outbox_rows("k", n)
+    with sessions.begin() as session:
+        bulk.insert_rows(session.connection(), OutboxMessage.__table__, rows[:2], skip_conflicts_on=("key",))
+    changed = [{**row, "topic": "webhook"} for row in rows]
+    with sessions.begin() as session:
+        bulk.insert_rows(session.connection(), OutboxMessage.__table__, changed, skip_conflicts_on=("key",))
+    with sessions() as session:
+        stored = _read(session, "k:")
+    assert [row[1] for row in stored] == ["sms", "sms"] + ["webhook"] * (n - 2)
+
+
+def test_dates_booleans_nulls_and_json_lists_survive(sessions, db):
+    with sessions.begin() as session:
+        sha256 = files.store_bytes(session, b"x", content_type="text/csv", now=AT)
+        import_id = session.execute(insert(StatementImport).values(
+            filename="x.csv", format="csv", account_number="1", clearing_account="bank:1", file_sha256=sha256,
+            status="done", lines_total=60, created_at=AT, created_by="test").returning(StatementImport.id)).scalar_one()
+        rows = [{"import_id": import_id, "line_no": i, "clearing_account": "bank:1", "line_key": f"key{i}",
+                 "booking_date": (AT + timedelta(days=i % 3)).date(), "recon_date": AT.date(), "booked_at": AT,
+                 "amount_vnd": 10**12 + i, "direction": "credit", "is_reversal": i % 2 == 1, "bank_ref": None,
+                 "memo": "nộp lệ phí, \"trích dẫn\"\ttab\\gạch\nxuống dòng", "payer_name": None,
+                 "payer_account": None, "balance_after_vnd": None, "payment_id": None, "source": None,
+                 "status": "unmatched", "score": 0, "reasons": ["no_code", "điều chỉnh"],
+                 "proposal": {"codes": ["HS1"], "score": 40} if i == 0 else None, "created_at": AT}
+                for i in range(bulk.BULK_FROM + 10)]
+        bulk.insert_rows(session.connection(), StatementLine.__table__, rows)
+    with sessions() as session:
+        lines = session.execute(select(StatementLine).order_by(StatementLine.line_no)).scalars().all()
+    assert len(lines) == len(rows)
+    first, second = lines[0], lines[1]
+    assert first.booking_date == AT.date() and second.booking_date == (AT + timedelta(days=1)).date()
+    assert (first.is_reversal, second.is_reversal) == (False, True)
+    assert first.memo == rows[0]["memo"] and first.amount_vnd == 10**12
+    assert first.reasons == ["no_code", "điều chỉnh"] and first.proposal == {"codes": ["HS1"], "score": 40}
+    assert second.proposal is None and second.bank_ref is None and first.version == 1
+    assert first.booked_at == AT
+
+
+def test_a_naive_time_is_refused_as_core_refuses_it(sessions, db):
+    rows = _outbox_rows("naive", bulk.BULK_FROM)
+    rows[-1]["created_at"] = AT.replace(tzinfo=None)
+    with pytest.raises(ValueError), sessions.begin() as session:
+        bulk.insert_rows(session.connection(), OutboxMessage.__table__, rows)
+
+
+def test_a_duplicate_key_raises_sqlalchemys_integrity_error(sessions, db):
+    from sqlalchemy.exc import IntegrityError
+
+    rows = _outbox_rows("dup", bulk.BULK_FROM)
+    with pytest.raises(IntegrityError), sessions.begin() as session:
+        bulk.insert_rows(session.connection(), OutboxMessage.__table__, rows + rows[:1])
+    with sessions() as session:
+        assert _read(session, "dup:") == []
+
+
+@pytest.mark.parametrize("n", [3, bulk.BULK_FROM + 7])
+def test_updates_set_the_given_columns_of_the_rows_named_by_key(sessions, db, n):
+    with sessions.begin() as session:
+        bulk.insert_rows(session.connection(), OutboxMessage.__table__, _outbox_rows("u", n + 1))
+    with sessions() as session:
+        ids = session.execute(select(OutboxMessage.id).where(OutboxMessage.key.startswith("u:"))
+                              .order_by(OutboxMessage.id)).scalars().all()
+    later = AT + timedelta(hours=1)
+    with sessions.begin() as session:
+        bulk.update_rows(session.connection(), OutboxMessage.__table__, [
+            {"id": message_id, "status": "done", "attempts": i, "done_at": later}
+            for i, message_id in enumerate(ids[:n])])
+    with sessions() as session:
+        stored = session.execute(select(OutboxMessage).where(OutboxMessage.key.startswith("u:"))
+                                 .order_by(OutboxMessage.id)).scalars().all()
+    assert [(m.status, m.attempts, m.done_at) for m in stored] == \
+        [("done", i, later) for i in range(n)] + [("pending", 0, None)]
+    assert stored[0].payload == {"to": "0912345678", "text": "Đã nhận 0 đ"}
