@@ -45,15 +45,15 @@ class Transition:
     event: str
 
 
-def _texts(code: str, dossier: str, amount: int, paid: int, refunded: int) -> dict[str, str]:
-    """Vietnamese SMS texts, short enough for a few SMS segments."""
-    return {
-        "paid": f"TT Phục vụ HCC: Đã nhận đủ {format_vnd(amount)} phí, lệ phí hồ sơ {dossier} (mã {code}). "
-                f"Biên lai điện tử đã được phát hành. Xin cảm ơn.",
-        "partially_paid": f"TT Phục vụ HCC: Đã nhận {format_vnd(paid)}/{format_vnd(amount)} cho hồ sơ {dossier} "
-                          f"(mã {code}). Còn thiếu {format_vnd(max(amount - paid + refunded, 0))}.",
-        "refunded": f"TT Phục vụ HCC: Đã hoàn trả tổng cộng {format_vnd(refunded)} cho hồ sơ {dossier} (mã {code}).",
-    }
+def _text(kind: str, code: str, dossier: str, amount: int, paid: int, refunded: int) -> str:
+    """The Vietnamese SMS for a paid, partially paid or refunded request, short enough for a few segments."""
+    if kind == "paid":
+        return (f"TT Phục vụ HCC: Đã nhận đủ {format_vnd(amount)} phí, lệ phí hồ sơ {dossier} (mã {code}). "
+                f"Biên lai điện tử đã được phát hành. Xin cảm ơn.")
+    if kind == "partially_paid":
+        return (f"TT Phục vụ HCC: Đã nhận {format_vnd(paid)}/{format_vnd(amount)} cho hồ sơ {dossier} "
+                f"(mã {code}). Còn thiếu {format_vnd(max(amount - paid + refunded, 0))}.")
+    return f"TT Phục vụ HCC: Đã hoàn trả tổng cộng {format_vnd(refunded)} cho hồ sơ {dossier} (mã {code})."
 
 
 def after_transitions(conn: Connection, transitions: list[Transition], *, settings: Settings, now: datetime,
@@ -90,7 +90,7 @@ def after_transitions(conn: Connection, transitions: list[Transition], *, settin
                 "paid_vnd": paid, "refunded_vnd": refunded, "outstanding_vnd": max(amount - paid + refunded, 0)}
         events.append((f"payment_request.{kind}", data))
         if kind in ("paid", "partially_paid", "refunded"):
-            text = _texts(code, dossier, amount, paid, refunded)[kind]
+            text = _text(kind, code, dossier, amount, paid, refunded)
             messages.append(sms(phone, text, f"request:{request_id}:{kind}:{paid}:{refunded}"))
     issue_receipts(conn, to_receipt, settings=settings, now=now, checked=receipts_known)
     enqueue_many(conn, messages, now=now)
