@@ -101,12 +101,15 @@ def link_callbacks(session: Session, ctx: ImportContext, rows: list[Row]) -> dic
         return linked
     _by_reference(session, ctx, rows, linked)
     _by_code(session, ctx, [r for r in rows if r.key not in linked], linked)
+    by_amount: dict[int, list[Candidate]] = {}  # in payment order, as they were read
+    for candidate in ctx.suspense_callbacks:
+        by_amount.setdefault(candidate.amount_vnd, []).append(candidate)
     for row in rows:
         if row.key in linked:
             continue
         signature = memo_signature(row.memo)
-        for candidate in ctx.suspense_callbacks:
-            if candidate.payment_id in ctx.linked_payments or candidate.amount_vnd != row.amount_vnd:
+        for candidate in by_amount.get(row.amount_vnd, ()):
+            if candidate.payment_id in ctx.linked_payments:
                 continue
             same_memo = signature and candidate.signature and (
                 signature in candidate.signature or candidate.signature in signature)
@@ -152,12 +155,17 @@ def _by_code(session: Session, ctx: ImportContext, rows: list[Row], linked: dict
                        Payment.clearing_account == ctx.clearing_account, Payment.status == "active",
                        _unlinked())):
             candidates.setdefault(payment_id, (amount, business_date(at), set()))[2].add(code)
+    by_code: dict[str, set[int]] = {}
+    for payment_id, (_, _, paid_codes) in candidates.items():
+        for code in paid_codes:
+            by_code.setdefault(code, set()).add(payment_id)
     for row in rows:
-        for payment_id in sorted(candidates):
-            amount, day, paid_codes = candidates[payment_id]
+        paying_a_wanted_code = set().union(*(by_code.get(code, ()) for code in wanted[row.key]))
+        for payment_id in sorted(paying_a_wanted_code):  # the earliest payment first
+            amount, day, _ = candidates[payment_id]
             if payment_id in ctx.linked_payments or amount != row.amount_vnd:
                 continue
-            if abs((day - row.booking_date).days) <= 1 and paid_codes & wanted[row.key]:
+            if abs((day - row.booking_date).days) <= 1:
                 _link(ctx, linked, row, payment_id)
                 break
 

@@ -86,6 +86,24 @@ def test_a_line_a_callback_already_credited_is_linked_not_counted_twice(client, 
     assert client.get(f"/api/v1/payment-requests/{code}").json["paid_vnd"] == 100_000
 
 
+def test_a_line_a_callback_left_in_suspense_is_linked_by_amount_day_and_memo(client, auth, test_settings, db):
+    for ref, memo in (("FT2611240101", "NGUYEN VAN AN ung ho quy"), ("FT2611240102", "TRAN THI BINH nop tien")):
+        headers, raw = signed(test_settings, "HCCPAY_BANK_WEBHOOK_SECRET", {
+            "transaction_id": ref, "account_number": "0071001234567", "amount_vnd": 70_000, "content": memo,
+            "booked_at": "2026-11-24T09:00:00+07:00", "direction": "credit"})
+        assert client.post("/api/v1/callbacks/bank", data=raw, headers=headers).status_code == 200
+    before = count_payments(db)
+    body = upload(client, auth, vcb_csv(("5555.7", "", "70.000", "TRAN THI BINH - nop tien"),  # other reference
+                                        ("5555.8", "", "70.000", "LE VAN CUONG chuyen khoan"))).json
+    lines = all_lines(client, auth, body["import_id"])
+    assert [(line["source"], line["status"]) for line in lines] == [("callback", "unmatched"),
+                                                                    ("statement", "unmatched")]
+    assert count_payments(db) == before + 1  # the second line's money was announced by no callback
+    with db() as session:
+        assert session.get(Payment, lines[0]["payment_id"]).bank_reference == "FT2611240102"
+        assert session.get(Payment, lines[1]["payment_id"]).provider == "statement"
+
+
 def test_a_mistyped_code_with_another_amount_is_only_proposed(client, auth, monkeypatch, db):
     from tests.recon_factories import make_requests_with_codes
 
