@@ -80,11 +80,13 @@ def publish(conn: Connection, events: list[tuple[str, dict[str, Any]]], *, now: 
     subscriptions = conn.execute(_ACTIVE_SUBSCRIPTIONS).all()
     messages = []
     for event_type, data in events:
+        wanted_by = [subscription_id for subscription_id, patterns in subscriptions if matches(patterns, event_type)]
+        if not wanted_by:
+            continue
         event = {"id": str(uuid.uuid4()), "type": event_type, "created_at": now.isoformat(), "data": data}
-        for subscription_id, patterns in subscriptions:
-            if matches(patterns, event_type):
-                messages.append(Outgoing(WEBHOOK_TOPIC, f"webhook:{subscription_id}:{event['id']}",
-                                         {"subscription_id": subscription_id, "event": event}))
+        for subscription_id in wanted_by:
+            messages.append(Outgoing(WEBHOOK_TOPIC, f"webhook:{subscription_id}:{event['id']}",
+                                     {"subscription_id": subscription_id, "event": event}))
     enqueue_many(conn, messages, now=now)
 
 

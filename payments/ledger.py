@@ -137,32 +137,34 @@ def post_many(conn: Connection, entries: list[Entry]) -> None:
         ids = reserve_ids(conn, "ledger_entries", len(rows))
         insert_rows(conn, LedgerEntry.__table__, [{**row, "id": entry_id} for row, entry_id in zip(rows, ids)])
     insert_rows(conn, LedgerLine.__table__, [
-        {"entry_id": entry_id, "account": line.account, "debit_vnd": line.debit_vnd, "credit_vnd": line.credit_vnd}
-        for entry_id, lines in zip(ids, merged) for line in lines
+        {"entry_id": entry_id, "account": account, "debit_vnd": debit, "credit_vnd": credit}
+        for entry_id, lines in zip(ids, merged) for account, debit, credit in lines
     ])
     totals: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
     for entry_id, lines in zip(ids, merged):
-        for line in lines:
-            total = totals[(line.account, entry_id % BALANCE_SHARDS)]
-            total[0] += line.debit_vnd
-            total[1] += line.credit_vnd
+        for account, debit, credit in lines:
+            total = totals[(account, entry_id % BALANCE_SHARDS)]
+            total[0] += debit
+            total[1] += credit
     _move_balances(conn, totals)
 
 
-def _merge(entry: Entry) -> list[Line]:
-    """One line per account and side, zero lines dropped; refuses an entry that does not balance."""
-    totals: dict[tuple[str, str], int] = defaultdict(int)
+def _merge(entry: Entry) -> list[tuple[str, int, int]]:
+    """(account, debit, credit): one per account and side, in (account, side) order, zeros
+    dropped; refuses an entry that does not balance. Runs for every payment: plain dicts."""
+    totals: dict[tuple[str, str], int] = {}
     for line in entry.lines:
-        if line.debit_vnd < 0 or line.credit_vnd < 0:
+        debit, credit = line.debit_vnd, line.credit_vnd
+        if debit < 0 or credit < 0:
             raise UnbalancedEntry("ledger amounts are never negative: use the other side")
-        totals[(line.account, "d")] += line.debit_vnd
-        totals[(line.account, "c")] += line.credit_vnd
-    merged = []
-    for (account, side), amount in sorted(totals.items()):
-        if amount:
-            merged.append(Line(account, debit_vnd=amount) if side == "d" else Line(account, credit_vnd=amount))
-    debits = sum(line.debit_vnd for line in merged)
-    credits = sum(line.credit_vnd for line in merged)
+        if debit:
+            totals[(line.account, "d")] = totals.get((line.account, "d"), 0) + debit
+        if credit:
+            totals[(line.account, "c")] = totals.get((line.account, "c"), 0) + credit
+    merged = [(account, amount, 0) if side == "d" else (account, 0, amount)
+              for (account, side), amount in sorted(totals.items())]
+    debits = sum(debit for _, debit, _ in merged)
+    credits = sum(credit for _, _, credit in merged)
     if debits != credits or debits == 0:
         raise UnbalancedEntry(f"entry {entry.kind!r} does not balance: debits {debits} != credits {credits}")
     return merged
