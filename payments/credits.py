@@ -167,17 +167,30 @@ def _wanted_codes(credit: IncomingCredit, settings: Settings) -> tuple[list[code
 
 
 def _plan(conn: Connection, credits: list[IncomingCredit], settings: Settings, book: Book) -> list[_Planned]:
-    """Find each credit's requests (locked) and how much goes to each, in arrival order."""
+    """Find each credit's requests (locked) and how much goes to each, in arrival order.
+
+    A batch reads each memo as one-by-one processing would: a mistyped code is corrected
+    among the requests open *at that credit*, so one paid earlier in the batch no longer
+    counts (and a statement's result does not depend on where its chunks begin)."""
     scans = [_wanted_codes(c, settings) for c in credits]
     neighbours = set().union(*(t.neighbours for _, found in scans for t in found if t.code is None))
-    open_now = _open_codes(conn, neighbours) if neighbours else set()
-    wanted = [explicit if explicit is not None else codes.resolve_codes(found, lambda _: open_now)
-              for explicit, found in scans]
-    states_by_code = {s.payment_code: s for s in load_requests(conn, codes={w.code for ws in wanted for w in ws})}
-    for state in states_by_code.values():
-        book.expire_if_due(state)
+    open_at_start = _open_codes(conn, neighbours) if neighbours else set()
+    named = {w.code for explicit, _ in scans if explicit for w in explicit} | \
+        {t.code for _, found in scans for t in found if t.code}
+    states_by_code = {s.payment_code: s for s in load_requests(conn, codes=named | open_at_start)}
+
+    def open_now(asked: set[str]) -> set[str]:
+        return {code for code in asked & open_at_start
+                if code not in states_by_code or states_by_code[code].status in states.OPEN}
+
+    due_checked: set[str] = set()
     plans = []
-    for credit, (explicit, found), resolved in zip(credits, scans, wanted):
+    for credit, (explicit, found) in zip(credits, scans):
+        resolved = explicit if explicit is not None else codes.resolve_codes(found, open_now)
+        for w in resolved:
+            if w.code in states_by_code and w.code not in due_checked:
+                due_checked.add(w.code)
+                book.expire_if_due(states_by_code[w.code])
         reason = None if resolved else ("no_code" if explicit is None and not found else "unresolved_code")
         targets = []
         for w in resolved:

@@ -104,6 +104,20 @@ def test_a_line_a_callback_left_in_suspense_is_linked_by_amount_day_and_memo(cli
         assert session.get(Payment, lines[1]["payment_id"]).provider == "statement"
 
 
+def test_a_batch_reads_codes_as_one_by_one_would_a_request_paid_earlier_in_the_file_is_no_longer_open(
+        client, auth, monkeypatch, db):
+    from tests.recon_factories import make_requests_with_codes
+
+    # HS00001000022 is one swap away from both HS00010000022 and HS00301000022.
+    make_requests_with_codes(client, auth, monkeypatch, [("HS00010000022", 50_000), ("HS00301000022", 30_000)])
+    body = upload(client, auth, vcb_csv(("1", "", "50.000", "nop phi HS00010000022"),
+                                        ("2", "", "30.000", "nop phi HS00001000022"))).json
+    lines = all_lines(client, auth, body["import_id"])
+    assert [(line["status"], [a["payment_code"] for a in line["allocations"]]) for line in lines] == [
+        ("matched", ["HS00010000022"]), ("matched", ["HS00301000022"])]
+    assert client.get("/api/v1/payment-requests/HS00301000022").json["status"] == "paid"
+
+
 def test_a_mistyped_code_with_another_amount_is_only_proposed(client, auth, monkeypatch, db):
     from tests.recon_factories import make_requests_with_codes
 
