@@ -7,8 +7,9 @@ and psycopg then sends one INSERT per row. `insert_rows` keeps the values exactl
 would bind them (the columns' own bind processors: aware UTC, JSON, dates, booleans) and
 hands them to the driver's bulk path:
 
-- PostgreSQL: COPY … FROM STDIN, or, when conflicting keys must be skipped, COPY into a
-  scratch table of the transaction and one INSERT … SELECT … ON CONFLICT DO NOTHING;
+- PostgreSQL: COPY … FROM STDIN; when conflicting keys must be skipped, or rows updated,
+  COPY into a scratch table of the transaction and one INSERT … ON CONFLICT DO NOTHING or
+  UPDATE … FROM;
 - SQLite: the sqlite3 module's own executemany.
 
 Small batches (a callback's one row) go through Core as before: one round trip either way.
@@ -47,20 +48,22 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         conn.execute(statement, list(rows))
         return
     columns, defaults = _layout(table, tuple(rows[0].keys()))
-    processors = _processors(table, columns, conn.dialect)
-    values = _values(rows, columns, defaults, processors)
-    driver_error = conn.dialect.loaded_dbapi.Error
-    try:
+    values = _values(rows, columns, defaults, _processors(table, columns, conn.dialect))
+    with _driver_errors(conn, f"bulk insert into {table.name}"):
         if dialect == "sqlite":
-            _sqlite(conn, table, columns, values, skip_conflicts_on)
+            sql = (f"INSERT INTO {_name(conn, table.name)} ({_names(conn, columns)}) "
+                   f"VALUES ({', '.join('?' * len(columns))}){_conflict_clause(conn, skip_conflicts_on)}")
+            _sqlite_many(conn, sql, values)
         elif skip_conflicts_on:
-            _postgres_staged(conn, table, columns, values, skip_conflicts_on)
+            with _scratch(conn, table, columns, values) as (cursor, scratch):
+                cursor.execute(f"INSERT INTO {_name(conn, table.name)} ({_names(conn, columns)}) "
+                               f"SELECT {_names(conn, columns)} FROM {scratch}"
+                               f"{_conflict_clause(conn, skip_conflicts_on)}")
         else:
-            _postgres_copy(conn, table, columns, values)
-    except driver_error as exc:
-        # Callers (and the 503 mapping) know SQLAlchemy's exceptions, as for any other statement.
-        raise DBAPIError.instance(f"bulk insert into {table.name}", None, exc, driver_error,
-                                  dialect=conn.dialect) from exc
+            with conn.connection.driver_connection.cursor() as cursor, cursor.copy(
+                    f"COPY {_name(conn, table.name)} ({_names(conn, columns)}) FROM STDIN") as copy:
+                for value in values:
+                    copy.write_row(value)
 
 
 def update_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], *, key: str = "id") -> None:
@@ -74,24 +77,37 @@ def update_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         conn.execute(_core_update(table, key, tuple(changed)),
                      [{f"k_{name}": value for name, value in row.items()} for row in rows])
         return
+    _layout(table, columns)  # refuses unknown columns
     values = _values(rows, columns, {}, _processors(table, columns, conn.dialect))
-    driver_error = conn.dialect.loaded_dbapi.Error
-    try:
+    target, where = _name(conn, table.name), _name(conn, key)
+    with _driver_errors(conn, f"bulk update of {table.name}"):
         if dialect == "sqlite":
             order = [columns.index(name) for name in changed] + [columns.index(key)]
-            sql = f"UPDATE {table.name} SET {', '.join(f'{name} = ?' for name in changed)} WHERE {key} = ?"
-            cursor = conn.connection.driver_connection.cursor()
-            try:
-                cursor.executemany(sql, [tuple(value[i] for i in order) for value in values])
-            finally:
-                cursor.close()
+            sql = f"UPDATE {target} SET {', '.join(f'{_name(conn, n)} = ?' for n in changed)} WHERE {where} = ?"
+            _sqlite_many(conn, sql, [tuple(value[i] for i in order) for value in values])
         else:
             with _scratch(conn, table, columns, values) as (cursor, scratch):
-                cursor.execute(f"UPDATE {table.name} AS t SET {', '.join(f'{name} = s.{name}' for name in changed)} "
-                               f"FROM {scratch} AS s WHERE t.{key} = s.{key}")
+                assignments = ", ".join(f"{_name(conn, n)} = s.{_name(conn, n)}" for n in changed)
+                cursor.execute(f"UPDATE {target} AS t SET {assignments} FROM {scratch} AS s "
+                               f"WHERE t.{where} = s.{where}")
+
+
+@contextmanager
+def _driver_errors(conn: Connection, what: str):
+    # Callers (and the 503 mapping) know SQLAlchemy's exceptions, as for any other statement.
+    driver_error = conn.dialect.loaded_dbapi.Error
+    try:
+        yield
     except driver_error as exc:
-        raise DBAPIError.instance(f"bulk update of {table.name}", None, exc, driver_error,
-                                  dialect=conn.dialect) from exc
+        raise DBAPIError.instance(what, None, exc, driver_error, dialect=conn.dialect) from exc
+
+
+def _name(conn: Connection, identifier: str) -> str:
+    return conn.dialect.identifier_preparer.quote(identifier)
+
+
+def _names(conn: Connection, identifiers: tuple[str, ...]) -> str:
+    return ", ".join(_name(conn, identifier) for identifier in identifiers)
 
 
 @lru_cache(maxsize=64)
@@ -124,12 +140,8 @@ def _layout(table: Table, given: tuple[str, ...]) -> tuple[tuple[str, ...], dict
     return given + tuple(defaults), defaults
 
 
-def _processors(table: Table, columns: tuple[str, ...], dialect) -> tuple[Processor, ...]:
-    return _cached_processors(table, columns, dialect.name, dialect)
-
-
 @lru_cache(maxsize=256)
-def _cached_processors(table: Table, columns: tuple[str, ...], _name: str, dialect) -> tuple[Processor, ...]:
+def _processors(table: Table, columns: tuple[str, ...], dialect) -> tuple[Processor, ...]:
     return tuple(table.columns[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns)
 
 
@@ -157,14 +169,11 @@ def _convert(column: list, process: Callable[[Any], Any]) -> list:
     return out
 
 
-def _conflict_clause(skip_conflicts_on: tuple[str, ...]) -> str:
-    return f" ON CONFLICT ({', '.join(skip_conflicts_on)}) DO NOTHING" if skip_conflicts_on else ""
+def _conflict_clause(conn: Connection, skip_conflicts_on: tuple[str, ...]) -> str:
+    return f" ON CONFLICT ({_names(conn, skip_conflicts_on)}) DO NOTHING" if skip_conflicts_on else ""
 
 
-def _sqlite(conn: Connection, table: Table, columns: tuple[str, ...], values: list[tuple],
-            skip_conflicts_on: tuple[str, ...]) -> None:
-    sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-           f"{_conflict_clause(skip_conflicts_on)}")
+def _sqlite_many(conn: Connection, sql: str, values: list[tuple]) -> None:
     cursor = conn.connection.driver_connection.cursor()
     try:
         cursor.executemany(sql, values)
@@ -172,32 +181,18 @@ def _sqlite(conn: Connection, table: Table, columns: tuple[str, ...], values: li
         cursor.close()
 
 
-def _postgres_copy(conn: Connection, table: Table, columns: tuple[str, ...], values: list[tuple]) -> None:
-    with conn.connection.driver_connection.cursor() as cursor, \
-            cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-        for value in values:
-            copy.write_row(value)
-
-
 @contextmanager
 def _scratch(conn: Connection, table: Table, columns: tuple[str, ...], values: list[tuple]):
-    """A scratch copy of `table`'s `columns` holding `values`, for one set-based statement."""
-    names = ", ".join(columns)
+    """A scratch table of the transaction holding `values` for `table`'s `columns`, for one
+    set-based statement (PostgreSQL). Only batches of BULK_FROM rows or more come here, so
+    the catalog sees a few scratch tables per statement chunk, not one per callback."""
+    names = _names(conn, columns)
     scratch = f"bulk_{table.name}"
     with conn.connection.driver_connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE {scratch} ON COMMIT DROP AS SELECT {names} FROM {table.name} "
-                       f"WITH NO DATA")
+        cursor.execute(f"CREATE TEMPORARY TABLE {scratch} ON COMMIT DROP AS "
+                       f"SELECT {names} FROM {_name(conn, table.name)} WITH NO DATA")
         with cursor.copy(f"COPY {scratch} ({names}) FROM STDIN") as copy:
             for value in values:
                 copy.write_row(value)
         yield cursor, scratch
         cursor.execute(f"DROP TABLE {scratch}")
-
-
-def _postgres_staged(conn: Connection, table: Table, columns: tuple[str, ...], values: list[tuple],
-                     skip_conflicts_on: tuple[str, ...]) -> None:
-    """COPY into a scratch table of the transaction, then one INSERT … ON CONFLICT DO NOTHING."""
-    names = ", ".join(columns)
-    with _scratch(conn, table, columns, values) as (cursor, scratch):
-        cursor.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {scratch}"
-                       f"{_conflict_clause(skip_conflicts_on)}")

@@ -112,3 +112,10 @@ def test_updates_set_the_given_columns_of_the_rows_named_by_key(sessions, db, n)
     assert [(m.status, m.attempts, m.done_at) for m in stored] == \
         [("done", i, later) for i in range(n)] + [("pending", 0, None)]
     assert stored[0].payload == {"to": "0912345678", "text": "Đã nhận 0 đ"}
+
+
+@pytest.mark.parametrize("write", [bulk.insert_rows, bulk.update_rows])
+def test_an_unknown_column_is_refused_before_anything_is_sent(sessions, db, write):
+    rows = [{"id": i, "status": "done", "colour": "red"} for i in range(bulk.BULK_FROM)]
+    with pytest.raises(ValueError, match="colour"), sessions.begin() as session:
+        write(session.connection(), OutboxMessage.__table__, rows)
