@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -36,6 +37,7 @@ def local_time(at: datetime) -> datetime:
     return ensure_aware_utc(at).astimezone(VN_TZ)
 
 
+@lru_cache(maxsize=4096)  # a statement asks for the same few days a million times
 def start_of_business_day(day: date) -> datetime:
     """00:00 Asia/Ho_Chi_Minh on `day`, as an aware UTC instant."""
     return datetime.combine(day, time.min, tzinfo=VN_TZ).astimezone(UTC)

@@ -49,6 +49,15 @@ class PaidChange:
 
 
 def paid_change(items: list[ItemDue], before: int, after: int) -> PaidChange:
+    if len(items) == 1:  # most requests carry one fee: the same result without the spreading
+        item = items[0]
+        collected = min(max(after, 0), item.amount_vnd) - min(max(before, 0), item.amount_vnd)
+        overpaid = max(after - item.amount_vnd, 0) - max(before - item.amount_vnd, 0)
+        return PaidChange({item.kind: collected} if collected else {}, overpaid)
+    return _spread_change(items, before, after)
+
+
+def _spread_change(items: list[ItemDue], before: int, after: int) -> PaidChange:
     total = sum(item.amount_vnd for item in items)
     old, new = collected_by_kind(items, before), collected_by_kind(items, after)
     revenue = {kind: new.get(kind, 0) - old.get(kind, 0) for kind in set(old) | set(new)}

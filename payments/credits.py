@@ -73,16 +73,14 @@ class _Planned:
     credit: IncomingCredit
     targets: list[tuple[RequestState, str]]
     reason: str | None
-    moves: list[tuple[RequestState, str, int]] = field(default_factory=list)
+    moves: list[tuple[RequestState, str, int]]
     lines: list[Line] = field(default_factory=list)
+    key: tuple[str, str] = field(init=False)
+    leftover: int = field(init=False)  # what goes to suspense
 
-    @property
-    def key(self) -> tuple[str, str]:
-        return self.credit.provider, self.credit.provider_ref
-
-    @property
-    def leftover(self) -> int:
-        return self.credit.amount_vnd - sum(amount for _, _, amount in self.moves)
+    def __post_init__(self) -> None:
+        self.key = (self.credit.provider, self.credit.provider_ref)
+        self.leftover = self.credit.amount_vnd - sum(amount for _, _, amount in self.moves)
 
 
 def record_credit(session: Session, credit: IncomingCredit, *, settings: Settings, actor: str,
@@ -204,8 +202,7 @@ def _plan(conn: Connection, credits: list[IncomingCredit], settings: Settings, b
         if targets and credit.corrections_need_exact_amount and any(how == "corrected" for _, how in targets) \
                 and credit.amount_vnd != sum(state.outstanding_vnd for state, _ in targets):
             targets, reason = [], "correction_amount_differs"
-        plan = _Planned(credit, targets, None if targets else reason)
-        plan.moves = _split(credit.amount_vnd, targets)
+        plan = _Planned(credit, targets, None if targets else reason, _split(credit.amount_vnd, targets))
         plan.lines = [Line(credit.clearing_account, debit_vnd=credit.amount_vnd)]
         for state, how, amount in plan.moves:  # later credits in the batch see what earlier ones paid
             plan.lines += book.credit(state, payment_id=plan.key, amount_vnd=amount, how=how, channel=credit.channel)

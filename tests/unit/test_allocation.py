@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from payments.allocation import ItemDue, collected_by_item, paid_change
+from payments.allocation import ItemDue, _spread_change, collected_by_item, paid_change
 
 ITEMS = [ItemDue(1, "fee", 0, 250_000), ItemDue(2, "charge", 1, 100_000), ItemDue(3, "postage", 2, 30_000)]
 
@@ -39,3 +39,11 @@ def test_no_item_is_ever_covered_beyond_its_amount(item_amounts, paid):
     covered = collected_by_item(items, paid)
     assert all(0 <= covered[i.key] <= i.amount_vnd for i in items)
     assert sum(covered.values()) == min(paid, sum(item_amounts))
+
+
+@given(st.integers(1, 1_000_000), st.sampled_from(["charge", "fee", "postage"]), st.data())
+def test_a_one_fee_request_changes_exactly_as_the_general_spreading_says(amount, kind, data):
+    near = st.sampled_from([-1, 0, 1, amount - 1, amount, amount + 1, 2 * amount]) | st.integers(-10, 3_000_000)
+    before, after = data.draw(near), data.draw(near)
+    items = [ItemDue(7, kind, 0, amount)]
+    assert paid_change(items, before, after) == _spread_change(items, before, after)
