@@ -135,7 +135,9 @@ def post_many(conn: Connection, entries: list[Entry]) -> None:
         ids = conn.execute(_INSERT_ENTRY_RETURNING, rows[0]).scalars().all()
     else:
         ids = reserve_ids(conn, "ledger_entries", len(rows))
-        insert_rows(conn, LedgerEntry.__table__, [{**row, "id": entry_id} for row, entry_id in zip(rows, ids)])
+        for row, entry_id in zip(rows, ids):
+            row["id"] = entry_id
+        insert_rows(conn, LedgerEntry.__table__, rows)
     insert_rows(conn, LedgerLine.__table__, [
         {"entry_id": entry_id, "account": account, "debit_vnd": debit, "credit_vnd": credit}
         for entry_id, lines in zip(ids, merged) for account, debit, credit in lines
