@@ -8,6 +8,7 @@ import click
 from config import ConfigError, Settings, load_settings
 from kernel.clock import now_utc
 from kernel.db import make_engine, make_session_factory, unit_of_work
+from kernel.heap import freeze_startup_objects
 
 
 def _settings() -> Settings:
@@ -51,6 +52,7 @@ def serve(host: str, port: int | None, threads: int, worker: bool | None) -> Non
         background = build_worker(settings, app.extensions["hccpay"].sessions)
         background.start_thread()
     click.echo(f"HCC Pay on http://{host}:{port}  (API docs: http://{host}:{port}/api/v1/docs)")
+    freeze_startup_objects()
     waitress.serve(app, host=host, port=port, threads=threads, ident="hccpay")
 
 
@@ -63,6 +65,7 @@ def worker(once: bool) -> None:
     from api import build_worker
 
     background = build_worker(_settings())
+    freeze_startup_objects()
     if once:
         click.echo(f"handled {background.tick()} message(s)")
         return
@@ -335,6 +338,7 @@ def reconcile_import(file: str, fmt: str | None, account_number: str | None, pro
 
     settings = _settings()
     sessions = _sessions(settings)
+    freeze_startup_objects()
     try:
         with open(file, "rb") as source:
             parsed = importer.parse_upload(source, fmt=fmt, profile=profile)

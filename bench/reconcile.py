@@ -199,10 +199,12 @@ def child(url: str, path: str) -> None:
 
     from config import load_settings
     from kernel.db import make_engine, make_session_factory
+    from kernel.heap import freeze_startup_objects
     from reconciliation import importer
 
     settings = load_settings({"HCCPAY_DEMO": "1", "DATABASE_URL": url})
     sessions = make_session_factory(make_engine(url))
+    freeze_startup_objects()  # as `hccpay reconcile import` does
     started = time.perf_counter()
     with open(path, "rb") as source:
         parsed = importer.parse_upload(source)

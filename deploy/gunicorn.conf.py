@@ -16,3 +16,10 @@ max_requests_jitter = 10000
 accesslog = os.environ.get("HCCPAY_ACCESS_LOG", "-") or None  # empty: no access log (benches)
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("HCCPAY_PROXY_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """The app is built: keep its start-up objects out of every garbage collection (kernel.heap)."""
+    from kernel.heap import freeze_startup_objects
+
+    freeze_startup_objects()
