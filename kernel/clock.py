@@ -6,13 +6,18 @@ the configured public holidays (config.holidays).
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from kernel.errors import ValidationError
+
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 UTC = timezone.utc
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)  # days a client may name; far ones overflow
 
 
 def now_utc() -> datetime:
@@ -25,6 +30,19 @@ def ensure_aware_utc(at: datetime) -> datetime:
     if at.tzinfo is None or at.tzinfo.utcoffset(at) is None:
         raise ValueError("naive datetime: every instant must carry a time zone")
     return at.astimezone(UTC)
+
+
+def parse_iso_day(text: str) -> date:
+    """A day a client wrote as exactly YYYY-MM-DD, 2000 to 2100; else ValidationError `invalid_date`."""
+    # date.fromisoformat alone also takes 20261124 and 2026-W48-2.
+    if isinstance(text, str) and _ISO_DAY.fullmatch(text):
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            day = None
+        if day is not None and FIRST_DAY <= day <= LAST_DAY:
+            return day
+    raise ValidationError(f"the date must be YYYY-MM-DD from {FIRST_DAY} to {LAST_DAY}", code="invalid_date")
 
 
 def business_date(at: datetime) -> date:
