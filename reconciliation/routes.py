@@ -1,12 +1,10 @@
 """HTTP routes of reconciliation (restx namespace `/reconciliation`)."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Response, request
 from flask_restx import Namespace, Resource, fields
 
-from kernel.clock import business_date, now_utc
+from kernel.clock import business_date, now_utc, parse_iso_day
 from kernel.errors import ValidationError
 from kernel.http import actor, json_body, requires, runtime, settings, transaction
 from kernel.money import parse_amount_vnd
@@ -24,19 +22,12 @@ recon_ns = Namespace("reconciliation", description="Bank statements, matching, e
 READERS = ("finance", "approver", "auditor")
 resolution_in = recon_ns.model("ResolutionIn", {
     "reason": fields.String(required=True),
-    "allocations": fields.Raw(example=[{"payment_code": "HS12345678905", "amount_vnd": 100000}],
+    "allocations": fields.Raw(example=[{"payment_code": "HS12345678978", "amount_vnd": 100000}],
                               description="match only: one or several requests"),
     "amount_vnd": fields.Integer(description="write-off only: default all that is in suspense"),
     "expected_version": fields.Integer(description="refuse (409 line_changed) if the line changed meanwhile"),
     "as_adjustment": fields.Boolean(description="for a line of a closed day: record it in the next open day"),
 })
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise ValidationError("the date must be YYYY-MM-DD", code="invalid_date") from exc
 
 
 def _int_arg(name: str, default: int, lowest: int, highest: int) -> int:
@@ -119,14 +110,14 @@ class StatementFile(Resource):
 
 @recon_ns.route("/lines")
 class Lines(Resource):
-    @recon_ns.doc(security="bearer", params={"import_id": "lines of one import's file", "date": "or of a day",
+    @recon_ns.doc(security="bearer", params={"import_id": "lines of one import's file", "date": "or of a day (YYYY-MM-DD)",
                                              "status": "matched|proposed|unmatched|ignored",
                                              "limit": "1-1000 (default 100)", "offset": "default 0"})
     @requires(*READERS)
     def get(self):
         """Statement lines with status, score, reasons and allocations, in file order (paginated)."""
         import_id = _int_arg("import_id", 0, 1, 2**62) or None
-        day = _day(request.args["date"]) if request.args.get("date") else None
+        day = parse_iso_day(request.args["date"]) if request.args.get("date") else None
         status = request.args.get("status")
         if status is not None and status not in ("matched", "proposed", "unmatched", "ignored"):
             raise ValidationError("status must be matched, proposed, unmatched or ignored", code="invalid_parameter")
@@ -223,8 +214,9 @@ class Day(Resource):
     @requires(*READERS)
     def get(self, day: str):
         """The day's summary: lines, balances, totals by agency/channel/type/status, exceptions, sweep."""
+        parsed = parse_iso_day(day)
         with transaction() as session:
-            return days.summary(session, _day(day), settings=settings(), now=now_utc())
+            return days.summary(session, parsed, settings=settings(), now=now_utc())
 
 
 @recon_ns.route("/days/<string:day>/match")
@@ -233,8 +225,9 @@ class DayMatch(Resource):
     @requires("finance")
     def post(self, day: str):
         """Re-derive the day's lines from the ledger as it is now."""
+        parsed = parse_iso_day(day)
         with transaction() as session:
-            return service.match_day(session, _day(day), settings=settings(), now=now_utc())
+            return service.match_day(session, parsed, settings=settings(), now=now_utc())
 
 
 @recon_ns.route("/days/<string:day>/exceptions")
@@ -243,13 +236,14 @@ class DayExceptions(Resource):
     @requires(*READERS)
     def get(self, day: str):
         """The typed exception queue of the day."""
+        parsed = parse_iso_day(day)
         state = request.args.get("state", "open")
         if state not in ("open", "all"):
             raise ValidationError("state must be open or all", code="invalid_parameter")
         with transaction() as session:
-            found = exceptions.day_exceptions(session, _day(day), settings=settings(), today=business_date(now_utc()))
+            found = exceptions.day_exceptions(session, parsed, settings=settings(), today=business_date(now_utc()))
             shown = [e.view() for e in found if state == "all" or e.open]
-            return {"date": day, "count": len(shown), "exceptions": shown}
+            return {"date": parsed.isoformat(), "count": len(shown), "exceptions": shown}
 
 
 @recon_ns.route("/days/<string:day>/exceptions/<string:key>/acknowledge")
@@ -258,9 +252,10 @@ class Acknowledge(Resource):
     @requires("finance")
     def post(self, day: str, key: str):
         """Accept an exception as it is (it stops blocking the close), with a reason."""
+        parsed = parse_iso_day(day)
         reason = _reason(json_body())
         with transaction() as session:
-            return resolution_view(resolutions.acknowledge(session, day=_day(day), key=key, reason=reason,
+            return resolution_view(resolutions.acknowledge(session, day=parsed, key=key, reason=reason,
                                                            settings=settings(), actor=actor(), now=now_utc())), 201
 
 
@@ -270,9 +265,10 @@ class Close(Resource):
     @requires("finance")
     def post(self, day: str):
         """Ask to close the day (an approver confirms); refused while blocking exceptions are open."""
+        parsed = parse_iso_day(day)
         with transaction() as session:
-            days.request_close(session, _day(day), settings=settings(), actor=actor(), now=now_utc())
-            return days.summary(session, _day(day), settings=settings(), now=now_utc()), 202
+            days.request_close(session, parsed, settings=settings(), actor=actor(), now=now_utc())
+            return days.summary(session, parsed, settings=settings(), now=now_utc()), 202
 
 
 @recon_ns.route("/days/<string:day>/close/approve")
@@ -281,9 +277,10 @@ class CloseApprove(Resource):
     @requires("approver")
     def post(self, day: str):
         """Confirm the close (not the person who asked): totals and reports are frozen with their hashes."""
+        parsed = parse_iso_day(day)
         with transaction() as session:
-            days.approve_close(session, _day(day), settings=settings(), actor=actor(), now=now_utc())
-            return days.summary(session, _day(day), settings=settings(), now=now_utc())
+            days.approve_close(session, parsed, settings=settings(), actor=actor(), now=now_utc())
+            return days.summary(session, parsed, settings=settings(), now=now_utc())
 
 
 @recon_ns.route("/days/<string:day>/close/reject")
@@ -292,14 +289,15 @@ class CloseReject(Resource):
     @requires("approver")
     def post(self, day: str):
         """Send the close request back to finance, with a reason."""
+        parsed = parse_iso_day(day)
         reason = _reason(json_body())
         with transaction() as session:
-            days.reject_close(session, _day(day), reason=reason, actor=actor(), now=now_utc())
-            return days.summary(session, _day(day), settings=settings(), now=now_utc())
+            days.reject_close(session, parsed, reason=reason, actor=actor(), now=now_utc())
+            return days.summary(session, parsed, settings=settings(), now=now_utc())
 
 
 def _report(day: str, fmt: str) -> Response:
-    parsed = _day(day)
+    parsed = parse_iso_day(day)
     with transaction() as session:
         row = days.day_row(session, parsed) if days.status_of(session, parsed) == days.CLOSED else None
         if row is not None and row.reports:
