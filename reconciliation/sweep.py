@@ -10,6 +10,7 @@ side turns up; the day summary counts them and the exception queue shows them.
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import exists, func, select, update
@@ -17,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from config import Settings
-from kernel.clock import business_date, business_day_bounds, is_working_day
+from kernel.clock import business_date, business_day_bounds, working_days_between
 from payments.models import Payment
 from reconciliation.links import STATEMENT_PROVIDER
 from reconciliation.models import FROM_STATEMENT, StatementLine, SweepFinding
@@ -25,13 +26,17 @@ from reconciliation.models import FROM_STATEMENT, StatementLine, SweepFinding
 LOOKBACK_DAYS = 62
 
 
-def _working_days_before(day: date, n: int, holidays) -> date:
-    current, left = day, n
-    while left:
-        current -= timedelta(days=1)
-        if is_working_day(current, holidays):
-            left -= 1
-    return current
+def is_overdue(day: date, today: date, *, n: int, holidays: Collection[date]) -> bool:
+    """A callback booked on `day` with no statement line is overdue once `n` working days have passed."""
+    return working_days_between(day, today, holidays) >= n
+
+
+def last_overdue_day(today: date, *, n: int, holidays: Collection[date]) -> date:
+    """The latest business day whose callbacks are overdue `today` (by `is_overdue`, nothing else)."""
+    day = today
+    while not is_overdue(day, today, n=n, holidays=holidays):  # at most n working days plus their days off
+        day -= timedelta(days=1)
+    return day
 
 
 def _record(session: Session, rows: list[dict]) -> int:
@@ -50,7 +55,8 @@ def sweep(session: Session, *, settings: Settings, now: datetime) -> dict:
     """Record what each side missed; returns counts of open findings and of new ones."""
     today = business_date(now)
     since = business_day_bounds(today - timedelta(days=LOOKBACK_DAYS))[0]
-    cutoff = business_day_bounds(_working_days_before(today, settings.recon_sweep_working_days, settings.holidays))[1]
+    cutoff = business_day_bounds(last_overdue_day(today, n=settings.recon_sweep_working_days,
+                                                  holidays=settings.holidays))[1]
     unseen = session.execute(select(Payment.id, Payment.booked_at, Payment.amount_vnd).where(
         Payment.booked_at >= since, Payment.booked_at < cutoff, Payment.status == "active",
         Payment.provider != STATEMENT_PROVIDER, Payment.clearing_account.startswith("bank:"),

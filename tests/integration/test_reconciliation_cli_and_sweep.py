@@ -1,6 +1,6 @@
 """`hccpay reconcile import` with its progress bar, and the missed-callback sweep (job and command)."""
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import select
 
@@ -51,3 +51,35 @@ def test_the_sweep_reports_statement_credits_without_callback_and_callbacks_with
 
 def test_the_sweep_runs_as_a_periodic_job(test_settings):
     assert "reconciliation.sweep" in [job.name for job in periodic_jobs(test_settings)]
+
+
+
+def test_the_sweep_finds_a_callback_on_the_day_the_exception_queue_calls_it_overdue(
+        client, auth, test_settings, db):
+    """N=2 working days, with weekends and the 1-2/9 holidays: both sides apply one rule."""
+    from reconciliation import exceptions
+
+    booked = {"FRI": "2026-11-20", "SAT": "2026-11-21", "SUN": "2026-11-22", "MON": "2026-11-23",
+              "HOL": "2026-08-31"}
+    for txn, day in booked.items():
+        code = make_request(client, auth, ("Lệ phí", "charge", 10_000))
+        headers, raw = signed(test_settings, "HCCPAY_BANK_WEBHOOK_SECRET", {
+            "transaction_id": txn, "account_number": "0071001234567", "amount_vnd": 10_000, "content": code,
+            "booked_at": f"{day}T10:00:00+07:00", "direction": "credit"})
+        assert client.post("/api/v1/callbacks/bank", data=raw, headers=headers).status_code == 200
+    hanoi = timezone(timedelta(hours=7))
+    expected = {"2026-09-03": set(), "2026-09-04": {"2026-08-31"},
+                "2026-11-23": {"2026-08-31"}, "2026-11-24": {"2026-08-31", "2026-11-20", "2026-11-21", "2026-11-22"},
+                "2026-11-25": set(booked.values())}
+    for today, overdue in expected.items():
+        now = datetime.fromisoformat(f"{today}T10:00:00").replace(tzinfo=hanoi)
+        with unit_of_work(db) as s:
+            sweep(s, settings=test_settings, now=now)
+        with db() as s:
+            swept = {str(d) for d in s.execute(select(SweepFinding.business_date).where(
+                SweepFinding.kind == "callback_without_statement")).scalars()}
+            flagged = {day for day in booked.values() if any(
+                e.details["overdue"] for e in exceptions.day_exceptions(
+                    s, date.fromisoformat(day), settings=test_settings, today=now.date())
+                if e.kind == "payment_without_statement_line")}
+        assert (swept, flagged) == (overdue, overdue), today
