@@ -234,7 +234,7 @@ def cancel_shipment(session: Session, *, shipment_id: int, reason: str, settings
     shipment = get_shipment(session, shipment_id, for_update=True)
     if shipment.status == states.CANCELLED:
         return shipment
-    if shipment.status not in states.CANCELLABLE:
+    if not states.cancellable(shipment.direction, shipment.status):
         raise Conflict(f"a {shipment.status} shipment can no longer be cancelled (only before pickup)",
                        code="cannot_cancel", details={"status": shipment.status})
     enter_state(session, shipment, states.CANCELLED, settings=settings, actor=actor, now=now, occurred_at=now,

@@ -6,7 +6,9 @@
         └──────────┴──────────┴──► cancelled (before pickup)   └──► returned_to_agency
 
 A courier may report steps out of order or skip some, so forward jumps are allowed
-(e.g. `scheduled → delivered`); nothing ever leaves a terminal state.
+(e.g. `scheduled → delivered` for a delivery), except past the step that takes a dossier from
+the citizen: a pickup reaches the centre (`delivered`) only from `picked_up`, the step with the
+ID check that fixes J. Nothing ever leaves a terminal state.
 """
 from __future__ import annotations
 
@@ -20,7 +22,6 @@ FAILED_ATTEMPT, RETURNED, CANCELLED = "failed_attempt", "returned_to_agency", "c
 STATUSES = (REQUESTED, BOOKED, SCHEDULED, PICKED_UP, OUT_FOR_DELIVERY, DELIVERED, FAILED_ATTEMPT,
             RETURNED, CANCELLED)
 TERMINAL = frozenset({DELIVERED, RETURNED, CANCELLED})
-CANCELLABLE = frozenset({REQUESTED, BOOKED, SCHEDULED})  # "only before pickup"
 PLANNABLE = frozenset({BOOKED, FAILED_ATTEMPT})
 
 PICKUP, DELIVERY = "pickup", "delivery"
@@ -38,8 +39,8 @@ _COMMON = {
 }
 # The step that takes the item from the citizen (pickup) or towards the citizen (delivery).
 _FORWARD = {
-    PICKUP: {BOOKED: {PICKED_UP, DELIVERED}, SCHEDULED: {PICKED_UP, DELIVERED},
-             FAILED_ATTEMPT: {PICKED_UP, CANCELLED}, PICKED_UP: {DELIVERED}},
+    PICKUP: {BOOKED: {PICKED_UP}, SCHEDULED: {PICKED_UP}, FAILED_ATTEMPT: {PICKED_UP, CANCELLED},
+             PICKED_UP: {DELIVERED}},
     DELIVERY: {BOOKED: {OUT_FOR_DELIVERY, DELIVERED}, SCHEDULED: {OUT_FOR_DELIVERY, DELIVERED},
                FAILED_ATTEMPT: {OUT_FOR_DELIVERY, DELIVERED, RETURNED},
                OUT_FOR_DELIVERY: {DELIVERED, FAILED_ATTEMPT}},
@@ -57,6 +58,11 @@ def allowed(direction: str, current: str, target: str) -> bool:
     if current in TERMINAL:
         return False
     return target in _COMMON.get(current, set()) | _FORWARD[direction].get(current, set())
+
+
+def cancellable(direction: str, current: str) -> bool:
+    """Before pickup: a pickup still with the citizen (even after a failed attempt), a delivery not yet out."""
+    return allowed(direction, current, CANCELLED)
 
 
 def check_transition(direction: str, current: str, target: str) -> None:

@@ -151,7 +151,7 @@ def test_the_postal_settings_are_read_and_checked_at_start_up():
 # --- states -----------------------------------------------------------------------------
 
 def test_cancellation_is_only_possible_before_pickup():
-    for status in (states.REQUESTED, states.BOOKED, states.SCHEDULED):
+    for status in (states.REQUESTED, states.BOOKED, states.SCHEDULED, states.FAILED_ATTEMPT):
         assert states.allowed(states.PICKUP, status, states.CANCELLED)
     for status in (states.PICKED_UP, states.OUT_FOR_DELIVERY, states.DELIVERED):
         assert not states.allowed(states.DELIVERY, status, states.CANCELLED)
@@ -192,3 +192,16 @@ def test_every_sms_is_vietnamese_with_its_diacritics():
     assert text == ("TT PVHCC: Chưa giao được kết quả hồ sơ HS-1 (người nhận từ chối nhận). "
                     "Bưu điện sẽ quay lại từ ngày 30/11/2026.")
     assert messages.sms_text(states.SCHEDULED, direction=states.PICKUP, dossier_code="HS-1") is None
+
+
+def test_a_pickup_reaches_the_centre_only_after_it_was_picked_up():
+    for status in (states.REQUESTED, states.BOOKED, states.SCHEDULED, states.FAILED_ATTEMPT):
+        assert not states.allowed(states.PICKUP, status, states.DELIVERED), status
+    assert states.allowed(states.PICKUP, states.PICKED_UP, states.DELIVERED)
+    assert states.allowed(states.DELIVERY, states.SCHEDULED, states.DELIVERED)  # a courier may skip "out"
+
+
+def test_a_pickup_that_failed_can_still_be_cancelled_a_delivery_goes_back_to_the_agency_instead():
+    assert states.cancellable(states.PICKUP, states.FAILED_ATTEMPT)
+    assert not states.cancellable(states.DELIVERY, states.FAILED_ATTEMPT)
+    assert not states.cancellable(states.PICKUP, states.PICKED_UP)
