@@ -7,6 +7,7 @@ sync); only the people's decisions are stored (`Resolution`). Kinds:
 - `late`               money for a request that had expired or was cancelled (in suspense);
 - `under_payment` / `over_payment`  a request paid by the day's lines owes more / got too much;
 - `duplicate`          a callback payment that the statement shows already credited by another;
+- `amount_differs`     a line linked to its callback by the bank reference, for another amount;
 - `reversed`           a reversal entry on the statement, or a line whose payment was reversed;
 - `payment_without_statement_line`  a bank-transfer callback the day's statement does not show;
 - `balance_mismatch`   the bank's closing balance differs from opening + the day's lines;
@@ -27,8 +28,8 @@ from config import Settings
 from kernel.clock import business_day_bounds, working_days_between
 from payments.models import Payment, PaymentAllocation, PaymentRequest
 from reconciliation import links
-from reconciliation.models import FROM_STATEMENT, IGNORED, Resolution, StatementBalance, StatementImport, \
-    StatementLine
+from reconciliation.models import FROM_CALLBACK, FROM_STATEMENT, IGNORED, Resolution, StatementBalance, \
+    StatementImport, StatementLine
 from reconciliation.statements import CREDIT
 
 INFO_KINDS = frozenset({"missed_callback"})
@@ -70,8 +71,10 @@ def day_exceptions(session: Session, day: date, *, settings: Settings, today: da
     lines = session.execute(select(StatementLine).where(StatementLine.recon_date == day)
                             .order_by(StatementLine.id)).scalars().all()
     facts = links.payment_facts(session, [line.payment_id for line in lines if line.payment_id])
+    announced = _payment_amounts(session, [line.payment_id for line in lines if line.source == FROM_CALLBACK])
     for line in lines:
-        found += _line_exceptions(line, facts.get(line.payment_id) if line.payment_id else None)
+        found += _line_exceptions(line, facts.get(line.payment_id) if line.payment_id else None,
+                                  announced.get(line.payment_id))
     found += _request_exceptions(session, [line.payment_id for line in lines
                                            if line.payment_id and line.status != IGNORED])
     found += _unseen_payments(session, day, lines, settings=settings, today=today)
@@ -80,7 +83,15 @@ def day_exceptions(session: Session, day: date, *, settings: Settings, today: da
     return found
 
 
-def _line_exceptions(line: StatementLine, facts) -> list[DayException]:
+def _payment_amounts(session: Session, payment_ids: list[int]) -> dict[int, int]:
+    amounts: dict[int, int] = {}
+    for chunk in links._chunks(payment_ids):
+        amounts.update(session.execute(select(Payment.id, Payment.amount_vnd).where(Payment.id.in_(chunk))).all())
+    return amounts
+
+
+def _line_exceptions(line: StatementLine, facts, callback_vnd: int | None) -> list[DayException]:
+    """`callback_vnd`: what the callback the line was linked to announced (None: not linked)."""
     out = []
     base = {"line_id": line.id, "payment_id": line.payment_id, "account": line.clearing_account}
     if line.is_reversal or (facts is not None and facts.status != "active"):
@@ -88,6 +99,11 @@ def _line_exceptions(line: StatementLine, facts) -> list[DayException]:
                                 details={"memo": line.memo[:200]}))
     if line.direction != CREDIT or line.is_reversal or line.status == IGNORED:
         return out
+    if callback_vnd is not None and callback_vnd != line.amount_vnd:
+        out.append(DayException(f"line:{line.id}:amount_differs", "amount_differs",
+                                abs(line.amount_vnd - callback_vnd), **base,
+                                details={"statement_vnd": line.amount_vnd, "callback_vnd": callback_vnd,
+                                         "memo": line.memo[:200]}))
     if facts is not None and facts.status == "active" and facts.unallocated_vnd > 0:
         kind = "late" if facts.suspense_reason == "request_closed" else "unmatched_credit"
         out.append(DayException(f"line:{line.id}:{kind}", kind, facts.unallocated_vnd, **base,

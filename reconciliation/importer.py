@@ -201,10 +201,10 @@ def run_import(sessions: sessionmaker[Session], parsed: Parsed, *, filename: str
         ctx = ImportContext(import_id, number, clearing, settings, actor, now,
                             closed=days.closed_days(session, info.first_date),
                             suspense_callbacks=links.suspense_callbacks(session, clearing, info.first_date,
-                                                                        info.last_date),
+                                                                        info.last_date, settings.holidays),
                             repeated=parsed.repeated,
                             callbacks_possible=links.callbacks_in_period(session, clearing, info.first_date,
-                                                                         info.last_date))
+                                                                         info.last_date, settings.holidays))
     try:
         processed = 0
         for number_of_chunk, packed in enumerate(parsed.chunks(), start=1):

@@ -1,16 +1,16 @@
 """Reading what the ledger already knows about statement lines. Nothing here moves money.
 
 - `known_lines`: which line identities are already stored (re-imports, overlapping files);
-- `link_callbacks`: the payment a callback already made for a line — same bank reference,
-  else same amount, day (±1: a late-evening transfer is booked the next morning) and payment
-  code, else (for money in suspense) same amount, day and memo — so it is linked instead of
-  being credited a second time;
+- `link_callbacks`: the payment a callback already made for a line — same bank reference
+  (whatever the amount: a difference is an exception for finance), else same amount, banking
+  day (`may_book`) and payment code, else (for money in suspense) same amount, banking day and
+  memo — so it is linked instead of being credited a second time;
 - `payment_facts`: a payment's allocations as `matching.classify` needs them;
 - `proposals` / `suggestions`: what finance might match an unmatched line to (never applied).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from kernel.clock import business_date, business_day_bounds
+from kernel.clock import add_working_days, business_date, business_day_bounds, is_working_day
 from payments import codes, states
 from payments.models import Dossier, Payment, PaymentAllocation, PaymentRequest
 from reconciliation.matching import Candidate as Suggestible
@@ -43,6 +43,24 @@ class Candidate:
     signature: str
 
 
+def may_book(callback_day: date, booking_day: date, holidays: Collection[date]) -> bool:
+    """Whether a bank may book on `booking_day` a transfer a callback announced on `callback_day`:
+    the same day, the next working day (a late-evening, weekend or holiday transfer), or the
+    day before (clocks either side of midnight)."""
+    latest = add_working_days(callback_day + timedelta(days=1), 0, holidays)
+    return callback_day - timedelta(days=1) <= booking_day <= latest
+
+
+def _callback_days(first: date, last: date, holidays: Collection[date]) -> tuple[date, date]:
+    """The callback business days that `may_book` can put on statement days first..last."""
+    earliest = first - timedelta(days=1)
+    for _ in range(31):  # back to the last working day before `first` (Tết is the longest break)
+        if is_working_day(earliest, holidays):
+            break
+        earliest -= timedelta(days=1)
+    return earliest, last + timedelta(days=1)
+
+
 def _chunks(values: Iterable, size: int = IN_CHUNK) -> Iterator[list]:
     values = list(values)
     for start in range(0, len(values), size):
@@ -62,13 +80,13 @@ def known_lines(session: Session, clearing_account: str, keys: list[str]) -> dic
     return found
 
 
-def suspense_callbacks(session: Session, clearing_account: str, first: date | None,
-                       last: date | None) -> list[Candidate]:
+def suspense_callbacks(session: Session, clearing_account: str, first: date | None, last: date | None,
+                       holidays: Collection[date]) -> list[Candidate]:
     """Callback payments of the period still wholly in suspense and on no statement line."""
     if first is None or last is None:
         return []
-    start = business_day_bounds(first - timedelta(days=1))[0]
-    end = business_day_bounds(last + timedelta(days=1))[1]
+    earliest, latest = _callback_days(first, last, holidays)
+    start, end = business_day_bounds(earliest)[0], business_day_bounds(latest)[1]
     rows = session.execute(select(Payment.id, Payment.amount_vnd, Payment.booked_at, Payment.memo).where(
         Payment.clearing_account == clearing_account, Payment.provider != STATEMENT_PROVIDER,
         Payment.status == "active", Payment.unallocated_vnd == Payment.amount_vnd,
@@ -76,13 +94,14 @@ def suspense_callbacks(session: Session, clearing_account: str, first: date | No
     return [Candidate(pid, amount, business_date(at), memo_signature(memo)) for pid, amount, at, memo in rows]
 
 
-def callbacks_in_period(session: Session, clearing_account: str, first: date | None, last: date | None) -> bool:
+def callbacks_in_period(session: Session, clearing_account: str, first: date | None, last: date | None,
+                        holidays: Collection[date]) -> bool:
     """Whether any callback payment (not a statement's) landed on the account around the period;
     when none did, an import skips looking for them line by line."""
     if first is None or last is None:
         return False
-    start = business_day_bounds(first - timedelta(days=2))[0]
-    end = business_day_bounds(last + timedelta(days=2))[1]
+    earliest, latest = _callback_days(first, last, holidays)
+    start, end = business_day_bounds(earliest)[0], business_day_bounds(latest)[1]
     return session.execute(select(Payment.id).where(
         Payment.clearing_account == clearing_account, Payment.provider != STATEMENT_PROVIDER,
         Payment.booked_at >= start, Payment.booked_at < end).limit(1)).first() is not None
@@ -113,7 +132,7 @@ def link_callbacks(session: Session, ctx: ImportContext, rows: list[Row]) -> dic
                 continue
             same_memo = signature and candidate.signature and (
                 signature in candidate.signature or candidate.signature in signature)
-            if same_memo and abs((candidate.day - row.booking_date).days) <= 1:
+            if same_memo and may_book(candidate.day, row.booking_date, ctx.settings.holidays):
                 _link(ctx, linked, row, candidate.payment_id)
                 break
     return linked
@@ -125,20 +144,27 @@ def _link(ctx: ImportContext, linked: dict[str, int], row: Row, payment_id: int)
 
 
 def _by_reference(session: Session, ctx: ImportContext, rows: list[Row], linked: dict[str, int]) -> None:
+    """The bank's own reference names the transaction: the line is the callback's even when the
+    amounts differ (the difference is an `amount_differs` exception), never a second credit."""
     by_ref: dict[str, list[Row]] = {}
     for row in rows:
         for variant in {row.bank_ref, normalise_ref(row.bank_ref)} - {None}:
             by_ref.setdefault(variant, []).append(row)
+    candidates: list[tuple[int, str, int]] = []
     for chunk in _chunks(by_ref):
         for payment_id, reference, amount, account in session.execute(
                 select(Payment.id, Payment.bank_reference, Payment.amount_vnd, Payment.clearing_account).where(
                     Payment.provider != STATEMENT_PROVIDER, Payment.status == "active",
-                    Payment.bank_reference.in_(chunk), _unlinked())
-                .order_by(Payment.id)):
-            if account != ctx.clearing_account:  # see _by_code: the account is compared here
-                continue
+                    Payment.bank_reference.in_(chunk), _unlinked())):
+            if account == ctx.clearing_account:  # see _by_code: the account is compared here
+                candidates.append((payment_id, reference, amount))
+    candidates.sort()
+    for same_amount_only in (True, False):  # a twin with the line's own amount first
+        for payment_id, reference, amount in candidates:
             for row in by_ref.get(reference, []):
-                if row.key not in linked and payment_id not in ctx.linked_payments and amount == row.amount_vnd:
+                if row.key in linked or payment_id in ctx.linked_payments:
+                    continue
+                if amount == row.amount_vnd or not same_amount_only:
                     _link(ctx, linked, row, payment_id)
                     break
 
@@ -173,7 +199,7 @@ def _by_code(session: Session, ctx: ImportContext, rows: list[Row], linked: dict
             amount, day, _ = candidates[payment_id]
             if payment_id in ctx.linked_payments or amount != row.amount_vnd:
                 continue
-            if abs((day - row.booking_date).days) <= 1:
+            if may_book(day, row.booking_date, ctx.settings.holidays):
                 _link(ctx, linked, row, payment_id)
                 break
 

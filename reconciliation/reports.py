@@ -1,7 +1,8 @@
 """The daily reconciliation report (báo cáo đối soát) as CSV, XLSX and PDF, in Vietnamese with
 times in Asia/Ho_Chi_Minh. Every format carries the same sections; CSV and XLSX list every
 statement line of the day, the PDF lists up to `PDF_LINE_LIMIT` of them (the rest are in the
-other two). At close the three are rendered once, stored byte for byte and their SHA-256
+other two). Each section names its money columns: only those print as VND in the PDF (a count
+of 1.001 is not money). At close the three are rendered once, stored byte for byte and their SHA-256
 recorded, so a closed day's report is always the file that was approved.
 """
 from __future__ import annotations
@@ -9,13 +10,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kernel.clock import format_local
+from kernel.clock import format_local, start_of_business_day
 from kernel.money import format_vnd
 from kernel.pdf import FONT, new_document, render
 from reconciliation import files, links
@@ -25,6 +27,7 @@ FORMATS = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlfor
            "pdf": "application/pdf"}
 PDF_LINE_LIMIT = 2000
 TITLE = "BÁO CÁO ĐỐI SOÁT THU PHÍ, LỆ PHÍ"
+TIME_ZONE = "Giờ Việt Nam (UTC+7)"
 STATUS_VI = {"matched": "Đã khớp", "proposed": "Đề xuất", "unmatched": "Chưa khớp", "ignored": "Bỏ qua",
              "allocated": "Đã phân bổ", "in_suspense": "Chờ xử lý (tạm treo)", "partly_in_suspense": "Phân bổ một phần",
              "reversed": "Đã hủy/đảo"}
@@ -32,41 +35,64 @@ TYPE_VI = {"payment": "Thu tiền", "reversal": "Giao dịch bị hủy/đảo",
 KIND_VI = {"unmatched_credit": "Tiền về chưa khớp", "late": "Nộp sau khi hết hạn/hủy",
            "under_payment": "Nộp thiếu", "over_payment": "Nộp thừa", "duplicate": "Trùng giao dịch",
            "reversed": "Giao dịch đảo/hủy", "payment_without_statement_line": "Có thông báo nhưng không có trên sao kê",
-           "balance_mismatch": "Lệch số dư", "missed_callback": "Có trên sao kê nhưng không có thông báo"}
+           "balance_mismatch": "Lệch số dư", "amount_differs": "Số tiền sao kê khác thông báo", "missed_callback": "Có trên sao kê nhưng không có thông báo"}
 DIRECTION_VI = {"credit": "Ghi có", "debit": "Ghi nợ"}
+# Why a statement line has its status (matching.classify); the finance pages show the same labels.
+REASON_VI = {
+    "debit": "Ghi nợ", "reversal": "Giao dịch đảo", "ignored_by_finance": "Kế toán bỏ qua",
+    "seen_by_callback": "Đã có thông báo", "no_payment": "Không có khoản thu", "payment_reversed": "Khoản thu đã hủy",
+    "code_verified": "Mã hợp lệ", "code_corrected": "Mã được sửa lỗi gõ", "manual_match": "Khớp thủ công",
+    "multi_code": "Nhiều mã", "part_in_suspense": "Một phần tạm treo", "proposed": "Đề xuất", "no_code": "Không có mã",
+    "unresolved_code": "Mã không xác định", "unknown_code": "Mã không tồn tại", "request_closed": "Hồ sơ đã hết hạn/hủy",
+    "correction_amount_differs": "Sửa mã nhưng lệch số tiền", "multi_code_excess": "Thừa sau khi chia nhiều mã",
+    "released": "Đã bỏ khớp", "written_off": "Đã ghi thu khác", "refund_requested": "Đã đề nghị hoàn",
+    "acknowledged": "Đã chấp nhận", "under_payment": "Nộp thiếu", "over_payment": "Nộp thừa",
+    "split_payment": "Nộp nhiều lần",
+}
 
 
-def _sections(summary: dict, state: dict, now: datetime) -> Iterator[tuple[str, list[str], list[list]]]:
-    """(heading, column names, rows) of the summary part of the report."""
+class Section(NamedTuple):
+    heading: str
+    columns: list[str]
+    rows: list[list]
+    money: frozenset[int] = frozenset()  # indexes of the columns that hold VND amounts
+
+
+def _sections(summary: dict, state: dict, now: datetime) -> Iterator[Section]:
+    """The summary part of the report, section by section."""
     day = date.fromisoformat(summary["date"])
     closed = state.get("status") == CLOSED
-    yield (f"{TITLE} NGÀY {day:%d/%m/%Y}", ["Mục", "Giá trị"], [
+    yield Section(f"{TITLE} NGÀY {day:%d/%m/%Y}", ["Mục", "Giá trị"], [
         ["Trạng thái", "Đã khóa sổ" if closed else "Bản nháp (chưa khóa sổ)"],
         ["Người đề nghị khóa sổ", state.get("requested_by") or ""],
         ["Người phê duyệt", state.get("closed_by") or ""],
         ["Thời điểm lập báo cáo", format_local(now)],
-        ["Ngưỡng chênh lệch cho phép (VND)", summary["tolerance_vnd"]],
+        ["Múi giờ của mọi ngày giờ trong báo cáo", TIME_ZONE],
+        ["Ngưỡng chênh lệch cho phép", format_vnd(summary["tolerance_vnd"])],
     ])
-    yield ("I. Số dư tài khoản", ["Tài khoản", "Số dư đầu ngày", "Tổng ghi có", "Tổng ghi nợ", "Số dư cuối (sao kê)",
-                                  "Số dư cuối (tính toán)", "Chênh lệch"],
-           [[b["clearing_account"], b["opening_vnd"], b["credits_vnd"], b["debits_vnd"], b["closing_stated_vnd"],
-             b["closing_computed_vnd"], b["difference_vnd"]] for b in summary["balances"]])
+    yield Section("I. Số dư tài khoản", ["Tài khoản", "Số dư đầu ngày", "Tổng ghi có", "Tổng ghi nợ",
+                                         "Số dư cuối (sao kê)", "Số dư cuối (tính toán)", "Chênh lệch"],
+                  [[b["clearing_account"], b["opening_vnd"], b["credits_vnd"], b["debits_vnd"],
+                    b["closing_stated_vnd"], b["closing_computed_vnd"], b["difference_vnd"]]
+                   for b in summary["balances"]], frozenset(range(1, 7)))
     totals = summary["totals"]
-    yield ("II. Tổng hợp theo cơ quan", ["Mã cơ quan", "Số giao dịch", "Số tiền (VND)"],
-           [[("Chờ xử lý (tạm treo)" if r["agency_code"] == "suspense" else r["agency_code"]), r["count"],
-             r["amount_vnd"]] for r in totals["by_agency"]])
-    yield ("III. Tổng hợp theo kênh thanh toán", ["Nhà cung cấp", "Kênh", "Số giao dịch", "Số tiền (VND)"],
-           [[r["provider"], r["channel"], r["count"], r["amount_vnd"]] for r in totals["by_channel"]])
-    yield ("IV. Tổng hợp theo loại giao dịch", ["Loại giao dịch", "Số giao dịch", "Số tiền (VND)"],
-           [[TYPE_VI.get(r["type"], r["type"]), r["count"], r["amount_vnd"]] for r in totals["by_transaction_type"]])
-    yield ("V. Tổng hợp theo trạng thái", ["Trạng thái", "Số giao dịch", "Số tiền (VND)"],
-           [[STATUS_VI.get(r["status"], r["status"]), r["count"], r["amount_vnd"]] for r in totals["by_status"]]
-           + [[f"Dòng sao kê: {STATUS_VI.get(s, s)}", v["count"], v["amount_vnd"]]
-              for s, v in sorted(summary["lines"]["by_status"].items())])
+    yield Section("II. Tổng hợp theo cơ quan", ["Mã cơ quan", "Số giao dịch", "Số tiền (VND)"],
+                  [[("Chờ xử lý (tạm treo)" if r["agency_code"] == "suspense" else r["agency_code"]), r["count"],
+                    r["amount_vnd"]] for r in totals["by_agency"]], frozenset({2}))
+    yield Section("III. Tổng hợp theo kênh thanh toán", ["Nhà cung cấp", "Kênh", "Số giao dịch", "Số tiền (VND)"],
+                  [[r["provider"], r["channel"], r["count"], r["amount_vnd"]] for r in totals["by_channel"]],
+                  frozenset({3}))
+    yield Section("IV. Tổng hợp theo loại giao dịch", ["Loại giao dịch", "Số giao dịch", "Số tiền (VND)"],
+                  [[TYPE_VI.get(r["type"], r["type"]), r["count"], r["amount_vnd"]]
+                   for r in totals["by_transaction_type"]], frozenset({2}))
+    yield Section("V. Tổng hợp theo trạng thái", ["Trạng thái", "Số giao dịch", "Số tiền (VND)"],
+                  [[STATUS_VI.get(r["status"], r["status"]), r["count"], r["amount_vnd"]] for r in totals["by_status"]]
+                  + [[f"Dòng sao kê: {STATUS_VI.get(s, s)}", v["count"], v["amount_vnd"]]
+                     for s, v in sorted(summary["lines"]["by_status"].items())], frozenset({2}))
     found = summary.get("closed_exceptions") or []
-    yield ("VI. Ngoại lệ", ["Mã ngoại lệ", "Loại", "Số tiền (VND)", "Xử lý"],
-           [[e["key"], KIND_VI.get(e["kind"], e["kind"]), e["amount_vnd"], _handled(e)] for e in found]
-           or [["", "Không có ngoại lệ" if closed else "Xem hàng đợi ngoại lệ", "", ""]])
+    yield Section("VI. Ngoại lệ", ["Mã ngoại lệ", "Loại", "Số tiền (VND)", "Xử lý"],
+                  [[e["key"], KIND_VI.get(e["kind"], e["kind"]), e["amount_vnd"], _handled(e)] for e in found]
+                  or [["", "Không có ngoại lệ" if closed else "Xem hàng đợi ngoại lệ", "", ""]], frozenset({2}))
 
 
 def _handled(exc: dict) -> str:
@@ -80,6 +106,21 @@ def _handled(exc: dict) -> str:
 
 LINE_COLUMNS = ["STT", "Ngày giao dịch", "Thời điểm", "Số tham chiếu", "Loại", "Số tiền (VND)", "Trạng thái", "Điểm",
                 "Lý do", "Mã thanh toán", "Nội dung"]
+LINE_MONEY = frozenset({LINE_COLUMNS.index("Số tiền (VND)")})
+
+
+def _booked(line: StatementLine) -> str:
+    """When the bank booked the line; only its date when the file gave no time."""
+    # The importer stores a date-only line at 00:00 of its day (as the parsers already read a
+    # spreadsheet's 00:00:00 as "no time"): printing that 00:00 would invent a time.
+    if line.booked_at == start_of_business_day(line.booking_date):
+        return f"{line.booking_date:%d/%m/%Y}"
+    return format_local(line.booked_at)
+
+
+def _reasons(codes: Iterable[str]) -> str:
+    """Vietnamese labels of a line's reasons, each once, in order."""
+    return ", ".join(dict.fromkeys(REASON_VI.get(code, code) for code in codes))
 
 
 def _line_rows(session: Session, day: date) -> Iterator[list]:
@@ -96,9 +137,9 @@ def _line_rows(session: Session, day: date) -> Iterator[list]:
             number += 1
             paid = facts.get(line.payment_id) if line.payment_id else None
             codes = ", ".join(f"{c} ({format_vnd(a)})" for c, a, _ in paid.allocations) if paid else ""
-            yield [number, f"{line.booking_date:%d/%m/%Y}", format_local(line.booked_at), line.bank_ref or "",
+            yield [number, f"{line.booking_date:%d/%m/%Y}", _booked(line), line.bank_ref or "",
                    DIRECTION_VI.get(line.direction, line.direction), line.amount_vnd,
-                   STATUS_VI.get(line.status, line.status), line.score, ", ".join(line.reasons or []), codes, line.memo]
+                   STATUS_VI.get(line.status, line.status), line.score, _reasons(line.reasons or []), codes, line.memo]
         after = chunk[-1].id
 
 
@@ -106,7 +147,7 @@ def render_csv(session: Session, summary: dict, state: dict, now: datetime) -> b
     out = io.StringIO()
     out.write("\ufeff")  # so spreadsheet programs show the diacritics
     writer = csv.writer(out)
-    for heading, columns, rows in _sections(summary, state, now):
+    for heading, columns, rows, _ in _sections(summary, state, now):
         writer.writerow([heading])
         writer.writerow(columns)
         writer.writerows(rows)
@@ -123,7 +164,7 @@ def render_xlsx(session: Session, summary: dict, state: dict, now: datetime) -> 
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Tổng hợp")
-    for heading, columns, rows in _sections(summary, state, now):
+    for heading, columns, rows, _ in _sections(summary, state, now):
         sheet.append([heading])
         sheet.append(columns)
         for row in rows:
@@ -141,10 +182,10 @@ def render_xlsx(session: Session, summary: dict, state: dict, now: datetime) -> 
 def render_pdf(session: Session, summary: dict, state: dict, now: datetime) -> bytes:
     pdf = new_document(orientation="L", title=f"Báo cáo đối soát {summary['date']}")
     pdf.add_page()
-    for index, (heading, columns, rows) in enumerate(_sections(summary, state, now)):
+    for index, (heading, columns, rows, money) in enumerate(_sections(summary, state, now)):
         pdf.set_font(FONT, "B", 14 if index == 0 else 11)
         pdf.cell(0, 8, heading, new_x="LMARGIN", new_y="NEXT", align="C" if index == 0 else "L")
-        _pdf_table(pdf, columns, rows)
+        _pdf_table(pdf, columns, rows, money)
     pdf.set_font(FONT, "B", 11)
     pdf.cell(0, 8, "VII. Chi tiết giao dịch sao kê", new_x="LMARGIN", new_y="NEXT")
     rows = []
@@ -153,11 +194,19 @@ def render_pdf(session: Session, summary: dict, state: dict, now: datetime) -> b
             rows.append(["…", "", "", "", "", "", "", "", "", "", "Xem tệp CSV/XLSX để có đầy đủ các dòng"])
             break
         rows.append(row[:-1] + [str(row[-1])[:80]])
-    _pdf_table(pdf, LINE_COLUMNS, rows, widths=(8, 18, 24, 22, 14, 20, 18, 10, 40, 40, 59))
+    _pdf_table(pdf, LINE_COLUMNS, rows, LINE_MONEY, widths=(8, 18, 24, 22, 14, 20, 18, 10, 40, 40, 59))
     return render(pdf)
 
 
-def _pdf_table(pdf, columns: list[str], rows: list[list], widths: tuple[int, ...] | None = None) -> None:
+def pdf_cell(value, money: bool) -> str:
+    """A table cell as the PDF prints it: VND only in a money column (counts and row numbers stay numbers)."""
+    if value is None:
+        return ""
+    return format_vnd(value) if money and type(value) is int else str(value)
+
+
+def _pdf_table(pdf, columns: list[str], rows: list[list], money: frozenset[int],
+               widths: tuple[int, ...] | None = None) -> None:
     from fpdf.fonts import FontFace
 
     pdf.set_font(FONT, "", 7)
@@ -165,8 +214,7 @@ def _pdf_table(pdf, columns: list[str], rows: list[list], widths: tuple[int, ...
                    headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 230))) as table:
         table.row(columns)
         for values in rows:
-            table.row([format_vnd(v) if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 1000
-                       else ("" if v is None else str(v)) for v in values])
+            table.row([pdf_cell(v, i in money) for i, v in enumerate(values)])
     pdf.ln(3)
 
 

@@ -7,7 +7,7 @@ strings live here instead of growing the shared dictionary.
 from __future__ import annotations
 
 from kernel.money import format_vnd
-from reconciliation.reports import KIND_VI
+from reconciliation.reports import KIND_VI, REASON_VI
 
 CHANNELS = {"vietqr_transfer": "Chuyển khoản (VietQR)", "pos_card": "Thẻ (POS)",
             "internet_banking": "Ngân hàng điện tử", "cash": "Tiền mặt"}
@@ -21,17 +21,7 @@ REFUND_STATUS = {"awaiting_approval": "Chờ phê duyệt", "sending": "Đang g�
 REFUND_METHOD = {"card": "Thẻ", "transfer": "Chuyển khoản", "cash": "Tiền mặt"}
 ACTIONS = {"match": "Khớp", "unmatch": "Bỏ khớp", "refund": "Hoàn tiền", "write_off": "Ghi thu khác (xóa treo)",
            "ignore": "Bỏ qua", "acknowledge": "Chấp nhận"}
-REASONS = {
-    "debit": "Ghi nợ", "reversal": "Giao dịch đảo", "ignored_by_finance": "Kế toán bỏ qua",
-    "seen_by_callback": "Đã có thông báo", "no_payment": "Không có khoản thu", "payment_reversed": "Khoản thu đã hủy",
-    "code_verified": "Mã hợp lệ", "code_corrected": "Mã được sửa lỗi gõ", "manual_match": "Khớp thủ công",
-    "multi_code": "Nhiều mã", "part_in_suspense": "Một phần tạm treo", "proposed": "Đề xuất", "no_code": "Không có mã",
-    "unresolved_code": "Mã không xác định", "unknown_code": "Mã không tồn tại", "request_closed": "Hồ sơ đã hết hạn/hủy",
-    "correction_amount_differs": "Sửa mã nhưng lệch số tiền", "multi_code_excess": "Thừa sau khi chia nhiều mã",
-    "released": "Đã bỏ khớp", "written_off": "Đã ghi thu khác", "refund_requested": "Đã đề nghị hoàn",
-    "acknowledged": "Đã chấp nhận", "under_payment": "Nộp thiếu", "over_payment": "Nộp thừa",
-    "split_payment": "Nộp nhiều lần",
-}
+REASONS = REASON_VI  # one table: the report prints the same labels
 SUSPENSE_REASONS = {key: REASONS[key] for key in (
     "no_code", "unresolved_code", "unknown_code", "request_closed", "correction_amount_differs", "multi_code_excess",
     "released")}
@@ -242,6 +232,7 @@ EN = {
     "Nộp thiếu": "Under-payment", "Trùng giao dịch": "Duplicate",
     "Giao dịch đảo/hủy": "Reversal", "Có thông báo nhưng không có trên sao kê": "Callback without statement line",
     "Lệch số dư": "Balance mismatch", "Có trên sao kê nhưng không có thông báo": "Statement credit without callback",
+    "Số tiền sao kê khác thông báo": "Statement amount differs from the callback",
     "Ghi vào ngày mở kế tiếp (điều chỉnh)": "Record in the next open day (adjustment)",
     # suspense
     "Tiền tạm treo": "Money in suspense", "Tổng tạm treo": "Total in suspense", "Kênh": "Channel",

@@ -1,0 +1,73 @@
+"""A statement line a callback already recorded is linked, never credited twice: across a
+weekend or holiday, and when the bank booked another amount under the same reference."""
+import pytest
+from sqlalchemy import func, select
+
+from payments.models import Payment
+from tests.factories import assert_ledger_ok, make_request, signed
+from tests.recon_factories import all_lines, upload, vcb_csv
+
+
+@pytest.fixture(autouse=True)
+def ledger_checked(db):
+    yield
+    assert_ledger_ok(db)
+
+
+def bank_callback(client, settings, ref: str, amount: int, memo: str, booked_at: str) -> None:
+    headers, raw = signed(settings, "HCCPAY_BANK_WEBHOOK_SECRET", {
+        "transaction_id": ref, "account_number": "0071001234567", "amount_vnd": amount, "content": memo,
+        "booked_at": booked_at, "direction": "credit"})
+    assert client.post("/api/v1/callbacks/bank", data=raw, headers=headers).status_code == 200
+
+
+def count_payments(db) -> int:
+    with db() as s:
+        return s.execute(select(func.count()).select_from(Payment)).scalar_one()
+
+
+def paid(client, code: str) -> int:
+    return client.get(f"/api/v1/payment-requests/{code}").json["paid_vnd"]
+
+
+def test_a_friday_night_transfer_booked_on_monday_is_linked_by_its_code(client, auth, test_settings, db):
+    code = make_request(client, auth, ("Lệ phí", "charge", 70_000))
+    bank_callback(client, test_settings, "CB-FRI-1", 70_000, f"CT den {code}", "2026-11-20T23:30:00+07:00")
+    before = count_payments(db)
+    body = upload(client, auth, vcb_csv(("5555.1", "", "70.000", f"MBVCB.1.{code}.CT tu 1"), day="23/11/2026")).json
+    [line] = all_lines(client, auth, body["import_id"])
+    assert (line["source"], line["status"]) == ("callback", "matched")
+    assert count_payments(db) == before and paid(client, code) == 70_000
+
+
+def test_money_in_suspense_sent_before_a_holiday_is_linked_by_amount_and_memo(client, auth, test_settings, db):
+    # 1 and 2 September 2026 (Tue, Wed) are the National Day holidays: the bank books on Thursday.
+    bank_callback(client, test_settings, "CB-HOL-1", 45_000, "TRAN THI BINH nop tien", "2026-09-01T22:10:00+07:00")
+    before = count_payments(db)
+    body = upload(client, auth, vcb_csv(("5555.2", "", "45.000", "TRAN THI BINH - nop tien"), day="03/09/2026")).json
+    [line] = all_lines(client, auth, body["import_id"])
+    assert line["source"] == "callback"
+    assert count_payments(db) == before
+
+
+def test_a_transfer_three_working_days_later_is_not_taken_for_the_callback(client, auth, test_settings, db):
+    code = make_request(client, auth, ("Lệ phí", "charge", 70_000), ("Phí", "fee", 70_000))
+    bank_callback(client, test_settings, "CB-MON-1", 70_000, f"CT den {code}", "2026-11-16T10:00:00+07:00")
+    body = upload(client, auth, vcb_csv(("5555.3", "", "70.000", f"CT den {code} dot 2"), day="19/11/2026")).json
+    [line] = all_lines(client, auth, body["import_id"])
+    assert line["source"] == "statement"  # a second instalment, not the Monday transfer again
+    assert paid(client, code) == 140_000
+
+
+def test_the_same_bank_reference_with_another_amount_is_linked_and_flagged(client, auth, test_settings, db):
+    code = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    bank_callback(client, test_settings, "FT2611240001", 100_000, f"CT den {code}", "2026-11-24T09:00:00+07:00")
+    before = count_payments(db)
+    body = upload(client, auth, vcb_csv(("FT2611240001", "", "98.900", f"CT den {code}"))).json
+    [line] = all_lines(client, auth, body["import_id"])
+    assert line["source"] == "callback"
+    assert count_payments(db) == before and paid(client, code) == 100_000
+    queue = client.get("/api/v1/reconciliation/days/2026-11-24/exceptions", headers=auth("finance")).json
+    [differs] = [e for e in queue["exceptions"] if e["kind"] == "amount_differs"]
+    assert (differs["amount_vnd"], differs["severity"], differs["line_id"]) == (1_100, "blocking", line["id"])
+    assert (differs["details"]["statement_vnd"], differs["details"]["callback_vnd"]) == (98_900, 100_000)
