@@ -110,18 +110,34 @@ def amount(value: Any, name: str = "amount") -> int:
     return value
 
 
-def local_time(text: Any, name: str) -> datetime:
+# Callbacks describe money moving now: a date outside these years is a bug or a forgery, and far
+# enough out (year 1 or 9999 with an offset) it cannot even be converted to UTC.
+PLAUSIBLE_YEARS = range(2000, 2101)
+
+
+def local_time(value: Any, name: str) -> datetime:
     """`YYYY-MM-DD HH:mm:ss` (or ISO 8601) in Hà Nội time when no offset is given -> aware UTC."""
-    if not isinstance(text, str) or not text.strip():
+    if value is None or isinstance(value, str) and not value.strip():
         raise CallbackRejected(f"{name} is required", code="missing_field", details={"field": name})
+    if not isinstance(value, str):
+        raise _not_a_time(name)
+    written = value.strip()
     try:
-        parsed = dateparser.isoparse(text.strip()) if "T" in text else \
-            datetime.strptime(text.strip(), "%Y-%m-%d %H:%M:%S")
+        parsed = dateparser.isoparse(written) if "T" in written else \
+            datetime.strptime(written, "%Y-%m-%d %H:%M:%S")
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=VN_TZ)
+        instant = parsed.astimezone(UTC)  # overflows for year 1 or 9999 with an offset
     except (ValueError, OverflowError) as exc:
-        raise CallbackRejected(f"{name} is not a date-time", code="invalid_field", details={"field": name}) from exc
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=VN_TZ)
-    return parsed.astimezone(UTC)
+        raise _not_a_time(name) from exc
+    if instant.year not in PLAUSIBLE_YEARS:
+        raise _not_a_time(name)
+    return instant
+
+
+def _not_a_time(name: str) -> CallbackRejected:
+    return CallbackRejected(f"{name} must be a date-time between {PLAUSIBLE_YEARS.start} and "
+                            f"{PLAUSIBLE_YEARS.stop - 1}", code="invalid_field", details={"field": name})
 
 
 def our_bank_account(settings: Settings, *numbers: str | None) -> str | None:
