@@ -16,7 +16,7 @@ from payments.validation import clean_text
 from postal import addresses, planner, states
 from postal.errors import Unprocessable, route_not_found
 from postal.models import Route, Shipment
-from postal.service import enter_state, get_shipment
+from postal.service import enter_state, get_shipment, refuse_early_attempt
 from postal.validation import parse_slot
 
 ACTIVE_ON_DAY = (states.SCHEDULED, states.PICKED_UP, states.OUT_FOR_DELIVERY, states.DELIVERED)
@@ -180,9 +180,7 @@ def move_shipment(session: Session, *, shipment_id: int, day: date, route_code: 
                        details={"status": shipment.status})
     if not is_working_day(day, settings.holidays):
         raise Unprocessable(f"{day.isoformat()} is not a working day", code="not_a_working_day")
-    if shipment.status == states.FAILED_ATTEMPT and shipment.next_attempt_date and day < shipment.next_attempt_date:
-        raise Conflict(f"the next attempt may be made from {shipment.next_attempt_date.isoformat()}",
-                       code="too_early_for_retry", details={"next_attempt_date": shipment.next_attempt_date.isoformat()})
+    refuse_early_attempt(shipment, day)
     route = get_route(session, route_code)
     before = {"date": shipment.planned_date.isoformat() if shipment.planned_date else None,
               "route": shipment.route_code, "slot": shipment.slot}

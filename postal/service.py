@@ -256,6 +256,18 @@ def enqueue_cancel(session: Session, shipment: Shipment, *, now: datetime) -> No
             payload={"shipment_id": shipment.id, "tracking_number": shipment.tracking_number})
 
 
+def too_early_for_another_attempt(shipment: Shipment, day: date) -> bool:
+    """True before the day a failed shipment may be tried again: attempts are two working days apart,
+    whatever the shipment's state meanwhile (planned for later, or already out again)."""
+    return shipment.next_attempt_date is not None and day < shipment.next_attempt_date
+
+
+def refuse_early_attempt(shipment: Shipment, day: date) -> None:
+    if too_early_for_another_attempt(shipment, day):
+        raise Conflict(f"the next attempt may be made from {shipment.next_attempt_date.isoformat()}",
+                       code="too_early_for_retry", details={"next_attempt_date": shipment.next_attempt_date.isoformat()})
+
+
 STAFF_EVENTS = (states.PICKED_UP, states.OUT_FOR_DELIVERY, states.DELIVERED, states.FAILED_ATTEMPT)
 
 
@@ -275,10 +287,8 @@ def record_outcome(session: Session, *, shipment_id: int, event: str, settings: 
     handover = states.DELIVERED if shipment.direction == states.DELIVERY else states.PICKED_UP
     if event == handover and id_check is None:
         raise ValidationError("the recipient's ID check is required (id_check)", code="id_check_required")
-    retry = shipment.status == states.FAILED_ATTEMPT and event != states.FAILED_ATTEMPT
-    if retry and shipment.next_attempt_date and business_date(now) < shipment.next_attempt_date:
-        raise Conflict(f"the next attempt may be made from {shipment.next_attempt_date.isoformat()}",
-                       code="too_early_for_retry", details={"next_attempt_date": shipment.next_attempt_date.isoformat()})
+    states.check_transition(shipment.direction, shipment.status, event)
+    refuse_early_attempt(shipment, business_date(now))
     if event == handover:
         shipment.id_check = id_check
     enter_state(session, shipment, event, settings=settings, actor=actor, now=now, occurred_at=now,

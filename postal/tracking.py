@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
-from kernel.clock import ensure_aware_utc
+from kernel.clock import business_date, ensure_aware_utc
 from kernel.db import unit_of_work
 from kernel.errors import ValidationError
 from kernel.outbox import Delivery, Topic, enqueue
@@ -25,7 +25,7 @@ from postal import states
 from postal.clients import CourierClient
 from postal.models import Shipment, ShipmentEvent
 from postal.service import (BOOK_TOPIC, CANCEL_TOPIC, TRACK_TOPIC, add_event, enqueue_cancel, enter_state,
-                            get_shipment)
+                            get_shipment, too_early_for_another_attempt)
 from postal.validation import parse_id_check
 
 COURIER = "system:courier"
@@ -119,6 +119,8 @@ def _why_not_applied(shipment: Shipment, target: str | None, event: CourierEvent
         return "older than the current state"
     if not states.allowed(shipment.direction, shipment.status, target):
         return f"{shipment.status} -> {target} is not allowed"
+    if target == states.FAILED_ATTEMPT and too_early_for_another_attempt(shipment, business_date(event.occurred_at)):
+        return f"before the next attempt date {shipment.next_attempt_date.isoformat()}"  # not a second attempt
     needs_id = states.DELIVERED if shipment.direction == states.DELIVERY else None
     if target == needs_id and event.id_check is None:
         return "delivered without an ID check record"
