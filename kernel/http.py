@@ -59,6 +59,14 @@ class JSONRequest(Request):
     def on_json_loading_failed(self, e: ValueError | None) -> Any:
         raise ValidationError("request body is not valid JSON", code="malformed_json")
 
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        # Flask hands only ValueError to on_json_loading_failed; arrays nested thousands deep make
+        # the decoder raise RecursionError instead, which would otherwise be a 500.
+        try:
+            return super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError:
+            return None if silent else self.on_json_loading_failed(None)
+
 
 def db_session() -> Session:
     """This request's session (created on first use, closed at teardown)."""

@@ -81,7 +81,7 @@ def event_from_json(data: dict[str, Any]) -> Credit | Reversal:
 def json_object(body: bytes) -> dict[str, Any]:
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: arrays or objects nested too deeply
         raise CallbackRejected("the body is not valid JSON", code="malformed_json") from exc
     if not isinstance(data, dict):
         raise CallbackRejected("the body must be a JSON object", code="malformed_json")

@@ -1,0 +1,105 @@
+"""Hostile or careless input: a clear 4xx with a stable code, never a 500, never a partial write,
+and every refused callback kept with its reason."""
+import json
+import itertools
+
+import pytest
+from sqlalchemy import select
+
+from kernel.clock import now_utc
+from kernel.inbox import InboundCallback
+from kernel.signing import HEADER, sign
+from payments.channels import payos
+from payments.models import Payment
+from sandbox.bank import callback_request
+from tests.factories import assert_ledger_ok, make_request
+
+_ids = itertools.count(1)
+SECRET_OF = {"bank": "HCCPAY_BANK_WEBHOOK_SECRET", "pos": "HCCPAY_POS_WEBHOOK_SECRET"}
+DATE_FIELD = {"bank": "booked_at", "sepay": "transactionDate", "payos": "transactionDateTime", "pos": "occurred_at"}
+ID_FIELD = {"bank": "transaction_id", "sepay": "id", "pos": "transaction_id"}
+DEEP_JSON = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.fixture(autouse=True)
+def ledger_checked(db):
+    yield
+    assert_ledger_ok(db)
+
+
+def inbox(db):
+    with db() as s:
+        return s.execute(select(InboundCallback).order_by(InboundCallback.id)).scalars().all()
+
+
+def payments(db):
+    with db() as s:
+        return s.execute(select(Payment).order_by(Payment.id)).scalars().all()
+
+
+def resign(settings, via: str, headers: dict, body: bytes) -> dict:
+    """Headers that authenticate `body` on channel `via` (the signed ones sign the bytes)."""
+    if via in SECRET_OF:
+        return {**headers, HEADER: sign([settings.secret(SECRET_OF[via])], body, int(now_utc().timestamp()))}
+    return headers
+
+
+def callback(client, settings, via: str, *, code: str = "HS12345678978", amount: int = 100_000, **changes):
+    """A correctly authenticated callback of channel `via` with some fields changed."""
+    path, headers, body = callback_request(via, settings=settings, payment_code=code, amount_vnd=amount,
+                                           txn_id=str(next(_ids) + 10**6), at=now_utc())
+    data = json.loads(body)
+    if via == "payos":  # payOS signs the `data` object, not the bytes
+        data["data"].update(changes)
+        data["signature"] = payos.sign(data["data"], settings.secret("HCCPAY_PAYOS_CHECKSUM_KEY"))
+    else:
+        data.update(changes)
+    body = json.dumps(data).encode()
+    return client.post(path, data=body, headers=resign(settings, via, headers, body))
+
+
+# --- 1. dates out of range ------------------------------------------------------------
+
+@pytest.mark.parametrize("via", sorted(DATE_FIELD))
+@pytest.mark.parametrize("when", ["0001-01-01 00:00:00", "0001-01-01T00:00:00+14:00", "9999-12-31T23:00:00-05:00",
+                                  "1970-01-01 07:00:00", "2101-01-01T00:00:00+00:00", "2026-13-45 00:00:00"])
+def test_a_callback_dated_outside_2000_to_2100_is_refused_as_an_invalid_field(client, test_settings, db, via, when):
+    r = callback(client, test_settings, via, **{DATE_FIELD[via]: when})
+    assert r.status_code == 400, r.json
+    assert r.json["code"] == "invalid_field" and r.json["details"] == {"field": DATE_FIELD[via]}
+    [row] = inbox(db)
+    assert row.status == "rejected" and row.reason.startswith("invalid_field")
+    assert payments(db) == []
+
+
+@pytest.mark.parametrize("value,code", [(12345, "invalid_field"), (["2026-11-25"], "invalid_field"),
+                                        (None, "missing_field"), ("  ", "missing_field")])
+def test_a_date_that_is_not_text_is_invalid_and_only_an_absent_one_is_missing(client, test_settings, db, value, code):
+    r = callback(client, test_settings, "bank", booked_at=value)
+    assert r.status_code == 400 and r.json["code"] == code
+    assert [c.status for c in inbox(db)] == ["rejected"]
+
+
+def test_a_date_at_the_edges_of_the_plausible_years_is_accepted(client, auth, test_settings):
+    code = make_request(client, auth)
+    for when in ("2000-01-01T00:00:00+00:00", "2100-12-31T23:59:59+00:00"):
+        assert callback(client, test_settings, "bank", code=code, amount=1_000, booked_at=when).status_code == 200
+
+
+# --- 2. JSON nested too deeply ----------------------------------------------------------
+
+@pytest.mark.parametrize("via", ["bank", "sepay", "payos", "pos"])
+def test_json_nested_too_deeply_is_malformed_on_every_callback_and_kept(client, test_settings, db, via):
+    path, headers, _ = callback_request(via, settings=test_settings, payment_code="HS12345678978",
+                                        amount_vnd=1_000, txn_id="1", at=now_utc())
+    body = DEEP_JSON.encode()
+    r = client.post(path, data=body, headers=resign(test_settings, via, headers, body))
+    assert r.status_code == 400 and r.json["code"] == "malformed_json"
+    [row] = inbox(db)
+    assert row.status == "rejected" and row.body == body
+
+
+@pytest.mark.parametrize("path,role", [("/api/v1/dossiers", "intake"), ("/api/v1/payments/cash", "cashier")])
+def test_json_nested_too_deeply_is_malformed_on_the_api(client, auth, db, path, role):
+    r = client.post(path, data=DEEP_JSON, headers={**auth(role), "Content-Type": "application/json"})
+    assert r.status_code == 400 and r.json["code"] == "malformed_json"
