@@ -194,7 +194,7 @@ def render_pdf(session: Session, summary: dict, state: dict, now: datetime) -> b
             rows.append(["…", "", "", "", "", "", "", "", "", "", "Xem tệp CSV/XLSX để có đầy đủ các dòng"])
             break
         rows.append(row[:-1] + [str(row[-1])[:80]])
-    _pdf_table(pdf, LINE_COLUMNS, rows, LINE_MONEY, widths=(8, 18, 24, 22, 14, 20, 18, 10, 40, 40, 59))
+    _pdf_table(pdf, LINE_COLUMNS, rows, LINE_MONEY, widths=(10, 18, 24, 22, 14, 20, 18, 10, 40, 40, 57))
     return render(pdf)
 
 
