@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from kernel.bulk import insert_rows
 from kernel.db import PK, Base, BigIntPK, unit_of_work
-from kernel.errors import NotFound
+from kernel.errors import DomainError, NotFound
 
 log = logging.getLogger("hccpay.outbox")
 
@@ -201,15 +201,15 @@ class OutboxWorker:
     def _record(self, session: Session, topic: Topic, delivery: Delivery, result, error: str | None,
                 permanent: bool, duration_ms: int, now: datetime) -> None:
         message = session.get(OutboxMessage, delivery.id, with_for_update=True)
-        session.add(OutboxAttempt(message_id=delivery.id, attempt=delivery.attempt, at=now, ok=error is None,
-                                  detail=(error or _summary(result))[:2000] if (error or result) else None,
-                                  duration_ms=duration_ms))
+        attempt = OutboxAttempt(message_id=delivery.id, attempt=delivery.attempt, at=now, ok=error is None,
+                                detail=(error or _summary(result))[:2000] if (error or result) else None,
+                                duration_ms=duration_ms)
+        session.add(attempt)
         message.locked_until = None
         if error is None:
             message.status, message.done_at, message.last_error = DONE, now, None
             self.stats["sent"] += 1
-            if topic.on_success:
-                topic.on_success(session, delivery, result, now)
+            self._handle(session, message, attempt, "on_success", topic.on_success, delivery, result, now)
             return
         message.last_error = error[:2000]
         delay = _next_delay(topic, delivery.attempt)
@@ -218,11 +218,29 @@ class OutboxWorker:
             self.stats["failed"] += 1
             log.warning("outbox message failed", extra={"message_id": delivery.id, "topic": delivery.topic,
                                                          "attempts": delivery.attempt})
-            if topic.on_failure:
-                topic.on_failure(session, delivery, error, now)
+            self._handle(session, message, attempt, "on_failure", topic.on_failure, delivery, error, now)
         else:
             message.next_attempt_at = now + delay
             self.stats["retried"] += 1
+
+    def _handle(self, session: Session, message: OutboxMessage, attempt: OutboxAttempt, name: str,
+                handler: Callable | None, delivery: Delivery, outcome: Any, now: datetime) -> None:
+        """Run a topic's outcome handler in a savepoint. A handler that refuses (a domain error: the
+        object it settles has moved on meanwhile) neither stops the worker nor brings the message back
+        after its lease, to be sent again and refused again for ever: what it did is undone and the
+        message is `failed` (an alert, replayable) with the reason, for a person to look at."""
+        if handler is None:
+            return
+        try:
+            with session.begin_nested():
+                handler(session, delivery, outcome, now)
+        except DomainError as exc:
+            reason = f"{name} refused: {exc.code}: {exc.message}"
+            message.status, message.done_at, message.last_error = FAILED, None, reason[:2000]
+            attempt.detail = "; ".join(filter(None, [attempt.detail, reason]))[:2000]
+            self.stats["failed"] += 1
+            log.error("outbox message's outcome could not be recorded", extra={
+                "message_id": delivery.id, "topic": delivery.topic, "handler": name, "code": exc.code})
 
 
 def _next_delay(topic: Topic, attempt: int) -> timedelta | None:

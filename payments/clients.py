@@ -53,10 +53,10 @@ def pos_refund_topic(client: PosGatewayClient, sessions, settings: Settings) -> 
 
     def on_success(session: Session, delivery: Delivery, result: dict, now: datetime) -> None:
         refunds.mark_executed(session, refund_id=delivery.payload["refund_id"], reference=result["refund_ref"],
-                              settings=settings, actor="system:pos", now=now)
+                              settings=settings, actor="system:pos", now=now, by_acquirer=True)
 
     def on_failure(session: Session, delivery: Delivery, error: str, now: datetime) -> None:
         refunds.mark_failed(session, refund_id=delivery.payload["refund_id"], reason=error, settings=settings,
-                            actor="system:pos", now=now)
+                            actor="system:pos", now=now, by_acquirer=True)
 
     return Topic(refunds.POS_REFUND_TOPIC, send=send, on_success=on_success, on_failure=on_failure)

@@ -146,7 +146,8 @@ class FailedRefund(Resource):
     @refunds_ns.doc(security="bearer")
     @requires("finance")
     def post(self, refund_id: int):
-        """A transfer that bounced `{"reason"}`: the money goes back where it came from."""
+        """A transfer that bounced, or cash never collected `{"reason"}`: the money goes back where it came
+        from. A card refund is refused (403 `wrong_role_for_method`): only the acquirer's answer decides it."""
         reason = clean_text(json_body().get("reason"), "reason", max_len=1000)
         now = now_utc()
         with transaction() as session:

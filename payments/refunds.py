@@ -189,10 +189,19 @@ def _refundable_allocations(session: Session, payment: Payment) -> list[tuple[Pa
     return result
 
 
+def _check_decided_by(refund: Refund, by_acquirer: bool) -> None:
+    """Only the acquirer's answer decides a card refund: its call may be on the way (or done) while a
+    person looks, so a hand-made verdict could refund the card and give the money back to the request."""
+    if refund.method == "card" and not by_acquirer:
+        raise Forbidden("a card refund is decided by the acquirer's answer, not by hand",
+                        code="wrong_role_for_method")
+
+
 def mark_executed(session: Session, *, refund_id: int, reference: str | None, settings: Settings, actor: str,
-                  now: datetime) -> Refund:
+                  now: datetime, by_acquirer: bool = False) -> Refund:
     """The money has left: the transfer was made, the card refunded, the cash handed over."""
     refund = get_refund(session, refund_id, for_update=True)
+    _check_decided_by(refund, by_acquirer)
     if refund.status == EXECUTED:
         return refund
     if refund.status not in (SENDING, TRANSFER_ORDERED, CASH_DUE):
@@ -208,9 +217,10 @@ def mark_executed(session: Session, *, refund_id: int, reference: str | None, se
 
 
 def mark_failed(session: Session, *, refund_id: int, reason: str, settings: Settings, actor: str,
-                now: datetime) -> Refund:
+                now: datetime, by_acquirer: bool = False) -> Refund:
     """The payout could not be made (card refund refused, transfer bounced): the money goes back."""
     refund = get_refund(session, refund_id, for_update=True)
+    _check_decided_by(refund, by_acquirer)
     if refund.status not in (SENDING, TRANSFER_ORDERED, CASH_DUE):
         raise Conflict(f"a {refund.status} refund cannot fail", code="refund_not_executable")
     payment = session.get(Payment, refund.payment_id, with_for_update=True)

@@ -1,0 +1,86 @@
+"""Refunds after the audit: who decides a card refund, replays, the four-eyes total, when the
+citizen and subscribers are told, and a partly paid request that got money back."""
+import pytest
+import requests
+
+from api import build_worker
+from sandbox.bank import create_bank_app
+from sandbox.server import serve_in_thread
+from tests.factories import assert_ledger_ok, make_request, send_callback
+
+
+@pytest.fixture(autouse=True)
+def ledger_checked(db):
+    yield
+    assert_ledger_ok(db)
+
+
+@pytest.fixture
+def acquirer(test_settings):
+    """The sandbox acquirer on a real port; `.settings` point the POS refund calls at it."""
+    server = serve_in_thread(create_bank_app(test_settings, "http://127.0.0.1:9"))
+    server.settings = test_settings.with_overrides(pos_gateway_url=f"{server.url}/pos")
+    server.mode = lambda mode: requests.post(f"{server.url}/pos/_control", json={"mode": mode}, timeout=5)
+    server.refunds = lambda: requests.get(f"{server.url}/pos/refunds", timeout=5).json()["refunds"]
+    yield server
+    server.stop()
+
+
+def paid(client, auth, settings, amount=100_000, pay=None, via="bank"):
+    code = make_request(client, auth, ("Lệ phí", "charge", amount))
+    send_callback(client, settings, via, code=code, amount=pay or amount)
+    [payment] = client.get(f"/api/v1/payment-requests/{code}/payments", headers=auth("finance")).json["payments"]
+    return code, payment["id"]
+
+
+def refund(client, auth, payment_id, amount, expected, role="finance", reason="Hồ sơ bị từ chối"):
+    return client.post(f"/api/v1/payments/{payment_id}/refunds", headers=auth(role),
+                       json={"amount_vnd": amount, "expected_refundable_vnd": expected, "reason": reason})
+
+
+def refund_json(client, auth, refund_id):
+    return client.get(f"/api/v1/refunds/{refund_id}", headers=auth("finance")).json
+
+
+def refundable(client, auth, payment_id):
+    return client.get(f"/api/v1/payments/{payment_id}/refunds", headers=auth("finance")).json["refundable_vnd"]
+
+
+def card_worker(settings, db):
+    worker = build_worker(settings, db)
+    worker.outbox.topics = {"pos.refund": worker.outbox.topics["pos.refund"]}
+    return worker
+
+
+# --- 1. only the acquirer's answer decides a card refund ------------------------------------
+
+def test_finance_cannot_mark_a_card_refund_failed_while_its_acquirer_call_is_queued(client, auth, test_settings,
+                                                                                      acquirer, db):
+    code, payment_id = paid(client, auth, test_settings, via="pos")
+    r = refund(client, auth, payment_id, 100_000, 100_000)
+    assert r.json["status"] == "sending"
+    failed = client.post(f"/api/v1/refunds/{r.json['id']}/failed", json={"reason": "nhầm"}, headers=auth("finance"))
+    assert failed.status_code == 403 and failed.json["code"] == "wrong_role_for_method"
+    assert refund_json(client, auth, r.json["id"])["status"] == "sending" and refundable(client, auth, payment_id) == 0
+    card_worker(acquirer.settings, db).outbox.drain()
+    assert refund_json(client, auth, r.json["id"])["status"] == "executed"
+    assert len(acquirer.refunds()) == 1
+    again = refund(client, auth, payment_id, 100_000, 100_000)  # the same money cannot be refunded twice
+    assert again.status_code == 412 and again.json["details"]["refundable_vnd"] == 0
+
+
+def test_a_card_refund_cannot_be_marked_executed_by_hand_either(client, auth, test_settings):
+    _, payment_id = paid(client, auth, test_settings, via="pos")
+    r = refund(client, auth, payment_id, 100_000, 100_000)
+    done = client.post(f"/api/v1/refunds/{r.json['id']}/executed", json={"bank_reference": "FT1"},
+                       headers=auth("finance"))
+    assert done.status_code == 403 and done.json["code"] == "wrong_role_for_method"
+
+
+def test_a_bounced_transfer_can_still_be_marked_failed_by_finance(client, auth, test_settings):
+    _, payment_id = paid(client, auth, test_settings)
+    r = refund(client, auth, payment_id, 100_000, 100_000)
+    failed = client.post(f"/api/v1/refunds/{r.json['id']}/failed", json={"reason": "Sai số tài khoản"},
+                         headers=auth("finance"))
+    assert failed.status_code == 200 and failed.json["status"] == "failed"
+    assert refundable(client, auth, payment_id) == 100_000

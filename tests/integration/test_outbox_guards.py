@@ -1,0 +1,95 @@
+"""The outbox when the domain has moved on: a handler that refuses, a replay that must not send again."""
+import threading
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from kernel.db import unit_of_work
+from kernel.errors import Conflict
+from kernel.outbox import (DONE, FAILED, OutboxAttempt, OutboxMessage, OutboxWorker, PermanentError, Topic,
+                           enqueue)
+from kernel.worker import Worker
+from tests.conftest import T0
+
+
+class Clock:
+    def __init__(self, at):
+        self.at = at
+
+    def __call__(self):
+        return self.at
+
+
+def messages(db):
+    with db() as s:
+        return s.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars().all()
+
+
+def _refusing(calls: list, *, send_fails: bool = False) -> Topic:
+    """A topic whose outcome handler writes a row and then refuses, as a settled refund would."""
+    def send(delivery):
+        calls.append(delivery.attempt)
+        if send_fails:
+            raise PermanentError("refused by the receiver")
+        return {"ref": "R1"}
+
+    def handler(session, delivery, outcome, now):
+        enqueue(session, topic="other", key="written-by-the-handler", payload={}, now=now)
+        raise Conflict("a failed refund cannot be executed", code="refund_not_executable")
+
+    return Topic("t", send=send, on_success=None if send_fails else handler, on_failure=handler if send_fails else None)
+
+
+def test_a_handler_that_refuses_marks_the_message_failed_with_its_reason_and_undoes_its_writes(db):
+    calls = []
+    with unit_of_work(db) as s:
+        enqueue(s, topic="t", key="a", payload={}, now=T0)
+    clock = Clock(T0)
+    worker = OutboxWorker(sessions=db, topics={"t": _refusing(calls)}, clock=clock)
+    assert worker.drain() == 1  # no exception escapes
+    [m] = messages(db)  # the handler's own enqueue was rolled back with it
+    assert m.status == FAILED and m.done_at is None
+    assert m.last_error == "on_success refused: refund_not_executable: a failed refund cannot be executed"
+    with db() as s:
+        [attempt] = s.execute(select(OutboxAttempt)).scalars().all()
+    assert attempt.ok and "refund_not_executable" in attempt.detail
+    clock.at = T0 + timedelta(hours=1)  # long after the lease: it is not claimed and sent again
+    assert worker.drain() == 0 and calls == [1]
+
+
+def test_an_on_failure_handler_that_refuses_leaves_the_message_failed_with_its_reason(db):
+    with unit_of_work(db) as s:
+        enqueue(s, topic="t", key="a", payload={}, now=T0)
+    OutboxWorker(sessions=db, topics={"t": _refusing([], send_fails=True)}, clock=Clock(T0)).drain()
+    [m] = messages(db)
+    assert m.status == FAILED and m.last_error.startswith("on_failure refused: refund_not_executable")
+
+
+def test_a_refusing_handler_does_not_stop_a_running_worker(db):
+    calls = []
+    with unit_of_work(db) as s:
+        enqueue(s, topic="t", key="a", payload={}, now=T0)
+    outbox = OutboxWorker(sessions=db, topics={"t": _refusing(calls)}, clock=Clock(T0))
+    worker = Worker(outbox=outbox, jobs=[], clock=Clock(T0), poll_seconds=0.01, inbound_poll_seconds=0.01)
+    thread = threading.Thread(target=worker.run_forever, daemon=True)
+    thread.start()
+    try:
+        for _ in range(200):
+            if calls:
+                break
+            threading.Event().wait(0.01)
+        threading.Event().wait(0.1)
+        assert thread.is_alive() and worker.crashed is None
+    finally:
+        worker.stop()
+        thread.join(timeout=5)
+    assert messages(db)[0].status == FAILED and calls == [1]
+
+
+def test_a_handler_that_succeeds_still_commits_with_the_message(db):
+    seen = []
+    topic = Topic("t", send=lambda d: {"ref": "R1"}, on_success=lambda s, d, r, now: seen.append(r["ref"]))
+    with unit_of_work(db) as s:
+        enqueue(s, topic="t", key="a", payload={}, now=T0)
+    OutboxWorker(sessions=db, topics={"t": topic}, clock=Clock(T0)).drain()
+    assert messages(db)[0].status == DONE and seen == ["R1"]
