@@ -9,7 +9,7 @@ from datetime import datetime
 from config import Settings
 from kernel.signing import HEADER, SignatureError, verify
 from payments.channels.common import (BadSignature, CallbackRejected, Credit, Event, Ignored, amount, field,
-                                      json_object, local_time, our_bank_account, text)
+                                      identifier, json_object, local_time, our_bank_account, text)
 from payments.credits import IncomingCredit
 
 PROVIDER = "bank"
@@ -25,9 +25,7 @@ def verify_signature(headers: Mapping[str, str], body: bytes, secrets: tuple[str
 def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: datetime) -> Event:
     verify_signature(headers, body, settings.secret_values("HCCPAY_BANK_WEBHOOK_SECRET"), now)
     data = json_object(body)
-    external_id = field(data, "transaction_id")
-    if not external_id.strip() or len(external_id) > 100:
-        raise CallbackRejected("transaction_id must be 1-100 characters", code="invalid_field")
+    external_id = identifier(data, "transaction_id")
     direction = field(data, "direction")
     if direction not in ("credit", "debit"):
         raise CallbackRejected("direction must be credit or debit", code="invalid_field",

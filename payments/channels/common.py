@@ -99,6 +99,23 @@ def field(data: dict[str, Any], name: str, kind: type | tuple[type, ...] = str, 
     return value
 
 
+# payments.provider_ref and callback_inbox.external_id are VARCHAR(100).
+MAX_ID_LENGTH = 100
+
+
+def identifier(data: dict[str, Any], name: str, kind: type | tuple[type, ...] = str, *,
+               max_len: int = MAX_ID_LENGTH) -> str:
+    """A provider's id for a transaction (or terminal): 1-`max_len` printable characters, as sent.
+
+    An empty id would make every later transaction with an empty id a "duplicate" whose money
+    is never credited; a longer one does not fit the column after the callback was answered."""
+    value = str(field(data, name, kind))
+    if not value.strip() or len(value) > max_len or not value.isprintable():
+        raise CallbackRejected(f"{name} must be 1-{max_len} printable characters", code="invalid_field",
+                               details={"field": name})
+    return value
+
+
 def amount(value: Any, name: str = "amount") -> int:
     """A callback amount: a positive whole number of đồng within the sane range."""
     if type(value) is not int:

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from config import Settings
-from payments.channels.common import (BadSignature, CallbackRejected, Credit, Event, Ignored, amount, field,
+from payments.channels.common import (BadSignature, CallbackRejected, Credit, Event, Ignored, amount, identifier,
                                       json_object, local_time, our_bank_account, text)
 from payments.credits import IncomingCredit
 
@@ -38,6 +38,13 @@ def sign(data: Mapping[str, Any], key: str) -> str:
     return hmac.new(key.encode(), canonical(data).encode(), hashlib.sha256).hexdigest()
 
 
+def _reference(data: dict[str, Any]) -> str:
+    """The bank's reference of the transfer; when payOS leaves it out or empty, the order code."""
+    if data.get("reference") not in (None, ""):
+        return identifier(data, "reference", (str, int))
+    return identifier(data, "orderCode", (int, str))
+
+
 def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: datetime) -> Event:
     payload = json_object(body)
     data = payload.get("data")
@@ -47,8 +54,7 @@ def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: date
     keys = settings.secret_values("HCCPAY_PAYOS_CHECKSUM_KEY")
     if not any(hmac.compare_digest(sign(data, k), signature.lower()) for k in keys):
         raise BadSignature("payOS signature does not match")
-    reference = text(field(data, "reference", (str, int)) if data.get("reference") is not None else None, 100) \
-        or str(field(data, "orderCode", (int, str)))
+    reference = _reference(data)
     if payload.get("success") is False or str(data.get("code", "00")) != "00":
         return Ignored(reference, f"payOS reports a failed transaction ({data.get('code')})")
     currency = data.get("currency", "VND")
@@ -60,9 +66,9 @@ def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: date
     if clearing is None:
         return Ignored(reference, "transfer to an account that is not one of our collection accounts")
     return Credit(IncomingCredit(
-        provider=PROVIDER, provider_ref=str(reference), channel="vietqr_transfer", amount_vnd=value,
+        provider=PROVIDER, provider_ref=reference, channel="vietqr_transfer", amount_vnd=value,
         booked_at=booked_at, clearing_account=clearing, memo=text(data.get("description")),
-        bank_reference=str(reference), payer_name=text(data.get("counterAccountName"), 200),
+        bank_reference=reference, payer_name=text(data.get("counterAccountName"), 200),
         payer_account=text(data.get("counterAccountNumber"), 40),
         details={"orderCode": data.get("orderCode"), "paymentLinkId": text(data.get("paymentLinkId"), 100)},
     ))

@@ -12,11 +12,12 @@ from datetime import datetime
 from config import Settings
 from payments.channels.bankpush import verify_signature
 from payments.channels.common import (CallbackRejected, Credit, Event, Ignored, Reversal, amount, field,
-                                      json_object, local_time, text)
+                                      identifier, json_object, local_time, text)
 from payments.credits import IncomingCredit
 from payments.ledger import Accounts
 
 PROVIDER = "pos"
+MAX_TERMINAL_ID = 40  # it names the terminal's clearing account
 MASKED_CARD = re.compile(r"^[0-9]{4,6}[*Xx]{2,9}[0-9]{4}$")
 
 
@@ -34,8 +35,8 @@ def _declined(data: dict) -> str | None:
 def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: datetime) -> Event:
     verify_signature(headers, body, settings.secret_values("HCCPAY_POS_WEBHOOK_SECRET"), now)
     data = json_object(body)
-    txn_id = field(data, "transaction_id")
-    terminal = field(data, "terminal_id")
+    txn_id = identifier(data, "transaction_id")
+    terminal = identifier(data, "terminal_id", max_len=MAX_TERMINAL_ID)
     kind = field(data, "type")
     if kind not in ("sale", "void", "reversal"):
         raise CallbackRejected("type must be sale, void or reversal", code="invalid_field", details={"field": "type"})
@@ -47,14 +48,14 @@ def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: date
         raise CallbackRejected("card_masked must be a masked card number", code="invalid_field",
                                details={"field": "card_masked"})
     if kind in ("void", "reversal"):
-        original = field(data, "original_transaction_id")
+        original = identifier(data, "original_transaction_id")
         return Reversal(PROVIDER, txn_id, original, value)
     declined = _declined(data)
     if declined:
         return Ignored(txn_id, declined)
     return Credit(IncomingCredit(
         provider=PROVIDER, provider_ref=txn_id, channel="pos_card", amount_vnd=value, booked_at=occurred_at,
-        clearing_account=Accounts.pos(terminal[:40]), payment_code=field(data, "payment_code").strip().upper(),
-        details={"terminal_id": terminal[:40], "approval_code": text(data.get("approval_code"), 20),
+        clearing_account=Accounts.pos(terminal), payment_code=field(data, "payment_code").strip().upper(),
+        details={"terminal_id": terminal, "approval_code": text(data.get("approval_code"), 20),
                  "card_masked": card, "card_scheme": text(data.get("card_scheme"), 20)},
     ))

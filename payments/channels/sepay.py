@@ -12,7 +12,7 @@ from datetime import datetime
 
 from config import Settings
 from payments.channels.common import (BadSignature, CallbackRejected, Credit, Event, Ignored, amount, field,
-                                      json_object, local_time, our_bank_account, text)
+                                      identifier, json_object, local_time, our_bank_account, text)
 from payments.credits import IncomingCredit
 
 PROVIDER = "sepay"
@@ -28,8 +28,7 @@ def verify(headers: Mapping[str, str], settings: Settings) -> None:
 def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: datetime) -> Event:
     verify(headers, settings)
     data = json_object(body)
-    txn_id = field(data, "id", (int, str))
-    external_id = str(txn_id)
+    external_id = identifier(data, "id", (int, str))
     direction = field(data, "transferType")
     if direction not in ("in", "out"):
         raise CallbackRejected("transferType must be in or out", code="invalid_field",

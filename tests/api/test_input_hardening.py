@@ -103,3 +103,43 @@ def test_json_nested_too_deeply_is_malformed_on_every_callback_and_kept(client, 
 def test_json_nested_too_deeply_is_malformed_on_the_api(client, auth, db, path, role):
     r = client.post(path, data=DEEP_JSON, headers={**auth(role), "Content-Type": "application/json"})
     assert r.status_code == 400 and r.json["code"] == "malformed_json"
+
+
+# --- 5. transaction ids -----------------------------------------------------------------
+
+@pytest.mark.parametrize("via", sorted(ID_FIELD))
+@pytest.mark.parametrize("txn_id", ["", "   ", "x" * 101, "tab\there"])
+def test_a_transaction_id_that_is_empty_too_long_or_unprintable_is_refused(client, test_settings, db, via, txn_id):
+    r = callback(client, test_settings, via, **{ID_FIELD[via]: txn_id})
+    assert r.status_code == 400 and r.json["code"] == "invalid_field"
+    assert r.json["details"] == {"field": ID_FIELD[via]}
+    assert [c.status for c in inbox(db)] == ["rejected"] and payments(db) == []
+
+
+def test_two_sepay_transfers_with_empty_ids_are_both_refused_not_one_dropped_as_a_duplicate(
+        client, auth, test_settings, db):
+    code = make_request(client, auth)
+    for reference in ("FT1", "FT2"):
+        r = callback(client, test_settings, "sepay", code=code, amount=10_000, id="", referenceCode=reference)
+        assert r.status_code == 400 and r.json["success"] is False
+    assert [c.status for c in inbox(db)] == ["rejected", "rejected"]  # both kept for finance, neither lost
+
+
+@pytest.mark.parametrize("changes,field", [({"reference": "x" * 101}, "reference"),
+                                           ({"reference": None, "orderCode": 1.5}, "orderCode"),
+                                           ({"reference": "", "orderCode": "  "}, "orderCode")])
+def test_a_payos_reference_or_order_code_that_cannot_be_an_id_is_refused(client, test_settings, db, changes, field):
+    r = callback(client, test_settings, "payos", **changes)
+    assert r.status_code == 400 and r.json["code"] == "invalid_field" and r.json["details"] == {"field": field}
+
+
+def test_a_payos_transfer_without_a_reference_is_known_by_its_order_code(client, auth, test_settings, db):
+    code = make_request(client, auth)
+    assert callback(client, test_settings, "payos", code=code, reference=None, orderCode=987654).status_code == 200
+    assert [p.provider_ref for p in payments(db)] == ["987654"]
+
+
+@pytest.mark.parametrize("terminal", ["", "T" * 41])
+def test_a_pos_terminal_id_must_fit_its_clearing_account(client, test_settings, db, terminal):
+    r = callback(client, test_settings, "pos", terminal_id=terminal)
+    assert r.status_code == 400 and r.json["details"] == {"field": "terminal_id"}
