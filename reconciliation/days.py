@@ -196,9 +196,16 @@ def _refuse_open_exceptions(session: Session, day: date, settings: Settings, now
 
 def request_close(session: Session, day: date, *, settings: Settings, actor: str, now: datetime) -> ReconDay:
     """Finance asks to close the day: refused while blocking exceptions are open."""
+    if day >= business_date(now):  # money for it may still arrive: its totals are not final yet
+        raise Conflict(f"{day:%d/%m/%Y} has not ended: a day closes from the next day on", code="day_not_over",
+                       details={"date": day.isoformat()})
     row = day_row(session, day, lock=True)
     if row.status == CLOSED:
         raise DayClosed(f"{day:%d/%m/%Y} is already closed", details={"date": day.isoformat()})
+    if row.status == CLOSE_REQUESTED:  # a second request would replace who asked, and so who may approve
+        raise Conflict(f"closing {day:%d/%m/%Y} was already asked by {row.requested_by}: an approver decides "
+                       "(or rejects it first)", code="close_already_requested",
+                       details={"requested_by": row.requested_by})
     _refuse_open_exceptions(session, day, settings, now)
     row.status, row.requested_by, row.requested_at = CLOSE_REQUESTED, actor, now
     audit.record(session, actor=actor, action="reconciliation.close_requested", subject_type="recon_day",
