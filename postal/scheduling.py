@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from config import Settings
 from kernel import audit
-from kernel.clock import is_working_day
+from kernel.clock import business_date, is_working_day
 from kernel.errors import Conflict, ValidationError
 from payments.validation import clean_text
 from postal import addresses, planner, states
@@ -114,8 +114,18 @@ def _candidates(session: Session, day: date) -> list[Shipment]:
     ).order_by(Shipment.id).with_for_update()).scalars())
 
 
+def refuse_past_day(day: date, now: datetime) -> None:
+    """Plans are for today or later, today being the business date in Asia/Ho_Chi_Minh."""
+    today = business_date(now)
+    if day < today:
+        raise ValidationError(f"date: {day.isoformat()} is in the past (today is {today.isoformat()})",
+                              code="date_in_past",
+                              details={"field": "date", "date": day.isoformat(), "today": today.isoformat()})
+
+
 def plan_day(session: Session, *, day: date, settings: Settings, actor: str, now: datetime) -> dict[str, Any]:
     """Assign the day's unscheduled shipments to routes (deadline, then area) within capacity."""
+    refuse_past_day(day, now)
     if not is_working_day(day, settings.holidays):
         raise Unprocessable(f"{day.isoformat()} is not a working day", code="not_a_working_day",
                             details={"date": day.isoformat()})
@@ -178,6 +188,7 @@ def move_shipment(session: Session, *, shipment_id: int, day: date, route_code: 
     if shipment.status not in (states.BOOKED, states.SCHEDULED, states.FAILED_ATTEMPT):
         raise Conflict(f"a {shipment.status} shipment cannot be moved", code="cannot_move",
                        details={"status": shipment.status})
+    refuse_past_day(day, now)
     if not is_working_day(day, settings.holidays):
         raise Unprocessable(f"{day.isoformat()} is not a working day", code="not_a_working_day")
     refuse_early_attempt(shipment, day)

@@ -264,8 +264,9 @@ def too_early_for_another_attempt(shipment: Shipment, day: date) -> bool:
 
 def refuse_early_attempt(shipment: Shipment, day: date) -> None:
     if too_early_for_another_attempt(shipment, day):
-        raise Conflict(f"the next attempt may be made from {shipment.next_attempt_date.isoformat()}",
-                       code="too_early_for_retry", details={"next_attempt_date": shipment.next_attempt_date.isoformat()})
+        next_day = shipment.next_attempt_date.isoformat()
+        raise Conflict(f"the next attempt may be made from {next_day}", code="too_early_for_retry",
+                       details={"next_attempt_date": next_day})
 
 
 STAFF_EVENTS = (states.PICKED_UP, states.OUT_FOR_DELIVERY, states.DELIVERED, states.FAILED_ATTEMPT)

@@ -41,6 +41,7 @@ def outcome_label(event: str, *, direction: str, reason: str | None = None) -> t
 ERRORS = {
     "not_a_working_day": "Ngày đã chọn không phải ngày làm việc.",
     "invalid_date": "Ngày không hợp lệ.",
+    "date_in_past": "Ngày đã qua: chỉ xếp lịch từ hôm nay trở đi.",
     "invalid_slot": "Vui lòng chọn buổi sáng hoặc buổi chiều.",
     "cannot_move": "Bưu gửi ở trạng thái này không thể chuyển tuyến.",
     "too_early_for_retry": "Chưa đến ngày được đi lại (ít nhất 2 ngày làm việc sau lần không thành công).",
@@ -162,6 +163,7 @@ EN = {
     "mã lỗi": "error code",
     "Ngày đã chọn không phải ngày làm việc.": "The chosen day is not a working day.",
     "Ngày không hợp lệ.": "Invalid date.",
+    "Ngày đã qua: chỉ xếp lịch từ hôm nay trở đi.": "That day is over: plans start from today.",
     "Vui lòng chọn buổi sáng hoặc buổi chiều.": "Choose morning or afternoon.",
     "Bưu gửi ở trạng thái này không thể chuyển tuyến.": "A shipment in this state cannot be moved.",
     "Chưa đến ngày được đi lại (ít nhất 2 ngày làm việc sau lần không thành công).":

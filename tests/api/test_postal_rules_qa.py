@@ -139,7 +139,8 @@ def test_a_retry_planned_for_later_cannot_be_made_before_its_day(db, test_settin
                                  now=THURSDAY)
     for name in ("out_for_delivery", "failed_attempt"):
         with pytest.raises(DomainError) as refused:
-            record(db, test_settings, shipment_id, name, FRIDAY, reason="not_home" if name == "failed_attempt" else None)
+            record(db, test_settings, shipment_id, name, FRIDAY,
+                   reason="not_home" if name == "failed_attempt" else None)
         assert refused.value.code == "too_early_for_retry"
     assert shipment_of(db, shipment_id).status == "scheduled"
 
@@ -161,3 +162,51 @@ def test_a_courier_failure_reported_before_the_next_attempt_date_is_kept_but_not
         assert tracking.apply_courier_event(s, event=later, source="courier_webhook", settings=test_settings,
                                             now=MONDAY) == "applied"
     assert shipment_of(db, shipment_id).status == "returned_to_agency"
+
+
+# --- 4. nothing is planned into the past ----------------------------------------------------------
+
+def test_planning_a_day_that_is_over_is_refused_and_writes_nothing(client, auth, db, test_settings):
+    make_route(db, test_settings)
+    shipment_id = make_booked_shipment(db, test_settings, "D-QA-4")
+    past = past_working_day()
+    r = client.post(f"/api/v1/postal/plan?date={past}", headers=auth("postal"))
+    assert r.status_code == 400 and r.json["code"] == "date_in_past", r.json
+    assert r.json["details"]["date"] == past.isoformat()
+    assert shipment_of(db, shipment_id).status == "booked"
+    assert count(db, AuditEntry, AuditEntry.action == "postal.plan") == 0
+    today = working_day(0)
+    assert client.post(f"/api/v1/postal/plan?date={today}", headers=auth("postal")).json["assigned"]
+
+
+def test_a_manual_move_into_the_past_is_refused(client, auth, db, test_settings):
+    make_route(db, test_settings)
+    shipment_id = make_booked_shipment(db, test_settings, "D-QA-4M")
+    url = f"/api/v1/postal/shipments/{shipment_id}/assignment"
+    body = {"route": "HL1", "slot": "morning", "reason": "Khách hẹn"}
+    r = client.post(url, json={**body, "date": past_working_day().isoformat()}, headers=auth("postal"))
+    assert r.status_code == 400 and r.json["code"] == "date_in_past", r.json
+    shipment = shipment_of(db, shipment_id)
+    assert (shipment.status, shipment.planned_date) == ("booked", None)
+    today = client.post(url, json={**body, "date": working_day(0).isoformat()}, headers=auth("postal"))
+    assert today.status_code == 200
+
+
+def test_the_past_is_judged_by_the_business_date_in_ho_chi_minh(db, test_settings):
+    make_route(db, test_settings)
+    late_evening_utc = datetime(2026, 11, 26, 17, 30, tzinfo=UTC)  # already Friday 27/11 00:30 in Hà Nội
+    with unit_of_work(db) as s:
+        with pytest.raises(DomainError) as refused:
+            scheduling.plan_day(s, day=date(2026, 11, 26), settings=test_settings, actor="test", now=late_evening_utc)
+        assert refused.value.code == "date_in_past"
+        assert scheduling.plan_day(s, day=date(2026, 11, 27), settings=test_settings, actor="test",
+                                   now=late_evening_utc)["date"] == "2026-11-27"
+
+
+def test_planning_a_past_day_from_the_board_shows_a_vietnamese_error(client, staff_user):  # noqa: F811
+    staff_user("buudien", ("postal",))
+    log_in(client, "buudien")
+    r = client.post("/staff/postal/plan", data={"board_date": past_working_day().isoformat(),
+                                                "csrf_token": page_csrf(client, "/staff/postal/")})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400 and "date_in_past" in html and "Ngày đã qua" in html
