@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from kernel.bulk import insert_rows
 from kernel.db import PK, Base, BigIntPK, unit_of_work
-from kernel.errors import DomainError, NotFound
+from kernel.errors import Conflict, DomainError, NotFound
 
 log = logging.getLogger("hccpay.outbox")
 
@@ -129,11 +129,29 @@ def enqueue(session: Session, *, topic: str, key: str, payload: dict[str, Any], 
     return session.execute(select(OutboxMessage).where(OutboxMessage.key == key)).scalar_one()
 
 
+# Why a message of a topic may not be sent again (None: it may), given its payload. A message
+# whose sending moves money (a card refund) may only be replayed while the domain object still
+# waits for it: replaying one whose refund failed meanwhile would refund the card after all.
+ReplayGuard = Callable[[Session, dict[str, Any]], str | None]
+_REPLAY_GUARDS: dict[str, ReplayGuard] = {}
+
+
+def guard_replays(topic: str, guard: ReplayGuard) -> None:
+    """Register the check `replay` runs before sending a message of `topic` again."""
+    _REPLAY_GUARDS[topic] = guard
+
+
 def replay(session: Session, *, message_id: int, now: datetime) -> OutboxMessage:
-    """Send a message again from now (after an alert, or to re-deliver a done one)."""
+    """Send a message again from now (after an alert, or to re-deliver a done one); 409
+    `replay_not_allowed` when its topic's guard says the domain no longer wants it sent."""
     message = session.get(OutboxMessage, message_id, with_for_update=True)
     if message is None:
         raise NotFound(f"no outbox message {message_id}", code="outbox_message_not_found")
+    guard = _REPLAY_GUARDS.get(message.topic)
+    refusal = guard(session, dict(message.payload)) if guard else None
+    if refusal:
+        raise Conflict(refusal, code="replay_not_allowed", details={"topic": message.topic,
+                                                                    "status": message.status})
     message.status, message.next_attempt_at, message.locked_until = PENDING, now, None
     message.attempts, message.done_at = 0, None
     return message

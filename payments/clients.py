@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from config import Settings
 from kernel.outbound import OutboundClient, Unavailable, quick_retries
-from kernel.outbox import Delivery, Topic
+from kernel.outbox import Delivery, PermanentError, Topic
 from kernel.signing import HEADER, sign
 from payments import refunds
 from payments.models import Payment
@@ -46,6 +46,8 @@ def pos_refund_topic(client: PosGatewayClient, sessions, settings: Settings) -> 
     def send(delivery: Delivery) -> dict[str, Any]:
         with sessions() as session:
             refund = refunds.get_refund(session, delivery.payload["refund_id"])
+            if refund.status != refunds.SENDING:  # decided meanwhile: the card must not be refunded (again)
+                raise PermanentError(f"refund {refund.id} is {refund.status}, no longer sending: not sent")
             payment = session.get(Payment, refund.payment_id)
             body = {"refund_id": refund.id, "original_transaction_id": payment.provider_ref,
                     "terminal_id": (payment.details or {}).get("terminal_id"), "amount_vnd": refund.amount_vnd}
@@ -56,6 +58,8 @@ def pos_refund_topic(client: PosGatewayClient, sessions, settings: Settings) -> 
                               settings=settings, actor="system:pos", now=now, by_acquirer=True)
 
     def on_failure(session: Session, delivery: Delivery, error: str, now: datetime) -> None:
+        if refunds.get_refund(session, delivery.payload["refund_id"]).status != refunds.SENDING:
+            return  # not sent because it was already decided: nothing to give back
         refunds.mark_failed(session, refund_id=delivery.payload["refund_id"], reason=error, settings=settings,
                             actor="system:pos", now=now, by_acquirer=True)
 

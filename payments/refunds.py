@@ -18,7 +18,7 @@ from config import Settings
 from kernel import audit
 from kernel.db import PK, Base, BigIntPK
 from kernel.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationError
-from kernel.outbox import Outgoing, enqueue_many
+from kernel.outbox import Outgoing, enqueue_many, guard_replays
 from payments.cash import drawer_for
 from payments.ledger import Accounts, Entry, Line, post_many
 from payments.models import Payment, PaymentAllocation
@@ -173,6 +173,18 @@ def _proceed(session: Session, refund: Refund, payment: Payment, *, settings: Se
     if refund.method == "card":
         enqueue_many(conn, [Outgoing(POS_REFUND_TOPIC, f"{POS_REFUND_TOPIC}:{refund.id}", {"refund_id": refund.id})],
                      now=now)
+
+
+def _replay_refusal(session: Session, payload: dict) -> str | None:
+    """A card refund's acquirer call may be sent again only while the refund still waits for it."""
+    refund = session.get(Refund, payload.get("refund_id"), with_for_update=True)
+    if refund is None or refund.status != SENDING:
+        status = refund.status if refund else "gone"
+        return f"refund {payload.get('refund_id')} is {status}, no longer sending: its card must not be refunded again"
+    return None
+
+
+guard_replays(POS_REFUND_TOPIC, _replay_refusal)
 
 
 def _refundable_allocations(session: Session, payment: Payment) -> list[tuple[PaymentAllocation, int]]:

@@ -84,3 +84,57 @@ def test_a_bounced_transfer_can_still_be_marked_failed_by_finance(client, auth, 
                          headers=auth("finance"))
     assert failed.status_code == 200 and failed.json["status"] == "failed"
     assert refundable(client, auth, payment_id) == 100_000
+
+
+# --- 2. a card refund's acquirer call is replayed only while the refund waits for it ---------
+
+def _failed_pos_message(client, auth):
+    [message] = [m for m in client.get("/api/v1/admin/outbox?status=failed", headers=auth("admin")).json["messages"]
+                 if m["topic"] == "pos.refund"]
+    return message
+
+
+def test_replaying_the_call_of_a_card_refund_that_failed_is_refused_and_the_card_is_not_refunded(
+        client, auth, test_settings, acquirer, db):
+    code, payment_id = paid(client, auth, test_settings, via="pos")
+    acquirer.mode("refuse")
+    r = refund(client, auth, payment_id, 100_000, 100_000)
+    card_worker(acquirer.settings, db).outbox.drain()
+    assert refund_json(client, auth, r.json["id"])["status"] == "failed"
+    acquirer.mode("ok")
+    message = _failed_pos_message(client, auth)
+    again = client.post(f"/api/v1/admin/outbox/{message['id']}/replay", headers=auth("admin"))
+    assert again.status_code == 409 and again.json["code"] == "replay_not_allowed"
+    assert "failed" in again.json["message"] and again.json["details"]["topic"] == "pos.refund"
+    card_worker(acquirer.settings, db).outbox.drain()
+    assert acquirer.refunds() == [] and refund_json(client, auth, r.json["id"])["status"] == "failed"
+    assert client.get(f"/api/v1/payment-requests/{code}").json["status"] == "paid"
+
+
+def test_a_queued_call_for_a_refund_no_longer_sending_is_not_sent(client, auth, test_settings, acquirer, db):
+    """Belt and braces: even a message put back by other means does not reach the acquirer."""
+    from sqlalchemy import update
+
+    from kernel.outbox import OutboxMessage
+
+    _, payment_id = paid(client, auth, test_settings, via="pos")
+    acquirer.mode("refuse")
+    r = refund(client, auth, payment_id, 100_000, 100_000)
+    card_worker(acquirer.settings, db).outbox.drain()
+    acquirer.mode("ok")
+    with db() as s, s.begin():
+        s.execute(update(OutboxMessage).where(OutboxMessage.topic == "pos.refund").values(status="pending"))
+    card_worker(acquirer.settings, db).outbox.drain()
+    assert acquirer.refunds() == [] and refund_json(client, auth, r.json["id"])["status"] == "failed"
+    message = _failed_pos_message(client, auth)
+    assert "no longer sending" in message["last_error"]
+
+
+def test_a_card_refund_still_sending_may_be_replayed(client, auth, test_settings, acquirer, db):
+    _, payment_id = paid(client, auth, test_settings, via="pos")
+    r = refund(client, auth, payment_id, 100_000, 100_000)
+    [message] = [m for m in client.get("/api/v1/admin/outbox", headers=auth("admin")).json["messages"]
+                 if m["topic"] == "pos.refund"]
+    assert client.post(f"/api/v1/admin/outbox/{message['id']}/replay", headers=auth("admin")).status_code == 200
+    card_worker(acquirer.settings, db).outbox.drain()
+    assert refund_json(client, auth, r.json["id"])["status"] == "executed" and len(acquirer.refunds()) == 1
