@@ -8,6 +8,7 @@ Payment callbacks are verified in memory and stored once with the verdict: a ver
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -71,9 +72,17 @@ _MARK = update(InboundCallback).where(InboundCallback.id == bindparam("inbox_id"
 
 def store_raw(sessions: sessionmaker[Session], *, provider: str, request: Request, now: datetime,
               status: str = RECEIVED, reason: str | None = None, external_id: str | None = None,
-              event: dict[str, Any] | None = None) -> int:
-    """Commit the raw callback (with a verdict already reached in memory, if any); returns its id."""
+              event: dict[str, Any] | None = None, redact_body: Callable[[bytes], bytes] | None = None) -> int:
+    """Commit the raw callback (with a verdict already reached in memory, if any); returns its id.
+
+    `redact_body` masks what a channel must never keep at rest (card numbers at the POS); the row
+    says so in its reason, so nobody mistakes the copy for the exact bytes received (nor expects its
+    stored signature to verify it)."""
     body = request.get_data(cache=True)
+    if redact_body is not None:
+        kept = redact_body(body)
+        if kept != body:
+            body, reason = kept, "; ".join(filter(None, [reason, "body redacted before storing"]))
     if len(body) > MAX_STORED_BODY:
         reason = "; ".join(filter(None, ["body truncated: too large", reason]))
     return insert_returning_id(sessions.kw["bind"], _STORE, dict(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 
 from flask import jsonify, request
 from flask_restx import Namespace, Resource
@@ -29,27 +30,29 @@ callbacks_ns = Namespace("callbacks", description="Signed callbacks from banks, 
 Parser = Callable[..., Event]
 
 
-def handle(provider: str, parse: Parser, ok_body: dict, *, refusal_extra: dict | None = None):
-    """Verify, store, reply: the shared life of every JSON payment callback."""
+def handle(provider: str, parse: Parser, ok_body: dict, *, refusal_extra: dict | None = None,
+           redact_body: Callable[[bytes], bytes] | None = None):
+    """Verify, store, reply: the shared life of every JSON payment callback.
+
+    `redact_body` masks what must never be stored (card numbers at the POS). `parse` has already
+    verified the signature over the bytes as received; only the stored copy is redacted, so it no
+    longer matches its stored signature header: the verdict recorded with it is the proof."""
     now = now_utc()
-    sessions = runtime().sessions
+    store = partial(inbox.store_raw, runtime().sessions, provider=provider, request=request, now=now,
+                    redact_body=redact_body)
     try:
         event = parse(request.headers, request.get_data(cache=True), settings(), now)
     except CallbackRejected as exc:
-        inbox.store_raw(sessions, provider=provider, request=request, now=now, status=inbox.REJECTED,
-                        reason=f"{exc.code}: {exc.message}")
+        store(status=inbox.REJECTED, reason=f"{exc.code}: {exc.message}")
         return error_response(exc.status, exc.code, exc.message, exc.details, extra=refusal_extra)
     except Exception as exc:
-        inbox.store_raw(sessions, provider=provider, request=request, now=now,
-                        reason=f"verification failed ({type(exc).__name__}); request {request_id()}")
+        store(reason=f"verification failed ({type(exc).__name__}); request {request_id()}")
         raise
     if isinstance(event, Ignored):
-        inbox.store_raw(sessions, provider=provider, request=request, now=now, status=inbox.IGNORED,
-                        reason=event.reason, external_id=event.external_id)
+        store(status=inbox.IGNORED, reason=event.reason, external_id=event.external_id)
     else:
         external_id = event.credit.provider_ref if isinstance(event, Credit) else event.provider_ref
-        inbox.store_raw(sessions, provider=provider, request=request, now=now, status=inbox.QUEUED,
-                        external_id=external_id, event=event_to_json(event))
+        store(status=inbox.QUEUED, external_id=external_id, event=event_to_json(event))
     return jsonify(ok_body)
 
 
@@ -78,7 +81,7 @@ class BankCallback(Resource):
 class PosCallback(Resource):
     def post(self):
         """Card terminal sale, void or reversal (X-HCC-Signature: t=,v1=)."""
-        return handle(pos.PROVIDER, pos.parse, {"received": True})
+        return handle(pos.PROVIDER, pos.parse, {"received": True}, redact_body=pos.mask_card_numbers)
 
 
 @callbacks_ns.route("/vnpay/ipn")

@@ -19,6 +19,41 @@ from payments.ledger import Accounts
 PROVIDER = "pos"
 MAX_TERMINAL_ID = 40  # it names the terminal's clearing account
 MASKED_CARD = re.compile(r"^[0-9]{4,6}[*Xx]{2,9}[0-9]{4}$")
+# A full card number (PAN) as people and terminals write it: 13-19 digits, maybe grouped by
+# spaces or dashes, not part of a longer number. It must never be stored (PCI DSS 3.4).
+_CARD_NUMBER = r"(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])"
+CARD_NUMBER = re.compile(_CARD_NUMBER)
+_CARD_NUMBER_BYTES = re.compile(_CARD_NUMBER.encode())
+KEPT_DIGITS = (6, 4)  # the bank's BIN and the last four: what a masked card number may show
+
+
+def mask_card_numbers(body: bytes) -> bytes:
+    """The raw body with every card-number-like run masked (`9704361234561234` ->
+    `970436******1234`); all other bytes, separators and the length are kept as they were."""
+    return _CARD_NUMBER_BYTES.sub(_mask, body)
+
+
+def _mask(match: re.Match[bytes]) -> bytes:
+    run = match.group()
+    total = sum(byte in b"0123456789" for byte in run)
+    first, last = KEPT_DIGITS
+    masked, position = bytearray(), 0
+    for byte in run:
+        if byte in b"0123456789":
+            masked += bytes([byte]) if position < first or position >= total - last else b"*"
+            position += 1
+        else:
+            masked.append(byte)
+    return bytes(masked)
+
+
+def _card_detail(data: dict, name: str, limit: int) -> str | None:
+    """A card detail we keep (approval code, scheme); a full card number in it is refused, not kept."""
+    value = data.get(name)
+    if isinstance(value, str) and CARD_NUMBER.search(value):
+        raise CallbackRejected(f"{name} must not contain a card number", code="invalid_field",
+                               details={"field": name})
+    return text(value, limit)
 
 
 def _declined(data: dict) -> str | None:
@@ -56,6 +91,6 @@ def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: date
     return Credit(IncomingCredit(
         provider=PROVIDER, provider_ref=txn_id, channel="pos_card", amount_vnd=value, booked_at=occurred_at,
         clearing_account=Accounts.pos(terminal), payment_code=field(data, "payment_code").strip().upper(),
-        details={"terminal_id": terminal, "approval_code": text(data.get("approval_code"), 20),
-                 "card_masked": card, "card_scheme": text(data.get("card_scheme"), 20)},
+        details={"terminal_id": terminal, "approval_code": _card_detail(data, "approval_code", 20),
+                 "card_masked": card, "card_scheme": _card_detail(data, "card_scheme", 20)},
     ))

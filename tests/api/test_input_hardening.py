@@ -143,3 +143,48 @@ def test_a_payos_transfer_without_a_reference_is_known_by_its_order_code(client,
 def test_a_pos_terminal_id_must_fit_its_clearing_account(client, test_settings, db, terminal):
     r = callback(client, test_settings, "pos", terminal_id=terminal)
     assert r.status_code == 400 and r.json["details"] == {"field": "terminal_id"}
+
+
+# --- 3. card numbers never stored -------------------------------------------------------
+
+PAN = "9704361234561234"
+
+
+def pos_sale(client, settings, **fields):
+    data = {"transaction_id": f"P{next(_ids)}", "terminal_id": "POS-01", "type": "sale", "amount_vnd": 100_000,
+            "payment_code": "HS12345678978", "approval_code": "123456", "card_masked": "970436******1234",
+            "card_scheme": "NAPAS", "occurred_at": now_utc().isoformat()} | fields
+    body = json.dumps(data).encode()
+    return client.post("/api/v1/callbacks/pos", data=body, headers=resign(settings, "pos", {}, body)), body
+
+
+@pytest.mark.parametrize("field", ["card_masked", "approval_code"])
+def test_a_pos_callback_with_a_full_card_number_is_refused_and_kept_without_it(client, auth, test_settings, db,
+                                                                               field):
+    r, sent = pos_sale(client, test_settings, **{field: PAN})
+    assert r.status_code == 400 and r.json["details"] == {"field": field}
+    [row] = inbox(db)
+    assert row.status == "rejected" and "redacted" in row.reason
+    assert PAN.encode() not in row.body
+    assert row.body == sent.replace(PAN.encode(), b"970436******1234")  # everything else byte for byte
+    listed = client.get("/api/v1/finance/rejected-callbacks", headers=auth("finance"))
+    assert listed.status_code == 200 and listed.json["callbacks"] and PAN not in listed.get_data(as_text=True)
+
+
+def test_a_card_number_in_a_field_we_do_not_read_is_masked_in_the_stored_copy_of_an_accepted_sale(
+        client, auth, test_settings, db):
+    code = make_request(client, auth)
+    r, sent = pos_sale(client, test_settings, payment_code=code, receipt_note="card 9704 3612 3456 1234 ok")
+    assert r.status_code == 200
+    [row] = inbox(db)
+    assert row.status == "applied" and "redacted" in row.reason
+    assert row.body == sent.replace(b"9704 3612 3456 1234", b"9704 36** **** 1234")
+    assert client.get(f"/api/v1/payment-requests/{code}").json["status"] == "paid"
+
+
+def test_other_channels_keep_long_account_numbers_as_sent(client, auth, test_settings, db):
+    code = make_request(client, auth)
+    r = callback(client, test_settings, "bank", code=code, counterparty_account="12010000123456789")
+    assert r.status_code == 200
+    [row] = inbox(db)
+    assert b"12010000123456789" in row.body and row.reason is None
