@@ -21,7 +21,7 @@ from kernel.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Val
 from kernel.outbox import Outgoing, enqueue_many, guard_replays
 from payments.cash import drawer_for
 from payments.ledger import Accounts, Entry, Line, post_many
-from payments.models import Payment, PaymentAllocation
+from payments.models import Payment, PaymentAllocation, PaymentRequest
 from payments.moves import Book, load_requests
 
 AWAITING_APPROVAL, SENDING, TRANSFER_ORDERED, CASH_DUE, EXECUTED, REJECTED, FAILED = (
@@ -88,13 +88,32 @@ def request_refund(session: Session, *, payment_id: int, amount_vnd: int, reason
     if amount_vnd > refundable:
         raise ValidationError(f"at most {refundable:,} VND of this payment can be refunded",
                               code="amount_exceeds_refundable", details={"refundable_vnd": refundable})
+    total = amount_vnd + _claimed_alongside(session, payment)
     refund = Refund(payment_id=payment.id, amount_vnd=amount_vnd, reason=reason, method=METHODS[payment.channel],
                     status=AWAITING_APPROVAL, requested_by=actor, requested_at=now)
     session.add(refund)
     session.flush()
-    if amount_vnd <= settings.refund_approval_threshold_vnd:
+    if total <= settings.refund_approval_threshold_vnd:
         _proceed(session, refund, payment, settings=settings, actor=actor, now=now)
     return refund
+
+
+def _claimed_alongside(session: Session, payment: Payment) -> int:
+    """What refunds (asked, in progress or done; not rejected or failed) already claim from this payment
+    and from every payment to the same requests. The four-eyes threshold applies to that total plus the
+    new refund, so one person cannot refund a large payment alone by splitting it, or by refunding each
+    of several payments to one request."""
+    request_ids = sorted({a.payment_request_id for a in payment.allocations})
+    payment_ids = {payment.id}
+    if request_ids:
+        # Refunds of another payment to the same request lock that payment, not this one: the
+        # requests' rows serialise them (in the one lock order: payment, then requests by id).
+        session.execute(select(PaymentRequest.id).where(PaymentRequest.id.in_(request_ids))
+                        .order_by(PaymentRequest.id).with_for_update())
+        payment_ids |= set(session.execute(select(PaymentAllocation.payment_id).where(
+            PaymentAllocation.payment_request_id.in_(request_ids))).scalars())
+    return int(session.execute(select(func.coalesce(func.sum(Refund.amount_vnd), 0)).where(
+        Refund.payment_id.in_(sorted(payment_ids)), Refund.status.not_in(NOT_COUNTED))).scalar_one())
 
 
 def audit_refund(session: Session, action: str, refund: Refund, *, actor: str, now: datetime,

@@ -138,3 +138,38 @@ def test_a_card_refund_still_sending_may_be_replayed(client, auth, test_settings
     assert client.post(f"/api/v1/admin/outbox/{message['id']}/replay", headers=auth("admin")).status_code == 200
     card_worker(acquirer.settings, db).outbox.drain()
     assert refund_json(client, auth, r.json["id"])["status"] == "executed" and len(acquirer.refunds()) == 1
+
+
+# --- 3. the four-eyes threshold applies to what is refunded for a request in total ------------
+
+def test_splitting_a_refund_above_the_threshold_still_needs_an_approver(client, auth, test_settings):
+    code, payment_id = paid(client, auth, test_settings, amount=3_000_000)
+    first = refund(client, auth, payment_id, 1_500_000, 3_000_000)
+    second = refund(client, auth, payment_id, 1_500_000, 1_500_000)
+    assert first.json["status"] == "transfer_ordered"  # 1,500,000 in all: under 2,000,000
+    assert second.status_code == 201 and second.json["status"] == "awaiting_approval"  # 3,000,000 in all
+    assert client.get(f"/api/v1/payment-requests/{code}").json["refunded_vnd"] == 1_500_000
+    assert client.post(f"/api/v1/refunds/{second.json['id']}/approve", headers=auth("approver")).json["status"] == \
+        "transfer_ordered"
+
+
+def test_refunding_each_payment_of_one_request_counts_towards_the_same_threshold(client, auth, test_settings):
+    code = make_request(client, auth, ("Lệ phí", "charge", 3_000_000))
+    send_callback(client, test_settings, "bank", code=code, amount=1_500_000)
+    send_callback(client, test_settings, "bank", code=code, amount=1_500_000)
+    payments = client.get(f"/api/v1/payment-requests/{code}/payments", headers=auth("finance")).json["payments"]
+    assert len(payments) == 2
+    statuses = [refund(client, auth, p["id"], 1_500_000, 1_500_000).json["status"] for p in payments]
+    assert statuses == ["transfer_ordered", "awaiting_approval"]
+
+
+def test_a_rejected_or_failed_refund_no_longer_counts_towards_the_threshold(client, auth, test_settings):
+    _, payment_id = paid(client, auth, test_settings, amount=3_000_000)
+    big = refund(client, auth, payment_id, 2_500_000, 3_000_000)
+    assert big.json["status"] == "awaiting_approval"
+    client.post(f"/api/v1/refunds/{big.json['id']}/reject", json={"reason": "Chưa đủ căn cứ"}, headers=auth("approver"))
+    small = refund(client, auth, payment_id, 1_500_000, 3_000_000)
+    assert small.json["status"] == "transfer_ordered"
+    client.post(f"/api/v1/refunds/{small.json['id']}/failed", json={"reason": "Sai số tài khoản"},
+                headers=auth("finance"))
+    assert refund(client, auth, payment_id, 2_000_000, 3_000_000).json["status"] == "transfer_ordered"
