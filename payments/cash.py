@@ -17,7 +17,7 @@ from kernel.words import amount_in_words
 from payments import states
 from payments.credits import CONFLICT, DUPLICATE, CreditResult, IncomingCredit, find_payment, record_credit
 from payments.ledger import Accounts, balance
-from payments.models import CashDrawer, Payment
+from payments.models import CashDrawer, Payment, PaymentRequest
 from payments.service import get_payment_request
 
 PROVIDER = "cash"
@@ -46,12 +46,12 @@ def take_cash(session: Session, *, code: str, amount_vnd: int, cashier: str, ide
     """Credit cash paid at the counter. Unlike transfers, cash can still be handed back, so
     the cashier takes no more than is owed and nothing for a closed request."""
     request = get_payment_request(session, code, settings=settings, now=now, for_update=True)
-    ref = f"{cashier}:{idempotency_key}" if idempotency_key else uuid.uuid4().hex
+    ref = _idempotency_ref(cashier, idempotency_key) if idempotency_key else uuid.uuid4().hex
     if idempotency_key:
         # A retried request after a lost answer: give back what the first one did.
-        existing = find_payment(session, PROVIDER, ref[:100])
-        if existing is not None:
-            return CreditResult(DUPLICATE if existing.amount_vnd == amount_vnd else CONFLICT, existing.id)
+        replayed = _replay(session, ref, request, amount_vnd)
+        if replayed is not None:
+            return replayed
     if request.status not in states.OPEN:
         raise Conflict(f"a {request.status} payment request takes no cash", code="request_not_payable",
                        details={"status": request.status})
@@ -59,11 +59,36 @@ def take_cash(session: Session, *, code: str, amount_vnd: int, cashier: str, ide
         raise ValidationError(f"only {request.outstanding_vnd:,} VND is owed", code="amount_exceeds_outstanding",
                               details={"outstanding_vnd": request.outstanding_vnd})
     drawer = drawer_for(session, cashier=cashier, now=now)
-    credit = IncomingCredit(provider=PROVIDER, provider_ref=ref[:100], channel="cash", amount_vnd=amount_vnd,
+    credit = IncomingCredit(provider=PROVIDER, provider_ref=ref, channel="cash", amount_vnd=amount_vnd,
                             booked_at=now, clearing_account=Accounts.cash(drawer.id),
                             payment_code=request.payment_code,
                             details={"drawer_id": drawer.id, "cashier": cashier.split(":", 2)[-1]})
-    return record_credit(session, credit, settings=settings, actor=cashier, now=now)
+    result = record_credit(session, credit, settings=settings, actor=cashier, now=now)
+    if result.outcome in (DUPLICATE, CONFLICT):
+        # A concurrent retry with the same key recorded it first (and this one wrote nothing).
+        return _replay(session, ref, request, amount_vnd)
+    return result
+
+
+def _idempotency_ref(cashier: str, key: str) -> str:
+    """`<kind>:<id>:<key>`, at most 90 characters: the principal's name is left out, because a long
+    name once pushed the key past the 100 characters provider_ref holds, so keys were cut alike."""
+    kind, principal_id = cashier.split(":", 2)[:2]
+    return f"{kind}:{principal_id}:{key}"
+
+
+def _replay(session: Session, ref: str, request: PaymentRequest, amount_vnd: int) -> CreditResult | None:
+    """What the first request with this key did; None if there was none. The same key with
+    another body is a client bug (a key reused for a new payment): refused, never guessed at."""
+    existing = find_payment(session, PROVIDER, ref)
+    if existing is None:
+        return None
+    same_request = any(a.payment_request_id == request.id for a in existing.allocations)
+    if existing.amount_vnd != amount_vnd or not same_request:
+        raise ValidationError("this Idempotency-Key was already used for another payment code or amount; "
+                              "send a new key for a new payment", code="idempotency_key_reused", status=422,
+                              details={"payment_id": existing.id})
+    return CreditResult(DUPLICATE, existing.id)
 
 
 def close_drawer(session: Session, *, drawer_id: int, counted_vnd: int, actor: str, now: datetime) -> dict:

@@ -188,3 +188,37 @@ def test_other_channels_keep_long_account_numbers_as_sent(client, auth, test_set
     assert r.status_code == 200
     [row] = inbox(db)
     assert b"12010000123456789" in row.body and row.reason is None
+
+
+# --- 4. cash Idempotency-Key ------------------------------------------------------------
+
+def take_cash(client, headers, code, amount, key):
+    return client.post("/api/v1/payments/cash", json={"payment_code": code, "amount_vnd": amount},
+                       headers={**headers, "Idempotency-Key": key})
+
+
+def test_an_idempotency_key_reused_for_another_amount_or_request_is_refused_and_writes_nothing(
+        client, auth, db):
+    first_code, other_code = make_request(client, auth), make_request(client, auth)
+    first = take_cash(client, auth("cashier"), first_code, 10_000, "k1")
+    assert first.status_code == 201
+    for code, amount in ((first_code, 20_000), (other_code, 10_000)):
+        r = take_cash(client, auth("cashier"), code, amount, "k1")
+        assert r.status_code == 422 and r.json["code"] == "idempotency_key_reused", r.json
+    again = take_cash(client, auth("cashier"), first_code, 10_000, "k1")
+    assert again.status_code == 200 and again.json["id"] == first.json["id"]
+    assert [p.amount_vnd for p in payments(db)] == [10_000]
+    assert client.get(f"/api/v1/payment-requests/{other_code}").json["paid_vnd"] == 0
+
+
+def test_idempotency_keys_stay_apart_for_a_cashier_with_a_long_name(client, auth, db):
+    from kernel.auth import create_token
+    from kernel.db import unit_of_work
+
+    with unit_of_work(db) as s:
+        _, raw = create_token(s, role="cashier", name="Quầy 1 " + "x" * 190, now=now_utc())
+    code = make_request(client, auth)
+    headers = {"Authorization": f"Bearer {raw}"}
+    assert take_cash(client, headers, code, 1_000, "key-one").status_code == 201
+    assert take_cash(client, headers, code, 1_000, "key-two").status_code == 201
+    assert len(payments(db)) == 2
