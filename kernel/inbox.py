@@ -64,7 +64,10 @@ def _headers(request: Request) -> dict[str, str]:
 
 # Built once: they run for every callback.
 _STORE = insert(InboundCallback).returning(InboundCallback.id)
-_MARK = update(InboundCallback).where(InboundCallback.id == bindparam("inbox_id")).values(
+# A conflict stays a conflict: a POS void already taken can be found to contradict its sale later in
+# the same batch (flag_reversal_conflict), and the batch's own outcome for it must not hide that.
+_MARK = update(InboundCallback).where(InboundCallback.id == bindparam("inbox_id"),
+                                      InboundCallback.status != CONFLICT).values(
     status=bindparam("new_status"), processed_at=bindparam("at"),
     reason=func.coalesce(bindparam("new_reason", type_=Text()), InboundCallback.reason),
     external_id=func.coalesce(bindparam("new_external_id", type_=String()), InboundCallback.external_id))
@@ -124,6 +127,16 @@ def mark_many(session: Session, outcomes: list[tuple[int, str, str | None, str |
          "new_reason": reason[:2000] if reason is not None else None,
          "new_external_id": external_id[:100] if external_id is not None else None}
         for inbox_id, status, reason, external_id in outcomes])
+
+
+def flag_reversal_conflict(session: Session, *, provider: str, reversal_ref: str, reason: str,
+                           now: datetime) -> None:
+    """Make the stored void/reversal `reversal_ref` a conflict for finance (in the caller's
+    transaction): taken while its sale was unknown, it turned out to contradict the sale."""
+    session.connection().execute(update(InboundCallback).where(
+        InboundCallback.provider == provider, InboundCallback.external_id == reversal_ref,
+        InboundCallback.status.in_((QUEUED, APPLIED)), InboundCallback.event["type"].as_string() == "reversal",
+    ).values(status=CONFLICT, reason=reason[:2000], processed_at=now))
 
 
 def mark_alone(sessions: sessionmaker[Session], inbox_id: int, **kwargs) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from config import Settings
+from kernel import inbox
 from kernel.bulk import insert_rows
 from kernel.db import reserve_ids
 from kernel.errors import Conflict, NotFound, ValidationError
@@ -337,9 +338,9 @@ def record_reversal(session: Session, *, provider: str, provider_ref: str, origi
     """A void/reversal of `original_ref`: applied now, or kept until the original arrives."""
     original = find_payment(session, provider, original_ref)
     if original is not None:
-        if original.amount_vnd != amount_vnd:
-            raise Conflict(f"reversal of {amount_vnd} VND does not match the original {original.amount_vnd} VND",
-                           code="reversal_amount_mismatch")
+        mismatch = _reversal_mismatch(amount_vnd, original.amount_vnd)
+        if mismatch is not None:
+            raise mismatch
         undone = reverse_payment(session, payment_id=original.id, reversal_ref=provider_ref, settings=settings,
                                  actor=actor, now=now)
         return APPLIED if undone else DUPLICATE
@@ -351,16 +352,32 @@ def record_reversal(session: Session, *, provider: str, provider_ref: str, origi
     return "pending"
 
 
+def _reversal_mismatch(reversal_vnd: int, original_vnd: int) -> Conflict | None:
+    """A void/reversal undoes exactly its sale; another amount is a contradiction for finance."""
+    if reversal_vnd == original_vnd:
+        return None
+    return Conflict(f"reversal of {reversal_vnd} VND does not match the original {original_vnd} VND",
+                    code="reversal_amount_mismatch")
+
+
 def _apply_early_reversal(session: Session, credit: IncomingCredit, settings: Settings, actor: str,
                           now: datetime) -> None:
+    """Undo a sale whose void/reversal arrived first. One for another amount ends as it would
+    have had it come after the sale: not applied, its stored callback a conflict for finance."""
     pending = session.execute(select(PendingReversal).where(
         PendingReversal.provider == credit.provider, PendingReversal.original_ref == credit.provider_ref,
         PendingReversal.applied_at.is_(None))).scalar_one_or_none()
-    if pending is not None and pending.amount_vnd == credit.amount_vnd:
-        pending.applied_at = now
-        payment = find_payment(session, credit.provider, credit.provider_ref)
-        reverse_payment(session, payment_id=payment.id, reversal_ref=pending.provider_ref, settings=settings,
-                        actor=actor, now=now)
+    if pending is None:
+        return
+    mismatch = _reversal_mismatch(pending.amount_vnd, credit.amount_vnd)
+    if mismatch is not None:
+        inbox.flag_reversal_conflict(session, provider=pending.provider, reversal_ref=pending.provider_ref,
+                                     reason=f"{mismatch.code}: {mismatch.message}", now=now)
+        return
+    pending.applied_at = now
+    payment = find_payment(session, credit.provider, credit.provider_ref)
+    reverse_payment(session, payment_id=payment.id, reversal_ref=pending.provider_ref, settings=settings,
+                    actor=actor, now=now)
 
 
 def assign_from_suspense(session: Session, *, payment_id: int, payment_code: str, amount_vnd: int | None,

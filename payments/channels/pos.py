@@ -84,6 +84,9 @@ def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: date
                                details={"field": "card_masked"})
     if kind in ("void", "reversal"):
         original = identifier(data, "original_transaction_id")
+        if original == txn_id:
+            raise CallbackRejected("a void or reversal cannot cancel itself", code="invalid_field",
+                                   details={"field": "original_transaction_id"})
         return Reversal(PROVIDER, txn_id, original, value)
     declined = _declined(data)
     if declined:

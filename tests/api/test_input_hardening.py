@@ -222,3 +222,53 @@ def test_idempotency_keys_stay_apart_for_a_cashier_with_a_long_name(client, auth
     assert take_cash(client, headers, code, 1_000, "key-one").status_code == 201
     assert take_cash(client, headers, code, 1_000, "key-two").status_code == 201
     assert len(payments(db)) == 2
+
+
+# --- 6. a POS void for another amount, whichever arrives first --------------------------
+
+def pos_void(client, settings, original: str, amount: int, void_id: str | None = None):
+    data = {"transaction_id": void_id or f"V{next(_ids)}", "terminal_id": "POS-01", "type": "void",
+            "original_transaction_id": original, "amount_vnd": amount, "occurred_at": now_utc().isoformat()}
+    body = json.dumps(data).encode()
+    return client.post("/api/v1/callbacks/pos", data=body, headers=resign(settings, "pos", {}, body))
+
+
+def conflicts(client, auth):
+    return [(c["external_id"], c["reason"]) for c in
+            client.get("/api/v1/finance/conflicts", headers=auth("finance")).json["callbacks"]]
+
+
+def test_a_void_for_another_amount_is_the_same_conflict_whether_it_comes_before_or_after_its_sale(
+        client, auth, test_settings, db):
+    sale_first, void_first = make_request(client, auth), make_request(client, auth)
+    pos_sale(client, test_settings, transaction_id="S1", payment_code=sale_first)
+    pos_void(client, test_settings, "S1", 5_000, void_id="V1")
+    pos_void(client, test_settings, "S2", 5_000, void_id="V2")
+    pos_sale(client, test_settings, transaction_id="S2", payment_code=void_first)
+
+    for code in (sale_first, void_first):  # the sale stands in both orders
+        assert client.get(f"/api/v1/payment-requests/{code}").json["status"] == "paid"
+    listed = dict(conflicts(client, auth))
+    assert set(listed) == {"V1", "V2"}
+    assert listed["V2"] == listed["V1"]
+    assert listed["V2"].startswith("reversal_amount_mismatch: reversal of 5000 VND")
+
+
+def test_a_void_and_its_sale_of_another_amount_applied_in_one_batch_still_leave_the_conflict(
+        client, auth, test_settings, db):
+    from payments.inbox_apply import apply_queued
+
+    code = make_request(client, auth)
+    plain = client.queued_only()  # both wait in the queue, then one worker batch takes them
+    assert pos_void(plain, test_settings, "S3", 5_000, void_id="V3").status_code == 200
+    assert pos_sale(plain, test_settings, transaction_id="S3", payment_code=code)[0].status_code == 200
+    runtime = client.application.extensions["hccpay"]
+    assert apply_queued(runtime.sessions, runtime.settings) == 2
+    assert [(c.external_id, c.status) for c in inbox(db)] == [("V3", "conflict"), ("S3", "applied")]
+    assert client.get(f"/api/v1/payment-requests/{code}").json["status"] == "paid"
+
+
+def test_a_void_of_itself_is_refused(client, test_settings, db):
+    r = pos_void(client, test_settings, "V9", 100_000, void_id="V9")
+    assert r.status_code == 400 and r.json["code"] == "invalid_field"
+    assert r.json["details"] == {"field": "original_transaction_id"}
