@@ -125,10 +125,10 @@ def refuse_past_day(day: date, now: datetime) -> None:
 
 def plan_day(session: Session, *, day: date, settings: Settings, actor: str, now: datetime) -> dict[str, Any]:
     """Assign the day's unscheduled shipments to routes (deadline, then area) within capacity."""
-    refuse_past_day(day, now)
     if not is_working_day(day, settings.holidays):
         raise Unprocessable(f"{day.isoformat()} is not a working day", code="not_a_working_day",
                             details={"date": day.isoformat()})
+    refuse_past_day(day, now)
     routes = list_routes(session)
     shipments = {s.id: s for s in _candidates(session, day)}
     items = [planner.PlanItem(s.id, s.ward_code, s.due_date, s.window_slot if s.window_date == day else None,
@@ -188,9 +188,9 @@ def move_shipment(session: Session, *, shipment_id: int, day: date, route_code: 
     if shipment.status not in (states.BOOKED, states.SCHEDULED, states.FAILED_ATTEMPT):
         raise Conflict(f"a {shipment.status} shipment cannot be moved", code="cannot_move",
                        details={"status": shipment.status})
-    refuse_past_day(day, now)
     if not is_working_day(day, settings.holidays):
         raise Unprocessable(f"{day.isoformat()} is not a working day", code="not_a_working_day")
+    refuse_past_day(day, now)
     refuse_early_attempt(shipment, day)
     route = get_route(session, route_code)
     before = {"date": shipment.planned_date.isoformat() if shipment.planned_date else None,

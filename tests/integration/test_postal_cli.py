@@ -2,6 +2,7 @@
 from sqlalchemy import select
 
 from postal.models import Route
+from tests.postal_factories import working_day
 
 
 def test_demo_seed_creates_the_demo_routes_once(cli, db):
@@ -13,7 +14,7 @@ def test_demo_seed_creates_the_demo_routes_once(cli, db):
 
 def test_postal_plan_reports_and_refuses_a_holiday(cli, db):
     cli("demo", "seed")
-    result = cli("postal", "plan", "--date", "2026-11-26")
+    result = cli("postal", "plan", "--date", working_day(0).isoformat())  # a past day is refused
     assert result.exit_code == 0 and "0 assigned, 0 did not fit" in result.output
     holiday = cli("postal", "plan", "--date", "2026-09-02")
     assert holiday.exit_code != 0 and "not a working day" in holiday.output
