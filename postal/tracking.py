@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
-from kernel.clock import business_date, ensure_aware_utc
+from kernel.clock import FIRST_DAY, LAST_DAY, business_date, ensure_aware_utc
 from kernel.db import unit_of_work
 from kernel.errors import ValidationError
 from kernel.outbox import Delivery, Topic, enqueue
@@ -57,10 +57,12 @@ def parse_courier_event(raw: Any) -> CourierEvent:
         raise ValidationError("status_code must be a VNPost status code 0-22", code="malformed_event",
                               details={"field": "status_code"})
     try:
-        occurred_at = ensure_aware_utc(datetime.fromisoformat(at))
-    except (TypeError, ValueError):
-        raise ValidationError("occurred_at must be an ISO 8601 instant with its offset", code="malformed_event",
-                              details={"field": "occurred_at"}) from None
+        occurred_at = ensure_aware_utc(datetime.fromisoformat(at))  # years 1 and 9999 overflow here
+        if not FIRST_DAY <= business_date(occurred_at) <= LAST_DAY:
+            raise ValueError("out of range")
+    except (TypeError, ValueError, OverflowError):
+        raise ValidationError(f"occurred_at must be an ISO 8601 instant with its offset, from {FIRST_DAY} to "
+                              f"{LAST_DAY}", code="malformed_event", details={"field": "occurred_at"}) from None
     tracking, reference = raw.get("tracking_number"), raw.get("reference")
     if not isinstance(tracking, str) and not isinstance(reference, str):
         raise ValidationError("tracking_number or reference is required", code="malformed_event")

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from kernel.clock import is_working_day
+from kernel.clock import is_working_day, parse_iso_day
 from kernel.errors import ValidationError
 from payments.validation import ID_NUMBER_RE, clean_text, normalise_phone
 from postal import addresses, planner, states
@@ -48,12 +48,11 @@ class ShipmentInput:
 
 
 def parse_day(raw: Any, field: str) -> date:
-    if not isinstance(raw, str):
-        raise _fail(field, "must be a date such as 2026-11-26", "invalid_date")
+    """A day written exactly YYYY-MM-DD from 2000 to 2100 (kernel.clock.parse_iso_day), named by its field."""
     try:
-        return date.fromisoformat(raw.strip())
-    except ValueError:
-        raise _fail(field, "must be a date such as 2026-11-26", "invalid_date") from None
+        return parse_iso_day(raw)
+    except ValidationError as exc:
+        raise _fail(field, exc.message, exc.code) from None
 
 
 def parse_slot(raw: Any, field: str) -> str:

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from kernel.clock import add_working_days, business_date, is_working_day, now_utc
-from kernel.errors import DomainError, ValidationError
+from kernel.errors import DomainError
 from kernel.http import actor, current_principal, settings, transaction
 from payments.validation import clean_text
 from postal import manifests, planner, scheduling, service, states
@@ -74,14 +74,12 @@ postal_board.add_app_template_filter(format_day, "dmy")
 
 
 def parse_local_day(raw: str | None, field: str = "date") -> date:
-    """A day as people type it here (`26/11/2026`) or as links carry it (`2026-11-26`)."""
-    match = DMY.fullmatch(raw or "")
-    if match is None:
-        return parse_day(raw, field)
-    try:
-        return date(int(match[3]), int(match[2]), int(match[1]))
-    except ValueError:
-        raise ValidationError(f"{field}: no such day", code="invalid_date", details={"field": field}) from None
+    """A day as people type it here (`26/11/2026`) or as links carry it (`2026-11-26`), read by the API's rule."""
+    written = (raw or "").strip()
+    match = DMY.fullmatch(written)
+    if match is not None:
+        written = f"{match[3]}-{int(match[2]):02d}-{int(match[1]):02d}"
+    return parse_day(written, field)
 
 
 def move_default_day(shipment: Shipment, day: date) -> date:

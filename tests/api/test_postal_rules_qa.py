@@ -210,3 +210,54 @@ def test_planning_a_past_day_from_the_board_shows_a_vietnamese_error(client, sta
                                                 "csrf_token": page_csrf(client, "/staff/postal/")})
     html = r.get_data(as_text=True)
     assert r.status_code == 400 and "date_in_past" in html and "Ngày đã qua" in html
+
+
+# --- 5. dates are YYYY-MM-DD between 2000 and 2100 ------------------------------------------------
+
+BAD_DAYS = ["20261127", "2026-W48-2", "2026-331", "0001-01-01", "9999-12-31", "1999-12-31", "2101-01-04"]
+
+
+@pytest.mark.parametrize("bad", BAD_DAYS)
+def test_every_postal_date_is_yyyy_mm_dd_within_range(client, auth, db, test_settings, bad):
+    make_route(db, test_settings)
+    shipment_id = make_booked_shipment(db, test_settings, "D-QA-5")
+    for method, url in ((client.get, f"/api/v1/postal/manifests/{bad}.pdf?route=HL1"),
+                        (client.get, f"/api/v1/postal/manifests/{bad}.csv"),
+                        (client.get, f"/api/v1/postal/handovers/{bad}.pdf?route=HL1"),
+                        (client.get, f"/api/v1/postal/shipments?date={bad}"),
+                        (client.post, f"/api/v1/postal/plan?date={bad}")):
+        r = method(url, headers=auth("postal"))
+        assert r.status_code == 400 and r.json["code"] == "invalid_date", (url, r.status_code)
+    r = client.post(f"/api/v1/postal/shipments/{shipment_id}/assignment", headers=auth("postal"),
+                    json={"date": bad, "route": "HL1", "slot": "morning", "reason": "x"})
+    assert r.status_code == 400 and r.json["code"] == "invalid_date" and r.json["details"] == {"field": "date"}
+    assert shipment_of(db, shipment_id).status == "booked"
+
+
+def test_a_window_date_is_yyyy_mm_dd_too(client, auth, db, test_settings):
+    from tests.postal_factories import make_dossier, shipment_body
+
+    make_dossier(db, test_settings)
+    for bad in ("20301202", "2030-W49-1"):
+        r = client.post("/api/v1/postal/shipments", json=shipment_body(window={"date": bad, "slot": "morning"}),
+                        headers=auth("intake"))
+        assert r.status_code == 400 and r.json["code"] == "invalid_date", r.json
+        assert r.json["details"] == {"field": "window.date"}
+    assert count(db, Shipment) == 0
+
+
+@pytest.mark.parametrize("typed", ["31/12/9999", "01/01/0001"])
+def test_the_board_explains_a_typed_day_out_of_range(client, staff_user, typed):  # noqa: F811
+    staff_user("buudien", ("postal",))
+    log_in(client, "buudien")
+    r = client.get(f"/staff/postal/?date={typed}")
+    assert r.status_code == 400 and "Ngày không hợp lệ." in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("at", ["0001-01-01T00:00:00+07:00", "9999-12-31T23:00:00-05:00"])
+def test_a_courier_instant_out_of_range_is_a_malformed_event_not_a_500(client, db, test_settings, at):
+    body = json.dumps({"event_id": "E1", "tracking_number": "EB1VN", "status_code": 10, "occurred_at": at}).encode()
+    header = sign(test_settings.secret_values("HCCPAY_COURIER_WEBHOOK_SECRET"), body, int(time.time()))
+    r = client.post("/api/v1/callbacks/courier", data=body,
+                    headers={HEADER: header, "Content-Type": "application/json"})
+    assert r.status_code == 400 and r.json["code"] == "malformed_event"
