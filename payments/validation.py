@@ -71,16 +71,24 @@ def clean_text(value: Any, field: str, *, max_len: int, required: bool = True) -
     return text
 
 
+# Vietnamese numbers today (after the 2018 renumbering): mobiles are 10 digits starting 03, 05, 07,
+# 08 or 09; landlines 11 digits starting 02. ASCII digits only: \d would also take "٠١٢".
+VN_PHONE_RE = re.compile(r"0[35789][0-9]{8}|02[0-9]{9}")
+PHONE_SEPARATORS_RE = re.compile(r"[\s.\-()]")
+
+
 def normalise_phone(value: Any, field: str = "applicant.phone") -> str:
-    """Vietnamese phone numbers in any common spelling -> `0xxxxxxxxx`."""
+    """Vietnamese phone numbers in any common spelling (+84, 84, spaces, dots, dashes,
+    brackets) -> the national form `0xxxxxxxxx`."""
     text = clean_text(value, field, max_len=20)
-    digits = re.sub(r"[\s.\-()]", "", text)
+    digits = PHONE_SEPARATORS_RE.sub("", text)
     if digits.startswith("+84"):
         digits = "0" + digits[3:]
     elif digits.startswith("84") and len(digits) in (11, 12):
         digits = "0" + digits[2:]
-    if not re.fullmatch(r"0\d{9,10}", digits):
-        raise _fail(field, "must be a Vietnamese phone number such as 0912345678", "invalid_phone")
+    if not VN_PHONE_RE.fullmatch(digits):
+        raise _fail(field, "must be a Vietnamese mobile (10 digits, 03/05/07/08/09...) or landline "
+                           "(11 digits, 02...) number such as 0912345678 or +84 912 345 678", "invalid_phone")
     return digits
 
 
