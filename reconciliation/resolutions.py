@@ -19,6 +19,7 @@ from config import Settings
 from kernel import audit
 from kernel.clock import business_date
 from kernel.errors import Conflict, NotFound, ValidationError
+from kernel.money import parse_amount_vnd
 from kernel.text import is_ascii_digits
 from payments import credits, refunds
 from payments.ledger import Accounts, Entry, Line, post_many
@@ -152,13 +153,17 @@ def _refund(session: Session, line: StatementLine, *, settings: Settings, actor:
     """Give the line's money back: a refund request through the refund service (which sends it to an
     approver above the threshold and becomes a transfer order). By default what is in suspense."""
     payment = _payment(session, line)
-    amount = amount_vnd or payment.unallocated_vnd
-    if not amount:
-        raise Conflict("nothing of this line is in suspense: give amount_vnd to refund from a request",
-                       code="nothing_in_suspense")
+    if amount_vnd is None:
+        amount = payment.unallocated_vnd
+        if not amount:
+            raise Conflict("nothing of this line is in suspense: give amount_vnd to refund from a request",
+                           code="nothing_in_suspense")
+    else:
+        amount = parse_amount_vnd(amount_vnd, maximum=10**13)  # at most the refundable: request_refund's 400
     refund = refunds.request_refund(session, payment_id=payment.id, amount_vnd=amount, reason=reason,
                                     expected_refundable_vnd=refunds.refundable_vnd(session, payment),
                                     settings=settings, actor=actor, now=now)
+    refunds.audit_refund(session, "refund.request", refund, actor=actor, now=now, reason=reason)
     return {"payment_id": payment.id, "refund_id": refund.id, "amount_vnd": amount, "refund_status": refund.status}
 
 

@@ -162,7 +162,7 @@ def _resolve(line_id: int, action: str):
     kwargs = {}
     if action == "match":
         kwargs["allocations"] = _allocations(body)
-    if action == "write_off" and body.get("amount_vnd") is not None:
+    if action in ("write_off", "refund") and body.get("amount_vnd") is not None:
         kwargs["amount_vnd"] = parse_amount_vnd(body["amount_vnd"], maximum=10**13)
     with transaction() as session:
         resolution = resolutions.resolve_line(session, line_id=line_id, action=action, reason=reason,
