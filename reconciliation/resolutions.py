@@ -87,6 +87,7 @@ def _match(session: Session, line: StatementLine, *, settings: Settings, actor: 
     if not allocations:
         raise ValidationError("give allocations: [{payment_code, amount_vnd}]", code="missing_field",
                               details={"field": "allocations"})
+    previous_reason = payment.suspense_reason
     wanted = sum(amount or 0 for _, amount in allocations)
     if any(amount is None for _, amount in allocations) and len(allocations) > 1:
         raise ValidationError("with several requests, give each one's amount_vnd", code="missing_field")
@@ -100,35 +101,40 @@ def _match(session: Session, line: StatementLine, *, settings: Settings, actor: 
         allocation_id = session.execute(select(func.max(PaymentAllocation.id)).where(
             PaymentAllocation.payment_id == payment.id, PaymentAllocation.how == "manual")).scalar_one()
         done.append({"allocation_id": allocation_id, "payment_code": code, "amount_vnd": assigned})
-    return {"allocations": done, "payment_id": payment.id}
+    return {"allocations": done, "payment_id": payment.id, "previous_reason": previous_reason}
 
 
 def _unmatch(session: Session, line: StatementLine, *, settings: Settings, actor: str, now: datetime, reason: str,
              **_) -> dict:
     payment = _payment(session, line)
-    active = session.execute(select(PaymentAllocation.id, PaymentRequest.payment_code, PaymentAllocation.amount_vnd)
+    active = session.execute(select(PaymentAllocation.id, PaymentRequest.payment_code, PaymentAllocation.amount_vnd,
+                                    PaymentAllocation.how)
                              .join(PaymentRequest, PaymentRequest.id == PaymentAllocation.payment_request_id)
                              .where(PaymentAllocation.payment_id == payment.id,
                                     PaymentAllocation.released_at.is_(None))
                              .order_by(PaymentAllocation.id)).all()
     if not active:
         raise Conflict("nothing of this line is allocated", code="nothing_allocated")
-    for allocation_id, _, _ in active:
+    previous_reason = payment.suspense_reason
+    for allocation_id, *_ in active:
         credits.release_to_suspense(session, allocation_id=allocation_id, reason=reason, settings=settings,
                                     actor=actor, now=now)
-    return {"released": [{"allocation_id": a, "payment_code": c, "amount_vnd": v} for a, c, v in active],
-            "payment_id": payment.id}
+    return {"released": [{"allocation_id": a, "payment_code": c, "amount_vnd": v, "how": h} for a, c, v, h in active],
+            "payment_id": payment.id, "previous_reason": previous_reason}
 
 
 def _write_off(session: Session, line: StatementLine, *, actor: str, now: datetime, reason: str, amount_vnd,
                **_) -> dict:
     payment = _payment(session, line)
-    amount = payment.unallocated_vnd if amount_vnd is None else amount_vnd
+    amount = payment.unallocated_vnd if amount_vnd is None else parse_amount_vnd(amount_vnd, maximum=10**13)
     if amount <= 0 or amount > payment.unallocated_vnd:
         raise Conflict(f"only {payment.unallocated_vnd} VND of this line is in suspense", code="nothing_in_suspense",
                        details={"unallocated_vnd": payment.unallocated_vnd})
-    _move_suspense(session, payment, -amount, "written_off", actor=actor, now=now, memo=reason)
-    return {"amount_vnd": amount, "payment_id": payment.id, "previous_reason": payment.suspense_reason}
+    previous_reason = payment.suspense_reason  # read before _move_suspense changes it (undo restores it)
+    # what stays in suspense after a partial write-off is still there for the reason it came
+    after = "written_off" if amount == payment.unallocated_vnd else previous_reason
+    _move_suspense(session, payment, -amount, after, actor=actor, now=now, memo=reason)
+    return {"amount_vnd": amount, "payment_id": payment.id, "previous_reason": previous_reason}
 
 
 def _move_suspense(session: Session, payment: Payment, change: int, suspense_reason: str | None, *, actor: str,
@@ -226,6 +232,7 @@ def undo(session: Session, *, resolution_id: int, reason: str, settings: Setting
 
 
 def _reverse(session: Session, resolution: Resolution, *, settings: Settings, actor: str, now: datetime, reason: str) -> None:
+    """Put the line's money back as it was just before the decision (the reason it sat in suspense included)."""
     data = resolution.data
     if resolution.action == "match":
         for allocation in data["allocations"]:
@@ -235,18 +242,55 @@ def _reverse(session: Session, resolution: Resolution, *, settings: Settings, ac
         for allocation in data["released"]:
             credits.assign_from_suspense(session, payment_id=data["payment_id"], payment_code=allocation["payment_code"],
                                          amount_vnd=allocation["amount_vnd"], settings=settings, actor=actor, now=now)
+            _found_as(session, data["payment_id"], allocation.get("how"))
     elif resolution.action == "refund":
-        refund = refunds.get_refund(session, data["refund_id"], for_update=True)
-        if refund.status != refunds.AWAITING_APPROVAL:
-            raise Conflict("the refund has already gone ahead; mark it failed instead of undoing",
-                           code="refund_in_progress", details={"refund_status": refund.status})
-        refund.status, refund.failure, refund.decided_by, refund.decided_at = refunds.REJECTED, f"undo: {reason}", \
-            actor, now
+        _withdraw_refund(session, data["refund_id"], settings=settings, actor=actor, now=now, reason=reason)
     elif resolution.action == "write_off":
         payment = session.execute(select(Payment).where(Payment.id == data["payment_id"]).with_for_update()
                                   ).scalar_one()
         _move_suspense(session, payment, data["amount_vnd"], data.get("previous_reason"), actor=actor, now=now,
                        memo=f"undo: {reason}")
+    if resolution.action in ("match", "unmatch") and "previous_reason" in data:
+        session.execute(update(Payment).where(Payment.id == data["payment_id"])
+                        .values(suspense_reason=data["previous_reason"]))
+        session.expire_all()
+
+
+def _found_as(session: Session, payment_id: int, how: str | None) -> None:
+    """An unmatch undone re-credits the request (as `manual`); the allocation keeps how its code was found."""
+    if how is None or how == "manual":
+        return
+    newest = session.execute(select(func.max(PaymentAllocation.id)).where(
+        PaymentAllocation.payment_id == payment_id, PaymentAllocation.how == "manual")).scalar_one()
+    session.execute(update(PaymentAllocation).where(PaymentAllocation.id == newest).values(how=how))
+    session.expire_all()
+
+
+def _withdraw_refund(session: Session, refund_id: int, *, settings: Settings, actor: str, now: datetime,
+                     reason: str) -> None:
+    """Call a refund back while no money has left: awaiting approval -> rejected; a transfer order or cash not
+    yet paid out -> failed through the refund module's own path, which puts the money back where it came from.
+    (Finance marks a transfer executed when it makes it at the bank; one made but not marked must be marked
+    executed, not undone.)"""
+    refund = refunds.get_refund(session, refund_id, for_update=True)
+    note = f"undo: {reason}"
+    if refund.status in refunds.NOT_COUNTED:  # rejected or failed meanwhile: its money is already back
+        return
+    if refund.status == refunds.AWAITING_APPROVAL:
+        refund.status, refund.failure, refund.decided_by, refund.decided_at = refunds.REJECTED, note, actor, now
+        refunds.audit_refund(session, "refund.reject", refund, actor=actor, now=now, reason=note)
+    elif refund.status in (refunds.TRANSFER_ORDERED, refunds.CASH_DUE):
+        refunds.mark_failed(session, refund_id=refund.id, reason=note, settings=settings, actor=actor, now=now)
+        refunds.audit_refund(session, "refund.failed", refund, actor=actor, now=now, reason=note)
+    elif refund.status == refunds.SENDING:
+        raise Conflict("the card refund has been sent to the acquirer and cannot be called back: wait for its "
+                       "answer (a refused one is marked failed and its money comes back), then decide again",
+                       code="refund_in_progress", details={"refund_status": refund.status, "refund_id": refund.id})
+    else:
+        raise Conflict(f"refund {refund.id} was paid out (reference {refund.reference or 'none'}); an undo cannot "
+                       "bring the money back. If it was a mistake, ask the payer to return it and resolve that "
+                       "transfer as a new statement line", code="refund_executed",
+                       details={"refund_status": refund.status, "refund_id": refund.id})
 
 
 def refresh_line(session: Session, line: StatementLine) -> None:

@@ -126,3 +126,158 @@ def test_a_line_matched_to_a_request_is_refunded_in_part_from_the_request_when_g
     request = client.get(f"/api/v1/payment-requests/{code}").json
     assert (request["paid_vnd"], request["refunded_vnd"]) == (50_000, 20_000)
     assert suspense_total(client, auth) == 0
+
+
+# --- 2. undoing a refund ----------------------------------------------------------------
+
+def test_undoing_a_refund_whose_transfer_is_not_executed_cancels_it_and_puts_the_money_back(client, auth, db):
+    line = suspense_line(client, auth)
+    before = shown(client, auth, line["id"]), payment_state(db, line["payment_id"])
+    r = resolve(client, auth, line["id"], "refund", reason="hoàn", amount_vnd=30_000)
+    assert refund_of(client, auth, r.json["resolution"])["status"] == "transfer_ordered"
+    done = undo(client, auth, r.json["resolution"]["id"], reason="người nộp rút đề nghị")
+    assert done.status_code == 200, done.json
+    refund = refund_of(client, auth, r.json["resolution"])
+    assert refund["status"] == "failed" and "người nộp rút đề nghị" in refund["failure"]
+    assert (shown(client, auth, line["id"]), payment_state(db, line["payment_id"])) == before
+    assert suspense_total(client, auth) == 100_000
+    executed = client.post(f"/api/v1/refunds/{refund['id']}/executed", json={"bank_reference": "FT1"},
+                           headers=auth("finance"))
+    assert executed.status_code == 409  # a cancelled order can no longer be paid out
+
+
+def test_undoing_a_refund_from_a_request_gives_the_request_its_money_back(client, auth, db):
+    code, line = paid_line(client, auth)
+    before = shown(client, auth, line["id"]), client.get(f"/api/v1/payment-requests/{code}").json["status"]
+    r = resolve(client, auth, line["id"], "refund", reason="thu thừa", amount_vnd=20_000)
+    assert undo(client, auth, r.json["resolution"]["id"]).status_code == 200
+    request = client.get(f"/api/v1/payment-requests/{code}").json
+    assert (request["paid_vnd"], request["refunded_vnd"]) == (50_000, 0)
+    assert (shown(client, auth, line["id"]), request["status"]) == before
+
+
+def test_undoing_a_refund_still_awaiting_approval_rejects_it(client, auth, db):
+    line = suspense_line(client, auth, 3_000_000)  # above the approval threshold
+    r = resolve(client, auth, line["id"], "refund", reason="hoàn")
+    assert refund_of(client, auth, r.json["resolution"])["status"] == "awaiting_approval"
+    assert undo(client, auth, r.json["resolution"]["id"]).status_code == 200
+    assert refund_of(client, auth, r.json["resolution"])["status"] == "rejected"
+    assert suspense_total(client, auth) == 3_000_000
+
+
+def test_undoing_an_approved_refund_not_yet_paid_out_cancels_it(client, auth, db):
+    line = suspense_line(client, auth, 3_000_000)
+    r = resolve(client, auth, line["id"], "refund", reason="hoàn")
+    refund_id = r.json["resolution"]["data"]["refund_id"]
+    assert client.post(f"/api/v1/refunds/{refund_id}/approve", headers=auth("approver")).status_code == 200
+    assert suspense_total(client, auth) == 0
+    assert undo(client, auth, r.json["resolution"]["id"]).status_code == 200
+    assert refund_of(client, auth, r.json["resolution"])["status"] == "failed"
+    assert suspense_total(client, auth) == 3_000_000
+
+
+def test_a_refund_already_paid_out_cannot_be_undone_and_the_answer_says_why(client, auth, db):
+    line = suspense_line(client, auth)
+    r = resolve(client, auth, line["id"], "refund", reason="hoàn", amount_vnd=10_000)
+    refund_id = r.json["resolution"]["data"]["refund_id"]
+    assert client.post(f"/api/v1/refunds/{refund_id}/executed", json={"bank_reference": "FT26112400001"},
+                       headers=auth("finance")).status_code == 200
+    refused = undo(client, auth, r.json["resolution"]["id"])
+    assert refused.status_code == 409 and refused.json["code"] == "refund_executed", refused.json
+    assert "FT26112400001" in refused.json["message"]
+    assert refused.json["details"]["refund_status"] == "executed"
+    detail = client.get(f"/api/v1/reconciliation/lines/{line['id']}", headers=auth("finance")).json
+    assert detail["resolutions"][-1]["undone_at"] is None and suspense_total(client, auth) == 90_000
+
+
+def test_undoing_a_refund_someone_already_rejected_only_withdraws_the_decision(client, auth, db):
+    line = suspense_line(client, auth, 3_000_000)
+    r = resolve(client, auth, line["id"], "refund", reason="hoàn")
+    refund_id = r.json["resolution"]["data"]["refund_id"]
+    assert client.post(f"/api/v1/refunds/{refund_id}/reject", json={"reason": "không đủ hồ sơ"},
+                       headers=auth("approver")).status_code == 200
+    assert undo(client, auth, r.json["resolution"]["id"]).status_code == 200
+    refund = refund_of(client, auth, r.json["resolution"])
+    assert (refund["status"], refund["failure"]) == ("rejected", "không đủ hồ sơ")
+    assert suspense_total(client, auth) == 3_000_000
+
+
+# --- 3. undo restores exactly what was there --------------------------------------------
+
+def test_undoing_a_write_off_restores_the_reason_the_money_was_in_suspense(client, auth, db):
+    line = suspense_line(client, auth, 5_000)
+    before = shown(client, auth, line["id"]), payment_state(db, line["payment_id"])
+    assert before[1] == (5_000, "no_code")
+    r = resolve(client, auth, line["id"], "write-off", reason="nhỏ")
+    assert r.json["resolution"]["data"]["previous_reason"] == "no_code"
+    assert payment_state(db, line["payment_id"]) == (0, "written_off")
+    assert undo(client, auth, r.json["resolution"]["id"]).status_code == 200
+    assert (shown(client, auth, line["id"]), payment_state(db, line["payment_id"])) == before
+    kinds = [(e["kind"], e["details"].get("reason")) for e in client.get(
+        f"/api/v1/reconciliation/days/{DAY}/exceptions", headers=auth("finance")).json["exceptions"]
+        if e["line_id"] == line["id"]]
+    assert ("unmatched_credit", "no_code") in kinds
+
+
+def test_a_late_payment_written_off_and_undone_is_late_again(client, auth, db):
+    line = suspense_line(client, auth, 5_000)
+    with db() as s, s.begin():  # as record_credits leaves money that came for a closed request
+        s.execute(update(Payment).where(Payment.id == line["payment_id"]).values(suspense_reason="request_closed"))
+    r = resolve(client, auth, line["id"], "write-off", reason="quá hạn, không liên lạc được")
+    assert undo(client, auth, r.json["resolution"]["id"]).status_code == 200
+    assert payment_state(db, line["payment_id"]) == (5_000, "request_closed")
+    kinds = {e["kind"] for e in client.get(f"/api/v1/reconciliation/days/{DAY}/exceptions",
+                                           headers=auth("finance")).json["exceptions"] if e["line_id"] == line["id"]}
+    assert "late" in kinds and "unmatched_credit" not in kinds
+
+
+def test_a_partial_write_off_leaves_the_rest_with_its_reason_and_undo_restores_all(client, auth, db):
+    line = suspense_line(client, auth, 10_000)
+    before = shown(client, auth, line["id"]), payment_state(db, line["payment_id"])
+    r = resolve(client, auth, line["id"], "write-off", reason="phí ngân hàng", amount_vnd=3_000)
+    assert payment_state(db, line["payment_id"]) == (7_000, "no_code")
+    assert undo(client, auth, r.json["resolution"]["id"]).status_code == 200
+    assert (shown(client, auth, line["id"]), payment_state(db, line["payment_id"])) == before
+
+
+def test_undoing_a_manual_match_restores_the_line_as_it_was(client, auth, db):
+    code = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    line = suspense_line(client, auth)
+    before = shown(client, auth, line["id"]), payment_state(db, line["payment_id"])
+    r = resolve(client, auth, line["id"], "match", reason="khách xác nhận",
+                allocations=[{"payment_code": code, "amount_vnd": 100_000}])
+    assert r.status_code == 201 and payment_state(db, line["payment_id"]) == (0, None)
+    assert undo(client, auth, r.json["resolution"]["id"]).status_code == 200
+    assert (shown(client, auth, line["id"]), payment_state(db, line["payment_id"])) == before
+    assert client.get(f"/api/v1/payment-requests/{code}").json["status"] == "pending"
+
+
+def test_undoing_a_partial_manual_match_keeps_the_reason_of_what_stayed_in_suspense(client, auth, db):
+    code = make_request(client, auth, ("Lệ phí", "charge", 60_000))
+    line = suspense_line(client, auth)
+    before = shown(client, auth, line["id"]), payment_state(db, line["payment_id"])
+    r = resolve(client, auth, line["id"], "match", reason="một phần", allocations=[{"payment_code": code,
+                                                                                 "amount_vnd": 60_000}])
+    assert payment_state(db, line["payment_id"]) == (40_000, "no_code")
+    assert undo(client, auth, r.json["resolution"]["id"]).status_code == 200
+    assert (shown(client, auth, line["id"]), payment_state(db, line["payment_id"])) == before
+
+
+def test_undoing_an_unmatch_restores_the_allocations_as_they_were_found(client, auth, db):
+    code, line = paid_line(client, auth)
+    before = shown(client, auth, line["id"]), payment_state(db, line["payment_id"])
+    assert before[0]["allocations"][0]["how"] == "exact" and "code_verified" in before[0]["reasons"]
+    r = resolve(client, auth, line["id"], "unmatch", reason="nhầm")
+    assert payment_state(db, line["payment_id"]) == (50_000, "released")
+    assert undo(client, auth, r.json["resolution"]["id"]).status_code == 200
+    assert (shown(client, auth, line["id"]), payment_state(db, line["payment_id"])) == before
+    assert client.get(f"/api/v1/payment-requests/{code}").json["status"] == "paid"
+
+
+def test_undoing_an_ignore_restores_the_line(client, auth, db):
+    line = suspense_line(client, auth)
+    before = shown(client, auth, line["id"]), payment_state(db, line["payment_id"])
+    r = resolve(client, auth, line["id"], "ignore", reason="lãi tiền gửi")
+    assert r.json["line"]["status"] == "ignored"
+    assert undo(client, auth, r.json["resolution"]["id"]).status_code == 200
+    assert (shown(client, auth, line["id"]), payment_state(db, line["payment_id"])) == before
