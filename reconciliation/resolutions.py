@@ -87,6 +87,10 @@ def _match(session: Session, line: StatementLine, *, settings: Settings, actor: 
     if not allocations:
         raise ValidationError("give allocations: [{payment_code, amount_vnd}]", code="missing_field",
                               details={"field": "allocations"})
+    ignored = _active(session, line, "ignore")
+    if ignored is not None:
+        raise Conflict("this line is ignored; undo the ignore before matching it", code="line_ignored",
+                       details={"resolution_id": ignored})
     previous_reason = payment.suspense_reason
     wanted = sum(amount or 0 for _, amount in allocations)
     if any(amount is None for _, amount in allocations) and len(allocations) > 1:
@@ -174,7 +178,24 @@ def _refund(session: Session, line: StatementLine, *, settings: Settings, actor:
 
 
 def _ignore(session: Session, line: StatementLine, **_) -> dict:
+    """For a line that carries no money of ours to account (a bank fee, a transfer not ours): never one
+    whose money is on a request (unmatch first), and once."""
+    ignored = _active(session, line, "ignore")
+    if ignored is not None:
+        raise Conflict("this line is already ignored", code="already_ignored", details={"resolution_id": ignored})
+    if line.payment_id is not None and session.execute(select(PaymentAllocation.id).where(
+            PaymentAllocation.payment_id == line.payment_id, PaymentAllocation.released_at.is_(None)).limit(1)
+    ).scalar() is not None:
+        raise Conflict("this line's money paid a request: unmatch it first, then ignore it",
+                       code="line_has_allocations")
     return {"payment_id": line.payment_id}
+
+
+def _active(session: Session, line: StatementLine, action: str) -> int | None:
+    """The id of an active (not undone) decision of that kind on the line, if any."""
+    return session.execute(select(Resolution.id).where(
+        Resolution.line_id == line.id, Resolution.action == action, Resolution.undone_at.is_(None))
+        .order_by(Resolution.id).limit(1)).scalar()
 
 
 _ACTIONS = {"match": _match, "unmatch": _unmatch, "write_off": _write_off, "refund": _refund, "ignore": _ignore}

@@ -281,3 +281,45 @@ def test_undoing_an_ignore_restores_the_line(client, auth, db):
     assert r.json["line"]["status"] == "ignored"
     assert undo(client, auth, r.json["resolution"]["id"]).status_code == 200
     assert (shown(client, auth, line["id"]), payment_state(db, line["payment_id"])) == before
+
+
+# --- 4. ignore ----------------------------------------------------------------------------
+
+def test_a_line_whose_money_paid_a_request_cannot_be_ignored_until_unmatched(client, auth, db):
+    code, line = paid_line(client, auth)
+    r = resolve(client, auth, line["id"], "ignore", reason="chuyển nội bộ")
+    assert r.status_code == 409 and r.json["code"] == "line_has_allocations", r.json
+    assert "unmatch" in r.json["message"]
+    assert client.get(f"/api/v1/payment-requests/{code}").json["status"] == "paid"
+    assert shown(client, auth, line["id"])["status"] == "matched"
+    assert resolve(client, auth, line["id"], "unmatch", reason="không phải tiền lệ phí").status_code == 201
+    assert resolve(client, auth, line["id"], "ignore", reason="chuyển nội bộ").status_code == 201
+
+
+def test_a_line_is_ignored_once(client, auth, db):
+    line = suspense_line(client, auth)
+    first = resolve(client, auth, line["id"], "ignore", reason="lãi tiền gửi")
+    again = resolve(client, auth, line["id"], "ignore", reason="lần hai")
+    assert again.status_code == 409 and again.json["code"] == "already_ignored", again.json
+    assert again.json["details"]["resolution_id"] == first.json["resolution"]["id"]
+    assert undo(client, auth, first.json["resolution"]["id"]).status_code == 200
+    assert resolve(client, auth, line["id"], "ignore", reason="lần hai").status_code == 201
+
+
+def test_an_ignored_line_is_not_matched_until_the_ignore_is_undone(client, auth, db):
+    code = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    line = suspense_line(client, auth)
+    ignored = resolve(client, auth, line["id"], "ignore", reason="không phải của trung tâm")
+    r = resolve(client, auth, line["id"], "match", reason="thật ra là lệ phí",
+                allocations=[{"payment_code": code, "amount_vnd": 100_000}])
+    assert r.status_code == 409 and r.json["code"] == "line_ignored", r.json
+    assert client.get(f"/api/v1/payment-requests/{code}").json["paid_vnd"] == 0
+    assert undo(client, auth, ignored.json["resolution"]["id"]).status_code == 200
+    assert resolve(client, auth, line["id"], "match", reason="thật ra là lệ phí",
+                   allocations=[{"payment_code": code, "amount_vnd": 100_000}]).status_code == 201
+
+
+def test_a_debit_line_can_be_ignored(client, auth, db):
+    [line] = line_of(client, auth, ("D.1", "11.000", "", "phi quan ly tai khoan"))
+    r = resolve(client, auth, line["id"], "ignore", reason="phí ngân hàng")
+    assert r.status_code == 201 and r.json["line"]["status"] == "ignored"
