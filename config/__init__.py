@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from config.holidays import DEFAULT_HOLIDAYS
+from kernel.text import is_ascii_digits
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_URL = f"sqlite:///{ROOT / 'instance' / 'hccpay.sqlite3'}"
@@ -151,42 +152,56 @@ def _parse_secrets(env: Mapping[str, str], demo: bool) -> dict[str, tuple[str, .
 
 
 def _parse_accounts(env: Mapping[str, str], demo: bool) -> dict[str, CollectionAccount]:
-    accounts: dict[str, CollectionAccount] = {}
-    raw = env.get("HCCPAY_COLLECTION_ACCOUNTS", "").strip()
-    if raw:
-        try:
-            data = json.loads(raw)
-            for agency, acc in data.items():
-                accounts[agency] = CollectionAccount(
-                    bin=str(acc["bin"]), account_number=str(acc["account_number"]),
-                    account_name=str(acc["account_name"]),
-                )
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise ConfigError(
-                'HCCPAY_COLLECTION_ACCOUNTS must be JSON like {"*": {"bin": "970436", '
-                '"account_number": "...", "account_name": "..."}}: ' + str(exc)
-            ) from exc
+    """Collection accounts per agency (HCCPAY_COLLECTION_ACCOUNTS), the "*" one from HCCPAY_BANK_*
+    when the JSON has none. Each is checked here, so a bad one stops start-up instead of making
+    every dossier a 500 when its VietQR is built."""
+    accounts = _accounts_from_json(env)
     if "*" not in accounts:
-        single = {
-            "bin": env.get("HCCPAY_BANK_BIN", "").strip(),
-            "account_number": env.get("HCCPAY_BANK_ACCOUNT", "").strip(),
-            "account_name": env.get("HCCPAY_BANK_ACCOUNT_NAME", "").strip(),
-        }
-        if all(single.values()):
-            accounts["*"] = CollectionAccount(**single)
-        elif demo and not any(single.values()):
-            accounts["*"] = CollectionAccount(**DEMO_COLLECTION_ACCOUNT)
-        else:
-            raise ConfigError(
-                "no default collection account: set HCCPAY_BANK_BIN, HCCPAY_BANK_ACCOUNT and "
-                'HCCPAY_BANK_ACCOUNT_NAME, or a "*" entry in HCCPAY_COLLECTION_ACCOUNTS'
-            )
-    for agency, acc in accounts.items():
-        if not (len(acc.bin) == 6 and acc.bin.isdigit()):
-            raise ConfigError(f"collection account for {agency!r}: bank BIN must be 6 digits")
-        if not (acc.account_number.isalnum() and 1 <= len(acc.account_number) <= 19):
-            raise ConfigError(f"collection account for {agency!r}: account number must be 1-19 letters/digits")
+        accounts["*"] = _default_account(env, demo)
     return accounts
+
+
+def _accounts_from_json(env: Mapping[str, str]) -> dict[str, CollectionAccount]:
+    raw = env.get("HCCPAY_COLLECTION_ACCOUNTS", "").strip()
+    if not raw:
+        return {}
+    try:
+        given = {agency: (str(acc["bin"]), str(acc["account_number"]), str(acc["account_name"]))
+                 for agency, acc in json.loads(raw).items()}
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ConfigError(
+            'HCCPAY_COLLECTION_ACCOUNTS must be JSON like {"*": {"bin": "970436", '
+            '"account_number": "...", "account_name": "..."}}: ' + str(exc)
+        ) from exc
+    return {agency: _checked_account(*values, bin_name=f"HCCPAY_COLLECTION_ACCOUNTS[{agency!r}].bin",
+                                     number_name=f"HCCPAY_COLLECTION_ACCOUNTS[{agency!r}].account_number")
+            for agency, values in given.items()}
+
+
+def _default_account(env: Mapping[str, str], demo: bool) -> CollectionAccount:
+    bin_, number, name = (env.get(f"HCCPAY_BANK_{part}", "").strip() for part in ("BIN", "ACCOUNT", "ACCOUNT_NAME"))
+    if bin_ and number and name:
+        return _checked_account(bin_, number, name, bin_name="HCCPAY_BANK_BIN", number_name="HCCPAY_BANK_ACCOUNT")
+    if demo and not (bin_ or number or name):
+        return CollectionAccount(**DEMO_COLLECTION_ACCOUNT)
+    raise ConfigError(
+        "no default collection account: set HCCPAY_BANK_BIN, HCCPAY_BANK_ACCOUNT and "
+        'HCCPAY_BANK_ACCOUNT_NAME, or a "*" entry in HCCPAY_COLLECTION_ACCOUNTS'
+    )
+
+
+def _checked_account(bin_: str, number: str, name: str, *, bin_name: str, number_name: str) -> CollectionAccount:
+    """An account the VietQR builder takes: a listed bank's BIN and 1-19 ASCII letters or digits
+    (isdigit()/isalnum() alone would let "９７０４３６" or "Đ007..." through)."""
+    from payments.banks import bank_by_bin  # pure module: no Flask, no database
+
+    if not (len(bin_) == 6 and is_ascii_digits(bin_)):
+        raise ConfigError(f"{bin_name} must be a bank's 6-digit BIN in ASCII digits, got {bin_!r}")
+    if bank_by_bin(bin_) is None:
+        raise ConfigError(f"{bin_name}: {bin_} is not the BIN of a Vietnamese bank (payments/data/vn_bank_bins.json)")
+    if not (1 <= len(number) <= 19 and number.isascii() and number.isalnum()):
+        raise ConfigError(f"{number_name} must be 1-19 ASCII letters or digits")
+    return CollectionAccount(bin=bin_, account_number=number, account_name=name)
 
 
 def _parse_holidays(env: Mapping[str, str]) -> frozenset[date]:
@@ -203,10 +218,10 @@ def _parse_int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name, "").strip()
     if not raw:
         return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+    # int() alone also reads "٣", "８０００" and "1_000".
+    if not is_ascii_digits(raw.removeprefix("-")):
+        raise ConfigError(f"{name} must be an integer, got {raw!r}")
+    return int(raw)
 
 
 def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings:
@@ -271,7 +286,7 @@ def _parse_postal(env: Mapping[str, str], demo: bool) -> dict[str, Any]:
     wards = env.get("HCCPAY_POSTAL_SPECIAL_WARDS")
     if wards is not None and wards.strip():
         codes = [w.strip() for w in wards.split(",") if w.strip()]
-        if not all(c.isdigit() and len(c) <= 5 for c in codes):
+        if not all(is_ascii_digits(c) and len(c) <= 5 for c in codes):
             raise ConfigError("HCCPAY_POSTAL_SPECIAL_WARDS must be comma-separated ward codes such as 06994")
         values["postal_special_wards"] = frozenset(c.zfill(5) for c in codes)
     raw_tariff = env.get("HCCPAY_POSTAL_TARIFF", "").strip()

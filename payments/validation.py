@@ -18,7 +18,7 @@ from payments.models import FEE_KINDS
 
 DOSSIER_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-_/]{0,63}$")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[A-Za-z]{2,}$")
-ID_NUMBER_RE = re.compile(r"^(\d{9}|\d{12})$")  # CMND (9) or CCCD (12)
+ID_NUMBER_RE = re.compile(r"^(?:[0-9]{9}|[0-9]{12})$")  # CMND (9) or CCCD (12); \d would take "０１２"
 MAX_FEE_ITEMS = 50
 
 

@@ -272,3 +272,15 @@ def test_a_void_of_itself_is_refused(client, test_settings, db):
     r = pos_void(client, test_settings, "V9", 100_000, void_id="V9")
     assert r.status_code == 400 and r.json["code"] == "invalid_field"
     assert r.json["details"] == {"field": "original_transaction_id"}
+
+
+# --- 8. Unicode digits -------------------------------------------------------------------
+
+@pytest.mark.parametrize("id_number", ["０１２３４５６７８９０１", "٠١٢٣٤٥٦٧٨"])
+def test_an_id_number_in_non_ascii_digits_is_refused(client, auth, db, id_number):
+    from tests.factories import dossier_body
+
+    body = dossier_body()
+    body["applicant"]["id_number"] = id_number
+    r = client.post("/api/v1/dossiers", json=body, headers=auth("intake"))
+    assert r.status_code == 400 and r.json["code"] == "invalid_id_number"
