@@ -22,7 +22,7 @@ from payments.allocation import ItemDue, paid_change
 from payments.ledger import Accounts, Line
 from payments.models import (Dossier, FeeItem, PaymentAllocation, PaymentRequest, PaymentRequestEvent,
                              PaymentRequestItem)
-from payments.notifications import RequestInfo, Transition, after_transitions
+from payments.notifications import REFUND_EXECUTED, RequestInfo, Transition, after_transitions
 from payments.receipts import Receipt
 from payments.service import is_due
 
@@ -165,6 +165,12 @@ class Book:
         return self._move_refunded(state, -amount_vnd, "refund_failed", {"refund_id": refund_id,
                                                                           "amount_vnd": amount_vnd})
 
+    def refund_paid_out(self, state: RequestState, *, refund_id: int, amount_vnd: int) -> None:
+        """A refund's money left the bank: nothing moves on the request (that was at approval), but its
+        history records it and the citizen and subscribers are told now (payments.notifications)."""
+        self._move_status(state, state.status, REFUND_EXECUTED, {"refund_id": refund_id, "amount_vnd": amount_vnd},
+                          actor=self.actor)
+
     def _move_refunded(self, state: RequestState, delta: int, event: str, data: dict) -> list[Line]:
         before = state.net_paid_vnd
         state.refunded_vnd += delta
@@ -202,8 +208,8 @@ class Book:
                  "updated_at": self.now} for s in self._touched.values()])
         if self._events:
             insert_rows(conn, PaymentRequestEvent.__table__, self._events)
-            after_transitions(conn, [Transition(e["payment_request_id"], e["from_status"], e["to_status"], e["event"])
-                                     for e in self._events], settings=self.settings, now=self.now,
+            after_transitions(conn, [Transition(e["payment_request_id"], e["from_status"], e["to_status"], e["event"],
+                                                e["data"]) for e in self._events], settings=self.settings, now=self.now,
                               known={s.id: s.info() for s in self._touched.values()})
         self._allocations, self._releases, self._events, self._touched = [], [], [], {}
 

@@ -4,13 +4,26 @@ the e-receipt when it becomes fully paid, the citizen's SMS, and the outbound ev
 Everything here lands in tables (receipts, outbox) inside the caller's transaction; the
 worker sends after commit. So a change that rolls back announces nothing, and one that
 commits is announced at least once.
+
+What is announced (events to subscribers, SMS to the citizen):
+- money received: `paid` (and the receipt) or `partially_paid`, with an SMS;
+- a refund's money out of the bank (the refund executed): `refunded`, with an SMS. Not at
+  approval: then the money has only left the request for `refunds_payable`, and a payout can
+  still bounce. So the citizen never reads "refunded" about money that did not reach them;
+- a refund that could not be paid out: `refund_failed` (its money is the request's again).
+  No SMS: the citizen was told nothing about that refund yet;
+- `expired`; and any other change of status (a refund approved, a POS void, a match undone,
+  paid to overpaid...): `status_changed`, so a subscriber's copy of the status is never stale.
+Every event's data carries `sequence`: the request's history length (payment_request_events,
+written under the request's row lock before the announcement), which grows with every
+announced change, so a receiver can drop an event older than one it already applied.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from config import Settings
 from kernel.events import publish
@@ -18,7 +31,7 @@ from kernel.money import format_vnd
 from kernel.notify import sms
 from kernel.outbox import enqueue_many
 from payments import states
-from payments.models import Dossier, PaymentRequest
+from payments.models import Dossier, PaymentRequest, PaymentRequestEvent
 from payments.receipts import issue_receipts
 
 
@@ -43,17 +56,22 @@ class Transition:
     from_status: str | None
     to_status: str
     event: str
+    data: dict | None = None  # the history row's data (a refund's id and amount)
 
 
-def _text(kind: str, code: str, dossier: str, amount: int, paid: int, refunded: int) -> str:
+# Event types a subscription may name (README, "After the money lands"); patterns over them.
+PAYMENT_REQUEST_EVENTS = ("paid", "partially_paid", "refunded", "refund_failed", "expired", "status_changed")
+
+
+def _text(kind: str, code: str, dossier: str, amount: int, paid: int, refunded: int, refund_vnd: int) -> str:
     """The Vietnamese SMS for a paid, partially paid or refunded request, short enough for a few segments."""
     if kind == "paid":
         return (f"TT Phục vụ HCC: Đã nhận đủ {format_vnd(amount)} phí, lệ phí hồ sơ {dossier} (mã {code}). "
                 f"Biên lai điện tử đã được phát hành. Xin cảm ơn.")
     if kind == "partially_paid":
-        return (f"TT Phục vụ HCC: Đã nhận {format_vnd(paid)}/{format_vnd(amount)} cho hồ sơ {dossier} "
-                f"(mã {code}). Còn thiếu {format_vnd(max(amount - paid + refunded, 0))}.")
-    return f"TT Phục vụ HCC: Đã hoàn trả tổng cộng {format_vnd(refunded)} cho hồ sơ {dossier} (mã {code})."
+        return (f"TT Phục vụ HCC: Đã nhận {format_vnd(paid - refunded)}/{format_vnd(amount)} cho hồ sơ {dossier} "
+                f"(mã {code}). Còn thiếu {format_vnd(states.outstanding_vnd(amount, paid, refunded))}.")
+    return f"TT Phục vụ HCC: Đã hoàn trả {format_vnd(refund_vnd)} cho hồ sơ {dossier} (mã {code})."
 
 
 def after_transitions(conn: Connection, transitions: list[Transition], *, settings: Settings, now: datetime,
@@ -76,36 +94,62 @@ def after_transitions(conn: Connection, transitions: list[Transition], *, settin
             .join(Dossier, Dossier.id == PaymentRequest.dossier_id).where(PaymentRequest.id.in_(list(last))))]
     to_receipt, messages, events = [], [], []
     receipts_known = all(info.has_receipt is not None for info in infos)
+    kinds = {info.id: _kind(first[info.id].from_status, last[info.id]) for info in infos}
+    sequences = _sequences(conn, [i for i, kind in kinds.items() if kind])
     for info in infos:
         request_id, code, amount, paid, refunded = info.id, info.payment_code, info.amount_vnd, info.paid_vnd, \
             info.refunded_vnd
         status, dossier, phone = info.status, info.dossier_code, info.applicant_phone
-        began, ended = first[request_id].from_status, last[request_id]
-        kind = _kind(began, ended)
+        began, ended, kind = first[request_id].from_status, last[request_id], kinds[request_id]
         if kind is None:
             continue
         if kind == "paid" and not info.has_receipt:
             to_receipt.append((request_id, amount))
-        data = {"payment_code": code, "dossier_code": dossier, "status": status, "amount_vnd": amount,
-                "paid_vnd": paid, "refunded_vnd": refunded, "outstanding_vnd": max(amount - paid + refunded, 0)}
+        data = {"payment_code": code, "dossier_code": dossier, "status": status, "previous_status": began,
+                "amount_vnd": amount, "paid_vnd": paid, "refunded_vnd": refunded,
+                "outstanding_vnd": states.outstanding_vnd(amount, paid, refunded), "sequence": sequences[request_id]}
+        refund = ended.data if kind in ("refunded", "refund_failed") and ended.data else None
+        if refund:
+            data["refund"] = {"id": refund["refund_id"], "amount_vnd": refund["amount_vnd"]}
         events.append((f"payment_request.{kind}", data))
-        if kind in ("paid", "partially_paid", "refunded"):
-            text = _text(kind, code, dossier, amount, paid, refunded)
+        if kind in ("paid", "partially_paid"):
+            text = _text(kind, code, dossier, amount, paid, refunded, 0)
             messages.append(sms(phone, text, f"request:{request_id}:{kind}:{paid}:{refunded}"))
+        elif kind == "refunded" and refund:
+            text = _text(kind, code, dossier, amount, paid, refunded, refund["amount_vnd"])
+            messages.append(sms(phone, text, f"request:{request_id}:refunded:refund:{refund['refund_id']}"))
     issue_receipts(conn, to_receipt, settings=settings, now=now, checked=receipts_known)
     enqueue_many(conn, messages, now=now)
     publish(conn, events, now=now)
 
 
 def _kind(began: str | None, ended: Transition) -> str | None:
-    """Which announcement a change deserves, if any."""
+    """Which announcement a change deserves, if any (see the module's docstring)."""
     if ended.to_status == states.EXPIRED:
         return "expired"
-    if ended.event == "refunded":
+    if ended.event == REFUND_EXECUTED:
         return "refunded"
+    if ended.event == "refund_failed":
+        return "refund_failed"
     if ended.event == "payment_received":
         if states.is_settled(ended.to_status) and not (began and states.is_settled(began)):
             return "paid"
-        if ended.to_status == states.PARTIALLY_PAID:
+        if ended.to_status in states.OPEN and ended.to_status != states.PENDING:
             return "partially_paid"
+    if began != ended.to_status:
+        return "status_changed"
     return None
+
+
+REFUND_EXECUTED = "refund_executed"  # the history row of a refund's payout (no change of money on the request)
+
+
+def _sequences(conn: Connection, request_ids: list[int]) -> dict[int, int]:
+    """Each request's history length: its events' order, since every announced change adds to it."""
+    ordered, found = sorted(request_ids), {}
+    for start in range(0, len(ordered), 1000):  # bounded IN lists (SQLite's variable limit)
+        found.update(conn.execute(
+            select(PaymentRequestEvent.payment_request_id, func.count()).where(
+                PaymentRequestEvent.payment_request_id.in_(ordered[start:start + 1000]))
+            .group_by(PaymentRequestEvent.payment_request_id)).all())
+    return found

@@ -240,11 +240,27 @@ def mark_executed(session: Session, *, refund_id: int, reference: str | None, se
     payment = session.get(Payment, refund.payment_id)
     source = Accounts.cash(drawer_for(session, cashier=actor, now=now).id) if refund.method == "cash" \
         else payment.clearing_account
-    post_many(session.connection(), [Entry("refund_executed", [
+    conn = session.connection()
+    post_many(conn, [Entry("refund_executed", [
         Line(Accounts.REFUNDS_PAYABLE, debit_vnd=refund.amount_vnd), Line(source, credit_vnd=refund.amount_vnd),
     ], now, actor, f"refund {refund.id} {reference or ''}".strip(), payment.id)])
+    _announce_payout(conn, refund, settings=settings, actor=actor, now=now)
     refund.status, refund.executed_at, refund.executed_by, refund.reference = EXECUTED, now, actor, reference
     return refund
+
+
+def _announce_payout(conn, refund: Refund, *, settings: Settings, actor: str, now: datetime) -> None:
+    """Each request the refund came from records the payout; its citizen and subscribers hear of it now."""
+    by_request: dict[int, int] = {}
+    for part in refund.parts:
+        if part.payment_request_id is not None:
+            by_request[part.payment_request_id] = by_request.get(part.payment_request_id, 0) + part.amount_vnd
+    if not by_request:
+        return  # refunded from suspense: no request, nobody to tell
+    book = Book(conn, actor=actor, now=now, settings=settings)
+    for state in load_requests(conn, ids=by_request):  # locked: the history's order is the events' order
+        book.refund_paid_out(state, refund_id=refund.id, amount_vnd=by_request[state.id])
+    book.flush()
 
 
 def mark_failed(session: Session, *, refund_id: int, reason: str, settings: Settings, actor: str,

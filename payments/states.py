@@ -61,6 +61,11 @@ def status_for_amounts(amount_vnd: int, paid_vnd: int, refunded_vnd: int) -> str
     return PAID if net == amount_vnd else OVERPAID
 
 
+def outstanding_vnd(amount_vnd: int, paid_vnd: int, refunded_vnd: int) -> int:
+    """What is still owed: the amount less what was received and kept (money refunded is owed again)."""
+    return max(amount_vnd - (paid_vnd - refunded_vnd), 0)
+
+
 def is_settled(status: str) -> bool:
     """Fully paid (a receipt is due, a delivery may go)."""
     return status in (PAID, OVERPAID)

@@ -173,3 +173,22 @@ def test_a_rejected_or_failed_refund_no_longer_counts_towards_the_threshold(clie
     client.post(f"/api/v1/refunds/{small.json['id']}/failed", json={"reason": "Sai số tài khoản"},
                 headers=auth("finance"))
     assert refund(client, auth, payment_id, 2_000_000, 3_000_000).json["status"] == "transfer_ordered"
+
+
+# --- 4. the citizen hears of a card refund when the acquirer has made it ----------------------
+
+def test_a_card_refund_is_announced_once_the_acquirer_made_it(client, auth, test_settings, acquirer, db):
+    from sqlalchemy import select
+
+    from kernel.outbox import OutboxMessage
+
+    def refund_texts():
+        with db() as s:
+            return [m.payload["text"] for m in s.execute(select(OutboxMessage).where(OutboxMessage.topic == "sms"))
+                    .scalars() if "hoàn trả" in m.payload["text"]]
+
+    _, payment_id = paid(client, auth, test_settings, via="pos")
+    refund(client, auth, payment_id, 100_000, 100_000)
+    assert refund_texts() == []
+    card_worker(acquirer.settings, db).outbox.drain()
+    assert [t.split(" cho ")[0] for t in refund_texts()] == ["TT Phục vụ HCC: Đã hoàn trả 100.000 ₫"]
