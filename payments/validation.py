@@ -16,7 +16,9 @@ from kernel.errors import ValidationError
 from kernel.money import MAX_REQUEST_VND, parse_amount_vnd
 from payments.models import FEE_KINDS
 
-DOSSIER_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-_/]{0,63}$")
+# RFC 3986 unreserved characters only, so that a code is one URL path segment as it is (routes
+# take <string:code>, which never matches "/"; "%2F" is decoded before routing).
+DOSSIER_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[A-Za-z]{2,}$")
 ID_NUMBER_RE = re.compile(r"^(?:[0-9]{9}|[0-9]{12})$")  # CMND (9) or CCCD (12); \d would take "０１２"
 MAX_FEE_ITEMS = 50
@@ -123,7 +125,8 @@ def parse_dossier(body: dict[str, Any]) -> DossierInput:
     """Validate and normalise a `POST /dossiers` body; raise ValidationError on the first problem."""
     code = clean_text(body.get("code"), "code", max_len=64)
     if not DOSSIER_CODE_RE.fullmatch(code):
-        raise _fail("code", "may contain only letters, digits and . - _ /", "invalid_dossier_code")
+        raise _fail("code", "may contain only ASCII letters, digits and . - _ (starting with a letter or digit)",
+                    "invalid_dossier_code")
     applicant = body.get("applicant")
     if not isinstance(applicant, dict):
         raise _fail("applicant", "must be an object with name and phone", "missing_field")

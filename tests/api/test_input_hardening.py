@@ -284,3 +284,25 @@ def test_an_id_number_in_non_ascii_digits_is_refused(client, auth, db, id_number
     body["applicant"]["id_number"] = id_number
     r = client.post("/api/v1/dossiers", json=body, headers=auth("intake"))
     assert r.status_code == 400 and r.json["code"] == "invalid_id_number"
+
+
+# --- 9. dossier codes are URL path segments -----------------------------------------------
+
+@pytest.mark.parametrize("code", ["A/B-1", "A/../x", "H40 1", "A%2FB", "A?b", "A#1", "HỒSƠ-1"])
+def test_a_dossier_code_that_is_not_one_url_path_segment_is_refused_and_writes_nothing(client, auth, db, code):
+    from payments.models import Dossier
+    from tests.factories import dossier_body
+
+    r = client.post("/api/v1/dossiers", json=dossier_body(code=code), headers=auth("intake"))
+    assert r.status_code == 400 and r.json["code"] == "invalid_dossier_code"
+    with db() as s:
+        assert s.execute(select(Dossier)).first() is None
+
+
+def test_every_character_a_dossier_code_may_hold_reaches_the_dossier_again(client, auth):
+    from tests.factories import dossier_body
+
+    code = "000.00.12_H40-Ab9"
+    assert client.post("/api/v1/dossiers", json=dossier_body(code=code), headers=auth("intake")).status_code == 201
+    r = client.get(f"/api/v1/dossiers/{code}", headers=auth("intake"))
+    assert r.status_code == 200 and r.json["code"] == code
