@@ -165,7 +165,7 @@ def parse_payment_code(raw: str, settings: Settings) -> str:
     code = raw.strip().upper()
     if not CODE_SHAPE_RE.fullmatch(code):
         raise ValidationError(
-            "a payment code is 2 letters and 11 digits, such as HS12345678905",
+            "a payment code is 2 letters and 11 digits, such as HS12345678978",
             code="invalid_payment_code", details={"payment_code": raw[:32]},
         )
     if not codes.is_valid_code(code, prefix=code[:2]):

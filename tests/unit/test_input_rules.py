@@ -54,3 +54,18 @@ def test_anything_else_is_refused_with_invalid_phone(written):
     with pytest.raises(ValidationError) as refused:
         normalise_phone(written)
     assert refused.value.code == "invalid_phone" and refused.value.status == 400
+
+
+# --- the example in the error message -------------------------------------------------------
+
+def test_the_payment_code_offered_as_an_example_is_itself_a_valid_code():
+    import re
+
+    from config import load_settings
+    from payments.service import parse_payment_code
+
+    settings = load_settings({"HCCPAY_DEMO": "1"})
+    with pytest.raises(ValidationError) as refused:
+        parse_payment_code("not a code", settings)
+    [example] = re.findall(r"[A-Z]{2}[0-9]{11}", refused.value.message)
+    assert parse_payment_code(example, settings) == example
