@@ -15,9 +15,12 @@ from sqlalchemy.orm import Session
 
 from config import Settings
 from kernel import audit
-from kernel.clock import business_date, business_day_bounds, is_working_day
+from kernel.clock import business_date, is_working_day
 from kernel.errors import Conflict, Forbidden
+from payments.ledger import Accounts, LedgerEntry, LedgerLine
 from payments.models import Dossier, Payment, PaymentAllocation, PaymentRequest
+from payments.refunds import NOT_COUNTED, Refund, RefundPart
+from reconciliation import counting
 from reconciliation import exceptions as queue
 from reconciliation.models import (CLOSE_REQUESTED, CLOSED, OPEN, ReconDay, StatementImport, StatementLine,
                                    SweepFinding)
@@ -91,7 +94,7 @@ def build_summary(session: Session, day: date, found: list[queue.DayException], 
         "tolerance_vnd": settings.recon_tolerance_vnd,
         "lines": _line_totals(session, day),
         "balances": queue.balance_checks(session, day),
-        "totals": _payment_totals(session, day),
+        "totals": _payment_totals(session, day, settings.holidays),
         "exceptions": _exception_totals(found, settings.recon_tolerance_vnd),
         "sweep": _sweep_totals(session, day, found),
         "imports": _imports(session, day),
@@ -117,32 +120,48 @@ def _line_totals(session: Session, day: date) -> dict:
     return totals
 
 
-def _payment_totals(session: Session, day: date) -> dict:
-    """Art. 36 totals over the payments booked that day (every channel): by agency, channel
-    (provider), transaction type and status."""
-    start, end = business_day_bounds(day)
-    in_day = (Payment.booked_at >= start, Payment.booked_at < end)
+def _payment_totals(session: Session, day: date, holidays: Collection[date]) -> dict:
+    """Art. 36 totals over the payments the day counts (every channel; `counting`): by agency,
+    channel (provider), transaction type and status."""
+    counted = counting.counted_in(session, day, holidays)
     by_channel = [{"provider": p, "channel": c, "count": n, "amount_vnd": int(a)} for p, c, n, a in session.execute(
-        select(Payment.provider, Payment.channel, func.count(), func.sum(Payment.amount_vnd)).where(*in_day)
+        select(Payment.provider, Payment.channel, func.count(), func.sum(Payment.amount_vnd)).where(counted)
         .group_by(Payment.provider, Payment.channel).order_by(Payment.provider, Payment.channel))]
     by_agency = [{"agency_code": agency, "count": n, "amount_vnd": int(a)} for agency, n, a in session.execute(
         select(Dossier.agency_code, func.count(func.distinct(Payment.id)), func.sum(PaymentAllocation.amount_vnd))
         .join(PaymentAllocation, PaymentAllocation.payment_id == Payment.id)
         .join(PaymentRequest, PaymentRequest.id == PaymentAllocation.payment_request_id)
         .join(Dossier, Dossier.id == PaymentRequest.dossier_id)
-        .where(*in_day, Payment.status == "active", PaymentAllocation.released_at.is_(None))
+        .where(counted, Payment.status == "active", PaymentAllocation.released_at.is_(None))
         .group_by(Dossier.agency_code).order_by(Dossier.agency_code))]
     suspense = session.execute(select(func.count(), func.sum(Payment.unallocated_vnd)).where(
-        *in_day, Payment.status == "active", Payment.unallocated_vnd > 0)).one()
+        counted, Payment.status == "active", Payment.unallocated_vnd > 0)).one()
     if suspense[0]:
         by_agency.append({"agency_code": "suspense", "count": suspense[0], "amount_vnd": int(suspense[1])})
-    state = case((Payment.status != "active", "reversed"), (Payment.unallocated_vnd == 0, "allocated"),
-                 (Payment.unallocated_vnd == Payment.amount_vnd, "in_suspense"), else_="partly_in_suspense")
+    # What finance took out of suspense is still the day's money: written off, or given back.
+    written_off = session.execute(
+        select(func.count(func.distinct(Payment.id)), func.sum(LedgerLine.credit_vnd - LedgerLine.debit_vnd))
+        .join(LedgerEntry, LedgerEntry.payment_id == Payment.id).join(LedgerLine, LedgerLine.entry_id == LedgerEntry.id)
+        .where(counted, Payment.status == "active", LedgerLine.account == Accounts.WRITE_OFFS)).one()
+    refunded = session.execute(
+        select(func.count(func.distinct(Payment.id)), func.sum(RefundPart.amount_vnd))
+        .join(Refund, Refund.payment_id == Payment.id).join(RefundPart, RefundPart.refund_id == Refund.id)
+        .where(counted, Payment.status == "active", RefundPart.allocation_id.is_(None),
+               Refund.status.not_in(NOT_COUNTED))).one()
+    for name, (count, amount) in (("written_off", written_off), ("refunded", refunded)):
+        if amount:
+            by_agency.append({"agency_code": name, "count": count, "amount_vnd": int(amount)})
+    allocated = select(func.coalesce(func.sum(PaymentAllocation.amount_vnd), 0)).where(
+        PaymentAllocation.payment_id == Payment.id, PaymentAllocation.released_at.is_(None)).scalar_subquery()
+    state = case((Payment.status != "active", "reversed"),
+                 (Payment.unallocated_vnd == Payment.amount_vnd, "in_suspense"),
+                 (Payment.unallocated_vnd > 0, "partly_in_suspense"),
+                 (allocated == Payment.amount_vnd, "allocated"), else_="settled_by_finance")
     by_status = [{"status": s, "count": n, "amount_vnd": int(a)} for s, n, a in session.execute(
-        select(state, func.count(), func.sum(Payment.amount_vnd)).where(*in_day).group_by(state).order_by(state))]
+        select(state, func.count(), func.sum(Payment.amount_vnd)).where(counted).group_by(state).order_by(state))]
     kind = case((Payment.status != "active", "reversal"), else_="payment")
     by_type = [{"type": t, "count": n, "amount_vnd": int(a)} for t, n, a in session.execute(
-        select(kind, func.count(), func.sum(Payment.amount_vnd)).where(*in_day).group_by(kind).order_by(kind))]
+        select(kind, func.count(), func.sum(Payment.amount_vnd)).where(counted).group_by(kind).order_by(kind))]
     debits = session.execute(select(func.count(), func.sum(StatementLine.amount_vnd)).where(
         StatementLine.recon_date == day, StatementLine.direction != CREDIT)).one()
     if debits[0]:

@@ -25,15 +25,19 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from config import Settings
-from kernel.clock import business_day_bounds, working_days_between
+from kernel.clock import working_days_between
 from payments.models import Payment, PaymentAllocation, PaymentRequest
-from reconciliation import links
+from payments.refunds import AWAITING_APPROVAL, Refund
+from reconciliation import counting, links
 from reconciliation.models import FROM_CALLBACK, FROM_STATEMENT, IGNORED, Resolution, StatementBalance, \
     StatementImport, StatementLine
 from reconciliation.statements import CREDIT
 
 INFO_KINDS = frozenset({"missed_callback"})
-# Line resolutions that settle every exception of the line.
+# Money still in suspense: open while it is there, whatever was decided about the line (a write-off
+# or a refund that moved all of it leaves no exception; ignoring a line moves nothing).
+MONEY_KINDS = frozenset({"unmatched_credit", "late"})
+# Line resolutions that settle the line's other exceptions.
 SETTLING_ACTIONS = frozenset({"refund", "ignore", "write_off"})
 
 
@@ -70,17 +74,29 @@ def day_exceptions(session: Session, day: date, *, settings: Settings, today: da
     found: list[DayException] = []
     lines = session.execute(select(StatementLine).where(StatementLine.recon_date == day)
                             .order_by(StatementLine.id)).scalars().all()
-    facts = links.payment_facts(session, [line.payment_id for line in lines if line.payment_id])
+    adjusted = _adjusted_lines(session, day)
+    facts = links.payment_facts(session, [line.payment_id for line in lines + adjusted if line.payment_id])
     announced = _payment_amounts(session, [line.payment_id for line in lines if line.source == FROM_CALLBACK])
     for line in lines:
         found += _line_exceptions(line, facts.get(line.payment_id) if line.payment_id else None,
                                   announced.get(line.payment_id))
+    for line in adjusted:  # its own day is closed: what it still holds in suspense is this day's to settle
+        found += [e for e in _line_exceptions(line, facts.get(line.payment_id), None) if e.kind in MONEY_KINDS]
     found += _request_exceptions(session, [line.payment_id for line in lines
                                            if line.payment_id and line.status != IGNORED])
     found += _unseen_payments(session, day, lines, settings=settings, today=today)
     found += _balance_exceptions(session, day)
     _apply_decisions(session, day, found, lines)
     return found
+
+
+def _adjusted_lines(session: Session, day: date) -> list[StatementLine]:
+    """Lines of closed days that a decision counted in `day` changed (an adjustment)."""
+    adjusted = select(Resolution.line_id).where(Resolution.recon_date == day, Resolution.adjustment.is_(True),
+                                                Resolution.undone_at.is_(None))
+    return list(session.execute(select(StatementLine).where(StatementLine.id.in_(adjusted),
+                                                            StatementLine.recon_date != day)
+                                .order_by(StatementLine.id)).scalars())
 
 
 def _payment_amounts(session: Session, payment_ids: list[int]) -> dict[int, int]:
@@ -97,7 +113,7 @@ def _line_exceptions(line: StatementLine, facts, callback_vnd: int | None) -> li
     if line.is_reversal or (facts is not None and facts.status != "active"):
         out.append(DayException(f"line:{line.id}:reversed", "reversed", line.amount_vnd, **base,
                                 details={"memo": line.memo[:200]}))
-    if line.direction != CREDIT or line.is_reversal or line.status == IGNORED:
+    if line.direction != CREDIT or line.is_reversal:
         return out
     if callback_vnd is not None and callback_vnd != line.amount_vnd:
         out.append(DayException(f"line:{line.id}:amount_differs", "amount_differs",
@@ -109,7 +125,7 @@ def _line_exceptions(line: StatementLine, facts, callback_vnd: int | None) -> li
         out.append(DayException(f"line:{line.id}:{kind}", kind, facts.unallocated_vnd, **base,
                                 details={"reason": facts.suspense_reason, "memo": line.memo[:200],
                                          "proposal": line.proposal}))
-    if line.source == FROM_STATEMENT:
+    if line.source == FROM_STATEMENT and line.status != IGNORED:
         out.append(DayException(f"line:{line.id}:missed_callback", "missed_callback", line.amount_vnd, **base))
     return out
 
@@ -138,11 +154,10 @@ def _request_exceptions(session: Session, payment_ids: list[int]) -> list[DayExc
 
 def _unseen_payments(session: Session, day: date, lines: list[StatementLine], *, settings: Settings,
                      today: date) -> list[DayException]:
-    """Bank-transfer callbacks of the day that no statement line shows (or shows twice over)."""
-    start, end = business_day_bounds(day)
+    """Bank-transfer callbacks the day counts that no statement line shows (or shows twice over)."""
     rows = session.execute(
         select(Payment.id, Payment.amount_vnd, Payment.clearing_account, Payment.memo, Payment.provider)
-        .where(Payment.booked_at >= start, Payment.booked_at < end, Payment.status == "active",
+        .where(counting.counted_in(session, day, settings.holidays), Payment.status == "active",
                Payment.provider != links.STATEMENT_PROVIDER, Payment.clearing_account.startswith("bank:"),
                ~exists().where(StatementLine.payment_id == Payment.id))
         .order_by(Payment.id)).all()
@@ -231,10 +246,23 @@ def _apply_decisions(session: Session, day: date, found: list[DayException], lin
     for r in sorted(active, key=lambda r: r.id):
         if r.line_id is not None and r.action in SETTLING_ACTIONS:
             settled[r.line_id] = r.action
+    awaiting = _refunds_awaiting_approval(session, [e.payment_id for e in found if e.kind in MONEY_KINDS])
     for exc in found:
         exc.acknowledged = exc.key in acknowledged
-        if exc.line_id is not None and exc.kind not in INFO_KINDS:
+        if exc.kind in MONEY_KINDS:  # settled only by a refund, still to be approved, of all of it
+            exc.resolution = "refund" if awaiting.get(exc.payment_id, 0) >= exc.amount_vnd else None
+        elif exc.line_id is not None and exc.kind not in INFO_KINDS:
             exc.resolution = settled.get(exc.line_id)
+
+
+def _refunds_awaiting_approval(session: Session, payment_ids: list[int]) -> dict[int, int]:
+    """payment id -> money asked back that has not left suspense yet (the refund awaits an approver)."""
+    awaiting: dict[int, int] = {}
+    for chunk in links._chunks(payment_ids):
+        awaiting.update((pid, int(total)) for pid, total in session.execute(
+            select(Refund.payment_id, func.sum(Refund.amount_vnd)).where(
+                Refund.payment_id.in_(chunk), Refund.status == AWAITING_APPROVAL).group_by(Refund.payment_id)))
+    return awaiting
 
 
 def open_blocking(exceptions: list[DayException], tolerance_vnd: int) -> list[DayException]:

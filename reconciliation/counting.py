@@ -1,0 +1,51 @@
+"""Which payments a business day counts: those booked in it, and those that arrived for days
+already closed (a late callback, a statement line imported after its day's close).
+
+A closed day never changes, so money recorded for it after its close lands in the first
+working day that was still open when the money was recorded — the rule `days.next_open_day`
+gives statement lines, applied to payments by their `recorded_at`. Every payment counts in
+exactly one day, and a day's set is fixed once it closes.
+"""
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.orm import Session
+
+from kernel.clock import business_day_bounds, is_working_day
+from payments.models import Payment
+from reconciliation.models import CLOSED, ReconDay
+
+LOOKBACK_DAYS = 40  # longer than any run of closed days and holidays (Tết) a late payment may cross
+
+
+def late_windows(session: Session, day: date, holidays: Collection[date]) -> list[tuple[datetime, datetime, datetime]]:
+    """(start, end, recorded after) per closed day whose late payments land in `day`."""
+    if not is_working_day(day, holidays):
+        return []
+    closed_at = dict(session.execute(select(ReconDay.business_date, ReconDay.closed_at).where(
+        ReconDay.status == CLOSED, ReconDay.business_date < day,
+        ReconDay.business_date >= day - timedelta(days=LOOKBACK_DAYS))).all())
+    windows = []
+    between = None  # the latest close among the working days between the one looked at and `day`
+    current = day - timedelta(days=1)
+    while current >= day - timedelta(days=LOOKBACK_DAYS):
+        if current in closed_at:
+            after = closed_at[current] if between is None else max(closed_at[current], between)
+            windows.append((*business_day_bounds(current), after))
+            if is_working_day(current, holidays):
+                between = after
+        elif is_working_day(current, holidays):
+            break  # an open working day takes what arrives for the days before it
+        current -= timedelta(days=1)
+    return windows
+
+
+def counted_in(session: Session, day: date, holidays: Collection[date]) -> ColumnElement[bool]:
+    """A WHERE clause on `Payment`: the payments `day` counts."""
+    start, end = business_day_bounds(day)
+    return or_(and_(Payment.booked_at >= start, Payment.booked_at < end),
+               *(and_(Payment.booked_at >= s, Payment.booked_at < e, Payment.recorded_at > after)
+                 for s, e, after in late_windows(session, day, holidays)))

@@ -1,0 +1,83 @@
+"""Every đồng of a day stays in view: in its totals and, while it waits in suspense, in its queue."""
+import pytest
+
+from tests.factories import assert_ledger_ok, make_request
+from tests.recon_factories import all_lines, upload, vcb_csv
+
+DAY = "2026-11-24"
+
+
+@pytest.fixture(autouse=True)
+def ledger_checked(db):
+    yield
+    assert_ledger_ok(db)
+
+
+def resolve(client, auth, line_id, action, **body):
+    return client.post(f"/api/v1/reconciliation/lines/{line_id}/{action}", json=body, headers=auth("finance"))
+
+
+def exceptions(client, auth, day=DAY) -> list[dict]:
+    return client.get(f"/api/v1/reconciliation/days/{day}/exceptions", headers=auth("finance")).json["exceptions"]
+
+
+def summary(client, auth, day=DAY) -> dict:
+    return client.get(f"/api/v1/reconciliation/days/{day}", headers=auth("finance")).json
+
+
+def test_ignoring_a_credit_does_not_hide_the_money_waiting_in_suspense(client, auth):
+    body = upload(client, auth, vcb_csv(("77.1", "", "300.000", "chuyen tien"))).json
+    [line] = all_lines(client, auth, body["import_id"])
+    resolve(client, auth, line["id"], "ignore", reason="không phải tiền phí")
+    [money] = [e for e in exceptions(client, auth) if e["kind"] == "unmatched_credit"]
+    assert (money["amount_vnd"], money["open"], money["severity"]) == (300_000, True, "blocking")
+    close = client.post(f"/api/v1/reconciliation/days/{DAY}/close", headers=auth("finance"))
+    assert close.status_code == 409 and close.json["code"] == "open_exceptions"
+
+
+def test_the_day_totals_account_for_written_off_and_refunded_money(client, auth):
+    code = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    body = upload(client, auth, vcb_csv(("77.1", "", "100.000", f"nop {code}"), ("77.2", "", "5.000", "khong ro"),
+                                        ("77.3", "", "7.000", "chuyen nham"), ("77.4", "", "9.000", "chua ro"))).json
+    _, small, wrong, waiting = all_lines(client, auth, body["import_id"])
+    assert resolve(client, auth, small["id"], "write-off", reason="số tiền nhỏ").status_code == 201
+    assert resolve(client, auth, wrong["id"], "refund", reason="chuyển nhầm").status_code == 201
+    totals = summary(client, auth)["totals"]
+    by_agency = {row["agency_code"]: row["amount_vnd"] for row in totals["by_agency"]}
+    assert sum(by_agency.values()) == 121_000 == totals["received_vnd"]
+    assert (by_agency["written_off"], by_agency["refunded"], by_agency["suspense"]) == (5_000, 7_000, 9_000)
+    by_status = {row["status"]: row["amount_vnd"] for row in totals["by_status"]}
+    assert by_status == {"allocated": 100_000, "settled_by_finance": 12_000, "in_suspense": 9_000}
+
+
+def close(client, auth, day: str) -> None:
+    assert client.post(f"/api/v1/reconciliation/days/{day}/close", headers=auth("finance")).status_code == 202
+    assert client.post(f"/api/v1/reconciliation/days/{day}/close/approve", headers=auth("approver")).status_code == 200
+
+
+def test_money_that_arrives_for_a_closed_day_counts_in_the_next_open_one(client, auth):
+    first = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    late = make_request(client, auth, ("Lệ phí", "charge", 40_000))
+    upload(client, auth, vcb_csv(("77.1", "", "100.000", f"nop {first}")))
+    close(client, auth, DAY)
+    frozen = summary(client, auth)["totals"]
+    body = upload(client, auth, vcb_csv(("77.9", "", "40.000", f"nop {late}"))).json  # dated 24/11, after its close
+    [line] = all_lines(client, auth, body["import_id"])
+    assert line["recon_date"] == "2026-11-25"
+    assert summary(client, auth)["totals"] == frozen
+    next_day = summary(client, auth, "2026-11-25")["totals"]
+    assert next_day["received_vnd"] == 40_000
+    assert {row["agency_code"]: row["amount_vnd"] for row in next_day["by_agency"]} == {"H40.22": 40_000}
+
+
+def test_money_put_back_in_suspense_as_an_adjustment_is_in_the_next_open_days_queue(client, auth):
+    code = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    body = upload(client, auth, vcb_csv(("77.1", "", "100.000", f"nop {code}"))).json
+    [line] = all_lines(client, auth, body["import_id"])
+    close(client, auth, DAY)
+    undone = resolve(client, auth, line["id"], "unmatch", reason="khớp nhầm hồ sơ", as_adjustment=True)
+    assert undone.status_code == 201, undone.json
+    [money] = [e for e in exceptions(client, auth, "2026-11-25") if e["kind"] == "unmatched_credit"]
+    assert (money["line_id"], money["amount_vnd"], money["open"]) == (line["id"], 100_000, True)
+    refused = client.post("/api/v1/reconciliation/days/2026-11-25/close", headers=auth("finance"))
+    assert refused.status_code == 409 and refused.json["code"] == "open_exceptions"
