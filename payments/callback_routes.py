@@ -95,6 +95,11 @@ class VnpayIpn(Resource):
         if not vnpay.verify(params, settings().secret_values("HCCPAY_VNPAY_HASH_SECRET")):
             inbox.mark_alone(sessions, inbox_id, status=inbox.REJECTED, reason="invalid signature", now=now)
             return _vnpay_reply(vnpay.INVALID_SIGNATURE)
+        if not vnpay.for_merchant(params, settings().secret_values("HCCPAY_VNPAY_TMN_CODE")):
+            # VNPay's IPN codes have none for "another merchant": its order is not one of ours.
+            inbox.mark_alone(sessions, inbox_id, status=inbox.REJECTED, now=now,
+                             reason=f"vnp_TmnCode {params.get('vnp_TmnCode', '')[:20]!r} is not our terminal code")
+            return _vnpay_reply(vnpay.ORDER_NOT_FOUND)
         try:
             with transaction() as session:
                 reply, outcome = confirm_ipn(session, params, settings=settings(), now=now, inbox_id=inbox_id)

@@ -57,14 +57,17 @@ def _card_detail(data: dict, name: str, limit: int) -> str | None:
 
 
 def _declined(data: dict) -> str | None:
+    """Why the terminal says the sale was not approved, in its own terms; None when it was."""
     status = data.get("status", "approved")
-    code = data.get("response_code", "00")
     if status not in ("approved", "declined"):
         raise CallbackRejected("status must be approved or declined", code="invalid_field",
                                details={"field": "status"})
-    if status == "declined" or str(code) != "00":
-        return f"card sale declined (response {code})"
-    return None
+    response = field(data, "response_code", (str, int), required=False)
+    code = "00" if response is None else str(response)[:8]  # ISO 8583 field 39: 00 = approved
+    said = ["status declined"] if status == "declined" else []
+    if code != "00":
+        said.append(f"response code {code}")
+    return f"card sale declined ({', '.join(said)})" if said else None
 
 
 def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: datetime) -> Event:

@@ -43,6 +43,11 @@ def verify(params: Mapping[str, str], secrets: tuple[str, ...]) -> bool:
     return bool(given) and any(hmac.compare_digest(secure_hash(params, s), given) for s in secrets)
 
 
+def for_merchant(params: Mapping[str, str], tmn_codes: tuple[str, ...]) -> bool:
+    """Whether the IPN is about one of our terminals (vnp_TmnCode), not another merchant's order."""
+    return params.get("vnp_TmnCode", "") in tmn_codes
+
+
 def vnpay_time(at: datetime) -> str:
     return at.astimezone(VN_TZ).strftime("%Y%m%d%H%M%S")
 

@@ -306,3 +306,34 @@ def test_every_character_a_dossier_code_may_hold_reaches_the_dossier_again(clien
     assert client.post("/api/v1/dossiers", json=dossier_body(code=code), headers=auth("intake")).status_code == 201
     r = client.get(f"/api/v1/dossiers/{code}", headers=auth("intake"))
     assert r.status_code == 200 and r.json["code"] == code
+
+
+# --- 11. what a declined sale and a foreign VNPay IPN leave behind ------------------------
+
+@pytest.mark.parametrize("fields,reason", [
+    ({"status": "declined"}, "card sale declined (status declined)"),
+    ({"response_code": "05"}, "card sale declined (response code 05)"),
+    ({"status": "declined", "response_code": "51"}, "card sale declined (status declined, response code 51)"),
+])
+def test_a_declined_sale_is_recorded_with_what_the_terminal_said(client, auth, test_settings, db, fields, reason):
+    code = make_request(client, auth)
+    r, _ = pos_sale(client, test_settings, payment_code=code, **fields)
+    assert r.status_code == 200
+    [row] = inbox(db)
+    assert (row.status, row.reason) == ("ignored", reason)
+    assert client.get(f"/api/v1/payment-requests/{code}").json["paid_vnd"] == 0
+
+
+def test_a_vnpay_ipn_for_another_merchants_terminal_is_refused_as_not_our_order(client, auth, test_settings, db):
+    from sandbox.bank import ipn_params
+    from payments.channels import vnpay
+
+    code = make_request(client, auth)
+    url = client.post(f"/api/v1/payment-requests/{code}/checkout").json["redirect_url"]
+    params = ipn_params(test_settings, url) | {"vnp_TmnCode": "OTHERTMN"}
+    params["vnp_SecureHash"] = vnpay.secure_hash(params, test_settings.secret("HCCPAY_VNPAY_HASH_SECRET"))
+    r = client.get("/api/v1/callbacks/vnpay/ipn", query_string=params)
+    assert r.status_code == 200 and r.json["RspCode"] == "01"
+    [row] = inbox(db)
+    assert row.status == "rejected" and "OTHERTMN" in row.reason
+    assert client.get(f"/api/v1/payment-requests/{code}").json["paid_vnd"] == 0 and payments(db) == []
