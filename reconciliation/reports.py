@@ -29,8 +29,11 @@ PDF_LINE_LIMIT = 2000
 TITLE = "BÁO CÁO ĐỐI SOÁT THU PHÍ, LỆ PHÍ"
 TIME_ZONE = "Giờ Việt Nam (UTC+7)"
 STATUS_VI = {"matched": "Đã khớp", "proposed": "Đề xuất", "unmatched": "Chưa khớp", "ignored": "Bỏ qua",
-             "allocated": "Đã phân bổ", "in_suspense": "Chờ xử lý (tạm treo)", "partly_in_suspense": "Phân bổ một phần",
-             "reversed": "Đã hủy/đảo"}
+             "allocated": "Đã phân bổ", "settled_by_finance": "Đã xử lý (ghi thu khác/hoàn trả)",
+             "in_suspense": "Chờ xử lý (tạm treo)", "partly_in_suspense": "Phân bổ một phần", "reversed": "Đã hủy/đảo"}
+# Rows of the by-agency totals that are not an agency: where the rest of the day's money is.
+AGENCY_VI = {"suspense": "Chờ xử lý (tạm treo)", "written_off": "Ghi thu khác (xóa sổ tạm treo)",
+             "refunded": "Hoàn trả người nộp"}
 TYPE_VI = {"payment": "Thu tiền", "reversal": "Giao dịch bị hủy/đảo", "bank_debit": "Ngân hàng ghi nợ (phí...)"}
 KIND_VI = {"unmatched_credit": "Tiền về chưa khớp", "late": "Nộp sau khi hết hạn/hủy",
            "under_payment": "Nộp thiếu", "over_payment": "Nộp thừa", "duplicate": "Trùng giao dịch",
@@ -77,7 +80,7 @@ def _sections(summary: dict, state: dict, now: datetime) -> Iterator[Section]:
                    for b in summary["balances"]], frozenset(range(1, 7)))
     totals = summary["totals"]
     yield Section("II. Tổng hợp theo cơ quan", ["Mã cơ quan", "Số giao dịch", "Số tiền (VND)"],
-                  [[("Chờ xử lý (tạm treo)" if r["agency_code"] == "suspense" else r["agency_code"]), r["count"],
+                  [[AGENCY_VI.get(r["agency_code"], r["agency_code"]), r["count"],
                     r["amount_vnd"]] for r in totals["by_agency"]], frozenset({2}))
     yield Section("III. Tổng hợp theo kênh thanh toán", ["Nhà cung cấp", "Kênh", "Số giao dịch", "Số tiền (VND)"],
                   [[r["provider"], r["channel"], r["count"], r["amount_vnd"]] for r in totals["by_channel"]],
