@@ -77,11 +77,13 @@ def day_exceptions(session: Session, day: date, *, settings: Settings, today: da
     adjusted = _adjusted_lines(session, day)
     facts = links.payment_facts(session, [line.payment_id for line in lines + adjusted if line.payment_id])
     announced = _payment_amounts(session, [line.payment_id for line in lines if line.source == FROM_CALLBACK])
+    reversed_lines = links.reversed_by(session, [line.id for line in lines if line.is_reversal])
     for line in lines:
         found += _line_exceptions(line, facts.get(line.payment_id) if line.payment_id else None,
-                                  announced.get(line.payment_id))
+                                  announced.get(line.payment_id), reversed_lines.get(line.id))
     for line in adjusted:  # its own day is closed: what it still holds in suspense is this day's to settle
-        found += [e for e in _line_exceptions(line, facts.get(line.payment_id), None) if e.kind in MONEY_KINDS]
+        found += [e for e in _line_exceptions(line, facts.get(line.payment_id), None, None)
+                  if e.kind in MONEY_KINDS]
     found += _request_exceptions(session, [line.payment_id for line in lines
                                            if line.payment_id and line.status != IGNORED])
     found += _unseen_payments(session, day, lines, settings=settings, today=today)
@@ -106,13 +108,15 @@ def _payment_amounts(session: Session, payment_ids: list[int]) -> dict[int, int]
     return amounts
 
 
-def _line_exceptions(line: StatementLine, facts, callback_vnd: int | None) -> list[DayException]:
-    """`callback_vnd`: what the callback the line was linked to announced (None: not linked)."""
+def _line_exceptions(line: StatementLine, facts, callback_vnd: int | None,
+                     reversed_line_id: int | None) -> list[DayException]:
+    """`callback_vnd`: what the callback the line was linked to announced (None: not linked);
+    `reversed_line_id`: the credit line a reversal line took back (None: none, or not known)."""
     out = []
     base = {"line_id": line.id, "payment_id": line.payment_id, "account": line.clearing_account}
     if line.is_reversal or (facts is not None and facts.status != "active"):
         out.append(DayException(f"line:{line.id}:reversed", "reversed", line.amount_vnd, **base,
-                                details={"memo": line.memo[:200]}))
+                                details={"memo": line.memo[:200], "reversed_line_id": reversed_line_id}))
     if line.direction != CREDIT or line.is_reversal:
         return out
     if callback_vnd is not None and callback_vnd != line.amount_vnd:

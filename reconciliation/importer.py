@@ -32,7 +32,7 @@ from kernel.db import advisory_lock, unit_of_work
 from kernel.errors import ValidationError
 from payments.credits import ConcurrentCredit, IncomingCredit, record_credits
 from payments.ledger import Accounts
-from reconciliation import days, files, links
+from reconciliation import days, files, links, reversals
 from reconciliation.matching import PaymentFacts, base_key, classify, key_hash
 from reconciliation.models import (FROM_CALLBACK, FROM_STATEMENT, StatementBalance, StatementImport,
                                    StatementLine, StatementLineRepeat)
@@ -280,6 +280,7 @@ def store_chunk(session: Session, ctx: ImportContext, packed: list[tuple]) -> tu
     if fresh:
         insert_rows(session.connection(), StatementLine.__table__, [_line_row(ctx, r, outcome.get(r.key), proposals.get(r.key))
                                                 for r in fresh])
+        reversals.apply(session, ctx, fresh)
     return len(fresh), len(rows) - len(fresh)
 
 

@@ -6,6 +6,7 @@
   day (`may_book`) and payment code, else (for money in suspense) same amount, banking day and
   memo — so it is linked instead of being credited a second time;
 - `payment_facts`: a payment's allocations as `matching.classify` needs them;
+- `reversed_by`: which credit line a reversal line took back (see `reversals`);
 - `proposals` / `suggestions`: what finance might match an unmatched line to (never applied).
 """
 from __future__ import annotations
@@ -202,6 +203,22 @@ def _by_code(session: Session, ctx: ImportContext, rows: list[Row], linked: dict
             if may_book(day, row.booking_date, ctx.settings.holidays):
                 _link(ctx, linked, row, payment_id)
                 break
+
+
+def reversal_ref(line_id: int) -> str:
+    """What a payment reversed by a statement line (`reversals`) records as its reversal reference."""
+    return f"statement:{line_id}"
+
+
+def reversed_by(session: Session, reversal_line_ids: list[int]) -> dict[int, int]:
+    """reversal line id -> id of the credit line whose payment it reversed."""
+    refs = {reversal_ref(line_id): line_id for line_id in reversal_line_ids}
+    found: dict[int, int] = {}
+    for chunk in _chunks(refs):
+        for ref, original in session.execute(select(Payment.reversal_ref, StatementLine.id).join(
+                StatementLine, StatementLine.payment_id == Payment.id).where(Payment.reversal_ref.in_(chunk))):
+            found[refs[ref]] = original
+    return found
 
 
 def payment_facts(session: Session, payment_ids: list[int]) -> dict[int, PaymentFacts]:

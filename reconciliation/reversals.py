@@ -1,0 +1,68 @@
+"""A bank's reversal on a statement (MT940 `RC`, camt.053 `RvslInd` on a debit) takes back a
+credit it made. When the statement says which one — the reversal names the credit's bank
+reference, else carries exactly its payment codes — and exactly one credit of the same amount
+on the account in the month before fits, that credit's payment is reversed through the one
+reversal path (`payments.credits.reverse_payment`, as a card void is): its requests give the
+money back and the ledger's bank account follows the statement. Otherwise nothing is moved
+and the `reversed` exception waits for finance.
+"""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from payments.credits import reverse_payment
+from payments.models import Payment
+from reconciliation import links, resolutions
+from reconciliation.models import StatementLine
+from reconciliation.statements import CREDIT, normalise_ref
+
+if TYPE_CHECKING:
+    from reconciliation.importer import ImportContext, Row
+
+LOOKBACK_DAYS = 31
+MIN_QUOTED_REF = 6
+
+
+def apply(session: Session, ctx: ImportContext, rows: list[Row]) -> None:
+    """Reverse the credit each stored reversal-of-a-credit row names, where it names exactly one."""
+    for row in rows:
+        if not (row.is_reversal and row.direction != CREDIT):
+            continue
+        line_id = session.execute(select(StatementLine.id).where(
+            StatementLine.clearing_account == ctx.clearing_account, StatementLine.line_key == row.key)).scalar_one()
+        original = _original(session, ctx, row)
+        if original is None:
+            continue
+        reverse_payment(session, payment_id=original.payment_id, reversal_ref=links.reversal_ref(line_id),
+                        settings=ctx.settings, actor=ctx.actor, now=ctx.now)
+        resolutions.refresh_line(session, original)
+
+
+def _names(memo: str | None, bank_ref: str | None) -> bool:
+    """Whether a memo quotes a bank reference (as a whole word; short ones are too common to count)."""
+    ref = normalise_ref(bank_ref)
+    if ref is None or len(ref) < MIN_QUOTED_REF:
+        return False
+    words = re.sub(r"[^0-9A-Za-z]+", " ", memo or "").upper().split()
+    return ref in words or ref in {normalise_ref(word) for word in (memo or "").upper().split()}
+
+
+def _original(session: Session, ctx: ImportContext, row: Row) -> StatementLine | None:
+    candidates = session.execute(
+        select(StatementLine).join(Payment, Payment.id == StatementLine.payment_id).where(
+            StatementLine.clearing_account == ctx.clearing_account, StatementLine.direction == CREDIT,
+            StatementLine.is_reversal.is_(False), StatementLine.amount_vnd == row.amount_vnd,
+            StatementLine.booking_date <= row.booking_date,
+            StatementLine.booking_date >= row.booking_date - timedelta(days=LOOKBACK_DAYS),
+            Payment.status == "active").order_by(StatementLine.id)).scalars().all()
+    named = [c for c in candidates if _names(row.memo, c.bank_ref)]
+    if not named:
+        prefix = ctx.settings.payment_code_prefix
+        codes = links.codes_in(row.memo, prefix)
+        named = [c for c in candidates if codes and links.codes_in(c.memo, prefix) == codes]
+    return named[0] if len(named) == 1 else None
