@@ -8,6 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kernel.db import PK, Base, BigIntPK
+from payments.states import outstanding_vnd
 
 FEE_KINDS = ("charge", "fee", "postage")  # also the default crediting order (DESIGN §5)
 
@@ -83,7 +84,8 @@ class PaymentRequest(Base):
 
     @property
     def outstanding_vnd(self) -> int:
-        return max(self.amount_vnd - self.paid_vnd, 0)
+        """What is still owed (money refunded is owed again): payments.states.outstanding_vnd."""
+        return outstanding_vnd(self.amount_vnd, self.paid_vnd, self.refunded_vnd)
 
 
 class PaymentRequestItem(Base):

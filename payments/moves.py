@@ -29,9 +29,6 @@ from payments.service import is_due
 CHUNK = 1000
 PaymentKey = int | tuple[str, str]  # a payment id, or (provider, provider_ref) before it has one
 
-# A request that can still receive money as payment (paid ones take it as overpayment).
-CREDITABLE = frozenset({states.PENDING, states.PARTIALLY_PAID, states.PAID, states.OVERPAID})
-
 
 @dataclass
 class RequestState:
@@ -56,11 +53,11 @@ class RequestState:
 
     @property
     def outstanding_vnd(self) -> int:
-        return max(self.amount_vnd - self.net_paid_vnd, 0)
+        return states.outstanding_vnd(self.amount_vnd, self.paid_vnd, self.refunded_vnd)
 
     @property
     def creditable(self) -> bool:
-        return self.status in CREDITABLE
+        return self.status in states.CREDITABLE
 
     def info(self) -> RequestInfo:
         return RequestInfo(self.id, self.payment_code, self.amount_vnd, self.paid_vnd, self.refunded_vnd, self.status,

@@ -7,6 +7,11 @@
 Once money has arrived, the money decides the status, in either direction (a POS void
 takes a paid request back to pending; a refund that fails puts a refunded one back).
 Expired and cancelled requests never change again: money for them waits in suspense.
+
+What a request still owes has one definition (`outstanding_vnd`): the amount less what it
+received and kept. A request with part of its money refunded (`partially_refunded`) owes the
+rest again and stays payable for it (pay page, QR, checkout, cash, matching); one refunded in
+full (`refunded`) is closed: money for it waits in suspense for finance.
 """
 from __future__ import annotations
 
@@ -23,8 +28,11 @@ REFUNDED = "refunded"
 
 STATUSES = (PENDING, PARTIALLY_PAID, PAID, OVERPAID, EXPIRED, CANCELLED, PARTIALLY_REFUNDED, REFUNDED)
 
-# Requests that still accept money as payment (rather than as suspense).
-OPEN = frozenset({PENDING, PARTIALLY_PAID})
+# Requests that still ask for money: the pay page offers a QR, checkout and cash take it.
+OPEN = frozenset({PENDING, PARTIALLY_PAID, PARTIALLY_REFUNDED})
+# Requests that can still receive money as payment (settled ones take it as overpayment);
+# anything else sends it to suspense.
+CREDITABLE = OPEN | {PAID, OVERPAID}
 MONEY_DRIVEN = frozenset({PENDING, PARTIALLY_PAID, PAID, OVERPAID, PARTIALLY_REFUNDED, REFUNDED})
 
 TRANSITIONS: dict[str, frozenset[str]] = {

@@ -192,3 +192,65 @@ def test_a_card_refund_is_announced_once_the_acquirer_made_it(client, auth, test
     assert refund_texts() == []
     card_worker(acquirer.settings, db).outbox.drain()
     assert [t.split(" cho ")[0] for t in refund_texts()] == ["TT Phục vụ HCC: Đã hoàn trả 100.000 ₫"]
+
+
+# --- 7, 8. a request that gave part of its money back owes it again, one figure everywhere ----
+
+def test_a_partly_paid_request_with_a_partial_refund_stays_payable_for_what_it_still_owes(client, auth,
+                                                                                           test_settings):
+    code = make_request(client, auth, ("Lệ phí", "charge", 150_000))
+    send_callback(client, test_settings, "bank", code=code, amount=50_000)
+    [payment] = client.get(f"/api/v1/payment-requests/{code}/payments", headers=auth("finance")).json["payments"]
+    assert refund(client, auth, payment["id"], 20_000, 50_000).status_code == 201
+    view = client.get(f"/api/v1/payment-requests/{code}").json
+    assert (view["status"], view["outstanding_vnd"]) == ("partially_refunded", 120_000)
+    page = client.get(f"/pay/{code}").get_data(as_text=True)
+    assert 'id="qr"' in page and "120.000" in page
+    checkout = client.post(f"/api/v1/payment-requests/{code}/checkout")
+    assert checkout.status_code == 201 and checkout.json["amount_vnd"] == 120_000
+    send_callback(client, test_settings, "bank", code=code, amount=120_000)
+    view = client.get(f"/api/v1/payment-requests/{code}").json
+    assert (view["status"], view["outstanding_vnd"]) == ("paid", 0)
+    assert client.get("/api/v1/finance/suspense", headers=auth("finance")).json["total_vnd"] == 0
+    assert client.get(f"/api/v1/payment-requests/{code}/receipt.pdf").status_code == 200
+
+
+def test_cash_is_taken_up_to_the_net_outstanding_after_a_refund(client, auth, test_settings):
+    code = make_request(client, auth, ("Lệ phí", "charge", 150_000))
+    send_callback(client, test_settings, "bank", code=code, amount=50_000)
+    [payment] = client.get(f"/api/v1/payment-requests/{code}/payments", headers=auth("finance")).json["payments"]
+    refund(client, auth, payment["id"], 20_000, 50_000)
+    too_much = client.post("/api/v1/payments/cash", json={"payment_code": code, "amount_vnd": 120_001},
+                           headers=auth("cashier"))
+    assert too_much.status_code == 400 and too_much.json["details"]["outstanding_vnd"] == 120_000
+    ok = client.post("/api/v1/payments/cash", json={"payment_code": code, "amount_vnd": 120_000},
+                     headers=auth("cashier"))
+    assert ok.status_code == 201
+    assert client.get(f"/api/v1/payment-requests/{code}").json["status"] == "paid"
+
+
+def test_a_request_refunded_in_full_is_closed_and_its_money_goes_to_suspense(client, auth, test_settings):
+    code = make_request(client, auth, ("Lệ phí", "charge", 150_000))
+    send_callback(client, test_settings, "bank", code=code, amount=50_000)
+    [payment] = client.get(f"/api/v1/payment-requests/{code}/payments", headers=auth("finance")).json["payments"]
+    refund(client, auth, payment["id"], 50_000, 50_000)
+    assert client.get(f"/api/v1/payment-requests/{code}").json["status"] == "refunded"
+    assert client.post(f"/api/v1/payment-requests/{code}/checkout").status_code == 409
+    send_callback(client, test_settings, "bank", code=code, amount=150_000)
+    assert client.get("/api/v1/finance/suspense", headers=auth("finance")).json["total_vnd"] == 150_000
+
+
+def test_the_event_and_the_api_give_the_same_outstanding_after_a_refund(client, auth, test_settings, db):
+    from sqlalchemy import select
+
+    from kernel.outbox import OutboxMessage
+
+    client.post("/api/v1/admin/subscriptions", headers=auth("admin"), json={
+        "name": "Hệ thống một cửa", "url": "http://127.0.0.1:9/events", "event_types": ["payment_request.*"]})
+    code, payment_id = paid(client, auth, test_settings)
+    refund(client, auth, payment_id, 40_000, 100_000)
+    with db() as s:
+        last = s.execute(select(OutboxMessage).where(OutboxMessage.topic == "webhook")
+                         .order_by(OutboxMessage.id.desc())).scalars().first()
+    api = client.get(f"/api/v1/payment-requests/{code}").json
+    assert last.payload["event"]["data"]["outstanding_vnd"] == api["outstanding_vnd"] == 40_000
