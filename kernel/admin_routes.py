@@ -8,7 +8,7 @@ from sqlalchemy import select
 from kernel import audit
 from kernel.auth import ApiToken, create_token, revoke_token
 from kernel.clock import now_utc
-from kernel.events import EVENT_TYPES, WEBHOOK_TOPIC, Subscription, secret_for
+from kernel.events import EVENT_TYPES, WEBHOOK_TOPIC, Subscription, secret_for, unknown_patterns
 from kernel.errors import NotFound, ValidationError
 from kernel.http import actor, json_body, requires, settings, transaction
 from kernel.users import User, create_user, update_user
@@ -145,9 +145,15 @@ def _subscription_fields(body: dict, partial: bool) -> dict:
         fields_["url"] = url
     if "event_types" in body or not partial:
         types = body.get("event_types")
-        if not isinstance(types, list) or not types or not all(isinstance(t, str) and t for t in types):
-            raise ValidationError(f"event_types must be a list of patterns such as {', '.join(EVENT_TYPES)}",
-                                  code="invalid_event_types")
+        if not isinstance(types, list) or not types or len(types) > 50 \
+                or not all(isinstance(t, str) and 0 < len(t) <= 100 for t in types):
+            raise ValidationError("event_types must be a list of patterns such as payment_request.*, shipment.*",
+                                  code="invalid_event_types", details={"known": list(EVENT_TYPES)})
+        unknown = unknown_patterns(types)
+        if unknown:
+            raise ValidationError(f"unknown event type(s) {', '.join(unknown)}: each must name or match one of "
+                                  f"{', '.join(EVENT_TYPES)} (patterns such as payment_request.* allowed)",
+                                  code="unknown_event_type", details={"unknown": unknown, "known": list(EVENT_TYPES)})
         fields_["event_types"] = types
     if "active" in body:
         if not isinstance(body["active"], bool):

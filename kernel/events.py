@@ -32,8 +32,14 @@ WEBHOOK_TOPIC = "webhook"
 WEBHOOK_SCHEDULE = (timedelta(minutes=1), timedelta(minutes=5), timedelta(hours=1), timedelta(days=1),
                     timedelta(days=2))
 ROTATION_GRACE = timedelta(days=3)
-EVENT_TYPES = ("payment_request.paid", "payment_request.partially_paid", "payment_request.refunded",
-               "payment_request.expired", "shipment.*")
+# Every event type published (README, "After the money lands"). The kernel imports no domain
+# package, so the lists are written here; tests keep them equal to payments.notifications'
+# announcements and postal.states' statuses. A subscription's patterns must each match one.
+EVENT_TYPES = tuple(f"payment_request.{kind}" for kind in (
+    "paid", "partially_paid", "refunded", "refund_failed", "expired", "status_changed")) + tuple(
+    f"shipment.{status}" for status in (
+        "requested", "booked", "scheduled", "picked_up", "out_for_delivery", "delivered", "failed_attempt",
+        "returned_to_agency", "cancelled"))
 
 
 class Subscription(Base):
@@ -68,6 +74,11 @@ def signing_secrets(secret_key: str, subscription: Subscription | dict, now: dat
 
 def matches(patterns: list[str], event_type: str) -> bool:
     return any(fnmatch.fnmatchcase(event_type, pattern) for pattern in patterns)
+
+
+def unknown_patterns(patterns: list[str]) -> list[str]:
+    """The patterns that match no event type we publish (a typo would otherwise never deliver)."""
+    return [p for p in patterns if not any(fnmatch.fnmatchcase(t, p) for t in EVENT_TYPES)]
 
 
 _ACTIVE_SUBSCRIPTIONS = select(Subscription.id, Subscription.event_types).where(Subscription.active.is_(True))
