@@ -1,7 +1,7 @@
 """Hostile or careless input: a clear 4xx with a stable code, never a 500, never a partial write,
 and every refused callback kept with its reason."""
-import json
 import itertools
+import json
 
 import pytest
 from sqlalchemy import select

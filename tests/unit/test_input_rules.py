@@ -1,7 +1,13 @@
-"""Pure input rules: card-number masking, callback dates, phone numbers."""
+"""Pure input rules: card-number masking, phone numbers, the example payment code."""
+import re
+
 import pytest
 
+from config import load_settings
+from kernel.errors import ValidationError
 from payments.channels.pos import mask_card_numbers
+from payments.service import parse_payment_code
+from payments.validation import normalise_phone
 
 
 @pytest.mark.parametrize("raw,kept", [
@@ -27,8 +33,6 @@ def test_what_cannot_be_a_card_number_is_left_byte_for_byte(raw):
 
 # --- phone numbers ------------------------------------------------------------------------
 
-from kernel.errors import ValidationError  # noqa: E402
-from payments.validation import normalise_phone  # noqa: E402
 
 
 @pytest.mark.parametrize("written,national", [
@@ -59,11 +63,6 @@ def test_anything_else_is_refused_with_invalid_phone(written):
 # --- the example in the error message -------------------------------------------------------
 
 def test_the_payment_code_offered_as_an_example_is_itself_a_valid_code():
-    import re
-
-    from config import load_settings
-    from payments.service import parse_payment_code
-
     settings = load_settings({"HCCPAY_DEMO": "1"})
     with pytest.raises(ValidationError) as refused:
         parse_payment_code("not a code", settings)
