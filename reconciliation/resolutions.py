@@ -188,6 +188,11 @@ def _ignore(session: Session, line: StatementLine, **_) -> dict:
     ).scalar() is not None:
         raise Conflict("this line's money paid a request: unmatch it first, then ignore it",
                        code="line_has_allocations")
+    waiting = session.execute(select(Payment.unallocated_vnd).where(Payment.id == line.payment_id)).scalar() \
+        if line.payment_id is not None else 0
+    if waiting:  # it is on our account: it must be matched, written off or given back, never just ignored
+        raise Conflict(f"{waiting} VND of this line waits in suspense: match, write it off or refund it",
+                       code="money_in_suspense", details={"unallocated_vnd": waiting})
     return {"payment_id": line.payment_id}
 
 

@@ -138,7 +138,7 @@ def line_actions(view: dict) -> list[str]:
         actions += ["match", "refund", "write_off"]
     if view["allocations"]:
         actions.append("unmatch")
-    if view["status"] != "ignored":
+    if view["status"] != "ignored" and not view["unallocated_vnd"] and not view["allocations"]:
         actions.append("ignore")
     return actions
 

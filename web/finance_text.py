@@ -52,6 +52,10 @@ ERRORS = {
                                 "The amount is more than what is in suspense ({unallocated_vnd})."),
     "nothing_in_suspense": ("Dòng này không còn tiền tạm treo.",
                             "Nothing of this line is in suspense."),
+    "money_in_suspense": ("Dòng này còn {unallocated_vnd} tạm treo: hãy khớp, ghi thu khác hoặc hoàn trả, "
+                          "không thể bỏ qua.",
+                          "{unallocated_vnd} of this line waits in suspense: match, write it off or refund it; "
+                          "it cannot be ignored."),
     "nothing_allocated": ("Dòng này chưa được khớp với hồ sơ nào.",
                           "This line is not matched to any request."),
     "not_a_credit_line": ("Chỉ xử lý được dòng ghi có đã ghi nhận khoản thu.",

@@ -167,7 +167,7 @@ def test_one_line_is_matched_to_several_requests_through_the_page_and_unmatched_
 
 def test_a_stale_page_cannot_decide_on_a_line_someone_else_changed(client, auth, finance):
     code, line = unmatched_line(client, auth)
-    post(finance, f"/staff/finance/lines/{line['id']}/ignore", reason="lãi")
+    post(finance, f"/staff/finance/lines/{line['id']}/write-off", reason="lãi")
     html = post(finance, f"/staff/finance/lines/{line['id']}/match", payment_code=code, reason="x",
                 expected_version=str(line["version"]))
     assert "vừa được người khác xử lý" in html and paid_vnd(client, code) == 0

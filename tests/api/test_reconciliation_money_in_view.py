@@ -25,10 +25,11 @@ def summary(client, auth, day=DAY) -> dict:
     return client.get(f"/api/v1/reconciliation/days/{day}", headers=auth("finance")).json
 
 
-def test_ignoring_a_credit_does_not_hide_the_money_waiting_in_suspense(client, auth):
+def test_a_credit_whose_money_waits_in_suspense_cannot_be_ignored_away(client, auth):
     body = upload(client, auth, vcb_csv(("77.1", "", "300.000", "chuyen tien"))).json
     [line] = all_lines(client, auth, body["import_id"])
-    resolve(client, auth, line["id"], "ignore", reason="không phải tiền phí")
+    refused = resolve(client, auth, line["id"], "ignore", reason="không phải tiền phí")
+    assert refused.status_code == 409 and refused.json["code"] == "money_in_suspense"
     [money] = [e for e in exceptions(client, auth) if e["kind"] == "unmatched_credit"]
     assert (money["amount_vnd"], money["open"], money["severity"]) == (300_000, True, "blocking")
     close = client.post(f"/api/v1/reconciliation/days/{DAY}/close", headers=auth("finance"))
