@@ -11,16 +11,23 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import BinaryIO
 
 from kernel.clock import UTC, VN_TZ
 from kernel.errors import ValidationError
+from kernel.money import MAX_REQUEST_VND
 
 CREDIT, DEBIT = "credit", "debit"
 FORMATS = ("camt053", "mt940", "csv", "xlsx")
-# A single statement line above this is not a fee payment file we can trust (10^13 VND).
-MAX_LINE_VND = 10**13
+# One line of a fee collection account: at most a batch of 200 requests at the largest request
+# amount (10^11 VND). Above it the file is not one we can trust: refused, never credited.
+MAX_LINE_VND = 200 * MAX_REQUEST_VND
+# An account balance may be far larger than one line, but not without bound.
+MAX_BALANCE_VND = 10**15
+# Statement dates outside these years are a broken file (01/01/0001, 31/12/9999), not history.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+_EXCEL_EPOCH = datetime(1899, 12, 30)
 
 
 class StatementError(ValidationError):
@@ -142,24 +149,28 @@ _AMOUNT_CLEAN = re.compile(r"[\s\u00a0\u202f']|VND|VNĐ|₫|đ|Đ", re.IGNORECAS
 _GROUPED = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
 
 
-def parse_amount(text: object, *, line_no: int | None = None, field_name: str = "amount") -> int | None:
+def parse_amount(text: object, *, line_no: int | None = None, field_name: str = "amount",
+                 maximum: int | None = None) -> int | None:
     """A VND amount as banks print it -> int; None for an empty cell.
 
     Dot- or comma-grouped (`1.000.000`, `1,000,000`), with or without a zero fraction
     (`30000,00`, `1,000,000.00`), negative with `-` or parentheses. VND has no minor unit, so
-    a non-zero fraction is an error rather than something to round.
+    a non-zero fraction is an error rather than something to round. Above `maximum` (the line
+    cap, or the balance cap for a field named "balance") is `amount_out_of_range`.
     """
+    if maximum is None:
+        maximum = MAX_BALANCE_VND if field_name == "balance" else MAX_LINE_VND
     if text is None:
         return None
     if isinstance(text, bool):
         raise statement_error("invalid_amount", f"{field_name} is not an amount", line_no=line_no)
     if isinstance(text, int):
-        return _in_range(text, line_no, field_name)
+        return _in_range(text, line_no, field_name, maximum)
     if isinstance(text, float):
         if text != text or not text.is_integer():
             raise statement_error("invalid_amount", f"{field_name} {text!r} has a fraction of a đồng",
                                   line_no=line_no)
-        return _in_range(int(text), line_no, field_name)
+        return _in_range(int(text), line_no, field_name, maximum)
     raw = _AMOUNT_CLEAN.sub("", str(text))
     if not raw:
         return None
@@ -169,7 +180,7 @@ def parse_amount(text: object, *, line_no: int | None = None, field_name: str = 
     if value is None:
         raise statement_error("invalid_amount", f"{field_name} {str(text)[:40]!r} is not an amount",
                               line_no=line_no)
-    return _in_range(-value if negative else value, line_no, field_name)
+    return _in_range(-value if negative else value, line_no, field_name, maximum)
 
 
 def _digits_of_amount(raw: str) -> int | None:
@@ -195,9 +206,10 @@ def _digits_of_amount(raw: str) -> int | None:
     return None
 
 
-def _in_range(value: int, line_no: int | None, field_name: str) -> int:
-    if abs(value) > MAX_LINE_VND:
-        raise statement_error("invalid_amount", f"{field_name} {value} is out of range", line_no=line_no)
+def _in_range(value: int, line_no: int | None, field_name: str, maximum: int) -> int:
+    if abs(value) > maximum:
+        raise statement_error("amount_out_of_range", f"{field_name} {value:,} VND is above the limit of {maximum:,} VND",
+                              line_no=line_no, maximum=maximum)
     return value
 
 
@@ -205,23 +217,30 @@ def _in_range(value: int, line_no: int | None, field_name: str) -> int:
 
 _DATE = re.compile(
     r"\s*(?:(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4}|\d{2})"
-    r"|(?P<Y>\d{4})-(?P<M>\d{1,2})-(?P<D>\d{1,2}))"
-    r"(?:[ T]+(?P<H>\d{1,2}):(?P<I>\d{2})(?::(?P<S>\d{2}))?(?:\.\d+)?)?\s*$")
+    r"|(?P<Y>\d{4})[/.\-](?P<M>\d{1,2})[/.\-](?P<D>\d{1,2}))"
+    r"(?:[ T]+(?P<H>\d{1,2}):(?P<I>\d{2})(?::(?P<S>\d{2}))?(?:\.\d+)?"
+    r"(?:\s*(?P<P>[AaPp]\.?[Mm]\.?|SA|CH|sa|ch))?)?\s*$")
+_PM = ("p", "c")  # PM, CH (chiều)
 _date_cache: dict[str, tuple[date, time | None]] = {}
 
 
 def parse_local_date(value: object, *, line_no: int | None = None,
                      field_name: str = "date") -> tuple[date, datetime | None]:
-    """`24/11/2026`, `24-11-2026 07:01:30`, `2026-11-24` or a spreadsheet date -> (day, instant?).
+    """`24/11/2026`, `24-11-2026 07:01:30`, `2026-11-24`, `24/11/2026 02:15 PM`, a spreadsheet date
+    or an Excel serial number -> (day, instant?).
 
-    Day first, as Vietnamese banks print dates; times are Asia/Ho_Chi_Minh.
+    Day first, as Vietnamese banks print dates; times are Asia/Ho_Chi_Minh. A year outside
+    2000-2100 is `invalid_date`.
     """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = _excel_serial(value, line_no, field_name)
     if isinstance(value, datetime):
         local = value if value.tzinfo else value.replace(tzinfo=VN_TZ)
         has_time = value.time() != time.min
-        return local.astimezone(VN_TZ).date(), local.astimezone(UTC) if has_time else None
+        day = local.astimezone(VN_TZ).date()
+        return check_year(day, line_no, field_name), local.astimezone(UTC) if has_time else None
     if isinstance(value, date):
-        return value, None
+        return check_year(value, line_no, field_name), None
     text = str(value) if value is not None else ""
     cached = _date_cache.get(text)
     if cached is None:
@@ -234,21 +253,54 @@ def parse_local_date(value: object, *, line_no: int | None = None,
     return day, datetime.combine(day, clock, tzinfo=VN_TZ).astimezone(UTC)
 
 
+def check_year(day: date, line_no: int | None = None, field_name: str = "date") -> date:
+    """`day` if its year is one a statement can have, else `invalid_date`."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise statement_error("invalid_date", f"{field_name} {day.isoformat()} is outside {FIRST_YEAR}-{LAST_YEAR}",
+                              line_no=line_no)
+    return day
+
+
+def excel_fraction_of_day(value: float, line_no: int | None = None, field_name: str = "time") -> time:
+    """An Excel time cell stored as a number (0.5 = 12:00): the fraction of a day."""
+    if value != value or value < 0:
+        raise statement_error("invalid_date", f"{field_name} {value!r} is not a time", line_no=line_no)
+    seconds = round((value % 1) * 86400)
+    seconds = min(seconds, 86399)
+    return time(seconds // 3600, seconds // 60 % 60, seconds % 60)
+
+
+def _excel_serial(value: float, line_no: int | None, field_name: str) -> datetime:
+    if value != value or not 1 <= value < 2_958_466:  # NaN, or beyond 9999-12-31
+        raise statement_error("invalid_date", f"{field_name} {value!r} is not a date", line_no=line_no)
+    day = _EXCEL_EPOCH + timedelta(days=int(value))
+    return datetime.combine(day.date(), excel_fraction_of_day(value, line_no, field_name))
+
+
 def _read_date(text: str, line_no: int | None, field_name: str) -> tuple[date, time | None]:
     match = _DATE.match(text)
     if match is None:
         raise statement_error("invalid_date", f"{field_name} {text[:40]!r} is not a date (dd/mm/yyyy)",
                               line_no=line_no)
     g = match.groupdict()
-    year = int(g["y"] or g["Y"])
-    year += 2000 if year < 100 else 0
+    year_text = g["y"] or g["Y"]
+    year = int(year_text) + (2000 if len(year_text) == 2 else 0)  # "0001" is year 1, not 2001
     try:
         day = date(year, int(g["m"] or g["M"]), int(g["d"] or g["D"]))
-        clock = time(int(g["H"]), int(g["I"]), int(g["S"] or 0)) if g["H"] else None
+        clock = time(_hour(g), int(g["I"]), int(g["S"] or 0)) if g["H"] else None
     except ValueError as exc:
         raise statement_error("invalid_date", f"{field_name} {text[:40]!r} is not a valid date",
                               line_no=line_no) from exc
-    return day, clock
+    return check_year(day, line_no, field_name), clock
+
+
+def _hour(g: dict) -> int:
+    hour, marker = int(g["H"]), g["P"]
+    if marker is None:
+        return hour
+    if not 1 <= hour <= 12:
+        raise ValueError("a 12-hour clock runs from 1 to 12")
+    return hour % 12 + (12 if marker[0].lower() in _PM else 0)
 
 
 # --- format detection -----------------------------------------------------------------
@@ -265,15 +317,26 @@ def detect_format(head: bytes) -> str:
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise statement_error("unsupported_format", "old Excel (.xls) files are not read: save as .xlsx or CSV",
                               status=415)
-    body = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    body = _ascii_view(head).lstrip(b" \t\r\n")
     if body.startswith(b"<"):
         return "camt053"
-    if _MT940_HINT.search(head) and b":61:" in head or head.lstrip().startswith((b"{1:", b":20:")):
+    if _MT940_HINT.search(body) and b":61:" in body or body.startswith((b"{1:", b":20:")):
         return "mt940"
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise statement_error("unsupported_format", "this is not a statement file we can read (binary data)",
                               status=415)
     return "csv"
+
+
+def _ascii_view(head: bytes) -> bytes:
+    """The head without its byte-order mark; UTF-16 text (BOM) narrowed to its ASCII bytes."""
+    if head.startswith(b"\xef\xbb\xbf"):
+        return head[3:]
+    for bom, codec in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if head.startswith(bom):
+            sample = head[2:len(head) - len(head) % 2]
+            return sample.decode(codec, errors="replace").encode("ascii", errors="replace")
+    return head
 
 
 def parse_statement(source: BinaryIO, fmt: str | None = None, *, profile: str | None = None
