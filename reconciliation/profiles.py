@@ -16,14 +16,19 @@ from dataclasses import dataclass
 _STROKE_D = str.maketrans({"Đ": "D", "đ": "d", "Ð": "D"})
 
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "debit": ("ghi no", "so tien no", "phat sinh no", "giao dich no", "tien no", "no vnd", "rut ra", "so tien rut", "tien ra", "debit", "debits", "withdrawal",
-              "withdrawals", "dr amount", "money out"),
-    "credit": ("ghi co", "so tien co", "phat sinh co", "giao dich co", "tien co", "co vnd", "gui vao", "so tien gui", "tien vao", "credit", "credits", "deposit",
-               "deposits", "cr amount", "money in"),
-    "balance": ("so du", "balance", "running balance", "closing balance"),
+    "debit": ("ghi no", "so tien no", "phat sinh no", "ps no", "giao dich no", "tien no", "no vnd", "rut ra",
+              "so tien rut", "tien ra", "so tien chi", "tien chi", "debit", "debits", "withdrawal", "withdrawals",
+              "dr amount", "money out"),
+    "credit": ("ghi co", "so tien co", "phat sinh co", "ps co", "giao dich co", "tien co", "co vnd", "gui vao",
+               "so tien gui", "tien vao", "so tien thu", "tien thu", "credit", "credits", "deposit", "deposits",
+               "cr amount", "money in"),
+    "balance": ("so du", "so ton", "balance", "running balance", "closing balance"),
     "amount": ("so tien giao dich", "so tien", "amount", "transaction amount", "gia tri"),
-    "direction": ("no co", "debit credit", "dr cr", "cr dr", "d c", "c d", "chieu giao dich"),
+    "direction": ("no co", "debit credit", "credit debit", "dr cr", "cr dr", "d c", "c d", "chieu giao dich",
+                  "loai giao dich", "loai gd", "transaction type"),
     "value_date": ("ngay hieu luc", "value date", "ngay gia tri"),
+    # A date-time column: tried before `time` ("Ngày giờ giao dịch" also contains "giờ giao dịch").
+    "datetime": ("ngay gio giao dich", "ngay gio gd", "ngay gio", "date time", "datetime"),
     "time": ("gio giao dich", "gio", "time"),
     "date": ("ngay giao dich", "ngay gd", "ngay hach toan", "ngay ghi so", "thoi gian giao dich", "ngay thuc hien",
              "txn date", "tnx date", "transaction date", "posting date", "booking date", "trans date", "ngay",
@@ -31,23 +36,58 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "ref": ("so tham chieu", "ma tham chieu", "so chung tu", "so ct", "ma giao dich", "ma gd", "so giao dich", "so gd",
             "so but toan", "doc no", "reference number", "reference no", "reference", "ref no", "ref",
             "transaction id", "transaction no", "trace no", "so ref"),
+    "payer_account": ("so tai khoan doi ung", "tai khoan doi ung", "tk doi ung", "stk doi ung", "so tai khoan doi tac",
+                      "tai khoan doi tac", "tk doi tac", "stk doi tac", "tai khoan nguoi chuyen", "tk nguoi chuyen",
+                      "counterparty account", "remitter account", "payer account", "account no doi ung"),
     "payer_name": ("ten tai khoan doi ung", "ten doi ung", "ten nguoi chuyen", "nguoi chuyen", "ten khach hang",
                    "doi tac", "counterparty name", "remitter name", "remitter", "payer name", "beneficiary name"),
-    "payer_account": ("so tai khoan doi ung", "tai khoan doi ung", "tk doi ung", "stk doi ung",
-                      "counterparty account", "remitter account", "payer account", "account no doi ung"),
-    "memo": ("noi dung chi tiet", "noi dung giao dich", "noi dung", "dien giai", "mo ta", "chi tiet",
+    "memo": ("noi dung chi tiet", "noi dung giao dich", "noi dung", "dien giai", "mo ta", "chi tiet", "ghi chu",
              "transactions in detail", "transaction details", "description", "details", "narrative", "remark",
              "remarks", "memo", "content"),
 }
-FIELD_ORDER = ("direction", "debit", "credit", "balance", "payer_name", "payer_account", "amount", "value_date",
-               "time", "date", "ref", "memo")
+# Specific before generic: debit/credit/balance before amount, the value date before amount
+# ("Ngày giá trị" holds "giá trị"), the payer's account before the payer ("Tài khoản đối tác").
+FIELD_ORDER = ("direction", "debit", "credit", "balance", "value_date", "payer_account", "payer_name", "amount",
+               "datetime", "time", "date", "ref", "memo")
+# A header cell holding one of these words is not that field ("Tên tài khoản đối ứng" is a name).
+NOT_FIELD = {"payer_account": ("ten", "name")}
+# A header cell starting with these words is a total, not a transaction column ("Tổng ghi có").
+TOTAL_WORDS = ("tong", "total", "cong", "sum")
+MONEY_FIELDS = ("debit", "credit", "amount", "balance")
 # Preamble/footer labels.
-ACCOUNT_LABELS = ("so tai khoan", "tai khoan", "account number", "account no", "account")
+ACCOUNT_LABELS = ("so tai khoan", "tai khoan", "so tk", "stk", "account number", "account no", "account")
+NOT_ACCOUNT_LABELS = ("chu tai khoan", "ten tai khoan", "loai tai khoan", "account name", "account holder",
+                      "account type", "doi ung")
+SUMMARY_SHEETS = ("tong hop", "bao cao tong hop", "summary", "overview")
+CURRENCY_LABELS = ("loai tien", "tien te", "don vi tien", "currency", "ccy")
 OPENING_LABELS = ("so du dau ky", "so du dau", "opening balance", "beginning balance")
 CLOSING_LABELS = ("so du cuoi ky", "so du cuoi", "closing balance", "ending balance")
 FOOTER_LABELS = ("tong cong", "tong", "total", "cong phat sinh", "so du cuoi ky", "closing balance",
                  "ending balance", "so du dau ky", "opening balance")
-
+# Rows that label, total or sign the statement rather than record a transaction, wherever the
+# label sits (date column, row-number column...). Vietnamese words are compared with their
+# diacritics: "Cộng" (sum) is not "Công" (ty), "Tổng" (total) is not "Tống" (a surname).
+LABEL_WORDS = ("tổng", "cộng", "số dư", "ngày in", "người lập", "lập biểu", "kế toán", "giám đốc", "thủ quỹ",
+               "kiểm soát", "trưởng phòng", "chữ ký", "ký tên", "xác nhận của")
+LABEL_PHRASES = ("tong cong", "cong ngay", "cong phat sinh", "cong luy ke", "so du", "ngay in", "nguoi lap",
+                 "lap bieu", "ke toan", "giam doc", "total", "subtotal", "sub total", "grand total",
+                 "opening balance", "closing balance", "ending balance", "beginning balance", "balance brought",
+                 "balance carried", "print date", "prepared by", "approved by")
+_LABEL_PATTERN = re.compile(
+    r"(?:trang|page)\s*\d+(?:\s*(?:/|of|trên)\s*\d+)?\s*$"  # Trang 1/2, Page 3 of 5
+    r"|[^\W\d_][^,\d]{1,40},\s*ng[àa]y\s+\d",                 # Hà Nội, ngày 25/11/2026
+    re.IGNORECASE)
+# Words in a debit/credit marker column.
+DIRECTION_MARKERS = {
+    "c": "credit", "cr": "credit", "co": "credit", "credit": "credit", "ghi co": "credit", "+": "credit",
+    "thu": "credit", "in": "credit", "incoming": "credit", "deposit": "credit", "nhan": "credit",
+    "tien vao": "credit", "bao co": "credit",
+    "d": "debit", "dr": "debit", "no": "debit", "debit": "debit", "ghi no": "debit", "-": "debit",
+    "chi": "debit", "out": "debit", "outgoing": "debit", "withdrawal": "debit", "tien ra": "debit",
+    "bao no": "debit",
+}
+_MARKER_TOKENS = {"c": "credit", "cr": "credit", "co": "credit", "credit": "credit",
+                  "d": "debit", "dr": "debit", "no": "debit", "debit": "debit"}
 
 @dataclass(frozen=True)
 class Profile:
@@ -81,25 +121,50 @@ def _has_phrase(cell: str, phrase: str) -> bool:
     return f" {phrase} " in f" {cell} "
 
 
-# A cell that is only one of these words (`Nợ`, `Có`) names the column outright.
+# A cell that is only one of these words (`Nợ`, `Có`, `Thu`, `Chi`) names the column outright.
 EXACT = {"no": "debit", "co": "credit", "debit": "debit", "credit": "credit", "no debit": "debit",
-         "co credit": "credit", "dr": "debit", "cr": "credit"}
+         "co credit": "credit", "dr": "debit", "cr": "credit", "chi": "debit", "thu": "credit", "ton": "balance"}
+# A row-number column ("No.", "STT", "#"): claimed so that nothing else reads it.
+_ROW_NUMBER = re.compile(r"\s*(?:no\s*\.|n[o°º]\s*[.:]|#|stt|s\.t\.t|so tt|số tt|số thứ tự)\s*", re.IGNORECASE)
+
+
+def _field_of(cell: str, taken: dict[str, int] | None = None) -> str | None:
+    if not cell or len(cell) > 120:
+        return None
+    total = cell.split(" ", 1)[0] in TOTAL_WORDS
+    for name in FIELD_ORDER:
+        if (total and name in MONEY_FIELDS) or (taken and name in taken):
+            continue
+        if any(_has_phrase(cell, p) for p in SYNONYMS[name]) and \
+                not any(_has_phrase(cell, w) for w in NOT_FIELD.get(name, ())):
+            return name
+    return None
 
 
 def map_header(cells: list[object]) -> dict[str, int]:
-    """Field -> column index for a candidate header row (each column used once)."""
+    """Field -> column index for a candidate header row (each column used once).
+
+    Phrases first, then cells that are a single word (`Nợ`, `Có`) for what is still unclaimed:
+    an English `No.` (row number) must not become the debit column when `Debit` is there.
+    """
     mapping: dict[str, int] = {}
     normalised = [normalise_header(c) for c in cells]
+    claimed = {i for i, raw in enumerate(cells) if isinstance(raw, str) and _ROW_NUMBER.fullmatch(raw)}
     for column, cell in enumerate(normalised):
-        if cell in EXACT and EXACT[cell] not in mapping:
-            mapping[EXACT[cell]] = column
-    for column, cell in enumerate(normalised):
-        if not cell or len(cell) > 120 or column in mapping.values():
+        if column in claimed:
             continue
-        for name in FIELD_ORDER:
-            if name not in mapping and any(_has_phrase(cell, p) for p in SYNONYMS[name]):
-                mapping[name] = column
-                break
+        name = _field_of(cell, mapping)
+        if name is not None:
+            mapping[name] = column
+            claimed.add(column)
+    for column, cell in enumerate(normalised):
+        name = EXACT.get(cell)
+        if name is not None and column not in claimed and name not in mapping:
+            mapping[name] = column
+            claimed.add(column)
+    if "datetime" in mapping:
+        column = mapping.pop("datetime")
+        mapping.setdefault("date", column)
     if "date" not in mapping and "value_date" in mapping:
         mapping["date"] = mapping.pop("value_date")  # the only date a bank gives is the value date
     return mapping
@@ -107,6 +172,77 @@ def map_header(cells: list[object]) -> dict[str, int]:
 
 def is_header(mapping: dict[str, int]) -> bool:
     return "date" in mapping and ("credit" in mapping or "amount" in mapping)
+
+
+def completes_header(top: list[object], below: list[object]) -> bool:
+    """Whether `below` is the second line of a two-row header starting with `top` (merged
+    `Số tiền` over `Nợ | Có`): words only, at least one naming a field, not a header itself."""
+    words = [(i, c) for i, c in enumerate(below) if c is not None and str(c).strip()]
+    if not words or sum(1 for c in top if c is not None and str(c).strip()) < 2:
+        return False
+    for _, cell in words:
+        if not isinstance(cell, str) or any(ch.isdigit() for ch in cell):
+            return False
+    named = [c for _, c in words if normalise_header(c) in EXACT or _field_of(normalise_header(c))]
+    return bool(named) and not is_header(map_header(below))
+
+
+def combine_header(top: list[object], below: list[object]) -> list[str]:
+    """The two header rows as one: a sub-column under a merged cell takes the merged label
+    (`Số tiền` + `Có` -> `Số tiền Có`); a sub-column that is one word (`Nợ`, `Dr`) is that word."""
+    width = max(len(top), len(below))
+    combined: list[str] = []
+    label = ""
+    for i in range(width):
+        upper = str(top[i]).strip() if i < len(top) and top[i] is not None else ""
+        lower = str(below[i]).strip() if i < len(below) and below[i] is not None else ""
+        if upper:
+            label = upper
+        elif not lower:
+            label = ""
+        merged_label = upper or label
+        if lower and normalise_header(lower) in EXACT:
+            combined.append(lower)
+        else:
+            combined.append(" ".join(filter(None, [merged_label, lower])))
+    return combined
+
+
+def direction_of(marker: object) -> str | None:
+    """`C`, `Ghi có`, `D/Debit`, `Chi`, `OUT`... -> credit | debit; None when not recognised."""
+    raw = str(marker).strip()
+    if raw in ("+", "-"):
+        return DIRECTION_MARKERS[raw]
+    text = normalise_header(raw)
+    found = DIRECTION_MARKERS.get(text)
+    if found is None:
+        sides = {_MARKER_TOKENS.get(token) for token in text.split()}
+        found = sides.pop() if len(sides) == 1 else None
+    return found
+
+
+def is_label(cell: object) -> bool:
+    """A cell that labels, totals or signs (`Tổng cộng`, `Trang 1/2`, `Hà Nội, ngày ...`)."""
+    if not isinstance(cell, str):
+        return False
+    text = cell.strip()
+    if not text[:1].isalpha():
+        return False
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)  # Windows-1258 writes tones as combining marks
+    lowered = text.lower()
+    if lowered.startswith(LABEL_WORDS) and _word_ends(lowered, LABEL_WORDS):
+        return True
+    if _LABEL_PATTERN.match(text):
+        return True
+    if all(ch.isascii() for ch in text if ch.isalpha()):  # no diacritics: compare the plain words
+        plain = normalise_header(text)
+        return any(plain == p or plain.startswith(p + " ") for p in LABEL_PHRASES)
+    return False
+
+
+def _word_ends(text: str, words: tuple[str, ...]) -> bool:
+    return any(text.startswith(w) and (len(text) == len(w) or not text[len(w)].isalnum()) for w in words)
 
 
 def pick_profile(cells: list[object], wanted: str | None = None) -> Profile:
@@ -118,6 +254,16 @@ def pick_profile(cells: list[object], wanted: str | None = None) -> Profile:
         if profile.markers and any(m in text for m in profile.markers):
             return profile
     return PROFILES[-1]
+
+
+def starts_with_label(cell: object, labels: tuple[str, ...]) -> bool:
+    text = normalise_header(cell)
+    return bool(text) and any(text == label or text.startswith(label + " ") for label in labels)
+
+
+def is_summary_sheet(title: object) -> bool:
+    """A workbook's summary sheet ("Tổng hợp", "Summary"): totals per day, not transactions."""
+    return starts_with_label(title, SUMMARY_SHEETS)
 
 
 def label_in(cell: object, labels: tuple[str, ...]) -> bool:

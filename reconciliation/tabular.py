@@ -11,24 +11,24 @@ filled on some rows only: day balances are derived from whichever rows have one.
 from __future__ import annotations
 
 import csv
+import itertools
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from typing import BinaryIO
 
 from reconciliation import profiles
 from reconciliation.statements import (CREDIT, DEBIT, StatementError, StatementInfo, StatementLine,
-                                       parse_amount, parse_local_date, statement_error)
+                                       excel_fraction_of_day, parse_amount, parse_local_date, statement_error)
 from reconciliation.textfile import SNIFF_BYTES, text_stream
 
 HEADER_SEARCH_ROWS = 50
 MAX_XLSX_UNPACKED = 2 * 1024**3  # bytes once unzipped: a zip bomb stops here
 MAX_XLSX_RATIO = 200
 _ACCOUNT_DIGITS = re.compile(r"[0-9][0-9 .\-]{5,30}[0-9]")
-_DIRECTION_WORDS = {"c": CREDIT, "cr": CREDIT, "co": CREDIT, "credit": CREDIT, "ghi co": CREDIT, "+": CREDIT,
-                    "d": DEBIT, "dr": DEBIT, "no": DEBIT, "debit": DEBIT, "ghi no": DEBIT, "-": DEBIT}
+_CURRENCY = re.compile(r"\b[A-Z]{3}\b")
 csv.field_size_limit(1024 * 1024)
 
 
@@ -87,19 +87,44 @@ def parse_xlsx(source: BinaryIO, info: StatementInfo, *, profile: str | None = N
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types on damaged files: all are "unreadable"
         raise statement_error("malformed_xlsx", "the spreadsheet cannot be opened as .xlsx") from exc
     try:
-        sheets = [workbook.active] + [s for s in workbook.worksheets if s is not workbook.active]
-        last_error: StatementError | None = None
-        for sheet in sheets:
-            try:
-                yield from _read_rows(_xlsx_rows(sheet), info, profile)
-                return
-            except StatementError as exc:
-                if exc.code != "missing_columns" or info.lines:
-                    raise
-                last_error = exc  # no header on this sheet: try the next one
-        raise last_error or statement_error("missing_columns", "the workbook has no sheet")
+        yield from _read_sheets(workbook.worksheets, info, profile)
     finally:
         workbook.close()
+
+
+def _read_sheets(sheets: list, info: StatementInfo, profile: str | None) -> Iterator[StatementLine]:
+    """Every sheet with a transaction header, in workbook order (a sheet per day, a summary
+    sheet before the details); sheets without one are skipped. A sheet that repeats lines of an
+    earlier one (an "all" sheet beside per-day sheets) is refused: those lines would count twice."""
+    line_no = 0
+    found = False
+    earlier: set[tuple] = set()
+    for sheet in sheets:
+        if len(sheets) > 1 and profiles.is_summary_sheet(sheet.title):
+            continue  # totals per day beside the detail sheet: never transactions
+        mine: set[tuple] = set()
+        try:
+            for line in _read_rows(_xlsx_rows(sheet), info, profile, first_line_no=line_no):
+                if line.bank_ref:
+                    key = (line.booking_date, line.bank_ref, line.amount_vnd, line.direction)
+                    if key in earlier:
+                        raise statement_error("overlapping_sheets", f"sheet {sheet.title!r} repeats line "
+                                              f"{line.bank_ref} of an earlier sheet; import one sheet per file "
+                                              "or remove the duplicate sheet", line_no=line.line_no)
+                    mine.add(key)
+                line_no = line.line_no
+                found = True
+                yield line
+        except StatementError as exc:
+            if exc.code != "missing_columns":
+                raise
+            continue  # no header on this sheet: not a statement sheet
+        found = True
+        earlier |= mine
+    if not found:
+        raise statement_error("missing_columns", "no sheet has a header row naming a date column and a credit "
+                              f"(or amount) column in its first {HEADER_SEARCH_ROWS} rows",
+                              expected=["date", "credit|amount", "memo"])
 
 
 def _xlsx_rows(sheet) -> Iterator[list[object]]:
@@ -129,39 +154,71 @@ def _refuse_zip_bomb(source: BinaryIO) -> None:
 
 # --- rows -> lines ---------------------------------------------------------------------
 
+_TEXT_FIELDS = ("memo", "payer_name", "payer_account", "ref")  # free text: never read as a label
+
+
 @dataclass
 class _Columns:
     mapping: dict[str, int]
+    names: tuple[str | None, ...] = ()  # column index -> field
+    split: bool = False  # debit and credit columns (else one amount, signed or with a direction mark)
+    text_columns: frozenset[int] = frozenset()  # free text: a name or memo may start like a label
 
-    def get(self, row: list[object], name: str) -> object:
-        index = self.mapping.get(name)
-        if index is None or index >= len(row):
-            return None
-        value = row[index]
-        if isinstance(value, str):
-            value = value.strip()
-            return value or None
-        return value
+    def __post_init__(self) -> None:
+        names: list[str | None] = [None] * (max(self.mapping.values(), default=-1) + 1)
+        for name, index in self.mapping.items():
+            names[index] = name
+        self.names = tuple(names)
+        self.split = "credit" in self.mapping and ("debit" in self.mapping or "amount" not in self.mapping)
+        self.text_columns = frozenset(self.mapping[name] for name in _TEXT_FIELDS if name in self.mapping)
 
+    def read(self, row: list[object]) -> tuple[dict[str, object], bool, bool]:
+        """(field -> value of the non-blank mapped cells, any cell filled, labelled) in one pass.
 
-def _read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | None) -> Iterator[StatementLine]:
-    iterator = iter(rows)
-    balances = _BalanceTracker()
-    columns = _find_header(iterator, info, wanted, balances)
-    pending: StatementLine | None = None
-    line_no = 0
-    for row in iterator:
-        if not any(_blank(c) is False for c in row):
-            continue
-        day_cell = columns.get(row, "date")
-        if day_cell is None or _is_label(day_cell):
-            if pending is not None and _continues_memo(row, columns):
-                pending.memo = f"{pending.memo} {columns.get(row, 'memo')}".strip()
+        Labelled: a cell outside the free-text columns labels the row (a total, a page mark, the
+        print date, a signature); such a row is never a transaction, whatever else it holds."""
+        values: dict[str, object] = {}
+        filled = labelled = False
+        names, width, text = self.names, len(self.names), self.text_columns
+        for index, cell in enumerate(row):
+            if cell is None:
                 continue
+            if type(cell) is str:
+                cell = cell.strip()
+                if not cell:
+                    continue
+                if not labelled and index not in text and cell[0].isalpha() and profiles.is_label(cell):
+                    labelled = True
+            filled = True
+            if index < width:
+                name = names[index]
+                if name is not None:
+                    values[name] = cell
+        return values, filled, labelled
+
+
+def _read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | None,
+               first_line_no: int = 0) -> Iterator[StatementLine]:
+    balances = _BalanceTracker()
+    columns, iterator = _find_header(iter(rows), info, wanted, balances)
+    pending: StatementLine | None = None
+    line_no = first_line_no
+    for row in iterator:
+        values, filled, labelled = columns.read(row)
+        if not filled:
+            continue
+        if labelled:
             _footer(row, info, balances)
             continue
+        day_cell = values.get("date")
+        if day_cell is None or _is_label(day_cell):
+            if pending is not None and _continues_memo(values):
+                pending.memo = f"{pending.memo} {values['memo']}".strip()
+                continue
+            _footer(row, info, balances)  # a total, a repeated header row, a note
+            continue
         line_no += 1
-        line = _line(row, columns, line_no)
+        line = _line(values, line_no, columns.split)
         if line is None:
             line_no -= 1
             continue
@@ -184,34 +241,78 @@ def _is_label(value: object) -> bool:
     return isinstance(value, str) and bool(re.search(r"[A-Za-zÀ-ỹĐđ]", value)) and not re.search(r"\d{1,4}[/.\-]\d", value)
 
 
-def _find_header(iterator: Iterator[list[object]], info: StatementInfo, wanted: str | None,
-                 balances: _BalanceTracker) -> _Columns:
+def _find_header(rows: Iterator[list[object]], info: StatementInfo, wanted: str | None,
+                 balances: _BalanceTracker) -> tuple[_Columns, Iterator[list[object]]]:
+    """The first row naming a date and a credit (or amount) column, with the row below it when
+    that row completes it (a merged `Số tiền` over `Nợ | Có`); and the rows after the header."""
     for _ in range(HEADER_SEARCH_ROWS):
-        row = next(iterator, None)
+        row = next(rows, None)
         if row is None:
             break
         mapping = profiles.map_header(row)
+        if mapping:
+            below = next(rows, None)
+            if below is not None and profiles.completes_header(row, below):
+                combined = profiles.combine_header(row, below)
+                merged = profiles.map_header(combined)
+                if profiles.is_header(merged):
+                    return _header(combined, merged, info, wanted), rows
+                if profiles.is_header(mapping):
+                    raise statement_error("ambiguous_header", "the header runs over two rows and together they do "
+                                          "not name a date and a credit (or amount) column",
+                                          header=[str(c) for c in combined])
+            if below is not None:
+                rows = itertools.chain([below], rows)
         if profiles.is_header(mapping):
-            info.profile = profiles.pick_profile(row, wanted).name
-            return _Columns(mapping)
+            return _header(row, mapping, info, wanted), rows
         _preamble(row, info, balances)
     raise statement_error("missing_columns", "no header row naming a date column and a credit (or amount) column "
                           f"in the first {HEADER_SEARCH_ROWS} rows", expected=["date", "credit|amount", "memo"])
+
+
+def _header(cells: list[object], mapping: dict[str, int], info: StatementInfo, wanted: str | None) -> _Columns:
+    if info.profile is None:
+        info.profile = profiles.pick_profile(cells, wanted).name
+    return _Columns(mapping)
 
 
 def _preamble(row: list[object], info: StatementInfo, balances: _BalanceTracker) -> None:
     cells = [c for c in row if not _blank(c)]
     for index, cell in enumerate(cells):
         following = cells[index + 1:index + 3]
-        if profiles.label_in(cell, profiles.ACCOUNT_LABELS) and not profiles.label_in(cell, ("doi ung",)):
-            text = " ".join(str(c) for c in [str(cell).partition(":")[2], *following])
-            found = _ACCOUNT_DIGITS.search(text)
+        if profiles.label_in(cell, profiles.ACCOUNT_LABELS) and not profiles.label_in(cell, profiles.NOT_ACCOUNT_LABELS):
+            found = _account_in([str(cell).partition(":")[2], *following])
             if found and not info.account:
-                info.set_account(found.group(0))
+                info.set_account(found)
+        elif profiles.label_in(cell, profiles.CURRENCY_LABELS) and not profiles.label_in(cell, ("tien gui",)):
+            currency = _currency_in([str(cell).partition(":")[2], *following])
+            if currency:
+                info.set_currency(currency)
         elif profiles.label_in(cell, profiles.OPENING_LABELS):
             amount = _first_amount([str(cell).partition(":")[2], *following])
             if amount is not None:
                 balances.stated_opening = amount
+
+
+def _account_in(values: list[object]) -> str | None:
+    """The account number after its label; a number cell keeps no leading zeros (resolved later)."""
+    for value in values:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        found = _ACCOUNT_DIGITS.search(str(value)) if value is not None else None
+        if found:
+            return found.group(0)
+    return None
+
+
+def _currency_in(values: list[object]) -> str | None:
+    for value in values:
+        found = _CURRENCY.search(str(value)) if value is not None else None
+        if found:
+            return found.group(0)
+    return None
 
 
 def _first_amount(values: list[object]) -> int | None:
@@ -225,9 +326,9 @@ def _first_amount(values: list[object]) -> int | None:
     return None
 
 
-def _continues_memo(row: list[object], columns: _Columns) -> bool:
-    has_money = any(columns.get(row, name) is not None for name in ("debit", "credit", "amount"))
-    return not has_money and columns.get(row, "memo") is not None and columns.get(row, "date") is None
+def _continues_memo(values: dict[str, object]) -> bool:
+    has_money = "debit" in values or "credit" in values or "amount" in values
+    return not has_money and "memo" in values and "date" not in values
 
 
 def _footer(row: list[object], info: StatementInfo, balances: _BalanceTracker) -> None:
@@ -239,25 +340,34 @@ def _footer(row: list[object], info: StatementInfo, balances: _BalanceTracker) -
                 balances.stated_closing = amount
 
 
-def _line(row: list[object], columns: _Columns, line_no: int) -> StatementLine | None:
-    day, at = parse_local_date(columns.get(row, "date"), line_no=line_no)
-    clock = columns.get(row, "time")
+def _line(values: dict[str, object], line_no: int, split: bool) -> StatementLine | None:
+    day, at = parse_local_date(values.get("date"), line_no=line_no)
+    clock = values.get("time")
     if at is None and clock is not None:
-        day, at = parse_local_date(f"{day:%d/%m/%Y} {clock}" if isinstance(clock, str) else
-                                   f"{day:%d/%m/%Y} {clock:%H:%M:%S}", line_no=line_no)
-    amount, direction = _money(row, columns, line_no)
+        day, at = parse_local_date(f"{day:%d/%m/%Y} {_clock_text(clock, line_no)}", line_no=line_no)
+    amount, direction = _money(values, line_no, split)
     if amount == 0:
         return None  # an informational row (zero amount): not a transaction
-    value_cell = columns.get(row, "value_date")
-    balance = columns.get(row, "balance")
-    ref = columns.get(row, "ref")
+    value_cell = values.get("value_date")
+    balance = values.get("balance")
     return StatementLine(
         line_no=line_no, booking_date=day, booked_at=at, amount_vnd=amount, direction=direction,
-        memo=_text(columns.get(row, "memo")) or "", bank_ref=_text(ref),
+        memo=_text(values.get("memo")) or "", bank_ref=_text(values.get("ref")),
         value_date=parse_local_date(value_cell, line_no=line_no, field_name="value date")[0] if value_cell else None,
-        payer_name=_text(columns.get(row, "payer_name")), payer_account=_text(columns.get(row, "payer_account")),
+        payer_name=_text(values.get("payer_name")), payer_account=_text(values.get("payer_account")),
         balance_after_vnd=parse_amount(balance, line_no=line_no, field_name="balance") if balance is not None else None,
     )
+
+
+def _clock_text(clock: object, line_no: int) -> str:
+    """A time cell as text: `10:15:22`, a time, a date-time (its time), or Excel's fraction of a day."""
+    if isinstance(clock, str):
+        return clock
+    if isinstance(clock, (datetime, time)):
+        return f"{clock:%H:%M:%S}"
+    if isinstance(clock, (int, float)) and not isinstance(clock, bool):
+        return f"{excel_fraction_of_day(clock, line_no):%H:%M:%S}"
+    raise statement_error("invalid_date", f"time {str(clock)[:40]!r} is not a time", line_no=line_no)
 
 
 def _text(value: object) -> str | None:
@@ -268,20 +378,28 @@ def _text(value: object) -> str | None:
     return " ".join(str(value).split()) or None
 
 
-def _money(row: list[object], columns: _Columns, line_no: int) -> tuple[int, str]:
-    if "credit" in columns.mapping and ("debit" in columns.mapping or "amount" not in columns.mapping):
-        credit = parse_amount(columns.get(row, "credit"), line_no=line_no, field_name="credit") or 0
-        debit = parse_amount(columns.get(row, "debit"), line_no=line_no, field_name="debit") or 0
+def _money(values: dict[str, object], line_no: int, split: bool) -> tuple[int, str]:
+    if split:
+        credit = parse_amount(values.get("credit"), line_no=line_no, field_name="credit") or 0
+        debit = parse_amount(values.get("debit"), line_no=line_no, field_name="debit") or 0
         if credit and debit:
             raise statement_error("invalid_amount", "a row has both a debit and a credit", line_no=line_no)
         if credit:
             return abs(credit), CREDIT if credit > 0 else DEBIT
         return abs(debit), DEBIT
-    amount = parse_amount(columns.get(row, "amount"), line_no=line_no) or 0
-    marker = profiles.normalise_header(columns.get(row, "direction")) or str(columns.get(row, "direction") or "")
-    direction = _DIRECTION_WORDS.get(marker.strip())
+    amount = parse_amount(values.get("amount"), line_no=line_no) or 0
+    sign = CREDIT if amount > 0 else DEBIT
+    marker = values.get("direction")
+    if marker is None:
+        return abs(amount), sign
+    direction = profiles.direction_of(marker)
     if direction is None:
-        direction = CREDIT if amount > 0 else DEBIT
+        raise statement_error("unknown_direction", f"the debit/credit mark {str(marker)[:20]!r} is not one we know "
+                              "(C/D, Cr/Dr, Có/Nợ, Ghi có/Ghi nợ, Thu/Chi, In/Out)", line_no=line_no,
+                              marker=str(marker)[:20])
+    if amount < 0 and direction == CREDIT:
+        raise statement_error("unknown_direction", f"the row is marked {str(marker)[:20]!r} (credit) but its amount "
+                              "is negative", line_no=line_no, marker=str(marker)[:20])
     return abs(amount), direction
 
 
