@@ -4,8 +4,12 @@ The `mt-940` package parses a whole file held in memory; we read the file line b
 instead, group lines into tags ourselves, and use `mt-940`'s maintained `:61:` pattern for
 the statement line (value date, entry date, R?[DC] mark, amount, type, references). One
 file may hold several messages (one per day) of the same account, with or without the
-SWIFT envelope (`{1:...}{4:` ... `-}`). `:86:` is the memo; structured `?20`-`?29`
-sub-fields are joined, `?32`/`?33` give the payer's name and `?31` the account.
+SWIFT envelope (`{1:...}{4:` ... `-}`), and with a bank's download header lines before the
+first tag. `:86:` is the memo; structured `?20`-`?29` sub-fields are joined as one text (a
+sub-field continues the one before it: no separator), `?32`/`?33` give the payer's name and
+`?31` the account. `:NS:` (bank-specific) is read past. Only final balances (`:60F:`, `:62F:`)
+are the day's opening and closing; intermediate ones (`:60M:`, `:62M:`, a statement split over
+several messages or files) are not.
 """
 from __future__ import annotations
 
@@ -21,11 +25,13 @@ from reconciliation.statements import (CREDIT, DEBIT, StatementInfo, StatementLi
                                        statement_error)
 from reconciliation.textfile import text_lines
 
-_TAG = re.compile(r"^:(\d{2}[A-Z]?):(.*)$")
+_TAG = re.compile(r"^:(\d{2}[A-Z]?|NS):(.*)$")
+_ACCOUNT_CURRENCY = re.compile(r"^(?P<account>.*\d)\s*(?P<currency>[A-Z]{3})$")  # :25:0071001234567VND
 _ENVELOPE = re.compile(r"^(\{[1-3]:[^}]*\})*\{4:\s*")
 _BALANCE = re.compile(r"^(?P<mark>[DC])(?P<date>\d{6})(?P<currency>[A-Z]{3})(?P<amount>[0-9,.]{1,17})\s*$")
 _STATEMENT_LINE = _Tag61().re
 _SUBFIELD = re.compile(r"\?(\d{2})")
+_SUBFIELD_BREAK = re.compile(r"\n(?=\?\d{2})")
 WRAP_WIDTH = 65  # :86: lines are cut at 65 characters: a full line continues mid-word
 
 
@@ -38,6 +44,7 @@ class _Tag:
 
 def _tags(source: BinaryIO) -> Iterator[_Tag]:
     current: _Tag | None = None
+    started = False
     for number, raw in enumerate(text_lines(source), start=1):
         line = _ENVELOPE.sub("", raw) if raw.startswith("{") else raw
         match = _TAG.match(line)
@@ -45,6 +52,7 @@ def _tags(source: BinaryIO) -> Iterator[_Tag]:
             if current:
                 yield current
             current = _Tag(match.group(1), match.group(2), number)
+            started = True
         elif line.strip() in ("-", "-}") or line.startswith(("{5:", "-}")):
             if current:
                 yield current
@@ -52,7 +60,7 @@ def _tags(source: BinaryIO) -> Iterator[_Tag]:
         elif current is not None and line.strip():
             joiner = "" if current.name == "86" and len(current.value.rsplit("\n", 1)[-1]) >= WRAP_WIDTH else "\n"
             current.value += joiner + line
-        elif line.strip() and not line.startswith("{"):
+        elif line.strip() and not line.startswith("{") and started:
             raise statement_error("malformed_mt940", f"text outside any tag: {line[:40]!r}", file_line=number)
     if current:
         yield current
@@ -69,6 +77,8 @@ def parse(source: BinaryIO, info: StatementInfo) -> Iterator[StatementLine]:
             if pending is not None:
                 _describe(pending, tag.value)
             continue
+        if tag.name == "NS":
+            continue  # bank-specific free text: neither a new line nor part of the memo
         if pending is not None:
             info.see(pending)
             yield pending
@@ -77,15 +87,27 @@ def parse(source: BinaryIO, info: StatementInfo) -> Iterator[StatementLine]:
             line_no += 1
             pending = _statement_line(tag, line_no)
         elif tag.name == "25":
-            info.set_account(tag.value.strip().rpartition("/")[2] or tag.value, line_no or None)
-        elif tag.name in ("60F", "60M", "60", "62F", "62M", "62"):
+            _account(tag, info, line_no or None)
+        elif tag.name in ("60F", "60", "62F", "62"):
             day, amount = _balance(tag, info)
             (info.opening if tag.name.startswith("60") else info.closing)(day, amount)
+        elif tag.name in ("60M", "62M"):
+            _balance(tag, info)  # checked (currency, form), but a balance within the day is no day's balance
     if pending is not None:
         info.see(pending)
         yield pending
     if not saw_tag:
         raise statement_error("malformed_mt940", "no MT940 tags (:20:, :25:, :61:) found")
+
+
+def _account(tag: _Tag, info: StatementInfo, line_no: int | None) -> None:
+    """`:25:` is `[BIC/]account`, some banks add the currency (`0071001234567VND`)."""
+    account = tag.value.strip().rpartition("/")[2] or tag.value.strip()
+    suffixed = _ACCOUNT_CURRENCY.match(account)
+    if suffixed and re.fullmatch(r"[\d .\-]+", suffixed["account"]):
+        info.set_currency(suffixed["currency"], line_no)
+        account = suffixed["account"]
+    info.set_account(account, line_no)
 
 
 def _balance(tag: _Tag, info: StatementInfo) -> tuple[date, int]:
@@ -143,7 +165,8 @@ def _entry_date(value_day: date, month: int, day: int, tag: _Tag) -> date:
 
 def _describe(line: StatementLine, text: str) -> None:
     """Fill memo, payer name and account from a `:86:` (free text or `?`-structured)."""
-    flat = text.replace("\n", " ").strip()
+    # A line break before `?NN` only starts the next sub-field; elsewhere it is a space.
+    flat = _SUBFIELD_BREAK.sub("", text).replace("\n", " ").strip()
     if re.match(r"^\d{3}\?", flat):
         fields: dict[str, list[str]] = {}
         parts = _SUBFIELD.split(flat)
