@@ -3,8 +3,10 @@
 `defusedxml`'s iterparse refuses DTDs and entities (no billion laughs, no external fetches);
 each `<Ntry>` is read at its end tag and then dropped from the tree, so memory stays flat
 whatever the file size. Only booked entries (`Sts` BOOK) are statement lines; pending and
-informational ones are skipped. An entry with several `TxDtls` that carry their own amounts
-(a batch booking) gives one line per transaction.
+informational ones are skipped, and so is an entry of zero (as a zero CSV row is). An entry
+with several `TxDtls` that carry their own amounts (a batch booking) gives one line per
+transaction. Other ISO 20022 messages (camt.052 reports, camt.054 notifications, pain
+payment orders) are refused: their entries are not a statement's.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from defusedxml.ElementTree import iterparse
 from reconciliation.statements import (CREDIT, DEBIT, StatementInfo, StatementLine, parse_amount,
                                        parse_local_date, statement_error)
 
+STATEMENT_ROOT = "BkToCstmrStmt"
 OPENING_CODES = {"OPBD", "PRCD"}
 CLOSING_CODES = {"CLBD"}
 
@@ -53,8 +56,9 @@ def parse(source: BinaryIO, info: StatementInfo) -> Iterator[StatementLine]:
             if event == "start":
                 if not seen_root:
                     seen_root = True
-                    if name != "Document":
-                        raise statement_error("not_camt053", "the XML is not an ISO 20022 camt.053 document")
+                    _check_document(elem)
+                elif len(stack) == 1 and name != STATEMENT_ROOT:
+                    raise _not_camt053(f"its message is {name}, not {STATEMENT_ROOT}")
                 stack.append(elem)
                 continue
             stack.pop()
@@ -77,6 +81,18 @@ def parse(source: BinaryIO, info: StatementInfo) -> Iterator[StatementLine]:
                               "refused for safety") from exc
     if not seen_root:
         raise statement_error("malformed_xml", "the XML has no document element")
+
+
+def _not_camt053(why: str):
+    return statement_error("not_camt053", f"the XML is not an ISO 20022 camt.053 bank statement: {why}")
+
+
+def _check_document(root: Element) -> None:
+    namespace = root.tag[1:].partition("}")[0] if root.tag.startswith("{") else ""
+    if _local(root.tag) != "Document":
+        raise _not_camt053(f"its root element is {_local(root.tag)}, not Document")
+    if namespace and "camt.053." not in namespace:
+        raise _not_camt053(f"its namespace is {namespace}")
 
 
 def _account(acct: Element, info: StatementInfo) -> None:
@@ -126,15 +142,17 @@ def _entry(ntry: Element, first_line_no: int) -> Iterator[StatementLine]:
     entry_ref = _text(ntry, "AcctSvcrRef")
     split = len(details) > 1 and all(_tx_amount(d) is not None for d in details)
     parts = details if split else [details[0] if details else None]
+    line_no = first_line_no
     for offset, tx in enumerate(parts):
-        line_no = first_line_no + offset
         amount_text, currency = _tx_amount(tx) if split else (amount_elem.text, amount_elem.get("Ccy"))
         if currency and currency.upper() != "VND":
             raise statement_error("unsupported_currency", f"only VND statements are supported, not {currency}",
                                   line_no=line_no, currency=currency)
         amount = parse_amount(amount_text, line_no=line_no)
-        if amount is None or amount <= 0:
+        if amount is None or amount < 0:
             raise statement_error("invalid_amount", "an entry amount must be positive", line_no=line_no)
+        if amount == 0:
+            continue  # an informational entry (zero amount): not a transaction
         ref = _text(tx, "Refs", "AcctSvcrRef") if tx is not None else None
         if split:
             ref = ref or (f"{entry_ref}/{offset + 1}" if entry_ref else None)
@@ -145,6 +163,7 @@ def _entry(ntry: Element, first_line_no: int) -> Iterator[StatementLine]:
             direction=direction, bank_ref=ref, memo=_memo(ntry, tx), is_reversal=reversal,
             payer_name=_party_name(tx, direction), payer_account=_party_account(tx, direction),
         )
+        line_no += 1
 
 
 def _iso(text: str) -> str | datetime:
