@@ -166,9 +166,12 @@ class ImportContext:
 
 
 def resolve_account(settings: Settings, from_file: str | None, given: str | None) -> tuple[str, str]:
-    """(account number, clearing account) of the statement: one of our collection accounts."""
+    """(account number, clearing account) of the statement: one of our collection accounts.
+
+    The file's number may carry a prefix (`VCB/…`, an IBAN) or have lost its leading zeros (a
+    spreadsheet cell holding the account as a number: `71001234567` for `0071001234567`)."""
     given = normalise_account(given)
-    if given and from_file and not (from_file.endswith(given) or given.endswith(from_file)):
+    if given and from_file and not (_same_account(from_file, given) or _same_account(given, from_file)):
         raise ValidationError(f"the file is a statement of account {from_file}, not {given}",
                               code="account_mismatch", details={"file": from_file, "given": given})
     wanted = given or from_file
@@ -179,10 +182,17 @@ def resolve_account(settings: Settings, from_file: str | None, given: str | None
                                   code="account_number_required")
         wanted = next(iter(ours))
     for number, account in ours.items():
-        if wanted == number or wanted.endswith(number):
+        if _same_account(wanted, number):
             return account.account_number, Accounts.bank(account.bin, account.account_number)
     raise ValidationError(f"account {wanted} is not one of our collection accounts", code="unknown_account",
                           status=422, details={"account_number": wanted})
+
+
+def _same_account(written: str, ours: str) -> bool:
+    """`written` names `ours`: equal, ours behind a prefix, or ours without its leading zeros."""
+    if written == ours or written.endswith(ours):
+        return True
+    return written.isdigit() and ours.isdigit() and written.lstrip("0") == ours.lstrip("0") != ""
 
 
 def run_import(sessions: sessionmaker[Session], parsed: Parsed, *, filename: str, account_number: str | None,
@@ -319,7 +329,10 @@ def _finish(session: Session, ctx: ImportContext, info: StatementInfo) -> None:
                                          opening_vnd=stated.opening_vnd, closing_vnd=stated.closing_vnd,
                                          import_id=ctx.import_id))
         else:
-            existing.opening_vnd = stated.opening_vnd if stated.opening_vnd is not None else existing.opening_vnd
+            # A day's statement may come in parts (intraday files): its opening is the first one
+            # stated, its closing the last one.
+            if existing.opening_vnd is None:
+                existing.opening_vnd = stated.opening_vnd
             existing.closing_vnd = stated.closing_vnd if stated.closing_vnd is not None else existing.closing_vnd
             existing.import_id = ctx.import_id
     imported = session.get(StatementImport, ctx.import_id)
