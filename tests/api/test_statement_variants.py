@@ -1,0 +1,116 @@
+"""Statement variants through the import API: re-imports, balances, accounts and refusals
+that only show once lines are stored (the parsers' own cases are in tests/unit)."""
+import io
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from kernel.db import unit_of_work
+from reconciliation.exceptions import balance_checks
+from reconciliation.models import StatementImport, StatementLine
+from tests.factories import assert_ledger_ok, make_request
+from tests.recon_factories import all_lines, upload
+
+DAY = date(2026, 11, 24)
+
+
+@pytest.fixture(autouse=True)
+def ledger_checked(db):
+    yield
+    assert_ledger_ok(db)
+
+
+def stored(db) -> tuple[int, int]:
+    with unit_of_work(db) as s:
+        return (s.execute(select(func.count()).select_from(StatementImport)).scalar_one(),
+                s.execute(select(func.count()).select_from(StatementLine)).scalar_one())
+
+
+def xlsx(rows: list[list]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_two_equal_transfers_at_different_times_are_two_lines_across_files(client, auth, db):
+    head = "Ngày giao dịch,Ghi nợ,Ghi có,Nội dung\n"
+    morning = head + "24/11/2026 09:00:00,,12500,HS33974996028 nop phi\n"
+    afternoon = head + "24/11/2026 15:00:00,,12500,HS33974996028 nop phi\n"
+    first = upload(client, auth, morning).json
+    second = upload(client, auth, afternoon).json
+    assert (first["lines_new"], second["lines_new"], second["lines_duplicate"]) == (1, 1, 0)
+    both = upload(client, auth, head + morning[len(head):] + afternoon[len(head):]).json
+    assert (both["lines_new"], both["lines_duplicate"]) == (0, 2)
+
+
+def test_equal_transfers_at_the_same_time_in_one_file_stay_two_and_a_reimport_adds_none(client, auth, db):
+    text = "Ngày giao dịch,Ghi nợ,Ghi có,Nội dung\n" + "24/11/2026 09:00:00,,12500,ung ho\n" * 2
+    assert upload(client, auth, text).json["lines_new"] == 2
+    again = upload(client, auth, text).json
+    assert (again["lines_new"], again["lines_duplicate"]) == (0, 2)
+
+
+def test_an_intraday_mt940_in_two_parts_keeps_the_days_opening_and_final_closing(client, auth, db):
+    part1 = (":20:A\r\n:25:0071001234567\r\n:28C:1/1\r\n:60F:C261124VND1000000,\r\n"
+             ":61:2611241124C500000,NTRFR1//R1\r\n:86:ung ho 1\r\n:62M:C261124VND1500000,\r\n-\r\n")
+    part2 = (":20:A\r\n:25:0071001234567\r\n:28C:1/2\r\n:60M:C261124VND1500000,\r\n"
+             ":61:2611241124C250000,NTRFR2//R2\r\n:86:ung ho 2\r\n:62F:C261124VND1750000,\r\n-\r\n")
+    assert upload(client, auth, part1, "part1.sta").status_code == 201
+    assert upload(client, auth, part2, "part2.sta").status_code == 201
+    with unit_of_work(db) as s:
+        [check] = balance_checks(s, DAY)
+    assert (check["opening_vnd"], check["closing_stated_vnd"], check["difference_vnd"]) == (1_000_000, 1_750_000, 0)
+
+
+def test_an_account_number_written_as_a_spreadsheet_number_is_our_account(client, auth, db):
+    data = xlsx([["SAO KÊ TÀI KHOẢN"], ["Số tài khoản:", 71001234567],
+                 ["Số bút toán", "Ngày giao dịch", "Ghi nợ", "Ghi có", "Số dư", "Nội dung"],
+                 ["FT001", datetime(2026, 11, 24, 10, 15, 22), None, 1500000, 126500000, "ung ho"]])
+    r = upload(client, auth, data, "mb.xlsx")
+    assert r.status_code == 201 and r.json["account_number"] == "0071001234567", r.json
+
+
+def test_an_mt940_account_with_its_currency_appended_is_our_account(client, auth, db):
+    r = upload(client, auth, ":20:X\n:25:0071001234567VND\n:60F:C261124VND0,\n:61:2611241124C30000,NTRFR1//R1\n"
+               ":86:ung ho\n:62F:C261124VND30000,\n-\n", "x.sta")
+    assert r.status_code == 201 and r.json["account_number"] == "0071001234567", r.json
+
+
+def test_a_two_row_header_credits_the_credit_and_not_the_fee(client, auth, db):
+    code = make_request(client, auth, ("Lệ phí", "charge", 1_500_000))
+    text = ("Ngày GD,Số CT,Số tiền,,Số dư,Nội dung\n,,Nợ,Có,,\n"
+            f"24/11/2026,FT001,,1500000,126500000,{code}\n24/11/2026,FT002,11000,,126489000,PHI SMS\n")
+    body = upload(client, auth, text).json
+    lines = all_lines(client, auth, body["import_id"])
+    assert [(l["direction"], l["amount_vnd"], l["status"]) for l in lines] == [
+        ("credit", 1_500_000, "matched"), ("debit", 11_000, "ignored")]
+
+
+@pytest.mark.parametrize("text,code", [
+    ("Ngày,Số CT,Ghi nợ,Ghi có,Nội dung\n24/11/2026,A1,,30000,x\n24/11/2026,A2,,9000000000000,big\n",
+     "amount_out_of_range"),
+    ("Ngày,Số CT,Ghi nợ,Ghi có,Nội dung\n31/12/9999,A1,,30000,x\n", "invalid_date"),
+    ("Ngày,Số CT,Ghi nợ,Ghi có,Nội dung\n01/01/0001,A1,,30000,x\n", "invalid_date"),
+    ("Ngày GD,Số tiền,Nợ/Có,Nội dung\n24/11/2026,30000,C,a\n24/11/2026,80000,XYZ,fee\n", "unknown_direction"),
+    ("Số tài khoản:,0071001234567,,,\nLoại tiền/Currency:,USD,,,\nNgày,Số CT,Ghi nợ,Ghi có,Nội dung\n"
+     "24/11/2026,A1,,1500,a\n", "unsupported_currency"),
+])
+def test_a_refused_file_answers_400_with_its_code_and_writes_nothing(client, auth, db, text, code):
+    r = upload(client, auth, text)
+    assert (r.status_code, r.json["code"]) == (400, code), r.json
+    assert stored(db) == (0, 0)
+
+
+def test_a_spreadsheet_time_stored_as_a_number_is_read_not_a_500(client, auth, db):
+    data = xlsx([["Ngày GD", "Giờ GD", "Số CT", "Ghi nợ", "Ghi có", "Nội dung"],
+                 [datetime(2026, 11, 24), 0.5, "FT002", None, 30000, "ung ho"]])
+    r = upload(client, auth, data, "t.xlsx")
+    assert r.status_code == 201, r.json
+    [line] = all_lines(client, auth, r.json["import_id"])
+    assert line["booked_at"].startswith("2026-11-24T05:00:00")
