@@ -316,6 +316,11 @@ def reverse_payment(session: Session, *, payment_id: int, reversal_ref: str, set
     payment = _locked_payment(conn, payment_id)
     if payment.status == REVERSED:
         return False
+    from payments.refunds import withdraw_refunds  # late: refunds build on credits (through cash)
+
+    if withdraw_refunds(session, payment_id=payment_id, reversal_ref=reversal_ref, settings=settings, actor=actor,
+                        now=now):
+        payment = _locked_payment(conn, payment_id)  # the refunds' money is back where it came from
     book = Book(conn, actor=actor, now=now, settings=settings)
     allocations = conn.execute(_ACTIVE_ALLOCATIONS.where(PaymentAllocation.payment_id == payment_id)).all()
     by_id = {s.id: s for s in load_requests(conn, ids={a.payment_request_id for a in allocations})}

@@ -18,7 +18,8 @@ from config import Settings
 from kernel import audit
 from kernel.db import PK, Base, BigIntPK
 from kernel.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationError
-from kernel.outbox import Outgoing, enqueue_many, guard_replays
+from kernel.outbox import DONE as OUTBOX_DONE, PENDING as OUTBOX_PENDING, OutboxMessage, Outgoing, enqueue_many, \
+    guard_replays
 from payments.cash import drawer_for
 from payments.ledger import Accounts, Entry, Line, post_many
 from payments.models import Payment, PaymentAllocation, PaymentRequest
@@ -192,6 +193,48 @@ def _proceed(session: Session, refund: Refund, payment: Payment, *, settings: Se
     if refund.method == "card":
         enqueue_many(conn, [Outgoing(POS_REFUND_TOPIC, f"{POS_REFUND_TOPIC}:{refund.id}", {"refund_id": refund.id})],
                      now=now)
+
+
+def withdraw_refunds(session: Session, *, payment_id: int, reversal_ref: str, settings: Settings, actor: str,
+                     now: datetime) -> int:
+    """Before a POS void/reversal undoes a sale, settle its refunds; returns how many gave money back.
+
+    The void gives the card its money back, so a refund of the same sale must not as well. One
+    waiting for approval is rejected; a card refund whose acquirer call was never taken by a worker
+    (attempts 0, row locked here so none can take it now) is withdrawn: failed, money back where
+    it came from, the call marked done unsent. One that may have reached the acquirer, or was
+    executed, is a conflict: the void is not applied and waits for finance (/finance/conflicts)."""
+    withdrawn = 0
+    # NOWAIT: a worker recording the acquirer's answer holds the call, then the refund, then wants
+    # this payment, which the void holds: waiting would deadlock. The void is retried shortly.
+    for refund in session.execute(select(Refund).where(Refund.payment_id == payment_id,
+                                                       Refund.status.not_in(NOT_COUNTED))
+                                  .order_by(Refund.id).with_for_update(nowait=True)).scalars().all():
+        why = f"the sale was voided ({reversal_ref}) before this refund was paid out"
+        if refund.status == AWAITING_APPROVAL:
+            refund.status, refund.failure, refund.decided_by, refund.decided_at = REJECTED, why, actor, now
+        elif refund.status == SENDING and _withdraw_call(session, refund, why, now):
+            mark_failed(session, refund_id=refund.id, reason=why, settings=settings, actor=actor, now=now,
+                        by_acquirer=True)
+            withdrawn += 1
+        else:
+            raise Conflict(
+                f"void {reversal_ref} arrived while refund {refund.id} of the same sale is {refund.status} and "
+                "may already have reached the card: not applied; check with the acquirer which of the two "
+                "returned the money", code="void_of_refunded_sale",
+                details={"refund_id": refund.id, "refund_status": refund.status, "payment_id": payment_id})
+    session.flush()  # the caller goes on in Core and then expires the session
+    return withdrawn
+
+
+def _withdraw_call(session: Session, refund: Refund, why: str, now: datetime) -> bool:
+    """Take back a card refund's acquirer call if no worker has taken it yet; False if one may have."""
+    message = session.execute(select(OutboxMessage).where(OutboxMessage.key == f"{POS_REFUND_TOPIC}:{refund.id}")
+                              .with_for_update(nowait=True)).scalar_one_or_none()
+    if message is None or message.status != OUTBOX_PENDING or message.attempts:
+        return False
+    message.status, message.done_at, message.last_error = OUTBOX_DONE, now, f"withdrawn unsent: {why}"
+    return True
 
 
 def _replay_refusal(session: Session, payload: dict) -> str | None:
