@@ -8,6 +8,7 @@ unexpected exception.
 """
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -263,7 +264,7 @@ def check_year(day: date, line_no: int | None = None, field_name: str = "date") 
 
 def excel_fraction_of_day(value: float, line_no: int | None = None, field_name: str = "time") -> time:
     """An Excel time cell stored as a number (0.5 = 12:00): the fraction of a day."""
-    if value != value or value < 0:
+    if not math.isfinite(value) or value < 0:
         raise statement_error("invalid_date", f"{field_name} {value!r} is not a time", line_no=line_no)
     seconds = round((value % 1) * 86400)
     seconds = min(seconds, 86399)
@@ -271,7 +272,7 @@ def excel_fraction_of_day(value: float, line_no: int | None = None, field_name: 
 
 
 def _excel_serial(value: float, line_no: int | None, field_name: str) -> datetime:
-    if value != value or not 1 <= value < 2_958_466:  # NaN, or beyond 9999-12-31
+    if not math.isfinite(value) or not 1 <= value < 2_958_466:  # beyond 9999-12-31
         raise statement_error("invalid_date", f"{field_name} {value!r} is not a date", line_no=line_no)
     day = _EXCEL_EPOCH + timedelta(days=int(value))
     return datetime.combine(day.date(), excel_fraction_of_day(value, line_no, field_name))
