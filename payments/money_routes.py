@@ -1,14 +1,13 @@
 """Routes for money already received: payments, cash, suspense, conflicts, online checkout."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask import Response, request
 from flask_restx import Namespace, Resource, fields
 from sqlalchemy import select
 
 from kernel import audit
-from kernel.clock import business_date, now_utc
+from kernel.clock import business_date, now_utc, parse_iso_day
 from kernel.errors import NotFound, ValidationError
 from kernel.http import actor, json_body, requires, settings, transaction
 from kernel.inbox import CONFLICT, REJECTED, InboundCallback
@@ -198,10 +197,7 @@ class Drawers(Resource):
     @requires("cashier", "finance", "auditor")
     def get(self):
         """Drawers of a business day with their ledger balance."""
-        try:
-            day = date.fromisoformat(request.args["date"]) if "date" in request.args else business_date(now_utc())
-        except ValueError as exc:
-            raise ValidationError("date must be YYYY-MM-DD", code="invalid_date") from exc
+        day = parse_iso_day(request.args["date"]) if "date" in request.args else business_date(now_utc())
         with transaction() as session:
             drawers = session.execute(select(CashDrawer).where(CashDrawer.business_date == day)
                                       .order_by(CashDrawer.id)).scalars().all()

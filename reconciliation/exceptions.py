@@ -28,7 +28,7 @@ from config import Settings
 from kernel.clock import working_days_between
 from payments.models import Payment, PaymentAllocation, PaymentRequest
 from payments.refunds import AWAITING_APPROVAL, Refund
-from reconciliation import counting, links
+from reconciliation import counting, links, sweep
 from reconciliation.models import FROM_CALLBACK, FROM_STATEMENT, IGNORED, Resolution, StatementBalance, \
     StatementImport, StatementLine
 from reconciliation.statements import CREDIT
@@ -178,7 +178,8 @@ def _unseen_payments(session: Session, day: date, lines: list[StatementLine], *,
         codes = links.codes_in(memo or "", settings.payment_code_prefix)
         duplicate = next((line for line in twin if codes and codes & line[1]), None)
         details = {"provider": provider, "statement_imported": account in covered, "age_working_days": age,
-                   "overdue": age >= settings.recon_sweep_working_days}
+                   "overdue": sweep.is_overdue(day, today, n=settings.recon_sweep_working_days,
+                                               holidays=settings.holidays)}
         if duplicate is not None:
             details["statement_line_id"] = duplicate[0]
             out.append(DayException(f"payment:{payment_id}:duplicate", "duplicate", amount, payment_id=payment_id,

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from flask import Blueprint, flash, render_template, request
 from sqlalchemy.orm import Session
 
-from kernel.clock import business_date, format_local, now_utc
+from kernel.clock import business_date, format_local, now_utc, parse_iso_day
 from kernel.errors import DomainError, ValidationError
 from kernel.http import current_principal, settings, transaction
 from kernel.text import is_ascii_digits
@@ -57,12 +57,13 @@ def _person(actor: str | None) -> str:
 
 def parse_day(raw: str) -> date:
     """`2026-11-24` (links) or `24/11/2026` (what people type) -> a date."""
+    if "/" not in raw:
+        return parse_iso_day(raw)
     try:
-        if "/" in raw:
-            return datetime.strptime(raw.strip(), "%d/%m/%Y").date()
-        return date.fromisoformat(raw)
+        typed = datetime.strptime(raw.strip(), "%d/%m/%Y").date()
     except ValueError as exc:
         raise ValidationError("the date must be dd/mm/yyyy", code="invalid_date") from exc
+    return parse_iso_day(typed.isoformat())  # the same years as the API
 
 
 def chosen_day() -> date:

@@ -330,3 +330,9 @@ def test_the_lines_table_pages_and_filters_by_status(client, auth, finance):
     matched = finance.get(f"/staff/finance/statements?import_id={import_id}&status=matched").get_data(as_text=True)
     assert "Chưa có dòng nào." in matched
 
+
+
+@pytest.mark.parametrize("typed", ["31/12/9999", "01/01/0001", "20261124"])
+def test_a_day_typed_out_of_range_is_said_to_be_invalid_not_a_crash(finance, typed):
+    r = finance.get(f"/staff/finance/?date={typed}")
+    assert r.status_code == 200 and "Ngày không hợp lệ." in r.get_data(as_text=True)

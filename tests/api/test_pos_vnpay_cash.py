@@ -199,3 +199,9 @@ def test_json_replies_are_valid_json(client, auth, test_settings):
     code = make_request(client, auth)
     r = pos(client, test_settings, transaction_id="S7", payment_code=code)
     assert json.loads(r.data) == {"received": True}
+
+
+@pytest.mark.parametrize("day", ["20261124", "2026-W48-2", "9999-12-31", "0001-01-01"])
+def test_drawers_of_a_day_need_an_exact_day(client, auth, day):
+    r = client.get(f"/api/v1/cash/drawers?date={day}", headers=auth("finance"))
+    assert r.status_code == 400 and r.json["code"] == "invalid_date", r.json
