@@ -70,6 +70,9 @@ class Settings:
     # E-receipts (biên lai): form symbol and series prefix; the series ends in the year's last two digits.
     receipt_form_symbol: str = "01BLP0-001"
     receipt_series_prefix: str = "BL-HCC-"
+    # Printed on receipts: the collecting organisation's tax code (mã số thuế), agency names by code.
+    tax_code: str | None = None
+    agency_names: Mapping[str, str] = field(default_factory=dict)
     # Refunds above this need a second person with the approver role.
     refund_approval_threshold_vnd: int = 2_000_000
     # The card acquirer's refund API (sandboxed in demo mode).
@@ -258,8 +261,33 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
                            or ("http://127.0.0.1:8001/vnpay/paymentv2/vpcpay.html" if demo
                                else "https://pay.vnpay.vn/vpcpay.html")),
     )
-    settings = replace(settings, **_parse_postal(env, demo), **_parse_reconciliation(env))
+    settings = replace(settings, **_parse_postal(env, demo), **_parse_reconciliation(env),
+                       **_parse_receipt_identity(env, demo))
     return replace(settings, **overrides) if overrides else settings
+
+
+# --- receipts: who collects (issue 4) ---------------------------------------------------
+
+DEMO_TAX_CODE = "5700000000"  # a demo value: its check digit is wrong, so no real organisation has it
+
+
+def _parse_receipt_identity(env: Mapping[str, str], demo: bool) -> dict[str, Any]:
+    """HCCPAY_TAX_CODE (10 digits, or 10-3 for a dependent unit) and HCCPAY_AGENCY_NAMES (JSON code -> name)."""
+    tax_code = env.get("HCCPAY_TAX_CODE", "").strip() or (DEMO_TAX_CODE if demo else None)
+    if tax_code is not None:
+        head, _, branch = tax_code.partition("-")
+        if not (is_ascii_digits(head) and len(head) == 10 and (not branch or is_ascii_digits(branch)
+                                                                and len(branch) == 3)):
+            raise ConfigError("HCCPAY_TAX_CODE must be 10 digits, or 10 digits, '-' and 3 digits")
+    raw = env.get("HCCPAY_AGENCY_NAMES", "").strip()
+    try:
+        names = json.loads(raw) if raw else {}
+    except ValueError as exc:
+        raise ConfigError(f"HCCPAY_AGENCY_NAMES: {exc}") from exc
+    if not isinstance(names, dict) or not all(isinstance(k, str) and isinstance(v, str) and v.strip()
+                                              for k, v in names.items()):
+        raise ConfigError('HCCPAY_AGENCY_NAMES must be JSON such as {"H40.22": "Sở Tư pháp tỉnh Quảng Ninh"}')
+    return {"tax_code": tax_code, "agency_names": {k: v.strip() for k, v in names.items()}}
 
 
 # --- postal (issue 6) -------------------------------------------------------------------

@@ -17,6 +17,12 @@ CHANNEL_NAMES = {"vietqr_transfer": "Chuyển khoản (VietQR)", "pos_card": "Th
 KIND_NAMES = {"charge": "Lệ phí", "fee": "Phí", "postage": "Cước bưu chính"}
 
 
+def agency_label(agency_code: str, settings: Settings) -> str:
+    """The agency's name with its code when configured (HCCPAY_AGENCY_NAMES), else the code alone."""
+    name = settings.agency_names.get(agency_code)
+    return f"{name} ({agency_code})" if name else agency_code
+
+
 def receipt_pdf(receipt: Receipt, request: PaymentRequest, channels: list[str], settings: Settings) -> bytes:
     dossier = request.dossier
     pdf = new_document(title=f"Biên lai {receipt.series} {receipt.number_text}")
@@ -24,6 +30,8 @@ def receipt_pdf(receipt: Receipt, request: PaymentRequest, channels: list[str], 
     pdf.set_font(FONT, "B", 10)
     pdf.cell(0, 5, "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", 9)
+    if settings.tax_code:  # a legal field of the receipt (Decree 123/2020 Art. 32): the collector's tax code
+        pdf.cell(0, 5, f"Mã số thuế: {settings.tax_code}", new_x="LMARGIN", new_y="NEXT")
     pdf.cell(0, 5, f"Mẫu số: {receipt.form_symbol}    Ký hiệu: {receipt.series}    Số: {receipt.number_text}",
              new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
@@ -36,7 +44,7 @@ def receipt_pdf(receipt: Receipt, request: PaymentRequest, channels: list[str], 
         ("Tên người nộp", dossier.applicant_name),
         ("Mã hồ sơ", dossier.code),
         ("Thủ tục", dossier.procedure_name),
-        ("Cơ quan", dossier.agency_code),
+        ("Cơ quan", agency_label(dossier.agency_code, settings)),
         ("Mã thanh toán", request.payment_code),
         ("Hình thức thanh toán", ", ".join(CHANNEL_NAMES.get(c, c) for c in channels) or "—"),
         ("Thời gian", format_local(receipt.issued_at)),
