@@ -34,6 +34,9 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
 
+ACTOR_LENGTH = 200  # the width of every created_by / requested_by / cashier column
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who is calling: a system (API token) or a person (session login)."""
@@ -45,8 +48,10 @@ class Principal:
 
     @property
     def actor(self) -> str:
-        """How the audit log names this principal."""
-        return f"{self.kind}:{self.id}:{self.name}"
+        """How the audit log names this principal: `kind:id:name`, cut to fit the 200-character
+        columns that record who did what (the id already tells principals apart)."""
+        prefix = f"{self.kind}:{self.id}:"
+        return prefix + self.name[:ACTOR_LENGTH - len(prefix)]
 
 
 def hash_token(raw: str) -> str:
