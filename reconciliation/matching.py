@@ -40,6 +40,9 @@ class Verdict:
     score: int
     reasons: list[str]
 
+    def __post_init__(self) -> None:  # each reason once, first place kept (a payment's and a decision's may agree)
+        object.__setattr__(self, "reasons", list(dict.fromkeys(self.reasons)))
+
 
 # --- keys -----------------------------------------------------------------------------
 
