@@ -27,6 +27,7 @@ EN = {
     "Phải nộp": "Amount due",
     "Đã nộp": "Paid",
     "Còn lại": "Outstanding",
+    "Đã hoàn trả": "Refunded",
     "Trạng thái": "Status",
     "Chờ thanh toán": "Awaiting payment",
     "Đã nộp một phần": "Partly paid",

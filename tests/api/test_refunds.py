@@ -214,3 +214,11 @@ def test_a_card_refund_the_acquirer_refuses_fails_and_the_money_stays(served, te
         assert request_json(client, code)["status"] == "paid"
     finally:
         acquirer.stop()
+
+
+def test_the_pay_page_shows_what_was_refunded_so_its_amounts_add_up(client, auth, test_settings):
+    code, payment_id = paid(client, auth, test_settings, pay=105_000)
+    assert '<dt id="refunded-label" hidden>' in client.get(f"/pay/{code}").get_data(as_text=True)
+    refund(client, auth, payment_id, 5_000, 105_000, reason="Nộp thừa")
+    page = client.get(f"/pay/{code}").get_data(as_text=True)
+    assert '<dt id="refunded-label">Đã hoàn trả</dt>' in page and '<dd id="refunded">5.000 ₫</dd>' in page

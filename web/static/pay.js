@@ -47,6 +47,8 @@
         badge.className = "badge badge-" + r.status;
         document.getElementById("paid").textContent = formatVnd(r.paid_vnd);
         document.getElementById("outstanding").textContent = formatVnd(r.outstanding_vnd);
+        document.getElementById("refunded").textContent = formatVnd(r.refunded_vnd);
+        document.getElementById("refunded").hidden = document.getElementById("refunded-label").hidden = !r.refunded_vnd;
         if (settled.indexOf(r.status) >= 0) {
           document.getElementById("paid-message").hidden = false;
           document.getElementById("receipt-link").hidden = false;
