@@ -87,7 +87,7 @@ def line_action(line_id: int, action: str):
     def work() -> str:
         reason = _reason()
         extra = {"allocations": _allocations()} if name == "match" else {}
-        if name == "write_off":
+        if name in ("write_off", "refund"):
             extra["amount_vnd"] = _amount(maximum=10**13)  # as the API: a line may exceed one request's cap
         version = request.form.get("expected_version", type=int)
         with transaction() as session:

@@ -336,3 +336,10 @@ def test_the_lines_table_pages_and_filters_by_status(client, auth, finance):
 def test_a_day_typed_out_of_range_is_said_to_be_invalid_not_a_crash(finance, typed):
     r = finance.get(f"/staff/finance/?date={typed}")
     assert r.status_code == 200 and "Ngày không hợp lệ." in r.get_data(as_text=True)
+
+
+def test_part_of_a_line_can_be_refunded_through_the_page(client, auth, finance):
+    _, line = unmatched_line(client, auth, 5_000)
+    assert "Đã đề nghị hoàn tiền cho dòng sao kê." in post(finance, f"/staff/finance/lines/{line['id']}/refund",
+                                                          reason="chuyển nhầm một phần", amount_vnd="3.000")
+    assert client.get("/api/v1/finance/suspense", headers=auth("finance")).json["total_vnd"] == 2_000
