@@ -4,8 +4,9 @@ Labour Code 2019 Art. 112: 1 Jan; Tết (5 days); Hùng Kings (10/3 lunar); 30 A
 2 Sep plus an adjacent day. The Ministry of Home Affairs announces the exact days (and
 compensatory days when a holiday falls on a weekend) each year: operators must check this
 list yearly and set HCCPAY_HOLIDAYS when it differs. 2027 lunar dates follow the rule and
-are provisional until announced. Weekend days inside a holiday span are omitted (weekends
-are never working days anyway).
+are provisional until announced. Only weekdays are listed (weekends are never working
+days); a holiday that falls on a weekend gives a compensatory weekday after it (Art. 111), so
+a span keeps its number of days off.
 """
 from datetime import date
 
@@ -24,7 +25,8 @@ _DAYS = [
     "2026-09-01", "2026-09-02",
     # 2027 (provisional)
     "2027-01-01",
-    "2027-02-05", "2027-02-08", "2027-02-09", "2027-02-10",  # Tết Đinh Mùi (6 Feb is a Saturday)
+    # Tết Đinh Mùi: 5-9 Feb, of which Sat 6 and Sun 7 are made up on 10 and 11 Feb
+    "2027-02-05", "2027-02-08", "2027-02-09", "2027-02-10", "2027-02-11",
     "2027-04-16",  # Hùng Kings
     "2027-04-30", "2027-05-03",  # 1 May is a Saturday: compensatory Monday
     "2027-09-02", "2027-09-03",

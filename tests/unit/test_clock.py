@@ -65,3 +65,11 @@ def test_adding_n_working_days_lands_on_a_working_day_n_steps_away(start, n):
     assert is_working_day(end, DEFAULT_HOLIDAYS)
     first = add_working_days(start, 0, DEFAULT_HOLIDAYS)
     assert working_days_between(first, end, DEFAULT_HOLIDAYS) == n
+
+
+@pytest.mark.parametrize("first,last", [(date(2026, 2, 16), date(2026, 2, 20)), (date(2027, 2, 5), date(2027, 2, 11))])
+def test_tet_is_five_working_days_off_weekends_made_up(first, last):
+    # Labour Code Art. 111-112: 5 days of Tết; a holiday on a weekend is made up on the next weekday.
+    span = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    off = [day for day in span if not is_working_day(day, DEFAULT_HOLIDAYS)]
+    assert len([day for day in off if day.weekday() < 5]) == 5
