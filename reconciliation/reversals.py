@@ -3,8 +3,9 @@ credit it made. When the statement says which one — the reversal names the cre
 reference, else carries exactly its payment codes — and exactly one credit of the same amount
 on the account in the month before fits, that credit's payment is reversed through the one
 reversal path (`payments.credits.reverse_payment`, as a card void is): its requests give the
-money back and the ledger's bank account follows the statement. Otherwise nothing is moved
-and the `reversed` exception waits for finance.
+money back and the ledger's bank account follows the statement. Otherwise (no single credit
+fits, or finance already wrote some of it off or asked to refund it) nothing is moved and the
+`reversed` exception waits for finance.
 """
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ import re
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from payments.credits import reverse_payment
-from payments.models import Payment
+from payments.models import Payment, PaymentAllocation
+from payments.refunds import NOT_COUNTED, Refund
 from reconciliation import links, resolutions
 from reconciliation.models import StatementLine
 from reconciliation.statements import CREDIT, normalise_ref
@@ -65,4 +67,16 @@ def _original(session: Session, ctx: ImportContext, row: Row) -> StatementLine |
         prefix = ctx.settings.payment_code_prefix
         codes = links.codes_in(row.memo, prefix)
         named = [c for c in candidates if codes and links.codes_in(c.memo, prefix) == codes]
-    return named[0] if len(named) == 1 else None
+    return named[0] if len(named) == 1 and _untouched(session, named[0].payment_id) else None
+
+
+def _untouched(session: Session, payment_id: int) -> bool:
+    """Whether all of a payment is still where crediting put it (on requests or in suspense): once
+    finance wrote some off or asked for a refund, undoing it is finance's decision, not ours."""
+    amount, unallocated = session.execute(select(Payment.amount_vnd, Payment.unallocated_vnd)
+                                          .where(Payment.id == payment_id)).one()
+    allocated = session.execute(select(func.coalesce(func.sum(PaymentAllocation.amount_vnd), 0)).where(
+        PaymentAllocation.payment_id == payment_id, PaymentAllocation.released_at.is_(None))).scalar_one()
+    refunding = session.execute(select(Refund.id).where(Refund.payment_id == payment_id,
+                                                        Refund.status.not_in(NOT_COUNTED)).limit(1)).first()
+    return allocated + unallocated == amount and refunding is None

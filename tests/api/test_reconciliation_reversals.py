@@ -58,3 +58,18 @@ def test_a_reversal_that_could_be_either_of_two_credits_is_left_to_finance(clien
     [queued] = [e for e in client.get(f"/api/v1/reconciliation/days/{DAY}/exceptions", headers=auth("finance"))
                 .json["exceptions"] if e["kind"] == "reversed"]
     assert (queued["line_id"], queued["details"]["reversed_line_id"], queued["open"]) == (reversal["id"], None, True)
+
+
+@pytest.mark.parametrize("decision", ["write-off", "refund"])
+def test_a_reversal_of_money_finance_already_decided_on_is_stored_and_left_to_finance(client, auth, db, decision):
+    first = upload(client, auth, mt940(("C", 40_000, "REF900001", "chuyen tien nham")), "d1.mt940").json
+    [credit] = all_lines(client, auth, first["import_id"])
+    r = client.post(f"/api/v1/reconciliation/lines/{credit['id']}/{decision}", headers=auth("finance"),
+                    json={"reason": "quyết định của kế toán"})
+    assert r.status_code == 201, r.json
+    second = upload(client, auth, mt940(("RC", 40_000, "REF900002", "REVERSAL REF900001")), "d2.mt940")
+    assert second.status_code == 201 and second.json["lines_new"] == 1, second.json
+    [reversal] = all_lines(client, auth, second.json["import_id"])
+    [queued] = [e for e in client.get(f"/api/v1/reconciliation/days/{DAY}/exceptions", headers=auth("finance"))
+                .json["exceptions"] if e["kind"] == "reversed" and e["line_id"] == reversal["id"]]
+    assert queued["open"] and queued["details"]["reversed_line_id"] is None
