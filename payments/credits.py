@@ -430,6 +430,12 @@ def release_to_suspense(session: Session, *, allocation_id: int, reason: str, se
         raise NotFound(f"no allocation {allocation_id}", code="allocation_not_found")
     if allocation.released_at is not None:
         raise Conflict("this allocation was already released", code="allocation_released")
+    from payments.refunds import NOT_COUNTED, Refund, RefundPart  # late: refunds build on credits (through cash)
+    refunded = conn.execute(select(RefundPart.id).join(Refund, Refund.id == RefundPart.refund_id).where(
+        RefundPart.allocation_id == allocation_id, Refund.status.not_in(NOT_COUNTED)).limit(1)).first()
+    if refunded is not None:  # part of it went back to the payer: releasing all of it would move money twice
+        raise Conflict("some of this allocation was refunded: it can no longer be taken off its request",
+                       code="allocation_refunded")
     payment = _locked_payment(conn, allocation.payment_id)
     if payment.status != ACTIVE:
         raise Conflict("the payment was reversed", code="payment_reversed")

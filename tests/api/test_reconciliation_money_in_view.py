@@ -82,3 +82,13 @@ def test_money_put_back_in_suspense_as_an_adjustment_is_in_the_next_open_days_qu
     assert (money["line_id"], money["amount_vnd"], money["open"]) == (line["id"], 100_000, True)
     refused = client.post("/api/v1/reconciliation/days/2026-11-25/close", headers=auth("finance"))
     assert refused.status_code == 409 and refused.json["code"] == "open_exceptions"
+
+
+def test_an_allocation_part_of_which_was_refunded_cannot_be_taken_off_its_request(client, auth):
+    code = make_request(client, auth, ("Lệ phí", "charge", 50_000))
+    body = upload(client, auth, vcb_csv(("7001", "", "80.000", f"nop phi {code}"))).json
+    [line] = all_lines(client, auth, body["import_id"])
+    assert resolve(client, auth, line["id"], "refund", reason="trả phần nộp thừa", amount_vnd=30_000).status_code == 201
+    refused = resolve(client, auth, line["id"], "unmatch", reason="nhầm hồ sơ")
+    assert refused.status_code == 409 and refused.json["code"] == "allocation_refunded", refused.json
+    assert client.get(f"/api/v1/payment-requests/{code}").json["paid_vnd"] == 80_000
