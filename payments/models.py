@@ -47,6 +47,8 @@ class FeeItem(Base):
     kind: Mapped[str] = mapped_column(String(10))
     amount_vnd: Mapped[int]
     created_at: Mapped[datetime]
+    # Set when the item is no longer owed (the postage of a cancelled shipment): never asked for again.
+    withdrawn_at: Mapped[datetime | None]
 
     dossier: Mapped[Dossier] = relationship(back_populates="fee_items")
 

@@ -101,19 +101,25 @@ LIVE_FOR_ITEMS = frozenset(set(states.STATUSES) - {states.EXPIRED, states.CANCEL
 
 
 def uncovered_fee_items(session: Session, dossier: Dossier) -> list[FeeItem]:
-    """Fee items that no live (not expired, not cancelled) request asks for."""
+    """Fee items still owed (not withdrawn) that no live (not expired, not cancelled) request asks for."""
     covered = set(session.execute(
         select(PaymentRequestItem.fee_item_id)
         .join(PaymentRequest, PaymentRequest.id == PaymentRequestItem.payment_request_id)
         .where(PaymentRequest.dossier_id == dossier.id, PaymentRequest.status.in_(LIVE_FOR_ITEMS))
     ).scalars())
-    return [item for item in dossier.fee_items if item.id not in covered]
+    return [item for item in dossier.fee_items if item.id not in covered and item.withdrawn_at is None]
 
 
 def open_payment_request(session: Session, *, dossier: Dossier, settings: Settings, actor: str,
-                         now: datetime) -> PaymentRequest:
-    """A new request (new code, new QR) for the dossier's fee items not yet asked for."""
-    items = uncovered_fee_items(session, dossier)
+                         now: datetime, only: frozenset[int] | None = None) -> PaymentRequest:
+    """A new request (new code, new QR) for the dossier's fee items not yet asked for.
+
+    `only` (fee item ids) narrows it to those items: a request added for one purpose (a shipment's
+    postage) must not sweep in whatever else is unasked on the dossier (an expired fee). It can only
+    narrow, never widen: this stays the one place fee items become payable, and an item already
+    asked for, or withdrawn, is never asked for twice.
+    """
+    items = [item for item in uncovered_fee_items(session, dossier) if only is None or item.id in only]
     if not items:
         raise Conflict(f"dossier {dossier.code} has no fee items left to request",
                        code="nothing_to_request")
@@ -279,15 +285,41 @@ def add_fee_items(session: Session, *, dossier_code: str, fees: tuple[FeeInput, 
                             kind=fee.kind, amount_vnd=fee.amount_vnd, created_at=now))
     session.flush()
     session.refresh(dossier, ["fee_items"])
-    return open_payment_request(session, dossier=dossier, settings=settings, actor=actor, now=now)
+    added = frozenset(item.id for item in dossier.fee_items if item.position >= position)
+    return open_payment_request(session, dossier=dossier, settings=settings, actor=actor, now=now, only=added)
+
+
+def withdraw_request_items(session: Session, *, code: str, reason: str, settings: Settings, actor: str,
+                           now: datetime) -> PaymentRequest:
+    """Stop asking for a request's fee items for good (the postage of a cancelled shipment).
+
+    A request nobody has paid into is cancelled, and its items no live request asks for are
+    withdrawn: never asked for again (renewal) and not counted as owed. Money already received
+    is left alone: giving it back is a refund, decided by people.
+    """
+    request = get_payment_request(session, code, settings=settings, now=now, for_update=True)
+    if request.status == states.PENDING:
+        cancel_payment_request(session, code=code, reason=reason, settings=settings, actor=actor, now=now)
+    if request.status not in (states.CANCELLED, states.EXPIRED):
+        return request
+    still_asked = set(session.execute(
+        select(PaymentRequestItem.fee_item_id)
+        .join(PaymentRequest, PaymentRequest.id == PaymentRequestItem.payment_request_id)
+        .where(PaymentRequest.dossier_id == request.dossier_id, PaymentRequest.status.in_(LIVE_FOR_ITEMS))
+    ).scalars())
+    for line in request.items:
+        if line.fee_item_id not in still_asked and line.fee_item.withdrawn_at is None:
+            line.fee_item.withdrawn_at = now
+    session.flush()
+    return request
 
 
 def dossier_fees_settled(session: Session, dossier_code: str) -> bool:
-    """True when every fee item of the dossier is asked for by a paid (or overpaid) request."""
+    """True when every fee item still owed (not withdrawn) is asked for by a paid (or overpaid) request."""
     dossier = get_dossier(session, dossier_code)
     settled_items = set(session.execute(
         select(PaymentRequestItem.fee_item_id)
         .join(PaymentRequest, PaymentRequest.id == PaymentRequestItem.payment_request_id)
         .where(PaymentRequest.dossier_id == dossier.id, PaymentRequest.status.in_(SETTLED))
     ).scalars())
-    return all(item.id in settled_items for item in dossier.fee_items)
+    return all(item.id in settled_items for item in dossier.fee_items if item.withdrawn_at is None)

@@ -21,8 +21,9 @@ from kernel.events import publish
 from kernel.notify import queue_sms
 from kernel.outbox import enqueue
 from payments import states as payment_states
-from payments.models import PaymentRequest
-from payments.service import add_fee_items, cancel_payment_request, dossier_fees_settled, get_dossier
+from payments.models import Dossier, PaymentRequest
+from payments.service import (add_fee_items, current_request, dossier_fees_settled, get_dossier,
+                              withdraw_request_items)
 from payments.validation import FeeInput
 from postal import addresses, deadlines, messages, states
 from postal.errors import ShipmentExists, shipment_not_found
@@ -46,6 +47,7 @@ def create_shipment(session: Session, *, data: ShipmentInput, settings: Settings
     (`created` False) and another body is a 409.
     """
     dossier = get_dossier(session, data.dossier_code)
+    refuse_cancelled_dossier(session, dossier)
     advisory_lock(session, f"shipment:{dossier.code}:{data.direction}")
     existing = session.execute(
         select(Shipment).where(Shipment.dossier_id == dossier.id, Shipment.direction == data.direction,
@@ -82,6 +84,14 @@ def create_shipment(session: Session, *, data: ShipmentInput, settings: Settings
     _announce(session, shipment, reason=None, occurred_at=now, now=now)
     dispatch_if_ready(session, shipment, settings=settings, now=now)
     return shipment, True
+
+
+def refuse_cancelled_dossier(session: Session, dossier: Dossier) -> None:
+    """A dossier whose registered fees were cancelled (and not asked for again) is withdrawn: nothing
+    is collected or delivered for it, and no postage is asked."""
+    if current_request(session, dossier).status == payment_states.CANCELLED:
+        raise Conflict(f"dossier {dossier.code} was cancelled: no shipment can be booked for it",
+                       code="dossier_cancelled", details={"dossier_code": dossier.code})
 
 
 def _due(urban: bool, zone: str, j: date, province_code: int, settings: Settings) -> date:
@@ -241,14 +251,17 @@ def cancel_shipment(session: Session, *, shipment_id: int, reason: str, settings
                 reason=reason)
     if shipment.tracking_number:
         enqueue_cancel(session, shipment, now=now)
-    request = session.execute(select(PaymentRequest).where(
-        PaymentRequest.payment_code == shipment.postage_payment_code)).scalar_one()
-    if request.status == payment_states.PENDING:
-        cancel_payment_request(session, code=request.payment_code, reason=f"shipment cancelled: {reason}",
-                               settings=settings, actor=actor, now=now)
+    withdraw_postage(session, shipment, reason=reason, settings=settings, actor=actor, now=now)
     audit.record(session, actor=actor, action="shipment.cancel", subject_type="shipment",
                  subject_id=shipment.id, at=now, reason=reason)
     return shipment
+
+
+def withdraw_postage(session: Session, shipment: Shipment, *, reason: str, settings: Settings, actor: str,
+                     now: datetime) -> None:
+    """The postage of a shipment that will not be carried is no longer owed (if unpaid)."""
+    withdraw_request_items(session, code=shipment.postage_payment_code, reason=f"shipment cancelled: {reason}",
+                           settings=settings, actor=actor, now=now)
 
 
 def enqueue_cancel(session: Session, shipment: Shipment, *, now: datetime) -> None:

@@ -1,0 +1,101 @@
+"""Postal, second QA round: postage after a cancellation, cancelled dossiers, courier webhooks that
+name the wrong shipment, loose ends after a courier cancellation, late and early courier events."""
+import json
+import time
+
+from sqlalchemy import select
+
+from kernel.clock import now_utc
+from kernel.db import unit_of_work
+from kernel.signing import HEADER, sign
+from payments.models import Dossier, FeeItem, PaymentRequest
+from payments.service import cancel_payment_request, dossier_fees_settled, renew_payment_request
+from postal.service import dispatch_paid_deliveries
+from tests.postal_factories import make_dossier, pay_everything, shipment_body
+
+
+def post_shipment(client, auth, body, role="intake"):
+    return client.post("/api/v1/postal/shipments", json=body, headers=auth(role))
+
+
+def request_for(db, payment_code):
+    with db() as s:
+        request = s.execute(select(PaymentRequest).where(PaymentRequest.payment_code == payment_code)).scalar_one()
+        return request.status, request.amount_vnd, sorted(i.amount_vnd for i in request.items)
+
+
+def cancel(client, auth, shipment_id):
+    r = client.post(f"/api/v1/postal/shipments/{shipment_id}/cancel", json={"reason": "Đổi địa chỉ"},
+                    headers=auth("intake"))
+    assert r.status_code == 200, r.json
+    return r
+
+
+# --- 1. postage after a cancellation; cancelled dossiers --------------------------------------
+
+def test_a_rebooked_delivery_asks_only_for_its_own_postage_never_the_cancelled_one(client, auth, db,
+                                                                                 test_settings):
+    code = make_dossier(db, test_settings)
+    pay_everything(db, test_settings, code)
+    first = post_shipment(client, auth, shipment_body(direction="delivery")).json
+    cancel(client, auth, first["id"])
+    second = post_shipment(client, auth, shipment_body(direction="delivery", weight_grams=600))
+    assert second.status_code == 201, second.json
+    assert second.json["postage_vnd"] == 26000
+    assert request_for(db, second.json["postage_payment_code"]) == ("pending", 26000, [26000])
+    assert request_for(db, first["postage_payment_code"])[0] == "cancelled"
+
+
+def test_a_cancelled_shipments_postage_no_longer_blocks_the_delivery_nor_comes_back_on_renewal(
+        client, auth, db, test_settings):
+    code = make_dossier(db, test_settings)
+    first = post_shipment(client, auth, shipment_body(direction="delivery")).json
+    cancel(client, auth, first["id"])
+    second = post_shipment(client, auth, shipment_body(direction="delivery", weight_grams=600)).json
+    pay_everything(db, test_settings, code)  # the dossier fee (8000) and the new postage (26000) only
+    with unit_of_work(db) as s:
+        assert dossier_fees_settled(s, code)
+        assert dispatch_paid_deliveries(s, settings=test_settings, now=now_utc()) == 1
+        withdrawn = s.execute(select(FeeItem).where(FeeItem.amount_vnd == 22000)).scalar_one()
+        assert withdrawn.withdrawn_at is not None
+    assert request_for(db, second["postage_payment_code"])[0] == "paid"
+
+
+def test_renewing_the_dossier_fee_after_a_cancelled_shipment_asks_for_the_fee_alone(client, auth, db,
+                                                                                     test_settings):
+    code = make_dossier(db, test_settings)
+    shipment = post_shipment(client, auth, shipment_body()).json
+    cancel(client, auth, shipment["id"])
+    with unit_of_work(db) as s:
+        dossier = s.execute(select(Dossier).where(Dossier.code == code)).scalar_one()
+        main = s.execute(select(PaymentRequest).where(PaymentRequest.dossier_id == dossier.id)
+                         .order_by(PaymentRequest.id)).scalars().first()
+        cancel_payment_request(s, code=main.payment_code, reason="in lại mã", settings=test_settings, actor="t",
+                               now=now_utc())
+        renewed = renew_payment_request(s, dossier_code=code, settings=test_settings, actor="t", now=now_utc())
+        assert renewed.amount_vnd == 8000 and [i.amount_vnd for i in renewed.items] == [8000]
+
+
+def test_a_postage_request_never_bundles_the_dossiers_unrequested_fee(client, auth, db, test_settings):
+    code = make_dossier(db, test_settings)
+    with unit_of_work(db) as s:
+        dossier = s.execute(select(Dossier).where(Dossier.code == code)).scalar_one()
+        main = s.execute(select(PaymentRequest).where(PaymentRequest.dossier_id == dossier.id)).scalar_one()
+        main.status = "expired"  # the dossier fee is owed but no live request asks for it
+    r = post_shipment(client, auth, shipment_body())
+    assert r.status_code == 201, r.json
+    assert request_for(db, r.json["postage_payment_code"]) == ("pending", 22000, [22000])
+
+
+def test_no_shipment_is_booked_on_a_dossier_whose_fees_were_cancelled(client, auth, db, test_settings):
+    code = make_dossier(db, test_settings)
+    with unit_of_work(db) as s:
+        dossier = s.execute(select(Dossier).where(Dossier.code == code)).scalar_one()
+        main = s.execute(select(PaymentRequest).where(PaymentRequest.dossier_id == dossier.id)).scalar_one()
+        cancel_payment_request(s, code=main.payment_code, reason="công dân rút hồ sơ", settings=test_settings,
+                               actor="t", now=now_utc())
+    for direction in ("pickup", "delivery"):
+        r = post_shipment(client, auth, shipment_body(direction=direction))
+        assert r.status_code == 409 and r.json["code"] == "dossier_cancelled", r.json
+    with db() as s:
+        assert s.execute(select(FeeItem).where(FeeItem.kind == "postage")).first() is None
