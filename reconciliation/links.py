@@ -1,10 +1,11 @@
 """Reading what the ledger already knows about statement lines. Nothing here moves money.
 
 - `known_lines`: which line identities are already stored (re-imports, overlapping files);
-- `link_callbacks`: the payment a callback already made for a line — same bank reference
-  (whatever the amount: a difference is an exception for finance), else same amount, banking
-  day (`may_book`) and payment code, else (for money in suspense) same amount, banking day and
-  memo — so it is linked instead of being credited a second time;
+- `link_callbacks`: the payment a callback already made for a line — same bank reference and
+  banking day (`may_book`; another amount only with the same payment codes: a difference is an
+  exception for finance), else same amount, banking day and payment code, else (for money in
+  suspense) same amount, banking day and memo — so it is linked instead of being credited a
+  second time;
 - `payment_facts`: a payment's allocations as `matching.classify` needs them;
 - `reversed_by`: which credit line a reversal line took back (see `reversals`);
 - `proposals` / `suggestions`: what finance might match an unmatched line to (never applied).
@@ -145,29 +146,51 @@ def _link(ctx: ImportContext, linked: dict[str, int], row: Row, payment_id: int)
 
 
 def _by_reference(session: Session, ctx: ImportContext, rows: list[Row], linked: dict[str, int]) -> None:
-    """The bank's own reference names the transaction: the line is the callback's even when the
-    amounts differ (the difference is an `amount_differs` exception), never a second credit."""
+    """The bank's reference names the transaction on a day the bank may book it: the line is the
+    callback's. Another amount is the same transfer only when the memo names the same payment
+    codes the callback paid (the difference is an `amount_differs` exception for finance);
+    otherwise a reference that merely repeats (a short document number) links nothing."""
     by_ref: dict[str, list[Row]] = {}
     for row in rows:
         for variant in {row.bank_ref, normalise_ref(row.bank_ref)} - {None}:
             by_ref.setdefault(variant, []).append(row)
-    candidates: list[tuple[int, str, int]] = []
+    candidates: list[tuple[int, str, int, date]] = []
     for chunk in _chunks(by_ref):
-        for payment_id, reference, amount, account in session.execute(
-                select(Payment.id, Payment.bank_reference, Payment.amount_vnd, Payment.clearing_account).where(
+        for payment_id, reference, amount, account, at in session.execute(
+                select(Payment.id, Payment.bank_reference, Payment.amount_vnd, Payment.clearing_account,
+                       Payment.booked_at).where(
                     Payment.provider != STATEMENT_PROVIDER, Payment.status == "active",
                     Payment.bank_reference.in_(chunk), _unlinked())):
             if account == ctx.clearing_account:  # see _by_code: the account is compared here
-                candidates.append((payment_id, reference, amount))
+                candidates.append((payment_id, reference, amount, business_date(at)))
     candidates.sort()
+    paid_codes = _paid_codes(session, [pid for pid, ref, amount, _ in candidates
+                                       if any(row.amount_vnd != amount for row in by_ref[ref])])
+    prefix = ctx.settings.payment_code_prefix
     for same_amount_only in (True, False):  # a twin with the line's own amount first
-        for payment_id, reference, amount in candidates:
+        for payment_id, reference, amount, day in candidates:
             for row in by_ref.get(reference, []):
                 if row.key in linked or payment_id in ctx.linked_payments:
                     continue
-                if amount == row.amount_vnd or not same_amount_only:
+                if not may_book(day, row.booking_date, ctx.settings.holidays):
+                    continue
+                same = amount == row.amount_vnd
+                if same or (not same_amount_only and paid_codes.get(payment_id)
+                            and paid_codes[payment_id] == codes_in(row.memo, prefix)):
                     _link(ctx, linked, row, payment_id)
                     break
+
+
+def _paid_codes(session: Session, payment_ids: list[int]) -> dict[int, set[str]]:
+    """payment id -> the codes of the requests its active allocations paid."""
+    codes_of: dict[int, set[str]] = {}
+    for chunk in _chunks(payment_ids):
+        for payment_id, code in session.execute(
+                select(PaymentAllocation.payment_id, PaymentRequest.payment_code)
+                .join(PaymentRequest, PaymentRequest.id == PaymentAllocation.payment_request_id)
+                .where(PaymentAllocation.payment_id.in_(chunk), PaymentAllocation.released_at.is_(None))):
+            codes_of.setdefault(payment_id, set()).add(code)
+    return codes_of
 
 
 def _by_code(session: Session, ctx: ImportContext, rows: list[Row], linked: dict[str, int]) -> None:

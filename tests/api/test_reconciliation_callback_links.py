@@ -71,3 +71,16 @@ def test_the_same_bank_reference_with_another_amount_is_linked_and_flagged(clien
     [differs] = [e for e in queue["exceptions"] if e["kind"] == "amount_differs"]
     assert (differs["amount_vnd"], differs["severity"], differs["line_id"]) == (1_100, "blocking", line["id"])
     assert (differs["details"]["statement_vnd"], differs["details"]["callback_vnd"]) == (98_900, 100_000)
+
+
+def test_a_reference_that_merely_repeats_links_nothing(client, auth, test_settings, db):
+    first = make_request(client, auth, ("Lệ phí", "charge", 50_000))
+    second = make_request(client, auth, ("Lệ phí", "charge", 70_000))
+    bank_callback(client, test_settings, "1234", 50_000, f"CT den {first}", "2026-11-10T09:00:00+07:00")
+    upload(client, auth, vcb_csv(("1234", "", "70.000", f"nop {second}")))  # another day, another request
+    assert paid(client, second) == 70_000 and paid(client, first) == 50_000
+    third = make_request(client, auth, ("Lệ phí", "charge", 90_000))
+    bank_callback(client, test_settings, "FT9", 90_000, "chuyen tien", "2026-11-24T09:00:00+07:00")  # in suspense
+    body = upload(client, auth, vcb_csv(("FT9", "", "100.000", f"nop {third}"))).json  # names a request it did not pay
+    [line] = all_lines(client, auth, body["import_id"])
+    assert line["source"] == "statement" and paid(client, third) == 100_000
