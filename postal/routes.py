@@ -8,7 +8,7 @@ from flask_restx import Namespace, Resource, fields
 
 from kernel import inbox
 from kernel.clock import business_date, now_utc
-from kernel.errors import Unauthenticated, ValidationError
+from kernel.errors import Conflict, Unauthenticated, ValidationError
 from kernel.http import actor, json_body, requires, runtime, settings, transaction
 from kernel.signing import HEADER, SignatureError, verify
 from payments.validation import clean_text
@@ -273,8 +273,11 @@ class CourierWebhook(Resource):
                                                    settings=settings(), now=now)
             inbox.mark(session, inbox_id, status=_INBOX_STATUS[outcome], now=now, external_id=event.event_id,
                        reason=None if outcome == "applied" else outcome)
+        if outcome == "mismatch":  # marked rejected in the committed transaction above, then refused
+            raise Conflict("tracking_number and reference name different shipments", code="shipment_mismatch",
+                           details={"tracking_number": event.tracking_number, "reference": event.reference})
         return {"received": True, "outcome": outcome}
 
 
 _INBOX_STATUS = {"applied": inbox.APPLIED, "recorded": inbox.APPLIED, "duplicate": inbox.DUPLICATE,
-                 "unknown_shipment": inbox.IGNORED}
+                 "unknown_shipment": inbox.IGNORED, "mismatch": inbox.REJECTED}

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -72,20 +72,44 @@ def parse_courier_event(raw: Any) -> CourierEvent:
                         reference if isinstance(reference, str) else None, id_check, note and note[:500])
 
 
-def _find(session: Session, event: CourierEvent) -> Shipment | None:
-    conditions = []
+MAX_REFERENCE_DIGITS = 18  # HCC-<id>: an id is a BIGINT
+
+
+def _by_reference(session: Session, reference: str) -> Shipment | None:
+    """The shipment our order reference `HCC-<id>` names; None for anything else."""
+    digits = reference[4:] if reference.startswith("HCC-") else ""
+    if not is_ascii_digits(digits) or len(digits) > MAX_REFERENCE_DIGITS:
+        return None
+    return session.execute(select(Shipment).where(Shipment.id == int(digits)).with_for_update()).scalars().first()
+
+
+def _find(session: Session, event: CourierEvent) -> tuple[Shipment | None, bool]:
+    """(the shipment the event is about, whether its identifiers disagree).
+
+    Every identifier given must name the same shipment: a tracking number of one and a reference
+    of another (or a reference that is not ours) is refused rather than one of them picked. A
+    reference with no tracking number yet on its shipment is fine: the booking reply is late.
+    """
+    by_tracking = by_reference = None
     if event.tracking_number:
-        conditions.append(Shipment.tracking_number == event.tracking_number)
-    if event.reference and event.reference.startswith("HCC-") and is_ascii_digits(event.reference[4:]):
-        conditions.append(Shipment.id == int(event.reference[4:]))
-    found = session.execute(select(Shipment).where(or_(*conditions)).with_for_update()).scalars().first()
-    return found
+        by_tracking = session.execute(select(Shipment).where(Shipment.tracking_number == event.tracking_number)
+                                      .with_for_update()).scalars().first()
+    if event.reference:
+        by_reference = _by_reference(session, event.reference)
+    if event.tracking_number and event.reference:
+        if by_tracking is None and by_reference is not None and by_reference.tracking_number is None:
+            return by_reference, False
+        if by_tracking is not by_reference:
+            return None, by_tracking is not None or by_reference is not None
+    return by_tracking or by_reference, False
 
 
 def apply_courier_event(session: Session, *, event: CourierEvent, source: str, settings: Settings,
                         now: datetime) -> str:
-    """Record one tracking event; returns applied | recorded | duplicate | unknown_shipment."""
-    shipment = _find(session, event)
+    """Record one tracking event; returns applied | recorded | duplicate | unknown_shipment | mismatch."""
+    shipment, mismatch = _find(session, event)
+    if mismatch:
+        return "mismatch"
     if shipment is None:
         return "unknown_shipment"
     status = states.courier_status(event.status_code)

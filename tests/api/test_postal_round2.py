@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from kernel.clock import now_utc
 from kernel.db import unit_of_work
+from kernel.inbox import InboundCallback
 from kernel.signing import HEADER, sign
 from payments.models import Dossier, FeeItem, PaymentRequest
 from payments.service import cancel_payment_request, dossier_fees_settled, renew_payment_request
@@ -99,3 +100,64 @@ def test_no_shipment_is_booked_on_a_dossier_whose_fees_were_cancelled(client, au
         assert r.status_code == 409 and r.json["code"] == "dossier_cancelled", r.json
     with db() as s:
         assert s.execute(select(FeeItem).where(FeeItem.kind == "postage")).first() is None
+
+
+# --- 2. a webhook names one of our shipments, exactly, or none -----------------------------------
+
+def webhook(client, settings, body):
+    raw = json.dumps(body).encode()
+    signature = sign(settings.secret_values("HCCPAY_COURIER_WEBHOOK_SECRET"), raw, int(time.time()))
+    return client.post("/api/v1/callbacks/courier", data=raw,
+                       headers={HEADER: signature, "Content-Type": "application/json"})
+
+
+def booked_pickups(db, test_settings, n):
+    from tests.postal_factories import make_booked_shipment
+    return [make_booked_shipment(db, test_settings, f"D-{i}") for i in range(n)]
+
+
+def status_of(client, auth, shipment_id):
+    return client.get(f"/api/v1/postal/shipments/{shipment_id}", headers=auth("postal")).json["status"]
+
+
+def tracking(shipment_id):
+    return f"EB0000{shipment_id:04d}VN"  # what mark_booked gives
+
+
+def cancelled_event(**ids):
+    return {"event_id": f"E-{sorted(ids.items())}", "status_code": 18, "occurred_at": now_utc().isoformat(), **ids}
+
+
+def test_a_foreign_reference_without_a_tracking_number_touches_no_shipment(client, auth, db, test_settings):
+    [shipment_id] = booked_pickups(db, test_settings, 1)
+    r = webhook(client, test_settings, cancelled_event(reference="VNP-ORDER-777"))
+    assert r.status_code == 200 and r.json["outcome"] == "unknown_shipment"
+    assert status_of(client, auth, shipment_id) == "booked"
+
+
+def test_a_reference_too_large_for_an_id_is_an_unknown_shipment_not_a_500(client, auth, db, test_settings):
+    [shipment_id] = booked_pickups(db, test_settings, 1)
+    r = webhook(client, test_settings, cancelled_event(reference="HCC-" + "9" * 30))
+    assert r.status_code == 200 and r.json["outcome"] == "unknown_shipment"
+    assert status_of(client, auth, shipment_id) == "booked"
+
+
+def test_a_tracking_number_and_a_reference_naming_different_shipments_are_refused(client, auth, db,
+                                                                                  test_settings):
+    a, b = booked_pickups(db, test_settings, 2)
+    for ids in ({"tracking_number": tracking(a), "reference": f"HCC-{b}"},
+                {"tracking_number": tracking(a), "reference": "VNP-ORDER-777"},
+                {"tracking_number": "EB999999999VN", "reference": f"HCC-{b}"}):
+        r = webhook(client, test_settings, cancelled_event(**ids))
+        assert r.status_code == 409 and r.json["code"] == "shipment_mismatch", (ids, r.json)
+    assert (status_of(client, auth, a), status_of(client, auth, b)) == ("booked", "booked")
+    with db() as s:
+        rows = s.execute(select(InboundCallback.status).where(InboundCallback.provider == "courier")).scalars()
+        assert list(rows) == ["rejected"] * 3
+
+
+def test_a_reference_and_the_tracking_number_of_the_same_shipment_are_applied(client, auth, db, test_settings):
+    a, _ = booked_pickups(db, test_settings, 2)
+    r = webhook(client, test_settings, cancelled_event(tracking_number=tracking(a), reference=f"HCC-{a}"))
+    assert r.status_code == 200 and r.json["outcome"] == "applied"
+    assert status_of(client, auth, a) == "cancelled"
