@@ -48,19 +48,21 @@ class Verdict:
 
 def base_key(line: StatementLine) -> str:
     """Identity of a line across files: the bank's reference when it gives one, else a
-    fingerprint of what the line says, with its time when the bank gives one (the same amount
-    and memo at 09:00 and at 15:00 are two transfers). An occurrence suffix (#2, #3) is added
-    for lines that repeat inside one file (`keyed`)."""
+    fingerprint of its day, side, amount and memo. An occurrence suffix (#2, #3) is added for
+    lines that repeat inside one file (`keyed`).
+
+    The fingerprint leaves out the time on purpose: one export gives it and another (or the
+    same bank's other format) does not, and a transfer imported from both must never be
+    credited twice. The price: without a bank reference, two equal transfers of a day that
+    come in different files are taken for one; the day's stated closing balance then shows
+    the missing one as a balance_mismatch exception."""
     ref = normalise_ref(line.bank_ref)
     side = "C" if line.direction == CREDIT else "D"
     if ref and len(ref) <= 40:
         return f"r:{line.booking_date:%Y%m%d}:{ref}:{side}{line.amount_vnd}"
     memo = _NOT_ALNUM.sub("", normalise_memo(line.memo or ""))
-    # Without a time the text is what it always was, so lines stored before keep their keys.
-    when = f"{line.booking_date:%Y%m%d}" if line.booked_at is None else \
-        f"{line.booking_date:%Y%m%d}T{int(line.booked_at.timestamp())}"
-    digest = hashlib.blake2b(f"{when}|{side}{line.amount_vnd}|{ref or ''}|{memo}".encode(),
-                             digest_size=16).hexdigest()
+    digest = hashlib.blake2b(f"{line.booking_date:%Y%m%d}|{side}{line.amount_vnd}|{ref or ''}|{memo}"
+                             .encode(), digest_size=16).hexdigest()
     return f"f:{digest}"
 
 

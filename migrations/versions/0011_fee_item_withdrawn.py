@@ -4,7 +4,7 @@ A withdrawn item is never asked for again (a renewal or a later request leaves i
 not count when deciding whether a dossier's fees are settled.
 
 Revision ID: 0011
-Revises: 0010
+Revises: 0009
 Create Date: 2026-11-26 10:00:00
 """
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ from alembic import op
 import kernel.db
 
 revision = '0011'
-down_revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

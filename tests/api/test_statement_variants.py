@@ -38,15 +38,14 @@ def xlsx(rows: list[list]) -> bytes:
     return out.getvalue()
 
 
-def test_two_equal_transfers_at_different_times_are_two_lines_across_files(client, auth, db):
+def test_a_transfer_without_a_reference_is_one_line_whether_or_not_a_file_gives_its_time(client, auth, db):
     head = "Ngày giao dịch,Ghi nợ,Ghi có,Nội dung\n"
-    morning = head + "24/11/2026 09:00:00,,12500,HS33974996028 nop phi\n"
-    afternoon = head + "24/11/2026 15:00:00,,12500,HS33974996028 nop phi\n"
-    first = upload(client, auth, morning).json
-    second = upload(client, auth, afternoon).json
-    assert (first["lines_new"], second["lines_new"], second["lines_duplicate"]) == (1, 1, 0)
-    both = upload(client, auth, head + morning[len(head):] + afternoon[len(head):]).json
-    assert (both["lines_new"], both["lines_duplicate"]) == (0, 2)
+    timed = upload(client, auth, head + "24/11/2026 09:00:00,,12500,HS33974996028 nop phi\n").json
+    dated = upload(client, auth, head + "24/11/2026,,12500,HS33974996028 nop phi\n").json
+    assert (timed["lines_new"], dated["lines_new"], dated["lines_duplicate"]) == (1, 0, 1)  # never credited twice
+    both = upload(client, auth, head + "24/11/2026 09:00:00,,12500,HS33974996028 nop phi\n"
+                  "24/11/2026 15:00:00,,12500,HS33974996028 nop phi\n").json
+    assert (both["lines_new"], both["lines_duplicate"]) == (1, 1)  # in one file, equal transfers stay two
 
 
 def test_equal_transfers_at_the_same_time_in_one_file_stay_two_and_a_reimport_adds_none(client, auth, db):
