@@ -217,14 +217,19 @@ def _parse_holidays(env: Mapping[str, str]) -> frozenset[date]:
         raise ConfigError(f"HCCPAY_HOLIDAYS must be comma-separated ISO dates: {exc}") from exc
 
 
-def _parse_int(env: Mapping[str, str], name: str, default: int) -> int:
+def _parse_int(env: Mapping[str, str], name: str, default: int, *, low: int = 0, high: int = 10**15) -> int:
+    """An integer setting in [low, high]: a value out of range stops start-up, naming the variable
+    (a TTL of 0 would make every request born expired, a huge one overflow every date)."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
     # int() alone also reads "٣", "８０００" and "1_000".
     if not is_ascii_digits(raw.removeprefix("-")):
         raise ConfigError(f"{name} must be an integer, got {raw!r}")
-    return int(raw)
+    value = int(raw)
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be from {low} to {high}, got {value}")
+    return value
 
 
 def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings:
@@ -234,14 +239,14 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
     prefix = env.get("HCCPAY_PAYMENT_CODE_PREFIX", "HS").strip()
     if not (len(prefix) == 2 and prefix.isascii() and prefix.isalpha() and prefix.isupper()):
         raise ConfigError("HCCPAY_PAYMENT_CODE_PREFIX must be 2 uppercase letters")
-    port = _parse_int(env, "PORT", 8000)
+    port = _parse_int(env, "PORT", 8000, low=1, high=65535)
     settings = Settings(
         database_url=env.get("DATABASE_URL", "").strip() or DEFAULT_SQLITE_URL,
         port=port,
         demo=demo,
         public_url=(env.get("HCCPAY_PUBLIC_URL", "").strip() or f"http://127.0.0.1:{port}").rstrip("/"),
         payment_code_prefix=prefix,
-        request_ttl=timedelta(hours=_parse_int(env, "HCCPAY_REQUEST_TTL_HOURS", 72)),
+        request_ttl=timedelta(hours=_parse_int(env, "HCCPAY_REQUEST_TTL_HOURS", 72, low=1, high=24 * 366)),
         collection_accounts=_parse_accounts(env, demo),
         holidays=_parse_holidays(env),
         secrets=_parse_secrets(env, demo),
@@ -335,8 +340,8 @@ def _parse_reconciliation(env: Mapping[str, str]) -> dict[str, Any]:
     """Close tolerance, sweep delay and upload limit."""
     values = {
         "recon_tolerance_vnd": _parse_int(env, "HCCPAY_RECON_TOLERANCE_VND", 0),
-        "recon_sweep_working_days": _parse_int(env, "HCCPAY_RECON_SWEEP_WORKING_DAYS", 2),
-        "statement_max_bytes": _parse_int(env, "HCCPAY_STATEMENT_MAX_MB", 256) * 1024 * 1024,
+        "recon_sweep_working_days": _parse_int(env, "HCCPAY_RECON_SWEEP_WORKING_DAYS", 2, low=1, high=60),
+        "statement_max_bytes": _parse_int(env, "HCCPAY_STATEMENT_MAX_MB", 256, low=1, high=4096) * 1024 * 1024,
     }
     if values["recon_tolerance_vnd"] < 0 or values["recon_sweep_working_days"] < 1 \
             or values["statement_max_bytes"] <= 0:

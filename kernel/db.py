@@ -68,7 +68,11 @@ class Base(DeclarativeBase):
 
 
 def make_engine(url: str, **kwargs) -> Engine:
-    """An engine for `url`, with the SQLite settings that make it a safe single-file store."""
+    """An engine for `url`, with the SQLite settings that make it a safe single-file store.
+
+    Statement parameters are kept out of error messages (`hide_parameters`): they are names,
+    phone and ID numbers, and a logged database error must not carry them."""
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         _configure_sqlite(engine)

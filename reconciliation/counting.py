@@ -18,7 +18,7 @@ from kernel.clock import business_day_bounds, is_working_day
 from payments.models import Payment
 from reconciliation.models import CLOSED, ReconDay
 
-LOOKBACK_DAYS = 40  # longer than any run of closed days and holidays (Tết) a late payment may cross
+LOOKBACK_DAYS = 400  # a statement found a year late still lands in a day (one cheap query of closed days)
 
 
 def late_windows(session: Session, day: date, holidays: Collection[date]) -> list[tuple[datetime, datetime, datetime]]:

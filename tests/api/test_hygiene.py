@@ -70,3 +70,19 @@ def test_an_unexpected_error_answers_with_a_request_id_and_no_internals(app, cli
     body = r.get_data(as_text=True)
     assert "internal detail" not in body and secret not in body
     assert any("req-12345" in line for line in logs)
+
+
+def test_a_database_error_does_not_carry_the_statement_parameters(database_url):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from kernel.db import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn, pytest.raises(DBAPIError) as failed:
+            conn.execute(text("SELECT no_such_column FROM dossiers WHERE applicant_phone = :phone"),
+                         {"phone": "0901234567"})
+    finally:
+        engine.dispose()
+    assert "0901234567" not in str(failed.value)  # logged with the request id: no phone numbers in logs

@@ -67,3 +67,11 @@ def test_malformed_settings_are_reported_clearly(name, value):
 def test_holidays_can_be_configured():
     settings = load_settings({"HCCPAY_DEMO": "1", "HCCPAY_HOLIDAYS": "2026-11-24, 2026-12-31"})
     assert {d.isoformat() for d in settings.holidays} == {"2026-11-24", "2026-12-31"}
+
+
+@pytest.mark.parametrize("name,value", [("HCCPAY_REQUEST_TTL_HOURS", "0"), ("HCCPAY_REQUEST_TTL_HOURS", "-24"),
+                                        ("HCCPAY_REQUEST_TTL_HOURS", "999999999"), ("PORT", "-1"),
+                                        ("PORT", "70000"), ("HCCPAY_RECON_TOLERANCE_VND", "-5")])
+def test_numbers_out_of_their_range_stop_start_up_naming_the_variable(name, value):
+    with pytest.raises(ConfigError, match=name):
+        load_settings({"HCCPAY_DEMO": "1", name: value})
