@@ -127,8 +127,13 @@ def _payment_totals(session: Session, day: date, holidays: Collection[date]) -> 
     by_channel = [{"provider": p, "channel": c, "count": n, "amount_vnd": int(a)} for p, c, n, a in session.execute(
         select(Payment.provider, Payment.channel, func.count(), func.sum(Payment.amount_vnd)).where(counted)
         .group_by(Payment.provider, Payment.channel).order_by(Payment.provider, Payment.channel))]
+    # What a request gave back to the payer is no longer the agency's: it is counted as refunded.
+    given_back = select(func.coalesce(func.sum(RefundPart.amount_vnd), 0)).join(
+        Refund, Refund.id == RefundPart.refund_id).where(
+        RefundPart.allocation_id == PaymentAllocation.id, Refund.status.not_in(NOT_COUNTED)).scalar_subquery()
     by_agency = [{"agency_code": agency, "count": n, "amount_vnd": int(a)} for agency, n, a in session.execute(
-        select(Dossier.agency_code, func.count(func.distinct(Payment.id)), func.sum(PaymentAllocation.amount_vnd))
+        select(Dossier.agency_code, func.count(func.distinct(Payment.id)),
+               func.sum(PaymentAllocation.amount_vnd - given_back))
         .join(PaymentAllocation, PaymentAllocation.payment_id == Payment.id)
         .join(PaymentRequest, PaymentRequest.id == PaymentAllocation.payment_request_id)
         .join(Dossier, Dossier.id == PaymentRequest.dossier_id)
@@ -138,7 +143,7 @@ def _payment_totals(session: Session, day: date, holidays: Collection[date]) -> 
         counted, Payment.status == "active", Payment.unallocated_vnd > 0)).one()
     if suspense[0]:
         by_agency.append({"agency_code": "suspense", "count": suspense[0], "amount_vnd": int(suspense[1])})
-    # What finance took out of suspense is still the day's money: written off, or given back.
+    # What finance took out of suspense, or a request gave back, is still the day's money.
     written_off = session.execute(
         select(func.count(func.distinct(Payment.id)), func.sum(LedgerLine.credit_vnd - LedgerLine.debit_vnd))
         .join(LedgerEntry, LedgerEntry.payment_id == Payment.id).join(LedgerLine, LedgerLine.entry_id == LedgerEntry.id)
@@ -146,8 +151,7 @@ def _payment_totals(session: Session, day: date, holidays: Collection[date]) -> 
     refunded = session.execute(
         select(func.count(func.distinct(Payment.id)), func.sum(RefundPart.amount_vnd))
         .join(Refund, Refund.payment_id == Payment.id).join(RefundPart, RefundPart.refund_id == Refund.id)
-        .where(counted, Payment.status == "active", RefundPart.allocation_id.is_(None),
-               Refund.status.not_in(NOT_COUNTED))).one()
+        .where(counted, Payment.status == "active", Refund.status.not_in(NOT_COUNTED))).one()
     for name, (count, amount) in (("written_off", written_off), ("refunded", refunded)):
         if amount:
             by_agency.append({"agency_code": name, "count": count, "amount_vnd": int(amount)})

@@ -92,3 +92,13 @@ def test_an_allocation_part_of_which_was_refunded_cannot_be_taken_off_its_reques
     refused = resolve(client, auth, line["id"], "unmatch", reason="nhầm hồ sơ")
     assert refused.status_code == 409 and refused.json["code"] == "allocation_refunded", refused.json
     assert client.get(f"/api/v1/payment-requests/{code}").json["paid_vnd"] == 80_000
+
+
+def test_money_a_request_gave_back_leaves_its_agency_for_the_refunded_row(client, auth):
+    code = make_request(client, auth, ("Lệ phí", "charge", 50_000))
+    body = upload(client, auth, vcb_csv(("7001", "", "80.000", f"nop phi {code}"))).json
+    [line] = all_lines(client, auth, body["import_id"])
+    assert resolve(client, auth, line["id"], "refund", reason="trả phần nộp thừa", amount_vnd=30_000).status_code == 201
+    totals = summary(client, auth)["totals"]
+    assert {row["agency_code"]: row["amount_vnd"] for row in totals["by_agency"]} == {"H40.22": 50_000,
+                                                                                      "refunded": 30_000}
