@@ -46,6 +46,9 @@ def sms_text(event: str, *, direction: str, dossier_code: str, tracking_number: 
     if event == states.RETURNED:
         return (f"{SENDER}: Sau 2 lần giao không thành công, {what} đã được chuyển trả về cơ quan "
                 f"giải quyết. Vui lòng liên hệ Trung tâm để nhận.")
-    if event == states.CANCELLED and pickup and reason == "two_failed_attempts":
+    if event == states.CANCELLED and pickup and reason == states.TWO_FAILED_ATTEMPTS:
         return f"{SENDER}: Sau 2 lần không nhận được {what}, yêu cầu thu gom đã bị hủy."
-    return None
+    if event == states.CANCELLED and reason == states.COURIER_CANCELLED:
+        order = f"yêu cầu thu gom {what}" if pickup else f"đơn chuyển phát {what}"
+        return f"{SENDER}: Bưu điện đã hủy {order}. Vui lòng liên hệ Trung tâm để được hỗ trợ."
+    return None  # a cancellation staff record was asked for by the citizen (or is staff's own): no SMS

@@ -197,12 +197,14 @@ def enter_state(session: Session, shipment: Shipment, target: str, *, settings: 
                 data: dict | None = None, event_row: ShipmentEvent | None = None) -> None:
     """Move a shipment to `target` with every consequence (deadline, retry date, SMS, event)."""
     states.check_transition(shipment.direction, shipment.status, target)
-    from_status = shipment.status
+    from_status, sms_reason = shipment.status, reason
     if target == states.FAILED_ATTEMPT:
         shipment.failed_attempts += 1
         target = states.after_failure(shipment.direction, shipment.failed_attempts)
         shipment.next_attempt_date = (deadlines.next_attempt_date(business_date(occurred_at), settings.holidays)
                                       if target == states.FAILED_ATTEMPT else None)
+        if target == states.CANCELLED:  # the event keeps the failure's reason; the SMS says why it ended
+            sms_reason = states.TWO_FAILED_ATTEMPTS
     if target in (states.FAILED_ATTEMPT, states.CANCELLED, states.RETURNED):
         shipment.planned_date = shipment.route_code = shipment.slot = shipment.stop = None
     if target == states.PICKED_UP:  # J is the day of pickup
@@ -211,7 +213,7 @@ def enter_state(session: Session, shipment: Shipment, target: str, *, settings: 
         shipment.due_date = _due(ward.is_urban, shipment.zone, shipment.j_date, shipment.province_code, settings)
     shipment.status, shipment.state_at, shipment.updated_at = target, occurred_at, now
     text = messages.sms_text(target, direction=shipment.direction, dossier_code=shipment.dossier_code,
-                             tracking_number=shipment.tracking_number, due=shipment.due_date, reason=reason,
+                             tracking_number=shipment.tracking_number, due=shipment.due_date, reason=sms_reason,
                              next_date=shipment.next_attempt_date)
     if event_row is None:
         # The event's id keys the SMS; without an SMS the flush can wait (planning thousands at once).
@@ -222,8 +224,20 @@ def enter_state(session: Session, shipment: Shipment, target: str, *, settings: 
     if text:
         queue_sms(session, phone=shipment.recipient_phone, text=text, now=now,
                   key=f"shipment:{shipment.id}:event:{event_row.id}")
+    if target == states.CANCELLED:
+        _cancelled(session, shipment, reason=sms_reason or "", tell_courier=sms_reason != states.COURIER_CANCELLED,
+                   settings=settings, actor=actor, now=now)
     if target != states.SCHEDULED:  # planning moves thousands at once and is internal: not announced
         _announce(session, shipment, reason=reason, occurred_at=occurred_at, now=now)
+
+
+def _cancelled(session: Session, shipment: Shipment, *, reason: str, tell_courier: bool, settings: Settings,
+               actor: str, now: datetime) -> None:
+    """What every cancellation does, whoever caused it (staff, two failed pickups, the courier): the
+    courier order is cancelled (unless the courier cancelled it) and the unpaid postage withdrawn."""
+    if tell_courier and shipment.tracking_number:
+        enqueue_cancel(session, shipment, now=now)
+    withdraw_postage(session, shipment, reason=reason, settings=settings, actor=actor, now=now)
 
 
 def _announce(session: Session, shipment: Shipment, *, reason: str | None, occurred_at: datetime,
@@ -248,10 +262,7 @@ def cancel_shipment(session: Session, *, shipment_id: int, reason: str, settings
         raise Conflict(f"a {shipment.status} shipment can no longer be cancelled (only before pickup)",
                        code="cannot_cancel", details={"status": shipment.status})
     enter_state(session, shipment, states.CANCELLED, settings=settings, actor=actor, now=now, occurred_at=now,
-                reason=reason)
-    if shipment.tracking_number:
-        enqueue_cancel(session, shipment, now=now)
-    withdraw_postage(session, shipment, reason=reason, settings=settings, actor=actor, now=now)
+                reason=reason)  # with the effects of every cancellation (courier told, postage withdrawn)
     audit.record(session, actor=actor, action="shipment.cancel", subject_type="shipment",
                  subject_id=shipment.id, at=now, reason=reason)
     return shipment

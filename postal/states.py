@@ -30,6 +30,8 @@ DIRECTIONS = (PICKUP, DELIVERY)
 NOT_HOME, WRONG_ADDRESS, REFUSED = "not_home", "wrong_address", "refused"
 FAILURE_REASONS = (NOT_HOME, WRONG_ADDRESS, REFUSED)
 MAX_FAILED_ATTEMPTS = 2
+# Why a shipment ended cancelled without anyone asking for it (the citizen is told by SMS).
+TWO_FAILED_ATTEMPTS, COURIER_CANCELLED = "two_failed_attempts", "courier_cancelled"
 
 _COMMON = {
     REQUESTED: {BOOKED, CANCELLED},

@@ -131,8 +131,9 @@ def apply_courier_event(session: Session, *, event: CourierEvent, source: str, s
         return "recorded"
     if target == states.DELIVERED and event.id_check:
         shipment.id_check = event.id_check
+    reason = states.COURIER_CANCELLED if target == states.CANCELLED else status.reason
     enter_state(session, shipment, target, settings=settings, actor=COURIER, now=now,
-                occurred_at=event.occurred_at, source=source, reason=status.reason, event_row=row)
+                occurred_at=event.occurred_at, source=source, reason=reason, event_row=row)
     return "applied"
 
 

@@ -2,15 +2,18 @@
 name the wrong shipment, loose ends after a courier cancellation, late and early courier events."""
 import json
 import time
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from kernel.clock import now_utc
 from kernel.db import unit_of_work
 from kernel.inbox import InboundCallback
+from kernel.outbox import OutboxMessage
 from kernel.signing import HEADER, sign
 from payments.models import Dossier, FeeItem, PaymentRequest
 from payments.service import cancel_payment_request, dossier_fees_settled, renew_payment_request
+from postal.models import Shipment
 from postal.service import dispatch_paid_deliveries
 from tests.postal_factories import make_dossier, pay_everything, shipment_body
 
@@ -161,3 +164,49 @@ def test_a_reference_and_the_tracking_number_of_the_same_shipment_are_applied(cl
     r = webhook(client, test_settings, cancelled_event(tracking_number=tracking(a), reference=f"HCC-{a}"))
     assert r.status_code == 200 and r.json["outcome"] == "applied"
     assert status_of(client, auth, a) == "cancelled"
+
+
+# --- 3. every way a shipment ends cancelled has the effects of a cancellation --------------------
+
+def outbox(db, topic):
+    with db() as s:
+        return [m.payload for m in s.execute(select(OutboxMessage).where(OutboxMessage.topic == topic)
+                                             .order_by(OutboxMessage.id)).scalars()]
+
+
+def postage_withdrawn(db):
+    with db() as s:
+        return s.execute(select(FeeItem.withdrawn_at).where(FeeItem.kind == "postage")).scalar_one() is not None
+
+
+def test_a_pickup_failing_twice_is_cancelled_with_its_postage_withdrawn_the_courier_told_and_an_sms(
+        client, auth, db, test_settings):
+    from postal import service
+    [shipment_id] = booked_pickups(db, test_settings, 1)
+    with db() as s:
+        postage_code = s.get(Shipment, shipment_id).postage_payment_code
+    t = now_utc()
+    for day in (0, 5):
+        with unit_of_work(db) as s:
+            service.record_outcome(s, shipment_id=shipment_id, event="failed_attempt", reason="not_home",
+                                   settings=test_settings, actor="t", now=t + timedelta(days=day))
+    assert status_of(client, auth, shipment_id) == "cancelled"
+    assert request_for(db, postage_code)[0] != "pending"  # expired by now, or cancelled
+    assert postage_withdrawn(db)
+    assert outbox(db, "courier.cancel") == [{"shipment_id": shipment_id, "tracking_number": tracking(shipment_id)}]
+    texts = [p["text"] for p in outbox(db, "sms")]
+    assert texts[-1] == ("TT PVHCC: Sau 2 lần không nhận được hồ sơ D-0, yêu cầu thu gom đã bị hủy.")
+
+
+def test_a_pickup_the_courier_cancels_withdraws_the_postage_and_tells_the_citizen(client, auth, db,
+                                                                                 test_settings):
+    [shipment_id] = booked_pickups(db, test_settings, 1)
+    with db() as s:
+        postage_code = s.get(Shipment, shipment_id).postage_payment_code
+    r = webhook(client, test_settings, cancelled_event(tracking_number=tracking(shipment_id)))
+    assert r.status_code == 200 and r.json["outcome"] == "applied"
+    assert status_of(client, auth, shipment_id) == "cancelled"
+    assert request_for(db, postage_code)[0] == "cancelled" and postage_withdrawn(db)
+    assert outbox(db, "courier.cancel") == []  # the courier cancelled it: nothing to tell it
+    assert outbox(db, "sms")[-1]["text"] == ("TT PVHCC: Bưu điện đã hủy yêu cầu thu gom hồ sơ D-0. "
+                                             "Vui lòng liên hệ Trung tâm để được hỗ trợ.")
