@@ -5,6 +5,7 @@ subclass; both are refused with a 400, as are strings and out-of-range values.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from kernel.errors import ValidationError
@@ -39,6 +40,29 @@ def _describe(value: Any) -> str:
     if value is None:
         return "nothing"
     return type(value).__name__
+
+
+# What people type: plain digits, or groups of exactly three digits after a dot, comma or space
+# (one kind of separator per amount), then an optional đồng sign. "1.5" or "150,50" are not đồng.
+_TYPED_VND = re.compile(
+    r"(?P<digits>[0-9]+|[0-9]{1,3}(?P<sep>[., \u00a0\u202f])[0-9]{3}(?:(?P=sep)[0-9]{3})*)"
+    r"[ \u00a0\u202f]*(?:₫|đ|vnd|vnđ)?", re.IGNORECASE)
+
+
+def parse_typed_vnd(text: str | None, *, field: str = "amount_vnd", minimum: int = 1,
+                    maximum: int = MAX_REQUEST_VND) -> int | None:
+    """What a person typed (`150000`, `150.000`, `1.500.000 ₫`, `150,000 VND`) as whole đồng; empty is None.
+
+    Anything else, decimals included (`1.5`, `150.5`), is refused rather than read as something else."""
+    typed = (text or "").strip()
+    if not typed:
+        return None
+    found = _TYPED_VND.fullmatch(typed) if len(typed) <= 40 else None
+    if found is None:
+        raise ValidationError(f"{field} must be a whole number of đồng, e.g. 150000 or 150.000",
+                              code="invalid_amount", details={"field": field})
+    digits = re.sub(r"[^0-9]", "", found.group("digits"))
+    return parse_amount_vnd(int(digits), field=field, minimum=minimum, maximum=maximum)
 
 
 def format_vnd(amount: int) -> str:

@@ -14,8 +14,7 @@ from flask import abort, flash, redirect, request, url_for
 from kernel.clock import now_utc
 from kernel.errors import DomainError, ValidationError
 from kernel.http import actor, current_principal, runtime, settings, transaction
-from kernel.money import MAX_REQUEST_VND, parse_amount_vnd
-from kernel.text import is_ascii_digits
+from kernel.money import MAX_REQUEST_VND, parse_typed_vnd
 from payments import refunds, suspense
 from payments.service import parse_payment_code
 from payments.validation import clean_text
@@ -54,13 +53,8 @@ def _reason(required: bool = True) -> str | None:
 
 
 def _vnd(text: str, field: str = "amount_vnd", maximum: int = MAX_REQUEST_VND) -> int | None:
-    """What people type (`150.000`, `150000`, `150.000 ₫`) as an int, checked like the API; empty is None."""
-    digits = text.replace(".", "").replace(" ", "").replace("₫", "").strip()
-    if not digits:
-        return None
-    if not is_ascii_digits(digits):
-        raise ValidationError(f"{field} must be a whole number of VND", code="invalid_amount", details={"field": field})
-    return parse_amount_vnd(int(digits), field=field, maximum=maximum)
+    """What people type (`150.000`, `150000`, `150.000 ₫`) as whole đồng, checked like the API; empty is None."""
+    return parse_typed_vnd(text, field=field, maximum=maximum)
 
 
 def _amount(field: str = "amount_vnd", maximum: int = MAX_REQUEST_VND) -> int | None:
