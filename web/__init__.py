@@ -1,29 +1,64 @@
 """Server-rendered pages (Vietnamese first) for citizens and staff, on the same services as the API."""
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+import logging
+from urllib.parse import urlsplit
+
+from flask import Flask, g, render_template, request, url_for
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from config import Settings
 from kernel.clock import format_local
 from kernel.errors import DomainError
+from kernel.http import _http_code, current_principal, request_id
 from kernel.money import format_vnd
 from web import i18n
 from web.auth import csrf_token, init_auth, staff_areas
+from web.finance_text import ERRORS, error_sentence
 from web.security import init_security
+
+log = logging.getLogger("hccpay.web")
+
+
+TITLES = {400: "Thông tin chưa hợp lệ", 401: "Đăng nhập", 403: "Bạn không có quyền xem trang này.",
+          404: "Trang không tồn tại", 413: "Tệp quá lớn", 429: "Bạn thao tác quá nhanh"}
+CODE_TITLES = {"csrf_failed": "Phiên làm việc đã hết hạn"}
+FALLBACK_PAGE = ('<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>{title}</title></head>'
+                 '<body><main><h1>{title}</h1><p><a href="/">Trang chủ</a></p></main></body></html>')
 
 
 def _page_error(exc: Exception):
-    """Errors on pages are pages, in the visitor's language; unexpected ones are left to the JSON handler."""
+    """Errors on pages are pages, in the visitor's language, never the API's English message (codes are
+    mapped to sentences); unexpected exceptions are left to the JSON handler. This never raises."""
     if isinstance(exc, DomainError):
-        status, message = exc.status, exc.message
+        status, code = exc.status, exc.code
+        message = error_sentence(code, exc.details, i18n.translate)
     elif isinstance(exc, HTTPException):
-        status, message = exc.code or 500, None
+        status, code = exc.code or 500, _http_code(exc)
+        message = error_sentence(code, None, i18n.translate) if code in ERRORS else None
     else:
         return None
-    titles = {401: "Đăng nhập", 403: "Bạn không có quyền xem trang này.", 404: "Trang không tồn tại"}
-    return render_template("error.html", status=status, title=titles.get(status, "Có lỗi xảy ra"),
-                           message=message), status
+    title = CODE_TITLES.get(code) or TITLES.get(status, "Có lỗi xảy ra")
+    try:
+        current_principal()
+    except Exception:  # noqa: BLE001 - the refusal being shown (e.g. CSRF) must not refuse its own page
+        g.principal = None
+    try:
+        return render_template("error.html", status=status, title=title, message=message, back=_way_back()), status
+    except Exception:  # noqa: BLE001 - an error page that fails would turn any refusal into a 500
+        log.exception("error page failed", extra={"request_id": request_id()})
+        return FALLBACK_PAGE.format(title=escape(i18n.translate(title))), status
+
+
+def _way_back() -> str:
+    """The page the visitor came from (on this site), else the start of the area they are in."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/") and referrer.path != request.path:
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    if request.path.startswith("/staff/") and g.get("principal") is not None:
+        return url_for("staff.home")
+    return "/"
 
 
 def init_web(app: Flask, settings: Settings) -> None:

@@ -24,13 +24,18 @@ from kernel.users import SESSION_LIFETIME, login, logout, resolve_session
 COOKIE = "hccpay_session"
 LOGIN_CSRF_COOKIE = "hccpay_login_csrf"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+WRONG_PASSWORD = "Sai tên đăng nhập hoặc mật khẩu."
+LOCKED = "Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau 15 phút."
+LOGIN_FORM_EXPIRED = "Trang đăng nhập đã cũ (có thể do đã mở ở thẻ khác); vui lòng đăng nhập lại."
 
 staff = Blueprint("staff", __name__, url_prefix="/staff")
 
 
 def _session_principal() -> Principal | None:
     token = request.cookies.get(COOKIE)
-    if not token:
+    if not token or request.endpoint == "staff.login_submit":
+        # The login form proves itself with the login cookie's token, not a session's: someone already
+        # logged in (another tab) who submits it is simply logging in again.
         return None
     with runtime().sessions() as session:
         active = resolve_session(session, token, now_utc())
@@ -84,29 +89,32 @@ def _safe_next(target: str | None) -> str:
     return url_for("staff.home")
 
 
-@staff.get("/login")
-def login_form():
+def _login_page(*, error: str | None = None, status: int = 200):
+    """The login form with a fresh token (in its cookie too), so a stale page can always be retried."""
     token = secrets.token_urlsafe(24)
-    response = make_response(render_template("staff/login.html", csrf=token, next=request.args.get("next", ""),
-                                              error=None))
+    response = make_response(render_template("staff/login.html", csrf=token, error=error,
+                                             next=request.values.get("next", "")), status)
     response.set_cookie(LOGIN_CSRF_COOKIE, token, max_age=3600, **{**_cookie_options(), "samesite": "Strict"})
     return response
+
+
+@staff.get("/login")
+def login_form():
+    return _login_page()
 
 
 @staff.post("/login")
 def login_submit():
     # Before login there is no session: the form proves it came from our page by echoing the cookie.
+    # A page opened before another tab's (or an hour old) no longer matches: show a fresh one.
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not cookie or not hmac.compare_digest(cookie, request.form.get("csrf_token", "")):
-        raise Forbidden("the login form is missing its security token; reload the page", code="csrf_failed")
+        return _login_page(error=LOGIN_FORM_EXPIRED, status=403)
     with transaction() as session:
         result = login(session, username=request.form.get("username", ""), password=request.form.get("password", ""),
                        now=now_utc())
     if not result.ok:
-        error = ("Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau 15 phút."
-                 if result.reason == "locked" else "Sai tên đăng nhập hoặc mật khẩu.")
-        return make_response(render_template("staff/login.html", csrf=cookie, next=request.form.get("next", ""),
-                                             error=error), 401)
+        return _login_page(error=LOCKED if result.reason == "locked" else WRONG_PASSWORD, status=401)
     response = redirect(_safe_next(request.form.get("next")))
     response.set_cookie(COOKIE, result.token, max_age=int(SESSION_LIFETIME.total_seconds()), **_cookie_options())
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")

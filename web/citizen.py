@@ -2,7 +2,7 @@
 its kiosk print view, and the page VNPay sends people back to."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from kernel.clock import now_utc
 from kernel.errors import NotFound, ValidationError
@@ -33,6 +33,19 @@ def _view(code: str):
         return None, None, ("Mã thanh toán không hợp lệ", 400)
     except NotFound:
         return None, None, ("Không tìm thấy mã thanh toán", 404)
+
+
+@citizen.get("/")
+def landing():
+    """Where a bare address lands: how to find one's pay page (the code is on the slip or SMS)."""
+    return render_template("landing.html")
+
+
+@citizen.get("/pay")
+def find_pay_page():
+    """The landing page's form: the typed payment code's page (which explains a wrong code)."""
+    code = "".join(request.args.get("code", "").split()).upper()[:40]
+    return redirect(url_for("citizen.pay", code=code) if code else url_for("citizen.landing"))
 
 
 @citizen.get("/pay/<code>")

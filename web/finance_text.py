@@ -7,6 +7,7 @@ strings live here instead of growing the shared dictionary.
 from __future__ import annotations
 
 from kernel.money import format_vnd
+from kernel.users import MIN_PASSWORD
 from reconciliation.reports import KIND_VI, REASON_VI
 
 CHANNELS = {"vietqr_transfer": "Chuyển khoản (VietQR)", "pos_card": "Thẻ (POS)",
@@ -156,21 +157,110 @@ ERRORS = {
                        "The chosen format is not valid."),
     "invalid_profile": ("Mẫu ngân hàng đã chọn không hợp lệ.",
                         "The chosen bank layout is not valid."),
+    # lines, decisions and days
+    "line_has_allocations": ("Tiền của dòng này đã được khớp cho hồ sơ; hãy bỏ khớp trước rồi mới bỏ qua.",
+                             "This line's money paid a request; unmatch it first, then ignore it."),
+    "already_ignored": ("Dòng này đã được bỏ qua.",
+                        "This line is already ignored."),
+    "line_ignored": ("Dòng này đang bị bỏ qua; hãy hoàn tác quyết định bỏ qua trước khi khớp.",
+                     "This line is ignored; undo the ignore before matching it."),
+    "import_not_found": ("Không tìm thấy lần nhập sao kê này.",
+                         "No such statement import."),
+    "missing_filter": ("Vui lòng chọn một lần nhập hoặc một ngày.",
+                       "Choose an import or a day."),
+    "invalid_action": ("Thao tác không hợp lệ.",
+                       "Not a valid action."),
+    "invalid_parameter": ("Giá trị trong đường dẫn không hợp lệ.",
+                          "A value in the address is not valid."),
+    "invalid_version": ("Trang đã cũ hoặc bị sửa; vui lòng tải lại trang rồi quyết định.",
+                        "The page is out of date or was altered; reload it before deciding."),
+    "allocation_not_found": ("Không tìm thấy phân bổ này.", "No such allocation."),
+    "allocation_refunded": ("Tiền của phân bổ này đã được hoàn (một phần); không thể bỏ khớp.",
+                            "Money of this allocation was refunded; it cannot be unmatched."),
+    "reversal_amount_mismatch": ("Số tiền giao dịch đảo/hủy không khớp với giao dịch gốc.",
+                                 "The reversal's amount does not match the original payment."),
+    "amount_exceeds_outstanding": ("Số tiền vượt quá số còn phải nộp.",
+                                   "The amount is more than what is still owed."),
+    "refund_executed": ("Khoản hoàn đã được chi trả; không thể hoàn tác. Nếu nhầm, đề nghị người nhận chuyển "
+                        "trả và xử lý khoản đó như một dòng sao kê mới.",
+                        "The refund was paid out; it cannot be undone. If it was a mistake, ask the payer to "
+                        "return it and resolve that transfer as a new statement line."),
+    "void_of_refunded_sale": ("Giao dịch hủy thẻ đến khi khoản hoàn cùng giao dịch đang xử lý; chưa áp dụng, "
+                              "cần đối chiếu với ngân hàng thanh toán thẻ.",
+                              "A card void arrived while a refund of the same sale is under way; not applied: "
+                              "check with the acquirer."),
+    "illegal_transition": ("Yêu cầu thanh toán không thể chuyển sang trạng thái này.",
+                           "The payment request cannot change to this status."),
+    "request_not_payable": ("Yêu cầu thanh toán này không còn thanh toán được (đã hết hạn, bị hủy, đã hoàn "
+                            "tiền hoặc đã nộp đủ).",
+                            "This payment request can no longer be paid (expired, cancelled, refunded or "
+                            "already paid)."),
+    "cannot_cancel": ("Chỉ hủy được yêu cầu thanh toán chưa nhận tiền.",
+                      "Only a payment request that received no money can be cancelled."),
+    "request_still_open": ("Hồ sơ còn yêu cầu thanh toán đang mở ({payment_code}).",
+                           "The dossier still has an open payment request ({payment_code})."),
+    "nothing_to_request": ("Hồ sơ không còn khoản phí nào để lập yêu cầu thanh toán.",
+                           "The dossier has no fee items left to request."),
+    "dossier_not_found": ("Không tìm thấy hồ sơ.", "No such dossier."),
+    "dossier_conflict": ("Hồ sơ đã tồn tại với nội dung khác.", "The dossier exists with other content."),
+    "receipt_not_issued": ("Chưa có biên lai: biên lai được phát hành khi hồ sơ đã thanh toán đủ.",
+                           "No receipt yet: it is issued once the fees are fully paid."),
+    "receipt_not_found": ("Biên lai không hợp lệ hoặc không tồn tại.",
+                          "The receipt is not valid or does not exist."),
+    # general
+    "text_too_long": ("{field_name} quá dài: tối đa {max_len} ký tự.",
+                      "{field_name} is too long: at most {max_len} characters."),
+    "missing_field_named": ("Vui lòng điền {field_name}.",
+                            "Please fill in the {field_name}."),
+    "unauthenticated": ("Vui lòng đăng nhập để tiếp tục.", "Please log in to continue."),
+    "forbidden": ("Bạn không có quyền thực hiện thao tác này.", "You may not do this."),
+    "not_found": ("Không tìm thấy nội dung bạn yêu cầu.", "What you asked for was not found."),
+    "method_not_allowed": ("Thao tác này không được hỗ trợ tại đây.", "This action is not supported here."),
+    "rate_limited": ("Bạn thao tác quá nhanh; vui lòng đợi một lát rồi thử lại.",
+                     "Too many attempts; please wait a moment and try again."),
+    "service_unavailable": ("Hệ thống tạm thời gián đoạn; vui lòng thử lại sau ít phút.",
+                            "The service is briefly unavailable; please try again in a few minutes."),
+    "internal_error": ("Có lỗi ngoài ý muốn; vui lòng thử lại sau.",
+                       "Something unexpected went wrong; please try again later."),
+    # administration
+    "invalid_username": ("Tên đăng nhập chỉ gồm chữ, số, dấu chấm và gạch dưới (tối đa 60 ký tự).",
+                         "A username has letters, digits, dots and underscores (at most 60)."),
+    "invalid_full_name": ("Họ tên tối đa {max_len} ký tự.", "A full name has at most {max_len} characters."),
+    "user_exists": ("Tên đăng nhập này đã có người dùng.", "This username is taken."),
+    "user_not_found": ("Không tìm thấy tài khoản.", "No such user."),
+    "unknown_role": ("Vui lòng chọn vai trò hợp lệ.", "Choose a valid role."),
+    "weak_password": (f"Mật khẩu quá ngắn: cần ít nhất {MIN_PASSWORD} ký tự.",
+                      f"The password is too short: at least {MIN_PASSWORD} characters."),
+    "invalid_name": ("Tên token phải có từ 1 đến 200 ký tự.", "A token name has 1 to 200 characters."),
+    "token_not_found": ("Không tìm thấy token.", "No such token."),
 }
+GENERIC_ERROR = ("Không thực hiện được thao tác", "The action could not be done")
+# What each form field is called in a sentence ("Vui lòng điền lý do.").
+FIELDS = {"reason": ("lý do", "reason"), "amount_vnd": ("số tiền", "amount"),
+          "payment_code": ("mã thanh toán", "payment code"),
+          "expected_refundable_vnd": ("số tiền có thể hoàn", "refundable amount"),
+          "bank_reference": ("số tham chiếu ngân hàng", "bank reference"),
+          "full_name": ("họ tên", "full name"), "note": ("ghi chú", "note")}
 LINE_ERRORS = {"invalid_amount", "invalid_date"}  # statement errors that name the file's line
 
 
 def error_sentence(code: str, details: dict | None, translate=lambda text: text) -> str:
     """The sentence for an API error in the visitor's language (amounts shown as `150.000 ₫`)."""
     details = details or {}
+    field = FIELDS.get(details.get("field"))
+    if field and f"{code}_named" in ERRORS:
+        code = f"{code}_named"  # "Vui lòng điền số tiền." rather than a list of what it might be
     if code not in ERRORS:
-        return translate("Không thực hiện được thao tác") + f" ({code})."
+        return translate(GENERIC_ERROR[0]) + f" ({code})."
     template = translate(ERRORS[code][0])
     values = {k: format_vnd(v) if k.endswith("_vnd") and type(v) is int else v for k, v in details.items()}
+    values["field_name"] = translate(field[0] if field else "Nội dung nhập")
     try:
         sentence = template.format(**values)
     except (KeyError, IndexError):
         sentence = template.split("{")[0].rstrip(" (") + "."
+    if sentence[:1].islower():
+        sentence = sentence[0].upper() + sentence[1:]
     if code in LINE_ERRORS and "line_no" in details:
         sentence += f" ({translate('Dòng')} {details['line_no']})"
     return sentence
@@ -275,4 +365,5 @@ EN = {
     "Đã nhập sao kê.": "The statement was imported.",
     "Không thực hiện được thao tác": "The action could not be done",
     **{vi: en for vi, en in ERRORS.values()},
+    **{vi: en for vi, en in FIELDS.values()}, "Nội dung nhập": "The text",
 }

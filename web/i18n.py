@@ -74,6 +74,19 @@ EN = {
     "Trang không tồn tại": "Page not found",
     "Quay lại": "Back",
     "Bỏ qua, tới nội dung chính": "Skip to main content",
+    "Trang đăng nhập đã cũ (có thể do đã mở ở thẻ khác); vui lòng đăng nhập lại.":
+        "This login page was out of date (perhaps opened in another tab); please log in again.",
+    "Phiên làm việc đã hết hạn": "Your session has expired",
+    "Thông tin chưa hợp lệ": "Something is not valid",
+    "Bạn thao tác quá nhanh": "Too many requests",
+    "Tệp quá lớn": "File too large",
+    "Vui lòng đăng nhập để tiếp tục.": "Please log in to continue.",
+    "Mỗi hồ sơ có một mã thanh toán (2 chữ cái và 11 chữ số, ví dụ HS12345678978), in trên giấy hẹn trả kết quả và "
+    "gửi trong tin nhắn. Nhập mã để xem số tiền phải nộp, mã VietQR và thông tin chuyển khoản.":
+        "Each dossier has a payment code (2 letters and 11 digits, e.g. HS12345678978), printed on the appointment "
+        "slip and sent by SMS. Type it to see the amount due, the VietQR code and the transfer details.",
+    "Xem trang thanh toán": "Open the pay page",
+    "Cán bộ Trung tâm": "Centre staff",
 }
 
 

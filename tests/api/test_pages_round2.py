@@ -1,0 +1,161 @@
+"""Pages, second QA round: the error page never fails and always speaks Vietnamese (or English),
+typed amounts are whole đồng, refused actions name their reason, raw codes never reach a page."""
+import re
+
+import pytest
+
+from tests.api.test_finance_pages import DAY, PEOPLE, csrf, logged_in, paid_vnd, post, unmatched_line
+from tests.api.test_pages import PASSWORD, log_in, login_csrf
+from tests.factories import make_request, send_callback
+
+
+@pytest.fixture
+def people(db):
+    from kernel.users import create_user
+    from tests.conftest import T0
+
+    with db() as s, s.begin():
+        for username, (full_name, roles) in {**PEOPLE, "quantri": ("Vũ Văn Quản", ["admin"])}.items():
+            create_user(s, username=username, full_name=full_name, roles=roles, password=PASSWORD, now=T0)
+
+
+@pytest.fixture
+def finance(app, people):
+    return logged_in(app, "ketoan")
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r"<script.*?</script>", " ", html, flags=re.S)))
+
+
+# --- 1. login in two tabs, and a logged-in person using the login form ------------------------
+
+def test_a_login_page_made_stale_by_another_tab_asks_again_in_vietnamese_instead_of_failing(client, people):
+    tab_b = login_csrf(client)
+    tab_a = login_csrf(client)  # the second tab replaces the login cookie
+    assert client.post("/staff/login", data={"username": "ketoan", "password": PASSWORD,
+                                             "csrf_token": tab_a}).status_code == 302
+    r = client.post("/staff/login", data={"username": "ketoan", "password": PASSWORD, "csrf_token": tab_b})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 403 and "Trang đăng nhập đã cũ" in html and 'name="password"' in html
+    fresh = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    assert client.post("/staff/login", data={"username": "ketoan", "password": PASSWORD,
+                                             "csrf_token": fresh}).status_code == 302
+
+
+def test_a_logged_in_person_who_mistypes_the_password_on_the_login_form_is_told_so(client, people):
+    assert log_in(client, "ketoan").status_code == 302
+    page = client.get("/staff/login").get_data(as_text=True)
+    form = page.split('action="/staff/login"', 1)[1]  # the page also has the logout form, with the session's token
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    r = client.post("/staff/login", data={"username": "ketoan", "password": "wrong", "csrf_token": token})
+    assert r.status_code == 401 and "Sai tên đăng nhập hoặc mật khẩu." in r.get_data(as_text=True)
+    assert client.get("/staff/finance/").status_code == 200  # the earlier session still works
+
+
+def test_a_csrf_failure_on_a_staff_form_says_the_session_expired_in_the_visitors_language(finance):
+    r = finance.post(f"/staff/finance/days/{DAY}/close", data={"back": "/staff/finance/"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 403 and "<h1>Phiên làm việc đã hết hạn</h1>" in html
+    assert "vui lòng tải lại trang và thử lại" in html and "CSRF" not in html and "the form" not in html
+    html = finance.post(f"/staff/finance/days/{DAY}/close?lang=en", data={}).get_data(as_text=True)
+    assert "Your session has expired" in html and "reload the page" in html
+
+
+def test_the_error_page_renders_even_when_the_staff_navigation_cannot_be_built(app, client, people, monkeypatch):
+    import web
+
+    def broken():
+        raise RuntimeError("navigation down")
+
+    log_in(client, "ketoan")
+    monkeypatch.setattr(web, "staff_areas", broken)
+    r = client.get("/staff/no-such-page")
+    assert r.status_code == 404 and "Trang không tồn tại" in r.get_data(as_text=True)
+    assert client.get("/staff/no-such-page?lang=en").get_data(as_text=True).count("Page not found") >= 1
+
+
+# --- 10. the root and the way back from an error --------------------------------------------
+
+def test_the_root_explains_how_to_find_a_pay_page_and_takes_a_payment_code(client, auth):
+    r = client.get("/")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "mã thanh toán" in html and 'href="/staff/login"' in html
+    code = make_request(client, auth)
+    r = client.get(f"/pay?code=%20{code.lower()}%20")
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/pay/{code}")
+    assert client.get("/pay?code=").headers["Location"].endswith("/")
+
+
+def test_the_error_page_goes_back_to_the_area_it_came_from(finance):
+    html = finance.get("/staff/finance/lines/999999").get_data(as_text=True)
+    assert 'href="/staff/"' in html and 'href="/"' not in html.split("<main", 1)[1]
+    assert 'href="/"' in finance.get("/pay/x/y/z").get_data(as_text=True)
+
+
+# --- 2. typed amounts are whole đồng --------------------------------------------------------
+
+@pytest.mark.parametrize("typed", ["1.5", "150.5", "1.50", "1,5"])
+def test_a_fractional_amount_on_the_match_form_is_refused_not_read_as_other_dong(client, auth, finance, typed):
+    code, line = unmatched_line(client, auth)
+    html = post(finance, f"/staff/finance/lines/{line['id']}/match", payment_code=code, amount_vnd=typed,
+                reason="gọi điện xác nhận")
+    assert "Số tiền phải là số nguyên đồng" in html and paid_vnd(client, code) == 0
+
+
+def test_a_fractional_refund_amount_is_refused(client, auth, test_settings, finance):
+    code = make_request(client, auth, ("Lệ phí", "charge", 150_000))
+    send_callback(client, test_settings, "bank", code=code, amount=150_000)
+    [payment] = client.get(f"/api/v1/payment-requests/{code}/payments", headers=auth("finance")).json["payments"]
+    html = post(finance, f"/staff/finance/payments/{payment['id']}/refunds", amount_vnd="1.5",
+                expected_refundable_vnd="150000", reason="hồ sơ bị từ chối")
+    assert "Số tiền phải là số nguyên đồng" in html
+    assert client.get("/api/v1/refunds", headers=auth("finance")).json["refunds"] == []
+
+
+# --- 6. every refusal a finance or admin page can meet has its sentence ---------------------------
+
+SOURCES_OF_PAGE_ERRORS = ["reconciliation", "payments/refunds.py", "payments/suspense.py", "payments/credits.py",
+                          "payments/states.py", "payments/service.py", "payments/validation.py", "kernel/users.py",
+                          "kernel/auth.py", "kernel/money.py", "kernel/clock.py", "web"]
+
+
+def _codes_raised() -> set[str]:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    files = [p for source in SOURCES_OF_PAGE_ERRORS
+             for p in ((root / source).rglob("*.py") if (root / source).is_dir() else [root / source])]
+    return {code for path in files for code in re.findall(r'code="([a-z_]+)"', path.read_text(encoding="utf-8"))}
+
+
+def test_every_error_code_a_finance_or_admin_page_can_meet_has_a_vietnamese_and_an_english_sentence():
+    from web.finance_text import ERRORS
+
+    raised = _codes_raised()
+    assert {"line_has_allocations", "already_ignored", "day_not_over", "unknown_role"} <= raised  # the scan works
+    assert sorted(raised - set(ERRORS)) == []
+    for code, (vi, en) in ERRORS.items():
+        assert vi != en and vi.strip() and en.strip(), code
+
+
+@pytest.mark.parametrize("code,words", [
+    ("line_has_allocations", "hãy bỏ khớp trước"), ("already_ignored", "đã được bỏ qua"),
+    ("import_not_found", "lần nhập sao kê"), ("refund_executed", "không thể hoàn tác"),
+    ("amount_exceeds_outstanding", "còn phải nộp"), ("reversal_amount_mismatch", "không khớp với giao dịch gốc")])
+def test_refusals_read_as_vietnamese_sentences_not_codes(code, words):
+    from web.finance_text import error_sentence
+
+    sentence = error_sentence(code, {})
+    assert words in sentence and code not in sentence
+
+
+def test_a_missing_or_too_long_field_is_named_in_the_sentence():
+    from web.finance_text import error_sentence
+
+    assert error_sentence("missing_field", {"field": "amount_vnd"}) == "Vui lòng điền số tiền."
+    assert error_sentence("missing_field", {"field": "reason"}, lambda t: {"Vui lòng điền {field_name}.":
+                                                                            "Please fill in the {field_name}.",
+                                                                            "lý do": "reason"}.get(t, t)) == \
+        "Please fill in the reason."
+    assert error_sentence("text_too_long", {"field": "reason", "max_len": 1000}) == "Lý do quá dài: tối đa 1000 ký tự."
