@@ -2,7 +2,7 @@
 already closed (a late callback, a statement line imported after its day's close).
 
 A closed day never changes, so money recorded for it after its close lands in the first
-working day that was still open when the money was recorded — the rule `days.next_open_day`
+working day that was still open when the money was recorded — the rule `next_open_day`
 gives statement lines, applied to payments by their `recorded_at`. Every payment counts in
 exactly one day, and a day's set is fixed once it closes.
 """
@@ -19,6 +19,21 @@ from payments.models import Payment
 from reconciliation.models import CLOSED, ReconDay
 
 LOOKBACK_DAYS = 400  # a statement found a year late still lands in a day (one cheap query of closed days)
+
+
+def closed_days(session: Session, since: date | None) -> set[date]:
+    query = select(ReconDay.business_date).where(ReconDay.status == CLOSED)
+    if since is not None:
+        query = query.where(ReconDay.business_date >= since)
+    return set(session.execute(query).scalars())
+
+
+def next_open_day(day: date, closed: Collection[date], holidays: Collection[date]) -> date:
+    """The first working day after `day` that is not closed: where late corrections land."""
+    current = day + timedelta(days=1)
+    while current in closed or not is_working_day(current, holidays):
+        current += timedelta(days=1)
+    return current
 
 
 def late_windows(session: Session, day: date, holidays: Collection[date]) -> list[tuple[datetime, datetime, datetime]]:

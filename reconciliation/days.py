@@ -8,14 +8,14 @@ corrections made to its lines, land in the next open day as adjustments.
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from config import Settings
 from kernel import audit
-from kernel.clock import business_date, is_working_day
+from kernel.clock import business_date
 from kernel.errors import Conflict, Forbidden
 from payments.ledger import Accounts, LedgerEntry, LedgerLine
 from payments.models import Dossier, Payment, PaymentAllocation, PaymentRequest
@@ -29,21 +29,6 @@ from reconciliation.statements import CREDIT
 
 class DayClosed(Conflict):
     code = "day_closed"
-
-
-def closed_days(session: Session, since: date | None) -> set[date]:
-    query = select(ReconDay.business_date).where(ReconDay.status == CLOSED)
-    if since is not None:
-        query = query.where(ReconDay.business_date >= since)
-    return set(session.execute(query).scalars())
-
-
-def next_open_day(day: date, closed: Collection[date], holidays: Collection[date]) -> date:
-    """The first working day after `day` that is not closed: where late corrections land."""
-    current = day + timedelta(days=1)
-    while current in closed or not is_working_day(current, holidays):
-        current += timedelta(days=1)
-    return current
 
 
 def day_row(session: Session, day: date, *, lock: bool = False) -> ReconDay:

@@ -19,7 +19,7 @@ Blocking exceptions above the tolerance keep the day from closing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
@@ -74,31 +74,43 @@ def day_exceptions(session: Session, day: date, *, settings: Settings, today: da
     found: list[DayException] = []
     lines = session.execute(select(StatementLine).where(StatementLine.recon_date == day)
                             .order_by(StatementLine.id)).scalars().all()
-    adjusted = _adjusted_lines(session, day)
-    facts = links.payment_facts(session, [line.payment_id for line in lines + adjusted if line.payment_id])
+    carried = _carried_lines(session, day, settings.holidays)
+    facts = links.payment_facts(session, [line.payment_id for line in lines + carried if line.payment_id])
     announced = _payment_amounts(session, [line.payment_id for line in lines if line.source == FROM_CALLBACK])
     reversed_lines = links.reversed_by(session, [line.id for line in lines if line.is_reversal])
     for line in lines:
         found += _line_exceptions(line, facts.get(line.payment_id) if line.payment_id else None,
                                   announced.get(line.payment_id), reversed_lines.get(line.id))
-    for line in adjusted:  # its own day is closed: what it still holds in suspense is this day's to settle
+    for line in carried:  # its own day is closed: what it still holds in suspense is this day's to settle
         found += [e for e in _line_exceptions(line, facts.get(line.payment_id), None, None)
                   if e.kind in MONEY_KINDS]
     found += _request_exceptions(session, [line.payment_id for line in lines
                                            if line.payment_id and line.status != IGNORED])
     found += _unseen_payments(session, day, lines, settings=settings, today=today)
     found += _balance_exceptions(session, day)
-    _apply_decisions(session, day, found, lines)
+    _apply_decisions(session, day, found, lines + carried)
     return found
 
 
-def _adjusted_lines(session: Session, day: date) -> list[StatementLine]:
-    """Lines of closed days that a decision counted in `day` changed (an adjustment)."""
-    adjusted = select(Resolution.line_id).where(Resolution.recon_date == day, Resolution.adjustment.is_(True),
-                                                Resolution.undone_at.is_(None))
-    return list(session.execute(select(StatementLine).where(StatementLine.id.in_(adjusted),
-                                                            StatementLine.recon_date != day)
-                                .order_by(StatementLine.id)).scalars())
+def _carried_lines(session: Session, day: date, holidays) -> list[StatementLine]:
+    """Lines of closed days whose money `day` must settle: those a decision counted in `day`
+    changed (an adjustment), and those whose money is (back) in suspense — a refund rejected
+    after the close, say — while `day` is the first open working day after theirs."""
+    adjusted = set(session.execute(select(Resolution.line_id).where(
+        Resolution.recon_date == day, Resolution.adjustment.is_(True), Resolution.undone_at.is_(None),
+        Resolution.line_id.is_not(None))).scalars())
+    closed = counting.closed_days(session, day - timedelta(days=counting.LOOKBACK_DAYS))
+    earlier = sorted(d for d in closed if d < day)
+    waiting = set(session.execute(select(StatementLine.id).join(Payment, Payment.id == StatementLine.payment_id).where(
+        StatementLine.recon_date.in_(earlier), StatementLine.direction == CREDIT, Payment.status == "active",
+        Payment.unallocated_vnd > 0)).scalars()) if earlier else set()
+    carried = []
+    for chunk in links._chunks(sorted(adjusted | waiting)):
+        for line in session.execute(select(StatementLine).where(StatementLine.id.in_(chunk),
+                                                                StatementLine.recon_date != day)).scalars():
+            if line.id in adjusted or counting.next_open_day(line.recon_date, closed, holidays) == day:
+                carried.append(line)
+    return sorted(carried, key=lambda line: line.id)
 
 
 def _payment_amounts(session: Session, payment_ids: list[int]) -> dict[int, int]:

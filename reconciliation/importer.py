@@ -32,7 +32,7 @@ from kernel.db import advisory_lock, unit_of_work
 from kernel.errors import ValidationError
 from payments.credits import ConcurrentCredit, IncomingCredit, record_credits
 from payments.ledger import Accounts
-from reconciliation import days, files, links, reversals
+from reconciliation import counting, files, links, reversals
 from reconciliation.matching import PaymentFacts, base_key, classify, key_hash
 from reconciliation.models import (FROM_CALLBACK, FROM_STATEMENT, StatementBalance, StatementImport,
                                    StatementLine, StatementLineRepeat)
@@ -162,7 +162,7 @@ class ImportContext:
         return Row(line_no, day, at, amount, direction, memo, ref, name, account, balance, reversal, key)
 
     def recon_date(self, day: date) -> date:
-        return days.next_open_day(day, self.closed, self.settings.holidays) if day in self.closed else day
+        return counting.next_open_day(day, self.closed, self.settings.holidays) if day in self.closed else day
 
 
 def resolve_account(settings: Settings, from_file: str | None, given: str | None) -> tuple[str, str]:
@@ -209,7 +209,7 @@ def run_import(sessions: sessionmaker[Session], parsed: Parsed, *, filename: str
             lines_new=0, lines_duplicate=0, created_at=now, created_by=actor,
         ).returning(StatementImport.id)).scalar_one()
         ctx = ImportContext(import_id, number, clearing, settings, actor, now,
-                            closed=days.closed_days(session, info.first_date),
+                            closed=counting.closed_days(session, info.first_date),
                             suspense_callbacks=links.suspense_callbacks(session, clearing, info.first_date,
                                                                         info.last_date, settings.holidays),
                             repeated=parsed.repeated,

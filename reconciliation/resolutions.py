@@ -24,7 +24,7 @@ from kernel.text import is_ascii_digits
 from payments import credits, refunds
 from payments.ledger import Accounts, Entry, Line, post_many
 from payments.models import Payment, PaymentAllocation, PaymentRequest
-from reconciliation import days, exceptions, links
+from reconciliation import counting, days, exceptions, links
 from reconciliation.matching import classify
 from reconciliation.models import CLOSED, Resolution, StatementLine
 from reconciliation.statements import CREDIT
@@ -46,7 +46,7 @@ def _landing_day(session: Session, day: date, settings: Settings, as_adjustment:
         return day, False
     if not as_adjustment:
         days.ensure_open(session, day)
-    return days.next_open_day(day, days.closed_days(session, day), settings.holidays), True
+    return counting.next_open_day(day, counting.closed_days(session, day), settings.holidays), True
 
 
 def _payment(session: Session, line: StatementLine) -> Payment:

@@ -102,3 +102,23 @@ def test_money_a_request_gave_back_leaves_its_agency_for_the_refunded_row(client
     totals = summary(client, auth)["totals"]
     assert {row["agency_code"]: row["amount_vnd"] for row in totals["by_agency"]} == {"H40.22": 50_000,
                                                                                       "refunded": 30_000}
+
+
+def test_money_back_in_suspense_after_its_day_closed_is_in_the_next_open_days_queue(client, auth):
+    body = upload(client, auth, vcb_csv(("77.1", "", "3.000.000", "chuyen nham"), ("77.2", "", "5.000", "khong ro"))).json
+    big, small = all_lines(client, auth, body["import_id"])
+    asked = resolve(client, auth, big["id"], "refund", reason="người chuyển nhầm đề nghị hoàn")
+    refund_id = asked.json["resolution"]["data"]["refund_id"]
+    assert asked.json["resolution"]["data"]["refund_status"] == "awaiting_approval"  # above the threshold
+    key = f"line:{small['id']}:unmatched_credit"
+    assert client.post(f"/api/v1/reconciliation/days/{DAY}/exceptions/{key}/acknowledge", headers=auth("finance"),
+                       json={"reason": "chờ người nộp liên hệ"}).status_code == 201
+    close(client, auth, DAY)
+    rejected = client.post(f"/api/v1/refunds/{refund_id}/reject", headers=auth("approver"),
+                           json={"reason": "không đủ hồ sơ"})
+    assert rejected.status_code == 200, rejected.json
+    queue = {e["key"]: e for e in client.get("/api/v1/reconciliation/days/2026-11-25/exceptions?state=all",
+                                             headers=auth("finance")).json["exceptions"]}
+    back = queue[f"line:{big['id']}:unmatched_credit"]
+    assert (back["amount_vnd"], back["open"]) == (3_000_000, True)
+    assert queue[key]["acknowledged"] and not queue[key]["open"]  # still in view, still accepted
