@@ -29,8 +29,8 @@ from kernel.clock import working_days_between
 from payments.models import Payment, PaymentAllocation, PaymentRequest
 from payments.refunds import AWAITING_APPROVAL, Refund
 from reconciliation import counting, links, sweep
-from reconciliation.models import FROM_CALLBACK, FROM_STATEMENT, IGNORED, Resolution, StatementBalance, \
-    StatementImport, StatementLine
+from reconciliation.models import CLOSED, FROM_CALLBACK, FROM_STATEMENT, IGNORED, ReconDay, Resolution, \
+    StatementBalance, StatementImport, StatementLine
 from reconciliation.statements import CREDIT
 
 INFO_KINDS = frozenset({"missed_callback"})
@@ -67,6 +67,16 @@ class DayException:
                 "amount_vnd": self.amount_vnd, "line_id": self.line_id, "payment_id": self.payment_id,
                 "payment_code": self.payment_code, "account": self.account, "details": self.details,
                 "open": self.open, "acknowledged": self.acknowledged, "resolution": self.resolution}
+
+
+def shown(session: Session, day: date, *, settings: Settings, today: date) -> list[dict]:
+    """The queue as people see it: a closed day's as it was frozen at its close (what comes later
+    is the next open day's), an open day's as it is now."""
+    closed = session.execute(select(ReconDay.summary).where(ReconDay.business_date == day,
+                                                            ReconDay.status == CLOSED)).scalar()
+    if closed is not None and "closed_exceptions" in closed:
+        return closed["closed_exceptions"]
+    return [e.view() for e in day_exceptions(session, day, settings=settings, today=today)]
 
 
 def day_exceptions(session: Session, day: date, *, settings: Settings, today: date) -> list[DayException]:

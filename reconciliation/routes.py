@@ -241,9 +241,9 @@ class DayExceptions(Resource):
         if state not in ("open", "all"):
             raise ValidationError("state must be open or all", code="invalid_parameter")
         with transaction() as session:
-            found = exceptions.day_exceptions(session, parsed, settings=settings(), today=business_date(now_utc()))
-            shown = [e.view() for e in found if state == "all" or e.open]
-            return {"date": parsed.isoformat(), "count": len(shown), "exceptions": shown}
+            found = exceptions.shown(session, parsed, settings=settings(), today=business_date(now_utc()))
+            listed = [e for e in found if state == "all" or e["open"]]
+            return {"date": parsed.isoformat(), "count": len(listed), "exceptions": listed}
 
 
 @recon_ns.route("/days/<string:day>/exceptions/<string:key>/acknowledge")

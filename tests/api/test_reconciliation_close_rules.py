@@ -32,3 +32,20 @@ def test_a_close_is_asked_once_and_no_one_who_asked_approves(session, test_setti
     assert refused.value.code == "same_person"
     assert days.approve_close(session, day, settings=test_settings, actor="trưởng phòng Minh",
                               now=now).status == "closed"
+
+
+
+def test_a_closed_days_queue_is_the_one_frozen_at_its_close(client, auth):
+    from tests.recon_factories import all_lines, upload, vcb_csv
+
+    day = "2026-11-24"
+    [line] = all_lines(client, auth, upload(client, auth, vcb_csv(("77.1", "", "3.000.000", "chuyen nham"))).json[
+        "import_id"])
+    asked = client.post(f"/api/v1/reconciliation/lines/{line['id']}/refund", headers=auth("finance"),
+                        json={"reason": "người chuyển nhầm đề nghị hoàn"}).json
+    assert client.post(f"/api/v1/reconciliation/days/{day}/close", headers=auth("finance")).status_code == 202
+    assert client.post(f"/api/v1/reconciliation/days/{day}/close/approve", headers=auth("approver")).status_code == 200
+    frozen = client.get(f"/api/v1/reconciliation/days/{day}/exceptions?state=all", headers=auth("finance")).json
+    client.post(f"/api/v1/refunds/{asked['resolution']['data']['refund_id']}/reject", headers=auth("approver"),
+                json={"reason": "không đủ hồ sơ"})  # the money is back in suspense: the next open day's to settle
+    assert client.get(f"/api/v1/reconciliation/days/{day}/exceptions?state=all", headers=auth("finance")).json == frozen
