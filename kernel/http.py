@@ -15,6 +15,7 @@ Routes use it like this::
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,6 +35,7 @@ from kernel.db import unavailable_reason
 from kernel.errors import DomainError, Forbidden, Unauthenticated, ValidationError
 
 log = logging.getLogger("hccpay.http")
+access = logging.getLogger("hccpay.access")
 
 
 @dataclass
@@ -224,10 +226,17 @@ def init_http(app: Flask, runtime_: Runtime) -> None:
     def _assign_request_id():
         incoming = request.headers.get("X-Request-Id", "")
         g.request_id = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
+        g.started = time.perf_counter()
 
     @app.after_request
     def _echo_request_id(response):
         response.headers["X-Request-Id"] = request_id()
+        # One line per request, so the id a client was given can be found whatever the answer.
+        # The route's pattern, not the path: paths carry payment and dossier codes.
+        access.info("request", extra={
+            "request_id": request_id(), "method": request.method,
+            "route": request.url_rule.rule if request.url_rule else "(no route)", "status": response.status_code,
+            "ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1)})
         return response
 
     @app.teardown_appcontext

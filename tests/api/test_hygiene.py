@@ -1,4 +1,5 @@
 """Secrets never appear in logs or error bodies; personal data never appears in logs."""
+import json
 import logging
 
 import pytest
@@ -86,3 +87,11 @@ def test_a_database_error_does_not_carry_the_statement_parameters(database_url):
     finally:
         engine.dispose()
     assert "0901234567" not in str(failed.value)  # logged with the request id: no phone numbers in logs
+
+
+def test_every_request_is_logged_once_with_its_id_and_route_not_its_path(client, auth, logs):
+    code = make_request(client, auth)
+    r = client.get(f"/api/v1/payment-requests/{code}", headers={"X-Request-Id": "trace-42"})
+    [line] = [json.loads(entry) for entry in logs if '"trace-42"' in entry]
+    assert (line["message"], line["method"], line["status"]) == ("request", "GET", r.status_code)
+    assert line["route"] == "/api/v1/payment-requests/<string:code>" and code not in json.dumps(line)
