@@ -264,7 +264,7 @@ class CourierWebhook(Resource):
             inbox.mark_alone(sessions, inbox_id, status=inbox.REJECTED, reason=str(exc), now=now)
             raise Unauthenticated(f"courier webhook refused: {exc}", code="invalid_signature") from None
         try:
-            event = tracking.parse_courier_event(request.get_json(silent=True))
+            event = tracking.parse_courier_event(request.get_json(silent=True), now=now)
         except ValidationError as exc:
             inbox.mark_alone(sessions, inbox_id, status=inbox.REJECTED, reason=exc.message, now=now)
             raise

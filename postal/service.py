@@ -211,7 +211,11 @@ def enter_state(session: Session, shipment: Shipment, target: str, *, settings: 
         shipment.j_date = business_date(occurred_at)
         ward = addresses.resolve_ward(shipment.province_code, shipment.ward_code)
         shipment.due_date = _due(ward.is_urban, shipment.zone, shipment.j_date, shipment.province_code, settings)
-    shipment.status, shipment.state_at, shipment.updated_at = target, occurred_at, now
+    shipment.status, shipment.updated_at = target, now
+    if source.startswith("courier") or target not in (states.BOOKED, states.SCHEDULED):
+        # Our own bookkeeping steps (the booking reply, planning) keep the time of the last real step:
+        # courier progress that happened before them must still move the shipment on.
+        shipment.state_at = occurred_at
     text = messages.sms_text(target, direction=shipment.direction, dossier_code=shipment.dossier_code,
                              tracking_number=shipment.tracking_number, due=shipment.due_date, reason=sms_reason,
                              next_date=shipment.next_attempt_date)

@@ -32,6 +32,7 @@ COURIER = "system:courier"
 BOOKING_SCHEDULE = (timedelta(seconds=30), timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=5),
                     timedelta(minutes=10), timedelta(minutes=30))
 POLL_INTERVAL = timedelta(minutes=15)
+COURIER_CLOCK_SKEW = timedelta(minutes=10)  # how far ahead of ours the courier's clock may be
 TRACKED = (states.BOOKED, states.SCHEDULED, states.PICKED_UP, states.OUT_FOR_DELIVERY, states.FAILED_ATTEMPT)
 
 
@@ -46,8 +47,8 @@ class CourierEvent:
     note: str | None
 
 
-def parse_courier_event(raw: Any) -> CourierEvent:
-    """A tracking event from the courier's JSON, checked field by field."""
+def parse_courier_event(raw: Any, *, now: datetime) -> CourierEvent:
+    """A tracking event from the courier's JSON, checked field by field (none dated in the future)."""
     if not isinstance(raw, dict):
         raise ValidationError("a tracking event must be a JSON object", code="malformed_event")
     event_id, code, at = raw.get("event_id"), raw.get("status_code"), raw.get("occurred_at")
@@ -63,6 +64,9 @@ def parse_courier_event(raw: Any) -> CourierEvent:
     except (TypeError, ValueError, OverflowError):
         raise ValidationError(f"occurred_at must be an ISO 8601 instant with its offset, from {FIRST_DAY} to "
                               f"{LAST_DAY}", code="malformed_event", details={"field": "occurred_at"}) from None
+    if occurred_at > now + COURIER_CLOCK_SKEW:  # a future date would pin the shipment's state
+        raise ValidationError(f"occurred_at {occurred_at.isoformat()} is in the future", code="malformed_event",
+                              details={"field": "occurred_at"})
     tracking, reference = raw.get("tracking_number"), raw.get("reference")
     if not isinstance(tracking, str) and not isinstance(reference, str):
         raise ValidationError("tracking_number or reference is required", code="malformed_event")
@@ -125,33 +129,61 @@ def apply_courier_event(session: Session, *, event: CourierEvent, source: str, s
         return "duplicate"  # the same event again (redelivered webhook, or seen by a poll)
     if event.tracking_number and not shipment.tracking_number:
         shipment.tracking_number = event.tracking_number
-    why_not = _why_not_applied(shipment, target, event)
+    return "applied" if _try_apply(session, shipment, row, settings=settings, now=now) else "recorded"
+
+
+def _try_apply(session: Session, shipment: Shipment, row: ShipmentEvent, *, settings: Settings,
+               now: datetime) -> bool:
+    """Apply a recorded courier event to the shipment if it may move it now; else note why not."""
+    status = states.courier_status(row.courier_status_code)
+    target = status.target(shipment.direction)
+    id_check = (row.data or {}).get("id_check")
+    why_not = _why_not_applied(shipment, target, row.occurred_at, id_check)
     if why_not:
         row.data = {**(row.data or {}), "not_applied": why_not}
-        return "recorded"
-    if target == states.DELIVERED and event.id_check:
-        shipment.id_check = event.id_check
+        return False
+    row.data = {k: v for k, v in (row.data or {}).items() if k != "not_applied"}
+    if target == states.DELIVERED and id_check:
+        shipment.id_check = id_check
     reason = states.COURIER_CANCELLED if target == states.CANCELLED else status.reason
     enter_state(session, shipment, target, settings=settings, actor=COURIER, now=now,
-                occurred_at=event.occurred_at, source=source, reason=reason, event_row=row)
-    return "applied"
+                occurred_at=row.occurred_at, source=row.source, reason=reason, event_row=row)
+    return True
 
 
-def _why_not_applied(shipment: Shipment, target: str | None, event: CourierEvent) -> str | None:
+def _why_not_applied(shipment: Shipment, target: str | None, occurred_at: datetime,
+                     id_check: dict | None) -> str | None:
     if target is None:
         return "informational"
     if target == shipment.status and target != states.FAILED_ATTEMPT:
         return "already in this state"
-    if event.occurred_at < shipment.state_at:
+    if occurred_at < shipment.state_at and _something_happened(shipment):
         return "older than the current state"
     if not states.allowed(shipment.direction, shipment.status, target):
         return f"{shipment.status} -> {target} is not allowed"
-    if target == states.FAILED_ATTEMPT and too_early_for_another_attempt(shipment, business_date(event.occurred_at)):
+    if target == states.FAILED_ATTEMPT and too_early_for_another_attempt(shipment, business_date(occurred_at)):
         return f"before the next attempt date {shipment.next_attempt_date.isoformat()}"  # not a second attempt
     needs_id = states.DELIVERED if shipment.direction == states.DELIVERY else None
-    if target == needs_id and event.id_check is None:
+    if target == needs_id and id_check is None:
         return "delivered without an ID check record"
     return None
+
+
+def _something_happened(shipment: Shipment) -> bool:
+    """False while the shipment has only been through our own steps (requested, booked, scheduled):
+    then any courier progress is news, whenever it happened. After a real step (a failed attempt,
+    kept as `state_at` through the replanning), an older event never moves the state back."""
+    return shipment.status not in (states.REQUESTED, states.BOOKED, states.SCHEDULED) or shipment.failed_attempts > 0
+
+
+def replay_recorded_events(session: Session, shipment: Shipment, *, settings: Settings, now: datetime) -> int:
+    """Apply, in the order they happened, the courier events recorded but not applied (they came before
+    the booking reply, say); returns how many moved the shipment."""
+    rows = session.execute(select(ShipmentEvent).where(
+        ShipmentEvent.shipment_id == shipment.id, ShipmentEvent.applied.is_(False),
+        ShipmentEvent.courier_status_code.is_not(None)).order_by(ShipmentEvent.occurred_at, ShipmentEvent.id)
+    ).scalars().all()
+    return sum(_try_apply(session, shipment, row, settings=settings, now=now) for row in rows)
 
 
 # --- outbox topics --------------------------------------------------------------------
@@ -165,6 +197,7 @@ def booking_succeeded(session: Session, *, shipment_id: int, result: dict[str, A
     if shipment.status == states.REQUESTED:
         enter_state(session, shipment, states.BOOKED, settings=settings, actor=COURIER, now=now, occurred_at=now,
                     source="system", data={"tracking_number": shipment.tracking_number})
+        replay_recorded_events(session, shipment, settings=settings, now=now)  # progress reported before the reply
     elif shipment.status == states.CANCELLED:
         enqueue_cancel(session, shipment, now=now)  # cancelled while the booking was in flight
     else:
@@ -216,7 +249,7 @@ def apply_tracking(session: Session, *, result: dict[str, Any], settings: Settin
     for raw in result.get("events", []):
         raw = {"tracking_number": result.get("tracking_number"), "reference": result.get("reference"), **raw}
         try:
-            event = parse_courier_event(raw)
+            event = parse_courier_event(raw, now=now)
         except ValidationError:
             outcome = "malformed"
         else:

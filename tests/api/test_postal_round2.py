@@ -210,3 +210,68 @@ def test_a_pickup_the_courier_cancels_withdraws_the_postage_and_tells_the_citize
     assert outbox(db, "courier.cancel") == []  # the courier cancelled it: nothing to tell it
     assert outbox(db, "sms")[-1]["text"] == ("TT PVHCC: Bưu điện đã hủy yêu cầu thu gom hồ sơ D-0. "
                                              "Vui lòng liên hệ Trung tâm để được hỗ trợ.")
+
+
+# --- 4. our planning never blocks courier progress; no courier event from the future ------------
+
+def picked_up_event(shipment_id, at, **extra):
+    from tests.postal_factories import ID_CHECK
+    return {"event_id": f"P-{shipment_id}-{at.isoformat()}", "tracking_number": tracking(shipment_id),
+            "status_code": 5, "occurred_at": at.isoformat(), "id_check": ID_CHECK, **extra}
+
+
+def test_a_pickup_reported_late_still_applies_after_staff_planned_the_shipment(client, auth, db, test_settings):
+    from tests.postal_factories import make_route, working_day
+    [shipment_id] = booked_pickups(db, test_settings, 1)
+    picked_at = now_utc()  # the postman has it; the webhook is slow
+    make_route(db, test_settings)
+    planned = client.post(f"/api/v1/postal/plan?date={working_day(0).isoformat()}", headers=auth("postal"))
+    assert [a["shipment_id"] for a in planned.json["assigned"]] == [shipment_id]
+    assert status_of(client, auth, shipment_id) == "scheduled"
+    r = webhook(client, test_settings, picked_up_event(shipment_id, picked_at))
+    assert r.status_code == 200 and r.json["outcome"] == "applied"
+    assert status_of(client, auth, shipment_id) == "picked_up"
+
+
+def test_after_a_failed_attempt_an_older_courier_event_still_never_moves_the_state(client, auth, db,
+                                                                                     test_settings):
+    [shipment_id] = booked_pickups(db, test_settings, 1)
+    t = now_utc()
+    failed = {"event_id": "F-1", "tracking_number": tracking(shipment_id), "status_code": 4,
+              "occurred_at": t.isoformat()}
+    assert webhook(client, test_settings, failed).json["outcome"] == "applied"
+    older = {"event_id": "S-0", "tracking_number": tracking(shipment_id), "status_code": 2,
+             "occurred_at": (t - timedelta(minutes=5)).isoformat()}
+    assert webhook(client, test_settings, older).json["outcome"] == "recorded"
+    assert status_of(client, auth, shipment_id) == "failed_attempt"
+
+
+def test_a_courier_event_dated_beyond_the_clock_skew_allowance_is_refused(client, auth, db, test_settings):
+    [shipment_id] = booked_pickups(db, test_settings, 1)
+    r = webhook(client, test_settings, picked_up_event(shipment_id, now_utc() + timedelta(minutes=11)))
+    assert r.status_code == 400 and r.json["code"] == "malformed_event"
+    assert r.json["details"] == {"field": "occurred_at"}
+    r = webhook(client, test_settings, picked_up_event(shipment_id, now_utc() + timedelta(minutes=9)))
+    assert r.status_code == 200 and r.json["outcome"] == "applied"  # within the allowance
+
+
+# --- 5. courier progress reported before our booking reply is applied once the booking lands -----
+
+def test_progress_reported_before_the_booking_reply_is_applied_when_the_booking_confirms(client, auth, db,
+                                                                                        test_settings):
+    from postal.tracking import apply_tracking, booking_succeeded
+    code = make_dossier(db, test_settings)
+    shipment_id = post_shipment(client, auth, shipment_body(dossier_code=code)).json["id"]
+    event = picked_up_event(shipment_id, now_utc(), tracking_number="EB123456785VN", reference=f"HCC-{shipment_id}")
+    r = webhook(client, test_settings, event)
+    assert r.json["outcome"] == "recorded" and status_of(client, auth, shipment_id) == "requested"
+    with unit_of_work(db) as s:
+        booking_succeeded(s, shipment_id=shipment_id, result={"tracking_number": "EB123456785VN"},
+                          settings=test_settings, now=now_utc())
+    shipment = client.get(f"/api/v1/postal/shipments/{shipment_id}", headers=auth("postal")).json
+    assert shipment["status"] == "picked_up"
+    late = [e for e in shipment["events"] if e["event"] == "courier:5"]
+    assert [(e["applied"], e["from_status"], e["to_status"]) for e in late] == [(True, "booked", "picked_up")]
+    with unit_of_work(db) as s:  # a poll sees the same event: nothing more happens
+        assert apply_tracking(s, result={"tracking_number": "EB123456785VN", "reference": f"HCC-{shipment_id}",
+                                         "events": [event]}, settings=test_settings, now=now_utc()) == {"duplicate": 1}
