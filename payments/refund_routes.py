@@ -1,12 +1,12 @@
 """Routes for refunds and receipt verification."""
 from __future__ import annotations
 
-from flask import request
+from flask import Response, render_template, request
 from flask_restx import Namespace, Resource, fields
 from sqlalchemy import select
 
 from kernel.clock import now_utc
-from kernel.errors import ValidationError
+from kernel.errors import NotFound, ValidationError
 from kernel.http import actor, current_principal, json_body, requires, settings, transaction
 from kernel.money import parse_amount_vnd
 from kernel.pii import mask_name
@@ -160,12 +160,29 @@ class FailedRefund(Resource):
 @receipts_ns.route("/<string:series>/<string:number>")
 class VerifyReceipt(Resource):
     @receipts_ns.doc(params={"code": "the verification code printed on the receipt (in its QR link)"})
+    @receipts_ns.produces(["application/json", "text/html"])
     def get(self, series: str, number: str):
-        """Public: is this receipt genuine? (The QR on every receipt links here.)"""
+        """Public: is this receipt genuine? (The QR on every receipt links here.) JSON for machines; a browser
+        (Accept: text/html first) gets the answer as a page in Vietnamese, since people scan the QR with a phone."""
+        page = request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
         with transaction() as session:
-            receipt, payment_request, dossier = receipts.find_receipt(
-                session, series=series, number=number, code=request.args.get("code", ""), settings=settings())
+            try:
+                receipt, payment_request, dossier = receipts.find_receipt(
+                    session, series=series, number=number, code=request.args.get("code", ""), settings=settings())
+            except NotFound:
+                if not page:
+                    raise
+                return _receipt_page(None, None, None, status=404)
+            if page:
+                return _receipt_page(receipt, payment_request, dossier)
             return {"valid": True, "form_symbol": receipt.form_symbol, "series": receipt.series,
                     "number": receipt.number_text, "amount_vnd": receipt.amount_vnd,
                     "issued_at": receipt.issued_at.isoformat(), "payment_code": payment_request.payment_code,
                     "dossier_code": dossier.code, "payer": mask_name(dossier.applicant_name)}
+
+
+def _receipt_page(receipt, payment_request, dossier, status: int = 200) -> Response:
+    # A Response (not a tuple) so restx passes it through instead of serialising it as JSON.
+    html = render_template("receipt_check.html", receipt=receipt, r=payment_request, dossier=dossier,
+                           payer=mask_name(dossier.applicant_name) if dossier else None)
+    return Response(html, status=status, mimetype="text/html")

@@ -7,9 +7,10 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from kernel.clock import now_utc
 from kernel.errors import NotFound, ValidationError
 from kernel.http import settings, transaction
-from payments import service, states
+from payments import receipts, service, states
 from payments.channels import vnpay
 from payments.presenters import public_request_view
+from web.finance_text import GENERIC_ERROR, error_sentence
 from web.i18n import translate
 
 citizen = Blueprint("citizen", __name__, template_folder="templates", static_folder="static",
@@ -21,18 +22,37 @@ STATUS_TEXT = {
     states.PARTIALLY_REFUNDED: "Đã hoàn một phần", states.REFUNDED: "Đã hoàn tiền",
 }
 KIND_TEXT = {"fee": "Phí", "charge": "Lệ phí", "postage": "Cước bưu chính"}
+# What the card button may hear back from the checkout API; anything else gets the generic sentence.
+CHECKOUT_ERRORS = ("request_not_payable", "rate_limited", "payment_request_not_found", "invalid_payment_code",
+                   "service_unavailable")
+
+
+def checkout_errors() -> dict[str, str]:
+    """The checkout's refusals as sentences in the visitor's language, for pay.js (never the API's English)."""
+    sentences = {code: error_sentence(code, None, translate) for code in CHECKOUT_ERRORS}
+    return {**sentences, "": translate(GENERIC_ERROR[0]) + "; " + translate("vui lòng thử lại sau.")}
 
 
 def _view(code: str):
-    """The request's public view, or the page that explains why there is none."""
+    """The request's public view (with whether it has a receipt), or the page that explains why there is none."""
     try:
         with transaction() as session:
             payment_request = service.get_payment_request(session, code, settings=settings(), now=now_utc())
-            return public_request_view(payment_request, settings()), payment_request.expires_at, None
+            view = public_request_view(payment_request, settings())
+            try:
+                receipts.receipt_for_request(session, payment_request)
+                view["has_receipt"] = True
+            except NotFound:
+                view["has_receipt"] = False
+            return view, payment_request.expires_at, None
     except ValidationError:
         return None, None, ("Mã thanh toán không hợp lệ", 400)
     except NotFound:
         return None, None, ("Không tìm thấy mã thanh toán", 404)
+
+
+def _missing(code: str, problem: tuple[str, int]):
+    return render_template("pay_missing.html", title=problem[0], code=code[:20]), problem[1]
 
 
 @citizen.get("/")
@@ -52,17 +72,30 @@ def find_pay_page():
 def pay(code: str):
     view, expires_at, problem = _view(code)
     if problem:
-        return render_template("pay_missing.html", title=problem[0], code=code[:20]), problem[1]
+        return _missing(code, problem)
+    overpaid_vnd = max(view["paid_vnd"] - view["refunded_vnd"] - view["amount_vnd"], 0)
     return render_template("pay.html", r=view, expires_at=expires_at, status_text=STATUS_TEXT, kind_text=KIND_TEXT,
                            status_names={k: translate(v) for k, v in STATUS_TEXT.items()},
+                           checkout_errors=checkout_errors(), overpaid_vnd=overpaid_vnd,
                            payable=view["status"] in states.OPEN, settled=states.is_settled(view["status"]))
+
+
+@citizen.get("/pay/<code>/receipt.pdf")
+def receipt(code: str):
+    """The receipt link of the pay page: the PDF (from the API) once issued, else a page that says why not."""
+    view, _, problem = _view(code)
+    if problem:
+        return _missing(code, problem)
+    if not view["has_receipt"]:
+        return render_template("pay_no_receipt.html", r=view, status_text=STATUS_TEXT), 404
+    return redirect(f"/api/v1/payment-requests/{view['payment_code']}/receipt.pdf")
 
 
 @citizen.get("/pay/<code>/print")
 def pay_print(code: str):
     view, expires_at, problem = _view(code)
     if problem:
-        return render_template("pay_missing.html", title=problem[0], code=code[:20]), problem[1]
+        return _missing(code, problem)
     return render_template("pay_print.html", r=view, expires_at=expires_at, status_text=STATUS_TEXT,
                            payable=view["status"] in states.OPEN)
 

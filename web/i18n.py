@@ -87,6 +87,29 @@ EN = {
         "slip and sent by SMS. Type it to see the amount due, the VietQR code and the transfer details.",
     "Xem trang thanh toán": "Open the pay page",
     "Cán bộ Trung tâm": "Centre staff",
+    "Số tiền nộp thừa": "Paid in excess",
+    "Trung tâm sẽ hoàn trả phần nộp thừa cho người nộp; nếu cần, vui lòng liên hệ bộ phận một cửa.":
+        "The centre will refund the excess to the payer; if needed, please contact the one-stop desk.",
+    "Khoản phí đã được hoàn trả cho người nộp. Yêu cầu thanh toán này đã đóng; không chuyển thêm tiền cho mã này.":
+        "The fees were refunded to the payer. This payment request is closed; do not transfer money for this code.",
+    "Một phần số tiền đã nộp đã được hoàn trả; hồ sơ cần nộp số còn lại ở trên.":
+        "Part of what was paid was refunded; the amount outstanding above is due again.",
+    "Chưa có biên lai": "No receipt yet",
+    "Biên lai điện tử được phát hành khi hồ sơ đã thanh toán đủ.": "The e-receipt is issued once the fees are fully paid.",
+    "Về trang thanh toán": "Back to the pay page",
+    "vui lòng thử lại sau.": "please try again later.",
+    "Biên lai không hợp lệ": "Receipt not valid",
+    "Biên lai đã hủy (đã hoàn tiền)": "Receipt cancelled (refunded)",
+    "Biên lai hợp lệ": "Receipt is genuine",
+    "Không tìm thấy biên lai với số và mã kiểm tra này. Vui lòng quét lại mã QR trên biên lai hoặc liên hệ Trung tâm.":
+        "No receipt has this number and check code. Scan the receipt's QR code again or contact the centre.",
+    "Khoản phí của biên lai này đã được hoàn trả toàn bộ cho người nộp; biên lai không còn giá trị.":
+        "The fees of this receipt were refunded in full to the payer; the receipt is no longer valid.",
+    "Một phần khoản phí của biên lai này đã được hoàn trả cho người nộp":
+        "Part of the fees of this receipt was refunded to the payer",
+    "Biên lai do Trung tâm phát hành, thông tin trùng khớp với dữ liệu thu.":
+        "Issued by the centre; it matches the centre's records.",
+    "Mẫu số": "Form", "Ký hiệu": "Series", "Số": "Number", "Ngày phát hành": "Issued",
 }
 
 

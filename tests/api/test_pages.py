@@ -57,7 +57,7 @@ def test_a_paid_request_shows_thanks_and_the_receipt_instead_of_the_qr(client, a
     send_callback(client, test_settings, "bank", code=code, amount=100_000)
     html = client.get(f"/pay/{code}").get_data(as_text=True)
     assert "Đã thanh toán" in html and "Cảm ơn! Hồ sơ đã được thanh toán đủ." in html
-    assert "qr.png" not in html and f"/api/v1/payment-requests/{code}/receipt.pdf" in html
+    assert "qr.png" not in html and f"/pay/{code}/receipt.pdf" in html
 
 
 def test_unknown_mistyped_and_cancelled_codes_get_clear_pages(client, auth):

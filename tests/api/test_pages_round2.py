@@ -159,3 +159,103 @@ def test_a_missing_or_too_long_field_is_named_in_the_sentence():
                                                                             "lý do": "reason"}.get(t, t)) == \
         "Please fill in the reason."
     assert error_sentence("text_too_long", {"field": "reason", "max_len": 1000}) == "Lý do quá dài: tối đa 1000 ký tự."
+
+
+# --- 3, 9. the pay page: refusals in words, refunded and overpaid requests explained ---------------
+
+def pay_page(client, code, lang="vi"):
+    return client.get(f"/pay/{code}?lang={lang}").get_data(as_text=True)
+
+
+def checkout_sentences(html: str) -> dict:
+    import html as entities
+    import json
+
+    return json.loads(entities.unescape(re.search(r"data-errors='([^']+)'", html).group(1)))
+
+
+def test_the_card_button_knows_each_refusal_as_a_sentence_in_the_pages_language(client, auth):
+    code = make_request(client, auth)
+    vi, en = checkout_sentences(pay_page(client, code)), checkout_sentences(pay_page(client, code, "en"))
+    assert vi["request_not_payable"].startswith("Yêu cầu thanh toán này không còn thanh toán được")
+    assert vi["rate_limited"].startswith("Bạn thao tác quá nhanh") and vi[""].startswith("Không thực hiện được")
+    assert en["request_not_payable"].startswith("This payment request can no longer be paid")
+    assert en["rate_limited"].startswith("Too many attempts") and en[""].startswith("The action could not be done")
+
+
+def test_a_fully_refunded_request_says_so_and_asks_for_nothing_but_keeps_its_receipt(client, auth, test_settings):
+    from tests.api.test_refunds import paid, refund
+
+    code, payment_id = paid(client, auth, test_settings, amount=150_000)
+    assert refund(client, auth, payment_id, 150_000, 150_000).status_code == 201
+    html = pay_page(client, code)
+    assert "Đã hoàn tiền" in html and "Khoản phí đã được hoàn trả" in html
+    assert re.search(r'<p class="notice" data-status="refunded">', html)
+    assert '<dt id="outstanding-label" hidden>' in html and "qr.png" not in html
+    assert re.search(rf'<a id="receipt-link" class="button" href="/pay/{code}/receipt.pdf" download>', html)
+    assert "The fees were refunded to the payer" in pay_page(client, code, "en")
+
+
+def test_an_overpaid_request_shows_the_excess_and_who_refunds_it(client, auth, test_settings):
+    code = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    send_callback(client, test_settings, "bank", code=code, amount=150_000)
+    html = pay_page(client, code)
+    assert 'Số tiền nộp thừa: <span id="overpaid-amount">50.000 ₫</span>. Trung tâm sẽ hoàn trả phần nộp thừa' in html
+    assert re.search(r'<p class="notice warning" data-status="overpaid">', html)
+
+
+def test_a_pending_request_has_no_receipt_and_the_receipt_link_says_why_in_vietnamese(client, auth):
+    code = make_request(client, auth)
+    assert re.search(r'<a id="receipt-link"[^>]* hidden>', pay_page(client, code))
+    r = client.get(f"/pay/{code}/receipt.pdf")
+    assert r.status_code == 404 and "Chưa có biên lai" in r.get_data(as_text=True)
+    assert client.get("/pay/HS12345678900/receipt.pdf").status_code == 400
+
+
+def test_the_receipt_link_of_a_paid_request_gives_the_pdf(client, auth, test_settings):
+    code = make_request(client, auth)
+    send_callback(client, test_settings, "bank", code=code, amount=100_000)
+    r = client.get(f"/pay/{code}/receipt.pdf", follow_redirects=True)
+    assert r.status_code == 200 and r.data[:5] == b"%PDF-"
+
+
+# --- 4. the receipt's QR link, opened on a phone ---------------------------------------------
+
+def receipt_check_path(db, settings) -> str:
+    from sqlalchemy import select
+
+    from payments.receipts import Receipt, verify_url
+
+    with db() as s:
+        receipt = s.execute(select(Receipt)).scalar_one()
+        return verify_url(settings, receipt).removeprefix(settings.public_url)
+
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+def test_the_receipt_check_link_is_a_vietnamese_page_for_a_browser_and_json_for_machines(
+        client, auth, test_settings, db):
+    code = make_request(client, auth, ("Lệ phí", "charge", 150_000))
+    send_callback(client, test_settings, "bank", code=code, amount=150_000)
+    path = receipt_check_path(db, test_settings)
+    r = client.get(path, headers=BROWSER)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and r.mimetype == "text/html" and "<h1" in html and "Biên lai hợp lệ" in html
+    assert '<dd id="receipt-amount">150.000 ₫</dd>' in html and code in html
+    assert re.search(r'<dd id="receipt-issued">\d\d/\d\d/\d{4} \d\d:\d\d</dd>', html)
+    machine = client.get(path)
+    assert machine.status_code == 200 and machine.json["valid"] is True and machine.json["amount_vnd"] == 150_000
+    bad = client.get(path[:-2] + "00", headers=BROWSER)
+    assert bad.status_code == 404 and "Biên lai không hợp lệ" in bad.get_data(as_text=True)
+    assert client.get(path[:-2] + "00").json["code"] == "receipt_not_found"
+    assert "Receipt is genuine" in client.get(path + "&lang=en", headers=BROWSER).get_data(as_text=True)
+
+
+def test_the_receipt_check_page_says_when_its_fees_were_refunded(client, auth, test_settings, db):
+    from tests.api.test_refunds import paid, refund
+
+    code, payment_id = paid(client, auth, test_settings, amount=150_000)
+    refund(client, auth, payment_id, 150_000, 150_000)
+    html = client.get(receipt_check_path(db, test_settings), headers=BROWSER).get_data(as_text=True)
+    assert "Biên lai đã hủy (đã hoàn tiền)" in html and "không còn giá trị" in html

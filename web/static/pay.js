@@ -18,17 +18,29 @@
 
   var checkout = document.getElementById("checkout");
   if (checkout) {
+    // Refusals are shown in the page's language from the error code, never the API's English message.
+    var sentences = JSON.parse(checkout.dataset.errors);
+    var showError = function (code) {
+      var error = document.getElementById("checkout-error");
+      error.textContent = sentences[code] || sentences[""];
+      error.hidden = false;
+      checkout.disabled = false;
+    };
     checkout.addEventListener("click", function () {
       checkout.disabled = true;
+      document.getElementById("checkout-error").hidden = true;
       fetch("/api/v1/payment-requests/" + checkout.dataset.code + "/checkout", {method: "POST"})
-        .then(function (response) { return response.json().then(function (body) { return [response.ok, body]; }); })
+        .then(function (response) {
+          // A limiter or proxy may answer with something that is not JSON (e.g. a bare 429).
+          return response.json().catch(function () { return {}; }).then(function (body) {
+            return {ok: response.ok, body: body, status: response.status};
+          });
+        })
         .then(function (result) {
-          if (result[0]) { window.location.assign(result[1].redirect_url); return; }
-          var error = document.getElementById("checkout-error");
-          error.textContent = result[1].message;
-          error.hidden = false;
-          checkout.disabled = false;
-        });
+          if (result.ok && result.body.redirect_url) { window.location.assign(result.body.redirect_url); return; }
+          showError(result.body.code || (result.status === 429 ? "rate_limited" : ""));
+        })
+        .catch(function () { showError(""); });
     });
   }
 
@@ -36,25 +48,40 @@
   if (!status) { return; }
   var names = JSON.parse(status.dataset.statusText);
   var settled = ["paid", "overpaid"];
+  var open = ["pending", "partially_paid", "partially_refunded"];
+
+  function show(id, visible) {
+    var element = document.getElementById(id);
+    if (element) { element.hidden = !visible; }
+  }
 
   function refresh() {
     fetch("/api/v1/payment-requests/" + status.dataset.code, {headers: {"Accept": "application/json"}})
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (r) {
         if (!r) { return; }
+        var payable = open.indexOf(r.status) >= 0;
+        var isSettled = settled.indexOf(r.status) >= 0;
+        var pay = document.getElementById("pay-section");
+        if (payable && !pay) { window.location.reload(); return; }  // payable again: the page brings the QR back
         var badge = document.getElementById("status-text");
         badge.textContent = names[r.status];
         badge.className = "badge badge-" + r.status;
         document.getElementById("paid").textContent = formatVnd(r.paid_vnd);
         document.getElementById("outstanding").textContent = formatVnd(r.outstanding_vnd);
         document.getElementById("refunded").textContent = formatVnd(r.refunded_vnd);
-        document.getElementById("refunded").hidden = document.getElementById("refunded-label").hidden = !r.refunded_vnd;
-        if (settled.indexOf(r.status) >= 0) {
-          document.getElementById("paid-message").hidden = false;
-          document.getElementById("receipt-link").hidden = false;
-          var pay = document.getElementById("pay-section");
-          if (pay) { pay.hidden = true; }
-        }
+        document.getElementById("overpaid-amount").textContent =
+          formatVnd(Math.max(r.paid_vnd - r.refunded_vnd - r.amount_vnd, 0));
+        show("refunded", r.refunded_vnd > 0);
+        show("refunded-label", r.refunded_vnd > 0);
+        show("outstanding", payable || isSettled);
+        show("outstanding-label", payable || isSettled);
+        show("paid-message", isSettled);
+        document.querySelectorAll("#status .notice").forEach(function (notice) {
+          notice.hidden = notice.dataset.status !== r.status;
+        });
+        if (isSettled) { show("receipt-link", true); }  // issued when fully paid; kept after a refund
+        if (pay) { pay.hidden = !payable; }
       })
       .catch(function () { /* offline for a moment: the next tick tries again */ });
   }
