@@ -35,6 +35,7 @@ class Tokens(Resource):
                                session.execute(select(ApiToken).order_by(ApiToken.id)).scalars()]}
 
     @admin_ns.doc(security="bearer")
+    @admin_ns.response(201, "created; the token's value is in this answer only")
     @requires("admin")
     def post(self):
         """Create a token `{"role", "name"}`; its value is in this answer only."""
@@ -180,6 +181,7 @@ class Subscriptions(Resource):
             return {"subscriptions": [subscription_view(s) for s in rows]}
 
     @admin_ns.doc(security="bearer")
+    @admin_ns.response(201, "created; the signing secret is in this answer only")
     @requires("admin")
     def post(self):
         """Subscribe `{"name", "url", "event_types": ["payment_request.*"]}`; the signing secret is in this answer only."""
@@ -269,6 +271,7 @@ class Users(Resource):
             return {"users": [user_view(u) for u in session.execute(select(User).order_by(User.id)).scalars()]}
 
     @admin_ns.doc(security="bearer")
+    @admin_ns.response(201, "created")
     @requires("admin")
     def post(self):
         """Create `{"username", "full_name", "roles": [...], "password"}` (at least 10 characters)."""

@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import wraps
+from functools import cached_property, wraps
 from typing import Any
 
 from flask import Flask, Request, current_app, g, jsonify, request
@@ -194,10 +194,57 @@ def to_error_response(exc: Exception):
 
 
 class HccApi(Api):
-    """flask-restx Api whose every error uses the service's error shape."""
+    """flask-restx Api whose every error uses the service's error shape, and whose OpenAPI
+    document says so for every operation."""
 
     def handle_error(self, e):  # noqa: D401 - restx hook
         return to_error_response(e)
+
+    @cached_property
+    def __schema__(self):
+        schema = super().__schema__
+        if "paths" in schema:
+            document_errors(schema)
+        return schema
+
+
+ERROR_SCHEMA = {
+    "type": "object", "required": ["code", "message"],
+    "properties": {"code": {"type": "string", "description": "stable machine code, e.g. invalid_field"},
+                   "message": {"type": "string", "description": "what went wrong, for a person"},
+                   "details": {"type": "object", "description": "the field, limits, ids involved"}},
+}
+_ERRORS = {
+    "400": "bad input (`code` names the rule: missing_field, invalid_field, malformed_json, invalid_date, ...)",
+    "401": "no, unknown or revoked token (`unauthenticated`)",
+    "403": "the token's role may not do this (`forbidden`)",
+    "404": "no such object (`*_not_found`)",
+    "409": "the object's state does not allow it (`code` says which rule)",
+    "429": "too many requests from this client (`rate_limited`)",
+    "503": "the database is unavailable; retry (`database_unavailable`)",
+}
+
+
+def document_errors(schema: dict) -> None:
+    """Add the error responses every operation can give (in the one error shape) to the OpenAPI
+    document: bad input and an unavailable database everywhere; 401/403 where a token is needed;
+    404 where the path names an object; 409 where the call changes something."""
+    schema.setdefault("definitions", {})["Error"] = ERROR_SCHEMA
+    ref = {"$ref": "#/definitions/Error"}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            codes = ["400", "429", "503"]
+            if operation.get("security"):
+                codes += ["401", "403"]
+            if "{" in path:
+                codes.append("404")
+            if method != "get":
+                codes.append("409")
+            responses = operation.setdefault("responses", {})
+            for code in sorted(codes):
+                responses.setdefault(code, {"description": _ERRORS[code], "schema": ref})
 
 
 # --- request ids ----------------------------------------------------------------------

@@ -42,6 +42,7 @@ def _reason(body: dict) -> str:
 
 @checkout_ns.route("/<string:code>/checkout")
 class Checkout(Resource):
+    @checkout_ns.response(201, "a signed VNPay redirect URL")
     def post(self, code: str):
         """Public: a signed VNPay redirect URL to pay what is still owed by card or internet banking."""
         with transaction() as session:
@@ -71,6 +72,7 @@ class RequestPayments(Resource):
 class CashPayment(Resource):
     @payments_ns.doc(security="bearer", params={"Idempotency-Key": {"in": "header", "type": "string"}})
     @payments_ns.expect(cash_in, validate=False)
+    @payments_ns.response(201, "taken into the drawer (200: the same Idempotency-Key again)")
     @requires("cashier")
     def post(self):
         """Take cash at the counter (at most what is owed); send Idempotency-Key to make retries safe."""

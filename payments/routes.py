@@ -81,6 +81,7 @@ class DossierItem(Resource):
 @dossiers_ns.route("/<string:code>/payment-requests")
 class DossierRequests(Resource):
     @dossiers_ns.doc(security="bearer")
+    @dossiers_ns.response(201, "a new payment request with a new payment code")
     @requires("intake")
     def post(self, code: str):
         """Ask again after expiry or cancellation: a new request with a new payment code."""

@@ -20,11 +20,14 @@ recon_ns = Namespace("reconciliation", description="Bank statements, matching, e
                      path="/reconciliation")
 
 READERS = ("finance", "approver", "auditor")
+allocation_in = recon_ns.model("AllocationIn", {
+    "payment_code": fields.String(required=True, example="HS12345678978"),
+    "amount_vnd": fields.Integer(example=100000, description="default: all that is in suspense"),
+})
 resolution_in = recon_ns.model("ResolutionIn", {
     "reason": fields.String(required=True),
-    "allocations": fields.Raw(example=[{"payment_code": "HS12345678978", "amount_vnd": 100000}],
-                              description="match only: one or several requests"),
-    "amount_vnd": fields.Integer(description="write-off only: default all that is in suspense"),
+    "allocations": fields.List(fields.Nested(allocation_in), description="match only: one or several requests"),
+    "amount_vnd": fields.Integer(description="write-off and refund: default all that is in suspense"),
     "expected_version": fields.Integer(description="refuse (409 line_changed) if the line changed meanwhile"),
     "as_adjustment": fields.Boolean(description="for a line of a closed day: record it in the next open day"),
 })
@@ -52,6 +55,8 @@ class Statements(Resource):
         "account_number": {"in": "formData", "type": "string", "description": "default: from the file"},
         "profile": {"in": "formData", "type": "string", "enum": list(PROFILE_NAMES),
                     "description": "CSV/XLSX bank layout; default: detected from the header"}})
+    @recon_ns.response(201, "imported: import_id, format, account_number, period, lines_total, lines_new, "
+                            "lines_duplicate")
     @requires("finance")
     def post(self):
         """Import a bank statement (camt.053, MT940, CSV, XLSX): store, match and credit its lines."""
@@ -178,6 +183,7 @@ def _line_action(action: str, doc: str):
     class LineAction(Resource):
         @recon_ns.doc(security="bearer")
         @recon_ns.expect(resolution_in, validate=False)
+        @recon_ns.response(201, "the decision recorded, with the line as it is now")
         @requires("finance")
         def post(self, line_id: int):
             return _resolve(line_id, action)
@@ -249,6 +255,7 @@ class DayExceptions(Resource):
 @recon_ns.route("/days/<string:day>/exceptions/<string:key>/acknowledge")
 class Acknowledge(Resource):
     @recon_ns.doc(security="bearer")
+    @recon_ns.response(201, "the acknowledgement recorded")
     @requires("finance")
     def post(self, day: str, key: str):
         """Accept an exception as it is (it stops blocking the close), with a reason."""
