@@ -29,7 +29,7 @@ from postal import addresses, deadlines, messages, states
 from postal.errors import ShipmentExists, shipment_not_found
 from postal.models import Shipment, ShipmentEvent
 from postal.tariff import SPECIAL, parse_tariff, zone_for
-from postal.validation import ShipmentInput
+from postal.validation import IdCheck, ShipmentInput
 
 BOOK_TOPIC, CANCEL_TOPIC, TRACK_TOPIC = "courier.book", "courier.cancel", "courier.track"
 CALLBACK_PATH = "/api/v1/callbacks/courier"
@@ -297,11 +297,19 @@ def refuse_early_attempt(shipment: Shipment, day: date) -> None:
                        details={"next_attempt_date": next_day})
 
 
+def refuse_wrong_person(shipment: Shipment, id_check: IdCheck) -> None:
+    """A result is handed only to the recipient whose ID number was recorded (when one was): the model
+    has no record of an authorised proxy, so anyone else is refused and the centre is contacted."""
+    if shipment.direction == states.DELIVERY and not id_check.is_of(shipment.recipient_id_number):
+        raise Conflict("the ID shown is not the recipient's recorded ID: the result cannot be handed over",
+                       code="id_mismatch", details={"number_last4": id_check.number[-4:]})
+
+
 STAFF_EVENTS = (states.PICKED_UP, states.OUT_FOR_DELIVERY, states.DELIVERED, states.FAILED_ATTEMPT)
 
 
 def record_outcome(session: Session, *, shipment_id: int, event: str, settings: Settings, actor: str,
-                   now: datetime, reason: str | None = None, id_check: dict | None = None,
+                   now: datetime, reason: str | None = None, id_check: IdCheck | None = None,
                    note: str | None = None) -> Shipment:
     """What the postman reports: picked up, out for delivery, delivered (with ID check), failed (reason)."""
     shipment = get_shipment(session, shipment_id, for_update=True)
@@ -319,9 +327,11 @@ def record_outcome(session: Session, *, shipment_id: int, event: str, settings: 
     states.check_transition(shipment.direction, shipment.status, event)
     refuse_early_attempt(shipment, business_date(now))
     if event == handover:
-        shipment.id_check = id_check
+        refuse_wrong_person(shipment, id_check)
+        shipment.id_check = id_check.record()
+    record = id_check.record() if id_check else None
     enter_state(session, shipment, event, settings=settings, actor=actor, now=now, occurred_at=now,
-                reason=reason, data={"note": note, "id_check": id_check} if (note or id_check) else None)
+                reason=reason, data={"note": note, "id_check": record} if (note or record) else None)
     audit.record(session, actor=actor, action=f"shipment.{event}", subject_type="shipment",
                  subject_id=shipment.id, at=now, reason=reason)
     return shipment

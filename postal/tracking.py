@@ -26,7 +26,7 @@ from postal.clients import CourierClient
 from postal.models import Shipment, ShipmentEvent
 from postal.service import (BOOK_TOPIC, CANCEL_TOPIC, TRACK_TOPIC, add_event, enqueue_cancel, enter_state,
                             get_shipment, too_early_for_another_attempt)
-from postal.validation import parse_id_check
+from postal.validation import IdCheck, parse_id_check
 
 COURIER = "system:courier"
 BOOKING_SCHEDULE = (timedelta(seconds=30), timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=5),
@@ -43,7 +43,7 @@ class CourierEvent:
     occurred_at: datetime
     tracking_number: str | None
     reference: str | None
-    id_check: dict[str, str] | None
+    id_check: IdCheck | None
     note: str | None
 
 
@@ -124,7 +124,10 @@ def apply_courier_event(session: Session, *, event: CourierEvent, source: str, s
                             actor=COURIER, now=now, occurred_at=event.occurred_at, source=source, applied=False,
                             reason=status.reason, courier_event_id=event.event_id,
                             courier_status_code=event.status_code,
-                            data={"text": status.text, "note": event.note, "id_check": event.id_check})
+                            data={"text": status.text, "note": event.note,
+                                  "id_check": event.id_check.record() if event.id_check else None,
+                                  "id_mismatch": bool(event.id_check)
+                                  and not event.id_check.is_of(shipment.recipient_id_number)})
     except IntegrityError:
         return "duplicate"  # the same event again (redelivered webhook, or seen by a poll)
     if event.tracking_number and not shipment.tracking_number:
@@ -138,7 +141,7 @@ def _try_apply(session: Session, shipment: Shipment, row: ShipmentEvent, *, sett
     status = states.courier_status(row.courier_status_code)
     target = status.target(shipment.direction)
     id_check = (row.data or {}).get("id_check")
-    why_not = _why_not_applied(shipment, target, row.occurred_at, id_check)
+    why_not = _why_not_applied(shipment, target, row.occurred_at, id_check, (row.data or {}).get("id_mismatch"))
     if why_not:
         row.data = {**(row.data or {}), "not_applied": why_not}
         return False
@@ -152,7 +155,7 @@ def _try_apply(session: Session, shipment: Shipment, row: ShipmentEvent, *, sett
 
 
 def _why_not_applied(shipment: Shipment, target: str | None, occurred_at: datetime,
-                     id_check: dict | None) -> str | None:
+                     id_check: dict | None, id_mismatch: bool = False) -> str | None:
     if target is None:
         return "informational"
     if target == shipment.status and target != states.FAILED_ATTEMPT:
@@ -166,6 +169,8 @@ def _why_not_applied(shipment: Shipment, target: str | None, occurred_at: dateti
     needs_id = states.DELIVERED if shipment.direction == states.DELIVERY else None
     if target == needs_id and id_check is None:
         return "delivered without an ID check record"
+    if target == needs_id and id_mismatch:
+        return "delivered to someone whose ID is not the recipient's recorded ID"
     return None
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import unicodedata
 from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -150,15 +152,43 @@ def parse_shipment(body: dict[str, Any], *, today: date, holidays: Collection[da
     )
 
 
-def parse_id_check(raw: Any) -> dict[str, str]:
-    """The ID shown at handover: document type, number (kept masked) and holder's name."""
+# ASCII only: str.isdigit()/isalnum() would take "٠١٢" or "０１２". CCCD: 12 digits; CMND: 9 (or the
+# 12 of the last CMND series); a passport: 6-20 letters or digits (Vietnamese ones are C1234567).
+_ID_NUMBER_RES = {"cccd": re.compile(r"[0-9]{12}"), "cmnd": re.compile(r"[0-9]{9}|[0-9]{12}"),
+                  "passport": re.compile(r"[A-Z0-9]{6,20}")}
+_ID_NUMBER_HINTS = {"cccd": "12 digits", "cmnd": "9 or 12 digits", "passport": "6-20 letters or digits"}
+_NAME_PUNCTUATION = frozenset(" .'-")
+
+
+@dataclass(frozen=True)
+class IdCheck:
+    """The ID shown at handover. The full number is only held to compare it; `record()` is what is kept."""
+
+    document_type: str
+    number: str
+    holder_name: str
+
+    def record(self) -> dict[str, str]:
+        return {"document_type": self.document_type, "number_last4": self.number[-4:],
+                "holder_name": self.holder_name}
+
+    def is_of(self, id_number: str | None) -> bool:
+        """True when no number was recorded for the recipient, or this document carries it."""
+        return id_number is None or (self.document_type != "passport" and self.number == id_number)
+
+
+def parse_id_check(raw: Any) -> IdCheck:
+    """The ID shown at handover: document type, number (ASCII, the type's length) and holder's name."""
     check = _object(raw, "id_check", "document_type, number and holder_name")
-    if check.get("document_type") not in ID_DOCUMENT_TYPES:
+    kind = check.get("document_type")
+    if kind not in ID_DOCUMENT_TYPES:
         raise _fail("id_check.document_type", f"must be one of {', '.join(ID_DOCUMENT_TYPES)}",
                     "invalid_id_document")
-    number = clean_text(check.get("number"), "id_check.number", max_len=20)
-    if not number.isalnum() or len(number) < 6:
-        raise _fail("id_check.number", "must be the document number (6-20 letters or digits)",
+    number = clean_text(check.get("number"), "id_check.number", max_len=30).replace(" ", "").upper()
+    if not _ID_NUMBER_RES[kind].fullmatch(number):
+        raise _fail("id_check.number", f"a {kind} number is {_ID_NUMBER_HINTS[kind]}", "invalid_id_document")
+    name = clean_text(check.get("holder_name"), "id_check.holder_name", max_len=200)
+    if not all(unicodedata.category(c)[0] in "LM" or c in _NAME_PUNCTUATION for c in name):
+        raise _fail("id_check.holder_name", "must be a person's name (letters, spaces, . ' -)",
                     "invalid_id_document")
-    return {"document_type": check["document_type"], "number_last4": number[-4:],
-            "holder_name": clean_text(check.get("holder_name"), "id_check.holder_name", max_len=200)}
+    return IdCheck(kind, number, name)

@@ -53,7 +53,9 @@ ERRORS = {
     "failure_reason_required": "Vui lòng chọn lý do không thành công.",
     "invalid_reason": "Lý do không hợp lệ.",
     "id_check_required": "Cần kiểm tra giấy tờ tùy thân của người nhận (loại giấy tờ, số, họ tên).",
-    "invalid_id_document": "Giấy tờ tùy thân chưa hợp lệ: chọn loại giấy tờ và nhập số (6–20 chữ hoặc số).",
+    "invalid_id_document": ("Giấy tờ tùy thân chưa hợp lệ: CCCD 12 chữ số, CMND 9 hoặc 12 chữ số, hộ chiếu 6–20 "
+                            "chữ hoặc số; họ tên chỉ gồm chữ cái."),
+    "id_mismatch": "Số giấy tờ không phải của người nhận đã đăng ký: không được giao kết quả.",
     "illegal_transition": "Không thể ghi kết quả này ở trạng thái hiện tại của bưu gửi.",
 }
 UNKNOWN_ERROR = "Không thực hiện được thao tác."
@@ -178,8 +180,12 @@ EN = {
     "Lý do không hợp lệ.": "Invalid reason.",
     "Cần kiểm tra giấy tờ tùy thân của người nhận (loại giấy tờ, số, họ tên).":
         "The recipient's ID must be checked (document type, number, name).",
-    "Giấy tờ tùy thân chưa hợp lệ: chọn loại giấy tờ và nhập số (6–20 chữ hoặc số).":
-        "Invalid ID: choose the document type and enter its number (6–20 letters or digits).",
+    "Giấy tờ tùy thân chưa hợp lệ: CCCD 12 chữ số, CMND 9 hoặc 12 chữ số, hộ chiếu 6–20 chữ hoặc số; họ tên chỉ gồm "
+    "chữ cái.":
+        "Invalid ID: a CCCD is 12 digits, a CMND 9 or 12 digits, a passport 6–20 letters or digits; the name is "
+        "letters only.",
+    "Số giấy tờ không phải của người nhận đã đăng ký: không được giao kết quả.":
+        "This ID number is not the registered recipient's: the result cannot be handed over.",
     "Không thể ghi kết quả này ở trạng thái hiện tại của bưu gửi.":
         "This outcome cannot be recorded in the shipment's current state.",
     "Không thực hiện được thao tác.": "The action could not be done.",

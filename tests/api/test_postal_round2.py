@@ -275,3 +275,52 @@ def test_progress_reported_before_the_booking_reply_is_applied_when_the_booking_
     with unit_of_work(db) as s:  # a poll sees the same event: nothing more happens
         assert apply_tracking(s, result={"tracking_number": "EB123456785VN", "reference": f"HCC-{shipment_id}",
                                          "events": [event]}, settings=test_settings, now=now_utc()) == {"duplicate": 1}
+
+
+# --- 6. a result is handed over only against the recipient's ID ---------------------------------
+
+def delivery_out(client, auth, db, test_settings):
+    from tests.postal_factories import make_booked_shipment
+    shipment_id = make_booked_shipment(db, test_settings, "D-ID", direction="delivery")
+    url = f"/api/v1/postal/shipments/{shipment_id}/events"
+    assert client.post(url, json={"event": "out_for_delivery"}, headers=auth("postal")).status_code == 200
+    return shipment_id, url
+
+
+def test_an_id_number_that_is_not_ascii_digits_of_a_cccd_or_cmnd_length_is_refused(client, auth, db,
+                                                                                     test_settings):
+    shipment_id, url = delivery_out(client, auth, db, test_settings)
+    for kind, number in (("cccd", "٠٢٢٠٨٨٠٠١٢٣٤"), ("cccd", "０２２０８８００１２３４"), ("cccd", "022088001"),
+                         ("cmnd", "0220880012"), ("cccd", "02208800123X"), ("passport", "Ｃ1234567")):
+        r = client.post(url, json={"event": "delivered", "id_check": {
+            "document_type": kind, "number": number, "holder_name": "Phạm Thu Hà"}}, headers=auth("postal"))
+        assert r.status_code == 400 and r.json["code"] == "invalid_id_document", (kind, number, r.json)
+        assert r.json["details"] == {"field": "id_check.number"}
+    r = client.post(url, json={"event": "delivered", "id_check": {
+        "document_type": "cccd", "number": "022088001234", "holder_name": "<b>Someone Else</b>"}},
+        headers=auth("postal"))
+    assert r.status_code == 400 and r.json["details"] == {"field": "id_check.holder_name"}
+    assert status_of(client, auth, shipment_id) == "out_for_delivery"
+
+
+def test_a_result_is_not_handed_to_someone_whose_id_is_not_the_recipients(client, auth, db, test_settings):
+    shipment_id, url = delivery_out(client, auth, db, test_settings)
+    for check in ({"document_type": "cccd", "number": "022088009999", "holder_name": "Trần Văn B"},
+                  {"document_type": "passport", "number": "C1234567", "holder_name": "Phạm Thu Hà"}):
+        r = client.post(url, json={"event": "delivered", "id_check": check}, headers=auth("postal"))
+        assert r.status_code == 409 and r.json["code"] == "id_mismatch", r.json
+    assert status_of(client, auth, shipment_id) == "out_for_delivery"
+    r = client.post(url, json={"event": "delivered", "id_check": {
+        "document_type": "cccd", "number": "0220 8800 1234", "holder_name": "Phạm Thu Hà"}}, headers=auth("postal"))
+    assert r.status_code == 200 and r.json["status"] == "delivered"
+    assert r.json["id_check"] == {"document_type": "cccd", "number_last4": "1234", "holder_name": "Phạm Thu Hà"}
+
+
+def test_a_courier_delivery_to_someone_else_is_kept_but_not_applied(client, auth, db, test_settings):
+    shipment_id, _ = delivery_out(client, auth, db, test_settings)
+    r = webhook(client, test_settings, {
+        "event_id": "D-wrong", "tracking_number": tracking(shipment_id), "status_code": 10,
+        "occurred_at": now_utc().isoformat(),
+        "id_check": {"document_type": "cccd", "number": "022088009999", "holder_name": "Trần Văn B"}})
+    assert r.status_code == 200 and r.json["outcome"] == "recorded"
+    assert status_of(client, auth, shipment_id) == "out_for_delivery"
