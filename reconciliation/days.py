@@ -151,10 +151,12 @@ def _payment_totals(session: Session, day: date, holidays: Collection[date]) -> 
     kind = case((Payment.status != "active", "reversal"), else_="payment")
     by_type = [{"type": t, "count": n, "amount_vnd": int(a)} for t, n, a in session.execute(
         select(kind, func.count(), func.sum(Payment.amount_vnd)).where(counted).group_by(kind).order_by(kind))]
-    debits = session.execute(select(func.count(), func.sum(StatementLine.amount_vnd)).where(
-        StatementLine.recon_date == day, StatementLine.direction != CREDIT)).one()
-    if debits[0]:
-        by_type.append({"type": "bank_debit", "count": debits[0], "amount_vnd": int(debits[1])})
+    # Money the bank took off the account: its reversals of earlier credits, and the rest (fees...).
+    debit_type = case((StatementLine.is_reversal.is_(True), "bank_reversal"), else_="bank_debit")
+    by_type += [{"type": t, "count": n, "amount_vnd": int(a)} for t, n, a in session.execute(
+        select(debit_type, func.count(), func.sum(StatementLine.amount_vnd)).where(
+            StatementLine.recon_date == day, StatementLine.direction != CREDIT)
+        .group_by(debit_type).order_by(debit_type))]
     return {"by_agency": by_agency, "by_channel": by_channel, "by_transaction_type": by_type, "by_status": by_status,
             "received_vnd": sum(row["amount_vnd"] for row in by_channel)}
 

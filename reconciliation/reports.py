@@ -34,7 +34,8 @@ STATUS_VI = {"matched": "Đã khớp", "proposed": "Đề xuất", "unmatched": 
 # Rows of the by-agency totals that are not an agency: where the rest of the day's money is.
 AGENCY_VI = {"suspense": "Chờ xử lý (tạm treo)", "written_off": "Ghi thu khác (xóa sổ tạm treo)",
              "refunded": "Hoàn trả người nộp"}
-TYPE_VI = {"payment": "Thu tiền", "reversal": "Giao dịch bị hủy/đảo", "bank_debit": "Ngân hàng ghi nợ (phí...)"}
+TYPE_VI = {"payment": "Thu tiền", "reversal": "Giao dịch bị hủy/đảo", "bank_debit": "Ngân hàng ghi nợ (phí...)",
+           "bank_reversal": "Ngân hàng hoàn/đảo giao dịch đã ghi có"}
 KIND_VI = {"unmatched_credit": "Tiền về chưa khớp", "late": "Nộp sau khi hết hạn/hủy",
            "under_payment": "Nộp thiếu", "over_payment": "Nộp thừa", "duplicate": "Trùng giao dịch",
            "reversed": "Giao dịch đảo/hủy", "payment_without_statement_line": "Có thông báo nhưng không có trên sao kê",

@@ -46,6 +46,9 @@ def test_a_reversed_credit_no_longer_pays_its_request(client, auth, db):
         if e["kind"] == "reversed"}
     assert reversed_[reversal["id"]]["reversed_line_id"] == credit["id"]
     assert credit["id"] in reversed_  # its payment was reversed
+    by_type = {row["type"]: row["amount_vnd"] for row in client.get(
+        f"/api/v1/reconciliation/days/{DAY}", headers=auth("finance")).json["totals"]["by_transaction_type"]}
+    assert by_type == {"reversal": 50_000, "bank_reversal": 50_000}  # not a bank fee
 
 
 def test_a_reversal_that_could_be_either_of_two_credits_is_left_to_finance(client, auth, db):
