@@ -22,6 +22,7 @@ MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=10)  # one working day
 MIN_PASSWORD = 10
+MAX_FULL_NAME = 200
 _hasher = PasswordHasher()
 
 
@@ -74,7 +75,11 @@ def create_user(session: Session, *, username: str, full_name: str, roles: list[
         raise ValidationError("username: letters, digits, dot and underscore", code="invalid_username")
     if session.execute(select(User.id).where(User.username == username)).first():
         raise Conflict(f"user {username} exists", code="user_exists")
-    user = User(username=username, full_name=(full_name or username).strip()[:200], roles=_check_roles(roles),
+    full_name = (full_name if isinstance(full_name, str) else "").strip() or username
+    if len(full_name) > MAX_FULL_NAME:  # refused, not cut: a cut name would be saved without anyone noticing
+        raise ValidationError(f"full_name: at most {MAX_FULL_NAME} characters", code="invalid_full_name",
+                              details={"field": "full_name", "max_len": MAX_FULL_NAME})
+    user = User(username=username, full_name=full_name, roles=_check_roles(roles),
                 password_hash=_hasher.hash(_check_password(password)), active=True, failed_logins=0, created_at=now)
     session.add(user)
     session.flush()

@@ -10,17 +10,30 @@ from kernel.clock import now_utc
 from kernel.errors import DomainError
 from kernel.http import actor, transaction
 from kernel.users import User, create_user, update_user
+from web import i18n
 from web.auth import AREAS, page_requires
+from web.finance_text import error_sentence
 
 admin_pages = Blueprint("admin_pages", __name__, url_prefix="/staff/admin")
 AREAS.append(("admin_pages.users", "Quản trị", frozenset({"admin"})))
+ROLE_NAMES = {"intake": "Tiếp nhận hồ sơ (một cửa)", "cashier": "Thu ngân", "finance": "Kế toán",
+              "approver": "Lãnh đạo phê duyệt", "postal": "Bưu điện", "auditor": "Kiểm toán", "admin": "Quản trị"}
+for _vi, _en in {"Tiếp nhận hồ sơ (một cửa)": "Intake (one-stop desk)", "Thu ngân": "Cashier",
+                 "Lãnh đạo phê duyệt": "Approver", "Kiểm toán": "Auditor"}.items():
+    i18n.EN.setdefault(_vi, _en)
+
+
+def _refused(exc: DomainError):
+    """The admin page again, saying in words (not the service's English) why the form was refused."""
+    return _render(error=error_sentence(exc.code, exc.details, i18n.translate)), exc.status
 
 
 def _render(**extra):
     with transaction() as session:
         users = session.execute(select(User).order_by(User.id)).scalars().all()
         tokens = session.execute(select(ApiToken).order_by(ApiToken.id)).scalars().all()
-        return render_template("staff/admin.html", users=users, tokens=tokens, roles=ROLES, **extra)
+        return render_template("staff/admin.html", users=users, tokens=tokens, roles=ROLES, role_names=ROLE_NAMES,
+                               **extra)
 
 
 @admin_pages.get("/")
@@ -41,7 +54,7 @@ def create_user_submit():
             audit.record(session, actor=actor(), action="user.create", subject_type="user", subject_id=user.id,
                          at=now, data={"username": user.username, "roles": user.roles})
     except DomainError as exc:
-        return _render(error=exc.message), exc.status
+        return _refused(exc)
     flash(f"Đã tạo tài khoản {user.username}.")
     return redirect(url_for("admin_pages.users"))
 
@@ -59,7 +72,7 @@ def update_user_submit(user_id: int):
             audit.record(session, actor=actor(), action="user.update", subject_type="user", subject_id=user.id,
                          at=now, data={"roles": roles, "active": active, "password_reset": bool(password)})
     except DomainError as exc:
-        return _render(error=exc.message), exc.status
+        return _refused(exc)
     flash(f"Đã cập nhật tài khoản {user.username}.")
     return redirect(url_for("admin_pages.users"))
 
@@ -75,7 +88,7 @@ def create_token_submit():
             audit.record(session, actor=actor(), action="token.create", subject_type="api_token", subject_id=token.id,
                          at=now, data={"role": token.role, "name": token.name})
     except DomainError as exc:
-        return _render(error=exc.message), exc.status
+        return _refused(exc)
     return _render(new_token=raw), 201
 
 

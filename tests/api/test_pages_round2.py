@@ -259,3 +259,44 @@ def test_the_receipt_check_page_says_when_its_fees_were_refunded(client, auth, t
     refund(client, auth, payment_id, 150_000, 150_000)
     html = client.get(receipt_check_path(db, test_settings), headers=BROWSER).get_data(as_text=True)
     assert "Biên lai đã hủy (đã hoàn tiền)" in html and "không còn giá trị" in html
+
+
+# --- 7. administration in words ----------------------------------------------------------------
+
+def admin_post(client, path, **form):
+    from tests.api.test_pages import page_csrf
+
+    return client.post(path, data={"csrf_token": page_csrf(client), **form})
+
+
+@pytest.mark.parametrize("form,sentence", [
+    ({"username": "ke toan", "full_name": "A", "roles": "finance", "password": "x" * 12}, "Tên đăng nhập chỉ gồm"),
+    ({"username": "ketoan", "full_name": "A", "roles": "finance", "password": "x" * 12}, "đã có người dùng"),
+    ({"username": "moi", "full_name": "A", "roles": "boss", "password": "x" * 12}, "Vui lòng chọn vai trò hợp lệ"),
+    ({"username": "moi", "full_name": "A", "roles": "finance", "password": "ngan"}, "Mật khẩu quá ngắn"),
+    ({"username": "moi", "full_name": "Ă" * 201, "roles": "finance", "password": "x" * 12},
+     "Họ tên tối đa 200 ký tự"),
+])
+def test_a_refused_admin_form_says_why_in_vietnamese(app, people, form, sentence):
+    admin = logged_in(app, "quantri")
+    r = admin_post(admin, "/staff/admin/users", **form)
+    html = r.get_data(as_text=True)
+    assert r.status_code in (400, 409) and sentence in html and "must" not in text_of(html)
+
+
+def test_roles_read_as_vietnamese_names_on_the_admin_page(app, people):
+    html = logged_in(app, "quantri").get("/staff/admin/").get_data(as_text=True)
+    assert "Kế toán" in html and "Lãnh đạo phê duyệt" in html and '<option value="intake">Tiếp nhận hồ sơ' in html
+    assert not re.search(r">\s*(intake|cashier|approver|auditor)\s*<", html)
+
+
+def test_a_full_name_longer_than_200_characters_is_refused_not_cut(session):
+    from kernel.errors import ValidationError
+    from kernel.users import create_user
+    from tests.conftest import T0
+
+    with pytest.raises(ValidationError) as err:
+        create_user(session, username="dai", full_name="A" * 201, roles=["finance"], password="x" * 12, now=T0)
+    assert err.value.code == "invalid_full_name"
+    assert create_user(session, username="vua", full_name="A" * 200, roles=["finance"], password="x" * 12,
+                       now=T0).full_name == "A" * 200
