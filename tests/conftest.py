@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import pytest
+import requests
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
@@ -15,6 +16,8 @@ from config import SECRETS, load_settings
 from kernel import migrate
 from kernel.db import Base, make_engine, make_session_factory, unit_of_work
 from migrations.registry import target_metadata
+from sandbox.bank import create_bank_app
+from sandbox.server import serve_in_thread
 
 T0 = datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc)  # 10:00 in Hà Nội, a Wednesday
 
@@ -190,3 +193,14 @@ def _apply_callbacks_until(app, stop) -> None:
     while not stop.wait(0.05):
         while apply_queued(runtime.sessions, runtime.settings):
             pass
+
+
+@pytest.fixture
+def acquirer(test_settings):
+    """The sandbox acquirer on a real port; `.settings` point the POS refund calls at it."""
+    server = serve_in_thread(create_bank_app(test_settings, "http://127.0.0.1:9"))
+    server.settings = test_settings.with_overrides(pos_gateway_url=f"{server.url}/pos")
+    server.mode = lambda mode: requests.post(f"{server.url}/pos/_control", json={"mode": mode}, timeout=5)
+    server.refunds = lambda: requests.get(f"{server.url}/pos/refunds", timeout=5).json()["refunds"]
+    yield server
+    server.stop()

@@ -300,3 +300,36 @@ def test_a_full_name_longer_than_200_characters_is_refused_not_cut(session):
     assert err.value.code == "invalid_full_name"
     assert create_user(session, username="vua", full_name="A" * 200, roles=["finance"], password="x" * 12,
                        now=T0).full_name == "A" * 200
+
+
+# --- 7, 8. names instead of raw values on the finance pages and in the day report ----------------
+
+def test_accounts_providers_formats_and_layouts_read_as_names(client, auth, finance):
+    from web.finance_text import account_name
+
+    assert account_name("bank:970436:0071001234567") == "Vietcombank 0071001234567"
+    assert account_name("suspense") == "suspense" and account_name(None) == ""
+    unmatched_line(client, auth)
+    overview = finance.get(f"/staff/finance/?date={DAY}").get_data(as_text=True)
+    assert "Vietcombank 0071001234567" in overview and "bank:970436" not in overview
+    suspense = text_of(finance.get("/staff/finance/suspense").get_data(as_text=True))
+    assert "Nguồn Sao kê ngân hàng" in suspense and "(statement)" not in suspense
+    statements = finance.get("/staff/finance/statements").get_data(as_text=True)
+    assert '<option value="camt053">camt.053 (ISO 20022 XML)</option>' in statements
+    assert '<option value="vcb">Vietcombank</option>' in statements and "<option>generic</option>" not in statements
+    assert "Bank statement" in finance.get("/staff/finance/suspense?lang=en").get_data(as_text=True)
+
+
+def test_the_day_report_names_providers_and_channels_as_the_pages_do(client, auth, test_settings):
+    code = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    send_callback(client, test_settings, "bank", code=code, amount=100_000)
+    data = client.get(f"/api/v1/reconciliation/days/{business_day()}/report.csv", headers=auth("finance")).data
+    text = data.decode("utf-8-sig")
+    assert "Ngân hàng (thông báo),Chuyển khoản (VietQR),1,100000" in text.replace("\r", "")
+    assert "bank,vietqr_transfer" not in text
+
+
+def business_day() -> str:
+    from kernel.clock import business_date, now_utc
+
+    return business_date(now_utc()).isoformat()

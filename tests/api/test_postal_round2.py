@@ -324,3 +324,35 @@ def test_a_courier_delivery_to_someone_else_is_kept_but_not_applied(client, auth
         "id_check": {"document_type": "cccd", "number": "022088009999", "holder_name": "Trần Văn B"}})
     assert r.status_code == 200 and r.json["outcome"] == "recorded"
     assert status_of(client, auth, shipment_id) == "out_for_delivery"
+
+
+# --- 7. a delivery's deadline counts from the day it is handed to the post ----------------------
+
+def test_a_delivery_paid_and_booked_days_later_gets_its_deadline_from_the_booking_day(db, test_settings):
+    from kernel.clock import add_working_days, business_date
+    from postal.service import create_shipment
+    from postal.tracking import booking_succeeded
+    from postal.validation import parse_shipment
+    settings = test_settings.with_overrides(request_ttl=timedelta(days=30))  # still payable a week later
+    code = make_dossier(db, settings)
+    then = now_utc() - timedelta(days=7)  # asked for a week ago, paid today
+    asked = business_date(then)
+    with unit_of_work(db) as s:
+        data = parse_shipment(shipment_body(direction="delivery"), today=asked, holidays=settings.holidays)
+        shipment, _ = create_shipment(s, data=data, settings=settings, actor="t", now=then)
+        shipment_id = shipment.id
+        assert shipment.due_date == add_working_days(asked, 1, settings.holidays)
+    pay_everything(db, settings, code)
+    now = now_utc()
+    with unit_of_work(db) as s:
+        assert dispatch_paid_deliveries(s, settings=settings, now=now) == 1
+        order = s.execute(select(OutboxMessage).where(OutboxMessage.topic == "courier.book")).scalar_one()
+        assert order.payload["order"]["due_date"] == add_working_days(business_date(now), 1,
+                                                                      settings.holidays).isoformat()
+    with unit_of_work(db) as s:
+        booking_succeeded(s, shipment_id=shipment_id, result={"tracking_number": "EB000000001VN"},
+                          settings=settings, now=now)
+        shipment = s.get(Shipment, shipment_id)
+        due = add_working_days(business_date(now), 1, settings.holidays)
+        assert (shipment.j_date, shipment.due_date) == (business_date(now), due)
+    assert outbox(db, "sms")[-1]["text"].endswith(f"Hạn hoàn thành: {due:%d/%m/%Y}. Bưu tá sẽ gọi trước khi đến.")

@@ -1,11 +1,9 @@
 """Refunds after the audit: who decides a card refund, replays, the four-eyes total, when the
 citizen and subscribers are told, and a partly paid request that got money back."""
 import pytest
-import requests
 
 from api import build_worker
-from sandbox.bank import create_bank_app
-from sandbox.server import serve_in_thread
+from tests.api.test_refunds import paid, refund
 from tests.factories import assert_ledger_ok, make_request, send_callback
 
 
@@ -13,29 +11,6 @@ from tests.factories import assert_ledger_ok, make_request, send_callback
 def ledger_checked(db):
     yield
     assert_ledger_ok(db)
-
-
-@pytest.fixture
-def acquirer(test_settings):
-    """The sandbox acquirer on a real port; `.settings` point the POS refund calls at it."""
-    server = serve_in_thread(create_bank_app(test_settings, "http://127.0.0.1:9"))
-    server.settings = test_settings.with_overrides(pos_gateway_url=f"{server.url}/pos")
-    server.mode = lambda mode: requests.post(f"{server.url}/pos/_control", json={"mode": mode}, timeout=5)
-    server.refunds = lambda: requests.get(f"{server.url}/pos/refunds", timeout=5).json()["refunds"]
-    yield server
-    server.stop()
-
-
-def paid(client, auth, settings, amount=100_000, pay=None, via="bank"):
-    code = make_request(client, auth, ("Lệ phí", "charge", amount))
-    send_callback(client, settings, via, code=code, amount=pay or amount)
-    [payment] = client.get(f"/api/v1/payment-requests/{code}/payments", headers=auth("finance")).json["payments"]
-    return code, payment["id"]
-
-
-def refund(client, auth, payment_id, amount, expected, role="finance", reason="Hồ sơ bị từ chối"):
-    return client.post(f"/api/v1/payments/{payment_id}/refunds", headers=auth(role),
-                       json={"amount_vnd": amount, "expected_refundable_vnd": expected, "reason": reason})
 
 
 def refund_json(client, auth, refund_id):

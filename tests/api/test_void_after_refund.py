@@ -1,13 +1,10 @@
 """A POS void of a sale that is being refunded: the card gets its money back once, never twice."""
 import pytest
-import requests
 from sqlalchemy import select
 
 from api import build_worker
 from kernel.clock import now_utc
 from kernel.outbox import OutboxMessage
-from sandbox.bank import create_bank_app
-from sandbox.server import serve_in_thread
 from tests.factories import assert_ledger_ok, make_request, signed
 
 
@@ -15,16 +12,6 @@ from tests.factories import assert_ledger_ok, make_request, signed
 def ledger_checked(db):
     yield
     assert_ledger_ok(db)
-
-
-@pytest.fixture
-def acquirer(test_settings):
-    server = serve_in_thread(create_bank_app(test_settings, "http://127.0.0.1:9"))
-    server.settings = test_settings.with_overrides(pos_gateway_url=f"{server.url}/pos")
-    server.mode = lambda mode: requests.post(f"{server.url}/pos/_control", json={"mode": mode}, timeout=5)
-    server.refunds = lambda: requests.get(f"{server.url}/pos/refunds", timeout=5).json()["refunds"]
-    yield server
-    server.stop()
 
 
 def pos(client, settings, code, amount=100_000, **data):
