@@ -94,6 +94,13 @@ def refuse_cancelled_dossier(session: Session, dossier: Dossier) -> None:
                        code="dossier_cancelled", details={"dossier_code": dossier.code})
 
 
+def restart_deadline(shipment: Shipment, j: date, settings: Settings) -> None:
+    """Count the shipment's deadline from J = `j`."""
+    ward = addresses.resolve_ward(shipment.province_code, shipment.ward_code)
+    shipment.j_date = j
+    shipment.due_date = _due(ward.is_urban, shipment.zone, j, shipment.province_code, settings)
+
+
 def _due(urban: bool, zone: str, j: date, province_code: int, settings: Settings) -> date:
     return deadlines.due_date(j, local=province_code == settings.postal_province_code, urban=urban,
                               special=zone == SPECIAL, special_extra_days=settings.postal_special_extra_days,
@@ -120,6 +127,8 @@ def dispatch_if_ready(session: Session, shipment: Shipment, *, settings: Setting
     """Queue the courier booking (once per shipment) when the shipment may go."""
     if shipment.status != states.REQUESTED or not is_dispatchable(session, shipment):
         return False
+    if shipment.direction == states.DELIVERY:  # handed to the post from today: the courier gets that deadline
+        restart_deadline(shipment, business_date(now), settings)
     enqueue(session, topic=BOOK_TOPIC, key=f"{BOOK_TOPIC}:shipment:{shipment.id}", now=now,
             payload={"shipment_id": shipment.id, "order": booking_order(session, shipment, settings)})
     return True
@@ -207,10 +216,10 @@ def enter_state(session: Session, shipment: Shipment, target: str, *, settings: 
             sms_reason = states.TWO_FAILED_ATTEMPTS
     if target in (states.FAILED_ATTEMPT, states.CANCELLED, states.RETURNED):
         shipment.planned_date = shipment.route_code = shipment.slot = shipment.stop = None
-    if target == states.PICKED_UP:  # J is the day of pickup
-        shipment.j_date = business_date(occurred_at)
-        ward = addresses.resolve_ward(shipment.province_code, shipment.ward_code)
-        shipment.due_date = _due(ward.is_urban, shipment.zone, shipment.j_date, shipment.province_code, settings)
+    # J is the day of pickup (a pickup), or the day the result is handed to the post (a delivery: its
+    # booking, which may be days after the shipment was asked for while the fees were unpaid).
+    if target == states.PICKED_UP or (target == states.BOOKED and shipment.direction == states.DELIVERY):
+        restart_deadline(shipment, business_date(occurred_at), settings)
     shipment.status, shipment.updated_at = target, now
     if source.startswith("courier") or target not in (states.BOOKED, states.SCHEDULED):
         # Our own bookkeeping steps (the booking reply, planning) keep the time of the last real step:
