@@ -11,12 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 
 MORNING, AFTERNOON = "morning", "afternoon"
 SLOTS = (MORNING, AFTERNOON)
+# When the postman leaves for each round (Asia/Ho_Chi_Minh): a round that has left takes no more.
+SLOT_STARTS = {MORNING: time(7, 30), AFTERNOON: time(13, 30)}
 
-NO_ROUTE, SLOT_FULL, ROUTES_FULL = "no_route_for_ward", "slot_full", "over_capacity"
+NO_ROUTE, SLOT_FULL, ROUTES_FULL, SLOT_PASSED = "no_route_for_ward", "slot_full", "over_capacity", "slot_passed"
+
+
+def open_slots(day: date, today: date, local_time: time) -> tuple[str, ...]:
+    """The slots of `day` still to come: all of them on a later day, the rounds not yet left today."""
+    if day != today:
+        return SLOTS
+    return tuple(slot for slot in SLOTS if local_time < SLOT_STARTS[slot])
 
 
 @dataclass(frozen=True)
@@ -49,9 +58,10 @@ class PlanResult:
 
 
 def plan(items: Iterable[PlanItem], routes: Sequence[RouteSpec],
-         used: Mapping[tuple[str, str], int] | None = None) -> PlanResult:
-    """Assign `items` to routes; `used` counts places already taken per (route, slot)."""
-    free = {(r.code, s): r.capacity.get(s, 0) - (used or {}).get((r.code, s), 0) for r in routes for s in SLOTS}
+         used: Mapping[tuple[str, str], int] | None = None, slots: Sequence[str] = SLOTS) -> PlanResult:
+    """Assign `items` to routes in `slots` (those still open); `used` counts places already taken."""
+    free = {(r.code, s): (r.capacity.get(s, 0) - (used or {}).get((r.code, s), 0)) if s in slots else 0
+            for r in routes for s in SLOTS}
     by_ward: dict[str, list[str]] = {}
     area: dict[str, tuple[int, int]] = {}
     for r_index, route in enumerate(routes):
@@ -67,7 +77,8 @@ def plan(items: Iterable[PlanItem], routes: Sequence[RouteSpec],
             continue
         place = _place(item, candidates, free)
         if place is None:
-            result.unplanned.append((item.id, SLOT_FULL if item.slot else ROUTES_FULL))
+            passed = item.slot not in slots if item.slot else not slots
+            result.unplanned.append((item.id, SLOT_PASSED if passed else SLOT_FULL if item.slot else ROUTES_FULL))
             continue
         free[place] -= 1
         result.assigned.append(Assignment(item.id, *place))

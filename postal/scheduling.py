@@ -5,12 +5,12 @@ from collections import Counter
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from config import Settings
 from kernel import audit
-from kernel.clock import business_date, is_working_day
+from kernel.clock import VN_TZ, business_date, is_working_day
 from kernel.errors import Conflict, ValidationError
 from payments.validation import clean_text
 from postal import addresses, planner, states
@@ -99,16 +99,22 @@ def places_used(session: Session, day: date) -> Counter:
     return Counter({(route, slot): n for route, slot, n in rows})
 
 
-def waiting_shipments(session: Session, *, limit: int = 200) -> list[Shipment]:
-    """Shipments waiting for a place (booked, or after a failed attempt), nearest deadline first."""
-    return list(session.execute(select(Shipment).where(
-        Shipment.status.in_(states.PLANNABLE), Shipment.planned_date.is_(None),
-    ).order_by(Shipment.due_date, Shipment.id).limit(limit)).scalars())
+def _waiting(today: date):
+    """Booked or failed shipments without a place, and those planned for a day that passed without an
+    outcome (the postman did not go, or did not report): they need a place again."""
+    return or_(and_(Shipment.status.in_(states.PLANNABLE), Shipment.planned_date.is_(None)),
+               and_(Shipment.status == states.SCHEDULED, Shipment.planned_date < today))
 
 
-def _candidates(session: Session, day: date) -> list[Shipment]:
+def waiting_shipments(session: Session, *, today: date, limit: int = 200) -> list[Shipment]:
+    """Shipments waiting for a place (booked, after a failed attempt, or missed), nearest deadline first."""
+    return list(session.execute(select(Shipment).where(_waiting(today))
+                                .order_by(Shipment.due_date, Shipment.id).limit(limit)).scalars())
+
+
+def _candidates(session: Session, day: date, today: date) -> list[Shipment]:
     return list(session.execute(select(Shipment).where(
-        Shipment.status.in_(states.PLANNABLE), Shipment.planned_date.is_(None),
+        _waiting(today),
         or_(Shipment.window_date.is_(None), Shipment.window_date <= day),
         or_(Shipment.next_attempt_date.is_(None), Shipment.next_attempt_date <= day),
     ).order_by(Shipment.id).with_for_update()).scalars())
@@ -130,10 +136,12 @@ def plan_day(session: Session, *, day: date, settings: Settings, actor: str, now
                             details={"date": day.isoformat()})
     refuse_past_day(day, now)
     routes = list_routes(session)
-    shipments = {s.id: s for s in _candidates(session, day)}
+    today = business_date(now)
+    shipments = {s.id: s for s in _candidates(session, day, today)}
     items = [planner.PlanItem(s.id, s.ward_code, s.due_date, s.window_slot if s.window_date == day else None,
                               s.street) for s in shipments.values()]
-    result = planner.plan(items, [_spec(r) for r in routes], places_used(session, day))
+    slots = planner.open_slots(day, today, now.astimezone(VN_TZ).time())
+    result = planner.plan(items, [_spec(r) for r in routes], places_used(session, day), slots)
     for assignment in result.assigned:
         shipment = shipments[assignment.id]
         shipment.planned_date, shipment.route_code, shipment.slot = day, assignment.route, assignment.slot

@@ -109,7 +109,7 @@ def _render(day: date, *, report: dict | None = None, error: DomainError | None 
     principal = current_principal()
     with transaction() as session:
         planned = scheduling.day_shipments(session, day)
-        waiting = scheduling.waiting_shipments(session, limit=WAITING_SHOWN + 1)
+        waiting = scheduling.waiting_shipments(session, today=business_date(now_utc()), limit=WAITING_SHOWN + 1)
         collect = {s.id: service.outstanding_vnd(session, s.dossier_id) for s in [*planned, *waiting] if s.cod}
         return render_template(
             "staff/postal_board.html", day=day, weekday=texts.WEEKDAYS[day.weekday()],

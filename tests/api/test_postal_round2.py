@@ -225,7 +225,7 @@ def test_a_pickup_reported_late_still_applies_after_staff_planned_the_shipment(c
     [shipment_id] = booked_pickups(db, test_settings, 1)
     picked_at = now_utc()  # the postman has it; the webhook is slow
     make_route(db, test_settings)
-    planned = client.post(f"/api/v1/postal/plan?date={working_day(0).isoformat()}", headers=auth("postal"))
+    planned = client.post(f"/api/v1/postal/plan?date={working_day(1).isoformat()}", headers=auth("postal"))
     assert [a["shipment_id"] for a in planned.json["assigned"]] == [shipment_id]
     assert status_of(client, auth, shipment_id) == "scheduled"
     r = webhook(client, test_settings, picked_up_event(shipment_id, picked_at))
@@ -356,3 +356,48 @@ def test_a_delivery_paid_and_booked_days_later_gets_its_deadline_from_the_bookin
         due = add_working_days(business_date(now), 1, settings.holidays)
         assert (shipment.j_date, shipment.due_date) == (business_date(now), due)
     assert outbox(db, "sms")[-1]["text"].endswith(f"Hạn hoàn thành: {due:%d/%m/%Y}. Bưu tá sẽ gọi trước khi đến.")
+
+
+# --- 8. planning: no round that has left; a missed day is planned again ------------------------
+
+def test_planning_today_in_the_afternoon_never_fills_the_mornings_round(db, test_settings):
+    from datetime import datetime, timezone
+
+    from postal import scheduling
+    from tests.postal_factories import make_route, working_day
+    [shipment_id] = booked_pickups(db, test_settings, 1)
+    make_route(db, test_settings)
+    day = working_day(1)
+    at_10 = datetime(day.year, day.month, day.day, 3, 0, tzinfo=timezone.utc)  # 10:00 in Hà Nội
+    with unit_of_work(db) as s:
+        report = scheduling.plan_day(s, day=day, settings=test_settings, actor="t", now=at_10)
+    assert [(a["shipment_id"], a["slot"]) for a in report["assigned"]] == [(shipment_id, "afternoon")]
+
+
+def at_six(day):
+    from datetime import datetime, time
+
+    from kernel.clock import VN_TZ
+    return datetime.combine(day, time(6), VN_TZ)
+
+
+def test_a_shipment_planned_for_a_day_that_passed_without_an_outcome_is_waiting_and_planned_again(
+        client, auth, db, test_settings):
+    from kernel.clock import add_working_days
+    from postal import scheduling
+    from tests.postal_factories import make_route, working_day
+    [shipment_id] = booked_pickups(db, test_settings, 1)
+    make_route(db, test_settings)
+    day = working_day(0)
+    with unit_of_work(db) as s:
+        planned = scheduling.plan_day(s, day=day, settings=test_settings, actor="t", now=at_six(day))
+    assert [a["shipment_id"] for a in planned["assigned"]] == [shipment_id]
+    following = add_working_days(day + timedelta(days=1), 0, test_settings.holidays)
+    with unit_of_work(db) as s:
+        assert [w.id for w in scheduling.waiting_shipments(s, today=day)] == []
+        assert [w.id for w in scheduling.waiting_shipments(s, today=following)] == [shipment_id]
+    with unit_of_work(db) as s:  # the next morning: nobody reported anything for `day`
+        report = scheduling.plan_day(s, day=following, settings=test_settings, actor="t", now=at_six(following))
+    assert [a["shipment_id"] for a in report["assigned"]] == [shipment_id]
+    shipment = client.get(f"/api/v1/postal/shipments/{shipment_id}", headers=auth("postal")).json
+    assert shipment["status"] == "scheduled" and shipment["plan"]["date"] == following.isoformat()

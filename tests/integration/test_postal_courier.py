@@ -140,7 +140,7 @@ def test_a_full_pickup_through_the_sandbox_courier(world, auth, db, test_setting
     [order] = world.orders()
     assert order["reference"] == f"HCC-{shipment['id']}" and order["citizen"]["ward_code"] == "06685"
     world.http.post("/api/v1/postal/routes", json=route_body(), headers=auth("postal"))
-    report = plan(world, auth, working_day(0))
+    report = plan(world, auth, working_day(1))
     assert [a["shipment_id"] for a in report["assigned"]] == [shipment["id"]]
     assert world.shipment(shipment["id"]).status == "scheduled"
     world.courier_event(booked.tracking_number, 5)

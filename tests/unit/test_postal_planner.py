@@ -66,3 +66,18 @@ def test_the_planner_never_exceeds_capacity_and_accounts_for_every_shipment(raw_
     for a in result.assigned:
         assert by_id[a.id].ward_code in next(r for r in routes if r.code == a.route).ward_codes
         assert by_id[a.id].slot in (None, a.slot)
+
+
+def test_a_round_that_has_left_takes_no_more_shipments():
+    from datetime import time
+
+    from postal.planner import SLOT_PASSED, open_slots
+    assert open_slots(D, D, time(7, 0)) == (MORNING, AFTERNOON)
+    assert open_slots(D, D, time(9, 0)) == (AFTERNOON,)
+    assert open_slots(D, D, time(15, 0)) == ()
+    assert open_slots(D + timedelta(days=1), D, time(15, 0)) == (MORNING, AFTERNOON)
+    items = [PlanItem(1, "06685", D), PlanItem(2, "06685", D, MORNING), PlanItem(3, "06685", D)]
+    result = plan(items, [ROUTE], slots=(AFTERNOON,))
+    assert [(a.id, a.slot) for a in result.assigned] == [(1, AFTERNOON)]
+    assert result.unplanned == [(2, SLOT_PASSED), (3, ROUTES_FULL)]
+    assert plan([PlanItem(4, "06685", D)], [ROUTE], slots=()).unplanned == [(4, SLOT_PASSED)]
