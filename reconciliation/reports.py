@@ -41,6 +41,12 @@ KIND_VI = {"unmatched_credit": "Tiền về chưa khớp", "late": "Nộp sau kh
            "reversed": "Giao dịch đảo/hủy", "payment_without_statement_line": "Có thông báo nhưng không có trên sao kê",
            "balance_mismatch": "Lệch số dư", "amount_differs": "Số tiền sao kê khác thông báo", "missed_callback": "Có trên sao kê nhưng không có thông báo"}
 DIRECTION_VI = {"credit": "Ghi có", "debit": "Ghi nợ"}
+# Where money came from and how it was paid; the finance pages show the same names.
+PROVIDER_VI = {"statement": "Sao kê ngân hàng", "bank": "Ngân hàng (thông báo)", "sepay": "SePay (thông báo)",
+               "payos": "payOS (thông báo)", "vnpay": "VNPay (cổng thanh toán)", "pos": "Máy POS",
+               "cash": "Thu tiền mặt tại quầy"}
+CHANNEL_VI = {"vietqr_transfer": "Chuyển khoản (VietQR)", "pos_card": "Thẻ (POS)",
+              "internet_banking": "Ngân hàng điện tử", "cash": "Tiền mặt"}
 # Why a statement line has its status (matching.classify); the finance pages show the same labels.
 REASON_VI = {
     "debit": "Ghi nợ", "reversal": "Giao dịch đảo", "ignored_by_finance": "Kế toán bỏ qua",
@@ -84,7 +90,8 @@ def _sections(summary: dict, state: dict, now: datetime) -> Iterator[Section]:
                   [[AGENCY_VI.get(r["agency_code"], r["agency_code"]), r["count"],
                     r["amount_vnd"]] for r in totals["by_agency"]], frozenset({2}))
     yield Section("III. Tổng hợp theo kênh thanh toán", ["Nhà cung cấp", "Kênh", "Số giao dịch", "Số tiền (VND)"],
-                  [[r["provider"], r["channel"], r["count"], r["amount_vnd"]] for r in totals["by_channel"]],
+                  [[PROVIDER_VI.get(r["provider"], r["provider"]), CHANNEL_VI.get(r["channel"], r["channel"]),
+                    r["count"], r["amount_vnd"]] for r in totals["by_channel"]],
                   frozenset({3}))
     yield Section("IV. Tổng hợp theo loại giao dịch", ["Loại giao dịch", "Số giao dịch", "Số tiền (VND)"],
                   [[TYPE_VI.get(r["type"], r["type"]), r["count"], r["amount_vnd"]]

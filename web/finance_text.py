@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from kernel.money import format_vnd
 from kernel.users import MIN_PASSWORD
-from reconciliation.reports import KIND_VI, REASON_VI
+from payments.banks import bank_by_bin
+from reconciliation.reports import CHANNEL_VI, KIND_VI, PROVIDER_VI, REASON_VI
 
-CHANNELS = {"vietqr_transfer": "Chuyển khoản (VietQR)", "pos_card": "Thẻ (POS)",
-            "internet_banking": "Ngân hàng điện tử", "cash": "Tiền mặt"}
+CHANNELS = CHANNEL_VI  # one table each: the day report prints the same names
+PROVIDERS = PROVIDER_VI
 KINDS = dict(KIND_VI)
 LINE_STATUS = {"matched": "Đã khớp", "proposed": "Đề xuất", "unmatched": "Chưa khớp", "ignored": "Bỏ qua"}
 DAY_STATUS = {"open": "Đang mở", "close_requested": "Chờ phê duyệt khóa sổ", "closed": "Đã khóa sổ"}
@@ -210,8 +211,8 @@ ERRORS = {
     # general
     "text_too_long": ("{field_name} quá dài: tối đa {max_len} ký tự.",
                       "{field_name} is too long: at most {max_len} characters."),
-    "missing_field_named": ("Vui lòng điền {field_name}.",
-                            "Please fill in the {field_name}."),
+    "missing_field_named": ("Vui lòng điền đủ thông tin bắt buộc: {field_name}.",
+                            "Please fill in the required field: {field_name}."),
     "unauthenticated": ("Vui lòng đăng nhập để tiếp tục.", "Please log in to continue."),
     "forbidden": ("Bạn không có quyền thực hiện thao tác này.", "You may not do this."),
     "not_found": ("Không tìm thấy nội dung bạn yêu cầu.", "What you asked for was not found."),
@@ -241,6 +242,21 @@ FIELDS = {"reason": ("lý do", "reason"), "amount_vnd": ("số tiền", "amount"
           "expected_refundable_vnd": ("số tiền có thể hoàn", "refundable amount"),
           "bank_reference": ("số tham chiếu ngân hàng", "bank reference"),
           "full_name": ("họ tên", "full name"), "note": ("ghi chú", "note")}
+PROFILES = {"vcb": "Vietcombank", "vietinbank": "VietinBank", "bidv": "BIDV", "techcombank": "Techcombank",
+            "mb": "MB Bank", "generic": "Mẫu chung (cột ngày, số tiền, nội dung)"}
+FORMATS = {"camt053": "camt.053 (ISO 20022 XML)", "mt940": "MT940 (SWIFT)", "csv": "CSV", "xlsx": "Excel (XLSX)"}
+
+
+def account_name(account: str | None) -> str:
+    """`bank:970436:0071001234567` (a ledger account) -> `Vietcombank 0071001234567`, as people name accounts."""
+    kind, _, rest = (account or "").partition(":")
+    bin_, _, number = rest.partition(":")
+    bank = bank_by_bin(bin_) if kind == "bank" else None
+    if bank is None or not number:
+        return account or ""
+    return f"{bank.short_name} {number}"
+
+
 LINE_ERRORS = {"invalid_amount", "invalid_date"}  # statement errors that name the file's line
 
 
@@ -366,4 +382,9 @@ EN = {
     "Không thực hiện được thao tác": "The action could not be done",
     **{vi: en for vi, en in ERRORS.values()},
     **{vi: en for vi, en in FIELDS.values()}, "Nội dung nhập": "The text",
+    "Mẫu chung (cột ngày, số tiền, nội dung)": "Generic (date, amount and memo columns)",
+    "Sao kê ngân hàng": "Bank statement", "Ngân hàng (thông báo)": "Bank (notification)",
+    "SePay (thông báo)": "SePay (notification)", "payOS (thông báo)": "payOS (notification)",
+    "VNPay (cổng thanh toán)": "VNPay (gateway)", "Máy POS": "POS terminal", "Thu tiền mặt tại quầy": "Cash at the desk",
+    "Nguồn": "Source",
 }

@@ -153,11 +153,12 @@ def test_refusals_read_as_vietnamese_sentences_not_codes(code, words):
 def test_a_missing_or_too_long_field_is_named_in_the_sentence():
     from web.finance_text import error_sentence
 
-    assert error_sentence("missing_field", {"field": "amount_vnd"}) == "Vui lòng điền số tiền."
-    assert error_sentence("missing_field", {"field": "reason"}, lambda t: {"Vui lòng điền {field_name}.":
-                                                                            "Please fill in the {field_name}.",
-                                                                            "lý do": "reason"}.get(t, t)) == \
-        "Please fill in the reason."
+    assert error_sentence("missing_field", {"field": "amount_vnd"}) == "Vui lòng điền đủ thông tin bắt buộc: số tiền."
+    assert error_sentence("missing_field", {}) == "Vui lòng điền đủ thông tin bắt buộc (lý do, mã hồ sơ…)."
+    english = {"Vui lòng điền đủ thông tin bắt buộc: {field_name}.": "Please fill in the required field: {field_name}.",
+               "lý do": "reason"}
+    assert error_sentence("missing_field", {"field": "reason"}, lambda t: english.get(t, t)) == \
+        "Please fill in the required field: reason."
     assert error_sentence("text_too_long", {"field": "reason", "max_len": 1000}) == "Lý do quá dài: tối đa 1000 ký tự."
 
 
@@ -309,7 +310,9 @@ def test_accounts_providers_formats_and_layouts_read_as_names(client, auth, fina
 
     assert account_name("bank:970436:0071001234567") == "Vietcombank 0071001234567"
     assert account_name("suspense") == "suspense" and account_name(None) == ""
-    unmatched_line(client, auth)
+    from tests.recon_factories import upload, vcb_csv
+
+    assert upload(client, auth, vcb_csv(("77.1", "", "100.000", "chuyen tien"), closing="100.000")).status_code == 201
     overview = finance.get(f"/staff/finance/?date={DAY}").get_data(as_text=True)
     assert "Vietcombank 0071001234567" in overview and "bank:970436" not in overview
     suspense = text_of(finance.get("/staff/finance/suspense").get_data(as_text=True))
