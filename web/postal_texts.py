@@ -27,6 +27,7 @@ UNPLANNED_REASONS = {
     planner.NO_ROUTE: "Chưa có tuyến nào phục vụ phường/xã này",
     planner.SLOT_FULL: "Buổi người dân hẹn đã hết chỗ",
     planner.ROUTES_FULL: "Các tuyến phục vụ địa bàn đã hết chỗ",
+    planner.SLOT_PASSED: "Buổi đi trong ngày đã bắt đầu: xếp sang ngày sau",
 }
 
 
@@ -162,6 +163,7 @@ EN = {
     "Chưa có tuyến nào phục vụ phường/xã này": "No route serves this ward yet",
     "Buổi người dân hẹn đã hết chỗ": "The slot the citizen asked for is full",
     "Các tuyến phục vụ địa bàn đã hết chỗ": "The routes serving this area are full",
+    "Buổi đi trong ngày đã bắt đầu: xếp sang ngày sau": "The day's round has already left: plan another day",
     "mã lỗi": "error code",
     "Ngày đã chọn không phải ngày làm việc.": "The chosen day is not a working day.",
     "Ngày không hợp lệ.": "Invalid date.",
