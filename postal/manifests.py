@@ -105,6 +105,12 @@ def route_manifest_pdf(shipments: Sequence[Shipment], *, day: date, route_code: 
     return render(pdf)
 
 
+# What the record may list: dossiers the post actually collected, results it actually took out (a
+# shipment still `scheduled` was never handed over; one that failed leaves the day's plan).
+HANDED_OVER = {states.PICKUP: frozenset({states.PICKED_UP, states.DELIVERED}),
+               states.DELIVERY: frozenset({states.OUT_FOR_DELIVERY, states.DELIVERED})}
+
+
 def handover_pdf(shipments: Sequence[Shipment], *, day: date, route_code: str, printed_at: datetime) -> bytes:
     """Biên bản giao nhận hồ sơ between the postal worker and the centre for one route and day."""
     pdf = new_document(title=f"Biên bản giao nhận hồ sơ {route_code} {day.isoformat()}")
@@ -118,7 +124,7 @@ def handover_pdf(shipments: Sequence[Shipment], *, day: date, route_code: str, p
     sections = ((states.PICKUP, "I. Hồ sơ nhận tại nhà, bưu chính giao cho Trung tâm"),
                 (states.DELIVERY, "II. Kết quả giải quyết, Trung tâm giao cho bưu chính để phát"))
     for direction, heading in sections:
-        chosen = [s for s in shipments if s.direction == direction]
+        chosen = [s for s in shipments if s.direction == direction and s.status in HANDED_OVER[direction]]
         pdf.set_font(FONT, "B", 10)
         pdf.cell(0, 6, f"{heading}: {len(chosen)} hồ sơ", new_x="LMARGIN", new_y="NEXT")
         rows = [(i, s.dossier_code, s.tracking_number or "", s.recipient_name, documents_text(s),

@@ -401,3 +401,25 @@ def test_a_shipment_planned_for_a_day_that_passed_without_an_outcome_is_waiting_
     assert [a["shipment_id"] for a in report["assigned"]] == [shipment_id]
     shipment = client.get(f"/api/v1/postal/shipments/{shipment_id}", headers=auth("postal")).json
     assert shipment["status"] == "scheduled" and shipment["plan"]["date"] == following.isoformat()
+
+
+# --- 9. the handover record lists only what actually changed hands -----------------------------
+
+def test_the_handover_record_lists_only_dossiers_the_post_actually_collected(client, auth, db, test_settings):
+    import io
+
+    from pypdf import PdfReader
+
+    from tests.postal_factories import ID_CHECK, make_route, working_day
+    collected, never = booked_pickups(db, test_settings, 2)
+    make_route(db, test_settings, morning=2)
+    day = working_day(1)
+    assert len(client.post(f"/api/v1/postal/plan?date={day}", headers=auth("postal")).json["assigned"]) == 2
+    r = client.post(f"/api/v1/postal/shipments/{collected}/events", json={"event": "picked_up", "id_check": ID_CHECK},
+                    headers=auth("postal"))
+    assert r.status_code == 200, r.json
+    pdf = client.get(f"/api/v1/postal/handovers/{day}.pdf?route=HL1", headers=auth("postal"))
+    assert pdf.status_code == 200
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "D-0" in text and "D-1" not in text
+    assert "giao cho Trung tâm: 1 hồ sơ" in text
