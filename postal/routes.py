@@ -1,6 +1,7 @@
 """HTTP routes of the postal service and the courier's tracking webhook (restx namespaces)."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from flask import Response, request
@@ -37,8 +38,9 @@ shipment_in = postal_ns.model("ShipmentIn", {
 
 
 def _pdf(body: bytes, filename: str) -> Response:
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", filename)  # routes made before codes were restricted
     return Response(body, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{filename}"'})
+                    headers={"Content-Disposition": f'inline; filename="{safe}"'})
 
 
 @postal_ns.route("/wards")
@@ -210,7 +212,7 @@ def _route_day_pdf(day: str, render, filename: str) -> Response:
     with transaction() as session:
         route = scheduling.get_route(session, route_code)
         body = render(session, scheduling.day_shipments(session, when, route.code), route, when)
-    return _pdf(body, f"{filename}-{route_code}-{day}.pdf")
+    return _pdf(body, f"{filename}-{route_code}-{when.isoformat()}.pdf")
 
 
 @postal_ns.route("/manifests/<string:day>.pdf")

@@ -1,6 +1,7 @@
 """Routes and the daily plan: which postman visits which shipment, in which slot, in which order."""
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import date, datetime
 from typing import Any
@@ -19,6 +20,8 @@ from postal.models import Route, Shipment
 from postal.service import enter_state, get_shipment, refuse_early_attempt
 from postal.validation import parse_slot
 
+# A route code goes into URL paths, file names and printed headers: plain letters, digits, - and _.
+ROUTE_CODE_RE = re.compile(r"[A-Z0-9_-]{1,20}")
 ACTIVE_ON_DAY = (states.SCHEDULED, states.PICKED_UP, states.OUT_FOR_DELIVERY, states.DELIVERED)
 MAX_CAPACITY = 1000
 
@@ -52,8 +55,16 @@ def parse_route(body: dict[str, Any], *, province_code: int, partial: bool = Fal
     return values
 
 
+def parse_route_code(raw: Any) -> str:
+    """1-20 of A-Z, 0-9, '-' and '_' (e.g. HL-01), else 400 invalid_route_code."""
+    if not isinstance(raw, str) or not ROUTE_CODE_RE.fullmatch(raw):
+        raise ValidationError("code: 1-20 capital letters A-Z, digits, '-' or '_' (e.g. HL-01)",
+                              code="invalid_route_code", details={"field": "code"})
+    return raw
+
+
 def create_route(session: Session, *, code: Any, values: dict[str, Any], actor: str, now: datetime) -> Route:
-    code = clean_text(code, "code", max_len=20)
+    code = parse_route_code(code)
     if session.execute(select(Route.id).where(Route.code == code)).first() is not None:
         raise Conflict(f"route {code} exists", code="route_exists", details={"route": code})
     route = Route(code=code, created_at=now, updated_at=now, **values)

@@ -13,7 +13,7 @@ from kernel.outbox import OutboxMessage
 from kernel.signing import HEADER, sign
 from payments.models import Dossier, FeeItem, PaymentRequest
 from payments.service import cancel_payment_request, dossier_fees_settled, renew_payment_request
-from postal.models import Shipment
+from postal.models import Route, Shipment
 from postal.service import dispatch_paid_deliveries
 from tests.postal_factories import make_dossier, pay_everything, shipment_body
 
@@ -423,3 +423,26 @@ def test_the_handover_record_lists_only_dossiers_the_post_actually_collected(cli
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
     assert "D-0" in text and "D-1" not in text
     assert "giao cho Trung tâm: 1 hồ sơ" in text
+
+
+# --- 10. route codes are plain ----------------------------------------------------------------
+
+def test_a_route_code_is_capital_letters_digits_dash_or_underscore(client, auth, db):
+    from tests.postal_factories import route_body
+    for code in ('R"1', "A/B", "<img src=x>", "  ", "", "hl1", "HL 1", "Ｈ1", "X" * 21, 7, None):
+        r = client.post("/api/v1/postal/routes", json=route_body(code=code), headers=auth("postal"))
+        assert r.status_code == 400 and r.json["code"] == "invalid_route_code", (code, r.json)
+    with db() as s:
+        assert s.execute(select(Route)).first() is None
+    for code in ("HL-01", "R_2", "X" * 20):
+        assert client.post("/api/v1/postal/routes", json=route_body(code=code), headers=auth("postal")).status_code == 201
+
+
+def test_a_pdf_file_name_never_carries_what_a_header_cannot(client, auth, db, test_settings):
+    from tests.postal_factories import make_route, working_day
+    with unit_of_work(db) as s:  # a route stored before codes were restricted
+        s.add(Route(code='R"1', name="Cũ", ward_codes=["06685"], capacity_morning=1, capacity_afternoon=1,
+                    created_at=now_utc(), updated_at=now_utc()))
+    r = client.get(f"/api/v1/postal/manifests/{working_day(1)}.pdf?route=R%221", headers=auth("postal"))
+    assert r.status_code == 200
+    assert r.headers["Content-Disposition"] == f'inline; filename="manifest-R_1-{working_day(1)}.pdf"'
