@@ -15,6 +15,7 @@ from kernel.clock import now_utc
 from kernel.errors import DomainError, ValidationError
 from kernel.http import actor, current_principal, runtime, settings, transaction
 from kernel.money import MAX_REQUEST_VND, parse_typed_vnd
+from kernel.text import is_ascii_digits
 from payments import refunds, suspense
 from payments.service import parse_payment_code
 from payments.validation import clean_text
@@ -32,24 +33,46 @@ LINE_ACTIONS = {"match": ("match", "Đã khớp dòng sao kê."), "unmatch": ("u
                 "ignore": ("ignore", "Đã bỏ qua dòng sao kê.")}
 
 
-def _back() -> str:
+def _back(default: str | None = None) -> str:
     target = request.form.get("back", "")
     if target.startswith("/staff/finance") and "//" not in target and "\\" not in target:
         return target
-    return url_for("finance_pages.workspace", date=chosen_day().isoformat())
+    return default or url_for("finance_pages.workspace", date=chosen_day().isoformat())
 
 
-def _run(work: Callable[[], str]):
+def _run(work: Callable[[], str], default_back: str | None = None):
     """Do the work; say what happened (or why not) on the page the form came from."""
     try:
         flash(translate(work()), "success")
     except DomainError as exc:
         flash(error_sentence(exc.code, exc.details, translate), "error")
-    return redirect(_back(), 303)
+    return redirect(_back(default_back), 303)
+
+
+def _text(field: str, *, max_len: int = 1000, required: bool = True) -> str | None:
+    """A typed text, cleaned as the API cleans it; too long is said with its limit ("tối đa 1000 ký tự")."""
+    raw = request.form.get(field)
+    try:
+        return clean_text(raw, field, max_len=max_len, required=required)
+    except ValidationError as exc:
+        if exc.code == "validation_error" and isinstance(raw, str) and len(" ".join(raw.split())) > max_len:
+            raise ValidationError(f"{field} must be at most {max_len} characters", code="text_too_long",
+                                  details={"field": field, "max_len": max_len}) from exc
+        raise
 
 
 def _reason(required: bool = True) -> str | None:
-    return clean_text(request.form.get("reason"), "reason", max_len=1000, required=required)
+    return _text("reason", required=required)
+
+
+def _version() -> int | None:
+    """The line's version the page showed; a value that is not one is refused, never skipped."""
+    raw = request.form.get("expected_version", "").strip()
+    if not raw:
+        return None
+    if not is_ascii_digits(raw) or len(raw) > 18:
+        raise ValidationError("expected_version must be a whole number", code="invalid_version")
+    return int(raw)
 
 
 def _vnd(text: str, field: str = "amount_vnd", maximum: int = MAX_REQUEST_VND) -> int | None:
@@ -83,7 +106,7 @@ def line_action(line_id: int, action: str):
         extra = {"allocations": _allocations()} if name == "match" else {}
         if name in ("write_off", "refund"):
             extra["amount_vnd"] = _amount(maximum=10**13)  # as the API: a line may exceed one request's cap
-        version = request.form.get("expected_version", type=int)
+        version = _version()
         with transaction() as session:
             resolutions.resolve_line(session, line_id=line_id, action=name, reason=reason, settings=settings(),
                                      actor=actor(), now=now_utc(), expected_version=version,
@@ -176,7 +199,8 @@ def request_refund(payment_id: int):
     def work() -> str:
         amount, expected, reason = _amount(), _amount("expected_refundable_vnd"), _reason()
         if amount is None or expected is None:
-            raise ValidationError("amount_vnd is required", code="missing_field")
+            field = "amount_vnd" if amount is None else "expected_refundable_vnd"
+            raise ValidationError(f"{field} is required", code="missing_field", details={"field": field})
         now = now_utc()
         with transaction() as session:
             refund = refunds.request_refund(session, payment_id=payment_id, amount_vnd=amount, reason=reason,
@@ -219,7 +243,7 @@ def reject_refund(refund_id: int):
 def refund_executed(refund_id: int):
     """A transfer order was paid out: record the bank reference."""
     def work() -> str:
-        reference = clean_text(request.form.get("bank_reference"), "bank_reference", max_len=100, required=False)
+        reference = _text("bank_reference", max_len=100, required=False)
         now = now_utc()
         with transaction() as session:
             refunds.check_executor(refunds.get_refund(session, refund_id), current_principal().roles, reference)
@@ -251,7 +275,8 @@ def upload_statement():
             actor=actor(), now=now_utc()))
         return "Đã nhập sao kê."
 
-    response = _run(work)
+    # Without JavaScript a refusal goes back to the upload form, whatever the form said.
+    response = _run(work, url_for("finance_pages.statements", date=chosen_day().isoformat()))
     if not imported:
         return response
     with transaction() as session:

@@ -109,6 +109,14 @@ EN = {
         "Part of the fees of this receipt was refunded to the payer",
     "Biên lai do Trung tâm phát hành, thông tin trùng khớp với dữ liệu thu.":
         "Issued by the centre; it matches the centre's records.",
+    "Kết quả thanh toán trực tuyến": "Online payment result",
+    "Không xác thực được kết quả giao dịch (sai chữ ký). Vui lòng kiểm tra lại trạng thái hồ sơ.":
+        "The payment result could not be verified (bad signature). Please check the dossier's status.",
+    "Giao dịch đã được cổng thanh toán chấp nhận. Hệ thống sẽ ghi nhận khi nhận được xác nhận từ VNPAY.":
+        "The gateway accepted the payment. It is recorded when VNPAY confirms it to us.",
+    "Giao dịch không thành công hoặc đã bị hủy": "The payment failed or was cancelled",
+    "mã": "code", "Chưa có khoản tiền nào được trừ.": "No money was taken.",
+    "Xem trạng thái thanh toán của mã": "See the payment status of code",
     "Mẫu số": "Form", "Ký hiệu": "Series", "Số": "Number", "Ngày phát hành": "Issued",
 }
 

@@ -336,3 +336,56 @@ def business_day() -> str:
     from kernel.clock import business_date, now_utc
 
     return business_date(now_utc()).isoformat()
+
+
+# --- 11, 12. forms say exactly what is wrong -------------------------------------------------
+
+def test_a_failed_upload_without_javascript_goes_back_to_the_upload_form(finance):
+    import io
+
+    r = finance.post("/staff/finance/statements", content_type="multipart/form-data",
+                     data={"csrf_token": csrf(finance), "file": (io.BytesIO(b""), "rong.csv")})
+    assert r.status_code == 303 and "/staff/finance/statements" in r.headers["Location"]
+    assert "Tệp sao kê rỗng." in finance.get(r.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_reason_over_1000_characters_is_refused_with_its_limit(client, auth, finance):
+    code, line = unmatched_line(client, auth)
+    html = post(finance, f"/staff/finance/lines/{line['id']}/match", payment_code=code, reason="x" * 1001)
+    assert "Lý do quá dài: tối đa 1000 ký tự." in html and paid_vnd(client, code) == 0
+
+
+def test_an_empty_refund_amount_is_named(client, auth, test_settings, finance):
+    code = make_request(client, auth, ("Lệ phí", "charge", 150_000))
+    send_callback(client, test_settings, "bank", code=code, amount=150_000)
+    [payment] = client.get(f"/api/v1/payment-requests/{code}/payments", headers=auth("finance")).json["payments"]
+    html = post(finance, f"/staff/finance/payments/{payment['id']}/refunds", amount_vnd="",
+                expected_refundable_vnd="150000", reason="hồ sơ bị từ chối")
+    assert "Vui lòng điền đủ thông tin bắt buộc: số tiền." in html
+
+
+def test_a_version_that_is_not_a_number_is_refused_not_skipped(client, auth, finance):
+    code, line = unmatched_line(client, auth)
+    html = post(finance, f"/staff/finance/lines/{line['id']}/match", payment_code=code, reason="gọi điện",
+                expected_version="abc")
+    assert "Trang đã cũ hoặc bị sửa" in html and paid_vnd(client, code) == 0
+
+
+def test_a_refund_appears_with_a_different_id_in_each_table(client, auth, test_settings, finance):
+    from tests.api.test_refunds import paid, refund
+
+    _, payment_id = paid(client, auth, test_settings, amount=150_000)
+    refund(client, auth, payment_id, 150_000, 150_000)
+    html = finance.get(f"/staff/finance/refunds?q={payment_id}").get_data(as_text=True)
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)) and "recent-refund-1" in ids and "payment-refund-1" in ids
+
+
+def test_the_vnpay_return_page_and_a_refunded_print_view_are_in_english_when_asked(client, auth, test_settings):
+    from tests.api.test_refunds import paid, refund
+
+    html = client.get("/pay/vnpay-return?lang=en&vnp_TxnRef=x&vnp_SecureHash=abc").get_data(as_text=True)
+    assert "Online payment result" in html and "bad signature" in html and "Không xác thực" not in html
+    code, payment_id = paid(client, auth, test_settings, amount=150_000)
+    refund(client, auth, payment_id, 150_000, 150_000)
+    assert "Còn lại" not in client.get(f"/pay/{code}/print").get_data(as_text=True)
