@@ -124,6 +124,18 @@ def legacy_source() -> str:
 
 def resolve_legacy_ward(province_code: int, old_name: Any) -> WardInfo:
     """The 2025 ward that replaced a pre-2025 unit; 409 with the candidates when it was split."""
+    candidates = [resolve_ward(province_code, code) for code in legacy_ward_codes(province_code, old_name)]
+    if len(candidates) > 1:
+        raise Conflict(
+            f"{old_name.strip()} was split in 2025: choose the ward the address is in now",
+            code="legacy_ward_split",
+            details={"legacy_ward": old_name.strip(), "candidates": [c.as_dict() for c in candidates],
+                     "source": legacy_source()})
+    return candidates[0]
+
+
+def legacy_ward_codes(province_code: int, old_name: Any) -> list[str]:
+    """The codes of the 2025 wards a pre-2025 unit became (one, or several when it was split)."""
     if not isinstance(old_name, str) or not old_name.strip():
         raise ValidationError("legacy_ward must be the name of a pre-2025 ward or commune",
                               code="invalid_legacy_ward")
@@ -137,11 +149,4 @@ def resolve_legacy_ward(province_code: int, old_name: Any) -> WardInfo:
         raise Unprocessable(f"no pre-2025 unit named {old_name.strip()!r} is known in {province_name(province_code)}",
                             code="unknown_legacy_ward",
                             details={"legacy_ward": old_name.strip(), "province_code": province_code})
-    candidates = [resolve_ward(province_code, code) for code in codes]
-    if len(candidates) > 1:
-        raise Conflict(
-            f"{old_name.strip()} was split in 2025: choose the ward the address is in now",
-            code="legacy_ward_split",
-            details={"legacy_ward": old_name.strip(), "candidates": [c.as_dict() for c in candidates],
-                     "source": legacy_source()})
-    return candidates[0]
+    return codes

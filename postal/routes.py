@@ -134,10 +134,10 @@ class ShipmentAssignment(Resource):
         reason = clean_text(body.get("reason"), "reason", max_len=1000)
         route = clean_text(body.get("route"), "route", max_len=20)
         with transaction() as session:
-            shipment, over = scheduling.move_shipment(session, shipment_id=shipment_id, day=day, route_code=route,
-                                                      slot=body.get("slot"), reason=reason, settings=settings(),
-                                                      actor=actor(), now=now_utc())
-            return {**shipment_view(shipment), "over_capacity": over}
+            shipment, over, outside = scheduling.move_shipment(
+                session, shipment_id=shipment_id, day=day, route_code=route, slot=body.get("slot"), reason=reason,
+                settings=settings(), actor=actor(), now=now_utc())
+            return {**shipment_view(shipment), "over_capacity": over, "outside_route": outside}
 
 
 @postal_ns.route("/shipments/<int:shipment_id>/consignment-note.pdf")

@@ -77,6 +77,8 @@ def create_route(session: Session, *, code: Any, values: dict[str, Any], actor: 
 
 def update_route(session: Session, *, code: str, values: dict[str, Any], actor: str, now: datetime) -> Route:
     route = get_route(session, code)
+    if not values:
+        raise ValidationError("give at least one of name, ward_codes, capacity", code="nothing_to_change")
     for name, value in values.items():
         setattr(route, name, value)
     route.updated_at = now
@@ -200,8 +202,13 @@ def renumber_stops(session: Session, day: date, places: set[tuple[str, str]],
 
 
 def move_shipment(session: Session, *, shipment_id: int, day: date, route_code: str, slot: Any, reason: str,
-                  settings: Settings, actor: str, now: datetime) -> tuple[Shipment, bool]:
-    """Manual override of the plan (audited, may exceed capacity); returns (shipment, over_capacity)."""
+                  settings: Settings, actor: str, now: datetime) -> tuple[Shipment, bool, bool]:
+    """Manual override of the plan (audited); returns (shipment, over_capacity, outside_route).
+
+    Like capacity, a route's wards are the planner's rule, not the postman's: staff may put a shipment
+    on a route that does not serve its ward (a neighbouring round, a colleague covering), so it is
+    allowed, flagged in the answer and in the audit entry rather than refused.
+    """
     slot = parse_slot(slot, "slot")
     shipment = get_shipment(session, shipment_id, for_update=True)
     if shipment.status not in (states.BOOKED, states.SCHEDULED, states.FAILED_ATTEMPT):
@@ -224,10 +231,12 @@ def move_shipment(session: Session, *, shipment_id: int, day: date, route_code: 
     renumber_stops(session, day, {(route.code, slot)}, moved=[shipment])
     capacity = _spec(route).capacity[slot]
     over = places_used(session, day)[(route.code, slot)] > capacity
+    outside = shipment.ward_code not in route.ward_codes
     audit.record(session, actor=actor, action="shipment.move", subject_type="shipment", subject_id=shipment.id,
                  at=now, reason=reason, data={"from": before, "to": {"date": day.isoformat(), "route": route.code,
-                                                                      "slot": slot}, "over_capacity": over})
-    return shipment, over
+                                                                      "slot": slot}, "over_capacity": over,
+                                              "outside_route": outside})
+    return shipment, over, outside
 
 
 def day_shipments(session: Session, day: date, route_code: str | None = None) -> list[Shipment]:

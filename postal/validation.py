@@ -78,7 +78,14 @@ def parse_address(raw: Any) -> tuple[str, WardInfo]:
         return street, addresses.resolve_legacy_ward(province, address["legacy_ward"])
     if address.get("ward_code") is None:
         raise _fail("address.ward_code", "is required", "missing_field")
-    return street, addresses.resolve_ward(province, address.get("ward_code"))
+    ward = addresses.resolve_ward(province, address.get("ward_code"))
+    if address.get("legacy_ward") is not None:  # both: the ward must be (one of) what the old unit became
+        became = addresses.legacy_ward_codes(province, address["legacy_ward"])
+        if ward.code not in became:
+            raise ValidationError(f"address.ward_code {ward.code} is not what {address['legacy_ward']!r} became "
+                                  f"in 2025 ({', '.join(became)})", code="legacy_ward_mismatch",
+                                  details={"field": "address.legacy_ward", "ward_codes": became})
+    return street, ward
 
 
 def parse_window(raw: Any, *, today: date, holidays: Collection[date]) -> tuple[date | None, str | None]:

@@ -179,7 +179,7 @@ def move(shipment_id: int):
     form = request.form
     try:
         with transaction() as session:
-            shipment, over = scheduling.move_shipment(
+            shipment, over, outside = scheduling.move_shipment(
                 session, shipment_id=shipment_id, day=parse_local_day(form.get("date")),
                 route_code=clean_text(form.get("route"), "route", max_len=20), slot=form.get("slot"),
                 reason=clean_text(form.get("reason"), "reason", max_len=1000), settings=settings(),
@@ -190,7 +190,8 @@ def move(shipment_id: int):
     t = i18n.translate
     flash(f"{t('Đã chuyển bưu gửi')} #{shipment_id} ({t('hồ sơ')} {moved[0]}) {t('sang tuyến')} {moved[1]}, "
           f"{t('buổi')} {t(manifests.SLOT_NAMES[moved[2]]).lower()} {format_day(moved[3])}"
-          + (f" — {t('vượt công suất')}" if over else "") + ".")
+          + (f" — {t('vượt công suất')}" if over else "")
+          + (f" — {t('tuyến không phục vụ phường/xã này')}" if outside else "") + ".")
     return _back(shipment_id)
 
 

@@ -136,6 +136,7 @@ EN = {
     "sang tuyến": "to route",
     "buổi": "slot",
     "vượt công suất": "over capacity",
+    "tuyến không phục vụ phường/xã này": "the route does not serve this ward",
     # outcomes
     "Ghi kết quả": "Record the outcome",
     "Đã giao hồ sơ về Trung tâm": "Handed to the centre",

@@ -446,3 +446,48 @@ def test_a_pdf_file_name_never_carries_what_a_header_cannot(client, auth, db, te
     r = client.get(f"/api/v1/postal/manifests/{working_day(1)}.pdf?route=R%221", headers=auth("postal"))
     assert r.status_code == 200
     assert r.headers["Content-Disposition"] == f'inline; filename="manifest-R_1-{working_day(1)}.pdf"'
+
+
+# --- 11. an address given twice must agree; an empty change; a move outside the route ------------
+
+def test_a_ward_code_and_a_legacy_ward_that_disagree_are_refused(client, auth, db, test_settings):
+    make_dossier(db, test_settings)
+    body = shipment_body(address={"street": "Số 1", "ward_code": "06685", "legacy_ward": "Xã Yên Than",
+                                  "province_code": 22})
+    r = post_shipment(client, auth, body)
+    assert r.status_code == 400 and r.json["code"] == "legacy_ward_mismatch", r.json
+    assert r.json["details"]["field"] == "address.legacy_ward"
+    split = client.get("/api/v1/postal/wards?province_code=22&legacy_name=Xã Yên Than", headers=auth("intake")).json
+    chosen = split["details"]["candidates"][0]["code"]  # one of the wards it became: the citizen's choice
+    body["address"]["ward_code"] = chosen
+    r = post_shipment(client, auth, body)
+    assert r.status_code == 201 and r.json["address"]["ward_code"] == chosen, r.json
+
+
+def test_changing_a_route_with_nothing_to_change_is_a_400_and_leaves_no_audit_entry(client, auth, db, test_settings):
+    from kernel.audit import AuditEntry
+    from tests.postal_factories import make_route
+    make_route(db, test_settings)
+    r = client.put("/api/v1/postal/routes/HL1", json={}, headers=auth("postal"))
+    assert r.status_code == 400 and r.json["code"] == "nothing_to_change"
+    with db() as s:
+        assert s.execute(select(AuditEntry).where(AuditEntry.action == "postal.route.update")).first() is None
+
+
+def test_a_manual_move_onto_a_route_not_serving_the_ward_is_allowed_but_flagged_and_audited(client, auth, db,
+                                                                                           test_settings):
+    from kernel.audit import AuditEntry
+    from tests.postal_factories import make_route, working_day
+    [shipment_id] = booked_pickups(db, test_settings, 1)  # ward 06685
+    make_route(db, test_settings, code="HL1")
+    make_route(db, test_settings, code="VD1", wards=("07192",))
+    url = f"/api/v1/postal/shipments/{shipment_id}/assignment"
+    body = {"date": working_day(1).isoformat(), "slot": "morning", "reason": "Bưu tá tuyến HL1 nghỉ"}
+    r = client.post(url, json={**body, "route": "VD1"}, headers=auth("postal"))
+    assert r.status_code == 200 and r.json["outside_route"] is True and r.json["over_capacity"] is False
+    r = client.post(url, json={**body, "route": "HL1"}, headers=auth("postal"))
+    assert r.status_code == 200 and r.json["outside_route"] is False
+    with db() as s:
+        flags = [json.loads(e.data)["outside_route"] for e in s.execute(
+            select(AuditEntry).where(AuditEntry.action == "shipment.move").order_by(AuditEntry.id)).scalars()]
+    assert flags == [True, False]
