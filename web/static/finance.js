@@ -110,7 +110,9 @@
     request.addEventListener("load", function () {
       clearInterval(watcher);
       var body = null;
-      try { body = JSON.parse(request.responseText); } catch (e) { body = {code: "http_" + request.status}; }
+      // A proxy or the limiter may answer without JSON: still a known code, so still a sentence.
+      var bare = {413: "payload_too_large", 429: "rate_limited", 503: "service_unavailable"}[request.status];
+      try { body = JSON.parse(request.responseText); } catch (e) { body = {code: bare || "http_" + request.status}; }
       if (request.status === 201) { finish(body); } else { fail(body); }
     });
     request.addEventListener("error", function () { clearInterval(watcher); fail({code: "network"}); });
