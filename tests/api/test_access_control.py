@@ -123,6 +123,9 @@ TABLE = {
     # pages
     ("GET", "/pay/<code>"): ANYONE,
     ("GET", "/pay/<code>/print"): ANYONE,
+    ("GET", "/pay/<code>/receipt.pdf"): ANYONE,
+    ("GET", "/pay"): ANYONE,
+    ("GET", "/"): ANYONE,
     ("GET", "/pay/vnpay-return"): ANYONE,
     ("GET", "/staff/login"): ANYONE,
     ("POST", "/staff/login"): LOGIN_FORM,
