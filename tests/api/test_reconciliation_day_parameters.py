@@ -31,7 +31,6 @@ def test_the_first_and_last_days_of_the_range_are_served(client, auth, db):
 
 def test_the_documented_allocation_example_is_a_valid_payment_code(app):
     from payments.codes import is_valid_code
-    from reconciliation.routes import resolution_in
+    from reconciliation.routes import allocation_in
 
-    [example] = resolution_in["allocations"].example
-    assert is_valid_code(example["payment_code"], "HS")
+    assert is_valid_code(allocation_in["payment_code"].example, "HS")
