@@ -21,7 +21,7 @@ def board_day(served, db):
            "failed": make_booked_shipment(db, settings, "000.00.12.H40-261125-0103", direction="delivery")}
     with unit_of_work(db) as s:
         create_user(s, username="buudien", full_name="Hoàng Văn Nam", roles=["postal"], password=PASSWORD, now=T0)
-    return working_day(0), ids
+    return working_day(1), ids  # not today: today's rounds that have left take no more (it depends on the hour)
 
 
 def log_in(page, url, day):
