@@ -274,6 +274,9 @@ def init_http(app: Flask, runtime_: Runtime) -> None:
         incoming = request.headers.get("X-Request-Id", "")
         g.request_id = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
         g.started = time.perf_counter()
+        # PostgreSQL text cannot hold NUL: refuse it at the door rather than as a 500 from a query.
+        if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+            raise ValidationError("the address may not contain NUL characters", code="invalid_parameter")
 
     @app.after_request
     def _echo_request_id(response):

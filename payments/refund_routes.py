@@ -80,8 +80,12 @@ class Refunds(Resource):
     def get(self):
         """Refunds, newest first, optionally by status (the approver's and finance's work lists)."""
         query = select(refunds.Refund).order_by(refunds.Refund.id.desc()).limit(500)
-        if request.args.get("status"):
-            query = query.where(refunds.Refund.status == request.args["status"])
+        status = request.args.get("status")
+        if status:
+            if status not in refunds.STATUSES:
+                raise ValidationError(f"status must be one of {', '.join(refunds.STATUSES)}",
+                                      code="invalid_parameter", details={"status": status[:40]})
+            query = query.where(refunds.Refund.status == status)
         with transaction() as session:
             return {"refunds": [refund_view(r) for r in session.execute(query).scalars()]}
 

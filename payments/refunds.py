@@ -27,6 +27,7 @@ from payments.moves import Book, load_requests
 
 AWAITING_APPROVAL, SENDING, TRANSFER_ORDERED, CASH_DUE, EXECUTED, REJECTED, FAILED = (
     "awaiting_approval", "sending", "transfer_ordered", "cash_due", "executed", "rejected", "failed")
+STATUSES = (AWAITING_APPROVAL, SENDING, TRANSFER_ORDERED, CASH_DUE, EXECUTED, REJECTED, FAILED)
 NOT_COUNTED = (REJECTED, FAILED)  # refunds that no longer claim any of the payment
 POS_REFUND_TOPIC = "pos.refund"
 METHODS = {"pos_card": "card", "cash": "cash", "vietqr_transfer": "transfer", "internet_banking": "transfer"}

@@ -95,3 +95,10 @@ def test_every_request_is_logged_once_with_its_id_and_route_not_its_path(client,
     [line] = [json.loads(entry) for entry in logs if '"trace-42"' in entry]
     assert (line["message"], line["method"], line["status"]) == ("request", "GET", r.status_code)
     assert line["route"] == "/api/v1/payment-requests/<string:code>" and code not in json.dumps(line)
+
+
+@pytest.mark.parametrize("url", ["/api/v1/refunds?status=%00", "/api/v1/refunds?status=awaiting%00approval",
+                                 "/api/v1/refunds?status=whatever", "/api/v1/reconciliation/lines?import_id=1&status=%00"])
+def test_odd_query_values_are_a_400_on_both_databases(client, auth, url):
+    r = client.get(url, headers=auth("finance"))
+    assert r.status_code == 400 and r.json["code"] == "invalid_parameter", r.json
