@@ -36,6 +36,7 @@ from kernel.errors import DomainError, Forbidden, Unauthenticated, ValidationErr
 
 log = logging.getLogger("hccpay.http")
 access = logging.getLogger("hccpay.access")
+CALLBACKS_PATH = "/api/v1/callbacks/"
 
 
 @dataclass
@@ -275,7 +276,9 @@ def init_http(app: Flask, runtime_: Runtime) -> None:
         g.request_id = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
         g.started = time.perf_counter()
         # PostgreSQL text cannot hold NUL: refuse it at the door rather than as a 500 from a query.
-        if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+        # Callbacks are let in: they are stored raw first, and their own checks refuse them.
+        if "\x00" in request.path or (not request.path.startswith(CALLBACKS_PATH) and any(
+                "\x00" in k or "\x00" in v for k, v in request.args.items(multi=True))):
             raise ValidationError("the address may not contain NUL characters", code="invalid_parameter")
 
     @app.after_request

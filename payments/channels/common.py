@@ -85,7 +85,19 @@ def json_object(body: bytes) -> dict[str, Any]:
         raise CallbackRejected("the body is not valid JSON", code="malformed_json") from exc
     if not isinstance(data, dict):
         raise CallbackRejected("the body must be a JSON object", code="malformed_json")
-    return data
+    return _without_nul(data)
+
+
+def _without_nul(value: Any) -> Any:
+    """NUL characters dropped from every string: they mean nothing in a memo or a name, and
+    PostgreSQL text cannot hold them (the money would be recorded but never applied)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
 
 
 def field(data: dict[str, Any], name: str, kind: type | tuple[type, ...] = str, *, required: bool = True) -> Any:

@@ -12,7 +12,7 @@ from kernel.signing import HEADER, sign
 from payments.channels import payos
 from payments.models import Payment
 from sandbox.bank import callback_request
-from tests.factories import assert_ledger_ok, make_request
+from tests.factories import assert_ledger_ok, make_request, send_callback
 
 _ids = itertools.count(1)
 SECRET_OF = {"bank": "HCCPAY_BANK_WEBHOOK_SECRET", "pos": "HCCPAY_POS_WEBHOOK_SECRET"}
@@ -337,3 +337,23 @@ def test_a_vnpay_ipn_for_another_merchants_terminal_is_refused_as_not_our_order(
     [row] = inbox(db)
     assert row.status == "rejected" and "OTHERTMN" in row.reason
     assert client.get(f"/api/v1/payment-requests/{code}").json["paid_vnd"] == 0 and payments(db) == []
+
+
+@pytest.mark.parametrize("via", ["sepay", "bank"])
+def test_a_nul_in_a_callback_memo_does_not_keep_its_money_from_being_applied(client, auth, test_settings, via):
+    code = make_request(client, auth)
+    paid_before = client.get(f"/api/v1/payment-requests/{code}").json["amount_vnd"]
+    r = send_callback(client, test_settings, via, code=code, amount=paid_before, memo=f"nop\x00 {code}")
+    assert r.status_code == 200
+    assert client.get(f"/api/v1/payment-requests/{code}").json["status"] == "paid"  # PostgreSQL text has no NUL
+
+
+def test_a_vnpay_ipn_with_a_nul_is_stored_then_refused(client, db):
+    from sqlalchemy import func, select
+
+    from kernel.inbox import InboundCallback
+
+    r = client.get("/api/v1/callbacks/vnpay/ipn?vnp_TxnRef=HS1%00&vnp_SecureHash=00")
+    assert r.status_code == 200 and r.json["RspCode"] == "97"  # invalid signature, VNPay's way
+    with db() as s:
+        assert s.execute(select(func.count()).select_from(InboundCallback)).scalar_one() == 1
