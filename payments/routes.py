@@ -75,6 +75,7 @@ class DossierItem(Resource):
         """A dossier with its fee items and every payment request made for it."""
         with transaction() as session:
             dossier = service.get_dossier(session, code)
+            service.expire_due_of(session, dossier, settings(), now_utc())
             return dossier_view(dossier, dossier.payment_requests, settings())
 
 

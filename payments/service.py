@@ -34,7 +34,7 @@ def create_dossier(session: Session, *, data: DossierInput, settings: Settings, 
     """
     existing = _find_dossier(session, data.code)
     if existing is not None:
-        return _replay(session, existing, data)
+        return _replay(session, existing, data, settings, now)
     dossier = Dossier(
         code=data.code, procedure_code=data.procedure_code, procedure_name=data.procedure_name,
         agency_code=data.agency_code, applicant_name=data.applicant_name,
@@ -51,7 +51,7 @@ def create_dossier(session: Session, *, data: DossierInput, settings: Settings, 
         existing = _find_dossier(session, data.code)
         if existing is None:
             raise
-        return _replay(session, existing, data)
+        return _replay(session, existing, data, settings, now)
     for position, fee in enumerate(data.fees):
         session.add(FeeItem(dossier_id=dossier.id, position=position, name=fee.name, kind=fee.kind,
                             amount_vnd=fee.amount_vnd, created_at=now))
@@ -65,13 +65,21 @@ def _find_dossier(session: Session, code: str) -> Dossier | None:
     return session.execute(select(Dossier).where(Dossier.code == code)).scalar_one_or_none()
 
 
-def _replay(session: Session, dossier: Dossier, data: DossierInput) -> tuple[Dossier, PaymentRequest, bool]:
+def _replay(session: Session, dossier: Dossier, data: DossierInput, settings: Settings,
+            now: datetime) -> tuple[Dossier, PaymentRequest, bool]:
     if dossier.body_hash != data.body_hash():
         raise Conflict(
             f"dossier {dossier.code} already exists with different content",
             code="dossier_conflict", details={"dossier_code": dossier.code},
         )
+    expire_due_of(session, dossier, settings, now)
     return dossier, current_request(session, dossier), False
+
+
+def expire_due_of(session: Session, dossier: Dossier, settings: Settings, now: datetime) -> None:
+    """Expire the dossier's requests whose time has passed, before anyone is shown them."""
+    for request in dossier.payment_requests:
+        expire_if_due(session, request, settings, now)
 
 
 def get_dossier(session: Session, code: str) -> Dossier:

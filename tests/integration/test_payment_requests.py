@@ -88,3 +88,11 @@ def test_added_postage_gets_its_own_request_and_the_first_one_is_untouched(db, t
             pr.paid_vnd, pr.status = pr.amount_vnd, states.PAID
         s.flush()
         assert service.dossier_fees_settled(s, BODY["code"])
+
+
+def test_registering_the_same_dossier_again_after_its_time_shows_the_request_expired(db, test_settings, request_code):
+    later = T0 + test_settings.request_ttl + timedelta(seconds=1)
+    with db() as s, s.begin():
+        _, pr, created = service.create_dossier(s, data=parse_dossier(BODY), settings=test_settings, actor="test",
+                                                now=later)
+        assert (created, pr.payment_code, pr.status) == (False, request_code, states.EXPIRED)
