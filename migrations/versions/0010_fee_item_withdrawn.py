@@ -3,7 +3,7 @@
 A withdrawn item is never asked for again (a renewal or a later request leaves it out) and does
 not count when deciding whether a dossier's fees are settled.
 
-Revision ID: 0011
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-11-26 10:00:00
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import kernel.db
 
-revision = '0011'
+revision = '0010'
 down_revision = '0009'
 branch_labels = None
 depends_on = None
