@@ -62,6 +62,13 @@ class DayException:
     def open(self) -> bool:
         return not self.acknowledged and self.resolution is None
 
+    @classmethod
+    def from_view(cls, view: dict) -> DayException:
+        """Back from `view` (a closed day keeps its queue as views)."""
+        return cls(key=view["key"], kind=view["kind"], amount_vnd=view["amount_vnd"], line_id=view["line_id"],
+                   payment_id=view["payment_id"], payment_code=view["payment_code"], account=view["account"],
+                   details=view["details"], acknowledged=view["acknowledged"], resolution=view["resolution"])
+
     def view(self) -> dict:
         return {"key": self.key, "kind": self.kind, "severity": "blocking" if self.blocking else "info",
                 "amount_vnd": self.amount_vnd, "line_id": self.line_id, "payment_id": self.payment_id,
@@ -69,14 +76,14 @@ class DayException:
                 "open": self.open, "acknowledged": self.acknowledged, "resolution": self.resolution}
 
 
-def shown(session: Session, day: date, *, settings: Settings, today: date) -> list[dict]:
+def shown(session: Session, day: date, *, settings: Settings, today: date) -> list[DayException]:
     """The queue as people see it: a closed day's as it was frozen at its close (what comes later
     is the next open day's), an open day's as it is now."""
     closed = session.execute(select(ReconDay.summary).where(ReconDay.business_date == day,
                                                             ReconDay.status == CLOSED)).scalar()
     if closed is not None and "closed_exceptions" in closed:
-        return closed["closed_exceptions"]
-    return [e.view() for e in day_exceptions(session, day, settings=settings, today=today)]
+        return [DayException.from_view(view) for view in closed["closed_exceptions"]]
+    return day_exceptions(session, day, settings=settings, today=today)
 
 
 def day_exceptions(session: Session, day: date, *, settings: Settings, today: date) -> list[DayException]:

@@ -248,7 +248,7 @@ class DayExceptions(Resource):
             raise ValidationError("state must be open or all", code="invalid_parameter")
         with transaction() as session:
             found = exceptions.shown(session, parsed, settings=settings(), today=business_date(now_utc()))
-            listed = [e for e in found if state == "all" or e["open"]]
+            listed = [e.view() for e in found if state == "all" or e.open]
             return {"date": parsed.isoformat(), "count": len(listed), "exceptions": listed}
 
 

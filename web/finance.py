@@ -159,7 +159,7 @@ def exception_queue():
     kind = kind if kind in finance_text.KINDS else ""
     state = "all" if request.args.get("state") == "all" else "open"
     with transaction() as session:
-        found = exceptions.day_exceptions(session, day, settings=settings(), today=business_date(now_utc()))
+        found = exceptions.shown(session, day, settings=settings(), today=business_date(now_utc()))
         shown = [e for e in found if _wanted(e, kind, state)]
         page = shown[_offset():_offset() + PAGE_SIZE]
         lines = [service.get_line(session, line_id) for line_id in sorted({e.line_id for e in page if e.line_id})]

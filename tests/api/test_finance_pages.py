@@ -343,3 +343,15 @@ def test_part_of_a_line_can_be_refunded_through_the_page(client, auth, finance):
     assert "Đã đề nghị hoàn tiền cho dòng sao kê." in post(finance, f"/staff/finance/lines/{line['id']}/refund",
                                                           reason="chuyển nhầm một phần", amount_vnd="3.000")
     assert client.get("/api/v1/finance/suspense", headers=auth("finance")).json["total_vnd"] == 2_000
+
+
+def test_a_closed_days_exception_page_shows_the_queue_frozen_at_its_close(client, auth, finance):
+    _, line = unmatched_line(client, auth, 3_000_000)
+    asked = client.post(f"/api/v1/reconciliation/lines/{line['id']}/refund", headers=auth("finance"),
+                        json={"reason": "người chuyển nhầm đề nghị hoàn"}).json  # awaits an approver: settled
+    assert client.post(f"/api/v1/reconciliation/days/{DAY}/close", headers=auth("finance")).status_code == 202
+    assert client.post(f"/api/v1/reconciliation/days/{DAY}/close/approve", headers=auth("approver")).status_code == 200
+    client.post(f"/api/v1/refunds/{asked['resolution']['data']['refund_id']}/reject", headers=auth("approver"),
+                json={"reason": "không đủ hồ sơ"})  # the money is back in suspense: the next open day's to settle
+    page = finance.get(f"/staff/finance/exceptions?date={DAY}").get_data(as_text=True)
+    assert 'class="card exception"' not in page and "Không có ngoại lệ nào." in page  # as it was at the close
