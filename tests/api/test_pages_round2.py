@@ -6,6 +6,7 @@ import pytest
 
 from tests.api.test_finance_pages import DAY, PEOPLE, csrf, logged_in, paid_vnd, post, unmatched_line
 from tests.api.test_pages import PASSWORD, log_in, login_csrf
+from tests.api.test_refunds import paid
 from tests.factories import make_request, send_callback
 
 
@@ -104,10 +105,8 @@ def test_a_fractional_amount_on_the_match_form_is_refused_not_read_as_other_dong
 
 
 def test_a_fractional_refund_amount_is_refused(client, auth, test_settings, finance):
-    code = make_request(client, auth, ("Lệ phí", "charge", 150_000))
-    send_callback(client, test_settings, "bank", code=code, amount=150_000)
-    [payment] = client.get(f"/api/v1/payment-requests/{code}/payments", headers=auth("finance")).json["payments"]
-    html = post(finance, f"/staff/finance/payments/{payment['id']}/refunds", amount_vnd="1.5",
+    _, payment_id = paid(client, auth, test_settings, 150_000)
+    html = post(finance, f"/staff/finance/payments/{payment_id}/refunds", amount_vnd="1.5",
                 expected_refundable_vnd="150000", reason="hồ sơ bị từ chối")
     assert "Số tiền phải là số nguyên đồng" in html
     assert client.get("/api/v1/refunds", headers=auth("finance")).json["refunds"] == []
@@ -356,10 +355,8 @@ def test_a_reason_over_1000_characters_is_refused_with_its_limit(client, auth, f
 
 
 def test_an_empty_refund_amount_is_named(client, auth, test_settings, finance):
-    code = make_request(client, auth, ("Lệ phí", "charge", 150_000))
-    send_callback(client, test_settings, "bank", code=code, amount=150_000)
-    [payment] = client.get(f"/api/v1/payment-requests/{code}/payments", headers=auth("finance")).json["payments"]
-    html = post(finance, f"/staff/finance/payments/{payment['id']}/refunds", amount_vnd="",
+    _, payment_id = paid(client, auth, test_settings, 150_000)
+    html = post(finance, f"/staff/finance/payments/{payment_id}/refunds", amount_vnd="",
                 expected_refundable_vnd="150000", reason="hồ sơ bị từ chối")
     assert "Vui lòng điền đủ thông tin bắt buộc: số tiền." in html
 
