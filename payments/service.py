@@ -182,7 +182,13 @@ def parse_payment_code(raw: str, settings: Settings) -> str:
             "a payment code is 2 letters and 11 digits, such as HS12345678978",
             code="invalid_payment_code", details={"payment_code": raw[:32]},
         )
-    if not codes.is_valid_code(code, prefix=code[:2]):
+    prefix = settings.payment_code_prefix
+    if not code.startswith(prefix):
+        raise ValidationError(
+            f"this service's payment codes start with {prefix}",
+            code="invalid_payment_code", details={"payment_code": code},
+        )
+    if not codes.is_valid_code(code, prefix=prefix):
         raise ValidationError(
             "the payment code's check digits do not match: it was probably mistyped",
             code="invalid_payment_code", details={"payment_code": code},
@@ -211,7 +217,7 @@ def cancel_payment_request(session: Session, *, code: str, reason: str, settings
     if request.status == states.CANCELLED:
         return request
     if request.status != states.PENDING:
-        raise Conflict(f"a {request.status} payment request cannot be cancelled",
+        raise Conflict(f"the payment request is {request.status}: only a pending one can be cancelled",
                        code="cannot_cancel", details={"status": request.status})
     transition(session, request, states.CANCELLED, event="cancelled", actor=actor, settings=settings, now=now,
                reason=reason)

@@ -68,3 +68,15 @@ def test_the_payment_code_offered_as_an_example_is_itself_a_valid_code():
         parse_payment_code("not a code", settings)
     [example] = re.findall(r"[A-Z]{2}[0-9]{11}", refused.value.message)
     assert parse_payment_code(example, settings) == example
+
+
+def test_a_code_with_another_services_letters_is_refused_before_any_lookup():
+    settings = load_settings({"HCCPAY_DEMO": "1"})
+    body = "531047618"
+    from payments.codes import check_digits
+
+    foreign = f"XY{body}{check_digits(body)}"  # check digits cover the digits only: they verify
+    with pytest.raises(ValidationError) as refused:
+        parse_payment_code(foreign, settings)
+    assert refused.value.code == "invalid_payment_code" and "HS" in refused.value.message
+    assert parse_payment_code(f"HS{body}{check_digits(body)}", settings).startswith("HS")
