@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from config import Settings
-from payments.channels.common import (BadSignature, CallbackRejected, Credit, Event, Ignored, amount, identifier,
-                                      json_object, local_time, our_bank_account, text)
+from payments.channels.common import (MAX_ID_LENGTH, BadSignature, CallbackRejected, Credit, Event, Ignored, amount,
+                                      identifier, json_object, local_time, our_bank_account, text)
 from payments.credits import IncomingCredit
 
 PROVIDER = "payos"
@@ -38,11 +38,14 @@ def sign(data: Mapping[str, Any], key: str) -> str:
     return hmac.new(key.encode(), canonical(data).encode(), hashlib.sha256).hexdigest()
 
 
-def _reference(data: dict[str, Any]) -> str:
-    """The bank's reference of the transfer; when payOS leaves it out or empty, the order code."""
+def _reference(data: dict[str, Any]) -> tuple[str, str | None]:
+    """(our id of the transfer, the bank's reference). payOS normally gives the bank's reference;
+    when it leaves it out or empty the order code stands in, in its own namespace (`order:…`): an
+    order code equal to another transfer's bank reference must not make that transfer a duplicate."""
     if data.get("reference") not in (None, ""):
-        return identifier(data, "reference", (str, int))
-    return identifier(data, "orderCode", (int, str))
+        reference = identifier(data, "reference", (str, int))
+        return reference, reference
+    return f"order:{identifier(data, 'orderCode', (int, str), max_len=MAX_ID_LENGTH - 6)}", None
 
 
 def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: datetime) -> Event:
@@ -54,7 +57,7 @@ def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: date
     keys = settings.secret_values("HCCPAY_PAYOS_CHECKSUM_KEY")
     if not any(hmac.compare_digest(sign(data, k), signature.lower()) for k in keys):
         raise BadSignature("payOS signature does not match")
-    reference = _reference(data)
+    reference, bank_reference = _reference(data)
     if payload.get("success") is False or str(data.get("code", "00")) != "00":
         return Ignored(reference, f"payOS reports a failed transaction ({data.get('code')})")
     currency = data.get("currency", "VND")
@@ -68,7 +71,7 @@ def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: date
     return Credit(IncomingCredit(
         provider=PROVIDER, provider_ref=reference, channel="vietqr_transfer", amount_vnd=value,
         booked_at=booked_at, clearing_account=clearing, memo=text(data.get("description")),
-        bank_reference=reference, payer_name=text(data.get("counterAccountName"), 200),
+        bank_reference=bank_reference, payer_name=text(data.get("counterAccountName"), 200),
         payer_account=text(data.get("counterAccountNumber"), 40),
         details={"orderCode": data.get("orderCode"), "paymentLinkId": text(data.get("paymentLinkId"), 100)},
     ))

@@ -136,7 +136,14 @@ def test_a_payos_reference_or_order_code_that_cannot_be_an_id_is_refused(client,
 def test_a_payos_transfer_without_a_reference_is_known_by_its_order_code(client, auth, test_settings, db):
     code = make_request(client, auth)
     assert callback(client, test_settings, "payos", code=code, reference=None, orderCode=987654).status_code == 200
-    assert [p.provider_ref for p in payments(db)] == ["987654"]
+    assert [p.provider_ref for p in payments(db)] == ["order:987654"]
+
+
+def test_a_payos_order_code_equal_to_another_transfers_reference_is_another_transfer(client, auth, test_settings, db):
+    code = make_request(client, auth)
+    assert callback(client, test_settings, "payos", code=code, reference="", orderCode=999).status_code == 200
+    assert callback(client, test_settings, "payos", code=code, reference="999", orderCode=1).status_code == 200
+    assert sorted(p.provider_ref for p in payments(db)) == ["999", "order:999"]
 
 
 @pytest.mark.parametrize("terminal", ["", "T" * 41])
