@@ -1,6 +1,8 @@
 """Admin API: API tokens and the outbox (failed deliveries, replay). Every change is audited."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import request
 from flask_restx import Namespace, Resource
 from sqlalchemy import select
@@ -10,7 +12,7 @@ from kernel.auth import ApiToken, create_token, revoke_token
 from kernel.clock import now_utc
 from kernel.events import EVENT_TYPES, WEBHOOK_TOPIC, Subscription, secret_for, unknown_patterns
 from kernel.errors import NotFound, ValidationError
-from kernel.http import actor, json_body, requires, settings, transaction
+from kernel.http import actor, int_arg, json_body, requires, settings, transaction
 from kernel.users import User, create_user, update_user
 from kernel.outbox import DONE, FAILED, PENDING, OutboxAttempt, OutboxMessage, replay
 
@@ -85,7 +87,7 @@ class Outbox(Resource):
         status = request.args.get("status")
         if status is not None and status not in (PENDING, DONE, FAILED):
             raise ValidationError("status must be pending, done or failed", code="invalid_status")
-        limit = min(max(request.args.get("limit", 100, type=int), 1), 500)
+        limit = int_arg("limit", 100, 1, 500)
         query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
         if status:
             query = query.where(OutboxMessage.status == status)
@@ -132,6 +134,18 @@ def subscription_view(subscription: Subscription) -> dict:
             "secret_version": subscription.secret_version, "created_at": subscription.created_at.isoformat()}
 
 
+def _deliverable_url(url: object) -> bool:
+    """An http(s) URL the worker can actually post to: a host, a valid port, no spaces or control characters."""
+    if not isinstance(url, str) or len(url) > 500 or not url.isprintable() or any(ch.isspace() for ch in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # raises ValueError for a port that is not a number in range
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
 def _subscription_fields(body: dict, partial: bool) -> dict:
     fields_: dict = {}
     if "name" in body or not partial:
@@ -141,8 +155,9 @@ def _subscription_fields(body: dict, partial: bool) -> dict:
         fields_["name"] = name.strip()
     if "url" in body or not partial:
         url = body.get("url")
-        if not isinstance(url, str) or not url.startswith(("https://", "http://")) or len(url) > 500:
-            raise ValidationError("url must be an http(s) URL", code="invalid_url")
+        if not _deliverable_url(url):
+            raise ValidationError("url must be an http(s) URL with a host, such as https://example.gov.vn/hooks",
+                                  code="invalid_url")
         fields_["url"] = url
     if "event_types" in body or not partial:
         types = body.get("event_types")

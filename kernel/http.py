@@ -33,6 +33,7 @@ from config import Settings
 from kernel.auth import Principal, authenticate_token
 from kernel.db import unavailable_reason
 from kernel.errors import DomainError, Forbidden, Unauthenticated, ValidationError
+from kernel.text import is_ascii_digits
 
 log = logging.getLogger("hccpay.http")
 access = logging.getLogger("hccpay.access")
@@ -95,6 +96,17 @@ def json_body() -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ValidationError("the JSON body must be an object", code="malformed_json")
     return body
+
+
+def int_arg(name: str, default: int, lowest: int, highest: int) -> int:
+    """A whole-number query parameter in [lowest, highest]; anything else is a 400 (never silently clamped)."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not is_ascii_digits(raw) or not lowest <= int(raw) <= highest:
+        raise ValidationError(f"{name} must be a whole number from {lowest} to {highest}", code="invalid_parameter",
+                              details={"parameter": name})
+    return int(raw)
 
 
 # --- authentication -------------------------------------------------------------------

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from kernel import audit
 from kernel.clock import business_date, now_utc, parse_iso_day
 from kernel.errors import NotFound, ValidationError
-from kernel.http import actor, json_body, requires, settings, transaction
+from kernel.http import actor, int_arg, json_body, requires, settings, transaction
 from kernel.inbox import CONFLICT, REJECTED, InboundCallback
 from kernel.money import parse_amount_vnd
 from payments import cash, credits, service, suspense
@@ -167,17 +167,23 @@ class ReleaseAllocation(Resource):
             return payment_view(session.get(Payment, payment_id))
 
 
+_PAGE = {"limit": "1-500 (default 100)", "offset": "default 0"}
+
+
 def _callbacks(status: str):
-    limit = min(max(request.args.get("limit", 100, type=int), 1), 500)
+    """Newest first, a page at a time (`limit` 1–500, `offset`)."""
+    limit, offset = int_arg("limit", 100, 1, 500), int_arg("offset", 0, 0, 2**62)
     with transaction() as session:
         rows = session.execute(select(InboundCallback).where(InboundCallback.status == status)
-                               .order_by(InboundCallback.id.desc()).limit(limit)).scalars().all()
-        return {"callbacks": [callback_view(c) for c in rows]}
+                               .order_by(InboundCallback.id.desc()).offset(offset).limit(limit + 1)).scalars().all()
+        more = len(rows) > limit
+        return {"callbacks": [callback_view(c) for c in rows[:limit]], "limit": limit, "offset": offset,
+                "next_offset": offset + limit if more else None}
 
 
 @finance_ns.route("/conflicts")
 class Conflicts(Resource):
-    @finance_ns.doc(security="bearer")
+    @finance_ns.doc(security="bearer", params=_PAGE)
     @requires(*FINANCE_READERS)
     def get(self):
         """Verified callbacks that contradict what we recorded (e.g. same id, other amount): not applied."""
@@ -186,7 +192,7 @@ class Conflicts(Resource):
 
 @finance_ns.route("/rejected-callbacks")
 class RejectedCallbacks(Resource):
-    @finance_ns.doc(security="bearer")
+    @finance_ns.doc(security="bearer", params=_PAGE)
     @requires(*FINANCE_READERS)
     def get(self):
         """Callbacks refused (bad signature, malformed, out of range), with the reason."""

@@ -42,3 +42,18 @@ def test_malformed_event_types_are_refused(client, auth, types):
 def test_the_known_types_are_exactly_what_is_published():
     assert set(EVENT_TYPES) == {f"payment_request.{k}" for k in PAYMENT_REQUEST_EVENTS} | {
         f"shipment.{s}" for s in SHIPMENT_STATUSES}
+
+
+@pytest.mark.parametrize("url", ["http://", "https://", "http://exa mple.com/x", "https://[::1", "http://h:99999/x",
+                                 "http://h:port/x", "ftp://x", "https://\u0000x", "mailto:a@b.vn", 42])
+def test_a_url_the_worker_could_never_post_to_is_refused(client, auth, url):
+    r = client.post("/api/v1/admin/subscriptions", headers=auth("admin"),
+                    json={"name": "Cổng", "url": url, "event_types": ["*"]})
+    assert r.status_code == 400 and r.json["code"] == "invalid_url"
+
+
+@pytest.mark.parametrize("url", ["https://example.gov.vn/hooks", "http://127.0.0.1:8003/events", "https://[::1]:8443/h"])
+def test_a_deliverable_url_is_accepted(client, auth, url):
+    r = client.post("/api/v1/admin/subscriptions", headers=auth("admin"),
+                    json={"name": "Cổng", "url": url, "event_types": ["*"]})
+    assert r.status_code == 201
