@@ -63,4 +63,7 @@ def pos_refund_topic(client: PosGatewayClient, sessions, settings: Settings) -> 
         refunds.mark_failed(session, refund_id=delivery.payload["refund_id"], reason=error, settings=settings,
                             actor="system:pos", now=now, by_acquirer=True)
 
-    return Topic(refunds.POS_REFUND_TOPIC, send=send, on_success=on_success, on_failure=on_failure)
+    # Only a refusal (4xx) decides a refund failed. A timeout or a 5xx does not tell whether the
+    # acquirer refunded the card: failing it then would give the money back to the request, to be
+    # refunded a second time. So it is retried (idempotency key: at most one refund) until it is decided.
+    return Topic(refunds.POS_REFUND_TOPIC, send=send, on_success=on_success, on_failure=on_failure, keep_trying=True)

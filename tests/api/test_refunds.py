@@ -201,6 +201,31 @@ def test_a_card_refund_goes_through_the_acquirer_once_even_when_it_was_down(serv
         acquirer.stop()
 
 
+def test_a_card_refund_whose_outcome_the_acquirer_never_told_stays_sending_through_every_retry(
+        served, test_settings, client, auth, db):
+    from kernel.outbox import OutboxMessage
+
+    acquirer = serve_in_thread(create_bank_app(test_settings, served.url))
+    try:
+        settings = test_settings.with_overrides(pos_gateway_url=f"{acquirer.url}/pos")
+        code, payment_id = paid(client, auth, test_settings, via="pos")
+        requests.post(f"{acquirer.url}/pos/_control", json={"mode": "down"}, timeout=5)
+        r = refund(client, auth, payment_id, 100_000, 100_000)
+        worker = build_worker(settings, db)
+        worker.outbox.topics = {"pos.refund": worker.outbox.topics["pos.refund"]}
+        for _ in range(8):  # past the whole schedule (5 delays)
+            with db() as s, s.begin():
+                s.query(OutboxMessage).update({"next_attempt_at": now_utc()})
+            worker.outbox.drain()
+        assert client.get(f"/api/v1/refunds/{r.json['id']}", headers=auth("finance")).json["status"] == "sending"
+        assert request_json(client, code)["status"] == "refunded"  # not payable, nor refundable, a second time
+        with db() as s:
+            [message] = s.query(OutboxMessage).filter_by(topic="pos.refund").all()
+            assert message.status == "pending" and message.attempts == 8
+    finally:
+        acquirer.stop()
+
+
 def test_a_card_refund_the_acquirer_refuses_fails_and_the_money_stays(served, test_settings, client, auth, db):
     url = served.url
     acquirer = serve_in_thread(create_bank_app(test_settings, url))
