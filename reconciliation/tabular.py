@@ -6,7 +6,9 @@ written. The header is the first of the first `HEADER_SEARCH_ROWS` rows that nam
 and a credit (or signed amount) column. After it: transactions; a row with no date and no
 amount but some text continues the previous memo (wrapped memos); summary rows (totals,
 closing balance) are read for the balance and otherwise skipped. The balance column may be
-filled on some rows only: day balances are derived from whichever rows have one.
+filled on some rows only: a day's closing is derived from its latest row that has one; its
+opening only when the day's earliest row has one and a later row another (or the preamble
+states it): an opening and a closing worked out from the same balance always agree.
 """
 from __future__ import annotations
 
@@ -406,8 +408,10 @@ def _money(values: dict[str, object], line_no: int, split: bool) -> tuple[int, s
 @dataclass
 class _DayBalances:
     total: int = 0
-    first: tuple[int, int, int] | None = None  # (balance, signed sum before the row, signed sum through it)
-    last: tuple[int, int, int] | None = None
+    rows: int = 0
+    # (balance, signed sum before the row, signed sum through it, the row's place in the day in file order)
+    first: tuple[int, int, int, int] | None = None
+    last: tuple[int, int, int, int] | None = None
 
 
 @dataclass
@@ -428,9 +432,10 @@ class _BalanceTracker:
             self.order.append(line.booking_date)
         before = day.total
         day.total += line.signed_vnd
+        day.rows += 1
         self.running += line.signed_vnd
         if line.balance_after_vnd is not None:
-            mark = (line.balance_after_vnd, before, day.total)
+            mark = (line.balance_after_vnd, before, day.total, day.rows - 1)
             day.first = day.first or mark
             day.last = mark
             if len(self.probes) < 2:
@@ -448,20 +453,22 @@ class _BalanceTracker:
         return len(self.order) > 1 and self.order[0] > self.order[-1]
 
     def finish(self, info: StatementInfo) -> None:
+        """Closing from the day's latest balance. Opening only from a balance on the day's earliest
+        row (the balance before that row is what it states less the row), and only when another
+        row gives the closing: worked out from one balance, opening + the day's lines = closing
+        whatever the bank counted, and the check would prove nothing. Left unstated, the check
+        takes the previous day's closing (`exceptions.balance_checks`)."""
         newest_first = self.newest_first()
         for day, seen in self.days.items():
             if seen.first is None:
                 continue
-            if newest_first:
-                balance, before, _ = seen.first
-                info.closing(day, balance + before)
-                balance, before, _ = seen.last
-                info.opening(day, balance - (seen.total - before))
-            else:
-                balance, _, through = seen.first
-                info.opening(day, balance - through)
-                balance, _, through = seen.last
-                info.closing(day, balance + (seen.total - through))
+            newest, oldest = (seen.first, seen.last) if newest_first else (seen.last, seen.first)
+            balance, before, through, _ = newest
+            info.closing(day, balance + before if newest_first else balance + (seen.total - through))
+            balance, before, through, place = oldest
+            earliest_row = place == (seen.rows - 1 if newest_first else 0)
+            if earliest_row and oldest[3] != newest[3]:
+                info.opening(day, balance - (seen.total - before) if newest_first else balance - through)
         if self.order:
             first, last = (self.order[-1], self.order[0]) if newest_first else (self.order[0], self.order[-1])
             if self.stated_opening is not None:

@@ -67,6 +67,20 @@ def test_an_intraday_mt940_in_two_parts_keeps_the_days_opening_and_final_closing
     assert (check["opening_vnd"], check["closing_stated_vnd"], check["difference_vnd"]) == (1_000_000, 1_750_000, 0)
 
 
+def test_a_csv_with_its_balance_on_the_last_line_only_is_checked_against_the_previous_days_closing(client, auth,
+                                                                                                      db):
+    head = "Ngày GD/ TNX Date,Số CT/ Doc No,Số tiền ghi nợ/ Debit,Số tiền ghi có/ Credit,Số dư/ Balance,Nội dung\n"
+    assert upload(client, auth, head + '23/11/2026,D1,,"10.000","1.000.000",a\n').status_code == 201
+    assert upload(client, auth, head + '24/11/2026,D2,,"10.000","1.050.000",b\n').status_code == 201
+    with unit_of_work(db) as s:
+        [check] = balance_checks(s, DAY)
+    # 40.000 the bank counted that the file does not show: the opening is not worked back from the closing
+    assert (check["opening_vnd"], check["closing_computed_vnd"], check["difference_vnd"]) == \
+        (1_000_000, 1_010_000, 40_000)
+    queue = client.get(f"/api/v1/reconciliation/days/{DAY}/exceptions", headers=auth("finance")).json["exceptions"]
+    assert [e["amount_vnd"] for e in queue if e["kind"] == "balance_mismatch"] == [40_000]
+
+
 def test_an_account_number_written_as_a_spreadsheet_number_is_our_account(client, auth, db):
     data = xlsx([["SAO KÊ TÀI KHOẢN"], ["Số tài khoản:", 71001234567],
                  ["Số bút toán", "Ngày giao dịch", "Ghi nợ", "Ghi có", "Số dư", "Nội dung"],

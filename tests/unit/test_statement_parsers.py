@@ -98,16 +98,27 @@ def test_amounts_are_read_with_dot_or_comma_grouping_and_never_with_a_fraction_o
             raise AssertionError(bad)
 
 
-def test_a_csv_balance_on_some_lines_gives_the_days_opening_and_closing_even_newest_first():
+def test_a_csv_balance_on_some_lines_gives_the_days_closing_and_an_opening_only_from_its_first_line():
+    # Balance on the last line only (Vietcombank): the closing is stated, the opening is not (worked
+    # back from the closing it would always agree with it); with a balance on the first line too, it is.
     rows = [Txn(date(2026, 11, 24), 1000, True, "a", "R1"), Txn(date(2026, 11, 24), 300, False, "b", "R2")]
     info, _ = read(vcb_csv(rows, closing=10_700))
     assert (info.balances[date(2026, 11, 24)].opening_vnd, info.balances[date(2026, 11, 24)].closing_vnd) == \
+        (None, 10_700)
+    every_line = ("Ngày giao dịch,Số tham chiếu,Ghi nợ,Ghi có,Số dư,Diễn giải\n"
+                  "24/11/2026,R1,,1000,11000,a\n24/11/2026,R2,300,,10700,b\n")
+    info, _ = read(every_line)
+    assert (info.balances[date(2026, 11, 24)].opening_vnd, info.balances[date(2026, 11, 24)].closing_vnd) == \
         (10_000, 10_700)
     newest_first = ("Ngày giao dịch,Số tham chiếu,Ghi nợ,Ghi có,Số dư,Diễn giải\n"
-                    "25/11/2026,R3,,500,11200,c\n24/11/2026,R2,300,,10700,b\n24/11/2026,R1,,1000,,a\n")
+                    "25/11/2026,R3,,500,11200,c\n24/11/2026,R2,300,,10700,b\n24/11/2026,R1,,1000,11000,a\n"
+                    "23/11/2026,R0,,50,,z\n")
     info, lines = read(newest_first)
-    assert info.balances[date(2026, 11, 24)].opening_vnd == 10_000
-    assert info.balances[date(2026, 11, 25)].closing_vnd == 11_200
+    assert (info.balances[date(2026, 11, 24)].opening_vnd, info.balances[date(2026, 11, 24)].closing_vnd) == \
+        (10_000, 10_700)
+    assert (info.balances[date(2026, 11, 25)].opening_vnd, info.balances[date(2026, 11, 25)].closing_vnd) == \
+        (None, 11_200)  # one balance: the closing, never both
+    assert date(2026, 11, 23) not in info.balances
 
 
 def test_a_camt053_with_a_dtd_is_refused_before_any_entity_is_expanded():
