@@ -278,6 +278,10 @@ def mark_executed(session: Session, *, refund_id: int, reference: str | None, se
     refund = get_refund(session, refund_id, for_update=True)
     _check_decided_by(refund, by_acquirer)
     if refund.status == EXECUTED:
+        if reference is not None and refund.reference is not None and reference != refund.reference:
+            # The same payout told twice is harmless; another bank reference is another transfer, or a typo.
+            raise Conflict(f"this refund was already executed with reference {refund.reference}",
+                           code="refund_reference_differs", details={"reference": refund.reference})
         return refund
     if refund.status not in (SENDING, TRANSFER_ORDERED, CASH_DUE):
         raise Conflict(f"a {refund.status} refund cannot be executed", code="refund_not_executable")

@@ -101,6 +101,8 @@ ERRORS = {
                                      "This refund no longer awaits approval."),
     "refund_not_executable": ("Khoản hoàn này không ở trạng thái chờ chi.",
                               "This refund is not waiting to be paid out."),
+    "refund_reference_differs": ("Khoản hoàn này đã được chi với số tham chiếu {reference}.",
+                                 "This refund was already paid out with reference {reference}."),
     "refund_not_found": ("Không tìm thấy khoản hoàn.",
                          "No such refund."),
     "payment_not_found": ("Không tìm thấy khoản thu.",

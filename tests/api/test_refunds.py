@@ -46,6 +46,13 @@ def test_an_overpayment_is_refunded_by_a_transfer_order_finance_marks_executed(c
     done = client.post(f"/api/v1/refunds/{r.json['id']}/executed", json={"bank_reference": "FT26330001"},
                        headers=auth("finance"))
     assert done.json["status"] == "executed" and done.json["reference"] == "FT26330001"
+    again = client.post(f"/api/v1/refunds/{r.json['id']}/executed", json={"bank_reference": "FT26330001"},
+                        headers=auth("finance"))
+    assert again.status_code == 200  # told twice: harmless
+    other = client.post(f"/api/v1/refunds/{r.json['id']}/executed", json={"bank_reference": "FT26339999"},
+                        headers=auth("finance"))
+    assert other.status_code == 409 and other.json["code"] == "refund_reference_differs"
+    assert other.json["details"] == {"reference": "FT26330001"}
 
 
 def test_a_stale_expected_refundable_amount_is_a_412(client, auth, test_settings):
