@@ -5,12 +5,13 @@ each `<Ntry>` is read at its end tag and then dropped from the tree, so memory s
 whatever the file size. Only booked entries (`Sts` BOOK) are statement lines; pending and
 informational ones are skipped, and so is an entry of zero (as a zero CSV row is). An entry
 with several `TxDtls` that carry their own amounts (a batch booking) gives one line per
-transaction. Other ISO 20022 messages (camt.052 reports, camt.054 notifications, pain
+transaction; when they carry none, the entry is one line whose memo joins every `TxDtls`'s
+remittance information (each may name another payment code). Other ISO 20022 messages (camt.052 reports, camt.054 notifications, pain
 payment orders) are refused: their entries are not a statement's.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import BinaryIO
 from xml.etree.ElementTree import Element, ParseError
@@ -141,9 +142,10 @@ def _entry(ntry: Element, first_line_no: int) -> Iterator[StatementLine]:
     details = [d for d in container if _local(d.tag) == "TxDtls"] if container is not None else []
     entry_ref = _text(ntry, "AcctSvcrRef")
     split = len(details) > 1 and all(_tx_amount(d) is not None for d in details)
-    parts = details if split else [details[0] if details else None]
+    parts = [[tx] for tx in details] if split else [details]
     line_no = first_line_no
-    for offset, tx in enumerate(parts):
+    for offset, txs in enumerate(parts):
+        tx = txs[0] if txs else None
         amount_text, currency = _tx_amount(tx) if split else (amount_elem.text, amount_elem.get("Ccy"))
         if currency and currency.upper() != "VND":
             raise statement_error("unsupported_currency", f"only VND statements are supported, not {currency}",
@@ -160,8 +162,9 @@ def _entry(ntry: Element, first_line_no: int) -> Iterator[StatementLine]:
             ref = entry_ref or ref
         yield StatementLine(
             line_no=line_no, booking_date=day, booked_at=at, value_date=value_day, amount_vnd=amount,
-            direction=direction, bank_ref=ref, memo=_memo(ntry, tx), is_reversal=reversal,
-            payer_name=_party_name(tx, direction), payer_account=_party_account(tx, direction),
+            direction=direction, bank_ref=ref, memo=_memo(ntry, txs), is_reversal=reversal,
+            payer_name=_first(_party_name(t, direction) for t in txs),
+            payer_account=_first(_party_account(t, direction) for t in txs),
         )
         line_no += 1
 
@@ -187,17 +190,29 @@ def _tx_amount(tx: Element | None) -> tuple[str | None, str | None] | None:
     return elem.text, elem.get("Ccy")
 
 
-def _memo(ntry: Element, tx: Element | None) -> str:
+def _memo(ntry: Element, txs: list[Element]) -> str:
+    """The remittance information of every transaction of the line (each its `Ustrd` and `Strd`
+    references, else its `AddtlTxInf`), in order, a text repeated only once; else the entry's
+    `AddtlNtryInf`."""
     parts: list[str] = []
-    info = _child(tx, "RmtInf") if tx is not None else None
-    if info is not None:
-        parts += [c.text.strip() for c in info if _local(c.tag) == "Ustrd" and c.text and c.text.strip()]
-        parts += [t for t in (_text(s, "CdtrRefInf", "Ref") for s in info if _local(s.tag) == "Strd") if t]
-    if tx is not None and not parts:
-        parts += [t for t in [_text(tx, "AddtlTxInf")] if t]
+    for tx in txs:
+        mine: list[str] = []
+        info = _child(tx, "RmtInf")
+        if info is not None:
+            mine += [c.text.strip() for c in info if _local(c.tag) == "Ustrd" and c.text and c.text.strip()]
+            mine += [t for t in (_text(s, "CdtrRefInf", "Ref") for s in info if _local(s.tag) == "Strd") if t]
+        parts += mine or [t for t in [_text(tx, "AddtlTxInf")] if t]
     if not parts:
         parts += [t for t in [_text(ntry, "AddtlNtryInf")] if t]
-    return " ".join(parts)
+    return " ".join(dict.fromkeys(parts))
+
+
+def _first(values: Iterable[str | None]) -> str | None:
+    """The first party named. A line has one payer; when the transactions of a batch without their
+    own amounts name several, the first is kept: the name is only a hint beside the memo (which
+    carries every transaction's codes), and such a batch is mostly one payer's (a company or a
+    post office paying for several dossiers at once)."""
+    return next((value for value in values if value), None)
 
 
 def _party_name(tx: Element | None, direction: str) -> str | None:

@@ -81,6 +81,18 @@ def test_a_csv_with_its_balance_on_the_last_line_only_is_checked_against_the_pre
     assert [e["amount_vnd"] for e in queue if e["kind"] == "balance_mismatch"] == [40_000]
 
 
+def test_a_camt053_batch_whose_transactions_carry_no_amounts_pays_every_code_they_name(client, auth, db):
+    first, second = (make_request(client, auth, ("Lệ phí", "charge", amount)) for amount in (25_000, 35_000))
+    tx = "<TxDtls><RmtInf><Ustrd>{} nop phi</Ustrd></RmtInf></TxDtls>"
+    camt = ('<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>'
+            '<Stmt><Acct><Id><Othr><Id>0071001234567</Id></Othr></Id></Acct><Ntry><Amt Ccy="VND">60000</Amt>'
+            '<CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-11-24</Dt></BookgDt>'
+            f'<AcctSvcrRef>BATCH2</AcctSvcrRef><NtryDtls>{tx.format(first)}{tx.format(second)}</NtryDtls></Ntry>'
+            '</Stmt></BkToCstmrStmt></Document>')
+    [line] = all_lines(client, auth, upload(client, auth, camt, "batch.xml").json["import_id"])
+    assert [(a["payment_code"], a["amount_vnd"]) for a in line["allocations"]] == [(first, 25_000), (second, 35_000)]
+
+
 def test_an_account_number_written_as_a_spreadsheet_number_is_our_account(client, auth, db):
     data = xlsx([["SAO KÊ TÀI KHOẢN"], ["Số tài khoản:", 71001234567],
                  ["Số bút toán", "Ngày giao dịch", "Ghi nợ", "Ghi có", "Số dư", "Nội dung"],

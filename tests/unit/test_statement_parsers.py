@@ -121,6 +121,29 @@ def test_a_csv_balance_on_some_lines_gives_the_days_closing_and_an_opening_only_
     assert date(2026, 11, 23) not in info.balances
 
 
+def camt_entry(amount: int, txs: str) -> str:
+    return ('<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>'
+            f'<Stmt><Acct><Id><Othr><Id>{ACCOUNT}</Id></Othr></Id></Acct><Ntry><Amt Ccy="VND">{amount}</Amt>'
+            '<CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-11-24</Dt></BookgDt>'
+            f'<AcctSvcrRef>B1</AcctSvcrRef><NtryDtls>{txs}</NtryDtls></Ntry></Stmt></BkToCstmrStmt></Document>')
+
+
+def tx(memo: str, name: str, amount: int | None = None) -> str:
+    own = f'<Amt Ccy="VND">{amount}</Amt>' if amount else ""
+    return (f"<TxDtls>{own}<RltdPties><Dbtr><Nm>{name}</Nm></Dbtr></RltdPties>"
+            f"<RmtInf><Ustrd>{memo}</Ustrd></RmtInf></TxDtls>")
+
+
+def test_a_camt053_batch_without_amounts_per_transaction_is_one_line_with_every_memo():
+    day = date(2026, 11, 24)
+    _, lines = read(camt_entry(60000, tx("HS1 nop phi", "CONG TY A") + tx("HS2 nop phi", "NGUYEN B")))
+    assert lines == [(day, 60000, "credit", "HS1 nop phi HS2 nop phi", "B1")]
+    [line] = parse_statement(io.BytesIO(camt_entry(60000, tx("", "") + tx("HS2", "NGUYEN B")).encode()))[1]
+    assert (line.memo, line.payer_name) == ("HS2", "NGUYEN B")  # the first party named
+    _, lines = read(camt_entry(60000, tx("HS1", "A", 25000) + tx("HS2", "B", 35000)))
+    assert lines == [(day, 25000, "credit", "HS1", "B1/1"), (day, 35000, "credit", "HS2", "B1/2")]
+
+
 def test_a_camt053_with_a_dtd_is_refused_before_any_entity_is_expanded():
     bomb = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
             "<Document>&lol2;</Document>")
