@@ -102,9 +102,8 @@ def _match(session: Session, line: StatementLine, *, settings: Settings, actor: 
     for code, amount in allocations:
         assigned = credits.assign_from_suspense(session, payment_id=payment.id, payment_code=code, amount_vnd=amount,
                                                 settings=settings, actor=actor, now=now)
-        allocation_id = session.execute(select(func.max(PaymentAllocation.id)).where(
-            PaymentAllocation.payment_id == payment.id, PaymentAllocation.how == "manual")).scalar_one()
-        done.append({"allocation_id": allocation_id, "payment_code": code, "amount_vnd": assigned})
+        done.append({"allocation_id": _newest_manual_allocation(session, payment.id), "payment_code": code,
+                     "amount_vnd": assigned})
     return {"allocations": done, "payment_id": payment.id, "previous_reason": previous_reason}
 
 
@@ -196,6 +195,12 @@ def _ignore(session: Session, line: StatementLine, **_) -> dict:
     return {"payment_id": line.payment_id}
 
 
+def _newest_manual_allocation(session: Session, payment_id: int) -> int:
+    """The allocation `credits.assign_from_suspense` has just made for the payment."""
+    return session.execute(select(func.max(PaymentAllocation.id)).where(
+        PaymentAllocation.payment_id == payment_id, PaymentAllocation.how == "manual")).scalar_one()
+
+
 def _active(session: Session, line: StatementLine, action: str) -> int | None:
     """The id of an active (not undone) decision of that kind on the line, if any."""
     return session.execute(select(Resolution.id).where(
@@ -247,28 +252,37 @@ def undo(session: Session, *, resolution_id: int, reason: str, settings: Setting
         ).scalar()
         if latest != resolution.id:
             raise Conflict("undo the later decisions on this line first", code="not_latest_resolution")
-        _reverse(session, resolution, settings=settings, actor=actor, now=now, reason=reason)
+        restored = _reverse(session, resolution, settings=settings, actor=actor, now=now, reason=reason)
+        if restored:
+            resolution.data = {**resolution.data, "restored": restored}
     resolution.undone_at, resolution.undone_by, resolution.undo_reason = now, actor, reason
     audit.record(session, actor=actor, action="reconciliation.undo", subject_type="resolution",
                  subject_id=resolution.id, at=now, reason=reason,
-                 data={"action": resolution.action, "line_id": resolution.line_id})
+                 data={"action": resolution.action, "line_id": resolution.line_id,
+                       **({"restored": resolution.data["restored"]} if "restored" in resolution.data else {})})
     if line is not None:
         refresh_line(session, line)
     return resolution
 
 
-def _reverse(session: Session, resolution: Resolution, *, settings: Settings, actor: str, now: datetime, reason: str) -> None:
-    """Put the line's money back as it was just before the decision (the reason it sat in suspense included)."""
+def _reverse(session: Session, resolution: Resolution, *, settings: Settings, actor: str, now: datetime,
+             reason: str) -> list[dict] | None:
+    """Put the line's money back as it was just before the decision (the reason it sat in suspense included).
+    An unmatch undone returns which new allocation stands for each one it had released."""
     data = resolution.data
+    restored = None
     if resolution.action == "match":
-        for allocation in data["allocations"]:
-            credits.release_to_suspense(session, allocation_id=allocation["allocation_id"], reason=f"undo: {reason}",
+        for allocation_id in _in_force(session, resolution):
+            credits.release_to_suspense(session, allocation_id=allocation_id, reason=f"undo: {reason}",
                                         settings=settings, actor=actor, now=now)
     elif resolution.action == "unmatch":
+        restored = []
         for allocation in data["released"]:
             credits.assign_from_suspense(session, payment_id=data["payment_id"], payment_code=allocation["payment_code"],
                                          amount_vnd=allocation["amount_vnd"], settings=settings, actor=actor, now=now)
-            _found_as(session, data["payment_id"], allocation.get("how"))
+            new_id = _newest_manual_allocation(session, data["payment_id"])
+            _found_as(session, new_id, allocation.get("how"))
+            restored.append({"released_id": allocation["allocation_id"], "allocation_id": new_id})
     elif resolution.action == "refund":
         _withdraw_refund(session, data["refund_id"], settings=settings, actor=actor, now=now, reason=reason)
     elif resolution.action == "write_off":
@@ -280,15 +294,29 @@ def _reverse(session: Session, resolution: Resolution, *, settings: Settings, ac
         session.execute(update(Payment).where(Payment.id == data["payment_id"])
                         .values(suspense_reason=data["previous_reason"]))
         session.expire_all()
+    return restored
 
 
-def _found_as(session: Session, payment_id: int, how: str | None) -> None:
+def _in_force(session: Session, match: Resolution) -> list[int]:
+    """The match's allocations as they stand now. An unmatch on the line undone since then put the money
+    back as new allocations (its `restored`: released id -> new id); undo is latest first, so every such
+    unmatch is undone, and following them in order leads from each allocation the match made to the one
+    that holds its money today."""
+    ids = [allocation["allocation_id"] for allocation in match.data["allocations"]]
+    later = session.execute(select(Resolution.data).where(
+        Resolution.line_id == match.line_id, Resolution.id > match.id, Resolution.action == "unmatch",
+        Resolution.undone_at.is_not(None)).order_by(Resolution.id)).scalars()
+    for data in later:
+        renamed = {pair["released_id"]: pair["allocation_id"] for pair in data.get("restored", [])}
+        ids = [renamed.get(allocation_id, allocation_id) for allocation_id in ids]
+    return ids
+
+
+def _found_as(session: Session, allocation_id: int, how: str | None) -> None:
     """An unmatch undone re-credits the request (as `manual`); the allocation keeps how its code was found."""
     if how is None or how == "manual":
         return
-    newest = session.execute(select(func.max(PaymentAllocation.id)).where(
-        PaymentAllocation.payment_id == payment_id, PaymentAllocation.how == "manual")).scalar_one()
-    session.execute(update(PaymentAllocation).where(PaymentAllocation.id == newest).values(how=how))
+    session.execute(update(PaymentAllocation).where(PaymentAllocation.id == allocation_id).values(how=how))
     session.expire_all()
 
 

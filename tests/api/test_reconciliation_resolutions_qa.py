@@ -274,6 +274,25 @@ def test_undoing_an_unmatch_restores_the_allocations_as_they_were_found(client, 
     assert client.get(f"/api/v1/payment-requests/{code}").json["status"] == "paid"
 
 
+def test_a_match_whose_unmatch_was_undone_can_still_be_undone_even_after_two_rounds(client, auth, db):
+    first, second = (make_request(client, auth, ("Lệ phí", "charge", amount)) for amount in (40_000, 60_000))
+    line = suspense_line(client, auth)
+    before = shown(client, auth, line["id"]), payment_state(db, line["payment_id"])
+    match = resolve(client, auth, line["id"], "match", reason="khách gọi xác nhận",
+                    allocations=[{"payment_code": first, "amount_vnd": 40_000},
+                                 {"payment_code": second, "amount_vnd": 60_000}]).json["resolution"]
+    for _ in range(2):  # each undone unmatch re-creates the allocations under new ids
+        unmatch = resolve(client, auth, line["id"], "unmatch", reason="nhầm").json["resolution"]
+        assert undo(client, auth, unmatch["id"], "hoàn tác").status_code == 200
+        assert [client.get(f"/api/v1/payment-requests/{c}").json["status"] for c in (first, second)] == \
+            ["paid", "paid"]
+    r = undo(client, auth, match["id"], "hoàn tác khớp")
+    assert r.status_code == 200, r.json
+    assert (shown(client, auth, line["id"]), payment_state(db, line["payment_id"])) == before
+    assert [client.get(f"/api/v1/payment-requests/{c}").json["status"] for c in (first, second)] == \
+        ["pending", "pending"]
+
+
 def test_undoing_an_ignore_restores_the_line(client, auth, db):
     [line] = line_of(client, auth, ("D.1", "11.000", "", "phi quan ly tai khoan"))
     before = shown(client, auth, line["id"])
