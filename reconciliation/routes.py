@@ -314,7 +314,7 @@ def _report(day: str, fmt: str) -> Response:
             summary = days.summary(session, parsed, settings=settings(), now=now_utc())
             data = reports.render_report(session, fmt, summary, summary, now_utc())
             sha256 = reports.digest(data)
-    return Response(data, mimetype=reports.FORMATS[fmt], headers={
+    return Response(data, content_type=reports.FORMATS[fmt], headers={  # charset included: not a mimetype
         "Content-Disposition": f'attachment; filename="doi-soat-{parsed.isoformat()}.{fmt}"',
         "X-Content-SHA256": sha256})
 

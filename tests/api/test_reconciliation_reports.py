@@ -109,6 +109,14 @@ def test_every_format_states_the_time_zone_in_its_header(client, auth, db):
     assert TIME_ZONE in pdf_text(report(client, auth, "pdf"))
 
 
+def test_each_report_is_served_with_its_content_type_once(client, auth, db):
+    assert upload(client, auth, vcb_csv(("D1", "", "20.000", "ung ho"))).status_code == 201
+    for fmt, content_type in [("csv", "text/csv; charset=utf-8"), ("pdf", "application/pdf"),
+                              ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")]:
+        r = client.get(f"/api/v1/reconciliation/days/{DAY}/report.{fmt}", headers=auth("finance"))
+        assert r.headers["Content-Type"] == content_type
+
+
 def test_a_closed_days_report_is_the_file_hashed_at_close_whatever_the_renderer_does_later(
         client, auth, db, monkeypatch):
     code = make_request(client, auth, ("Lệ phí", "charge", 50_000))
