@@ -23,6 +23,8 @@ CODE_DIGITS = BODY_DIGITS + 2
 
 # Bank apps split long numbers with these; \s also covers tabs and no-break spaces.
 _SEPARATOR = r"[\s._-]"
+# People also label the code ("HS: 4088…", "HS#4088…", "HS/4088…"): only between prefix and digits.
+_LABEL = r"[\s._:#/-]"
 # A bounded gap keeps the scan linear and stops unrelated numbers far away being glued on.
 _MAX_GAP = 3
 _DIGITS = "0123456789"
@@ -163,7 +165,7 @@ def _token_pattern(prefix: str) -> re.Pattern[str]:
     # Separators and digits are disjoint classes, so each character has one reading and the
     # match is linear: no catastrophic backtracking even on 100 kB of "1 1 1 1 ...".
     gap = f"{_SEPARATOR}{{1,{_MAX_GAP}}}"
-    return re.compile(f"{re.escape(prefix)}{_SEPARATOR}{{0,{_MAX_GAP}}}([0-9]+(?:{gap}[0-9]+)*)")
+    return re.compile(f"{re.escape(prefix)}{_LABEL}{{0,{_MAX_GAP}}}([0-9]+(?:{gap}[0-9]+)*)")
 
 
 def _ascii_digits_of(text: str) -> str:

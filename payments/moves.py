@@ -44,7 +44,7 @@ class RequestState:
     agency_code: str
     dossier_code: str
     applicant_phone: str
-    has_receipt: bool
+    has_receipt: bool  # a valid (not cancelled) one
     items: list[ItemDue] = field(default_factory=list)
 
     @property
@@ -70,7 +70,8 @@ _REQUESTS_WITH_ITEMS = (
     select(PaymentRequest.id, PaymentRequest.payment_code, PaymentRequest.amount_vnd, PaymentRequest.paid_vnd,
            PaymentRequest.refunded_vnd, PaymentRequest.status, PaymentRequest.expires_at, Dossier.agency_code,
            Dossier.code, Dossier.applicant_phone,
-           exists().where(Receipt.payment_request_id == PaymentRequest.id).label("has_receipt"),
+           exists().where(Receipt.payment_request_id == PaymentRequest.id, Receipt.cancelled_at.is_(None))
+           .label("has_receipt"),
            PaymentRequestItem.fee_item_id, FeeItem.kind, FeeItem.position, PaymentRequestItem.amount_vnd)
     .join(Dossier, Dossier.id == PaymentRequest.dossier_id)
     .join(PaymentRequestItem, PaymentRequestItem.payment_request_id == PaymentRequest.id)
@@ -205,9 +206,12 @@ class Book:
                  "updated_at": self.now} for s in self._touched.values()])
         if self._events:
             insert_rows(conn, PaymentRequestEvent.__table__, self._events)
-            after_transitions(conn, [Transition(e["payment_request_id"], e["from_status"], e["to_status"], e["event"],
-                                                e["data"]) for e in self._events], settings=self.settings, now=self.now,
-                              known={s.id: s.info() for s in self._touched.values()})
+            receipts = after_transitions(
+                conn, [Transition(e["payment_request_id"], e["from_status"], e["to_status"], e["event"], e["data"])
+                       for e in self._events], settings=self.settings, now=self.now, actor=self.actor,
+                known={s.id: s.info() for s in self._touched.values()})
+            for request_id, has_receipt in receipts.items():  # a state may be moved again after this flush
+                self._touched[request_id].has_receipt = has_receipt
         self._allocations, self._releases, self._events, self._touched = [], [], [], {}
 
 

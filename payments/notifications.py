@@ -16,7 +16,14 @@ What is announced (events to subscribers, SMS to the citizen):
   paid to overpaid...): `status_changed`, so a subscriber's copy of the status is never stale.
 Every event's data carries `sequence`: the request's history length (payment_request_events,
 written under the request's row lock before the announcement), which grows with every
-announced change, so a receiver can drop an event older than one it already applied.
+announced change, so a receiver can drop an event older than one it already applied. The
+same number keys the citizen's SMS: one per announcement (a second `paid` after a void and a
+new payment is sent too), and the same one again if the transaction is retried.
+
+Receipts follow the money (payments.receipts): a request that is fully paid and holds no valid
+receipt gets one; one that falls short of its amount because money was taken back (a void, a
+reversal, a released match) or whose full refund is paid out has its valid receipt cancelled.
+A refund only approved cancels nothing yet: its payout can still bounce.
 """
 from __future__ import annotations
 
@@ -32,7 +39,7 @@ from kernel.notify import sms
 from kernel.outbox import enqueue_many
 from payments import states
 from payments.models import Dossier, PaymentRequest, PaymentRequestEvent
-from payments.receipts import issue_receipts
+from payments.receipts import PAYMENT_REVERSED, REFUNDED, cancel_receipts, issue_receipts
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,7 @@ class RequestInfo:
     status: str
     dossier_code: str
     applicant_phone: str
-    has_receipt: bool | None = None  # None: not known, look it up
+    has_receipt: bool | None = None  # a valid (not cancelled) one; None: not known, look it up
 
 
 @dataclass(frozen=True)
@@ -75,16 +82,22 @@ def _text(kind: str, code: str, dossier: str, amount: int, paid: int, refunded: 
 
 
 def after_transitions(conn: Connection, transitions: list[Transition], *, settings: Settings, now: datetime,
-                      known: dict[int, RequestInfo] | None = None) -> None:
+                      actor: str = "system", known: dict[int, RequestInfo] | None = None) -> dict[int, bool]:
     """Receipts, SMS and events for the requests whose state just changed (`known`: their current
-    state when the caller has it, which saves reading it again)."""
+    state when the caller has it, which saves reading it again). Returns, for each request whose
+    receipt was issued or cancelled, whether it now has a valid one."""
     first: dict[int, Transition] = {}
     last: dict[int, Transition] = {}
+    released, paid_out = set(), set()  # requests money was taken back from; whose refund was paid out
     for t in transitions:
         first.setdefault(t.request_id, t)
         last[t.request_id] = t
+        if t.event in RELEASES:
+            released.add(t.request_id)
+        elif t.event == REFUND_EXECUTED:
+            paid_out.add(t.request_id)
     if not last:
-        return
+        return {}
     if known and all(i in known for i in last):
         infos = [known[i] for i in last]
     else:
@@ -92,7 +105,7 @@ def after_transitions(conn: Connection, transitions: list[Transition], *, settin
             select(PaymentRequest.id, PaymentRequest.payment_code, PaymentRequest.amount_vnd, PaymentRequest.paid_vnd,
                    PaymentRequest.refunded_vnd, PaymentRequest.status, Dossier.code, Dossier.applicant_phone)
             .join(Dossier, Dossier.id == PaymentRequest.dossier_id).where(PaymentRequest.id.in_(list(last))))]
-    to_receipt, messages, events = [], [], []
+    to_receipt, to_cancel, messages, events = [], {}, [], []
     receipts_known = all(info.has_receipt is not None for info in infos)
     kinds = {info.id: _kind(first[info.id].from_status, last[info.id]) for info in infos}
     sequences = _sequences(conn, [i for i, kind in kinds.items() if kind])
@@ -101,10 +114,13 @@ def after_transitions(conn: Connection, transitions: list[Transition], *, settin
             info.refunded_vnd
         status, dossier, phone = info.status, info.dossier_code, info.applicant_phone
         began, ended, kind = first[request_id].from_status, last[request_id], kinds[request_id]
+        if states.is_settled(status) and not info.has_receipt:
+            to_receipt.append((request_id, amount))
+        elif info.has_receipt is not False and (
+                reason := _receipt_cancel_reason(status, request_id in released, request_id in paid_out)):
+            to_cancel[request_id] = reason
         if kind is None:
             continue
-        if kind == "paid" and not info.has_receipt:
-            to_receipt.append((request_id, amount))
         data = {"payment_code": code, "dossier_code": dossier, "status": status, "previous_status": began,
                 "amount_vnd": amount, "paid_vnd": paid, "refunded_vnd": refunded,
                 "outstanding_vnd": states.outstanding_vnd(amount, paid, refunded), "sequence": sequences[request_id]}
@@ -114,13 +130,34 @@ def after_transitions(conn: Connection, transitions: list[Transition], *, settin
         events.append((f"payment_request.{kind}", data))
         if kind in ("paid", "partially_paid"):
             text = _text(kind, code, dossier, amount, paid, refunded, 0)
-            messages.append(sms(phone, text, f"request:{request_id}:{kind}:{paid}:{refunded}"))
+            messages.append(sms(phone, text, f"request:{request_id}:{kind}:{sequences[request_id]}"))
         elif kind == "refunded" and refund:
             text = _text(kind, code, dossier, amount, paid, refunded, refund["amount_vnd"])
             messages.append(sms(phone, text, f"request:{request_id}:refunded:refund:{refund['refund_id']}"))
+    cancel_receipts(conn, to_cancel, actor=actor, now=now)
     issue_receipts(conn, to_receipt, settings=settings, now=now, checked=receipts_known)
     enqueue_many(conn, messages, now=now)
     publish(conn, events, now=now)
+    return {**{request_id: False for request_id in to_cancel}, **{request_id: True for request_id, _ in to_receipt}}
+
+
+# Events that take money a request received back off it (payments.credits: a void or reversal, a released match).
+RELEASES = frozenset({"payment_reversed", "allocation_released"})
+
+
+def _receipt_cancel_reason(status: str, released: bool, paid_out: bool) -> str | None:
+    """Why a request's valid receipt (if any) no longer stands after its changes, or None if it does.
+
+    Money taken back that leaves the request short of its amount: PAYMENT_REVERSED. A refund
+    that leaves nothing paid, once its money is out of the bank: REFUNDED. A partial refund
+    leaves the receipt standing (its verify page shows what was refunded)."""
+    if states.is_settled(status):
+        return None
+    if released:
+        return PAYMENT_REVERSED
+    if paid_out and status == states.REFUNDED:
+        return REFUNDED
+    return None
 
 
 def _kind(began: str | None, ended: Transition) -> str | None:

@@ -1,4 +1,7 @@
-"""The e-receipt (biên lai thu phí, lệ phí) as a Vietnamese PDF with a verify QR."""
+"""The e-receipt (biên lai thu phí, lệ phí) as a Vietnamese PDF with a verify QR.
+
+A cancelled receipt stays retrievable, as a cancelled paper document stays on file: the same
+document, stamped ĐÃ HỦY across the page, with when and why it was cancelled."""
 from __future__ import annotations
 
 import qrcode
@@ -13,7 +16,8 @@ from payments.models import PaymentRequest
 from payments.receipts import Receipt, verify_url
 
 CHANNEL_NAMES = {"vietqr_transfer": "Chuyển khoản (VietQR)", "pos_card": "Thẻ (POS)",
-                 "internet_banking": "Ngân hàng điện tử", "cash": "Tiền mặt"}
+                 "internet_banking": "Ngân hàng điện tử", "cash": "Tiền mặt",
+                 "cod": "Thu hộ qua bưu điện (COD)"}
 KIND_NAMES = {"charge": "Lệ phí", "fee": "Phí", "postage": "Cước bưu chính"}
 
 
@@ -24,9 +28,13 @@ def agency_label(agency_code: str, settings: Settings) -> str:
 
 
 def receipt_pdf(receipt: Receipt, request: PaymentRequest, channels: list[str], settings: Settings) -> bytes:
+    """The receipt as issued (`channels`: payments.receipts.receipt_channels), stamped if cancelled."""
     dossier = request.dossier
-    pdf = new_document(title=f"Biên lai {receipt.series} {receipt.number_text}")
+    cancelled = "" if receipt.valid else " (ĐÃ HỦY)"
+    pdf = new_document(title=f"Biên lai {receipt.series} {receipt.number_text}{cancelled}")
     pdf.add_page()
+    if not receipt.valid:
+        _cancelled_stamp(pdf)
     pdf.set_font(FONT, "B", 10)
     pdf.cell(0, 5, "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", 9)
@@ -39,6 +47,8 @@ def receipt_pdf(receipt: Receipt, request: PaymentRequest, channels: list[str], 
     pdf.cell(0, 9, "BIÊN LAI THU PHÍ, LỆ PHÍ", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", 10)
     pdf.cell(0, 6, "(Biên lai điện tử)", align="C", new_x="LMARGIN", new_y="NEXT")
+    if not receipt.valid:
+        _cancelled_notice(pdf, receipt)
     pdf.ln(4)
     for label, value in (
         ("Tên người nộp", dossier.applicant_name),
@@ -74,3 +84,26 @@ def receipt_pdf(receipt: Receipt, request: PaymentRequest, channels: list[str], 
     pdf.multi_cell(0, 5, "Quét mã QR hoặc truy cập đường dẫn sau để tra cứu, xác thực biên lai:\n" + url,
                    new_x="LMARGIN", new_y="NEXT")
     return render(pdf)
+
+
+RED = (200, 0, 0)
+
+
+def _cancelled_stamp(pdf) -> None:
+    """ĐÃ HỦY in large red letters across the page, drawn first so the text stays readable over it."""
+    pdf.set_font(FONT, "B", 72)
+    pdf.set_text_color(230, 160, 160)
+    with pdf.rotation(35, x=pdf.w / 2, y=pdf.h / 2):
+        pdf.text(pdf.w / 2 - 70, pdf.h / 2, "ĐÃ HỦY")
+    pdf.set_text_color(0, 0, 0)
+
+
+def _cancelled_notice(pdf, receipt: Receipt) -> None:
+    pdf.ln(2)
+    pdf.set_text_color(*RED)
+    pdf.set_font(FONT, "B", 13)
+    pdf.cell(0, 7, "BIÊN LAI ĐÃ HỦY", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 10)
+    pdf.multi_cell(0, 5, f"Hủy lúc {format_local(receipt.cancelled_at)}. Lý do: {receipt.cancel_reason_text} "
+                         "Biên lai không còn giá trị.", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(0, 0, 0)

@@ -4,6 +4,12 @@ A receipt has a form symbol, a series symbol ending in the year's last two digit
 7-digit number that restarts at 0000001 every 1 January (Hà Nội time) per series. Numbers
 are drawn from a counter row in the same transaction that issues the receipt, so a rolled
 back payment consumes no number: no gaps, no duplicates, whatever the concurrency.
+
+A receipt acknowledges money the request holds. When that money goes back (a POS void, a
+reversal or a released match leaves the request short; a full refund is paid out) the
+receipt is cancelled, never deleted or edited: it stays retrievable, marked cancelled, with
+when, why and by whom. If the request is paid again it gets a new receipt with a new number.
+So a request may have several receipts over time, at most one of them valid.
 """
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ import hashlib
 import hmac
 from datetime import datetime
 
-from sqlalchemy import Connection, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import Connection, ForeignKey, Index, String, UniqueConstraint, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -21,24 +27,49 @@ from kernel.clock import business_date
 from kernel.db import PK, Base, BigIntPK
 from kernel.errors import NotFound
 from kernel.text import is_ascii_digits
-from payments.models import Dossier, PaymentRequest
+from payments.models import Dossier, Payment, PaymentAllocation, PaymentRequest
+
+# Why a receipt was cancelled, as its verify page and PDF say it.
+PAYMENT_REVERSED, REFUNDED = "payment_reversed", "refunded"
+CANCEL_REASONS = {
+    PAYMENT_REVERSED: "Khoản thanh toán của biên lai này đã bị hủy hoặc trả lại (giao dịch thẻ bị hủy, "
+                      "khoản tiền được tách khỏi hồ sơ); hồ sơ không còn được thanh toán đủ.",
+    REFUNDED: "Khoản phí của biên lai này đã được hoàn trả toàn bộ cho người nộp.",
+}
+_VALID = text("cancelled_at IS NULL")
 
 
 class Receipt(Base):
     __tablename__ = "receipts"
-    __table_args__ = (UniqueConstraint("series", "number", name="uq_receipts_series_number"),)
+    __table_args__ = (
+        UniqueConstraint("series", "number", name="uq_receipts_series_number"),
+        # A request may have had several receipts (each cancelled when its money went back), one valid at most.
+        Index("uq_receipts_valid_per_request", "payment_request_id", unique=True,
+              postgresql_where=_VALID, sqlite_where=_VALID),
+    )
 
     id: Mapped[PK]
-    payment_request_id: Mapped[int] = mapped_column(BigIntPK, ForeignKey("payment_requests.id"), unique=True)
+    payment_request_id: Mapped[int] = mapped_column(BigIntPK, ForeignKey("payment_requests.id"), index=True)
     form_symbol: Mapped[str] = mapped_column(String(20))
     series: Mapped[str] = mapped_column(String(20))
     number: Mapped[int]
     amount_vnd: Mapped[int]
     issued_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str | None] = mapped_column(String(20))  # payment_reversed | refunded
+    cancelled_by: Mapped[str | None] = mapped_column(String(200))
 
     @property
     def number_text(self) -> str:
         return f"{self.number:07d}"
+
+    @property
+    def valid(self) -> bool:
+        return self.cancelled_at is None
+
+    @property
+    def cancel_reason_text(self) -> str | None:
+        return CANCEL_REASONS.get(self.cancel_reason) if self.cancel_reason else None
 
 
 class ReceiptCounter(Base):
@@ -78,7 +109,7 @@ def _reserve_numbers(conn: Connection, series: str, count: int) -> int:
 
 def issue_receipts(conn: Connection, requests: list[tuple[int, int]], *, settings: Settings,
                    now: datetime, checked: bool = False) -> None:
-    """Issue a receipt for each (request id, amount) that has none yet, numbered in request order.
+    """Issue a receipt for each (request id, amount) that has no valid one yet, numbered in request order.
     `checked`: the caller already knows none of them has one (it read that under the row lock)."""
     if not requests:
         return
@@ -86,7 +117,7 @@ def issue_receipts(conn: Connection, requests: list[tuple[int, int]], *, setting
     ids = sorted({request_id for request_id, _ in requests})
     for start in range(0, 0 if checked else len(ids), 1000):
         have |= set(conn.execute(select(Receipt.payment_request_id).where(
-            Receipt.payment_request_id.in_(ids[start:start + 1000]))).scalars())
+            Receipt.payment_request_id.in_(ids[start:start + 1000]), Receipt.cancelled_at.is_(None))).scalars())
     due = sorted({request_id: amount for request_id, amount in requests if request_id not in have}.items())
     if not due:
         return
@@ -96,6 +127,18 @@ def issue_receipts(conn: Connection, requests: list[tuple[int, int]], *, setting
         {"payment_request_id": request_id, "form_symbol": settings.receipt_form_symbol, "series": series,
          "number": first + offset, "amount_vnd": amount, "issued_at": now}
         for offset, (request_id, amount) in enumerate(due)])
+
+
+def cancel_receipts(conn: Connection, reasons: dict[int, str], *, actor: str, now: datetime) -> None:
+    """Cancel the valid receipt (if any) of each request id, for its reason (PAYMENT_REVERSED, REFUNDED)."""
+    by_reason: dict[str, list[int]] = {}
+    for request_id, reason in sorted(reasons.items()):
+        by_reason.setdefault(reason, []).append(request_id)
+    for reason, ids in by_reason.items():
+        for start in range(0, len(ids), 1000):  # bounded IN lists (SQLite's variable limit)
+            conn.execute(update(Receipt).where(Receipt.payment_request_id.in_(ids[start:start + 1000]),
+                                               Receipt.cancelled_at.is_(None))
+                         .values(cancelled_at=now, cancel_reason=reason, cancelled_by=actor))
 
 
 def verification_code(settings: Settings, receipt: Receipt) -> str:
@@ -110,10 +153,24 @@ def verify_url(settings: Settings, receipt: Receipt) -> str:
 
 
 def receipt_for_request(session: Session, request: PaymentRequest) -> Receipt:
-    receipt = session.execute(select(Receipt).where(Receipt.payment_request_id == request.id)).scalar_one_or_none()
+    """The request's valid receipt, else its latest cancelled one (still retrievable, marked cancelled)."""
+    receipt = session.execute(select(Receipt).where(Receipt.payment_request_id == request.id)
+                              .order_by(Receipt.cancelled_at.is_not(None), Receipt.id.desc()).limit(1)
+                              ).scalar_one_or_none()
     if receipt is None:
         raise NotFound("no receipt yet: a receipt is issued when the request is fully paid", code="receipt_not_issued")
     return receipt
+
+
+def receipt_channels(session: Session, receipt: Receipt) -> list[str]:
+    """How the money this receipt acknowledges was paid: the channels of the request's allocations
+    that were in place when it was issued (not those of a later payment, after a void, say)."""
+    return sorted(set(session.execute(
+        select(Payment.channel).join(PaymentAllocation, PaymentAllocation.payment_id == Payment.id)
+        .where(PaymentAllocation.payment_request_id == receipt.payment_request_id,
+               PaymentAllocation.created_at <= receipt.issued_at,
+               (PaymentAllocation.released_at.is_(None)) | (PaymentAllocation.released_at > receipt.issued_at))
+    ).scalars()))
 
 
 def find_receipt(session: Session, *, series: str, number: str, code: str, settings: Settings

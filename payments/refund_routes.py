@@ -166,7 +166,8 @@ class VerifyReceipt(Resource):
     @receipts_ns.doc(params={"code": "the verification code printed on the receipt (in its QR link)"})
     @receipts_ns.produces(["application/json", "text/html"])
     def get(self, series: str, number: str):
-        """Public: is this receipt genuine? (The QR on every receipt links here.) JSON for machines; a browser
+        """Public: is this receipt genuine and still valid? (The QR on every receipt links here.) A cancelled one
+        answers `valid: false` with when and why (`payment_reversed`, `refunded`). JSON for machines; a browser
         (Accept: text/html first) gets the answer as a page in Vietnamese, since people scan the QR with a phone."""
         page = request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
         with transaction() as session:
@@ -179,10 +180,12 @@ class VerifyReceipt(Resource):
                 return _receipt_page(None, None, None, status=404)
             if page:
                 return _receipt_page(receipt, payment_request, dossier)
-            return {"valid": True, "form_symbol": receipt.form_symbol, "series": receipt.series,
+            return {"valid": receipt.valid, "form_symbol": receipt.form_symbol, "series": receipt.series,
                     "number": receipt.number_text, "amount_vnd": receipt.amount_vnd,
                     "issued_at": receipt.issued_at.isoformat(), "payment_code": payment_request.payment_code,
-                    "dossier_code": dossier.code, "payer": mask_name(dossier.applicant_name)}
+                    "dossier_code": dossier.code, "payer": mask_name(dossier.applicant_name),
+                    "cancelled_at": receipt.cancelled_at.isoformat() if receipt.cancelled_at else None,
+                    "cancel_reason": receipt.cancel_reason, "cancel_reason_text": receipt.cancel_reason_text}
 
 
 def _receipt_page(receipt, payment_request, dossier, status: int = 200) -> Response:

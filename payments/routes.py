@@ -6,13 +6,11 @@ from functools import lru_cache
 
 from flask import Response, request
 from flask_restx import Namespace, Resource, fields
-from sqlalchemy import select
 
 from kernel.auth import ROLES
 from kernel.clock import now_utc
 from kernel.http import actor, json_body, requires, settings, transaction
 from payments import receipts, service, vietqr
-from payments.models import Payment, PaymentAllocation
 from payments.receipt_pdf import receipt_pdf
 from payments.presenters import dossier_view, event_view, public_request_view
 from payments.validation import clean_text, parse_dossier
@@ -168,14 +166,12 @@ class QrSvg(Resource):
 class ReceiptPdf(Resource):
     @requests_ns.produces(["application/pdf", "application/json"])
     def get(self, code: str):
-        """Public: the e-receipt (biên lai) of a fully paid request, as a PDF."""
+        """Public: the e-receipt (biên lai) of a fully paid request, as a PDF; once cancelled (its money went
+        back) and not replaced by a newer one, the cancelled receipt stamped ĐÃ HỦY."""
         with transaction() as session:
             payment_request = service.get_payment_request(session, code, settings=settings(), now=now_utc())
             receipt = receipts.receipt_for_request(session, payment_request)
-            channels = sorted(set(session.execute(
-                select(Payment.channel).join(PaymentAllocation, PaymentAllocation.payment_id == Payment.id)
-                .where(PaymentAllocation.payment_request_id == payment_request.id,
-                       PaymentAllocation.released_at.is_(None))).scalars()))
-            body = receipt_pdf(receipt, payment_request, channels, settings())
+            body = receipt_pdf(receipt, payment_request, receipts.receipt_channels(session, receipt), settings())
+        suffix = "" if receipt.valid else "-da-huy"
         return Response(body, mimetype="application/pdf", headers={
-            "Content-Disposition": f'inline; filename="bien-lai-{receipt.series}-{receipt.number_text}.pdf"'})
+            "Content-Disposition": f'inline; filename="bien-lai-{receipt.series}-{receipt.number_text}{suffix}.pdf"'})

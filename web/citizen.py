@@ -34,14 +34,16 @@ def checkout_errors() -> dict[str, str]:
 
 
 def _view(code: str):
-    """The request's public view (with whether it has a receipt), or the page that explains why there is none."""
+    """The request's public view (with whether it has a receipt to show), or the page that explains why there
+    is none. A request waiting for money again (its payment was voided) shows no receipt: its cancelled one
+    would read as proof of payment; a refunded one shows its receipt, stamped cancelled."""
     try:
         with transaction() as session:
             payment_request = service.get_payment_request(session, code, settings=settings(), now=now_utc())
             view = public_request_view(payment_request, settings())
             try:
-                receipts.receipt_for_request(session, payment_request)
-                view["has_receipt"] = True
+                receipt = receipts.receipt_for_request(session, payment_request)
+                view["has_receipt"] = receipt.valid or payment_request.status in states.CLOSED
             except NotFound:
                 view["has_receipt"] = False
             return view, payment_request.expires_at, None

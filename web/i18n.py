@@ -103,8 +103,16 @@ EN = {
     "Biên lai hợp lệ": "Receipt is genuine",
     "Không tìm thấy biên lai với số và mã kiểm tra này. Vui lòng quét lại mã QR trên biên lai hoặc liên hệ Trung tâm.":
         "No receipt has this number and check code. Scan the receipt's QR code again or contact the centre.",
-    "Khoản phí của biên lai này đã được hoàn trả toàn bộ cho người nộp; biên lai không còn giá trị.":
-        "The fees of this receipt were refunded in full to the payer; the receipt is no longer valid.",
+    "Biên lai đã hủy (khoản thanh toán bị hủy)": "Receipt cancelled (payment reversed)",
+    "Khoản phí của biên lai này đã được hoàn trả toàn bộ cho người nộp.":
+        "The fees of this receipt were refunded in full to the payer.",
+    "Khoản thanh toán của biên lai này đã bị hủy hoặc trả lại (giao dịch thẻ bị hủy, khoản tiền được tách khỏi "
+    "hồ sơ); hồ sơ không còn được thanh toán đủ.":
+        "The payment of this receipt was cancelled or returned (card transaction voided, money taken off the "
+        "dossier); the dossier is no longer fully paid.",
+    "Biên lai không còn giá trị.": "The receipt is no longer valid.",
+    "Ngày hủy": "Cancelled on",
+    "Khoản phí của biên lai này đang được hoàn trả cho người nộp": "The fees of this receipt are being refunded to the payer",
     "Một phần khoản phí của biên lai này đã được hoàn trả cho người nộp":
         "Part of the fees of this receipt was refunded to the payer",
     "Biên lai do Trung tâm phát hành, thông tin trùng khớp với dữ liệu thu.":

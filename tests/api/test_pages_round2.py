@@ -256,7 +256,11 @@ def test_the_receipt_check_page_says_when_its_fees_were_refunded(client, auth, t
     from tests.api.test_refunds import paid, refund
 
     code, payment_id = paid(client, auth, test_settings, amount=150_000)
-    refund(client, auth, payment_id, 150_000, 150_000)
+    asked = refund(client, auth, payment_id, 150_000, 150_000).json
+    html = client.get(receipt_check_path(db, test_settings), headers=BROWSER).get_data(as_text=True)
+    assert "đang được hoàn trả" in html and "Biên lai đã hủy" not in html  # approved, not paid out yet
+    client.post(f"/api/v1/refunds/{asked['id']}/executed", json={"bank_reference": "FT26330001"},
+                headers=auth("finance"))
     html = client.get(receipt_check_path(db, test_settings), headers=BROWSER).get_data(as_text=True)
     assert "Biên lai đã hủy (đã hoàn tiền)" in html and "không còn giá trị" in html
 

@@ -233,6 +233,10 @@ def test_sample_typos_and_swaps_are_marked_corrected_and_exact_codes_exact():
         "nop phiHS40881023160nop phi",
         "HSHS40881023160",
         "HS40881023160\tle phi",
+        "Ma ho so HS: 40881023160",
+        "HS#40881023160",
+        "thanh toan HS/40881023160",
+        "HS : 408.810.231.60",
     ],
 )
 def test_a_valid_code_is_found_however_the_bank_app_mangles_it(memo):
