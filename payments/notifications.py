@@ -123,7 +123,7 @@ def after_transitions(conn: Connection, transitions: list[Transition], *, settin
             continue
         data = {"payment_code": code, "dossier_code": dossier, "status": status, "previous_status": began,
                 "amount_vnd": amount, "paid_vnd": paid, "refunded_vnd": refunded,
-                "outstanding_vnd": states.outstanding_vnd(amount, paid, refunded), "sequence": sequences[request_id]}
+                "outstanding_vnd": states.owed_vnd(status, amount, paid, refunded), "sequence": sequences[request_id]}
         refund = ended.data if kind in ("refunded", "refund_failed") and ended.data else None
         if refund:
             data["refund"] = {"id": refund["refund_id"], "amount_vnd": refund["amount_vnd"]}

@@ -5,6 +5,7 @@ from typing import Any
 
 from config import Settings
 from kernel.pii import mask_name
+from payments import states
 from payments.banks import bank_by_bin
 from kernel.inbox import InboundCallback
 from payments.models import Dossier, Payment, PaymentRequest, PaymentRequestEvent
@@ -14,12 +15,14 @@ def _iso(at) -> str | None:
     return at.isoformat() if at is not None else None
 
 
-def request_urls(payment_request: PaymentRequest, settings: Settings) -> dict[str, str]:
+def request_urls(payment_request: PaymentRequest, settings: Settings) -> dict[str, str | None]:
+    """The pay page, and the QR images while the request may still be paid (a closed one has none)."""
     base = settings.public_url
     code = payment_request.payment_code
+    payable = payment_request.status not in states.CLOSED
     return {
-        "qr_png_url": f"{base}/api/v1/payment-requests/{code}/qr.png",
-        "qr_svg_url": f"{base}/api/v1/payment-requests/{code}/qr.svg",
+        "qr_png_url": f"{base}/api/v1/payment-requests/{code}/qr.png" if payable else None,
+        "qr_svg_url": f"{base}/api/v1/payment-requests/{code}/qr.svg" if payable else None,
         "pay_url": f"{base}/pay/{code}",
     }
 
@@ -36,17 +39,20 @@ def bank_view(payment_request: PaymentRequest) -> dict[str, Any]:
 
 
 def request_view(payment_request: PaymentRequest, settings: Settings) -> dict[str, Any]:
-    """The request as its dossier's owner (the one-stop system) sees it."""
+    """The request as its dossier's owner (the one-stop system) sees it. A closed request (expired,
+    cancelled, refunded) owes nothing and offers no VietQR to pay with."""
+    closed = payment_request.status in states.CLOSED
     return {
         "payment_code": payment_request.payment_code,
         "status": payment_request.status,
         "amount_vnd": payment_request.amount_vnd,
         "paid_vnd": payment_request.paid_vnd,
         "refunded_vnd": payment_request.refunded_vnd,
-        "outstanding_vnd": payment_request.outstanding_vnd,
+        "outstanding_vnd": states.owed_vnd(payment_request.status, payment_request.amount_vnd,
+                                           payment_request.paid_vnd, payment_request.refunded_vnd),
         "expires_at": _iso(payment_request.expires_at),
         "created_at": _iso(payment_request.created_at),
-        "vietqr": payment_request.vietqr_payload,
+        "vietqr": None if closed else payment_request.vietqr_payload,
         "memo": payment_request.payment_code,
         "bank": bank_view(payment_request),
         **request_urls(payment_request, settings),

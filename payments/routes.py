@@ -9,8 +9,9 @@ from flask_restx import Namespace, Resource, fields
 
 from kernel.auth import ROLES
 from kernel.clock import now_utc
+from kernel.errors import Conflict
 from kernel.http import actor, json_body, requires, settings, transaction
-from payments import receipts, service, vietqr
+from payments import receipts, service, states, vietqr
 from payments.receipt_pdf import receipt_pdf
 from payments.presenters import dossier_view, event_view, public_request_view
 from payments.validation import clean_text, parse_dossier
@@ -135,12 +136,19 @@ def _rendered(payload: str, kind: str, box_size: int) -> bytes:
 
 
 def _qr_response(code: str, kind: str, mimetype: str) -> Response:
+    """The request's VietQR image while it may still be paid; a closed one (expired, cancelled, refunded)
+    is a 409 `request_not_payable`: its QR would send money that can only wait in suspense."""
     with transaction() as session:
         payment_request = service.get_payment_request(session, code, settings=settings(), now=now_utc())
-        payload = payment_request.vietqr_payload
+        status, payload = payment_request.status, payment_request.vietqr_payload
+    if status in states.CLOSED:
+        raise Conflict(f"a {status} payment request takes no more payments: it has no QR to pay with",
+                       code="request_not_payable", details={"status": status})
     box_size = min(max(request.args.get("scale", default=8, type=int), 2), 20)
     etag = hashlib.sha256(f"{payload}|{kind}|{box_size}".encode()).hexdigest()[:32]
-    headers = {"ETag": f'"{etag}"', "Cache-Control": "public, max-age=31536000, immutable"}
+    # The image never changes, but whether it may still be paid does: caches keep it a few minutes,
+    # then ask again (a 304 while it is payable, a 409 once the request is closed).
+    headers = {"ETag": f'"{etag}"', "Cache-Control": "public, max-age=300"}
     if etag in request.if_none_match:
         return Response(status=304, headers=headers)
     return Response(_rendered(payload, kind, box_size), mimetype=mimetype, headers=headers)
@@ -148,17 +156,19 @@ def _qr_response(code: str, kind: str, mimetype: str) -> Response:
 
 @requests_ns.route("/<string:code>/qr.png")
 class QrPng(Resource):
+    @requests_ns.response(409, "The request is closed (expired, cancelled, refunded): request_not_payable")
     @requests_ns.produces(["image/png", "application/json"])
     def get(self, code: str):
-        """Public: the request's VietQR as a PNG image."""
+        """Public: the request's VietQR as a PNG image (409 `request_not_payable` once it is closed)."""
         return _qr_response(code, "png", "image/png")
 
 
 @requests_ns.route("/<string:code>/qr.svg")
 class QrSvg(Resource):
+    @requests_ns.response(409, "The request is closed (expired, cancelled, refunded): request_not_payable")
     @requests_ns.produces(["image/svg+xml", "application/json"])
     def get(self, code: str):
-        """Public: the request's VietQR as an SVG image."""
+        """Public: the request's VietQR as an SVG image (409 `request_not_payable` once it is closed)."""
         return _qr_response(code, "svg", "image/svg+xml")
 
 

@@ -33,6 +33,8 @@ OPEN = frozenset({PENDING, PARTIALLY_PAID, PARTIALLY_REFUNDED})
 # Requests that can still receive money as payment (settled ones take it as overpayment);
 # anything else sends it to suspense.
 CREDITABLE = OPEN | {PAID, OVERPAID}
+# Requests that ask for nothing any more (money for them waits in suspense): no QR, nothing owed.
+CLOSED = frozenset({EXPIRED, CANCELLED, REFUNDED})
 MONEY_DRIVEN = frozenset({PENDING, PARTIALLY_PAID, PAID, OVERPAID, PARTIALLY_REFUNDED, REFUNDED})
 
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -72,6 +74,11 @@ def status_for_amounts(amount_vnd: int, paid_vnd: int, refunded_vnd: int) -> str
 def outstanding_vnd(amount_vnd: int, paid_vnd: int, refunded_vnd: int) -> int:
     """What is still owed: the amount less what was received and kept (money refunded is owed again)."""
     return max(amount_vnd - (paid_vnd - refunded_vnd), 0)
+
+
+def owed_vnd(status: str, amount_vnd: int, paid_vnd: int, refunded_vnd: int) -> int:
+    """What a request asks for now (the API's and the events' `outstanding_vnd`): nothing once it is closed."""
+    return 0 if status in CLOSED else outstanding_vnd(amount_vnd, paid_vnd, refunded_vnd)
 
 
 def is_settled(status: str) -> bool:
