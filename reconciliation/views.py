@@ -5,8 +5,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from payments.states import OPEN
 from reconciliation import links, service
-from reconciliation.models import StatementImport, StatementLine
+from reconciliation.models import PROPOSED, StatementImport, StatementLine
 from reconciliation.statements import CREDIT
 
 
@@ -29,9 +30,11 @@ def import_view(found: StatementImport) -> dict[str, Any]:
 
 def line_views(session: Session, page: list[tuple[int, StatementLine, bool]], *, suggest: bool = True
                ) -> list[dict[str, Any]]:
-    """Lines with their current allocations and the reasons the requests they paid add."""
+    """Lines with their current allocations, the reasons the requests they paid add and, for a
+    credit waiting in suspense, suggestions (the one presenter of the list and the single line)."""
     facts = links.payment_facts(session, [line.payment_id for _, line, _ in page if line.payment_id])
     codes = {code for f in facts.values() for code, _, _ in f.allocations}
+    codes |= {line.proposal["payment_code"] for _, line, _ in page if line.status == PROPOSED and line.proposal}
     states = service.request_states(session, codes)
     views = []
     for line_no, line, seen in page:
@@ -52,11 +55,22 @@ def line_views(session: Session, page: list[tuple[int, StatementLine, bool]], *,
         }
         if suggest and line.direction == CREDIT and paid is not None and paid.unallocated_vnd > 0 \
                 and not allocations:
-            view["suggestions"] = links.suggestions(session, amount_vnd=paid.unallocated_vnd,
-                                                    booking_date=line.booking_date, memo=line.memo,
-                                                    payer_name=line.payer_name)
+            view["suggestions"] = _suggestions(session, line, paid.unallocated_vnd, states)
         views.append(view)
     return views
+
+
+def _suggestions(session: Session, line: StatementLine, waiting_vnd: int, states: dict[str, tuple[str, int]]
+                 ) -> list[dict[str, Any]]:
+    """The line's proposal first (the request its mistyped code names, for another amount) while
+    that request is open, then the requests its amount, payer and date point to."""
+    found = links.suggestions(session, amount_vnd=waiting_vnd, booking_date=line.booking_date, memo=line.memo,
+                              payer_name=line.payer_name)
+    proposal = line.proposal if line.status == PROPOSED else None
+    if proposal and states.get(proposal["payment_code"], ("", 0))[0] in OPEN:
+        first = {key: proposal[key] for key in ("payment_code", "amount_vnd", "score", "reasons")}
+        found = [first, *(s for s in found if s["payment_code"] != first["payment_code"])]
+    return found
 
 
 def resolution_view(resolution) -> dict[str, Any]:

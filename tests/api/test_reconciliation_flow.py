@@ -127,6 +127,11 @@ def test_a_mistyped_code_with_another_amount_is_only_proposed(client, auth, monk
     assert line["status"] == "proposed" and line["allocations"] == []
     assert line["proposal"]["payment_code"] == "HS49035050352" and line["score"] < 90
     assert client.get("/api/v1/payment-requests/HS49035050352").json["paid_vnd"] == 0
+    # the list and the single line show it as their first suggestion, with the same presenter
+    single = client.get(f"/api/v1/reconciliation/lines/{line['id']}", headers=auth("finance")).json
+    assert line["suggestions"] == single["suggestions"] == [
+        {"payment_code": "HS49035050352", "amount_vnd": 25_000, "score": 60,
+         "reasons": ["code_corrected", "amount_differs_from_outstanding"]}]
 
 
 def test_exceptions_show_under_and_over_payments_unmatched_credits_and_missed_callbacks(client, auth, monkeypatch, db):
