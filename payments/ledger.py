@@ -48,6 +48,11 @@ class Accounts:
         return f"cash:{drawer_id}"
 
     @staticmethod
+    def cod(courier: str) -> str:
+        """What a courier collected on delivery for us and owes us until it remits it (a receivable)."""
+        return f"cod:{courier}"
+
+    @staticmethod
     def revenue(agency_code: str, kind: str) -> str:
         return f"revenue:{agency_code}:{kind}"
 

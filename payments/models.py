@@ -121,7 +121,7 @@ class PaymentRequestEvent(Base):
     data: Mapped[dict[str, Any] | None]
 
 
-CHANNELS = ("vietqr_transfer", "pos_card", "internet_banking", "cash")
+CHANNELS = ("vietqr_transfer", "pos_card", "internet_banking", "cash", "cod")  # cod: collected by the post
 
 
 class Payment(Base):

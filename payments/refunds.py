@@ -30,7 +30,8 @@ AWAITING_APPROVAL, SENDING, TRANSFER_ORDERED, CASH_DUE, EXECUTED, REJECTED, FAIL
 STATUSES = (AWAITING_APPROVAL, SENDING, TRANSFER_ORDERED, CASH_DUE, EXECUTED, REJECTED, FAILED)
 NOT_COUNTED = (REJECTED, FAILED)  # refunds that no longer claim any of the payment
 POS_REFUND_TOPIC = "pos.refund"
-METHODS = {"pos_card": "card", "cash": "cash", "vietqr_transfer": "transfer", "internet_banking": "transfer"}
+METHODS = {"pos_card": "card", "cash": "cash", "vietqr_transfer": "transfer", "internet_banking": "transfer",
+           "cod": "transfer"}  # money the post collected goes back by transfer
 
 
 class Refund(Base):

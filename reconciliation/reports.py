@@ -44,9 +44,10 @@ DIRECTION_VI = {"credit": "Ghi có", "debit": "Ghi nợ"}
 # Where money came from and how it was paid; the finance pages show the same names.
 PROVIDER_VI = {"statement": "Sao kê ngân hàng", "bank": "Ngân hàng (thông báo)", "sepay": "SePay (thông báo)",
                "payos": "payOS (thông báo)", "vnpay": "VNPay (cổng thanh toán)", "pos": "Máy POS",
-               "cash": "Thu tiền mặt tại quầy"}
+               "cash": "Thu tiền mặt tại quầy", "vnpost_cod": "Bưu điện thu hộ (VNPost)"}
 CHANNEL_VI = {"vietqr_transfer": "Chuyển khoản (VietQR)", "pos_card": "Thẻ (POS)",
-              "internet_banking": "Ngân hàng điện tử", "cash": "Tiền mặt"}
+              "internet_banking": "Ngân hàng điện tử", "cash": "Tiền mặt",
+              "cod": "Thu hộ qua bưu điện (COD)"}
 # Why a statement line has its status (matching.classify); the finance pages show the same labels.
 REASON_VI = {
     "debit": "Ghi nợ", "reversal": "Giao dịch đảo", "ignored_by_finance": "Kế toán bỏ qua",
