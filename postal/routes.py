@@ -8,7 +8,7 @@ from flask import Response, request
 from flask_restx import Namespace, Resource, fields
 
 from kernel import inbox
-from kernel.clock import business_date, now_utc
+from kernel.clock import now_utc
 from kernel.errors import Conflict, Unauthenticated, ValidationError
 from kernel.http import actor, json_body, requires, runtime, settings, transaction
 from kernel.signing import HEADER, SignatureError, verify
@@ -66,7 +66,7 @@ class Shipments(Resource):
     def post(self):
         """Ask the post to collect a dossier or deliver a result; postage is added to the dossier's fees."""
         now = now_utc()
-        data = parse_shipment(json_body(), today=business_date(now), holidays=settings().holidays)
+        data = parse_shipment(json_body(), now=now, holidays=settings().holidays)
         with transaction() as session:
             shipment, created = service.create_shipment(session, data=data, settings=settings(), actor=actor(), now=now)
             return shipment_view(shipment), (201 if created else 200)

@@ -7,10 +7,10 @@ import re
 import unicodedata
 from collections.abc import Collection
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from kernel.clock import is_working_day, parse_iso_day
+from kernel.clock import business_date, is_working_day, local_time, parse_iso_day
 from kernel.errors import ValidationError
 from payments.validation import ID_NUMBER_RE, clean_text, normalise_phone
 from postal import addresses, planner, states
@@ -88,17 +88,25 @@ def parse_address(raw: Any) -> tuple[str, WardInfo]:
     return street, ward
 
 
-def parse_window(raw: Any, *, today: date, holidays: Collection[date]) -> tuple[date | None, str | None]:
+def parse_window(raw: Any, *, now: datetime, holidays: Collection[date]) -> tuple[date | None, str | None]:
+    """The citizen's day and slot: a working day from today on, and a round that has not left yet."""
     if raw is None:
         return None, None
     window = _object(raw, "window", "date and slot")
     day = parse_day(window.get("date"), "window.date")
+    today = business_date(now)
     if day < today:
         raise _fail("window.date", "is in the past", "window_in_past")
     if not is_working_day(day, holidays):
         raise Unprocessable("window.date: the post does not collect or deliver on weekends and public holidays",
                             code="window_not_working_day", details={"field": "window.date", "date": day.isoformat()})
-    return day, parse_slot(window.get("slot"), "window.slot")
+    slot = parse_slot(window.get("slot"), "window.slot")
+    if slot not in planner.open_slots(day, today, local_time(now).time()):  # as the planner would refuse it
+        leaves = planner.SLOT_STARTS[slot].strftime("%H:%M")
+        raise Unprocessable(f"window.slot: today's {slot} round left at {leaves} (Asia/Ho_Chi_Minh); choose a later "
+                            "slot or day", code=planner.SLOT_PASSED,
+                            details={"field": "window.slot", "date": day.isoformat(), "slot": slot, "leaves_at": leaves})
+    return day, slot
 
 
 def parse_documents(raw: Any) -> tuple[dict[str, Any], ...]:
@@ -138,14 +146,14 @@ def parse_id_number(raw: Any, field: str) -> str | None:
     return number
 
 
-def parse_shipment(body: dict[str, Any], *, today: date, holidays: Collection[date]) -> ShipmentInput:
-    """Validate a `POST /postal/shipments` body; raise on the first problem."""
+def parse_shipment(body: dict[str, Any], *, now: datetime, holidays: Collection[date]) -> ShipmentInput:
+    """Validate a `POST /postal/shipments` body as of `now`; raise on the first problem."""
     direction = body.get("direction")
     if direction not in states.DIRECTIONS:
         raise _fail("direction", "must be pickup or delivery", "invalid_direction")
     recipient = _object(body.get("recipient"), "recipient", "name and phone")
     street, ward = parse_address(body.get("address"))
-    window_date, window_slot = parse_window(body.get("window"), today=today, holidays=holidays)
+    window_date, window_slot = parse_window(body.get("window"), now=now, holidays=holidays)
     return ShipmentInput(
         dossier_code=clean_text(body.get("dossier_code"), "dossier_code", max_len=64),
         direction=direction,

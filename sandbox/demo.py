@@ -124,12 +124,11 @@ DEMO_SHIPMENTS = [  # pickups of dossiers from citizens' homes, for the postal b
 
 
 def _seed_shipments(session: Session, *, settings: Settings, now: datetime) -> None:
-    from kernel.clock import business_date
     from postal.service import create_shipment
     from postal.validation import parse_shipment
 
     for body in DEMO_SHIPMENTS:
-        create_shipment(session, data=parse_shipment(body, today=business_date(now), holidays=settings.holidays),
+        create_shipment(session, data=parse_shipment(body, now=now, holidays=settings.holidays),
                         settings=settings, actor="system:demo", now=now)
 
 

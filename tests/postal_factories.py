@@ -87,7 +87,7 @@ def make_booked_shipment(sessions, settings, dossier_code: str, **changes) -> in
 
     make_dossier(sessions, settings, code=dossier_code)
     now = now_utc()
-    data = parse_shipment(shipment_body(dossier_code=dossier_code, **changes), today=business_date(now),
+    data = parse_shipment(shipment_body(dossier_code=dossier_code, **changes), now=now,
                           holidays=settings.holidays)
     with unit_of_work(sessions) as s:
         shipment, _ = create_shipment(s, data=data, settings=settings, actor="test", now=now)

@@ -338,7 +338,7 @@ def test_a_delivery_paid_and_booked_days_later_gets_its_deadline_from_the_bookin
     then = now_utc() - timedelta(days=7)  # asked for a week ago, paid today
     asked = business_date(then)
     with unit_of_work(db) as s:
-        data = parse_shipment(shipment_body(direction="delivery"), today=asked, holidays=settings.holidays)
+        data = parse_shipment(shipment_body(direction="delivery"), now=then, holidays=settings.holidays)
         shipment, _ = create_shipment(s, data=data, settings=settings, actor="t", now=then)
         shipment_id = shipment.id
         assert shipment.due_date == add_working_days(asked, 1, settings.holidays)
