@@ -278,8 +278,12 @@ class CourierWebhook(Resource):
         if outcome == "mismatch":  # marked rejected in the committed transaction above, then refused
             raise Conflict("tracking_number and reference name different shipments", code="shipment_mismatch",
                            details={"tracking_number": event.tracking_number, "reference": event.reference})
+        if outcome == "conflict":  # kept (inbox and the shipment's history) in the committed transaction above
+            raise Conflict(f"event_id {event.event_id} was already recorded with other content: not applied",
+                           code="event_conflict", details={"event_id": event.event_id})
         return {"received": True, "outcome": outcome}
 
 
 _INBOX_STATUS = {"applied": inbox.APPLIED, "recorded": inbox.APPLIED, "duplicate": inbox.DUPLICATE,
+                 "conflict": inbox.CONFLICT,
                  "unknown_shipment": inbox.IGNORED, "mismatch": inbox.REJECTED}

@@ -19,13 +19,13 @@ from kernel.db import advisory_lock
 from kernel.errors import Conflict, ValidationError
 from kernel.events import publish
 from kernel.notify import queue_sms
-from kernel.outbox import enqueue
+from kernel.outbox import OutboxMessage, enqueue
 from payments import states as payment_states
 from payments.models import Dossier, PaymentRequest
 from payments.service import (add_fee_items, current_request, dossier_fees_settled, get_dossier,
                               withdraw_request_items)
 from payments.validation import FeeInput
-from postal import addresses, deadlines, messages, states
+from postal import addresses, cod, deadlines, messages, states
 from postal.errors import ShipmentExists, shipment_not_found
 from postal.models import Shipment, ShipmentEvent
 from postal.tariff import SPECIAL, parse_tariff, zone_for
@@ -129,6 +129,8 @@ def dispatch_if_ready(session: Session, shipment: Shipment, *, settings: Setting
         return False
     if shipment.direction == states.DELIVERY:  # handed to the post from today: the courier gets that deadline
         restart_deadline(shipment, business_date(now), settings)
+    if shipment.cod:  # what the postman will collect must still be owed when he gets there
+        cod.hold_requests(session, shipment, settings=settings, actor="system:postal", now=now)
     enqueue(session, topic=BOOK_TOPIC, key=f"{BOOK_TOPIC}:shipment:{shipment.id}", now=now,
             payload={"shipment_id": shipment.id, "order": booking_order(session, shipment, settings)})
     return True
@@ -149,6 +151,13 @@ def booking_order(session: Session, shipment: Shipment, settings: Settings) -> d
         "max_attempts": states.MAX_FAILED_ATTEMPTS, "id_check_required": True,
         "callback_url": settings.public_url + CALLBACK_PATH,
     }
+
+
+def booked_cod_vnd(session: Session, shipment: Shipment) -> int:
+    """The amount the courier's order asks the postman to collect (0 when not booked, or not COD)."""
+    payload = session.execute(select(OutboxMessage.payload).where(
+        OutboxMessage.key == f"{BOOK_TOPIC}:shipment:{shipment.id}")).scalar_one_or_none()
+    return int((payload or {}).get("order", {}).get("cod_amount_vnd") or 0)
 
 
 def dispatch_paid_deliveries(session: Session, *, settings: Settings, now: datetime, limit: int = 500) -> int:
@@ -240,6 +249,8 @@ def enter_state(session: Session, shipment: Shipment, target: str, *, settings: 
     if target == states.CANCELLED:
         _cancelled(session, shipment, reason=sms_reason or "", tell_courier=sms_reason != states.COURIER_CANCELLED,
                    settings=settings, actor=actor, now=now)
+    if target in states.TERMINAL and shipment.cod:  # no longer out for collection
+        cod.release_requests(session, shipment, settings=settings, actor=actor, now=now)
     if target != states.SCHEDULED:  # planning moves thousands at once and is internal: not announced
         _announce(session, shipment, reason=reason, occurred_at=occurred_at, now=now)
 

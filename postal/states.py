@@ -120,6 +120,11 @@ COURIER_STATUSES = {s.code: s for s in (
 )}
 
 
+# Money, not movement: 21 credits what the postman collected (postal.cod); 22 (the post paid it over
+# to the centre) is recorded as information: the money reaches the bank as a statement line.
+COD_COLLECTED, COD_REMITTED = 21, 22
+
+
 def courier_status(code: int) -> CourierStatus:
     """The meaning of a VNPost status code; unknown codes are a ValueError."""
     try:

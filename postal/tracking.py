@@ -2,13 +2,17 @@
 application of tracking events (webhook or poll) to shipments.
 
 Tracking events are applied idempotently (the courier's event id is unique in
-`shipment_events`) and out-of-order safely: every event is kept in the history, but one
-that happened before the event that set the current state never changes the state.
+`shipment_events`; the same id with another status is a conflict, kept for people) and
+out-of-order safely: every event is kept in the history, an event that happened before the
+event that set the current state never moves the state back, and events that could not be
+applied when they came are applied, in the order they happened, once another event makes them
+applicable. A failed attempt reported late still counts, as a distinct attempt when it is the
+retry gap away from the others. Status 21 (COD collected) credits the money (postal.cod).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -21,19 +25,21 @@ from kernel.db import unit_of_work
 from kernel.errors import ValidationError
 from kernel.outbox import Delivery, Topic, enqueue
 from kernel.text import is_ascii_digits
-from postal import states
+from postal import cod, deadlines, states
 from postal.clients import CourierClient
 from postal.models import Shipment, ShipmentEvent
-from postal.service import (BOOK_TOPIC, CANCEL_TOPIC, TRACK_TOPIC, add_event, enqueue_cancel, enter_state,
-                            get_shipment, too_early_for_another_attempt)
+from postal.service import (BOOK_TOPIC, CANCEL_TOPIC, TRACK_TOPIC, add_event, booked_cod_vnd, enqueue_cancel,
+                            enter_state, get_shipment, too_early_for_another_attempt)
 from postal.validation import IdCheck, parse_id_check
 
 COURIER = "system:courier"
+CONFLICT_EVENT = "courier_conflict"
 BOOKING_SCHEDULE = (timedelta(seconds=30), timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=5),
                     timedelta(minutes=10), timedelta(minutes=30))
 POLL_INTERVAL = timedelta(minutes=15)
 COURIER_CLOCK_SKEW = timedelta(minutes=10)  # how far ahead of ours the courier's clock may be
 TRACKED = (states.BOOKED, states.SCHEDULED, states.PICKED_UP, states.OUT_FOR_DELIVERY, states.FAILED_ATTEMPT)
+MAX_COD_VND = 10**11
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,7 @@ class CourierEvent:
     reference: str | None
     id_check: IdCheck | None
     note: str | None
+    cod_amount_vnd: int | None = None  # with status 21: what the postman collected (default: the order's)
 
 
 def parse_courier_event(raw: Any, *, now: datetime) -> CourierEvent:
@@ -70,10 +77,19 @@ def parse_courier_event(raw: Any, *, now: datetime) -> CourierEvent:
     tracking, reference = raw.get("tracking_number"), raw.get("reference")
     if not isinstance(tracking, str) and not isinstance(reference, str):
         raise ValidationError("tracking_number or reference is required", code="malformed_event")
-    id_check = parse_id_check(raw["id_check"]) if raw.get("id_check") is not None else None
+    try:
+        id_check = parse_id_check(raw["id_check"]) if raw.get("id_check") is not None else None
+    except ValidationError as exc:  # the courier's event is malformed, whatever the field's own code says
+        raise ValidationError(exc.message, code="malformed_event",
+                              details={**(exc.details or {}), "problem": exc.code}) from None
+    cod_amount = raw.get("cod_amount_vnd")
+    if cod_amount is not None and (type(cod_amount) is not int or not 0 <= cod_amount <= MAX_COD_VND):
+        raise ValidationError(f"cod_amount_vnd must be a whole number of đồng from 0 to {MAX_COD_VND}",
+                              code="malformed_event", details={"field": "cod_amount_vnd"})
     note = raw.get("note") if isinstance(raw.get("note"), str) else None
     return CourierEvent(event_id, code, occurred_at, tracking if isinstance(tracking, str) else None,
-                        reference if isinstance(reference, str) else None, id_check, note and note[:500])
+                        reference if isinstance(reference, str) else None, id_check, note and note[:500],
+                        cod_amount)
 
 
 MAX_REFERENCE_DIGITS = 18  # HCC-<id>: an id is a BIGINT
@@ -110,29 +126,67 @@ def _find(session: Session, event: CourierEvent) -> tuple[Shipment | None, bool]
 
 def apply_courier_event(session: Session, *, event: CourierEvent, source: str, settings: Settings,
                         now: datetime) -> str:
-    """Record one tracking event; returns applied | recorded | duplicate | unknown_shipment | mismatch."""
+    """Record one tracking event; returns applied | recorded | duplicate | conflict | unknown_shipment | mismatch."""
     shipment, mismatch = _find(session, event)
     if mismatch:
         return "mismatch"
     if shipment is None:
         return "unknown_shipment"
     status = states.courier_status(event.status_code)
-    target = status.target(shipment.direction)
+    data = {"text": status.text, "note": event.note, "id_check": event.id_check.record() if event.id_check else None,
+            "id_mismatch": bool(event.id_check) and not event.id_check.is_of(shipment.recipient_id_number)}
+    if event.cod_amount_vnd is not None:
+        data["cod_amount_vnd"] = event.cod_amount_vnd
     try:
         with session.begin_nested():
             row = add_event(session, shipment, event=f"courier:{event.status_code}", from_status=shipment.status,
                             actor=COURIER, now=now, occurred_at=event.occurred_at, source=source, applied=False,
                             reason=status.reason, courier_event_id=event.event_id,
-                            courier_status_code=event.status_code,
-                            data={"text": status.text, "note": event.note,
-                                  "id_check": event.id_check.record() if event.id_check else None,
-                                  "id_mismatch": bool(event.id_check)
-                                  and not event.id_check.is_of(shipment.recipient_id_number)})
+                            courier_status_code=event.status_code, data=data)
     except IntegrityError:
-        return "duplicate"  # the same event again (redelivered webhook, or seen by a poll)
+        return _seen_before(session, shipment, event, source=source, now=now)
     if event.tracking_number and not shipment.tracking_number:
         shipment.tracking_number = event.tracking_number
-    return "applied" if _try_apply(session, shipment, row, settings=settings, now=now) else "recorded"
+    if event.status_code == states.COD_COLLECTED:
+        _credit_collected(session, shipment, row, event, settings=settings, now=now)
+        return "applied"
+    if not _try_apply(session, shipment, row, settings=settings, now=now):
+        return "recorded"
+    replay_recorded_events(session, shipment, settings=settings, now=now)  # what this step made applicable
+    return "applied"
+
+
+def _seen_before(session: Session, shipment: Shipment, event: CourierEvent, *, source: str, now: datetime) -> str:
+    """An event id already recorded: a duplicate when it says the same again (a redelivered webhook,
+    or seen by a poll); another status, shipment or COD amount under that id is a conflict, kept in the
+    shipment's history for people to look at (once) and never applied."""
+    first = session.execute(select(ShipmentEvent).where(ShipmentEvent.courier_event_id == event.event_id)
+                            ).scalar_one()
+    first_amount = (first.data or {}).get("cod_amount_vnd")
+    if first.shipment_id == shipment.id and first.courier_status_code == event.status_code and (
+            event.cod_amount_vnd is None or first_amount is None or event.cod_amount_vnd == first_amount):
+        return "duplicate"
+    claimed = {"event_id": event.event_id, "status_code": event.status_code,
+               "occurred_at": event.occurred_at.isoformat(), "cod_amount_vnd": event.cod_amount_vnd}
+    known = session.execute(select(ShipmentEvent.data).where(ShipmentEvent.shipment_id == shipment.id,
+                                                             ShipmentEvent.event == CONFLICT_EVENT)).scalars()
+    if not any((data or {}).get("claimed") == claimed for data in known):
+        add_event(session, shipment, event=CONFLICT_EVENT, from_status=shipment.status, actor=COURIER, now=now,
+                  occurred_at=event.occurred_at, source=source, applied=False,
+                  reason=f"courier event {event.event_id} was recorded as status {first.courier_status_code} "
+                         f"of shipment {first.shipment_id}; now it claims status {event.status_code}: not applied",
+                  data={"claimed": claimed, "recorded_event_id": first.id})
+    return "conflict"
+
+
+def _credit_collected(session: Session, shipment: Shipment, row: ShipmentEvent, event: CourierEvent, *,
+                      settings: Settings, now: datetime) -> None:
+    """Status 21: credit what the postman collected (the order's COD amount unless the event says)."""
+    amount = event.cod_amount_vnd if event.cod_amount_vnd is not None else booked_cod_vnd(session, shipment)
+    done = cod.credit_collected(session, shipment, event_id=event.event_id, occurred_at=event.occurred_at,
+                                amount_vnd=amount, settings=settings, actor=COURIER, now=now)
+    row.applied, row.from_status, row.to_status = True, shipment.status, shipment.status
+    row.data = {**(row.data or {}), "cod": done}
 
 
 def _try_apply(session: Session, shipment: Shipment, row: ShipmentEvent, *, settings: Settings,
@@ -140,14 +194,21 @@ def _try_apply(session: Session, shipment: Shipment, row: ShipmentEvent, *, sett
     """Apply a recorded courier event to the shipment if it may move it now; else note why not."""
     status = states.courier_status(row.courier_status_code)
     target = status.target(shipment.direction)
-    id_check = (row.data or {}).get("id_check")
-    why_not = _why_not_applied(shipment, target, row.occurred_at, id_check, (row.data or {}).get("id_mismatch"))
+    data = row.data or {}
+    late_failure = target == states.FAILED_ATTEMPT and _failure_reported_late(shipment, row.occurred_at)
+    if late_failure:
+        why_not = _why_late_failure_not_counted(session, shipment, row.occurred_at, settings)
+    else:
+        why_not = _why_not_applied(shipment, target, row.occurred_at, data.get("id_check"), data.get("id_mismatch"))
     if why_not:
-        row.data = {**(row.data or {}), "not_applied": why_not}
+        row.data = {**data, "not_applied": why_not}
         return False
-    row.data = {k: v for k, v in (row.data or {}).items() if k != "not_applied"}
-    if target == states.DELIVERED and id_check:
-        shipment.id_check = id_check
+    row.data = {k: v for k, v in data.items() if k != "not_applied"}
+    if late_failure:
+        _count_late_failure(session, shipment, row, status.reason, settings=settings, now=now)
+        return True
+    if target == states.DELIVERED and data.get("id_check"):
+        shipment.id_check = data["id_check"]
     reason = states.COURIER_CANCELLED if target == states.CANCELLED else status.reason
     enter_state(session, shipment, target, settings=settings, actor=COURIER, now=now,
                 occurred_at=row.occurred_at, source=row.source, reason=reason, event_row=row)
@@ -179,6 +240,53 @@ def _something_happened(shipment: Shipment) -> bool:
     then any courier progress is news, whenever it happened. After a real step (a failed attempt,
     kept as `state_at` through the replanning), an older event never moves the state back."""
     return shipment.status not in (states.REQUESTED, states.BOOKED, states.SCHEDULED) or shipment.failed_attempts > 0
+
+
+# --- failed attempts reported late ---------------------------------------------------------
+# A failure that happened before the current state still happened: reported after a later
+# failure (or after the shipment went out again), it is counted as forward order would have
+# counted it, without moving the state back. Two failures closer than the retry gap are one
+# attempt reported twice, whichever came first.
+
+def _failure_reported_late(shipment: Shipment, occurred_at: datetime) -> bool:
+    return occurred_at < shipment.state_at and _something_happened(shipment) \
+        and states.allowed(shipment.direction, shipment.status, states.FAILED_ATTEMPT)
+
+
+def _counted_failure_days(session: Session, shipment: Shipment) -> list[date]:
+    """The days of the failed attempts counted on the shipment (by staff or from the courier)."""
+    rows = session.execute(select(ShipmentEvent.event, ShipmentEvent.courier_status_code, ShipmentEvent.occurred_at)
+                           .where(ShipmentEvent.shipment_id == shipment.id, ShipmentEvent.applied.is_(True))).all()
+    return [business_date(at) for event, code, at in rows
+            if event == states.FAILED_ATTEMPT
+            or (code is not None and states.courier_status(code).target(shipment.direction) == states.FAILED_ATTEMPT)]
+
+
+def _why_late_failure_not_counted(session: Session, shipment: Shipment, occurred_at: datetime,
+                                  settings: Settings) -> str | None:
+    day = business_date(occurred_at)
+    for other in _counted_failure_days(session, shipment):
+        first, second = sorted((day, other))
+        if second < deadlines.next_attempt_date(first, settings.holidays):
+            return f"the same attempt as the failure of {other.isoformat()} (attempts are the retry gap apart)"
+    return None
+
+
+def _count_late_failure(session: Session, shipment: Shipment, row: ShipmentEvent, reason: str | None, *,
+                        settings: Settings, now: datetime) -> None:
+    """Count a failure that happened before the current state: the last allowed one ends the shipment
+    (returned / cancelled, as in order); an earlier one only counts (with its retry date)."""
+    if states.after_failure(shipment.direction, shipment.failed_attempts + 1) != states.FAILED_ATTEMPT:
+        latest = shipment.state_at
+        enter_state(session, shipment, states.FAILED_ATTEMPT, settings=settings, actor=COURIER, now=now,
+                    occurred_at=row.occurred_at, source=row.source, reason=reason, event_row=row)
+        shipment.state_at = latest  # the ending is dated by the latest step, not the late report
+        return
+    shipment.failed_attempts += 1
+    shipment.next_attempt_date = deadlines.next_attempt_date(business_date(row.occurred_at), settings.holidays)
+    shipment.updated_at = now
+    row.from_status, row.to_status, row.applied = shipment.status, shipment.status, True
+    row.data = {**(row.data or {}), "counted_late": True}
 
 
 def replay_recorded_events(session: Session, shipment: Shipment, *, settings: Settings, now: datetime) -> int:

@@ -1,0 +1,112 @@
+"""Cash on delivery (HCCPAY_POSTAL_PAYMENT=cod): what the postman collects, and crediting it.
+
+A COD delivery is booked with what the dossier still owes (`cod_amount_vnd` of the order);
+the postman collects it at the door and VNPost reports it with status 21 ("Đã thu tiền COD").
+
+- While the shipment is out for collection, its dossier's pending requests do not expire: the
+  request TTL is the time to pay online, and the post may take longer than that to reach the
+  citizen; an expired request takes no money (it would go to suspense) and its amount would drop
+  off the manifest. Their `expires_at` is held at `HOLD_UNTIL` from the booking until the
+  shipment ends (delivered, returned to the agency, cancelled); then they get a fresh TTL.
+- Status 21 credits the money through the one crediting path (payments.credits.record_credits):
+  one `IncomingCredit` per open request, with its payment code and what it owes (what was
+  collected beyond that goes onto the last one, which becomes overpaid; less fills them in
+  order). The debit side is `cod:vnpost` (Accounts.cod), what the post owes us until it remits
+  the money to the centre's account (status 22, recorded as information).
+"""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from config import Settings
+from kernel.clock import LAST_DAY, ensure_aware_utc, start_of_business_day
+from payments import states as payment_states
+from payments.credits import IncomingCredit, record_credits
+from payments.ledger import Accounts
+from payments.models import PaymentRequest
+from payments.service import expire_if_due, record_event
+from postal.models import Shipment
+
+PROVIDER, CHANNEL, COURIER = "vnpost_cod", "cod", "vnpost"
+HOLD_UNTIL = start_of_business_day(LAST_DAY)
+MAX_PROVIDER_REF = 100  # payments.provider_ref
+
+
+def _requests(session: Session, shipment: Shipment, statuses) -> list[PaymentRequest]:
+    return list(session.execute(select(PaymentRequest).where(
+        PaymentRequest.dossier_id == shipment.dossier_id, PaymentRequest.status.in_(statuses))
+        .order_by(PaymentRequest.id).with_for_update()).scalars())
+
+
+def _is_held(request: PaymentRequest) -> bool:
+    return ensure_aware_utc(request.expires_at) >= HOLD_UNTIL
+
+
+def hold_requests(session: Session, shipment: Shipment, *, settings: Settings, actor: str, now: datetime) -> None:
+    """The dossier's pending requests wait for the postman instead of expiring (those already due expire)."""
+    for request in _requests(session, shipment, (payment_states.PENDING,)):
+        expire_if_due(session, request, settings, now)
+        if request.status != payment_states.PENDING or _is_held(request):
+            continue
+        before = ensure_aware_utc(request.expires_at).isoformat()
+        request.expires_at, request.updated_at = HOLD_UNTIL, now
+        record_event(session, request, event="expiry_held", from_status=request.status, actor=actor, now=now,
+                     reason=f"cash on delivery: shipment {shipment.id}",
+                     data={"shipment_id": shipment.id, "expires_at_before": before})
+
+
+def release_requests(session: Session, shipment: Shipment, *, settings: Settings, actor: str,
+                     now: datetime) -> None:
+    """The shipment has ended: requests still unpaid get a fresh TTL (to pay at the counter or online)."""
+    for request in _requests(session, shipment, (payment_states.PENDING,)):
+        if not _is_held(request):
+            continue
+        request.expires_at, request.updated_at = now + settings.request_ttl, now
+        record_event(session, request, event="expiry_released", from_status=request.status, actor=actor,
+                     now=now, reason=f"shipment {shipment.id} {shipment.status}",
+                     data={"shipment_id": shipment.id, "expires_at": request.expires_at.isoformat()})
+
+
+def split_collected(owed: list[tuple[str, int]], amount_vnd: int, fallback_code: str) -> list[tuple[str, int]]:
+    """(payment code, amount) per request: each open one (oldest first) up to what it owes, the rest
+    onto the last; with none open, all of it on `fallback_code` (the crediting path decides: an
+    overpayment, or suspense for a closed request)."""
+    if not owed:
+        return [(fallback_code, amount_vnd)]
+    parts, remaining = [], amount_vnd
+    for index, (code, outstanding) in enumerate(owed):
+        part = remaining if index == len(owed) - 1 else min(remaining, outstanding)
+        if part > 0:
+            parts.append((code, part))
+            remaining -= part
+    return parts
+
+
+def provider_ref(event_id: str, payment_code: str) -> str:
+    """One per courier event and request: the same event seen again (webhook retry, poll) counts once."""
+    ref = f"{event_id}:{payment_code}"
+    if len(ref) <= MAX_PROVIDER_REF:
+        return ref
+    return f"sha256-{hashlib.sha256(event_id.encode()).hexdigest()}:{payment_code}"
+
+
+def credit_collected(session: Session, shipment: Shipment, *, event_id: str, occurred_at: datetime,
+                     amount_vnd: int, settings: Settings, actor: str, now: datetime) -> dict:
+    """Credit the money the postman collected; returns what was done, for the shipment's history."""
+    if amount_vnd <= 0:
+        return {"collected_vnd": amount_vnd, "credits": []}
+    owed = [(r.payment_code, r.outstanding_vnd) for r in _requests(session, shipment, payment_states.OPEN)]
+    parts = split_collected(owed, amount_vnd, shipment.postage_payment_code)
+    details = {"shipment_id": shipment.id, "tracking_number": shipment.tracking_number, "courier_event_id": event_id}
+    credits = [IncomingCredit(provider=PROVIDER, provider_ref=provider_ref(event_id, code), channel=CHANNEL,
+                              amount_vnd=part, booked_at=occurred_at, clearing_account=Accounts.cod(COURIER),
+                              memo=f"COD {shipment.tracking_number or shipment.reference}", payment_code=code,
+                              details=details) for code, part in parts]
+    results = record_credits(session, credits, settings=settings, actor=actor, now=now)
+    return {"collected_vnd": amount_vnd, "credits": [
+        {"payment_code": c.payment_code, "amount_vnd": c.amount_vnd, "outcome": r.outcome, "payment_id": r.payment_id}
+        for c, r in zip(credits, results)]}
