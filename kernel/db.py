@@ -148,8 +148,9 @@ def reserve_ids(conn, table: str, count: int) -> list[int]:
     return list(range(start + 1, start + count + 1))
 
 
-def advisory_lock(session: Session, key: str) -> None:
-    """Serialise a critical section across every app and worker node until the transaction ends.
+def advisory_lock(session: Session, key: str, *, shared: bool = False) -> None:
+    """Serialise a critical section across every app and worker node until the transaction ends;
+    `shared` holders run together and only exclude the (exclusive) holders of the same key.
 
     PostgreSQL: a transaction-scoped advisory lock. SQLite: nothing to do, because every
     write transaction already holds the database's single write lock (BEGIN IMMEDIATE).
@@ -157,7 +158,8 @@ def advisory_lock(session: Session, key: str) -> None:
     if is_postgres(session):
         from sqlalchemy import text
 
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key})
+        function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+        session.execute(text(f"SELECT {function}(hashtextextended(:k, 0))"), {"k": key})
 
 
 def unavailable_reason(exc: BaseException) -> tuple[str, str] | None:

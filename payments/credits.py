@@ -3,7 +3,9 @@
 Every channel (bank transfer callbacks, POS, VNPay, cash, and reconciliation's statement
 lines) turns what it received into an `IncomingCredit` and calls `record_credits`. It is
 idempotent per (provider, provider_ref): the unique constraint on `payments` is the final
-guard, so the same callback twenty times at once still makes one payment. Money is never
+guard, so the same callback twenty times at once still makes one payment. A bank callback
+for a transfer the statement already credited is linked to that payment instead
+(`announcements`): the money counts once whichever side comes first. Money is never
 refused: what cannot be credited to a live request waits in suspense for finance. A batch
 of one (a callback) and a batch of thousands (a statement) run the same statements.
 """
@@ -24,11 +26,13 @@ from kernel.bulk import insert_rows
 from kernel.db import reserve_ids
 from kernel.errors import Conflict, NotFound, ValidationError
 from payments import codes, states
+from payments.announcements import Twin, link_late_callbacks
 from payments.ledger import Accounts, Entry, Line, post_many
 from payments.models import Payment, PaymentAllocation, PaymentRequest, PendingReversal
 from payments.moves import Book, RequestState, load_requests
 
 APPLIED, SUSPENSE, DUPLICATE, CONFLICT = "applied", "suspense", "duplicate", "conflict"
+LINKED = "linked"  # a late callback: the statement already credited its transfer (payment_id)
 ACTIVE, REVERSED = "active", "reversed"
 # Providers whose transactions can be voided by a later message that may arrive first.
 REVERSIBLE_PROVIDERS = frozenset({"pos"})
@@ -63,7 +67,7 @@ class IncomingCredit:
 
 @dataclass
 class CreditResult:
-    outcome: str  # applied | suspense | duplicate | conflict
+    outcome: str  # applied | suspense | duplicate | conflict | linked
     payment_id: int
     reason: str | None = None
     allocated: list[tuple[str, int, str]] = field(default_factory=list)  # (payment code, amount, how)
@@ -96,6 +100,8 @@ def record_credits(session: Session, credits: list[IncomingCredit], *, settings:
     session.flush()  # pending ORM changes must precede the Core statements below
     conn = session.connection()
     fresh = _drop_known(conn, credits) if len(credits) > 1 else _unique(credits)
+    twins = link_late_callbacks(session, fresh, settings=settings, now=now)
+    fresh = [c for c in fresh if (c.provider, c.provider_ref) not in twins]
     book = Book(conn, actor=actor, now=now, settings=settings)
     plans = _plan(conn, fresh, settings, book)
     ids = _claim(conn, plans, now)
@@ -104,7 +110,7 @@ def record_credits(session: Session, credits: list[IncomingCredit], *, settings:
         if len(plans) > 1:
             raise ConcurrentCredit(f"{len(lost)} transaction(s) were recorded concurrently")
         book = Book(conn, actor=actor, now=now, settings=settings)  # our only credit lost the race: nothing to write
-    results: dict[tuple[str, str], CreditResult] = {}
+    results = {key: _linked(twin) for key, twin in twins.items()}
     entries = []
     for plan in plans:
         if plan.key not in ids:
@@ -126,6 +132,17 @@ def record_credits(session: Session, credits: list[IncomingCredit], *, settings:
             results[key] = _repeat(conn, credit)
     session.expire_all()  # ORM objects loaded earlier in this session may describe the old state
     return [results[(c.provider, c.provider_ref)] for c in credits]
+
+
+def _linked(twin: Twin) -> CreditResult:
+    """A late callback: nothing credited, its transfer is the statement's payment."""
+    if twin.amount_differs:
+        return CreditResult(CONFLICT, twin.payment_id,
+                            f"the bank statement credited this transfer with {twin.statement_vnd} VND (payment "
+                            f"{twin.payment_id}), the callback claims {twin.callback_vnd} VND: not applied, left to "
+                            f"finance")
+    return CreditResult(LINKED, twin.payment_id, f"the bank statement already credited this transfer (payment "
+                                                 f"{twin.payment_id}): linked to it, not credited again")
 
 
 def _unique(credits: list[IncomingCredit]) -> list[IncomingCredit]:

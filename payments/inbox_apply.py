@@ -24,7 +24,7 @@ from kernel.clock import now_utc
 from kernel.db import unavailable_reason, unit_of_work
 from kernel.errors import DomainError
 from payments.channels.common import Credit, Reversal, event_from_json
-from payments.credits import CONFLICT, DUPLICATE, record_credits, record_reversal
+from payments.credits import CONFLICT, DUPLICATE, LINKED, record_credits, record_reversal
 
 log = logging.getLogger("hccpay.inbox")
 
@@ -132,7 +132,9 @@ def _apply_rows(session: Session, rows: list[tuple[int, datetime, Credit | Rever
     return outcomes
 
 
-_STATUS = {DUPLICATE: inbox.DUPLICATE, CONFLICT: inbox.CONFLICT}
+# A late callback (LINKED) added nothing: the statement had credited its transfer; its reason
+# names that payment, whose `inbox_id` names this stored callback.
+_STATUS = {DUPLICATE: inbox.DUPLICATE, CONFLICT: inbox.CONFLICT, LINKED: inbox.DUPLICATE}
 
 
 def _credit_run(session: Session, run: list[tuple[int, datetime, Credit]], settings: Settings) -> list[Outcome]:

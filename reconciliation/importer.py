@@ -30,6 +30,7 @@ from kernel.bulk import insert_rows
 from kernel.clock import business_day_bounds
 from kernel.db import advisory_lock, unit_of_work
 from kernel.errors import ValidationError
+from payments.announcements import statement_lock
 from payments.credits import ConcurrentCredit, IncomingCredit, record_credits
 from payments.ledger import Accounts
 from reconciliation import counting, files, links, reversals
@@ -265,7 +266,7 @@ def _store_chunk_with_retries(sessions: sessionmaker[Session], ctx: ImportContex
 
 def store_chunk(session: Session, ctx: ImportContext, packed: list[tuple]) -> tuple[int, int]:
     """Store one chunk of lines; returns (new lines, lines already known)."""
-    advisory_lock(session, f"reconciliation.import:{ctx.clearing_account}")
+    advisory_lock(session, statement_lock(ctx.clearing_account))
     rows = [ctx.row(p) for p in packed]
     known = links.known_lines(session, ctx.clearing_account, [r.key for r in rows])
     fresh = [r for r in rows if r.key not in known]
@@ -321,7 +322,7 @@ def _line_row(ctx: ImportContext, row: Row, outcome: tuple[int, str, PaymentFact
 
 
 def _finish(session: Session, ctx: ImportContext, info: StatementInfo) -> None:
-    advisory_lock(session, f"reconciliation.import:{ctx.clearing_account}")
+    advisory_lock(session, statement_lock(ctx.clearing_account))
     for day, stated in info.balances.items():
         existing = session.get(StatementBalance, (ctx.clearing_account, day))
         if existing is None:

@@ -5,7 +5,8 @@
   banking day (`may_book`; another amount only with the same payment codes: a difference is an
   exception for finance), else same amount, banking day and payment code, else (for money in
   suspense) same amount, banking day and memo — so it is linked instead of being credited a
-  second time;
+  second time (the rules of `payments.announcements`, which links a callback that comes after
+  the statement the same way);
 - `payment_facts`: a payment's allocations as `matching.classify` needs them;
 - `reversed_by`: which credit line a reversal line took back (see `reversals`);
 - `proposals` / `suggestions`: what finance might match an unmatched line to (never applied).
@@ -20,18 +21,17 @@ from typing import TYPE_CHECKING
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from kernel.clock import add_working_days, business_date, business_day_bounds, is_working_day
-from payments import codes, states
+from kernel.clock import business_date, business_day_bounds, is_working_day
+from payments import states
+from payments.announcements import STATEMENT_PROVIDER, codes_in, may_book, memo_signature, ref_variants, same_memo
 from payments.models import Dossier, Payment, PaymentAllocation, PaymentRequest
 from reconciliation.matching import Candidate as Suggestible
-from reconciliation.matching import PaymentFacts, memo_signature, suggest
+from reconciliation.matching import PaymentFacts, suggest
 from reconciliation.models import StatementLine
-from reconciliation.statements import normalise_ref
 
 if TYPE_CHECKING:
     from reconciliation.importer import ImportContext, Row
 
-STATEMENT_PROVIDER = "statement"
 IN_CHUNK = 1000
 
 
@@ -43,14 +43,6 @@ class Candidate:
     amount_vnd: int
     day: date
     signature: str
-
-
-def may_book(callback_day: date, booking_day: date, holidays: Collection[date]) -> bool:
-    """Whether a bank may book on `booking_day` a transfer a callback announced on `callback_day`:
-    the same day, the next working day (a late-evening, weekend or holiday transfer), or the
-    day before (clocks either side of midnight)."""
-    latest = add_working_days(callback_day + timedelta(days=1), 0, holidays)
-    return callback_day - timedelta(days=1) <= booking_day <= latest
 
 
 def _callback_days(first: date, last: date, holidays: Collection[date]) -> tuple[date, date]:
@@ -109,12 +101,6 @@ def callbacks_in_period(session: Session, clearing_account: str, first: date | N
         Payment.booked_at >= start, Payment.booked_at < end).limit(1)).first() is not None
 
 
-def codes_in(memo: str, prefix: str) -> set[str]:
-    """Every code a memo may mean: verified ones and the valid neighbours of mistyped ones."""
-    found = codes.scan_memo(memo or "", prefix)
-    return {t.code for t in found if t.code} | {n for t in found if t.code is None for n in t.neighbours}
-
-
 def link_callbacks(session: Session, ctx: ImportContext, rows: list[Row]) -> dict[str, int]:
     """line key -> payment id, for credit lines a callback already recorded."""
     linked: dict[str, int] = {}
@@ -132,9 +118,8 @@ def link_callbacks(session: Session, ctx: ImportContext, rows: list[Row]) -> dic
         for candidate in by_amount.get(row.amount_vnd, ()):
             if candidate.payment_id in ctx.linked_payments:
                 continue
-            same_memo = signature and candidate.signature and (
-                signature in candidate.signature or candidate.signature in signature)
-            if same_memo and may_book(candidate.day, row.booking_date, ctx.settings.holidays):
+            if same_memo(signature, candidate.signature) and may_book(candidate.day, row.booking_date,
+                                                                      ctx.settings.holidays):
                 _link(ctx, linked, row, candidate.payment_id)
                 break
     return linked
@@ -152,7 +137,7 @@ def _by_reference(session: Session, ctx: ImportContext, rows: list[Row], linked:
     otherwise a reference that merely repeats (a short document number) links nothing."""
     by_ref: dict[str, list[Row]] = {}
     for row in rows:
-        for variant in {row.bank_ref, normalise_ref(row.bank_ref)} - {None}:
+        for variant in ref_variants(row.bank_ref):
             by_ref.setdefault(variant, []).append(row)
     candidates: list[tuple[int, str, int, date]] = []
     for chunk in _chunks(by_ref):

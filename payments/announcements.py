@@ -1,0 +1,285 @@
+"""One bank transfer, seen twice: announced by a callback, shown on the bank's statement.
+
+Either may come first, and the money must count once. When the callback comes first, the
+statement import links its line to the callback's payment (`reconciliation.links`). When the
+statement comes first, its line made a payment (provider `statement`), and the late callback
+is linked to that payment here, from the one crediting path (`credits.record_credits`): no
+second payment, allocation, ledger entry, receipt or SMS. Both directions use the rules below:
+
+- the same bank reference, on a day the bank may book the transfer (`may_book`): the same
+  amount links; another amount only when the memo names the codes the payment paid (the
+  difference is a conflict for finance, never a credit);
+- else the same amount, banking-day window and a payment code the payment paid;
+- else, for money wholly in suspense, the same amount, banking-day window and memo.
+Candidates are taken earliest first. A statement payment is announced by at most one
+callback: the claim is written on it (`details.callback_*`, and `inbox_id` names the stored
+callback) under a row lock, so of two callbacks for one transfer only the first links.
+Imports of an account and callbacks onto it are serialised (`statement_lock`): each sees
+what the other committed, whichever commits first.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, select, update
+
+from config import Settings
+from kernel.clock import add_working_days, business_date, business_day_bounds
+from kernel.db import advisory_lock
+from payments import codes
+from payments.models import Payment, PaymentAllocation, PaymentRequest
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from payments.credits import IncomingCredit
+
+STATEMENT_PROVIDER = "statement"
+_NOT_ALNUM = re.compile(r"[^0-9A-Z]")
+_CHUNK = 1000
+
+
+def statement_lock(clearing_account: str) -> str:
+    """The advisory lock an import of the account holds (exclusively) and callbacks onto it share."""
+    return f"reconciliation.import:{clearing_account}"
+
+
+def may_book(callback_day: date, booking_day: date, holidays: Collection[date]) -> bool:
+    """Whether a bank may book on `booking_day` a transfer a callback announced on `callback_day`:
+    the same day, the next working day (a late-evening, weekend or holiday transfer), or the
+    day before (clocks either side of midnight)."""
+    latest = add_working_days(callback_day + timedelta(days=1), 0, holidays)
+    return callback_day - timedelta(days=1) <= booking_day <= latest
+
+
+def codes_in(memo: str | None, prefix: str) -> set[str]:
+    """Every code a memo may mean: verified ones and the valid neighbours of mistyped ones."""
+    found = codes.scan_memo(memo or "", prefix)
+    return {t.code for t in found if t.code} | {n for t in found if t.code is None for n in t.neighbours}
+
+
+def memo_signature(memo: str | None) -> str:
+    """Memo compared across a callback and a statement: no accents, no spaces, no punctuation."""
+    return _NOT_ALNUM.sub("", codes.normalise_memo(memo or ""))
+
+
+def same_memo(a: str, b: str) -> bool:
+    """Two memo signatures of one transfer: one holds the other (banks prepend their own text)."""
+    return bool(a and b and (a in b or b in a))
+
+
+def normalise_ref(ref: str | None) -> str | None:
+    """Bank references compared across formats: `5000.96828` (CSV) == `500096828` (MT940)."""
+    if ref is None:
+        return None
+    cleaned = re.sub(r"[^0-9A-Za-z]", "", ref).upper()
+    return cleaned if cleaned and cleaned not in {"NONREF", "NOTPROVIDED"} else None
+
+
+def ref_variants(ref: str | None) -> set[str]:
+    return {ref, normalise_ref(ref)} - {None}
+
+
+# --- what reconciliation reads back ----------------------------------------------------
+
+def announced():
+    """SQL: a statement payment a late callback was linked to (its line counts as announced)."""
+    return Payment.details["callback_ref"].as_string().is_not(None)
+
+
+def announced_amounts(session: Session, payment_ids: Iterable[int]) -> dict[int, int]:
+    """statement payment id -> the amount its late callback announced, for those that have one."""
+    found: dict[int, int] = {}
+    ids = sorted(set(payment_ids))
+    for start in range(0, len(ids), _CHUNK):
+        for payment_id, details in session.execute(select(Payment.id, Payment.details).where(
+                Payment.id.in_(ids[start:start + _CHUNK]), Payment.provider == STATEMENT_PROVIDER, announced())):
+            found[payment_id] = details["callback_vnd"]
+    return found
+
+
+# --- linking a late callback ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Twin:
+    """The statement payment a callback turned out to announce."""
+
+    payment_id: int
+    statement_vnd: int
+    callback_vnd: int
+
+    @property
+    def amount_differs(self) -> bool:
+        return self.statement_vnd != self.callback_vnd
+
+
+@dataclass
+class _Statement:
+    payment_id: int
+    amount_vnd: int
+    unallocated_vnd: int
+    day: date
+    account: str
+    references: set[str]
+    signature: str
+    details: dict
+    paid_codes: set[str] = field(default_factory=set)
+
+    @property
+    def claimed_by(self) -> str | None:
+        """"provider:ref" of the callback linked to it, if one was."""
+        ref = self.details.get("callback_ref")
+        return f"{self.details['callback_provider']}:{ref}" if ref is not None else None
+
+
+def _key(credit: IncomingCredit) -> str:
+    return f"{credit.provider}:{credit.provider_ref}"
+
+
+def is_bank_callback(credit: IncomingCredit) -> bool:
+    """A credit a statement of ours may also show (and may already have credited)."""
+    return credit.provider != STATEMENT_PROVIDER and credit.clearing_account.startswith("bank:")
+
+
+def link_late_callbacks(session: Session, credits: list[IncomingCredit], *, settings: Settings,
+                        now: datetime) -> dict[tuple[str, str], Twin]:
+    """(provider, ref) -> the statement payment each late callback announces, claimed for it.
+
+    Callbacks already recorded as payments of their own are left out (they are repeats)."""
+    late = [c for c in credits if is_bank_callback(c)]
+    if not late:
+        return {}
+    for account in sorted({c.clearing_account for c in late}):  # one order: no deadlock between batches
+        advisory_lock(session, statement_lock(account), shared=True)
+    conn = session.connection()
+    recorded = _recorded(conn, late)
+    late = [c for c in late if (c.provider, c.provider_ref) not in recorded]
+    statements = _lock(conn, _candidates(conn, late, settings))
+    if not statements:
+        return {}
+    prefix, holidays = settings.payment_code_prefix, settings.holidays
+    found: dict[tuple[str, str], _Statement] = {}
+    for credit in late:  # linked before (a repeat of a late callback): the same payment again
+        mine = [s for s in statements if s.claimed_by == _key(credit)]
+        if mine:
+            found[(credit.provider, credit.provider_ref)] = mine[0]
+    for rule in (_same_reference_same_amount, _same_reference_same_codes, _same_code, _same_memo_in_suspense):
+        for credit in late:
+            key = (credit.provider, credit.provider_ref)
+            if key in found:
+                continue
+            day, wanted = business_date(credit.booked_at), codes_in(credit.memo, prefix)
+            for statement in statements:  # earliest first
+                if statement.claimed_by is None and statement.account == credit.clearing_account \
+                        and may_book(day, statement.day, holidays) and rule(credit, statement, wanted):
+                    _claim(conn, statement, credit, now)
+                    found[key] = statement
+                    break
+    amounts = {(c.provider, c.provider_ref): c.amount_vnd for c in late}
+    return {key: Twin(s.payment_id, s.amount_vnd, amounts[key]) for key, s in found.items()}
+
+
+def _same_reference_same_amount(credit: IncomingCredit, statement: _Statement, wanted: set[str]) -> bool:
+    return credit.amount_vnd == statement.amount_vnd and bool(ref_variants(credit.bank_reference)
+                                                               & statement.references)
+
+
+def _same_reference_same_codes(credit: IncomingCredit, statement: _Statement, wanted: set[str]) -> bool:
+    """Another amount under the same reference is the same transfer only when the memo names the
+    codes the statement's payment paid; otherwise a reference that merely repeats links nothing."""
+    return bool(ref_variants(credit.bank_reference) & statement.references) and bool(statement.paid_codes) \
+        and statement.paid_codes == wanted
+
+
+def _same_code(credit: IncomingCredit, statement: _Statement, wanted: set[str]) -> bool:
+    return credit.amount_vnd == statement.amount_vnd and bool(wanted & statement.paid_codes)
+
+
+def _same_memo_in_suspense(credit: IncomingCredit, statement: _Statement, wanted: set[str]) -> bool:
+    return credit.amount_vnd == statement.amount_vnd == statement.unallocated_vnd \
+        and same_memo(memo_signature(credit.memo), statement.signature)
+
+
+def _recorded(conn: Connection, credits: list[IncomingCredit]) -> set[tuple[str, str]]:
+    found = set()
+    for provider in {c.provider for c in credits}:
+        refs = sorted({c.provider_ref for c in credits if c.provider == provider})
+        for start in range(0, len(refs), _CHUNK):
+            found |= {(provider, ref) for ref in conn.execute(select(Payment.provider_ref).where(
+                Payment.provider == provider, Payment.provider_ref.in_(refs[start:start + _CHUNK]))).scalars()}
+    return found
+
+
+def _window(credits: list[IncomingCredit], holidays: Collection[date]) -> tuple[datetime, datetime]:
+    """From the day before the earliest callback to the latest day `may_book` allows."""
+    days = [business_date(c.booked_at) for c in credits]
+    latest = add_working_days(max(days) + timedelta(days=1), 0, holidays)
+    return business_day_bounds(min(days) - timedelta(days=1))[0], business_day_bounds(latest)[1]
+
+
+def _candidates(conn: Connection, credits: list[IncomingCredit], settings: Settings) -> set[int]:
+    """Ids of active statement payments one of the rules could pair with one of the callbacks
+    (the rules themselves are checked on the locked rows)."""
+    if not credits:
+        return set()
+    start, end = _window(credits, settings.holidays)
+    statement_payment = (Payment.provider == STATEMENT_PROVIDER, Payment.status == "active",
+                         Payment.booked_at >= start, Payment.booked_at < end)
+    found: set[int] = set()
+    for chunk in _chunks(sorted(set().union(*(ref_variants(c.bank_reference) for c in credits)))):
+        found |= set(conn.execute(select(Payment.id).where(*statement_payment, Payment.bank_reference.in_(chunk)))
+                     .scalars())
+    wanted = set().union(*(codes_in(c.memo, settings.payment_code_prefix) for c in credits))
+    for chunk in _chunks(sorted(wanted)):
+        found |= set(conn.execute(
+            select(Payment.id).join(PaymentAllocation, PaymentAllocation.payment_id == Payment.id)
+            .join(PaymentRequest, PaymentRequest.id == PaymentAllocation.payment_request_id)
+            .where(*statement_payment, PaymentRequest.payment_code.in_(chunk),
+                   PaymentAllocation.released_at.is_(None))).scalars())
+    for chunk in _chunks(sorted({c.amount_vnd for c in credits})):
+        found |= set(conn.execute(select(Payment.id).where(
+            *statement_payment, Payment.unallocated_vnd == Payment.amount_vnd, Payment.amount_vnd.in_(chunk)))
+            .scalars())
+    return found
+
+
+def _chunks(values: list) -> Iterable[list]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start:start + _CHUNK]
+
+
+def _lock(conn: Connection, payment_ids: set[int]) -> list[_Statement]:
+    """The candidates row-locked, as they are once any concurrent claim has committed (a FOR
+    UPDATE that waited reads the row's latest version under READ COMMITTED), earliest first."""
+    statements: dict[int, _Statement] = {}
+    for chunk in _chunks(sorted(payment_ids)):
+        for pid, amount, unallocated, at, account, reference, memo, details, status in conn.execute(
+                select(Payment.id, Payment.amount_vnd, Payment.unallocated_vnd, Payment.booked_at,
+                       Payment.clearing_account, Payment.bank_reference, Payment.memo, Payment.details,
+                       Payment.status).where(Payment.id.in_(chunk)).order_by(Payment.id).with_for_update()):
+            if status != "active":
+                continue
+            statements[pid] = _Statement(pid, amount, unallocated, business_date(at), account,
+                                         ref_variants(reference), memo_signature(memo), dict(details or {}))
+    for chunk in _chunks(sorted(statements)):
+        for pid, code in conn.execute(
+                select(PaymentAllocation.payment_id, PaymentRequest.payment_code)
+                .join(PaymentRequest, PaymentRequest.id == PaymentAllocation.payment_request_id)
+                .where(PaymentAllocation.payment_id.in_(chunk), PaymentAllocation.released_at.is_(None))):
+            statements[pid].paid_codes.add(code)
+    return [statements[pid] for pid in sorted(statements)]
+
+
+def _claim(conn: Connection, statement: _Statement, credit: IncomingCredit, now: datetime) -> None:
+    """Write on the statement payment which callback announced it (and the stored callback)."""
+    statement.details.update(callback_provider=credit.provider, callback_ref=credit.provider_ref,
+                             callback_vnd=credit.amount_vnd, callback_at=now.isoformat())
+    values: dict = {}
+    if credit.inbox_id is not None:
+        statement.details["callback_inbox_id"] = values["inbox_id"] = credit.inbox_id
+    values["details"] = dict(statement.details)
+    conn.execute(update(Payment).where(Payment.id == statement.payment_id).values(**values))

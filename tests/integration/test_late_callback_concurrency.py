@@ -1,0 +1,93 @@
+"""Late callbacks at once: a statement payment is claimed by one callback only, and a callback
+that comes while an import is crediting its transfer waits for the import and links to it (run
+on PostgreSQL with real locks; SQLite serialises writers and passes the same assertions)."""
+import threading
+import time
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from kernel.db import advisory_lock, unit_of_work
+from payments.announcements import statement_lock
+from payments.credits import APPLIED, LINKED, IncomingCredit, record_credit
+from payments.models import Payment
+from tests.factories import assert_ledger_ok, make_request
+from tests.recon_factories import upload, vcb_csv
+
+ACCOUNT = "bank:970436:0071001234567"
+BOOKED = datetime.fromisoformat("2026-11-24T09:00:00+07:00")
+
+
+def callback(provider: str, ref: str, code: str, amount: int = 40_000) -> IncomingCredit:
+    return IncomingCredit(provider=provider, provider_ref=ref, channel="vietqr_transfer", amount_vnd=amount,
+                          booked_at=BOOKED, clearing_account=ACCOUNT, memo=f"{code} nop phi", bank_reference=ref)
+
+
+def all_at_once(db, settings, credits: list[IncomingCredit]) -> list:
+    barrier = threading.Barrier(len(credits))
+    results: list = [None] * len(credits)
+
+    def run(index: int, credit: IncomingCredit) -> None:
+        barrier.wait()
+        with unit_of_work(db) as s:
+            results[index] = record_credit(s, credit, settings=settings, actor="test", now=BOOKED)
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(credits)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def payments(db) -> int:
+    with db() as s:
+        return s.execute(select(func.count()).select_from(Payment)).scalar_one()
+
+
+def paid(client, code: str) -> int:
+    return client.get(f"/api/v1/payment-requests/{code}").json["paid_vnd"]
+
+
+def test_the_same_late_callback_twice_at_once_links_once_and_credits_nothing(client, auth, test_settings, db):
+    code = make_request(client, auth, ("Lệ phí", "charge", 40_000))
+    upload(client, auth, vcb_csv(("FT111", "", "40.000", f"{code} nop phi")))
+    before = payments(db)
+    results = all_at_once(db, test_settings, [callback("bank", "FT111", code)] * 2)
+    assert [r.outcome for r in results] == [LINKED, LINKED]
+    assert results[0].payment_id == results[1].payment_id
+    assert payments(db) == before and paid(client, code) == 40_000
+    assert_ledger_ok(db)
+
+
+def test_two_callbacks_for_one_statement_line_at_once_link_one_only(client, auth, test_settings, db):
+    code = make_request(client, auth, ("Lệ phí", "charge", 40_000))
+    upload(client, auth, vcb_csv(("FT222", "", "40.000", f"{code} nop phi")))
+    before = payments(db)
+    results = all_at_once(db, test_settings, [callback("bank", "FT222", code), callback("sepay", "SP-222", code)])
+    assert sorted(r.outcome for r in results) == sorted([LINKED, APPLIED])  # the other is a transfer of its own
+    assert payments(db) == before + 1 and paid(client, code) == 80_000
+    assert_ledger_ok(db)
+
+
+def test_a_callback_during_an_import_of_its_transfer_waits_for_it_and_links(client, auth, test_settings, db):
+    code = make_request(client, auth, ("Lệ phí", "charge", 40_000))
+    line = IncomingCredit(provider="statement", provider_ref="0071001234567:r:20261124:FT333",
+                          channel="vietqr_transfer", amount_vnd=40_000, booked_at=BOOKED, clearing_account=ACCOUNT, memo=f"{code} nop phi",
+                          bank_reference="FT333", details={"statement_import_id": 1, "line_no": 1})
+    results: list = []
+    with unit_of_work(db) as s:  # an import's chunk: its lock held, its payment not yet committed
+        advisory_lock(s, statement_lock(ACCOUNT))
+        record_credit(s, line, settings=test_settings, actor="test", now=BOOKED)
+        late = threading.Thread(target=lambda: results.append(_announce(db, test_settings, code)))
+        late.start()
+        time.sleep(0.3)  # the callback is waiting for the import (PostgreSQL) or for the write lock (SQLite)
+    late.join()
+    assert [r.outcome for r in results] == [LINKED]
+    assert paid(client, code) == 40_000
+    assert_ledger_ok(db)
+
+
+def _announce(db, settings, code: str):
+    with unit_of_work(db) as s:
+        return record_credit(s, callback("bank", "FT333", code), settings=settings, actor="test", now=BOOKED)
