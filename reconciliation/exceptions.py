@@ -7,11 +7,12 @@ sync); only the people's decisions are stored (`Resolution`). Kinds:
 - `late`               money for a request that had expired or was cancelled (in suspense);
 - `under_payment` / `over_payment`  a request paid by the day's lines owes more / got too much;
 - `duplicate`          a callback payment that the statement shows already credited by another;
-- `amount_differs`     a line linked to its callback by the bank reference, for another amount;
+- `amount_differs`     a line linked to its callback by the bank reference, for another amount
+                       (also a callback that came after the statement: `payments.announcements`);
 - `reversed`           a reversal entry on the statement, or a line whose payment was reversed;
 - `payment_without_statement_line`  a bank-transfer callback the day's statement does not show;
 - `balance_mismatch`   the bank's closing balance differs from opening + the day's lines;
-- `missed_callback`    (information) a statement credit no callback announced.
+- `missed_callback`    (information) a statement credit no callback announced, before or after.
 
 Each has a stable `key`; an exception is open until acknowledged (with a reason) or resolved.
 Blocking exceptions above the tolerance keep the day from closing.
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from config import Settings
 from kernel.clock import working_days_between
+from payments.announcements import announced_amounts
 from payments.models import Payment, PaymentAllocation, PaymentRequest
 from payments.refunds import AWAITING_APPROVAL, Refund
 from reconciliation import counting, links, sweep
@@ -94,6 +96,10 @@ def day_exceptions(session: Session, day: date, *, settings: Settings, today: da
     carried = _carried_lines(session, day, settings.holidays)
     facts = links.payment_facts(session, [line.payment_id for line in lines + carried if line.payment_id])
     announced = _payment_amounts(session, [line.payment_id for line in lines if line.source == FROM_CALLBACK])
+    # A callback that came after the statement is linked to the statement's payment: the line is announced.
+    late = announced_amounts(session, [line.payment_id for line in lines
+                                       if line.source == FROM_STATEMENT and line.payment_id])
+    announced.update(late)
     reversed_lines = links.reversed_by(session, [line.id for line in lines if line.is_reversal])
     for line in lines:
         found += _line_exceptions(line, facts.get(line.payment_id) if line.payment_id else None,
@@ -103,7 +109,8 @@ def day_exceptions(session: Session, day: date, *, settings: Settings, today: da
                   if e.kind in MONEY_KINDS]
     found += _request_exceptions(session, [line.payment_id for line in lines
                                            if line.payment_id and line.status != IGNORED])
-    found += _unseen_payments(session, day, lines, settings=settings, today=today)
+    found += _unseen_payments(session, day, [line for line in lines if line.payment_id not in late],
+                              settings=settings, today=today)
     found += _balance_exceptions(session, day)
     _apply_decisions(session, day, found, lines + carried)
     return found
@@ -158,7 +165,7 @@ def _line_exceptions(line: StatementLine, facts, callback_vnd: int | None,
         out.append(DayException(f"line:{line.id}:{kind}", kind, facts.unallocated_vnd, **base,
                                 details={"reason": facts.suspense_reason, "memo": line.memo[:200],
                                          "proposal": line.proposal}))
-    if line.source == FROM_STATEMENT and line.status != IGNORED:
+    if line.source == FROM_STATEMENT and callback_vnd is None and line.status != IGNORED:
         out.append(DayException(f"line:{line.id}:missed_callback", "missed_callback", line.amount_vnd, **base))
     return out
 

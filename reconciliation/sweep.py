@@ -2,11 +2,12 @@
 
 Compares what the banks' callbacks announced with what the statements show:
 - `missed_callback`: a statement credit that no callback announced (the statement created
-  its payment) — the bank feed lost or never sent it;
+  its payment, and no callback was linked to it later) — the bank feed lost or never sent it;
 - `callback_without_statement`: a bank-transfer callback that no statement line showed
   `HCCPAY_RECON_SWEEP_WORKING_DAYS` working days after it was booked.
 Findings are stored once each (unique per kind and subject) and cleared when the missing
-side turns up; the day summary counts them and the exception queue shows them.
+side turns up (a late callback clears a `missed_callback`); the day summary counts them and
+the exception queue shows them.
 """
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from config import Settings
 from kernel.clock import business_date, business_day_bounds, working_days_between
+from payments.announcements import STATEMENT_PROVIDER, announced
 from payments.models import Payment
-from reconciliation.links import STATEMENT_PROVIDER
 from reconciliation.models import FROM_STATEMENT, StatementLine, SweepFinding
 
 LOOKBACK_DAYS = 62
@@ -37,6 +38,11 @@ def last_overdue_day(today: date, *, n: int, holidays: Collection[date]) -> date
     while not is_overdue(day, today, n=n, holidays=holidays):  # at most n working days plus their days off
         day -= timedelta(days=1)
     return day
+
+
+def _announced_late():
+    """The line's payment is one a callback announced after the statement (`payments.announcements`)."""
+    return exists().where(Payment.id == StatementLine.payment_id, announced())
 
 
 def _record(session: Session, rows: list[dict]) -> int:
@@ -65,13 +71,16 @@ def sweep(session: Session, *, settings: Settings, now: datetime) -> dict:
                                "business_date": business_date(at), "amount_vnd": amount, "found_at": now}
                               for pid, at, amount in unseen])
     missed = session.execute(select(StatementLine.id, StatementLine.recon_date, StatementLine.amount_vnd).where(
-        StatementLine.source == FROM_STATEMENT, StatementLine.booked_at >= since,
+        StatementLine.source == FROM_STATEMENT, StatementLine.booked_at >= since, ~_announced_late(),
         ~exists().where(SweepFinding.kind == "missed_callback", SweepFinding.subject_id == StatementLine.id))).all()
     added += _record(session, [{"kind": "missed_callback", "subject_id": lid, "business_date": day,
                                 "amount_vnd": amount, "found_at": now} for lid, day, amount in missed])
     cleared = session.execute(update(SweepFinding).where(
         SweepFinding.kind == "callback_without_statement", SweepFinding.cleared_at.is_(None),
         exists().where(StatementLine.payment_id == SweepFinding.subject_id)).values(cleared_at=now)).rowcount
+    cleared += session.execute(update(SweepFinding).where(  # the callback came after all
+        SweepFinding.kind == "missed_callback", SweepFinding.cleared_at.is_(None),
+        exists().where(StatementLine.id == SweepFinding.subject_id, _announced_late())).values(cleared_at=now)).rowcount
     counts = dict(session.execute(select(SweepFinding.kind, func.count()).where(SweepFinding.cleared_at.is_(None))
                                   .group_by(SweepFinding.kind)).all())
     return {"new_findings": added, "cleared": cleared or 0, "open": {"missed_callback": counts.get("missed_callback", 0),
