@@ -124,7 +124,8 @@ def test_the_kpis_and_the_chart_show_the_day_in_dong(client, auth, test_settings
     assert "/ 170.000 ₫ trên sao kê" in html and "cần xử lý trước khi khóa sổ; + 1 ngoại lệ không chặn" in html
     assert '<svg class="chart"' in html and 'class="ch-vietqr_transfer"' in html
     row = re.search(rf"<th scope=\"row\">{today:%d/%m/%Y}</th>(.*?)</tr>", html, re.S).group(1)
-    assert re.findall(r'<td class="num">([^<]+)</td>', row) == ["170.000 ₫", "0 ₫", "0 ₫", "0 ₫", "170.000 ₫"]
+    assert re.findall(r'<td class="num">([^<]+)</td>', row) == [  # transfer, POS, internet banking, cash, COD
+        "170.000 ₫", "0 ₫", "0 ₫", "0 ₫", "0 ₫", "170.000 ₫"]
     assert "style=" not in html and "<script>" not in html
     english = finance.get(f"/staff/finance/?date={today.isoformat()}&lang=en").get_data(as_text=True)
     assert "Expected" in english and "Collections by channel, 30 days" in english
