@@ -33,7 +33,7 @@ from config import Settings
 from kernel.auth import Principal, authenticate_token
 from kernel.db import unavailable_reason
 from kernel.errors import DomainError, Forbidden, Unauthenticated, ValidationError
-from kernel.text import is_ascii_digits
+from kernel.text import whole_number
 
 log = logging.getLogger("hccpay.http")
 access = logging.getLogger("hccpay.access")
@@ -103,10 +103,11 @@ def int_arg(name: str, default: int, lowest: int, highest: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not is_ascii_digits(raw) or not lowest <= int(raw) <= highest:
+    number = whole_number(raw, lowest, highest)
+    if number is None:
         raise ValidationError(f"{name} must be a whole number from {lowest} to {highest}", code="invalid_parameter",
                               details={"parameter": name})
-    return int(raw)
+    return number
 
 
 # --- authentication -------------------------------------------------------------------
@@ -266,12 +267,15 @@ def request_id() -> str:
     return g.get("request_id", "-")
 
 
+MAX_ID = 2**63 - 1  # the largest key a BIGINT column holds
+
+
 class Int64Converter(IntegerConverter):
     """`<int:id>` only matches what a BIGINT column can hold: a bigger number is simply not found,
     instead of an overflow deep in the database driver."""
 
     def __init__(self, url_map, *args, **kwargs):
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)
 
 

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from kernel.clock import business_date, format_local, now_utc, parse_iso_day
 from kernel.errors import DomainError, ValidationError
-from kernel.http import current_principal, settings, transaction
-from kernel.text import is_ascii_digits
+from kernel.http import MAX_ID, current_principal, int_arg, settings, transaction
+from kernel.text import is_ascii_digits, whole_number
 from payments import refunds
 from payments.models import Payment
 from payments.presenters import payment_view
@@ -77,7 +77,8 @@ def chosen_day() -> date:
 
 
 def _offset() -> int:
-    return max(request.args.get("offset", 0, type=int), 0)
+    """Where the page's list starts; read by the API's rule, so a number past any list is a 400 page, not a 500."""
+    return int_arg("offset", 0, 0, 2**62)
 
 
 def _render(template: str, session: Session, day: date, section: str, **extra):
@@ -105,7 +106,7 @@ def workspace():
 def statements():
     """Upload a statement; recent imports with their progress; an import's (or the day's) lines."""
     day = chosen_day()
-    import_id = request.args.get("import_id", type=int)
+    import_id = int_arg("import_id", 0, 1, MAX_ID) or None
     status = request.args.get("status") or None
     if status not in (None, *finance_text.LINE_STATUS):
         status = None
@@ -195,7 +196,8 @@ def _lookup(session: Session, query: str) -> tuple[dict | None, list[dict], str 
         return None, [], None
     try:
         if is_ascii_digits(query):
-            payment = session.get(Payment, int(query))
+            payment_id = whole_number(query, 1, MAX_ID)  # a number no key can be is simply not found
+            payment = session.get(Payment, payment_id) if payment_id else None
             if payment is None:
                 raise ValidationError(f"no payment {query}", code="payment_not_found", status=404)
             view = payment_view(payment)

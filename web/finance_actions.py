@@ -13,18 +13,18 @@ from flask import abort, flash, redirect, request, url_for
 
 from kernel.clock import now_utc
 from kernel.errors import DomainError, ValidationError
-from kernel.http import actor, current_principal, runtime, settings, transaction
+from kernel.http import MAX_ID, actor, current_principal, runtime, settings, transaction
 from kernel.money import MAX_REQUEST_VND, parse_typed_vnd
-from kernel.text import is_ascii_digits
+from kernel.text import whole_number
 from payments import refunds, suspense
 from payments.service import parse_payment_code
-from payments.validation import clean_text
 from reconciliation import days, resolutions, service
 from reconciliation.profiles import PROFILE_NAMES
 from reconciliation.statements import FORMATS
 from web.auth import page_requires
 from web.finance import chosen_day, finance_pages, parse_day
 from web.finance_text import error_sentence
+from web.forms import form_text
 from web.i18n import translate
 
 LINE_ACTIONS = {"match": ("match", "Đã khớp dòng sao kê."), "unmatch": ("unmatch", "Đã bỏ khớp dòng sao kê."),
@@ -49,20 +49,8 @@ def _run(work: Callable[[], str], default_back: str | None = None):
     return redirect(_back(default_back), 303)
 
 
-def _text(field: str, *, max_len: int = 1000, required: bool = True) -> str | None:
-    """A typed text, cleaned as the API cleans it; too long is said with its limit ("tối đa 1000 ký tự")."""
-    raw = request.form.get(field)
-    try:
-        return clean_text(raw, field, max_len=max_len, required=required)
-    except ValidationError as exc:
-        if exc.code == "validation_error" and isinstance(raw, str) and len(" ".join(raw.split())) > max_len:
-            raise ValidationError(f"{field} must be at most {max_len} characters", code="text_too_long",
-                                  details={"field": field, "max_len": max_len}) from exc
-        raise
-
-
 def _reason(required: bool = True) -> str | None:
-    return _text("reason", required=required)
+    return form_text("reason", required=required)
 
 
 def _version() -> int | None:
@@ -70,9 +58,10 @@ def _version() -> int | None:
     raw = request.form.get("expected_version", "").strip()
     if not raw:
         return None
-    if not is_ascii_digits(raw) or len(raw) > 18:
+    version = whole_number(raw, 0, MAX_ID)
+    if version is None:
         raise ValidationError("expected_version must be a whole number", code="invalid_version")
-    return int(raw)
+    return version
 
 
 def _vnd(text: str, field: str = "amount_vnd", maximum: int = MAX_REQUEST_VND) -> int | None:
@@ -243,7 +232,7 @@ def reject_refund(refund_id: int):
 def refund_executed(refund_id: int):
     """A transfer order was paid out: record the bank reference."""
     def work() -> str:
-        reference = _text("bank_reference", max_len=100, required=False)
+        reference = form_text("bank_reference", max_len=100, required=False)
         now = now_utc()
         with transaction() as session:
             refunds.check_executor(refunds.get_refund(session, refund_id), current_principal().roles, reference)
@@ -255,11 +244,17 @@ def refund_executed(refund_id: int):
     return _run(work)
 
 
+@finance_pages.before_request
+def _statement_size_limit():
+    # The statement limit, not the app's, from the first byte read: the CSRF check reads the form before the view.
+    if request.endpoint == "finance_pages.upload_statement":
+        request.max_content_length = settings().statement_max_bytes
+
+
 @finance_pages.post("/statements")
 @page_requires("finance")
 def upload_statement():
     """Without JavaScript: the upload form posts here (with it, the page sends the file to the API)."""
-    request.max_content_length = settings().statement_max_bytes
     imported: list[int] = []
 
     def work() -> str:
