@@ -16,13 +16,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from kernel.clock import add_working_days, business_date, is_working_day, now_utc
 from kernel.errors import DomainError
 from kernel.http import actor, current_principal, settings, transaction
-from payments.validation import clean_text
 from postal import manifests, planner, scheduling, service, states
 from postal.models import Route, Shipment
 from postal.validation import parse_day, parse_id_check
 from web import i18n
 from web import postal_texts as texts
 from web.auth import AREAS, page_requires
+from web.forms import form_text
 
 postal_board = Blueprint("postal_board", __name__, url_prefix="/staff/postal")
 AREAS.append(("postal_board.board", "Bưu điện", frozenset({"postal", "auditor"})))
@@ -117,8 +117,8 @@ def _render(day: date, *, report: dict | None = None, error: DomainError | None 
             previous=_previous_working_day(day), following=add_working_days(day + timedelta(days=1), 0, holidays),
             lanes=_lanes(scheduling.list_routes(session), scheduling.places_used(session, day), planned),
             waiting=waiting[:WAITING_SHOWN], more_waiting=len(waiting) > WAITING_SHOWN,
-            by_id={s.id: s for s in [*planned, *waiting]}, collect=collect, report=report,
-            error=error, can_act=bool(principal and "postal" in principal.roles), texts=texts,
+            by_id={s.id: s for s in [*planned, *waiting]}, collect=collect, report=report, error=error,
+            error_sentence=texts.error_text(error.code, error.details, i18n.translate) if error else None, can_act=bool(principal and "postal" in principal.roles), texts=texts,
             slot_names=manifests.SLOT_NAMES, direction_names=manifests.DIRECTION_NAMES,
             status_names=manifests.STATUS_NAMES, movable=MOVABLE, offered_events=offered_events,
             handover_event=handover_event, failed=states.FAILED_ATTEMPT, slots=planner.SLOTS,
@@ -181,8 +181,8 @@ def move(shipment_id: int):
         with transaction() as session:
             shipment, over, outside = scheduling.move_shipment(
                 session, shipment_id=shipment_id, day=parse_local_day(form.get("date")),
-                route_code=clean_text(form.get("route"), "route", max_len=20), slot=form.get("slot"),
-                reason=clean_text(form.get("reason"), "reason", max_len=1000), settings=settings(),
+                route_code=form_text("route", max_len=20), slot=form.get("slot"), reason=form_text("reason"),
+                settings=settings(),
                 actor=actor(), now=now_utc())
             moved = (shipment.dossier_code, shipment.route_code, shipment.slot, shipment.planned_date)
     except DomainError as exc:
@@ -205,7 +205,7 @@ def outcome(shipment_id: int):
         with transaction() as session:
             shipment = service.record_outcome(
                 session, shipment_id=shipment_id, event=form.get("event"), reason=form.get("reason") or None,
-                id_check=id_check, note=clean_text(form.get("note"), "note", max_len=1000, required=False),
+                id_check=id_check, note=form_text("note", required=False),
                 settings=settings(), actor=actor(), now=now_utc())
             code, status = shipment.dossier_code, manifests.STATUS_NAMES[shipment.status]
     except DomainError as exc:

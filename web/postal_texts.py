@@ -6,7 +6,7 @@ because their messages are English for API clients.
 """
 from __future__ import annotations
 
-from postal import planner, states
+from postal import planner, scheduling, states
 
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 
@@ -39,16 +39,26 @@ def outcome_label(event: str, *, direction: str, reason: str | None = None) -> t
     return EVENT_LABELS.get((direction, event), event), ""
 
 
+# The sentence for each code the postal services (and the board's own reading of its forms) can raise:
+# every code is here, so staff never meet a machine code (a test walks postal/ for them). `{field_name}`
+# and `{max_len}` come from the error's details.
 ERRORS = {
+    # days and slots
     "not_a_working_day": "Ngày đã chọn không phải ngày làm việc.",
     "invalid_date": "Ngày không hợp lệ.",
     "date_in_past": "Ngày đã qua: chỉ xếp lịch từ hôm nay trở đi.",
     "invalid_slot": "Vui lòng chọn buổi sáng hoặc buổi chiều.",
+    "slot_passed": "Buổi đi trong ngày đã bắt đầu: vui lòng chọn buổi hoặc ngày sau.",
+    "window_in_past": "Ngày hẹn của người dân đã qua.",
+    "window_not_working_day": "Ngày hẹn rơi vào ngày nghỉ hoặc ngày lễ: bưu điện không đi nhận, trả hôm đó.",
+    # moves and outcomes
     "cannot_move": "Bưu gửi ở trạng thái này không thể chuyển tuyến.",
     "too_early_for_retry": "Chưa đến ngày được đi lại (ít nhất 2 ngày làm việc sau lần không thành công).",
     "route_not_found": "Không tìm thấy tuyến.",
     "shipment_not_found": "Không tìm thấy bưu gửi.",
     "missing_field": "Vui lòng điền đủ thông tin bắt buộc (lý do, số giấy tờ, họ tên...).",
+    "missing_field_named": "Vui lòng điền {field_name}.",
+    "text_too_long": "{field_name} quá dài: tối đa {max_len} ký tự.",
     "validation_error": "Thông tin nhập chưa hợp lệ.",
     "invalid_event": "Kết quả không hợp lệ.",
     "failure_reason_required": "Vui lòng chọn lý do không thành công.",
@@ -56,15 +66,57 @@ ERRORS = {
     "id_check_required": "Cần kiểm tra giấy tờ tùy thân của người nhận (loại giấy tờ, số, họ tên).",
     "invalid_id_document": ("Giấy tờ tùy thân chưa hợp lệ: CCCD 12 chữ số, CMND 9 hoặc 12 chữ số, hộ chiếu 6–20 "
                             "chữ hoặc số; họ tên chỉ gồm chữ cái."),
+    "invalid_id_number": "Số giấy tờ tùy thân phải gồm 9 hoặc 12 chữ số.",
     "id_mismatch": "Số giấy tờ không phải của người nhận đã đăng ký: không được giao kết quả.",
     "illegal_transition": "Không thể ghi kết quả này ở trạng thái hiện tại của bưu gửi.",
+    "cannot_cancel": "Bưu gửi đã được nhận nên không thể hủy.",
+    "invalid_status": "Trạng thái bưu gửi không hợp lệ.",
+    # shipments and addresses
+    "shipment_exists": "Hồ sơ này đã có một bưu gửi cùng chiều đang thực hiện.",
+    "dossier_cancelled": "Yêu cầu thanh toán của hồ sơ đã bị hủy: không đặt bưu gửi cho hồ sơ này.",
+    "invalid_direction": "Vui lòng chọn nhận hồ sơ hoặc trả kết quả.",
+    "invalid_province_code": "Mã tỉnh, thành phố không hợp lệ.",
+    "unknown_province": "Không có tỉnh, thành phố với mã này (theo 34 đơn vị từ năm 2025).",
+    "invalid_ward_code": "Mã phường, xã không hợp lệ (tối đa 5 chữ số, ví dụ 06685).",
+    "unknown_ward": "Không có phường, xã với mã này (theo đơn vị hành chính từ năm 2025).",
+    "ward_not_in_province": "Phường, xã này không thuộc tỉnh, thành phố của Trung tâm.",
+    "invalid_legacy_ward": "Vui lòng ghi tên phường, xã cũ (trước năm 2025).",
+    "unknown_legacy_ward": "Không tìm thấy phường, xã cũ với tên này trong tỉnh, thành phố.",
+    "legacy_ward_split": "Phường, xã cũ này đã được chia tách năm 2025: vui lòng chọn phường, xã mới của địa chỉ.",
+    "legacy_ward_mismatch": "Phường, xã mới không phải đơn vị mà phường, xã cũ đã sáp nhập vào.",
+    "unprocessable": "Thông tin hợp lệ nhưng không dùng được cho bưu gửi này.",
+    # routes
+    "invalid_route_code": "Mã tuyến gồm 1–20 chữ in hoa, chữ số, dấu '-' hoặc '_' (ví dụ HL-01).",
+    "route_exists": "Mã tuyến này đã có.",
+    "duplicate_ward": "Một phường, xã được ghi hai lần trong tuyến.",
+    "invalid_capacity": f"Số chỗ mỗi buổi phải là số nguyên từ 0 đến {scheduling.MAX_CAPACITY}.",
+    "nothing_to_change": "Không có thông tin nào thay đổi.",
+    # the courier's callbacks (what a person may see when one is looked into)
+    "invalid_signature": "Chữ ký của thông báo từ đơn vị vận chuyển không hợp lệ.",
+    "malformed_event": "Thông báo từ đơn vị vận chuyển không đúng định dạng.",
+    "event_conflict": "Thông báo này đã được ghi nhận trước đó với nội dung khác.",
+    "shipment_mismatch": "Số vận đơn và mã tham chiếu thuộc hai bưu gửi khác nhau.",
 }
 UNKNOWN_ERROR = "Không thực hiện được thao tác."
+NO_ROUTES = ("Chưa có tuyến nào. Tuyến (mã tuyến, các phường/xã phục vụ, số chỗ mỗi buổi) do quản trị viên hệ thống "
+             "thiết lập: vui lòng đề nghị quản trị viên tạo tuyến.")
+# What each form field is called in a sentence ("Lý do quá dài: tối đa 1000 ký tự.").
+FIELDS = {"reason": "lý do", "route": "mã tuyến", "note": "ghi chú", "slot": "buổi", "date": "ngày",
+          "event": "kết quả"}
 
 
-def error_text(code: str) -> str:
-    """The Vietnamese sentence for a service error code (the code itself is shown next to it)."""
-    return ERRORS.get(code, UNKNOWN_ERROR)
+def error_text(code: str, details: dict | None = None, translate=lambda text: text) -> str:
+    """The sentence for a service error code in the visitor's language (never the code itself)."""
+    details = details or {}
+    field = FIELDS.get(details.get("field", ""))
+    if field and f"{code}_named" in ERRORS:
+        code = f"{code}_named"
+    template = translate(ERRORS.get(code, UNKNOWN_ERROR))
+    try:
+        sentence = template.format(**{**details, "field_name": translate(field or "nội dung nhập")})
+    except (KeyError, IndexError):  # details without what the sentence names: say it plainly
+        sentence = translate(ERRORS["validation_error"])
+    return sentence[:1].upper() + sentence[1:]
 
 
 EN = {
@@ -93,8 +145,8 @@ EN = {
     "Điểm": "Stop",
     "Hạn": "Due",
     "Lý do": "Reason",
-    "Chưa có tuyến nào. Tạo tuyến qua API /api/v1/postal/routes.":
-        "No routes yet. Create them through the API /api/v1/postal/routes.",
+    NO_ROUTES: "No routes yet. Routes (code, wards served, places per slot) are set up by the system administrator: "
+               "please ask them to create the routes.",
     "chỗ": "places",
     "Còn trống": "Free",
     "Hết chỗ": "Full",
@@ -165,7 +217,6 @@ EN = {
     "Buổi người dân hẹn đã hết chỗ": "The slot the citizen asked for is full",
     "Các tuyến phục vụ địa bàn đã hết chỗ": "The routes serving this area are full",
     "Buổi đi trong ngày đã bắt đầu: xếp sang ngày sau": "The day's round has already left: plan another day",
-    "mã lỗi": "error code",
     "Ngày đã chọn không phải ngày làm việc.": "The chosen day is not a working day.",
     "Ngày không hợp lệ.": "Invalid date.",
     "Ngày đã qua: chỉ xếp lịch từ hôm nay trở đi.": "That day is over: plans start from today.",
@@ -192,4 +243,48 @@ EN = {
     "Không thể ghi kết quả này ở trạng thái hiện tại của bưu gửi.":
         "This outcome cannot be recorded in the shipment's current state.",
     "Không thực hiện được thao tác.": "The action could not be done.",
+    "Buổi đi trong ngày đã bắt đầu: vui lòng chọn buổi hoặc ngày sau.":
+        "The slot's round has already left: choose a later slot or day.",
+    "Ngày hẹn của người dân đã qua.": "The citizen's appointment day is over.",
+    "Ngày hẹn rơi vào ngày nghỉ hoặc ngày lễ: bưu điện không đi nhận, trả hôm đó.":
+        "The appointment falls on a weekend or public holiday: the post does not collect or deliver then.",
+    "Vui lòng điền {field_name}.": "Please fill in the {field_name}.",
+    "{field_name} quá dài: tối đa {max_len} ký tự.": "{field_name} is too long: at most {max_len} characters.",
+    "Số giấy tờ tùy thân phải gồm 9 hoặc 12 chữ số.": "An ID number has 9 or 12 digits.",
+    "Bưu gửi đã được nhận nên không thể hủy.": "The shipment was already picked up: it cannot be cancelled.",
+    "Trạng thái bưu gửi không hợp lệ.": "Not a valid shipment status.",
+    "Hồ sơ này đã có một bưu gửi cùng chiều đang thực hiện.":
+        "This dossier already has a shipment in the same direction under way.",
+    "Yêu cầu thanh toán của hồ sơ đã bị hủy: không đặt bưu gửi cho hồ sơ này.":
+        "The dossier's payment request was cancelled: no shipment can be booked for it.",
+    "Vui lòng chọn nhận hồ sơ hoặc trả kết quả.": "Choose pickup or delivery.",
+    "Mã tỉnh, thành phố không hợp lệ.": "Not a valid province code.",
+    "Không có tỉnh, thành phố với mã này (theo 34 đơn vị từ năm 2025).":
+        "No province has this code (among the 34 of 2025).",
+    "Mã phường, xã không hợp lệ (tối đa 5 chữ số, ví dụ 06685).": "Not a valid ward code (up to 5 digits, e.g. 06685).",
+    "Không có phường, xã với mã này (theo đơn vị hành chính từ năm 2025).": "No ward has this code (2025 units).",
+    "Phường, xã này không thuộc tỉnh, thành phố của Trung tâm.": "This ward is not in the centre's province.",
+    "Vui lòng ghi tên phường, xã cũ (trước năm 2025).": "Write the name of the former (pre-2025) ward.",
+    "Không tìm thấy phường, xã cũ với tên này trong tỉnh, thành phố.":
+        "No former ward of this name is known in the province.",
+    "Phường, xã cũ này đã được chia tách năm 2025: vui lòng chọn phường, xã mới của địa chỉ.":
+        "This former ward was split in 2025: choose the new ward the address is in.",
+    "Phường, xã mới không phải đơn vị mà phường, xã cũ đã sáp nhập vào.":
+        "The new ward is not one the former ward became.",
+    "Thông tin hợp lệ nhưng không dùng được cho bưu gửi này.": "The input is valid but cannot be used for this shipment.",
+    "Mã tuyến gồm 1–20 chữ in hoa, chữ số, dấu '-' hoặc '_' (ví dụ HL-01).":
+        "A route code has 1–20 capital letters, digits, '-' or '_' (e.g. HL-01).",
+    "Mã tuyến này đã có.": "This route code is taken.",
+    "Một phường, xã được ghi hai lần trong tuyến.": "A ward is listed twice on the route.",
+    f"Số chỗ mỗi buổi phải là số nguyên từ 0 đến {scheduling.MAX_CAPACITY}.":
+        f"Places per slot are a whole number from 0 to {scheduling.MAX_CAPACITY}.",
+    "Không có thông tin nào thay đổi.": "Nothing to change.",
+    "Chữ ký của thông báo từ đơn vị vận chuyển không hợp lệ.": "The courier's notification has an invalid signature.",
+    "Thông báo từ đơn vị vận chuyển không đúng định dạng.": "The courier's notification is malformed.",
+    "Thông báo này đã được ghi nhận trước đó với nội dung khác.":
+        "This notification was recorded before with other content.",
+    "Số vận đơn và mã tham chiếu thuộc hai bưu gửi khác nhau.":
+        "The tracking number and the reference belong to different shipments.",
+    "lý do": "reason", "mã tuyến": "route code", "ghi chú": "note", "ngày": "day",
+    "kết quả": "outcome", "nội dung nhập": "input",
 }

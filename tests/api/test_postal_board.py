@@ -109,11 +109,12 @@ def test_running_the_planner_from_the_page_reports_what_was_assigned_and_what_di
     assert "Postal board" in postal_client.get(switched.headers["Location"]).get_data(as_text=True)
 
 
-def test_planning_a_holiday_shows_a_vietnamese_error_with_the_code(postal_client):
+def test_planning_a_holiday_shows_a_vietnamese_error_without_the_machine_code(postal_client):
     r = postal_client.post(f"{BOARD}plan", data={"board_date": "2027-02-09",
                                                   "csrf_token": page_csrf(postal_client, BOARD)})
     html = r.get_data(as_text=True)
-    assert r.status_code == 422 and "Ngày đã chọn không phải ngày làm việc." in html and "not_a_working_day" in html
+    assert r.status_code == 422 and "Ngày đã chọn không phải ngày làm việc." in html
+    assert "not_a_working_day" not in html and "mã lỗi" not in html
 
 
 def test_a_move_from_the_page_is_audited_and_flashed(postal_client, db, test_settings, day):
@@ -124,7 +125,7 @@ def test_a_move_from_the_page_is_audited_and_flashed(postal_client, db, test_set
     missing_reason = postal_client.post(f"{BOARD}shipments/{shipment_id}/move", data={
         "csrf_token": token, "board_date": day.isoformat(), "date": day.isoformat(), "route": "HL2",
         "slot": "afternoon", "reason": " "})
-    assert missing_reason.status_code == 400 and "missing_field" in missing_reason.get_data(as_text=True)
+    assert missing_reason.status_code == 400 and "Vui lòng điền lý do." in missing_reason.get_data(as_text=True)
     r = postal_client.post(f"{BOARD}shipments/{shipment_id}/move", data={
         "csrf_token": token, "board_date": day.isoformat(), "date": day.strftime("%d/%m/%Y"), "route": "HL2",
         "slot": "afternoon", "reason": "Người dân hẹn buổi chiều"})
@@ -170,3 +171,54 @@ def test_outcomes_from_the_page_need_an_id_check_or_a_reason_and_use_the_service
     assert (f"Đã ghi nhận: Không thành công (Người nhận vắng nhà) — hồ sơ D-OUT-2. Trạng thái: Giao không thành công."
             in html and "Đi lại từ" in html)
     assert "CCCD …1234, Phạm Thu Hà" in html
+
+
+def test_too_long_texts_on_the_board_name_the_field_and_its_limit(postal_client, db, test_settings, day):
+    make_route(db, test_settings, code="HL1")
+    shipment_id = make_booked_shipment(db, test_settings, "D-LONG-1")
+    token = page_csrf(postal_client, BOARD)
+
+    def send(action, **fields):
+        r = postal_client.post(f"{BOARD}shipments/{shipment_id}/{action}",
+                               data={"csrf_token": token, "board_date": day.isoformat(), **fields})
+        return r.status_code, re.search(r'id="board-error">([^<]+)<', r.get_data(as_text=True)).group(1)
+
+    move = {"date": day.isoformat(), "route": "HL1", "slot": "morning", "reason": "hẹn lại"}
+    assert send("move", **{**move, "reason": "x" * 1001}) == (400, "Lý do quá dài: tối đa 1000 ký tự.")
+    assert send("move", **{**move, "route": "X" * 21}) == (400, "Mã tuyến quá dài: tối đa 20 ký tự.")
+    assert send("outcome", event="failed_attempt", reason="not_home", note="y" * 1001) == (
+        400, "Ghi chú quá dài: tối đa 1000 ký tự.")
+    assert shipment_of(db, shipment_id).status == "booked"
+
+
+def test_the_board_without_routes_says_who_creates_them_not_an_api_path(postal_client, day):
+    html = board_html(postal_client, day)
+    assert "quản trị viên hệ thống" in html and "/api/v1/postal/routes" not in html
+    assert "system administrator" in postal_client.get(f"{BOARD}?date={day.isoformat()}&lang=en").get_data(as_text=True)
+
+
+def _postal_codes() -> set[str]:
+    """Every error code raised in postal/ (`code="..."`, `_fail(..., "code")`, `code=planner.NAME`, class codes)."""
+    from pathlib import Path
+
+    from postal import planner
+
+    codes = set()
+    for path in (Path(__file__).resolve().parents[2] / "postal").rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        codes |= set(re.findall(r'\bcode\s*=\s*"([a-z_]+)"', source))
+        codes |= set(re.findall(r'_fail\([^()]*(?:\([^()]*\)[^()]*)*, "([a-z_]+)"\)', source))
+        codes |= {getattr(planner, name) for name in re.findall(r"code=planner\.([A-Z_]+)", source)}
+    return codes
+
+
+def test_every_code_the_postal_services_raise_has_a_vietnamese_sentence_and_its_english():
+    from web.postal_texts import EN, ERRORS, UNKNOWN_ERROR, error_text
+
+    raised = _postal_codes() | {"invalid_date", "validation_error", "text_too_long"}  # the forms' own readings
+    assert {"cannot_move", "invalid_slot", "slot_passed", "shipment_exists", "unprocessable"} <= raised  # it scans
+    assert sorted(raised - set(ERRORS)) == []
+    for code in raised:
+        sentence = error_text(code, {"field": "reason", "max_len": 1000})
+        assert sentence != UNKNOWN_ERROR and code not in sentence, code
+    assert sorted(vi for vi in ERRORS.values() if vi not in EN) == []
