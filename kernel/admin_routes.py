@@ -12,7 +12,7 @@ from kernel.auth import ApiToken, create_token, revoke_token
 from kernel.clock import now_utc
 from kernel.events import EVENT_TYPES, WEBHOOK_TOPIC, Subscription, secret_for, unknown_patterns
 from kernel.errors import NotFound, ValidationError
-from kernel.http import actor, int_arg, json_body, requires, settings, transaction
+from kernel.http import actor, current_principal, int_arg, json_body, requires, settings, transaction
 from kernel.users import User, create_user, update_user
 from kernel.outbox import DONE, FAILED, PENDING, OutboxAttempt, OutboxMessage, replay
 
@@ -315,7 +315,7 @@ class UserItem(Resource):
         now = now_utc()
         with transaction() as session:
             user = update_user(session, user_id=user_id, roles=roles, active=active, password=body.get("password"),
-                               now=now)
+                               by_user_id=current_principal().user_id, now=now)
             audit.record(session, actor=actor(), action="user.update", subject_type="user", subject_id=user.id,
                          at=now, data={"roles": roles, "active": active, "password_reset": "password" in body})
             return user_view(user)

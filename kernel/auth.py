@@ -47,6 +47,11 @@ class Principal:
     id: int
 
     @property
+    def user_id(self) -> int | None:
+        """The staff user this is (a person logged in), None for a system's API token."""
+        return self.id if self.kind == "user" else None
+
+    @property
     def actor(self) -> str:
         """How the audit log names this principal: `kind:id:name`, cut to fit the 200-character
         columns that record who did what (the id already tells principals apart)."""

@@ -87,12 +87,21 @@ def create_user(session: Session, *, username: str, full_name: str, roles: list[
 
 
 def update_user(session: Session, *, user_id: int, roles: list[str] | None = None, active: bool | None = None,
-                password: str | None = None, now: datetime) -> User:
+                password: str | None = None, by_user_id: int | None = None, now: datetime) -> User:
+    """Change a user's roles, active flag or password; `by_user_id` is the person doing it (None for a system).
+    Nobody locks themselves out: an admin may not deactivate their own account or drop their own admin role
+    (another admin can), so the centre cannot lose its last way into administration by a slip of the mouse."""
     user = session.get(User, user_id, with_for_update=True)
     if user is None:
         raise NotFound(f"no user {user_id}", code="user_not_found")
     if roles is not None:
-        user.roles = _check_roles(roles)
+        roles = _check_roles(roles)
+    if by_user_id == user.id and (active is False or (roles is not None and "admin" in user.roles
+                                                      and "admin" not in roles)):
+        raise Conflict("you may not deactivate your own account or remove your own admin role; ask another admin",
+                       code="cannot_demote_self")
+    if roles is not None:
+        user.roles = roles
     if password is not None:
         user.password_hash = _hasher.hash(_check_password(password))
         user.failed_logins, user.locked_until = 0, None

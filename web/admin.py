@@ -8,7 +8,7 @@ from kernel import audit
 from kernel.auth import ROLES, ApiToken, create_token, revoke_token
 from kernel.clock import now_utc
 from kernel.errors import DomainError
-from kernel.http import actor, transaction
+from kernel.http import actor, current_principal, transaction
 from kernel.users import User, create_user, update_user
 from web import i18n
 from web.auth import AREAS, page_requires
@@ -19,7 +19,15 @@ AREAS.append(("admin_pages.users", "Quản trị", frozenset({"admin"})))
 ROLE_NAMES = {"intake": "Tiếp nhận hồ sơ (một cửa)", "cashier": "Thu ngân", "finance": "Kế toán",
               "approver": "Lãnh đạo phê duyệt", "postal": "Bưu điện", "auditor": "Kiểm toán", "admin": "Quản trị"}
 for _vi, _en in {"Tiếp nhận hồ sơ (một cửa)": "Intake (one-stop desk)", "Thu ngân": "Cashier",
-                 "Lãnh đạo phê duyệt": "Approver", "Kiểm toán": "Auditor"}.items():
+                 "Lãnh đạo phê duyệt": "Approver", "Kiểm toán": "Auditor",
+                 "Token mới (chỉ hiển thị một lần)": "New token (shown this once only)",
+                 "Tài khoản cán bộ": "Staff accounts", "Họ tên": "Full name", "Vai trò": "Roles",
+                 "Thao tác": "Actions", "Hoạt động": "Active", "Đã khóa": "Deactivated", "Khóa": "Deactivate",
+                 "tạm khóa đến": "locked until", "Vai trò của": "Roles of", "Mật khẩu mới": "New password",
+                 "Lưu": "Save", "Thêm tài khoản": "Add an account", "Token API cho hệ thống": "API tokens for systems",
+                 "Tên": "Name", "Tiền tố": "Prefix", "Đã thu hồi": "Revoked", "Thu hồi": "Revoke",
+                 "Tạo token": "Create a token", "Đã tạo tài khoản": "Created the account",
+                 "Đã cập nhật tài khoản": "Updated the account", "Đã thu hồi token.": "The token was revoked."}.items():
     i18n.EN.setdefault(_vi, _en)
 
 
@@ -55,7 +63,7 @@ def create_user_submit():
                          at=now, data={"username": user.username, "roles": user.roles})
     except DomainError as exc:
         return _refused(exc)
-    flash(f"Đã tạo tài khoản {user.username}.")
+    flash(f"{i18n.translate('Đã tạo tài khoản')} {user.username}.")
     return redirect(url_for("admin_pages.users"))
 
 
@@ -68,12 +76,13 @@ def update_user_submit(user_id: int):
     active = {"1": True, "0": False}.get(request.form.get("active", ""))
     try:
         with transaction() as session:
-            user = update_user(session, user_id=user_id, roles=roles, active=active, password=password, now=now)
+            user = update_user(session, user_id=user_id, roles=roles, active=active, password=password,
+                               by_user_id=current_principal().user_id, now=now)
             audit.record(session, actor=actor(), action="user.update", subject_type="user", subject_id=user.id,
                          at=now, data={"roles": roles, "active": active, "password_reset": bool(password)})
     except DomainError as exc:
         return _refused(exc)
-    flash(f"Đã cập nhật tài khoản {user.username}.")
+    flash(f"{i18n.translate('Đã cập nhật tài khoản')} {user.username}.")
     return redirect(url_for("admin_pages.users"))
 
 
@@ -100,5 +109,5 @@ def revoke_token_submit(token_id: int):
         revoke_token(session, token_id=token_id, now=now)
         audit.record(session, actor=actor(), action="token.revoke", subject_type="api_token", subject_id=token_id,
                      at=now)
-    flash("Đã thu hồi token.")
+    flash(i18n.translate("Đã thu hồi token."))
     return redirect(url_for("admin_pages.users"))

@@ -231,6 +231,10 @@ ERRORS = {
     "invalid_full_name": ("Họ tên tối đa {max_len} ký tự.", "A full name has at most {max_len} characters."),
     "user_exists": ("Tên đăng nhập này đã có người dùng.", "This username is taken."),
     "user_not_found": ("Không tìm thấy tài khoản.", "No such user."),
+    "cannot_demote_self": ("Bạn không thể tự khóa tài khoản của mình hoặc tự bỏ vai trò quản trị; hãy nhờ một "
+                           "quản trị viên khác.",
+                           "You cannot deactivate your own account or remove your own admin role; ask another "
+                           "admin."),
     "unknown_role": ("Vui lòng chọn vai trò hợp lệ.", "Choose a valid role."),
     "weak_password": (f"Mật khẩu quá ngắn: cần ít nhất {MIN_PASSWORD} ký tự.",
                       f"The password is too short: at least {MIN_PASSWORD} characters."),
@@ -388,5 +392,5 @@ EN = {
     "Sao kê ngân hàng": "Bank statement", "Ngân hàng (thông báo)": "Bank (notification)",
     "SePay (thông báo)": "SePay (notification)", "payOS (thông báo)": "payOS (notification)",
     "VNPay (cổng thanh toán)": "VNPay (gateway)", "Máy POS": "POS terminal", "Thu tiền mặt tại quầy": "Cash at the desk",
-    "Nguồn": "Source",
+    "Nguồn": "Source", "Đã chấp nhận": "Acknowledged", "Trang": "Page",
 }
