@@ -11,7 +11,7 @@ from config import Settings, load_settings
 from kernel.admin_routes import admin_ns
 from kernel.clock import business_date, now_utc
 from kernel.db import make_engine, make_session_factory
-from kernel.http import HccApi, Runtime, error_response, init_http, runtime
+from kernel.http import HccApi, Runtime, error_response, init_http, request_id, runtime
 from kernel.events import webhook_topic
 from kernel.jobs import PeriodicJob
 from kernel import migrate
@@ -80,7 +80,8 @@ def healthz():
         with runtime().engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:  # noqa: BLE001 - any failure means "not healthy", reported as such
-        return error_response(503, "database_unavailable", f"database check failed: {type(exc).__name__}")
+        return error_response(503, "database_unavailable", f"database check failed: {type(exc).__name__}",
+                              {"request_id": request_id()})
     return jsonify(status="ok")
 
 
@@ -89,9 +90,11 @@ def readyz():
     try:
         current = migrate.is_current(runtime().engine)
     except Exception as exc:  # noqa: BLE001 - any failure means "not ready", reported as such
-        return error_response(503, "database_unavailable", f"database check failed: {type(exc).__name__}")
+        return error_response(503, "database_unavailable", f"database check failed: {type(exc).__name__}",
+                              {"request_id": request_id()})
     if not current:
-        return error_response(503, "migrations_pending", "the database schema is not current: run hccpay db upgrade")
+        return error_response(503, "migrations_pending", "the database schema is not current: run hccpay db upgrade",
+                              {"request_id": request_id()})
     return jsonify(status="ready")
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from flask import Flask, g, render_template, request, url_for
+from flask import Flask, current_app, g, render_template, request, url_for
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from config import Settings
 from kernel.clock import format_local
 from kernel.errors import DomainError
-from kernel.http import _http_code, current_principal, request_id
+from kernel.http import _http_code, current_principal, request_id, to_error_response
 from kernel.money import format_vnd
 from web import i18n
 from web.auth import csrf_token, init_auth, staff_areas
@@ -22,15 +22,24 @@ log = logging.getLogger("hccpay.web")
 
 
 TITLES = {400: "Thông tin chưa hợp lệ", 401: "Đăng nhập", 403: "Bạn không có quyền xem trang này.",
-          404: "Trang không tồn tại", 413: "Tệp quá lớn", 429: "Bạn thao tác quá nhanh"}
+          404: "Trang không tồn tại", 413: "Tệp quá lớn", 429: "Bạn thao tác quá nhanh",
+          503: "Chưa thể phục vụ lúc này"}
 CODE_TITLES = {"csrf_failed": "Phiên làm việc đã hết hạn"}
+# What the page says for an answer without its own sentence: a crash (500), the database away (503).
+STATUS_CODES = {500: "internal_error", 503: "service_unavailable"}
+TOO_LARGE = "Mỗi lần gửi tối đa {size}; vui lòng chọn tệp nhỏ hơn."
+SUPPORT = "Mã yêu cầu (cho bộ phận hỗ trợ)"
 FALLBACK_PAGE = ('<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>{title}</title></head>'
-                 '<body><main><h1>{title}</h1><p><a href="/">Trang chủ</a></p></main></body></html>')
+                 '<body><main><h1>{title}</h1><p>{support}: <code>{request_id}</code></p>'
+                 '<p><a href="/">Trang chủ</a></p></main></body></html>')
 
 
 def _page_error(exc: Exception):
-    """Errors on pages are pages, in the visitor's language, never the API's English message (codes are
-    mapped to sentences); unexpected exceptions are left to the JSON handler. This never raises."""
+    """Errors on pages are pages, in the visitor's language, never the API's English JSON: refusals say
+    their code as a sentence, and a crash or an unavailable database is logged exactly as for the API and
+    shown as a page with the request id to quote to support. This never raises."""
+    if request.url_rule is not None and request.blueprint not in current_app.extensions["hccpay_pages"]:
+        return None  # not a page (health, readiness, metrics): those are read by machines, in JSON
     if isinstance(exc, DomainError):
         status, code = exc.status, exc.code
         message = error_sentence(code, exc.details, i18n.translate)
@@ -38,17 +47,31 @@ def _page_error(exc: Exception):
         status, code = exc.code or 500, _http_code(exc)
         message = error_sentence(code, None, i18n.translate) if code in ERRORS else None
     else:
-        return None
+        status = to_error_response(exc).status_code  # logs it with the request id, as for the API
+        code = STATUS_CODES.get(status, "internal_error")
+        message = error_sentence(code, None, i18n.translate)
+    if status == 413:
+        message = i18n.translate(TOO_LARGE).format(size=_size(request.max_content_length))  # this request's limit
     title = CODE_TITLES.get(code) or TITLES.get(status, "Có lỗi xảy ra")
     try:
         current_principal()
-    except Exception:  # noqa: BLE001 - the refusal being shown (e.g. CSRF) must not refuse its own page
+    except Exception:  # noqa: BLE001 - the refusal shown (CSRF, the database away) must not refuse its own page
         g.principal = None
     try:
-        return render_template("error.html", status=status, title=title, message=message, back=_way_back()), status
+        return render_template("error.html", status=status, title=title, message=message, back=_way_back(),
+                               request_id=request_id()), status
     except Exception:  # noqa: BLE001 - an error page that fails would turn any refusal into a 500
         log.exception("error page failed", extra={"request_id": request_id()})
-        return FALLBACK_PAGE.format(title=escape(i18n.translate(title))), status
+        return FALLBACK_PAGE.format(title=escape(i18n.translate(title)), support=escape(i18n.translate(SUPPORT)),
+                                    request_id=escape(request_id())), status
+
+
+def _size(limit: int | None) -> str:
+    """`20 MB` (or `512 KB` for a small limit): how the upload limit reads on the 413 page."""
+    if not limit:
+        return "?"
+    megabytes = limit / (1024 * 1024)
+    return f"{megabytes:g} MB".replace(".", ",") if megabytes >= 1 else f"{max(limit // 1024, 1)} KB"
 
 
 def _way_back() -> str:
@@ -63,6 +86,7 @@ def _way_back() -> str:
 
 def init_web(app: Flask, settings: Settings) -> None:
     from web.admin import admin_pages
+    from web.auth import staff
     from web.citizen import citizen
     from web.postal_board import postal_board
     from web.finance import finance_pages
@@ -78,6 +102,8 @@ def init_web(app: Flask, settings: Settings) -> None:
     app.register_blueprint(postal_board)
     app.register_blueprint(finance_pages)
     app.extensions["hccpay_page_errors"] = _page_error
+    app.extensions["hccpay_pages"] = frozenset(bp.name for bp in (staff, citizen, admin_pages, postal_board,
+                                                                   finance_pages))
     app.add_template_filter(format_vnd, "vnd")
     app.add_template_filter(format_local, "dt")
     app.add_template_filter(i18n.translate_filter, "t")

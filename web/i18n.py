@@ -80,6 +80,11 @@ EN = {
     "Thông tin chưa hợp lệ": "Something is not valid",
     "Bạn thao tác quá nhanh": "Too many requests",
     "Tệp quá lớn": "File too large",
+    "Mỗi lần gửi tối đa {size}; vui lòng chọn tệp nhỏ hơn.": "At most {size} per upload; please choose a smaller file.",
+    "Chưa thể phục vụ lúc này": "We cannot serve you right now",
+    "Mã yêu cầu (cho bộ phận hỗ trợ)": "Request id (for support)",
+    "Điều hướng": "Navigation",
+    "Mã VietQR để chuyển": "VietQR code to transfer", "vào tài khoản": "to account",
     "Vui lòng đăng nhập để tiếp tục.": "Please log in to continue.",
     "Mỗi hồ sơ có một mã thanh toán (2 chữ cái và 11 chữ số, ví dụ HS12345678978), in trên giấy hẹn trả kết quả và "
     "gửi trong tin nhắn. Nhập mã để xem số tiền phải nộp, mã VietQR và thông tin chuyển khoản.":
