@@ -271,7 +271,8 @@ EN = {
         "This former ward was split in 2025: choose the new ward the address is in.",
     "Phường, xã mới không phải đơn vị mà phường, xã cũ đã sáp nhập vào.":
         "The new ward is not one the former ward became.",
-    "Thông tin hợp lệ nhưng không dùng được cho bưu gửi này.": "The input is valid but cannot be used for this shipment.",
+    "Thông tin hợp lệ nhưng không dùng được cho bưu gửi này.":
+        "The input is valid but cannot be used for this shipment.",
     "Mã tuyến gồm 1–20 chữ in hoa, chữ số, dấu '-' hoặc '_' (ví dụ HL-01).":
         "A route code has 1–20 capital letters, digits, '-' or '_' (e.g. HL-01).",
     "Mã tuyến này đã có.": "This route code is taken.",

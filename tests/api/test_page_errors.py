@@ -43,9 +43,9 @@ def request_id_shown(html: str) -> str:
 
 # --- numbers in a page's address ------------------------------------------------------------
 
-@pytest.mark.parametrize("url", [f"/staff/finance/statements?import_id={2**70}", "/staff/finance/statements?import_id=x",
-                                 f"/staff/finance/statements?offset={2**63}", "/staff/finance/statements?offset=-1",
-                                 f"/staff/finance/exceptions?offset={2**64}"])
+@pytest.mark.parametrize("url", [f"/staff/finance/statements?import_id={2**70}",
+                                 "/staff/finance/statements?import_id=x", f"/staff/finance/statements?offset={2**63}",
+                                 "/staff/finance/statements?offset=-1", f"/staff/finance/exceptions?offset={2**64}"])
 def test_a_number_out_of_range_in_a_finance_address_is_a_vietnamese_400_page_not_a_500(client, auth, finance, url):
     upload(client, auth, vcb_csv(("77.1", "", "100.000", "le phi")))
     r = finance.get(url)
@@ -155,7 +155,8 @@ def test_every_text_a_template_translates_has_its_english(app):
     missing = set()
     for path in TEMPLATES.rglob("*.html"):
         source = path.read_text(encoding="utf-8")
-        texts = [m.group(2) for m in literal.finditer(source)] + [t for m in either.finditer(source) for t in m.groups()]
+        texts = [m.group(2) for m in literal.finditer(source)]
+        texts += [text for m in either.finditer(source) for text in m.groups()]
         missing |= {(path.name, text) for text in texts if text not in i18n.EN}
     assert sorted(missing) == []
 
