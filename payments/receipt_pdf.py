@@ -94,7 +94,7 @@ def _cancelled_stamp(pdf) -> None:
     pdf.set_font(FONT, "B", 72)
     pdf.set_text_color(230, 160, 160)
     with pdf.rotation(35, x=pdf.w / 2, y=pdf.h / 2):
-        pdf.text(pdf.w / 2 - 70, pdf.h / 2, "ĐÃ HỦY")
+        pdf.text((pdf.w - pdf.get_string_width("ĐÃ HỦY")) / 2, pdf.h / 2, "ĐÃ HỦY")
     pdf.set_text_color(0, 0, 0)
 
 
