@@ -220,7 +220,9 @@ def _plan(conn: Connection, credits: list[IncomingCredit], settings: Settings, b
         if targets and credit.corrections_need_exact_amount and any(how == "corrected" for _, how in targets) \
                 and credit.amount_vnd != sum(state.outstanding_vnd for state, _ in targets):
             targets, reason = [], "correction_amount_differs"
-        plan = _Planned(credit, targets, None if targets else reason, _split(credit.amount_vnd, targets))
+        # Several codes named: each takes what it owes, whether or not the others could take money.
+        # The share of a code that cannot (unknown, closed) must not become another's overpayment.
+        plan = _Planned(credit, targets, reason, _split(credit.amount_vnd, targets, several=len(resolved) > 1))
         plan.lines = [Line(credit.clearing_account, debit_vnd=credit.amount_vnd)]
         for state, how, amount in plan.moves:  # later credits in the batch see what earlier ones paid
             plan.lines += book.credit(state, payment_id=plan.key, amount_vnd=amount, how=how, channel=credit.channel)
@@ -230,10 +232,11 @@ def _plan(conn: Connection, credits: list[IncomingCredit], settings: Settings, b
     return plans
 
 
-def _split(amount_vnd: int, targets: list[tuple[RequestState, str]]) -> list[tuple[RequestState, str, int]]:
+def _split(amount_vnd: int, targets: list[tuple[RequestState, str]], *,
+           several: bool) -> list[tuple[RequestState, str, int]]:
     """One code takes it all (over-payment included); several codes are filled in memo order up
     to what each owes, and the rest waits in suspense for a person to decide."""
-    if len(targets) == 1:
+    if len(targets) == 1 and not several:
         state, how = targets[0]
         return [(state, how, amount_vnd)]
     moves, remaining = [], amount_vnd
@@ -386,20 +389,21 @@ def _apply_early_reversal(session: Session, credit: IncomingCredit, settings: Se
                           now: datetime) -> None:
     """Undo a sale whose void/reversal arrived first. One for another amount ends as it would
     have had it come after the sale: not applied, its stored callback a conflict for finance."""
-    pending = session.execute(select(PendingReversal).where(
+    waiting = session.execute(select(PendingReversal).where(
         PendingReversal.provider == credit.provider, PendingReversal.original_ref == credit.provider_ref,
-        PendingReversal.applied_at.is_(None))).scalar_one_or_none()
-    if pending is None:
-        return
-    mismatch = _reversal_mismatch(pending.amount_vnd, credit.amount_vnd)
-    if mismatch is not None:
-        inbox.flag_reversal_conflict(session, provider=pending.provider, reversal_ref=pending.provider_ref,
-                                     reason=f"{mismatch.code}: {mismatch.message}", now=now)
-        return
-    pending.applied_at = now
-    payment = find_payment(session, credit.provider, credit.provider_ref)
-    reverse_payment(session, payment_id=payment.id, reversal_ref=pending.provider_ref, settings=settings,
-                    actor=actor, now=now)
+        PendingReversal.applied_at.is_(None)).order_by(PendingReversal.id)).scalars().all()
+    payment = None
+    for pending in waiting:  # in order of arrival, as if each had come after the sale
+        mismatch = _reversal_mismatch(pending.amount_vnd, credit.amount_vnd)
+        if mismatch is not None:
+            inbox.flag_reversal_conflict(session, provider=pending.provider, reversal_ref=pending.provider_ref,
+                                         reason=f"{mismatch.code}: {mismatch.message}", now=now)
+            continue
+        pending.applied_at = now
+        payment = payment or find_payment(session, credit.provider, credit.provider_ref)
+        # The first undoes the sale; a second void or reversal of it is a harmless repeat.
+        reverse_payment(session, payment_id=payment.id, reversal_ref=pending.provider_ref, settings=settings,
+                        actor=actor, now=now)
 
 
 def assign_from_suspense(session: Session, *, payment_id: int, payment_code: str, amount_vnd: int | None,

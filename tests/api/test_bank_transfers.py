@@ -226,3 +226,24 @@ def test_every_payment_posts_one_balanced_entry(client, auth, test_settings, db)
     send_callback(client, test_settings, "bank", code=code, amount=100_000)
     with db() as s:
         assert s.execute(select(func.count()).select_from(LedgerEntry)).scalar_one() == 1
+
+
+@pytest.mark.parametrize("other", ["unknown", "cancelled"])
+def test_money_a_memo_names_for_a_code_that_cannot_take_it_waits_in_suspense_not_on_the_other_code(
+        client, auth, test_settings, other):
+    from payments.codes import new_code
+
+    code = make_request(client, auth, ("Lệ phí", "charge", 50_000))
+    if other == "unknown":
+        second = new_code()
+    else:
+        second = make_request(client, auth, ("Lệ phí", "charge", 50_000))
+        assert client.post(f"/api/v1/payment-requests/{second}/cancel", json={"reason": "Rút hồ sơ"},
+                           headers=auth("intake")).status_code == 200
+    send_callback(client, test_settings, "bank", code=code, amount=100_000, memo=f"{code} {second}")
+    request = client.get(f"/api/v1/payment-requests/{code}").json
+    assert (request["status"], request["paid_vnd"]) == ("paid", 50_000)
+    suspense = client.get("/api/v1/finance/suspense", headers=auth("finance")).json
+    assert suspense["total_vnd"] == 50_000
+    assert [p["suspense_reason"] for p in suspense["payments"]] == [
+        "unknown_code" if other == "unknown" else "request_closed"]

@@ -55,6 +55,19 @@ def test_a_reversal_that_arrives_before_its_sale_is_applied_when_the_sale_lands(
     assert status(client, code)["status"] == "pending" and status(client, code)["paid_vnd"] == 0
 
 
+def test_a_void_and_a_reversal_both_before_their_sale_reverse_it_once(client, auth, test_settings, db):
+    code = make_request(client, auth)
+    pos(client, test_settings, transaction_id="V8", type="void", original_transaction_id="S8")
+    pos(client, test_settings, transaction_id="R8", type="reversal", original_transaction_id="S8")
+    assert pos(client, test_settings, transaction_id="S8", payment_code=code).status_code == 200
+    assert status(client, code)["status"] == "pending" and status(client, code)["paid_vnd"] == 0
+    with db() as s:
+        [payment] = s.execute(select(Payment)).scalars().all()
+        sale = s.execute(select(InboundCallback).where(InboundCallback.external_id == "S8")).scalar_one()
+    assert payment.status == "reversed" and payment.reversal_ref == "V8"  # the first to arrive undoes it
+    assert sale.status == "applied"
+
+
 def test_a_declined_sale_is_recorded_not_credited(client, auth, test_settings, db):
     code = make_request(client, auth)
     r = pos(client, test_settings, transaction_id="D1", payment_code=code, status="declined", response_code="05")
