@@ -17,6 +17,7 @@ from sqlalchemy import Index, LargeBinary, String, Text, bindparam, func, insert
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from kernel.db import PK, Base, insert_returning_id, unit_of_work
+from kernel.errors import Conflict, NotFound
 
 # received: stored, not (or not successfully) processed; queued: verified, waiting for a worker.
 RECEIVED, QUEUED, APPLIED, DUPLICATE, CONFLICT, IGNORED, REJECTED = (
@@ -107,6 +108,20 @@ def take_one_queued(session: Session, inbox_id: int) -> InboundCallback | None:
     return session.scalars(select(InboundCallback).where(InboundCallback.id == inbox_id,
                                                          InboundCallback.status == QUEUED)
                            .with_for_update(skip_locked=True)).first()
+
+
+def requeue(session: Session, inbox_id: int, *, now: datetime) -> InboundCallback:
+    """Put a verified callback whose processing failed (`received`, with its event) back in the queue,
+    once the fault is mended; the workers then apply it as any other (idempotently)."""
+    row = session.get(InboundCallback, inbox_id, with_for_update=True)
+    if row is None:
+        raise NotFound(f"no stored callback {inbox_id}", code="callback_not_found")
+    if row.status != RECEIVED or row.event is None:
+        raise Conflict("only a verified callback whose processing failed can be queued again",
+                       code="callback_not_requeueable", details={"status": row.status})
+    row.status, row.processed_at = QUEUED, None
+    row.reason = f"queued again at {now.isoformat()} after: {row.reason or ''}"[:2000]
+    return row
 
 
 def queued_count(session: Session) -> int:

@@ -10,7 +10,8 @@ from kernel import audit
 from kernel.clock import business_date, now_utc, parse_iso_day
 from kernel.errors import NotFound, ValidationError
 from kernel.http import actor, int_arg, json_body, requires, settings, transaction
-from kernel.inbox import CONFLICT, REJECTED, InboundCallback
+from kernel import inbox
+from kernel.inbox import CONFLICT, RECEIVED, REJECTED, InboundCallback
 from kernel.money import parse_amount_vnd
 from payments import cash, credits, service, suspense
 from payments.checkout import start_checkout
@@ -197,6 +198,29 @@ class RejectedCallbacks(Resource):
     def get(self):
         """Callbacks refused (bad signature, malformed, out of range), with the reason."""
         return _callbacks(REJECTED)
+
+
+@finance_ns.route("/failed-callbacks")
+class FailedCallbacks(Resource):
+    @finance_ns.doc(security="bearer", params=_PAGE)
+    @requires(*FINANCE_READERS, "admin")
+    def get(self):
+        """Verified callbacks whose processing failed (a fault, logged with the request id): not applied yet."""
+        return _callbacks(RECEIVED)
+
+
+@finance_ns.route("/failed-callbacks/<int:inbox_id>/retry")
+class RetryCallback(Resource):
+    @finance_ns.doc(security="bearer")
+    @requires("admin")
+    def post(self, inbox_id: int):
+        """Queue a failed callback again once its fault is mended; the workers apply it (idempotently)."""
+        now = now_utc()
+        with transaction() as session:
+            row = inbox.requeue(session, inbox_id, now=now)
+            audit.record(session, actor=actor(), action="callback.requeue", subject_type="callback",
+                         subject_id=inbox_id, at=now, data={"provider": row.provider})
+            return callback_view(row)
 
 
 @cash_ns.route("/drawers")

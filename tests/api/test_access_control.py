@@ -49,6 +49,8 @@ TABLE = {
     ("POST", "/api/v1/finance/allocations/<int:allocation_id>/release"): {"finance"},
     ("GET", "/api/v1/finance/conflicts"): FINANCE_READ,
     ("GET", "/api/v1/finance/rejected-callbacks"): FINANCE_READ,
+    ("GET", "/api/v1/finance/failed-callbacks"): FINANCE_READ | {"admin"},
+    ("POST", "/api/v1/finance/failed-callbacks/<int:inbox_id>/retry"): {"admin"},
     # refunds
     ("GET", "/api/v1/payments/<int:payment_id>/refunds"): REFUND_READ,
     ("POST", "/api/v1/payments/<int:payment_id>/refunds"): {"finance"},
