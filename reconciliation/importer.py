@@ -145,11 +145,10 @@ class ImportContext:
     actor: str
     now: datetime
     closed: set[date]
-    suspense_callbacks: list[links.Candidate]
+    callbacks: links.CallbackWatch
     occurrences: dict[str, int] = field(default_factory=dict)
     repeated: set[int] = field(default_factory=set)
     linked_payments: set[int] = field(default_factory=set)  # callback payments linked by this import
-    callbacks_possible: bool = True
 
     def row(self, packed: tuple) -> Row:
         (line_no, ordinal, stamp, amount, direction, memo, ref, name, account, balance, reversal, base) = packed
@@ -211,11 +210,9 @@ def run_import(sessions: sessionmaker[Session], parsed: Parsed, *, filename: str
         ).returning(StatementImport.id)).scalar_one()
         ctx = ImportContext(import_id, number, clearing, settings, actor, now,
                             closed=counting.closed_days(session, info.first_date),
-                            suspense_callbacks=links.suspense_callbacks(session, clearing, info.first_date,
-                                                                        info.last_date, settings.holidays),
-                            repeated=parsed.repeated,
-                            callbacks_possible=links.callbacks_in_period(session, clearing, info.first_date,
-                                                                         info.last_date, settings.holidays))
+                            callbacks=links.CallbackWatch.of(clearing, info.first_date, info.last_date,
+                                                             settings.holidays),
+                            repeated=parsed.repeated)
     try:
         processed = 0
         for number_of_chunk, packed in enumerate(parsed.chunks(), start=1):
@@ -267,6 +264,7 @@ def _store_chunk_with_retries(sessions: sessionmaker[Session], ctx: ImportContex
 def store_chunk(session: Session, ctx: ImportContext, packed: list[tuple]) -> tuple[int, int]:
     """Store one chunk of lines; returns (new lines, lines already known)."""
     advisory_lock(session, statement_lock(ctx.clearing_account))
+    ctx.callbacks.refresh(session)  # callbacks that committed while the previous chunk ran
     rows = [ctx.row(p) for p in packed]
     known = links.known_lines(session, ctx.clearing_account, [r.key for r in rows])
     fresh = [r for r in rows if r.key not in known]

@@ -1,6 +1,7 @@
 """Reading what the ledger already knows about statement lines. Nothing here moves money.
 
 - `known_lines`: which line identities are already stored (re-imports, overlapping files);
+- `CallbackWatch`: the callbacks of the statement's period, read again before each chunk;
 - `link_callbacks`: the payment a callback already made for a line — same bank reference and
   banking day (`may_book`; another amount only with the same payment codes: a difference is an
   exception for finance), else same amount, banking day and payment code, else (for money in
@@ -14,11 +15,11 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from kernel.clock import business_date, business_day_bounds, is_working_day
@@ -74,42 +75,59 @@ def known_lines(session: Session, clearing_account: str, keys: list[str]) -> dic
     return found
 
 
-def suspense_callbacks(session: Session, clearing_account: str, first: date | None, last: date | None,
-                       holidays: Collection[date]) -> list[Candidate]:
-    """Callback payments of the period still wholly in suspense and on no statement line."""
-    if first is None or last is None:
-        return []
-    earliest, latest = _callback_days(first, last, holidays)
-    start, end = business_day_bounds(earliest)[0], business_day_bounds(latest)[1]
-    rows = session.execute(select(Payment.id, Payment.amount_vnd, Payment.booked_at, Payment.memo).where(
-        Payment.clearing_account == clearing_account, Payment.provider != STATEMENT_PROVIDER,
-        Payment.status == "active", Payment.unallocated_vnd == Payment.amount_vnd,
-        Payment.booked_at >= start, Payment.booked_at < end, _unlinked()).order_by(Payment.id))
-    return [Candidate(pid, amount, business_date(at), memo_signature(memo)) for pid, amount, at, memo in rows]
+@dataclass
+class CallbackWatch:
+    """The callback payments (not a statement's) an import may link its lines to, kept current.
 
+    A callback that arrives while a long import runs waits only for the chunk in progress (it
+    takes the account's statement lock, shared), so each chunk, under that lock, first reads the
+    callbacks committed since the last chunk: by payment id, so the whole import reads each payment
+    of the account once. Every bank callback of the account has committed by then or has not yet
+    written (the lock), so no id below the highest read can appear later."""
 
-def callbacks_in_period(session: Session, clearing_account: str, first: date | None, last: date | None,
-                        holidays: Collection[date]) -> bool:
-    """Whether any callback payment (not a statement's) landed on the account around the period;
-    when none did, an import skips looking for them line by line."""
-    if first is None or last is None:
-        return False
-    earliest, latest = _callback_days(first, last, holidays)
-    start, end = business_day_bounds(earliest)[0], business_day_bounds(latest)[1]
-    return session.execute(select(Payment.id).where(
-        Payment.clearing_account == clearing_account, Payment.provider != STATEMENT_PROVIDER,
-        Payment.booked_at >= start, Payment.booked_at < end).limit(1)).first() is not None
+    clearing_account: str
+    start: datetime | None  # the callback times that may_book can put on the statement's days
+    end: datetime | None
+    seen_up_to: int = 0
+    any: bool = False  # any callback in the period: else an import skips looking line by line
+    in_suspense: list[Candidate] = field(default_factory=list)  # wholly in suspense, on no line
+
+    @classmethod
+    def of(cls, clearing_account: str, first: date | None, last: date | None,
+           holidays: Collection[date]) -> CallbackWatch:
+        if first is None or last is None:
+            return cls(clearing_account, None, None)
+        earliest, latest = _callback_days(first, last, holidays)
+        return cls(clearing_account, business_day_bounds(earliest)[0], business_day_bounds(latest)[1])
+
+    def refresh(self, session: Session) -> None:
+        if self.start is None:
+            return
+        top = session.execute(select(func.max(Payment.id))).scalar() or 0
+        if top <= self.seen_up_to:
+            return
+        rows = session.execute(select(
+            Payment.id, Payment.amount_vnd, Payment.booked_at, Payment.memo,
+            (Payment.status == "active") & (Payment.unallocated_vnd == Payment.amount_vnd) & _unlinked(),
+        ).where(Payment.id > self.seen_up_to, Payment.id <= top, Payment.clearing_account == self.clearing_account,
+                Payment.provider != STATEMENT_PROVIDER, Payment.booked_at >= self.start,
+                Payment.booked_at < self.end).order_by(Payment.id))
+        for payment_id, amount, at, memo, waiting in rows:
+            self.any = True
+            if waiting:
+                self.in_suspense.append(Candidate(payment_id, amount, business_date(at), memo_signature(memo)))
+        self.seen_up_to = top
 
 
 def link_callbacks(session: Session, ctx: ImportContext, rows: list[Row]) -> dict[str, int]:
     """line key -> payment id, for credit lines a callback already recorded."""
     linked: dict[str, int] = {}
-    if not ctx.callbacks_possible:
+    if not ctx.callbacks.any:
         return linked
     _by_reference(session, ctx, rows, linked)
     _by_code(session, ctx, [r for r in rows if r.key not in linked], linked)
     by_amount: dict[int, list[Candidate]] = {}  # in payment order, as they were read
-    for candidate in ctx.suspense_callbacks:
+    for candidate in ctx.callbacks.in_suspense:
         by_amount.setdefault(candidate.amount_vnd, []).append(candidate)
     for row in rows:
         if row.key in linked:

@@ -91,3 +91,29 @@ def test_a_callback_during_an_import_of_its_transfer_waits_for_it_and_links(clie
 def _announce(db, settings, code: str):
     with unit_of_work(db) as s:
         return record_credit(s, callback("bank", "FT333", code), settings=settings, actor="test", now=BOOKED)
+
+
+def test_a_callback_that_commits_between_two_chunks_of_an_import_is_linked_by_the_next_chunk(
+        client, auth, test_settings, db, monkeypatch):
+    import io
+
+    from reconciliation import importer
+
+    first = make_request(client, auth, ("Lệ phí", "charge", 40_000))
+    second = make_request(client, auth, ("Lệ phí", "charge", 40_000))
+    monkeypatch.setattr(importer, "CHUNK", 1)  # one line a chunk: the callback lands between them
+    data = vcb_csv(("FT501", "", "40.000", f"{first} nop phi"), ("FT502", "", "40.000", f"{second} nop phi"))
+    parsed = importer.parse_upload(io.BytesIO(data.encode()))
+    outcomes = []
+
+    def between_chunks(done: int, total: int) -> None:
+        if done == 1:  # the account had no callback when the import began
+            with unit_of_work(db) as s:
+                outcomes.append(record_credit(s, callback("bank", "FT502", second), settings=test_settings,
+                                              actor="test", now=BOOKED).outcome)
+
+    importer.run_import(db, parsed, filename="s.csv", account_number=None, settings=test_settings, actor="test",
+                        now=BOOKED, on_progress=between_chunks)
+    assert outcomes == [APPLIED]  # the callback came before its line: it credits
+    assert (paid(client, first), paid(client, second)) == (40_000, 40_000)  # the line links to it, no second credit
+    assert_ledger_ok(db)
