@@ -9,19 +9,18 @@ confirmed) for lines nothing could match.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import date
 
+from payments.announcements import memo_signature, normalise_ref
 from payments.codes import normalise_memo
 from reconciliation.models import IGNORED, MATCHED, PROPOSED, UNMATCHED
-from reconciliation.statements import CREDIT, StatementLine, normalise_ref
+from reconciliation.statements import CREDIT, StatementLine
 
 # how an allocation was found -> confidence
 HOW_SCORE = {"exact": 100, "explicit": 100, "manual": 100, "corrected": 90}
 PARTIAL_SCORE = 70  # some of the money found its request, the rest waits in suspense
 PROPOSAL_SCORE = 60
-_NOT_ALNUM = re.compile(r"[^0-9A-Z]")
 
 
 @dataclass(frozen=True)
@@ -60,7 +59,7 @@ def base_key(line: StatementLine) -> str:
     side = "C" if line.direction == CREDIT else "D"
     if ref and len(ref) <= 40:
         return f"r:{line.booking_date:%Y%m%d}:{ref}:{side}{line.amount_vnd}"
-    memo = _NOT_ALNUM.sub("", normalise_memo(line.memo or ""))
+    memo = memo_signature(line.memo)
     digest = hashlib.blake2b(f"{line.booking_date:%Y%m%d}|{side}{line.amount_vnd}|{ref or ''}|{memo}"
                              .encode(), digest_size=16).hexdigest()
     return f"f:{digest}"
@@ -69,11 +68,6 @@ def base_key(line: StatementLine) -> str:
 def key_hash(base: str) -> int:
     """A 63-bit hash of a base key (phase 1 collects these to find in-file repeats cheaply)."""
     return int.from_bytes(hashlib.blake2b(base.encode(), digest_size=8).digest(), "big") >> 1
-
-
-def memo_signature(memo: str | None) -> str:
-    """Memo compared across a callback and a statement: no accents, no spaces, no punctuation."""
-    return _NOT_ALNUM.sub("", normalise_memo(memo or ""))
 
 
 # --- verdicts -------------------------------------------------------------------------

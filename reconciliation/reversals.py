@@ -21,7 +21,8 @@ from payments.models import Payment, PaymentAllocation
 from payments.refunds import NOT_COUNTED, Refund
 from reconciliation import links, resolutions
 from reconciliation.models import StatementLine
-from reconciliation.statements import CREDIT, normalise_ref
+from payments.announcements import normalise_ref
+from reconciliation.statements import CREDIT
 
 if TYPE_CHECKING:
     from reconciliation.importer import ImportContext, Row

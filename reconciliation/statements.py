@@ -136,14 +136,6 @@ def normalise_account(account: str | None) -> str | None:
     return cleaned or None
 
 
-def normalise_ref(ref: str | None) -> str | None:
-    """Bank references compared across formats: `5000.96828` (CSV) == `500096828` (MT940)."""
-    if ref is None:
-        return None
-    cleaned = re.sub(r"[^0-9A-Za-z]", "", ref).upper()
-    return cleaned if cleaned and cleaned not in {"NONREF", "NOTPROVIDED"} else None
-
-
 # --- numbers --------------------------------------------------------------------------
 
 _AMOUNT_CLEAN = re.compile(r"[\s\u00a0\u202f']|VND|VNĐ|₫|đ|Đ", re.IGNORECASE)
