@@ -70,7 +70,8 @@ class PaymentRequest(Base):
     paid_vnd: Mapped[int] = mapped_column(default=0)
     refunded_vnd: Mapped[int] = mapped_column(default=0)
     status: Mapped[str] = mapped_column(String(20))
-    expires_at: Mapped[datetime]
+    # None: no deadline for now (its dossier's result is out for cash on delivery: postal.cod).
+    expires_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     # The collection account at creation time: later configuration changes must not

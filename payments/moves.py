@@ -40,7 +40,7 @@ class RequestState:
     paid_vnd: int
     refunded_vnd: int
     status: str
-    expires_at: datetime
+    expires_at: datetime | None
     agency_code: str
     dossier_code: str
     applicant_phone: str

@@ -237,9 +237,10 @@ def expire_due_requests(session: Session, *, settings: Settings, now: datetime, 
     return len(due)
 
 
-def is_due(status: str, expires_at: datetime, now: datetime) -> bool:
-    """A pending request whose time has passed must expire before anything else happens to it."""
-    return status == states.PENDING and expires_at <= now
+def is_due(status: str, expires_at: datetime | None, now: datetime) -> bool:
+    """A pending request whose time has passed must expire before anything else happens to it
+    (one without a deadline, held for cash on delivery, does not)."""
+    return status == states.PENDING and expires_at is not None and expires_at <= now
 
 
 def expire_if_due(session: Session, request: PaymentRequest, settings: Settings, now: datetime) -> None:

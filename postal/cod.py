@@ -6,7 +6,7 @@ the postman collects it at the door and VNPost reports it with status 21 ("Đã 
 - While the shipment is out for collection, its dossier's pending requests do not expire: the
   request TTL is the time to pay online, and the post may take longer than that to reach the
   citizen; an expired request takes no money (it would go to suspense) and its amount would drop
-  off the manifest. Their `expires_at` is held at `HOLD_UNTIL` from the booking until the
+  off the manifest. They have no deadline (`expires_at` None) from the booking until the
   shipment ends (delivered, returned to the agency, cancelled); then they get a fresh TTL.
 - Status 21 credits the money through the one crediting path (payments.credits.record_credits):
   one `IncomingCredit` per open request, with its payment code and what it owes (what was
@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config import Settings
-from kernel.clock import LAST_DAY, ensure_aware_utc, start_of_business_day
+from kernel.clock import ensure_aware_utc
 from payments import states as payment_states
 from payments.credits import IncomingCredit, record_credits
 from payments.ledger import Accounts
@@ -32,7 +32,6 @@ from payments.service import expire_if_due, record_event
 from postal.models import Shipment
 
 PROVIDER, CHANNEL, COURIER = "vnpost_cod", "cod", "vnpost"
-HOLD_UNTIL = start_of_business_day(LAST_DAY)
 MAX_PROVIDER_REF = 100  # payments.provider_ref
 
 
@@ -43,7 +42,7 @@ def _requests(session: Session, shipment: Shipment, statuses) -> list[PaymentReq
 
 
 def _is_held(request: PaymentRequest) -> bool:
-    return ensure_aware_utc(request.expires_at) >= HOLD_UNTIL
+    return request.expires_at is None
 
 
 def hold_requests(session: Session, shipment: Shipment, *, settings: Settings, actor: str, now: datetime) -> None:
@@ -53,7 +52,7 @@ def hold_requests(session: Session, shipment: Shipment, *, settings: Settings, a
         if request.status != payment_states.PENDING or _is_held(request):
             continue
         before = ensure_aware_utc(request.expires_at).isoformat()
-        request.expires_at, request.updated_at = HOLD_UNTIL, now
+        request.expires_at, request.updated_at = None, now
         record_event(session, request, event="expiry_held", from_status=request.status, actor=actor, now=now,
                      reason=f"cash on delivery: shipment {shipment.id}",
                      data={"shipment_id": shipment.id, "expires_at_before": before})

@@ -293,7 +293,7 @@ def suggestions(session: Session, *, amount_vnd: int, booking_date: date, memo: 
         .join(Dossier, Dossier.id == PaymentRequest.dossier_id)
         .where(PaymentRequest.status.in_(states.OPEN), outstanding == amount_vnd)
         .order_by(PaymentRequest.created_at.desc()).limit(20)).all()
-    candidates = [Suggestible(code, left, name, business_date(created), business_date(expires))
+    candidates = [Suggestible(code, left, name, business_date(created), business_date(expires) if expires else None)
                   for code, left, name, created, expires in rows]
     return suggest(amount_vnd=amount_vnd, booking_date=booking_date, memo=memo, payer_name=payer_name,
                    candidates=candidates)

@@ -131,7 +131,7 @@ class Candidate:
     outstanding_vnd: int
     applicant_name: str
     created_date: date
-    expires_date: date
+    expires_date: date | None  # None: no deadline (held for cash on delivery)
 
 
 def suggest(*, amount_vnd: int, booking_date: date, memo: str, payer_name: str | None,
@@ -148,7 +148,7 @@ def suggest(*, amount_vnd: int, booking_date: date, memo: str, payer_name: str |
         if name and f" {name} " in text:
             score += 30
             why.append("payer_name_matches_applicant")
-        if c.created_date <= booking_date <= c.expires_date:
+        if c.created_date <= booking_date and (c.expires_date is None or booking_date <= c.expires_date):
             score += 10
             why.append("paid_while_request_open")
         if score >= 40:

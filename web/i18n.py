@@ -49,6 +49,7 @@ EN = {
     "Tải biên lai điện tử": "Download the e-receipt",
     "In trang thanh toán": "Print this page",
     "Hạn thanh toán": "Pay before",
+    "khi nhận kết quả qua bưu điện (thu hộ)": "on delivery of the result by the post (cash on delivery)",
     "Trạng thái được cập nhật tự động.": "This status updates by itself.",
     "Không tìm thấy mã thanh toán": "Payment code not found",
     "Mã thanh toán không hợp lệ": "Invalid payment code",

@@ -141,6 +141,11 @@ def test_cod_requests_wait_for_the_postman_and_get_a_fresh_ttl_when_the_shipment
     with unit_of_work(db) as s:  # the request TTL (72 h) passes while the post is on its way
         assert expire_due_requests(s, settings=settings, now=now_utc() + timedelta(hours=73)) == 0
     assert manifest_fees(client, auth, day) == 30000 and [r[0] for r in requests_of(db)] == ["pending", "pending"]
+    with db() as s:  # no deadline while the post is out, rather than a made-up one
+        codes = s.execute(select(PaymentRequest.payment_code).order_by(PaymentRequest.id)).scalars().all()
+    assert client.get(f"/api/v1/payment-requests/{codes[0]}").json["expires_at"] is None
+    page = client.get(f"/pay/{codes[0]}").get_data(as_text=True)
+    assert "Hạn thanh toán: khi nhận kết quả qua bưu điện (thu hộ)" in page and "2100" not in page
     # two failed attempts: the result goes back to the agency; the citizen may pay there, within a new TTL
     start = now_utc() - timedelta(days=7)
     webhook(client, settings, event(shipment_id, "F-1", 11, start))
