@@ -287,8 +287,7 @@ def mark_executed(session: Session, *, refund_id: int, reference: str | None, se
     if refund.status not in (SENDING, TRANSFER_ORDERED, CASH_DUE):
         raise Conflict(f"a {refund.status} refund cannot be executed", code="refund_not_executable")
     payment = session.get(Payment, refund.payment_id)
-    source = Accounts.cash(drawer_for(session, cashier=actor, now=now).id) if refund.method == "cash" \
-        else payment.clearing_account
+    source = _payout_account(session, refund, payment, settings=settings, actor=actor, now=now)
     conn = session.connection()
     post_many(conn, [Entry("refund_executed", [
         Line(Accounts.REFUNDS_PAYABLE, debit_vnd=refund.amount_vnd), Line(source, credit_vnd=refund.amount_vnd),
@@ -296,6 +295,20 @@ def mark_executed(session: Session, *, refund_id: int, reference: str | None, se
     _announce_payout(conn, refund, settings=settings, actor=actor, now=now)
     refund.status, refund.executed_at, refund.executed_by, refund.reference = EXECUTED, now, actor, reference
     return refund
+
+
+def _payout_account(session: Session, refund: Refund, payment: Payment, *, settings: Settings, actor: str,
+                    now: datetime) -> str:
+    """Where the refunded money leaves from: the cashier's drawer, the card acquirer's clearing (its
+    settlement is that much less), else our bank. A transfer order for money that arrived elsewhere
+    (VNPay's gateway, the post's cash on delivery) is paid from the collection account, not from
+    what the gateway or the post owes us."""
+    if refund.method == "cash":
+        return Accounts.cash(drawer_for(session, cashier=actor, now=now).id)
+    if refund.method == "transfer" and not payment.clearing_account.startswith("bank:"):
+        account = settings.collection_account("*")
+        return Accounts.bank(account.bin, account.account_number)
+    return payment.clearing_account
 
 
 def _announce_payout(conn, refund: Refund, *, settings: Settings, actor: str, now: datetime) -> None:

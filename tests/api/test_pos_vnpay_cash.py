@@ -107,6 +107,24 @@ def ipn(client, params):
     return r.json
 
 
+def test_a_vnpay_payment_refunded_by_transfer_leaves_our_bank_not_what_the_gateway_owes_us(
+        client, auth, test_settings, db):
+    from payments.ledger import Accounts, balance
+
+    code = make_request(client, auth)
+    assert ipn(client, ipn_params(test_settings, checkout(client, code)["redirect_url"]))["RspCode"] == "00"
+    [p] = client.get(f"/api/v1/payment-requests/{code}/payments", headers=auth("finance")).json["payments"]
+    r = client.post(f"/api/v1/payments/{p['id']}/refunds", headers=auth("finance"),
+                    json={"amount_vnd": 30_000, "expected_refundable_vnd": 100_000, "reason": "Nộp nhầm phí"})
+    assert r.json["method"] == "transfer"
+    done = client.post(f"/api/v1/refunds/{r.json['id']}/executed", json={"bank_reference": "FT1"}, headers=auth("finance"))
+    assert done.status_code == 200
+    account = test_settings.collection_account("*")
+    with db() as s:
+        assert balance(s, Accounts.gateway("vnpay")) == 100_000  # VNPay still settles all it took
+        assert balance(s, Accounts.bank(account.bin, account.account_number)) == -30_000  # the transfer we made
+
+
 def test_the_checkout_url_is_signed_and_asks_for_amount_times_100(client, auth, test_settings):
     code = make_request(client, auth)
     started = checkout(client, code)
