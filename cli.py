@@ -118,7 +118,7 @@ def token_create(role: str, name: str) -> None:
     settings = _settings()
     try:
         with unit_of_work(_sessions(settings)) as session:
-            created, raw = create_token(session, role=role, name=name, now=now_utc())
+            created, raw = create_token(session, role=role, name=name, actor="cli", now=now_utc())
             token_id = created.id
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
@@ -159,7 +159,7 @@ def token_revoke(token_id: int) -> None:
 
     try:
         with unit_of_work(_sessions(_settings())) as session:
-            revoke_token(session, token_id=token_id, now=now_utc())
+            revoke_token(session, token_id=token_id, actor="cli", now=now_utc())
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"token {token_id} revoked")

@@ -94,7 +94,7 @@ def served_qr(n: int) -> None:
     url = f"sqlite:///{tempfile.mkdtemp()}/qr.sqlite3"
     migrate.upgrade(url)
     with unit_of_work(make_session_factory(make_engine(url))) as session:
-        _, token = create_token(session, role="intake", name="bench", now=now_utc())
+        _, token = create_token(session, role="intake", name="bench", actor="bench", now=now_utc())
     from api import create_app
 
     client = create_app(load_settings({"HCCPAY_DEMO": "1", "DATABASE_URL": url, "HCCPAY_PUBLIC_RATE_LIMIT": ""})

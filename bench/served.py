@@ -99,7 +99,7 @@ def api_token(url: str, role: str) -> str:
     from kernel.db import make_engine, make_session_factory, unit_of_work
 
     with unit_of_work(make_session_factory(make_engine(url))) as session:
-        return create_token(session, role=role, name=f"bench {role}", now=datetime.now(timezone.utc))[1]
+        return create_token(session, role=role, name=f"bench {role}", actor="bench", now=datetime.now(timezone.utc))[1]
 
 
 def free_port() -> int:

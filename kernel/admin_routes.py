@@ -46,9 +46,7 @@ class Tokens(Resource):
             raise ValidationError("role and name are required strings", code="missing_field")
         now = now_utc()
         with transaction() as session:
-            token, raw = create_token(session, role=body["role"], name=body["name"], now=now)
-            audit.record(session, actor=actor(), action="token.create", subject_type="api_token",
-                         subject_id=token.id, at=now, data={"role": token.role, "name": token.name})
+            token, raw = create_token(session, role=body["role"], name=body["name"], actor=actor(), now=now)
             return {**token_view(token), "token": raw}, 201
 
 
@@ -60,9 +58,7 @@ class TokenItem(Resource):
         """Revoke a token at once."""
         now = now_utc()
         with transaction() as session:
-            token = revoke_token(session, token_id=token_id, now=now)
-            audit.record(session, actor=actor(), action="token.revoke", subject_type="api_token",
-                         subject_id=token.id, at=now)
+            token = revoke_token(session, token_id=token_id, actor=actor(), now=now)
             return token_view(token)
 
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from kernel import audit
 from kernel.db import PK, Base
 from kernel.errors import NotFound, ValidationError
 
@@ -63,8 +64,9 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def create_token(session: Session, *, role: str, name: str, now: datetime) -> tuple[ApiToken, str]:
-    """Make a token; the raw value is returned once and never stored."""
+def create_token(session: Session, *, role: str, name: str, actor: str, now: datetime) -> tuple[ApiToken, str]:
+    """Make a token (audited, whoever asks: the API, the page or the CLI); the raw value is returned
+    once and never stored."""
     if role not in ROLES:
         raise ValidationError(f"unknown role {role!r}; roles are: {', '.join(ROLES)}", code="unknown_role")
     name = name.strip()
@@ -75,15 +77,20 @@ def create_token(session: Session, *, role: str, name: str, now: datetime) -> tu
                      created_at=now, revoked_at=None)
     session.add(token)
     session.flush()
+    audit.record(session, actor=actor, action="token.create", subject_type="api_token", subject_id=token.id,
+                 at=now, data={"role": token.role, "name": token.name})
     return token, raw
 
 
-def revoke_token(session: Session, *, token_id: int, now: datetime) -> ApiToken:
+def revoke_token(session: Session, *, token_id: int, actor: str, now: datetime) -> ApiToken:
+    """Revoke a token (audited; revoking it again changes nothing)."""
     token = session.get(ApiToken, token_id)
     if token is None:
         raise NotFound(f"no API token with id {token_id}", code="token_not_found")
     if token.revoked_at is None:
         token.revoked_at = now
+        audit.record(session, actor=actor, action="token.revoke", subject_type="api_token", subject_id=token.id,
+                     at=now)
     return token
 
 

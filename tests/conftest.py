@@ -125,7 +125,7 @@ def tokens(app, db):
     raw = {}
     with unit_of_work(db) as s:
         for role in ROLES:
-            _, raw[role] = create_token(s, role=role, name=f"test {role}", now=T0)
+            _, raw[role] = create_token(s, role=role, name=f"test {role}", actor="test", now=T0)
     return raw
 
 

@@ -93,9 +93,7 @@ def create_token_submit():
     try:
         with transaction() as session:
             token, raw = create_token(session, role=request.form.get("role", ""), name=request.form.get("name", ""),
-                                      now=now)
-            audit.record(session, actor=actor(), action="token.create", subject_type="api_token", subject_id=token.id,
-                         at=now, data={"role": token.role, "name": token.name})
+                                      actor=actor(), now=now)
     except DomainError as exc:
         return _refused(exc)
     return _render(new_token=raw), 201
@@ -106,8 +104,6 @@ def create_token_submit():
 def revoke_token_submit(token_id: int):
     now = now_utc()
     with transaction() as session:
-        revoke_token(session, token_id=token_id, now=now)
-        audit.record(session, actor=actor(), action="token.revoke", subject_type="api_token", subject_id=token_id,
-                     at=now)
+        revoke_token(session, token_id=token_id, actor=actor(), now=now)
     flash(i18n.translate("Đã thu hồi token."))
     return redirect(url_for("admin_pages.users"))

@@ -17,8 +17,11 @@ def test_an_admin_creates_a_token_that_works_and_revokes_it(client, auth, db):
     refused = client.get("/api/v1/dossiers/NONE", headers=headers)
     assert refused.status_code == 401 and refused.json["code"] == "invalid_token"
     with db() as s:
-        actions = [a.action for a in s.query(AuditEntry).order_by(AuditEntry.id)]
-    assert actions == ["token.create", "token.revoke"]
+        actions = [(a.action, a.actor) for a in s.query(AuditEntry).filter_by(subject_type="api_token",
+                                                                            subject_id=str(r.json["id"]))
+                   .order_by(AuditEntry.id)]
+    assert [action for action, _ in actions] == ["token.create", "token.revoke"]
+    assert all(who.endswith("test admin") for _, who in actions)
 
 
 def test_only_admins_manage_tokens(client, auth):

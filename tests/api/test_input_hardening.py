@@ -223,7 +223,7 @@ def test_idempotency_keys_stay_apart_for_a_cashier_with_a_long_name(client, auth
     from kernel.db import unit_of_work
 
     with unit_of_work(db) as s:
-        _, raw = create_token(s, role="cashier", name="Quầy 1 " + "x" * 190, now=now_utc())
+        _, raw = create_token(s, role="cashier", name="Quầy 1 " + "x" * 190, actor="test", now=now_utc())
     code = make_request(client, auth)
     headers = {"Authorization": f"Bearer {raw}"}
     assert take_cash(client, headers, code, 1_000, "key-one").status_code == 201

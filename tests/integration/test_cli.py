@@ -1,4 +1,5 @@
 """The `hccpay` command line against the test database."""
+import json
 import re
 
 from sqlalchemy import update
@@ -16,6 +17,18 @@ def test_token_create_prints_the_token_alone_on_the_last_line(cli, db):
     with db() as s:
         principal = authenticate_token(s, last)
     assert principal is not None and principal.roles == {"finance"}
+
+
+def test_tokens_made_and_revoked_on_the_command_line_are_audited_as_through_the_api(cli, db):
+    raw = cli("token", "create", "--role", "auditor", "--name", "Thanh tra").output.strip().splitlines()[-1]
+    with db() as s:
+        token_id = authenticate_token(s, raw).id
+    assert cli("token", "revoke", str(token_id)).exit_code == 0
+    with db() as s:
+        entries = s.query(AuditEntry).filter_by(subject_type="api_token", subject_id=str(token_id)) \
+            .order_by(AuditEntry.id).all()
+    assert [(e.action, e.actor) for e in entries] == [("token.create", "cli"), ("token.revoke", "cli")]
+    assert json.loads(entries[0].data) == {"role": "auditor", "name": "Thanh tra"}
 
 
 def test_token_create_refuses_an_unknown_role(cli):
