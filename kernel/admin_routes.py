@@ -142,7 +142,16 @@ def _deliverable_url(url: object) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
+SUBSCRIPTION_FIELDS = ("name", "url", "event_types", "active")
+
+
 def _subscription_fields(body: dict, partial: bool) -> dict:
+    # A field we do not take (a typo, or `secret`, which only rotate-secret changes) is refused rather
+    # than ignored: a 200 would tell the caller it took effect.
+    unknown = sorted(key for key in body if key not in SUBSCRIPTION_FIELDS)
+    if unknown:
+        raise ValidationError(f"{unknown[0]} is not a field of a subscription (give {', '.join(SUBSCRIPTION_FIELDS)})",
+                              code="unknown_field", details={"field": unknown[0][:100]})
     fields_: dict = {}
     if "name" in body or not partial:
         name = body.get("name")
@@ -199,7 +208,7 @@ class Subscriptions(Resource):
         values = _subscription_fields(json_body(), partial=False)
         now = now_utc()
         with transaction() as session:
-            subscription = Subscription(**values, active=True, secret_version=1, alert=False, created_at=now)
+            subscription = Subscription(**{"active": True, **values}, secret_version=1, alert=False, created_at=now)
             session.add(subscription)
             session.flush()
             audit.record(session, actor=actor(), action="subscription.create", subject_type="subscription",
@@ -252,6 +261,8 @@ class SubscriptionDeliveries(Resource):
     def get(self, subscription_id: int):
         """This subscription's deliveries, newest first, each with its attempt log; replay with /admin/outbox/<id>/replay."""
         with transaction() as session:
+            if session.get(Subscription, subscription_id) is None:
+                raise NotFound(f"no subscription {subscription_id}", code="subscription_not_found")
             messages = [m for m in session.execute(
                 select(OutboxMessage).where(OutboxMessage.topic == WEBHOOK_TOPIC)
                 .where(OutboxMessage.key.startswith(f"webhook:{subscription_id}:", autoescape=True))

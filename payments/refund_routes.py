@@ -148,13 +148,15 @@ class ExecutedRefund(Resource):
 @refunds_ns.route("/refunds/<int:refund_id>/failed")
 class FailedRefund(Resource):
     @refunds_ns.doc(security="bearer")
-    @requires("finance")
+    @requires("finance", "cashier")
     def post(self, refund_id: int):
-        """A transfer that bounced, or cash never collected `{"reason"}`: the money goes back where it came
-        from. A card refund is refused (403 `wrong_role_for_method`): only the acquirer's answer decides it."""
+        """A transfer that bounced (finance), or cash never collected (cashier) `{"reason"}`: the money goes back
+        where it came from. Another role for the method, or any card refund, is 403 `wrong_role_for_method`: only
+        the acquirer's answer decides a card refund."""
         reason = clean_text(json_body().get("reason"), "reason", max_len=1000)
         now = now_utc()
         with transaction() as session:
+            refunds.check_payer(refunds.get_refund(session, refund_id), current_principal().roles, "failed")
             refund = refunds.mark_failed(session, refund_id=refund_id, reason=reason, settings=settings(),
                                          actor=actor(), now=now)
             _audit(session, "refund.failed", refund, now, reason)

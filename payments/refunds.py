@@ -127,13 +127,21 @@ def audit_refund(session: Session, action: str, refund: Refund, *, actor: str, n
                                       "status": refund.status})
 
 
-def check_executor(refund: Refund, roles: frozenset[str], reference: str | None) -> None:
-    """Transfers are marked executed by finance with the bank reference, cash by a cashier; card
-    refunds complete through the acquirer by themselves."""
-    needed = {"transfer": "finance", "cash": "cashier"}.get(refund.method)
+PAID_OUT_BY = {"transfer": "finance", "cash": "cashier"}  # card: the acquirer, never a person
+
+
+def check_payer(refund: Refund, roles: frozenset[str], outcome: str) -> None:
+    """The one rule for a person's verdict on a payout (`outcome` executed or failed): finance for a
+    transfer, a cashier for cash; a card refund completes or fails through the acquirer alone."""
+    needed = PAID_OUT_BY.get(refund.method)
     if needed is None or needed not in roles:
-        raise Forbidden(f"a {refund.method} refund is marked executed by the {needed or 'acquirer'}",
-                        code="wrong_role_for_method")
+        raise Forbidden(f"a {refund.method} refund is marked {outcome} by the {needed or 'acquirer'}",
+                        code="wrong_role_for_method", details={"method": refund.method})
+
+
+def check_executor(refund: Refund, roles: frozenset[str], reference: str | None) -> None:
+    """Who may mark the payout executed (check_payer), and a transfer names its bank reference."""
+    check_payer(refund, roles, "executed")
     if refund.method == "transfer" and not reference:
         raise ValidationError("bank_reference is required for a transfer", code="missing_field")
 

@@ -76,14 +76,18 @@ def create_route(session: Session, *, code: Any, values: dict[str, Any], actor: 
 
 
 def update_route(session: Session, *, code: str, values: dict[str, Any], actor: str, now: datetime) -> Route:
+    """Change what differs from the stored route; a body changing nothing (empty, or the values it
+    already has) is 400 nothing_to_change, so the audit only records real changes."""
     route = get_route(session, code)
-    if not values:
-        raise ValidationError("give at least one of name, ward_codes, capacity", code="nothing_to_change")
-    for name, value in values.items():
+    changed = {name: value for name, value in values.items() if getattr(route, name) != value}
+    if not changed:
+        raise ValidationError("give at least one of name, ward_codes, capacity with a new value",
+                              code="nothing_to_change")
+    for name, value in changed.items():
         setattr(route, name, value)
     route.updated_at = now
     audit.record(session, actor=actor, action="postal.route.update", subject_type="postal_route",
-                 subject_id=code, at=now, data=values)
+                 subject_id=code, at=now, data=changed)
     return route
 
 

@@ -59,7 +59,7 @@ TABLE = {
     ("POST", "/api/v1/refunds/<int:refund_id>/approve"): {"approver"},
     ("POST", "/api/v1/refunds/<int:refund_id>/reject"): {"approver"},
     ("POST", "/api/v1/refunds/<int:refund_id>/executed"): {"finance", "cashier"},
-    ("POST", "/api/v1/refunds/<int:refund_id>/failed"): {"finance"},
+    ("POST", "/api/v1/refunds/<int:refund_id>/failed"): {"finance", "cashier"},
     # callbacks
     ("POST", "/api/v1/callbacks/sepay"): SIGNED,
     ("POST", "/api/v1/callbacks/payos"): SIGNED,
