@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Mapping
 
 from config.holidays import DEFAULT_HOLIDAYS
+from config.values import (ConfigError, read_http_url, read_log_level, read_rate_limit, read_rate_limit_storage,
+                           read_switch, read_symbol)
 from kernel.text import is_ascii_digits
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,10 +40,6 @@ DEMO_COLLECTION_ACCOUNT = {
     "account_number": "0071001234567",
     "account_name": "TRUNG TAM PHUC VU HANH CHINH CONG",
 }
-
-
-class ConfigError(Exception):
-    """The environment does not describe a runnable service."""
 
 
 @dataclass(frozen=True)
@@ -130,10 +129,6 @@ class Settings:
         return replace(self, **changes)
 
 
-def _flag(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
-
-
 def _parse_secrets(env: Mapping[str, str], demo: bool) -> dict[str, tuple[str, ...]]:
     values: dict[str, tuple[str, ...]] = {}
     missing = []
@@ -142,6 +137,8 @@ def _parse_secrets(env: Mapping[str, str], demo: bool) -> dict[str, tuple[str, .
         if raw:
             # Several comma-separated values may be active at once for key rotation.
             values[name] = tuple(v.strip() for v in raw.split(",") if v.strip())
+            if not values[name]:  # " , " is set, yet would sign with nothing (or crash on [0])
+                raise ConfigError(f"{name} must hold at least one non-empty value (several: comma-separated)")
         elif demo:
             values[name] = (demo_value,)
         else:
@@ -181,30 +178,49 @@ def _accounts_from_json(env: Mapping[str, str]) -> dict[str, CollectionAccount]:
             for agency, values in given.items()}
 
 
+BANK_PARTS = ("HCCPAY_BANK_BIN", "HCCPAY_BANK_ACCOUNT", "HCCPAY_BANK_ACCOUNT_NAME")
+
+
 def _default_account(env: Mapping[str, str], demo: bool) -> CollectionAccount:
-    bin_, number, name = (env.get(f"HCCPAY_BANK_{part}", "").strip() for part in ("BIN", "ACCOUNT", "ACCOUNT_NAME"))
-    if bin_ and number and name:
-        return _checked_account(bin_, number, name, bin_name="HCCPAY_BANK_BIN", number_name="HCCPAY_BANK_ACCOUNT")
+    bin_, number, name = (env.get(part, "").strip() for part in BANK_PARTS)
     if demo and not (bin_ or number or name):
         return CollectionAccount(**DEMO_COLLECTION_ACCOUNT)
-    raise ConfigError(
-        "no default collection account: set HCCPAY_BANK_BIN, HCCPAY_BANK_ACCOUNT and "
-        'HCCPAY_BANK_ACCOUNT_NAME, or a "*" entry in HCCPAY_COLLECTION_ACCOUNTS'
-    )
+    # What is given is checked first, so a wrong BIN is reported as such, not as a missing account.
+    if bin_:
+        _check_bin(bin_, "HCCPAY_BANK_BIN")
+    if number:
+        _check_account_number(number, "HCCPAY_BANK_ACCOUNT")
+    missing = [part for part, value in zip(BANK_PARTS, (bin_, number, name)) if not value]
+    if missing:
+        raise ConfigError(
+            "no default collection account: set HCCPAY_BANK_BIN, HCCPAY_BANK_ACCOUNT and "
+            'HCCPAY_BANK_ACCOUNT_NAME, or a "*" entry in HCCPAY_COLLECTION_ACCOUNTS (missing '
+            + ", ".join(missing) + ")"
+        )
+    return CollectionAccount(bin=bin_, account_number=number, account_name=name)
 
 
 def _checked_account(bin_: str, number: str, name: str, *, bin_name: str, number_name: str) -> CollectionAccount:
-    """An account the VietQR builder takes: a listed bank's BIN and 1-19 ASCII letters or digits
-    (isdigit()/isalnum() alone would let "９７０４３６" or "Đ007..." through)."""
+    """An account the VietQR builder takes: a listed bank's BIN and 1-19 ASCII letters or digits."""
+    _check_bin(bin_, bin_name)
+    _check_account_number(number, number_name)
+    return CollectionAccount(bin=bin_, account_number=number, account_name=name)
+
+
+def _check_bin(bin_: str, name: str) -> None:
+    """A listed bank's BIN in ASCII digits (isdigit() alone would let "９７０４３６" through)."""
     from payments.banks import bank_by_bin  # pure module: no Flask, no database
 
     if not (len(bin_) == 6 and is_ascii_digits(bin_)):
-        raise ConfigError(f"{bin_name} must be a bank's 6-digit BIN in ASCII digits, got {bin_!r}")
+        raise ConfigError(f"{name} must be a bank's 6-digit BIN in ASCII digits, got {bin_!r}")
     if bank_by_bin(bin_) is None:
-        raise ConfigError(f"{bin_name}: {bin_} is not the BIN of a Vietnamese bank (payments/data/vn_bank_bins.json)")
+        raise ConfigError(f"{name}: {bin_} is not the BIN of a Vietnamese bank (payments/data/vn_bank_bins.json)")
+
+
+def _check_account_number(number: str, name: str) -> None:
+    """1-19 ASCII letters or digits, what a VietQR carries (isalnum() alone would let "Đ007..." through)."""
     if not (1 <= len(number) <= 19 and number.isascii() and number.isalnum()):
-        raise ConfigError(f"{number_name} must be 1-19 ASCII letters or digits")
-    return CollectionAccount(bin=bin_, account_number=number, account_name=name)
+        raise ConfigError(f"{name} must be 1-19 ASCII letters or digits")
 
 
 def _parse_holidays(env: Mapping[str, str]) -> frozenset[date]:
@@ -235,7 +251,7 @@ def _parse_int(env: Mapping[str, str], name: str, default: int, *, low: int = 0,
 def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings:
     """Read settings from `env` (default: os.environ); `overrides` win (tests)."""
     env = os.environ if env is None else env
-    demo = _flag(env.get("HCCPAY_DEMO"))
+    demo = read_switch(env, "HCCPAY_DEMO")
     prefix = env.get("HCCPAY_PAYMENT_CODE_PREFIX", "HS").strip()
     if not (len(prefix) == 2 and prefix.isascii() and prefix.isalpha() and prefix.isupper()):
         raise ConfigError("HCCPAY_PAYMENT_CODE_PREFIX must be 2 uppercase letters")
@@ -244,27 +260,22 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
         database_url=env.get("DATABASE_URL", "").strip() or DEFAULT_SQLITE_URL,
         port=port,
         demo=demo,
-        public_url=(env.get("HCCPAY_PUBLIC_URL", "").strip() or f"http://127.0.0.1:{port}").rstrip("/"),
+        public_url=read_http_url(env, "HCCPAY_PUBLIC_URL", f"http://127.0.0.1:{port}"),
         payment_code_prefix=prefix,
         request_ttl=timedelta(hours=_parse_int(env, "HCCPAY_REQUEST_TTL_HOURS", 72, low=1, high=24 * 366)),
         collection_accounts=_parse_accounts(env, demo),
         holidays=_parse_holidays(env),
         secrets=_parse_secrets(env, demo),
-        log_level=env.get("HCCPAY_LOG_LEVEL", "INFO").strip().upper(),
-        sms_gateway_url=(env.get("HCCPAY_SMS_GATEWAY_URL", "").strip()
-                         or ("http://127.0.0.1:8003" if demo else None)),
+        log_level=read_log_level(env, "HCCPAY_LOG_LEVEL", "INFO"),
+        sms_gateway_url=read_http_url(env, "HCCPAY_SMS_GATEWAY_URL", "http://127.0.0.1:8003" if demo else None),
         sms_api_key=env.get("HCCPAY_SMS_API_KEY", "").strip() or ("demo-sms-api-key" if demo else None),
-        public_rate_limit=env.get("HCCPAY_PUBLIC_RATE_LIMIT", "300/minute").strip(),
-        rate_limit_storage=env.get("HCCPAY_RATE_LIMIT_STORAGE", "").strip() or "memory://",
-        trust_proxy=_flag(env.get("HCCPAY_TRUST_PROXY")),
-        receipt_form_symbol=env.get("HCCPAY_RECEIPT_FORM_SYMBOL", "").strip() or "01BLP0-001",
-        receipt_series_prefix=env.get("HCCPAY_RECEIPT_SERIES_PREFIX", "").strip() or "BL-HCC-",
+        public_rate_limit=read_rate_limit(env, "HCCPAY_PUBLIC_RATE_LIMIT", "300/minute"),
+        rate_limit_storage=read_rate_limit_storage(env, "HCCPAY_RATE_LIMIT_STORAGE", "memory://"),
+        trust_proxy=read_switch(env, "HCCPAY_TRUST_PROXY"),
         refund_approval_threshold_vnd=_parse_int(env, "HCCPAY_REFUND_APPROVAL_THRESHOLD_VND", 2_000_000),
-        pos_gateway_url=(env.get("HCCPAY_POS_GATEWAY_URL", "").strip().rstrip("/")
-                         or ("http://127.0.0.1:8001/pos" if demo else None)),
-        vnpay_gateway_url=(env.get("HCCPAY_VNPAY_URL", "").strip()
-                           or ("http://127.0.0.1:8001/vnpay/paymentv2/vpcpay.html" if demo
-                               else "https://pay.vnpay.vn/vpcpay.html")),
+        pos_gateway_url=read_http_url(env, "HCCPAY_POS_GATEWAY_URL", "http://127.0.0.1:8001/pos" if demo else None),
+        vnpay_gateway_url=read_http_url(env, "HCCPAY_VNPAY_URL", "http://127.0.0.1:8001/vnpay/paymentv2/vpcpay.html"
+                                        if demo else "https://pay.vnpay.vn/vpcpay.html"),
     )
     settings = replace(settings, **_parse_postal(env, demo), **_parse_reconciliation(env),
                        **_parse_receipt_identity(env, demo))
@@ -274,10 +285,15 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
 # --- receipts: who collects (issue 4) ---------------------------------------------------
 
 DEMO_TAX_CODE = "5700000000"  # a demo value: its check digit is wrong, so no real organisation has it
+# The form symbol is printed only; the series (prefix + 2 year digits) is also a path segment of the
+# verify URL. Both are String(20) columns of receipts.
+FORM_SYMBOL = re.compile(r"[^\x00-\x1f\x7f]+")
+SERIES_PREFIX = re.compile(r"[A-Za-z0-9._-]+")
 
 
 def _parse_receipt_identity(env: Mapping[str, str], demo: bool) -> dict[str, Any]:
-    """HCCPAY_TAX_CODE (10 digits, or 10-3 for a dependent unit) and HCCPAY_AGENCY_NAMES (JSON code -> name)."""
+    """HCCPAY_TAX_CODE (10 digits, or 10-3 for a dependent unit), HCCPAY_AGENCY_NAMES (JSON code -> name)
+    and the receipt symbols: a receipt's identity is never silently the default when set blank."""
     tax_code = env.get("HCCPAY_TAX_CODE", "").strip() or (DEMO_TAX_CODE if demo else None)
     if tax_code is not None:
         head, _, branch = tax_code.partition("-")
@@ -292,7 +308,11 @@ def _parse_receipt_identity(env: Mapping[str, str], demo: bool) -> dict[str, Any
     if not isinstance(names, dict) or not all(isinstance(k, str) and isinstance(v, str) and v.strip()
                                               for k, v in names.items()):
         raise ConfigError('HCCPAY_AGENCY_NAMES must be JSON such as {"H40.22": "Sở Tư pháp tỉnh Quảng Ninh"}')
-    return {"tax_code": tax_code, "agency_names": {k: v.strip() for k, v in names.items()}}
+    return {"tax_code": tax_code, "agency_names": {k: v.strip() for k, v in names.items()},
+            "receipt_form_symbol": read_symbol(env, "HCCPAY_RECEIPT_FORM_SYMBOL", "01BLP0-001", max_length=20,
+                                               pattern=FORM_SYMBOL, allowed="printable"),
+            "receipt_series_prefix": read_symbol(env, "HCCPAY_RECEIPT_SERIES_PREFIX", "BL-HCC-", max_length=18,
+                                                 pattern=SERIES_PREFIX, allowed="ASCII letters, digits, '.', '_', '-'")}
 
 
 # --- postal (issue 6) -------------------------------------------------------------------
@@ -302,7 +322,7 @@ POSTAL_PAYMENT_MODES = ("prepaid", "cod")
 
 def _parse_postal(env: Mapping[str, str], demo: bool) -> dict[str, Any]:
     """The postal block: courier endpoint and key, tariff, special wards, payment mode."""
-    courier_url = env.get("HCCPAY_COURIER_URL", "").strip() or ("http://127.0.0.1:8002" if demo else None)
+    courier_url = read_http_url(env, "HCCPAY_COURIER_URL", "http://127.0.0.1:8002" if demo else None)
     courier_key = env.get("HCCPAY_COURIER_API_KEY", "").strip() or ("demo-courier-api-key" if demo else None)
     if courier_url and not courier_key:
         raise ConfigError("HCCPAY_COURIER_API_KEY is required when HCCPAY_COURIER_URL is set")
@@ -310,10 +330,10 @@ def _parse_postal(env: Mapping[str, str], demo: bool) -> dict[str, Any]:
     if mode not in POSTAL_PAYMENT_MODES:
         raise ConfigError("HCCPAY_POSTAL_PAYMENT must be prepaid or cod")
     values: dict[str, Any] = {
-        "courier_url": courier_url.rstrip("/") if courier_url else None,
+        "courier_url": courier_url,
         "courier_api_key": courier_key,
         "postal_payment_mode": mode,
-        "postal_province_code": _parse_int(env, "HCCPAY_POSTAL_PROVINCE", 22),
+        "postal_province_code": _parse_province(env, "HCCPAY_POSTAL_PROVINCE", 22),
         "postal_special_extra_days": _parse_int(env, "HCCPAY_POSTAL_SPECIAL_EXTRA_DAYS", 2),
     }
     wards = env.get("HCCPAY_POSTAL_SPECIAL_WARDS")
@@ -332,6 +352,19 @@ def _parse_postal(env: Mapping[str, str], demo: bool) -> dict[str, Any]:
         except (ValueError, TariffError) as exc:
             raise ConfigError(f"HCCPAY_POSTAL_TARIFF: {exc}") from exc
     return values
+
+
+def _parse_province(env: Mapping[str, str], name: str, default: int) -> int:
+    """One of the 34 provinces of 2025, from the vietnam-provinces data the postal package uses."""
+    from vietnam_provinces import ProvinceCode
+
+    code = _parse_int(env, name, default)
+    try:
+        ProvinceCode(code)
+    except ValueError:
+        raise ConfigError(f"{name}: {code} is not one of the 34 province codes of 2025 (e.g. 1 Hà Nội, "
+                          f"22 Quảng Ninh, 79 Hồ Chí Minh)") from None
+    return code
 
 
 # --- reconciliation (issue 5) -----------------------------------------------------------

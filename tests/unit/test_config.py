@@ -75,3 +75,121 @@ def test_holidays_can_be_configured():
 def test_numbers_out_of_their_range_stop_start_up_naming_the_variable(name, value):
     with pytest.raises(ConfigError, match=name):
         load_settings({"HCCPAY_DEMO": "1", name: value})
+
+
+# --- every setting is checked at start-up, naming the variable and what it accepts ---------------
+
+DEMO = {"HCCPAY_DEMO": "1"}
+
+
+@pytest.mark.parametrize("value", ["lots", "0/minute", "300/minute;", "300"])
+def test_a_rate_limit_flask_limiter_cannot_read_stops_start_up(value):
+    with pytest.raises(ConfigError, match=r"HCCPAY_PUBLIC_RATE_LIMIT.*300/minute"):
+        load_settings(DEMO | {"HCCPAY_PUBLIC_RATE_LIMIT": value})
+
+
+@pytest.mark.parametrize("value,expected", [("", ""), ("10 per second; 1000/hour", "10 per second; 1000/hour")])
+def test_a_readable_rate_limit_is_kept_and_empty_means_no_limit(value, expected):
+    assert load_settings(DEMO | {"HCCPAY_PUBLIC_RATE_LIMIT": value}).public_rate_limit == expected
+
+
+@pytest.mark.parametrize("value", ["bogus://x", "async+memory://", "localhost:6379"])
+def test_a_rate_limit_storage_the_limiter_does_not_know_stops_start_up(value):
+    with pytest.raises(ConfigError, match=r"HCCPAY_RATE_LIMIT_STORAGE.*redis://"):
+        load_settings(DEMO | {"HCCPAY_RATE_LIMIT_STORAGE": value})
+
+
+def test_a_shared_rate_limit_storage_is_accepted_without_connecting_to_it(monkeypatch):
+    monkeypatch.setattr("config.values.find_spec", lambda package: package == "redis")
+    settings = load_settings(DEMO | {"HCCPAY_RATE_LIMIT_STORAGE": "redis://cache.invalid:6379"})
+    assert settings.rate_limit_storage == "redis://cache.invalid:6379"
+
+
+def test_a_rate_limit_storage_whose_client_package_is_missing_stops_start_up(monkeypatch):
+    monkeypatch.setattr("config.values.find_spec", lambda package: None)
+    with pytest.raises(ConfigError, match="HCCPAY_RATE_LIMIT_STORAGE: memcached:// needs .* pymemcache"):
+        load_settings(DEMO | {"HCCPAY_RATE_LIMIT_STORAGE": "memcached://cache.invalid:11211"})
+    assert load_settings(DEMO | {"HCCPAY_RATE_LIMIT_STORAGE": "memory://"}).rate_limit_storage == "memory://"
+
+
+@pytest.mark.parametrize("name", sorted(SECRETS))
+@pytest.mark.parametrize("value", [" , ", ",,"])
+def test_a_secret_made_only_of_separators_is_not_a_secret(name, value):
+    with pytest.raises(ConfigError, match=name):
+        load_settings(FULL | {name: value})
+    with pytest.raises(ConfigError, match=name):
+        load_settings(DEMO | {name: value})
+
+
+@pytest.mark.parametrize("name", ["HCCPAY_DEMO", "HCCPAY_TRUST_PROXY"])
+@pytest.mark.parametrize("value", ["yes", "2", "on", "enabled"])
+def test_a_switch_takes_1_or_0_true_or_false_and_refuses_the_rest(name, value):
+    with pytest.raises(ConfigError, match=rf"{name}.*1.*0"):
+        load_settings(FULL | {name: value})
+
+
+@pytest.mark.parametrize("value,on", [("1", True), ("true", True), ("TRUE", True), ("0", False),
+                                      ("false", False), ("", False)])
+def test_a_switch_reads_its_documented_values(value, on):
+    settings = load_settings(FULL | {"HCCPAY_DEMO": value, "HCCPAY_TRUST_PROXY": value})
+    assert (settings.demo, settings.trust_proxy) == (on, on)
+
+
+@pytest.mark.parametrize("value", ["99", "0", "23"])
+def test_a_postal_province_that_is_not_one_of_the_34_stops_start_up(value):
+    with pytest.raises(ConfigError, match="HCCPAY_POSTAL_PROVINCE"):
+        load_settings(DEMO | {"HCCPAY_POSTAL_PROVINCE": value})
+
+
+def test_a_real_postal_province_is_accepted():
+    assert load_settings(DEMO | {"HCCPAY_POSTAL_PROVINCE": "01"}).postal_province_code == 1
+
+
+@pytest.mark.parametrize("name", ["HCCPAY_PUBLIC_URL", "HCCPAY_VNPAY_URL", "HCCPAY_COURIER_URL",
+                                  "HCCPAY_SMS_GATEWAY_URL", "HCCPAY_POS_GATEWAY_URL"])
+@pytest.mark.parametrize("value", ["not a url", "ftp://files.example", "https://", "notaurl", "http:///path",
+                                   "https://pay.example:99999"])
+def test_an_address_that_is_not_an_http_url_with_a_host_stops_start_up(name, value):
+    with pytest.raises(ConfigError, match=rf"{name}.*http"):
+        load_settings(DEMO | {name: value})
+
+
+def test_http_urls_are_accepted_without_their_trailing_slash():
+    settings = load_settings(DEMO | {"HCCPAY_PUBLIC_URL": "https://pay.hcc.example/", "HCCPAY_VNPAY_URL":
+                                     "https://pay.vnpay.vn/vpcpay.html", "HCCPAY_COURIER_URL": "http://10.0.0.5:8080/"})
+    assert (settings.public_url, settings.vnpay_gateway_url, settings.courier_url) == (
+        "https://pay.hcc.example", "https://pay.vnpay.vn/vpcpay.html", "http://10.0.0.5:8080")
+
+
+@pytest.mark.parametrize("name,value", [
+    ("HCCPAY_RECEIPT_FORM_SYMBOL", ""), ("HCCPAY_RECEIPT_FORM_SYMBOL", "   "),
+    ("HCCPAY_RECEIPT_FORM_SYMBOL", "X" * 21),                # the receipts column holds 20
+    ("HCCPAY_RECEIPT_SERIES_PREFIX", ""), ("HCCPAY_RECEIPT_SERIES_PREFIX", "X" * 19),  # + 2 year digits
+    ("HCCPAY_RECEIPT_SERIES_PREFIX", "BL/HCC-"),              # the series is a path segment of the verify URL
+    ("HCCPAY_RECEIPT_SERIES_PREFIX", "BL HCC"),
+])
+def test_a_receipt_symbol_set_blank_or_that_no_receipt_can_carry_stops_start_up(name, value):
+    with pytest.raises(ConfigError, match=name):
+        load_settings(DEMO | {name: value})
+
+
+def test_receipt_symbols_default_when_unset():
+    settings = load_settings(DEMO)
+    assert (settings.receipt_form_symbol, settings.receipt_series_prefix) == ("01BLP0-001", "BL-HCC-")
+
+
+def test_an_unknown_log_level_stops_start_up_naming_the_levels():
+    with pytest.raises(ConfigError, match=r"HCCPAY_LOG_LEVEL.*DEBUG, INFO, WARNING, ERROR, CRITICAL"):
+        load_settings(DEMO | {"HCCPAY_LOG_LEVEL": "LOUD"})
+    assert load_settings(DEMO | {"HCCPAY_LOG_LEVEL": "warning"}).log_level == "WARNING"
+
+
+@pytest.mark.parametrize("env,message", [
+    ({"HCCPAY_BANK_BIN": "123456"}, r"HCCPAY_BANK_BIN: 123456 is not the BIN of a Vietnamese bank"),
+    ({"HCCPAY_BANK_BIN": "97043"}, r"HCCPAY_BANK_BIN must be a bank's 6-digit BIN"),
+    ({"HCCPAY_BANK_ACCOUNT": "abc-123"}, r"HCCPAY_BANK_ACCOUNT must be 1-19 ASCII"),
+    ({"HCCPAY_BANK_BIN": "970436"}, r"missing HCCPAY_BANK_ACCOUNT, HCCPAY_BANK_ACCOUNT_NAME"),
+])
+def test_a_partly_set_default_account_is_refused_for_what_is_wrong_with_it(env, message):
+    with pytest.raises(ConfigError, match=message):
+        load_settings(DEMO | env)
