@@ -4,11 +4,11 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import request
-from flask_restx import Namespace, Resource
+from flask_restx import Namespace, Resource, fields
 from sqlalchemy import select
 
 from kernel import audit
-from kernel.auth import ApiToken, create_token, revoke_token
+from kernel.auth import ROLES, ApiToken, create_token, revoke_token
 from kernel.clock import now_utc
 from kernel.events import EVENT_TYPES, WEBHOOK_TOPIC, Subscription, secret_for, unknown_patterns
 from kernel.errors import NotFound, ValidationError
@@ -18,6 +18,25 @@ from kernel.outbox import DONE, FAILED, PENDING, OutboxAttempt, OutboxMessage, r
 
 admin_ns = Namespace("admin", description="Staff users, API tokens, event subscriptions and outbound deliveries",
                      path="/admin")
+
+token_in = admin_ns.model("TokenIn", {"role": fields.String(required=True, enum=list(ROLES)),
+                                      "name": fields.String(required=True, example="Cổng dịch vụ công tỉnh")})
+user_in = admin_ns.model("UserIn", {
+    "username": fields.String(required=True), "full_name": fields.String(required=True),
+    "roles": fields.List(fields.String(enum=list(ROLES)), required=True),
+    "password": fields.String(required=True, min_length=10)})
+user_change_in = admin_ns.model("UserChangeIn", {
+    "roles": fields.List(fields.String(enum=list(ROLES))), "active": fields.Boolean(),
+    "password": fields.String(min_length=10, description="a new password; the user's sessions end")})
+
+
+def _subscription_model(name: str, required: bool):
+    """A subscription's body: name, url and event_types for a new one, any subset for a change."""
+    return admin_ns.model(name, {
+        "name": fields.String(required=required, max_length=200),
+        "url": fields.String(required=required, example="https://motcua.example.gov.vn/hooks"),
+        "event_types": fields.List(fields.String(example="payment_request.*"), required=required),
+        "active": fields.Boolean(description="default true")})
 
 
 def token_view(token: ApiToken) -> dict:
@@ -37,6 +56,7 @@ class Tokens(Resource):
                                session.execute(select(ApiToken).order_by(ApiToken.id)).scalars()]}
 
     @admin_ns.doc(security="bearer")
+    @admin_ns.expect(token_in, validate=False)
     @admin_ns.response(201, "created; the token's value is in this answer only")
     @requires("admin")
     def post(self):
@@ -201,6 +221,7 @@ class Subscriptions(Resource):
             return {"subscriptions": [subscription_view(s) for s in rows]}
 
     @admin_ns.doc(security="bearer")
+    @admin_ns.expect(_subscription_model("SubscriptionIn", True), validate=False)
     @admin_ns.response(201, "created; the signing secret is in this answer only")
     @requires("admin")
     def post(self):
@@ -220,6 +241,7 @@ class Subscriptions(Resource):
 @admin_ns.route("/subscriptions/<int:subscription_id>")
 class SubscriptionItem(Resource):
     @admin_ns.doc(security="bearer")
+    @admin_ns.expect(_subscription_model("SubscriptionChangeIn", False), validate=False)
     @requires("admin")
     def patch(self, subscription_id: int):
         """Change name, url, event_types or active; clears the alert."""
@@ -293,6 +315,7 @@ class Users(Resource):
             return {"users": [user_view(u) for u in session.execute(select(User).order_by(User.id)).scalars()]}
 
     @admin_ns.doc(security="bearer")
+    @admin_ns.expect(user_in, validate=False)
     @admin_ns.response(201, "created")
     @requires("admin")
     def post(self):
@@ -311,6 +334,7 @@ class Users(Resource):
 @admin_ns.route("/users/<int:user_id>")
 class UserItem(Resource):
     @admin_ns.doc(security="bearer")
+    @admin_ns.expect(user_change_in, validate=False)
     @requires("admin")
     def patch(self, user_id: int):
         """Change `roles`, `active` or set a new `password`; the user's sessions end."""

@@ -24,7 +24,7 @@ from functools import cached_property, wraps
 from typing import Any
 
 from flask import Flask, Request, current_app, g, jsonify, request
-from flask_restx import Api
+from flask_restx import Api, Model, fields
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
@@ -207,9 +207,18 @@ def to_error_response(exc: Exception):
                           {"request_id": request_id()})
 
 
+REASON_IN = Model("ReasonIn", {"reason": fields.String(required=True, max_length=1000,
+                                                        description="why, kept in the audit trail")})
+
+
 class HccApi(Api):
     """flask-restx Api whose every error uses the service's error shape, and whose OpenAPI
     document says so for every operation."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Bodies several namespaces read alike are one definition: `@ns.expect(REASON_IN)`.
+        self.models[REASON_IN.name] = REASON_IN
 
     def handle_error(self, e):  # noqa: D401 - restx hook
         return to_error_response(e)
@@ -234,6 +243,8 @@ _ERRORS = {
     "403": "the token's role may not do this (`forbidden`)",
     "404": "no such object (`*_not_found`)",
     "409": "the object's state does not allow it (`code` says which rule)",
+    "413": "the request body is larger than the limit (`payload_too_large`)",
+    "415": "the body is not in the media type this operation reads (`unsupported_media_type`)",
     "429": "too many requests from this client (`rate_limited`)",
     "503": "the database is unavailable; retry (`database_unavailable`)",
 }
@@ -242,7 +253,13 @@ _ERRORS = {
 def document_errors(schema: dict) -> None:
     """Add the error responses every operation can give (in the one error shape) to the OpenAPI
     document: bad input and an unavailable database everywhere; 401/403 where a token is needed;
-    404 where the path names an object; 409 where the call changes something."""
+    404 where the path names an object; 409 where the call changes something; 413 where it takes a
+    body (the app's size limit) and 415 where that body goes through json_body or a form check
+    (callbacks read their raw bytes instead).
+
+    What only some operations send (201/202, a 200 replay, 304, 412, 422, a signed callback's 401)
+    each declares with `@ns.response(status, "code: when")`; an error declared so is given the
+    Error schema here, so the description is all a route writes."""
     schema.setdefault("definitions", {})["Error"] = ERROR_SCHEMA
     ref = {"$ref": "#/definitions/Error"}
     for path, operations in schema["paths"].items():
@@ -256,7 +273,12 @@ def document_errors(schema: dict) -> None:
                 codes.append("404")
             if method != "get":
                 codes.append("409")
+            if any(p.get("in") in ("body", "formData") for p in operation.get("parameters", [])):
+                codes += ["413"] if ("/api/v1" + path).startswith(CALLBACKS_PATH) else ["413", "415"]
             responses = operation.setdefault("responses", {})
+            for code, response in responses.items():
+                if int(code) >= 400:
+                    response.setdefault("schema", ref)
             for code in sorted(codes):
                 responses.setdefault(code, {"description": _ERRORS[code], "schema": ref})
 

@@ -28,6 +28,21 @@ callbacks_ns = Namespace("callbacks", description="Signed callbacks from banks, 
                          path="/callbacks")
 
 Parser = Callable[..., Event]
+# The provider's own JSON, described loosely: each provider defines it, and it is verified over its raw bytes.
+payload = callbacks_ns.model("CallbackPayload", {})
+_SIGNED_HCC = "signed with X-HCC-Signature: t=<unix>,v1=<hex> (HMAC-SHA256 of \"{t}.{body}\", 300 s window)"
+
+
+def signed_callback(signature: str, answer: str) -> Callable:
+    """The OpenAPI description of a JSON payment callback: its body, how it is signed, its answers."""
+    def decorate(view: Callable) -> Callable:
+        for document in (callbacks_ns.expect((payload, f"the provider's JSON payload, {signature}"), validate=False),
+                         callbacks_ns.response(200, f"durably recorded: {answer}"),
+                         callbacks_ns.response(401, "invalid_signature (or invalid_api_key): refused, kept with "
+                                                    "the reason")):
+            view = document(view)
+        return view
+    return decorate
 
 
 def handle(provider: str, parse: Parser, ok_body: dict, *, refusal_extra: dict | None = None,
@@ -58,6 +73,7 @@ def handle(provider: str, parse: Parser, ok_body: dict, *, refusal_extra: dict |
 
 @callbacks_ns.route("/sepay")
 class SepayCallback(Resource):
+    @signed_callback("authenticated by Authorization: Apikey <key>", '{"success": true}')
     def post(self):
         """SePay bank-transfer webhook (Authorization: Apikey <key>)."""
         return handle(sepay.PROVIDER, sepay.parse, {"success": True}, refusal_extra={"success": False})
@@ -65,6 +81,8 @@ class SepayCallback(Resource):
 
 @callbacks_ns.route("/payos")
 class PayosCallback(Resource):
+    @signed_callback("signed by its `signature` field (HMAC-SHA256 over `data`, sorted k=v&...)",
+                     '{"success": true}')
     def post(self):
         """payOS webhook (HMAC-SHA256 signature over data)."""
         return handle(payos.PROVIDER, payos.parse, {"success": True}, refusal_extra={"success": False})
@@ -72,6 +90,7 @@ class PayosCallback(Resource):
 
 @callbacks_ns.route("/bank")
 class BankCallback(Resource):
+    @signed_callback(_SIGNED_HCC, '{"received": true}')
     def post(self):
         """Generic bank push (X-HCC-Signature: t=,v1=)."""
         return handle(bankpush.PROVIDER, bankpush.parse, {"received": True})
@@ -79,6 +98,7 @@ class BankCallback(Resource):
 
 @callbacks_ns.route("/pos")
 class PosCallback(Resource):
+    @signed_callback(_SIGNED_HCC + " with the POS secret", '{"received": true}')
     def post(self):
         """Card terminal sale, void or reversal (X-HCC-Signature: t=,v1=)."""
         return handle(pos.PROVIDER, pos.parse, {"received": True}, redact_body=pos.mask_card_numbers)
@@ -86,6 +106,8 @@ class PosCallback(Resource):
 
 @callbacks_ns.route("/vnpay/ipn")
 class VnpayIpn(Resource):
+    @callbacks_ns.response(200, "always, with VNPay's RspCode: 00 confirmed, 01 order not found, 02 already "
+                                "confirmed, 04 wrong amount, 97 invalid signature, 99 unknown error")
     def get(self):
         """VNPay IPN: replies {"RspCode", "Message"} with the VNPay codes, always HTTP 200."""
         now = now_utc()

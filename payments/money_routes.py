@@ -9,7 +9,7 @@ from sqlalchemy import select
 from kernel import audit
 from kernel.clock import business_date, now_utc, parse_iso_day
 from kernel.errors import NotFound, ValidationError
-from kernel.http import actor, int_arg, json_body, requires, settings, transaction
+from kernel.http import REASON_IN, actor, int_arg, json_body, requires, settings, transaction
 from kernel import inbox
 from kernel.inbox import CONFLICT, RECEIVED, REJECTED, InboundCallback
 from kernel.money import parse_amount_vnd
@@ -34,6 +34,9 @@ cash_in = payments_ns.model("CashIn", {
 assign_in = finance_ns.model("AssignIn", {
     "payment_code": fields.String(required=True), "amount_vnd": fields.Integer(description="default: all of it"),
     "reason": fields.String(required=True),
+})
+close_drawer_in = cash_ns.model("CloseDrawerIn", {
+    "counted_vnd": fields.Integer(required=True, min=0, description="the cash counted in the drawer"),
 })
 
 
@@ -73,7 +76,9 @@ class RequestPayments(Resource):
 class CashPayment(Resource):
     @payments_ns.doc(security="bearer", params={"Idempotency-Key": {"in": "header", "type": "string"}})
     @payments_ns.expect(cash_in, validate=False)
-    @payments_ns.response(201, "taken into the drawer (200: the same Idempotency-Key again)")
+    @payments_ns.response(201, "taken into the drawer")
+    @payments_ns.response(200, "the same Idempotency-Key and body again: the first payment, nothing taken twice")
+    @payments_ns.response(422, "idempotency_key_reused: the key was used with another payment_code or amount")
     @requires("cashier")
     def post(self):
         """Take cash at the counter (at most what is owed); send Idempotency-Key to make retries safe."""
@@ -155,6 +160,7 @@ class AssignSuspense(Resource):
 @finance_ns.route("/allocations/<int:allocation_id>/release")
 class ReleaseAllocation(Resource):
     @finance_ns.doc(security="bearer")
+    @finance_ns.expect(REASON_IN, validate=False)
     @requires("finance")
     def post(self, allocation_id: int):
         """Take a wrong allocation back into suspense (audited, with a reason)."""
@@ -243,6 +249,7 @@ class Drawers(Resource):
 @cash_ns.route("/drawers/<int:drawer_id>/close")
 class CloseDrawer(Resource):
     @cash_ns.doc(security="bearer")
+    @cash_ns.expect(close_drawer_in, validate=False)
     @requires("cashier", "finance")
     def post(self, drawer_id: int):
         """Close a drawer with the counted cash `{"counted_vnd"}`; reports the difference."""

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from kernel.clock import now_utc
 from kernel.errors import NotFound, ValidationError
-from kernel.http import actor, current_principal, json_body, requires, settings, transaction
+from kernel.http import REASON_IN, actor, current_principal, json_body, requires, settings, transaction
 from kernel.money import parse_amount_vnd
 from kernel.pii import mask_name
 from payments import refunds, receipts
@@ -20,6 +20,11 @@ receipts_ns = Namespace("receipts", description="Public verification of e-receip
 refund_in = refunds_ns.model("RefundIn", {
     "amount_vnd": fields.Integer(required=True, min=1), "reason": fields.String(required=True),
     "expected_refundable_vnd": fields.Integer(required=True, description="what you saw as refundable (412 if changed)"),
+})
+approval_in = refunds_ns.model("ApprovalIn", {"reason": fields.String(description="optional when approving")})
+executed_in = refunds_ns.model("RefundExecutedIn", {
+    "bank_reference": fields.String(description="the transfer's bank reference: required for a transfer, "
+                                                "none for cash handed over"),
 })
 READERS = ("finance", "approver", "auditor", "cashier")
 
@@ -55,7 +60,8 @@ class PaymentRefunds(Resource):
 
     @refunds_ns.doc(security="bearer")
     @refunds_ns.expect(refund_in, validate=False)
-    @refunds_ns.response(412, "expected_refundable_vnd no longer matches")
+    @refunds_ns.response(201, "asked: transfer_ordered, cash_due or sending, or awaiting_approval above the threshold")
+    @refunds_ns.response(412, "refundable_changed: expected_refundable_vnd no longer matches")
     @requires("finance")
     def post(self, payment_id: int):
         """Ask for a refund; above the threshold an approver (someone else) must approve it."""
@@ -113,6 +119,7 @@ def _decide(refund_id: int, approve: bool):
 @refunds_ns.route("/refunds/<int:refund_id>/approve")
 class ApproveRefund(Resource):
     @refunds_ns.doc(security="bearer")
+    @refunds_ns.expect(approval_in, validate=False)
     @requires("approver")
     def post(self, refund_id: int):
         """Approve a refund someone else asked for (the same person is refused)."""
@@ -122,6 +129,7 @@ class ApproveRefund(Resource):
 @refunds_ns.route("/refunds/<int:refund_id>/reject")
 class RejectRefund(Resource):
     @refunds_ns.doc(security="bearer")
+    @refunds_ns.expect(REASON_IN, validate=False)
     @requires("approver")
     def post(self, refund_id: int):
         """Reject a refund `{"reason"}`."""
@@ -131,6 +139,7 @@ class RejectRefund(Resource):
 @refunds_ns.route("/refunds/<int:refund_id>/executed")
 class ExecutedRefund(Resource):
     @refunds_ns.doc(security="bearer")
+    @refunds_ns.expect(executed_in, validate=False)
     @requires("finance", "cashier")
     def post(self, refund_id: int):
         """Mark a transfer order executed `{"bank_reference"}` (finance) or cash handed over (cashier)."""
@@ -148,6 +157,7 @@ class ExecutedRefund(Resource):
 @refunds_ns.route("/refunds/<int:refund_id>/failed")
 class FailedRefund(Resource):
     @refunds_ns.doc(security="bearer")
+    @refunds_ns.expect(REASON_IN, validate=False)
     @requires("finance", "cashier")
     def post(self, refund_id: int):
         """A transfer that bounced (finance), or cash never collected (cashier) `{"reason"}`: the money goes back

@@ -10,7 +10,7 @@ from flask_restx import Namespace, Resource, fields
 from kernel.auth import ROLES
 from kernel.clock import now_utc
 from kernel.errors import Conflict
-from kernel.http import actor, json_body, requires, settings, transaction
+from kernel.http import REASON_IN, actor, json_body, requires, settings, transaction
 from payments import receipts, service, states, vietqr
 from payments.receipt_pdf import receipt_pdf
 from payments.presenters import dossier_view, event_view, public_request_view
@@ -41,7 +41,6 @@ dossier_in = dossiers_ns.model("DossierIn", {
     "applicant": fields.Nested(applicant_model, required=True),
     "fees": fields.List(fields.Nested(fee_model), required=True),
 })
-reason_in = requests_ns.model("ReasonIn", {"reason": fields.String(required=True)})
 error_model = dossiers_ns.model("Error", {
     "code": fields.String(required=True), "message": fields.String(required=True), "details": fields.Raw(),
 })
@@ -103,7 +102,7 @@ class PaymentRequestItem(Resource):
 @requests_ns.route("/<string:code>/cancel")
 class CancelRequest(Resource):
     @requests_ns.doc(security="bearer")
-    @requests_ns.expect(reason_in, validate=False)
+    @requests_ns.expect(REASON_IN, validate=False)
     @requires("intake")
     def post(self, code: str):
         """Cancel a request nobody has paid into yet."""
@@ -156,6 +155,8 @@ def _qr_response(code: str, kind: str, mimetype: str) -> Response:
 
 @requests_ns.route("/<string:code>/qr.png")
 class QrPng(Resource):
+    @requests_ns.response(200, "the VietQR image")
+    @requests_ns.response(304, "If-None-Match names this image: the cached copy is still good")
     @requests_ns.response(409, "The request is closed (expired, cancelled, refunded): request_not_payable")
     @requests_ns.produces(["image/png", "application/json"])
     def get(self, code: str):
@@ -165,6 +166,8 @@ class QrPng(Resource):
 
 @requests_ns.route("/<string:code>/qr.svg")
 class QrSvg(Resource):
+    @requests_ns.response(200, "the VietQR image")
+    @requests_ns.response(304, "If-None-Match names this image: the cached copy is still good")
     @requests_ns.response(409, "The request is closed (expired, cancelled, refunded): request_not_payable")
     @requests_ns.produces(["image/svg+xml", "application/json"])
     def get(self, code: str):

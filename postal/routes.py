@@ -10,11 +10,11 @@ from flask_restx import Namespace, Resource, fields
 from kernel import inbox
 from kernel.clock import now_utc
 from kernel.errors import Conflict, Unauthenticated, ValidationError
-from kernel.http import actor, json_body, requires, runtime, settings, transaction
+from kernel.http import REASON_IN, actor, json_body, requires, runtime, settings, transaction
 from kernel.signing import HEADER, SignatureError, verify
 from payments.validation import clean_text
-from postal import addresses, manifests, scheduling, service, tracking
-from postal.validation import parse_day, parse_id_check, parse_shipment
+from postal import addresses, manifests, planner, scheduling, service, states, tracking
+from postal.validation import ID_DOCUMENT_TYPES, parse_day, parse_id_check, parse_shipment
 from postal.views import event_view, route_view, shipment_view
 
 postal_ns = Namespace("postal", description="Postal pickup of dossiers and delivery of results", path="/postal")
@@ -35,6 +35,34 @@ shipment_in = postal_ns.model("ShipmentIn", {
     "note": fields.String(), "weight_grams": fields.Integer(example=500),
     "documents": fields.Raw(example=[{"name": "Đơn đề nghị", "original": True, "copies": 1}]),
 })
+id_check_in = postal_ns.model("IdCheckIn", {
+    "document_type": fields.String(required=True, enum=list(ID_DOCUMENT_TYPES)),
+    "number": fields.String(required=True, example="022088001234"),
+    "holder_name": fields.String(required=True, example="Nguyễn Văn An"),
+})
+outcome_in = postal_ns.model("ShipmentEventIn", {
+    "event": fields.String(required=True, enum=list(service.STAFF_EVENTS)),
+    "reason": fields.String(enum=list(states.FAILURE_REASONS), description="failed_attempt only"),
+    "id_check": fields.Nested(id_check_in, description="required at the handover (picked_up, delivered)"),
+    "note": fields.String(),
+})
+assignment_in = postal_ns.model("AssignmentIn", {
+    "date": fields.String(required=True, example="2026-11-27"), "route": fields.String(required=True, example="HL1"),
+    "slot": fields.String(required=True, enum=list(planner.SLOTS)), "reason": fields.String(required=True),
+})
+capacity_in = postal_ns.model("CapacityIn", {slot: fields.Integer(required=True, min=0) for slot in planner.SLOTS})
+
+
+def _route_model(name: str, required: bool):
+    """A route's body: every field for a new one, any subset for a change (PUT)."""
+    code = {"code": fields.String(required=True, example="HL1", description="1-20 of A-Z, 0-9, - and _")}
+    return postal_ns.model(name, {**(code if required else {}),
+                                  "name": fields.String(required=required, example="Tuyến Hạ Long 1"),
+                                  "ward_codes": fields.List(fields.String(example="06685"), required=required),
+                                  "capacity": fields.Nested(capacity_in, required=required)})
+
+
+route_in, route_change_in = _route_model("RouteIn", True), _route_model("RouteChangeIn", False)
 
 
 def _pdf(body: bytes, filename: str) -> Response:
@@ -47,6 +75,9 @@ def _pdf(body: bytes, filename: str) -> Response:
 class Wards(Resource):
     @postal_ns.doc(security="bearer", params={"province_code": "2025 province code, e.g. 22 (Quảng Ninh)",
                                               "legacy_name": "a pre-2025 ward/commune name to resolve"})
+    @postal_ns.response(200, "the province's wards, or the one ward that replaced legacy_name")
+    @postal_ns.response(409, "legacy_ward_split: the old unit became several wards (details.candidates)")
+    @postal_ns.response(422, "unknown_province, or no pre-2025 unit of that name in the province")
     @requires(*READ)
     def get(self):
         """Wards, communes and special zones of a province (2025 units), or the unit that replaced an old one."""
@@ -62,6 +93,10 @@ class Wards(Resource):
 class Shipments(Resource):
     @postal_ns.doc(security="bearer")
     @postal_ns.expect(shipment_in, validate=False)
+    @postal_ns.response(201, "booked")
+    @postal_ns.response(200, "the same body again: the shipment booked the first time")
+    @postal_ns.response(422, "slot_passed, not a working day, unknown_ward or unknown_province: well-formed but "
+                             "unusable")
     @requires(*CREATE)
     def post(self):
         """Ask the post to collect a dossier or deliver a result; postage is added to the dossier's fees."""
@@ -96,6 +131,7 @@ class ShipmentItem(Resource):
 @postal_ns.route("/shipments/<int:shipment_id>/cancel")
 class ShipmentCancel(Resource):
     @postal_ns.doc(security="bearer")
+    @postal_ns.expect(REASON_IN, validate=False)
     @requires(*CREATE)
     def post(self, shipment_id: int):
         """Cancel before pickup (`{"reason"}`); the courier is told after commit."""
@@ -109,6 +145,7 @@ class ShipmentCancel(Resource):
 @postal_ns.route("/shipments/<int:shipment_id>/events")
 class ShipmentOutcome(Resource):
     @postal_ns.doc(security="bearer")
+    @postal_ns.expect(outcome_in, validate=False)
     @requires("postal")
     def post(self, shipment_id: int):
         """Record what happened: `{"event": picked_up|out_for_delivery|delivered|failed_attempt, "reason"?,
@@ -126,6 +163,9 @@ class ShipmentOutcome(Resource):
 @postal_ns.route("/shipments/<int:shipment_id>/assignment")
 class ShipmentAssignment(Resource):
     @postal_ns.doc(security="bearer")
+    @postal_ns.expect(assignment_in, validate=False)
+    @postal_ns.response(200, "moved; over_capacity and outside_route say what the planner would have refused")
+    @postal_ns.response(422, "not_a_working_day")
     @requires("postal")
     def post(self, shipment_id: int):
         """Manual override of the plan: `{"date", "route", "slot", "reason"}` (audited; may exceed capacity)."""
@@ -163,6 +203,9 @@ class Routes(Resource):
             return {"routes": [route_view(r) for r in scheduling.list_routes(session)]}
 
     @postal_ns.doc(security="bearer")
+    @postal_ns.expect(route_in, validate=False)
+    @postal_ns.response(201, "created (the same code again is 409 route_exists)")
+    @postal_ns.response(422, "unknown_ward: a ward code not in the centre's province")
     @requires("postal")
     def post(self):
         """Create a route `{"code", "name", "ward_codes": [...], "capacity": {"morning", "afternoon"}}`."""
@@ -176,6 +219,9 @@ class Routes(Resource):
 @postal_ns.route("/routes/<string:code>")
 class RouteItem(Resource):
     @postal_ns.doc(security="bearer")
+    @postal_ns.expect(route_change_in, validate=False)
+    @postal_ns.response(200, "changed (a body changing nothing is 400 nothing_to_change)")
+    @postal_ns.response(422, "unknown_ward: a ward code not in the centre's province")
     @requires("postal")
     def put(self, code: str):
         """Change a route's name, wards or capacity (any subset)."""
@@ -187,6 +233,8 @@ class RouteItem(Resource):
 @postal_ns.route("/plan")
 class Plan(Resource):
     @postal_ns.doc(security="bearer", params={"date": "the day to plan (YYYY-MM-DD)"})
+    @postal_ns.response(200, "assigned, unplanned (with reasons) and the use of every route and slot")
+    @postal_ns.response(422, "not_a_working_day")
     @requires("postal")
     def post(self):
         """Assign unscheduled shipments to routes by deadline then area, within capacity; report the rest."""
@@ -254,6 +302,13 @@ class HandoverPdf(Resource):
 
 @courier_callbacks_ns.route("/courier")
 class CourierWebhook(Resource):
+    @courier_callbacks_ns.expect((courier_callbacks_ns.model("CourierEventIn", {}),
+                                  "the courier's tracking event {event_id, tracking_number, reference, status_code, "
+                                  "occurred_at, id_check?, note?, cod_amount_vnd?}, signed with X-HCC-Signature: "
+                                  "t=<unix>,v1=<hex> (HMAC-SHA256 of \"{t}.{body}\")"), validate=False)
+    @courier_callbacks_ns.response(200, '{"received": true, "outcome"}')
+    @courier_callbacks_ns.response(401, "invalid_signature: refused, kept with the reason")
+    @courier_callbacks_ns.response(409, "shipment_mismatch or event_conflict (kept, not applied)")
     def post(self):
         """Tracking event from the courier, signed with X-HCC-Signature; stored raw first, applied once."""
         now = now_utc()

@@ -6,7 +6,7 @@ from flask_restx import Namespace, Resource, fields
 
 from kernel.clock import business_date, now_utc, parse_iso_day
 from kernel.errors import ValidationError
-from kernel.http import actor, json_body, requires, runtime, settings, transaction
+from kernel.http import REASON_IN, actor, json_body, requires, runtime, settings, transaction
 from kernel.money import parse_amount_vnd
 from kernel.text import is_ascii_digits
 from payments.service import parse_payment_code
@@ -57,6 +57,10 @@ class Statements(Resource):
                     "description": "CSV/XLSX bank layout; default: detected from the header"}})
     @recon_ns.response(201, "imported: import_id, format, account_number, period, lines_total, lines_new, "
                             "lines_duplicate")
+    @recon_ns.response(413, "payload_too_large: above HCCPAY_STATEMENT_MAX_MB, or a spreadsheet that unpacks to "
+                            "far more than its size (suspicious_archive)")
+    @recon_ns.response(415, "unsupported_media_type: not multipart/form-data, or a file in no format we read")
+    @recon_ns.response(422, "unknown_account: the statement is of an account that is not one of ours")
     @requires("finance")
     def post(self):
         """Import a bank statement (camt.053, MT940, CSV, XLSX): store, match and credit its lines."""
@@ -205,6 +209,7 @@ for _path, _action, _doc in (
 @recon_ns.route("/resolutions/<int:resolution_id>/undo")
 class Undo(Resource):
     @recon_ns.doc(security="bearer")
+    @recon_ns.expect(REASON_IN, validate=False)
     @requires("finance")
     def post(self, resolution_id: int):
         """Undo a decision (the latest on its line) while its day is open, with a reason."""
@@ -255,6 +260,7 @@ class DayExceptions(Resource):
 @recon_ns.route("/days/<string:day>/exceptions/<string:key>/acknowledge")
 class Acknowledge(Resource):
     @recon_ns.doc(security="bearer")
+    @recon_ns.expect(REASON_IN, validate=False)
     @recon_ns.response(201, "the acknowledgement recorded")
     @requires("finance")
     def post(self, day: str, key: str):
@@ -269,6 +275,7 @@ class Acknowledge(Resource):
 @recon_ns.route("/days/<string:day>/close")
 class Close(Resource):
     @recon_ns.doc(security="bearer")
+    @recon_ns.response(202, "close_requested: the day's summary, waiting for an approver")
     @requires("finance")
     def post(self, day: str):
         """Ask to close the day (an approver confirms); refused while blocking exceptions are open."""
@@ -293,6 +300,7 @@ class CloseApprove(Resource):
 @recon_ns.route("/days/<string:day>/close/reject")
 class CloseReject(Resource):
     @recon_ns.doc(security="bearer")
+    @recon_ns.expect(REASON_IN, validate=False)
     @requires("approver")
     def post(self, day: str):
         """Send the close request back to finance, with a reason."""
