@@ -119,7 +119,9 @@ class StatementFile(Resource):
 
 @recon_ns.route("/lines")
 class Lines(Resource):
-    @recon_ns.doc(security="bearer", params={"import_id": "lines of one import's file", "date": "or of a day (YYYY-MM-DD)",
+    @recon_ns.doc(security="bearer", params={"import_id": "lines of one import's file",
+                                             "date": "or of a day (YYYY-MM-DD); one of the two is required "
+                                                     "(neither: 400 missing_filter)",
                                              "status": "matched|proposed|unmatched|ignored",
                                              "limit": "1-1000 (default 100)", "offset": "default 0"})
     @requires(*READERS)
