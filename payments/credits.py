@@ -103,7 +103,7 @@ def record_credits(session: Session, credits: list[IncomingCredit], *, settings:
     twins = link_late_callbacks(session, fresh, settings=settings, now=now)
     fresh = [c for c in fresh if (c.provider, c.provider_ref) not in twins]
     book = Book(conn, actor=actor, now=now, settings=settings)
-    plans = _plan(conn, fresh, settings, book)
+    plans = _plan(conn, fresh, settings, book, voided=_voided_before_arrival(conn, fresh))
     ids = _claim(conn, plans, now)
     lost = [p for p in plans if p.key not in ids]
     if any(p.moves for p in lost):
@@ -182,7 +182,20 @@ def _wanted_codes(credit: IncomingCredit, settings: Settings) -> tuple[list[code
     return None, found
 
 
-def _plan(conn: Connection, credits: list[IncomingCredit], settings: Settings, book: Book) -> list[_Planned]:
+def _voided_before_arrival(conn: Connection, credits: list[IncomingCredit]) -> set[tuple[str, str]]:
+    """Sales whose void or reversal (of the same amount) came first: recorded and undone at once, they
+    never reach a request (no receipt, no "paid" SMS for money the citizen was given back)."""
+    sales = {(c.provider, c.provider_ref): c.amount_vnd for c in credits if c.provider in REVERSIBLE_PROVIDERS}
+    if not sales:
+        return set()
+    waiting = conn.execute(select(PendingReversal.provider, PendingReversal.original_ref, PendingReversal.amount_vnd)
+                           .where(PendingReversal.original_ref.in_(sorted({ref for _, ref in sales})),
+                                  PendingReversal.applied_at.is_(None)))
+    return {(provider, ref) for provider, ref, amount in waiting if sales.get((provider, ref)) == amount}
+
+
+def _plan(conn: Connection, credits: list[IncomingCredit], settings: Settings, book: Book, *,
+          voided: set[tuple[str, str]] = frozenset()) -> list[_Planned]:
     """Find each credit's requests (locked) and how much goes to each, in arrival order.
 
     A batch reads each memo as one-by-one processing would: a mistyped code is corrected
@@ -208,6 +221,8 @@ def _plan(conn: Connection, credits: list[IncomingCredit], settings: Settings, b
                 due_checked.add(w.code)
                 book.expire_if_due(states_by_code[w.code])
         reason = None if resolved else ("no_code" if explicit is None and not found else "unresolved_code")
+        if (credit.provider, credit.provider_ref) in voided:
+            resolved, reason = [], "voided_before_sale"  # undone as soon as it is recorded
         targets = []
         for w in resolved:
             state = states_by_code.get(w.code)
@@ -220,9 +235,12 @@ def _plan(conn: Connection, credits: list[IncomingCredit], settings: Settings, b
         if targets and credit.corrections_need_exact_amount and any(how == "corrected" for _, how in targets) \
                 and credit.amount_vnd != sum(state.outstanding_vnd for state, _ in targets):
             targets, reason = [], "correction_amount_differs"
+        if explicit is None and len(found) > len(resolved):
+            reason = reason or "unresolved_code"  # a code-shaped token nobody's request could be read from
         # Several codes named: each takes what it owes, whether or not the others could take money.
-        # The share of a code that cannot (unknown, closed) must not become another's overpayment.
-        plan = _Planned(credit, targets, reason, _split(credit.amount_vnd, targets, several=len(resolved) > 1))
+        # The share of a code that cannot (unknown, closed, unreadable) must not become another's overpayment.
+        several = len(resolved) > 1 or (explicit is None and len(found) > 1)
+        plan = _Planned(credit, targets, reason, _split(credit.amount_vnd, targets, several=several))
         plan.lines = [Line(credit.clearing_account, debit_vnd=credit.amount_vnd)]
         for state, how, amount in plan.moves:  # later credits in the batch see what earlier ones paid
             plan.lines += book.credit(state, payment_id=plan.key, amount_vnd=amount, how=how, channel=credit.channel)

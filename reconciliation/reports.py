@@ -33,7 +33,12 @@ STATUS_VI = {"matched": "Đã khớp", "proposed": "Đề xuất", "unmatched": 
              "in_suspense": "Chờ xử lý (tạm treo)", "partly_in_suspense": "Phân bổ một phần", "reversed": "Đã hủy/đảo"}
 # Rows of the by-agency totals that are not an agency: where the rest of the day's money is.
 AGENCY_VI = {"suspense": "Chờ xử lý (tạm treo)", "written_off": "Ghi thu khác (xóa sổ tạm treo)",
-             "refunded": "Hoàn trả người nộp"}
+             "refunded": "Hoàn trả người nộp", "overpaid": "Nộp thừa"}
+# Corrections of closed days' payments that land in this day (days.py `_adjustments`), by ledger entry kind.
+ADJUSTMENT_VI = {"allocation_release": "Bỏ khớp, trả về tạm treo", "reversal": "Hủy/đảo giao dịch",
+                 "write_off": "Ghi thu khác", "write_off_undone": "Hủy ghi thu khác",
+                 "refund_approved": "Hoàn trả người nộp", "refund_failed": "Hoàn trả không thành công",
+                 "suspense_assignment": "Phân bổ từ tạm treo", "payment": "Thu tiền"}
 TYPE_VI = {"payment": "Thu tiền", "reversal": "Giao dịch bị hủy/đảo", "bank_debit": "Ngân hàng ghi nợ (phí...)",
            "bank_reversal": "Ngân hàng hoàn/đảo giao dịch đã ghi có"}
 KIND_VI = {"unmatched_credit": "Tiền về chưa khớp", "late": "Nộp sau khi hết hạn/hủy",
@@ -56,7 +61,7 @@ REASON_VI = {
     "multi_code": "Nhiều mã", "part_in_suspense": "Một phần tạm treo", "proposed": "Đề xuất", "no_code": "Không có mã",
     "unresolved_code": "Mã không xác định", "unknown_code": "Mã không tồn tại", "request_closed": "Hồ sơ đã hết hạn/hủy",
     "correction_amount_differs": "Sửa mã nhưng lệch số tiền", "multi_code_excess": "Thừa sau khi chia nhiều mã",
-    "released": "Đã bỏ khớp", "written_off": "Đã ghi thu khác", "refund_requested": "Đã đề nghị hoàn",
+    "released": "Đã bỏ khớp", "voided_before_sale": "Đã hủy trước khi ghi nhận", "written_off": "Đã ghi thu khác", "refund_requested": "Đã đề nghị hoàn",
     "acknowledged": "Đã chấp nhận", "under_payment": "Nộp thiếu", "over_payment": "Nộp thừa",
     "split_payment": "Nộp nhiều lần",
 }
@@ -101,8 +106,15 @@ def _sections(summary: dict, state: dict, now: datetime) -> Iterator[Section]:
                   [[STATUS_VI.get(r["status"], r["status"]), r["count"], r["amount_vnd"]] for r in totals["by_status"]]
                   + [[f"Dòng sao kê: {STATUS_VI.get(s, s)}", v["count"], v["amount_vnd"]]
                      for s, v in sorted(summary["lines"]["by_status"].items())], frozenset({2}))
+    adjustments = totals.get("adjustments")  # absent from summaries frozen before adjustments were counted
+    if adjustments is not None:
+        yield Section("VI. Điều chỉnh các ngày đã khóa sổ",
+                      ["Loại điều chỉnh", "Mã cơ quan", "Số giao dịch", "Số tiền (VND)"],
+                      [[ADJUSTMENT_VI.get(r["kind"], r["kind"]), AGENCY_VI.get(r["agency_code"], r["agency_code"]),
+                        r["count"], r["amount_vnd"]] for r in adjustments["by_kind"]]
+                      + [["Cộng (thay đổi so với tổng đã khóa sổ)", "", "", adjustments["net_vnd"]]], frozenset({3}))
     found = summary.get("closed_exceptions") or []
-    yield Section("VI. Ngoại lệ", ["Mã ngoại lệ", "Loại", "Số tiền (VND)", "Xử lý"],
+    yield Section("VII. Ngoại lệ", ["Mã ngoại lệ", "Loại", "Số tiền (VND)", "Xử lý"],
                   [[e["key"], KIND_VI.get(e["kind"], e["kind"]), e["amount_vnd"], _handled(e)] for e in found]
                   or [["", "Không có ngoại lệ" if closed else "Xem hàng đợi ngoại lệ", "", ""]], frozenset({2}))
 
@@ -116,6 +128,7 @@ def _handled(exc: dict) -> str:
     return "Thông tin" if exc.get("severity") == "info" else "Chưa xử lý"
 
 
+LINES_HEADING = "VIII. Chi tiết giao dịch sao kê"
 LINE_COLUMNS = ["STT", "Ngày giao dịch", "Thời điểm", "Số tham chiếu", "Loại", "Số tiền (VND)", "Trạng thái", "Điểm",
                 "Lý do", "Mã thanh toán", "Nội dung"]
 LINE_MONEY = frozenset({LINE_COLUMNS.index("Số tiền (VND)")})
@@ -164,7 +177,7 @@ def render_csv(session: Session, summary: dict, state: dict, now: datetime) -> b
         writer.writerow(columns)
         writer.writerows(rows)
         writer.writerow([])
-    writer.writerow(["VII. Chi tiết giao dịch sao kê"])
+    writer.writerow([LINES_HEADING])
     writer.writerow(LINE_COLUMNS)
     for row in _line_rows(session, date.fromisoformat(summary["date"])):
         writer.writerow(row)
@@ -199,7 +212,7 @@ def render_pdf(session: Session, summary: dict, state: dict, now: datetime) -> b
         pdf.cell(0, 8, heading, new_x="LMARGIN", new_y="NEXT", align="C" if index == 0 else "L")
         _pdf_table(pdf, columns, rows, money)
     pdf.set_font(FONT, "B", 11)
-    pdf.cell(0, 8, "VII. Chi tiết giao dịch sao kê", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, LINES_HEADING, new_x="LMARGIN", new_y="NEXT")
     rows = []
     for row in _line_rows(session, date.fromisoformat(summary["date"])):
         if len(rows) == PDF_LINE_LIMIT:

@@ -228,7 +228,7 @@ def test_every_payment_posts_one_balanced_entry(client, auth, test_settings, db)
         assert s.execute(select(func.count()).select_from(LedgerEntry)).scalar_one() == 1
 
 
-@pytest.mark.parametrize("other", ["unknown", "cancelled"])
+@pytest.mark.parametrize("other", ["unknown", "cancelled", "mistyped"])
 def test_money_a_memo_names_for_a_code_that_cannot_take_it_waits_in_suspense_not_on_the_other_code(
         client, auth, test_settings, other):
     from payments.codes import new_code
@@ -236,6 +236,11 @@ def test_money_a_memo_names_for_a_code_that_cannot_take_it_waits_in_suspense_not
     code = make_request(client, auth, ("Lệ phí", "charge", 50_000))
     if other == "unknown":
         second = new_code()
+    elif other == "mistyped":  # one digit off a cancelled request: no open request it can be read as
+        cancelled = make_request(client, auth, ("Lệ phí", "charge", 50_000))
+        assert client.post(f"/api/v1/payment-requests/{cancelled}/cancel", json={"reason": "Rút hồ sơ"},
+                           headers=auth("intake")).status_code == 200
+        second = cancelled[:-1] + str((int(cancelled[-1]) + 1) % 10)
     else:
         second = make_request(client, auth, ("Lệ phí", "charge", 50_000))
         assert client.post(f"/api/v1/payment-requests/{second}/cancel", json={"reason": "Rút hồ sơ"},
@@ -246,4 +251,4 @@ def test_money_a_memo_names_for_a_code_that_cannot_take_it_waits_in_suspense_not
     suspense = client.get("/api/v1/finance/suspense", headers=auth("finance")).json
     assert suspense["total_vnd"] == 50_000
     assert [p["suspense_reason"] for p in suspense["payments"]] == [
-        "unknown_code" if other == "unknown" else "request_closed"]
+        {"unknown": "unknown_code", "cancelled": "request_closed", "mistyped": "unresolved_code"}[other]]

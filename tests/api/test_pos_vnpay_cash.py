@@ -66,6 +66,14 @@ def test_a_void_and_a_reversal_both_before_their_sale_reverse_it_once(client, au
         sale = s.execute(select(InboundCallback).where(InboundCallback.external_id == "S8")).scalar_one()
     assert payment.status == "reversed" and payment.reversal_ref == "V8"  # the first to arrive undoes it
     assert sale.status == "applied"
+    from kernel.outbox import OutboxMessage
+    from payments.receipts import Receipt
+
+    with db() as s:  # the money was never the request's: no receipt, no "paid" SMS or event
+        assert s.execute(select(Receipt)).scalars().all() == []
+        assert s.execute(select(OutboxMessage)).scalars().all() == []
+    events = client.get(f"/api/v1/payment-requests/{code}/events", headers=auth("finance")).json["events"]
+    assert [e["event"] for e in events] == ["created"]
 
 
 def test_a_declined_sale_is_recorded_not_credited(client, auth, test_settings, db):
