@@ -141,7 +141,12 @@ def _entry(ntry: Element, first_line_no: int) -> Iterator[StatementLine]:
     container = _child(ntry, "NtryDtls")
     details = [d for d in container if _local(d.tag) == "TxDtls"] if container is not None else []
     entry_ref = _text(ntry, "AcctSvcrRef")
-    split = len(details) > 1 and all(_tx_amount(d) is not None for d in details)
+    # A batch is split into its transactions only when their amounts account for the entry's:
+    # otherwise the entry stays one line of what the bank booked (its memos joined), so no đồng of
+    # it can go missing between the parts.
+    split = len(details) > 1 and all(_tx_amount(d) is not None for d in details) and \
+        sum(parse_amount(_tx_amount(d)[0], line_no=first_line_no) or 0 for d in details) == \
+        parse_amount(amount_elem.text, line_no=first_line_no)
     parts = [[tx] for tx in details] if split else [details]
     line_no = first_line_no
     for offset, txs in enumerate(parts):

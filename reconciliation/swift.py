@@ -134,6 +134,11 @@ def _statement_line(tag: _Tag, line_no: int) -> StatementLine:
         raise statement_error("malformed_mt940", f":61: is not a statement line: {tag.value[:60]!r}",
                               line_no=line_no, file_line=tag.file_line)
     g = match.groupdict()
+    if not g.get("id"):
+        # The transaction type (NTRF, NMSC…) is mandatory; a line without one was read wrongly, most
+        # often an amount grouped with dots ("1.500.000,") where SWIFT writes digits and a decimal comma.
+        raise statement_error("malformed_mt940", f":61: needs an amount such as 1500000, followed by a transaction "
+                              f"type such as NTRF: {tag.value[:60]!r}", line_no=line_no, file_line=tag.file_line)
     value_day = _yymmdd(g["year"] + g["month"] + g["day"], tag)
     booking_day = value_day
     if (g.get("entry_month") or "").strip() and (g.get("entry_day") or "").strip():
@@ -144,6 +149,8 @@ def _statement_line(tag: _Tag, line_no: int) -> StatementLine:
     mark = g["status"].upper()
     direction = CREDIT if mark in ("C", "RD") else DEBIT
     reference = (g.get("bank_reference") or "").strip() or (g.get("customer_reference") or "").strip()
+    if reference.upper() == "NONREF":  # SWIFT's "no reference", not one
+        reference = ""
     return StatementLine(line_no=line_no, booking_date=booking_day, value_date=value_day, amount_vnd=amount,
                          direction=direction, bank_ref=reference or None, is_reversal=mark.startswith("R"),
                          memo=(g.get("extra_details") or "").strip())

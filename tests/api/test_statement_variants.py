@@ -93,6 +93,19 @@ def test_a_camt053_batch_whose_transactions_carry_no_amounts_pays_every_code_the
     assert [(a["payment_code"], a["amount_vnd"]) for a in line["allocations"]] == [(first, 25_000), (second, 35_000)]
 
 
+def test_a_camt053_batch_whose_transactions_do_not_add_up_to_the_entry_stays_one_line_of_what_was_booked(
+        client, auth, db):
+    tx = '<TxDtls><Amt Ccy="VND">100000</Amt><RmtInf><Ustrd>phan {}</Ustrd></RmtInf></TxDtls>'
+    camt = ('<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>'
+            '<Stmt><Acct><Id><Othr><Id>0071001234567</Id></Othr></Id></Acct><Ntry><Amt Ccy="VND">300000</Amt>'
+            '<CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-11-24</Dt></BookgDt>'
+            f'<AcctSvcrRef>B1</AcctSvcrRef><NtryDtls>{tx.format(1)}{tx.format(2)}</NtryDtls></Ntry>'
+            '</Stmt></BkToCstmrStmt></Document>')
+    lines = all_lines(client, auth, upload(client, auth, camt, "batch.xml").json["import_id"])
+    assert [(line["amount_vnd"], line["bank_ref"]) for line in lines] == [(300_000, "B1")]
+    assert "phan 1" in lines[0]["memo"] and "phan 2" in lines[0]["memo"]
+
+
 def test_an_account_number_written_as_a_spreadsheet_number_is_our_account(client, auth, db):
     data = xlsx([["SAO KÊ TÀI KHOẢN"], ["Số tài khoản:", 71001234567],
                  ["Số bút toán", "Ngày giao dịch", "Ghi nợ", "Ghi có", "Số dư", "Nội dung"],

@@ -433,6 +433,20 @@ def test_a_download_header_before_the_first_tag_is_skipped():
     assert money(read(text)[1]) == [(30_000, "credit")]
 
 
+@pytest.mark.parametrize("field", ["2611241124C1.500.000,NTRFREF1//FT001", "2611241124C30.00,", "2611241124C1500000,"])
+def test_an_mt940_line_with_a_dot_grouped_amount_or_no_transaction_type_is_refused_not_misread(field):
+    text = f":20:X\n:25:0071001234567\n:60F:C261124VND0,\n:61:{field}\n:86:HS40881023160\n-\n"
+    with pytest.raises(StatementError) as refused:
+        read(text)
+    assert refused.value.code == "malformed_mt940" and refused.value.details["line_no"] == 1
+
+
+def test_an_mt940_nonref_is_no_bank_reference():
+    text = ":20:X\n:25:0071001234567\n:61:2611241124C1000,NTRFNONREF\n:86:HS1\n-\n"
+    [line] = read(text)[1]
+    assert line.bank_ref is None and line.amount_vnd == 1000
+
+
 # --- 15. zero amounts, currencies ------------------------------------------------------
 
 def test_a_camt053_entry_of_zero_is_skipped_like_a_zero_csv_row():
