@@ -53,7 +53,7 @@ def take_cash(session: Session, *, code: str, amount_vnd: int, cashier: str, ide
         if replayed is not None:
             return replayed
     if request.status not in states.OPEN:
-        raise Conflict(f"a {request.status} payment request takes no cash", code="request_not_payable",
+        raise Conflict(f"the payment request is {request.status}: it takes no cash", code="request_not_payable",
                        details={"status": request.status})
     if amount_vnd > request.outstanding_vnd:
         raise ValidationError(f"only {request.outstanding_vnd:,} VND is owed", code="amount_exceeds_outstanding",

@@ -25,7 +25,7 @@ def start_checkout(session: Session, *, code: str, settings: Settings, client_ip
     """A signed VNPay redirect URL for what is still owed on the request."""
     request = get_payment_request(session, code, settings=settings, now=now, for_update=True)
     if request.status not in states.OPEN or request.outstanding_vnd <= 0:
-        raise Conflict(f"a {request.status} payment request cannot be paid online",
+        raise Conflict(f"the payment request is {request.status}: it cannot be paid online",
                        code="request_not_payable", details={"status": request.status})
     # VNPay wants a reference unique per merchant and day; ours is unique forever.
     txn_ref = f"{request.payment_code}{secrets.token_hex(3).upper()}"

@@ -444,7 +444,7 @@ def assign_from_suspense(session: Session, *, payment_id: int, payment_code: str
     book.expire_if_due(state)
     if not state.creditable:
         book.flush()
-        raise Conflict(f"a {state.status} request cannot receive money; renew it first",
+        raise Conflict(f"the request is {state.status}: it cannot receive money; renew it first",
                        code="request_not_creditable", details={"status": state.status})
     lines = [Line(Accounts.SUSPENSE, debit_vnd=amount)]
     lines += book.credit(state, payment_id=payment_id, amount_vnd=amount, how="manual", channel=payment.channel)

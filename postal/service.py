@@ -283,7 +283,7 @@ def cancel_shipment(session: Session, *, shipment_id: int, reason: str, settings
     if shipment.status == states.CANCELLED:
         return shipment
     if not states.cancellable(shipment.direction, shipment.status):
-        raise Conflict(f"a {shipment.status} shipment can no longer be cancelled (only before pickup)",
+        raise Conflict(f"the shipment is {shipment.status}: it can no longer be cancelled (only before pickup)",
                        code="cannot_cancel", details={"status": shipment.status})
     enter_state(session, shipment, states.CANCELLED, settings=settings, actor=actor, now=now, occurred_at=now,
                 reason=reason)  # with the effects of every cancellation (courier told, postage withdrawn)

@@ -51,7 +51,7 @@ _FORWARD = {
 
 class IllegalTransition(Conflict):
     def __init__(self, current: str, target: str, direction: str):
-        super().__init__(f"a {direction} shipment cannot go from {current} to {target}",
+        super().__init__(f"this {direction} shipment cannot go from {current} to {target}",
                          code="illegal_transition", details={"from": current, "to": target})
 
 
