@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, column, func, select, table
 
 from config import Settings
 from kernel.events import publish
@@ -89,6 +89,7 @@ def after_transitions(conn: Connection, transitions: list[Transition], *, settin
     first: dict[int, Transition] = {}
     last: dict[int, Transition] = {}
     released, paid_out = set(), set()  # requests money was taken back from; whose refund was paid out
+    paying_out: set[int] = set()  # the refunds being paid out now (still marked as awaiting it)
     for t in transitions:
         first.setdefault(t.request_id, t)
         last[t.request_id] = t
@@ -96,8 +97,10 @@ def after_transitions(conn: Connection, transitions: list[Transition], *, settin
             released.add(t.request_id)
         elif t.event == REFUND_EXECUTED:
             paid_out.add(t.request_id)
+            paying_out.add(t.data["refund_id"])
     if not last:
         return {}
+    paid_out -= _awaiting_payout(conn, paid_out, paying_out)  # a receipt stands until all refunded money has left
     if known and all(i in known for i in last):
         infos = [known[i] for i in last]
     else:
@@ -143,6 +146,23 @@ def after_transitions(conn: Connection, transitions: list[Transition], *, settin
 
 # Events that take money a request received back off it (payments.credits: a void or reversal, a released match).
 RELEASES = frozenset({"payment_reversed", "allocation_released"})
+
+
+# Refund statuses between asking and paying out (payments.refunds; a test keeps the two in step).
+AWAITING_PAYOUT = ("awaiting_approval", "sending", "transfer_ordered", "cash_due")
+
+
+def _awaiting_payout(conn: Connection, request_ids: set[int], paying_out: set[int]) -> set[int]:
+    """Requests with a refund (other than those `paying_out` now) asked for or approved but not yet
+    paid out or failed: their money is not all back with the payer, whatever their status counts."""
+    if not request_ids:
+        return set()
+    # The refunds tables by name: payments.refunds builds on this module (through moves).
+    parts, refunds = table("refund_parts", column("refund_id"), column("payment_request_id")), \
+        table("refunds", column("id"), column("status"))
+    return set(conn.execute(select(parts.c.payment_request_id).join(refunds, refunds.c.id == parts.c.refund_id).where(
+        parts.c.payment_request_id.in_(sorted(request_ids)), refunds.c.id.not_in(sorted(paying_out)),
+        refunds.c.status.in_(AWAITING_PAYOUT))).scalars())
 
 
 def _receipt_cancel_reason(status: str, released: bool, paid_out: bool) -> str | None:

@@ -122,6 +122,30 @@ def test_a_partial_or_bounced_refund_leaves_the_receipt_standing(client, auth, t
     assert receipt.cancelled_at is None and verify(client, test_settings, receipt).json["valid"] is True
 
 
+def test_a_receipt_stands_while_part_of_a_refund_in_full_is_still_to_be_paid_out(client, auth, test_settings, db):
+    code, payment_id = paid(client, auth, test_settings)
+    first = refund(client, auth, payment_id, 40_000, 100_000).json
+    second = refund(client, auth, payment_id, 60_000, 60_000).json  # together: all of it
+    client.post(f"/api/v1/refunds/{first['id']}/executed", json={"bank_reference": "FT1"}, headers=auth("finance"))
+    [receipt] = receipts(db)
+    assert receipt.cancelled_at is None  # 60.000 has not left yet
+    client.post(f"/api/v1/refunds/{second['id']}/failed", json={"reason": "Sai số tài khoản"}, headers=auth("finance"))
+    [receipt] = receipts(db)
+    assert receipt.cancelled_at is None and verify(client, test_settings, receipt).json["valid"] is True
+    third = refund(client, auth, payment_id, 60_000, 60_000).json
+    client.post(f"/api/v1/refunds/{third['id']}/executed", json={"bank_reference": "FT3"}, headers=auth("finance"))
+    [receipt] = receipts(db)
+    assert receipt.cancel_reason == "refunded"  # now all of it is back with the payer
+
+
+def test_the_refund_statuses_awaiting_payout_are_those_of_payments_refunds():
+    from payments import refunds
+    from payments.notifications import AWAITING_PAYOUT
+
+    assert set(AWAITING_PAYOUT) == {refunds.AWAITING_APPROVAL, refunds.SENDING, refunds.TRANSFER_ORDERED,
+                                    refunds.CASH_DUE}
+
+
 def test_a_request_has_at_most_one_valid_receipt(db, client, auth, test_settings):
     from sqlalchemy.exc import IntegrityError
 
