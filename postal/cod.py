@@ -6,8 +6,9 @@ the postman collects it at the door and VNPost reports it with status 21 ("Đã 
 - While the shipment is out for collection, its dossier's pending requests do not expire: the
   request TTL is the time to pay online, and the post may take longer than that to reach the
   citizen; an expired request takes no money (it would go to suspense) and its amount would drop
-  off the manifest. They have no deadline (`expires_at` None) from the booking until the
-  shipment ends (delivered, returned to the agency, cancelled); then they get a fresh TTL.
+  off the manifest. They have no deadline (`expires_at` None) from the booking until the post
+  reports what the postman collected (status 21) or the shipment ends without a delivery
+  (returned to the agency, cancelled); then what is still unpaid gets a fresh TTL.
 - Status 21 credits the money through the one crediting path (payments.credits.record_credits):
   one `IncomingCredit` per open request, with its payment code and what it owes (what was
   collected beyond that goes onto the last one, which becomes overpaid; less fills them in
@@ -61,7 +62,7 @@ def hold_requests(session: Session, shipment: Shipment, *, settings: Settings, a
 def release_requests(session: Session, shipment: Shipment, *, settings: Settings, actor: str,
                      now: datetime) -> None:
     """The shipment has ended: requests still unpaid get a fresh TTL (to pay at the counter or online)."""
-    for request in _requests(session, shipment, (payment_states.PENDING,)):
+    for request in _requests(session, shipment, payment_states.OPEN):
         if not _is_held(request):
             continue
         request.expires_at, request.updated_at = now + settings.request_ttl, now
@@ -106,6 +107,8 @@ def credit_collected(session: Session, shipment: Shipment, *, event_id: str, occ
                               memo=f"COD {shipment.tracking_number or shipment.reference}", payment_code=code,
                               details=details) for code, part in parts]
     results = record_credits(session, credits, settings=settings, actor=actor, now=now)
+    # Collected less than was owed: what is still unpaid may now be paid at the counter or online.
+    release_requests(session, shipment, settings=settings, actor=actor, now=now)
     return {"collected_vnd": amount_vnd, "credits": [
         {"payment_code": c.payment_code, "amount_vnd": c.amount_vnd, "outcome": r.outcome, "payment_id": r.payment_id}
         for c, r in zip(credits, results)]}

@@ -249,7 +249,8 @@ def enter_state(session: Session, shipment: Shipment, target: str, *, settings: 
     if target == states.CANCELLED:
         _cancelled(session, shipment, reason=sms_reason or "", tell_courier=sms_reason != states.COURIER_CANCELLED,
                    settings=settings, actor=actor, now=now)
-    if target in states.TERMINAL and shipment.cod:  # no longer out for collection
+    if target in states.TERMINAL and shipment.cod and target != states.DELIVERED:  # no longer out for collection
+        # (a delivered one waits for the post's report of what the postman collected: cod.credit_collected)
         cod.release_requests(session, shipment, settings=settings, actor=actor, now=now)
     if target != states.SCHEDULED:  # planning moves thousands at once and is internal: not announced
         _announce(session, shipment, reason=reason, occurred_at=occurred_at, now=now)

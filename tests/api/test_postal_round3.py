@@ -130,6 +130,22 @@ def manifest_fees(client, auth, day):
     return int(r.data.decode().splitlines()[1].split(",")[-2])
 
 
+def test_cod_collection_reported_days_after_the_delivery_is_still_credited_to_the_requests(cod_app, auth, db):
+    app, settings = cod_app
+    client, shipment_id = cod_delivery(app, auth, db, settings)
+    at = now_utc() - timedelta(minutes=30)
+    webhook(client, settings, event(shipment_id, "V-9", 9, at))
+    webhook(client, settings, event(shipment_id, "V-10", 10, at + timedelta(minutes=10), id_check=ID_CHECK))
+    with unit_of_work(db) as s:  # the request TTL passes before the post reports the money
+        assert expire_due_requests(s, settings=settings, now=now_utc() + timedelta(hours=73)) == 0
+    assert webhook(client, settings, event(shipment_id, "V-21", 21, at + timedelta(minutes=11),
+                                           cod_amount_vnd=20_000)).json["outcome"] == "applied"
+    assert requests_of(db) == [("paid", 8000, 8000), ("partially_paid", 22000, 12000)]
+    with db() as s:  # what is still owed may be paid at the counter or online, within a fresh TTL
+        assert s.execute(select(PaymentRequest.expires_at).where(
+            PaymentRequest.status == "partially_paid")).scalar_one() is not None
+
+
 def test_cod_requests_wait_for_the_postman_and_get_a_fresh_ttl_when_the_shipment_ends(cod_app, auth, db):
     app, settings = cod_app
     client, shipment_id = cod_delivery(app, auth, db, settings)
