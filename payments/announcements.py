@@ -10,7 +10,8 @@ second payment, allocation, ledger entry, receipt or SMS. Both directions use th
   amount links; another amount only when the memo names the codes the payment paid (the
   difference is a conflict for finance, never a credit);
 - else the same amount, banking-day window and a payment code the payment paid;
-- else, for money wholly in suspense, the same amount, banking-day window and memo.
+- else, for money no code put on a request (in suspense, or assigned by finance since), the same
+  amount, banking-day window and memo.
 Candidates are taken earliest first. A statement payment is announced by at most one
 callback: the claim is written on it (`details.callback_*`, and `inbox_id` names the stored
 callback) under a row lock, so of two callbacks for one transfer only the first links.
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, exists, select, update
 
 from config import Settings
 from kernel.clock import add_working_days, business_date, business_day_bounds
@@ -128,6 +129,7 @@ class _Statement:
     signature: str
     details: dict
     paid_codes: set[str] = field(default_factory=set)
+    arrived_in_suspense: bool = False
 
     @property
     def claimed_by(self) -> str | None:
@@ -199,8 +201,14 @@ def _same_code(credit: IncomingCredit, statement: _Statement, wanted: set[str]) 
     return credit.amount_vnd == statement.amount_vnd and bool(wanted & statement.paid_codes)
 
 
+def arrived_in_suspense():
+    """SQL: a payment no code put on a request when it arrived (every allocation it has, or had, is
+    finance's): the memo is all that can tie it to the other side's record of the same transfer."""
+    return ~exists().where(PaymentAllocation.payment_id == Payment.id, PaymentAllocation.how != "manual")
+
+
 def _same_memo_in_suspense(credit: IncomingCredit, statement: _Statement, wanted: set[str]) -> bool:
-    return credit.amount_vnd == statement.amount_vnd == statement.unallocated_vnd \
+    return credit.amount_vnd == statement.amount_vnd and statement.arrived_in_suspense \
         and same_memo(memo_signature(credit.memo), statement.signature)
 
 
@@ -242,7 +250,7 @@ def _candidates(conn: Connection, credits: list[IncomingCredit], settings: Setti
                    PaymentAllocation.released_at.is_(None))).scalars())
     for chunk in _chunks(sorted({c.amount_vnd for c in credits})):
         found |= set(conn.execute(select(Payment.id).where(
-            *statement_payment, Payment.unallocated_vnd == Payment.amount_vnd, Payment.amount_vnd.in_(chunk)))
+            *statement_payment, arrived_in_suspense(), Payment.amount_vnd.in_(chunk)))
             .scalars())
     return found
 
@@ -257,14 +265,16 @@ def _lock(conn: Connection, payment_ids: set[int]) -> list[_Statement]:
     UPDATE that waited reads the row's latest version under READ COMMITTED), earliest first."""
     statements: dict[int, _Statement] = {}
     for chunk in _chunks(sorted(payment_ids)):
-        for pid, amount, unallocated, at, account, reference, memo, details, status in conn.execute(
+        for pid, amount, unallocated, at, account, reference, memo, details, status, waiting in conn.execute(
                 select(Payment.id, Payment.amount_vnd, Payment.unallocated_vnd, Payment.booked_at,
                        Payment.clearing_account, Payment.bank_reference, Payment.memo, Payment.details,
-                       Payment.status).where(Payment.id.in_(chunk)).order_by(Payment.id).with_for_update()):
+                       Payment.status, arrived_in_suspense()).where(Payment.id.in_(chunk)).order_by(Payment.id)
+                .with_for_update(of=Payment)):
             if status != "active":
                 continue
             statements[pid] = _Statement(pid, amount, unallocated, business_date(at), account,
-                                         ref_variants(reference), memo_signature(memo), dict(details or {}))
+                                         ref_variants(reference), memo_signature(memo), dict(details or {}),
+                                         arrived_in_suspense=waiting)
     for chunk in _chunks(sorted(statements)):
         for pid, code in conn.execute(
                 select(PaymentAllocation.payment_id, PaymentRequest.payment_code)

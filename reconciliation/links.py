@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 
 from kernel.clock import business_date, business_day_bounds, is_working_day
 from payments import states
-from payments.announcements import STATEMENT_PROVIDER, codes_in, may_book, memo_signature, ref_variants, same_memo
+from payments.announcements import (STATEMENT_PROVIDER, arrived_in_suspense, codes_in, may_book, memo_signature,
+                                    ref_variants, same_memo)
 from payments.models import Dossier, Payment, PaymentAllocation, PaymentRequest
 from reconciliation.matching import Candidate as Suggestible
 from reconciliation.matching import PaymentFacts, suggest
@@ -38,7 +39,8 @@ IN_CHUNK = 1000
 
 @dataclass(frozen=True)
 class Candidate:
-    """A callback payment still wholly in suspense that a statement line may turn out to be."""
+    """A callback payment no code put on a request (in suspense, or assigned by finance since) that a statement
+    line may turn out to be."""
 
     payment_id: int
     amount_vnd: int
@@ -90,7 +92,7 @@ class CallbackWatch:
     end: datetime | None
     seen_up_to: int = 0
     any: bool = False  # any callback in the period: else an import skips looking line by line
-    in_suspense: list[Candidate] = field(default_factory=list)  # wholly in suspense, on no line
+    in_suspense: list[Candidate] = field(default_factory=list)  # no code took them (announcements), on no line
 
     @classmethod
     def of(cls, clearing_account: str, first: date | None, last: date | None,
@@ -108,7 +110,7 @@ class CallbackWatch:
             return
         rows = session.execute(select(
             Payment.id, Payment.amount_vnd, Payment.booked_at, Payment.memo,
-            (Payment.status == "active") & (Payment.unallocated_vnd == Payment.amount_vnd) & _unlinked(),
+            (Payment.status == "active") & arrived_in_suspense() & _unlinked(),
         ).where(Payment.id > self.seen_up_to, Payment.id <= top, Payment.clearing_account == self.clearing_account,
                 Payment.provider != STATEMENT_PROVIDER, Payment.booked_at >= self.start,
                 Payment.booked_at < self.end).order_by(Payment.id))

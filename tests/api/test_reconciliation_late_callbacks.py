@@ -104,6 +104,32 @@ def test_money_in_suspense_is_linked_by_amount_and_memo(client, auth, test_setti
     assert kinds == ["unmatched_credit"]  # still in suspense once, and announced
 
 
+def test_suspense_money_finance_already_assigned_is_still_linked_by_amount_and_memo(client, auth, test_settings, db):
+    code = make_request(client, auth, ("Lệ phí", "charge", 45_000))
+    upload(client, auth, vcb_csv(("5555.3", "", "45.000", "TRAN THI BINH - nop tien")))
+    [waiting] = client.get("/api/v1/finance/suspense", headers=auth("finance")).json["payments"]
+    assert client.post(f"/api/v1/finance/suspense/{waiting['id']}/assign", headers=auth("finance"),
+                       json={"payment_code": code, "reason": "Chị Bình gọi điện xác nhận"}).status_code == 200
+    before = count_payments(db)
+    bank_callback(client, test_settings, "CB-ASSIGNED", 45_000, "TRAN THI BINH nop tien")
+    assert count_payments(db) == before and paid(client, code) == 45_000  # the same transfer: counted once
+    assert client.get("/api/v1/finance/suspense", headers=auth("finance")).json["payments"] == []
+
+
+def test_a_callback_finance_assigned_from_suspense_is_linked_to_its_statement_line_by_amount_and_memo(
+        client, auth, test_settings, db):
+    code = make_request(client, auth, ("Lệ phí", "charge", 45_000))
+    bank_callback(client, test_settings, "CB-FIRST", 45_000, "TRAN THI BINH nop tien")
+    [waiting] = client.get("/api/v1/finance/suspense", headers=auth("finance")).json["payments"]
+    assert client.post(f"/api/v1/finance/suspense/{waiting['id']}/assign", headers=auth("finance"),
+                       json={"payment_code": code, "reason": "Chị Bình gọi điện xác nhận"}).status_code == 200
+    before = count_payments(db)
+    [line] = all_lines(client, auth, upload(client, auth, vcb_csv(("5555.4", "", "45.000",
+                                                                   "TRAN THI BINH - nop tien"))).json["import_id"])
+    assert count_payments(db) == before and paid(client, code) == 45_000
+    assert line["status"] == "matched"
+
+
 def test_the_same_reference_with_another_amount_is_a_conflict_not_a_credit(client, auth, test_settings, db):
     code = make_request(client, auth, ("Lệ phí", "charge", 100_000))
     body = upload(client, auth, vcb_csv(("FT2611240001", "", "98.900", f"CT den {code}"))).json
