@@ -372,6 +372,13 @@ def reconcile_sweep() -> None:
     settings = _settings()
     with unit_of_work(_sessions(settings)) as session:
         result = sweep(session, settings=settings, now=now_utc())
+    for found in result["findings"]:  # one line each, oldest day first
+        if found["kind"] == "missed_callback":
+            click.echo(f"{found['date']}  statement credit without callback  {found['amount_vnd']:>15,} VND  "
+                       f"line {found['statement_line_id']}  ref {found['bank_ref'] or '-'}  {found['memo']}")
+        else:
+            click.echo(f"{found['date']}  callback without statement line    {found['amount_vnd']:>15,} VND  "
+                       f"payment {found['payment_id']}  {found['provider']} {found['provider_ref']}")
     click.echo(f"{result['new_findings']} new finding(s); open: "
                f"{result['open']['missed_callback']} statement credit(s) without callback, "
                f"{result['open']['callback_without_statement']} callback(s) without statement line")

@@ -85,4 +85,29 @@ def sweep(session: Session, *, settings: Settings, now: datetime) -> dict:
                                   .group_by(SweepFinding.kind)).all())
     return {"new_findings": added, "cleared": cleared or 0, "open": {"missed_callback": counts.get("missed_callback", 0),
                      "callback_without_statement": counts.get("callback_without_statement", 0)},
-            "checked_through": (cutoff - timedelta(seconds=1)).isoformat()}
+            "checked_through": (cutoff - timedelta(seconds=1)).isoformat(), "findings": open_findings(session)}
+
+
+def open_findings(session: Session, *, limit: int = 500) -> list[dict]:
+    """The open findings, oldest day first, each with what identifies it to a person: the statement
+    line (its bank reference and memo) or the callback's payment (provider and transaction id)."""
+    def of_line(column):
+        return select(column).where(StatementLine.id == SweepFinding.subject_id).scalar_subquery()
+
+    def of_payment(column):
+        return select(column).where(Payment.id == SweepFinding.subject_id).scalar_subquery()
+
+    rows = session.execute(select(
+        SweepFinding.kind, SweepFinding.business_date, SweepFinding.amount_vnd, SweepFinding.subject_id,
+        of_line(StatementLine.bank_ref), of_line(StatementLine.memo),
+        of_payment(Payment.provider), of_payment(Payment.provider_ref),
+    ).where(SweepFinding.cleared_at.is_(None)).order_by(SweepFinding.business_date, SweepFinding.id).limit(limit))
+    found = []
+    for kind, day, amount, subject, bank_ref, memo, provider, provider_ref in rows:
+        if kind == "missed_callback":
+            found.append({"kind": kind, "date": day.isoformat(), "amount_vnd": amount, "statement_line_id": subject,
+                          "bank_ref": bank_ref, "memo": (memo or "")[:200]})
+        else:
+            found.append({"kind": kind, "date": day.isoformat(), "amount_vnd": amount, "payment_id": subject,
+                          "provider": provider, "provider_ref": provider_ref})
+    return found

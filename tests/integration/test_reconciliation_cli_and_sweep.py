@@ -41,6 +41,10 @@ def test_the_sweep_reports_statement_credits_without_callback_and_callbacks_with
     result = cli("reconcile", "sweep")
     assert result.exit_code == 0
     assert "39 statement credit(s) without callback, 1 callback(s) without statement line" in result.output
+    listed = result.output.splitlines()[:-1]  # one line a finding, then the counts
+    assert len(listed) == 40 and sum("statement credit without callback" in line for line in listed) == 39
+    [unseen] = [line for line in listed if "callback without statement line" in line]
+    assert unseen.startswith("2026-11-20") and "40,000 VND" in unseen and "bank FT-NEVER-ON-STATEMENT" in unseen
     with unit_of_work(db) as s:  # idempotent: a second run finds nothing new
         assert sweep(s, settings=test_settings, now=datetime.now(timezone.utc))["new_findings"] == 0
     summary = client.get("/api/v1/reconciliation/days/2026-11-20", headers=auth("finance")).json
