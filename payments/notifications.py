@@ -73,8 +73,10 @@ PAYMENT_REQUEST_EVENTS = ("paid", "partially_paid", "refunded", "refund_failed",
 def _text(kind: str, code: str, dossier: str, amount: int, paid: int, refunded: int, refund_vnd: int) -> str:
     """The Vietnamese SMS for a paid, partially paid or refunded request, short enough for a few segments."""
     if kind == "paid":
+        extra = paid - refunded - amount  # paid more than asked: say so, the citizen may ask for it back
+        over = f" Số tiền nộp thừa {format_vnd(extra)} sẽ được Trung tâm liên hệ hoàn trả." if extra > 0 else ""
         return (f"TT Phục vụ HCC: Đã nhận đủ {format_vnd(amount)} phí, lệ phí hồ sơ {dossier} (mã {code}). "
-                f"Biên lai điện tử đã được phát hành. Xin cảm ơn.")
+                f"Biên lai điện tử đã được phát hành.{over} Xin cảm ơn.")
     if kind == "partially_paid":
         return (f"TT Phục vụ HCC: Đã nhận {format_vnd(paid - refunded)}/{format_vnd(amount)} cho hồ sơ {dossier} "
                 f"(mã {code}). Còn thiếu {format_vnd(states.outstanding_vnd(amount, paid, refunded))}.")

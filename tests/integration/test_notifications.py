@@ -81,7 +81,14 @@ def test_payments_queue_the_citizens_sms_in_vietnamese(client, auth, test_settin
     texts = [m.payload["text"] for m in outbox(db, "sms")]
     assert len(texts) == 2 and all(m.payload["to"] == "0912345678" for m in outbox(db, "sms"))
     assert "Đã nhận 30.000 ₫/100.000 ₫" in texts[0] and "Còn thiếu 70.000 ₫" in texts[0]
-    assert "Đã nhận đủ 100.000 ₫" in texts[1] and "Biên lai điện tử" in texts[1]
+    assert "Đã nhận đủ 100.000 ₫" in texts[1] and "Biên lai điện tử" in texts[1] and "thừa" not in texts[1]
+
+
+def test_the_paid_sms_of_an_overpayment_says_how_much_was_paid_in_excess(client, auth, test_settings, db):
+    code = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    send_callback(client, test_settings, "bank", code=code, amount=150_000)
+    [text] = [m.payload["text"] for m in outbox(db, "sms")]
+    assert "Đã nhận đủ 100.000 ₫" in text and "Số tiền nộp thừa 50.000 ₫" in text
 
 
 def test_nothing_is_queued_for_a_rolled_back_payment(client, auth, test_settings, db, subscriber):
