@@ -5,16 +5,21 @@ A closed day never changes, so money recorded for it after its close lands in th
 working day that was still open when the money was recorded — the rule `next_open_day`
 gives statement lines, applied to payments by their `recorded_at`. Every payment counts in
 exactly one day, and a day's set is fixed once it closes.
+
+Later corrections of a closed day's payments (a release to suspense, a reversal, a write-off, a
+refund) follow the same rule by their ledger entry's time: `adjusted_in` gives each to the first
+working day still open when it was posted, as that day's adjustments.
 """
 from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from kernel.clock import business_day_bounds, is_working_day
+from payments.ledger import LedgerEntry
 from payments.models import Payment
 from reconciliation.models import CLOSED, ReconDay
 
@@ -64,3 +69,14 @@ def counted_in(session: Session, day: date, holidays: Collection[date]) -> Colum
     return or_(and_(Payment.booked_at >= start, Payment.booked_at < end),
                *(and_(Payment.booked_at >= s, Payment.booked_at < e, Payment.recorded_at > after)
                  for s, e, after in late_windows(session, day, holidays)))
+
+
+def adjusted_in(session: Session, day: date, holidays: Collection[date]) -> ColumnElement[bool]:
+    """A WHERE clause on `LedgerEntry` joined to its `Payment`: the entries `day` takes as
+    adjustments — posted, after their payment's day had closed, while `day` was the first
+    working day still open. (A payment recorded that late counts in `day` itself: not an adjustment.)"""
+    windows = late_windows(session, day, holidays)
+    if not windows:
+        return false()
+    return or_(*(and_(Payment.booked_at >= s, Payment.booked_at < e, Payment.recorded_at <= after,
+                      LedgerEntry.at > after) for s, e, after in windows))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date, datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from config import Settings
@@ -79,7 +79,8 @@ def build_summary(session: Session, day: date, found: list[queue.DayException], 
         "tolerance_vnd": settings.recon_tolerance_vnd,
         "lines": _line_totals(session, day),
         "balances": queue.balance_checks(session, day),
-        "totals": _payment_totals(session, day, settings.holidays),
+        "totals": {**_payment_totals(session, day, settings.holidays),
+                   "adjustments": _adjustments(session, day, settings.holidays)},
         "exceptions": _exception_totals(found, settings.recon_tolerance_vnd),
         "sweep": _sweep_totals(session, day, found),
         "imports": _imports(session, day),
@@ -159,6 +160,44 @@ def _payment_totals(session: Session, day: date, holidays: Collection[date]) -> 
         .group_by(debit_type).order_by(debit_type))]
     return {"by_agency": by_agency, "by_channel": by_channel, "by_transaction_type": by_type, "by_status": by_status,
             "received_vnd": sum(row["amount_vnd"] for row in by_channel)}
+
+
+# Where an adjustment moved money, by ledger account: the by-agency rows' names, so the two add up.
+ADJUSTED_ACCOUNTS = {Accounts.SUSPENSE: "suspense", Accounts.WRITE_OFFS: "written_off",
+                     Accounts.REFUNDS_PAYABLE: "refunded", Accounts.OVERPAYMENTS: "overpaid"}
+# Paying out an approved refund moves no money between those rows (it is already `refunded`).
+NOT_ADJUSTMENTS = ("refund_executed",)
+
+
+def _adjustments(session: Session, day: date, holidays: Collection[date]) -> dict:
+    """What later corrections of closed days' payments moved, landing in this day (`counting.adjusted_in`):
+    per by-agency row (credit minus debit: revenue per agency, suspense, written off, refunded,
+    overpaid) and per ledger entry kind and row. `net_vnd` is what left the closed days' totals (a
+    reversal); a release, write-off or refund only moves money between rows and nets to zero."""
+    rows = session.execute(
+        select(LedgerEntry.kind, LedgerLine.account, Payment.id, func.sum(LedgerLine.credit_vnd - LedgerLine.debit_vnd))
+        .join(Payment, Payment.id == LedgerEntry.payment_id).join(LedgerLine, LedgerLine.entry_id == LedgerEntry.id)
+        .where(counting.adjusted_in(session, day, holidays), LedgerEntry.kind.not_in(NOT_ADJUSTMENTS),
+               or_(LedgerLine.account.in_(ADJUSTED_ACCOUNTS), LedgerLine.account.startswith("revenue:")))
+        .group_by(LedgerEntry.kind, LedgerLine.account, Payment.id))
+    # A few rows (corrections are rare): summed here, where an account name is split portably.
+    by_kind: dict[tuple[str, str], tuple[set, int]] = {}
+    by_agency: dict[str, tuple[set, int]] = {}
+    for kind, account, payment_id, amount in rows:
+        name = _row_name(account)
+        for buckets, key in ((by_kind, (kind, name)), (by_agency, name)):
+            payments, total = buckets.get(key, (set(), 0))
+            buckets[key] = (payments | {payment_id}, total + int(amount))
+    return {"by_agency": [{"agency_code": name, "count": len(p), "amount_vnd": a}
+                          for name, (p, a) in sorted(by_agency.items()) if a],
+            "by_kind": [{"kind": kind, "agency_code": name, "count": len(p), "amount_vnd": a}
+                        for (kind, name), (p, a) in sorted(by_kind.items()) if a],
+            "net_vnd": sum(a for _, a in by_agency.values())}
+
+
+def _row_name(account: str) -> str:
+    """`revenue:<agency>:<kind>` → the agency's code; the other accounts by `ADJUSTED_ACCOUNTS`."""
+    return account.split(":")[1] if account.startswith("revenue:") else ADJUSTED_ACCOUNTS[account]
 
 
 def _exception_totals(found: list[queue.DayException], tolerance_vnd: int) -> dict:
