@@ -84,7 +84,7 @@ def test_a_partial_refund_sms_names_that_refund_not_a_running_total(client, auth
         r = refund(client, auth, payment["id"], amount, expected)
         client.post(f"/api/v1/refunds/{r['id']}/executed", json={"bank_reference": f"FT{r['id']}"},
                     headers=auth("finance"))
-    assert [t.split(" cho ")[0] for t in texts(db) if "hoàn trả" in t] == [
+    assert [t.split(" cho ")[0] for t in texts(db) if "Đã hoàn trả" in t] == [
         "TT Phục vụ HCC: Đã hoàn trả 10.000 ₫", "TT Phục vụ HCC: Đã hoàn trả 20.000 ₫"]
 
 
