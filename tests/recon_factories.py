@@ -5,7 +5,7 @@ import io
 import json
 from pathlib import Path
 
-from tests.factories import dossier_body
+from tests.factories import dossier_body, signed
 
 DATA = Path(__file__).parent / "data"
 
@@ -55,3 +55,25 @@ def all_lines(client, auth, import_id: int) -> list[dict]:
     r = client.get(f"/api/v1/reconciliation/lines?import_id={import_id}&limit=1000", headers=auth("finance"))
     assert r.status_code == 200, r.json
     return r.json["lines"]
+
+
+def bank_callback(client, settings, ref: str, amount: int, memo: str,
+                  booked_at: str = "2026-11-24T09:00:00+07:00") -> None:
+    """A signed bank-push callback crediting our collection account, answered 200."""
+    headers, raw = signed(settings, "HCCPAY_BANK_WEBHOOK_SECRET", {
+        "transaction_id": ref, "account_number": "0071001234567", "amount_vnd": amount, "content": memo,
+        "booked_at": booked_at, "direction": "credit"})
+    assert client.post("/api/v1/callbacks/bank", data=raw, headers=headers).status_code == 200
+
+
+def count_payments(db) -> int:
+    from sqlalchemy import func, select
+
+    from payments.models import Payment
+
+    with db() as s:
+        return s.execute(select(func.count()).select_from(Payment)).scalar_one()
+
+
+def paid_vnd(client, code: str) -> int:
+    return client.get(f"/api/v1/payment-requests/{code}").json["paid_vnd"]

@@ -1,33 +1,15 @@
 """A statement line a callback already recorded is linked, never credited twice: across a
 weekend or holiday, and when the bank booked another amount under the same reference."""
 import pytest
-from sqlalchemy import func, select
 
-from payments.models import Payment
-from tests.factories import assert_ledger_ok, make_request, signed
-from tests.recon_factories import all_lines, upload, vcb_csv
+from tests.factories import assert_ledger_ok, make_request
+from tests.recon_factories import all_lines, bank_callback, count_payments, paid_vnd, upload, vcb_csv
 
 
 @pytest.fixture(autouse=True)
 def ledger_checked(db):
     yield
     assert_ledger_ok(db)
-
-
-def bank_callback(client, settings, ref: str, amount: int, memo: str, booked_at: str) -> None:
-    headers, raw = signed(settings, "HCCPAY_BANK_WEBHOOK_SECRET", {
-        "transaction_id": ref, "account_number": "0071001234567", "amount_vnd": amount, "content": memo,
-        "booked_at": booked_at, "direction": "credit"})
-    assert client.post("/api/v1/callbacks/bank", data=raw, headers=headers).status_code == 200
-
-
-def count_payments(db) -> int:
-    with db() as s:
-        return s.execute(select(func.count()).select_from(Payment)).scalar_one()
-
-
-def paid(client, code: str) -> int:
-    return client.get(f"/api/v1/payment-requests/{code}").json["paid_vnd"]
 
 
 def test_a_friday_night_transfer_booked_on_monday_is_linked_by_its_code(client, auth, test_settings, db):
@@ -37,7 +19,7 @@ def test_a_friday_night_transfer_booked_on_monday_is_linked_by_its_code(client, 
     body = upload(client, auth, vcb_csv(("5555.1", "", "70.000", f"MBVCB.1.{code}.CT tu 1"), day="23/11/2026")).json
     [line] = all_lines(client, auth, body["import_id"])
     assert (line["source"], line["status"]) == ("callback", "matched")
-    assert count_payments(db) == before and paid(client, code) == 70_000
+    assert count_payments(db) == before and paid_vnd(client, code) == 70_000
 
 
 def test_money_in_suspense_sent_before_a_holiday_is_linked_by_amount_and_memo(client, auth, test_settings, db):
@@ -56,7 +38,7 @@ def test_a_transfer_three_working_days_later_is_not_taken_for_the_callback(clien
     body = upload(client, auth, vcb_csv(("5555.3", "", "70.000", f"CT den {code} dot 2"), day="19/11/2026")).json
     [line] = all_lines(client, auth, body["import_id"])
     assert line["source"] == "statement"  # a second instalment, not the Monday transfer again
-    assert paid(client, code) == 140_000
+    assert paid_vnd(client, code) == 140_000
 
 
 def test_the_same_bank_reference_with_another_amount_is_linked_and_flagged(client, auth, test_settings, db):
@@ -66,7 +48,7 @@ def test_the_same_bank_reference_with_another_amount_is_linked_and_flagged(clien
     body = upload(client, auth, vcb_csv(("FT2611240001", "", "98.900", f"CT den {code}"))).json
     [line] = all_lines(client, auth, body["import_id"])
     assert line["source"] == "callback"
-    assert count_payments(db) == before and paid(client, code) == 100_000
+    assert count_payments(db) == before and paid_vnd(client, code) == 100_000
     queue = client.get("/api/v1/reconciliation/days/2026-11-24/exceptions", headers=auth("finance")).json
     [differs] = [e for e in queue["exceptions"] if e["kind"] == "amount_differs"]
     assert (differs["amount_vnd"], differs["severity"], differs["line_id"]) == (1_100, "blocking", line["id"])
@@ -78,9 +60,9 @@ def test_a_reference_that_merely_repeats_links_nothing(client, auth, test_settin
     second = make_request(client, auth, ("Lệ phí", "charge", 70_000))
     bank_callback(client, test_settings, "1234", 50_000, f"CT den {first}", "2026-11-10T09:00:00+07:00")
     upload(client, auth, vcb_csv(("1234", "", "70.000", f"nop {second}")))  # another day, another request
-    assert paid(client, second) == 70_000 and paid(client, first) == 50_000
+    assert paid_vnd(client, second) == 70_000 and paid_vnd(client, first) == 50_000
     third = make_request(client, auth, ("Lệ phí", "charge", 90_000))
     bank_callback(client, test_settings, "FT9", 90_000, "chuyen tien", "2026-11-24T09:00:00+07:00")  # in suspense
     body = upload(client, auth, vcb_csv(("FT9", "", "100.000", f"nop {third}"))).json  # names a request it did not pay
     [line] = all_lines(client, auth, body["import_id"])
-    assert line["source"] == "statement" and paid(client, third) == 100_000
+    assert line["source"] == "statement" and paid_vnd(client, third) == 100_000

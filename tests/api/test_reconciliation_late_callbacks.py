@@ -3,12 +3,12 @@ statement's payment, never credited a second time: by the bank reference, by the
 by the memo for money in suspense; another amount under the same reference is a conflict for
 finance. The day then counts the money once and sees the line as announced."""
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from kernel.inbox import InboundCallback
 from payments.models import Payment
-from tests.factories import assert_ledger_ok, make_request, signed
-from tests.recon_factories import all_lines, upload, vcb_csv
+from tests.factories import assert_ledger_ok, make_request
+from tests.recon_factories import all_lines, bank_callback, count_payments, paid_vnd, upload, vcb_csv
 
 DAY = "2026-11-24"
 
@@ -17,23 +17,6 @@ DAY = "2026-11-24"
 def ledger_checked(db):
     yield
     assert_ledger_ok(db)
-
-
-def bank_callback(client, settings, ref: str, amount: int, memo: str,
-                  booked_at: str = "2026-11-24T09:00:00+07:00") -> None:
-    headers, raw = signed(settings, "HCCPAY_BANK_WEBHOOK_SECRET", {
-        "transaction_id": ref, "account_number": "0071001234567", "amount_vnd": amount, "content": memo,
-        "booked_at": booked_at, "direction": "credit"})
-    assert client.post("/api/v1/callbacks/bank", data=raw, headers=headers).status_code == 200
-
-
-def count_payments(db) -> int:
-    with db() as s:
-        return s.execute(select(func.count()).select_from(Payment)).scalar_one()
-
-
-def paid(client, code: str) -> int:
-    return client.get(f"/api/v1/payment-requests/{code}").json["paid_vnd"]
 
 
 def stored_callback(db, ref: str) -> InboundCallback:
@@ -53,7 +36,7 @@ def test_a_callback_with_the_statement_lines_reference_is_linked_and_counted_onc
     [line] = all_lines(client, auth, body["import_id"])
     before = count_payments(db)
     bank_callback(client, test_settings, "FT111", 40_000, f"{code} nop phi")
-    assert paid(client, code) == 40_000 and count_payments(db) == before
+    assert paid_vnd(client, code) == 40_000 and count_payments(db) == before
     stored = stored_callback(db, "FT111")
     assert stored.status == "duplicate" and f"payment {line['payment_id']}" in stored.reason
     with db() as s:
@@ -71,7 +54,7 @@ def test_a_callback_with_another_reference_is_linked_by_its_code_amount_and_day(
     upload(client, auth, vcb_csv(("5555.9", "", "30.000", f"MBVCB.1.{code}.CT tu 1")))
     before = count_payments(db)
     bank_callback(client, test_settings, "FT222", 30_000, f"{code} nop phi", "2026-11-23T21:40:00+07:00")
-    assert paid(client, code) == 30_000 and count_payments(db) == before
+    assert paid_vnd(client, code) == 30_000 and count_payments(db) == before
     assert [e["kind"] for e in exceptions(client, auth)] == []
 
 
@@ -81,7 +64,7 @@ def test_a_repeated_late_callback_is_still_nothing_new(client, auth, test_settin
     before = count_payments(db)
     for _ in range(3):
         bank_callback(client, test_settings, "FT333", 40_000, f"{code}")
-    assert paid(client, code) == 40_000 and count_payments(db) == before
+    assert paid_vnd(client, code) == 40_000 and count_payments(db) == before
 
 
 def test_two_equal_statement_lines_take_one_late_callback_each(client, auth, test_settings, db):
@@ -90,9 +73,9 @@ def test_two_equal_statement_lines_take_one_late_callback_each(client, auth, tes
     before = count_payments(db)
     bank_callback(client, test_settings, "CBX1", 40_000, f"{code} dot")
     bank_callback(client, test_settings, "CBX2", 40_000, f"{code} dot")
-    assert paid(client, code) == 80_000 and count_payments(db) == before
+    assert paid_vnd(client, code) == 80_000 and count_payments(db) == before
     bank_callback(client, test_settings, "CBX3", 40_000, f"{code} dot")  # a third transfer: no line is left for it
-    assert paid(client, code) == 120_000 and count_payments(db) == before + 1
+    assert paid_vnd(client, code) == 120_000 and count_payments(db) == before + 1
 
 
 def test_money_in_suspense_is_linked_by_amount_and_memo(client, auth, test_settings, db):
@@ -112,7 +95,7 @@ def test_suspense_money_finance_already_assigned_is_still_linked_by_amount_and_m
                        json={"payment_code": code, "reason": "Chị Bình gọi điện xác nhận"}).status_code == 200
     before = count_payments(db)
     bank_callback(client, test_settings, "CB-ASSIGNED", 45_000, "TRAN THI BINH nop tien")
-    assert count_payments(db) == before and paid(client, code) == 45_000  # the same transfer: counted once
+    assert count_payments(db) == before and paid_vnd(client, code) == 45_000  # the same transfer: counted once
     assert client.get("/api/v1/finance/suspense", headers=auth("finance")).json["payments"] == []
 
 
@@ -126,7 +109,7 @@ def test_a_callback_finance_assigned_from_suspense_is_linked_to_its_statement_li
     before = count_payments(db)
     [line] = all_lines(client, auth, upload(client, auth, vcb_csv(("5555.4", "", "45.000",
                                                                    "TRAN THI BINH - nop tien"))).json["import_id"])
-    assert count_payments(db) == before and paid(client, code) == 45_000
+    assert count_payments(db) == before and paid_vnd(client, code) == 45_000
     assert line["status"] == "matched"
 
 
@@ -136,7 +119,7 @@ def test_the_same_reference_with_another_amount_is_a_conflict_not_a_credit(clien
     [line] = all_lines(client, auth, body["import_id"])
     before = count_payments(db)
     bank_callback(client, test_settings, "FT2611240001", 100_000, f"CT den {code}")
-    assert paid(client, code) == 98_900 and count_payments(db) == before
+    assert paid_vnd(client, code) == 98_900 and count_payments(db) == before
     assert stored_callback(db, "FT2611240001").status == "conflict"
     [differs] = [e for e in exceptions(client, auth) if e["kind"] == "amount_differs"]
     assert (differs["amount_vnd"], differs["line_id"]) == (1_100, line["id"])
@@ -150,7 +133,7 @@ def test_a_reference_that_merely_repeats_links_nothing(client, auth, test_settin
     upload(client, auth, vcb_csv(("1234", "", "70.000", f"nop {second}")))
     before = count_payments(db)
     bank_callback(client, test_settings, "1234", 50_000, f"CT den {first}")
-    assert paid(client, first) == 50_000 and paid(client, second) == 70_000
+    assert paid_vnd(client, first) == 50_000 and paid_vnd(client, second) == 70_000
     assert count_payments(db) == before + 1
 
 
@@ -158,7 +141,7 @@ def test_a_callback_three_working_days_earlier_is_another_transfer(client, auth,
     code = make_request(client, auth, ("Lệ phí", "charge", 70_000), ("Phí", "fee", 70_000))
     upload(client, auth, vcb_csv(("5555.3", "", "70.000", f"CT den {code} dot 2"), day="19/11/2026"))
     bank_callback(client, test_settings, "CB-MON-1", 70_000, f"CT den {code}", "2026-11-16T10:00:00+07:00")
-    assert paid(client, code) == 140_000
+    assert paid_vnd(client, code) == 140_000
 
 
 def test_the_sweep_clears_a_missed_callback_once_the_callback_comes(client, auth, cli, test_settings, db):

@@ -5,14 +5,11 @@ import threading
 import time
 from datetime import datetime
 
-from sqlalchemy import func, select
-
 from kernel.db import advisory_lock, unit_of_work
 from payments.announcements import statement_lock
 from payments.credits import APPLIED, LINKED, IncomingCredit, record_credit
-from payments.models import Payment
 from tests.factories import assert_ledger_ok, make_request
-from tests.recon_factories import upload, vcb_csv
+from tests.recon_factories import count_payments, paid_vnd, upload, vcb_csv
 
 ACCOUNT = "bank:970436:0071001234567"
 BOOKED = datetime.fromisoformat("2026-11-24T09:00:00+07:00")
@@ -40,33 +37,24 @@ def all_at_once(db, settings, credits: list[IncomingCredit]) -> list:
     return results
 
 
-def payments(db) -> int:
-    with db() as s:
-        return s.execute(select(func.count()).select_from(Payment)).scalar_one()
-
-
-def paid(client, code: str) -> int:
-    return client.get(f"/api/v1/payment-requests/{code}").json["paid_vnd"]
-
-
 def test_the_same_late_callback_twice_at_once_links_once_and_credits_nothing(client, auth, test_settings, db):
     code = make_request(client, auth, ("Lệ phí", "charge", 40_000))
     upload(client, auth, vcb_csv(("FT111", "", "40.000", f"{code} nop phi")))
-    before = payments(db)
+    before = count_payments(db)
     results = all_at_once(db, test_settings, [callback("bank", "FT111", code)] * 2)
     assert [r.outcome for r in results] == [LINKED, LINKED]
     assert results[0].payment_id == results[1].payment_id
-    assert payments(db) == before and paid(client, code) == 40_000
+    assert count_payments(db) == before and paid_vnd(client, code) == 40_000
     assert_ledger_ok(db)
 
 
 def test_two_callbacks_for_one_statement_line_at_once_link_one_only(client, auth, test_settings, db):
     code = make_request(client, auth, ("Lệ phí", "charge", 40_000))
     upload(client, auth, vcb_csv(("FT222", "", "40.000", f"{code} nop phi")))
-    before = payments(db)
+    before = count_payments(db)
     results = all_at_once(db, test_settings, [callback("bank", "FT222", code), callback("sepay", "SP-222", code)])
     assert sorted(r.outcome for r in results) == sorted([LINKED, APPLIED])  # the other is a transfer of its own
-    assert payments(db) == before + 1 and paid(client, code) == 80_000
+    assert count_payments(db) == before + 1 and paid_vnd(client, code) == 80_000
     assert_ledger_ok(db)
 
 
@@ -84,7 +72,7 @@ def test_a_callback_during_an_import_of_its_transfer_waits_for_it_and_links(clie
         time.sleep(0.3)  # the callback is waiting for the import (PostgreSQL) or for the write lock (SQLite)
     late.join()
     assert [r.outcome for r in results] == [LINKED]
-    assert paid(client, code) == 40_000
+    assert paid_vnd(client, code) == 40_000
     assert_ledger_ok(db)
 
 
@@ -115,5 +103,5 @@ def test_a_callback_that_commits_between_two_chunks_of_an_import_is_linked_by_th
     importer.run_import(db, parsed, filename="s.csv", account_number=None, settings=test_settings, actor="test",
                         now=BOOKED, on_progress=between_chunks)
     assert outcomes == [APPLIED]  # the callback came before its line: it credits
-    assert (paid(client, first), paid(client, second)) == (40_000, 40_000)  # the line links to it, no second credit
+    assert (paid_vnd(client, first), paid_vnd(client, second)) == (40_000, 40_000)  # the line links to it, no second credit
     assert_ledger_ok(db)
