@@ -41,6 +41,25 @@ def next_open_day(day: date, closed: Collection[date], holidays: Collection[date
     return current
 
 
+def closing_times(session: Session, since: date) -> dict[date, datetime]:
+    """When each closed day since `since` closed."""
+    return dict(session.execute(select(ReconDay.business_date, ReconDay.closed_at).where(
+        ReconDay.status == CLOSED, ReconDay.business_date >= since)).all())
+
+
+def day_counting(booked_day: date, recorded_at: datetime, closed_at: dict[date, datetime],
+                 holidays: Collection[date]) -> date:
+    """The day that counts a payment booked on `booked_day` and recorded at `recorded_at` (the
+    rule `counted_in` applies in SQL): its own day, unless that had closed by then; then the first
+    working day after it that had not."""
+    if booked_day not in closed_at or recorded_at <= closed_at[booked_day]:
+        return booked_day
+    current = booked_day + timedelta(days=1)
+    while not is_working_day(current, holidays) or (current in closed_at and recorded_at > closed_at[current]):
+        current += timedelta(days=1)
+    return current
+
+
 def late_windows(session: Session, day: date, holidays: Collection[date]) -> list[tuple[datetime, datetime, datetime]]:
     """(start, end, recorded after) per closed day whose late payments land in `day`."""
     if not is_working_day(day, holidays):

@@ -22,6 +22,7 @@ from config import Settings
 from kernel.clock import business_date, business_day_bounds, working_days_between
 from payments.announcements import STATEMENT_PROVIDER, announced
 from payments.models import Payment
+from reconciliation import counting
 from reconciliation.models import FROM_STATEMENT, StatementLine, SweepFinding
 
 LOOKBACK_DAYS = 62
@@ -63,13 +64,17 @@ def sweep(session: Session, *, settings: Settings, now: datetime) -> dict:
     since = business_day_bounds(today - timedelta(days=LOOKBACK_DAYS))[0]
     cutoff = business_day_bounds(last_overdue_day(today, n=settings.recon_sweep_working_days,
                                                   holidays=settings.holidays))[1]
-    unseen = session.execute(select(Payment.id, Payment.booked_at, Payment.amount_vnd).where(
+    unseen = session.execute(select(Payment.id, Payment.booked_at, Payment.recorded_at, Payment.amount_vnd).where(
         Payment.booked_at >= since, Payment.booked_at < cutoff, Payment.status == "active",
         Payment.provider != STATEMENT_PROVIDER, Payment.clearing_account.startswith("bank:"),
         ~exists().where(StatementLine.payment_id == Payment.id))).all()
+    closed_at = counting.closing_times(session, business_date(since)) if unseen else {}
+    # Filed under the day that counts the payment (a late callback for a closed day: the next open one).
     added = _record(session, [{"kind": "callback_without_statement", "subject_id": pid,
-                               "business_date": business_date(at), "amount_vnd": amount, "found_at": now}
-                              for pid, at, amount in unseen])
+                               "business_date": counting.day_counting(business_date(at), recorded, closed_at,
+                                                                      settings.holidays),
+                               "amount_vnd": amount, "found_at": now}
+                              for pid, at, recorded, amount in unseen])
     missed = session.execute(select(StatementLine.id, StatementLine.recon_date, StatementLine.amount_vnd).where(
         StatementLine.source == FROM_STATEMENT, StatementLine.booked_at >= since, ~_announced_late(),
         ~exists().where(SweepFinding.kind == "missed_callback", SweepFinding.subject_id == StatementLine.id))).all()

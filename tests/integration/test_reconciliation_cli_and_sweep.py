@@ -87,3 +87,24 @@ def test_the_sweep_finds_a_callback_on_the_day_the_exception_queue_calls_it_over
                     s, date.fromisoformat(day), settings=test_settings, today=now.date())
                 if e.kind == "payment_without_statement_line")}
         assert (swept, flagged) == (overdue, overdue), today
+
+
+def test_a_late_callback_for_a_closed_day_is_found_under_the_day_that_counts_it(client, auth, test_settings, db):
+    from reconciliation.models import CLOSED, ReconDay
+
+    with unit_of_work(db) as s:  # Friday closed on Monday morning, before the callback came
+        s.add(ReconDay(business_date=date(2026, 11, 20), status=CLOSED,
+                       closed_at=datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)))
+    code = make_request(client, auth, ("Lệ phí", "charge", 10_000))
+    headers, raw = signed(test_settings, "HCCPAY_BANK_WEBHOOK_SECRET", {
+        "transaction_id": "FT-LATE-FRI", "account_number": "0071001234567", "amount_vnd": 10_000, "content": code,
+        "booked_at": "2026-11-20T10:00:00+07:00", "direction": "credit"})
+    assert client.post("/api/v1/callbacks/bank", data=raw, headers=headers).status_code == 200
+    with unit_of_work(db) as s:
+        sweep(s, settings=test_settings, now=datetime(2026, 11, 26, 3, 0, tzinfo=timezone.utc))
+    with db() as s:
+        [day] = s.execute(select(SweepFinding.business_date).where(
+            SweepFinding.kind == "callback_without_statement")).scalars().all()
+    assert day == date(2026, 11, 23)  # Monday counts it (Friday's totals were frozen without it)
+    summary = client.get("/api/v1/reconciliation/days/2026-11-23", headers=auth("finance")).json
+    assert summary["sweep"]["findings"] == {"callback_without_statement": 1}
