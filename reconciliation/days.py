@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date, datetime
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from config import Settings
@@ -226,8 +226,10 @@ def _sweep_totals(session: Session, day: date, found: list[queue.DayException]) 
 def _imports(session: Session, day: date) -> list[dict]:
     return [{"import_id": i.id, "filename": i.filename, "format": i.format, "status": i.status,
              "lines_total": i.lines_total, "lines_new": i.lines_new, "lines_duplicate": i.lines_duplicate}
-            for i in session.execute(select(StatementImport).where(
-                StatementImport.period_from <= day, StatementImport.period_to >= day)
+            for i in session.execute(select(StatementImport).where(or_(
+                and_(StatementImport.period_from <= day, StatementImport.period_to >= day),
+                # a file of a closed day whose new lines landed here as adjustments
+                StatementImport.id.in_(select(StatementLine.import_id).where(StatementLine.recon_date == day))))
                 .order_by(StatementImport.id)).scalars()]
 
 

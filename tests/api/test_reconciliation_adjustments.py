@@ -106,3 +106,13 @@ def test_the_report_shows_the_adjustments_in_vietnamese(client, auth, db):
     assert ["Hủy/đảo giao dịch", "H40.22", "1", "-200000"] in section
     assert ["Bỏ khớp, trả về tạm treo", "Chờ xử lý (tạm treo)", "1", "100000"] in section
     assert section[-1] == ["Cộng (thay đổi so với tổng đã khóa sổ)", "", "", "-200000"]
+
+
+def test_a_late_file_of_a_closed_day_is_listed_with_the_day_its_new_lines_landed_in(client, auth):
+    code = request_for(client, auth, 100_000, "H40.10")
+    upload(client, auth, vcb_csv(("B1", "", "100.000", f"{code} nop"), day="20/11/2026"), "friday.csv")
+    close(client, auth, CLOSED)
+    late = upload(client, auth, vcb_csv(("B1", "", "100.000", f"{code} nop"), ("B2", "", "5.000", "phi"),
+                                        day="20/11/2026"), "friday-again.csv").json
+    assert late["lines_new"] == 1
+    assert [i["import_id"] for i in summary(client, auth, NEXT)["imports"]] == [late["import_id"]]
