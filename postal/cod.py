@@ -97,7 +97,8 @@ def provider_ref(event_id: str, payment_code: str) -> str:
 def credit_collected(session: Session, shipment: Shipment, *, event_id: str, occurred_at: datetime,
                      amount_vnd: int, settings: Settings, actor: str, now: datetime) -> dict:
     """Credit the money the postman collected; returns what was done, for the shipment's history."""
-    if amount_vnd <= 0:
+    if amount_vnd <= 0:  # nothing collected: what is owed may be paid at the counter or online again
+        release_requests(session, shipment, settings=settings, actor=actor, now=now)
         return {"collected_vnd": amount_vnd, "credits": []}
     owed = [(r.payment_code, r.outstanding_vnd) for r in _requests(session, shipment, payment_states.OPEN)]
     parts = split_collected(owed, amount_vnd, shipment.postage_payment_code)

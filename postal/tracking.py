@@ -148,6 +148,10 @@ def apply_courier_event(session: Session, *, event: CourierEvent, source: str, s
     if event.tracking_number and not shipment.tracking_number:
         shipment.tracking_number = event.tracking_number
     if event.status_code == states.COD_COLLECTED:
+        refused = _not_collectable(shipment)
+        if refused:  # kept in the history for people to look at; any money the post holds shows on a statement
+            row.reason = refused
+            return "recorded"
         _credit_collected(session, shipment, row, event, settings=settings, now=now)
         return "applied"
     if not _try_apply(session, shipment, row, settings=settings, now=now):
@@ -177,6 +181,15 @@ def _seen_before(session: Session, shipment: Shipment, event: CourierEvent, *, s
                          f"of shipment {first.shipment_id}; now it claims status {event.status_code}: not applied",
                   data={"claimed": claimed, "recorded_event_id": first.id})
     return "conflict"
+
+
+def _not_collectable(shipment: Shipment) -> str | None:
+    """Why a 'COD collected' report cannot be money for this shipment's requests, if it cannot."""
+    if not shipment.cod or shipment.direction != states.DELIVERY:
+        return "COD collected reported for a shipment that was not cash on delivery: not credited"
+    if shipment.status in (states.RETURNED, states.CANCELLED):
+        return f"COD collected reported for a {shipment.status} shipment (not delivered): not credited"
+    return None
 
 
 def _credit_collected(session: Session, shipment: Shipment, row: ShipmentEvent, event: CourierEvent, *,

@@ -116,6 +116,34 @@ def test_cod_an_amount_other_than_what_was_due_is_credited_as_collected(cod_app,
         assert balance(s, Accounts.cod("vnpost")) == collected
 
 
+def test_cod_nothing_collected_gives_the_requests_a_deadline_again(cod_app, auth, db):
+    app, settings = cod_app
+    client, shipment_id = cod_delivery(app, auth, db, settings)
+    assert delivered_and_collected(client, settings, shipment_id, cod_amount_vnd=0).json["outcome"] == "applied"
+    with db() as s:
+        assert [(r.status, r.expires_at is not None) for r in s.execute(
+            select(PaymentRequest).order_by(PaymentRequest.id)).scalars()] == [("pending", True), ("pending", True)]
+
+
+def test_cod_collected_for_a_result_sent_back_to_the_agency_is_recorded_not_credited(cod_app, auth, db):
+    app, settings = cod_app
+    client, shipment_id = cod_delivery(app, auth, db, settings)
+    webhook(client, settings, event(shipment_id, "F-1", 11, now_utc() - timedelta(days=7)))
+    webhook(client, settings, event(shipment_id, "F-2", 11, now_utc() - timedelta(hours=1)))
+    assert shipment(client, auth, shipment_id)["status"] == "returned_to_agency"
+    r = webhook(client, settings, event(shipment_id, "V-21", 21, now_utc()))
+    assert r.status_code == 200 and r.json["outcome"] == "recorded"
+    assert [paid for _, _, paid in requests_of(db)] == [0, 0]
+
+
+def test_cod_collected_for_a_prepaid_delivery_is_recorded_not_credited(client, auth, db, test_settings):
+    shipment_id = make_booked_shipment(db, test_settings, "D-PRE-21", direction="delivery")
+    before = requests_of(db)
+    r = webhook(client, test_settings, event(shipment_id, "P-21", 21, now_utc(), cod_amount_vnd=50_000))
+    assert r.status_code == 200 and r.json["outcome"] == "recorded"
+    assert requests_of(db) == before
+
+
 def test_cod_a_malformed_collected_amount_is_a_malformed_event(cod_app, auth, db):
     app, settings = cod_app
     client, shipment_id = cod_delivery(app, auth, db, settings)
