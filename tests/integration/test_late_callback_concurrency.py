@@ -5,6 +5,8 @@ import threading
 import time
 from datetime import datetime
 
+from sqlalchemy import text
+
 from kernel.db import advisory_lock, unit_of_work
 from payments.announcements import statement_lock
 from payments.credits import APPLIED, LINKED, IncomingCredit, record_credit
@@ -58,7 +60,8 @@ def test_two_callbacks_for_one_statement_line_at_once_link_one_only(client, auth
     assert_ledger_ok(db)
 
 
-def test_a_callback_during_an_import_of_its_transfer_waits_for_it_and_links(client, auth, test_settings, db):
+def test_a_callback_during_an_import_of_its_transfer_waits_for_it_and_links(client, auth, test_settings, db,
+                                                                             engine):
     code = make_request(client, auth, ("Lệ phí", "charge", 40_000))
     line = IncomingCredit(provider="statement", provider_ref="0071001234567:r:20261124:FT333",
                           channel="vietqr_transfer", amount_vnd=40_000, booked_at=BOOKED, clearing_account=ACCOUNT, memo=f"{code} nop phi",
@@ -69,11 +72,29 @@ def test_a_callback_during_an_import_of_its_transfer_waits_for_it_and_links(clie
         record_credit(s, line, settings=test_settings, actor="test", now=BOOKED)
         late = threading.Thread(target=lambda: results.append(_announce(db, test_settings, code)))
         late.start()
-        time.sleep(0.3)  # the callback is waiting for the import (PostgreSQL) or for the write lock (SQLite)
+        _wait_until_blocked(engine, late)
     late.join()
     assert [r.outcome for r in results] == [LINKED]
     assert paid_vnd(client, code) == 40_000
     assert_ledger_ok(db)
+
+
+def _wait_until_blocked(engine, thread: threading.Thread, deadline_s: float = 10.0) -> None:
+    """Return once `thread` waits for the import: on PostgreSQL, its advisory lock request shows
+    as not granted (polled with a deadline); SQLite cannot show a waiter, so the thread must still
+    be waiting for the write lock a moment later. Either way it must not have finished."""
+    if engine.dialect.name != "postgresql":
+        thread.join(timeout=0.3)
+        assert thread.is_alive(), "the callback did not wait for the import"
+        return
+    waiting = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+    started = time.monotonic()
+    with engine.connect() as conn:
+        while not conn.execute(waiting).scalar():
+            assert thread.is_alive(), "the callback did not wait for the import"
+            assert time.monotonic() - started < deadline_s, "the callback never asked for the import's lock"
+            thread.join(timeout=0.02)
+            conn.rollback()  # a fresh snapshot for the next look
 
 
 def _announce(db, settings, code: str):
