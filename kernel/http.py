@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import logging
 import time
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property, wraps
 from typing import Any
+from urllib.parse import quote
 
 from flask import Flask, Request, current_app, g, jsonify, request
 from flask_restx import Api, Model, fields
@@ -281,6 +283,20 @@ def document_errors(schema: dict) -> None:
                     response.setdefault("schema", ref)
             for code in sorted(codes):
                 responses.setdefault(code, {"description": _ERRORS[code], "schema": ref})
+
+
+# --- downloads ----------------------------------------------------------------------
+
+def content_disposition(filename: str, *, inline: bool = False) -> str:
+    """A Content-Disposition value for any file name. Headers travel as Latin-1, so a name such as
+    `Sao kê đối soát.csv` goes as RFC 6266 `filename*` (UTF-8, percent-encoded) beside a plain ASCII
+    `filename` for old clients; quotes and control characters never reach the header."""
+    kind = "inline" if inline else "attachment"
+    plain = unicodedata.normalize("NFKD", filename.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(ch for ch in plain.encode("ascii", "ignore").decode() if ch.isprintable() and ch not in '"\\')
+    if plain == filename:
+        return f'{kind}; filename="{plain}"'
+    return f"{kind}; filename=\"{plain or 'file'}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 # --- request ids ----------------------------------------------------------------------

@@ -10,7 +10,7 @@ from flask_restx import Namespace, Resource, fields
 from kernel.auth import ROLES
 from kernel.clock import now_utc
 from kernel.errors import Conflict
-from kernel.http import REASON_IN, actor, json_body, requires, settings, transaction
+from kernel.http import REASON_IN, actor, content_disposition, json_body, requires, settings, transaction
 from payments import receipts, service, states, vietqr
 from payments.receipt_pdf import receipt_pdf
 from payments.presenters import dossier_view, event_view, public_request_view
@@ -187,4 +187,5 @@ class ReceiptPdf(Resource):
             body = receipt_pdf(receipt, payment_request, receipts.receipt_channels(session, receipt), settings())
         suffix = "" if receipt.valid else "-da-huy"
         return Response(body, mimetype="application/pdf", headers={
-            "Content-Disposition": f'inline; filename="bien-lai-{receipt.series}-{receipt.number_text}{suffix}.pdf"'})
+            "Content-Disposition": content_disposition(f"bien-lai-{receipt.series}-{receipt.number_text}{suffix}.pdf",
+                                                       inline=True)})

@@ -6,7 +6,7 @@ from flask_restx import Namespace, Resource, fields
 
 from kernel.clock import business_date, now_utc, parse_iso_day
 from kernel.errors import ValidationError
-from kernel.http import REASON_IN, actor, json_body, requires, runtime, settings, transaction
+from kernel.http import REASON_IN, actor, content_disposition, json_body, requires, runtime, settings, transaction
 from kernel.money import parse_amount_vnd
 from kernel.text import is_ascii_digits
 from payments.service import parse_payment_code
@@ -114,7 +114,7 @@ class StatementFile(Resource):
             found = service.get_import(session, import_id)
             data = files.read_all(session, found.file_sha256)
             return Response(data, mimetype="application/octet-stream", headers={
-                "Content-Disposition": f'attachment; filename="{found.filename}"', "X-Content-SHA256": found.file_sha256})
+                "Content-Disposition": content_disposition(found.filename), "X-Content-SHA256": found.file_sha256})
 
 
 @recon_ns.route("/lines")
@@ -325,7 +325,7 @@ def _report(day: str, fmt: str) -> Response:
             data = reports.render_report(session, fmt, summary, summary, now_utc())
             sha256 = reports.digest(data)
     return Response(data, content_type=reports.FORMATS[fmt], headers={  # charset included: not a mimetype
-        "Content-Disposition": f'attachment; filename="doi-soat-{parsed.isoformat()}.{fmt}"',
+        "Content-Disposition": content_disposition(f"doi-soat-{parsed.isoformat()}.{fmt}"),
         "X-Content-SHA256": sha256})
 
 

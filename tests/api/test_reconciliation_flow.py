@@ -297,3 +297,14 @@ def test_import_progress_is_visible_on_the_import_resource(client, auth, db):
     assert (again["status"], again["lines_processed"], again["progress"]) == ("done", 42, 1.0)
     raw = client.get(f"/api/v1/reconciliation/statements/{body['import_id']}/file", headers=auth("finance"))
     assert raw.data == (DATA / "statement_vcb_sample.csv").read_bytes()
+
+
+def test_a_statement_named_in_vietnamese_downloads_under_its_name(client, auth, db):
+    """Headers are Latin-1 on the wire: a raw `đối soát.csv` broke the response under gunicorn."""
+    name = "Sao kê tháng 11 đối soát.csv"
+    body = upload(client, auth, vcb_csv(("FT1", "", "10.000", "no code")), filename=name).json
+    raw = client.get(f"/api/v1/reconciliation/statements/{body['import_id']}/file", headers=auth("finance"))
+    disposition = raw.headers["Content-Disposition"]
+    disposition.encode("latin-1")  # what a WSGI server must be able to send
+    assert disposition.startswith("attachment; ")
+    assert "filename*=UTF-8''Sao%20k%C3%AA%20th%C3%A1ng%2011%20%C4%91%E1%BB%91i%20so%C3%A1t.csv" in disposition
