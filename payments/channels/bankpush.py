@@ -30,11 +30,11 @@ def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: date
     if direction not in ("credit", "debit"):
         raise CallbackRejected("direction must be credit or debit", code="invalid_field",
                                details={"field": "direction"})
+    if direction == "debit":  # whatever its size: not ours to judge, and the bank must not retry it
+        return Ignored(external_id, "debit: money leaving the account is not a payment")
     value = amount(data.get("amount_vnd"), "amount_vnd")
     booked_at = local_time(data.get("booked_at"), "booked_at")
     account_number = field(data, "account_number")
-    if direction == "debit":
-        return Ignored(external_id, "debit: money leaving the account is not a payment")
     clearing = our_bank_account(settings, account_number)
     if clearing is None:
         return Ignored(external_id, "transfer to an account that is not one of our collection accounts")

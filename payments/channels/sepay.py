@@ -33,11 +33,11 @@ def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: date
     if direction not in ("in", "out"):
         raise CallbackRejected("transferType must be in or out", code="invalid_field",
                                details={"field": "transferType"})
+    if direction == "out":  # whatever its size: not ours to judge, and SePay must not retry it
+        return Ignored(external_id, "debit: money leaving the account is not a payment")
     value = amount(data.get("transferAmount"), "transferAmount")
     booked_at = local_time(data.get("transactionDate"), "transactionDate")
     account_number = field(data, "accountNumber")
-    if direction == "out":
-        return Ignored(external_id, "debit: money leaving the account is not a payment")
     clearing = our_bank_account(settings, account_number, data.get("subAccount"))
     if clearing is None:
         return Ignored(external_id, "transfer to an account that is not one of our collection accounts")
