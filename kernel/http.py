@@ -15,6 +15,7 @@ Routes use it like this::
 from __future__ import annotations
 
 import logging
+import re
 import time
 import unicodedata
 import uuid
@@ -97,7 +98,32 @@ def json_body() -> dict[str, Any]:
     body = request.get_json()
     if not isinstance(body, dict):
         raise ValidationError("the JSON body must be an object", code="malformed_json")
+    if _has_lone_surrogate(body):
+        # Only a \u escape can make one (UTF-8 cannot carry it): it is not text, it cannot be stored,
+        # hashed or answered, and I-JSON (RFC 7493) forbids it. Refused here, before any reader sees it.
+        raise ValidationError("the JSON body contains an unpaired surrogate escape (\\ud800-\\udfff), "
+                              "which is not a character", code="malformed_json")
     return body
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # a pair decodes to one character outside this range
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """Whether any key or string in a decoded JSON value holds a lone surrogate. Iterative, so a
+    body nested as deep as the decoder allows cannot exhaust the recursion limit here."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _LONE_SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 def int_arg(name: str, default: int, lowest: int, highest: int) -> int:
@@ -176,9 +202,22 @@ def error_response(status: int, code: str, message: str, details: dict | None = 
         body["details"] = details
     if extra:
         body.update(extra)
-    response = jsonify(body)
+    response = jsonify(_encodable(body))
     response.status_code = status
     return response
+
+
+def _encodable(value: Any) -> Any:
+    """`value` with every string made UTF-8-encodable: an error may echo what it refuses, and a lone
+    surrogate (from a JSON \\u escape a reader did not refuse) would otherwise make the answer itself
+    fail, a 500 in place of the 400. Such a character is written as its escape, e.g. `\\ud800`."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8") if _LONE_SURROGATE.search(value) else value
+    if isinstance(value, dict):
+        return {_encodable(k): _encodable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encodable(item) for item in value]
+    return value
 
 
 def _http_code(exc: HTTPException) -> str:
