@@ -15,6 +15,10 @@ from typing import Any
 
 from kernel.outbound import BearerClient, Unavailable, quick_retries
 from kernel.outbox import PermanentError
+from postal.models import Shipment
+
+MAX_TRACKING = Shipment.__table__.c.tracking_number.type.length
+MAX_ORDER_ID = Shipment.__table__.c.courier_order_id.type.length
 
 
 class CourierUnavailable(Unavailable):
@@ -40,7 +44,11 @@ class CourierClient(BearerClient):
         body = self._call("POST", "/orders", json=order, headers={"Idempotency-Key": idempotency_key})
         if not isinstance(body.get("tracking_number"), str) or not body["tracking_number"]:
             raise CourierUnavailable("courier booking answer has no tracking number")
-        return {"order_id": str(body.get("order_id") or ""), "tracking_number": body["tracking_number"]}
+        order_id = str(body.get("order_id") or "")
+        if len(body["tracking_number"]) > MAX_TRACKING or len(order_id) > MAX_ORDER_ID:  # would not fit its column
+            raise CourierRefused(f"courier booking answer has a tracking number over {MAX_TRACKING} or an order id "
+                                 f"over {MAX_ORDER_ID} characters")
+        return {"order_id": order_id, "tracking_number": body["tracking_number"]}
 
     @quick_retries
     def cancel_order(self, tracking_number: str, *, idempotency_key: str) -> dict[str, Any]:

@@ -40,6 +40,10 @@ POLL_INTERVAL = timedelta(minutes=15)
 COURIER_CLOCK_SKEW = timedelta(minutes=10)  # how far ahead of ours the courier's clock may be
 TRACKED = (states.BOOKED, states.SCHEDULED, states.PICKED_UP, states.OUT_FOR_DELIVERY, states.FAILED_ATTEMPT)
 MAX_COD_VND = 10**11
+# The courier's text fields, as long as the columns that keep them (one check for all of them).
+TEXT_LIMITS = {"event_id": ShipmentEvent.__table__.c.courier_event_id.type.length,
+               "tracking_number": Shipment.__table__.c.tracking_number.type.length,
+               "reference": 40}  # ours is HCC-<id> (at most 22): anything longer names no shipment of ours
 
 
 @dataclass(frozen=True)
@@ -59,8 +63,12 @@ def parse_courier_event(raw: Any, *, now: datetime) -> CourierEvent:
     if not isinstance(raw, dict):
         raise ValidationError("a tracking event must be a JSON object", code="malformed_event")
     event_id, code, at = raw.get("event_id"), raw.get("status_code"), raw.get("occurred_at")
-    if not isinstance(event_id, str) or not 0 < len(event_id) <= 100:
+    if not isinstance(event_id, str) or not event_id:
         raise ValidationError("event_id is required", code="malformed_event", details={"field": "event_id"})
+    for name, limit in TEXT_LIMITS.items():
+        if isinstance(raw.get(name), str) and len(raw[name]) > limit:  # past the column: a 500 on PostgreSQL
+            raise ValidationError(f"{name} must be at most {limit} characters", code="malformed_event",
+                                  details={"field": name, "max_length": limit})
     if type(code) is not int or code not in states.COURIER_STATUSES:
         raise ValidationError("status_code must be a VNPost status code 0-22", code="malformed_event",
                               details={"field": "status_code"})
