@@ -6,6 +6,13 @@ message but never loses it. Delivery is at least once: every message carries a s
 `idempotency_key` for the receiver. Workers claim rows with `FOR UPDATE SKIP LOCKED`
 (PostgreSQL; SQLite serialises anyway) and hold them under a lease, so any number of
 worker processes on any number of nodes can drain the same table.
+
+A worker claims one message right before sending it, so the lease covers that send only (a
+batch claimed at once left the tail's leases to run out while the head was being sent to a
+slow receiver, and a second worker sent the tail again). The lease's expiry instant is also
+its token: a worker records an outcome only while the row still carries the token it was
+given; once another worker or a replay took the message over, its late outcome is logged in
+the attempt log and changes nothing else.
 """
 from __future__ import annotations
 
@@ -28,7 +35,7 @@ log = logging.getLogger("hccpay.outbox")
 PENDING, DONE, FAILED = "pending", "done", "failed"
 DEFAULT_SCHEDULE = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10),
                     timedelta(hours=1), timedelta(hours=6))
-LEASE = timedelta(minutes=2)  # longer than any send's HTTP timeouts and retries
+LEASE = timedelta(minutes=2)  # longer than one send with its timeouts and quick retries (SMS: ~31 s)
 
 
 class OutboxMessage(Base):
@@ -81,6 +88,8 @@ class Delivery:
     payload: dict[str, Any]
     attempt: int
     idempotency_key: str
+    # The lease's expiry as written at the claim: the worker's token, checked when it records.
+    lease: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +156,11 @@ def replay(session: Session, *, message_id: int, now: datetime) -> OutboxMessage
     message = session.get(OutboxMessage, message_id, with_for_update=True)
     if message is None:
         raise NotFound(f"no outbox message {message_id}", code="outbox_message_not_found")
+    if message.status == PENDING and message.locked_until is not None and message.locked_until > now:
+        # A worker is sending it right now: resetting it would let a second worker send it in parallel.
+        raise Conflict("the message is being sent right now; replay it once this attempt has ended",
+                       code="message_in_flight", details={"topic": message.topic, "status": message.status,
+                                                          "locked_until": message.locked_until.isoformat()})
     guard = _REPLAY_GUARDS.get(message.topic)
     refusal = guard(session, dict(message.payload)) if guard else None
     if refusal:
@@ -165,14 +179,20 @@ class OutboxWorker:
     topics: dict[str, Topic]
     clock: Callable[[], datetime]
     batch: int = 20
-    stats: dict[str, int] = field(default_factory=lambda: {"sent": 0, "retried": 0, "failed": 0})
+    stats: dict[str, int] = field(default_factory=lambda: {"sent": 0, "retried": 0, "failed": 0,
+                                                                  "lease_lost": 0})
 
     def run_once(self) -> int:
-        """Deliver what is due now; returns how many messages were handled."""
-        claimed = self._claim(self.clock())
-        for delivery in claimed:
+        """Deliver what is due now, up to `batch` messages, each claimed just before it is sent;
+        returns how many messages were handled."""
+        handled = 0
+        while handled < self.batch:
+            delivery = self._claim(self.clock())
+            if delivery is None:
+                break
             self._deliver(delivery)
-        return len(claimed)
+            handled += 1
+        return handled
 
     def drain(self, max_rounds: int = 1000) -> int:
         """Run until nothing is due (tests, CLI)."""
@@ -184,23 +204,25 @@ class OutboxWorker:
                 break
         return total
 
-    def _claim(self, now: datetime) -> list[Delivery]:
+    def _claim(self, now: datetime) -> Delivery | None:
+        """Lease the next due message to this worker (`SKIP LOCKED`: others take the next one)."""
         with unit_of_work(self.sessions) as session:
-            rows = session.execute(
+            row = session.execute(
                 select(OutboxMessage)
                 .where(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now,
                        OutboxMessage.topic.in_(self.topics),
                        or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until <= now))
                 .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-                .limit(self.batch).with_for_update(skip_locked=True)
-            ).scalars().all()
-            claimed = []
-            for row in rows:
-                row.locked_until = now + LEASE
-                row.attempts += 1
-                claimed.append(Delivery(id=row.id, topic=row.topic, key=row.key, payload=dict(row.payload),
-                                        attempt=row.attempts, idempotency_key=row.idempotency_key))
-            return claimed
+                .limit(1).with_for_update(skip_locked=True)
+            ).scalar_one_or_none()
+            if row is None:
+                return None
+            # Claimable only once the previous lease has run out (<= now), so a new token is always
+            # later than every token given before: two workers never hold the same one.
+            row.locked_until = now + LEASE
+            row.attempts += 1
+            return Delivery(id=row.id, topic=row.topic, key=row.key, payload=dict(row.payload),
+                            attempt=row.attempts, idempotency_key=row.idempotency_key, lease=row.locked_until)
 
     def _deliver(self, delivery: Delivery) -> None:
         topic = self.topics[delivery.topic]
@@ -223,6 +245,15 @@ class OutboxWorker:
                                 detail=(error or _summary(result))[:2000] if (error or result) else None,
                                 duration_ms=duration_ms)
         session.add(attempt)
+        if message.status != PENDING or message.locked_until != delivery.lease:
+            # Another worker (our lease ran out) or a replay took the message over: its outcome is
+            # theirs to record. Ours goes into the attempt log only, so the double send is visible.
+            attempt.detail = "; ".join(filter(None, ["lease lost: outcome not recorded", attempt.detail]))[:2000]
+            self.stats["lease_lost"] += 1
+            log.warning("outbox outcome discarded: the lease was lost", extra={
+                "message_id": delivery.id, "topic": delivery.topic, "attempt": delivery.attempt,
+                "ok": error is None})
+            return
         message.locked_until = None
         if error is None:
             message.status, message.done_at, message.last_error = DONE, now, None
