@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from config import Settings
 from kernel import inbox
 from kernel.bulk import insert_rows
-from kernel.db import reserve_ids
+from kernel.db import advisory_lock, reserve_ids
 from kernel.errors import Conflict, NotFound, ValidationError
 from payments import codes, states
 from payments.announcements import Twin, link_late_callbacks
@@ -102,6 +102,8 @@ def record_credits(session: Session, credits: list[IncomingCredit], *, settings:
     fresh = _drop_known(conn, credits) if len(credits) > 1 else _unique(credits)
     twins = link_late_callbacks(session, fresh, settings=settings, now=now)
     fresh = [c for c in fresh if (c.provider, c.provider_ref) not in twins]
+    for provider, ref in sorted({(c.provider, c.provider_ref) for c in fresh if c.provider in REVERSIBLE_PROVIDERS}):
+        advisory_lock(session, sale_lock(provider, ref))  # sorted: batches never wait on each other in a cycle
     book = Book(conn, actor=actor, now=now, settings=settings)
     plans = _plan(conn, fresh, settings, book, voided=_voided_before_arrival(conn, fresh))
     ids = _claim(conn, plans, now)
@@ -180,6 +182,13 @@ def _wanted_codes(credit: IncomingCredit, settings: Settings) -> tuple[list[code
     # A mistyped code keyed in at a terminal is read like a memo: typo recovery applies.
     found = codes.scan_memo(credit.payment_code or credit.memo or "", settings.payment_code_prefix)
     return None, found
+
+
+def sale_lock(provider: str, sale_ref: str) -> str:
+    """The advisory lock a reversible sale and every void/reversal naming it take before looking
+    for each other: under READ COMMITTED neither sees the other's uncommitted row, so without it
+    a void filed as "waiting" while its sale was being recorded would wait forever."""
+    return f"payments.sale:{provider}:{sale_ref}"
 
 
 def _voided_before_arrival(conn: Connection, credits: list[IncomingCredit]) -> set[tuple[str, str]]:
@@ -379,6 +388,7 @@ def reverse_payment(session: Session, *, payment_id: int, reversal_ref: str, set
 def record_reversal(session: Session, *, provider: str, provider_ref: str, original_ref: str, amount_vnd: int,
                     settings: Settings, actor: str, now: datetime) -> str:
     """A void/reversal of `original_ref`: applied now, or kept until the original arrives."""
+    advisory_lock(session, sale_lock(provider, original_ref))  # the sale's side holds it until it commits
     original = find_payment(session, provider, original_ref)
     if original is not None:
         mismatch = _reversal_mismatch(amount_vnd, original.amount_vnd)
