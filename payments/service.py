@@ -89,6 +89,26 @@ def get_dossier(session: Session, code: str) -> Dossier:
     return dossier
 
 
+def lock_dossier(session: Session, code: str) -> Dossier:
+    """The dossier, its row locked until the transaction ends and read again under the lock.
+
+    Everything that decides which fee items to ask for (renewal, added fee items) takes this lock
+    first: under READ COMMITTED two transactions would otherwise both see the same items as not yet
+    asked for, and each would open a payable request for them (the fee collected twice). The second
+    one now waits, then sees the first one's request. (SQLite: a no-op, BEGIN IMMEDIATE already
+    serialises writers.)
+    """
+    dossier = session.execute(
+        select(Dossier).where(Dossier.code == code).with_for_update(of=Dossier)
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if dossier is None:
+        raise NotFound(f"no dossier with code {code}", code="dossier_not_found")
+    # Collections loaded before the lock may predate another transaction's commit.
+    session.expire(dossier, ["fee_items", "payment_requests"])
+    return dossier
+
+
 def current_request(session: Session, dossier: Dossier) -> PaymentRequest:
     """The latest request for the fees the dossier was registered with (or its renewal).
 
@@ -125,8 +145,10 @@ def open_payment_request(session: Session, *, dossier: Dossier, settings: Settin
     `only` (fee item ids) narrows it to those items: a request added for one purpose (a shipment's
     postage) must not sweep in whatever else is unasked on the dossier (an expired fee). It can only
     narrow, never widen: this stays the one place fee items become payable, and an item already
-    asked for, or withdrawn, is never asked for twice.
+    asked for, or withdrawn, is never asked for twice. It takes the dossier's lock (again: callers
+    that read before deciding take it first) so that holds across concurrent transactions too.
     """
+    dossier = lock_dossier(session, dossier.code)
     items = [item for item in uncovered_fee_items(session, dossier) if only is None or item.id in only]
     if not items:
         raise Conflict(f"dossier {dossier.code} has no fee items left to request",
@@ -164,8 +186,8 @@ def open_payment_request(session: Session, *, dossier: Dossier, settings: Settin
 
 def renew_payment_request(session: Session, *, dossier_code: str, settings: Settings, actor: str,
                           now: datetime) -> PaymentRequest:
-    """After expiry or cancellation, ask again with a new code."""
-    dossier = get_dossier(session, dossier_code)
+    """After expiry or cancellation, ask again with a new code (one renewal at a time per dossier)."""
+    dossier = lock_dossier(session, dossier_code)
     latest = current_request(session, dossier)
     expire_if_due(session, latest, settings, now)
     if latest.status == states.PENDING:
@@ -293,7 +315,7 @@ def add_fee_items(session: Session, *, dossier_code: str, fees: tuple[FeeInput, 
     The dossier's current request is left alone: its code may already be in a citizen's
     bank app, so changing what it asks for would make that payment wrong.
     """
-    dossier = get_dossier(session, dossier_code)
+    dossier = lock_dossier(session, dossier_code)  # positions and the new request: one addition at a time
     position = max((item.position for item in dossier.fee_items), default=-1) + 1
     for offset, fee in enumerate(fees):
         session.add(FeeItem(dossier_id=dossier.id, position=position + offset, name=fee.name,
