@@ -10,8 +10,13 @@ from typing import Any
 
 from kernel.errors import ValidationError
 
-# A NAPAS 247 transfer limit; the ceiling for one payment request and anything paid into it.
+# A NAPAS 247 transfer limit; the ceiling for one payment request and what it may ask.
 MAX_REQUEST_VND = 500_000_000
+# The largest sum of real money one figure may carry: a transfer or card charge received, a statement
+# line, a refund of it, a drawer's count. Money that moved is never refused for exceeding what a
+# request may ask, so its bounds are this one: far above anything a service centre receives (10^12
+# VND, a thousand billion), far inside BIGINT and exact as a JSON number (below 2^53).
+MAX_MONEY_VND = 10**12
 
 
 def parse_amount_vnd(value: Any, *, field: str = "amount_vnd", minimum: int = 1,

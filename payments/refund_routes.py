@@ -8,7 +8,7 @@ from sqlalchemy import select
 from kernel.clock import now_utc
 from kernel.errors import NotFound, ValidationError
 from kernel.http import REASON_IN, actor, current_principal, json_body, requires, settings, transaction
-from kernel.money import parse_amount_vnd
+from kernel.money import MAX_MONEY_VND, parse_amount_vnd
 from kernel.pii import mask_name
 from payments import refunds, receipts
 from payments.models import Payment
@@ -66,9 +66,11 @@ class PaymentRefunds(Resource):
     def post(self, payment_id: int):
         """Ask for a refund; above the threshold an approver (someone else) must approve it."""
         body = json_body()
-        amount = parse_amount_vnd(body.get("amount_vnd"))
+        # Bounded by what is refundable (request_refund says so), so here only by the largest sum of
+        # money: a payment may exceed what a request asks (a transfer of 600,000,000 into suspense).
+        amount = parse_amount_vnd(body.get("amount_vnd"), maximum=MAX_MONEY_VND)
         expected = parse_amount_vnd(body.get("expected_refundable_vnd"), field="expected_refundable_vnd",
-                                    minimum=0)
+                                    minimum=0, maximum=MAX_MONEY_VND)
         reason = clean_text(body.get("reason"), "reason", max_len=1000)
         now = now_utc()
         with transaction() as session:
