@@ -170,6 +170,11 @@ def map_header(cells: list[object]) -> dict[str, int]:
     return mapping
 
 
+def row_number_columns(cells: list[object]) -> frozenset[int]:
+    """The row-number columns ("STT", "No.", "#") of a header row: where a total's label sits."""
+    return frozenset(i for i, raw in enumerate(cells) if isinstance(raw, str) and _ROW_NUMBER.fullmatch(raw))
+
+
 def is_header(mapping: dict[str, int]) -> bool:
     return "date" in mapping and ("credit" in mapping or "amount" in mapping)
 

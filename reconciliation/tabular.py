@@ -156,15 +156,12 @@ def _refuse_zip_bomb(source: BinaryIO) -> None:
 
 # --- rows -> lines ---------------------------------------------------------------------
 
-_TEXT_FIELDS = ("memo", "payer_name", "payer_account", "ref")  # free text: never read as a label
-
-
 @dataclass
 class _Columns:
     mapping: dict[str, int]
+    label_columns: frozenset[int] = frozenset()  # the row-number columns (the date column is added)
     names: tuple[str | None, ...] = ()  # column index -> field
     split: bool = False  # debit and credit columns (else one amount, signed or with a direction mark)
-    text_columns: frozenset[int] = frozenset()  # free text: a name or memo may start like a label
 
     def __post_init__(self) -> None:
         names: list[str | None] = [None] * (max(self.mapping.values(), default=-1) + 1)
@@ -172,16 +169,17 @@ class _Columns:
             names[index] = name
         self.names = tuple(names)
         self.split = "credit" in self.mapping and ("debit" in self.mapping or "amount" not in self.mapping)
-        self.text_columns = frozenset(self.mapping[name] for name in _TEXT_FIELDS if name in self.mapping)
+        self.label_columns = self.label_columns | {self.mapping["date"]}
 
     def read(self, row: list[object]) -> tuple[dict[str, object], bool, bool]:
         """(field -> value of the non-blank mapped cells, any cell filled, labelled) in one pass.
 
-        Labelled: a cell outside the free-text columns labels the row (a total, a page mark, the
-        print date, a signature); such a row is never a transaction, whatever else it holds."""
+        Labelled: the date or row-number column holds a label (a total, a page mark, the print
+        date, a signature); such a row is never a transaction, whatever else it holds. A label-like
+        word elsewhere proves nothing ("Tổng đài" in a channel column, a payer "Tổng công ty")."""
         values: dict[str, object] = {}
         filled = labelled = False
-        names, width, text = self.names, len(self.names), self.text_columns
+        names, width, label_columns = self.names, len(self.names), self.label_columns
         for index, cell in enumerate(row):
             if cell is None:
                 continue
@@ -189,7 +187,7 @@ class _Columns:
                 cell = cell.strip()
                 if not cell:
                     continue
-                if not labelled and index not in text and cell[0].isalpha() and profiles.is_label(cell):
+                if index in label_columns and cell[0].isalpha() and profiles.is_label(cell):
                     labelled = True
             filled = True
             if index < width:
@@ -201,29 +199,38 @@ class _Columns:
 
 def _read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | None,
                first_line_no: int = 0) -> Iterator[StatementLine]:
+    """Transactions of one table. A row with money and no date is a transaction of the day of the
+    transaction row above it (a date cell merged down over the day's rows, or printed on its first
+    row only); with no transaction row above, or when it reads like a total, the file is refused:
+    a row with money is never dropped."""
     balances = _BalanceTracker()
     columns, iterator = _find_header(iter(rows), info, wanted, balances)
     pending: StatementLine | None = None
     line_no = first_line_no
+    day_above: date | None = None  # the day of the transaction row above, within the table
     for row in iterator:
         values, filled, labelled = columns.read(row)
         if not filled:
             continue
         if labelled:
             _footer(row, info, balances)
+            day_above = None  # a total or a page mark: the rows below start afresh
             continue
         day_cell = values.get("date")
         if day_cell is None or _is_label(day_cell):
-            if pending is not None and _continues_memo(values):
-                pending.memo = f"{pending.memo} {values['memo']}".strip()
+            if _is_header_again(row) or not _money(values, line_no + 1, columns.split, lenient=True)[0]:
+                if pending is not None and _continues_memo(values):
+                    pending.memo = f"{pending.memo} {values['memo']}".strip()
+                    continue
+                _footer(row, info, balances)  # a total without money, a repeated header row, a note
                 continue
-            _footer(row, info, balances)  # a total, a repeated header row, a note
-            continue
+            values = _dated(values, row, day_above, line_no + 1)
         line_no += 1
         line = _line(values, line_no, columns.split)
         if line is None:
             line_no -= 1
             continue
+        day_above = line.booking_date
         if pending is not None:
             info.see(pending)
             yield pending
@@ -233,6 +240,28 @@ def _read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | 
         info.see(pending)
         yield pending
     balances.finish(info)
+
+
+def _is_header_again(row: list[object]) -> bool:
+    """A page's repeated header row (its words stand in the money columns)."""
+    return profiles.is_header(profiles.map_header(row))
+
+
+def _dated(values: dict[str, object], row: list[object], day_above: date | None, line_no: int) -> dict[str, object]:
+    """A money row without a readable date: the day of the transaction row above, or refused."""
+    day_cell = values.get("date")
+    if day_cell is not None:
+        raise statement_error("invalid_date", f"the row has an amount but its date {str(day_cell)[:40]!r} is not a "
+                              "date (dd/mm/yyyy)", line_no=line_no)
+    label = next((c for c in row if isinstance(c, str) and c.strip()[:1].isalpha() and profiles.is_label(c)), None)
+    if label is not None:
+        raise statement_error("ambiguous_row", f"the row has an amount, no date and reads like a total "
+                              f"({label.strip()[:40]!r}): put the date on every transaction row, or the label of "
+                              "a total in the date column", line_no=line_no)
+    if day_above is None:
+        raise statement_error("missing_date", "the row has an amount but no date, and no transaction row above it "
+                              "gives one", line_no=line_no)
+    return {**values, "date": day_above}
 
 
 def _blank(value: object) -> bool:
@@ -275,7 +304,7 @@ def _find_header(rows: Iterator[list[object]], info: StatementInfo, wanted: str 
 def _header(cells: list[object], mapping: dict[str, int], info: StatementInfo, wanted: str | None) -> _Columns:
     if info.profile is None:
         info.profile = profiles.pick_profile(cells, wanted).name
-    return _Columns(mapping)
+    return _Columns(mapping, profiles.row_number_columns(cells))
 
 
 def _preamble(row: list[object], info: StatementInfo, balances: _BalanceTracker) -> None:
@@ -380,7 +409,14 @@ def _text(value: object) -> str | None:
     return " ".join(str(value).split()) or None
 
 
-def _money(values: dict[str, object], line_no: int, split: bool) -> tuple[int, str]:
+def _money(values: dict[str, object], line_no: int, split: bool, lenient: bool = False) -> tuple[int, str]:
+    """(amount, direction) of a row; `lenient`: a row whose money cells are not amounts has none
+    (a note or a total's label running into them), for rows that are no transaction without money."""
+    if lenient:
+        try:
+            return _money(values, line_no, split)
+        except StatementError:
+            return 0, CREDIT
     if split:
         credit = parse_amount(values.get("credit"), line_no=line_no, field_name="credit") or 0
         debit = parse_amount(values.get("debit"), line_no=line_no, field_name="debit") or 0

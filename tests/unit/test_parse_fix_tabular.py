@@ -1,0 +1,112 @@
+"""Bank CSV/XLSX rows as exports really hold them (QA parse pass): a money row is read or the file is
+refused, never dropped; a reference Excel turned into a number is no reference; accounting zeros; memo
+headers; which bank's layout it is."""
+import io
+
+import pytest
+
+from reconciliation.statements import StatementError, parse_statement
+
+HEADER = ["Ngày giao dịch", "Số tham chiếu", "Ghi nợ", "Ghi có", "Nội dung"]
+
+
+def read(data: bytes | str, fmt=None):
+    raw = data.encode() if isinstance(data, str) else data
+    info, lines = parse_statement(io.BytesIO(raw), fmt)
+    return info, list(lines)
+
+
+def refused(data: bytes | str, fmt=None) -> StatementError:
+    with pytest.raises(StatementError) as caught:
+        read(data, fmt)
+    return caught.value
+
+
+def csv_text(*rows: list[str]) -> str:
+    import csv
+
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()
+
+
+def workbook(rows: list[list], merge: str | None = None) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    if merge:
+        book.active.merge_cells(merge)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def summary(lines):
+    return [(str(l.booking_date), l.amount_vnd, l.direction, l.bank_ref) for l in lines]
+
+
+# --- 1. a row with money and no date --------------------------------------------------
+
+def test_a_date_merged_down_over_a_days_rows_is_the_date_of_each_of_them():
+    data = workbook([["SAO KÊ TÀI KHOẢN"], ["Số tài khoản:", "0071001234567"], HEADER,
+                     ["24/11/2026", "R1", None, 30000, "HS40881023160 nop phi"],
+                     [None, "R2", None, 50000, "HS21890246178 nop phi"],
+                     [None, "R3", None, 70000, "ung ho"],
+                     ["25/11/2026", "R4", 11000, None, "phi"]], merge="A4:A6")
+    info, lines = read(data)
+    assert summary(lines) == [("2026-11-24", 30000, "credit", "R1"), ("2026-11-24", 50000, "credit", "R2"),
+                              ("2026-11-24", 70000, "credit", "R3"), ("2026-11-25", 11000, "debit", "R4")]
+    assert [l.line_no for l in lines] == [1, 2, 3, 4] and info.lines == 4
+
+
+def test_a_csv_printing_the_date_on_a_days_first_row_only_keeps_every_row():
+    _, lines = read(csv_text(HEADER, ["24/11/2026", "C1", "", "30.000", "x"], ["", "C2", "", "50.000", "y"],
+                             ["", "C3", "11.000", "", "z"]))
+    assert summary(lines) == [("2026-11-24", 30000, "credit", "C1"), ("2026-11-24", 50000, "credit", "C2"),
+                              ("2026-11-24", 11000, "debit", "C3")]
+
+
+def test_a_money_row_without_a_date_and_no_transaction_above_is_refused_naming_the_row():
+    error = refused(csv_text(["Số tài khoản: 0071001234567"], ["Ngày in: 25/11/2026"], HEADER,
+                             ["", "C1", "", "30.000", "x"]))
+    assert error.code == "missing_date" and error.details["line_no"] == 1
+
+
+def test_a_money_row_whose_date_is_not_a_date_is_refused_not_dropped():
+    for text in ("N/A", "#N/A", "không rõ"):
+        error = refused(csv_text(HEADER, ["24/11/2026", "C1", "", "30.000", "x"], [text, "C2", "", "50.000", "y"]))
+        assert error.code == "invalid_date" and error.details["line_no"] == 2, text
+
+
+def test_a_label_word_in_an_unmapped_column_does_not_make_a_transaction_a_total():
+    _, lines = read(csv_text(["Ngày giao dịch", "Kênh", "Ghi nợ", "Ghi có", "Nội dung"],
+                             ["24/11/2026", "Tổng đài", "", "30.000", "HS1 phi"]))
+    assert summary(lines) == [("2026-11-24", 30000, "credit", None)]
+
+
+def test_a_dateless_money_row_that_reads_as_a_total_is_refused_not_guessed():
+    # Is it a total under the day (not money) or a transaction under a merged date? We do not guess.
+    error = refused(csv_text(["", *HEADER], ["", "24/11/2026", "C1", "", "30.000", "x"],
+                             ["Tổng cộng", "", "", "", "30.000", ""]))
+    assert error.code == "ambiguous_row" and error.details["line_no"] == 2
+
+
+def test_totals_in_the_date_or_row_number_column_are_still_read_past():
+    _, lines = read(csv_text(["STT", *HEADER], ["1", "24/11/2026", "C1", "", "30.000", "x"],
+                             ["Tổng cộng", "", "", "", "30.000", ""], ["", "Cộng phát sinh", "", "", "30.000", ""]))
+    assert summary(lines) == [("2026-11-24", 30000, "credit", "C1")]
+
+
+def test_a_repeated_header_row_and_a_wrapped_memo_are_not_money_rows():
+    _, lines = read(csv_text(HEADER, ["24/11/2026", "C1", "", "30.000", "HS1"], ["", "", "", "", "nop phi"],
+                             HEADER, ["", "C2", "", "20.000", "HS2"]))
+    assert summary(lines) == [("2026-11-24", 30000, "credit", "C1"), ("2026-11-24", 20000, "credit", "C2")]
+    assert lines[0].memo == "HS1 nop phi"
+
+
+def test_a_dateless_row_takes_no_date_from_across_a_total():
+    error = refused(csv_text(["STT", *HEADER], ["1", "24/11/2026", "C1", "", "30.000", "x"],
+                             ["Cộng ngày", "", "", "", "30.000", ""], ["2", "", "C2", "", "50.000", "y"]))
+    assert error.code == "missing_date" and error.details["line_no"] == 2
