@@ -387,8 +387,17 @@ def reverse_payment(session: Session, *, payment_id: int, reversal_ref: str, set
 
 def record_reversal(session: Session, *, provider: str, provider_ref: str, original_ref: str, amount_vnd: int,
                     settings: Settings, actor: str, now: datetime) -> str:
-    """A void/reversal of `original_ref`: applied now, or kept until the original arrives."""
+    """A void/reversal of `original_ref`: applied now, or kept until the original arrives.
+
+    Its id received again must say the same: another sale or amount raises a Conflict (the stored
+    callback waits for finance), so one void id never undoes two sales."""
+    advisory_lock(session, f"payments.reversal:{provider}:{provider_ref}")  # the same id twice at once
     advisory_lock(session, sale_lock(provider, original_ref))  # the sale's side holds it until it commits
+    earlier = _earlier_reversal(session, provider, provider_ref)
+    if earlier is not None and earlier != (original_ref, amount_vnd):
+        raise Conflict(f"reversal {provider_ref} was received for transaction {earlier[0]} of {earlier[1]} VND, "
+                       f"now names {original_ref} of {amount_vnd} VND: not applied, left to finance",
+                       code="reversal_repeat_differs")
     original = find_payment(session, provider, original_ref)
     if original is not None:
         mismatch = _reversal_mismatch(amount_vnd, original.amount_vnd)
@@ -396,13 +405,24 @@ def record_reversal(session: Session, *, provider: str, provider_ref: str, origi
             raise mismatch
         undone = reverse_payment(session, payment_id=original.id, reversal_ref=provider_ref, settings=settings,
                                  actor=actor, now=now)
+        if earlier is None:  # kept, applied, so that a repeat of this id is compared with it
+            session.add(PendingReversal(provider=provider, provider_ref=provider_ref, original_ref=original_ref,
+                                        amount_vnd=amount_vnd, received_at=now, applied_at=now))
         return APPLIED if undone else DUPLICATE
-    if session.execute(select(PendingReversal).where(PendingReversal.provider == provider,
-                                                     PendingReversal.provider_ref == provider_ref)).first():
+    if earlier is not None:
         return DUPLICATE
     session.add(PendingReversal(provider=provider, provider_ref=provider_ref, original_ref=original_ref,
                                 amount_vnd=amount_vnd, received_at=now))
     return "pending"
+
+
+def _earlier_reversal(session: Session, provider: str, reversal_ref: str) -> tuple[str, int] | None:
+    """(original transaction, amount) a void/reversal id was first received with, None when it is
+    new. Every void is kept in `pending_reversals` (waiting for its sale, or `applied_at` set):
+    voids applied before that rule held left no row there and are not compared."""
+    earlier = session.execute(select(PendingReversal.original_ref, PendingReversal.amount_vnd).where(
+        PendingReversal.provider == provider, PendingReversal.provider_ref == reversal_ref)).first()
+    return (earlier.original_ref, earlier.amount_vnd) if earlier is not None else None
 
 
 def _reversal_mismatch(reversal_vnd: int, original_vnd: int) -> Conflict | None:

@@ -65,7 +65,7 @@ def test_a_void_handled_while_its_sale_is_being_recorded_waits_for_it_and_revers
         _wait_until_blocked(engine, other)
     other.join()
     assert outcomes == ["applied"]
-    assert sale_and_pending(db) == (["reversed"], [])
+    assert sale_and_pending(db) == (["reversed"], [True])  # the void kept, applied
     assert paid_vnd(client, code) == 0
     assert_ledger_ok(db)
 
