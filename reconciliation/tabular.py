@@ -29,6 +29,7 @@ from reconciliation.textfile import SNIFF_BYTES, text_stream
 HEADER_SEARCH_ROWS = 50
 MAX_XLSX_UNPACKED = 2 * 1024**3  # bytes once unzipped: a zip bomb stops here
 MAX_XLSX_RATIO = 200
+_EXACT_FLOAT = 2.0**53  # integers up to here survive a float
 _ACCOUNT_DIGITS = re.compile(r"[0-9][0-9 .\-]{5,30}[0-9]")
 _CURRENCY = re.compile(r"\b[A-Z]{3}\b")
 csv.field_size_limit(1024 * 1024)
@@ -383,7 +384,7 @@ def _line(values: dict[str, object], line_no: int, split: bool) -> StatementLine
     balance = values.get("balance")
     return StatementLine(
         line_no=line_no, booking_date=day, booked_at=at, amount_vnd=amount, direction=direction,
-        memo=_text(values.get("memo")) or "", bank_ref=_text(values.get("ref")),
+        memo=_text(values.get("memo")) or "", bank_ref=_reference(values.get("ref")),
         value_date=parse_local_date(value_cell, line_no=line_no, field_name="value date")[0] if value_cell else None,
         payer_name=_text(values.get("payer_name")), payer_account=_text(values.get("payer_account")),
         balance_after_vnd=parse_amount(balance, line_no=line_no, field_name="balance") if balance is not None else None,
@@ -407,6 +408,18 @@ def _text(value: object) -> str | None:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return " ".join(str(value).split()) or None
+
+
+def _reference(value: object) -> str | None:
+    """The bank's reference; a number cell only when it still spells the bank's text. A spreadsheet
+    saved through Excel turns `5007.50790` into 5007.5079 (the trailing zero, hence the text, is
+    gone; `5007.5079` would key the line apart from its CSV/MT940 twin and credit it twice), and a
+    float beyond 2**53 has lost digits: neither is a reference (the line is keyed by its fingerprint)."""
+    if isinstance(value, float):
+        if not value.is_integer() or abs(value) >= _EXACT_FLOAT:
+            return None
+        value = int(value)
+    return _text(value)
 
 
 def _money(values: dict[str, object], line_no: int, split: bool, lenient: bool = False) -> tuple[int, str]:

@@ -110,3 +110,18 @@ def test_a_dateless_row_takes_no_date_from_across_a_total():
     error = refused(csv_text(["STT", *HEADER], ["1", "24/11/2026", "C1", "", "30.000", "x"],
                              ["Cộng ngày", "", "", "", "30.000", ""], ["2", "", "C2", "", "50.000", "y"]))
     assert error.code == "missing_date" and error.details["line_no"] == 2
+
+
+# --- 2. a reference cell Excel made a number ------------------------------------------
+
+def test_a_reference_excel_turned_into_a_fractional_number_is_no_reference():
+    # "5007.50790" saved through Excel is the number 5007.5079: its text is lost, so no key can rest on it.
+    data = workbook([["Ngày GD/ TNX Date", "Số CT/ Doc No", "Số tiền ghi nợ/ Debit", "Số tiền ghi có/ Credit",
+                      "Nội dung chi tiết/ Transactions in detail"],
+                     ["24/11/2026", 5007.5079, None, 55000, "HS97484477365"],
+                     ["24/11/2026", 123456789, None, 30000, "HS1"],
+                     ["24/11/2026", 123456789.0, None, 30000, "HS2"],
+                     ["24/11/2026", 2.0**60, None, 30000, "HS3"],
+                     ["24/11/2026", "5000.96828", None, 30000, "HS4"]])
+    _, lines = read(data)
+    assert [l.bank_ref for l in lines] == [None, "123456789", "123456789", None, "5000.96828"]
