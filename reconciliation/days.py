@@ -11,6 +11,7 @@ from collections.abc import Collection
 from datetime import date, datetime
 
 from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from config import Settings
@@ -34,11 +35,15 @@ class DayClosed(Conflict):
 def day_row(session: Session, day: date, *, lock: bool = False) -> ReconDay:
     """The day's row (created open on first use), locked when asked."""
     query = select(ReconDay).where(ReconDay.business_date == day)
-    row = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
+    query = query.with_for_update() if lock else query
+    row = session.execute(query).scalar_one_or_none()
     if row is None:
-        row = ReconDay(business_date=day, status=OPEN)
-        session.add(row)
-        session.flush()
+        try:  # two decisions on a day nobody touched yet may both create its row: one does
+            with session.begin_nested():
+                session.add(ReconDay(business_date=day, status=OPEN))
+        except IntegrityError:
+            pass
+        row = session.execute(query.execution_options(populate_existing=True)).scalar_one()
     return row
 
 
@@ -46,9 +51,10 @@ def status_of(session: Session, day: date) -> str:
     return session.execute(select(ReconDay.status).where(ReconDay.business_date == day)).scalar() or OPEN
 
 
-def ensure_open(session: Session, day: date) -> None:
-    """Refuse any change to a closed day."""
-    if status_of(session, day) == CLOSED:
+def ensure_open(session: Session, day: date, *, lock: bool = False) -> None:
+    """Refuse any change to a closed day (read under the day row's lock when asked: a close
+    holds it, so a decision that waited for a close sees it closed)."""
+    if (day_row(session, day, lock=True).status if lock else status_of(session, day)) == CLOSED:
         raise DayClosed(f"{day:%d/%m/%Y} is closed: corrections go to the next open day as adjustments",
                         details={"date": day.isoformat()})
 
@@ -268,6 +274,7 @@ def approve_close(session: Session, day: date, *, settings: Settings, actor: str
     """An approver (not the requester) confirms: totals and reports are frozen with their hashes."""
     from reconciliation import reports
 
+    counting.close_books(session)  # decisions and import chunks in flight finish first; later ones wait
     row = day_row(session, day, lock=True)
     if row.status == CLOSED:
         raise DayClosed(f"{day:%d/%m/%Y} is already closed", details={"date": day.isoformat()})
@@ -275,14 +282,15 @@ def approve_close(session: Session, day: date, *, settings: Settings, actor: str
         raise Conflict("finance has not asked to close this day", code="close_not_requested")
     if row.requested_by == actor:
         raise Forbidden("the person who asked to close a day cannot also approve it", code="same_person")
+    closed_at = counting.closing_stamp(session, now)
     found = _refuse_open_exceptions(session, day, settings, now)
     frozen = build_summary(session, day, found, settings=settings)
     frozen["closed_exceptions"] = [e.view() for e in found]
-    row.status, row.closed_by, row.closed_at = CLOSED, actor, now
+    row.status, row.closed_by, row.closed_at = CLOSED, actor, closed_at
     row.summary = frozen
     row.reports = reports.freeze(session, day, frozen, state={**_state(row)}, now=now)
     audit.record(session, actor=actor, action="reconciliation.day_closed", subject_type="recon_day",
-                 subject_id=day.isoformat(), at=now, data={"reports": row.reports,
+                 subject_id=day.isoformat(), at=closed_at, data={"reports": row.reports,
                                                           "requested_by": row.requested_by})
     return row
 

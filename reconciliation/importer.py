@@ -149,6 +149,18 @@ class ImportContext:
     occurrences: dict[str, int] = field(default_factory=dict)
     repeated: set[int] = field(default_factory=set)
     linked_payments: set[int] = field(default_factory=set)  # callback payments linked by this import
+    since: date | None = None  # the statement's first day: closed days from it on are read per chunk
+    started: datetime = field(init=False)  # the import's own time; `now` is the current chunk's stamp
+
+    def __post_init__(self) -> None:
+        self.started = self.now
+
+    def begin_chunk(self, session: Session) -> None:
+        """Under `counting.hold_books`: which days are closed now, and the chunk's stamp. A close
+        that committed since the import began moves the chunk's lines of that day to the next open
+        day, and its money too (stamped after that close), the one rule of `counting`."""
+        self.closed = counting.closed_days(session, self.since)
+        self.now = counting.stamp_after_closes(session, self.started)
 
     def row(self, packed: tuple) -> Row:
         (line_no, ordinal, stamp, amount, direction, memo, ref, name, account, balance, reversal, base) = packed
@@ -212,7 +224,7 @@ def run_import(sessions: sessionmaker[Session], parsed: Parsed, *, filename: str
                             closed=counting.closed_days(session, info.first_date),
                             callbacks=links.CallbackWatch.of(clearing, info.first_date, info.last_date,
                                                              settings.holidays),
-                            repeated=parsed.repeated)
+                            repeated=parsed.repeated, since=info.first_date)
     try:
         processed = 0
         for number_of_chunk, packed in enumerate(parsed.chunks(), start=1):
@@ -263,7 +275,9 @@ def _store_chunk_with_retries(sessions: sessionmaker[Session], ctx: ImportContex
 
 def store_chunk(session: Session, ctx: ImportContext, packed: list[tuple]) -> tuple[int, int]:
     """Store one chunk of lines; returns (new lines, lines already known)."""
+    counting.hold_books(session)
     advisory_lock(session, statement_lock(ctx.clearing_account))
+    ctx.begin_chunk(session)
     ctx.callbacks.refresh(session)  # callbacks that committed while the previous chunk ran
     rows = [ctx.row(p) for p in packed]
     known = links.known_lines(session, ctx.clearing_account, [r.key for r in rows])
@@ -320,6 +334,7 @@ def _line_row(ctx: ImportContext, row: Row, outcome: tuple[int, str, PaymentFact
 
 
 def _finish(session: Session, ctx: ImportContext, info: StatementInfo) -> None:
+    counting.hold_books(session)
     advisory_lock(session, statement_lock(ctx.clearing_account))
     for day, stated in info.balances.items():
         existing = session.get(StatementBalance, (ctx.clearing_account, day))

@@ -41,8 +41,10 @@ def _locked_line(session: Session, line_id: int) -> StatementLine:
 
 
 def _landing_day(session: Session, day: date, settings: Settings, as_adjustment: bool) -> tuple[date, bool]:
-    """The day a decision counts in: the line's own, or (closed, asked for) the next open one."""
-    if days.status_of(session, day) != CLOSED:
+    """The day a decision counts in: the line's own, or (closed, asked for) the next open one.
+    Read under the day row's lock, after `counting.hold_books`: a close in progress has committed
+    by then, so a decision never lands in a day that closed meanwhile."""
+    if days.day_row(session, day, lock=True).status != CLOSED:
         return day, False
     if not as_adjustment:
         days.ensure_open(session, day)
@@ -63,6 +65,8 @@ def resolve_line(session: Session, *, line_id: int, action: str, reason: str, se
     """Apply one decision to a line (see module doc); returns the stored resolution."""
     if action not in LINE_ACTIONS:
         raise ValidationError(f"action must be one of {', '.join(LINE_ACTIONS)}", code="invalid_action")
+    counting.hold_books(session)
+    now = counting.stamp_after_closes(session, now)
     line = _locked_line(session, line_id)
     if expected_version is not None and expected_version != line.version:
         raise Conflict("the line changed since you loaded it; reload and decide again", code="line_changed",
@@ -214,11 +218,11 @@ _ACTIONS = {"match": _match, "unmatch": _unmatch, "write_off": _write_off, "refu
 def acknowledge(session: Session, *, day: date, key: str, reason: str, settings: Settings, actor: str,
                 now: datetime) -> Resolution:
     """Accept an exception of the day as it is (it stops blocking the close), with a reason."""
+    counting.hold_books(session)  # a close in progress commits first: the status read below is final
+    days.ensure_open(session, day, lock=True)  # the day row's lock serialises decisions on the day
     known = exceptions.day_exceptions(session, day, settings=settings, today=business_date(now))
     if key not in {e.key for e in known}:
         raise NotFound(f"no exception {key} on {day.isoformat()}", code="exception_not_found")
-    days.ensure_open(session, day)
-    days.day_row(session, day, lock=True)  # serialises decisions on the day
     existing = session.execute(select(Resolution).where(
         Resolution.exception_key == key, Resolution.recon_date == day, Resolution.undone_at.is_(None))).scalar()
     if existing is not None:
@@ -238,6 +242,8 @@ def acknowledge(session: Session, *, day: date, key: str, reason: str, settings:
 def undo(session: Session, *, resolution_id: int, reason: str, settings: Settings, actor: str,
          now: datetime) -> Resolution:
     """Take a decision back (the latest one on its line), while its day is open."""
+    counting.hold_books(session)
+    now = counting.stamp_after_closes(session, now)
     resolution = session.get(Resolution, resolution_id)
     if resolution is None:
         raise NotFound(f"no resolution {resolution_id}", code="resolution_not_found")
@@ -245,7 +251,7 @@ def undo(session: Session, *, resolution_id: int, reason: str, settings: Setting
     session.refresh(resolution)
     if resolution.undone_at is not None:
         raise Conflict("this decision was already undone", code="already_undone")
-    days.ensure_open(session, resolution.recon_date)
+    days.ensure_open(session, resolution.recon_date, lock=True)
     if line is not None and resolution.action != "acknowledge":
         latest = session.execute(select(func.max(Resolution.id)).where(
             Resolution.line_id == line.id, Resolution.undone_at.is_(None), Resolution.action != "acknowledge")

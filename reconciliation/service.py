@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config import Settings
 from kernel.errors import NotFound, ValidationError
 from payments.models import PaymentAllocation, PaymentRequest
-from reconciliation import days, importer, links
+from reconciliation import counting, days, importer, links
 from reconciliation.matching import classify, request_reasons
 from reconciliation.models import Resolution, StatementImport, StatementLine, StatementLineRepeat
 from reconciliation.statements import CREDIT
@@ -114,7 +114,8 @@ def resolutions_of(session: Session, line_id: int) -> list[Resolution]:
 def match_day(session: Session, day: date, *, settings: Settings, now: datetime) -> dict:
     """Re-derive every line of the day from the ledger as it is now (e.g. after money in
     suspense was assigned from the finance screens) and report the counts."""
-    days.ensure_open(session, day)
+    counting.hold_books(session)  # a close in progress commits first: lines of a closed day stay as frozen
+    days.ensure_open(session, day, lock=True)
     lines = session.execute(select(StatementLine).where(StatementLine.recon_date == day)
                             .order_by(StatementLine.id)).scalars().all()
     facts = links.payment_facts(session, [line.payment_id for line in lines if line.payment_id])
