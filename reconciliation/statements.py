@@ -228,6 +228,9 @@ def parse_local_date(value: object, *, line_no: int | None = None,
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = _excel_serial(value, line_no, field_name)
     if isinstance(value, datetime):
+        # The year is checked as written, before moving zones: 9999-12-31T23:59-12:00 in Hà Nội time
+        # is past the last date Python can hold (OverflowError, not a typed error).
+        check_year(value.date(), line_no, field_name)
         local = value if value.tzinfo else value.replace(tzinfo=VN_TZ)
         has_time = value.time() != time.min
         day = local.astimezone(VN_TZ).date()
