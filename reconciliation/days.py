@@ -15,9 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from config import Settings
-from kernel import audit
-from kernel.clock import business_date
+from kernel import audit, inbox
+from kernel.clock import business_date, business_day_bounds
 from kernel.errors import Conflict, Forbidden
+from kernel.inbox import InboundCallback
 from payments.ledger import Accounts, LedgerEntry, LedgerLine
 from payments.models import Dossier, Payment, PaymentAllocation, PaymentRequest
 from payments.refunds import NOT_COUNTED, Refund, RefundPart
@@ -241,6 +242,36 @@ def _imports(session: Session, day: date) -> list[dict]:
 
 # --- close ----------------------------------------------------------------------------
 
+def _refuse_unapplied_callbacks(session: Session, day: date, before: datetime) -> None:
+    """Refuse while verified callbacks that arrived by `before` are not applied yet (queued: the
+    workers lag or are down; received: their processing failed, waiting to be queued again) and
+    may concern the day: a credit booked by the day's end (late money of an earlier closed day
+    lands here too), or any void or reversal (its sale may be the day's). Applied after the close,
+    such money would carry its arrival time, before `closed_at`: counted in a day already frozen
+    without it, so in none."""
+    _, end = business_day_bounds(day)
+    rows = session.execute(select(InboundCallback.id, InboundCallback.status, InboundCallback.event).where(
+        InboundCallback.status.in_((inbox.QUEUED, inbox.RECEIVED)), InboundCallback.received_at <= before)
+        .order_by(InboundCallback.id).execution_options(yield_per=1000))
+    waiting = {inbox.QUEUED: 0, inbox.RECEIVED: 0}
+    first: list[int] = []
+    for inbox_id, status, event in rows:
+        if not event:  # not a verified payment callback (nothing for the workers to apply)
+            continue
+        if event.get("type") == "credit" and datetime.fromisoformat(event["booked_at"]) >= end:
+            continue
+        waiting[status] += 1
+        if len(first) < 20:
+            first.append(inbox_id)
+    count = sum(waiting.values())
+    if count:
+        raise Conflict(f"{count} payment callback(s) received before the close are not applied yet "
+                       f"({waiting[inbox.QUEUED]} queued, {waiting[inbox.RECEIVED]} failed and waiting to be queued "
+                       "again): the day's money is not complete; close once they are applied",
+                       code="callbacks_pending", details={"count": count, "queued": waiting[inbox.QUEUED],
+                                                          "failed": waiting[inbox.RECEIVED], "inbox_ids": first})
+
+
 def _refuse_open_exceptions(session: Session, day: date, settings: Settings, now: datetime) -> list:
     found = queue.day_exceptions(session, day, settings=settings, today=business_date(now))
     blocking = queue.open_blocking(found, settings.recon_tolerance_vnd)
@@ -263,6 +294,7 @@ def request_close(session: Session, day: date, *, settings: Settings, actor: str
         raise Conflict(f"closing {day:%d/%m/%Y} was already asked by {row.requested_by}: an approver decides "
                        "(or rejects it first)", code="close_already_requested",
                        details={"requested_by": row.requested_by})
+    _refuse_unapplied_callbacks(session, day, now)
     _refuse_open_exceptions(session, day, settings, now)
     row.status, row.requested_by, row.requested_at = CLOSE_REQUESTED, actor, now
     audit.record(session, actor=actor, action="reconciliation.close_requested", subject_type="recon_day",
@@ -283,6 +315,7 @@ def approve_close(session: Session, day: date, *, settings: Settings, actor: str
     if row.requested_by == actor:
         raise Forbidden("the person who asked to close a day cannot also approve it", code="same_person")
     closed_at = counting.closing_stamp(session, now)
+    _refuse_unapplied_callbacks(session, day, closed_at)
     found = _refuse_open_exceptions(session, day, settings, now)
     frozen = build_summary(session, day, found, settings=settings)
     frozen["closed_exceptions"] = [e.view() for e in found]
