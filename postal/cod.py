@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from config import Settings
 from kernel.clock import ensure_aware_utc
+from kernel.money import MAX_REQUEST_VND
 from payments import states as payment_states
 from payments.credits import IncomingCredit, record_credits
 from payments.ledger import Accounts
@@ -33,6 +34,9 @@ from payments.service import expire_if_due, record_event
 from postal.models import Shipment
 
 PROVIDER, CHANNEL, COURIER = "vnpost_cod", "cod", "vnpost"
+# What people must look at in a collection report (postal.tracking lists them as `cod_check` events).
+ALREADY_COLLECTED, AMOUNT_OUT_OF_RANGE, AMOUNT_DIFFERS = (
+    "cod_already_collected", "cod_amount_out_of_range", "cod_amount_differs")
 MAX_PROVIDER_REF = 100  # payments.provider_ref
 
 
@@ -84,6 +88,18 @@ def split_collected(owed: list[tuple[str, int]], amount_vnd: int, fallback_code:
             parts.append((code, part))
             remaining -= part
     return parts
+
+
+def creditable_limit_vnd(*, booked: int, owed: int) -> int:
+    """The most one collection report may credit.
+
+    The postman collects once, from one citizen, at the door: one payment, held to the sanity bound
+    of every payment callback (MAX_REQUEST_VND, a NAPAS transfer's ceiling), unless the dossier really
+    is owed more (a COD order collects every open request at once): then up to what it owes, or was
+    booked to collect. Not the booked amount itself: a postman who took more than asked holds real
+    money, credited and refunded the usual way (an overpayment), listed for people to check.
+    """
+    return max(MAX_REQUEST_VND, booked, owed)
 
 
 def provider_ref(event_id: str, payment_code: str) -> str:

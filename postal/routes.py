@@ -13,7 +13,7 @@ from kernel.errors import Conflict, Unauthenticated, ValidationError
 from kernel.http import REASON_IN, actor, json_body, requires, runtime, settings, transaction
 from kernel.signing import HEADER, SignatureError, verify
 from payments.validation import clean_text
-from postal import addresses, manifests, planner, scheduling, service, states, tracking
+from postal import addresses, cod, manifests, planner, scheduling, service, states, tracking
 from postal.validation import ID_DOCUMENT_TYPES, parse_day, parse_id_check, parse_shipment
 from postal.views import event_view, route_view, shipment_view
 
@@ -306,7 +306,8 @@ class CourierWebhook(Resource):
                                   "the courier's tracking event {event_id, tracking_number, reference, status_code, "
                                   "occurred_at, id_check?, note?, cod_amount_vnd?}, signed with X-HCC-Signature: "
                                   "t=<unix>,v1=<hex> (HMAC-SHA256 of \"{t}.{body}\")"), validate=False)
-    @courier_callbacks_ns.response(200, '{"received": true, "outcome"}')
+    @courier_callbacks_ns.response(200, '{"received": true, "outcome"}; a COD report kept for people, not credited, '
+                                        'is cod_already_collected or cod_amount_out_of_range')
     @courier_callbacks_ns.response(401, "invalid_signature: refused, kept with the reason")
     @courier_callbacks_ns.response(409, "shipment_mismatch or event_conflict (kept, not applied)")
     def post(self):
@@ -339,6 +340,9 @@ class CourierWebhook(Resource):
         return {"received": True, "outcome": outcome}
 
 
+# A COD report kept for people is a conflict with what we recorded (finance's list of conflicts),
+# answered 200: it is stored, and nothing the courier sends again would change it.
 _INBOX_STATUS = {"applied": inbox.APPLIED, "recorded": inbox.APPLIED, "duplicate": inbox.DUPLICATE,
-                 "conflict": inbox.CONFLICT,
+                 "conflict": inbox.CONFLICT, cod.ALREADY_COLLECTED: inbox.CONFLICT,
+                 cod.AMOUNT_OUT_OF_RANGE: inbox.CONFLICT,
                  "unknown_shipment": inbox.IGNORED, "mismatch": inbox.REJECTED}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,18 +27,22 @@ from kernel.outbox import Delivery, Topic, enqueue
 from kernel.text import is_ascii_digits
 from postal import cod, deadlines, states
 from postal.clients import CourierClient
-from postal.models import Shipment, ShipmentEvent
+from postal.models import EVENTS_TO_CHECK, Shipment, ShipmentEvent
 from postal.service import (BOOK_TOPIC, CANCEL_TOPIC, TRACK_TOPIC, add_event, booked_cod_vnd, enqueue_cancel,
-                            enter_state, get_shipment, too_early_for_another_attempt)
+                            enter_state, get_shipment, outstanding_vnd, too_early_for_another_attempt)
 from postal.validation import IdCheck, parse_id_check
 
 COURIER = "system:courier"
+# Both listed for people (postal board; models.EVENTS_TO_CHECK names them for the index).
 CONFLICT_EVENT = "courier_conflict"
+COD_CHECK_EVENT = "cod_check"  # a COD report to check, credited or not
 BOOKING_SCHEDULE = (timedelta(seconds=30), timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=5),
                     timedelta(minutes=10), timedelta(minutes=30))
 POLL_INTERVAL = timedelta(minutes=15)
 COURIER_CLOCK_SKEW = timedelta(minutes=10)  # how far ahead of ours the courier's clock may be
 TRACKED = (states.BOOKED, states.SCHEDULED, states.PICKED_UP, states.OUT_FOR_DELIVERY, states.FAILED_ATTEMPT)
+# A form bound only (a whole number that fits the ledger); what one report may credit is decided
+# against the shipment's dossier (cod.creditable_limit_vnd).
 MAX_COD_VND = 10**11
 # The courier's text fields, as long as the columns that keep them (one check for all of them).
 TEXT_LIMITS = {"event_id": ShipmentEvent.__table__.c.courier_event_id.type.length,
@@ -134,7 +138,8 @@ def _find(session: Session, event: CourierEvent) -> tuple[Shipment | None, bool]
 
 def apply_courier_event(session: Session, *, event: CourierEvent, source: str, settings: Settings,
                         now: datetime) -> str:
-    """Record one tracking event; returns applied | recorded | duplicate | conflict | unknown_shipment | mismatch."""
+    """Record one tracking event; returns applied | recorded | duplicate | conflict | unknown_shipment | mismatch,
+    or for a COD report kept for people: cod_already_collected | cod_amount_out_of_range."""
     shipment, mismatch = _find(session, event)
     if mismatch:
         return "mismatch"
@@ -156,12 +161,7 @@ def apply_courier_event(session: Session, *, event: CourierEvent, source: str, s
     if event.tracking_number and not shipment.tracking_number:
         shipment.tracking_number = event.tracking_number
     if event.status_code == states.COD_COLLECTED:
-        refused = _not_collectable(shipment)
-        if refused:  # kept in the history for people to look at; any money the post holds shows on a statement
-            row.reason = refused
-            return "recorded"
-        _credit_collected(session, shipment, row, event, settings=settings, now=now)
-        return "applied"
+        return _collected(session, shipment, row, event, source=source, settings=settings, now=now)
     if not _try_apply(session, shipment, row, settings=settings, now=now):
         return "recorded"
     replay_recorded_events(session, shipment, settings=settings, now=now)  # what this step made applicable
@@ -200,14 +200,70 @@ def _not_collectable(shipment: Shipment) -> str | None:
     return None
 
 
-def _credit_collected(session: Session, shipment: Shipment, row: ShipmentEvent, event: CourierEvent, *,
-                      settings: Settings, now: datetime) -> None:
-    """Status 21: credit what the postman collected (the order's COD amount unless the event says)."""
-    amount = event.cod_amount_vnd if event.cod_amount_vnd is not None else booked_cod_vnd(session, shipment)
+def _collected(session: Session, shipment: Shipment, row: ShipmentEvent, event: CourierEvent, *, source: str,
+               settings: Settings, now: datetime) -> str:
+    """Status 21: credit what the postman collected (the order's COD amount unless the event says), once.
+
+    A report that cannot be money for the shipment's requests is kept in its history; one that may
+    be money but must not be credited (a second collection, an impossible amount) is also listed
+    for people (a `cod_check` event); an amount other than the order's is credited and listed.
+    """
+    refused = _not_collectable(shipment)
+    if refused:  # kept in the history for people to look at; any money the post holds shows on a statement
+        row.reason = refused
+        return "recorded"
+    booked = booked_cod_vnd(session, shipment)
+    amount = event.cod_amount_vnd if event.cod_amount_vnd is not None else booked
+    check = _collection_check(session, shipment, row, amount, booked)
+    if check is not None and check["kind"] != cod.AMOUNT_DIFFERS:
+        row.reason = f"{check['kind']}: not credited, listed for people to check"
+        _flag(session, shipment, row, check, source=source, now=now)
+        return check["kind"]
     done = cod.credit_collected(session, shipment, event_id=event.event_id, occurred_at=event.occurred_at,
                                 amount_vnd=amount, settings=settings, actor=COURIER, now=now)
     row.applied, row.from_status, row.to_status = True, shipment.status, shipment.status
     row.data = {**(row.data or {}), "cod": done}
+    if check is not None:
+        _flag(session, shipment, row, check, source=source, now=now)
+    return "applied"
+
+
+def _collection_check(session: Session, shipment: Shipment, row: ShipmentEvent, amount: int,
+                      booked: int) -> dict[str, Any] | None:
+    """What people must look at in this collection report, if anything.
+
+    The shipment row is locked (`_find`), so two reports of one shipment are looked at one after
+    the other: the second sees the first's applied row and is not credited again.
+    """
+    facts = {"courier_event_id": row.courier_event_id, "collected_vnd": amount, "booked_vnd": booked}
+    first = session.execute(select(ShipmentEvent.courier_event_id).where(
+        ShipmentEvent.shipment_id == shipment.id, ShipmentEvent.courier_status_code == states.COD_COLLECTED,
+        ShipmentEvent.applied.is_(True), ShipmentEvent.id != row.id).order_by(ShipmentEvent.id).limit(1)
+    ).scalars().first()
+    if first is not None:  # a COD order is collected once: the post must say which report is right
+        return {"kind": cod.ALREADY_COLLECTED, **facts, "first_event_id": first}
+    limit = cod.creditable_limit_vnd(booked=booked, owed=outstanding_vnd(session, shipment.dossier_id))
+    if amount > limit:
+        return {"kind": cod.AMOUNT_OUT_OF_RANGE, **facts, "limit_vnd": limit}
+    if amount != booked:
+        return {"kind": cod.AMOUNT_DIFFERS, **facts}
+    return None
+
+
+def _flag(session: Session, shipment: Shipment, row: ShipmentEvent, check: dict[str, Any], *, source: str,
+          now: datetime) -> None:
+    """A `cod_check` event in the shipment's history: the list people work through (postal board)."""
+    add_event(session, shipment, event=COD_CHECK_EVENT, from_status=shipment.status, actor=COURIER, now=now,
+              occurred_at=row.occurred_at, source=source, applied=False, reason=check["kind"],
+              data={**check, "recorded_event_id": row.id})
+
+
+def events_to_check(session: Session, *, limit: int = 50) -> list[tuple[ShipmentEvent, Shipment]]:
+    """Courier reports people must look at (COD checks, conflicting event ids), newest first."""
+    return list(session.execute(select(ShipmentEvent, Shipment)
+                                .join(Shipment, Shipment.id == ShipmentEvent.shipment_id)
+                                .where(text(f"shipment_events.{EVENTS_TO_CHECK}"))
+                                .order_by(ShipmentEvent.id.desc()).limit(limit)).all())
 
 
 def _try_apply(session: Session, shipment: Shipment, row: ShipmentEvent, *, settings: Settings,

@@ -6,6 +6,7 @@ because their messages are English for API clients.
 """
 from __future__ import annotations
 
+from kernel.money import format_vnd
 from postal import planner, scheduling, states
 
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
@@ -30,6 +31,27 @@ UNPLANNED_REASONS = {
     planner.SLOT_PASSED: "Buổi đi trong ngày đã bắt đầu: xếp sang ngày sau",
 }
 
+# Courier reports people must look at (postal.tracking.events_to_check), by kind; amounts come formatted.
+CHECKS = {
+    "cod_already_collected": "Bưu điện báo đã thu tiền COD ({collected}) lần nữa, sau báo cáo {first_event_id}: "
+                             "chưa ghi nhận, cần đối chiếu với bưu điện.",
+    "cod_amount_out_of_range": "Bưu điện báo thu tiền COD {collected}, vượt mức có thể ghi nhận ({limit}): "
+                               "chưa ghi nhận, cần đối chiếu với bưu điện.",
+    "cod_amount_differs": "Bưu điện báo thu tiền COD {collected}, khác số đã đặt thu ({booked}): đã ghi nhận "
+                          "theo số bưu điện báo, cần đối chiếu.",
+    "courier_conflict": "Thông báo {event_id} trùng mã với một thông báo đã ghi nhận nhưng khác nội dung: "
+                        "không áp dụng.",
+}
+
+
+def check_text(kind: str, data: dict, translate=lambda text: text) -> str:
+    """The sentence for a courier report listed for people, in the visitor's language."""
+    def vnd(name: str) -> str:
+        return format_vnd(data[name]) if type(data.get(name)) is int else "?"
+
+    return translate(CHECKS[kind]).format(
+        collected=vnd("collected_vnd"), booked=vnd("booked_vnd"), limit=vnd("limit_vnd"),
+        first_event_id=data.get("first_event_id", "?"), event_id=(data.get("claimed") or {}).get("event_id", "?"))
 
 
 def outcome_label(event: str, *, direction: str, reason: str | None = None) -> tuple[str, str]:
@@ -161,6 +183,19 @@ EN = {
     "Biên bản giao nhận hồ sơ (PDF)": "Handover record (PDF)",
     "Danh sách cả ngày (CSV)": "The whole day (CSV)",
     "Phiếu gửi hồ sơ (PDF)": "Consignment note (PDF)",
+    # courier reports to check
+    "Báo cáo của bưu điện cần kiểm tra": "Courier reports to check",
+    "Không có báo cáo nào cần kiểm tra.": "No report to check.",
+    "Thời điểm": "When",
+    "Nội dung": "What",
+    CHECKS["cod_already_collected"]: "The post reports collecting the COD money ({collected}) again, after report "
+                                     "{first_event_id}: not credited, check with the post.",
+    CHECKS["cod_amount_out_of_range"]: "The post reports collecting {collected} COD, more than can be credited "
+                                       "({limit}): not credited, check with the post.",
+    CHECKS["cod_amount_differs"]: "The post reports collecting {collected} COD, not the {booked} booked: credited as "
+                                  "reported, to be checked.",
+    CHECKS["courier_conflict"]: "Notification {event_id} reuses the id of one recorded with other content: "
+                                "not applied.",
     # a shipment
     "Bưu gửi": "Shipment",
     "Nhận hồ sơ": "Pickup",
