@@ -6,14 +6,17 @@ worker sends after commit. So a change that rolls back announces nothing, and on
 commits is announced at least once.
 
 What is announced (events to subscribers, SMS to the citizen):
-- money received: `paid` (and the receipt) or `partially_paid`, with an SMS;
+- money received: `paid` (and the receipt) or `partially_paid`, with an SMS; money received by a
+  request that was already paid (a citizen who paid twice): `overpaid`, with an SMS saying how
+  much came, how much is in excess and that it will be refunded. Every one of them carries
+  `received_vnd`, what this change added, so each payment is told, not only changes of status;
 - a refund's money out of the bank (the refund executed): `refunded`, with an SMS. Not at
   approval: then the money has only left the request for `refunds_payable`, and a payout can
   still bounce. So the citizen never reads "refunded" about money that did not reach them;
 - a refund that could not be paid out: `refund_failed` (its money is the request's again).
   No SMS: the citizen was told nothing about that refund yet;
-- `expired`; and any other change of status (a refund approved, a POS void, a match undone,
-  paid to overpaid...): `status_changed`, so a subscriber's copy of the status is never stale.
+- `expired`; and any other change of status (a refund approved, a POS void, a match
+  undone...): `status_changed`, so a subscriber's copy of the status is never stale.
 Every event's data carries `sequence`: the request's history length (payment_request_events,
 written under the request's row lock before the announcement), which grows with every
 announced change, so a receiver can drop an event older than one it already applied. The
@@ -67,20 +70,26 @@ class Transition:
 
 
 # Event types a subscription may name (README, "After the money lands"); patterns over them.
-PAYMENT_REQUEST_EVENTS = ("paid", "partially_paid", "refunded", "refund_failed", "expired", "status_changed")
+PAYMENT_REQUEST_EVENTS = ("paid", "partially_paid", "overpaid", "refunded", "refund_failed", "expired",
+                          "status_changed")
+RECEIVED = frozenset({"paid", "partially_paid", "overpaid"})  # the announcements of money received
 
 
-def _text(kind: str, code: str, dossier: str, amount: int, paid: int, refunded: int, refund_vnd: int) -> str:
-    """The Vietnamese SMS for a paid, partially paid or refunded request, short enough for a few segments."""
+def _text(kind: str, code: str, dossier: str, amount: int, paid: int, refunded: int, money_vnd: int) -> str:
+    """The Vietnamese SMS for a paid, partially paid, overpaid or refunded request, short enough for a few
+    segments; `money_vnd` is what was received (overpaid) or refunded (refunded) this time."""
+    extra = paid - refunded - amount  # paid more than asked: say so, the citizen may ask for it back
+    over = f" Số tiền nộp thừa {format_vnd(extra)} sẽ được Trung tâm liên hệ hoàn trả." if extra > 0 else ""
+    if kind == "overpaid":
+        return (f"TT Phục vụ HCC: Đã nhận thêm {format_vnd(money_vnd)} cho hồ sơ {dossier} (mã {code}), "
+                f"đã nộp đủ {format_vnd(amount)} trước đó.{over} Xin cảm ơn.")
     if kind == "paid":
-        extra = paid - refunded - amount  # paid more than asked: say so, the citizen may ask for it back
-        over = f" Số tiền nộp thừa {format_vnd(extra)} sẽ được Trung tâm liên hệ hoàn trả." if extra > 0 else ""
         return (f"TT Phục vụ HCC: Đã nhận đủ {format_vnd(amount)} phí, lệ phí hồ sơ {dossier} (mã {code}). "
                 f"Biên lai điện tử đã được phát hành.{over} Xin cảm ơn.")
     if kind == "partially_paid":
         return (f"TT Phục vụ HCC: Đã nhận {format_vnd(paid - refunded)}/{format_vnd(amount)} cho hồ sơ {dossier} "
                 f"(mã {code}). Còn thiếu {format_vnd(states.outstanding_vnd(amount, paid, refunded))}.")
-    return f"TT Phục vụ HCC: Đã hoàn trả {format_vnd(refund_vnd)} cho hồ sơ {dossier} (mã {code})."
+    return f"TT Phục vụ HCC: Đã hoàn trả {format_vnd(money_vnd)} cho hồ sơ {dossier} (mã {code})."
 
 
 def after_transitions(conn: Connection, transitions: list[Transition], *, settings: Settings, now: datetime,
@@ -92,9 +101,12 @@ def after_transitions(conn: Connection, transitions: list[Transition], *, settin
     last: dict[int, Transition] = {}
     released, paid_out = set(), set()  # requests money was taken back from; whose refund was paid out
     paying_out: set[int] = set()  # the refunds being paid out now (still marked as awaiting it)
+    received: dict[int, int] = {}  # what these changes put onto each request
     for t in transitions:
         first.setdefault(t.request_id, t)
         last[t.request_id] = t
+        if t.event == PAYMENT_RECEIVED and t.data:
+            received[t.request_id] = received.get(t.request_id, 0) + t.data["amount_vnd"]
         if t.event in RELEASES:
             released.add(t.request_id)
         elif t.event == REFUND_EXECUTED:
@@ -132,9 +144,11 @@ def after_transitions(conn: Connection, transitions: list[Transition], *, settin
         refund = ended.data if kind in ("refunded", "refund_failed") and ended.data else None
         if refund:
             data["refund"] = {"id": refund["refund_id"], "amount_vnd": refund["amount_vnd"]}
+        if kind in RECEIVED:
+            data["received_vnd"] = received.get(request_id, 0)
         events.append((f"payment_request.{kind}", data))
-        if kind in ("paid", "partially_paid"):
-            text = _text(kind, code, dossier, amount, paid, refunded, 0)
+        if kind in RECEIVED:
+            text = _text(kind, code, dossier, amount, paid, refunded, received.get(request_id, 0))
             messages.append(sms(phone, text, f"request:{request_id}:{kind}:{sequences[request_id]}"))
         elif kind == "refunded" and refund:
             text = _text(kind, code, dossier, amount, paid, refunded, refund["amount_vnd"])
@@ -190,9 +204,11 @@ def _kind(began: str | None, ended: Transition) -> str | None:
         return "refunded"
     if ended.event == "refund_failed":
         return "refund_failed"
-    if ended.event == "payment_received":
-        if states.is_settled(ended.to_status) and not (began and states.is_settled(began)):
-            return "paid"
+    if ended.event == PAYMENT_RECEIVED:
+        if states.is_settled(ended.to_status):
+            # Money for a request already paid (paid twice) is news as much as the first payment.
+            already_paid = began is not None and states.is_settled(began)
+            return "overpaid" if already_paid and ended.to_status == states.OVERPAID else "paid"
         if ended.to_status in states.OPEN and ended.to_status != states.PENDING:
             return "partially_paid"
     if began != ended.to_status:
@@ -200,6 +216,7 @@ def _kind(began: str | None, ended: Transition) -> str | None:
     return None
 
 
+PAYMENT_RECEIVED = "payment_received"  # the history row of money put onto a request (payments.moves)
 REFUND_EXECUTED = "refund_executed"  # the history row of a refund's payout (no change of money on the request)
 
 

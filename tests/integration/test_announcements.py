@@ -144,7 +144,9 @@ def test_an_overpayment_after_payment_in_full_is_announced(client, auth, test_se
     code, _ = paid(client, auth, test_settings)
     send_callback(client, test_settings, "bank", code=code, amount=5_000)
     kind, data = events(db, code)[-1]
-    assert (kind, data["status"], data["paid_vnd"]) == ("payment_request.status_changed", "overpaid", 105_000)
+    # Its own type since money arrived (not only the status changed): it carries what this payment added.
+    assert (kind, data["status"], data["paid_vnd"], data["received_vnd"]) == (
+        "payment_request.overpaid", "overpaid", 105_000, 5_000)
 
 
 def test_the_existing_event_types_keep_their_names(client, auth, test_settings, db, subscribed):
