@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from config import Settings
 from kernel import audit
 from kernel.clock import VN_TZ, business_date, is_working_day
+from kernel.db import advisory_lock
 from kernel.errors import Conflict, ValidationError
 from payments.validation import clean_text
 from postal import addresses, planner, states
@@ -146,12 +147,26 @@ def refuse_past_day(day: date, now: datetime) -> None:
                               details={"field": "date", "date": day.isoformat(), "today": today.isoformat()})
 
 
+def day_lock(day: date) -> str:
+    """The advisory lock key of a day's plan: plans and moves of one day take places in turn."""
+    return f"postal-day:{day.isoformat()}"
+
+
+def lock_days(session: Session, *days: date | None) -> None:
+    """Hold the days' locks until the transaction ends, always in date order (two moves between the
+    same two days cannot wait for each other). Nothing but a day's lock stands for its capacity:
+    the places a plan or a move counts are rows the other may be adding at that very moment."""
+    for day in sorted({d for d in days if d is not None}):
+        advisory_lock(session, day_lock(day))
+
+
 def plan_day(session: Session, *, day: date, settings: Settings, actor: str, now: datetime) -> dict[str, Any]:
     """Assign the day's unscheduled shipments to routes (deadline, then area) within capacity."""
     if not is_working_day(day, settings.holidays):
         raise Unprocessable(f"{day.isoformat()} is not a working day", code="not_a_working_day",
                             details={"date": day.isoformat()})
     refuse_past_day(day, now)
+    lock_days(session, day)
     routes = list_routes(session)
     today = business_date(now)
     shipments = {s.id: s for s in _candidates(session, day, today)}
@@ -214,7 +229,13 @@ def move_shipment(session: Session, *, shipment_id: int, day: date, route_code: 
     allowed, flagged in the answer and in the audit entry rather than refused.
     """
     slot = parse_slot(slot, "slot")
+    # The day it leaves is renumbered too: both days' locks, taken before the shipment's row (a plan
+    # takes its day's lock, then its candidates' rows; the same order here cannot deadlock with it).
+    leaves = session.execute(select(Shipment.planned_date).where(Shipment.id == shipment_id)).scalar_one_or_none()
+    lock_days(session, day, leaves)
     shipment = get_shipment(session, shipment_id, for_update=True)
+    if shipment.planned_date not in (day, leaves):  # planned elsewhere meanwhile (rare): that day's lock too
+        lock_days(session, shipment.planned_date)
     if shipment.status not in (states.BOOKED, states.SCHEDULED, states.FAILED_ATTEMPT):
         raise Conflict(f"a {shipment.status} shipment cannot be moved", code="cannot_move",
                        details={"status": shipment.status})
