@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config import Settings
 from kernel import audit
 from kernel.bulk import insert_rows
-from kernel.clock import business_day_bounds
+from kernel.clock import business_day_bounds, now_utc
 from kernel.db import advisory_lock, unit_of_work
 from kernel.errors import ValidationError
 from payments.announcements import statement_lock
@@ -208,8 +208,10 @@ def _same_account(written: str, ours: str) -> bool:
 
 
 def run_import(sessions: sessionmaker[Session], parsed: Parsed, *, filename: str, account_number: str | None,
-               settings: Settings, actor: str, now: datetime, on_progress: Progress | None = None) -> int:
-    """Phase 2: store the file and its lines, match and credit them; returns the import id."""
+               settings: Settings, actor: str, now: datetime, on_progress: Progress | None = None,
+               clock: Callable[[], datetime] = now_utc) -> int:
+    """Phase 2: store the file and its lines, match and credit them; returns the import id.
+    `now` is when it began (`created_at`); `clock` tells when it finished (`finished_at`)."""
     number, clearing = resolve_account(settings, parsed.info.account, account_number)
     info = parsed.info
     with unit_of_work(sessions) as session:
@@ -235,11 +237,11 @@ def run_import(sessions: sessionmaker[Session], parsed: Parsed, *, filename: str
             if number_of_chunk & (number_of_chunk - 1) == 0 and processed < parsed.lines_total:
                 refresh_statistics(sessions)
         with unit_of_work(sessions) as session:
-            _finish(session, ctx, info)
+            _finish(session, ctx, info, max(now, clock()))
     except Exception as exc:
         with unit_of_work(sessions) as session:
             session.execute(update(StatementImport).where(StatementImport.id == import_id).values(
-                status="failed", error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=now))
+                status="failed", error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=max(now, clock())))
         raise
     return import_id
 
@@ -333,7 +335,7 @@ def _line_row(ctx: ImportContext, row: Row, outcome: tuple[int, str, PaymentFact
     }
 
 
-def _finish(session: Session, ctx: ImportContext, info: StatementInfo) -> None:
+def _finish(session: Session, ctx: ImportContext, info: StatementInfo, finished_at: datetime) -> None:
     counting.hold_books(session)
     advisory_lock(session, statement_lock(ctx.clearing_account))
     for day, stated in info.balances.items():
@@ -351,9 +353,9 @@ def _finish(session: Session, ctx: ImportContext, info: StatementInfo) -> None:
             existing.import_id = ctx.import_id
     imported = session.get(StatementImport, ctx.import_id)
     imported.status = "done"
-    imported.finished_at = ctx.now
+    imported.finished_at = finished_at
     audit.record(session, actor=ctx.actor, action="statement.import", subject_type="statement_import",
-                 subject_id=ctx.import_id, at=ctx.now,
+                 subject_id=ctx.import_id, at=finished_at,
                  data={"file_sha256": imported.file_sha256, "format": imported.format,
                        "account_number": ctx.account_number, "lines_total": imported.lines_total,
                        "lines_new": imported.lines_new, "lines_duplicate": imported.lines_duplicate})
