@@ -12,7 +12,8 @@ payment orders) are refused: their entries are not a statement's.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import BinaryIO
 from xml.etree.ElementTree import Element, ParseError
 
@@ -23,8 +24,15 @@ from reconciliation.statements import (CREDIT, DEBIT, StatementInfo, StatementLi
                                        parse_local_date, statement_error)
 
 STATEMENT_ROOT = "BkToCstmrStmt"
-OPENING_CODES = {"OPBD", "PRCD"}
+# Booked balances (ISO 20022 ExternalBalanceType1Code). Available ones (OPAV, CLAV, FWAV) may differ
+# from the booked by holds, interim ones (ITBD, ITAV) are intraday: neither is a day's balance.
+OPENING_CODES = {"OPBD"}
 CLOSING_CODES = {"CLBD"}
+# PreviouslyClosedBooked: the closing of the previous report, dated that report's day. It equals the
+# opening of this statement's first day (after a weekend or a holiday, that is not its date + 1), so
+# it is that opening, never an opening of its own date (which would check the previous day against
+# the wrong balance) and not written into the previous day (which may be closed already).
+PREVIOUS_CLOSING_CODES = {"PRCD"}
 
 
 def _local(tag: str) -> str:
@@ -50,6 +58,7 @@ def parse(source: BinaryIO, info: StatementInfo) -> Iterator[StatementLine]:
     """Yield the booked entries of every `<Stmt>` in the document."""
     line_no = 0
     seen_root = False
+    period = _Period()
     try:
         stack: list[Element] = []
         for event, elem in iterparse(source, events=("start", "end"), forbid_dtd=True):
@@ -66,14 +75,20 @@ def parse(source: BinaryIO, info: StatementInfo) -> Iterator[StatementLine]:
             if name == "Acct" and stack and _local(stack[-1].tag) == "Stmt":
                 _account(elem, info)
             elif name == "Bal":
-                _balance(elem, info, line_no)
+                _balance(elem, info, period)
+            elif name == "FrToDt":
+                period.first_day = _period_start(elem)
             elif name == "Ntry":
                 for line in _entry(elem, line_no + 1):
                     line_no = line.line_no
+                    period.see(line.booking_date)
                     info.see(line)
                     yield line
                 if stack:
                     stack[-1].remove(elem)  # drop the entry: memory stays flat
+            elif name == "Stmt":
+                period.finish(info)
+                period = _Period()
     except (ParseError, SyntaxError, LookupError, UnicodeError) as exc:
         # LookupError: an XML declaration naming an encoding that does not exist.
         raise statement_error("malformed_xml", f"the XML is not well formed: {exc}") from exc
@@ -102,10 +117,43 @@ def _account(acct: Element, info: StatementInfo) -> None:
     info.set_currency(_text(acct, "Ccy"))
 
 
-def _balance(bal: Element, info: StatementInfo, line_no: int) -> None:
+@dataclass
+class _Period:
+    """What one `<Stmt>` says about its days, to place its PRCD once the statement has been read."""
+
+    first_day: date | None = None  # FrToDt/FrDtTm
+    first_entry: date | None = None
+    closing_day: date | None = None
+    previous_closing: tuple[date, int] | None = None  # PRCD: (its date, amount)
+
+    def see(self, day: date) -> None:
+        if self.first_entry is None or day < self.first_entry:
+            self.first_entry = day
+
+    def finish(self, info: StatementInfo) -> None:
+        """PRCD opens the statement's first day: its period's start, else its earliest entry, else
+        the day its closing is stated for (some banks date PRCD that day itself); a PRCD with none
+        of these is the closing of its own date. One dated after the statement began is no opening
+        of it, and is left out rather than guessed."""
+        if self.previous_closing is None:
+            return
+        dated, amount = self.previous_closing
+        first = self.first_day or self.first_entry or self.closing_day
+        if first is None:
+            info.closing(dated, amount)
+        elif first >= dated:
+            info.opening(first, amount)
+
+
+def _period_start(period: Element) -> date | None:
+    text = _text(period, "FrDtTm") or _text(period, "FrDt")
+    return parse_local_date(_iso(text), field_name="FrDtTm")[0] if text else None
+
+
+def _balance(bal: Element, info: StatementInfo, period: _Period) -> None:
     code = _text(bal, "Tp", "CdOrPrtry", "Cd") or _text(bal, "Tp", "CdOrPrtry", "Prtry")
     amount_elem = _child(bal, "Amt")
-    if code not in OPENING_CODES | CLOSING_CODES or amount_elem is None:
+    if code not in OPENING_CODES | CLOSING_CODES | PREVIOUS_CLOSING_CODES or amount_elem is None:
         return
     info.set_currency(amount_elem.get("Ccy"))
     amount = parse_amount(amount_elem.text, field_name="balance")
@@ -117,7 +165,13 @@ def _balance(bal: Element, info: StatementInfo, line_no: int) -> None:
     if day_text is None:
         return
     day, _ = parse_local_date(_iso(day_text), field_name="balance date")
-    (info.opening if code in OPENING_CODES else info.closing)(day, amount)
+    if code in PREVIOUS_CLOSING_CODES:
+        period.previous_closing = (day, amount)
+    elif code in OPENING_CODES:
+        info.opening(day, amount)
+    else:
+        period.closing_day = day
+        info.closing(day, amount)
 
 
 def _entry(ntry: Element, first_line_no: int) -> Iterator[StatementLine]:
