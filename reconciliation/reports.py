@@ -61,7 +61,8 @@ REASON_VI = {
     "multi_code": "Nhiều mã", "part_in_suspense": "Một phần tạm treo", "proposed": "Đề xuất", "no_code": "Không có mã",
     "unresolved_code": "Mã không xác định", "unknown_code": "Mã không tồn tại", "request_closed": "Hồ sơ đã hết hạn/hủy",
     "correction_amount_differs": "Sửa mã nhưng lệch số tiền", "multi_code_excess": "Thừa sau khi chia nhiều mã",
-    "released": "Đã bỏ khớp", "voided_before_sale": "Đã hủy trước khi ghi nhận", "written_off": "Đã ghi thu khác", "refund_requested": "Đã đề nghị hoàn",
+    "released": "Đã bỏ khớp", "voided_before_sale": "Đã hủy trước khi ghi nhận", "written_off": "Đã ghi thu khác",
+    "partly_written_off": "Đã ghi thu khác một phần", "refund_requested": "Đã đề nghị hoàn",
     "acknowledged": "Đã chấp nhận", "under_payment": "Nộp thiếu", "over_payment": "Nộp thừa",
     "split_payment": "Nộp nhiều lần",
 }

@@ -25,11 +25,12 @@ from payments import credits, refunds
 from payments.ledger import Accounts, Entry, Line, post_many
 from payments.models import Payment, PaymentAllocation, PaymentRequest
 from reconciliation import counting, days, exceptions, links
-from reconciliation.matching import classify
+from reconciliation.matching import PaymentFacts, Verdict, classify
 from reconciliation.models import CLOSED, Resolution, StatementLine
 from reconciliation.statements import CREDIT
 
 LINE_ACTIONS = ("match", "unmatch", "refund", "write_off", "ignore")
+PARTLY_WRITTEN_OFF = "partly_written_off"
 
 
 def _locked_line(session: Session, line_id: int) -> StatementLine:
@@ -360,8 +361,18 @@ def refresh_line(session: Session, line: StatementLine) -> None:
     latest = session.execute(select(Resolution.action).where(
         Resolution.line_id == line.id, Resolution.undone_at.is_(None), Resolution.action.in_(
             ("refund", "write_off", "ignore"))).order_by(Resolution.id.desc()).limit(1)).scalar()
-    verdict = classify(direction=line.direction, is_reversal=line.is_reversal, source=line.source, payment=facts,
-                       proposal=line.proposal if facts and not facts.allocations else None, resolution=latest)
+    verdict = line_verdict(line, facts, latest)
     session.execute(update(StatementLine).where(StatementLine.id == line.id).values(
         status=verdict.status, score=verdict.score, reasons=verdict.reasons, version=StatementLine.version + 1))
     session.expire_all()
+
+
+def line_verdict(line: StatementLine, facts: PaymentFacts | None, resolution: str | None) -> Verdict:
+    """`classify` with the decision standing on the line. A write-off of part of the money in
+    suspense says so (`partly_written_off`): the rest still waits, the line is still open for it."""
+    verdict = classify(direction=line.direction, is_reversal=line.is_reversal, source=line.source, payment=facts,
+                       proposal=line.proposal if facts and not facts.allocations else None, resolution=resolution)
+    if resolution == "write_off" and facts is not None and facts.unallocated_vnd > 0:
+        verdict = Verdict(verdict.status, verdict.score,
+                          [PARTLY_WRITTEN_OFF if r == "written_off" else r for r in verdict.reasons])
+    return verdict

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from config import Settings
 from kernel.errors import NotFound, ValidationError
 from payments.models import PaymentAllocation, PaymentRequest
-from reconciliation import counting, days, importer, links
-from reconciliation.matching import classify, request_reasons
+from reconciliation import counting, days, importer, links, resolutions
+from reconciliation.matching import request_reasons
 from reconciliation.models import Resolution, StatementImport, StatementLine, StatementLineRepeat
 from reconciliation.statements import CREDIT
 
@@ -126,9 +126,7 @@ def match_day(session: Session, day: date, *, settings: Settings, now: datetime)
     counts: dict[str, int] = {}
     for line in lines:
         paid = facts.get(line.payment_id) if line.payment_id else None
-        verdict = classify(direction=line.direction, is_reversal=line.is_reversal, source=line.source, payment=paid,
-                           proposal=line.proposal if paid and not paid.allocations else None,
-                           resolution=settled.get(line.id))
+        verdict = resolutions.line_verdict(line, paid, settled.get(line.id))
         if (verdict.status, verdict.score, verdict.reasons) != (line.status, line.score, line.reasons):
             line.status, line.score, line.reasons = verdict.status, verdict.score, verdict.reasons
             line.version += 1
