@@ -20,7 +20,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
-from reconciliation.statements import (CREDIT, DEBIT, StatementInfo, StatementLine, parse_amount,
+from reconciliation.statements import (CREDIT, DEBIT, StatementInfo, StatementLine, parse_decimal,
                                        parse_local_date, statement_error)
 
 STATEMENT_ROOT = "BkToCstmrStmt"
@@ -156,7 +156,7 @@ def _balance(bal: Element, info: StatementInfo, period: _Period) -> None:
     if code not in OPENING_CODES | CLOSING_CODES | PREVIOUS_CLOSING_CODES or amount_elem is None:
         return
     info.set_currency(amount_elem.get("Ccy"))
-    amount = parse_amount(amount_elem.text, field_name="balance")
+    amount = _amount(amount_elem.text, field_name="balance")
     if amount is None:
         return
     if _text(bal, "CdtDbtInd") == "DBIT":
@@ -199,8 +199,8 @@ def _entry(ntry: Element, first_line_no: int) -> Iterator[StatementLine]:
     # otherwise the entry stays one line of what the bank booked (its memos joined), so no đồng of
     # it can go missing between the parts.
     split = len(details) > 1 and all(_tx_amount(d) is not None for d in details) and \
-        sum(parse_amount(_tx_amount(d)[0], line_no=first_line_no) or 0 for d in details) == \
-        parse_amount(amount_elem.text, line_no=first_line_no)
+        sum(_amount(_tx_amount(d)[0], line_no=first_line_no) or 0 for d in details) == \
+        _amount(amount_elem.text, line_no=first_line_no)
     parts = [[tx] for tx in details] if split else [details]
     line_no = first_line_no
     for offset, txs in enumerate(parts):
@@ -209,7 +209,7 @@ def _entry(ntry: Element, first_line_no: int) -> Iterator[StatementLine]:
         if currency and currency.upper() != "VND":
             raise statement_error("unsupported_currency", f"only VND statements are supported, not {currency}",
                                   line_no=line_no, currency=currency)
-        amount = parse_amount(amount_text, line_no=line_no)
+        amount = _amount(amount_text, line_no=line_no)
         if amount is None or amount < 0:
             raise statement_error("invalid_amount", "an entry amount must be positive", line_no=line_no)
         if amount == 0:
@@ -236,6 +236,11 @@ def _iso(text: str) -> str | datetime:
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return text
+
+
+def _amount(text: str | None, **where) -> int | None:
+    """An `Amt`: an xs:decimal, whose dot is always the decimal point."""
+    return parse_decimal(text, mark=".", **where)
 
 
 def _tx_amount(tx: Element | None) -> tuple[str | None, str | None] | None:

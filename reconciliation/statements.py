@@ -176,6 +176,31 @@ def parse_amount(text: object, *, line_no: int | None = None, field_name: str = 
     return _in_range(-value if negative else value, line_no, field_name, maximum)
 
 
+_DECIMALS = {mark: re.compile(rf"\s*(\+?)([0-9]*)(?:{re.escape(mark)}([0-9]*))?\s*") for mark in ".,"}
+
+
+def parse_decimal(text: object, *, mark: str, max_fraction: int | None = None, line_no: int | None = None,
+                  field_name: str = "amount", maximum: int | None = None) -> int | None:
+    """An amount as a standard writes it: digits, `mark` before an optional fraction, no grouping
+    and no sign -> int; None for an empty one. camt.053's xs:decimal has the dot (`1.000` is one
+    đồng, `30000.000` is 30,000), SWIFT's MT940 the comma (`30000,`), so the guess `parse_amount`
+    makes for bank CSVs (`1.000` as a thousand) never applies to them. A fraction must be zero
+    (VND has no minor unit); `max_fraction` bounds its digits (MT940: `30,000` is no VND amount)."""
+    if maximum is None:
+        maximum = MAX_BALANCE_VND if field_name == "balance" else MAX_LINE_VND
+    if text is None or not str(text).strip():
+        return None
+    match = _DECIMALS[mark].fullmatch(str(text))
+    if match is None or not (match[2] or match[3]):
+        raise statement_error("invalid_amount", f"{field_name} {str(text)[:40]!r} is not an amount (digits, "
+                              f"{mark!r} before a fraction, no grouping)", line_no=line_no)
+    fraction = match[3] or ""
+    if fraction.strip("0") or (max_fraction is not None and len(fraction) > max_fraction):
+        raise statement_error("invalid_amount", f"{field_name} {str(text)[:40]!r} has a fraction of a đồng",
+                              line_no=line_no)
+    return _in_range(int(match[2] or "0"), line_no, field_name, maximum)
+
+
 def _digits_of_amount(raw: str) -> int | None:
     if not raw.isascii():
         return None  # Unicode digits ("¹", "٣") are not a bank's amount

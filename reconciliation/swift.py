@@ -21,7 +21,7 @@ from typing import BinaryIO
 
 from mt940.tags import Statement as _Tag61
 
-from reconciliation.statements import (CREDIT, DEBIT, StatementInfo, StatementLine, parse_amount,
+from reconciliation.statements import (CREDIT, DEBIT, StatementInfo, StatementLine, parse_decimal,
                                        statement_error)
 from reconciliation.textfile import text_lines
 
@@ -116,8 +116,14 @@ def _balance(tag: _Tag, info: StatementInfo) -> tuple[date, int]:
         raise statement_error("malformed_mt940", f":{tag.name}: is not a balance: {tag.value[:40]!r}",
                               file_line=tag.file_line)
     info.set_currency(match["currency"])
-    amount = parse_amount(match["amount"], field_name="balance")
+    amount = _amount(match["amount"], field_name="balance")
     return _yymmdd(match["date"], tag), -amount if match["mark"] == "D" else amount
+
+
+def _amount(text: str | None, **where) -> int | None:
+    """SWIFT's amount: digits and a decimal comma (`30000,`); for VND a zero fraction of at most two
+    digits (banks write `30000,00`), so `30,000` or a dot-grouped `1.000.000,` is refused, not guessed."""
+    return parse_decimal(text, mark=",", max_fraction=2, **where)
 
 
 def _yymmdd(text: str, tag: _Tag) -> date:
@@ -143,7 +149,7 @@ def _statement_line(tag: _Tag, line_no: int) -> StatementLine:
     booking_day = value_day
     if (g.get("entry_month") or "").strip() and (g.get("entry_day") or "").strip():
         booking_day = _entry_date(value_day, int(g["entry_month"]), int(g["entry_day"]), tag)
-    amount = parse_amount(g["amount"], line_no=line_no)
+    amount = _amount(g["amount"], line_no=line_no)
     if not amount or amount <= 0:
         raise statement_error("invalid_amount", "a statement line amount must be positive", line_no=line_no)
     mark = g["status"].upper()

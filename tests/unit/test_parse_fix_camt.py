@@ -75,3 +75,43 @@ def test_an_explicit_opening_wins_over_prcd_and_prcd_alone_is_the_closing_of_its
     info, _ = read(doc(bal("PRCD", "1030000", "2026-11-23")))
     assert {str(d): (b.opening_vnd, b.closing_vnd) for d, b in info.balances.items()} == {
         "2026-11-23": (None, 1_030_000)}
+
+
+# --- 5. amounts as each format writes them ----------------------------------------------
+
+@pytest.mark.parametrize("text, vnd", [("1.000", 1), ("30000.000", 30000), ("1500000.000", 1_500_000),
+                                       ("1500000.00000", 1_500_000), ("1500000", 1_500_000), (" 30000 ", 30000)])
+def test_a_camt_amount_is_an_xml_decimal_whose_dot_is_the_decimal_point(text, vnd):
+    _, lines = read(doc(entries=ntry(text)))
+    assert [l.amount_vnd for l in lines] == [vnd]
+
+
+@pytest.mark.parametrize("text", ["1.5", "30000.001", "30,000", "30.000,00", "1 000", "٣٠٠٠", "1e5", "."])
+def test_a_camt_amount_with_a_fraction_of_a_dong_or_grouping_is_refused(text):
+    assert refused(doc(entries=ntry(text))).code == "invalid_amount"
+
+
+def test_a_camt_balance_is_read_as_an_xml_decimal_too():
+    info, _ = read(doc(bal("CLBD", "1080000.00", "2026-11-24"), ntry("50000")))
+    assert info.balances[date(2026, 11, 24)].closing_vnd == 1_080_000
+    assert refused(doc(bal("CLBD", "1.080.000", "2026-11-24"), ntry("50000"))).code == "invalid_amount"
+
+
+def mt940(amount: str, balance: str = "1000000,") -> bytes:
+    return (f":20:S1\n:25:{ACCOUNT}\n:28C:1/1\n:60F:C261124VND{balance}\n:61:2611241124C{amount}NTRF500096828//500096828\n"
+            f":86:HS40881023160\n:62F:C261124VND1030000,\n").encode()
+
+
+@pytest.mark.parametrize("text, vnd", [("30000,", 30000), ("30000,00", 30000), ("30000", 30000)])
+def test_an_mt940_amount_has_a_decimal_comma(text, vnd):
+    _, lines = read(mt940(text))
+    assert [l.amount_vnd for l in lines] == [vnd]
+
+
+@pytest.mark.parametrize("text", ["30000,5", "30,000", "30000,000"])
+def test_an_mt940_amount_with_a_fraction_or_a_grouping_comma_is_refused(text):
+    assert refused(mt940(text)).code == "invalid_amount"
+
+
+def test_an_mt940_balance_grouped_with_dots_is_refused():
+    assert refused(mt940("30000,", balance="1.000.000,")).code == "invalid_amount"
