@@ -6,6 +6,10 @@ worker POSTs each one signed like our inbound callbacks (`X-HCC-Signature: t=,v1
 retries on the WEBHOOK_SCHEDULE (about three days); every attempt is logged, a delivery
 that exhausts it raises the subscription's alert, and an admin can replay it.
 
+Switching a subscription off holds its pending deliveries: they stay pending, use up no attempt
+and raise no alert (the receiver did nothing wrong; someone chose to stop sending). Switching it
+on again releases them to the worker at once (`_release_held`), in the same transaction.
+
 A subscription's signing secret is derived from HCCPAY_SECRET_KEY and the subscription's
 secret version, so nothing secret is stored; rotating bumps the version and, for a grace
 period, both the new and the previous secret sign every delivery.
@@ -21,17 +25,20 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import requests
-from sqlalchemy import JSON, Connection, String, select, update
+from sqlalchemy import JSON, Connection, String, event, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kernel.db import PK, Base
-from kernel.outbox import Delivery, Outgoing, PermanentError, Topic, enqueue_many
+from kernel.outbox import PENDING, Delivery, Held, OutboxMessage, Outgoing, PermanentError, Topic, enqueue_many
 from kernel.signing import HEADER, sign
 
 WEBHOOK_TOPIC = "webhook"
 WEBHOOK_SCHEDULE = (timedelta(minutes=1), timedelta(minutes=5), timedelta(hours=1), timedelta(days=1),
                     timedelta(days=2))
 ROTATION_GRACE = timedelta(days=3)
+# How long a held delivery waits before it is looked at again. Reactivation releases it at once; this
+# only bounds the wait should the flag be switched on by some other means than the ORM.
+HOLD_RECHECK = timedelta(days=1)
 # Every event type published (README, "After the money lands"). The kernel imports no domain
 # package, so the lists are written here; tests keep them equal to payments.notifications'
 # announcements and postal.states' statuses. A subscription's patterns must each match one.
@@ -55,6 +62,20 @@ class Subscription(Base):
     rotated_at: Mapped[datetime | None]
     alert: Mapped[bool] = mapped_column(default=False)  # a delivery gave up: someone must look
     created_at: Mapped[datetime]
+
+
+@event.listens_for(Subscription, "after_update")
+def _release_held(mapper, connection: Connection, subscription: Subscription) -> None:
+    """A subscription switched on again gets its held (and waiting) deliveries sent now, whoever
+    switched it on (the admin API today): due from their creation, which is never in the future."""
+    history = inspect(subscription).attrs.active.history
+    if subscription.active and history.deleted and history.deleted[0] is False:
+        connection.execute(
+            update(OutboxMessage).where(
+                OutboxMessage.topic == WEBHOOK_TOPIC, OutboxMessage.status == PENDING,
+                OutboxMessage.key.startswith(f"webhook:{subscription.id}:", autoescape=True),
+                OutboxMessage.locked_until.is_(None))
+            .values(next_attempt_at=OutboxMessage.created_at))
 
 
 def secret_for(secret_key: str, subscription_id: int, version: int) -> str:
@@ -113,8 +134,10 @@ def webhook_topic(sessions, secret_key: str, *, clock, timeout: tuple[float, flo
     def send(delivery: Delivery) -> dict[str, Any]:
         with sessions() as session:
             subscription = session.get(Subscription, delivery.payload["subscription_id"])
-        if subscription is None or not subscription.active:
-            raise PermanentError("the subscription was removed or deactivated")
+        if subscription is None:
+            raise PermanentError("the subscription was removed")
+        if not subscription.active:
+            raise Held("the subscription is deactivated; it is sent once it is active again", HOLD_RECHECK)
         body = json.dumps(delivery.payload["event"], ensure_ascii=False, separators=(",", ":")).encode()
         now = clock()
         headers = {HEADER: sign(signing_secrets(secret_key, subscription, now), body, int(now.timestamp())),
@@ -128,7 +151,9 @@ def webhook_topic(sessions, secret_key: str, *, clock, timeout: tuple[float, flo
         return {"status": response.status_code}
 
     def on_failure(session: Session, delivery: Delivery, error: str, now: datetime) -> None:
-        session.execute(update(Subscription).where(Subscription.id == delivery.payload["subscription_id"])
-                        .values(alert=True))
+        # Only an active subscription's: an inactive one was switched off on purpose (its alert cleared
+        # then), and a delivery that was under way meanwhile must not raise it again.
+        session.execute(update(Subscription).where(Subscription.id == delivery.payload["subscription_id"],
+                                                   Subscription.active.is_(True)).values(alert=True))
 
     return Topic(WEBHOOK_TOPIC, send=send, on_failure=on_failure, schedule=WEBHOOK_SCHEDULE)

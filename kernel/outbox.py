@@ -78,6 +78,16 @@ class PermanentError(Exception):
     """The receiver refused the message for good (e.g. an invalid phone number): do not retry."""
 
 
+class Held(Exception):
+    """The message may not go out now for a reason on our side, not the receiver's (its subscription
+    is switched off): it stays pending, uses up no attempt, logs none (nothing was sent) and is
+    looked at again after `retry_after`, unless something releases it sooner."""
+
+    def __init__(self, reason: str, retry_after: timedelta):
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
 @dataclass(frozen=True)
 class Delivery:
     """What a topic's sender gets: the message content and who it is."""
@@ -180,7 +190,7 @@ class OutboxWorker:
     clock: Callable[[], datetime]
     batch: int = 20
     stats: dict[str, int] = field(default_factory=lambda: {"sent": 0, "retried": 0, "failed": 0,
-                                                                  "lease_lost": 0})
+                                                                  "lease_lost": 0, "held": 0})
 
     def run_once(self) -> int:
         """Deliver what is due now, up to `batch` messages, each claimed just before it is sent;
@@ -230,6 +240,10 @@ class OutboxWorker:
         result, error, permanent = None, None, False
         try:
             result = topic.send(delivery)
+        except Held as exc:
+            with unit_of_work(self.sessions) as session:
+                self._hold(session, delivery, exc, self.clock())
+            return
         except PermanentError as exc:
             error, permanent = f"permanent: {exc}", True
         except Exception as exc:  # noqa: BLE001 - any failure of a send is retried, and recorded
@@ -271,6 +285,15 @@ class OutboxWorker:
         else:
             message.next_attempt_at = now + delay
             self.stats["retried"] += 1
+
+    def _hold(self, session: Session, delivery: Delivery, held: Held, now: datetime) -> None:
+        message = session.get(OutboxMessage, delivery.id, with_for_update=True)
+        if message.status != PENDING or message.locked_until != delivery.lease:
+            return  # taken over meanwhile: nothing of ours to undo
+        message.locked_until, message.next_attempt_at = None, now + held.retry_after
+        message.attempts -= 1  # the claim counted an attempt that was never made
+        message.last_error = f"held: {held}"[:2000]
+        self.stats["held"] += 1
 
     def _handle(self, session: Session, message: OutboxMessage, attempt: OutboxAttempt, name: str,
                 handler: Callable | None, delivery: Delivery, outcome: Any, now: datetime) -> None:
