@@ -139,6 +139,8 @@ def normalise_account(account: str | None) -> str | None:
 # --- numbers --------------------------------------------------------------------------
 
 _AMOUNT_CLEAN = re.compile(r"[\s\u00a0\u202f']|VND|VNĐ|₫|đ|Đ", re.IGNORECASE)
+# Excel's accounting format shows zero as a dash: in a debit or credit column it means "none".
+_ACCOUNTING_ZERO = ("-", "\u2013", "\u2014")
 _GROUPED = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
 
 
@@ -147,7 +149,8 @@ def parse_amount(text: object, *, line_no: int | None = None, field_name: str = 
     """A VND amount as banks print it -> int; None for an empty cell.
 
     Dot- or comma-grouped (`1.000.000`, `1,000,000`), with or without a zero fraction
-    (`30000,00`, `1,000,000.00`), negative with `-` or parentheses. VND has no minor unit, so
+    (`30000,00`, `1,000,000.00`), negative with `-` or parentheses; a lone dash is Excel's
+    accounting zero (empty). VND has no minor unit, so
     a non-zero fraction is an error rather than something to round. Above `maximum` (the line
     cap, or the balance cap for a field named "balance") is `amount_out_of_range`.
     """
@@ -165,7 +168,7 @@ def parse_amount(text: object, *, line_no: int | None = None, field_name: str = 
                                   line_no=line_no)
         return _in_range(int(text), line_no, field_name, maximum)
     raw = _AMOUNT_CLEAN.sub("", str(text))
-    if not raw:
+    if not raw or raw in _ACCOUNTING_ZERO:
         return None
     negative = raw.startswith("-") or (raw.startswith("(") and raw.endswith(")"))
     raw = raw.strip("()").lstrip("+-")

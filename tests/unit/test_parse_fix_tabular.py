@@ -125,3 +125,19 @@ def test_a_reference_excel_turned_into_a_fractional_number_is_no_reference():
                      ["24/11/2026", "5000.96828", None, 30000, "HS4"]])
     _, lines = read(data)
     assert [l.bank_ref for l in lines] == [None, "123456789", "123456789", None, "5000.96828"]
+
+
+# --- 6. Excel's accounting zero -------------------------------------------------------
+
+@pytest.mark.parametrize("dash", ["-", " - ", "–", "—", " -  "])
+def test_the_accounting_zero_dash_in_the_other_money_column_is_empty(dash):
+    _, lines = read(csv_text(HEADER, ["24/11/2026", "C1", dash, "30.000", "x"], ["24/11/2026", "C2", "11.000", dash, "y"]))
+    assert summary(lines) == [("2026-11-24", 30000, "credit", "C1"), ("2026-11-24", 11000, "debit", "C2")]
+
+
+def test_a_dash_is_no_amount_but_a_negative_amount_still_is():
+    from reconciliation.statements import parse_amount
+
+    assert parse_amount("-") is None and parse_amount("-30.000") == -30000 and parse_amount("(11.000)") == -11000
+    with pytest.raises(StatementError):
+        parse_amount("--")
