@@ -7,7 +7,12 @@ num2words) leaves out, so this small converter is ours.
 from __future__ import annotations
 
 DIGITS = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
-GROUPS = ("", "nghìn", "triệu", "tỷ", "nghìn tỷ", "triệu tỷ")
+# Groups below a tỷ. Above it the tỷ groups nest: 10^12 is "một nghìn tỷ" and 1,001 × 10^9 "một
+# nghìn không trăm linh một tỷ", so what stands above a tỷ is read as a number of its own (a fixed
+# "nghìn tỷ" group read it as "một nghìn tỷ không trăm linh một tỷ").
+GROUPS = (("triệu", 10**6), ("nghìn", 10**3), ("", 1))
+TY = 10**9
+LIMIT = 10**18  # a tỷ of tỷ: no amount of money comes near
 
 
 def _group(value: int, full: bool) -> list[str]:
@@ -31,26 +36,26 @@ def _group(value: int, full: bool) -> list[str]:
 
 
 def number_in_words(n: int) -> str:
-    """A non-negative integer in Vietnamese words, lower case."""
+    """A non-negative integer below 10^18 in Vietnamese words, lower case."""
     if type(n) is not int or n < 0:
         raise ValueError("a non-negative integer is required")
-    if n == 0:
-        return "không"
-    groups = []
-    while n:
-        groups.append(n % 1000)
-        n //= 1000
-    if len(groups) > len(GROUPS):
+    if n >= LIMIT:
         raise ValueError("number too large")
-    words: list[str] = []
-    for index in range(len(groups) - 1, -1, -1):
-        value = groups[index]
-        if value == 0:
-            continue
-        words += _group(value, full=bool(words))
-        if GROUPS[index]:
-            words.append(GROUPS[index])
-    return " ".join(words)
+    return " ".join(_words(n, full=False)) if n else "không"
+
+
+def _words(n: int, full: bool) -> list[str]:
+    """`n` > 0 read by tỷ: the part above a tỷ as a number of its own then "tỷ", then the rest;
+    `full` reads the leading group's zero hundreds too (it follows higher groups)."""
+    above, below = divmod(n, TY)
+    words = _words(above, full) + ["tỷ"] if above else []
+    for name, size in GROUPS:
+        value = below // size % 1000
+        if value:
+            words += _group(value, full=full or bool(words))
+            if name:
+                words.append(name)
+    return words
 
 
 def amount_in_words(amount_vnd: int) -> str:
