@@ -42,6 +42,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "payer_name": ("ten tai khoan doi ung", "ten doi ung", "ten nguoi chuyen", "nguoi chuyen", "ten khach hang",
                    "doi tac", "counterparty name", "remitter name", "remitter", "payer name", "beneficiary name"),
     "memo": ("noi dung chi tiet", "noi dung giao dich", "noi dung", "dien giai", "mo ta", "chi tiet", "ghi chu",
+             "thong tin giao dich", "thong tin thanh toan",
              "transactions in detail", "transaction details", "description", "details", "narrative", "remark",
              "remarks", "memo", "content"),
 }
@@ -123,7 +124,8 @@ def _has_phrase(cell: str, phrase: str) -> bool:
 
 # A cell that is only one of these words (`Nợ`, `Có`, `Thu`, `Chi`) names the column outright.
 EXACT = {"no": "debit", "co": "credit", "debit": "debit", "credit": "credit", "no debit": "debit",
-         "co credit": "credit", "dr": "debit", "cr": "credit", "chi": "debit", "thu": "credit", "ton": "balance"}
+         "co credit": "credit", "dr": "debit", "cr": "credit", "chi": "debit", "thu": "credit", "ton": "balance",
+         "thong tin": "memo"}  # "Thông tin" alone; "Thông tin người chuyển" is the payer, "Thông tin bổ sung" no memo
 # A row-number column ("No.", "STT", "#"): claimed so that nothing else reads it.
 _ROW_NUMBER = re.compile(r"\s*(?:no\s*\.|n[o°º]\s*[.:]|#|stt|s\.t\.t|so tt|số tt|số thứ tự)\s*", re.IGNORECASE)
 

@@ -141,3 +141,20 @@ def test_a_dash_is_no_amount_but_a_negative_amount_still_is():
     assert parse_amount("-") is None and parse_amount("-30.000") == -30000 and parse_amount("(11.000)") == -11000
     with pytest.raises(StatementError):
         parse_amount("--")
+
+
+# --- 7. memo headers --------------------------------------------------------------------
+
+@pytest.mark.parametrize("memo_header", ["Thông tin giao dịch", "Thông tin", "Nội dung thanh toán",
+                                         "Diễn giải giao dịch", "THONG TIN GIAO DICH", "Thông tin thanh toán"])
+def test_the_common_memo_headers_are_the_memo(memo_header):
+    _, lines = read(csv_text(["Ngày giao dịch", "Ghi có", memo_header], ["24/11/2026", "30.000", "HS40881023160"]))
+    assert [l.memo for l in lines] == ["HS40881023160"]
+
+
+def test_a_thong_tin_column_does_not_take_the_memo_from_the_content_column_nor_the_payer():
+    from reconciliation.profiles import map_header
+
+    assert map_header(["Ngày", "Ghi có", "Thông tin người chuyển", "Nội dung"]) == {
+        "date": 0, "credit": 1, "payer_name": 2, "memo": 3}
+    assert map_header(["Ngày", "Ghi có", "Thông tin", "Nội dung"])["memo"] == 3
