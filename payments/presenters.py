@@ -9,6 +9,7 @@ from payments import states
 from payments.banks import bank_by_bin
 from kernel.inbox import InboundCallback
 from payments.models import Dossier, Payment, PaymentRequest, PaymentRequestEvent
+from payments.service import payable_vietqr
 
 
 def _iso(at) -> str | None:
@@ -16,10 +17,11 @@ def _iso(at) -> str | None:
 
 
 def request_urls(payment_request: PaymentRequest, settings: Settings) -> dict[str, str | None]:
-    """The pay page, and the QR images while the request may still be paid (a closed one has none)."""
+    """The pay page, and the QR images while the request still owes money (a closed, paid or overpaid
+    one has none: its QR would invite a payment nobody asks for)."""
     base = settings.public_url
     code = payment_request.payment_code
-    payable = payment_request.status not in states.CLOSED
+    payable = payable_vietqr(payment_request) is not None
     return {
         "qr_png_url": f"{base}/api/v1/payment-requests/{code}/qr.png" if payable else None,
         "qr_svg_url": f"{base}/api/v1/payment-requests/{code}/qr.svg" if payable else None,
@@ -39,9 +41,8 @@ def bank_view(payment_request: PaymentRequest) -> dict[str, Any]:
 
 
 def request_view(payment_request: PaymentRequest, settings: Settings) -> dict[str, Any]:
-    """The request as its dossier's owner (the one-stop system) sees it. A closed request (expired,
-    cancelled, refunded) owes nothing and offers no VietQR to pay with."""
-    closed = payment_request.status in states.CLOSED
+    """The request as its dossier's owner (the one-stop system) sees it. `vietqr` asks for what is still
+    owed (the rest, once part is paid); a request that owes nothing (closed, paid, overpaid) offers none."""
     return {
         "payment_code": payment_request.payment_code,
         "status": payment_request.status,
@@ -52,7 +53,7 @@ def request_view(payment_request: PaymentRequest, settings: Settings) -> dict[st
                                            payment_request.paid_vnd, payment_request.refunded_vnd),
         "expires_at": _iso(payment_request.expires_at),
         "created_at": _iso(payment_request.created_at),
-        "vietqr": None if closed else payment_request.vietqr_payload,
+        "vietqr": payable_vietqr(payment_request),
         "memo": payment_request.payment_code,
         "bank": bank_view(payment_request),
         **request_urls(payment_request, settings),

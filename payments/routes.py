@@ -10,8 +10,8 @@ from flask_restx import Namespace, Resource, fields
 from kernel.auth import ROLES
 from kernel.clock import now_utc
 from kernel.errors import Conflict
-from kernel.http import REASON_IN, actor, content_disposition, json_body, requires, settings, transaction
-from payments import receipts, service, states, vietqr
+from kernel.http import REASON_IN, actor, content_disposition, int_arg, json_body, requires, settings, transaction
+from payments import receipts, service, vietqr
 from payments.receipt_pdf import receipt_pdf
 from payments.presenters import dossier_view, event_view, public_request_view
 from payments.validation import clean_text, parse_dossier
@@ -127,27 +127,28 @@ class RequestEvents(Resource):
 
 @lru_cache(maxsize=4096)
 def _rendered(payload: str, kind: str, box_size: int) -> bytes:
-    """A request's QR never changes, so each image is rendered once per process (about 12 ms) and
-    then served from memory (a few hundred KB per thousand requests)."""
+    """A given payload always draws the same image, so each is rendered once per process (about 12 ms)
+    and then served from memory (a few hundred KB per thousand requests)."""
     if kind == "png":
         return vietqr.render_png(payload, box_size=box_size)
     return vietqr.render_svg(payload, box_size=box_size).encode()
 
 
 def _qr_response(code: str, kind: str, mimetype: str) -> Response:
-    """The request's VietQR image while it may still be paid; a closed one (expired, cancelled, refunded)
-    is a 409 `request_not_payable`: its QR would send money that can only wait in suspense."""
+    """The request's VietQR image, asking for what is still owed; a request that owes nothing (closed:
+    expired, cancelled, refunded; or paid, overpaid) is a 409 `request_not_payable`: its QR would send
+    money nobody asks for."""
+    box_size = int_arg("scale", 8, 2, 20)
     with transaction() as session:
         payment_request = service.get_payment_request(session, code, settings=settings(), now=now_utc())
-        status, payload = payment_request.status, payment_request.vietqr_payload
-    if status in states.CLOSED:
-        raise Conflict(f"a {status} payment request takes no more payments: it has no QR to pay with",
+        status, payload = payment_request.status, service.payable_vietqr(payment_request)
+    if payload is None:
+        raise Conflict(f"a {status} payment request asks for no more money: it has no QR to pay with",
                        code="request_not_payable", details={"status": status})
-    box_size = min(max(request.args.get("scale", default=8, type=int), 2), 20)
     etag = hashlib.sha256(f"{payload}|{kind}|{box_size}".encode()).hexdigest()[:32]
-    # The image never changes, but whether it may still be paid does: caches keep it a few minutes,
-    # then ask again (a 304 while it is payable, a 409 once the request is closed).
-    headers = {"ETag": f'"{etag}"', "Cache-Control": "public, max-age=300"}
+    # What the image asks for changes with every payment (a partly paid request's QR asks for the rest),
+    # so caches must ask before showing it: a 304 while it is unchanged, the new image or a 409 otherwise.
+    headers = {"ETag": f'"{etag}"', "Cache-Control": "no-cache"}
     if etag in request.if_none_match:
         return Response(status=304, headers=headers)
     return Response(_rendered(payload, kind, box_size), mimetype=mimetype, headers=headers)
@@ -157,10 +158,11 @@ def _qr_response(code: str, kind: str, mimetype: str) -> Response:
 class QrPng(Resource):
     @requests_ns.response(200, "the VietQR image")
     @requests_ns.response(304, "If-None-Match names this image: the cached copy is still good")
-    @requests_ns.response(409, "The request is closed (expired, cancelled, refunded): request_not_payable")
+    @requests_ns.response(409, "The request owes nothing (closed, paid, overpaid): request_not_payable")
     @requests_ns.produces(["image/png", "application/json"])
     def get(self, code: str):
-        """Public: the request's VietQR as a PNG image (409 `request_not_payable` once it is closed)."""
+        """Public: the VietQR for what the request still owes, as a PNG image (409 `request_not_payable` once
+        nothing is owed); `scale` 2-20 (default 8) sets the module size."""
         return _qr_response(code, "png", "image/png")
 
 
@@ -168,10 +170,11 @@ class QrPng(Resource):
 class QrSvg(Resource):
     @requests_ns.response(200, "the VietQR image")
     @requests_ns.response(304, "If-None-Match names this image: the cached copy is still good")
-    @requests_ns.response(409, "The request is closed (expired, cancelled, refunded): request_not_payable")
+    @requests_ns.response(409, "The request owes nothing (closed, paid, overpaid): request_not_payable")
     @requests_ns.produces(["image/svg+xml", "application/json"])
     def get(self, code: str):
-        """Public: the request's VietQR as an SVG image (409 `request_not_payable` once it is closed)."""
+        """Public: the VietQR for what the request still owes, as an SVG image (409 `request_not_payable` once
+        nothing is owed); `scale` 2-20 (default 8) sets the module size."""
         return _qr_response(code, "svg", "image/svg+xml")
 
 

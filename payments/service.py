@@ -162,9 +162,8 @@ def open_payment_request(session: Session, *, dossier: Dossier, settings: Settin
             status=states.PENDING, expires_at=now + settings.request_ttl, created_at=now, updated_at=now,
             bank_bin=account.bin, account_number=account.account_number,
             account_name=account.account_name,
-            vietqr_payload=vietqr.build_payload(bin=account.bin, account=account.account_number,
-                                                amount_vnd=amount, purpose=code),
         )
+        request.vietqr_payload = request_vietqr(request, amount)
         try:
             with session.begin_nested():
                 session.add(request)
@@ -182,6 +181,27 @@ def open_payment_request(session: Session, *, dossier: Dossier, settings: Settin
     session.flush()
     session.refresh(request, ["items"])
     return request
+
+
+def request_vietqr(request: PaymentRequest, amount_vnd: int) -> str:
+    """The request's VietQR asking for `amount_vnd`: its own collection account, its payment code as the memo."""
+    return vietqr.build_payload(bin=request.bank_bin, account=request.account_number, amount_vnd=amount_vnd,
+                                purpose=request.payment_code)
+
+
+def payable_vietqr(request: PaymentRequest) -> str | None:
+    """The VietQR to pay with now, or None when nothing is owed (paid, overpaid) or the request is closed.
+
+    A bank app transfers what the QR says, so it must ask for what is still owed: once part is paid
+    (or part refunded) it asks for the rest, under the same payment code. The stored payload (the full
+    amount, frozen at creation for the record) is offered unchanged while nothing has been paid.
+    """
+    if request.status not in states.OPEN:
+        return None
+    owed = states.owed_vnd(request.status, request.amount_vnd, request.paid_vnd, request.refunded_vnd)
+    if owed <= 0:
+        return None
+    return request.vietqr_payload if owed == request.amount_vnd else request_vietqr(request, owed)
 
 
 def renew_payment_request(session: Session, *, dossier_code: str, settings: Settings, actor: str,

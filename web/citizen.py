@@ -53,6 +53,12 @@ def _view(code: str):
         return None, None, ("Không tìm thấy mã thanh toán", 404)
 
 
+def _payable(view: dict) -> bool:
+    """Whether the page offers ways to pay (QR, bank details, card): exactly when the request offers a QR,
+    which asks for what is still owed; nothing is offered once nothing is owed."""
+    return view["vietqr"] is not None
+
+
 def _missing(code: str, problem: tuple[str, int]):
     return render_template("pay_missing.html", title=problem[0], code=code[:20]), problem[1]
 
@@ -79,7 +85,7 @@ def pay(code: str):
     return render_template("pay.html", r=view, expires_at=expires_at, status_text=STATUS_TEXT, kind_text=KIND_TEXT,
                            status_names={k: translate(v) for k, v in STATUS_TEXT.items()},
                            checkout_errors=checkout_errors(), overpaid_vnd=overpaid_vnd,
-                           payable=view["status"] in states.OPEN, settled=states.is_settled(view["status"]))
+                           payable=_payable(view), settled=states.is_settled(view["status"]))
 
 
 @citizen.get("/pay/<code>/receipt.pdf")
@@ -99,7 +105,7 @@ def pay_print(code: str):
     if problem:
         return _missing(code, problem)
     return render_template("pay_print.html", r=view, expires_at=expires_at, status_text=STATUS_TEXT,
-                           payable=view["status"] in states.OPEN)
+                           payable=_payable(view))
 
 
 @citizen.get("/pay/vnpay-return")

@@ -64,6 +64,8 @@
         var isSettled = settled.indexOf(r.status) >= 0;
         var pay = document.getElementById("pay-section");
         if (payable && !pay) { window.location.reload(); return; }  // payable again: the page brings the QR back
+        // The QR asks for what is owed: once that changes (part paid or refunded), the page brings the new one.
+        if (payable && String(r.outstanding_vnd) !== pay.dataset.outstanding) { window.location.reload(); return; }
         var badge = document.getElementById("status-text");
         badge.textContent = names[r.status];
         badge.className = "badge badge-" + r.status;
