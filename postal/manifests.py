@@ -27,14 +27,39 @@ STATUS_NAMES = {
 FeesToCollect = Callable[[Shipment], int]
 
 
-def documents_text(shipment: Shipment) -> str:
-    """`Đơn đề nghị (bản chính); CCCD (bản sao x2)`."""
+# A table row must fit on one page (fpdf2 refuses it otherwise: a 500 for the whole route), and the
+# API accepts 30 documents of 200 characters: the printed cell names documents up to about this many
+# characters, then counts the rest. The consignment note and the CSV list every document.
+DOCUMENTS_CELL_CHARS = 200
+
+
+def _document_parts(shipment: Shipment) -> list[str]:
     parts = []
     for doc in shipment.documents or []:
         kind = "bản chính" if doc.get("original") else "bản sao"
         copies = f" x{doc['copies']}" if doc.get("copies", 1) > 1 else ""
         parts.append(f"{doc['name']} ({kind}{copies})")
-    return "; ".join(parts) or "Theo hồ sơ"
+    return parts
+
+
+def documents_text(shipment: Shipment) -> str:
+    """`Đơn đề nghị (bản chính); CCCD (bản sao x2)`."""
+    return "; ".join(_document_parts(shipment)) or "Theo hồ sơ"
+
+
+def documents_cell(shipment: Shipment, max_chars: int = DOCUMENTS_CELL_CHARS) -> str:
+    """`documents_text` short enough for a table cell: whole documents while they fit in `max_chars`
+    (the first one cut with `…` if it alone is longer), then `… và 12 giấy tờ khác`."""
+    parts = _document_parts(shipment)
+    if not parts:
+        return "Theo hồ sơ"
+    shown = [parts[0] if len(parts[0]) <= max_chars else parts[0][:max_chars - 1] + "…"]
+    for part in parts[1:]:
+        if len("; ".join([*shown, part])) > max_chars:
+            break
+        shown.append(part)
+    rest = len(parts) - len(shown)
+    return "; ".join(shown) + (f" … và {rest} giấy tờ khác" if rest else "")
 
 
 def address_text(shipment: Shipment) -> str:
@@ -91,7 +116,7 @@ def route_manifest_pdf(shipments: Sequence[Shipment], *, day: date, route_code: 
     _title(pdf, "DANH SÁCH NHẬN HỒ SƠ VÀ PHÁT KẾT QUẢ",
            f"Tuyến {route_code} - {route_name} - Ngày {day.strftime('%d/%m/%Y')}")
     rows = [(s.stop or "", SLOT_NAMES.get(s.slot or "", ""), s.tracking_number or "", DIRECTION_NAMES[s.direction],
-             s.dossier_code, s.recipient_name, s.recipient_phone, address_text(s), documents_text(s),
+             s.dossier_code, s.recipient_name, s.recipient_phone, address_text(s), documents_cell(s),
              format_vnd(fees_to_collect(s)), "") for s in shipments]
     _table(pdf, ("Điểm", "Buổi", "Mã vận đơn", "Loại", "Mã hồ sơ", "Người nhận/gửi", "Điện thoại", "Địa chỉ",
                  "Giấy tờ", "Thu hộ", "Ký nhận"), (13, 12, 26, 18, 30, 28, 20, 42, 40, 18, 26), rows)
@@ -127,7 +152,7 @@ def handover_pdf(shipments: Sequence[Shipment], *, day: date, route_code: str, p
         chosen = [s for s in shipments if s.direction == direction and s.status in HANDED_OVER[direction]]
         pdf.set_font(FONT, "B", 10)
         pdf.cell(0, 6, f"{heading}: {len(chosen)} hồ sơ", new_x="LMARGIN", new_y="NEXT")
-        rows = [(i, s.dossier_code, s.tracking_number or "", s.recipient_name, documents_text(s),
+        rows = [(i, s.dossier_code, s.tracking_number or "", s.recipient_name, documents_cell(s),
                  STATUS_NAMES[s.status]) for i, s in enumerate(chosen, start=1)]
         _table(pdf, ("STT", "Mã hồ sơ", "Mã vận đơn", "Người gửi/nhận", "Thành phần hồ sơ", "Tình trạng"),
                (10, 36, 28, 34, 60, 18), rows)
