@@ -198,15 +198,26 @@ CSV_COLUMNS = ("date", "route", "slot", "stop", "shipment_id", "direction", "sta
                "fees_to_collect_vnd", "due_date")
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula (`=HYPERLINK(...)`, `+cmd|...`) starts with `'`,
+    which shows it as text; numbers are left as numbers."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
 def day_csv(shipments: Sequence[Shipment], *, fees_to_collect: FeesToCollect) -> str:
-    """The day's plan as CSV (UTF-8 with BOM so spreadsheet programs show the diacritics)."""
+    """The day's plan as CSV (UTF-8 with BOM so spreadsheet programs show the diacritics); the names,
+    addresses and documents people typed cannot act as formulas (spreadsheet_safe)."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for s in shipments:
-        writer.writerow((s.planned_date.isoformat() if s.planned_date else "", s.route_code or "", s.slot or "",
-                         s.stop or "", s.id, s.direction, s.status, s.tracking_number or "", s.dossier_code,
-                         s.recipient_name, s.recipient_phone, address_text(s), s.ward_code, documents_text(s),
-                         fees_to_collect(s), s.due_date.isoformat()))
+        cells = (s.planned_date.isoformat() if s.planned_date else "", s.route_code or "", s.slot or "",
+                 s.stop or "", s.id, s.direction, s.status, s.tracking_number or "", s.dossier_code,
+                 s.recipient_name, s.recipient_phone, address_text(s), s.ward_code, documents_text(s),
+                 fees_to_collect(s), s.due_date.isoformat())
+        writer.writerow([spreadsheet_safe(cell) for cell in cells])
     return out.getvalue()

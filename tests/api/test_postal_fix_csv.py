@@ -1,0 +1,28 @@
+"""The day's postal CSV does not hand a spreadsheet formulas: text cells people typed that start
+with = + - @ (or a tab or carriage return) start with ' instead."""
+import csv
+import io
+
+from tests.postal_factories import make_dossier, make_route, mark_booked, shipment_body, working_day
+
+
+def test_the_day_csv_does_not_hand_formulas_to_a_spreadsheet(client, auth, db, test_settings):
+    body = shipment_body(dossier_code="D-PAPER", documents=[{"name": "@SUM(1+1)", "original": True}])
+    body["address"]["street"] = '=HYPERLINK("http://evil.example","bấm")'
+    body["recipient"]["name"] = "+cmd|' /C calc'!A0"
+    make_dossier(db, test_settings, code="D-PAPER")
+    r = client.post("/api/v1/postal/shipments", json=body, headers=auth("intake"))
+    assert r.status_code == 201, r.json
+    mark_booked(db, r.json["id"])
+    make_route(db, test_settings, code="HL1", wards=("06685",), morning=5, afternoon=5)
+    day = working_day(1).isoformat()
+    client.post(f"/api/v1/postal/plan?date={day}", headers=auth("postal"))
+    r = client.get(f"/api/v1/postal/manifests/{day}.csv", headers=auth("postal"))
+    rows = list(csv.DictReader(io.StringIO(r.data.decode("utf-8-sig"))))
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["recipient_name"] == "'+cmd|' /C calc'!A0"
+    assert row["address"].startswith("'=HYPERLINK(")
+    assert row["documents"] == "'@SUM(1+1) (bản chính)"
+    assert row["fees_to_collect_vnd"] == "0" and row["stop"] == "1"  # numbers stay numbers
+    assert not any(value[:1] in "=+-@\t\r" for value in row.values() if value)
