@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import IO, BinaryIO
 
-from sqlalchemy import insert, text, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
@@ -37,8 +37,8 @@ from reconciliation import counting, files, links, reversals
 from reconciliation.matching import PaymentFacts, base_key, classify, key_hash
 from reconciliation.models import (FROM_CALLBACK, FROM_STATEMENT, StatementBalance, StatementImport,
                                    StatementLine, StatementLineRepeat)
-from reconciliation.statements import (CREDIT, StatementInfo, StatementLine as ParsedLine, normalise_account,
-                                       parse_statement, statement_error)
+from reconciliation.statements import (CREDIT, DayBalance, StatementInfo, StatementLine as ParsedLine,
+                                       normalise_account, parse_statement, statement_error)
 
 CHUNK = 5000
 # A big import grows the tables faster than autovacuum re-plans for them: without fresh
@@ -150,6 +150,9 @@ class ImportContext:
     repeated: set[int] = field(default_factory=set)
     linked_payments: set[int] = field(default_factory=set)  # callback payments linked by this import
     since: date | None = None  # the statement's first day: closed days from it on are read per chunk
+    # per day of the file: its earliest and latest line time, and whether it brought a new line
+    spans: dict[date, tuple[datetime, datetime]] = field(default_factory=dict)
+    days_with_new_lines: set[date] = field(default_factory=set)
     started: datetime = field(init=False)  # the import's own time; `now` is the current chunk's stamp
 
     def __post_init__(self) -> None:
@@ -282,8 +285,12 @@ def store_chunk(session: Session, ctx: ImportContext, packed: list[tuple]) -> tu
     ctx.begin_chunk(session)
     ctx.callbacks.refresh(session)  # callbacks that committed while the previous chunk ran
     rows = [ctx.row(p) for p in packed]
+    for row in rows:
+        first, last = ctx.spans.get(row.booking_date, (row.booked_at, row.booked_at))
+        ctx.spans[row.booking_date] = (min(first, row.booked_at), max(last, row.booked_at))
     known = links.known_lines(session, ctx.clearing_account, [r.key for r in rows])
     fresh = [r for r in rows if r.key not in known]
+    ctx.days_with_new_lines.update(r.booking_date for r in fresh)
     if len(fresh) < len(rows):
         insert_rows(session.connection(), StatementLineRepeat.__table__, [
             {"import_id": ctx.import_id, "line_no": r.line_no, "line_id": known[r.key]}
@@ -335,6 +342,33 @@ def _line_row(ctx: ImportContext, row: Row, outcome: tuple[int, str, PaymentFact
     }
 
 
+def _merge_part(session: Session, ctx: ImportContext, existing: StatementBalance, day: date,
+                stated: DayBalance) -> None:
+    """A day's statement may come in parts (intraday files), imported in any order: the day opens
+    with the earliest part's opening and closes with the latest part's closing. Parts are placed
+    by their lines' times against the lines earlier imports stored for the day; parts without
+    times (or starting or ending at the same time) by their balances: a part that closes where
+    the day now opens comes before it. Otherwise, as a part that follows, its closing is taken.
+    A part that brought no new line (imported again) moves neither end; it only fills a gap."""
+    first, last = ctx.spans.get(day, (None, None))
+    earlier = session.execute(select(func.min(StatementLine.booked_at), func.max(StatementLine.booked_at)).where(
+        StatementLine.clearing_account == ctx.clearing_account, StatementLine.booking_date == day,
+        StatementLine.import_id != ctx.import_id)).one()
+    if day not in ctx.days_with_new_lines:  # imported again: it moves neither end
+        starts_before = ends_after = False
+    elif earlier[0] is None:  # the parts before stated balances without a line: this one follows
+        starts_before, ends_after = False, True
+    else:
+        precedes = stated.closing_vnd is not None and stated.closing_vnd == existing.opening_vnd
+        starts_before = first < earlier[0] or first == earlier[0] and precedes
+        ends_after = last > earlier[1] or last == earlier[1] and not precedes
+    if stated.opening_vnd is not None and (existing.opening_vnd is None or starts_before):
+        existing.opening_vnd = stated.opening_vnd
+    if stated.closing_vnd is not None and (existing.closing_vnd is None or ends_after):
+        existing.closing_vnd = stated.closing_vnd
+    existing.import_id = ctx.import_id
+
+
 def _finish(session: Session, ctx: ImportContext, info: StatementInfo, finished_at: datetime) -> None:
     counting.hold_books(session)
     advisory_lock(session, statement_lock(ctx.clearing_account))
@@ -345,12 +379,7 @@ def _finish(session: Session, ctx: ImportContext, info: StatementInfo, finished_
                                          opening_vnd=stated.opening_vnd, closing_vnd=stated.closing_vnd,
                                          import_id=ctx.import_id))
         else:
-            # A day's statement may come in parts (intraday files): its opening is the first one
-            # stated, its closing the last one.
-            if existing.opening_vnd is None:
-                existing.opening_vnd = stated.opening_vnd
-            existing.closing_vnd = stated.closing_vnd if stated.closing_vnd is not None else existing.closing_vnd
-            existing.import_id = ctx.import_id
+            _merge_part(session, ctx, existing, day, stated)
     imported = session.get(StatementImport, ctx.import_id)
     imported.status = "done"
     imported.finished_at = finished_at
