@@ -7,8 +7,10 @@ from kernel import inbox
 from kernel.clock import now_utc
 from kernel.db import unit_of_work
 from payments.inbox_apply import drain
-from tests.api.test_finance_pages import people, post  # noqa: F401 - the staff users' fixture
-from tests.api.test_pages import log_in
+from kernel.users import create_user
+from tests.api.test_finance_pages import post
+from tests.api.test_pages import PASSWORD, log_in
+from tests.conftest import T0
 from tests.factories import assert_ledger_ok, make_request, signed
 from tests.recon_factories import paid_vnd, upload, vcb_csv
 
@@ -97,7 +99,9 @@ def test_a_queued_callback_booked_on_a_later_day_does_not_hold_the_close(client,
     assert plain.post(f"/api/v1/reconciliation/days/{DAY}/close/approve", headers=auth("approver")).status_code == 200
 
 
-def test_the_page_tells_finance_in_vietnamese_why_the_day_cannot_close_yet(client, auth, test_settings, people):
+def test_the_page_tells_finance_in_vietnamese_why_the_day_cannot_close_yet(client, auth, test_settings, db):
+    with db() as s, s.begin():
+        create_user(s, username="ketoan", full_name="Lê Thị Lan", roles=["finance"], password=PASSWORD, now=T0)
     code = make_request(client, auth, ("Lệ phí", "charge", 70_000))
     queued_callback(client, test_settings, code, "FTQ5")
     finance = client.queued_only()  # logged in, and no worker runs after its requests
