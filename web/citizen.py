@@ -113,6 +113,7 @@ def vnpay_return():
     """Where VNPay sends the citizen back: shows the outcome, never credits (only the IPN does)."""
     params = request.args.to_dict()
     valid = vnpay.verify(params, settings().secret_values("HCCPAY_VNPAY_HASH_SECRET"))
-    result = vnpay.read_ipn(params) if valid else None
-    code = result.txn_ref[:13] if result else ""
-    return render_template("vnpay_return.html", valid=valid, result=result, payment_code=code), (200 if valid else 400)
+    result = vnpay.return_outcome(params) if valid else None
+    code = vnpay.read_ipn(params).txn_ref[:13] if valid else ""
+    return render_template("vnpay_return.html", valid=valid, result=result, payment_code=code,
+                           paid=vnpay.RETURN_PAID, not_debited=vnpay.RETURN_NOT_DEBITED), (200 if valid else 400)

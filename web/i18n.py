@@ -130,6 +130,10 @@ EN = {
         "The gateway accepted the payment. It is recorded when VNPAY confirms it to us.",
     "Giao dịch không thành công hoặc đã bị hủy": "The payment failed or was cancelled",
     "mã": "code", "Chưa có khoản tiền nào được trừ.": "No money was taken.",
+    "mã trạng thái giao dịch": "transaction status code",
+    "Chưa xác định được kết quả giao dịch": "The payment result is not known yet",
+    "Kết quả đang được kiểm tra với VNPAY. Vui lòng xem trạng thái thanh toán của hồ sơ trước khi thanh toán lại.":
+        "The result is being checked with VNPAY. Please check the payment status of the dossier before paying again.",
     "Xem trạng thái thanh toán của mã": "See the payment status of code",
     "Mẫu số": "Form", "Ký hiệu": "Series", "Số": "Number", "Ngày phát hành": "Issued",
 }

@@ -94,3 +94,37 @@ def read_ipn(params: Mapping[str, str]) -> IpnResult:
         transaction_no=params.get("vnp_TransactionNo", ""), response_code=params.get("vnp_ResponseCode", ""),
         paid_at=parse_vnpay_time(params.get("vnp_PayDate", "")), bank_code=params.get("vnp_BankCode"),
     )
+
+
+# --- the return page: what to tell the citizen VNPay sent back ------------------------------------
+# The return page never credits (only the IPN does); it only must not mislead. VNPay's vnp_ResponseCode
+# values by which the payment failed before any money left the payer's account (VNPay API v2.1.0 table):
+# 09 not enrolled in internet banking, 10 wrong card details 3 times, 11 payment window expired, 12 card or
+# account locked, 13 wrong OTP, 24 cancelled by the customer, 51 insufficient balance, 65 daily limit,
+# 75 bank under maintenance, 79 wrong payment password too many times. Anything else (07: debited but held
+# as suspicious; 99: other errors) may have taken money.
+FAILED_BEFORE_DEBIT = frozenset({"09", "10", "11", "12", "13", "24", "51", "65", "75", "79"})
+TRANSACTION_SUCCEEDED, TRANSACTION_FAILED = "00", "02"  # vnp_TransactionStatus; 01 unfinished, 04 reversed, ...
+RETURN_PAID, RETURN_NOT_DEBITED, RETURN_CHECKING = "paid", "not_debited", "checking"
+
+
+@dataclass(frozen=True)
+class ReturnOutcome:
+    outcome: str  # RETURN_PAID, RETURN_NOT_DEBITED (safe to say no money was taken) or RETURN_CHECKING
+    code_field: str  # which code tells what happened: "response" or "transaction_status"
+    code: str
+
+
+def return_outcome(params: Mapping[str, str]) -> ReturnOutcome:
+    """What a verified return says happened. "No money was taken" only when VNPay says the payment failed
+    before the debit (a failure response code and a failed transaction); when the response code is 00 but
+    the transaction status is not, that status is the code that failed."""
+    response = params.get("vnp_ResponseCode", "")
+    status = params.get("vnp_TransactionStatus", "")
+    if response == "00" and status == TRANSACTION_SUCCEEDED:
+        return ReturnOutcome(RETURN_PAID, "response", response)
+    if response == "00":
+        return ReturnOutcome(RETURN_CHECKING, "transaction_status", status)
+    if response in FAILED_BEFORE_DEBIT and status == TRANSACTION_FAILED:
+        return ReturnOutcome(RETURN_NOT_DEBITED, "response", response)
+    return ReturnOutcome(RETURN_CHECKING, "response", response)
