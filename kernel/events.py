@@ -29,6 +29,7 @@ from sqlalchemy import JSON, Connection, String, event, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kernel.db import PK, Base
+from kernel.outbound import redirect_reason
 from kernel.outbox import PENDING, Delivery, Held, OutboxMessage, Outgoing, PermanentError, Topic, enqueue_many
 from kernel.signing import HEADER, sign
 
@@ -143,9 +144,13 @@ def webhook_topic(sessions, secret_key: str, *, clock, timeout: tuple[float, flo
         headers = {HEADER: sign(signing_secrets(secret_key, subscription, now), body, int(now.timestamp())),
                    "X-HCC-Event-Id": delivery.payload["event"]["id"], "Idempotency-Key": delivery.idempotency_key}
         try:
-            response = http.post(subscription.url, data=body, headers=headers, timeout=timeout)
+            # Not followed (see kernel.outbound): the POST would arrive as a GET elsewhere, and its 200 count.
+            response = http.post(subscription.url, data=body, headers=headers, timeout=timeout,
+                                 allow_redirects=False)
         except requests.RequestException as exc:
             raise SubscriberUnavailable(f"subscriber unreachable: {type(exc).__name__}") from exc
+        if 300 <= response.status_code < 400:
+            raise SubscriberUnavailable(f"subscriber answered {redirect_reason(response)}")
         if not 200 <= response.status_code < 300:
             raise SubscriberUnavailable(f"subscriber answered {response.status_code}")
         return {"status": response.status_code}

@@ -4,6 +4,11 @@ One `requests.Session` with a user agent and connect/read timeouts, a few quick 
 exponential backoff, and one reading of the answer: no answer, 5xx, 408 or 429 (and whatever a
 subclass adds) is `Unavailable` — worth retrying, first here, then on the outbox's schedule; any
 other 4xx is a `PermanentError` (the receiver refused for good: an alert, no more retries).
+
+Redirects are never followed: requests would re-send a POST as a GET to the new location and
+count that page's 200 as the receiver's answer (an SMS, a refund, an event taken as delivered).
+A 3xx is `Unavailable` with the status and the location in the reason: nothing was done, and the
+alert at the end of the schedule says where the receiver moved (fix the configured URL).
 """
 from __future__ import annotations
 
@@ -21,6 +26,12 @@ class Unavailable(Exception):
 
 quick_retries = retry(retry=retry_if_exception_type(Unavailable), stop=stop_after_attempt(3),
                       wait=wait_exponential(multiplier=0.2, max=2), reraise=True)
+
+
+def redirect_reason(response: requests.Response) -> str:
+    """`302 redirecting to <location> (redirects are not followed)`, short enough for a log line."""
+    location = response.headers.get("Location", "")[:200]
+    return f"{response.status_code} redirecting to {location or '(no location)'} (redirects are not followed)"
 
 
 class OutboundClient:
@@ -41,9 +52,12 @@ class OutboundClient:
     def request(self, method: str, path: str, **kwargs) -> requests.Response:
         """One HTTP exchange, its failure typed (no retries here: callers decorate with quick_retries)."""
         try:
-            response = self.http.request(method, f"{self.base_url}{path}", timeout=self.timeout, **kwargs)
+            response = self.http.request(method, f"{self.base_url}{path}", timeout=self.timeout,
+                                         allow_redirects=False, **kwargs)
         except requests.RequestException as exc:
             raise self.unavailable(f"{self.name} unreachable: {type(exc).__name__}") from exc
+        if 300 <= response.status_code < 400:
+            raise self.unavailable(f"{self.name} answered {redirect_reason(response)}")
         if response.status_code in self.retry_statuses or response.status_code >= 500:
             raise self.unavailable(f"{self.name} answered {response.status_code}")
         if response.status_code >= 400:
