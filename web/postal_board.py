@@ -32,7 +32,7 @@ READERS = ("postal", "auditor")
 WAITING_SHOWN = 200
 CHECKS_SHOWN = 50
 MOVABLE = frozenset({states.BOOKED, states.SCHEDULED, states.FAILED_ATTEMPT})
-DMY = re.compile(r"\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*")
+DMY = re.compile(r"\s*([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})\s*")  # ASCII digits: \d takes ９ and ٣ too
 OFFERED = {states.PICKUP: (states.PICKED_UP, states.DELIVERED, states.FAILED_ATTEMPT),
            states.DELIVERY: (states.OUT_FOR_DELIVERY, states.DELIVERED, states.FAILED_ATTEMPT)}
 
@@ -169,7 +169,10 @@ def back_to_board(**_):
 @postal_board.post("/plan")
 @page_requires("postal")
 def plan():
-    day = _back_day()
+    try:  # the day planned is the one asked for: an unreadable one is refused, never taken as today
+        day = parse_local_day(request.form.get("board_date"))
+    except DomainError as exc:
+        return _render(business_date(now_utc()), error=exc), exc.status
     try:
         with transaction() as session:
             report = scheduling.plan_day(session, day=day, settings=settings(), actor=actor(), now=now_utc())
