@@ -327,6 +327,9 @@ def refuse_wrong_person(shipment: Shipment, id_check: IdCheck) -> None:
 
 
 STAFF_EVENTS = (states.PICKED_UP, states.OUT_FOR_DELIVERY, states.DELIVERED, states.FAILED_ATTEMPT)
+# Going out again, or failing again, is another attempt: not before the retry date. A handover is not
+# refused for being early: a citizen who comes to the post office the next day gets the result.
+ATTEMPTS = (states.OUT_FOR_DELIVERY, states.FAILED_ATTEMPT)
 
 
 def record_outcome(session: Session, *, shipment_id: int, event: str, settings: Settings, actor: str,
@@ -346,7 +349,8 @@ def record_outcome(session: Session, *, shipment_id: int, event: str, settings: 
     if event == handover and id_check is None:
         raise ValidationError("the recipient's ID check is required (id_check)", code="id_check_required")
     states.check_transition(shipment.direction, shipment.status, event)
-    refuse_early_attempt(shipment, business_date(now))
+    if event in ATTEMPTS:
+        refuse_early_attempt(shipment, business_date(now))
     if event == handover:
         refuse_wrong_person(shipment, id_check)
         shipment.id_check = id_check.record()
