@@ -95,14 +95,20 @@ class Profile:
     name: str
     bank: str
     markers: tuple[str, ...]  # header words that identify this bank's export
+    names: tuple[str, ...] = ()  # how the bank names itself above the table (normalised)
 
 
 PROFILES = (
-    Profile("vcb", "Vietcombank", ("tnx date", "transactions in detail", "so ct doc no")),
-    Profile("vietinbank", "VietinBank", ("thoi gian giao dich", "ten doi ung", "tai khoan doi ung")),
-    Profile("bidv", "BIDV", ("so tham chieu", "ngay hieu luc")),
-    Profile("techcombank", "Techcombank", ("remitter", "transaction details")),
-    Profile("mb", "MB Bank", ("so but toan",)),
+    Profile("vcb", "Vietcombank", ("tnx date", "transactions in detail", "so ct doc no"),
+            ("vietcombank", "tmcp ngoai thuong", "ngoai thuong viet nam")),
+    Profile("vietinbank", "VietinBank", ("thoi gian giao dich", "ten doi ung", "tai khoan doi ung"),
+            ("vietinbank", "tmcp cong thuong", "cong thuong viet nam")),
+    Profile("bidv", "BIDV", ("so tham chieu", "ngay hieu luc"), ("bidv", "dau tu va phat trien viet nam")),
+    Profile("techcombank", "Techcombank", ("remitter", "transaction details"), ("techcombank", "tmcp ky thuong")),
+    Profile("mb", "MB Bank", ("so but toan",), ("mb bank", "mbbank", "tmcp quan doi")),
+    Profile("acb", "ACB", (), ("acb", "tmcp a chau")),
+    Profile("agribank", "Agribank", (), ("agribank", "nong nghiep va phat trien nong thon")),
+    Profile("tpbank", "TPBank", (), ("tpbank", "tmcp tien phong")),
     Profile("generic", "", ()),
 )
 PROFILE_NAMES = tuple(p.name for p in PROFILES)
@@ -252,15 +258,21 @@ def _word_ends(text: str, words: tuple[str, ...]) -> bool:
     return any(text.startswith(w) and (len(text) == len(w) or not text[len(w)].isalnum()) for w in words)
 
 
-def pick_profile(cells: list[object], wanted: str | None = None) -> Profile:
-    """The named profile, or the first whose markers appear in the header row."""
+def pick_profile(cells: list[object], wanted: str | None = None, preamble: list[str] = ()) -> Profile:
+    """The named profile; else the one bank the lines above the table name ("Ngân hàng TMCP Ngoại
+    thương Việt Nam"); else the profile whose markers the header holds most often, as whole
+    phrases of its cells (a shared word such as "Số tham chiếu" must not outvote a bank's own
+    layout); a tie is the generic profile."""
     if wanted:
         return next(p for p in PROFILES if p.name == wanted)
-    text = " | ".join(normalise_header(c) for c in cells)
-    for profile in PROFILES:
-        if profile.markers and any(m in text for m in profile.markers):
-            return profile
-    return PROFILES[-1]
+    named = {p for p in PROFILES for text in preamble if any(_has_phrase(text, n) for n in p.names)}
+    if len(named) == 1:
+        return named.pop()
+    header = [normalise_header(c) for c in cells]
+    hits = {p: sum(1 for m in p.markers for cell in header if _has_phrase(cell, m)) for p in PROFILES}
+    best = max(hits.values())
+    leaders = [p for p, n in hits.items() if n == best]
+    return leaders[0] if best and len(leaders) == 1 else PROFILES[-1]
 
 
 def starts_with_label(cell: object, labels: tuple[str, ...]) -> bool:

@@ -22,6 +22,7 @@ from datetime import date, datetime, time
 from typing import BinaryIO
 
 from reconciliation import profiles
+from reconciliation.profiles import normalise_header
 from reconciliation.statements import (CREDIT, DEBIT, StatementError, StatementInfo, StatementLine,
                                        excel_fraction_of_day, parse_amount, parse_local_date, statement_error)
 from reconciliation.textfile import SNIFF_BYTES, text_stream
@@ -277,6 +278,7 @@ def _find_header(rows: Iterator[list[object]], info: StatementInfo, wanted: str 
                  balances: _BalanceTracker) -> tuple[_Columns, Iterator[list[object]]]:
     """The first row naming a date and a credit (or amount) column, with the row below it when
     that row completes it (a merged `Số tiền` over `Nợ | Có`); and the rows after the header."""
+    preamble: list[str] = []  # the text above the header, normalised: it may name the bank
     for _ in range(HEADER_SEARCH_ROWS):
         row = next(rows, None)
         if row is None:
@@ -288,7 +290,7 @@ def _find_header(rows: Iterator[list[object]], info: StatementInfo, wanted: str 
                 combined = profiles.combine_header(row, below)
                 merged = profiles.map_header(combined)
                 if profiles.is_header(merged):
-                    return _header(combined, merged, info, wanted), rows
+                    return _header(combined, merged, info, wanted, preamble), rows
                 if profiles.is_header(mapping):
                     raise statement_error("ambiguous_header", "the header runs over two rows and together they do "
                                           "not name a date and a credit (or amount) column",
@@ -296,15 +298,17 @@ def _find_header(rows: Iterator[list[object]], info: StatementInfo, wanted: str 
             if below is not None:
                 rows = itertools.chain([below], rows)
         if profiles.is_header(mapping):
-            return _header(row, mapping, info, wanted), rows
+            return _header(row, mapping, info, wanted, preamble), rows
         _preamble(row, info, balances)
+        preamble += [normalise_header(c) for c in row if isinstance(c, str) and c.strip()]
     raise statement_error("missing_columns", "no header row naming a date column and a credit (or amount) column "
                           f"in the first {HEADER_SEARCH_ROWS} rows", expected=["date", "credit|amount", "memo"])
 
 
-def _header(cells: list[object], mapping: dict[str, int], info: StatementInfo, wanted: str | None) -> _Columns:
+def _header(cells: list[object], mapping: dict[str, int], info: StatementInfo, wanted: str | None,
+            preamble: list[str]) -> _Columns:
     if info.profile is None:
-        info.profile = profiles.pick_profile(cells, wanted).name
+        info.profile = profiles.pick_profile(cells, wanted, preamble).name
     return _Columns(mapping, profiles.row_number_columns(cells))
 
 

@@ -158,3 +158,33 @@ def test_a_thong_tin_column_does_not_take_the_memo_from_the_content_column_nor_t
     assert map_header(["Ngày", "Ghi có", "Thông tin người chuyển", "Nội dung"]) == {
         "date": 0, "credit": 1, "payer_name": 2, "memo": 3}
     assert map_header(["Ngày", "Ghi có", "Thông tin", "Nội dung"])["memo"] == 3
+
+
+# --- 8. which bank's layout -------------------------------------------------------------
+
+VCB_HEADER = ["Ngày GD/ TNX Date", "Số tham chiếu/ Ref No", "Số tiền ghi nợ/ Debit", "Số tiền ghi có/ Credit",
+              "Nội dung chi tiết/ Transactions in detail"]
+
+
+def profile_of(*rows: list[str]) -> str:
+    info, _ = read(csv_text(*rows, ["24/11/2026", "R1", "", "30.000", "x"]))
+    return info.profile
+
+
+def test_a_vcb_header_with_a_reference_column_is_vcb_not_bidv():
+    assert profile_of(VCB_HEADER) == "vcb"
+
+
+@pytest.mark.parametrize("bank, profile", [("NGÂN HÀNG TMCP NGOẠI THƯƠNG VIỆT NAM", "vcb"),
+                                           ("Ngân hàng TMCP Á Châu (ACB)", "acb"),
+                                           ("Ngân hàng Nông nghiệp và Phát triển Nông thôn Việt Nam", "agribank"),
+                                           ("TPBank - Ngân hàng TMCP Tiên Phong", "tpbank"),
+                                           ("Techcombank", "techcombank")])
+def test_the_bank_named_above_the_table_decides(bank, profile):
+    assert profile_of([bank], ["Số tài khoản: 0071001234567"], HEADER) == profile
+
+
+def test_a_header_marking_two_banks_equally_is_generic_and_one_without_markers_too():
+    assert profile_of(["Ngày giao dịch", "Số tham chiếu", "Ghi nợ", "Ghi có", "Tên đối ứng"]) == "generic"
+    assert profile_of(["Ngày", "Mã GD", "Ghi nợ", "Ghi có", "Diễn giải"]) == "generic"
+    assert profile_of(["Vietcombank", "BIDV"], HEADER) == "bidv"  # two banks named: the header decides
