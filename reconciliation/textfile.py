@@ -2,7 +2,8 @@
 
 Vietnamese bank exports come as UTF-8 (with or without BOM), UTF-16 ("Unicode text" from
 Excel) or Windows-1258. A BOM decides; otherwise the first 64 KiB: bytes that are not UTF-8
-there mean Windows-1258 for the whole file. When they are UTF-8, the file is decoded as
+there mean Windows-1258 for the whole file when all before the first of them is ASCII (else it
+is UTF-8 with a damaged byte: refused). When they are UTF-8, the file is decoded as
 UTF-8 as it streams, strictly, with one deterministic exception: if everything before the
 first non-UTF-8 byte was plain ASCII (identical in both encodings), the rest is Windows-1258
 (an export whose Vietnamese text starts late). Any other byte that does not decode is a typed
@@ -85,8 +86,14 @@ def detect_encoding(head: bytes) -> str:
         return "utf-16"
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-    except UnicodeDecodeError:
-        return "cp1258"
+    except UnicodeDecodeError as exc:
+        # Vietnamese in Windows-1258 breaks UTF-8 at its first accented letter. Accented UTF-8
+        # before the bad byte is a UTF-8 file with a damaged byte: decoded as Windows-1258 its
+        # header would be garbled and the answer a misleading missing_columns.
+        if head[:exc.start].isascii():
+            return "cp1258"
+        raise statement_error("invalid_encoding", f"the file is UTF-8 text but byte {exc.start + 1} is not UTF-8 "
+                              "(a damaged file?)", byte=exc.start + 1) from exc
     return LATE_FALLBACK
 
 

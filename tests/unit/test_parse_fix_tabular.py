@@ -188,3 +188,16 @@ def test_a_header_marking_two_banks_equally_is_generic_and_one_without_markers_t
     assert profile_of(["Ngày giao dịch", "Số tham chiếu", "Ghi nợ", "Ghi có", "Tên đối ứng"]) == "generic"
     assert profile_of(["Ngày", "Mã GD", "Ghi nợ", "Ghi có", "Diễn giải"]) == "generic"
     assert profile_of(["Vietcombank", "BIDV"], HEADER) == "bidv"  # two banks named: the header decides
+
+
+# --- a UTF-8 file with a broken byte --------------------------------------------------
+
+def test_utf8_text_with_a_byte_that_is_not_utf8_is_an_encoding_error_not_a_missing_header():
+    data = csv_text(HEADER, ["24/11/2026", "C1", "", "30.000", "Nộp phí"]).encode() + b"\xff\n"
+    assert refused(data).code == "invalid_encoding"
+
+
+def test_a_windows_1258_file_is_still_read_as_windows_1258():
+    text = csv_text(HEADER, ["24/11/2026", "C1", "", "30.000", "Nop phi HS1"])
+    _, lines = read(text.encode("cp1258", errors="replace"))
+    assert [l.amount_vnd for l in lines] == [30000]
