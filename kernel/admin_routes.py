@@ -13,6 +13,7 @@ from kernel.clock import now_utc
 from kernel.events import EVENT_TYPES, WEBHOOK_TOPIC, Subscription, secret_for, unknown_patterns
 from kernel.errors import NotFound, ValidationError
 from kernel.http import actor, current_principal, int_arg, json_body, requires, settings, transaction
+from kernel.text import clean_text
 from kernel.users import User, create_user, update_user
 from kernel.outbox import DONE, FAILED, PENDING, OutboxAttempt, OutboxMessage, replay
 
@@ -174,10 +175,7 @@ def _subscription_fields(body: dict, partial: bool) -> dict:
                               code="unknown_field", details={"field": unknown[0][:100]})
     fields_: dict = {}
     if "name" in body or not partial:
-        name = body.get("name")
-        if not isinstance(name, str) or not name.strip() or len(name) > 200:
-            raise ValidationError("name must be 1-200 characters", code="invalid_name")
-        fields_["name"] = name.strip()
+        fields_["name"] = clean_text(body.get("name"), "name", max_len=200, code="invalid_name")
     if "url" in body or not partial:
         url = body.get("url")
         if not _deliverable_url(url):

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from kernel import audit
 from kernel.db import PK, Base
 from kernel.errors import NotFound, ValidationError
+from kernel.text import clean_text
 
 ROLES = ("intake", "cashier", "finance", "approver", "postal", "auditor", "admin")
 TOKEN_PREFIX = "hcc_"
@@ -69,9 +70,8 @@ def create_token(session: Session, *, role: str, name: str, actor: str, now: dat
     once and never stored."""
     if role not in ROLES:
         raise ValidationError(f"unknown role {role!r}; roles are: {', '.join(ROLES)}", code="unknown_role")
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise ValidationError("token name must be 1-200 characters", code="invalid_name")
+    # Cleaned like every other text: a NUL would be a 500 on PostgreSQL (and stored as is on SQLite).
+    name = clean_text(name, "name", max_len=200, code="invalid_name")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(name=name, role=role, token_hash=hash_token(raw), display_prefix=raw[:10],
                      created_at=now, revoked_at=None)

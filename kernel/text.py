@@ -1,6 +1,11 @@
 """Small checks shared by every reader of outside input."""
 from __future__ import annotations
 
+import unicodedata
+from typing import Any
+
+from kernel.errors import ValidationError
+
 
 def is_ascii_digits(value: object) -> bool:
     """A non-empty string of 0-9 only. `str.isdigit()` alone also accepts "¹", "٣" and other
@@ -15,3 +20,27 @@ def whole_number(value: object, lowest: int, highest: int) -> int | None:
         return None
     number = int(value)
     return number if lowest <= number <= highest else None
+
+
+def clean_text(value: Any, field: str, *, max_len: int, required: bool = True, code: str | None = None) -> str | None:
+    """Trimmed, NFC-normalised, single-spaced text without control characters, else a 400.
+
+    Control characters include NUL (PostgreSQL text cannot hold it: SQLite would store what PostgreSQL
+    refuses) and lone surrogates (not text: they cannot be encoded, stored or hashed). `code` is the one
+    code for every refusal when a caller has its own (`invalid_name`); by default a blank required value is
+    `missing_field` and anything else `validation_error`."""
+    def fail(message: str, default: str) -> ValidationError:
+        return ValidationError(f"{field}: {message}", code=code or default, details={"field": field})
+
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise fail("is required", "missing_field")
+        return None
+    if not isinstance(value, str):
+        raise fail("must be a string", "validation_error")
+    text = " ".join(unicodedata.normalize("NFC", value).split())
+    if not text.isprintable():
+        raise fail("contains control characters", "validation_error")
+    if len(text) > max_len:
+        raise fail(f"must be at most {max_len} characters", "validation_error")
+    return text

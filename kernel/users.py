@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from kernel.auth import ROLES, Principal
 from kernel.db import PK, Base, BigIntPK
 from kernel.errors import Conflict, NotFound, ValidationError
+from kernel.text import clean_text
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -65,7 +67,20 @@ def _check_roles(roles: list[str]) -> list[str]:
 def _check_password(password: str) -> str:
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
         raise ValidationError(f"a password has at least {MIN_PASSWORD} characters", code="weak_password")
+    # Kept as typed (no trimming: spaces may be part of it), but a control character cannot come from a
+    # keyboard, and a lone surrogate cannot even be encoded for hashing (it was a 500).
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in password):
+        raise ValidationError("a password may not contain control characters", code="weak_password")
     return password
+
+
+def _clean_full_name(full_name: object) -> str | None:
+    """Too long is refused, not cut (a cut name would be saved without anyone noticing); control characters
+    too (a NUL was a 500 on PostgreSQL and stored as is on SQLite). Blank: None."""
+    try:
+        return clean_text(full_name, "full_name", max_len=MAX_FULL_NAME, required=False, code="invalid_full_name")
+    except ValidationError as exc:
+        raise ValidationError(exc.message, code=exc.code, details={**exc.details, "max_len": MAX_FULL_NAME}) from None
 
 
 def create_user(session: Session, *, username: str, full_name: str, roles: list[str], password: str,
@@ -75,10 +90,7 @@ def create_user(session: Session, *, username: str, full_name: str, roles: list[
         raise ValidationError("username: letters, digits, dot and underscore", code="invalid_username")
     if session.execute(select(User.id).where(User.username == username)).first():
         raise Conflict(f"user {username} exists", code="user_exists")
-    full_name = (full_name if isinstance(full_name, str) else "").strip() or username
-    if len(full_name) > MAX_FULL_NAME:  # refused, not cut: a cut name would be saved without anyone noticing
-        raise ValidationError(f"full_name: at most {MAX_FULL_NAME} characters", code="invalid_full_name",
-                              details={"field": "full_name", "max_len": MAX_FULL_NAME})
+    full_name = _clean_full_name(full_name) or username
     user = User(username=username, full_name=full_name, roles=_check_roles(roles),
                 password_hash=_hasher.hash(_check_password(password)), active=True, failed_logins=0, created_at=now)
     session.add(user)
@@ -121,8 +133,10 @@ class LoginResult:
 
 def login(session: Session, *, username: str, password: str, now: datetime) -> LoginResult:
     """Check a password; lock the account for a while after repeated failures."""
-    user = session.execute(select(User).where(User.username == (username or "").strip().lower())
-                           .with_for_update()).scalar_one_or_none()
+    username = (username or "").strip().lower()
+    # No username has a control character; looking one up with a NUL would be a database error on PostgreSQL.
+    user = session.execute(select(User).where(User.username == username).with_for_update()
+                           ).scalar_one_or_none() if username.isprintable() else None
     if user is None or not user.active:
         _hasher.hash("spend-the-same-time")  # do not reveal which usernames exist by timing
         return LoginResult(False, reason="invalid")

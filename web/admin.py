@@ -1,6 +1,8 @@
 """Administration pages: staff users (roles, lock-out, passwords) and API tokens for systems."""
 from __future__ import annotations
 
+import unicodedata
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
@@ -31,8 +33,25 @@ for _vi, _en in {"Tiếp nhận hồ sơ (một cửa)": "Intake (one-stop desk)
     i18n.EN.setdefault(_vi, _en)
 
 
+# One code covers every rule of these fields; the general sentence speaks of their length, so a value
+# refused for a control character (a NUL pasted in, say) gets its own sentence: (form field, vi, en).
+CONTROL_CHARACTERS = {
+    "invalid_name": ("name", "Tên token không được chứa ký tự điều khiển.",
+                     "A token name may not contain control characters."),
+    "invalid_full_name": ("full_name", "Họ tên không được chứa ký tự điều khiển.",
+                          "A full name may not contain control characters."),
+    "weak_password": ("password", "Mật khẩu không được chứa ký tự điều khiển.",
+                      "A password may not contain control characters."),
+}
+for _field, _vi, _en in CONTROL_CHARACTERS.values():
+    i18n.EN.setdefault(_vi, _en)
+
+
 def _refused(exc: DomainError):
     """The admin page again, saying in words (not the service's English) why the form was refused."""
+    field, sentence, _ = CONTROL_CHARACTERS.get(exc.code, (None, None, None))
+    if field and any(unicodedata.category(ch) in ("Cc", "Cs") for ch in request.form.get(field, "")):
+        return _render(error=i18n.translate(sentence)), exc.status
     return _render(error=error_sentence(exc.code, exc.details, i18n.translate)), exc.status
 
 
