@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from config import Settings
 from kernel import audit
 from kernel.clock import business_date, format_local
-from kernel.errors import Conflict, NotFound, ValidationError
+from kernel.errors import Conflict, Forbidden, NotFound, ValidationError
 from kernel.money import format_vnd
 from kernel.words import amount_in_words
 from payments import states
@@ -77,6 +77,12 @@ def _idempotency_ref(cashier: str, key: str) -> str:
     return f"{kind}:{principal_id}:{key}"
 
 
+def _same_principal(a: str, b: str) -> bool:
+    """Whether two actor strings (`kind:id:name`) name the same principal: by kind and id, since a
+    user's display name may change between opening a drawer and closing it."""
+    return a.split(":", 2)[:2] == b.split(":", 2)[:2]
+
+
 def _replay(session: Session, ref: str, request: PaymentRequest, amount_vnd: int) -> CreditResult | None:
     """What the first request with this key did; None if there was none. The same key with
     another body is a client bug (a key reused for a new payment): refused, never guessed at."""
@@ -91,11 +97,20 @@ def _replay(session: Session, ref: str, request: PaymentRequest, amount_vnd: int
     return CreditResult(DUPLICATE, existing.id)
 
 
-def close_drawer(session: Session, *, drawer_id: int, counted_vnd: int, actor: str, now: datetime) -> dict:
-    """Close a drawer with the cash counted; the difference from the ledger is recorded and audited."""
+def close_drawer(session: Session, *, drawer_id: int, counted_vnd: int, actor: str, any_drawer: bool,
+                 now: datetime) -> dict:
+    """Close a drawer with the cash counted; the difference from the ledger is recorded and audited.
+
+    A cashier closes only their own drawer: the count is theirs to vouch for, and closing someone
+    else's would stop that cashier taking cash for the rest of the day. `any_drawer` (finance) may
+    close anyone's, e.g. one left open at the end of the day.
+    """
     drawer = session.get(CashDrawer, drawer_id, with_for_update=True)
     if drawer is None:
         raise NotFound(f"no cash drawer {drawer_id}", code="drawer_not_found")
+    if not any_drawer and not _same_principal(drawer.cashier, actor):
+        raise Forbidden("a cashier may close only their own drawer", code="not_your_drawer",
+                        details={"drawer_id": drawer.id})
     if drawer.closed_at is not None:
         raise Conflict("this drawer is already closed", code="drawer_closed")
     expected = balance(session, Accounts.cash(drawer.id))

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from kernel import audit
 from kernel.clock import business_date, now_utc, parse_iso_day
 from kernel.errors import NotFound, ValidationError
-from kernel.http import REASON_IN, actor, int_arg, json_body, requires, settings, transaction
+from kernel.http import REASON_IN, actor, current_principal, int_arg, json_body, requires, settings, transaction
 from kernel import inbox
 from kernel.inbox import CONFLICT, RECEIVED, REJECTED, InboundCallback
 from kernel.money import parse_amount_vnd
@@ -250,11 +250,16 @@ class Drawers(Resource):
 class CloseDrawer(Resource):
     @cash_ns.doc(security="bearer")
     @cash_ns.expect(close_drawer_in, validate=False)
+    @cash_ns.response(200, "closed: what the ledger expected, what was counted and the difference")
+    @cash_ns.response(403, "A cashier may close only their own drawer: not_your_drawer")
     @requires("cashier", "finance")
     def post(self, drawer_id: int):
-        """Close a drawer with the counted cash `{"counted_vnd"}`; reports the difference."""
+        """Close a drawer with the counted cash `{"counted_vnd"}`; reports the difference. A cashier closes
+        their own drawer only (403 `not_your_drawer`); finance may close any."""
         counted = parse_amount_vnd(json_body().get("counted_vnd"), field="counted_vnd", minimum=0,
                                    maximum=10**12)
+        any_drawer = "finance" in current_principal().roles
         with transaction() as session:
-            return cash.close_drawer(session, drawer_id=drawer_id, counted_vnd=counted, actor=actor(), now=now_utc())
+            return cash.close_drawer(session, drawer_id=drawer_id, counted_vnd=counted, actor=actor(),
+                                     any_drawer=any_drawer, now=now_utc())
 
