@@ -8,12 +8,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from kernel.errors import ValidationError
 from kernel.money import MAX_REQUEST_VND, parse_amount_vnd
-from kernel.text import clean_text  # moved there (the admin API needs it too); importers keep this path
+from kernel.pdf import unprintable_characters
 from payments.models import FEE_KINDS
 
 # RFC 3986 unreserved characters only, so that a code is one URL path segment as it is (routes
@@ -57,6 +58,36 @@ def _fail(field: str, message: str, code: str = "validation_error") -> Validatio
     return ValidationError(f"{field}: {message}", code=code, details={"field": field})
 
 
+def clean_text(value: Any, field: str, *, max_len: int, required: bool = True) -> str | None:
+    """Trimmed, NFC-normalised, single-spaced text without control characters."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise _fail(field, "is required", "missing_field")
+        return None
+    if not isinstance(value, str):
+        raise _fail(field, "must be a string")
+    text = " ".join(unicodedata.normalize("NFC", value).split())
+    if not text.isprintable():
+        raise _fail(field, "contains control characters")
+    if len(text) > max_len:
+        raise _fail(field, f"must be at most {max_len} characters")
+    return text
+
+
+def printable(text: str, field: str) -> str:
+    """`text` if the receipt's font can draw every character of it, else a 400 `unprintable_characters`
+    naming them: a legal receipt must not print a payer's name with parts missing (李小龍 printed as
+    nothing). Every Vietnamese letter, Latin, Cyrillic and Greek, punctuation and ₫ are drawable."""
+    missing = unprintable_characters(text)
+    if missing:
+        shown = " ".join(missing[:10])
+        raise ValidationError(
+            f"{field}: {shown} cannot be printed on the receipt (its font has no such characters); "
+            "write it with Vietnamese or other Latin letters", code="unprintable_characters",
+            details={"field": field, "characters": missing[:20]})
+    return text
+
+
 # Vietnamese numbers today (after the 2018 renumbering): mobiles are 10 digits starting 03, 05, 07,
 # 08 or 09; landlines 11 digits starting 02. ASCII digits only: \d would also take "٠١٢".
 VN_PHONE_RE = re.compile(r"0[35789][0-9]{8}|02[0-9]{9}")
@@ -92,7 +123,7 @@ def parse_fees(raw: Any) -> tuple[FeeInput, ...]:
         if kind not in FEE_KINDS:
             raise _fail(f"{where}.kind", f"must be one of {', '.join(FEE_KINDS)}", "unknown_fee_kind")
         fees.append(FeeInput(
-            name=clean_text(item.get("name"), f"{where}.name", max_len=200),
+            name=printable(clean_text(item.get("name"), f"{where}.name", max_len=200), f"{where}.name"),
             kind=kind,
             amount_vnd=parse_amount_vnd(item.get("amount_vnd"), field=f"{where}.amount_vnd"),
         ))
@@ -123,9 +154,12 @@ def parse_dossier(body: dict[str, Any]) -> DossierInput:
     return DossierInput(
         code=code,
         procedure_code=clean_text(body.get("procedure_code"), "procedure_code", max_len=64),
-        procedure_name=clean_text(body.get("procedure_name"), "procedure_name", max_len=500),
-        agency_code=clean_text(body.get("agency_code"), "agency_code", max_len=64),
-        applicant_name=clean_text(applicant.get("name"), "applicant.name", max_len=200),
+        # What the receipt prints must be printable in its font (see printable).
+        procedure_name=printable(clean_text(body.get("procedure_name"), "procedure_name", max_len=500),
+                                 "procedure_name"),
+        agency_code=printable(clean_text(body.get("agency_code"), "agency_code", max_len=64), "agency_code"),
+        applicant_name=printable(clean_text(applicant.get("name"), "applicant.name", max_len=200),
+                                 "applicant.name"),
         applicant_phone=normalise_phone(applicant.get("phone")),
         applicant_email=email.lower() if email else None,
         applicant_id_number=id_number,
