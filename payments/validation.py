@@ -8,13 +8,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import unicodedata
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from kernel.errors import ValidationError
 from kernel.money import MAX_REQUEST_VND, parse_amount_vnd
 from kernel.pdf import unprintable_characters
+from kernel.text import clean_text  # moved there (the admin API needs it too); importers keep this path
 from payments.models import FEE_KINDS
 
 # RFC 3986 unreserved characters only, so that a code is one URL path segment as it is (routes
@@ -56,22 +56,6 @@ class DossierInput:
 
 def _fail(field: str, message: str, code: str = "validation_error") -> ValidationError:
     return ValidationError(f"{field}: {message}", code=code, details={"field": field})
-
-
-def clean_text(value: Any, field: str, *, max_len: int, required: bool = True) -> str | None:
-    """Trimmed, NFC-normalised, single-spaced text without control characters."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise _fail(field, "is required", "missing_field")
-        return None
-    if not isinstance(value, str):
-        raise _fail(field, "must be a string")
-    text = " ".join(unicodedata.normalize("NFC", value).split())
-    if not text.isprintable():
-        raise _fail(field, "contains control characters")
-    if len(text) > max_len:
-        raise _fail(field, f"must be at most {max_len} characters")
-    return text
 
 
 def printable(text: str, field: str) -> str:
