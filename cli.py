@@ -256,7 +256,8 @@ def sandbox() -> None:
 
 @sandbox.command("pay")
 @click.argument("payment_code")
-@click.option("--amount", type=int, default=None, help="VND (default: what is still owed)")
+@click.option("--amount", type=int, default=None,
+              help="VND (default: what is still owed; with --via vnpay only that, as its checkout charges what is owed)")
 @click.option("--via", type=click.Choice(["sepay", "payos", "bank", "pos", "vnpay"]), default="bank",
               show_default=True)
 @click.option("--url", default=None, help="the running service (default: $HCCPAY_PUBLIC_URL)")

@@ -107,6 +107,14 @@ def pay(service_url: str, payment_code: str, *, settings: Settings, amount_vnd: 
     if via == "vnpay":
         checkout = http.post(f"{service_url}/api/v1/payment-requests/{payment_code}/checkout", timeout=TIMEOUT)
         checkout.raise_for_status()
+        charged = checkout.json()["amount_vnd"]
+        if amount_vnd != charged:
+            # The checkout is signed for what is still owed and the IPN must carry that same amount: another
+            # amount cannot be paid this way, and paying the owed one instead would mislead whoever asked.
+            # (The checkout stays unpaid, as when a citizen leaves the gateway.)
+            raise SandboxError(f"--amount {amount_vnd} cannot be paid with --via vnpay: a VNPay checkout charges "
+                               f"what is still owed ({charged} VND); leave --amount out, or pay a part through "
+                               "another channel")
         params = ipn_params(settings, checkout.json()["redirect_url"], at=at)
         return http.get(f"{service_url}/api/v1/callbacks/vnpay/ipn", params=params, timeout=TIMEOUT)
     txn_id = txn_id or str(secrets.randbelow(10**10))
