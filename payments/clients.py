@@ -49,8 +49,10 @@ def pos_refund_topic(client: PosGatewayClient, sessions, settings: Settings) -> 
             if refund.status != refunds.SENDING:  # decided meanwhile: the card must not be refunded (again)
                 raise PermanentError(f"refund {refund.id} is {refund.status}, no longer sending: not sent")
             payment = session.get(Payment, refund.payment_id)
-            body = {"refund_id": refund.id, "original_transaction_id": payment.provider_ref,
-                    "terminal_id": (payment.details or {}).get("terminal_id"), "amount_vnd": refund.amount_vnd}
+            details = payment.details or {}  # the terminal's own id (provider_ref is `<terminal>:<id>`)
+            body = {"refund_id": refund.id, "original_transaction_id": details.get("transaction_id",
+                                                                                   payment.provider_ref),
+                    "terminal_id": details.get("terminal_id"), "amount_vnd": refund.amount_vnd}
         return {"refund_ref": client.refund(body=body, idempotency_key=delivery.idempotency_key)}
 
     def on_success(session: Session, delivery: Delivery, result: dict, now: datetime) -> None:

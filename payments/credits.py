@@ -36,6 +36,15 @@ LINKED = "linked"  # a late callback: the statement already credited its transfe
 ACTIVE, REVERSED = "active", "reversed"
 # Providers whose transactions can be voided by a later message that may arrive first.
 REVERSIBLE_PROVIDERS = frozenset({"pos"})
+# Providers whose transactions are numbered per terminal: known by `<terminal>:<transaction id>`.
+# Sales recorded before that were keyed by the transaction id alone (the terminal in `details`);
+# they are still found as that terminal's (`_legacy_sales`), so their repeats and voids still count once.
+TERMINAL_KEYED_PROVIDERS = frozenset({"pos"})
+
+
+def terminal_ref(terminal_id: str, transaction_id: str) -> str:
+    """The provider_ref of a terminal's transaction (the terminal id holds no ':')."""
+    return f"{terminal_id}:{transaction_id}"
 
 
 class ConcurrentCredit(Exception):
@@ -102,6 +111,8 @@ def record_credits(session: Session, credits: list[IncomingCredit], *, settings:
     fresh = _drop_known(conn, credits) if len(credits) > 1 else _unique(credits)
     twins = link_late_callbacks(session, fresh, settings=settings, now=now)
     fresh = [c for c in fresh if (c.provider, c.provider_ref) not in twins]
+    legacy = _legacy_sales(conn, [(c.provider, c.provider_ref) for c in fresh])
+    fresh = [c for c in fresh if (c.provider, c.provider_ref) not in legacy]  # repeats of sales stored before
     for provider, ref in sorted({(c.provider, c.provider_ref) for c in fresh if c.provider in REVERSIBLE_PROVIDERS}):
         advisory_lock(session, sale_lock(provider, ref))  # sorted: batches never wait on each other in a cycle
     book = Book(conn, actor=actor, now=now, settings=settings)
@@ -330,14 +341,43 @@ def find_payment(session: Session, provider: str, provider_ref: str) -> Payment 
 
 
 def _repeat(conn: Connection, credit: IncomingCredit) -> CreditResult:
-    """A transaction id seen before: the same amount is a harmless duplicate, another is a conflict."""
-    payment_id, amount = conn.execute(select(Payment.id, Payment.amount_vnd).where(
-        Payment.provider == credit.provider, Payment.provider_ref == credit.provider_ref)).one()
-    if amount == credit.amount_vnd:
-        return CreditResult(DUPLICATE, payment_id)
-    return CreditResult(CONFLICT, payment_id,
-                        f"transaction {credit.provider_ref} was recorded with {amount} VND, "
-                        f"now claims {credit.amount_vnd} VND: not applied, left to finance")
+    """A transaction id seen before: the same amount (and payment code, where the channel names
+    one) is a harmless duplicate; anything else is a conflict."""
+    found = conn.execute(select(Payment.id, Payment.amount_vnd, Payment.details).where(
+        Payment.provider == credit.provider, Payment.provider_ref == credit.provider_ref)).one_or_none()
+    payment_id, amount, details = found if found is not None else \
+        _legacy_sales(conn, [(credit.provider, credit.provider_ref)])[(credit.provider, credit.provider_ref)]
+    if amount != credit.amount_vnd:
+        return CreditResult(CONFLICT, payment_id,
+                            f"transaction {credit.provider_ref} was recorded with {amount} VND, "
+                            f"now claims {credit.amount_vnd} VND: not applied, left to finance")
+    code = (details or {}).get("payment_code")
+    if code is not None and code != credit.payment_code:
+        return CreditResult(CONFLICT, payment_id,
+                            f"transaction {credit.provider_ref} was recorded for payment code {code}, "
+                            f"now names {credit.payment_code}: not applied, left to finance")
+    return CreditResult(DUPLICATE, payment_id)
+
+
+def _legacy_sales(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+    """(provider, `<terminal>:<id>`) -> (id, amount, details) of a sale recorded before terminal
+    keys, under its transaction id alone, by the same terminal."""
+    wanted = {}
+    for provider, key in keys:
+        if provider in TERMINAL_KEYED_PROVIDERS and ":" in key:
+            terminal, transaction_id = key.split(":", 1)
+            wanted[(provider, transaction_id)] = (terminal, key)
+    found = {}
+    for provider in sorted({provider for provider, _ in wanted}):
+        refs = sorted(ref for p, ref in wanted if p == provider)
+        for start in range(0, len(refs), 1000):
+            for row in conn.execute(select(Payment.id, Payment.amount_vnd, Payment.details, Payment.provider_ref)
+                                    .where(Payment.provider == provider,
+                                           Payment.provider_ref.in_(refs[start:start + 1000]))):
+                terminal, key = wanted[(provider, row.provider_ref)]
+                if (row.details or {}).get("terminal_id") == terminal:
+                    found[(provider, key)] = (row.id, row.amount_vnd, row.details)
+    return found
 
 
 # --- reversals, suspense and releases: the same book, one payment at a time ----------
@@ -398,7 +438,7 @@ def record_reversal(session: Session, *, provider: str, provider_ref: str, origi
         raise Conflict(f"reversal {provider_ref} was received for transaction {earlier[0]} of {earlier[1]} VND, "
                        f"now names {original_ref} of {amount_vnd} VND: not applied, left to finance",
                        code="reversal_repeat_differs")
-    original = find_payment(session, provider, original_ref)
+    original = find_payment(session, provider, original_ref) or _legacy_sale(session, provider, original_ref)
     if original is not None:
         mismatch = _reversal_mismatch(amount_vnd, original.amount_vnd)
         if mismatch is not None:
@@ -414,6 +454,12 @@ def record_reversal(session: Session, *, provider: str, provider_ref: str, origi
     session.add(PendingReversal(provider=provider, provider_ref=provider_ref, original_ref=original_ref,
                                 amount_vnd=amount_vnd, received_at=now))
     return "pending"
+
+
+def _legacy_sale(session: Session, provider: str, ref: str) -> Payment | None:
+    """The sale `ref` names, when it was recorded before terminal keys (see `_legacy_sales`)."""
+    found = _legacy_sales(session.connection(), [(provider, ref)]).get((provider, ref))
+    return session.get(Payment, found[0]) if found is not None else None
 
 
 def _earlier_reversal(session: Session, provider: str, reversal_ref: str) -> tuple[str, int] | None:

@@ -2,6 +2,8 @@
 original_transaction_id?, amount_vnd, payment_code, approval_code, card_masked, card_scheme,
 occurred_at`, plus `status` (`approved` by default, or `declined`) or an ISO 8583
 `response_code` (`00` = approved). Signed like the bank push, with the POS secret(s).
+Terminals number their transactions each on its own: a sale is `<terminal_id>:<transaction_id>`
+and a void or reversal names a sale of its own terminal.
 """
 from __future__ import annotations
 
@@ -11,13 +13,17 @@ from datetime import datetime
 
 from config import Settings
 from payments.channels.bankpush import verify_signature
-from payments.channels.common import (CallbackRejected, Credit, Event, Ignored, Reversal, amount, field,
-                                      identifier, json_object, local_time, text)
-from payments.credits import IncomingCredit
+from payments.channels.common import (MAX_ID_LENGTH, CallbackRejected, Credit, Event, Ignored, Reversal, amount,
+                                      field, identifier, json_object, local_time, text)
+from payments.credits import IncomingCredit, terminal_ref
 from payments.ledger import Accounts
 
 PROVIDER = "pos"
 MAX_TERMINAL_ID = 40  # it names the terminal's clearing account
+# A sale is known by `<terminal>:<transaction id>` (credits.terminal_ref), which must fit
+# payments.provider_ref: the terminal id holds no ':' (so the key splits one way only) and the
+# transaction id (a STAN or invoice number: 6-12 characters in practice) leaves room for it.
+MAX_TRANSACTION_ID = MAX_ID_LENGTH - MAX_TERMINAL_ID - 1
 MASKED_CARD = re.compile(r"^[0-9]{4,6}[*Xx]{2,9}[0-9]{4}$")
 # A full card number (PAN) as people and terminals write it: 13-19 digits, maybe grouped by
 # spaces or dashes, not part of a longer number. It must never be stored (PCI DSS 3.4).
@@ -73,8 +79,11 @@ def _declined(data: dict) -> str | None:
 def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: datetime) -> Event:
     verify_signature(headers, body, settings.secret_values("HCCPAY_POS_WEBHOOK_SECRET"), now)
     data = json_object(body)
-    txn_id = identifier(data, "transaction_id")
+    txn_id = identifier(data, "transaction_id", max_len=MAX_TRANSACTION_ID)
     terminal = identifier(data, "terminal_id", max_len=MAX_TERMINAL_ID)
+    if ":" in terminal:
+        raise CallbackRejected("terminal_id must not contain ':'", code="invalid_field",
+                               details={"field": "terminal_id"})
     kind = field(data, "type")
     if kind not in ("sale", "void", "reversal"):
         raise CallbackRejected("type must be sale, void or reversal", code="invalid_field", details={"field": "type"})
@@ -86,17 +95,20 @@ def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: date
         raise CallbackRejected("card_masked must be a masked card number", code="invalid_field",
                                details={"field": "card_masked"})
     if kind in ("void", "reversal"):
-        original = identifier(data, "original_transaction_id")
+        original = identifier(data, "original_transaction_id", max_len=MAX_TRANSACTION_ID)
         if original == txn_id:
             raise CallbackRejected("a void or reversal cannot cancel itself", code="invalid_field",
                                    details={"field": "original_transaction_id"})
-        return Reversal(PROVIDER, txn_id, original, value)
+        # A void names a sale of its own terminal: terminals number their transactions each on its own.
+        return Reversal(PROVIDER, terminal_ref(terminal, txn_id), terminal_ref(terminal, original), value)
     declined = _declined(data)
     if declined:
-        return Ignored(txn_id, declined)
+        return Ignored(terminal_ref(terminal, txn_id), declined)
+    payment_code = field(data, "payment_code").strip().upper()
     return Credit(IncomingCredit(
-        provider=PROVIDER, provider_ref=txn_id, channel="pos_card", amount_vnd=value, booked_at=occurred_at,
-        clearing_account=Accounts.pos(terminal), payment_code=field(data, "payment_code").strip().upper(),
-        details={"terminal_id": terminal, "approval_code": _card_detail(data, "approval_code", 20),
-                 "card_masked": card, "card_scheme": _card_detail(data, "card_scheme", 20)},
+        provider=PROVIDER, provider_ref=terminal_ref(terminal, txn_id), channel="pos_card", amount_vnd=value,
+        booked_at=occurred_at, clearing_account=Accounts.pos(terminal), payment_code=payment_code,
+        details={"terminal_id": terminal, "transaction_id": txn_id, "payment_code": payment_code,
+                 "approval_code": _card_detail(data, "approval_code", 20), "card_masked": card,
+                 "card_scheme": _card_detail(data, "card_scheme", 20)},
     ))

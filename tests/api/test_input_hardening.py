@@ -256,9 +256,9 @@ def test_a_void_for_another_amount_is_the_same_conflict_whether_it_comes_before_
     for code in (sale_first, void_first):  # the sale stands in both orders
         assert client.get(f"/api/v1/payment-requests/{code}").json["status"] == "paid"
     listed = dict(conflicts(client, auth))
-    assert set(listed) == {"V1", "V2"}
-    assert listed["V2"] == listed["V1"]
-    assert listed["V2"].startswith("reversal_amount_mismatch: reversal of 5000 VND")
+    assert set(listed) == {"POS-01:V1", "POS-01:V2"}  # a sale is known by terminal and id
+    assert listed["POS-01:V2"] == listed["POS-01:V1"]
+    assert listed["POS-01:V2"].startswith("reversal_amount_mismatch: reversal of 5000 VND")
 
 
 def test_a_void_and_its_sale_of_another_amount_applied_in_one_batch_still_leave_the_conflict(
@@ -271,7 +271,7 @@ def test_a_void_and_its_sale_of_another_amount_applied_in_one_batch_still_leave_
     assert pos_sale(plain, test_settings, transaction_id="S3", payment_code=code)[0].status_code == 200
     runtime = client.application.extensions["hccpay"]
     assert apply_queued(runtime.sessions, runtime.settings) == 2
-    assert [(c.external_id, c.status) for c in inbox(db)] == [("V3", "conflict"), ("S3", "applied")]
+    assert [(c.external_id, c.status) for c in inbox(db)] == [("POS-01:V3", "conflict"), ("POS-01:S3", "applied")]
     assert client.get(f"/api/v1/payment-requests/{code}").json["status"] == "paid"
 
 

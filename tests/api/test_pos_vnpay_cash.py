@@ -42,7 +42,7 @@ def test_a_card_sale_pays_and_its_void_reverses_it_by_a_ledger_reversal(client, 
     assert status(client, code)["status"] == "pending"
     with db() as s:
         [payment] = s.execute(select(Payment)).scalars().all()
-    assert payment.status == "reversed" and payment.reversal_ref == "V1"  # kept, never deleted
+    assert payment.status == "reversed" and payment.reversal_ref == "POS-01:V1"  # kept, never deleted; a sale is known by terminal and id
     assert pos(client, test_settings, transaction_id="V1", type="void", original_transaction_id="S1").status_code == 200
     assert status(client, code)["paid_vnd"] == 0
 
@@ -63,8 +63,8 @@ def test_a_void_and_a_reversal_both_before_their_sale_reverse_it_once(client, au
     assert status(client, code)["status"] == "pending" and status(client, code)["paid_vnd"] == 0
     with db() as s:
         [payment] = s.execute(select(Payment)).scalars().all()
-        sale = s.execute(select(InboundCallback).where(InboundCallback.external_id == "S8")).scalar_one()
-    assert payment.status == "reversed" and payment.reversal_ref == "V8"  # the first to arrive undoes it
+        sale = s.execute(select(InboundCallback).where(InboundCallback.external_id == "POS-01:S8")).scalar_one()
+    assert payment.status == "reversed" and payment.reversal_ref == "POS-01:V8"  # the first to arrive undoes it
     assert sale.status == "applied"
     from kernel.outbox import OutboxMessage
     from payments.receipts import Receipt

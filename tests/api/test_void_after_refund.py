@@ -78,7 +78,7 @@ def test_a_void_after_the_refund_call_may_have_reached_the_acquirer_is_a_conflic
     void(client, test_settings, code)
     assert state(client, auth, code, r["id"]) == ("refunded", "active", "sending")
     [conflict] = conflicts(client, auth)
-    assert conflict["reason"].startswith("void_of_refunded_sale: void V1 arrived while refund")
+    assert conflict["reason"].startswith("void_of_refunded_sale: void T1:V1 arrived while refund")
 
 
 def test_a_void_after_the_card_refund_was_executed_is_a_conflict_for_finance(client, auth, test_settings, acquirer,
