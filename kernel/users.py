@@ -128,7 +128,9 @@ def update_user(session: Session, *, user_id: int, roles: list[str] | None = Non
 class LoginResult:
     ok: bool
     token: str | None = None
-    reason: str | None = None  # "invalid" | "locked"
+    # "invalid" | "locked": for the log only. Callers answer both alike: only real accounts lock, so
+    # "locked" would tell a prober which usernames exist.
+    reason: str | None = None
 
 
 def login(session: Session, *, username: str, password: str, now: datetime) -> LoginResult:
@@ -141,6 +143,7 @@ def login(session: Session, *, username: str, password: str, now: datetime) -> L
         _hasher.hash("spend-the-same-time")  # do not reveal which usernames exist by timing
         return LoginResult(False, reason="invalid")
     if user.locked_until is not None and user.locked_until > now:
+        _hasher.hash("spend-the-same-time")  # nor which are locked (only real accounts can be)
         return LoginResult(False, reason="locked")
     try:
         _hasher.verify(user.password_hash, password or "")

@@ -19,13 +19,19 @@ from kernel.auth import Principal
 from kernel.clock import now_utc
 from kernel.errors import Forbidden
 from kernel.http import current_principal, runtime, transaction
-from kernel.users import SESSION_LIFETIME, login, logout, resolve_session
+from kernel.users import LOCKOUT, MAX_FAILED_LOGINS, SESSION_LIFETIME, login, logout, resolve_session
+from web import i18n
 
 COOKIE = "hccpay_session"
 LOGIN_CSRF_COOKIE = "hccpay_login_csrf"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-WRONG_PASSWORD = "Sai tên đăng nhập hoặc mật khẩu."
-LOCKED = "Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau 15 phút."
+LOCKOUT_MINUTES = int(LOCKOUT.total_seconds() // 60)
+# One answer for every failed login, locked or not: only real accounts lock, so a distinct "locked"
+# message told anyone trying names which usernames exist. It says how the lock-out works instead.
+LOGIN_FAILED = (f"Sai tên đăng nhập hoặc mật khẩu. Sau {MAX_FAILED_LOGINS} lần nhập sai liên tiếp, tài khoản "
+                f"bị tạm khóa {LOCKOUT_MINUTES} phút.")
+i18n.EN.setdefault(LOGIN_FAILED, f"Wrong username or password. After {MAX_FAILED_LOGINS} wrong attempts in a "
+                                 f"row the account is locked for {LOCKOUT_MINUTES} minutes.")
 LOGIN_FORM_EXPIRED = "Trang đăng nhập đã cũ (có thể do đã mở ở thẻ khác); vui lòng đăng nhập lại."
 
 staff = Blueprint("staff", __name__, url_prefix="/staff")
@@ -114,7 +120,7 @@ def login_submit():
         result = login(session, username=request.form.get("username", ""), password=request.form.get("password", ""),
                        now=now_utc())
     if not result.ok:
-        return _login_page(error=LOCKED if result.reason == "locked" else WRONG_PASSWORD, status=401)
+        return _login_page(error=LOGIN_FAILED, status=401)
     response = redirect(_safe_next(request.form.get("next")))
     response.set_cookie(COOKIE, result.token, max_age=int(SESSION_LIFETIME.total_seconds()), **_cookie_options())
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
