@@ -162,9 +162,22 @@ def advisory_lock(session: Session, key: str, *, shared: bool = False) -> None:
         session.execute(text(f"SELECT {function}(hashtextextended(:k, 0))"), {"k": key})
 
 
+LOST_RACE_SQLSTATES = ("40P01", "40001")  # deadlock detected, serialization failure
+
+
+def lost_race(exc: BaseException) -> bool:
+    """A deadlock or serialization failure: PostgreSQL rolled this transaction back because another
+    one took the same rows in the other order. Nothing was written, the database is fine, and doing
+    it again normally succeeds (requests answer 409 `concurrent_update`, not 503)."""
+    from sqlalchemy.exc import DBAPIError
+
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in LOST_RACE_SQLSTATES
+
+
 def unavailable_reason(exc: BaseException) -> tuple[str, str] | None:
     """When a database error means "the store cannot take this now" (down, read-only, full),
-    the stable code and message for a 503; None for anything else (a bug: 500)."""
+    the stable code and message for a 503; None for anything else (a bug: 500). A lost race
+    (`lost_race`) counts too, since workers wait and retry it alike; requests check it first."""
     from sqlalchemy.exc import DBAPIError, OperationalError
 
     if not isinstance(exc, DBAPIError):

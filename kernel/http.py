@@ -34,7 +34,7 @@ from werkzeug.routing import IntegerConverter
 
 from config import Settings
 from kernel.auth import Principal, authenticate_token
-from kernel.db import unavailable_reason
+from kernel.db import lost_race, unavailable_reason
 from kernel.errors import DomainError, Forbidden, Unauthenticated, ValidationError
 from kernel.text import whole_number
 
@@ -238,6 +238,14 @@ def to_error_response(exc: Exception):
             return error_response(400, "validation_error", "the request body does not match the schema",
                                   {"fields": data["errors"]})
         return error_response(exc.code or 500, _http_code(exc), exc.description or exc.name)
+    if lost_race(exc):
+        # Not an outage: two transactions took the same rows in opposite orders and PostgreSQL undid this
+        # one. Re-running it here is not safe in general (a route may have committed something before its
+        # transaction, e.g. a callback's raw row), so the caller is told to try again.
+        log.warning("transaction lost a race", extra={"request_id": request_id(), "error": type(exc).__name__})
+        return error_response(409, "concurrent_update", "another change to the same records ran at the same "
+                              "moment and this one was undone; nothing was written: try again",
+                              {"request_id": request_id()})
     unavailable = unavailable_reason(exc)
     if unavailable is not None:
         log.error("database unavailable", extra={"request_id": request_id(), "reason": unavailable[0],
@@ -283,7 +291,8 @@ _ERRORS = {
     "401": "no, unknown or revoked token (`unauthenticated`)",
     "403": "the token's role may not do this (`forbidden`)",
     "404": "no such object (`*_not_found`)",
-    "409": "the object's state does not allow it (`code` says which rule)",
+    "409": "the object's state does not allow it (`code` says which rule), or another change to the same "
+           "records ran at the same moment (`concurrent_update`: nothing was written, try again)",
     "413": "the request body is larger than the limit (`payload_too_large`)",
     "415": "the body is not in the media type this operation reads (`unsupported_media_type`)",
     "429": "too many requests from this client (`rate_limited`)",

@@ -1,0 +1,80 @@
+"""A deadlock or serialization failure is a lost race, not an outage: the request that PostgreSQL chose as
+the victim is answered 409 concurrent_update ("try again"), with nothing written, not 503."""
+import threading
+import time
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from kernel.db import lost_race, unavailable_reason, unit_of_work
+from kernel.http import to_error_response
+from kernel.users import User, create_user, login
+from tests.conftest import T0
+
+
+class FakeDriverError(Exception):
+    def __init__(self, sqlstate: str):
+        super().__init__(f"driver error {sqlstate}")
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize("sqlstate", ["40P01", "40001"])
+def test_a_lost_race_answers_409_concurrent_update(app, sqlstate):
+    exc = OperationalError("UPDATE ...", {}, FakeDriverError(sqlstate))
+    assert lost_race(exc)
+    with app.test_request_context("/api/v1/anything"):
+        response = to_error_response(exc)
+    assert response.status_code == 409
+    assert response.json["code"] == "concurrent_update" and "try again" in response.json["message"]
+    assert unavailable_reason(exc) is not None  # the workers still wait and retry it, as before
+
+
+def test_a_connection_lost_is_still_503_database_unavailable(app):
+    exc = OperationalError("SELECT 1", {}, FakeDriverError("08006"))
+    assert not lost_race(exc)
+    with app.test_request_context("/api/v1/anything"):
+        response = to_error_response(exc)
+    assert response.status_code == 503 and response.json["code"] == "database_unavailable"
+
+
+def wait_until_blocked(engine, thread, holder_pid: int, deadline_s: float = 10.0) -> None:
+    """Until a backend other than `holder_pid` (and this one) waits for a lock."""
+    waiting = text("SELECT count(*) FROM pg_locks WHERE NOT granted AND pid NOT IN (pg_backend_pid(), :holder)")
+    started = time.monotonic()
+    with engine.connect() as conn:
+        while not conn.execute(waiting, {"holder": holder_pid}).scalar():
+            assert thread.is_alive(), "the request did not wait for the lock"
+            assert time.monotonic() - started < deadline_s, "the request never asked for the lock"
+            thread.join(timeout=0.02)
+            conn.rollback()  # a fresh snapshot for the next look
+
+
+def test_a_request_that_deadlocks_with_another_transaction_is_409_and_writes_nothing(app, engine, db, auth):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers (BEGIN IMMEDIATE): it cannot deadlock")
+    with unit_of_work(db) as s:
+        user_id = create_user(s, username="mai", full_name="Mai", roles=["cashier"], password="x" * 12, now=T0).id
+        assert login(s, username="mai", password="x" * 12, now=T0).ok  # a session row to end
+    client = app.test_client()
+    answers = {}
+    # The request locks the user, then its sessions (update_user -> end_sessions); the other transaction
+    # holds the sessions and then asks for the user: opposite orders. The request starts waiting first,
+    # so its deadlock check (1 s) runs first and finds the cycle; the other one checks only after 30 s.
+    with engine.connect() as other:
+        other.execute(text("SET LOCAL deadlock_timeout = '30s'"))
+        other.execute(text("UPDATE staff_sessions SET csrf_token = csrf_token WHERE user_id = :u"), {"u": user_id})
+        holder_pid = other.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        request = threading.Thread(target=lambda: answers.update(r=client.patch(
+            f"/api/v1/admin/users/{user_id}", json={"active": False}, headers=auth("admin"))))
+        request.start()
+        wait_until_blocked(engine, request, holder_pid)
+        other.execute(text("SELECT id FROM users WHERE id = :u FOR UPDATE"), {"u": user_id})  # closes the cycle
+        other.rollback()
+    request.join(timeout=30)
+    r = answers["r"]
+    assert r.status_code == 409 and r.json["code"] == "concurrent_update", r.json
+    with db() as s:
+        assert s.get(User, user_id).active is True
+    again = client.patch(f"/api/v1/admin/users/{user_id}", json={"active": False}, headers=auth("admin"))
+    assert again.status_code == 200 and again.json["active"] is False  # trying again works
