@@ -280,7 +280,8 @@ class Close(Resource):
     @recon_ns.response(202, "close_requested: the day's summary, waiting for an approver")
     @requires("finance")
     def post(self, day: str):
-        """Ask to close the day (an approver confirms); refused while blocking exceptions are open."""
+        """Ask to close the day (an approver confirms); refused while blocking exceptions are open or
+        payment callbacks received before it still wait to be applied (`callbacks_pending`)."""
         parsed = parse_iso_day(day)
         with transaction() as session:
             days.request_close(session, parsed, settings=settings(), actor=actor(), now=now_utc())
@@ -292,7 +293,8 @@ class CloseApprove(Resource):
     @recon_ns.doc(security="bearer")
     @requires("approver")
     def post(self, day: str):
-        """Confirm the close (not the person who asked): totals and reports are frozen with their hashes."""
+        """Confirm the close (not the person who asked): totals and reports are frozen with their hashes;
+        refused as the request is (`open_exceptions`, `callbacks_pending`)."""
         parsed = parse_iso_day(day)
         with transaction() as session:
             days.approve_close(session, parsed, settings=settings(), actor=actor(), now=now_utc())
