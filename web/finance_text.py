@@ -188,6 +188,14 @@ ERRORS = {
                             "Money of this allocation was refunded; it cannot be unmatched."),
     "reversal_amount_mismatch": ("Số tiền giao dịch đảo/hủy không khớp với giao dịch gốc.",
                                  "The reversal's amount does not match the original payment."),
+    "reversal_repeat_differs": ("Giao dịch hủy/đảo này đã nhận trước đó với số tiền hoặc giao dịch gốc khác; "
+                                "chưa được ghi sổ, cần kế toán kiểm tra.",
+                                "This void/reversal was received before with another amount or original sale; "
+                                "it was not applied and waits for finance."),
+    "unprintable_characters": ("Có ký tự không in được trên biên lai; vui lòng viết bằng chữ tiếng Việt hoặc "
+                               "chữ Latinh.",
+                               "Some characters cannot be printed on the receipt; write it in Vietnamese or "
+                               "other Latin letters."),
     "amount_exceeds_outstanding": ("Số tiền vượt quá số còn phải nộp.",
                                    "The amount is more than what is still owed."),
     "refund_executed": ("Khoản hoàn đã được chi trả; không thể hoàn tác. Nếu nhầm, đề nghị người nhận chuyển "
