@@ -49,43 +49,74 @@
   var names = JSON.parse(status.dataset.statusText);
   var settled = ["paid", "overpaid"];
   var open = ["pending", "partially_paid", "partially_refunded"];
+  // Nothing the citizen waits for happens after these (a refund is finance's business, not the page's):
+  // polling stops. Otherwise it backs off while nothing changes, so a page left open for hours behind a
+  // shared address (the centre's Wi-Fi, a mobile carrier's NAT) asks twice a minute, not twenty times.
+  var finished = ["paid", "overpaid", "refunded", "expired", "cancelled"];
+  var FIRST_DELAY = 3000, MAX_DELAY = 30000, GROWTH = 1.5;
+  var badge = document.getElementById("status-text");
+  var shown = (badge.className.match(/badge-([a-z_]+)/) || [])[1];
+  var delay = FIRST_DELAY;
+  var timer = null;
 
   function show(id, visible) {
     var element = document.getElementById(id);
     if (element) { element.hidden = !visible; }
   }
 
+  function schedule() {
+    clearTimeout(timer);
+    timer = null;
+    // A hidden tab waits: coming back to it (after paying in the bank app) asks at once.
+    if (finished.indexOf(shown) >= 0 || document.hidden) { return; }
+    timer = setTimeout(refresh, delay);
+    delay = Math.min(Math.round(delay * GROWTH), MAX_DELAY);
+  }
+
+  function update(r) {
+    var payable = open.indexOf(r.status) >= 0;
+    var isSettled = settled.indexOf(r.status) >= 0;
+    var pay = document.getElementById("pay-section");
+    if (payable && !pay) { window.location.reload(); return false; }  // payable again: the page brings the QR back
+    if (r.status !== shown) { delay = FIRST_DELAY; }  // something is happening: look again soon
+    shown = r.status;
+    badge.textContent = names[r.status];
+    badge.className = "badge badge-" + r.status;
+    document.getElementById("paid").textContent = formatVnd(r.paid_vnd);
+    document.getElementById("outstanding").textContent = formatVnd(r.outstanding_vnd);
+    document.getElementById("refunded").textContent = formatVnd(r.refunded_vnd);
+    document.getElementById("overpaid-amount").textContent =
+      formatVnd(Math.max(r.paid_vnd - r.refunded_vnd - r.amount_vnd, 0));
+    show("refunded", r.refunded_vnd > 0);
+    show("refunded-label", r.refunded_vnd > 0);
+    show("outstanding", payable || isSettled);
+    show("outstanding-label", payable || isSettled);
+    show("paid-message", isSettled);
+    document.querySelectorAll("#status .notice").forEach(function (notice) {
+      notice.hidden = notice.dataset.status !== r.status;
+    });
+    if (isSettled) { show("receipt-link", true); }  // issued when fully paid; kept after a refund
+    if (pay) { pay.hidden = !payable; }
+    return true;
+  }
+
   function refresh() {
+    timer = null;
+    if (document.hidden) { return; }
     fetch("/api/v1/payment-requests/" + status.dataset.code, {headers: {"Accept": "application/json"}})
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (r) {
-        if (!r) { return; }
-        var payable = open.indexOf(r.status) >= 0;
-        var isSettled = settled.indexOf(r.status) >= 0;
-        var pay = document.getElementById("pay-section");
-        if (payable && !pay) { window.location.reload(); return; }  // payable again: the page brings the QR back
-        // The QR asks for what is owed: once that changes (part paid or refunded), the page brings the new one.
-        if (payable && String(r.outstanding_vnd) !== pay.dataset.outstanding) { window.location.reload(); return; }
-        var badge = document.getElementById("status-text");
-        badge.textContent = names[r.status];
-        badge.className = "badge badge-" + r.status;
-        document.getElementById("paid").textContent = formatVnd(r.paid_vnd);
-        document.getElementById("outstanding").textContent = formatVnd(r.outstanding_vnd);
-        document.getElementById("refunded").textContent = formatVnd(r.refunded_vnd);
-        document.getElementById("overpaid-amount").textContent =
-          formatVnd(Math.max(r.paid_vnd - r.refunded_vnd - r.amount_vnd, 0));
-        show("refunded", r.refunded_vnd > 0);
-        show("refunded-label", r.refunded_vnd > 0);
-        show("outstanding", payable || isSettled);
-        show("outstanding-label", payable || isSettled);
-        show("paid-message", isSettled);
-        document.querySelectorAll("#status .notice").forEach(function (notice) {
-          notice.hidden = notice.dataset.status !== r.status;
-        });
-        if (isSettled) { show("receipt-link", true); }  // issued when fully paid; kept after a refund
-        if (pay) { pay.hidden = !payable; }
+        // Refused (e.g. 429) or offline for a moment: the next, later tick tries again.
+        if (!r || update(r)) { schedule(); }
       })
-      .catch(function () { /* offline for a moment: the next tick tries again */ });
+      .catch(function () { schedule(); });
   }
-  setInterval(refresh, 3000);
+
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden && finished.indexOf(shown) < 0) {
+      delay = FIRST_DELAY;
+      schedule();
+    }
+  });
+  schedule();
 }());

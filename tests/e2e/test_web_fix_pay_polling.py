@@ -1,0 +1,80 @@
+"""The pay page's live status backs off (3 s growing to 30 s) and stops for good once the request can no
+longer change for the citizen: many pages open behind one address must not use up the rate limit.
+
+The page's poll timers (3 s and longer) are held in a queue instead of running, and the test runs them
+one at a time (`__tick`), so the schedule is read exactly, with no waiting on the wall clock."""
+import requests
+
+from tests.e2e.test_citizen_pay_page import new_code
+
+MANUAL_TIMERS = """
+(() => {
+  const held = window.__polls = {delays: [], queue: [], next: 1};
+  const realSet = window.setTimeout, realClear = window.clearTimeout, realInterval = window.setInterval;
+  window.setTimeout = function (fn, delay) {
+    if (!(delay >= 3000)) { return realSet.apply(window, arguments); }
+    held.delays.push(delay);
+    const id = -(held.next++);
+    held.queue.push({id: id, fn: fn});
+    return id;
+  };
+  window.setInterval = function (fn, delay) {  // a fixed interval is held too: it would never stop
+    if (!(delay >= 3000)) { return realInterval.apply(window, arguments); }
+    held.delays.push(delay);
+    return -(held.next++);
+  };
+  window.clearTimeout = function (id) {
+    if (typeof id === "number" && id < 0) { held.queue = held.queue.filter((t) => t.id !== id); return; }
+    return realClear.apply(window, arguments);
+  };
+  window.__tick = () => { const timer = held.queue.shift(); if (timer) { timer.fn(); } return !!timer; };
+})();
+"""
+
+
+def open_pay_page(page, url, code, seen):
+    page.add_init_script(MANUAL_TIMERS)
+    page.on("request", lambda r: seen.append(r.url) if r.url.endswith(f"/api/v1/payment-requests/{code}") else None)
+    page.goto(f"{url}/pay/{code}")
+
+
+def tick_and_wait(page):
+    """Run the pending poll and wait until its answer has been handled: the next poll is scheduled."""
+    count = page.evaluate("window.__polls.delays.length")
+    assert page.evaluate("window.__tick()")
+    page.wait_for_function("(count) => window.__polls.delays.length > count", arg=count, timeout=10_000)
+
+
+def test_the_status_poll_backs_off_to_30_seconds_and_stops_once_cancelled(page, served, tokens):
+    url = served.url
+    code = new_code(url, tokens)["payment_code"]
+    seen = []
+    open_pay_page(page, url, code, seen)
+    assert page.evaluate("window.__polls.delays") == [3000] and seen == []  # nothing asked before the first 3 s
+    for _ in range(9):
+        tick_and_wait(page)
+    delays = page.evaluate("window.__polls.delays")
+    assert delays[0] == 3000 and delays == sorted(delays) and len(set(delays)) > 3
+    assert delays[-1] == 30_000 and max(delays) == 30_000
+    assert len(seen) == 9
+
+    r = requests.post(f"{url}/api/v1/payment-requests/{code}/cancel", json={"reason": "hồ sơ rút"},
+                      headers={"Authorization": f"Bearer {tokens['intake']}"}, timeout=10)
+    assert r.status_code == 200
+    page.evaluate("window.__tick()")
+    page.locator("#status-text", has_text="Đã hủy").wait_for(timeout=10_000)
+    # The answer that showed "cancelled" scheduled nothing: no poll is pending, none will come.
+    assert page.evaluate("window.__polls.queue.length") == 0
+    assert len(page.evaluate("window.__polls.delays")) == len(delays)
+    assert len(seen) == 10
+
+
+def test_a_page_opened_on_a_closed_request_never_polls(page, served, tokens):
+    url = served.url
+    code = new_code(url, tokens)["payment_code"]
+    requests.post(f"{url}/api/v1/payment-requests/{code}/cancel", json={"reason": "hồ sơ rút"},
+                  headers={"Authorization": f"Bearer {tokens['intake']}"}, timeout=10)
+    seen = []
+    open_pay_page(page, url, code, seen)
+    assert page.locator("#status-text").inner_text() == "Đã hủy"
+    assert page.evaluate("window.__polls.delays") == [] and seen == []
