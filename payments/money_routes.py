@@ -12,7 +12,7 @@ from kernel.errors import NotFound, ValidationError
 from kernel.http import REASON_IN, actor, current_principal, int_arg, json_body, requires, settings, transaction
 from kernel import inbox
 from kernel.inbox import CONFLICT, RECEIVED, REJECTED, InboundCallback
-from kernel.money import parse_amount_vnd
+from kernel.money import MAX_MONEY_VND, parse_amount_vnd
 from payments import cash, credits, service, suspense
 from payments.checkout import start_checkout
 from payments.ledger import Accounts, balance
@@ -257,7 +257,7 @@ class CloseDrawer(Resource):
         """Close a drawer with the counted cash `{"counted_vnd"}`; reports the difference. A cashier closes
         their own drawer only (403 `not_your_drawer`); finance may close any."""
         counted = parse_amount_vnd(json_body().get("counted_vnd"), field="counted_vnd", minimum=0,
-                                   maximum=10**12)
+                                   maximum=MAX_MONEY_VND)
         any_drawer = "finance" in current_principal().roles
         with transaction() as session:
             return cash.close_drawer(session, drawer_id=drawer_id, counted_vnd=counted, actor=actor(),

@@ -19,7 +19,7 @@ from config import Settings
 from kernel import audit
 from kernel.clock import business_date
 from kernel.errors import Conflict, NotFound, ValidationError
-from kernel.money import parse_amount_vnd
+from kernel.money import MAX_MONEY_VND, parse_amount_vnd
 from kernel.text import is_ascii_digits
 from payments import credits, refunds
 from payments.ledger import Accounts, Entry, Line, post_many
@@ -134,7 +134,7 @@ def _unmatch(session: Session, line: StatementLine, *, settings: Settings, actor
 def _write_off(session: Session, line: StatementLine, *, actor: str, now: datetime, reason: str, amount_vnd,
                **_) -> dict:
     payment = _payment(session, line)
-    amount = payment.unallocated_vnd if amount_vnd is None else parse_amount_vnd(amount_vnd, maximum=10**13)
+    amount = payment.unallocated_vnd if amount_vnd is None else parse_amount_vnd(amount_vnd, maximum=MAX_MONEY_VND)
     if amount <= 0 or amount > payment.unallocated_vnd:
         raise Conflict(f"only {payment.unallocated_vnd} VND of this line is in suspense", code="nothing_in_suspense",
                        details={"unallocated_vnd": payment.unallocated_vnd})
@@ -173,7 +173,7 @@ def _refund(session: Session, line: StatementLine, *, settings: Settings, actor:
             raise Conflict("nothing of this line is in suspense: give amount_vnd to refund from a request",
                            code="nothing_in_suspense")
     else:
-        amount = parse_amount_vnd(amount_vnd, maximum=10**13)  # at most the refundable: request_refund's 400
+        amount = parse_amount_vnd(amount_vnd, maximum=MAX_MONEY_VND)  # at most the refundable: request_refund's 400
     refund = refunds.request_refund(session, payment_id=payment.id, amount_vnd=amount, reason=reason,
                                     expected_refundable_vnd=refunds.refundable_vnd(session, payment),
                                     settings=settings, actor=actor, now=now)

@@ -7,7 +7,7 @@ from flask_restx import Namespace, Resource, fields
 from kernel.clock import business_date, now_utc, parse_iso_day
 from kernel.errors import ValidationError
 from kernel.http import REASON_IN, actor, content_disposition, json_body, requires, runtime, settings, transaction
-from kernel.money import parse_amount_vnd
+from kernel.money import MAX_MONEY_VND, parse_amount_vnd
 from kernel.text import is_ascii_digits
 from payments.service import parse_payment_code
 from payments.validation import clean_text
@@ -174,7 +174,7 @@ def _resolve(line_id: int, action: str):
     if action == "match":
         kwargs["allocations"] = _allocations(body)
     if action in ("write_off", "refund") and body.get("amount_vnd") is not None:
-        kwargs["amount_vnd"] = parse_amount_vnd(body["amount_vnd"], maximum=10**13)
+        kwargs["amount_vnd"] = parse_amount_vnd(body["amount_vnd"], maximum=MAX_MONEY_VND)
     with transaction() as session:
         resolution = resolutions.resolve_line(session, line_id=line_id, action=action, reason=reason,
                                               settings=settings(), actor=actor(), now=now_utc(),

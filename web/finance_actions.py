@@ -14,7 +14,7 @@ from flask import abort, flash, redirect, request, url_for
 from kernel.clock import now_utc
 from kernel.errors import DomainError, ValidationError
 from kernel.http import MAX_ID, actor, current_principal, runtime, settings, transaction
-from kernel.money import MAX_REQUEST_VND, parse_typed_vnd
+from kernel.money import MAX_MONEY_VND, MAX_REQUEST_VND, parse_typed_vnd
 from kernel.text import whole_number
 from payments import refunds, suspense
 from payments.service import parse_payment_code
@@ -94,7 +94,7 @@ def line_action(line_id: int, action: str):
         reason = _reason()
         extra = {"allocations": _allocations()} if name == "match" else {}
         if name in ("write_off", "refund"):
-            extra["amount_vnd"] = _amount(maximum=10**13)  # as the API: a line may exceed one request's cap
+            extra["amount_vnd"] = _amount(maximum=MAX_MONEY_VND)  # as the API: a line may exceed one request's cap
         version = _version()
         with transaction() as session:
             resolutions.resolve_line(session, line_id=line_id, action=name, reason=reason, settings=settings(),
@@ -186,7 +186,10 @@ def assign_suspense(payment_id: int):
 def request_refund(payment_id: int):
     """Ask for a refund; `expected_refundable_vnd` is what the page showed (a change is refused)."""
     def work() -> str:
-        amount, expected, reason = _amount(), _amount("expected_refundable_vnd"), _reason()
+        # Bounded by what is refundable (checked by request_refund), as the API: money that arrived may
+        # exceed what one request may ask.
+        amount = _amount(maximum=MAX_MONEY_VND)
+        expected, reason = _amount("expected_refundable_vnd", maximum=MAX_MONEY_VND), _reason()
         if amount is None or expected is None:
             field = "amount_vnd" if amount is None else "expected_refundable_vnd"
             raise ValidationError(f"{field} is required", code="missing_field", details={"field": field})

@@ -356,3 +356,15 @@ def test_a_closed_days_exception_page_shows_the_queue_frozen_at_its_close(client
                 json={"reason": "không đủ hồ sơ"})  # the money is back in suspense: the next open day's to settle
     page = finance.get(f"/staff/finance/exceptions?date={DAY}").get_data(as_text=True)
     assert 'class="card exception"' not in page and "Không có ngoại lệ nào." in page  # as it was at the close
+
+
+def test_money_above_one_requests_cap_is_refunded_through_the_page(client, auth, finance):
+    """600.000.000 ₫ sent by mistake lands in suspense; the page must refund it like the API (it refused
+    any amount above the 500.000.000 a request may ask)."""
+    body = upload(client, auth, vcb_csv(("77.9", "", "600.000.000", "CONG TY A CHUYEN NHAM"))).json
+    [line] = all_lines(client, auth, body["import_id"])
+    path = f"/staff/finance/payments/{line['payment_id']}/refunds"
+    assert "Đã gửi đề nghị hoàn tiền." in post(finance, path, amount_vnd="600.000.000",
+                                               expected_refundable_vnd="600000000", reason="chuyển nhầm")
+    [asked] = client.get("/api/v1/refunds?status=awaiting_approval", headers=auth("finance")).json["refunds"]
+    assert asked["amount_vnd"] == 600_000_000
