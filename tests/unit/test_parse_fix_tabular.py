@@ -201,3 +201,90 @@ def test_a_windows_1258_file_is_still_read_as_windows_1258():
     text = csv_text(HEADER, ["24/11/2026", "C1", "", "30.000", "Nop phi HS1"])
     _, lines = read(text.encode("cp1258", errors="replace"))
     assert [l.amount_vnd for l in lines] == [30000]
+
+
+# --- 9. a spreadsheet's shared strings stay on disk -------------------------------------
+
+SHARED_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def excel_like_workbook(rows: list[list], strings: list[str] | None = None) -> bytes:
+    """An .xlsx as Excel writes it: every text cell a shared string (openpyxl writes inline ones).
+    `strings` may give the table's raw `<si>` bodies (rich-text runs); cells then name them by index."""
+    from xml.sax.saxutils import escape
+
+    table: dict[str, int] = {}
+    cells = []
+    for r, row in enumerate(rows, start=1):
+        out = []
+        for c, value in enumerate(row):
+            ref = f"{chr(65 + c)}{r}"
+            if isinstance(value, str):
+                out.append(f'<c r="{ref}" t="s"><v>{table.setdefault(value, len(table))}</v></c>')
+            elif isinstance(value, tuple):  # ("si", index): a given <si> of `strings`
+                out.append(f'<c r="{ref}" t="s"><v>{value[1]}</v></c>')
+            elif value is not None:
+                out.append(f'<c r="{ref}"><v>{value}</v></c>')
+        cells.append(f'<row r="{r}">{"".join(out)}</row>')
+    items = strings if strings is not None else [f"<t xml:space=\"preserve\">{escape(t)}</t>" for t in table]
+    files = {
+        "[Content_Types].xml": '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        'spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+        "_rels/.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": f'<workbook xmlns="{SHARED_NS}" xmlns:r="http://schemas.openxmlformats.org/'
+        'officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+        'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.'
+        'openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+        '</Relationships>',
+        "xl/worksheets/sheet1.xml": f'<worksheet xmlns="{SHARED_NS}"><sheetData>{"".join(cells)}</sheetData></worksheet>',
+        "xl/sharedStrings.xml": f'<sst xmlns="{SHARED_NS}" count="{len(items)}" uniqueCount="{len(items)}">'
+        + "".join(f"<si>{i}</si>" for i in items) + "</sst>",
+    }
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return out.getvalue()
+
+
+def test_a_workbook_as_excel_writes_it_reads_its_shared_strings_from_disk_as_openpyxl_would():
+    import zipfile
+
+    from openpyxl.reader.strings import read_string_table
+
+    from reconciliation.tabular import SharedStrings
+
+    strings = [f"<t>{h}</t>" for h in HEADER] + [
+        "<t>24/11/2026</t>", "<t>R1</t>",
+        '<r><t>HS4088</t></r><r><rPr><b/></rPr><t xml:space="preserve">1023160 nộp phí</t></r>',  # rich text runs
+        "<t/>", "<t>Nộp lệ phí _x005F_x000D_ hồ sơ 😀</t>"]
+    rows = [[("si", i) for i in range(5)], [("si", 5), ("si", 6), None, 30000, ("si", 7)],
+            [("si", 5), ("si", 6), None, 11000, ("si", 8)], [("si", 5), ("si", 6), None, 12000, ("si", 9)]]
+    data = excel_like_workbook(rows, strings)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        expected = read_string_table(archive.open("xl/sharedStrings.xml"))
+        table = SharedStrings(archive.open("xl/sharedStrings.xml"))
+    try:
+        assert [table[i] for i in range(len(table))] == expected and "HS40881023160 nộp phí" in expected
+        with pytest.raises(IndexError):
+            table[len(table)]
+    finally:
+        table.close()
+    _, lines = read(data)
+    assert [l.memo for l in lines] == ["HS40881023160 nộp phí", "", expected[9]]
+
+
+def test_a_cell_naming_a_shared_string_the_table_lacks_is_a_damaged_spreadsheet():
+    data = excel_like_workbook([HEADER, ["24/11/2026", "R1", None, 30000, ("si", 99)]])
+    assert refused(data).code == "malformed_xlsx"
