@@ -18,7 +18,7 @@ import tempfile
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import IO, BinaryIO
 
 from sqlalchemy import func, insert, select, text, update
@@ -30,7 +30,7 @@ from kernel.bulk import insert_rows
 from kernel.clock import business_day_bounds, now_utc
 from kernel.db import advisory_lock, unit_of_work
 from kernel.errors import ValidationError
-from payments.announcements import statement_lock
+from payments.announcements import memo_signature, same_memo, statement_lock
 from payments.credits import ConcurrentCredit, IncomingCredit, record_credits
 from payments.ledger import Accounts
 from reconciliation import counting, files, links, reversals
@@ -289,6 +289,7 @@ def store_chunk(session: Session, ctx: ImportContext, packed: list[tuple]) -> tu
         first, last = ctx.spans.get(row.booking_date, (row.booked_at, row.booked_at))
         ctx.spans[row.booking_date] = (min(first, row.booked_at), max(last, row.booked_at))
     known = links.known_lines(session, ctx.clearing_account, [r.key for r in rows])
+    known.update(_known_by_fingerprint(session, ctx.clearing_account, [r for r in rows if r.key not in known]))
     fresh = [r for r in rows if r.key not in known]
     ctx.days_with_new_lines.update(r.booking_date for r in fresh)
     if len(fresh) < len(rows):
@@ -314,6 +315,33 @@ def store_chunk(session: Session, ctx: ImportContext, packed: list[tuple]) -> tu
                                                 for r in fresh])
         reversals.apply(session, ctx, fresh)
     return len(fresh), len(rows) - len(fresh)
+
+
+def _known_by_fingerprint(session: Session, clearing_account: str, rows: list[Row]) -> dict[str, int]:
+    """Lines without a reference (a spreadsheet saved through Excel lost it) that an earlier import
+    stored under the bank's reference: same day, side and amount, one memo holding the other. The
+    n-th repeat of a fingerprint in the file is the n-th such line, so equal transfers stay apart."""
+    wanted = [r for r in rows if r.bank_ref is None]
+    found: dict[str, int] = {}
+    taken: set[int] = set()
+    for day in sorted({r.booking_date for r in wanted}):
+        mine = [r for r in wanted if r.booking_date == day]
+        # The key range of the day's referenced lines ("r:<yyyymmdd>:…"): read through the unique
+        # index, and bounded by the next day, which sorts after them under any collation.
+        candidates = session.execute(
+            select(StatementLine.id, StatementLine.direction, StatementLine.amount_vnd, StatementLine.memo).where(
+                StatementLine.clearing_account == clearing_account, StatementLine.booking_date == day,
+                StatementLine.line_key >= f"r:{day:%Y%m%d}", StatementLine.line_key < f"r:{day + timedelta(1):%Y%m%d}",
+                StatementLine.amount_vnd.in_(sorted({r.amount_vnd for r in mine}))).order_by(StatementLine.id)).all()
+        for row in mine:
+            memo = memo_signature(row.memo)
+            same = [c.id for c in candidates if (c.direction, c.amount_vnd) == (row.direction, row.amount_vnd)
+                    and (memo == memo_signature(c.memo) or same_memo(memo, memo_signature(c.memo)))]
+            nth = int(row.key.rpartition("#")[2]) if "#" in row.key else 1
+            if len(same) >= nth and same[nth - 1] not in taken:
+                found[row.key] = same[nth - 1]
+                taken.add(same[nth - 1])
+    return found
 
 
 def _incoming(ctx: ImportContext, row: Row) -> IncomingCredit:
