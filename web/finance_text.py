@@ -9,6 +9,7 @@ from __future__ import annotations
 from kernel.money import format_vnd
 from kernel.users import MIN_PASSWORD
 from payments.banks import bank_by_bin
+from reconciliation import profiles
 from reconciliation.reports import CHANNEL_VI, KIND_VI, PROVIDER_VI, REASON_VI
 
 CHANNELS = CHANNEL_VI  # one table each: the day report prints the same names
@@ -262,8 +263,8 @@ FIELDS = {"reason": ("lý do", "reason"), "amount_vnd": ("số tiền", "amount"
           "expected_refundable_vnd": ("số tiền có thể hoàn", "refundable amount"),
           "bank_reference": ("số tham chiếu ngân hàng", "bank reference"),
           "full_name": ("họ tên", "full name"), "note": ("ghi chú", "note")}
-PROFILES = {"vcb": "Vietcombank", "vietinbank": "VietinBank", "bidv": "BIDV", "techcombank": "Techcombank",
-            "mb": "MB Bank", "generic": "Mẫu chung (cột ngày, số tiền, nội dung)"}
+# Each bank export profile by the bank's name; the generic one by what it reads.
+PROFILES = {p.name: p.bank or "Mẫu chung (cột ngày, số tiền, nội dung)" for p in profiles.PROFILES}
 FORMATS = {"camt053": "camt.053 (ISO 20022 XML)", "mt940": "MT940 (SWIFT)", "csv": "CSV", "xlsx": "Excel (XLSX)"}
 
 

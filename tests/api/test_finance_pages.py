@@ -368,3 +368,12 @@ def test_money_above_one_requests_cap_is_refunded_through_the_page(client, auth,
                                                expected_refundable_vnd="600000000", reason="chuyển nhầm")
     [asked] = client.get("/api/v1/refunds?status=awaiting_approval", headers=auth("finance")).json["refunds"]
     assert asked["amount_vnd"] == 600_000_000
+
+
+def test_the_upload_form_offers_every_bank_profile_by_the_banks_name(finance):
+    from reconciliation.profiles import PROFILE_NAMES
+
+    page = finance.get("/staff/finance/statements").get_data(as_text=True)
+    offered = re.findall(r'<option value="([a-z]+)">([^<]+)</option>', page)
+    assert [name for name, _ in offered if name in PROFILE_NAMES] == list(PROFILE_NAMES)
+    assert ("agribank", "Agribank") in offered and ("generic", "Mẫu chung (cột ngày, số tiền, nội dung)") in offered
