@@ -17,6 +17,12 @@ callback: the claim is written on it (`details.callback_*`, and `inbox_id` names
 callback) under a row lock, so of two callbacks for one transfer only the first links.
 Imports of an account and callbacks onto it are serialised (`statement_lock`): each sees
 what the other committed, whichever commits first.
+
+The same transfer may also be reported by two feeds watching one account (SePay and payOS): a
+callback whose bank reference another provider already recorded for the same account and amount
+(a callback's payment, or a statement payment another callback announced) is linked to that
+payment too (`_reported_elsewhere`). Callbacks naming one reference are serialised
+(`reference_lock`), so the second of two at once sees the first.
 """
 from __future__ import annotations
 
@@ -47,6 +53,11 @@ _CHUNK = 1000
 def statement_lock(clearing_account: str) -> str:
     """The advisory lock an import of the account holds (exclusively) and callbacks onto it share."""
     return f"reconciliation.import:{clearing_account}"
+
+
+def reference_lock(clearing_account: str, reference: str) -> str:
+    """The advisory lock every callback naming this bank reference on the account holds (exclusively)."""
+    return f"payments.bank_reference:{clearing_account}:{reference}"
 
 
 def may_book(callback_day: date, booking_day: date, holidays: Collection[date]) -> bool:
@@ -107,11 +118,12 @@ def announced_amounts(session: Session, payment_ids: Iterable[int]) -> dict[int,
 
 @dataclass(frozen=True)
 class Twin:
-    """The statement payment a callback turned out to announce."""
+    """The payment a callback turned out to announce: a statement's, or another feed's."""
 
     payment_id: int
     statement_vnd: int
     callback_vnd: int
+    provider: str = STATEMENT_PROVIDER  # who recorded the payment
 
     @property
     def amount_differs(self) -> bool:
@@ -149,17 +161,31 @@ def is_bank_callback(credit: IncomingCredit) -> bool:
 
 def link_late_callbacks(session: Session, credits: list[IncomingCredit], *, settings: Settings,
                         now: datetime) -> dict[tuple[str, str], Twin]:
-    """(provider, ref) -> the statement payment each late callback announces, claimed for it.
+    """(provider, ref) -> the statement payment each late callback announces, claimed for it, or
+    the payment another feed recorded for the same transfer.
 
-    Callbacks already recorded as payments of their own are left out (they are repeats)."""
+    Callbacks already recorded as payments of their own are left out (they are repeats). A batch
+    must not carry one bank reference twice (`inbox_apply` ends a run there): neither would see
+    the other's payment."""
     late = [c for c in credits if is_bank_callback(c)]
     if not late:
         return {}
     for account in sorted({c.clearing_account for c in late}):  # one order: no deadlock between batches
         advisory_lock(session, statement_lock(account), shared=True)
+    for account, reference in sorted({(c.clearing_account, normalise_ref(c.bank_reference)) for c in late
+                                      if normalise_ref(c.bank_reference)}):
+        advisory_lock(session, reference_lock(account, reference))
     conn = session.connection()
     recorded = _recorded(conn, late)
     late = [c for c in late if (c.provider, c.provider_ref) not in recorded]
+    twins = _link_to_statements(conn, late, settings, now)
+    twins.update(_reported_elsewhere(conn, [c for c in late if (c.provider, c.provider_ref) not in twins],
+                                     settings.holidays))
+    return twins
+
+
+def _link_to_statements(conn: Connection, late: list[IncomingCredit], settings: Settings,
+                        now: datetime) -> dict[tuple[str, str], Twin]:
     statements = _lock(conn, _candidates(conn, late, settings))
     if not statements:
         return {}
@@ -183,6 +209,38 @@ def link_late_callbacks(session: Session, credits: list[IncomingCredit], *, sett
                     break
     amounts = {(c.provider, c.provider_ref): c.amount_vnd for c in late}
     return {key: Twin(s.payment_id, s.amount_vnd, amounts[key]) for key, s in found.items()}
+
+
+def _reported_elsewhere(conn: Connection, late: list[IncomingCredit],
+                        holidays: Collection[date]) -> dict[tuple[str, str], Twin]:
+    """Callbacks whose transfer another provider already recorded: an active payment of the same
+    account and amount under the same bank reference, booked on a day `may_book` allows. A
+    statement payment counts once a callback with that reference claimed it (the rules above
+    claim the unclaimed ones; one claimed by another rule may be another transfer's)."""
+    late = [c for c in late if normalise_ref(c.bank_reference)]
+    if not late:
+        return {}
+    start, end = _window(late, holidays)
+    rows = []
+    for chunk in _chunks(sorted(set().union(*(ref_variants(c.bank_reference) for c in late)))):
+        rows += conn.execute(select(Payment.id, Payment.provider, Payment.amount_vnd, Payment.booked_at,
+                                    Payment.clearing_account, Payment.bank_reference, Payment.details)
+                             .where(Payment.bank_reference.in_(chunk), Payment.status == "active",
+                                    Payment.booked_at >= start, Payment.booked_at < end)).all()
+    rows.sort(key=lambda row: row.id)  # earliest first
+    found = {}
+    for credit in late:
+        day, reference = business_date(credit.booked_at), normalise_ref(credit.bank_reference)
+        for row in rows:
+            announced_as = reference if row.provider != STATEMENT_PROVIDER else \
+                (row.details or {}).get("callback_reference")
+            if row.provider != credit.provider and row.clearing_account == credit.clearing_account \
+                    and row.amount_vnd == credit.amount_vnd and normalise_ref(row.bank_reference) == reference \
+                    and announced_as == reference and may_book(day, business_date(row.booked_at), holidays):
+                found[(credit.provider, credit.provider_ref)] = Twin(row.id, row.amount_vnd, credit.amount_vnd,
+                                                                     row.provider)
+                break
+    return found
 
 
 def _same_reference_same_amount(credit: IncomingCredit, statement: _Statement, wanted: set[str]) -> bool:
@@ -288,6 +346,8 @@ def _claim(conn: Connection, statement: _Statement, credit: IncomingCredit, now:
     """Write on the statement payment which callback announced it (and the stored callback)."""
     statement.details.update(callback_provider=credit.provider, callback_ref=credit.provider_ref,
                              callback_vnd=credit.amount_vnd, callback_at=now.isoformat())
+    if normalise_ref(credit.bank_reference):  # another feed's report of it is known by this (`_reported_elsewhere`)
+        statement.details["callback_reference"] = normalise_ref(credit.bank_reference)
     values: dict = {}
     if credit.inbox_id is not None:
         statement.details["callback_inbox_id"] = values["inbox_id"] = credit.inbox_id

@@ -26,7 +26,7 @@ from kernel.bulk import insert_rows
 from kernel.db import advisory_lock, reserve_ids
 from kernel.errors import Conflict, NotFound, ValidationError
 from payments import codes, states
-from payments.announcements import Twin, link_late_callbacks
+from payments.announcements import STATEMENT_PROVIDER, Twin, link_late_callbacks
 from payments.ledger import Accounts, Entry, Line, post_many
 from payments.models import Payment, PaymentAllocation, PaymentRequest, PendingReversal
 from payments.moves import Book, RequestState, load_requests
@@ -148,7 +148,11 @@ def record_credits(session: Session, credits: list[IncomingCredit], *, settings:
 
 
 def _linked(twin: Twin) -> CreditResult:
-    """A late callback: nothing credited, its transfer is the statement's payment."""
+    """A late callback: nothing credited, its transfer is the statement's (or another feed's) payment."""
+    if twin.provider != STATEMENT_PROVIDER:
+        return CreditResult(LINKED, twin.payment_id, f"{twin.provider} already reported this transfer (payment "
+                                                     f"{twin.payment_id}, same bank reference, account and amount): "
+                                                     f"linked to it, not credited again")
     if twin.amount_differs:
         return CreditResult(CONFLICT, twin.payment_id,
                             f"the bank statement credited this transfer with {twin.statement_vnd} VND (payment "

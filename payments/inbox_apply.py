@@ -23,8 +23,9 @@ from kernel import inbox
 from kernel.clock import now_utc
 from kernel.db import unavailable_reason, unit_of_work
 from kernel.errors import DomainError
+from payments.announcements import is_bank_callback, normalise_ref
 from payments.channels.common import Credit, Reversal, event_from_json
-from payments.credits import CONFLICT, DUPLICATE, LINKED, record_credits, record_reversal
+from payments.credits import CONFLICT, DUPLICATE, LINKED, IncomingCredit, record_credits, record_reversal
 
 log = logging.getLogger("hccpay.inbox")
 
@@ -108,28 +109,40 @@ def _mark_alone(sessions: sessionmaker[Session], inbox_id: int, status: str, rea
 def _apply_rows(session: Session, rows: list[tuple[int, datetime, Credit | Reversal]],
                 settings: Settings) -> list[Outcome]:
     """Apply in arrival order: runs of credits go through `record_credits` together; a run ends
-    at a reversal (it may void a sale of the run), at a repeated transaction id (the repeat must
-    see the first) and when arrival times drift apart."""
+    at a reversal (it may void a sale of the run), at a repeated transaction id or bank reference
+    (the repeat, or another feed's report of the same transfer, must see the first) and when
+    arrival times drift apart."""
     outcomes: list[Outcome] = []
     run: list[tuple[int, datetime, Credit]] = []
+    seen: set = set()  # transaction ids and transfers (account, bank reference) in the run
 
     def flush() -> None:
         if run:
             outcomes.extend(_credit_run(session, run, settings))
             run.clear()
+            seen.clear()
 
     for inbox_id, received_at, event in rows:
         if isinstance(event, Reversal):
             flush()
             outcomes.append(_reverse(session, inbox_id, received_at, event, settings))
             continue
-        key = (event.credit.provider, event.credit.provider_ref)
-        if run and (received_at - run[0][1] > SAME_MOMENT
-                    or key in {(c.credit.provider, c.credit.provider_ref) for _, _, c in run}):
+        keys = _keys(event.credit)
+        if run and (received_at - run[0][1] > SAME_MOMENT or keys & seen):
             flush()
         run.append((inbox_id, received_at, event))
+        seen.update(keys)
     flush()
     return outcomes
+
+
+def _keys(credit: IncomingCredit) -> set[tuple[str, ...]]:
+    """What a later credit of the same run must not share with this one."""
+    keys: set[tuple[str, ...]] = {("id", credit.provider, credit.provider_ref)}
+    reference = normalise_ref(credit.bank_reference)
+    if reference and is_bank_callback(credit):
+        keys.add(("transfer", credit.clearing_account, reference))
+    return keys
 
 
 # A late callback (LINKED) added nothing: the statement had credited its transfer; its reason
