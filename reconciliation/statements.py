@@ -366,7 +366,7 @@ def _ascii_view(head: bytes) -> bytes:
 def parse_statement(source: BinaryIO, fmt: str | None = None, *, profile: str | None = None
                     ) -> tuple[StatementInfo, Iterator[StatementLine]]:
     """(info, lines) for a seekable binary file; `fmt` is detected when not given."""
-    from reconciliation import camt053, swift, tabular
+    from reconciliation import camt053, swift, tabular, workbook
 
     head = source.read(8192)
     source.seek(0)
@@ -381,5 +381,5 @@ def parse_statement(source: BinaryIO, fmt: str | None = None, *, profile: str | 
     if fmt == "mt940":
         return info, swift.parse(source, info)
     if fmt == "xlsx":
-        return info, tabular.parse_xlsx(source, info, profile=profile)
+        return info, workbook.parse_xlsx(source, info, profile=profile)
     return info, tabular.parse_csv(source, info, profile=profile)

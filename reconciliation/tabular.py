@@ -1,26 +1,23 @@
 """Bank CSV and XLSX exports, read through the header synonyms of `profiles`. Pure, streaming.
 
-Rows are read one at a time (csv.reader over a decoding stream; openpyxl in read-only
-mode, its shared strings kept on disk). Before the header: a preamble where the account number and opening balance may be
-written. The header is the first of the first `HEADER_SEARCH_ROWS` rows that names a date
-and a credit (or signed amount) column. After it: transactions; a row with no date and no
-amount but some text continues the previous memo (wrapped memos); a row with an amount and no
-date is of the day of the transaction row above (a date merged down); summary rows (totals,
-closing balance) are read for the balance and otherwise skipped. The balance column may be
-filled on some rows only: a day's closing is derived from its latest row that has one; its
-opening only when the day's earliest row has one and a later row another (or the preamble
-states it): an opening and a closing worked out from the same balance always agree.
+Rows are read one at a time (csv.reader over a decoding stream here; an XLSX workbook's rows
+come from `workbook`), and `read_rows` turns them into lines. Before the header: a preamble
+where the account number and opening balance may be written. The header is the first of the
+first `HEADER_SEARCH_ROWS` rows that names a date and a credit (or signed amount) column. After
+it: transactions; a row with no date and no amount but some text continues the previous memo
+(wrapped memos); a row with an amount and no date is of the day of the transaction row above (a
+date merged down); summary rows (totals, closing balance) are read for the balance and
+otherwise skipped. The balance column may be filled on some rows only: a day's closing is
+derived from its latest row that has one; its opening only when the day's earliest row has one
+and a later row another (or the preamble states it): an opening and a closing worked out from
+the same balance always agree.
 """
 from __future__ import annotations
 
-import bisect
 import csv
 import itertools
 import re
-import tempfile
-import zipfile
-from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import BinaryIO
@@ -32,8 +29,6 @@ from reconciliation.statements import (CREDIT, DEBIT, StatementError, StatementI
 from reconciliation.textfile import SNIFF_BYTES, text_stream
 
 HEADER_SEARCH_ROWS = 50
-MAX_XLSX_UNPACKED = 2 * 1024**3  # bytes once unzipped: a zip bomb stops here
-MAX_XLSX_RATIO = 200
 _EXACT_FLOAT = 2.0**53  # integers up to here survive a float
 _ACCOUNT_DIGITS = re.compile(r"[0-9][0-9 .\-]{5,30}[0-9]")
 _CURRENCY = re.compile(r"\b[A-Z]{3}\b")
@@ -46,7 +41,7 @@ def parse_csv(source: BinaryIO, info: StatementInfo, *, profile: str | None = No
         sample = stream.read(SNIFF_BYTES // 2)
         stream.seek(0)
         rows = csv.reader(stream, delimiter=_delimiter(sample))
-        yield from _read_rows(_guard_csv(rows), info, profile)
+        yield from read_rows(_guard_csv(rows), info, profile)
     except UnicodeDecodeError as exc:
         raise statement_error("invalid_encoding", "the file is not valid text in a known encoding") from exc
     finally:
@@ -82,153 +77,6 @@ def _guard_csv(rows: Iterable[list[str]]) -> Iterator[list[str]]:
         except csv.Error as exc:
             raise statement_error("malformed_csv", f"the CSV cannot be read: {exc}") from exc
         yield row
-
-
-def parse_xlsx(source: BinaryIO, info: StatementInfo, *, profile: str | None = None) -> Iterator[StatementLine]:
-    _refuse_zip_bomb(source)
-    reader = None
-    try:
-        reader = _streaming_reader()(source, read_only=True, data_only=True)
-        reader.read()
-    except StatementError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types on damaged files: all are "unreadable"
-        if reader is not None and isinstance(reader.shared_strings, SharedStrings):
-            reader.shared_strings.close()
-        raise statement_error("malformed_xlsx", "the spreadsheet cannot be opened as .xlsx") from exc
-    try:
-        yield from _read_sheets(reader.wb.worksheets, info, profile)
-    finally:
-        reader.wb.close()
-        if isinstance(reader.shared_strings, SharedStrings):
-            reader.shared_strings.close()
-
-
-class SharedStrings(Sequence):
-    """A workbook's shared-strings table kept in a temporary file, not in memory.
-
-    openpyxl's read-only mode streams the rows but holds every shared string in a list: one per
-    distinct memo or reference, so memory grows with the statement. Here each string is written to
-    disk as it is parsed (its element then dropped) and looked up by its offset when a cell names
-    it: what stays in memory is one end offset (8 bytes) per string."""
-
-    def __init__(self, source: BinaryIO) -> None:
-        from defusedxml.ElementTree import iterparse
-        from openpyxl.cell.text import Text
-        from openpyxl.xml.constants import SHEET_MAIN_NS
-
-        self._file = tempfile.TemporaryFile()
-        self._ends = array("Q")
-        item, root, end = f"{{{SHEET_MAIN_NS}}}si", None, 0
-        try:
-            for event, node in iterparse(source, events=("start", "end"), forbid_dtd=True):
-                if root is None:
-                    root = node
-                elif event == "end" and node.tag == item:
-                    # The text exactly as openpyxl's own string table reads it (runs joined, escapes undone).
-                    data = Text.from_tree(node).content.replace("x005F_", "").encode("utf-8", "surrogatepass")
-                    end += self._file.write(data)
-                    self._ends.append(end)
-                    root.clear()  # a cleared node still hangs from its parent: drop the lot
-        except BaseException:
-            self.close()
-            raise
-
-    def __len__(self) -> int:
-        return len(self._ends)
-
-    def __getitem__(self, index):  # an int: what openpyxl's sheet reader asks
-        if not 0 <= index < len(self._ends):
-            raise IndexError(index)  # a cell naming a string the table lacks: a damaged file
-        end = self._ends[index]
-        start = self._ends[index - 1] if index else 0
-        self._file.seek(start)
-        return self._file.read(end - start).decode("utf-8", "surrogatepass")
-
-    def close(self) -> None:
-        self._file.close()
-
-
-def _streaming_reader():
-    """openpyxl's workbook reader with the shared strings on disk (`SharedStrings`)."""
-    from openpyxl.reader.excel import ExcelReader
-    from openpyxl.xml.constants import SHARED_STRINGS
-
-    class StreamingReader(ExcelReader):
-        def read_strings(self) -> None:
-            if self.rich_text:
-                return super().read_strings()
-            found = self.package.find(SHARED_STRINGS)
-            if found is not None:
-                with self.archive.open(found.PartName[1:]) as src:
-                    self.shared_strings = SharedStrings(src)
-
-    return StreamingReader
-
-
-def _read_sheets(sheets: list, info: StatementInfo, profile: str | None) -> Iterator[StatementLine]:
-    """Every sheet with a transaction header, in workbook order (a sheet per day, a summary
-    sheet before the details); sheets without one are skipped. A sheet that repeats lines of an
-    earlier one (an "all" sheet beside per-day sheets) is refused: those lines would count twice.
-    The earlier sheets' lines are remembered as 8-byte hashes (sorted), not as tuples: memory stays
-    flat (a false alarm needs two of a file's lines to share 64 bits of hash)."""
-    line_no = 0
-    found = False
-    several = len(sheets) > 1
-    earlier = array("q")  # sorted
-    for sheet in sheets:
-        if several and profiles.is_summary_sheet(sheet.title):
-            continue  # totals per day beside the detail sheet: never transactions
-        mine = array("q")
-        try:
-            for line in _read_rows(_xlsx_rows(sheet), info, profile, first_line_no=line_no):
-                if several and line.bank_ref:
-                    key = hash((line.booking_date, line.bank_ref, line.amount_vnd, line.direction))
-                    at = bisect.bisect_left(earlier, key)
-                    if at < len(earlier) and earlier[at] == key:
-                        raise statement_error("overlapping_sheets", f"sheet {sheet.title!r} repeats line "
-                                              f"{line.bank_ref} of an earlier sheet; import one sheet per file "
-                                              "or remove the duplicate sheet", line_no=line.line_no)
-                    mine.append(key)
-                line_no = line.line_no
-                found = True
-                yield line
-        except StatementError as exc:
-            if exc.code != "missing_columns":
-                raise
-            continue  # no header on this sheet: not a statement sheet
-        found = True
-        if mine:
-            earlier = array("q", sorted(itertools.chain(earlier, mine)))
-    if not found:
-        raise statement_error("missing_columns", "no sheet has a header row naming a date column and a credit "
-                              f"(or amount) column in its first {HEADER_SEARCH_ROWS} rows",
-                              expected=["date", "credit|amount", "memo"])
-
-
-def _xlsx_rows(sheet) -> Iterator[list[object]]:
-    try:
-        for row in sheet.iter_rows(values_only=True):
-            yield list(row)
-    except StatementError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - see parse_xlsx
-        raise statement_error("malformed_xlsx", "a worksheet of the spreadsheet cannot be read") from exc
-
-
-def _refuse_zip_bomb(source: BinaryIO) -> None:
-    size = source.seek(0, 2)
-    source.seek(0)
-    try:
-        with zipfile.ZipFile(source) as archive:
-            unpacked = sum(item.file_size for item in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise statement_error("malformed_xlsx", "the spreadsheet is not a valid .xlsx (zip) file") from exc
-    finally:
-        source.seek(0)
-    if unpacked > MAX_XLSX_UNPACKED or unpacked > max(size, 1) * MAX_XLSX_RATIO:
-        raise statement_error("suspicious_archive", "the spreadsheet unpacks to far more than its size; refused",
-                              status=413)
 
 
 # --- rows -> lines ---------------------------------------------------------------------
@@ -274,7 +122,7 @@ class _Columns:
         return values, filled, labelled
 
 
-def _read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | None,
+def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | None,
                first_line_no: int = 0) -> Iterator[StatementLine]:
     """Transactions of one table. A row with money and no date is a transaction of the day of the
     transaction row above it (a date cell merged down over the day's rows, or printed on its first

@@ -263,7 +263,7 @@ def test_a_workbook_as_excel_writes_it_reads_its_shared_strings_from_disk_as_ope
 
     from openpyxl.reader.strings import read_string_table
 
-    from reconciliation.tabular import SharedStrings
+    from reconciliation.workbook import SharedStrings
 
     strings = [f"<t>{h}</t>" for h in HEADER] + [
         "<t>24/11/2026</t>", "<t>R1</t>",
