@@ -32,11 +32,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, exists, select, update
+from sqlalchemy import Connection, exists, select, text, update
 
 from config import Settings
 from kernel.clock import add_working_days, business_date, business_day_bounds
-from kernel.db import advisory_lock
+from kernel.db import advisory_lock, is_postgres
 from payments import codes
 from payments.models import Payment, PaymentAllocation, PaymentRequest
 
@@ -53,6 +53,20 @@ _CHUNK = 1000
 def statement_lock(clearing_account: str) -> str:
     """The advisory lock an import of the account holds (exclusively) and callbacks onto it share."""
     return f"reconciliation.import:{clearing_account}"
+
+
+def advisory_locks(session: Session, keys: Collection[str]) -> None:
+    """`kernel.db.advisory_lock` (exclusive) on each key, in one round trip however many (a batch
+    of callbacks would otherwise pay one per callback), taken in one order so that batches never
+    wait on each other in a cycle."""
+    ordered = sorted(set(keys))
+    if len(ordered) == 1 or not is_postgres(session):
+        for key in ordered:
+            advisory_lock(session, key)
+        return
+    if ordered:  # PostgreSQL evaluates volatile output expressions after the sort
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) "
+                             "FROM unnest(CAST(:keys AS text[])) AS k ORDER BY k COLLATE \"C\""), {"keys": ordered})
 
 
 def reference_lock(clearing_account: str, reference: str) -> str:
@@ -172,9 +186,8 @@ def link_late_callbacks(session: Session, credits: list[IncomingCredit], *, sett
         return {}
     for account in sorted({c.clearing_account for c in late}):  # one order: no deadlock between batches
         advisory_lock(session, statement_lock(account), shared=True)
-    for account, reference in sorted({(c.clearing_account, normalise_ref(c.bank_reference)) for c in late
-                                      if normalise_ref(c.bank_reference)}):
-        advisory_lock(session, reference_lock(account, reference))
+    advisory_locks(session, [reference_lock(c.clearing_account, normalise_ref(c.bank_reference)) for c in late
+                             if normalise_ref(c.bank_reference)])
     conn = session.connection()
     recorded = _recorded(conn, late)
     late = [c for c in late if (c.provider, c.provider_ref) not in recorded]

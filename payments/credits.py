@@ -26,7 +26,7 @@ from kernel.bulk import insert_rows
 from kernel.db import advisory_lock, reserve_ids
 from kernel.errors import Conflict, NotFound, ValidationError
 from payments import codes, states
-from payments.announcements import STATEMENT_PROVIDER, Twin, link_late_callbacks
+from payments.announcements import STATEMENT_PROVIDER, Twin, advisory_locks, link_late_callbacks
 from payments.ledger import Accounts, Entry, Line, post_many
 from payments.models import Payment, PaymentAllocation, PaymentRequest, PendingReversal
 from payments.moves import Book, RequestState, load_requests
@@ -113,8 +113,8 @@ def record_credits(session: Session, credits: list[IncomingCredit], *, settings:
     fresh = [c for c in fresh if (c.provider, c.provider_ref) not in twins]
     legacy = _legacy_sales(conn, [(c.provider, c.provider_ref) for c in fresh])
     fresh = [c for c in fresh if (c.provider, c.provider_ref) not in legacy]  # repeats of sales stored before
-    for provider, ref in sorted({(c.provider, c.provider_ref) for c in fresh if c.provider in REVERSIBLE_PROVIDERS}):
-        advisory_lock(session, sale_lock(provider, ref))  # sorted: batches never wait on each other in a cycle
+    advisory_locks(session, [sale_lock(c.provider, c.provider_ref) for c in fresh
+                             if c.provider in REVERSIBLE_PROVIDERS])
     book = Book(conn, actor=actor, now=now, settings=settings)
     plans = _plan(conn, fresh, settings, book, voided=_voided_before_arrival(conn, fresh))
     ids = _claim(conn, plans, now)
