@@ -23,10 +23,11 @@ log = logging.getLogger("hccpay.web")
 
 TITLES = {400: "Thông tin chưa hợp lệ", 401: "Đăng nhập", 403: "Bạn không có quyền xem trang này.",
           404: "Trang không tồn tại", 413: "Tệp quá lớn", 429: "Bạn thao tác quá nhanh",
-          503: "Chưa thể phục vụ lúc này"}
+          409: "Chưa lưu được thay đổi", 503: "Chưa thể phục vụ lúc này"}
 CODE_TITLES = {"csrf_failed": "Phiên làm việc đã hết hạn"}
-# What the page says for an answer without its own sentence: a crash (500), the database away (503).
-STATUS_CODES = {500: "internal_error", 503: "service_unavailable"}
+# What the page says for an answer without its own sentence: a lost race (409), a crash (500), the
+# database away (503).
+STATUS_CODES = {409: "concurrent_update", 500: "internal_error", 503: "service_unavailable"}
 TOO_LARGE = "Mỗi lần gửi tối đa {size}; vui lòng chọn tệp nhỏ hơn."
 SUPPORT = "Mã yêu cầu (cho bộ phận hỗ trợ)"
 FALLBACK_PAGE = ('<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>{title}</title></head>'

@@ -238,6 +238,9 @@ ERRORS = {
                      "Too many attempts; please wait a moment and try again."),
     "service_unavailable": ("Hệ thống tạm thời gián đoạn; vui lòng thử lại sau ít phút.",
                             "The service is briefly unavailable; please try again in a few minutes."),
+    "concurrent_update": ("Có thay đổi khác cùng lúc trên cùng dữ liệu; chưa có gì được ghi. Vui lòng thực hiện lại.",
+                          "Another change to the same records ran at the same moment; nothing was written. "
+                          "Please do it again."),
     "internal_error": ("Có lỗi ngoài ý muốn; vui lòng thử lại sau.",
                        "Something unexpected went wrong; please try again later."),
     # administration

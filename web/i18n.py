@@ -83,6 +83,7 @@ EN = {
     "Tệp quá lớn": "File too large",
     "Mỗi lần gửi tối đa {size}; vui lòng chọn tệp nhỏ hơn.": "At most {size} per upload; please choose a smaller file.",
     "Chưa thể phục vụ lúc này": "We cannot serve you right now",
+    "Chưa lưu được thay đổi": "The change was not saved",
     "Mã yêu cầu (cho bộ phận hỗ trợ)": "Request id (for support)",
     "Điều hướng": "Navigation",
     "Mã VietQR để chuyển": "VietQR code to transfer", "vào tài khoản": "to account",

@@ -212,3 +212,24 @@ def test_the_users_api_refuses_self_demotion_for_a_logged_in_admin_but_not_for_a
     assert r.status_code == 409 and r.json["code"] == "cannot_demote_self"
     by_token = client.patch(f"/api/v1/admin/users/{me}", json={"roles": ["finance"]}, headers=auth("admin"))
     assert by_token.status_code == 200 and by_token.json["roles"] == ["finance"]
+
+
+def test_a_lost_race_on_a_page_says_to_try_again_not_an_unexpected_error(finance, monkeypatch):
+    """A PostgreSQL deadlock is a 409 concurrent_update on the API; on a page it is a sentence saying
+    nothing was written and to do it again (it showed the crash page's 'unexpected error')."""
+    from sqlalchemy.exc import OperationalError
+
+    from reconciliation import resolutions
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    def deadlocked(*args, **kwargs):
+        raise OperationalError("UPDATE statement_lines ...", {}, Deadlock())
+
+    monkeypatch.setattr(resolutions, "resolve_line", deadlocked)
+    page = finance.get("/staff/finance/")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    r = finance.post("/staff/finance/lines/1/ignore", data={"csrf_token": token, "reason": "thử"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 409 and "Có thay đổi khác cùng lúc" in html and "ngoài ý muốn" not in html
