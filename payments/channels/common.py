@@ -17,7 +17,7 @@ from dateutil import parser as dateparser
 from config import Settings
 from kernel.clock import UTC, VN_TZ
 from kernel.errors import DomainError
-from kernel.money import MAX_REQUEST_VND
+from kernel.money import MAX_MONEY_VND
 from payments.credits import IncomingCredit
 from payments.ledger import Accounts
 
@@ -128,21 +128,16 @@ def identifier(data: dict[str, Any], name: str, kind: type | tuple[type, ...] = 
     return value
 
 
-# Money that moved (a transfer into our account, a card charged) is credited, overpaid or held
-# in suspense, never refused because it exceeds what a request may ask (MAX_REQUEST_VND): only a
-# figure no transfer to a service centre can be is refused as a bug or a forgery. The bound is the
-# one statement lines have (reconciliation.statements.MAX_LINE_VND), so whatever a callback
-# credits its statement line can show; far inside BIGINT.
-MAX_TRANSFER_VND = 200 * MAX_REQUEST_VND
-
-
-def amount(value: Any, name: str = "amount", *, maximum: int = MAX_TRANSFER_VND) -> int:
-    """A callback amount: a positive whole number of đồng within the sane range."""
+def amount(value: Any, name: str = "amount") -> int:
+    """A callback amount: a positive whole number of đồng within the sane range. Money that moved
+    (a transfer into our account, a card charged) is credited, overpaid or held in suspense, never
+    refused for exceeding what a request may ask (MAX_REQUEST_VND): only a figure beyond
+    MAX_MONEY_VND is refused, as a bug or a forgery."""
     if type(value) is not int:
         raise CallbackRejected(f"{name} must be an integer number of đồng", code="invalid_amount",
                                details={"field": name})
-    if not 0 < value <= maximum:
-        raise CallbackRejected(f"{name} must be between 1 and {maximum:,} VND", code="amount_out_of_range",
+    if not 0 < value <= MAX_MONEY_VND:
+        raise CallbackRejected(f"{name} must be between 1 and {MAX_MONEY_VND:,} VND", code="amount_out_of_range",
                                details={"field": name})
     return value
 

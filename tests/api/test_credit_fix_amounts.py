@@ -1,5 +1,5 @@
 """Callback amounts: a debit of any size is recorded and ignored; real incoming money above the
-fee cap (MAX_REQUEST_VND) is credited as usual up to a bound no transfer can pass (MAX_TRANSFER_VND)."""
+fee cap (MAX_REQUEST_VND) is credited as usual up to a bound no transfer can pass (MAX_MONEY_VND)."""
 import json
 
 import pytest
@@ -7,8 +7,7 @@ from sqlalchemy import select
 
 from kernel.clock import now_utc
 from kernel.inbox import InboundCallback
-from kernel.money import MAX_REQUEST_VND
-from payments.channels.common import MAX_TRANSFER_VND
+from kernel.money import MAX_MONEY_VND, MAX_REQUEST_VND
 from payments.models import Payment
 from sandbox.bank import callback_request
 from tests.factories import assert_ledger_ok, make_request, signed
@@ -50,7 +49,7 @@ def bank(client, settings, **fields):
     return client.post("/api/v1/callbacks/bank", data=body, headers=headers)
 
 
-@pytest.mark.parametrize("amount", [750_000_000, MAX_TRANSFER_VND + 1, 10**18])
+@pytest.mark.parametrize("amount", [750_000_000, MAX_MONEY_VND + 1, 10**18])
 def test_a_debit_of_any_size_is_recorded_and_ignored_with_a_2xx(client, test_settings, db, amount):
     r1 = sepay(client, test_settings, transferType="out", transferAmount=amount)
     r2 = bank(client, test_settings, direction="debit", amount_vnd=amount)
@@ -74,13 +73,13 @@ def test_an_incoming_transfer_above_the_fee_cap_is_credited_as_an_overpayment(cl
 
 
 def test_money_above_the_cap_without_a_code_waits_in_suspense(client, auth, test_settings, db):
-    r = sepay(client, test_settings, transferAmount=MAX_TRANSFER_VND)
+    r = sepay(client, test_settings, transferAmount=MAX_MONEY_VND)
     assert r.status_code == 200
-    assert payments(db) == [(MAX_TRANSFER_VND, MAX_TRANSFER_VND)]
-    assert client.get("/api/v1/finance/suspense", headers=auth("finance")).json["total_vnd"] == MAX_TRANSFER_VND
+    assert payments(db) == [(MAX_MONEY_VND, MAX_MONEY_VND)]
+    assert client.get("/api/v1/finance/suspense", headers=auth("finance")).json["total_vnd"] == MAX_MONEY_VND
 
 
-@pytest.mark.parametrize("amount,code", [(MAX_TRANSFER_VND + 1, "amount_out_of_range"), (0, "amount_out_of_range"),
+@pytest.mark.parametrize("amount,code", [(MAX_MONEY_VND + 1, "amount_out_of_range"), (0, "amount_out_of_range"),
                                          (-5, "amount_out_of_range"), (True, "invalid_amount"),
                                          (100_000.0, "invalid_amount"), ("100000", "invalid_amount")])
 def test_an_impossible_credit_amount_is_still_refused_and_kept(client, test_settings, db, amount, code):
@@ -93,4 +92,4 @@ def test_an_impossible_credit_amount_is_still_refused_and_kept(client, test_sett
 
 
 def test_the_bound_is_a_named_constant_above_the_fee_cap_and_inside_bigint():
-    assert MAX_REQUEST_VND < MAX_TRANSFER_VND < 2**63 - 1
+    assert MAX_REQUEST_VND < MAX_MONEY_VND < 2**63 - 1
