@@ -44,3 +44,12 @@ def clean_text(value: Any, field: str, *, max_len: int, required: bool = True, c
     if len(text) > max_len:
         raise fail(f"must be at most {max_len} characters", "validation_error")
     return text
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula (`=HYPERLINK(...)`, `+cmd|...`) starts with `'`,
+    which shows it as text; numbers are left as numbers. For every CSV/XLSX cell people or banks typed."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value

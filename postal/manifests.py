@@ -12,6 +12,7 @@ from fpdf import FPDF
 from kernel.clock import format_local
 from kernel.money import format_vnd
 from kernel.pdf import FONT, new_document, render
+from kernel.text import spreadsheet_safe
 from postal import states
 from postal.models import Shipment
 
@@ -196,15 +197,6 @@ def consignment_note_pdf(shipment: Shipment, *, printed_at: datetime) -> bytes:
 CSV_COLUMNS = ("date", "route", "slot", "stop", "shipment_id", "direction", "status", "tracking_number",
                "dossier_code", "recipient_name", "recipient_phone", "address", "ward_code", "documents",
                "fees_to_collect_vnd", "due_date")
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: object) -> object:
-    """A text cell a spreadsheet would run as a formula (`=HYPERLINK(...)`, `+cmd|...`) starts with `'`,
-    which shows it as text; numbers are left as numbers."""
-    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 
 def day_csv(shipments: Sequence[Shipment], *, fees_to_collect: FeesToCollect) -> str:

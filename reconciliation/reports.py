@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from kernel.clock import format_local, start_of_business_day
 from kernel.money import format_vnd
 from kernel.pdf import FONT, new_document, render
+from kernel.text import spreadsheet_safe
 from reconciliation import files, links
 from reconciliation.models import CLOSED, StatementLine
 
@@ -169,6 +170,12 @@ def _line_rows(session: Session, day: date) -> Iterator[list]:
         after = chunk[-1].id
 
 
+def _safe(row: list) -> list:
+    """Memos and names come from whoever sent the money: a cell a spreadsheet would run as a formula
+    (openpyxl even writes a string starting with `=` as one) is shown as text."""
+    return [spreadsheet_safe(value) for value in row]
+
+
 def render_csv(session: Session, summary: dict, state: dict, now: datetime) -> bytes:
     out = io.StringIO()
     out.write("\ufeff")  # so spreadsheet programs show the diacritics
@@ -176,12 +183,12 @@ def render_csv(session: Session, summary: dict, state: dict, now: datetime) -> b
     for heading, columns, rows, _ in _sections(summary, state, now):
         writer.writerow([heading])
         writer.writerow(columns)
-        writer.writerows(rows)
+        writer.writerows(_safe(row) for row in rows)
         writer.writerow([])
     writer.writerow([LINES_HEADING])
     writer.writerow(LINE_COLUMNS)
     for row in _line_rows(session, date.fromisoformat(summary["date"])):
-        writer.writerow(row)
+        writer.writerow(_safe(row))
     return out.getvalue().encode("utf-8")
 
 
@@ -194,12 +201,12 @@ def render_xlsx(session: Session, summary: dict, state: dict, now: datetime) -> 
         sheet.append([heading])
         sheet.append(columns)
         for row in rows:
-            sheet.append(row)
+            sheet.append(_safe(row))
         sheet.append([])
     details = book.create_sheet("Chi tiết sao kê")
     details.append(LINE_COLUMNS)
     for row in _line_rows(session, date.fromisoformat(summary["date"])):
-        details.append(row)
+        details.append(_safe(row))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -308,3 +308,21 @@ def test_a_statement_named_in_vietnamese_downloads_under_its_name(client, auth, 
     disposition.encode("latin-1")  # what a WSGI server must be able to send
     assert disposition.startswith("attachment; ")
     assert "filename*=UTF-8''Sao%20k%C3%AA%20th%C3%A1ng%2011%20%C4%91%E1%BB%91i%20so%C3%A1t.csv" in disposition
+
+
+def test_a_memo_written_as_a_formula_is_text_in_the_day_reports(client, auth, db):
+    """Anyone can put `=HYPERLINK(...)` in a transfer's memo; the finance reports must show it, not run it."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    memo = '=HYPERLINK("http://evil.example","bấm")'
+    upload(client, auth, vcb_csv(("FT9", "", "10.000", memo.replace('"', '""')), ("FT8", "", "20.000", "+cmd|x")))
+    data = client.get(f"/api/v1/reconciliation/days/{DAY}/report.csv", headers=auth("finance")).data
+    cells = [cell for row in csv.reader(io.StringIO(data.decode("utf-8-sig"))) for cell in row]
+    assert "'" + memo in cells and "'+cmd|x" in cells and memo not in cells
+    book = load_workbook(io.BytesIO(client.get(f"/api/v1/reconciliation/days/{DAY}/report.xlsx",
+                                               headers=auth("finance")).data))
+    values = [cell for row in book["Chi tiết sao kê"].iter_rows(values_only=True) for cell in row]
+    assert "'" + memo in values and memo not in values
