@@ -1,7 +1,6 @@
 """HTTP routes of the postal service and the courier's tracking webhook (restx namespaces)."""
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from flask import Response, request
@@ -10,7 +9,7 @@ from flask_restx import Namespace, Resource, fields
 from kernel import inbox
 from kernel.clock import now_utc
 from kernel.errors import Conflict, Unauthenticated, ValidationError
-from kernel.http import REASON_IN, actor, json_body, requires, runtime, settings, transaction
+from kernel.http import REASON_IN, actor, content_disposition, json_body, requires, runtime, settings, transaction
 from kernel.signing import HEADER, SignatureError, verify
 from payments.validation import clean_text
 from postal import addresses, cod, manifests, planner, scheduling, service, states, tracking
@@ -66,9 +65,8 @@ route_in, route_change_in = _route_model("RouteIn", True), _route_model("RouteCh
 
 
 def _pdf(body: bytes, filename: str) -> Response:
-    safe = re.sub(r"[^A-Za-z0-9._-]", "_", filename)  # routes made before codes were restricted
-    return Response(body, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{safe}"'})
+    return Response(body, mimetype="application/pdf", headers={"Content-Disposition": content_disposition(
+        filename, inline=True)})
 
 
 @postal_ns.route("/wards")
@@ -286,7 +284,7 @@ class ManifestCsv(Resource):
         with transaction() as session:
             body = manifests.day_csv(scheduling.day_shipments(session, when, route_code), fees_to_collect=_fees(session))
         return Response(body, mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="postal-{day}.csv"'})
+                        headers={"Content-Disposition": content_disposition(f"postal-{day}.csv")})
 
 
 @postal_ns.route("/handovers/<string:day>.pdf")

@@ -445,7 +445,8 @@ def test_a_pdf_file_name_never_carries_what_a_header_cannot(client, auth, db, te
                     created_at=now_utc(), updated_at=now_utc()))
     r = client.get(f"/api/v1/postal/manifests/{working_day(1)}.pdf?route=R%221", headers=auth("postal"))
     assert r.status_code == 200
-    assert r.headers["Content-Disposition"] == f'inline; filename="manifest-R_1-{working_day(1)}.pdf"'
+    assert r.headers["Content-Disposition"] == (f'inline; filename="manifest-R1-{working_day(1)}.pdf"; '
+                                                f"filename*=UTF-8''manifest-R%221-{working_day(1)}.pdf")
 
 
 # --- 11. an address given twice must agree; an empty change; a move outside the route ------------
