@@ -23,6 +23,7 @@ from config import Settings
 from kernel.clock import FIRST_DAY, LAST_DAY, business_date, ensure_aware_utc
 from kernel.db import unit_of_work
 from kernel.errors import ValidationError
+from kernel.money import MAX_MONEY_VND
 from kernel.outbox import Delivery, Topic, enqueue
 from kernel.text import is_ascii_digits
 from postal import cod, deadlines, states
@@ -41,9 +42,8 @@ BOOKING_SCHEDULE = (timedelta(seconds=30), timedelta(minutes=1), timedelta(minut
 POLL_INTERVAL = timedelta(minutes=15)
 COURIER_CLOCK_SKEW = timedelta(minutes=10)  # how far ahead of ours the courier's clock may be
 TRACKED = (states.BOOKED, states.SCHEDULED, states.PICKED_UP, states.OUT_FOR_DELIVERY, states.FAILED_ATTEMPT)
-# A form bound only (a whole number that fits the ledger); what one report may credit is decided
-# against the shipment's dossier (cod.creditable_limit_vnd).
-MAX_COD_VND = 10**11
+# A form bound only (the largest sum of real money, MAX_MONEY_VND); what one report may credit is
+# decided against the shipment's dossier (cod.creditable_limit_vnd).
 # The courier's text fields, as long as the columns that keep them (one check for all of them).
 TEXT_LIMITS = {"event_id": ShipmentEvent.__table__.c.courier_event_id.type.length,
                "tracking_number": Shipment.__table__.c.tracking_number.type.length,
@@ -95,8 +95,8 @@ def parse_courier_event(raw: Any, *, now: datetime) -> CourierEvent:
         raise ValidationError(exc.message, code="malformed_event",
                               details={**(exc.details or {}), "problem": exc.code}) from None
     cod_amount = raw.get("cod_amount_vnd")
-    if cod_amount is not None and (type(cod_amount) is not int or not 0 <= cod_amount <= MAX_COD_VND):
-        raise ValidationError(f"cod_amount_vnd must be a whole number of đồng from 0 to {MAX_COD_VND}",
+    if cod_amount is not None and (type(cod_amount) is not int or not 0 <= cod_amount <= MAX_MONEY_VND):
+        raise ValidationError(f"cod_amount_vnd must be a whole number of đồng from 0 to {MAX_MONEY_VND}",
                               code="malformed_event", details={"field": "cod_amount_vnd"})
     note = raw.get("note") if isinstance(raw.get("note"), str) else None
     return CourierEvent(event_id, code, occurred_at, tracking if isinstance(tracking, str) else None,

@@ -17,13 +17,12 @@ from typing import BinaryIO
 
 from kernel.clock import UTC, VN_TZ
 from kernel.errors import ValidationError
-from kernel.money import MAX_REQUEST_VND
+from kernel.money import MAX_MONEY_VND
 
 CREDIT, DEBIT = "credit", "debit"
 FORMATS = ("camt053", "mt940", "csv", "xlsx")
-# One line of a fee collection account: at most a batch of 200 requests at the largest request
-# amount (10^11 VND). Above it the file is not one we can trust: refused, never credited.
-MAX_LINE_VND = 200 * MAX_REQUEST_VND
+# One line is at most the largest sum of real money any part of the service takes (MAX_MONEY_VND,
+# as callbacks and refunds). Above it the file is not one we can trust: refused, never credited.
 # An account balance may be far larger than one line, but not without bound.
 MAX_BALANCE_VND = 10**15
 # Statement dates outside these years are a broken file (01/01/0001, 31/12/9999), not history.
@@ -155,7 +154,7 @@ def parse_amount(text: object, *, line_no: int | None = None, field_name: str = 
     cap, or the balance cap for a field named "balance") is `amount_out_of_range`.
     """
     if maximum is None:
-        maximum = MAX_BALANCE_VND if field_name == "balance" else MAX_LINE_VND
+        maximum = MAX_BALANCE_VND if field_name == "balance" else MAX_MONEY_VND
     if text is None:
         return None
     if isinstance(text, bool):
@@ -190,7 +189,7 @@ def parse_decimal(text: object, *, mark: str, max_fraction: int | None = None, l
     makes for bank CSVs (`1.000` as a thousand) never applies to them. A fraction must be zero
     (VND has no minor unit); `max_fraction` bounds its digits (MT940: `30,000` is no VND amount)."""
     if maximum is None:
-        maximum = MAX_BALANCE_VND if field_name == "balance" else MAX_LINE_VND
+        maximum = MAX_BALANCE_VND if field_name == "balance" else MAX_MONEY_VND
     if text is None or not str(text).strip():
         return None
     match = _DECIMALS[mark].fullmatch(str(text))

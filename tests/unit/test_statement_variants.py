@@ -7,7 +7,8 @@ from datetime import date, datetime, time, timezone
 
 import pytest
 
-from reconciliation.statements import MAX_LINE_VND, StatementError, parse_statement
+from kernel.money import MAX_MONEY_VND
+from reconciliation.statements import StatementError, parse_statement
 
 ACCOUNT = "0071001234567"
 
@@ -161,10 +162,9 @@ def test_intermediate_mt940_balances_are_not_the_days_opening_or_closing():
 # --- 6. absurd amounts ----------------------------------------------------------------
 
 def test_a_line_above_the_cap_is_refused_with_a_stable_code():
-    assert MAX_LINE_VND <= 10**11
     error = refused("Ngày,Số CT,Ghi nợ,Ghi có,Nội dung\n24/11/2026,A1,,9000000000000,HS40881023160 big\n")
     assert error.code == "amount_out_of_range" and error.status == 400
-    assert money(read(f"Ngày,Ghi nợ,Ghi có,Nội dung\n24/11/2026,,{MAX_LINE_VND},x\n")[1]) == [(MAX_LINE_VND, "credit")]
+    assert money(read(f"Ngày,Ghi nợ,Ghi có,Nội dung\n24/11/2026,,{MAX_MONEY_VND},x\n")[1]) == [(MAX_MONEY_VND, "credit")]
 
 
 def test_a_large_balance_is_still_read():
