@@ -15,13 +15,13 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
 from kernel import inbox
 from kernel.clock import now_utc
-from kernel.db import unavailable_reason, unit_of_work
+from kernel.db import lost_race, unavailable_reason, unit_of_work
 from kernel.errors import DomainError
 from payments.announcements import is_bank_callback, normalise_ref
 from payments.channels.common import Credit, Reversal, event_from_json
@@ -49,17 +49,14 @@ def apply_queued(sessions: sessionmaker[Session], settings: Settings, *, limit: 
                 outcomes = _apply_rows(session, rows, settings)
                 inbox.mark_many(session, outcomes, now=now_utc())
     except Exception as exc:
-        if not taken or unavailable_reason(exc) is not None and not _lost_race(exc):
-            raise  # the database is away: the worker waits and retries
+        # A lost race with another worker (their batches lock requests and the receipt counter in
+        # different orders) is retried row by row, where the rows still go through; the database
+        # being away is not: the worker waits and retries.
+        if not taken or unavailable_reason(exc) is not None and not lost_race(exc):
+            raise
         for inbox_id in taken:  # retried row by row, where the culprit is named
             _apply_one(sessions, settings, inbox_id)
     return len(taken)
-
-
-def _lost_race(exc: BaseException) -> bool:
-    """A deadlock or serialization failure with another worker (their batches lock requests
-    and the receipt counter in different orders): row by row, the rows still go through."""
-    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in ("40P01", "40001")
 
 
 def drain(sessions: sessionmaker[Session], settings: Settings, *, timeout: float = 60.0) -> int:

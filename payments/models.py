@@ -185,7 +185,9 @@ class PaymentAllocation(Base):
 
 
 class PendingReversal(Base):
-    """A POS void/reversal that arrived before the sale it cancels: applied when the sale lands."""
+    """Every POS void/reversal received: one that came before its sale waits here and is applied when
+    the sale lands (`applied_at` set then, or at once when the sale was known); a repeat of the same id
+    is compared with it (another sale or amount is a conflict)."""
 
     __tablename__ = "pending_reversals"
     __table_args__ = (UniqueConstraint("provider", "provider_ref", name="uq_pending_reversals_provider_ref"),)
