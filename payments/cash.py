@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from config import Settings
 from kernel import audit
+from kernel.books import hold_books
 from kernel.clock import business_date, format_local
 from kernel.errors import Conflict, Forbidden, NotFound, ValidationError
 from kernel.money import format_vnd
@@ -45,6 +46,7 @@ def take_cash(session: Session, *, code: str, amount_vnd: int, cashier: str, ide
               settings: Settings, now: datetime) -> CreditResult:
     """Credit cash paid at the counter. Unlike transfers, cash can still be handed back, so
     the cashier takes no more than is owed and nothing for a closed request."""
+    hold_books(session)  # before the request's lock: the crediting path takes it too (kernel.books)
     request = get_payment_request(session, code, settings=settings, now=now, for_update=True)
     ref = _idempotency_ref(cashier, idempotency_key) if idempotency_key else uuid.uuid4().hex
     if idempotency_key:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config import Settings
+from kernel.books import hold_books
 from kernel.errors import Conflict
 from payments import states
 from payments.channels import vnpay
@@ -44,6 +45,7 @@ def start_checkout(session: Session, *, code: str, settings: Settings, client_ip
 def confirm_ipn(session: Session, params: Mapping[str, str], *, settings: Settings, now: datetime,
                 inbox_id: int) -> tuple[tuple[str, str], str]:
     """Apply a verified IPN; returns the (RspCode, Message) reply and the inbox outcome."""
+    hold_books(session)  # before the checkout's lock: the crediting path takes it too (kernel.books)
     result = vnpay.read_ipn(params)
     checkout = session.execute(select(VnpayCheckout).where(VnpayCheckout.txn_ref == result.txn_ref)
                                .with_for_update()).scalar_one_or_none()

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from config import Settings
 from kernel import inbox
+from kernel.books import books_stamp, hold_books
 from kernel.bulk import insert_rows
 from kernel.db import advisory_lock, reserve_ids
 from kernel.errors import Conflict, NotFound, ValidationError
@@ -105,7 +106,11 @@ def record_credit(session: Session, credit: IncomingCredit, *, settings: Setting
 
 def record_credits(session: Session, credits: list[IncomingCredit], *, settings: Settings, actor: str,
                    now: datetime) -> list[CreditResult]:
-    """Record each credit once and put it onto the request(s) its code names, else into suspense."""
+    """Record each credit once and put it onto the request(s) its code names, else into suspense.
+
+    Decisions (a request's expiry, what is open) are taken at `now` (for a callback, its arrival);
+    the payment and its entry are stamped with `books_stamp`, after any close this waited for."""
+    stamp = books_stamp(session, now)  # before any other lock (announcements', sales', requests')
     session.flush()  # pending ORM changes must precede the Core statements below
     conn = session.connection()
     fresh = _drop_known(conn, credits) if len(credits) > 1 else _unique(credits)
@@ -117,7 +122,7 @@ def record_credits(session: Session, credits: list[IncomingCredit], *, settings:
                              if c.provider in REVERSIBLE_PROVIDERS])
     book = Book(conn, actor=actor, now=now, settings=settings)
     plans = _plan(conn, fresh, settings, book, voided=_voided_before_arrival(conn, fresh))
-    ids = _claim(conn, plans, now)
+    ids = _claim(conn, plans, stamp)
     lost = [p for p in plans if p.key not in ids]
     if any(p.moves for p in lost):
         if len(plans) > 1:
@@ -129,7 +134,7 @@ def record_credits(session: Session, credits: list[IncomingCredit], *, settings:
         if plan.key not in ids:
             continue
         payment_id = ids[plan.key]
-        entries.append(Entry("payment", plan.lines, now, actor, f"{plan.credit.provider} {plan.credit.provider_ref}",
+        entries.append(Entry("payment", plan.lines, stamp, actor, f"{plan.credit.provider} {plan.credit.provider_ref}",
                              payment_id, plan.moves[0][0].id if len(plan.moves) == 1 else None))
         results[plan.key] = CreditResult(SUSPENSE if plan.leftover else APPLIED, payment_id,
                                          _suspense_reason(plan) if plan.leftover else None,
@@ -306,8 +311,8 @@ _CLAIM_PAYMENT = {
 }
 
 
-def _claim(conn: Connection, plans: list[_Planned], now: datetime) -> dict[tuple[str, str], int]:
-    """Insert the payments whose (provider, provider_ref) is new; returns their ids.
+def _claim(conn: Connection, plans: list[_Planned], stamp: datetime) -> dict[tuple[str, str], int]:
+    """Insert the payments whose (provider, provider_ref) is new, recorded at `stamp`; returns their ids.
 
     For one credit (a callback), INSERT ... ON CONFLICT DO NOTHING waits for a concurrent insert
     of the same key to commit and then inserts nothing, so exactly one transaction records it.
@@ -317,7 +322,7 @@ def _claim(conn: Connection, plans: list[_Planned], now: datetime) -> dict[tuple
     rows = [{
         "provider": p.credit.provider, "provider_ref": p.credit.provider_ref, "channel": p.credit.channel,
         "amount_vnd": p.credit.amount_vnd, "unallocated_vnd": p.leftover, "status": ACTIVE,
-        "booked_at": p.credit.booked_at, "recorded_at": now, "clearing_account": p.credit.clearing_account,
+        "booked_at": p.credit.booked_at, "recorded_at": stamp, "clearing_account": p.credit.clearing_account,
         "memo": p.credit.memo, "bank_reference": p.credit.bank_reference, "payer_name": p.credit.payer_name,
         "payer_account": p.credit.payer_account, "suspense_reason": _suspense_reason(p) if p.leftover else None,
         "details": p.credit.details, "inbox_id": p.credit.inbox_id,
@@ -402,6 +407,7 @@ def _locked_payment(conn: Connection, payment_id: int):
 def reverse_payment(session: Session, *, payment_id: int, reversal_ref: str, settings: Settings, actor: str,
                     now: datetime) -> bool:
     """Undo a payment (POS void/reversal) by one reversing entry; False if it was already undone."""
+    stamp = books_stamp(session, now)
     session.flush()
     conn = session.connection()
     payment = _locked_payment(conn, payment_id)
@@ -424,7 +430,7 @@ def reverse_payment(session: Session, *, payment_id: int, reversal_ref: str, set
     book.flush()
     conn.execute(update(Payment).where(Payment.id == payment_id).values(
         status=REVERSED, reversed_at=now, reversal_ref=reversal_ref, unallocated_vnd=0))
-    post_many(conn, [Entry("reversal", lines, now, actor, f"reversal {reversal_ref}", payment_id)])
+    post_many(conn, [Entry("reversal", lines, stamp, actor, f"reversal {reversal_ref}", payment_id)])
     session.expire_all()
     return True
 
@@ -435,6 +441,7 @@ def record_reversal(session: Session, *, provider: str, provider_ref: str, origi
 
     Its id received again must say the same: another sale or amount raises a Conflict (the stored
     callback waits for finance), so one void id never undoes two sales."""
+    hold_books(session)  # first: the locks below are taken under it, as by the sale's side
     advisory_lock(session, f"payments.reversal:{provider}:{provider_ref}")  # the same id twice at once
     advisory_lock(session, sale_lock(provider, original_ref))  # the sale's side holds it until it commits
     earlier = _earlier_reversal(session, provider, provider_ref)
@@ -507,6 +514,7 @@ def _apply_early_reversal(session: Session, credit: IncomingCredit, settings: Se
 def assign_from_suspense(session: Session, *, payment_id: int, payment_code: str, amount_vnd: int | None,
                          settings: Settings, actor: str, now: datetime) -> int:
     """Credit (part of) a payment waiting in suspense to a request, as finance decided; returns the amount."""
+    stamp = books_stamp(session, now)
     session.flush()
     conn = session.connection()
     payment = _locked_payment(conn, payment_id)
@@ -532,7 +540,7 @@ def assign_from_suspense(session: Session, *, payment_id: int, payment_code: str
     left = payment.unallocated_vnd - amount
     conn.execute(update(Payment).where(Payment.id == payment_id).values(
         unallocated_vnd=left, **({} if left else {"suspense_reason": None})))
-    post_many(conn, [Entry("suspense_assignment", lines, now, actor, None, payment_id, state.id)])
+    post_many(conn, [Entry("suspense_assignment", lines, stamp, actor, None, payment_id, state.id)])
     session.expire_all()
     return amount
 
@@ -540,6 +548,7 @@ def assign_from_suspense(session: Session, *, payment_id: int, payment_code: str
 def release_to_suspense(session: Session, *, allocation_id: int, reason: str, settings: Settings, actor: str,
                         now: datetime) -> int:
     """Take an allocation back off its request into suspense (a wrong match undone); returns the payment id."""
+    stamp = books_stamp(session, now)
     session.flush()
     conn = session.connection()
     allocation = conn.execute(select(PaymentAllocation.payment_id, PaymentAllocation.payment_request_id,
@@ -566,7 +575,8 @@ def release_to_suspense(session: Session, *, allocation_id: int, reason: str, se
     book.flush()
     conn.execute(update(Payment).where(Payment.id == allocation.payment_id).values(
         unallocated_vnd=payment.unallocated_vnd + allocation.amount_vnd, suspense_reason="released"))
-    post_many(conn, [Entry("allocation_release", lines, now, actor, reason[:500], allocation.payment_id, state.id)])
+    post_many(conn, [Entry("allocation_release", lines, stamp, actor, reason[:500], allocation.payment_id,
+                           state.id)])
     session.expire_all()
     return allocation.payment_id
 

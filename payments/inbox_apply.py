@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
 from kernel import inbox
+from kernel.books import hold_books
 from kernel.clock import now_utc
 from kernel.db import lost_race, unavailable_reason, unit_of_work
 from kernel.errors import DomainError
@@ -42,6 +43,7 @@ def apply_queued(sessions: sessionmaker[Session], settings: Settings, *, limit: 
     taken: list[int] = []
     try:
         with unit_of_work(sessions) as session:
+            hold_books(session)  # first, as every writer of money: a close in progress commits before
             stored = [(r.id, r.received_at, r.event) for r in inbox.take_queued(session, limit)]
             taken = [inbox_id for inbox_id, _, _ in stored]
             if stored:
@@ -79,6 +81,7 @@ def drain(sessions: sessionmaker[Session], settings: Settings, *, timeout: float
 def _apply_one(sessions: sessionmaker[Session], settings: Settings, inbox_id: int) -> None:
     try:
         with unit_of_work(sessions) as session:
+            hold_books(session)
             row = inbox.take_one_queued(session, inbox_id)
             if row is None:  # another worker has it, or had it
                 return

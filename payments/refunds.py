@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from config import Settings
 from kernel import audit
+from kernel.books import hold_books, stamp_after_closes
 from kernel.db import PK, Base, BigIntPK
 from kernel.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationError
 from kernel.outbox import DONE as OUTBOX_DONE, PENDING as OUTBOX_PENDING, OutboxMessage, Outgoing, enqueue_many, \
@@ -79,6 +80,7 @@ def refundable_vnd(session: Session, payment: Payment) -> int:
 def request_refund(session: Session, *, payment_id: int, amount_vnd: int, reason: str, expected_refundable_vnd: int,
                    settings: Settings, actor: str, now: datetime) -> Refund:
     """Ask for a refund; it proceeds at once under the threshold, else waits for an approver."""
+    hold_books(session)  # before the payment's lock: a refund moves money (kernel.books)
     payment = session.get(Payment, payment_id, with_for_update=True)  # serialises refunds of one payment
     if payment is None:
         raise NotFound(f"no payment {payment_id}", code="payment_not_found")
@@ -156,6 +158,7 @@ def get_refund(session: Session, refund_id: int, *, for_update: bool = False) ->
 def decide(session: Session, *, refund_id: int, approve: bool, reason: str | None, settings: Settings, actor: str,
            now: datetime) -> Refund:
     """An approver approves or rejects a refund someone else asked for."""
+    hold_books(session)
     refund = get_refund(session, refund_id, for_update=True)
     if refund.status != AWAITING_APPROVAL:
         raise Conflict(f"this refund is {refund.status}, not awaiting approval", code="refund_not_awaiting_approval")
@@ -197,7 +200,8 @@ def _proceed(session: Session, refund: Refund, payment: Payment, *, settings: Se
         raise Conflict("the payment no longer holds enough to refund", code="refundable_changed")
     session.flush()
     book.flush()
-    post_many(conn, [Entry("refund_approved", lines, now, actor, f"refund {refund.id}", payment.id)])
+    post_many(conn, [Entry("refund_approved", lines, stamp_after_closes(session, now), actor, f"refund {refund.id}",
+                           payment.id)])
     session.expire_all()  # the requests changed under the ORM's feet
     refund.status = {"card": SENDING, "transfer": TRANSFER_ORDERED, "cash": CASH_DUE}[refund.method]
     if refund.method == "card":
@@ -284,6 +288,7 @@ def _check_decided_by(refund: Refund, by_acquirer: bool) -> None:
 def mark_executed(session: Session, *, refund_id: int, reference: str | None, settings: Settings, actor: str,
                   now: datetime, by_acquirer: bool = False) -> Refund:
     """The money has left: the transfer was made, the card refunded, the cash handed over."""
+    hold_books(session)
     refund = get_refund(session, refund_id, for_update=True)
     _check_decided_by(refund, by_acquirer)
     if refund.status == EXECUTED:
@@ -299,7 +304,7 @@ def mark_executed(session: Session, *, refund_id: int, reference: str | None, se
     conn = session.connection()
     post_many(conn, [Entry("refund_executed", [
         Line(Accounts.REFUNDS_PAYABLE, debit_vnd=refund.amount_vnd), Line(source, credit_vnd=refund.amount_vnd),
-    ], now, actor, f"refund {refund.id} {reference or ''}".strip(), payment.id)])
+    ], stamp_after_closes(session, now), actor, f"refund {refund.id} {reference or ''}".strip(), payment.id)])
     _announce_payout(conn, refund, settings=settings, actor=actor, now=now)
     refund.status, refund.executed_at, refund.executed_by, refund.reference = EXECUTED, now, actor, reference
     return refund
@@ -336,6 +341,7 @@ def _announce_payout(conn, refund: Refund, *, settings: Settings, actor: str, no
 def mark_failed(session: Session, *, refund_id: int, reason: str, settings: Settings, actor: str,
                 now: datetime, by_acquirer: bool = False) -> Refund:
     """The payout could not be made (card refund refused, transfer bounced): the money goes back."""
+    hold_books(session)
     refund = get_refund(session, refund_id, for_update=True)
     _check_decided_by(refund, by_acquirer)
     if refund.status not in (SENDING, TRANSFER_ORDERED, CASH_DUE):
@@ -353,7 +359,8 @@ def mark_failed(session: Session, *, refund_id: int, reason: str, settings: Sett
             lines += book.undo_refund(state, refund_id=refund.id, amount_vnd=part.amount_vnd)
     session.flush()
     book.flush()
-    post_many(conn, [Entry("refund_failed", lines, now, actor, f"refund {refund.id} failed", payment.id)])
+    post_many(conn, [Entry("refund_failed", lines, stamp_after_closes(session, now), actor,
+                           f"refund {refund.id} failed", payment.id)])
     session.expire_all()
     refund.status, refund.failure = FAILED, reason
     return refund

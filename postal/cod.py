@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config import Settings
+from kernel.books import hold_books
 from kernel.clock import ensure_aware_utc
 from kernel.money import MAX_REQUEST_VND
 from payments import states as payment_states
@@ -113,6 +114,7 @@ def provider_ref(event_id: str, payment_code: str) -> str:
 def credit_collected(session: Session, shipment: Shipment, *, event_id: str, occurred_at: datetime,
                      amount_vnd: int, settings: Settings, actor: str, now: datetime) -> dict:
     """Credit the money the postman collected; returns what was done, for the shipment's history."""
+    hold_books(session)  # before the requests' locks: the crediting path takes it too (kernel.books)
     if amount_vnd <= 0:  # nothing collected: what is owed may be paid at the counter or online again
         release_requests(session, shipment, settings=settings, actor=actor, now=now)
         return {"collected_vnd": amount_vnd, "credits": []}

@@ -12,10 +12,10 @@ working day still open when it was posted, as that day's adjustments.
 
 The rule compares time stamps with `closed_at`, so the stamps must agree with what the close saw:
 whatever the close counted is stamped at or before `closed_at`, whatever it did not see after
-it. Writers that may touch a day's money (line decisions, import chunks) hold the books lock
-shared and stamp with `stamp_after_closes`; the close holds it exclusively and stamps with
-`closing_stamp`. Callbacks are not writers here: the close refuses while ones that arrived
-before it are still waiting to be applied (`days.approve_close`).
+it. Every writer of money (line decisions, import chunks, and payments' own: callbacks, cash,
+COD, suspense, voids, refunds) holds the books lock shared and stamps with
+`kernel.books.stamp_after_closes`; the close holds it exclusively (`kernel.books.close_books`) and
+stamps with `closing_stamp`.
 """
 from __future__ import annotations
 
@@ -26,34 +26,11 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from kernel.clock import business_day_bounds, is_working_day
-from kernel.db import advisory_lock
 from payments.ledger import LedgerEntry
 from payments.models import Payment
 from reconciliation.models import CLOSED, ReconDay
 
 LOOKBACK_DAYS = 400  # a statement found a year late still lands in a day (one cheap query of closed days)
-BOOKS_LOCK = "reconciliation.books"
-TICK = timedelta(microseconds=1)  # the finest step both databases store
-
-
-def hold_books(session: Session) -> None:
-    """Writers of a day's money (shared with each other) wait for a close in progress, and a close
-    waits for them: each sees the other's work committed or not at all (PostgreSQL; SQLite
-    serialises every writer anyway). Take it before any lock on a line, a payment or a day row."""
-    advisory_lock(session, BOOKS_LOCK, shared=True)
-
-
-def close_books(session: Session) -> None:
-    """The close's side of `hold_books`: exclusive, until its transaction ends."""
-    advisory_lock(session, BOOKS_LOCK)
-
-
-def stamp_after_closes(session: Session, now: datetime) -> datetime:
-    """The time to stamp money written now under `hold_books`: `now`, unless a close already
-    committed at or after it (this writer waited for it); then just after the latest close, so
-    the rule puts it in the next open day, as the close did not see it."""
-    latest = session.execute(select(func.max(ReconDay.closed_at)).where(ReconDay.status == CLOSED)).scalar()
-    return max(now, latest + TICK) if latest is not None else now
 
 
 def closing_stamp(session: Session, now: datetime) -> datetime:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from config import Settings
-from kernel import audit, inbox
+from kernel import audit, books, inbox
 from kernel.clock import business_date, business_day_bounds
 from kernel.errors import Conflict, Forbidden
 from kernel.inbox import InboundCallback
@@ -306,7 +306,7 @@ def approve_close(session: Session, day: date, *, settings: Settings, actor: str
     """An approver (not the requester) confirms: totals and reports are frozen with their hashes."""
     from reconciliation import reports
 
-    counting.close_books(session)  # decisions and import chunks in flight finish first; later ones wait
+    books.close_books(session)  # decisions and import chunks in flight finish first; later ones wait
     row = day_row(session, day, lock=True)
     if row.status == CLOSED:
         raise DayClosed(f"{day:%d/%m/%Y} is already closed", details={"date": day.isoformat()})

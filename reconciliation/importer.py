@@ -25,7 +25,7 @@ from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
-from kernel import audit
+from kernel import audit, books
 from kernel.bulk import insert_rows
 from kernel.clock import business_day_bounds, now_utc
 from kernel.db import advisory_lock, unit_of_work
@@ -159,11 +159,11 @@ class ImportContext:
         self.started = self.now
 
     def begin_chunk(self, session: Session) -> None:
-        """Under `counting.hold_books`: which days are closed now, and the chunk's stamp. A close
+        """Under `kernel.books.hold_books`: which days are closed now, and the chunk's stamp. A close
         that committed since the import began moves the chunk's lines of that day to the next open
         day, and its money too (stamped after that close), the one rule of `counting`."""
         self.closed = counting.closed_days(session, self.since)
-        self.now = counting.stamp_after_closes(session, self.started)
+        self.now = books.stamp_after_closes(session, self.started)
 
     def row(self, packed: tuple) -> Row:
         (line_no, ordinal, stamp, amount, direction, memo, ref, name, account, balance, reversal, base) = packed
@@ -280,7 +280,7 @@ def _store_chunk_with_retries(sessions: sessionmaker[Session], ctx: ImportContex
 
 def store_chunk(session: Session, ctx: ImportContext, packed: list[tuple]) -> tuple[int, int]:
     """Store one chunk of lines; returns (new lines, lines already known)."""
-    counting.hold_books(session)
+    books.hold_books(session)
     advisory_lock(session, statement_lock(ctx.clearing_account))
     ctx.begin_chunk(session)
     ctx.callbacks.refresh(session)  # callbacks that committed while the previous chunk ran
@@ -398,7 +398,7 @@ def _merge_part(session: Session, ctx: ImportContext, existing: StatementBalance
 
 
 def _finish(session: Session, ctx: ImportContext, info: StatementInfo, finished_at: datetime) -> None:
-    counting.hold_books(session)
+    books.hold_books(session)
     advisory_lock(session, statement_lock(ctx.clearing_account))
     for day, stated in info.balances.items():
         existing = session.get(StatementBalance, (ctx.clearing_account, day))

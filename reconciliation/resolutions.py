@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from config import Settings
-from kernel import audit
+from kernel import audit, books
 from kernel.clock import business_date
 from kernel.errors import Conflict, NotFound, ValidationError
 from kernel.money import MAX_MONEY_VND, parse_amount_vnd
@@ -43,7 +43,7 @@ def _locked_line(session: Session, line_id: int) -> StatementLine:
 
 def _landing_day(session: Session, day: date, settings: Settings, as_adjustment: bool) -> tuple[date, bool]:
     """The day a decision counts in: the line's own, or (closed, asked for) the next open one.
-    Read under the day row's lock, after `counting.hold_books`: a close in progress has committed
+    Read under the day row's lock, after `kernel.books.hold_books`: a close in progress has committed
     by then, so a decision never lands in a day that closed meanwhile."""
     if days.day_row(session, day, lock=True).status != CLOSED:
         return day, False
@@ -66,8 +66,8 @@ def resolve_line(session: Session, *, line_id: int, action: str, reason: str, se
     """Apply one decision to a line (see module doc); returns the stored resolution."""
     if action not in LINE_ACTIONS:
         raise ValidationError(f"action must be one of {', '.join(LINE_ACTIONS)}", code="invalid_action")
-    counting.hold_books(session)
-    now = counting.stamp_after_closes(session, now)
+    books.hold_books(session)
+    now = books.stamp_after_closes(session, now)
     line = _locked_line(session, line_id)
     if expected_version is not None and expected_version != line.version:
         raise Conflict("the line changed since you loaded it; reload and decide again", code="line_changed",
@@ -219,7 +219,7 @@ _ACTIONS = {"match": _match, "unmatch": _unmatch, "write_off": _write_off, "refu
 def acknowledge(session: Session, *, day: date, key: str, reason: str, settings: Settings, actor: str,
                 now: datetime) -> Resolution:
     """Accept an exception of the day as it is (it stops blocking the close), with a reason."""
-    counting.hold_books(session)  # a close in progress commits first: the status read below is final
+    books.hold_books(session)  # a close in progress commits first: the status read below is final
     days.ensure_open(session, day, lock=True)  # the day row's lock serialises decisions on the day
     known = exceptions.day_exceptions(session, day, settings=settings, today=business_date(now))
     if key not in {e.key for e in known}:
@@ -243,8 +243,8 @@ def acknowledge(session: Session, *, day: date, key: str, reason: str, settings:
 def undo(session: Session, *, resolution_id: int, reason: str, settings: Settings, actor: str,
          now: datetime) -> Resolution:
     """Take a decision back (the latest one on its line), while its day is open."""
-    counting.hold_books(session)
-    now = counting.stamp_after_closes(session, now)
+    books.hold_books(session)
+    now = books.stamp_after_closes(session, now)
     resolution = session.get(Resolution, resolution_id)
     if resolution is None:
         raise NotFound(f"no resolution {resolution_id}", code="resolution_not_found")

@@ -13,9 +13,10 @@ from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
+from kernel import books
 from kernel.errors import NotFound, ValidationError
 from payments.models import PaymentAllocation, PaymentRequest
-from reconciliation import counting, days, importer, links, resolutions
+from reconciliation import days, importer, links, resolutions
 from reconciliation.matching import request_reasons
 from reconciliation.models import Resolution, StatementImport, StatementLine, StatementLineRepeat
 from reconciliation.statements import CREDIT
@@ -114,7 +115,7 @@ def resolutions_of(session: Session, line_id: int) -> list[Resolution]:
 def match_day(session: Session, day: date, *, settings: Settings, now: datetime) -> dict:
     """Re-derive every line of the day from the ledger as it is now (e.g. after money in
     suspense was assigned from the finance screens) and report the counts."""
-    counting.hold_books(session)  # a close in progress commits first: lines of a closed day stay as frozen
+    books.hold_books(session)  # a close in progress commits first: lines of a closed day stay as frozen
     days.ensure_open(session, day, lock=True)
     lines = session.execute(select(StatementLine).where(StatementLine.recon_date == day)
                             .order_by(StatementLine.id)).scalars().all()
