@@ -13,7 +13,7 @@ from kernel.http import REASON_IN, actor, current_principal, int_arg, json_body,
 from kernel import inbox
 from kernel.inbox import CONFLICT, RECEIVED, REJECTED, InboundCallback
 from kernel.money import MAX_MONEY_VND, parse_amount_vnd
-from payments import cash, credits, service, suspense
+from payments import cash, corrections, credits, service, suspense
 from payments.checkout import start_checkout
 from payments.ledger import Accounts, balance
 from payments.models import CashDrawer, Payment, PaymentAllocation
@@ -133,7 +133,7 @@ class Suspense(Resource):
     def get(self):
         """Money waiting for a decision: unknown or closed codes, no code, leftovers."""
         with transaction() as session:
-            rows = session.execute(select(Payment).where(Payment.status == credits.ACTIVE,
+            rows = session.execute(select(Payment).where(Payment.status == corrections.ACTIVE,
                                                          Payment.unallocated_vnd > 0)
                                    .order_by(Payment.booked_at, Payment.id)).scalars().all()
             return {"total_vnd": sum(p.unallocated_vnd for p in rows), "payments": [payment_view(p) for p in rows]}
@@ -167,7 +167,7 @@ class ReleaseAllocation(Resource):
         reason = _reason(json_body())
         now = now_utc()
         with transaction() as session:
-            payment_id = credits.release_to_suspense(session, allocation_id=allocation_id, reason=reason,
+            payment_id = corrections.release_to_suspense(session, allocation_id=allocation_id, reason=reason,
                                                      settings=settings(), actor=actor(), now=now)
             audit.record(session, actor=actor(), action="allocation.release", subject_type="payment",
                          subject_id=payment_id, at=now, reason=reason, data={"allocation_id": allocation_id})

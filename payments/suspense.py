@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from config import Settings
 from kernel import audit
-from payments.credits import assign_from_suspense
+from payments.corrections import assign_from_suspense
 
 
 def assign(session: Session, *, payment_id: int, payment_code: str, amount_vnd: int | None, reason: str,

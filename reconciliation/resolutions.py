@@ -21,7 +21,7 @@ from kernel.clock import business_date
 from kernel.errors import Conflict, NotFound, ValidationError
 from kernel.money import MAX_MONEY_VND, parse_amount_vnd
 from kernel.text import is_ascii_digits
-from payments import credits, refunds
+from payments import corrections, refunds
 from payments.ledger import Accounts, Entry, Line, post_many
 from payments.models import Payment, PaymentAllocation, PaymentRequest
 from reconciliation import counting, days, exceptions, links
@@ -105,7 +105,7 @@ def _match(session: Session, line: StatementLine, *, settings: Settings, actor: 
                        code="amount_exceeds_unallocated", details={"unallocated_vnd": payment.unallocated_vnd})
     done = []
     for code, amount in allocations:
-        assigned = credits.assign_from_suspense(session, payment_id=payment.id, payment_code=code, amount_vnd=amount,
+        assigned = corrections.assign_from_suspense(session, payment_id=payment.id, payment_code=code, amount_vnd=amount,
                                                 settings=settings, actor=actor, now=now)
         done.append({"allocation_id": _newest_manual_allocation(session, payment.id), "payment_code": code,
                      "amount_vnd": assigned})
@@ -125,7 +125,7 @@ def _unmatch(session: Session, line: StatementLine, *, settings: Settings, actor
         raise Conflict("nothing of this line is allocated", code="nothing_allocated")
     previous_reason = payment.suspense_reason
     for allocation_id, *_ in active:
-        credits.release_to_suspense(session, allocation_id=allocation_id, reason=reason, settings=settings,
+        corrections.release_to_suspense(session, allocation_id=allocation_id, reason=reason, settings=settings,
                                     actor=actor, now=now)
     return {"released": [{"allocation_id": a, "payment_code": c, "amount_vnd": v, "how": h} for a, c, v, h in active],
             "payment_id": payment.id, "previous_reason": previous_reason}
@@ -201,7 +201,7 @@ def _ignore(session: Session, line: StatementLine, **_) -> dict:
 
 
 def _newest_manual_allocation(session: Session, payment_id: int) -> int:
-    """The allocation `credits.assign_from_suspense` has just made for the payment."""
+    """The allocation `corrections.assign_from_suspense` has just made for the payment."""
     return session.execute(select(func.max(PaymentAllocation.id)).where(
         PaymentAllocation.payment_id == payment_id, PaymentAllocation.how == "manual")).scalar_one()
 
@@ -280,12 +280,12 @@ def _reverse(session: Session, resolution: Resolution, *, settings: Settings, ac
     restored = None
     if resolution.action == "match":
         for allocation_id in _in_force(session, resolution):
-            credits.release_to_suspense(session, allocation_id=allocation_id, reason=f"undo: {reason}",
+            corrections.release_to_suspense(session, allocation_id=allocation_id, reason=f"undo: {reason}",
                                         settings=settings, actor=actor, now=now)
     elif resolution.action == "unmatch":
         restored = []
         for allocation in data["released"]:
-            credits.assign_from_suspense(session, payment_id=data["payment_id"], payment_code=allocation["payment_code"],
+            corrections.assign_from_suspense(session, payment_id=data["payment_id"], payment_code=allocation["payment_code"],
                                          amount_vnd=allocation["amount_vnd"], settings=settings, actor=actor, now=now)
             new_id = _newest_manual_allocation(session, data["payment_id"])
             _found_as(session, new_id, allocation.get("how"))

@@ -2,7 +2,7 @@
 credit it made. When the statement says which one — the reversal names the credit's bank
 reference, else carries exactly its payment codes — and exactly one credit of the same amount
 on the account in the month before fits, that credit's payment is reversed through the one
-reversal path (`payments.credits.reverse_payment`, as a card void is): its requests give the
+reversal path (`payments.corrections.reverse_payment`, as a card void is): its requests give the
 money back and the ledger's bank account follows the statement. Otherwise (no single credit
 fits, or finance already wrote some of it off or asked to refund it) nothing is moved and the
 `reversed` exception waits for finance.
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from payments.credits import reverse_payment
+from payments.corrections import reverse_payment
 from payments.models import Payment, PaymentAllocation
 from payments.refunds import NOT_COUNTED, Refund
 from reconciliation import links, resolutions

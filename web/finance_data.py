@@ -9,7 +9,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from kernel.clock import business_day_bounds
-from payments import credits, refunds
+from payments import corrections, refunds
 from payments.models import Payment, PaymentAllocation, PaymentRequest
 from reconciliation.models import Resolution
 
@@ -34,7 +34,7 @@ def daily_collections(session: Session, last_day: date, days: int = CHART_DAYS) 
     rows = session.execute(
         select(bucket, Payment.channel, func.sum(Payment.amount_vnd))
         .where(Payment.booked_at >= business_day_bounds(first_day)[0], Payment.booked_at < bounds[-1],
-               Payment.status == credits.ACTIVE)
+               Payment.status == corrections.ACTIVE)
         .group_by(bucket, Payment.channel)).all()
     series = [(first_day + timedelta(days=n), {}) for n in range(days)]
     for n, channel, amount in rows:
@@ -50,7 +50,7 @@ def day_resolutions(session: Session, day: date) -> list[Resolution]:
 
 def suspense_payments(session: Session, limit: int = 200) -> list[Payment]:
     """Money waiting for a decision, oldest first."""
-    return list(session.execute(select(Payment).where(Payment.status == credits.ACTIVE, Payment.unallocated_vnd > 0)
+    return list(session.execute(select(Payment).where(Payment.status == corrections.ACTIVE, Payment.unallocated_vnd > 0)
                                 .order_by(Payment.booked_at, Payment.id).limit(limit)).scalars())
 
 

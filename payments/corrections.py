@@ -1,0 +1,133 @@
+"""Money already recorded, moved by a decision or a reversal: a payment undone (POS void or
+reversal, a statement reversal), suspense money assigned to a request, an allocation taken back
+into suspense. Each is one balanced ledger entry under the books lock, stamped like every writer
+of money (`kernel.books`); `credits` records money as it arrives and calls `reverse_payment`.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.orm import Session
+
+from config import Settings
+from kernel.books import books_stamp
+from kernel.errors import Conflict, NotFound, ValidationError
+from payments.ledger import Accounts, Entry, Line, post_many
+from payments.models import Payment, PaymentAllocation
+from payments.moves import Book, load_requests
+
+ACTIVE, REVERSED = "active", "reversed"  # a payment's status
+
+_PAYMENT = select(Payment.id, Payment.amount_vnd, Payment.unallocated_vnd, Payment.status, Payment.clearing_account,
+                  Payment.channel).with_for_update()
+_ACTIVE_ALLOCATIONS = select(PaymentAllocation.id, PaymentAllocation.payment_request_id, PaymentAllocation.amount_vnd) \
+    .where(PaymentAllocation.released_at.is_(None)).order_by(PaymentAllocation.id)
+
+
+def _locked_payment(conn: Connection, payment_id: int):
+    row = conn.execute(_PAYMENT.where(Payment.id == payment_id)).one_or_none()
+    if row is None:
+        raise NotFound(f"no payment {payment_id}", code="payment_not_found")
+    return row
+
+
+def reverse_payment(session: Session, *, payment_id: int, reversal_ref: str, settings: Settings, actor: str,
+                    now: datetime) -> bool:
+    """Undo a payment (POS void/reversal) by one reversing entry; False if it was already undone."""
+    stamp = books_stamp(session, now)
+    session.flush()
+    conn = session.connection()
+    payment = _locked_payment(conn, payment_id)
+    if payment.status == REVERSED:
+        return False
+    from payments.refunds import withdraw_refunds  # late: refunds build on credits (through cash)
+
+    if withdraw_refunds(session, payment_id=payment_id, reversal_ref=reversal_ref, settings=settings, actor=actor,
+                        now=now):
+        payment = _locked_payment(conn, payment_id)  # the refunds' money is back where it came from
+    book = Book(conn, actor=actor, now=now, settings=settings)
+    allocations = conn.execute(_ACTIVE_ALLOCATIONS.where(PaymentAllocation.payment_id == payment_id)).all()
+    by_id = {s.id: s for s in load_requests(conn, ids={a.payment_request_id for a in allocations})}
+    lines = [Line(payment.clearing_account, credit_vnd=payment.amount_vnd)]
+    for allocation in allocations:
+        lines += book.release(by_id[allocation.payment_request_id], allocation_id=allocation.id,
+                              payment_id=payment_id, amount_vnd=allocation.amount_vnd, event="payment_reversed")
+    if payment.unallocated_vnd:
+        lines.append(Line(Accounts.SUSPENSE, debit_vnd=payment.unallocated_vnd))
+    book.flush()
+    conn.execute(update(Payment).where(Payment.id == payment_id).values(
+        status=REVERSED, reversed_at=now, reversal_ref=reversal_ref, unallocated_vnd=0))
+    post_many(conn, [Entry("reversal", lines, stamp, actor, f"reversal {reversal_ref}", payment_id)])
+    session.expire_all()
+    return True
+
+
+def assign_from_suspense(session: Session, *, payment_id: int, payment_code: str, amount_vnd: int | None,
+                         settings: Settings, actor: str, now: datetime) -> int:
+    """Credit (part of) a payment waiting in suspense to a request, as finance decided; returns the amount."""
+    stamp = books_stamp(session, now)
+    session.flush()
+    conn = session.connection()
+    payment = _locked_payment(conn, payment_id)
+    if payment.status != ACTIVE or payment.unallocated_vnd == 0:
+        raise Conflict("this payment has nothing left in suspense", code="nothing_in_suspense",
+                       details={"unallocated_vnd": payment.unallocated_vnd})
+    amount = payment.unallocated_vnd if amount_vnd is None else amount_vnd
+    if amount > payment.unallocated_vnd:
+        raise ValidationError(f"only {payment.unallocated_vnd} VND of this payment is in suspense",
+                              code="amount_exceeds_suspense", details={"unallocated_vnd": payment.unallocated_vnd})
+    book = Book(conn, actor=actor, now=now, settings=settings)
+    [state] = load_requests(conn, codes=[payment_code]) or [None]
+    if state is None:
+        raise NotFound(f"no payment request with code {payment_code}", code="payment_request_not_found")
+    book.expire_if_due(state)
+    if not state.creditable:
+        book.flush()
+        raise Conflict(f"the request is {state.status}: it cannot receive money; renew it first",
+                       code="request_not_creditable", details={"status": state.status})
+    lines = [Line(Accounts.SUSPENSE, debit_vnd=amount)]
+    lines += book.credit(state, payment_id=payment_id, amount_vnd=amount, how="manual", channel=payment.channel)
+    book.flush()
+    left = payment.unallocated_vnd - amount
+    conn.execute(update(Payment).where(Payment.id == payment_id).values(
+        unallocated_vnd=left, **({} if left else {"suspense_reason": None})))
+    post_many(conn, [Entry("suspense_assignment", lines, stamp, actor, None, payment_id, state.id)])
+    session.expire_all()
+    return amount
+
+
+def release_to_suspense(session: Session, *, allocation_id: int, reason: str, settings: Settings, actor: str,
+                        now: datetime) -> int:
+    """Take an allocation back off its request into suspense (a wrong match undone); returns the payment id."""
+    stamp = books_stamp(session, now)
+    session.flush()
+    conn = session.connection()
+    allocation = conn.execute(select(PaymentAllocation.payment_id, PaymentAllocation.payment_request_id,
+                                     PaymentAllocation.amount_vnd, PaymentAllocation.released_at)
+                              .where(PaymentAllocation.id == allocation_id).with_for_update()).one_or_none()
+    if allocation is None:
+        raise NotFound(f"no allocation {allocation_id}", code="allocation_not_found")
+    if allocation.released_at is not None:
+        raise Conflict("this allocation was already released", code="allocation_released")
+    from payments.refunds import NOT_COUNTED, Refund, RefundPart  # late: refunds build on credits (through cash)
+    refunded = conn.execute(select(RefundPart.id).join(Refund, Refund.id == RefundPart.refund_id).where(
+        RefundPart.allocation_id == allocation_id, Refund.status.not_in(NOT_COUNTED)).limit(1)).first()
+    if refunded is not None:  # part of it went back to the payer: releasing all of it would move money twice
+        raise Conflict("some of this allocation was refunded: it can no longer be taken off its request",
+                       code="allocation_refunded")
+    payment = _locked_payment(conn, allocation.payment_id)
+    if payment.status != ACTIVE:
+        raise Conflict("the payment was reversed", code="payment_reversed")
+    book = Book(conn, actor=actor, now=now, settings=settings)
+    [state] = load_requests(conn, ids=[allocation.payment_request_id])
+    lines = book.release(state, allocation_id=allocation_id, payment_id=allocation.payment_id,
+                         amount_vnd=allocation.amount_vnd, event="allocation_released")
+    lines.append(Line(Accounts.SUSPENSE, credit_vnd=allocation.amount_vnd))
+    book.flush()
+    conn.execute(update(Payment).where(Payment.id == allocation.payment_id).values(
+        unallocated_vnd=payment.unallocated_vnd + allocation.amount_vnd, suspense_reason="released"))
+    post_many(conn, [Entry("allocation_release", lines, stamp, actor, reason[:500], allocation.payment_id,
+                           state.id)])
+    session.expire_all()
+    return allocation.payment_id
