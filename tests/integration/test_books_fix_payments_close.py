@@ -19,7 +19,8 @@ from payments.models import Payment
 from reconciliation import days
 from reconciliation.models import ReconDay
 from tests.factories import assert_ledger_ok, make_request
-from tests.integration.test_close_fix_races import in_thread, line_in_suspense, rows, summary, wait_until_blocked
+from tests.integration.test_close_fix_races import in_thread, line_in_suspense, rows, summary
+from tests.locks import wait_until_blocked
 from tests.recon_factories import bank_callback
 
 DAY, NEXT = "2026-11-24", "2026-11-25"

@@ -5,11 +5,9 @@ counts it once, never again as an adjustment. Run on PostgreSQL with real locks 
 seen waiting in pg_locks); SQLite serialises writers and passes the same assertions."""
 import io
 import threading
-import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
 
 from kernel.clock import now_utc
 from kernel.db import unit_of_work
@@ -17,6 +15,7 @@ from payments.ledger import balances
 from reconciliation import days, importer, resolutions
 from tests.factories import assert_ledger_ok, make_request
 from tests.recon_factories import all_lines, upload, vcb_csv
+from tests.locks import wait_until_blocked
 
 DAY, NEXT = "2026-11-24", "2026-11-25"
 
@@ -51,22 +50,6 @@ def line_in_suspense(client, auth) -> tuple[str, dict, list[int]]:
     return code, line, acknowledged
 
 
-def wait_until_blocked(engine, thread: threading.Thread, deadline_s: float = 10.0) -> None:
-    """Return once `thread` waits for a lock the main thread's transaction holds: on PostgreSQL seen
-    in pg_locks (polled with a deadline); SQLite cannot show a waiter, so the thread must still be
-    waiting for the write lock a moment later."""
-    if engine.dialect.name != "postgresql":
-        thread.join(timeout=0.3)
-        assert thread.is_alive(), "the other transaction did not wait"
-        return
-    waiting = text("SELECT count(*) FROM pg_locks WHERE NOT granted")
-    started = time.monotonic()
-    with engine.connect() as conn:
-        while not conn.execute(waiting).scalar():
-            assert thread.is_alive(), "the other transaction did not wait"
-            assert time.monotonic() - started < deadline_s, "the other transaction never asked for the lock"
-            thread.join(timeout=0.02)
-            conn.rollback()  # a fresh snapshot for the next look
 
 
 def in_thread(call) -> tuple[threading.Thread, dict]:

@@ -14,7 +14,7 @@ from payments.credits import APPLIED, LINKED, record_credit
 from payments.inbox_apply import apply_queued
 from sandbox.bank import callback_request
 from tests.factories import assert_ledger_ok, make_request
-from tests.integration.test_late_callback_concurrency import _wait_until_blocked
+from tests.locks import wait_until_blocked
 from tests.recon_factories import count_payments, paid_vnd, upload, vcb_csv
 
 BOOKED = datetime.fromisoformat("2026-11-24T09:00:00+07:00")
@@ -91,7 +91,7 @@ def test_the_second_report_at_the_same_moment_waits_for_the_first_and_is_linked(
         assert first.outcome == APPLIED
         other = threading.Thread(target=second)
         other.start()
-        _wait_until_blocked(engine, other)
+        wait_until_blocked(engine, other)
     other.join()
     assert [(r.outcome, r.payment_id) for r in results] == [(LINKED, first.payment_id)]
     assert paid_vnd(client, code) == 100_000 and count_payments(db) == 1

@@ -12,7 +12,7 @@ from payments.channels import pos
 from payments.credits import record_credit, record_reversal
 from payments.models import Payment, PendingReversal
 from tests.factories import assert_ledger_ok, make_request, signed
-from tests.integration.test_late_callback_concurrency import _wait_until_blocked
+from tests.locks import wait_until_blocked
 
 
 def event(settings, **fields):
@@ -62,7 +62,7 @@ def test_a_void_handled_while_its_sale_is_being_recorded_waits_for_it_and_revers
         record_credit(s, sale(test_settings, code), settings=test_settings, actor="test", now=now_utc())
         other = threading.Thread(target=lambda: outcomes.append(record_void(db, test_settings)))
         other.start()
-        _wait_until_blocked(engine, other)
+        wait_until_blocked(engine, other)
     other.join()
     assert outcomes == ["applied"]
     assert sale_and_pending(db) == (["reversed"], [True])  # the void kept, applied
@@ -81,7 +81,7 @@ def test_a_sale_handled_while_its_void_is_being_filed_waits_for_it_and_is_undone
                                now=now_utc()) == "pending"
         other = threading.Thread(target=lambda: outcomes.append(record_sale(db, test_settings, code)))
         other.start()
-        _wait_until_blocked(engine, other)
+        wait_until_blocked(engine, other)
     other.join()
     assert outcomes == ["suspense"]  # recorded and undone at once: it never reached the request
     assert sale_and_pending(db) == (["reversed"], [True])

@@ -2,16 +2,15 @@
 that comes while an import is crediting its transfer waits for the import and links to it (run
 on PostgreSQL with real locks; SQLite serialises writers and passes the same assertions)."""
 import threading
-import time
 from datetime import datetime
 
-from sqlalchemy import text
 
 from kernel.db import advisory_lock, unit_of_work
 from payments.announcements import statement_lock
 from payments.credits import APPLIED, LINKED, IncomingCredit, record_credit
 from tests.factories import assert_ledger_ok, make_request
 from tests.recon_factories import count_payments, paid_vnd, upload, vcb_csv
+from tests.locks import wait_until_blocked
 
 ACCOUNT = "bank:970436:0071001234567"
 BOOKED = datetime.fromisoformat("2026-11-24T09:00:00+07:00")
@@ -72,29 +71,13 @@ def test_a_callback_during_an_import_of_its_transfer_waits_for_it_and_links(clie
         record_credit(s, line, settings=test_settings, actor="test", now=BOOKED)
         late = threading.Thread(target=lambda: results.append(_announce(db, test_settings, code)))
         late.start()
-        _wait_until_blocked(engine, late)
+        wait_until_blocked(engine, late)
     late.join()
     assert [r.outcome for r in results] == [LINKED]
     assert paid_vnd(client, code) == 40_000
     assert_ledger_ok(db)
 
 
-def _wait_until_blocked(engine, thread: threading.Thread, deadline_s: float = 10.0) -> None:
-    """Return once `thread` waits for the import: on PostgreSQL, its advisory lock request shows
-    as not granted (polled with a deadline); SQLite cannot show a waiter, so the thread must still
-    be waiting for the write lock a moment later. Either way it must not have finished."""
-    if engine.dialect.name != "postgresql":
-        thread.join(timeout=0.3)
-        assert thread.is_alive(), "the callback did not wait for the import"
-        return
-    waiting = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
-    started = time.monotonic()
-    with engine.connect() as conn:
-        while not conn.execute(waiting).scalar():
-            assert thread.is_alive(), "the callback did not wait for the import"
-            assert time.monotonic() - started < deadline_s, "the callback never asked for the import's lock"
-            thread.join(timeout=0.02)
-            conn.rollback()  # a fresh snapshot for the next look
 
 
 def _announce(db, settings, code: str):

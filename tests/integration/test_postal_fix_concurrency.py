@@ -2,10 +2,9 @@
 assertions): two 'COD collected' reports credit once; a day's plan and its manual moves take the
 day's places in turn, so capacity, over_capacity and stop numbers are right."""
 import threading
-import time
 from datetime import timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from kernel.clock import now_utc
 from kernel.db import unit_of_work
@@ -15,26 +14,11 @@ from postal.models import Shipment
 from tests.api import test_postal_round3
 from tests.api.test_postal_round3 import cod_delivery, event, webhook
 from tests.postal_factories import ID_CHECK, make_booked_shipment, make_route, working_day
+from tests.locks import wait_until_blocked
 
 cod_app = test_postal_round3.cod_app  # the fixture: an app booking deliveries cash on delivery
 
 
-def wait_until_blocked(engine, thread: threading.Thread, deadline_s: float = 10.0) -> None:
-    """Return once `thread` waits for a lock the test holds: on PostgreSQL, a lock request of
-    another backend shows as not granted (polled with a deadline); SQLite cannot show a waiter,
-    so the thread must still be waiting for the write lock a moment later."""
-    if engine.dialect.name != "postgresql":
-        thread.join(timeout=0.3)
-        assert thread.is_alive(), "the second transaction did not wait for the first"
-        return
-    waiting = text("SELECT count(*) FROM pg_locks WHERE NOT granted AND pid <> pg_backend_pid()")
-    started = time.monotonic()
-    with engine.connect() as conn:
-        while not conn.execute(waiting).scalar():
-            assert thread.is_alive(), "the second transaction did not wait for the first"
-            assert time.monotonic() - started < deadline_s, "the second transaction never asked for the lock"
-            thread.join(timeout=0.02)
-            conn.rollback()  # a fresh snapshot for the next look
 
 
 def in_thread(db, results: dict, name: str, work) -> threading.Thread:

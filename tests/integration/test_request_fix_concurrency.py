@@ -3,10 +3,9 @@ another one for the same dossier waits for it and then sees what it did, so a fe
 two live requests at once (run on PostgreSQL with real row locks; SQLite serialises writers and passes
 the same assertions)."""
 import threading
-import time
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from kernel.db import unit_of_work
 from kernel.errors import Conflict
@@ -15,6 +14,7 @@ from payments.models import PaymentRequest
 from payments.validation import FeeInput, parse_dossier
 from tests.conftest import T0
 from tests.factories import dossier_body
+from tests.locks import wait_until_blocked
 
 CODE = "DOSSIER-LOCK-1"
 
@@ -45,23 +45,6 @@ def _in_thread(target) -> tuple[threading.Thread, list]:
     return thread, outcome
 
 
-def _wait_until_blocked(engine, thread: threading.Thread, deadline_s: float = 10.0) -> None:
-    """Return once `thread` waits for a lock the test's open transaction holds: on PostgreSQL a lock
-    request that is not granted shows in pg_locks (polled with a deadline); SQLite cannot show a waiter,
-    so the thread must still be waiting for the write lock a moment later. Either way it must not have
-    finished: one that finished did not wait for the dossier."""
-    if engine.dialect.name != "postgresql":
-        thread.join(timeout=0.3)
-        assert thread.is_alive(), "the second transaction did not wait for the first"
-        return
-    waiting = text("SELECT count(*) FROM pg_locks WHERE NOT granted")
-    started = time.monotonic()
-    with engine.connect() as conn:
-        while not conn.execute(waiting).scalar():
-            assert thread.is_alive(), "the second transaction did not wait for the first"
-            assert time.monotonic() - started < deadline_s, "the second transaction never asked for the lock"
-            thread.join(timeout=0.02)
-            conn.rollback()  # a fresh snapshot for the next look
 
 
 def _renew(db, settings):
@@ -79,7 +62,7 @@ def test_a_renewal_while_another_is_in_progress_waits_and_is_refused(db, engine,
     with unit_of_work(db) as s:
         first = service.renew_payment_request(s, dossier_code=CODE, settings=test_settings, actor="first", now=T0)
         thread, outcome = _in_thread(lambda: _renew(db, test_settings))
-        _wait_until_blocked(engine, thread)
+        wait_until_blocked(engine, thread)
     thread.join()
     [refused] = outcome
     assert isinstance(refused, Conflict) and refused.code == "request_still_open"
@@ -93,7 +76,7 @@ def test_a_renewal_while_fee_items_are_added_waits_and_asks_only_for_what_is_lef
         postage = service.add_fee_items(s, dossier_code=CODE, fees=(FeeInput("Cước bưu chính", "postage", 22_000),),
                                         settings=test_settings, actor="postal", now=T0)
         thread, outcome = _in_thread(lambda: _renew(db, test_settings))
-        _wait_until_blocked(engine, thread)
+        wait_until_blocked(engine, thread)
     thread.join()
     [renewed] = outcome
     assert isinstance(renewed, str), renewed
@@ -114,7 +97,7 @@ def test_two_additions_of_fee_items_at_once_get_distinct_positions(db, engine, t
         service.add_fee_items(s, dossier_code=CODE, fees=(FeeInput("Cước nhận hồ sơ", "postage", 30_000),),
                               settings=test_settings, actor="postal", now=T0)
         thread, outcome = _in_thread(lambda: add("Cước trả kết quả"))
-        _wait_until_blocked(engine, thread)
+        wait_until_blocked(engine, thread)
     thread.join()
     assert outcome == [22_000]
     with db() as s:
