@@ -12,8 +12,9 @@ from kernel.inbox import InboundCallback
 from payments.credits import IncomingCredit, record_credit
 from payments.ledger import Accounts
 from payments.models import Payment
+from tests.api.test_pos_vnpay_cash import pos as pos_callback
 from tests.api.test_refunds import refund
-from tests.factories import assert_ledger_ok, make_request, signed
+from tests.factories import assert_ledger_ok, make_request
 
 
 @pytest.fixture(autouse=True)
@@ -23,11 +24,7 @@ def ledger_checked(db):
 
 
 def pos(client, settings, **fields):
-    data = {"transaction_id": "000123", "terminal_id": "POS-A", "type": "sale", "amount_vnd": 100_000,
-            "payment_code": "", "approval_code": "123456", "card_masked": "970436******1234",
-            "card_scheme": "NAPAS", "occurred_at": now_utc().isoformat(), **fields}
-    headers, body = signed(settings, "HCCPAY_POS_WEBHOOK_SECRET", data)
-    return client.post("/api/v1/callbacks/pos", data=body, headers=headers)
+    return pos_callback(client, settings, **{"transaction_id": "000123", "terminal_id": "POS-A", **fields})
 
 
 def request(client, code):

@@ -4,10 +4,10 @@ sale undone under the same id."""
 import pytest
 from sqlalchemy import select
 
-from kernel.clock import now_utc
 from kernel.inbox import InboundCallback
 from payments.models import Payment
-from tests.factories import assert_ledger_ok, make_request, signed
+from tests.api.test_pos_vnpay_cash import pos as pos_callback
+from tests.factories import assert_ledger_ok, make_request
 
 
 @pytest.fixture(autouse=True)
@@ -17,11 +17,7 @@ def ledger_checked(db):
 
 
 def pos(client, settings, **fields):
-    data = {"transaction_id": "S1", "terminal_id": "POS-01", "type": "sale", "amount_vnd": 100_000,
-            "payment_code": "", "approval_code": "123456", "card_masked": "970436******1234",
-            "card_scheme": "NAPAS", "occurred_at": now_utc().isoformat(), **fields}
-    headers, body = signed(settings, "HCCPAY_POS_WEBHOOK_SECRET", data)
-    r = client.post("/api/v1/callbacks/pos", data=body, headers=headers)
+    r = pos_callback(client, settings, **{"transaction_id": "S1", **fields})
     assert r.status_code == 200, r.json
     return r
 

@@ -8,22 +8,12 @@ from sqlalchemy import select
 
 from kernel.db import unit_of_work
 from kernel.errors import Conflict
-from kernel.outbox import (DONE, FAILED, LEASE, PENDING, OutboxAttempt, OutboxMessage, OutboxWorker, Topic,
+from kernel.outbox import (DONE, FAILED, LEASE, PENDING, OutboxAttempt, OutboxWorker, Topic,
                            enqueue, replay)
 from tests.conftest import T0
+from tests.integration.test_outbox_guards import Clock, messages
 
 
-class Clock:
-    def __init__(self, at):
-        self.at = at
-
-    def __call__(self):
-        return self.at
-
-
-def messages(db):
-    with db() as s:
-        return s.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars().all()
 
 
 def attempts(db):
