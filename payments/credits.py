@@ -371,11 +371,12 @@ def _repeat(conn: Connection, credit: IncomingCredit) -> CreditResult:
 def _legacy_sales(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Any]:
     """(provider, `<terminal>:<id>`) -> (id, amount, details) of a sale recorded before terminal
     keys, under its transaction id alone, by the same terminal."""
-    wanted = {}
+    # A bare id may come from several terminals in one batch (they number alike): keep them all.
+    wanted: dict[tuple[str, str], dict[str, str]] = {}
     for provider, key in keys:
         if provider in TERMINAL_KEYED_PROVIDERS and ":" in key:
             terminal, transaction_id = key.split(":", 1)
-            wanted[(provider, transaction_id)] = (terminal, key)
+            wanted.setdefault((provider, transaction_id), {})[terminal] = key
     found = {}
     for provider in sorted({provider for provider, _ in wanted}):
         refs = sorted(ref for p, ref in wanted if p == provider)
@@ -383,8 +384,8 @@ def _legacy_sales(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[s
             for row in conn.execute(select(Payment.id, Payment.amount_vnd, Payment.details, Payment.provider_ref)
                                     .where(Payment.provider == provider,
                                            Payment.provider_ref.in_(refs[start:start + 1000]))):
-                terminal, key = wanted[(provider, row.provider_ref)]
-                if (row.details or {}).get("terminal_id") == terminal:
+                key = wanted[(provider, row.provider_ref)].get((row.details or {}).get("terminal_id"))
+                if key is not None:
                     found[(provider, key)] = (row.id, row.amount_vnd, row.details)
     return found
 

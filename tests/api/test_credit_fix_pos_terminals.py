@@ -119,3 +119,22 @@ def test_a_card_refund_names_the_terminals_own_transaction_id(client, auth, test
     worker.outbox.drain()
     [sent] = acquirer.refunds()
     assert (sent["original_transaction_id"], sent["terminal_id"]) == ("000123", "POS-A")
+
+
+def test_a_resent_pre_upgrade_sale_and_another_terminals_same_id_in_one_batch_count_once(client, auth,
+                                                                                       test_settings, db):
+    """Both resends of transaction S7 applied by one worker batch: POS-A's is the old bare-id sale again,
+    POS-B's is new. Looking the old sales up by bare id kept only the batch's last terminal, so POS-A's
+    resend was credited a second time."""
+    from payments.inbox_apply import apply_queued
+
+    code, other = make_request(client, auth), make_request(client, auth)
+    legacy_sale(db, test_settings, code, txn="S7", terminal="POS-A")
+    queued = client.queued_only()
+    assert pos(queued, test_settings, terminal_id="POS-A", transaction_id="S7", payment_code=code).status_code == 200
+    assert pos(queued, test_settings, terminal_id="POS-B", transaction_id="S7", payment_code=other).status_code == 200
+    runtime = client.application.extensions["hccpay"]
+    apply_queued(runtime.sessions, runtime.settings)
+    assert request(client, code) == ("paid", 100_000) and request(client, other) == ("paid", 100_000)
+    with db() as s:
+        assert sorted(s.execute(select(Payment.provider_ref)).scalars()) == ["POS-B:S7", "S7"]
