@@ -78,3 +78,25 @@ def test_a_page_opened_on_a_closed_request_never_polls(page, served, tokens):
     open_pay_page(page, url, code, seen)
     assert page.locator("#status-text").inner_text() == "Đã hủy"
     assert page.evaluate("window.__polls.delays") == [] and seen == []
+
+
+def test_a_part_paid_while_the_page_is_open_brings_a_qr_for_the_rest(page, served, tokens):
+    """The QR asks for what is owed: after 50.000 of 150.000 arrives, the open page reloads and its QR,
+    alt text and copy button ask for 100.000 (the back-off rewrite had dropped the reload, so a citizen
+    scanning the page paid the full amount again)."""
+    from sandbox.bank import pay
+
+    url, settings = served.url, served.settings
+    code = new_code(url, tokens)["payment_code"]
+    open_pay_page(page, url, code, [])
+    before = page.locator("#pay-section").get_attribute("data-outstanding")
+    assert pay(url, code, settings=settings, via="sepay", amount_vnd=int(before) // 3).status_code == 200
+    rest = int(before) - int(before) // 3
+    api = f"{url}/api/v1/payment-requests/{code}"
+    page.wait_for_function("(api) => fetch(api).then(r => r.json()).then(j => j.outstanding_vnd !== "
+                           f"{before})", arg=api, timeout=10_000)  # the worker applied the payment
+    with page.expect_navigation(timeout=10_000):
+        page.evaluate("window.__tick()")
+    page.locator("#pay-section").wait_for(timeout=10_000)
+    assert page.locator("#pay-section").get_attribute("data-outstanding") == str(rest)
+    assert f"{rest:,}".replace(",", ".") in page.locator("img#qr").get_attribute("alt")

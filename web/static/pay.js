@@ -78,6 +78,8 @@
     var isSettled = settled.indexOf(r.status) >= 0;
     var pay = document.getElementById("pay-section");
     if (payable && !pay) { window.location.reload(); return false; }  // payable again: the page brings the QR back
+    // The QR asks for what is owed: once that changes (part paid or refunded), the page brings the new one.
+    if (payable && String(r.outstanding_vnd) !== pay.dataset.outstanding) { window.location.reload(); return false; }
     if (r.status !== shown) { delay = FIRST_DELAY; }  // something is happening: look again soon
     shown = r.status;
     badge.textContent = names[r.status];
