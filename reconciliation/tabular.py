@@ -29,6 +29,8 @@ from reconciliation.statements import (CREDIT, DEBIT, StatementError, StatementI
 from reconciliation.textfile import SNIFF_BYTES, text_stream
 
 HEADER_SEARCH_ROWS = 50
+# What a transaction row says about itself besides money (a total says nothing, or that it is one).
+TEXT_FIELDS = ("ref", "memo", "payer_name", "payer_account")
 _EXACT_FLOAT = 2.0**53  # integers up to here survive a float
 _ACCOUNT_DIGITS = re.compile(r"[0-9][0-9 .\-]{5,30}[0-9]")
 _CURRENCY = re.compile(r"\b[A-Z]{3}\b")
@@ -149,7 +151,11 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
                     continue
                 _footer(row, info, balances)  # a total without money, a repeated header row, a note
                 continue
-            values = _dated(values, row, day_above, line_no + 1)
+            values = _dated(values, day_above, line_no + 1)
+            if values is None:
+                _footer(row, info, balances)  # a total: labelled, or money with nothing to say whose
+                day_above = None
+                continue
         line_no += 1
         line = _line(values, line_no, columns.split)
         if line is None:
@@ -172,17 +178,18 @@ def _is_header_again(row: list[object]) -> bool:
     return profiles.is_header(profiles.map_header(row))
 
 
-def _dated(values: dict[str, object], row: list[object], day_above: date | None, line_no: int) -> dict[str, object]:
-    """A money row without a readable date: the day of the transaction row above, or refused."""
+def _dated(values: dict[str, object], day_above: date | None, line_no: int) -> dict[str, object] | None:
+    """A money row without a readable date: the day of the transaction row above, or refused; None
+    for a total. A total either says so in one of its read columns (`Tổng phát sinh` in the memo or
+    document number; a word in a column we do not read proves nothing) or carries money and no
+    text at all (`=SUM(...)`): every transaction names its reference, memo or payer."""
     day_cell = values.get("date")
     if day_cell is not None:
         raise statement_error("invalid_date", f"the row has an amount but its date {str(day_cell)[:40]!r} is not a "
                               "date (dd/mm/yyyy)", line_no=line_no)
-    label = next((c for c in row if isinstance(c, str) and c.strip()[:1].isalpha() and profiles.is_label(c)), None)
-    if label is not None:
-        raise statement_error("ambiguous_row", f"the row has an amount, no date and reads like a total "
-                              f"({label.strip()[:40]!r}): put the date on every transaction row, or the label of "
-                              "a total in the date column", line_no=line_no)
+    text = [values[f] for f in TEXT_FIELDS if isinstance(values.get(f), str)]
+    if not text or any(cell[:1].isalpha() and profiles.is_label(cell) for cell in text):
+        return None
     if day_above is None:
         raise statement_error("missing_date", "the row has an amount but no date, and no transaction row above it "
                               "gives one", line_no=line_no)

@@ -86,11 +86,20 @@ def test_a_label_word_in_an_unmapped_column_does_not_make_a_transaction_a_total(
     assert summary(lines) == [("2026-11-24", 30000, "credit", None)]
 
 
-def test_a_dateless_money_row_that_reads_as_a_total_is_refused_not_guessed():
-    # Is it a total under the day (not money) or a transaction under a merged date? We do not guess.
-    error = refused(csv_text(["", *HEADER], ["", "24/11/2026", "C1", "", "30.000", "x"],
-                             ["Tổng cộng", "", "", "", "30.000", ""]))
-    assert error.code == "ambiguous_row" and error.details["line_no"] == 2
+def test_a_dateless_money_row_that_says_nothing_or_says_total_in_a_read_column_is_a_total():
+    """A `=SUM` row (money and no text), or a total labelled in the memo or the document number, is
+    read past as before; a dateless row with a memo is a transaction of the day above."""
+    for total in (["", "", "", "80.000", ""], ["", "", "", "80.000", "Tổng phát sinh"],
+                  ["", "Cộng phát sinh", "", "80.000", ""], ["", "", "", "", ""]):
+        _, lines = read(csv_text(HEADER, ["24/11/2026", "C1", "", "30.000", "x"], ["", "C2", "", "50.000", "y"],
+                                 total))
+        assert summary(lines) == [("2026-11-24", 30000, "credit", "C1"), ("2026-11-24", 50000, "credit", "C2")], total
+
+
+def test_a_label_word_in_an_unread_column_of_a_dateless_row_proves_nothing():
+    _, lines = read(csv_text(["Ngày giao dịch", "Kênh", "Ghi nợ", "Ghi có", "Nội dung"],
+                             ["24/11/2026", "Quầy", "", "30.000", "HS1 phi"], ["", "Tổng đài", "", "50.000", "HS2 phi"]))
+    assert summary(lines) == [("2026-11-24", 30000, "credit", None), ("2026-11-24", 50000, "credit", None)]
 
 
 def test_totals_in_the_date_or_row_number_column_are_still_read_past():
