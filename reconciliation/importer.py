@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import IO, BinaryIO
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import and_, func, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
@@ -289,7 +289,7 @@ def store_chunk(session: Session, ctx: ImportContext, packed: list[tuple]) -> tu
         first, last = ctx.spans.get(row.booking_date, (row.booked_at, row.booked_at))
         ctx.spans[row.booking_date] = (min(first, row.booked_at), max(last, row.booked_at))
     known = links.known_lines(session, ctx.clearing_account, [r.key for r in rows])
-    known.update(_known_by_fingerprint(session, ctx.clearing_account, [r for r in rows if r.key not in known]))
+    known.update(_known_by_fingerprint(session, ctx, [r for r in rows if r.key not in known]))
     fresh = [r for r in rows if r.key not in known]
     ctx.days_with_new_lines.update(r.booking_date for r in fresh)
     if len(fresh) < len(rows):
@@ -317,30 +317,47 @@ def store_chunk(session: Session, ctx: ImportContext, packed: list[tuple]) -> tu
     return len(fresh), len(rows) - len(fresh)
 
 
-def _known_by_fingerprint(session: Session, clearing_account: str, rows: list[Row]) -> dict[str, int]:
-    """Lines without a reference (a spreadsheet saved through Excel lost it) that an earlier import
-    stored under the bank's reference: same day, side and amount, one memo holding the other. The
-    n-th repeat of a fingerprint in the file is the n-th such line, so equal transfers stay apart."""
-    wanted = [r for r in rows if r.bank_ref is None]
+def _known_by_fingerprint(session: Session, ctx: ImportContext, rows: list[Row]) -> dict[str, int]:
+    """The same transfer from an export that lost its reference (a spreadsheet saved through Excel)
+    and from one that has it, whichever came first: a new line without a reference is a stored
+    referenced line, a new referenced line a stored line without one, when they share day, side and
+    amount and one memo holds the other. The n-th repeat of a transfer in the file is the n-th such
+    line (those with the very same memo first), so equal transfers stay apart; lines this import
+    stored itself are not looked at (one file with and without references lists two transfers)."""
     found: dict[str, int] = {}
     taken: set[int] = set()
-    for day in sorted({r.booking_date for r in wanted}):
-        mine = [r for r in wanted if r.booking_date == day]
-        # The key range of the day's referenced lines ("r:<yyyymmdd>:…"): read through the unique
-        # index, and bounded by the next day, which sorts after them under any collation.
-        candidates = session.execute(
-            select(StatementLine.id, StatementLine.direction, StatementLine.amount_vnd, StatementLine.memo).where(
-                StatementLine.clearing_account == clearing_account, StatementLine.booking_date == day,
-                StatementLine.line_key >= f"r:{day:%Y%m%d}", StatementLine.line_key < f"r:{day + timedelta(1):%Y%m%d}",
-                StatementLine.amount_vnd.in_(sorted({r.amount_vnd for r in mine}))).order_by(StatementLine.id)).all()
-        for row in mine:
-            memo = memo_signature(row.memo)
-            same = [c.id for c in candidates if (c.direction, c.amount_vnd) == (row.direction, row.amount_vnd)
-                    and (memo == memo_signature(c.memo) or same_memo(memo, memo_signature(c.memo)))]
-            nth = int(row.key.rpartition("#")[2]) if "#" in row.key else 1
-            if len(same) >= nth and same[nth - 1] not in taken:
-                found[row.key] = same[nth - 1]
-                taken.add(same[nth - 1])
+    seen: dict[tuple, int] = {}  # referenced rows have no #n in their key: counted here, in file order
+    for referenced in (False, True):
+        wanted = [r for r in rows if (r.bank_ref is not None) == referenced]
+        for day in sorted({r.booking_date for r in wanted}):
+            mine = [r for r in wanted if r.booking_date == day]
+            if referenced:  # stored lines without a reference of the day: "f:<fingerprint>[#n]"
+                other = StatementLine.line_key.like("f:%")
+            else:  # the day's referenced lines, "r:<yyyymmdd>:…", read through the unique index (bounded
+                # by the next day, which sorts after them under any collation)
+                other = and_(StatementLine.line_key >= f"r:{day:%Y%m%d}",
+                             StatementLine.line_key < f"r:{day + timedelta(1):%Y%m%d}")
+            candidates = session.execute(
+                select(StatementLine.id, StatementLine.direction, StatementLine.amount_vnd, StatementLine.memo).where(
+                    StatementLine.clearing_account == ctx.clearing_account, StatementLine.booking_date == day, other,
+                    StatementLine.import_id != ctx.import_id,
+                    StatementLine.amount_vnd.in_(sorted({r.amount_vnd for r in mine}))).order_by(StatementLine.id)).all()
+            by_money: dict[tuple[str, int], list[tuple[int, str]]] = {}
+            for c in candidates:
+                by_money.setdefault((c.direction, c.amount_vnd), []).append((c.id, memo_signature(c.memo)))
+            for row in mine:
+                memo = memo_signature(row.memo)
+                alike = by_money.get((row.direction, row.amount_vnd), [])
+                same = [i for i, m in alike if m == memo] + [i for i, m in alike if m != memo and same_memo(memo, m)]
+                if referenced:
+                    fingerprint = (day, row.direction, row.amount_vnd, memo)
+                    nth = seen[fingerprint] = seen.get(fingerprint, 0) + 1
+                else:
+                    nth = int(row.key.rpartition("#")[2]) if "#" in row.key else 1
+                free = next((i for i in same[nth - 1:] if i not in taken), None)
+                if free is not None:
+                    found[row.key] = free
+                    taken.add(free)
     return found
 
 
