@@ -331,8 +331,9 @@ def _known_by_fingerprint(session: Session, ctx: ImportContext, rows: list[Row])
         wanted = [r for r in rows if (r.bank_ref is not None) == referenced]
         for day in sorted({r.booking_date for r in wanted}):
             mine = [r for r in wanted if r.booking_date == day]
-            if referenced:  # stored lines without a reference of the day: "f:<fingerprint>[#n]"
-                other = StatementLine.line_key.like("f:%")
+            if referenced:  # stored lines without a reference of the day: "f:<fingerprint>[#n]", found
+                # through the recon_date index (a line is reconciled on its booking day or later)
+                other = and_(StatementLine.line_key.like("f:%"), StatementLine.recon_date >= day)
             else:  # the day's referenced lines, "r:<yyyymmdd>:…", read through the unique index (bounded
                 # by the next day, which sorts after them under any collation)
                 other = and_(StatementLine.line_key >= f"r:{day:%Y%m%d}",
