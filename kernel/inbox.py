@@ -113,14 +113,29 @@ def take_one_queued(session: Session, inbox_id: int) -> InboundCallback | None:
 def requeue(session: Session, inbox_id: int, *, now: datetime) -> InboundCallback:
     """Put a verified callback whose processing failed (`received`, with its event) back in the queue,
     once the fault is mended; the workers then apply it as any other (idempotently)."""
+    row = _failed(session, inbox_id)
+    row.status, row.processed_at = QUEUED, None
+    row.reason = f"queued again at {now.isoformat()} after: {row.reason or ''}"[:2000]
+    return row
+
+
+def set_aside(session: Session, inbox_id: int, *, now: datetime, reason: str) -> InboundCallback:
+    """A failed callback that cannot be mended (it fails every time) leaves the queue for people: it
+    becomes a `conflict` (finance's list), applied by no worker; the transfer it announced is counted
+    from the bank statement like any the bank never announced."""
+    row = _failed(session, inbox_id)
+    row.status, row.processed_at = CONFLICT, now
+    row.reason = f"set aside at {now.isoformat()}: {reason} (after: {row.reason or ''})"[:2000]
+    return row
+
+
+def _failed(session: Session, inbox_id: int) -> InboundCallback:
     row = session.get(InboundCallback, inbox_id, with_for_update=True)
     if row is None:
         raise NotFound(f"no stored callback {inbox_id}", code="callback_not_found")
     if row.status != RECEIVED or row.event is None:
-        raise Conflict("only a verified callback whose processing failed can be queued again",
+        raise Conflict("only a verified callback whose processing failed can be queued again or set aside",
                        code="callback_not_requeueable", details={"status": row.status})
-    row.status, row.processed_at = QUEUED, None
-    row.reason = f"queued again at {now.isoformat()} after: {row.reason or ''}"[:2000]
     return row
 
 

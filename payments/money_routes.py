@@ -229,6 +229,25 @@ class RetryCallback(Resource):
             return callback_view(row)
 
 
+@finance_ns.route("/failed-callbacks/<int:inbox_id>/set-aside")
+class SetCallbackAside(Resource):
+    @finance_ns.doc(security="bearer")
+    @finance_ns.expect(REASON_IN, validate=False)
+    @finance_ns.response(200, "set aside: now a conflict for finance, applied by no worker")
+    @requires("admin")
+    def post(self, inbox_id: int):
+        """Set aside a failed callback that cannot be mended (it fails every time), with a reason: it leaves
+        the queue for finance's conflicts and no longer holds a day's close; the transfer it announced is
+        counted from the bank statement."""
+        reason = _reason(json_body())
+        now = now_utc()
+        with transaction() as session:
+            row = inbox.set_aside(session, inbox_id, now=now, reason=reason)
+            audit.record(session, actor=actor(), action="callback.set_aside", subject_type="callback",
+                         subject_id=inbox_id, at=now, reason=reason, data={"provider": row.provider})
+            return callback_view(row)
+
+
 @cash_ns.route("/drawers")
 class Drawers(Resource):
     @cash_ns.doc(security="bearer", params={"date": "business date, YYYY-MM-DD (default today)"})

@@ -51,6 +51,7 @@ TABLE = {
     ("GET", "/api/v1/finance/rejected-callbacks"): FINANCE_READ,
     ("GET", "/api/v1/finance/failed-callbacks"): FINANCE_READ | {"admin"},
     ("POST", "/api/v1/finance/failed-callbacks/<int:inbox_id>/retry"): {"admin"},
+    ("POST", "/api/v1/finance/failed-callbacks/<int:inbox_id>/set-aside"): {"admin"},
     # refunds
     ("GET", "/api/v1/payments/<int:payment_id>/refunds"): REFUND_READ,
     ("POST", "/api/v1/payments/<int:payment_id>/refunds"): {"finance"},

@@ -108,3 +108,27 @@ def test_the_page_tells_finance_in_vietnamese_why_the_day_cannot_close_yet(clien
     assert log_in(finance, "ketoan").status_code == 302
     html = post(finance, f"/staff/finance/days/{DAY}/close")
     assert "Còn 1 thông báo thanh toán nhận trước khi khóa sổ chưa được ghi sổ" in html
+
+
+def test_a_callback_that_keeps_failing_is_set_aside_with_a_reason_and_no_longer_holds_the_close(
+        client, auth, test_settings, db):
+    """A callback whose processing fails every time (a poison row) would hold every close for ever:
+    an admin sets it aside with a reason; it waits in finance's conflicts, never credited by itself
+    (its transfer is counted from the statement), and the day can close."""
+    code = make_request(client, auth, ("Lệ phí", "charge", 70_000))
+    queued_callback(client, test_settings, code, "FTQ5")
+    with unit_of_work(db) as s:
+        [row] = inbox.take_queued(s, 10)
+        inbox.mark(s, row.id, status=inbox.RECEIVED, reason="processing failed (RuntimeError)", now=now_utc())
+    path = f"/api/v1/finance/failed-callbacks/{row.id}/set-aside"
+    assert client.post(path, headers=auth("finance"), json={"reason": "lỗi dữ liệu"}).status_code == 403
+    assert client.post(path, headers=auth("admin"), json={}).json["code"] == "missing_field"
+    done = client.post(path, headers=auth("admin"), json={"reason": "nội dung hỏng, đối chiếu theo sao kê"})
+    assert done.status_code == 200 and done.json["status"] == "conflict"
+    again = client.post(path, headers=auth("admin"), json={"reason": "lần nữa"})
+    assert again.status_code == 409 and again.json["code"] == "callback_not_requeueable"
+    assert client.get("/api/v1/finance/failed-callbacks", headers=auth("finance")).json["callbacks"] == []
+    [aside] = client.get("/api/v1/finance/conflicts", headers=auth("finance")).json["callbacks"]
+    assert aside["id"] == row.id and "nội dung hỏng" in aside["reason"]
+    assert paid_vnd(client, code) == 0
+    assert client.post(f"/api/v1/reconciliation/days/{DAY}/close", headers=auth("finance")).status_code == 202
