@@ -168,7 +168,7 @@ class ReleaseAllocation(Resource):
         now = now_utc()
         with transaction() as session:
             payment_id = corrections.release_to_suspense(session, allocation_id=allocation_id, reason=reason,
-                                                     settings=settings(), actor=actor(), now=now)
+                                                         settings=settings(), actor=actor(), now=now)
             audit.record(session, actor=actor(), action="allocation.release", subject_type="payment",
                          subject_id=payment_id, at=now, reason=reason, data={"allocation_id": allocation_id})
             return payment_view(session.get(Payment, payment_id))

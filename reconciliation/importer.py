@@ -342,7 +342,8 @@ def _known_by_fingerprint(session: Session, ctx: ImportContext, rows: list[Row])
                 select(StatementLine.id, StatementLine.direction, StatementLine.amount_vnd, StatementLine.memo).where(
                     StatementLine.clearing_account == ctx.clearing_account, StatementLine.booking_date == day, other,
                     StatementLine.import_id != ctx.import_id,
-                    StatementLine.amount_vnd.in_(sorted({r.amount_vnd for r in mine}))).order_by(StatementLine.id)).all()
+                    StatementLine.amount_vnd.in_(sorted({r.amount_vnd for r in mine})))
+                .order_by(StatementLine.id)).all()
             by_money: dict[tuple[str, int], list[tuple[int, str]]] = {}
             for c in candidates:
                 by_money.setdefault((c.direction, c.amount_vnd), []).append((c.id, memo_signature(c.memo)))

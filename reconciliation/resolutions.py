@@ -105,8 +105,8 @@ def _match(session: Session, line: StatementLine, *, settings: Settings, actor: 
                        code="amount_exceeds_unallocated", details={"unallocated_vnd": payment.unallocated_vnd})
     done = []
     for code, amount in allocations:
-        assigned = corrections.assign_from_suspense(session, payment_id=payment.id, payment_code=code, amount_vnd=amount,
-                                                settings=settings, actor=actor, now=now)
+        assigned = corrections.assign_from_suspense(session, payment_id=payment.id, payment_code=code,
+                                                    amount_vnd=amount, settings=settings, actor=actor, now=now)
         done.append({"allocation_id": _newest_manual_allocation(session, payment.id), "payment_code": code,
                      "amount_vnd": assigned})
     return {"allocations": done, "payment_id": payment.id, "previous_reason": previous_reason}
@@ -126,7 +126,7 @@ def _unmatch(session: Session, line: StatementLine, *, settings: Settings, actor
     previous_reason = payment.suspense_reason
     for allocation_id, *_ in active:
         corrections.release_to_suspense(session, allocation_id=allocation_id, reason=reason, settings=settings,
-                                    actor=actor, now=now)
+                                        actor=actor, now=now)
     return {"released": [{"allocation_id": a, "payment_code": c, "amount_vnd": v, "how": h} for a, c, v, h in active],
             "payment_id": payment.id, "previous_reason": previous_reason}
 
@@ -281,12 +281,14 @@ def _reverse(session: Session, resolution: Resolution, *, settings: Settings, ac
     if resolution.action == "match":
         for allocation_id in _in_force(session, resolution):
             corrections.release_to_suspense(session, allocation_id=allocation_id, reason=f"undo: {reason}",
-                                        settings=settings, actor=actor, now=now)
+                                            settings=settings, actor=actor, now=now)
     elif resolution.action == "unmatch":
         restored = []
         for allocation in data["released"]:
-            corrections.assign_from_suspense(session, payment_id=data["payment_id"], payment_code=allocation["payment_code"],
-                                         amount_vnd=allocation["amount_vnd"], settings=settings, actor=actor, now=now)
+            corrections.assign_from_suspense(session, payment_id=data["payment_id"],
+                                             payment_code=allocation["payment_code"],
+                                             amount_vnd=allocation["amount_vnd"], settings=settings, actor=actor,
+                                             now=now)
             new_id = _newest_manual_allocation(session, data["payment_id"])
             _found_as(session, new_id, allocation.get("how"))
             restored.append({"released_id": allocation["allocation_id"], "allocation_id": new_id})

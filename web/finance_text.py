@@ -93,11 +93,11 @@ ERRORS = {
     "day_not_over": ("Ngày này chưa kết thúc; chỉ khóa sổ được từ ngày hôm sau.",
                      "This day has not ended; it can be closed from the next day on."),
     "callbacks_pending": ("Còn {count} thông báo thanh toán nhận trước khi khóa sổ chưa được ghi sổ ({queued} đang chờ "
-                          "xử lý, {failed} xử lý lỗi chờ quản trị viên đưa lại vào hàng đợi hoặc để riêng cho kế toán); số tiền của ngày chưa đầy "
-                          "đủ, hãy khóa sổ sau khi các thông báo này được ghi sổ.",
+                          "xử lý, {failed} xử lý lỗi chờ quản trị viên đưa lại vào hàng đợi hoặc để riêng cho kế "
+                          "toán); số tiền của ngày chưa đầy đủ, hãy khóa sổ sau khi các thông báo này được ghi sổ.",
                           "{count} payment callbacks received before the close are not in the books yet ({queued} "
-                          "queued, {failed} failed and waiting for an administrator to queue them again or set them aside for finance); the day's "
-                          "money is not complete: close once they are applied."),
+                          "queued, {failed} failed and waiting for an administrator to queue them again or set them "
+                          "aside for finance); the day's money is not complete: close once they are applied."),
     "close_already_requested": ("Ngày này đã được đề nghị khóa sổ ({requested_by}); chờ người phê duyệt quyết định.",
                                 "Closing this day was already asked ({requested_by}); an approver decides."),
     "refundable_changed": ("Số tiền có thể hoàn đã thay đổi thành {refundable_vnd}; vui lòng kiểm tra lại.",
