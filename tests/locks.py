@@ -7,21 +7,21 @@ import time
 
 from sqlalchemy import text
 
-WAITING = text("SELECT count(*) FROM pg_locks WHERE NOT granted AND pid <> pg_backend_pid()")
+WAITING = text("SELECT count(*) FROM pg_locks WHERE NOT granted AND pid NOT IN (pg_backend_pid(), :holder)")
 
 
-def wait_until_blocked(engine, thread: threading.Thread, deadline_s: float = 10.0) -> None:
-    """Return once `thread` waits for a lock: on PostgreSQL, a lock request of another backend shows
-    as not granted (polled with a deadline); SQLite cannot show a waiter, so the thread must still be
-    waiting for the write lock a moment later. Either way it must not have finished: one that
-    finished did not wait."""
+def wait_until_blocked(engine, thread: threading.Thread, deadline_s: float = 10.0, *, holder_pid: int = 0) -> None:
+    """Return once `thread` waits for a lock: on PostgreSQL, a lock request of another backend (not
+    `holder_pid`, a connection of the test that may itself wait later) shows as not granted (polled
+    with a deadline); SQLite cannot show a waiter, so the thread must still be waiting for the write
+    lock a moment later. Either way it must not have finished: one that finished did not wait."""
     if engine.dialect.name != "postgresql":
         thread.join(timeout=0.3)
         assert thread.is_alive(), "the other transaction did not wait for the lock"
         return
     started = time.monotonic()
     with engine.connect() as conn:
-        while not conn.execute(WAITING).scalar():
+        while not conn.execute(WAITING, {"holder": holder_pid}).scalar():
             assert thread.is_alive(), "the other transaction did not wait for the lock"
             assert time.monotonic() - started < deadline_s, "the other transaction never asked for the lock"
             thread.join(timeout=0.02)

@@ -1,7 +1,6 @@
 """A deadlock or serialization failure is a lost race, not an outage: the request that PostgreSQL chose as
 the victim is answered 409 concurrent_update ("try again"), with nothing written, not 503."""
 import threading
-import time
 
 import pytest
 from sqlalchemy import text
@@ -11,6 +10,7 @@ from kernel.db import lost_race, unavailable_reason, unit_of_work
 from kernel.http import to_error_response
 from kernel.users import User, create_user, login
 from tests.conftest import T0
+from tests.locks import wait_until_blocked
 
 
 class FakeDriverError(Exception):
@@ -38,18 +38,6 @@ def test_a_connection_lost_is_still_503_database_unavailable(app):
     assert response.status_code == 503 and response.json["code"] == "database_unavailable"
 
 
-def wait_until_blocked(engine, thread, holder_pid: int, deadline_s: float = 10.0) -> None:
-    """Until a backend other than `holder_pid` (and this one) waits for a lock."""
-    waiting = text("SELECT count(*) FROM pg_locks WHERE NOT granted AND pid NOT IN (pg_backend_pid(), :holder)")
-    started = time.monotonic()
-    with engine.connect() as conn:
-        while not conn.execute(waiting, {"holder": holder_pid}).scalar():
-            assert thread.is_alive(), "the request did not wait for the lock"
-            assert time.monotonic() - started < deadline_s, "the request never asked for the lock"
-            thread.join(timeout=0.02)
-            conn.rollback()  # a fresh snapshot for the next look
-
-
 def test_a_request_that_deadlocks_with_another_transaction_is_409_and_writes_nothing(app, engine, db, auth):
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite serialises writers (BEGIN IMMEDIATE): it cannot deadlock")
@@ -68,7 +56,7 @@ def test_a_request_that_deadlocks_with_another_transaction_is_409_and_writes_not
         request = threading.Thread(target=lambda: answers.update(r=client.patch(
             f"/api/v1/admin/users/{user_id}", json={"active": False}, headers=auth("admin"))))
         request.start()
-        wait_until_blocked(engine, request, holder_pid)
+        wait_until_blocked(engine, request, holder_pid=holder_pid)
         other.execute(text("SELECT id FROM users WHERE id = :u FOR UPDATE"), {"u": user_id})  # closes the cycle
         other.rollback()
     request.join(timeout=30)
