@@ -300,6 +300,12 @@ def parse_payload(s: str) -> VietQR:
         raise VietQRError(f"payload must be a string, got {type(s).__name__}")
     if not s:
         raise VietQRError("payload is empty")
+    if not s.isascii():
+        try:
+            s.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            # A lone surrogate (what json.loads gives for "\\ud800") has no bytes, so no CRC and no QR.
+            raise VietQRError(f"payload is not valid UTF-8 text: {_short(exc.object[exc.start:exc.end])}") from None
     fields = _split_tlv(s, "the payload")
     crc = _check_crc(s, fields)
     initiation = _check_header(fields)

@@ -496,6 +496,14 @@ def test_empty_or_non_string_input_is_rejected(payload):
         parse_payload(payload)
 
 
+@pytest.mark.parametrize("act", [parse_payload, render_png, render_svg], ids=lambda f: f.__name__)
+def test_a_payload_with_a_lone_surrogate_is_a_vietqr_error_not_a_unicode_error(act):
+    # json.loads('"\\ud800"') gives such a string; it cannot be encoded, so it cannot be in a QR.
+    lone = GOOD[:-8].replace("5802VN", "5802VN" + tlv("80", "\ud800")) + "6304ABCD"
+    with pytest.raises(VietQRError, match="UTF-8"):
+        act(lone)
+
+
 def test_unknown_well_formed_fields_are_kept_or_ignored_not_rejected():
     fields = good_fields()
     fields.insert(3, ("52", "9399"))
