@@ -37,7 +37,9 @@ ACCOUNT_MAX = 19
 
 _BIN = re.compile(r"[0-9]{6}")
 _BUILD_ACCOUNT = re.compile(r"[0-9A-Za-z]{1,19}")
-_AMOUNT = re.compile(r"[1-9][0-9]{0,12}")
+# EMVCo ID 54: digits with at most one '.', which "may be present even if there are no decimals";
+# VND has no minor unit, so only a trailing '.' is allowed.
+_AMOUNT = re.compile(r"[1-9][0-9]{0,12}\.?")
 _HEX4 = re.compile(r"[0-9A-Fa-f]{4}")
 _DIGITS2 = re.compile(r"[0-9]{2}")
 _PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")
@@ -274,10 +276,13 @@ def _parse_merchant(value: str) -> tuple[str, str, str]:
 def _parse_amount(value: str | None) -> int | None:
     if value is None:
         return None
-    # VND has no minor unit, so a decimal point, a sign or a leading zero is not a valid VND amount.
+    # VND has no minor unit: digits after the decimal mark, a sign or a leading zero are not a VND amount;
+    # the 13 characters EMVCo allows count a trailing '.' too.
     if len(value) > AMOUNT_MAX_CHARS or not _AMOUNT.fullmatch(value):
-        raise VietQRError(f"amount (54) must be a positive whole number of VND, at most 13 digits, got {_short(value)}")
-    return int(value)
+        raise VietQRError(
+            f"amount (54) must be a positive whole number of VND, at most 13 characters, got {_short(value)}"
+        )
+    return int(value.removesuffix("."))
 
 
 def _parse_additional(value: str | None) -> dict[str, str]:

@@ -438,9 +438,17 @@ def test_a_payload_without_country_is_rejected():
     rejects(without("58"), "58")
 
 
-@pytest.mark.parametrize("amount", ["0", "-100", "1000.00", "1000.", "1.5", "01000", "1e5", " 100", "１００", "1" * 14])
+@pytest.mark.parametrize(
+    "amount", ["0", "-100", "1000.00", "1000.0", "1.5", ".5", ".", "0.", "01000", "1e5", " 100", "１００", "1" * 14,
+               "1" * 13 + ".", "1000..", "1,000"])
 def test_an_amount_that_is_not_a_positive_whole_number_of_vnd_is_rejected(amount):
     rejects(replaced("54", amount), "amount")
+
+
+@pytest.mark.parametrize(("amount", "vnd"), [("100000.", 100000), ("1.", 1), ("1" * 12 + ".", int("1" * 12))])
+def test_an_amount_with_a_trailing_decimal_mark_and_no_decimals_is_accepted(amount, vnd):
+    # EMVCo ID 54: "the '.' character may be present even if there are no decimals"; VND has none.
+    assert parse_payload(replaced("54", amount)).amount_vnd == vnd
 
 
 def test_a_payload_without_an_amount_is_a_valid_open_amount_qr():
