@@ -14,8 +14,10 @@ Which fields are mandatory (the rule `parse_payload` applies):
   - Inside 38 (NAPAS Merchant Account Information template): 00 GUID "A000000727" (M), 01 beneficiary
     organisation (M) with 00 BIN (6 digits) and 01 account/card number ("ans", at most 19) both mandatory,
     02 service code (M for transfers: QRIBFTTA to an account, QRIBFTTC to a card).
-Unknown but well-formed data objects (52, 59, 60, 64, 80-99, extra sub-IDs in templates) are accepted,
-because EMVCo lets issuers add them and rejecting them would reject real QRs.
+Optional fields whose format EMVCo fixes are checked only when present: 52 MCC (4 digits), 59 name (at most 25)
+and 60 city (at most 15) in printable ASCII, 62 sub-fields 01-08 (at most 25 printable ASCII) and 62/09 (at most
+3 of A, M, E). Unknown but well-formed data objects (64, 80-99, other sub-IDs in templates) are accepted, because
+EMVCo lets issuers add them and rejecting them would reject real QRs.
 """
 
 from __future__ import annotations
@@ -43,6 +45,27 @@ _AMOUNT = re.compile(r"[1-9][0-9]{0,12}\.?")
 _HEX4 = re.compile(r"[0-9A-Fa-f]{4}")
 _DIGITS2 = re.compile(r"[0-9]{2}")
 _PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")
+# EMVCo MPM formats of the known fields that are optional for VietQR, checked when present: (what the
+# field is, the pattern, the rule in words). "ans" is printable ASCII: bank apps print these or copy them
+# into the transfer memo. Fields and sub-fields not listed (64, 80-99, 62/10+) carry issuer data and stay free.
+_Format = tuple[str, re.Pattern[str], str]
+
+
+def _ans(name: str, most: int) -> _Format:
+    return name, re.compile(r"[\x20-\x7e]{1,%d}" % most), f"at most {most} printable ASCII characters"
+
+
+_ROOT_FORMATS: dict[str, _Format] = {
+    "52": ("merchant category code", re.compile(r"[0-9]{4}"), "exactly 4 digits"),
+    "59": _ans("merchant name", 25),
+    "60": _ans("merchant city", 15),
+}
+_ADDITIONAL_NAMES = ("bill number", "mobile number", "store label", "loyalty number", "reference label",
+                     "customer label", "terminal label", "purpose")
+_ADDITIONAL_FORMATS: dict[str, _Format] = {
+    **{f"{n:02d}": _ans(name, 25) for n, name in enumerate(_ADDITIONAL_NAMES, start=1)},
+    "09": ("consumer data request", re.compile(r"[AME]{1,3}"), "at most 3 of the letters A, M, E"),
+}
 # Đ/đ are letters in their own right, not D/d plus a mark, so NFKD leaves them alone.
 _NO_DECOMPOSITION = {ord("Đ"): "D", ord("đ"): "d"}
 
@@ -285,17 +308,19 @@ def _parse_amount(value: str | None) -> int | None:
     return int(value.removesuffix("."))
 
 
+def _check_formats(fields: dict[str, str], formats: dict[str, _Format], where: str) -> None:
+    for tag, (name, pattern, rule) in formats.items():
+        value = fields.get(tag)
+        if value is not None and not pattern.fullmatch(value):
+            raise VietQRError(f"{name} ({where}{tag}) must be {rule}, got {len(value)} characters: {_short(value)}")
+
+
 def _parse_additional(value: str | None) -> dict[str, str]:
     if value is None:
         return {}
     extra = _split_tlv(value, "field 62")
-    purpose = extra.get("08")
-    if purpose is not None:
-        if len(purpose) > PURPOSE_MAX:
-            raise VietQRError(f"purpose (62/08) must be at most 25 characters, got {len(purpose)}")
-        if not _PRINTABLE_ASCII.fullmatch(purpose):
-            # Bank apps copy 62/08 into the transfer memo, which only carries printable ASCII.
-            raise VietQRError(f"purpose (62/08) must be printable ASCII, got {_short(purpose)}")
+    # Bank apps copy 62/08 into the transfer memo, which only carries printable ASCII.
+    _check_formats(extra, _ADDITIONAL_FORMATS, "62/")
     return extra
 
 
@@ -314,6 +339,7 @@ def parse_payload(s: str) -> VietQR:
     fields = _split_tlv(s, "the payload")
     crc = _check_crc(s, fields)
     initiation = _check_header(fields)
+    _check_formats(fields, _ROOT_FORMATS, "")
     bin_, account, service = _parse_merchant(_require(fields, "38", "the payload"))
     extra = _parse_additional(fields.get("62"))
     return VietQR(

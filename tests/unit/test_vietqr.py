@@ -527,6 +527,63 @@ def test_an_extra_sub_field_in_the_merchant_template_is_tolerated():
     assert parse_payload(replaced("38", merchant() + tlv("03", "x"))).bin == "970436"
 
 
+def with_fields(*fields: tuple[str, str]) -> str:
+    """GOOD with extra root fields inserted before 58 (any order is fine for EMVCo)."""
+    base = good_fields()
+    return assemble(base[:5] + list(fields) + base[5:])
+
+
+def with_additional(*subfields: tuple[str, str]) -> str:
+    return replaced("62", "".join(tlv(tag, value) for tag, value in subfields))
+
+
+@pytest.mark.parametrize("mcc", ["ABCD", "ABCDE", "939", "93999", "93 9", "９３９９"])
+def test_a_merchant_category_code_that_is_not_four_digits_is_rejected(mcc):
+    rejects(with_fields(("52", mcc)), "52")
+
+
+@pytest.mark.parametrize(
+    ("tag", "value"),
+    [("59", "N" * 26), ("59", "Trung tâm Hành chính công"), ("59", "TRUNG\tTAM"),
+     ("60", "C" * 16), ("60", "Hà Nội"), ("60", "HA\x7fNOI")],
+)
+def test_a_merchant_name_or_city_that_is_too_long_or_not_printable_ascii_is_rejected(tag, value):
+    rejects(with_fields((tag, value)), tag)
+
+
+def test_a_merchant_name_of_25_and_a_city_of_15_printable_characters_are_accepted():
+    qr = parse_payload(with_fields(("52", "0000"), ("59", "N" * 25), ("60", "~ " + "C" * 13)))
+    assert (qr.mcc, qr.merchant_name, qr.merchant_city) == ("0000", "N" * 25, "~ " + "C" * 13)
+
+
+@pytest.mark.parametrize("sub", ["01", "02", "03", "04", "05", "06", "07", "08"])
+@pytest.mark.parametrize("value", ["B" * 26, "Hồ sơ 1", "T\x01", "T\x7f"])
+def test_an_additional_data_sub_field_that_is_too_long_or_not_printable_ascii_is_rejected(sub, value):
+    rejects(with_additional((sub, value)), f"62/{sub}")
+
+
+@pytest.mark.parametrize("sub", ["01", "02", "03", "04", "05", "06", "07", "08"])
+def test_an_additional_data_sub_field_of_25_printable_characters_is_accepted(sub):
+    assert parse_payload(with_additional((sub, " !~" + "x" * 22))).amount_vnd == 150000
+
+
+@pytest.mark.parametrize("request_", ["A", "ME", "AME", "EMA"])
+def test_a_consumer_data_request_of_a_m_and_e_is_accepted(request_):
+    assert parse_payload(with_additional(("09", request_))).amount_vnd == 150000
+
+
+@pytest.mark.parametrize("request_", ["XYZW", "AMEA", "X", "a", "A M"])
+def test_a_consumer_data_request_other_than_up_to_three_of_a_m_e_is_rejected(request_):
+    rejects(with_additional(("09", request_)), "62/09")
+
+
+def test_unknown_sub_fields_and_templates_stay_free_of_the_format_rules():
+    free = "Trung tâm Hành chính công, tỉnh Quảng Ninh"
+    payload = with_fields(("64", tlv("00", "vi") + tlv("01", free)), ("80", free))
+    assert parse_payload(payload).amount_vnd == 150000
+    assert parse_payload(with_additional(("10", "Quảng Ninh"), ("50", "x" * 30), ("99", "\x01"))).purpose is None
+
+
 # --- properties ------------------------------------------------------------------------------------------
 
 VIETNAMESE = "aăâbcdđeêghiklmnoôơpqrstuưvxyàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵĐƯƠ"
