@@ -66,8 +66,14 @@ _ADDITIONAL_FORMATS: dict[str, _Format] = {
     **{f"{n:02d}": _ans(name, 25) for n, name in enumerate(_ADDITIONAL_NAMES, start=1)},
     "09": ("consumer data request", re.compile(r"[AME]{1,3}"), "at most 3 of the letters A, M, E"),
 }
-# Đ/đ are letters in their own right, not D/d plus a mark, so NFKD leaves them alone.
-_NO_DECOMPOSITION = {ord("Đ"): "D", ord("đ"): "d"}
+# Characters NFKD leaves alone that have an obvious ASCII stand-in. Đ/đ are letters in their own right,
+# not D/d plus a mark; Ð/ð (U+00D0/U+00F0, eth) are what legacy Vietnamese encodings give for them. Text
+# pasted from word processors brings typographic dashes (U+2010-2015) and curly quotes.
+_ASCII_STAND_INS = {
+    ord("Đ"): "D", ord("đ"): "d", ord("Ð"): "D", ord("ð"): "d",
+    **dict.fromkeys(range(0x2010, 0x2016), "-"),
+    0x2018: "'", 0x2019: "'", 0x201C: '"', 0x201D: '"',
+}
 
 
 class VietQRError(ValueError):
@@ -130,15 +136,15 @@ def _short(value: object) -> str:
 
 
 def _strip_accents(text: str) -> str:
-    """NFKD-decompose and drop combining marks; Đ/đ are mapped by hand."""
-    text = unicodedata.normalize("NFKD", text.translate(_NO_DECOMPOSITION))
+    """NFKD-decompose and drop combining marks; Đ/đ, dashes and curly quotes are mapped by hand."""
+    text = unicodedata.normalize("NFKD", text.translate(_ASCII_STAND_INS))
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
 def _latin_fold_table() -> dict[int, str | None]:
     """A str.translate table that strips accents from Latin letters and drops loose combining marks."""
     table: dict[int, str | None] = {cp: None for cp in range(0x300, 0x370) if unicodedata.combining(chr(cp))}
-    for cp in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
+    for cp in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00), *_ASCII_STAND_INS):
         folded = _strip_accents(chr(cp))
         if folded.isascii() and folded:
             table[cp] = folded
@@ -158,6 +164,10 @@ def normalize_purpose(text: str) -> str:
         text = text.translate(_LATIN_FOLD)
         if not text.isascii():
             text = _strip_accents(text)
+        if not text.isascii():
+            # Invisible format characters (zero-width space, soft hyphen, BOM, direction marks) come
+            # with pasted text; dropped before the spaces are collapsed so they leave no double space.
+            text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     text = " ".join(text.split())[:PURPOSE_MAX].rstrip()
     if not text:
         raise VietQRError("purpose is empty after removing accents and spaces")

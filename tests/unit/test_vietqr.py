@@ -294,6 +294,31 @@ def test_a_purpose_that_is_not_printable_ascii_after_cleaning_is_rejected(purpos
         build_payload(bin="970436", account="1", purpose=purpose)
 
 
+@pytest.mark.parametrize(
+    ("text", "clean"),
+    [
+        ("Ðóng phí hồ sơ", "Dong phi ho so"),  # U+00D0: what legacy Vietnamese encodings give for Đ
+        ("ðóng phí", "dong phi"),
+        ("Phí \u2013 hồ sơ", "Phi - ho so"),
+        ("Phí\u2010\u2011\u2012\u2013\u2014\u2015sơ", "Phi------so"),
+        ("\u201cPhí hồ sơ\u201d", '"Phi ho so"'),
+        ("\u2018Phí\u2019", "'Phi'"),
+        ("Phí\u200bhồ sơ", "Phiho so"),
+        ("\ufeffHS123\u00ad456\u2060", "HS123456"),
+        ("HS 123 \u200b 456", "HS 123 456"),
+    ],
+)
+def test_text_that_can_be_made_printable_ascii_is_made_so(text, clean):
+    assert normalize_purpose(text) == clean
+    assert parse_payload(build_payload(bin="970436", account="1", purpose=text)).purpose == clean
+
+
+@pytest.mark.parametrize("purpose", ["\u200b", "\u200b \ufeff"])
+def test_a_purpose_of_format_characters_only_is_empty(purpose):
+    with pytest.raises(VietQRError, match="empty"):
+        normalize_purpose(purpose)
+
+
 def test_a_purpose_that_is_not_a_string_is_rejected():
     with pytest.raises(VietQRError, match="string"):
         build_payload(bin="970436", account="1", purpose=12345)
