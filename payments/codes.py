@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from typing import Literal
 
 from kernel.text import is_ascii_digits
@@ -28,6 +29,7 @@ _LABEL = r"[\s._:#/-]"
 # A bounded gap keeps the scan linear and stops unrelated numbers far away being glued on.
 _MAX_GAP = 3
 _DIGITS = "0123456789"
+_DIGIT_GROUP = re.compile("[0-9]+")
 # Đ/đ have no canonical decomposition; Ð (U+00D0, Icelandic eth) is what legacy Vietnamese
 # encodings often produce for Đ, so it is read as D too.
 _STROKE_D = {ord("Đ"): "D", ord("Ð"): "D"}
@@ -91,7 +93,7 @@ def scan_memo(memo: str, prefix: str = DEFAULT_PREFIX) -> list[CodeFound]:
     # corrected is not swallowed by an earlier, over-long writing of the same digits.
     found: dict[object, CodeFound] = {}
     for match in _token_pattern(prefix).finditer(text):
-        token = _read_token(prefix, _ascii_digits_of(match.group(1)))
+        token = _read_token(prefix, _DIGIT_GROUP.findall(match.group(1)))
         if token is not None:
             found.setdefault(token.code or token, token)
     return list(found.values())
@@ -128,16 +130,19 @@ def _readings(found: Iterable[CodeFound], open_now: set[str]) -> Iterator[tuple[
             yield candidates[0], "corrected"
 
 
-def _read_token(prefix: str, digits: str) -> CodeFound | None:
+def _read_token(prefix: str, groups: list[str]) -> CodeFound | None:
+    digits = "".join(groups)
     if len(digits) < CODE_DIGITS:
         return None
     head = digits[:CODE_DIGITS]
     raw = prefix + head
     if _verifies(head):
         return CodeFound(raw, raw)
-    if len(digits) > CODE_DIGITS:
-        # Too many digits and the first 11 fail: an insertion could be anywhere, so any
-        # "correction" would be a guess that might credit someone else's request.
+    if len(digits) > CODE_DIGITS and CODE_DIGITS not in accumulate(map(len, groups)):
+        # Too many digits, the first 11 fail and the 11th is inside a group: an insertion could be
+        # anywhere, so any "correction" would be a guess that might credit someone else's request.
+        # When a group ends at the 11th digit, the code is complete and the rest is a separate
+        # number (amount, phone, date) the separator glued on, so the 11 are read as a code.
         return CodeFound(raw, None, ())
     return CodeFound(raw, None, _neighbours_of(raw, prefix))
 
@@ -166,10 +171,6 @@ def _token_pattern(prefix: str) -> re.Pattern[str]:
     # match is linear: no catastrophic backtracking even on 100 kB of "1 1 1 1 ...".
     gap = f"{_SEPARATOR}{{1,{_MAX_GAP}}}"
     return re.compile(f"{re.escape(prefix)}{_LABEL}{{0,{_MAX_GAP}}}([0-9]+(?:{gap}[0-9]+)*)")
-
-
-def _ascii_digits_of(text: str) -> str:
-    return "".join(ch for ch in text if ch in _DIGITS)
 
 
 def _verifies(digits: str) -> bool:

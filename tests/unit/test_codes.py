@@ -282,13 +282,45 @@ def test_a_longer_digit_run_whose_first_eleven_digits_verify_gives_that_code():
     assert codes_of("HS408810231601") == ["HS40881023160"]
 
 
-def test_a_longer_digit_run_whose_first_eleven_digits_fail_is_never_corrected():
-    # "HS 408 810231 61 0" might be the open code with a typo, or an insertion anywhere; guessing
-    # could credit the wrong citizen, so the token is reported but nothing is proposed for it.
-    found = scan_memo("HS 408 810231 61 0")
-    assert [(f.raw, f.code, f.neighbours) for f in found] == [("HS40881023161", None, ())]
-    assert codes_of("HS 408 810231 61 0", {"HS40881023160"}) == []
-    assert codes_of("HS4088710231 60", {"HS40881023160"}) == []
+@pytest.mark.parametrize("memo", ["HS 408 810231 610", "HS408810231610", "HS4088710231 60", "HS 4088 10231610"])
+def test_a_longer_digit_run_whose_first_eleven_digits_fail_is_never_corrected(memo):
+    # Here the eleventh digit is not the end of a group: the run might be the open code with a typo,
+    # or with an insertion anywhere; guessing could credit the wrong citizen, so the token is reported
+    # but nothing is proposed for it.
+    [found] = scan_memo(memo)
+    assert (found.code, found.neighbours) == (None, ())
+    assert codes_of(memo, {"HS40881023160"}) == []
+
+
+@pytest.mark.parametrize(
+    "memo",
+    [
+        "HS12345678979 500000",
+        "HS12345678979 - 0912345678",
+        "MBVCB.3278907687.HS12345678979.20250524.CT tu",
+        "HS 123 456 789 79 500000",
+        "HS12345678987 30000 dong",  # adjacent swap
+        "hs 1234567897-9.20250524",
+    ],
+)
+def test_a_mistyped_code_followed_by_a_separate_number_is_still_corrected(memo):
+    # The digit groups end exactly at eleven digits: the code is complete and what follows is another
+    # number (amount, phone, date) glued on by the separator, not part of it.
+    [found] = scan_memo(memo)
+    assert found.code is None and "HS12345678978" in found.neighbours
+    assert codes_of(memo, {"HS12345678978"}) == ["HS12345678978"]
+
+
+def test_a_code_split_into_groups_that_end_at_eleven_digits_is_read_as_those_digits():
+    # "HS 408 810231 61 0" reads as HS40881023161 (a typo of the open code) plus a separate "0".
+    [found] = scan_memo("HS 408 810231 61 0")
+    assert (found.raw, found.code) == ("HS40881023161", None) and "HS40881023160" in found.neighbours
+    assert codes_of("HS 408 810231 61 0", {"HS40881023160"}) == ["HS40881023160"]
+
+
+def test_a_mistyped_code_followed_by_a_number_is_not_corrected_when_two_neighbours_are_open():
+    assert codes_of("HS40035050352 500000", {"HS49035050352"}) == ["HS49035050352"]
+    assert codes_of("HS40035050352 500000", {"HS49035050352", "HS40305050352"}) == []
 
 
 def test_unicode_digits_do_not_count_as_code_digits():
