@@ -7,7 +7,6 @@ its hash. Only the hash and a short display prefix are kept.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from kernel import audit
 from kernel.db import PK, Base
 from kernel.errors import NotFound, ValidationError
+from kernel.signing import same_secret
 from kernel.text import clean_text
 
 ROLES = ("intake", "cashier", "finance", "approver", "postal", "auditor", "admin")
@@ -101,6 +101,6 @@ def authenticate_token(session: Session, raw: str) -> Principal | None:
     digest = hash_token(raw)
     token = session.execute(select(ApiToken).where(ApiToken.token_hash == digest)).scalar_one_or_none()
     # The lookup is by hash; compare again in constant time for good measure.
-    if token is None or token.revoked_at is not None or not hmac.compare_digest(token.token_hash, digest):
+    if token is None or token.revoked_at is not None or not same_secret(token.token_hash, digest):
         return None
     return Principal(name=token.name, roles=frozenset({token.role}), kind="token", id=token.id)

@@ -21,6 +21,14 @@ class SignatureError(Exception):
     """Why a signature was refused (the reason is recorded, never the secret)."""
 
 
+def same_secret(expected: str, given: str) -> bool:
+    """Constant-time equality of a secret we hold and text someone sent. Compared as bytes: `compare_digest`
+    raises on non-ASCII str, and a key, hash or token sent as such text is simply wrong, not an error."""
+    def raw(text: str) -> bytes:
+        return text.encode("utf-8", "surrogatepass")
+    return hmac.compare_digest(raw(expected), raw(given))
+
+
 def signature(secret: str, body: bytes, timestamp: int) -> str:
     return hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
 
@@ -47,5 +55,5 @@ def verify(header: str | None, body: bytes, secrets: Sequence[str], *, now: date
     if abs(now.timestamp() - int(timestamp)) > tolerance:
         raise SignatureError("signature timestamp outside the tolerance window")
     expected = [signature(s, body, int(timestamp)) for s in secrets]
-    if not any(hmac.compare_digest(e, c) for e in expected for c in candidates):
+    if not any(same_secret(e, c) for e in expected for c in candidates):
         raise SignatureError("signature does not match")

@@ -26,6 +26,7 @@ from kernel.bulk import insert_rows
 from kernel.clock import business_date
 from kernel.db import PK, Base, BigIntPK
 from kernel.errors import NotFound
+from kernel.signing import same_secret
 from kernel.text import is_ascii_digits
 from payments.models import Dossier, Payment, PaymentAllocation, PaymentRequest
 
@@ -180,7 +181,7 @@ def find_receipt(session: Session, *, series: str, number: str, code: str, setti
     if is_ascii_digits(number) and len(number) <= 7:
         receipt = session.execute(select(Receipt).where(Receipt.series == series, Receipt.number == int(number))
                                   ).scalar_one_or_none()
-    if receipt is None or not hmac.compare_digest(verification_code(settings, receipt), code or ""):
+    if receipt is None or not same_secret(verification_code(settings, receipt), code or ""):
         raise NotFound("no such receipt", code="receipt_not_found")
     request = session.get(PaymentRequest, receipt.payment_request_id)
     return receipt, request, request.dossier

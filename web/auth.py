@@ -7,7 +7,6 @@ plus the `X-CSRF-Token` header. Cookie-authenticated writes without the right to
 """
 from __future__ import annotations
 
-import hmac
 import secrets
 from collections.abc import Callable
 from functools import wraps
@@ -19,6 +18,7 @@ from kernel.auth import Principal
 from kernel.clock import now_utc
 from kernel.errors import Forbidden
 from kernel.http import current_principal, runtime, transaction
+from kernel.signing import same_secret
 from kernel.users import LOCKOUT, MAX_FAILED_LOGINS, SESSION_LIFETIME, login, logout, resolve_session
 from web import i18n
 
@@ -50,7 +50,7 @@ def _session_principal() -> Principal | None:
     g.csrf_token = active.csrf_token
     if request.method in UNSAFE:
         sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
-        if not hmac.compare_digest(sent, active.csrf_token):
+        if not same_secret(active.csrf_token, sent):
             raise Forbidden("the form is missing its security token (CSRF); reload the page and try again",
                             code="csrf_failed")
     return active.principal
@@ -114,7 +114,7 @@ def login_submit():
     # Before login there is no session: the form proves it came from our page by echoing the cookie.
     # A page opened before another tab's (or an hour old) no longer matches: show a fresh one.
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not cookie or not hmac.compare_digest(cookie, request.form.get("csrf_token", "")):
+    if not cookie or not same_secret(cookie, request.form.get("csrf_token", "")):
         return _login_page(error=LOGIN_FORM_EXPIRED, status=403)
     with transaction() as session:
         result = login(session, username=request.form.get("username", ""), password=request.form.get("password", ""),

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from config import Settings
+from kernel.signing import same_secret
 from payments.channels.common import (MAX_ID_LENGTH, BadSignature, CallbackRejected, Credit, Event, Ignored, amount,
                                       identifier, json_object, local_time, our_bank_account, text)
 from payments.credits import IncomingCredit
@@ -55,7 +56,7 @@ def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: date
     if not isinstance(data, dict) or not isinstance(signature, str):
         raise CallbackRejected("data and signature are required", code="missing_field")
     keys = settings.secret_values("HCCPAY_PAYOS_CHECKSUM_KEY")
-    if not any(hmac.compare_digest(sign(data, k), signature.lower()) for k in keys):
+    if not any(same_secret(sign(data, k), signature.lower()) for k in keys):
         raise BadSignature("payOS signature does not match")
     reference, bank_reference = _reference(data)
     if payload.get("success") is False or str(data.get("code", "00")) != "00":

@@ -6,13 +6,13 @@ description`. SePay wants `{"success": true}` with a 2xx, and retries otherwise.
 """
 from __future__ import annotations
 
-import hmac
 from collections.abc import Mapping
 from datetime import datetime
 
 from config import Settings
 from payments.channels.common import (BadSignature, CallbackRejected, Credit, Event, Ignored, amount, field,
                                       identifier, json_object, local_time, our_bank_account, text)
+from kernel.signing import same_secret
 from payments.credits import IncomingCredit
 
 PROVIDER = "sepay"
@@ -21,7 +21,7 @@ PROVIDER = "sepay"
 def verify(headers: Mapping[str, str], settings: Settings) -> None:
     scheme, _, key = headers.get("Authorization", "").partition(" ")
     keys = settings.secret_values("HCCPAY_SEPAY_API_KEY")
-    if scheme.lower() != "apikey" or not any(hmac.compare_digest(key.strip(), k) for k in keys):
+    if scheme.lower() != "apikey" or not any(same_secret(k, key.strip()) for k in keys):
         raise BadSignature("missing or wrong SePay API key", code="invalid_api_key")
 
 

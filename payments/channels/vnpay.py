@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from urllib.parse import quote_plus
 
 from kernel.clock import UTC, VN_TZ
+from kernel.signing import same_secret
 from kernel.text import is_ascii_digits
 
 VERSION = "2.1.0"
@@ -40,7 +41,7 @@ def secure_hash(params: Mapping[str, str], secret: str) -> str:
 
 def verify(params: Mapping[str, str], secrets: tuple[str, ...]) -> bool:
     given = params.get("vnp_SecureHash", "").lower()
-    return bool(given) and any(hmac.compare_digest(secure_hash(params, s), given) for s in secrets)
+    return bool(given) and any(same_secret(secure_hash(params, s), given) for s in secrets)
 
 
 def for_merchant(params: Mapping[str, str], tmn_codes: tuple[str, ...]) -> bool:
