@@ -149,7 +149,8 @@ def _qr_response(code: str, kind: str, mimetype: str) -> Response:
     # What the image asks for changes with every payment (a partly paid request's QR asks for the rest),
     # so caches must ask before showing it: a 304 while it is unchanged, the new image or a 409 otherwise.
     headers = {"ETag": f'"{etag}"', "Cache-Control": "no-cache"}
-    if etag in request.if_none_match:
+    # If-None-Match compares weakly (RFC 9110 13.1.2): a proxy that compresses the image may pass W/"...".
+    if request.if_none_match.contains_weak(etag):
         return Response(status=304, headers=headers)
     return Response(_rendered(payload, kind, box_size), mimetype=mimetype, headers=headers)
 
