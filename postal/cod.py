@@ -3,6 +3,9 @@
 A COD delivery is booked with what the dossier still owes (`cod_amount_vnd` of the order);
 the postman collects it at the door and VNPost reports it with status 21 ("Đã thu tiền COD").
 
+- The order collects every fee the dossier still owes: a fee whose request expired unpaid (or
+  was cancelled without being withdrawn) is asked for again with a new request at booking, as a
+  renewal does, so no result is handed over with a fee left uncollected.
 - While the shipment is out for collection, its dossier's pending requests do not expire: the
   request TTL is the time to pay online, and the post may take longer than that to reach the
   citizen; an expired request takes no money (it would go to suspense) and its amount would drop
@@ -31,7 +34,8 @@ from payments import states as payment_states
 from payments.credits import IncomingCredit, record_credits
 from payments.ledger import Accounts
 from payments.models import PaymentRequest
-from payments.service import expire_if_due, record_event
+from payments.service import (expire_due_of, expire_if_due, lock_dossier, open_payment_request, record_event,
+                              uncovered_fee_items)
 from postal.models import Shipment
 
 PROVIDER, CHANNEL, COURIER = "vnpost_cod", "cod", "vnpost"
@@ -51,8 +55,21 @@ def _is_held(request: PaymentRequest) -> bool:
     return request.expires_at is None
 
 
+def ask_for_lapsed_fees(session: Session, shipment: Shipment, *, settings: Settings, actor: str,
+                        now: datetime) -> None:
+    """Ask again, with a new request, for the fees no live request asks for (their request expired
+    unpaid): the postman collects what the open requests owe, and the result must not be handed over
+    with a fee of the dossier never collected."""
+    dossier = lock_dossier(session, shipment.dossier_code)
+    expire_due_of(session, dossier, settings, now)
+    if uncovered_fee_items(session, dossier):
+        open_payment_request(session, dossier=dossier, settings=settings, actor=actor, now=now)
+
+
 def hold_requests(session: Session, shipment: Shipment, *, settings: Settings, actor: str, now: datetime) -> None:
-    """The dossier's pending requests wait for the postman instead of expiring (those already due expire)."""
+    """Every fee still owed is asked for (`ask_for_lapsed_fees`) and the dossier's pending requests wait
+    for the postman instead of expiring."""
+    ask_for_lapsed_fees(session, shipment, settings=settings, actor=actor, now=now)
     for request in _requests(session, shipment, (payment_states.PENDING,)):
         expire_if_due(session, request, settings, now)
         if request.status != payment_states.PENDING or _is_held(request):

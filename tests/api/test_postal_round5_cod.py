@@ -1,0 +1,68 @@
+"""Postal, fifth QA round, cash on delivery: the order collects every fee still owed (an expired
+request's too), a collection larger than what was still owed is listed for people, the same event
+id with another amount than the one credited is a conflict, and courier steps reported for a
+cancelled shipment are listed for people."""
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from kernel.clock import now_utc
+from kernel.db import unit_of_work
+from kernel.outbox import OutboxMessage
+from payments.models import PaymentRequest
+from payments.service import dossier_fees_settled
+from postal.models import ShipmentEvent
+from tests.api import test_postal_round3
+from tests.api.test_postal_round3 import delivered_and_collected, event, requests_of, webhook
+from tests.postal_factories import ID_CHECK, make_dossier, mark_booked, pay_everything, shipment_body
+
+cod_app = test_postal_round3.cod_app  # the fixture: an app booking deliveries cash on delivery
+
+
+def booked_cod(db, shipment_id) -> int:
+    with db() as s:
+        payload = s.execute(select(OutboxMessage.payload).where(
+            OutboxMessage.key == f"courier.book:shipment:{shipment_id}")).scalar_one()
+    return payload["order"]["cod_amount_vnd"]
+
+
+def listed_for_people(db, shipment_id) -> list[tuple[str, str | None, dict]]:
+    with db() as s:
+        return [(e.event, e.reason, e.data) for e in s.execute(select(ShipmentEvent).where(
+            ShipmentEvent.shipment_id == shipment_id, ShipmentEvent.event.in_(("cod_check", "courier_conflict")))
+            .order_by(ShipmentEvent.id)).scalars()]
+
+
+def cod_delivery_of(app, auth, db, settings, code, *, created_at=None):
+    """A COD delivery for a dossier owing its fee (8,000) registered at `created_at`, plus 22,000 postage."""
+    client = app.test_client()
+    make_dossier(db, settings, code=code, now=created_at)
+    r = client.post("/api/v1/postal/shipments", json=shipment_body(dossier_code=code, direction="delivery"),
+                    headers=auth("intake"))
+    assert r.status_code == 201 and r.json["cod"] is True, r.json
+    mark_booked(db, r.json["id"])
+    return client, r.json["id"]
+
+
+# --- 1. the order collects every fee still owed -------------------------------------------------
+
+def test_a_cod_order_collects_a_fee_whose_request_expired_asked_for_again_and_held(cod_app, auth, db):
+    app, settings = cod_app
+    client, shipment_id = cod_delivery_of(app, auth, db, settings, "D-EXPIRED", created_at=now_utc() - timedelta(days=5))
+    assert booked_cod(db, shipment_id) == 30000  # the 8,000 fee whose request expired, and the postage
+    with db() as s:
+        rows = [(r.status, r.amount_vnd, r.expires_at is None) for r in
+                s.execute(select(PaymentRequest).order_by(PaymentRequest.id)).scalars()]
+    # the expired request stays expired; a new one asks for the fee again and waits for the postman
+    assert rows == [("expired", 8000, False), ("pending", 22000, True), ("pending", 8000, True)]
+    assert delivered_and_collected(client, settings, shipment_id).json["outcome"] == "applied"
+    assert requests_of(db) == [("expired", 8000, 0), ("paid", 22000, 22000), ("paid", 8000, 8000)]
+    with db() as s:
+        assert dossier_fees_settled(s, "D-EXPIRED")
+
+
+def test_a_cod_order_of_a_dossier_with_nothing_lapsed_asks_for_nothing_new(cod_app, auth, db):
+    app, settings = cod_app
+    _, shipment_id = cod_delivery_of(app, auth, db, settings, "D-FRESH")
+    assert booked_cod(db, shipment_id) == 30000
+    assert [status for status, _, _ in requests_of(db)] == ["pending", "pending"]
