@@ -206,7 +206,8 @@ def _collected(session: Session, shipment: Shipment, row: ShipmentEvent, event: 
 
     A report that cannot be money for the shipment's requests is kept in its history; one that may
     be money but must not be credited (a second collection, an impossible amount) is also listed
-    for people (a `cod_check` event); an amount other than the order's is credited and listed.
+    for people (a `cod_check` event); an amount other than the order's, or more than the dossier still
+    owed (paid online meanwhile: the citizen paid twice), is credited and listed.
     """
     refused = _not_collectable(shipment)
     if refused:  # kept in the history for people to look at; any money the post holds shows on a statement
@@ -215,7 +216,7 @@ def _collected(session: Session, shipment: Shipment, row: ShipmentEvent, event: 
     booked = booked_cod_vnd(session, shipment)
     amount = event.cod_amount_vnd if event.cod_amount_vnd is not None else booked
     check = _collection_check(session, shipment, row, amount, booked)
-    if check is not None and check["kind"] != cod.AMOUNT_DIFFERS:
+    if check is not None and check["kind"] not in cod.CREDITED_CHECKS:
         row.reason = f"{check['kind']}: not credited, listed for people to check"
         _flag(session, shipment, row, check, source=source, now=now)
         return check["kind"]
@@ -242,9 +243,13 @@ def _collection_check(session: Session, shipment: Shipment, row: ShipmentEvent, 
     ).scalars().first()
     if first is not None:  # a COD order is collected once: the post must say which report is right
         return {"kind": cod.ALREADY_COLLECTED, **facts, "first_event_id": first}
-    limit = cod.creditable_limit_vnd(booked=booked, owed=outstanding_vnd(session, shipment.dossier_id))
+    owed = outstanding_vnd(session, shipment.dossier_id)
+    limit = cod.creditable_limit_vnd(booked=booked, owed=owed)
     if amount > limit:
         return {"kind": cod.AMOUNT_OUT_OF_RANGE, **facts, "limit_vnd": limit}
+    if owed < booked and amount > owed:
+        # Paid another way (online, at the counter) since the booking: the citizen paid twice.
+        return {"kind": cod.OWED_LESS, **facts, "owed_vnd": owed}
     if amount != booked:
         return {"kind": cod.AMOUNT_DIFFERS, **facts}
     return None

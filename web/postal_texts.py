@@ -39,6 +39,9 @@ CHECKS = {
                                "chưa ghi nhận, cần đối chiếu với bưu điện.",
     "cod_amount_differs": "Bưu điện báo thu tiền COD {collected}, khác số đã đặt thu ({booked}): đã ghi nhận "
                           "theo số bưu điện báo, cần đối chiếu.",
+    "cod_owed_less_than_booked": "Bưu điện báo thu tiền COD {collected} nhưng hồ sơ chỉ còn nợ {owed} (đã đặt thu "
+                                 "{booked}; người dân đã thanh toán cách khác trong lúc chờ): đã ghi nhận, phần thu "
+                                 "thừa cần hoàn trả cho người dân và đối chiếu với bưu điện.",
     "courier_conflict": "Thông báo {event_id} trùng mã với một thông báo đã ghi nhận nhưng khác nội dung: "
                         "không áp dụng.",
 }
@@ -50,7 +53,7 @@ def check_text(kind: str, data: dict, translate=lambda text: text) -> str:
         return format_vnd(data[name]) if type(data.get(name)) is int else "?"
 
     return translate(CHECKS[kind]).format(
-        collected=vnd("collected_vnd"), booked=vnd("booked_vnd"), limit=vnd("limit_vnd"),
+        collected=vnd("collected_vnd"), booked=vnd("booked_vnd"), limit=vnd("limit_vnd"), owed=vnd("owed_vnd"),
         first_event_id=data.get("first_event_id", "?"), event_id=(data.get("claimed") or {}).get("event_id", "?"))
 
 
@@ -194,6 +197,10 @@ EN = {
                                        "({limit}): not credited, check with the post.",
     CHECKS["cod_amount_differs"]: "The post reports collecting {collected} COD, not the {booked} booked: credited as "
                                   "reported, to be checked.",
+    CHECKS["cod_owed_less_than_booked"]: "The post reports collecting {collected} COD but the dossier only owed "
+                                         "{owed} ({booked} booked; the citizen paid another way meanwhile): "
+                                         "credited, the excess is to be refunded to the citizen and checked with "
+                                         "the post.",
     CHECKS["courier_conflict"]: "Notification {event_id} reuses the id of one recorded with other content: "
                                 "not applied.",
     # a shipment

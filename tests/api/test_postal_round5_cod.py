@@ -12,11 +12,12 @@ from kernel.outbox import OutboxMessage
 from payments.models import PaymentRequest
 from payments.service import dossier_fees_settled
 from postal.models import ShipmentEvent
-from tests.api import test_postal_round3
+from tests.api import test_pages, test_postal_round3
 from tests.api.test_postal_round3 import delivered_and_collected, event, requests_of, webhook
 from tests.postal_factories import ID_CHECK, make_dossier, mark_booked, pay_everything, shipment_body
 
 cod_app = test_postal_round3.cod_app  # the fixture: an app booking deliveries cash on delivery
+staff_user = test_pages.staff_user  # the fixture: a staff account for the pages
 
 
 def booked_cod(db, shipment_id) -> int:
@@ -66,3 +67,56 @@ def test_a_cod_order_of_a_dossier_with_nothing_lapsed_asks_for_nothing_new(cod_a
     _, shipment_id = cod_delivery_of(app, auth, db, settings, "D-FRESH")
     assert booked_cod(db, shipment_id) == 30000
     assert [status for status, _, _ in requests_of(db)] == ["pending", "pending"]
+
+
+# --- 2. a collection larger than what was still owed ------------------------------------------
+
+def board_text(client, staff_user) -> str:
+    from tests.api.test_pages import log_in
+
+    staff_user("buudien5", ("postal",))
+    log_in(client, "buudien5")
+    r = client.get("/staff/postal/")
+    assert r.status_code == 200
+    return r.get_data(as_text=True)
+
+
+def test_a_collection_after_the_citizen_paid_online_is_credited_and_listed_for_people(cod_app, auth, db, staff_user):
+    app, settings = cod_app
+    client, shipment_id = cod_delivery_of(app, auth, db, settings, "D-PAID-ONLINE")
+    pay_everything(db, settings, "D-PAID-ONLINE")  # meanwhile, online: the courier's order still says 30,000
+    r = delivered_and_collected(client, settings, shipment_id)
+    assert (r.status_code, r.json) == (200, {"received": True, "outcome": "applied"})
+    # the money is real: credited (an overpayment, refunded the usual way), never silently
+    assert requests_of(db) == [("paid", 8000, 8000), ("overpaid", 22000, 52000)]
+    (event_name, reason, data), = listed_for_people(db, shipment_id)
+    assert (event_name, reason) == ("cod_check", "cod_owed_less_than_booked")
+    assert {k: data[k] for k in ("kind", "courier_event_id", "collected_vnd", "booked_vnd", "owed_vnd")} == {
+        "kind": "cod_owed_less_than_booked", "courier_event_id": "V-21", "collected_vnd": 30000,
+        "booked_vnd": 30000, "owed_vnd": 0}
+    html = board_text(client, staff_user)
+    assert "Bưu điện báo thu tiền COD 30.000 ₫ nhưng hồ sơ chỉ còn nợ 0 ₫" in html
+
+
+def test_a_collection_of_what_was_left_after_a_part_paid_online_is_not_listed(cod_app, auth, db):
+    app, settings = cod_app
+    client, shipment_id = cod_delivery_of(app, auth, db, settings, "D-PART-ONLINE")
+    with db() as s:
+        fee_code = s.execute(select(PaymentRequest.payment_code).where(PaymentRequest.amount_vnd == 8000)).scalar_one()
+    pay_one(db, settings, fee_code, 8000)
+    # the post was told nothing, but the postman collected only the postage: nothing to look at
+    assert delivered_and_collected(client, settings, shipment_id, cod_amount_vnd=22000).json["outcome"] == "applied"
+    assert requests_of(db) == [("paid", 8000, 8000), ("paid", 22000, 22000)]
+    assert [reason for _, reason, _ in listed_for_people(db, shipment_id)] == ["cod_amount_differs"]
+
+
+def pay_one(db, settings, payment_code, amount_vnd):
+    from payments.credits import IncomingCredit, record_credits
+    from payments.ledger import Accounts
+
+    now = now_utc()
+    with unit_of_work(db) as s:
+        record_credits(s, [IncomingCredit(
+            provider="bank", provider_ref=f"PAY-{payment_code}", channel="vietqr_transfer", amount_vnd=amount_vnd,
+            booked_at=now, clearing_account=Accounts.bank("970436", "0071001234567"), payment_code=payment_code)],
+            settings=settings, actor="test", now=now)
