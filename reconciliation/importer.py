@@ -84,21 +84,27 @@ def parse_upload(source: BinaryIO, *, fmt: str | None = None, profile: str | Non
     info, lines = parse_statement(source, fmt, profile=profile)
     spool = tempfile.TemporaryFile()
     hashes = array("q")
+    references = array("q")  # the credits' (day, bank reference) identities, to find one with two amounts
     batch: list[tuple] = []
     try:
         for line in lines:
             base = base_key(line)
             hashes.append(key_hash(base))
+            identity = _reference_identity(base, line.direction, line.is_reversal)
+            if identity is not None:
+                references.append(key_hash(identity))
             batch.append(_pack(line, base))
             if len(batch) == CHUNK:
                 marshal.dump(batch, spool)
                 batch = []
         if batch:
             marshal.dump(batch, spool)
+        parsed = Parsed(source, info, spool, len(hashes), _repeated(hashes), sha256, size)
+        _refuse_conflicting_references(parsed, _repeated(references))
     except BaseException:
         spool.close()
         raise
-    return Parsed(source, info, spool, len(hashes), _repeated(hashes), sha256, size)
+    return parsed
 
 
 def _pack(line: ParsedLine, base: str) -> tuple:
@@ -112,6 +118,33 @@ def _repeated(hashes: array) -> set[int]:
     """Line identities that occur more than once in the file (sorted scan: 8 bytes a line)."""
     ordered = sorted(hashes)
     return {a for a, b in zip(ordered, ordered[1:]) if a == b}
+
+
+def _reference_identity(base: str, direction: str, is_reversal: bool) -> str | None:
+    """A credit's bank reference on its day (its key without the amount); None for a line keyed by
+    its fingerprint, and for debits and reversals (a fee and its VAT may share the transfer's reference)."""
+    if not base.startswith("r:") or direction != CREDIT or is_reversal:
+        return None
+    return base.rpartition(":")[0]
+
+
+def _refuse_conflicting_references(parsed: Parsed, repeated: set[int]) -> None:
+    """A bank's reference names one transfer: twice in a file with the same amount it is the same
+    line listed twice (an intraday and a final statement, a page's repeated row), with another amount
+    the file contradicts itself and is refused. Only the repeated references are kept, read back
+    from the spool."""
+    if not repeated:
+        return
+    first: dict[str, int] = {}
+    for packed in parsed.chunks():
+        for line_no, _, _, amount, direction, _, ref, _, _, _, reversal, base in packed:
+            identity = _reference_identity(base, direction, reversal)
+            if identity is None or key_hash(identity) not in repeated:
+                continue
+            if first.setdefault(identity, amount) != amount:
+                raise statement_error("conflicting_reference", f"bank reference {ref} is listed twice on one day "
+                                      f"with different amounts ({first[identity]:,} and {amount:,} VND)",
+                                      line_no=line_no, bank_ref=ref)
 
 
 @dataclass
@@ -149,6 +182,9 @@ class ImportContext:
     occurrences: dict[str, int] = field(default_factory=dict)
     repeated: set[int] = field(default_factory=set)
     linked_payments: set[int] = field(default_factory=set)  # callback payments linked by this import
+    # A bank reference the file lists more than once -> the line its first listing became (stored, or
+    # an earlier import's): its later listings are that line again, in whichever chunk they come.
+    listed: dict[str, int] = field(default_factory=dict)
     since: date | None = None  # the statement's first day: closed days from it on are read per chunk
     # per day of the file: its earliest and latest line time, and whether it brought a new line
     spans: dict[date, tuple[datetime, datetime]] = field(default_factory=dict)
@@ -169,7 +205,9 @@ class ImportContext:
         (line_no, ordinal, stamp, amount, direction, memo, ref, name, account, balance, reversal, base) = packed
         day = date.fromordinal(ordinal)
         key = base
-        if key_hash(base) in self.repeated:
+        # Only a fingerprint repeats as another transfer (two equal payments of a day): numbered. A
+        # bank reference repeated names the same transfer again (`_refuse_conflicting_references`).
+        if base.startswith("f:") and key_hash(base) in self.repeated:
             n = self.occurrences[base] = self.occurrences.get(base, 0) + 1
             key = base if n == 1 else f"{base}#{n}"
         at = datetime.fromtimestamp(stamp, timezone.utc) if stamp is not None else \
@@ -262,7 +300,7 @@ def _content_type(fmt: str) -> str:
 
 
 def _store_chunk_with_retries(sessions: sessionmaker[Session], ctx: ImportContext, packed: list[tuple]) -> None:
-    saved, linked = dict(ctx.occurrences), set(ctx.linked_payments)
+    saved, linked, listed = dict(ctx.occurrences), set(ctx.linked_payments), dict(ctx.listed)
     for attempt in range(RETRIES):
         try:
             with unit_of_work(sessions) as session:
@@ -273,7 +311,7 @@ def _store_chunk_with_retries(sessions: sessionmaker[Session], ctx: ImportContex
                     lines_duplicate=StatementImport.lines_duplicate + repeats))
             return
         except ConcurrentCredit:
-            ctx.occurrences, ctx.linked_payments = dict(saved), set(linked)  # the chunk runs again
+            ctx.occurrences, ctx.linked_payments, ctx.listed = dict(saved), set(linked), dict(listed)  # runs again
             if attempt == RETRIES - 1:
                 raise
 
@@ -288,14 +326,15 @@ def store_chunk(session: Session, ctx: ImportContext, packed: list[tuple]) -> tu
     for row in rows:
         first, last = ctx.spans.get(row.booking_date, (row.booked_at, row.booked_at))
         ctx.spans[row.booking_date] = (min(first, row.booked_at), max(last, row.booked_at))
-    known = links.known_lines(session, ctx.clearing_account, [r.key for r in rows])
-    known.update(_known_by_fingerprint(session, ctx, [r for r in rows if r.key not in known]))
-    fresh = [r for r in rows if r.key not in known]
+    firsts: dict[str, Row] = {}
+    for row in rows:
+        firsts.setdefault(row.key, row)  # a reference the chunk lists again is its first listing's line
+    unique = list(firsts.values())
+    known = {r.key: ctx.listed[r.key] for r in unique if r.key in ctx.listed}
+    known.update(links.known_lines(session, ctx.clearing_account, [r.key for r in unique if r.key not in known]))
+    known.update(_known_by_fingerprint(session, ctx, [r for r in unique if r.key not in known]))
+    fresh = [r for r in unique if r.key not in known]
     ctx.days_with_new_lines.update(r.booking_date for r in fresh)
-    if len(fresh) < len(rows):
-        insert_rows(session.connection(), StatementLineRepeat.__table__, [
-            {"import_id": ctx.import_id, "line_no": r.line_no, "line_id": known[r.key]}
-            for r in rows if r.key in known])
     credits = [r for r in fresh if r.is_credit]
     linked = links.link_callbacks(session, ctx, credits)
     to_credit = [r for r in credits if r.key not in linked]
@@ -314,7 +353,23 @@ def store_chunk(session: Session, ctx: ImportContext, packed: list[tuple]) -> tu
         insert_rows(session.connection(), StatementLine.__table__, [_line_row(ctx, r, outcome.get(r.key), proposals.get(r.key))
                                                 for r in fresh])
         reversals.apply(session, ctx, fresh)
+    _list_repeats(session, ctx, rows, firsts, known)
     return len(fresh), len(rows) - len(fresh)
+
+
+def _list_repeats(session: Session, ctx: ImportContext, rows: list[Row], firsts: dict[str, Row],
+                  known: dict[str, int]) -> None:
+    """Record the chunk's lines that are a line already stored (by an earlier import, or by this one
+    for a reference the file lists again) and remember where the file's repeated references went."""
+    again = [r for r in rows if r.key in known or firsts[r.key] is not r]
+    repeated_refs = [key for key in firsts if key.startswith("r:") and key_hash(key) in ctx.repeated]
+    stored_now = {r.key for r in again if r.key not in known} | {key for key in repeated_refs if key not in known}
+    if stored_now:  # ids of the lines this chunk has just inserted
+        known = {**known, **links.known_lines(session, ctx.clearing_account, sorted(stored_now))}
+    ctx.listed.update((key, known[key]) for key in repeated_refs)
+    if again:
+        insert_rows(session.connection(), StatementLineRepeat.__table__, [
+            {"import_id": ctx.import_id, "line_no": r.line_no, "line_id": known[r.key]} for r in again])
 
 
 def _known_by_fingerprint(session: Session, ctx: ImportContext, rows: list[Row]) -> dict[str, int]:

@@ -1,0 +1,99 @@
+"""Statement import, QA round 5: a transfer is stored and credited once whatever the files repeat."""
+from tests.factories import assert_ledger_ok
+from tests.recon_factories import all_lines, count_payments, make_requests_with_codes, paid_vnd, upload
+
+CODE, OTHER = "HS40881023160", "HS21890246178"
+
+
+def camt(*statements: str) -> str:
+    return ('<?xml version="1.0" encoding="UTF-8"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">'
+            f'<BkToCstmrStmt><GrpHdr><MsgId>X</MsgId><CreDtTm>2026-11-24T23:00:00</CreDtTm></GrpHdr>'
+            f'{"".join(statements)}</BkToCstmrStmt></Document>')
+
+
+def stmt(*entries: str) -> str:
+    return ('<Stmt><Id>S</Id><Acct><Id><Othr><Id>0071001234567</Id></Othr></Id><Ccy>VND</Ccy></Acct>'
+            f'{"".join(entries)}</Stmt>')
+
+
+def tx(memo: str, amount: str | None = None) -> str:
+    money = f'<Amt Ccy="VND">{amount}</Amt>' if amount else ""
+    return f"<TxDtls><Refs/>{money}<RmtInf><Ustrd>{memo}</Ustrd></RmtInf></TxDtls>"
+
+
+def ntry(amount: str, memo_or_txs: str, *, ref: str | None = None, at: str = "09:00:00") -> str:
+    txs = memo_or_txs if memo_or_txs.startswith("<TxDtls>") else tx(memo_or_txs)
+    reference = f"<AcctSvcrRef>{ref}</AcctSvcrRef>" if ref else ""
+    return (f'<Ntry><Amt Ccy="VND">{amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>'
+            f"<BookgDt><DtTm>2026-11-24T{at}+07:00</DtTm></BookgDt>{reference}<NtryDtls>{txs}</NtryDtls></Ntry>")
+
+
+# --- the same bank reference twice in one file ------------------------------------------------
+
+def test_an_entry_listed_by_the_intraday_and_the_final_statement_of_one_file_is_one_transfer(
+        client, auth, db, monkeypatch):
+    make_requests_with_codes(client, auth, monkeypatch, [(CODE, 30_000)])
+    payments = count_payments(db)
+    entry = ntry("30000", f"{CODE} nop le phi", ref="5000.96828")
+    other = ntry("50000", "khac", ref="5000.99999", at="15:00:00")
+    r = upload(client, auth, camt(stmt(entry), stmt(entry, other)), "two-stmt.xml")
+    assert r.status_code == 201, r.json
+    assert (r.json["lines_total"], r.json["lines_new"], r.json["lines_duplicate"]) == (3, 2, 1)
+    listed = all_lines(client, auth, r.json["import_id"])
+    assert [(l["line_no"], l["seen_before"]) for l in listed] == [(1, False), (2, True), (3, False)]
+    assert listed[0]["id"] == listed[1]["id"]
+    assert paid_vnd(client, CODE) == 30_000 and count_payments(db) == payments + 2
+    assert_ledger_ok(db)
+
+
+def test_a_page_break_row_the_export_repeats_is_listed_once(client, auth, db, monkeypatch):
+    from tests.recon_factories import vcb_csv
+
+    make_requests_with_codes(client, auth, monkeypatch, [(CODE, 30_000)])
+    row = ("5000.96828", "", "30.000", f"{CODE} nop le phi")
+    r = upload(client, auth, vcb_csv(row, ("5000.11111", "", "20.000", "khac"), row))
+    assert r.status_code == 201, r.json
+    assert (r.json["lines_new"], r.json["lines_duplicate"]) == (2, 1)
+    assert paid_vnd(client, CODE) == 30_000
+
+
+def test_one_reference_with_two_amounts_in_one_file_is_refused_before_anything_is_written(
+        client, auth, db, monkeypatch):
+    from tests.recon_factories import vcb_csv
+
+    make_requests_with_codes(client, auth, monkeypatch, [(CODE, 30_000)])
+    payments = count_payments(db)
+    r = upload(client, auth, vcb_csv(("5000.96828", "", "30.000", f"{CODE} nop le phi"),
+                                     ("5000.96828", "", "40.000", f"{CODE} nop le phi")))
+    assert r.status_code == 400, r.json
+    assert r.json["code"] == "conflicting_reference"
+    assert r.json["details"]["bank_ref"] == "5000.96828" and r.json["details"]["line_no"] == 2
+    assert count_payments(db) == payments
+    assert client.get("/api/v1/reconciliation/statements", headers=auth("finance")).json["imports"] == []
+
+
+def test_a_fee_debit_under_the_credit_reference_is_no_conflict(client, auth, db, monkeypatch):
+    from tests.recon_factories import vcb_csv
+
+    make_requests_with_codes(client, auth, monkeypatch, [(CODE, 30_000)])
+    r = upload(client, auth, vcb_csv(("5000.96828", "", "30.000", f"{CODE} nop le phi"),
+                                     ("5000.96828", "1.100", "", "phi chuyen tien"),
+                                     ("5000.96828", "110", "", "VAT phi chuyen tien")))
+    assert r.status_code == 201, r.json
+    assert (r.json["lines_new"], r.json["lines_duplicate"]) == (3, 0)
+
+
+def test_a_reference_listed_again_in_a_later_chunk_is_still_its_first_listing(client, auth, db, monkeypatch):
+    from reconciliation import importer
+
+    make_requests_with_codes(client, auth, monkeypatch, [(CODE, 30_000)])
+    monkeypatch.setattr(importer, "CHUNK", 1)
+    entry = ntry("30000", f"{CODE} nop le phi", ref="5000.96828")
+    r = upload(client, auth, camt(stmt(entry, ntry("50000", "khac", ref="5000.99999", at="15:00:00")), stmt(entry)),
+               "two-stmt.xml")
+    assert (r.json["lines_new"], r.json["lines_duplicate"]) == (2, 1), r.json
+    again = upload(client, auth, camt(stmt(entry), stmt(entry)), "again.xml")
+    assert (again.json["lines_new"], again.json["lines_duplicate"]) == (0, 2), again.json
+    assert paid_vnd(client, CODE) == 30_000
+    assert_ledger_ok(db)
+
