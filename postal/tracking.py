@@ -37,6 +37,8 @@ COURIER = "system:courier"
 # Both listed for people (postal board; models.EVENTS_TO_CHECK names them for the index).
 CONFLICT_EVENT = "courier_conflict"
 COD_CHECK_EVENT = "cod_check"  # a COD report to check, credited or not
+# The kinds of courier_conflict beyond a reused event id (the event's data["kind"]).
+COD_AMOUNT_CHANGED = "cod_amount_changed"  # the same collection report, another amount than the one recorded
 BOOKING_SCHEDULE = (timedelta(seconds=30), timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=5),
                     timedelta(minutes=10), timedelta(minutes=30))
 POLL_INTERVAL = timedelta(minutes=15)
@@ -174,21 +176,41 @@ def _seen_before(session: Session, shipment: Shipment, event: CourierEvent, *, s
     shipment's history for people to look at (once) and never applied."""
     first = session.execute(select(ShipmentEvent).where(ShipmentEvent.courier_event_id == event.event_id)
                             ).scalar_one()
-    first_amount = (first.data or {}).get("cod_amount_vnd")
-    if first.shipment_id == shipment.id and first.courier_status_code == event.status_code and (
-            event.cod_amount_vnd is None or first_amount is None or event.cod_amount_vnd == first_amount):
+    first_amount = _cod_amount_of(first)
+    same_step = first.shipment_id == shipment.id and first.courier_status_code == event.status_code
+    # A report without an amount means "the order's": the poll may leave out what the webhook said.
+    if same_step and (event.cod_amount_vnd is None or first_amount is None or event.cod_amount_vnd == first_amount):
         return "duplicate"
     claimed = {"event_id": event.event_id, "status_code": event.status_code,
                "occurred_at": event.occurred_at.isoformat(), "cod_amount_vnd": event.cod_amount_vnd}
     known = session.execute(select(ShipmentEvent.data).where(ShipmentEvent.shipment_id == shipment.id,
                                                              ShipmentEvent.event == CONFLICT_EVENT)).scalars()
     if not any((data or {}).get("claimed") == claimed for data in known):
+        now_claims = (f"COD {event.cod_amount_vnd} where {first_amount} was recorded" if same_step
+                      else f"status {event.status_code}")
         add_event(session, shipment, event=CONFLICT_EVENT, from_status=shipment.status, actor=COURIER, now=now,
                   occurred_at=event.occurred_at, source=source, applied=False,
                   reason=f"courier event {event.event_id} was recorded as status {first.courier_status_code} "
-                         f"of shipment {first.shipment_id}; now it claims status {event.status_code}: not applied",
-                  data={"claimed": claimed, "recorded_event_id": first.id})
+                         f"of shipment {first.shipment_id}; now it claims {now_claims}: not applied",
+                  data={"kind": COD_AMOUNT_CHANGED if same_step else CONFLICT_EVENT, "claimed": claimed,
+                        "recorded_event_id": first.id, "recorded_cod_vnd": first_amount})
     return "conflict"
+
+
+def _cod_amount_of(row: ShipmentEvent) -> int | None:
+    """The COD amount a recorded report stood for: the one it stated, else the one credited for it
+    (the order's, when it stated none), else None (nothing was credited)."""
+    data = row.data or {}
+    if data.get("cod_amount_vnd") is not None:
+        return data["cod_amount_vnd"]
+    return (data.get("cod") or {}).get("collected_vnd")
+
+
+def check_kind(row: ShipmentEvent) -> str:
+    """What a row listed for people (`events_to_check`) is about: the key of its sentence on the board."""
+    if row.event == COD_CHECK_EVENT:
+        return row.reason
+    return (row.data or {}).get("kind") or row.event
 
 
 def _not_collectable(shipment: Shipment) -> str | None:

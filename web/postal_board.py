@@ -112,8 +112,8 @@ def _render(day: date, *, report: dict | None = None, error: DomainError | None 
         planned = scheduling.day_shipments(session, day)
         waiting = scheduling.waiting_shipments(session, today=business_date(now_utc()), limit=WAITING_SHOWN + 1)
         collect = {s.id: service.outstanding_vnd(session, s.dossier_id) for s in [*planned, *waiting] if s.cod}
-        checks = [(format_local(e.occurred_at), s, texts.check_text(e.reason if e.event == tracking.COD_CHECK_EVENT
-                                                                     else e.event, e.data or {}, i18n.translate))
+        checks = [(format_local(e.occurred_at), s, texts.check_text(tracking.check_kind(e), e.data or {},
+                                                                     i18n.translate))
                   for e, s in tracking.events_to_check(session, limit=CHECKS_SHOWN)]
         return render_template(
             "staff/postal_board.html", day=day, weekday=texts.WEEKDAYS[day.weekday()],

@@ -42,6 +42,8 @@ CHECKS = {
     "cod_owed_less_than_booked": "Bưu điện báo thu tiền COD {collected} nhưng hồ sơ chỉ còn nợ {owed} (đã đặt thu "
                                  "{booked}; người dân đã thanh toán cách khác trong lúc chờ): đã ghi nhận, phần thu "
                                  "thừa cần hoàn trả cho người dân và đối chiếu với bưu điện.",
+    "cod_amount_changed": "Bưu điện gửi lại thông báo {event_id} với số tiền COD {claimed}, khác số đã ghi nhận "
+                          "{recorded}: không ghi nhận lại, cần đối chiếu với bưu điện.",
     "courier_conflict": "Thông báo {event_id} trùng mã với một thông báo đã ghi nhận nhưng khác nội dung: "
                         "không áp dụng.",
 }
@@ -49,12 +51,15 @@ CHECKS = {
 
 def check_text(kind: str, data: dict, translate=lambda text: text) -> str:
     """The sentence for a courier report listed for people, in the visitor's language."""
-    def vnd(name: str) -> str:
-        return format_vnd(data[name]) if type(data.get(name)) is int else "?"
+    def vnd(value) -> str:
+        return format_vnd(value) if type(value) is int else "?"
 
+    claimed = data.get("claimed") or {}
     return translate(CHECKS[kind]).format(
-        collected=vnd("collected_vnd"), booked=vnd("booked_vnd"), limit=vnd("limit_vnd"), owed=vnd("owed_vnd"),
-        first_event_id=data.get("first_event_id", "?"), event_id=(data.get("claimed") or {}).get("event_id", "?"))
+        collected=vnd(data.get("collected_vnd")), booked=vnd(data.get("booked_vnd")), limit=vnd(data.get("limit_vnd")),
+        owed=vnd(data.get("owed_vnd")), recorded=vnd(data.get("recorded_cod_vnd")),
+        claimed=vnd(claimed.get("cod_amount_vnd")), first_event_id=data.get("first_event_id", "?"),
+        event_id=claimed.get("event_id", "?"))
 
 
 def outcome_label(event: str, *, direction: str, reason: str | None = None) -> tuple[str, str]:
@@ -201,6 +206,8 @@ EN = {
                                          "{owed} ({booked} booked; the citizen paid another way meanwhile): "
                                          "credited, the excess is to be refunded to the citizen and checked with "
                                          "the post.",
+    CHECKS["cod_amount_changed"]: "The post sent notification {event_id} again with a COD amount of {claimed}, not "
+                                  "the {recorded} recorded: not credited again, check with the post.",
     CHECKS["courier_conflict"]: "Notification {event_id} reuses the id of one recorded with other content: "
                                 "not applied.",
     # a shipment

@@ -8,13 +8,14 @@ from sqlalchemy import select
 
 from kernel.clock import now_utc
 from kernel.db import unit_of_work
+from kernel.inbox import InboundCallback
 from kernel.outbox import OutboxMessage
 from payments.models import PaymentRequest
 from payments.service import dossier_fees_settled
 from postal.models import ShipmentEvent
 from tests.api import test_pages, test_postal_round3
 from tests.api.test_postal_round3 import delivered_and_collected, event, requests_of, webhook
-from tests.postal_factories import ID_CHECK, make_dossier, mark_booked, pay_everything, shipment_body
+from tests.postal_factories import make_dossier, mark_booked, pay_everything, shipment_body
 
 cod_app = test_postal_round3.cod_app  # the fixture: an app booking deliveries cash on delivery
 staff_user = test_pages.staff_user  # the fixture: a staff account for the pages
@@ -49,7 +50,8 @@ def cod_delivery_of(app, auth, db, settings, code, *, created_at=None):
 
 def test_a_cod_order_collects_a_fee_whose_request_expired_asked_for_again_and_held(cod_app, auth, db):
     app, settings = cod_app
-    client, shipment_id = cod_delivery_of(app, auth, db, settings, "D-EXPIRED", created_at=now_utc() - timedelta(days=5))
+    five_days_ago = now_utc() - timedelta(days=5)
+    client, shipment_id = cod_delivery_of(app, auth, db, settings, "D-EXPIRED", created_at=five_days_ago)
     assert booked_cod(db, shipment_id) == 30000  # the 8,000 fee whose request expired, and the postage
     with db() as s:
         rows = [(r.status, r.amount_vnd, r.expires_at is None) for r in
@@ -120,3 +122,27 @@ def pay_one(db, settings, payment_code, amount_vnd):
             provider="bank", provider_ref=f"PAY-{payment_code}", channel="vietqr_transfer", amount_vnd=amount_vnd,
             booked_at=now, clearing_account=Accounts.bank("970436", "0071001234567"), payment_code=payment_code)],
             settings=settings, actor="test", now=now)
+
+
+# --- 3. the same event id with another amount than the one credited -----------------------------
+
+def test_a_repeated_collection_report_naming_another_amount_than_the_one_credited_is_a_conflict(
+        cod_app, auth, db, staff_user):
+    app, settings = cod_app
+    client, shipment_id = cod_delivery_of(app, auth, db, settings, "D-DUP-AMOUNT")
+    assert delivered_and_collected(client, settings, shipment_id).json["outcome"] == "applied"  # 30,000 booked
+    at = now_utc() - timedelta(minutes=19)
+    same = webhook(client, settings, event(shipment_id, "V-21", 21, at, cod_amount_vnd=30000))
+    assert (same.status_code, same.json["outcome"]) == (200, "duplicate")  # what was credited: the same report
+    other = webhook(client, settings, event(shipment_id, "V-21", 21, at, cod_amount_vnd=5000))
+    assert (other.status_code, other.json["code"]) == (409, "event_conflict")
+    (name, _, data), = listed_for_people(db, shipment_id)
+    assert (name, data["kind"], data["claimed"]["cod_amount_vnd"], data["recorded_cod_vnd"]) == (
+        "courier_conflict", "cod_amount_changed", 5000, 30000)
+    assert requests_of(db) == [("paid", 8000, 8000), ("paid", 22000, 22000)]  # nothing credited again
+    with db() as s:
+        statuses = s.execute(select(InboundCallback.status).where(InboundCallback.provider == "courier")
+                             .order_by(InboundCallback.id)).scalars().all()
+    assert statuses[-2:] == ["duplicate", "conflict"]
+    assert "Bưu điện gửi lại thông báo V-21 với số tiền COD 5.000 ₫, khác số đã ghi nhận 30.000 ₫" in board_text(
+        client, staff_user)
