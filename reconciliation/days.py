@@ -8,7 +8,7 @@ corrections made to its lines, land in the next open day as adjustments.
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -272,6 +272,42 @@ def _refuse_unapplied_callbacks(session: Session, day: date, before: datetime) -
                                                           "failed": waiting[inbox.RECEIVED], "inbox_ids": first})
 
 
+# An import whose process died (killed, out of memory, the machine lost) is never marked failed: it
+# stays `processing`. It stops holding closes once it has run far longer than any import takes: an
+# hour, plus an hour per million lines of its file (a million lines take about four minutes).
+IMPORT_STALE_AFTER = timedelta(hours=1)
+IMPORT_STALE_PER_LINE = timedelta(hours=1) / 1_000_000
+
+
+def imports_in_progress(session: Session, day: date, *, settings: Settings, now: datetime) -> list[StatementImport]:
+    """Imports still processing that may bring `day` lines or balances: those whose period is not known,
+    or runs from before `day` to `day` or beyond, or ends on closed days whose late lines land in `day`
+    (`counting.next_open_day`). Not those stuck past `IMPORT_STALE_AFTER`."""
+    running = [i for i in session.execute(select(StatementImport).where(StatementImport.status == "processing")
+                                          .order_by(StatementImport.id)).scalars()
+               if now < i.created_at + IMPORT_STALE_AFTER + IMPORT_STALE_PER_LINE * i.lines_total]
+    starts = [i.period_from for i in running if i.period_from is not None]
+    closed = counting.closed_days(session, min(starts)) if starts else set()
+
+    def lands_until(last: date) -> date:
+        return counting.next_open_day(last, closed, settings.holidays) if last in closed else last
+
+    return [i for i in running if i.period_from is None or i.period_to is None
+            or i.period_from <= day <= lands_until(i.period_to)]
+
+
+def _refuse_imports_in_progress(session: Session, day: date, settings: Settings, now: datetime) -> None:
+    """Refuse while a statement import that may still bring the day lines is processing: the day would
+    be frozen with part of its file, and the file's balances (written at its end) checked nowhere."""
+    running = imports_in_progress(session, day, settings=settings, now=now)
+    if running:
+        raise Conflict(f"{len(running)} statement import(s) for {day:%d/%m/%Y} are still processing: close once "
+                       "they are done", code="import_in_progress",
+                       details={"import_ids": [i.id for i in running],
+                                "lines_processed": sum(i.lines_processed for i in running),
+                                "lines_total": sum(i.lines_total for i in running)})
+
+
 def _refuse_open_exceptions(session: Session, day: date, settings: Settings, now: datetime) -> list:
     found = queue.day_exceptions(session, day, settings=settings, today=business_date(now))
     blocking = queue.open_blocking(found, settings.recon_tolerance_vnd)
@@ -294,6 +330,7 @@ def request_close(session: Session, day: date, *, settings: Settings, actor: str
         raise Conflict(f"closing {day:%d/%m/%Y} was already asked by {row.requested_by}: an approver decides "
                        "(or rejects it first)", code="close_already_requested",
                        details={"requested_by": row.requested_by})
+    _refuse_imports_in_progress(session, day, settings, now)
     _refuse_unapplied_callbacks(session, day, now)
     _refuse_open_exceptions(session, day, settings, now)
     row.status, row.requested_by, row.requested_at = CLOSE_REQUESTED, actor, now
@@ -315,6 +352,7 @@ def approve_close(session: Session, day: date, *, settings: Settings, actor: str
     if row.requested_by == actor:
         raise Forbidden("the person who asked to close a day cannot also approve it", code="same_person")
     closed_at = counting.closing_stamp(session, now)
+    _refuse_imports_in_progress(session, day, settings, now)  # under close_books: no chunk is half-written
     _refuse_unapplied_callbacks(session, day, closed_at)
     found = _refuse_open_exceptions(session, day, settings, now)
     frozen = build_summary(session, day, found, settings=settings)
