@@ -11,7 +11,9 @@ sync); only the people's decisions are stored (`Resolution`). Kinds:
                        (also a callback that came after the statement: `payments.announcements`);
 - `reversed`           a reversal entry on the statement, or a line whose payment was reversed;
 - `payment_without_statement_line`  a bank-transfer callback the day's statement does not show;
-- `balance_mismatch`   the bank's closing balance differs from opening + the day's lines;
+- `balance_mismatch`   the bank's closing balance differs from opening + the day's lines (a closed
+                       day's, changed by a part of its statement imported after the close, in the
+                       next open day, where that part's lines land);
 - `missed_callback`    (information) a statement credit no callback announced, before or after.
 
 Each has a stable `key`; an exception is open until acknowledged (with a reason) or resolved.
@@ -26,7 +28,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from config import Settings
-from kernel.clock import working_days_between
+from kernel.clock import is_working_day, working_days_between
 from payments.announcements import announced_amounts
 from payments.models import Payment, PaymentAllocation, PaymentRequest
 from payments.refunds import AWAITING_APPROVAL, Refund
@@ -111,7 +113,7 @@ def day_exceptions(session: Session, day: date, *, settings: Settings, today: da
                                            if line.payment_id and line.status != IGNORED])
     found += _unseen_payments(session, day, [line for line in lines if line.payment_id not in late],
                               settings=settings, today=today)
-    found += _balance_exceptions(session, day)
+    found += _balance_exceptions(session, day, settings.holidays)
     _apply_decisions(session, day, found, lines + carried)
     return found
 
@@ -237,41 +239,101 @@ def _statement_payments_by_amount(lines: list[StatementLine], prefix: str
     return grouped
 
 
-def _balance_exceptions(session: Session, day: date) -> list[DayException]:
+def _balance_exceptions(session: Session, day: date, holidays) -> list[DayException]:
     out = []
     for check in balance_checks(session, day):
         if check["difference_vnd"] not in (None, 0):
             out.append(DayException(f"balance:{check['clearing_account']}:{day.isoformat()}", "balance_mismatch",
                                     abs(check["difference_vnd"]), account=check["clearing_account"],
                                     details=check))
+    for check in late_balance_checks(session, day, holidays):
+        # what the close accepted (its difference, acknowledged) is not asked again
+        if check["difference_vnd"] not in (None, 0, check["closed_difference_vnd"]):
+            out.append(DayException(f"balance:{check['clearing_account']}:{check['business_date']}",
+                                    "balance_mismatch", abs(check["difference_vnd"]),
+                                    account=check["clearing_account"], details=check))
     return out
 
 
 def balance_checks(session: Session, day: date) -> list[dict]:
     """Per account with a statement for `day`: stated opening/closing vs opening + the day's lines."""
+    return [_check(session, balance, day) for balance in session.execute(
+        select(StatementBalance).where(StatementBalance.business_date == day)
+        .order_by(StatementBalance.clearing_account)).scalars()]
+
+
+def _check(session: Session, balance: StatementBalance, day: date) -> dict:
+    """The bank's figures for `day` against every line booked on it (those that landed in a later day too)."""
+    opening = balance.opening_vnd
+    if opening is None:
+        opening = session.execute(select(StatementBalance.closing_vnd).where(
+            StatementBalance.clearing_account == balance.clearing_account,
+            StatementBalance.business_date < day).order_by(StatementBalance.business_date.desc())
+            .limit(1)).scalar()
+    signed = func.sum(func.coalesce(StatementLine.amount_vnd, 0))
+    credit = session.execute(select(signed).where(
+        StatementLine.clearing_account == balance.clearing_account, StatementLine.booking_date == day,
+        StatementLine.direction == CREDIT)).scalar() or 0
+    debit = session.execute(select(signed).where(
+        StatementLine.clearing_account == balance.clearing_account, StatementLine.booking_date == day,
+        StatementLine.direction != CREDIT)).scalar() or 0
+    computed = opening + int(credit) - int(debit) if opening is not None else None
+    stated = balance.closing_vnd
+    return {"clearing_account": balance.clearing_account, "business_date": day.isoformat(), "opening_vnd": opening,
+            "credits_vnd": int(credit), "debits_vnd": int(debit), "closing_stated_vnd": stated,
+            "closing_computed_vnd": computed,
+            "difference_vnd": stated - computed if stated is not None and computed is not None else None}
+
+
+# What a late part of a closed day's statement can change in its check.
+CHECKED_FIGURES = ("opening_vnd", "credits_vnd", "debits_vnd", "closing_stated_vnd")
+
+
+def late_balance_checks(session: Session, day: date, holidays) -> list[dict]:
+    """The checks of closed days whose statement changed after their close (a part imported late: its
+    lines land in the next open day, its balances merge into the closed day's), in the first open
+    working day after them — `day`, where those lines land (`counting.next_open_day`). Each is compared
+    with the check last frozen for it (its own day's close, or that of an open day it was shown in
+    since) and listed only if it changed; `closed_difference_vnd` is the difference frozen then."""
+    closed = counting.closed_days(session, day - timedelta(days=counting.LOOKBACK_DAYS))
+    if day in closed or not is_working_day(day, holidays):
+        return []
+    earlier = []  # the closed days whose next open day is `day`: back to the open working day before it
+    current = day - timedelta(days=1)
+    while current in closed or (not is_working_day(current, holidays)
+                                and current > day - timedelta(days=counting.LOOKBACK_DAYS)):
+        if current in closed:
+            earlier.append(current)
+        current -= timedelta(days=1)
+    if not earlier:
+        return []
+    balances = session.execute(select(StatementBalance).where(StatementBalance.business_date.in_(earlier))
+                               .order_by(StatementBalance.business_date, StatementBalance.clearing_account)
+                               ).scalars().all()
+    if not balances:
+        return []
+    frozen = _frozen_checks(session, earlier)
     out = []
-    for balance in session.execute(select(StatementBalance).where(StatementBalance.business_date == day)
-                                   .order_by(StatementBalance.clearing_account)).scalars():
-        opening = balance.opening_vnd
-        if opening is None:
-            opening = session.execute(select(StatementBalance.closing_vnd).where(
-                StatementBalance.clearing_account == balance.clearing_account,
-                StatementBalance.business_date < day).order_by(StatementBalance.business_date.desc())
-                .limit(1)).scalar()
-        signed = func.sum(func.coalesce(StatementLine.amount_vnd, 0))
-        credit = session.execute(select(signed).where(
-            StatementLine.clearing_account == balance.clearing_account, StatementLine.booking_date == day,
-            StatementLine.direction == CREDIT)).scalar() or 0
-        debit = session.execute(select(signed).where(
-            StatementLine.clearing_account == balance.clearing_account, StatementLine.booking_date == day,
-            StatementLine.direction != CREDIT)).scalar() or 0
-        computed = opening + int(credit) - int(debit) if opening is not None else None
-        stated = balance.closing_vnd
-        out.append({"clearing_account": balance.clearing_account, "opening_vnd": opening,
-                    "credits_vnd": int(credit), "debits_vnd": int(debit), "closing_stated_vnd": stated,
-                    "closing_computed_vnd": computed,
-                    "difference_vnd": stated - computed if stated is not None and computed is not None else None})
+    for balance in balances:
+        check = _check(session, balance, balance.business_date)
+        before = frozen.get((balance.clearing_account, balance.business_date))
+        if before is None or any(check[k] != before.get(k) for k in CHECKED_FIGURES):
+            out.append({**check, "closed_difference_vnd": before.get("difference_vnd") if before else None})
     return out
+
+
+def _frozen_checks(session: Session, closed: list[date]) -> dict[tuple[str, date], dict]:
+    """(account, day) -> the check as the latest of these closed days froze it: a day's own check at its
+    close, or a later day's late check of it."""
+    found: dict[tuple[str, date], dict] = {}
+    for day, own, late in session.execute(
+            select(ReconDay.business_date, ReconDay.summary["balances"], ReconDay.summary["late_balances"])
+            .where(ReconDay.business_date.in_(closed)).order_by(ReconDay.business_date)):
+        for check in own or []:
+            found[(check["clearing_account"], day)] = check
+        for check in late or []:
+            found[(check["clearing_account"], date.fromisoformat(check["business_date"]))] = check
+    return found
 
 
 def _apply_decisions(session: Session, day: date, found: list[DayException], lines: list[StatementLine]) -> None:

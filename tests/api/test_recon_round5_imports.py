@@ -1,6 +1,7 @@
 """A day closes only on its whole statement: not while an import that may still bring it lines is
 processing (409 `import_in_progress`), unless that import has been stuck for so long that its process
-must have died."""
+must have died. A part of a closed day's statement imported later is checked too: the bank's figures for
+that day against all its lines, late ones included, in the queue of the open day the late lines land in."""
 import io
 from datetime import date, datetime, timedelta, timezone
 
@@ -113,3 +114,67 @@ def test_the_approval_too_waits_for_an_import_that_began_after_the_request(one_i
     with unit_of_work(db) as s, pytest.raises(Conflict) as held:
         days.approve_close(s, date.fromisoformat(DAY), settings=test_settings, actor="trưởng phòng Minh", now=AFTER)
     assert held.value.code == "import_in_progress"
+
+
+# --- a part of a closed day's statement imported after its close ----------------------------------
+
+def mt940(n: int, opening: int, entries: list[tuple[str, int, str]], closing: int) -> str:
+    text = f":20:QA{n}\r\n:25:0071001234567\r\n:28C:{n}/1\r\n:60F:C261124VND{opening},\r\n"
+    for mark, amount, ref in entries:
+        text += f":61:2611241124{mark}{amount},NTRF{ref}//{ref}\r\n:86:phi {ref}\r\n"
+    return text + f":62F:C261124VND{closing},\r\n-\r\n"
+
+
+def queue(client, auth, day: str, state: str = "open") -> list[dict]:
+    r = client.get(f"/api/v1/reconciliation/days/{day}/exceptions?state={state}", headers=auth("finance"))
+    assert r.status_code == 200, r.json
+    return r.json["exceptions"]
+
+
+def closed_with_its_morning(client, auth, *, morning_closing: int = 990_000, acknowledge: bool = False) -> None:
+    assert upload(client, auth, mt940(1, 1_000_000, [("D", 10_000, "800001")], morning_closing),
+                  "sang.sta").status_code == 201
+    if acknowledge:
+        [found] = queue(client, auth, DAY)
+        assert client.post(f"/api/v1/reconciliation/days/{DAY}/exceptions/{found['key']}/acknowledge",
+                           headers=auth("finance"), json={"reason": "ngân hàng xác nhận lệch"}).status_code == 201
+    assert close(client, auth, DAY).status_code == 202
+    assert approve(client, auth, DAY).status_code == 200
+
+
+def test_a_late_part_whose_closing_does_not_add_up_shows_where_its_lines_landed(client, auth, db):
+    closed_with_its_morning(client, auth)
+    assert upload(client, auth, mt940(2, 990_000, [("D", 5_000, "800002")], 984_999), "chieu.sta").status_code == 201
+    [found] = queue(client, auth, NEXT)
+    assert (found["key"], found["kind"], found["amount_vnd"]) == (f"balance:{ACCOUNT}:{DAY}", "balance_mismatch", 1)
+    assert found["details"]["business_date"] == DAY
+    assert (found["details"]["debits_vnd"], found["details"]["closing_stated_vnd"],
+            found["details"]["closing_computed_vnd"]) == (15_000, 984_999, 985_000)
+    late = client.get(f"/api/v1/reconciliation/days/{NEXT}", headers=auth("finance")).json["late_balances"]
+    assert [(b["business_date"], b["difference_vnd"]) for b in late] == [(DAY, -1)]
+    assert queue(client, auth, DAY, "all") == []  # the closed day is as it was frozen
+    refused = close(client, auth, NEXT)
+    assert refused.status_code == 409 and refused.json["code"] == "open_exceptions"
+    assert client.post(f"/api/v1/reconciliation/days/{NEXT}/exceptions/{found['key']}/acknowledge",
+                       headers=auth("finance"), json={"reason": "ngân hàng xác nhận"}).status_code == 201
+    assert close(client, auth, NEXT).status_code == 202
+    assert approve(client, auth, NEXT).status_code == 200
+    assert queue(client, auth, "2026-11-26", "all") == []  # shown once: the day that closed with it froze it
+
+
+def test_a_late_part_that_adds_up_raises_nothing(client, auth, db):
+    closed_with_its_morning(client, auth)
+    assert upload(client, auth, mt940(2, 990_000, [("D", 5_000, "800002")], 985_000), "chieu.sta").status_code == 201
+    assert queue(client, auth, NEXT, "all") == []
+    late = client.get(f"/api/v1/reconciliation/days/{NEXT}", headers=auth("finance")).json["late_balances"]
+    assert [(b["business_date"], b["difference_vnd"]) for b in late] == [(DAY, 0)]
+
+
+def test_a_difference_accepted_at_the_close_is_not_asked_again_when_a_late_part_adds_up(client, auth, db):
+    closed_with_its_morning(client, auth, morning_closing=989_999, acknowledge=True)
+    assert upload(client, auth, mt940(2, 989_999, [("D", 5_000, "800002")], 984_999), "chieu.sta").status_code == 201
+    assert queue(client, auth, NEXT, "all") == []  # still the one đồng the close accepted, nothing new
+    assert upload(client, auth, mt940(3, 984_999, [("D", 1_000, "800003")], 983_998), "toi.sta").status_code == 201
+    [found] = queue(client, auth, NEXT)  # a third part loses one more: two now
+    assert (found["kind"], found["amount_vnd"], found["details"]["closed_difference_vnd"]) == (
+        "balance_mismatch", 2, -1)
