@@ -75,7 +75,7 @@ class ShipmentEvent(Base):
     __tablename__ = "shipment_events"
     __table_args__ = (
         UniqueConstraint("courier_event_id"),
-        # The reports people must look at (postal.tracking.events_to_check): rare rows among millions.
+        # The reports people must look at (postal.checks.events_to_check): rare rows among millions.
         Index("ix_shipment_events_to_check", "id", postgresql_where=text(EVENTS_TO_CHECK),
               sqlite_where=text(EVENTS_TO_CHECK)),
     )

@@ -8,6 +8,7 @@ event that set the current state never moves the state back, and events that cou
 applied when they came are applied, in the order they happened, once another event makes them
 applicable. A failed attempt reported late still counts, as a distinct attempt when it is the
 retry gap away from the others. Status 21 (COD collected) credits the money (postal.cod).
+What people must look at is listed through postal.checks.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,19 +27,14 @@ from kernel.errors import ValidationError
 from kernel.money import MAX_MONEY_VND
 from kernel.outbox import Delivery, Topic, enqueue
 from kernel.text import is_ascii_digits
-from postal import cod, deadlines, states
+from postal import checks, cod, deadlines, states
+from postal.checks import COURIER
 from postal.clients import CourierClient
-from postal.models import EVENTS_TO_CHECK, Shipment, ShipmentEvent
+from postal.models import Shipment, ShipmentEvent
 from postal.service import (BOOK_TOPIC, CANCEL_TOPIC, TRACK_TOPIC, add_event, booked_cod_vnd, enqueue_cancel,
-                            enter_state, get_shipment, outstanding_vnd, too_early_for_another_attempt)
+                            enter_state, get_shipment, too_early_for_another_attempt)
 from postal.validation import IdCheck, parse_id_check
 
-COURIER = "system:courier"
-# Both listed for people (postal board; models.EVENTS_TO_CHECK names them for the index).
-CONFLICT_EVENT = "courier_conflict"
-COD_CHECK_EVENT = "cod_check"  # a COD report to check, credited or not
-# The kinds of courier_conflict beyond a reused event id (the event's data["kind"]).
-COD_AMOUNT_CHANGED = "cod_amount_changed"  # the same collection report, another amount than the one recorded
 BOOKING_SCHEDULE = (timedelta(seconds=30), timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=5),
                     timedelta(minutes=10), timedelta(minutes=30))
 POLL_INTERVAL = timedelta(minutes=15)
@@ -176,41 +172,21 @@ def _seen_before(session: Session, shipment: Shipment, event: CourierEvent, *, s
     shipment's history for people to look at (once) and never applied."""
     first = session.execute(select(ShipmentEvent).where(ShipmentEvent.courier_event_id == event.event_id)
                             ).scalar_one()
-    first_amount = _cod_amount_of(first)
+    first_amount = checks.cod_amount_of(first)
     same_step = first.shipment_id == shipment.id and first.courier_status_code == event.status_code
     # A report without an amount means "the order's": the poll may leave out what the webhook said.
     if same_step and (event.cod_amount_vnd is None or first_amount is None or event.cod_amount_vnd == first_amount):
         return "duplicate"
     claimed = {"event_id": event.event_id, "status_code": event.status_code,
                "occurred_at": event.occurred_at.isoformat(), "cod_amount_vnd": event.cod_amount_vnd}
-    known = session.execute(select(ShipmentEvent.data).where(ShipmentEvent.shipment_id == shipment.id,
-                                                             ShipmentEvent.event == CONFLICT_EVENT)).scalars()
-    if not any((data or {}).get("claimed") == claimed for data in known):
-        now_claims = (f"COD {event.cod_amount_vnd} where {first_amount} was recorded" if same_step
-                      else f"status {event.status_code}")
-        add_event(session, shipment, event=CONFLICT_EVENT, from_status=shipment.status, actor=COURIER, now=now,
-                  occurred_at=event.occurred_at, source=source, applied=False,
-                  reason=f"courier event {event.event_id} was recorded as status {first.courier_status_code} "
-                         f"of shipment {first.shipment_id}; now it claims {now_claims}: not applied",
-                  data={"kind": COD_AMOUNT_CHANGED if same_step else CONFLICT_EVENT, "claimed": claimed,
-                        "recorded_event_id": first.id, "recorded_cod_vnd": first_amount})
+    now_claims = f"COD {event.cod_amount_vnd} where {first_amount} was recorded" if same_step \
+        else f"status {event.status_code}"
+    checks.list_conflict(session, shipment, claimed, occurred_at=event.occurred_at, source=source, now=now,
+                         reason=f"courier event {event.event_id} was recorded as status {first.courier_status_code} "
+                                f"of shipment {first.shipment_id}; now it claims {now_claims}: not applied",
+                         data={"kind": checks.COD_AMOUNT_CHANGED if same_step else checks.CONFLICT_EVENT,
+                               "recorded_event_id": first.id, "recorded_cod_vnd": first_amount})
     return "conflict"
-
-
-def _cod_amount_of(row: ShipmentEvent) -> int | None:
-    """The COD amount a recorded report stood for: the one it stated, else the one credited for it
-    (the order's, when it stated none), else None (nothing was credited)."""
-    data = row.data or {}
-    if data.get("cod_amount_vnd") is not None:
-        return data["cod_amount_vnd"]
-    return (data.get("cod") or {}).get("collected_vnd")
-
-
-def check_kind(row: ShipmentEvent) -> str:
-    """What a row listed for people (`events_to_check`) is about: the key of its sentence on the board."""
-    if row.event == COD_CHECK_EVENT:
-        return row.reason
-    return (row.data or {}).get("kind") or row.event
 
 
 def _not_collectable(shipment: Shipment) -> str | None:
@@ -237,60 +213,18 @@ def _collected(session: Session, shipment: Shipment, row: ShipmentEvent, event: 
         return "recorded"
     booked = booked_cod_vnd(session, shipment)
     amount = event.cod_amount_vnd if event.cod_amount_vnd is not None else booked
-    check = _collection_check(session, shipment, row, amount, booked)
+    check = checks.collection_check(session, shipment, row, amount, booked)
     if check is not None and check["kind"] not in cod.CREDITED_CHECKS:
         row.reason = f"{check['kind']}: not credited, listed for people to check"
-        _flag(session, shipment, row, check, source=source, now=now)
+        checks.flag_cod(session, shipment, row, check, source=source, now=now)
         return check["kind"]
     done = cod.credit_collected(session, shipment, event_id=event.event_id, occurred_at=event.occurred_at,
                                 amount_vnd=amount, settings=settings, actor=COURIER, now=now)
     row.applied, row.from_status, row.to_status = True, shipment.status, shipment.status
     row.data = {**(row.data or {}), "cod": done}
     if check is not None:
-        _flag(session, shipment, row, check, source=source, now=now)
+        checks.flag_cod(session, shipment, row, check, source=source, now=now)
     return "applied"
-
-
-def _collection_check(session: Session, shipment: Shipment, row: ShipmentEvent, amount: int,
-                      booked: int) -> dict[str, Any] | None:
-    """What people must look at in this collection report, if anything.
-
-    The shipment row is locked (`_find`), so two reports of one shipment are looked at one after
-    the other: the second sees the first's applied row and is not credited again.
-    """
-    facts = {"courier_event_id": row.courier_event_id, "collected_vnd": amount, "booked_vnd": booked}
-    first = session.execute(select(ShipmentEvent.courier_event_id).where(
-        ShipmentEvent.shipment_id == shipment.id, ShipmentEvent.courier_status_code == states.COD_COLLECTED,
-        ShipmentEvent.applied.is_(True), ShipmentEvent.id != row.id).order_by(ShipmentEvent.id).limit(1)
-    ).scalars().first()
-    if first is not None:  # a COD order is collected once: the post must say which report is right
-        return {"kind": cod.ALREADY_COLLECTED, **facts, "first_event_id": first}
-    owed = outstanding_vnd(session, shipment.dossier_id)
-    limit = cod.creditable_limit_vnd(booked=booked, owed=owed)
-    if amount > limit:
-        return {"kind": cod.AMOUNT_OUT_OF_RANGE, **facts, "limit_vnd": limit}
-    if owed < booked and amount > owed:
-        # Paid another way (online, at the counter) since the booking: the citizen paid twice.
-        return {"kind": cod.OWED_LESS, **facts, "owed_vnd": owed}
-    if amount != booked:
-        return {"kind": cod.AMOUNT_DIFFERS, **facts}
-    return None
-
-
-def _flag(session: Session, shipment: Shipment, row: ShipmentEvent, check: dict[str, Any], *, source: str,
-          now: datetime) -> None:
-    """A `cod_check` event in the shipment's history: the list people work through (postal board)."""
-    add_event(session, shipment, event=COD_CHECK_EVENT, from_status=shipment.status, actor=COURIER, now=now,
-              occurred_at=row.occurred_at, source=source, applied=False, reason=check["kind"],
-              data={**check, "recorded_event_id": row.id})
-
-
-def events_to_check(session: Session, *, limit: int = 50) -> list[tuple[ShipmentEvent, Shipment]]:
-    """Courier reports people must look at (COD checks, conflicting event ids), newest first."""
-    return list(session.execute(select(ShipmentEvent, Shipment)
-                                .join(Shipment, Shipment.id == ShipmentEvent.shipment_id)
-                                .where(text(f"shipment_events.{EVENTS_TO_CHECK}"))
-                                .order_by(ShipmentEvent.id.desc()).limit(limit)).all())
 
 
 def _try_apply(session: Session, shipment: Shipment, row: ShipmentEvent, *, settings: Settings,

@@ -16,7 +16,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from kernel.clock import add_working_days, business_date, format_local, is_working_day, now_utc
 from kernel.errors import DomainError
 from kernel.http import actor, current_principal, settings, transaction
-from postal import manifests, planner, scheduling, service, states, tracking
+from postal import checks, manifests, planner, scheduling, service, states
 from postal.models import Route, Shipment
 from postal.validation import parse_day, parse_id_check
 from web import i18n
@@ -112,9 +112,9 @@ def _render(day: date, *, report: dict | None = None, error: DomainError | None 
         planned = scheduling.day_shipments(session, day)
         waiting = scheduling.waiting_shipments(session, today=business_date(now_utc()), limit=WAITING_SHOWN + 1)
         collect = {s.id: service.outstanding_vnd(session, s.dossier_id) for s in [*planned, *waiting] if s.cod}
-        checks = [(format_local(e.occurred_at), s, texts.check_text(tracking.check_kind(e), e.data or {},
-                                                                     i18n.translate))
-                  for e, s in tracking.events_to_check(session, limit=CHECKS_SHOWN)]
+        to_check = [(format_local(e.occurred_at), s, texts.check_text(checks.check_kind(e), e.data or {},
+                                                                       i18n.translate))
+                    for e, s in checks.events_to_check(session, limit=CHECKS_SHOWN)]
         return render_template(
             "staff/postal_board.html", day=day, weekday=texts.WEEKDAYS[day.weekday()],
             working=is_working_day(day, holidays), today=business_date(now_utc()),
@@ -127,7 +127,7 @@ def _render(day: date, *, report: dict | None = None, error: DomainError | None 
             slot_names=manifests.SLOT_NAMES, direction_names=manifests.DIRECTION_NAMES,
             status_names=manifests.STATUS_NAMES, movable=MOVABLE, offered_events=offered_events,
             handover_event=handover_event, failed=states.FAILED_ATTEMPT, slots=planner.SLOTS,
-            move_default_day=move_default_day, checks=checks)
+            move_default_day=move_default_day, checks=to_check)
 
 
 def _board_day(raw: str | None) -> date:

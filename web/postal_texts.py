@@ -31,7 +31,7 @@ UNPLANNED_REASONS = {
     planner.SLOT_PASSED: "Buổi đi trong ngày đã bắt đầu: xếp sang ngày sau",
 }
 
-# Courier reports people must look at (postal.tracking.events_to_check), by kind; amounts come formatted.
+# Courier reports people must look at (postal.checks.events_to_check), by kind; amounts come formatted.
 CHECKS = {
     "cod_already_collected": "Bưu điện báo đã thu tiền COD ({collected}) lần nữa, sau báo cáo {first_event_id}: "
                              "chưa ghi nhận, cần đối chiếu với bưu điện.",

@@ -1,0 +1,99 @@
+"""Courier reports people must look at: the list on the postal board ("Báo cáo của bưu điện cần kiểm tra").
+
+Two events in a shipment's history make the list (models.EVENTS_TO_CHECK names them for the index):
+
+- `cod_check`: a COD collection report to check, credited or not; its `reason` is the kind
+  (postal.cod: already collected, amount out of range, amount differs, owed less than booked).
+- `courier_conflict`: a report that contradicts what we recorded; `data["kind"]` says how (an event
+  id reused with other content, or the same collection report with another amount).
+
+Only reports are listed, never decided here: postal.tracking decides what is applied or credited.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from postal import cod, states
+from postal.models import EVENTS_TO_CHECK, Shipment, ShipmentEvent
+from postal.service import add_event, outstanding_vnd
+
+COURIER = "system:courier"
+CONFLICT_EVENT = "courier_conflict"
+COD_CHECK_EVENT = "cod_check"
+# The kinds of courier_conflict beyond a reused event id (the event's data["kind"]).
+COD_AMOUNT_CHANGED = "cod_amount_changed"  # the same collection report, another amount than the one recorded
+
+
+def cod_amount_of(row: ShipmentEvent) -> int | None:
+    """The COD amount a recorded report stood for: the one it stated, else the one credited for it
+    (the order's, when it stated none), else None (nothing was credited)."""
+    data = row.data or {}
+    if data.get("cod_amount_vnd") is not None:
+        return data["cod_amount_vnd"]
+    return (data.get("cod") or {}).get("collected_vnd")
+
+
+def collection_check(session: Session, shipment: Shipment, row: ShipmentEvent, amount: int,
+                     booked: int) -> dict[str, Any] | None:
+    """What people must look at in this collection report, if anything.
+
+    The shipment row is locked (tracking finds it for update), so two reports of one shipment are
+    looked at one after the other: the second sees the first's applied row and is not credited again.
+    """
+    facts = {"courier_event_id": row.courier_event_id, "collected_vnd": amount, "booked_vnd": booked}
+    first = session.execute(select(ShipmentEvent.courier_event_id).where(
+        ShipmentEvent.shipment_id == shipment.id, ShipmentEvent.courier_status_code == states.COD_COLLECTED,
+        ShipmentEvent.applied.is_(True), ShipmentEvent.id != row.id).order_by(ShipmentEvent.id).limit(1)
+    ).scalars().first()
+    if first is not None:  # a COD order is collected once: the post must say which report is right
+        return {"kind": cod.ALREADY_COLLECTED, **facts, "first_event_id": first}
+    owed = outstanding_vnd(session, shipment.dossier_id)
+    limit = cod.creditable_limit_vnd(booked=booked, owed=owed)
+    if amount > limit:
+        return {"kind": cod.AMOUNT_OUT_OF_RANGE, **facts, "limit_vnd": limit}
+    if owed < booked and amount > owed:
+        # Paid another way (online, at the counter) since the booking: the citizen paid twice.
+        return {"kind": cod.OWED_LESS, **facts, "owed_vnd": owed}
+    if amount != booked:
+        return {"kind": cod.AMOUNT_DIFFERS, **facts}
+    return None
+
+
+def flag_cod(session: Session, shipment: Shipment, row: ShipmentEvent, check: dict[str, Any], *, source: str,
+             now: datetime) -> None:
+    """A `cod_check` event for the collection report `row`."""
+    add_event(session, shipment, event=COD_CHECK_EVENT, from_status=shipment.status, actor=COURIER, now=now,
+              occurred_at=row.occurred_at, source=source, applied=False, reason=check["kind"],
+              data={**check, "recorded_event_id": row.id})
+
+
+def list_conflict(session: Session, shipment: Shipment, claimed: dict[str, Any], *, occurred_at: datetime,
+                  source: str, reason: str, data: dict[str, Any], now: datetime) -> None:
+    """A `courier_conflict` event for what the courier `claimed`, once per claim (a redelivery of the
+    same contradicting report is not listed again)."""
+    known = session.execute(select(ShipmentEvent.data).where(ShipmentEvent.shipment_id == shipment.id,
+                                                             ShipmentEvent.event == CONFLICT_EVENT)).scalars()
+    if any((known_data or {}).get("claimed") == claimed for known_data in known):
+        return
+    add_event(session, shipment, event=CONFLICT_EVENT, from_status=shipment.status, actor=COURIER, now=now,
+              occurred_at=occurred_at, source=source, applied=False, reason=reason,
+              data={**data, "claimed": claimed})
+
+
+def check_kind(row: ShipmentEvent) -> str:
+    """What a listed row is about: the key of its sentence on the board."""
+    if row.event == COD_CHECK_EVENT:
+        return row.reason
+    return (row.data or {}).get("kind") or row.event
+
+
+def events_to_check(session: Session, *, limit: int = 50) -> list[tuple[ShipmentEvent, Shipment]]:
+    """The listed reports, newest first."""
+    return list(session.execute(select(ShipmentEvent, Shipment)
+                                .join(Shipment, Shipment.id == ShipmentEvent.shipment_id)
+                                .where(text(f"shipment_events.{EVENTS_TO_CHECK}"))
+                                .order_by(ShipmentEvent.id.desc()).limit(limit)).all())
