@@ -18,10 +18,10 @@ import tempfile
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from typing import IO, BinaryIO
 
-from sqlalchemy import and_, func, insert, select, text, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
@@ -30,7 +30,7 @@ from kernel.bulk import insert_rows
 from kernel.clock import business_day_bounds, now_utc
 from kernel.db import advisory_lock, unit_of_work
 from kernel.errors import ValidationError
-from payments.announcements import memo_signature, same_memo, statement_lock
+from payments.announcements import statement_lock
 from payments.credits import ConcurrentCredit, IncomingCredit, record_credits
 from payments.ledger import Accounts
 from reconciliation import counting, files, links, reversals
@@ -63,14 +63,20 @@ class Parsed:
     repeated: set[int]
     sha256: str
     size_bytes: int
+    offsets: list[int]  # where each chunk starts in the spool
+    last_chunk: dict[int, int]  # day (ordinal) -> the last chunk holding a line of it
 
     def chunks(self) -> Iterator[list[tuple]]:
-        self.spool.seek(0)
-        while True:
-            try:
-                yield marshal.load(self.spool)
-            except EOFError:
-                return
+        for offset in self.offsets:
+            self.spool.seek(offset)
+            yield marshal.load(self.spool)
+
+    def rows_after(self, chunk: int, day: date) -> Iterator[tuple]:
+        """The day's spooled lines in the chunks after `chunk` (0-based), read back one chunk at a time."""
+        ordinal = day.toordinal()
+        for index in range(chunk + 1, self.last_chunk.get(ordinal, -1) + 1):
+            self.spool.seek(self.offsets[index])
+            yield from (packed for packed in marshal.load(self.spool) if packed[1] == ordinal)
 
     def close(self) -> None:
         self.spool.close()
@@ -85,6 +91,8 @@ def parse_upload(source: BinaryIO, *, fmt: str | None = None, profile: str | Non
     spool = tempfile.TemporaryFile()
     hashes = array("q")
     references = array("q")  # the credits' (day, bank reference) identities, to find one with two amounts
+    offsets: list[int] = []
+    last_chunk: dict[int, int] = {}
     batch: list[tuple] = []
     try:
         for line in lines:
@@ -94,12 +102,15 @@ def parse_upload(source: BinaryIO, *, fmt: str | None = None, profile: str | Non
             if identity is not None:
                 references.append(key_hash(identity))
             batch.append(_pack(line, base))
+            last_chunk[batch[-1][1]] = len(offsets)
             if len(batch) == CHUNK:
+                offsets.append(spool.tell())
                 marshal.dump(batch, spool)
                 batch = []
         if batch:
+            offsets.append(spool.tell())
             marshal.dump(batch, spool)
-        parsed = Parsed(source, info, spool, len(hashes), _repeated(hashes), sha256, size)
+        parsed = Parsed(source, info, spool, len(hashes), _repeated(hashes), sha256, size, offsets, last_chunk)
         _refuse_conflicting_references(parsed, _repeated(references))
     except BaseException:
         spool.close()
@@ -179,6 +190,8 @@ class ImportContext:
     now: datetime
     closed: set[date]
     callbacks: links.CallbackWatch
+    parsed: Parsed | None = None
+    chunk_index: int = 0  # the chunk being stored (0-based)
     occurrences: dict[str, int] = field(default_factory=dict)
     repeated: set[int] = field(default_factory=set)
     linked_payments: set[int] = field(default_factory=set)  # callback payments linked by this import
@@ -213,6 +226,10 @@ class ImportContext:
         at = datetime.fromtimestamp(stamp, timezone.utc) if stamp is not None else \
             business_day_bounds(day)[0]
         return Row(line_no, day, at, amount, direction, memo, ref, name, account, balance, reversal, key)
+
+    def later_rows(self, day: date) -> Iterator[tuple]:
+        """The file's lines of `day` in the chunks still to come (spooled, as packed)."""
+        return self.parsed.rows_after(self.chunk_index, day) if self.parsed is not None else iter(())
 
     def recon_date(self, day: date) -> date:
         return counting.next_open_day(day, self.closed, self.settings.holidays) if day in self.closed else day
@@ -267,10 +284,11 @@ def run_import(sessions: sessionmaker[Session], parsed: Parsed, *, filename: str
                             closed=counting.closed_days(session, info.first_date),
                             callbacks=links.CallbackWatch.of(clearing, info.first_date, info.last_date,
                                                              settings.holidays),
-                            repeated=parsed.repeated, since=info.first_date)
+                            parsed=parsed, repeated=parsed.repeated, since=info.first_date)
     try:
         processed = 0
         for number_of_chunk, packed in enumerate(parsed.chunks(), start=1):
+            ctx.chunk_index = number_of_chunk - 1
             _store_chunk_with_retries(sessions, ctx, packed)
             processed += len(packed)
             if on_progress:
@@ -332,7 +350,7 @@ def store_chunk(session: Session, ctx: ImportContext, packed: list[tuple]) -> tu
     unique = list(firsts.values())
     known = {r.key: ctx.listed[r.key] for r in unique if r.key in ctx.listed}
     known.update(links.known_lines(session, ctx.clearing_account, [r.key for r in unique if r.key not in known]))
-    known.update(_known_by_fingerprint(session, ctx, [r for r in unique if r.key not in known]))
+    known.update(links.known_by_fingerprint(session, ctx, [r for r in unique if r.key not in known]))
     fresh = [r for r in unique if r.key not in known]
     ctx.days_with_new_lines.update(r.booking_date for r in fresh)
     credits = [r for r in fresh if r.is_credit]
@@ -370,52 +388,6 @@ def _list_repeats(session: Session, ctx: ImportContext, rows: list[Row], firsts:
     if again:
         insert_rows(session.connection(), StatementLineRepeat.__table__, [
             {"import_id": ctx.import_id, "line_no": r.line_no, "line_id": known[r.key]} for r in again])
-
-
-def _known_by_fingerprint(session: Session, ctx: ImportContext, rows: list[Row]) -> dict[str, int]:
-    """The same transfer from an export that lost its reference (a spreadsheet saved through Excel)
-    and from one that has it, whichever came first: a new line without a reference is a stored
-    referenced line, a new referenced line a stored line without one, when they share day, side and
-    amount and one memo holds the other. The n-th repeat of a transfer in the file is the n-th such
-    line (those with the very same memo first), so equal transfers stay apart; lines this import
-    stored itself are not looked at (one file with and without references lists two transfers)."""
-    found: dict[str, int] = {}
-    taken: set[int] = set()
-    seen: dict[tuple, int] = {}  # referenced rows have no #n in their key: counted here, in file order
-    for referenced in (False, True):
-        wanted = [r for r in rows if (r.bank_ref is not None) == referenced]
-        for day in sorted({r.booking_date for r in wanted}):
-            mine = [r for r in wanted if r.booking_date == day]
-            if referenced:  # stored lines without a reference of the day: "f:<fingerprint>[#n]", found
-                # through the recon_date index (a line is reconciled on its booking day or later)
-                other = and_(StatementLine.line_key.like("f:%"), StatementLine.recon_date >= day)
-            else:  # the day's referenced lines, "r:<yyyymmdd>:…", read through the unique index (bounded
-                # by the next day, which sorts after them under any collation)
-                other = and_(StatementLine.line_key >= f"r:{day:%Y%m%d}",
-                             StatementLine.line_key < f"r:{day + timedelta(1):%Y%m%d}")
-            candidates = session.execute(
-                select(StatementLine.id, StatementLine.direction, StatementLine.amount_vnd, StatementLine.memo).where(
-                    StatementLine.clearing_account == ctx.clearing_account, StatementLine.booking_date == day, other,
-                    StatementLine.import_id != ctx.import_id,
-                    StatementLine.amount_vnd.in_(sorted({r.amount_vnd for r in mine})))
-                .order_by(StatementLine.id)).all()
-            by_money: dict[tuple[str, int], list[tuple[int, str]]] = {}
-            for c in candidates:
-                by_money.setdefault((c.direction, c.amount_vnd), []).append((c.id, memo_signature(c.memo)))
-            for row in mine:
-                memo = memo_signature(row.memo)
-                alike = by_money.get((row.direction, row.amount_vnd), [])
-                same = [i for i, m in alike if m == memo] + [i for i, m in alike if m != memo and same_memo(memo, m)]
-                if referenced:
-                    fingerprint = (day, row.direction, row.amount_vnd, memo)
-                    nth = seen[fingerprint] = seen.get(fingerprint, 0) + 1
-                else:
-                    nth = int(row.key.rpartition("#")[2]) if "#" in row.key else 1
-                free = next((i for i in same[nth - 1:] if i not in taken), None)
-                if free is not None:
-                    found[row.key] = free
-                    taken.add(free)
-    return found
 
 
 def _incoming(ctx: ImportContext, row: Row) -> IncomingCredit:

@@ -1,6 +1,7 @@
 """Reading what the ledger already knows about statement lines. Nothing here moves money.
 
 - `known_lines`: which line identities are already stored (re-imports, overlapping files);
+- `known_by_fingerprint`: the stored line a line is when one of the two files lost the reference;
 - `CallbackWatch`: the callbacks of the statement's period, read again before each chunk;
 - `link_callbacks`: the payment a callback already made for a line — same bank reference and
   banking day (`may_book`; another amount only with the same payment codes: a difference is an
@@ -14,12 +15,13 @@
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from kernel.clock import business_date, business_day_bounds, is_working_day
@@ -28,8 +30,9 @@ from payments.announcements import (STATEMENT_PROVIDER, arrived_in_suspense, cod
                                     ref_variants, same_memo)
 from payments.models import Dossier, Payment, PaymentAllocation, PaymentRequest
 from reconciliation.matching import Candidate as Suggestible
-from reconciliation.matching import PaymentFacts, suggest
-from reconciliation.models import StatementLine
+from reconciliation.matching import PaymentFacts, base_key, suggest
+from reconciliation.models import StatementLine, StatementLineRepeat
+from reconciliation.statements import StatementLine as ParsedLine
 
 if TYPE_CHECKING:
     from reconciliation.importer import ImportContext, Row
@@ -75,6 +78,94 @@ def known_lines(session: Session, clearing_account: str, keys: list[str]) -> dic
         found.update(session.execute(select(StatementLine.line_key, StatementLine.id).where(
             StatementLine.clearing_account == clearing_account, StatementLine.line_key.in_(chunk))).all())
     return found
+
+
+def known_by_fingerprint(session: Session, ctx: ImportContext, rows: list[Row]) -> dict[str, int]:
+    """line key -> id, for lines that are a stored line although one of the two files lost the bank's
+    reference (a spreadsheet saved through Excel): a new line without a reference is a stored
+    referenced line, a new referenced line a stored line without one, when they share day, side and
+    amount and one memo holds the other. Each line first takes a stored line with its very memo;
+    only then do the lines left take one whose memo holds theirs or is held by it, and never one that
+    a line in a later chunk of the file has the very memo of: a new transfer "nop le phi" must not
+    take the line of "HS… nop le phi" from its twin (that transfer would be credited twice and this
+    one lost). A stored line is taken once per import, so equal transfers stay apart; lines this
+    import stored itself are not looked at (one file with and without references lists two transfers)."""
+    found: dict[str, int] = {}
+    for referenced in (False, True):
+        wanted = [r for r in rows if (r.bank_ref is not None) == referenced]
+        for day in sorted({r.booking_date for r in wanted}):
+            _twins_of_day(session, ctx, day, referenced, [r for r in wanted if r.booking_date == day], found)
+    return found
+
+
+def _twins_of_day(session: Session, ctx: ImportContext, day: date, referenced: bool, mine: list[Row],
+                  found: dict[str, int]) -> None:
+    if referenced:  # stored lines without a reference of the day: "f:<fingerprint>[#n]", found
+        # through the recon_date index (a line is reconciled on its booking day or later)
+        other = and_(StatementLine.line_key.like("f:%"), StatementLine.recon_date >= day)
+    else:  # the day's referenced lines, "r:<yyyymmdd>:…", read through the unique index (bounded
+        # by the next day, which sorts after them under any collation)
+        other = and_(StatementLine.line_key >= f"r:{day:%Y%m%d}",
+                     StatementLine.line_key < f"r:{day + timedelta(1):%Y%m%d}")
+    claimed = exists().where(StatementLineRepeat.import_id == ctx.import_id,  # by an earlier chunk
+                             StatementLineRepeat.line_id == StatementLine.id)
+    candidates = session.execute(
+        select(StatementLine.id, StatementLine.direction, StatementLine.amount_vnd, StatementLine.memo).where(
+            StatementLine.clearing_account == ctx.clearing_account, StatementLine.booking_date == day, other,
+            StatementLine.import_id != ctx.import_id, StatementLine.amount_vnd.in_(sorted({r.amount_vnd for r in mine})),
+            ~claimed)
+        .order_by(StatementLine.id)).all()
+    if not candidates:
+        return
+    by_money: dict[tuple[str, int], list[tuple[int, str, str]]] = {}
+    for c in candidates:
+        by_money.setdefault((c.direction, c.amount_vnd), []).append((c.id, memo_signature(c.memo), c.memo))
+    taken: set[int] = set()
+    left: list[tuple[Row, str]] = []
+    for row in mine:  # the very memo first
+        memo = memo_signature(row.memo)
+        free = next((i for i, m, _ in by_money.get((row.direction, row.amount_vnd), ()) if m == memo and i not in taken),
+                    None)
+        if free is None:
+            left.append((row, memo))
+        else:
+            found[row.key] = free
+            taken.add(free)
+    if not left:
+        return
+    kept = _kept_for_later_rows(ctx, day, referenced, by_money, taken)
+    for row, memo in left:  # then one memo holding the other, among the lines still free
+        free = next((i for i, m, _ in by_money.get((row.direction, row.amount_vnd), ())
+                     if i not in taken and i not in kept and same_memo(memo, m)), None)
+        if free is not None:
+            found[row.key] = free
+            taken.add(free)
+
+
+def _kept_for_later_rows(ctx: ImportContext, day: date, referenced: bool,
+                         by_money: dict[tuple[str, int], list[tuple[int, str, str]]], taken: set[int]) -> set[int]:
+    """The free stored lines of the day that lines of the file's later chunks have the very memo of
+    (as many as there are such lines, first ones first: the order they will take them in). Only the
+    day's later chunks are read back from the spool, and only when a line is left for the second pass."""
+    groups: dict[tuple[str, int, str], list[tuple[int, str]]] = {}
+    for (direction, amount), lines in by_money.items():
+        for line_id, signature, memo in lines:
+            if line_id not in taken:
+                groups.setdefault((direction, amount, signature), []).append((line_id, memo))
+    money = {(direction, amount) for direction, amount, _ in groups}
+    later: Counter[tuple[str, int, str]] = Counter()
+    if referenced:
+        for packed in ctx.later_rows(day):
+            amount, direction, memo, ref = packed[3:7]
+            if ref is not None and (direction, amount) in money:
+                later[(direction, amount, memo_signature(memo))] += 1
+    else:  # a line without a reference is keyed by its very memo: compared by key, no memo to normalise
+        by_key = {base_key(ParsedLine(0, day, amount, direction, memo=lines[0][1])): (direction, amount, signature)
+                  for (direction, amount, signature), lines in groups.items()}
+        for packed in ctx.later_rows(day):
+            if packed[6] is None and packed[11] in by_key:
+                later[by_key[packed[11]]] += 1
+    return {line_id for group, count in later.items() for line_id, _ in groups.get(group, [])[:count]}
 
 
 @dataclass

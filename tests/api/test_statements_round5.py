@@ -97,3 +97,68 @@ def test_a_reference_listed_again_in_a_later_chunk_is_still_its_first_listing(cl
     assert paid_vnd(client, CODE) == 30_000
     assert_ledger_ok(db)
 
+
+# --- a line without a reference and the stored lines of its day -------------------------------
+
+def _csv_without_references(*rows: tuple[str, str]) -> str:
+    body = "".join(f'{i},24/11/2026 {at},,"30,000",,"{memo}"\n' for i, (at, memo) in enumerate(rows, start=1))
+    return "STT,Ngày giao dịch,Số tiền ghi nợ,Số tiền ghi có,Số dư,Nội dung\n" + body
+
+
+def test_a_new_transfer_whose_memo_the_stored_one_holds_does_not_take_its_line(client, auth, db, monkeypatch):
+    """The day's camt.053 first, then its CSV without references, newest first: the row with the very
+    memo of the stored line is that line, and the other 30,000 ("nop le phi") is a new transfer."""
+    make_requests_with_codes(client, auth, monkeypatch, [(CODE, 30_000)])
+    assert upload(client, auth, camt(stmt(ntry("30000", f"{CODE} nop le phi", ref="5001.11111"))),
+                  "morning.xml").status_code == 201
+    r = upload(client, auth, _csv_without_references(("15:00:00", "nop le phi"), ("09:00:00", f"{CODE} nop le phi")),
+               "day.csv")
+    assert (r.json["lines_new"], r.json["lines_duplicate"]) == (1, 1), r.json
+    listed = all_lines(client, auth, r.json["import_id"])
+    assert [(l["memo"], l["seen_before"]) for l in listed] == [("nop le phi", False), (f"{CODE} nop le phi", True)]
+    assert paid_vnd(client, CODE) == 30_000
+    assert_ledger_ok(db)
+
+
+def test_the_other_order_a_new_referenced_transfer_does_not_take_the_stored_line(client, auth, db, monkeypatch):
+    make_requests_with_codes(client, auth, monkeypatch, [(CODE, 30_000)])
+    assert upload(client, auth, _csv_without_references(("09:00:00", f"{CODE} nop le phi")), "m.csv").status_code == 201
+    r = upload(client, auth, camt(stmt(ntry("30000", "nop le phi", ref="5001.00001", at="08:00:00"),
+                                       ntry("30000", f"{CODE} nop le phi", ref="5001.00002"))), "day.xml")
+    assert (r.json["lines_new"], r.json["lines_duplicate"]) == (1, 1), r.json
+    listed = all_lines(client, auth, r.json["import_id"])
+    assert [(l["bank_ref"], l["seen_before"]) for l in listed] == [("5001.00001", False), (None, True)]
+    assert paid_vnd(client, CODE) == 30_000
+    assert_ledger_ok(db)
+
+
+def test_the_very_memo_in_a_later_chunk_still_comes_first(client, auth, db, monkeypatch):
+    """The day runs over two chunks: the row holding a part of the memo comes a chunk before the row
+    with the very memo, and must leave the line to it."""
+    from reconciliation import importer
+
+    make_requests_with_codes(client, auth, monkeypatch, [(CODE, 30_000)])
+    assert upload(client, auth, camt(stmt(ntry("30000", f"{CODE} nop le phi", ref="5001.11111"))),
+                  "morning.xml").status_code == 201
+    monkeypatch.setattr(importer, "CHUNK", 1)
+    r = upload(client, auth, _csv_without_references(("15:00:00", "nop le phi"), ("09:00:00", f"{CODE} nop le phi")),
+               "day.csv")
+    assert (r.json["lines_new"], r.json["lines_duplicate"]) == (1, 1), r.json
+    assert [l["seen_before"] for l in all_lines(client, auth, r.json["import_id"])] == [False, True]
+    assert paid_vnd(client, CODE) == 30_000
+    assert_ledger_ok(db)
+
+
+def test_the_other_order_over_two_chunks(client, auth, db, monkeypatch):
+    from reconciliation import importer
+
+    make_requests_with_codes(client, auth, monkeypatch, [(CODE, 30_000)])
+    assert upload(client, auth, _csv_without_references(("09:00:00", f"{CODE} nop le phi")), "m.csv").status_code == 201
+    monkeypatch.setattr(importer, "CHUNK", 1)
+    r = upload(client, auth, camt(stmt(ntry("30000", "nop le phi", ref="5001.00001", at="08:00:00"),
+                                       ntry("30000", f"{CODE} nop le phi", ref="5001.00002"))), "day.xml")
+    assert (r.json["lines_new"], r.json["lines_duplicate"]) == (1, 1), r.json
+    assert [l["seen_before"] for l in all_lines(client, auth, r.json["import_id"])] == [False, True]
+    assert paid_vnd(client, CODE) == 30_000
+    assert_ledger_ok(db)
+
