@@ -42,6 +42,7 @@ PROVIDER, CHANNEL, COURIER = "vnpost_cod", "cod", "vnpost"
 # What people must look at in a collection report (postal.tracking lists them as `cod_check` events).
 ALREADY_COLLECTED, AMOUNT_OUT_OF_RANGE, AMOUNT_DIFFERS, OWED_LESS = (
     "cod_already_collected", "cod_amount_out_of_range", "cod_amount_differs", "cod_owed_less_than_booked")
+NOT_COLLECTABLE = "cod_not_collectable"  # money reported for a shipment not out for collection (cancelled...)
 # Credited as the ledger requires (the money is real) and listed; the other kinds are listed, not credited.
 CREDITED_CHECKS = frozenset({AMOUNT_DIFFERS, OWED_LESS})
 MAX_PROVIDER_REF = 100  # payments.provider_ref

@@ -161,6 +161,7 @@ def apply_courier_event(session: Session, *, event: CourierEvent, source: str, s
     if event.status_code == states.COD_COLLECTED:
         return _collected(session, shipment, row, event, source=source, settings=settings, now=now)
     if not _try_apply(session, shipment, row, settings=settings, now=now):
+        checks.list_step_after_cancellation(session, shipment, row, source=source, now=now)
         return "recorded"
     replay_recorded_events(session, shipment, settings=settings, now=now)  # what this step made applicable
     return "applied"
@@ -202,17 +203,21 @@ def _collected(session: Session, shipment: Shipment, row: ShipmentEvent, event: 
                settings: Settings, now: datetime) -> str:
     """Status 21: credit what the postman collected (the order's COD amount unless the event says), once.
 
-    A report that cannot be money for the shipment's requests is kept in its history; one that may
-    be money but must not be credited (a second collection, an impossible amount) is also listed
+    A report that cannot be money for the shipment's requests is kept in its history (and listed for
+    people when it names money: the post holds it); one that may be money but must not be credited (a second collection, an impossible amount) is also listed
     for people (a `cod_check` event); an amount other than the order's, or more than the dossier still
     owed (paid online meanwhile: the citizen paid twice), is credited and listed.
     """
-    refused = _not_collectable(shipment)
-    if refused:  # kept in the history for people to look at; any money the post holds shows on a statement
-        row.reason = refused
-        return "recorded"
     booked = booked_cod_vnd(session, shipment)
     amount = event.cod_amount_vnd if event.cod_amount_vnd is not None else booked
+    refused = _not_collectable(shipment)
+    if refused:  # kept in the history; money the postman took for it is listed for people
+        row.reason = refused
+        if amount > 0:
+            checks.flag_cod(session, shipment, row, {
+                "kind": cod.NOT_COLLECTABLE, "courier_event_id": row.courier_event_id, "collected_vnd": amount,
+                "booked_vnd": booked, "shipment_status": shipment.status}, source=source, now=now)
+        return "recorded"
     check = checks.collection_check(session, shipment, row, amount, booked)
     if check is not None and check["kind"] not in cod.CREDITED_CHECKS:
         row.reason = f"{check['kind']}: not credited, listed for people to check"

@@ -7,7 +7,7 @@ because their messages are English for API clients.
 from __future__ import annotations
 
 from kernel.money import format_vnd
-from postal import planner, scheduling, states
+from postal import manifests, planner, scheduling, states
 
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 
@@ -44,6 +44,10 @@ CHECKS = {
                                  "thừa cần hoàn trả cho người dân và đối chiếu với bưu điện.",
     "cod_amount_changed": "Bưu điện gửi lại thông báo {event_id} với số tiền COD {claimed}, khác số đã ghi nhận "
                           "{recorded}: không ghi nhận lại, cần đối chiếu với bưu điện.",
+    "cod_not_collectable": "Bưu điện báo đã thu tiền COD {collected} (thông báo {courier_event_id}) cho một bưu gửi "
+                           "không thu hộ lúc này (trạng thái: {status}): chưa ghi nhận, cần đối chiếu với bưu điện.",
+    "step_after_cancellation": "Bưu điện báo “{step}” (thông báo {event_id}) cho bưu gửi đã hủy: hồ sơ hoặc kết quả "
+                               "có thể đang ở bưu điện, cần liên hệ bưu điện và người dân.",
     "courier_conflict": "Thông báo {event_id} trùng mã với một thông báo đã ghi nhận nhưng khác nội dung: "
                         "không áp dụng.",
 }
@@ -59,7 +63,9 @@ def check_text(kind: str, data: dict, translate=lambda text: text) -> str:
         collected=vnd(data.get("collected_vnd")), booked=vnd(data.get("booked_vnd")), limit=vnd(data.get("limit_vnd")),
         owed=vnd(data.get("owed_vnd")), recorded=vnd(data.get("recorded_cod_vnd")),
         claimed=vnd(claimed.get("cod_amount_vnd")), first_event_id=data.get("first_event_id", "?"),
-        event_id=claimed.get("event_id", "?"))
+        event_id=claimed.get("event_id", "?"), courier_event_id=data.get("courier_event_id", "?"),
+        status=translate(manifests.STATUS_NAMES.get(data.get("shipment_status"), "?")),
+        step=translate(EVENT_LABELS.get((data.get("direction"), data.get("step")), "?")))
 
 
 def outcome_label(event: str, *, direction: str, reason: str | None = None) -> tuple[str, str]:
@@ -208,6 +214,12 @@ EN = {
                                          "the post.",
     CHECKS["cod_amount_changed"]: "The post sent notification {event_id} again with a COD amount of {claimed}, not "
                                   "the {recorded} recorded: not credited again, check with the post.",
+    CHECKS["cod_not_collectable"]: "The post reports collecting {collected} COD (notification {courier_event_id}) for a "
+                                   "shipment not collecting now (status: {status}): not credited, check with the "
+                                   "post.",
+    CHECKS["step_after_cancellation"]: "The post reports “{step}” (notification {event_id}) for a cancelled "
+                                       "shipment: the dossier or result may be with the post; contact the post and "
+                                       "the citizen.",
     CHECKS["courier_conflict"]: "Notification {event_id} reuses the id of one recorded with other content: "
                                 "not applied.",
     # a shipment

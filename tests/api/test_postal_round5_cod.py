@@ -15,7 +15,7 @@ from payments.service import dossier_fees_settled
 from postal.models import ShipmentEvent
 from tests.api import test_pages, test_postal_round3
 from tests.api.test_postal_round3 import delivered_and_collected, event, requests_of, webhook
-from tests.postal_factories import make_dossier, mark_booked, pay_everything, shipment_body
+from tests.postal_factories import ID_CHECK, make_booked_shipment, make_dossier, mark_booked, pay_everything, shipment_body
 
 cod_app = test_postal_round3.cod_app  # the fixture: an app booking deliveries cash on delivery
 staff_user = test_pages.staff_user  # the fixture: a staff account for the pages
@@ -146,3 +146,57 @@ def test_a_repeated_collection_report_naming_another_amount_than_the_one_credite
     assert statuses[-2:] == ["duplicate", "conflict"]
     assert "Bưu điện gửi lại thông báo V-21 với số tiền COD 5.000 ₫, khác số đã ghi nhận 30.000 ₫" in board_text(
         client, staff_user)
+
+
+# --- 5. courier steps reported for a cancelled shipment -----------------------------------------
+
+def cancel(client, auth, shipment_id):
+    r = client.post(f"/api/v1/postal/shipments/{shipment_id}/cancel", json={"reason": "Công dân đổi ý"},
+                    headers=auth("intake"))
+    assert (r.status_code, r.json["status"]) == (200, "cancelled")
+
+
+def test_a_pickup_the_courier_picked_up_before_staff_cancelled_it_is_listed_for_people(
+        cod_app, auth, db, staff_user):
+    app, settings = cod_app
+    client = app.test_client()
+    shipment_id = make_booked_shipment(db, settings, "D-CANCEL-RACE")
+    cancel(client, auth, shipment_id)
+    at = now_utc() - timedelta(minutes=5)  # before the cancellation
+    picked_up = event(shipment_id, "P-5", 5, at, id_check=ID_CHECK)
+    assert webhook(client, settings, picked_up).json["outcome"] == "recorded"  # nothing leaves cancelled
+    assert webhook(client, settings, picked_up).json["outcome"] == "duplicate"
+    assert webhook(client, settings, event(shipment_id, "P-7", 7, at + timedelta(minutes=1))).json["outcome"] == \
+        "recorded"  # in transit: the same step again, listed once
+    assert webhook(client, settings, event(shipment_id, "P-4", 4, at)).json["outcome"] == "recorded"  # a failure
+    listed = listed_for_people(db, shipment_id)
+    assert [(name, data["kind"], data["step"], data["claimed"]["event_id"]) for name, _, data in listed] == [
+        ("courier_conflict", "step_after_cancellation", "picked_up", "P-5")]
+    assert "Bưu điện báo “Đã nhận hồ sơ” (thông báo P-5) cho bưu gửi đã hủy" in board_text(client, staff_user)
+    english = client.get("/staff/postal/?lang=en").get_data(as_text=True)
+    assert "The post reports “Picked up” (notification P-5) for a cancelled shipment" in english
+    # the dossier reaching the centre is another step the post really made: listed too
+    webhook(client, settings, event(shipment_id, "P-10", 10, at + timedelta(minutes=2)))
+    assert [data["step"] for _, _, data in listed_for_people(db, shipment_id)] == ["picked_up", "delivered"]
+
+
+def test_a_cancelled_cod_delivery_reported_out_and_collected_is_listed_for_people_not_credited(cod_app, auth, db):
+    app, settings = cod_app
+    client, shipment_id = cod_delivery_of(app, auth, db, settings, "D-CANCEL-COD")
+    cancel(client, auth, shipment_id)
+    at = now_utc() - timedelta(minutes=5)
+    assert webhook(client, settings, event(shipment_id, "O-9", 9, at)).json["outcome"] == "recorded"
+    assert webhook(client, settings, event(shipment_id, "O-21", 21, at)).json["outcome"] == "recorded"
+    listed = listed_for_people(db, shipment_id)
+    assert [(name, reason if name == "cod_check" else data["kind"]) for name, reason, data in listed] == [
+        ("courier_conflict", "step_after_cancellation"), ("cod_check", "cod_not_collectable")]
+    assert (listed[1][2]["collected_vnd"], listed[1][2]["shipment_status"]) == (30000, "cancelled")
+    assert [paid for _, _, paid in requests_of(db)] == [0, 0]  # not credited: the post is asked first
+
+
+def test_cod_collected_reported_for_a_shipment_without_cod_and_no_amount_is_only_recorded(cod_app, auth, db):
+    app, settings = cod_app
+    client = app.test_client()
+    shipment_id = make_booked_shipment(db, settings, "D-NOT-COD")  # a pickup: nothing to collect
+    assert webhook(client, settings, event(shipment_id, "N-21", 21, now_utc())).json["outcome"] == "recorded"
+    assert listed_for_people(db, shipment_id) == []
