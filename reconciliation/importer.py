@@ -14,6 +14,7 @@ can simply be run again: what it stored is recognised as duplicate.
 from __future__ import annotations
 
 import marshal
+import re
 import tempfile
 from array import array
 from collections.abc import Callable, Iterator
@@ -96,6 +97,7 @@ def parse_upload(source: BinaryIO, *, fmt: str | None = None, profile: str | Non
     batch: list[tuple] = []
     try:
         for line in lines:
+            _check_text(line)
             base = base_key(line)
             hashes.append(key_hash(base))
             identity = _reference_identity(base, line.direction, line.is_reversal)
@@ -116,6 +118,22 @@ def parse_upload(source: BinaryIO, *, fmt: str | None = None, profile: str | Non
         spool.close()
         raise
     return parsed
+
+
+# C0 control characters but tab, LF and CR: no bank writes them in a memo, and PostgreSQL cannot store NUL.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+TEXT_FIELDS = ("memo", "bank_ref", "payer_name", "payer_account")
+
+
+def _check_text(line: ParsedLine) -> None:
+    """Refuse a line whose text holds a control character, here in phase 1: found while storing, it
+    would fail the import half-way, after earlier chunks were committed and credited."""
+    for name in TEXT_FIELDS:
+        value = getattr(line, name)
+        if value and (found := _CONTROL.search(value)):
+            raise statement_error("invalid_text", f"the {name.replace('_', ' ')} holds the control character "
+                                  f"U+{ord(found.group()):04X}, which no statement text may", line_no=line.line_no,
+                                  field=name)
 
 
 def _pack(line: ParsedLine, base: str) -> tuple:

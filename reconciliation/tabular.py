@@ -336,12 +336,17 @@ def _clock_text(clock: object, line_no: int) -> str:
     raise statement_error("invalid_date", f"time {str(clock)[:40]!r} is not a time", line_no=line_no)
 
 
+# Runs of whitespace, but not the control characters str.split() also takes for spaces (VT, FF, FS-US):
+# those stay in the text, so that the import refuses them (`importer._check_text`) as in other formats.
+_SPACES = re.compile(r"[^\S\x0b\x0c\x1c-\x1f]+")
+
+
 def _text(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return " ".join(str(value).split()) or None
+    return _SPACES.sub(" ", str(value)).strip(" ") or None
 
 
 def _reference(value: object) -> str | None:

@@ -162,3 +162,21 @@ def test_the_other_order_over_two_chunks(client, auth, db, monkeypatch):
     assert paid_vnd(client, CODE) == 30_000
     assert_ledger_ok(db)
 
+
+# --- text a database cannot hold ---------------------------------------------------------------
+
+def test_a_nul_in_a_memo_after_the_first_chunk_is_refused_before_anything_is_written(client, auth, db, monkeypatch):
+    from reconciliation import importer
+    from tests.recon_factories import vcb_csv
+
+    make_requests_with_codes(client, auth, monkeypatch, [(CODE, 30_000)])
+    monkeypatch.setattr(importer, "CHUNK", 100)
+    payments = count_payments(db)
+    # past the 8 KiB the format is sniffed from (a NUL there is binary data: 415)
+    good = [(f"5000.{i:05d}", "", "30.000", f"{CODE} nop le phi" if i == 0 else f"chuyen tien {i}") for i in range(200)]
+    r = upload(client, auth, vcb_csv(*good, ("9999.1", "", "30.000", "bad\x00memo")))
+    assert r.status_code == 400, r.json
+    assert r.json["code"] == "invalid_text" and r.json["details"]["line_no"] == 201
+    assert count_payments(db) == payments and paid_vnd(client, CODE) == 0
+    assert client.get("/api/v1/reconciliation/statements", headers=auth("finance")).json["imports"] == []
+

@@ -1,0 +1,42 @@
+"""Statement parsing, QA round 5: what a file may not hold, and what it means."""
+import io
+
+import pytest
+
+from reconciliation.importer import parse_upload
+from reconciliation.statements import StatementError
+
+VCB_HEAD = "Ngày GD/ TNX Date,Số CT/ Doc No,Số tiền ghi nợ/ Debit,Số tiền ghi có/ Credit,Số dư/ Balance," \
+           "Nội dung chi tiết/ Transactions in detail\n"
+
+
+def refused(data: str | bytes, **kwargs) -> StatementError:
+    with pytest.raises(StatementError) as caught:
+        parse_upload(io.BytesIO(data.encode() if isinstance(data, str) else data), **kwargs).close()
+    return caught.value
+
+
+# --- control characters ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("char", ["\x00", "\x01", "\x08", "\x0b", "\x1b", "\x1f"])
+def test_a_control_character_in_a_memo_past_the_sniffed_head_is_refused(char):
+    rows = "".join(f'24/11/2026,5000.{i:05d},"","30.000","","chuyen tien {i}"\n' for i in range(300))
+    error = refused(VCB_HEAD + rows + f'24/11/2026,9999.1,"","30.000","","bad{char}memo"\n')
+    assert error.code == "invalid_text" and error.status == 400
+    assert error.details["line_no"] == 301 and error.details["field"] == "memo"
+
+
+def test_a_control_character_in_an_mt940_memo_or_payer_is_refused():
+    mt940 = (":20:X\n:25:0071001234567\n:60F:C261124VND0,\n:61:2611241124C30000,NTRF1//1\n"
+             ":86:166?20nop le phi?32NGUYEN\x00VAN A\n:62F:C261124VND30000,\n")
+    error = refused(mt940)
+    assert error.code == "invalid_text" and error.details["field"] == "payer_name"
+
+
+def test_tabs_and_line_breaks_are_no_control_characters():
+    mt940 = (":20:X\n:25:0071001234567\n:60F:C261124VND0,\n:61:2611241124C30000,NTRF1//1\n"
+             ":86:nop\tle phi\r\n:62F:C261124VND30000,\n")
+    parsed = parse_upload(io.BytesIO(mt940.encode()))
+    parsed.close()
+    assert parsed.lines_total == 1
+
