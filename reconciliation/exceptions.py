@@ -344,18 +344,31 @@ def _apply_decisions(session: Session, day: date, found: list[DayException], lin
         active += session.execute(select(Resolution).where(Resolution.undone_at.is_(None),
                                                            Resolution.line_id.in_(chunk),
                                                            Resolution.recon_date != day)).scalars().all()
-    acknowledged = {r.exception_key for r in active if r.action == "acknowledge" and r.exception_key}
+    accepted = _acknowledged_amounts(active)
     settled: dict[int, str] = {}
     for r in sorted(active, key=lambda r: r.id):
         if r.line_id is not None and r.action in SETTLING_ACTIONS:
             settled[r.line_id] = r.action
     awaiting = _refunds_awaiting_approval(session, [e.payment_id for e in found if e.kind in MONEY_KINDS])
     for exc in found:
-        exc.acknowledged = exc.key in acknowledged
+        exc.acknowledged = exc.key in accepted and exc.amount_vnd <= accepted[exc.key]
         if exc.kind in MONEY_KINDS:  # settled only by a refund, still to be approved, of all of it
             exc.resolution = "refund" if awaiting.get(exc.payment_id, 0) >= exc.amount_vnd else None
         elif exc.line_id is not None and exc.kind not in INFO_KINDS:
             exc.resolution = settled.get(exc.line_id)
+
+
+def _acknowledged_amounts(active: list[Resolution]) -> dict[str, int]:
+    """exception key -> the largest amount an acknowledgement in force accepted for it. An exception
+    is acknowledged while its amount is no larger: money that grew since (a match undone, a line
+    taken off its request) is open again. An acknowledgement recorded before amounts were kept
+    accepts nothing more: it is asked again."""
+    accepted: dict[str, int] = {}
+    for r in active:
+        if r.action == "acknowledge" and r.exception_key:
+            amount = r.data.get("amount_vnd") if isinstance(r.data, dict) else None
+            accepted[r.exception_key] = max(accepted.get(r.exception_key, 0), amount if type(amount) is int else 0)
+    return accepted
 
 
 def _refunds_awaiting_approval(session: Session, payment_ids: list[int]) -> dict[int, int]:

@@ -218,20 +218,23 @@ _ACTIONS = {"match": _match, "unmatch": _unmatch, "write_off": _write_off, "refu
 
 def acknowledge(session: Session, *, day: date, key: str, reason: str, settings: Settings, actor: str,
                 now: datetime) -> Resolution:
-    """Accept an exception of the day as it is (it stops blocking the close), with a reason."""
+    """Accept an exception of the day as it is (it stops blocking the close), with a reason. Its amount
+    is recorded: the exception is acknowledged while it is no larger (a grown one is open again)."""
     books.hold_books(session)  # a close in progress commits first: the status read below is final
     days.ensure_open(session, day, lock=True)  # the day row's lock serialises decisions on the day
     known = exceptions.day_exceptions(session, day, settings=settings, today=business_date(now))
-    if key not in {e.key for e in known}:
+    found = next((e for e in known if e.key == key), None)
+    if found is None:
         raise NotFound(f"no exception {key} on {day.isoformat()}", code="exception_not_found")
-    existing = session.execute(select(Resolution).where(
-        Resolution.exception_key == key, Resolution.recon_date == day, Resolution.undone_at.is_(None))).scalar()
-    if existing is not None:
+    if found.acknowledged:  # one that grew since its acknowledgement is open again: accepted anew
+        existing = session.execute(select(func.max(Resolution.id)).where(
+            Resolution.exception_key == key, Resolution.recon_date == day, Resolution.undone_at.is_(None),
+            Resolution.action == "acknowledge")).scalar()
         raise Conflict("this exception is already acknowledged", code="already_acknowledged",
-                       details={"resolution_id": existing.id})
+                       details={"resolution_id": existing})
     line_id = int(key.split(":")[1]) if key.startswith("line:") and is_ascii_digits(key.split(":")[1]) else None
     resolution = Resolution(recon_date=day, line_id=line_id, exception_key=key, action="acknowledge", reason=reason,
-                            data={}, created_by=actor, created_at=now)
+                            data={"amount_vnd": found.amount_vnd}, created_by=actor, created_at=now)
     session.add(resolution)
     session.flush()
     audit.record(session, actor=actor, action="reconciliation.acknowledge", subject_type="exception",

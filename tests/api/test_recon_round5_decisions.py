@@ -1,0 +1,65 @@
+"""What settles an exception is bound to its amount: an acknowledgement accepts the exception as it was
+(the amount is recorded, and a larger amount is open again)."""
+from tests.factories import make_request
+from tests.recon_factories import all_lines, upload, vcb_csv
+
+DAY = "2026-11-24"
+
+
+def queue(client, auth, state: str = "all") -> list[dict]:
+    r = client.get(f"/api/v1/reconciliation/days/{DAY}/exceptions?state={state}", headers=auth("finance"))
+    assert r.status_code == 200, r.json
+    return [e for e in r.json["exceptions"] if e["severity"] == "blocking"]
+
+
+def acknowledge(client, auth, key: str):
+    return client.post(f"/api/v1/reconciliation/days/{DAY}/exceptions/{key}/acknowledge", headers=auth("finance"),
+                       json={"reason": "chấp nhận chênh lệch nhỏ"})
+
+
+def decide(client, auth, line_id: int, action: str, **body):
+    return client.post(f"/api/v1/reconciliation/lines/{line_id}/{action}", headers=auth("finance"),
+                       json={"reason": "quyết định của kế toán", **body})
+
+
+def close(client, auth):
+    return client.post(f"/api/v1/reconciliation/days/{DAY}/close", headers=auth("finance"))
+
+
+def test_an_acknowledgement_accepts_the_amount_it_saw_and_not_more(client, auth, db):
+    code = make_request(client, auth, ("Lệ phí", "charge", 25_000))
+    [line] = all_lines(client, auth, upload(client, auth, vcb_csv(("5000.1", "", "25.000", "NOP PHI"))).json[
+        "import_id"])
+    match = decide(client, auth, line["id"], "match", allocations=[{"payment_code": code, "amount_vnd": 24_999}])
+    assert match.status_code == 201, match.json
+    left, short = queue(client, auth)
+    assert (left["kind"], left["amount_vnd"], short["kind"], short["amount_vnd"]) == (
+        "unmatched_credit", 1, "under_payment", 1)
+    for found in (left, short):
+        accepted = acknowledge(client, auth, found["key"])
+        assert accepted.status_code == 201 and accepted.json["data"] == {"amount_vnd": 1}, accepted.json
+    assert queue(client, auth, "open") == []
+    undone = client.post(f"/api/v1/reconciliation/resolutions/{match.json['resolution']['id']}/undo",
+                         headers=auth("finance"), json={"reason": "nhầm hồ sơ"})
+    assert undone.status_code == 200, undone.json
+    [waiting] = queue(client, auth, "open")  # 25,000 in suspense: nobody accepted that
+    assert (waiting["key"], waiting["amount_vnd"], waiting["acknowledged"]) == (left["key"], 25_000, False)
+    refused = close(client, auth)
+    assert refused.status_code == 409 and refused.json["code"] == "open_exceptions", refused.json
+    again = acknowledge(client, auth, left["key"])  # accepted anew, for what it is now
+    assert again.status_code == 201 and again.json["data"] == {"amount_vnd": 25_000}, again.json
+    assert acknowledge(client, auth, left["key"]).json["code"] == "already_acknowledged"
+    assert close(client, auth).status_code == 202
+
+
+def test_an_acknowledged_under_payment_opens_again_when_the_request_owes_more(client, auth, db):
+    code = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    _, second = all_lines(client, auth, upload(client, auth, vcb_csv(("FT1", "", "50.000", f"nop {code} lan 1"),
+                                                                     ("FT2", "", "49.999", f"nop {code} lan 2"))).json[
+        "import_id"])
+    [short] = queue(client, auth)
+    assert (short["key"], short["amount_vnd"]) == (f"request:{code}:under_payment", 1)
+    assert acknowledge(client, auth, short["key"]).status_code == 201
+    assert decide(client, auth, second["id"], "unmatch").status_code == 201
+    owing = [e for e in queue(client, auth, "open") if e["kind"] == "under_payment"]
+    assert [(e["key"], e["amount_vnd"]) for e in owing] == [(short["key"], 50_000)]
