@@ -7,8 +7,16 @@ list yearly and set HCCPAY_HOLIDAYS when it differs. 2027 lunar dates follow the
 are provisional until announced. Only weekdays are listed (weekends are never working
 days); a holiday that falls on a weekend gives a compensatory weekday after it (Art. 111), so
 a span keeps its number of days off.
+
+A year the list (this one or HCCPAY_HOLIDAYS) names no day of is not unknown: the holidays the
+law fixes by date (1/1, 30/4, 1/5, 2/9), with their compensatory weekdays, are days off in it
+(`is_law_holiday`, applied by kernel.clock). Tết, the Hùng Kings' day and the day next to 2/9
+follow the lunar calendar or a yearly decision: only the list knows them, so days people choose
+(postal windows) stop at the end of its last year (`last_listed_day`). A year the list names any
+day of is taken as listed.
 """
-from datetime import date
+from collections.abc import Collection
+from datetime import date, timedelta
 
 _DAYS = [
     # 2025
@@ -33,3 +41,33 @@ _DAYS = [
 ]
 
 DEFAULT_HOLIDAYS = frozenset(date.fromisoformat(d) for d in _DAYS)
+
+# Labour Code 2019 Art. 112(1): the same day every year (month, day).
+FIXED_DATES = ((1, 1), (4, 30), (5, 1), (9, 2))
+
+
+def fixed_date_holidays(year: int) -> frozenset[date]:
+    """The year's fixed-date holidays as weekdays off: one on a weekend moves to the next weekday
+    not already off (Art. 111(3)), so Sun 30/4 + Mon 1/5 are Mon 1/5 + Tue 2/5."""
+    days: set[date] = set()
+    for month, day_of_month in FIXED_DATES:
+        day = date(year, month, day_of_month)
+        while day.weekday() >= 5 or day in days:
+            day += timedelta(days=1)
+        days.add(day)
+    return frozenset(days)
+
+
+# Every year's, computed once: working-day arithmetic asks about the same days millions of times
+# (statement imports), so the common answer ("not one of them") is one set lookup.
+FIXED_DATE_DAYS = frozenset(day for year in range(1900, 2201) for day in fixed_date_holidays(year))
+
+
+def is_law_holiday(day: date, listed: Collection[date]) -> bool:
+    """True for a fixed-date holiday (or its compensatory day) of a year `listed` names no day of."""
+    return day in FIXED_DATE_DAYS and all(d.year != day.year for d in listed)
+
+
+def last_listed_day(listed: Collection[date]) -> date | None:
+    """31 December of the last year `listed` names a day of (None for an empty list)."""
+    return date(max(d.year for d in listed), 12, 31) if listed else None

@@ -1,8 +1,10 @@
 """Time: aware UTC instants, Asia/Ho_Chi_Minh business days, working-day arithmetic.
 
 Services take `now=` from their caller instead of reading the clock themselves, so tests
-pass instants in rather than patching anything. Working days skip Saturdays, Sundays and
-the configured public holidays (config.holidays).
+pass instants in rather than patching anything. Working days skip Saturdays, Sundays, the
+configured public holidays and, in years the configured list names no day of, the holidays the
+law fixes by date (config.holidays.is_law_holiday): a list that ends must not make 30/4 a
+working day.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from config.holidays import FIXED_DATE_DAYS, is_law_holiday
 from kernel.errors import ValidationError
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -67,8 +70,9 @@ def business_day_bounds(day: date) -> tuple[datetime, datetime]:
 
 
 def is_working_day(day: date, holidays: Collection[date]) -> bool:
-    """Monday to Friday and not a public holiday."""
-    return day.weekday() < 5 and day not in holidays
+    """Monday to Friday, not a listed public holiday, nor a fixed-date one of a year the list misses."""
+    return day.weekday() < 5 and day not in holidays and (day not in FIXED_DATE_DAYS  # the common case, fast
+                                                          or not is_law_holiday(day, holidays))
 
 
 def add_working_days(day: date, n: int, holidays: Collection[date]) -> date:

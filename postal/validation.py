@@ -7,9 +7,10 @@ import re
 import unicodedata
 from collections.abc import Collection
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from config.holidays import last_listed_day
 from kernel.clock import business_date, is_working_day, local_time, parse_iso_day
 from kernel.errors import ValidationError
 from payments.validation import ID_NUMBER_RE, clean_text, normalise_phone
@@ -19,6 +20,9 @@ from postal.errors import Unprocessable
 from postal.tariff import MAX_WEIGHT_GRAMS
 
 DEFAULT_WEIGHT_GRAMS = 500
+# How far ahead a citizen may ask for a day: rounds and deadlines further out are guesses (and a
+# mistyped year, 2062 for 2026, would otherwise be accepted).
+WINDOW_HORIZON_DAYS = 60
 MAX_DOCUMENTS = 30
 ID_DOCUMENT_TYPES = ("cccd", "cmnd", "passport")
 
@@ -88,8 +92,18 @@ def parse_address(raw: Any) -> tuple[str, WardInfo]:
     return street, ward
 
 
+def latest_window_day(today: date, holidays: Collection[date]) -> date:
+    """The last day a window may name: WINDOW_HORIZON_DAYS ahead, and never past the end of the last
+    year the holiday list covers (beyond it Tết and the other lunar holidays are unknown, and with
+    them which days are working days and every deadline)."""
+    latest = today + timedelta(days=WINDOW_HORIZON_DAYS)
+    listed_until = last_listed_day(holidays)
+    return min(latest, listed_until) if listed_until else latest
+
+
 def parse_window(raw: Any, *, now: datetime, holidays: Collection[date]) -> tuple[date | None, str | None]:
-    """The citizen's day and slot: a working day from today on, and a round that has not left yet."""
+    """The citizen's day and slot: a working day from today to `latest_window_day`, and a round that
+    has not left yet."""
     if raw is None:
         return None, None
     window = _object(raw, "window", "date and slot")
@@ -106,6 +120,11 @@ def parse_window(raw: Any, *, now: datetime, holidays: Collection[date]) -> tupl
         raise Unprocessable(f"window.slot: today's {slot} round left at {leaves} (Asia/Ho_Chi_Minh); choose a later "
                             "slot or day", code=planner.SLOT_PASSED,
                             details={"field": "window.slot", "date": day.isoformat(), "slot": slot, "leaves_at": leaves})
+    latest = latest_window_day(today, holidays)  # last: a holiday or a bad slot says more than "too far"
+    if day > latest:
+        raise ValidationError(f"window.date: at most {WINDOW_HORIZON_DAYS} days ahead and within the years the "
+                              f"holiday list covers: {latest.isoformat()} at the latest", code="window_too_far",
+                              details={"field": "window.date", "date": day.isoformat(), "latest": latest.isoformat()})
     return day, slot
 
 

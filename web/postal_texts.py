@@ -6,9 +6,13 @@ because their messages are English for API clients.
 """
 from __future__ import annotations
 
+import re
+
 from kernel.money import format_vnd
 from postal import manifests, planner, scheduling, states
+from postal.validation import WINDOW_HORIZON_DAYS
 
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 
 EVENT_LABELS = {
@@ -87,6 +91,8 @@ ERRORS = {
     "slot_passed": "Buổi đi trong ngày đã bắt đầu: vui lòng chọn buổi hoặc ngày sau.",
     "window_in_past": "Ngày hẹn của người dân đã qua.",
     "window_not_working_day": "Ngày hẹn rơi vào ngày nghỉ hoặc ngày lễ: bưu điện không đi nhận, trả hôm đó.",
+    "window_too_far": f"Ngày hẹn quá xa: chỉ hẹn trong vòng {WINDOW_HORIZON_DAYS} ngày và trong những năm đã có lịch "
+                      "nghỉ lễ (muộn nhất {latest}).",
     # moves and outcomes
     "cannot_move": "Bưu gửi ở trạng thái này không thể chuyển tuyến.",
     "too_early_for_retry": "Chưa đến ngày được đi lại (ít nhất 2 ngày làm việc sau lần không thành công).",
@@ -141,9 +147,16 @@ FIELDS = {"reason": "lý do", "route": "mã tuyến", "note": "ghi chú", "slot"
           "event": "kết quả"}
 
 
+def _day_as_people_write_it(value):
+    """`2027-01-24` (a day in an error's details) as `24/01/2027`; anything else as it is."""
+    if isinstance(value, str) and ISO_DAY.fullmatch(value):
+        return f"{value[8:10]}/{value[5:7]}/{value[:4]}"
+    return value
+
+
 def error_text(code: str, details: dict | None = None, translate=lambda text: text) -> str:
     """The sentence for a service error code in the visitor's language (never the code itself)."""
-    details = details or {}
+    details = {name: _day_as_people_write_it(value) for name, value in (details or {}).items()}
     field = FIELDS.get(details.get("field", ""))
     if field and f"{code}_named" in ERRORS:
         code = f"{code}_named"
@@ -309,6 +322,10 @@ EN = {
     "Ngày hẹn của người dân đã qua.": "The citizen's appointment day is over.",
     "Ngày hẹn rơi vào ngày nghỉ hoặc ngày lễ: bưu điện không đi nhận, trả hôm đó.":
         "The appointment falls on a weekend or public holiday: the post does not collect or deliver then.",
+    f"Ngày hẹn quá xa: chỉ hẹn trong vòng {WINDOW_HORIZON_DAYS} ngày và trong những năm đã có lịch nghỉ lễ (muộn "
+    "nhất {latest}).":
+        f"The appointment is too far ahead: at most {WINDOW_HORIZON_DAYS} days, within the years whose holidays are "
+        "known ({latest} at the latest).",
     "Vui lòng điền {field_name}.": "Please fill in the {field_name}.",
     "{field_name} quá dài: tối đa {max_len} ký tự.": "{field_name} is too long: at most {max_len} characters.",
     "Số giấy tờ tùy thân phải gồm 9 hoặc 12 chữ số.": "An ID number has 9 or 12 digits.",
