@@ -119,13 +119,13 @@ def _read_sheets(sheets: list, info: StatementInfo, profile: str | None) -> Iter
         mine = array("q")
         try:
             for line in tabular.read_rows(_xlsx_rows(sheet), info, profile, first_line_no=line_no):
-                if several and line.bank_ref:
-                    key = hash((line.booking_date, line.bank_ref, line.amount_vnd, line.direction))
+                if several:
+                    key = _identity(line)
                     at = bisect.bisect_left(earlier, key)
                     if at < len(earlier) and earlier[at] == key:
                         raise statement_error("overlapping_sheets", f"sheet {sheet.title!r} repeats line "
-                                              f"{line.bank_ref} of an earlier sheet; import one sheet per file "
-                                              "or remove the duplicate sheet", line_no=line.line_no)
+                                              f"{line.bank_ref or line.memo[:40]!r} of an earlier sheet; import one "
+                                              "sheet per file or remove the duplicate sheet", line_no=line.line_no)
                     mine.append(key)
                 line_no = line.line_no
                 found = True
@@ -141,6 +141,16 @@ def _read_sheets(sheets: list, info: StatementInfo, profile: str | None) -> Iter
         raise statement_error("missing_columns", "no sheet has a header row naming a date column and a credit "
                               f"(or amount) column in its first {tabular.HEADER_SEARCH_ROWS} rows",
                               expected=["date", "credit|amount", "memo"])
+
+
+def _identity(line: StatementLine) -> int:
+    """What makes a line the same line on another sheet: its bank reference, day, amount and side;
+    without a reference, everything the row says (day and time, side, amount, memo, balance after it):
+    two sheets listing one transfer agree on all of it, two transfers hardly ever do."""
+    if line.bank_ref:
+        return hash((line.booking_date, line.bank_ref, line.amount_vnd, line.direction))
+    return hash((line.booking_date, line.booked_at, line.direction, line.amount_vnd, line.memo,
+                 line.balance_after_vnd, line.payer_name, line.payer_account))
 
 
 def _xlsx_rows(sheet) -> Iterator[list[object]]:

@@ -40,3 +40,39 @@ def test_tabs_and_line_breaks_are_no_control_characters():
     parsed.close()
     assert parsed.lines_total == 1
 
+
+# --- a workbook's sheets ------------------------------------------------------------------------
+
+def workbook(*sheets: tuple[str, list[list]]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets:
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+NO_REF_HEAD = ["Ngày giao dịch", "Số tiền ghi nợ", "Số tiền ghi có", "Số dư", "Nội dung"]
+
+
+def test_an_all_transactions_sheet_beside_a_day_sheet_without_references_is_refused():
+    rows = [["24/11/2026 09:00", None, 30000, None, "HS40881023160 nop le phi"],
+            ["24/11/2026 10:00", None, 50000, None, "khac"]]
+    error = refused(workbook(("Tat ca giao dich", [NO_REF_HEAD, *rows]), ("24-11-2026", [NO_REF_HEAD, *rows])))
+    assert error.code == "overlapping_sheets" and error.details["line_no"] == 3
+
+
+def test_sheets_of_different_days_or_times_without_references_are_read():
+    first = [["24/11/2026 09:00", None, 30000, None, "nop le phi"]]
+    other_time = [["24/11/2026 09:05", None, 30000, None, "nop le phi"]]
+    other_day = [["25/11/2026 09:00", None, 30000, None, "nop le phi"]]
+    parsed = parse_upload(io.BytesIO(workbook(("24-11", [NO_REF_HEAD, *first]), ("24-11 b", [NO_REF_HEAD, *other_time]),
+                                              ("25-11", [NO_REF_HEAD, *other_day]))))
+    parsed.close()
+    assert parsed.lines_total == 3
+
