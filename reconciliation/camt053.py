@@ -5,7 +5,8 @@ each `<Ntry>` is read at its end tag and then dropped from the tree, so memory s
 whatever the file size. Only booked entries (`Sts` BOOK) are statement lines; pending and
 informational ones are skipped, and so is an entry of zero (as a zero CSV row is). An entry
 with several `TxDtls` that carry their own amounts (a batch booking) gives one line per
-transaction; when they carry none, the entry is one line whose memo joins every `TxDtls`'s
+transaction, each knowing the entry it is part of (`StatementLine.batch`: the same entry from
+MT940 or a CSV is one line, and must be known as these parts); when they carry none, the entry is one line whose memo joins every `TxDtls`'s
 remittance information (each may name another payment code). Other ISO 20022 messages (camt.052 reports, camt.054 notifications, pain
 payment orders) are refused: their entries are not a statement's.
 """
@@ -195,14 +196,15 @@ def _entry(ntry: Element, first_line_no: int) -> Iterator[StatementLine]:
     container = _child(ntry, "NtryDtls")
     details = [d for d in container if _local(d.tag) == "TxDtls"] if container is not None else []
     entry_ref = _text(ntry, "AcctSvcrRef")
+    total = _amount(amount_elem.text, line_no=first_line_no)
     # A batch is split into its transactions only when their amounts account for the entry's:
     # otherwise the entry stays one line of what the bank booked (its memos joined), so no đồng of
     # it can go missing between the parts.
     split = len(details) > 1 and all(_tx_amount(d) is not None for d in details) and \
-        sum(_amount(_tx_amount(d)[0], line_no=first_line_no) or 0 for d in details) == \
-        _amount(amount_elem.text, line_no=first_line_no)
+        sum(_amount(_tx_amount(d)[0], line_no=first_line_no) or 0 for d in details) == total
     parts = [[tx] for tx in details] if split else [details]
     line_no = first_line_no
+    part = 0
     for offset, txs in enumerate(parts):
         tx = txs[0] if txs else None
         amount_text, currency = _tx_amount(tx) if split else (amount_elem.text, amount_elem.get("Ccy"))
@@ -214,6 +216,7 @@ def _entry(ntry: Element, first_line_no: int) -> Iterator[StatementLine]:
             raise statement_error("invalid_amount", "an entry amount must be positive", line_no=line_no)
         if amount == 0:
             continue  # an informational entry (zero amount): not a transaction
+        part += 1
         ref = _text(tx, "Refs", "AcctSvcrRef") if tx is not None else None
         if split:
             ref = ref or (f"{entry_ref}/{offset + 1}" if entry_ref else None)
@@ -224,6 +227,7 @@ def _entry(ntry: Element, first_line_no: int) -> Iterator[StatementLine]:
             direction=direction, bank_ref=ref, memo=_memo(ntry, txs), is_reversal=reversal,
             payer_name=_first(_party_name(t, direction) for t in txs),
             payer_account=_first(_party_account(t, direction) for t in txs),
+            batch=(entry_ref, total, part) if split and entry_ref else None,
         )
         line_no += 1
 

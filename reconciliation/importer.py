@@ -18,7 +18,7 @@ import re
 import tempfile
 from array import array
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from typing import IO, BinaryIO
 
@@ -98,7 +98,7 @@ def parse_upload(source: BinaryIO, *, fmt: str | None = None, profile: str | Non
     try:
         for line in lines:
             _check_text(line)
-            base = base_key(line)
+            base = _batch_key(line) or base_key(line)
             hashes.append(key_hash(base))
             identity = _reference_identity(base, line.direction, line.is_reversal)
             if identity is not None:
@@ -140,7 +140,9 @@ def _pack(line: ParsedLine, base: str) -> tuple:
     return (line.line_no, line.booking_date.toordinal(), line.booked_at.timestamp() if line.booked_at else None,
             line.amount_vnd, line.direction, line.memo[:4000], (line.bank_ref or "")[:100] or None,
             (line.payer_name or "")[:200] or None, (line.payer_account or "")[:40] or None,
-            line.balance_after_vnd, line.is_reversal, base)
+            line.balance_after_vnd, line.is_reversal, base,
+            # a batch part's key before parts were keyed under their entry: stored so by earlier imports
+            base_key(line) if "/" in base else None)
 
 
 def _repeated(hashes: array) -> set[int]:
@@ -149,12 +151,24 @@ def _repeated(hashes: array) -> set[int]:
     return {a for a, b in zip(ordered, ordered[1:]) if a == b}
 
 
+def _batch_key(line: ParsedLine) -> str | None:
+    """A part of a batch entry is keyed under the entry, `<the entry's key>/<part>`: the entry from
+    another format (one MT940 :61:, one CSV row of its reference and total) is then found as its
+    parts, and the parts as it (`links.known_lines`). None when the entry's reference cannot key it."""
+    if line.batch is None:
+        return None
+    reference, total, part = line.batch
+    entry = base_key(replace(line, bank_ref=reference, amount_vnd=total))
+    return f"{entry}/{part}" if entry.startswith("r:") else None
+
+
 def _reference_identity(base: str, direction: str, is_reversal: bool) -> str | None:
-    """A credit's bank reference on its day (its key without the amount); None for a line keyed by
-    its fingerprint, and for debits and reversals (a fee and its VAT may share the transfer's reference)."""
+    """A credit's bank reference on its day (its key without the amount; a batch part's whole key);
+    None for a line keyed by its fingerprint, and for debits and reversals (a fee and its VAT may
+    share the transfer's reference)."""
     if not base.startswith("r:") or direction != CREDIT or is_reversal:
         return None
-    return base.rpartition(":")[0]
+    return base if "/" in base else base.rpartition(":")[0]
 
 
 def _refuse_conflicting_references(parsed: Parsed, repeated: set[int]) -> None:
@@ -166,7 +180,7 @@ def _refuse_conflicting_references(parsed: Parsed, repeated: set[int]) -> None:
         return
     first: dict[str, int] = {}
     for packed in parsed.chunks():
-        for line_no, _, _, amount, direction, _, ref, _, _, _, reversal, base in packed:
+        for line_no, _, _, amount, direction, _, ref, _, _, _, reversal, base, _ in packed:
             identity = _reference_identity(base, direction, reversal)
             if identity is None or key_hash(identity) not in repeated:
                 continue
@@ -192,10 +206,20 @@ class Row:
     balance_after_vnd: int | None
     is_reversal: bool
     key: str
+    earlier_key: str | None = None  # a batch part's key before parts were keyed under their entry
 
     @property
     def is_credit(self) -> bool:
         return self.direction == CREDIT and not self.is_reversal
+
+    def other_keys(self) -> tuple[str, ...]:
+        """The keys under which this line may already be stored otherwise: a batch part as it was keyed
+        before, or as its whole entry from another format; an entry as the first of its parts."""
+        if not self.key.startswith("r:"):
+            return ()
+        if "/" in self.key:
+            return (*filter(None, [self.earlier_key]), self.key.rpartition("/")[0])
+        return (f"{self.key}/1",)
 
 
 @dataclass
@@ -233,7 +257,7 @@ class ImportContext:
         self.now = books.stamp_after_closes(session, self.started)
 
     def row(self, packed: tuple) -> Row:
-        (line_no, ordinal, stamp, amount, direction, memo, ref, name, account, balance, reversal, base) = packed
+        (line_no, ordinal, stamp, amount, direction, memo, ref, name, account, balance, reversal, base, earlier) = packed
         day = date.fromordinal(ordinal)
         key = base
         # Only a fingerprint repeats as another transfer (two equal payments of a day): numbered. A
@@ -243,7 +267,7 @@ class ImportContext:
             key = base if n == 1 else f"{base}#{n}"
         at = datetime.fromtimestamp(stamp, timezone.utc) if stamp is not None else \
             business_day_bounds(day)[0]
-        return Row(line_no, day, at, amount, direction, memo, ref, name, account, balance, reversal, key)
+        return Row(line_no, day, at, amount, direction, memo, ref, name, account, balance, reversal, key, earlier)
 
     def later_rows(self, day: date) -> Iterator[tuple]:
         """The file's lines of `day` in the chunks still to come (spooled, as packed)."""
@@ -367,7 +391,8 @@ def store_chunk(session: Session, ctx: ImportContext, packed: list[tuple]) -> tu
         firsts.setdefault(row.key, row)  # a reference the chunk lists again is its first listing's line
     unique = list(firsts.values())
     known = {r.key: ctx.listed[r.key] for r in unique if r.key in ctx.listed}
-    known.update(links.known_lines(session, ctx.clearing_account, [r.key for r in unique if r.key not in known]))
+    known.update(links.known_lines(session, ctx.clearing_account, [r.key for r in unique if r.key not in known],
+                                   aliases={r.key: r.other_keys() for r in unique if r.key not in known}))
     known.update(links.known_by_fingerprint(session, ctx, [r for r in unique if r.key not in known]))
     fresh = [r for r in unique if r.key not in known]
     ctx.days_with_new_lines.update(r.booking_date for r in fresh)

@@ -71,12 +71,22 @@ def _unlinked():
     return ~exists().where(StatementLine.payment_id == Payment.id)
 
 
-def known_lines(session: Session, clearing_account: str, keys: list[str]) -> dict[str, int]:
-    """line key -> id of the lines already stored for the account."""
+def known_lines(session: Session, clearing_account: str, keys: list[str],
+                aliases: dict[str, tuple[str, ...]] | None = None) -> dict[str, int]:
+    """line key -> id of the lines already stored for the account, under the key itself or else under
+    the first of its `aliases` that is stored (a camt.053 batch part and its whole entry from MT940
+    or a CSV are one transfer: each is found as the other)."""
     found: dict[str, int] = {}
     for chunk in _chunks(keys):
         found.update(session.execute(select(StatementLine.line_key, StatementLine.id).where(
             StatementLine.clearing_account == clearing_account, StatementLine.line_key.in_(chunk))).all())
+    wanted = {key: others for key, others in (aliases or {}).items() if others and key not in found}
+    if wanted:
+        stored = known_lines(session, clearing_account, sorted({alias for others in wanted.values() for alias in others}))
+        for key, others in wanted.items():
+            alias = next((alias for alias in others if alias in stored), None)
+            if alias is not None:
+                found[key] = stored[alias]
     return found
 
 
@@ -163,7 +173,7 @@ def _kept_for_later_rows(ctx: ImportContext, day: date, referenced: bool,
         by_key = {base_key(ParsedLine(0, day, amount, direction, memo=lines[0][1])): (direction, amount, signature)
                   for (direction, amount, signature), lines in groups.items()}
         for packed in ctx.later_rows(day):
-            if packed[6] is None and packed[11] in by_key:
+            if packed[6] is None and packed[11] in by_key:  # (… ref, name, account, balance, reversal, key)
                 later[by_key[packed[11]]] += 1
     return {line_id for group, count in later.items() for line_id, _ in groups.get(group, [])[:count]}
 

@@ -61,6 +61,10 @@ class StatementLine:
     balance_after_vnd: int | None = None
     is_reversal: bool = False
     account: str | None = None  # only when the file names an account per line or per statement
+    # A part of a booked entry split into its transactions (a camt.053 batch): (the entry's bank
+    # reference, the entry's amount, the part's place in it from 1). The same entry from another
+    # format (one MT940 :61:, one CSV row) is one line of the entry's reference and amount.
+    batch: tuple[str, int, int] | None = None
 
     @property
     def signed_vnd(self) -> int:

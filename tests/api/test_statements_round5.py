@@ -180,3 +180,82 @@ def test_a_nul_in_a_memo_after_the_first_chunk_is_refused_before_anything_is_wri
     assert count_payments(db) == payments and paid_vnd(client, CODE) == 0
     assert client.get("/api/v1/reconciliation/statements", headers=auth("finance")).json["imports"] == []
 
+
+# --- a camt.053 batch and the same entry as one line -------------------------------------------
+
+BATCH_MT940 = """:20:X
+:25:0071001234567
+:28C:1/1
+:60F:C261124VND0,
+:61:2611241124C380000,NTRF510011111//510011111
+:86:{a} le phi {b} le phi
+:62F:C261124VND380000,
+"""
+
+
+def _batch_camt(a: str, b: str) -> str:
+    return camt(stmt(ntry("380000", tx(f"{a} le phi", "30000") + tx(f"{b} le phi", "350000"), ref="5100.11111")))
+
+
+def _credit_lines_vnd(db) -> int:
+    from sqlalchemy import func, select
+
+    from reconciliation.models import StatementLine
+
+    with db() as s:
+        return s.execute(select(func.sum(StatementLine.amount_vnd)).where(StatementLine.direction == "credit")).scalar()
+
+
+def test_a_camt_batch_and_the_same_entry_from_mt940_and_csv_add_no_money(client, auth, db, monkeypatch):
+    from tests.recon_factories import vcb_csv
+
+    make_requests_with_codes(client, auth, monkeypatch, [(CODE, 30_000), (OTHER, 350_000)])
+    first = upload(client, auth, _batch_camt(CODE, OTHER), "s.xml")
+    assert (first.json["lines_new"], first.json["lines_duplicate"]) == (2, 0), first.json
+    payments = count_payments(db)
+    mt = upload(client, auth, BATCH_MT940.format(a=CODE, b=OTHER), "s.mt940")
+    assert (mt.json["lines_new"], mt.json["lines_duplicate"]) == (0, 1), mt.json
+    csv = upload(client, auth, vcb_csv(("5100.11111", "", "380.000", f"{CODE} le phi {OTHER} le phi")))
+    assert (csv.json["lines_new"], csv.json["lines_duplicate"]) == (0, 1), csv.json
+    assert count_payments(db) == payments and _credit_lines_vnd(db) == 380_000
+    assert (paid_vnd(client, CODE), paid_vnd(client, OTHER)) == (30_000, 350_000)
+    listed = all_lines(client, auth, mt.json["import_id"])
+    assert [l["import_id"] for l in listed] == [first.json["import_id"]]
+    assert_ledger_ok(db)
+
+
+def test_the_entry_from_mt940_first_and_the_camt_batch_after_add_no_money(client, auth, db, monkeypatch):
+    make_requests_with_codes(client, auth, monkeypatch, [(CODE, 30_000), (OTHER, 350_000)])
+    first = upload(client, auth, BATCH_MT940.format(a=CODE, b=OTHER), "s.mt940")
+    assert first.json["lines_new"] == 1, first.json
+    payments = count_payments(db)
+    again = upload(client, auth, _batch_camt(CODE, OTHER), "s.xml")
+    assert (again.json["lines_new"], again.json["lines_duplicate"]) == (0, 2), again.json
+    assert count_payments(db) == payments and _credit_lines_vnd(db) == 380_000
+    assert (paid_vnd(client, CODE), paid_vnd(client, OTHER)) == (30_000, 350_000)
+    assert {l["import_id"] for l in all_lines(client, auth, again.json["import_id"])} == {first.json["import_id"]}
+    assert_ledger_ok(db)
+
+
+def test_the_camt_batch_imported_again_is_its_own_lines(client, auth, db, monkeypatch):
+    make_requests_with_codes(client, auth, monkeypatch, [(CODE, 30_000), (OTHER, 350_000)])
+    first = upload(client, auth, _batch_camt(CODE, OTHER), "s.xml")
+    again = upload(client, auth, _batch_camt(CODE, OTHER), "again.xml")
+    assert (again.json["lines_new"], again.json["lines_duplicate"]) == (0, 2), again.json
+    assert [l["id"] for l in all_lines(client, auth, again.json["import_id"])] == \
+        [l["id"] for l in all_lines(client, auth, first.json["import_id"])]
+
+
+def test_a_batch_stored_before_parts_were_keyed_under_their_entry_is_known_again(client, auth, db, monkeypatch):
+    from reconciliation import importer
+
+    make_requests_with_codes(client, auth, monkeypatch, [(CODE, 30_000), (OTHER, 350_000)])
+    monkeypatch.setattr(importer, "_batch_key", lambda line: None)  # how parts were keyed before
+    first = upload(client, auth, _batch_camt(CODE, OTHER), "s.xml")
+    assert first.json["lines_new"] == 2
+    monkeypatch.undo()
+    payments = count_payments(db)
+    again = upload(client, auth, _batch_camt(CODE, OTHER), "again.xml")
+    assert (again.json["lines_new"], again.json["lines_duplicate"]) == (0, 2), again.json
+    assert count_payments(db) == payments
+
