@@ -17,6 +17,9 @@ sync); only the people's decisions are stored (`Resolution`). Kinds:
 - `missed_callback`    (information) a statement credit no callback announced, before or after.
 
 Each has a stable `key`; an exception is open until acknowledged (with a reason) or resolved.
+An acknowledgement accepts the amount it saw: a larger one is open again. Money in suspense is
+resolved by leaving it; `amount_differs` and `reversed` by refunds and write-offs on the line worth
+their amount (ignoring a line moves no money: it resolves neither).
 Blocking exceptions above the tolerance keep the day from closing.
 """
 from __future__ import annotations
@@ -31,7 +34,7 @@ from config import Settings
 from kernel.clock import is_working_day, working_days_between
 from payments.announcements import announced_amounts
 from payments.models import Payment, PaymentAllocation, PaymentRequest
-from payments.refunds import AWAITING_APPROVAL, Refund
+from payments.refunds import AWAITING_APPROVAL, NOT_COUNTED, Refund
 from reconciliation import counting, links, sweep
 from reconciliation.models import CLOSED, FROM_CALLBACK, FROM_STATEMENT, IGNORED, ReconDay, Resolution, \
     StatementBalance, StatementImport, StatementLine
@@ -41,8 +44,9 @@ INFO_KINDS = frozenset({"missed_callback"})
 # Money still in suspense: open while it is there, whatever was decided about the line (a write-off
 # or a refund that moved all of it leaves no exception; ignoring a line moves nothing).
 MONEY_KINDS = frozenset({"unmatched_credit", "late"})
-# Line resolutions that settle the line's other exceptions.
-SETTLING_ACTIONS = frozenset({"refund", "ignore", "write_off"})
+# Line decisions that account for money (their amount): with the line's other blocking exceptions
+# (`amount_differs`, `reversed`), they settle one only when they are worth its amount, together.
+SETTLING_ACTIONS = frozenset({"refund", "write_off"})
 
 
 @dataclass
@@ -345,17 +349,15 @@ def _apply_decisions(session: Session, day: date, found: list[DayException], lin
                                                            Resolution.line_id.in_(chunk),
                                                            Resolution.recon_date != day)).scalars().all()
     accepted = _acknowledged_amounts(active)
-    settled: dict[int, str] = {}
-    for r in sorted(active, key=lambda r: r.id):
-        if r.line_id is not None and r.action in SETTLING_ACTIONS:
-            settled[r.line_id] = r.action
+    settled = _settled_by_line(session, active)
     awaiting = _refunds_awaiting_approval(session, [e.payment_id for e in found if e.kind in MONEY_KINDS])
     for exc in found:
         exc.acknowledged = exc.key in accepted and exc.amount_vnd <= accepted[exc.key]
         if exc.kind in MONEY_KINDS:  # settled only by a refund, still to be approved, of all of it
             exc.resolution = "refund" if awaiting.get(exc.payment_id, 0) >= exc.amount_vnd else None
-        elif exc.line_id is not None and exc.kind not in INFO_KINDS:
-            exc.resolution = settled.get(exc.line_id)
+        elif exc.line_id is not None and exc.kind not in INFO_KINDS and exc.line_id in settled:
+            worth, action = settled[exc.line_id]
+            exc.resolution = action if worth >= exc.amount_vnd else None
 
 
 def _acknowledged_amounts(active: list[Resolution]) -> dict[str, int]:
@@ -369,6 +371,23 @@ def _acknowledged_amounts(active: list[Resolution]) -> dict[str, int]:
             amount = r.data.get("amount_vnd") if isinstance(r.data, dict) else None
             accepted[r.exception_key] = max(accepted.get(r.exception_key, 0), amount if type(amount) is int else 0)
     return accepted
+
+
+def _settled_by_line(session: Session, active: list[Resolution]) -> dict[int, tuple[int, str]]:
+    """line id -> (what its refunds and write-offs in force are worth, the latest of them). A refund
+    counts while it still claims the money (not rejected nor failed)."""
+    decisions = sorted((r for r in active if r.line_id is not None and r.action in SETTLING_ACTIONS),
+                       key=lambda r: r.id)
+    refund_ids = [r.data.get("refund_id") for r in decisions if r.action == "refund"]
+    counted: dict[int, int] = {}
+    for chunk in links._chunks([i for i in refund_ids if i is not None]):
+        counted.update(session.execute(select(Refund.id, Refund.amount_vnd).where(
+            Refund.id.in_(chunk), Refund.status.not_in(NOT_COUNTED))).all())
+    settled: dict[int, tuple[int, str]] = {}
+    for r in decisions:
+        worth = counted.get(r.data.get("refund_id"), 0) if r.action == "refund" else int(r.data.get("amount_vnd", 0))
+        settled[r.line_id] = (settled.get(r.line_id, (0, ""))[0] + worth, r.action)
+    return settled
 
 
 def _refunds_awaiting_approval(session: Session, payment_ids: list[int]) -> dict[int, int]:

@@ -1,7 +1,9 @@
 """What settles an exception is bound to its amount: an acknowledgement accepts the exception as it was
-(the amount is recorded, and a larger amount is open again)."""
-from tests.factories import make_request
-from tests.recon_factories import all_lines, upload, vcb_csv
+(the amount is recorded, and a larger amount is open again), and a line whose bank amount differs from
+its callback, or whose credit was reversed, is settled by an acknowledgement or by decisions on the line
+worth the difference, never by any refund, write-off or ignore whatever its size."""
+from tests.factories import assert_ledger_ok, make_request
+from tests.recon_factories import all_lines, bank_callback, upload, vcb_csv
 
 DAY = "2026-11-24"
 
@@ -63,3 +65,54 @@ def test_an_acknowledged_under_payment_opens_again_when_the_request_owes_more(cl
     assert decide(client, auth, second["id"], "unmatch").status_code == 201
     owing = [e for e in queue(client, auth, "open") if e["kind"] == "under_payment"]
     assert [(e["key"], e["amount_vnd"]) for e in owing] == [(short["key"], 50_000)]
+
+
+def line_for_another_amount(client, auth, test_settings) -> dict:
+    """A callback credited 90,000 under FTX100; the statement shows FTX100 for 100,000 (10,000 differ)."""
+    code = make_request(client, auth, ("Lệ phí", "charge", 90_000))
+    bank_callback(client, test_settings, "FTX100", 90_000, f"CK {code}")
+    [line] = all_lines(client, auth, upload(client, auth, vcb_csv(("FTX100", "", "100.000", f"CK {code}"))).json[
+        "import_id"])
+    [differs] = queue(client, auth)
+    assert (differs["kind"], differs["amount_vnd"], differs["line_id"]) == ("amount_differs", 10_000, line["id"])
+    return line
+
+
+def test_a_small_refund_does_not_settle_a_larger_amount_difference(client, auth, db, test_settings):
+    line = line_for_another_amount(client, auth, test_settings)
+    assert decide(client, auth, line["id"], "refund", amount_vnd=1).status_code == 201
+    [differs] = queue(client, auth, "open")
+    assert (differs["kind"], differs["open"], differs["resolution"]) == ("amount_differs", True, None)
+    assert close(client, auth).json["code"] == "open_exceptions"
+    assert decide(client, auth, line["id"], "refund", amount_vnd=9_999).status_code == 201  # 10,000 in all
+    assert queue(client, auth, "open") == []
+    assert [e["resolution"] for e in queue(client, auth)] == ["refund"]
+    assert close(client, auth).status_code == 202
+    assert_ledger_ok(db)
+
+
+def test_a_refund_that_failed_settles_no_difference(client, auth, db, test_settings):
+    line = line_for_another_amount(client, auth, test_settings)
+    refund = decide(client, auth, line["id"], "refund", amount_vnd=10_000).json["resolution"]["data"]
+    assert queue(client, auth, "open") == []
+    bounced = client.post(f"/api/v1/refunds/{refund['refund_id']}/failed", headers=auth("finance"),
+                          json={"reason": "tài khoản nhận không tồn tại"})
+    assert bounced.status_code == 200, bounced.json
+    [differs] = queue(client, auth, "open")
+    assert differs["kind"] == "amount_differs"
+
+
+def mt940(*transactions: tuple[str, int, str, str]) -> str:
+    body = "".join(f":61:2611241124{mark}{amount},NTRF{ref}//{ref}\n:86:{memo}\n"
+                   for mark, amount, ref, memo in transactions)
+    return f":20:HCC261124\n:25:0071001234567\n:28C:00001/001\n:60F:C261124VND1000000,\n{body}:62F:C261124VND950000,\n"
+
+
+def test_ignoring_a_reversal_line_does_not_settle_its_reversal(client, auth, db):
+    body = upload(client, auth, mt940(("RC", 50_000, "900002", "HOAN TRA GIAO DICH")), "s.mt940").json
+    [reversal] = all_lines(client, auth, body["import_id"])
+    assert decide(client, auth, reversal["id"], "ignore").status_code == 201
+    [reversed_] = queue(client, auth, "open")
+    assert (reversed_["kind"], reversed_["line_id"], reversed_["resolution"]) == ("reversed", reversal["id"], None)
+    assert acknowledge(client, auth, reversed_["key"]).status_code == 201
+    assert close(client, auth).status_code == 202
