@@ -163,6 +163,7 @@ class ShipmentAssignment(Resource):
     @postal_ns.doc(security="bearer")
     @postal_ns.expect(assignment_in, validate=False)
     @postal_ns.response(200, "moved; over_capacity and outside_route say what the planner would have refused")
+    @postal_ns.response(400, "date_too_far: past the farthest day a window may name (60 days, the holiday list)")
     @postal_ns.response(422, "not_a_working_day")
     @requires("postal")
     def post(self, shipment_id: int):
@@ -231,7 +232,10 @@ class RouteItem(Resource):
 @postal_ns.route("/plan")
 class Plan(Resource):
     @postal_ns.doc(security="bearer", params={"date": "the day to plan (YYYY-MM-DD)"})
-    @postal_ns.response(200, "assigned, unplanned (with reasons) and the use of every route and slot")
+    @postal_ns.response(200, "assigned, unplanned (with reasons), past_due (assigned after their due date) and the "
+                             "use of every route and slot")
+    @postal_ns.response(400, "invalid_date, date_in_past, or date_too_far (more than "
+                             f"{scheduling.PLAN_HORIZON_WORKING_DAYS} working days ahead)")
     @postal_ns.response(422, "not_a_working_day")
     @requires("postal")
     def post(self):

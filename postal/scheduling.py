@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from config import Settings
 from kernel import audit
-from kernel.clock import VN_TZ, business_date, is_working_day
+from kernel.clock import VN_TZ, add_working_days, business_date, is_working_day
 from kernel.db import advisory_lock
 from kernel.errors import Conflict, ValidationError
 from payments.validation import clean_text
@@ -19,12 +19,15 @@ from postal import addresses, planner, states
 from postal.errors import Unprocessable, route_not_found
 from postal.models import Route, Shipment
 from postal.service import enter_state, get_shipment, refuse_early_attempt
-from postal.validation import parse_slot
+from postal.validation import latest_window_day, parse_slot
 
 # A route code goes into URL paths, file names and printed headers: plain letters, digits, - and _.
 ROUTE_CODE_RE = re.compile(r"[A-Z0-9_-]{1,20}")
 ACTIVE_ON_DAY = (states.SCHEDULED, states.PICKED_UP, states.OUT_FOR_DELIVERY, states.DELIVERED)
 MAX_CAPACITY = 1000
+# How far ahead the planner plans: a week of rounds. Every waiting shipment is a candidate, so a day
+# further out (a mistyped year) would take them all off the days their deadlines need.
+PLAN_HORIZON_WORKING_DAYS = 5
 
 
 # --- routes ---------------------------------------------------------------------------
@@ -147,6 +150,14 @@ def refuse_past_day(day: date, now: datetime) -> None:
                               details={"field": "date", "date": day.isoformat(), "today": today.isoformat()})
 
 
+def refuse_far_day(day: date, latest: date) -> None:
+    """400 date_too_far after `latest`, naming it (a typo such as 2062 for 2026, or a plan made too early)."""
+    if day > latest:
+        raise ValidationError(f"date: {day.isoformat()} is too far ahead ({latest.isoformat()} at the latest)",
+                              code="date_too_far",
+                              details={"field": "date", "date": day.isoformat(), "latest": latest.isoformat()})
+
+
 def day_lock(day: date) -> str:
     """The advisory lock key of a day's plan: plans and moves of one day take places in turn."""
     return f"postal-day:{day.isoformat()}"
@@ -166,9 +177,10 @@ def plan_day(session: Session, *, day: date, settings: Settings, actor: str, now
         raise Unprocessable(f"{day.isoformat()} is not a working day", code="not_a_working_day",
                             details={"date": day.isoformat()})
     refuse_past_day(day, now)
+    today = business_date(now)
+    refuse_far_day(day, add_working_days(today, PLAN_HORIZON_WORKING_DAYS, settings.holidays))
     lock_days(session, day)
     routes = list_routes(session)
-    today = business_date(now)
     shipments = {s.id: s for s in _candidates(session, day, today)}
     items = [planner.PlanItem(s.id, s.ward_code, s.due_date, s.window_slot if s.window_date == day else None,
                               s.street) for s in shipments.values()]
@@ -190,9 +202,13 @@ def plan_day(session: Session, *, day: date, settings: Settings, actor: str, now
                        "due_date": shipments[sid].due_date.isoformat()} for sid, reason in result.unplanned],
         "routes": [{"route": r.code, "slot": slot, "capacity": _spec(r).capacity[slot], "used": used[(r.code, slot)]}
                    for r in routes for slot in planner.SLOTS],
+        # Planned after their deadline (QĐ 45): not refused (late is better than never), but said.
+        "past_due": [{"shipment_id": a.id, "due_date": shipments[a.id].due_date.isoformat()}
+                     for a in result.assigned if shipments[a.id].due_date < day],
     }
     audit.record(session, actor=actor, action="postal.plan", subject_type="postal_plan", subject_id=day.isoformat(),
-                 at=now, data={"assigned": len(result.assigned), "unplanned": len(result.unplanned)})
+                 at=now, data={"assigned": len(result.assigned), "unplanned": len(result.unplanned),
+                               "past_due": len(report["past_due"])})
     return report
 
 
@@ -242,6 +258,8 @@ def move_shipment(session: Session, *, shipment_id: int, day: date, route_code: 
     if not is_working_day(day, settings.holidays):
         raise Unprocessable(f"{day.isoformat()} is not a working day", code="not_a_working_day")
     refuse_past_day(day, now)
+    # A manual move may go further than the planner (a day the citizen asked for), as far as a window may.
+    refuse_far_day(day, latest_window_day(business_date(now), settings.holidays))
     refuse_early_attempt(shipment, day)
     route = get_route(session, route_code)
     before = {"date": shipment.planned_date.isoformat() if shipment.planned_date else None,

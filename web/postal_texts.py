@@ -87,6 +87,7 @@ ERRORS = {
     "not_a_working_day": "Ngày đã chọn không phải ngày làm việc.",
     "invalid_date": "Ngày không hợp lệ.",
     "date_in_past": "Ngày đã qua: chỉ xếp lịch từ hôm nay trở đi.",
+    "date_too_far": "Ngày quá xa: chỉ xếp lịch đến ngày {latest}. Vui lòng kiểm tra lại ngày (năm) đã nhập.",
     "invalid_slot": "Vui lòng chọn buổi sáng hoặc buổi chiều.",
     "slot_passed": "Buổi đi trong ngày đã bắt đầu: vui lòng chọn buổi hoặc ngày sau.",
     "window_in_past": "Ngày hẹn của người dân đã qua.",
@@ -187,6 +188,9 @@ EN = {
     "Đã xếp": "Assigned",
     "Không xếp được": "Did not fit",
     "Không có bưu gửi nào được xếp thêm.": "No shipment was assigned.",
+    "Xếp sau hạn hoàn thành": "Planned after their due date",
+    "cần ưu tiên hoặc báo người dân.": "give them priority or tell the citizens.",
+    "Quá hạn": "Past due",
     "Tuyến": "Route",
     "Buổi": "Slot",
     "Sáng": "Morning",
@@ -294,6 +298,8 @@ EN = {
     "Ngày đã chọn không phải ngày làm việc.": "The chosen day is not a working day.",
     "Ngày không hợp lệ.": "Invalid date.",
     "Ngày đã qua: chỉ xếp lịch từ hôm nay trở đi.": "That day is over: plans start from today.",
+    "Ngày quá xa: chỉ xếp lịch đến ngày {latest}. Vui lòng kiểm tra lại ngày (năm) đã nhập.":
+        "That day is too far ahead: plans go up to {latest}. Check the day (and year) typed.",
     "Vui lòng chọn buổi sáng hoặc buổi chiều.": "Choose morning or afternoon.",
     "Bưu gửi ở trạng thái này không thể chuyển tuyến.": "A shipment in this state cannot be moved.",
     "Chưa đến ngày được đi lại (ít nhất 2 ngày làm việc sau lần không thành công).":

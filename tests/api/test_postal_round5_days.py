@@ -8,14 +8,24 @@ import pytest
 from config.holidays import DEFAULT_HOLIDAYS
 from kernel.clock import add_working_days, business_date, now_utc
 from kernel.errors import DomainError
+from postal.models import Shipment
+from postal.scheduling import PLAN_HORIZON_WORKING_DAYS
 from postal.validation import parse_window
-from tests.postal_factories import make_dossier, shipment_body
+from tests.api import test_pages
+from tests.api.test_pages import log_in, page_csrf
+from tests.postal_factories import make_booked_shipment, make_dossier, make_route, shipment_body
 
 T0 = datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc)  # 10:00 in Hà Nội, a Wednesday
+staff_user = test_pages.staff_user  # the fixture: a staff account for the pages
 
 
 def window(day: date, slot: str = "morning") -> dict:
     return {"date": day.isoformat(), "slot": slot}
+
+
+def shipment_of(db, shipment_id) -> Shipment:
+    with db() as s:
+        return s.get(Shipment, shipment_id)
 
 
 def refused_window(day: date, *, now=T0, holidays=DEFAULT_HOLIDAYS) -> DomainError:
@@ -54,3 +64,55 @@ def test_the_api_refuses_far_windows_and_fixed_date_holidays_of_unlisted_years(c
                     headers=auth("intake"))
     assert r.status_code == 201, r.json
 
+
+
+# --- 6. planning: a few working days ahead, and what the plan puts past its deadline --------------
+
+def test_planning_a_day_beyond_the_horizon_is_refused_and_plans_nothing(client, auth, db, test_settings):
+    make_route(db, test_settings)
+    shipment_id = make_booked_shipment(db, test_settings, "D-PLAN-FAR")
+    today = business_date(now_utc())
+    latest = add_working_days(today, PLAN_HORIZON_WORKING_DAYS, test_settings.holidays)
+    beyond = add_working_days(latest + timedelta(days=1), 0, test_settings.holidays)
+    for far in (beyond, date(2062, 11, 27)):  # a mistyped year on the board's dd/mm/yyyy field
+        r = client.post(f"/api/v1/postal/plan?date={far.isoformat()}", headers=auth("postal"))
+        assert (r.status_code, r.json["code"], r.json["details"]) == (400, "date_too_far", {
+            "field": "date", "date": far.isoformat(), "latest": latest.isoformat()})
+    assert shipment_of(db, shipment_id).planned_date is None
+    r = client.post(f"/api/v1/postal/shipments/{shipment_id}/assignment", headers=auth("postal"), json={
+        "date": "2062-11-27", "route": "HL1", "slot": "morning", "reason": "Gõ nhầm năm"})
+    assert (r.status_code, r.json["code"]) == (400, "date_too_far")
+
+
+def test_the_board_explains_a_day_too_far_in_vietnamese(client, db, test_settings, staff_user):
+    staff_user("buudien6", ("postal",))
+    log_in(client, "buudien6")
+    r = client.post("/staff/postal/plan", data={"board_date": "27/11/2062", "csrf_token": page_csrf(
+        client, "/staff/postal/")})
+    html = r.get_data(as_text=True)
+    latest = add_working_days(business_date(now_utc()), PLAN_HORIZON_WORKING_DAYS, test_settings.holidays)
+    assert r.status_code == 400 and "date_too_far" not in html
+    assert f"Ngày quá xa: chỉ xếp lịch đến ngày {latest.strftime('%d/%m/%Y')}" in html
+
+
+def test_a_plan_reports_the_shipments_it_puts_past_their_deadline(client, auth, db, test_settings):
+    make_route(db, test_settings, morning=5)
+    shipment_id = make_booked_shipment(db, test_settings, "D-PLAN-LATE")  # due J+1 to a ward (phường)
+    due = shipment_of(db, shipment_id).due_date
+    day = add_working_days(business_date(now_utc()), PLAN_HORIZON_WORKING_DAYS, test_settings.holidays)
+    assert due < day
+    r = client.post(f"/api/v1/postal/plan?date={day.isoformat()}", headers=auth("postal"))
+    assert r.status_code == 200 and [a["shipment_id"] for a in r.json["assigned"]] == [shipment_id]
+    assert r.json["past_due"] == [{"shipment_id": shipment_id, "due_date": due.isoformat()}]
+
+
+def test_the_board_marks_what_the_plan_puts_past_its_deadline(client, db, test_settings, staff_user):
+    make_route(db, test_settings, morning=5)
+    make_booked_shipment(db, test_settings, "D-BOARD-LATE")
+    day = add_working_days(business_date(now_utc()), PLAN_HORIZON_WORKING_DAYS, test_settings.holidays)
+    staff_user("buudien7", ("postal",))
+    log_in(client, "buudien7")
+    r = client.post("/staff/postal/plan", data={"board_date": day.strftime("%d/%m/%Y"), "csrf_token": page_csrf(
+        client, "/staff/postal/")})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "Xếp sau hạn hoàn thành: 1" in html and "Quá hạn" in html
