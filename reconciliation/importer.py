@@ -19,7 +19,7 @@ import tempfile
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import IO, BinaryIO
 
 from sqlalchemy import func, insert, select, text, update
@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config import Settings
 from kernel import audit, books
 from kernel.bulk import insert_rows
-from kernel.clock import business_day_bounds, now_utc
+from kernel.clock import business_date, business_day_bounds, now_utc
 from kernel.db import advisory_lock, unit_of_work
 from kernel.errors import ValidationError
 from payments.announcements import statement_lock
@@ -66,6 +66,7 @@ class Parsed:
     size_bytes: int
     offsets: list[int]  # where each chunk starts in the spool
     last_chunk: dict[int, int]  # day (ordinal) -> the last chunk holding a line of it
+    latest: tuple[date, int] | None = None  # the latest booking day, and the first line booked on it
 
     def chunks(self) -> Iterator[list[tuple]]:
         for offset in self.offsets:
@@ -95,9 +96,12 @@ def parse_upload(source: BinaryIO, *, fmt: str | None = None, profile: str | Non
     offsets: list[int] = []
     last_chunk: dict[int, int] = {}
     batch: list[tuple] = []
+    latest: tuple[date, int] | None = None
     try:
         for line in lines:
             _check_text(line)
+            if latest is None or line.booking_date > latest[0]:
+                latest = (line.booking_date, line.line_no)
             base = _batch_key(line) or base_key(line)
             hashes.append(key_hash(base))
             identity = _reference_identity(base, line.direction, line.is_reversal)
@@ -112,7 +116,7 @@ def parse_upload(source: BinaryIO, *, fmt: str | None = None, profile: str | Non
         if batch:
             offsets.append(spool.tell())
             marshal.dump(batch, spool)
-        parsed = Parsed(source, info, spool, len(hashes), _repeated(hashes), sha256, size, offsets, last_chunk)
+        parsed = Parsed(source, info, spool, len(hashes), _repeated(hashes), sha256, size, offsets, last_chunk, latest)
         _refuse_conflicting_references(parsed, _repeated(references))
     except BaseException:
         spool.close()
@@ -300,6 +304,21 @@ def resolve_account(settings: Settings, from_file: str | None, given: str | None
                           status=422, details={"account_number": wanted})
 
 
+def refuse_future_dates(parsed: Parsed, now: datetime) -> None:
+    """A statement tells what was booked: a line or a balance dated after tomorrow (Hà Nội; a bank may
+    book a late transfer on the next day) is a misread or mistyped date (`24/11/99` is 2099), and its
+    money would wait in a business day that is years away, where no reconciliation or report sees it."""
+    latest = business_date(now) + timedelta(days=1)
+    if parsed.latest is not None and parsed.latest[0] > latest:
+        day, line_no = parsed.latest
+        raise statement_error("invalid_date", f"the line is booked on {day.isoformat()}, after {latest.isoformat()}",
+                              line_no=line_no, date=day.isoformat(), latest=latest.isoformat())
+    for day in sorted(parsed.info.balances):
+        if day > latest:
+            raise statement_error("invalid_date", f"a balance is dated {day.isoformat()}, after {latest.isoformat()}",
+                                  date=day.isoformat(), latest=latest.isoformat())
+
+
 def _same_account(written: str, ours: str) -> bool:
     """`written` names `ours`: equal, ours behind a prefix, or ours without its leading zeros."""
     if written == ours or written.endswith(ours):
@@ -312,6 +331,7 @@ def run_import(sessions: sessionmaker[Session], parsed: Parsed, *, filename: str
                clock: Callable[[], datetime] = now_utc) -> int:
     """Phase 2: store the file and its lines, match and credit them; returns the import id.
     `now` is when it began (`created_at`); `clock` tells when it finished (`finished_at`)."""
+    refuse_future_dates(parsed, now)
     number, clearing = resolve_account(settings, parsed.info.account, account_number)
     info = parsed.info
     with unit_of_work(sessions) as session:

@@ -259,3 +259,46 @@ def test_a_batch_stored_before_parts_were_keyed_under_their_entry_is_known_again
     assert (again.json["lines_new"], again.json["lines_duplicate"]) == (0, 2), again.json
     assert count_payments(db) == payments
 
+
+# --- dates a statement cannot have yet ---------------------------------------------------------
+
+def _vcb_row(day: str) -> str:
+    return ("Ngày GD/ TNX Date,Số CT/ Doc No,Số tiền ghi nợ/ Debit,Số tiền ghi có/ Credit,Số dư/ Balance,"
+            f'Nội dung chi tiết/ Transactions in detail\n{day},5000.1,"","30.000","","{CODE} nop le phi"\n')
+
+
+def test_a_line_booked_after_tomorrow_is_refused_before_anything_is_written(client, auth, db, monkeypatch):
+    from datetime import timedelta
+
+    from kernel.clock import business_date, now_utc
+
+    make_requests_with_codes(client, auth, monkeypatch, [(CODE, 30_000)])
+    payments = count_payments(db)
+    today = business_date(now_utc())
+    for written, fmt in ((f"{today + timedelta(days=2):%d/%m/%Y}", "csv"), ("24/11/99", "csv")):
+        r = upload(client, auth, _vcb_row(written), f"f.{fmt}")
+        assert r.status_code == 400 and r.json["code"] == "invalid_date", r.json
+        assert r.json["details"]["line_no"] == 1 and r.json["details"]["latest"] == (today + timedelta(days=1)).isoformat()
+    mt = f":20:X\n:25:0071001234567\n:61:991124C30000,NTRFNONREF//77\n:86:{CODE}\n"
+    r = upload(client, auth, mt, "f.mt940")
+    assert r.status_code == 400 and r.json["code"] == "invalid_date", r.json
+    assert count_payments(db) == payments and paid_vnd(client, CODE) == 0
+    assert client.get("/api/v1/reconciliation/statements", headers=auth("finance")).json["imports"] == []
+
+
+def test_a_closing_balance_dated_after_tomorrow_is_refused(client, auth, db):
+    mt = ":20:X\n:25:0071001234567\n:60F:C261124VND0,\n:62F:C991124VND0,\n"
+    r = upload(client, auth, mt, "f.mt940")
+    assert r.status_code == 400 and r.json["code"] == "invalid_date", r.json
+
+
+def test_a_line_booked_tomorrow_is_read(client, auth, db, monkeypatch):
+    from datetime import timedelta
+
+    from kernel.clock import business_date, now_utc
+
+    make_requests_with_codes(client, auth, monkeypatch, [(CODE, 30_000)])
+    tomorrow = business_date(now_utc()) + timedelta(days=1)
+    r = upload(client, auth, _vcb_row(f"{tomorrow:%d/%m/%Y}"))
+    assert r.status_code == 201, r.json
+
