@@ -9,7 +9,8 @@ first tag. `:86:` is the memo; structured `?20`-`?29` sub-fields are joined as o
 sub-field continues the one before it: no separator), `?32`/`?33` give the payer's name and
 `?31` the account. `:NS:` (bank-specific) is read past. Only final balances (`:60F:`, `:62F:`)
 are the day's opening and closing; intermediate ones (`:60M:`, `:62M:`, a statement split over
-several messages or files) are not.
+several messages or files) are not, but for a `:60M:` dated before its message's lines. An opening
+is the opening of its message's first booking day, whatever its own date (`_Message.finish`).
 """
 from __future__ import annotations
 
@@ -66,11 +67,44 @@ def _tags(source: BinaryIO) -> Iterator[_Tag]:
         yield current
 
 
+@dataclass
+class _Message:
+    """What one message (from its `:20:`) says about its days, to place its opening once it has been read."""
+
+    opening: tuple[str, date, int] | None = None  # (tag, its date, amount)
+    first_line: date | None = None  # the earliest booking day of its :61: lines
+    closing_day: date | None = None
+
+    def see(self, day: date) -> None:
+        if self.first_line is None or day < self.first_line:
+            self.first_line = day
+
+    def finish(self, info: StatementInfo) -> None:
+        """`:60F:` opens the message's first booking day (else the day of its `:62F:`), whatever its
+        own date: many banks date it with the previous statement's closing day (the day before, or a
+        Friday before a Monday), which is no opening of that day and may be closed already; camt.053's
+        PRCD is placed the same way. One dated after the message began is left out rather than guessed,
+        one with no day to open stays on its date. An intermediate `:60M:` opens the first day only
+        when dated before it (the message starts a new day); on that day it is a balance within it."""
+        if self.opening is None:
+            return
+        tag, dated, amount = self.opening
+        first = self.first_line or self.closing_day
+        if tag == "60M":
+            if first is not None and dated < first:
+                info.opening(first, amount)
+        elif first is None:
+            info.opening(dated, amount)
+        elif dated <= first:
+            info.opening(first, amount)
+
+
 def parse(source: BinaryIO, info: StatementInfo) -> Iterator[StatementLine]:
     """Yield each `:61:` statement line with the `:86:` that follows it."""
     pending: StatementLine | None = None
     line_no = 0
     saw_tag = False
+    message = _Message()
     for tag in _tags(source):
         saw_tag = True
         if tag.name == "86":
@@ -83,19 +117,27 @@ def parse(source: BinaryIO, info: StatementInfo) -> Iterator[StatementLine]:
             info.see(pending)
             yield pending
             pending = None
-        if tag.name == "61":
+        if tag.name == "20":
+            message.finish(info)
+            message = _Message()
+        elif tag.name == "61":
             line_no += 1
             pending = _statement_line(tag, line_no)
+            message.see(pending.booking_date)
         elif tag.name == "25":
             _account(tag, info, line_no or None)
-        elif tag.name in ("60F", "60", "62F", "62"):
+        elif tag.name in ("60F", "60", "60M"):
             day, amount = _balance(tag, info)
-            (info.opening if tag.name.startswith("60") else info.closing)(day, amount)
-        elif tag.name in ("60M", "62M"):
+            message.opening = message.opening or (tag.name, day, amount)
+        elif tag.name in ("62F", "62"):
+            message.closing_day, amount = _balance(tag, info)
+            info.closing(message.closing_day, amount)
+        elif tag.name == "62M":
             _balance(tag, info)  # checked (currency, form), but a balance within the day is no day's balance
     if pending is not None:
         info.see(pending)
         yield pending
+    message.finish(info)
     if not saw_tag:
         raise statement_error("malformed_mt940", "no MT940 tags (:20:, :25:, :61:) found")
 

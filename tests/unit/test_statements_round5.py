@@ -76,3 +76,62 @@ def test_sheets_of_different_days_or_times_without_references_are_read():
     parsed.close()
     assert parsed.lines_total == 3
 
+
+# --- MT940 opening balances ---------------------------------------------------------------------
+
+def _mt940(opening: str, lines: str = ":61:2611241124C30000,NTRF5001//5001\n:86:abc\n"
+           ":61:2611241124C40000,NTRF5002//5002\n:86:def\n", closing: str = ":62F:C261124VND1075000,\n") -> str:
+    return f":20:X\n:25:0071001234567\n:28C:1/1\n{opening}{lines}{closing}"
+
+
+def read_info(data: str):
+    from reconciliation.statements import parse_statement
+
+    info, lines = parse_statement(io.BytesIO(data.encode()))
+    return info, list(lines)
+
+
+def test_a_60f_dated_the_day_before_the_first_line_opens_the_first_lines_day():
+    from datetime import date
+
+    info, _ = read_info(_mt940(":60F:C261123VND1000000,\n"))
+    assert set(info.balances) == {date(2026, 11, 24)}  # nothing for the 23rd, which may be closed
+    assert (info.balances[date(2026, 11, 24)].opening_vnd, info.balances[date(2026, 11, 24)].closing_vnd) == \
+        (1_000_000, 1_075_000)
+
+
+def test_a_60f_after_a_weekend_opens_the_monday():
+    from datetime import date
+
+    info, _ = read_info(_mt940(":60F:C261120VND1000000,\n"))  # Friday's closing, lines of Tuesday 24th
+    assert info.balances[date(2026, 11, 24)].opening_vnd == 1_000_000 and date(2026, 11, 20) not in info.balances
+
+
+def test_a_60m_dated_before_the_messages_lines_opens_their_day_and_one_of_the_same_day_does_not():
+    from datetime import date
+
+    info, _ = read_info(_mt940(":60M:C261123VND1000000,\n"))
+    assert info.balances[date(2026, 11, 24)].opening_vnd == 1_000_000
+    info, _ = read_info(_mt940(":60M:C261124VND1000000,\n"))
+    assert info.balances[date(2026, 11, 24)].opening_vnd is None
+
+
+def test_a_60f_without_lines_opens_the_day_of_its_closing():
+    from datetime import date
+
+    info, _ = read_info(_mt940(":60F:C261123VND1000000,\n", lines="", closing=":62F:C261124VND1000000,\n"))
+    assert set(info.balances) == {date(2026, 11, 24)}
+    assert (info.balances[date(2026, 11, 24)].opening_vnd, info.balances[date(2026, 11, 24)].closing_vnd) == \
+        (1_000_000, 1_000_000)
+
+
+def test_each_message_of_a_file_opens_its_own_first_day():
+    from datetime import date
+
+    day1 = _mt940(":60F:C261123VND1000000,\n", closing=":62F:C261124VND1070000,\n")
+    day2 = _mt940(":60F:C261124VND1070000,\n", lines=":61:2611251125C5000,NTRF5003//5003\n:86:x\n",
+                  closing=":62F:C261125VND1075000,\n")
+    info, _ = read_info(day1 + "-\n" + day2)
+    assert {d: (b.opening_vnd, b.closing_vnd) for d, b in info.balances.items()} == {
+        date(2026, 11, 24): (1_000_000, 1_070_000), date(2026, 11, 25): (1_070_000, 1_075_000)}
+
