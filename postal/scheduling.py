@@ -14,7 +14,7 @@ from kernel import audit
 from kernel.clock import VN_TZ, add_working_days, business_date, is_working_day
 from kernel.db import advisory_lock
 from kernel.errors import Conflict, ValidationError
-from payments.validation import clean_text
+from payments.validation import clean_text, printable
 from postal import addresses, planner, states
 from postal.errors import Unprocessable, route_not_found
 from postal.models import Route, Shipment
@@ -36,7 +36,7 @@ def parse_route(body: dict[str, Any], *, province_code: int, partial: bool = Fal
     """Validate a route body: name, ward_codes (in the centre's province), capacity per slot."""
     values: dict[str, Any] = {}
     if not partial or "name" in body:
-        values["name"] = clean_text(body.get("name"), "name", max_len=200)
+        values["name"] = printable(clean_text(body.get("name"), "name", max_len=200), "name")  # on the manifest
     if not partial or "ward_codes" in body:
         wards = body.get("ward_codes")
         if not isinstance(wards, list) or not wards or len(wards) > 200:

@@ -13,7 +13,7 @@ from typing import Any
 from config.holidays import last_listed_day
 from kernel.clock import business_date, is_working_day, local_time, parse_iso_day
 from kernel.errors import ValidationError
-from payments.validation import ID_NUMBER_RE, clean_text, normalise_phone
+from payments.validation import ID_NUMBER_RE, clean_text, normalise_phone, printable
 from postal import addresses, planner, states
 from postal.addresses import WardInfo
 from postal.errors import Unprocessable
@@ -76,7 +76,7 @@ def _object(raw: Any, field: str, what: str) -> dict[str, Any]:
 def parse_address(raw: Any) -> tuple[str, WardInfo]:
     """Street and 2025 ward; a pre-2025 name in `legacy_ward` is resolved or answered with candidates."""
     address = _object(raw, "address", "street, ward_code and province_code")
-    street = clean_text(address.get("street"), "address.street", max_len=300)
+    street = printable(clean_text(address.get("street"), "address.street", max_len=300), "address.street")
     province = addresses.parse_province_code(address.get("province_code"), "address.province_code")
     if address.get("ward_code") is None and address.get("legacy_ward") is not None:
         return street, addresses.resolve_legacy_ward(province, address["legacy_ward"])
@@ -144,7 +144,8 @@ def parse_documents(raw: Any) -> tuple[dict[str, Any], ...]:
             raise _fail(f"{where}.original", "must be true (original) or false (copy)")
         if type(copies) is not int or not 1 <= copies <= 100:
             raise _fail(f"{where}.copies", "must be a whole number from 1 to 100")
-        documents.append({"name": clean_text(item.get("name"), f"{where}.name", max_len=200),
+        name = clean_text(item.get("name"), f"{where}.name", max_len=200)
+        documents.append({"name": printable(name, f"{where}.name"),
                           "original": original, "copies": copies})
     return tuple(documents)
 
@@ -165,8 +166,16 @@ def parse_id_number(raw: Any, field: str) -> str | None:
     return number
 
 
+def _printable_note(note: str | None) -> str | None:
+    return note if note is None else printable(note, "note")
+
+
 def parse_shipment(body: dict[str, Any], *, now: datetime, holidays: Collection[date]) -> ShipmentInput:
-    """Validate a `POST /postal/shipments` body as of `now`; raise on the first problem."""
+    """Validate a `POST /postal/shipments` body as of `now`; raise on the first problem.
+
+    What the paperwork prints (names, street, documents, note) must be drawable by its font, as a
+    dossier's names are (`payments.validation.printable`): a consignment note reading "���" is no
+    address for a postman."""
     direction = body.get("direction")
     if direction not in states.DIRECTIONS:
         raise _fail("direction", "must be pickup or delivery", "invalid_direction")
@@ -176,11 +185,11 @@ def parse_shipment(body: dict[str, Any], *, now: datetime, holidays: Collection[
     return ShipmentInput(
         dossier_code=clean_text(body.get("dossier_code"), "dossier_code", max_len=64),
         direction=direction,
-        recipient_name=clean_text(recipient.get("name"), "recipient.name", max_len=200),
+        recipient_name=printable(clean_text(recipient.get("name"), "recipient.name", max_len=200), "recipient.name"),
         recipient_phone=normalise_phone(recipient.get("phone"), "recipient.phone"),
         recipient_id_number=parse_id_number(recipient.get("id_number"), "recipient.id_number"),
         street=street, ward=ward, window_date=window_date, window_slot=window_slot,
-        note=clean_text(body.get("note"), "note", max_len=1000, required=False),
+        note=_printable_note(clean_text(body.get("note"), "note", max_len=1000, required=False)),
         documents=parse_documents(body.get("documents")),
         weight_grams=parse_weight(body.get("weight_grams")),
     )
