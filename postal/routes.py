@@ -209,9 +209,10 @@ class Routes(Resource):
     def post(self):
         """Create a route `{"code", "name", "ward_codes": [...], "capacity": {"morning", "afternoon"}}`."""
         body = json_body()
+        code = scheduling.parse_route_code(body.get("code"))  # the route's identity is checked first
         values = scheduling.parse_route(body, province_code=settings().postal_province_code)
         with transaction() as session:
-            route = scheduling.create_route(session, code=body.get("code"), values=values, actor=actor(), now=now_utc())
+            route = scheduling.create_route(session, code=code, values=values, actor=actor(), now=now_utc())
             return route_view(route), 201
 
 
