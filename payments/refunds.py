@@ -22,8 +22,8 @@ from kernel.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Val
 from kernel.outbox import DONE as OUTBOX_DONE, PENDING as OUTBOX_PENDING, OutboxMessage, Outgoing, enqueue_many, \
     guard_replays
 from payments.cash import drawer_for
-from payments.ledger import Accounts, Entry, Line, post_many
-from payments.models import Payment, PaymentAllocation, PaymentRequest
+from payments.ledger import Accounts, Entry, Line, balance, post_many
+from payments.models import CashDrawer, Payment, PaymentAllocation, PaymentRequest
 from payments.moves import Book, load_requests
 
 AWAITING_APPROVAL, SENDING, TRANSFER_ORDERED, CASH_DUE, EXECUTED, REJECTED, FAILED = (
@@ -317,11 +317,25 @@ def _payout_account(session: Session, refund: Refund, payment: Payment, *, setti
     (VNPay's gateway, the post's cash on delivery) is paid from the collection account, not from
     what the gateway or the post owes us."""
     if refund.method == "cash":
-        return Accounts.cash(drawer_for(session, cashier=actor, now=now).id)
+        return _cash_source(session, refund, actor=actor, now=now)
     if refund.method == "transfer" and not payment.clearing_account.startswith("bank:"):
         account = settings.collection_account("*")
         return Accounts.bank(account.bin, account.account_number)
     return payment.clearing_account
+
+
+def _cash_source(session: Session, refund: Refund, *, actor: str, now: datetime) -> str:
+    """The cashier's drawer, if it holds the cash handed over: paying out money a drawer never took
+    would leave it negative and the drawer that took it expecting cash that is gone (both closes off)."""
+    drawer = drawer_for(session, cashier=actor, now=now)
+    # The drawer's lock serialises payouts from it (and its close): two cannot both spend its last cash.
+    session.get(CashDrawer, drawer.id, with_for_update=True, populate_existing=True)
+    account = Accounts.cash(drawer.id)
+    held = balance(session, account)
+    if held < refund.amount_vnd:
+        raise Conflict(f"your cash drawer holds {held:,} VND, less than the {refund.amount_vnd:,} VND to hand over",
+                       code="insufficient_cash_in_drawer", details={"balance_vnd": held})
+    return account
 
 
 def _announce_payout(conn, refund: Refund, *, settings: Settings, actor: str, now: datetime) -> None:
