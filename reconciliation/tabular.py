@@ -51,19 +51,23 @@ def parse_csv(source: BinaryIO, info: StatementInfo, *, profile: str | None = No
 
 
 def _delimiter(sample: str) -> str:
-    """The separator that splits most of the first lines into the same number (> 1) of fields."""
+    """The separator under which a row of the first lines is a transaction header; among several (or
+    none), the one that splits most of them into the same number (> 1) of fields. Counting fields
+    alone, the commas of a preamble (an address, "Từ ngày: …, đến ngày: …", grouped amounts) outvote
+    the few rows of a short semicolon table."""
     lines = [line for line in sample.splitlines()[:60] if line.strip()]
-    best, best_score = ",", (0, 0)
+    best, best_score = ",", (False, 0, 0)
     for candidate in (",", ";", "\t", "|"):
         try:
-            widths = [len(row) for row in csv.reader(lines, delimiter=candidate)]
+            rows = list(csv.reader(lines, delimiter=candidate))
         except csv.Error:
             continue
-        wide = [w for w in widths if w > 1]
+        wide = [len(row) for row in rows if len(row) > 1]
         if not wide:
             continue
         modal = max(set(wide), key=wide.count)
-        score = (wide.count(modal), modal)
+        headed = any(len(row) > 1 and profiles.is_header(profiles.map_header(row)) for row in rows[:HEADER_SEARCH_ROWS])
+        score = (headed, wide.count(modal), modal)
         if score > best_score:
             best, best_score = candidate, score
     return best

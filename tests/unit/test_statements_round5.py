@@ -135,3 +135,14 @@ def test_each_message_of_a_file_opens_its_own_first_day():
     assert {d: (b.opening_vnd, b.closing_vnd) for d, b in info.balances.items()} == {
         date(2026, 11, 24): (1_000_000, 1_070_000), date(2026, 11, 25): (1_070_000, 1_075_000)}
 
+
+# --- smaller things banks write ----------------------------------------------------------------
+
+def test_the_separator_is_the_one_under_which_a_row_is_the_header():
+    """Commas in the address, the period and the amounts above a semicolon table outnumber its rows."""
+    data = ("NGÂN HÀNG TMCP NGOẠI THƯƠNG VIỆT NAM\nChi nhánh: Hà Nội, Việt Nam\nSAO KÊ TÀI KHOẢN\n"
+            "Số tài khoản: 0071001234567\nĐịa chỉ: 198 Trần Quang Khải, Hoàn Kiếm, Hà Nội\n"
+            "Từ ngày: 24/11/2026, đến ngày: 24/11/2026\nSố dư đầu kỳ: 125,000,000\nNgày in: 25/11/2026, 08:00\n"
+            "Ngày GD;Số CT;Ghi nợ;Ghi có;Số dư;Nội dung\n24/11/2026;5000.1;;30.000;;HS40881023160 nop le phi\n")
+    info, lines = read_info(data)
+    assert [(l.amount_vnd, l.bank_ref, l.memo) for l in lines] == [(30000, "5000.1", "HS40881023160 nop le phi")]
