@@ -146,3 +146,9 @@ def test_the_separator_is_the_one_under_which_a_row_is_the_header():
             "Ngày GD;Số CT;Ghi nợ;Ghi có;Số dư;Nội dung\n24/11/2026;5000.1;;30.000;;HS40881023160 nop le phi\n")
     info, lines = read_info(data)
     assert [(l.amount_vnd, l.bank_ref, l.memo) for l in lines] == [(30000, "5000.1", "HS40881023160 nop le phi")]
+
+
+def test_techcombank_vietnamese_only_debit_and_credit_headers_are_read():
+    _, lines = read_info("Ngày giao dịch,Diễn giải,Số bút toán,Nợ TKTT,Có TKTT,Số dư\n"
+                         "24/11/2026,HS40881023160,FT1,,30000,\n24/11/2026,phi,FT2,1100,,\n")
+    assert [(l.amount_vnd, l.direction) for l in lines] == [(30000, "credit"), (1100, "debit")]
