@@ -24,7 +24,6 @@ MAX_TERMINAL_ID = 40  # it names the terminal's clearing account
 # payments.provider_ref: the terminal id holds no ':' (so the key splits one way only) and the
 # transaction id (a STAN or invoice number: 6-12 characters in practice) leaves room for it.
 MAX_TRANSACTION_ID = MAX_ID_LENGTH - MAX_TERMINAL_ID - 1
-MASKED_CARD = re.compile(r"^[0-9]{4,6}[*Xx]{2,9}[0-9]{4}$")
 # A full card number (PAN) as people and terminals write it: 13-19 digits, maybe grouped by
 # spaces or dashes, not part of a longer number. It must never be stored (PCI DSS 3.4).
 _CARD_NUMBER = r"(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])"
@@ -62,18 +61,41 @@ def _card_detail(data: dict, name: str, limit: int) -> str | None:
     return text(value, limit)
 
 
+# ISO 8583 field 39 (response code): "00" approves (ISO 8583:1993 action codes write it "000"); EMV
+# terminals approving offline say "Y1" (offline approved) or "Y3" (could not go online, approved offline).
+APPROVED = frozenset({"00", "000", "Y1", "Y3"})
+
+
 def _declined(data: dict) -> str | None:
     """Why the terminal says the sale was not approved, in its own terms; None when it was."""
     status = data.get("status", "approved")
     if status not in ("approved", "declined"):
         raise CallbackRejected("status must be approved or declined", code="invalid_field",
                                details={"field": "status"})
-    response = field(data, "response_code", (str, int), required=False)
-    code = "00" if response is None else str(response)[:8]  # ISO 8583 field 39: 00 = approved
+    code = _response_code(data)
     said = ["status declined"] if status == "declined" else []
-    if code != "00":
+    if code is not None and code not in APPROVED:
         said.append(f"response code {code}")
     return f"card sale declined ({', '.join(said)})" if said else None
+
+
+def _response_code(data: dict) -> str | None:
+    """The response code as two (or three) characters; None when the terminal sent none.
+
+    Terminals that send it as a JSON number drop its leading zero (0 for "00", 5 for "05"), so
+    digits are written back with two at least. Anything that is no code (empty, negative, longer
+    than three digits, odd characters) is refused: read as a decline, an approved sale would be
+    dropped without anyone seeing it; refused, it waits in finance's list of refused callbacks."""
+    value = field(data, "response_code", (str, int), required=False)
+    if value is None:
+        return None
+    written = str(value).strip()
+    if written.isascii() and written.isdigit() and len(written) <= 3:
+        return f"{int(written):02d}" if len(written) < 3 else written
+    if written.isascii() and written.isalnum() and len(written) == 2:
+        return written.upper()
+    raise CallbackRejected("response_code must be an ISO 8583 response code such as 00", code="invalid_field",
+                           details={"field": "response_code"})
 
 
 def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: datetime) -> Event:
@@ -89,11 +111,9 @@ def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: date
         raise CallbackRejected("type must be sale, void or reversal", code="invalid_field", details={"field": "type"})
     value = amount(data.get("amount_vnd"), "amount_vnd")
     occurred_at = local_time(data.get("occurred_at"), "occurred_at")
-    card = text(data.get("card_masked"), 25)
-    if card is not None and not MASKED_CARD.match(card):
-        # A full card number must never be stored: refuse rather than keep it.
-        raise CallbackRejected("card_masked must be a masked card number", code="invalid_field",
-                               details={"field": "card_masked"})
+    # Terminals mask the card number each their own way (`************1234`, `9704 36** **** 1234`,
+    # the last four alone): any of them is kept as written. Only a full card number is refused.
+    card = _card_detail(data, "card_masked", 25) or None
     if kind in ("void", "reversal"):
         original = identifier(data, "original_transaction_id", max_len=MAX_TRANSACTION_ID)
         if original == txn_id:
@@ -104,7 +124,9 @@ def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: date
     declined = _declined(data)
     if declined:
         return Ignored(terminal_ref(terminal, txn_id), declined)
-    payment_code = field(data, "payment_code").strip().upper()
+    # A sale without a code is still money taken from a card: it waits in suspense like one whose
+    # code is empty, rather than being refused while the terminal was told nothing useful.
+    payment_code = (field(data, "payment_code", required=False) or "").strip().upper()
     return Credit(IncomingCredit(
         provider=PROVIDER, provider_ref=terminal_ref(terminal, txn_id), channel="pos_card", amount_vnd=value,
         booked_at=occurred_at, clearing_account=Accounts.pos(terminal), payment_code=payment_code,
