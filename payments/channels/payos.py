@@ -2,6 +2,11 @@
 reference, transactionDateTime, currency, paymentLinkId, code, desc, counterAccount*...},
 signature}`; the signature is HMAC-SHA256 (hex) with the checksum key over `data` sorted by
 key as `k=v&...` (None -> "", booleans lower-case, lists/objects as JSON).
+
+payOS's own verifiers (the sample in its docs, its SDKs) also sign the strings "null" and
+"undefined" (its Python SDK: "NULL") as empty, and sort the keys of each object inside a list
+before writing it as JSON: `sign` does the same. Either form of a signature is accepted: a payer
+whose name is literally "null" cannot be told apart from one payOS left empty.
 """
 from __future__ import annotations
 
@@ -19,24 +24,38 @@ from payments.channels.common import (MAX_ID_LENGTH, BadSignature, CallbackRejec
 from payments.credits import IncomingCredit
 
 PROVIDER = "payos"
+SIGNED_AS_EMPTY = frozenset({"null", "undefined", "NULL"})
 
 
-def _value(value: Any) -> str:
-    if value is None:
+def _value(value: Any, *, as_payos: bool) -> str:
+    if value is None or as_payos and isinstance(value, str) and value in SIGNED_AS_EMPTY:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list) and as_payos:
+        value = [dict(sorted(item.items())) if isinstance(item, dict) else item for item in value]
     if isinstance(value, (list, dict)):
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     return str(value)
 
 
-def canonical(data: Mapping[str, Any]) -> str:
-    return "&".join(f"{key}={_value(data[key])}" for key in sorted(data))
+def canonical(data: Mapping[str, Any], *, as_payos: bool = True) -> str:
+    """The signed text: payOS's form, or (`as_payos=False`) every value as it was sent."""
+    return "&".join(f"{key}={_value(data[key], as_payos=as_payos)}" for key in sorted(data))
+
+
+def _hmac(text: str, key: str) -> str:
+    return hmac.new(key.encode(), text.encode(), hashlib.sha256).hexdigest()
 
 
 def sign(data: Mapping[str, Any], key: str) -> str:
-    return hmac.new(key.encode(), canonical(data).encode(), hashlib.sha256).hexdigest()
+    return _hmac(canonical(data), key)
+
+
+def signed_by(data: Mapping[str, Any], signature: str, keys: tuple[str, ...]) -> bool:
+    """Whether `signature` is ours over `data`, in payOS's form or over the values as sent."""
+    texts = {canonical(data), canonical(data, as_payos=False)}
+    return any(same_secret(_hmac(text, key), signature.lower()) for key in keys for text in texts)
 
 
 def _reference(data: dict[str, Any]) -> tuple[str, str | None]:
@@ -56,7 +75,7 @@ def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: date
     if not isinstance(data, dict) or not isinstance(signature, str):
         raise CallbackRejected("data and signature are required", code="missing_field")
     keys = settings.secret_values("HCCPAY_PAYOS_CHECKSUM_KEY")
-    if not any(same_secret(sign(data, k), signature.lower()) for k in keys):
+    if not signed_by(data, signature, keys):
         raise BadSignature("payOS signature does not match")
     reference, bank_reference = _reference(data)
     if payload.get("success") is False or str(data.get("code", "00")) != "00":
