@@ -8,6 +8,7 @@ applies it later (`payments.inbox_apply`).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -78,26 +79,59 @@ def event_from_json(data: dict[str, Any]) -> Credit | Reversal:
     return Credit(IncomingCredit(**fields))
 
 
+# Providers send flat objects (a list of items at most): deeper nesting is no payment message, and
+# walking or re-encoding it (the payOS signature) must not run out of stack.
+MAX_DEPTH = 32
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # a pair decodes to one character outside this range
+
+
 def json_object(body: bytes) -> dict[str, Any]:
+    """The body as a JSON object of text: anything else is refused (`malformed_json`)."""
     try:
         data = json.loads(body)
     except (ValueError, RecursionError) as exc:  # RecursionError: arrays or objects nested too deeply
         raise CallbackRejected("the body is not valid JSON", code="malformed_json") from exc
     if not isinstance(data, dict):
         raise CallbackRejected("the body must be a JSON object", code="malformed_json")
-    return _without_nul(data)
+    return _as_text(data)
 
 
-def _without_nul(value: Any) -> Any:
-    """NUL characters dropped from every string: they mean nothing in a memo or a name, and
-    PostgreSQL text cannot hold them (the money would be recorded but never applied)."""
-    if isinstance(value, str):
-        return value.replace("\x00", "") if "\x00" in value else value
-    if isinstance(value, dict):
-        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_without_nul(v) for v in value]
-    return value
+def _as_text(data: dict[str, Any]) -> dict[str, Any]:
+    """Every key and string checked and cleaned in place, iteratively (however deep the decoder went).
+
+    NUL characters are dropped: they mean nothing in a memo or a name, and PostgreSQL text cannot
+    hold them. An unpaired surrogate escape (`\\ud83d`, a memo cut inside an emoji) is refused, as
+    the API refuses it (`kernel.http.json_body`): it cannot be encoded, so it could be neither
+    stored nor signed, and a callback answered 2xx must be one a worker can apply."""
+    pending: list[tuple[dict | list, int]] = [(data, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise CallbackRejected(f"the body is nested more than {MAX_DEPTH} levels deep", code="malformed_json")
+        if isinstance(item, dict):
+            keys = [(key, _text(key)) for key in item]
+            if any(key != clean for key, clean in keys):
+                values = list(item.values())
+                item.clear()
+                item.update(zip([clean for _, clean in keys], values))
+            slots = list(item.items())
+        else:
+            slots = list(enumerate(item))
+        for slot, value in slots:
+            if isinstance(value, str):
+                clean = _text(value)
+                if clean is not value:
+                    item[slot] = clean
+            elif isinstance(value, (dict, list)):
+                pending.append((value, depth + 1))
+    return data
+
+
+def _text(value: str) -> str:
+    if _LONE_SURROGATE.search(value):
+        raise CallbackRejected("the body contains an unpaired surrogate escape (\\ud800-\\udfff), which is not "
+                               "a character", code="malformed_json")
+    return value.replace("\x00", "") if "\x00" in value else value
 
 
 def field(data: dict[str, Any], name: str, kind: type | tuple[type, ...] = str, *, required: bool = True) -> Any:
