@@ -124,8 +124,9 @@ class VnpayIpn(Resource):
             return _vnpay_reply(vnpay.ORDER_NOT_FOUND)
         try:
             with transaction() as session:
-                reply, outcome = confirm_ipn(session, params, settings=settings(), now=now, inbox_id=inbox_id)
-                inbox.mark(session, inbox_id, status=outcome, reason=reply[1], now=now,
+                reply, outcome, reason = confirm_ipn(session, params, settings=settings(), now=now,
+                                                     inbox_id=inbox_id)
+                inbox.mark(session, inbox_id, status=outcome, reason=reason, now=now,
                            external_id=params.get("vnp_TxnRef", "")[:100] or None)
         except Exception as exc:  # noqa: BLE001 - the IPN contract answers 99, never an HTTP error
             to_error_response(exc)  # logs it with the request id

@@ -13,7 +13,7 @@ from kernel.books import hold_books
 from kernel.errors import Conflict
 from payments import states
 from payments.channels import vnpay
-from payments.credits import CONFLICT, IncomingCredit, record_credit
+from payments.credits import CONFLICT, IncomingCredit, find_payment, record_credit
 from payments.ledger import Accounts
 from payments.models import PaymentRequest, VnpayCheckout
 from payments.service import get_payment_request
@@ -43,22 +43,27 @@ def start_checkout(session: Session, *, code: str, settings: Settings, client_ip
 
 
 def confirm_ipn(session: Session, params: Mapping[str, str], *, settings: Settings, now: datetime,
-                inbox_id: int) -> tuple[tuple[str, str], str]:
-    """Apply a verified IPN; returns the (RspCode, Message) reply and the inbox outcome."""
+                inbox_id: int) -> tuple[tuple[str, str], str, str]:
+    """Apply a verified IPN; returns the (RspCode, Message) reply, the inbox outcome and its reason."""
     hold_books(session)  # before the checkout's lock: the crediting path takes it too (kernel.books)
     result = vnpay.read_ipn(params)
     checkout = session.execute(select(VnpayCheckout).where(VnpayCheckout.txn_ref == result.txn_ref)
                                .with_for_update()).scalar_one_or_none()
     if checkout is None:
-        return vnpay.ORDER_NOT_FOUND, "rejected"
+        return vnpay.ORDER_NOT_FOUND, "rejected", vnpay.ORDER_NOT_FOUND[1]
     if result.amount_vnd != checkout.amount_vnd:
-        return vnpay.INVALID_AMOUNT, "rejected"
+        return vnpay.INVALID_AMOUNT, "rejected", vnpay.INVALID_AMOUNT[1]
     if checkout.status != "pending":
-        return vnpay.ALREADY_CONFIRMED, "duplicate"
+        # VNPay's contract answers 02 to any IPN after the first, but one that contradicts the first
+        # (paid after failed: money may have been taken that nobody credited) goes to finance.
+        contradiction = _contradiction(session, checkout, result, params)
+        if contradiction is not None:
+            return vnpay.ALREADY_CONFIRMED, "conflict", contradiction
+        return vnpay.ALREADY_CONFIRMED, "duplicate", vnpay.ALREADY_CONFIRMED[1]
     checkout.confirmed_at, checkout.response_code = now, result.response_code
     if not result.paid:
         checkout.status = "failed"
-        return vnpay.CONFIRMED, "ignored"
+        return vnpay.CONFIRMED, "ignored", vnpay.CONFIRMED[1]
     request = session.get(PaymentRequest, checkout.payment_request_id)
     credit = IncomingCredit(
         provider=PROVIDER, provider_ref=checkout.txn_ref, channel="internet_banking", amount_vnd=checkout.amount_vnd,
@@ -68,4 +73,25 @@ def confirm_ipn(session: Session, params: Mapping[str, str], *, settings: Settin
     )
     outcome = record_credit(session, credit, settings=settings, actor="system:vnpay", now=now)
     checkout.status = "paid"
-    return vnpay.CONFIRMED, ("conflict" if outcome.outcome == CONFLICT else "applied")
+    if outcome.outcome == CONFLICT:
+        return vnpay.CONFIRMED, "conflict", outcome.reason or vnpay.CONFIRMED[1]
+    return vnpay.CONFIRMED, "applied", vnpay.CONFIRMED[1]
+
+
+def _contradiction(session: Session, checkout: VnpayCheckout, result: vnpay.IpnResult,
+                   params: Mapping[str, str]) -> str | None:
+    """How a later IPN contradicts the first one for the same order, or None for a plain repeat."""
+    said = (f"response code {result.response_code or '-'}, transaction status "
+            f"{params.get('vnp_TransactionStatus') or '-'}, transaction {result.transaction_no or '-'}")
+    if checkout.status == "failed":
+        if not result.paid:
+            return None
+        return (f"VNPay first reported order {checkout.txn_ref} not paid (response code "
+                f"{checkout.response_code}), now reports it paid ({said}): money may have been taken; "
+                f"not credited, left to finance")
+    payment = find_payment(session, PROVIDER, checkout.txn_ref)
+    paid_by = (payment.details or {}).get("transaction_no") if payment is not None else None
+    if result.paid and result.transaction_no == paid_by:
+        return None
+    return (f"VNPay reported order {checkout.txn_ref} paid by transaction {paid_by}, now reports {said}: "
+            f"not applied, left to finance")
