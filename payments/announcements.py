@@ -23,12 +23,18 @@ callback whose bank reference another provider already recorded for the same acc
 (a callback's payment, or a statement payment another callback announced) is linked to that
 payment too (`_reported_elsewhere`). Callbacks naming one reference are serialised
 (`reference_lock`), so the second of two at once sees the first.
+
+A linked callback owns no payment, so only its stored callback (`duplicate`) remembers its
+transaction id: a repeat of that id is compared with what the stored callback said
+(`_linked_before`). Saying the same, it is linked again as the first was; saying otherwise
+(another amount, bank reference or payment codes), it is a conflict for finance, never new money.
+Callbacks naming one transaction id are serialised too (`callback_lock`).
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -37,6 +43,8 @@ from sqlalchemy import Connection, exists, select, text, update
 from config import Settings
 from kernel.clock import add_working_days, business_date, business_day_bounds
 from kernel.db import advisory_lock, is_postgres
+from kernel.inbox import DUPLICATE as STORED_DUPLICATE
+from kernel.inbox import InboundCallback
 from payments import codes
 from payments.models import Payment, PaymentAllocation, PaymentRequest
 
@@ -72,6 +80,12 @@ def advisory_locks(session: Session, keys: Collection[str]) -> None:
 def reference_lock(clearing_account: str, reference: str) -> str:
     """The advisory lock every callback naming this bank reference on the account holds (exclusively)."""
     return f"payments.bank_reference:{clearing_account}:{reference}"
+
+
+def callback_lock(credit: IncomingCredit) -> str:
+    """The advisory lock every callback naming this transaction id holds (exclusively): a repeat
+    waits for its first report's outcome, which it is compared with."""
+    return f"payments.callback:{credit.provider}:{credit.provider_ref}"
 
 
 def may_book(callback_day: date, booking_day: date, holidays: Collection[date]) -> bool:
@@ -134,10 +148,12 @@ def announced_amounts(session: Session, payment_ids: Iterable[int]) -> dict[int,
 class Twin:
     """The payment a callback turned out to announce: a statement's, or another feed's."""
 
-    payment_id: int
+    payment_id: int | None  # None only for a contradicting repeat whose first report's payment is gone
     statement_vnd: int
     callback_vnd: int
     provider: str = STATEMENT_PROVIDER  # who recorded the payment
+    # A repeat of a linked callback that contradicts its first report: how (for finance).
+    contradiction: str | None = None
 
     @property
     def amount_differs(self) -> bool:
@@ -187,14 +203,88 @@ def link_late_callbacks(session: Session, credits: list[IncomingCredit], *, sett
     for account in sorted({c.clearing_account for c in late}):  # one order: no deadlock between batches
         advisory_lock(session, statement_lock(account), shared=True)
     advisory_locks(session, [reference_lock(c.clearing_account, normalise_ref(c.bank_reference)) for c in late
-                             if normalise_ref(c.bank_reference)])
+                             if normalise_ref(c.bank_reference)] + [callback_lock(c) for c in late])
     conn = session.connection()
     recorded = _recorded(conn, late)
     late = [c for c in late if (c.provider, c.provider_ref) not in recorded]
+    contradicted = _linked_before(conn, late, settings)
+    late = [c for c in late if (c.provider, c.provider_ref) not in contradicted]
     twins = _link_to_statements(conn, late, settings, now)
     twins.update(_reported_elsewhere(conn, [c for c in late if (c.provider, c.provider_ref) not in twins],
                                      settings.holidays))
+    twins.update(contradicted)
     return twins
+
+
+def repeat_differs(first: IncomingCredit, again: IncomingCredit, prefix: str) -> str | None:
+    """How a callback repeating a transaction id contradicts the first report of it (the amount, or
+    the payment codes its memo names); None when it says the same."""
+    if first.amount_vnd != again.amount_vnd:
+        return f"with {first.amount_vnd} VND, now claims {again.amount_vnd} VND"
+    before, now = codes_in(first.memo, prefix), codes_in(again.memo, prefix)
+    if before != now:
+        return f"for payment code(s) {_listed(before)}, now names {_listed(now)}"
+    return None
+
+
+def _listed(found: set[str]) -> str:
+    """Codes for a reason finance reads: a mistyped code may stand for many neighbours."""
+    if not found:
+        return "none"
+    shown = sorted(found)
+    return ", ".join(shown[:5]) + (f" and {len(shown) - 5} more" if len(shown) > 5 else "")
+
+
+def _linked_before(conn: Connection, late: list[IncomingCredit],
+                   settings: Settings) -> dict[tuple[str, str], Twin]:
+    """Repeats of callbacks that were linked (stored `duplicate`, no payment of their own) and now
+    contradict that first report: another amount, bank reference or payment codes. A repeat saying
+    the same is left to the rules, which link it again as they linked the first."""
+    first: dict[tuple[str, str], tuple[int, dict]] = {}
+    for provider in sorted({c.provider for c in late}):
+        for chunk in _chunks(sorted({c.provider_ref for c in late if c.provider == provider})):
+            for inbox_id, ref, event in conn.execute(
+                    select(InboundCallback.id, InboundCallback.external_id, InboundCallback.event)
+                    .where(InboundCallback.provider == provider, InboundCallback.external_id.in_(chunk),
+                           InboundCallback.status == STORED_DUPLICATE).order_by(InboundCallback.id)):
+                if (event or {}).get("type") == "credit":
+                    first.setdefault((provider, ref), (inbox_id, event))
+    found = {}
+    for credit in late:
+        key = (credit.provider, credit.provider_ref)
+        if key not in first:
+            continue
+        inbox_id, event = first[key]
+        earlier = replace(
+            credit, amount_vnd=event["amount_vnd"], memo=event.get("memo"), bank_reference=event.get("bank_reference"),
+            clearing_account=event["clearing_account"], booked_at=datetime.fromisoformat(event["booked_at"]),
+            inbox_id=inbox_id)
+        differs = repeat_differs(earlier, credit, settings.payment_code_prefix)
+        if differs is None and normalise_ref(earlier.bank_reference) != normalise_ref(credit.bank_reference):
+            differs = f"with bank reference {earlier.bank_reference}, now names {credit.bank_reference}"
+        if differs is None:
+            continue
+        payment_id, provider = _payment_linked_to(conn, earlier, settings.holidays)
+        linked = f"payment {payment_id}" if payment_id is not None else "a payment not found again"
+        found[key] = Twin(payment_id, earlier.amount_vnd, credit.amount_vnd, provider, contradiction=(
+            f"transaction {credit.provider_ref} was reported before {differs} (stored callback {inbox_id}, "
+            f"linked to {linked}): not applied, left to finance"))
+    return found
+
+
+def _payment_linked_to(conn: Connection, earlier: IncomingCredit,
+                       holidays: Collection[date]) -> tuple[int | None, str]:
+    """(payment id, its provider) the first report of a linked callback was linked to: the statement
+    payment that names its stored callback, else the other feed's payment for the same transfer."""
+    start, end = _window([earlier], holidays)
+    statement = conn.execute(select(Payment.id).where(
+        Payment.provider == STATEMENT_PROVIDER, Payment.booked_at >= start, Payment.booked_at < end,
+        Payment.clearing_account == earlier.clearing_account, Payment.inbox_id == earlier.inbox_id)).scalar()
+    if statement is not None:
+        return statement, STATEMENT_PROVIDER
+    twin = _reported_elsewhere(conn, [earlier], holidays, active_only=False).get(
+        (earlier.provider, earlier.provider_ref))
+    return (twin.payment_id, twin.provider) if twin is not None else (None, STATEMENT_PROVIDER)
 
 
 def _link_to_statements(conn: Connection, late: list[IncomingCredit], settings: Settings,
@@ -224,12 +314,13 @@ def _link_to_statements(conn: Connection, late: list[IncomingCredit], settings: 
     return {key: Twin(s.payment_id, s.amount_vnd, amounts[key]) for key, s in found.items()}
 
 
-def _reported_elsewhere(conn: Connection, late: list[IncomingCredit],
-                        holidays: Collection[date]) -> dict[tuple[str, str], Twin]:
+def _reported_elsewhere(conn: Connection, late: list[IncomingCredit], holidays: Collection[date], *,
+                        active_only: bool = True) -> dict[tuple[str, str], Twin]:
     """Callbacks whose transfer another provider already recorded: an active payment of the same
     account and amount under the same bank reference, booked on a day `may_book` allows. A
     statement payment counts once a callback with that reference claimed it (the rules above
-    claim the unclaimed ones; one claimed by another rule may be another transfer's)."""
+    claim the unclaimed ones; one claimed by another rule may be another transfer's). With
+    `active_only=False` a payment reversed since counts too (naming what a report was linked to)."""
     late = [c for c in late if normalise_ref(c.bank_reference)]
     if not late:
         return {}
@@ -238,8 +329,9 @@ def _reported_elsewhere(conn: Connection, late: list[IncomingCredit],
     for chunk in _chunks(sorted(set().union(*(ref_variants(c.bank_reference) for c in late)))):
         rows += conn.execute(select(Payment.id, Payment.provider, Payment.amount_vnd, Payment.booked_at,
                                     Payment.clearing_account, Payment.bank_reference, Payment.details)
-                             .where(Payment.bank_reference.in_(chunk), Payment.status == "active",
-                                    Payment.booked_at >= start, Payment.booked_at < end)).all()
+                             .where(Payment.bank_reference.in_(chunk), Payment.booked_at >= start,
+                                    Payment.booked_at < end, *([Payment.status == "active"] if active_only else []))
+                             ).all()
     rows.sort(key=lambda row: row.id)  # earliest first
     found = {}
     for credit in late:

@@ -11,7 +11,7 @@ of one (a callback) and a batch of thousands (a statement) run the same statemen
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +27,8 @@ from kernel.bulk import insert_rows
 from kernel.db import advisory_lock, reserve_ids
 from kernel.errors import Conflict
 from payments import codes, states
-from payments.announcements import STATEMENT_PROVIDER, Twin, advisory_locks, link_late_callbacks
+from payments.announcements import (STATEMENT_PROVIDER, Twin, advisory_locks, is_bank_callback, link_late_callbacks,
+                                    repeat_differs)
 from payments.corrections import ACTIVE, reverse_payment
 from payments.ledger import Accounts, Entry, Line, post_many
 from payments.models import Payment, PaymentRequest, PendingReversal
@@ -78,7 +79,7 @@ class IncomingCredit:
 @dataclass
 class CreditResult:
     outcome: str  # applied | suspense | duplicate | conflict | linked
-    payment_id: int
+    payment_id: int | None  # None only for a conflict naming no payment (`Twin.payment_id`)
     reason: str | None = None
     allocated: list[tuple[str, int, str]] = field(default_factory=list)  # (payment code, amount, how)
 
@@ -147,13 +148,15 @@ def record_credits(session: Session, credits: list[IncomingCredit], *, settings:
     for credit in credits:
         key = (credit.provider, credit.provider_ref)
         if key not in results:
-            results[key] = _repeat(conn, credit)
+            results[key] = _repeat(conn, credit, settings.payment_code_prefix)
     session.expire_all()  # ORM objects loaded earlier in this session may describe the old state
     return [results[(c.provider, c.provider_ref)] for c in credits]
 
 
 def _linked(twin: Twin) -> CreditResult:
     """A late callback: nothing credited, its transfer is the statement's (or another feed's) payment."""
+    if twin.contradiction is not None:
+        return CreditResult(CONFLICT, twin.payment_id, twin.contradiction)
     if twin.provider != STATEMENT_PROVIDER:
         return CreditResult(LINKED, twin.payment_id, f"{twin.provider} already reported this transfer (payment "
                                                      f"{twin.payment_id}, same bank reference, account and amount): "
@@ -349,13 +352,17 @@ def find_payment(session: Session, provider: str, provider_ref: str) -> Payment 
                                                  Payment.provider_ref == provider_ref)).scalar_one_or_none()
 
 
-def _repeat(conn: Connection, credit: IncomingCredit) -> CreditResult:
-    """A transaction id seen before: the same amount (and payment code, where the channel names
-    one) is a harmless duplicate; anything else is a conflict."""
-    found = conn.execute(select(Payment.id, Payment.amount_vnd, Payment.details).where(
+def _repeat(conn: Connection, credit: IncomingCredit, prefix: str) -> CreditResult:
+    """A transaction id seen before: the same amount and payment code(s) (named by the channel, or
+    by the memo of a bank transfer) is a harmless duplicate; anything else is a conflict."""
+    found = conn.execute(select(Payment.id, Payment.amount_vnd, Payment.details, Payment.memo).where(
         Payment.provider == credit.provider, Payment.provider_ref == credit.provider_ref)).one_or_none()
-    payment_id, amount, details = found if found is not None else \
-        _legacy_sales(conn, [(credit.provider, credit.provider_ref)])[(credit.provider, credit.provider_ref)]
+    if found is not None:
+        payment_id, amount, details, memo = found
+    else:
+        payment_id, amount, details = _legacy_sales(conn, [(credit.provider, credit.provider_ref)])[
+            (credit.provider, credit.provider_ref)]
+        memo = None
     if amount != credit.amount_vnd:
         return CreditResult(CONFLICT, payment_id,
                             f"transaction {credit.provider_ref} was recorded with {amount} VND, "
@@ -365,6 +372,11 @@ def _repeat(conn: Connection, credit: IncomingCredit) -> CreditResult:
         return CreditResult(CONFLICT, payment_id,
                             f"transaction {credit.provider_ref} was recorded for payment code {code}, "
                             f"now names {credit.payment_code}: not applied, left to finance")
+    if is_bank_callback(credit):  # a transfer's codes are in its memo
+        differs = repeat_differs(replace(credit, memo=memo), credit, prefix)
+        if differs is not None:
+            return CreditResult(CONFLICT, payment_id, f"transaction {credit.provider_ref} was recorded {differs}: "
+                                                      f"not applied, left to finance")
     return CreditResult(DUPLICATE, payment_id)
 
 

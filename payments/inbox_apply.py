@@ -47,9 +47,8 @@ def apply_queued(sessions: sessionmaker[Session], settings: Settings, *, limit: 
             stored = [(r.id, r.received_at, r.event) for r in inbox.take_queued(session, limit)]
             taken = [inbox_id for inbox_id, _, _ in stored]
             if stored:
-                rows = [(inbox_id, received_at, event_from_json(event)) for inbox_id, received_at, event in stored]
-                outcomes = _apply_rows(session, rows, settings)
-                inbox.mark_many(session, outcomes, now=now_utc())
+                _apply_rows(session, [(inbox_id, received_at, event_from_json(event))
+                                      for inbox_id, received_at, event in stored], settings)
     except Exception as exc:
         # A lost race with another worker (their batches lock requests and the receipt counter in
         # different orders) is retried row by row, where the rows still go through; the database
@@ -85,8 +84,7 @@ def _apply_one(sessions: sessionmaker[Session], settings: Settings, inbox_id: in
             row = inbox.take_one_queued(session, inbox_id)
             if row is None:  # another worker has it, or had it
                 return
-            outcomes = _apply_rows(session, [(inbox_id, row.received_at, event_from_json(row.event))], settings)
-            inbox.mark_many(session, outcomes, now=now_utc())
+            _apply_rows(session, [(inbox_id, row.received_at, event_from_json(row.event))], settings)
     except DomainError as exc:
         # A verified callback we cannot apply (e.g. a void that contradicts its sale): kept for finance.
         _mark_alone(sessions, inbox_id, inbox.CONFLICT, f"{exc.code}: {exc.message}")
@@ -106,26 +104,26 @@ def _mark_alone(sessions: sessionmaker[Session], inbox_id: int, status: str, rea
             inbox.mark(session, inbox_id, status=status, reason=reason, now=now_utc())
 
 
-def _apply_rows(session: Session, rows: list[tuple[int, datetime, Credit | Reversal]],
-                settings: Settings) -> list[Outcome]:
-    """Apply in arrival order: runs of credits go through `record_credits` together; a run ends
-    at a reversal (it may void a sale of the run), at a repeated transaction id or bank reference
-    (the repeat, or another feed's report of the same transfer, must see the first) and when
-    arrival times drift apart."""
-    outcomes: list[Outcome] = []
+def _apply_rows(session: Session, rows: list[tuple[int, datetime, Credit | Reversal]], settings: Settings) -> None:
+    """Apply in arrival order and record each outcome on its row: runs of credits go through
+    `record_credits` together; a run ends at a reversal (it may void a sale of the run), at a
+    repeated transaction id or bank reference (the repeat, or another feed's report of the same
+    transfer, must see the first) and when arrival times drift apart. A run's outcomes are written
+    before the next run starts: a linked callback leaves no payment, so its repeat is compared
+    with its stored row (`announcements._linked_before`)."""
     run: list[tuple[int, datetime, Credit]] = []
     seen: set = set()  # transaction ids and transfers (account, bank reference) in the run
 
     def flush() -> None:
         if run:
-            outcomes.extend(_credit_run(session, run, settings))
+            inbox.mark_many(session, _credit_run(session, run, settings), now=now_utc())
             run.clear()
             seen.clear()
 
     for inbox_id, received_at, event in rows:
         if isinstance(event, Reversal):
             flush()
-            outcomes.append(_reverse(session, inbox_id, received_at, event, settings))
+            inbox.mark_many(session, [_reverse(session, inbox_id, received_at, event, settings)], now=now_utc())
             continue
         keys = _keys(event.credit)
         if run and (received_at - run[0][1] > SAME_MOMENT or keys & seen):
@@ -133,7 +131,6 @@ def _apply_rows(session: Session, rows: list[tuple[int, datetime, Credit | Rever
         run.append((inbox_id, received_at, event))
         seen.update(keys)
     flush()
-    return outcomes
 
 
 def _keys(credit: IncomingCredit) -> set[tuple[str, ...]]:
