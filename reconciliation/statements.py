@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import BinaryIO
 
 from kernel.clock import UTC, VN_TZ
@@ -243,15 +243,16 @@ _DATE = re.compile(
     r"\s*(?:(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4}|\d{2})"
     r"|(?P<Y>\d{4})[/.\-](?P<M>\d{1,2})[/.\-](?P<D>\d{1,2}))"
     r"(?:[ T]+(?P<H>\d{1,2}):(?P<I>\d{2})(?::(?P<S>\d{2}))?(?:\.\d+)?"
-    r"(?:\s*(?P<P>[AaPp]\.?[Mm]\.?|SA|CH|sa|ch))?)?\s*$")
+    r"(?:\s*(?P<P>[AaPp]\.?[Mm]\.?|SA|CH|sa|ch)|(?P<Z>Z|[+\-]\d{2}:?\d{2}))?)?\s*$")
 _PM = ("p", "c")  # PM, CH (chiều)
 _date_cache: dict[str, tuple[date, time | None]] = {}
 
 
 def parse_local_date(value: object, *, line_no: int | None = None,
                      field_name: str = "date") -> tuple[date, datetime | None]:
-    """`24/11/2026`, `24-11-2026 07:01:30`, `2026-11-24`, `24/11/2026 02:15 PM`, a spreadsheet date
-    or an Excel serial number -> (day, instant?).
+    """`24/11/2026`, `24-11-2026 07:01:30`, `2026-11-24`, `24/11/2026 02:15 PM`, an ISO 8601 instant
+    (`2026-11-24T03:15:00Z`, `…+07:00`: its Hà Nội day), a spreadsheet date or an Excel serial number
+    -> (day, instant?).
 
     Day first, as Vietnamese banks print dates; times are Asia/Ho_Chi_Minh. A year outside
     2000-2100 is `invalid_date`.
@@ -315,10 +316,23 @@ def _read_date(text: str, line_no: int | None, field_name: str) -> tuple[date, t
     try:
         day = date(year, int(g["m"] or g["M"]), int(g["d"] or g["D"]))
         clock = time(_hour(g), int(g["I"]), int(g["S"] or 0)) if g["H"] else None
+        if clock is not None and g["Z"]:  # an ISO 8601 instant (`…T03:15:00Z`, `…+07:00`): its Hà Nội day and time
+            local = datetime.combine(check_year(day, line_no, field_name), clock, _offset(g["Z"])).astimezone(VN_TZ)
+            day, clock = local.date(), local.time()
     except ValueError as exc:
         raise statement_error("invalid_date", f"{field_name} {text[:40]!r} is not a valid date",
                               line_no=line_no) from exc
     return check_year(day, line_no, field_name), clock
+
+
+def _offset(text: str) -> timezone:
+    if text == "Z":
+        return UTC
+    digits = text[1:].replace(":", "")
+    minutes = int(digits[:2]) * 60 + int(digits[2:])
+    if minutes >= 24 * 60:
+        raise ValueError("a UTC offset is less than a day")
+    return timezone(timedelta(minutes=-minutes if text[0] == "-" else minutes))
 
 
 def _hour(g: dict) -> int:

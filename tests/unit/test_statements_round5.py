@@ -152,3 +152,14 @@ def test_techcombank_vietnamese_only_debit_and_credit_headers_are_read():
     _, lines = read_info("Ngày giao dịch,Diễn giải,Số bút toán,Nợ TKTT,Có TKTT,Số dư\n"
                          "24/11/2026,HS40881023160,FT1,,30000,\n24/11/2026,phi,FT2,1100,,\n")
     assert [(l.amount_vnd, l.direction) for l in lines] == [(30000, "credit"), (1100, "debit")]
+
+
+@pytest.mark.parametrize("written, day, hour", [
+    ("2026-11-24T10:15:00+07:00", (2026, 11, 24), 3), ("2026-11-24T03:15:00Z", (2026, 11, 24), 3),
+    ("2026-11-24T20:15:00Z", (2026, 11, 25), 20), ("2026-11-24 10:15:00+0700", (2026, 11, 24), 3),
+    ("2026-11-24T10:15:00.250+07:00", (2026, 11, 24), 3)])
+def test_iso_timestamps_with_an_offset_are_read_in_hanoi_time(written, day, hour):
+    from datetime import date
+
+    _, lines = read_info(f"Ngày giao dịch,Số tiền ghi có,Nội dung\n{written},30000,abc\n")
+    assert lines[0].booking_date == date(*day) and (lines[0].booked_at.hour, lines[0].booked_at.minute) == (hour, 15)
