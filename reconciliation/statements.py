@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -97,6 +98,8 @@ class StatementInfo:
     lines: int = 0
 
     def see(self, line: StatementLine) -> None:
+        """Count a line; every parser hands each line here before yielding it."""
+        _compose(line)
         self.lines += 1
         day = line.booking_date
         if self.first_date is None or day < self.first_date:
@@ -129,6 +132,15 @@ class StatementInfo:
 
     def closing(self, day: date, amount: int) -> None:
         self.balances.setdefault(day, DayBalance()).closing_vnd = amount
+
+
+def _compose(line: StatementLine) -> None:
+    """Text in composed form (NFC): Windows-1258 writes Vietnamese tones as combining marks, and so do
+    some exports; "Nguyễn" decomposed is not the "Nguyễn" staff search for or a payer name suggests."""
+    for name in ("memo", "payer_name", "payer_account", "bank_ref"):
+        value = getattr(line, name)
+        if value and not value.isascii():
+            setattr(line, name, unicodedata.normalize("NFC", value))
 
 
 def normalise_account(account: str | None) -> str | None:

@@ -163,3 +163,24 @@ def test_iso_timestamps_with_an_offset_are_read_in_hanoi_time(written, day, hour
 
     _, lines = read_info(f"Ngày giao dịch,Số tiền ghi có,Nội dung\n{written},30000,abc\n")
     assert lines[0].booking_date == date(*day) and (lines[0].booked_at.hour, lines[0].booked_at.minute) == (hour, 15)
+
+
+def test_text_decoded_with_combining_tone_marks_is_stored_composed():
+    import unicodedata
+
+    memo = "Nguyễn Văn An nộp lệ phí"
+    decomposed = unicodedata.normalize("NFD", memo)
+    _, lines = read_info(f"Ngày GD,Số tiền ghi có,Nội dung,Người chuyển\n24/11/2026,30000,{decomposed},{decomposed}\n")
+    assert (lines[0].memo, lines[0].payer_name) == (memo, memo)
+    mt = f":20:X\n:25:0071001234567\n:61:2611241124C30000,NTRF1//1\n:86:{decomposed}\n"
+    assert read_info(mt)[1][0].memo == memo
+
+
+def test_a_windows_1258_memo_is_stored_composed():
+    memo = "Nguyễn Văn An nộp lệ phí"
+    data = "Ngay GD,So tien ghi co,Noi dung\n24/11/2026,30000,".encode("ascii") + \
+        "Nguyê\u0303n Văn An nô\u0323p lê\u0323 phi\u0301\n".encode("cp1258")
+    from reconciliation.statements import parse_statement
+
+    _, lines = parse_statement(io.BytesIO(data))
+    assert next(lines).memo == memo
