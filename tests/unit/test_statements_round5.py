@@ -184,3 +184,10 @@ def test_a_windows_1258_memo_is_stored_composed():
 
     _, lines = parse_statement(io.BytesIO(data))
     assert next(lines).memo == memo
+
+
+def test_an_mt940_with_nothing_but_its_reference_is_refused_as_empty():
+    assert refused(":20:X\n").code == "empty_statement"
+    assert refused(":20:X\n:25:0071001234567\n:28C:1/1\n").code == "empty_statement"
+    info, lines = read_info(":20:X\n:25:0071001234567\n:60F:C261124VND5,\n:62F:C261124VND5,\n")
+    assert lines == [] and info.balances  # a day without transactions still states its balances
