@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import BinaryIO
 
 from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from kernel.db import advisory_lock
 from reconciliation.models import StoredFile, StoredFileChunk
@@ -66,6 +66,24 @@ def read(session: Session, sha256: str) -> Iterator[bytes]:
     for seq in seqs:
         yield session.execute(select(StoredFileChunk.data).where(StoredFileChunk.sha256 == sha256,
                                                                  StoredFileChunk.seq == seq)).scalar_one()
+
+
+def stream(sessions: sessionmaker[Session], sha256: str) -> Iterator[bytes]:
+    """The stored file's bytes, chunk by chunk, for a response that outlives the request's
+    transaction: each chunk is read in a short session of its own, so a slow download holds one
+    chunk in memory and no connection between chunks."""
+    with sessions() as session:
+        seqs = session.execute(select(StoredFileChunk.seq).where(StoredFileChunk.sha256 == sha256)
+                               .order_by(StoredFileChunk.seq)).scalars().all()
+    for seq in seqs:
+        with sessions() as session:
+            block = session.execute(select(StoredFileChunk.data).where(StoredFileChunk.sha256 == sha256,
+                                                                       StoredFileChunk.seq == seq)).scalar_one()
+        yield block
+
+
+def size_of(session: Session, sha256: str) -> int:
+    return session.execute(select(StoredFile.size_bytes).where(StoredFile.sha256 == sha256)).scalar_one()
 
 
 def read_all(session: Session, sha256: str) -> bytes:

@@ -109,12 +109,13 @@ class StatementFile(Resource):
     @recon_ns.produces(["application/octet-stream", "application/json"])
     @requires(*READERS)
     def get(self, import_id: int):
-        """The statement file exactly as it was uploaded."""
+        """The statement file exactly as it was uploaded (streamed: up to HCCPAY_STATEMENT_MAX_MB)."""
         with transaction() as session:
             found = service.get_import(session, import_id)
-            data = files.read_all(session, found.file_sha256)
-            return Response(data, mimetype="application/octet-stream", headers={
-                "Content-Disposition": content_disposition(found.filename), "X-Content-SHA256": found.file_sha256})
+            sha256, filename, size = found.file_sha256, found.filename, files.size_of(session, found.file_sha256)
+        return Response(files.stream(runtime().sessions, sha256), mimetype="application/octet-stream", headers={
+            "Content-Disposition": content_disposition(filename), "X-Content-SHA256": sha256,
+            "Content-Length": str(size)})
 
 
 @recon_ns.route("/lines")

@@ -302,3 +302,21 @@ def test_a_line_booked_tomorrow_is_read(client, auth, db, monkeypatch):
     r = upload(client, auth, _vcb_row(f"{tomorrow:%d/%m/%Y}"))
     assert r.status_code == 201, r.json
 
+
+# --- the raw file ------------------------------------------------------------------------------
+
+def test_the_raw_file_is_streamed_chunk_by_chunk_not_read_whole(client, auth, db, monkeypatch):
+    from reconciliation import files
+    from tests.recon_factories import vcb_csv
+
+    monkeypatch.setattr(files, "CHUNK_BYTES", 1000)  # stored in several chunks
+    data = vcb_csv(*[(f"5000.{i:05d}", "", "30.000", f"chuyen tien {i}") for i in range(100)]).encode()
+    body = upload(client, auth, data).json
+
+    def whole(*_args, **_kwargs):
+        raise AssertionError("the download read the whole file into memory")
+
+    monkeypatch.setattr(files, "read_all", whole)
+    raw = client.get(f"/api/v1/reconciliation/statements/{body['import_id']}/file", headers=auth("finance"))
+    assert raw.status_code == 200 and raw.is_streamed
+    assert raw.headers["Content-Length"] == str(len(data)) and raw.data == data
