@@ -194,22 +194,46 @@ def consignment_note_pdf(shipment: Shipment, *, printed_at: datetime) -> bytes:
     return render(pdf)
 
 
+# The machine format (API clients): English column names and codes, ISO dates.
 CSV_COLUMNS = ("date", "route", "slot", "stop", "shipment_id", "direction", "status", "tracking_number",
                "dossier_code", "recipient_name", "recipient_phone", "address", "ward_code", "documents",
                "fees_to_collect_vnd", "due_date")
+# The people's format (the board's link): Vietnamese headers, names and dates, the codes in columns of
+# their own for whoever sorts or filters by them; money stays a plain number a spreadsheet can add up.
+CSV_COLUMNS_VI = ("Ngày", "Tuyến", "Buổi", "Điểm", "Mã bưu gửi", "Loại", "Trạng thái", "Mã vận đơn", "Mã hồ sơ",
+                  "Người nhận/gửi", "Điện thoại", "Địa chỉ", "Mã phường/xã", "Giấy tờ", "Mã buổi", "Mã loại",
+                  "Mã trạng thái", "Thu hộ (đồng)", "Hạn hoàn thành")
+CSV_LABELS = ("codes", "vi")
 
 
-def day_csv(shipments: Sequence[Shipment], *, fees_to_collect: FeesToCollect) -> str:
-    """The day's plan as CSV (UTF-8 with BOM so spreadsheet programs show the diacritics); the names,
-    addresses and documents people typed cannot act as formulas (spreadsheet_safe)."""
+def _dmy(day: date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else ""
+
+
+def _csv_row(s: Shipment, fees_to_collect: FeesToCollect, labels: str) -> tuple:
+    # Cells people typed go through spreadsheet_safe (in day_csv); the ward code is ours: ="06685" keeps
+    # its leading zero where a spreadsheet would read the number 6685.
+    if labels == "vi":
+        return (_dmy(s.planned_date), s.route_code or "", SLOT_NAMES.get(s.slot or "", ""), s.stop or "", s.id,
+                DIRECTION_NAMES[s.direction], STATUS_NAMES[s.status], s.tracking_number or "", s.dossier_code,
+                s.recipient_name, s.recipient_phone, address_text(s), f'="{s.ward_code}"', documents_text(s),
+                s.slot or "", s.direction, s.status, fees_to_collect(s), _dmy(s.due_date))
+    return (s.planned_date.isoformat() if s.planned_date else "", s.route_code or "", s.slot or "", s.stop or "",
+            s.id, s.direction, s.status, s.tracking_number or "", s.dossier_code, s.recipient_name,
+            s.recipient_phone, address_text(s), s.ward_code, documents_text(s), fees_to_collect(s),
+            s.due_date.isoformat())
+
+
+def day_csv(shipments: Sequence[Shipment], *, fees_to_collect: FeesToCollect, labels: str = "codes") -> str:
+    """The day's plan as CSV (UTF-8 with BOM so spreadsheet programs show the diacritics), for machines
+    (`codes`) or for people (`vi`); the names, addresses and documents people typed cannot act as
+    formulas (spreadsheet_safe)."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(CSV_COLUMNS_VI if labels == "vi" else CSV_COLUMNS)
+    ward_column = CSV_COLUMNS_VI.index("Mã phường/xã") if labels == "vi" else None
     for s in shipments:
-        cells = (s.planned_date.isoformat() if s.planned_date else "", s.route_code or "", s.slot or "",
-                 s.stop or "", s.id, s.direction, s.status, s.tracking_number or "", s.dossier_code,
-                 s.recipient_name, s.recipient_phone, address_text(s), s.ward_code, documents_text(s),
-                 fees_to_collect(s), s.due_date.isoformat())
-        writer.writerow([spreadsheet_safe(cell) for cell in cells])
+        cells = _csv_row(s, fees_to_collect, labels)
+        writer.writerow([cell if i == ward_column else spreadsheet_safe(cell) for i, cell in enumerate(cells)])
     return out.getvalue()

@@ -280,14 +280,22 @@ class ManifestPdf(Resource):
 
 @postal_ns.route("/manifests/<string:day>.csv")
 class ManifestCsv(Resource):
-    @postal_ns.doc(security="bearer", params={"route": "route code (optional)"})
+    @postal_ns.doc(security="bearer", params={
+        "route": "route code (optional)",
+        "labels": "codes (default: English columns and codes, ISO dates) or vi (for people: Vietnamese headers, "
+                  "names and dd/mm/yyyy dates, the codes in extra columns)"})
     @postal_ns.produces(["text/csv", "application/json"])
     @requires(*READ)
     def get(self, day: str):
         """The day's plan as CSV (every route unless ?route=)."""
         when, route_code = _day_and_route(day, required=False)
+        labels = request.args.get("labels", "codes")
+        if labels not in manifests.CSV_LABELS:
+            raise ValidationError(f"labels must be one of {', '.join(manifests.CSV_LABELS)}",
+                                  code="invalid_parameter", details={"field": "labels"})
         with transaction() as session:
-            body = manifests.day_csv(scheduling.day_shipments(session, when, route_code), fees_to_collect=_fees(session))
+            body = manifests.day_csv(scheduling.day_shipments(session, when, route_code), fees_to_collect=_fees(session),
+                                     labels=labels)
         return Response(body, mimetype="text/csv",
                         headers={"Content-Disposition": content_disposition(f"postal-{day}.csv")})
 

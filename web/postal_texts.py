@@ -114,6 +114,7 @@ ERRORS = {
     "illegal_transition": "Không thể ghi kết quả này ở trạng thái hiện tại của bưu gửi.",
     "cannot_cancel": "Bưu gửi đã được nhận nên không thể hủy.",
     "invalid_status": "Trạng thái bưu gửi không hợp lệ.",
+    "invalid_parameter": "Giá trị trong đường dẫn không hợp lệ.",
     # shipments and addresses
     "shipment_exists": "Hồ sơ này đã có một bưu gửi cùng chiều đang thực hiện.",
     "dossier_cancelled": "Yêu cầu thanh toán của hồ sơ đã bị hủy: không đặt bưu gửi cho hồ sơ này.",
@@ -337,6 +338,7 @@ EN = {
     "Số giấy tờ tùy thân phải gồm 9 hoặc 12 chữ số.": "An ID number has 9 or 12 digits.",
     "Bưu gửi đã được nhận nên không thể hủy.": "The shipment was already picked up: it cannot be cancelled.",
     "Trạng thái bưu gửi không hợp lệ.": "Not a valid shipment status.",
+    "Giá trị trong đường dẫn không hợp lệ.": "A value in the address is not valid.",
     "Hồ sơ này đã có một bưu gửi cùng chiều đang thực hiện.":
         "This dossier already has a shipment in the same direction under way.",
     "Yêu cầu thanh toán của hồ sơ đã bị hủy: không đặt bưu gửi cho hồ sơ này.":
