@@ -7,12 +7,14 @@ corrections made to its lines, land in the next open day as adjustments.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
 from kernel import audit, books, inbox
@@ -27,6 +29,9 @@ from reconciliation import exceptions as queue
 from reconciliation.models import (CLOSE_REQUESTED, CLOSED, OPEN, ReconDay, StatementImport, StatementLine,
                                    SweepFinding)
 from reconciliation.statements import CREDIT
+
+
+log = logging.getLogger("hccpay.reconciliation")
 
 
 class DayClosed(Conflict):
@@ -77,7 +82,12 @@ def _state(row: ReconDay | None) -> dict:
                 "reports": None}
     iso = lambda at: at.isoformat() if at else None  # noqa: E731
     return {"status": row.status, "requested_by": row.requested_by, "requested_at": iso(row.requested_at),
-            "closed_by": row.closed_by, "closed_at": iso(row.closed_at), "reports": row.reports}
+            "closed_by": row.closed_by, "closed_at": iso(row.closed_at), "reports": _recorded(row.reports)}
+
+
+def _recorded(reports: dict | None) -> dict | None:
+    """The reports' hashes once every format is recorded (the XLSX and PDF follow the close's commit)."""
+    return reports if reports and {"csv", "xlsx", "pdf"} <= set(reports) else None
 
 
 def build_summary(session: Session, day: date, found: list[queue.DayException], *, settings: Settings) -> dict:
@@ -360,11 +370,29 @@ def approve_close(session: Session, day: date, *, settings: Settings, actor: str
     frozen["closed_exceptions"] = [e.view() for e in found]
     row.status, row.closed_by, row.closed_at = CLOSED, actor, closed_at
     row.summary = frozen
-    row.reports = reports.freeze(session, day, frozen, state={**_state(row)}, now=now)
+    # Under the lock only what may change later: the lines, as the CSV. The XLSX and PDF follow from it
+    # and the frozen summary once this commits (`reports.freeze_after_close`), holding no lock.
+    row.reports = reports.freeze_lines(session, frozen, state=reports.report_state(row), now=closed_at)
     audit.record(session, actor=actor, action="reconciliation.day_closed", subject_type="recon_day",
                  subject_id=day.isoformat(), at=closed_at, data={"reports": row.reports,
                                                           "requested_by": row.requested_by})
+    _after_commit(session, lambda sessions: reports.freeze_after_close(sessions, day))
     return row
+
+
+def _after_commit(session: Session, work) -> None:
+    """Run `work(sessions)` in fresh transactions once the caller's commits (for every caller: the API,
+    the finance pages, the CLI); a failure is logged, and what it left undone is done on first use."""
+    bind = session.get_bind()
+    sessions = sessionmaker(bind=getattr(bind, "engine", bind), expire_on_commit=False)
+
+    def run(_session: Session) -> None:
+        try:
+            work(sessions)
+        except Exception:  # the close has committed; the report download completes what is missing
+            log.exception("work after the commit failed")
+
+    sqlalchemy_event.listen(session, "after_commit", run, once=True)
 
 
 def reject_close(session: Session, day: date, *, reason: str, actor: str, now: datetime) -> ReconDay:

@@ -3,7 +3,10 @@ times in Asia/Ho_Chi_Minh. Every format carries the same sections; CSV and XLSX 
 statement line of the day, the PDF lists up to `PDF_LINE_LIMIT` of them (the rest are in the
 other two). Each section names its money columns: only those print as VND in the PDF (a count
 of 1.001 is not money). At close the three are rendered once, stored byte for byte and their SHA-256
-recorded, so a closed day's report is always the file that was approved.
+recorded, so a closed day's report is always the file that was approved: the CSV under the books
+lock, from the day's lines as the close sees them (they may change later: a correction as an
+adjustment re-derives a closed day's line), the XLSX and PDF after the close has committed, from
+the frozen summary and that CSV (`frozen_line_rows`), so writers of money do not wait for them.
 """
 from __future__ import annotations
 
@@ -15,14 +18,16 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from kernel.clock import format_local, start_of_business_day
+from kernel import audit
+from kernel.clock import format_local, now_utc, start_of_business_day
+from kernel.db import unit_of_work
 from kernel.money import format_vnd
 from kernel.pdf import FONT, new_document, render
 from kernel.text import spreadsheet_safe
 from reconciliation import files, links
-from reconciliation.models import CLOSED, StatementLine
+from reconciliation.models import CLOSED, ReconDay, StatementLine
 
 FORMATS = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
            "pdf": "application/pdf"}
@@ -150,13 +155,17 @@ def _reasons(codes: Iterable[str]) -> str:
     return ", ".join(dict.fromkeys(REASON_VI.get(code, code) for code in codes))
 
 
+LINE_FIELDS = (StatementLine.id, StatementLine.booking_date, StatementLine.booked_at, StatementLine.bank_ref,
+               StatementLine.direction, StatementLine.amount_vnd, StatementLine.status, StatementLine.score,
+               StatementLine.reasons, StatementLine.payment_id, StatementLine.memo)
+
+
 def _line_rows(session: Session, day: date) -> Iterator[list]:
     """Every statement line of the day, in id order, read in chunks."""
     after, number = 0, 0
     while True:
-        chunk = session.execute(select(StatementLine).where(StatementLine.recon_date == day,
-                                                            StatementLine.id > after)
-                                .order_by(StatementLine.id).limit(1000)).scalars().all()
+        chunk = session.execute(select(*LINE_FIELDS).where(StatementLine.recon_date == day, StatementLine.id > after)
+                                .order_by(StatementLine.id).limit(1000)).all()
         if not chunk:
             return
         facts = links.payment_facts(session, [line.payment_id for line in chunk if line.payment_id])
@@ -170,13 +179,29 @@ def _line_rows(session: Session, day: date) -> Iterator[list]:
         after = chunk[-1].id
 
 
+# The columns of the line table that hold numbers (the CSV holds them as text).
+LINE_NUMBERS = tuple(LINE_COLUMNS.index(name) for name in ("STT", "Số tiền (VND)", "Điểm"))
+
+
+def frozen_line_rows(csv_data: bytes) -> Iterator[list]:
+    """The statement lines of a CSV report as `_line_rows` gave them (numbers as numbers; texts as the
+    CSV holds them: `spreadsheet_safe` again leaves them as they are)."""
+    rows = csv.reader(io.StringIO(csv_data.decode("utf-8-sig"), newline=""))
+    for row in rows:  # past the summary sections: the table starts under its heading and columns
+        if row == [LINES_HEADING]:
+            next(rows)
+            break
+    for row in rows:
+        yield [int(value) if i in LINE_NUMBERS else value for i, value in enumerate(row)]
+
+
 def _safe(row: list) -> list:
     """Memos and names come from whoever sent the money: a cell a spreadsheet would run as a formula
     (openpyxl even writes a string starting with `=` as one) is shown as text."""
     return [spreadsheet_safe(value) for value in row]
 
 
-def render_csv(session: Session, summary: dict, state: dict, now: datetime) -> bytes:
+def render_csv(summary: dict, state: dict, now: datetime, lines: Iterable[list]) -> bytes:
     out = io.StringIO()
     out.write("\ufeff")  # so spreadsheet programs show the diacritics
     writer = csv.writer(out)
@@ -187,12 +212,12 @@ def render_csv(session: Session, summary: dict, state: dict, now: datetime) -> b
         writer.writerow([])
     writer.writerow([LINES_HEADING])
     writer.writerow(LINE_COLUMNS)
-    for row in _line_rows(session, date.fromisoformat(summary["date"])):
+    for row in lines:
         writer.writerow(_safe(row))
     return out.getvalue().encode("utf-8")
 
 
-def render_xlsx(session: Session, summary: dict, state: dict, now: datetime) -> bytes:
+def render_xlsx(summary: dict, state: dict, now: datetime, lines: Iterable[list]) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
@@ -205,14 +230,14 @@ def render_xlsx(session: Session, summary: dict, state: dict, now: datetime) -> 
         sheet.append([])
     details = book.create_sheet("Chi tiết sao kê")
     details.append(LINE_COLUMNS)
-    for row in _line_rows(session, date.fromisoformat(summary["date"])):
+    for row in lines:
         details.append(_safe(row))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def render_pdf(session: Session, summary: dict, state: dict, now: datetime) -> bytes:
+def render_pdf(summary: dict, state: dict, now: datetime, lines: Iterable[list]) -> bytes:
     pdf = new_document(orientation="L", title=f"Báo cáo đối soát {summary['date']}")
     pdf.add_page()
     for index, (heading, columns, rows, money) in enumerate(_sections(summary, state, now)):
@@ -222,12 +247,12 @@ def render_pdf(session: Session, summary: dict, state: dict, now: datetime) -> b
     pdf.set_font(FONT, "B", 11)
     pdf.cell(0, 8, LINES_HEADING, new_x="LMARGIN", new_y="NEXT")
     rows = []
-    for row in _line_rows(session, date.fromisoformat(summary["date"])):
+    for row in lines:
         if len(rows) == PDF_LINE_LIMIT:
             rows.append(["…", "", "", "", "", "", "", "", "", "", "Xem tệp CSV/XLSX để có đầy đủ các dòng"])
             break
         rows.append(row[:-1] + [str(row[-1])[:80]])
-    _pdf_table(pdf, LINE_COLUMNS, rows, LINE_MONEY, widths=(10, 18, 24, 22, 14, 20, 18, 10, 40, 40, 57))
+    _pdf_lines(pdf, rows)
     return render(pdf)
 
 
@@ -238,12 +263,12 @@ def pdf_cell(value, money: bool) -> str:
     return format_vnd(value) if money and type(value) is int else str(value)
 
 
-def _pdf_table(pdf, columns: list[str], rows: list[list], money: frozenset[int],
-               widths: tuple[int, ...] | None = None) -> None:
+def _pdf_table(pdf, columns: list[str], rows: list[list], money: frozenset[int]) -> None:
+    """A summary section (a few rows): fpdf2's table, which wraps long cells."""
     from fpdf.fonts import FontFace
 
     pdf.set_font(FONT, "", 7)
-    with pdf.table(col_widths=widths, text_align="LEFT", line_height=4,
+    with pdf.table(text_align="LEFT", line_height=4,
                    headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 230))) as table:
         table.row(columns)
         for values in rows:
@@ -251,22 +276,134 @@ def _pdf_table(pdf, columns: list[str], rows: list[list], money: frozenset[int],
     pdf.ln(3)
 
 
+LINE_WIDTHS = (10, 18, 24, 22, 14, 20, 18, 10, 40, 40, 57)  # mm, the width of an A4 landscape page
+LINE_HEIGHT = 4  # mm: one line of 7 pt text
+WRAPPED = frozenset(LINE_COLUMNS.index(name) for name in ("Lý do", "Mã thanh toán", "Nội dung"))
+
+
+def _pdf_lines(pdf, rows: list[list]) -> None:
+    """The statement lines (up to `PDF_LINE_LIMIT`) drawn text by text in framed cells: fpdf2's table
+    lays out every cell of a long table again and again (two thousand lines took 27 s, this one or
+    two). Long texts wrap onto two lines at most; the column names head every page."""
+    pdf.set_font(FONT, "B", 7)
+    heading = [_wrap(pdf, name, width, True) for name, width in zip(LINE_COLUMNS, LINE_WIDTHS)]
+    _pdf_row(pdf, heading, bold=True)
+    for values in rows:
+        texts = [_wrap(pdf, pdf_cell(v, i in LINE_MONEY), width, i in WRAPPED)
+                 for i, (v, width) in enumerate(zip(values, LINE_WIDTHS))]
+        if pdf.will_page_break(LINE_HEIGHT * max(len(t) for t in texts)):
+            pdf.add_page()
+            _pdf_row(pdf, heading, bold=True)
+        _pdf_row(pdf, texts)
+    pdf.ln(3)
+
+
+def _pdf_row(pdf, texts: list[list[str]], *, bold: bool = False) -> None:
+    """One row of the line table: each cell's lines, in a frame as high as the row's tallest cell."""
+    pdf.set_font(FONT, "B" if bold else "", 7)
+    pdf.set_fill_color(230, 230, 230)
+    height = LINE_HEIGHT * max(len(t) for t in texts)
+    x, y = pdf.l_margin, pdf.get_y()
+    baseline = LINE_HEIGHT / 2 + 0.3 * pdf.font_size  # where fpdf2's cell puts the text
+    for parts, width in zip(texts, LINE_WIDTHS):
+        pdf.rect(x, y, width, height, style="DF" if bold else "D")
+        for n, part in enumerate(parts):
+            if part:
+                pdf.text(x + pdf.c_margin, y + n * LINE_HEIGHT + baseline, part)
+        x += width
+    pdf.set_xy(pdf.l_margin, y + height)
+
+
+def _wrap(pdf, text: str, width: float, wraps: bool) -> list[str]:
+    """The text in lines that fit the column: two at most, the second cut with "…" (the CSV and XLSX
+    have it whole); one line, cut, where the column does not wrap."""
+    room = width - 2 * pdf.c_margin
+    if not wraps or _width(pdf, text) <= room:
+        return [_fit(pdf, text, width)]
+    words, first = text.split(" "), ""
+    while words and _width(pdf, f"{first} {words[0]}".strip()) <= room:
+        first = f"{first} {words.pop(0)}".strip()
+    if not first:  # a first word longer than the column: cut it there
+        first = _fit(pdf, text, width, mark="")
+        return [first, _fit(pdf, text[len(first):], width)]
+    return [first, _fit(pdf, " ".join(words), width)]
+
+
+def _fit(pdf, text: str, width: float, mark: str = "…") -> str:
+    """`text` cut (ending with `mark`) to what fits the column."""
+    room = width - 2 * pdf.c_margin
+    if _width(pdf, text) <= room:
+        return text
+    low, high = 0, len(text)  # the longest prefix that fits, by bisection
+    while low < high:
+        middle = (low + high + 1) // 2
+        if _width(pdf, text[:middle] + mark) <= room:
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low] + mark
+
+
+def _width(pdf, text: str) -> float:
+    """The text's width in mm in the current font, from its glyph widths (what fpdf2's
+    `get_string_width` adds up, without its text-shaping work: a table measures thousands of texts)."""
+    widths = pdf.current_font.cw
+    return sum(widths[ord(c)] for c in text) * pdf.font_size_pt * 0.001 / pdf.k
+
+
 RENDERERS = {"csv": render_csv, "xlsx": render_xlsx, "pdf": render_pdf}
 
 
 def render_report(session: Session, fmt: str, summary: dict, state: dict, now: datetime) -> bytes:
-    return RENDERERS[fmt](session, summary, state, now)
+    """The report with the day's statement lines as they are now (an open day's draft)."""
+    return RENDERERS[fmt](summary, state, now, _line_rows(session, date.fromisoformat(summary["date"])))
 
 
-def freeze(session: Session, day: date, summary: dict, *, state: dict, now: datetime) -> dict:
-    """Render the three reports of a closing day, keep them, and return their hashes."""
-    state = {**state, "status": CLOSED}
-    frozen = {}
-    for fmt, content_type in FORMATS.items():
-        data = render_report(session, fmt, summary, state, now)
-        sha256 = files.store_bytes(session, data, content_type=content_type, now=now)
-        frozen[fmt] = {"sha256": sha256, "size_bytes": len(data)}
-    return frozen
+def render_frozen(fmt: str, summary: dict, state: dict, now: datetime, csv_data: bytes) -> bytes:
+    """The report of a closed day from what its close froze: its summary and its CSV's lines."""
+    return RENDERERS[fmt](summary, state, now, frozen_line_rows(csv_data))
+
+
+def freeze_lines(session: Session, summary: dict, *, state: dict, now: datetime) -> dict:
+    """At the close, under the books lock: the CSV report, with every statement line as the close sees
+    it, stored; returns `{"csv": {"sha256", "size_bytes"}}` (the other formats follow from it)."""
+    data = render_report(session, "csv", summary, {**state, "status": CLOSED}, now)
+    return {"csv": {"sha256": files.store_bytes(session, data, content_type=FORMATS["csv"], now=now),
+                    "size_bytes": len(data)}}
+
+
+def freeze_after_close(sessions: sessionmaker[Session], day: date) -> dict | None:
+    """The XLSX and PDF of a closed day whose close froze only its CSV: rendered from the frozen summary
+    and CSV outside any transaction (no lock held while they render), then stored and their hashes
+    recorded (audited). Nothing to do once every format is recorded; returns the reports."""
+    with unit_of_work(sessions) as session:
+        row = session.get(ReconDay, day)
+        if row is None or row.status != CLOSED or not row.reports or "csv" not in row.reports:
+            return None
+        missing = [fmt for fmt in FORMATS if fmt not in row.reports]
+        if not missing:
+            return row.reports
+        summary, state, at = row.summary, report_state(row), row.closed_at
+        csv_data = files.read_all(session, row.reports["csv"]["sha256"])
+    rendered = {fmt: render_frozen(fmt, summary, state, at, csv_data) for fmt in missing}
+    with unit_of_work(sessions) as session:
+        row = session.execute(select(ReconDay).where(ReconDay.business_date == day).with_for_update()).scalar_one()
+        done = dict(row.reports)
+        for fmt, data in rendered.items():  # another request may have stored them meanwhile: theirs stay
+            if fmt not in done:
+                done[fmt] = {"sha256": files.store_bytes(session, data, content_type=FORMATS[fmt], now=at),
+                             "size_bytes": len(data)}
+        if done != row.reports:
+            row.reports = done
+            audit.record(session, actor=row.closed_by or "system", action="reconciliation.reports_frozen",
+                         subject_type="recon_day", subject_id=day.isoformat(), at=max(at, now_utc()),
+                         data={"reports": done})
+        return done
+
+
+def report_state(row: ReconDay) -> dict:
+    """Who asked and who approved, as the report's heading prints them."""
+    return {"status": row.status, "requested_by": row.requested_by, "closed_by": row.closed_by}
 
 
 def digest(data: bytes) -> str:

@@ -299,6 +299,7 @@ class CloseApprove(Resource):
         parsed = parse_iso_day(day)
         with transaction() as session:
             days.approve_close(session, parsed, settings=settings(), actor=actor(), now=now_utc())
+        with transaction() as session:  # after the commit, which rendered the XLSX and PDF: every hash
             return days.summary(session, parsed, settings=settings(), now=now_utc())
 
 
@@ -318,9 +319,10 @@ class CloseReject(Resource):
 
 def _report(day: str, fmt: str) -> Response:
     parsed = parse_iso_day(day)
+    reports.freeze_after_close(runtime().sessions, parsed)  # a closed day's files its close left to render
     with transaction() as session:
         row = days.day_row(session, parsed) if days.status_of(session, parsed) == days.CLOSED else None
-        if row is not None and row.reports:
+        if row is not None and row.reports and fmt in row.reports:
             sha256 = row.reports[fmt]["sha256"]
             data = files.read_all(session, sha256)
         else:
