@@ -69,12 +69,20 @@ class RefundPart(Base):
 
 
 def refundable_vnd(session: Session, payment: Payment) -> int:
-    """What can still be refunded: the payment less every refund not rejected or failed."""
+    """What can still be refunded: what the payment still holds (_sources, what an approval takes)
+    less the refunds awaiting approval. Money written off or otherwise gone is not advertised."""
     if payment.status != "active":
         return 0
-    claimed = session.execute(select(func.coalesce(func.sum(Refund.amount_vnd), 0)).where(
-        Refund.payment_id == payment.id, Refund.status.not_in(NOT_COUNTED))).scalar_one()
-    return payment.amount_vnd - int(claimed)
+    waiting = session.execute(select(func.coalesce(func.sum(Refund.amount_vnd), 0)).where(
+        Refund.payment_id == payment.id, Refund.status == AWAITING_APPROVAL)).scalar_one()
+    return max(0, sum(available for _, available in _sources(session, payment)) - int(waiting))
+
+
+def _sources(session: Session, payment: Payment) -> list[tuple[PaymentAllocation | None, int]]:
+    """Where a refund's money can come from, in the order it is taken: suspense (None), then the
+    active allocations newest first, each less what approved refunds already took from it."""
+    head = [(None, payment.unallocated_vnd)] if payment.unallocated_vnd > 0 else []
+    return head + _refundable_allocations(session, payment)
 
 
 def request_refund(session: Session, *, payment_id: int, amount_vnd: int, reason: str, expected_refundable_vnd: int,
@@ -181,16 +189,16 @@ def _proceed(session: Session, refund: Refund, payment: Payment, *, settings: Se
     book = Book(conn, actor=actor, now=now, settings=settings)
     lines = [Line(Accounts.REFUNDS_PAYABLE, credit_vnd=refund.amount_vnd)]
     remaining = refund.amount_vnd
-    from_suspense = min(remaining, payment.unallocated_vnd)
-    if from_suspense:
-        session.add(RefundPart(refund_id=refund.id, amount_vnd=from_suspense))
-        lines.append(Line(Accounts.SUSPENSE, debit_vnd=from_suspense))
-        payment.unallocated_vnd -= from_suspense
-        remaining -= from_suspense
-    for allocation, available in _refundable_allocations(session, payment):  # newest first
+    for allocation, available in _sources(session, payment):
         if not remaining:
             break
         take = min(remaining, available)
+        if allocation is None:
+            session.add(RefundPart(refund_id=refund.id, amount_vnd=take))
+            lines.append(Line(Accounts.SUSPENSE, debit_vnd=take))
+            payment.unallocated_vnd -= take
+            remaining -= take
+            continue
         [state] = load_requests(conn, ids=[allocation.payment_request_id])
         lines += book.refund(state, refund_id=refund.id, amount_vnd=take)
         session.add(RefundPart(refund_id=refund.id, allocation_id=allocation.id,

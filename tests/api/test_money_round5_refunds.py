@@ -50,3 +50,19 @@ def test_the_refusal_reads_in_vietnamese_on_the_staff_pages():
 
     assert error_sentence("insufficient_cash_in_drawer", {"balance_vnd": 20_000}) == \
         "Ngăn kéo tiền mặt của bạn chỉ còn 20.000 ₫, không đủ để chi khoản hoàn này."
+
+
+def test_money_written_off_from_suspense_is_not_advertised_as_refundable(client, auth):
+    from tests.recon_factories import all_lines, upload, vcb_csv
+
+    csv = vcb_csv(("5001", "", "300,000", "CHUYEN TIEN KHONG RO NOI DUNG"), closing="300,000", day="24/11/2026")
+    [line] = all_lines(client, auth, upload(client, auth, csv).json["import_id"])
+    off = client.post(f"/api/v1/reconciliation/lines/{line['id']}/write-off", json={"reason": "thu khác"},
+                      headers=auth("finance"))
+    assert off.status_code == 201, off.json
+    payment_id = line.get("payment_id") or client.get(f"/api/v1/reconciliation/lines/{line['id']}",
+                                                      headers=auth("finance")).json["payment_id"]
+    assert client.get(f"/api/v1/payments/{payment_id}/refunds", headers=auth("finance")).json["refundable_vnd"] == 0
+    r = client.post(f"/api/v1/payments/{payment_id}/refunds", headers=auth("finance"),
+                    json={"amount_vnd": 300_000, "expected_refundable_vnd": 300_000, "reason": "Hoàn"})
+    assert r.status_code == 412 and r.json["details"] == {"refundable_vnd": 0}
