@@ -26,6 +26,7 @@ from kernel.db import unit_of_work
 from kernel.money import format_vnd
 from kernel.pdf import FONT, new_document, render
 from kernel.text import spreadsheet_safe
+from payments.banks import bank_by_bin
 from reconciliation import files, links
 from reconciliation.models import CLOSED, ReconDay, StatementLine
 
@@ -81,23 +82,49 @@ class Section(NamedTuple):
     money: frozenset[int] = frozenset()  # indexes of the columns that hold VND amounts
 
 
+def account_name(account: str | None) -> str:
+    """`bank:970436:0071001234567` (a ledger account) -> `Vietcombank 0071001234567`, as the finance pages
+    name it; any other account as it is."""
+    kind, _, rest = (account or "").partition(":")
+    bin_, _, number = rest.partition(":")
+    bank = bank_by_bin(bin_) if kind == "bank" else None
+    return f"{bank.short_name} {number}" if bank is not None and number else account or ""
+
+
+def person_name(actor: str | None) -> str:
+    """`user:3:Trần Minh` or `token:21:kế toán` (how the audit log names who acted) -> the name after the
+    id, as the pages show it; an actor without one as it is."""
+    kind, _, rest = (actor or "").partition(":")
+    number, _, name = rest.partition(":")
+    return name if kind in ("user", "token") and number.isdigit() and name.strip() else actor or ""
+
+
+def _balance_row(check: dict, day: date) -> list:
+    """A balance check of the day, or of a closed day whose late part landed in it (said so)."""
+    name = account_name(check["clearing_account"])
+    of = check.get("business_date")
+    if of is not None and of != day.isoformat():
+        name += f" (ngày {date.fromisoformat(of):%d/%m/%Y}, phần sao kê nhập sau khi khóa sổ)"
+    return [name, check["opening_vnd"], check["credits_vnd"], check["debits_vnd"], check["closing_stated_vnd"],
+            check["closing_computed_vnd"], check["difference_vnd"]]
+
+
 def _sections(summary: dict, state: dict, now: datetime) -> Iterator[Section]:
     """The summary part of the report, section by section."""
     day = date.fromisoformat(summary["date"])
     closed = state.get("status") == CLOSED
     yield Section(f"{TITLE} NGÀY {day:%d/%m/%Y}", ["Mục", "Giá trị"], [
         ["Trạng thái", "Đã khóa sổ" if closed else "Bản nháp (chưa khóa sổ)"],
-        ["Người đề nghị khóa sổ", state.get("requested_by") or ""],
-        ["Người phê duyệt", state.get("closed_by") or ""],
+        ["Người đề nghị khóa sổ", person_name(state.get("requested_by"))],
+        ["Người phê duyệt", person_name(state.get("closed_by"))],
         ["Thời điểm lập báo cáo", format_local(now)],
         ["Múi giờ của mọi ngày giờ trong báo cáo", TIME_ZONE],
         ["Ngưỡng chênh lệch cho phép", format_vnd(summary["tolerance_vnd"])],
     ])
     yield Section("I. Số dư tài khoản", ["Tài khoản", "Số dư đầu ngày", "Tổng ghi có", "Tổng ghi nợ",
                                          "Số dư cuối (sao kê)", "Số dư cuối (tính toán)", "Chênh lệch"],
-                  [[b["clearing_account"], b["opening_vnd"], b["credits_vnd"], b["debits_vnd"],
-                    b["closing_stated_vnd"], b["closing_computed_vnd"], b["difference_vnd"]]
-                   for b in summary["balances"]], frozenset(range(1, 7)))
+                  [_balance_row(b, day) for b in summary["balances"] + summary.get("late_balances", [])],
+                  frozenset(range(1, 7)))
     totals = summary["totals"]
     yield Section("II. Tổng hợp theo cơ quan", ["Mã cơ quan", "Số giao dịch", "Số tiền (VND)"],
                   [[AGENCY_VI.get(r["agency_code"], r["agency_code"]), r["count"],

@@ -1,6 +1,8 @@
 """A closed day's reports are frozen as the close saw the day, and their hashes recorded when the approval
 answers; but only the day's figures and its statement lines (the CSV) are taken under the books lock: the
-XLSX and PDF are rendered from those after the close has committed, so money writers do not wait for them."""
+XLSX and PDF are rendered from those after the close has committed, so money writers do not wait for them.
+The reports name the account and the people as the finance pages do."""
+import csv
 import hashlib
 import io
 from contextlib import closing
@@ -119,3 +121,31 @@ def test_the_pdf_lists_two_thousand_lines_and_points_to_the_other_files_for_the_
     assert "Xem tệp CSV/XLSX để có đầy đủ các dòng" in text_
 
 
+def csv_rows(data: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def test_the_report_names_the_account_and_the_people_as_the_pages_do(client, auth, db):
+    a_day_to_close(client, auth)
+    assert client.post(f"/api/v1/reconciliation/days/{DAY}/close/approve", headers=auth("approver")).status_code == 200
+    rows = csv_rows(client.get(f"/api/v1/reconciliation/days/{DAY}/report.csv", headers=auth("auditor")).data)
+    named = {row[0]: row[1] for row in rows if len(row) == 2}
+    assert (named["Người đề nghị khóa sổ"], named["Người phê duyệt"]) == ("test finance", "test approver")
+    balances = rows[rows.index(["I. Số dư tài khoản"]) + 2]
+    assert balances[0] == "Vietcombank 0071001234567"
+    assert "bank:970436" not in "\n".join(",".join(row) for row in rows[:rows.index([reports.LINES_HEADING])])
+
+
+def test_a_late_balance_check_is_in_the_report_of_the_day_it_landed_in(client, auth, db):
+    mt940 = (":20:A{n}\r\n:25:0071001234567\r\n:28C:{n}/1\r\n:60F:C261124VND{o},\r\n"
+             ":61:2611241124D{a},NTRF{r}//{r}\r\n:86:phi\r\n:62F:C261124VND{c},\r\n-\r\n")
+    assert upload(client, auth, mt940.format(n=1, o=1_000_000, a=10_000, r="8001", c=990_000), "a.sta").status_code \
+        == 201
+    assert client.post(f"/api/v1/reconciliation/days/{DAY}/close", headers=auth("finance")).status_code == 202
+    assert client.post(f"/api/v1/reconciliation/days/{DAY}/close/approve", headers=auth("approver")).status_code == 200
+    assert upload(client, auth, mt940.format(n=2, o=990_000, a=5_000, r="8002", c=984_999), "b.sta").status_code \
+        == 201
+    rows = csv_rows(client.get("/api/v1/reconciliation/days/2026-11-25/report.csv", headers=auth("auditor")).data)
+    balances = rows[rows.index(["I. Số dư tài khoản"]) + 2]
+    assert balances == ["Vietcombank 0071001234567 (ngày 24/11/2026, phần sao kê nhập sau khi khóa sổ)",
+                        "1000000", "0", "15000", "984999", "985000", "-1"]
