@@ -267,7 +267,8 @@ class Acknowledge(Resource):
     @recon_ns.response(201, "the acknowledgement recorded")
     @requires("finance")
     def post(self, day: str, key: str):
-        """Accept an exception as it is (it stops blocking the close), with a reason."""
+        """Accept an exception as it is (it stops blocking the close), with a reason; its amount is recorded
+        (`data.amount_vnd`): should it grow, it is open again."""
         parsed = parse_iso_day(day)
         reason = _reason(json_body())
         with transaction() as session:
@@ -281,8 +282,9 @@ class Close(Resource):
     @recon_ns.response(202, "close_requested: the day's summary, waiting for an approver")
     @requires("finance")
     def post(self, day: str):
-        """Ask to close the day (an approver confirms); refused while blocking exceptions are open or
-        payment callbacks received before it still wait to be applied (`callbacks_pending`)."""
+        """Ask to close the day (an approver confirms); refused while blocking exceptions are open, a statement
+        import that may bring it lines is processing (`import_in_progress`) or payment callbacks received
+        before it still wait to be applied (`callbacks_pending`)."""
         parsed = parse_iso_day(day)
         with transaction() as session:
             days.request_close(session, parsed, settings=settings(), actor=actor(), now=now_utc())
@@ -295,7 +297,7 @@ class CloseApprove(Resource):
     @requires("approver")
     def post(self, day: str):
         """Confirm the close (not the person who asked): totals and reports are frozen with their hashes;
-        refused as the request is (`open_exceptions`, `callbacks_pending`)."""
+        refused as the request is (`open_exceptions`, `import_in_progress`, `callbacks_pending`)."""
         parsed = parse_iso_day(day)
         with transaction() as session:
             days.approve_close(session, parsed, settings=settings(), actor=actor(), now=now_utc())
