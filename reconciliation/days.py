@@ -381,8 +381,8 @@ def approve_close(session: Session, day: date, *, settings: Settings, actor: str
 
 
 def _after_commit(session: Session, work) -> None:
-    """Run `work(sessions)` in fresh transactions once the caller's commits (for every caller: the API,
-    the finance pages, the CLI); a failure is logged, and what it left undone is done on first use."""
+    """Run `work(sessions)` in fresh transactions once the caller's transaction commits (whoever calls: the
+    API, the finance pages); a failure is logged, and what it left undone is done on first use."""
     bind = session.get_bind()
     sessions = sessionmaker(bind=getattr(bind, "engine", bind), expire_on_commit=False)
 
