@@ -1,9 +1,9 @@
 """The base of every outbound HTTP client (SMS gateway, courier, card acquirer, ...).
 
 One `requests.Session` with a user agent and connect/read timeouts, a few quick retries with
-exponential backoff, and one reading of the answer: no answer, 5xx, 408 or 429 (and whatever a
-subclass adds) is `Unavailable` — worth retrying, first here, then on the outbox's schedule; any
-other 4xx is a `PermanentError` (the receiver refused for good: an alert, no more retries).
+exponential backoff, and one reading of the answer: no answer, 5xx, 408, 429, 401/403 (our key
+refused) and whatever a subclass adds is `Unavailable` — worth retrying, first here, then on the
+outbox's schedule; any other 4xx is a `PermanentError` (the receiver refused for good: an alert, no more retries).
 
 Redirects are never followed: requests would re-send a POST as a GET to the new location and
 count that page's 200 as the receiver's answer (an SMS, a refund, an event taken as delivered).
@@ -41,6 +41,10 @@ class OutboundClient:
     unavailable: type[Exception] = Unavailable
     refused: type[PermanentError] = PermanentError
     retry_statuses: frozenset[int] = frozenset({408, 429})
+    # Our key refused (rotated at the provider, mistyped in the settings) says nothing about the
+    # message: it is retried on the schedule, visible as pending with its last error, until the setting
+    # is fixed. A 404 stays final: gateways answer it for a resource (an order) that does not exist.
+    configuration_statuses: frozenset[int] = frozenset({401, 403})
 
     def __init__(self, base_url: str, *, headers: dict[str, str] | None = None,
                  timeout: tuple[float, float] = (3.05, 10.0), session: requests.Session | None = None):
@@ -58,7 +62,8 @@ class OutboundClient:
             raise self.unavailable(f"{self.name} unreachable: {type(exc).__name__}") from exc
         if 300 <= response.status_code < 400:
             raise self.unavailable(f"{self.name} answered {redirect_reason(response)}")
-        if response.status_code in self.retry_statuses or response.status_code >= 500:
+        if (response.status_code in self.retry_statuses or response.status_code in self.configuration_statuses
+                or response.status_code >= 500):
             raise self.unavailable(f"{self.name} answered {response.status_code}")
         if response.status_code >= 400:
             raise self.refused(f"{self.name} refused {method} {path}: {response.status_code} {response.text[:200]}")

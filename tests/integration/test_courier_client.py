@@ -44,9 +44,11 @@ def test_a_slow_courier_times_out_as_retryable(courier):
         CourierClient(courier.url, "key", timeout=(1.0, 0.05)).track("EB000000000VN")
 
 
-def test_a_refusal_is_permanent_and_a_wrong_key_too(courier):
+def test_a_refusal_is_permanent_but_a_wrong_key_is_retried(courier):
+    """An order the courier refuses is refused for good; our key refused (rotated at the courier) is a
+    setting to fix: it stays retryable on the schedule instead of failing every order at once."""
     with pytest.raises(CourierRefused) as refused:
         CourierClient(courier.url, "key").create_order({"reference": "x"}, idempotency_key="k")
     assert isinstance(refused.value, PermanentError)
-    with pytest.raises(CourierRefused):
+    with pytest.raises(CourierUnavailable):
         CourierClient(courier.url, "wrong").track("EB000000000VN")

@@ -223,3 +223,24 @@ def test_shipment_changes_are_announced_to_subscribers_of_shipment_events(client
     assert r.status_code == 201, r.json
     types = [m.payload["event"]["type"] for m in outbox(db, "webhook")]
     assert types and all(t.startswith("shipment.") for t in types)
+
+
+def test_sms_refused_for_our_key_wait_for_the_key_to_be_fixed_not_fail_for_good(client, auth, test_settings, db):
+    """A gateway answering 401 (our key rotated at the provider) says nothing about the message: it stays
+    pending with the reason and goes out once the setting is fixed (it was failed after one attempt, every
+    citizen's SMS of that window with it)."""
+    gateway = serve_in_thread(create_sms_gateway("the-key-the-provider-expects"))
+    try:
+        code = make_request(client, auth)
+        send_callback(client, test_settings, "bank", code=code, amount=100_000)
+        clock = Clock()
+        worker(test_settings.with_overrides(sms_gateway_url=gateway.url, sms_api_key="old-key"), db, clock).drain()
+        waiting = outbox(db, "sms")[0]
+        assert waiting.status == PENDING and "401" in waiting.last_error
+        clock.at += timedelta(minutes=1)
+        fixed = test_settings.with_overrides(sms_gateway_url=gateway.url, sms_api_key="the-key-the-provider-expects")
+        worker(fixed, db, clock).drain()
+        assert outbox(db, "sms")[0].status == DONE
+        assert len(requests.get(f"{gateway.url}/sms", timeout=5).json()["messages"]) == 1
+    finally:
+        gateway.stop()
