@@ -294,8 +294,8 @@ class ManifestCsv(Resource):
             raise ValidationError(f"labels must be one of {', '.join(manifests.CSV_LABELS)}",
                                   code="invalid_parameter", details={"field": "labels"})
         with transaction() as session:
-            body = manifests.day_csv(scheduling.day_shipments(session, when, route_code), fees_to_collect=_fees(session),
-                                     labels=labels)
+            shipments = scheduling.day_shipments(session, when, route_code)
+            body = manifests.day_csv(shipments, fees_to_collect=_fees(session), labels=labels)
         return Response(body, mimetype="text/csv",
                         headers={"Content-Disposition": content_disposition(f"postal-{day}.csv")})
 

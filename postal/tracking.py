@@ -204,9 +204,10 @@ def _collected(session: Session, shipment: Shipment, row: ShipmentEvent, event: 
     """Status 21: credit what the postman collected (the order's COD amount unless the event says), once.
 
     A report that cannot be money for the shipment's requests is kept in its history (and listed for
-    people when it names money: the post holds it); one that may be money but must not be credited (a second collection, an impossible amount) is also listed
-    for people (a `cod_check` event); an amount other than the order's, or more than the dossier still
-    owed (paid online meanwhile: the citizen paid twice), is credited and listed.
+    people when it names money: the post holds it); one that may be money but must not be credited (a
+    second collection, an impossible amount) is also listed for people (a `cod_check` event); an amount
+    other than the order's, or more than the dossier still owed (paid online meanwhile: the citizen
+    paid twice), is credited and listed.
     """
     booked = booked_cod_vnd(session, shipment)
     amount = event.cod_amount_vnd if event.cod_amount_vnd is not None else booked

@@ -232,9 +232,9 @@ EN = {
                                          "the post.",
     CHECKS["cod_amount_changed"]: "The post sent notification {event_id} again with a COD amount of {claimed}, not "
                                   "the {recorded} recorded: not credited again, check with the post.",
-    CHECKS["cod_not_collectable"]: "The post reports collecting {collected} COD (notification {courier_event_id}) for a "
-                                   "shipment not collecting now (status: {status}): not credited, check with the "
-                                   "post.",
+    CHECKS["cod_not_collectable"]: "The post reports collecting {collected} COD (notification {courier_event_id}) "
+                                   "for a shipment not collecting now (status: {status}): not credited, check with "
+                                   "the post.",
     CHECKS["step_after_cancellation"]: "The post reports “{step}” (notification {event_id}) for a cancelled "
                                        "shipment: the dossier or result may be with the post; contact the post and "
                                        "the citizen.",

@@ -15,7 +15,8 @@ from payments.service import dossier_fees_settled
 from postal.models import ShipmentEvent
 from tests.api import test_pages, test_postal_round3
 from tests.api.test_postal_round3 import delivered_and_collected, event, requests_of, webhook
-from tests.postal_factories import ID_CHECK, make_booked_shipment, make_dossier, mark_booked, pay_everything, shipment_body
+from tests.postal_factories import (ID_CHECK, make_booked_shipment, make_dossier, mark_booked, pay_everything,
+                                    shipment_body)
 
 cod_app = test_postal_round3.cod_app  # the fixture: an app booking deliveries cash on delivery
 staff_user = test_pages.staff_user  # the fixture: a staff account for the pages
