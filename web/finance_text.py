@@ -110,6 +110,8 @@ ERRORS = {
                               "This refund is not waiting to be paid out."),
     "refund_reference_differs": ("Khoản hoàn này đã được chi với số tham chiếu {reference}.",
                                  "This refund was already paid out with reference {reference}."),
+    "import_in_progress": ("Sao kê của ngày đang được nhập: khóa sổ sau khi nhập xong.",
+                           "The day's statement is still being imported: close the day once the import is done."),
     "insufficient_cash_in_drawer": ("Ngăn kéo tiền mặt của bạn chỉ còn {balance_vnd}, không đủ để chi khoản hoàn này.",
                                     "Your cash drawer holds only {balance_vnd}, not enough to pay out this refund."),
     "refund_not_found": ("Không tìm thấy khoản hoàn.",
