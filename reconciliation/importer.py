@@ -106,7 +106,7 @@ def parse_upload(source: BinaryIO, *, fmt: str | None = None, profile: str | Non
             hashes.append(key_hash(base))
             identity = _reference_identity(base, line.direction, line.is_reversal)
             if identity is not None:
-                references.append(key_hash(identity))
+                references.append(hash(identity))  # compared within this process only: the fast hash
             batch.append(_pack(line, base))
             last_chunk[batch[-1][1]] = len(offsets)
             if len(batch) == CHUNK:
@@ -132,6 +132,8 @@ TEXT_FIELDS = ("memo", "bank_ref", "payer_name", "payer_account")
 def _check_text(line: ParsedLine) -> None:
     """Refuse a line whose text holds a control character, here in phase 1: found while storing, it
     would fail the import half-way, after earlier chunks were committed and credited."""
+    if not _CONTROL.search(f"{line.memo}{line.bank_ref}{line.payer_name}{line.payer_account}"):
+        return  # one search a line; the field is looked for only in a file about to be refused
     for name in TEXT_FIELDS:
         value = getattr(line, name)
         if value and (found := _CONTROL.search(value)):
@@ -186,7 +188,7 @@ def _refuse_conflicting_references(parsed: Parsed, repeated: set[int]) -> None:
     for packed in parsed.chunks():
         for line_no, _, _, amount, direction, _, ref, _, _, _, reversal, base, _ in packed:
             identity = _reference_identity(base, direction, reversal)
-            if identity is None or key_hash(identity) not in repeated:
+            if identity is None or hash(identity) not in repeated:
                 continue
             if first.setdefault(identity, amount) != amount:
                 raise statement_error("conflicting_reference", f"bank reference {ref} is listed twice on one day "

@@ -340,8 +340,9 @@ def _clock_text(clock: object, line_no: int) -> str:
     raise statement_error("invalid_date", f"time {str(clock)[:40]!r} is not a time", line_no=line_no)
 
 
-# Runs of whitespace, but not the control characters str.split() also takes for spaces (VT, FF, FS-US):
-# those stay in the text, so that the import refuses them (`importer._check_text`) as in other formats.
+# The control characters str.split() takes for spaces (VT, FF, FS-US): they stay in the text, so that
+# the import refuses them (`importer._check_text`) as in other formats; other whitespace runs are one space.
+_SPLIT_CONTROLS = re.compile(r"[\x0b\x0c\x1c-\x1f]")
 _SPACES = re.compile(r"[^\S\x0b\x0c\x1c-\x1f]+")
 
 
@@ -350,7 +351,10 @@ def _text(value: object) -> str | None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return _SPACES.sub(" ", str(value)).strip(" ") or None
+    text = str(value)
+    if _SPLIT_CONTROLS.search(text):  # rare: the slower way, which keeps them
+        return _SPACES.sub(" ", text).strip(" ") or None
+    return " ".join(text.split()) or None
 
 
 def _reference(value: object) -> str | None:
