@@ -5,6 +5,7 @@ import pytest
 
 from reconciliation.importer import parse_upload
 from reconciliation.statements import StatementError
+from tests.unit.test_statement_variants import workbook
 
 VCB_HEAD = "Ngày GD/ TNX Date,Số CT/ Doc No,Số tiền ghi nợ/ Debit,Số tiền ghi có/ Credit,Số dư/ Balance," \
            "Nội dung chi tiết/ Transactions in detail\n"
@@ -42,20 +43,6 @@ def test_tabs_and_line_breaks_are_no_control_characters():
 
 
 # --- a workbook's sheets ------------------------------------------------------------------------
-
-def workbook(*sheets: tuple[str, list[list]]) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    book.remove(book.active)
-    for title, rows in sheets:
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
 
 NO_REF_HEAD = ["Ngày giao dịch", "Số tiền ghi nợ", "Số tiền ghi có", "Số dư", "Nội dung"]
 
