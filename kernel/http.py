@@ -150,9 +150,11 @@ def current_principal() -> Principal | None:
     if scheme.lower() == "bearer" and raw.strip():
         with runtime().sessions() as session:
             principal = authenticate_token(session, raw.strip())
-        if principal is None:
+        # On a page an unknown token counts for nothing (the login session decides): one left stale in a
+        # tool or a browser extension must not turn the public pay page into a 401.
+        if principal is None and request.blueprint not in current_app.extensions.get("hccpay_pages", ()):
             raise Unauthenticated("the API token is unknown or revoked", code="invalid_token")
-    else:
+    if principal is None:
         # Other ways in (the pages' login session) register a resolver; they enforce CSRF themselves.
         for resolver in current_app.extensions.get("hccpay_principal_resolvers", []):
             try:

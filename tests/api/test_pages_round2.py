@@ -88,6 +88,17 @@ def test_the_root_explains_how_to_find_a_pay_page_and_takes_a_payment_code(clien
     assert client.get("/pay?code=").headers["Location"].endswith("/")
 
 
+def test_a_stale_api_token_is_an_anonymous_visitor_on_the_pages_and_refused_by_the_api(client, auth, finance):
+    code = make_request(client, auth)
+    stale = {"Authorization": "Bearer hccpay_revoked_or_mistyped"}
+    for path in ("/", f"/pay/{code}", f"/pay/{code}/print", "/staff/login"):
+        assert client.get(path, headers=stale).status_code == 200, path
+    assert client.get("/staff/finance/", headers=stale).status_code == 302  # to the login form, as anonymous
+    assert finance.get("/staff/finance/", headers=stale).status_code == 200  # the login session decides
+    assert client.get("/staff/finance/", headers=auth("finance")).status_code == 200
+    assert client.get("/api/v1/reconciliation/days/2026-03-02", headers=stale).json["code"] == "invalid_token"
+
+
 def test_the_error_page_goes_back_to_the_area_it_came_from(finance):
     html = finance.get("/staff/finance/lines/999999").get_data(as_text=True)
     assert 'href="/staff/"' in html and 'href="/"' not in html.split("<main", 1)[1]
