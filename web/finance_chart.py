@@ -62,13 +62,16 @@ def build_chart(series: list[tuple[date, dict[str, int]]], channels: list[str]) 
     slot = plot_w / max(len(series), 1)
     bars = []
     for n, ((day, amounts), total) in enumerate(zip(series, totals)):
-        y, segments = float(bottom), []
+        # Each segment spans from the edge below it to the edge above, both rounded from the running
+        # total: rounding each height on its own would let the stack drift past the plot's edges.
+        below, stacked_vnd, segments = float(bottom), 0, []
         for channel in channels:
             amount = amounts.get(channel, 0)
             if amount:
-                height = amount / top_vnd * plot_h
-                y -= height
-                segments.append(Segment(channel, round(y, 2), round(height, 2), amount))
+                stacked_vnd += amount
+                above = round(bottom - stacked_vnd / top_vnd * plot_h, 2)
+                segments.append(Segment(channel, above, round(below - above, 2), amount))
+                below = above
         bars.append(Bar(day, round(LEFT + n * slot + slot * 0.15, 2), round(slot * 0.7, 2), total, segments))
     ticks = [(round(bottom - plot_h * part, 2), int(top_vnd * part)) for part in (0, 0.5, 1)]
     last = len(series) - 1
