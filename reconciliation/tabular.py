@@ -26,7 +26,7 @@ from reconciliation import profiles
 from reconciliation.profiles import normalise_header
 from reconciliation.statements import (CREDIT, DEBIT, StatementError, StatementInfo, StatementLine,
                                        excel_fraction_of_day, parse_amount, parse_local_date, statement_error)
-from reconciliation.textfile import SNIFF_BYTES, text_stream
+from reconciliation.textfile import SNIFF_BYTES, release, text_stream
 
 HEADER_SEARCH_ROWS = 50
 # What a transaction row says about itself besides money (a total says nothing, or that it is one).
@@ -47,7 +47,7 @@ def parse_csv(source: BinaryIO, info: StatementInfo, *, profile: str | None = No
     except UnicodeDecodeError as exc:
         raise statement_error("invalid_encoding", "the file is not valid text in a known encoding") from exc
     finally:
-        stream.detach()
+        release(stream)
 
 
 def _delimiter(sample: str) -> str:

@@ -99,10 +99,8 @@ def detect_encoding(head: bytes) -> str:
 
 def text_lines(source: BinaryIO) -> Iterator[str]:
     """Decoded lines (newline kept off), read lazily from `source`."""
-    head = source.read(SNIFF_BYTES)
-    source.seek(0)
-    encoding = detect_encoding(head)
-    stream = io.TextIOWrapper(source, encoding=encoding, newline="")
+    stream = text_stream(source)
+    encoding = stream.encoding
     number = 0
     try:
         for number, line in enumerate(stream, start=1):
@@ -111,7 +109,7 @@ def text_lines(source: BinaryIO) -> Iterator[str]:
         raise statement_error("invalid_encoding", f"the file is not valid {_name(encoding)} text",
                               file_line=number + 1) from exc
     finally:
-        stream.detach()
+        release(stream)
 
 
 def text_stream(source: BinaryIO) -> io.TextIOWrapper:
@@ -119,6 +117,13 @@ def text_stream(source: BinaryIO) -> io.TextIOWrapper:
     head = source.read(SNIFF_BYTES)
     source.seek(0)
     return io.TextIOWrapper(source, encoding=detect_encoding(head), newline="")
+
+
+def release(stream: io.TextIOWrapper) -> None:
+    """Let go of a `text_stream` without closing the file under it (its owner does). A reader dropped
+    after its file was closed (a generator collected late) has nothing left to keep open."""
+    if not stream.buffer.closed:
+        stream.detach()
 
 
 def _name(encoding: str) -> str:
