@@ -16,7 +16,7 @@ from payments.channels import vnpay
 from payments.credits import CONFLICT, IncomingCredit, find_payment, record_credit
 from payments.ledger import Accounts
 from payments.models import PaymentRequest, VnpayCheckout
-from payments.service import get_payment_request
+from payments.service import collected_on_delivery, get_payment_request
 
 PROVIDER = "vnpay"
 
@@ -28,6 +28,9 @@ def start_checkout(session: Session, *, code: str, settings: Settings, client_ip
     if request.status not in states.OPEN or request.outstanding_vnd <= 0:
         raise Conflict(f"the payment request is {request.status}: it cannot be paid online",
                        code="request_not_payable", details={"status": request.status})
+    if collected_on_delivery(request):
+        raise Conflict("the postman collects this fee on delivery: it cannot be paid online meanwhile",
+                       code="collected_on_delivery")
     # VNPay wants a reference unique per merchant and day; ours is unique forever.
     txn_ref = f"{request.payment_code}{secrets.token_hex(3).upper()}"
     checkout = VnpayCheckout(txn_ref=txn_ref, payment_request_id=request.id, amount_vnd=request.outstanding_vnd,

@@ -9,7 +9,7 @@ from payments import states
 from payments.banks import bank_by_bin
 from kernel.inbox import InboundCallback
 from payments.models import Dossier, Payment, PaymentRequest, PaymentRequestEvent
-from payments.service import payable_vietqr
+from payments.service import collected_on_delivery, payable_vietqr
 
 
 def _iso(at) -> str | None:
@@ -42,7 +42,8 @@ def bank_view(payment_request: PaymentRequest) -> dict[str, Any]:
 
 def request_view(payment_request: PaymentRequest, settings: Settings) -> dict[str, Any]:
     """The request as its dossier's owner (the one-stop system) sees it. `vietqr` asks for what is still
-    owed (the rest, once part is paid); a request that owes nothing (closed, paid, overpaid) offers none."""
+    owed (the rest, once part is paid); a request that owes nothing (closed, paid, overpaid) offers none,
+    nor does one the postman collects (`collected_on_delivery`)."""
     return {
         "payment_code": payment_request.payment_code,
         "status": payment_request.status,
@@ -54,6 +55,7 @@ def request_view(payment_request: PaymentRequest, settings: Settings) -> dict[st
         "expires_at": _iso(payment_request.expires_at),
         "created_at": _iso(payment_request.created_at),
         "vietqr": payable_vietqr(payment_request),
+        "collected_on_delivery": collected_on_delivery(payment_request),
         "memo": payment_request.payment_code,
         "bank": bank_view(payment_request),
         **request_urls(payment_request, settings),

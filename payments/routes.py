@@ -137,11 +137,15 @@ def _rendered(payload: str, kind: str, box_size: int) -> bytes:
 def _qr_response(code: str, kind: str, mimetype: str) -> Response:
     """The request's VietQR image, asking for what is still owed; a request that owes nothing (closed:
     expired, cancelled, refunded; or paid, overpaid) is a 409 `request_not_payable`: its QR would send
-    money nobody asks for."""
+    money nobody asks for. While the postman collects it (COD), 409 `collected_on_delivery`."""
     box_size = int_arg("scale", 8, 2, 20)
     with transaction() as session:
         payment_request = service.get_payment_request(session, code, settings=settings(), now=now_utc())
         status, payload = payment_request.status, service.payable_vietqr(payment_request)
+        on_delivery = service.collected_on_delivery(payment_request)
+    if on_delivery:
+        raise Conflict("the postman collects this fee on delivery: it has no QR meanwhile",
+                       code="collected_on_delivery")
     if payload is None:
         raise Conflict(f"a {status} payment request asks for no more money: it has no QR to pay with",
                        code="request_not_payable", details={"status": status})
@@ -159,7 +163,8 @@ def _qr_response(code: str, kind: str, mimetype: str) -> Response:
 class QrPng(Resource):
     @requests_ns.response(200, "the VietQR image")
     @requests_ns.response(304, "If-None-Match names this image: the cached copy is still good")
-    @requests_ns.response(409, "The request owes nothing (closed, paid, overpaid): request_not_payable")
+    @requests_ns.response(409, "The request owes nothing (closed, paid, overpaid): request_not_payable; "
+                               "the postman collects it: collected_on_delivery")
     @requests_ns.produces(["image/png", "application/json"])
     def get(self, code: str):
         """Public: the VietQR for what the request still owes, as a PNG image (409 `request_not_payable` once
@@ -171,7 +176,8 @@ class QrPng(Resource):
 class QrSvg(Resource):
     @requests_ns.response(200, "the VietQR image")
     @requests_ns.response(304, "If-None-Match names this image: the cached copy is still good")
-    @requests_ns.response(409, "The request owes nothing (closed, paid, overpaid): request_not_payable")
+    @requests_ns.response(409, "The request owes nothing (closed, paid, overpaid): request_not_payable; "
+                               "the postman collects it: collected_on_delivery")
     @requests_ns.produces(["image/svg+xml", "application/json"])
     def get(self, code: str):
         """Public: the VietQR for what the request still owes, as an SVG image (409 `request_not_payable` once

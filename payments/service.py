@@ -189,14 +189,22 @@ def request_vietqr(request: PaymentRequest, amount_vnd: int) -> str:
                                 purpose=request.payment_code)
 
 
+def collected_on_delivery(request: PaymentRequest) -> bool:
+    """Whether the postman is to collect what the request owes (a COD delivery holds it: no deadline,
+    `postal.cod.hold_requests`). It is not offered for online payment meanwhile: the post does not
+    learn of money paid elsewhere, so the postman would collect it a second time."""
+    return request.status in states.OPEN and request.expires_at is None
+
+
 def payable_vietqr(request: PaymentRequest) -> str | None:
-    """The VietQR to pay with now, or None when nothing is owed (paid, overpaid) or the request is closed.
+    """The VietQR to pay with now, or None when nothing is owed (paid, overpaid), the request is closed
+    or the postman collects it (`collected_on_delivery`).
 
     A bank app transfers what the QR says, so it must ask for what is still owed: once part is paid
     (or part refunded) it asks for the rest, under the same payment code. The stored payload (the full
     amount, frozen at creation for the record) is offered unchanged while nothing has been paid.
     """
-    if request.status not in states.OPEN:
+    if request.status not in states.OPEN or collected_on_delivery(request):
         return None
     owed = states.owed_vnd(request.status, request.amount_vnd, request.paid_vnd, request.refunded_vnd)
     if owed <= 0:

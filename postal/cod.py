@@ -34,8 +34,8 @@ from payments import states as payment_states
 from payments.credits import IncomingCredit, record_credits
 from payments.ledger import Accounts
 from payments.models import PaymentRequest
-from payments.service import (expire_due_of, expire_if_due, lock_dossier, open_payment_request, record_event,
-                              uncovered_fee_items)
+from payments.service import (collected_on_delivery, expire_due_of, expire_if_due, lock_dossier,
+                              open_payment_request, record_event, uncovered_fee_items)
 from postal.models import Shipment
 
 PROVIDER, CHANNEL, COURIER = "vnpost_cod", "cod", "vnpost"
@@ -52,10 +52,6 @@ def _requests(session: Session, shipment: Shipment, statuses) -> list[PaymentReq
     return list(session.execute(select(PaymentRequest).where(
         PaymentRequest.dossier_id == shipment.dossier_id, PaymentRequest.status.in_(statuses))
         .order_by(PaymentRequest.id).with_for_update()).scalars())
-
-
-def _is_held(request: PaymentRequest) -> bool:
-    return request.expires_at is None
 
 
 def ask_for_lapsed_fees(session: Session, shipment: Shipment, *, settings: Settings, actor: str,
@@ -75,7 +71,7 @@ def hold_requests(session: Session, shipment: Shipment, *, settings: Settings, a
     ask_for_lapsed_fees(session, shipment, settings=settings, actor=actor, now=now)
     for request in _requests(session, shipment, (payment_states.PENDING,)):
         expire_if_due(session, request, settings, now)
-        if request.status != payment_states.PENDING or _is_held(request):
+        if request.status != payment_states.PENDING or collected_on_delivery(request):
             continue
         before = ensure_aware_utc(request.expires_at).isoformat()
         request.expires_at, request.updated_at = None, now
@@ -88,7 +84,7 @@ def release_requests(session: Session, shipment: Shipment, *, settings: Settings
                      now: datetime) -> None:
     """The shipment has ended: requests still unpaid get a fresh TTL (to pay at the counter or online)."""
     for request in _requests(session, shipment, payment_states.OPEN):
-        if not _is_held(request):
+        if not collected_on_delivery(request):
             continue
         request.expires_at, request.updated_at = now + settings.request_ttl, now
         record_event(session, request, event="expiry_released", from_status=request.status, actor=actor,

@@ -217,6 +217,10 @@ ERRORS = {
                             "tiền hoặc đã nộp đủ).",
                             "This payment request can no longer be paid (expired, cancelled, refunded or "
                             "already paid)."),
+    "collected_on_delivery": ("Khoản phí này do nhân viên bưu điện thu khi giao kết quả; không thanh toán trực "
+                              "tuyến trong thời gian này để tránh nộp hai lần.",
+                              "The postman collects this fee on delivery; it cannot be paid online meanwhile, "
+                              "so that it is not paid twice."),
     "cannot_cancel": ("Chỉ hủy được yêu cầu thanh toán chưa nhận tiền.",
                       "Only a payment request that received no money can be cancelled."),
     "request_still_open": ("Hồ sơ còn yêu cầu thanh toán đang mở ({payment_code}).",

@@ -49,7 +49,10 @@ EN = {
     "Tải biên lai điện tử": "Download the e-receipt",
     "In trang thanh toán": "Print this page",
     "Hạn thanh toán": "Pay before",
-    "khi nhận kết quả qua bưu điện (thu hộ)": "on delivery of the result by the post (cash on delivery)",
+    "Khoản phí này do nhân viên bưu điện thu khi giao kết quả (thu hộ). Vui lòng nộp cho bưu tá; không chuyển "
+    "khoản hoặc thanh toán trực tuyến cho mã này để tránh nộp hai lần.":
+        "The postman collects this fee on delivery of the result (cash on delivery). Please pay the postman; do "
+        "not transfer money or pay online for this code, so that you do not pay twice.",
     "Trạng thái được cập nhật tự động.": "This status updates by itself.",
     "Không tìm thấy mã thanh toán": "Payment code not found",
     "Mã thanh toán không hợp lệ": "Invalid payment code",

@@ -187,14 +187,25 @@ def test_cod_requests_wait_for_the_postman_and_get_a_fresh_ttl_when_the_shipment
     assert manifest_fees(client, auth, day) == 30000 and [r[0] for r in requests_of(db)] == ["pending", "pending"]
     with db() as s:  # no deadline while the post is out, rather than a made-up one
         codes = s.execute(select(PaymentRequest.payment_code).order_by(PaymentRequest.id)).scalars().all()
-    assert client.get(f"/api/v1/payment-requests/{codes[0]}").json["expires_at"] is None
+    held = client.get(f"/api/v1/payment-requests/{codes[0]}").json
+    assert held["expires_at"] is None and held["collected_on_delivery"] is True
+    # The post does not learn of money paid elsewhere: nothing online is offered while the postman collects.
+    assert held["vietqr"] is None and held["qr_png_url"] is None
     page = client.get(f"/pay/{codes[0]}").get_data(as_text=True)
-    assert "Hạn thanh toán: khi nhận kết quả qua bưu điện (thu hộ)" in page and "2100" not in page
+    assert "do nhân viên bưu điện thu khi giao kết quả" in page and 'id="on-delivery" hidden' not in page
+    assert 'id="pay-section"' not in page and 'id="checkout"' not in page and "2100" not in page
+    assert "do nhân viên bưu điện thu" in client.get(f"/pay/{codes[0]}/print").get_data(as_text=True)
+    for refused in (client.get(f"/api/v1/payment-requests/{codes[0]}/qr.png"),
+                    client.post(f"/api/v1/payment-requests/{codes[0]}/checkout")):
+        assert (refused.status_code, refused.json["code"]) == (409, "collected_on_delivery")
     # two failed attempts: the result goes back to the agency; the citizen may pay there, within a new TTL
     start = now_utc() - timedelta(days=7)
     webhook(client, settings, event(shipment_id, "F-1", 11, start))
     webhook(client, settings, event(shipment_id, "F-2", 11, now_utc() - timedelta(hours=1)))
     assert shipment(client, auth, shipment_id)["status"] == "returned_to_agency"
+    released = client.get(f"/api/v1/payment-requests/{codes[0]}").json
+    assert released["collected_on_delivery"] is False and released["vietqr"] is not None
+    assert 'id="pay-section"' in client.get(f"/pay/{codes[0]}").get_data(as_text=True)
     with unit_of_work(db) as s:
         assert expire_due_requests(s, settings=settings, now=now_utc() + timedelta(hours=71)) == 0
         assert expire_due_requests(s, settings=settings, now=now_utc() + timedelta(hours=73)) == 2

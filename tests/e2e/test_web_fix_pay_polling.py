@@ -114,3 +114,41 @@ def test_a_part_paid_while_the_page_is_open_brings_a_qr_for_the_rest(page, serve
     page.locator("#pay-section").wait_for(timeout=10_000)
     assert page.locator("#pay-section").get_attribute("data-outstanding") == str(rest)
     assert f"{rest:,}".replace(",", ".") in page.locator("img#qr").get_attribute("alt")
+
+
+def set_deadline(served, code, expires_at):
+    """What a COD booking does to its dossier's requests (no deadline while the postman collects) and
+    what the shipment's end undoes (`postal.cod.hold_requests` / `release_requests`)."""
+    from sqlalchemy import update
+
+    from payments.models import PaymentRequest
+
+    with served.app.extensions["hccpay"].sessions() as session, session.begin():
+        session.execute(update(PaymentRequest).where(PaymentRequest.payment_code == code)
+                        .values(expires_at=expires_at))
+
+
+def test_a_request_the_postman_collects_offers_no_qr_keeps_polling_and_brings_it_back_when_released(
+        page, served, tokens):
+    """While a COD delivery holds the request the page says the postman collects it and offers nothing
+    to pay with, without reloading itself on every poll; once the shipment ends, the QR comes back."""
+    from datetime import timedelta
+
+    from kernel.clock import now_utc
+
+    url = served.url
+    code = new_code(url, tokens)["payment_code"]
+    set_deadline(served, code, None)
+    loads = []
+    page.on("load", lambda _: loads.append(1))
+    open_pay_page(page, url, code, [])
+    assert page.locator("#on-delivery").is_visible() and page.locator("#pay-section").count() == 0
+    assert page.locator("#outstanding").is_visible()
+    for _ in range(3):
+        tick_and_wait(page)
+    assert len(loads) == 1 and page.locator("#on-delivery").is_visible()
+    set_deadline(served, code, now_utc() + timedelta(hours=72))
+    with page.expect_navigation(timeout=10_000):
+        page.evaluate("window.__tick()")
+    page.locator("#pay-section").wait_for(timeout=10_000)
+    assert not page.locator("#on-delivery").is_visible()

@@ -74,7 +74,9 @@
   }
 
   function update(r) {
-    var payable = open.indexOf(r.status) >= 0;
+    // The postman collects a request a COD delivery holds: the page offers no way to pay it meanwhile.
+    var onDelivery = r.collected_on_delivery === true;
+    var payable = open.indexOf(r.status) >= 0 && !onDelivery;
     var isSettled = settled.indexOf(r.status) >= 0;
     var pay = document.getElementById("pay-section");
     if (payable && !pay) { window.location.reload(); return false; }  // payable again: the page brings the QR back
@@ -91,10 +93,11 @@
       formatVnd(Math.max(r.paid_vnd - r.refunded_vnd - r.amount_vnd, 0));
     show("refunded", r.refunded_vnd > 0);
     show("refunded-label", r.refunded_vnd > 0);
-    show("outstanding", payable || isSettled);
-    show("outstanding-label", payable || isSettled);
+    show("outstanding", payable || isSettled || onDelivery);
+    show("outstanding-label", payable || isSettled || onDelivery);
+    show("on-delivery", onDelivery);
     show("paid-message", isSettled);
-    document.querySelectorAll("#status .notice").forEach(function (notice) {
+    document.querySelectorAll("#status .notice[data-status]").forEach(function (notice) {
       notice.hidden = notice.dataset.status !== r.status;
     });
     if (isSettled) { show("receipt-link", true); }  // issued when fully paid; kept after a refund
