@@ -6,7 +6,8 @@ the postman collects it at the door and VNPost reports it with status 21 ("Đã 
 - The order collects every fee the dossier still owes: a fee whose request expired unpaid (or
   was cancelled without being withdrawn) is asked for again with a new request at booking, as a
   renewal does, so no result is handed over with a fee left uncollected.
-- While the shipment is out for collection, its dossier's pending requests do not expire: the
+- While the shipment is out for collection, its dossier's open requests wait for the postman (no
+  online payment is offered: the post would collect it again) and pending ones do not expire: the
   request TTL is the time to pay online, and the post may take longer than that to reach the
   citizen; an expired request takes no money (it would go to suspense) and its amount would drop
   off the manifest. They have no deadline (`expires_at` None) from the booking until the post
@@ -66,12 +67,13 @@ def ask_for_lapsed_fees(session: Session, shipment: Shipment, *, settings: Setti
 
 
 def hold_requests(session: Session, shipment: Shipment, *, settings: Settings, actor: str, now: datetime) -> None:
-    """Every fee still owed is asked for (`ask_for_lapsed_fees`) and the dossier's pending requests wait
-    for the postman instead of expiring."""
+    """Every fee still owed is asked for (`ask_for_lapsed_fees`) and the dossier's open requests wait
+    for the postman: pending ones no longer expire, and none (a part-paid one's rest included: the
+    order collects it too) is offered for online payment meanwhile (`collected_on_delivery`)."""
     ask_for_lapsed_fees(session, shipment, settings=settings, actor=actor, now=now)
-    for request in _requests(session, shipment, (payment_states.PENDING,)):
+    for request in _requests(session, shipment, payment_states.OPEN):
         expire_if_due(session, request, settings, now)
-        if request.status != payment_states.PENDING or collected_on_delivery(request):
+        if request.status not in payment_states.OPEN or collected_on_delivery(request):
             continue
         before = ensure_aware_utc(request.expires_at).isoformat()
         request.expires_at, request.updated_at = None, now

@@ -174,6 +174,36 @@ def test_cod_collection_reported_days_after_the_delivery_is_still_credited_to_th
             PaymentRequest.status == "partially_paid")).scalar_one() is not None
 
 
+def test_a_request_part_paid_before_the_cod_booking_is_not_offered_online_either(cod_app, auth, db):
+    """The order collects what every open request still owes, a part-paid one's rest included: that rest
+    is not offered online while the postman is out, and gets a fresh TTL when the shipment ends."""
+    from payments.credits import IncomingCredit, record_credits
+
+    app, settings = cod_app
+    client = app.test_client()
+    make_dossier(db, settings, code="D-PART")
+    with unit_of_work(db) as s:
+        first = s.execute(select(PaymentRequest).order_by(PaymentRequest.id)).scalars().first()
+        record_credits(s, [IncomingCredit(
+            provider="bank", provider_ref="PART-1", channel="vietqr_transfer", amount_vnd=first.amount_vnd // 2,
+            booked_at=now_utc(), clearing_account=Accounts.bank("970436", "0071001234567"),
+            payment_code=first.payment_code)], settings=settings, actor="test", now=now_utc())
+        code = first.payment_code
+    assert client.get(f"/api/v1/payment-requests/{code}").json["vietqr"] is not None
+    r = client.post("/api/v1/postal/shipments", json=shipment_body(dossier_code="D-PART", direction="delivery"),
+                    headers=auth("intake"))
+    assert r.status_code == 201 and r.json["cod"] is True
+    held = client.get(f"/api/v1/payment-requests/{code}").json
+    assert (held["status"], held["collected_on_delivery"], held["vietqr"]) == ("partially_paid", True, None)
+    shipment_id = r.json["id"]
+    mark_booked(db, shipment_id)
+    webhook(client, settings, event(shipment_id, "F-1", 11, now_utc() - timedelta(days=7)))
+    webhook(client, settings, event(shipment_id, "F-2", 11, now_utc() - timedelta(hours=1)))
+    released = client.get(f"/api/v1/payment-requests/{code}").json
+    assert released["collected_on_delivery"] is False and released["vietqr"] is not None
+    assert released["expires_at"] is not None
+
+
 def test_cod_requests_wait_for_the_postman_and_get_a_fresh_ttl_when_the_shipment_ends(cod_app, auth, db):
     app, settings = cod_app
     client, shipment_id = cod_delivery(app, auth, db, settings)
