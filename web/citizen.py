@@ -23,8 +23,8 @@ STATUS_TEXT = {
 }
 KIND_TEXT = {"fee": "Phí", "charge": "Lệ phí", "postage": "Cước bưu chính"}
 # What the card button may hear back from the checkout API; anything else gets the generic sentence.
-CHECKOUT_ERRORS = ("request_not_payable", "collected_on_delivery", "rate_limited", "payment_request_not_found", "invalid_payment_code",
-                   "service_unavailable")
+CHECKOUT_ERRORS = ("request_not_payable", "collected_on_delivery", "rate_limited", "payment_request_not_found",
+                   "invalid_payment_code", "service_unavailable")
 
 
 def checkout_errors() -> dict[str, str]:
