@@ -19,7 +19,7 @@ from payments import states
 from payments.credits import CONFLICT, DUPLICATE, CreditResult, IncomingCredit, find_payment, record_credit
 from payments.ledger import Accounts, balance
 from payments.models import CashDrawer, Payment, PaymentRequest
-from payments.service import get_payment_request
+from payments.service import collected_on_delivery, get_payment_request
 
 PROVIDER = "cash"
 
@@ -57,6 +57,10 @@ def take_cash(session: Session, *, code: str, amount_vnd: int, cashier: str, ide
     if request.status not in states.OPEN:
         raise Conflict(f"the payment request is {request.status}: it takes no cash", code="request_not_payable",
                        details={"status": request.status})
+    if collected_on_delivery(request):
+        # The post asks the postman to collect what is owed and learns of nothing paid here meanwhile.
+        raise Conflict("the postman collects this fee on delivery: cancel the delivery first, or let him collect it",
+                       code="collected_on_delivery")
     if amount_vnd > request.outstanding_vnd:
         raise ValidationError(f"only {request.outstanding_vnd:,} VND is owed", code="amount_exceeds_outstanding",
                               details={"outstanding_vnd": request.outstanding_vnd})

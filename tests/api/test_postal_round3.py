@@ -226,7 +226,9 @@ def test_cod_requests_wait_for_the_postman_and_get_a_fresh_ttl_when_the_shipment
     assert 'id="pay-section"' not in page and 'id="checkout"' not in page and "2100" not in page
     assert "do nhân viên bưu điện thu" in client.get(f"/pay/{codes[0]}/print").get_data(as_text=True)
     for refused in (client.get(f"/api/v1/payment-requests/{codes[0]}/qr.png"),
-                    client.post(f"/api/v1/payment-requests/{codes[0]}/checkout")):
+                    client.post(f"/api/v1/payment-requests/{codes[0]}/checkout"),
+                    client.post("/api/v1/payments/cash", json={"payment_code": codes[0], "amount_vnd": 8000},
+                                headers=auth("cashier"))):
         assert (refused.status_code, refused.json["code"]) == (409, "collected_on_delivery")
     # two failed attempts: the result goes back to the agency; the citizen may pay there, within a new TTL
     start = now_utc() - timedelta(days=7)
