@@ -30,6 +30,14 @@ def init_security(app: Flask, settings: Settings) -> Limiter:
     """Headers and limits; the limiter counts per client address (per process with memory storage)."""
     app.config["RATELIMIT_STORAGE_URI"] = settings.rate_limit_storage
     limits = [settings.public_rate_limit] if settings.public_rate_limit else []
+
+    @app.after_request  # registered before the limiter's own, so that it runs after it (Flask: reversed)
+    def _retry_after_only_on_refusals(response):
+        # Flask-Limiter writes Retry-After beside every limited answer; on a 200 it misleads clients.
+        if response.status_code != 429:
+            response.headers.pop("Retry-After", None)
+        return response
+
     limiter = Limiter(get_remote_address, app=app, default_limits=limits, headers_enabled=True,
                       default_limits_exempt_when=_exempt, default_limits_per_method=True)
 

@@ -155,7 +155,10 @@ def test_public_lookups_are_rate_limited(test_settings, db, auth, tokens):
 
     app = create_app(test_settings.with_overrides(public_rate_limit="3/minute"))
     limited = app.test_client()
-    statuses = [limited.get("/pay/HS12345678900").status_code for _ in range(5)]
-    assert statuses[:3] == [400, 400, 400] and statuses[3:] == [429, 429]
+    answers = [limited.get("/pay/HS12345678900") for _ in range(5)]
+    assert [r.status_code for r in answers] == [400, 400, 400, 429, 429]
+    # Retry-After says when to come back: only on a refusal, not beside every answer
+    assert [("Retry-After" in r.headers) for r in answers] == [False, False, False, True, True]
+    assert all(r.headers["X-RateLimit-Limit"] == "3" for r in answers)
     assert limited.get("/healthz").status_code == 200  # not a public lookup: no limit
     app.extensions["hccpay"].engine.dispose()
