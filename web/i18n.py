@@ -74,6 +74,10 @@ EN = {
     "Bưu điện": "Postal",
     "Quản trị": "Administration",
     "Bạn không có quyền xem trang này.": "You may not see this page.",
+    "Vai trò của bạn chưa có trang làm việc ở đây: hồ sơ và tiền nộp tại quầy được ghi nhận qua hệ thống "
+    "một cửa của Trung tâm (kết nối bằng API).":
+        "Your role has no workspace here: dossiers and money paid at the counter are recorded through the "
+        "centre's one-stop system (connected by the API).",
     "Có lỗi xảy ra": "Something went wrong",
     "Trang không tồn tại": "Page not found",
     "Quay lại": "Back",

@@ -45,6 +45,15 @@ def test_anonymous_visitors_go_to_the_login_page_and_other_roles_are_refused(cli
     assert "Bưu điện" not in client.get("/staff/").get_data(as_text=True)
 
 
+def test_a_role_without_pages_is_told_where_it_works_not_refused(client, staff_user):  # noqa: F811
+    staff_user("thungan", ("cashier",))
+    log_in(client, "thungan")
+    r = client.get("/staff/")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "qua hệ thống một cửa" in html and "không có quyền" not in html
+    assert "through the centre&#39;s one-stop system" in client.get("/staff/?lang=en").get_data(as_text=True)
+
+
 def test_an_auditor_sees_the_board_without_any_form(client, staff_user, db, test_settings, day):  # noqa: F811
     make_route(db, test_settings, code="HL1")
     make_booked_shipment(db, test_settings, "D-AUDIT-1")
