@@ -395,6 +395,7 @@ def demo() -> None:
 @demo.command("seed")
 def demo_seed() -> None:
     """Create demo tokens and dossiers (idempotent) and print them."""
+    from payments.states import OPEN
     from sandbox.demo import seed
 
     settings = _settings()
@@ -411,10 +412,12 @@ def demo_seed() -> None:
     click.echo("  " + ", ".join(result.users))
     click.echo("Demo payment requests:")
     for code, url in result.pay_urls.items():
-        click.echo(f"  {code}  {url}")
-    first = next(iter(result.pay_urls), None)
-    if first:
-        click.echo(f"Pay one from another terminal: HCCPAY_DEMO=1 .venv/bin/hccpay sandbox pay {first} --via sepay")
+        click.echo(f"  {code}  {url}  ({result.statuses[code]})")
+    unpaid = [code for code, status in result.statuses.items() if status in OPEN]
+    if unpaid:  # paying a paid one would make it overpaid
+        click.echo(f"Pay one from another terminal: HCCPAY_DEMO=1 .venv/bin/hccpay sandbox pay {unpaid[0]} --via sepay")
+    else:
+        click.echo("Every demo request is paid; intake can open new ones with POST /api/v1/dossiers (README).")
 
 
 if __name__ == "__main__":

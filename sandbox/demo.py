@@ -71,10 +71,17 @@ DEMO_USERS = [  # (username, full name, roles)
 ]
 
 
+# The demo tokens' names, as a receipt ("Thu ngân: ...") or a page ("Người nhập: ...") shows them.
+DEMO_TOKEN_NAMES = {"intake": "Hệ thống một cửa (demo)", "cashier": "Quầy thu ngân (demo)",
+                    "finance": "Kế toán (demo)", "approver": "Lãnh đạo phê duyệt (demo)",
+                    "postal": "Bưu điện (demo)", "auditor": "Kiểm toán (demo)", "admin": "Quản trị (demo)"}
+
+
 @dataclass
 class SeedResult:
     tokens: dict[str, str] = field(default_factory=dict)
     pay_urls: dict[str, str] = field(default_factory=dict)
+    statuses: dict[str, str] = field(default_factory=dict)  # payment code -> its request's status
     users: list[str] = field(default_factory=list)
 
 
@@ -89,9 +96,12 @@ def seed(session: Session, *, settings: Settings, now: datetime) -> SeedResult:
     for role in ROLES:
         raw = demo_token(settings, role)
         digest = hash_token(raw)
-        if session.execute(select(ApiToken.id).where(ApiToken.token_hash == digest)).first() is None:
-            session.add(ApiToken(name=f"demo {role}", role=role, token_hash=digest,
+        token = session.execute(select(ApiToken).where(ApiToken.token_hash == digest)).scalar_one_or_none()
+        if token is None:
+            session.add(ApiToken(name=DEMO_TOKEN_NAMES[role], role=role, token_hash=digest,
                                  display_prefix=raw[:10], created_at=now, revoked_at=None))
+        elif token.name == f"demo {role}":  # seeded by an earlier version, in English
+            token.name = DEMO_TOKEN_NAMES[role]
         result.tokens[role] = raw
     session.flush()
     for username, full_name, roles in DEMO_USERS:
@@ -105,6 +115,7 @@ def seed(session: Session, *, settings: Settings, now: datetime) -> SeedResult:
             request = renew_payment_request(session, dossier_code=body["code"], settings=settings,
                                             actor="system:demo", now=now)
         result.pay_urls[request.payment_code] = f"{settings.public_url}/pay/{request.payment_code}"
+        result.statuses[request.payment_code] = request.status
     _seed_routes(session, settings=settings, now=now)
     _seed_shipments(session, settings=settings, now=now)
     return result

@@ -69,3 +69,30 @@ def test_demo_seed_is_repeatable_and_prints_tokens_and_pay_urls(cli, db):
     second = cli("demo", "seed")
     assert first.output == second.output
     assert "/pay/HS" in first.output and "hcc_demo_intake_" in first.output
+
+
+def test_demo_seed_suggests_an_unpaid_request_and_names_its_tokens_in_vietnamese(cli, db, test_settings):
+    from sqlalchemy import select
+
+    from kernel.auth import ApiToken
+    from kernel.clock import now_utc
+    from kernel.db import unit_of_work
+    from payments.credits import IncomingCredit, record_credits
+    from payments.ledger import Accounts
+    from payments.models import PaymentRequest
+
+    seeded = cli("demo", "seed").output
+    suggested = re.search(r"sandbox pay (HS\d+)", seeded).group(1)
+    assert re.search(rf"{suggested} .*\(pending\)", seeded)
+    with unit_of_work(db) as s:
+        owed = s.execute(select(PaymentRequest.amount_vnd)
+                         .where(PaymentRequest.payment_code == suggested)).scalar_one()
+        record_credits(s, [IncomingCredit(provider="bank", provider_ref="DEMO-PAID", channel="vietqr_transfer",
+                                          amount_vnd=owed, booked_at=now_utc(), payment_code=suggested,
+                                          clearing_account=Accounts.bank("970436", "0071001234567"))],
+                       settings=test_settings, actor="test", now=now_utc())
+    again = cli("demo", "seed").output
+    assert re.search(rf"{suggested} .*\(paid\)", again) and f"sandbox pay {suggested} " not in again
+    with db() as s:
+        names = set(s.execute(select(ApiToken.name)).scalars())
+    assert "Quầy thu ngân (demo)" in names and not any(n.startswith("demo ") for n in names)
