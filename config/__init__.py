@@ -195,7 +195,7 @@ def _default_account(env: Mapping[str, str], demo: bool) -> CollectionAccount:
         raise ConfigError(
             "no default collection account: set HCCPAY_BANK_BIN, HCCPAY_BANK_ACCOUNT and "
             'HCCPAY_BANK_ACCOUNT_NAME, or a "*" entry in HCCPAY_COLLECTION_ACCOUNTS (missing '
-            + ", ".join(missing) + ")"
+            + ", ".join(missing) + "); for a local demo, HCCPAY_DEMO=1 uses a sandbox account"
         )
     return CollectionAccount(bin=bin_, account_number=number, account_name=name)
 

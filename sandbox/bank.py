@@ -93,6 +93,20 @@ def ipn_params(settings: Settings, checkout_url: str, *, paid: bool = True, at: 
     return params
 
 
+def _answered(response: requests.Response) -> requests.Response:
+    """The service's answer, or a SandboxError naming its own refusal (code and message), not a bare
+    "409 Client Error" that leaves the user to guess why."""
+    if response.ok:
+        return response
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    code, message = (body.get("code"), body.get("message")) if isinstance(body, dict) else (None, None)
+    raise SandboxError(f"the service answered {response.status_code} {code or response.reason}: "
+                       f"{message or response.text.strip()[:200]}")
+
+
 def pay(service_url: str, payment_code: str, *, settings: Settings, amount_vnd: int | None = None,
         via: str = "bank", txn_id: str | None = None, memo: str | None = None,
         http: requests.Session | None = None) -> requests.Response:
@@ -100,13 +114,12 @@ def pay(service_url: str, payment_code: str, *, settings: Settings, amount_vnd: 
     http = http or requests.Session()
     service_url = service_url.rstrip("/")
     if amount_vnd is None:
-        info = http.get(f"{service_url}/api/v1/payment-requests/{payment_code}", timeout=TIMEOUT)
-        info.raise_for_status()
+        info = _answered(http.get(f"{service_url}/api/v1/payment-requests/{payment_code}", timeout=TIMEOUT))
         amount_vnd = info.json()["outstanding_vnd"]
     at = now_utc()
     if via == "vnpay":
-        checkout = http.post(f"{service_url}/api/v1/payment-requests/{payment_code}/checkout", timeout=TIMEOUT)
-        checkout.raise_for_status()
+        checkout = _answered(http.post(f"{service_url}/api/v1/payment-requests/{payment_code}/checkout",
+                                       timeout=TIMEOUT))
         charged = checkout.json()["amount_vnd"]
         if amount_vnd != charged:
             # The checkout is signed for what is still owed and the IPN must carry that same amount: another

@@ -67,6 +67,15 @@ def test_the_sandbox_bank_pays_through_every_channel(served, tokens, test_settin
     assert_ledger_ok(db)
 
 
+def test_sandbox_pay_names_the_services_refusal_not_a_bare_http_error(served, tokens, cli):
+    code = new_code(served.url, tokens)
+    assert cli("sandbox", "pay", code, "--via", "vnpay", "--url", served.url).exit_code == 0
+    again = cli("sandbox", "pay", code, "--via", "vnpay", "--url", served.url)
+    assert again.exit_code == 1 and "409 request_not_payable" in again.output and "Client Error" not in again.output
+    missing = cli("sandbox", "pay", "HS000000000XX", "--url", served.url)
+    assert missing.exit_code == 1 and "the service answered 400" in missing.output
+
+
 def test_hccpay_sandbox_pay_and_ledger_check_from_the_command_line(served, tokens, cli, db):
     code = new_code(served.url, tokens, amount=75_000)
     paid = cli("sandbox", "pay", code, "--amount", "25000", "--via", "sepay", "--url", served.url)
