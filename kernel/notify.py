@@ -18,6 +18,8 @@ from kernel.outbound import BearerClient, Unavailable, quick_retries
 from kernel.outbox import Delivery, Outgoing, Topic, enqueue_many
 
 SMS_TOPIC = "sms"
+# How every SMS to a citizen starts, whichever module sends it: one name for the centre.
+SENDER = "TT Phục vụ HCC"
 SMS_SCHEDULE = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(hours=1),
                 timedelta(hours=3), timedelta(hours=6), timedelta(hours=12))
 

@@ -38,7 +38,7 @@ from sqlalchemy import Connection, column, func, select, table
 from config import Settings
 from kernel.events import publish
 from kernel.money import format_vnd
-from kernel.notify import sms
+from kernel.notify import SENDER, sms
 from kernel.outbox import enqueue_many
 from payments import states
 from payments.models import Dossier, PaymentRequest, PaymentRequestEvent
@@ -81,15 +81,15 @@ def _text(kind: str, code: str, dossier: str, amount: int, paid: int, refunded: 
     extra = paid - refunded - amount  # paid more than asked: say so, the citizen may ask for it back
     over = f" Số tiền nộp thừa {format_vnd(extra)} sẽ được Trung tâm liên hệ hoàn trả." if extra > 0 else ""
     if kind == "overpaid":
-        return (f"TT Phục vụ HCC: Đã nhận thêm {format_vnd(money_vnd)} cho hồ sơ {dossier} (mã {code}), "
+        return (f"{SENDER}: Đã nhận thêm {format_vnd(money_vnd)} cho hồ sơ {dossier} (mã {code}), "
                 f"đã nộp đủ {format_vnd(amount)} trước đó.{over} Xin cảm ơn.")
     if kind == "paid":
-        return (f"TT Phục vụ HCC: Đã nhận đủ {format_vnd(amount)} phí, lệ phí hồ sơ {dossier} (mã {code}). "
+        return (f"{SENDER}: Đã nhận đủ {format_vnd(amount)} phí, lệ phí hồ sơ {dossier} (mã {code}). "
                 f"Biên lai điện tử đã được phát hành.{over} Xin cảm ơn.")
     if kind == "partially_paid":
-        return (f"TT Phục vụ HCC: Đã nhận {format_vnd(paid - refunded)}/{format_vnd(amount)} cho hồ sơ {dossier} "
+        return (f"{SENDER}: Đã nhận {format_vnd(paid - refunded)}/{format_vnd(amount)} cho hồ sơ {dossier} "
                 f"(mã {code}). Còn thiếu {format_vnd(states.outstanding_vnd(amount, paid, refunded))}.")
-    return f"TT Phục vụ HCC: Đã hoàn trả {format_vnd(money_vnd)} cho hồ sơ {dossier} (mã {code})."
+    return f"{SENDER}: Đã hoàn trả {format_vnd(money_vnd)} cho hồ sơ {dossier} (mã {code})."
 
 
 def after_transitions(conn: Connection, transitions: list[Transition], *, settings: Settings, now: datetime,

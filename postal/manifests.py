@@ -16,7 +16,7 @@ from kernel.text import spreadsheet_safe
 from postal import states
 from postal.models import Shipment
 
-CENTRE = "Trung tâm Phục vụ hành chính công"
+CENTRE = "Trung tâm Phục vụ Hành chính công"  # as the pages and receipts write it
 SLOT_NAMES = {"morning": "Sáng", "afternoon": "Chiều"}
 DIRECTION_NAMES = {states.PICKUP: "Nhận hồ sơ", states.DELIVERY: "Trả kết quả"}
 STATUS_NAMES = {

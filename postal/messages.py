@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from kernel.notify import SENDER
 from postal import states
 
-SENDER = "TT PVHCC"
 
 _REASONS = {
     states.NOT_HOME: "người nhận vắng nhà",

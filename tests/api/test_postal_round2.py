@@ -195,7 +195,7 @@ def test_a_pickup_failing_twice_is_cancelled_with_its_postage_withdrawn_the_cour
     assert postage_withdrawn(db)
     assert outbox(db, "courier.cancel") == [{"shipment_id": shipment_id, "tracking_number": tracking(shipment_id)}]
     texts = [p["text"] for p in outbox(db, "sms")]
-    assert texts[-1] == ("TT PVHCC: Sau 2 lần không nhận được hồ sơ D-0, yêu cầu thu gom đã bị hủy.")
+    assert texts[-1] == ("TT Phục vụ HCC: Sau 2 lần không nhận được hồ sơ D-0, yêu cầu thu gom đã bị hủy.")
 
 
 def test_a_pickup_the_courier_cancels_withdraws_the_postage_and_tells_the_citizen(client, auth, db,
@@ -208,7 +208,7 @@ def test_a_pickup_the_courier_cancels_withdraws_the_postage_and_tells_the_citize
     assert status_of(client, auth, shipment_id) == "cancelled"
     assert request_for(db, postage_code)[0] == "cancelled" and postage_withdrawn(db)
     assert outbox(db, "courier.cancel") == []  # the courier cancelled it: nothing to tell it
-    assert outbox(db, "sms")[-1]["text"] == ("TT PVHCC: Bưu điện đã hủy yêu cầu thu gom hồ sơ D-0. "
+    assert outbox(db, "sms")[-1]["text"] == ("TT Phục vụ HCC: Bưu điện đã hủy yêu cầu thu gom hồ sơ D-0. "
                                              "Vui lòng liên hệ Trung tâm để được hỗ trợ.")
 
 

@@ -189,7 +189,7 @@ def test_every_vnpost_code_from_0_to_22_has_a_meaning():
 def test_every_sms_is_vietnamese_with_its_diacritics():
     text = messages.sms_text(states.FAILED_ATTEMPT, direction=states.DELIVERY, dossier_code="HS-1",
                              reason=states.REFUSED, next_date=date(2026, 11, 30))
-    assert text == ("TT PVHCC: Chưa giao được kết quả hồ sơ HS-1 (người nhận từ chối nhận). "
+    assert text == ("TT Phục vụ HCC: Chưa giao được kết quả hồ sơ HS-1 (người nhận từ chối nhận). "
                     "Bưu điện sẽ quay lại từ ngày 30/11/2026.")
     assert messages.sms_text(states.SCHEDULED, direction=states.PICKUP, dossier_code="HS-1") is None
 
