@@ -144,6 +144,7 @@ EN = {
         "The result is being checked with VNPAY. Please check the payment status of the dossier before paying again.",
     "Xem trạng thái thanh toán của mã": "See the payment status of code",
     "Mẫu số": "Form", "Ký hiệu": "Series", "Số": "Number", "Ngày phát hành": "Issued",
+    "ngày/tháng/năm": "day/month/year",
 }
 
 
