@@ -147,10 +147,15 @@ def _sections(summary: dict, state: dict, now: datetime) -> Iterator[Section]:
                       [[ADJUSTMENT_VI.get(r["kind"], r["kind"]), AGENCY_VI.get(r["agency_code"], r["agency_code"]),
                         r["count"], r["amount_vnd"]] for r in adjustments["by_kind"]]
                       + [["Cộng (thay đổi so với tổng đã khóa sổ)", "", "", adjustments["net_vnd"]]], frozenset({3}))
-    found = summary.get("closed_exceptions") or []
+    if closed:  # the exceptions as the close froze them, each with how it was handled
+        rows = [[e["key"], KIND_VI.get(e["kind"], e["kind"]), e["amount_vnd"], _handled(e)]
+                for e in summary.get("closed_exceptions") or []]
+    else:  # a draft: the queue as it stands, by kind (the queue itself lists each one)
+        rows = [["", KIND_VI.get(kind, kind), bucket["amount_vnd"],
+                 f"{bucket['open']}/{bucket['count']} đang mở (xem hàng đợi ngoại lệ)"]
+                for kind, bucket in sorted(summary.get("exceptions", {}).get("by_kind", {}).items())]
     yield Section("VII. Ngoại lệ", ["Mã ngoại lệ", "Loại", "Số tiền (VND)", "Xử lý"],
-                  [[e["key"], KIND_VI.get(e["kind"], e["kind"]), e["amount_vnd"], _handled(e)] for e in found]
-                  or [["", "Không có ngoại lệ" if closed else "Xem hàng đợi ngoại lệ", "", ""]], frozenset({2}))
+                  rows or [["", "Không có ngoại lệ", "", ""]], frozenset({2}))
 
 
 def _handled(exc: dict) -> str:

@@ -149,3 +149,13 @@ def test_a_late_balance_check_is_in_the_report_of_the_day_it_landed_in(client, a
     balances = rows[rows.index(["I. Số dư tài khoản"]) + 2]
     assert balances == ["Vietcombank 0071001234567 (ngày 24/11/2026, phần sao kê nhập sau khi khóa sổ)",
                         "1000000", "0", "15000", "984999", "985000", "-1"]
+
+
+def test_a_draft_report_counts_the_open_exceptions_by_kind_instead_of_looking_clean(client, auth, db):
+    code = make_request(client, auth, ("Lệ phí", "charge", 50_000))
+    upload(client, auth, vcb_csv(("C1", "", "50.000", f"nop {code}"), ("S1", "", "7.000", "khong ma"),
+                                 closing="1.057.000"))
+    rows = csv_rows(client.get(f"/api/v1/reconciliation/days/{DAY}/report.csv", headers=auth("auditor")).data)
+    section = rows[rows.index(["VII. Ngoại lệ"]) + 2:]
+    listed = [row for row in section[:5] if len(row) == 4 and row[1] == "Tiền về chưa khớp"]
+    assert listed and listed[0][2] == "7000" and "đang mở" in listed[0][3], section[:5]
