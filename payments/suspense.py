@@ -1,6 +1,14 @@
-"""Finance's decision on money in suspense: credit it to a request, with a reason, audited."""
+"""Finance's decision on money in suspense: credit it to a request, with a reason, audited.
+
+Money that came on a bank statement line is that line's to decide: reconciliation registers how
+(`decide_on_lines`), and the assignment becomes the line's match. It then shows on the line, counts
+in the line's day (or the next open one) and can be undone there, as when finance matches the line
+itself; before, the line stayed "unmatched" with its money on a request. Payments does not import
+reconciliation, hence the registration.
+"""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -10,9 +18,25 @@ from kernel import audit
 from payments.corrections import assign_from_suspense
 
 
+# A line decider: the amount assigned when `payment_id` is a statement line's money, else None.
+LineDecider = Callable[..., "int | None"]
+_LINE_DECIDERS: list[LineDecider] = []
+
+
+def decide_on_lines(decider: LineDecider) -> None:
+    """Register how money of a statement line is assigned (reconciliation, at import)."""
+    if decider not in _LINE_DECIDERS:
+        _LINE_DECIDERS.append(decider)
+
+
 def assign(session: Session, *, payment_id: int, payment_code: str, amount_vnd: int | None, reason: str,
            settings: Settings, actor: str, now: datetime) -> int:
     """Credit (part of) a payment in suspense to the request with `payment_code`; returns the amount."""
+    for decider in _LINE_DECIDERS:
+        assigned = decider(session, payment_id=payment_id, payment_code=payment_code, amount_vnd=amount_vnd,
+                           reason=reason, settings=settings, actor=actor, now=now)
+        if assigned is not None:
+            return assigned
     assigned = assign_from_suspense(session, payment_id=payment_id, payment_code=payment_code, amount_vnd=amount_vnd,
                                     settings=settings, actor=actor, now=now)
     audit.record(session, actor=actor, action="suspense.assign", subject_type="payment", subject_id=payment_id,

@@ -21,7 +21,7 @@ from kernel.clock import business_date
 from kernel.errors import Conflict, NotFound, ValidationError
 from kernel.money import MAX_MONEY_VND, parse_amount_vnd
 from kernel.text import is_ascii_digits
-from payments import corrections, refunds
+from payments import corrections, refunds, suspense
 from payments.ledger import Accounts, Entry, Line, post_many
 from payments.models import Payment, PaymentAllocation, PaymentRequest
 from reconciliation import counting, days, exceptions, links
@@ -84,6 +84,24 @@ def resolve_line(session: Session, *, line_id: int, action: str, reason: str, se
                  data={**data, "resolution_id": resolution.id, "recon_date": day.isoformat(), "adjustment": adjustment})
     refresh_line(session, line)
     return resolution
+
+
+def match_from_suspense(session: Session, *, payment_id: int, payment_code: str, amount_vnd: int | None,
+                        reason: str, settings: Settings, actor: str, now: datetime) -> int | None:
+    """Money of a statement line assigned from the suspense desk (API or page) is the line's match (see
+    `payments.suspense`); a decision on a closed day's line lands in the next open day. None: not a
+    statement line's money, the suspense desk assigns it as before."""
+    line_id = session.execute(select(StatementLine.id).where(
+        StatementLine.payment_id == payment_id, StatementLine.direction == CREDIT)
+        .order_by(StatementLine.id).limit(1)).scalar()
+    if line_id is None:
+        return None
+    resolution = resolve_line(session, line_id=line_id, action="match", reason=reason, settings=settings,
+                              actor=actor, now=now, allocations=[(payment_code, amount_vnd)], as_adjustment=True)
+    return sum(allocation["amount_vnd"] for allocation in resolution.data["allocations"])
+
+
+suspense.decide_on_lines(match_from_suspense)
 
 
 def _match(session: Session, line: StatementLine, *, settings: Settings, actor: str, now: datetime, allocations,

@@ -263,6 +263,26 @@ def test_money_in_suspense_is_assigned_through_the_page_with_a_reason(client, au
     assert "Không có khoản nào đang tạm treo." in finance.get("/staff/finance/suspense").get_data(as_text=True)
 
 
+def test_statement_money_assigned_from_suspense_is_the_lines_match_shown_counted_and_undoable(client, auth):
+    """The suspense desk (API or page) and the line's own match are one decision: the line is matched,
+    the decision stands on it with its reason and person, and undoing it puts the money back."""
+    code, line = unmatched_line(client, auth)
+    r = client.post(f"/api/v1/finance/suspense/{line['payment_id']}/assign", headers=auth("finance"),
+                    json={"payment_code": code, "reason": "chị Bình gọi điện xác nhận"})
+    assert r.status_code == 200 and paid_vnd(client, code) == 100_000
+    seen = line_json(client, auth, line["id"])
+    assert seen["status"] == "matched" and seen["allocations"] == [{"payment_code": code, "amount_vnd": 100_000,
+                                                                    "how": "manual"}]
+    [decision] = [d for d in seen["resolutions"] if d["action"] == "match"]
+    assert decision["reason"] == "chị Bình gọi điện xác nhận" and decision["created_by"].endswith("test finance")
+    day = client.get(f"/api/v1/reconciliation/days/{line['recon_date']}", headers=auth("finance")).json
+    assert day["lines"]["by_status"]["matched"]["count"] == 1 and "unmatched" not in day["lines"]["by_status"]
+    undone = client.post(f"/api/v1/reconciliation/resolutions/{decision['id']}/undo", headers=auth("finance"),
+                         json={"reason": "nhầm hồ sơ"})
+    assert undone.status_code == 200 and paid_vnd(client, code) == 0
+    assert line_json(client, auth, line["id"])["status"] == "unmatched"
+
+
 def test_a_refund_is_asked_on_the_amount_shown_approved_by_someone_else_and_executed(app, client, auth, test_settings,
                                                                                     finance):
     code = make_request(client, auth, ("Lệ phí", "charge", 3_000_000))
