@@ -205,6 +205,11 @@ def _ignore(session: Session, line: StatementLine, **_) -> dict:
     ignored = _active(session, line, "ignore")
     if ignored is not None:
         raise Conflict("this line is already ignored", code="already_ignored", details={"resolution_id": ignored})
+    for action in ("write_off", "refund"):  # the line's money is accounted for by that decision
+        decided = _active(session, line, action)
+        if decided is not None:
+            raise Conflict(f"this line's money was decided ({action}); ignoring it would hide that: undo it first",
+                           code="line_has_decision", details={"resolution_id": decided, "action": action})
     if line.payment_id is not None and session.execute(select(PaymentAllocation.id).where(
             PaymentAllocation.payment_id == line.payment_id, PaymentAllocation.released_at.is_(None)).limit(1)
     ).scalar() is not None:

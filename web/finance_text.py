@@ -174,6 +174,10 @@ ERRORS = {
     # lines, decisions and days
     "line_has_allocations": ("Tiền của dòng này đã được khớp cho hồ sơ; hãy bỏ khớp trước rồi mới bỏ qua.",
                              "This line's money paid a request; unmatch it first, then ignore it."),
+    "line_has_decision": ("Tiền của dòng này đã được xử lý (ghi thu khác hoặc hoàn trả); bỏ qua sẽ che quyết định "
+                          "đó. Hãy hoàn tác quyết định trước.",
+                          "This line's money was already decided (written off or refunded); ignoring it would "
+                          "hide that. Undo that decision first."),
     "already_ignored": ("Dòng này đã được bỏ qua.",
                         "This line is already ignored."),
     "line_ignored": ("Dòng này đang bị bỏ qua; hãy hoàn tác quyết định bỏ qua trước khi khớp.",

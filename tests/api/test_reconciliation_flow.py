@@ -216,7 +216,21 @@ def test_write_off_refund_and_ignore_settle_an_unmatched_credit(client, auth, db
     assert client.get("/api/v1/finance/suspense", headers=auth("finance")).json["total_vnd"] == 0
     queue = client.get(f"/api/v1/reconciliation/days/{DAY}/exceptions", headers=auth("finance")).json
     assert all(e["line_id"] != line["id"] or e["severity"] == "info" for e in queue["exceptions"])
-    assert resolve(client, auth, line["id"], "ignore", reason="lãi tiền gửi").json["line"]["status"] == "ignored"
+    # The refund accounts for the line's money: ignoring it on top would hide that (undo the refund first).
+    ignored = resolve(client, auth, line["id"], "ignore", reason="lãi tiền gửi")
+    assert (ignored.status_code, ignored.json["code"]) == (409, "line_has_decision")
+    assert ignored.json["details"]["action"] == "refund"
+
+
+def test_a_written_off_line_cannot_be_ignored_over_its_write_off(client, auth, db):
+    _, line = unmatched_line(client, auth, 5_000)
+    written = resolve(client, auth, line["id"], "write-off", reason="số tiền nhỏ")
+    ignored = resolve(client, auth, line["id"], "ignore", reason="bỏ qua")
+    assert (ignored.status_code, ignored.json["code"], ignored.json["details"]["action"]) == (
+        409, "line_has_decision", "write_off")
+    assert client.post(f"/api/v1/reconciliation/resolutions/{written.json['resolution']['id']}/undo",
+                       json={"reason": "nhầm"}, headers=auth("finance")).status_code == 200
+    assert client.get("/api/v1/finance/suspense", headers=auth("finance")).json["total_vnd"] == 5_000
 
 
 def test_a_day_closes_only_after_its_exceptions_are_settled_and_an_approver_confirms(client, auth, db):
