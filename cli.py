@@ -268,6 +268,9 @@ def sandbox_pay(payment_code: str, amount: int | None, via: str, url: str | None
     from sandbox.bank import SandboxError, pay
 
     settings = _settings()
+    if not settings.demo:
+        # It signs with this server's own secrets: outside a demo it would credit money that never arrived.
+        raise click.ClickException("sandbox pay runs only with HCCPAY_DEMO=1")
     try:
         response = pay(url or settings.public_url, payment_code.upper(), settings=settings, amount_vnd=amount, via=via)
     except (SandboxError, requests.RequestException) as exc:

@@ -248,6 +248,18 @@ def _parse_int(env: Mapping[str, str], name: str, default: int, *, low: int = 0,
     return value
 
 
+# Outside demo mode these have no safe default: the public URL is printed for good on every receipt's
+# QR and sent in SMS (a default would be the server's own 127.0.0.1), and a receipt must name the
+# collecting organisation's tax code.
+REQUIRED_OUTSIDE_DEMO = ("HCCPAY_PUBLIC_URL", "HCCPAY_TAX_CODE")
+
+
+def _require_outside_demo(env: Mapping[str, str], demo: bool) -> None:
+    missing = [name for name in REQUIRED_OUTSIDE_DEMO if not demo and not env.get(name, "").strip()]
+    if missing:
+        raise ConfigError(f"{', '.join(missing)} must be set outside demo mode (HCCPAY_DEMO=1 for a local demo)")
+
+
 def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings:
     """Read settings from `env` (default: os.environ); `overrides` win (tests)."""
     env = os.environ if env is None else env
@@ -256,6 +268,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
     if not (len(prefix) == 2 and prefix.isascii() and prefix.isalpha() and prefix.isupper()):
         raise ConfigError("HCCPAY_PAYMENT_CODE_PREFIX must be 2 uppercase letters")
     port = _parse_int(env, "PORT", 8000, low=1, high=65535)
+    _require_outside_demo(env, demo)
     settings = Settings(
         database_url=env.get("DATABASE_URL", "").strip() or DEFAULT_SQLITE_URL,
         port=port,
@@ -277,6 +290,8 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
         vnpay_gateway_url=read_http_url(env, "HCCPAY_VNPAY_URL", "http://127.0.0.1:8001/vnpay/paymentv2/vpcpay.html"
                                         if demo else "https://pay.vnpay.vn/vpcpay.html"),
     )
+    if settings.sms_gateway_url and not settings.sms_api_key:  # as the courier's: never silently unsent
+        raise ConfigError("HCCPAY_SMS_API_KEY is required when HCCPAY_SMS_GATEWAY_URL is set")
     settings = replace(settings, **_parse_postal(env, demo), **_parse_reconciliation(env),
                        **_parse_receipt_identity(env, demo))
     return replace(settings, **overrides) if overrides else settings

@@ -96,3 +96,14 @@ def test_demo_seed_suggests_an_unpaid_request_and_names_its_tokens_in_vietnamese
     with db() as s:
         names = set(s.execute(select(ApiToken.name)).scalars())
     assert "Quầy thu ngân (demo)" in names and not any(n.startswith("demo ") for n in names)
+
+
+def test_sandbox_pay_refuses_outside_demo_mode(cli, monkeypatch):
+    # it signs with the server's own secrets: in production it would credit money that never arrived
+    from tests.unit.test_config import FULL
+
+    for name, value in FULL.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("HCCPAY_DEMO", "0")
+    result = cli("sandbox", "pay", "HS40881023160")
+    assert result.exit_code == 1 and "runs only with HCCPAY_DEMO=1" in result.output

@@ -6,7 +6,8 @@ from config import SECRETS, ConfigError, load_settings
 
 FULL = {name: f"value-of-{name.lower()}" for name in SECRETS} | {
     "HCCPAY_BANK_BIN": "970418", "HCCPAY_BANK_ACCOUNT": "12010000123456",
-    "HCCPAY_BANK_ACCOUNT_NAME": "TT PHUC VU HCC TINH",
+    "HCCPAY_BANK_ACCOUNT_NAME": "TT PHUC VU HCC TINH", "HCCPAY_PUBLIC_URL": "https://pay.hcc.example",
+    "HCCPAY_TAX_CODE": "5700100256",
 }
 
 
@@ -193,3 +194,18 @@ def test_an_unknown_log_level_stops_start_up_naming_the_levels():
 def test_a_partly_set_default_account_is_refused_for_what_is_wrong_with_it(env, message):
     with pytest.raises(ConfigError, match=message):
         load_settings(DEMO | env)
+
+
+@pytest.mark.parametrize("name", ["HCCPAY_PUBLIC_URL", "HCCPAY_TAX_CODE"])
+def test_outside_demo_mode_the_public_url_and_the_tax_code_must_be_given(name):
+    # printed for good on every receipt (its QR link, the collecting organisation's tax code)
+    with pytest.raises(ConfigError, match=name):
+        load_settings({key: value for key, value in FULL.items() if key != name})
+    assert load_settings(DEMO).tax_code  # the demo has its own
+
+
+def test_an_sms_gateway_without_its_key_stops_start_up():
+    with pytest.raises(ConfigError, match="HCCPAY_SMS_API_KEY"):
+        load_settings(FULL | {"HCCPAY_SMS_GATEWAY_URL": "https://sms.example"})
+    assert load_settings(FULL | {"HCCPAY_SMS_GATEWAY_URL": "https://sms.example",
+                                 "HCCPAY_SMS_API_KEY": "k"}).sms_api_key == "k"

@@ -3,12 +3,8 @@ import json
 
 import pytest
 
-from config import SECRETS, ConfigError, load_settings
-
-FULL = {name: f"value-of-{name.lower()}" for name in SECRETS} | {
-    "HCCPAY_BANK_BIN": "970418", "HCCPAY_BANK_ACCOUNT": "12010000123456",
-    "HCCPAY_BANK_ACCOUNT_NAME": "TT PHUC VU HCC TINH",
-}
+from config import ConfigError, load_settings
+from tests.unit.test_config import FULL  # a complete production configuration
 
 
 @pytest.mark.parametrize("name,value", [
