@@ -116,6 +116,9 @@ def pay(service_url: str, payment_code: str, *, settings: Settings, amount_vnd: 
     if amount_vnd is None:
         info = _answered(http.get(f"{service_url}/api/v1/payment-requests/{payment_code}", timeout=TIMEOUT))
         amount_vnd = info.json()["outstanding_vnd"]
+        if amount_vnd <= 0:
+            raise SandboxError(f"{payment_code} owes nothing ({info.json()['status']}): give --amount to pay it "
+                               "again (an overpayment)")
     at = now_utc()
     if via == "vnpay":
         checkout = _answered(http.post(f"{service_url}/api/v1/payment-requests/{payment_code}/checkout",

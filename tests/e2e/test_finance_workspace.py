@@ -75,7 +75,7 @@ def test_finance_imports_resolves_and_asks_to_close_then_an_approver_closes_and_
     card = page.locator("li.exception", has_text="Tiền về chưa khớp")
     card.locator("summary", has_text="Khớp").first.focus()
     page.keyboard.press("Enter")  # the decision opens from the keyboard and asks for a reason
-    card.get_by_label("Mã hồ sơ (mã thanh toán) 1").fill(unknown)
+    card.get_by_label("Mã thanh toán 1").fill(unknown)
     card.locator("input[name=reason]:visible").fill("Người nộp gọi điện xác nhận hồ sơ")
     assert_accessible(page)
     snapshot(page, "2_exception_reason")

@@ -70,8 +70,10 @@ def test_the_sandbox_bank_pays_through_every_channel(served, tokens, test_settin
 def test_sandbox_pay_names_the_services_refusal_not_a_bare_http_error(served, tokens, cli):
     code = new_code(served.url, tokens)
     assert cli("sandbox", "pay", code, "--via", "vnpay", "--url", served.url).exit_code == 0
-    again = cli("sandbox", "pay", code, "--via", "vnpay", "--url", served.url)
+    again = cli("sandbox", "pay", code, "--via", "vnpay", "--amount", "1000", "--url", served.url)
     assert again.exit_code == 1 and "409 request_not_payable" in again.output and "Client Error" not in again.output
+    paid = cli("sandbox", "pay", code, "--url", served.url)  # what is owed, by default: nothing now
+    assert paid.exit_code == 1 and "owes nothing (paid): give --amount" in paid.output
     missing = cli("sandbox", "pay", "HS000000000XX", "--url", served.url)
     assert missing.exit_code == 1 and "the service answered 400" in missing.output
 
