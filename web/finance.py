@@ -55,6 +55,20 @@ def _person(actor: str | None) -> str:
     return (actor or "").split(":", 2)[-1]
 
 
+@finance_pages.app_template_filter("exception")
+def _exception(key: str | None) -> str:
+    """`request:HS…:over_payment` -> `HS… — Nộp thừa`: an exception's key as a person reads it (the key
+    itself is for machines: the line's database id, the kind's code)."""
+    subject_type, _, rest = (key or "").partition(":")
+    subject, _, kind = rest.rpartition(":")
+    if not subject or kind not in finance_text.KINDS:
+        return key or ""
+    kind_text = i18n.translate(finance_text.KINDS[kind])
+    if subject_type == "line":
+        return f"{i18n.translate('Dòng')} #{subject} — {kind_text}"
+    return f"{subject} — {kind_text}"
+
+
 def parse_day(raw: str) -> date:
     """`2026-11-24` (links) or `24/11/2026` (what people type) -> a date."""
     if "/" not in raw:

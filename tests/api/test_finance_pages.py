@@ -397,3 +397,16 @@ def test_the_upload_form_offers_every_bank_profile_by_the_banks_name(finance):
     offered = re.findall(r'<option value="([a-z]+)">([^<]+)</option>', page)
     assert [name for name, _ in offered if name in PROFILE_NAMES] == list(PROFILE_NAMES)
     assert ("agribank", "Agribank") in offered and ("generic", "Mẫu chung (cột ngày, số tiền, nội dung)") in offered
+
+
+def test_an_exception_key_reads_as_its_subject_and_kind_on_the_pages(app):
+    from web.finance import _exception
+
+    with app.test_request_context("/staff/finance/"):
+        assert _exception("request:HS48544554526:over_payment") == "HS48544554526 — Nộp thừa"
+        assert _exception("line:11:missed_callback") == "Dòng #11 — Có trên sao kê nhưng không có thông báo"
+        assert _exception("something:else") == "something:else"
+    with app.test_request_context("/staff/finance/?lang=en"):
+        from web.i18n import EN
+
+        assert _exception("request:HS48544554526:under_payment") == f"HS48544554526 — {EN['Nộp thiếu']}"
