@@ -347,7 +347,8 @@ EN = {
     "Đã đề nghị hoàn": "Refund requested", "Nộp nhiều lần": "Paid in several parts",
     # close and reports
     "Khóa sổ ngày": "Closing the day", "Đang mở": "Open", "Chờ phê duyệt khóa sổ": "Close awaiting approval",
-    "Đã khóa sổ": "Closed", "Người đề nghị": "Requested by", "Người phê duyệt": "Approved by", "lúc": "at",
+    "Đã khóa sổ": "Closed", "Ngày chờ phê duyệt khóa sổ": "Days whose close awaits approval",
+    "Người đề nghị": "Requested by", "Người phê duyệt": "Approved by", "lúc": "at",
     "Đề nghị khóa sổ": "Ask to close the day", "Phê duyệt khóa sổ": "Approve the close",
     "Từ chối khóa sổ": "Reject the close", "Từ chối": "Reject", "Phê duyệt": "Approve",
     "Báo cáo đối soát": "Reconciliation reports", "Tải": "Download", "Mã băm SHA-256": "SHA-256 hash",

@@ -224,6 +224,9 @@ def test_the_day_is_closed_by_finance_and_approved_by_someone_else_then_reports_
     post(finance, f"/staff/finance/lines/{line['id']}/match", payment_code=code, reason="xác nhận")
     assert "Đã đề nghị khóa sổ." in post(finance, f"/staff/finance/days/{DAY}/close")
     approver = logged_in(app, "duyet")
+    landing = approver.get("/staff/finance/").get_data(as_text=True)  # today: the waiting day is named
+    waiting = landing.split('id="awaiting-approval"', 1)[1].split("</p>", 1)[0]
+    assert f'href="/staff/finance/?date={DAY}"' in waiting
     page = approver.get(f"/staff/finance/?date={DAY}").get_data(as_text=True)
     assert "Chờ phê duyệt khóa sổ" in page and "Lê Thị Lan" in page and "Phê duyệt khóa sổ" in page
     assert "Vui lòng điền đủ" in post(approver, f"/staff/finance/days/{DAY}/close/reject")
