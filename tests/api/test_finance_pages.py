@@ -413,3 +413,10 @@ def test_an_exception_key_reads_as_its_subject_and_kind_on_the_pages(app):
         from web.i18n import EN
 
         assert _exception("request:HS48544554526:under_payment") == f"HS48544554526 — {EN['Nộp thiếu']}"
+
+
+def test_today_offers_no_close_it_would_refuse_but_says_when_it_can_be_closed(finance):
+    today = finance.get("/staff/finance/").get_data(as_text=True)
+    assert 'id="request-close"' not in today and 'id="close-not-yet"' in today
+    past = finance.get(f"/staff/finance/?date={DAY}").get_data(as_text=True)
+    assert 'id="request-close"' in past and 'id="close-not-yet"' not in past
