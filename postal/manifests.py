@@ -25,7 +25,16 @@ STATUS_NAMES = {
     states.FAILED_ATTEMPT: "Giao không thành công", states.RETURNED: "Đã trả về cơ quan",
     states.CANCELLED: "Đã hủy",
 }
+# A failed attempt is a pickup's or a delivery's: "giao" (deliver) misnames a pickup the citizen missed.
+FAILED_PICKUP = "Nhận hồ sơ không thành công"
 FeesToCollect = Callable[[Shipment], int]
+
+
+def status_name(direction: str, status: str) -> str:
+    """A shipment's status as staff and printed documents name it, for its direction."""
+    if status == states.FAILED_ATTEMPT and direction == states.PICKUP:
+        return FAILED_PICKUP
+    return STATUS_NAMES[status]
 
 
 # A table row must fit on one page (fpdf2 refuses it otherwise: a 500 for the whole route), and the
@@ -154,7 +163,7 @@ def handover_pdf(shipments: Sequence[Shipment], *, day: date, route_code: str, p
         pdf.set_font(FONT, "B", 10)
         pdf.cell(0, 6, f"{heading}: {len(chosen)} hồ sơ", new_x="LMARGIN", new_y="NEXT")
         rows = [(i, s.dossier_code, s.tracking_number or "", s.recipient_name, documents_cell(s),
-                 STATUS_NAMES[s.status]) for i, s in enumerate(chosen, start=1)]
+                 status_name(s.direction, s.status)) for i, s in enumerate(chosen, start=1)]
         _table(pdf, ("STT", "Mã hồ sơ", "Mã vận đơn", "Người gửi/nhận", "Thành phần hồ sơ", "Tình trạng"),
                (10, 36, 28, 34, 60, 18), rows)
     pdf.set_font(FONT, "", 10)
@@ -215,7 +224,7 @@ def _csv_row(s: Shipment, fees_to_collect: FeesToCollect, labels: str) -> tuple:
     # its leading zero where a spreadsheet would read the number 6685.
     if labels == "vi":
         return (_dmy(s.planned_date), s.route_code or "", SLOT_NAMES.get(s.slot or "", ""), s.stop or "", s.id,
-                DIRECTION_NAMES[s.direction], STATUS_NAMES[s.status], s.tracking_number or "", s.dossier_code,
+                DIRECTION_NAMES[s.direction], status_name(s.direction, s.status), s.tracking_number or "", s.dossier_code,
                 s.recipient_name, s.recipient_phone, address_text(s), f'="{s.ward_code}"', documents_text(s),
                 s.slot or "", s.direction, s.status, fees_to_collect(s), _dmy(s.due_date))
     return (s.planned_date.isoformat() if s.planned_date else "", s.route_code or "", s.slot or "", s.stop or "",

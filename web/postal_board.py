@@ -125,7 +125,7 @@ def _render(day: date, *, report: dict | None = None, error: DomainError | None 
             error_sentence=texts.error_text(error.code, error.details, i18n.translate) if error else None,
             can_act=bool(principal and "postal" in principal.roles), texts=texts,
             slot_names=manifests.SLOT_NAMES, direction_names=manifests.DIRECTION_NAMES,
-            status_names=manifests.STATUS_NAMES, movable=MOVABLE, offered_events=offered_events,
+            status_name=manifests.status_name, movable=MOVABLE, offered_events=offered_events,
             handover_event=handover_event, failed=states.FAILED_ATTEMPT, slots=planner.SLOTS,
             move_default_day=move_default_day, checks=to_check)
 
@@ -215,7 +215,7 @@ def outcome(shipment_id: int):
                 session, shipment_id=shipment_id, event=form.get("event"), reason=form.get("reason") or None,
                 id_check=id_check, note=form_text("note", required=False),
                 settings=settings(), actor=actor(), now=now_utc())
-            code, status = shipment.dossier_code, manifests.STATUS_NAMES[shipment.status]
+            code, status = shipment.dossier_code, manifests.status_name(shipment.direction, shipment.status)
     except DomainError as exc:
         return _render(_back_day(), error=exc), exc.status
     t = i18n.translate

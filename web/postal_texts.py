@@ -27,6 +27,16 @@ FAILURE_REASONS = {
     states.WRONG_ADDRESS: "Sai địa chỉ",
     states.REFUSED: "Người nhận từ chối nhận",
 }
+# A pickup's failure is the citizen's who hands the dossier over, not a recipient's.
+PICKUP_FAILURE_REASONS = {
+    states.NOT_HOME: "Người dân vắng nhà",
+    states.WRONG_ADDRESS: "Sai địa chỉ",
+    states.REFUSED: "Người dân không giao hồ sơ",
+}
+
+
+def failure_reasons(direction: str) -> dict[str, str]:
+    return PICKUP_FAILURE_REASONS if direction == states.PICKUP else FAILURE_REASONS
 ID_DOCUMENTS = {"cccd": "Căn cước / CCCD", "cmnd": "CMND", "passport": "Hộ chiếu"}
 UNPLANNED_REASONS = {
     planner.NO_ROUTE: "Chưa có tuyến nào phục vụ phường/xã này",
@@ -68,14 +78,15 @@ def check_text(kind: str, data: dict, translate=lambda text: text) -> str:
         owed=vnd(data.get("owed_vnd")), recorded=vnd(data.get("recorded_cod_vnd")),
         claimed=vnd(claimed.get("cod_amount_vnd")), first_event_id=data.get("first_event_id", "?"),
         event_id=claimed.get("event_id", "?"), courier_event_id=data.get("courier_event_id", "?"),
-        status=translate(manifests.STATUS_NAMES.get(data.get("shipment_status"), "?")),
+        status=translate(manifests.status_name(data.get("direction"), data["shipment_status"])
+                         if data.get("shipment_status") in manifests.STATUS_NAMES else "?"),
         step=translate(EVENT_LABELS.get((data.get("direction"), data.get("step")), "?")))
 
 
 def outcome_label(event: str, *, direction: str, reason: str | None = None) -> tuple[str, str]:
     """The outcome as the postman names it, and the failure reason when there is one."""
     if event == states.FAILED_ATTEMPT:
-        return FAILED, FAILURE_REASONS.get(reason or "", "")
+        return FAILED, failure_reasons(direction).get(reason or "", "")
     return EVENT_LABELS.get((direction, event), event), ""
 
 
@@ -284,6 +295,8 @@ EN = {
     "Không thành công": "Failed attempt",
     "Lý do không thành công": "Reason it failed",
     "Người nhận vắng nhà": "Recipient not at home",
+    "Người dân vắng nhà": "Citizen not at home", "Người dân không giao hồ sơ": "Citizen did not hand over the dossier",
+    "Nhận hồ sơ không thành công": "Pickup failed",
     "Sai địa chỉ": "Wrong address",
     "Người nhận từ chối nhận": "Recipient refused",
     "Ghi nhận": "Record",

@@ -182,6 +182,21 @@ def test_outcomes_from_the_page_need_an_id_check_or_a_reason_and_use_the_service
     assert "CCCD …1234, Phạm Thu Hà" in html
 
 
+def test_a_failed_pickup_is_named_as_a_pickup_not_a_delivery(postal_client, db, test_settings, day):
+    make_route(db, test_settings, code="HL1", morning=5)
+    pickup = make_booked_shipment(db, test_settings, "D-PICK-1")
+    token = page_csrf(postal_client, BOARD)
+    postal_client.post(f"{BOARD}plan", data={"board_date": day.isoformat(), "csrf_token": token})
+    form = board_html(postal_client, day).split(f'id="s-{pickup}"', 1)[1]
+    assert "Người dân vắng nhà" in form and "Người nhận vắng nhà" not in form
+    assert postal_client.post(f"{BOARD}shipments/{pickup}/outcome", data={
+        "csrf_token": token, "board_date": day.isoformat(), "event": "failed_attempt",
+        "reason": "not_home"}).status_code == 302
+    html = board_html(postal_client, day)
+    assert "Không thành công (Người dân vắng nhà) — hồ sơ D-PICK-1. Trạng thái: Nhận hồ sơ không thành công." in html
+    assert "Giao không thành công" not in html
+
+
 def test_too_long_texts_on_the_board_name_the_field_and_its_limit(postal_client, db, test_settings, day):
     make_route(db, test_settings, code="HL1")
     shipment_id = make_booked_shipment(db, test_settings, "D-LONG-1")

@@ -120,7 +120,7 @@ def test_the_board_reflows_at_320_css_pixels_and_prints_every_paper(page, served
         .filter(e => !e.closest('.table-scroll'))
         .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
         .map(e => e.tagName + '#' + e.id + '.' + e.className).slice(0, 5)""")
-    assert wider == [] and page.evaluate("document.documentElement.scrollWidth") <= 321
+    assert wider == [] and page.evaluate("document.documentElement.scrollWidth") <= 321, wider
     assert_accessible(page)
     for selector in ("[data-print=manifest]", "[data-print=handover]", f"#s-{ids['pickup']} [data-print=note]"):
         response = page.request.get(url + page.locator(selector).first.get_attribute("href"))
