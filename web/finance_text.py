@@ -349,6 +349,7 @@ EN = {
     "Khóa sổ ngày": "Closing the day", "Đang mở": "Open", "Chờ phê duyệt khóa sổ": "Close awaiting approval",
     "Đã khóa sổ": "Closed", "Ngày chờ phê duyệt khóa sổ": "Days whose close awaits approval",
     "Ngày chưa kết thúc: khóa sổ được từ ngày hôm sau.": "The day has not ended: it can be closed from tomorrow.",
+    "Hoàn phần nộp thừa": "Refund the excess",
     "Người đề nghị": "Requested by", "Người phê duyệt": "Approved by", "lúc": "at",
     "Đề nghị khóa sổ": "Ask to close the day", "Phê duyệt khóa sổ": "Approve the close",
     "Từ chối khóa sổ": "Reject the close", "Từ chối": "Reject", "Phê duyệt": "Approve",

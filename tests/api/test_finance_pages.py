@@ -420,3 +420,11 @@ def test_today_offers_no_close_it_would_refuse_but_says_when_it_can_be_closed(fi
     assert 'id="request-close"' not in today and 'id="close-not-yet"' in today
     past = finance.get(f"/staff/finance/?date={DAY}").get_data(as_text=True)
     assert 'id="request-close"' in past and 'id="close-not-yet"' not in past
+
+
+def test_an_overpaid_request_in_the_queue_leads_to_refunding_the_excess(client, auth, finance):
+    code = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    upload(client, auth, vcb_csv(("88.1", "", "150.000", f"nop phi {code}")))
+    html = finance.get(f"/staff/finance/exceptions?date={DAY}&state=all").get_data(as_text=True)
+    card = html.split("Nộp thừa — 50.000 ₫", 1)[1].split("</li>", 1)[0]
+    assert f'href="/staff/finance/refunds?date=' in card and f'q={code}' in card and "Hoàn phần nộp thừa" in card
