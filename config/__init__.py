@@ -260,6 +260,16 @@ def _require_outside_demo(env: Mapping[str, str], demo: bool) -> None:
         raise ConfigError(f"{', '.join(missing)} must be set outside demo mode (HCCPAY_DEMO=1 for a local demo)")
 
 
+def _database_url(env: Mapping[str, str]) -> str:
+    """SQLite or PostgreSQL through psycopg 3, the two databases the code runs on: anything else would
+    fail later with a driver's traceback instead of a sentence naming the setting."""
+    url = env.get("DATABASE_URL", "").strip() or DEFAULT_SQLITE_URL
+    if not url.startswith(("sqlite:///", "postgresql+psycopg://")):
+        raise ConfigError("DATABASE_URL must be sqlite:///<file> or postgresql+psycopg://user@host/db, got "
+                          f"{url.split('://', 1)[0]}://…")
+    return url
+
+
 def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings:
     """Read settings from `env` (default: os.environ); `overrides` win (tests)."""
     env = os.environ if env is None else env
@@ -270,7 +280,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
     port = _parse_int(env, "PORT", 8000, low=1, high=65535)
     _require_outside_demo(env, demo)
     settings = Settings(
-        database_url=env.get("DATABASE_URL", "").strip() or DEFAULT_SQLITE_URL,
+        database_url=_database_url(env),
         port=port,
         demo=demo,
         public_url=read_http_url(env, "HCCPAY_PUBLIC_URL", f"http://127.0.0.1:{port}"),

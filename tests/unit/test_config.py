@@ -209,3 +209,9 @@ def test_an_sms_gateway_without_its_key_stops_start_up():
         load_settings(FULL | {"HCCPAY_SMS_GATEWAY_URL": "https://sms.example"})
     assert load_settings(FULL | {"HCCPAY_SMS_GATEWAY_URL": "https://sms.example",
                                  "HCCPAY_SMS_API_KEY": "k"}).sms_api_key == "k"
+
+
+@pytest.mark.parametrize("url", ["postgres://u@h/db", "postgresql://u@h/db", "mysql://u@h/db", "h/db"])
+def test_a_database_url_for_another_driver_stops_start_up_naming_the_setting(url):
+    with pytest.raises(ConfigError, match="DATABASE_URL must be sqlite:///<file> or postgresql\\+psycopg://"):
+        load_settings(DEMO | {"DATABASE_URL": url})
