@@ -427,4 +427,4 @@ def test_an_overpaid_request_in_the_queue_leads_to_refunding_the_excess(client, 
     upload(client, auth, vcb_csv(("88.1", "", "150.000", f"nop phi {code}")))
     html = finance.get(f"/staff/finance/exceptions?date={DAY}&state=all").get_data(as_text=True)
     card = html.split("Nộp thừa — 50.000 ₫", 1)[1].split("</li>", 1)[0]
-    assert f'href="/staff/finance/refunds?date=' in card and f'q={code}' in card and "Hoàn phần nộp thừa" in card
+    assert 'href="/staff/finance/refunds?date=' in card and f'q={code}' in card and "Hoàn phần nộp thừa" in card
