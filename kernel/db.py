@@ -192,6 +192,10 @@ def unavailable_reason(exc: BaseException) -> tuple[str, str] | None:
         return "database_read_only", "the database is read-only at the moment; nothing was written, try again later"
     if sqlstate == "53100" or "disk is full" in text or "database or disk is full" in text:
         return "storage_full", "the database has no space left; nothing was written, try again later"
+    # A table or column this code expects is missing: a node started before `hccpay db upgrade` ran
+    # (what /readyz reports as well), not a fault of the request.
+    if sqlstate in ("42P01", "42703") or "no such table" in text or "no such column" in text:
+        return "migrations_pending", "the database schema is not current: run hccpay db upgrade"
     if isinstance(exc, OperationalError) or exc.connection_invalidated or sqlstate.startswith(("08", "57P")):
         return "database_unavailable", "the database is not reachable; try again shortly"
     return None

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from kernel.db import lost_race, unavailable_reason, unit_of_work
 from kernel.http import to_error_response
@@ -66,3 +66,20 @@ def test_a_request_that_deadlocks_with_another_transaction_is_409_and_writes_not
         assert s.get(User, user_id).active is True
     again = client.patch(f"/api/v1/admin/users/{user_id}", json={"active": False}, headers=auth("admin"))
     assert again.status_code == 200 and again.json["active"] is False  # trying again works
+
+
+@pytest.mark.parametrize("error", [ProgrammingError("SELECT x FROM payments", {}, FakeDriverError("42P01")),
+                                   ProgrammingError("SELECT x FROM payments", {}, FakeDriverError("42703"))])
+def test_a_schema_behind_the_code_is_503_migrations_pending_not_a_500(app, error):
+    with app.test_request_context("/api/v1/anything"):
+        response = to_error_response(error)
+    assert (response.status_code, response.json["code"]) == (503, "migrations_pending")
+
+
+def test_a_node_on_an_unmigrated_sqlite_file_answers_503_migrations_pending(tmp_path, test_settings):
+    from api import create_app
+
+    app = create_app(test_settings.with_overrides(database_url=f"sqlite:///{tmp_path / 'empty.sqlite3'}"))
+    r = app.test_client().get("/api/v1/payment-requests/HS40881023160")
+    assert (r.status_code, r.json["code"]) == (503, "migrations_pending")
+    app.extensions["hccpay"].engine.dispose()
