@@ -62,6 +62,7 @@ def test_a_postal_user_plans_the_day_moves_records_outcomes_and_prints_a_manifes
     page.get_by_role("status").filter(has_text=f"Đã chuyển bưu gửi #{ids['pickup']}").wait_for()
     assert page.locator(f"#lane-HL-2-afternoon #s-{ids['pickup']}").count() == 1
     assert "1/5 chỗ" in page.locator("#lane-HL-2-afternoon").inner_text()
+    assert page.evaluate("document.activeElement.id") == f"s-{ids['pickup']}"  # the keyboard goes on from there
 
     # Drag and drop, on a desktop screen where source and target are both in view (a phone uses the form):
     # the dialog asks for the reason, then the same move form is sent.

@@ -3,6 +3,14 @@
 (function () {
   "use strict";
 
+  // After a form the page comes back at the shipment (#s-N): keyboard users carry on from there,
+  // not from the top of the board.
+  var arrived = window.location.hash && document.getElementById(window.location.hash.slice(1));
+  if (arrived && arrived.classList.contains("shipment")) {
+    arrived.setAttribute("tabindex", "-1");
+    arrived.focus();
+  }
+
   var dialog = document.getElementById("move-dialog");
   if (!dialog || typeof dialog.showModal !== "function") { return; }
   var form = dialog.querySelector("form");
