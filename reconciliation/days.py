@@ -57,6 +57,12 @@ def status_of(session: Session, day: date) -> str:
     return session.execute(select(ReconDay.status).where(ReconDay.business_date == day)).scalar() or OPEN
 
 
+def awaiting_approval(session: Session) -> list[date]:
+    """The days whose close finance asked for and no approver has decided yet, oldest first."""
+    return list(session.execute(select(ReconDay.business_date).where(ReconDay.status == CLOSE_REQUESTED)
+                                .order_by(ReconDay.business_date)).scalars())
+
+
 def ensure_open(session: Session, day: date, *, lock: bool = False) -> None:
     """Refuse any change to a closed day (read under the day row's lock when asked: a close
     holds it, so a decision that waited for a close sees it closed)."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from flask import Blueprint, flash, render_template, request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kernel.clock import business_date, format_local, now_utc, parse_iso_day
@@ -22,7 +21,6 @@ from payments.models import Payment
 from payments.presenters import payment_view
 from payments.service import parse_payment_code
 from reconciliation import days, exceptions, service
-from reconciliation.models import CLOSE_REQUESTED, ReconDay
 from reconciliation.profiles import PROFILE_NAMES
 from reconciliation.statements import FORMATS
 from reconciliation.views import line_views
@@ -99,9 +97,7 @@ def _offset() -> int:
 
 def _render(template: str, session: Session, day: date, section: str, **extra):
     principal = current_principal()
-    # The days whose close waits for an approver: the approver lands on today and must find them.
-    awaiting = session.execute(select(ReconDay.business_date).where(ReconDay.status == CLOSE_REQUESTED)
-                               .order_by(ReconDay.business_date)).scalars().all()
+    awaiting = days.awaiting_approval(session)  # the approver lands on today and must find them
     return render_template(
         template, day=day, section=section, today=business_date(now_utc()), one_day=timedelta(days=1),
         day_status=days.status_of(session, day), text=finance_text, awaiting_approval=awaiting,
