@@ -30,6 +30,7 @@ from kernel import audit, books
 from kernel.bulk import insert_rows
 from kernel.clock import business_date, business_day_bounds, now_utc
 from kernel.db import advisory_lock, unit_of_work
+from kernel.heap import collection_paused
 from kernel.errors import ValidationError
 from payments.announcements import statement_lock
 from payments.credits import ConcurrentCredit, IncomingCredit, record_credits
@@ -353,7 +354,8 @@ def run_import(sessions: sessionmaker[Session], parsed: Parsed, *, filename: str
         processed = 0
         for number_of_chunk, packed in enumerate(parsed.chunks(), start=1):
             ctx.chunk_index = number_of_chunk - 1
-            _store_chunk_with_retries(sessions, ctx, packed)
+            with collection_paused():
+                _store_chunk_with_retries(sessions, ctx, packed)
             processed += len(packed)
             if on_progress:
                 on_progress(processed, parsed.lines_total)
