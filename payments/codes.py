@@ -174,7 +174,8 @@ def _token_pattern(prefix: str) -> re.Pattern[str]:
 
 
 def _verifies(digits: str) -> bool:
-    return int(digits) % 97 == 1
+    # MOD 97-10 check digits run 02..98; 00 and 01 would be second spellings of 97 and 98.
+    return int(digits) % 97 == 1 and digits[-2:] > "01"
 
 
 def _require_prefix(prefix: str) -> None:
