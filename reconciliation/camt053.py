@@ -185,7 +185,7 @@ def _entry(ntry: Element, first_line_no: int) -> Iterator[StatementLine]:
     indicator = _text(ntry, "CdtDbtInd")
     if indicator not in ("CRDT", "DBIT"):
         raise statement_error("malformed_camt053", "CdtDbtInd must be CRDT or DBIT", line_no=first_line_no)
-    reversal = (_text(ntry, "RvslInd") or "").lower() == "true"
+    reversal = (_text(ntry, "RvslInd") or "").strip().lower() in ("true", "1")  # xs:boolean
     direction = CREDIT if indicator == "CRDT" else DEBIT
     when = _text(ntry, "BookgDt", "DtTm") or _text(ntry, "BookgDt", "Dt") or _text(ntry, "ValDt", "Dt")
     if when is None:

@@ -417,6 +417,7 @@ def store_chunk(session: Session, ctx: ImportContext, packed: list[tuple]) -> tu
     known = {r.key: ctx.listed[r.key] for r in unique if r.key in ctx.listed}
     known.update(links.known_lines(session, ctx.clearing_account, [r.key for r in unique if r.key not in known],
                                    aliases={r.key: r.other_keys() for r in unique if r.key not in known}))
+    known.update(links.known_batch_parts(session, ctx.clearing_account, [r for r in unique if r.key not in known]))
     known.update(links.known_by_fingerprint(session, ctx, [r for r in unique if r.key not in known]))
     fresh = [r for r in unique if r.key not in known]
     ctx.days_with_new_lines.update(r.booking_date for r in fresh)

@@ -2,6 +2,7 @@
 
 - `known_lines`: which line identities are already stored (re-imports, overlapping files);
 - `known_by_fingerprint`: the stored line a line is when one of the two files lost the reference;
+- `known_batch_parts`: the stored batch part a line is when another file listed that part alone;
 - `CallbackWatch`: the callbacks of the statement's period, read again before each chunk;
 - `link_callbacks`: the payment a callback already made for a line — same bank reference and
   banking day (`may_book`; another amount only with the same payment codes: a difference is an
@@ -31,7 +32,7 @@ from payments.announcements import (STATEMENT_PROVIDER, arrived_in_suspense, cod
 from payments.models import Dossier, Payment, PaymentAllocation, PaymentRequest
 from reconciliation.matching import Candidate as Suggestible
 from reconciliation.matching import PaymentFacts, base_key, suggest
-from reconciliation.models import StatementLine, StatementLineRepeat
+from reconciliation.models import BATCH_PART, StatementLine, StatementLineRepeat
 from reconciliation.statements import StatementLine as ParsedLine
 
 if TYPE_CHECKING:
@@ -87,6 +88,26 @@ def known_lines(session: Session, clearing_account: str, keys: list[str],
             alias = next((alias for alias in others if alias in stored), None)
             if alias is not None:
                 found[key] = stored[alias]
+    return found
+
+
+def known_batch_parts(session: Session, clearing_account: str, rows: list[Row]) -> dict[str, int]:
+    """line key -> id, for referenced lines that a camt.053 batch entry brought earlier as one of its
+    parts with the part's own reference: such a part is keyed under its entry (`<entry key>/<n>`),
+    so another file listing the transfer on its own (MT940, a CSV row) is found here by the part's
+    reference, booking day, side and amount. Only the few batch parts are looked at (a partial index)."""
+    wanted = {(r.bank_ref, r.booking_date, r.amount_vnd, r.direction): r.key for r in rows
+              if r.bank_ref and "/" not in r.key}
+    found: dict[str, int] = {}
+    for chunk in _chunks(sorted({ref for ref, _, _, _ in wanted})):
+        for line_id, ref, day, amount, direction in session.execute(
+                select(StatementLine.id, StatementLine.bank_ref, StatementLine.booking_date, StatementLine.amount_vnd,
+                       StatementLine.direction)
+                .where(StatementLine.clearing_account == clearing_account, StatementLine.bank_ref.in_(chunk),
+                       BATCH_PART).order_by(StatementLine.id)):
+            key = wanted.get((ref, day, amount, direction))
+            if key is not None:
+                found.setdefault(key, line_id)
     return found
 
 

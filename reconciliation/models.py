@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.db import PK, Base, BigIntPK
@@ -61,6 +61,11 @@ class StatementImport(Base):
     finished_at: Mapped[datetime | None]
 
 
+# A part of a camt.053 batch entry, keyed `<entry key>/<n>`: the lines `links.known_batch_parts` looks
+# up by reference, through a partial index holding only them.
+BATCH_PART = text("line_key LIKE '%/%'")
+
+
 class StatementLine(Base):
     """One bank transaction, once per account whatever how many files carried it."""
 
@@ -69,6 +74,8 @@ class StatementLine(Base):
         UniqueConstraint("clearing_account", "line_key", name="uq_statement_lines_account_key"),
         Index("ix_statement_lines_recon_date_status", "recon_date", "status"),
         Index("ix_statement_lines_import_line_no", "import_id", "line_no"),
+        Index("ix_statement_lines_batch_part_ref", "clearing_account", "bank_ref",
+              postgresql_where=BATCH_PART, sqlite_where=BATCH_PART),
     )
 
     id: Mapped[PK]

@@ -75,10 +75,19 @@ class _Message:
     opening: tuple[str, date, int] | None = None  # (tag, its date, amount)
     first_line: date | None = None  # the earliest booking day of its :61: lines
     closing_day: date | None = None
+    closed: bool = False  # a :62F: / :62M: came after its last :61:
 
     def see(self, day: date) -> None:
         if self.first_line is None or day < self.first_line:
             self.first_line = day
+        self.closed = False
+
+    def check_complete(self) -> None:
+        """A message ends with its closing balance (:62a: is mandatory): lines after the last one mean
+        the file was cut short, and a cut :86: would be stored as that transfer's memo for good."""
+        if self.first_line is not None and not self.closed:
+            raise statement_error("truncated_statement", "a message has statement lines (:61:) but no closing "
+                                  "balance (:62F: or :62M:) after them: the file looks cut short; export it again")
 
     def finish(self, info: StatementInfo) -> None:
         """`:60F:` opens the message's first booking day (else the day of its `:62F:`), whatever its
@@ -119,12 +128,14 @@ def parse(source: BinaryIO, info: StatementInfo) -> Iterator[StatementLine]:
             yield pending
             pending = None
         if tag.name == "20":
+            message.check_complete()
             message.finish(info)
             message = _Message()
         elif tag.name == "61":
-            line_no += 1
-            pending = _statement_line(tag, line_no)
-            message.see(pending.booking_date)
+            pending = _statement_line(tag, line_no + 1)
+            if pending is not None:
+                line_no += 1
+                message.see(pending.booking_date)
         elif tag.name == "25":
             _account(tag, info, line_no or None)
         elif tag.name in ("60F", "60", "60M"):
@@ -133,12 +144,15 @@ def parse(source: BinaryIO, info: StatementInfo) -> Iterator[StatementLine]:
         elif tag.name in ("62F", "62"):
             message.closing_day, amount = _balance(tag, info)
             info.closing(message.closing_day, amount)
+            message.closed = True
         elif tag.name == "62M":
             _balance(tag, info)  # checked (currency, form), but a balance within the day is no day's balance
+            message.closed = True
         saw_content = saw_content or tag.name in ("61", "60F", "60", "60M", "62F", "62", "62M")
     if pending is not None:
         info.see(pending)
         yield pending
+    message.check_complete()
     message.finish(info)
     if not saw_tag:
         raise statement_error("malformed_mt940", "no MT940 tags (:20:, :25:, :61:) found")
@@ -181,7 +195,9 @@ def _yymmdd(text: str, tag: _Tag) -> date:
                               file_line=tag.file_line) from exc
 
 
-def _statement_line(tag: _Tag, line_no: int) -> StatementLine:
+def _statement_line(tag: _Tag, line_no: int) -> StatementLine | None:
+    """The transaction of a `:61:`; None for a zero amount (an informational line, as camt.053 and
+    the spreadsheets' zero rows are: no transaction, no line number)."""
     match = _STATEMENT_LINE.match(tag.value)
     if match is None:
         raise statement_error("malformed_mt940", f":61: is not a statement line: {tag.value[:60]!r}",
@@ -197,7 +213,9 @@ def _statement_line(tag: _Tag, line_no: int) -> StatementLine:
     if (g.get("entry_month") or "").strip() and (g.get("entry_day") or "").strip():
         booking_day = _entry_date(value_day, int(g["entry_month"]), int(g["entry_day"]), tag)
     amount = _amount(g["amount"], line_no=line_no)
-    if not amount or amount <= 0:
+    if amount == 0:
+        return None
+    if amount is None or amount < 0:
         raise statement_error("invalid_amount", "a statement line amount must be positive", line_no=line_no)
     mark = g["status"].upper()
     direction = CREDIT if mark in ("C", "RD") else DEBIT

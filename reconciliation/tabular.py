@@ -42,7 +42,8 @@ def parse_csv(source: BinaryIO, info: StatementInfo, *, profile: str | None = No
     try:
         sample = stream.read(SNIFF_BYTES // 2)
         stream.seek(0)
-        rows = csv.reader(stream, delimiter=_delimiter(sample))
+        # strict: a file cut inside a quoted cell ends in an error, not in a cell holding the rest of it
+        rows = csv.reader(stream, delimiter=_delimiter(sample), strict=True)
         yield from read_rows(_guard_csv(rows), info, profile)
     except UnicodeDecodeError as exc:
         raise statement_error("invalid_encoding", "the file is not valid text in a known encoding") from exc

@@ -155,6 +155,9 @@ def _identity(line: StatementLine) -> int:
 
 def _xlsx_rows(sheet) -> Iterator[list[object]]:
     try:
+        # The sheet's recorded size (<dimension>) is a hint writers leave stale; Excel ignores it, and
+        # trusting it would drop every row past it, or the whole sheet.
+        sheet.reset_dimensions()
         for row in sheet.iter_rows(values_only=True):
             yield list(row)
     except StatementError:
@@ -169,7 +172,7 @@ def _refuse_zip_bomb(source: BinaryIO) -> None:
     try:
         with zipfile.ZipFile(source) as archive:
             unpacked = sum(item.file_size for item in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:  # the last: a zip feature
         raise statement_error("malformed_xlsx", "the spreadsheet is not a valid .xlsx (zip) file") from exc
     finally:
         source.seek(0)

@@ -145,6 +145,10 @@ ERRORS = {
                     "The XML file is not a camt.053 statement."),
     "malformed_mt940": ("Tệp MT940 bị lỗi.",
                         "The MT940 file is malformed."),
+    "truncated_statement": ("Tệp sao kê bị thiếu phần cuối (không có số dư cuối kỳ sau các giao dịch); "
+                            "vui lòng xuất lại tệp từ ngân hàng.",
+                            "The statement file is cut short (no closing balance after its transactions); "
+                            "export it again from the bank."),
     "malformed_csv": ("Tệp CSV bị lỗi.",
                       "The CSV file is malformed."),
     "malformed_xlsx": ("Tệp Excel bị lỗi.",

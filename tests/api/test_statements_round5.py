@@ -279,7 +279,7 @@ def test_a_line_booked_after_tomorrow_is_refused_before_anything_is_written(clie
         r = upload(client, auth, _vcb_row(written), f"f.{fmt}")
         assert r.status_code == 400 and r.json["code"] == "invalid_date", r.json
         assert r.json["details"]["line_no"] == 1 and r.json["details"]["latest"] == (today + timedelta(days=1)).isoformat()
-    mt = f":20:X\n:25:0071001234567\n:61:991124C30000,NTRFNONREF//77\n:86:{CODE}\n"
+    mt = f":20:X\n:25:0071001234567\n:61:991124C30000,NTRFNONREF//77\n:86:{CODE}\n:62F:C991124VND30000,\n"
     r = upload(client, auth, mt, "f.mt940")
     assert r.status_code == 400 and r.json["code"] == "invalid_date", r.json
     assert count_payments(db) == payments and paid_vnd(client, CODE) == 0

@@ -368,7 +368,7 @@ def test_an_mt940_with_a_byte_order_mark_and_no_lines_is_an_mt940():
 # --- 12. account numbers --------------------------------------------------------------
 
 def test_an_mt940_account_with_a_currency_suffix_is_the_account():
-    info, _ = read(":20:X\n:25:0071001234567VND\n:60F:C261124VND0,\n:61:2611241124C30000,NTRFR1//R1\n:86:HS1\n-\n")
+    info, _ = read(":20:X\n:25:0071001234567VND\n:60F:C261124VND0,\n:61:2611241124C30000,NTRFR1//R1\n:86:HS1\n:62F:C261124VND30000,\n-\n")
     assert info.account == ACCOUNT and info.currency == "VND"
 
 
@@ -429,7 +429,7 @@ def test_structured_86_continuation_subfields_are_joined_without_a_space():
 
 
 def test_a_download_header_before_the_first_tag_is_skipped():
-    text = "VCBVVNVX\n940\nVCBVVNVX\n:20:X\n:25:0071001234567\n:61:2611241124C30000,NTRFREF1//REF1\n:86:HS1\n-\n"
+    text = "VCBVVNVX\n940\nVCBVVNVX\n:20:X\n:25:0071001234567\n:61:2611241124C30000,NTRFREF1//REF1\n:86:HS1\n:62F:C261124VND30000,\n-\n"
     assert money(read(text)[1]) == [(30_000, "credit")]
 
 
@@ -442,7 +442,7 @@ def test_an_mt940_line_with_a_dot_grouped_amount_or_no_transaction_type_is_refus
 
 
 def test_an_mt940_nonref_is_no_bank_reference():
-    text = ":20:X\n:25:0071001234567\n:61:2611241124C1000,NTRFNONREF\n:86:HS1\n-\n"
+    text = ":20:X\n:25:0071001234567\n:61:2611241124C1000,NTRFNONREF\n:86:HS1\n:62F:C261124VND1000,\n-\n"
     [line] = read(text)[1]
     assert line.bank_ref is None and line.amount_vnd == 1000
 

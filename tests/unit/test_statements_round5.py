@@ -159,7 +159,7 @@ def test_text_decoded_with_combining_tone_marks_is_stored_composed():
     decomposed = unicodedata.normalize("NFD", memo)
     _, lines = read_info(f"Ngày GD,Số tiền ghi có,Nội dung,Người chuyển\n24/11/2026,30000,{decomposed},{decomposed}\n")
     assert (lines[0].memo, lines[0].payer_name) == (memo, memo)
-    mt = f":20:X\n:25:0071001234567\n:61:2611241124C30000,NTRF1//1\n:86:{decomposed}\n"
+    mt = f":20:X\n:25:0071001234567\n:61:2611241124C30000,NTRF1//1\n:86:{decomposed}\n:62F:C261124VND30000,\n"
     assert read_info(mt)[1][0].memo == memo
 
 

@@ -1,0 +1,103 @@
+"""Statement parsing, QA round 6: files cut short or written loosely, as banks and tools leave them."""
+import io
+import re
+import struct
+import zipfile
+
+import pytest
+
+from reconciliation.statements import StatementError
+from tests.unit.test_statement_variants import _camt, money, read, workbook
+
+VCB_HEAD = "Ngày GD/ TNX Date,Số CT/ Doc No,Số tiền ghi nợ/ Debit,Số tiền ghi có/ Credit,Số dư/ Balance," \
+           "Nội dung chi tiết/ Transactions in detail\n"
+MT940_HEAD = ":20:T1\n:25:0071001234567\n:28C:1/1\n:60F:C261125VND100000,\n"
+
+
+def refused(data: str | bytes) -> StatementError:
+    with pytest.raises(StatementError) as caught:
+        read(data)
+    return caught.value
+
+
+# --- files cut short -----------------------------------------------------------------------------
+
+def test_a_csv_cut_inside_a_quoted_cell_is_refused_not_read_as_a_small_amount():
+    whole = VCB_HEAD + '26/11/2026,6100.1,"","30.000","","HS40881023160 nop le phi"\n' \
+                       '26/11/2026,6100.2,"","1.025.000","","khac"\n'
+    assert money(read(whole)[1]) == [(30_000, "credit"), (1_025_000, "credit")]
+    error = refused(whole[:whole.index('1.025.000') + len("1.025")])
+    assert error.code == "malformed_csv" and error.status == 400
+
+
+def test_an_mt940_cut_before_its_closing_balance_is_refused():
+    lines = ":61:2611261126C30000,NTRF1//1\n:86:HS40881023160 nop le phi\n:61:2611261126C1025000,NTRF2//2\n"
+    whole = MT940_HEAD + lines + ":86:IBFT BUI QUANG HUY HS82948832492\n:62F:C261126VND1155000,\n-\n"
+    assert len(read(whole)[1]) == 2
+    error = refused(MT940_HEAD + lines + ":86:IBFT BUI QUANG HUY HS829488\n")
+    assert error.code == "truncated_statement" and error.status == 400
+
+
+def test_each_message_of_an_mt940_needs_its_closing_balance():
+    first = MT940_HEAD + ":61:2611261126C30000,NTRF1//1\n:86:a\n"  # the next :20: begins, no :62F:
+    second = MT940_HEAD.replace("T1", "T2") + ":61:2611261126C20000,NTRF2//2\n:86:b\n:62F:C261126VND150000,\n"
+    assert refused(first + second).code == "truncated_statement"
+
+
+def test_an_intermediate_closing_balance_closes_a_page_of_the_statement():
+    text = MT940_HEAD + ":61:2611261126C30000,NTRF1//1\n:86:a\n:62M:C261126VND130000,\n"
+    assert len(read(text)[1]) == 1
+
+
+# --- informational lines ------------------------------------------------------------------------
+
+def test_a_zero_mt940_line_is_skipped_as_camt_and_spreadsheets_skip_theirs():
+    text = (MT940_HEAD + ":61:2611261126C0,00NMSCNONREF\n:86:LAI TIEN GUI 0\n"
+            ":61:2611261126C30000,NTRFZZ1//ZZ1\n:86:HS40881023160\n:62F:C261126VND130000,\n")
+    [line] = read(text)[1]
+    assert (line.line_no, line.bank_ref, line.amount_vnd, line.memo) == (1, "ZZ1", 30_000, "HS40881023160")
+
+
+# --- camt.053 booleans --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("written", ["true", "1", " TRUE "])
+def test_a_reversal_indicator_is_an_xml_boolean(written):
+    entry = ('<Ntry><Amt Ccy="VND">150000</Amt><CdtDbtInd>DBIT</CdtDbtInd><RvslInd>{}</RvslInd><Sts><Cd>BOOK</Cd>'
+             '</Sts><BookgDt><Dt>2026-11-24</Dt></BookgDt><AcctSvcrRef>R1</AcctSvcrRef></Ntry>')
+    [line] = read(_camt(entry.format(written)))[1]
+    assert line.is_reversal
+    [plain] = read(_camt(entry.format("false")))[1]
+    assert not plain.is_reversal
+
+
+# --- workbooks as other tools write them ---------------------------------------------------------
+
+XLSX_HEAD = ["Ngày giao dịch", "Số tham chiếu", "Số tiền ghi nợ", "Số tiền ghi có", "Nội dung"]
+
+
+def _rewrite_sheet(book: bytes, change) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(book)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                data = change(data.decode()).encode()
+            target.writestr(item, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("dimension", ["A1:E3", "A1"])
+def test_a_stale_sheet_dimension_does_not_hide_rows(dimension):
+    rows = [[f"24/11/2026 09:{i:02d}", f"R{i}", None, 30000 + i, f"chuyen tien {i}"] for i in range(20)]
+    book = workbook(("Sao ke", [XLSX_HEAD, *rows]))
+    stale = _rewrite_sheet(book, lambda xml: re.sub(r'<dimension ref="[^"]*" ?/>', f'<dimension ref="{dimension}"/>', xml))
+    assert stale != book
+    assert [l.amount_vnd for l in read(stale)[1]] == [30000 + i for i in range(20)]
+
+
+def test_a_workbook_needing_an_unknown_zip_version_is_malformed_not_a_crash():
+    book = bytearray(workbook(("Sao ke", [XLSX_HEAD, ["24/11/2026", "R1", None, 30000, "a"]])))
+    at = book.find(b"PK\x01\x02")  # the first central directory entry: "version needed to extract" at +6
+    struct.pack_into("<H", book, at + 6, 187)
+    error = refused(bytes(book))
+    assert error.code == "malformed_xlsx" and error.status == 400
