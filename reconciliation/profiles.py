@@ -235,6 +235,19 @@ def direction_of(marker: object) -> str | None:
     return found
 
 
+# What a dated total row writes in its memo (without diacritics): a sum of the day or the period, or
+# a balance; never a word a bank fee or a transfer begins with ("Tổng phí…" is a fee, not a total).
+TOTAL_PHRASES = ("tong cong", "tong phat sinh", "cong phat sinh", "cong ngay", "cong trong ngay", "cong luy ke",
+                 "so du dau", "so du cuoi", "total", "subtotal", "sub total", "grand total", "opening balance",
+                 "closing balance")
+
+
+def is_total_label(cell: str) -> bool:
+    """`Cộng phát sinh trong ngày`, `Tổng cộng`, `Số dư cuối kỳ`, `Total`: a memo that names a total."""
+    plain = normalise_header(cell)
+    return any(plain == p or plain.startswith(p + " ") for p in TOTAL_PHRASES)
+
+
 def is_label(cell: object) -> bool:
     """A cell that labels, totals or signs (`Tổng cộng`, `Trang 1/2`, `Hà Nội, ngày ...`)."""
     if not isinstance(cell, str):

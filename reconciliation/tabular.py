@@ -103,6 +103,14 @@ class _Columns:
         self.split = "credit" in self.mapping and ("debit" in self.mapping or "amount" not in self.mapping)
         self.label_columns = self.label_columns | {self.mapping["date"]}
 
+    def total_without_reference(self, values: dict[str, object]) -> bool:
+        """A dated row that totals: where the table has a reference column (every transfer names its
+        reference there), a row without one, naming no payer, whose memo names a total
+        (`profiles.TOTAL_PHRASES`; "Tổng phí…" is a fee)."""
+        memo = values.get("memo")
+        return ("ref" in self.mapping and "ref" not in values and isinstance(memo, str) and memo[:1].isalpha()
+                and "payer_name" not in values and "payer_account" not in values and profiles.is_total_label(memo))
+
     def read(self, row: list[object]) -> tuple[dict[str, object], bool, bool]:
         """(field -> value of the non-blank mapped cells, any cell filled, labelled) in one pass.
 
@@ -149,6 +157,10 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
             day_above = None  # a total or a page mark: the rows below start afresh
             continue
         day_cell = values.get("date")
+        if day_cell is not None and columns.total_without_reference(values):
+            _footer(row, info, balances)  # a dated subtotal ("Cộng phát sinh trong ngày")
+            day_above = None
+            continue
         if day_cell is None or _is_label(day_cell):
             if _is_header_again(row) or not _money(values, line_no + 1, columns.split, lenient=True)[0]:
                 if pending is not None and _continues_memo(values):

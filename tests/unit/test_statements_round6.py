@@ -101,3 +101,21 @@ def test_a_workbook_needing_an_unknown_zip_version_is_malformed_not_a_crash():
     struct.pack_into("<H", book, at + 6, 187)
     error = refused(bytes(book))
     assert error.code == "malformed_xlsx" and error.status == 400
+
+
+# --- dated totals ----------------------------------------------------------------------------------
+
+BIDV_HEAD = "STT,Ngày giao dịch,Số tham chiếu,Số tiền ghi nợ,Số tiền ghi có,Số dư,Nội dung\n"
+
+
+@pytest.mark.parametrize("memo", ["Cộng phát sinh trong ngày", "Tổng cộng", "Tong phat sinh", "Total"])
+def test_a_dated_total_without_a_reference_is_no_transaction(memo):
+    text = (BIDV_HEAD + "1,26/11/2026,R1,,30.000,,a\n2,26/11/2026,R2,,30.000,,b\n"
+            f",26/11/2026,,,60.000,,{memo}\n")
+    assert [(l.bank_ref, l.amount_vnd) for l in read(text)[1]] == [("R1", 30_000), ("R2", 30_000)]
+
+
+def test_a_fee_beginning_with_tong_and_a_total_memo_with_a_reference_stay_transactions():
+    text = (BIDV_HEAD + "1,26/11/2026,R1,,30.000,,a\n2,26/11/2026,,11.000,,,Tổng phí dịch vụ SMS tháng 11\n"
+            "3,26/11/2026,R3,,50.000,,Tong cong le phi 2 ho so HS40881023160\n")
+    assert money(read(text)[1]) == [(30_000, "credit"), (11_000, "debit"), (50_000, "credit")]
