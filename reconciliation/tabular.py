@@ -431,6 +431,8 @@ class _BalanceTracker:
     order: list[date] = field(default_factory=list)
     probes: list[tuple[int, int, int]] = field(default_factory=list)  # first two balance rows (whole file)
     running: int = 0
+    first_at: datetime | None = None  # the first and last booking times, in file order
+    last_at: datetime | None = None
     stated_opening: int | None = None
     stated_closing: int | None = None
 
@@ -443,6 +445,9 @@ class _BalanceTracker:
         day.total += line.signed_vnd
         day.rows += 1
         self.running += line.signed_vnd
+        if line.booked_at is not None:
+            self.first_at = self.first_at or line.booked_at
+            self.last_at = line.booked_at
         if line.balance_after_vnd is not None:
             mark = (line.balance_after_vnd, before, day.total, day.rows - 1)
             day.first = day.first or mark
@@ -452,13 +457,16 @@ class _BalanceTracker:
 
     def newest_first(self) -> bool:
         """Two balance rows tell the order: oldest first, b2 - b1 is what the rows through the
-        second added; newest first, b1 - b2 is what the rows from the first up to the second added."""
+        second added; newest first, b1 - b2 is what the rows from the first up to the second added.
+        Else the booking times (a day's file with one balance), else the order of the days."""
         if len(self.probes) == 2:
             (b1, before1, through1), (b2, before2, through2) = self.probes
             if b2 - b1 == through2 - through1:
                 return False
             if b1 - b2 == before2 - before1:
                 return True
+        if self.first_at is not None and self.last_at is not None and self.first_at != self.last_at:
+            return self.first_at > self.last_at
         return len(self.order) > 1 and self.order[0] > self.order[-1]
 
     def finish(self, info: StatementInfo) -> None:

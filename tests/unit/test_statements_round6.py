@@ -3,6 +3,7 @@ import io
 import re
 import struct
 import zipfile
+from datetime import date
 
 import pytest
 
@@ -119,3 +120,22 @@ def test_a_fee_beginning_with_tong_and_a_total_memo_with_a_reference_stay_transa
     text = (BIDV_HEAD + "1,26/11/2026,R1,,30.000,,a\n2,26/11/2026,,11.000,,,Tổng phí dịch vụ SMS tháng 11\n"
             "3,26/11/2026,R3,,50.000,,Tong cong le phi 2 ho so HS40881023160\n")
     assert money(read(text)[1]) == [(30_000, "credit"), (11_000, "debit"), (50_000, "credit")]
+
+
+# --- a newest-first day with one balance -----------------------------------------------------------
+
+def test_booking_times_tell_a_newest_first_file_with_one_balance():
+    rows = ("24/11/2026 07:20:30,5041.2,,50.000,133.217.000,HS40881023160 nop le phi\n"
+            "24/11/2026 07:20:00,5040.2,,200.000,,b\n"
+            "24/11/2026 07:18:00,5036.1,11.000,,,THU PHI DICH VU SMS BANKING\n")
+    info, _ = read("Số dư đầu kỳ/ Opening balance:,132.978.000,,,,\n" + VCB_HEAD + rows)
+    assert _day(info) == (132_978_000, 133_217_000)
+    oldest_first = "".join(reversed(rows.splitlines(keepends=True))).replace(",133.217.000,", ",,") \
+        .replace("5036.1,11.000,,,", "5036.1,11.000,,132.967.000,")
+    info, _ = read("Số dư đầu kỳ/ Opening balance:,132.978.000,,,,\n" + VCB_HEAD + oldest_first)
+    assert _day(info) == (132_978_000, 133_217_000)
+
+
+def _day(info) -> tuple[int | None, int | None]:
+    balance = info.balances[date(2026, 11, 24)]
+    return balance.opening_vnd, balance.closing_vnd
