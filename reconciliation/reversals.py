@@ -1,6 +1,6 @@
 """A bank's reversal on a statement (MT940 `RC`, camt.053 `RvslInd` on a debit) takes back a
-credit it made. When the statement says which one — the reversal names the credit's bank
-reference, else carries exactly its payment codes — and exactly one credit of the same amount
+credit it made. When the statement says which one — the reversal carries the credit's bank
+reference (as its own, or quoted in its memo), else exactly its payment codes — and exactly one credit of the same amount
 on the account in the month before fits, that credit's payment is reversed through the one
 reversal path (`payments.corrections.reverse_payment`, as a card void is): its requests give the
 money back and the ledger's bank account follows the statement. Otherwise (no single credit
@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from payments.announcements import normalise_ref
 from payments.corrections import reverse_payment
 from payments.models import Payment, PaymentAllocation
 from payments.refunds import NOT_COUNTED, Refund
 from reconciliation import links, resolutions
 from reconciliation.models import StatementLine
-from payments.announcements import normalise_ref
 from reconciliation.statements import CREDIT
 
 if TYPE_CHECKING:
@@ -63,7 +63,9 @@ def _original(session: Session, ctx: ImportContext, row: Row) -> StatementLine |
             StatementLine.booking_date <= row.booking_date,
             StatementLine.booking_date >= row.booking_date - timedelta(days=LOOKBACK_DAYS),
             Payment.status == "active").order_by(StatementLine.id)).scalars().all()
-    named = [c for c in candidates if _names(row.memo, c.bank_ref)]
+    own_ref = normalise_ref(row.bank_ref)  # an RC line often keeps the reference of the transfer it undoes
+    named = [c for c in candidates if _names(row.memo, c.bank_ref)
+             or (own_ref is not None and len(own_ref) >= MIN_QUOTED_REF and normalise_ref(c.bank_ref) == own_ref)]
     if not named:
         prefix = ctx.settings.payment_code_prefix
         codes = links.codes_in(row.memo, prefix)

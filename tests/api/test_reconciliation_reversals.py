@@ -76,3 +76,14 @@ def test_a_reversal_of_money_finance_already_decided_on_is_stored_and_left_to_fi
     [queued] = [e for e in client.get(f"/api/v1/reconciliation/days/{DAY}/exceptions", headers=auth("finance"))
                 .json["exceptions"] if e["kind"] == "reversed" and e["line_id"] == reversal["id"]]
     assert queued["open"] and queued["details"]["reversed_line_id"] is None
+
+
+def test_a_reversal_under_the_credits_own_reference_names_that_credit(client, auth, db):
+    # MT940 RC lines and camt.053 RvslInd entries often keep the reference of the transfer they undo.
+    first = make_request(client, auth, ("Lệ phí", "charge", 50_000))
+    second = make_request(client, auth, ("Lệ phí", "charge", 50_000))
+    upload(client, auth, mt940(("C", 50_000, "FT26330RC001", f"nop {first}"), ("C", 50_000, "FT26330RC002",
+                                                                                 f"nop {second}"),
+                               ("RC", 50_000, "FT26330RC001", "HOAN TRA GIAO DICH")), "s.mt940")
+    assert request_state(client, first) == ("pending", 0)
+    assert request_state(client, second) == ("paid", 50_000)
