@@ -128,15 +128,15 @@ class CashReceipt(Resource):
 
 @finance_ns.route("/suspense")
 class Suspense(Resource):
-    @finance_ns.doc(security="bearer")
+    @finance_ns.doc(security="bearer", params={"limit": "the oldest this many (1-1000, default 200)"})
     @requires(*FINANCE_READERS)
     def get(self):
-        """Money waiting for a decision: unknown or closed codes, no code, leftovers."""
+        """Money waiting for a decision (unknown or closed codes, no code, leftovers): `total_vnd` and
+        `count` of all of it, the oldest payments first, each with `suggestions` (open requests owing
+        exactly its amount, ranked by payer name and date) when none of it is on a request."""
+        limit = int_arg("limit", 200, 1, 1000)
         with transaction() as session:
-            rows = session.execute(select(Payment).where(Payment.status == corrections.ACTIVE,
-                                                         Payment.unallocated_vnd > 0)
-                                   .order_by(Payment.booked_at, Payment.id)).scalars().all()
-            return {"total_vnd": sum(p.unallocated_vnd for p in rows), "payments": [payment_view(p) for p in rows]}
+            return suspense.waiting(session, limit=limit)
 
 
 @finance_ns.route("/suspense/<int:payment_id>/assign")

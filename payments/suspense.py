@@ -1,4 +1,5 @@
-"""Finance's decision on money in suspense: credit it to a request, with a reason, audited.
+"""Money in suspense: what waits (`waiting`, with the requests it might have paid) and finance's
+decision on it (`assign`: credit it to a request, with a reason, audited).
 
 Money that came on a bank statement line is that line's to decide: reconciliation registers how
 (`decide_on_lines`), and the assignment becomes the line's match. It then shows on the line, counts
@@ -11,11 +12,36 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from config import Settings
 from kernel import audit
-from payments.corrections import assign_from_suspense
+from kernel.clock import business_date
+from payments import suggestions
+from payments.corrections import ACTIVE, assign_from_suspense
+from payments.models import Payment
+from payments.presenters import payment_view
+
+WAITING = (Payment.status == ACTIVE, Payment.unallocated_vnd > 0)
+
+
+def waiting(session: Session, *, limit: int) -> dict:
+    """Money waiting for a decision: the total, how many, and the oldest `limit` payments, each
+    with the open requests it might have paid when none of it found one (proposals only)."""
+    count, total = session.execute(select(func.count(), func.coalesce(func.sum(Payment.unallocated_vnd), 0))
+                                   .where(*WAITING)).one()
+    payments = session.execute(select(Payment).where(*WAITING).order_by(Payment.booked_at, Payment.id)
+                               .limit(limit)).scalars().all()
+    views = []
+    for payment in payments:
+        view = payment_view(payment)
+        if not any(a["released_at"] is None for a in view["allocations"]):
+            view["suggestions"] = suggestions.for_money(
+                session, amount_vnd=payment.unallocated_vnd, day=business_date(payment.booked_at),
+                memo=payment.memo or "", payer_name=payment.payer_name)
+        views.append(view)
+    return {"total_vnd": int(total), "count": count, "payments": views}
 
 
 # A line decider: the amount assigned when `payment_id` is a statement line's money, else None.

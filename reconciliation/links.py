@@ -12,7 +12,7 @@
   the statement the same way);
 - `payment_facts`: a payment's allocations as `matching.classify` needs them;
 - `reversed_by`: which credit line a reversal line took back (see `reversals`);
-- `proposals` / `suggestions`: what finance might match an unmatched line to (never applied).
+- `proposals`: the request a mistyped code names, for another amount (never applied).
 """
 from __future__ import annotations
 
@@ -29,9 +29,8 @@ from kernel.clock import business_date, business_day_bounds, is_working_day
 from payments import states
 from payments.announcements import (STATEMENT_PROVIDER, arrived_in_suspense, codes_in, may_book, memo_signature,
                                     ref_variants, same_memo)
-from payments.models import Dossier, Payment, PaymentAllocation, PaymentRequest
-from reconciliation.matching import Candidate as Suggestible
-from reconciliation.matching import PaymentFacts, base_key, suggest
+from payments.models import Payment, PaymentAllocation, PaymentRequest
+from reconciliation.matching import PaymentFacts, base_key
 from reconciliation.models import BATCH_PART, StatementLine, StatementLineRepeat
 from reconciliation.statements import StatementLine as ParsedLine
 
@@ -405,19 +404,3 @@ def proposals(session: Session, ctx: ImportContext, rows: list[Row]) -> dict[str
                               "outstanding_vnd": outstanding, "score": 60,
                               "reasons": ["code_corrected", "amount_differs_from_outstanding"]}
     return found
-
-
-def suggestions(session: Session, *, amount_vnd: int, booking_date: date, memo: str,
-                payer_name: str | None) -> list[dict]:
-    """Open requests an unmatched line might have paid (amount, name, date): proposals only."""
-    outstanding = PaymentRequest.amount_vnd - PaymentRequest.paid_vnd + PaymentRequest.refunded_vnd
-    rows = session.execute(
-        select(PaymentRequest.payment_code, outstanding, Dossier.applicant_name, PaymentRequest.created_at,
-               PaymentRequest.expires_at)
-        .join(Dossier, Dossier.id == PaymentRequest.dossier_id)
-        .where(PaymentRequest.status.in_(states.OPEN), outstanding == amount_vnd)
-        .order_by(PaymentRequest.created_at.desc()).limit(20)).all()
-    candidates = [Suggestible(code, left, name, business_date(created), business_date(expires) if expires else None)
-                  for code, left, name, created, expires in rows]
-    return suggest(amount_vnd=amount_vnd, booking_date=booking_date, memo=memo, payer_name=payer_name,
-                   candidates=candidates)

@@ -3,17 +3,15 @@
 Money is never allocated here: `payments.credits.record_credits` (the one crediting path)
 decides where a line's money goes. This module reads the outcome — which codes took how
 much and how they were found — and turns it into the line's status, a 0-100 score and
-reasons. It also keys lines for de-duplication and ranks suggestions (proposed, never
-confirmed) for lines nothing could match.
+reasons. It also keys lines for de-duplication (suggestions for lines nothing could match are
+`payments.suggestions`).
 """
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date
 
 from payments.announcements import memo_signature, normalise_ref
-from payments.codes import normalise_memo
 from reconciliation.models import IGNORED, MATCHED, PROPOSED, UNMATCHED
 from reconciliation.statements import CREDIT, StatementLine
 
@@ -121,38 +119,3 @@ def request_reasons(status: str, paying_payments: int) -> list[str]:
     if paying_payments > 1 and status in ("paid", "overpaid"):
         reasons.append("split_payment")
     return reasons
-
-
-# --- suggestions ----------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Candidate:
-    payment_code: str
-    outstanding_vnd: int
-    applicant_name: str
-    created_date: date
-    expires_date: date | None  # None: no deadline (held for cash on delivery)
-
-
-def suggest(*, amount_vnd: int, booking_date: date, memo: str, payer_name: str | None,
-            candidates: list[Candidate], limit: int = 3) -> list[dict]:
-    """Rank open requests a line might have paid: amount, then name, then date. Proposals only."""
-    words = normalise_memo(" ".join(filter(None, [memo, payer_name]))).split()
-    text = f" {' '.join(words)} "
-    ranked = []
-    for c in candidates:
-        score, why = 0, []
-        if c.outstanding_vnd == amount_vnd:
-            score, why = 40, ["amount_equals_outstanding"]
-        name = " ".join(normalise_memo(c.applicant_name).split())
-        if name and f" {name} " in text:
-            score += 30
-            why.append("payer_name_matches_applicant")
-        if c.created_date <= booking_date and (c.expires_date is None or booking_date <= c.expires_date):
-            score += 10
-            why.append("paid_while_request_open")
-        if score >= 40:
-            ranked.append({"payment_code": c.payment_code, "amount_vnd": min(amount_vnd, c.outstanding_vnd),
-                           "score": min(score, 80), "reasons": why})
-    ranked.sort(key=lambda s: (-s["score"], s["payment_code"]))
-    return ranked[:limit]

@@ -6,9 +6,9 @@ from flask_restx import Namespace, Resource, fields
 
 from kernel.clock import business_date, now_utc, parse_iso_day
 from kernel.errors import ValidationError
-from kernel.http import REASON_IN, actor, content_disposition, json_body, requires, runtime, settings, transaction
+from kernel.http import (REASON_IN, actor, content_disposition, int_arg, json_body, requires, runtime, settings,
+                         transaction)
 from kernel.money import MAX_MONEY_VND, parse_amount_vnd
-from kernel.text import is_ascii_digits
 from payments.service import parse_payment_code
 from payments.validation import clean_text
 from reconciliation import days, exceptions, files, reports, resolutions, service, sweep
@@ -31,16 +31,6 @@ resolution_in = recon_ns.model("ResolutionIn", {
     "expected_version": fields.Integer(description="refuse (409 line_changed) if the line changed meanwhile"),
     "as_adjustment": fields.Boolean(description="for a line of a closed day: record it in the next open day"),
 })
-
-
-def _int_arg(name: str, default: int, lowest: int, highest: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not is_ascii_digits(raw) or not lowest <= int(raw) <= highest:
-        raise ValidationError(f"{name} must be a whole number from {lowest} to {highest}", code="invalid_parameter",
-                              details={"parameter": name})
-    return int(raw)
 
 
 def _reason(body: dict) -> str:
@@ -90,7 +80,7 @@ class Statements(Resource):
         """Recent imports, newest first (with their progress)."""
         with transaction() as session:
             return {"imports": [import_view(i) for i in service.list_imports(
-                session, limit=_int_arg("limit", 50, 1, 500))]}
+                session, limit=int_arg("limit", 50, 1, 500))]}
 
 
 @recon_ns.route("/statements/<int:import_id>")
@@ -128,12 +118,12 @@ class Lines(Resource):
     @requires(*READERS)
     def get(self):
         """Statement lines with status, score, reasons and allocations, in file order (paginated)."""
-        import_id = _int_arg("import_id", 0, 1, 2**62) or None
+        import_id = int_arg("import_id", 0, 1, 2**62) or None
         day = parse_iso_day(request.args["date"]) if request.args.get("date") else None
         status = request.args.get("status")
         if status is not None and status not in ("matched", "proposed", "unmatched", "ignored"):
             raise ValidationError("status must be matched, proposed, unmatched or ignored", code="invalid_parameter")
-        limit, offset = _int_arg("limit", 100, 1, service.MAX_LIMIT), _int_arg("offset", 0, 0, 2**62)
+        limit, offset = int_arg("limit", 100, 1, service.MAX_LIMIT), int_arg("offset", 0, 0, 2**62)
         with transaction() as session:
             page, total = service.list_lines(session, import_id=import_id, day=day, status=status, limit=limit,
                                              offset=offset)

@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from payments import suggestions
 from payments.states import OPEN
 from reconciliation import links, service
 from reconciliation.models import PROPOSED, StatementImport, StatementLine
@@ -64,8 +65,8 @@ def _suggestions(session: Session, line: StatementLine, waiting_vnd: int, states
                  ) -> list[dict[str, Any]]:
     """The line's proposal first (the request its mistyped code names, for another amount) while
     that request is open, then the requests its amount, payer and date point to."""
-    found = links.suggestions(session, amount_vnd=waiting_vnd, booking_date=line.booking_date, memo=line.memo,
-                              payer_name=line.payer_name)
+    found = suggestions.for_money(session, amount_vnd=waiting_vnd, day=line.booking_date, memo=line.memo,
+                                  payer_name=line.payer_name)
     proposal = line.proposal if line.status == PROPOSED else None
     if proposal and states.get(proposal["payment_code"], ("", 0))[0] in OPEN:
         first = {key: proposal[key] for key in ("payment_code", "amount_vnd", "score", "reasons")}

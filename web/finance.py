@@ -17,6 +17,7 @@ from kernel.errors import DomainError, ValidationError
 from kernel.http import MAX_ID, current_principal, int_arg, settings, transaction
 from kernel.text import is_ascii_digits, whole_number
 from payments import refunds
+from payments import suspense as suspense_money
 from payments.models import Payment
 from payments.presenters import payment_view
 from payments.service import parse_payment_code
@@ -202,9 +203,9 @@ def suspense():
     """Money in suspense, each with its assignment form."""
     day = chosen_day()
     with transaction() as session:
-        rows = [payment_view(p) for p in finance_data.suspense_payments(session)]
-        return _render("staff/finance_suspense.html", session, day, "suspense", payments=rows,
-                       total_vnd=sum(p["unallocated_vnd"] for p in rows))
+        waiting = suspense_money.waiting(session, limit=200)
+        return _render("staff/finance_suspense.html", session, day, "suspense", payments=waiting["payments"],
+                       total_vnd=waiting["total_vnd"], count=waiting["count"])
 
 
 def _lookup(session: Session, query: str) -> tuple[dict | None, list[dict], str | None]:

@@ -48,12 +48,6 @@ def day_resolutions(session: Session, day: date) -> list[Resolution]:
                                 .order_by(Resolution.id.desc())).scalars())
 
 
-def suspense_payments(session: Session, limit: int = 200) -> list[Payment]:
-    """Money waiting for a decision, oldest first."""
-    return list(session.execute(select(Payment).where(Payment.status == corrections.ACTIVE, Payment.unallocated_vnd > 0)
-                                .order_by(Payment.booked_at, Payment.id).limit(limit)).scalars())
-
-
 def refunds_in(session: Session, *statuses: str, payment_id: int | None = None, limit: int = 100
                ) -> list[refunds.Refund]:
     """Refunds in the given statuses (all when none), of one payment or all, newest first."""

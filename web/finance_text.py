@@ -401,7 +401,8 @@ EN = {
     "Số tiền sao kê khác thông báo": "Statement amount differs from the callback",
     "Ghi vào ngày mở kế tiếp (điều chỉnh)": "Record in the next open day (adjustment)",
     # suspense
-    "Tiền tạm treo": "Money in suspense", "Tổng tạm treo": "Total in suspense", "Kênh": "Channel",
+    "Tiền tạm treo": "Money in suspense", "Tổng tạm treo": "Total in suspense", "khoản": "payments",
+    "hiển thị": "showing", "khoản cũ nhất": "oldest payments", "Kênh": "Channel",
     "Nhận lúc": "Received at", "Đang treo": "In suspense", "Gán cho hồ sơ": "Assign to a request",
     "Không có khoản nào đang tạm treo.": "Nothing in suspense.", "Mã khoản thu": "Payment id",
     "Không có mã": "No code", "Mã không xác định": "Unresolved code", "Mã không tồn tại": "Unknown code",

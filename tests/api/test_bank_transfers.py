@@ -252,3 +252,24 @@ def test_money_a_memo_names_for_a_code_that_cannot_take_it_waits_in_suspense_not
     assert suspense["total_vnd"] == 50_000
     assert [p["suspense_reason"] for p in suspense["payments"]] == [
         {"unknown": "unknown_code", "cancelled": "request_closed", "mistyped": "unresolved_code"}[other]]
+
+
+def test_money_in_suspense_comes_with_the_open_requests_it_may_have_paid(client, auth, test_settings):
+    owing = make_request(client, auth, ("Lệ phí", "charge", 70_000))
+    make_request(client, auth, ("Lệ phí", "charge", 90_000))  # owes another amount: never suggested
+    send_callback(client, test_settings, "bank", code="-", amount=70_000, memo="NGUYEN VAN AN chuyen tien le phi")
+    send_callback(client, test_settings, "bank", code="-", amount=33_000, memo="chuyen tien")
+    suspense = client.get("/api/v1/finance/suspense", headers=auth("finance")).json
+    assert (suspense["total_vnd"], suspense["count"]) == (103_000, 2)
+    by_amount = {p["amount_vnd"]: p["suggestions"] for p in suspense["payments"]}
+    assert by_amount[33_000] == []
+    [suggested] = by_amount[70_000]
+    assert suggested["payment_code"] == owing and suggested["amount_vnd"] == 70_000
+    assert suggested["reasons"] == ["amount_equals_outstanding", "payer_name_matches_applicant",
+                                    "paid_while_request_open"]
+    oldest = client.get("/api/v1/finance/suspense?limit=1", headers=auth("finance")).json
+    assert (oldest["total_vnd"], oldest["count"], len(oldest["payments"])) == (103_000, 2, 1)
+    assert oldest["payments"][0]["amount_vnd"] == 70_000
+    page = client.get("/staff/finance/suspense", headers=auth("finance")).get_data(as_text=True)
+    assert "Gợi ý" in page and owing in page
+    assert client.get("/api/v1/finance/suspense?limit=0", headers=auth("finance")).status_code == 400

@@ -1,0 +1,69 @@
+"""Open requests a sum of money might have paid, for finance to look at: proposals, never applied.
+
+Money nothing could put on a request — an unmatched statement line, a callback in suspense —
+is offered the open requests that owe exactly that much, ranked by the payer's name in the memo
+and by the day it came while the request was open. One ranking for the reconciliation queue and
+the suspense desk.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kernel.clock import business_date
+from payments import states
+from payments.codes import normalise_memo
+from payments.models import Dossier, PaymentRequest
+
+CANDIDATES = 20  # the newest open requests owing the amount that are ranked
+SHOWN = 3
+
+
+@dataclass(frozen=True)
+class Candidate:
+    payment_code: str
+    outstanding_vnd: int
+    applicant_name: str
+    created_date: date
+    expires_date: date | None  # None: no deadline (held for cash on delivery)
+
+
+def for_money(session: Session, *, amount_vnd: int, day: date, memo: str, payer_name: str | None) -> list[dict]:
+    """The open requests `amount_vnd` received on `day` might have paid, best first."""
+    outstanding = PaymentRequest.amount_vnd - PaymentRequest.paid_vnd + PaymentRequest.refunded_vnd
+    rows = session.execute(
+        select(PaymentRequest.payment_code, outstanding, Dossier.applicant_name, PaymentRequest.created_at,
+               PaymentRequest.expires_at)
+        .join(Dossier, Dossier.id == PaymentRequest.dossier_id)
+        .where(PaymentRequest.status.in_(states.OPEN), outstanding == amount_vnd)
+        .order_by(PaymentRequest.created_at.desc()).limit(CANDIDATES)).all()
+    candidates = [Candidate(code, left, name, business_date(created), business_date(expires) if expires else None)
+                  for code, left, name, created, expires in rows]
+    return rank(amount_vnd=amount_vnd, day=day, memo=memo, payer_name=payer_name, candidates=candidates)
+
+
+def rank(*, amount_vnd: int, day: date, memo: str, payer_name: str | None, candidates: list[Candidate],
+         limit: int = SHOWN) -> list[dict]:
+    """Rank open requests the money might have paid: amount, then name, then date. Pure."""
+    words = normalise_memo(" ".join(filter(None, [memo, payer_name]))).split()
+    text = f" {' '.join(words)} "
+    ranked = []
+    for c in candidates:
+        score, why = 0, []
+        if c.outstanding_vnd == amount_vnd:
+            score, why = 40, ["amount_equals_outstanding"]
+        name = " ".join(normalise_memo(c.applicant_name).split())
+        if name and f" {name} " in text:
+            score += 30
+            why.append("payer_name_matches_applicant")
+        if c.created_date <= day and (c.expires_date is None or day <= c.expires_date):
+            score += 10
+            why.append("paid_while_request_open")
+        if score >= 40:
+            ranked.append({"payment_code": c.payment_code, "amount_vnd": min(amount_vnd, c.outstanding_vnd),
+                           "score": min(score, 80), "reasons": why})
+    ranked.sort(key=lambda s: (-s["score"], s["payment_code"]))
+    return ranked[:limit]
