@@ -28,7 +28,13 @@ def test_a_csv_cut_inside_a_quoted_cell_is_refused_not_read_as_a_small_amount():
                        '26/11/2026,6100.2,"","1.025.000","","khac"\n'
     assert money(read(whole)[1]) == [(30_000, "credit"), (1_025_000, "credit")]
     error = refused(whole[:whole.index('1.025.000') + len("1.025")])
-    assert error.code == "malformed_csv" and error.status == 400
+    assert error.code == "truncated_statement" and error.status == 400
+
+
+def test_a_stray_quote_inside_a_quoted_memo_is_read_not_refused():
+    text = VCB_HEAD + '26/11/2026,6100.1,"","30.000","","HS40881023160 nop phi "ho so" dat dai"\n'
+    [line] = read(text)[1]
+    assert line.amount_vnd == 30_000 and line.memo.startswith("HS40881023160 nop phi")
 
 
 def test_an_mt940_cut_before_its_closing_balance_is_refused():
