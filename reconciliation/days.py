@@ -22,8 +22,7 @@ from kernel.clock import business_date, business_day_bounds
 from kernel.errors import Conflict, Forbidden
 from kernel.inbox import InboundCallback
 from payments.ledger import Accounts, LedgerEntry, LedgerLine
-from payments.models import Dossier, Payment, PaymentAllocation, PaymentRequest
-from payments.refunds import NOT_COUNTED, Refund, RefundPart
+from payments.models import Payment, PaymentAllocation
 from reconciliation import counting
 from reconciliation import exceptions as queue
 from reconciliation.models import (CLOSE_REQUESTED, CLOSED, OPEN, ReconDay, StatementImport, StatementLine,
@@ -137,34 +136,10 @@ def _payment_totals(session: Session, day: date, holidays: Collection[date]) -> 
     by_channel = [{"provider": p, "channel": c, "count": n, "amount_vnd": int(a)} for p, c, n, a in session.execute(
         select(Payment.provider, Payment.channel, func.count(), func.sum(Payment.amount_vnd)).where(counted)
         .group_by(Payment.provider, Payment.channel).order_by(Payment.provider, Payment.channel))]
-    # What a request gave back to the payer is no longer the agency's: it is counted as refunded.
-    given_back = select(func.coalesce(func.sum(RefundPart.amount_vnd), 0)).join(
-        Refund, Refund.id == RefundPart.refund_id).where(
-        RefundPart.allocation_id == PaymentAllocation.id, Refund.status.not_in(NOT_COUNTED)).scalar_subquery()
-    by_agency = [{"agency_code": agency, "count": n, "amount_vnd": int(a)} for agency, n, a in session.execute(
-        select(Dossier.agency_code, func.count(func.distinct(Payment.id)),
-               func.sum(PaymentAllocation.amount_vnd - given_back))
-        .join(PaymentAllocation, PaymentAllocation.payment_id == Payment.id)
-        .join(PaymentRequest, PaymentRequest.id == PaymentAllocation.payment_request_id)
-        .join(Dossier, Dossier.id == PaymentRequest.dossier_id)
-        .where(counted, Payment.status == "active", PaymentAllocation.released_at.is_(None))
-        .group_by(Dossier.agency_code).order_by(Dossier.agency_code))]
-    suspense = session.execute(select(func.count(), func.sum(Payment.unallocated_vnd)).where(
-        counted, Payment.status == "active", Payment.unallocated_vnd > 0)).one()
-    if suspense[0]:
-        by_agency.append({"agency_code": "suspense", "count": suspense[0], "amount_vnd": int(suspense[1])})
-    # What finance took out of suspense, or a request gave back, is still the day's money.
-    written_off = session.execute(
-        select(func.count(func.distinct(Payment.id)), func.sum(LedgerLine.credit_vnd - LedgerLine.debit_vnd))
-        .join(LedgerEntry, LedgerEntry.payment_id == Payment.id).join(LedgerLine, LedgerLine.entry_id == LedgerEntry.id)
-        .where(counted, Payment.status == "active", LedgerLine.account == Accounts.WRITE_OFFS)).one()
-    refunded = session.execute(
-        select(func.count(func.distinct(Payment.id)), func.sum(RefundPart.amount_vnd))
-        .join(Refund, Refund.payment_id == Payment.id).join(RefundPart, RefundPart.refund_id == Refund.id)
-        .where(counted, Payment.status == "active", Refund.status.not_in(NOT_COUNTED))).one()
-    for name, (count, amount) in (("written_off", written_off), ("refunded", refunded)):
-        if amount:
-            by_agency.append({"agency_code": name, "count": count, "amount_vnd": int(amount)})
+    # Where the money of those payments stands in the ledger (revenue per agency, overpaid: what a
+    # request took beyond its fees, suspense, written off, refunded): the adjustments' rows, so the
+    # days' totals plus adjustments equal the ledger.
+    by_agency = _by_row(_ledger_money(session, counted, Payment.status == "active"))
     allocated = select(func.coalesce(func.sum(PaymentAllocation.amount_vnd), 0)).where(
         PaymentAllocation.payment_id == Payment.id, PaymentAllocation.released_at.is_(None)).scalar_subquery()
     state = case((Payment.status != "active", "reversed"),
@@ -198,25 +173,48 @@ def _adjustments(session: Session, day: date, holidays: Collection[date]) -> dic
     per by-agency row (credit minus debit: revenue per agency, suspense, written off, refunded,
     overpaid) and per ledger entry kind and row. `net_vnd` is what left the closed days' totals (a
     reversal); a release, write-off or refund only moves money between rows and nets to zero."""
-    rows = session.execute(
-        select(LedgerEntry.kind, LedgerLine.account, Payment.id, func.sum(LedgerLine.credit_vnd - LedgerLine.debit_vnd))
-        .join(Payment, Payment.id == LedgerEntry.payment_id).join(LedgerLine, LedgerLine.entry_id == LedgerEntry.id)
-        .where(counting.adjusted_in(session, day, holidays), LedgerEntry.kind.not_in(NOT_ADJUSTMENTS),
-               or_(LedgerLine.account.in_(ADJUSTED_ACCOUNTS), LedgerLine.account.startswith("revenue:")))
-        .group_by(LedgerEntry.kind, LedgerLine.account, Payment.id))
+    rows = _ledger_money(session, counting.adjusted_in(session, day, holidays), with_kind=True)
     # A few rows (corrections are rare): summed here, where an account name is split portably.
     by_kind: dict[tuple[str, str], tuple[set, int]] = {}
-    by_agency: dict[str, tuple[set, int]] = {}
     for kind, account, payment_id, amount in rows:
-        name = _row_name(account)
-        for buckets, key in ((by_kind, (kind, name)), (by_agency, name)):
-            payments, total = buckets.get(key, (set(), 0))
-            buckets[key] = (payments | {payment_id}, total + int(amount))
-    return {"by_agency": [{"agency_code": name, "count": len(p), "amount_vnd": a}
-                          for name, (p, a) in sorted(by_agency.items()) if a],
+        payments, total = by_kind.get((kind, _row_name(account)), (set(), 0))
+        by_kind[(kind, _row_name(account))] = (payments | {payment_id}, total + int(amount))
+    by_agency = _by_row((account, payment_id, amount) for _, account, payment_id, amount in rows)
+    return {"by_agency": by_agency,
             "by_kind": [{"kind": kind, "agency_code": name, "count": len(p), "amount_vnd": a}
                         for (kind, name), (p, a) in sorted(by_kind.items()) if a],
-            "net_vnd": sum(a for _, a in by_agency.values())}
+            "net_vnd": sum(row["amount_vnd"] for row in by_agency)}
+
+
+def _ledger_money(session: Session, *where, with_kind: bool = False) -> list:
+    """([entry kind,] ledger account, payment id, credit − debit) for the payments `where` selects, on
+    the accounts of the by-agency rows; paying out a refund is left out (it is already `refunded`)."""
+    columns = [LedgerEntry.kind] if with_kind else []
+    columns += [LedgerLine.account, Payment.id]
+    return session.execute(
+        select(*columns, func.sum(LedgerLine.credit_vnd - LedgerLine.debit_vnd)).select_from(Payment)
+        .join(LedgerEntry, LedgerEntry.payment_id == Payment.id).join(LedgerLine, LedgerLine.entry_id == LedgerEntry.id)
+        .where(*where, LedgerEntry.kind.not_in(NOT_ADJUSTMENTS),
+               or_(LedgerLine.account.in_(ADJUSTED_ACCOUNTS), LedgerLine.account.startswith("revenue:")))
+        .group_by(*columns)).all()
+
+
+# The by-agency rows after the agencies, in this order.
+ROW_ORDER = ("overpaid", "suspense", "written_off", "refunded")
+
+
+def _by_row(rows) -> list[dict]:
+    """(ledger account, payment id, amount) → by-agency rows: each agency's revenue (its fee kinds
+    together), then the other rows; a payment counts once per row, rows that net to zero are left out."""
+    found: dict[str, tuple[set, int]] = {}
+    for account, payment_id, amount in rows:
+        name = _row_name(account)
+        payments, total = found.get(name, (set(), 0))
+        found[name] = (payments | {payment_id}, total + int(amount))
+    ordered = sorted(found, key=lambda name: (name in ROW_ORDER, ROW_ORDER.index(name) if name in ROW_ORDER else 0,
+                                              name))
+    return [{"agency_code": name, "count": len(found[name][0]), "amount_vnd": found[name][1]}
+            for name in ordered if found[name][1]]
 
 
 def _row_name(account: str) -> str:

@@ -116,3 +116,32 @@ def test_a_late_file_of_a_closed_day_is_listed_with_the_day_its_new_lines_landed
                                         day="20/11/2026"), "friday-again.csv").json
     assert late["lines_new"] == 1
     assert [i["import_id"] for i in summary(client, auth, NEXT)["imports"]] == [late["import_id"]]
+
+
+def test_an_overpayment_is_its_own_row_not_the_agencys_and_its_refund_later_adds_up(client, auth, db):
+    code = request_for(client, auth, 100_000, "H40.22")
+    upload(client, auth, vcb_csv(("OVP1", "", "150.000", f"{code} nop"), day="20/11/2026"), "friday.csv")
+    friday = summary(client, auth, CLOSED)["totals"]
+    assert friday["by_agency"] == [{"agency_code": "H40.22", "count": 1, "amount_vnd": 100_000},
+                                   {"agency_code": "overpaid", "count": 1, "amount_vnd": 50_000}]
+    assert sum(row["amount_vnd"] for row in friday["by_agency"]) == friday["received_vnd"]
+    for found in client.get(f"/api/v1/reconciliation/days/{CLOSED}/exceptions",
+                            headers=auth("finance")).json["exceptions"]:
+        if found["severity"] == "blocking":
+            client.post(f"/api/v1/reconciliation/days/{CLOSED}/exceptions/{found['key']}/acknowledge",
+                        headers=auth("finance"), json={"reason": "hoàn phần nộp thừa sau"})
+    close(client, auth, CLOSED)
+    [payment] = client.get(f"/api/v1/payment-requests/{code}/payments", headers=auth("finance")).json["payments"]
+    r = client.post(f"/api/v1/payments/{payment['id']}/refunds", headers=auth("finance"),
+                    json={"amount_vnd": 50_000, "expected_refundable_vnd": 150_000, "reason": "hoàn tiền nộp thừa"})
+    assert r.status_code == 201, r.json
+    added: dict[str, int] = {}
+    for day in (CLOSED, "2026-11-21", "2026-11-22", NEXT):
+        totals = summary(client, auth, day)["totals"]
+        for row in totals["by_agency"] + totals["adjustments"]["by_agency"]:
+            added[row["agency_code"]] = added.get(row["agency_code"], 0) + row["amount_vnd"]
+    with db() as session:
+        revenue = {account.split(":")[1]: -amount for account, amount in balances(session, "revenue:").items()}
+        overpaid = -balances(session, "overpayments").get("overpayments", 0)
+    assert revenue == {"H40.22": 100_000} and added["H40.22"] == 100_000
+    assert (added["overpaid"], added["refunded"]) == (overpaid, 50_000) == (0, 50_000)
