@@ -3,7 +3,8 @@
 Computed from the ledger and the statement lines when asked (never a second copy to keep in
 sync); only the people's decisions are stored (`Resolution`). Kinds:
 
-- `unmatched_credit`   money on the statement still (partly) in suspense;
+- `unmatched_credit`   money still (partly) in suspense: on a statement line, or a payment no line
+                       carries (card, cash, gateways; a callback whose line has not come);
 - `late`               money for a request that had expired or was cancelled (in suspense);
 - `under_payment` / `over_payment`  a request paid by the day's lines owes more / got too much;
 - `duplicate`          a callback payment that the statement shows already credited by another;
@@ -31,7 +32,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from config import Settings
-from kernel.clock import is_working_day, working_days_between
+from kernel.clock import business_date, business_day_bounds, is_working_day, working_days_between
 from payments.announcements import announced_amounts
 from payments.models import Payment, PaymentAllocation, PaymentRequest
 from payments.refunds import AWAITING_APPROVAL, NOT_COUNTED, Refund
@@ -113,8 +114,10 @@ def day_exceptions(session: Session, day: date, *, settings: Settings, today: da
     for line in carried:  # its own day is closed: what it still holds in suspense is this day's to settle
         found += [e for e in _line_exceptions(line, facts.get(line.payment_id), None, None)
                   if e.kind in MONEY_KINDS]
+    off_statement, off_statement_ids = _money_off_statement(session, day, settings)
+    found += off_statement
     found += _request_exceptions(session, [line.payment_id for line in lines
-                                           if line.payment_id and line.status != IGNORED])
+                                           if line.payment_id and line.status != IGNORED] + off_statement_ids)
     found += _unseen_payments(session, day, [line for line in lines if line.payment_id not in late],
                               settings=settings, today=today)
     found += _balance_exceptions(session, day, settings.holidays)
@@ -141,6 +144,39 @@ def _carried_lines(session: Session, day: date, holidays) -> list[StatementLine]
             if line.id in adjusted or counting.next_open_day(line.recon_date, closed, holidays) == day:
                 carried.append(line)
     return sorted(carried, key=lambda line: line.id)
+
+
+def _money_off_statement(session: Session, day: date, settings: Settings) -> tuple[list[DayException], list[int]]:
+    """Money no statement line carries — card, cash, gateways, a bank callback whose line has not
+    come — that is (partly) in suspense: counted in `day`, or counted in a closed day for which `day`
+    is the first open working day (carried, as a line's is). Also the ids of the day's such payments,
+    whose requests are checked for under and over payment as the lines' are."""
+    off = ~exists().where(StatementLine.payment_id == Payment.id)
+    columns = (Payment.id, Payment.unallocated_vnd, Payment.suspense_reason, Payment.clearing_account, Payment.memo,
+               Payment.provider, Payment.booked_at, Payment.recorded_at)
+    todays = session.execute(select(*columns).where(
+        counting.counted_in(session, day, settings.holidays), Payment.status == "active", off)
+        .order_by(Payment.id)).all()
+    waiting = [row for row in todays if row.unallocated_vnd > 0]
+    closed_at = counting.closing_times(session, day - timedelta(days=counting.LOOKBACK_DAYS))
+    earlier = [d for d in closed_at if d < day]
+    if earlier:
+        start = business_day_bounds(min(earlier))[0]
+        for row in session.execute(select(*columns).where(
+                Payment.status == "active", Payment.unallocated_vnd > 0, Payment.booked_at >= start,
+                Payment.booked_at < business_day_bounds(day)[0], off).order_by(Payment.id)):
+            counted = counting.day_counting(business_date(row.booked_at), row.recorded_at, closed_at,
+                                            settings.holidays)
+            if counted in closed_at and counting.next_open_day(counted, closed_at, settings.holidays) == day:
+                waiting.append(row)
+    out = []
+    for row in waiting:
+        kind = "late" if row.suspense_reason == "request_closed" else "unmatched_credit"
+        out.append(DayException(f"payment:{row.id}:{kind}", kind, row.unallocated_vnd, payment_id=row.id,
+                                account=row.clearing_account,
+                                details={"reason": row.suspense_reason, "provider": row.provider,
+                                         "memo": (row.memo or "")[:200]}))
+    return out, [row.id for row in todays]
 
 
 def _payment_amounts(session: Session, payment_ids: list[int]) -> dict[int, int]:
