@@ -76,17 +76,26 @@ def is_working_day(day: date, holidays: Collection[date]) -> bool:
 
 
 def add_working_days(day: date, n: int, holidays: Collection[date]) -> date:
-    """The date `n` working days after `day` (J+n); n=0 rolls forward to a working day."""
+    """The date `n` working days after `day` (J+n): a day that is no working day counts from the
+    next one (a dossier received on Saturday is received on Monday); n=0 rolls forward to a working day."""
     if n < 0:
         raise ValueError("n must be >= 0")
     current = day
     while not is_working_day(current, holidays):
         current += timedelta(days=1)
-    remaining = n
-    while remaining:
+    return nth_working_day_after(current, n, holidays) if n else current
+
+
+def nth_working_day_after(day: date, n: int, holidays: Collection[date]) -> date:
+    """The n-th working day after `day`, counted from the day after it whatever `day` is (a
+    horizon of five working days seen on a Saturday ends the Friday after, as seen on Friday)."""
+    if n < 1:
+        raise ValueError("n must be >= 1")
+    current = day
+    while n:
         current += timedelta(days=1)
         if is_working_day(current, holidays):
-            remaining -= 1
+            n -= 1
     return current
 
 

@@ -7,15 +7,18 @@ from kernel.notify import SENDER
 from postal import states
 
 
+# Why an attempt failed, as the citizen reads it: a pickup's citizen hands a dossier over, a
+# delivery's receives a result.
 _REASONS = {
-    states.NOT_HOME: "người nhận vắng nhà",
-    states.WRONG_ADDRESS: "sai địa chỉ",
-    states.REFUSED: "người nhận từ chối nhận",
+    states.PICKUP: {states.NOT_HOME: "người gửi vắng nhà", states.WRONG_ADDRESS: "sai địa chỉ",
+                    states.REFUSED: "người gửi chưa giao hồ sơ"},
+    states.DELIVERY: {states.NOT_HOME: "người nhận vắng nhà", states.WRONG_ADDRESS: "sai địa chỉ",
+                      states.REFUSED: "người nhận từ chối nhận"},
 }
 
 
-def reason_text(reason: str | None) -> str:
-    return _REASONS.get(reason or "", "lý do khác")
+def reason_text(reason: str | None, direction: str) -> str:
+    return _REASONS[direction].get(reason or "", "lý do khác")
 
 
 def _d(day: date | None) -> str:
@@ -41,10 +44,11 @@ def sms_text(event: str, *, direction: str, dossier_code: str, tracking_number: 
         return f"{SENDER}: Đã giao thành công {what}. Cảm ơn ông/bà đã sử dụng dịch vụ."
     if event == states.FAILED_ATTEMPT:
         verb = "nhận" if pickup else "giao"
-        return (f"{SENDER}: Chưa {verb} được {what} ({reason_text(reason)}). "
+        return (f"{SENDER}: Chưa {verb} được {what} ({reason_text(reason, direction)}). "
                 f"Bưu điện sẽ quay lại từ ngày {_d(next_date)}.")
     if event == states.RETURNED:
-        return (f"{SENDER}: Sau 2 lần giao không thành công, {what} đã được chuyển trả về cơ quan "
+        # However many attempts the courier made (it may return a result after one refusal).
+        return (f"{SENDER}: Do không giao được, {what} đã được chuyển trả về cơ quan "
                 f"giải quyết. Vui lòng liên hệ Trung tâm để nhận.")
     if event == states.CANCELLED and pickup and reason == states.TWO_FAILED_ATTEMPTS:
         return f"{SENDER}: Sau 2 lần không nhận được {what}, yêu cầu thu gom đã bị hủy."

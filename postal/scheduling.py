@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from config import Settings
 from kernel import audit
-from kernel.clock import VN_TZ, add_working_days, business_date, is_working_day
+from kernel.clock import VN_TZ, business_date, is_working_day, nth_working_day_after
 from kernel.db import advisory_lock
 from kernel.errors import Conflict, ValidationError
 from payments.validation import clean_text, printable
@@ -178,7 +178,7 @@ def plan_day(session: Session, *, day: date, settings: Settings, actor: str, now
                             details={"date": day.isoformat()})
     refuse_past_day(day, now)
     today = business_date(now)
-    refuse_far_day(day, add_working_days(today, PLAN_HORIZON_WORKING_DAYS, settings.holidays))
+    refuse_far_day(day, nth_working_day_after(today, PLAN_HORIZON_WORKING_DAYS, settings.holidays))
     lock_days(session, day)
     routes = list_routes(session)
     shipments = {s.id: s for s in _candidates(session, day, today)}

@@ -73,3 +73,12 @@ def test_tet_is_five_working_days_off_weekends_made_up(first, last):
     span = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     off = [day for day in span if not is_working_day(day, DEFAULT_HOLIDAYS)]
     assert len([day for day in off if day.weekday() < 5]) == 5
+
+
+def test_a_horizon_of_working_days_ends_on_the_same_day_seen_from_friday_or_the_weekend():
+    from kernel.clock import nth_working_day_after
+
+    friday, saturday, sunday = date(2026, 12, 11), date(2026, 12, 12), date(2026, 12, 13)
+    assert {nth_working_day_after(d, 5, NO_HOLIDAYS) for d in (friday, saturday, sunday)} == {date(2026, 12, 18)}
+    assert nth_working_day_after(friday, 1, NO_HOLIDAYS) == date(2026, 12, 14)
+    assert add_working_days(saturday, 5, NO_HOLIDAYS) == date(2026, 12, 21)  # J+5: J rolls to Monday

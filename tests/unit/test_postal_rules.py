@@ -206,3 +206,18 @@ def test_a_pickup_that_failed_can_still_be_cancelled_a_delivery_goes_back_to_the
     assert states.cancellable(states.PICKUP, states.FAILED_ATTEMPT)
     assert not states.cancellable(states.DELIVERY, states.FAILED_ATTEMPT)
     assert not states.cancellable(states.PICKUP, states.PICKED_UP)
+
+
+def test_a_failed_pickup_names_the_citizen_as_the_sender_not_a_recipient():
+    text = messages.sms_text(states.FAILED_ATTEMPT, direction=states.PICKUP, dossier_code="HS-1",
+                             reason=states.REFUSED, next_date=date(2026, 11, 30))
+    assert text == ("TT Phục vụ HCC: Chưa nhận được hồ sơ HS-1 (người gửi chưa giao hồ sơ). "
+                    "Bưu điện sẽ quay lại từ ngày 30/11/2026.")
+    assert "người gửi vắng nhà" in messages.sms_text(states.FAILED_ATTEMPT, direction=states.PICKUP,
+                                                     dossier_code="HS-1", reason=states.NOT_HOME,
+                                                     next_date=date(2026, 11, 30))
+
+
+def test_a_returned_result_does_not_count_attempts_it_may_not_have_had():
+    text = messages.sms_text(states.RETURNED, direction=states.DELIVERY, dossier_code="HS-1")
+    assert "2 lần" not in text and text.startswith("TT Phục vụ HCC: Do không giao được, kết quả hồ sơ HS-1")
