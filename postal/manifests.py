@@ -140,17 +140,19 @@ def route_manifest_pdf(shipments: Sequence[Shipment], *, day: date, route_code: 
     return render(pdf)
 
 
-# What the record may list: dossiers the post actually collected, results it actually took out (a
-# shipment still `scheduled` was never handed over; one that failed leaves the day's plan).
+# What the record may list: dossiers the post actually collected, results it actually took out, on
+# the day that happened (`scheduling.handed_over_on`).
 HANDED_OVER = {states.PICKUP: frozenset({states.PICKED_UP, states.DELIVERED}),
                states.DELIVERY: frozenset({states.OUT_FOR_DELIVERY, states.DELIVERED})}
 
 
-def handover_pdf(shipments: Sequence[Shipment], *, day: date, route_code: str, printed_at: datetime) -> bytes:
-    """Biên bản giao nhận hồ sơ between the postal worker and the centre for one route and day."""
-    pdf = new_document(title=f"Biên bản giao nhận hồ sơ {route_code} {day.isoformat()}")
+def handover_pdf(shipments: Sequence[Shipment], *, day: date, route_code: str | None, printed_at: datetime) -> bytes:
+    """Biên bản giao nhận hồ sơ between the postal service and the centre for one day, of one route
+    or of all (`route_code` None)."""
+    route = f"Tuyến {route_code}" if route_code else "Tất cả các tuyến"
+    pdf = new_document(title=f"Biên bản giao nhận hồ sơ {route_code or ''} {day.isoformat()}")
     pdf.add_page()
-    _title(pdf, "BIÊN BẢN GIAO NHẬN HỒ SƠ", f"Ngày {day.strftime('%d/%m/%Y')} - Tuyến {route_code}")
+    _title(pdf, "BIÊN BẢN GIAO NHẬN HỒ SƠ", f"Ngày {day.strftime('%d/%m/%Y')} - {route}")
     pdf.set_font(FONT, "", 10)
     pdf.multi_cell(0, 5, "Căn cứ Quyết định số 45/2016/QĐ-TTg ngày 19/10/2016 của Thủ tướng Chính phủ về việc "
                          "tiếp nhận hồ sơ, trả kết quả giải quyết thủ tục hành chính qua dịch vụ bưu chính công ích, "

@@ -82,7 +82,7 @@ class ShipmentEvent(Base):
 
     id: Mapped[PK]
     shipment_id: Mapped[int] = mapped_column(BigIntPK, ForeignKey("shipments.id"), index=True)
-    occurred_at: Mapped[datetime]
+    occurred_at: Mapped[datetime] = mapped_column(index=True)  # a day's handovers are found by it
     recorded_at: Mapped[datetime]
     source: Mapped[str] = mapped_column(String(20))  # staff | courier_webhook | courier_poll | system
     event: Mapped[str] = mapped_column(String(40))

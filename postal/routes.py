@@ -302,13 +302,20 @@ class ManifestCsv(Resource):
 
 @postal_ns.route("/handovers/<string:day>.pdf")
 class HandoverPdf(Resource):
-    @postal_ns.doc(security="bearer", params={"route": "route code"})
+    @postal_ns.doc(security="bearer", params={"route": "route code (optional: every route, and shipments "
+                                                         "the courier moved on without a plan)"})
     @postal_ns.produces(["application/pdf", "application/json"])
     @requires(*READ)
     def get(self, day: str):
-        """Biên bản giao nhận hồ sơ of one route and day (PDF)."""
-        return _route_day_pdf(day, lambda session, shipments, route, when: manifests.handover_pdf(
-            shipments, day=when, route_code=route.code, printed_at=now_utc()), "bien-ban")
+        """Biên bản giao nhận hồ sơ of one day (PDF): the dossiers and results that changed hands that
+        day (collected, taken out), whatever day they were planned for."""
+        when, route_code = _day_and_route(day, required=False)
+        with transaction() as session:
+            if route_code:
+                route_code = scheduling.get_route(session, route_code).code
+            body = manifests.handover_pdf(scheduling.handed_over_on(session, when, route_code), day=when,
+                                          route_code=route_code, printed_at=now_utc())
+        return _pdf(body, f"bien-ban-{route_code or 'tat-ca'}-{when.isoformat()}.pdf")
 
 
 @courier_callbacks_ns.route("/courier")

@@ -11,19 +11,20 @@ from sqlalchemy.orm import Session
 
 from config import Settings
 from kernel import audit
-from kernel.clock import VN_TZ, business_date, is_working_day, nth_working_day_after
+from kernel.clock import VN_TZ, business_date, business_day_bounds, is_working_day, nth_working_day_after
 from kernel.db import advisory_lock
 from kernel.errors import Conflict, ValidationError
 from payments.validation import clean_text, printable
 from postal import addresses, planner, states
 from postal.errors import Unprocessable, route_not_found
-from postal.models import Route, Shipment
+from postal.models import Route, Shipment, ShipmentEvent
 from postal.service import enter_state, get_shipment, refuse_early_attempt
 from postal.validation import latest_window_day, parse_slot
 
 # A route code goes into URL paths, file names and printed headers: plain letters, digits, - and _.
 ROUTE_CODE_RE = re.compile(r"[A-Z0-9_-]{1,20}")
 ACTIVE_ON_DAY = (states.SCHEDULED, states.PICKED_UP, states.OUT_FOR_DELIVERY, states.DELIVERED)
+TO_DO_ON_DAY = (states.SCHEDULED, states.OUT_FOR_DELIVERY)  # not done yet: the place is theirs
 MAX_CAPACITY = 1000
 # How far ahead the planner plans: a week of rounds. Every waiting shipment is a candidate, so a day
 # further out (a mistyped year) would take them all off the days their deadlines need.
@@ -114,17 +115,53 @@ def _spec(route: Route) -> planner.RouteSpec:
 # --- the daily plan -------------------------------------------------------------------
 
 def places_used(session: Session, day: date) -> Counter:
-    """Places taken per (route, slot) on `day`: what counts against the capacity."""
+    """Places taken per (route, slot) on `day`: what counts against the capacity. A shipment done
+    before its day (picked up early) no longer takes its place there."""
     rows = session.execute(select(Shipment.route_code, Shipment.slot, func.count()).where(
-        Shipment.planned_date == day, Shipment.status.in_(ACTIVE_ON_DAY)).group_by(Shipment.route_code, Shipment.slot))
+        Shipment.planned_date == day, Shipment.status.in_(ACTIVE_ON_DAY),
+        or_(Shipment.status.in_(TO_DO_ON_DAY), Shipment.state_at >= business_day_bounds(day)[0]))
+        .group_by(Shipment.route_code, Shipment.slot))
     return Counter({(route, slot): n for route, slot, n in rows})
 
 
 def _waiting(today: date):
-    """Booked or failed shipments without a place, and those planned for a day that passed without an
-    outcome (the postman did not go, or did not report): they need a place again."""
-    return or_(and_(Shipment.status.in_(states.PLANNABLE), Shipment.planned_date.is_(None)),
+    """Booked or failed shipments without a place, those the courier assigned a postman without our
+    plan, and those planned for a day that passed without an outcome (the postman did not go, or did
+    not report): they need a place (again)."""
+    return or_(and_(Shipment.status.in_((*states.PLANNABLE, states.SCHEDULED)), Shipment.planned_date.is_(None)),
                and_(Shipment.status == states.SCHEDULED, Shipment.planned_date < today))
+
+
+# When dossiers change hands between the post and the centre, by direction: a pickup's postman
+# collects them (and brings them in from the round); a delivery's takes the results out.
+HANDOVER_STEPS = {states.PICKUP: (states.PICKED_UP,), states.DELIVERY: (states.OUT_FOR_DELIVERY, states.DELIVERED)}
+
+
+def handed_over_on(session: Session, day: date, route_code: str | None = None) -> list[Shipment]:
+    """The shipments whose dossiers or results changed hands on `day` (Hà Nội), on one route or on
+    any (planned or not), in stop order: the handover record's, dated when it happened, whatever
+    day the plan had said."""
+    start, end = business_day_bounds(day)
+    steps = (*HANDOVER_STEPS[states.PICKUP], *HANDOVER_STEPS[states.DELIVERY])
+    that_day = set(session.execute(select(ShipmentEvent.shipment_id).where(
+        ShipmentEvent.occurred_at >= start, ShipmentEvent.occurred_at < end, ShipmentEvent.applied.is_(True),
+        ShipmentEvent.to_status.in_(steps))).scalars())
+    if not that_day:
+        return []
+    first: dict[int, datetime] = {}  # a delivery taken out on Monday and delivered on Tuesday changed hands Monday
+    for shipment_id, direction, to_status, occurred in session.execute(
+            select(ShipmentEvent.shipment_id, Shipment.direction, ShipmentEvent.to_status, ShipmentEvent.occurred_at)
+            .join(Shipment, Shipment.id == ShipmentEvent.shipment_id)
+            .where(ShipmentEvent.shipment_id.in_(sorted(that_day)), ShipmentEvent.applied.is_(True),
+                   ShipmentEvent.to_status.in_(steps))):
+        if to_status in HANDOVER_STEPS[direction]:
+            first[shipment_id] = min(occurred, first.get(shipment_id, occurred))
+    ids = sorted(i for i, at in first.items() if start <= at < end)
+    query = select(Shipment).where(Shipment.id.in_(ids))
+    if route_code:
+        query = query.where(Shipment.route_code == route_code)
+    return list(session.execute(query.order_by(Shipment.route_code, Shipment.slot.desc(), Shipment.stop,
+                                               Shipment.id)).scalars())
 
 
 def waiting_shipments(session: Session, *, today: date, limit: int = 200) -> list[Shipment]:

@@ -224,6 +224,7 @@ EN = {
     "In ấn": "Print",
     "Danh sách tuyến (PDF)": "Route manifest (PDF)",
     "Biên bản giao nhận hồ sơ (PDF)": "Handover record (PDF)",
+    "Biên bản giao nhận hồ sơ, tất cả các tuyến (PDF)": "Handover record, every route (PDF)",
     "Danh sách cả ngày (CSV)": "The whole day (CSV)",
     "Phiếu gửi hồ sơ (PDF)": "Consignment note (PDF)",
     # courier reports to check

@@ -2,6 +2,8 @@
 print a shipment with 30 documents of 200 characters (the cell ends with "… và N giấy tờ khác")."""
 import pytest
 
+from kernel.clock import business_date, now_utc
+
 from tests.api import test_postal
 from tests.postal_factories import ID_CHECK, make_dossier, make_route, mark_booked, shipment_body, working_day
 
@@ -36,7 +38,8 @@ def test_thirty_long_documents_print_on_the_manifest_and_the_handover_record(cli
     r = client.post(f"/api/v1/postal/shipments/{shipment_id}/events", json={"event": "picked_up", "id_check": ID_CHECK},
                     headers=auth("postal"))
     assert r.status_code == 200, r.json
-    handover = pdf_text(client.get(f"/api/v1/postal/handovers/{day}.pdf?route=HL1", headers=auth("postal")))
+    picked_up_on = business_date(now_utc())  # the record is of the day the dossier changed hands
+    handover = pdf_text(client.get(f"/api/v1/postal/handovers/{picked_up_on}.pdf?route=HL1", headers=auth("postal")))
     assert "… và 29 giấy tờ khác" in handover and "D-PAPER" in handover
     note = pdf_text(client.get(f"/api/v1/postal/shipments/{shipment_id}/consignment-note.pdf", headers=auth("postal")))
     assert "30" in note  # the consignment note still lists every document, a row each

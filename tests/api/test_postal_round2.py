@@ -418,7 +418,9 @@ def test_the_handover_record_lists_only_dossiers_the_post_actually_collected(cli
     r = client.post(f"/api/v1/postal/shipments/{collected}/events", json={"event": "picked_up", "id_check": ID_CHECK},
                     headers=auth("postal"))
     assert r.status_code == 200, r.json
-    pdf = client.get(f"/api/v1/postal/handovers/{day}.pdf?route=HL1", headers=auth("postal"))
+    from kernel.clock import business_date
+    picked_up_on = business_date(now_utc())  # the record is of the day the dossier changed hands
+    pdf = client.get(f"/api/v1/postal/handovers/{picked_up_on}.pdf?route=HL1", headers=auth("postal"))
     assert pdf.status_code == 200
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
     assert "D-0" in text and "D-1" not in text

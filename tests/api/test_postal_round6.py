@@ -1,0 +1,63 @@
+"""Postal, QA round 6: the handover record is of the day dossiers changed hands, a shipment the
+courier moved on without our plan is never lost from sight, and a place is freed by work done early."""
+import io
+from collections import Counter
+
+from pypdf import PdfReader
+
+from kernel.clock import business_date, now_utc
+from kernel.db import unit_of_work
+from postal import scheduling
+from tests.api.test_postal_round2 import booked_pickups, tracking, webhook
+from tests.postal_factories import ID_CHECK, make_route, working_day
+
+
+def handover_text(client, auth, day, route: str | None = "HL1") -> str:
+    query = f"?route={route}" if route else ""
+    r = client.get(f"/api/v1/postal/handovers/{day}.pdf{query}", headers=auth("postal"))
+    assert r.status_code == 200, r.json
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(r.data)).pages)
+
+
+def pick_up(client, auth, shipment_id):
+    r = client.post(f"/api/v1/postal/shipments/{shipment_id}/events", json={"event": "picked_up", "id_check": ID_CHECK},
+                    headers=auth("postal"))
+    assert r.status_code == 200, r.json
+
+
+def test_a_dossier_picked_up_before_its_planned_day_is_on_that_days_record_and_frees_its_place(
+        client, auth, db, test_settings):
+    [early] = booked_pickups(db, test_settings, 1)
+    make_route(db, test_settings, morning=2)
+    planned_day, today = working_day(1), business_date(now_utc())
+    assert len(client.post(f"/api/v1/postal/plan?date={planned_day}", headers=auth("postal")).json["assigned"]) == 1
+    pick_up(client, auth, early)
+    assert "D-0" in handover_text(client, auth, today)
+    planned = handover_text(client, auth, planned_day)
+    assert "D-0" not in planned and "giao cho Trung tâm: 0 hồ sơ" in planned
+    with unit_of_work(db) as s:
+        assert scheduling.places_used(s, planned_day) == Counter()
+
+
+def test_a_shipment_the_courier_assigned_without_our_plan_waits_for_a_place(client, auth, db, test_settings):
+    [assigned] = booked_pickups(db, test_settings, 1)
+    r = webhook(client, test_settings, {"event_id": "E-ASSIGN-1", "tracking_number": tracking(assigned),
+                                         "status_code": 2, "occurred_at": now_utc().isoformat()})
+    assert r.status_code == 200 and r.json["outcome"] == "applied", r.json
+    shipment = client.get(f"/api/v1/postal/shipments/{assigned}", headers=auth("postal")).json
+    assert (shipment["status"], shipment["plan"]) == ("scheduled", None)
+    make_route(db, test_settings, morning=2)
+    with unit_of_work(db) as s:
+        assert [w.id for w in scheduling.waiting_shipments(s, today=business_date(now_utc()))] == [assigned]
+    day = working_day(1)
+    assert [a["shipment_id"] for a in client.post(f"/api/v1/postal/plan?date={day}",
+                                                  headers=auth("postal")).json["assigned"]] == [assigned]
+
+
+def test_the_record_of_every_route_lists_a_dossier_picked_up_without_a_plan(client, auth, db, test_settings):
+    [unplanned] = booked_pickups(db, test_settings, 1)
+    pick_up(client, auth, unplanned)
+    today = business_date(now_utc())
+    assert "D-0" in handover_text(client, auth, today, route=None)
+    make_route(db, test_settings)
+    assert "D-0" not in handover_text(client, auth, today)  # not on HL1's: it had no route
