@@ -379,6 +379,18 @@ def withdraw_request_items(session: Session, *, code: str, reason: str, settings
     return request
 
 
+def ask_for_lapsed_fees(session: Session, dossier_code: str, *, settings: Settings, actor: str,
+                        now: datetime) -> PaymentRequest | None:
+    """Ask again, with a new request (new code, new QR), for the fees still owed that no live request
+    asks for (theirs expired unpaid); None when every fee is asked for. What waits for the dossier's
+    fees (a delivery, a cash-on-delivery order) would otherwise wait for money nobody can pay."""
+    dossier = lock_dossier(session, dossier_code)
+    expire_due_of(session, dossier, settings, now)
+    if not uncovered_fee_items(session, dossier):
+        return None
+    return open_payment_request(session, dossier=dossier, settings=settings, actor=actor, now=now)
+
+
 def dossier_fees_settled(session: Session, dossier_code: str) -> bool:
     """True when every fee item still owed (not withdrawn) is asked for by a paid (or overpaid) request."""
     dossier = get_dossier(session, dossier_code)

@@ -35,8 +35,7 @@ from payments import states as payment_states
 from payments.credits import IncomingCredit, record_credits
 from payments.ledger import Accounts
 from payments.models import PaymentRequest
-from payments.service import (collected_on_delivery, expire_due_of, expire_if_due, lock_dossier,
-                              open_payment_request, record_event, uncovered_fee_items)
+from payments.service import ask_for_lapsed_fees, collected_on_delivery, expire_if_due, record_event
 from postal.models import Shipment
 
 PROVIDER, CHANNEL, COURIER = "vnpost_cod", "cod", "vnpost"
@@ -55,22 +54,12 @@ def _requests(session: Session, shipment: Shipment, statuses) -> list[PaymentReq
         .order_by(PaymentRequest.id).with_for_update()).scalars())
 
 
-def ask_for_lapsed_fees(session: Session, shipment: Shipment, *, settings: Settings, actor: str,
-                        now: datetime) -> None:
-    """Ask again, with a new request, for the fees no live request asks for (their request expired
-    unpaid): the postman collects what the open requests owe, and the result must not be handed over
-    with a fee of the dossier never collected."""
-    dossier = lock_dossier(session, shipment.dossier_code)
-    expire_due_of(session, dossier, settings, now)
-    if uncovered_fee_items(session, dossier):
-        open_payment_request(session, dossier=dossier, settings=settings, actor=actor, now=now)
-
-
 def hold_requests(session: Session, shipment: Shipment, *, settings: Settings, actor: str, now: datetime) -> None:
-    """Every fee still owed is asked for (`ask_for_lapsed_fees`) and the dossier's open requests wait
+    """Every fee still owed is asked for (`payments.service.ask_for_lapsed_fees`: the postman collects
+    what the open requests owe, and the result must not be handed over with a fee never collected) and the dossier's open requests wait
     for the postman: pending ones no longer expire, and none (a part-paid one's rest included: the
     order collects it too) is offered for online payment meanwhile (`collected_on_delivery`)."""
-    ask_for_lapsed_fees(session, shipment, settings=settings, actor=actor, now=now)
+    ask_for_lapsed_fees(session, shipment.dossier_code, settings=settings, actor=actor, now=now)
     for request in _requests(session, shipment, payment_states.OPEN):
         expire_if_due(session, request, settings, now)
         if request.status not in payment_states.OPEN or collected_on_delivery(request):

@@ -22,8 +22,8 @@ from kernel.notify import queue_sms
 from kernel.outbox import OutboxMessage, enqueue
 from payments import states as payment_states
 from payments.models import Dossier, PaymentRequest
-from payments.service import (add_fee_items, current_request, dossier_fees_settled, get_dossier,
-                              withdraw_request_items)
+from payments.service import (add_fee_items, ask_for_lapsed_fees, current_request, dossier_fees_settled,
+                              get_dossier, withdraw_request_items)
 from payments.validation import FeeInput
 from postal import addresses, cod, deadlines, messages, states
 from postal.errors import ShipmentExists, shipment_not_found
@@ -125,7 +125,12 @@ def is_dispatchable(session: Session, shipment: Shipment) -> bool:
 
 def dispatch_if_ready(session: Session, shipment: Shipment, *, settings: Settings, now: datetime) -> bool:
     """Queue the courier booking (once per shipment) when the shipment may go."""
-    if shipment.status != states.REQUESTED or not is_dispatchable(session, shipment):
+    if shipment.status != states.REQUESTED:
+        return False
+    if not is_dispatchable(session, shipment):
+        # A paid-for delivery waits for the dossier's fees: one whose request lapsed unpaid is asked for
+        # again, or it would wait for good with nothing left to pay.
+        ask_for_lapsed_fees(session, shipment.dossier_code, settings=settings, actor="system:postal", now=now)
         return False
     if shipment.direction == states.DELIVERY:  # handed to the post from today: the courier gets that deadline
         restart_deadline(shipment, business_date(now), settings)

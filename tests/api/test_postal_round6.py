@@ -61,3 +61,41 @@ def test_the_record_of_every_route_lists_a_dossier_picked_up_without_a_plan(clie
     assert "D-0" in handover_text(client, auth, today, route=None)
     make_route(db, test_settings)
     assert "D-0" not in handover_text(client, auth, today)  # not on HL1's: it had no route
+
+
+def test_a_paid_delivery_blocked_by_a_lapsed_fee_asks_for_it_again(client, auth, db, test_settings):
+    from sqlalchemy import select
+
+    from payments.models import Dossier, PaymentRequest
+    from postal.service import dispatch_paid_deliveries
+    from tests.api.test_postal_round2 import post_shipment, request_for
+    from tests.postal_factories import make_dossier, pay_everything, shipment_body
+
+    def pending(s) -> list[PaymentRequest]:
+        dossier = s.execute(select(Dossier).where(Dossier.code == code)).scalar_one()
+        return list(s.execute(select(PaymentRequest).where(PaymentRequest.dossier_id == dossier.id,
+                                                           PaymentRequest.status == "pending")
+                              .order_by(PaymentRequest.id)).scalars())
+
+    def lapse_the_fee():
+        with unit_of_work(db) as s:
+            [fee] = [r for r in pending(s) if r.amount_vnd == 8000]
+            fee.status = "expired"
+
+    code = make_dossier(db, test_settings)
+    lapse_the_fee()
+    delivery = post_shipment(client, auth, shipment_body(direction="delivery")).json
+    with unit_of_work(db) as s:  # asked for again with the postage: the citizen can pay both
+        assert sorted(r.amount_vnd for r in pending(s)) == [8000, 22000]
+    lapse_the_fee()  # unpaid again; only the postage is paid
+    pay_everything(db, test_settings, code)
+    assert request_for(db, delivery["postage_payment_code"])[0] == "paid"
+    with unit_of_work(db) as s:
+        assert dispatch_paid_deliveries(s, settings=test_settings, now=now_utc()) == 0
+    with unit_of_work(db) as s:
+        assert [r.amount_vnd for r in pending(s)] == [8000]
+        assert dispatch_paid_deliveries(s, settings=test_settings, now=now_utc()) == 0
+        assert [r.amount_vnd for r in pending(s)] == [8000]  # asked once, not again while it is live
+    pay_everything(db, test_settings, code)
+    with unit_of_work(db) as s:
+        assert dispatch_paid_deliveries(s, settings=test_settings, now=now_utc()) == 1
