@@ -13,7 +13,7 @@ from kernel.http import REASON_IN, actor, current_principal, int_arg, json_body,
 from kernel import inbox
 from kernel.inbox import CONFLICT, RECEIVED, REJECTED, InboundCallback
 from kernel.money import MAX_MONEY_VND, parse_amount_vnd
-from payments import cash, corrections, credits, service, suspense
+from payments import cash, credits, service, suspense
 from payments.checkout import start_checkout
 from payments.ledger import Accounts, balance
 from payments.models import CashDrawer, Payment, PaymentAllocation
@@ -167,10 +167,8 @@ class ReleaseAllocation(Resource):
         reason = _reason(json_body())
         now = now_utc()
         with transaction() as session:
-            payment_id = corrections.release_to_suspense(session, allocation_id=allocation_id, reason=reason,
-                                                         settings=settings(), actor=actor(), now=now)
-            audit.record(session, actor=actor(), action="allocation.release", subject_type="payment",
-                         subject_id=payment_id, at=now, reason=reason, data={"allocation_id": allocation_id})
+            payment_id = suspense.release(session, allocation_id=allocation_id, reason=reason, settings=settings(),
+                                          actor=actor(), now=now)
             return payment_view(session.get(Payment, payment_id))
 
 

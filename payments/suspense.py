@@ -1,8 +1,9 @@
 """Money in suspense: what waits (`waiting`, with the requests it might have paid) and finance's
-decision on it (`assign`: credit it to a request, with a reason, audited).
+decisions on it (`assign`: credit it to a request; `release`: take an allocation back), each with a
+reason, audited.
 
 Money that came on a bank statement line is that line's to decide: reconciliation registers how
-(`decide_on_lines`), and the assignment becomes the line's match. It then shows on the line, counts
+(`decide_on_lines`), and an assignment becomes the line's match, a release its unmatch. It then shows on the line, counts
 in the line's day (or the next open one) and can be undone there, as when finance matches the line
 itself; before, the line stayed "unmatched" with its money on a request. Payments does not import
 reconciliation, hence the registration.
@@ -10,6 +11,7 @@ reconciliation, hence the registration.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -19,7 +21,7 @@ from config import Settings
 from kernel import audit
 from kernel.clock import business_date
 from payments import suggestions
-from payments.corrections import ACTIVE, assign_from_suspense
+from payments.corrections import ACTIVE, assign_from_suspense, release_to_suspense
 from payments.models import Payment
 from payments.presenters import payment_view
 
@@ -44,23 +46,30 @@ def waiting(session: Session, *, limit: int) -> dict:
     return {"total_vnd": int(total), "count": count, "payments": views}
 
 
-# A line decider: the amount assigned when `payment_id` is a statement line's money, else None.
-LineDecider = Callable[..., "int | None"]
-_LINE_DECIDERS: list[LineDecider] = []
+@dataclass(frozen=True)
+class LineDesk:
+    """How reconciliation decides on a statement line's money (registered at import; payments does
+    not import reconciliation). Each answers None when the payment is no statement line's."""
+
+    assign: Callable[..., int | None]  # the amount assigned from suspense, as the line's match
+    release: Callable[..., int | None]  # the payment id, the allocation released as the line's unmatch
 
 
-def decide_on_lines(decider: LineDecider) -> None:
-    """Register how money of a statement line is assigned (reconciliation, at import)."""
-    if decider not in _LINE_DECIDERS:
-        _LINE_DECIDERS.append(decider)
+_LINE_DESKS: list[LineDesk] = []
+
+
+def decide_on_lines(desk: LineDesk) -> None:
+    """Register how money of a statement line is assigned and released (reconciliation, at import)."""
+    if desk not in _LINE_DESKS:
+        _LINE_DESKS.append(desk)
 
 
 def assign(session: Session, *, payment_id: int, payment_code: str, amount_vnd: int | None, reason: str,
            settings: Settings, actor: str, now: datetime) -> int:
     """Credit (part of) a payment in suspense to the request with `payment_code`; returns the amount."""
-    for decider in _LINE_DECIDERS:
-        assigned = decider(session, payment_id=payment_id, payment_code=payment_code, amount_vnd=amount_vnd,
-                           reason=reason, settings=settings, actor=actor, now=now)
+    for desk in _LINE_DESKS:
+        assigned = desk.assign(session, payment_id=payment_id, payment_code=payment_code, amount_vnd=amount_vnd,
+                               reason=reason, settings=settings, actor=actor, now=now)
         if assigned is not None:
             return assigned
     assigned = assign_from_suspense(session, payment_id=payment_id, payment_code=payment_code, amount_vnd=amount_vnd,
@@ -68,3 +77,18 @@ def assign(session: Session, *, payment_id: int, payment_code: str, amount_vnd: 
     audit.record(session, actor=actor, action="suspense.assign", subject_type="payment", subject_id=payment_id,
                  at=now, reason=reason, data={"payment_code": payment_code, "amount_vnd": assigned})
     return assigned
+
+
+def release(session: Session, *, allocation_id: int, reason: str, settings: Settings, actor: str,
+            now: datetime) -> int:
+    """Take a wrong allocation back into suspense, with a reason, audited; returns the payment id."""
+    for desk in _LINE_DESKS:
+        payment_id = desk.release(session, allocation_id=allocation_id, reason=reason, settings=settings,
+                                  actor=actor, now=now)
+        if payment_id is not None:
+            return payment_id
+    payment_id = release_to_suspense(session, allocation_id=allocation_id, reason=reason, settings=settings,
+                                     actor=actor, now=now)
+    audit.record(session, actor=actor, action="allocation.release", subject_type="payment", subject_id=payment_id,
+                 at=now, reason=reason, data={"allocation_id": allocation_id})
+    return payment_id

@@ -62,7 +62,7 @@ def _payment(session: Session, line: StatementLine) -> Payment:
 def resolve_line(session: Session, *, line_id: int, action: str, reason: str, settings: Settings, actor: str,
                  now: datetime, allocations: list[tuple[str, int | None]] | None = None,
                  amount_vnd: int | None = None, expected_version: int | None = None,
-                 as_adjustment: bool = False) -> Resolution:
+                 as_adjustment: bool = False, allocation_ids: list[int] | None = None) -> Resolution:
     """Apply one decision to a line (see module doc); returns the stored resolution."""
     if action not in LINE_ACTIONS:
         raise ValidationError(f"action must be one of {', '.join(LINE_ACTIONS)}", code="invalid_action")
@@ -74,7 +74,7 @@ def resolve_line(session: Session, *, line_id: int, action: str, reason: str, se
                        details={"version": line.version})
     day, adjustment = _landing_day(session, line.recon_date, settings, as_adjustment)
     data = _ACTIONS[action](session, line, settings=settings, actor=actor, now=now, reason=reason,
-                            allocations=allocations, amount_vnd=amount_vnd)
+                            allocations=allocations, amount_vnd=amount_vnd, allocation_ids=allocation_ids)
     resolution = Resolution(recon_date=day, line_id=line.id, action=action, reason=reason, data=data,
                             adjustment=adjustment, created_by=actor, created_at=now)
     session.add(resolution)
@@ -101,7 +101,23 @@ def match_from_suspense(session: Session, *, payment_id: int, payment_code: str,
     return sum(allocation["amount_vnd"] for allocation in resolution.data["allocations"])
 
 
-suspense.decide_on_lines(match_from_suspense)
+def unmatch_released(session: Session, *, allocation_id: int, reason: str, settings: Settings, actor: str,
+                     now: datetime) -> int | None:
+    """An allocation of a statement line's money released from the payments desk is the line's unmatch
+    of that allocation: it shows on the line, counts in its day (or the next open one) and can be
+    undone there. None: not a statement line's money."""
+    line_id = session.execute(select(StatementLine.id).join(
+        PaymentAllocation, PaymentAllocation.payment_id == StatementLine.payment_id).where(
+        PaymentAllocation.id == allocation_id, StatementLine.direction == CREDIT)
+        .order_by(StatementLine.id).limit(1)).scalar()
+    if line_id is None:
+        return None
+    resolution = resolve_line(session, line_id=line_id, action="unmatch", reason=reason, settings=settings,
+                              actor=actor, now=now, allocation_ids=[allocation_id], as_adjustment=True)
+    return resolution.data["payment_id"]
+
+
+suspense.decide_on_lines(suspense.LineDesk(assign=match_from_suspense, release=unmatch_released))
 
 
 def _match(session: Session, line: StatementLine, *, settings: Settings, actor: str, now: datetime, allocations,
@@ -131,7 +147,8 @@ def _match(session: Session, line: StatementLine, *, settings: Settings, actor: 
 
 
 def _unmatch(session: Session, line: StatementLine, *, settings: Settings, actor: str, now: datetime, reason: str,
-             **_) -> dict:
+             allocation_ids: list[int] | None = None, **_) -> dict:
+    """Every active allocation of the line's money back to suspense, or only `allocation_ids`."""
     payment = _payment(session, line)
     active = session.execute(select(PaymentAllocation.id, PaymentRequest.payment_code, PaymentAllocation.amount_vnd,
                                     PaymentAllocation.how)
@@ -139,6 +156,10 @@ def _unmatch(session: Session, line: StatementLine, *, settings: Settings, actor
                              .where(PaymentAllocation.payment_id == payment.id,
                                     PaymentAllocation.released_at.is_(None))
                              .order_by(PaymentAllocation.id)).all()
+    if allocation_ids is not None:
+        active = [row for row in active if row[0] in allocation_ids]
+        if not active:
+            raise Conflict("this allocation was already released", code="allocation_released")
     if not active:
         raise Conflict("nothing of this line is allocated", code="nothing_allocated")
     previous_reason = payment.suspense_reason

@@ -45,3 +45,27 @@ def test_a_part_reference_of_another_amount_is_another_transfer(client, auth, db
     upload(client, auth, _batch_with_part_refs(), "s.xml")
     csv = upload(client, auth, vcb_csv(("5100.1111A", "", "20.000", f"{CODE} le phi")))
     assert csv.json["lines_new"] == 1, csv.json
+
+
+def test_releasing_a_statement_lines_allocation_is_that_lines_unmatch(client, auth, db, monkeypatch):
+    from tests.recon_factories import all_lines
+
+    make_requests_with_codes(client, auth, monkeypatch, [(CODE, 30_000), (OTHER, 50_000)])
+    imported = upload(client, auth, vcb_csv(("5100.2", "", "80.000", f"{CODE} {OTHER} le phi"))).json
+    [line] = all_lines(client, auth, imported["import_id"])
+    assert line["status"] == "matched"
+    payment = client.get(f"/api/v1/payments/{line['payment_id']}", headers=auth("finance")).json
+    wrong = next(a for a in payment["allocations"] if a["payment_code"] == OTHER)
+    r = client.post(f"/api/v1/finance/allocations/{wrong['id']}/release", headers=auth("finance"),
+                    json={"reason": "khớp nhầm hồ sơ"})
+    assert r.status_code == 200, r.json
+    assert r.json["unallocated_vnd"] == 50_000
+    detail = client.get(f"/api/v1/reconciliation/lines/{line['id']}", headers=auth("finance")).json
+    assert (detail["unallocated_vnd"], detail["score"]) == (50_000, 70), detail  # partly in suspense
+    [decision] = [d for d in detail["resolutions"] if d["action"] == "unmatch"]
+    assert [a["payment_code"] for a in decision["data"]["released"]] == [OTHER]
+    undo = client.post(f"/api/v1/reconciliation/resolutions/{decision['id']}/undo", headers=auth("finance"),
+                       json={"reason": "bỏ khớp nhầm"})
+    assert undo.status_code in (200, 201), undo.json
+    assert (paid_vnd(client, CODE), paid_vnd(client, OTHER)) == (30_000, 50_000)
+    assert client.get(f"/api/v1/reconciliation/lines/{line['id']}", headers=auth("finance")).json["status"] == "matched"
