@@ -21,7 +21,7 @@ from payments import suspense as suspense_money
 from payments.models import Payment
 from payments.presenters import payment_view
 from payments.service import parse_payment_code
-from reconciliation import days, exceptions, service
+from reconciliation import counting, days, exceptions, service
 from reconciliation.profiles import PROFILE_NAMES
 from reconciliation.statements import FORMATS
 from reconciliation.views import line_views
@@ -144,8 +144,11 @@ def line(line_id: int):
     with transaction() as session:
         found = service.get_line(session, line_id)
         [view] = line_views(session, [(found.line_no, found, False)])
+        decisions = service.resolutions_of(session, line_id)
+        # a decision counted in a closed day stands: no undo form for it (the service refuses it anyway)
+        closed = counting.closed_days(session, min(d.recon_date for d in decisions)) if decisions else set()
         return _render("staff/finance_line.html", session, found.recon_date, "statements", line=view,
-                       decisions=service.resolutions_of(session, line_id), actions=line_actions(view))
+                       decisions=decisions, closed_days=closed, actions=line_actions(view))
 
 
 def line_actions(view: dict) -> list[str]:

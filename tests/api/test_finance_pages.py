@@ -428,3 +428,15 @@ def test_an_overpaid_request_in_the_queue_leads_to_refunding_the_excess(client, 
     html = finance.get(f"/staff/finance/exceptions?date={DAY}&state=all").get_data(as_text=True)
     card = html.split("Nộp thừa — 50.000 ₫", 1)[1].split("</li>", 1)[0]
     assert 'href="/staff/finance/refunds?date=' in card and f'q={code}' in card and "Hoàn phần nộp thừa" in card
+
+
+def test_a_decision_counted_in_a_closed_day_offers_no_undo(client, auth, finance):
+    code, line = unmatched_line(client, auth)
+    r = client.post(f"/api/v1/reconciliation/lines/{line['id']}/match", headers=auth("finance"),
+                    json={"reason": "người nộp xác nhận", "allocations": [{"payment_code": code}]})
+    assert r.status_code == 201, r.json
+    undo = f"/staff/finance/resolutions/{r.json['resolution']['id']}/undo"
+    assert undo in finance.get(f"/staff/finance/lines/{line['id']}").get_data(as_text=True)
+    assert client.post(f"/api/v1/reconciliation/days/{DAY}/close", headers=auth("finance")).status_code == 202
+    assert client.post(f"/api/v1/reconciliation/days/{DAY}/close/approve", headers=auth("approver")).status_code == 200
+    assert undo not in finance.get(f"/staff/finance/lines/{line['id']}").get_data(as_text=True)
