@@ -333,6 +333,16 @@ def _refuse_open_exceptions(session: Session, day: date, settings: Settings, now
     return found
 
 
+def _report_line_numbers(session: Session, day: date, line_ids: list[int]) -> dict[int, int]:
+    """line id -> its STT in the day report's table of lines (the day's lines in id order)."""
+    numbers = {}
+    for line_id in sorted(set(line_ids)):
+        if session.execute(select(StatementLine.recon_date).where(StatementLine.id == line_id)).scalar() == day:
+            numbers[line_id] = session.execute(select(func.count()).where(
+                StatementLine.recon_date == day, StatementLine.id <= line_id)).scalar_one()
+    return numbers
+
+
 def request_close(session: Session, day: date, *, settings: Settings, actor: str, now: datetime) -> ReconDay:
     """Finance asks to close the day: refused while blocking exceptions are open."""
     if day >= business_date(now):  # money for it may still arrive: its totals are not final yet
@@ -371,7 +381,9 @@ def approve_close(session: Session, day: date, *, settings: Settings, actor: str
     _refuse_unapplied_callbacks(session, day, closed_at)
     found = _refuse_open_exceptions(session, day, settings, now)
     frozen = build_summary(session, day, found, settings=settings)
-    frozen["closed_exceptions"] = [e.view() for e in found]
+    numbers = _report_line_numbers(session, day, [e.line_id for e in found if e.line_id])
+    # each with the STT its line has in the report's table of lines (section VIII), when it is there
+    frozen["closed_exceptions"] = [{**e.view(), "report_line_no": numbers.get(e.line_id)} for e in found]
     row.status, row.closed_by, row.closed_at = CLOSED, actor, closed_at
     row.summary = frozen
     # Under the lock only what may change later: the lines, as the CSV. The XLSX and PDF follow from it

@@ -148,14 +148,31 @@ def _sections(summary: dict, state: dict, now: datetime) -> Iterator[Section]:
                         r["count"], r["amount_vnd"]] for r in adjustments["by_kind"]]
                       + [["Cộng (thay đổi so với tổng đã khóa sổ)", "", "", adjustments["net_vnd"]]], frozenset({3}))
     if closed:  # the exceptions as the close froze them, each with how it was handled
-        rows = [[e["key"], KIND_VI.get(e["kind"], e["kind"]), e["amount_vnd"], _handled(e)]
+        rows = [[_subject(e), KIND_VI.get(e["kind"], e["kind"]), e["amount_vnd"], _handled(e)]
                 for e in summary.get("closed_exceptions") or []]
     else:  # a draft: the queue as it stands, by kind (the queue itself lists each one)
         rows = [["", KIND_VI.get(kind, kind), bucket["amount_vnd"],
                  f"{bucket['open']}/{bucket['count']} đang mở (xem hàng đợi ngoại lệ)"]
                 for kind, bucket in sorted(summary.get("exceptions", {}).get("by_kind", {}).items())]
-    yield Section("VII. Ngoại lệ", ["Mã ngoại lệ", "Loại", "Số tiền (VND)", "Xử lý"],
+    yield Section("VII. Ngoại lệ", ["Đối tượng", "Loại", "Số tiền (VND)", "Xử lý"],
                   rows or [["", "Không có ngoại lệ", "", ""]], frozenset({2}))
+
+
+def _subject(exc: dict) -> str:
+    """What an exception is about, as a reader of the report finds it: the line's STT in section VIII,
+    the request's payment code, the payment, the account. A close frozen before STTs were recorded
+    keeps its keys."""
+    if exc.get("report_line_no"):
+        return f"Dòng {exc['report_line_no']} (mục VIII)"
+    if "report_line_no" not in exc:
+        return exc["key"]
+    if exc.get("line_id"):
+        return f"Dòng sao kê #{exc['line_id']} (ngày khác)"
+    if exc.get("payment_code"):
+        return f"Mã thanh toán {exc['payment_code']}"
+    if exc.get("payment_id"):
+        return f"Khoản thu #{exc['payment_id']}"
+    return f"Tài khoản {exc.get('account') or ''}".strip()
 
 
 def _handled(exc: dict) -> str:

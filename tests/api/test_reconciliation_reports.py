@@ -137,3 +137,23 @@ def test_a_closed_days_report_is_the_file_hashed_at_close_whatever_the_renderer_
     ("Thông tin", True, "Thông tin"), (True, True, "True")])
 def test_a_pdf_cell_is_money_only_in_a_money_column(value, money, shown):
     assert reports.pdf_cell(value, money) == shown
+
+
+def test_a_closed_reports_exceptions_name_the_line_by_its_stt_and_the_request_by_its_code(client, auth, db):
+    code = make_request(client, auth, ("Lệ phí", "charge", 30_000))
+    upload(client, auth, vcb_csv(("5000.1", "", "20.000", "phi khac"), ("5000.2", "", "50.000", f"{code} nop")))
+    for found in client.get(f"/api/v1/reconciliation/days/{DAY}/exceptions", headers=auth("finance")).json[
+            "exceptions"]:
+        if found["severity"] == "blocking":
+            client.post(f"/api/v1/reconciliation/days/{DAY}/exceptions/{found['key']}/acknowledge",
+                        headers=auth("finance"), json={"reason": "xử lý sau"})
+    assert client.post(f"/api/v1/reconciliation/days/{DAY}/close", headers=auth("finance")).status_code == 202
+    assert client.post(f"/api/v1/reconciliation/days/{DAY}/close/approve", headers=auth("approver")).status_code == 200
+    rows = list(csv.reader(io.StringIO(report(client, auth, "csv").decode("utf-8-sig"))))
+    start = rows.index(["VII. Ngoại lệ"])
+    assert rows[start + 1] == ["Đối tượng", "Loại", "Số tiền (VND)", "Xử lý"]
+    section = rows[start + 2:rows.index([], start)]
+    subjects = {row[0] for row in section}
+    assert {"Dòng 1 (mục VIII)", "Dòng 2 (mục VIII)", f"Mã thanh toán {code}"} <= subjects, section
+    assert not any(subject.startswith(("line:", "request:")) for subject in subjects)
+    assert "Dòng 1 (mục VIII)" in pdf_text(report(client, auth, "pdf"))
