@@ -114,3 +114,11 @@ def working_days_between(start: date, end: date, holidays: Collection[date]) -> 
 def format_local(at: datetime) -> str:
     """`25/11/2026 14:05` in Asia/Ho_Chi_Minh, the way people read times here."""
     return local_time(at).strftime("%d/%m/%Y %H:%M")
+
+
+def format_booked(at: datetime) -> str:
+    """When a bank booked money: `format_local`, or only its date when the bank gave none. A statement
+    line with a date alone is stored at 00:00:00 of its day (the parsers read a spreadsheet's 00:00:00
+    as "no time" too): printing 00:00 would invent a time."""
+    local = local_time(at)
+    return local.strftime("%d/%m/%Y") if local.time() == time.min else local.strftime("%d/%m/%Y %H:%M")

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kernel import audit
-from kernel.clock import format_local, now_utc, start_of_business_day
+from kernel.clock import format_booked, format_local, now_utc
 from kernel.db import unit_of_work
 from kernel.money import format_vnd
 from kernel.pdf import FONT, new_document, render
@@ -190,13 +190,6 @@ LINE_COLUMNS = ["STT", "Ngày giao dịch", "Thời điểm", "Số tham chiếu
 LINE_MONEY = frozenset({LINE_COLUMNS.index("Số tiền (VND)")})
 
 
-def _booked(line: StatementLine) -> str:
-    """When the bank booked the line; only its date when the file gave no time."""
-    # The importer stores a date-only line at 00:00 of its day (as the parsers already read a
-    # spreadsheet's 00:00:00 as "no time"): printing that 00:00 would invent a time.
-    if line.booked_at == start_of_business_day(line.booking_date):
-        return f"{line.booking_date:%d/%m/%Y}"
-    return format_local(line.booked_at)
 
 
 def _reasons(codes: Iterable[str]) -> str:
@@ -222,7 +215,7 @@ def _line_rows(session: Session, day: date) -> Iterator[list]:
             number += 1
             paid = facts.get(line.payment_id) if line.payment_id else None
             codes = ", ".join(f"{c} ({format_vnd(a)})" for c, a, _ in paid.allocations) if paid else ""
-            yield [number, f"{line.booking_date:%d/%m/%Y}", _booked(line), line.bank_ref or "",
+            yield [number, f"{line.booking_date:%d/%m/%Y}", format_booked(line.booked_at), line.bank_ref or "",
                    DIRECTION_VI.get(line.direction, line.direction), line.amount_vnd,
                    STATUS_VI.get(line.status, line.status), line.score, _reasons(line.reasons or []), codes, line.memo]
         after = chunk[-1].id

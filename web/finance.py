@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from flask import Blueprint, flash, render_template, request
 from sqlalchemy.orm import Session
 
-from kernel.clock import business_date, format_local, now_utc, parse_iso_day
+from kernel.clock import business_date, format_booked, format_local, now_utc, parse_iso_day
 from kernel.errors import DomainError, ValidationError
 from kernel.http import MAX_ID, current_principal, int_arg, settings, transaction
 from kernel.text import is_ascii_digits, whole_number
@@ -48,6 +48,12 @@ def _ddmmyyyy(value: date | str | None) -> str:
 @finance_pages.app_template_filter("isodt")
 def _isodt(value: str | None) -> str:
     return format_local(datetime.fromisoformat(value)) if value else ""
+
+
+@finance_pages.app_template_filter("booked")
+def _booked(value: str | None) -> str:
+    """When money arrived (an ISO instant): only its date when its statement line gave no time."""
+    return format_booked(datetime.fromisoformat(value)) if value else ""
 
 
 @finance_pages.app_template_filter("person")

@@ -69,3 +69,9 @@ def test_releasing_a_statement_lines_allocation_is_that_lines_unmatch(client, au
     assert undo.status_code in (200, 201), undo.json
     assert (paid_vnd(client, CODE), paid_vnd(client, OTHER)) == (30_000, 50_000)
     assert client.get(f"/api/v1/reconciliation/lines/{line['id']}", headers=auth("finance")).json["status"] == "matched"
+
+
+def test_money_from_a_line_without_a_time_shows_its_date_alone_in_suspense(client, auth):
+    upload(client, auth, vcb_csv(("5100.3", "", "45.000", "chuyen tien khong ma")))
+    page = client.get("/staff/finance/suspense", headers=auth("finance")).get_data(as_text=True)
+    assert "24/11/2026" in page and "24/11/2026 00:00" not in page

@@ -82,3 +82,11 @@ def test_a_horizon_of_working_days_ends_on_the_same_day_seen_from_friday_or_the_
     assert {nth_working_day_after(d, 5, NO_HOLIDAYS) for d in (friday, saturday, sunday)} == {date(2026, 12, 18)}
     assert nth_working_day_after(friday, 1, NO_HOLIDAYS) == date(2026, 12, 14)
     assert add_working_days(saturday, 5, NO_HOLIDAYS) == date(2026, 12, 21)  # J+5: J rolls to Monday
+
+
+def test_a_booking_without_a_time_prints_its_date_alone():
+    from kernel.clock import format_booked, start_of_business_day
+
+    assert format_booked(start_of_business_day(date(2026, 11, 24))) == "24/11/2026"
+    assert format_booked(datetime(2026, 11, 24, 2, 15, tzinfo=timezone.utc)) == "24/11/2026 09:15"
+    assert format_booked(datetime(2026, 11, 23, 17, 0, 0, 1, tzinfo=timezone.utc)) == "24/11/2026 00:00"
