@@ -92,8 +92,10 @@ def dossier_view(dossier: Dossier, requests: list[PaymentRequest], settings: Set
             "email": dossier.applicant_email,
             "id_number": dossier.applicant_id_number,
         },
-        "fees": [{"name": f.name, "kind": f.kind, "amount_vnd": f.amount_vnd} for f in dossier.fee_items],
-        "total_vnd": sum(f.amount_vnd for f in dossier.fee_items),
+        # a fee withdrawn (a cancelled shipment's postage) is listed as such and owed no more
+        "fees": [{"name": f.name, "kind": f.kind, "amount_vnd": f.amount_vnd, "withdrawn_at": _iso(f.withdrawn_at)}
+                 for f in dossier.fee_items],
+        "total_vnd": sum(f.amount_vnd for f in dossier.fee_items if f.withdrawn_at is None),
         "created_at": _iso(dossier.created_at),
         "payment_requests": [request_view(r, settings) for r in requests],
     }

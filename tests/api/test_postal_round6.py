@@ -99,3 +99,19 @@ def test_a_paid_delivery_blocked_by_a_lapsed_fee_asks_for_it_again(client, auth,
     pay_everything(db, test_settings, code)
     with unit_of_work(db) as s:
         assert dispatch_paid_deliveries(s, settings=test_settings, now=now_utc()) == 1
+
+
+def test_a_cancelled_shipments_postage_is_listed_as_withdrawn_and_owed_no_more(client, auth, db, test_settings):
+    from tests.api.test_postal_round2 import cancel, post_shipment
+    from tests.postal_factories import make_dossier, shipment_body
+
+    code = make_dossier(db, test_settings)
+    before = client.get(f"/api/v1/dossiers/{code}", headers=auth("intake")).json["total_vnd"]
+    shipment = post_shipment(client, auth, shipment_body()).json
+    assert client.get(f"/api/v1/dossiers/{code}", headers=auth("intake")).json["total_vnd"] == \
+        before + shipment["postage_vnd"]
+    cancel(client, auth, shipment["id"])
+    dossier = client.get(f"/api/v1/dossiers/{code}", headers=auth("intake")).json
+    assert dossier["total_vnd"] == before
+    [postage] = [f for f in dossier["fees"] if f["kind"] == "postage"]
+    assert postage["withdrawn_at"] is not None
