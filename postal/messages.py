@@ -35,7 +35,8 @@ def sms_text(event: str, *, direction: str, dossier_code: str, tracking_number: 
         return (f"{SENDER}: {action} {what}, mã vận đơn {tracking_number}. "
                 f"Hạn hoàn thành: {_d(due)}. Bưu tá sẽ gọi trước khi đến.")
     if event == states.PICKED_UP:
-        return f"{SENDER}: Bưu điện đã nhận {what} và chuyển về Trung tâm trước ngày {_d(due)}."
+        # the due date is the last day allowed ("trước ngày" would read as the day before it)
+        return f"{SENDER}: Bưu điện đã nhận {what} và chuyển về Trung tâm chậm nhất ngày {_d(due)}."
     if event == states.OUT_FOR_DELIVERY:
         return f"{SENDER}: Bưu tá đang giao {what}. Vui lòng mang theo CCCD để nhận."
     if event == states.DELIVERED:

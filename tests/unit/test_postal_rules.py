@@ -221,3 +221,8 @@ def test_a_failed_pickup_names_the_citizen_as_the_sender_not_a_recipient():
 def test_a_returned_result_does_not_count_attempts_it_may_not_have_had():
     text = messages.sms_text(states.RETURNED, direction=states.DELIVERY, dossier_code="HS-1")
     assert "2 lần" not in text and text.startswith("TT Phục vụ HCC: Do không giao được, kết quả hồ sơ HS-1")
+
+
+def test_the_picked_up_sms_gives_the_due_date_as_the_last_day_allowed():
+    text = messages.sms_text(states.PICKED_UP, direction=states.PICKUP, dossier_code="HS-1", due=date(2026, 12, 2))
+    assert text.endswith("chuyển về Trung tâm chậm nhất ngày 02/12/2026.")
