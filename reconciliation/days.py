@@ -62,6 +62,25 @@ def awaiting_approval(session: Session) -> list[date]:
                                 .order_by(ReconDay.business_date)).scalars())
 
 
+LEFT_OPEN_LOOKBACK_DAYS = 31
+
+
+def left_open(session: Session, today: date, *, lookback: int = LEFT_OPEN_LOOKBACK_DAYS) -> list[date]:
+    """The days before `today`, within `lookback`, that are not closed and hold money or statement
+    lines, oldest first: a Saturday's transfers count in Saturday, which must be closed like any day."""
+    closed = {d for d in counting.closed_days(session, today - timedelta(days=lookback)) if d < today}
+    found = []
+    for offset in range(lookback, 0, -1):
+        day = today - timedelta(days=offset)
+        if day in closed:
+            continue
+        start, end = business_day_bounds(day)
+        if session.execute(select(Payment.id).where(Payment.booked_at >= start, Payment.booked_at < end).limit(1)).first() \
+                or session.execute(select(StatementLine.id).where(StatementLine.recon_date == day).limit(1)).first():
+            found.append(day)
+    return found
+
+
 def ensure_open(session: Session, day: date, *, lock: bool = False) -> None:
     """Refuse any change to a closed day (read under the day row's lock when asked: a close
     holds it, so a decision that waited for a close sees it closed)."""

@@ -212,6 +212,20 @@ class Undo(Resource):
                                                     settings=settings(), actor=actor(), now=now_utc()))
 
 
+@recon_ns.route("/days")
+class Days(Resource):
+    @recon_ns.doc(security="bearer")
+    @requires(*READERS)
+    def get(self):
+        """The past days of the last month still open with money or statement lines in them, weekends and
+        holidays included (money booked then counts in that day: it must be closed too), oldest first;
+        and the days awaiting an approver."""
+        with transaction() as session:
+            today = business_date(now_utc())
+            return {"days": [d.isoformat() for d in days.left_open(session, today)],
+                    "awaiting_approval": [d.isoformat() for d in days.awaiting_approval(session)]}
+
+
 @recon_ns.route("/days/<string:day>")
 class Day(Resource):
     @recon_ns.doc(security="bearer")

@@ -105,9 +105,11 @@ def _offset() -> int:
 def _render(template: str, session: Session, day: date, section: str, **extra):
     principal = current_principal()
     awaiting = days.awaiting_approval(session)  # the approver lands on today and must find them
+    today = business_date(now_utc())
     return render_template(
-        template, day=day, section=section, today=business_date(now_utc()), one_day=timedelta(days=1),
+        template, day=day, section=section, today=today, one_day=timedelta(days=1),
         day_status=days.status_of(session, day), text=finance_text, awaiting_approval=awaiting,
+        left_open=[d for d in days.left_open(session, today) if d not in awaiting],
         can_write="finance" in principal.roles, can_approve="approver" in principal.roles, me=principal.actor,
         page_size=PAGE_SIZE, **extra)
 

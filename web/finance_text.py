@@ -401,6 +401,7 @@ EN = {
     "Số tiền sao kê khác thông báo": "Statement amount differs from the callback",
     "Ghi vào ngày mở kế tiếp (điều chỉnh)": "Record in the next open day (adjustment)",
     # suspense
+    "Ngày đã qua có giao dịch, chưa khóa sổ": "Past days with transactions, not closed", "cuối tuần": "weekend",
     "Tiền tạm treo": "Money in suspense", "Tổng tạm treo": "Total in suspense", "khoản": "payments",
     "hiển thị": "showing", "khoản cũ nhất": "oldest payments", "Kênh": "Channel",
     "Nhận lúc": "Received at", "Đang treo": "In suspense", "Gán cho hồ sơ": "Assign to a request",

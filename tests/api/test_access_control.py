@@ -112,6 +112,7 @@ TABLE = {
     ("POST", "/api/v1/reconciliation/lines/<int:line_id>/write-off"): {"finance"},
     ("POST", "/api/v1/reconciliation/lines/<int:line_id>/ignore"): {"finance"},
     ("POST", "/api/v1/reconciliation/resolutions/<int:resolution_id>/undo"): {"finance"},
+    ("GET", "/api/v1/reconciliation/days"): FINANCE_READ,
     ("GET", "/api/v1/reconciliation/days/<string:day>"): FINANCE_READ,
     ("POST", "/api/v1/reconciliation/days/<string:day>/match"): {"finance"},
     ("GET", "/api/v1/reconciliation/days/<string:day>/exceptions"): FINANCE_READ,

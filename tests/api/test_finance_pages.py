@@ -440,3 +440,21 @@ def test_a_decision_counted_in_a_closed_day_offers_no_undo(client, auth, finance
     assert client.post(f"/api/v1/reconciliation/days/{DAY}/close", headers=auth("finance")).status_code == 202
     assert client.post(f"/api/v1/reconciliation/days/{DAY}/close/approve", headers=auth("approver")).status_code == 200
     assert undo not in finance.get(f"/staff/finance/lines/{line['id']}").get_data(as_text=True)
+
+
+def test_past_days_with_money_still_open_are_named_weekends_too(client, auth, finance, test_settings):
+    from datetime import datetime, timedelta, timezone
+
+    from tests.factories import signed
+
+    today = business_date(now_utc())
+    saturday = today - timedelta(days=(today.weekday() - 5) % 7 or 7)  # the last Saturday before today
+    headers, body = signed(test_settings, "HCCPAY_BANK_WEBHOOK_SECRET", {
+        "transaction_id": "FT-SAT-1", "account_number": "0071001234567", "amount_vnd": 20_000,
+        "content": "chuyen tien", "direction": "credit",
+        "booked_at": datetime.combine(saturday, datetime.min.time(), timezone.utc).replace(hour=3).isoformat()})
+    assert client.post("/api/v1/callbacks/bank", data=body, headers=headers).status_code == 200
+    html = finance.get("/staff/finance/").get_data(as_text=True)
+    assert 'id="left-open"' in html and saturday.strftime("%d/%m/%Y") in html
+    r = client.get("/api/v1/reconciliation/days", headers=auth("auditor"))
+    assert r.status_code == 200 and saturday.isoformat() in r.json["days"], r.json
