@@ -242,9 +242,15 @@ TOTAL_PHRASES = ("tong cong", "tong phat sinh", "cong phat sinh", "cong ngay", "
                  "closing balance")
 
 
+# Payers whose names begin like a total: "Tổng công ty …" (a corporation) is "tong cong ty".
+NOT_TOTALS = ("tong cong ty",)
+
+
 def is_total_label(cell: str) -> bool:
     """`Cộng phát sinh trong ngày`, `Tổng cộng`, `Số dư cuối kỳ`, `Total`: a memo that names a total."""
     plain = normalise_header(cell)
+    if any(plain == p or plain.startswith(p + " ") for p in NOT_TOTALS):
+        return False
     return any(plain == p or plain.startswith(p + " ") for p in TOTAL_PHRASES)
 
 

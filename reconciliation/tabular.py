@@ -42,10 +42,11 @@ def parse_csv(source: BinaryIO, info: StatementInfo, *, profile: str | None = No
     try:
         sample = stream.read(SNIFF_BYTES // 2)
         stream.seek(0)
-        quotes = _QuoteCount()
-        rows = csv.reader(quotes.through(stream), delimiter=_delimiter(sample))
-        yield from read_rows(_guard_csv(rows), info, profile)
-        quotes.check()
+        delimiter = _delimiter(sample)
+        last = _LastRecord(delimiter)
+        rows = csv.reader(last.through(stream), delimiter=delimiter)
+        yield from read_rows(_guard_csv(rows, last), info, profile)
+        last.check()
     except UnicodeDecodeError as exc:
         raise statement_error("invalid_encoding", "the file is not valid text in a known encoding") from exc
     finally:
@@ -75,28 +76,52 @@ def _delimiter(sample: str) -> str:
     return best
 
 
-class _QuoteCount:
-    """Quote marks seen, to tell a file cut inside a quoted cell. A well-formed CSV has an even
-    number (each quoted cell opens and closes, an inner quote is doubled); one cut short inside a
-    cell has an odd one, and the reader would have taken the rest of the file as that cell (`1.025`
-    of `1.025.000`). Counting, rather than a strict reader, still reads the stray inner quotes some
-    exports leave unescaped (`"nop phi "HS…" ho so"`)."""
+class _LastRecord:
+    """The raw text of the record the reader read last, to tell a file cut inside a quoted cell: the
+    reader (lenient, as it must be for exports that leave an inner quote unescaped) would take the
+    rest of the file as that cell (`1.025` of `1.025.000`). Only the last record can be cut so, and
+    only it is looked at again."""
 
-    def __init__(self) -> None:
-        self.count = 0
+    def __init__(self, delimiter: str) -> None:
+        self.delimiter = delimiter
+        self.lines: list[str] = []
+        self.last: list[str] = []
 
     def through(self, lines: Iterable[str]) -> Iterator[str]:
         for line in lines:
-            self.count += line.count('"')
+            self.lines.append(line)
             yield line
 
+    def record_read(self) -> None:
+        self.last, self.lines = self.lines, []
+
     def check(self) -> None:
-        if self.count % 2:
+        if _ends_in_quotes("".join(self.last + self.lines), self.delimiter):
             raise statement_error("truncated_statement", "the file ends inside a quoted cell: it looks cut short; "
                                   "export it again")
 
 
-def _guard_csv(rows: Iterable[list[str]]) -> Iterator[list[str]]:
+def _ends_in_quotes(record: str, delimiter: str) -> bool:
+    """Whether a record's text ends inside a quoted cell, read as the csv module reads it: a quote opens
+    a cell only at its start (elsewhere it is text), and closes it unless doubled."""
+    quoted, at_start = False, True
+    i = 0
+    while i < len(record):
+        ch = record[i]
+        if quoted:
+            if ch == '"':
+                if record[i + 1:i + 2] == '"':
+                    i += 1  # an escaped quote
+                else:
+                    quoted = False
+        elif ch == '"' and at_start:
+            quoted = True
+        at_start = not quoted and ch in (delimiter, "\n", "\r")
+        i += 1
+    return quoted
+
+
+def _guard_csv(rows: Iterable[list[str]], last: _LastRecord) -> Iterator[list[str]]:
     iterator = iter(rows)
     while True:
         try:
@@ -105,6 +130,7 @@ def _guard_csv(rows: Iterable[list[str]]) -> Iterator[list[str]]:
             return
         except csv.Error as exc:
             raise statement_error("malformed_csv", f"the CSV cannot be read: {exc}") from exc
+        last.record_read()
         yield row
 
 

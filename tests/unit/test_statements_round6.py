@@ -145,3 +145,14 @@ def test_booking_times_tell_a_newest_first_file_with_one_balance():
 def _day(info) -> tuple[int | None, int | None]:
     balance = info.balances[date(2026, 11, 24)]
     return balance.opening_vnd, balance.closing_vnd
+
+
+@pytest.mark.parametrize("memo", ['HS40881023160 nop phi 5" ho so', 'HS40881023160 phi "ho so'])
+def test_a_lone_quote_inside_an_unquoted_memo_is_text_not_a_cut(memo):
+    [line] = read(VCB_HEAD + f'26/11/2026,6100.1,,30.000,,{memo}\n')[1]
+    assert line.amount_vnd == 30_000 and line.memo == memo
+
+
+def test_a_payer_called_tong_cong_ty_is_a_transfer_not_a_total():
+    text = BIDV_HEAD + "1,26/11/2026,R1,,30.000,,a\n,26/11/2026,,,100.000,,Tổng Công ty Điện lực nộp phí HS40881023160\n"
+    assert money(read(text)[1]) == [(30_000, "credit"), (100_000, "credit")]
