@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from kernel.clock import business_date, business_day_bounds, is_working_day
 from payments import states
 from payments.announcements import (STATEMENT_PROVIDER, arrived_in_suspense, codes_in, may_book, memo_signature,
-                                    ref_variants, same_memo)
+                                    normalise_ref, ref_variants, same_memo)
 from payments.models import Payment, PaymentAllocation, PaymentRequest
 from reconciliation.matching import PaymentFacts, base_key
 from reconciliation.models import BATCH_PART, StatementLine, StatementLineRepeat
@@ -94,17 +94,20 @@ def known_batch_parts(session: Session, clearing_account: str, rows: list[Row]) 
     """line key -> id, for referenced lines that a camt.053 batch entry brought earlier as one of its
     parts with the part's own reference: such a part is keyed under its entry (`<entry key>/<n>`),
     so another file listing the transfer on its own (MT940, a CSV row) is found here by the part's
-    reference, booking day, side and amount. Only the few batch parts are looked at (a partial index)."""
-    wanted = {(r.bank_ref, r.booking_date, r.amount_vnd, r.direction): r.key for r in rows
-              if r.bank_ref and "/" not in r.key}
+    reference (compared across formats: `normalise_ref`), booking day, side and amount. Only the few
+    batch parts of those days are read (a partial index)."""
+    wanted: dict[tuple, str] = {}
+    for r in rows:
+        ref = normalise_ref(r.bank_ref)
+        if ref and "/" not in r.key:
+            wanted.setdefault((ref, r.booking_date, r.amount_vnd, r.direction), r.key)
     found: dict[str, int] = {}
-    for chunk in _chunks(sorted({ref for ref, _, _, _ in wanted})):
-        for line_id, ref, day, amount, direction in session.execute(
-                select(StatementLine.id, StatementLine.bank_ref, StatementLine.booking_date, StatementLine.amount_vnd,
-                       StatementLine.direction)
-                .where(StatementLine.clearing_account == clearing_account, StatementLine.bank_ref.in_(chunk),
+    for day in sorted({day for _, day, _, _ in wanted}):
+        for line_id, ref, amount, direction in session.execute(
+                select(StatementLine.id, StatementLine.bank_ref, StatementLine.amount_vnd, StatementLine.direction)
+                .where(StatementLine.clearing_account == clearing_account, StatementLine.booking_date == day,
                        BATCH_PART).order_by(StatementLine.id)):
-            key = wanted.get((ref, day, amount, direction))
+            key = wanted.get((normalise_ref(ref), day, amount, direction))
             if key is not None:
                 found.setdefault(key, line_id)
     return found

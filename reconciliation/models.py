@@ -61,8 +61,8 @@ class StatementImport(Base):
     finished_at: Mapped[datetime | None]
 
 
-# A part of a camt.053 batch entry, keyed `<entry key>/<n>`: the lines `links.known_batch_parts` looks
-# up by reference, through a partial index holding only them.
+# A part of a camt.053 batch entry, keyed `<entry key>/<n>`: the lines `links.known_batch_parts` reads
+# by day, through a partial index holding only them.
 BATCH_PART = text("line_key LIKE '%/%'")
 
 
@@ -74,7 +74,7 @@ class StatementLine(Base):
         UniqueConstraint("clearing_account", "line_key", name="uq_statement_lines_account_key"),
         Index("ix_statement_lines_recon_date_status", "recon_date", "status"),
         Index("ix_statement_lines_import_line_no", "import_id", "line_no"),
-        Index("ix_statement_lines_batch_part_ref", "clearing_account", "bank_ref",
+        Index("ix_statement_lines_batch_parts", "clearing_account", "booking_date",
               postgresql_where=BATCH_PART, sqlite_where=BATCH_PART),
     )
 

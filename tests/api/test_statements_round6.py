@@ -75,3 +75,17 @@ def test_money_from_a_line_without_a_time_shows_its_date_alone_in_suspense(clien
     upload(client, auth, vcb_csv(("5100.3", "", "45.000", "chuyen tien khong ma")))
     page = client.get("/staff/finance/suspense", headers=auth("finance")).get_data(as_text=True)
     assert "24/11/2026" in page and "24/11/2026 00:00" not in page
+
+
+def test_batch_parts_then_an_mt940_spelling_their_references_without_dots_add_no_money(
+        client, auth, db, monkeypatch):
+    make_requests_with_codes(client, auth, monkeypatch, [(CODE, 30_000), (OTHER, 350_000)])
+    upload(client, auth, _batch_with_part_refs(), "s.xml")
+    payments = count_payments(db)
+    mt940 = (":20:X\n:25:0071001234567\n:28C:1/1\n:60F:C261123VND0,\n"
+             f":61:2611241124C30000,NTRF51001111A//51001111A\n:86:{CODE} le phi\n"
+             f":61:2611241124C350000,NTRF51001111B//51001111B\n:86:{OTHER} le phi\n:62F:C261124VND380000,\n")
+    r = upload(client, auth, mt940, "s.mt940")
+    assert (r.json["lines_new"], r.json["lines_duplicate"]) == (0, 2), r.json
+    assert count_payments(db) == payments
+    assert (paid_vnd(client, CODE), paid_vnd(client, OTHER)) == (30_000, 350_000)

@@ -1,4 +1,4 @@
-"""statement lines: a partial index of camt.053 batch parts by bank reference, so a part listed
+"""statement lines: a partial index of camt.053 batch parts by account and day, so a part listed
 alone by another file (MT940, CSV) is found as the stored part instead of being added again
 
 Revision ID: 0014
@@ -18,9 +18,9 @@ BATCH_PART = "line_key LIKE '%/%'"
 
 
 def upgrade() -> None:
-    op.create_index('ix_statement_lines_batch_part_ref', 'statement_lines', ['clearing_account', 'bank_ref'],
+    op.create_index('ix_statement_lines_batch_parts', 'statement_lines', ['clearing_account', 'booking_date'],
                     unique=False, postgresql_where=sa.text(BATCH_PART), sqlite_where=sa.text(BATCH_PART))
 
 
 def downgrade() -> None:
-    op.drop_index('ix_statement_lines_batch_part_ref', table_name='statement_lines')
+    op.drop_index('ix_statement_lines_batch_parts', table_name='statement_lines')
