@@ -4,7 +4,7 @@ Computed from the ledger and the statement lines when asked (never a second copy
 sync); only the people's decisions are stored (`Resolution`). Kinds:
 
 - `unmatched_credit`   money still (partly) in suspense: on a statement line, or a payment no line
-                       carries (card, cash, gateways; a callback whose line has not come);
+                       carries (card, cash, gateways);
 - `late`               money for a request that had expired or was cancelled (in suspense);
 - `under_payment` / `over_payment`  a request paid by the day's lines owes more / got too much;
 - `duplicate`          a callback payment that the statement shows already credited by another;
@@ -147,24 +147,27 @@ def _carried_lines(session: Session, day: date, holidays) -> list[StatementLine]
 
 
 def _money_off_statement(session: Session, day: date, settings: Settings) -> tuple[list[DayException], list[int]]:
-    """Money no statement line carries — card, cash, gateways, a bank callback whose line has not
-    come — that is (partly) in suspense: counted in `day`, or counted in a closed day for which `day`
-    is the first open working day (carried, as a line's is). Also the ids of the day's such payments,
-    whose requests are checked for under and over payment as the lines' are."""
+    """Money no statement line will carry — card, cash, gateways — that is (partly) in suspense:
+    counted in `day`, or counted in a closed day for which `day` is the first open working day
+    (carried, as a line's is). Also the ids of the day's payments no line carries yet, whose requests
+    are checked for under and over payment as the lines' are."""
     off = ~exists().where(StatementLine.payment_id == Payment.id)
     columns = (Payment.id, Payment.unallocated_vnd, Payment.suspense_reason, Payment.clearing_account, Payment.memo,
                Payment.provider, Payment.booked_at, Payment.recorded_at)
     todays = session.execute(select(*columns).where(
         counting.counted_in(session, day, settings.holidays), Payment.status == "active", off)
         .order_by(Payment.id)).all()
-    waiting = [row for row in todays if row.unallocated_vnd > 0]
+    # Bank money waits for its statement line, which carries its suspense (`payment_without_statement_line`
+    # until then): flagged here too, it would count twice and lose its acknowledgement when the line came.
+    waiting = [row for row in todays if row.unallocated_vnd > 0 and not row.clearing_account.startswith("bank:")]
     closed_at = counting.closing_times(session, day - timedelta(days=counting.LOOKBACK_DAYS))
     earlier = [d for d in closed_at if d < day]
     if earlier:
         start = business_day_bounds(min(earlier))[0]
         for row in session.execute(select(*columns).where(
                 Payment.status == "active", Payment.unallocated_vnd > 0, Payment.booked_at >= start,
-                Payment.booked_at < business_day_bounds(day)[0], off).order_by(Payment.id)):
+                Payment.booked_at < business_day_bounds(day)[0], ~Payment.clearing_account.startswith("bank:"), off)
+                .order_by(Payment.id)):
             counted = counting.day_counting(business_date(row.booked_at), row.recorded_at, closed_at,
                                             settings.holidays)
             if counted in closed_at and counting.next_open_day(counted, closed_at, settings.holidays) == day:

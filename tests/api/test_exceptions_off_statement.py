@@ -57,3 +57,14 @@ def test_suspense_card_money_of_a_closed_day_comes_back_in_the_next_open_day(cli
     assert client.post(f"/api/v1/reconciliation/days/{DAY}/close/approve", headers=auth("approver")).status_code == 200
     carried = queue(client, auth, NEXT)
     assert carried[key]["amount_vnd"] == 35_000 and carried[key]["open"]
+
+
+def test_bank_money_in_suspense_waits_for_its_statement_line_flagged_once(client, auth, test_settings):
+    from tests.recon_factories import bank_callback, upload, vcb_csv
+
+    bank_callback(client, test_settings, "FT9001", 35_000, "chuyen tien khong ma")
+    before = queue(client, auth)
+    assert [e["kind"] for e in before.values() if e["severity"] == "blocking"] == ["payment_without_statement_line"]
+    upload(client, auth, vcb_csv(("FT9001", "", "35.000", "chuyen tien khong ma")), "d.csv")
+    after = [e for e in queue(client, auth).values() if e["severity"] == "blocking"]
+    assert [(e["kind"], e["amount_vnd"], e["line_id"] is not None) for e in after] == [("unmatched_credit", 35_000, True)]
