@@ -382,11 +382,17 @@ def withdraw_request_items(session: Session, *, code: str, reason: str, settings
 def ask_for_lapsed_fees(session: Session, dossier_code: str, *, settings: Settings, actor: str,
                         now: datetime) -> PaymentRequest | None:
     """Ask again, with a new request (new code, new QR), for the fees still owed that no live request
-    asks for (theirs expired unpaid); None when every fee is asked for. What waits for the dossier's
-    fees (a delivery, a cash-on-delivery order) would otherwise wait for money nobody can pay."""
+    asks for (theirs expired unpaid); None when every fee is asked for, or the dossier was withdrawn
+    (its registered fees cancelled: nothing is asked for it). What waits for the dossier's fees (a
+    delivery, a cash-on-delivery order) would otherwise wait for money nobody can pay. Looked at
+    without the dossier's lock first: a periodic job asks this of every waiting delivery."""
+    dossier = get_dossier(session, dossier_code)
+    due = any(is_due(r.status, r.expires_at, now) for r in dossier.payment_requests)
+    if not due and not uncovered_fee_items(session, dossier):
+        return None
     dossier = lock_dossier(session, dossier_code)
     expire_due_of(session, dossier, settings, now)
-    if not uncovered_fee_items(session, dossier):
+    if current_request(session, dossier).status == states.CANCELLED or not uncovered_fee_items(session, dossier):
         return None
     return open_payment_request(session, dossier=dossier, settings=settings, actor=actor, now=now)
 

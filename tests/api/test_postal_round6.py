@@ -115,3 +115,29 @@ def test_a_cancelled_shipments_postage_is_listed_as_withdrawn_and_owed_no_more(c
     assert dossier["total_vnd"] == before
     [postage] = [f for f in dossier["fees"] if f["kind"] == "postage"]
     assert postage["withdrawn_at"] is not None
+
+
+def test_a_withdrawn_dossiers_cancelled_fee_is_not_asked_for_again(client, auth, db, test_settings):
+    from sqlalchemy import select
+
+    from payments.models import Dossier, PaymentRequest
+    from postal.service import dispatch_paid_deliveries
+    from tests.api.test_postal_round2 import post_shipment
+    from tests.postal_factories import make_dossier, pay_everything, shipment_body
+
+    code = make_dossier(db, test_settings)
+    with unit_of_work(db) as s:
+        dossier = s.execute(select(Dossier).where(Dossier.code == code)).scalar_one()
+        [fee] = s.execute(select(PaymentRequest.payment_code).where(PaymentRequest.dossier_id == dossier.id)).scalars()
+    delivery = post_shipment(client, auth, shipment_body(direction="delivery")).json
+    r = client.post(f"/api/v1/payment-requests/{fee}/cancel", json={"reason": "hồ sơ bị rút"}, headers=auth("intake"))
+    assert r.status_code == 200, r.json
+    pay_everything(db, test_settings, code)  # the postage
+    for _ in range(2):
+        with unit_of_work(db) as s:
+            assert dispatch_paid_deliveries(s, settings=test_settings, now=now_utc()) == 0
+    with unit_of_work(db) as s:
+        dossier = s.execute(select(Dossier).where(Dossier.code == code)).scalar_one()
+        statuses = sorted(r.status for r in dossier.payment_requests)
+    assert statuses == ["cancelled", "paid"], statuses
+    assert client.get(f"/api/v1/postal/shipments/{delivery['id']}", headers=auth("postal")).json["status"] == "requested"
