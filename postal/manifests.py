@@ -140,12 +140,6 @@ def route_manifest_pdf(shipments: Sequence[Shipment], *, day: date, route_code: 
     return render(pdf)
 
 
-# What the record may list: dossiers the post actually collected, results it actually took out, on
-# the day that happened (`scheduling.handed_over_on`).
-HANDED_OVER = {states.PICKUP: frozenset({states.PICKED_UP, states.DELIVERED}),
-               states.DELIVERY: frozenset({states.OUT_FOR_DELIVERY, states.DELIVERED})}
-
-
 def handover_pdf(shipments: Sequence[Shipment], *, day: date, route_code: str | None, printed_at: datetime) -> bytes:
     """Biên bản giao nhận hồ sơ between the postal service and the centre for one day, of one route
     or of all (`route_code` None)."""
@@ -161,7 +155,8 @@ def handover_pdf(shipments: Sequence[Shipment], *, day: date, route_code: str | 
     sections = ((states.PICKUP, "I. Hồ sơ nhận tại nhà, bưu chính giao cho Trung tâm"),
                 (states.DELIVERY, "II. Kết quả giải quyết, Trung tâm giao cho bưu chính để phát"))
     for direction, heading in sections:
-        chosen = [s for s in shipments if s.direction == direction and s.status in HANDED_OVER[direction]]
+        # what changed hands that day (`scheduling.handed_over_on`), whatever happened to it since
+        chosen = [s for s in shipments if s.direction == direction]
         pdf.set_font(FONT, "B", 10)
         pdf.cell(0, 6, f"{heading}: {len(chosen)} hồ sơ", new_x="LMARGIN", new_y="NEXT")
         rows = [(i, s.dossier_code, s.tracking_number or "", s.recipient_name, documents_cell(s),

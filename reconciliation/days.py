@@ -354,12 +354,12 @@ def _refuse_open_exceptions(session: Session, day: date, settings: Settings, now
 
 def _report_line_numbers(session: Session, day: date, line_ids: list[int]) -> dict[int, int]:
     """line id -> its STT in the day report's table of lines (the day's lines in id order)."""
-    numbers = {}
-    for line_id in sorted(set(line_ids)):
-        if session.execute(select(StatementLine.recon_date).where(StatementLine.id == line_id)).scalar() == day:
-            numbers[line_id] = session.execute(select(func.count()).where(
-                StatementLine.recon_date == day, StatementLine.id <= line_id)).scalar_one()
-    return numbers
+    if not line_ids:
+        return {}
+    wanted = set(line_ids)
+    ordered = session.execute(select(StatementLine.id).where(StatementLine.recon_date == day)
+                              .order_by(StatementLine.id)).scalars()
+    return {line_id: number for number, line_id in enumerate(ordered, start=1) if line_id in wanted}
 
 
 def request_close(session: Session, day: date, *, settings: Settings, actor: str, now: datetime) -> ReconDay:

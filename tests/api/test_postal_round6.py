@@ -141,3 +141,14 @@ def test_a_withdrawn_dossiers_cancelled_fee_is_not_asked_for_again(client, auth,
         statuses = sorted(r.status for r in dossier.payment_requests)
     assert statuses == ["cancelled", "paid"], statuses
     assert client.get(f"/api/v1/postal/shipments/{delivery['id']}", headers=auth("postal")).json["status"] == "requested"
+
+
+def test_a_result_taken_out_stays_on_that_days_record_when_its_attempt_fails(client, auth, db, test_settings):
+    from tests.postal_factories import make_booked_shipment
+
+    shipment_id = make_booked_shipment(db, test_settings, "D-OUT-1", direction="delivery")
+    for event in ({"event": "out_for_delivery"}, {"event": "failed_attempt", "reason": "not_home"}):
+        r = client.post(f"/api/v1/postal/shipments/{shipment_id}/events", json=event, headers=auth("postal"))
+        assert r.status_code == 200, r.json
+    record = handover_text(client, auth, business_date(now_utc()), route=None)
+    assert "D-OUT-1" in record and "giao cho bưu chính để phát: 1 hồ sơ" in record
