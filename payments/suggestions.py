@@ -31,18 +31,39 @@ class Candidate:
     expires_date: date | None  # None: no deadline (held for cash on delivery)
 
 
+@dataclass(frozen=True)
+class Money:
+    """A sum of money nothing could put on a request: how much, the day it came, what it said."""
+
+    amount_vnd: int
+    day: date
+    memo: str
+    payer_name: str | None = None
+
+
 def for_money(session: Session, *, amount_vnd: int, day: date, memo: str, payer_name: str | None) -> list[dict]:
     """The open requests `amount_vnd` received on `day` might have paid, best first."""
+    return for_each(session, [Money(amount_vnd, day, memo, payer_name)])[0]
+
+
+def for_each(session: Session, moneys: list[Money]) -> list[list[dict]]:
+    """`for_money` for a page of them, in one read of the open requests owing any of their amounts."""
+    amounts = sorted({m.amount_vnd for m in moneys})
+    by_amount: dict[int, list[Candidate]] = {}
     outstanding = PaymentRequest.amount_vnd - PaymentRequest.paid_vnd + PaymentRequest.refunded_vnd
-    rows = session.execute(
-        select(PaymentRequest.payment_code, outstanding, Dossier.applicant_name, PaymentRequest.created_at,
-               PaymentRequest.expires_at)
-        .join(Dossier, Dossier.id == PaymentRequest.dossier_id)
-        .where(PaymentRequest.status.in_(states.OPEN), outstanding == amount_vnd)
-        .order_by(PaymentRequest.created_at.desc()).limit(CANDIDATES)).all()
-    candidates = [Candidate(code, left, name, business_date(created), business_date(expires) if expires else None)
-                  for code, left, name, created, expires in rows]
-    return rank(amount_vnd=amount_vnd, day=day, memo=memo, payer_name=payer_name, candidates=candidates)
+    for start in range(0, len(amounts), 500):  # bounded IN lists
+        for code, left, name, created, expires in session.execute(
+                select(PaymentRequest.payment_code, outstanding, Dossier.applicant_name, PaymentRequest.created_at,
+                       PaymentRequest.expires_at)
+                .join(Dossier, Dossier.id == PaymentRequest.dossier_id)
+                .where(PaymentRequest.status.in_(states.OPEN), outstanding.in_(amounts[start:start + 500]))
+                .order_by(PaymentRequest.created_at.desc(), PaymentRequest.id.desc())):
+            candidates = by_amount.setdefault(int(left), [])
+            if len(candidates) < CANDIDATES:
+                candidates.append(Candidate(code, left, name, business_date(created),
+                                            business_date(expires) if expires else None))
+    return [rank(amount_vnd=m.amount_vnd, day=m.day, memo=m.memo, payer_name=m.payer_name,
+                 candidates=by_amount.get(m.amount_vnd, [])) for m in moneys]
 
 
 def rank(*, amount_vnd: int, day: date, memo: str, payer_name: str | None, candidates: list[Candidate],

@@ -35,14 +35,16 @@ def waiting(session: Session, *, limit: int) -> dict:
                                    .where(*WAITING)).one()
     payments = session.execute(select(Payment).where(*WAITING).order_by(Payment.booked_at, Payment.id)
                                .limit(limit)).scalars().all()
-    views = []
-    for payment in payments:
-        view = payment_view(payment)
-        if not any(a["released_at"] is None for a in view["allocations"]):
-            view["suggestions"] = suggestions.for_money(
-                session, amount_vnd=payment.unallocated_vnd, day=business_date(payment.booked_at),
-                memo=payment.memo or "", payer_name=payment.payer_name)
-        views.append(view)
+    views = [payment_view(payment) for payment in payments]
+    # only money none of which found a request: a leftover beside a match is that match's business
+    unplaced = [(view, payment) for view, payment in zip(views, payments)
+                if not any(a["released_at"] is None for a in view["allocations"])]
+    ranked = suggestions.for_each(session, [suggestions.Money(p.unallocated_vnd, business_date(p.booked_at),
+                                                              p.memo or "", p.payer_name) for _, p in unplaced])
+    for view in views:
+        view["suggestions"] = []
+    for (view, _), found in zip(unplaced, ranked):
+        view["suggestions"] = found
     return {"total_vnd": int(total), "count": count, "payments": views}
 
 

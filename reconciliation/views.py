@@ -37,7 +37,7 @@ def line_views(session: Session, page: list[tuple[int, StatementLine, bool]], *,
     codes = {code for f in facts.values() for code, _, _ in f.allocations}
     codes |= {line.proposal["payment_code"] for _, line, _ in page if line.status == PROPOSED and line.proposal}
     states = service.request_states(session, codes)
-    views = []
+    views, waiting = [], []
     for line_no, line, seen in page:
         paid = facts.get(line.payment_id) if line.payment_id else None
         allocations = paid.allocations if paid else ()
@@ -56,17 +56,18 @@ def line_views(session: Session, page: list[tuple[int, StatementLine, bool]], *,
         }
         if suggest and line.direction == CREDIT and paid is not None and paid.unallocated_vnd > 0 \
                 and not allocations:
-            view["suggestions"] = _suggestions(session, line, paid.unallocated_vnd, states)
+            waiting.append((view, line, paid.unallocated_vnd))
         views.append(view)
+    ranked = suggestions.for_each(session, [suggestions.Money(vnd, line.booking_date, line.memo, line.payer_name)
+                                            for _, line, vnd in waiting])  # one read for the page
+    for (view, line, _), found in zip(waiting, ranked):
+        view["suggestions"] = _suggestions(line, found, states)
     return views
 
 
-def _suggestions(session: Session, line: StatementLine, waiting_vnd: int, states: dict[str, tuple[str, int]]
-                 ) -> list[dict[str, Any]]:
+def _suggestions(line: StatementLine, found: list[dict], states: dict[str, tuple[str, int]]) -> list[dict[str, Any]]:
     """The line's proposal first (the request its mistyped code names, for another amount) while
-    that request is open, then the requests its amount, payer and date point to."""
-    found = suggestions.for_money(session, amount_vnd=waiting_vnd, day=line.booking_date, memo=line.memo,
-                                  payer_name=line.payer_name)
+    that request is open, then the requests its amount, payer and date point to (`found`)."""
     proposal = line.proposal if line.status == PROPOSED else None
     if proposal and states.get(proposal["payment_code"], ("", 0))[0] in OPEN:
         first = {key: proposal[key] for key in ("payment_code", "amount_vnd", "score", "reasons")}

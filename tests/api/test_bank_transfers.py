@@ -261,7 +261,7 @@ def test_money_in_suspense_comes_with_the_open_requests_it_may_have_paid(client,
     send_callback(client, test_settings, "bank", code="-", amount=33_000, memo="chuyen tien")
     suspense = client.get("/api/v1/finance/suspense", headers=auth("finance")).json
     assert (suspense["total_vnd"], suspense["count"]) == (103_000, 2)
-    by_amount = {p["amount_vnd"]: p["suggestions"] for p in suspense["payments"]}
+    by_amount = {p["amount_vnd"]: p["suggestions"] for p in suspense["payments"]}  # always there, [] for none
     assert by_amount[33_000] == []
     [suggested] = by_amount[70_000]
     assert suggested["payment_code"] == owing and suggested["amount_vnd"] == 70_000
@@ -273,3 +273,11 @@ def test_money_in_suspense_comes_with_the_open_requests_it_may_have_paid(client,
     page = client.get("/staff/finance/suspense", headers=auth("finance")).get_data(as_text=True)
     assert "Gợi ý" in page and owing in page
     assert client.get("/api/v1/finance/suspense?limit=0", headers=auth("finance")).status_code == 400
+
+
+def test_a_leftover_beside_a_match_has_no_suggestions_but_the_key_is_there(client, auth, test_settings):
+    code = make_request(client, auth, ("Lệ phí", "charge", 50_000))
+    make_request(client, auth, ("Lệ phí", "charge", 20_000))  # owes exactly the leftover
+    send_callback(client, test_settings, "bank", code=f"{code} HS00000000097", amount=70_000)
+    [payment] = client.get("/api/v1/finance/suspense", headers=auth("finance")).json["payments"]
+    assert payment["unallocated_vnd"] == 20_000 and payment["suggestions"] == []
