@@ -73,6 +73,8 @@ def _exception(key: str | None) -> str:
     kind_text = i18n.translate(finance_text.KINDS[kind])
     if subject_type == "line":
         return f"{i18n.translate('Dòng')} #{subject} — {kind_text}"
+    if subject_type == "payment":
+        return f"{i18n.translate('Mã khoản thu')} #{subject} — {kind_text}"
     return f"{subject} — {kind_text}"
 
 

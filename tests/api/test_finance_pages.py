@@ -408,6 +408,7 @@ def test_an_exception_key_reads_as_its_subject_and_kind_on_the_pages(app):
     with app.test_request_context("/staff/finance/"):
         assert _exception("request:HS48544554526:over_payment") == "HS48544554526 — Nộp thừa"
         assert _exception("line:11:missed_callback") == "Dòng #11 — Có trên sao kê nhưng không có thông báo"
+        assert _exception("payment:12:unmatched_credit").startswith("Mã khoản thu #12 — ")
         assert _exception("something:else") == "something:else"
     with app.test_request_context("/staff/finance/?lang=en"):
         from web.i18n import EN
