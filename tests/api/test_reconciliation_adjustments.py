@@ -81,13 +81,19 @@ def test_corrections_of_a_closed_day_are_the_next_open_days_adjustments(client, 
     assert friday["totals"]["adjustments"]["by_kind"] == []
 
 
-def test_by_agency_plus_adjustments_over_the_days_is_the_ledger_per_agency(client, auth, db):
-    correct_friday(client, auth)
+def rows_over_the_days(client, auth) -> dict[str, int]:
+    """Each by-agency row summed over Friday to Monday: the days' totals plus their adjustments."""
     added: dict[str, int] = {}
     for day in (CLOSED, "2026-11-21", "2026-11-22", NEXT):
         totals = summary(client, auth, day)["totals"]
         for row in totals["by_agency"] + totals["adjustments"]["by_agency"]:
             added[row["agency_code"]] = added.get(row["agency_code"], 0) + row["amount_vnd"]
+    return added
+
+
+def test_by_agency_plus_adjustments_over_the_days_is_the_ledger_per_agency(client, auth, db):
+    correct_friday(client, auth)
+    added = rows_over_the_days(client, auth)
     with db() as session:
         ledger = {account.split(":")[1]: -amount for account, amount in balances(session, "revenue:").items()}
         in_suspense = -balances(session, "suspense").get("suspense", 0)
@@ -135,11 +141,7 @@ def test_an_overpayment_is_its_own_row_not_the_agencys_and_its_refund_later_adds
     r = client.post(f"/api/v1/payments/{payment['id']}/refunds", headers=auth("finance"),
                     json={"amount_vnd": 50_000, "expected_refundable_vnd": 150_000, "reason": "hoàn tiền nộp thừa"})
     assert r.status_code == 201, r.json
-    added: dict[str, int] = {}
-    for day in (CLOSED, "2026-11-21", "2026-11-22", NEXT):
-        totals = summary(client, auth, day)["totals"]
-        for row in totals["by_agency"] + totals["adjustments"]["by_agency"]:
-            added[row["agency_code"]] = added.get(row["agency_code"], 0) + row["amount_vnd"]
+    added = rows_over_the_days(client, auth)
     with db() as session:
         revenue = {account.split(":")[1]: -amount for account, amount in balances(session, "revenue:").items()}
         overpaid = -balances(session, "overpayments").get("overpayments", 0)
