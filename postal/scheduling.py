@@ -164,6 +164,14 @@ def handed_over_on(session: Session, day: date, route_code: str | None = None) -
                                                Shipment.id)).scalars())
 
 
+def under_way_unplanned(session: Session, *, limit: int = 200) -> list[Shipment]:
+    """Shipments under way (collected, out for delivery) without a place in our plan: the courier
+    moved them on by itself. No day's lane shows them; the board lists them so they are followed."""
+    return list(session.execute(select(Shipment).where(
+        Shipment.status.in_((states.PICKED_UP, states.OUT_FOR_DELIVERY)), Shipment.planned_date.is_(None))
+        .order_by(Shipment.due_date, Shipment.id).limit(limit)).scalars())
+
+
 def waiting_shipments(session: Session, *, today: date, limit: int = 200) -> list[Shipment]:
     """Shipments waiting for a place (booked, after a failed attempt, or missed), nearest deadline first."""
     return list(session.execute(select(Shipment).where(_waiting(today))

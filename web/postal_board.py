@@ -111,7 +111,9 @@ def _render(day: date, *, report: dict | None = None, error: DomainError | None 
     with transaction() as session:
         planned = scheduling.day_shipments(session, day)
         waiting = scheduling.waiting_shipments(session, today=business_date(now_utc()), limit=WAITING_SHOWN + 1)
-        collect = {s.id: service.outstanding_vnd(session, s.dossier_id) for s in [*planned, *waiting] if s.cod}
+        under_way = scheduling.under_way_unplanned(session, limit=WAITING_SHOWN)
+        collect = {s.id: service.outstanding_vnd(session, s.dossier_id) for s in [*planned, *waiting, *under_way]
+                   if s.cod}
         to_check = [(format_local(e.occurred_at), s, texts.check_text(checks.check_kind(e), e.data or {},
                                                                        i18n.translate))
                     for e, s in checks.events_to_check(session, limit=CHECKS_SHOWN)]
@@ -120,8 +122,8 @@ def _render(day: date, *, report: dict | None = None, error: DomainError | None 
             working=is_working_day(day, holidays), today=business_date(now_utc()),
             previous=_previous_working_day(day), following=add_working_days(day + timedelta(days=1), 0, holidays),
             lanes=_lanes(scheduling.list_routes(session), scheduling.places_used(session, day), planned),
-            waiting=waiting[:WAITING_SHOWN], more_waiting=len(waiting) > WAITING_SHOWN,
-            by_id={s.id: s for s in [*planned, *waiting]}, collect=collect, report=report, error=error,
+            waiting=waiting[:WAITING_SHOWN], more_waiting=len(waiting) > WAITING_SHOWN, under_way=under_way,
+            by_id={s.id: s for s in [*planned, *waiting, *under_way]}, collect=collect, report=report, error=error,
             error_sentence=texts.error_text(error.code, error.details, i18n.translate) if error else None,
             can_act=bool(principal and "postal" in principal.roles), texts=texts,
             slot_names=manifests.SLOT_NAMES, direction_names=manifests.DIRECTION_NAMES,

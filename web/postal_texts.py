@@ -225,6 +225,9 @@ EN = {
     "Danh sách tuyến (PDF)": "Route manifest (PDF)",
     "Biên bản giao nhận hồ sơ (PDF)": "Handover record (PDF)",
     "Biên bản giao nhận hồ sơ, tất cả các tuyến (PDF)": "Handover record, every route (PDF)",
+    "Bưu gửi đang thực hiện ngoài kế hoạch": "Shipments under way outside the plan",
+    "Bưu điện đã nhận hoặc đang phát các bưu gửi này mà không theo lịch đã xếp.":
+        "The post collected or is delivering these shipments without following the plan.",
     "Danh sách cả ngày (CSV)": "The whole day (CSV)",
     "Phiếu gửi hồ sơ (PDF)": "Consignment note (PDF)",
     # courier reports to check

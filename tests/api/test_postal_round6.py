@@ -152,3 +152,13 @@ def test_a_result_taken_out_stays_on_that_days_record_when_its_attempt_fails(cli
         assert r.status_code == 200, r.json
     record = handover_text(client, auth, business_date(now_utc()), route=None)
     assert "D-OUT-1" in record and "giao cho bưu chính để phát: 1 hồ sơ" in record
+
+
+def test_the_board_lists_a_shipment_under_way_outside_the_plan(client, auth, db, test_settings):
+    [unplanned] = booked_pickups(db, test_settings, 1)
+    board = client.get("/staff/postal/", headers=auth("postal")).get_data(as_text=True)
+    assert 'id="under-way"' not in board
+    pick_up(client, auth, unplanned)
+    board = client.get("/staff/postal/", headers=auth("postal")).get_data(as_text=True)
+    section = board[board.index('id="under-way"'):board.index('id="checks"')]
+    assert f'id="s-{unplanned}"' in section and "D-0" in section
