@@ -152,9 +152,18 @@ def _payment_totals(session: Session, day: date, holidays: Collection[date]) -> 
     """Art. 36 totals over the payments the day counts (every channel; `counting`): by agency,
     channel (provider), transaction type and status."""
     counted = counting.counted_in(session, day, holidays)
-    by_channel = [{"provider": p, "channel": c, "count": n, "amount_vnd": int(a)} for p, c, n, a in session.execute(
-        select(Payment.provider, Payment.channel, func.count(), func.sum(Payment.amount_vnd)).where(counted)
-        .group_by(Payment.provider, Payment.channel).order_by(Payment.provider, Payment.channel))]
+    # What each channel brought and kept; a sale voided or reversed (its money never stayed) apart,
+    # so the channels add up to the day's money as the agencies do.
+    by_channel: dict[tuple[str, str], dict] = {}
+    for provider, channel, standing, count, amount in session.execute(
+            select(Payment.provider, Payment.channel, Payment.status == "active", func.count(),
+                   func.sum(Payment.amount_vnd)).where(counted)
+            .group_by(Payment.provider, Payment.channel, Payment.status == "active")
+            .order_by(Payment.provider, Payment.channel)):
+        row = by_channel.setdefault((provider, channel), {"provider": provider, "channel": channel, "count": 0,
+                                                          "amount_vnd": 0, "reversed_count": 0, "reversed_vnd": 0})
+        row.update({"count": count, "amount_vnd": int(amount)} if standing else
+                   {"reversed_count": count, "reversed_vnd": int(amount)})
     # Where the money of those payments stands in the ledger (revenue per agency, overpaid: what a
     # request took beyond its fees, suspense, written off, refunded): the adjustments' rows, so the
     # days' totals plus adjustments equal the ledger.
@@ -176,8 +185,8 @@ def _payment_totals(session: Session, day: date, holidays: Collection[date]) -> 
         select(debit_type, func.count(), func.sum(StatementLine.amount_vnd)).where(
             StatementLine.recon_date == day, StatementLine.direction != CREDIT)
         .group_by(debit_type).order_by(debit_type))]
-    return {"by_agency": by_agency, "by_channel": by_channel, "by_transaction_type": by_type, "by_status": by_status,
-            "received_vnd": sum(row["amount_vnd"] for row in by_channel)}
+    return {"by_agency": by_agency, "by_channel": list(by_channel.values()), "by_transaction_type": by_type,
+            "by_status": by_status, "received_vnd": sum(row["amount_vnd"] for row in by_channel.values())}
 
 
 # Where an adjustment moved money, by ledger account: the by-agency rows' names, so the two add up.

@@ -129,10 +129,12 @@ def _sections(summary: dict, state: dict, now: datetime) -> Iterator[Section]:
     yield Section("II. Tổng hợp theo cơ quan", ["Mã cơ quan", "Số giao dịch", "Số tiền (VND)"],
                   [[AGENCY_VI.get(r["agency_code"], r["agency_code"]), r["count"],
                     r["amount_vnd"]] for r in totals["by_agency"]], frozenset({2}))
-    yield Section("III. Tổng hợp theo kênh thanh toán", ["Nhà cung cấp", "Kênh", "Số giao dịch", "Số tiền (VND)"],
+    yield Section("III. Tổng hợp theo kênh thanh toán", ["Nhà cung cấp", "Kênh", "Số giao dịch", "Số tiền (VND)",
+                                                         "Giao dịch bị hủy/đảo", "Số tiền bị hủy/đảo (VND)"],
                   [[PROVIDER_VI.get(r["provider"], r["provider"]), CHANNEL_VI.get(r["channel"], r["channel"]),
-                    r["count"], r["amount_vnd"]] for r in totals["by_channel"]],
-                  frozenset({3}))
+                    r["count"], r["amount_vnd"], r.get("reversed_count", 0), r.get("reversed_vnd", 0)]
+                   for r in totals["by_channel"]],
+                  frozenset({3, 5}))
     yield Section("IV. Tổng hợp theo loại giao dịch", ["Loại giao dịch", "Số giao dịch", "Số tiền (VND)"],
                   [[TYPE_VI.get(r["type"], r["type"]), r["count"], r["amount_vnd"]]
                    for r in totals["by_transaction_type"]], frozenset({2}))

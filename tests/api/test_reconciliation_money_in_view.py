@@ -122,3 +122,21 @@ def test_money_back_in_suspense_after_its_day_closed_is_in_the_next_open_days_qu
     back = queue[f"line:{big['id']}:unmatched_credit"]
     assert (back["amount_vnd"], back["open"]) == (3_000_000, True)
     assert queue[key]["acknowledged"] and not queue[key]["open"]  # still in view, still accepted
+
+
+def test_a_voided_card_sale_is_not_money_received_by_its_channel(client, auth, test_settings):
+    from kernel.clock import business_date, now_utc
+    from tests.api.test_pos_vnpay_cash import pos
+
+    kept = make_request(client, auth, ("Lệ phí", "charge", 300_000))
+    voided = make_request(client, auth, ("Lệ phí", "charge", 200_000))
+    assert pos(client, test_settings, transaction_id="S1", payment_code=kept, amount_vnd=300_000).status_code == 200
+    assert pos(client, test_settings, transaction_id="S2", payment_code=voided, amount_vnd=200_000).status_code == 200
+    assert pos(client, test_settings, transaction_id="V2", type="void", original_transaction_id="S2",
+               amount_vnd=200_000).status_code == 200
+    totals = summary(client, auth, business_date(now_utc()).isoformat())["totals"]
+    assert sum(row["amount_vnd"] for row in totals["by_agency"]) == 300_000 == totals["received_vnd"]
+    assert totals["by_channel"] == [{"provider": "pos", "channel": "pos_card", "count": 1, "amount_vnd": 300_000,
+                                     "reversed_count": 1, "reversed_vnd": 200_000}]
+    assert {row["type"]: row["amount_vnd"] for row in totals["by_transaction_type"]} == {
+        "payment": 300_000, "reversal": 200_000}
