@@ -64,8 +64,14 @@ class RequestState:
                            self.dossier_code, self.applicant_phone, self.has_receipt)
 
 
-# One statement reads (and row-locks) the requests with their dossier and fee items: the
-# crediting path runs it for every callback and every statement chunk.
+# The crediting path runs these for every callback and every statement chunk. The requests are
+# locked first and read after, by a second statement: a statement that waits for a row lock sees
+# the locked rows as their holder committed them, but what it reads beside them (receipts, fee
+# items) as they were before the wait (PostgreSQL, READ COMMITTED), and a request the holder
+# settled would seem to have no receipt yet.
+_LOCK_REQUESTS = (select(PaymentRequest.id)
+                  .order_by(PaymentRequest.id)  # one lock order everywhere: no deadlocks between batches
+                  .with_for_update())
 _REQUESTS_WITH_ITEMS = (
     select(PaymentRequest.id, PaymentRequest.payment_code, PaymentRequest.amount_vnd, PaymentRequest.paid_vnd,
            PaymentRequest.refunded_vnd, PaymentRequest.status, PaymentRequest.expires_at, Dossier.agency_code,
@@ -76,8 +82,7 @@ _REQUESTS_WITH_ITEMS = (
     .join(Dossier, Dossier.id == PaymentRequest.dossier_id)
     .join(PaymentRequestItem, PaymentRequestItem.payment_request_id == PaymentRequest.id)
     .join(FeeItem, FeeItem.id == PaymentRequestItem.fee_item_id)
-    .order_by(PaymentRequest.id)  # one lock order everywhere: no deadlocks between batches
-    .with_for_update(of=PaymentRequest)
+    .order_by(PaymentRequest.id)
 )
 
 
@@ -88,7 +93,8 @@ def load_requests(conn: Connection, *, codes: Iterable[str] = (), ids: Iterable[
     for start in range(0, max(len(codes), len(ids)), CHUNK):  # bounded IN lists (SQLite's variable limit)
         where = PaymentRequest.payment_code.in_(codes[start:start + CHUNK]) if codes \
             else PaymentRequest.id.in_(ids[start:start + CHUNK])
-        for row in conn.execute(_REQUESTS_WITH_ITEMS.where(where)):
+        locked = conn.execute(_LOCK_REQUESTS.where(where)).scalars().all()
+        for row in conn.execute(_REQUESTS_WITH_ITEMS.where(PaymentRequest.id.in_(locked))):
             state = found.get(row[0])
             if state is None:
                 state = found[row[0]] = RequestState(*row[:11])
