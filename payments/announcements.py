@@ -21,8 +21,9 @@ what the other committed, whichever commits first.
 The same transfer may also be reported by two feeds watching one account (SePay and payOS): a
 callback whose bank reference another provider already recorded for the same account and amount
 (a callback's payment, or a statement payment another callback announced) is linked to that
-payment too (`_reported_elsewhere`). Callbacks naming one reference are serialised
-(`reference_lock`), so the second of two at once sees the first.
+payment too (`_reported_elsewhere`); with another amount but the same payment codes it is a
+conflict for finance (one of the two reports is wrong about the one transfer). Callbacks naming
+one reference are serialised (`reference_lock`), so the second of two at once sees the first.
 
 A linked callback owns no payment, so only its stored callback (`duplicate`) remembers its
 transaction id: a repeat of that id is compared with what the stored callback said
@@ -211,7 +212,7 @@ def link_late_callbacks(session: Session, credits: list[IncomingCredit], *, sett
     late = [c for c in late if (c.provider, c.provider_ref) not in contradicted]
     twins = _link_to_statements(conn, late, settings, now)
     twins.update(_reported_elsewhere(conn, [c for c in late if (c.provider, c.provider_ref) not in twins],
-                                     settings.holidays))
+                                     settings))
     twins.update(contradicted)
     return twins
 
@@ -264,7 +265,7 @@ def _linked_before(conn: Connection, late: list[IncomingCredit],
             differs = f"with bank reference {earlier.bank_reference}, now names {credit.bank_reference}"
         if differs is None:
             continue
-        payment_id, provider = _payment_linked_to(conn, earlier, settings.holidays)
+        payment_id, provider = _payment_linked_to(conn, earlier, settings)
         linked = f"payment {payment_id}" if payment_id is not None else "a payment not found again"
         found[key] = Twin(payment_id, earlier.amount_vnd, credit.amount_vnd, provider, contradiction=(
             f"transaction {credit.provider_ref} was reported before {differs} (stored callback {inbox_id}, "
@@ -272,17 +273,16 @@ def _linked_before(conn: Connection, late: list[IncomingCredit],
     return found
 
 
-def _payment_linked_to(conn: Connection, earlier: IncomingCredit,
-                       holidays: Collection[date]) -> tuple[int | None, str]:
+def _payment_linked_to(conn: Connection, earlier: IncomingCredit, settings: Settings) -> tuple[int | None, str]:
     """(payment id, its provider) the first report of a linked callback was linked to: the statement
     payment that names its stored callback, else the other feed's payment for the same transfer."""
-    start, end = _window([earlier], holidays)
+    start, end = _window([earlier], settings.holidays)
     statement = conn.execute(select(Payment.id).where(
         Payment.provider == STATEMENT_PROVIDER, Payment.booked_at >= start, Payment.booked_at < end,
         Payment.clearing_account == earlier.clearing_account, Payment.inbox_id == earlier.inbox_id)).scalar()
     if statement is not None:
         return statement, STATEMENT_PROVIDER
-    twin = _reported_elsewhere(conn, [earlier], holidays, active_only=False).get(
+    twin = _reported_elsewhere(conn, [earlier], settings, active_only=False).get(
         (earlier.provider, earlier.provider_ref))
     return (twin.payment_id, twin.provider) if twin is not None else (None, STATEMENT_PROVIDER)
 
@@ -314,21 +314,25 @@ def _link_to_statements(conn: Connection, late: list[IncomingCredit], settings: 
     return {key: Twin(s.payment_id, s.amount_vnd, amounts[key]) for key, s in found.items()}
 
 
-def _reported_elsewhere(conn: Connection, late: list[IncomingCredit], holidays: Collection[date], *,
+def _reported_elsewhere(conn: Connection, late: list[IncomingCredit], settings: Settings, *,
                         active_only: bool = True) -> dict[tuple[str, str], Twin]:
     """Callbacks whose transfer another provider already recorded: an active payment of the same
-    account and amount under the same bank reference, booked on a day `may_book` allows. A
-    statement payment counts once a callback with that reference claimed it (the rules above
-    claim the unclaimed ones; one claimed by another rule may be another transfer's). With
-    `active_only=False` a payment reversed since counts too (naming what a report was linked to)."""
+    account under the same bank reference, booked on a day `may_book` allows. A statement payment
+    counts once a callback with that reference claimed it (the rules above claim the unclaimed
+    ones; one claimed by another rule may be another transfer's). With the same amount the
+    callback is linked to it. With another amount, when both memos name the same payment codes,
+    one of the two reports is wrong about the one transfer: a conflict for finance, never money
+    counted twice (as `_same_reference_same_codes` for a statement); naming other codes or none, a
+    reference that merely repeats is another transfer. With `active_only=False` a payment
+    reversed since counts too (naming what a report was linked to)."""
     late = [c for c in late if normalise_ref(c.bank_reference)]
     if not late:
         return {}
-    start, end = _window(late, holidays)
+    start, end = _window(late, settings.holidays)
     rows = []
     for chunk in _chunks(sorted(set().union(*(ref_variants(c.bank_reference) for c in late)))):
         rows += conn.execute(select(Payment.id, Payment.provider, Payment.amount_vnd, Payment.booked_at,
-                                    Payment.clearing_account, Payment.bank_reference, Payment.details)
+                                    Payment.clearing_account, Payment.bank_reference, Payment.details, Payment.memo)
                              .where(Payment.bank_reference.in_(chunk), Payment.booked_at >= start,
                                     Payment.booked_at < end, *([Payment.status == "active"] if active_only else []))
                              ).all()
@@ -336,15 +340,26 @@ def _reported_elsewhere(conn: Connection, late: list[IncomingCredit], holidays: 
     found = {}
     for credit in late:
         day, reference = business_date(credit.booked_at), normalise_ref(credit.bank_reference)
-        for row in rows:
-            announced_as = reference if row.provider != STATEMENT_PROVIDER else \
-                (row.details or {}).get("callback_reference")
-            if row.provider != credit.provider and row.clearing_account == credit.clearing_account \
-                    and row.amount_vnd == credit.amount_vnd and normalise_ref(row.bank_reference) == reference \
-                    and announced_as == reference and may_book(day, business_date(row.booked_at), holidays):
-                found[(credit.provider, credit.provider_ref)] = Twin(row.id, row.amount_vnd, credit.amount_vnd,
-                                                                     row.provider)
-                break
+        same_transfer = [row for row in rows if row.provider != credit.provider
+                         and row.clearing_account == credit.clearing_account
+                         and normalise_ref(row.bank_reference) == reference
+                         and (reference if row.provider != STATEMENT_PROVIDER else
+                              (row.details or {}).get("callback_reference")) == reference
+                         and may_book(day, business_date(row.booked_at), settings.holidays)]
+        twin = next((row for row in same_transfer if row.amount_vnd == credit.amount_vnd), None)
+        if twin is not None:
+            found[(credit.provider, credit.provider_ref)] = Twin(twin.id, twin.amount_vnd, credit.amount_vnd,
+                                                                 twin.provider)
+            continue
+        named = codes_in(credit.memo, settings.payment_code_prefix)
+        other = next((row for row in same_transfer
+                      if named and codes_in(row.memo, settings.payment_code_prefix) == named), None)
+        if other is not None:
+            found[(credit.provider, credit.provider_ref)] = Twin(other.id, other.amount_vnd, credit.amount_vnd,
+                                                                 other.provider, contradiction=(
+                f"{other.provider} reported this transfer (bank reference {credit.bank_reference}, same account "
+                f"and payment codes) with {other.amount_vnd} VND (payment {other.id}), this callback claims "
+                f"{credit.amount_vnd} VND: not applied, left to finance"))
     return found
 
 

@@ -54,12 +54,32 @@ def test_the_same_transfer_from_sepay_then_payos_is_credited_once(client, auth, 
     assert_ledger_ok(db)
 
 
-def test_another_amount_or_reference_from_the_other_feed_is_another_transfer(client, auth, test_settings, db):
+def test_another_reference_from_the_other_feed_is_another_transfer(client, auth, test_settings, db):
     code = make_request(client, auth)
     send(client, test_settings, "sepay", code)
     send(client, test_settings, "payos", code, txn="330123457")
-    send(client, test_settings, "payos", code, amount=50_000)
-    assert paid_vnd(client, code) == 250_000 and count_payments(db) == 3
+    assert paid_vnd(client, code) == 200_000 and count_payments(db) == 2
+    assert_ledger_ok(db)
+
+
+def test_another_amount_for_the_same_reference_and_codes_is_a_conflict_not_more_money(client, auth, test_settings,
+                                                                                       db):
+    code = make_request(client, auth)
+    send(client, test_settings, "sepay", code)
+    send(client, test_settings, "payos", code, amount=150_000)  # one transfer, two amounts: one report is wrong
+    assert paid_vnd(client, code) == 100_000 and count_payments(db) == 1
+    (_, first, _), (_, second, reason) = inbox(db)
+    assert (first, second) == ("applied", "conflict")
+    assert "150000" in reason and "left to finance" in reason
+    assert_ledger_ok(db)
+
+
+def test_another_amount_under_a_repeated_reference_naming_another_code_is_another_transfer(
+        client, auth, test_settings, db):
+    code, other = make_request(client, auth), make_request(client, auth, ("Lệ phí", "charge", 50_000))
+    send(client, test_settings, "sepay", code)
+    send(client, test_settings, "payos", other, amount=50_000)
+    assert (paid_vnd(client, code), paid_vnd(client, other), count_payments(db)) == (100_000, 50_000, 2)
     assert_ledger_ok(db)
 
 
