@@ -13,7 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from config import Settings
+from kernel.clock import ensure_aware_utc
 from kernel.errors import Conflict, NotFound, ValidationError
+from kernel.inbox import QUEUED, InboundCallback
 from payments import codes, states, vietqr
 from payments.notifications import Transition, after_transitions
 from payments.models import Dossier, FeeItem, PaymentRequest, PaymentRequestEvent, PaymentRequestItem
@@ -274,11 +276,22 @@ def cancel_payment_request(session: Session, *, code: str, reason: str, settings
     return request
 
 
+def expiry_cutoff(session: Session, now: datetime) -> datetime:
+    """Up to when expiry may be decided outside a callback. Expiry is judged at a callback's
+    arrival: one that arrived while its request was open pays it, however late the workers apply
+    it. So while callbacks wait in the queue, only requests that lapsed before the earliest of them
+    arrived may expire; the others wait for the queue to move on (which request a queued callback
+    pays is known only once it is applied)."""
+    oldest = session.execute(select(func.min(InboundCallback.received_at))
+                             .where(InboundCallback.status == QUEUED)).scalar()
+    return now if oldest is None else min(now, ensure_aware_utc(oldest))
+
+
 def expire_due_requests(session: Session, *, settings: Settings, now: datetime, limit: int = 1000) -> int:
     """Move pending requests past their expiry to `expired`; returns how many moved."""
     due = session.execute(
         select(PaymentRequest)
-        .where(PaymentRequest.status == states.PENDING, PaymentRequest.expires_at <= now)
+        .where(PaymentRequest.status == states.PENDING, PaymentRequest.expires_at <= expiry_cutoff(session, now))
         .order_by(PaymentRequest.id).limit(limit).with_for_update(skip_locked=True, of=PaymentRequest)
     ).scalars().all()
     for request in due:
@@ -294,8 +307,10 @@ def is_due(status: str, expires_at: datetime | None, now: datetime) -> bool:
 
 
 def expire_if_due(session: Session, request: PaymentRequest, settings: Settings, now: datetime) -> None:
-    """Expire a pending request whose time has passed (under a row lock)."""
-    if is_due(request.status, request.expires_at, now):
+    """Expire a pending request whose time has passed (under a row lock), unless a callback that
+    arrived before then still waits to be applied (`expiry_cutoff`)."""
+    if is_due(request.status, request.expires_at, now) and \
+            is_due(request.status, request.expires_at, expiry_cutoff(session, now)):
         session.refresh(request, with_for_update=True)  # re-read under lock: another node may have moved it
         if request.status == states.PENDING:
             transition(session, request, states.EXPIRED, event="expired", actor="system:expiry",
