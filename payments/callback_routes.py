@@ -20,7 +20,7 @@ from kernel import inbox
 from kernel.clock import now_utc
 from kernel.http import error_response, request_id, runtime, settings, to_error_response, transaction
 from payments.channels import bankpush, payos, pos, sepay, vnpay
-from payments.channels.common import CallbackRejected, Credit, Event, Ignored, event_to_json
+from payments.channels.common import CallbackRejected, Credit, Event, Ignored, booked_by_arrival, event_to_json
 from payments.checkout import confirm_ipn
 
 log = logging.getLogger("hccpay.callbacks")
@@ -66,6 +66,8 @@ def handle(provider: str, parse: Parser, ok_body: dict, *, refusal_extra: dict |
     if isinstance(event, Ignored):
         store(status=inbox.IGNORED, reason=event.reason, external_id=event.external_id)
     else:
+        if isinstance(event, Credit):
+            event = Credit(booked_by_arrival(event.credit, now))
         external_id = event.credit.provider_ref if isinstance(event, Credit) else event.provider_ref
         store(status=inbox.QUEUED, external_id=external_id, event=event_to_json(event))
     return jsonify(ok_body)

@@ -13,6 +13,7 @@ from kernel.books import hold_books
 from kernel.errors import Conflict
 from payments import states
 from payments.channels import vnpay
+from payments.channels.common import booked_by_arrival
 from payments.credits import CONFLICT, IncomingCredit, find_payment, record_credit
 from payments.ledger import Accounts
 from payments.models import PaymentRequest, VnpayCheckout
@@ -68,12 +69,12 @@ def confirm_ipn(session: Session, params: Mapping[str, str], *, settings: Settin
         checkout.status = "failed"
         return vnpay.CONFIRMED, "ignored", vnpay.CONFIRMED[1]
     request = session.get(PaymentRequest, checkout.payment_request_id)
-    credit = IncomingCredit(
+    credit = booked_by_arrival(IncomingCredit(
         provider=PROVIDER, provider_ref=checkout.txn_ref, channel="internet_banking", amount_vnd=checkout.amount_vnd,
         booked_at=result.paid_at or now, clearing_account=Accounts.gateway(PROVIDER),
         payment_code=request.payment_code, bank_reference=result.transaction_no[:100] or None,
         details={"bank_code": result.bank_code, "transaction_no": result.transaction_no}, inbox_id=inbox_id,
-    )
+    ), now)
     outcome = record_credit(session, credit, settings=settings, actor="system:vnpay", now=now)
     checkout.status = "paid"
     if outcome.outcome == CONFLICT:

@@ -39,8 +39,11 @@ def _signed_json(secret: str, data: dict[str, Any], at: datetime) -> tuple[dict[
 
 
 def callback_request(via: str, *, settings: Settings, payment_code: str, amount_vnd: int, txn_id: str,
-                     at: datetime, memo: str | None = None) -> tuple[str, dict[str, str], bytes]:
-    """(path, headers, body) of one correctly signed JSON callback crediting `payment_code`."""
+                     at: datetime, memo: str | None = None,
+                     signed_at: datetime | None = None) -> tuple[str, dict[str, str], bytes]:
+    """(path, headers, body) of one correctly signed JSON callback crediting `payment_code`, booked
+    `at` and signed then (or `signed_at`: a bank that tells of a transfer later, or wrongly)."""
+    signed_at = signed_at or at
     account = settings.collection_account("*")
     memo = memo or f"{payment_code} nop le phi ho so"
     if via == "sepay":
@@ -65,13 +68,13 @@ def callback_request(via: str, *, settings: Settings, payment_code: str, amount_
         data = {"transaction_id": txn_id, "account_number": account.account_number, "amount_vnd": amount_vnd,
                 "content": memo, "booked_at": at.isoformat(), "direction": "credit",
                 "counterparty_name": "NGUYEN VAN AN", "counterparty_account": "0123456789"}
-        headers, body = _signed_json(settings.secret("HCCPAY_BANK_WEBHOOK_SECRET"), data, at)
+        headers, body = _signed_json(settings.secret("HCCPAY_BANK_WEBHOOK_SECRET"), data, signed_at)
         return "/api/v1/callbacks/bank", headers, body
     if via == "pos":
         data = {"transaction_id": txn_id, "terminal_id": "POS-HCC-01", "type": "sale", "amount_vnd": amount_vnd,
                 "payment_code": payment_code, "approval_code": txn_id[-6:].rjust(6, "0"),
                 "card_masked": "970436******1234", "card_scheme": "NAPAS", "occurred_at": at.isoformat()}
-        headers, body = _signed_json(settings.secret("HCCPAY_POS_WEBHOOK_SECRET"), data, at)
+        headers, body = _signed_json(settings.secret("HCCPAY_POS_WEBHOOK_SECRET"), data, signed_at)
         return "/api/v1/callbacks/pos", headers, body
     raise SandboxError(f"unknown channel {via!r}; choose one of {', '.join(VIAS)}")
 

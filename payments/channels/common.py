@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -55,6 +55,16 @@ class Reversal:
 
 
 Event = Credit | Ignored | Reversal
+
+
+def booked_by_arrival(credit: IncomingCredit, arrival: datetime) -> IncomingCredit:
+    """A transfer is booked no later than we were told of it. A later time claimed (a bank's clock
+    or time zone wrong, a forged date) would count the money in a day still to come, or years
+    away, where no reconciliation reaches it: it is booked at its arrival, the claim kept."""
+    if credit.booked_at <= arrival:
+        return credit
+    return replace(credit, booked_at=arrival,
+                   details={**(credit.details or {}), "claimed_booked_at": credit.booked_at.isoformat()})
 
 
 def event_to_json(event: Credit | Reversal) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from urllib.parse import quote_plus
 from kernel.clock import UTC, VN_TZ
 from kernel.signing import same_secret
 from kernel.text import is_ascii_digits
+from payments.channels.common import PLAUSIBLE_YEARS
 
 VERSION = "2.1.0"
 HASH_FIELDS = ("vnp_SecureHash", "vnp_SecureHashType")
@@ -54,10 +55,13 @@ def vnpay_time(at: datetime) -> str:
 
 
 def parse_vnpay_time(text: str) -> datetime | None:
+    """`yyyyMMddHHmmss` in Hà Nội time -> aware UTC; None when it is not a time of the years a
+    payment can be made in (`PLAUSIBLE_YEARS`; year 1 overflows the conversion to UTC)."""
     try:
-        return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=VN_TZ).astimezone(UTC)
-    except (TypeError, ValueError):
+        instant = datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=VN_TZ).astimezone(UTC)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return instant if instant.year in PLAUSIBLE_YEARS else None
 
 
 def checkout_url(*, gateway_url: str, tmn_code: str, secret: str, txn_ref: str, amount_vnd: int,
