@@ -155,10 +155,11 @@ def _payment_totals(session: Session, day: date, holidays: Collection[date]) -> 
     # What each channel brought and kept; a sale voided or reversed (its money never stayed) apart,
     # so the channels add up to the day's money as the agencies do.
     by_channel: dict[tuple[str, str], dict] = {}
+    active = Payment.status == "active"  # one expression (one bind) in the select and the group: PostgreSQL
     for provider, channel, standing, count, amount in session.execute(
-            select(Payment.provider, Payment.channel, Payment.status == "active", func.count(),
+            select(Payment.provider, Payment.channel, active, func.count(),
                    func.sum(Payment.amount_vnd)).where(counted)
-            .group_by(Payment.provider, Payment.channel, Payment.status == "active")
+            .group_by(Payment.provider, Payment.channel, active)
             .order_by(Payment.provider, Payment.channel)):
         row = by_channel.setdefault((provider, channel), {"provider": provider, "channel": channel, "count": 0,
                                                           "amount_vnd": 0, "reversed_count": 0, "reversed_vnd": 0})
