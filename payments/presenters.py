@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import object_session
+
 from config import Settings
 from kernel.pii import mask_name
-from payments import states
+from payments import refunds, states
 from payments.banks import bank_by_bin
 from kernel.inbox import InboundCallback
 from payments.models import Dossier, Payment, PaymentRequest, PaymentRequestEvent
@@ -50,6 +52,8 @@ def request_view(payment_request: PaymentRequest, settings: Settings) -> dict[st
         "amount_vnd": payment_request.amount_vnd,
         "paid_vnd": payment_request.paid_vnd,
         "refunded_vnd": payment_request.refunded_vnd,
+        "refund_paying_out_vnd": refunds.paying_out_vnd(object_session(payment_request), payment_request.id)
+        if payment_request.refunded_vnd else 0,
         "outstanding_vnd": states.owed_vnd(payment_request.status, payment_request.amount_vnd,
                                            payment_request.paid_vnd, payment_request.refunded_vnd),
         "expires_at": _iso(payment_request.expires_at),

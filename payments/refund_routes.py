@@ -184,6 +184,8 @@ class VerifyReceipt(Resource):
         answers `valid: false` with when and why (`payment_reversed`, `refunded`). JSON for machines; a browser
         (Accept: text/html first) gets the answer as a page in Vietnamese, since people scan the QR with a phone."""
         page = request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
+        # The page is rendered after the transaction: its header looks up a staff member's login with
+        # a connection of its own, which a transaction still open here (SQLite's write lock) would block.
         with transaction() as session:
             try:
                 receipt, payment_request, dossier = receipts.find_receipt(
@@ -191,19 +193,23 @@ class VerifyReceipt(Resource):
             except NotFound:
                 if not page:
                     raise
-                return _receipt_page(None, None, None, status=404)
-            if page:
-                return _receipt_page(receipt, payment_request, dossier)
-            return {"valid": receipt.valid, "form_symbol": receipt.form_symbol, "series": receipt.series,
-                    "number": receipt.number_text, "amount_vnd": receipt.amount_vnd,
-                    "issued_at": receipt.issued_at.isoformat(), "payment_code": payment_request.payment_code,
-                    "dossier_code": dossier.code, "payer": mask_name(dossier.applicant_name),
-                    "cancelled_at": receipt.cancelled_at.isoformat() if receipt.cancelled_at else None,
-                    "cancel_reason": receipt.cancel_reason, "cancel_reason_text": receipt.cancel_reason_text}
+                receipt = None
+            else:
+                paying_out_vnd = refunds.paying_out_vnd(session, payment_request.id)
+        if page:
+            return _receipt_page(receipt, payment_request, dossier, paying_out_vnd) if receipt else \
+                _receipt_page(None, None, None, 0, status=404)
+        return {"valid": receipt.valid, "form_symbol": receipt.form_symbol, "series": receipt.series,
+                "number": receipt.number_text, "amount_vnd": receipt.amount_vnd,
+                "issued_at": receipt.issued_at.isoformat(), "payment_code": payment_request.payment_code,
+                "dossier_code": dossier.code, "payer": mask_name(dossier.applicant_name),
+                "cancelled_at": receipt.cancelled_at.isoformat() if receipt.cancelled_at else None,
+                "cancel_reason": receipt.cancel_reason, "cancel_reason_text": receipt.cancel_reason_text}
 
 
-def _receipt_page(receipt, payment_request, dossier, status: int = 200) -> Response:
+def _receipt_page(receipt, payment_request, dossier, paying_out_vnd: int, status: int = 200) -> Response:
     # A Response (not a tuple) so restx passes it through instead of serialising it as JSON.
     html = render_template("receipt_check.html", receipt=receipt, r=payment_request, dossier=dossier,
-                           payer=mask_name(dossier.applicant_name) if dossier else None)
+                           payer=mask_name(dossier.applicant_name) if dossier else None,
+                           paying_out_vnd=paying_out_vnd)
     return Response(html, status=status, mimetype="text/html")

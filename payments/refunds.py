@@ -30,6 +30,7 @@ AWAITING_APPROVAL, SENDING, TRANSFER_ORDERED, CASH_DUE, EXECUTED, REJECTED, FAIL
     "awaiting_approval", "sending", "transfer_ordered", "cash_due", "executed", "rejected", "failed")
 STATUSES = (AWAITING_APPROVAL, SENDING, TRANSFER_ORDERED, CASH_DUE, EXECUTED, REJECTED, FAILED)
 NOT_COUNTED = (REJECTED, FAILED)  # refunds that no longer claim any of the payment
+PAYING_OUT = (SENDING, TRANSFER_ORDERED, CASH_DUE)  # approved (the request counts them), the money not yet out
 POS_REFUND_TOPIC = "pos.refund"
 METHODS = {"pos_card": "card", "cash": "cash", "vietqr_transfer": "transfer", "internet_banking": "transfer",
            "cod": "transfer"}  # money the post collected goes back by transfer
@@ -386,3 +387,12 @@ def mark_failed(session: Session, *, refund_id: int, reason: str, settings: Sett
     session.expire_all()
     refund.status, refund.failure = FAILED, reason
     return refund
+
+
+def paying_out_vnd(session: Session, payment_request_id: int) -> int:
+    """What approved refunds take from the request that has not yet left the bank or the drawer:
+    the request already counts it refunded, but nobody may tell the citizen it was paid back."""
+    return int(session.execute(select(func.coalesce(func.sum(RefundPart.amount_vnd), 0))
+                               .join(Refund, Refund.id == RefundPart.refund_id)
+                               .where(RefundPart.payment_request_id == payment_request_id,
+                                      Refund.status.in_(PAYING_OUT))).scalar_one())

@@ -20,7 +20,18 @@ STATUS_TEXT = {
     states.PENDING: "Chờ thanh toán", states.PARTIALLY_PAID: "Đã nộp một phần", states.PAID: "Đã thanh toán",
     states.OVERPAID: "Nộp thừa", states.EXPIRED: "Đã hết hạn", states.CANCELLED: "Đã hủy",
     states.PARTIALLY_REFUNDED: "Đã hoàn một phần", states.REFUNDED: "Đã hoàn tiền",
+    # A refund approved (the request counts it) whose money has not yet left the bank or the drawer.
+    "partially_refunding": "Đang hoàn một phần", "refunding": "Đang hoàn tiền",
 }
+_UNDER_WAY = {states.PARTIALLY_REFUNDED: "partially_refunding", states.REFUNDED: "refunding"}
+
+
+def shown_status(view: dict) -> str:
+    """The status the citizen reads: a refund not yet paid out is under way, never said done (pay.js
+    `shownStatus` says the same)."""
+    if view.get("refund_paying_out_vnd"):
+        return _UNDER_WAY.get(view["status"], view["status"])
+    return view["status"]
 KIND_TEXT = {"fee": "Phí", "charge": "Lệ phí", "postage": "Cước bưu chính"}
 # What the card button may hear back from the checkout API; anything else gets the generic sentence.
 CHECKOUT_ERRORS = ("request_not_payable", "collected_on_delivery", "rate_limited", "payment_request_not_found",
@@ -82,7 +93,8 @@ def pay(code: str):
     if problem:
         return _missing(code, problem)
     overpaid_vnd = max(view["paid_vnd"] - view["refunded_vnd"] - view["amount_vnd"], 0)
-    return render_template("pay.html", r=view, expires_at=expires_at, status_text=STATUS_TEXT, kind_text=KIND_TEXT,
+    return render_template("pay.html", r=view, shown=shown_status(view), expires_at=expires_at,
+                           status_text=STATUS_TEXT, kind_text=KIND_TEXT,
                            status_names={k: translate(v) for k, v in STATUS_TEXT.items()},
                            checkout_errors=checkout_errors(), overpaid_vnd=overpaid_vnd,
                            payable=_payable(view), settled=states.is_settled(view["status"]))
@@ -95,7 +107,7 @@ def receipt(code: str):
     if problem:
         return _missing(code, problem)
     if not view["has_receipt"]:
-        return render_template("pay_no_receipt.html", r=view, status_text=STATUS_TEXT), 404
+        return render_template("pay_no_receipt.html", r=view, shown=shown_status(view), status_text=STATUS_TEXT), 404
     return redirect(f"/api/v1/payment-requests/{view['payment_code']}/receipt.pdf")
 
 
@@ -104,7 +116,8 @@ def pay_print(code: str):
     view, expires_at, problem = _view(code)
     if problem:
         return _missing(code, problem)
-    return render_template("pay_print.html", r=view, expires_at=expires_at, status_text=STATUS_TEXT,
+    return render_template("pay_print.html", r=view, shown=shown_status(view), expires_at=expires_at,
+                           status_text=STATUS_TEXT,
                            payable=_payable(view))
 
 

@@ -37,6 +37,9 @@ EN = {
     "Đã hủy": "Cancelled",
     "Đã hoàn một phần": "Partly refunded",
     "Đã hoàn tiền": "Refunded",
+    "Đang hoàn một phần": "Partly being refunded",
+    "Đang hoàn tiền": "Being refunded",
+    "Đang hoàn trả": "Being refunded",
     "Quét mã VietQR bằng ứng dụng ngân hàng": "Scan the VietQR code with any banking app",
     "Hoặc chuyển khoản với thông tin sau": "Or transfer with these details",
     "Ngân hàng": "Bank",
@@ -108,6 +111,14 @@ EN = {
         "The fees were refunded to the payer. This payment request is closed; do not transfer money for this code.",
     "Một phần số tiền đã nộp đã được hoàn trả; hồ sơ cần nộp số còn lại ở trên.":
         "Part of what was paid was refunded; the amount outstanding above is due again.",
+    "Khoản phí đang được hoàn trả cho người nộp. Yêu cầu thanh toán này đã đóng; không chuyển thêm tiền cho mã này.":
+        "The fees are being refunded to the payer. This payment request is closed; do not transfer money for this "
+        "code.",
+    "Một phần số tiền đã nộp đang được hoàn trả; hồ sơ cần nộp số còn lại ở trên.":
+        "Part of what was paid is being refunded; the amount outstanding above is due again.",
+    "Khoản phí của biên lai này đã được hoàn trả cho người nộp": "The fees of this receipt were refunded to the payer",
+    "Một phần khoản phí của biên lai này đang được hoàn trả cho người nộp":
+        "Part of the fees of this receipt is being refunded to the payer",
     "Chưa có biên lai": "No receipt yet",
     "Biên lai điện tử được phát hành khi hồ sơ đã thanh toán đủ.": "The e-receipt is issued once the fees are fully paid.",
     "Về trang thanh toán": "Back to the pay page",

@@ -198,9 +198,18 @@ def test_a_fully_refunded_request_says_so_and_asks_for_nothing_but_keeps_its_rec
     from tests.api.test_refunds import paid, refund
 
     code, payment_id = paid(client, auth, test_settings, amount=150_000)
-    assert refund(client, auth, payment_id, 150_000, 150_000).status_code == 201
+    ordered = refund(client, auth, payment_id, 150_000, 150_000)
+    assert ordered.status_code == 201 and ordered.json["status"] == "transfer_ordered"
+    html = pay_page(client, code)  # ordered, not yet paid out: under way, never said done
+    assert 'class="badge badge-refunded">Đang hoàn tiền</span>' in html and "Khoản phí đang được hoàn trả" in html
+    assert re.search(r'<p class="notice" data-status="refunding">', html)
+    assert re.search(r'<p class="notice" data-status="refunded" hidden>', html)
+    assert "Đang hoàn trả</dt>" in html
+    executed = client.post(f"/api/v1/refunds/{ordered.json['id']}/executed", json={"bank_reference": "FT9"},
+                           headers=auth("finance"))
+    assert executed.status_code == 200, executed.json
     html = pay_page(client, code)
-    assert "Đã hoàn tiền" in html and "Khoản phí đã được hoàn trả" in html
+    assert 'class="badge badge-refunded">Đã hoàn tiền</span>' in html and "Khoản phí đã được hoàn trả" in html
     assert re.search(r'<p class="notice" data-status="refunded">', html)
     assert '<dt id="outstanding-label" hidden>' in html and "qr.png" not in html
     assert re.search(rf'<a id="receipt-link" class="button" href="/pay/{code}/receipt.pdf" download>', html)
@@ -401,3 +410,28 @@ def test_the_vnpay_return_page_and_a_refunded_print_view_are_in_english_when_ask
     code, payment_id = paid(client, auth, test_settings, amount=150_000)
     refund(client, auth, payment_id, 150_000, 150_000)
     assert "Còn lại" not in client.get(f"/pay/{code}/print").get_data(as_text=True)
+
+
+def test_a_receipt_check_link_opened_by_a_logged_in_person_says_whether_its_refund_was_paid_out(
+        client, auth, test_settings, db, finance):
+    from sqlalchemy import select
+
+    from payments.receipts import Receipt, verification_code
+    from tests.api.test_refunds import refund
+
+    code, payment_id = paid(client, auth, test_settings, amount=150_000)
+    with db() as s:
+        receipt = s.execute(select(Receipt)).scalar_one()
+    url = f"/api/v1/receipts/{receipt.series}/{receipt.number_text}?code={verification_code(test_settings, receipt)}"
+
+    def check_page() -> str:  # a staff member's browser: the page header looks up their login
+        r = finance.get(url, headers={"Accept": "text/html"})
+        assert r.status_code == 200 and r.mimetype == "text/html"
+        return text_of(r.get_data(as_text=True))
+
+    assert "Biên lai hợp lệ" in check_page()
+    ordered = refund(client, auth, payment_id, 50_000, 150_000).json
+    assert "Một phần khoản phí của biên lai này đang được hoàn trả cho người nộp: 50.000 ₫" in check_page()
+    assert client.post(f"/api/v1/refunds/{ordered['id']}/executed", json={"bank_reference": "FT9"},
+                       headers=auth("finance")).status_code == 200
+    assert "Một phần khoản phí của biên lai này đã được hoàn trả cho người nộp: 50.000 ₫" in check_page()

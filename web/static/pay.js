@@ -73,6 +73,13 @@
     delay = Math.min(Math.round(delay * GROWTH), MAX_DELAY);
   }
 
+  // The status the citizen reads (web/citizen.py shown_status): a refund not yet paid out is under way.
+  function shownStatus(r) {
+    if (r.refund_paying_out_vnd > 0 && r.status === "refunded") { return "refunding"; }
+    if (r.refund_paying_out_vnd > 0 && r.status === "partially_refunded") { return "partially_refunding"; }
+    return r.status;
+  }
+
   function update(r) {
     // The postman collects a request a COD delivery holds: the page offers no way to pay it meanwhile.
     var onDelivery = r.collected_on_delivery === true;
@@ -84,7 +91,8 @@
     if (payable && String(r.outstanding_vnd) !== pay.dataset.outstanding) { window.location.reload(); return false; }
     if (r.status !== shown) { delay = FIRST_DELAY; }  // something is happening: look again soon
     shown = r.status;
-    badge.textContent = names[r.status];
+    var key = shownStatus(r);
+    badge.textContent = names[key];
     badge.className = "badge badge-" + r.status;
     document.getElementById("paid").textContent = formatVnd(r.paid_vnd);
     document.getElementById("outstanding").textContent = formatVnd(r.outstanding_vnd);
@@ -93,12 +101,15 @@
       formatVnd(Math.max(r.paid_vnd - r.refunded_vnd - r.amount_vnd, 0));
     show("refunded", r.refunded_vnd > 0);
     show("refunded-label", r.refunded_vnd > 0);
+    var labels = document.querySelector("#status dl.amounts").dataset;
+    document.getElementById("refunded-label").textContent =
+      r.refund_paying_out_vnd > 0 ? labels.refundUnderWay : labels.refundDone;
     show("outstanding", payable || isSettled || onDelivery);
     show("outstanding-label", payable || isSettled || onDelivery);
     show("on-delivery", onDelivery);
     show("paid-message", isSettled);
     document.querySelectorAll("#status .notice[data-status]").forEach(function (notice) {
-      notice.hidden = notice.dataset.status !== r.status;
+      notice.hidden = notice.dataset.status !== key;
     });
     if (isSettled) { show("receipt-link", true); }  // issued when fully paid; kept after a refund
     if (pay) { pay.hidden = !payable; }
