@@ -11,6 +11,7 @@ from kernel.clock import now_utc
 from kernel.errors import Conflict, Unauthenticated, ValidationError
 from kernel.http import REASON_IN, actor, content_disposition, json_body, requires, runtime, settings, transaction
 from kernel.signing import HEADER, SignatureError, verify
+from payments.channels.common import CallbackRejected, json_object
 from payments.validation import clean_text
 from postal import addresses, cod, manifests, planner, scheduling, service, states, tracking
 from postal.validation import ID_DOCUMENT_TYPES, parse_day, parse_id_check, parse_shipment
@@ -340,9 +341,12 @@ class CourierWebhook(Resource):
             inbox.mark_alone(sessions, inbox_id, status=inbox.REJECTED, reason=str(exc), now=now)
             raise Unauthenticated(f"courier webhook refused: {exc}", code="invalid_signature") from None
         try:
-            event = tracking.parse_courier_event(request.get_json(silent=True), now=now)
-        except ValidationError as exc:
-            inbox.mark_alone(sessions, inbox_id, status=inbox.REJECTED, reason=exc.message, now=now)
+            # Read as the payment callbacks read theirs: a lone surrogate escape is malformed_json (it could
+            # not be written to any column, the inbox's own included) and NUL, which PostgreSQL text cannot
+            # hold, is dropped; parse_courier_event then refuses other control characters in identifiers.
+            event = tracking.parse_courier_event(json_object(request.get_data(cache=True)), now=now)
+        except (CallbackRejected, ValidationError) as exc:
+            inbox.mark_alone(sessions, inbox_id, status=inbox.REJECTED, reason=f"{exc.code}: {exc.message}", now=now)
             raise
         with transaction() as session:
             outcome = tracking.apply_courier_event(session, event=event, source="courier_webhook",

@@ -12,6 +12,7 @@ What people must look at is listed through postal.checks.
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -71,6 +72,11 @@ def parse_courier_event(raw: Any, *, now: datetime) -> CourierEvent:
         if isinstance(raw.get(name), str) and len(raw[name]) > limit:  # past the column: a 500 on PostgreSQL
             raise ValidationError(f"{name} must be at most {limit} characters", code="malformed_event",
                                   details={"field": name, "max_length": limit})
+        # An identifier is compared and shown as sent: a control character (NUL: a 500 on PostgreSQL) or a
+        # lone surrogate (unencodable: a 500 anywhere) makes it no identifier. The poll path comes here too.
+        if isinstance(raw.get(name), str) and not raw[name].isprintable():
+            raise ValidationError(f"{name} must be printable characters", code="malformed_event",
+                                  details={"field": name})
     if type(code) is not int or code not in states.COURIER_STATUSES:
         raise ValidationError("status_code must be a VNPost status code 0-22", code="malformed_event",
                               details={"field": "status_code"})
@@ -96,10 +102,22 @@ def parse_courier_event(raw: Any, *, now: datetime) -> CourierEvent:
     if cod_amount is not None and (type(cod_amount) is not int or not 0 <= cod_amount <= MAX_MONEY_VND):
         raise ValidationError(f"cod_amount_vnd must be a whole number of đồng from 0 to {MAX_MONEY_VND}",
                               code="malformed_event", details={"field": "cod_amount_vnd"})
-    note = raw.get("note") if isinstance(raw.get("note"), str) else None
     return CourierEvent(event_id, code, occurred_at, tracking if isinstance(tracking, str) else None,
-                        reference if isinstance(reference, str) else None, id_check, note and note[:500],
+                        reference if isinstance(reference, str) else None, id_check, _note(raw.get("note")),
                         cod_amount)
+
+
+MAX_NOTE = 500
+
+
+def _note(value: Any) -> str | None:
+    """The postman's note as people read it: a line break or a stray control character is no reason to
+    lose a tracking event, so each becomes a space (NUL cannot be stored on PostgreSQL, a lone surrogate
+    not at all); NFC so it compares and prints as the staff's own text."""
+    if not isinstance(value, str):
+        return None
+    text = "".join(c if c.isprintable() else " " for c in unicodedata.normalize("NFC", value))
+    return " ".join(text.split())[:MAX_NOTE] or None
 
 
 MAX_REFERENCE_DIGITS = 18  # HCC-<id>: an id is a BIGINT
