@@ -286,6 +286,8 @@ class ManifestCsv(Resource):
         "labels": "codes (default: English columns and codes, ISO dates) or vi (for people: Vietnamese headers, "
                   "names and dd/mm/yyyy dates, the codes in extra columns)"})
     @postal_ns.produces(["text/csv", "application/json"])
+    @postal_ns.response(200, "the plan as CSV (UTF-8 with BOM)")
+    @postal_ns.response(404, "route_not_found: ?route= names no route")
     @requires(*READ)
     def get(self, day: str):
         """The day's plan as CSV (every route unless ?route=)."""
@@ -295,6 +297,8 @@ class ManifestCsv(Resource):
             raise ValidationError(f"labels must be one of {', '.join(manifests.CSV_LABELS)}",
                                   code="invalid_parameter", details={"field": "labels"})
         with transaction() as session:
+            if route_code:  # a mistyped route is not "nothing planned on it": 404, as the PDFs answer
+                route_code = scheduling.get_route(session, route_code).code
             shipments = scheduling.day_shipments(session, when, route_code)
             body = manifests.day_csv(shipments, fees_to_collect=_fees(session), labels=labels)
         return Response(body, mimetype="text/csv",

@@ -26,3 +26,21 @@ def test_the_day_csv_does_not_hand_formulas_to_a_spreadsheet(client, auth, db, t
     assert row["documents"] == "'@SUM(1+1) (bản chính)"
     assert row["fees_to_collect_vnd"] == "0" and row["stop"] == "1"  # numbers stay numbers
     assert not any(value[:1] in "=+-@\t\r" for value in row.values() if value)
+
+
+def test_the_day_csv_of_a_route_that_does_not_exist_is_route_not_found_as_the_pdfs_are(client, auth, db,
+                                                                                       test_settings):
+    """An empty CSV for a mistyped route read as "nothing planned on it"; the manifest and the
+    handover record of the same route say 404 route_not_found, and so does the CSV."""
+    make_route(db, test_settings, code="HL1", wards=("06685",), morning=5, afternoon=5)
+    day = working_day(1).isoformat()
+    answers = {url: client.get(url, headers=auth("postal")) for url in (
+        f"/api/v1/postal/manifests/{day}.csv?route=NO-SUCH-ROUTE",
+        f"/api/v1/postal/manifests/{day}.csv?route=NO-SUCH-ROUTE&labels=vi",
+        f"/api/v1/postal/manifests/{day}.pdf?route=NO-SUCH-ROUTE",
+        f"/api/v1/postal/handovers/{day}.pdf?route=NO-SUCH-ROUTE")}
+    assert {url: (r.status_code, r.json["code"], r.json["details"]) for url, r in answers.items()} == {
+        url: (404, "route_not_found", {"route": "NO-SUCH-ROUTE"}) for url in answers}
+    known = client.get(f"/api/v1/postal/manifests/{day}.csv?route=HL1", headers=auth("postal"))
+    assert known.status_code == 200 and known.mimetype == "text/csv"  # a route with nothing planned: headers only
+    assert list(csv.DictReader(io.StringIO(known.data.decode("utf-8-sig")))) == []
