@@ -351,8 +351,10 @@ def record_outcome(session: Session, *, shipment_id: int, event: str, settings: 
         raise ValidationError(f"reason is for failed attempts only, one of {', '.join(states.FAILURE_REASONS)}",
                               code="invalid_reason", details={"field": "reason"})
     handover = states.DELIVERED if shipment.direction == states.DELIVERY else states.PICKED_UP
-    if event == handover and id_check is None:
-        raise ValidationError("the recipient's ID check is required (id_check)", code="id_check_required")
+    if event == handover and id_check is None:  # on a pickup the citizen hands over: the sender's ID
+        whose = "the recipient's" if shipment.direction == states.DELIVERY else "the sender's"
+        raise ValidationError(f"{whose} ID check is required (id_check)", code="id_check_required",
+                              details={"direction": shipment.direction})
     states.check_transition(shipment.direction, shipment.status, event)
     if event in ATTEMPTS:
         refuse_early_attempt(shipment, business_date(now))

@@ -37,6 +37,13 @@ PICKUP_FAILURE_REASONS = {
 
 def failure_reasons(direction: str) -> dict[str, str]:
     return PICKUP_FAILURE_REASONS if direction == states.PICKUP else FAILURE_REASONS
+
+
+# Whom the postman meets: on a pickup the citizen hands the dossier over (the sender), on a delivery
+# the citizen receives the result. The shipment's `recipient_*` fields hold that citizen either way.
+PARTY = {states.PICKUP: "Người gửi", states.DELIVERY: "Người nhận"}
+HOLDER_NAME = {states.PICKUP: "Họ tên người gửi", states.DELIVERY: "Họ tên người nhận"}
+
 ID_DOCUMENTS = {"cccd": "Căn cước / CCCD", "cmnd": "CMND", "passport": "Hộ chiếu"}
 UNPLANNED_REASONS = {
     planner.NO_ROUTE: "Chưa có tuyến nào phục vụ phường/xã này",
@@ -92,7 +99,8 @@ def outcome_label(event: str, *, direction: str, reason: str | None = None) -> t
 
 # The sentence for each code the postal services (and the board's own reading of its forms) can raise:
 # every code is here, so staff never meet a machine code (a test walks postal/ for them). `{field_name}`
-# and `{max_len}` come from the error's details.
+# and `{max_len}` come from the error's details; `<code>_<direction>` is the sentence for that direction
+# (`details.direction`) where the parties differ.
 ERRORS = {
     # days and slots
     "not_a_working_day": "Ngày đã chọn không phải ngày làm việc.",
@@ -118,6 +126,7 @@ ERRORS = {
     "failure_reason_required": "Vui lòng chọn lý do không thành công.",
     "invalid_reason": "Lý do không hợp lệ.",
     "id_check_required": "Cần kiểm tra giấy tờ tùy thân của người nhận (loại giấy tờ, số, họ tên).",
+    "id_check_required_pickup": "Cần kiểm tra giấy tờ tùy thân của người giao hồ sơ (loại giấy tờ, số, họ tên).",
     "invalid_id_document": ("Giấy tờ tùy thân chưa hợp lệ: CCCD 12 chữ số, CMND 9 hoặc 12 chữ số, hộ chiếu 6–20 "
                             "chữ hoặc số; họ tên chỉ gồm chữ cái."),
     "invalid_id_number": "Số giấy tờ tùy thân phải gồm 9 hoặc 12 chữ số.",
@@ -173,6 +182,8 @@ def error_text(code: str, details: dict | None = None, translate=lambda text: te
     field = FIELDS.get(details.get("field", ""))
     if field and f"{code}_named" in ERRORS:
         code = f"{code}_named"
+    elif f"{code}_{details.get('direction')}" in ERRORS:
+        code = f"{code}_{details['direction']}"
     template = translate(ERRORS.get(code, UNKNOWN_ERROR))
     try:
         sentence = template.format(**{**details, "field_name": translate(field or "nội dung nhập")})
@@ -260,6 +271,7 @@ EN = {
     "Nhận hồ sơ": "Pickup",
     "Trả kết quả": "Delivery",
     "Người nhận": "Recipient",
+    "Người gửi": "Sender",
     "Điện thoại": "Phone",
     "Địa chỉ": "Address",
     "Giấy tờ": "Documents",
@@ -294,7 +306,8 @@ EN = {
     "CMND": "Old ID card (CMND)",
     "Hộ chiếu": "Passport",
     "Số giấy tờ": "Document number",
-    "Họ tên người nhận": "Holder's name",
+    "Họ tên người nhận": "Recipient's name",
+    "Họ tên người gửi": "Sender's name",
     "Ghi chú": "Note",
     "Không thành công": "Failed attempt",
     "Lý do không thành công": "Reason it failed",
@@ -332,6 +345,8 @@ EN = {
     "Lý do không hợp lệ.": "Invalid reason.",
     "Cần kiểm tra giấy tờ tùy thân của người nhận (loại giấy tờ, số, họ tên).":
         "The recipient's ID must be checked (document type, number, name).",
+    "Cần kiểm tra giấy tờ tùy thân của người giao hồ sơ (loại giấy tờ, số, họ tên).":
+        "The ID of the person handing over the dossier must be checked (document type, number, name).",
     "Giấy tờ tùy thân chưa hợp lệ: CCCD 12 chữ số, CMND 9 hoặc 12 chữ số, hộ chiếu 6–20 chữ hoặc số; họ tên chỉ gồm "
     "chữ cái.":
         "Invalid ID: a CCCD is 12 digits, a CMND 9 or 12 digits, a passport 6–20 letters or digits; the name is "
