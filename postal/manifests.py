@@ -206,9 +206,11 @@ CSV_COLUMNS = ("date", "route", "slot", "stop", "shipment_id", "direction", "sta
                "fees_to_collect_vnd", "due_date")
 # The people's format (the board's link): Vietnamese headers, names and dates, the codes in columns of
 # their own for whoever sorts or filters by them; money stays a plain number a spreadsheet can add up.
-CSV_COLUMNS_VI = ("Ngày", "Tuyến", "Buổi", "Điểm", "Mã bưu gửi", "Loại", "Trạng thái", "Mã vận đơn", "Mã hồ sơ",
-                  "Người nhận/gửi", "Điện thoại", "Địa chỉ", "Mã phường/xã", "Giấy tờ", "Mã buổi", "Mã loại",
-                  "Mã trạng thái", "Thu hộ (đồng)", "Hạn hoàn thành")
+# Our shipment id is "ID bưu gửi (nội bộ)": in VNPost's usage "mã bưu gửi" is the tracking number (our
+# "Mã vận đơn"), and a postman or the post office looking up the one by the other would find nothing.
+CSV_COLUMNS_VI = ("Ngày", "Tuyến", "Buổi", "Điểm", "ID bưu gửi (nội bộ)", "Loại", "Trạng thái", "Mã vận đơn",
+                  "Mã hồ sơ", "Người nhận/gửi", "Điện thoại", "Địa chỉ", "Mã phường/xã", "Giấy tờ", "Mã buổi",
+                  "Mã loại", "Mã trạng thái", "Thu hộ (đồng)", "Hạn hoàn thành")
 CSV_LABELS = ("codes", "vi")
 
 

@@ -43,7 +43,7 @@ def test_a_route_name_the_manifest_cannot_print_is_refused(client, auth, db, tes
 
 # --- 9. the day's CSV for people is Vietnamese ------------------------------------------------------
 
-VI_HEADER = ["Ngày", "Tuyến", "Buổi", "Điểm", "Mã bưu gửi", "Loại", "Trạng thái", "Mã vận đơn", "Mã hồ sơ",
+VI_HEADER = ["Ngày", "Tuyến", "Buổi", "Điểm", "ID bưu gửi (nội bộ)", "Loại", "Trạng thái", "Mã vận đơn", "Mã hồ sơ",
              "Người nhận/gửi", "Điện thoại", "Địa chỉ", "Mã phường/xã", "Giấy tờ", "Mã buổi", "Mã loại",
              "Mã trạng thái", "Thu hộ (đồng)", "Hạn hoàn thành"]
 
@@ -68,7 +68,7 @@ def test_the_day_csv_for_people_has_vietnamese_headers_and_names_with_the_codes_
         day.strftime("%d/%m/%Y"), "Sáng", "Nhận hồ sơ", "Đã xếp lịch")
     assert (cells["Mã buổi"], cells["Mã loại"], cells["Mã trạng thái"]) == ("morning", "pickup", "scheduled")
     assert cells["Mã phường/xã"] == '="06685"'  # a spreadsheet keeps the leading zero: text, not 6685
-    assert (cells["Mã bưu gửi"], cells["Điểm"], cells["Thu hộ (đồng)"]) == (str(shipment_id), "1", "0")
+    assert (cells["ID bưu gửi (nội bộ)"], cells["Điểm"], cells["Thu hộ (đồng)"]) == (str(shipment_id), "1", "0")
     assert cells["Người nhận/gửi"] == "Phạm Thu Hà" and "Phường Hồng Gai" in cells["Địa chỉ"]
     # the machine format stays what API clients read
     machine = client.get(f"/api/v1/postal/manifests/{day}.csv", headers=auth("postal")).data.decode("utf-8-sig")
