@@ -24,7 +24,12 @@ DEFAULT_WEIGHT_GRAMS = 500
 # mistyped year, 2062 for 2026, would otherwise be accepted).
 WINDOW_HORIZON_DAYS = 60
 MAX_DOCUMENTS = 30
-ID_DOCUMENT_TYPES = ("cccd", "cmnd", "passport")
+# What an ID check may show: the card (thẻ căn cước, or a căn cước công dân still valid) and a passport.
+# The chứng minh nhân dân (CMND) stopped being valid on 2025-01-01 (Luật Căn cước 2023, Art. 46): refused,
+# with its own sentence, rather than taken as proof of who received a result.
+ID_DOCUMENT_TYPES = ("cccd", "passport")
+EXPIRED_ID_DOCUMENTS = {"cmnd": "a chứng minh nhân dân (CMND) is no longer valid since 2025-01-01 (Luật Căn cước "
+                                "2023, Art. 46): show a căn cước/CCCD card or a passport"}
 
 
 def _fail(field: str, message: str, code: str = "validation_error") -> ValidationError:
@@ -195,11 +200,10 @@ def parse_shipment(body: dict[str, Any], *, now: datetime, holidays: Collection[
     )
 
 
-# ASCII only: str.isdigit()/isalnum() would take "٠١٢" or "０１２". CCCD: 12 digits; CMND: 9 (or the
-# 12 of the last CMND series); a passport: 6-20 letters or digits (Vietnamese ones are C1234567).
-_ID_NUMBER_RES = {"cccd": re.compile(r"[0-9]{12}"), "cmnd": re.compile(r"[0-9]{9}|[0-9]{12}"),
-                  "passport": re.compile(r"[A-Z0-9]{6,20}")}
-_ID_NUMBER_HINTS = {"cccd": "12 digits", "cmnd": "9 or 12 digits", "passport": "6-20 letters or digits"}
+# ASCII only: str.isdigit()/isalnum() would take "٠١٢" or "０１２". Căn cước / CCCD: 12 digits; a passport:
+# 6-20 letters or digits (Vietnamese ones are C1234567).
+_ID_NUMBER_RES = {"cccd": re.compile(r"[0-9]{12}"), "passport": re.compile(r"[A-Z0-9]{6,20}")}
+_ID_NUMBER_HINTS = {"cccd": "12 digits", "passport": "6-20 letters or digits"}
 _NAME_PUNCTUATION = frozenset(" .'-")
 
 
@@ -224,6 +228,9 @@ def parse_id_check(raw: Any) -> IdCheck:
     """The ID shown at handover: document type, number (ASCII, the type's length) and holder's name."""
     check = _object(raw, "id_check", "document_type, number and holder_name")
     kind = check.get("document_type")
+    if isinstance(kind, str) and kind in EXPIRED_ID_DOCUMENTS:
+        raise ValidationError(f"id_check.document_type: {EXPIRED_ID_DOCUMENTS[kind]}", code="invalid_id_document",
+                              details={"field": "id_check.document_type", "document_type": kind})
     if kind not in ID_DOCUMENT_TYPES:
         raise _fail("id_check.document_type", f"must be one of {', '.join(ID_DOCUMENT_TYPES)}",
                     "invalid_id_document")

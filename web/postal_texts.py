@@ -44,7 +44,10 @@ def failure_reasons(direction: str) -> dict[str, str]:
 PARTY = {states.PICKUP: "Người gửi", states.DELIVERY: "Người nhận"}
 HOLDER_NAME = {states.PICKUP: "Họ tên người gửi", states.DELIVERY: "Họ tên người nhận"}
 
-ID_DOCUMENTS = {"cccd": "Căn cước / CCCD", "cmnd": "CMND", "passport": "Hộ chiếu"}
+# What the ID check offers (postal.validation.ID_DOCUMENT_TYPES), and the names of every document an ID check
+# may have recorded: one of 2024 may name a chứng minh nhân dân, no longer offered (invalid since 01/01/2025).
+ID_DOCUMENTS = {"cccd": "Thẻ căn cước / Căn cước công dân", "passport": "Hộ chiếu"}
+ID_DOCUMENT_NAMES = {**ID_DOCUMENTS, "cmnd": "Chứng minh nhân dân (CMND)"}
 UNPLANNED_REASONS = {
     planner.NO_ROUTE: "Chưa có tuyến nào phục vụ phường/xã này",
     planner.SLOT_FULL: "Buổi người dân hẹn đã hết chỗ",
@@ -99,8 +102,8 @@ def outcome_label(event: str, *, direction: str, reason: str | None = None) -> t
 
 # The sentence for each code the postal services (and the board's own reading of its forms) can raise:
 # every code is here, so staff never meet a machine code (a test walks postal/ for them). `{field_name}`
-# and `{max_len}` come from the error's details; `<code>_<direction>` is the sentence for that direction
-# (`details.direction`) where the parties differ.
+# and `{max_len}` come from the error's details; `<code>_<value>` is the sentence for one value of a detail
+# in VARIANT_DETAILS (a pickup's `direction`: the parties differ; an expired `document_type`).
 ERRORS = {
     # days and slots
     "not_a_working_day": "Ngày đã chọn không phải ngày làm việc.",
@@ -127,8 +130,10 @@ ERRORS = {
     "invalid_reason": "Lý do không hợp lệ.",
     "id_check_required": "Cần kiểm tra giấy tờ tùy thân của người nhận (loại giấy tờ, số, họ tên).",
     "id_check_required_pickup": "Cần kiểm tra giấy tờ tùy thân của người giao hồ sơ (loại giấy tờ, số, họ tên).",
-    "invalid_id_document": ("Giấy tờ tùy thân chưa hợp lệ: CCCD 12 chữ số, CMND 9 hoặc 12 chữ số, hộ chiếu 6–20 "
-                            "chữ hoặc số; họ tên chỉ gồm chữ cái."),
+    "invalid_id_document": ("Giấy tờ tùy thân chưa hợp lệ: thẻ căn cước/căn cước công dân 12 chữ số, hộ chiếu "
+                            "6–20 chữ hoặc số; họ tên chỉ gồm chữ cái."),
+    "invalid_id_document_cmnd": ("Chứng minh nhân dân đã hết giá trị sử dụng từ 01/01/2025; dùng thẻ căn cước/căn "
+                                 "cước công dân hoặc hộ chiếu."),
     "invalid_id_number": "Số giấy tờ tùy thân phải gồm 9 hoặc 12 chữ số.",
     "id_mismatch": "Số giấy tờ không phải của người nhận đã đăng ký: không được giao kết quả.",
     "illegal_transition": "Không thể ghi kết quả này ở trạng thái hiện tại của bưu gửi.",
@@ -165,6 +170,7 @@ UNKNOWN_ERROR = "Không thực hiện được thao tác."
 NO_ROUTES = ("Chưa có tuyến nào. Tuyến (mã tuyến, các phường/xã phục vụ, số chỗ mỗi buổi) do quản trị viên hệ thống "
              "thiết lập: vui lòng đề nghị quản trị viên tạo tuyến.")
 # What each form field is called in a sentence ("Lý do quá dài: tối đa 1000 ký tự.").
+VARIANT_DETAILS = ("direction", "document_type")
 FIELDS = {"reason": "lý do", "route": "mã tuyến", "note": "ghi chú", "slot": "buổi", "date": "ngày",
           "event": "kết quả"}
 
@@ -182,8 +188,9 @@ def error_text(code: str, details: dict | None = None, translate=lambda text: te
     field = FIELDS.get(details.get("field", ""))
     if field and f"{code}_named" in ERRORS:
         code = f"{code}_named"
-    elif f"{code}_{details.get('direction')}" in ERRORS:
-        code = f"{code}_{details['direction']}"
+    else:
+        code = next((f"{code}_{details[name]}" for name in VARIANT_DETAILS
+                     if f"{code}_{details.get(name)}" in ERRORS), code)
     template = translate(ERRORS.get(code, UNKNOWN_ERROR))
     try:
         sentence = template.format(**{**details, "field_name": translate(field or "nội dung nhập")})
@@ -302,8 +309,8 @@ EN = {
     "Đã phát cho người nhận": "Delivered to the recipient",
     "Kiểm tra giấy tờ tùy thân": "ID check",
     "Loại giấy tờ": "Document type",
-    "Căn cước / CCCD": "Citizen ID card",
-    "CMND": "Old ID card (CMND)",
+    "Thẻ căn cước / Căn cước công dân": "Identity card (căn cước / CCCD)",
+    "Chứng minh nhân dân (CMND)": "Former ID card (CMND, invalid since 01/01/2025)",
     "Hộ chiếu": "Passport",
     "Số giấy tờ": "Document number",
     "Họ tên người nhận": "Recipient's name",
@@ -347,10 +354,13 @@ EN = {
         "The recipient's ID must be checked (document type, number, name).",
     "Cần kiểm tra giấy tờ tùy thân của người giao hồ sơ (loại giấy tờ, số, họ tên).":
         "The ID of the person handing over the dossier must be checked (document type, number, name).",
-    "Giấy tờ tùy thân chưa hợp lệ: CCCD 12 chữ số, CMND 9 hoặc 12 chữ số, hộ chiếu 6–20 chữ hoặc số; họ tên chỉ gồm "
-    "chữ cái.":
-        "Invalid ID: a CCCD is 12 digits, a CMND 9 or 12 digits, a passport 6–20 letters or digits; the name is "
+    "Giấy tờ tùy thân chưa hợp lệ: thẻ căn cước/căn cước công dân 12 chữ số, hộ chiếu 6–20 chữ hoặc số; họ tên chỉ "
+    "gồm chữ cái.":
+        "Invalid ID: an identity card (căn cước / CCCD) is 12 digits, a passport 6–20 letters or digits; the name is "
         "letters only.",
+    "Chứng minh nhân dân đã hết giá trị sử dụng từ 01/01/2025; dùng thẻ căn cước/căn cước công dân hoặc hộ chiếu.":
+        "The former ID card (CMND) is no longer valid since 01/01/2025: use an identity card (căn cước / CCCD) or a "
+        "passport.",
     "Số giấy tờ không phải của người nhận đã đăng ký: không được giao kết quả.":
         "This ID number is not the registered recipient's: the result cannot be handed over.",
     "Không thể ghi kết quả này ở trạng thái hiện tại của bưu gửi.":

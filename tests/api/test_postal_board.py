@@ -179,7 +179,7 @@ def test_outcomes_from_the_page_need_an_id_check_or_a_reason_and_use_the_service
     html = board_html(postal_client, day)
     assert (f"Đã ghi nhận: Không thành công (Người nhận vắng nhà) — hồ sơ D-OUT-2. Trạng thái: Giao không thành công."
             in html and "Đi lại từ" in html)
-    assert "CCCD …1234, Phạm Thu Hà" in html
+    assert "Thẻ căn cước / Căn cước công dân …1234, Phạm Thu Hà" in html
 
 
 def test_a_failed_pickup_is_named_as_a_pickup_not_a_delivery(postal_client, db, test_settings, day):

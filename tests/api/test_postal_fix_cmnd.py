@@ -1,0 +1,93 @@
+"""The chứng minh nhân dân (CMND) stopped being valid on 01/01/2025 (Luật Căn cước 2023, Art. 46): the
+ID check no longer offers or accepts it. The 12-digit card is "Thẻ căn cước / Căn cước công dân"."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from kernel.clock import now_utc
+from kernel.db import unit_of_work
+from kernel.inbox import InboundCallback
+from postal.models import Shipment
+from tests.api.test_pages import log_in, page_csrf, staff_user  # noqa: F401 (fixture)
+from tests.api.test_postal_round3 import webhook
+from tests.postal_factories import make_booked_shipment, make_route, working_day
+
+BOARD = "/staff/postal/"
+EXPIRED = ("Chứng minh nhân dân đã hết giá trị sử dụng từ 01/01/2025; dùng thẻ căn cước/căn cước công dân hoặc "
+           "hộ chiếu.")
+
+
+def status_of(db, shipment_id):
+    with db() as s:
+        return s.get(Shipment, shipment_id).status
+
+
+@pytest.mark.parametrize("number", ["022088001234", "022088001"])  # the 12-digit series and the 9-digit one
+def test_the_api_refuses_a_cmnd_at_the_handover(client, auth, db, test_settings, number):
+    shipment_id = make_booked_shipment(db, test_settings, "D-CMND-1", direction="delivery")
+    url = f"/api/v1/postal/shipments/{shipment_id}/events"
+    assert client.post(url, json={"event": "out_for_delivery"}, headers=auth("postal")).status_code == 200
+    r = client.post(url, json={"event": "delivered", "id_check": {
+        "document_type": "cmnd", "number": number, "holder_name": "Phạm Thu Hà"}}, headers=auth("postal"))
+    assert (r.status_code, r.json["code"]) == (400, "invalid_id_document")
+    assert r.json["details"]["field"] == "id_check.document_type" and "2025" in r.json["message"]
+    assert status_of(db, shipment_id) == "out_for_delivery"
+
+
+def test_the_api_documents_only_the_valid_documents(client):
+    spec = client.get("/api/v1/swagger.json").json
+    assert spec["definitions"]["IdCheckIn"]["properties"]["document_type"]["enum"] == ["cccd", "passport"]
+
+
+@pytest.fixture
+def postal_client(client, staff_user):  # noqa: F811
+    staff_user("buudien", ("postal",))
+    log_in(client, "buudien")
+    return client
+
+
+def test_the_board_no_longer_offers_cmnd_and_says_why_it_is_refused(postal_client, db, test_settings):
+    day = working_day(1)
+    make_route(db, test_settings, code="HL1", morning=5)
+    pickup = make_booked_shipment(db, test_settings, "D-CMND-2")
+    token = page_csrf(postal_client, BOARD)
+    postal_client.post(f"{BOARD}plan", data={"board_date": day.isoformat(), "csrf_token": token})
+    html = postal_client.get(f"{BOARD}?date={day.isoformat()}").get_data(as_text=True)
+    form = html.split(f'id="s-{pickup}"', 1)[1].split("</li>", 1)[0]
+    options = form.split(f'id="s-{pickup}-picked_up-doc"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="cccd">Thẻ căn cước / Căn cước công dân</option>' in options
+    assert '<option value="passport">Hộ chiếu</option>' in options
+    assert "cmnd" not in options and "CMND" not in options
+    r = postal_client.post(f"{BOARD}shipments/{pickup}/outcome", data={
+        "csrf_token": token, "board_date": day.isoformat(), "event": "picked_up", "document_type": "cmnd",
+        "id_number": "022088001234", "holder_name": "Phạm Thu Hà"})
+    assert r.status_code == 400 and EXPIRED in r.get_data(as_text=True)
+    assert status_of(db, pickup) == "scheduled"
+
+
+def test_an_id_check_recorded_with_a_cmnd_before_2025_is_still_named(postal_client, db, test_settings):
+    day = working_day(1)
+    make_route(db, test_settings, code="HL1", morning=5)
+    pickup = make_booked_shipment(db, test_settings, "D-CMND-3")
+    token = page_csrf(postal_client, BOARD)
+    postal_client.post(f"{BOARD}plan", data={"board_date": day.isoformat(), "csrf_token": token})
+    with unit_of_work(db) as s:
+        s.get(Shipment, pickup).id_check = {"document_type": "cmnd", "number_last4": "1234",
+                                            "holder_name": "Phạm Thu Hà"}
+    html = postal_client.get(f"{BOARD}?date={day.isoformat()}").get_data(as_text=True)
+    assert "Chứng minh nhân dân (CMND) …1234, Phạm Thu Hà" in html
+
+
+def test_a_courier_event_with_a_cmnd_check_is_a_malformed_event_kept_with_its_reason(client, db, test_settings):
+    shipment_id = make_booked_shipment(db, test_settings, "D-CMND-4", direction="delivery")
+    r = webhook(client, test_settings, {
+        "event_id": "CMND-10", "tracking_number": f"EB0000{shipment_id:04d}VN", "status_code": 10,
+        "occurred_at": (now_utc() - timedelta(minutes=1)).isoformat(),
+        "id_check": {"document_type": "cmnd", "number": "022088001234", "holder_name": "Phạm Thu Hà"}})
+    assert (r.status_code, r.json["code"]) == (400, "malformed_event")
+    assert r.json["details"] == {"field": "id_check.document_type", "document_type": "cmnd",
+                                 "problem": "invalid_id_document"}
+    with db() as s:
+        [row] = s.execute(select(InboundCallback).where(InboundCallback.provider == "courier")).scalars()
+        assert row.status == "rejected" and "2025" in row.reason
