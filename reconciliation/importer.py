@@ -16,6 +16,7 @@ from __future__ import annotations
 import marshal
 import re
 import tempfile
+import unicodedata
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -32,6 +33,7 @@ from kernel.clock import business_date, business_day_bounds, now_utc
 from kernel.db import advisory_lock, unit_of_work
 from kernel.heap import collection_paused
 from kernel.errors import ValidationError
+from kernel.text import clean_text
 from payments.announcements import statement_lock
 from payments.credits import ConcurrentCredit, IncomingCredit, record_credits
 from payments.ledger import Accounts
@@ -52,6 +54,8 @@ ANALYZED_TABLES = ("payments", "payment_allocations", "payment_requests", "state
 STATEMENT_PROVIDER = "statement"
 RETRIES = 5
 Progress = Callable[[int, int], None]
+FILENAME_MAX = 255  # StatementImport.filename's width
+DEFAULT_FILENAME = "statement"
 
 
 @dataclass
@@ -329,7 +333,23 @@ def _same_account(written: str, ours: str) -> bool:
     return written.isdigit() and ours.isdigit() and written.lstrip("0") == ours.lstrip("0") != ""
 
 
-def run_import(sessions: sessionmaker[Session], parsed: Parsed, *, filename: str, account_number: str | None,
+def stored_filename(name: str | None) -> str:
+    """The name an import keeps of its file: without control characters, trimmed, single-spaced, NFC (as
+    `clean_text` leaves any text), at most the column's width; `statement` when nothing readable is left.
+
+    Cleaned rather than refused: the name is a label the sender's browser or file system chose, not part of
+    the statement, and the file itself is kept byte for byte. Refusing a good statement for it would have
+    staff rename files for nothing. But it is shown, listed and written back in Content-Disposition, so it
+    must be text PostgreSQL can store (a NUL was a 500 there, kept as is on SQLite) and the CLI can encode
+    (a name that is not UTF-8 on disk reaches Python with lone surrogates); an invisible character such as
+    a right-to-left override (`hoa\u202edon.csv`) would also let a name disguise itself."""
+    readable = "".join(ch for ch in unicodedata.normalize("NFC", name or "") if ch.isprintable() or ch.isspace())
+    # Whitespace controls (tab, newline) stay, for clean_text to turn into one space: `a\tb` reads `a b`.
+    return clean_text(readable[:FILENAME_MAX], "filename", max_len=FILENAME_MAX, required=False) \
+        or DEFAULT_FILENAME
+
+
+def run_import(sessions: sessionmaker[Session], parsed: Parsed, *, filename: str | None, account_number: str | None,
                settings: Settings, actor: str, now: datetime, on_progress: Progress | None = None,
                clock: Callable[[], datetime] = now_utc) -> int:
     """Phase 2: store the file and its lines, match and credit them; returns the import id.
@@ -340,7 +360,7 @@ def run_import(sessions: sessionmaker[Session], parsed: Parsed, *, filename: str
     with unit_of_work(sessions) as session:
         files.store(session, parsed.source, content_type=_content_type(info.format), now=now, sha256=parsed.sha256)
         import_id = session.execute(insert(StatementImport).values(
-            filename=filename[:255], format=info.format, profile=info.profile, account_number=number,
+            filename=stored_filename(filename), format=info.format, profile=info.profile, account_number=number,
             clearing_account=clearing, period_from=info.first_date, period_to=info.last_date,
             file_sha256=parsed.sha256, status="processing", lines_total=parsed.lines_total, lines_processed=0,
             lines_new=0, lines_duplicate=0, created_at=now, created_by=actor,

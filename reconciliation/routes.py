@@ -68,7 +68,7 @@ class Statements(Resource):
         if profile is not None and profile not in PROFILE_NAMES:
             raise ValidationError(f"profile must be one of {', '.join(PROFILE_NAMES)}", code="invalid_profile")
         import_id = service.import_statement(
-            runtime().sessions, upload.stream, filename=upload.filename or "statement", fmt=fmt,
+            runtime().sessions, upload.stream, filename=upload.filename, fmt=fmt,
             account_number=request.form.get("account_number") or None, profile=profile, settings=settings(),
             actor=actor(), now=now_utc())
         with transaction() as session:

@@ -24,7 +24,7 @@ from reconciliation.statements import CREDIT
 MAX_LIMIT = 1000
 
 
-def import_statement(sessions: sessionmaker[Session], source: BinaryIO, *, filename: str, fmt: str | None,
+def import_statement(sessions: sessionmaker[Session], source: BinaryIO, *, filename: str | None, fmt: str | None,
                      account_number: str | None, profile: str | None, settings: Settings, actor: str,
                      now: datetime, on_progress: importer.Progress | None = None) -> int:
     """Parse, then store, match and credit a statement; returns the import id."""
