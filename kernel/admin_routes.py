@@ -28,7 +28,7 @@ user_in = admin_ns.model("UserIn", {
     "password": fields.String(required=True, min_length=10)})
 user_change_in = admin_ns.model("UserChangeIn", {
     "roles": fields.List(fields.String(enum=list(ROLES))), "active": fields.Boolean(),
-    "password": fields.String(min_length=10, description="a new password; the user's sessions end")})
+    "password": fields.String(min_length=10, description="a new password; the user's sessions end (null: unchanged)")})
 
 
 def _subscription_model(name: str, required: bool):
@@ -337,14 +337,17 @@ class UserItem(Resource):
     def patch(self, user_id: int):
         """Change `roles`, `active` or set a new `password`; the user's sessions end."""
         body = json_body()
-        roles = body.get("roles")
-        active = body.get("active")
+        # A null field is a field not given, for each of the three alike (update_user leaves None alone).
+        roles, active, password = body.get("roles"), body.get("active"), body.get("password")
         if roles is not None and not isinstance(roles, list) or active is not None and not isinstance(active, bool):
             raise ValidationError("roles must be a list and active a boolean", code="invalid_field")
         now = now_utc()
         with transaction() as session:
-            user = update_user(session, user_id=user_id, roles=roles, active=active, password=body.get("password"),
+            user = update_user(session, user_id=user_id, roles=roles, active=active, password=password,
                                by_user_id=current_principal().user_id, now=now)
+            # What was done, not what was sent: `"password": null` resets nothing, and roles are kept
+            # sorted and without repeats.
             audit.record(session, actor=actor(), action="user.update", subject_type="user", subject_id=user.id,
-                         at=now, data={"roles": roles, "active": active, "password_reset": "password" in body})
+                         at=now, data={"roles": user.roles if roles is not None else None, "active": active,
+                                       "password_reset": password is not None})
             return user_view(user)
