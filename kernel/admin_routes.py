@@ -23,7 +23,9 @@ admin_ns = Namespace("admin", description="Staff users, API tokens, event subscr
 token_in = admin_ns.model("TokenIn", {"role": fields.String(required=True, enum=list(ROLES)),
                                       "name": fields.String(required=True, example="Cổng dịch vụ công tỉnh")})
 user_in = admin_ns.model("UserIn", {
-    "username": fields.String(required=True), "full_name": fields.String(required=True),
+    "username": fields.String(required=True),
+    "full_name": fields.String(max_length=200, example="Lê Thị Lan",
+                               description="blank, null or left out: the username (as on the admin page)"),
     "roles": fields.List(fields.String(enum=list(ROLES)), required=True),
     "password": fields.String(required=True, min_length=10)})
 user_change_in = admin_ns.model("UserChangeIn", {
@@ -166,13 +168,17 @@ def _deliverable_url(url: object) -> bool:
 SUBSCRIPTION_FIELDS = ("name", "url", "event_types", "active")
 
 
-def _subscription_fields(body: dict, partial: bool) -> dict:
-    # A field we do not take (a typo, or `secret`, which only rotate-secret changes) is refused rather
-    # than ignored: a 200 would tell the caller it took effect.
-    unknown = sorted(key for key in body if key not in SUBSCRIPTION_FIELDS)
+def _refuse_unknown_fields(body: dict, known: tuple[str, ...], of: str) -> None:
+    """A field we do not take (a typo, or one only another call changes) is refused rather than ignored:
+    a 200 or 201 would tell the caller it took effect."""
+    unknown = sorted(key for key in body if key not in known)
     if unknown:
-        raise ValidationError(f"{unknown[0]} is not a field of a subscription (give {', '.join(SUBSCRIPTION_FIELDS)})",
+        raise ValidationError(f"{unknown[0]} is not a field of {of} (give {', '.join(known)})",
                               code="unknown_field", details={"field": unknown[0][:100]})
+
+
+def _subscription_fields(body: dict, partial: bool) -> dict:
+    _refuse_unknown_fields(body, SUBSCRIPTION_FIELDS, "a subscription")  # `secret`: only rotate-secret changes it
     fields_: dict = {}
     if "name" in body or not partial:
         fields_["name"] = clean_text(body.get("name"), "name", max_len=200, code="invalid_name")
@@ -297,6 +303,12 @@ class SubscriptionDeliveries(Resource):
 
 # --- staff users (people who log in to the pages) -------------------------------------------
 
+# What each call takes. Neither a full name nor a username can be changed: `{"full_name": ...}` in a PATCH
+# is a 400, not a 200 that changed nothing; `fullname` for `full_name` in a POST is a 400, not a user
+# silently named after their username.
+USER_FIELDS = ("username", "full_name", "roles", "password")
+USER_CHANGE_FIELDS = ("roles", "active", "password")
+
 def user_view(user: User) -> dict:
     return {"id": user.id, "username": user.username, "full_name": user.full_name, "roles": user.roles,
             "active": user.active, "locked_until": user.locked_until.isoformat() if user.locked_until else None,
@@ -317,11 +329,14 @@ class Users(Resource):
     @admin_ns.response(201, "created")
     @requires("admin")
     def post(self):
-        """Create `{"username", "full_name", "roles": [...], "password"}` (at least 10 characters)."""
+        """Create `{"username", "full_name", "roles": [...], "password"}` (at least 10 characters); a full name
+        left out is the username."""
         body = json_body()
+        _refuse_unknown_fields(body, USER_FIELDS, "a user")
         now = now_utc()
         with transaction() as session:
-            user = create_user(session, username=body.get("username"), full_name=body.get("full_name") or "",
+            # As given: create_user refuses what is not text (`or ""` made false, 0, [] and {} a blank name).
+            user = create_user(session, username=body.get("username"), full_name=body.get("full_name"),
                                roles=body.get("roles") if isinstance(body.get("roles"), list) else [],
                                password=body.get("password"), now=now)
             audit.record(session, actor=actor(), action="user.create", subject_type="user", subject_id=user.id,
@@ -337,6 +352,7 @@ class UserItem(Resource):
     def patch(self, user_id: int):
         """Change `roles`, `active` or set a new `password`; the user's sessions end."""
         body = json_body()
+        _refuse_unknown_fields(body, USER_CHANGE_FIELDS, "a user's change")
         # A null field is a field not given, for each of the three alike (update_user leaves None alone).
         roles, active, password = body.get("roles"), body.get("active"), body.get("password")
         if roles is not None and not isinstance(roles, list) or active is not None and not isinstance(active, bool):

@@ -76,14 +76,15 @@ def _check_password(password: str) -> str:
 
 def _clean_full_name(full_name: object) -> str | None:
     """Too long is refused, not cut (a cut name would be saved without anyone noticing); control characters
-    too (a NUL was a 500 on PostgreSQL and stored as is on SQLite). Blank: None."""
+    too (a NUL was a 500 on PostgreSQL and stored as is on SQLite), and anything that is not a string
+    (false, 0 or [] is not "no name"). Blank or None: None."""
     try:
         return clean_text(full_name, "full_name", max_len=MAX_FULL_NAME, required=False, code="invalid_full_name")
     except ValidationError as exc:
         raise ValidationError(exc.message, code=exc.code, details={**exc.details, "max_len": MAX_FULL_NAME}) from None
 
 
-def create_user(session: Session, *, username: str, full_name: str, roles: list[str], password: str,
+def create_user(session: Session, *, username: str, full_name: str | None, roles: list[str], password: str,
                 now: datetime) -> User:
     username = username.strip().lower() if isinstance(username, str) else ""
     if not username or len(username) > 60 or not username.replace(".", "").replace("_", "").isalnum():
