@@ -29,7 +29,8 @@ resolution_in = recon_ns.model("ResolutionIn", {
     "allocations": fields.List(fields.Nested(allocation_in), description="match only: one or several requests"),
     "amount_vnd": fields.Integer(description="write-off and refund: default all that is in suspense"),
     "expected_version": fields.Integer(description="refuse (409 line_changed) if the line changed meanwhile"),
-    "as_adjustment": fields.Boolean(description="for a line of a closed day: record it in the next open day"),
+    "as_adjustment": fields.Boolean(description="for a line of a closed day: record it in the next open day "
+                                                "(default false; not a boolean: 400 invalid_parameter)"),
 })
 
 
@@ -161,6 +162,13 @@ def _resolve(line_id: int, action: str):
     version = body.get("expected_version")
     if version is not None and type(version) is not int:
         raise ValidationError("expected_version must be an integer", code="invalid_parameter")
+    # A boolean or nothing: "yes" or 1 taken as false would record the decision in the line's own day (or
+    # refuse it there as closed) when the caller asked for an adjustment. Null is the flag not given (false),
+    # as null is for expected_version and amount_vnd beside it.
+    as_adjustment = body.get("as_adjustment")
+    if as_adjustment is not None and not isinstance(as_adjustment, bool):
+        raise ValidationError("as_adjustment must be true or false", code="invalid_parameter",
+                              details={"parameter": "as_adjustment"})
     kwargs = {}
     if action == "match":
         kwargs["allocations"] = _allocations(body)
@@ -169,7 +177,7 @@ def _resolve(line_id: int, action: str):
     with transaction() as session:
         resolution = resolutions.resolve_line(session, line_id=line_id, action=action, reason=reason,
                                               settings=settings(), actor=actor(), now=now_utc(),
-                                              expected_version=version, as_adjustment=body.get("as_adjustment") is True,
+                                              expected_version=version, as_adjustment=as_adjustment is True,
                                               **kwargs)
         line = service.get_line(session, line_id)
         [view] = line_views(session, [(line.line_no, line, False)], suggest=False)
