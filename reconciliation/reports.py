@@ -121,10 +121,15 @@ def _sections(summary: dict, state: dict, now: datetime) -> Iterator[Section]:
         ["Múi giờ của mọi ngày giờ trong báo cáo", TIME_ZONE],
         ["Ngưỡng chênh lệch cho phép", format_vnd(summary["tolerance_vnd"])],
     ])
+    balances = [_balance_row(b, day) for b in summary["balances"] + summary.get("late_balances", [])]
+    # Headings over nothing read as a part of the report gone missing: say why there is no balance, as
+    # section VII says there is no exception. A closed day's files are the ones stored at its close.
+    if not balances:
+        why = "sao kê không ghi số dư" if summary.get("imports") else "không có sao kê của ngày"
+        balances = [[f"Không có số dư ({why})", "", "", "", "", "", ""]]
     yield Section("I. Số dư tài khoản", ["Tài khoản", "Số dư đầu ngày", "Tổng ghi có", "Tổng ghi nợ",
                                          "Số dư cuối (sao kê)", "Số dư cuối (tính toán)", "Chênh lệch"],
-                  [_balance_row(b, day) for b in summary["balances"] + summary.get("late_balances", [])],
-                  frozenset(range(1, 7)))
+                  balances, frozenset(range(1, 7)))
     totals = summary["totals"]
     yield Section("II. Tổng hợp theo cơ quan", ["Mã cơ quan", "Số giao dịch", "Số tiền (VND)"],
                   [[AGENCY_VI.get(r["agency_code"], r["agency_code"]), r["count"],
