@@ -13,7 +13,7 @@ from typing import Any
 from config.holidays import last_listed_day
 from kernel.clock import business_date, is_working_day, local_time, parse_iso_day
 from kernel.errors import ValidationError
-from payments.validation import ID_NUMBER_RE, clean_text, normalise_phone, printable
+from payments.validation import clean_text, normalise_phone, printable
 from postal import addresses, planner, states
 from postal.addresses import WardInfo
 from postal.errors import Unprocessable
@@ -165,9 +165,13 @@ def parse_weight(raw: Any) -> int:
 
 
 def parse_id_number(raw: Any, field: str) -> str | None:
+    """The recipient's ID number the result is handed against: the 12 digits of a căn cước. A 9-digit
+    chứng minh nhân dân is no longer valid (since 01/01/2025) and cannot be shown at the handover, so a
+    shipment booked for one could never be delivered (409 id_mismatch at every door)."""
     number = clean_text(raw, field, max_len=12, required=False)
-    if number is not None and not ID_NUMBER_RE.fullmatch(number):
-        raise _fail(field, "must be 9 or 12 digits", "invalid_id_number")
+    if number is not None and not _ID_NUMBER_RES["cccd"].fullmatch(number):
+        raise _fail(field, "must be the 12 digits of a citizen identity card (căn cước); a 9-digit CMND is no "
+                           "longer valid since 2025-01-01", "invalid_id_number")
     return number
 
 

@@ -134,7 +134,8 @@ ERRORS = {
                             "6–20 chữ hoặc số; họ tên chỉ gồm chữ cái."),
     "invalid_id_document_cmnd": ("Chứng minh nhân dân đã hết giá trị sử dụng từ 01/01/2025; dùng thẻ căn cước/căn "
                                  "cước công dân hoặc hộ chiếu."),
-    "invalid_id_number": "Số giấy tờ tùy thân phải gồm 9 hoặc 12 chữ số.",
+    "invalid_id_number": ("Số căn cước phải gồm 12 chữ số (chứng minh nhân dân 9 số đã hết giá trị sử dụng từ "
+                          "01/01/2025)."),
     "id_mismatch": "Số giấy tờ không phải của người nhận đã đăng ký: không được giao kết quả.",
     "illegal_transition": "Không thể ghi kết quả này ở trạng thái hiện tại của bưu gửi.",
     "cannot_cancel": "Bưu gửi đã được nhận nên không thể hủy.",
@@ -377,7 +378,8 @@ EN = {
         "known ({latest} at the latest).",
     "Vui lòng điền {field_name}.": "Please fill in the {field_name}.",
     "{field_name} quá dài: tối đa {max_len} ký tự.": "{field_name} is too long: at most {max_len} characters.",
-    "Số giấy tờ tùy thân phải gồm 9 hoặc 12 chữ số.": "An ID number has 9 or 12 digits.",
+    "Số căn cước phải gồm 12 chữ số (chứng minh nhân dân 9 số đã hết giá trị sử dụng từ 01/01/2025).":
+        "A citizen identity card number has 12 digits (the 9-digit CMND is no longer valid since 01/01/2025).",
     "Bưu gửi đã được nhận nên không thể hủy.": "The shipment was already picked up: it cannot be cancelled.",
     "Trạng thái bưu gửi không hợp lệ.": "Not a valid shipment status.",
     "Giá trị trong đường dẫn không hợp lệ.": "A value in the address is not valid.",

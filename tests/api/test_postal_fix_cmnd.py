@@ -91,3 +91,18 @@ def test_a_courier_event_with_a_cmnd_check_is_a_malformed_event_kept_with_its_re
     with db() as s:
         [row] = s.execute(select(InboundCallback).where(InboundCallback.provider == "courier")).scalars()
         assert row.status == "rejected" and "2025" in row.reason
+
+
+def test_a_shipment_cannot_be_booked_for_a_9_digit_cmnd_nobody_could_show_at_the_door(client, auth, db,
+                                                                                        test_settings):
+    from tests.postal_factories import make_dossier, shipment_body
+
+    make_dossier(db, test_settings)
+    body = shipment_body(recipient={"name": "Phạm Thu Hà", "phone": "0901234567", "id_number": "022088001"})
+    r = client.post("/api/v1/postal/shipments", json=body, headers=auth("postal"))
+    assert r.status_code == 400 and r.json["code"] == "invalid_id_number"
+    assert "12" in r.json["message"]
+    with db() as s:
+        assert s.execute(select(Shipment)).first() is None
+    ok = client.post("/api/v1/postal/shipments", json=shipment_body(), headers=auth("postal"))  # 12 digits
+    assert ok.status_code == 201, ok.json
