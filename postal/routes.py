@@ -331,6 +331,8 @@ class CourierWebhook(Resource):
                                   "t=<unix>,v1=<hex> (HMAC-SHA256 of \"{t}.{body}\")"), validate=False)
     @courier_callbacks_ns.response(200, '{"received": true, "outcome"}; a COD report kept for people, not credited, '
                                         'is cod_already_collected or cod_amount_out_of_range')
+    @courier_callbacks_ns.response(400, "malformed_json (not a JSON object of text) or malformed_event (a field "
+                                        "missing or invalid): refused, kept with the reason")
     @courier_callbacks_ns.response(401, "invalid_signature: refused, kept with the reason")
     @courier_callbacks_ns.response(409, "shipment_mismatch or event_conflict (kept, not applied)")
     def post(self):
