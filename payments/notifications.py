@@ -41,7 +41,7 @@ from kernel.money import format_vnd
 from kernel.notify import SENDER, sms
 from kernel.outbox import enqueue_many
 from payments import states
-from payments.models import Dossier, PaymentRequest, PaymentRequestEvent
+from payments.models import Dossier, FeeItem, PaymentRequest, PaymentRequestEvent, PaymentRequestItem
 from payments.receipts import PAYMENT_REVERSED, REFUNDED, cancel_receipts, issue_receipts
 
 
@@ -75,16 +75,25 @@ PAYMENT_REQUEST_EVENTS = ("paid", "partially_paid", "overpaid", "refunded", "ref
 RECEIVED = frozenset({"paid", "partially_paid", "overpaid"})  # the announcements of money received
 
 
-def _text(kind: str, code: str, dossier: str, amount: int, paid: int, refunded: int, money_vnd: int) -> str:
+def _paid_for(kinds: frozenset[str]) -> str:
+    """What a request paid in full was for: postage (cước bưu chính) is the post's price, not a fee."""
+    if "postage" not in kinds:
+        return "phí, lệ phí"
+    return "cước bưu chính" if kinds == {"postage"} else "phí, lệ phí và cước bưu chính"
+
+
+def _text(kind: str, code: str, dossier: str, amount: int, paid: int, refunded: int, money_vnd: int,
+          paid_for: str) -> str:
     """The Vietnamese SMS for a paid, partially paid, overpaid or refunded request, short enough for a few
-    segments; `money_vnd` is what was received (overpaid) or refunded (refunded) this time."""
+    segments; `money_vnd` is what was received (overpaid) or refunded (refunded) this time; `paid_for`
+    what the request asked for (`_paid_for`)."""
     extra = paid - refunded - amount  # paid more than asked: say so, the citizen may ask for it back
     over = f" Số tiền nộp thừa {format_vnd(extra)} sẽ được Trung tâm liên hệ hoàn trả." if extra > 0 else ""
     if kind == "overpaid":
         return (f"{SENDER}: Đã nhận thêm {format_vnd(money_vnd)} cho hồ sơ {dossier} (mã {code}), "
                 f"đã nộp đủ {format_vnd(amount)} trước đó.{over} Xin cảm ơn.")
     if kind == "paid":
-        return (f"{SENDER}: Đã nhận đủ {format_vnd(amount)} phí, lệ phí hồ sơ {dossier} (mã {code}). "
+        return (f"{SENDER}: Đã nhận đủ {format_vnd(amount)} {paid_for} hồ sơ {dossier} (mã {code}). "
                 f"Biên lai điện tử đã được phát hành.{over} Xin cảm ơn.")
     if kind == "partially_paid":
         return (f"{SENDER}: Đã nhận {format_vnd(paid - refunded)}/{format_vnd(amount)} cho hồ sơ {dossier} "
@@ -126,6 +135,7 @@ def after_transitions(conn: Connection, transitions: list[Transition], *, settin
     receipts_known = all(info.has_receipt is not None for info in infos)
     kinds = {info.id: _kind(first[info.id].from_status, last[info.id]) for info in infos}
     sequences = _sequences(conn, [i for i, kind in kinds.items() if kind])
+    with_postage = _with_postage(conn, [i for i, kind in kinds.items() if kind == "paid"])
     for info in infos:
         request_id, code, amount, paid, refunded = info.id, info.payment_code, info.amount_vnd, info.paid_vnd, \
             info.refunded_vnd
@@ -148,16 +158,35 @@ def after_transitions(conn: Connection, transitions: list[Transition], *, settin
             data["received_vnd"] = received.get(request_id, 0)
         events.append((f"payment_request.{kind}", data))
         if kind in RECEIVED:
-            text = _text(kind, code, dossier, amount, paid, refunded, received.get(request_id, 0))
+            text = _text(kind, code, dossier, amount, paid, refunded, received.get(request_id, 0),
+                         _paid_for(with_postage.get(request_id, frozenset())))
             messages.append(sms(phone, text, f"request:{request_id}:{kind}:{sequences[request_id]}"))
         elif kind == "refunded" and refund:
-            text = _text(kind, code, dossier, amount, paid, refunded, refund["amount_vnd"])
+            text = _text(kind, code, dossier, amount, paid, refunded, refund["amount_vnd"], "")
             messages.append(sms(phone, text, f"request:{request_id}:refunded:refund:{refund['refund_id']}"))
     cancel_receipts(conn, to_cancel, actor=actor, now=now)
     issue_receipts(conn, to_receipt, settings=settings, now=now, checked=receipts_known)
     enqueue_many(conn, messages, now=now)
     publish(conn, events, now=now)
     return {**{request_id: False for request_id in to_cancel}, **{request_id: True for request_id, _ in to_receipt}}
+
+
+def _with_postage(conn: Connection, request_ids: list[int]) -> dict[int, frozenset[str]]:
+    """The fee kinds of those of the requests that ask for postage (the others ask for fees alone)."""
+    if not request_ids:
+        return {}
+    postage = select(PaymentRequestItem.payment_request_id).join(FeeItem, FeeItem.id == PaymentRequestItem.fee_item_id) \
+        .where(FeeItem.kind == "postage")
+    kinds: dict[int, set[str]] = {}
+    for start in range(0, len(request_ids), 5000):  # bounded IN lists (SQLite's variable limit)
+        chunk = request_ids[start:start + 5000]
+        for request_id, kind in conn.execute(
+                select(PaymentRequestItem.payment_request_id, FeeItem.kind).distinct()
+                .join(FeeItem, FeeItem.id == PaymentRequestItem.fee_item_id)
+                .where(PaymentRequestItem.payment_request_id.in_(postage.where(
+                    PaymentRequestItem.payment_request_id.in_(chunk))))):
+            kinds.setdefault(request_id, set()).add(kind)
+    return {request_id: frozenset(found) for request_id, found in kinds.items()}
 
 
 # Events that take money a request received back off it (payments.credits: a void or reversal, a released match).

@@ -84,6 +84,19 @@ def test_payments_queue_the_citizens_sms_in_vietnamese(client, auth, test_settin
     assert "Đã nhận đủ 100.000 ₫" in texts[1] and "Biên lai điện tử" in texts[1] and "thừa" not in texts[1]
 
 
+@pytest.mark.parametrize("fees, paid_for", [
+    ((("Lệ phí", "charge", 60_000), ("Phí", "fee", 40_000)), "phí, lệ phí hồ sơ"),
+    ((("Cước bưu chính: trả kết quả", "postage", 100_000),), "cước bưu chính hồ sơ"),
+    ((("Lệ phí", "charge", 60_000), ("Cước bưu chính: trả kết quả", "postage", 40_000)),
+     "phí, lệ phí và cước bưu chính hồ sơ"),
+])
+def test_the_paid_sms_names_what_was_paid_postage_is_no_fee(client, auth, test_settings, db, fees, paid_for):
+    code = make_request(client, auth, *fees)
+    send_callback(client, test_settings, "bank", code=code, amount=100_000)
+    [text] = [m.payload["text"] for m in outbox(db, "sms")]
+    assert f"Đã nhận đủ 100.000 ₫ {paid_for} " in text
+
+
 def test_the_paid_sms_of_an_overpayment_says_how_much_was_paid_in_excess(client, auth, test_settings, db):
     code = make_request(client, auth, ("Lệ phí", "charge", 100_000))
     send_callback(client, test_settings, "bank", code=code, amount=150_000)
