@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from config import Settings
 from kernel.clock import ensure_aware_utc
 from kernel.errors import Conflict, NotFound, ValidationError
-from kernel.inbox import QUEUED, InboundCallback
+from kernel.inbox import QUEUED, RECEIVED, InboundCallback
 from payments import codes, states, vietqr
 from payments.notifications import Transition, after_transitions
 from payments.models import Dossier, FeeItem, PaymentRequest, PaymentRequestEvent, PaymentRequestItem
@@ -276,24 +276,43 @@ def cancel_payment_request(session: Session, *, code: str, reason: str, settings
     return request
 
 
-def expiry_cutoff(session: Session, now: datetime) -> datetime:
-    """Up to when expiry may be decided outside a callback. Expiry is judged at a callback's
-    arrival: one that arrived while its request was open pays it, however late the workers apply
-    it. So while callbacks wait in the queue, only requests that lapsed before the earliest of them
-    arrived may expire; the others wait for the queue to move on (which request a queued callback
-    pays is known only once it is applied)."""
-    oldest = session.execute(select(func.min(InboundCallback.received_at))
-                             .where(InboundCallback.status == QUEUED)).scalar()
-    return now if oldest is None else min(now, ensure_aware_utc(oldest))
+def held_by_callbacks(session: Session, requests: list[PaymentRequest], settings: Settings) -> set[int]:
+    """Those of the (due) requests a callback may still pay that arrived while they were open but
+    waits to be applied (queued; or failed, with its event, for a retry). Expiry is judged at a
+    callback's arrival: such a transfer pays its request however late the workers apply it, so the
+    request must not expire meanwhile. Which request a callback pays is known only once applied:
+    every code its memo may mean counts (a mistyped code's open neighbours too)."""
+    if not requests:
+        return set()
+    latest = max(ensure_aware_utc(r.expires_at) for r in requests)
+    waiting = session.execute(select(InboundCallback.received_at, InboundCallback.event).where(
+        InboundCallback.status.in_((QUEUED, RECEIVED)), InboundCallback.received_at < latest)).all()
+    arrived: dict[str, datetime] = {}  # code -> the earliest arrival of a waiting callback naming it
+    for received_at, event in waiting:
+        if not isinstance(event, dict) or event.get("type") != "credit":
+            continue
+        for code in _codes_named(event, settings):
+            arrived[code] = min(arrived.get(code, received_at), received_at)
+    return {r.id for r in requests if r.payment_code in arrived
+            and ensure_aware_utc(arrived[r.payment_code]) < ensure_aware_utc(r.expires_at)}
+
+
+def _codes_named(event: dict, settings: Settings) -> set[str]:
+    if event.get("payment_code"):
+        return {event["payment_code"]}
+    found = codes.scan_memo(event.get("memo") or "", settings.payment_code_prefix)
+    return {t.code for t in found if t.code} | {n for t in found if t.code is None for n in t.neighbours}
 
 
 def expire_due_requests(session: Session, *, settings: Settings, now: datetime, limit: int = 1000) -> int:
     """Move pending requests past their expiry to `expired`; returns how many moved."""
     due = session.execute(
         select(PaymentRequest)
-        .where(PaymentRequest.status == states.PENDING, PaymentRequest.expires_at <= expiry_cutoff(session, now))
+        .where(PaymentRequest.status == states.PENDING, PaymentRequest.expires_at <= now)
         .order_by(PaymentRequest.id).limit(limit).with_for_update(skip_locked=True, of=PaymentRequest)
     ).scalars().all()
+    held = held_by_callbacks(session, due, settings)
+    due = [request for request in due if request.id not in held]
     for request in due:
         transition(session, request, states.EXPIRED, event="expired", actor="system:expiry", settings=settings,
                    now=now)
@@ -308,9 +327,8 @@ def is_due(status: str, expires_at: datetime | None, now: datetime) -> bool:
 
 def expire_if_due(session: Session, request: PaymentRequest, settings: Settings, now: datetime) -> None:
     """Expire a pending request whose time has passed (under a row lock), unless a callback that
-    arrived before then still waits to be applied (`expiry_cutoff`)."""
-    if is_due(request.status, request.expires_at, now) and \
-            is_due(request.status, request.expires_at, expiry_cutoff(session, now)):
+    arrived before then may pay it and still waits to be applied (`held_by_callbacks`)."""
+    if is_due(request.status, request.expires_at, now) and not held_by_callbacks(session, [request], settings):
         session.refresh(request, with_for_update=True)  # re-read under lock: another node may have moved it
         if request.status == states.PENDING:
             transition(session, request, states.EXPIRED, event="expired", actor="system:expiry",

@@ -1,14 +1,15 @@
 """Expiry is judged at a callback's arrival: a transfer that arrived while its request was open
-pays it even when the workers apply it after the request's time has passed. So neither the
-expiry job nor an on-the-spot expiry (a page, a renewal) expires a request while a callback
-that arrived before that time waits in the queue; once the queue has moved past, they do."""
+pays it even when the workers apply it after the request's time has passed (a backlog, or a
+failed try waiting for a retry). So neither the expiry job nor an on-the-spot expiry (a page, a
+renewal) expires a request that such a callback names; every other request expires on time,
+and is no longer offered for payment."""
 from datetime import timedelta
 
 from sqlalchemy import update
 
 from kernel.clock import now_utc
 from kernel.db import unit_of_work
-from kernel.inbox import InboundCallback
+from kernel.inbox import RECEIVED, InboundCallback
 from payments.inbox_apply import drain
 from payments.models import PaymentRequest
 from payments.service import expire_due_requests
@@ -26,24 +27,61 @@ def status(client, code):
     return client.get(f"/api/v1/payment-requests/{code}").json
 
 
+def queue_transfer(client, settings, db, code, txn_id):
+    """A transfer for `code` queued (not applied) as if it had arrived two minutes ago."""
+    path, headers, body = callback_request("bank", settings=settings, payment_code=code, amount_vnd=100_000,
+                                           txn_id=txn_id, at=now_utc())
+    assert client.queued_only().post(path, data=body, headers=headers).status_code == 200
+    with unit_of_work(db) as s:
+        s.execute(update(InboundCallback).where(InboundCallback.external_id == txn_id)
+                  .values(received_at=now_utc() - timedelta(minutes=2)))
+
+
+def apply_queue(client):
+    runtime = client.application.extensions["hccpay"]
+    drain(runtime.sessions, runtime.settings)
+
+
 def test_a_transfer_that_arrived_in_time_pays_its_request_though_applied_after_it_lapsed(
         client, auth, test_settings, db):
     code, other = make_request(client, auth), make_request(client, auth)
-    path, headers, body = callback_request("bank", settings=test_settings, payment_code=code, amount_vnd=100_000,
-                                           txn_id="FT-INTIME", at=now_utc())
-    assert client.queued_only().post(path, data=body, headers=headers).status_code == 200  # queued, not applied
-    with unit_of_work(db) as s:  # it arrived two minutes ago, while the request was open ...
-        s.execute(update(InboundCallback).values(received_at=now_utc() - timedelta(minutes=2)))
-    expires_in(db, code, -timedelta(minutes=1))  # ... which lapsed a minute ago, while the callback waited
-    expires_in(db, other, -timedelta(minutes=1))  # due too, but no callback of it arrived in time
+    queue_transfer(client, test_settings, db, code, "FT-INTIME")
+    expires_in(db, code, -timedelta(minutes=1))  # lapsed a minute ago, while its transfer waited
+    expires_in(db, other, -timedelta(minutes=1))  # lapsed too, and nothing of it waits
     with unit_of_work(db) as s:
-        assert expire_due_requests(s, settings=test_settings, now=now_utc()) == 0  # the queue is older
+        assert expire_due_requests(s, settings=test_settings, now=now_utc()) == 1  # the other one, on time
     plain = client.queued_only()
     assert plain.get(f"/api/v1/payment-requests/{code}").json["status"] == "pending"  # not expired on the spot
-    runtime = client.application.extensions["hccpay"]
-    drain(runtime.sessions, runtime.settings)
+    lapsed = plain.get(f"/api/v1/payment-requests/{other}").json
+    assert lapsed["status"] == "expired" and lapsed["vietqr"] is None  # never offered once lapsed
+    apply_queue(client)
     assert (status(client, code)["status"], status(client, code)["paid_vnd"]) == ("paid", 100_000)
+    assert_ledger_ok(db)
+
+
+def test_a_transfer_whose_first_try_failed_still_holds_its_request_until_retried(client, auth, test_settings, db):
+    code = make_request(client, auth)
+    queue_transfer(client, test_settings, db, code, "FT-RETRY")
+    with unit_of_work(db) as s:  # its processing failed: it waits, with its event, for a retry
+        s.execute(update(InboundCallback).where(InboundCallback.external_id == "FT-RETRY")
+                  .values(status=RECEIVED, reason="processing failed (OperationalError)"))
+    expires_in(db, code, -timedelta(minutes=1))
     with unit_of_work(db) as s:
-        assert expire_due_requests(s, settings=test_settings, now=now_utc()) == 1  # the queue is empty: it may
-    assert status(client, other)["status"] == "expired"
+        assert expire_due_requests(s, settings=test_settings, now=now_utc()) == 0
+    with unit_of_work(db) as s:
+        s.execute(update(InboundCallback).where(InboundCallback.external_id == "FT-RETRY").values(status="queued"))
+    apply_queue(client)
+    assert status(client, code)["status"] == "paid"
+    assert_ledger_ok(db)
+
+
+def test_a_request_lapsed_before_its_transfer_arrived_expires_and_the_money_waits_in_suspense(
+        client, auth, test_settings, db):
+    code = make_request(client, auth)
+    expires_in(db, code, -timedelta(minutes=3))  # lapsed before the transfer arrived (two minutes ago)
+    queue_transfer(client, test_settings, db, code, "FT-LATE")
+    with unit_of_work(db) as s:
+        assert expire_due_requests(s, settings=test_settings, now=now_utc()) == 1
+    apply_queue(client)
+    assert (status(client, code)["status"], status(client, code)["paid_vnd"]) == ("expired", 0)
     assert_ledger_ok(db)
