@@ -207,9 +207,21 @@ class VerifyReceipt(Resource):
                 "cancel_reason": receipt.cancel_reason, "cancel_reason_text": receipt.cancel_reason_text}
 
 
+def _refund_sentences(payment_request, paying_out_vnd: int) -> list[tuple[str, int]]:
+    """What the check page says of the receipt's refunds: what was paid back and what is still on its
+    way, each with its amount (a refund approved is not money returned until it has left)."""
+    if payment_request is None or payment_request.status not in ("refunded", "partially_refunded"):
+        return []
+    done = payment_request.refunded_vnd - paying_out_vnd
+    whole = payment_request.status == "refunded" and not (done and paying_out_vnd)
+    subject = "Khoản phí" if whole else "Một phần khoản phí"
+    return [(f"{subject} của biên lai này {verb} được hoàn trả cho người nộp", amount)
+            for verb, amount in (("đã", done), ("đang", paying_out_vnd)) if amount]
+
+
 def _receipt_page(receipt, payment_request, dossier, paying_out_vnd: int, status: int = 200) -> Response:
     # A Response (not a tuple) so restx passes it through instead of serialising it as JSON.
     html = render_template("receipt_check.html", receipt=receipt, r=payment_request, dossier=dossier,
                            payer=mask_name(dossier.applicant_name) if dossier else None,
-                           paying_out_vnd=paying_out_vnd)
+                           refunds=_refund_sentences(payment_request, paying_out_vnd))
     return Response(html, status=status, mimetype="text/html")

@@ -204,7 +204,7 @@ def test_a_fully_refunded_request_says_so_and_asks_for_nothing_but_keeps_its_rec
     assert 'class="badge badge-refunded">Đang hoàn tiền</span>' in html and "Khoản phí đang được hoàn trả" in html
     assert re.search(r'<p class="notice" data-status="refunding">', html)
     assert re.search(r'<p class="notice" data-status="refunded" hidden>', html)
-    assert "Đang hoàn trả</dt>" in html
+    assert '<dt id="refunding-label">Đang hoàn trả</dt>' in html and '<dt id="refunded-label" hidden>' in html
     executed = client.post(f"/api/v1/refunds/{ordered.json['id']}/executed", json={"bank_reference": "FT9"},
                            headers=auth("finance"))
     assert executed.status_code == 200, executed.json
@@ -435,3 +435,10 @@ def test_a_receipt_check_link_opened_by_a_logged_in_person_says_whether_its_refu
     assert client.post(f"/api/v1/refunds/{ordered['id']}/executed", json={"bank_reference": "FT9"},
                        headers=auth("finance")).status_code == 200
     assert "Một phần khoản phí của biên lai này đã được hoàn trả cho người nộp: 50.000 ₫" in check_page()
+    second = refund(client, auth, payment_id, 30_000, 100_000).json  # one paid back, one on its way
+    page = check_page()
+    assert "Một phần khoản phí của biên lai này đã được hoàn trả cho người nộp: 50.000 ₫" in page
+    assert "Một phần khoản phí của biên lai này đang được hoàn trả cho người nộp: 30.000 ₫" in page
+    pay_page_text = text_of(pay_page(client, code))
+    assert "Đã hoàn trả 50.000 ₫" in pay_page_text and "Đang hoàn trả 30.000 ₫" in pay_page_text
+    assert second["status"] == "transfer_ordered"

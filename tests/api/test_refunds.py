@@ -253,4 +253,5 @@ def test_the_pay_page_shows_what_was_refunded_so_its_amounts_add_up(client, auth
     assert '<dt id="refunded-label" hidden>' in client.get(f"/pay/{code}").get_data(as_text=True)
     refund(client, auth, payment_id, 5_000, 105_000, reason="Nộp thừa")
     page = client.get(f"/pay/{code}").get_data(as_text=True)
-    assert '<dt id="refunded-label">Đang hoàn trả</dt>' in page and '<dd id="refunded">5.000 ₫</dd>' in page
+    assert '<dt id="refunding-label">Đang hoàn trả</dt>' in page and '<dd id="refunding">5.000 ₫</dd>' in page
+    assert '<dt id="refunded-label" hidden>' in page  # nothing has left yet

@@ -96,14 +96,15 @@
     badge.className = "badge badge-" + r.status;
     document.getElementById("paid").textContent = formatVnd(r.paid_vnd);
     document.getElementById("outstanding").textContent = formatVnd(r.outstanding_vnd);
-    document.getElementById("refunded").textContent = formatVnd(r.refunded_vnd);
+    var refundedOut = r.refunded_vnd - (r.refund_paying_out_vnd || 0);  // money back with the payer
+    document.getElementById("refunded").textContent = formatVnd(refundedOut);
+    document.getElementById("refunding").textContent = formatVnd(r.refund_paying_out_vnd || 0);
     document.getElementById("overpaid-amount").textContent =
       formatVnd(Math.max(r.paid_vnd - r.refunded_vnd - r.amount_vnd, 0));
-    show("refunded", r.refunded_vnd > 0);
-    show("refunded-label", r.refunded_vnd > 0);
-    var labels = document.querySelector("#status dl.amounts").dataset;
-    document.getElementById("refunded-label").textContent =
-      r.refund_paying_out_vnd > 0 ? labels.refundUnderWay : labels.refundDone;
+    show("refunded", refundedOut > 0);
+    show("refunded-label", refundedOut > 0);
+    show("refunding", r.refund_paying_out_vnd > 0);
+    show("refunding-label", r.refund_paying_out_vnd > 0);
     show("outstanding", payable || isSettled || onDelivery);
     show("outstanding-label", payable || isSettled || onDelivery);
     show("on-delivery", onDelivery);
