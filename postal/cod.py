@@ -32,6 +32,7 @@ from kernel.books import hold_books
 from kernel.clock import ensure_aware_utc
 from kernel.money import MAX_REQUEST_VND
 from payments import states as payment_states
+from payments.channels.common import booked_by_arrival
 from payments.credits import IncomingCredit, record_credits
 from payments.ledger import Accounts
 from payments.models import PaymentRequest
@@ -128,10 +129,11 @@ def credit_collected(session: Session, shipment: Shipment, *, event_id: str, occ
     owed = [(r.payment_code, r.outstanding_vnd) for r in _requests(session, shipment, payment_states.OPEN)]
     parts = split_collected(owed, amount_vnd, shipment.postage_payment_code)
     details = {"shipment_id": shipment.id, "tracking_number": shipment.tracking_number, "courier_event_id": event_id}
-    credits = [IncomingCredit(provider=PROVIDER, provider_ref=provider_ref(event_id, code), channel=CHANNEL,
-                              amount_vnd=part, booked_at=occurred_at, clearing_account=Accounts.cod(COURIER),
-                              memo=f"COD {shipment.tracking_number or shipment.reference}", payment_code=code,
-                              details=details) for code, part in parts]
+    credits = [booked_by_arrival(IncomingCredit(
+        provider=PROVIDER, provider_ref=provider_ref(event_id, code), channel=CHANNEL, amount_vnd=part,
+        booked_at=occurred_at, clearing_account=Accounts.cod(COURIER),
+        memo=f"COD {shipment.tracking_number or shipment.reference}", payment_code=code, details=details), now)
+        for code, part in parts]
     results = record_credits(session, credits, settings=settings, actor=actor, now=now)
     # Collected less than was owed: what is still unpaid may now be paid at the counter or online.
     release_requests(session, shipment, settings=settings, actor=actor, now=now)

@@ -339,3 +339,19 @@ def test_a_window_for_todays_round_that_has_left_is_refused(local, slot, refused
     else:
         assert parse_window(today, now=now, holidays=()) == (now.date(), slot)
     assert parse_window({"date": "2026-11-27", "slot": slot}, now=now, holidays=())[1] == slot  # tomorrow: fine
+
+
+def test_cod_money_is_booked_no_later_than_the_couriers_report_of_it_arrived(cod_app, auth, db):
+    app, settings = cod_app
+    client, shipment_id = cod_delivery(app, auth, db, settings)
+    at = now_utc() - timedelta(minutes=30)
+    assert webhook(client, settings, event(shipment_id, "V-9", 9, at)).json["outcome"] == "applied"
+    delivered = event(shipment_id, "V-10", 10, at + timedelta(minutes=10), id_check=ID_CHECK)
+    assert webhook(client, settings, delivered).json["outcome"] == "applied"
+    claimed = now_utc() + timedelta(minutes=8)  # the courier's clock runs ahead (within the signature's window)
+    assert webhook(client, settings, event(shipment_id, "V-21", 21, claimed)).json["outcome"] == "applied"
+    with db() as s:
+        arrived = s.execute(select(InboundCallback.received_at).order_by(InboundCallback.id.desc())).scalar()
+        payments = s.execute(select(Payment)).scalars().all()
+    assert len(payments) == 2 and all(p.booked_at <= arrived for p in payments)
+    assert all(p.details["claimed_booked_at"][:16] == claimed.isoformat()[:16] for p in payments)
