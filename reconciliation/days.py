@@ -234,16 +234,17 @@ ROW_ORDER = ("overpaid", "suspense", "written_off", "refunded")
 
 def _by_row(rows) -> list[dict]:
     """(ledger account, payment id, amount) → by-agency rows: each agency's revenue (its fee kinds
-    together), then the other rows; a payment counts once per row, rows that net to zero are left out."""
-    found: dict[str, tuple[set, int]] = {}
+    together), then the other rows. A row counts the payments whose money it holds: one that passed
+    through it and left (matched then unmatched, put in suspense then assigned) is not counted; rows
+    that net to zero are left out."""
+    found: dict[str, dict[int, int]] = {}
     for account, payment_id, amount in rows:
-        name = _row_name(account)
-        payments, total = found.get(name, (set(), 0))
-        found[name] = (payments | {payment_id}, total + int(amount))
+        held = found.setdefault(_row_name(account), {})
+        held[payment_id] = held.get(payment_id, 0) + int(amount)
     ordered = sorted(found, key=lambda name: (name in ROW_ORDER, ROW_ORDER.index(name) if name in ROW_ORDER else 0,
                                               name))
-    return [{"agency_code": name, "count": len(found[name][0]), "amount_vnd": found[name][1]}
-            for name in ordered if found[name][1]]
+    return [{"agency_code": name, "count": sum(1 for amount in found[name].values() if amount),
+             "amount_vnd": sum(found[name].values())} for name in ordered if sum(found[name].values())]
 
 
 def _row_name(account: str) -> str:

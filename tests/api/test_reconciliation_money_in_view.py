@@ -140,3 +140,14 @@ def test_a_voided_card_sale_is_not_money_received_by_its_channel(client, auth, t
                                      "reversed_count": 1, "reversed_vnd": 200_000}]
     assert {row["type"]: row["amount_vnd"] for row in totals["by_transaction_type"]} == {
         "payment": 300_000, "reversal": 200_000}
+
+
+def test_a_row_counts_the_payments_whose_money_it_holds_not_those_that_passed_through(client, auth):
+    code = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    body = upload(client, auth, vcb_csv(("77.1", "", "100.000", "chuyen tien"), ("77.2", "", "20.000", "khong ro"))).json
+    first, _ = all_lines(client, auth, body["import_id"])
+    assigned = resolve(client, auth, first["id"], "match", reason="người nộp gọi điện xác nhận",
+                       allocations=[{"payment_code": code, "amount_vnd": 100_000}])
+    assert assigned.status_code == 201, assigned.json
+    rows = {row["agency_code"]: (row["count"], row["amount_vnd"]) for row in summary(client, auth)["totals"]["by_agency"]}
+    assert rows == {"H40.22": (1, 100_000), "suspense": (1, 20_000)}  # the first passed through suspense
