@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from config import Settings
 from kernel.books import books_stamp
-from kernel.errors import Conflict, NotFound, ValidationError
+from kernel.errors import Conflict, NotFound, PreconditionFailed, ValidationError
 from payments.ledger import Accounts, Entry, Line, post_many
 from payments.models import Payment, PaymentAllocation
 from payments.moves import Book, load_requests
@@ -63,12 +63,27 @@ def reverse_payment(session: Session, *, payment_id: int, reversal_ref: str, set
     return True
 
 
+def check_unallocated(conn: Connection, payment_id: int, expected_vnd: int | None) -> None:
+    """Refuse a decision taken on what a page showed in suspense when that has changed since (the
+    same form sent twice, or another person first): under the payment's lock, so two at once see
+    each other. None: the caller saw nothing to compare."""
+    if expected_vnd is None:
+        return
+    unallocated = _locked_payment(conn, payment_id).unallocated_vnd
+    if unallocated != expected_vnd:
+        raise PreconditionFailed(f"the payment now has {unallocated:,} VND in suspense, not {expected_vnd:,} VND: "
+                                 "someone (or the same form, sent again) changed it; look again",
+                                 code="suspense_changed", details={"unallocated_vnd": unallocated})
+
+
 def assign_from_suspense(session: Session, *, payment_id: int, payment_code: str, amount_vnd: int | None,
-                         settings: Settings, actor: str, now: datetime) -> int:
+                         settings: Settings, actor: str, now: datetime, expected_unallocated_vnd: int | None = None
+                         ) -> int:
     """Credit (part of) a payment waiting in suspense to a request, as finance decided; returns the amount."""
     stamp = books_stamp(session, now)
     session.flush()
     conn = session.connection()
+    check_unallocated(conn, payment_id, expected_unallocated_vnd)
     payment = _locked_payment(conn, payment_id)
     if payment.status != ACTIVE or payment.unallocated_vnd == 0:
         raise Conflict("this payment has nothing left in suspense", code="nothing_in_suspense",

@@ -34,6 +34,8 @@ cash_in = payments_ns.model("CashIn", {
 assign_in = finance_ns.model("AssignIn", {
     "payment_code": fields.String(required=True), "amount_vnd": fields.Integer(description="default: all of it"),
     "reason": fields.String(required=True),
+    "expected_unallocated_vnd": fields.Integer(description="what you saw in suspense: if it changed since (the "
+                                                           "same call sent twice), 412 suspense_changed"),
 })
 close_drawer_in = cash_ns.model("CloseDrawerIn", {
     "counted_vnd": fields.Integer(required=True, min=0, description="the cash counted in the drawer"),
@@ -149,11 +151,14 @@ class AssignSuspense(Resource):
         body = json_body()
         reason = _reason(body)
         amount = None if body.get("amount_vnd") is None else parse_amount_vnd(body["amount_vnd"])
+        expected = None if body.get("expected_unallocated_vnd") is None else \
+            parse_amount_vnd(body["expected_unallocated_vnd"], field="expected_unallocated_vnd", minimum=0,
+                             maximum=MAX_MONEY_VND)
         now = now_utc()
         code = service.parse_payment_code(str(body.get("payment_code", "")), settings())
         with transaction() as session:
             suspense.assign(session, payment_id=payment_id, payment_code=code, amount_vnd=amount, reason=reason,
-                            settings=settings(), actor=actor(), now=now)
+                            settings=settings(), actor=actor(), now=now, expected_unallocated_vnd=expected)
             return payment_view(session.get(Payment, payment_id))
 
 

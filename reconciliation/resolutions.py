@@ -87,7 +87,8 @@ def resolve_line(session: Session, *, line_id: int, action: str, reason: str, se
 
 
 def match_from_suspense(session: Session, *, payment_id: int, payment_code: str, amount_vnd: int | None,
-                        reason: str, settings: Settings, actor: str, now: datetime) -> int | None:
+                        reason: str, settings: Settings, actor: str, now: datetime,
+                        expected_unallocated_vnd: int | None = None) -> int | None:
     """Money of a statement line assigned from the suspense desk (API or page) is the line's match (see
     `payments.suspense`); a decision on a closed day's line lands in the next open day. None: not a
     statement line's money, the suspense desk assigns it as before."""
@@ -96,6 +97,9 @@ def match_from_suspense(session: Session, *, payment_id: int, payment_code: str,
         .order_by(StatementLine.id).limit(1)).scalar()
     if line_id is None:
         return None
+    if expected_unallocated_vnd is not None:  # the line first, then its payment: the order of every line decision
+        session.execute(select(StatementLine.id).where(StatementLine.id == line_id).with_for_update())
+        corrections.check_unallocated(session.connection(), payment_id, expected_unallocated_vnd)
     resolution = resolve_line(session, line_id=line_id, action="match", reason=reason, settings=settings,
                               actor=actor, now=now, allocations=[(payment_code, amount_vnd)], as_adjustment=True)
     return sum(allocation["amount_vnd"] for allocation in resolution.data["allocations"])

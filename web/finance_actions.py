@@ -171,11 +171,14 @@ def assign_suspense(payment_id: int):
     """Credit money in suspense to a request (audited with the reason, as the API does)."""
     def work() -> str:
         reason, amount = _reason(), _amount()
+        # What the page showed in suspense: the same form sent twice (a double click, back and resend)
+        # finds it changed and is refused, instead of assigning the money twice.
+        expected = _amount("expected_unallocated_vnd", maximum=MAX_MONEY_VND)
         code = parse_payment_code(request.form.get("payment_code", ""), settings())
         now = now_utc()
         with transaction() as session:
             suspense.assign(session, payment_id=payment_id, payment_code=code, amount_vnd=amount, reason=reason,
-                            settings=settings(), actor=actor(), now=now)
+                            settings=settings(), actor=actor(), now=now, expected_unallocated_vnd=expected)
         return "Đã gán tiền tạm treo cho hồ sơ."
 
     return _run(work)

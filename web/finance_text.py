@@ -100,6 +100,10 @@ ERRORS = {
                           "aside for finance); the day's money is not complete: close once they are applied."),
     "close_already_requested": ("Ngày này đã được đề nghị khóa sổ ({requested_by}); chờ người phê duyệt quyết định.",
                                 "Closing this day was already asked ({requested_by}); an approver decides."),
+    "suspense_changed": ("Số tiền tạm treo của khoản này đã thay đổi thành {unallocated_vnd} (có thể biểu mẫu đã "
+                         "được gửi hai lần hoặc người khác vừa xử lý); vui lòng kiểm tra lại.",
+                         "The money in suspense for this payment is now {unallocated_vnd} (the form may have been "
+                         "sent twice, or someone else has just acted); please check again."),
     "refundable_changed": ("Số tiền có thể hoàn đã thay đổi thành {refundable_vnd}; vui lòng kiểm tra lại.",
                            "The refundable amount is now {refundable_vnd}; please check again."),
     "amount_exceeds_refundable": ("Chỉ có thể hoàn tối đa {refundable_vnd}.",

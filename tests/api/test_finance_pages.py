@@ -459,3 +459,29 @@ def test_past_days_with_money_still_open_are_named_weekends_too(client, auth, fi
     assert 'id="left-open"' in html and saturday.strftime("%d/%m/%Y") in html
     r = client.get("/api/v1/reconciliation/days", headers=auth("auditor"))
     assert r.status_code == 200 and saturday.isoformat() in r.json["days"], r.json
+
+
+def test_the_assign_form_sent_twice_assigns_the_money_once(client, auth, finance):
+    code, line = unmatched_line(client, auth, amount=200_000)
+    owing = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    path = f"/staff/finance/suspense/{line['payment_id']}/assign"
+    form = dict(payment_code=owing, amount_vnd="50.000", reason="gọi điện xác nhận", expected_unallocated_vnd="200000")
+    assert "Đã gán tiền tạm treo cho hồ sơ." in post(finance, path, **form)
+    again = post(finance, path, **form)  # a double click, or back and send again
+    assert "Số tiền tạm treo của khoản này đã thay đổi thành 150.000 ₫" in again
+    assert paid_vnd(client, owing) == 50_000
+
+
+def test_an_api_assignment_repeated_with_what_it_saw_is_refused(client, auth, test_settings):
+    from tests.factories import send_callback
+
+    owing = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    send_callback(client, test_settings, "bank", code=owing, amount=80_000, memo="chuyen tien khong ghi ma")
+    [money] = client.get("/api/v1/finance/suspense", headers=auth("finance")).json["payments"]
+    body = {"payment_code": owing, "amount_vnd": 30_000, "reason": "xác nhận qua điện thoại",
+            "expected_unallocated_vnd": 80_000}
+    url = f"/api/v1/finance/suspense/{money['id']}/assign"
+    assert client.post(url, json=body, headers=auth("finance")).status_code == 200
+    again = client.post(url, json=body, headers=auth("finance"))
+    assert again.status_code == 412 and again.json["code"] == "suspense_changed"
+    assert again.json["details"] == {"unallocated_vnd": 50_000} and paid_vnd(client, owing) == 30_000
