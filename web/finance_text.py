@@ -173,6 +173,39 @@ ERRORS = {
                          "The account number given does not match the file's."),
     "account_number_required": ("Tệp không ghi số tài khoản; vui lòng nhập số tài khoản.",
                                 "The file names no account; enter the account number."),
+    "empty_statement": ("Tệp MT940 không có giao dịch (:61:) nào và không có số dư (:60F:, :62F:): không có gì để nhập.",
+                        "The MT940 file holds no statement line (:61:) and no balance (:60F:, :62F:): nothing to "
+                        "import."),
+    "ambiguous_header": ("Dòng tiêu đề của tệp trải trên hai dòng nhưng gộp lại vẫn không có cột ngày và cột số tiền "
+                         "ghi có (hoặc số tiền); vui lòng sửa dòng tiêu đề hoặc chọn đúng mẫu ngân hàng.",
+                         "The file's header runs over two rows and together they still name no date column and no "
+                         "credit (or amount) column; fix the header or choose the right bank layout."),
+    # The details go in brackets after a clause that stands alone: without its values a template is cut
+    # before the bracket holding the first missing one (error_sentence), and still says what went wrong.
+    "missing_date": ("Một giao dịch có số tiền nhưng không có ngày (dòng {line_no}), và không có dòng giao dịch nào "
+                     "phía trên để lấy ngày.",
+                     "A transaction has an amount but no date (line {line_no}), and no transaction row above it "
+                     "gives one."),
+    "unknown_direction": ("Không đọc được chiều ghi nợ/ghi có (dòng {line_no}): ký hiệu “{marker}” không thuộc các ký "
+                          "hiệu đã biết (C/D, Cr/Dr, Có/Nợ, Ghi có/Ghi nợ, Thu/Chi, In/Out) hoặc ghi có cho một số "
+                          "tiền âm.",
+                          "The debit/credit direction cannot be read (line {line_no}): the mark “{marker}” is none "
+                          "of those we know (C/D, Cr/Dr, Có/Nợ, Ghi có/Ghi nợ, Thu/Chi, In/Out) or marks a negative "
+                          "amount as a credit."),
+    "overlapping_sheets": ("Một giao dịch lặp lại giao dịch của trang tính trước trong cùng tệp Excel (dòng {line_no}); "
+                           "vui lòng nhập mỗi trang tính trong một tệp riêng hoặc xóa trang tính trùng.",
+                           "A transaction repeats one of an earlier sheet of the same Excel file (line {line_no}); "
+                           "import one sheet per file or remove the duplicate sheet."),
+    "conflicting_reference": ("Một số tham chiếu ngân hàng xuất hiện hai lần trong cùng một ngày với số tiền khác nhau "
+                              "(dòng {line_no}, số tham chiếu {bank_ref}); tệp tự mâu thuẫn nên bị từ chối, vui lòng "
+                              "xuất lại sao kê từ ngân hàng.",
+                              "A bank reference is listed twice on one day with different amounts (line {line_no}, "
+                              "reference {bank_ref}); the file contradicts itself and was refused: export the "
+                              "statement again from the bank."),
+    "invalid_text": ("Tệp có ký tự điều khiển, loại ký tự không được có trong sao kê ({field_name}, dòng {line_no}); "
+                     "vui lòng xuất lại tệp từ ngân hàng.",
+                     "The file holds a control character, which no statement text may ({field_name}, line "
+                     "{line_no}); export the file again from the bank."),
     "payload_too_large": ("Tệp quá lớn.",
                           "The file is too large."),
     "invalid_format": ("Định dạng đã chọn không hợp lệ.",
@@ -285,7 +318,10 @@ FIELDS = {"reason": ("lý do", "reason"), "amount_vnd": ("số tiền", "amount"
           "payment_code": ("mã thanh toán", "payment code"),
           "expected_refundable_vnd": ("số tiền có thể hoàn", "refundable amount"),
           "bank_reference": ("số tham chiếu ngân hàng", "bank reference"),
-          "full_name": ("họ tên", "full name"), "note": ("ghi chú", "note")}
+          "full_name": ("họ tên", "full name"), "note": ("ghi chú", "note"),
+          # the text fields of a statement line a refused upload names (invalid_text)
+          "memo": ("nội dung chuyển khoản", "memo"), "bank_ref": ("số tham chiếu ngân hàng", "bank reference"),
+          "payer_name": ("tên người nộp", "payer's name"), "payer_account": ("tài khoản người nộp", "payer's account")}
 # Each bank export profile by the bank's name; the generic one by what it reads.
 PROFILES = {p.name: p.bank or "Mẫu chung (cột ngày, số tiền, nội dung)" for p in profiles.PROFILES}
 FORMATS = {"camt053": "camt.053 (ISO 20022 XML)", "mt940": "MT940 (SWIFT)", "csv": "CSV", "xlsx": "Excel (XLSX)"}
@@ -318,7 +354,10 @@ def error_sentence(code: str, details: dict | None, translate=lambda text: text)
     try:
         sentence = template.format(**values)
     except (KeyError, IndexError):
-        sentence = template.split("{")[0].rstrip(" (") + "."
+        head = template.split("{")[0]
+        if head.count("(") > head.count(")"):  # the value was inside brackets: drop the bracket it opened
+            head = head[:head.rindex("(")]
+        sentence = head.rstrip(" (:") + "."
     if sentence[:1].islower():
         sentence = sentence[0].upper() + sentence[1:]
     if code in LINE_ERRORS and "line_no" in details:

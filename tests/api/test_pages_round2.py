@@ -136,7 +136,10 @@ def _codes_raised() -> set[str]:
     root = Path(__file__).resolve().parents[2]
     files = [p for source in SOURCES_OF_PAGE_ERRORS
              for p in ((root / source).rglob("*.py") if (root / source).is_dir() else [root / source])]
-    return {code for path in files for code in re.findall(r'code="([a-z_]+)"', path.read_text(encoding="utf-8"))}
+    # Codes are raised as `code="…"` and, by the statement readers, as `statement_error("…", …)`:
+    # scanning only the first let seven upload refusals reach the page as their raw code.
+    said = re.compile(r'(?:\bcode=|\bstatement_error\(\s*)"([a-z_0-9]+)"')
+    return {code for path in files for code in said.findall(path.read_text(encoding="utf-8"))}
 
 
 def test_every_error_code_a_finance_or_admin_page_can_meet_has_a_vietnamese_and_an_english_sentence():
@@ -144,6 +147,7 @@ def test_every_error_code_a_finance_or_admin_page_can_meet_has_a_vietnamese_and_
 
     raised = _codes_raised()
     assert {"line_has_allocations", "already_ignored", "day_not_over", "unknown_role"} <= raised  # the scan works
+    assert {"missing_date", "not_camt053", "unknown_direction"} <= raised  # statement_error("…"), on any line
     assert sorted(raised - set(ERRORS)) == []
     for code, (vi, en) in ERRORS.items():
         assert vi != en and vi.strip() and en.strip(), code
@@ -158,6 +162,39 @@ def test_refusals_read_as_vietnamese_sentences_not_codes(code, words):
 
     sentence = error_sentence(code, {})
     assert words in sentence and code not in sentence
+
+
+@pytest.mark.parametrize("code,details,vi,en", [
+    ("ambiguous_header", {"header": ["Ngày", "Số tiền"]}, "tiêu đề", "header"),
+    ("conflicting_reference", {"line_no": 7, "bank_ref": "FT123"}, "FT123|dòng 7", "FT123|line 7"),
+    ("empty_statement", None, "không có giao dịch", "no statement line"),
+    ("invalid_text", {"line_no": 201, "field": "payer_name"}, "(tên người nộp, dòng 201)", "(payer's name, line 201)"),
+    ("missing_date", {"line_no": 2}, "dòng 2", "line 2"),
+    ("overlapping_sheets", {"line_no": 3}, "dòng 3", "line 3"),
+    ("unknown_direction", {"line_no": 2, "marker": "XYZ"}, "dòng 2|“XYZ”", "line 2|“XYZ”")])
+def test_a_refused_statement_says_why_with_the_line_it_names(code, details, vi, en):
+    from web.finance_text import EN, error_sentence
+
+    vietnamese, english = error_sentence(code, details), error_sentence(code, details, lambda t: EN.get(t, t))
+    assert all(words in vietnamese for words in vi.split("|")), vietnamese
+    assert all(words in english for words in en.split("|")), english
+    assert code not in vietnamese and "{" not in vietnamese and "{" not in english and english != vietnamese
+    bare = error_sentence(code, {})  # without its details the sentence still ends, no bracket left open
+    assert bare.count("(") == bare.count(")") and bare.endswith(".") and "{" not in bare, bare
+
+
+def test_an_upload_refused_on_the_statements_page_is_a_sentence_in_either_language(client, auth, finance):
+    from io import BytesIO
+
+    token = csrf(finance, "/staff/finance/statements")
+    text = "Ngày GD,Số tiền,Nợ/Có,Nội dung\n24/11/2026,30000,C,a\n24/11/2026,80000,XYZ,fee\n".encode()
+    for lang, words in (("vi", "(dòng 2): ký hiệu “XYZ”"), ("en", "(line 2): the mark “XYZ”")):
+        refused = finance.post(f"/staff/finance/statements?lang={lang}", content_type="multipart/form-data", data={
+            "csrf_token": token, "back": f"/staff/finance/statements?lang={lang}",
+            "file": (BytesIO(text), "sao-ke.csv")})
+        assert refused.status_code == 303
+        page = text_of(finance.get(refused.headers["Location"]).get_data(as_text=True))
+        assert words in page and "unknown_direction" not in page, page
 
 
 def test_a_missing_or_too_long_field_is_named_in_the_sentence():
