@@ -10,7 +10,7 @@ from kernel.money import format_vnd
 from kernel.users import MIN_PASSWORD
 from payments.banks import bank_by_bin
 from reconciliation import profiles
-from reconciliation.reports import CHANNEL_VI, KIND_VI, PROVIDER_VI, REASON_VI
+from reconciliation.reports import CHANNEL_VI, KIND_VI, PROVIDER_VI, REASON_VI, person_name
 
 CHANNELS = CHANNEL_VI  # one table each: the day report prints the same names
 PROVIDERS = PROVIDER_VI
@@ -350,6 +350,10 @@ def error_sentence(code: str, details: dict | None, translate=lambda text: text)
         return translate(GENERIC_ERROR[0]) + f" ({code})."
     template = translate(ERRORS[code][0])
     values = {k: format_vnd(v) if k.endswith("_vnd") and type(v) is int else v for k, v in details.items()}
+    # Who acted (`requested_by`, `decided_by`, `by`…) is the audit actor `user:<id>:<name>` in the API's details:
+    # a page names the person, as it does everywhere else, never the id.
+    values.update({k: person_name(v) for k, v in details.items()
+                   if (k == "by" or k.endswith("_by")) and isinstance(v, str)})
     values["field_name"] = translate(field[0] if field else "Nội dung nhập")
     try:
         sentence = template.format(**values)

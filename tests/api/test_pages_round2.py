@@ -197,6 +197,23 @@ def test_an_upload_refused_on_the_statements_page_is_a_sentence_in_either_langua
         assert words in page and "unknown_direction" not in page, page
 
 
+def test_a_close_asked_twice_names_who_asked_by_their_name_not_their_audit_id(finance):
+    assert "Đã đề nghị khóa sổ." in post(finance, f"/staff/finance/days/{DAY}/close")
+    for lang, sentence in (("vi", "Ngày này đã được đề nghị khóa sổ (Lê Thị Lan); chờ người phê duyệt quyết định."),
+                           ("en", "Closing this day was already asked (Lê Thị Lan); an approver decides.")):
+        page = text_of(post(finance, f"/staff/finance/days/{DAY}/close?lang={lang}",
+                            back=f"/staff/finance/?date={DAY}&lang={lang}"))
+        assert sentence in page and "user:" not in page, page
+
+
+def test_every_actor_an_error_names_reads_as_the_persons_name():
+    from web.finance_text import error_sentence
+
+    assert error_sentence("close_already_requested", {"requested_by": "token:21:kế toán"}) == \
+        "Ngày này đã được đề nghị khóa sổ (kế toán); chờ người phê duyệt quyết định."
+    assert "(system)" in error_sentence("close_already_requested", {"requested_by": "system"})  # no id: as it is
+
+
 def test_a_missing_or_too_long_field_is_named_in_the_sentence():
     from web.finance_text import error_sentence
 
