@@ -170,3 +170,24 @@ def test_other_banks_headers_are_understood_whatever_the_separator():
         text = "\n".join([header] + [row.format(d="24/11/2026", m=f"nop HS{n}", c="1.250.000", n=n) for n in (1, 2)])
         _, lines = read(text)
         assert [(l[1], l[2], l[3]) for l in lines] == [(1_250_000, "credit", "nop HS1"), (1_250_000, "credit", "nop HS2")], header
+
+
+def test_the_readme_states_the_limits_a_statement_amount_is_refused_above():
+    import re
+    from pathlib import Path
+
+    import pytest
+
+    from kernel.money import MAX_MONEY_VND
+    from reconciliation.statements import MAX_BALANCE_VND
+
+    assert parse_amount(str(MAX_MONEY_VND)) == MAX_MONEY_VND
+    with pytest.raises(StatementError) as refused:
+        parse_amount(str(MAX_MONEY_VND + 1))
+    assert refused.value.code == "amount_out_of_range"
+    assert parse_amount(str(MAX_BALANCE_VND), field_name="balance") == MAX_BALANCE_VND
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith("| `POST /reconciliation/statements`"))
+    said = re.search(r"a line above (.*?)\(`amount_out_of_range`\)", row).group(1)
+    powers = {10 ** int(n) for n in re.findall(r"10\^(\d+)", said)}
+    assert powers == {MAX_MONEY_VND, MAX_BALANCE_VND}, said  # README said 10^11 after the limit became 10^12
