@@ -102,7 +102,8 @@ def readyz():
 
 def outbox_topics(settings: Settings, sessions: sessionmaker[Session]) -> dict[str, Topic]:
     """Every kind of outbound message this deployment can deliver."""
-    topics: dict[str, Topic] = {"webhook": webhook_topic(sessions, settings.secret("HCCPAY_SECRET_KEY"), clock=now_utc)}
+    topics: dict[str, Topic] = {"webhook": webhook_topic(sessions, settings.secret_values("HCCPAY_SECRET_KEY"),
+                                                          clock=now_utc)}
     if settings.pos_gateway_url:
         client = PosGatewayClient(settings.pos_gateway_url, settings.secret_values("HCCPAY_POS_WEBHOOK_SECRET"),
                                   clock=now_utc)

@@ -12,7 +12,10 @@ on again releases them to the worker at once (`_release_held`), in the same tran
 
 A subscription's signing secret is derived from HCCPAY_SECRET_KEY and the subscription's
 secret version, so nothing secret is stored; rotating bumps the version and, for a grace
-period, both the new and the previous secret sign every delivery.
+period, both the new and the previous secret sign every delivery. Rotating HCCPAY_SECRET_KEY
+itself changes every subscription's secret, so while several values of it are configured a
+delivery is signed with the secrets derived from each: subscribers keep verifying with the
+secret they hold until they have taken the new one.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ import hashlib
 import hmac
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -84,14 +88,15 @@ def secret_for(secret_key: str, subscription_id: int, version: int) -> str:
                     hashlib.sha256).hexdigest()
 
 
-def signing_secrets(secret_key: str, subscription: Subscription | dict, now: datetime) -> list[str]:
-    """The secrets that sign a delivery now: the current one, plus the previous during the grace period."""
+def signing_secrets(secret_keys: Sequence[str], subscription: Subscription | dict, now: datetime) -> list[str]:
+    """The secrets that sign a delivery now: the current version, plus the previous during the grace
+    period, each derived from every configured value of HCCPAY_SECRET_KEY (the first value's first)."""
     get = subscription.get if isinstance(subscription, dict) else lambda k: getattr(subscription, k)
-    secrets = [secret_for(secret_key, get("id"), get("secret_version"))]
+    versions = [get("secret_version")]
     rotated_at = get("rotated_at")
     if get("previous_version") and rotated_at is not None and now - rotated_at < ROTATION_GRACE:
-        secrets.append(secret_for(secret_key, get("id"), get("previous_version")))
-    return secrets
+        versions.append(get("previous_version"))
+    return list(dict.fromkeys(secret_for(key, get("id"), version) for version in versions for key in secret_keys))
 
 
 def matches(patterns: list[str], event_type: str) -> bool:
@@ -127,8 +132,11 @@ class SubscriberUnavailable(Exception):
     pass
 
 
-def webhook_topic(sessions, secret_key: str, *, clock, timeout: tuple[float, float] = (3.05, 10.0)) -> Topic:
-    """Deliver events: one signed POST per attempt; 2xx is delivered, anything else is retried."""
+def webhook_topic(sessions, secret_keys: Sequence[str], *, clock, timeout: tuple[float, float] = (3.05, 10.0)) -> Topic:
+    """Deliver events: one signed POST per attempt; 2xx is delivered, anything else is retried.
+    `secret_keys` are all values of HCCPAY_SECRET_KEY (`settings.secret_values`), the current first."""
+    if isinstance(secret_keys, str):  # a bare key would be taken as one key per character
+        raise TypeError("secret_keys: every value of HCCPAY_SECRET_KEY, not one string")
     http = requests.Session()
     http.headers.update({"User-Agent": "hccpay-events/1", "Content-Type": "application/json"})
 
@@ -141,7 +149,7 @@ def webhook_topic(sessions, secret_key: str, *, clock, timeout: tuple[float, flo
             raise Held("the subscription is deactivated; it is sent once it is active again", HOLD_RECHECK)
         body = json.dumps(delivery.payload["event"], ensure_ascii=False, separators=(",", ":")).encode()
         now = clock()
-        headers = {HEADER: sign(signing_secrets(secret_key, subscription, now), body, int(now.timestamp())),
+        headers = {HEADER: sign(signing_secrets(secret_keys, subscription, now), body, int(now.timestamp())),
                    "X-HCC-Event-Id": delivery.payload["event"]["id"], "Idempotency-Key": delivery.idempotency_key}
         try:
             # Not followed (see kernel.outbound): the POST would arrive as a GET elsewhere, and its 200 count.
