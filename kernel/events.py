@@ -4,7 +4,9 @@
 rows written in the caller's transaction, so a rolled-back change announces nothing. The
 worker POSTs each one signed like our inbound callbacks (`X-HCC-Signature: t=,v1=`) and
 retries on the WEBHOOK_SCHEDULE (about three days); every attempt is logged, a delivery
-that exhausts it raises the subscription's alert, and an admin can replay it.
+that exhausts it raises the subscription's alert, and an admin can replay it. A delivery whose type
+the subscription no longer asks for when it is due (its event_types changed) is not sent: it is
+`done`, no alert, with the reason in its attempt log.
 
 Switching a subscription off holds its pending deliveries: they stay pending, use up no attempt
 and raise no alert (the receiver did nothing wrong; someone chose to stop sending). Switching it
@@ -147,6 +149,11 @@ def webhook_topic(sessions, secret_keys: Sequence[str], *, clock, timeout: tuple
             raise PermanentError("the subscription was removed")
         if not subscription.active:
             raise Held("the subscription is deactivated; it is sent once it is active again", HOLD_RECHECK)
+        event_type = delivery.payload["event"]["type"]
+        if not matches(subscription.event_types, event_type):
+            # Its event_types changed since this was queued: the subscriber no longer asks for it. Done, not
+            # failed: nothing went wrong that someone must look at; the attempt log says why nothing was sent.
+            return {"skipped": f"not sent: the subscription no longer asks for {event_type}"}
         body = json.dumps(delivery.payload["event"], ensure_ascii=False, separators=(",", ":")).encode()
         now = clock()
         headers = {HEADER: sign(signing_secrets(secret_keys, subscription, now), body, int(now.timestamp())),

@@ -64,7 +64,8 @@ def test_a_subscriber_that_redirects_has_not_received_the_event(moved, db):
         s.add(subscription)
     topic = webhook_topic(db, ("secret",), clock=lambda: T0)
     delivery = Delivery(id=1, topic="webhook", key="k", attempt=1, idempotency_key="hccpay-1",
-                        payload={"subscription_id": subscription.id, "event": {"id": "e1", "type": "t"}})
+                        payload={"subscription_id": subscription.id,
+                                 "event": {"id": "e1", "type": "payment_request.paid"}})
     with pytest.raises(SubscriberUnavailable, match="302"):
         topic.send(delivery)
     assert landed == []
