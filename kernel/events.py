@@ -48,11 +48,12 @@ ROTATION_GRACE = timedelta(days=3)
 HOLD_RECHECK = timedelta(days=1)
 # Every event type published (README, "After the money lands"). The kernel imports no domain
 # package, so the lists are written here; tests keep them equal to payments.notifications'
-# announcements and postal.states' statuses. A subscription's patterns must each match one.
+# announcements and postal.states.ANNOUNCED (no `scheduled`: planning is not announced). A
+# subscription's patterns must each match one.
 EVENT_TYPES = tuple(f"payment_request.{kind}" for kind in (
     "paid", "partially_paid", "overpaid", "refunded", "refund_failed", "expired", "status_changed")) + tuple(
     f"shipment.{status}" for status in (
-        "requested", "booked", "scheduled", "picked_up", "out_for_delivery", "delivered", "failed_attempt",
+        "requested", "booked", "picked_up", "out_for_delivery", "delivered", "failed_attempt",
         "returned_to_agency", "cancelled"))
 
 

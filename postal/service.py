@@ -257,7 +257,7 @@ def enter_state(session: Session, shipment: Shipment, target: str, *, settings: 
     if target in states.TERMINAL and shipment.cod and target != states.DELIVERED:  # no longer out for collection
         # (a delivered one waits for the post's report of what the postman collected: cod.credit_collected)
         cod.release_requests(session, shipment, settings=settings, actor=actor, now=now)
-    if target != states.SCHEDULED:  # planning moves thousands at once and is internal: not announced
+    if target in states.ANNOUNCED:
         _announce(session, shipment, reason=reason, occurred_at=occurred_at, now=now)
 
 

@@ -21,6 +21,9 @@ PICKED_UP, OUT_FOR_DELIVERY, DELIVERED = "picked_up", "out_for_delivery", "deliv
 FAILED_ATTEMPT, RETURNED, CANCELLED = "failed_attempt", "returned_to_agency", "cancelled"
 STATUSES = (REQUESTED, BOOKED, SCHEDULED, PICKED_UP, OUT_FOR_DELIVERY, DELIVERED, FAILED_ATTEMPT,
             RETURNED, CANCELLED)
+# The statuses announced to subscribed systems as `shipment.<status>` (kernel.events.EVENT_TYPES): not
+# scheduling, as planning moves thousands at once and is internal.
+ANNOUNCED = tuple(s for s in STATUSES if s != SCHEDULED)
 TERMINAL = frozenset({DELIVERED, RETURNED, CANCELLED})
 PLANNABLE = frozenset({BOOKED, FAILED_ATTEMPT})
 

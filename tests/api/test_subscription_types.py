@@ -3,6 +3,7 @@ import pytest
 
 from kernel.events import EVENT_TYPES
 from payments.notifications import PAYMENT_REQUEST_EVENTS
+from postal.states import ANNOUNCED as ANNOUNCED_SHIPMENT_STATUSES
 from postal.states import STATUSES as SHIPMENT_STATUSES
 
 
@@ -41,7 +42,18 @@ def test_malformed_event_types_are_refused(client, auth, types):
 
 def test_the_known_types_are_exactly_what_is_published():
     assert set(EVENT_TYPES) == {f"payment_request.{k}" for k in PAYMENT_REQUEST_EVENTS} | {
-        f"shipment.{s}" for s in SHIPMENT_STATUSES}
+        f"shipment.{s}" for s in ANNOUNCED_SHIPMENT_STATUSES}
+
+
+def test_scheduling_is_not_announced_so_it_is_no_event_type_to_subscribe_to(client, auth):
+    assert set(SHIPMENT_STATUSES) - set(ANNOUNCED_SHIPMENT_STATUSES) == {"scheduled"}
+    r = subscribe(client, auth, ["shipment.scheduled"])
+    assert r.status_code == 400 and r.json["code"] == "unknown_event_type"
+    assert r.json["details"]["unknown"] == ["shipment.scheduled"]
+    assert "shipment.scheduled" not in r.json["details"]["known"]
+    assert subscribe(client, auth, ["shipment.*"]).status_code == 201
+    # A pattern that matched scheduling only would never deliver either.
+    assert subscribe(client, auth, ["shipment.sch*"]).json["details"]["unknown"] == ["shipment.sch*"]
 
 
 @pytest.mark.parametrize("url", ["http://", "https://", "http://exa mple.com/x", "https://[::1", "http://h:99999/x",
