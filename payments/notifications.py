@@ -9,7 +9,9 @@ What is announced (events to subscribers, SMS to the citizen):
 - money received: `paid` (and the receipt) or `partially_paid`, with an SMS; money received by a
   request that was already paid (a citizen who paid twice): `overpaid`, with an SMS saying how
   much came, how much is in excess and that it will be refunded. Every one of them carries
-  `received_vnd`, what this change added, so each payment is told, not only changes of status;
+  `received_vnd`, what this change added, so a payment is told even when the status stays. The
+  announcement is per request per call, not per payment: payments applied together (a worker
+  batch) make one event and one SMS, with the status after them all and `received_vnd` their sum;
 - a refund's money out of the bank (the refund executed): `refunded`, with an SMS. Not at
   approval: then the money has only left the request for `refunds_payable`, and a payout can
   still bounce. So the citizen never reads "refunded" about money that did not reach them;
@@ -19,7 +21,8 @@ What is announced (events to subscribers, SMS to the citizen):
   undone...): `status_changed`, so a subscriber's copy of the status is never stale.
 Every event's data carries `sequence`: the request's history length (payment_request_events,
 written under the request's row lock before the announcement), which grows with every
-announced change, so a receiver can drop an event older than one it already applied. The
+announced change (by their number when several are announced together, so it may skip numbers),
+so a receiver can drop an event older than one it already applied. The
 same number keys the citizen's SMS: one per announcement (a second `paid` after a void and a
 new payment is sent too), and the same one again if the transaction is retried.
 
