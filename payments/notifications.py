@@ -44,7 +44,7 @@ from kernel.money import format_vnd
 from kernel.notify import SENDER, sms
 from kernel.outbox import enqueue_many
 from payments import states
-from payments.models import Dossier, FeeItem, PaymentRequest, PaymentRequestEvent, PaymentRequestItem
+from payments.models import Dossier, PaymentRequest, PaymentRequestEvent
 from payments.receipts import PAYMENT_REVERSED, REFUNDED, cancel_receipts, issue_receipts
 
 
@@ -61,6 +61,9 @@ class RequestInfo:
     dossier_code: str
     applicant_phone: str
     has_receipt: bool | None = None  # a valid (not cancelled) one; None: not known, look it up
+    # What its items are (fee, charge, postage), for the paid SMS; money only moves through
+    # `payments.moves.Book`, which knows them (None elsewhere: no money announced).
+    fee_kinds: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,6 @@ def after_transitions(conn: Connection, transitions: list[Transition], *, settin
     receipts_known = all(info.has_receipt is not None for info in infos)
     kinds = {info.id: _kind(first[info.id].from_status, last[info.id]) for info in infos}
     sequences = _sequences(conn, [i for i, kind in kinds.items() if kind])
-    with_postage = _with_postage(conn, [i for i, kind in kinds.items() if kind == "paid"])
     for info in infos:
         request_id, code, amount, paid, refunded = info.id, info.payment_code, info.amount_vnd, info.paid_vnd, \
             info.refunded_vnd
@@ -162,7 +164,7 @@ def after_transitions(conn: Connection, transitions: list[Transition], *, settin
         events.append((f"payment_request.{kind}", data))
         if kind in RECEIVED:
             text = _text(kind, code, dossier, amount, paid, refunded, received.get(request_id, 0),
-                         _paid_for(with_postage.get(request_id, frozenset())))
+                         _paid_for(info.fee_kinds or frozenset()))
             messages.append(sms(phone, text, f"request:{request_id}:{kind}:{sequences[request_id]}"))
         elif kind == "refunded" and refund:
             text = _text(kind, code, dossier, amount, paid, refunded, refund["amount_vnd"], "")
@@ -172,24 +174,6 @@ def after_transitions(conn: Connection, transitions: list[Transition], *, settin
     enqueue_many(conn, messages, now=now)
     publish(conn, events, now=now)
     return {**{request_id: False for request_id in to_cancel}, **{request_id: True for request_id, _ in to_receipt}}
-
-
-def _with_postage(conn: Connection, request_ids: list[int]) -> dict[int, frozenset[str]]:
-    """The fee kinds of those of the requests that ask for postage (the others ask for fees alone)."""
-    if not request_ids:
-        return {}
-    postage = select(PaymentRequestItem.payment_request_id).join(FeeItem, FeeItem.id == PaymentRequestItem.fee_item_id) \
-        .where(FeeItem.kind == "postage")
-    kinds: dict[int, set[str]] = {}
-    for start in range(0, len(request_ids), 5000):  # bounded IN lists (SQLite's variable limit)
-        chunk = request_ids[start:start + 5000]
-        for request_id, kind in conn.execute(
-                select(PaymentRequestItem.payment_request_id, FeeItem.kind).distinct()
-                .join(FeeItem, FeeItem.id == PaymentRequestItem.fee_item_id)
-                .where(PaymentRequestItem.payment_request_id.in_(postage.where(
-                    PaymentRequestItem.payment_request_id.in_(chunk))))):
-            kinds.setdefault(request_id, set()).add(kind)
-    return {request_id: frozenset(found) for request_id, found in kinds.items()}
 
 
 # Events that take money a request received back off it (payments.credits: a void or reversal, a released match).
