@@ -23,6 +23,7 @@ from payments.presenters import payment_view
 from payments.service import parse_payment_code
 from reconciliation import counting, days, exceptions, service
 from reconciliation.profiles import PROFILE_NAMES
+from reconciliation.reports import person_name
 from reconciliation.statements import FORMATS
 from reconciliation.views import line_views
 from web import finance_data, finance_text, i18n
@@ -58,8 +59,9 @@ def _booked(value: str | None) -> str:
 
 @finance_pages.app_template_filter("person")
 def _person(actor: str | None) -> str:
-    """`user:3:ketoan` -> `ketoan`: how the audit name of a person reads on a page."""
-    return (actor or "").split(":", 2)[-1]
+    """How the audit name of a person reads on a page (`reports.person_name`: the reports and the
+    pages' error sentences name people the same way)."""
+    return person_name(actor)
 
 
 @finance_pages.app_template_filter("exception")
