@@ -99,8 +99,7 @@ def may_book(callback_day: date, booking_day: date, holidays: Collection[date]) 
 
 def codes_in(memo: str | None, prefix: str) -> set[str]:
     """Every code a memo may mean: verified ones and the valid neighbours of mistyped ones."""
-    found = codes.scan_memo(memo or "", prefix)
-    return {t.code for t in found if t.code} | {n for t in found if t.code is None for n in t.neighbours}
+    return codes.codes_it_may_mean(None, memo, prefix)
 
 
 def memo_signature(memo: str | None) -> str:

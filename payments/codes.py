@@ -99,6 +99,16 @@ def scan_memo(memo: str, prefix: str = DEFAULT_PREFIX) -> list[CodeFound]:
     return list(found.values())
 
 
+def codes_it_may_mean(payment_code: str | None, memo: str | None, prefix: str = DEFAULT_PREFIX) -> set[str]:
+    """Every code a payment may pay, as crediting reads it: a valid `payment_code` exactly; else the
+    code-shaped tokens of the keyed-in code or the memo, verified ones and the valid neighbours of
+    mistyped ones (which one is meant is known only against the open requests)."""
+    if payment_code and is_valid_code(payment_code, prefix):
+        return {payment_code}
+    found = scan_memo(payment_code or memo or "", prefix)
+    return {t.code for t in found if t.code} | {n for t in found if t.code is None for n in t.neighbours}
+
+
 def resolve_codes(
     found: list[CodeFound], open_codes: Callable[[set[str]], set[str]]
 ) -> list[ResolvedCode]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -276,47 +276,54 @@ def cancel_payment_request(session: Session, *, code: str, reason: str, settings
     return request
 
 
-def held_by_callbacks(session: Session, requests: list[PaymentRequest], settings: Settings) -> set[int]:
-    """Those of the (due) requests a callback may still pay that arrived while they were open but
-    waits to be applied (queued; or failed, with its event, for a retry). Expiry is judged at a
-    callback's arrival: such a transfer pays its request however late the workers apply it, so the
-    request must not expire meanwhile. Which request a callback pays is known only once applied:
-    every code its memo may mean counts (a mistyped code's open neighbours too)."""
-    if not requests:
-        return set()
-    latest = max(ensure_aware_utc(r.expires_at) for r in requests)
+def _waiting_codes(session: Session, settings: Settings, before: datetime) -> dict[str, datetime]:
+    """Code -> the earliest arrival (before `before`) of a callback still waiting to be applied
+    (queued; or failed, with its event, for a retry) that may pay it: every code it may mean, as
+    crediting reads it (`codes.codes_it_may_mean`). Read through the inbox's partial indexes of
+    queued and of failed rows: the table itself keeps every callback ever received."""
     waiting = session.execute(select(InboundCallback.received_at, InboundCallback.event).where(
-        InboundCallback.status.in_((QUEUED, RECEIVED)), InboundCallback.received_at < latest)).all()
-    arrived: dict[str, datetime] = {}  # code -> the earliest arrival of a waiting callback naming it
+        or_(InboundCallback.status == QUEUED, InboundCallback.status == RECEIVED),
+        InboundCallback.received_at < before)).all()
+    arrived: dict[str, datetime] = {}
     for received_at, event in waiting:
         if not isinstance(event, dict) or event.get("type") != "credit":
             continue
-        for code in _codes_named(event, settings):
-            arrived[code] = min(arrived.get(code, received_at), received_at)
-    return {r.id for r in requests if r.payment_code in arrived
-            and ensure_aware_utc(arrived[r.payment_code]) < ensure_aware_utc(r.expires_at)}
+        at = ensure_aware_utc(received_at)
+        for code in codes.codes_it_may_mean(event.get("payment_code"), event.get("memo"),
+                                            settings.payment_code_prefix):
+            arrived[code] = min(arrived.get(code, at), at)
+    return arrived
 
 
-def _codes_named(event: dict, settings: Settings) -> set[str]:
-    if event.get("payment_code"):
-        return {event["payment_code"]}
-    found = codes.scan_memo(event.get("memo") or "", settings.payment_code_prefix)
-    return {t.code for t in found if t.code} | {n for t in found if t.code is None for n in t.neighbours}
+def _held(request: PaymentRequest, waiting: dict[str, datetime]) -> bool:
+    """Expiry is judged at a callback's arrival: a transfer that arrived while the request was open
+    pays it however late the workers apply it, so the request must not expire meanwhile."""
+    arrival = waiting.get(request.payment_code)
+    return arrival is not None and arrival < ensure_aware_utc(request.expires_at)
 
 
 def expire_due_requests(session: Session, *, settings: Settings, now: datetime, limit: int = 1000) -> int:
-    """Move pending requests past their expiry to `expired`; returns how many moved."""
-    due = session.execute(
-        select(PaymentRequest)
-        .where(PaymentRequest.status == states.PENDING, PaymentRequest.expires_at <= now)
-        .order_by(PaymentRequest.id).limit(limit).with_for_update(skip_locked=True, of=PaymentRequest)
-    ).scalars().all()
-    held = held_by_callbacks(session, due, settings)
-    due = [request for request in due if request.id not in held]
-    for request in due:
-        transition(session, request, states.EXPIRED, event="expired", actor="system:expiry", settings=settings,
-                   now=now)
-    return len(due)
+    """Move pending requests past their expiry to `expired` (up to `limit`); returns how many moved.
+    Those a waiting callback may pay (`_held`) are passed over, and the pages after them read."""
+    waiting = _waiting_codes(session, settings, now)
+    moved, after = 0, 0
+    while moved < limit:
+        due = session.execute(
+            select(PaymentRequest)
+            .where(PaymentRequest.status == states.PENDING, PaymentRequest.expires_at <= now, PaymentRequest.id > after)
+            .order_by(PaymentRequest.id).limit(limit).with_for_update(skip_locked=True, of=PaymentRequest)
+        ).scalars().all()
+        if not due:
+            break
+        for request in due:
+            if moved == limit:
+                break
+            after = request.id
+            if not _held(request, waiting):
+                transition(session, request, states.EXPIRED, event="expired", actor="system:expiry",
+                           settings=settings, now=now)
+                moved += 1
+    return moved
 
 
 def is_due(status: str, expires_at: datetime | None, now: datetime) -> bool:
@@ -327,8 +334,9 @@ def is_due(status: str, expires_at: datetime | None, now: datetime) -> bool:
 
 def expire_if_due(session: Session, request: PaymentRequest, settings: Settings, now: datetime) -> None:
     """Expire a pending request whose time has passed (under a row lock), unless a callback that
-    arrived before then may pay it and still waits to be applied (`held_by_callbacks`)."""
-    if is_due(request.status, request.expires_at, now) and not held_by_callbacks(session, [request], settings):
+    arrived before then may pay it and still waits to be applied (`_held`)."""
+    if is_due(request.status, request.expires_at, now) and \
+            not _held(request, _waiting_codes(session, settings, ensure_aware_utc(request.expires_at))):
         session.refresh(request, with_for_update=True)  # re-read under lock: another node may have moved it
         if request.status == states.PENDING:
             transition(session, request, states.EXPIRED, event="expired", actor="system:expiry",

@@ -97,7 +97,8 @@ def match_from_suspense(session: Session, *, payment_id: int, payment_code: str,
         .order_by(StatementLine.id).limit(1)).scalar()
     if line_id is None:
         return None
-    if expected_unallocated_vnd is not None:  # the line first, then its payment: the order of every line decision
+    if expected_unallocated_vnd is not None:  # the books, the line, its payment: the order of every line decision
+        books.hold_books(session)
         session.execute(select(StatementLine.id).where(StatementLine.id == line_id).with_for_update())
         corrections.check_unallocated(session.connection(), payment_id, expected_unallocated_vnd)
     resolution = resolve_line(session, line_id=line_id, action="match", reason=reason, settings=settings,

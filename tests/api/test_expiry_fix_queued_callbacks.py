@@ -5,6 +5,8 @@ renewal) expires a request that such a callback names; every other request expir
 and is no longer offered for payment."""
 from datetime import timedelta
 
+import pytest
+
 from sqlalchemy import update
 
 from kernel.clock import now_utc
@@ -85,3 +87,44 @@ def test_a_request_lapsed_before_its_transfer_arrived_expires_and_the_money_wait
     apply_queue(client)
     assert (status(client, code)["status"], status(client, code)["paid_vnd"]) == ("expired", 0)
     assert_ledger_ok(db)
+
+
+def _mistyped(code: str, prefix: str) -> str:
+    """The code with two adjacent different digits swapped (a check-digit failure, one neighbour away)."""
+    from payments import codes
+
+    digits = code[len(prefix):]
+    for i in range(len(digits) - 1):
+        typo = prefix + digits[:i] + digits[i + 1] + digits[i] + digits[i + 2:]
+        if digits[i] != digits[i + 1] and not codes.is_valid_code(typo, prefix):
+            return typo
+    raise AssertionError("no swap makes the code fail its check")
+
+
+@pytest.mark.parametrize("via", ["bank", "pos"])
+def test_a_mistyped_code_that_arrived_in_time_holds_the_request_crediting_corrects_it_to(
+        client, auth, test_settings, db, via):
+    code = make_request(client, auth)
+    typo = _mistyped(code, test_settings.payment_code_prefix)  # keyed in at a terminal, or in a memo
+    path, headers, body = callback_request(via, settings=test_settings, payment_code=typo, amount_vnd=100_000,
+                                           txn_id="FT-TYPO", at=now_utc(), memo=f"{typo} nop le phi")
+    assert client.queued_only().post(path, data=body, headers=headers).status_code == 200
+    with unit_of_work(db) as s:
+        s.execute(update(InboundCallback).values(received_at=now_utc() - timedelta(minutes=2)))
+    expires_in(db, code, -timedelta(minutes=1))
+    with unit_of_work(db) as s:
+        assert expire_due_requests(s, settings=test_settings, now=now_utc()) == 0
+    apply_queue(client)
+    assert status(client, code)["status"] == "paid"
+    assert_ledger_ok(db)
+
+
+def test_the_sweep_passes_over_held_requests_to_the_lapsed_ones_after_them(client, auth, test_settings, db):
+    first, second, third = (make_request(client, auth) for _ in range(3))
+    for code, txn in ((first, "FT-H1"), (second, "FT-H2")):
+        queue_transfer(client, test_settings, db, code, txn)
+    for code in (first, second, third):
+        expires_in(db, code, -timedelta(minutes=1))
+    with unit_of_work(db) as s:  # a page of two, both held: the third is read on the next page
+        assert expire_due_requests(s, settings=test_settings, now=now_utc(), limit=2) == 1
+    assert client.queued_only().get(f"/api/v1/payment-requests/{third}").json["status"] == "expired"
