@@ -1,6 +1,7 @@
 """Cash at the counter: a cashier takes money for a request into their drawer for the day."""
 from __future__ import annotations
 
+import textwrap
 import uuid
 from datetime import datetime
 
@@ -22,12 +23,16 @@ from payments.models import CashDrawer, Payment, PaymentRequest
 from payments.service import collected_on_delivery, get_payment_request
 
 PROVIDER = "cash"
+WIDTH = 40  # characters a line of the counter's thermal printer holds
 
 
 def drawer_for(session: Session, *, cashier: str, now: datetime) -> CashDrawer:
-    """The cashier's drawer for today's business day, opened on first use."""
+    """The cashier's drawer for today's business day, opened on first use, row-locked: cash taken
+    into it and its close are serialised (as payouts from it are), so a close counts every payment
+    recorded before it and none is booked into a drawer closed meanwhile."""
     day = business_date(now)
-    query = select(CashDrawer).where(CashDrawer.cashier == cashier, CashDrawer.business_date == day)
+    query = select(CashDrawer).where(CashDrawer.cashier == cashier, CashDrawer.business_date == day) \
+        .with_for_update().execution_options(populate_existing=True)
     drawer = session.execute(query).scalar_one_or_none()
     if drawer is None:
         try:
@@ -111,7 +116,7 @@ def close_drawer(session: Session, *, drawer_id: int, counted_vnd: int, actor: s
     else's would stop that cashier taking cash for the rest of the day. `any_drawer` (finance) may
     close anyone's, e.g. one left open at the end of the day.
     """
-    drawer = session.get(CashDrawer, drawer_id, with_for_update=True)
+    drawer = session.get(CashDrawer, drawer_id, with_for_update=True, populate_existing=True)
     if drawer is None:
         raise NotFound(f"no cash drawer {drawer_id}", code="drawer_not_found")
     if not any_drawer and not _same_principal(drawer.cashier, actor):
@@ -128,19 +133,27 @@ def close_drawer(session: Session, *, drawer_id: int, counted_vnd: int, actor: s
 
 
 def receipt_text(payment: Payment) -> str:
-    """The counter receipt (phiếu thu) as plain text, 40 columns for thermal printers."""
-    lines = ["PHIẾU THU TIỀN MẶT".center(40), "Trung tâm Phục vụ Hành chính công".center(40), "-" * 40]
-    for allocation in payment.allocations:
+    """The counter receipt (phiếu thu) as plain text, `WIDTH` columns for thermal printers: where the
+    money stands now (a match released since is left out; what waits in suspense is said)."""
+    lines = ["PHIẾU THU TIỀN MẶT".center(WIDTH), "Trung tâm Phục vụ Hành chính công".center(WIDTH), "-" * WIDTH]
+    standing = [a for a in payment.allocations if a.released_at is None]  # a released match pays nothing now
+    for allocation in standing:
         request = allocation.payment_request
         lines += [f"Mã thanh toán: {request.payment_code}", f"Hồ sơ: {request.dossier.code}",
                   f"Thủ tục: {request.dossier.procedure_name[:80]}"]
+        if len(standing) > 1 or allocation.amount_vnd != payment.amount_vnd:
+            lines.append(f"Nộp cho hồ sơ này: {format_vnd(allocation.amount_vnd)}")
+    if sum(a.amount_vnd for a in standing) < payment.amount_vnd:
+        lines.append(f"Chờ xử lý: {format_vnd(payment.amount_vnd - sum(a.amount_vnd for a in standing))}")
     lines += [
         f"Số tiền: {format_vnd(payment.amount_vnd)}",
         f"Bằng chữ: {amount_in_words(payment.amount_vnd)}",
         f"Thời gian: {format_local(payment.booked_at)}",
         f"Thu ngân: {(payment.details or {}).get('cashier', '')}",
         f"Số phiếu: TM-{payment.id:07d}",
-        "-" * 40,
+        "-" * WIDTH,
         "Biên lai điện tử được gửi khi hồ sơ đã nộp đủ phí.",
     ]
-    return "\n".join(lines) + "\n"
+    # A thermal printer's line: longer ones (a procedure's name, the amount in words) are wrapped
+    # here, at words, instead of cut by the printer mid-word.
+    return "\n".join(wrapped for line in lines for wrapped in textwrap.wrap(line, WIDTH) or [""]) + "\n"

@@ -125,7 +125,7 @@ class CashReceipt(Resource):
             payment = session.get(Payment, payment_id)
             if payment is None or payment.channel != "cash":
                 raise NotFound(f"no cash payment {payment_id}", code="payment_not_found")
-            return Response(cash.receipt_text(payment), mimetype="text/plain; charset=utf-8")
+            return Response(cash.receipt_text(payment), mimetype="text/plain")  # Flask adds charset=utf-8
 
 
 @finance_ns.route("/suspense")

@@ -217,6 +217,25 @@ def test_cash_credits_the_request_into_the_cashiers_drawer_with_a_receipt(client
     assert take_cash(client, auth, code2, 1_000).json["code"] == "drawer_closed"
 
 
+def test_the_cash_slip_says_where_the_money_stands_in_lines_a_thermal_printer_holds(client, auth):
+    wrong = make_request(client, auth, ("Lệ phí cấp giấy chứng nhận quyền sử dụng đất và tài sản khác gắn liền "
+                                        "với đất", "charge", 150_000))
+    right = make_request(client, auth, ("Lệ phí", "charge", 150_000))
+    payment_id = take_cash(client, auth, wrong, 150_000).json["id"]  # keyed in on the wrong code
+    [allocation] = client.get(f"/api/v1/payments/{payment_id}", headers=auth("finance")).json["allocations"]
+    assert client.post(f"/api/v1/finance/allocations/{allocation['id']}/release", headers=auth("finance"),
+                       json={"reason": "thu nhầm mã"}).status_code == 200
+    slip = client.get(f"/api/v1/payments/{payment_id}/receipt.txt", headers=auth("cashier"))
+    assert slip.headers["Content-Type"] == "text/plain; charset=utf-8"
+    text = slip.get_data(as_text=True)
+    assert wrong not in text and "Chờ xử lý: 150.000 ₫" in text  # released: it pays that dossier no more
+    assert client.post(f"/api/v1/finance/suspense/{payment_id}/assign", headers=auth("finance"),
+                       json={"payment_code": right, "reason": "gán đúng mã"}).status_code == 200
+    text = client.get(f"/api/v1/payments/{payment_id}/receipt.txt", headers=auth("cashier")).get_data(as_text=True)
+    assert right in text and wrong not in text and "Chờ xử lý" not in text
+    assert max(len(line) for line in text.splitlines()) <= 40
+
+
 def test_cash_takes_no_more_than_is_owed_and_only_from_cashiers(client, auth):
     code = make_request(client, auth)
     r = take_cash(client, auth, code, 100_001)
