@@ -359,7 +359,8 @@ def _parse_postal(env: Mapping[str, str], demo: bool) -> dict[str, Any]:
         "courier_api_key": courier_key,
         "postal_payment_mode": mode,
         "postal_province_code": _parse_province(env, "HCCPAY_POSTAL_PROVINCE", 22),
-        "postal_special_extra_days": _parse_int(env, "HCCPAY_POSTAL_SPECIAL_EXTRA_DAYS", 2),
+        # Working days added to a deadline: a month's worth at most (a huge one overflows every date).
+        "postal_special_extra_days": _parse_int(env, "HCCPAY_POSTAL_SPECIAL_EXTRA_DAYS", 2, high=30),
     }
     wards = env.get("HCCPAY_POSTAL_SPECIAL_WARDS")
     if wards is not None and wards.strip():

@@ -218,10 +218,10 @@ def lock_days(session: Session, *days: date | None) -> None:
 
 def plan_day(session: Session, *, day: date, settings: Settings, actor: str, now: datetime) -> dict[str, Any]:
     """Assign the day's unscheduled shipments to routes (deadline, then area) within capacity."""
+    refuse_past_day(day, now)  # first: a past weekend is past before it is a weekend
     if not is_working_day(day, settings.holidays):
         raise Unprocessable(f"{day.isoformat()} is not a working day", code="not_a_working_day",
                             details={"date": day.isoformat()})
-    refuse_past_day(day, now)
     today = business_date(now)
     refuse_far_day(day, nth_working_day_after(today, PLAN_HORIZON_WORKING_DAYS, settings.holidays))
     lock_days(session, day)
@@ -300,9 +300,9 @@ def move_shipment(session: Session, *, shipment_id: int, day: date, route_code: 
     if shipment.status not in (states.BOOKED, states.SCHEDULED, states.FAILED_ATTEMPT):
         raise Conflict(f"a {shipment.status} shipment cannot be moved", code="cannot_move",
                        details={"status": shipment.status})
+    refuse_past_day(day, now)
     if not is_working_day(day, settings.holidays):
         raise Unprocessable(f"{day.isoformat()} is not a working day", code="not_a_working_day")
-    refuse_past_day(day, now)
     # A manual move may go further than the planner (a day the citizen asked for), as far as a window may.
     refuse_far_day(day, latest_window_day(business_date(now), settings.holidays))
     refuse_early_attempt(shipment, day)

@@ -41,7 +41,8 @@ from reconciliation import counting, files, links, reversals
 from reconciliation.matching import PaymentFacts, base_key, classify, key_hash
 from reconciliation.models import (FROM_CALLBACK, FROM_STATEMENT, StatementBalance, StatementImport,
                                    StatementLine, StatementLineRepeat)
-from reconciliation.statements import (CREDIT, DayBalance, StatementInfo, StatementLine as ParsedLine,
+from reconciliation.profiles import PROFILE_NAMES
+from reconciliation.statements import (CREDIT, FORMATS, DayBalance, StatementInfo, StatementLine as ParsedLine,
                                        normalise_account, parse_statement, statement_error)
 
 CHUNK = 5000
@@ -89,8 +90,17 @@ class Parsed:
         self.spool.close()
 
 
+def check_choices(fmt: str | None, profile: str | None) -> None:
+    """The format and bank layout asked for, if any, are ones we read (API, page and CLI alike)."""
+    if fmt is not None and fmt not in FORMATS:
+        raise ValidationError(f"format must be one of {', '.join(FORMATS)}", code="invalid_format")
+    if profile is not None and profile not in PROFILE_NAMES:
+        raise ValidationError(f"profile must be one of {', '.join(PROFILE_NAMES)}", code="invalid_profile")
+
+
 def parse_upload(source: BinaryIO, *, fmt: str | None = None, profile: str | None = None) -> Parsed:
     """Phase 1: parse and validate the whole file; raises StatementError on anything unreadable."""
+    check_choices(fmt, profile)
     sha256, size = files.sha256_of(source)
     if size == 0:
         raise statement_error("empty_file", "the file is empty")

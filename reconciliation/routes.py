@@ -62,12 +62,7 @@ class Statements(Resource):
         upload = request.files.get("file")
         if upload is None:
             raise ValidationError("the statement goes in the `file` field", code="missing_file")
-        fmt = request.form.get("format") or None
-        if fmt is not None and fmt not in FORMATS:
-            raise ValidationError(f"format must be one of {', '.join(FORMATS)}", code="invalid_format")
-        profile = request.form.get("profile") or None
-        if profile is not None and profile not in PROFILE_NAMES:
-            raise ValidationError(f"profile must be one of {', '.join(PROFILE_NAMES)}", code="invalid_profile")
+        fmt, profile = request.form.get("format") or None, request.form.get("profile") or None
         import_id = service.import_statement(
             runtime().sessions, upload.stream, filename=upload.filename, fmt=fmt,
             account_number=request.form.get("account_number") or None, profile=profile, settings=settings(),

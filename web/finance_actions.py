@@ -19,8 +19,6 @@ from kernel.text import whole_number
 from payments import refunds, suspense
 from payments.service import parse_payment_code
 from reconciliation import days, resolutions, service
-from reconciliation.profiles import PROFILE_NAMES
-from reconciliation.statements import FORMATS
 from web.auth import page_requires
 from web.finance import chosen_day, finance_pages, parse_day
 from web.finance_text import error_sentence
@@ -268,8 +266,6 @@ def upload_statement():
         if upload is None or not upload.filename:
             raise ValidationError("choose a statement file", code="missing_file")
         fmt, profile = request.form.get("format") or None, request.form.get("profile") or None
-        if fmt not in (None, *FORMATS) or profile not in (None, *PROFILE_NAMES):
-            raise ValidationError("unknown format or bank layout", code="invalid_format")
         imported.append(service.import_statement(
             runtime().sessions, upload.stream, filename=upload.filename, fmt=fmt,
             account_number=request.form.get("account_number") or None, profile=profile, settings=settings(),

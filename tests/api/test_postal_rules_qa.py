@@ -263,3 +263,19 @@ def test_a_courier_instant_out_of_range_is_a_malformed_event_not_a_500(client, d
     r = client.post("/api/v1/callbacks/courier", data=body,
                     headers={HEADER: header, "Content-Type": "application/json"})
     assert r.status_code == 400 and r.json["code"] == "malformed_event"
+
+
+def test_a_past_weekend_is_refused_as_past_for_a_plan_and_a_move(client, auth, db, test_settings):
+    from datetime import timedelta
+
+    from kernel.clock import business_date, now_utc
+
+    make_route(db, test_settings)
+    shipment_id = make_booked_shipment(db, test_settings, "D-QA-4W")
+    today = business_date(now_utc())
+    past_sunday = today - timedelta(days=today.weekday() + 1)
+    plan = client.post(f"/api/v1/postal/plan?date={past_sunday}", headers=auth("postal"))
+    assert plan.status_code == 400 and plan.json["code"] == "date_in_past", plan.json
+    move = client.post(f"/api/v1/postal/shipments/{shipment_id}/assignment", headers=auth("postal"),
+                       json={"route": "HL1", "slot": "morning", "reason": "Khách hẹn", "date": past_sunday.isoformat()})
+    assert move.status_code == 400 and move.json["code"] == "date_in_past", move.json

@@ -215,3 +215,10 @@ def test_an_sms_gateway_without_its_key_stops_start_up():
 def test_a_database_url_for_another_driver_stops_start_up_naming_the_setting(url):
     with pytest.raises(ConfigError, match="DATABASE_URL must be sqlite:///<file> or postgresql\\+psycopg://"):
         load_settings(DEMO | {"DATABASE_URL": url})
+
+
+def test_special_extra_days_beyond_a_month_stop_start_up():
+    env = {"HCCPAY_DEMO": "1", "HCCPAY_POSTAL_SPECIAL_EXTRA_DAYS": "10000000"}
+    with pytest.raises(ConfigError, match="HCCPAY_POSTAL_SPECIAL_EXTRA_DAYS"):
+        load_settings(env)
+    assert load_settings({**env, "HCCPAY_POSTAL_SPECIAL_EXTRA_DAYS": "30"}).postal_special_extra_days == 30
