@@ -216,11 +216,14 @@ def payable_vietqr(request: PaymentRequest) -> str | None:
 
 def renew_payment_request(session: Session, *, dossier_code: str, settings: Settings, actor: str,
                           now: datetime) -> PaymentRequest:
-    """After expiry or cancellation, ask again with a new code (one renewal at a time per dossier)."""
+    """After expiry or cancellation, ask again with a new code for the fees no live request asks for
+    (one renewal at a time per dossier). Every lapsed request of the dossier is expired first, not
+    only the current one: the answer must not depend on whether someone read them. With nothing left
+    unasked, a request still open (pending, or part paid) is named: that is the one to pay."""
     dossier = lock_dossier(session, dossier_code)
+    expire_due_of(session, dossier, settings, now)
     latest = current_request(session, dossier)
-    expire_if_due(session, latest, settings, now)
-    if latest.status == states.PENDING:
+    if latest.status in states.OPEN and not uncovered_fee_items(session, dossier):
         raise Conflict(f"payment request {latest.payment_code} is still open",
                        code="request_still_open", details={"payment_code": latest.payment_code})
     return open_payment_request(session, dossier=dossier, settings=settings, actor=actor, now=now)
@@ -395,29 +398,37 @@ def add_fee_items(session: Session, *, dossier_code: str, fees: tuple[FeeInput, 
     return open_payment_request(session, dossier=dossier, settings=settings, actor=actor, now=now, only=added)
 
 
-def withdraw_request_items(session: Session, *, code: str, reason: str, settings: Settings, actor: str,
-                           now: datetime) -> PaymentRequest:
-    """Stop asking for a request's fee items for good (the postage of a cancelled shipment).
+def withdraw_fee_items(session: Session, *, dossier_code: str, fee_item_ids: frozenset[int], reason: str,
+                       settings: Settings, actor: str, now: datetime) -> None:
+    """Stop asking for these fee items for good (the postage of a cancelled shipment), wherever they
+    are asked: in the request first made for them, or in one that renewed them with other fees.
 
-    A request nobody has paid into is cancelled, and its items no live request asks for are
-    withdrawn: never asked for again (renewal) and not counted as owed. Money already received
-    is left alone: giving it back is a refund, decided by people.
+    A live request asking for them that nobody has paid into is cancelled, and the other fees it
+    asked for are asked again without them; items no live request asks for any more are withdrawn:
+    never asked for again (renewal) and not counted as owed. Money already received is left alone:
+    giving it back is a refund, decided by people.
     """
-    request = get_payment_request(session, code, settings=settings, now=now, for_update=True)
-    if request.status == states.PENDING:
-        cancel_payment_request(session, code=code, reason=reason, settings=settings, actor=actor, now=now)
-    if request.status not in (states.CANCELLED, states.EXPIRED):
-        return request
+    dossier = lock_dossier(session, dossier_code)
+    expire_due_of(session, dossier, settings, now)
+    others: set[int] = set()  # the other fees of the requests cancelled here: asked again without these
+    for request in dossier.payment_requests:
+        asked = {line.fee_item_id for line in request.items}
+        if request.status == states.PENDING and asked & fee_item_ids:
+            cancel_payment_request(session, code=request.payment_code, reason=reason, settings=settings,
+                                   actor=actor, now=now)
+            others |= asked - fee_item_ids
     still_asked = set(session.execute(
         select(PaymentRequestItem.fee_item_id)
         .join(PaymentRequest, PaymentRequest.id == PaymentRequestItem.payment_request_id)
-        .where(PaymentRequest.dossier_id == request.dossier_id, PaymentRequest.status.in_(LIVE_FOR_ITEMS))
+        .where(PaymentRequest.dossier_id == dossier.id, PaymentRequest.status.in_(LIVE_FOR_ITEMS))
     ).scalars())
-    for line in request.items:
-        if line.fee_item_id not in still_asked and line.fee_item.withdrawn_at is None:
-            line.fee_item.withdrawn_at = now
+    for item in dossier.fee_items:
+        if item.id in fee_item_ids and item.id not in still_asked and item.withdrawn_at is None:
+            item.withdrawn_at = now
     session.flush()
-    return request
+    if others and any(item.id in others for item in uncovered_fee_items(session, dossier)):
+        open_payment_request(session, dossier=dossier, settings=settings, actor=actor, now=now,
+                             only=frozenset(others))
 
 
 def ask_for_lapsed_fees(session: Session, dossier_code: str, *, settings: Settings, actor: str,

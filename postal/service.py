@@ -23,7 +23,7 @@ from kernel.outbox import OutboxMessage, enqueue
 from payments import states as payment_states
 from payments.models import Dossier, PaymentRequest
 from payments.service import (add_fee_items, ask_for_lapsed_fees, current_request, dossier_fees_settled,
-                              get_dossier, withdraw_request_items)
+                              get_dossier, get_payment_request, withdraw_fee_items)
 from payments.validation import FeeInput
 from postal import addresses, cod, deadlines, messages, states
 from postal.errors import ShipmentExists, shipment_not_found
@@ -300,9 +300,12 @@ def cancel_shipment(session: Session, *, shipment_id: int, reason: str, settings
 
 def withdraw_postage(session: Session, shipment: Shipment, *, reason: str, settings: Settings, actor: str,
                      now: datetime) -> None:
-    """The postage of a shipment that will not be carried is no longer owed (if unpaid)."""
-    withdraw_request_items(session, code=shipment.postage_payment_code, reason=f"shipment cancelled: {reason}",
-                           settings=settings, actor=actor, now=now)
+    """The postage of a shipment that will not be carried is no longer owed (if unpaid), whichever
+    request asks for it now (its own, or one that renewed it with the dossier's fees)."""
+    postage = get_payment_request(session, shipment.postage_payment_code, settings=settings, now=now)
+    withdraw_fee_items(session, dossier_code=shipment.dossier_code,
+                       fee_item_ids=frozenset(line.fee_item_id for line in postage.items),
+                       reason=f"shipment cancelled: {reason}", settings=settings, actor=actor, now=now)
 
 
 def enqueue_cancel(session: Session, shipment: Shipment, *, now: datetime) -> None:

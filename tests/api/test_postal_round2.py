@@ -80,6 +80,46 @@ def test_renewing_the_dossier_fee_after_a_cancelled_shipment_asks_for_the_fee_al
         assert renewed.amount_vnd == 8000 and [i.amount_vnd for i in renewed.items] == [8000]
 
 
+def lapse(db, *codes):
+    with unit_of_work(db) as s:
+        for payment_code in codes:
+            s.execute(PaymentRequest.__table__.update().where(PaymentRequest.payment_code == payment_code)
+                      .values(status="expired"))
+
+
+def test_a_cancelled_shipments_postage_renewed_with_the_fee_is_withdrawn_and_the_fee_asked_alone(
+        client, auth, db, test_settings):
+    code = make_dossier(db, test_settings)
+    shipment = post_shipment(client, auth, shipment_body()).json
+    with db() as s:
+        [main] = [r.payment_code for r in s.execute(select(PaymentRequest)).scalars()
+                  if r.payment_code != shipment["postage_payment_code"]]
+    lapse(db, main, shipment["postage_payment_code"])  # both lapsed unpaid
+    renewed = client.post(f"/api/v1/dossiers/{code}/payment-requests", headers=auth("intake")).json
+    assert request_for(db, renewed["payment_code"]) == ("pending", 30000, [8000, 22000])
+    cancel(client, auth, shipment["id"])
+    assert request_for(db, renewed["payment_code"])[0] == "cancelled"  # it asked for the postage too
+    dossier = client.get(f"/api/v1/dossiers/{code}", headers=auth("intake")).json
+    live = [r for r in dossier["payment_requests"] if r["status"] == "pending"]
+    assert [(r["amount_vnd"], r["outstanding_vnd"]) for r in live] == [(8000, 8000)]  # the fee alone, asked again
+    with db() as s:
+        postage = s.execute(select(FeeItem).where(FeeItem.amount_vnd == 22000)).scalar_one()
+        assert postage.withdrawn_at is not None
+
+
+def test_a_cancelled_shipments_renewed_postage_alone_is_cancelled_and_withdrawn(client, auth, db, test_settings):
+    code = make_dossier(db, test_settings)
+    pay_everything(db, test_settings, code)
+    shipment = post_shipment(client, auth, shipment_body()).json
+    lapse(db, shipment["postage_payment_code"])
+    renewed = client.post(f"/api/v1/dossiers/{code}/payment-requests", headers=auth("intake")).json
+    assert request_for(db, renewed["payment_code"]) == ("pending", 22000, [22000])
+    cancel(client, auth, shipment["id"])
+    assert request_for(db, renewed["payment_code"])[0] == "cancelled"
+    assert client.post(f"/api/v1/dossiers/{code}/payment-requests", headers=auth("intake")).json["code"] == \
+        "nothing_to_request"  # never asked for again
+
+
 def test_a_postage_request_never_bundles_the_dossiers_unrequested_fee(client, auth, db, test_settings):
     code = make_dossier(db, test_settings)
     with unit_of_work(db) as s:
@@ -493,3 +533,27 @@ def test_a_manual_move_onto_a_route_not_serving_the_ward_is_allowed_but_flagged_
         flags = [json.loads(e.data)["outside_route"] for e in s.execute(
             select(AuditEntry).where(AuditEntry.action == "shipment.move").order_by(AuditEntry.id)).scalars()]
     assert flags == [True, False]
+
+
+def test_renewal_expires_every_lapsed_request_of_the_dossier_before_deciding(client, auth, db, test_settings):
+    code = make_dossier(db, test_settings)
+    pay_everything(db, test_settings, code)
+    shipment = post_shipment(client, auth, shipment_body()).json
+    with unit_of_work(db) as s:  # the postage request's time has passed; nobody has read it since
+        s.execute(PaymentRequest.__table__.update().where(
+            PaymentRequest.payment_code == shipment["postage_payment_code"]).values(
+            expires_at=now_utc() - timedelta(minutes=1)))
+    renewed = client.post(f"/api/v1/dossiers/{code}/payment-requests", headers=auth("intake"))
+    assert renewed.status_code == 201 and renewed.json["amount_vnd"] == 22000, renewed.json
+
+
+def test_renewing_while_a_part_paid_request_still_asks_names_it(client, auth, db, test_settings):
+    from tests.factories import send_callback
+
+    code = make_dossier(db, test_settings)
+    with db() as s:
+        [main] = [r.payment_code for r in s.execute(select(PaymentRequest)).scalars()]
+    send_callback(client, test_settings, "bank", code=main, amount=3000)  # part of the 8000
+    r = client.post(f"/api/v1/dossiers/{code}/payment-requests", headers=auth("intake"))
+    assert r.status_code == 409 and r.json["code"] == "request_still_open" and \
+        r.json["details"] == {"payment_code": main}
