@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from config import Settings
 from kernel import audit
@@ -52,6 +52,9 @@ def take_cash(session: Session, *, code: str, amount_vnd: int, cashier: str, ide
     """Credit cash paid at the counter. Unlike transfers, cash can still be handed back, so
     the cashier takes no more than is owed and nothing for a closed request."""
     hold_books(session)  # before the request's lock: the crediting path takes it too (kernel.books)
+    # The drawer before the request: the order of a cash refund's payout (drawer, then the requests
+    # its money comes from) and of the drawer's close, so none of them waits for another in a cycle.
+    drawer = drawer_for(session, cashier=cashier, now=now)
     request = get_payment_request(session, code, settings=settings, now=now, for_update=True)
     ref = _idempotency_ref(cashier, idempotency_key) if idempotency_key else uuid.uuid4().hex
     if idempotency_key:
@@ -69,7 +72,6 @@ def take_cash(session: Session, *, code: str, amount_vnd: int, cashier: str, ide
     if amount_vnd > request.outstanding_vnd:
         raise ValidationError(f"only {request.outstanding_vnd:,} VND is owed", code="amount_exceeds_outstanding",
                               details={"outstanding_vnd": request.outstanding_vnd})
-    drawer = drawer_for(session, cashier=cashier, now=now)
     credit = IncomingCredit(provider=PROVIDER, provider_ref=ref, channel="cash", amount_vnd=amount_vnd,
                             booked_at=now, clearing_account=Accounts.cash(drawer.id),
                             payment_code=request.payment_code,
@@ -143,8 +145,13 @@ def receipt_text(payment: Payment) -> str:
                   f"Thủ tục: {request.dossier.procedure_name[:80]}"]
         if len(standing) > 1 or allocation.amount_vnd != payment.amount_vnd:
             lines.append(f"Nộp cho hồ sơ này: {format_vnd(allocation.amount_vnd)}")
-    if sum(a.amount_vnd for a in standing) < payment.amount_vnd:
-        lines.append(f"Chờ xử lý: {format_vnd(payment.amount_vnd - sum(a.amount_vnd for a in standing))}")
+    if payment.unallocated_vnd:
+        lines.append(f"Chờ xử lý: {format_vnd(payment.unallocated_vnd)}")
+    from payments.refunds import paid_back_vnd  # here: refunds pays cash out of drawers (it imports this module)
+
+    paid_back = paid_back_vnd(object_session(payment), payment.id)
+    if paid_back:
+        lines.append(f"Đã hoàn trả: {format_vnd(paid_back)}")
     lines += [
         f"Số tiền: {format_vnd(payment.amount_vnd)}",
         f"Bằng chữ: {amount_in_words(payment.amount_vnd)}",

@@ -396,3 +396,9 @@ def paying_out_vnd(session: Session, payment_request_id: int) -> int:
                                .join(Refund, Refund.id == RefundPart.refund_id)
                                .where(RefundPart.payment_request_id == payment_request_id,
                                       Refund.status.in_(PAYING_OUT))).scalar_one())
+
+
+def paid_back_vnd(session: Session, payment_id: int) -> int:
+    """What refunds of the payment have paid out (left the bank or the drawer)."""
+    return int(session.execute(select(func.coalesce(func.sum(Refund.amount_vnd), 0)).where(
+        Refund.payment_id == payment_id, Refund.status == EXECUTED)).scalar_one())

@@ -263,3 +263,16 @@ def test_json_replies_are_valid_json(client, auth, test_settings):
 def test_drawers_of_a_day_need_an_exact_day(client, auth, day):
     r = client.get(f"/api/v1/cash/drawers?date={day}", headers=auth("finance"))
     assert r.status_code == 400 and r.json["code"] == "invalid_date", r.json
+
+
+def test_the_cash_slip_of_money_refunded_from_suspense_says_it_was_paid_back(client, auth):
+    wrong = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    payment_id = take_cash(client, auth, wrong, 100_000).json["id"]
+    [allocation] = client.get(f"/api/v1/payments/{payment_id}", headers=auth("finance")).json["allocations"]
+    assert client.post(f"/api/v1/finance/allocations/{allocation['id']}/release", headers=auth("finance"),
+                       json={"reason": "thu nhầm mã"}).status_code == 200
+    r = client.post(f"/api/v1/payments/{payment_id}/refunds", headers=auth("finance"),
+                    json={"amount_vnd": 100_000, "expected_refundable_vnd": 100_000, "reason": "trả lại tiền"})
+    assert client.post(f"/api/v1/refunds/{r.json['id']}/executed", json={}, headers=auth("cashier")).status_code == 200
+    text = client.get(f"/api/v1/payments/{payment_id}/receipt.txt", headers=auth("cashier")).get_data(as_text=True)
+    assert "Chờ xử lý" not in text and "Đã hoàn trả: 100.000 ₫" in text
