@@ -208,7 +208,7 @@ def _refuse_conflicting_references(parsed: Parsed, repeated: set[int]) -> None:
             if first.setdefault(identity, amount) != amount:
                 raise statement_error("conflicting_reference", f"bank reference {ref} is listed twice on one day "
                                       f"with different amounts ({first[identity]:,} and {amount:,} VND)",
-                                      line_no=line_no, bank_ref=ref)
+                                      line_no=line_no, bank_ref=ref, first_vnd=first[identity], amount_vnd=amount)
 
 
 @dataclass

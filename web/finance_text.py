@@ -197,11 +197,11 @@ ERRORS = {
                            "A transaction repeats one of an earlier sheet of the same Excel file (line {line_no}); "
                            "import one sheet per file or remove the duplicate sheet."),
     "conflicting_reference": ("Một số tham chiếu ngân hàng xuất hiện hai lần trong cùng một ngày với số tiền khác nhau "
-                              "(dòng {line_no}, số tham chiếu {bank_ref}); tệp tự mâu thuẫn nên bị từ chối, vui lòng "
-                              "xuất lại sao kê từ ngân hàng.",
+                              "(dòng {line_no}, số tham chiếu {bank_ref}: {first_vnd} và {amount_vnd}); tệp tự mâu "
+                              "thuẫn nên bị từ chối, vui lòng xuất lại sao kê từ ngân hàng.",
                               "A bank reference is listed twice on one day with different amounts (line {line_no}, "
-                              "reference {bank_ref}); the file contradicts itself and was refused: export the "
-                              "statement again from the bank."),
+                              "reference {bank_ref}: {first_vnd} and {amount_vnd}); the file contradicts itself and "
+                              "was refused: export the statement again from the bank."),
     "invalid_text": ("Tệp có ký tự điều khiển, loại ký tự không được có trong sao kê ({field_name}, dòng {line_no}); "
                      "vui lòng xuất lại tệp từ ngân hàng.",
                      "The file holds a control character, which no statement text may ({field_name}, line "
@@ -337,7 +337,9 @@ def account_name(account: str | None) -> str:
     return f"{bank.short_name} {number}"
 
 
-LINE_ERRORS = {"invalid_amount", "invalid_date"}  # statement errors that name the file's line
+# Errors that may name the file's line, when a statement raised them (an amount out of range also
+# comes from forms and callbacks, without a line).
+LINE_ERRORS = {"invalid_amount", "invalid_date", "amount_out_of_range"}
 
 
 def error_sentence(code: str, details: dict | None, translate=lambda text: text) -> str:

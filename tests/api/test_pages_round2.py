@@ -166,7 +166,9 @@ def test_refusals_read_as_vietnamese_sentences_not_codes(code, words):
 
 @pytest.mark.parametrize("code,details,vi,en", [
     ("ambiguous_header", {"header": ["Ngày", "Số tiền"]}, "tiêu đề", "header"),
-    ("conflicting_reference", {"line_no": 7, "bank_ref": "FT123"}, "FT123|dòng 7", "FT123|line 7"),
+    ("conflicting_reference", {"line_no": 7, "bank_ref": "FT123", "first_vnd": 20_000, "amount_vnd": 30_000},
+     "FT123|dòng 7|20.000 ₫ và 30.000 ₫", "FT123|line 7|20.000 ₫ and 30.000 ₫"),
+    ("amount_out_of_range", {"line_no": 4, "maximum": 10**12}, "Dòng 4", "ine 4"),
     ("empty_statement", None, "không có giao dịch", "no statement line"),
     ("invalid_text", {"line_no": 201, "field": "payer_name"}, "(tên người nộp, dòng 201)", "(payer's name, line 201)"),
     ("missing_date", {"line_no": 2}, "dòng 2", "line 2"),
