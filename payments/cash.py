@@ -19,8 +19,8 @@ from kernel.words import amount_in_words
 from payments import states
 from payments.credits import CONFLICT, DUPLICATE, CreditResult, IncomingCredit, find_payment, record_credit
 from payments.ledger import Accounts, balance
-from payments.models import CashDrawer, Payment, PaymentRequest
-from payments.service import collected_on_delivery, get_payment_request
+from payments.models import CashDrawer, Payment
+from payments.service import collected_on_delivery, get_payment_request, parse_payment_code
 
 PROVIDER = "cash"
 WIDTH = 40  # characters a line of the counter's thermal printer holds
@@ -52,16 +52,18 @@ def take_cash(session: Session, *, code: str, amount_vnd: int, cashier: str, ide
     """Credit cash paid at the counter. Unlike transfers, cash can still be handed back, so
     the cashier takes no more than is owed and nothing for a closed request."""
     hold_books(session)  # before the request's lock: the crediting path takes it too (kernel.books)
+    code = parse_payment_code(code, settings)
+    ref = _idempotency_ref(cashier, idempotency_key) if idempotency_key else uuid.uuid4().hex
+    if idempotency_key:
+        # A retried request after a lost answer: give back what the first one did, even once the drawer
+        # has closed (it locks nothing: the payment row is the answer).
+        replayed = _replay(session, ref, code, amount_vnd)
+        if replayed is not None:
+            return replayed
     # The drawer before the request: the order of a cash refund's payout (drawer, then the requests
     # its money comes from) and of the drawer's close, so none of them waits for another in a cycle.
     drawer = drawer_for(session, cashier=cashier, now=now)
     request = get_payment_request(session, code, settings=settings, now=now, for_update=True)
-    ref = _idempotency_ref(cashier, idempotency_key) if idempotency_key else uuid.uuid4().hex
-    if idempotency_key:
-        # A retried request after a lost answer: give back what the first one did.
-        replayed = _replay(session, ref, request, amount_vnd)
-        if replayed is not None:
-            return replayed
     if request.status not in states.OPEN:
         raise Conflict(f"the payment request is {request.status}: it takes no cash", code="request_not_payable",
                        details={"status": request.status})
@@ -79,7 +81,7 @@ def take_cash(session: Session, *, code: str, amount_vnd: int, cashier: str, ide
     result = record_credit(session, credit, settings=settings, actor=cashier, now=now)
     if result.outcome in (DUPLICATE, CONFLICT):
         # A concurrent retry with the same key recorded it first (and this one wrote nothing).
-        return _replay(session, ref, request, amount_vnd)
+        return _replay(session, ref, code, amount_vnd)
     return result
 
 
@@ -96,13 +98,13 @@ def _same_principal(a: str, b: str) -> bool:
     return a.split(":", 2)[:2] == b.split(":", 2)[:2]
 
 
-def _replay(session: Session, ref: str, request: PaymentRequest, amount_vnd: int) -> CreditResult | None:
+def _replay(session: Session, ref: str, code: str, amount_vnd: int) -> CreditResult | None:
     """What the first request with this key did; None if there was none. The same key with
     another body is a client bug (a key reused for a new payment): refused, never guessed at."""
     existing = find_payment(session, PROVIDER, ref)
     if existing is None:
         return None
-    same_request = any(a.payment_request_id == request.id for a in existing.allocations)
+    same_request = any(a.payment_request.payment_code == code for a in existing.allocations)
     if existing.amount_vnd != amount_vnd or not same_request:
         raise ValidationError("this Idempotency-Key was already used for another payment code or amount; "
                               "send a new key for a new payment", code="idempotency_key_reused", status=422,

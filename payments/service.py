@@ -222,10 +222,13 @@ def renew_payment_request(session: Session, *, dossier_code: str, settings: Sett
     unasked, a request still open (pending, or part paid) is named: that is the one to pay."""
     dossier = lock_dossier(session, dossier_code)
     expire_due_of(session, dossier, settings, now)
-    latest = current_request(session, dossier)
-    if latest.status in states.OPEN and not uncovered_fee_items(session, dossier):
-        raise Conflict(f"payment request {latest.payment_code} is still open",
-                       code="request_still_open", details={"payment_code": latest.payment_code})
+    if not uncovered_fee_items(session, dossier):
+        still_open = [r for r in dossier.payment_requests if r.status in states.OPEN]
+        if still_open:
+            latest = current_request(session, dossier)
+            named = latest if latest in still_open else still_open[0]
+            raise Conflict(f"payment request {named.payment_code} is still open",
+                           code="request_still_open", details={"payment_code": named.payment_code})
     return open_payment_request(session, dossier=dossier, settings=settings, actor=actor, now=now)
 
 
@@ -403,17 +406,19 @@ def withdraw_fee_items(session: Session, *, dossier_code: str, fee_item_ids: fro
     """Stop asking for these fee items for good (the postage of a cancelled shipment), wherever they
     are asked: in the request first made for them, or in one that renewed them with other fees.
 
-    A live request asking for them that nobody has paid into is cancelled, and the other fees it
-    asked for are asked again without them; items no live request asks for any more are withdrawn:
+    A live request asking for them that nobody has paid into (nor may pay: a transfer naming it still
+    waits to be applied) is cancelled, and the other fees it asked for are asked again without them;
+    items no live request asks for any more are withdrawn:
     never asked for again (renewal) and not counted as owed. Money already received is left alone:
     giving it back is a refund, decided by people.
     """
     dossier = lock_dossier(session, dossier_code)
     expire_due_of(session, dossier, settings, now)
+    waiting = _waiting_codes(session, settings, now)  # a request a waiting transfer may pay is not cancelled
     others: set[int] = set()  # the other fees of the requests cancelled here: asked again without these
     for request in dossier.payment_requests:
         asked = {line.fee_item_id for line in request.items}
-        if request.status == states.PENDING and asked & fee_item_ids:
+        if request.status == states.PENDING and asked & fee_item_ids and request.payment_code not in waiting:
             cancel_payment_request(session, code=request.payment_code, reason=reason, settings=settings,
                                    actor=actor, now=now)
             others |= asked - fee_item_ids

@@ -21,9 +21,9 @@ from kernel.events import publish
 from kernel.notify import queue_sms
 from kernel.outbox import OutboxMessage, enqueue
 from payments import states as payment_states
-from payments.models import Dossier, PaymentRequest
+from payments.models import Dossier, PaymentRequest, PaymentRequestItem
 from payments.service import (add_fee_items, ask_for_lapsed_fees, current_request, dossier_fees_settled,
-                              get_dossier, get_payment_request, withdraw_fee_items)
+                              get_dossier, withdraw_fee_items)
 from payments.validation import FeeInput
 from postal import addresses, cod, deadlines, messages, states
 from postal.errors import ShipmentExists, shipment_not_found
@@ -302,9 +302,13 @@ def withdraw_postage(session: Session, shipment: Shipment, *, reason: str, setti
                      now: datetime) -> None:
     """The postage of a shipment that will not be carried is no longer owed (if unpaid), whichever
     request asks for it now (its own, or one that renewed it with the dossier's fees)."""
-    postage = get_payment_request(session, shipment.postage_payment_code, settings=settings, now=now)
-    withdraw_fee_items(session, dossier_code=shipment.dossier_code,
-                       fee_item_ids=frozenset(line.fee_item_id for line in postage.items),
+    # Read without locking (no expiry on read): the dossier's lock comes before any request's, as in
+    # a renewal, or the two would wait for each other.
+    postage = frozenset(session.execute(
+        select(PaymentRequestItem.fee_item_id).join(PaymentRequest, PaymentRequest.id ==
+                                                     PaymentRequestItem.payment_request_id)
+        .where(PaymentRequest.payment_code == shipment.postage_payment_code)).scalars())
+    withdraw_fee_items(session, dossier_code=shipment.dossier_code, fee_item_ids=postage,
                        reason=f"shipment cancelled: {reason}", settings=settings, actor=actor, now=now)
 
 

@@ -276,3 +276,13 @@ def test_the_cash_slip_of_money_refunded_from_suspense_says_it_was_paid_back(cli
     assert client.post(f"/api/v1/refunds/{r.json['id']}/executed", json={}, headers=auth("cashier")).status_code == 200
     text = client.get(f"/api/v1/payments/{payment_id}/receipt.txt", headers=auth("cashier")).get_data(as_text=True)
     assert "Chờ xử lý" not in text and "Đã hoàn trả: 100.000 ₫" in text
+
+
+def test_a_cash_payment_retried_after_its_drawer_closed_gives_back_the_first_answer(client, auth):
+    code = make_request(client, auth)
+    first = take_cash(client, auth, code, 100_000, key="K-1")
+    [drawer] = client.get("/api/v1/cash/drawers", headers=auth("cashier")).json["drawers"]
+    assert client.post(f"/api/v1/cash/drawers/{drawer['id']}/close", json={"counted_vnd": 100_000},
+                       headers=auth("cashier")).status_code == 200
+    again = take_cash(client, auth, code, 100_000, key="K-1")  # its answer was lost: the till sends it again
+    assert again.status_code == 200 and again.json["id"] == first.json["id"], again.json

@@ -557,3 +557,32 @@ def test_renewing_while_a_part_paid_request_still_asks_names_it(client, auth, db
     r = client.post(f"/api/v1/dossiers/{code}/payment-requests", headers=auth("intake"))
     assert r.status_code == 409 and r.json["code"] == "request_still_open" and \
         r.json["details"] == {"payment_code": main}
+
+
+def test_a_cancelled_shipment_leaves_a_renewal_alone_when_its_transfer_waits_to_be_applied(
+        client, auth, db, test_settings):
+    from sandbox.bank import callback_request
+    from tests.api.test_expiry_fix_queued_callbacks import apply_queue
+
+    code = make_dossier(db, test_settings)
+    shipment = post_shipment(client, auth, shipment_body()).json
+    with db() as s:
+        [main] = [r.payment_code for r in s.execute(select(PaymentRequest)).scalars()
+                  if r.payment_code != shipment["postage_payment_code"]]
+    lapse(db, main, shipment["postage_payment_code"])
+    renewed = client.post(f"/api/v1/dossiers/{code}/payment-requests", headers=auth("intake")).json["payment_code"]
+    path, headers, body = callback_request("bank", settings=test_settings, payment_code=renewed, amount_vnd=30000,
+                                           txn_id="FT-PAID-RENEWAL", at=now_utc())
+    assert client.queued_only().post(path, data=body, headers=headers).status_code == 200  # paid; not applied yet
+    cancel(client, auth, shipment["id"])
+    apply_queue(client)
+    assert request_for(db, renewed) == ("paid", 30000, [8000, 22000])  # its postage is the people's to refund
+
+
+def test_renewal_names_any_request_still_open_when_nothing_is_left_to_ask(client, auth, db, test_settings):
+    code = make_dossier(db, test_settings)
+    pay_everything(db, test_settings, code)
+    shipment = post_shipment(client, auth, shipment_body()).json  # its postage request waits, pending
+    r = client.post(f"/api/v1/dossiers/{code}/payment-requests", headers=auth("intake"))
+    assert r.status_code == 409 and r.json["code"] == "request_still_open"
+    assert r.json["details"] == {"payment_code": shipment["postage_payment_code"]}
