@@ -64,6 +64,12 @@ def take_cash(session: Session, *, code: str, amount_vnd: int, cashier: str, ide
     # its money comes from) and of the drawer's close, so none of them waits for another in a cycle.
     drawer = drawer_for(session, cashier=cashier, now=now)
     request = get_payment_request(session, code, settings=settings, now=now, for_update=True)
+    if idempotency_key:
+        # Again under the locks: the same payment sent twice at once (a double click) waited for the
+        # first, which has committed since; the second gets its answer, not "nothing left to pay".
+        replayed = _replay(session, ref, code, amount_vnd)
+        if replayed is not None:
+            return replayed
     if request.status not in states.OPEN:
         raise Conflict(f"the payment request is {request.status}: it takes no cash", code="request_not_payable",
                        details={"status": request.status})

@@ -406,19 +406,20 @@ def withdraw_fee_items(session: Session, *, dossier_code: str, fee_item_ids: fro
     """Stop asking for these fee items for good (the postage of a cancelled shipment), wherever they
     are asked: in the request first made for them, or in one that renewed them with other fees.
 
-    A live request asking for them that nobody has paid into (nor may pay: a transfer naming it still
-    waits to be applied) is cancelled, and the other fees it asked for are asked again without them;
-    items no live request asks for any more are withdrawn:
+    A live request asking for them that nobody has paid into is cancelled, and the other fees it
+    asked for are asked again without them; items no live request asks for any more are withdrawn:
     never asked for again (renewal) and not counted as owed. Money already received is left alone:
     giving it back is a refund, decided by people.
     """
     dossier = lock_dossier(session, dossier_code)
     expire_due_of(session, dossier, settings, now)
-    waiting = _waiting_codes(session, settings, now)  # a request a waiting transfer may pay is not cancelled
+    # A transfer for such a request that waits to be applied finds it cancelled and waits in suspense,
+    # as money for any cancelled code does (finance assigns it to the fees asked again, or refunds it):
+    # a request kept for it could leave the postage owed for good, if the transfer paid part or none.
     others: set[int] = set()  # the other fees of the requests cancelled here: asked again without these
     for request in dossier.payment_requests:
         asked = {line.fee_item_id for line in request.items}
-        if request.status == states.PENDING and asked & fee_item_ids and request.payment_code not in waiting:
+        if request.status == states.PENDING and asked & fee_item_ids:
             cancel_payment_request(session, code=request.payment_code, reason=reason, settings=settings,
                                    actor=actor, now=now)
             others |= asked - fee_item_ids

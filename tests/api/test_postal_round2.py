@@ -559,7 +559,7 @@ def test_renewing_while_a_part_paid_request_still_asks_names_it(client, auth, db
         r.json["details"] == {"payment_code": main}
 
 
-def test_a_cancelled_shipment_leaves_a_renewal_alone_when_its_transfer_waits_to_be_applied(
+def test_a_transfer_for_a_renewal_cancelled_with_its_shipment_waits_in_suspense_for_the_fees_asked_again(
         client, auth, db, test_settings):
     from sandbox.bank import callback_request
     from tests.api.test_expiry_fix_queued_callbacks import apply_queue
@@ -576,7 +576,13 @@ def test_a_cancelled_shipment_leaves_a_renewal_alone_when_its_transfer_waits_to_
     assert client.queued_only().post(path, data=body, headers=headers).status_code == 200  # paid; not applied yet
     cancel(client, auth, shipment["id"])
     apply_queue(client)
-    assert request_for(db, renewed) == ("paid", 30000, [8000, 22000])  # its postage is the people's to refund
+    assert request_for(db, renewed)[0] == "cancelled"  # the postage is never owed again, paid or not
+    waiting = client.get("/api/v1/finance/suspense", headers=auth("finance")).json
+    [money] = waiting["payments"]
+    assert money["unallocated_vnd"] == 30000  # for finance: assign the fee asked again, refund the postage
+    live = [r for r in client.get(f"/api/v1/dossiers/{code}", headers=auth("intake")).json["payment_requests"]
+            if r["status"] == "pending"]
+    assert [r["amount_vnd"] for r in live] == [8000]
 
 
 def test_renewal_names_any_request_still_open_when_nothing_is_left_to_ask(client, auth, db, test_settings):

@@ -48,3 +48,33 @@ def test_cash_taken_and_a_cash_refund_paid_out_lock_the_drawer_before_the_reques
         refunds.mark_executed(s, refund_id=refund.id, reference=None, settings=test_settings, actor=CASHIER,
                               now=now_utc())
     assert lock_order.index("cash_drawers") < lock_order.index("payment_requests"), lock_order
+
+
+def test_the_same_cash_payment_sent_twice_at_once_gives_the_second_the_first_answer(client, auth, db, engine,
+                                                                                    test_settings):
+    import threading
+
+    from payments.credits import DUPLICATE
+    from tests.locks import wait_until_blocked
+
+    code = make_request(client, auth, ("Lệ phí", "charge", 300_000))
+    outcome: list = []
+
+    def retry() -> None:
+        try:
+            with unit_of_work(db) as s:
+                outcome.append(cash.take_cash(s, code=code, amount_vnd=300_000, cashier=CASHIER, idempotency_key="K-1",
+                                              settings=test_settings, now=now_utc()))
+        except Exception as exc:  # noqa: BLE001 - handed to the test
+            outcome.append(exc)
+
+    with unit_of_work(db) as s:
+        first = cash.take_cash(s, code=code, amount_vnd=300_000, cashier=CASHIER, idempotency_key="K-1",
+                               settings=test_settings, now=now_utc())
+        thread = threading.Thread(target=retry)  # a double click: the same key before the first commits
+        thread.start()
+        wait_until_blocked(engine, thread)
+    thread.join()
+    [again] = outcome
+    assert not isinstance(again, Exception), repr(again)
+    assert (again.outcome, again.payment_id) == (DUPLICATE, first.payment_id)
