@@ -47,12 +47,18 @@ def postal_client(client, staff_user):  # noqa: F811
     return client
 
 
-def test_the_board_no_longer_offers_cmnd_and_says_why_it_is_refused(postal_client, db, test_settings):
+def planned_pickup(postal_client, db, settings, reference: str):
+    """A pickup planned for the next working day through the board: (the day, its id, the page's CSRF token)."""
     day = working_day(1)
-    make_route(db, test_settings, code="HL1", morning=5)
-    pickup = make_booked_shipment(db, test_settings, "D-CMND-2")
+    make_route(db, settings, code="HL1", morning=5)
+    pickup = make_booked_shipment(db, settings, reference)
     token = page_csrf(postal_client, BOARD)
     postal_client.post(f"{BOARD}plan", data={"board_date": day.isoformat(), "csrf_token": token})
+    return day, pickup, token
+
+
+def test_the_board_no_longer_offers_cmnd_and_says_why_it_is_refused(postal_client, db, test_settings):
+    day, pickup, token = planned_pickup(postal_client, db, test_settings, "D-CMND-2")
     html = postal_client.get(f"{BOARD}?date={day.isoformat()}").get_data(as_text=True)
     form = html.split(f'id="s-{pickup}"', 1)[1].split("</li>", 1)[0]
     options = form.split(f'id="s-{pickup}-picked_up-doc"', 1)[1].split("</select>", 1)[0]
@@ -67,11 +73,7 @@ def test_the_board_no_longer_offers_cmnd_and_says_why_it_is_refused(postal_clien
 
 
 def test_an_id_check_recorded_with_a_cmnd_before_2025_is_still_named(postal_client, db, test_settings):
-    day = working_day(1)
-    make_route(db, test_settings, code="HL1", morning=5)
-    pickup = make_booked_shipment(db, test_settings, "D-CMND-3")
-    token = page_csrf(postal_client, BOARD)
-    postal_client.post(f"{BOARD}plan", data={"board_date": day.isoformat(), "csrf_token": token})
+    day, pickup, token = planned_pickup(postal_client, db, test_settings, "D-CMND-3")
     with unit_of_work(db) as s:
         s.get(Shipment, pickup).id_check = {"document_type": "cmnd", "number_last4": "1234",
                                             "holder_name": "Phạm Thu Hà"}

@@ -87,14 +87,20 @@ def lapse(db, *codes):
                       .values(status="expired"))
 
 
-def test_a_cancelled_shipments_postage_renewed_with_the_fee_is_withdrawn_and_the_fee_asked_alone(
-        client, auth, db, test_settings):
-    code = make_dossier(db, test_settings)
+def fee_and_postage_lapsed(client, auth, db, settings) -> tuple[str, dict]:
+    """A dossier whose fee request and shipment's postage request both lapsed unpaid: (its code, the shipment)."""
+    code = make_dossier(db, settings)
     shipment = post_shipment(client, auth, shipment_body()).json
     with db() as s:
         [main] = [r.payment_code for r in s.execute(select(PaymentRequest)).scalars()
                   if r.payment_code != shipment["postage_payment_code"]]
-    lapse(db, main, shipment["postage_payment_code"])  # both lapsed unpaid
+    lapse(db, main, shipment["postage_payment_code"])
+    return code, shipment
+
+
+def test_a_cancelled_shipments_postage_renewed_with_the_fee_is_withdrawn_and_the_fee_asked_alone(
+        client, auth, db, test_settings):
+    code, shipment = fee_and_postage_lapsed(client, auth, db, test_settings)
     renewed = client.post(f"/api/v1/dossiers/{code}/payment-requests", headers=auth("intake")).json
     assert request_for(db, renewed["payment_code"]) == ("pending", 30000, [8000, 22000])
     cancel(client, auth, shipment["id"])
@@ -564,12 +570,7 @@ def test_a_transfer_for_a_renewal_cancelled_with_its_shipment_waits_in_suspense_
     from sandbox.bank import callback_request
     from tests.api.test_expiry_fix_queued_callbacks import apply_queue
 
-    code = make_dossier(db, test_settings)
-    shipment = post_shipment(client, auth, shipment_body()).json
-    with db() as s:
-        [main] = [r.payment_code for r in s.execute(select(PaymentRequest)).scalars()
-                  if r.payment_code != shipment["postage_payment_code"]]
-    lapse(db, main, shipment["postage_payment_code"])
+    code, shipment = fee_and_postage_lapsed(client, auth, db, test_settings)
     renewed = client.post(f"/api/v1/dossiers/{code}/payment-requests", headers=auth("intake")).json["payment_code"]
     path, headers, body = callback_request("bank", settings=test_settings, payment_code=renewed, amount_vnd=30000,
                                            txn_id="FT-PAID-RENEWAL", at=now_utc())
