@@ -6,13 +6,13 @@ import pytest
 from flask import Flask, jsonify, request
 from sqlalchemy import select
 
-from api import build_worker
 from kernel.db import unit_of_work
 from kernel.events import Subscription, webhook_topic
 from kernel.outbox import DONE, PENDING, Delivery, OutboxAttempt, OutboxMessage
 from sandbox.server import serve_in_thread
 from tests.conftest import T0
 from tests.factories import make_request, send_callback
+from tests.integration.test_notifications import drain_webhooks
 
 
 @pytest.fixture
@@ -41,12 +41,6 @@ def _subscription(client, auth, subscription_id):
     return found
 
 
-def _drain_webhooks(settings, db):
-    outbox = build_worker(settings, db).outbox
-    outbox.topics = {"webhook": outbox.topics["webhook"]}
-    return outbox.drain()
-
-
 def test_deliveries_of_a_deactivated_subscription_wait_without_an_alert_and_go_out_once_it_is_back(
         client, auth, test_settings, db, subscriber):
     url, received = subscriber
@@ -56,17 +50,17 @@ def test_deliveries_of_a_deactivated_subscription_wait_without_an_alert_and_go_o
     off = client.patch(f"/api/v1/admin/subscriptions/{sub['id']}", headers=auth("admin"), json={"active": False})
     assert off.status_code == 200 and off.json["active"] is False
 
-    _drain_webhooks(test_settings, db)
+    drain_webhooks(test_settings, db)
     [message] = _webhooks(db)
     assert message.status == PENDING and message.attempts == 0 and message.last_error.startswith("held:")
     with db() as s:
         assert s.execute(select(OutboxAttempt)).scalars().all() == []  # nothing was sent: no attempt
     assert _subscription(client, auth, sub["id"])["alert"] is False and received == []
-    assert _drain_webhooks(test_settings, db) == 0  # held: not taken again at once
+    assert drain_webhooks(test_settings, db) == 0  # held: not taken again at once
 
     on = client.patch(f"/api/v1/admin/subscriptions/{sub['id']}", headers=auth("admin"), json={"active": True})
     assert on.status_code == 200
-    _drain_webhooks(test_settings, db)
+    drain_webhooks(test_settings, db)
     [message] = _webhooks(db)
     assert message.status == DONE and message.attempts == 1
     assert received == ["payment_request.paid"]

@@ -1,17 +1,10 @@
 """Rotating HCCPAY_SECRET_KEY: while both values are configured, deliveries verify under the secrets
 derived from either, so subscribers keep working until they take the new secret."""
-from api import build_worker
 from kernel.clock import now_utc
 from kernel.events import secret_for
 from kernel.signing import verify
 from tests.factories import make_request, send_callback
-from tests.integration.test_notifications import subscribe, subscriber  # noqa: F401 - the fixture
-
-
-def _drain_webhooks(settings, db):
-    outbox = build_worker(settings, db).outbox
-    outbox.topics = {"webhook": outbox.topics["webhook"]}
-    return outbox.drain()
+from tests.integration.test_notifications import drain_webhooks, subscribe, subscriber  # noqa: F401 - the fixture
 
 
 def test_rotating_the_app_key_keeps_the_subscribers_secret_verifying_while_the_old_key_is_configured(
@@ -23,7 +16,7 @@ def test_rotating_the_app_key_keeps_the_subscribers_secret_verifying_while_the_o
     rotated = test_settings.with_overrides(
         secrets={**test_settings.secrets, "HCCPAY_SECRET_KEY": ("brand-new-app-key", old)})
 
-    _drain_webhooks(rotated, db)
+    drain_webhooks(rotated, db)
 
     [delivered] = state["received"]
     now = now_utc()
@@ -37,7 +30,7 @@ def test_the_same_key_twice_signs_once(client, auth, test_settings, db, subscrib
     subscribe(client, auth, url)
     send_callback(client, test_settings, "bank", code=make_request(client, auth), amount=100_000)
     old = test_settings.secret("HCCPAY_SECRET_KEY")
-    _drain_webhooks(test_settings.with_overrides(
+    drain_webhooks(test_settings.with_overrides(
         secrets={**test_settings.secrets, "HCCPAY_SECRET_KEY": (old, old)}), db)
     [delivered] = state["received"]
     assert delivered["signature"].count("v1=") == 1

@@ -4,16 +4,9 @@ import json
 
 from sqlalchemy import select
 
-from api import build_worker
 from kernel.outbox import DONE, OutboxMessage
 from tests.factories import make_request, send_callback
-from tests.integration.test_notifications import subscribe, subscriber  # noqa: F401 - the fixture
-
-
-def _drain_webhooks(settings, db):
-    outbox = build_worker(settings, db).outbox
-    outbox.topics = {"webhook": outbox.topics["webhook"]}
-    return outbox.drain()
+from tests.integration.test_notifications import drain_webhooks, subscribe, subscriber  # noqa: F401 - the fixture
 
 
 def test_a_queued_delivery_of_a_type_the_subscription_no_longer_asks_for_is_not_sent(
@@ -25,7 +18,7 @@ def test_a_queued_delivery_of_a_type_the_subscription_no_longer_asks_for_is_not_
                            json={"event_types": ["payment_request.expired"]})
     assert changed.status_code == 200
 
-    _drain_webhooks(test_settings, db)
+    drain_webhooks(test_settings, db)
 
     assert state["received"] == []
     with db() as s:
@@ -45,5 +38,5 @@ def test_a_queued_delivery_still_wanted_under_the_new_types_is_sent(client, auth
     send_callback(client, test_settings, "bank", code=make_request(client, auth), amount=100_000)
     client.patch(f"/api/v1/admin/subscriptions/{created['id']}", headers=auth("admin"),
                  json={"event_types": ["payment_request.paid"]})
-    _drain_webhooks(test_settings, db)
+    drain_webhooks(test_settings, db)
     assert [json.loads(r["body"])["type"] for r in state["received"]] == ["payment_request.paid"]

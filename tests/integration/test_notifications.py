@@ -53,6 +53,13 @@ def subscriber():
     server.stop()
 
 
+def drain_webhooks(settings, db):
+    """Deliver the queued webhook events only (no SMS, no courier), as the worker would."""
+    outbox = build_worker(settings, db).outbox
+    outbox.topics = {"webhook": outbox.topics["webhook"]}
+    return outbox.drain()
+
+
 def subscribe(client, auth, url, types=("payment_request.*",)):
     r = client.post("/api/v1/admin/subscriptions", json={"name": "Hệ thống một cửa", "url": f"{url}/events",
                                                          "event_types": list(types)}, headers=auth("admin"))
