@@ -199,6 +199,29 @@ def _initiation(dynamic: bool | None, amount_vnd: int | None) -> str:
     return DYNAMIC if dynamic else STATIC
 
 
+def _optional_tlv(formats: dict[str, _Format], tag: str, value: str | None, where: str) -> str:
+    """The data object for an optional field, checked by the rule the parser applies; "" when absent."""
+    if value is None:
+        return ""
+    name, pattern, rule = formats[tag]
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise VietQRError(f"{name} ({where}{tag}) must be {rule}, got {_short(value)}")
+    return _tlv(tag, value)
+
+
+def _additional_tlv(bill_number: str | None, reference_label: str | None, terminal_label: str | None,
+                    purpose: str | None) -> str:
+    extra = (
+        _optional_tlv(_ADDITIONAL_FORMATS, "01", bill_number, "62/")
+        + _optional_tlv(_ADDITIONAL_FORMATS, "05", reference_label, "62/")
+        + _optional_tlv(_ADDITIONAL_FORMATS, "07", terminal_label, "62/")
+        + ("" if purpose is None else _tlv("08", normalize_purpose(purpose)))
+    )
+    if len(extra) > 99:
+        raise VietQRError(f"additional data (62) must be at most 99 characters, its sub-fields make {len(extra)}")
+    return _tlv("62", extra) if extra else ""
+
+
 def build_payload(
     *,
     bin: str,
@@ -207,16 +230,30 @@ def build_payload(
     purpose: str | None = None,
     service: str = "QRIBFTTA",
     dynamic: bool | None = None,
+    mcc: str | None = None,
+    merchant_name: str | None = None,
+    merchant_city: str | None = None,
+    bill_number: str | None = None,
+    reference_label: str | None = None,
+    terminal_label: str | None = None,
 ) -> str:
-    """Build a VietQR transfer payload, CRC included; raise VietQRError on invalid input."""
+    """Build a VietQR transfer payload, CRC included; raise VietQRError on invalid input.
+
+    The purpose is cleaned (`normalize_purpose`); the other optional fields (52, 59, 60, 62/01, 62/05,
+    62/07: the `VietQR` fields of the same names) are written as given when they meet the format the
+    parser checks, so any payload `parse_payload` reads can be built again from its fields.
+    """
     _check_build_input(bin, account, service, amount_vnd)
     beneficiary = _tlv("00", bin) + _tlv("01", account)
     merchant = _GUID_TLV + _tlv("01", beneficiary) + _tlv("02", service)
     amount = "" if amount_vnd is None else _tlv("54", str(amount_vnd))
-    extra = "" if purpose is None else _tlv("62", _tlv("08", normalize_purpose(purpose)))
+    category = _optional_tlv(_ROOT_FORMATS, "52", mcc, "")
+    name_city = _optional_tlv(_ROOT_FORMATS, "59", merchant_name, "") + _optional_tlv(
+        _ROOT_FORMATS, "60", merchant_city, "")
+    extra = _additional_tlv(bill_number, reference_label, terminal_label, purpose)
     body = (
-        f"{_FORMAT_TLV}{_INITIATION_TLV[_initiation(dynamic, amount_vnd)]}{_tlv('38', merchant)}"
-        f"{_CURRENCY_TLV}{amount}{_COUNTRY_TLV}{extra}6304"
+        f"{_FORMAT_TLV}{_INITIATION_TLV[_initiation(dynamic, amount_vnd)]}{_tlv('38', merchant)}{category}"
+        f"{_CURRENCY_TLV}{amount}{_COUNTRY_TLV}{name_city}{extra}6304"
     )
     return body + crc16(body)
 

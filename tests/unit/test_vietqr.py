@@ -97,6 +97,14 @@ def rejects(payload: str, message_part: str) -> None:
 GOOD = assemble(good_fields())
 
 
+def top_level_tags(payload: str) -> list[str]:
+    tags, pos = [], 0
+    while pos < len(payload):
+        tags.append(payload[pos : pos + 2])
+        pos += 4 + int(payload[pos + 2 : pos + 4])
+    return tags
+
+
 # --- public vectors --------------------------------------------------------------------------------------
 
 
@@ -132,8 +140,10 @@ def test_an_invalid_public_vector_is_rejected(vector):
         parse_payload(vector["payload"])
 
 
-@pytest.mark.parametrize("vector", [v for v in VALID if parse_payload(v["payload"]).bill_number is None], ids=vector_id)
-def test_the_builder_reproduces_each_valid_public_vector_without_a_bill_number(vector):
+@pytest.mark.parametrize("vector", VALID, ids=vector_id)
+def test_the_builder_reproduces_each_valid_public_vector_from_its_parsed_fields(vector):
+    # The official NAPAS dynamic examples carry a bill number (62/01) in front of the purpose.
+    qr = parse_payload(vector["payload"])
     built = build_payload(
         bin=vector["bin"],
         account=vector["account"],
@@ -141,6 +151,7 @@ def test_the_builder_reproduces_each_valid_public_vector_without_a_bill_number(v
         purpose=vector["purpose"],
         service=vector["service"],
         dynamic=vector["initiation"] == "12",
+        bill_number=qr.bill_number,
     )
     assert built == vector["payload"]
 
@@ -197,12 +208,37 @@ def test_dynamic_can_be_forced_either_way():
 
 def test_fields_come_out_in_the_napas_order():
     payload = build_payload(bin="970436", account="0123456789", amount_vnd=150000, purpose="HS1")
-    tags, pos = [], 0
-    while pos < len(payload):
-        tags.append(payload[pos : pos + 2])
-        pos += 4 + int(payload[pos + 2 : pos + 4])
-    assert tags == ["00", "01", "38", "53", "54", "58", "62", "63"]
+    assert top_level_tags(payload) == ["00", "01", "38", "53", "54", "58", "62", "63"]
     assert payload.startswith("00020101021238")
+
+
+def test_the_optional_fields_come_out_in_the_emvco_order_and_parse_back():
+    payload = build_payload(
+        bin="970436", account="0071001234567", amount_vnd=150000, purpose="HS12345678978", mcc="9399",
+        merchant_name="TRUNG TAM PHUC VU HCC", merchant_city="HA LONG", bill_number="000.00.12.H40-251125",
+        reference_label="REF-1", terminal_label="QUAY 3",
+    )
+    assert top_level_tags(payload) == ["00", "01", "38", "52", "53", "54", "58", "59", "60", "62", "63"]
+    assert payload.endswith("62600120000.00.12.H40-2511250505REF-10706QUAY 30813HS12345678978" + payload[-8:])
+    qr = parse_payload(payload)
+    assert (qr.mcc, qr.merchant_name, qr.merchant_city, qr.bill_number, qr.reference_label, qr.terminal_label) == (
+        "9399", "TRUNG TAM PHUC VU HCC", "HA LONG", "000.00.12.H40-251125", "REF-1", "QUAY 3")
+
+
+@pytest.mark.parametrize("field, value", [
+    ("mcc", "939"), ("mcc", 9399), ("merchant_name", "x" * 26), ("merchant_name", "Trung tâm"),
+    ("merchant_city", "THANH PHO HA LONG"), ("bill_number", ""), ("bill_number", "a\nb"),
+    ("reference_label", "x" * 26), ("terminal_label", ["QUAY 3"]),
+])
+def test_the_builder_rejects_an_optional_field_that_breaks_its_emvco_format(field, value):
+    with pytest.raises(VietQRError, match=re.escape(field.replace("_", " ").replace("mcc", "merchant category code"))):
+        build_payload(bin="970436", account="1", **{field: value})
+
+
+def test_the_builder_rejects_additional_data_longer_than_99_characters():
+    with pytest.raises(VietQRError, match="62"):
+        build_payload(bin="970436", account="1", purpose="p" * 25, bill_number="b" * 25, reference_label="r" * 25,
+                      terminal_label="t" * 25)
 
 
 def test_a_card_transfer_uses_service_qribfttc():
