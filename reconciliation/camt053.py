@@ -193,8 +193,8 @@ def _entry(ntry: Element, first_line_no: int) -> Iterator[StatementLine]:
     day, at = parse_local_date(_iso(when), line_no=first_line_no, field_name="BookgDt")
     value_text = _text(ntry, "ValDt", "Dt")
     value_day = parse_local_date(value_text, line_no=first_line_no, field_name="ValDt")[0] if value_text else None
-    container = _child(ntry, "NtryDtls")
-    details = [d for d in container if _local(d.tag) == "TxDtls"] if container is not None else []
+    # NtryDtls may repeat (one per batch, or one per transaction): the entry's transactions are all of theirs.
+    details = [d for dtls in ntry if _local(dtls.tag) == "NtryDtls" for d in dtls if _local(d.tag) == "TxDtls"]
     entry_ref = _text(ntry, "AcctSvcrRef")
     total = _amount(amount_elem.text, line_no=first_line_no)
     # A batch is split into its transactions only when their amounts account for the entry's:

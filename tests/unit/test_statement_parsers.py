@@ -144,6 +144,15 @@ def test_a_camt053_batch_without_amounts_per_transaction_is_one_line_with_every_
     assert lines == [(day, 25000, "credit", "HS1", "B1/1"), (day, 35000, "credit", "HS2", "B1/2")]
 
 
+
+def test_a_camt053_batch_spread_over_several_entry_details_reads_every_transaction():
+    # NtryDtls repeats (0..n in every camt.053 version): one per batch, or one per transaction.
+    day = date(2026, 11, 24)
+    spread = camt_entry(60000, tx("HS1", "A") + "</NtryDtls><NtryDtls>" + tx("HS2", "B"))
+    assert read(spread)[1] == [(day, 60000, "credit", "HS1 HS2", "B1")]
+    spread = camt_entry(60000, tx("HS1", "A", 25000) + "</NtryDtls><NtryDtls>" + tx("HS2", "B", 35000))
+    assert read(spread)[1] == [(day, 25000, "credit", "HS1", "B1/1"), (day, 35000, "credit", "HS2", "B1/2")]
+
 def test_a_camt053_with_a_dtd_is_refused_before_any_entity_is_expanded():
     bomb = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
             "<Document>&lol2;</Document>")
