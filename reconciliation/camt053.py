@@ -187,12 +187,12 @@ def _entry(ntry: Element, first_line_no: int) -> Iterator[StatementLine]:
         raise statement_error("malformed_camt053", "CdtDbtInd must be CRDT or DBIT", line_no=first_line_no)
     reversal = (_text(ntry, "RvslInd") or "").strip().lower() in ("true", "1")  # xs:boolean
     direction = CREDIT if indicator == "CRDT" else DEBIT
-    when = _text(ntry, "BookgDt", "DtTm") or _text(ntry, "BookgDt", "Dt") or _text(ntry, "ValDt", "Dt")
+    value_text = _date_or_time(ntry, "ValDt")
+    when = _date_or_time(ntry, "BookgDt") or value_text
     if when is None:
         raise statement_error("malformed_camt053", "an entry has no booking date", line_no=first_line_no)
     day, at = parse_local_date(_iso(when), line_no=first_line_no, field_name="BookgDt")
-    value_text = _text(ntry, "ValDt", "Dt")
-    value_day = parse_local_date(value_text, line_no=first_line_no, field_name="ValDt")[0] if value_text else None
+    value_day = parse_local_date(_iso(value_text), line_no=first_line_no, field_name="ValDt")[0] if value_text else None
     # NtryDtls may repeat (one per batch, or one per transaction): the entry's transactions are all of theirs.
     details = [d for dtls in ntry if _local(dtls.tag) == "NtryDtls" for d in dtls if _local(d.tag) == "TxDtls"]
     entry_ref = _text(ntry, "AcctSvcrRef")
@@ -230,6 +230,11 @@ def _entry(ntry: Element, first_line_no: int) -> Iterator[StatementLine]:
             batch=(entry_ref, total, part) if split and entry_ref else None,
         )
         line_no += 1
+
+
+def _date_or_time(elem: Element, name: str) -> str | None:
+    """A `DateAndDateTime2Choice` (BookgDt, ValDt): its `DtTm`, else its `Dt`."""
+    return _text(elem, name, "DtTm") or _text(elem, name, "Dt")
 
 
 def _iso(text: str) -> str | datetime:

@@ -52,6 +52,18 @@ def test_a_balance_date_time_at_the_ends_of_the_calendar_is_an_invalid_date(when
     assert refused(doc(bal("CLBD", "1000", when), ntry("30000"))).code == "invalid_date"
 
 
+
+def test_a_value_date_written_as_a_date_time_is_read_and_dates_an_entry_without_a_booking_date():
+    # ValDt, like BookgDt, is a choice of Dt or DtTm; BookgDt is optional (0..1).
+    entry = ntry("30000", booked="<DtTm>2026-11-24T07:00:00+07:00</DtTm>")
+    [line] = read(doc(entries=entry.replace("</BookgDt>", "</BookgDt><ValDt><DtTm>2026-11-24T07:00:00+07:00</DtTm>"
+                                                          "</ValDt>")))[1]
+    assert line.value_date == date(2026, 11, 24)
+    late = ntry("30000").replace("<BookgDt><Dt>2026-11-24</Dt></BookgDt>",
+                                 "<ValDt><DtTm>2026-11-24T18:30:00Z</DtTm></ValDt>")
+    [line] = read(doc(entries=late))[1]
+    assert (line.booking_date, line.value_date) == (date(2026, 11, 25), date(2026, 11, 25))
+
 # --- 4. PRCD: the previous report's closing ---------------------------------------------
 
 def test_prcd_dated_the_previous_day_is_the_opening_of_the_statements_day_not_of_its_own_date():
