@@ -34,6 +34,7 @@ CLOSING_CODES = {"CLBD"}
 # it is that opening, never an opening of its own date (which would check the previous day against
 # the wrong balance) and not written into the previous day (which may be closed already).
 PREVIOUS_CLOSING_CODES = {"PRCD"}
+USTRD_WIDTH = 140  # the longest an Ustrd may be (Max140Text)
 
 
 def _local(tag: str) -> str:
@@ -272,12 +273,23 @@ def _memo(ntry: Element, txs: list[Element]) -> str:
         mine: list[str] = []
         info = _child(tx, "RmtInf")
         if info is not None:
-            mine += [c.text.strip() for c in info if _local(c.tag) == "Ustrd" and c.text and c.text.strip()]
+            mine += [t for t in [_unstructured(info)] if t]
             mine += [t for t in (_text(s, "CdtrRefInf", "Ref") for s in info if _local(s.tag) == "Strd") if t]
         parts += mine or [t for t in [_text(tx, "AddtlTxInf")] if t]
     if not parts:
         parts += [t for t in [_text(ntry, "AddtlNtryInf")] if t]
     return " ".join(dict.fromkeys(parts))
+
+
+def _unstructured(info: Element) -> str:
+    """The `Ustrd` pieces of a `RmtInf` as one text. A piece of the element's full length (140) was cut
+    there, mid-word perhaps, and goes on in the next without a separator (as a full MT940 :86: line);
+    other pieces are joined by a space."""
+    text, cut = "", False
+    for piece in (c.text for c in info if _local(c.tag) == "Ustrd" and c.text and c.text.strip()):
+        text = text + piece if cut else f"{text.rstrip()} {piece.lstrip()}"
+        cut = len(piece.strip()) >= USTRD_WIDTH
+    return text.strip()
 
 
 def _first(values: Iterable[str | None]) -> str | None:

@@ -64,6 +64,15 @@ def test_a_value_date_written_as_a_date_time_is_read_and_dates_an_entry_without_
     [line] = read(doc(entries=late))[1]
     assert (line.booking_date, line.value_date) == (date(2026, 11, 25), date(2026, 11, 25))
 
+
+def test_remittance_information_cut_at_the_full_length_of_an_ustrd_continues_without_a_space():
+    # Ustrd is at most 140 characters: a longer text is cut there, mid-word, and goes on in the next one.
+    cut = "MBVCB.6567672464.CT tu 2305985302384 NGUYEN VAN AN toi 0071001234567 TRUNG TAM PHUC VU HANH CHINH CONG "
+    cut = cut.ljust(139, "X") + "H"
+    two = "<Ustrd>" + cut + "</Ustrd><Ustrd>S40881023160 nop phi</Ustrd><Ustrd>ho so</Ustrd>"
+    [line] = read(doc(entries=ntry("30000").replace("<Ustrd>HS40881023160</Ustrd>", two)))[1]
+    assert line.memo == cut + "S40881023160 nop phi ho so"
+
 # --- 4. PRCD: the previous report's closing ---------------------------------------------
 
 def test_prcd_dated_the_previous_day_is_the_opening_of_the_statements_day_not_of_its_own_date():
