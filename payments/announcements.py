@@ -112,12 +112,19 @@ def same_memo(a: str, b: str) -> bool:
     return bool(a and b and (a in b or b in a))
 
 
+# What a bank writes where it has no reference: SWIFT's NONREF, ISO's NOTPROVIDED, and the fillers
+# exports put in every row's reference cell ("0", "N/A", "-"). Taken for a reference, they would key
+# every transfer of an amount on a day as one (the second listed as a duplicate, its money unseen).
+_NO_REFERENCE = {"NONREF", "NOTPROVIDED", "NA", "NONE", "NULL", "NIL"}
+
+
 def normalise_ref(ref: str | None) -> str | None:
-    """Bank references compared across formats: `5000.96828` (CSV) == `500096828` (MT940)."""
+    """Bank references compared across formats: `5000.96828` (CSV) == `500096828` (MT940); None
+    for a placeholder (`_NO_REFERENCE`, or only zeros)."""
     if ref is None:
         return None
     cleaned = re.sub(r"[^0-9A-Za-z]", "", ref).upper()
-    return cleaned if cleaned and cleaned not in {"NONREF", "NOTPROVIDED"} else None
+    return cleaned if cleaned.strip("0") and cleaned not in _NO_REFERENCE else None
 
 
 def ref_variants(ref: str | None) -> set[str]:

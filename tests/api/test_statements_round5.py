@@ -1,4 +1,6 @@
 """Statement import, QA round 5: a transfer is stored and credited once whatever the files repeat."""
+import pytest
+
 from tests.factories import assert_ledger_ok
 from tests.recon_factories import all_lines, count_payments, make_requests_with_codes, paid_vnd, upload
 
@@ -320,3 +322,18 @@ def test_the_raw_file_is_streamed_chunk_by_chunk_not_read_whole(client, auth, db
     raw = client.get(f"/api/v1/reconciliation/statements/{body['import_id']}/file", headers=auth("finance"))
     assert raw.status_code == 200 and raw.is_streamed
     assert raw.headers["Content-Length"] == str(len(data)) and raw.data == data
+
+
+@pytest.mark.parametrize("placeholder", ["0", "000", "N/A", "NA", "-", "none", "NULL"])
+def test_a_placeholder_in_the_reference_column_is_no_reference(client, auth, db, monkeypatch, placeholder):
+    """Some exports fill the reference cell of every row with 0 or N/A: two equal transfers of the day
+    under that placeholder are two transfers (keyed by their fingerprints), not one listed twice."""
+    from tests.recon_factories import vcb_csv
+
+    make_requests_with_codes(client, auth, monkeypatch, [(CODE, 30_000), (OTHER, 30_000)])
+    r = upload(client, auth, vcb_csv((placeholder, "", "30.000", f"{CODE} nop le phi"),
+                                     (placeholder, "", "30.000", f"{OTHER} nop le phi")))
+    assert r.status_code == 201, r.json
+    assert (r.json["lines_new"], r.json["lines_duplicate"]) == (2, 0)
+    assert [line["bank_ref"] for line in all_lines(client, auth, r.json["import_id"])] == [None, None]
+    assert (paid_vnd(client, CODE), paid_vnd(client, OTHER)) == (30_000, 30_000)
