@@ -4,6 +4,8 @@ Checkout: we redirect the citizen to the gateway with a signed query; the gatewa
 them back to our return URL (which only shows the outcome) and calls our IPN URL server to
 server (which is the only thing that credits money). Signature: HMAC-SHA512 with the hash
 secret over the `vnp_*` parameters sorted by name, URL-encoded with quote_plus, joined by &.
+We sign without empty parameters (as VNPay's checkout samples build the URL); VNPay's IPN and
+return samples hash every `vnp_*` parameter, an empty one as `vnp_X=`: either form verifies.
 """
 from __future__ import annotations
 
@@ -35,14 +37,17 @@ def query_string(params: Mapping[str, str]) -> str:
     return "&".join(f"{key}={quote_plus(str(params[key]))}" for key in sorted(params))
 
 
-def secure_hash(params: Mapping[str, str], secret: str) -> str:
-    signed = {k: v for k, v in params.items() if k.startswith("vnp_") and k not in HASH_FIELDS and v != ""}
+def secure_hash(params: Mapping[str, str], secret: str, *, keep_empty: bool = False) -> str:
+    signed = {k: v for k, v in params.items()
+              if k.startswith("vnp_") and k not in HASH_FIELDS and (keep_empty or v != "")}
     return hmac.new(secret.encode(), query_string(signed).encode(), hashlib.sha512).hexdigest()
 
 
 def verify(params: Mapping[str, str], secrets: tuple[str, ...]) -> bool:
     given = params.get("vnp_SecureHash", "").lower()
-    return bool(given) and any(same_secret(secure_hash(params, s), given) for s in secrets)
+    forms = (False, True) if "" in params.values() else (False,)
+    return bool(given) and any(same_secret(secure_hash(params, s, keep_empty=keep), given)
+                               for s in secrets for keep in forms)
 
 
 def for_merchant(params: Mapping[str, str], tmn_codes: tuple[str, ...]) -> bool:

@@ -1,6 +1,8 @@
 """Card terminals, VNPay internet banking and cash at the counter."""
+import hashlib
+import hmac
 import json
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote_plus, urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -154,6 +156,17 @@ def test_the_ipn_confirms_once_and_answers_with_vnpay_codes(client, auth, test_s
     assert status(client, code)["paid_vnd"] == 100_000
     [p] = client.get(f"/api/v1/payment-requests/{code}/payments", headers=auth("finance")).json["payments"]
     assert p["channel"] == "internet_banking"
+
+
+def test_an_ipn_hashed_over_an_empty_parameter_as_vnpays_samples_do_is_confirmed(client, auth, test_settings):
+    code = make_request(client, auth)
+    params = dict(ipn_params(test_settings, checkout(client, code)["redirect_url"]), vnp_BankTranNo="")
+    del params["vnp_SecureHash"]
+    text = "&".join(f"{k}={quote_plus(v)}" for k, v in sorted(params.items()))  # `vnp_BankTranNo=` included
+    secret = test_settings.secret("HCCPAY_VNPAY_HASH_SECRET").encode()
+    params["vnp_SecureHash"] = hmac.new(secret, text.encode(), hashlib.sha512).hexdigest()
+    assert ipn(client, params) == {"RspCode": "00", "Message": "Confirm Success"}
+    assert status(client, code)["status"] == "paid"
 
 
 def test_the_ipn_refuses_bad_signature_unknown_order_and_wrong_amount(client, auth, test_settings):

@@ -34,3 +34,14 @@ def test_the_vnpay_hash_is_over_quote_plus_encoded_sorted_parameters():
     params = {"vnp_TxnRef": "A1", "vnp_Amount": "1000000", "vnp_OrderInfo": "Thanh toan don hang #1"}
     text = "vnp_Amount=1000000&vnp_OrderInfo=Thanh+toan+don+hang+%231&vnp_TxnRef=A1"
     assert vnpay.secure_hash(params, "k") == hmac.new(b"k", text.encode(), hashlib.sha512).hexdigest()
+
+
+def test_a_vnpay_hash_over_every_vnp_parameter_empty_ones_included_verifies():
+    """VNPay's own IPN samples (PHP `urlencode` loop, Python `quote_plus` loop) hash every `vnp_*`
+    parameter, an empty one as `vnp_X=`; a hash computed so must verify as the one skipping it does."""
+    params = {"vnp_TxnRef": "A1", "vnp_Amount": "1000000", "vnp_BankTranNo": "", "vnp_ResponseCode": "00"}
+    text = "vnp_Amount=1000000&vnp_BankTranNo=&vnp_ResponseCode=00&vnp_TxnRef=A1"
+    given = hmac.new(b"k", text.encode(), hashlib.sha512).hexdigest()
+    assert vnpay.verify(dict(params, vnp_SecureHash=given), ("k",))
+    assert vnpay.verify(dict(params, vnp_SecureHash=vnpay.secure_hash(params, "k")), ("k",))
+    assert not vnpay.verify(dict(params, vnp_SecureHash=given, vnp_BankTranNo="X"), ("k",))
