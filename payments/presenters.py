@@ -136,4 +136,5 @@ def payment_view(payment: Payment, *, for_request: int | None = None) -> dict[st
 def callback_view(callback: InboundCallback) -> dict[str, Any]:
     return {"id": callback.id, "provider": callback.provider, "received_at": _iso(callback.received_at),
             "status": callback.status, "reason": callback.reason, "external_id": callback.external_id,
-            "source_ip": callback.source_ip, "body": callback.body.decode("utf-8", "replace")[:4000]}
+            "source_ip": callback.source_ip, "query": callback.query[:4000],  # a VNPay IPN is all query
+            "body": callback.body.decode("utf-8", "replace")[:4000]}

@@ -180,6 +180,18 @@ def test_the_ipn_refuses_bad_signature_unknown_order_and_wrong_amount(client, au
     assert status(client, code)["paid_vnd"] == 0
 
 
+def test_a_refused_ipn_is_listed_for_finance_with_the_query_it_carried(client, auth, test_settings):
+    code = make_request(client, auth)
+    params = ipn_params(test_settings, checkout(client, code)["redirect_url"], amount_vnd=99_000)
+    assert ipn(client, dict(params, vnp_Amount="1"))["RspCode"] == "97"
+    assert ipn(client, params)["RspCode"] == "04"
+    listed = client.get("/api/v1/finance/rejected-callbacks", headers=auth("finance")).json["callbacks"]
+    for callback in listed:  # the IPN is all in its query: finance must see what VNPay said
+        said = dict(parse_qsl(callback["query"]))
+        assert said["vnp_TxnRef"] == params["vnp_TxnRef"] and said["vnp_Amount"] in ("1", "9900000")
+    assert len(listed) == 2
+
+
 def test_a_failed_online_payment_credits_nothing(client, auth, test_settings):
     code = make_request(client, auth)
     url = checkout(client, code)["redirect_url"]
