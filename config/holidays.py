@@ -6,7 +6,9 @@ compensatory days when a holiday falls on a weekend) each year: operators must c
 list yearly and set HCCPAY_HOLIDAYS when it differs. 2027 lunar dates follow the rule and
 are provisional until announced. Only weekdays are listed (weekends are never working
 days); a holiday that falls on a weekend gives a compensatory weekday after it (Art. 111), so
-a span keeps its number of days off.
+a span keeps its number of days off. A weekday the Government swaps with a Saturday to join
+two breaks (public sector: a service centre follows it) is listed; the Saturday worked in its
+place stays a weekend here.
 
 A year the list (this one or HCCPAY_HOLIDAYS) names no day of is not unknown: the holidays the
 law fixes by date (1/1, 30/4, 1/5, 2/9), with their compensatory weekdays, are days off in it
@@ -26,11 +28,11 @@ _DAYS = [
     "2025-04-30", "2025-05-01", "2025-05-02",  # 2 May swapped with Sat 26 Apr
     "2025-09-01", "2025-09-02",
     # 2026
-    "2026-01-01",
+    "2026-01-01", "2026-01-02",  # 2 Jan swapped with Sat 10 Jan (public sector)
     "2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19", "2026-02-20",  # Tết Bính Ngọ
     "2026-04-27",  # Hùng Kings falls on Sun 26 Apr: compensatory Monday
     "2026-04-30", "2026-05-01",
-    "2026-09-01", "2026-09-02",
+    "2026-08-31", "2026-09-01", "2026-09-02",  # 31 Aug swapped with Sat 22 Aug (public sector)
     # 2027 (provisional)
     "2027-01-01",
     # Tết Đinh Mùi: 5-9 Feb, of which Sat 6 and Sun 7 are made up on 10 and 11 Feb

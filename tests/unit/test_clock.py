@@ -75,6 +75,14 @@ def test_tet_is_five_working_days_off_weekends_made_up(first, last):
     assert len([day for day in off if day.weekday() < 5]) == 5
 
 
+@pytest.mark.parametrize("day", [
+    date(2026, 1, 2),  # Friday swapped with Saturday 10 Jan (Government, 25/12/2025): off 1-4 Jan
+    date(2026, 8, 31),  # Monday swapped with Saturday 22 Aug (Prime Minister, Oct 2025): off 29/8-2/9
+])
+def test_the_2026_days_off_the_government_swapped_for_the_public_sector_are_not_working_days(day):
+    assert day.weekday() < 5 and not is_working_day(day, DEFAULT_HOLIDAYS)
+
+
 def test_a_horizon_of_working_days_ends_on_the_same_day_seen_from_friday_or_the_weekend():
     from kernel.clock import nth_working_day_after
 
