@@ -14,6 +14,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from dateutil import parser as dateparser
+
 from config.holidays import FIXED_DATE_DAYS, is_law_holiday
 from kernel.errors import ValidationError
 
@@ -46,6 +48,21 @@ def parse_iso_day(text: str) -> date:
         if day is not None and FIRST_DAY <= day <= LAST_DAY:
             return day
     raise ValidationError(f"the date must be YYYY-MM-DD from {FIRST_DAY} to {LAST_DAY}", code="invalid_date")
+
+
+def parse_local_instant(text: object) -> datetime:
+    """A date and time a gateway wrote, as aware UTC: ISO 8601 with `T` or one space between the
+    date and the time (`2026-11-25 10:00:00`, `2026-11-25T10:00:00.250+07:00`, `...Z`). Without
+    an offset it is Asia/Ho_Chi_Minh time, the way Vietnamese gateways write it. A date alone is
+    refused (its time would be invented). ValueError or OverflowError (years 1 and 9999 with an
+    offset) for anything else."""
+    written = text.strip().replace(" ", "T", 1) if isinstance(text, str) else ""
+    if "T" not in written:
+        raise ValueError("a date and time are required")
+    parsed = dateparser.isoparse(written)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=VN_TZ)
+    return parsed.astimezone(UTC)
 
 
 def business_date(at: datetime) -> date:

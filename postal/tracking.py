@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
-from kernel.clock import FIRST_DAY, LAST_DAY, business_date, ensure_aware_utc
+from kernel.clock import FIRST_DAY, LAST_DAY, business_date, parse_local_instant
 from kernel.db import unit_of_work
 from kernel.errors import ValidationError
 from kernel.money import MAX_MONEY_VND
@@ -81,12 +81,13 @@ def parse_courier_event(raw: Any, *, now: datetime) -> CourierEvent:
         raise ValidationError("status_code must be a VNPost status code 0-22", code="malformed_event",
                               details={"field": "status_code"})
     try:
-        occurred_at = ensure_aware_utc(datetime.fromisoformat(at))  # years 1 and 9999 overflow here
+        occurred_at = parse_local_instant(at)  # years 1 and 9999 overflow here
         if not FIRST_DAY <= business_date(occurred_at) <= LAST_DAY:
             raise ValueError("out of range")
     except (TypeError, ValueError, OverflowError):
-        raise ValidationError(f"occurred_at must be an ISO 8601 instant with its offset, from {FIRST_DAY} to "
-                              f"{LAST_DAY}", code="malformed_event", details={"field": "occurred_at"}) from None
+        raise ValidationError(f"occurred_at must be a date and time, YYYY-MM-DD HH:MM:SS (Hà Nội time) or ISO 8601 "
+                              f"with its offset, from {FIRST_DAY} to {LAST_DAY}", code="malformed_event",
+                              details={"field": "occurred_at"}) from None
     if occurred_at > now + COURIER_CLOCK_SKEW:  # a future date would pin the shipment's state
         raise ValidationError(f"occurred_at {occurred_at.isoformat()} is in the future", code="malformed_event",
                               details={"field": "occurred_at"})

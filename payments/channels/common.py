@@ -13,10 +13,8 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
-from dateutil import parser as dateparser
-
 from config import Settings
-from kernel.clock import UTC, VN_TZ
+from kernel.clock import parse_local_instant
 from kernel.errors import DomainError
 from kernel.money import MAX_MONEY_VND
 from payments.credits import IncomingCredit
@@ -197,13 +195,8 @@ def local_time(value: Any, name: str) -> datetime:
         raise CallbackRejected(f"{name} is required", code="missing_field", details={"field": name})
     if not isinstance(value, str):
         raise _not_a_time(name)
-    written = value.strip()
     try:
-        parsed = dateparser.isoparse(written) if "T" in written else \
-            datetime.strptime(written, "%Y-%m-%d %H:%M:%S")
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=VN_TZ)
-        instant = parsed.astimezone(UTC)  # overflows for year 1 or 9999 with an offset
+        instant = parse_local_instant(value)
     except (ValueError, OverflowError) as exc:
         raise _not_a_time(name) from exc
     if instant.year not in PLAUSIBLE_YEARS:
@@ -212,8 +205,9 @@ def local_time(value: Any, name: str) -> datetime:
 
 
 def _not_a_time(name: str) -> CallbackRejected:
-    return CallbackRejected(f"{name} must be a date-time between {PLAUSIBLE_YEARS.start} and "
-                            f"{PLAUSIBLE_YEARS.stop - 1}", code="invalid_field", details={"field": name})
+    return CallbackRejected(f"{name} must be a date and time, YYYY-MM-DD HH:MM:SS (Hà Nội time) or ISO 8601 with "
+                            f"its offset, between {PLAUSIBLE_YEARS.start} and {PLAUSIBLE_YEARS.stop - 1}",
+                            code="invalid_field", details={"field": name})
 
 
 def our_bank_account(settings: Settings, *numbers: str | None) -> str | None:
