@@ -98,3 +98,13 @@ def test_a_booking_without_a_time_prints_its_date_alone():
     assert format_booked(start_of_business_day(date(2026, 11, 24))) == "24/11/2026"
     assert format_booked(datetime(2026, 11, 24, 2, 15, tzinfo=timezone.utc)) == "24/11/2026 09:15"
     assert format_booked(datetime(2026, 11, 23, 17, 0, 0, 1, tzinfo=timezone.utc)) == "24/11/2026 00:00"
+
+
+@given(st.datetimes(min_value=datetime(2000, 1, 2), max_value=datetime(2100, 12, 30), timezones=st.sampled_from(
+    [timezone.utc, timezone(timedelta(hours=7)), timezone(timedelta(hours=-5, minutes=-30))])),
+    st.sampled_from(["T", " "]))
+def test_a_gateway_time_reads_back_as_the_same_instant_whichever_way_it_is_written(at, sep):
+    from kernel.clock import VN_TZ, parse_local_instant
+
+    assert parse_local_instant(at.isoformat(sep)) == at
+    assert parse_local_instant(at.astimezone(VN_TZ).replace(tzinfo=None).isoformat(sep)) == at  # Hà Nội time
