@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config import Settings
 from kernel.clock import FIRST_DAY, LAST_DAY, business_date, parse_local_instant
 from kernel.db import unit_of_work
-from kernel.errors import ValidationError
+from kernel.errors import Conflict, ValidationError
 from kernel.money import MAX_MONEY_VND
 from kernel.outbox import Delivery, Topic, enqueue
 from kernel.text import is_ascii_digits
@@ -366,9 +366,20 @@ def replay_recorded_events(session: Session, shipment: Shipment, *, settings: Se
 
 def booking_succeeded(session: Session, *, shipment_id: int, result: dict[str, Any], settings: Settings,
                       now: datetime) -> None:
-    """Store the tracking number with the outbox row's success (same transaction)."""
+    """Store the tracking number with the outbox row's success (same transaction).
+
+    A tracking number another shipment already holds names no new order of ours (a courier that
+    numbers afresh, a reused number): refused as a Conflict, so the booking is a failed outbox message
+    (an alert for people) instead of a unique violation that stops the worker."""
     shipment = get_shipment(session, shipment_id, for_update=True)
-    shipment.tracking_number = shipment.tracking_number or result["tracking_number"]
+    tracking = shipment.tracking_number or result["tracking_number"]
+    holder = session.execute(select(Shipment.id).where(Shipment.tracking_number == tracking,
+                                                       Shipment.id != shipment.id)).scalar_one_or_none()
+    if holder is not None:
+        raise Conflict(f"the courier's booking answer gives tracking number {tracking}, already shipment "
+                       f"{holder}'s: not stored", code="tracking_number_taken",
+                       details={"tracking_number": tracking, "shipment_id": holder})
+    shipment.tracking_number = tracking
     shipment.courier_order_id = result.get("order_id") or shipment.courier_order_id
     if shipment.status == states.REQUESTED:
         enter_state(session, shipment, states.BOOKED, settings=settings, actor=COURIER, now=now, occurred_at=now,

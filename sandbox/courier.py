@@ -1,7 +1,9 @@
 """A simulated VNPost-like courier speaking the contract of postal.clients, over real HTTP.
 
 - `POST /orders` (Bearer key, `Idempotency-Key`): books once per key; tracking numbers are
-  UPU S10 style (`EB123456785VN`, with the S10 check digit).
+  UPU S10 style (`EB123456785VN`, with the S10 check digit). Each process numbers orders from a
+  random serial and prefixes its event ids with a run token of its own: a restarted sandbox (`make run`
+  again on the same database) never hands out a tracking number or event id of an earlier run.
 - `POST /orders/<tracking>/cancel`, `GET /orders/<tracking>` (every event so far).
 - Tracking webhooks: each new event is POSTed, signed with X-HCC-Signature, to the order's
   `callback_url` (unless webhooks are held, see below).
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -50,10 +53,11 @@ def create_courier(api_key: str, webhook_secret: str, *, clock: Callable[[], dat
     orders: dict[str, dict] = {}
     by_key: dict[str, str] = {}
     held: list[tuple[str, dict]] = []
-    serials, event_ids = itertools.count(10_000_001), itertools.count(1)
+    serials, event_ids = itertools.count(10_000_000 + secrets.randbelow(80_000_000)), itertools.count(1)
+    run = secrets.token_hex(4)
 
     def add_event(order: dict, code: int, occurred_at: str | None = None, **extra) -> dict:
-        event = {"event_id": f"VNP-EV{next(event_ids):07d}", "status_code": code,
+        event = {"event_id": f"VNP-EV{run}-{next(event_ids):07d}", "status_code": code,
                  "status_text": STATUS_TEXT.get(code, ""), "occurred_at": occurred_at or clock().isoformat(), **extra}
         order["events"].append(event)
         body = {"tracking_number": order["tracking_number"], "reference": order["reference"], **event}

@@ -166,6 +166,7 @@ ERRORS = {
     "malformed_event": "Thông báo từ đơn vị vận chuyển không đúng định dạng.",
     "event_conflict": "Thông báo này đã được ghi nhận trước đó với nội dung khác.",
     "shipment_mismatch": "Số vận đơn và mã tham chiếu thuộc hai bưu gửi khác nhau.",
+    "tracking_number_taken": "Đơn vị vận chuyển trả về số vận đơn đã thuộc một bưu gửi khác: chưa ghi nhận đơn này.",
 }
 UNKNOWN_ERROR = "Không thực hiện được thao tác."
 NO_ROUTES = ("Chưa có tuyến nào. Tuyến (mã tuyến, các phường/xã phục vụ, số chỗ mỗi buổi) do quản trị viên hệ thống "
@@ -416,6 +417,8 @@ EN = {
         "This notification was recorded before with other content.",
     "Số vận đơn và mã tham chiếu thuộc hai bưu gửi khác nhau.":
         "The tracking number and the reference belong to different shipments.",
+    "Đơn vị vận chuyển trả về số vận đơn đã thuộc một bưu gửi khác: chưa ghi nhận đơn này.":
+        "The courier answered with a tracking number another shipment already has: the order was not recorded.",
     "lý do": "reason", "mã tuyến": "route code", "ghi chú": "note", "ngày": "day",
     "kết quả": "outcome", "nội dung nhập": "input",
 }

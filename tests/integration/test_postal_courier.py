@@ -302,3 +302,48 @@ def test_cancelling_a_booked_shipment_cancels_the_courier_order_after_commit(wor
     again = world.http.post(f"/api/v1/postal/shipments/{shipment['id']}/events", headers=auth("postal"),
                             json={"event": "picked_up", "id_check": ID_CHECK})
     assert again.status_code == 409 and again.json["code"] == "illegal_transition"
+
+
+def test_a_restarted_sandbox_courier_never_hands_out_a_tracking_number_or_event_id_again(world, auth, db,
+                                                                                        test_settings):
+    make_dossier(db, test_settings)
+    first = create(world, auth, shipment_body())
+    world.worker.drain()
+    world.flush()
+    before = world.shipment(first["id"])
+    # `make run` again on the same database: a new courier process, its numbering started afresh
+    restarted = serve_in_thread(create_courier(API_KEY, test_settings.secret("HCCPAY_COURIER_WEBHOOK_SECRET"),
+                                               clock=world.clock))
+    try:
+        client = CourierClient(restarted.url, API_KEY)
+        answer = client.create_order({"reference": "HCC-999", "citizen": {"phone": "0912345678", "ward_code": "06685"}},
+                                     idempotency_key="after-restart")
+        events = client.track(answer["tracking_number"])["events"]
+    finally:
+        restarted.stop()
+    assert answer["tracking_number"] != before.tracking_number
+    recorded = {e.courier_event_id for e in world.events(first["id"]) if e.courier_event_id}
+    assert recorded and not recorded & {e["event_id"] for e in events}
+
+
+def test_a_booking_answer_with_another_shipments_tracking_number_is_an_alert_not_a_stopped_worker(
+        world, auth, db, test_settings):
+    from dataclasses import replace
+
+    from postal.service import BOOK_TOPIC
+    make_dossier(db, test_settings, code="D-TAKEN-1")
+    first = create(world, auth, shipment_body(dossier_code="D-TAKEN-1"))
+    world.worker.drain()
+    taken = world.shipment(first["id"]).tracking_number
+    make_dossier(db, test_settings, code="D-TAKEN-2")
+    second = create(world, auth, shipment_body(dossier_code="D-TAKEN-2"))
+    book = world.worker.topics[BOOK_TOPIC]
+    world.worker.topics[BOOK_TOPIC] = replace(book, send=lambda delivery: {"order_id": "X1",
+                                                                          "tracking_number": taken})
+    assert world.worker.drain() == 1  # recorded, not raised: the worker carries on with the rest
+    with db() as s:
+        message = s.execute(select(OutboxMessage).where(
+            OutboxMessage.key == f"{BOOK_TOPIC}:shipment:{second['id']}")).scalar_one()
+    assert message.status == "failed" and "tracking_number_taken" in message.last_error
+    assert world.shipment(second["id"]).status == "requested" and world.shipment(second["id"]).tracking_number is None
+    assert world.shipment(first["id"]).tracking_number == taken
