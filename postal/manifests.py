@@ -88,9 +88,13 @@ def _title(pdf: FPDF, title: str, subtitle: str) -> None:
     pdf.ln(3)
 
 
-def _table(pdf: FPDF, headings: Sequence[str], widths: Sequence[int], rows: Sequence[Sequence[str]]) -> None:
+def _table(pdf: FPDF, headings: Sequence[str], widths: Sequence[int], rows: Sequence[Sequence[str]],
+           figures: Sequence[int] = ()) -> None:
+    """A table of text, left-aligned but for the columns `figures` (numbers, counts, money): right-aligned,
+    so their digits line up as on the receipts."""
     pdf.set_font(FONT, "", 8)
-    with pdf.table(col_widths=widths, text_align="LEFT", line_height=4.5,
+    align = tuple("RIGHT" if i in figures else "LEFT" for i in range(len(widths)))
+    with pdf.table(col_widths=widths, text_align=align, line_height=4.5,
                    headings_style=_bold_heading()) as table:
         table.row(headings)
         for values in rows:
@@ -128,8 +132,9 @@ def route_manifest_pdf(shipments: Sequence[Shipment], *, day: date, route_code: 
     rows = [(s.stop or "", SLOT_NAMES.get(s.slot or "", ""), s.tracking_number or "", DIRECTION_NAMES[s.direction],
              s.dossier_code, s.recipient_name, s.recipient_phone, address_text(s), documents_cell(s),
              format_vnd(fees_to_collect(s)), "") for s in shipments]
+    # "Thu hộ" is wide enough for 500.000.000 ₫ on one line: a wrapped amount reads as two figures.
     _table(pdf, ("Điểm", "Buổi", "Mã vận đơn", "Loại", "Mã hồ sơ", "Người nhận/gửi", "Điện thoại", "Địa chỉ",
-                 "Giấy tờ", "Thu hộ", "Ký nhận"), (13, 12, 26, 18, 30, 28, 20, 42, 40, 18, 26), rows)
+                 "Giấy tờ", "Thu hộ", "Ký nhận"), (11, 11, 26, 18, 30, 28, 20, 40, 39, 26, 24), rows, figures=(0, 9))
     total = sum(fees_to_collect(s) for s in shipments)
     pdf.set_font(FONT, "", 10)
     pdf.cell(0, 6, f"Tổng số điểm: {len(shipments)}. Tổng tiền thu hộ: {format_vnd(total)}.",
@@ -162,12 +167,13 @@ def handover_pdf(shipments: Sequence[Shipment], *, day: date, route_code: str | 
         rows = [(i, s.dossier_code, s.tracking_number or "", s.recipient_name, documents_cell(s),
                  status_name(s.direction, s.status)) for i, s in enumerate(chosen, start=1)]
         _table(pdf, ("STT", "Mã hồ sơ", "Mã vận đơn", "Người gửi/nhận", "Thành phần hồ sơ", "Tình trạng"),
-               (10, 36, 28, 34, 60, 18), rows)
+               (10, 36, 28, 34, 60, 18), rows, figures=(0,))
     pdf.set_font(FONT, "", 10)
     pdf.multi_cell(0, 5, "Hồ sơ nhận qua bưu chính được coi là đã nộp khi biên bản này được ký. Biên bản lập "
                          f"thành 02 bản, mỗi bên giữ 01 bản. In lúc {format_local(printed_at)}.")
     pdf.ln(3)
-    _signatures(pdf, "BÊN GIAO", "BÊN NHẬN")
+    # Named parties, not "bên giao"/"bên nhận": in section I the post hands over, in section II the centre.
+    _signatures(pdf, "NHÂN VIÊN BƯU CHÍNH", "ĐẠI DIỆN TRUNG TÂM")
     return render(pdf)
 
 
@@ -193,7 +199,7 @@ def consignment_note_pdf(shipment: Shipment, *, printed_at: datetime) -> bytes:
     pdf.ln(2)
     rows = [(i, d["name"], "Bản chính" if d.get("original") else "Bản sao", d.get("copies", 1))
             for i, d in enumerate(shipment.documents or [], start=1)] or [(1, "Theo hồ sơ", "", "")]
-    _table(pdf, ("STT", "Tên giấy tờ", "Loại", "Số lượng"), (12, 110, 34, 30), rows)
+    _table(pdf, ("STT", "Tên giấy tờ", "Loại", "Số lượng"), (12, 110, 34, 30), rows, figures=(0, 3))
     pdf.set_font(FONT, "", 9)
     pdf.cell(0, 6, f"In lúc {format_local(printed_at)}.", new_x="LMARGIN", new_y="NEXT")
     _signatures(pdf, "NGƯỜI GỬI", "NHÂN VIÊN BƯU CHÍNH")

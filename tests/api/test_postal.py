@@ -231,7 +231,7 @@ def test_the_manifest_handover_record_and_consignment_note_are_vietnamese_pdfs(c
                   "Tờ khai đề nghị cấp bản sao (bản chính)", "Ký nhận", "Thu hộ"):
         assert words in manifest, words
     handover = pdf_text(client.get(f"/api/v1/postal/handovers/{day}.pdf?route=HL1", headers=auth("intake")))
-    assert "BIÊN BẢN GIAO NHẬN HỒ SƠ" in handover and "BÊN GIAO" in handover and "BÊN NHẬN" in handover
+    assert "BIÊN BẢN GIAO NHẬN HỒ SƠ" in handover and "NHÂN VIÊN BƯU CHÍNH" in handover and "ĐẠI DIỆN TRUNG TÂM" in handover
     note = pdf_text(client.get(f"/api/v1/postal/shipments/{shipment['id']}/consignment-note.pdf",
                                headers=auth("auditor")))
     assert "PHIẾU GỬI HỒ SƠ" in note and "Căn cước công dân" in note and "Bản sao" in note and "22.000 ₫" in note
