@@ -407,9 +407,11 @@ def withdraw_fee_items(session: Session, *, dossier_code: str, fee_item_ids: fro
     are asked: in the request first made for them, or in one that renewed them with other fees.
 
     A live request asking for them that nobody has paid into is cancelled, and the other fees it
-    asked for are asked again without them; items no live request asks for any more are withdrawn:
-    never asked for again (renewal) and not counted as owed. Money already received is left alone:
-    giving it back is a refund, decided by people.
+    asked for are asked again without them; items no open request asks for any more are withdrawn:
+    never asked for again (renewal), not counted as owed, and no delivery waits for them (a paid
+    request's too: its money is to be given back, and once refunded it would otherwise leave the item
+    owed with nothing that could ever ask for it). Money already received is left alone: giving it
+    back is a refund, decided by people.
     """
     dossier = lock_dossier(session, dossier_code)
     expire_due_of(session, dossier, settings, now)
@@ -423,10 +425,10 @@ def withdraw_fee_items(session: Session, *, dossier_code: str, fee_item_ids: fro
             cancel_payment_request(session, code=request.payment_code, reason=reason, settings=settings,
                                    actor=actor, now=now)
             others |= asked - fee_item_ids
-    still_asked = set(session.execute(
+    still_asked = set(session.execute(  # an open request still asks the citizen for money: left as it is
         select(PaymentRequestItem.fee_item_id)
         .join(PaymentRequest, PaymentRequest.id == PaymentRequestItem.payment_request_id)
-        .where(PaymentRequest.dossier_id == dossier.id, PaymentRequest.status.in_(LIVE_FOR_ITEMS))
+        .where(PaymentRequest.dossier_id == dossier.id, PaymentRequest.status.in_(states.OPEN))
     ).scalars())
     for item in dossier.fee_items:
         if item.id in fee_item_ids and item.id not in still_asked and item.withdrawn_at is None:
