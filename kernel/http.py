@@ -370,6 +370,9 @@ class Int64Converter(IntegerConverter):
 def init_http(app: Flask, runtime_: Runtime) -> None:
     """Wire the runtime, request ids, teardown and error handlers into `app`."""
     app.url_map.converters["int"] = Int64Converter
+    # `//` in an address is not found, not redirected to the merged path: flask-restx's error routing
+    # re-matches the URL for another method and crashes on that redirect (a bare 500, no request id).
+    app.url_map.merge_slashes = False
     app.request_class = JSONRequest
     app.extensions["hccpay"] = runtime_
     app.extensions.setdefault("hccpay_principal_resolvers", [])
