@@ -67,8 +67,6 @@ ERRORS = {
                      "Someone else just changed this line; look again before deciding."),
     "line_not_found": ("Không tìm thấy dòng sao kê.",
                        "No such statement line."),
-    "suspense_changed": ("Số tiền tạm treo vừa thay đổi; vui lòng tải lại trang.",
-                         "The money in suspense just changed; reload the page."),
     "day_closed": ("Ngày này đã khóa sổ; không thể thay đổi.",
                    "This day is closed; it cannot change."),
     "already_acknowledged": ("Ngoại lệ này đã được chấp nhận.",
