@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, ForeignKey, Index, String, Text, func, or_, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from kernel.bulk import insert_rows
@@ -300,19 +301,30 @@ class OutboxWorker:
         """Run a topic's outcome handler in a savepoint. A handler that refuses (a domain error: the
         object it settles has moved on meanwhile) neither stops the worker nor brings the message back
         after its lease, to be sent again and refused again for ever: what it did is undone and the
-        message is `failed` (an alert, replayable) with the reason, for a person to look at."""
+        message is `failed` (an alert, replayable) with the reason, for a person to look at.
+
+        A handler that fails unexpectedly (a bug, a unique column the far side's answer collides
+        with) is treated alike, its traceback logged: a poisoned message must not stop the worker,
+        whose restart would claim it again and stop again, holding up everyone else's messages
+        (as the inbound loop sets one callback aside). An OperationalError is the weather (the
+        database away, a deadlock): it fails the round and the message comes back after its lease."""
         if handler is None:
             return
         try:
             with session.begin_nested():
                 handler(session, delivery, outcome, now)
-        except DomainError as exc:
-            reason = f"{name} refused: {exc.code}: {exc.message}"
+        except OperationalError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - see above: failed for people, never a stopped worker
+            known = isinstance(exc, DomainError)
+            reason = (f"{name} refused: {exc.code}: {exc.message}" if known
+                      else f"{name} crashed: {type(exc).__name__}: {exc}")
             message.status, message.done_at, message.last_error = FAILED, None, reason[:2000]
             attempt.detail = "; ".join(filter(None, [attempt.detail, reason]))[:2000]
             self.stats["failed"] += 1
-            log.error("outbox message's outcome could not be recorded", extra={
-                "message_id": delivery.id, "topic": delivery.topic, "handler": name, "code": exc.code})
+            log.error("outbox message's outcome could not be recorded", exc_info=None if known else exc, extra={
+                "message_id": delivery.id, "topic": delivery.topic, "handler": name,
+                "code": exc.code if known else type(exc).__name__})
 
 
 def _next_delay(topic: Topic, attempt: int) -> timedelta | None:

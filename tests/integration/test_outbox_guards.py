@@ -93,3 +93,59 @@ def test_a_handler_that_succeeds_still_commits_with_the_message(db):
         enqueue(s, topic="t", key="a", payload={}, now=T0)
     OutboxWorker(sessions=db, topics={"t": topic}, clock=Clock(T0)).drain()
     assert messages(db)[0].status == DONE and seen == ["R1"]
+
+
+def _crashing(calls: list, error: Exception) -> Topic:
+    """A topic whose outcome handler writes a row and then fails unexpectedly (a bug, a unique column)."""
+    def handler(session, delivery, outcome, now):
+        enqueue(session, topic="other", key="written-by-the-handler", payload={}, now=now)
+        raise error
+
+    return Topic("t", send=lambda d: calls.append(d.attempt) or {"ref": "R1"}, on_success=handler)
+
+
+def test_a_handler_that_crashes_fails_its_message_alone_and_the_worker_goes_on(db, caplog):
+    """One poisoned message must not stop the worker (SMS, bookings, events of everyone else; a
+    supervisor's restart would claim it again and crash again): it is failed, for people, its
+    writes undone, and the error logged with its traceback."""
+    calls = []
+    with unit_of_work(db) as s:
+        enqueue(s, topic="t", key="a", payload={}, now=T0)
+        enqueue(s, topic="t", key="b", payload={}, now=T0)
+    outbox = OutboxWorker(sessions=db, topics={"t": _crashing(calls, RuntimeError("boom"))}, clock=Clock(T0))
+    worker = Worker(outbox=outbox, jobs=[], clock=Clock(T0), poll_seconds=0.01, inbound_poll_seconds=0.01)
+    thread = threading.Thread(target=worker.run_forever, daemon=True)
+    thread.start()
+    try:
+        for _ in range(300):
+            if len(calls) == 2:
+                break
+            threading.Event().wait(0.01)
+        threading.Event().wait(0.1)
+        assert thread.is_alive() and worker.crashed is None
+    finally:
+        worker.stop()
+        thread.join(timeout=5)
+    assert [(m.key, m.status) for m in messages(db)] == [("a", FAILED), ("b", FAILED)]  # nothing the handler wrote
+    assert messages(db)[0].last_error == "on_success crashed: RuntimeError: boom"
+    assert any(r.exc_info and r.getMessage() == "outbox message's outcome could not be recorded"
+               for r in caplog.records)
+
+
+def test_a_database_that_goes_away_in_a_handler_is_not_taken_for_a_poisoned_message(db):
+    """An OperationalError (the database away, a deadlock) is the weather: the round fails and the
+    message is claimed again after its lease, not failed for good."""
+    from sqlalchemy.exc import OperationalError
+
+    with unit_of_work(db) as s:
+        enqueue(s, topic="t", key="a", payload={}, now=T0)
+    outbox = OutboxWorker(sessions=db, topics={"t": _crashing([], OperationalError("SELECT 1", {}, Exception("gone")))},
+                          clock=Clock(T0))
+    try:
+        outbox.drain()
+    except OperationalError:
+        pass
+    else:
+        raise AssertionError("the OperationalError was swallowed")
+    [m] = messages(db)
+    assert m.status != FAILED
