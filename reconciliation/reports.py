@@ -325,9 +325,13 @@ def _pdf_table(pdf, columns: list[str], rows: list[list], money: frozenset[int])
     pdf.ln(3)
 
 
-LINE_WIDTHS = (10, 18, 24, 22, 14, 20, 18, 10, 40, 40, 57)  # mm, the width of an A4 landscape page
+# mm, the width of an A4 landscape page. A booking time ("24/11/2026 07:00"), a 16-character reference
+# (FT24106441476649) and the largest amount a line may hold (1.000.000.000.000 ₫) fit their columns whole:
+# only texts may be cut, never a figure.
+LINE_WIDTHS = (10, 18, 25, 28, 14, 29, 18, 10, 36, 40, 45)
 LINE_HEIGHT = 4  # mm: one line of 7 pt text
-WRAPPED = frozenset(LINE_COLUMNS.index(name) for name in ("Lý do", "Mã thanh toán", "Nội dung"))
+# A longer reference goes on over a second line rather than be cut.
+WRAPPED = frozenset(LINE_COLUMNS.index(name) for name in ("Số tham chiếu", "Lý do", "Mã thanh toán", "Nội dung"))
 
 
 def _pdf_lines(pdf, rows: list[list]) -> None:

@@ -157,3 +157,16 @@ def test_a_closed_reports_exceptions_name_the_line_by_its_stt_and_the_request_by
     assert {"Dòng 1 (mục VIII)", "Dòng 2 (mục VIII)", f"Mã thanh toán {code}"} <= subjects, section
     assert not any(subject.startswith(("line:", "request:")) for subject in subjects)
     assert "Dòng 1 (mục VIII)" in pdf_text(report(client, auth, "pdf"))
+
+
+def test_the_pdf_line_table_prints_each_lines_time_reference_and_amount_whole(client, auth, db):
+    # The PDF is what an auditor signs: a booking time cut to "24/11/2026 0…", a reference cut so that
+    # FT…01 and FT…02 read alike, or an amount cut to "1.000.000.0…" is a figure gone from the record.
+    assert upload_sample(client, auth, "statement_sample.camt053.xml").status_code == 201
+    assert upload(client, auth, vcb_csv(("FT24106441476649", "", "1.000.000.000.000", "chuyen tien"),
+                                        ("FT2410644147665012345678901", "", "20.000", "ung ho"))).status_code == 201
+    lines = pdf_text(report(client, auth, "pdf")).split(reports.LINES_HEADING, 1)[1]
+    assert "24/11/2026 07:00" in lines  # <DtTm>2026-11-24T07:00:00+07:00</DtTm>, the sample's first line
+    assert "FT24106441476649" in lines and "1.000.000.000.000 ₫" in lines
+    # a reference longer than its column goes on over a second line, not cut
+    assert "FT2410644147665" in lines and "012345678901" in lines.replace("\n", "")
