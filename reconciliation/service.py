@@ -58,7 +58,8 @@ def get_line(session: Session, line_id: int) -> StatementLine:
 def list_lines(session: Session, *, import_id: int | None = None, day: date | None = None,
                status: str | None = None, limit: int = 100, offset: int = 0
                ) -> tuple[list[tuple[int, StatementLine, bool]], int]:
-    """((line_no, line, seen before) for one page, total) of an import's file or of a day."""
+    """((line_no, line, seen before) for one page, total) of an import's file or of a day, or of an
+    import's file on a day when both are given."""
     if import_id is None and day is None:
         raise ValidationError("give import_id or date", code="missing_filter")
     if import_id is not None:
@@ -67,10 +68,11 @@ def list_lines(session: Session, *, import_id: int | None = None, day: date | No
                      literal(False).label("seen")).where(StatementLine.import_id == import_id)
         again = select(StatementLineRepeat.line_no.label("n"), StatementLineRepeat.line_id.label("line_id"),
                        literal(True).label("seen")).where(StatementLineRepeat.import_id == import_id)
-        if status:
-            own = own.where(StatementLine.status == status)
-            again = again.join(StatementLine, StatementLine.id == StatementLineRepeat.line_id) \
-                .where(StatementLine.status == status)
+        wanted = ([StatementLine.status == status] if status else []) + \
+            ([StatementLine.recon_date == day] if day is not None else [])
+        if wanted:
+            own = own.where(*wanted)
+            again = again.join(StatementLine, StatementLine.id == StatementLineRepeat.line_id).where(*wanted)
         both = union_all(own, again).subquery()
         total = session.execute(select(func.count()).select_from(both)).scalar_one()
         page = session.execute(select(both.c.n, both.c.line_id, both.c.seen).order_by(both.c.n)

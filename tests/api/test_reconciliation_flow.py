@@ -305,6 +305,19 @@ def test_reads_need_a_finance_role_and_valid_parameters(client, auth, db):
     assert client.get("/api/v1/reconciliation/statements/99", headers=auth("finance")).status_code == 404
 
 
+def test_lines_of_an_import_and_a_day_are_those_of_the_import_on_that_day(client, auth, db):
+    two_days = vcb_csv(("A1", "", "10.000", "ung ho"), day="23/11/2026") + \
+        vcb_csv(("B1", "", "20.000", "ung ho"), ("B2", "", "30.000", "ung ho")).split("\n", 1)[1]
+    import_id = upload(client, auth, two_days).json["import_id"]
+    r = client.get(f"/api/v1/reconciliation/lines?import_id={import_id}&date={DAY}", headers=auth("finance"))
+    assert r.status_code == 200, r.json
+    assert (r.json["total"], [line["bank_ref"] for line in r.json["lines"]]) == (2, ["B1", "B2"])
+    assert [line["line_no"] for line in r.json["lines"]] == [2, 3]  # the file's line numbers, as without `date`
+    r = client.get(f"/api/v1/reconciliation/lines?import_id={import_id}&date=2026-11-23&status=unmatched",
+                   headers=auth("finance"))
+    assert [line["bank_ref"] for line in r.json["lines"]] == ["A1"]
+
+
 def test_import_progress_is_visible_on_the_import_resource(client, auth, db):
     body = upload_sample(client, auth, "statement_vcb_sample.csv").json
     again = client.get(f"/api/v1/reconciliation/statements/{body['import_id']}", headers=auth("auditor")).json
