@@ -179,7 +179,9 @@ def _subject(exc: dict) -> str:
         return f"Mã thanh toán {exc['payment_code']}"
     if exc.get("payment_id"):
         return f"Khoản thu #{exc['payment_id']}"
-    return f"Tài khoản {exc.get('account') or ''}".strip()
+    of = (exc.get("details") or {}).get("business_date")  # a balance check: the day it is of
+    return f"Tài khoản {account_name(exc.get('account'))}".strip() + \
+        (f" (ngày {date.fromisoformat(of):%d/%m/%Y})" if of else "")
 
 
 def _handled(exc: dict) -> str:

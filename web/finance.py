@@ -67,8 +67,16 @@ def _person(actor: str | None) -> str:
 @finance_pages.app_template_filter("exception")
 def _exception(key: str | None) -> str:
     """`request:HS…:over_payment` -> `HS… — Nộp thừa`: an exception's key as a person reads it (the key
-    itself is for machines: the line's database id, the kind's code)."""
+    itself is for machines: the line's database id, the kind's code, the ledger's name of an account)."""
     subject_type, _, rest = (key or "").partition(":")
+    if subject_type == "balance":  # balance:<ledger account>:<day>
+        account, _, day = rest.rpartition(":")
+        try:
+            of = date.fromisoformat(day)
+        except ValueError:
+            return key
+        return (f"{i18n.translate('Tài khoản')} {finance_text.account_name(account)} ({of:%d/%m/%Y}) — "
+                f"{i18n.translate(finance_text.KINDS['balance_mismatch'])}")
     subject, _, kind = rest.rpartition(":")
     if not subject or kind not in finance_text.KINDS:
         return key or ""

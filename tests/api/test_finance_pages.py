@@ -410,6 +410,9 @@ def test_an_exception_key_reads_as_its_subject_and_kind_on_the_pages(app):
         assert _exception("line:11:missed_callback") == "Dòng #11 — Có trên sao kê nhưng không có thông báo"
         assert _exception("payment:12:unmatched_credit").startswith("Mã khoản thu #12 — ")
         assert _exception("something:else") == "something:else"
+        # a balance check: the account as people name it and the day it is of, not the ledger's key
+        assert _exception("balance:bank:970436:0071001234567:2026-11-24") == \
+            "Tài khoản Vietcombank 0071001234567 (24/11/2026) — Lệch số dư"
     with app.test_request_context("/staff/finance/?lang=en"):
         from web.i18n import EN
 

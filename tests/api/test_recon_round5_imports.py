@@ -56,6 +56,19 @@ def test_a_day_is_not_closed_while_its_statement_is_still_being_imported(client,
     assert [e["kind"] for e in refused.json["details"]["exceptions"]] == ["balance_mismatch"]
 
 
+def test_a_closed_reports_balance_exception_names_the_account_and_its_day_as_people_do(client, auth, db):
+    import csv
+
+    assert upload(client, auth, fees_with_a_wrong_closing()).status_code == 201
+    assert client.post(f"/api/v1/reconciliation/days/{DAY}/exceptions/balance:{ACCOUNT}:{DAY}/acknowledge",
+                       headers=auth("finance"), json={"reason": "ngân hàng xác nhận lệch"}).status_code == 201
+    assert close(client, auth, DAY).status_code == 202 and approve(client, auth, DAY).status_code == 200
+    report = client.get(f"/api/v1/reconciliation/days/{DAY}/report.csv", headers=auth("auditor")).data
+    rows = list(csv.reader(io.StringIO(report.decode("utf-8-sig"))))
+    start = rows.index(["VII. Ngoại lệ"]) + 2
+    assert rows[start] == ["Tài khoản Vietcombank 0071001234567 (ngày 24/11/2026)", "Lệch số dư", "1", "Đã xác nhận"]
+
+
 def stuck_import(db, *, began: datetime, period: tuple[date, date] | None = (date(2026, 11, 24),) * 2,
                  lines: int = 1) -> int:
     """The one import made it: left `processing` half-way, as a process that died leaves it."""
