@@ -93,9 +93,11 @@ def classify(*, direction: str, is_reversal: bool, source: str | None, payment: 
         reasons.append("manual_match")
     if len({code for code, _, _ in payment.allocations}) > 1:
         reasons.append("multi_code")
-    if payment.allocations and payment.unallocated_vnd == 0:
-        return Verdict(MATCHED, min(HOW_SCORE.get(h, 50) for h in hows), reasons)
     extra = _resolution_reason(resolution)
+    if payment.allocations and payment.unallocated_vnd == 0:
+        # what finance did with the rest (written off, refund asked) accounts for the money the
+        # allocations leave out
+        return Verdict(MATCHED, min(HOW_SCORE.get(h, 50) for h in hows), [*reasons, *extra])
     if payment.allocations:
         return Verdict(MATCHED, PARTIAL_SCORE, [*reasons, payment.suspense_reason or "part_in_suspense", *extra])
     if proposal:

@@ -41,3 +41,24 @@ def test_re_deriving_the_day_keeps_a_partial_write_off_partly_written_off(client
     assert client.post(f"/api/v1/reconciliation/days/{DAY}/match", headers=auth("finance")).status_code == 200
     [again] = all_lines(client, auth, imported["import_id"])
     assert "partly_written_off" in again["reasons"] and "written_off" not in again["reasons"]
+
+
+def test_a_line_matched_in_part_and_written_off_for_the_rest_says_both(client, auth, db):
+    # Its report row must account for the whole line: 120,000 to the request and the rest written off,
+    # not a "matched" line whose allocations leave 130,000 unexplained.
+    from tests.factories import make_request
+
+    code = make_request(client, auth, ("Lệ phí", "charge", 120_000))
+    imported = upload(client, auth, vcb_csv(("W3", "", "250.000", "chuyen tien khong ma"))).json
+    [line] = all_lines(client, auth, imported["import_id"])
+    matched = client.post(f"/api/v1/reconciliation/lines/{line['id']}/match", headers=auth("finance"),
+                          json={"reason": "khách xác nhận", "allocations": [{"payment_code": code,
+                                                                           "amount_vnd": 120_000}]})
+    assert matched.status_code == 201, matched.json
+    shown = write_off(client, auth, line["id"], 130_000)
+    assert shown["status"] == "matched" and "manual_match" in shown["reasons"]
+    assert "written_off" in shown["reasons"]
+    assert client.post(f"/api/v1/reconciliation/days/{DAY}/match", headers=auth("finance")).status_code == 200
+    [again] = all_lines(client, auth, imported["import_id"])
+    assert "written_off" in again["reasons"]
+    assert_ledger_ok(db)
