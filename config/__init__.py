@@ -224,13 +224,31 @@ def _check_account_number(number: str, name: str) -> None:
 
 
 def _parse_holidays(env: Mapping[str, str]) -> frozenset[date]:
-    raw = env.get("HCCPAY_HOLIDAYS", "").strip()
+    """HCCPAY_HOLIDAYS replaces the built-in list; HCCPAY_HOLIDAYS_EXTRA adds days to whichever list
+    is in force (one more day off announced, without writing out Tết and the rest again)."""
+    listed = _holiday_list(env, "HCCPAY_HOLIDAYS")
+    return (DEFAULT_HOLIDAYS if listed is None else listed) | (_holiday_list(env, "HCCPAY_HOLIDAYS_EXTRA") or set())
+
+
+_ISO_DAY = re.compile(r"(\d{4})-\d{2}-\d{2}")
+
+
+def _holiday_list(env: Mapping[str, str], name: str) -> frozenset[date] | None:
+    """Comma-separated YYYY-MM-DD days of 2000-2100, or None when unset. `date.fromisoformat` alone
+    would also take 20261124, week dates and year 1: a typo must stop start-up, not move a holiday."""
+    raw = env.get(name, "").strip()
     if not raw:
-        return DEFAULT_HOLIDAYS
-    try:
-        return frozenset(date.fromisoformat(d.strip()) for d in raw.split(",") if d.strip())
-    except ValueError as exc:
-        raise ConfigError(f"HCCPAY_HOLIDAYS must be comma-separated ISO dates: {exc}") from exc
+        return None
+    days = set()
+    for text in filter(None, (d.strip() for d in raw.split(","))):
+        written = _ISO_DAY.fullmatch(text)
+        try:
+            if written is None or not 2000 <= int(written[1]) <= 2100:
+                raise ValueError(f"{text!r} is not YYYY-MM-DD from 2000 to 2100")
+            days.add(date.fromisoformat(text))
+        except ValueError as exc:
+            raise ConfigError(f"{name} must be comma-separated YYYY-MM-DD dates: {exc}") from exc
+    return frozenset(days)
 
 
 def _parse_int(env: Mapping[str, str], name: str, default: int, *, low: int = 0, high: int = 10**15) -> int:

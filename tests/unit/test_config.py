@@ -1,4 +1,5 @@
 import json
+from datetime import date
 
 import pytest
 
@@ -68,6 +69,25 @@ def test_malformed_settings_are_reported_clearly(name, value):
 def test_holidays_can_be_configured():
     settings = load_settings({"HCCPAY_DEMO": "1", "HCCPAY_HOLIDAYS": "2026-11-24, 2026-12-31"})
     assert {d.isoformat() for d in settings.holidays} == {"2026-11-24", "2026-12-31"}
+
+
+def test_extra_holidays_are_added_to_the_list_not_put_in_its_place():
+    """An operator told of one more day off (24/11, Ngày Văn hóa Việt Nam, say) adds it; replacing the
+    whole list to do so would silently drop Tết and every other holiday."""
+    from config.holidays import DEFAULT_HOLIDAYS
+
+    settings = load_settings({"HCCPAY_DEMO": "1", "HCCPAY_HOLIDAYS_EXTRA": "2026-11-24,2027-11-24"})
+    assert settings.holidays == DEFAULT_HOLIDAYS | {date(2026, 11, 24), date(2027, 11, 24)}
+    replaced = load_settings({"HCCPAY_DEMO": "1", "HCCPAY_HOLIDAYS": "2026-12-31", "HCCPAY_HOLIDAYS_EXTRA": "2026-11-24"})
+    assert replaced.holidays == {date(2026, 12, 31), date(2026, 11, 24)}
+
+
+@pytest.mark.parametrize("name", ["HCCPAY_HOLIDAYS", "HCCPAY_HOLIDAYS_EXTRA"])
+@pytest.mark.parametrize("value", ["20261124", "2026-W48-2", "0001-01-01", "9999-12-31", "2026-11-24;2026-12-31",
+                                   "24/11/2026"])
+def test_a_holiday_must_be_written_yyyy_mm_dd_in_a_plausible_year(name, value):
+    with pytest.raises(ConfigError, match=name):
+        load_settings({"HCCPAY_DEMO": "1", name: value})
 
 
 @pytest.mark.parametrize("name,value", [("HCCPAY_REQUEST_TTL_HOURS", "0"), ("HCCPAY_REQUEST_TTL_HOURS", "-24"),
