@@ -46,7 +46,14 @@ def serve(host: str, port: int | None, threads: int, worker: bool | None) -> Non
     port = port or settings.port
     app = create_app(settings)
     if settings.demo:
-        for sandbox in start_sandboxes(settings):
+        try:
+            sandboxes = start_sandboxes(settings)
+        except OSError as exc:  # a port taken: say which setting moves them, not a traceback
+            raise click.ClickException(
+                f"a demo sandbox cannot listen on {settings.sandbox_host} ports {settings.sandbox_bank_port}-"
+                f"{settings.sandbox_sms_port} ({exc.strerror or exc}); set HCCPAY_SANDBOX_PORT to a free port "
+                f"(it and the next two are used)") from exc
+        for sandbox in sandboxes:
             click.echo(f"sandbox on {sandbox.url}")
     if worker if worker is not None else settings.database_url.startswith("sqlite"):
         background = build_worker(settings, app.extensions["hccpay"].sessions)

@@ -296,6 +296,8 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
     if not (len(prefix) == 2 and prefix.isascii() and prefix.isalpha() and prefix.isupper()):
         raise ConfigError("HCCPAY_PAYMENT_CODE_PREFIX must be 2 uppercase letters")
     port = _parse_int(env, "PORT", 8000, low=1, high=65535)
+    # Demo sandboxes: bank/gateways on this port, the courier on the next, SMS on the one after.
+    sandbox = _parse_int(env, "HCCPAY_SANDBOX_PORT", 8001, low=1, high=65533)
     _require_outside_demo(env, demo)
     settings = Settings(
         database_url=_database_url(env),
@@ -308,19 +310,23 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
         holidays=_parse_holidays(env),
         secrets=_parse_secrets(env, demo),
         log_level=read_log_level(env, "HCCPAY_LOG_LEVEL", "INFO"),
-        sms_gateway_url=read_http_url(env, "HCCPAY_SMS_GATEWAY_URL", "http://127.0.0.1:8003" if demo else None),
+        sms_gateway_url=read_http_url(env, "HCCPAY_SMS_GATEWAY_URL",
+                                      f"http://127.0.0.1:{sandbox + 2}" if demo else None),
         sms_api_key=env.get("HCCPAY_SMS_API_KEY", "").strip() or ("demo-sms-api-key" if demo else None),
         public_rate_limit=read_rate_limit(env, "HCCPAY_PUBLIC_RATE_LIMIT", "300/minute"),
         rate_limit_storage=read_rate_limit_storage(env, "HCCPAY_RATE_LIMIT_STORAGE", "memory://"),
         trust_proxy=read_switch(env, "HCCPAY_TRUST_PROXY"),
         refund_approval_threshold_vnd=_parse_int(env, "HCCPAY_REFUND_APPROVAL_THRESHOLD_VND", 2_000_000),
-        pos_gateway_url=read_http_url(env, "HCCPAY_POS_GATEWAY_URL", "http://127.0.0.1:8001/pos" if demo else None),
-        vnpay_gateway_url=read_http_url(env, "HCCPAY_VNPAY_URL", "http://127.0.0.1:8001/vnpay/paymentv2/vpcpay.html"
+        pos_gateway_url=read_http_url(env, "HCCPAY_POS_GATEWAY_URL",
+                                      f"http://127.0.0.1:{sandbox}/pos" if demo else None),
+        vnpay_gateway_url=read_http_url(env, "HCCPAY_VNPAY_URL",
+                                        f"http://127.0.0.1:{sandbox}/vnpay/paymentv2/vpcpay.html"
                                         if demo else "https://pay.vnpay.vn/vpcpay.html"),
+        sandbox_bank_port=sandbox, sandbox_courier_port=sandbox + 1, sandbox_sms_port=sandbox + 2,
     )
     if settings.sms_gateway_url and not settings.sms_api_key:  # as the courier's: never silently unsent
         raise ConfigError("HCCPAY_SMS_API_KEY is required when HCCPAY_SMS_GATEWAY_URL is set")
-    settings = replace(settings, **_parse_postal(env, demo), **_parse_reconciliation(env),
+    settings = replace(settings, **_parse_postal(env, demo, sandbox + 1), **_parse_reconciliation(env),
                        **_parse_receipt_identity(env, demo))
     return replace(settings, **overrides) if overrides else settings
 
@@ -363,9 +369,9 @@ def _parse_receipt_identity(env: Mapping[str, str], demo: bool) -> dict[str, Any
 POSTAL_PAYMENT_MODES = ("prepaid", "cod")
 
 
-def _parse_postal(env: Mapping[str, str], demo: bool) -> dict[str, Any]:
+def _parse_postal(env: Mapping[str, str], demo: bool, sandbox_courier_port: int) -> dict[str, Any]:
     """The postal block: courier endpoint and key, tariff, special wards, payment mode."""
-    courier_url = read_http_url(env, "HCCPAY_COURIER_URL", "http://127.0.0.1:8002" if demo else None)
+    courier_url = read_http_url(env, "HCCPAY_COURIER_URL", f"http://127.0.0.1:{sandbox_courier_port}" if demo else None)
     courier_key = env.get("HCCPAY_COURIER_API_KEY", "").strip() or ("demo-courier-api-key" if demo else None)
     if courier_url and not courier_key:
         raise ConfigError("HCCPAY_COURIER_API_KEY is required when HCCPAY_COURIER_URL is set")

@@ -1,6 +1,7 @@
 """Serve a sandbox WSGI app over real HTTP on a background thread (tests, make run, benches)."""
 from __future__ import annotations
 
+import socket
 import threading
 from dataclasses import dataclass
 
@@ -23,8 +24,10 @@ class RunningServer:
 
 
 def serve_in_thread(app, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
-    """Start `app` on host:port (0 = any free port) and return at once."""
-    server = make_server(host, port, app, threaded=True)
+    """Start `app` on host:port (0 = any free port) and return at once. A port already taken raises
+    OSError: we bind the socket ourselves, since werkzeug, binding it, would print and exit the process."""
+    with socket.create_server((host, port)) as listener:  # werkzeug serves a duplicate of it
+        server = make_server(host, port, app, threaded=True, fd=listener.fileno())
     thread = threading.Thread(target=server.serve_forever, name=f"sandbox:{port}", daemon=True)
     thread.start()
     return RunningServer(server=server, thread=thread)

@@ -107,3 +107,19 @@ def test_sandbox_pay_refuses_outside_demo_mode(cli, monkeypatch):
     monkeypatch.setenv("HCCPAY_DEMO", "0")
     result = cli("sandbox", "pay", "HS40881023160")
     assert result.exit_code == 1 and "runs only with HCCPAY_DEMO=1" in result.output
+
+
+def test_serve_names_the_setting_that_moves_the_demo_sandboxes_when_their_port_is_taken(cli, monkeypatch):
+    import socket
+
+    import waitress
+
+    monkeypatch.setattr(waitress, "serve", lambda *a, **k: (_ for _ in ()).throw(AssertionError("served")))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.setenv("HCCPAY_SANDBOX_PORT", str(port))
+        result = cli("serve", "--no-worker")
+    assert result.exit_code == 1
+    assert "HCCPAY_SANDBOX_PORT" in result.output and f"ports {port}-{port + 2}" in result.output

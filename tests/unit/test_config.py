@@ -242,3 +242,22 @@ def test_special_extra_days_beyond_a_month_stop_start_up():
     with pytest.raises(ConfigError, match="HCCPAY_POSTAL_SPECIAL_EXTRA_DAYS"):
         load_settings(env)
     assert load_settings({**env, "HCCPAY_POSTAL_SPECIAL_EXTRA_DAYS": "30"}).postal_special_extra_days == 30
+
+
+def test_the_demo_sandboxes_move_together_with_hccpay_sandbox_port():
+    """A machine whose 8001-8003 are taken runs `make run` with HCCPAY_SANDBOX_PORT (and PORT): the
+    bank/gateways, courier and SMS sandboxes take that port and the next two, and the demo's URLs follow."""
+    settings = load_settings({"HCCPAY_DEMO": "1", "HCCPAY_SANDBOX_PORT": "9101"})
+    assert (settings.sandbox_bank_port, settings.sandbox_courier_port, settings.sandbox_sms_port) == (9101, 9102, 9103)
+    assert settings.vnpay_gateway_url.startswith("http://127.0.0.1:9101/")
+    assert settings.pos_gateway_url == "http://127.0.0.1:9101/pos"
+    assert settings.courier_url == "http://127.0.0.1:9102"
+    assert settings.sms_gateway_url == "http://127.0.0.1:9103"
+    default = load_settings({"HCCPAY_DEMO": "1"})
+    assert (default.sandbox_bank_port, default.sandbox_courier_port, default.sandbox_sms_port) == (8001, 8002, 8003)
+
+
+@pytest.mark.parametrize("value", ["0", "65534", "eighty"])
+def test_a_sandbox_port_whose_three_ports_do_not_fit_stops_start_up(value):
+    with pytest.raises(ConfigError, match="HCCPAY_SANDBOX_PORT"):
+        load_settings({"HCCPAY_DEMO": "1", "HCCPAY_SANDBOX_PORT": value})
