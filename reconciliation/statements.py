@@ -363,8 +363,7 @@ _MT940_HINT = re.compile(rb"(^|[\r\n{])(:20:|:25:|\{1:F01|\{4:)")
 
 def detect_format(head: bytes) -> str:
     """Guess the format from the first bytes of a file."""
-    if not head.strip():
-        raise statement_error("empty_file", "the file is empty")
+    _check_not_blank(head)
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
@@ -379,6 +378,12 @@ def detect_format(head: bytes) -> str:
         raise statement_error("unsupported_format", "this is not a statement file we can read (binary data)",
                               status=415)
     return "csv"
+
+
+def _check_not_blank(head: bytes) -> None:
+    """A file of blanks, or of a byte-order mark and blanks, is empty (not a CSV missing its columns)."""
+    if not _ascii_view(head).strip():
+        raise statement_error("empty_file", "the file is empty")
 
 
 def _ascii_view(head: bytes) -> bytes:
@@ -402,8 +407,7 @@ def parse_statement(source: BinaryIO, fmt: str | None = None, *, profile: str | 
     fmt = fmt or detect_format(head)
     if fmt not in FORMATS:
         raise statement_error("unsupported_format", f"format must be one of {', '.join(FORMATS)}", status=415)
-    if not head.strip():
-        raise statement_error("empty_file", "the file is empty")
+    _check_not_blank(head)
     info = StatementInfo(format=fmt)
     if fmt == "camt053":
         return info, camt053.parse(source, info)

@@ -464,3 +464,9 @@ def _camt(entries: str) -> str:
             '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt><Stmt><Id>T</Id>'
             f"<Acct><Id><Othr><Id>{ACCOUNT}</Id></Othr></Id><Ccy>VND</Ccy></Acct>{entries}</Stmt></BkToCstmrStmt>"
             "</Document>")
+
+
+@pytest.mark.parametrize("data", [b"\xef\xbb\xbf", b"\xef\xbb\xbf\r\n", b"\xff\xfe", b"\xff\xfe\r\x00\n\x00"])
+@pytest.mark.parametrize("fmt", [None, "csv"])
+def test_a_file_of_a_byte_order_mark_alone_is_an_empty_file(data, fmt):
+    assert refused(data, fmt).code == "empty_file"
