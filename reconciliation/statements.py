@@ -19,6 +19,7 @@ from typing import BinaryIO
 from kernel.clock import UTC, VN_TZ
 from kernel.errors import ValidationError
 from kernel.money import MAX_MONEY_VND
+from payments.announcements import normalise_ref
 
 CREDIT, DEBIT = "credit", "debit"
 FORMATS = ("camt053", "mt940", "csv", "xlsx")
@@ -100,6 +101,8 @@ class StatementInfo:
     def see(self, line: StatementLine) -> None:
         """Count a line; every parser hands each line here before yielding it."""
         _compose(line)
+        if normalise_ref(line.bank_ref) is None:  # a filler ("0", "N/A", NONREF) is no reference, in any format
+            line.bank_ref = None
         self.lines += 1
         day = line.booking_date
         if self.first_date is None or day < self.first_date:

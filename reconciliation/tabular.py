@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import BinaryIO
 
-from payments.announcements import normalise_ref
 from reconciliation import profiles
 from reconciliation.profiles import normalise_header
 from reconciliation.statements import (CREDIT, DEBIT, StatementError, StatementInfo, StatementLine,
@@ -428,8 +427,7 @@ def _reference(value: object) -> str | None:
         if not value.is_integer() or abs(value) >= _EXACT_FLOAT:
             return None
         value = int(value)
-    text = _text(value)
-    return text if normalise_ref(text) else None  # a filler such as "0" or "N/A" is no reference
+    return _text(value)
 
 
 def _money(values: dict[str, object], line_no: int, split: bool, lenient: bool = False) -> tuple[int, str]:

@@ -337,3 +337,40 @@ def test_a_placeholder_in_the_reference_column_is_no_reference(client, auth, db,
     assert (r.json["lines_new"], r.json["lines_duplicate"]) == (2, 0)
     assert [line["bank_ref"] for line in all_lines(client, auth, r.json["import_id"])] == [None, None]
     assert (paid_vnd(client, CODE), paid_vnd(client, OTHER)) == (30_000, 30_000)
+
+
+@pytest.mark.parametrize("filename, data", [
+    ("s.xml", camt(stmt(ntry("30000", f"{CODE} nop le phi", ref="NA")))),
+    ("s.mt940", f":20:X\n:25:0071001234567\n:61:2611241124C30000,NTRFNA\n:86:{CODE} nop le phi\n"
+                ":62F:C261124VND30000,\n"),
+])
+def test_a_file_keyed_by_its_placeholder_reference_before_is_known_when_imported_again(
+        client, auth, db, monkeypatch, filename, data):
+    """Lines stored before placeholders stopped being references were keyed by them (r:…:NA:…): a
+    camt.053 or MT940 carrying that placeholder, imported again, is the same transfer, not new money."""
+    import payments.announcements
+
+    make_requests_with_codes(client, auth, monkeypatch, [(CODE, 30_000)])
+    with monkeypatch.context() as before:
+        before.setattr(payments.announcements, "_NO_REFERENCE", {"NONREF", "NOTPROVIDED"})
+        assert upload(client, auth, data, filename).status_code == 201
+    r = upload(client, auth, data, filename)
+    assert r.status_code == 201, r.json
+    assert (r.json["lines_new"], r.json["lines_duplicate"]) == (0, 1)
+    assert paid_vnd(client, CODE) == 30_000
+    assert_ledger_ok(db)
+
+
+@pytest.mark.parametrize("filename, data", [
+    ("s.xml", camt(stmt(ntry("30000", f"{CODE} nop le phi", ref="N/A"),
+                        ntry("30000", f"{OTHER} nop le phi", ref="N/A", at="10:00:00")))),
+    ("s.mt940", f":20:X\n:25:0071001234567\n:61:2611241124C30000,NTRF0\n:86:{CODE} nop le phi\n"
+                f":61:2611241124C30000,NTRF0\n:86:{OTHER} nop le phi\n:62F:C261124VND60000,\n"),
+])
+def test_a_placeholder_reference_in_camt_or_mt940_is_no_reference_either(client, auth, db, monkeypatch,
+                                                                        filename, data):
+    make_requests_with_codes(client, auth, monkeypatch, [(CODE, 30_000), (OTHER, 30_000)])
+    r = upload(client, auth, data, filename)
+    assert r.status_code == 201, r.json
+    assert [line["bank_ref"] for line in all_lines(client, auth, r.json["import_id"])] == [None, None]
+    assert (paid_vnd(client, CODE), paid_vnd(client, OTHER)) == (30_000, 30_000)
