@@ -24,11 +24,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, ForeignKey, Index, String, Text, func, or_, select
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from kernel.bulk import insert_rows
-from kernel.db import PK, Base, BigIntPK, unit_of_work
+from kernel.db import PK, Base, BigIntPK, unavailable_reason, unit_of_work
 from kernel.errors import Conflict, DomainError, NotFound
 
 log = logging.getLogger("hccpay.outbox")
@@ -306,16 +305,18 @@ class OutboxWorker:
         A handler that fails unexpectedly (a bug, a unique column the far side's answer collides
         with) is treated alike, its traceback logged: a poisoned message must not stop the worker,
         whose restart would claim it again and stop again, holding up everyone else's messages
-        (as the inbound loop sets one callback aside). An OperationalError is the weather (the
-        database away, a deadlock): it fails the round and the message comes back after its lease."""
+        (as the inbound loop sets one callback aside). What the worker waits out is the weather
+        (`unavailable_reason`: the database away, read-only or full, a deadlock, a schema behind the
+        code, which PostgreSQL reports as a ProgrammingError): it fails the round and the message
+        comes back after its lease."""
         if handler is None:
             return
         try:
             with session.begin_nested():
                 handler(session, delivery, outcome, now)
-        except OperationalError:
-            raise
         except Exception as exc:  # noqa: BLE001 - see above: failed for people, never a stopped worker
+            if unavailable_reason(exc) is not None:
+                raise
             known = isinstance(exc, DomainError)
             reason = (f"{name} refused: {exc.code}: {exc.message}" if known
                       else f"{name} crashed: {type(exc).__name__}: {exc}")

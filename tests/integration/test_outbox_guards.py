@@ -149,3 +149,28 @@ def test_a_database_that_goes_away_in_a_handler_is_not_taken_for_a_poisoned_mess
         raise AssertionError("the OperationalError was swallowed")
     [m] = messages(db)
     assert m.status != FAILED
+
+
+def test_a_schema_behind_the_code_in_a_handler_is_not_taken_for_a_poisoned_message(db):
+    """A handler reading a table `hccpay db upgrade` has not made yet (a node started before it ran)
+    meets the weather the worker waits out (`unavailable_reason`: migrations pending), on PostgreSQL
+    a ProgrammingError as on SQLite an OperationalError: the round fails and the message comes back
+    after its lease, it is not failed for good."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    def handler(session, delivery, outcome, now):
+        session.execute(text("SELECT id FROM table_of_a_later_migration"))
+
+    with unit_of_work(db) as s:
+        enqueue(s, topic="t", key="a", payload={}, now=T0)
+    outbox = OutboxWorker(sessions=db, topics={"t": Topic("t", send=lambda d: {"ref": "R1"}, on_success=handler)},
+                          clock=Clock(T0))
+    try:
+        outbox.drain()
+    except DBAPIError:
+        pass
+    else:
+        raise AssertionError("the missing table was taken for a poisoned message")
+    [m] = messages(db)
+    assert m.status != FAILED
