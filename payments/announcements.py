@@ -128,7 +128,9 @@ def normalise_ref(ref: str | None) -> str | None:
 
 
 def ref_variants(ref: str | None) -> set[str]:
-    return {ref, normalise_ref(ref)} - {None}
+    """The forms a reference may be stored under (as written, normalised); none for a filler."""
+    normalised = normalise_ref(ref)
+    return set() if normalised is None else {ref, normalised}
 
 
 # --- what reconciliation reads back ----------------------------------------------------
