@@ -3,7 +3,7 @@ the victim is answered 409 concurrent_update ("try again"), with nothing written
 import threading
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from kernel.db import lost_race, unavailable_reason, unit_of_work
@@ -47,8 +47,18 @@ def test_a_request_that_deadlocks_with_another_transaction_is_409_and_writes_not
     client = app.test_client()
     answers = {}
     # The request locks the user, then its sessions (update_user -> end_sessions); the other transaction
-    # holds the sessions and then asks for the user: opposite orders. The request starts waiting first,
-    # so its deadlock check (1 s) runs first and finds the cycle; the other one checks only after 30 s.
+    # holds the sessions and then asks for the user: opposite orders. PostgreSQL looks for a cycle once,
+    # deadlock_timeout after a wait begins: the request's look (5 s) must come after the cycle closes, even
+    # on a loaded machine (with the default 1 s it could find none, and the other's look, 30 s, would
+    # make the other the victim), and before the other's.
+    def set_timeout(connection, _record):
+        with connection.cursor() as cursor:
+            cursor.execute("SET deadlock_timeout = '5s'")
+        connection.commit()  # a SET in a transaction rolled back would be undone with it
+
+    app_engine = app.extensions["hccpay"].engine
+    event.listen(app_engine, "connect", set_timeout)
+    app_engine.dispose()  # the app's next connection is a new one, with that timeout
     with engine.connect() as other:
         other.execute(text("SET LOCAL deadlock_timeout = '30s'"))
         other.execute(text("UPDATE staff_sessions SET csrf_token = csrf_token WHERE user_id = :u"), {"u": user_id})
@@ -60,6 +70,7 @@ def test_a_request_that_deadlocks_with_another_transaction_is_409_and_writes_not
         other.execute(text("SELECT id FROM users WHERE id = :u FOR UPDATE"), {"u": user_id})  # closes the cycle
         other.rollback()
     request.join(timeout=30)
+    event.remove(app_engine, "connect", set_timeout)
     r = answers["r"]
     assert r.status_code == 409 and r.json["code"] == "concurrent_update", r.json
     with db() as s:
