@@ -63,3 +63,18 @@ def _spread_change(items: list[ItemDue], before: int, after: int) -> PaidChange:
     revenue = {kind: new.get(kind, 0) - old.get(kind, 0) for kind in set(old) | set(new)}
     overpaid = max(after - total, 0) - max(before - total, 0)
     return PaidChange({k: v for k, v in revenue.items() if v}, overpaid)
+
+
+def basis_change(before: list[ItemDue], after: list[ItemDue], low: int, high: int) -> PaidChange:
+    """What asking for `after` instead of `before` (a fee item withdrawn: its amount 0) does to the money a
+    request holds between `low` and `high` of its net paid (one payment's share): revenue per kind and
+    overpayment of that money as spread over the old items, then over the new. It nets to zero."""
+    def spread(items: list[ItemDue]) -> tuple[dict[str, int], int]:
+        total = sum(item.amount_vnd for item in items)
+        top, bottom = collected_by_kind(items, high), collected_by_kind(items, low)
+        return ({kind: top[kind] - bottom[kind] for kind in top},
+                max(high - total, 0) - max(low - total, 0))
+
+    (old, old_over), (new, new_over) = spread(before), spread(after)
+    revenue = {kind: new.get(kind, 0) - old.get(kind, 0) for kind in set(old) | set(new)}
+    return PaidChange({k: v for k, v in revenue.items() if v}, new_over - old_over)

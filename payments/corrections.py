@@ -1,7 +1,8 @@
 """Money already recorded, moved by a decision or a reversal: a payment undone (POS void or
 reversal, a statement reversal), suspense money assigned to a request, an allocation taken back
-into suspense. Each is one balanced ledger entry under the books lock, stamped like every writer
-of money (`kernel.books`); `credits` records money as it arrives and calls `reverse_payment`.
+into suspense, a fee item withdrawn from requests that got money for it. Each is one balanced
+ledger entry (per payment) under the books lock, stamped like every writer of money
+(`kernel.books`); `credits` records money as it arrives and calls `reverse_payment`.
 """
 from __future__ import annotations
 
@@ -146,3 +147,29 @@ def release_to_suspense(session: Session, *, allocation_id: int, reason: str, se
                            state.id)])
     session.expire_all()
     return allocation.payment_id
+
+
+FEE_WITHDRAWN = "fee_withdrawn"  # the ledger entry (and request event) of a fee item withdrawn after payment
+
+
+def withdraw_from_paid_requests(session: Session, *, request_ids: list[int], fee_item_ids: frozenset[int],
+                                reason: str, settings: Settings, actor: str, now: datetime) -> None:
+    """Stop asking for fee items in requests that got money for them (`Book.withdraw_items`): each asks for
+    that much less, and what it received for them is an over-payment in the day's exception queue until
+    finance refunds it. One entry per payment whose money moved, stamped like any correction: money of a
+    closed day moves in the next open one (`reconciliation.counting.adjusted_in`). The caller holds the
+    books (`kernel.books.hold_books`, taken before its other locks)."""
+    stamp = books_stamp(session, now)
+    session.flush()
+    conn = session.connection()
+    book = Book(conn, actor=actor, now=now, settings=settings)
+    entries = []
+    for state in load_requests(conn, ids=request_ids):
+        shares = conn.execute(select(PaymentAllocation.payment_id, PaymentAllocation.amount_vnd).where(
+            PaymentAllocation.payment_request_id == state.id, PaymentAllocation.released_at.is_(None))
+            .order_by(PaymentAllocation.id)).all()
+        for payment_id, lines in book.withdraw_items(state, fee_item_ids=fee_item_ids, shares=shares):
+            entries.append(Entry(FEE_WITHDRAWN, lines, stamp, actor, reason[:500], payment_id, state.id))
+    book.flush()
+    post_many(conn, entries)
+    session.expire_all()

@@ -59,7 +59,8 @@ class PaymentRequest(Base):
     __tablename__ = "payment_requests"
     __table_args__ = (
         Index("ix_payment_requests_status_expires_at", "status", "expires_at"),
-        CheckConstraint("amount_vnd > 0", name="amount_positive"),
+        # 0: every fee item it asked for was withdrawn after it got money (payments.service.withdraw_fee_items)
+        CheckConstraint("amount_vnd >= 0", name="amount_not_negative"),
         CheckConstraint("paid_vnd >= 0 AND refunded_vnd >= 0", name="money_not_negative"),
     )
 

@@ -13,12 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, exists, select, update
+from sqlalchemy import Connection, bindparam, case, exists, select, update
 
 from config import Settings
 from kernel.bulk import insert_rows, update_rows
 from payments import states
-from payments.allocation import ItemDue, paid_change
+from payments.allocation import ItemDue, PaidChange, basis_change, paid_change
 from payments.ledger import Accounts, Line
 from payments.models import (Dossier, FeeItem, PaymentAllocation, PaymentRequest, PaymentRequestEvent,
                              PaymentRequestItem)
@@ -79,7 +79,9 @@ _REQUESTS_WITH_ITEMS = (
            Dossier.code, Dossier.applicant_phone,
            exists().where(Receipt.payment_request_id == PaymentRequest.id, Receipt.cancelled_at.is_(None))
            .label("has_receipt"),
-           PaymentRequestItem.fee_item_id, FeeItem.kind, FeeItem.position, PaymentRequestItem.amount_vnd)
+           PaymentRequestItem.fee_item_id, FeeItem.kind, FeeItem.position,
+           # a withdrawn item is asked for no more: money for it is an over-payment (Book.withdraw_items)
+           case((FeeItem.withdrawn_at.is_(None), PaymentRequestItem.amount_vnd), else_=0))
     .join(Dossier, Dossier.id == PaymentRequest.dossier_id)
     .join(PaymentRequestItem, PaymentRequestItem.payment_request_id == PaymentRequest.id)
     .join(FeeItem, FeeItem.id == PaymentRequestItem.fee_item_id)
@@ -108,10 +110,14 @@ def request_lines(state: RequestState, before: int, after: int) -> list[Line]:
 
     Money onto a request credits them, money off debits them; the caller adds the other side.
     """
-    change = paid_change(state.items, before, after)
+    return change_lines(state.agency_code, paid_change(state.items, before, after))
+
+
+def change_lines(agency_code: str, change: PaidChange) -> list[Line]:
+    """The revenue and overpayment lines of a change (money onto a request credits them)."""
     lines = []
     for kind, delta in change.revenue_by_kind.items():
-        account = Accounts.revenue(state.agency_code, kind)
+        account = Accounts.revenue(agency_code, kind)
         lines.append(Line(account, credit_vnd=delta) if delta > 0 else Line(account, debit_vnd=-delta))
     if change.overpaid_vnd > 0:
         lines.append(Line(Accounts.OVERPAYMENTS, credit_vnd=change.overpaid_vnd))
@@ -176,6 +182,27 @@ class Book:
         self._move_status(state, state.status, REFUND_EXECUTED, {"refund_id": refund_id, "amount_vnd": amount_vnd},
                           actor=self.actor)
 
+    def withdraw_items(self, state: RequestState, *, fee_item_ids: frozenset[int],
+                       shares: list[tuple[int, int]]) -> list[tuple[int, list[Line]]]:
+        """Stop asking for fee items the request got money for (a cancelled shipment's postage): its amount
+        drops by them and the money decides its status; what it received for them is an over-payment (moved
+        from revenue to overpayments) for finance to refund. `shares`: (payment id, amount) of the money it
+        holds, oldest first (its allocations); returns each payment's lines (those it moved)."""
+        before = state.items
+        state.items = [ItemDue(i.key, i.kind, i.position, 0) if i.key in fee_item_ids else i for i in before]
+        withdrawn = sum(i.amount_vnd for i in before) - sum(i.amount_vnd for i in state.items)
+        state.amount_vnd -= withdrawn
+        self._settle(state, "fee_withdrawn", {"fee_item_ids": sorted(fee_item_ids & {i.key for i in before}),
+                                              "amount_vnd": withdrawn})
+        moved, low = [], 0
+        for payment_id, amount in shares:  # each payment's slice of what the request holds, bottom up
+            high = min(low + amount, max(state.net_paid_vnd, 0))
+            lines = change_lines(state.agency_code, basis_change(before, state.items, low, high)) if high > low else []
+            if lines:
+                moved.append((payment_id, lines))
+            low = high
+        return moved
+
     def _move_refunded(self, state: RequestState, delta: int, event: str, data: dict) -> list[Line]:
         before = state.net_paid_vnd
         state.refunded_vnd += delta
@@ -209,8 +236,8 @@ class Book:
             conn.execute(_RELEASE_ALLOCATIONS, self._releases)
         if self._touched:
             update_rows(conn, PaymentRequest.__table__, [
-                {"id": s.id, "paid_vnd": s.paid_vnd, "refunded_vnd": s.refunded_vnd, "status": s.status,
-                 "updated_at": self.now} for s in self._touched.values()])
+                {"id": s.id, "amount_vnd": s.amount_vnd, "paid_vnd": s.paid_vnd, "refunded_vnd": s.refunded_vnd,
+                 "status": s.status, "updated_at": self.now} for s in self._touched.values()])
         if self._events:
             insert_rows(conn, PaymentRequestEvent.__table__, self._events)
             receipts = after_transitions(

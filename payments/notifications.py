@@ -146,8 +146,8 @@ def after_transitions(conn: Connection, transitions: list[Transition], *, settin
             info.refunded_vnd
         status, dossier, phone = info.status, info.dossier_code, info.applicant_phone
         began, ended, kind = first[request_id].from_status, last[request_id], kinds[request_id]
-        if states.is_settled(status) and not info.has_receipt:
-            to_receipt.append((request_id, amount))
+        if states.is_settled(status) and not info.has_receipt and amount > 0:  # 0: it asks for nothing (its
+            to_receipt.append((request_id, amount))  # items withdrawn): what it holds is to give back, no fee
         elif info.has_receipt is not False and (
                 reason := _receipt_cancel_reason(status, request_id in released, request_id in paid_out)):
             to_cancel[request_id] = reason

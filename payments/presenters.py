@@ -76,8 +76,9 @@ def public_request_view(payment_request: PaymentRequest, settings: Settings) -> 
         "agency_code": dossier.agency_code,
         "applicant_name": mask_name(dossier.applicant_name),
     }
-    view["fee_items"] = [
-        {"name": item.fee_item.name, "kind": item.fee_item.kind, "amount_vnd": item.amount_vnd}
+    view["fee_items"] = [  # withdrawn: asked for no more (a cancelled shipment's postage), its money to give back
+        {"name": item.fee_item.name, "kind": item.fee_item.kind, "amount_vnd": item.amount_vnd,
+         "withdrawn": item.fee_item.withdrawn_at is not None}
         for item in payment_request.items
     ]
     return view

@@ -67,7 +67,7 @@ def receipt_pdf(receipt: Receipt, request: PaymentRequest, channels: list[str], 
     with pdf.table(col_widths=(12, 100, 30, 44), text_align=("CENTER", "LEFT", "LEFT", "RIGHT"),
                    line_height=6) as table:
         table.row(["STT", "Nội dung thu", "Loại", "Số tiền"])
-        for index, item in enumerate(request.items, start=1):
+        for index, item in enumerate(_receipted(request, receipt), start=1):
             table.row([str(index), item.fee_item.name, KIND_NAMES[item.fee_item.kind], format_vnd(item.amount_vnd)])
         table.row(["", "Tổng cộng", "", format_vnd(receipt.amount_vnd)])
     pdf.ln(3)
@@ -84,6 +84,13 @@ def receipt_pdf(receipt: Receipt, request: PaymentRequest, channels: list[str], 
     pdf.multi_cell(0, 5, "Quét mã QR hoặc truy cập đường dẫn sau để tra cứu, xác thực biên lai:\n" + url,
                    new_x="LMARGIN", new_y="NEXT")
     return render(pdf)
+
+
+def _receipted(request: PaymentRequest, receipt: Receipt) -> list:
+    """The request's items the receipt was issued for: not those withdrawn before it (a cancelled shipment's
+    postage, asked for no more: `payments.service.withdraw_fee_items`), which its amount leaves out."""
+    return [item for item in request.items
+            if item.fee_item.withdrawn_at is None or item.fee_item.withdrawn_at > receipt.issued_at]
 
 
 RED = (200, 0, 0)

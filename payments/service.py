@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from config import Settings
+from kernel.books import hold_books
 from kernel.clock import ensure_aware_utc
 from kernel.errors import Conflict, NotFound, ValidationError
 from kernel.inbox import QUEUED, RECEIVED, InboundCallback
@@ -407,31 +408,38 @@ def withdraw_fee_items(session: Session, *, dossier_code: str, fee_item_ids: fro
     are asked: in the request first made for them, or in one that renewed them with other fees.
 
     A live request asking for them that nobody has paid into is cancelled, and the other fees it
-    asked for are asked again without them; items no open request asks for any more are withdrawn:
-    never asked for again (renewal), not counted as owed, and no delivery waits for them (a paid
-    request's too: its money is to be given back, and once refunded it would otherwise leave the item
-    owed with nothing that could ever ask for it). Money already received is left alone: giving it
-    back is a refund, decided by people.
+    asked for are asked again without them. One that got money keeps it: it asks for these items no
+    more (its amount drops by them, `payments.corrections.withdraw_from_paid_requests`), so what it
+    received for them is an over-payment, in finance's exception queue until refunded (giving it
+    back is a refund, decided by people). The items are withdrawn: never asked for again (renewal),
+    not counted as owed, and no delivery waits for them.
     """
+    hold_books(session)  # first, before the dossier's lock: money may move (kernel.books)
     dossier = lock_dossier(session, dossier_code)
     expire_due_of(session, dossier, settings, now)
+    owed = frozenset(item.id for item in dossier.fee_items if item.id in fee_item_ids and item.withdrawn_at is None)
     # A transfer for such a request that waits to be applied finds it cancelled and waits in suspense,
     # as money for any cancelled code does (finance assigns it to the fees asked again, or refunds it):
     # a request kept for it could leave the postage owed for good, if the transfer paid part or none.
     others: set[int] = set()  # the other fees of the requests cancelled here: asked again without these
+    paid_into: list[int] = []  # the requests that got money for them
     for request in dossier.payment_requests:
         asked = {line.fee_item_id for line in request.items}
-        if request.status == states.PENDING and asked & fee_item_ids:
+        if not asked & owed or request.status in (states.EXPIRED, states.CANCELLED):
+            continue
+        if request.status == states.PENDING:
             cancel_payment_request(session, code=request.payment_code, reason=reason, settings=settings,
                                    actor=actor, now=now)
             others |= asked - fee_item_ids
-    still_asked = set(session.execute(  # an open request still asks the citizen for money: left as it is
-        select(PaymentRequestItem.fee_item_id)
-        .join(PaymentRequest, PaymentRequest.id == PaymentRequestItem.payment_request_id)
-        .where(PaymentRequest.dossier_id == dossier.id, PaymentRequest.status.in_(states.OPEN))
-    ).scalars())
+        else:
+            paid_into.append(request.id)
+    if paid_into:
+        from payments.corrections import withdraw_from_paid_requests  # late: corrections build on this module
+
+        withdraw_from_paid_requests(session, request_ids=paid_into, fee_item_ids=owed, reason=reason,
+                                    settings=settings, actor=actor, now=now)
     for item in dossier.fee_items:
-        if item.id in fee_item_ids and item.id not in still_asked and item.withdrawn_at is None:
+        if item.id in owed:
             item.withdrawn_at = now
     session.flush()
     if others and any(item.id in others for item in uncovered_fee_items(session, dossier)):

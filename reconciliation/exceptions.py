@@ -6,7 +6,9 @@ sync); only the people's decisions are stored (`Resolution`). Kinds:
 - `unmatched_credit`   money still (partly) in suspense: on a statement line, or a payment no line
                        carries (card, cash, gateways);
 - `late`               money for a request that had expired or was cancelled (in suspense);
-- `under_payment` / `over_payment`  a request paid by the day's lines owes more / got too much;
+- `under_payment` / `over_payment`  a request paid by the day's lines owes more / got too much (also
+                       one of a closed day's payments whose fee item was withdrawn since, the postage
+                       of a cancelled shipment, in the next open day: `payments.corrections`);
 - `duplicate`          a callback payment that the statement shows already credited by another;
 - `amount_differs`     a line linked to its callback by the bank reference, for another amount
                        (also a callback that came after the statement: `payments.announcements`);
@@ -34,6 +36,8 @@ from sqlalchemy.orm import Session
 from config import Settings
 from kernel.clock import business_date, business_day_bounds, is_working_day, working_days_between
 from payments.announcements import announced_amounts
+from payments.corrections import FEE_WITHDRAWN
+from payments.ledger import LedgerEntry
 from payments.models import Payment, PaymentAllocation, PaymentRequest
 from payments.refunds import AWAITING_APPROVAL, NOT_COUNTED, Refund
 from reconciliation import counting, links, sweep
@@ -117,7 +121,8 @@ def day_exceptions(session: Session, day: date, *, settings: Settings, today: da
     off_statement, off_statement_ids = _money_off_statement(session, day, settings)
     found += off_statement
     found += _request_exceptions(session, [line.payment_id for line in lines
-                                           if line.payment_id and line.status != IGNORED] + off_statement_ids)
+                                           if line.payment_id and line.status != IGNORED] + off_statement_ids
+                                 + _withdrawn_after_close(session, day, settings.holidays))
     found += _unseen_payments(session, day, [line for line in lines if line.payment_id not in late],
                               settings=settings, today=today)
     found += _balance_exceptions(session, day, settings.holidays)
@@ -180,6 +185,15 @@ def _money_off_statement(session: Session, day: date, settings: Settings) -> tup
                                 details={"reason": row.suspense_reason, "provider": row.provider,
                                          "memo": (row.memo or "")[:200]}))
     return out, [row.id for row in todays]
+
+
+def _withdrawn_after_close(session: Session, day: date, holidays) -> list[int]:
+    """Payments of closed days whose request stopped asking for a fee item they paid while `day` was the
+    first open one (its adjustment, `counting.adjusted_in`): the money to give back is this day's to
+    settle, checked with the day's own requests."""
+    return list(session.execute(select(LedgerEntry.payment_id).join(Payment, Payment.id == LedgerEntry.payment_id)
+                                .where(LedgerEntry.kind == FEE_WITHDRAWN, counting.adjusted_in(session, day, holidays))
+                                ).scalars())
 
 
 def _payment_amounts(session: Session, payment_ids: list[int]) -> dict[int, int]:

@@ -45,7 +45,8 @@ AGENCY_VI = {"suspense": "Chờ xử lý (tạm treo)", "written_off": "Ghi thu 
 ADJUSTMENT_VI = {"allocation_release": "Bỏ khớp, trả về tạm treo", "reversal": "Hủy/đảo giao dịch",
                  "write_off": "Ghi thu khác", "write_off_undone": "Hủy ghi thu khác",
                  "refund_approved": "Hoàn trả người nộp", "refund_failed": "Hoàn trả không thành công",
-                 "suspense_assignment": "Phân bổ từ tạm treo", "payment": "Thu tiền"}
+                 "suspense_assignment": "Phân bổ từ tạm treo", "payment": "Thu tiền",
+                 "fee_withdrawn": "Thôi thu khoản đã nộp (hủy chuyển phát), chuyển nộp thừa"}
 TYPE_VI = {"payment": "Thu tiền", "reversal": "Giao dịch bị hủy/đảo", "bank_debit": "Ngân hàng ghi nợ (phí...)",
            "bank_reversal": "Ngân hàng hoàn/đảo giao dịch đã ghi có"}
 KIND_VI = {"unmatched_credit": "Tiền về chưa khớp", "late": "Nộp sau khi hết hạn/hủy",

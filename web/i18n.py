@@ -105,6 +105,7 @@ EN = {
     "Xem trang thanh toán": "Open the pay page",
     "Cán bộ Trung tâm": "Centre staff",
     "Số tiền nộp thừa": "Paid in excess",
+    "không còn thu": "no longer charged",
     "Trung tâm sẽ hoàn trả phần nộp thừa cho người nộp; nếu cần, vui lòng liên hệ bộ phận một cửa.":
         "The centre will refund the excess to the payer; if needed, please contact the one-stop desk.",
     "Khoản phí đã được hoàn trả cho người nộp. Yêu cầu thanh toán này đã đóng; không chuyển thêm tiền cho mã này.":
