@@ -2,8 +2,9 @@
 
     requested ─► booked ─► scheduled ─► picked_up ─────────► delivered      (pickup)
         │          │          │    └──► out_for_delivery ─► delivered      (delivery)
-        │          │          │                 └──► failed_attempt ─► scheduled (retry)
-        └──────────┴──────────┴──► cancelled (before pickup)   └──► returned_to_agency
+        │          │          │                 ├──► failed_attempt ─► scheduled (retry)
+        │          │          │                 └──► returned_to_agency ◄──┘ (2nd failure, or VNPost 17)
+        └──────────┴──────────┴──► cancelled (before pickup)
 
 A courier may report steps out of order or skip some, so forward jumps are allowed
 (e.g. `scheduled → delivered` for a delivery), except past the step that takes a dossier from
@@ -48,7 +49,9 @@ _FORWARD = {
              PICKED_UP: {DELIVERED}},
     DELIVERY: {BOOKED: {OUT_FOR_DELIVERY, DELIVERED}, SCHEDULED: {OUT_FOR_DELIVERY, DELIVERED},
                FAILED_ATTEMPT: {OUT_FOR_DELIVERY, DELIVERED, RETURNED},
-               OUT_FOR_DELIVERY: {DELIVERED, FAILED_ATTEMPT}},
+               # VNPost 17 (returned to the sender) while out: the post may send a result back with no
+               # failed attempt reported (a refusal at the door, a return it approved: 15, 16). It is back.
+               OUT_FOR_DELIVERY: {DELIVERED, FAILED_ATTEMPT, RETURNED}},
 }
 
 
