@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from kernel.money import format_vnd
 from kernel.notify import SENDER
 from postal import states
 
@@ -26,19 +27,24 @@ def _d(day: date | None) -> str:
 
 
 def sms_text(event: str, *, direction: str, dossier_code: str, tracking_number: str | None = None,
-             due: date | None = None, reason: str | None = None, next_date: date | None = None) -> str | None:
-    """The SMS for a shipment event, or None when the citizen is not told about it."""
+             due: date | None = None, reason: str | None = None, next_date: date | None = None,
+             cod_vnd: int = 0) -> str | None:
+    """The SMS for a shipment event, or None when the citizen is not told about it. `cod_vnd`: what the
+    postman collects on delivery (cash on delivery), named when the delivery is booked and goes out; the
+    texts stay within three segments (201 Vietnamese characters) for a 25-character dossier code."""
     pickup = direction == states.PICKUP
     what = f"hồ sơ {dossier_code}" if pickup else f"kết quả hồ sơ {dossier_code}"
     if event == states.BOOKED:
         action = "Bưu điện sẽ đến nhận" if pickup else "Bưu điện sẽ chuyển phát"
+        collect = f" và thu {format_vnd(cod_vnd)} khi giao" if cod_vnd > 0 else ""
         return (f"{SENDER}: {action} {what}, mã vận đơn {tracking_number}. "
-                f"Hạn hoàn thành: {_d(due)}. Bưu tá sẽ gọi trước khi đến.")
+                f"Hạn hoàn thành: {_d(due)}. Bưu tá sẽ gọi trước khi đến{collect}.")
     if event == states.PICKED_UP:
         # the due date is the last day allowed ("trước ngày" would read as the day before it)
         return f"{SENDER}: Bưu điện đã nhận {what} và chuyển về Trung tâm chậm nhất ngày {_d(due)}."
     if event == states.OUT_FOR_DELIVERY:
-        return f"{SENDER}: Bưu tá đang giao {what}. Vui lòng mang theo CCCD để nhận."
+        pay = f" chuẩn bị {format_vnd(cod_vnd)} để thanh toán cho bưu tá và" if cod_vnd > 0 else ""
+        return f"{SENDER}: Bưu tá đang giao {what}. Vui lòng{pay} mang theo CCCD để nhận."
     if event == states.DELIVERED:
         if pickup:
             return f"{SENDER}: Trung tâm đã tiếp nhận {what} do bưu điện chuyển đến."

@@ -215,6 +215,10 @@ def add_event(session: Session, shipment: Shipment, *, event: str, from_status: 
     return row
 
 
+# The steps whose SMS tells a cash-on-delivery citizen what the postman will collect (the order's amount).
+COD_TOLD = (states.BOOKED, states.OUT_FOR_DELIVERY)
+
+
 def enter_state(session: Session, shipment: Shipment, target: str, *, settings: Settings, actor: str,
                 now: datetime, occurred_at: datetime, source: str = "staff", reason: str | None = None,
                 data: dict | None = None, event_row: ShipmentEvent | None = None) -> None:
@@ -239,9 +243,10 @@ def enter_state(session: Session, shipment: Shipment, target: str, *, settings: 
         # Our own bookkeeping steps (the booking reply, planning) keep the time of the last real step:
         # courier progress that happened before them must still move the shipment on.
         shipment.state_at = occurred_at
+    collect = booked_cod_vnd(session, shipment) if shipment.cod and target in COD_TOLD else 0
     text = messages.sms_text(target, direction=shipment.direction, dossier_code=shipment.dossier_code,
                              tracking_number=shipment.tracking_number, due=shipment.due_date, reason=sms_reason,
-                             next_date=shipment.next_attempt_date)
+                             next_date=shipment.next_attempt_date, cod_vnd=collect)
     if event_row is None:
         # The event's id keys the SMS; without an SMS the flush can wait (planning thousands at once).
         event_row = add_event(session, shipment, event=target, from_status=from_status, actor=actor, now=now,
