@@ -137,7 +137,9 @@ def _find(session: Session, event: CourierEvent) -> tuple[Shipment | None, bool]
 
     Every identifier given must name the same shipment: a tracking number of one and a reference
     of another (or a reference that is not ours) is refused rather than one of them picked. A
-    reference with no tracking number yet on its shipment is fine: the booking reply is late.
+    reference with no tracking number yet on its shipment is fine: the booking reply is late. So is
+    one whose shipment got the event's tracking number while we waited for its lock (the booking reply
+    was being recorded: the lookup by tracking number ran before that commit and found nothing).
     """
     by_tracking = by_reference = None
     if event.tracking_number:
@@ -146,7 +148,8 @@ def _find(session: Session, event: CourierEvent) -> tuple[Shipment | None, bool]
     if event.reference:
         by_reference = _by_reference(session, event.reference)
     if event.tracking_number and event.reference:
-        if by_tracking is None and by_reference is not None and by_reference.tracking_number is None:
+        if by_tracking is None and by_reference is not None \
+                and by_reference.tracking_number in (None, event.tracking_number):
             return by_reference, False
         if by_tracking is not by_reference:
             return None, by_tracking is not None or by_reference is not None

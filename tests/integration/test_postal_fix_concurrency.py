@@ -10,7 +10,7 @@ from kernel.clock import now_utc
 from kernel.db import unit_of_work
 from payments.models import Payment
 from postal import scheduling, tracking
-from postal.models import Shipment
+from postal.models import Shipment, ShipmentEvent
 from tests.api import test_postal_round3
 from tests.api.test_postal_round3 import cod_delivery, event, webhook
 from tests.postal_factories import ID_CHECK, make_booked_shipment, make_route, working_day
@@ -100,3 +100,37 @@ def test_two_moves_onto_one_slot_at_once_are_counted_and_numbered_in_turn(db, te
     with db() as s:
         stops = s.execute(select(Shipment.stop).where(Shipment.planned_date == day)).scalars().all()
         assert sorted(stops) == [1, 2]
+
+
+def test_a_webhook_arriving_while_the_booking_reply_is_recorded_is_taken_not_refused(db, test_settings, engine):
+    """The courier tells of a new order (tracking number and our reference) while the worker is still
+    storing that tracking number from the booking reply: the webhook waits for the shipment's lock and
+    then finds the number it names on the shipment its reference names, so it is the same shipment,
+    not a `mismatch` (a 409 to the courier and the event lost)."""
+    from postal.service import create_shipment
+    from postal.validation import parse_shipment
+    from tests.postal_factories import make_dossier, shipment_body
+
+    settings = test_settings
+    make_dossier(db, settings, code="D-REPLY")
+    with unit_of_work(db) as s:
+        created, _ = create_shipment(s, data=parse_shipment(shipment_body(dossier_code="D-REPLY"), now=now_utc(),
+                                                            holidays=settings.holidays),
+                                     settings=settings, actor="test", now=now_utc())
+        shipment_id = created.id
+    parsed = tracking.parse_courier_event({"event_id": "VNP-EV-R1", "tracking_number": "EB100000017VN",
+                                           "reference": f"HCC-{shipment_id}", "status_code": 0,
+                                           "occurred_at": now_utc().isoformat()}, now=now_utc())
+    results: dict = {}
+    with unit_of_work(db) as s:
+        tracking.booking_succeeded(s, shipment_id=shipment_id, result={"tracking_number": "EB100000017VN",
+                                                                      "order_id": "VNP000001"},
+                                   settings=settings, now=now_utc())
+        webhook = in_thread(db, results, "webhook", lambda s2: tracking.apply_courier_event(
+            s2, event=parsed, source="courier_webhook", settings=settings, now=now_utc()))
+        wait_until_blocked(engine, webhook)
+    webhook.join()
+    assert results["webhook"] != "mismatch"
+    with db() as s:
+        assert s.execute(select(func.count()).select_from(ShipmentEvent).where(
+            ShipmentEvent.courier_event_id == "VNP-EV-R1")).scalar_one() == 1
