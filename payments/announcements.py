@@ -302,17 +302,27 @@ def _link_to_statements(conn: Connection, late: list[IncomingCredit], settings: 
         return {}
     prefix, holidays = settings.payment_code_prefix, settings.holidays
     found: dict[tuple[str, str], _Statement] = {}
+    claimed: dict[str, _Statement] = {}
+    for statement in statements:  # earliest first
+        if statement.claimed_by is not None:
+            claimed.setdefault(statement.claimed_by, statement)
     for credit in late:  # linked before (a repeat of a late callback): the same payment again
-        mine = [s for s in statements if s.claimed_by == _key(credit)]
-        if mine:
-            found[(credit.provider, credit.provider_ref)] = mine[0]
+        if _key(credit) in claimed:
+            found[(credit.provider, credit.provider_ref)] = claimed[_key(credit)]
+    # Each callback is compared only with the statements a rule could pair it with, not with every one
+    # the batch locked: a batch of 500 against thousands, rule after rule, took a worker half a minute.
+    pairable = _pairable(statements)
+    pools = {}
+    for credit in late:
+        day, wanted = business_date(credit.booked_at), codes_in(credit.memo, prefix)
+        pools[(credit.provider, credit.provider_ref)] = day, wanted, pairable(credit, wanted)
     for rule in (_same_reference_same_amount, _same_reference_same_codes, _same_code, _same_memo_in_suspense):
         for credit in late:
             key = (credit.provider, credit.provider_ref)
             if key in found:
                 continue
-            day, wanted = business_date(credit.booked_at), codes_in(credit.memo, prefix)
-            for statement in statements:  # earliest first
+            day, wanted, pool = pools[key]
+            for statement in pool:  # earliest first
                 if statement.claimed_by is None and statement.account == credit.clearing_account \
                         and may_book(day, statement.day, holidays) and rule(credit, statement, wanted):
                     _claim(conn, statement, credit, now)
@@ -320,6 +330,30 @@ def _link_to_statements(conn: Connection, late: list[IncomingCredit], settings: 
                     break
     amounts = {(c.provider, c.provider_ref): c.amount_vnd for c in late}
     return {key: Twin(s.payment_id, s.amount_vnd, amounts[key]) for key, s in found.items()}
+
+
+def _pairable(statements: list[_Statement]):
+    """(credit, the codes its memo names) -> the statements, earliest first, that share a reference
+    with it, paid a code it names or arrived in suspense with its amount: every one a rule may pair."""
+    by_reference: dict[str, list[_Statement]] = {}
+    by_code: dict[str, list[_Statement]] = {}
+    by_amount: dict[int, list[_Statement]] = {}
+    for statement in statements:
+        for reference in statement.references:
+            by_reference.setdefault(reference, []).append(statement)
+        for code in statement.paid_codes:
+            by_code.setdefault(code, []).append(statement)
+        if statement.arrived_in_suspense:
+            by_amount.setdefault(statement.amount_vnd, []).append(statement)
+
+    def pairable(credit: IncomingCredit, wanted: set[str]) -> list[_Statement]:
+        found = {s.payment_id: s for reference in ref_variants(credit.bank_reference)
+                 for s in by_reference.get(reference, ())}
+        found.update((s.payment_id, s) for code in wanted for s in by_code.get(code, ()))
+        found.update((s.payment_id, s) for s in by_amount.get(credit.amount_vnd, ()))
+        return [found[payment_id] for payment_id in sorted(found)]
+
+    return pairable
 
 
 def _reported_elsewhere(conn: Connection, late: list[IncomingCredit], settings: Settings, *,
@@ -434,10 +468,18 @@ def _candidates(conn: Connection, credits: list[IncomingCredit], settings: Setti
             .join(PaymentRequest, PaymentRequest.id == PaymentAllocation.payment_request_id)
             .where(*statement_payment, PaymentRequest.payment_code.in_(chunk),
                    PaymentAllocation.released_at.is_(None))).scalars())
-    for chunk in _chunks(sorted({c.amount_vnd for c in credits})):
-        found |= set(conn.execute(select(Payment.id).where(
-            *statement_payment, arrived_in_suspense(), Payment.amount_vnd.in_(chunk)))
-            .scalars())
+    # Money in suspense pairs by amount and memo: only those whose memo is one of the batch's are
+    # locked (a memo never changes, and a payment that arrived in suspense only ever stops being one).
+    memos: dict[int, set[str]] = {}
+    for credit in credits:
+        if memo_signature(credit.memo):
+            memos.setdefault(credit.amount_vnd, set()).add(memo_signature(credit.memo))
+    for chunk in _chunks(sorted(memos)):
+        for payment_id, amount, memo in conn.execute(select(Payment.id, Payment.amount_vnd, Payment.memo).where(
+                *statement_payment, arrived_in_suspense(), Payment.amount_vnd.in_(chunk))):
+            signature = memo_signature(memo)
+            if any(same_memo(wanted, signature) for wanted in memos[amount]):
+                found.add(payment_id)
     return found
 
 
