@@ -21,6 +21,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
+from payments.announcements import normalise_ref
 from reconciliation.statements import (CREDIT, DEBIT, StatementInfo, StatementLine, parse_decimal,
                                        parse_local_date, statement_error)
 
@@ -196,7 +197,7 @@ def _entry(ntry: Element, first_line_no: int) -> Iterator[StatementLine]:
     value_day = parse_local_date(_iso(value_text), line_no=first_line_no, field_name="ValDt")[0] if value_text else None
     # NtryDtls may repeat (one per batch, or one per transaction): the entry's transactions are all of theirs.
     details = [d for dtls in ntry if _local(dtls.tag) == "NtryDtls" for d in dtls if _local(d.tag) == "TxDtls"]
-    entry_ref = _text(ntry, "AcctSvcrRef")
+    entry_ref = _reference(ntry, "AcctSvcrRef")
     total = _amount(amount_elem.text, line_no=first_line_no)
     # A batch is split into its transactions only when their amounts account for the entry's:
     # otherwise the entry stays one line of what the bank booked (its memos joined), so no đồng of
@@ -218,7 +219,7 @@ def _entry(ntry: Element, first_line_no: int) -> Iterator[StatementLine]:
         if amount == 0:
             continue  # an informational entry (zero amount): not a transaction
         part += 1
-        ref = _text(tx, "Refs", "AcctSvcrRef") if tx is not None else None
+        ref = _reference(tx, "Refs", "AcctSvcrRef") if tx is not None else None
         if split:
             ref = ref or (f"{entry_ref}/{offset + 1}" if entry_ref else None)
         else:
@@ -231,6 +232,13 @@ def _entry(ntry: Element, first_line_no: int) -> Iterator[StatementLine]:
             batch=(entry_ref, total, part) if split and entry_ref else None,
         )
         line_no += 1
+
+
+def _reference(elem: Element, *path: str) -> str | None:
+    """A bank reference, or None for a filler (NOTPROVIDED, NONREF, 0): read as one, it would name every
+    batch's parts alike (NOTPROVIDED/1) and hide a transaction's own reference."""
+    text = _text(elem, *path)
+    return text if normalise_ref(text) else None
 
 
 def _date_or_time(elem: Element, name: str) -> str | None:

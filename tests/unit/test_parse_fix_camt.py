@@ -136,3 +136,26 @@ def test_an_mt940_amount_with_a_fraction_or_a_grouping_comma_is_refused(text):
 
 def test_an_mt940_balance_grouped_with_dots_is_refused():
     assert refused(mt940("30000,", balance="1.000.000,")).code == "invalid_amount"
+
+
+def _batch(amounts: tuple[int, ...], ref: str) -> str:
+    txs = "".join(f'<TxDtls><AmtDtls><TxAmt><Amt Ccy="VND">{a}</Amt></TxAmt></AmtDtls>'
+                  f"<RmtInf><Ustrd>nop phi {a}</Ustrd></RmtInf></TxDtls>" for a in amounts)
+    return (f'<Ntry><Amt Ccy="VND">{sum(amounts)}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>'
+            f"<BookgDt><Dt>2026-11-24</Dt></BookgDt><AcctSvcrRef>{ref}</AcctSvcrRef><NtryDtls>{txs}</NtryDtls></Ntry>")
+
+
+def test_the_parts_of_batches_under_a_filler_entry_reference_get_no_reference_of_it():
+    """Two batches booked under NOTPROVIDED: their parts must not be named NOTPROVIDED/1, /2 (one name for
+    parts of different batches: equal ones would be keyed as one transfer and the second never counted)."""
+    _, lines = read(doc(entries=_batch((30000, 50000), "NOTPROVIDED") + _batch((30000, 50000), "NOTPROVIDED")))
+    assert [(l.amount_vnd, l.bank_ref) for l in lines] == [(30000, None), (50000, None), (30000, None), (50000, None)]
+
+
+def test_a_filler_entry_reference_gives_way_to_the_transactions_own():
+    entry = ('<Ntry><Amt Ccy="VND">30000</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>'
+             "<BookgDt><Dt>2026-11-24</Dt></BookgDt><AcctSvcrRef>NOTPROVIDED</AcctSvcrRef><NtryDtls><TxDtls>"
+             "<Refs><AcctSvcrRef>FT26328123456</AcctSvcrRef></Refs><RmtInf><Ustrd>HS40881023160</Ustrd></RmtInf>"
+             "</TxDtls></NtryDtls></Ntry>")
+    [line] = read(doc(entries=entry))[1]
+    assert line.bank_ref == "FT26328123456"
