@@ -205,14 +205,16 @@ def payable_vietqr(request: PaymentRequest) -> str | None:
 
     A bank app transfers what the QR says, so it must ask for what is still owed: once part is paid
     (or part refunded) it asks for the rest, under the same payment code. The stored payload (the full
-    amount, frozen at creation for the record) is offered unchanged while nothing has been paid.
+    amount, frozen at creation for the record) is offered unchanged while it asks for what is owed: not
+    once the request asks for less than it was made for (a fee item withdrawn, `withdraw_fee_items`).
     """
     if request.status not in states.OPEN or collected_on_delivery(request):
         return None
     owed = states.owed_vnd(request.status, request.amount_vnd, request.paid_vnd, request.refunded_vnd)
     if owed <= 0:
         return None
-    return request.vietqr_payload if owed == request.amount_vnd else request_vietqr(request, owed)
+    asked_at_creation = sum(line.amount_vnd for line in request.items)  # what the stored payload asks for
+    return request.vietqr_payload if owed == asked_at_creation else request_vietqr(request, owed)
 
 
 def renew_payment_request(session: Session, *, dossier_code: str, settings: Settings, actor: str,
