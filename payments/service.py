@@ -425,9 +425,15 @@ def withdraw_fee_items(session: Session, *, dossier_code: str, fee_item_ids: fro
     # a request kept for it could leave the postage owed for good, if the transfer paid part or none.
     others: set[int] = set()  # the other fees of the requests cancelled here: asked again without these
     paid_into: list[int] = []  # the requests that got money for them
-    for request in dossier.payment_requests:
+    asking = [r for r in dossier.payment_requests if {line.fee_item_id for line in r.items} & owed]
+    # Whether one got money is read under its lock (in id order, as crediting takes them): a payment
+    # applied since the dossier's requests were read is kept, never cancelled over.
+    session.execute(select(PaymentRequest).where(PaymentRequest.id.in_([r.id for r in asking]))
+                    .order_by(PaymentRequest.id).with_for_update(of=PaymentRequest)
+                    .execution_options(populate_existing=True)).all()
+    for request in asking:
         asked = {line.fee_item_id for line in request.items}
-        if not asked & owed or request.status in (states.EXPIRED, states.CANCELLED):
+        if request.status in (states.EXPIRED, states.CANCELLED):
             continue
         if request.status == states.PENDING:
             cancel_payment_request(session, code=request.payment_code, reason=reason, settings=settings,

@@ -7,7 +7,9 @@ import time
 
 from sqlalchemy import text
 
-WAITING = text("SELECT count(*) FROM pg_locks WHERE NOT granted AND pid NOT IN (pg_backend_pid(), :holder)")
+# This database's backends only: another test run (or CI) on the same server may wait for its own locks.
+WAITING = text("SELECT count(*) FROM pg_locks WHERE NOT granted AND pid NOT IN (pg_backend_pid(), :holder) "
+               "AND pid IN (SELECT pid FROM pg_stat_activity WHERE datname = current_database())")
 
 
 def wait_until_blocked(engine, thread: threading.Thread, deadline_s: float = 10.0, *, holder_pid: int = 0) -> None:
