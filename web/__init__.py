@@ -112,7 +112,7 @@ def init_web(app: Flask, settings: Settings) -> None:
     @app.context_processor
     def _globals():
         return {"lang": i18n.current_lang(), "csrf_token": csrf_token, "staff_areas": staff_areas,
-                "other_lang": "en" if i18n.current_lang() == "vi" else "vi"}
+                "other_lang": i18n.other_lang(), "other_lang_query": i18n.other_lang_query()}
 
     @app.after_request
     def _remember_language(response):

@@ -5,6 +5,8 @@ visitor chose English (`?lang=en`, remembered in a cookie). A text missing here 
 """
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import g, request
 from jinja2 import pass_context
 
@@ -165,6 +167,17 @@ def current_lang() -> str:
         wanted = request.args.get("lang") or request.cookies.get(COOKIE) or "vi"
         g.lang = wanted if wanted in LANGS else "vi"
     return g.lang
+
+
+def other_lang() -> str:
+    return "en" if current_lang() == "vi" else "vi"
+
+
+def other_lang_query() -> str:
+    """The language link: this page in the other language. What the page was opened with stays in the query
+    (a receipt check's code, a VNPay return's signed result, a staff page's day)."""
+    kept = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    return "?" + urlencode([*kept, ("lang", other_lang())])
 
 
 def translate(text: str) -> str:
