@@ -184,9 +184,13 @@ class _Statement:
 
     @property
     def claimed_by(self) -> str | None:
-        """"provider:ref" of the callback linked to it, if one was."""
-        ref = self.details.get("callback_ref")
-        return f"{self.details['callback_provider']}:{ref}" if ref is not None else None
+        return _claimed_by(self.details)
+
+
+def _claimed_by(details: dict) -> str | None:
+    """"provider:ref" of the callback a statement payment's details say was linked to it, if one was."""
+    ref = details.get("callback_ref")
+    return f"{details['callback_provider']}:{ref}" if ref is not None else None
 
 
 def _key(credit: IncomingCredit) -> str:
@@ -468,17 +472,24 @@ def _candidates(conn: Connection, credits: list[IncomingCredit], settings: Setti
             .join(PaymentRequest, PaymentRequest.id == PaymentAllocation.payment_request_id)
             .where(*statement_payment, PaymentRequest.payment_code.in_(chunk),
                    PaymentAllocation.released_at.is_(None))).scalars())
-    # Money in suspense pairs by amount and memo: only those whose memo is one of the batch's are
-    # locked (a memo never changes, and a payment that arrived in suspense only ever stops being one).
+    # Money in suspense of the batch's amounts is locked only when it may be one of its transfers (a
+    # memo and reference never change, and a payment that arrived in suspense only ever stops being
+    # one): its memo is one of the batch's, its reference is one written otherwise ("5000.96828" for
+    # "500096828", which the query above misses), or a callback of the batch was linked to it before
+    # (a repeat, whose memo may be written otherwise).
     memos: dict[int, set[str]] = {}
     for credit in credits:
-        if memo_signature(credit.memo):
-            memos.setdefault(credit.amount_vnd, set()).add(memo_signature(credit.memo))
+        memos.setdefault(credit.amount_vnd, set()).add(memo_signature(credit.memo))
+    references = {normalise_ref(c.bank_reference) for c in credits} - {None}
+    keys = {_key(c) for c in credits}
     for chunk in _chunks(sorted(memos)):
-        for payment_id, amount, memo in conn.execute(select(Payment.id, Payment.amount_vnd, Payment.memo).where(
-                *statement_payment, arrived_in_suspense(), Payment.amount_vnd.in_(chunk))):
+        for payment_id, amount, memo, reference, details in conn.execute(
+                select(Payment.id, Payment.amount_vnd, Payment.memo, Payment.bank_reference, Payment.details)
+                .where(*statement_payment, arrived_in_suspense(), Payment.amount_vnd.in_(chunk))):
             signature = memo_signature(memo)
-            if any(same_memo(wanted, signature) for wanted in memos[amount]):
+            if any(same_memo(wanted, signature) for wanted in memos[amount]) \
+                    or normalise_ref(reference) in references \
+                    or _claimed_by(details or {}) in keys:
                 found.add(payment_id)
     return found
 

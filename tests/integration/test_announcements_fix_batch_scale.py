@@ -6,6 +6,7 @@ them; each callback was then checked against every one of them, rule after rule 
 25 callbacks a second instead of hundreds). The rules are the same; a callback is only compared
 with the statements sharing its reference, a code it names or (money in suspense) its amount, and
 a statement payment in suspense is locked only when its memo is one of the batch's."""
+from dataclasses import replace
 from datetime import datetime
 
 from kernel.db import unit_of_work
@@ -44,4 +45,32 @@ def test_each_late_callback_is_compared_with_the_statements_of_its_amount_only(d
                                actor="test", now=BOOKED)
     assert [r.outcome for r in again] == [LINKED]
     assert len(locked) == 1
+    assert_ledger_ok(db)
+
+
+def test_a_late_callback_naming_another_form_of_the_reference_is_linked_whatever_its_memo(db, test_settings):
+    with unit_of_work(db) as s:  # a CSV statement first: the reference as the bank's export writes it
+        [first] = record_credits(s, [replace(credit("statement", 1, "MBVCB.12345.chuyen tien ho so 1"),
+                                             bank_reference="5000.96828")],
+                                 settings=test_settings, actor="test", now=BOOKED)
+    assert first.outcome == SUSPENSE
+    with unit_of_work(db) as s:  # the callback names it as the bank's API does, with a memo of its own
+        [late] = record_credits(s, [replace(credit("bank", 1, "NGUYEN VAN AN CK"), bank_reference="500096828")],
+                                settings=test_settings, actor="test", now=BOOKED)
+    assert (late.outcome, late.payment_id) == (LINKED, first.payment_id)  # not the same money a second time
+    assert_ledger_ok(db)
+
+
+def test_a_repeat_of_a_callback_linked_by_its_memo_is_linked_again_whatever_its_memo(db, test_settings):
+    with unit_of_work(db) as s:
+        [first] = record_credits(s, [credit("statement", 3, "CT chuyen tien ho so 3")],
+                                 settings=test_settings, actor="test", now=BOOKED)
+    with unit_of_work(db) as s:
+        [late] = record_credits(s, [replace(credit("bank", 3, "chuyen tien ho so 3"), bank_reference=None)],
+                                settings=test_settings, actor="test", now=BOOKED)
+    assert (late.outcome, late.payment_id) == (LINKED, first.payment_id)
+    with unit_of_work(db) as s:  # the gateway sends the transaction again, its memo written otherwise
+        [again] = record_credits(s, [replace(credit("bank", 3, "HS 3 NGUYEN VAN AN"), bank_reference=None)],
+                                 settings=test_settings, actor="test", now=BOOKED)
+    assert (again.outcome, again.payment_id) == (LINKED, first.payment_id)
     assert_ledger_ok(db)
