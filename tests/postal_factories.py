@@ -114,3 +114,19 @@ def route_body(code: str = "HL1", wards=("06685", "06688"), morning: int = 2, af
 
 def yesterday() -> date:
     return business_date(now_utc()) - timedelta(days=1)
+
+
+def cancelling(sessions, settings, shipment_id: int, outcome: list):
+    """A thread target that cancels the shipment and appends its new status, or the exception, to `outcome`
+    (race tests run it beside a transaction that holds a lock the cancellation needs)."""
+    from postal.service import cancel_shipment
+
+    def cancel() -> None:
+        try:
+            with unit_of_work(sessions) as s:
+                outcome.append(cancel_shipment(s, shipment_id=shipment_id, reason="đổi ý", settings=settings,
+                                               actor="t", now=now_utc()).status)
+        except Exception as exc:  # noqa: BLE001 - handed to the test
+            outcome.append(exc)
+
+    return cancel

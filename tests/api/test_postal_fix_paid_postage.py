@@ -3,19 +3,9 @@ once given back it keeps no later delivery of the dossier waiting for a fee nobo
 from kernel.clock import now_utc
 from kernel.db import unit_of_work
 from postal.service import dispatch_paid_deliveries
+from tests.api.test_postal_fix_withdrawn_postage_refund import refund
 from tests.api.test_postal_round2 import cancel, post_shipment, request_for
 from tests.postal_factories import make_dossier, pay_everything, shipment_body
-
-
-def refund_in_full(client, auth, payment_code: str, amount: int) -> None:
-    [payment] = client.get(f"/api/v1/payment-requests/{payment_code}/payments",
-                           headers=auth("finance")).json["payments"]
-    refund = client.post(f"/api/v1/payments/{payment['id']}/refunds", headers=auth("finance"), json={
-        "amount_vnd": amount, "expected_refundable_vnd": amount, "reason": "Hủy chuyển phát: hoàn cước"})
-    assert refund.status_code == 201, refund.json
-    done = client.post(f"/api/v1/refunds/{refund.json['id']}/executed", headers=auth("finance"),
-                       json={"bank_reference": "FT26331000001"})
-    assert done.status_code == 200, done.json
 
 
 def test_the_paid_postage_of_a_cancelled_delivery_is_not_owed_and_once_refunded_blocks_no_later_delivery(
@@ -27,7 +17,7 @@ def test_the_paid_postage_of_a_cancelled_delivery_is_not_owed_and_once_refunded_
     dossier = client.get(f"/api/v1/dossiers/{code}", headers=auth("intake")).json
     [postage] = [f for f in dossier["fees"] if f["kind"] == "postage"]
     assert postage["withdrawn_at"] is not None and dossier["total_vnd"] == 8000  # not owed: paid, to give back
-    refund_in_full(client, auth, first["postage_payment_code"], 22000)
+    refund(client, auth, first["postage_payment_code"], 22000)
     assert request_for(db, first["postage_payment_code"])[0] == "refunded"
     second = post_shipment(client, auth, shipment_body(direction="delivery", weight_grams=600)).json
     assert request_for(db, second["postage_payment_code"]) == ("pending", 26000, [26000])  # its own postage alone

@@ -69,13 +69,19 @@ def test_a_refusing_handler_does_not_stop_a_running_worker(db):
     calls = []
     with unit_of_work(db) as s:
         enqueue(s, topic="t", key="a", payload={}, now=T0)
-    outbox = OutboxWorker(sessions=db, topics={"t": _refusing(calls)}, clock=Clock(T0))
+    run_worker_until(db, _refusing(calls), lambda: calls)
+    assert messages(db)[0].status == FAILED and calls == [1]
+
+
+def run_worker_until(db, topic: Topic, done) -> None:
+    """Run a worker with `topic` in its own thread until `done()`, then check it is still running."""
+    outbox = OutboxWorker(sessions=db, topics={"t": topic}, clock=Clock(T0))
     worker = Worker(outbox=outbox, jobs=[], clock=Clock(T0), poll_seconds=0.01, inbound_poll_seconds=0.01)
     thread = threading.Thread(target=worker.run_forever, daemon=True)
     thread.start()
     try:
-        for _ in range(200):
-            if calls:
+        for _ in range(300):
+            if done():
                 break
             threading.Event().wait(0.01)
         threading.Event().wait(0.1)
@@ -83,7 +89,6 @@ def test_a_refusing_handler_does_not_stop_a_running_worker(db):
     finally:
         worker.stop()
         thread.join(timeout=5)
-    assert messages(db)[0].status == FAILED and calls == [1]
 
 
 def test_a_handler_that_succeeds_still_commits_with_the_message(db):
@@ -112,20 +117,7 @@ def test_a_handler_that_crashes_fails_its_message_alone_and_the_worker_goes_on(d
     with unit_of_work(db) as s:
         enqueue(s, topic="t", key="a", payload={}, now=T0)
         enqueue(s, topic="t", key="b", payload={}, now=T0)
-    outbox = OutboxWorker(sessions=db, topics={"t": _crashing(calls, RuntimeError("boom"))}, clock=Clock(T0))
-    worker = Worker(outbox=outbox, jobs=[], clock=Clock(T0), poll_seconds=0.01, inbound_poll_seconds=0.01)
-    thread = threading.Thread(target=worker.run_forever, daemon=True)
-    thread.start()
-    try:
-        for _ in range(300):
-            if len(calls) == 2:
-                break
-            threading.Event().wait(0.01)
-        threading.Event().wait(0.1)
-        assert thread.is_alive() and worker.crashed is None
-    finally:
-        worker.stop()
-        thread.join(timeout=5)
+    run_worker_until(db, _crashing(calls, RuntimeError("boom")), lambda: len(calls) == 2)
     assert [(m.key, m.status) for m in messages(db)] == [("a", FAILED), ("b", FAILED)]  # nothing the handler wrote
     assert messages(db)[0].last_error == "on_success crashed: RuntimeError: boom"
     assert any(r.exc_info and r.getMessage() == "outbox message's outcome could not be recorded"

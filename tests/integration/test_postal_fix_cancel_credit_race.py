@@ -11,10 +11,9 @@ from kernel.db import unit_of_work
 from payments.credits import IncomingCredit, record_credits
 from payments.ledger import Accounts
 from payments.models import PaymentRequest
-from postal.service import cancel_shipment
 from tests.factories import assert_ledger_ok
 from tests.locks import wait_until_blocked
-from tests.postal_factories import make_dossier, shipment_body
+from tests.postal_factories import cancelling, make_dossier, shipment_body
 
 
 def test_a_cancellation_waiting_for_a_payment_of_the_postage_keeps_that_money_as_an_over_payment(
@@ -24,14 +23,7 @@ def test_a_cancellation_waiting_for_a_payment_of_the_postage_keeps_that_money_as
                            headers=auth("intake")).json
     postage = shipment["postage_payment_code"]
     outcome: list = []
-
-    def cancel() -> None:
-        try:
-            with unit_of_work(db) as s:
-                outcome.append(cancel_shipment(s, shipment_id=shipment["id"], reason="đổi ý", settings=test_settings,
-                                               actor="t", now=now_utc()).status)
-        except Exception as exc:  # noqa: BLE001 - handed to the test
-            outcome.append(exc)
+    cancel = cancelling(db, test_settings, shipment["id"], outcome)
 
     with unit_of_work(db) as s:  # the postage paid, not yet committed, when the cancellation reads the request
         record_credits(s, [IncomingCredit(

@@ -8,9 +8,8 @@ from kernel.clock import now_utc
 from kernel.db import unit_of_work
 from payments.models import PaymentRequest
 from payments.service import lock_dossier, renew_payment_request
-from postal.service import cancel_shipment
 from tests.locks import wait_until_blocked
-from tests.postal_factories import make_dossier, pay_everything, shipment_body
+from tests.postal_factories import cancelling, make_dossier, pay_everything, shipment_body
 
 
 def test_a_cancellation_waits_for_a_renewal_of_the_same_dossier_without_a_deadlock(client, auth, db, engine,
@@ -23,14 +22,7 @@ def test_a_cancellation_waits_for_a_renewal_of_the_same_dossier_without_a_deadlo
             PaymentRequest.payment_code == shipment["postage_payment_code"]).values(
             expires_at=now_utc() - timedelta(minutes=1)))
     outcome: list = []
-
-    def cancel() -> None:
-        try:
-            with unit_of_work(db) as s:
-                outcome.append(cancel_shipment(s, shipment_id=shipment["id"], reason="đổi ý", settings=test_settings,
-                                               actor="t", now=now_utc()).status)
-        except Exception as exc:  # noqa: BLE001 - handed to the test
-            outcome.append(exc)
+    cancel = cancelling(db, test_settings, shipment["id"], outcome)
 
     with unit_of_work(db) as s:
         lock_dossier(s, code)  # the renewal's first step
