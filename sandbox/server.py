@@ -5,7 +5,7 @@ import socket
 import threading
 from dataclasses import dataclass
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, make_server, select_address_family
 
 
 @dataclass
@@ -16,7 +16,7 @@ class RunningServer:
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
     def stop(self) -> None:
         self.server.shutdown()
@@ -26,7 +26,8 @@ class RunningServer:
 def serve_in_thread(app, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
     """Start `app` on host:port (0 = any free port) and return at once. A port already taken raises
     OSError: we bind the socket ourselves, since werkzeug, binding it, would print and exit the process."""
-    with socket.create_server((host, port)) as listener:  # werkzeug serves a duplicate of it
+    family = select_address_family(host, port)  # werkzeug's choice, which it reads the duplicate with
+    with socket.create_server((host, port), family=family) as listener:  # werkzeug serves a duplicate of it
         server = make_server(host, port, app, threaded=True, fd=listener.fileno())
     thread = threading.Thread(target=server.serve_forever, name=f"sandbox:{port}", daemon=True)
     thread.start()
