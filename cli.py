@@ -425,7 +425,10 @@ def demo_seed() -> None:
         click.echo(f"  {code}  {url}  ({result.statuses[code]})")
     unpaid = [code for code, status in result.statuses.items() if status in OPEN]
     if unpaid:  # paying a paid one would make it overpaid
-        click.echo(f"Pay one from another terminal: HCCPAY_DEMO=1 .venv/bin/hccpay sandbox pay {unpaid[0]} --via sepay")
+        # another terminal lacks PORT/HCCPAY_PUBLIC_URL: a service elsewhere than the default is named
+        where = "" if settings.public_url == Settings.public_url else f" --url {settings.public_url}"
+        click.echo(f"Pay one from another terminal: HCCPAY_DEMO=1 .venv/bin/hccpay sandbox pay {unpaid[0]} --via sepay"
+                   f"{where}")
     else:
         click.echo("Every demo request is paid; intake can open new ones with POST /api/v1/dossiers (README).")
 

@@ -123,3 +123,16 @@ def test_serve_names_the_setting_that_moves_the_demo_sandboxes_when_their_port_i
         result = cli("serve", "--no-worker")
     assert result.exit_code == 1
     assert "HCCPAY_SANDBOX_PORT" in result.output and f"ports {port}-{port + 2}" in result.output
+
+
+def test_demo_seed_on_moved_ports_suggests_a_payment_that_reaches_the_service_from_another_terminal(cli, monkeypatch):
+    """`PORT=8170 HCCPAY_SANDBOX_PORT=8171 make run` (8000-8003 taken): the suggested command, typed in
+    another terminal without those settings, must pay the service on 8170, not look for one on 8000."""
+    monkeypatch.setenv("PORT", "8170")
+    monkeypatch.setenv("HCCPAY_SANDBOX_PORT", "8171")
+    [hint] = [line for line in cli("demo", "seed").output.splitlines() if "sandbox pay" in line]
+    assert hint.endswith("--via sepay --url http://127.0.0.1:8170"), hint
+    monkeypatch.delenv("PORT")
+    monkeypatch.delenv("HCCPAY_SANDBOX_PORT")
+    [hint] = [line for line in cli("demo", "seed").output.splitlines() if "sandbox pay" in line]
+    assert hint.endswith("--via sepay"), hint  # the default service needs no --url
