@@ -153,8 +153,14 @@ def start_sandboxes(settings: Settings) -> list:
 
     host = settings.sandbox_host
     courier = create_courier(settings.courier_api_key or "", settings.secret("HCCPAY_COURIER_WEBHOOK_SECRET"))
-    return [
-        serve_in_thread(create_sms_gateway(settings.sms_api_key or ""), host, settings.sandbox_sms_port),
-        serve_in_thread(create_bank_app(settings, settings.public_url), host, settings.sandbox_bank_port),
-        serve_in_thread(courier, host, settings.sandbox_courier_port),
-    ]
+    started = []
+    try:
+        for app, port in ((create_sms_gateway(settings.sms_api_key or ""), settings.sandbox_sms_port),
+                          (create_bank_app(settings, settings.public_url), settings.sandbox_bank_port),
+                          (courier, settings.sandbox_courier_port)):
+            started.append(serve_in_thread(app, host, port))
+    except OSError:  # a port taken: none of them stays listening
+        for server in started:
+            server.stop()
+        raise
+    return started

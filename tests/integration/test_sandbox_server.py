@@ -45,3 +45,19 @@ def test_the_port_of_a_stopped_sandbox_can_be_served_again_at_once():
         assert requests.get(f"{again.url}/", timeout=5).text == "ok"
     finally:
         again.stop()
+
+
+def test_sandboxes_that_cannot_all_start_leave_none_listening(test_settings):
+    """A taken bank port stops `serve`; the SMS sandbox started before it must not stay on its port."""
+    from api import start_sandboxes
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        settings = test_settings.with_overrides(sandbox_bank_port=port, sandbox_courier_port=port + 1,
+                                                sandbox_sms_port=port + 2)
+        with pytest.raises(OSError):
+            start_sandboxes(settings)
+    with socket.create_server(("127.0.0.1", port + 2)):
+        pass  # free again
