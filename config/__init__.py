@@ -227,7 +227,15 @@ def _parse_holidays(env: Mapping[str, str]) -> frozenset[date]:
     """HCCPAY_HOLIDAYS replaces the built-in list; HCCPAY_HOLIDAYS_EXTRA adds days to whichever list
     is in force (one more day off announced, without writing out Tết and the rest again)."""
     listed = _holiday_list(env, "HCCPAY_HOLIDAYS")
-    return (DEFAULT_HOLIDAYS if listed is None else listed) | (_holiday_list(env, "HCCPAY_HOLIDAYS_EXTRA") or set())
+    base = DEFAULT_HOLIDAYS if listed is None else listed
+    extra = _holiday_list(env, "HCCPAY_HOLIDAYS_EXTRA") or frozenset()
+    # The list's last year bounds how far ahead postal windows are booked (config.holidays.last_listed_day):
+    # an extra day may not make a year look listed whose holidays nobody wrote down.
+    unlisted = sorted({d.year for d in extra} - {d.year for d in base})
+    if unlisted:
+        raise ConfigError(f"HCCPAY_HOLIDAYS_EXTRA names days of {', '.join(map(str, unlisted))}, a year the holiday "
+                          "list does not cover: list that year whole in HCCPAY_HOLIDAYS")
+    return base | extra
 
 
 _ISO_DAY = re.compile(r"(\d{4})-\d{2}-\d{2}")

@@ -82,6 +82,13 @@ def test_extra_holidays_are_added_to_the_list_not_put_in_its_place():
     assert replaced.holidays == {date(2026, 12, 31), date(2026, 11, 24)}
 
 
+def test_an_extra_holiday_in_a_year_the_list_does_not_cover_stops_start_up():
+    """The list's last year bounds how far postal windows are booked: one extra day in 2028 must not stretch
+    that over a year whose holidays (Tết 2028) nobody listed; a new year is listed whole with HCCPAY_HOLIDAYS."""
+    with pytest.raises(ConfigError, match="HCCPAY_HOLIDAYS_EXTRA.*2028"):
+        load_settings({"HCCPAY_DEMO": "1", "HCCPAY_HOLIDAYS_EXTRA": "2026-11-24,2028-01-03"})
+
+
 @pytest.mark.parametrize("name", ["HCCPAY_HOLIDAYS", "HCCPAY_HOLIDAYS_EXTRA"])
 @pytest.mark.parametrize("value", ["20261124", "2026-W48-2", "0001-01-01", "9999-12-31", "2026-11-24;2026-12-31",
                                    "24/11/2026"])
