@@ -48,6 +48,7 @@ from kernel.inbox import DUPLICATE as STORED_DUPLICATE
 from kernel.inbox import InboundCallback
 from payments import codes
 from payments.models import Payment, PaymentAllocation, PaymentRequest
+from payments.references import normalise_ref, ref_variants
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -110,27 +111,6 @@ def memo_signature(memo: str | None) -> str:
 def same_memo(a: str, b: str) -> bool:
     """Two memo signatures of one transfer: one holds the other (banks prepend their own text)."""
     return bool(a and b and (a in b or b in a))
-
-
-# What a bank writes where it has no reference: SWIFT's NONREF, ISO's NOTPROVIDED, and the fillers
-# exports put in every row's reference cell ("0", "N/A", "-"). Taken for a reference, they would key
-# every transfer of an amount on a day as one (the second listed as a duplicate, its money unseen).
-_NO_REFERENCE = {"NONREF", "NOTPROVIDED", "NA", "NONE", "NULL", "NIL"}
-
-
-def normalise_ref(ref: str | None) -> str | None:
-    """Bank references compared across formats: `5000.96828` (CSV) == `500096828` (MT940); None
-    for a placeholder (`_NO_REFERENCE`, or only zeros)."""
-    if ref is None:
-        return None
-    cleaned = re.sub(r"[^0-9A-Za-z]", "", ref).upper()
-    return cleaned if cleaned.strip("0") and cleaned not in _NO_REFERENCE else None
-
-
-def ref_variants(ref: str | None) -> set[str]:
-    """The forms a reference may be stored under (as written, normalised); none for a filler."""
-    normalised = normalise_ref(ref)
-    return set() if normalised is None else {ref, normalised}
 
 
 # --- what reconciliation reads back ----------------------------------------------------

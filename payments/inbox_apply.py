@@ -24,9 +24,10 @@ from kernel.books import hold_books
 from kernel.clock import now_utc
 from kernel.db import lost_race, unavailable_reason, unit_of_work
 from kernel.errors import DomainError
-from payments.announcements import is_bank_callback, normalise_ref
+from payments.announcements import is_bank_callback
 from payments.channels.common import Credit, Reversal, event_from_json
 from payments.credits import CONFLICT, DUPLICATE, LINKED, IncomingCredit, record_credits, record_reversal
+from payments.references import normalise_ref
 
 log = logging.getLogger("hccpay.inbox")
 

@@ -21,7 +21,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
-from payments.announcements import normalise_ref
+from payments.references import normalise_ref
 from reconciliation.statements import (CREDIT, DEBIT, StatementInfo, StatementLine, parse_decimal,
                                        parse_local_date, statement_error)
 

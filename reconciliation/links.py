@@ -28,8 +28,9 @@ from sqlalchemy.orm import Session
 from kernel.clock import business_date, business_day_bounds, is_working_day
 from payments import states
 from payments.announcements import (STATEMENT_PROVIDER, arrived_in_suspense, codes_in, may_book, memo_signature,
-                                    normalise_ref, ref_variants, same_memo)
+                                    same_memo)
 from payments.models import Payment, PaymentAllocation, PaymentRequest
+from payments.references import normalise_ref, ref_variants
 from reconciliation.matching import PaymentFacts, base_key
 from reconciliation.models import BATCH_PART, StatementLine, StatementLineRepeat
 from reconciliation.statements import StatementLine as ParsedLine

@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from payments.announcements import memo_signature, normalise_ref
+from payments.announcements import memo_signature
+from payments.references import normalise_ref
 from reconciliation.models import IGNORED, MATCHED, PROPOSED, UNMATCHED
 from reconciliation.statements import CREDIT, StatementLine
 

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from payments.announcements import normalise_ref
 from payments.corrections import reverse_payment
 from payments.models import Payment, PaymentAllocation
+from payments.references import normalise_ref
 from payments.refunds import NOT_COUNTED, Refund
 from reconciliation import links, resolutions
 from reconciliation.models import StatementLine

@@ -19,7 +19,7 @@ from typing import BinaryIO
 from kernel.clock import UTC, VN_TZ
 from kernel.errors import ValidationError
 from kernel.money import MAX_MONEY_VND
-from payments.announcements import normalise_ref
+from payments.references import normalise_ref
 
 CREDIT, DEBIT = "credit", "debit"
 FORMATS = ("camt053", "mt940", "csv", "xlsx")

@@ -348,11 +348,11 @@ def test_a_file_keyed_by_its_placeholder_reference_before_is_known_when_imported
         client, auth, db, monkeypatch, filename, data):
     """Lines stored before placeholders stopped being references were keyed by them (r:…:NA:…): a
     camt.053 or MT940 carrying that placeholder, imported again, is the same transfer, not new money."""
-    import payments.announcements
+    import payments.references
 
     make_requests_with_codes(client, auth, monkeypatch, [(CODE, 30_000)])
     with monkeypatch.context() as before:
-        before.setattr(payments.announcements, "_NO_REFERENCE", {"NONREF", "NOTPROVIDED"})
+        before.setattr(payments.references, "_NO_REFERENCE", {"NONREF", "NOTPROVIDED"})
         assert upload(client, auth, data, filename).status_code == 201
     r = upload(client, auth, data, filename)
     assert r.status_code == 201, r.json

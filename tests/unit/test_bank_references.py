@@ -1,7 +1,7 @@
-"""Bank references compared across formats and feeds (`payments.announcements`)."""
+"""Bank references compared across formats and feeds (`payments.references`)."""
 import pytest
 
-from payments.announcements import normalise_ref, ref_variants
+from payments.references import normalise_ref, ref_variants
 
 
 @pytest.mark.parametrize("written,compared", [("5000.96828", "500096828"), ("ft-2611 24", "FT261124"),

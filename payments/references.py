@@ -1,0 +1,25 @@
+"""Bank references compared across formats and feeds: one rule for the statement parsers, the
+reconciliation keys and the callbacks (pure: no database, so a parser may use it)."""
+from __future__ import annotations
+
+import re
+
+# What a bank writes where it has no reference: SWIFT's NONREF, ISO's NOTPROVIDED, and the fillers
+# exports put in every row's reference cell ("0", "N/A", "-"). Taken for a reference, they would key
+# every transfer of an amount on a day as one (the second listed as a duplicate, its money unseen).
+_NO_REFERENCE = {"NONREF", "NOTPROVIDED", "NA", "NONE", "NULL", "NIL"}
+_NOT_ALNUM = re.compile(r"[^0-9A-Za-z]")
+
+
+def normalise_ref(ref: str | None) -> str | None:
+    """`5000.96828` (CSV) == `500096828` (MT940); None for a placeholder (`_NO_REFERENCE`, or only zeros)."""
+    if ref is None:
+        return None
+    cleaned = _NOT_ALNUM.sub("", ref).upper()
+    return cleaned if cleaned.strip("0") and cleaned not in _NO_REFERENCE else None
+
+
+def ref_variants(ref: str | None) -> set[str]:
+    """The forms a reference may be stored under (as written, normalised); none for a filler."""
+    normalised = normalise_ref(ref)
+    return set() if normalised is None else {ref, normalised}
