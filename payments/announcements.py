@@ -48,7 +48,7 @@ from kernel.inbox import DUPLICATE as STORED_DUPLICATE
 from kernel.inbox import InboundCallback
 from payments import codes
 from payments.models import Payment, PaymentAllocation, PaymentRequest
-from payments.references import normalise_ref, ref_variants
+from payments.references import normalise_ref
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -156,7 +156,7 @@ class _Statement:
     unallocated_vnd: int
     day: date
     account: str
-    references: set[str]
+    reference: str | None  # its bank_reference_key
     signature: str
     details: dict
     paid_codes: set[str] = field(default_factory=set)
@@ -323,16 +323,15 @@ def _pairable(statements: list[_Statement]):
     by_code: dict[str, list[_Statement]] = {}
     by_amount: dict[int, list[_Statement]] = {}
     for statement in statements:
-        for reference in statement.references:
-            by_reference.setdefault(reference, []).append(statement)
+        if statement.reference is not None:
+            by_reference.setdefault(statement.reference, []).append(statement)
         for code in statement.paid_codes:
             by_code.setdefault(code, []).append(statement)
         if statement.arrived_in_suspense:
             by_amount.setdefault(statement.amount_vnd, []).append(statement)
 
     def pairable(credit: IncomingCredit, wanted: set[str]) -> list[_Statement]:
-        found = {s.payment_id: s for reference in ref_variants(credit.bank_reference)
-                 for s in by_reference.get(reference, ())}
+        found = {s.payment_id: s for s in by_reference.get(normalise_ref(credit.bank_reference), ())}
         found.update((s.payment_id, s) for code in wanted for s in by_code.get(code, ()))
         found.update((s.payment_id, s) for s in by_amount.get(credit.amount_vnd, ()))
         return [found[payment_id] for payment_id in sorted(found)]
@@ -356,10 +355,11 @@ def _reported_elsewhere(conn: Connection, late: list[IncomingCredit], settings: 
         return {}
     start, end = _window(late, settings.holidays)
     rows = []
-    for chunk in _chunks(sorted(set().union(*(ref_variants(c.bank_reference) for c in late)))):
+    for chunk in _chunks(sorted({normalise_ref(c.bank_reference) for c in late})):
         rows += conn.execute(select(Payment.id, Payment.provider, Payment.amount_vnd, Payment.booked_at,
-                                    Payment.clearing_account, Payment.bank_reference, Payment.details, Payment.memo)
-                             .where(Payment.bank_reference.in_(chunk), Payment.booked_at >= start,
+                                    Payment.clearing_account, Payment.bank_reference_key, Payment.details,
+                                    Payment.memo)
+                             .where(Payment.bank_reference_key.in_(chunk), Payment.booked_at >= start,
                                     Payment.booked_at < end, *([Payment.status == "active"] if active_only else []))
                              ).all()
     rows.sort(key=lambda row: row.id)  # earliest first
@@ -368,7 +368,7 @@ def _reported_elsewhere(conn: Connection, late: list[IncomingCredit], settings: 
         day, reference = business_date(credit.booked_at), normalise_ref(credit.bank_reference)
         same_transfer = [row for row in rows if row.provider != credit.provider
                          and row.clearing_account == credit.clearing_account
-                         and normalise_ref(row.bank_reference) == reference
+                         and row.bank_reference_key == reference
                          and (reference if row.provider != STATEMENT_PROVIDER else
                               (row.details or {}).get("callback_reference")) == reference
                          and may_book(day, business_date(row.booked_at), settings.holidays)]
@@ -389,16 +389,18 @@ def _reported_elsewhere(conn: Connection, late: list[IncomingCredit], settings: 
     return found
 
 
+def _same_reference(credit: IncomingCredit, statement: _Statement) -> bool:
+    return statement.reference is not None and normalise_ref(credit.bank_reference) == statement.reference
+
+
 def _same_reference_same_amount(credit: IncomingCredit, statement: _Statement, wanted: set[str]) -> bool:
-    return credit.amount_vnd == statement.amount_vnd and bool(ref_variants(credit.bank_reference)
-                                                               & statement.references)
+    return credit.amount_vnd == statement.amount_vnd and _same_reference(credit, statement)
 
 
 def _same_reference_same_codes(credit: IncomingCredit, statement: _Statement, wanted: set[str]) -> bool:
     """Another amount under the same reference is the same transfer only when the memo names the
     codes the statement's payment paid; otherwise a reference that merely repeats links nothing."""
-    return bool(ref_variants(credit.bank_reference) & statement.references) and bool(statement.paid_codes) \
-        and statement.paid_codes == wanted
+    return _same_reference(credit, statement) and bool(statement.paid_codes) and statement.paid_codes == wanted
 
 
 def _same_code(credit: IncomingCredit, statement: _Statement, wanted: set[str]) -> bool:
@@ -442,8 +444,10 @@ def _candidates(conn: Connection, credits: list[IncomingCredit], settings: Setti
     statement_payment = (Payment.provider == STATEMENT_PROVIDER, Payment.status == "active",
                          Payment.booked_at >= start, Payment.booked_at < end)
     found: set[int] = set()
-    for chunk in _chunks(sorted(set().union(*(ref_variants(c.bank_reference) for c in credits)))):
-        found |= set(conn.execute(select(Payment.id).where(*statement_payment, Payment.bank_reference.in_(chunk)))
+    # By the stored key, so "5000.96828" (a CSV's) and "500096828" (MT940's, an API's) find each other
+    # whichever of the two was stored.
+    for chunk in _chunks(sorted({normalise_ref(c.bank_reference) for c in credits} - {None})):
+        found |= set(conn.execute(select(Payment.id).where(*statement_payment, Payment.bank_reference_key.in_(chunk)))
                      .scalars())
     wanted = set().union(*(codes_in(c.memo, settings.payment_code_prefix) for c in credits))
     for chunk in _chunks(sorted(wanted)):
@@ -453,23 +457,19 @@ def _candidates(conn: Connection, credits: list[IncomingCredit], settings: Setti
             .where(*statement_payment, PaymentRequest.payment_code.in_(chunk),
                    PaymentAllocation.released_at.is_(None))).scalars())
     # Money in suspense of the batch's amounts is locked only when it may be one of its transfers (a
-    # memo and reference never change, and a payment that arrived in suspense only ever stops being
-    # one): its memo is one of the batch's, its reference is one written otherwise ("5000.96828" for
-    # "500096828", which the query above misses), or a callback of the batch was linked to it before
-    # (a repeat, whose memo may be written otherwise).
+    # memo never changes, and a payment that arrived in suspense only ever stops being one): its memo
+    # is one of the batch's, or a callback of the batch was linked to it before (a repeat, whose memo
+    # may be written otherwise). One sharing a reference was found above.
     memos: dict[int, set[str]] = {}
     for credit in credits:
         memos.setdefault(credit.amount_vnd, set()).add(memo_signature(credit.memo))
-    references = {normalise_ref(c.bank_reference) for c in credits} - {None}
     keys = {_key(c) for c in credits}
     for chunk in _chunks(sorted(memos)):
-        for payment_id, amount, memo, reference, details in conn.execute(
-                select(Payment.id, Payment.amount_vnd, Payment.memo, Payment.bank_reference, Payment.details)
+        for payment_id, amount, memo, details in conn.execute(
+                select(Payment.id, Payment.amount_vnd, Payment.memo, Payment.details)
                 .where(*statement_payment, arrived_in_suspense(), Payment.amount_vnd.in_(chunk))):
             signature = memo_signature(memo)
-            if any(same_memo(wanted, signature) for wanted in memos[amount]) \
-                    or normalise_ref(reference) in references \
-                    or _claimed_by(details or {}) in keys:
+            if any(same_memo(wanted, signature) for wanted in memos[amount]) or _claimed_by(details or {}) in keys:
                 found.add(payment_id)
     return found
 
@@ -486,13 +486,13 @@ def _lock(conn: Connection, payment_ids: set[int]) -> list[_Statement]:
     for chunk in _chunks(sorted(payment_ids)):
         for pid, amount, unallocated, at, account, reference, memo, details, status, waiting in conn.execute(
                 select(Payment.id, Payment.amount_vnd, Payment.unallocated_vnd, Payment.booked_at,
-                       Payment.clearing_account, Payment.bank_reference, Payment.memo, Payment.details,
+                       Payment.clearing_account, Payment.bank_reference_key, Payment.memo, Payment.details,
                        Payment.status, arrived_in_suspense()).where(Payment.id.in_(chunk)).order_by(Payment.id)
                 .with_for_update(of=Payment)):
             if status != "active":
                 continue
             statements[pid] = _Statement(pid, amount, unallocated, business_date(at), account,
-                                         ref_variants(reference), memo_signature(memo), dict(details or {}),
+                                         reference, memo_signature(memo), dict(details or {}),
                                          arrived_in_suspense=waiting)
     for chunk in _chunks(sorted(statements)):
         for pid, code in conn.execute(

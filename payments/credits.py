@@ -33,6 +33,7 @@ from payments.corrections import ACTIVE, reverse_payment
 from payments.ledger import Accounts, Entry, Line, post_many
 from payments.models import Payment, PaymentRequest, PendingReversal
 from payments.moves import Book, RequestState, load_requests
+from payments.references import normalise_ref
 
 APPLIED, SUSPENSE, DUPLICATE, CONFLICT = "applied", "suspense", "duplicate", "conflict"
 LINKED = "linked"  # a late callback: the statement already credited its transfer (payment_id)
@@ -326,7 +327,8 @@ def _claim(conn: Connection, plans: list[_Planned], stamp: datetime) -> dict[tup
         "provider": p.credit.provider, "provider_ref": p.credit.provider_ref, "channel": p.credit.channel,
         "amount_vnd": p.credit.amount_vnd, "unallocated_vnd": p.leftover, "status": ACTIVE,
         "booked_at": p.credit.booked_at, "recorded_at": stamp, "clearing_account": p.credit.clearing_account,
-        "memo": p.credit.memo, "bank_reference": p.credit.bank_reference, "payer_name": p.credit.payer_name,
+        "memo": p.credit.memo, "bank_reference": p.credit.bank_reference,
+        "bank_reference_key": normalise_ref(p.credit.bank_reference), "payer_name": p.credit.payer_name,
         "payer_account": p.credit.payer_account, "suspense_reason": _suspense_reason(p) if p.leftover else None,
         "details": p.credit.details, "inbox_id": p.credit.inbox_id,
     } for p in plans]

@@ -1,5 +1,10 @@
 """Bank references compared across formats and feeds: one rule for the statement parsers, the
-reconciliation keys and the callbacks (pure: no database, so a parser may use it)."""
+reconciliation keys and the callbacks (pure: no database, so a parser may use it).
+
+A payment stores its reference's `normalise_ref` as `bank_reference_key`, and lookups compare that
+column: "5000.96828" and "500096828" find each other whichever of the two was stored. A change of
+this rule changes what the stored keys should be: it needs a migration that keys the payments again
+(as 0017 keyed those stored before the column)."""
 from __future__ import annotations
 
 import re
@@ -18,8 +23,3 @@ def normalise_ref(ref: str | None) -> str | None:
     cleaned = _NOT_ALNUM.sub("", ref).upper()
     return cleaned if cleaned.strip("0") and cleaned not in _NO_REFERENCE else None
 
-
-def ref_variants(ref: str | None) -> set[str]:
-    """The forms a reference may be stored under (as written, normalised); none for a filler."""
-    normalised = normalise_ref(ref)
-    return set() if normalised is None else {ref, normalised}

@@ -30,7 +30,7 @@ from payments import states
 from payments.announcements import (STATEMENT_PROVIDER, arrived_in_suspense, codes_in, may_book, memo_signature,
                                     same_memo)
 from payments.models import Payment, PaymentAllocation, PaymentRequest
-from payments.references import normalise_ref, ref_variants
+from payments.references import normalise_ref
 from reconciliation.matching import PaymentFacts, base_key
 from reconciliation.models import BATCH_PART, StatementLine, StatementLineRepeat
 from reconciliation.statements import StatementLine as ParsedLine
@@ -279,18 +279,20 @@ def _by_reference(session: Session, ctx: ImportContext, rows: list[Row], linked:
     """The bank's reference names the transaction on a day the bank may book it: the line is the
     callback's. Another amount is the same transfer only when the memo names the same payment
     codes the callback paid (the difference is an `amount_differs` exception for finance);
-    otherwise a reference that merely repeats (a short document number) links nothing."""
+    otherwise a reference that merely repeats (a short document number) links nothing. Compared by
+    the callback payment's stored key (`normalise_ref`), whichever way either side wrote it."""
     by_ref: dict[str, list[Row]] = {}
     for row in rows:
-        for variant in ref_variants(row.bank_ref):
-            by_ref.setdefault(variant, []).append(row)
+        reference = normalise_ref(row.bank_ref)
+        if reference is not None:
+            by_ref.setdefault(reference, []).append(row)
     candidates: list[tuple[int, str, int, date]] = []
-    for chunk in _chunks(by_ref):
+    for chunk in _chunks(sorted(by_ref)):
         for payment_id, reference, amount, account, at in session.execute(
-                select(Payment.id, Payment.bank_reference, Payment.amount_vnd, Payment.clearing_account,
+                select(Payment.id, Payment.bank_reference_key, Payment.amount_vnd, Payment.clearing_account,
                        Payment.booked_at).where(
                     Payment.provider != STATEMENT_PROVIDER, Payment.status == "active",
-                    Payment.bank_reference.in_(chunk), _unlinked())):
+                    Payment.bank_reference_key.in_(chunk), _unlinked())):
             if account == ctx.clearing_account:  # see _by_code: the account is compared here
                 candidates.append((payment_id, reference, amount, business_date(at)))
     candidates.sort()
