@@ -3,9 +3,13 @@
     pending ──► expired | cancelled          (lifecycle: only while nothing is paid)
     pending ◄─► partially_paid ◄─► paid ◄─► overpaid ◄─► partially_refunded ◄─► refunded
                                                          (money decides: see status_for_amounts)
+    overpaid ──► cancelled                   (money decides: it asks for nothing and holds nothing)
 
 Once money has arrived, the money decides the status, in either direction (a POS void
 takes a paid request back to pending; a refund that fails puts a refunded one back).
+A request that asks for nothing (every item withdrawn after it got money: a cancelled
+shipment's postage) and no longer holds anything (its money voided, reversed or released) is
+cancelled, as it would have been had nobody paid it: nothing is owed, so it waits for no money.
 Expired and cancelled requests never change again: money for them waits in suspense.
 
 What a request still owes has one definition (`outstanding_vnd`): the amount less what it
@@ -37,8 +41,11 @@ CREDITABLE = OPEN | {PAID, OVERPAID}
 CLOSED = frozenset({EXPIRED, CANCELLED, REFUNDED})
 MONEY_DRIVEN = frozenset({PENDING, PARTIALLY_PAID, PAID, OVERPAID, PARTIALLY_REFUNDED, REFUNDED})
 
+# A request asking for nothing that holds money is overpaid (status_for_amounts): money taken back off
+# it (a void, a reversal, a released match; never a refund, which leaves it refunded) cancels it.
 TRANSITIONS: dict[str, frozenset[str]] = {
     status: MONEY_DRIVEN - {status} | ({EXPIRED, CANCELLED} if status == PENDING else frozenset())
+    | ({CANCELLED} if status == OVERPAID else frozenset())
     for status in MONEY_DRIVEN
 }
 TRANSITIONS[EXPIRED] = frozenset()
@@ -58,14 +65,15 @@ def check_transition(current: str, target: str) -> None:
 
 
 def status_for_amounts(amount_vnd: int, paid_vnd: int, refunded_vnd: int) -> str:
-    """The money-driven status of a request from what it asked, got and gave back."""
+    """The money-driven status of a request from what it asked, got and gave back. One that asks for
+    nothing and got nothing (or all it got was voided) waits for nothing: it is cancelled."""
     net = paid_vnd - refunded_vnd
     if refunded_vnd > 0 and net <= 0:
         return REFUNDED
     if refunded_vnd > 0 and net < amount_vnd:
         return PARTIALLY_REFUNDED
     if net <= 0:
-        return PENDING
+        return PENDING if amount_vnd > 0 else CANCELLED
     if net < amount_vnd:
         return PARTIALLY_PAID
     return PAID if net == amount_vnd else OVERPAID

@@ -40,8 +40,19 @@ def test_only_a_pending_request_can_expire_or_be_cancelled():
     for status in (states.PARTIALLY_PAID, states.PAID, states.OVERPAID):
         with pytest.raises(IllegalTransition):
             check_transition(status, states.EXPIRED)
+    for status in (states.PARTIALLY_PAID, states.PAID, states.PARTIALLY_REFUNDED, states.REFUNDED):
         with pytest.raises(IllegalTransition):
             check_transition(status, states.CANCELLED)
+
+
+def test_a_request_asking_for_nothing_is_cancelled_once_it_holds_nothing_not_pending():
+    """Its items withdrawn after it got money (0 asked): what it holds is an over-payment; once that is
+    taken back (a void) nothing is owed and nothing held, so it waits for no money."""
+    assert status_for_amounts(0, 22_000, 0) == states.OVERPAID
+    assert status_for_amounts(0, 0, 0) == states.CANCELLED
+    check_transition(states.OVERPAID, states.CANCELLED)
+    assert status_for_amounts(0, 22_000, 22_000) == states.REFUNDED  # given back by a refund: refunded
+    assert status_for_amounts(22_000, 0, 0) == states.PENDING
 
 
 def test_an_illegal_transition_is_a_409_with_a_stable_code():
