@@ -17,6 +17,7 @@ from kernel.errors import Conflict, NotFound, PreconditionFailed, ValidationErro
 from payments.ledger import Accounts, Entry, Line, post_many
 from payments.models import Payment, PaymentAllocation
 from payments.moves import Book, load_requests
+from payments.notifications import FEE_WITHDRAWN
 
 ACTIVE, REVERSED = "active", "reversed"  # a payment's status
 
@@ -147,9 +148,6 @@ def release_to_suspense(session: Session, *, allocation_id: int, reason: str, se
                            state.id)])
     session.expire_all()
     return allocation.payment_id
-
-
-FEE_WITHDRAWN = "fee_withdrawn"  # the ledger entry (and request event) of a fee item withdrawn after payment
 
 
 def withdraw_from_paid_requests(session: Session, *, request_ids: list[int], fee_item_ids: frozenset[int],

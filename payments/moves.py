@@ -22,7 +22,7 @@ from payments.allocation import ItemDue, PaidChange, basis_change, paid_change
 from payments.ledger import Accounts, Line
 from payments.models import (Dossier, FeeItem, PaymentAllocation, PaymentRequest, PaymentRequestEvent,
                              PaymentRequestItem)
-from payments.notifications import REFUND_EXECUTED, RequestInfo, Transition, after_transitions
+from payments.notifications import FEE_WITHDRAWN, REFUND_EXECUTED, RequestInfo, Transition, after_transitions
 from payments.receipts import Receipt
 from payments.service import is_due
 
@@ -62,7 +62,7 @@ class RequestState:
     def info(self) -> RequestInfo:
         return RequestInfo(self.id, self.payment_code, self.amount_vnd, self.paid_vnd, self.refunded_vnd, self.status,
                            self.dossier_code, self.applicant_phone, self.has_receipt,
-                           frozenset(item.kind for item in self.items))
+                           frozenset(item.kind for item in self.items if item.amount_vnd))  # not one withdrawn
 
 
 # The crediting path runs these for every callback and every statement chunk. The requests are
@@ -192,8 +192,9 @@ class Book:
         state.items = [ItemDue(i.key, i.kind, i.position, 0) if i.key in fee_item_ids else i for i in before]
         withdrawn = sum(i.amount_vnd for i in before) - sum(i.amount_vnd for i in state.items)
         state.amount_vnd -= withdrawn
-        self._settle(state, "fee_withdrawn", {"fee_item_ids": sorted(fee_item_ids & {i.key for i in before}),
-                                              "amount_vnd": withdrawn})
+        self._settle(state, FEE_WITHDRAWN, {"fee_item_ids": sorted(fee_item_ids & {i.key for i in before}),
+                                            "amount_vnd": withdrawn,  # and what they were, for the citizen's SMS
+                                            "kinds": sorted({i.kind for i in before if i.key in fee_item_ids})})
         moved, low = [], 0
         for payment_id, amount in shares:  # each payment's slice of what the request holds, bottom up
             high = min(low + amount, max(state.net_paid_vnd, 0))

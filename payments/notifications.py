@@ -6,7 +6,10 @@ worker sends after commit. So a change that rolls back announces nothing, and on
 commits is announced at least once.
 
 What is announced (events to subscribers, SMS to the citizen):
-- money received: `paid` (and the receipt) or `partially_paid`, with an SMS; money received by a
+- money received: `paid` (and the receipt) or `partially_paid`, with an SMS; a request settled
+  because what it still owed was withdrawn (a cancelled shipment's postage) is `paid` as well, with
+  the receipt for the fees it was paid and an SMS saying what is no longer asked (`withdrawn_vnd`);
+  one left asking for nothing (0 ₫: all it got is to give back) is not, it gets no receipt; money received by a
   request that was already paid (a citizen who paid twice): `overpaid`, with an SMS saying how
   much came, how much is in excess and that it will be refunded. Every one of them carries
   `received_vnd`, what this change added, so a payment is told even when the status stays. The
@@ -61,8 +64,8 @@ class RequestInfo:
     dossier_code: str
     applicant_phone: str
     has_receipt: bool | None = None  # a valid (not cancelled) one; None: not known, look it up
-    # What its items are (fee, charge, postage), for the paid SMS; money only moves through
-    # `payments.moves.Book`, which knows them (None elsewhere: no money announced).
+    # What its items still asked for are (fee, charge, postage; not one withdrawn), for the paid SMS; money
+    # only moves through `payments.moves.Book`, which knows them (None elsewhere: no money announced).
     fee_kinds: frozenset[str] | None = None
 
 
@@ -88,13 +91,18 @@ def _paid_for(kinds: frozenset[str]) -> str:
     return "cước bưu chính" if kinds == {"postage"} else "phí, lệ phí và cước bưu chính"
 
 
+def _over(amount: int, paid: int, refunded: int) -> str:
+    """The SMS's sentence on money paid beyond what is asked (the citizen may ask for it back), else ''."""
+    extra = paid - refunded - amount
+    return f" Số tiền nộp thừa {format_vnd(extra)} sẽ được Trung tâm liên hệ hoàn trả." if extra > 0 else ""
+
+
 def _text(kind: str, code: str, dossier: str, amount: int, paid: int, refunded: int, money_vnd: int,
           paid_for: str) -> str:
     """The Vietnamese SMS for a paid, partially paid, overpaid or refunded request, short enough for a few
     segments; `money_vnd` is what was received (overpaid) or refunded (refunded) this time; `paid_for`
     what the request asked for (`_paid_for`)."""
-    extra = paid - refunded - amount  # paid more than asked: say so, the citizen may ask for it back
-    over = f" Số tiền nộp thừa {format_vnd(extra)} sẽ được Trung tâm liên hệ hoàn trả." if extra > 0 else ""
+    over = _over(amount, paid, refunded)
     if kind == "overpaid":
         return (f"{SENDER}: Đã nhận thêm {format_vnd(money_vnd)} cho hồ sơ {dossier} (mã {code}), "
                 f"đã nộp đủ {format_vnd(amount)} trước đó.{over} Xin cảm ơn.")
@@ -105,6 +113,15 @@ def _text(kind: str, code: str, dossier: str, amount: int, paid: int, refunded: 
         return (f"{SENDER}: Đã nhận {format_vnd(paid - refunded)}/{format_vnd(amount)} cho hồ sơ {dossier} "
                 f"(mã {code}). Còn thiếu {format_vnd(states.outstanding_vnd(amount, paid, refunded))}.")
     return f"{SENDER}: Đã hoàn trả {format_vnd(money_vnd)} cho hồ sơ {dossier} (mã {code})."
+
+
+def _settled_text(code: str, dossier: str, amount: int, paid: int, refunded: int, withdrawn_vnd: int,
+                  withdrawn_for: str, paid_for: str) -> str:
+    """The Vietnamese SMS for a request settled because what it still owed was withdrawn: that it is no longer
+    asked, that the rest is paid in full (the receipt is issued), and any excess, as the paid SMS says it."""
+    return (f"{SENDER}: Hồ sơ {dossier} (mã {code}) không còn phải nộp {format_vnd(withdrawn_vnd)} {withdrawn_for}, "
+            f"đã nộp đủ {format_vnd(amount)} {paid_for}. Biên lai điện tử đã được phát hành."
+            f"{_over(amount, paid, refunded)} Xin cảm ơn.")
 
 
 def after_transitions(conn: Connection, transitions: list[Transition], *, settings: Settings, now: datetime,
@@ -139,7 +156,7 @@ def after_transitions(conn: Connection, transitions: list[Transition], *, settin
             .join(Dossier, Dossier.id == PaymentRequest.dossier_id).where(PaymentRequest.id.in_(list(last))))]
     to_receipt, to_cancel, messages, events = [], {}, [], []
     receipts_known = all(info.has_receipt is not None for info in infos)
-    kinds = {info.id: _kind(first[info.id].from_status, last[info.id]) for info in infos}
+    kinds = {info.id: _kind(first[info.id].from_status, last[info.id], info.amount_vnd) for info in infos}
     sequences = _sequences(conn, [i for i, kind in kinds.items() if kind])
     for info in infos:
         request_id, code, amount, paid, refunded = info.id, info.payment_code, info.amount_vnd, info.paid_vnd, \
@@ -161,10 +178,17 @@ def after_transitions(conn: Connection, transitions: list[Transition], *, settin
             data["refund"] = {"id": refund["refund_id"], "amount_vnd": refund["amount_vnd"]}
         if kind in RECEIVED:
             data["received_vnd"] = received.get(request_id, 0)
+        withdrawal = ended.data if ended.event == FEE_WITHDRAWN and ended.data else None
+        if withdrawal:
+            data["withdrawn_vnd"] = withdrawal["amount_vnd"]
         events.append((f"payment_request.{kind}", data))
-        if kind in RECEIVED:
-            text = _text(kind, code, dossier, amount, paid, refunded, received.get(request_id, 0),
-                         _paid_for(info.fee_kinds or frozenset()))
+        paid_for = _paid_for(info.fee_kinds or frozenset())
+        if kind in RECEIVED and withdrawal:  # settled by the withdrawal, not by money: say what is no longer asked
+            text = _settled_text(code, dossier, amount, paid, refunded, withdrawal["amount_vnd"],
+                                 _paid_for(frozenset(withdrawal["kinds"])), paid_for)
+            messages.append(sms(phone, text, f"request:{request_id}:{kind}:{sequences[request_id]}"))
+        elif kind in RECEIVED:
+            text = _text(kind, code, dossier, amount, paid, refunded, received.get(request_id, 0), paid_for)
             messages.append(sms(phone, text, f"request:{request_id}:{kind}:{sequences[request_id]}"))
         elif kind == "refunded" and refund:
             text = _text(kind, code, dossier, amount, paid, refunded, refund["amount_vnd"], "")
@@ -212,8 +236,9 @@ def _receipt_cancel_reason(status: str, released: bool, paid_out: bool) -> str |
     return None
 
 
-def _kind(began: str | None, ended: Transition) -> str | None:
-    """Which announcement a change deserves, if any (see the module's docstring)."""
+def _kind(began: str | None, ended: Transition, amount_vnd: int) -> str | None:
+    """Which announcement a change deserves, if any (see the module's docstring); `amount_vnd`: what the
+    request asks for now."""
     if ended.to_status == states.EXPIRED:
         return "expired"
     if ended.event == REFUND_EXECUTED:
@@ -227,12 +252,17 @@ def _kind(began: str | None, ended: Transition) -> str | None:
             return "overpaid" if already_paid and ended.to_status == states.OVERPAID else "paid"
         if ended.to_status in states.OPEN and ended.to_status != states.PENDING:
             return "partially_paid"
+    if ended.event == FEE_WITHDRAWN and states.is_settled(ended.to_status) and amount_vnd > 0 and not (
+            began is not None and states.is_settled(began)):
+        return "paid"  # what it still owed is no longer asked: the fees it asks for are paid in full
     if began != ended.to_status:
         return "status_changed"
     return None
 
 
 PAYMENT_RECEIVED = "payment_received"  # the history row of money put onto a request (payments.moves)
+# The history row (and ledger entry, payments.corrections) of fee items a request got money for, withdrawn.
+FEE_WITHDRAWN = "fee_withdrawn"
 REFUND_EXECUTED = "refund_executed"  # the history row of a refund's payout (no change of money on the request)
 
 

@@ -1,14 +1,16 @@
 """After a cancelled shipment's postage is withdrawn: a request that asks for nothing and whose money is then
-voided holds nothing and asks nothing, so it is cancelled, not waiting for 0 ₫."""
+voided holds nothing and asks nothing, so it is cancelled, not waiting for 0 ₫; a part-paid request that the
+withdrawal settles is announced as paid (event, SMS, receipt for the fees paid)."""
 import pytest
 from sqlalchemy import select
 
 from kernel.clock import business_date, now_utc
 from kernel.outbox import OutboxMessage
-from tests.api.test_postal_fix_withdrawn_postage_refund import queue
-from tests.api.test_postal_round2 import cancel, post_shipment
+from tests.api.test_postal_fix_withdrawn_postage_refund import credit, queue
+from tests.api.test_postal_round2 import cancel, fee_and_postage_lapsed, post_shipment
 from tests.api.test_void_after_refund import pos
 from tests.factories import assert_ledger_ok, send_callback
+from tests.integration.test_receipts import pdf_text
 from tests.postal_factories import make_dossier, shipment_body
 
 
@@ -36,8 +38,9 @@ def events(db, payment_code: str) -> list[tuple[str, dict]]:
             if p["event"]["data"].get("payment_code") == payment_code]
 
 
-def texts(db) -> list[str]:
-    return [p["text"] for p in queued(db, "sms")]
+def texts(db, payment_code: str) -> list[str]:
+    """The citizen's SMS about this request, oldest first."""
+    return [p["text"] for p in queued(db, "sms") if f"mã {payment_code}" in p["text"]]
 
 
 def summary(client, payment_code: str) -> tuple:
@@ -74,3 +77,62 @@ def test_a_postage_request_asking_nothing_whose_card_payment_is_voided_is_cancel
     assert summary(client, postage) == ("cancelled", 0, 0, 0, None)
     [money] = client.get("/api/v1/finance/suspense", headers=auth("finance")).json["payments"]
     assert money["unallocated_vnd"] == 22000
+
+
+# --- 2. a part-paid request settled by the withdrawal is told as paid -------------------------------
+
+def part_paid_renewal(client, auth, db, settings, amount: int) -> tuple[str, dict]:
+    """The dossier's fee (8.000) and a pickup's postage (22.000) renewed together, `amount` of it paid."""
+    code, shipment = fee_and_postage_lapsed(client, auth, db, settings)
+    renewed = client.post(f"/api/v1/dossiers/{code}/payment-requests", headers=auth("intake")).json["payment_code"]
+    credit(db, settings, renewed, amount, f"PART-{amount}")
+    return renewed, shipment
+
+
+def test_a_part_paid_request_whose_withdrawn_postage_was_all_it_still_owed_is_announced_paid_with_its_receipt(
+        client, auth, db, test_settings, subscribed):
+    renewed, shipment = part_paid_renewal(client, auth, db, test_settings, 8000)
+    assert summary(client, renewed)[0] == "partially_paid"
+    cancel(client, auth, shipment["id"])
+
+    assert summary(client, renewed) == ("paid", 8000, 8000, 0, None)
+    kind, data = events(db, renewed)[-1]
+    assert kind == "payment_request.paid"
+    assert (data["previous_status"], data["received_vnd"], data["withdrawn_vnd"], data["outstanding_vnd"]) == \
+        ("partially_paid", 0, 22000, 0)
+    assert texts(db, renewed)[-1] == (
+        f"TT Phục vụ HCC: Hồ sơ 000.00.12.H40-261125-0901 (mã {renewed}) không còn phải nộp 22.000 ₫ cước bưu "
+        "chính, đã nộp đủ 8.000 ₫ phí, lệ phí. Biên lai điện tử đã được phát hành. Xin cảm ơn.")
+    receipt = pdf_text(client.get(f"/api/v1/payment-requests/{renewed}/receipt.pdf").data)
+    assert "Phí cấp bản sao" in receipt and "Tám nghìn đồng" in receipt and "22.000" not in receipt, receipt
+
+
+def test_a_part_paid_request_the_withdrawal_leaves_overpaid_is_paid_and_the_sms_names_the_excess(
+        client, auth, db, test_settings, subscribed):
+    renewed, shipment = part_paid_renewal(client, auth, db, test_settings, 10000)
+    cancel(client, auth, shipment["id"])
+    assert summary(client, renewed) == ("overpaid", 8000, 10000, 0, None)
+    assert events(db, renewed)[-1][0] == "payment_request.paid"
+    assert texts(db, renewed)[-1].endswith("đã nộp đủ 8.000 ₫ phí, lệ phí. Biên lai điện tử đã được phát hành. Số tiền "
+                                  "nộp thừa 2.000 ₫ sẽ được Trung tâm liên hệ hoàn trả. Xin cảm ơn.")
+
+
+def test_a_request_still_short_after_the_withdrawal_is_paid_later_for_its_fees_not_the_withdrawn_postage(
+        client, auth, db, test_settings):
+    renewed, shipment = part_paid_renewal(client, auth, db, test_settings, 5000)
+    cancel(client, auth, shipment["id"])
+    assert summary(client, renewed)[:4] == ("partially_paid", 8000, 5000, 3000)
+    credit(db, test_settings, renewed, 3000, "REST-3000")
+    assert texts(db, renewed)[-1] == (f"TT Phục vụ HCC: Đã nhận đủ 8.000 ₫ phí, lệ phí hồ sơ 000.00.12.H40-261125-0901 "
+                             f"(mã {renewed}). Biên lai điện tử đã được phát hành. Xin cảm ơn.")
+
+
+def test_a_postage_request_left_asking_nothing_is_not_announced_paid(client, auth, db, test_settings, subscribed):
+    """Part paid, its postage withdrawn: it asks for nothing and all it got is to give back, no fee paid."""
+    shipment = delivery(client, auth, db, test_settings)
+    postage = shipment["postage_payment_code"]
+    credit(db, test_settings, postage, 10000, "PART-1")
+    cancel(client, auth, shipment["id"])
+    assert summary(client, postage) == ("overpaid", 0, 10000, 0, None)
+    assert [kind for kind, _ in events(db, postage)][-1] == "payment_request.status_changed"
+    assert [t for t in texts(db, postage) if "nộp đủ" in t] == []
