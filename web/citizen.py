@@ -64,6 +64,13 @@ def _view(code: str):
         return None, None, ("Không tìm thấy mã thanh toán", 404)
 
 
+def asked_vnd(view: dict) -> int:
+    """What the request asks for, as its page says it: its items less those withdrawn (a cancelled shipment's
+    postage, shown struck at 0 ₫). That is its `amount_vnd` once it got money (the withdrawal lowered it); a
+    request cancelled or expired before keeps the amount it closed with, which no longer asks for them either."""
+    return sum(item["amount_vnd"] for item in view["fee_items"] if not item["withdrawn"])
+
+
 def _payable(view: dict) -> bool:
     """Whether the page offers ways to pay (QR, bank details, card): exactly when the request offers a QR,
     which asks for what is still owed; nothing is offered once nothing is owed."""
@@ -96,7 +103,7 @@ def pay(code: str):
     return render_template("pay.html", r=view, shown=shown_status(view), expires_at=expires_at,
                            status_text=STATUS_TEXT, kind_text=KIND_TEXT,
                            status_names={k: translate(v) for k, v in STATUS_TEXT.items()},
-                           checkout_errors=checkout_errors(), overpaid_vnd=overpaid_vnd,
+                           checkout_errors=checkout_errors(), overpaid_vnd=overpaid_vnd, asked_vnd=asked_vnd(view),
                            payable=_payable(view), settled=states.is_settled(view["status"]))
 
 

@@ -1,6 +1,9 @@
 """After a cancelled shipment's postage is withdrawn: a request that asks for nothing and whose money is then
 voided holds nothing and asks nothing, so it is cancelled, not waiting for 0 ₫; a part-paid request that the
-withdrawal settles is announced as paid (event, SMS, receipt for the fees paid)."""
+withdrawal settles is announced as paid (event, SMS, receipt for the fees paid); the pay page shows a withdrawn
+item struck, at 0 ₫, and the total the request actually asks."""
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -136,3 +139,45 @@ def test_a_postage_request_left_asking_nothing_is_not_announced_paid(client, aut
     assert summary(client, postage) == ("overpaid", 0, 10000, 0, None)
     assert [kind for kind, _ in events(db, postage)][-1] == "payment_request.status_changed"
     assert [t for t in texts(db, postage) if "nộp đủ" in t] == []
+
+
+# --- 3. the pay page of a request with a withdrawn item --------------------------------------------
+
+def cells(page: str) -> list[tuple[str, str]]:
+    """(name, amount) of each row of the pay page's items, tags kept in the amount."""
+    return [(re.sub(r"\s+", " ", name).strip(), amount.strip())
+            for name, amount in re.findall(r"<tr><td>(.*?)</td><td>.*?</td><td class=\"num\">(.*?)</td></tr>", page)]
+
+
+def due(page: str) -> str:
+    return re.search(r'<dd id="amount"[^>]*>(.*?)</dd>', page).group(1)
+
+
+def test_the_pay_page_of_a_postage_request_cancelled_with_its_shipment_strikes_the_item_and_asks_0_vnd(
+        client, auth, db, test_settings):
+    shipment = delivery(client, auth, db, test_settings)
+    cancel(client, auth, shipment["id"])
+    page = client.get(f"/pay/{shipment['postage_payment_code']}").get_data(as_text=True)
+    [(name, amount)] = cells(page)
+    assert "(không còn thu)" in name
+    assert amount == "<del>22.000 ₫</del> 0 ₫"
+    assert due(page) == "0 ₫"
+
+
+def test_the_pay_page_of_a_renewal_cancelled_with_its_shipment_asks_for_the_fee_alone(
+        client, auth, db, test_settings):
+    code, shipment = fee_and_postage_lapsed(client, auth, db, test_settings)
+    renewed = client.post(f"/api/v1/dossiers/{code}/payment-requests", headers=auth("intake")).json["payment_code"]
+    cancel(client, auth, shipment["id"])
+    page = client.get(f"/pay/{renewed}").get_data(as_text=True)
+    assert [amount for _, amount in cells(page)] == ["8.000 ₫", "<del>22.000 ₫</del> 0 ₫"]
+    assert due(page) == "8.000 ₫"
+
+
+def test_the_pay_page_of_paid_postage_withdrawn_strikes_it_too(client, auth, db, test_settings):
+    shipment = delivery(client, auth, db, test_settings)
+    postage = shipment["postage_payment_code"]
+    credit(db, test_settings, postage, 22000, "POSTAGE-1")
+    cancel(client, auth, shipment["id"])
+    page = client.get(f"/pay/{postage}").get_data(as_text=True)
+    assert [amount for _, amount in cells(page)] == ["<del>22.000 ₫</del> 0 ₫"] and due(page) == "0 ₫"

@@ -152,3 +152,37 @@ def test_a_request_the_postman_collects_offers_no_qr_keeps_polling_and_brings_it
         page.evaluate("window.__tick()")
     page.locator("#pay-section").wait_for(timeout=10_000)
     assert not page.locator("#on-delivery").is_visible()
+
+
+def test_a_fee_item_withdrawn_while_the_page_is_open_is_shown_struck_though_its_request_is_cancelled(
+        page, served, tokens):
+    """The pay page of a request asking for a fee and a shipment's postage is open when the shipment is
+    cancelled: the request is cancelled (nobody paid it) and the page brings the postage struck at 0 ₫
+    and the amount asked without it, once, then stops polling as for any cancelled request."""
+    from sqlalchemy import select
+
+    from kernel.clock import now_utc
+    from payments.models import Dossier, FeeItem
+    from payments.service import withdraw_fee_items
+    from tests.factories import dossier_body
+
+    url = served.url
+    body = dossier_body(("Lệ phí cấp giấy chứng nhận", "charge", 150_000), ("Cước chuyển phát", "postage", 22_000))
+    r = requests.post(f"{url}/api/v1/dossiers", json=body, headers={"Authorization": f"Bearer {tokens['intake']}"},
+                      timeout=10)
+    code = r.json()["payment_request"]["payment_code"]
+    loads = []
+    page.on("load", lambda _: loads.append(1))
+    open_pay_page(page, url, code, [])
+    assert page.locator("#amount").inner_text() == "172.000 ₫"
+    with served.app.extensions["hccpay"].sessions() as session, session.begin():
+        postage = session.execute(select(FeeItem.id).join(Dossier, Dossier.id == FeeItem.dossier_id).where(
+            Dossier.code == body["code"], FeeItem.kind == "postage")).scalar_one()
+        withdraw_fee_items(session, dossier_code=body["code"], fee_item_ids=frozenset({postage}),
+                           reason="hủy chuyển phát", settings=served.settings, actor="test", now=now_utc())
+    with page.expect_navigation(timeout=10_000):
+        page.evaluate("window.__tick()")
+    page.locator("#status-text", has_text="Đã hủy").wait_for(timeout=10_000)
+    assert page.locator("#items del").inner_text() == "22.000 ₫"
+    assert page.locator("#amount").inner_text() == "150.000 ₫"
+    assert len(loads) == 2 and page.evaluate("window.__polls.queue.length") == 0

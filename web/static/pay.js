@@ -89,6 +89,12 @@
     if (payable && !pay) { window.location.reload(); return false; }  // payable again: the page brings the QR back
     // The QR asks for what is owed: once that changes (part paid or refunded), the page brings the new one.
     if (payable && String(r.outstanding_vnd) !== pay.dataset.outstanding) { window.location.reload(); return false; }
+    // A fee item withdrawn (a cancelled shipment's postage), whether or not the request was paid: the page
+    // brings it struck and the amount asked without it.
+    var withdrawn = (r.fee_items || []).filter(function (item) { return item.withdrawn; }).length;
+    if (String(withdrawn) !== document.getElementById("items").dataset.withdrawn) {
+      window.location.reload(); return false;
+    }
     if (r.status !== shown) { delay = FIRST_DELAY; }  // something is happening: look again soon
     shown = r.status;
     var key = shownStatus(r);
