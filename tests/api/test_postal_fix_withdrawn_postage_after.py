@@ -82,6 +82,22 @@ def test_a_postage_request_asking_nothing_whose_card_payment_is_voided_is_cancel
     assert money["unallocated_vnd"] == 22000
 
 
+def test_a_postage_request_asking_nothing_whose_transfer_is_taken_back_into_suspense_is_cancelled(
+        client, auth, db, test_settings):
+    """A match undone (finance releases the allocation) takes the money back as a void does."""
+    shipment = delivery(client, auth, db, test_settings)
+    postage = shipment["postage_payment_code"]
+    credit(db, test_settings, postage, 22000, "POSTAGE-1")
+    cancel(client, auth, shipment["id"])
+    [payment] = client.get(f"/api/v1/payment-requests/{postage}/payments", headers=auth("finance")).json["payments"]
+    [allocation] = payment["allocations"]
+    r = client.post(f"/api/v1/finance/allocations/{allocation['id']}/release", headers=auth("finance"),
+                    json={"reason": "ghép nhầm hồ sơ"})
+    assert r.status_code == 200, r.json
+    assert summary(client, postage) == ("cancelled", 0, 0, 0, None)
+    assert r.json["unallocated_vnd"] == 22000  # in suspense for finance, as before
+
+
 # --- 2. a part-paid request settled by the withdrawal is told as paid -------------------------------
 
 def part_paid_renewal(client, auth, db, settings, amount: int) -> tuple[str, dict]:
