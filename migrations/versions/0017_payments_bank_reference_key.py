@@ -59,5 +59,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.create_index(op.f('ix_payments_bank_reference'), 'payments', ['bank_reference'], unique=False)
     op.drop_index(op.f('ix_payments_bank_reference_key'), table_name='payments')
-    with op.batch_alter_table('payments') as batch_op:
+    # Not copy-and-move on SQLite: dropping the old `payments` under the allocations, ledger entries,
+    # refunds and statement lines that point at it fails (foreign_keys=ON). SQLite drops a column in
+    # place since 3.35.
+    with op.batch_alter_table('payments', recreate='never') as batch_op:
         batch_op.drop_column('bank_reference_key')
