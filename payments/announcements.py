@@ -507,9 +507,15 @@ def _claim(conn: Connection, statement: _Statement, credit: IncomingCredit, now:
     """Write on the statement payment which callback announced it (and the stored callback)."""
     statement.details.update(callback_provider=credit.provider, callback_ref=credit.provider_ref,
                              callback_vnd=credit.amount_vnd, callback_at=now.isoformat())
-    if normalise_ref(credit.bank_reference):  # another feed's report of it is known by this (`_reported_elsewhere`)
-        statement.details["callback_reference"] = normalise_ref(credit.bank_reference)
     values: dict = {}
+    reference = normalise_ref(credit.bank_reference)
+    if reference:  # another feed's report of it is known by this (`_reported_elsewhere`)
+        statement.details["callback_reference"] = reference
+        if statement.reference is None:
+            # The statement named no reference (a spreadsheet lost it): the transfer's is the callback's,
+            # and the payment must be found by it, or another feed's report of it is credited again.
+            values["bank_reference"], values["bank_reference_key"] = credit.bank_reference, reference
+            statement.reference = reference
     if credit.inbox_id is not None:
         statement.details["callback_inbox_id"] = values["inbox_id"] = credit.inbox_id
     values["details"] = dict(statement.details)

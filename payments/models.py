@@ -153,8 +153,9 @@ class Payment(Base):
     clearing_account: Mapped[str] = mapped_column(String(80), index=True)
     memo: Mapped[str | None] = mapped_column(Text)
     bank_reference: Mapped[str | None] = mapped_column(String(100))  # as the bank wrote it: shown, never looked up
-    # `references.normalise_ref(bank_reference)`, written with it (`credits._claim`): what a callback and a
-    # statement line are looked up by, whichever way each writes the reference; NULL for a filler ("0", N/A).
+    # `references.normalise_ref(bank_reference)`, written with it (`credits._claim`; for a statement payment
+    # whose line named none, by the late callback that claims it, `announcements._claim`): what a callback and
+    # a statement line are looked up by, whichever way each writes the reference; NULL for a filler ("0", N/A).
     bank_reference_key: Mapped[str | None] = mapped_column(String(100), index=True)
     payer_name: Mapped[str | None] = mapped_column(String(200))
     payer_account: Mapped[str | None] = mapped_column(String(40))

@@ -14,7 +14,7 @@ from kernel.inbox import InboundCallback
 from payments.credits import APPLIED, LINKED, record_credit
 from payments.models import Payment
 from tests.factories import assert_ledger_ok, make_request
-from tests.integration.test_credit_fix_two_feeds import BOOKED, parsed
+from tests.integration.test_credit_fix_two_feeds import BOOKED, parsed, send
 from tests.recon_factories import all_lines, bank_callback, count_payments, paid_vnd, upload, vcb_csv
 
 FORMS = [("5000.96828", "500096828"), ("500096828", "5000.96828"), ("ft-2611 24", "FT261124")]
@@ -88,3 +88,18 @@ def test_a_filler_reference_is_stored_as_no_key_and_links_nothing(client, auth, 
     assert (paid_vnd(client, code), paid_vnd(client, other)) == (100_000, 100_000)
     with db() as s:
         assert s.execute(select(Payment.bank_reference_key)).scalars().all() == [None, None]
+
+
+def test_two_feeds_after_a_statement_that_named_no_reference_credit_the_transfer_once(client, auth, test_settings,
+                                                                                      db):
+    """The statement (a spreadsheet that lost its references) credits the transfer first; SePay's late report
+    of it is linked by its code and names the bank's reference; payOS's report names that reference too and
+    is the same transfer, not money a second time."""
+    code = make_request(client, auth)
+    upload(client, auth, vcb_csv(("", "", "100.000", f"{code} nop phi")))
+    assert paid_vnd(client, code) == 100_000
+    send(client, test_settings, "sepay", code)
+    send(client, test_settings, "payos", code)
+    assert paid_vnd(client, code) == 100_000 and count_payments(db) == 1
+    with db() as s:
+        assert s.execute(select(Payment.bank_reference_key)).scalar_one() == "FT330123456"
