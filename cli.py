@@ -96,7 +96,10 @@ def db_upgrade(revision: str) -> None:
 
     settings = _settings()
     _ensure_sqlite_dir(settings.database_url)
-    migrate.upgrade(settings.database_url, revision)
+    try:
+        migrate.upgrade(settings.database_url, revision)
+    except migrate.MigrationError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"database at {migrate.current_revision(make_engine(settings.database_url))}")
 
 

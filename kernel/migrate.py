@@ -1,13 +1,15 @@
 """Schema migrations (Alembic), driven from code so `hccpay db upgrade` needs no ini file."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 import migrations
 
@@ -22,12 +24,25 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+class MigrationError(RuntimeError):
+    """A migration would leave the database inconsistent; nothing of it was kept."""
+
+
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at `url` to `revision`.
 
     On PostgreSQL a session advisory lock makes nodes that start together (each running
     `hccpay db upgrade`) take turns: the first migrates, the others find nothing to do.
     """
+    _migrate(url, "upgrade", revision)
+
+
+def downgrade(url: str, revision: str) -> None:
+    """Take the database at `url` back to `revision` (tests; an operator undoing a release)."""
+    _migrate(url, "downgrade", revision)
+
+
+def _migrate(url: str, direction: str, revision: str) -> None:
     from sqlalchemy import text
 
     from kernel.db import make_engine
@@ -40,13 +55,43 @@ def upgrade(url: str, revision: str = "head") -> None:
                 conn.commit()
             config = alembic_config(url)
             config.attributes["connection"] = conn
-            command.upgrade(config, revision)
+            with _keys_checked_at_the_end(conn):
+                getattr(command, direction)(config, revision)
             conn.commit()
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_unlock(hashtext('hccpay-migrations'))"))
                 conn.commit()
     finally:
         engine.dispose()
+
+
+@contextmanager
+def _keys_checked_at_the_end(conn: Connection) -> Iterator[None]:
+    """SQLite alters a table by copying it to a new one and dropping the old: with foreign keys
+    enforced, dropping a table other rows point at fails (a payment request under its payments),
+    so a database holding money could not be migrated. Its keys are switched off for the migration,
+    which runs in one transaction, and checked before it commits: a row left pointing at nothing
+    rolls the whole migration back. PostgreSQL alters tables in place and checks as it goes."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    raw = conn.connection.driver_connection
+    raw.execute("PRAGMA foreign_keys=OFF")  # outside a transaction: inside one SQLite ignores it
+    try:
+        conn.begin()  # alembic runs inside it and leaves the commit to the caller
+        yield
+        dangling = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+        if dangling:
+            conn.rollback()
+            tables = sorted({row[0] for row in dangling})
+            raise MigrationError(f"the migration would leave {len(dangling)} row(s) of {', '.join(tables)} "
+                                 "pointing at nothing: rolled back")
+    except BaseException:
+        if conn.in_transaction():
+            conn.rollback()
+        raise
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
 
 
 def head_revision() -> str | None:

@@ -20,10 +20,10 @@ def test_0017_goes_down_and_up_again_under_credited_payments(client, auth, test_
     assert paid_vnd(client, code) == 30_000
     try:
         for _ in range(2):
-            _to(engine, database_url, "downgrade", "0016")
-            _to(engine, database_url, "upgrade", "head")
+            _to(database_url, "downgrade", "0016")
+            _to(database_url, "upgrade", "head")
     finally:
-        _to(engine, database_url, "upgrade", "head")
+        _to(database_url, "upgrade", "head")
     with db() as s:
         assert s.execute(sa.select(Payment.bank_reference, Payment.bank_reference_key)).all() == [
             ("5000.96828", "500096828")]

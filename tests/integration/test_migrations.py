@@ -1,12 +1,14 @@
 """The migrations build exactly the schema the models describe, on both databases."""
+import pytest
 import sqlalchemy as sa
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from kernel import migrate
 from migrations.registry import target_metadata
 from payments.models import Payment
+from tests.factories import assert_ledger_ok, make_request
+from tests.recon_factories import bank_callback, paid_vnd
 
 
 def test_the_models_and_the_migrated_schema_agree(engine):
@@ -24,7 +26,7 @@ def test_0017_keys_the_payments_stored_before_it_as_new_ones_are_keyed(engine, d
     """The backfill applies `normalise_ref` itself: a stored "5000.96828" is then found by "500096828",
     and a filler stays no reference (NULL), as `credits` writes them."""
     references = ["5000.96828", "ft-2611 24", "500096828", "0", "N/A", "NOTPROVIDED", None]
-    _to(engine, database_url, "downgrade", "0016")
+    _to(database_url, "downgrade", "0016")
     try:
         table = sa.table("payments", *(sa.column(name) for name in (
             "id", "provider", "provider_ref", "channel", "amount_vnd", "unallocated_vnd", "status", "booked_at",
@@ -36,16 +38,55 @@ def test_0017_keys_the_payments_stored_before_it_as_new_ones_are_keyed(engine, d
                 "recorded_at": "2026-11-24 02:00:00", "clearing_account": "bank:970436:0071001234567",
                 "bank_reference": reference} for i, reference in enumerate(references)])
     finally:
-        _to(engine, database_url, "upgrade", "head")
+        _to(database_url, "upgrade", "head")
     with db() as s:
         stored = s.execute(sa.select(Payment.bank_reference, Payment.bank_reference_key).order_by(Payment.id)).all()
     assert stored == [("5000.96828", "500096828"), ("ft-2611 24", "FT261124"), ("500096828", "500096828"),
                       ("0", None), ("N/A", None), ("NOTPROVIDED", None), (None, None)]
 
 
-def _to(engine, url: str, direction: str, revision: str) -> None:
-    config = migrate.alembic_config(url)
-    with engine.connect() as conn:
-        config.attributes["connection"] = conn
-        getattr(command, direction)(config, revision)
-        conn.commit()
+def _to(url: str, direction: str, revision: str) -> None:
+    """As `hccpay db upgrade` migrates (`kernel.migrate`), either way."""
+    getattr(migrate, direction)(url, revision)
+
+
+def test_an_upgrade_that_rebuilds_a_table_keeps_the_money_pointing_at_it(client, auth, test_settings, engine,
+                                                                        database_url, db):
+    """SQLite alters a table by copying it and dropping the old one (0016 rebuilds payment_requests):
+    with foreign keys enforced, the drop failed under a request with a payment, so a database holding
+    money could not be upgraded. `migrate.upgrade` (what `hccpay db upgrade` runs) checks the keys
+    once the migration is done instead."""
+    code = make_request(client, auth, ("Lệ phí", "charge", 30_000))
+    bank_callback(client, test_settings, "FT-MIGRATE-1", 30_000, f"{code} nop phi")
+    try:
+        _to(database_url, "downgrade", "0015")
+    finally:
+        migrate.upgrade(database_url)
+    assert migrate.is_current(engine)
+    assert paid_vnd(client, code) == 30_000
+    assert_ledger_ok(db)
+
+
+def test_an_upgrade_that_would_leave_a_dangling_key_is_refused_and_keeps_nothing(engine, database_url):
+    """Checked, not merely switched off: a row left pointing at nothing fails the upgrade, and
+    nothing of it is kept (SQLite; PostgreSQL alters in place and checks every key as it goes)."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's table rebuilds only")
+    _to(database_url, "downgrade", "0016")
+    raw = engine.raw_connection()
+    try:  # a row no key check let in: the upgrade must find it
+        raw.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        raw.driver_connection.execute(
+            "INSERT INTO payment_allocations (payment_id, payment_request_id, amount_vnd, how, created_at, "
+            "created_by) VALUES (999, 999, 1, 'exact', '2026-11-24 02:00:00', 'test')")
+        raw.driver_connection.execute("PRAGMA foreign_keys=ON")
+    finally:
+        raw.close()
+    try:
+        with pytest.raises(migrate.MigrationError, match="payment_allocations"):
+            migrate.upgrade(database_url)
+        assert migrate.current_revision(engine) == "0016"
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM payment_allocations WHERE payment_id = 999")
+        migrate.upgrade(database_url)
