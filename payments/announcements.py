@@ -103,6 +103,12 @@ def codes_in(memo: str | None, prefix: str) -> set[str]:
     return codes.codes_it_may_mean(None, memo, prefix)
 
 
+def credit_codes(credit: IncomingCredit, prefix: str) -> set[str]:
+    """Every code a callback may pay, as crediting reads it: the code its channel read (SePay's
+    `code`, taken only when its memo names no other) or else those of its memo."""
+    return codes.codes_it_may_mean(credit.payment_code, credit.memo, prefix)
+
+
 def memo_signature(memo: str | None) -> str:
     """Memo compared across a callback and a statement: no accents, no spaces, no punctuation."""
     return _NOT_ALNUM.sub("", codes.normalise_memo(memo or ""))
@@ -298,7 +304,7 @@ def _link_to_statements(conn: Connection, late: list[IncomingCredit], settings: 
     pairable = _pairable(statements)
     pools = {}
     for credit in late:
-        day, wanted = business_date(credit.booked_at), codes_in(credit.memo, prefix)
+        day, wanted = business_date(credit.booked_at), credit_codes(credit, prefix)
         pools[(credit.provider, credit.provider_ref)] = day, wanted, pairable(credit, wanted)
     for rule in (_same_reference_same_amount, _same_reference_same_codes, _same_code, _same_memo_in_suspense):
         for credit in late:
@@ -449,7 +455,7 @@ def _candidates(conn: Connection, credits: list[IncomingCredit], settings: Setti
     for chunk in _chunks(sorted({normalise_ref(c.bank_reference) for c in credits} - {None})):
         found |= set(conn.execute(select(Payment.id).where(*statement_payment, Payment.bank_reference_key.in_(chunk)))
                      .scalars())
-    wanted = set().union(*(codes_in(c.memo, settings.payment_code_prefix) for c in credits))
+    wanted = set().union(*(credit_codes(c, settings.payment_code_prefix) for c in credits))
     for chunk in _chunks(sorted(wanted)):
         found |= set(conn.execute(
             select(Payment.id).join(PaymentAllocation, PaymentAllocation.payment_id == Payment.id)

@@ -3,16 +3,22 @@
 Body: `id, gateway, transactionDate ("YYYY-MM-DD HH:mm:ss", GMT+7), accountNumber, code,
 content, transferType ("in"/"out"), transferAmount, accumulated, subAccount, referenceCode,
 description`. SePay wants `{"success": true}` with a 2xx, and retries otherwise.
+
+`code` is the payment code SePay read from the content with the pattern configured at SePay (null
+when none matched). It pays the request it names when it verifies (`_payment_code`); the content
+(with `description`) stays the memo crediting reads otherwise.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from config import Settings
 from payments.channels.common import (BadSignature, CallbackRejected, Credit, Event, Ignored, amount, field,
                                       identifier, json_object, local_time, our_bank_account, text)
 from kernel.signing import same_secret
+from payments import codes
 from payments.credits import IncomingCredit
 
 PROVIDER = "sepay"
@@ -45,6 +51,23 @@ def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: date
     return Credit(IncomingCredit(
         provider=PROVIDER, provider_ref=external_id, channel="vietqr_transfer", amount_vnd=value,
         booked_at=booked_at, clearing_account=clearing, memo=memo or None,
+        payment_code=_payment_code(data.get("code"), memo, settings.payment_code_prefix),
         bank_reference=text(data.get("referenceCode"), 100),
         details={"gateway": text(data.get("gateway"), 50), "code": text(data.get("code"), 50)},
     ))
+
+
+def _payment_code(value: Any, memo: str, prefix: str) -> str | None:
+    """SePay's `code` when it is one of our codes (check digits verified) and the memo names no other.
+
+    A bank may cut or rewrite the content it passes on, so SePay's reading can name a request the
+    memo we get does not. It never overrules the memo: SePay gives one code, so a memo naming
+    several requests (or another one) is read in full by crediting, typo correction included."""
+    if not isinstance(value, str):
+        return None
+    code = value.strip().upper()  # SePay matches its prefix whatever the case the payer typed
+    if not codes.is_valid_code(code, prefix):
+        return None
+    if any(found.code != code for found in codes.scan_memo(memo, prefix)):
+        return None
+    return code
