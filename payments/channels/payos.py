@@ -80,8 +80,7 @@ def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: date
     reference, bank_reference = _reference(data)
     if payload.get("success") is False or str(data.get("code", "00")) != "00":
         return Ignored(reference, f"payOS reports a failed transaction ({data.get('code')})")
-    currency = data.get("currency", "VND")
-    if currency != "VND":
+    if data.get("currency") not in (None, "VND"):  # payOS leaves it null (or out) on some webhooks: VND
         raise CallbackRejected("only VND is accepted", code="invalid_currency")
     value = amount(data.get("amount"), "amount")
     booked_at = local_time(data.get("transactionDateTime"), "transactionDateTime")

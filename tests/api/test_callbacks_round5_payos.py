@@ -119,3 +119,20 @@ def test_a_forged_webhook_is_still_refused_whichever_form_it_imitates(client, au
         r = post(client, dict(data, amount=1_000_000), signature)
         assert r.status_code == 401 and r.json["code"] == "invalid_signature"
     assert paid(client, code) == 0
+
+
+def test_a_webhook_whose_currency_payos_left_null_is_credited_as_vnd(client, auth, test_settings):
+    code = make_request(client, auth)
+    data = webhook_data(test_settings, code, currency=None)
+    r = post(client, data, payos_way(data, test_settings.secret("HCCPAY_PAYOS_CHECKSUM_KEY")))
+    assert (r.status_code, r.json) == (200, {"success": True})
+    assert paid(client, code) == 100_000
+
+
+@pytest.mark.parametrize("currency", ["USD", "", "vnd", 704])
+def test_a_webhook_in_another_currency_is_still_refused(client, auth, test_settings, currency):
+    code = make_request(client, auth)
+    data = webhook_data(test_settings, code, currency=currency)
+    r = post(client, data, payos_way(data, test_settings.secret("HCCPAY_PAYOS_CHECKSUM_KEY")))
+    assert r.status_code == 400 and r.json["code"] == "invalid_currency"
+    assert paid(client, code) == 0
