@@ -12,12 +12,12 @@ from kernel.admin_routes import admin_ns
 from kernel.clock import business_date, now_utc
 from kernel.db import make_engine, make_session_factory
 from kernel.http import HccApi, Runtime, error_response, init_http, request_id, runtime
-from kernel.events import webhook_topic
+from kernel.events import WEBHOOK_TOPIC, webhook_topic
 from kernel.jobs import PeriodicJob
 from kernel import migrate
 from kernel.logs import configure_logging
 from kernel.metrics import init_metrics, register_counts
-from kernel.notify import SmsGatewayClient, sms_topic
+from kernel.notify import SMS_TOPIC, SmsGatewayClient, sms_topic
 from kernel.outbox import OutboxWorker, Topic
 from kernel.worker import Worker
 from payments.callback_routes import callbacks_ns
@@ -25,11 +25,12 @@ from payments.inbox_apply import worker_step
 from payments.money_routes import cash_ns, checkout_ns, finance_ns, payments_ns
 from payments.clients import PosGatewayClient, pos_refund_topic
 from payments.refund_routes import receipts_ns, refunds_ns
+from payments.refunds import POS_REFUND_TOPIC
 from payments.routes import dossiers_ns, requests_ns
 from payments.service import expire_due_requests
 from postal.clients import CourierClient
 from postal.routes import courier_callbacks_ns, postal_ns
-from postal.service import dispatch_paid_deliveries
+from postal.service import BOOK_TOPIC, CANCEL_TOPIC, TRACK_TOPIC, dispatch_paid_deliveries
 from postal.tracking import courier_topics, enqueue_tracking_polls
 from reconciliation.exceptions import open_counts as open_exception_counts
 from reconciliation.routes import recon_ns
@@ -39,6 +40,9 @@ from web import init_web
 API_PREFIX = "/api/v1"
 NAMESPACES = (dossiers_ns, requests_ns, checkout_ns, payments_ns, refunds_ns, receipts_ns, callbacks_ns, finance_ns,
               cash_ns, admin_ns, postal_ns, courier_callbacks_ns, recon_ns)
+# Every outbox topic the service writes, delivered or not in this deployment (`outbox_topics`): messages
+# wait under a topic whose client is not configured, and /admin/outbox?topic= lists them by these names.
+OUTBOX_TOPICS = (WEBHOOK_TOPIC, SMS_TOPIC, POS_REFUND_TOPIC, BOOK_TOPIC, CANCEL_TOPIC, TRACK_TOPIC)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -52,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.ensure_ascii = False
     engine = make_engine(settings.database_url)
     init_http(app, Runtime(settings=settings, engine=engine, sessions=make_session_factory(engine)))
+    app.extensions["hccpay_outbox_topics"] = frozenset(OUTBOX_TOPICS)
 
     blueprint = Blueprint("api", __name__, url_prefix=API_PREFIX)
     api = HccApi(

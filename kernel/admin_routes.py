@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import request
+from flask import current_app, request
 from flask_restx import Namespace, Resource, fields
 from sqlalchemy import select
 
@@ -98,8 +98,8 @@ def message_view(message: OutboxMessage, attempts: list[OutboxAttempt] | None = 
 
 @admin_ns.route("/outbox")
 class Outbox(Resource):
-    @admin_ns.doc(security="bearer", params={"status": "pending|done|failed", "topic": "e.g. sms",
-                                             "limit": "at most 500"})
+    @admin_ns.doc(security="bearer", params={"status": "pending|done|failed", "limit": "at most 500",
+                                             "topic": "an outbox topic, e.g. sms (another: 400 invalid_topic)"})
     @requires("admin", "auditor")
     def get(self):
         """Outbound messages, newest first; `status=failed` lists the alerts."""
@@ -111,9 +111,18 @@ class Outbox(Resource):
         if status:
             query = query.where(OutboxMessage.status == status)
         if request.args.get("topic"):
-            query = query.where(OutboxMessage.topic == request.args["topic"])
+            query = query.where(OutboxMessage.topic == _topic(request.args["topic"]))
         with transaction() as session:
             return {"messages": [message_view(m) for m in session.execute(query).scalars()]}
+
+
+def _topic(name: str) -> str:
+    """One of the app's outbox topics: a mistyped one would list nothing, read as "nothing failed"."""
+    topics = sorted(current_app.extensions["hccpay_outbox_topics"])
+    if name not in topics:
+        raise ValidationError(f"topic must be one of {', '.join(topics)}", code="invalid_topic",
+                              details={"topic": name[:100], "topics": topics})
+    return name
 
 
 @admin_ns.route("/outbox/<int:message_id>")
