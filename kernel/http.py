@@ -360,7 +360,11 @@ MAX_ID = 2**63 - 1  # the largest key a BIGINT column holds
 
 class Int64Converter(IntegerConverter):
     """`<int:id>` only matches what a BIGINT column can hold: a bigger number is simply not found,
-    instead of an overflow deep in the database driver."""
+    instead of an overflow deep in the database driver. Its digits are ASCII: werkzeug's `\\d+` also
+    matches other scripts' digits ("１２", "١٢"), which `int` reads as 12, so such a path reached the
+    route as object 12."""
+
+    regex = "[0-9]+"
 
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", MAX_ID)
