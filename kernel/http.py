@@ -29,7 +29,7 @@ from urllib.parse import quote
 from flask import Flask, Request, current_app, g, jsonify, request
 from flask_restx import Api, Model, fields
 from sqlalchemy.orm import Session, sessionmaker
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import IntegerConverter
 
 from config import Settings
@@ -239,7 +239,10 @@ def to_error_response(exc: Exception):
         if isinstance(data, dict) and "errors" in data:  # restx payload validation
             return error_response(400, "validation_error", "the request body does not match the schema",
                                   {"fields": data["errors"]})
-        return error_response(exc.code or 500, _http_code(exc), exc.description or exc.name)
+        response = error_response(exc.code or 500, _http_code(exc), exc.description or exc.name)
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:  # HTTP requires it of a 405
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
     if lost_race(exc):
         # Not an outage: two transactions took the same rows in opposite orders and PostgreSQL undid this
         # one. Re-running it here is not safe in general (a route may have committed something before its

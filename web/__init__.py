@@ -6,7 +6,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, render_template, request, url_for
 from markupsafe import escape
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.routing import Rule
 
 from config import Settings
 from kernel.clock import format_local
@@ -39,7 +40,7 @@ def _page_error(exc: Exception):
     """Errors on pages are pages, in the visitor's language, never the API's English JSON: refusals say
     their code as a sentence, and a crash or an unavailable database is logged exactly as for the API and
     shown as a page with the request id to quote to support. This never raises."""
-    if request.url_rule is not None and request.blueprint not in current_app.extensions["hccpay_pages"]:
+    if not _is_page():
         return None  # not a page (health, readiness, metrics): those are read by machines, in JSON
     if isinstance(exc, DomainError):
         status, code = exc.status, exc.code
@@ -83,6 +84,27 @@ def _way_back() -> str:
     if request.path.startswith("/staff/") and g.get("principal") is not None:
         return url_for("staff.home")
     return "/"
+
+
+def _is_page() -> bool:
+    """Whether the request is for a page, by its rule's blueprint. An address nobody serves is (a
+    visitor's mistyped link); one asked with a method it does not take matched no rule, so the rule
+    it has for the methods it takes decides (TRACE /healthz is read by a machine, not a person)."""
+    rule = request.url_rule or _rule_for_another_method()
+    if rule is None:
+        return True
+    return rule.endpoint.rpartition(".")[0] in current_app.extensions["hccpay_pages"]
+
+
+def _rule_for_another_method() -> Rule | None:
+    refused = request.routing_exception
+    if not isinstance(refused, MethodNotAllowed) or not refused.valid_methods:
+        return None
+    try:
+        rule, _ = current_app.create_url_adapter(request).match(method=refused.valid_methods[0], return_rule=True)
+    except HTTPException:  # a redirect, or no rule after all: leave it to the page
+        return None
+    return rule
 
 
 def init_web(app: Flask, settings: Settings) -> None:
