@@ -27,6 +27,7 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 GUID = "A000000727"
 SERVICES = frozenset({"QRIBFTTA", "QRIBFTTC"})
@@ -76,8 +77,23 @@ _ASCII_STAND_INS = {
 }
 
 
+MALFORMED, MISSING_FIELD, INVALID_FIELD = "vietqr_malformed", "vietqr_missing_field", "vietqr_invalid_field"
+CRC_MISMATCH, INVALID_INPUT = "vietqr_crc_mismatch", "vietqr_invalid_input"
+
+
 class VietQRError(ValueError):
-    """A VietQR payload or build input that breaks the NAPAS/EMVCo rules; the message is safe for API bodies."""
+    """A VietQR payload or build input that breaks the NAPAS/EMVCo rules; the message is safe for API bodies.
+
+    `code` names the rule for a program to branch on: a payload that is no sequence of data objects
+    (`vietqr_malformed`), lacks a required field (`vietqr_missing_field`), has a field of the wrong
+    form (`vietqr_invalid_field`) or fails its CRC (`vietqr_crc_mismatch`); building from values
+    that break a field's rule is `vietqr_invalid_input`. `details` say where: `field` is the data
+    object's path (`38/01/00` is the BIN), `position` the offset a malformed one starts at (inside
+    the template `field` names, if any)."""
+
+    def __init__(self, message: str, *, code: str, details: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.message, self.code, self.details = message, code, details or {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,10 +172,15 @@ def _latin_fold_table() -> dict[int, str | None]:
 _LATIN_FOLD = _latin_fold_table()
 
 
+def _bad_input(message: str, field: str) -> VietQRError:
+    """Values to build from that would break the rule of the field they fill (`field`, its path)."""
+    return VietQRError(message, code=INVALID_INPUT, details={"field": field})
+
+
 def normalize_purpose(text: str) -> str:
     """Turn free text into a 62/08 purpose: no accents, single spaces, trimmed, at most 25 characters."""
     if not isinstance(text, str):
-        raise VietQRError(f"purpose must be a string, got {type(text).__name__}")
+        raise _bad_input(f"purpose must be a string, got {type(text).__name__}", "62/08")
     if not text.isascii():
         text = text.translate(_LATIN_FOLD)
         if not text.isascii():
@@ -170,32 +191,32 @@ def normalize_purpose(text: str) -> str:
             text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     text = " ".join(text.split())[:PURPOSE_MAX].rstrip()
     if not text:
-        raise VietQRError("purpose is empty after removing accents and spaces")
+        raise _bad_input("purpose is empty after removing accents and spaces", "62/08")
     if not (text.isascii() and text.isprintable()):
-        raise VietQRError(f"purpose must be printable ASCII after removing accents, got {_short(text)}")
+        raise _bad_input(f"purpose must be printable ASCII after removing accents, got {_short(text)}", "62/08")
     return text
 
 
 def _check_build_input(bin: str, account: str, service: str, amount_vnd: int | None) -> None:
     if not isinstance(bin, str) or not _BIN.fullmatch(bin):
-        raise VietQRError(f"bank BIN must be exactly 6 digits, got {_short(bin)}")
+        raise _bad_input(f"bank BIN must be exactly 6 digits, got {_short(bin)}", "38/01/00")
     if not isinstance(account, str) or not _BUILD_ACCOUNT.fullmatch(account):
-        raise VietQRError(f"account must be 1 to 19 letters or digits, got {_short(account)}")
+        raise _bad_input(f"account must be 1 to 19 letters or digits, got {_short(account)}", "38/01/01")
     if not isinstance(service, str) or service not in SERVICES:
-        raise VietQRError(f"service must be QRIBFTTA (account) or QRIBFTTC (card), got {_short(service)}")
+        raise _bad_input(f"service must be QRIBFTTA (account) or QRIBFTTC (card), got {_short(service)}", "38/02")
     if amount_vnd is not None:
         # bool is a subclass of int and float money is banned: only a real int passes.
         if type(amount_vnd) is not int or amount_vnd <= 0:
-            raise VietQRError(f"amount_vnd must be a positive int, got {_short(amount_vnd)}")
+            raise _bad_input(f"amount_vnd must be a positive int, got {_short(amount_vnd)}", "54")
         if len(str(amount_vnd)) > AMOUNT_MAX_CHARS:
-            raise VietQRError(f"amount_vnd must have at most {AMOUNT_MAX_CHARS} digits, got {amount_vnd}")
+            raise _bad_input(f"amount_vnd must have at most {AMOUNT_MAX_CHARS} digits, got {amount_vnd}", "54")
 
 
 def _initiation(dynamic: bool | None, amount_vnd: int | None) -> str:
     if dynamic is None:
         return DYNAMIC if amount_vnd is not None else STATIC
     if type(dynamic) is not bool:
-        raise VietQRError(f"dynamic must be True, False or None, got {_short(dynamic)}")
+        raise _bad_input(f"dynamic must be True, False or None, got {_short(dynamic)}", "01")
     return DYNAMIC if dynamic else STATIC
 
 
@@ -205,7 +226,7 @@ def _optional_tlv(formats: dict[str, _Format], tag: str, value: str | None, wher
         return ""
     name, pattern, rule = formats[tag]
     if not isinstance(value, str) or not pattern.fullmatch(value):
-        raise VietQRError(f"{name} ({where}{tag}) must be {rule}, got {_short(value)}")
+        raise _bad_input(f"{name} ({where}{tag}) must be {rule}, got {_short(value)}", f"{where}{tag}")
     return _tlv(tag, value)
 
 
@@ -218,7 +239,8 @@ def _additional_tlv(bill_number: str | None, reference_label: str | None, termin
         + ("" if purpose is None else _tlv("08", normalize_purpose(purpose)))
     )
     if len(extra) > 99:
-        raise VietQRError(f"additional data (62) must be at most 99 characters, its sub-fields make {len(extra)}")
+        raise _bad_input(f"additional data (62) must be at most 99 characters, its sub-fields make {len(extra)}",
+                         "62")
     return _tlv("62", extra) if extra else ""
 
 
@@ -261,6 +283,28 @@ def build_payload(
 # --- parsing ---------------------------------------------------------------------------------------------
 
 
+def _path(where: str, tag: str) -> str:
+    """The path of field `tag` inside `where` ("the payload", "field 38/01"): 54, 38/01/00."""
+    return tag if where == "the payload" else f"{where.removeprefix('field ')}/{tag}"
+
+
+def _malformed(message: str, where: str, position: int | None = None, *, field: str | None = None) -> VietQRError:
+    """No sequence of data objects: the bad one starts at `position` of `where` (a template is named by
+    its path, `field`); a field repeated or out of place is named by `field` alone."""
+    details: dict[str, Any] = {}
+    if field is None and where != "the payload":
+        field = where.removeprefix("field ")
+    if field is not None:
+        details["field"] = field
+    if position is not None:
+        details["position"] = position
+    return VietQRError(message, code=MALFORMED, details=details)
+
+
+def _invalid(message: str, field: str) -> VietQRError:
+    return VietQRError(message, code=INVALID_FIELD, details={"field": field})
+
+
 def _split_tlv(data: str, where: str) -> dict[str, str]:
     """Split a TLV string into {id: value}; it must be consumed exactly, with no repeated ID."""
     fields: dict[str, str] = {}
@@ -269,20 +313,23 @@ def _split_tlv(data: str, where: str) -> dict[str, str]:
         head = data[pos : pos + 4]
         if len(head) < 4:
             # Usually a length prefix that is too short upstream, or junk after the last field.
-            raise VietQRError(f"{where} has {len(head)} stray character(s) at position {pos}: {_short(head)}")
+            raise _malformed(f"{where} has {len(head)} stray character(s) at position {pos}: {_short(head)}",
+                             where, pos)
         if not (_DIGITS2.fullmatch(head[:2]) and _DIGITS2.fullmatch(head[2:])):
-            raise VietQRError(f"malformed data object in {where} at position {pos}: {_short(data[pos:pos + 8])}")
+            raise _malformed(f"malformed data object in {where} at position {pos}: {_short(data[pos:pos + 8])}",
+                             where, pos)
         tag, length = head[:2], int(head[2:])
         if length == 0:
-            raise VietQRError(f"field {tag} in {where} has length 00; EMVCo lengths run from 01 to 99")
+            raise _malformed(f"field {tag} in {where} has length 00; EMVCo lengths run from 01 to 99", where, pos)
         stop = pos + 4 + length
         if stop > end:
-            raise VietQRError(
-                f"field {tag} in {where} declares length {length} but only {end - pos - 4} characters remain"
+            raise _malformed(
+                f"field {tag} in {where} declares length {length} but only {end - pos - 4} characters remain",
+                where, pos,
             )
         if tag in fields:
             # A second 54 or 38 would make the payment ambiguous, so repeats are never tolerated.
-            raise VietQRError(f"field {tag} appears twice in {where}")
+            raise _malformed(f"field {tag} appears twice in {where}", where, field=_path(where, tag))
         fields[tag] = data[pos + 4 : stop]
         pos = stop
     return fields
@@ -292,35 +339,37 @@ def _require(fields: dict[str, str], tag: str, where: str) -> str:
     try:
         return fields[tag]
     except KeyError:
-        raise VietQRError(f"required field {tag} is missing from {where}") from None
+        raise VietQRError(f"required field {tag} is missing from {where}", code=MISSING_FIELD,
+                          details={"field": _path(where, tag)}) from None
 
 
 def _check_crc(payload: str, fields: dict[str, str]) -> str:
     if "63" not in fields:
-        raise VietQRError("required field 63 (CRC) is missing")
+        raise VietQRError("required field 63 (CRC) is missing", code=MISSING_FIELD, details={"field": "63"})
     if next(reversed(fields)) != "63":
-        raise VietQRError("field 63 (CRC) must be the last field")
+        raise _malformed("field 63 (CRC) must be the last field", "the payload", field="63")
     given = fields["63"]
     if not _HEX4.fullmatch(given):
-        raise VietQRError(f"CRC must be 4 hex digits, got {_short(given)}")
+        raise _invalid(f"CRC must be 4 hex digits, got {_short(given)}", "63")
     computed = crc16(payload[:-4])
     if given.upper() != computed:
-        raise VietQRError(f"CRC mismatch: payload says {given.upper()}, computed {computed}")
+        raise VietQRError(f"CRC mismatch: payload says {given.upper()}, computed {computed}", code=CRC_MISMATCH,
+                          details={"field": "63", "given": given.upper(), "computed": computed})
     return computed
 
 
 def _check_header(fields: dict[str, str]) -> str | None:
     if next(iter(fields)) != "00":
-        raise VietQRError("field 00 (payload format indicator) must be the first field")
+        raise _malformed("field 00 (payload format indicator) must be the first field", "the payload", field="00")
     if fields["00"] != "01":
-        raise VietQRError(f"field 00 must be '01', got {_short(fields['00'])}")
+        raise _invalid(f"field 00 must be '01', got {_short(fields['00'])}", "00")
     initiation = fields.get("01")
     if initiation is not None and initiation not in (STATIC, DYNAMIC):
-        raise VietQRError(f"field 01 must be '11' (static) or '12' (dynamic), got {_short(initiation)}")
+        raise _invalid(f"field 01 must be '11' (static) or '12' (dynamic), got {_short(initiation)}", "01")
     if _require(fields, "53", "the payload") != CURRENCY_VND:
-        raise VietQRError(f"field 53 (currency) must be '704' (VND), got {_short(fields['53'])}")
+        raise _invalid(f"field 53 (currency) must be '704' (VND), got {_short(fields['53'])}", "53")
     if _require(fields, "58", "the payload") != COUNTRY_VN:
-        raise VietQRError(f"field 58 (country) must be 'VN', got {_short(fields['58'])}")
+        raise _invalid(f"field 58 (country) must be 'VN', got {_short(fields['58'])}", "58")
     return initiation
 
 
@@ -328,18 +377,19 @@ def _parse_merchant(value: str) -> tuple[str, str, str]:
     merchant = _split_tlv(value, "field 38")
     guid = _require(merchant, "00", "field 38")
     if guid != GUID:
-        raise VietQRError(f"field 38/00 must be the NAPAS GUID {GUID}, got {_short(guid)}")
+        raise _invalid(f"field 38/00 must be the NAPAS GUID {GUID}, got {_short(guid)}", "38/00")
     beneficiary = _split_tlv(_require(merchant, "01", "field 38"), "field 38/01")
     bin_ = _require(beneficiary, "00", "field 38/01")
     if not _BIN.fullmatch(bin_):
-        raise VietQRError(f"bank BIN (38/01/00) must be exactly 6 digits, got {_short(bin_)}")
+        raise _invalid(f"bank BIN (38/01/00) must be exactly 6 digits, got {_short(bin_)}", "38/01/00")
     account = _require(beneficiary, "01", "field 38/01")
     # NAPAS types the account as "ans" (printable ASCII) up to 19 characters.
     if len(account) > ACCOUNT_MAX or not _PRINTABLE_ASCII.fullmatch(account):
-        raise VietQRError(f"account (38/01/01) must be at most 19 printable ASCII characters, got {_short(account)}")
+        raise _invalid(f"account (38/01/01) must be at most 19 printable ASCII characters, got {_short(account)}",
+                       "38/01/01")
     service = _require(merchant, "02", "field 38")
     if service not in SERVICES:
-        raise VietQRError(f"service (38/02) must be QRIBFTTA or QRIBFTTC, got {_short(service)}")
+        raise _invalid(f"service (38/02) must be QRIBFTTA or QRIBFTTC, got {_short(service)}", "38/02")
     return bin_, account, service
 
 
@@ -349,8 +399,8 @@ def _parse_amount(value: str | None) -> int | None:
     # VND has no minor unit: digits after the decimal mark, a sign or a leading zero are not a VND amount;
     # the 13 characters EMVCo allows count a trailing '.' too.
     if len(value) > AMOUNT_MAX_CHARS or not _AMOUNT.fullmatch(value):
-        raise VietQRError(
-            f"amount (54) must be a positive whole number of VND, at most 13 characters, got {_short(value)}"
+        raise _invalid(
+            f"amount (54) must be a positive whole number of VND, at most 13 characters, got {_short(value)}", "54"
         )
     return int(value.removesuffix("."))
 
@@ -359,7 +409,8 @@ def _check_formats(fields: dict[str, str], formats: dict[str, _Format], where: s
     for tag, (name, pattern, rule) in formats.items():
         value = fields.get(tag)
         if value is not None and not pattern.fullmatch(value):
-            raise VietQRError(f"{name} ({where}{tag}) must be {rule}, got {len(value)} characters: {_short(value)}")
+            raise _invalid(f"{name} ({where}{tag}) must be {rule}, got {len(value)} characters: {_short(value)}",
+                           f"{where}{tag}")
 
 
 def _parse_additional(value: str | None) -> dict[str, str]:
@@ -374,15 +425,16 @@ def _parse_additional(value: str | None) -> dict[str, str]:
 def parse_payload(s: str) -> VietQR:
     """Parse and validate a VietQR payload; raise VietQRError if anything is wrong."""
     if not isinstance(s, str):
-        raise VietQRError(f"payload must be a string, got {type(s).__name__}")
+        raise VietQRError(f"payload must be a string, got {type(s).__name__}", code=MALFORMED)
     if not s:
-        raise VietQRError("payload is empty")
+        raise VietQRError("payload is empty", code=MALFORMED)
     if not s.isascii():
         try:
             s.encode("utf-8")
         except UnicodeEncodeError as exc:
             # A lone surrogate (what json.loads gives for "\\ud800") has no bytes, so no CRC and no QR.
-            raise VietQRError(f"payload is not valid UTF-8 text: {_short(exc.object[exc.start:exc.end])}") from None
+            raise VietQRError(f"payload is not valid UTF-8 text: {_short(exc.object[exc.start:exc.end])}",
+                              code=MALFORMED) from None
     fields = _split_tlv(s, "the payload")
     crc = _check_crc(s, fields)
     initiation = _check_header(fields)
@@ -417,9 +469,11 @@ def _make_qr(payload: str, box_size: int, border: int):
 
     parse_payload(payload)  # never print a code a bank app would refuse; costs microseconds
     if type(box_size) is not int or box_size < 1:
-        raise VietQRError(f"box_size must be a positive int, got {_short(box_size)}")
+        raise VietQRError(f"box_size must be a positive int, got {_short(box_size)}", code=INVALID_INPUT,
+                          details={"argument": "box_size"})
     if type(border) is not int or border < 0:
-        raise VietQRError(f"border must be a non-negative int, got {_short(border)}")
+        raise VietQRError(f"border must be a non-negative int, got {_short(border)}", code=INVALID_INPUT,
+                          details={"argument": "border"})
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box_size, border=border)
     qr.add_data(payload)
     return qr

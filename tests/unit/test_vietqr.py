@@ -765,3 +765,99 @@ def test_the_svg_is_well_formed_xml_with_one_path():
 @pytest.mark.parametrize("payload", RENDER_CASES, ids=lambda p: p[-4:])
 def test_the_svg_draws_a_code_that_scans_back_to_the_payload(payload):
     assert [b.text for b in decode(svg_to_image(render_svg(payload)))] == [payload]
+
+
+# --- machine codes: every refusal names its rule (`code`) and where (`details`), the message unchanged ---------
+
+
+def refusal(act, *args, **kwargs) -> VietQRError:
+    with pytest.raises(VietQRError) as caught:
+        act(*args, **kwargs)
+    return caught.value
+
+
+def wrong_crc(payload: str) -> str:
+    return payload[:-4] + ("0000" if payload[-4:] != "0000" else "FFFF")
+
+
+def merchant_without(tag: str) -> str:
+    return "".join(tlv(t, v) for t, v in (("00", GUID), ("01", tlv("00", "970436") + tlv("01", "0123456789")),
+                                          ("02", "QRIBFTTA")) if t != tag)
+
+
+PARSE_REFUSALS = [
+    ("crc mismatch", wrong_crc(GOOD), "vietqr_crc_mismatch", {"field": "63", "given": "0000",
+                                                               "computed": GOOD[-4:]}),
+    ("empty", "", "vietqr_malformed", {}),
+    ("not text", 42, "vietqr_malformed", {}),
+    ("stray characters", GOOD + "X", "vietqr_malformed", {"position": len(GOOD)}),
+    ("not a data object", with_crc(GOOD[:-8] + "AB02xy"), "vietqr_malformed", {"position": len(GOOD) - 8}),
+    ("length past the end", GOOD[:-8] + "6399", "vietqr_malformed", {"position": len(GOOD) - 8}),
+    ("stray in 38", replaced("38", merchant() + "0"), "vietqr_malformed",
+     {"field": "38", "position": len(merchant())}),
+    ("repeated tag", assemble(good_fields() + [("54", "999")]), "vietqr_malformed", {"field": "54"}),
+    ("00 not first", assemble([good_fields()[1], good_fields()[0], *good_fields()[2:]]), "vietqr_malformed",
+     {"field": "00"}),
+    ("crc not last", (lambda body: body + crc16(body) + tlv("99", "x"))(GOOD[:-8] + "6304"), "vietqr_malformed",
+     {"field": "63"}),
+    ("no crc", GOOD[:-8], "vietqr_missing_field", {"field": "63"}),
+    ("no currency", without("53"), "vietqr_missing_field", {"field": "53"}),
+    ("no merchant", without("38"), "vietqr_missing_field", {"field": "38"}),
+    ("no guid", replaced("38", merchant_without("00")), "vietqr_missing_field", {"field": "38/00"}),
+    ("no service", replaced("38", merchant_without("02")), "vietqr_missing_field", {"field": "38/02"}),
+    ("no bin", replaced("38", tlv("00", GUID) + tlv("01", tlv("01", "0123456789")) + tlv("02", "QRIBFTTA")),
+     "vietqr_missing_field", {"field": "38/01/00"}),
+    ("crc not hex", GOOD[:-4] + "2E2G", "vietqr_invalid_field", {"field": "63"}),
+    ("format indicator", replaced("00", "02"), "vietqr_invalid_field", {"field": "00"}),
+    ("initiation", replaced("01", "13"), "vietqr_invalid_field", {"field": "01"}),
+    ("currency", replaced("53", "840"), "vietqr_invalid_field", {"field": "53"}),
+    ("country", replaced("58", "US"), "vietqr_invalid_field", {"field": "58"}),
+    ("guid", replaced("38", merchant(guid="A000000728")), "vietqr_invalid_field", {"field": "38/00"}),
+    ("bin", replaced("38", merchant(bin="97043X")), "vietqr_invalid_field", {"field": "38/01/00"}),
+    ("account", replaced("38", merchant(account="1" * 20)), "vietqr_invalid_field", {"field": "38/01/01"}),
+    ("service", replaced("38", merchant(service="QRCASH")), "vietqr_invalid_field", {"field": "38/02"}),
+    ("amount", replaced("54", "150000.5"), "vietqr_invalid_field", {"field": "54"}),
+    ("mcc", with_fields(("52", "ABCD")), "vietqr_invalid_field", {"field": "52"}),
+    ("purpose", replaced("62", tlv("08", "Lệ phí")), "vietqr_invalid_field", {"field": "62/08"}),
+]
+
+
+@pytest.mark.parametrize("payload, code, details", [case[1:] for case in PARSE_REFUSALS],
+                         ids=[case[0] for case in PARSE_REFUSALS])
+def test_every_parse_refusal_has_a_stable_code_and_says_where(payload, code, details):
+    error = refusal(parse_payload, payload)
+    assert (error.code, error.details) == (code, details)
+    assert error.message == str(error) and error.message
+
+
+def test_the_messages_are_the_ones_given_before_the_codes():
+    assert str(refusal(parse_payload, wrong_crc(GOOD))) == f"CRC mismatch: payload says 0000, computed {GOOD[-4:]}"
+    assert str(refusal(parse_payload, without("53"))) == "required field 53 is missing from the payload"
+    assert str(refusal(parse_payload, replaced("38", merchant_without("00")))) == \
+        "required field 00 is missing from field 38"
+
+
+BUILD_REFUSALS = [
+    ("bin", {"bin": "97043"}, {"field": "38/01/00"}),
+    ("account", {"account": "0123-456"}, {"field": "38/01/01"}),
+    ("service", {"service": "QRCASH"}, {"field": "38/02"}),
+    ("amount", {"amount_vnd": 0}, {"field": "54"}),
+    ("dynamic", {"dynamic": "yes"}, {"field": "01"}),
+    ("purpose", {"purpose": "\u200b"}, {"field": "62/08"}),
+    ("mcc", {"mcc": "ABCD"}, {"field": "52"}),
+    ("bill number", {"bill_number": "B" * 26}, {"field": "62/01"}),
+    ("additional data", {"bill_number": "B" * 25, "reference_label": "R" * 25, "terminal_label": "T" * 25,
+                         "purpose": "P" * 25}, {"field": "62"}),
+]
+
+
+@pytest.mark.parametrize("arguments, details", [case[1:] for case in BUILD_REFUSALS],
+                         ids=[case[0] for case in BUILD_REFUSALS])
+def test_every_build_refusal_is_invalid_input_naming_the_field_it_would_fill(arguments, details):
+    error = refusal(build_payload, **{"bin": "970436", "account": "0123456789", "amount_vnd": 1, **arguments})
+    assert (error.code, error.details) == ("vietqr_invalid_input", details)
+
+
+def test_a_render_option_out_of_range_is_invalid_input_naming_the_option():
+    error = refusal(render_png, GOOD, box_size=0)
+    assert (error.code, error.details) == ("vietqr_invalid_input", {"argument": "box_size"})
