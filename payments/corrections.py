@@ -151,23 +151,27 @@ def release_to_suspense(session: Session, *, allocation_id: int, reason: str, se
 
 
 def withdraw_from_paid_requests(session: Session, *, request_ids: list[int], fee_item_ids: frozenset[int],
-                                reason: str, settings: Settings, actor: str, now: datetime) -> None:
+                                reason: str, settings: Settings, actor: str, now: datetime) -> int:
     """Stop asking for fee items in requests that got money for them (`Book.withdraw_items`): each asks for
     that much less, and what it received for them is an over-payment in the day's exception queue until
     finance refunds it. One entry per payment whose money moved, stamped like any correction: money of a
     closed day moves in the next open one (`reconciliation.counting.adjusted_in`). The caller holds the
-    books (`kernel.books.hold_books`, taken before its other locks)."""
+    books (`kernel.books.hold_books`, taken before its other locks). Returns the over-payment this made:
+    what the requests received for the items (none when a part payment does not reach the rest)."""
     stamp = books_stamp(session, now)
     session.flush()
     conn = session.connection()
     book = Book(conn, actor=actor, now=now, settings=settings)
-    entries = []
+    entries, overpaid = [], 0
     for state in load_requests(conn, ids=request_ids):
+        excess_before = state.excess_vnd
         shares = conn.execute(select(PaymentAllocation.payment_id, PaymentAllocation.amount_vnd).where(
             PaymentAllocation.payment_request_id == state.id, PaymentAllocation.released_at.is_(None))
             .order_by(PaymentAllocation.id)).all()
         for payment_id, lines in book.withdraw_items(state, fee_item_ids=fee_item_ids, shares=shares):
             entries.append(Entry(FEE_WITHDRAWN, lines, stamp, actor, reason[:500], payment_id, state.id))
+        overpaid += state.excess_vnd - excess_before  # what it got for the items, now to give back
     book.flush()
     post_many(conn, entries)
     session.expire_all()
+    return overpaid

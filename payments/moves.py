@@ -56,6 +56,11 @@ class RequestState:
         return states.outstanding_vnd(self.amount_vnd, self.paid_vnd, self.refunded_vnd)
 
     @property
+    def excess_vnd(self) -> int:
+        """What it holds beyond what it asks for: an over-payment, to give back."""
+        return max(self.net_paid_vnd - self.amount_vnd, 0)
+
+    @property
     def creditable(self) -> bool:
         return self.status in states.CREDITABLE
 

@@ -405,7 +405,7 @@ def add_fee_items(session: Session, *, dossier_code: str, fees: tuple[FeeInput, 
 
 
 def withdraw_fee_items(session: Session, *, dossier_code: str, fee_item_ids: frozenset[int], reason: str,
-                       settings: Settings, actor: str, now: datetime) -> None:
+                       settings: Settings, actor: str, now: datetime) -> int:
     """Stop asking for these fee items for good (the postage of a cancelled shipment), wherever they
     are asked: in the request first made for them, or in one that renewed them with other fees.
 
@@ -414,7 +414,8 @@ def withdraw_fee_items(session: Session, *, dossier_code: str, fee_item_ids: fro
     more (its amount drops by them, `payments.corrections.withdraw_from_paid_requests`), so what it
     received for them is an over-payment, in finance's exception queue until refunded (giving it
     back is a refund, decided by people). The items are withdrawn: never asked for again (renewal),
-    not counted as owed, and no delivery waits for them.
+    not counted as owed, and no delivery waits for them. Returns that over-payment (0: nobody paid for
+    them), so the caller may tell the citizen the money comes back.
     """
     hold_books(session)  # first, before the dossier's lock: money may move (kernel.books)
     dossier = lock_dossier(session, dossier_code)
@@ -441,11 +442,12 @@ def withdraw_fee_items(session: Session, *, dossier_code: str, fee_item_ids: fro
             others |= asked - fee_item_ids
         else:
             paid_into.append(request.id)
+    overpaid = 0
     if paid_into:
         from payments.corrections import withdraw_from_paid_requests  # late: corrections build on this module
 
-        withdraw_from_paid_requests(session, request_ids=paid_into, fee_item_ids=owed, reason=reason,
-                                    settings=settings, actor=actor, now=now)
+        overpaid = withdraw_from_paid_requests(session, request_ids=paid_into, fee_item_ids=owed, reason=reason,
+                                               settings=settings, actor=actor, now=now)
     for item in dossier.fee_items:
         if item.id in owed:
             item.withdrawn_at = now
@@ -453,6 +455,7 @@ def withdraw_fee_items(session: Session, *, dossier_code: str, fee_item_ids: fro
     if others and any(item.id in others for item in uncovered_fee_items(session, dossier)):
         open_payment_request(session, dossier=dossier, settings=settings, actor=actor, now=now,
                              only=frozenset(others))
+    return overpaid
 
 
 def ask_for_lapsed_fees(session: Session, dossier_code: str, *, settings: Settings, actor: str,

@@ -28,10 +28,11 @@ def _d(day: date | None) -> str:
 
 def sms_text(event: str, *, direction: str, dossier_code: str, tracking_number: str | None = None,
              due: date | None = None, reason: str | None = None, next_date: date | None = None,
-             cod_vnd: int = 0) -> str | None:
+             cod_vnd: int = 0, refund_vnd: int = 0) -> str | None:
     """The SMS for a shipment event, or None when the citizen is not told about it. `cod_vnd`: what the
-    postman collects on delivery (cash on delivery), named when the delivery is booked and goes out; the
-    texts stay within three segments (201 Vietnamese characters) for a 25-character dossier code."""
+    postman collects on delivery (cash on delivery), named when the delivery is booked and goes out;
+    `refund_vnd`: what a cancellation leaves to give back of the postage paid. The texts stay within three
+    segments (201 Vietnamese characters) for a 25-character dossier code."""
     pickup = direction == states.PICKUP
     what = f"hồ sơ {dossier_code}" if pickup else f"kết quả hồ sơ {dossier_code}"
     if event == states.BOOKED:
@@ -57,9 +58,20 @@ def sms_text(event: str, *, direction: str, dossier_code: str, tracking_number: 
         # However many attempts the courier made (it may return a result after one refusal).
         return (f"{SENDER}: Do không giao được, {what} đã được chuyển trả về cơ quan "
                 f"giải quyết. Vui lòng liên hệ Trung tâm để nhận.")
-    if event == states.CANCELLED and pickup and reason == states.TWO_FAILED_ATTEMPTS:
-        return f"{SENDER}: Sau 2 lần không nhận được {what}, yêu cầu thu gom đã bị hủy."
-    if event == states.CANCELLED and reason == states.COURIER_CANCELLED:
-        order = f"yêu cầu thu gom {what}" if pickup else f"đơn chuyển phát {what}"
-        return f"{SENDER}: Bưu điện đã hủy {order}. Vui lòng liên hệ Trung tâm để được hỗ trợ."
-    return None  # a cancellation staff record was asked for by the citizen (or is staff's own): no SMS
+    if event == states.CANCELLED:
+        return _cancelled(what, pickup=pickup, reason=reason, refund_vnd=refund_vnd)
+    return None
+
+
+def _cancelled(what: str, *, pickup: bool, reason: str | None, refund_vnd: int) -> str | None:
+    # The refund's own SMS comes when finance pays it out, maybe days later: the citizen who paid the
+    # postage learns now that it comes back.
+    refund = f" Trung tâm sẽ hoàn trả {format_vnd(refund_vnd)} tiền cước bưu chính đã nộp." if refund_vnd > 0 else ""
+    order = f"yêu cầu thu gom {what}" if pickup else f"đơn chuyển phát {what}"
+    if pickup and reason == states.TWO_FAILED_ATTEMPTS:
+        return f"{SENDER}: Sau 2 lần không nhận được {what}, yêu cầu thu gom đã bị hủy.{refund}"
+    if reason == states.COURIER_CANCELLED:
+        return f"{SENDER}: Bưu điện đã hủy {order}. Vui lòng liên hệ Trung tâm để được hỗ trợ.{refund}"
+    if refund:  # staff's cancellation, asked for by the citizen (or the centre's own)
+        return f"{SENDER}: {order[:1].upper()}{order[1:]} đã được hủy.{refund}"
+    return None  # staff's cancellation with nothing paid: the citizen asked for it, nothing to tell

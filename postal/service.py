@@ -243,10 +243,14 @@ def enter_state(session: Session, shipment: Shipment, target: str, *, settings: 
         # Our own bookkeeping steps (the booking reply, planning) keep the time of the last real step:
         # courier progress that happened before them must still move the shipment on.
         shipment.state_at = occurred_at
+    refund = 0  # a cancellation withdraws the postage first: its SMS says what was paid for it, to come back
+    if target == states.CANCELLED:
+        refund = _cancelled(session, shipment, reason=sms_reason or "", settings=settings, actor=actor, now=now,
+                            tell_courier=sms_reason != states.COURIER_CANCELLED)
     collect = booked_cod_vnd(session, shipment) if shipment.cod and target in COD_TOLD else 0
     text = messages.sms_text(target, direction=shipment.direction, dossier_code=shipment.dossier_code,
                              tracking_number=shipment.tracking_number, due=shipment.due_date, reason=sms_reason,
-                             next_date=shipment.next_attempt_date, cod_vnd=collect)
+                             next_date=shipment.next_attempt_date, cod_vnd=collect, refund_vnd=refund)
     if event_row is None:
         # The event's id keys the SMS; without an SMS the flush can wait (planning thousands at once).
         event_row = add_event(session, shipment, event=target, from_status=from_status, actor=actor, now=now,
@@ -256,9 +260,6 @@ def enter_state(session: Session, shipment: Shipment, target: str, *, settings: 
     if text:
         queue_sms(session, phone=shipment.recipient_phone, text=text, now=now,
                   key=f"shipment:{shipment.id}:event:{event_row.id}")
-    if target == states.CANCELLED:
-        _cancelled(session, shipment, reason=sms_reason or "", tell_courier=sms_reason != states.COURIER_CANCELLED,
-                   settings=settings, actor=actor, now=now)
     if target in states.TERMINAL and shipment.cod and target != states.DELIVERED:  # no longer out for collection
         # (a delivered one waits for the post's report of what the postman collected: cod.credit_collected)
         cod.release_requests(session, shipment, settings=settings, actor=actor, now=now)
@@ -267,12 +268,13 @@ def enter_state(session: Session, shipment: Shipment, target: str, *, settings: 
 
 
 def _cancelled(session: Session, shipment: Shipment, *, reason: str, tell_courier: bool, settings: Settings,
-               actor: str, now: datetime) -> None:
+               actor: str, now: datetime) -> int:
     """What every cancellation does, whoever caused it (staff, two failed pickups, the courier): the
-    courier order is cancelled (unless the courier cancelled it) and the unpaid postage withdrawn."""
+    courier order is cancelled (unless the courier cancelled it) and the postage withdrawn. Returns what
+    was paid for the postage, to give back."""
     if tell_courier and shipment.tracking_number:
         enqueue_cancel(session, shipment, now=now)
-    withdraw_postage(session, shipment, reason=reason, settings=settings, actor=actor, now=now)
+    return withdraw_postage(session, shipment, reason=reason, settings=settings, actor=actor, now=now)
 
 
 def _announce(session: Session, shipment: Shipment, *, reason: str | None, occurred_at: datetime,
@@ -304,17 +306,18 @@ def cancel_shipment(session: Session, *, shipment_id: int, reason: str, settings
 
 
 def withdraw_postage(session: Session, shipment: Shipment, *, reason: str, settings: Settings, actor: str,
-                     now: datetime) -> None:
-    """The postage of a shipment that will not be carried is no longer owed (if unpaid), whichever
-    request asks for it now (its own, or one that renewed it with the dossier's fees)."""
+                     now: datetime) -> int:
+    """The postage of a shipment that will not be carried is no longer owed, whichever request asks for
+    it now (its own, or one that renewed it with the dossier's fees); returns what was paid for it, now an
+    over-payment to refund."""
     # Read without locking (no expiry on read): the dossier's lock comes before any request's, as in
     # a renewal, or the two would wait for each other.
     postage = frozenset(session.execute(
         select(PaymentRequestItem.fee_item_id).join(PaymentRequest, PaymentRequest.id ==
                                                      PaymentRequestItem.payment_request_id)
         .where(PaymentRequest.payment_code == shipment.postage_payment_code)).scalars())
-    withdraw_fee_items(session, dossier_code=shipment.dossier_code, fee_item_ids=postage,
-                       reason=f"shipment cancelled: {reason}", settings=settings, actor=actor, now=now)
+    return withdraw_fee_items(session, dossier_code=shipment.dossier_code, fee_item_ids=postage,
+                              reason=f"shipment cancelled: {reason}", settings=settings, actor=actor, now=now)
 
 
 def enqueue_cancel(session: Session, shipment: Shipment, *, now: datetime) -> None:
