@@ -3,8 +3,9 @@
     requested ─► booked ─► scheduled ─► picked_up ─────────► delivered      (pickup)
         │          │          │    └──► out_for_delivery ─► delivered      (delivery)
         │          │          │                 ├──► failed_attempt ─► scheduled (retry)
-        │          │          │                 └──► returned_to_agency ◄──┘ (2nd failure, or VNPost 17)
-        └──────────┴──────────┴──► cancelled (before pickup)
+        │          │          │                 └──► returned_to_agency ◄──┘ (2nd failure, or VNPost 17;
+        │          │          │                          also from a retry's scheduled)
+        └──────────┴──────────┴──► cancelled (before pickup; VNPost 17 for a delivery never taken out)
 
 A courier may report steps out of order or skip some, so forward jumps are allowed
 (e.g. `scheduled → delivered` for a delivery), except past the step that takes a dossier from
@@ -47,7 +48,8 @@ _COMMON = {
 _FORWARD = {
     PICKUP: {BOOKED: {PICKED_UP}, SCHEDULED: {PICKED_UP}, FAILED_ATTEMPT: {PICKED_UP, CANCELLED},
              PICKED_UP: {DELIVERED}},
-    DELIVERY: {BOOKED: {OUT_FOR_DELIVERY, DELIVERED}, SCHEDULED: {OUT_FOR_DELIVERY, DELIVERED},
+    # SCHEDULED → RETURNED: VNPost 17 for a result planned again after a failed attempt (courier_target).
+    DELIVERY: {BOOKED: {OUT_FOR_DELIVERY, DELIVERED}, SCHEDULED: {OUT_FOR_DELIVERY, DELIVERED, RETURNED},
                FAILED_ATTEMPT: {OUT_FOR_DELIVERY, DELIVERED, RETURNED},
                # VNPost 17 (returned to the sender) while out: the post may send a result back with no
                # failed attempt reported (a refusal at the door, a return it approved: 15, 16). It is back.
@@ -137,3 +139,19 @@ def courier_status(code: int) -> CourierStatus:
         return COURIER_STATUSES[code]
     except KeyError:
         raise ValueError(f"unknown courier status code {code}") from None
+
+
+SENT_BACK = 17  # "Đã chuyển hoàn cho người gửi"
+
+
+def courier_target(code: int, direction: str, current: str, failed_attempts: int) -> str | None:
+    """Our state for VNPost `code` reported on a shipment in `current` (None: informational).
+
+    17 sends a delivery back to the agency. One the post never tried to hand over (not out yet, no failed
+    attempt) was not carried: it ends as an order the courier cancelled (postage withdrawn, as for 18),
+    not a return, which keeps the postage of a delivery the post attempted."""
+    target = courier_status(code).target(direction)
+    never_tried = current in (REQUESTED, BOOKED, SCHEDULED) and failed_attempts == 0
+    if code == SENT_BACK and direction == DELIVERY and never_tried:
+        return CANCELLED
+    return target

@@ -259,7 +259,7 @@ def _try_apply(session: Session, shipment: Shipment, row: ShipmentEvent, *, sett
                now: datetime) -> bool:
     """Apply a recorded courier event to the shipment if it may move it now; else note why not."""
     status = states.courier_status(row.courier_status_code)
-    target = status.target(shipment.direction)
+    target = states.courier_target(status.code, shipment.direction, shipment.status, shipment.failed_attempts)
     data = row.data or {}
     late_failure = target == states.FAILED_ATTEMPT and _failure_reported_late(shipment, row.occurred_at)
     if late_failure:
