@@ -163,7 +163,8 @@ def _pack(line: ParsedLine, base: str) -> tuple:
             (line.payer_name or "")[:200] or None, (line.payer_account or "")[:40] or None,
             line.balance_after_vnd, line.is_reversal, base,
             # a batch part's key before parts were keyed under their entry: stored so by earlier imports
-            base_key(line) if "/" in base else None)
+            base_key(line) if "/" in base else None,
+            line.value_date.toordinal() if line.value_date else None)
 
 
 def _repeated(hashes: array) -> set[int]:
@@ -201,7 +202,7 @@ def _refuse_conflicting_references(parsed: Parsed, repeated: set[int]) -> None:
         return
     first: dict[str, int] = {}
     for packed in parsed.chunks():
-        for line_no, _, _, amount, direction, _, ref, _, _, _, reversal, base, _ in packed:
+        for line_no, _, _, amount, direction, _, ref, _, _, _, reversal, base, _, _ in packed:
             identity = _reference_identity(base, direction, reversal)
             if identity is None or hash(identity) not in repeated:
                 continue
@@ -228,6 +229,7 @@ class Row:
     is_reversal: bool
     key: str
     earlier_key: str | None = None  # a batch part's key before parts were keyed under their entry
+    value_date: date | None = None
 
     @property
     def is_credit(self) -> bool:
@@ -278,7 +280,8 @@ class ImportContext:
         self.now = books.stamp_after_closes(session, self.started)
 
     def row(self, packed: tuple) -> Row:
-        (line_no, ordinal, stamp, amount, direction, memo, ref, name, account, balance, reversal, base, earlier) = packed
+        (line_no, ordinal, stamp, amount, direction, memo, ref, name, account, balance, reversal, base, earlier,
+         value_ordinal) = packed
         day = date.fromordinal(ordinal)
         key = base
         # Only a fingerprint repeats as another transfer (two equal payments of a day): numbered. A
@@ -288,7 +291,8 @@ class ImportContext:
             key = base if n == 1 else f"{base}#{n}"
         at = datetime.fromtimestamp(stamp, timezone.utc) if stamp is not None else \
             business_day_bounds(day)[0]
-        return Row(line_no, day, at, amount, direction, memo, ref, name, account, balance, reversal, key, earlier)
+        return Row(line_no, day, at, amount, direction, memo, ref, name, account, balance, reversal, key, earlier,
+                   date.fromordinal(value_ordinal) if value_ordinal is not None else None)
 
     def later_rows(self, day: date) -> Iterator[tuple]:
         """The file's lines of `day` in the chunks still to come (spooled, as packed)."""
@@ -506,7 +510,7 @@ def _line_row(ctx: ImportContext, row: Row, outcome: tuple[int, str, PaymentFact
     return {
         "import_id": ctx.import_id, "line_no": row.line_no, "clearing_account": ctx.clearing_account,
         "line_key": row.key, "booking_date": row.booking_date, "recon_date": ctx.recon_date(row.booking_date),
-        "booked_at": row.booked_at, "amount_vnd": row.amount_vnd, "direction": row.direction,
+        "booked_at": row.booked_at, "value_date": row.value_date, "amount_vnd": row.amount_vnd, "direction": row.direction,
         "is_reversal": row.is_reversal, "bank_ref": row.bank_ref, "memo": row.memo, "payer_name": row.payer_name,
         "payer_account": row.payer_account, "balance_after_vnd": row.balance_after_vnd, "payment_id": payment_id,
         "source": source, "status": verdict.status, "score": verdict.score, "reasons": verdict.reasons,

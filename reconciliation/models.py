@@ -86,6 +86,7 @@ class StatementLine(Base):
     booking_date: Mapped[date]
     recon_date: Mapped[date]  # the day it is reconciled in: its booking day, or the next open one
     booked_at: Mapped[datetime]
+    value_date: Mapped[date | None]  # the day the bank gives the money its value, when the file says
     amount_vnd: Mapped[int]
     direction: Mapped[str] = mapped_column(String(6))
     is_reversal: Mapped[bool] = mapped_column(default=False)

@@ -44,7 +44,7 @@ def line_views(session: Session, page: list[tuple[int, StatementLine, bool]], *,
         view = {
             "id": line.id, "import_id": line.import_id, "line_no": line_no, "bank_ref": line.bank_ref,
             "booking_date": _iso(line.booking_date), "recon_date": _iso(line.recon_date),
-            "booked_at": _iso(line.booked_at), "amount_vnd": line.amount_vnd, "direction": line.direction,
+            "booked_at": _iso(line.booked_at), "value_date": _iso(line.value_date), "amount_vnd": line.amount_vnd, "direction": line.direction,
             "memo": line.memo, "payer_name": line.payer_name, "payer_account": line.payer_account,
             "balance_after_vnd": line.balance_after_vnd, "status": line.status, "score": line.score,
             "reasons": list(line.reasons or []) + [r for r in service.derived_reasons(allocations, states)

@@ -373,6 +373,7 @@ EN = {
     "Kế toán": "Finance", "Tổng quan": "Overview", "Sao kê": "Statements", "Ngoại lệ": "Exceptions",
     "Tạm treo": "Suspense", "Hoàn tiền": "Refunds", "Khu vực kế toán": "Finance sections",
     "Ngày đối soát": "Reconciliation day", "Xem": "Show", "Ngày": "Day", "Chọn ngày": "Choose the day",
+    "Ngày hiệu lực": "Value date",
     "Ngày trước": "Previous day", "Ngày sau": "Next day", "Hôm nay": "Today",
     "ngoại lệ không chặn khóa sổ": "not blocking the close",
     "Chỉ xem (kiểm toán)": "Read only (auditor)",

@@ -1,0 +1,65 @@
+"""A statement line's value date (the day the bank gives the money its value) is kept with the line and
+shown next to its booking day: the lines API, the finance statements table and a line's page."""
+import pytest
+
+from tests.api.test_finance_pages import DAY, logged_in, people  # noqa: F401 (fixture)
+from tests.api.test_statements_round5 import camt, stmt
+from tests.recon_factories import all_lines, upload
+from tests.unit.test_parse_fix_tabular import csv_text
+
+DAY_VN = "24/11/2026"
+HEADER = ["Ngày giao dịch", "Ngày hiệu lực", "Số tham chiếu", "Ghi nợ", "Ghi có", "Nội dung"]
+
+
+def _mt940(*lines: str) -> str:
+    """`:61:` lines (value date 23/11, entry date 24/11 unless said) between balances that add up."""
+    return (":20:HCC261124\r\n:25:0071001234567\r\n:28C:00001/001\r\n:60F:C261123VND1000000,\r\n"
+            + "".join(lines) + ":62F:C261124VND1080000,\r\n-\r\n")
+
+
+def _dates(lines: list[dict]) -> list[tuple]:
+    return [(line["bank_ref"], line["booking_date"], line["value_date"]) for line in lines]
+
+
+def test_an_mt940_lines_value_date_is_stored_and_listed_apart_from_its_entry_date(client, auth):
+    imported = upload(client, auth, _mt940(":61:2611231124C50000,NTRFV1//V1\r\n:86:ung ho 1\r\n",
+                                           ":61:2611241124C30000,NTRFV2//V2\r\n:86:ung ho 2\r\n"), "s.mt940").json
+    assert _dates(all_lines(client, auth, imported["import_id"])) == [
+        ("V1", "2026-11-24", "2026-11-23"), ("V2", "2026-11-24", "2026-11-24")]
+
+
+def test_a_camt053_entrys_value_date_is_listed(client, auth):
+    entry = ('<Ntry><Amt Ccy="VND">30000</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>'
+             "<BookgDt><DtTm>2026-11-24T09:00:00+07:00</DtTm></BookgDt><ValDt><Dt>2026-11-25</Dt></ValDt>"
+             "<AcctSvcrRef>C1</AcctSvcrRef><NtryDtls><TxDtls><Refs/><RmtInf><Ustrd>ung ho</Ustrd></RmtInf>"
+             "</TxDtls></NtryDtls></Ntry>")
+    imported = upload(client, auth, camt(stmt(entry)), "s.xml").json
+    assert _dates(all_lines(client, auth, imported["import_id"])) == [("C1", "2026-11-24", "2026-11-25")]
+
+
+@pytest.mark.parametrize("rows", [1, 60], ids=["one row", "the bulk insert path"])
+def test_a_spreadsheets_value_date_column_is_stored_for_every_row(client, auth, rows):
+    body = [[DAY_VN, "25/11/2026" if n % 2 else "", f"R{n}", "", "10.000", f"ung ho {n}"] for n in range(rows)]
+    imported = upload(client, auth, csv_text(HEADER, *body)).json
+    assert imported["lines_new"] == rows, imported
+    assert _dates(all_lines(client, auth, imported["import_id"])) == [
+        (f"R{n}", DAY, "2026-11-25" if n % 2 else None) for n in range(rows)]
+
+
+def test_a_file_without_value_dates_lists_none(client, auth):
+    imported = upload(client, auth, csv_text(["Ngày giao dịch", "Ghi có", "Nội dung"], [DAY_VN, "10.000", "x"])).json
+    [line] = all_lines(client, auth, imported["import_id"])
+    assert "value_date" in line and line["value_date"] is None
+
+
+def test_the_finance_pages_show_a_lines_value_date(app, client, auth, people):
+    finance = logged_in(app, "ketoan")
+    imported = upload(client, auth, csv_text(HEADER, [DAY_VN, "25/11/2026", "R1", "", "10.000", "ung ho"])).json
+    [line] = all_lines(client, auth, imported["import_id"])
+    table = finance.get(f"/staff/finance/statements?date={DAY}&import_id={imported['import_id']}").get_data(as_text=True)
+    assert "Ngày hiệu lực" in table and "25/11/2026" in table
+    page = finance.get(f"/staff/finance/lines/{line['id']}").get_data(as_text=True)
+    assert "Ngày hiệu lực" in page and "25/11/2026" in page
+    queue = finance.get(f"/staff/finance/exceptions?date={DAY}").get_data(as_text=True)  # an unmatched credit
+    assert "(Ngày hiệu lực 25/11/2026)" in queue
+
