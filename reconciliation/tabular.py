@@ -379,6 +379,11 @@ def _line(values: dict[str, object], line_no: int, split: bool) -> StatementLine
     amount, direction = _money(values, line_no, split)
     if amount == 0:
         return None  # an informational row (zero amount): not a transaction
+    if amount < 0:
+        # Money going out is written in the debit column: a negative credit is not a debit, and reading
+        # it as a reversal (a storno) would be a guess that takes a citizen's payment back. Refused.
+        raise statement_error("invalid_amount", f"the credit {str(values['credit'])[:40]} is negative: a bank "
+                              "writes money going out in the debit column", line_no=line_no)
     value_cell = values.get("value_date")
     balance = values.get("balance")
     return StatementLine(
@@ -432,7 +437,9 @@ def _reference(value: object) -> str | None:
 
 def _money(values: dict[str, object], line_no: int, split: bool, lenient: bool = False) -> tuple[int, str]:
     """(amount, direction) of a row; `lenient`: a row whose money cells are not amounts has none
-    (a note or a total's label running into them), for rows that are no transaction without money."""
+    (a note or a total's label running into them), for rows that are no transaction without money.
+    A negative credit is kept negative: it is money (a row that has it is no memo or note), and
+    `_line` refuses it."""
     if lenient:
         try:
             return _money(values, line_no, split)
@@ -444,8 +451,8 @@ def _money(values: dict[str, object], line_no: int, split: bool, lenient: bool =
         if credit and debit:
             raise statement_error("invalid_amount", "a row has both a debit and a credit", line_no=line_no)
         if credit:
-            return abs(credit), CREDIT if credit > 0 else DEBIT
-        return abs(debit), DEBIT
+            return credit, CREDIT  # negative: money, which `_line` refuses (never a debit)
+        return abs(debit), DEBIT  # a debit written with a minus is still a debit
     amount = parse_amount(values.get("amount"), line_no=line_no) or 0
     sign = CREDIT if amount > 0 else DEBIT
     marker = values.get("direction")
