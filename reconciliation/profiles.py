@@ -97,11 +97,20 @@ class Profile:
     bank: str
     markers: tuple[str, ...]  # header words that identify this bank's export
     names: tuple[str, ...] = ()  # how the bank names itself above the table (normalised)
+    # A date cell that goes on with the bank's document number (`date_and_reference`), when its exports write so.
+    dated_reference: re.Pattern[str] | None = None
+
+
+def _after_the_date(reference: str) -> re.Pattern[str]:
+    """A date (and time) cell followed, after a space or a line break, by a reference written `reference`."""
+    return re.compile(rf"(?P<date>\S.*?)\s+(?P<ref>{reference})", re.DOTALL)
 
 
 PROFILES = (
+    # Vietcombank's CashUp export has no `Số CT` column: the document number (`5001.12345`) is written
+    # under the date in its cell. It is the reference the bank's MT940 gives the line (`500112345`).
     Profile("vcb", "Vietcombank", ("tnx date", "transactions in detail", "so ct doc no"),
-            ("vietcombank", "tmcp ngoai thuong", "ngoai thuong viet nam")),
+            ("vietcombank", "tmcp ngoai thuong", "ngoai thuong viet nam"), _after_the_date(r"\d{3,6}\.\d{3,6}")),
     Profile("vietinbank", "VietinBank", ("thoi gian giao dich", "ten doi ung", "tai khoan doi ung"),
             ("vietinbank", "tmcp cong thuong", "cong thuong viet nam")),
     Profile("bidv", "BIDV", ("so tham chieu", "ngay hieu luc"), ("bidv", "dau tu va phat trien viet nam")),
@@ -284,7 +293,7 @@ def pick_profile(cells: list[object], wanted: str | None = None, preamble: list[
     phrases of its cells (a shared word such as "Số tham chiếu" must not outvote a bank's own
     layout); a tie is the generic profile."""
     if wanted:
-        return next(p for p in PROFILES if p.name == wanted)
+        return profile_named(wanted)
     named = {p for p in PROFILES for text in preamble if any(_has_phrase(text, n) for n in p.names)}
     if len(named) == 1:
         return named.pop()
@@ -293,6 +302,19 @@ def pick_profile(cells: list[object], wanted: str | None = None, preamble: list[
     best = max(hits.values())
     leaders = [p for p, n in hits.items() if n == best]
     return leaders[0] if best and len(leaders) == 1 else PROFILES[-1]
+
+
+def profile_named(name: str) -> Profile:
+    return next(p for p in PROFILES if p.name == name)
+
+
+def date_and_reference(profile: Profile, cell: object) -> tuple[str, str] | None:
+    """(date, document number) of a date cell that holds both (`24/11/2026\\n5001.12345`) in the
+    bank's layout; None for any other cell."""
+    if profile.dated_reference is None or not isinstance(cell, str):
+        return None
+    match = profile.dated_reference.fullmatch(cell)
+    return (match["date"], match["ref"]) if match else None
 
 
 def starts_with_label(cell: object, labels: tuple[str, ...]) -> bool:

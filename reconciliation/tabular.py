@@ -142,6 +142,7 @@ class _Columns:
     label_columns: frozenset[int] = frozenset()  # the row-number columns (the date column is added)
     names: tuple[str | None, ...] = ()  # column index -> field
     split: bool = False  # debit and credit columns (else one amount, signed or with a direction mark)
+    profile: profiles.Profile = profiles.PROFILES[-1]
 
     def __post_init__(self) -> None:
         names: list[str | None] = [None] * (max(self.mapping.values(), default=-1) + 1)
@@ -158,6 +159,15 @@ class _Columns:
         memo = values.get("memo")
         return ("ref" in self.mapping and "ref" not in values and isinstance(memo, str) and memo[:1].isalpha()
                 and "payer_name" not in values and "payer_account" not in values and profiles.is_total_label(memo))
+
+    def unfold_date(self, values: dict[str, object]) -> dict[str, object]:
+        """A date cell that goes on with the bank's document number (`profiles.date_and_reference`): the
+        date, and the number as the row's reference unless the row has one of its own."""
+        found = profiles.date_and_reference(self.profile, values.get("date"))
+        if found is None:
+            return values
+        day, reference = found
+        return {**values, "date": day, "ref": values.get("ref", reference)}
 
     def read(self, row: list[object]) -> tuple[dict[str, object], bool, bool]:
         """(field -> value of the non-blank mapped cells, any cell filled, labelled) in one pass.
@@ -222,7 +232,7 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
                 day_above = None
                 continue
         line_no += 1
-        line = _line(values, line_no, columns.split)
+        line = _line(columns.unfold_date(values), line_no, columns.split)
         if line is None:
             line_no -= 1
             continue
@@ -304,7 +314,7 @@ def _header(cells: list[object], mapping: dict[str, int], info: StatementInfo, w
             preamble: list[str]) -> _Columns:
     if info.profile is None:
         info.profile = profiles.pick_profile(cells, wanted, preamble).name
-    return _Columns(mapping, profiles.row_number_columns(cells))
+    return _Columns(mapping, profiles.row_number_columns(cells), profile=profiles.profile_named(info.profile))
 
 
 def _preamble(row: list[object], info: StatementInfo, balances: _BalanceTracker) -> None:
