@@ -17,6 +17,7 @@ from kernel.money import format_vnd
 from web import i18n
 from web.auth import csrf_token, init_auth, staff_areas
 from web.finance_text import ERRORS, error_sentence
+from web.forms import kept_form, take_kept_form
 from web.security import init_security
 
 log = logging.getLogger("hccpay.web")
@@ -128,12 +129,19 @@ def init_web(app: Flask, settings: Settings) -> None:
     app.extensions["hccpay_pages"] = frozenset(bp.name for bp in (staff, citizen, admin_pages, postal_board,
                                                                    finance_pages))
     app.add_template_filter(format_vnd, "vnd")
+
+    @app.before_request
+    def _kept_form():
+        if request.blueprint in app.extensions["hccpay_pages"]:  # not an API call a page's script makes meanwhile
+            take_kept_form()
+
     app.add_template_filter(format_local, "dt")
     app.add_template_filter(i18n.translate_filter, "t")
 
     @app.context_processor
     def _globals():
         return {"lang": i18n.current_lang(), "csrf_token": csrf_token, "staff_areas": staff_areas,
+                "kept_form": kept_form,
                 "other_lang": i18n.other_lang(), "other_lang_query": i18n.other_lang_query()}
 
     @app.after_request

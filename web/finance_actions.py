@@ -22,7 +22,7 @@ from reconciliation import days, resolutions, service
 from web.auth import page_requires
 from web.finance import chosen_day, finance_pages, parse_day
 from web.finance_text import error_sentence
-from web.forms import form_text
+from web.forms import form_text, keep_form
 from web.i18n import translate
 
 LINE_ACTIONS = {"match": ("match", "Đã khớp dòng sao kê."), "unmatch": ("unmatch", "Đã bỏ khớp dòng sao kê."),
@@ -39,11 +39,13 @@ def _back(default: str | None = None) -> str:
 
 
 def _run(work: Callable[[], str], default_back: str | None = None):
-    """Do the work; say what happened (or why not) on the page the form came from."""
+    """Do the work; say what happened (or why not) on the page the form came from, which shows a refused
+    form again with what was typed in it."""
     try:
         flash(translate(work()), "success")
     except DomainError as exc:
         flash(error_sentence(exc.code, exc.details, translate), "error")
+        keep_form(exc.code)
     return redirect(_back(default_back), 303)
 
 

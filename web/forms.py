@@ -1,8 +1,9 @@
 """Reading staff forms the one way both boards do: typed text is cleaned as the API cleans it, and a refusal
-says which rule it broke (too long is `text_too_long` with its limit, not a vague `validation_error`)."""
+says which rule it broke (too long is `text_too_long` with its limit, not a vague `validation_error`).
+A refused form keeps what was typed for the page it goes back to (`keep_form`, `kept_form`)."""
 from __future__ import annotations
 
-from flask import request
+from flask import current_app, g, request, session
 
 from kernel.errors import ValidationError
 from payments.validation import clean_text
@@ -18,3 +19,63 @@ def form_text(field: str, *, max_len: int = 1000, required: bool = True) -> str 
             raise ValidationError(f"{field} must be at most {max_len} characters", code="text_too_long",
                                   details={"field": field, "max_len": max_len}) from exc
         raise
+
+
+# A refused form goes back (303) to the page it came from, like an accepted one; what was typed rides along
+# in the signed session cookie for that one next page, so nobody retypes a reason and three codes because
+# one of them was wrong. Never kept: the CSRF token (a secret, and the page writes a fresh one).
+KEPT = "kept_form"
+NOT_KEPT = frozenset({"csrf_token"})
+# What a browser keeps of one cookie is 4096 bytes with its name and attributes; the flash message shares it.
+COOKIE_BUDGET = 3800
+SHORT_FIELD = 100  # codes, amounts, account numbers: kept even when a long reason cannot be
+
+
+class KeptForm:
+    """What was typed into one form whose submission was refused (empty for every other form)."""
+
+    def __init__(self, fields: dict[str, list[str]] | None = None, code: str | None = None):
+        self.fields, self.code = fields or {}, code
+
+    def __bool__(self) -> bool:
+        return bool(self.fields) or self.code is not None
+
+    def value(self, name: str, index: int = 0, default: str = "") -> str:
+        values = self.fields.get(name, [])
+        return values[index] if index < len(values) else default
+
+    def chose(self, name: str, value: str) -> bool:
+        """Whether `value` was the option chosen (select) or ticked (checkbox) for `name`."""
+        return value in self.fields.get(name, [])
+
+
+def keep_form(code: str) -> None:
+    """After a refusal (`code`): keep what the form held for the page the redirect shows next."""
+    fields = {name: request.form.getlist(name) for name in request.form if name not in NOT_KEPT}
+    session[KEPT] = {"action": request.path, "code": code, "fields": fields}
+    if _cookie_size() > COOKIE_BUDGET:  # a very long text full of accents: keep the short fields at least
+        short = {name: values for name, values in fields.items() if sum(map(len, values)) <= SHORT_FIELD}
+        session[KEPT] = {"action": request.path, "code": code, "fields": short}
+
+
+def _cookie_size() -> int:
+    serializer = current_app.session_interface.get_signing_serializer(current_app)
+    return len(serializer.dumps(dict(session))) if serializer is not None else 0
+
+
+def take_kept_form() -> None:
+    """Before a page is shown: the form kept by the previous (refused) request is for this page only."""
+    if request.method == "GET" and KEPT in session:
+        g.kept_form = session.pop(KEPT)
+
+
+def kept_form(action: str, **same: str) -> KeptForm:
+    """For templates: what was typed into the form posting to `action` (and, where several forms post
+    there, holding the hidden fields `same`), when that form was just refused."""
+    kept = g.get("kept_form")
+    if not kept or kept["action"] != action:
+        return KeptForm()
+    fields = kept["fields"]
+    if any(fields.get(name, [""])[0] != str(value) for name, value in same.items()):
+        return KeptForm()
+    return KeptForm(fields, kept["code"])
