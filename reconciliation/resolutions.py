@@ -24,6 +24,7 @@ from kernel.text import is_ascii_digits
 from payments import corrections, refunds, suspense
 from payments.ledger import Accounts, Entry, Line, post_many
 from payments.models import Payment, PaymentAllocation, PaymentRequest
+from payments.moves import load_requests
 from reconciliation import counting, days, exceptions, links
 from reconciliation.matching import PaymentFacts, Verdict, classify
 from reconciliation.models import CLOSED, Resolution, StatementLine
@@ -62,8 +63,10 @@ def _payment(session: Session, line: StatementLine) -> Payment:
 def resolve_line(session: Session, *, line_id: int, action: str, reason: str, settings: Settings, actor: str,
                  now: datetime, allocations: list[tuple[str, int | None]] | None = None,
                  amount_vnd: int | None = None, expected_version: int | None = None,
-                 as_adjustment: bool = False, allocation_ids: list[int] | None = None) -> Resolution:
-    """Apply one decision to a line (see module doc); returns the stored resolution."""
+                 as_adjustment: bool = False, allocation_ids: list[int] | None = None,
+                 confirm_overpayment: bool = False) -> Resolution:
+    """Apply one decision to a line (see module doc); returns the stored resolution. A match that would put
+    money on a request already paid, or more than it owes, needs `confirm_overpayment` (see `_match`)."""
     if action not in LINE_ACTIONS:
         raise ValidationError(f"action must be one of {', '.join(LINE_ACTIONS)}", code="invalid_action")
     books.hold_books(session)
@@ -74,7 +77,8 @@ def resolve_line(session: Session, *, line_id: int, action: str, reason: str, se
                        details={"version": line.version})
     day, adjustment = _landing_day(session, line.recon_date, settings, as_adjustment)
     data = _ACTIONS[action](session, line, settings=settings, actor=actor, now=now, reason=reason,
-                            allocations=allocations, amount_vnd=amount_vnd, allocation_ids=allocation_ids)
+                            allocations=allocations, amount_vnd=amount_vnd, allocation_ids=allocation_ids,
+                            confirm_overpayment=confirm_overpayment)
     resolution = Resolution(recon_date=day, line_id=line.id, action=action, reason=reason, data=data,
                             adjustment=adjustment, created_by=actor, created_at=now)
     session.add(resolution)
@@ -101,8 +105,10 @@ def match_from_suspense(session: Session, *, payment_id: int, payment_code: str,
         books.hold_books(session)
         session.execute(select(StatementLine.id).where(StatementLine.id == line_id).with_for_update())
         corrections.check_unallocated(session.connection(), payment_id, expected_unallocated_vnd)
+    # The suspense desk asks no confirmation for an overpayment (its form and API have none): as before.
     resolution = resolve_line(session, line_id=line_id, action="match", reason=reason, settings=settings,
-                              actor=actor, now=now, allocations=[(payment_code, amount_vnd)], as_adjustment=True)
+                              actor=actor, now=now, allocations=[(payment_code, amount_vnd)], as_adjustment=True,
+                              confirm_overpayment=True)
     return sum(allocation["amount_vnd"] for allocation in resolution.data["allocations"])
 
 
@@ -126,7 +132,7 @@ suspense.decide_on_lines(suspense.LineDesk(assign=match_from_suspense, release=u
 
 
 def _match(session: Session, line: StatementLine, *, settings: Settings, actor: str, now: datetime, allocations,
-           **_) -> dict:
+           confirm_overpayment: bool = False, **_) -> dict:
     payment = _payment(session, line)
     if not allocations:
         raise ValidationError("give allocations: [{payment_code, amount_vnd}]", code="missing_field",
@@ -142,6 +148,8 @@ def _match(session: Session, line: StatementLine, *, settings: Settings, actor: 
     if wanted > payment.unallocated_vnd:
         raise Conflict(f"only {payment.unallocated_vnd} VND of this line is unallocated",
                        code="amount_exceeds_unallocated", details={"unallocated_vnd": payment.unallocated_vnd})
+    if not confirm_overpayment:
+        _refuse_unconfirmed_overpayment(session, payment, allocations)
     done = []
     for code, amount in allocations:
         assigned = corrections.assign_from_suspense(session, payment_id=payment.id, payment_code=code,
@@ -149,6 +157,27 @@ def _match(session: Session, line: StatementLine, *, settings: Settings, actor: 
         done.append({"allocation_id": _newest_manual_allocation(session, payment.id), "payment_code": code,
                      "amount_vnd": assigned})
     return {"allocations": done, "payment_id": payment.id, "previous_reason": previous_reason}
+
+
+def _refuse_unconfirmed_overpayment(session: Session, payment: Payment,
+                                    allocations: list[tuple[str, int | None]]) -> None:
+    """Money matched onto a request already paid, or beyond what it still owes, makes it overpaid: the
+    citizen is told by SMS and the excess must be refunded. Usually a wrong code, so it is refused (409
+    `confirmation_required`, with what the request owes) unless finance confirmed it. Checked before
+    anything moves, on the requests locked as the credit will lock them (ordered by id)."""
+    wanted: dict[str, int] = {}
+    for code, amount in allocations:
+        wanted[code] = wanted.get(code, 0) + (payment.unallocated_vnd if amount is None else amount)
+    session.flush()
+    for state in load_requests(session.connection(), codes=wanted):
+        excess = wanted[state.payment_code] - state.outstanding_vnd
+        if state.creditable and excess > 0:  # one that cannot take money is refused by the credit itself
+            raise Conflict(f"request {state.payment_code} ({state.status}) owes {state.outstanding_vnd} VND: "
+                           f"matching {wanted[state.payment_code]} VND overpays it by {excess} VND; "
+                           "send confirm_overpayment: true to do it anyway", code="confirmation_required",
+                           details={"payment_code": state.payment_code, "status": state.status,
+                                    "outstanding_vnd": state.outstanding_vnd,
+                                    "amount_vnd": wanted[state.payment_code], "overpayment_vnd": excess})
 
 
 def _unmatch(session: Session, line: StatementLine, *, settings: Settings, actor: str, now: datetime, reason: str,

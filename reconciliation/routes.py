@@ -31,6 +31,10 @@ resolution_in = recon_ns.model("ResolutionIn", {
     "expected_version": fields.Integer(description="refuse (409 line_changed) if the line changed meanwhile"),
     "as_adjustment": fields.Boolean(description="for a line of a closed day: record it in the next open day "
                                                 "(default false; not a boolean: 400 invalid_parameter)"),
+    "confirm_overpayment": fields.Boolean(description="match only: put money on a request already paid, or beyond "
+                                                      "what it owes (without it: 409 confirmation_required with the "
+                                                      "request's status, outstanding_vnd and overpayment_vnd; "
+                                                      "default false; not a boolean: 400 invalid_parameter)"),
 })
 
 
@@ -151,28 +155,34 @@ def _allocations(body: dict) -> list[tuple[str, int | None]]:
              None if a.get("amount_vnd") is None else parse_amount_vnd(a["amount_vnd"])) for a in raw]
 
 
+def _flag(body: dict, name: str) -> bool:
+    """A flag of a line action: a boolean or nothing. "yes" or 1 taken as false would record the decision in
+    the line's own day (or refuse it there as closed) when the caller asked for an adjustment, or refuse a
+    confirmed overpayment. Null is the flag not given (false), as null is for expected_version and amount_vnd
+    beside it."""
+    value = body.get(name)
+    if value is not None and not isinstance(value, bool):
+        raise ValidationError(f"{name} must be true or false", code="invalid_parameter", details={"parameter": name})
+    return value is True
+
+
 def _resolve(line_id: int, action: str):
     body = json_body()
     reason = _reason(body)
     version = body.get("expected_version")
     if version is not None and type(version) is not int:
         raise ValidationError("expected_version must be an integer", code="invalid_parameter")
-    # A boolean or nothing: "yes" or 1 taken as false would record the decision in the line's own day (or
-    # refuse it there as closed) when the caller asked for an adjustment. Null is the flag not given (false),
-    # as null is for expected_version and amount_vnd beside it.
-    as_adjustment = body.get("as_adjustment")
-    if as_adjustment is not None and not isinstance(as_adjustment, bool):
-        raise ValidationError("as_adjustment must be true or false", code="invalid_parameter",
-                              details={"parameter": "as_adjustment"})
+    as_adjustment = _flag(body, "as_adjustment")
     kwargs = {}
     if action == "match":
         kwargs["allocations"] = _allocations(body)
+        kwargs["confirm_overpayment"] = _flag(body, "confirm_overpayment")
     if action in ("write_off", "refund") and body.get("amount_vnd") is not None:
         kwargs["amount_vnd"] = parse_amount_vnd(body["amount_vnd"], maximum=MAX_MONEY_VND)
     with transaction() as session:
         resolution = resolutions.resolve_line(session, line_id=line_id, action=action, reason=reason,
                                               settings=settings(), actor=actor(), now=now_utc(),
-                                              expected_version=version, as_adjustment=as_adjustment is True,
+                                              expected_version=version, as_adjustment=as_adjustment,
                                               **kwargs)
         line = service.get_line(session, line_id)
         [view] = line_views(session, [(line.line_no, line, False)], suggest=False)

@@ -99,7 +99,8 @@ def line_action(line_id: int, action: str):
         with transaction() as session:
             resolutions.resolve_line(session, line_id=line_id, action=name, reason=reason, settings=settings(),
                                      actor=actor(), now=now_utc(), expected_version=version,
-                                     as_adjustment=request.form.get("as_adjustment") == "1", **extra)
+                                     as_adjustment=request.form.get("as_adjustment") == "1",
+                                     confirm_overpayment=request.form.get("confirm_overpayment") == "1", **extra)
         return done
 
     return _run(work)

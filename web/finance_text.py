@@ -51,6 +51,12 @@ ERRORS = {
                             "Give at least one payment code to match."),
     "amount_exceeds_unallocated": ("Số tiền vượt quá phần chưa phân bổ ({unallocated_vnd}).",
                                    "The amount is more than what is unallocated ({unallocated_vnd})."),
+    "confirmation_required": ("Hồ sơ {payment_code} còn nợ {outstanding_vnd}: khớp {amount_vnd} sẽ nộp thừa "
+                              "{overpayment_vnd} (người nộp nhận tin nhắn, phần thừa phải hoàn lại). Nếu đúng, "
+                              "đánh dấu ô xác nhận rồi gửi lại.",
+                              "Request {payment_code} owes {outstanding_vnd}: matching {amount_vnd} overpays it by "
+                              "{overpayment_vnd} (the payer gets a text message, the excess must be refunded). If "
+                              "this is right, tick the confirmation box and send again."),
     "amount_exceeds_suspense": ("Số tiền vượt quá phần đang tạm treo ({unallocated_vnd}).",
                                 "The amount is more than what is in suspense ({unallocated_vnd})."),
     "nothing_in_suspense": ("Dòng này không còn tiền tạm treo.",
@@ -440,6 +446,9 @@ EN = {
     "Chấp nhận": "Acknowledge", "Hoàn tác": "Undo", "Lý do (bắt buộc)": "Reason (required)",
     "Số tiền (để trống: toàn bộ)": "Amount (empty: all)",
     "Yêu cầu": "Request", "Khớp với nhiều hồ sơ: điền thêm dòng.": "Several requests: fill in more rows.",
+    "Khớp như vậy sẽ làm hồ sơ bị nộp thừa: người nộp nhận tin nhắn và phần thừa phải hoàn lại.":
+        "This match overpays the request: the payer gets a text message and the excess must be refunded.",
+    "Tôi xác nhận khớp dù hồ sơ sẽ bị nộp thừa": "I confirm the match although it overpays the request",
     "Xác nhận": "Confirm", "Quyết định trong ngày": "Decisions of the day", "Thao tác": "Action",
     "Người thực hiện": "By", "Thời điểm": "When", "Đã hoàn tác": "Undone", "Chưa có quyết định nào.": "No decisions yet.",
     "Tiền về chưa khớp": "Unmatched credit", "Nộp sau khi hết hạn/hủy": "Paid after expiry/cancellation",
