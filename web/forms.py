@@ -56,6 +56,8 @@ def keep_form(code: str) -> None:
     if _cookie_size() > COOKIE_BUDGET:  # a very long text full of accents: keep the short fields at least
         short = {name: values for name, values in fields.items() if sum(map(len, values)) <= SHORT_FIELD}
         session[KEPT] = {"action": request.path, "code": code, "fields": short}
+    if _cookie_size() > COOKIE_BUDGET:  # never lose the refusal's sentence for the values
+        session.pop(KEPT)
 
 
 def _cookie_size() -> int:

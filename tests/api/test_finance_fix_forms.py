@@ -1,6 +1,7 @@
 """A refused finance form comes back open with what was typed in it (one mechanism for every form:
 `web.forms.keep_form` after the refusal, `kept_form` in the templates), for that one next page only."""
 import html as html_lib
+from random import Random
 import re
 from io import BytesIO
 
@@ -142,3 +143,15 @@ def test_a_long_vietnamese_reason_is_kept_within_one_cookie(client, auth, financ
     assert len(cookie) < 4000
     html = finance.get(r.headers["Location"]).get_data(as_text=True)
     assert html_lib.escape(reason.strip()) in form_of(html, path)
+
+
+def test_a_reason_too_long_for_the_cookie_is_dropped_but_the_codes_are_kept(client, auth, finance):
+    code, line = unmatched_line(client, auth)
+    random = Random(7)  # a long text that hardly compresses (a page sends at most 1000 letters; a script may not)
+    reason = "".join(chr(random.randrange(0x4E00, 0x9FFF)) for _ in range(1500))
+    path = f"/staff/finance/lines/{line['id']}/match"
+    html = post(finance, path, back=f"/staff/finance/lines/{line['id']}", payment_code=[code, "HS1"],
+                amount_vnd=["60.000", "40.000"], reason=reason)
+    form = form_of(html, path)
+    assert "tối đa 1000 ký tự" in html and f'value="{code}"' in form and 'value="40.000"' in form
+    assert reason[:20] not in form and form.startswith('<details class="action" open')
