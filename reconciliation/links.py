@@ -7,9 +7,9 @@
 - `link_callbacks`: the payment a callback already made for a line — same bank reference and
   banking day (`may_book`; another amount only with the same payment codes: a difference is an
   exception for finance), else same amount, banking day and payment code, else (for money in
-  suspense) same amount, banking day and memo — so it is linked instead of being credited a
-  second time (the rules of `payments.announcements`, which links a callback that comes after
-  the statement the same way);
+  suspense, or paid by SePay's `code` when the line names no code) same amount, banking day and
+  memo — so it is linked instead of being credited a second time (the rules of
+  `payments.announcements`, which links a callback that comes after the statement the same way);
 - `payment_facts`: a payment's allocations as `matching.classify` needs them;
 - `reversed_by`: which credit line a reversal line took back (see `reversals`);
 - `proposals`: the request a mistyped code names, for another amount (never applied).
@@ -43,13 +43,16 @@ IN_CHUNK = 1000
 
 @dataclass(frozen=True)
 class Candidate:
-    """A callback payment no code put on a request (in suspense, or assigned by finance since) that a statement
-    line may turn out to be."""
+    """A callback payment no code in its memo put on a request (in suspense, assigned by finance since, or
+    paid by the code its channel read: SePay's `code`) that a statement line may turn out to be."""
 
     payment_id: int
     amount_vnd: int
     day: date
     signature: str
+    # Paid by its channel's code: a line naming a code is not this transfer by memo alone (had it named
+    # the code paid, `_by_code` would have linked it), lest the request the bank names go unpaid in silence.
+    paid_by_channel: bool = False
 
 
 def _callback_days(first: date, last: date, holidays: Collection[date]) -> tuple[date, date]:
@@ -70,6 +73,12 @@ def _chunks(values: Iterable, size: int = IN_CHUNK) -> Iterator[list]:
 
 def _unlinked():
     return ~exists().where(StatementLine.payment_id == Payment.id)
+
+
+def _paid_by_channel_code():
+    """SQL: a payment the code its channel read put on a request (`explicit`), not its memo. A bank
+    callback's only one is SePay's `code`: the content it was sent may name no code at all."""
+    return exists().where(PaymentAllocation.payment_id == Payment.id, PaymentAllocation.how == "explicit")
 
 
 def known_lines(session: Session, clearing_account: str, keys: list[str],
@@ -217,7 +226,8 @@ class CallbackWatch:
     end: datetime | None
     seen_up_to: int = 0
     any: bool = False  # any callback in the period: else an import skips looking line by line
-    in_suspense: list[Candidate] = field(default_factory=list)  # no code took them (announcements), on no line
+    # No code in their memo took them (announcements), on no line: their memo is what ties them to it.
+    by_memo: list[Candidate] = field(default_factory=list)
 
     @classmethod
     def of(cls, clearing_account: str, first: date | None, last: date | None,
@@ -233,16 +243,18 @@ class CallbackWatch:
         top = session.execute(select(func.max(Payment.id))).scalar() or 0
         if top <= self.seen_up_to:
             return
+        free = (Payment.status == "active") & _unlinked()
         rows = session.execute(select(
             Payment.id, Payment.amount_vnd, Payment.booked_at, Payment.memo,
-            (Payment.status == "active") & arrived_in_suspense() & _unlinked(),
+            free & arrived_in_suspense(), free & _paid_by_channel_code(),
         ).where(Payment.id > self.seen_up_to, Payment.id <= top, Payment.clearing_account == self.clearing_account,
                 Payment.provider != STATEMENT_PROVIDER, Payment.booked_at >= self.start,
                 Payment.booked_at < self.end).order_by(Payment.id))
-        for payment_id, amount, at, memo, waiting in rows:
+        for payment_id, amount, at, memo, waiting, paid_by_channel in rows:
             self.any = True
-            if waiting:
-                self.in_suspense.append(Candidate(payment_id, amount, business_date(at), memo_signature(memo)))
+            if waiting or paid_by_channel:
+                self.by_memo.append(Candidate(payment_id, amount, business_date(at), memo_signature(memo),
+                                              paid_by_channel=paid_by_channel))
         self.seen_up_to = top
 
 
@@ -254,15 +266,20 @@ def link_callbacks(session: Session, ctx: ImportContext, rows: list[Row]) -> dic
     _by_reference(session, ctx, rows, linked)
     _by_code(session, ctx, [r for r in rows if r.key not in linked], linked)
     by_amount: dict[int, list[Candidate]] = {}  # in payment order, as they were read
-    for candidate in ctx.callbacks.in_suspense:
+    for candidate in ctx.callbacks.by_memo:
         by_amount.setdefault(candidate.amount_vnd, []).append(candidate)
+    prefix = ctx.settings.payment_code_prefix
     for row in rows:
         if row.key in linked:
             continue
-        signature = memo_signature(row.memo)
+        signature, names_a_code = memo_signature(row.memo), None
         for candidate in by_amount.get(row.amount_vnd, ()):
             if candidate.payment_id in ctx.linked_payments:
                 continue
+            if candidate.paid_by_channel:
+                names_a_code = bool(codes_in(row.memo, prefix)) if names_a_code is None else names_a_code
+                if names_a_code:
+                    continue
             if same_memo(signature, candidate.signature) and may_book(candidate.day, row.booking_date,
                                                                       ctx.settings.holidays):
                 _link(ctx, linked, row, candidate.payment_id)

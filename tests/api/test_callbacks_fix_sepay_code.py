@@ -10,7 +10,7 @@ import pytest
 
 from payments.codes import new_code
 from tests.factories import assert_ledger_ok, make_request, send_callback
-from tests.recon_factories import count_payments, paid_vnd, upload, vcb_csv
+from tests.recon_factories import all_lines, count_payments, paid_vnd, upload, vcb_csv
 
 
 @pytest.fixture(autouse=True)
@@ -92,3 +92,40 @@ def test_a_late_sepay_callback_is_linked_to_the_statement_payment_by_sepays_code
                       at=datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc), mutate=with_code(code))
     assert (r.status_code, r.json) == (200, {"success": True})
     assert paid_vnd(client, code) == 30_000 and count_payments(db) == before
+
+
+def on_the_24th(mutate):
+    """`mutate`, and the transfer booked on 24/11/2026 09:00 Hà Nội (the statement's day)."""
+    def dated(body: bytes) -> bytes:
+        data = json.loads(mutate(body))
+        data["transactionDate"] = "2026-11-24 09:00:00"
+        return json.dumps(data).encode()
+    return dated
+
+
+@pytest.mark.parametrize("statement_memo", ["IBFT NGUYEN VAN AN chuyen tien", "NGUYEN VAN AN chuyen tien"])
+def test_a_statement_line_after_a_sepay_callback_paid_by_its_code_is_linked_by_amount_day_and_memo(
+        client, auth, test_settings, db, statement_memo):
+    # Neither memo names the code and the statement's document number is not SePay's reference: the
+    # memo is all that ties the line to the callback, as for a callback left in suspense.
+    code = make_request(client, auth, ("Lệ phí", "charge", 30_000))
+    send_callback(client, test_settings, "sepay", code=code, amount=30_000, txn_id="77002",
+                  mutate=on_the_24th(with_code(code)))
+    before = count_payments(db)
+    body = upload(client, auth, vcb_csv(("5555.7", "", "30.000", statement_memo))).json
+    [line] = all_lines(client, auth, body["import_id"])
+    assert line["source"] == "callback"
+    assert count_payments(db) == before
+    assert paid_vnd(client, code) == 30_000 and suspense(client, auth)["total_vnd"] == 0
+
+
+def test_a_statement_line_naming_another_code_is_not_linked_to_a_sepay_callback_by_memo(
+        client, auth, test_settings, db):
+    # SePay read one code and the bank's line names another: not the same transfer by memo alone (that
+    # would leave the request the bank names unpaid in silence); the line is credited as its own.
+    code, other = make_request(client, auth, ("Lệ phí", "charge", 30_000)), make_request(client, auth)
+    send_callback(client, test_settings, "sepay", code=code, amount=30_000, txn_id="77003",
+                  mutate=on_the_24th(with_code(code)))
+    body = upload(client, auth, vcb_csv(("5555.7", "", "30.000", f"IBFT NGUYEN VAN AN chuyen tien {other}"))).json
+    [line] = all_lines(client, auth, body["import_id"])
+    assert line["source"] == "statement"
