@@ -71,14 +71,16 @@ def _keys_checked_at_the_end(conn: Connection) -> Iterator[None]:
     enforced, dropping a table other rows point at fails (a payment request under its payments),
     so a database holding money could not be migrated. Its keys are switched off for the migration,
     which runs in one transaction, and checked before it commits: a row left pointing at nothing
-    rolls the whole migration back. PostgreSQL alters tables in place and checks as it goes."""
+    rolls the whole migration back. It is committed here, so that the keys are on again for
+    whatever the connection runs next (inside a transaction SQLite ignores the pragma, so switched
+    on before the commit they stayed off). PostgreSQL alters tables in place and checks as it goes."""
     if conn.dialect.name != "sqlite":
         yield
         return
     raw = conn.connection.driver_connection
     raw.execute("PRAGMA foreign_keys=OFF")  # outside a transaction: inside one SQLite ignores it
     try:
-        conn.begin()  # alembic runs inside it and leaves the commit to the caller
+        conn.begin()  # alembic runs inside it and leaves the commit to us
         yield
         dangling = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
         if dangling:
@@ -86,6 +88,7 @@ def _keys_checked_at_the_end(conn: Connection) -> Iterator[None]:
             tables = sorted({row[0] for row in dangling})
             raise MigrationError(f"the migration would leave {len(dangling)} row(s) of {', '.join(tables)} "
                                  "pointing at nothing: rolled back")
+        conn.commit()
     except BaseException:
         if conn.in_transaction():
             conn.rollback()

@@ -90,3 +90,34 @@ def test_an_upgrade_that_would_leave_a_dangling_key_is_refused_and_keeps_nothing
         with engine.begin() as conn:
             conn.exec_driver_sql("DELETE FROM payment_allocations WHERE payment_id = 999")
         migrate.upgrade(database_url)
+
+
+@pytest.mark.parametrize("outcome", ["done", "failed"])
+def test_the_connection_a_migration_gives_back_enforces_foreign_keys_again(engine, database_url, monkeypatch,
+                                                                           outcome):
+    """The keys are off for the migration only: a connection back in its pool with them off would let
+    whatever it runs next point at nothing. SQLite ignores the pragma inside a transaction, so they
+    are switched on again after the commit (or the rollback), not before it."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's pragma only")
+    import kernel.db
+
+    given_back, make_engine = [], kernel.db.make_engine
+
+    def watched(url, **kwargs):  # the keys of each connection as it goes back to the pool
+        made = make_engine(url, **kwargs)
+        sa.event.listen(made, "checkin", lambda dbapi_conn, _record: given_back.append(
+            dbapi_conn.execute("PRAGMA foreign_keys").fetchone()[0]))
+        return made
+
+    def broken(*args):
+        raise RuntimeError("a migration failed halfway")
+
+    monkeypatch.setattr(kernel.db, "make_engine", watched)
+    if outcome == "failed":
+        monkeypatch.setattr(migrate.command, "upgrade", broken)
+        with pytest.raises(RuntimeError, match="halfway"):
+            migrate.upgrade(database_url)
+    else:
+        migrate.upgrade(database_url)
+    assert given_back == [1]
