@@ -159,6 +159,18 @@ def _field_of(cell: str, taken: dict[str, int] | None = None) -> str | None:
     return None
 
 
+# The two sides' words a money header may name together ("Số tiền thu/chi", "Tiền vào/ra", "Money in/out").
+_SIDE_PAIRS = (("co", "no"), ("thu", "chi"), ("vao", "ra"), ("gui", "rut"), ("in", "out"), ("credit", "debit"),
+               ("cr", "dr"))
+
+
+def names_both_sides(cell: str) -> bool:
+    """A (normalised) money header naming money in and money out: its column is one amount, signed or
+    marked, not a credit column; read as credits only, money going out would be refused or read as in."""
+    words = set(cell.split())
+    return any(money_in in words and money_out in words for money_in, money_out in _SIDE_PAIRS)
+
+
 def map_header(cells: list[object]) -> dict[str, int]:
     """Field -> column index for a candidate header row (each column used once).
 
@@ -180,6 +192,9 @@ def map_header(cells: list[object]) -> dict[str, int]:
         if name is not None and column not in claimed and name not in mapping:
             mapping[name] = column
             claimed.add(column)
+    if "credit" in mapping and "debit" not in mapping and "amount" not in mapping and \
+            names_both_sides(normalised[mapping["credit"]]):
+        mapping["amount"] = mapping.pop("credit")  # "Số tiền thu/chi": one signed (or marked) amount
     if "datetime" in mapping:
         column = mapping.pop("datetime")
         mapping.setdefault("date", column)

@@ -394,6 +394,8 @@ def _line(values: dict[str, object], line_no: int, split: bool) -> StatementLine
         # it as a reversal (a storno) would be a guess that takes a citizen's payment back. Refused.
         raise statement_error("invalid_amount", f"the credit {str(values['credit'])[:40]} is negative: a bank "
                               "writes money going out in the debit column", line_no=line_no)
+    if split and direction == CREDIT:
+        _refuse_debit_mark(values, line_no)  # here, not in `_money`: its lenient reading would drop the row
     value_cell = values.get("value_date")
     balance = values.get("balance")
     return StatementLine(
@@ -477,6 +479,16 @@ def _money(values: dict[str, object], line_no: int, split: bool, lenient: bool =
         raise statement_error("unknown_direction", f"the row is marked {str(marker)[:20]!r} (credit) but its amount "
                               "is negative", line_no=line_no, marker=str(marker)[:20])
     return abs(amount), direction
+
+
+def _refuse_debit_mark(values: dict[str, object], line_no: int) -> None:
+    """A credit column's row that a mark column calls a debit (`Dr`, `Chi`) contradicts itself: read as
+    its column says, money going out would be credited to someone. A mark that is no side (a
+    transaction type, "Chuyển tiền nhanh 247") says nothing."""
+    marker = values.get("direction")
+    if marker is not None and profiles.direction_of(marker) == DEBIT:
+        raise statement_error("unknown_direction", f"the row is marked {str(marker)[:20]!r} (debit) but its amount "
+                              "is in the credit column", line_no=line_no, marker=str(marker)[:20])
 
 
 @dataclass

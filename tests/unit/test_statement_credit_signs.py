@@ -37,3 +37,51 @@ def test_a_signed_single_amount_column_still_reads_its_sign_as_the_side():
     _, lines = read(csv_text(["Ngày giao dịch", "Số tiền", "Nội dung"], ["24/11/2026", "-30.000", "x"],
                              ["24/11/2026", "50.000", "y"]))
     assert [(l.amount_vnd, l.direction) for l in lines] == [(30000, "debit"), (50000, "credit")]
+
+
+# A money column whose header names both sides ("Số tiền thu/chi", "Tiền vào/ra") is one signed (or
+# marked) amount, not a credit column: read as credits only, its negatives (money going out) were
+# refused whole, and a row marked "Chi" beside it was read as money in.
+BOTH_SIDES = ["Số tiền Có/Nợ", "Phát sinh Có/Nợ", "Tiền vào/ra", "Số tiền thu/chi", "Số tiền gửi/rút", "Money in/out"]
+
+
+@pytest.mark.parametrize("money", BOTH_SIDES)
+def test_a_money_column_naming_both_sides_reads_its_sign_as_the_side(money):
+    _, lines = read(csv_text(["Ngày giao dịch", money, "Nội dung", "Số tham chiếu"],
+                             ["24/11/2026", "30.000", "HS40881023160", "R1"], ["24/11/2026", "-11.000", "phi", "R2"],
+                             ["24/11/2026", "(5.000)", "vat", "R3"]))
+    assert summary(lines) == [("2026-11-24", 30000, "credit", "R1"), ("2026-11-24", 11000, "debit", "R2"),
+                              ("2026-11-24", 5000, "debit", "R3")]
+
+
+@pytest.mark.parametrize("money", ["Số tiền thu/chi", "Tiền vào/ra"])
+def test_a_money_column_naming_both_sides_takes_the_side_from_its_mark(money):
+    _, lines = read(csv_text(["Ngày giao dịch", money, "Loại GD", "Nội dung", "Số tham chiếu"],
+                             ["24/11/2026", "30.000", "Thu", "HS40881023160", "R1"],
+                             ["24/11/2026", "11.000", "Chi", "phi", "R2"]))
+    assert summary(lines) == [("2026-11-24", 30000, "credit", "R1"), ("2026-11-24", 11000, "debit", "R2")]
+
+
+def test_a_debit_mark_on_a_credit_columns_row_is_refused_not_read_as_money_in():
+    error = refused(csv_text(["Ngày giao dịch", "Credit amount", "Dr/Cr", "Nội dung", "Số tham chiếu"],
+                             ["24/11/2026", "30.000", "Cr", "HS40881023160", "R1"], ["24/11/2026", "11.000", "Dr", "phi", "R2"]))
+    assert (error.code, error.details["line_no"]) == ("unknown_direction", 2)
+
+
+def test_a_debit_mark_on_a_credit_columns_row_dated_by_the_row_above_is_refused_not_dropped():
+    error = refused(csv_text(["Ngày giao dịch", "Credit amount", "Dr/Cr", "Nội dung", "Số tham chiếu"],
+                             ["24/11/2026", "30.000", "Cr", "HS40881023160", "R1"], ["", "11.000", "Dr", "phi", "R2"]))
+    assert (error.code, error.details["line_no"]) == ("unknown_direction", 2)
+
+
+def test_a_credits_only_tables_transaction_type_column_is_no_mark():
+    _, lines = read(csv_text(["Ngày giao dịch", "Số tiền ghi có", "Loại giao dịch", "Nội dung"],
+                             ["24/11/2026", "30.000", "Chuyển tiền nhanh 247", "HS40881023160"],
+                             ["24/11/2026", "20.000", "Thu", "HS21890246178"]))
+    assert [(l.amount_vnd, l.direction) for l in lines] == [(30000, "credit"), (20000, "credit")]
+
+
+def test_debit_and_credit_columns_keep_their_sides_whatever_their_headers_add():
+    _, lines = read(csv_text(["Ngày giao dịch", "Số tiền ghi nợ/ Debit", "Số tiền ghi có/ Credit", "Nội dung", "Doc No"],
+                             ["24/11/2026", "", "30.000", "HS40881023160", "R1"], ["24/11/2026", "-11.000", "", "phi", "R2"]))
+    assert summary(lines) == [("2026-11-24", 30000, "credit", "R1"), ("2026-11-24", 11000, "debit", "R2")]
