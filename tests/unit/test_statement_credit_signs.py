@@ -85,3 +85,15 @@ def test_debit_and_credit_columns_keep_their_sides_whatever_their_headers_add():
     _, lines = read(csv_text(["Ngày giao dịch", "Số tiền ghi nợ/ Debit", "Số tiền ghi có/ Credit", "Nội dung", "Doc No"],
                              ["24/11/2026", "", "30.000", "HS40881023160", "R1"], ["24/11/2026", "-11.000", "", "phi", "R2"]))
     assert summary(lines) == [("2026-11-24", 30000, "credit", "R1"), ("2026-11-24", 11000, "debit", "R2")]
+
+
+@pytest.mark.parametrize("zero", ["0", "(0)", "-0", "0,00", "-0,00", "0 VND", "-"])
+def test_a_zero_written_any_way_in_a_debit_rows_credit_column_is_no_negative_credit(zero):
+    """A guard (these read before the refusal and still do): a zero or a dash is the empty side."""
+    _, lines = read(csv_text(HEADER, ["24/11/2026", "C1", "", "30.000", "x"], ["24/11/2026", "C2", "-11.000", zero, "phi"]))
+    assert summary(lines) == [("2026-11-24", 30000, "credit", "C1"), ("2026-11-24", 11000, "debit", "C2")]
+
+
+def test_a_negative_zero_in_a_workbooks_credit_column_is_no_negative_credit():
+    _, lines = read(workbook([HEADER, ["24/11/2026", "C1", None, 30000, "x"], ["24/11/2026", "C2", -11000, -0.0, "phi"]]))
+    assert summary(lines) == [("2026-11-24", 30000, "credit", "C1"), ("2026-11-24", 11000, "debit", "C2")]
