@@ -143,6 +143,7 @@ class _Columns:
     names: tuple[str | None, ...] = ()  # column index -> field
     split: bool = False  # debit and credit columns (else one amount, signed or with a direction mark)
     profile: profiles.Profile = profiles.PROFILES[-1]
+    dated_references: bool = False  # the table's transfers name their reference in the date cell (CashUp)
 
     def __post_init__(self) -> None:
         names: list[str | None] = [None] * (max(self.mapping.values(), default=-1) + 1)
@@ -154,11 +155,11 @@ class _Columns:
 
     def total_without_reference(self, values: dict[str, object]) -> bool:
         """A dated row that totals: where the table has a reference column (every transfer names its
-        reference there), a row without one, naming no payer, whose memo names a total
-        (`profiles.TOTAL_PHRASES`; "Tổng phí…" is a fee)."""
+        reference there; in a layout that writes it in the date cell, there), a row without one, naming
+        no payer, whose memo names a total (`profiles.TOTAL_PHRASES`; "Tổng phí…" is a fee)."""
         memo = values.get("memo")
-        return ("ref" in self.mapping and "ref" not in values and isinstance(memo, str) and memo[:1].isalpha()
-                and "payer_name" not in values and "payer_account" not in values and profiles.is_total_label(memo))
+        return (("ref" in self.mapping or self.dated_references) and "ref" not in values and isinstance(memo, str)
+                and memo[:1].isalpha() and "payer_name" not in values and "payer_account" not in values and profiles.is_total_label(memo))
 
     def unfold_date(self, values: dict[str, object]) -> dict[str, object]:
         """A date cell that goes on with the bank's document number (`profiles.date_and_reference`): the
@@ -167,6 +168,7 @@ class _Columns:
         if found is None:
             return values
         day, reference = found
+        self.dated_references = True
         return {**values, "date": day, "ref": values.get("ref", reference)}
 
     def read(self, row: list[object]) -> tuple[dict[str, object], bool, bool]:
@@ -214,6 +216,7 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
             _footer(row, info, balances)
             day_above = None  # a total or a page mark: the rows below start afresh
             continue
+        values = columns.unfold_date(values)  # before the total's test: the number is the row's reference
         day_cell = values.get("date")
         if day_cell is not None and columns.total_without_reference(values):
             _footer(row, info, balances)  # a dated subtotal ("Cộng phát sinh trong ngày")
@@ -232,7 +235,7 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
                 day_above = None
                 continue
         line_no += 1
-        line = _line(columns.unfold_date(values), line_no, columns.split)
+        line = _line(values, line_no, columns.split)
         if line is None:
             line_no -= 1
             continue

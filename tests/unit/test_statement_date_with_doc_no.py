@@ -43,3 +43,18 @@ def test_anything_else_after_the_date_is_still_no_date():
 def test_another_banks_layout_does_not_read_a_number_after_its_date():
     error = refused(csv_text(["Ngày giao dịch", "Ghi có", "Nội dung"], ["24/11/2026 5001.12345", "30.000", "x"]))
     assert (error.code, error.details["line_no"]) == ("invalid_date", 1)
+
+
+@pytest.mark.parametrize("memo", ["Cộng phát sinh trong ngày", "Tổng cộng", "Total"])
+def test_a_dated_total_without_a_document_number_is_no_transaction(memo):
+    """In this layout the date cell is where every transfer names its reference, as the `Số CT` column is
+    in VCB's other export: a dated row without one whose memo names a total is the day's total."""
+    _, lines = read(csv_text(CASHUP, ["24/11/2026\n5001.12345", "", "30.000", "", "HS40881023160 nop phi"],
+                             ["24/11/2026\n5001.12346", "", "30.000", "", "HS21890246178 nop phi"],
+                             ["24/11/2026", "", "60.000", "", memo]))
+    assert summary(lines) == [("2026-11-24", 30000, "credit", "5001.12345"), ("2026-11-24", 30000, "credit", "5001.12346")]
+
+
+def test_a_transfer_whose_memo_begins_like_a_total_keeps_its_document_number_and_its_money():
+    _, lines = read(csv_text(CASHUP, ["24/11/2026\n5001.12345", "", "50.000", "", "Tong cong le phi 2 ho so HS40881023160"]))
+    assert summary(lines) == [("2026-11-24", 50000, "credit", "5001.12345")]
