@@ -399,15 +399,26 @@ def _line(values: dict[str, object], line_no: int, split: bool) -> StatementLine
                               "writes money going out in the debit column", line_no=line_no)
     if split and direction == CREDIT:
         _refuse_debit_mark(values, line_no)  # here, not in `_money`: its lenient reading would drop the row
-    value_cell = values.get("value_date")
     balance = values.get("balance")
     return StatementLine(
         line_no=line_no, booking_date=day, booked_at=at, amount_vnd=amount, direction=direction,
         memo=_text(values.get("memo")) or "", bank_ref=_reference(values.get("ref")),
-        value_date=parse_local_date(value_cell, line_no=line_no, field_name="value date")[0] if value_cell else None,
+        value_date=_value_date(values.get("value_date"), line_no),
         payer_name=_text(values.get("payer_name")), payer_account=_text(values.get("payer_account")),
         balance_after_vnd=parse_amount(balance, line_no=line_no, field_name="balance") if balance is not None else None,
     )
+
+
+# How a bank writes "no date" in a date column: a dash (or an en/em dash), as for a zero amount.
+_NO_DATE = ("-", "\u2013", "\u2014")
+
+
+def _value_date(cell: object, line_no: int) -> date | None:
+    """The line's value date, if the row gives one: information only (the line counts in its booking
+    day), so a dash for "none" is none, not a refused file; anything else must read as a date."""
+    if _blank(cell) or (isinstance(cell, str) and cell.strip() in _NO_DATE):
+        return None
+    return parse_local_date(cell, line_no=line_no, field_name="value date")[0]
 
 
 def _clock_text(clock: object, line_no: int) -> str:

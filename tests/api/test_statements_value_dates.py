@@ -46,6 +46,14 @@ def test_a_spreadsheets_value_date_column_is_stored_for_every_row(client, auth, 
         (f"R{n}", DAY, "2026-11-25" if n % 2 else None) for n in range(rows)]
 
 
+@pytest.mark.parametrize("placeholder", ["-", "\u2013", " - "])
+def test_a_dash_for_a_value_date_is_no_value_date_not_a_refused_file(client, auth, placeholder):
+    """The value date is information only: a bank's dash for "none" must not refuse the statement."""
+    imported = upload(client, auth, csv_text(HEADER, [DAY_VN, placeholder, "R1", "", "10.000", "ung ho"])).json
+    assert imported.get("lines_new") == 1, imported
+    assert _dates(all_lines(client, auth, imported["import_id"])) == [("R1", DAY, None)]
+
+
 def test_a_file_without_value_dates_lists_none(client, auth):
     imported = upload(client, auth, csv_text(["Ngày giao dịch", "Ghi có", "Nội dung"], [DAY_VN, "10.000", "x"])).json
     [line] = all_lines(client, auth, imported["import_id"])
