@@ -17,7 +17,7 @@ from kernel.errors import Conflict, NotFound, PreconditionFailed, ValidationErro
 from payments.ledger import Accounts, Entry, Line, post_many
 from payments.models import Payment, PaymentAllocation
 from payments.moves import Book, load_requests
-from payments.notifications import FEE_WITHDRAWN
+from payments.notifications import FEE_WITHDRAWN, settled_by_withdrawal
 
 ACTIVE, REVERSED = "active", "reversed"  # a payment's status
 
@@ -156,21 +156,24 @@ def withdraw_from_paid_requests(session: Session, *, request_ids: list[int], fee
     that much less, and what it received for them is an over-payment in the day's exception queue until
     finance refunds it. One entry per payment whose money moved, stamped like any correction: money of a
     closed day moves in the next open one (`reconciliation.counting.adjusted_in`). The caller holds the
-    books (`kernel.books.hold_books`, taken before its other locks). Returns the over-payment this made:
-    what the requests received for the items (none when a part payment does not reach the rest)."""
+    books (`kernel.books.hold_books`, taken before its other locks). Returns the over-payment this made
+    (what the requests received for the items; none when a part payment does not reach the rest) that no
+    SMS of the request's own names: one the withdrawal settles is announced paid, with its excess
+    (`payments.notifications.settled_by_withdrawal`), and the citizen is told the refund once."""
     stamp = books_stamp(session, now)
     session.flush()
     conn = session.connection()
     book = Book(conn, actor=actor, now=now, settings=settings)
     entries, overpaid = [], 0
     for state in load_requests(conn, ids=request_ids):
-        excess_before = state.excess_vnd
+        status_before, excess_before = state.status, state.excess_vnd
         shares = conn.execute(select(PaymentAllocation.payment_id, PaymentAllocation.amount_vnd).where(
             PaymentAllocation.payment_request_id == state.id, PaymentAllocation.released_at.is_(None))
             .order_by(PaymentAllocation.id)).all()
         for payment_id, lines in book.withdraw_items(state, fee_item_ids=fee_item_ids, shares=shares):
             entries.append(Entry(FEE_WITHDRAWN, lines, stamp, actor, reason[:500], payment_id, state.id))
-        overpaid += state.excess_vnd - excess_before  # what it got for the items, now to give back
+        if not settled_by_withdrawal(status_before, state.status, state.amount_vnd):
+            overpaid += state.excess_vnd - excess_before  # what it got for the items, now to give back
     book.flush()
     post_many(conn, entries)
     session.expire_all()

@@ -252,12 +252,17 @@ def _kind(began: str | None, ended: Transition, amount_vnd: int) -> str | None:
             return "overpaid" if already_paid and ended.to_status == states.OVERPAID else "paid"
         if ended.to_status in states.OPEN and ended.to_status != states.PENDING:
             return "partially_paid"
-    if ended.event == FEE_WITHDRAWN and states.is_settled(ended.to_status) and amount_vnd > 0 and not (
-            began is not None and states.is_settled(began)):
+    if ended.event == FEE_WITHDRAWN and settled_by_withdrawal(began, ended.to_status, amount_vnd):
         return "paid"  # what it still owed is no longer asked: the fees it asks for are paid in full
     if began != ended.to_status:
         return "status_changed"
     return None
+
+
+def settled_by_withdrawal(began: str | None, to_status: str, amount_vnd: int) -> bool:
+    """True when withdrawing fee items settles a request that was not settled (`began`) and still asks
+    for something: it is announced `paid`, and its SMS names what is no longer asked and any excess."""
+    return states.is_settled(to_status) and amount_vnd > 0 and not (began is not None and states.is_settled(began))
 
 
 PAYMENT_RECEIVED = "payment_received"  # the history row of money put onto a request (payments.moves)

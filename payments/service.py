@@ -415,7 +415,8 @@ def withdraw_fee_items(session: Session, *, dossier_code: str, fee_item_ids: fro
     received for them is an over-payment, in finance's exception queue until refunded (giving it
     back is a refund, decided by people). The items are withdrawn: never asked for again (renewal),
     not counted as owed, and no delivery waits for them. Returns that over-payment (0: nobody paid for
-    them), so the caller may tell the citizen the money comes back.
+    them), so the caller may tell the citizen the money comes back; less what a request's own SMS
+    already tells (one the withdrawal settles is announced paid, with its excess).
     """
     hold_books(session)  # first, before the dossier's lock: money may move (kernel.books)
     dossier = lock_dossier(session, dossier_code)

@@ -271,7 +271,7 @@ def _cancelled(session: Session, shipment: Shipment, *, reason: str, tell_courie
                actor: str, now: datetime) -> int:
     """What every cancellation does, whoever caused it (staff, two failed pickups, the courier): the
     courier order is cancelled (unless the courier cancelled it) and the postage withdrawn. Returns what
-    was paid for the postage, to give back."""
+    was paid for the postage, to give back, that the cancellation's SMS must tell (`withdraw_fee_items`)."""
     if tell_courier and shipment.tracking_number:
         enqueue_cancel(session, shipment, now=now)
     return withdraw_postage(session, shipment, reason=reason, settings=settings, actor=actor, now=now)
@@ -309,7 +309,7 @@ def withdraw_postage(session: Session, shipment: Shipment, *, reason: str, setti
                      now: datetime) -> int:
     """The postage of a shipment that will not be carried is no longer owed, whichever request asks for
     it now (its own, or one that renewed it with the dossier's fees); returns what was paid for it, now an
-    over-payment to refund."""
+    over-payment to refund (less what a settled request's own SMS tells: `withdraw_fee_items`)."""
     # Read without locking (no expiry on read): the dossier's lock comes before any request's, as in
     # a renewal, or the two would wait for each other.
     postage = frozenset(session.execute(
