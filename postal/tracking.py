@@ -388,11 +388,20 @@ def booking_succeeded(session: Session, *, shipment_id: int, result: dict[str, A
         enter_state(session, shipment, states.BOOKED, settings=settings, actor=COURIER, now=now, occurred_at=now,
                     source="system", data={"tracking_number": shipment.tracking_number})
         replay_recorded_events(session, shipment, settings=settings, now=now)  # progress reported before the reply
-    elif shipment.status == states.CANCELLED:
+    elif shipment.status == states.CANCELLED and not _ended_by_courier(session, shipment):
         enqueue_cancel(session, shipment, now=now)  # cancelled while the booking was in flight
     else:
         add_event(session, shipment, event="booking_confirmed", from_status=shipment.status, actor=COURIER,
                   now=now, source="system", data={"tracking_number": shipment.tracking_number})
+
+
+def _ended_by_courier(session: Session, shipment: Shipment) -> bool:
+    """True when the courier cancelled the order itself (VNPost 17/18 applied as a cancellation, maybe
+    before its booking reply came): nothing to ask it. Two failed pickups end ours, not its order."""
+    codes = session.execute(select(ShipmentEvent.courier_status_code).where(
+        ShipmentEvent.shipment_id == shipment.id, ShipmentEvent.applied.is_(True),
+        ShipmentEvent.to_status == states.CANCELLED, ShipmentEvent.courier_status_code.is_not(None))).scalars()
+    return any(states.courier_status(code).reason is None for code in codes)
 
 
 def booking_failed(session: Session, *, shipment_id: int, error: str, now: datetime) -> None:

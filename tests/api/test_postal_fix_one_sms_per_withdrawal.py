@@ -37,3 +37,4 @@ def test_a_courier_cancellation_that_settles_a_part_paid_request_says_the_refund
     assert sorted(sms_texts(db)[before:]) == sorted([
         f"TT Phục vụ HCC: Bưu điện đã hủy yêu cầu thu gom hồ sơ {DOSSIER}. Vui lòng liên hệ Trung tâm để được hỗ trợ.",
         settled(renewed)])
+

@@ -14,14 +14,16 @@ from tests.postal_factories import make_dossier, mark_booked, pay_everything, sh
 REFUND = "Trung tâm sẽ hoàn trả 22.000 ₫ tiền cước bưu chính đã nộp."
 
 
-def paid_delivery(client, auth, db, settings, code="D-17") -> dict:
-    """A prepaid delivery whose fee (8.000) and postage (22.000) were paid, booked with the courier."""
+def paid_delivery(client, auth, db, settings, code="D-17", booked=True) -> dict:
+    """A prepaid delivery whose fee (8.000) and postage (22.000) were paid, booked with the courier (unless
+    `booked` is False: ordered, the booking reply not in yet)."""
     make_dossier(db, settings, code=code)
     created = post_shipment(client, auth, shipment_body(dossier_code=code, direction="delivery")).json
     pay_everything(db, settings, code)
     with unit_of_work(db) as s:
         assert dispatch_paid_deliveries(s, settings=settings, now=now_utc()) == 1
-    mark_booked(db, created["id"])
+    if booked:
+        mark_booked(db, created["id"])
     return created
 
 

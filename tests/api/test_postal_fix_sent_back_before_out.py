@@ -10,7 +10,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from kernel.clock import now_utc
+from kernel.db import unit_of_work
 from payments.models import PaymentRequest
+from postal.tracking import booking_succeeded
 from tests.api.test_postal_fix_paid_cancel_sms import REFUND, paid_delivery
 from tests.api.test_postal_fix_returned_while_out import sms_texts
 from tests.api.test_postal_round2 import outbox, request_for
@@ -91,3 +93,19 @@ def test_17_cancels_only_a_delivery_the_post_never_tried_to_hand_over():
     assert target(states.SCHEDULED, failed_attempts=1) == states.RETURNED  # the retry's plan
     assert target(states.OUT_FOR_DELIVERY) == target(states.FAILED_ATTEMPT, 1) == states.RETURNED
     assert states.courier_target(states.SENT_BACK, states.PICKUP, states.BOOKED, 0) == states.CANCELLED
+
+
+# --- the courier is not asked to cancel an order it ended itself ---------------------------------------
+
+def test_a_delivery_the_post_sent_back_before_the_booking_reply_is_not_cancelled_with_the_courier(
+        client, auth, db, test_settings):
+    """17 (or 18) may overtake the booking reply: the order the courier ended needs no courier.cancel."""
+    created = paid_delivery(client, auth, db, test_settings, code="D-17R", booked=False)
+    sent_back = {**event(created["id"], "R-17", 17, now_utc() - timedelta(minutes=5)),
+                 "reference": f"HCC-{created['id']}"}
+    assert webhook(client, test_settings, sent_back).json["outcome"] == "applied"
+    with unit_of_work(db) as s:
+        booking_succeeded(s, shipment_id=created["id"], result={"tracking_number": sent_back["tracking_number"]},
+                          settings=test_settings, now=now_utc())
+    assert shipment(client, auth, created["id"])["status"] == "cancelled"
+    assert outbox(db, "courier.cancel") == []
