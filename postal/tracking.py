@@ -443,16 +443,19 @@ def courier_topics(client: CourierClient, settings: Settings) -> dict[str, Topic
 
 
 def apply_tracking(session: Session, *, result: dict[str, Any], settings: Settings, now: datetime) -> dict[str, int]:
-    """Apply every event of a polled order (the ones already seen are duplicates, skipped)."""
+    """Apply every event of a polled order (the ones already seen are duplicates, skipped), in the order
+    they happened however the courier lists them (newest first, say): a 17 read before the 9 and 11 it
+    follows would cancel a delivery the post took out (`states.courier_target`) and refund its postage."""
     outcomes: dict[str, int] = {}
+    events = []
     for raw in result.get("events", []):
         raw = {"tracking_number": result.get("tracking_number"), "reference": result.get("reference"), **raw}
         try:
-            event = parse_courier_event(raw, now=now)
+            events.append(parse_courier_event(raw, now=now))
         except ValidationError:
-            outcome = "malformed"
-        else:
-            outcome = apply_courier_event(session, event=event, source="courier_poll", settings=settings, now=now)
+            outcomes["malformed"] = outcomes.get("malformed", 0) + 1
+    for event in sorted(events, key=lambda e: e.occurred_at):  # stable: the courier's order on a tie
+        outcome = apply_courier_event(session, event=event, source="courier_poll", settings=settings, now=now)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes
 

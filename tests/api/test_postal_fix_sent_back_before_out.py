@@ -109,3 +109,23 @@ def test_a_delivery_the_post_sent_back_before_the_booking_reply_is_not_cancelled
                           settings=test_settings, now=now_utc())
     assert shipment(client, auth, created["id"])["status"] == "cancelled"
     assert outbox(db, "courier.cancel") == []
+
+
+def test_a_poll_listing_the_history_newest_first_returns_a_delivery_the_post_tried_not_cancels_it(
+        client, auth, db, test_settings):
+    """The poll's events are applied in the order they happened, however the courier lists them: a 17 read
+    before the 9 and 11 it follows would cancel (and refund the postage of) a delivery the post took out."""
+    from postal.tracking import apply_tracking
+    from tests.api.test_postal_round3 import tracking
+
+    created = paid_delivery(client, auth, db, test_settings, code="D-17P")
+    at = now_utc() - timedelta(hours=3)
+    history = [event(created["id"], f"P-{code}", code, at + timedelta(hours=hours))
+               for code, hours in ((17, 2), (11, 1), (9, 0))]  # newest first
+    with unit_of_work(db) as s:
+        assert apply_tracking(s, result={"tracking_number": tracking(created["id"]), "events": history},
+                              settings=test_settings, now=now_utc()) == {"applied": 3}
+    seen = shipment(client, auth, created["id"])
+    assert seen["status"] == "returned_to_agency" and the_17(seen) == (True, "failed_attempt", "returned_to_agency")
+    postage = client.get(f"/api/v1/payment-requests/{created['postage_payment_code']}").json
+    assert (postage["status"], postage["amount_vnd"]) == ("paid", 22000)  # the post tried: its postage stands
