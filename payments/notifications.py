@@ -21,7 +21,10 @@ What is announced (events to subscribers, SMS to the citizen):
 - a refund that could not be paid out: `refund_failed` (its money is the request's again).
   No SMS: the citizen was told nothing about that refund yet;
 - `expired`; and any other change of status (a refund approved, a POS void, a match
-  undone...): `status_changed`, so a subscriber's copy of the status is never stale.
+  undone...): `status_changed`, so a subscriber's copy of the status is never stale. A fee item
+  withdrawn from a request that got money (not settling it) is `status_changed` even when the status
+  stays: what it asks and owes changed. When it still owes money the citizen's SMS says what is no
+  longer asked and what is left to pay (money to be given back is told by the cancellation's SMS).
 Every event's data carries `sequence`: the request's history length (payment_request_events,
 written under the request's row lock before the announcement), which grows with every
 announced change (by their number when several are announced together, so it may skip numbers),
@@ -124,6 +127,14 @@ def _settled_text(code: str, dossier: str, amount: int, paid: int, refunded: int
             f"{_over(amount, paid, refunded)} Xin cảm ơn.")
 
 
+def _still_owed_text(code: str, dossier: str, owed: int, withdrawn_vnd: int, withdrawn_for: str,
+                     paid_for: str) -> str:
+    """The Vietnamese SMS for a request that got money and, an item withdrawn, still owes some: what is no
+    longer asked and what is left to pay."""
+    return (f"{SENDER}: Hồ sơ {dossier} (mã {code}) không còn phải nộp {format_vnd(withdrawn_vnd)} {withdrawn_for}, "
+            f"chỉ còn phải nộp {format_vnd(owed)} {paid_for}. Xin cảm ơn.")
+
+
 def after_transitions(conn: Connection, transitions: list[Transition], *, settings: Settings, now: datetime,
                       actor: str = "system", known: dict[int, RequestInfo] | None = None) -> dict[int, bool]:
     """Receipts, SMS and events for the requests whose state just changed (`known`: their current
@@ -190,6 +201,12 @@ def after_transitions(conn: Connection, transitions: list[Transition], *, settin
         elif kind in RECEIVED:
             text = _text(kind, code, dossier, amount, paid, refunded, received.get(request_id, 0), paid_for)
             messages.append(sms(phone, text, f"request:{request_id}:{kind}:{sequences[request_id]}"))
+        elif withdrawal and paid > refunded and (owed := states.owed_vnd(status, amount, paid, refunded)) > 0:
+            # Still short: what is left to pay is the citizen's news. Money paid for the withdrawn item and now
+            # to be given back is told by the cancellation's own SMS (postal.messages), not a second time here.
+            text = _still_owed_text(code, dossier, owed, withdrawal["amount_vnd"],
+                                    _paid_for(frozenset(withdrawal["kinds"])), paid_for)
+            messages.append(sms(phone, text, f"request:{request_id}:withdrawn:{sequences[request_id]}"))
         elif kind == "refunded" and refund:
             text = _text(kind, code, dossier, amount, paid, refunded, refund["amount_vnd"], "")
             messages.append(sms(phone, text, f"request:{request_id}:refunded:refund:{refund['refund_id']}"))
@@ -254,6 +271,8 @@ def _kind(began: str | None, ended: Transition, amount_vnd: int) -> str | None:
             return "partially_paid"
     if ended.event == FEE_WITHDRAWN and settled_by_withdrawal(began, ended.to_status, amount_vnd):
         return "paid"  # what it still owed is no longer asked: the fees it asks for are paid in full
+    if ended.event == FEE_WITHDRAWN:  # it asks for less, status changed or not: a subscriber's copy must follow
+        return "status_changed"
     if began != ended.to_status:
         return "status_changed"
     return None
