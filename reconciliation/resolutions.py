@@ -25,6 +25,7 @@ from payments import corrections, refunds, suspense
 from payments.ledger import Accounts, Entry, Line, post_many
 from payments.models import Payment, PaymentAllocation, PaymentRequest
 from payments.moves import load_requests
+from payments.service import is_due
 from reconciliation import counting, days, exceptions, links
 from reconciliation.matching import PaymentFacts, Verdict, classify
 from reconciliation.models import CLOSED, Resolution, StatementLine
@@ -149,7 +150,7 @@ def _match(session: Session, line: StatementLine, *, settings: Settings, actor: 
         raise Conflict(f"only {payment.unallocated_vnd} VND of this line is unallocated",
                        code="amount_exceeds_unallocated", details={"unallocated_vnd": payment.unallocated_vnd})
     if not confirm_overpayment:
-        _refuse_unconfirmed_overpayment(session, payment, allocations)
+        _refuse_unconfirmed_overpayment(session, payment, allocations, now)
     done = []
     for code, amount in allocations:
         assigned = corrections.assign_from_suspense(session, payment_id=payment.id, payment_code=code,
@@ -160,7 +161,7 @@ def _match(session: Session, line: StatementLine, *, settings: Settings, actor: 
 
 
 def _refuse_unconfirmed_overpayment(session: Session, payment: Payment,
-                                    allocations: list[tuple[str, int | None]]) -> None:
+                                    allocations: list[tuple[str, int | None]], now: datetime) -> None:
     """Money matched onto a request already paid, or beyond what it still owes, makes it overpaid: the
     citizen is told by SMS and the excess must be refunded. Usually a wrong code, so it is refused (409
     `confirmation_required`, with what the request owes) unless finance confirmed it. Checked before
@@ -171,7 +172,10 @@ def _refuse_unconfirmed_overpayment(session: Session, payment: Payment,
     session.flush()
     for state in load_requests(session.connection(), codes=wanted):
         excess = wanted[state.payment_code] - state.outstanding_vnd
-        if state.creditable and excess > 0:  # one that cannot take money is refused by the credit itself
+        # One that cannot take money is refused by the credit itself (request_not_creditable), a pending one
+        # past its time included: the credit expires it first, so confirming it would only meet that refusal.
+        takes_money = state.creditable and not is_due(state.status, state.expires_at, now)
+        if takes_money and excess > 0:
             raise Conflict(f"request {state.payment_code} ({state.status}) owes {state.outstanding_vnd} VND: "
                            f"matching {wanted[state.payment_code]} VND overpays it by {excess} VND; "
                            "send confirm_overpayment: true to do it anyway", code="confirmation_required",
