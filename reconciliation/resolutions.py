@@ -170,12 +170,16 @@ def _refuse_unconfirmed_overpayment(session: Session, payment: Payment,
     for code, amount in allocations:
         wanted[code] = wanted.get(code, 0) + (payment.unallocated_vnd if amount is None else amount)
     session.flush()
-    for state in load_requests(session.connection(), codes=wanted):
+    found = load_requests(session.connection(), codes=wanted)
+    # A request not found, or one that cannot take money (a pending one past its time included: the credit
+    # expires it first), is refused by the credit with its own error; asking first to confirm another row
+    # would only lead there, and the checkbox would be gone once that row is fixed.
+    if len(found) < len(wanted) or not all(state.creditable and not is_due(state.status, state.expires_at, now)
+                                           for state in found):
+        return
+    for state in found:
         excess = wanted[state.payment_code] - state.outstanding_vnd
-        # One that cannot take money is refused by the credit itself (request_not_creditable), a pending one
-        # past its time included: the credit expires it first, so confirming it would only meet that refusal.
-        takes_money = state.creditable and not is_due(state.status, state.expires_at, now)
-        if takes_money and excess > 0:
+        if excess > 0:
             raise Conflict(f"request {state.payment_code} ({state.status}) owes {state.outstanding_vnd} VND: "
                            f"matching {wanted[state.payment_code]} VND overpays it by {excess} VND; "
                            "send confirm_overpayment: true to do it anyway", code="confirmation_required",

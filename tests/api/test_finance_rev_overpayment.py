@@ -1,9 +1,9 @@
 """Review of the overpayment confirmation (409 `confirmation_required`) and the kept forms: the edges the
 first tests left out (a request that cannot take money, 1:N, undo, how the flag is read, escaping)."""
+import pytest
 from markupsafe import escape
 
-import pytest
-
+from payments import codes
 from tests.api.test_closed_requests import cancelled, expired
 from tests.api.test_finance_fix_forms import finance, form_of  # noqa: F401 (finance is a fixture)
 from tests.api.test_finance_fix_overpayment_confirm import match_api, paid_request_and_line
@@ -90,3 +90,16 @@ def test_the_kept_form_holds_no_csrf_token(app, client, auth, finance):
     kept = app.session_interface.get_signing_serializer(app).loads(cookie.split(";")[0][len("session="):])
     assert kept["kept_form"]["fields"]["reason"] == ["x" * 1001] and "csrf_token" not in kept["kept_form"]["fields"]
     assert token not in str(kept)
+
+
+@pytest.mark.parametrize("other", ["cancelled", "unknown"])
+def test_a_1_to_n_match_that_cannot_be_done_says_why_before_asking_to_confirm_another_row(
+        client, auth, test_settings, other):
+    # Confirming would only meet the other row's refusal, and the checkbox is gone once it is fixed.
+    paid_code, line = paid_request_and_line(client, auth, test_settings)
+    other_code = cancelled(client, auth) if other == "cancelled" else codes.new_code()
+    r = match_api(client, auth, line["id"], allocations=[{"payment_code": paid_code, "amount_vnd": 20_000},
+                                                         {"payment_code": other_code, "amount_vnd": 30_000}])
+    expected = {"cancelled": "request_not_creditable", "unknown": "payment_request_not_found"}[other]
+    assert r.json["code"] == expected, r.json
+    assert paid_vnd(client, paid_code) == 100_000 and line_json(client, auth, line["id"])["resolutions"] == []
