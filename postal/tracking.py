@@ -454,10 +454,21 @@ def apply_tracking(session: Session, *, result: dict[str, Any], settings: Settin
             events.append(parse_courier_event(raw, now=now))
         except ValidationError:
             outcomes["malformed"] = outcomes.get("malformed", 0) + 1
-    for event in sorted(events, key=lambda e: e.occurred_at):  # stable: the courier's order on a tie
+    for event in sorted(_oldest_first(events), key=lambda e: e.occurred_at):  # stable: kept on a tie
         outcome = apply_courier_event(session, event=event, source="courier_poll", settings=settings, now=now)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes
+
+
+def _oldest_first(events: list[CourierEvent]) -> list[CourierEvent]:
+    """The events as listed, reversed when the listing is newest first (no time later than the one before
+    it, one earlier): the sort that follows keeps this order on a tie, so two events written in the same
+    second (a failure and the 17 after it) are not applied the wrong way round."""
+    times = [event.occurred_at for event in events]
+    pairs = list(zip(times, times[1:]))
+    if any(a > b for a, b in pairs) and not any(a < b for a, b in pairs):
+        return events[::-1]
+    return events
 
 
 def enqueue_tracking_polls(session: Session, *, now: datetime) -> int:
