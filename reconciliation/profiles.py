@@ -192,9 +192,10 @@ def map_header(cells: list[object]) -> dict[str, int]:
         if name is not None and column not in claimed and name not in mapping:
             mapping[name] = column
             claimed.add(column)
-    if "credit" in mapping and "debit" not in mapping and "amount" not in mapping and \
-            names_both_sides(normalised[mapping["credit"]]):
-        mapping["amount"] = mapping.pop("credit")  # "Số tiền thu/chi": one signed (or marked) amount
+    sides = [side for side in ("credit", "debit") if side in mapping]
+    if len(sides) == 1 and "amount" not in mapping and names_both_sides(normalised[mapping[sides[0]]]):
+        # "Số tiền thu/chi" (or "chi/thu", read as the debit side): one signed (or marked) amount
+        mapping["amount"] = mapping.pop(sides[0])
     if "datetime" in mapping:
         column = mapping.pop("datetime")
         mapping.setdefault("date", column)

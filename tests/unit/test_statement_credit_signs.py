@@ -42,7 +42,9 @@ def test_a_signed_single_amount_column_still_reads_its_sign_as_the_side():
 # A money column whose header names both sides ("Số tiền thu/chi", "Tiền vào/ra") is one signed (or
 # marked) amount, not a credit column: read as credits only, its negatives (money going out) were
 # refused whole, and a row marked "Chi" beside it was read as money in.
-BOTH_SIDES = ["Số tiền Có/Nợ", "Phát sinh Có/Nợ", "Tiền vào/ra", "Số tiền thu/chi", "Số tiền gửi/rút", "Money in/out"]
+BOTH_SIDES = ["Số tiền Có/Nợ", "Phát sinh Có/Nợ", "Tiền vào/ra", "Số tiền thu/chi", "Số tiền gửi/rút", "Money in/out",
+              # money out named first: the column is read as the debit side unless both are seen
+              "Tiền ra/vào", "Số tiền chi/thu", "Money out/in", "Ghi Có/Ghi Nợ"]
 
 
 @pytest.mark.parametrize("money", BOTH_SIDES)
