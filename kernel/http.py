@@ -126,6 +126,17 @@ def _has_lone_surrogate(value: Any) -> bool:
     return False
 
 
+def flag(body: dict, name: str) -> bool:
+    """A flag of a JSON body: a boolean or nothing. "yes" or 1 taken as false would, e.g., record a line's
+    decision in its own day (or refuse it there as closed) when the caller asked for an adjustment, or
+    refuse a confirmed overpayment. Null is the flag not given (false), as null is for the optional
+    numbers beside it."""
+    value = body.get(name)
+    if value is not None and not isinstance(value, bool):
+        raise ValidationError(f"{name} must be true or false", code="invalid_parameter", details={"parameter": name})
+    return value is True
+
+
 def int_arg(name: str, default: int, lowest: int, highest: int) -> int:
     """A whole-number query parameter in [lowest, highest]; anything else is a 400 (never silently clamped)."""
     raw = request.args.get(name)

@@ -18,6 +18,7 @@ from payments.ledger import Accounts, Entry, Line, post_many
 from payments.models import Payment, PaymentAllocation
 from payments.moves import Book, load_requests
 from payments.notifications import FEE_WITHDRAWN, settled_by_withdrawal
+from payments.service import is_due
 
 ACTIVE, REVERSED = "active", "reversed"  # a payment's status
 
@@ -78,10 +79,41 @@ def check_unallocated(conn: Connection, payment_id: int, expected_vnd: int | Non
                                  code="suspense_changed", details={"unallocated_vnd": unallocated})
 
 
+def refuse_unconfirmed_overpayment(session: Session, allocations: list[tuple[str, int | None]],
+                                   unallocated_vnd: int, now: datetime) -> None:
+    """Money assigned from suspense (a statement line's match included) onto a request already paid, or
+    beyond what it still owes, makes it overpaid: the citizen is told by SMS and the excess must be
+    refunded. Usually a wrong code, so it is refused (409 `confirmation_required`, with what the request
+    owes) unless finance confirmed it. `allocations`: (code, amount or None for all `unallocated_vnd`).
+    Checked before anything moves, on the requests locked as the credit will lock them (ordered by id)."""
+    wanted: dict[str, int] = {}
+    for code, amount in allocations:
+        wanted[code] = wanted.get(code, 0) + (unallocated_vnd if amount is None else amount)
+    session.flush()
+    found = load_requests(session.connection(), codes=wanted)
+    # A request not found, or one that cannot take money (a pending one past its time included: the credit
+    # expires it first), is refused by the credit with its own error; asking first to confirm another row
+    # would only lead there, and the checkbox would be gone once that row is fixed.
+    if len(found) < len(wanted) or not all(state.creditable and not is_due(state.status, state.expires_at, now)
+                                           for state in found):
+        return
+    for state in found:
+        excess = wanted[state.payment_code] - state.outstanding_vnd
+        if excess > 0:
+            raise Conflict(f"request {state.payment_code} ({state.status}) owes {state.outstanding_vnd} VND: "
+                           f"assigning {wanted[state.payment_code]} VND overpays it by {excess} VND; "
+                           "send confirm_overpayment: true to do it anyway", code="confirmation_required",
+                           details={"payment_code": state.payment_code, "status": state.status,
+                                    "outstanding_vnd": state.outstanding_vnd,
+                                    "amount_vnd": wanted[state.payment_code], "overpayment_vnd": excess})
+
+
 def assign_from_suspense(session: Session, *, payment_id: int, payment_code: str, amount_vnd: int | None,
-                         settings: Settings, actor: str, now: datetime, expected_unallocated_vnd: int | None = None
-                         ) -> int:
-    """Credit (part of) a payment waiting in suspense to a request, as finance decided; returns the amount."""
+                         settings: Settings, actor: str, now: datetime, expected_unallocated_vnd: int | None = None,
+                         confirm_overpayment: bool = False) -> int:
+    """Credit (part of) a payment waiting in suspense to a request, as finance decided; returns the amount.
+    Onto a request already paid, or beyond what it owes, only `confirm_overpayment`
+    (`refuse_unconfirmed_overpayment`)."""
     stamp = books_stamp(session, now)
     session.flush()
     conn = session.connection()
@@ -94,6 +126,8 @@ def assign_from_suspense(session: Session, *, payment_id: int, payment_code: str
     if amount > payment.unallocated_vnd:
         raise ValidationError(f"only {payment.unallocated_vnd} VND of this payment is in suspense",
                               code="amount_exceeds_suspense", details={"unallocated_vnd": payment.unallocated_vnd})
+    if not confirm_overpayment:
+        refuse_unconfirmed_overpayment(session, [(payment_code, amount)], payment.unallocated_vnd, now)
     book = Book(conn, actor=actor, now=now, settings=settings)
     [state] = load_requests(conn, codes=[payment_code]) or [None]
     if state is None:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from kernel import audit
 from kernel.clock import business_date, now_utc, parse_iso_day
 from kernel.errors import NotFound, ValidationError
-from kernel.http import REASON_IN, actor, current_principal, int_arg, json_body, requires, settings, transaction
+from kernel.http import REASON_IN, actor, current_principal, flag, int_arg, json_body, requires, settings, transaction
 from kernel import inbox
 from kernel.inbox import CONFLICT, RECEIVED, REJECTED, InboundCallback
 from kernel.money import MAX_MONEY_VND, parse_amount_vnd
@@ -36,6 +36,10 @@ assign_in = finance_ns.model("AssignIn", {
     "reason": fields.String(required=True),
     "expected_unallocated_vnd": fields.Integer(description="what you saw in suspense: if it changed since (the "
                                                            "same call sent twice), 412 suspense_changed"),
+    "confirm_overpayment": fields.Boolean(description="put money on a request already paid, or beyond what it owes "
+                                                      "(without it: 409 confirmation_required with the request's "
+                                                      "status, outstanding_vnd and overpayment_vnd; default false; "
+                                                      "not a boolean: 400 invalid_parameter)"),
 })
 close_drawer_in = cash_ns.model("CloseDrawerIn", {
     "counted_vnd": fields.Integer(required=True, min=0, description="the cash counted in the drawer"),
@@ -147,18 +151,21 @@ class AssignSuspense(Resource):
     @finance_ns.expect(assign_in, validate=False)
     @requires("finance")
     def post(self, payment_id: int):
-        """Credit money in suspense to a request (audited, with a reason)."""
+        """Credit money in suspense to a request (audited, with a reason); onto a request already paid, or
+        beyond what it owes, only with `confirm_overpayment: true` (else 409 confirmation_required)."""
         body = json_body()
         reason = _reason(body)
         amount = None if body.get("amount_vnd") is None else parse_amount_vnd(body["amount_vnd"])
         expected = None if body.get("expected_unallocated_vnd") is None else \
             parse_amount_vnd(body["expected_unallocated_vnd"], field="expected_unallocated_vnd", minimum=0,
                              maximum=MAX_MONEY_VND)
+        confirmed = flag(body, "confirm_overpayment")
         now = now_utc()
         code = service.parse_payment_code(str(body.get("payment_code", "")), settings())
         with transaction() as session:
             suspense.assign(session, payment_id=payment_id, payment_code=code, amount_vnd=amount, reason=reason,
-                            settings=settings(), actor=actor(), now=now, expected_unallocated_vnd=expected)
+                            settings=settings(), actor=actor(), now=now, expected_unallocated_vnd=expected,
+                            confirm_overpayment=confirmed)
             return payment_view(session.get(Payment, payment_id))
 
 

@@ -67,19 +67,24 @@ def decide_on_lines(desk: LineDesk) -> None:
 
 
 def assign(session: Session, *, payment_id: int, payment_code: str, amount_vnd: int | None, reason: str,
-           settings: Settings, actor: str, now: datetime, expected_unallocated_vnd: int | None = None) -> int:
+           settings: Settings, actor: str, now: datetime, expected_unallocated_vnd: int | None = None,
+           confirm_overpayment: bool = False) -> int:
     """Credit (part of) a payment in suspense to the request with `payment_code`; returns the amount.
     `expected_unallocated_vnd`: what the person saw in suspense; a change since is refused (412
-    `suspense_changed`: a form sent twice must not assign the money twice)."""
+    `suspense_changed`: a form sent twice must not assign the money twice). Onto a request already paid,
+    or beyond what it owes, refused (409 `confirmation_required`) unless `confirm_overpayment`, as a
+    statement line's match is (`corrections.refuse_unconfirmed_overpayment`)."""
     for desk in _LINE_DESKS:
         assigned = desk.assign(session, payment_id=payment_id, payment_code=payment_code, amount_vnd=amount_vnd,
                                reason=reason, settings=settings, actor=actor, now=now,
-                               expected_unallocated_vnd=expected_unallocated_vnd)
+                               expected_unallocated_vnd=expected_unallocated_vnd,
+                               confirm_overpayment=confirm_overpayment)
         if assigned is not None:
             return assigned
     assigned = assign_from_suspense(session, payment_id=payment_id, payment_code=payment_code, amount_vnd=amount_vnd,
                                     settings=settings, actor=actor, now=now,
-                                    expected_unallocated_vnd=expected_unallocated_vnd)
+                                    expected_unallocated_vnd=expected_unallocated_vnd,
+                                    confirm_overpayment=confirm_overpayment)
     audit.record(session, actor=actor, action="suspense.assign", subject_type="payment", subject_id=payment_id,
                  at=now, reason=reason, data={"payment_code": payment_code, "amount_vnd": assigned})
     return assigned

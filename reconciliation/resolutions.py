@@ -24,8 +24,6 @@ from kernel.text import is_ascii_digits
 from payments import corrections, refunds, suspense
 from payments.ledger import Accounts, Entry, Line, post_many
 from payments.models import Payment, PaymentAllocation, PaymentRequest
-from payments.moves import load_requests
-from payments.service import is_due
 from reconciliation import counting, days, exceptions, links
 from reconciliation.matching import PaymentFacts, Verdict, classify
 from reconciliation.models import CLOSED, Resolution, StatementLine
@@ -93,10 +91,11 @@ def resolve_line(session: Session, *, line_id: int, action: str, reason: str, se
 
 def match_from_suspense(session: Session, *, payment_id: int, payment_code: str, amount_vnd: int | None,
                         reason: str, settings: Settings, actor: str, now: datetime,
-                        expected_unallocated_vnd: int | None = None) -> int | None:
+                        expected_unallocated_vnd: int | None = None, confirm_overpayment: bool = False
+                        ) -> int | None:
     """Money of a statement line assigned from the suspense desk (API or page) is the line's match (see
-    `payments.suspense`); a decision on a closed day's line lands in the next open day. None: not a
-    statement line's money, the suspense desk assigns it as before."""
+    `payments.suspense`), an overpayment confirmed as on the line; a decision on a closed day's line lands
+    in the next open day. None: not a statement line's money, the suspense desk assigns it as before."""
     line_id = session.execute(select(StatementLine.id).where(
         StatementLine.payment_id == payment_id, StatementLine.direction == CREDIT)
         .order_by(StatementLine.id).limit(1)).scalar()
@@ -106,10 +105,9 @@ def match_from_suspense(session: Session, *, payment_id: int, payment_code: str,
         books.hold_books(session)
         session.execute(select(StatementLine.id).where(StatementLine.id == line_id).with_for_update())
         corrections.check_unallocated(session.connection(), payment_id, expected_unallocated_vnd)
-    # The suspense desk asks no confirmation for an overpayment (its form and API have none): as before.
     resolution = resolve_line(session, line_id=line_id, action="match", reason=reason, settings=settings,
                               actor=actor, now=now, allocations=[(payment_code, amount_vnd)], as_adjustment=True,
-                              confirm_overpayment=True)
+                              confirm_overpayment=confirm_overpayment)
     return sum(allocation["amount_vnd"] for allocation in resolution.data["allocations"])
 
 
@@ -150,42 +148,15 @@ def _match(session: Session, line: StatementLine, *, settings: Settings, actor: 
         raise Conflict(f"only {payment.unallocated_vnd} VND of this line is unallocated",
                        code="amount_exceeds_unallocated", details={"unallocated_vnd": payment.unallocated_vnd})
     if not confirm_overpayment:
-        _refuse_unconfirmed_overpayment(session, payment, allocations, now)
+        corrections.refuse_unconfirmed_overpayment(session, allocations, payment.unallocated_vnd, now)
     done = []
-    for code, amount in allocations:
+    for code, amount in allocations:  # confirmed, or checked just above for all the rows together
         assigned = corrections.assign_from_suspense(session, payment_id=payment.id, payment_code=code,
-                                                    amount_vnd=amount, settings=settings, actor=actor, now=now)
+                                                    amount_vnd=amount, settings=settings, actor=actor, now=now,
+                                                    confirm_overpayment=True)
         done.append({"allocation_id": _newest_manual_allocation(session, payment.id), "payment_code": code,
                      "amount_vnd": assigned})
     return {"allocations": done, "payment_id": payment.id, "previous_reason": previous_reason}
-
-
-def _refuse_unconfirmed_overpayment(session: Session, payment: Payment,
-                                    allocations: list[tuple[str, int | None]], now: datetime) -> None:
-    """Money matched onto a request already paid, or beyond what it still owes, makes it overpaid: the
-    citizen is told by SMS and the excess must be refunded. Usually a wrong code, so it is refused (409
-    `confirmation_required`, with what the request owes) unless finance confirmed it. Checked before
-    anything moves, on the requests locked as the credit will lock them (ordered by id)."""
-    wanted: dict[str, int] = {}
-    for code, amount in allocations:
-        wanted[code] = wanted.get(code, 0) + (payment.unallocated_vnd if amount is None else amount)
-    session.flush()
-    found = load_requests(session.connection(), codes=wanted)
-    # A request not found, or one that cannot take money (a pending one past its time included: the credit
-    # expires it first), is refused by the credit with its own error; asking first to confirm another row
-    # would only lead there, and the checkbox would be gone once that row is fixed.
-    if len(found) < len(wanted) or not all(state.creditable and not is_due(state.status, state.expires_at, now)
-                                           for state in found):
-        return
-    for state in found:
-        excess = wanted[state.payment_code] - state.outstanding_vnd
-        if excess > 0:
-            raise Conflict(f"request {state.payment_code} ({state.status}) owes {state.outstanding_vnd} VND: "
-                           f"matching {wanted[state.payment_code]} VND overpays it by {excess} VND; "
-                           "send confirm_overpayment: true to do it anyway", code="confirmation_required",
-                           details={"payment_code": state.payment_code, "status": state.status,
-                                    "outstanding_vnd": state.outstanding_vnd,
-                                    "amount_vnd": wanted[state.payment_code], "overpayment_vnd": excess})
 
 
 def _unmatch(session: Session, line: StatementLine, *, settings: Settings, actor: str, now: datetime, reason: str,
@@ -374,10 +345,11 @@ def _reverse(session: Session, resolution: Resolution, *, settings: Settings, ac
     elif resolution.action == "unmatch":
         restored = []
         for allocation in data["released"]:
+            # Money finance had put there itself: the undo restores it, as the unmatch took it, without asking.
             corrections.assign_from_suspense(session, payment_id=data["payment_id"],
                                              payment_code=allocation["payment_code"],
                                              amount_vnd=allocation["amount_vnd"], settings=settings, actor=actor,
-                                             now=now)
+                                             now=now, confirm_overpayment=True)
             new_id = _newest_manual_allocation(session, data["payment_id"])
             _found_as(session, new_id, allocation.get("how"))
             restored.append({"released_id": allocation["allocation_id"], "allocation_id": new_id})

@@ -6,8 +6,8 @@ from flask_restx import Namespace, Resource, fields
 
 from kernel.clock import business_date, now_utc, parse_iso_day
 from kernel.errors import ValidationError
-from kernel.http import (REASON_IN, actor, content_disposition, int_arg, json_body, requires, runtime, settings,
-                         transaction)
+from kernel.http import (REASON_IN, actor, content_disposition, flag, int_arg, json_body, requires, runtime,
+                         settings, transaction)
 from kernel.money import MAX_MONEY_VND, parse_amount_vnd
 from payments.service import parse_payment_code
 from payments.validation import clean_text
@@ -155,28 +155,17 @@ def _allocations(body: dict) -> list[tuple[str, int | None]]:
              None if a.get("amount_vnd") is None else parse_amount_vnd(a["amount_vnd"])) for a in raw]
 
 
-def _flag(body: dict, name: str) -> bool:
-    """A flag of a line action: a boolean or nothing. "yes" or 1 taken as false would record the decision in
-    the line's own day (or refuse it there as closed) when the caller asked for an adjustment, or refuse a
-    confirmed overpayment. Null is the flag not given (false), as null is for expected_version and amount_vnd
-    beside it."""
-    value = body.get(name)
-    if value is not None and not isinstance(value, bool):
-        raise ValidationError(f"{name} must be true or false", code="invalid_parameter", details={"parameter": name})
-    return value is True
-
-
 def _resolve(line_id: int, action: str):
     body = json_body()
     reason = _reason(body)
     version = body.get("expected_version")
     if version is not None and type(version) is not int:
         raise ValidationError("expected_version must be an integer", code="invalid_parameter")
-    as_adjustment = _flag(body, "as_adjustment")
+    as_adjustment = flag(body, "as_adjustment")
     kwargs = {}
     if action == "match":
         kwargs["allocations"] = _allocations(body)
-        kwargs["confirm_overpayment"] = _flag(body, "confirm_overpayment")
+        kwargs["confirm_overpayment"] = flag(body, "confirm_overpayment")
     if action in ("write_off", "refund") and body.get("amount_vnd") is not None:
         kwargs["amount_vnd"] = parse_amount_vnd(body["amount_vnd"], maximum=MAX_MONEY_VND)
     with transaction() as session:

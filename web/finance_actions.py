@@ -179,7 +179,8 @@ def assign_suspense(payment_id: int):
         now = now_utc()
         with transaction() as session:
             suspense.assign(session, payment_id=payment_id, payment_code=code, amount_vnd=amount, reason=reason,
-                            settings=settings(), actor=actor(), now=now, expected_unallocated_vnd=expected)
+                            settings=settings(), actor=actor(), now=now, expected_unallocated_vnd=expected,
+                            confirm_overpayment=request.form.get("confirm_overpayment") == "1")
         return "Đã gán tiền tạm treo cho hồ sơ."
 
     return _run(work)
