@@ -7,7 +7,8 @@ from io import BytesIO
 
 import pytest
 
-from tests.api.test_finance_pages import DAY, csrf, line_json, logged_in, paid_vnd, post, unmatched_line
+from tests.api.test_finance_pages import (DAY, csrf, line_json, logged_in, paid_vnd, post, refund_awaiting_approval,
+                                         unmatched_line)
 from tests.api.test_finance_pages import ledger_checked, people  # noqa: F401 (fixtures)
 from tests.factories import make_request, send_callback
 
@@ -105,12 +106,7 @@ def test_a_refused_refund_request_keeps_the_amount_and_reason(client, auth, test
 
 
 def test_a_refused_reject_and_executed_keep_what_was_typed(app, client, auth, test_settings, finance):
-    code = make_request(client, auth, ("Lệ phí", "charge", 3_000_000))
-    send_callback(client, test_settings, "bank", code=code, amount=3_000_000)
-    [payment] = client.get(f"/api/v1/payment-requests/{code}/payments", headers=auth("finance")).json["payments"]
-    post(finance, f"/staff/finance/payments/{payment['id']}/refunds", amount_vnd="3000000",
-         expected_refundable_vnd="3000000", reason="hồ sơ bị từ chối")
-    [awaiting] = client.get("/api/v1/refunds?status=awaiting_approval", headers=auth("finance")).json["refunds"]
+    awaiting = refund_awaiting_approval(client, auth, test_settings, finance)
     approver = logged_in(app, "duyet")
     path = f"/staff/finance/refunds/{awaiting['id']}/reject"
     html = post(approver, path, back="/staff/finance/refunds", reason="x" * 1001)

@@ -314,13 +314,19 @@ def test_a_refund_is_asked_on_the_amount_shown_approved_by_someone_else_and_exec
     assert (done["status"], done["reference"]) == ("executed", "FT26330042") and "Trần Văn Minh" in done["decided_by"]
 
 
-def test_a_refund_is_rejected_only_with_a_reason(app, client, auth, test_settings, finance):
+def refund_awaiting_approval(client, auth, test_settings, finance) -> dict:
+    """A paid 3.000.000 ₫ request whose refund finance asked for on the page: the refund, awaiting approval."""
     code = make_request(client, auth, ("Lệ phí", "charge", 3_000_000))
     send_callback(client, test_settings, "bank", code=code, amount=3_000_000)
     [payment] = client.get(f"/api/v1/payment-requests/{code}/payments", headers=auth("finance")).json["payments"]
     post(finance, f"/staff/finance/payments/{payment['id']}/refunds", amount_vnd="3000000",
          expected_refundable_vnd="3000000", reason="hồ sơ bị từ chối")
     [awaiting] = client.get("/api/v1/refunds?status=awaiting_approval", headers=auth("finance")).json["refunds"]
+    return awaiting
+
+
+def test_a_refund_is_rejected_only_with_a_reason(app, client, auth, test_settings, finance):
+    awaiting = refund_awaiting_approval(client, auth, test_settings, finance)
     approver = logged_in(app, "duyet")
     assert "Vui lòng điền đủ" in post(approver, f"/staff/finance/refunds/{awaiting['id']}/reject")
     assert "Đã từ chối khoản hoàn." in post(approver, f"/staff/finance/refunds/{awaiting['id']}/reject",

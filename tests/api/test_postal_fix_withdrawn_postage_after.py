@@ -4,7 +4,6 @@ withdrawal settles is announced as paid (event, SMS, receipt for the fees paid);
 item struck, at 0 ₫, and the total the request actually asks."""
 import re
 
-import pytest
 from sqlalchemy import select
 
 from kernel.clock import business_date, now_utc
@@ -12,22 +11,10 @@ from kernel.outbox import OutboxMessage
 from tests.api.test_postal_fix_withdrawn_postage_refund import credit, queue
 from tests.api.test_postal_round2 import cancel, fee_and_postage_lapsed, post_shipment
 from tests.api.test_void_after_refund import pos
-from tests.factories import assert_ledger_ok, send_callback
+from tests.factories import send_callback
+from tests.integration.test_announcements import ledger_checked, subscribed  # noqa: F401 (fixtures)
 from tests.integration.test_receipts import pdf_text
 from tests.postal_factories import make_dossier, shipment_body
-
-
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
-
-
-@pytest.fixture
-def subscribed(client, auth):
-    r = client.post("/api/v1/admin/subscriptions", headers=auth("admin"), json={
-        "name": "Hệ thống một cửa", "url": "http://127.0.0.1:9/events", "event_types": ["payment_request.*"]})
-    assert r.status_code == 201, r.json
 
 
 def queued(db, topic: str) -> list[dict]:
