@@ -160,6 +160,9 @@ _AMOUNT_CLEAN = re.compile(r"[\s\u00a0\u202f']|VND|VNĐ|₫|đ|Đ", re.IGNORECAS
 # Excel's accounting format shows zero as a dash: in a debit or credit column it means "none".
 _ACCOUNTING_ZERO = ("-", "\u2013", "\u2014")
 _GROUPED = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
+# One sign, around the whole amount: `-11.000`, `+11.000`, `(11.000)`, or SAP's trailing minus `11.000-`;
+# never two (`+-11`, `-11-`), a half parenthesis, or a minus inside (`11.000-5`).
+_SIGNED = re.compile(r"(?P<lead>[+-])?(?P<body>[0-9.,]+)|(?P<body2>[0-9.,]+)(?P<trail>-)|(?P<open>\()(?P<body3>[0-9.,]+)\)")
 
 
 def parse_amount(text: object, *, line_no: int | None = None, field_name: str = "amount",
@@ -167,8 +170,8 @@ def parse_amount(text: object, *, line_no: int | None = None, field_name: str = 
     """A VND amount as banks print it -> int; None for an empty cell.
 
     Dot- or comma-grouped (`1.000.000`, `1,000,000`), with or without a zero fraction
-    (`30000,00`, `1,000,000.00`), negative with `-` or parentheses; a lone dash is Excel's
-    accounting zero (empty). VND has no minor unit, so
+    (`30000,00`, `1,000,000.00`), negative with `-` before or after it (`11.000-`, as SAP-based exports
+    write it) or in parentheses; a lone dash is Excel's accounting zero (empty). VND has no minor unit, so
     a non-zero fraction is an error rather than something to round. Above `maximum` (the line
     cap, or the balance cap for a field named "balance") is `amount_out_of_range`.
     """
@@ -188,12 +191,12 @@ def parse_amount(text: object, *, line_no: int | None = None, field_name: str = 
     raw = _AMOUNT_CLEAN.sub("", str(text))
     if not raw or raw in _ACCOUNTING_ZERO:
         return None
-    negative = raw.startswith("-") or (raw.startswith("(") and raw.endswith(")"))
-    raw = raw.strip("()").lstrip("+-")
-    value = _digits_of_amount(raw)
+    signed = _SIGNED.fullmatch(raw)
+    value = _digits_of_amount(signed["body"] or signed["body2"] or signed["body3"]) if signed else None
     if value is None:
         raise statement_error("invalid_amount", f"{field_name} {str(text)[:40]!r} is not an amount",
                               line_no=line_no)
+    negative = signed["lead"] == "-" or bool(signed["trail"] or signed["open"])
     return _in_range(-value if negative else value, line_no, field_name, maximum)
 
 

@@ -99,3 +99,29 @@ def test_a_zero_written_any_way_in_a_debit_rows_credit_column_is_no_negative_cre
 def test_a_negative_zero_in_a_workbooks_credit_column_is_no_negative_credit():
     _, lines = read(workbook([HEADER, ["24/11/2026", "C1", None, 30000, "x"], ["24/11/2026", "C2", -11000, -0.0, "phi"]]))
     assert summary(lines) == [("2026-11-24", 30000, "credit", "C1"), ("2026-11-24", 11000, "debit", "C2")]
+
+
+# A trailing minus (`11.000-`, SAP's way) is the same negative as a leading one, in every column.
+
+@pytest.mark.parametrize("written", ["11.000-", "11,000-", "11.000 -"])
+def test_a_trailing_minus_in_a_signed_column_is_a_debit(written):
+    _, lines = read(csv_text(["Ngày giao dịch", "Số tiền", "Nội dung", "Số tham chiếu"],
+                             ["24/11/2026", "30.000", "HS40881023160", "R1"], ["24/11/2026", written, "phi", "R2"]))
+    assert summary(lines) == [("2026-11-24", 30000, "credit", "R1"), ("2026-11-24", 11000, "debit", "R2")]
+
+
+@pytest.mark.parametrize("written", ["30.000-", "30,000-"])
+def test_a_trailing_minus_in_a_credit_column_is_refused_as_a_leading_one_is(written):
+    error = refused(csv_text(HEADER, ["24/11/2026", "C1", "", "50.000", "x"], ["24/11/2026", "C2", "", written, "y"]))
+    assert (error.code, error.details["line_no"]) == ("invalid_amount", 2)
+    assert "credit" in str(error) and "negative" in str(error)
+
+
+def test_a_trailing_minus_in_the_debit_column_is_still_a_debit():
+    _, lines = read(csv_text(HEADER, ["24/11/2026", "C1", "11.000-", "", "phi"], ["24/11/2026", "C2", "5,000-", "", "vat"]))
+    assert summary(lines) == [("2026-11-24", 11000, "debit", "C1"), ("2026-11-24", 5000, "debit", "C2")]
+
+
+def test_a_minus_inside_an_amount_is_refused_not_read():
+    error = refused(csv_text(HEADER, ["24/11/2026", "C1", "", "11.000-5", "x"]))
+    assert (error.code, error.details["line_no"]) == ("invalid_amount", 1)

@@ -200,3 +200,40 @@ def test_the_readme_states_the_limits_a_statement_amount_is_refused_above():
     said = re.search(r"a line above (.*?)\(`amount_out_of_range`\)", row).group(1)
     powers = {10 ** int(n) for n in re.findall(r"10\^(\d+)", said)}
     assert powers == {MAX_MONEY_VND, MAX_BALANCE_VND}, said  # README said 10^11 after the limit became 10^12
+
+
+# --- a trailing minus (`11.000-`): SAP-style exports write the sign after the amount -----------------
+
+GROUPED = st.builds(lambda n, mark, zeros: (n, _grouped(n, mark) + zeros),
+                    st.integers(1, 10**12), st.sampled_from(".,"), st.sampled_from(["", ",00", ".00"]))
+
+
+def _grouped(n: int, mark: str) -> str:
+    text = f"{n:,}".replace(",", mark)
+    return text
+
+
+@given(GROUPED)
+def test_a_trailing_minus_reads_as_the_leading_minus_and_the_parentheses_do(case):
+    n, text = case
+    if text.endswith((",00", ".00")) and text[-3] in text[:-3]:
+        return  # `1.000.00`: the fraction mark is the grouping mark, no amount either way
+    assert parse_amount(text + "-") == parse_amount("-" + text) == parse_amount(f"({text})") == -n
+    assert parse_amount(f"{text} -") == parse_amount(f"{text} VND-") == -n
+
+
+@given(st.integers(1, 10**9), st.integers(0, 10**6))
+def test_a_minus_anywhere_but_before_or_after_the_whole_amount_is_no_amount(n, m):
+    for bad in (f"{n:,}-{m}".replace(",", "."), f"-{n:,}-".replace(",", "."), f"({n})-", f"-({n})", f"+{n}-",
+                f"+-{n}", f"-+{n}", f"--{n}", f"{n}--", f"({n}", f"{n})", f"(({n}))", f"({n}-)", "--", "-.", ".-"):
+        try:
+            parse_amount(bad)
+        except StatementError as exc:
+            assert exc.code == "invalid_amount", bad
+        else:
+            raise AssertionError(bad)
+
+
+def test_a_lone_dash_is_still_the_accounting_zero_and_a_trailing_minus_zero_is_zero():
+    assert [parse_amount(t) for t in ("-", " - ", "0-", "0,00-", "11.000-", "11,000-", "11.000 -", "11000-")] == \
+        [None, None, 0, 0, -11_000, -11_000, -11_000, -11_000]
