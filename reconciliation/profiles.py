@@ -279,6 +279,22 @@ def is_total_label(cell: str) -> bool:
     return any(plain == p or plain.startswith(p + " ") for p in TOTAL_PHRASES)
 
 
+# What a dated total row's memo is, whole (without diacritics), in a table with no reference column to
+# tell a transfer from a total: there only the whole memo says so ("Tổng cộng 2 hồ sơ…" is a transfer).
+TOTAL_MEMOS = frozenset(TOTAL_PHRASES) | {
+    "tong", "cong", "sum", "tong so", "cong phat sinh trong ngay", "tong phat sinh trong ngay",
+    "cong phat sinh trong ky", "tong phat sinh trong ky", "tong cong phat sinh", "so du dau ky", "so du cuoi ky",
+    "so du dau ngay", "so du cuoi ngay", "ending balance", "beginning balance"}
+
+
+def is_total_memo(cell: str) -> bool:
+    """A memo that is a total's label and nothing else (`Tổng cộng`, `Cộng:`, `TONG CONG`, `Sub total`),
+    its Vietnamese words with their diacritics when it has any: "Công" (a name) is not "Cộng"."""
+    if normalise_header(cell) not in TOTAL_MEMOS:
+        return False
+    return cell.isascii() or is_label(cell)
+
+
 def is_label(cell: object) -> bool:
     """A cell that labels, totals or signs (`Tổng cộng`, `Trang 1/2`, `Hà Nội, ngày ...`)."""
     if not isinstance(cell, str):

@@ -154,12 +154,18 @@ class _Columns:
         self.label_columns = self.label_columns | {self.mapping["date"]}
 
     def total_without_reference(self, values: dict[str, object]) -> bool:
-        """A dated row that totals: where the table has a reference column (every transfer names its
-        reference there; in a layout that writes it in the date cell, there), a row without one, naming
-        no payer, whose memo names a total (`profiles.TOTAL_PHRASES`; "Tổng phí…" is a fee)."""
+        """A dated row that totals: a row without a reference, naming no payer, whose memo names a total.
+        Where the table has a reference column (every transfer names its reference there; in a layout
+        that writes it in the date cell, there), a memo that begins as a total does
+        (`profiles.TOTAL_PHRASES`; "Tổng phí…" is a fee); in a table without one, only a memo that is
+        a total's label whole (`profiles.is_total_memo`: "Tổng cộng 2 hồ sơ…" is a transfer's memo)."""
         memo = values.get("memo")
-        return (("ref" in self.mapping or self.dated_references) and "ref" not in values and isinstance(memo, str)
-                and memo[:1].isalpha() and "payer_name" not in values and "payer_account" not in values and profiles.is_total_label(memo))
+        if "ref" in values or not isinstance(memo, str) or not memo[:1].isalpha() \
+                or "payer_name" in values or "payer_account" in values:
+            return False
+        if "ref" in self.mapping or self.dated_references:
+            return profiles.is_total_label(memo)
+        return profiles.is_total_memo(memo)
 
     def unfold_date(self, values: dict[str, object]) -> dict[str, object]:
         """A date cell that goes on with the bank's document number (`profiles.date_and_reference`): the

@@ -156,3 +156,22 @@ def test_a_lone_quote_inside_an_unquoted_memo_is_text_not_a_cut(memo):
 def test_a_payer_called_tong_cong_ty_is_a_transfer_not_a_total():
     text = BIDV_HEAD + "1,26/11/2026,R1,,30.000,,a\n,26/11/2026,,,100.000,,Tổng Công ty Điện lực nộp phí HS40881023160\n"
     assert money(read(text)[1]) == [(30_000, "credit"), (100_000, "credit")]
+
+
+# --- a dated total in a table without a reference column --------------------------------------------
+
+NO_REF_HEAD = "Ngày giao dịch,Ghi nợ,Ghi có,Nội dung\n"
+
+
+@pytest.mark.parametrize("label", ["Tổng cộng", "Cộng", "Tổng", "Cộng phát sinh", "TONG CONG", "Total", "Sub total",
+                                   "Tổng cộng:", "Cộng phát sinh trong ngày"])
+def test_a_dated_total_in_a_table_without_references_is_no_transaction(label):
+    text = NO_REF_HEAD + f"26/11/2026,,30.000,a\n26/11/2026,,50.000,b\n26/11/2026,,80.000,{label}\n"
+    assert money(read(text)[1]) == [(30_000, "credit"), (50_000, "credit")]
+
+
+@pytest.mark.parametrize("memo", ["Tổng cộng 2 hồ sơ HS40881023160", "Cộng đoàn nộp phí HS40881023160", "Tổng phí SMS",
+                                  "Total HS40881023160", "Công", "Tống", "Tổng Công ty Điện lực"])
+def test_a_transfer_whose_memo_starts_like_a_total_is_still_a_line_without_references(memo):
+    text = NO_REF_HEAD + f"26/11/2026,,30.000,a\n26/11/2026,,80.000,{memo}\n"
+    assert money(read(text)[1]) == [(30_000, "credit"), (80_000, "credit")]
