@@ -474,7 +474,23 @@ def store_chunk(session: Session, ctx: ImportContext, packed: list[tuple]) -> tu
                                                 for r in fresh])
         reversals.apply(session, ctx, fresh)
     _list_repeats(session, ctx, rows, firsts, known)
+    _fill_value_dates(session, rows, known)
     return len(fresh), len(rows) - len(fresh)
+
+
+def _fill_value_dates(session: Session, rows: list[Row], known: dict[str, int]) -> None:
+    """Lines stored before without a value date (their file gave none) take the one this file gives:
+    one UPDATE per value date in the chunk, of the lines that still have none. A line's identity has no
+    value date, so a stored one that differs is kept (the first file's, as a new line keeps it) and
+    the import goes on: the value date is information only, it counts nowhere."""
+    by_date: dict[date, set[int]] = {}
+    for row in rows:
+        if row.value_date is not None and row.key in known:
+            by_date.setdefault(row.value_date, set()).add(known[row.key])
+    table = StatementLine.__table__
+    for value_date, ids in by_date.items():
+        session.execute(update(table).where(table.c.id.in_(sorted(ids)), table.c.value_date.is_(None))
+                        .values(value_date=value_date))
 
 
 def _list_repeats(session: Session, ctx: ImportContext, rows: list[Row], firsts: dict[str, Row],

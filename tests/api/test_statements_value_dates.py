@@ -71,3 +71,42 @@ def test_the_finance_pages_show_a_lines_value_date(app, client, auth, people):
     queue = finance.get(f"/staff/finance/exceptions?date={DAY}").get_data(as_text=True)  # an unmatched credit
     assert "(Ngày hiệu lực 25/11/2026)" in queue
 
+
+
+# Imported again with value dates, a line stored without one (a file that had none) gets it: the same
+# transfer is one line (its identity has no value date), and the first file's silence is no date.
+
+NO_VALUE_DATES = ["Ngày giao dịch", "Số tham chiếu", "Ghi nợ", "Ghi có", "Nội dung"]
+
+
+@pytest.mark.parametrize("chunk", [5000, 7], ids=["one chunk", "several chunks"])
+def test_a_file_imported_again_with_value_dates_fills_them_on_the_lines_stored_without(client, auth, monkeypatch,
+                                                                                       chunk):
+    from reconciliation import importer
+
+    monkeypatch.setattr(importer, "CHUNK", chunk)
+    rows = 20
+    first = upload(client, auth, csv_text(NO_VALUE_DATES, *[[DAY_VN, f"R{n}", "", "10.000", f"ung ho {n}"]
+                                                            for n in range(rows)])).json
+    again = upload(client, auth, csv_text(HEADER, *[[DAY_VN, "25/11/2026" if n % 2 else "", f"R{n}", "", "10.000",
+                                                      f"ung ho {n}"] for n in range(rows)])).json
+    assert (again["lines_new"], again["lines_duplicate"]) == (0, rows), again
+    assert _dates(all_lines(client, auth, first["import_id"])) == [
+        (f"R{n}", DAY, "2026-11-25" if n % 2 else None) for n in range(rows)]
+
+
+def test_a_value_date_stored_is_kept_when_a_file_gives_another_and_the_import_still_succeeds(client, auth):
+    first = upload(client, auth, csv_text(HEADER, [DAY_VN, "23/11/2026", "R1", "", "10.000", "ung ho"],
+                                          [DAY_VN, "", "R2", "", "20.000", "ung ho 2"])).json
+    again = upload(client, auth, csv_text(HEADER, [DAY_VN, "25/11/2026", "R1", "", "10.000", "ung ho"],
+                                          [DAY_VN, "24/11/2026", "R2", "", "20.000", "ung ho 2"]))
+    assert again.status_code == 201 and (again.json["lines_new"], again.json["lines_duplicate"]) == (0, 2), again.json
+    assert _dates(all_lines(client, auth, first["import_id"])) == [("R1", DAY, "2026-11-23"), ("R2", DAY, "2026-11-24")]
+
+
+def test_a_line_without_a_reference_imported_again_with_a_value_date_gets_it(client, auth):
+    first = upload(client, auth, csv_text(["Ngày giao dịch", "Ghi có", "Nội dung"], [DAY_VN, "10.000", "HS1 nop phi"])).json
+    again = upload(client, auth, csv_text(["Ngày giao dịch", "Ngày hiệu lực", "Ghi có", "Nội dung"],
+                                          [DAY_VN, "25/11/2026", "10.000", "HS1 nop phi"])).json
+    assert again["lines_duplicate"] == 1, again
+    assert [line["value_date"] for line in all_lines(client, auth, first["import_id"])] == ["2026-11-25"]
