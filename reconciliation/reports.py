@@ -195,7 +195,7 @@ def _handled(exc: dict) -> str:
 
 
 LINES_HEADING = "VIII. Chi tiết giao dịch sao kê"
-LINE_COLUMNS = ["STT", "Ngày giao dịch", "Thời điểm", "Số tham chiếu", "Loại", "Số tiền (VND)", "Trạng thái", "Điểm",
+LINE_COLUMNS = ["STT", "Ngày giao dịch", "Ngày hiệu lực", "Thời điểm", "Số tham chiếu", "Loại", "Số tiền (VND)", "Trạng thái", "Điểm",
                 "Lý do", "Mã thanh toán", "Nội dung"]
 LINE_MONEY = frozenset({LINE_COLUMNS.index("Số tiền (VND)")})
 
@@ -207,7 +207,7 @@ def _reasons(codes: Iterable[str]) -> str:
     return ", ".join(dict.fromkeys(REASON_VI.get(code, code) for code in codes))
 
 
-LINE_FIELDS = (StatementLine.id, StatementLine.booking_date, StatementLine.booked_at, StatementLine.bank_ref,
+LINE_FIELDS = (StatementLine.id, StatementLine.booking_date, StatementLine.value_date, StatementLine.booked_at, StatementLine.bank_ref,
                StatementLine.direction, StatementLine.amount_vnd, StatementLine.status, StatementLine.score,
                StatementLine.reasons, StatementLine.payment_id, StatementLine.memo)
 
@@ -225,26 +225,30 @@ def _line_rows(session: Session, day: date) -> Iterator[list]:
             number += 1
             paid = facts.get(line.payment_id) if line.payment_id else None
             codes = ", ".join(f"{c} ({format_vnd(a)})" for c, a, _ in paid.allocations) if paid else ""
-            yield [number, f"{line.booking_date:%d/%m/%Y}", format_booked(line.booked_at), line.bank_ref or "",
+            yield [number, f"{line.booking_date:%d/%m/%Y}", f"{line.value_date:%d/%m/%Y}" if line.value_date else "",
+                   format_booked(line.booked_at), line.bank_ref or "",
                    DIRECTION_VI.get(line.direction, line.direction), line.amount_vnd,
                    STATUS_VI.get(line.status, line.status), line.score, _reasons(line.reasons or []), codes, line.memo]
         after = chunk[-1].id
 
 
 # The columns of the line table that hold numbers (the CSV holds them as text).
-LINE_NUMBERS = tuple(LINE_COLUMNS.index(name) for name in ("STT", "Số tiền (VND)", "Điểm"))
+LINE_NUMBERS = ("STT", "Số tiền (VND)", "Điểm")
 
 
-def frozen_line_rows(csv_data: bytes) -> Iterator[list]:
-    """The statement lines of a CSV report as `_line_rows` gave them (numbers as numbers; texts as the
-    CSV holds them: `spreadsheet_safe` again leaves them as they are)."""
+def frozen_line_rows(csv_data: bytes) -> tuple[list[str], Iterator[list]]:
+    """The columns and statement lines of a CSV report as `_line_rows` gave them (numbers as numbers;
+    texts as the CSV holds them: `spreadsheet_safe` again leaves them as they are). The columns are the
+    CSV's own: a day closed by an earlier release froze its table without later columns (the value
+    date), and its XLSX and PDF, rendered from that CSV, show what it holds."""
     rows = csv.reader(io.StringIO(csv_data.decode("utf-8-sig"), newline=""))
+    columns: list[str] = []
     for row in rows:  # past the summary sections: the table starts under its heading and columns
         if row == [LINES_HEADING]:
-            next(rows)
+            columns = next(rows)
             break
-    for row in rows:
-        yield [int(value) if i in LINE_NUMBERS else value for i, value in enumerate(row)]
+    numbers = {i for i, name in enumerate(columns) if name in LINE_NUMBERS}
+    return columns, ([int(value) if i in numbers else value for i, value in enumerate(row)] for row in rows)
 
 
 def _safe(row: list) -> list:
@@ -253,7 +257,8 @@ def _safe(row: list) -> list:
     return [spreadsheet_safe(value) for value in row]
 
 
-def render_csv(summary: dict, state: dict, now: datetime, lines: Iterable[list]) -> bytes:
+def render_csv(summary: dict, state: dict, now: datetime, lines: Iterable[list],
+               line_columns: list[str] = LINE_COLUMNS) -> bytes:
     out = io.StringIO()
     out.write("\ufeff")  # so spreadsheet programs show the diacritics
     writer = csv.writer(out)
@@ -263,13 +268,14 @@ def render_csv(summary: dict, state: dict, now: datetime, lines: Iterable[list])
         writer.writerows(_safe(row) for row in rows)
         writer.writerow([])
     writer.writerow([LINES_HEADING])
-    writer.writerow(LINE_COLUMNS)
+    writer.writerow(line_columns)
     for row in lines:
         writer.writerow(_safe(row))
     return out.getvalue().encode("utf-8")
 
 
-def render_xlsx(summary: dict, state: dict, now: datetime, lines: Iterable[list]) -> bytes:
+def render_xlsx(summary: dict, state: dict, now: datetime, lines: Iterable[list],
+                line_columns: list[str] = LINE_COLUMNS) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
@@ -281,7 +287,7 @@ def render_xlsx(summary: dict, state: dict, now: datetime, lines: Iterable[list]
             sheet.append(_safe(row))
         sheet.append([])
     details = book.create_sheet("Chi tiết sao kê")
-    details.append(LINE_COLUMNS)
+    details.append(line_columns)
     for row in lines:
         details.append(_safe(row))
     out = io.BytesIO()
@@ -289,7 +295,8 @@ def render_xlsx(summary: dict, state: dict, now: datetime, lines: Iterable[list]
     return out.getvalue()
 
 
-def render_pdf(summary: dict, state: dict, now: datetime, lines: Iterable[list]) -> bytes:
+def render_pdf(summary: dict, state: dict, now: datetime, lines: Iterable[list],
+               line_columns: list[str] = LINE_COLUMNS) -> bytes:
     pdf = new_document(orientation="L", title=f"Báo cáo đối soát {summary['date']}")
     pdf.add_page()
     for index, (heading, columns, rows, money) in enumerate(_sections(summary, state, now)):
@@ -301,10 +308,10 @@ def render_pdf(summary: dict, state: dict, now: datetime, lines: Iterable[list])
     rows = []
     for row in lines:
         if len(rows) == PDF_LINE_LIMIT:
-            rows.append(["…", "", "", "", "", "", "", "", "", "", "Xem tệp CSV/XLSX để có đầy đủ các dòng"])
+            rows.append(["…"] + [""] * (len(line_columns) - 2) + ["Xem tệp CSV/XLSX để có đầy đủ các dòng"])
             break
         rows.append(row[:-1] + [str(row[-1])[:80]])
-    _pdf_lines(pdf, rows)
+    _pdf_lines(pdf, line_columns, rows)
     return render(pdf)
 
 
@@ -331,37 +338,43 @@ def _pdf_table(pdf, columns: list[str], rows: list[list], money: frozenset[int])
 # mm, the width of an A4 landscape page. A booking time ("24/11/2026 07:00"), a 16-character reference
 # (FT24106441476649) and the largest amount a line may hold (1.000.000.000.000 ₫) fit their columns whole:
 # only texts may be cut, never a figure.
-LINE_WIDTHS = (10, 18, 25, 28, 14, 29, 18, 10, 36, 40, 45)
+LINE_WIDTHS = (10, 18, 18, 25, 28, 14, 29, 18, 10, 30, 36, 37)
+LINE_WIDTH = dict(zip(LINE_COLUMNS, LINE_WIDTHS))
 LINE_HEIGHT = 4  # mm: one line of 7 pt text
 # A longer reference goes on over a second line rather than be cut.
-WRAPPED = frozenset(LINE_COLUMNS.index(name) for name in ("Số tham chiếu", "Lý do", "Mã thanh toán", "Nội dung"))
+WRAPPED = frozenset(("Số tham chiếu", "Lý do", "Mã thanh toán", "Nội dung"))
+MONEY_COLUMN = LINE_COLUMNS[min(LINE_MONEY)]
 
 
-def _pdf_lines(pdf, rows: list[list]) -> None:
+def _pdf_lines(pdf, columns: list[str], rows: list[list]) -> None:
     """The statement lines (up to `PDF_LINE_LIMIT`) drawn text by text in framed cells: fpdf2's table
     lays out every cell of a long table again and again (two thousand lines took 27 s, this one or
-    two). Long texts wrap onto two lines at most; the column names head every page."""
+    two). Long texts wrap onto two lines at most; the column names head every page. The columns are
+    found by name (a frozen CSV's may be an earlier layout's)."""
+    widths = [LINE_WIDTH.get(name, 20) for name in columns]
+    money = [name == MONEY_COLUMN for name in columns]
+    wrapped = [name in WRAPPED for name in columns]
     pdf.set_font(FONT, "B", 7)
-    heading = [_wrap(pdf, name, width, True) for name, width in zip(LINE_COLUMNS, LINE_WIDTHS)]
-    _pdf_row(pdf, heading, bold=True)
+    heading = [_wrap(pdf, name, width, True) for name, width in zip(columns, widths)]
+    _pdf_row(pdf, heading, widths, bold=True)
     for values in rows:
-        texts = [_wrap(pdf, pdf_cell(v, i in LINE_MONEY), width, i in WRAPPED)
-                 for i, (v, width) in enumerate(zip(values, LINE_WIDTHS))]
+        texts = [_wrap(pdf, pdf_cell(v, money[i]), width, wrapped[i])
+                 for i, (v, width) in enumerate(zip(values, widths))]
         if pdf.will_page_break(LINE_HEIGHT * max(len(t) for t in texts)):
             pdf.add_page()
-            _pdf_row(pdf, heading, bold=True)
-        _pdf_row(pdf, texts)
+            _pdf_row(pdf, heading, widths, bold=True)
+        _pdf_row(pdf, texts, widths)
     pdf.ln(3)
 
 
-def _pdf_row(pdf, texts: list[list[str]], *, bold: bool = False) -> None:
+def _pdf_row(pdf, texts: list[list[str]], widths: list[float], *, bold: bool = False) -> None:
     """One row of the line table: each cell's lines, in a frame as high as the row's tallest cell."""
     pdf.set_font(FONT, "B" if bold else "", 7)
     pdf.set_fill_color(230, 230, 230)
     height = LINE_HEIGHT * max(len(t) for t in texts)
     x, y = pdf.l_margin, pdf.get_y()
     baseline = LINE_HEIGHT / 2 + 0.3 * pdf.font_size  # where fpdf2's cell puts the text
-    for parts, width in zip(texts, LINE_WIDTHS):
+    for parts, width in zip(texts, widths):
         pdf.rect(x, y, width, height, style="DF" if bold else "D")
         for n, part in enumerate(parts):
             if part:
@@ -416,8 +429,10 @@ def render_report(session: Session, fmt: str, summary: dict, state: dict, now: d
 
 
 def render_frozen(fmt: str, summary: dict, state: dict, now: datetime, csv_data: bytes) -> bytes:
-    """The report of a closed day from what its close froze: its summary and its CSV's lines."""
-    return RENDERERS[fmt](summary, state, now, frozen_line_rows(csv_data))
+    """The report of a closed day from what its close froze: its summary and its CSV's lines, in the
+    CSV's columns."""
+    columns, lines = frozen_line_rows(csv_data)
+    return RENDERERS[fmt](summary, state, now, lines, columns)
 
 
 def freeze_lines(session: Session, summary: dict, *, state: dict, now: datetime) -> dict:
