@@ -161,8 +161,10 @@ _AMOUNT_CLEAN = re.compile(r"[\s\u00a0\u202f']|VND|VNĐ|₫|đ|Đ", re.IGNORECAS
 _ACCOUNTING_ZERO = ("-", "\u2013", "\u2014")
 _GROUPED = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
 # One sign, around the whole amount: `-11.000`, `+11.000`, `(11.000)`, or SAP's trailing minus `11.000-`;
-# never two (`+-11`, `-11-`), a half parenthesis, or a minus inside (`11.000-5`).
-_SIGNED = re.compile(r"(?P<lead>[+-])?(?P<body>[0-9.,]+)|(?P<body2>[0-9.,]+)(?P<trail>-)|(?P<open>\()(?P<body3>[0-9.,]+)\)")
+# never two (`+-11`, `-11-`), a half parenthesis, or a minus inside (`11.000-5`). A trailing minus follows
+# a digit: `11.000,-` / `11.000.-` is a whole amount's "no cents" dash (German, Swiss prices), no sign.
+_SIGNED = re.compile(r"(?P<lead>[+-])?(?P<body>[0-9.,]+)|(?P<body2>[0-9.,]*[0-9])(?P<trail>-)"
+                     r"|(?P<open>\()(?P<body3>[0-9.,]+)\)")
 
 
 def parse_amount(text: object, *, line_no: int | None = None, field_name: str = "amount",

@@ -125,3 +125,14 @@ def test_a_trailing_minus_in_the_debit_column_is_still_a_debit():
 def test_a_minus_inside_an_amount_is_refused_not_read():
     error = refused(csv_text(HEADER, ["24/11/2026", "C1", "", "11.000-5", "x"]))
     assert (error.code, error.details["line_no"]) == ("invalid_amount", 1)
+
+
+# A dash after a decimal mark is no trailing minus: `11.000,-` (`,-`, `.-`: "no cents", as German and Swiss
+# prices write a whole amount) was refused before the trailing minus; read as one, a credit in a signed
+# column became money going out. Still refused, never read with a sign it may not have.
+
+@pytest.mark.parametrize("written", ["30.000,-", "30,000.-", "30000.-", "1.000.000,-"])
+def test_a_dash_after_a_decimal_mark_is_no_trailing_minus_in_a_signed_column(written):
+    error = refused(csv_text(["Ngày giao dịch", "Số tiền", "Nội dung", "Số tham chiếu"],
+                             ["24/11/2026", written, "HS40881023160", "R1"]))
+    assert (error.code, error.details["line_no"]) == ("invalid_amount", 1)

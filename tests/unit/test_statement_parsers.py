@@ -237,3 +237,14 @@ def test_a_minus_anywhere_but_before_or_after_the_whole_amount_is_no_amount(n, m
 def test_a_lone_dash_is_still_the_accounting_zero_and_a_trailing_minus_zero_is_zero():
     assert [parse_amount(t) for t in ("-", " - ", "0-", "0,00-", "11.000-", "11,000-", "11.000 -", "11000-")] == \
         [None, None, 0, 0, -11_000, -11_000, -11_000, -11_000]
+
+
+@given(GROUPED, st.sampled_from([",-", ".-", ", -", ". -"]))
+def test_a_dash_after_a_decimal_mark_is_no_amount_not_a_negative_one(case, ending):
+    n, text = case
+    try:
+        parse_amount(text + ending)
+    except StatementError as exc:
+        assert exc.code == "invalid_amount", text + ending
+    else:
+        raise AssertionError(text + ending)  # `11.000,-` read as -11.000 (a credit turned into a debit)
