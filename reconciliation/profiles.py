@@ -287,12 +287,20 @@ TOTAL_MEMOS = frozenset(TOTAL_PHRASES) | {
     "so du dau ngay", "so du cuoi ngay", "ending balance", "beginning balance"}
 
 
+# A one-word memo without diacritics that is as much a name as a total: `TONG` (Tống), `CONG` (Công), as a
+# bank's tone-stripped memo of a citizen's transfer writes them. Read as a line: a transfer dropped as a
+# total would go unseen (a day's first or last row leaves no trace in its balance check).
+NAME_LIKE_MEMOS = frozenset({"tong", "cong"})
+
+
 def is_total_memo(cell: str) -> bool:
     """A memo that is a total's label and nothing else (`Tổng cộng`, `Cộng:`, `TONG CONG`, `Sub total`),
-    its Vietnamese words with their diacritics when it has any: "Công" (a name) is not "Cộng"."""
-    if normalise_header(cell) not in TOTAL_MEMOS:
+    its Vietnamese words with their diacritics when it has any: "Công" (a name) is not "Cộng", and
+    without any, one word that is also a name (`NAME_LIKE_MEMOS`) is no total."""
+    plain = normalise_header(cell)
+    if plain not in TOTAL_MEMOS:
         return False
-    return cell.isascii() or is_label(cell)
+    return plain not in NAME_LIKE_MEMOS if cell.isascii() else is_label(cell)
 
 
 def is_label(cell: object) -> bool:
