@@ -487,7 +487,15 @@ def _fill_value_dates(session: Session, rows: list[Row], known: dict[str, int]) 
     for row in rows:
         if row.value_date is not None and row.key in known:
             by_date.setdefault(row.value_date, set()).add(known[row.key])
+    if not by_date:
+        return
     table = StatementLine.__table__
+    # Locked first, all of them in id order (PostgreSQL; SQLite has no row locks), as a day's other writers
+    # take its lines (`service.match_day` flushes them by id): value date by value date, in the file's
+    # order, a later line was taken before an earlier one and the import deadlocked with such a writer.
+    session.execute(select(table.c.id).where(table.c.id.in_(sorted(set().union(*by_date.values()))),
+                                             table.c.value_date.is_(None))
+                    .order_by(table.c.id).with_for_update(key_share=True))
     for value_date, ids in by_date.items():
         session.execute(update(table).where(table.c.id.in_(sorted(ids)), table.c.value_date.is_(None))
                         .values(value_date=value_date))
