@@ -153,19 +153,21 @@ class _Columns:
         self.split = "credit" in self.mapping and ("debit" in self.mapping or "amount" not in self.mapping)
         self.label_columns = self.label_columns | {self.mapping["date"]}
 
-    def total_without_reference(self, values: dict[str, object]) -> bool:
+    def total_without_reference(self, values: dict[str, object], sums: _Sums) -> bool:
         """A dated row that totals: a row without a reference, naming no payer, whose memo names a total.
         Where the table has a reference column (every transfer names its reference there; in a layout
         that writes it in the date cell, there), a memo that begins as a total does
-        (`profiles.TOTAL_PHRASES`; "Tổng phí…" is a fee); in a table without one, only a memo that is
-        a total's label whole (`profiles.is_total_memo`: "Tổng cộng 2 hồ sơ…" is a transfer's memo)."""
+        (`profiles.TOTAL_PHRASES`; "Tổng phí…" is a fee). In a table without one the label is no proof
+        (a transfer's memo may be "Tổng cộng", and one dropped as a total would go unseen): the memo must
+        be a total's label whole (`profiles.is_total_memo`: "Tổng cộng 2 hồ sơ…" is a transfer's) and
+        the row's money what the rows above add up to (`_Sums`)."""
         memo = values.get("memo")
         if "ref" in values or not isinstance(memo, str) or not memo[:1].isalpha() \
                 or "payer_name" in values or "payer_account" in values:
             return False
         if "ref" in self.mapping or self.dated_references:
             return profiles.is_total_label(memo)
-        return profiles.is_total_memo(memo)
+        return profiles.is_total_memo(memo) and sums.totalled_by(values, self.split)
 
     def unfold_date(self, values: dict[str, object]) -> dict[str, object]:
         """A date cell that goes on with the bank's document number (`profiles.date_and_reference`): the
@@ -210,6 +212,7 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
     row only); with no transaction row above, or when it reads like a total, the file is refused:
     a row with money is never dropped."""
     balances = _BalanceTracker()
+    sums = _Sums()
     columns, iterator = _find_header(iter(rows), info, wanted, balances)
     pending: StatementLine | None = None
     line_no = first_line_no
@@ -224,9 +227,10 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
             continue
         values = columns.unfold_date(values)  # before the total's test: the number is the row's reference
         day_cell = values.get("date")
-        if day_cell is not None and columns.total_without_reference(values):
+        if day_cell is not None and columns.total_without_reference(values, sums):
             _footer(row, info, balances)  # a dated subtotal ("Cộng phát sinh trong ngày")
             day_above = None
+            sums.since_total = _Sides()
             continue
         if day_cell is None or _is_label(day_cell):
             if _is_header_again(row) or not _money(values, line_no + 1, columns.split, lenient=True)[0]:
@@ -250,11 +254,62 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
             info.see(pending)
             yield pending
         balances.add(line)
+        sums.add(line)
         pending = line
     if pending is not None:
         info.see(pending)
         yield pending
     balances.finish(info)
+
+
+@dataclass
+class _Sides:
+    credit: int = 0
+    debit: int = 0
+
+    def add(self, line: StatementLine) -> None:
+        if line.direction == CREDIT:
+            self.credit += line.amount_vnd
+        else:
+            self.debit += line.amount_vnd
+
+    def totalled(self, credit: int | None, debit: int | None) -> bool:
+        """Each side the row gives is this side's sum, and one of them is money."""
+        return bool(credit or debit) and credit in (None, self.credit) and debit in (None, self.debit)
+
+
+@dataclass
+class _Sums:
+    """What a table's lines add up to, credits and debits apart: since the table began (a grand total),
+    since the total above (a subtotal) and on each day (a day's total)."""
+
+    since_start: _Sides = field(default_factory=_Sides)
+    since_total: _Sides = field(default_factory=_Sides)
+    by_day: dict[date, _Sides] = field(default_factory=dict)
+
+    def add(self, line: StatementLine) -> None:
+        self.since_start.add(line)
+        self.since_total.add(line)
+        self.by_day.setdefault(line.booking_date, _Sides()).add(line)
+
+    def totalled_by(self, values: dict[str, object], split: bool) -> bool:
+        """The row's money is one of the sums: with debit and credit columns, each side it fills; with one
+        signed amount, the credits, the debits or what is left of the credits after them. Money that
+        does not read is no total's (the row is then read, and refused, as any other)."""
+        try:
+            if split:
+                credit = parse_amount(values.get("credit"), field_name="credit")
+                debit = parse_amount(values.get("debit"), field_name="debit")
+                debit = abs(debit) if debit is not None else None
+            else:
+                amount = parse_amount(values.get("amount"))
+            day = parse_local_date(values.get("date"))[0]
+        except StatementError:
+            return False
+        windows = [self.since_start, self.since_total, self.by_day.get(day, _Sides())]
+        if split:
+            return any(w.totalled(credit, debit) for w in windows)
+        return bool(amount) and any(abs(amount) in (w.credit, w.debit, abs(w.credit - w.debit)) for w in windows)
 
 
 def _is_header_again(row: list[object]) -> bool:

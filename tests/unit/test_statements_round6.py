@@ -186,3 +186,32 @@ def test_a_transfer_whose_plain_memo_is_one_name_like_word_is_a_line_without_ref
     text = NO_REF_HEAD + f"26/11/2026,,500.000,{memo}\n26/11/2026,,30.000,a\n"
     assert money(read(text)[1]) == [(500_000, "credit"), (30_000, "credit")]
 
+
+
+# A total's label is no proof on its own where no reference column tells a transfer from a total: the row is
+# a total only when its money is what it totals (the credits, the debits, or both, since the table began or
+# since the total above); a transfer whose memo is only "Tổng cộng" is kept, never dropped unseen.
+
+@pytest.mark.parametrize("memo", ["Tổng cộng", "Total", "Cộng phát sinh"])
+def test_a_total_memo_whose_amount_totals_nothing_above_is_a_transfer(memo):
+    text = NO_REF_HEAD + f"26/11/2026,,30.000,a\n26/11/2026,,50.000,{memo}\n26/11/2026,,20.000,b\n"
+    assert money(read(text)[1]) == [(30_000, "credit"), (50_000, "credit"), (20_000, "credit")]
+
+
+def test_a_first_row_whose_memo_is_a_total_label_is_a_transfer():
+    text = NO_REF_HEAD + "26/11/2026,,500.000,Tổng cộng\n26/11/2026,,30.000,a\n"
+    assert money(read(text)[1]) == [(500_000, "credit"), (30_000, "credit")]
+
+
+def test_day_subtotals_and_a_grand_total_without_references_are_totals():
+    text = NO_REF_HEAD + ("26/11/2026,,30.000,a\n26/11/2026,11.000,,phi\n26/11/2026,11.000,30.000,Cộng phát sinh\n"
+                          "27/11/2026,,50.000,b\n27/11/2026,,50.000,Cộng phát sinh\n"
+                          "27/11/2026,11.000,80.000,Tổng cộng\n")
+    assert money(read(text)[1]) == [(30_000, "credit"), (11_000, "debit"), (50_000, "credit")]
+
+
+def test_a_total_memo_with_both_sides_that_do_not_both_add_up_is_read_as_a_row():
+    text = NO_REF_HEAD + "26/11/2026,,30.000,a\n26/11/2026,11.000,30.000,Tổng cộng\n"
+    with pytest.raises(StatementError) as refused:  # not a total (no debit above): a row with both sides
+        read(text)
+    assert refused.value.code == "invalid_amount"
