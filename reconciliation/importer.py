@@ -474,15 +474,16 @@ def store_chunk(session: Session, ctx: ImportContext, packed: list[tuple]) -> tu
                                                 for r in fresh])
         reversals.apply(session, ctx, fresh)
     _list_repeats(session, ctx, rows, firsts, known)
-    _fill_value_dates(session, rows, known)
+    _fill_value_dates(session, ctx, rows, known)
     return len(fresh), len(rows) - len(fresh)
 
 
-def _fill_value_dates(session: Session, rows: list[Row], known: dict[str, int]) -> None:
+def _fill_value_dates(session: Session, ctx: ImportContext, rows: list[Row], known: dict[str, int]) -> None:
     """Lines stored before without a value date (their file gave none) take the one this file gives:
     one UPDATE per value date in the chunk, of the lines that still have none. A line's identity has no
     value date, so a stored one that differs is kept (the first file's, as a new line keeps it) and
-    the import goes on: the value date is information only, it counts nowhere."""
+    the import goes on: the value date is information only, it counts nowhere. A closed day's lines
+    stay as the day was closed (closed days are immutable, whatever counts)."""
     by_date: dict[date, set[int]] = {}
     for row in rows:
         if row.value_date is not None and row.key in known:
@@ -493,12 +494,13 @@ def _fill_value_dates(session: Session, rows: list[Row], known: dict[str, int]) 
     # Locked first, all of them in id order (PostgreSQL; SQLite has no row locks), as a day's other writers
     # take its lines (`service.match_day` flushes them by id): value date by value date, in the file's
     # order, a later line was taken before an earlier one and the import deadlocked with such a writer.
-    session.execute(select(table.c.id).where(table.c.id.in_(sorted(set().union(*by_date.values()))),
-                                             table.c.value_date.is_(None))
-                    .order_by(table.c.id).with_for_update(key_share=True))
+    open_lines = set(session.execute(
+        select(table.c.id).where(table.c.id.in_(sorted(set().union(*by_date.values()))), table.c.value_date.is_(None),
+                                 table.c.recon_date.not_in(sorted(ctx.closed)))
+        .order_by(table.c.id).with_for_update(key_share=True)).scalars())
     for value_date, ids in by_date.items():
-        session.execute(update(table).where(table.c.id.in_(sorted(ids)), table.c.value_date.is_(None))
-                        .values(value_date=value_date))
+        if ids := sorted(ids & open_lines):
+            session.execute(update(table).where(table.c.id.in_(ids)).values(value_date=value_date))
 
 
 def _list_repeats(session: Session, ctx: ImportContext, rows: list[Row], firsts: dict[str, Row],

@@ -110,3 +110,14 @@ def test_a_line_without_a_reference_imported_again_with_a_value_date_gets_it(cli
                                           [DAY_VN, "25/11/2026", "10.000", "HS1 nop phi"])).json
     assert again["lines_duplicate"] == 1, again
     assert [line["value_date"] for line in all_lines(client, auth, first["import_id"])] == ["2026-11-25"]
+
+
+def test_a_closed_days_lines_keep_what_they_were_when_a_file_with_value_dates_comes_again(client, auth):
+    from tests.api.test_reports_value_dates import DAY as CLOSED, _close
+
+    first = upload(client, auth, csv_text(NO_VALUE_DATES, ["24/11/2026", "R1", "", "10.000", "ung ho"])).json
+    _close(client, auth)
+    assert client.post(f"/api/v1/reconciliation/days/{CLOSED}/close/approve", headers=auth("approver")).status_code == 200
+    again = upload(client, auth, csv_text(HEADER, ["24/11/2026", "25/11/2026", "R1", "", "10.000", "ung ho"]))
+    assert again.status_code == 201 and again.json["lines_duplicate"] == 1, again.json
+    assert _dates(all_lines(client, auth, first["import_id"])) == [("R1", CLOSED, None)]  # closed days are immutable
