@@ -341,8 +341,11 @@ def _pdf_table(pdf, columns: list[str], rows: list[list], money: frozenset[int])
 LINE_WIDTHS = (10, 18, 18, 25, 28, 14, 29, 18, 10, 30, 36, 37)
 LINE_WIDTH = dict(zip(LINE_COLUMNS, LINE_WIDTHS))
 LINE_HEIGHT = 4  # mm: one line of 7 pt text
-# A longer reference goes on over a second line rather than be cut.
+# Texts wrap onto a second line, then are cut (the CSV and XLSX have them whole); the requests a line
+# paid (codes and amounts: figures) take as many lines as they need, up to what a page holds.
 WRAPPED = frozenset(("Số tham chiếu", "Lý do", "Mã thanh toán", "Nội dung"))
+WHOLE = frozenset(("Mã thanh toán",))
+WHOLE_LINES = 30
 MONEY_COLUMN = LINE_COLUMNS[min(LINE_MONEY)]
 
 
@@ -353,12 +356,12 @@ def _pdf_lines(pdf, columns: list[str], rows: list[list]) -> None:
     found by name (a frozen CSV's may be an earlier layout's)."""
     widths = [LINE_WIDTH.get(name, 20) for name in columns]
     money = [name == MONEY_COLUMN for name in columns]
-    wrapped = [name in WRAPPED for name in columns]
+    most_lines = [WHOLE_LINES if name in WHOLE else 2 if name in WRAPPED else 1 for name in columns]
     pdf.set_font(FONT, "B", 7)
-    heading = [_wrap(pdf, name, width, True) for name, width in zip(columns, widths)]
+    heading = [_wrap(pdf, name, width, 2) for name, width in zip(columns, widths)]
     _pdf_row(pdf, heading, widths, bold=True)
     for values in rows:
-        texts = [_wrap(pdf, pdf_cell(v, money[i]), width, wrapped[i])
+        texts = [_wrap(pdf, pdf_cell(v, money[i]), width, most_lines[i])
                  for i, (v, width) in enumerate(zip(values, widths))]
         if pdf.will_page_break(LINE_HEIGHT * max(len(t) for t in texts)):
             pdf.add_page()
@@ -383,19 +386,21 @@ def _pdf_row(pdf, texts: list[list[str]], widths: list[float], *, bold: bool = F
     pdf.set_xy(pdf.l_margin, y + height)
 
 
-def _wrap(pdf, text: str, width: float, wraps: bool) -> list[str]:
-    """The text in lines that fit the column: two at most, the second cut with "…" (the CSV and XLSX
-    have it whole); one line, cut, where the column does not wrap."""
+def _wrap(pdf, text: str, width: float, most_lines: int) -> list[str]:
+    """The text in lines that fit the column, word by word (a word longer than the column is cut
+    there and goes on below): at most `most_lines`, the last cut with "…"."""
     room = width - 2 * pdf.c_margin
-    if not wraps or _width(pdf, text) <= room:
-        return [_fit(pdf, text, width)]
-    words, first = text.split(" "), ""
-    while words and _width(pdf, f"{first} {words[0]}".strip()) <= room:
-        first = f"{first} {words.pop(0)}".strip()
-    if not first:  # a first word longer than the column: cut it there
-        first = _fit(pdf, text, width, mark="")
-        return [first, _fit(pdf, text[len(first):], width)]
-    return [first, _fit(pdf, " ".join(words), width)]
+    lines: list[str] = []
+    while _width(pdf, text) > room and len(lines) < most_lines - 1:
+        words, line = text.split(" "), ""
+        while words and _width(pdf, f"{line} {words[0]}".strip()) <= room:
+            line = f"{line} {words.pop(0)}".strip()
+        if not line:  # a first word longer than the column: cut it there
+            line = _fit(pdf, text, width, mark="") or text[0]
+            words = [text[len(line):]]
+        lines.append(line)
+        text = " ".join(words).strip()
+    return [*lines, _fit(pdf, text, width)]
 
 
 def _fit(pdf, text: str, width: float, mark: str = "…") -> str:

@@ -78,3 +78,16 @@ def test_a_day_closed_before_value_dates_were_listed_completes_its_reports_in_it
     recorded = client.get(f"/api/v1/reconciliation/days/{DAY}", headers=auth("auditor")).json["reports"]
     for fmt in reports.FORMATS:
         assert hashlib.sha256(report(client, auth, fmt)).hexdigest() == recorded[fmt]["sha256"]
+
+
+def test_the_pdf_lists_every_request_a_line_paid_in_full(client, auth):
+    """Codes and amounts are figures: the payment-code column grows with the allocations, never cut."""
+    from tests.factories import make_request
+
+    codes = [make_request(client, auth, ("Lệ phí", "charge", amount)) for amount in (30_000, 50_000, 70_000)]
+    memo = " ".join(codes)
+    imported = upload(client, auth, csv_text(HEADER, ["24/11/2026", "", "R9", "", "150.000", memo]))
+    assert imported.status_code == 201, imported.json
+    text = " ".join(pdf_text(report(client, auth, "pdf")).split())
+    for code, amount in zip(codes, ("30.000", "50.000", "70.000")):
+        assert f"{code} ({amount} ₫)" in text, (code, text)
