@@ -110,7 +110,7 @@ class Outbox(Resource):
         query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
         if status:
             query = query.where(OutboxMessage.status == status)
-        if request.args.get("topic"):
+        if "topic" in request.args:  # present but empty is a filter left blank: refused, never "all topics"
             query = query.where(OutboxMessage.topic == _topic(request.args["topic"]))
         with transaction() as session:
             return {"messages": [message_view(m) for m in session.execute(query).scalars()]}

@@ -18,6 +18,16 @@ def test_an_unknown_topic_is_refused_with_the_topics_there_are(client, auth, db)
     assert "sms" in r.json["message"]
 
 
+def test_an_empty_topic_is_refused_like_an_unknown_one(client, auth, db):
+    """`?topic=` is a filter asked for and left empty (as `?status=` is): refused, never read as "all"."""
+    with unit_of_work(db) as s:
+        enqueue(s, topic="sms", key="sms:1", payload={"to": "0912345678", "text": "a"}, now=T0)
+    r = client.get("/api/v1/admin/outbox?topic=", headers=auth("auditor"))
+    assert r.status_code == 400
+    assert r.json["code"] == "invalid_topic" and r.json["details"] == {"topic": "", "topics": TOPICS}
+    assert client.get("/api/v1/admin/outbox?status=", headers=auth("auditor")).json["code"] == "invalid_status"
+
+
 @pytest.mark.parametrize("topic", TOPICS)
 def test_each_topic_lists_its_messages_even_with_none_yet(client, auth, db, topic):
     with unit_of_work(db) as s:
