@@ -241,6 +241,13 @@ def _http_code(exc: HTTPException) -> str:
     }.get(exc.code or 500, "http_error")
 
 
+def with_allow(response, exc: Exception):
+    """A 405 says which methods the address takes (`Allow`, which HTTP requires of it), JSON or page."""
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
+
+
 def to_error_response(exc: Exception):
     """Any exception -> the service's error shape. Unexpected ones are logged with the request id."""
     if isinstance(exc, DomainError):
@@ -250,10 +257,7 @@ def to_error_response(exc: Exception):
         if isinstance(data, dict) and "errors" in data:  # restx payload validation
             return error_response(400, "validation_error", "the request body does not match the schema",
                                   {"fields": data["errors"]})
-        response = error_response(exc.code or 500, _http_code(exc), exc.description or exc.name)
-        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:  # HTTP requires it of a 405
-            response.headers["Allow"] = ", ".join(exc.valid_methods)
-        return response
+        return with_allow(error_response(exc.code or 500, _http_code(exc), exc.description or exc.name), exc)
     if lost_race(exc):
         # Not an outage: two transactions took the same rows in opposite orders and PostgreSQL undid this
         # one. Re-running it here is not safe in general (a route may have committed something before its
@@ -430,5 +434,5 @@ def init_http(app: Flask, runtime_: Runtime) -> None:
         if render_page_error is not None and not request.path.startswith("/api/"):
             page = render_page_error(exc)
             if page is not None:
-                return page
+                return with_allow(app.make_response(page), exc)
         return to_error_response(exc)

@@ -26,9 +26,13 @@ def test_a_method_an_api_address_does_not_take_is_the_same_json_405(client, meth
     assert_json_405(client.open(path, method=method), allowed)
 
 
-def test_a_method_a_page_does_not_take_is_still_a_page(client):
-    r = client.open("/", method="TRACE")
+@pytest.mark.parametrize("method, path, allowed", [
+    ("TRACE", "/", "GET"), ("DELETE", "/staff/admin/users", "POST"), ("PUT", "/staff/postal/plan", "POST"),
+])
+def test_a_method_a_page_does_not_take_is_still_a_page_saying_what_it_takes(client, method, path, allowed):
+    r = client.open(path, method=method)
     assert r.status_code == 405 and "text/html" in r.content_type
+    assert allowed in {m.strip() for m in r.headers["Allow"].split(",")}
 
 
 def test_an_address_nobody_serves_is_still_the_not_found_page(client):
