@@ -82,6 +82,9 @@ class Settings:
     rate_limit_storage: str = "memory://"
     # Behind a TLS-terminating proxy: trust its X-Forwarded-* headers (Secure cookies, client IP).
     trust_proxy: bool = False
+    # Cookies (login, the Flask session with flash messages and refused forms' values, language) are
+    # Secure: on by default when the public URL is https://, off for `make run` on http://127.0.0.1.
+    secure_cookies: bool = False
     # Where `make run` serves the sandboxes (demo mode only).
     sandbox_host: str = "127.0.0.1"
     sandbox_sms_port: int = 8003
@@ -307,11 +310,12 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
     # Demo sandboxes: bank/gateways on this port, the courier on the next, SMS on the one after.
     sandbox = _parse_int(env, "HCCPAY_SANDBOX_PORT", 8001, low=1, high=65533)
     _require_outside_demo(env, demo)
+    public_url = read_http_url(env, "HCCPAY_PUBLIC_URL", f"http://127.0.0.1:{port}")
     settings = Settings(
         database_url=_database_url(env),
         port=port,
         demo=demo,
-        public_url=read_http_url(env, "HCCPAY_PUBLIC_URL", f"http://127.0.0.1:{port}"),
+        public_url=public_url,
         payment_code_prefix=prefix,
         request_ttl=timedelta(hours=_parse_int(env, "HCCPAY_REQUEST_TTL_HOURS", 72, low=1, high=24 * 366)),
         collection_accounts=_parse_accounts(env, demo),
@@ -324,6 +328,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
         public_rate_limit=read_rate_limit(env, "HCCPAY_PUBLIC_RATE_LIMIT", "300/minute"),
         rate_limit_storage=read_rate_limit_storage(env, "HCCPAY_RATE_LIMIT_STORAGE", "memory://"),
         trust_proxy=read_switch(env, "HCCPAY_TRUST_PROXY"),
+        secure_cookies=read_switch(env, "HCCPAY_SECURE_COOKIES", default=public_url.startswith("https://")),
         refund_approval_threshold_vnd=_parse_int(env, "HCCPAY_REFUND_APPROVAL_THRESHOLD_VND", 2_000_000),
         pos_gateway_url=read_http_url(env, "HCCPAY_POS_GATEWAY_URL",
                                       f"http://127.0.0.1:{sandbox}/pos" if demo else None),

@@ -18,10 +18,12 @@ SWITCH_VALUES = {"1": True, "true": True, "0": False, "false": False, "": False}
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
-def read_switch(env: Mapping[str, str], name: str) -> bool:
-    """An on/off setting: 1 or true, 0 or false, unset is off. Anything else is refused rather
-    than guessed ("yes" and "2" used to mean on and off)."""
+def read_switch(env: Mapping[str, str], name: str, default: bool = False) -> bool:
+    """An on/off setting: 1 or true, 0 or false, unset is `default` (off unless said). Anything else is
+    refused rather than guessed ("yes" and "2" used to mean on and off)."""
     raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
     if raw not in SWITCH_VALUES:
         raise ConfigError(f"{name} must be 1 (or true) to switch it on, 0 (or false) or unset for off, got {raw!r}")
     return SWITCH_VALUES[raw]

@@ -18,7 +18,7 @@ from web import i18n
 from web.auth import csrf_token, init_auth, staff_areas
 from web.finance_text import ERRORS, error_sentence
 from web.forms import kept_form, take_kept_form
-from web.security import init_security
+from web.security import init_security, secure_cookies
 
 log = logging.getLogger("hccpay.web")
 
@@ -148,6 +148,6 @@ def init_web(app: Flask, settings: Settings) -> None:
     def _remember_language(response):
         if request.args.get("lang") in i18n.LANGS:
             response.set_cookie(i18n.COOKIE, request.args["lang"], max_age=365 * 86400, samesite="Lax",
-                                secure=request.is_secure)
+                                secure=secure_cookies())
         return response
 

@@ -21,6 +21,7 @@ from kernel.http import current_principal, runtime, transaction
 from kernel.signing import same_secret
 from kernel.users import LOCKOUT, MAX_FAILED_LOGINS, SESSION_LIFETIME, login, logout, resolve_session
 from web import i18n
+from web.security import secure_cookies
 
 COOKIE = "hccpay_session"
 LOGIN_CSRF_COOKIE = "hccpay_login_csrf"
@@ -85,7 +86,7 @@ def page_requires(*roles: str) -> Callable:
 
 
 def _cookie_options() -> dict:
-    return {"httponly": True, "samesite": "Lax", "secure": request.is_secure, "path": "/"}
+    return {"httponly": True, "samesite": "Lax", "secure": secure_cookies(), "path": "/"}
 
 
 def _safe_next(target: str | None) -> str:

@@ -4,10 +4,12 @@ from __future__ import annotations
 import re
 
 from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from config import Settings
+from kernel.http import settings as current_settings
 
 # No inline script or style anywhere in our pages: everything comes from /static.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -26,9 +28,26 @@ def _exempt() -> bool:
     return not (PUBLIC.match(request.path) or (request.path == LOGIN and request.method == "POST"))
 
 
+def secure_cookies() -> bool:
+    """Whether a cookie set now is Secure: always where the site is https (`HCCPAY_SECURE_COOKIES`), and
+    for a request that came over TLS anyway. The one rule for every cookie the pages set."""
+    return current_settings().secure_cookies or request.is_secure
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed session cookie (flash messages, a refused form's values) under `secure_cookies`."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return secure_cookies()
+
+
 def init_security(app: Flask, settings: Settings) -> Limiter:
-    """Headers and limits; the limiter counts per client address (per process with memory storage)."""
+    """Headers, cookie flags and limits; the limiter counts per client address (per process with memory
+    storage)."""
     app.config["RATELIMIT_STORAGE_URI"] = settings.rate_limit_storage
+    app.config.update(SESSION_COOKIE_SECURE=settings.secure_cookies, SESSION_COOKIE_HTTPONLY=True,
+                      SESSION_COOKIE_SAMESITE="Lax")
+    app.session_interface = SessionCookies()
     limits = [settings.public_rate_limit] if settings.public_rate_limit else []
 
     @app.after_request  # registered before the limiter's own, so that it runs after it (Flask: reversed)

@@ -149,7 +149,7 @@ def test_a_secret_made_only_of_separators_is_not_a_secret(name, value):
         load_settings(DEMO | {name: value})
 
 
-@pytest.mark.parametrize("name", ["HCCPAY_DEMO", "HCCPAY_TRUST_PROXY"])
+@pytest.mark.parametrize("name", ["HCCPAY_DEMO", "HCCPAY_TRUST_PROXY", "HCCPAY_SECURE_COOKIES"])
 @pytest.mark.parametrize("value", ["yes", "2", "on", "enabled"])
 def test_a_switch_takes_1_or_0_true_or_false_and_refuses_the_rest(name, value):
     with pytest.raises(ConfigError, match=rf"{name}.*1.*0"):
@@ -268,3 +268,14 @@ def test_the_demo_sandboxes_move_together_with_hccpay_sandbox_port():
 def test_a_sandbox_port_whose_three_ports_do_not_fit_stops_start_up(value):
     with pytest.raises(ConfigError, match="HCCPAY_SANDBOX_PORT"):
         load_settings({"HCCPAY_DEMO": "1", "HCCPAY_SANDBOX_PORT": value})
+
+
+@pytest.mark.parametrize("env, secure", [
+    (FULL, True),  # a deployment served at an https:// address
+    ({"HCCPAY_DEMO": "1"}, False),  # `make run` on http://127.0.0.1
+    (FULL | {"HCCPAY_PUBLIC_URL": "http://pay.intranet.example"}, False),
+    (FULL | {"HCCPAY_SECURE_COOKIES": "0"}, False),
+    ({"HCCPAY_DEMO": "1", "HCCPAY_SECURE_COOKIES": "1"}, True),
+])
+def test_cookies_are_secure_where_the_site_is_https_unless_said_otherwise(env, secure):
+    assert load_settings(env).secure_cookies is secure
