@@ -66,8 +66,7 @@ class RequestState:
 
     def info(self) -> RequestInfo:
         return RequestInfo(self.id, self.payment_code, self.amount_vnd, self.paid_vnd, self.refunded_vnd, self.status,
-                           self.dossier_code, self.applicant_phone, self.has_receipt,
-                           frozenset(item.kind for item in self.items if item.amount_vnd))  # not one withdrawn
+                           self.dossier_code, self.applicant_phone, self.has_receipt)
 
 
 # The crediting path runs these for every callback and every statement chunk. The requests are

@@ -67,9 +67,6 @@ class RequestInfo:
     dossier_code: str
     applicant_phone: str
     has_receipt: bool | None = None  # a valid (not cancelled) one; None: not known, look it up
-    # What its items still asked for are (fee, charge, postage; not one withdrawn), for the paid SMS; money
-    # only moves through `payments.moves.Book`, which knows them (None elsewhere: no money announced).
-    fee_kinds: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -87,8 +84,14 @@ PAYMENT_REQUEST_EVENTS = ("paid", "partially_paid", "overpaid", "refunded", "ref
 RECEIVED = frozenset({"paid", "partially_paid", "overpaid"})  # the announcements of money received
 
 
+# Every SMS here fits three UCS-2 segments (201 characters) in its worst case: a 64-character dossier code,
+# 500.000.000 ₫ asked, 1.000.000.000.000 ₫ received or in excess (tests/unit/test_payment_sms_worst_case.py).
+# So the texts are short: a request with nothing left to pay is named by its dossier alone, one still owing
+# by its payment code too (the citizen pays the rest with it).
+
+
 def _paid_for(kinds: frozenset[str]) -> str:
-    """What a request paid in full was for: postage (cước bưu chính) is the post's price, not a fee."""
+    """What fee items were for: postage (cước bưu chính) is the post's price, not a fee."""
     if "postage" not in kinds:
         return "phí, lệ phí"
     return "cước bưu chính" if kinds == {"postage"} else "phí, lệ phí và cước bưu chính"
@@ -97,42 +100,35 @@ def _paid_for(kinds: frozenset[str]) -> str:
 def _over(amount: int, paid: int, refunded: int) -> str:
     """The SMS's sentence on money paid beyond what is asked (the citizen may ask for it back), else ''."""
     extra = paid - refunded - amount
-    return f" Số tiền nộp thừa {format_vnd(extra)} sẽ được Trung tâm liên hệ hoàn trả." if extra > 0 else ""
+    return f" Tiền thừa {format_vnd(extra)} sẽ được hoàn trả." if extra > 0 else ""
 
 
-def _text(kind: str, code: str, dossier: str, amount: int, paid: int, refunded: int, money_vnd: int,
-          paid_for: str) -> str:
-    """The Vietnamese SMS for a paid, partially paid, overpaid or refunded request, short enough for a few
-    segments; `money_vnd` is what was received (overpaid) or refunded (refunded) this time; `paid_for`
-    what the request asked for (`_paid_for`)."""
+def _text(kind: str, code: str, dossier: str, amount: int, paid: int, refunded: int, money_vnd: int) -> str:
+    """The Vietnamese SMS for a paid, partially paid, overpaid or refunded request; `money_vnd` is what was
+    received (overpaid) or refunded (refunded) this time."""
     over = _over(amount, paid, refunded)
     if kind == "overpaid":
-        return (f"{SENDER}: Đã nhận thêm {format_vnd(money_vnd)} cho hồ sơ {dossier} (mã {code}), "
-                f"đã nộp đủ {format_vnd(amount)} trước đó.{over} Xin cảm ơn.")
+        return f"{SENDER}: Hồ sơ {dossier} đã nộp đủ {format_vnd(amount)}, nay nhận thêm {format_vnd(money_vnd)}.{over}"
     if kind == "paid":
-        return (f"{SENDER}: Đã nhận đủ {format_vnd(amount)} {paid_for} hồ sơ {dossier} (mã {code}). "
-                f"Biên lai điện tử đã được phát hành.{over} Xin cảm ơn.")
+        return f"{SENDER}: Hồ sơ {dossier} đã nộp đủ {format_vnd(amount)}, có biên lai điện tử.{over}"
     if kind == "partially_paid":
         return (f"{SENDER}: Đã nhận {format_vnd(paid - refunded)}/{format_vnd(amount)} cho hồ sơ {dossier} "
                 f"(mã {code}). Còn thiếu {format_vnd(states.outstanding_vnd(amount, paid, refunded))}.")
     return f"{SENDER}: Đã hoàn trả {format_vnd(money_vnd)} cho hồ sơ {dossier} (mã {code})."
 
 
-def _settled_text(code: str, dossier: str, amount: int, paid: int, refunded: int, withdrawn_vnd: int,
-                  withdrawn_for: str, paid_for: str) -> str:
+def _settled_text(dossier: str, amount: int, paid: int, refunded: int, withdrawn_vnd: int, withdrawn_for: str) -> str:
     """The Vietnamese SMS for a request settled because what it still owed was withdrawn: that it is no longer
-    asked, that the rest is paid in full (the receipt is issued), and any excess, as the paid SMS says it."""
-    return (f"{SENDER}: Hồ sơ {dossier} (mã {code}) không còn phải nộp {format_vnd(withdrawn_vnd)} {withdrawn_for}, "
-            f"đã nộp đủ {format_vnd(amount)} {paid_for}. Biên lai điện tử đã được phát hành."
-            f"{_over(amount, paid, refunded)} Xin cảm ơn.")
+    asked (thôi thu), that the rest is paid in full, and any excess, as the paid SMS says it."""
+    return (f"{SENDER}: Thôi thu {format_vnd(withdrawn_vnd)} {withdrawn_for} hồ sơ {dossier}, đã nộp đủ."
+            f"{_over(amount, paid, refunded)}")
 
 
-def _still_owed_text(code: str, dossier: str, owed: int, withdrawn_vnd: int, withdrawn_for: str,
-                     paid_for: str) -> str:
+def _still_owed_text(code: str, dossier: str, owed: int, withdrawn_vnd: int, withdrawn_for: str) -> str:
     """The Vietnamese SMS for a request that got money and, an item withdrawn, still owes some: what is no
     longer asked and what is left to pay."""
-    return (f"{SENDER}: Hồ sơ {dossier} (mã {code}) không còn phải nộp {format_vnd(withdrawn_vnd)} {withdrawn_for}, "
-            f"chỉ còn phải nộp {format_vnd(owed)} {paid_for}. Xin cảm ơn.")
+    return (f"{SENDER}: Thôi thu {format_vnd(withdrawn_vnd)} {withdrawn_for} hồ sơ {dossier} (mã {code}), "
+            f"còn phải nộp {format_vnd(owed)}.")
 
 
 def after_transitions(conn: Connection, transitions: list[Transition], *, settings: Settings, now: datetime,
@@ -193,22 +189,21 @@ def after_transitions(conn: Connection, transitions: list[Transition], *, settin
         if withdrawal:
             data["withdrawn_vnd"] = withdrawal["amount_vnd"]
         events.append((f"payment_request.{kind}", data))
-        paid_for = _paid_for(info.fee_kinds or frozenset())
         if kind in RECEIVED and withdrawal:  # settled by the withdrawal, not by money: say what is no longer asked
-            text = _settled_text(code, dossier, amount, paid, refunded, withdrawal["amount_vnd"],
-                                 _paid_for(frozenset(withdrawal["kinds"])), paid_for)
+            text = _settled_text(dossier, amount, paid, refunded, withdrawal["amount_vnd"],
+                                 _paid_for(frozenset(withdrawal["kinds"])))
             messages.append(sms(phone, text, f"request:{request_id}:{kind}:{sequences[request_id]}"))
         elif kind in RECEIVED:
-            text = _text(kind, code, dossier, amount, paid, refunded, received.get(request_id, 0), paid_for)
+            text = _text(kind, code, dossier, amount, paid, refunded, received.get(request_id, 0))
             messages.append(sms(phone, text, f"request:{request_id}:{kind}:{sequences[request_id]}"))
         elif withdrawal and paid > refunded and (owed := states.owed_vnd(status, amount, paid, refunded)) > 0:
             # Still short: what is left to pay is the citizen's news. Money paid for the withdrawn item and now
             # to be given back is told by the cancellation's own SMS (postal.messages), not a second time here.
             text = _still_owed_text(code, dossier, owed, withdrawal["amount_vnd"],
-                                    _paid_for(frozenset(withdrawal["kinds"])), paid_for)
+                                    _paid_for(frozenset(withdrawal["kinds"])))
             messages.append(sms(phone, text, f"request:{request_id}:withdrawn:{sequences[request_id]}"))
         elif kind == "refunded" and refund:
-            text = _text(kind, code, dossier, amount, paid, refunded, refund["amount_vnd"], "")
+            text = _text(kind, code, dossier, amount, paid, refunded, refund["amount_vnd"])
             messages.append(sms(phone, text, f"request:{request_id}:refunded:refund:{refund['refund_id']}"))
     cancel_receipts(conn, to_cancel, actor=actor, now=now)
     issue_receipts(conn, to_receipt, settings=settings, now=now, checked=receipts_known)

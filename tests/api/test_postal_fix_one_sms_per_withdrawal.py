@@ -15,9 +15,8 @@ DOSSIER = "000.00.12.H40-261125-0901"
 
 
 def settled(renewed: str) -> str:
-    return (f"TT Phục vụ HCC: Hồ sơ {DOSSIER} (mã {renewed}) không còn phải nộp 22.000 ₫ cước bưu chính, đã nộp đủ "
-            "8.000 ₫ phí, lệ phí. Biên lai điện tử đã được phát hành. Số tiền nộp thừa 2.000 ₫ sẽ được Trung tâm "
-            "liên hệ hoàn trả. Xin cảm ơn.")
+    return (f"TT Phục vụ HCC: Thôi thu 22.000 ₫ cước bưu chính hồ sơ {DOSSIER}, đã nộp đủ. Tiền thừa 2.000 ₫ sẽ "
+            "được hoàn trả.")
 
 
 def test_a_staff_cancellation_that_settles_a_part_paid_request_sends_one_sms(client, auth, db, test_settings):

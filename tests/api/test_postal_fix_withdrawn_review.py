@@ -21,8 +21,8 @@ def test_a_withdrawal_leaving_a_request_still_short_is_announced_with_what_it_no
     assert (data["previous_status"], data["status"], data["amount_vnd"], data["outstanding_vnd"],
             data["withdrawn_vnd"]) == ("partially_paid", "partially_paid", 8000, 3000, 22000)
     assert texts(db, renewed)[-1] == (
-        f"TT Phục vụ HCC: Hồ sơ 000.00.12.H40-261125-0901 (mã {renewed}) không còn phải nộp 22.000 ₫ cước bưu "
-        "chính, chỉ còn phải nộp 3.000 ₫ phí, lệ phí. Xin cảm ơn.")
+        f"TT Phục vụ HCC: Thôi thu 22.000 ₫ cước bưu chính hồ sơ 000.00.12.H40-261125-0901 (mã {renewed}), còn phải "
+        "nộp 3.000 ₫.")
 
 
 def test_paid_postage_withdrawn_is_announced_and_its_refund_told_once(client, auth, db, test_settings, subscribed):
@@ -35,7 +35,7 @@ def test_paid_postage_withdrawn_is_announced_and_its_refund_told_once(client, au
     assert (kind, data["previous_status"], data["status"], data["withdrawn_vnd"]) == (
         "payment_request.status_changed", "paid", "overpaid", 22000)
     [told] = [p["text"] for p in queued(db, "sms")[sent_before:]]  # the cancellation's, naming the refund
-    assert "hoàn trả 22.000 ₫" in told and "không còn phải nộp" not in told
+    assert "hoàn trả 22.000 ₫" in told and "Thôi thu" not in told
 
 
 def test_part_paid_postage_withdrawn_tells_once_what_it_got_is_to_be_refunded(client, auth, db, test_settings):
@@ -45,7 +45,7 @@ def test_part_paid_postage_withdrawn_tells_once_what_it_got_is_to_be_refunded(cl
     sent_before = len(queued(db, "sms"))
     cancel(client, auth, shipment["id"])
     [told] = [p["text"] for p in queued(db, "sms")[sent_before:]]
-    assert "hoàn trả 10.000 ₫" in told and "không còn phải nộp" not in told
+    assert "hoàn trả 10.000 ₫" in told and "Thôi thu" not in told
 
 
 def test_a_0_vnd_request_whose_card_refund_is_withdrawn_by_a_void_is_cancelled(
@@ -62,12 +62,3 @@ def test_a_0_vnd_request_whose_card_refund_is_withdrawn_by_a_void_is_cancelled(
     pos(client, test_settings, postage, 22000, transaction_id="V1", type="void", original_transaction_id="S1")
     assert state(client, auth, postage, asked["id"]) == ("cancelled", "reversed", "failed")
     assert summary(client, postage) == ("cancelled", 0, 0, 0, None)
-
-
-def test_the_still_owed_text_fits_three_segments_with_a_long_dossier_code_and_amounts():
-    """docs/decisions.md: the citizen's texts stay within three UCS-2 segments (201 characters)."""
-    from payments.notifications import _still_owed_text
-
-    text = _still_owed_text("HS12345678901", "A" * 25, 500_000_000, 500_000_000, "cước bưu chính",
-                            "phí, lệ phí và cước bưu chính")
-    assert "500.000.000 ₫" in text and len(text) <= 3 * 67, (len(text), text)

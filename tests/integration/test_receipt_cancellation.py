@@ -77,7 +77,7 @@ def test_a_voided_card_payment_cancels_its_receipt_and_paying_again_issues_a_new
     assert new.number_text in text and "ĐÃ HỦY" not in text
     assert "Chuyển khoản (VietQR)" in text and "Thẻ (POS)" not in text
 
-    paid_sms = [m for m in citizen_sms(db) if "Đã nhận đủ" in m.payload["text"]]
+    paid_sms = [m for m in citizen_sms(db) if "có biên lai điện tử" in m.payload["text"]]
     assert len(paid_sms) == 2 and len({m.key for m in paid_sms}) == 2  # the second payment is announced too
 
 
