@@ -15,6 +15,7 @@ from kernel.users import User, create_user, update_user
 from web import i18n
 from web.auth import AREAS, page_requires
 from web.finance_text import error_sentence
+from web.forms import show_kept_form
 
 admin_pages = Blueprint("admin_pages", __name__, url_prefix="/staff/admin")
 AREAS.append(("admin_pages.users", "Quản trị", frozenset({"admin"})))
@@ -48,7 +49,9 @@ for _field, _vi, _en in CONTROL_CHARACTERS.values():
 
 
 def _refused(exc: DomainError):
-    """The admin page again, saying in words (not the service's English) why the form was refused."""
+    """The admin page again, saying in words (not the service's English) why the form was refused, with that
+    form as it was sent (but its password)."""
+    show_kept_form(exc.code)
     field, sentence, _ = CONTROL_CHARACTERS.get(exc.code, (None, None, None))
     if field and any(unicodedata.category(ch) in ("Cc", "Cs") for ch in request.form.get(field, "")):
         return _render(error=i18n.translate(sentence)), exc.status

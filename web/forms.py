@@ -1,6 +1,8 @@
-"""Reading staff forms the one way both boards do: typed text is cleaned as the API cleans it, and a refusal
-says which rule it broke (too long is `text_too_long` with its limit, not a vague `validation_error`).
-A refused form keeps what was typed for the page it goes back to (`keep_form`, `kept_form`)."""
+"""Reading staff forms the one way every staff page does: typed text is cleaned as the API cleans it, and a
+refusal says which rule it broke (too long is `text_too_long` with its limit, not a vague `validation_error`).
+A refused form keeps what was typed for the page that says why (`keep_form` before a redirect, as the finance
+workspace answers; `show_kept_form` for the page answered at once, as the postal board and admin pages do),
+and the templates read it back with `kept_form`."""
 from __future__ import annotations
 
 from flask import current_app, g, request, session
@@ -23,9 +25,10 @@ def form_text(field: str, *, max_len: int = 1000, required: bool = True) -> str 
 
 # A refused form goes back (303) to the page it came from, like an accepted one; what was typed rides along
 # in the signed session cookie for that one next page, so nobody retypes a reason and three codes because
-# one of them was wrong. Never kept: the CSRF token (a secret, and the page writes a fresh one).
+# one of them was wrong. Never kept: the CSRF token (a secret, and the page writes a fresh one) and a
+# password (a secret, never written into a page or a cookie; a browser would keep it in its history).
 KEPT = "kept_form"
-NOT_KEPT = frozenset({"csrf_token"})
+NOT_KEPT = frozenset({"csrf_token", "password"})
 # What a browser keeps of one cookie is 4096 bytes with its name and attributes; the flash message shares it.
 COOKIE_BUDGET = 3800
 SHORT_FIELD = 100  # codes, amounts, account numbers: kept even when a long reason cannot be
@@ -49,9 +52,13 @@ class KeptForm:
         return value in self.fields.get(name, [])
 
 
+def _typed() -> dict[str, list[str]]:
+    return {name: request.form.getlist(name) for name in request.form if name not in NOT_KEPT}
+
+
 def keep_form(code: str) -> None:
     """After a refusal (`code`): keep what the form held for the page the redirect shows next."""
-    fields = {name: request.form.getlist(name) for name in request.form if name not in NOT_KEPT}
+    fields = _typed()
     session[KEPT] = {"action": request.path, "code": code, "fields": fields}
     if _cookie_size() > COOKIE_BUDGET:  # a very long text full of accents: keep the short fields at least
         short = {name: values for name, values in fields.items() if sum(map(len, values)) <= SHORT_FIELD}
@@ -63,6 +70,12 @@ def keep_form(code: str) -> None:
 def _cookie_size() -> int:
     serializer = current_app.session_interface.get_signing_serializer(current_app)
     return len(serializer.dumps(dict(session))) if serializer is not None else 0
+
+
+def show_kept_form(code: str) -> None:
+    """After a refusal (`code`) answered with the page itself (its status says why): that page shows the form
+    again with what it held. Nothing is stored: the next page is a fresh one."""
+    g.kept_form = {"action": request.path, "code": code, "fields": _typed()}
 
 
 def take_kept_form() -> None:

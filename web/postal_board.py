@@ -22,7 +22,7 @@ from postal.validation import parse_day, parse_id_check
 from web import i18n
 from web import postal_texts as texts
 from web.auth import AREAS, page_requires
-from web.forms import form_text
+from web.forms import form_text, show_kept_form
 
 postal_board = Blueprint("postal_board", __name__, url_prefix="/staff/postal")
 AREAS.append(("postal_board.board", "Bưu điện", frozenset({"postal", "auditor"})))
@@ -145,6 +145,12 @@ def _back_day() -> date:
         return business_date(now_utc())
 
 
+def _refused(exc: DomainError):
+    """The board of the day the form was sent from, saying why, with the refused form as it was sent."""
+    show_kept_form(exc.code)
+    return _render(_back_day(), error=exc), exc.status
+
+
 def _back(shipment_id: int | None = None):
     anchor = f"s-{shipment_id}" if shipment_id else None
     return redirect(url_for(".board", date=_back_day().isoformat(), _anchor=anchor))
@@ -196,7 +202,7 @@ def move(shipment_id: int):
                 actor=actor(), now=now_utc())
             moved = (shipment.dossier_code, shipment.route_code, shipment.slot, shipment.planned_date)
     except DomainError as exc:
-        return _render(_back_day(), error=exc), exc.status
+        return _refused(exc)
     t = i18n.translate
     flash(f"{t('Đã chuyển bưu gửi')} #{shipment_id} ({t('hồ sơ')} {moved[0]}) {t('sang tuyến')} {moved[1]}, "
           f"{t('buổi')} {t(manifests.SLOT_NAMES[moved[2]]).lower()} {format_day(moved[3])}"
@@ -219,7 +225,7 @@ def outcome(shipment_id: int):
                 settings=settings(), actor=actor(), now=now_utc())
             code, status = shipment.dossier_code, manifests.status_name(shipment.direction, shipment.status)
     except DomainError as exc:
-        return _render(_back_day(), error=exc), exc.status
+        return _refused(exc)
     t = i18n.translate
     label, detail = texts.outcome_label(form["event"], direction=shipment.direction, reason=form.get("reason"))
     what = t(label) + (f" ({t(detail)})" if detail else "")
