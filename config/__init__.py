@@ -328,7 +328,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
         public_rate_limit=read_rate_limit(env, "HCCPAY_PUBLIC_RATE_LIMIT", "300/minute"),
         rate_limit_storage=read_rate_limit_storage(env, "HCCPAY_RATE_LIMIT_STORAGE", "memory://"),
         trust_proxy=read_switch(env, "HCCPAY_TRUST_PROXY"),
-        secure_cookies=read_switch(env, "HCCPAY_SECURE_COOKIES", default=public_url.startswith("https://")),
+        secure_cookies=read_switch(env, "HCCPAY_SECURE_COOKIES", default=public_url.lower().startswith("https://")),
         refund_approval_threshold_vnd=_parse_int(env, "HCCPAY_REFUND_APPROVAL_THRESHOLD_VND", 2_000_000),
         pos_gateway_url=read_http_url(env, "HCCPAY_POS_GATEWAY_URL",
                                       f"http://127.0.0.1:{sandbox}/pos" if demo else None),

@@ -274,6 +274,7 @@ def test_a_sandbox_port_whose_three_ports_do_not_fit_stops_start_up(value):
     (FULL, True),  # a deployment served at an https:// address
     ({"HCCPAY_DEMO": "1"}, False),  # `make run` on http://127.0.0.1
     (FULL | {"HCCPAY_PUBLIC_URL": "http://pay.intranet.example"}, False),
+    (FULL | {"HCCPAY_PUBLIC_URL": "HTTPS://pay.hcc.example"}, True),  # a scheme is case-insensitive (RFC 3986)
     (FULL | {"HCCPAY_SECURE_COOKIES": "0"}, False),
     ({"HCCPAY_DEMO": "1", "HCCPAY_SECURE_COOKIES": "1"}, True),
 ])
