@@ -124,7 +124,7 @@ def login_submit():
         return _login_page(error=LOGIN_FAILED, status=401)
     response = redirect(_safe_next(request.form.get("next")))
     response.set_cookie(COOKIE, result.token, max_age=int(SESSION_LIFETIME.total_seconds()), **_cookie_options())
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
+    response.delete_cookie(LOGIN_CSRF_COOKIE, **_cookie_options())  # with the flags it was given
     return response
 
 
@@ -134,7 +134,7 @@ def logout_submit():
     with transaction() as session:
         logout(session, token=request.cookies.get(COOKIE, ""), now=now_utc())
     response = redirect(url_for("staff.login_form"))
-    response.delete_cookie(COOKIE, path="/")
+    response.delete_cookie(COOKIE, **_cookie_options())
     return response
 
 

@@ -52,3 +52,16 @@ def test_the_session_cookie_is_httponly_samesite_and_secure_as_set(app_with, sta
 def test_the_language_cookie_is_secure_as_set(app_with):
     client = app_with(secure_cookies=True).test_client()
     assert "; Secure" in _cookies(client.get("/?lang=en"))["hccpay_lang"]
+
+
+def test_a_cookie_taken_back_carries_the_same_flags(app_with, staff_user):
+    """The Set-Cookie that deletes the login form's CSRF cookie (at login) and the login session (at logout)
+    is a cookie the pages set too: Secure, HttpOnly and SameSite as when it was given, not a bare header."""
+    client = app_with(secure_cookies=True).test_client()
+    staff_user("ketoan", ("finance",))
+    login = log_in(client, "ketoan")
+    logout = client.post("/staff/logout", data={"csrf_token": page_csrf(client, "/staff/finance/")})
+    assert logout.status_code == 302
+    for deleted in (_cookies(login)["hccpay_login_csrf"], _cookies(logout)["hccpay_session"]):
+        assert "Max-Age=0" in deleted and "; Secure" in deleted and "HttpOnly" in deleted, deleted
+        assert "SameSite=" in deleted, deleted
