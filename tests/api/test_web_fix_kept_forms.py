@@ -130,3 +130,19 @@ def test_a_refused_token_shows_its_name_and_role_again(admin_page):  # noqa: F81
     assert r.status_code == 400
     again = form(r.get_data(as_text=True), "/staff/admin/tokens")
     assert value(again, "name") == "n" * 201 and chosen(again, "role") == ["auditor"]
+
+
+def test_a_password_is_never_kept_in_the_page_nor_in_the_session_cookie(app):
+    """Whichever way a refused form is kept (`show_kept_form` for the page answered at once, `keep_form` for
+    the page after a redirect), a password and the CSRF token are left out: the templates cannot write back
+    what was never kept."""
+    from flask import g, session
+
+    from web.forms import KEPT, keep_form, show_kept_form
+
+    typed = {"username": "binh", "password": "short-pw", "csrf_token": "t0ken", "roles": "finance"}
+    with app.test_request_context("/staff/admin/users", method="POST", data=typed):
+        show_kept_form("weak_password")
+        keep_form("weak_password")
+        for kept in (g.kept_form, session[KEPT]):
+            assert kept["fields"] == {"username": ["binh"], "roles": ["finance"]}, kept
