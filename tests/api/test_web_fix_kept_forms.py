@@ -146,3 +146,19 @@ def test_a_password_is_never_kept_in_the_page_nor_in_the_session_cookie(app):
         keep_form("weak_password")
         for kept in (g.kept_form, session[KEPT]):
             assert kept["fields"] == {"username": ["binh"], "roles": ["finance"]}, kept
+
+
+def test_a_kept_value_is_written_back_escaped(admin_page, postal_client, db, test_settings, day):  # noqa: F811
+    """What was typed goes back into `value="…"` and `<option selected>` as text, never as markup."""
+    xss = '"><script>alert(1)</script>'
+    r = admin_page.post("/staff/admin/users", data={"csrf_token": page_csrf(admin_page), "username": xss,
+                                                    "full_name": xss, "roles": ["finance", xss], "password": "x"})
+    assert r.status_code == 400 and "<script>alert" not in r.get_data(as_text=True)
+    assert value(form(r.get_data(as_text=True), "/staff/admin/users"), "full_name") == xss
+    make_route(db, test_settings, code="HL1")
+    moved = make_booked_shipment(db, test_settings, "D-KEEP-X")
+    r = postal_client.post(f"{BOARD}shipments/{moved}/move", data={
+        "csrf_token": page_csrf(postal_client, BOARD), "board_date": day.isoformat(), "date": xss, "route": xss,
+        "slot": xss, "reason": xss})
+    assert r.status_code == 400 and "<script>alert" not in r.get_data(as_text=True)
+    assert value(form(r.get_data(as_text=True), f"{BOARD}shipments/{moved}/move"), "date") == xss
