@@ -38,3 +38,16 @@ def test_a_method_a_page_does_not_take_is_still_a_page_saying_what_it_takes(clie
 def test_an_address_nobody_serves_is_still_the_not_found_page(client):
     r = client.open("/healthzz", method="TRACE")
     assert r.status_code == 404 and "text/html" in r.content_type
+
+
+@pytest.mark.parametrize("method, path, allowed", [
+    ("TRACE", "/", {"GET", "HEAD", "OPTIONS"}), ("HEAD", "/staff/admin/users", {"POST", "OPTIONS"}),
+    ("DELETE", "/staff/admin/users", {"POST", "OPTIONS"}),
+    ("PUT", "/staff/postal/plan", {"GET", "HEAD", "OPTIONS", "POST"}),
+])
+def test_a_page_s_allow_is_exactly_what_the_address_takes_as_its_options_answer_says(client, method, path, allowed):
+    """No method missing, none made up: the 405's `Allow` is the one OPTIONS answers (HEAD comes with GET)."""
+    r = client.open(path, method=method)
+    assert r.status_code == 405 and {m.strip() for m in r.headers["Allow"].split(",")} == allowed, r.headers
+    options = client.open(path, method="OPTIONS")
+    assert options.status_code == 200 and {m.strip() for m in options.headers["Allow"].split(",")} == allowed
