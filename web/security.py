@@ -69,6 +69,10 @@ def init_security(app: Flask, settings: Settings) -> Limiter:
         response.headers["Referrer-Policy"] = "same-origin"
         if request.is_secure:
             response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        if request.path.startswith("/staff") or "Authorization" in request.headers:
+            # Staff pages and authenticated answers hold citizens' names, phones and ID numbers: no
+            # browser history (a shared counter PC's back button) or proxy keeps a copy.
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     return limiter

@@ -162,3 +162,14 @@ def test_public_lookups_are_rate_limited(test_settings, db, auth, tokens):
     assert all(r.headers["X-RateLimit-Limit"] == "3" for r in answers)
     assert limited.get("/healthz").status_code == 200  # not a public lookup: no limit
     app.extensions["hccpay"].engine.dispose()
+
+
+def test_staff_pages_and_authenticated_api_answers_are_never_stored_by_a_browser_or_proxy(client, auth, staff_user):
+    """They hold citizens' names, phones and ID numbers: the back button on a shared counter PC, or a
+    proxy cache, must not show them to the next person. Public pages keep their own caching."""
+    code = make_request(client, auth)
+    assert client.get(f"/api/v1/payment-requests/{code}", headers=auth("finance")).headers["Cache-Control"] == "no-store"
+    assert log_in(client, staff_user("ketoan")).status_code == 302
+    assert client.get("/staff/finance/").headers["Cache-Control"] == "no-store"
+    assert client.get("/staff/login").headers["Cache-Control"] == "no-store"
+    assert "no-store" not in client.get(f"/pay/{code}").headers.get("Cache-Control", "")
