@@ -5,8 +5,9 @@ Two events in a shipment's history make the list (models.EVENTS_TO_CHECK names t
 - `cod_check`: a COD collection report to check, credited or not; its `reason` is the kind
   (postal.cod: already collected, amount out of range, amount differs, owed less than booked).
 - `courier_conflict`: a report that contradicts what we recorded; `data["kind"]` says how (an event
-  id reused with other content, the same collection report with another amount, or a step that
-  moved the dossier or result of a cancelled shipment).
+  id reused with other content, the same collection report with another amount, a step that
+  moved the dossier or result of a cancelled shipment, or a failed delivery attempt reported for a
+  cancelled delivery: the postman may have been at the citizen's door for it).
 
 Only reports are listed, never decided here: postal.tracking decides what is applied or credited.
 """
@@ -28,9 +29,12 @@ COD_CHECK_EVENT = "cod_check"
 # The kinds of courier_conflict beyond a reused event id (the event's data["kind"]).
 COD_AMOUNT_CHANGED = "cod_amount_changed"  # the same collection report, another amount than the one recorded
 STEP_AFTER_CANCELLATION = "step_after_cancellation"  # the post moved a dossier or result we call cancelled
+ATTEMPT_AFTER_CANCELLATION = "attempt_after_cancellation"  # the post tried to deliver a result we call cancelled
 # The steps that move the citizen's dossier or result: reported for a cancelled shipment, it is out there.
+# A failed delivery attempt too (the result was taken to the citizen's door: they may have been visited for
+# a delivery we cancelled, and had its postage withdrawn); a failed pickup moved nothing.
 MOVING_STEPS = {states.PICKUP: frozenset({states.PICKED_UP, states.DELIVERED}),
-                states.DELIVERY: frozenset({states.OUT_FOR_DELIVERY, states.DELIVERED})}
+                states.DELIVERY: frozenset({states.OUT_FOR_DELIVERY, states.DELIVERED, states.FAILED_ATTEMPT})}
 
 
 def cod_amount_of(row: ShipmentEvent) -> int | None:
@@ -92,14 +96,16 @@ def list_conflict(session: Session, shipment: Shipment, claimed: dict[str, Any],
 def list_step_after_cancellation(session: Session, shipment: Shipment, row: ShipmentEvent, *, source: str,
                                  now: datetime) -> None:
     """List a courier step that really moved the dossier or result (picked up, out for delivery,
-    delivered), reported for a cancelled shipment: the papers are with the post while we say cancelled
-    (and withdrew the postage). Recorded, never applied (nothing leaves cancelled); listed once a step."""
+    delivered, a failed delivery attempt), reported for a cancelled shipment: the papers are with the post
+    while we say cancelled (and withdrew the postage). Recorded, never applied (nothing leaves cancelled);
+    listed once a step, whenever it happened (a failure older than the 17 that cancelled: the post tried)."""
     step = states.courier_status(row.courier_status_code).target(shipment.direction)
     if shipment.status != states.CANCELLED or step not in MOVING_STEPS[shipment.direction]:
         return
     known = session.execute(select(ShipmentEvent.data).where(ShipmentEvent.shipment_id == shipment.id,
                                                              ShipmentEvent.event == CONFLICT_EVENT)).scalars()
-    if any((data or {}).get("kind") == STEP_AFTER_CANCELLATION and data.get("step") == step for data in known):
+    kind = ATTEMPT_AFTER_CANCELLATION if step == states.FAILED_ATTEMPT else STEP_AFTER_CANCELLATION
+    if any((data or {}).get("kind") == kind and data.get("step") == step for data in known):
         return
     claimed = {"event_id": row.courier_event_id, "status_code": row.courier_status_code,
                "occurred_at": row.occurred_at.isoformat()}
@@ -107,7 +113,7 @@ def list_step_after_cancellation(session: Session, shipment: Shipment, row: Ship
               occurred_at=row.occurred_at, source=source, applied=False,
               reason=f"courier reports {step} (status {row.courier_status_code}) for a cancelled shipment: "
                      "not applied; the dossier or result may be with the post",
-              data={"kind": STEP_AFTER_CANCELLATION, "step": step, "direction": shipment.direction,
+              data={"kind": kind, "step": step, "direction": shipment.direction, "reason": row.reason,
                     "claimed": claimed, "recorded_event_id": row.id})
 
 

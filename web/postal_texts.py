@@ -72,6 +72,9 @@ CHECKS = {
                            "không thu hộ lúc này (trạng thái: {status}): chưa ghi nhận, cần đối chiếu với bưu điện.",
     "step_after_cancellation": "Bưu điện báo “{step}” (thông báo {event_id}) cho bưu gửi đã hủy: hồ sơ hoặc kết quả "
                                "có thể đang ở bưu điện, cần liên hệ bưu điện và người dân.",
+    "attempt_after_cancellation": "Bưu điện báo giao không thành công ({reason}; thông báo {event_id}) cho đơn chuyển "
+                                  "phát đã hủy: bưu tá có thể đã đến nhà người dân, kết quả có thể đang ở bưu điện; "
+                                  "cần liên hệ bưu điện và người dân.",
     "courier_conflict": "Thông báo {event_id} trùng mã với một thông báo đã ghi nhận nhưng khác nội dung: "
                         "không áp dụng.",
 }
@@ -90,7 +93,8 @@ def check_text(kind: str, data: dict, translate=lambda text: text) -> str:
         event_id=claimed.get("event_id", "?"), courier_event_id=data.get("courier_event_id", "?"),
         status=translate(manifests.status_name(data.get("direction"), data["shipment_status"])
                          if data.get("shipment_status") in manifests.STATUS_NAMES else "?"),
-        step=translate(EVENT_LABELS.get((data.get("direction"), data.get("step")), "?")))
+        step=translate(EVENT_LABELS.get((data.get("direction"), data.get("step")), "?")),
+        reason=translate(failure_reasons(data.get("direction")).get(data.get("reason") or "", "?")))
 
 
 def outcome_label(event: str, *, direction: str, reason: str | None = None) -> tuple[str, str]:
@@ -273,6 +277,9 @@ EN = {
     CHECKS["step_after_cancellation"]: "The post reports “{step}” (notification {event_id}) for a cancelled "
                                        "shipment: the dossier or result may be with the post; contact the post and "
                                        "the citizen.",
+    CHECKS["attempt_after_cancellation"]: "The post reports a failed delivery ({reason}; notification {event_id}) "
+                                          "for a cancelled delivery: the postman may have visited the citizen and "
+                                          "the result may be with the post; contact the post and the citizen.",
     CHECKS["courier_conflict"]: "Notification {event_id} reuses the id of one recorded with other content: "
                                 "not applied.",
     # a shipment
