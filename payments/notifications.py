@@ -45,6 +45,7 @@ from datetime import datetime
 from sqlalchemy import Connection, column, func, select, table
 
 from config import Settings
+from kernel.clock import format_local
 from kernel.events import publish
 from kernel.money import format_vnd
 from kernel.notify import SENDER, sms
@@ -129,6 +130,13 @@ def _still_owed_text(code: str, dossier: str, owed: int, withdrawn_vnd: int, wit
     longer asked and what is left to pay."""
     return (f"{SENDER}: Thôi thu {format_vnd(withdrawn_vnd)} {withdrawn_for} hồ sơ {dossier} (mã {code}), "
             f"còn phải nộp {format_vnd(owed)}.")
+
+
+def payable_sentence(payable: list[tuple[str, int, datetime]]) -> str:
+    """What open requests (payment code, amount still owed, deadline) ask the citizen to pay and by when, for
+    an SMS (no closing full stop: the caller may go on): `Vui lòng nộp 8.000 ₫ (mã HS…) trước 30/11/2026 18:08`."""
+    asks = ", ".join(f"{format_vnd(amount)} (mã {code})" for code, amount, _ in payable)
+    return f"Vui lòng nộp {asks} trước {format_local(min(at for _, _, at in payable))}"
 
 
 def after_transitions(conn: Connection, transitions: list[Transition], *, settings: Settings, now: datetime,

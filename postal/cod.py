@@ -73,15 +73,19 @@ def hold_requests(session: Session, shipment: Shipment, *, settings: Settings, a
 
 
 def release_requests(session: Session, shipment: Shipment, *, settings: Settings, actor: str,
-                     now: datetime) -> None:
-    """The shipment has ended: requests still unpaid get a fresh TTL (to pay at the counter or online)."""
+                     now: datetime) -> list[PaymentRequest]:
+    """The shipment has ended: requests still unpaid get a fresh TTL (to pay at the counter or online).
+    Returns them (a cancellation's SMS names them: payable again)."""
+    released = []
     for request in _requests(session, shipment, payment_states.OPEN):
         if not collected_on_delivery(request):
             continue
+        released.append(request)
         request.expires_at, request.updated_at = now + settings.request_ttl, now
         record_event(session, request, event="expiry_released", from_status=request.status, actor=actor,
                      now=now, reason=f"shipment {shipment.id} {shipment.status}",
                      data={"shipment_id": shipment.id, "expires_at": request.expires_at.isoformat()})
+    return released
 
 
 def split_collected(owed: list[tuple[str, int]], amount_vnd: int, fallback_code: str) -> list[tuple[str, int]]:

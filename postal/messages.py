@@ -1,10 +1,11 @@
 """Vietnamese texts a citizen receives by SMS about a shipment. Pure."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from kernel.money import format_vnd
 from kernel.notify import SENDER
+from payments.notifications import payable_sentence
 from postal import states
 
 
@@ -28,11 +29,14 @@ def _d(day: date | None) -> str:
 
 def sms_text(event: str, *, direction: str, dossier_code: str, tracking_number: str | None = None,
              due: date | None = None, reason: str | None = None, next_date: date | None = None,
-             cod_vnd: int = 0, refund_vnd: int = 0) -> str | None:
+             cod_vnd: int = 0, refund_vnd: int = 0,
+             payable: list[tuple[str, int, datetime]] | None = None) -> str | None:
     """The SMS for a shipment event, or None when the citizen is not told about it. `cod_vnd`: what the
     postman collects on delivery (cash on delivery), named when the delivery is booked and goes out;
-    `refund_vnd`: what a cancellation leaves to give back of the postage paid. The texts stay within three
-    segments (201 Vietnamese characters) for a 25-character dossier code."""
+    `refund_vnd`: what a cancellation leaves to give back of the postage paid; `payable`: (payment code,
+    amount owed, deadline) of the requests a cancelled cash-on-delivery order no longer collects, payable
+    again. The texts stay within three segments (201 Vietnamese characters) for a 25-character dossier code
+    (a cancellation that names both a refund and fees payable again may take a fourth: see _cancelled)."""
     pickup = direction == states.PICKUP
     what = f"hồ sơ {dossier_code}" if pickup else f"kết quả hồ sơ {dossier_code}"
     if event == states.BOOKED:
@@ -59,19 +63,29 @@ def sms_text(event: str, *, direction: str, dossier_code: str, tracking_number: 
         return (f"{SENDER}: Do không giao được, {what} đã được chuyển trả về cơ quan "
                 f"giải quyết. Vui lòng liên hệ Trung tâm để nhận.")
     if event == states.CANCELLED:
-        return _cancelled(what, pickup=pickup, reason=reason, refund_vnd=refund_vnd)
+        return _cancelled(what, pickup=pickup, reason=reason, refund_vnd=refund_vnd, payable=payable or [])
     return None
 
 
-def _cancelled(what: str, *, pickup: bool, reason: str | None, refund_vnd: int) -> str | None:
+COLLECT_AT_CENTRE = "nhận kết quả tại Trung tâm Phục vụ HCC"  # where a delivery that will not come leaves it
+
+
+def _cancelled(what: str, *, pickup: bool, reason: str | None, refund_vnd: int,
+               payable: list[tuple[str, int, datetime]]) -> str | None:
     # The refund's own SMS comes when finance pays it out, maybe days later: the citizen who paid the
-    # postage learns now that it comes back.
+    # postage learns now that it comes back. A cash-on-delivery citizen learns what the postman will no
+    # longer collect is payable again, by when and under which code. Both at once (postage paid although
+    # the order held its request) is the one text that may run past three segments.
     refund = f" Trung tâm sẽ hoàn trả {format_vnd(refund_vnd)} tiền cước bưu chính đã nộp." if refund_vnd > 0 else ""
+    pay = payable_sentence(payable) if payable else ""
     order = f"yêu cầu thu gom {what}" if pickup else f"đơn chuyển phát {what}"
     if pickup and reason == states.TWO_FAILED_ATTEMPTS:
         return f"{SENDER}: Sau 2 lần không nhận được {what}, yêu cầu thu gom đã bị hủy.{refund}"
-    if reason == states.COURIER_CANCELLED:
+    if reason == states.COURIER_CANCELLED and pickup:
         return f"{SENDER}: Bưu điện đã hủy {order}. Vui lòng liên hệ Trung tâm để được hỗ trợ.{refund}"
-    if refund:  # staff's cancellation, asked for by the citizen (or the centre's own)
-        return f"{SENDER}: {order[:1].upper()}{order[1:]} đã được hủy.{refund}"
-    return None  # staff's cancellation with nothing paid: the citizen asked for it, nothing to tell
+    if reason == states.COURIER_CANCELLED:  # the result stays at the centre: the citizen collects it there
+        then = f"{pay} và {COLLECT_AT_CENTRE}" if pay else f"Vui lòng {COLLECT_AT_CENTRE}"
+        return f"{SENDER}: Bưu điện đã hủy {order}. {then}.{refund}"
+    if refund or pay:  # staff's cancellation, asked for by the citizen (or the centre's own)
+        return f"{SENDER}: {order[:1].upper()}{order[1:]} đã được hủy.{refund}{f' {pay}.' if pay else ''}"
+    return None  # staff's cancellation with nothing paid nor payable again: the citizen asked for it

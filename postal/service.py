@@ -248,9 +248,15 @@ def enter_state(session: Session, shipment: Shipment, target: str, *, settings: 
         refund = _cancelled(session, shipment, reason=sms_reason or "", settings=settings, actor=actor, now=now,
                             tell_courier=sms_reason != states.COURIER_CANCELLED)
     collect = booked_cod_vnd(session, shipment) if shipment.cod and target in COD_TOLD else 0
+    payable = []  # what the postman was to collect, payable again: a cancellation's SMS names it
+    if target in states.TERMINAL and shipment.cod and target != states.DELIVERED:  # no longer out for collection
+        # (a delivered one waits for the post's report of what the postman collected: cod.credit_collected)
+        released = cod.release_requests(session, shipment, settings=settings, actor=actor, now=now)
+        payable = [(r.payment_code, r.outstanding_vnd, r.expires_at) for r in released if r.outstanding_vnd > 0]
     text = messages.sms_text(target, direction=shipment.direction, dossier_code=shipment.dossier_code,
                              tracking_number=shipment.tracking_number, due=shipment.due_date, reason=sms_reason,
-                             next_date=shipment.next_attempt_date, cod_vnd=collect, refund_vnd=refund)
+                             next_date=shipment.next_attempt_date, cod_vnd=collect, refund_vnd=refund,
+                             payable=payable)
     if event_row is None:
         # The event's id keys the SMS; without an SMS the flush can wait (planning thousands at once).
         event_row = add_event(session, shipment, event=target, from_status=from_status, actor=actor, now=now,
@@ -260,9 +266,6 @@ def enter_state(session: Session, shipment: Shipment, target: str, *, settings: 
     if text:
         queue_sms(session, phone=shipment.recipient_phone, text=text, now=now,
                   key=f"shipment:{shipment.id}:event:{event_row.id}")
-    if target in states.TERMINAL and shipment.cod and target != states.DELIVERED:  # no longer out for collection
-        # (a delivered one waits for the post's report of what the postman collected: cod.credit_collected)
-        cod.release_requests(session, shipment, settings=settings, actor=actor, now=now)
     if target in states.ANNOUNCED:
         _announce(session, shipment, reason=reason, occurred_at=occurred_at, now=now)
 

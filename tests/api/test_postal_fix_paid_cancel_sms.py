@@ -38,7 +38,7 @@ def test_a_paid_delivery_the_courier_cancels_tells_the_citizen_the_postage_comes
     created = paid_delivery(client, auth, db, test_settings, code="D-18")
     assert webhook(client, test_settings, event(created["id"], "C-18", 18, now_utc())).json["outcome"] == "applied"
     assert sms_texts(db)[-1] == ("TT Phục vụ HCC: Bưu điện đã hủy đơn chuyển phát kết quả hồ sơ D-18. "
-                                 f"Vui lòng liên hệ Trung tâm để được hỗ trợ. {REFUND}")
+                                 f"Vui lòng nhận kết quả tại Trung tâm Phục vụ HCC. {REFUND}")
 
 
 def test_a_pickup_whose_postage_was_part_paid_names_what_comes_back(client, auth, db, test_settings):

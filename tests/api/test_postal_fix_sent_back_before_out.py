@@ -38,7 +38,7 @@ def test_a_paid_delivery_sent_back_before_it_went_out_is_cancelled_and_its_posta
     assert (postage["status"], postage["amount_vnd"], postage["paid_vnd"]) == ("overpaid", 0, 22000)  # to refund
     assert outbox(db, "courier.cancel") == []  # the courier ended the order itself
     assert sms_texts(db)[-1] == ("TT Phục vụ HCC: Bưu điện đã hủy đơn chuyển phát kết quả hồ sơ D-17. "
-                                 f"Vui lòng liên hệ Trung tâm để được hỗ trợ. {REFUND}")
+                                 f"Vui lòng nhận kết quả tại Trung tâm Phục vụ HCC. {REFUND}")
 
 
 def test_a_scheduled_delivery_sent_back_is_cancelled_too(client, auth, db, test_settings):
@@ -52,7 +52,7 @@ def test_a_scheduled_delivery_sent_back_is_cancelled_too(client, auth, db, test_
     # nothing was paid: the postage's request is cancelled, and the SMS promises no refund
     assert request_for(db, seen["postage_payment_code"])[0] == "cancelled"
     assert sms_texts(db)[-1] == ("TT Phục vụ HCC: Bưu điện đã hủy đơn chuyển phát kết quả hồ sơ D-17S. "
-                                 "Vui lòng liên hệ Trung tâm để được hỗ trợ.")
+                                 "Vui lòng nhận kết quả tại Trung tâm Phục vụ HCC.")
     # the post says it has the result out after all: kept for people, the shipment stays cancelled
     assert webhook(client, test_settings, event(shipment_id, "S-9", 9, now_utc())).json["outcome"] == "recorded"
     listed = [e for e in shipment(client, auth, shipment_id)["events"] if e["event"] == "courier_conflict"]
