@@ -139,6 +139,14 @@ def payable_sentence(payable: list[tuple[str, int, datetime]]) -> str:
     return f"Vui lòng nộp {asks} trước {format_local(min(at for _, _, at in payable))}"
 
 
+def renewed_text(dossier: str, code: str, old_code: str, amount: int, expires_at: datetime) -> str:
+    """The Vietnamese SMS for fees asked again under a new payment code because the request that asked them
+    was cancelled (with a cancelled shipment's postage, `payments.service.withdraw_fee_items`): money sent to
+    the old code no longer reaches them (it waits in suspense)."""
+    return (f"{SENDER}: Hồ sơ {dossier} có mã thanh toán mới {code} thay mã {old_code}. "
+            f"{payable_sentence([(code, amount, expires_at)])}.")
+
+
 def after_transitions(conn: Connection, transitions: list[Transition], *, settings: Settings, now: datetime,
                       actor: str = "system", known: dict[int, RequestInfo] | None = None) -> dict[int, bool]:
     """Receipts, SMS and events for the requests whose state just changed (`known`: their current

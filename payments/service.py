@@ -18,7 +18,8 @@ from kernel.clock import ensure_aware_utc
 from kernel.errors import Conflict, NotFound, ValidationError
 from kernel.inbox import QUEUED, RECEIVED, InboundCallback
 from payments import codes, states, vietqr
-from payments.notifications import Transition, after_transitions
+from kernel.notify import queue_sms
+from payments.notifications import Transition, after_transitions, renewed_text
 from payments.models import Dossier, FeeItem, PaymentRequest, PaymentRequestEvent, PaymentRequestItem
 from payments.validation import DossierInput, FeeInput
 
@@ -416,7 +417,9 @@ def withdraw_fee_items(session: Session, *, dossier_code: str, fee_item_ids: fro
     back is a refund, decided by people). The items are withdrawn: never asked for again (renewal),
     not counted as owed, and no delivery waits for them. Returns that over-payment (0: nobody paid for
     them), so the caller may tell the citizen the money comes back; less what a request's own SMS
-    already tells (one the withdrawal settles is announced paid, with its excess).
+    already tells (one the withdrawal settles is announced paid, with its excess). The other fees of a
+    cancelled request, asked again under a new code, are texted to the applicant with that code and amount:
+    the code they had no longer takes money.
     """
     hold_books(session)  # first, before the dossier's lock: money may move (kernel.books)
     dossier = lock_dossier(session, dossier_code)
@@ -426,6 +429,7 @@ def withdraw_fee_items(session: Session, *, dossier_code: str, fee_item_ids: fro
     # as money for any cancelled code does (finance assigns it to the fees asked again, or refunds it):
     # a request kept for it could leave the postage owed for good, if the transfer paid part or none.
     others: set[int] = set()  # the other fees of the requests cancelled here: asked again without these
+    replaced: list[str] = []  # the codes of the requests cancelled with those fees
     paid_into: list[int] = []  # the requests that got money for them
     asking = [r for r in dossier.payment_requests if {line.fee_item_id for line in r.items} & owed]
     # Whether one got money is read under its lock (in id order, as crediting takes them): a payment
@@ -441,6 +445,8 @@ def withdraw_fee_items(session: Session, *, dossier_code: str, fee_item_ids: fro
             cancel_payment_request(session, code=request.payment_code, reason=reason, settings=settings,
                                    actor=actor, now=now)
             others |= asked - fee_item_ids
+            if asked - fee_item_ids:
+                replaced.append(request.payment_code)
         else:
             paid_into.append(request.id)
     overpaid = 0
@@ -454,8 +460,11 @@ def withdraw_fee_items(session: Session, *, dossier_code: str, fee_item_ids: fro
             item.withdrawn_at = now
     session.flush()
     if others and any(item.id in others for item in uncovered_fee_items(session, dossier)):
-        open_payment_request(session, dossier=dossier, settings=settings, actor=actor, now=now,
-                             only=frozenset(others))
+        renewal = open_payment_request(session, dossier=dossier, settings=settings, actor=actor, now=now,
+                                       only=frozenset(others))
+        queue_sms(session, phone=dossier.applicant_phone, now=now, key=f"request:{renewal.id}:renewed",
+                  text=renewed_text(dossier.code, renewal.payment_code, ", ".join(replaced), renewal.amount_vnd,
+                                    renewal.expires_at))
     return overpaid
 
 

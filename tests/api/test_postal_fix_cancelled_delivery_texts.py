@@ -2,7 +2,10 @@
 
 - The citizen's SMS said "contact the centre": the result stays at the centre, so it says to collect it there.
 - A cash-on-delivery citizen was not told that the fee is payable again (its request has a deadline again):
-  the SMS names the amount, the payment code and the deadline."""
+  the SMS names the amount, the payment code and the deadline.
+- A cancellation whose postage was asked together with the fee (a renewal) renews the fee alone under a new
+  payment code: the citizen is texted the new code and the amount (money sent to the old code waits in
+  suspense)."""
 from datetime import timedelta
 
 import pytest
@@ -11,7 +14,7 @@ from sqlalchemy import select
 from kernel.clock import format_local, now_utc
 from payments.models import PaymentRequest
 from tests.api.test_postal_fix_returned_while_out import sms_texts
-from tests.api.test_postal_round2 import cancel
+from tests.api.test_postal_round2 import cancel, fee_and_postage_lapsed
 from tests.api.test_postal_round3 import cod_app, cod_delivery, event, shipment, webhook  # noqa: F401
 from tests.postal_factories import make_booked_shipment
 
@@ -67,3 +70,25 @@ def test_the_cancellation_texts_fit_three_segments_with_a_long_dossier_code_and_
             text = messages.sms_text(states.CANCELLED, direction=direction, dossier_code="D" * 25, reason=reason,
                                      payable=payable)
             assert len(text) <= SMS_MAX, (len(text), text)
+
+
+def test_a_cancellation_that_renews_the_fee_alone_texts_its_new_code_and_amount(client, auth, db, test_settings):
+    code, created = fee_and_postage_lapsed(client, auth, db, test_settings)
+    renewed = client.post(f"/api/v1/dossiers/{code}/payment-requests", headers=auth("intake")).json
+    before = len(sms_texts(db))
+    cancel(client, auth, created["id"])  # a staff cancellation with nothing paid: no shipment SMS
+    fee = fee_request(db)
+    assert fee.payment_code != renewed["payment_code"] and fee.amount_vnd == 8000
+    assert sms_texts(db)[before:] == [
+        f"TT Phục vụ HCC: Hồ sơ {code} có mã thanh toán mới {fee.payment_code} thay mã {renewed['payment_code']}. "
+        f"Vui lòng nộp 8.000 ₫ (mã {fee.payment_code}) trước {format_local(fee.expires_at)}."]
+
+
+def test_the_renewal_text_fits_three_segments_with_a_long_dossier_code_and_amount():
+    from datetime import datetime, timezone
+
+    from payments.notifications import renewed_text
+
+    text = renewed_text("D" * 25, "HS12345678978", "HS98765432101", 500_000_000,
+                        datetime(2026, 12, 31, 16, 59, tzinfo=timezone.utc))
+    assert len(text) <= SMS_MAX, (len(text), text)
