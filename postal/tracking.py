@@ -357,12 +357,20 @@ def _count_late_failure(session: Session, shipment: Shipment, row: ShipmentEvent
 
 def replay_recorded_events(session: Session, shipment: Shipment, *, settings: Settings, now: datetime) -> int:
     """Apply, in the order they happened, the courier events recorded but not applied (they came before
-    the booking reply, say); returns how many moved the shipment."""
+    the booking reply, say); returns how many moved the shipment. One the shipment can no longer follow
+    because a step applied meanwhile cancelled it is listed for people as one reported after the
+    cancellation is (`checks.list_step_after_cancellation`: the post moved or tried to deliver it)."""
     rows = session.execute(select(ShipmentEvent).where(
         ShipmentEvent.shipment_id == shipment.id, ShipmentEvent.applied.is_(False),
         ShipmentEvent.courier_status_code.is_not(None)).order_by(ShipmentEvent.occurred_at, ShipmentEvent.id)
     ).scalars().all()
-    return sum(_try_apply(session, shipment, row, settings=settings, now=now) for row in rows)
+    moved = 0
+    for row in rows:
+        if _try_apply(session, shipment, row, settings=settings, now=now):
+            moved += 1
+        else:
+            checks.list_step_after_cancellation(session, shipment, row, source=row.source, now=now)
+    return moved
 
 
 # --- outbox topics --------------------------------------------------------------------

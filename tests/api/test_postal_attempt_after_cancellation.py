@@ -48,3 +48,21 @@ def test_a_failed_pickup_after_a_cancellation_is_not_listed(client, auth, db, te
     assert webhook(client, test_settings, event(shipment_id, "P-4", 4, at + timedelta(minutes=5))
                    ).json["outcome"] == "recorded"
     assert listed_for_people(db, shipment_id) == []
+
+
+def test_a_failure_recorded_before_the_cancellation_it_could_not_follow_is_listed_once_cancelled(
+        client, auth, db, test_settings):
+    """The 11 came before the booking reply (recorded, waiting to be applied in turn); the 18 that then ended the
+    order cannot be followed by it: the failure the post reported is listed, as one arriving later would be."""
+    from tests.api.test_postal_fix_paid_cancel_sms import paid_delivery
+
+    created = paid_delivery(client, auth, db, test_settings, code="D-FA-EARLY", booked=False)
+    at = now_utc() - timedelta(minutes=30)
+    ref = {"reference": f"HCC-{created['id']}"}
+    failed = {**event(created["id"], "E-11", 11, at), **ref}
+    assert webhook(client, test_settings, failed).json["outcome"] == "recorded"  # before the booking reply
+    cancelled = {**event(created["id"], "E-18", 18, at + timedelta(minutes=5)), **ref}
+    assert webhook(client, test_settings, cancelled).json["outcome"] == "applied"
+    assert shipment(client, auth, created["id"])["status"] == "cancelled"
+    assert [(data["kind"], data["claimed"]["event_id"]) for _, _, data in listed_for_people(db, created["id"])] == [
+        ("attempt_after_cancellation", "E-11")]
