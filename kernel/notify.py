@@ -22,6 +22,13 @@ SMS_TOPIC = "sms"
 SENDER = "TT Phục vụ HCC"
 SMS_SCHEDULE = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(hours=1),
                 timedelta(hours=3), timedelta(hours=6), timedelta(hours=12))
+SMS_MAX = 201  # three UCS-2 segments: the longest a text to a citizen may be (Vietnamese is UCS-2)
+
+
+def fit(*texts: str) -> str:
+    """The first of `texts` within three segments (SMS_MAX); else the last, the compact form, which its tests
+    hold within them in the worst case (postal: the longest dossier code, tracking number and amounts)."""
+    return next((text for text in texts if len(text) <= SMS_MAX), texts[-1])
 
 
 def sms(phone: str, text: str, key: str) -> Outgoing:

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import Connection, column, func, select, table
 
@@ -48,7 +49,7 @@ from config import Settings
 from kernel.clock import format_local
 from kernel.events import publish
 from kernel.money import format_vnd
-from kernel.notify import SENDER, sms
+from kernel.notify import SENDER, fit, sms
 from kernel.outbox import enqueue_many
 from payments import states
 from payments.models import Dossier, PaymentRequest, PaymentRequestEvent
@@ -132,19 +133,39 @@ def _still_owed_text(code: str, dossier: str, owed: int, withdrawn_vnd: int, wit
             f"còn phải nộp {format_vnd(owed)}.")
 
 
-def payable_sentence(payable: list[tuple[str, int, datetime]]) -> str:
-    """What open requests (payment code, amount still owed, deadline) ask the citizen to pay and by when, for
-    an SMS (no closing full stop: the caller may go on): `Vui lòng nộp 8.000 ₫ (mã HS…) trước 30/11/2026 18:08`."""
-    asks = ", ".join(f"{format_vnd(amount)} (mã {code})" for code, amount, _ in payable)
-    return f"Vui lòng nộp {asks} trước {format_local(min(at for _, _, at in payable))}"
+class Payable(NamedTuple):
+    """An open request a text asks the citizen to pay: its code, what it still owes, its deadline, and the
+    code(s) it replaces (fees asked again under a new code: money sent to those no longer reaches them)."""
+    code: str
+    amount_vnd: int
+    expires_at: datetime
+    replaces: str = ""
 
 
-def renewed_text(dossier: str, code: str, old_code: str, amount: int, expires_at: datetime) -> str:
+def payable_sentence(payable: list[Payable], *, compact: bool = False) -> str:
+    """What open requests ask the citizen to pay and by when, for an SMS (no closing full stop: the caller may
+    go on): `Vui lòng nộp 8.000 ₫ (mã HS…) trước 30/11/2026 18:08`, a renewal's `(mã mới HS… thay mã HS…)`.
+    `compact`: `Nộp 8.000 ₫ (mã HS…) trước …`, the total and how many codes when there are several."""
+    deadline = format_local(min(p.expires_at for p in payable))
+    if compact:
+        which = f"mã {payable[0].code}" if len(payable) == 1 else f"{len(payable)} mã thanh toán"
+        return f"Nộp {format_vnd(sum(p.amount_vnd for p in payable))} ({which}) trước {deadline}"
+    asks = ", ".join(f"{format_vnd(p.amount_vnd)} (mã mới {p.code} thay mã {p.replaces})" if p.replaces else
+                     f"{format_vnd(p.amount_vnd)} (mã {p.code})" for p in payable)
+    return f"Vui lòng nộp {asks} trước {deadline}"
+
+
+def renewed_text(dossier: str, renewal: Payable) -> str:
     """The Vietnamese SMS for fees asked again under a new payment code because the request that asked them
     was cancelled (with a cancelled shipment's postage, `payments.service.withdraw_fee_items`): money sent to
-    the old code no longer reaches them (it waits in suspense)."""
-    return (f"{SENDER}: Hồ sơ {dossier} có mã thanh toán mới {code} thay mã {old_code}. "
-            f"{payable_sentence([(code, amount, expires_at)])}.")
+    the old code no longer reaches them (it waits in suspense). Sent to the applicant when the shipment's
+    own text (which names it: postal.messages) goes to another phone."""
+    code, old, amount = renewal.code, renewal.replaces, format_vnd(renewal.amount_vnd)
+    deadline = format_local(renewal.expires_at)
+    return fit(f"{SENDER}: Hồ sơ {dossier} có mã thanh toán mới {code} thay mã {old}. "
+               f"{payable_sentence([renewal._replace(replaces='')])}.",
+               f"{SENDER}: Hồ sơ {dossier}: mã thanh toán mới {code} thay "
+               f"{'mã ' + old if ',' not in old else 'mã cũ'}. Nộp {amount} trước {deadline}.")
 
 
 def after_transitions(conn: Connection, transitions: list[Transition], *, settings: Settings, now: datetime,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -18,8 +19,7 @@ from kernel.clock import ensure_aware_utc
 from kernel.errors import Conflict, NotFound, ValidationError
 from kernel.inbox import QUEUED, RECEIVED, InboundCallback
 from payments import codes, states, vietqr
-from kernel.notify import queue_sms
-from payments.notifications import Transition, after_transitions, renewed_text
+from payments.notifications import Payable, Transition, after_transitions
 from payments.models import Dossier, FeeItem, PaymentRequest, PaymentRequestEvent, PaymentRequestItem
 from payments.validation import DossierInput, FeeInput
 
@@ -405,8 +405,14 @@ def add_fee_items(session: Session, *, dossier_code: str, fees: tuple[FeeInput, 
     return open_payment_request(session, dossier=dossier, settings=settings, actor=actor, now=now, only=added)
 
 
+class Withdrawal(NamedTuple):
+    """What `withdraw_fee_items` leaves the caller to tell the citizen."""
+    overpaid_vnd: int  # paid for the withdrawn items, to give back (less what a request's own SMS tells)
+    renewal: Payable | None  # the other fees of a cancelled request, asked again under a new code
+
+
 def withdraw_fee_items(session: Session, *, dossier_code: str, fee_item_ids: frozenset[int], reason: str,
-                       settings: Settings, actor: str, now: datetime) -> int:
+                       settings: Settings, actor: str, now: datetime) -> Withdrawal:
     """Stop asking for these fee items for good (the postage of a cancelled shipment), wherever they
     are asked: in the request first made for them, or in one that renewed them with other fees.
 
@@ -417,9 +423,9 @@ def withdraw_fee_items(session: Session, *, dossier_code: str, fee_item_ids: fro
     back is a refund, decided by people). The items are withdrawn: never asked for again (renewal),
     not counted as owed, and no delivery waits for them. Returns that over-payment (0: nobody paid for
     them), so the caller may tell the citizen the money comes back; less what a request's own SMS
-    already tells (one the withdrawal settles is announced paid, with its excess). The other fees of a
-    cancelled request, asked again under a new code, are texted to the applicant with that code and amount:
-    the code they had no longer takes money.
+    already tells (one the withdrawal settles is announced paid, with its excess). And the request that
+    asks the other fees of a cancelled one again under a new code (None: none), for the caller's text to
+    name: the code they had no longer takes money (one SMS for the event: postal.service.enter_state).
     """
     hold_books(session)  # first, before the dossier's lock: money may move (kernel.books)
     dossier = lock_dossier(session, dossier_code)
@@ -449,7 +455,7 @@ def withdraw_fee_items(session: Session, *, dossier_code: str, fee_item_ids: fro
                 replaced.append(request.payment_code)
         else:
             paid_into.append(request.id)
-    overpaid = 0
+    overpaid, renewal = 0, None
     if paid_into:
         from payments.corrections import withdraw_from_paid_requests  # late: corrections build on this module
 
@@ -460,12 +466,10 @@ def withdraw_fee_items(session: Session, *, dossier_code: str, fee_item_ids: fro
             item.withdrawn_at = now
     session.flush()
     if others and any(item.id in others for item in uncovered_fee_items(session, dossier)):
-        renewal = open_payment_request(session, dossier=dossier, settings=settings, actor=actor, now=now,
+        request = open_payment_request(session, dossier=dossier, settings=settings, actor=actor, now=now,
                                        only=frozenset(others))
-        queue_sms(session, phone=dossier.applicant_phone, now=now, key=f"request:{renewal.id}:renewed",
-                  text=renewed_text(dossier.code, renewal.payment_code, ", ".join(replaced), renewal.amount_vnd,
-                                    renewal.expires_at))
-    return overpaid
+        renewal = Payable(request.payment_code, request.amount_vnd, request.expires_at, ", ".join(replaced))
+    return Withdrawal(overpaid, renewal)
 
 
 def ask_for_lapsed_fees(session: Session, dossier_code: str, *, settings: Settings, actor: str,

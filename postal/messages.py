@@ -1,11 +1,11 @@
 """Vietnamese texts a citizen receives by SMS about a shipment. Pure."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from kernel.money import format_vnd
-from kernel.notify import SENDER
-from payments.notifications import payable_sentence
+from kernel.notify import SENDER, fit
+from payments.notifications import Payable, payable_sentence
 from postal import states
 
 
@@ -30,20 +30,23 @@ def _d(day: date | None) -> str:
 def sms_text(event: str, *, direction: str, dossier_code: str, tracking_number: str | None = None,
              due: date | None = None, reason: str | None = None, next_date: date | None = None,
              cod_vnd: int = 0, refund_vnd: int = 0,
-             payable: list[tuple[str, int, datetime]] | None = None) -> str | None:
+             payable: list[Payable] | None = None) -> str | None:
     """The SMS for a shipment event, or None when the citizen is not told about it. `cod_vnd`: what the
     postman collects on delivery (cash on delivery), named when the delivery is booked and goes out;
-    `refund_vnd`: what a cancellation leaves to give back of the postage paid; `payable`: (payment code,
-    amount owed, deadline) of the requests a cancelled cash-on-delivery order no longer collects, payable
-    again. The texts stay within three segments (201 Vietnamese characters) for a 25-character dossier code
-    (a cancellation that names both a refund and fees payable again may take a fourth: see _cancelled)."""
+    `refund_vnd`: what a cancellation leaves to give back of the postage paid; `payable`: the requests a
+    cancellation leaves the citizen to pay (what a cash-on-delivery order no longer collects, fees asked again
+    under a new code). Every text stays within three segments (`fit`): one too long for the longest dossier
+    code (64 characters), tracking number (40) and amounts takes its compact form."""
     pickup = direction == states.PICKUP
     what = f"hồ sơ {dossier_code}" if pickup else f"kết quả hồ sơ {dossier_code}"
     if event == states.BOOKED:
         action = "Bưu điện sẽ đến nhận" if pickup else "Bưu điện sẽ chuyển phát"
         collect = f" và thu {format_vnd(cod_vnd)} khi giao" if cod_vnd > 0 else ""
-        return (f"{SENDER}: {action} {what}, mã vận đơn {tracking_number}. "
-                f"Hạn hoàn thành: {_d(due)}. Bưu tá sẽ gọi trước khi đến{collect}.")
+        short = "Bưu điện sẽ đến nhận" if pickup else "Bưu điện sẽ giao"
+        return fit(f"{SENDER}: {action} {what}, mã vận đơn {tracking_number}. "
+                   f"Hạn hoàn thành: {_d(due)}. Bưu tá sẽ gọi trước khi đến{collect}.",
+                   f"{SENDER}: {short} {what}, vận đơn {tracking_number}, hạn {_d(due)}"
+                   f"{f', thu {format_vnd(cod_vnd)}' if cod_vnd > 0 else ''}.")
     if event == states.PICKED_UP:
         # the due date is the last day allowed ("trước ngày" would read as the day before it)
         return f"{SENDER}: Bưu điện đã nhận {what} và chuyển về Trung tâm chậm nhất ngày {_d(due)}."
@@ -71,21 +74,31 @@ COLLECT_AT_CENTRE = "nhận kết quả tại Trung tâm Phục vụ HCC"  # whe
 
 
 def _cancelled(what: str, *, pickup: bool, reason: str | None, refund_vnd: int,
-               payable: list[tuple[str, int, datetime]]) -> str | None:
+               payable: list[Payable]) -> str | None:
     # The refund's own SMS comes when finance pays it out, maybe days later: the citizen who paid the
-    # postage learns now that it comes back. A cash-on-delivery citizen learns what the postman will no
-    # longer collect is payable again, by when and under which code. Both at once (postage paid although
-    # the order held its request) is the one text that may run past three segments.
+    # postage learns now that it comes back. A citizen left to pay (what the postman will no longer
+    # collect, fees asked again under a new code) learns how much, under which code and by when. Too long,
+    # the text takes its compact form: when it has both, the payment (the citizen must act by a deadline)
+    # keeps its place and the refund is left to its own SMS.
     refund = f" Trung tâm sẽ hoàn trả {format_vnd(refund_vnd)} tiền cước bưu chính đã nộp." if refund_vnd > 0 else ""
-    pay = payable_sentence(payable) if payable else ""
+    pay = f" {payable_sentence(payable)}." if payable else ""
+    if payable:
+        short_tail = f" {payable_sentence(payable, compact=True)}."
+    else:
+        short_tail = f" Trung tâm sẽ hoàn trả {format_vnd(refund_vnd)} tiền cước đã nộp." if refund_vnd > 0 else ""
     order = f"yêu cầu thu gom {what}" if pickup else f"đơn chuyển phát {what}"
     if pickup and reason == states.TWO_FAILED_ATTEMPTS:
-        return f"{SENDER}: Sau 2 lần không nhận được {what}, yêu cầu thu gom đã bị hủy.{refund}"
+        head = f"{SENDER}: Sau 2 lần không nhận được {what}, yêu cầu thu gom đã"
+        return fit(f"{head} bị hủy.{refund}{pay}", f"{head} hủy.{short_tail}")
     if reason == states.COURIER_CANCELLED and pickup:
-        return f"{SENDER}: Bưu điện đã hủy {order}. Vui lòng liên hệ Trung tâm để được hỗ trợ.{refund}"
+        head = f"{SENDER}: Bưu điện đã hủy {order}."
+        return fit(f"{head} Vui lòng liên hệ Trung tâm để được hỗ trợ.{refund}{pay}",
+                   f"{head}{short_tail if payable else f' Vui lòng liên hệ Trung tâm.{short_tail}'}")
     if reason == states.COURIER_CANCELLED:  # the result stays at the centre: the citizen collects it there
-        then = f"{pay} và {COLLECT_AT_CENTRE}" if pay else f"Vui lòng {COLLECT_AT_CENTRE}"
-        return f"{SENDER}: Bưu điện đã hủy {order}. {then}.{refund}"
+        then = f"{payable_sentence(payable)} và {COLLECT_AT_CENTRE}" if payable else f"Vui lòng {COLLECT_AT_CENTRE}"
+        return fit(f"{SENDER}: Bưu điện đã hủy {order}. {then}.{refund}",
+                   f"{SENDER}: Bưu điện hủy giao {what}.{short_tail} Nhận kết quả ở Trung tâm.")
     if refund or pay:  # staff's cancellation, asked for by the citizen (or the centre's own)
-        return f"{SENDER}: {order[:1].upper()}{order[1:]} đã được hủy.{refund}{f' {pay}.' if pay else ''}"
+        head = f"{SENDER}: {order[:1].upper()}{order[1:]} đã được hủy."
+        return fit(f"{head}{refund}{pay}", f"{head}{short_tail}")
     return None  # staff's cancellation with nothing paid nor payable again: the citizen asked for it

@@ -22,8 +22,9 @@ from kernel.notify import queue_sms
 from kernel.outbox import OutboxMessage, enqueue
 from payments import states as payment_states
 from payments.models import Dossier, PaymentRequest, PaymentRequestItem
-from payments.service import (add_fee_items, ask_for_lapsed_fees, current_request, dossier_fees_settled,
-                              get_dossier, withdraw_fee_items)
+from payments.notifications import Payable, renewed_text
+from payments.service import (Withdrawal, add_fee_items, ask_for_lapsed_fees, current_request,
+                              dossier_fees_settled, get_dossier, withdraw_fee_items)
 from payments.validation import FeeInput
 from postal import addresses, cod, deadlines, messages, states
 from postal.errors import ShipmentExists, shipment_not_found
@@ -243,20 +244,23 @@ def enter_state(session: Session, shipment: Shipment, target: str, *, settings: 
         # Our own bookkeeping steps (the booking reply, planning) keep the time of the last real step:
         # courier progress that happened before them must still move the shipment on.
         shipment.state_at = occurred_at
-    refund = 0  # a cancellation withdraws the postage first: its SMS says what was paid for it, to come back
+    # A cancellation withdraws the postage first: its SMS says what was paid for it, to come back, and names
+    # the fees asked again under a new code with it (one text for the event, not a second one).
+    withdrawal = Withdrawal(0, None)
     if target == states.CANCELLED:
-        refund = _cancelled(session, shipment, reason=sms_reason or "", settings=settings, actor=actor, now=now,
-                            tell_courier=sms_reason != states.COURIER_CANCELLED)
+        withdrawal = _cancelled(session, shipment, reason=sms_reason or "", settings=settings, actor=actor,
+                                now=now, tell_courier=sms_reason != states.COURIER_CANCELLED)
     collect = booked_cod_vnd(session, shipment) if shipment.cod and target in COD_TOLD else 0
-    payable = []  # what the postman was to collect, payable again: a cancellation's SMS names it
+    payable = [withdrawal.renewal] if withdrawal.renewal else []  # what the citizen is to pay, and by when
     if target in states.TERMINAL and shipment.cod and target != states.DELIVERED:  # no longer out for collection
-        # (a delivered one waits for the post's report of what the postman collected: cod.credit_collected)
+        # (a delivered one waits for the post's report of what the postman collected: cod.credit_collected);
+        # what the postman was to collect is payable again: a cancellation's SMS names it
         released = cod.release_requests(session, shipment, settings=settings, actor=actor, now=now)
-        payable = [(r.payment_code, r.outstanding_vnd, r.expires_at) for r in released if r.outstanding_vnd > 0]
+        payable += [Payable(r.payment_code, r.outstanding_vnd, r.expires_at) for r in released if r.outstanding_vnd > 0]
     text = messages.sms_text(target, direction=shipment.direction, dossier_code=shipment.dossier_code,
                              tracking_number=shipment.tracking_number, due=shipment.due_date, reason=sms_reason,
-                             next_date=shipment.next_attempt_date, cod_vnd=collect, refund_vnd=refund,
-                             payable=payable)
+                             next_date=shipment.next_attempt_date, cod_vnd=collect,
+                             refund_vnd=withdrawal.overpaid_vnd, payable=payable)
     if event_row is None:
         # The event's id keys the SMS; without an SMS the flush can wait (planning thousands at once).
         event_row = add_event(session, shipment, event=target, from_status=from_status, actor=actor, now=now,
@@ -266,15 +270,21 @@ def enter_state(session: Session, shipment: Shipment, target: str, *, settings: 
     if text:
         queue_sms(session, phone=shipment.recipient_phone, text=text, now=now,
                   key=f"shipment:{shipment.id}:event:{event_row.id}")
+    renewal = withdrawal.renewal
+    applicant = get_dossier(session, shipment.dossier_code).applicant_phone if renewal else None
+    if renewal and applicant != shipment.recipient_phone:  # the one who holds the old code learns the new one
+        queue_sms(session, phone=applicant, text=renewed_text(shipment.dossier_code, renewal), now=now,
+                  key=f"request:{renewal.code}:renewed")
     if target in states.ANNOUNCED:
         _announce(session, shipment, reason=reason, occurred_at=occurred_at, now=now)
 
 
 def _cancelled(session: Session, shipment: Shipment, *, reason: str, tell_courier: bool, settings: Settings,
-               actor: str, now: datetime) -> int:
+               actor: str, now: datetime) -> Withdrawal:
     """What every cancellation does, whoever caused it (staff, two failed pickups, the courier): the
     courier order is cancelled (unless the courier cancelled it) and the postage withdrawn. Returns what
-    was paid for the postage, to give back, that the cancellation's SMS must tell (`withdraw_fee_items`)."""
+    the cancellation's SMS must tell: what was paid for the postage, to give back, and the fees asked again
+    under a new code (`withdraw_fee_items`)."""
     if tell_courier and shipment.tracking_number:
         enqueue_cancel(session, shipment, now=now)
     return withdraw_postage(session, shipment, reason=reason, settings=settings, actor=actor, now=now)
@@ -309,7 +319,7 @@ def cancel_shipment(session: Session, *, shipment_id: int, reason: str, settings
 
 
 def withdraw_postage(session: Session, shipment: Shipment, *, reason: str, settings: Settings, actor: str,
-                     now: datetime) -> int:
+                     now: datetime) -> Withdrawal:
     """The postage of a shipment that will not be carried is no longer owed, whichever request asks for
     it now (its own, or one that renewed it with the dossier's fees); returns what was paid for it, now an
     over-payment to refund (less what a settled request's own SMS tells: `withdraw_fee_items`)."""

@@ -7,19 +7,19 @@
   payment code: the citizen is texted the new code and the amount (money sent to the old code waits in
   suspense)."""
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from kernel.clock import format_local, now_utc
-from payments.models import PaymentRequest
+from kernel.notify import SMS_TOPIC
+from kernel.outbox import OutboxMessage
+from payments.models import Dossier, PaymentRequest
 from tests.api.test_postal_fix_returned_while_out import sms_texts
 from tests.api.test_postal_round2 import cancel, fee_and_postage_lapsed
 from tests.api.test_postal_round3 import cod_app, cod_delivery, event, shipment, webhook  # noqa: F401
 from tests.postal_factories import make_booked_shipment
-
-SMS_MAX = 201  # three UCS-2 segments (docs/decisions.md, "COD in the SMS")
-
 
 def test_the_courier_cancelled_delivery_sms_says_to_collect_the_result_at_the_centre(client, auth, db, test_settings):
     shipment_id = make_booked_shipment(db, test_settings, "D-SMS18", direction="delivery")
@@ -58,37 +58,60 @@ def test_a_cod_delivery_staff_cancel_tells_the_citizen_the_fee_is_payable_again(
         f"(mã {fee.payment_code}) trước {format_local(fee.expires_at)}.")
 
 
-def test_the_cancellation_texts_fit_three_segments_with_a_long_dossier_code_and_amounts():
-    from datetime import datetime, timezone
-
-    from postal import messages, states
-
-    due = datetime(2026, 12, 31, 16, 59, tzinfo=timezone.utc)
-    payable = [("HS12345678978", 500_000_000, due)]
-    for direction in states.DIRECTIONS:
-        for reason in (states.COURIER_CANCELLED, "Đổi ý"):
-            text = messages.sms_text(states.CANCELLED, direction=direction, dossier_code="D" * 25, reason=reason,
-                                     payable=payable)
-            assert len(text) <= SMS_MAX, (len(text), text)
+def sms_sent(db) -> list[tuple[str, str]]:
+    with db() as s:
+        return [(m.payload["to"], m.payload["text"]) for m in s.execute(select(OutboxMessage).where(
+            OutboxMessage.topic == SMS_TOPIC).order_by(OutboxMessage.id)).scalars()]
 
 
-def test_a_cancellation_that_renews_the_fee_alone_texts_its_new_code_and_amount(client, auth, db, test_settings):
+def test_a_cancellation_that_renews_the_fee_alone_names_its_new_code_in_its_one_text(client, auth, db, test_settings):
+    """The applicant is the shipment's contact: one SMS for the event, not the cancellation's and a second one."""
     code, created = fee_and_postage_lapsed(client, auth, db, test_settings)
     renewed = client.post(f"/api/v1/dossiers/{code}/payment-requests", headers=auth("intake")).json
-    before = len(sms_texts(db))
-    cancel(client, auth, created["id"])  # a staff cancellation with nothing paid: no shipment SMS
+    before = len(sms_sent(db))
+    cancel(client, auth, created["id"])  # a staff cancellation with nothing paid: texted for the new code only
     fee = fee_request(db)
     assert fee.payment_code != renewed["payment_code"] and fee.amount_vnd == 8000
-    assert sms_texts(db)[before:] == [
+    assert [text for _, text in sms_sent(db)[before:]] == [
+        f"TT Phục vụ HCC: Yêu cầu thu gom hồ sơ {code} đã được hủy. Vui lòng nộp 8.000 ₫ (mã mới {fee.payment_code} "
+        f"thay mã {renewed['payment_code']}) trước {format_local(fee.expires_at)}."]
+
+
+def test_the_applicant_is_texted_the_renewal_when_the_shipment_has_another_phone(client, auth, db, test_settings):
+    code, created = fee_and_postage_lapsed(client, auth, db, test_settings)
+    with db() as s, s.begin():
+        s.execute(update(Dossier).where(Dossier.code == code).values(applicant_phone="0987654321"))
+    renewed = client.post(f"/api/v1/dossiers/{code}/payment-requests", headers=auth("intake")).json
+    before = len(sms_sent(db))
+    cancel(client, auth, created["id"])
+    fee = fee_request(db)
+    sent = sms_sent(db)[before:]
+    assert [phone for phone, _ in sent] == [created["recipient"]["phone"], "0987654321"]
+    assert sent[1][1] == (
         f"TT Phục vụ HCC: Hồ sơ {code} có mã thanh toán mới {fee.payment_code} thay mã {renewed['payment_code']}. "
-        f"Vui lòng nộp 8.000 ₫ (mã {fee.payment_code}) trước {format_local(fee.expires_at)}."]
+        f"Vui lòng nộp 8.000 ₫ (mã {fee.payment_code}) trước {format_local(fee.expires_at)}.")
 
 
-def test_the_renewal_text_fits_three_segments_with_a_long_dossier_code_and_amount():
-    from datetime import datetime, timezone
+def test_a_part_paid_fee_is_named_with_what_it_still_owes_and_its_local_deadline(cod_app, auth, db):  # noqa: F811
+    from payments.credits import IncomingCredit, record_credits
+    from payments.ledger import Accounts
+    from kernel.db import unit_of_work
 
-    from payments.notifications import renewed_text
-
-    text = renewed_text("D" * 25, "HS12345678978", "HS98765432101", 500_000_000,
-                        datetime(2026, 12, 31, 16, 59, tzinfo=timezone.utc))
-    assert len(text) <= SMS_MAX, (len(text), text)
+    app, settings = cod_app
+    client, shipment_id = cod_delivery(app, auth, db, settings, code="D-CODP")
+    with db() as s:
+        [code] = s.execute(select(PaymentRequest.payment_code).where(PaymentRequest.amount_vnd == 8000)).scalars()
+    with unit_of_work(db) as s:  # 3.000 of the 8.000 paid at the counter while the order was out
+        record_credits(s, [IncomingCredit(provider="bank", provider_ref="PART-1", channel="vietqr_transfer",
+                                          amount_vnd=3000, booked_at=now_utc(), payment_code=code,
+                                          clearing_account=Accounts.bank("970436", "0071001234567"))],
+                       settings=settings, actor="test", now=now_utc())
+    r = webhook(client, settings, event(shipment_id, "P-18", 18, now_utc() - timedelta(minutes=5)))
+    assert r.json["outcome"] == "applied"
+    with db() as s:
+        fee = s.execute(select(PaymentRequest).where(PaymentRequest.payment_code == code)).scalar_one()
+        assert fee.outstanding_vnd == 5000 and fee.expires_at is not None
+    local = fee.expires_at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%d/%m/%Y %H:%M")
+    assert sms_texts(db)[-1] == (
+        "TT Phục vụ HCC: Bưu điện đã hủy đơn chuyển phát kết quả hồ sơ D-CODP. Vui lòng nộp 5.000 ₫ "
+        f"(mã {code}) trước {local} và nhận kết quả tại Trung tâm Phục vụ HCC.")
