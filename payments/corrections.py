@@ -6,7 +6,9 @@ ledger entry (per payment) under the books lock, stamped like every writer of mo
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import Connection, select, update
 from sqlalchemy.orm import Session
@@ -26,6 +28,11 @@ _PAYMENT = select(Payment.id, Payment.amount_vnd, Payment.unallocated_vnd, Payme
                   Payment.channel).with_for_update()
 _ACTIVE_ALLOCATIONS = select(PaymentAllocation.id, PaymentAllocation.payment_request_id, PaymentAllocation.amount_vnd) \
     .where(PaymentAllocation.released_at.is_(None)).order_by(PaymentAllocation.id)
+
+
+class Assigned(NamedTuple):
+    amount_vnd: int
+    overpayment_confirmed: list[dict]  # as `refuse_unconfirmed_overpayment` returns it
 
 
 def _locked_payment(conn: Connection, payment_id: int):
@@ -80,15 +87,24 @@ def check_unallocated(conn: Connection, payment_id: int, expected_vnd: int | Non
 
 
 def refuse_unconfirmed_overpayment(session: Session, allocations: list[tuple[str, int | None]],
-                                   unallocated_vnd: int, now: datetime) -> None:
-    """Money assigned from suspense (a statement line's match included) onto a request already paid, or
-    beyond what it still owes, makes it overpaid: the citizen is told by SMS and the excess must be
-    refunded. Usually a wrong code, so it is refused (409 `confirmation_required`, with what the request
-    owes) unless finance confirmed it. `allocations`: (code, amount or None for all `unallocated_vnd`).
-    Checked before anything moves, on the requests locked as the credit will lock them (ordered by id)."""
+                                   unallocated_vnd: int, now: datetime,
+                                   confirmed: Mapping[str, int] | None = None) -> list[dict]:
+    """Money assigned from suspense (a statement line's match, an unmatch undone included) onto a request
+    already paid, or beyond what it still owes, makes it overpaid: the citizen is told by SMS and the excess
+    must be refunded. Usually a wrong code, so it is refused (409 `confirmation_required`, with what each
+    request of the call owes: `outstanding_by_code`) unless finance confirmed it. A confirmation names what
+    it confirms (`confirmed`: code -> what the request owed when finance was asked): one that no longer
+    describes the requests (money came or left since) is refused again (409 `confirmation_stale`, with
+    the fresh amounts), so nobody overpays by more than they saw. `allocations`: (code, amount or None
+    for all `unallocated_vnd`). Checked before anything moves, on the requests locked as the credit will
+    lock them (ordered by id). Returns the over-payments confirmed (for the audit record), [] for none."""
     wanted: dict[str, int] = {}
     for code, amount in allocations:
         wanted[code] = wanted.get(code, 0) + (unallocated_vnd if amount is None else amount)
+    if confirmed is not None and (not confirmed or not set(confirmed) <= set(wanted)):
+        raise ValidationError("confirmed_outstanding_vnd names what each request of this call owed when you were "
+                              "asked (details.outstanding_by_code of the 409)", code="invalid_parameter",
+                              details={"parameter": "confirmed_outstanding_vnd"})
     session.flush()
     found = load_requests(session.connection(), codes=wanted)
     # A request not found, or one that cannot take money (a pending one past its time included: the credit
@@ -96,24 +112,47 @@ def refuse_unconfirmed_overpayment(session: Session, allocations: list[tuple[str
     # would only lead there, and the checkbox would be gone once that row is fixed.
     if len(found) < len(wanted) or not all(state.creditable and not is_due(state.status, state.expires_at, now)
                                            for state in found):
-        return
-    for state in found:
-        excess = wanted[state.payment_code] - state.outstanding_vnd
-        if excess > 0:
-            raise Conflict(f"request {state.payment_code} ({state.status}) owes {state.outstanding_vnd} VND: "
-                           f"assigning {wanted[state.payment_code]} VND overpays it by {excess} VND; "
-                           "send confirm_overpayment: true to do it anyway", code="confirmation_required",
-                           details={"payment_code": state.payment_code, "status": state.status,
-                                    "outstanding_vnd": state.outstanding_vnd,
-                                    "amount_vnd": wanted[state.payment_code], "overpayment_vnd": excess})
+        return []
+    owed = {state.payment_code: state.outstanding_vnd for state in found}
+    status = {state.payment_code: state.status for state in found}
+
+    def asked(code: str) -> dict:
+        return {"payment_code": code, "status": status[code], "outstanding_vnd": owed[code],
+                "amount_vnd": wanted[code], "overpayment_vnd": max(wanted[code] - owed[code], 0),
+                "outstanding_by_code": {c: owed[c] for c in wanted}}  # in the order the call named them
+
+    over = [code for code in wanted if wanted[code] > owed[code]]
+    if not over:
+        return []
+    stale = [code for code, seen in (confirmed or {}).items() if seen != owed[code]]
+    if stale:
+        code = stale[0]
+        raise Conflict(f"request {code} now owes {owed[code]} VND, not the {confirmed[code]} VND confirmed: look "
+                       "again and confirm what it owes now", code="confirmation_stale",
+                       details={**asked(code), "confirmed_vnd": confirmed[code]})
+    unconfirmed = [code for code in over if confirmed is None or code not in confirmed]
+    if unconfirmed:
+        details = asked(unconfirmed[0])
+        raise Conflict(f"request {details['payment_code']} ({details['status']}) owes {details['outstanding_vnd']} "
+                       f"VND: assigning {details['amount_vnd']} VND overpays it by {details['overpayment_vnd']} VND; "
+                       "send confirm_overpayment: true with confirmed_outstanding_vnd (details.outstanding_by_code) "
+                       "to do it anyway", code="confirmation_required", details=details)
+    return [{key: value for key, value in asked(code).items() if key not in ("status", "outstanding_by_code")}
+            for code in over]
+
+
+def overpayment_note(confirmed: list[dict]) -> dict:
+    """What an audit record of money moved says of an over-payment finance confirmed: nothing when none."""
+    return {"overpayment_confirmed": confirmed} if confirmed else {}
 
 
 def assign_from_suspense(session: Session, *, payment_id: int, payment_code: str, amount_vnd: int | None,
                          settings: Settings, actor: str, now: datetime, expected_unallocated_vnd: int | None = None,
-                         confirm_overpayment: bool = False) -> int:
-    """Credit (part of) a payment waiting in suspense to a request, as finance decided; returns the amount.
-    Onto a request already paid, or beyond what it owes, only `confirm_overpayment`
-    (`refuse_unconfirmed_overpayment`)."""
+                         confirmed_outstanding_vnd: Mapping[str, int] | None = None,
+                         overpayment_checked: bool = False) -> Assigned:
+    """Credit (part of) a payment waiting in suspense to a request, as finance decided. Onto a request already
+    paid, or beyond what it owes, only as confirmed (`confirmed_outstanding_vnd`, see
+    `refuse_unconfirmed_overpayment`); `overpayment_checked`: the caller checked it for several at once."""
     stamp = books_stamp(session, now)
     session.flush()
     conn = session.connection()
@@ -126,8 +165,8 @@ def assign_from_suspense(session: Session, *, payment_id: int, payment_code: str
     if amount > payment.unallocated_vnd:
         raise ValidationError(f"only {payment.unallocated_vnd} VND of this payment is in suspense",
                               code="amount_exceeds_suspense", details={"unallocated_vnd": payment.unallocated_vnd})
-    if not confirm_overpayment:
-        refuse_unconfirmed_overpayment(session, [(payment_code, amount)], payment.unallocated_vnd, now)
+    confirmed = [] if overpayment_checked else refuse_unconfirmed_overpayment(
+        session, [(payment_code, amount)], payment.unallocated_vnd, now, confirmed_outstanding_vnd)
     book = Book(conn, actor=actor, now=now, settings=settings)
     [state] = load_requests(conn, codes=[payment_code]) or [None]
     if state is None:
@@ -145,7 +184,7 @@ def assign_from_suspense(session: Session, *, payment_id: int, payment_code: str
         unallocated_vnd=left, **({} if left else {"suspense_reason": None})))
     post_many(conn, [Entry("suspense_assignment", lines, stamp, actor, None, payment_id, state.id)])
     session.expire_all()
-    return amount
+    return Assigned(amount, confirmed)
 
 
 def release_to_suspense(session: Session, *, allocation_id: int, reason: str, settings: Settings, actor: str,

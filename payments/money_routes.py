@@ -36,10 +36,15 @@ assign_in = finance_ns.model("AssignIn", {
     "reason": fields.String(required=True),
     "expected_unallocated_vnd": fields.Integer(description="what you saw in suspense: if it changed since (the "
                                                            "same call sent twice), 412 suspense_changed"),
-    "confirm_overpayment": fields.Boolean(description="put money on a request already paid, or beyond what it owes "
-                                                      "(without it: 409 confirmation_required with the request's "
-                                                      "status, outstanding_vnd and overpayment_vnd; default false; "
-                                                      "not a boolean: 400 invalid_parameter)"),
+    "confirm_overpayment": fields.Boolean(description="put money on a request already paid, or beyond "
+                                                      "what it owes, with confirmed_outstanding_vnd (without "
+                                                      "them: 409 confirmation_required with the request's status, "
+                                                      "outstanding_vnd, overpayment_vnd and outstanding_by_code; "
+                                                      "default false; not a boolean: 400 invalid_parameter)"),
+    "confirmed_outstanding_vnd": fields.Raw(description="with confirm_overpayment: what each request owed "
+                                                        "when you were asked, {payment_code: VND} (the 409's "
+                                                        "outstanding_by_code); owing something else now: 409 "
+                                                        "confirmation_stale with the fresh amounts"),
 })
 close_drawer_in = cash_ns.model("CloseDrawerIn", {
     "counted_vnd": fields.Integer(required=True, min=0, description="the cash counted in the drawer"),
@@ -152,20 +157,22 @@ class AssignSuspense(Resource):
     @requires("finance")
     def post(self, payment_id: int):
         """Credit money in suspense to a request (audited, with a reason); onto a request already paid, or
-        beyond what it owes, only with `confirm_overpayment: true` (else 409 confirmation_required)."""
+        beyond what it owes, only with `confirm_overpayment: true` and `confirmed_outstanding_vnd` (else 409
+        confirmation_required; owing something else by then, 409 confirmation_stale)."""
         body = json_body()
         reason = _reason(body)
         amount = None if body.get("amount_vnd") is None else parse_amount_vnd(body["amount_vnd"])
         expected = None if body.get("expected_unallocated_vnd") is None else \
             parse_amount_vnd(body["expected_unallocated_vnd"], field="expected_unallocated_vnd", minimum=0,
                              maximum=MAX_MONEY_VND)
-        confirmed = flag(body, "confirm_overpayment")
+        confirmed = service.parse_confirmation(flag(body, "confirm_overpayment"),
+                                               body.get("confirmed_outstanding_vnd"), settings())
         now = now_utc()
         code = service.parse_payment_code(str(body.get("payment_code", "")), settings())
         with transaction() as session:
             suspense.assign(session, payment_id=payment_id, payment_code=code, amount_vnd=amount, reason=reason,
                             settings=settings(), actor=actor(), now=now, expected_unallocated_vnd=expected,
-                            confirm_overpayment=confirmed)
+                            confirmed_outstanding_vnd=confirmed)
             return payment_view(session.get(Payment, payment_id))
 
 

@@ -18,6 +18,7 @@ from kernel.books import hold_books
 from kernel.clock import ensure_aware_utc
 from kernel.errors import Conflict, NotFound, ValidationError
 from kernel.inbox import QUEUED, RECEIVED, InboundCallback
+from kernel.money import MAX_MONEY_VND
 from payments import codes, states, vietqr
 from payments.notifications import Payable, Transition, after_transitions
 from payments.models import Dossier, FeeItem, PaymentRequest, PaymentRequestEvent, PaymentRequestItem
@@ -257,6 +258,36 @@ def parse_payment_code(raw: str, settings: Settings) -> str:
         )
     return code
 
+
+
+def parse_confirmation(confirm: bool, named: object, settings: Settings) -> dict[str, int] | None:
+    """An over-payment confirmation (API and pages alike): `confirm_overpayment: true` with
+    `confirmed_outstanding_vnd`, {payment code: what the request owed when asked} (the 409's
+    `outstanding_by_code`), else None. One without the other is a 400 naming the one missing; which codes
+    it must name is the check's (`corrections.refuse_unconfirmed_overpayment`)."""
+    if named is None:
+        if confirm:
+            raise ValidationError("confirm_overpayment needs confirmed_outstanding_vnd: what each request owed "
+                                  "when you were asked (details.outstanding_by_code of the 409)",
+                                  code="missing_field", details={"field": "confirmed_outstanding_vnd"})
+        return None
+    if not confirm:
+        raise ValidationError("confirmed_outstanding_vnd goes with confirm_overpayment: true", code="missing_field",
+                              details={"field": "confirm_overpayment"})
+    invalid = ValidationError("confirmed_outstanding_vnd must be an object {payment_code: VND owed}, as "
+                              "details.outstanding_by_code of the 409", code="invalid_parameter",
+                              details={"parameter": "confirmed_outstanding_vnd"})
+    if not isinstance(named, dict) or not 0 < len(named) <= 50:
+        raise invalid
+    confirmed = {}
+    for code, owed in named.items():
+        if type(owed) is not int or not 0 <= owed <= MAX_MONEY_VND:
+            raise invalid
+        try:
+            confirmed[parse_payment_code(str(code), settings)] = owed
+        except ValidationError:
+            raise invalid from None
+    return confirmed
 
 def get_payment_request(session: Session, code: str, *, settings: Settings, now: datetime,
                         for_update: bool = False) -> PaymentRequest:

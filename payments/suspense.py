@@ -10,7 +10,7 @@ reconciliation, hence the registration.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,7 +21,7 @@ from config import Settings
 from kernel import audit
 from kernel.clock import business_date
 from payments import suggestions
-from payments.corrections import ACTIVE, assign_from_suspense, release_to_suspense
+from payments.corrections import ACTIVE, assign_from_suspense, overpayment_note, release_to_suspense
 from payments.models import Payment
 from payments.presenters import payment_view
 
@@ -68,26 +68,28 @@ def decide_on_lines(desk: LineDesk) -> None:
 
 def assign(session: Session, *, payment_id: int, payment_code: str, amount_vnd: int | None, reason: str,
            settings: Settings, actor: str, now: datetime, expected_unallocated_vnd: int | None = None,
-           confirm_overpayment: bool = False) -> int:
+           confirmed_outstanding_vnd: Mapping[str, int] | None = None) -> int:
     """Credit (part of) a payment in suspense to the request with `payment_code`; returns the amount.
     `expected_unallocated_vnd`: what the person saw in suspense; a change since is refused (412
     `suspense_changed`: a form sent twice must not assign the money twice). Onto a request already paid,
-    or beyond what it owes, refused (409 `confirmation_required`) unless `confirm_overpayment`, as a
-    statement line's match is (`corrections.refuse_unconfirmed_overpayment`)."""
+    or beyond what it owes, refused (409 `confirmation_required`) unless confirmed with what the request
+    owed when asked (`confirmed_outstanding_vnd`), as a statement line's match is
+    (`corrections.refuse_unconfirmed_overpayment`); the audit record notes a confirmed over-payment."""
     for desk in _LINE_DESKS:
         assigned = desk.assign(session, payment_id=payment_id, payment_code=payment_code, amount_vnd=amount_vnd,
                                reason=reason, settings=settings, actor=actor, now=now,
                                expected_unallocated_vnd=expected_unallocated_vnd,
-                               confirm_overpayment=confirm_overpayment)
+                               confirmed_outstanding_vnd=confirmed_outstanding_vnd)
         if assigned is not None:
             return assigned
     assigned = assign_from_suspense(session, payment_id=payment_id, payment_code=payment_code, amount_vnd=amount_vnd,
                                     settings=settings, actor=actor, now=now,
                                     expected_unallocated_vnd=expected_unallocated_vnd,
-                                    confirm_overpayment=confirm_overpayment)
+                                    confirmed_outstanding_vnd=confirmed_outstanding_vnd)
     audit.record(session, actor=actor, action="suspense.assign", subject_type="payment", subject_id=payment_id,
-                 at=now, reason=reason, data={"payment_code": payment_code, "amount_vnd": assigned})
-    return assigned
+                 at=now, reason=reason, data={"payment_code": payment_code, "amount_vnd": assigned.amount_vnd,
+                                              **overpayment_note(assigned.overpayment_confirmed)})
+    return assigned.amount_vnd
 
 
 def release(session: Session, *, allocation_id: int, reason: str, settings: Settings, actor: str,

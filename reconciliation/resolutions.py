@@ -10,6 +10,7 @@ the same line at once are served one after the other and the second sees the fir
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 
 from sqlalchemy import func, select, update
@@ -63,9 +64,10 @@ def resolve_line(session: Session, *, line_id: int, action: str, reason: str, se
                  now: datetime, allocations: list[tuple[str, int | None]] | None = None,
                  amount_vnd: int | None = None, expected_version: int | None = None,
                  as_adjustment: bool = False, allocation_ids: list[int] | None = None,
-                 confirm_overpayment: bool = False) -> Resolution:
+                 confirmed_outstanding_vnd: Mapping[str, int] | None = None) -> Resolution:
     """Apply one decision to a line (see module doc); returns the stored resolution. A match that would put
-    money on a request already paid, or more than it owes, needs `confirm_overpayment` (see `_match`)."""
+    money on a request already paid, or more than it owes, needs a confirmation naming what each request
+    owed (`confirmed_outstanding_vnd`, see `corrections.refuse_unconfirmed_overpayment`)."""
     if action not in LINE_ACTIONS:
         raise ValidationError(f"action must be one of {', '.join(LINE_ACTIONS)}", code="invalid_action")
     books.hold_books(session)
@@ -77,7 +79,7 @@ def resolve_line(session: Session, *, line_id: int, action: str, reason: str, se
     day, adjustment = _landing_day(session, line.recon_date, settings, as_adjustment)
     data = _ACTIONS[action](session, line, settings=settings, actor=actor, now=now, reason=reason,
                             allocations=allocations, amount_vnd=amount_vnd, allocation_ids=allocation_ids,
-                            confirm_overpayment=confirm_overpayment)
+                            confirmed_outstanding_vnd=confirmed_outstanding_vnd)
     resolution = Resolution(recon_date=day, line_id=line.id, action=action, reason=reason, data=data,
                             adjustment=adjustment, created_by=actor, created_at=now)
     session.add(resolution)
@@ -91,8 +93,8 @@ def resolve_line(session: Session, *, line_id: int, action: str, reason: str, se
 
 def match_from_suspense(session: Session, *, payment_id: int, payment_code: str, amount_vnd: int | None,
                         reason: str, settings: Settings, actor: str, now: datetime,
-                        expected_unallocated_vnd: int | None = None, confirm_overpayment: bool = False
-                        ) -> int | None:
+                        expected_unallocated_vnd: int | None = None,
+                        confirmed_outstanding_vnd: Mapping[str, int] | None = None) -> int | None:
     """Money of a statement line assigned from the suspense desk (API or page) is the line's match (see
     `payments.suspense`), an overpayment confirmed as on the line; a decision on a closed day's line lands
     in the next open day. None: not a statement line's money, the suspense desk assigns it as before."""
@@ -107,7 +109,7 @@ def match_from_suspense(session: Session, *, payment_id: int, payment_code: str,
         corrections.check_unallocated(session.connection(), payment_id, expected_unallocated_vnd)
     resolution = resolve_line(session, line_id=line_id, action="match", reason=reason, settings=settings,
                               actor=actor, now=now, allocations=[(payment_code, amount_vnd)], as_adjustment=True,
-                              confirm_overpayment=confirm_overpayment)
+                              confirmed_outstanding_vnd=confirmed_outstanding_vnd)
     return sum(allocation["amount_vnd"] for allocation in resolution.data["allocations"])
 
 
@@ -131,7 +133,7 @@ suspense.decide_on_lines(suspense.LineDesk(assign=match_from_suspense, release=u
 
 
 def _match(session: Session, line: StatementLine, *, settings: Settings, actor: str, now: datetime, allocations,
-           confirm_overpayment: bool = False, **_) -> dict:
+           confirmed_outstanding_vnd: Mapping[str, int] | None = None, **_) -> dict:
     payment = _payment(session, line)
     if not allocations:
         raise ValidationError("give allocations: [{payment_code, amount_vnd}]", code="missing_field",
@@ -147,16 +149,17 @@ def _match(session: Session, line: StatementLine, *, settings: Settings, actor: 
     if wanted > payment.unallocated_vnd:
         raise Conflict(f"only {payment.unallocated_vnd} VND of this line is unallocated",
                        code="amount_exceeds_unallocated", details={"unallocated_vnd": payment.unallocated_vnd})
-    if not confirm_overpayment:
-        corrections.refuse_unconfirmed_overpayment(session, allocations, payment.unallocated_vnd, now)
+    confirmed = corrections.refuse_unconfirmed_overpayment(session, allocations, payment.unallocated_vnd, now,
+                                                           confirmed_outstanding_vnd)
     done = []
-    for code, amount in allocations:  # confirmed, or checked just above for all the rows together
+    for code, amount in allocations:  # checked just above for all the rows together
         assigned = corrections.assign_from_suspense(session, payment_id=payment.id, payment_code=code,
                                                     amount_vnd=amount, settings=settings, actor=actor, now=now,
-                                                    confirm_overpayment=True)
+                                                    overpayment_checked=True)
         done.append({"allocation_id": _newest_manual_allocation(session, payment.id), "payment_code": code,
-                     "amount_vnd": assigned})
-    return {"allocations": done, "payment_id": payment.id, "previous_reason": previous_reason}
+                     "amount_vnd": assigned.amount_vnd})
+    return {"allocations": done, "payment_id": payment.id, "previous_reason": previous_reason,
+            **corrections.overpayment_note(confirmed)}
 
 
 def _unmatch(session: Session, line: StatementLine, *, settings: Settings, actor: str, now: datetime, reason: str,
@@ -301,8 +304,10 @@ def acknowledge(session: Session, *, day: date, key: str, reason: str, settings:
 
 
 def undo(session: Session, *, resolution_id: int, reason: str, settings: Settings, actor: str,
-         now: datetime) -> Resolution:
-    """Take a decision back (the latest one on its line), while its day is open."""
+         now: datetime, confirmed_outstanding_vnd: Mapping[str, int] | None = None) -> Resolution:
+    """Take a decision back (the latest one on its line), while its day is open. An unmatch undone puts the
+    money back on its requests: onto one paid meanwhile by other money, only confirmed as a match is
+    (`confirmed_outstanding_vnd`, see `_reverse`)."""
     books.hold_books(session)
     now = books.stamp_after_closes(session, now)
     resolution = session.get(Resolution, resolution_id)
@@ -313,43 +318,53 @@ def undo(session: Session, *, resolution_id: int, reason: str, settings: Setting
     if resolution.undone_at is not None:
         raise Conflict("this decision was already undone", code="already_undone")
     days.ensure_open(session, resolution.recon_date, lock=True)
+    confirmed: list[dict] = []
     if line is not None and resolution.action != "acknowledge":
         latest = session.execute(select(func.max(Resolution.id)).where(
             Resolution.line_id == line.id, Resolution.undone_at.is_(None), Resolution.action != "acknowledge")
         ).scalar()
         if latest != resolution.id:
             raise Conflict("undo the later decisions on this line first", code="not_latest_resolution")
-        restored = _reverse(session, resolution, settings=settings, actor=actor, now=now, reason=reason)
+        restored, confirmed = _reverse(session, resolution, settings=settings, actor=actor, now=now, reason=reason,
+                                       confirmed_outstanding_vnd=confirmed_outstanding_vnd)
         if restored:
             resolution.data = {**resolution.data, "restored": restored}
     resolution.undone_at, resolution.undone_by, resolution.undo_reason = now, actor, reason
     audit.record(session, actor=actor, action="reconciliation.undo", subject_type="resolution",
                  subject_id=resolution.id, at=now, reason=reason,
                  data={"action": resolution.action, "line_id": resolution.line_id,
-                       **({"restored": resolution.data["restored"]} if "restored" in resolution.data else {})})
+                       **({"restored": resolution.data["restored"]} if "restored" in resolution.data else {}),
+                       **corrections.overpayment_note(confirmed)})
     if line is not None:
         refresh_line(session, line)
     return resolution
 
 
 def _reverse(session: Session, resolution: Resolution, *, settings: Settings, actor: str, now: datetime,
-             reason: str) -> list[dict] | None:
+             reason: str, confirmed_outstanding_vnd: Mapping[str, int] | None = None
+             ) -> tuple[list[dict] | None, list[dict]]:
     """Put the line's money back as it was just before the decision (the reason it sat in suspense included).
-    An unmatch undone returns which new allocation stands for each one it had released."""
+    An unmatch undone returns which new allocation stands for each one it had released, and the over-payment
+    confirmed: its money goes back onto requests that may have been paid by other money since, so it is
+    checked as a match is (`corrections.refuse_unconfirmed_overpayment`)."""
     data = resolution.data
-    restored = None
+    restored, confirmed = None, []
     if resolution.action == "match":
         for allocation_id in _in_force(session, resolution):
             corrections.release_to_suspense(session, allocation_id=allocation_id, reason=f"undo: {reason}",
                                             settings=settings, actor=actor, now=now)
     elif resolution.action == "unmatch":
         restored = []
+        unallocated = session.execute(select(Payment.unallocated_vnd).where(Payment.id == data["payment_id"])
+                                      .with_for_update()).scalar_one()
+        confirmed = corrections.refuse_unconfirmed_overpayment(
+            session, [(a["payment_code"], a["amount_vnd"]) for a in data["released"]], unallocated, now,
+            confirmed_outstanding_vnd)
         for allocation in data["released"]:
-            # Money finance had put there itself: the undo restores it, as the unmatch took it, without asking.
             corrections.assign_from_suspense(session, payment_id=data["payment_id"],
                                              payment_code=allocation["payment_code"],
                                              amount_vnd=allocation["amount_vnd"], settings=settings, actor=actor,
-                                             now=now, confirm_overpayment=True)
+                                             now=now, overpayment_checked=True)
             new_id = _newest_manual_allocation(session, data["payment_id"])
             _found_as(session, new_id, allocation.get("how"))
             restored.append({"released_id": allocation["allocation_id"], "allocation_id": new_id})
@@ -364,7 +379,7 @@ def _reverse(session: Session, resolution: Resolution, *, settings: Settings, ac
         session.execute(update(Payment).where(Payment.id == data["payment_id"])
                         .values(suspense_reason=data["previous_reason"]))
         session.expire_all()
-    return restored
+    return restored, confirmed
 
 
 def _in_force(session: Session, match: Resolution) -> list[int]:

@@ -9,7 +9,7 @@ from kernel.errors import ValidationError
 from kernel.http import (REASON_IN, actor, content_disposition, flag, int_arg, json_body, requires, runtime,
                          settings, transaction)
 from kernel.money import MAX_MONEY_VND, parse_amount_vnd
-from payments.service import parse_payment_code
+from payments.service import parse_confirmation, parse_payment_code
 from payments.validation import clean_text
 from reconciliation import days, exceptions, files, reports, resolutions, service, sweep
 from reconciliation.profiles import PROFILE_NAMES
@@ -31,10 +31,21 @@ resolution_in = recon_ns.model("ResolutionIn", {
     "expected_version": fields.Integer(description="refuse (409 line_changed) if the line changed meanwhile"),
     "as_adjustment": fields.Boolean(description="for a line of a closed day: record it in the next open day "
                                                 "(default false; not a boolean: 400 invalid_parameter)"),
-    "confirm_overpayment": fields.Boolean(description="match only: put money on a request already paid, or beyond "
-                                                      "what it owes (without it: 409 confirmation_required with the "
-                                                      "request's status, outstanding_vnd and overpayment_vnd; "
+    "confirm_overpayment": fields.Boolean(description="match, and undo of an unmatch: put money on a request "
+                                                      "already paid, or beyond what it owes, with "
+                                                      "confirmed_outstanding_vnd (without them: 409 "
+                                                      "confirmation_required with the request's status, "
+                                                      "outstanding_vnd, overpayment_vnd and outstanding_by_code; "
                                                       "default false; not a boolean: 400 invalid_parameter)"),
+    "confirmed_outstanding_vnd": fields.Raw(description="with confirm_overpayment: what each request owed when you "
+                                                        "were asked, {payment_code: VND} (the 409's "
+                                                        "outstanding_by_code); owing something else now: 409 "
+                                                        "confirmation_stale with the fresh amounts"),
+})
+undo_in = recon_ns.model("UndoIn", {
+    "reason": fields.String(required=True),
+    "confirm_overpayment": resolution_in["confirm_overpayment"],
+    "confirmed_outstanding_vnd": resolution_in["confirmed_outstanding_vnd"],
 })
 
 
@@ -155,6 +166,10 @@ def _allocations(body: dict) -> list[tuple[str, int | None]]:
              None if a.get("amount_vnd") is None else parse_amount_vnd(a["amount_vnd"])) for a in raw]
 
 
+def _confirmation(body: dict) -> dict[str, int] | None:
+    return parse_confirmation(flag(body, "confirm_overpayment"), body.get("confirmed_outstanding_vnd"), settings())
+
+
 def _resolve(line_id: int, action: str):
     body = json_body()
     reason = _reason(body)
@@ -165,7 +180,7 @@ def _resolve(line_id: int, action: str):
     kwargs = {}
     if action == "match":
         kwargs["allocations"] = _allocations(body)
-        kwargs["confirm_overpayment"] = flag(body, "confirm_overpayment")
+        kwargs["confirmed_outstanding_vnd"] = _confirmation(body)
     if action in ("write_off", "refund") and body.get("amount_vnd") is not None:
         kwargs["amount_vnd"] = parse_amount_vnd(body["amount_vnd"], maximum=MAX_MONEY_VND)
     with transaction() as session:
@@ -204,14 +219,17 @@ for _path, _action, _doc in (
 @recon_ns.route("/resolutions/<int:resolution_id>/undo")
 class Undo(Resource):
     @recon_ns.doc(security="bearer")
-    @recon_ns.expect(REASON_IN, validate=False)
+    @recon_ns.expect(undo_in, validate=False)
     @requires("finance")
     def post(self, resolution_id: int):
-        """Undo a decision (the latest on its line) while its day is open, with a reason."""
-        reason = _reason(json_body())
+        """Undo a decision (the latest on its line) while its day is open, with a reason. An unmatch undone puts
+        the money back on its requests: onto one paid meanwhile, only confirmed as a match is."""
+        body = json_body()
+        reason, confirmed = _reason(body), _confirmation(body)
         with transaction() as session:
             return resolution_view(resolutions.undo(session, resolution_id=resolution_id, reason=reason,
-                                                    settings=settings(), actor=actor(), now=now_utc()))
+                                                    settings=settings(), actor=actor(), now=now_utc(),
+                                                    confirmed_outstanding_vnd=confirmed))
 
 
 @recon_ns.route("/days")

@@ -17,7 +17,7 @@ from kernel.http import MAX_ID, actor, current_principal, runtime, settings, tra
 from kernel.money import MAX_MONEY_VND, MAX_REQUEST_VND, parse_typed_vnd
 from kernel.text import whole_number
 from payments import refunds, suspense
-from payments.service import parse_payment_code
+from payments.service import parse_confirmation, parse_payment_code
 from reconciliation import days, resolutions, service
 from web.auth import page_requires
 from web.finance import chosen_day, finance_pages, parse_day
@@ -45,7 +45,7 @@ def _run(work: Callable[[], str], default_back: str | None = None):
         flash(translate(work()), "success")
     except DomainError as exc:
         flash(error_sentence(exc.code, exc.details, translate), "error")
-        keep_form(exc.code)
+        keep_form(exc.code, exc.details)
     return redirect(_back(default_back), 303)
 
 
@@ -82,6 +82,21 @@ def _allocations() -> list[tuple[str, int | None]]:
     return allocations
 
 
+def _confirmation() -> dict[str, int] | None:
+    """The over-payment checkbox, with what the page showed each request owed when it asked (hidden
+    `confirmed_code` / `confirmed_outstanding_vnd` pairs, from the 409's `outstanding_by_code`): checked as
+    the API's `confirm_overpayment` with `confirmed_outstanding_vnd` (`parse_confirmation`)."""
+    if request.form.get("confirm_overpayment") != "1":
+        return None
+    codes, owed = request.form.getlist("confirmed_code"), request.form.getlist("confirmed_outstanding_vnd")
+    if len(codes) != len(owed):
+        raise ValidationError("confirmed_outstanding_vnd must name each request once", code="invalid_parameter",
+                              details={"parameter": "confirmed_outstanding_vnd"})
+    named = {code: parse_typed_vnd(amount, field="confirmed_outstanding_vnd", minimum=0, maximum=MAX_MONEY_VND)
+             for code, amount in zip(codes, owed)}
+    return parse_confirmation(True, named or None, settings())
+
+
 @finance_pages.post("/lines/<int:line_id>/<action>")
 @page_requires("finance")
 def line_action(line_id: int, action: str):
@@ -95,12 +110,13 @@ def line_action(line_id: int, action: str):
         extra = {"allocations": _allocations()} if name == "match" else {}
         if name in ("write_off", "refund"):
             extra["amount_vnd"] = _amount(maximum=MAX_MONEY_VND)  # as the API: a line may exceed one request's cap
-        version = _version()
+        version, confirmation = _version(), _confirmation()
         with transaction() as session:
             resolutions.resolve_line(session, line_id=line_id, action=name, reason=reason, settings=settings(),
                                      actor=actor(), now=now_utc(), expected_version=version,
                                      as_adjustment=request.form.get("as_adjustment") == "1",
-                                     confirm_overpayment=request.form.get("confirm_overpayment") == "1", **extra)
+                                     confirmed_outstanding_vnd=confirmation if name == "match" else None,
+                                     **extra)
         return done
 
     return _run(work)
@@ -110,10 +126,10 @@ def line_action(line_id: int, action: str):
 @page_requires("finance")
 def undo(resolution_id: int):
     def work() -> str:
-        reason = _reason()
+        reason, confirmation = _reason(), _confirmation()
         with transaction() as session:
             resolutions.undo(session, resolution_id=resolution_id, reason=reason, settings=settings(), actor=actor(),
-                             now=now_utc())
+                             now=now_utc(), confirmed_outstanding_vnd=confirmation)
         return "Đã hoàn tác quyết định."
 
     return _run(work)
@@ -176,11 +192,11 @@ def assign_suspense(payment_id: int):
         # finds it changed and is refused, instead of assigning the money twice.
         expected = _amount("expected_unallocated_vnd", maximum=MAX_MONEY_VND)
         code = parse_payment_code(request.form.get("payment_code", ""), settings())
-        now = now_utc()
+        confirmation, now = _confirmation(), now_utc()
         with transaction() as session:
             suspense.assign(session, payment_id=payment_id, payment_code=code, amount_vnd=amount, reason=reason,
                             settings=settings(), actor=actor(), now=now, expected_unallocated_vnd=expected,
-                            confirm_overpayment=request.form.get("confirm_overpayment") == "1")
+                            confirmed_outstanding_vnd=confirmation)
         return "Đã gán tiền tạm treo cho hồ sơ."
 
     return _run(work)

@@ -57,6 +57,12 @@ ERRORS = {
                               "Request {payment_code} owes {outstanding_vnd}: matching {amount_vnd} overpays it by "
                               "{overpayment_vnd} (the payer gets a text message, the excess must be refunded). If "
                               "this is right, tick the confirmation box and send again."),
+    "confirmation_stale": ("Hồ sơ {payment_code} nay còn nợ {outstanding_vnd}, không phải {confirmed_vnd} như lúc "
+                           "xác nhận (đã có tiền khác vào hoặc ra): khớp {amount_vnd} sẽ nộp thừa {overpayment_vnd}. "
+                           "Chưa khớp gì; nếu vẫn đúng, đánh dấu lại ô xác nhận rồi gửi lại.",
+                           "Request {payment_code} now owes {outstanding_vnd}, not the {confirmed_vnd} confirmed "
+                           "(other money came in or left): matching {amount_vnd} overpays it by {overpayment_vnd}. "
+                           "Nothing was matched; if this is still right, tick the confirmation box again and send."),
     "amount_exceeds_suspense": ("Số tiền vượt quá phần đang tạm treo ({unallocated_vnd}).",
                                 "The amount is more than what is in suspense ({unallocated_vnd})."),
     "nothing_in_suspense": ("Dòng này không còn tiền tạm treo.",

@@ -5,6 +5,8 @@ workspace answers; `show_kept_form` for the page answered at once, as the postal
 and the templates read it back with `kept_form`."""
 from __future__ import annotations
 
+import json
+
 from flask import current_app, g, request, session
 
 from kernel.errors import ValidationError
@@ -37,8 +39,9 @@ SHORT_FIELD = 100  # codes, amounts, account numbers: kept even when a long reas
 class KeptForm:
     """What was typed into one form whose submission was refused (empty for every other form)."""
 
-    def __init__(self, fields: dict[str, list[str]] | None = None, code: str | None = None):
-        self.fields, self.code = fields or {}, code
+    def __init__(self, fields: dict[str, list[str]] | None = None, code: str | None = None,
+                 details: dict | None = None):
+        self.fields, self.code, self.details = fields or {}, code, details or {}
 
     def __bool__(self) -> bool:
         return bool(self.fields) or self.code is not None
@@ -56,13 +59,18 @@ def _typed() -> dict[str, list[str]]:
     return {name: request.form.getlist(name) for name in request.form if name not in NOT_KEPT}
 
 
-def keep_form(code: str) -> None:
-    """After a refusal (`code`): keep what the form held for the page the redirect shows next."""
+def keep_form(code: str, details: dict | None = None) -> None:
+    """After a refusal (`code`, with its `details`, e.g. what a request owed when an over-payment asks for a
+    confirmation): keep what the form held for the page the redirect shows next."""
     fields = _typed()
-    session[KEPT] = {"action": request.path, "code": code, "fields": fields}
+    try:  # only plain JSON rides in the cookie
+        details = json.loads(json.dumps(details or {}))
+    except (TypeError, ValueError):
+        details = {}
+    session[KEPT] = {"action": request.path, "code": code, "fields": fields, "details": details}
     if _cookie_size() > COOKIE_BUDGET:  # a very long text full of accents: keep the short fields at least
         short = {name: values for name, values in fields.items() if sum(map(len, values)) <= SHORT_FIELD}
-        session[KEPT] = {"action": request.path, "code": code, "fields": short}
+        session[KEPT] = {"action": request.path, "code": code, "fields": short, "details": details}
     if _cookie_size() > COOKIE_BUDGET:  # never lose the refusal's sentence for the values
         session.pop(KEPT)
 
@@ -93,4 +101,4 @@ def kept_form(action: str, **same: str) -> KeptForm:
     fields = kept["fields"]
     if any(fields.get(name, [""])[0] != str(value) for name, value in same.items()):
         return KeptForm()
-    return KeptForm(fields, kept["code"])
+    return KeptForm(fields, kept["code"], kept.get("details"))

@@ -31,7 +31,8 @@ def test_the_api_asks_for_a_confirmation_before_overpaying_a_paid_request(client
     assert paid_vnd(client, code) == 100_000 and line_json(client, auth, line["id"])["resolutions"] == []
     bad = match_api(client, auth, line["id"], payment_code=code, confirm_overpayment="yes")
     assert bad.status_code == 400 and bad.json["code"] == "invalid_parameter"
-    ok = match_api(client, auth, line["id"], payment_code=code, confirm_overpayment=True)
+    ok = match_api(client, auth, line["id"], payment_code=code, confirm_overpayment=True,
+                   confirmed_outstanding_vnd={code: 0})
     assert ok.status_code == 201, ok.json
     assert client.get(f"/api/v1/payment-requests/{code}").json["status"] == "overpaid"
 
@@ -61,5 +62,6 @@ def test_the_page_warns_in_vietnamese_keeps_the_values_and_matches_once_confirme
     assert f'value="{html_lib.escape(REASON)}"' in form and paid_vnd(client, code) == 100_000
     assert 'name="confirm_overpayment"' not in finance.get(back).get_data(as_text=True)  # only when asked
     html = post(finance, action, back=back, payment_code=code, amount_vnd="50.000", reason=REASON,
-                expected_version=str(line["version"]), confirm_overpayment="1")
+                expected_version=str(line["version"]), confirm_overpayment="1", confirmed_code=code,
+                confirmed_outstanding_vnd="0")
     assert "Đã khớp dòng sao kê." in html and paid_vnd(client, code) == 150_000

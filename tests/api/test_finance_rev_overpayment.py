@@ -45,7 +45,8 @@ def test_the_whole_line_onto_a_request_owing_less_asks_and_names_the_excess(clie
 
 def test_undoing_a_confirmed_overpayment_gives_back_the_exact_state(client, auth, db, test_settings):
     code, line = paid_request_and_line(client, auth, test_settings)
-    ok = match_api(client, auth, line["id"], payment_code=code, confirm_overpayment=True)
+    ok = match_api(client, auth, line["id"], payment_code=code, confirm_overpayment=True,
+                   confirmed_outstanding_vnd={code: 0})
     assert ok.status_code == 201 and status_of(client, code) == "overpaid"
     [decision] = line_json(client, auth, line["id"])["resolutions"]
     undo = client.post(f"/api/v1/reconciliation/resolutions/{decision['id']}/undo", headers=auth("finance"),

@@ -41,13 +41,14 @@ def test_money_that_is_no_lines_is_not_put_on_a_paid_request_without_a_confirmat
     r = assign_api(client, auth, payment_id, payment_code=code)
     assert r.status_code == 409 and r.json["code"] == "confirmation_required", r.json
     assert r.json["details"] == {"payment_code": code, "status": "paid", "outstanding_vnd": 0,
-                                 "amount_vnd": 100_000, "overpayment_vnd": 100_000}
+                                 "amount_vnd": 100_000, "overpayment_vnd": 100_000, "outstanding_by_code": {code: 0}}
     assert paid_vnd(client, code) == 100_000 and in_suspense(client, auth) == 100_000
     for bad in ("yes", 1, "true"):
         refused = assign_api(client, auth, payment_id, payment_code=code, confirm_overpayment=bad)
         assert refused.status_code == 400 and refused.json["code"] == "invalid_parameter", bad
         assert refused.json["details"] == {"parameter": "confirm_overpayment"}
-    ok = assign_api(client, auth, payment_id, payment_code=code, confirm_overpayment=True)
+    ok = assign_api(client, auth, payment_id, payment_code=code, confirm_overpayment=True,
+                    confirmed_outstanding_vnd={code: 0})
     assert ok.status_code == 200, ok.json
     assert client.get(f"/api/v1/payment-requests/{code}").json["status"] == "overpaid"
     assert in_suspense(client, auth) == 0
@@ -70,11 +71,12 @@ def test_a_statement_lines_money_assigned_from_the_desk_asks_as_its_match_does(c
     r = assign_api(client, auth, line["payment_id"], payment_code=code)
     assert r.status_code == 409 and r.json["code"] == "confirmation_required", r.json
     assert r.json["details"] == {"payment_code": code, "status": "paid", "outstanding_vnd": 0,
-                                 "amount_vnd": 50_000, "overpayment_vnd": 50_000}
+                                 "amount_vnd": 50_000, "overpayment_vnd": 50_000, "outstanding_by_code": {code: 0}}
     assert paid_vnd(client, code) == 100_000 and line_json(client, auth, line["id"])["resolutions"] == []
     assert assign_api(client, auth, line["payment_id"], payment_code=code,
                       confirm_overpayment="on").json["code"] == "invalid_parameter"
-    ok = assign_api(client, auth, line["payment_id"], payment_code=code, confirm_overpayment=True)
+    ok = assign_api(client, auth, line["payment_id"], payment_code=code, confirm_overpayment=True,
+                    confirmed_outstanding_vnd={code: 0})
     assert ok.status_code == 200, ok.json
     assert paid_vnd(client, code) == 150_000 and line_json(client, auth, line["id"])["status"] == "matched"
 
@@ -93,7 +95,8 @@ def test_the_suspense_page_warns_in_vietnamese_keeps_the_values_and_assigns_once
     assert f'value="{html_lib.escape(REASON)}"' in form and paid_vnd(client, code) == 100_000
     assert 'name="confirm_overpayment"' not in finance.get(back).get_data(as_text=True)  # only when asked
     html = post(finance, action, back=back, payment_code=code, amount_vnd="40.000", reason=REASON,
-                expected_unallocated_vnd="100000", confirm_overpayment="1")
+                expected_unallocated_vnd="100000", confirm_overpayment="1", confirmed_code=code,
+                confirmed_outstanding_vnd="0")
     assert "Đã gán tiền tạm treo cho hồ sơ." in html and paid_vnd(client, code) == 140_000
     assert in_suspense(client, auth) == 60_000
 
@@ -105,6 +108,6 @@ def test_a_statement_lines_money_on_the_suspense_page_asks_too(client, auth, tes
     assert f"Hồ sơ {code} còn nợ 0 ₫: khớp 50.000 ₫ sẽ nộp thừa 50.000 ₫" in html
     assert 'name="confirm_overpayment"' in form_of(html, action) and paid_vnd(client, code) == 100_000
     html = post(finance, action, back=back, payment_code=code, reason=REASON, expected_unallocated_vnd="50000",
-                confirm_overpayment="1")
+                confirm_overpayment="1", confirmed_code=code, confirmed_outstanding_vnd="0")
     assert "Đã gán tiền tạm treo cho hồ sơ." in html and paid_vnd(client, code) == 150_000
     assert line_json(client, auth, line["id"])["status"] == "matched"
