@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from functools import partial
 from typing import NamedTuple
 
 from sqlalchemy import Connection, select, update
@@ -31,6 +32,8 @@ _ACTIVE_ALLOCATIONS = select(PaymentAllocation.id, PaymentAllocation.payment_req
 
 
 class Assigned(NamedTuple):
+    """What `assign_from_suspense` did: the amount, and the over-payment confirmed (for the audit record)."""
+
     amount_vnd: int
     overpayment_confirmed: list[dict]  # as `refuse_unconfirmed_overpayment` returns it
 
@@ -115,12 +118,7 @@ def refuse_unconfirmed_overpayment(session: Session, allocations: list[tuple[str
         return []
     owed = {state.payment_code: state.outstanding_vnd for state in found}
     status = {state.payment_code: state.status for state in found}
-
-    def asked(code: str) -> dict:
-        return {"payment_code": code, "status": status[code], "outstanding_vnd": owed[code],
-                "amount_vnd": wanted[code], "overpayment_vnd": max(wanted[code] - owed[code], 0),
-                "outstanding_by_code": {c: owed[c] for c in wanted}}  # in the order the call named them
-
+    asked = partial(_asked, wanted=wanted, owed=owed, status=status)
     over = [code for code in wanted if wanted[code] > owed[code]]
     if not over:
         return []
@@ -139,6 +137,13 @@ def refuse_unconfirmed_overpayment(session: Session, allocations: list[tuple[str
                        "to do it anyway", code="confirmation_required", details=details)
     return [{key: value for key, value in asked(code).items() if key not in ("status", "outstanding_by_code")}
             for code in over]
+
+
+def _asked(code: str, *, wanted: dict[str, int], owed: dict[str, int], status: dict[str, str]) -> dict:
+    """A 409's details for one request of the call; `outstanding_by_code` in the order the call named them."""
+    return {"payment_code": code, "status": status[code], "outstanding_vnd": owed[code], "amount_vnd": wanted[code],
+            "overpayment_vnd": max(wanted[code] - owed[code], 0),
+            "outstanding_by_code": {c: owed[c] for c in wanted}}
 
 
 def overpayment_note(confirmed: list[dict]) -> dict:

@@ -92,6 +92,7 @@ def test_the_suspense_page_warns_in_vietnamese_keeps_the_values_and_assigns_once
     assert "Khớp như vậy sẽ làm hồ sơ bị nộp thừa" in html
     form = form_of(html, action)
     assert 'name="confirm_overpayment"' in form and f'value="{code}"' in form and 'value="40.000"' in form
+    assert 'name="confirmed_outstanding_vnd" value="0"' in form  # what the request owed, sent with the box
     assert f'value="{html_lib.escape(REASON)}"' in form and paid_vnd(client, code) == 100_000
     assert 'name="confirm_overpayment"' not in finance.get(back).get_data(as_text=True)  # only when asked
     html = post(finance, action, back=back, payment_code=code, amount_vnd="40.000", reason=REASON,
