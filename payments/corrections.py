@@ -104,10 +104,6 @@ def refuse_unconfirmed_overpayment(session: Session, allocations: list[tuple[str
     wanted: dict[str, int] = {}
     for code, amount in allocations:
         wanted[code] = wanted.get(code, 0) + (unallocated_vnd if amount is None else amount)
-    if confirmed is not None and (not confirmed or not set(confirmed) <= set(wanted)):
-        raise ValidationError("confirmed_outstanding_vnd names what each request of this call owed when you were "
-                              "asked (details.outstanding_by_code of the 409)", code="invalid_parameter",
-                              details={"parameter": "confirmed_outstanding_vnd"})
     session.flush()
     found = load_requests(session.connection(), codes=wanted)
     # A request not found, or one that cannot take money (a pending one past its time included: the credit
@@ -120,9 +116,15 @@ def refuse_unconfirmed_overpayment(session: Session, allocations: list[tuple[str
     status = {state.payment_code: state.status for state in found}
     asked = partial(_asked, wanted=wanted, owed=owed, status=status)
     over = [code for code in wanted if wanted[code] > owed[code]]
-    if not over:
+    if not over:  # a code corrected after the warning: nothing left to confirm, whatever the page still names
         return []
-    stale = [code for code, seen in (confirmed or {}).items() if seen != owed[code]]
+    if confirmed is not None and (not confirmed or not set(confirmed) <= set(wanted)):
+        raise ValidationError("confirmed_outstanding_vnd names what each request of this call owed when you were "
+                              "asked (details.outstanding_by_code of the 409)", code="invalid_parameter",
+                              details={"parameter": "confirmed_outstanding_vnd"})
+    # Stale: a request this call overpays that owes something else than confirmed. One it does not overpay
+    # (other money reached it, it still owes at least what it gets) changes no over-payment confirmed.
+    stale = [code for code in over if code in (confirmed or {}) and confirmed[code] != owed[code]]
     if stale:
         code = stale[0]
         raise Conflict(f"request {code} now owes {owed[code]} VND, not the {confirmed[code]} VND confirmed: look "

@@ -284,9 +284,12 @@ def parse_confirmation(confirm: bool, named: object, settings: Settings) -> dict
         if type(owed) is not int or not 0 <= owed <= MAX_MONEY_VND:
             raise invalid
         try:
-            confirmed[parse_payment_code(str(code), settings)] = owed
+            code = parse_payment_code(str(code), settings)
         except ValidationError:
             raise invalid from None
+        if code in confirmed:  # one request twice, in two spellings: which amount was seen is unknown
+            raise invalid
+        confirmed[code] = owed
     return confirmed
 
 def get_payment_request(session: Session, code: str, *, settings: Settings, now: datetime,

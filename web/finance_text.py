@@ -241,6 +241,12 @@ ERRORS = {
                        "Not a valid action."),
     "invalid_parameter": ("Giá trị trong đường dẫn không hợp lệ.",
                           "A value in the address is not valid."),
+    # a page's over-payment confirmation (hidden amounts) naming a code the form no longer holds: corrected
+    "invalid_parameter:confirmed_outstanding_vnd": (
+        "Mã hồ sơ đã đổi sau khi xác nhận nộp thừa nên chưa khớp gì. Hãy gửi lại để xem hồ sơ nào sẽ bị nộp "
+        "thừa, rồi xác nhận nếu vẫn đúng.",
+        "A payment code changed after the over-payment was confirmed, so nothing was matched. Send again to see "
+        "which request would be overpaid, then confirm if it is still right."),
     "invalid_version": ("Trang đã cũ hoặc bị sửa; vui lòng tải lại trang rồi quyết định.",
                         "The page is out of date or was altered; reload it before deciding."),
     "allocation_not_found": ("Không tìm thấy phân bổ này.", "No such allocation."),
@@ -358,6 +364,8 @@ def error_sentence(code: str, details: dict | None, translate=lambda text: text)
     field = FIELDS.get(details.get("field"))
     if field and f"{code}_named" in ERRORS:
         code = f"{code}_named"  # "Vui lòng điền số tiền." rather than a list of what it might be
+    elif f"{code}:{details.get('parameter')}" in ERRORS:
+        code = f"{code}:{details['parameter']}"  # a parameter of a form that says more than "not valid"
     if code not in ERRORS:
         return translate(GENERIC_ERROR[0]) + f" ({code})."
     template = translate(ERRORS[code][0])

@@ -5,8 +5,6 @@ workspace answers; `show_kept_form` for the page answered at once, as the postal
 and the templates read it back with `kept_form`."""
 from __future__ import annotations
 
-import json
-
 from flask import current_app, g, request, session
 
 from kernel.errors import ValidationError
@@ -31,6 +29,7 @@ def form_text(field: str, *, max_len: int = 1000, required: bool = True) -> str 
 # password (a secret, never written into a page or a cookie; a browser would keep it in its history).
 KEPT = "kept_form"
 NOT_KEPT = frozenset({"csrf_token", "password"})
+KEPT_DETAILS = frozenset({"outstanding_by_code"})  # the hidden amounts of an over-payment confirmation
 # What a browser keeps of one cookie is 4096 bytes with its name and attributes; the flash message shares it.
 COOKIE_BUDGET = 3800
 SHORT_FIELD = 100  # codes, amounts, account numbers: kept even when a long reason cannot be
@@ -63,10 +62,9 @@ def keep_form(code: str, details: dict | None = None) -> None:
     """After a refusal (`code`, with its `details`, e.g. what a request owed when an over-payment asks for a
     confirmation): keep what the form held for the page the redirect shows next."""
     fields = _typed()
-    try:  # only plain JSON rides in the cookie
-        details = json.loads(json.dumps(details or {}))
-    except (TypeError, ValueError):
-        details = {}
+    # Of the error's details only what the page writes back into the form rides in the cookie (readable by
+    # the browser): what each request owed when an over-payment was asked for, plain codes and integers.
+    details = {key: value for key, value in (details or {}).items() if key in KEPT_DETAILS}
     session[KEPT] = {"action": request.path, "code": code, "fields": fields, "details": details}
     if _cookie_size() > COOKIE_BUDGET:  # a very long text full of accents: keep the short fields at least
         short = {name: values for name, values in fields.items() if sum(map(len, values)) <= SHORT_FIELD}

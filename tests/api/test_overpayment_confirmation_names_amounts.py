@@ -12,7 +12,7 @@ from sqlalchemy import select
 from kernel.audit import AuditEntry
 from tests.api.test_finance_fix_forms import REASON, finance, form_of  # noqa: F401 (finance is a fixture)
 from tests.api.test_finance_fix_overpayment_confirm import match_api
-from tests.api.test_finance_pages import line_json, paid_vnd, post, unmatched_line
+from tests.api.test_finance_pages import csrf, line_json, paid_vnd, post, unmatched_line
 from tests.api.test_finance_pages import ledger_checked, people  # noqa: F401 (fixtures)
 from tests.api.test_suspense_fix_overpayment_confirm import assign_api, money_for_a_cancelled_request
 from tests.factories import make_request, send_callback
@@ -191,3 +191,97 @@ def test_the_undo_form_asks_with_the_checkbox(client, auth, test_settings, finan
     html = post(finance, action, back=back, reason=REASON, confirm_overpayment="1", confirmed_code=code,
                 confirmed_outstanding_vnd="0")
     assert "Đã hoàn tác quyết định." in html and paid_vnd(client, code) == 200_000
+
+
+def test_a_request_not_overpaid_that_changed_does_not_make_the_confirmation_stale(client, auth, db, test_settings):
+    # One match: `paid` is overpaid (confirmed), `pending` is not and stays not overpaid after other money
+    # reaches it. The confirmation covers the over-payment it names: it goes through, and no sentence ever
+    # says a request "sẽ nộp thừa 0 ₫".
+    paid = owing(client, auth, test_settings, paid=100_000)
+    pending = make_request(client, auth, ("Lệ phí", "charge", 30_000))
+    _, line = unmatched_line(client, auth, 50_000, "tien khong ro")
+    rows = [{"payment_code": pending, "amount_vnd": 20_000}, {"payment_code": paid, "amount_vnd": 30_000}]
+    asked = match_api(client, auth, line["id"], allocations=rows)
+    assert asked.status_code == 409 and asked.json["details"]["payment_code"] == paid, asked.json
+    assert send_callback(client, test_settings, "bank", code=pending, amount=5_000).status_code == 200
+    ok = match_api(client, auth, line["id"], allocations=rows, confirm_overpayment=True,
+                   confirmed_outstanding_vnd=asked.json["details"]["outstanding_by_code"])
+    assert ok.status_code == 201, ok.json
+    [record] = audited(db, "reconciliation.match")
+    assert record["overpayment_confirmed"] == [
+        {"payment_code": paid, "outstanding_vnd": 0, "amount_vnd": 30_000, "overpayment_vnd": 30_000}]
+
+
+def test_a_stale_confirmation_names_the_overpaid_request_that_changed(client, auth, test_settings):
+    # Both requests changed; only `paid` is overpaid: the 409 speaks of it, never of the one not overpaid.
+    paid = owing(client, auth, test_settings, paid=90_000)  # owes 10.000 ₫
+    pending = make_request(client, auth, ("Lệ phí", "charge", 30_000))
+    _, line = unmatched_line(client, auth, 50_000, "tien khong ro")
+    rows = [{"payment_code": pending, "amount_vnd": 20_000}, {"payment_code": paid, "amount_vnd": 30_000}]
+    asked = match_api(client, auth, line["id"], allocations=rows)
+    assert asked.status_code == 409, asked.json
+    for code in (pending, paid):
+        assert send_callback(client, test_settings, "bank", code=code, amount=5_000).status_code == 200
+    stale = match_api(client, auth, line["id"], allocations=rows, confirm_overpayment=True,
+                      confirmed_outstanding_vnd=asked.json["details"]["outstanding_by_code"])
+    assert stale.status_code == 409 and stale.json["code"] == "confirmation_stale", stale.json
+    assert stale.json["details"]["payment_code"] == paid and stale.json["details"]["overpayment_vnd"] == 25_000
+
+
+def test_a_confirmation_naming_one_code_twice_in_two_spellings_is_refused(client, auth, test_settings):
+    code = owing(client, auth, test_settings)
+    _, line = unmatched_line(client, auth, 50_000, "tien khong ro")
+    r = match_api(client, auth, line["id"], payment_code=code, confirm_overpayment=True,
+                  confirmed_outstanding_vnd={code.lower(): 0, f" {code} ": 30_000})
+    assert r.status_code == 400 and r.json["details"] == {"parameter": "confirmed_outstanding_vnd"}, r.json
+    for bad in ({code: 1.5}, {code: 10 ** 30}, {code: None}, {code: {"v": 1}}, {"x" * 5000: 1},
+                {f"{code}{i}": 0 for i in range(60)}):
+        r = match_api(client, auth, line["id"], payment_code=code, confirm_overpayment=True,
+                      confirmed_outstanding_vnd=bad)
+        assert r.status_code == 400 and r.json["code"] == "invalid_parameter", (bad, r.json)
+    assert paid_vnd(client, code) == 70_000
+
+
+def test_a_code_corrected_after_the_warning_goes_through_when_it_no_longer_overpays(client, auth, test_settings,
+                                                                                   finance):
+    # The warning's usual cause is a mistyped code: corrected, the box (required) ticked, the hidden amounts
+    # still naming the wrong code. Nothing is overpaid any more: the match goes through.
+    wrong = owing(client, auth, test_settings, paid=100_000)
+    right, line = unmatched_line(client, auth, 50_000, "tien khong ro")
+    back, action = f"/staff/finance/lines/{line['id']}", f"/staff/finance/lines/{line['id']}/match"
+    fields = dict(back=back, amount_vnd="", reason=REASON, expected_version=str(line["version"]))
+    form = form_of(post(finance, action, **fields, payment_code=wrong), action)
+    assert f'name="confirmed_code" value="{wrong}"' in form
+    html = post(finance, action, **fields, payment_code=right, confirm_overpayment="1", confirmed_code=wrong,
+                confirmed_outstanding_vnd="0")
+    assert "Đã khớp dòng sao kê." in html and paid_vnd(client, right) == 50_000 and paid_vnd(client, wrong) == 100_000
+
+
+def test_a_code_corrected_onto_another_overpaid_request_is_told_in_vietnamese(client, auth, test_settings, finance):
+    wrong = owing(client, auth, test_settings, paid=100_000)
+    other = owing(client, auth, test_settings, paid=100_000)
+    _, line = unmatched_line(client, auth, 50_000, "tien khong ro")
+    back, action = f"/staff/finance/lines/{line['id']}", f"/staff/finance/lines/{line['id']}/match"
+    fields = dict(back=back, amount_vnd="", reason=REASON, expected_version=str(line["version"]))
+    post(finance, action, **fields, payment_code=wrong)
+    html = post(finance, action, **fields, payment_code=other, confirm_overpayment="1", confirmed_code=wrong,
+                confirmed_outstanding_vnd="0")
+    assert "đường dẫn" not in html and "Mã hồ sơ đã đổi sau khi xác nhận nộp thừa" in html
+    assert paid_vnd(client, other) == 100_000
+
+
+def test_a_refused_form_keeps_in_the_cookie_only_the_amounts_the_confirmation_needs(client, auth, test_settings,
+                                                                                    finance):
+    from web.forms import KEPT
+    code = owing(client, auth, test_settings)
+    _, line = unmatched_line(client, auth, 50_000, "tien khong ro")
+    action = f"/staff/finance/lines/{line['id']}/match"
+    fields = dict(back=f"/staff/finance/lines/{line['id']}", amount_vnd="", reason=REASON,
+                  expected_version=str(line["version"]))
+    r = finance.post(action, data={"csrf_token": csrf(finance), **fields, "payment_code": code})
+    assert r.status_code == 303
+    with finance.session_transaction() as s:
+        assert s[KEPT]["code"] == "confirmation_required" and s[KEPT]["details"] == {"outstanding_by_code": {code: 30_000}}
+    r = finance.post(action, data={"csrf_token": csrf(finance), **fields, "payment_code": code, "amount_vnd": "60000"})
+    with finance.session_transaction() as s:
+        assert s[KEPT]["code"] == "amount_exceeds_unallocated" and s[KEPT]["details"] == {}
