@@ -137,15 +137,17 @@ def refuse_unconfirmed_overpayment(session: Session, allocations: list[tuple[str
                        f"VND: assigning {details['amount_vnd']} VND overpays it by {details['overpayment_vnd']} VND; "
                        "send confirm_overpayment: true with confirmed_outstanding_vnd (details.outstanding_by_code) "
                        "to do it anyway", code="confirmation_required", details=details)
-    return [{key: value for key, value in asked(code).items() if key not in ("status", "outstanding_by_code")}
-            for code in over]
+    return [{key: value for key, value in asked(code).items()
+             if key not in ("status", "outstanding_by_code", "overpayment_by_code")} for code in over]
 
 
 def _asked(code: str, *, wanted: dict[str, int], owed: dict[str, int], status: dict[str, str]) -> dict:
-    """A 409's details for one request of the call; `outstanding_by_code` in the order the call named them."""
+    """A 409's details for one request of the call, with what every request of it owes (`outstanding_by_code`)
+    and by how much each one it overpays would be overpaid (`overpayment_by_code`)."""
     return {"payment_code": code, "status": status[code], "outstanding_vnd": owed[code], "amount_vnd": wanted[code],
             "overpayment_vnd": max(wanted[code] - owed[code], 0),
-            "outstanding_by_code": {c: owed[c] for c in wanted}}
+            "outstanding_by_code": {c: owed[c] for c in wanted},
+            "overpayment_by_code": {c: wanted[c] - owed[c] for c in wanted if wanted[c] > owed[c]}}
 
 
 def overpayment_note(confirmed: list[dict]) -> dict:

@@ -39,8 +39,9 @@ assign_in = finance_ns.model("AssignIn", {
     "confirm_overpayment": fields.Boolean(description="put money on a request already paid, or beyond "
                                                       "what it owes, with confirmed_outstanding_vnd (without "
                                                       "them: 409 confirmation_required with the request's status, "
-                                                      "outstanding_vnd, overpayment_vnd and outstanding_by_code; "
-                                                      "default false; not a boolean: 400 invalid_parameter)"),
+                                                      "outstanding_vnd, overpayment_vnd, outstanding_by_code and "
+                                                      "overpayment_by_code; default false; not a boolean: 400 "
+                                                      "invalid_parameter)"),
     "confirmed_outstanding_vnd": fields.Raw(description="with confirm_overpayment: what each request owed "
                                                         "when you were asked, {payment_code: VND} (the 409's "
                                                         "outstanding_by_code); owing something else now: 409 "

@@ -463,6 +463,7 @@ EN = {
     "Khớp như vậy sẽ làm hồ sơ bị nộp thừa: người nộp nhận tin nhắn và phần thừa phải hoàn lại.":
         "This match overpays the request: the payer gets a text message and the excess must be refunded.",
     "Tôi xác nhận khớp dù hồ sơ sẽ bị nộp thừa": "I confirm the match although it overpays the request",
+    "thừa": "overpaid by",
     "Xác nhận": "Confirm", "Quyết định trong ngày": "Decisions of the day", "Thao tác": "Action",
     "Người thực hiện": "By", "Thời điểm": "When", "Đã hoàn tác": "Undone", "Chưa có quyết định nào.": "No decisions yet.",
     "Tiền về chưa khớp": "Unmatched credit", "Nộp sau khi hết hạn/hủy": "Paid after expiry/cancellation",

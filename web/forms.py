@@ -29,7 +29,8 @@ def form_text(field: str, *, max_len: int = 1000, required: bool = True) -> str 
 # password (a secret, never written into a page or a cookie; a browser would keep it in its history).
 KEPT = "kept_form"
 NOT_KEPT = frozenset({"csrf_token", "password"})
-KEPT_DETAILS = frozenset({"outstanding_by_code"})  # the hidden amounts of an over-payment confirmation
+# an over-payment confirmation: the hidden amounts it confirms, the requests it overpays (named beside the box)
+KEPT_DETAILS = frozenset({"outstanding_by_code", "overpayment_by_code"})
 # What a browser keeps of one cookie is 4096 bytes with its name and attributes; the flash message shares it.
 COOKIE_BUDGET = 3800
 SHORT_FIELD = 100  # codes, amounts, account numbers: kept even when a long reason cannot be
@@ -63,7 +64,8 @@ def keep_form(code: str, details: dict | None = None) -> None:
     confirmation): keep what the form held for the page the redirect shows next."""
     fields = _typed()
     # Of the error's details only what the page writes back into the form rides in the cookie (readable by
-    # the browser): what each request owed when an over-payment was asked for, plain codes and integers.
+    # the browser): what each request owed when an over-payment was asked for and by how much each is overpaid,
+    # plain codes and integers.
     details = {key: value for key, value in (details or {}).items() if key in KEPT_DETAILS}
     session[KEPT] = {"action": request.path, "code": code, "fields": fields, "details": details}
     if _cookie_size() > COOKIE_BUDGET:  # a very long text full of accents: keep the short fields at least

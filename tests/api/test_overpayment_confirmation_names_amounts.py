@@ -281,7 +281,24 @@ def test_a_refused_form_keeps_in_the_cookie_only_the_amounts_the_confirmation_ne
     r = finance.post(action, data={"csrf_token": csrf(finance), **fields, "payment_code": code})
     assert r.status_code == 303
     with finance.session_transaction() as s:
-        assert s[KEPT]["code"] == "confirmation_required" and s[KEPT]["details"] == {"outstanding_by_code": {code: 30_000}}
+        assert s[KEPT]["code"] == "confirmation_required"
+        assert s[KEPT]["details"] == {"outstanding_by_code": {code: 30_000}, "overpayment_by_code": {code: 20_000}}
     r = finance.post(action, data={"csrf_token": csrf(finance), **fields, "payment_code": code, "amount_vnd": "60000"})
     with finance.session_transaction() as s:
         assert s[KEPT]["code"] == "amount_exceeds_unallocated" and s[KEPT]["details"] == {}
+
+
+def test_the_page_names_every_request_the_match_overpays_beside_the_checkbox(client, auth, test_settings, finance):
+    first = owing(client, auth, test_settings, paid=100_000)
+    second = owing(client, auth, test_settings, paid=90_000)  # owes 10.000 ₫
+    fine = make_request(client, auth, ("Lệ phí", "charge", 30_000))
+    _, line = unmatched_line(client, auth, 60_000, "tien khong ro")
+    back, action = f"/staff/finance/lines/{line['id']}", f"/staff/finance/lines/{line['id']}/match"
+    form = form_of(post(finance, action, back=back, payment_code=[fine, first, second],
+                        amount_vnd=["20000", "10000", "30000"], reason=REASON,
+                        expected_version=str(line["version"])), action)
+    assert f"{first}: thừa 10.000 ₫" in form and f"{second}: thừa 20.000 ₫" in form
+    assert f"{fine}: thừa" not in form
+    r = match_api(client, auth, line["id"], allocations=[{"payment_code": c, "amount_vnd": a} for c, a in
+                                                          ((fine, 20_000), (first, 10_000), (second, 30_000))])
+    assert r.json["details"]["overpayment_by_code"] == {first: 10_000, second: 20_000}

@@ -41,7 +41,8 @@ def test_money_that_is_no_lines_is_not_put_on_a_paid_request_without_a_confirmat
     r = assign_api(client, auth, payment_id, payment_code=code)
     assert r.status_code == 409 and r.json["code"] == "confirmation_required", r.json
     assert r.json["details"] == {"payment_code": code, "status": "paid", "outstanding_vnd": 0,
-                                 "amount_vnd": 100_000, "overpayment_vnd": 100_000, "outstanding_by_code": {code: 0}}
+                                 "amount_vnd": 100_000, "overpayment_vnd": 100_000, "outstanding_by_code": {code: 0},
+                                 "overpayment_by_code": {code: 100_000}}
     assert paid_vnd(client, code) == 100_000 and in_suspense(client, auth) == 100_000
     for bad in ("yes", 1, "true"):
         refused = assign_api(client, auth, payment_id, payment_code=code, confirm_overpayment=bad)
@@ -71,7 +72,8 @@ def test_a_statement_lines_money_assigned_from_the_desk_asks_as_its_match_does(c
     r = assign_api(client, auth, line["payment_id"], payment_code=code)
     assert r.status_code == 409 and r.json["code"] == "confirmation_required", r.json
     assert r.json["details"] == {"payment_code": code, "status": "paid", "outstanding_vnd": 0,
-                                 "amount_vnd": 50_000, "overpayment_vnd": 50_000, "outstanding_by_code": {code: 0}}
+                                 "amount_vnd": 50_000, "overpayment_vnd": 50_000, "outstanding_by_code": {code: 0},
+                                 "overpayment_by_code": {code: 50_000}}
     assert paid_vnd(client, code) == 100_000 and line_json(client, auth, line["id"])["resolutions"] == []
     assert assign_api(client, auth, line["payment_id"], payment_code=code,
                       confirm_overpayment="on").json["code"] == "invalid_parameter"
