@@ -268,6 +268,8 @@ def test_a_code_corrected_onto_another_overpaid_request_is_told_in_vietnamese(cl
                 confirmed_outstanding_vnd="0")
     assert "đường dẫn" not in html and "Mã hồ sơ đã đổi sau khi xác nhận nộp thừa" in html
     assert paid_vnd(client, other) == 100_000
+    form = form_of(post(finance, action, **fields, payment_code=other), action)  # sent again: asked afresh
+    assert f'name="confirmed_code" value="{other}"' in form and f"{other}: thừa 50.000 ₫" in form
 
 
 def test_a_refused_form_keeps_in_the_cookie_only_the_amounts_the_confirmation_needs(client, auth, test_settings,
