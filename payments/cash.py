@@ -144,8 +144,11 @@ def close_drawer(session: Session, *, drawer_id: int, counted_vnd: int, actor: s
 
 def receipt_text(payment: Payment) -> str:
     """The counter receipt (phiếu thu) as plain text, `WIDTH` columns for thermal printers: where the
-    money stands now (a match released since is left out; what waits in suspense is said)."""
+    money stands now (a match released since is left out; what waits in suspense is said; a voided
+    payment is stamped cancelled)."""
     lines = ["PHIẾU THU TIỀN MẶT".center(WIDTH), "Trung tâm Phục vụ Hành chính công".center(WIDTH), "-" * WIDTH]
+    if payment.reversed_at is not None:  # voided at the counter (payments.cash_voids): the money went back
+        lines += ["*** PHIẾU THU ĐÃ HỦY ***".center(WIDTH), f"Hủy lúc: {format_local(payment.reversed_at)}"]
     standing = [a for a in payment.allocations if a.released_at is None]  # a released match pays nothing now
     for allocation in standing:
         request = allocation.payment_request

@@ -13,7 +13,7 @@ from kernel.http import REASON_IN, actor, current_principal, flag, int_arg, json
 from kernel import inbox
 from kernel.inbox import CONFLICT, RECEIVED, REJECTED, InboundCallback
 from kernel.money import MAX_MONEY_VND, parse_amount_vnd
-from payments import cash, credits, service, suspense
+from payments import cash, cash_voids, credits, service, suspense
 from payments.checkout import start_checkout
 from payments.ledger import Accounts, balance
 from payments.models import CashDrawer, Payment, PaymentAllocation
@@ -109,6 +109,28 @@ class CashPayment(Resource):
             view["outcome"] = result.outcome
             view["receipt_url"] = f"{settings().public_url}/api/v1/payments/{result.payment_id}/receipt.txt"
             return view, (200 if result.outcome == credits.DUPLICATE else 201)
+
+
+@payments_ns.route("/cash/<int:payment_id>/void")
+class VoidCashPayment(Resource):
+    @payments_ns.doc(security="bearer")
+    @payments_ns.expect(REASON_IN, validate=False)
+    @payments_ns.response(200, "voided (or voided before: the same answer, nothing moved twice)")
+    @payments_ns.response(403, "not_your_payment: a cashier voids only cash they took")
+    @payments_ns.response(409, "drawer_closed, drawer_of_another_day, payment_not_cash, payment_reversed, "
+                               "payment_refunded, payment_moved")
+    @requires("cashier", "finance")
+    def post(self, payment_id: int):
+        """Void cash taken by mistake `{"reason"}`, while its drawer is open (the same business day): the
+        money leaves its request as a card void's does, the drawer expects that much less, the request's
+        receipt is cancelled. The cashier who took it, or finance. Again: the same answer."""
+        reason = _reason(json_body())
+        any_cashier = "finance" in current_principal().roles
+        with transaction() as session:
+            payment, drawer, _ = cash_voids.void_cash(session, payment_id=payment_id, reason=reason, actor=actor(),
+                                                      any_cashier=any_cashier, settings=settings(), now=now_utc())
+            return {**payment_view(payment), "drawer_id": drawer.id,
+                    "void": cash_voids.void_record(session, payment_id)}
 
 
 @payments_ns.route("/<int:payment_id>")

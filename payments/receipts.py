@@ -33,8 +33,8 @@ from payments.models import Dossier, Payment, PaymentAllocation, PaymentRequest
 # Why a receipt was cancelled, as its verify page and PDF say it.
 PAYMENT_REVERSED, REFUNDED = "payment_reversed", "refunded"
 CANCEL_REASONS = {
-    PAYMENT_REVERSED: "Khoản thanh toán của biên lai này đã bị hủy hoặc trả lại (giao dịch thẻ bị hủy, "
-                      "khoản tiền được tách khỏi hồ sơ); hồ sơ không còn được thanh toán đủ.",
+    PAYMENT_REVERSED: "Khoản thanh toán của biên lai này đã bị hủy hoặc trả lại (giao dịch thẻ hoặc "
+                      "tiền mặt tại quầy bị hủy, khoản tiền được tách khỏi hồ sơ); hồ sơ không còn được thanh toán đủ.",
     REFUNDED: "Khoản phí của biên lai này đã được hoàn trả toàn bộ cho người nộp.",
 }
 _VALID = text("cancelled_at IS NULL")

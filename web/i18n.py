@@ -134,10 +134,10 @@ EN = {
     "Biên lai đã hủy (khoản thanh toán bị hủy)": "Receipt cancelled (payment reversed)",
     "Khoản phí của biên lai này đã được hoàn trả toàn bộ cho người nộp.":
         "The fees of this receipt were refunded in full to the payer.",
-    "Khoản thanh toán của biên lai này đã bị hủy hoặc trả lại (giao dịch thẻ bị hủy, khoản tiền được tách khỏi "
-    "hồ sơ); hồ sơ không còn được thanh toán đủ.":
-        "The payment of this receipt was cancelled or returned (card transaction voided, money taken off the "
-        "dossier); the dossier is no longer fully paid.",
+    "Khoản thanh toán của biên lai này đã bị hủy hoặc trả lại (giao dịch thẻ hoặc tiền mặt tại quầy bị hủy, "
+    "khoản tiền được tách khỏi hồ sơ); hồ sơ không còn được thanh toán đủ.":
+        "The payment of this receipt was cancelled or returned (card or counter cash transaction voided, "
+        "money taken off the dossier); the dossier is no longer fully paid.",
     "Biên lai không còn giá trị.": "The receipt is no longer valid.",
     "Ngày hủy": "Cancelled on",
     "Khoản phí của biên lai này đang được hoàn trả cho người nộp": "The fees of this receipt are being refunded to the payer",

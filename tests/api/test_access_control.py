@@ -40,6 +40,7 @@ TABLE = {
     ("GET", "/api/v1/receipts/<string:series>/<string:number>"): ANYONE,
     # money received
     ("POST", "/api/v1/payments/cash"): {"cashier"},
+    ("POST", "/api/v1/payments/cash/<int:payment_id>/void"): {"cashier", "finance"},
     ("GET", "/api/v1/payments/<int:payment_id>"): PAYMENT_READ,
     ("GET", "/api/v1/payments/<int:payment_id>/receipt.txt"): {"cashier", "finance", "auditor"},
     ("GET", "/api/v1/cash/drawers"): {"cashier", "finance", "auditor"},

@@ -33,6 +33,7 @@ SENT = [
     ("get", "/payment-requests/{code}/qr.png", "409"),
     ("get", "/payment-requests/{code}/qr.svg", "200"), ("get", "/payment-requests/{code}/qr.svg", "304"),
     ("post", "/payments/cash", "201"), ("post", "/payments/cash", "200"), ("post", "/payments/cash", "422"),
+    ("post", "/payments/cash/{payment_id}/void", "403"), ("post", "/payments/cash/{payment_id}/void", "409"),
     ("post", "/payments/{payment_id}/refunds", "201"), ("post", "/payments/{payment_id}/refunds", "412"),
     ("post", "/refunds/{refund_id}/failed", "403"),
     ("post", "/reconciliation/days/{day}/close", "202"),
