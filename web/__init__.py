@@ -112,6 +112,7 @@ def init_web(app: Flask, settings: Settings) -> None:
     from web.admin import admin_pages
     from web.auth import staff
     from web.citizen import citizen
+    from web.counter import counter_pages
     from web.postal_board import postal_board
     from web.finance import finance_pages
 
@@ -125,9 +126,10 @@ def init_web(app: Flask, settings: Settings) -> None:
     app.register_blueprint(admin_pages)
     app.register_blueprint(postal_board)
     app.register_blueprint(finance_pages)
+    app.register_blueprint(counter_pages)
     app.extensions["hccpay_page_errors"] = _page_error
     app.extensions["hccpay_pages"] = frozenset(bp.name for bp in (staff, citizen, admin_pages, postal_board,
-                                                                   finance_pages))
+                                                                   finance_pages, counter_pages))
     app.add_template_filter(format_vnd, "vnd")
 
     @app.before_request

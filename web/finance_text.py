@@ -138,6 +138,23 @@ ERRORS = {
                             "This allocation was already released."),
     "payment_reversed": ("Khoản thu đã bị hủy/đảo.",
                          "The payment was reversed."),
+    # the counter's void of cash (payments.cash_voids)
+    "drawer_closed": ("Ngăn kéo tiền mặt đã đóng (đã kiểm đếm): không thu thêm hay hủy giao dịch của ngăn kéo này "
+                      "được nữa; muốn trả lại tiền, hãy đề nghị hoàn tiền.",
+                      "The cash drawer is closed (counted): it takes no more cash and its payments can no longer be "
+                      "voided; to give money back, ask for a refund."),
+    "drawer_of_another_day": ("Giao dịch thu vào ngày làm việc khác ({business_date}): chỉ hủy được trong ngày; "
+                              "hãy đề nghị hoàn tiền.",
+                              "The cash was taken on another business day ({business_date}): a void is for the "
+                              "same day only; ask for a refund."),
+    "not_your_payment": ("Thu ngân chỉ hủy được giao dịch do mình thu; hãy nhờ kế toán.",
+                         "A cashier may void only cash they took; ask finance."),
+    "payment_not_cash": ("Khoản thu này không phải tiền mặt tại quầy: không hủy được ở đây.",
+                         "This payment was not cash at the counter: it cannot be voided here."),
+    "payment_refunded": ("Khoản thu này đã có đề nghị hoàn tiền: không hủy được giao dịch nữa.",
+                         "A refund was asked for out of this payment: it can no longer be voided."),
+    "payment_moved": ("Kế toán đã chuyển một phần khoản thu này (bỏ khớp, tạm treo): không hủy được giao dịch nữa.",
+                      "Finance moved some of this payment (released, in suspense): it can no longer be voided."),
     "invalid_date": ("Ngày không hợp lệ.",
                      "Invalid date."),
     # statement uploads

@@ -126,6 +126,7 @@ def test_a_fractional_refund_amount_is_refused(client, auth, test_settings, fina
 # --- 6. every refusal a finance or admin page can meet has its sentence ---------------------------
 
 SOURCES_OF_PAGE_ERRORS = ["reconciliation", "payments/refunds.py", "payments/suspense.py", "payments/credits.py",
+                          "payments/cash_voids.py",
                           "payments/states.py", "payments/service.py", "payments/validation.py", "kernel/users.py",
                           "kernel/auth.py", "kernel/money.py", "kernel/clock.py", "web"]
 

@@ -1,0 +1,79 @@
+"""The cashier's counter (`/staff/counter`): today's cash in their drawer, each payment with
+"Hủy giao dịch" (a void with a reason, `payments.cash_voids`) while the drawer is open. Cash is
+taken through the one-stop system (the API); this page corrects a mistake of the day."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from sqlalchemy import select
+
+from kernel.audit import AuditEntry
+from kernel.clock import business_date, now_utc
+from kernel.errors import DomainError
+from kernel.http import actor, current_principal, settings, transaction
+from kernel.money import format_vnd
+from payments import cash_voids
+from payments.cash import _same_principal
+from payments.ledger import Accounts, balance
+from payments.models import CashDrawer, Payment
+from web import i18n
+from web.auth import AREAS, page_requires
+from web.finance_text import error_sentence
+from web.forms import form_text, keep_form
+
+counter_pages = Blueprint("counter_pages", __name__, url_prefix="/staff/counter")
+AREAS.append(("counter_pages.desk", "Quầy thu tiền mặt", frozenset({"cashier"})))
+EN = {
+    "Quầy thu tiền mặt": "Cash desk", "Tiền mặt hôm nay": "Today's cash", "Ngăn kéo": "Drawer",
+    "Đang mở": "Open", "Đã đóng lúc": "Closed at", "Tiền mặt phải có trong ngăn kéo": "Cash the drawer should hold",
+    "Hôm nay bạn chưa thu tiền mặt.": "You have taken no cash today.", "Giao dịch": "Payment",
+    "Thời gian thu": "Taken at", "Hồ sơ": "Dossier", "Đã thu": "Taken", "Đã hủy": "Voided",
+    "Hủy giao dịch": "Void transaction", "Lý do hủy (bắt buộc)": "Reason for the void (required)",
+    "Xác nhận hủy": "Confirm the void", "Phiếu thu": "Counter receipt",
+    "Hủy khi thu nhầm (sai hồ sơ, gõ sai số tiền) trong ngày, khi ngăn kéo còn mở: tiền trả lại người nộp tại "
+    "quầy. Sau khi đóng ngăn kéo, hãy đề nghị hoàn tiền.":
+        "Void cash taken by mistake (the wrong dossier, a mistyped amount) the same day, while the drawer is open: "
+        "hand the money back at the desk. Once the drawer is closed, ask for a refund.",
+    "Đã hủy giao dịch #{id}: trả lại người nộp {amount}.": "Payment #{id} voided: hand {amount} back to the payer.",
+}
+for _vi, _en in EN.items():
+    i18n.EN.setdefault(_vi, _en)
+
+
+@counter_pages.get("/")
+@page_requires("cashier")
+def desk():
+    principal, now = current_principal(), now_utc()
+    with transaction() as session:
+        drawers = session.execute(select(CashDrawer).where(CashDrawer.business_date == business_date(now))
+                                  .order_by(CashDrawer.id)).scalars().all()
+        drawer = next((d for d in drawers if _same_principal(d.cashier, principal.actor)), None)
+        payments, voids, expected = [], {}, 0
+        if drawer is not None:
+            account = Accounts.cash(drawer.id)
+            payments = session.execute(select(Payment).where(Payment.clearing_account == account)
+                                       .order_by(Payment.id.desc())).scalars().all()
+            expected = balance(session, account)
+            voids = {int(e.subject_id): e for e in session.execute(select(AuditEntry).where(
+                AuditEntry.action == cash_voids.ACTION, AuditEntry.subject_type == "payment",
+                AuditEntry.subject_id.in_([str(p.id) for p in payments]))).scalars()}
+        return render_template("staff/counter.html", drawer=drawer, payments=payments, voids=voids,
+                               expected_vnd=expected)
+
+
+@counter_pages.post("/payments/<int:payment_id>/void")
+@page_requires("cashier")
+def void(payment_id: int):
+    """Void cash taken by mistake; a refusal says why and keeps the reason typed (`keep_form`)."""
+    try:
+        reason = form_text("reason")
+        with transaction() as session:
+            payment, _, _ = cash_voids.void_cash(
+                session, payment_id=payment_id, reason=reason, actor=actor(),
+                any_cashier="finance" in current_principal().roles, settings=settings(), now=now_utc())
+            amount = payment.amount_vnd
+        flash(i18n.translate("Đã hủy giao dịch #{id}: trả lại người nộp {amount}.").format(
+            id=payment_id, amount=format_vnd(amount)), "success")
+    except DomainError as exc:
+        flash(error_sentence(exc.code, exc.details, i18n.translate), "error")
+        keep_form(exc.code)
+    return redirect(url_for("counter_pages.desk"), 303)
