@@ -66,3 +66,20 @@ def test_two_voids_at_once_move_the_money_once(client, auth, db, engine, test_se
     with db() as s:
         assert s.execute(select(PaymentRequest.paid_vnd)).scalar_one() == 0
     assert_ledger_ok(db)
+
+
+def test_a_void_asked_while_a_refund_is_asked_waits_and_is_refused(client, auth, db, engine, test_settings):
+    from payments import refunds
+
+    code = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    payment_id = take(db, test_settings, code).payment_id
+    with unit_of_work(db) as s:
+        refunds.request_refund(s, payment_id=payment_id, amount_vnd=10_000, reason="Thu thừa",
+                               expected_refundable_vnd=100_000, settings=test_settings, actor="user:2:Kế toán Lan",
+                               now=now_utc())
+        thread, out = in_thread(lambda: void(db, test_settings, payment_id))
+        wait_until_blocked(engine, thread)
+    thread.join()
+    [refused] = out
+    assert isinstance(refused, Conflict) and refused.code == "payment_refunded"
+    assert_ledger_ok(db)
