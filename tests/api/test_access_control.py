@@ -147,6 +147,8 @@ TABLE = {
     ("GET", "/staff/postal/shipments/<int:shipment_id>/<any(move, outcome):action>"): {"postal", "auditor"},
     ("POST", "/staff/postal/shipments/<int:shipment_id>/move"): {"postal"},
     ("POST", "/staff/postal/shipments/<int:shipment_id>/outcome"): {"postal"},
+    ("GET", "/staff/counter/"): {"cashier"},
+    ("POST", "/staff/counter/payments/<int:payment_id>/void"): {"cashier"},
     ("GET", "/staff/finance/"): FINANCE_READ,
     ("GET", "/staff/finance/statements"): FINANCE_READ,
     ("POST", "/staff/finance/statements"): {"finance"},
