@@ -61,6 +61,12 @@ class Principal:
         return prefix + self.name[:ACTOR_LENGTH - len(prefix)]
 
 
+def same_principal(a: str, b: str) -> bool:
+    """Whether two actor strings (`Principal.actor`, `kind:id:name`) name the same principal: by kind
+    and id, since a person's display name may change between two acts (opening a drawer, closing it)."""
+    return a.split(":", 2)[:2] == b.split(":", 2)[:2]
+
+
 def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, object_session
 
 from config import Settings
 from kernel import audit
+from kernel.auth import same_principal
 from kernel.books import hold_books
 from kernel.clock import business_date, format_local
 from kernel.errors import Conflict, Forbidden, NotFound, ValidationError
@@ -98,12 +99,6 @@ def _idempotency_ref(cashier: str, key: str) -> str:
     return f"{kind}:{principal_id}:{key}"
 
 
-def _same_principal(a: str, b: str) -> bool:
-    """Whether two actor strings (`kind:id:name`) name the same principal: by kind and id, since a
-    user's display name may change between opening a drawer and closing it."""
-    return a.split(":", 2)[:2] == b.split(":", 2)[:2]
-
-
 def _replay(session: Session, ref: str, code: str, amount_vnd: int) -> CreditResult | None:
     """What the first request with this key did; None if there was none. The same key with
     another body is a client bug (a key reused for a new payment): refused, never guessed at."""
@@ -129,7 +124,7 @@ def close_drawer(session: Session, *, drawer_id: int, counted_vnd: int, actor: s
     drawer = session.get(CashDrawer, drawer_id, with_for_update=True, populate_existing=True)
     if drawer is None:
         raise NotFound(f"no cash drawer {drawer_id}", code="drawer_not_found")
-    if not any_drawer and not _same_principal(drawer.cashier, actor):
+    if not any_drawer and not same_principal(drawer.cashier, actor):
         raise Forbidden("a cashier may close only their own drawer", code="not_your_drawer",
                         details={"drawer_id": drawer.id})
     if drawer.closed_at is not None:

@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session
 from config import Settings
 from kernel import audit
 from kernel.audit import AuditEntry
+from kernel.auth import same_principal
 from kernel.books import hold_books
 from kernel.clock import business_date
 from kernel.errors import Conflict, Forbidden, NotFound
-from payments.cash import PROVIDER, _same_principal
+from payments.cash import PROVIDER
 from payments.corrections import REVERSED, reverse_payment
 from payments.models import CashDrawer, Payment, PaymentAllocation
 from payments.refunds import NOT_COUNTED, Refund
@@ -49,7 +50,7 @@ def void_cash(session: Session, *, payment_id: int, reason: str, actor: str, any
                        "only cash can be voided here", code="payment_not_cash", details={"channel": payment.channel})
     drawer_id = int(payment.clearing_account.removeprefix("cash:"))  # Accounts.cash: the drawer's account
     drawer = session.get(CashDrawer, drawer_id, with_for_update=True, populate_existing=True)
-    if not any_cashier and not _same_principal(drawer.cashier, actor):
+    if not any_cashier and not same_principal(drawer.cashier, actor):
         raise Forbidden("a cashier may void only cash they took; ask finance", code="not_your_payment",
                         details={"payment_id": payment_id})
     session.refresh(payment, with_for_update=True)  # after the drawer: take_cash's lock order

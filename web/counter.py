@@ -7,12 +7,12 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
 from kernel.audit import AuditEntry
+from kernel.auth import same_principal
 from kernel.clock import business_date, now_utc
 from kernel.errors import DomainError
 from kernel.http import actor, current_principal, settings, transaction
 from kernel.money import format_vnd
 from payments import cash_voids
-from payments.cash import _same_principal
 from payments.ledger import Accounts, balance
 from payments.models import CashDrawer, Payment
 from web import i18n
@@ -46,7 +46,7 @@ def desk():
     with transaction() as session:
         drawers = session.execute(select(CashDrawer).where(CashDrawer.business_date == business_date(now))
                                   .order_by(CashDrawer.id)).scalars().all()
-        drawer = next((d for d in drawers if _same_principal(d.cashier, principal.actor)), None)
+        drawer = next((d for d in drawers if same_principal(d.cashier, principal.actor)), None)
         payments, voids, expected = [], {}, 0
         if drawer is not None:
             account = Accounts.cash(drawer.id)
