@@ -140,11 +140,14 @@ def close_drawer(session: Session, *, drawer_id: int, counted_vnd: int, actor: s
 def receipt_text(payment: Payment) -> str:
     """The counter receipt (phiếu thu) as plain text, `WIDTH` columns for thermal printers: where the
     money stands now (a match released since is left out; what waits in suspense is said; a voided
-    payment is stamped cancelled)."""
+    payment is stamped cancelled and still names the requests the void took it back from)."""
     lines = ["PHIẾU THU TIỀN MẶT".center(WIDTH), "Trung tâm Phục vụ Hành chính công".center(WIDTH), "-" * WIDTH]
     if payment.reversed_at is not None:  # voided at the counter (payments.cash_voids): the money went back
         lines += ["*** PHIẾU THU ĐÃ HỦY ***".center(WIDTH), f"Hủy lúc: {format_local(payment.reversed_at)}"]
-    standing = [a for a in payment.allocations if a.released_at is None]  # a released match pays nothing now
+    if payment.reversed_at is not None:  # what it was for: the allocations the void took back, not none
+        standing = [a for a in payment.allocations if a.released_at == payment.reversed_at]
+    else:
+        standing = [a for a in payment.allocations if a.released_at is None]  # a released match pays nothing now
     for allocation in standing:
         request = allocation.payment_request
         lines += [f"Mã thanh toán: {request.payment_code}", f"Hồ sơ: {request.dossier.code}",
@@ -165,7 +168,8 @@ def receipt_text(payment: Payment) -> str:
         f"Thu ngân: {(payment.details or {}).get('cashier', '')}",
         f"Số phiếu: TM-{payment.id:07d}",
         "-" * WIDTH,
-        "Biên lai điện tử được gửi khi hồ sơ đã nộp đủ phí.",
+        "Đã trả lại tiền cho người nộp." if payment.reversed_at is not None
+        else "Biên lai điện tử được gửi khi hồ sơ đã nộp đủ phí.",
     ]
     # A thermal printer's line: longer ones (a procedure's name, the amount in words) are wrapped
     # here, at words, instead of cut by the printer mid-word.

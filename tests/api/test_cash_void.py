@@ -172,3 +172,67 @@ def test_the_counter_receipt_of_voided_cash_says_so(client, auth):
     assert void(client, payment["id"], auth("cashier")).status_code == 200
     after = client.get(f"/api/v1/payments/{payment['id']}/receipt.txt", headers=auth("cashier")).text
     assert "PHIẾU THU ĐÃ HỦY" in after and "Hủy lúc:" in after
+
+
+def test_the_cancelled_counter_receipt_still_says_what_the_cash_was_for(client, auth, db):
+    """A voided phiếu thu is kept (the payer may bring it back): it must still name the request, the
+    dossier and the procedure it was taken for, and no longer promise an e-receipt."""
+    code, payment = take(client, auth)
+    with db() as s:
+        from payments.models import PaymentRequest
+        dossier = s.execute(select(PaymentRequest).where(PaymentRequest.payment_code == code)).scalar_one().dossier
+        dossier_code = dossier.code
+    assert void(client, payment["id"], auth("cashier")).status_code == 200
+    after = client.get(f"/api/v1/payments/{payment['id']}/receipt.txt", headers=auth("cashier")).text
+    assert "PHIẾU THU ĐÃ HỦY" in after
+    assert f"Mã thanh toán: {code}" in after and f"Hồ sơ: {dossier_code}" in after
+    assert "Biên lai điện tử được gửi" not in after and "Đã trả lại tiền cho người nộp." in after
+
+
+def test_a_void_of_cash_whose_request_became_overpaid_gives_back_all_of_it(client, auth, db, test_settings):
+    """Cash paid a request in full; a fee item was then withdrawn (its postage), so the request holds an
+    over-payment for finance to refund. The void hands all of the cash back: the over-payment leaves with
+    it (nothing is left for finance to refund twice), the drawer expects nothing, the books balance."""
+    from payments import service
+    from payments.ledger import Accounts, balance
+    from payments.models import PaymentRequest
+
+    code = make_request(client, auth, ("Lệ phí", "charge", 70_000), ("Cước", "postage", 30_000))
+    r = client.post("/api/v1/payments/cash", json={"payment_code": code, "amount_vnd": 100_000},
+                    headers=auth("cashier"))
+    assert r.status_code == 201, r.json
+    with unit_of_work(db) as s:
+        request = s.execute(select(PaymentRequest).where(PaymentRequest.payment_code == code)).scalar_one()
+        postage = frozenset(item.id for item in request.dossier.fee_items if item.amount_vnd == 30_000)
+        assert service.withdraw_fee_items(s, dossier_code=request.dossier.code, fee_item_ids=postage,
+                                          reason="Hủy gửi bưu điện", settings=test_settings, actor="test",
+                                          now=now_utc()) == 30_000
+    assert request_(client, code)["status"] == "overpaid"
+    with db() as s:
+        assert balance(s, Accounts.OVERPAYMENTS) != 0
+    voided = void(client, r.json["id"], auth("cashier"))
+    assert voided.status_code == 200, voided.json
+    after = request_(client, code)
+    assert (after["status"], after["paid_vnd"]) == ("pending", 0)
+    assert drawer(client, auth)["balance_vnd"] == 0
+    with db() as s:
+        assert balance(s, Accounts.OVERPAYMENTS) == 0
+
+
+def test_a_void_after_a_refund_that_failed_moves_the_whole_amount_once(client, auth, db, test_settings):
+    """A refund that failed gave its money back to the request: nothing claims the cash any more, so the
+    void may take all of it back, and the books balance (the failed refund is not undone again)."""
+    from payments import refunds
+
+    code, payment = take(client, auth)
+    refund = client.post(f"/api/v1/payments/{payment['id']}/refunds", headers=auth("finance"), json={
+        "amount_vnd": 30_000, "expected_refundable_vnd": 100_000, "reason": "Thu thừa"})
+    assert refund.status_code == 201 and refund.json["status"] == "cash_due", refund.json
+    with unit_of_work(db) as s:
+        refunds.mark_failed(s, refund_id=refund.json["id"], reason="Người nộp không đến nhận",
+                            settings=test_settings, actor="user:2:Kế toán Lan", now=now_utc())
+    assert request_(client, code)["paid_vnd"] == 100_000
+    r = void(client, payment["id"], auth("cashier"))
+    assert r.status_code == 200, r.json
+    assert (request_(client, code)["paid_vnd"], drawer(client, auth)["balance_vnd"]) == (0, 0)
+    assert reversals(db, payment["id"]) == 1
