@@ -202,11 +202,16 @@ def release_to_suspense(session: Session, *, allocation_id: int, reason: str, se
     stamp = books_stamp(session, now)
     session.flush()
     conn = session.connection()
+    payment_id = conn.execute(select(PaymentAllocation.payment_id)
+                              .where(PaymentAllocation.id == allocation_id)).scalar_one_or_none()
+    if payment_id is None:
+        raise NotFound(f"no allocation {allocation_id}", code="allocation_not_found")
+    # The payment before its allocation, as a void (reverse_payment) and every other writer of a payment
+    # lock them: the allocation first deadlocked with a void of the same payment on PostgreSQL.
+    payment = _locked_payment(conn, payment_id)
     allocation = conn.execute(select(PaymentAllocation.payment_id, PaymentAllocation.payment_request_id,
                                      PaymentAllocation.amount_vnd, PaymentAllocation.released_at)
-                              .where(PaymentAllocation.id == allocation_id).with_for_update()).one_or_none()
-    if allocation is None:
-        raise NotFound(f"no allocation {allocation_id}", code="allocation_not_found")
+                              .where(PaymentAllocation.id == allocation_id).with_for_update()).one()
     if allocation.released_at is not None:
         raise Conflict("this allocation was already released", code="allocation_released")
     from payments.refunds import NOT_COUNTED, Refund, RefundPart  # late: refunds build on credits (through cash)
@@ -215,7 +220,6 @@ def release_to_suspense(session: Session, *, allocation_id: int, reason: str, se
     if refunded is not None:  # part of it went back to the payer: releasing all of it would move money twice
         raise Conflict("some of this allocation was refunded: it can no longer be taken off its request",
                        code="allocation_refunded")
-    payment = _locked_payment(conn, allocation.payment_id)
     if payment.status != ACTIVE:
         raise Conflict("the payment was reversed", code="payment_reversed")
     book = Book(conn, actor=actor, now=now, settings=settings)
