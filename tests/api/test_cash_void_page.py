@@ -118,3 +118,27 @@ def test_only_cashiers_enter_the_counter(app, people, client):
     assert client.post(f"{DESK}payments/1/void").status_code == 401
     for username in ("ketoan", "motcua"):
         assert logged_in(app, username).get(DESK).status_code == 403
+
+
+def test_the_drawer_expects_exactly_the_cash_still_standing_after_a_void(cashier, client, auth):
+    kept = take(cashier, client, auth, 100_000)
+    wrong = take(cashier, client, auth, 60_000)
+    before = re.search(r'<strong id="expected">([^<]+)</strong>', cashier.get(DESK).get_data(as_text=True)).group(1)
+    assert before.startswith("160.000")
+    html = void(cashier, wrong, reason=REASON)
+    assert re.search(r'<strong id="expected">([^<]+)</strong>', html).group(1).startswith("100.000")
+    kept_row = re.search(rf'<tr id="payment-{kept}">.*?</tr>', html, re.S).group(0)
+    assert "Đã thu" in kept_row and "<form" in kept_row  # the other payment is left alone, still voidable
+    drawers = client.get("/api/v1/cash/drawers", headers=auth("finance")).json["drawers"]
+    assert [d["balance_vnd"] for d in drawers] == [100_000]
+
+
+def test_other_roles_land_where_they_did_and_a_cashier_who_is_also_finance_chooses(app, db):
+    with db() as s, s.begin():
+        create_user(s, username="ca2vai", full_name="Lê Văn Bình", roles=["cashier", "finance"], password=PASSWORD,
+                    now=T0)
+        create_user(s, username="ketoan9", full_name="Lê Văn Bình", roles=["finance"], password=PASSWORD, now=T0)
+    both = logged_in(app, "ca2vai").get("/staff/")
+    html = both.get_data(as_text=True)
+    assert both.status_code == 200 and DESK in html and "/staff/finance/" in html  # two areas: a choice
+    assert logged_in(app, "ketoan9").get("/staff/").headers["Location"].endswith("/staff/finance/")
