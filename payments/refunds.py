@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from config import Settings
 from kernel import audit
+from kernel.auth import same_principal
 from kernel.books import hold_books, stamp_after_closes
 from kernel.db import PK, Base, BigIntPK
 from kernel.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationError
@@ -171,7 +172,7 @@ def decide(session: Session, *, refund_id: int, approve: bool, reason: str | Non
     refund = get_refund(session, refund_id, for_update=True)
     if refund.status != AWAITING_APPROVAL:
         raise Conflict(f"this refund is {refund.status}, not awaiting approval", code="refund_not_awaiting_approval")
-    if refund.requested_by == actor:
+    if same_principal(refund.requested_by, actor):  # the same person, whatever name they go by now
         raise Forbidden("a refund must be approved by someone other than the person who asked for it",
                         code="same_person")
     refund.decided_by, refund.decided_at = actor, now

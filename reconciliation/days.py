@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
 from kernel import audit, books, inbox
+from kernel.auth import same_principal
 from kernel.clock import business_date, business_day_bounds
 from kernel.errors import Conflict, Forbidden
 from kernel.inbox import InboundCallback
@@ -404,7 +405,7 @@ def approve_close(session: Session, day: date, *, settings: Settings, actor: str
         raise DayClosed(f"{day:%d/%m/%Y} is already closed", details={"date": day.isoformat()})
     if row.status != CLOSE_REQUESTED:
         raise Conflict("finance has not asked to close this day", code="close_not_requested")
-    if row.requested_by == actor:
+    if same_principal(row.requested_by, actor):  # the same person, whatever name they go by now
         raise Forbidden("the person who asked to close a day cannot also approve it", code="same_person")
     closed_at = counting.closing_stamp(session, now)
     _refuse_imports_in_progress(session, day, settings, now)  # under close_books: no chunk is half-written
