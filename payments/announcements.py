@@ -21,7 +21,9 @@ what the other committed, whichever commits first.
 The same transfer may also be reported by two feeds watching one account (SePay and payOS): a
 callback whose bank reference another provider already recorded for the same account and amount
 (a callback's payment, or a statement payment another callback announced) is linked to that
-payment too (`_reported_elsewhere`); with another amount but the same payment codes it is a
+payment too (`_reported_elsewhere`). A payment is known by every reference a report of it named
+(`payment_references`): the statement's "Số CT" and the API's FT… of one transfer linked by its
+code both find it, so a third feed naming either is not credited again; with another amount but the same payment codes it is a
 conflict for finance (one of the two reports is wrong about the one transfer). Callbacks naming
 one reference are serialised (`reference_lock`), so the second of two at once sees the first.
 
@@ -47,7 +49,8 @@ from kernel.db import advisory_lock, is_postgres
 from kernel.inbox import DUPLICATE as STORED_DUPLICATE
 from kernel.inbox import InboundCallback
 from payments import codes
-from payments.models import Payment, PaymentAllocation, PaymentRequest
+from payments.models import Payment, PaymentAllocation, PaymentReference, PaymentRequest
+from payments.payment_references import keys_of, remember
 from payments.references import normalise_ref
 
 if TYPE_CHECKING:
@@ -162,7 +165,7 @@ class _Statement:
     unallocated_vnd: int
     day: date
     account: str
-    reference: str | None  # its bank_reference_key
+    references: set[str]  # every one it is known by (`payment_references`)
     signature: str
     details: dict
     paid_codes: set[str] = field(default_factory=set)
@@ -329,8 +332,8 @@ def _pairable(statements: list[_Statement]):
     by_code: dict[str, list[_Statement]] = {}
     by_amount: dict[int, list[_Statement]] = {}
     for statement in statements:
-        if statement.reference is not None:
-            by_reference.setdefault(statement.reference, []).append(statement)
+        for reference in statement.references:
+            by_reference.setdefault(reference, []).append(statement)
         for code in statement.paid_codes:
             by_code.setdefault(code, []).append(statement)
         if statement.arrived_in_suspense:
@@ -348,9 +351,9 @@ def _pairable(statements: list[_Statement]):
 def _reported_elsewhere(conn: Connection, late: list[IncomingCredit], settings: Settings, *,
                         active_only: bool = True) -> dict[tuple[str, str], Twin]:
     """Callbacks whose transfer another provider already recorded: an active payment of the same
-    account under the same bank reference, booked on a day `may_book` allows. A statement payment
-    counts once a callback with that reference claimed it (the rules above claim the unclaimed
-    ones; one claimed by another rule may be another transfer's). With the same amount the
+    account known by the same bank reference (its own report's, or that of a report linked to it:
+    `payment_references`), booked on a day `may_book` allows. A statement payment counts once a
+    callback claimed it (the rules above claim the unclaimed ones). With the same amount the
     callback is linked to it. With another amount, when both memos name the same payment codes,
     one of the two reports is wrong about the one transfer: a conflict for finance, never money
     counted twice (as `_same_reference_same_codes` for a statement); naming other codes or none, a
@@ -363,9 +366,10 @@ def _reported_elsewhere(conn: Connection, late: list[IncomingCredit], settings: 
     rows = []
     for chunk in _chunks(sorted({normalise_ref(c.bank_reference) for c in late})):
         rows += conn.execute(select(Payment.id, Payment.provider, Payment.amount_vnd, Payment.booked_at,
-                                    Payment.clearing_account, Payment.bank_reference_key, Payment.details,
+                                    Payment.clearing_account, PaymentReference.key, Payment.details,
                                     Payment.memo)
-                             .where(Payment.bank_reference_key.in_(chunk), Payment.booked_at >= start,
+                             .join(PaymentReference, PaymentReference.payment_id == Payment.id)
+                             .where(PaymentReference.key.in_(chunk), Payment.booked_at >= start,
                                     Payment.booked_at < end, *([Payment.status == "active"] if active_only else []))
                              ).all()
     rows.sort(key=lambda row: row.id)  # earliest first
@@ -374,9 +378,8 @@ def _reported_elsewhere(conn: Connection, late: list[IncomingCredit], settings: 
         day, reference = business_date(credit.booked_at), normalise_ref(credit.bank_reference)
         same_transfer = [row for row in rows if row.provider != credit.provider
                          and row.clearing_account == credit.clearing_account
-                         and row.bank_reference_key == reference
-                         and (reference if row.provider != STATEMENT_PROVIDER else
-                              (row.details or {}).get("callback_reference")) == reference
+                         and row.key == reference
+                         and (row.provider != STATEMENT_PROVIDER or _claimed_by(row.details or {}) is not None)
                          and may_book(day, business_date(row.booked_at), settings.holidays)]
         twin = next((row for row in same_transfer if row.amount_vnd == credit.amount_vnd), None)
         if twin is not None:
@@ -396,7 +399,7 @@ def _reported_elsewhere(conn: Connection, late: list[IncomingCredit], settings: 
 
 
 def _same_reference(credit: IncomingCredit, statement: _Statement) -> bool:
-    return statement.reference is not None and normalise_ref(credit.bank_reference) == statement.reference
+    return normalise_ref(credit.bank_reference) in statement.references
 
 
 def _same_reference_same_amount(credit: IncomingCredit, statement: _Statement, wanted: set[str]) -> bool:
@@ -450,11 +453,11 @@ def _candidates(conn: Connection, credits: list[IncomingCredit], settings: Setti
     statement_payment = (Payment.provider == STATEMENT_PROVIDER, Payment.status == "active",
                          Payment.booked_at >= start, Payment.booked_at < end)
     found: set[int] = set()
-    # By the stored key, so "5000.96828" (a CSV's) and "500096828" (MT940's, an API's) find each other
-    # whichever of the two was stored.
+    # By every reference a payment is known by, compared as `normalise_ref` keys: "5000.96828" (a CSV's)
+    # and "500096828" (MT940's, an API's) find each other whichever of the two was stored.
     for chunk in _chunks(sorted({normalise_ref(c.bank_reference) for c in credits} - {None})):
-        found |= set(conn.execute(select(Payment.id).where(*statement_payment, Payment.bank_reference_key.in_(chunk)))
-                     .scalars())
+        found |= set(conn.execute(select(Payment.id).join(PaymentReference, PaymentReference.payment_id == Payment.id)
+                                  .where(*statement_payment, PaymentReference.key.in_(chunk))).scalars())
     wanted = set().union(*(credit_codes(c, settings.payment_code_prefix) for c in credits))
     for chunk in _chunks(sorted(wanted)):
         found |= set(conn.execute(
@@ -490,16 +493,18 @@ def _lock(conn: Connection, payment_ids: set[int]) -> list[_Statement]:
     UPDATE that waited reads the row's latest version under READ COMMITTED), earliest first."""
     statements: dict[int, _Statement] = {}
     for chunk in _chunks(sorted(payment_ids)):
-        for pid, amount, unallocated, at, account, reference, memo, details, status, waiting in conn.execute(
+        for pid, amount, unallocated, at, account, memo, details, status, waiting in conn.execute(
                 select(Payment.id, Payment.amount_vnd, Payment.unallocated_vnd, Payment.booked_at,
-                       Payment.clearing_account, Payment.bank_reference_key, Payment.memo, Payment.details,
+                       Payment.clearing_account, Payment.memo, Payment.details,
                        Payment.status, arrived_in_suspense()).where(Payment.id.in_(chunk)).order_by(Payment.id)
                 .with_for_update(of=Payment)):
             if status != "active":
                 continue
             statements[pid] = _Statement(pid, amount, unallocated, business_date(at), account,
-                                         reference, memo_signature(memo), dict(details or {}),
+                                         set(), memo_signature(memo), dict(details or {}),
                                          arrived_in_suspense=waiting)
+    for pid, keys in keys_of(conn, statements).items():
+        statements[pid].references = keys
     for chunk in _chunks(sorted(statements)):
         for pid, code in conn.execute(
                 select(PaymentAllocation.payment_id, PaymentRequest.payment_code)
@@ -515,13 +520,15 @@ def _claim(conn: Connection, statement: _Statement, credit: IncomingCredit, now:
                              callback_vnd=credit.amount_vnd, callback_at=now.isoformat())
     values: dict = {}
     reference = normalise_ref(credit.bank_reference)
-    if reference:  # another feed's report of it is known by this (`_reported_elsewhere`)
+    if reference:  # what the callback named, with the rest of its claim (never looked up: `payment_references`)
         statement.details["callback_reference"] = reference
-        if statement.reference is None:
-            # The statement named no reference (a spreadsheet lost it): the transfer's is the callback's,
-            # and the payment must be found by it, or another feed's report of it is credited again.
-            values["bank_reference"], values["bank_reference_key"] = credit.bank_reference, reference
-            statement.reference = reference
+    if reference and reference not in statement.references:
+        # The callback may name another reference than the line did (the API's FT330123456, the CSV's
+        # 5000.11111): another feed's report naming either is this payment (`_reported_elsewhere`).
+        remember(conn, [(statement.payment_id, credit.bank_reference, credit.provider)])
+        if not statement.references:  # the line named none (a spreadsheet lost it): show the callback's
+            values["bank_reference"] = credit.bank_reference
+        statement.references.add(reference)
     if credit.inbox_id is not None:
         statement.details["callback_inbox_id"] = values["inbox_id"] = credit.inbox_id
     values["details"] = dict(statement.details)

@@ -33,7 +33,7 @@ from payments.corrections import ACTIVE, reverse_payment
 from payments.ledger import Accounts, Entry, Line, post_many
 from payments.models import Payment, PaymentRequest, PendingReversal
 from payments.moves import Book, RequestState, load_requests
-from payments.references import normalise_ref
+from payments.payment_references import remember
 
 APPLIED, SUSPENSE, DUPLICATE, CONFLICT = "applied", "suspense", "duplicate", "conflict"
 LINKED = "linked"  # a late callback: the statement already credited its transfer (payment_id)
@@ -316,7 +316,8 @@ _CLAIM_PAYMENT = {
 
 
 def _claim(conn: Connection, plans: list[_Planned], stamp: datetime) -> dict[tuple[str, str], int]:
-    """Insert the payments whose (provider, provider_ref) is new, recorded at `stamp`; returns their ids.
+    """Insert the payments whose (provider, provider_ref) is new, recorded at `stamp`, each known by its
+    bank reference (`payment_references`); returns their ids.
 
     For one credit (a callback), INSERT ... ON CONFLICT DO NOTHING waits for a concurrent insert
     of the same key to commit and then inserts nothing, so exactly one transaction records it.
@@ -327,8 +328,7 @@ def _claim(conn: Connection, plans: list[_Planned], stamp: datetime) -> dict[tup
         "provider": p.credit.provider, "provider_ref": p.credit.provider_ref, "channel": p.credit.channel,
         "amount_vnd": p.credit.amount_vnd, "unallocated_vnd": p.leftover, "status": ACTIVE,
         "booked_at": p.credit.booked_at, "recorded_at": stamp, "clearing_account": p.credit.clearing_account,
-        "memo": p.credit.memo, "bank_reference": p.credit.bank_reference,
-        "bank_reference_key": normalise_ref(p.credit.bank_reference), "payer_name": p.credit.payer_name,
+        "memo": p.credit.memo, "bank_reference": p.credit.bank_reference, "payer_name": p.credit.payer_name,
         "payer_account": p.credit.payer_account, "suspense_reason": _suspense_reason(p) if p.leftover else None,
         "details": p.credit.details, "inbox_id": p.credit.inbox_id,
     } for p in plans]
@@ -343,9 +343,13 @@ def _claim(conn: Connection, plans: list[_Planned], stamp: datetime) -> dict[tup
             insert_rows(conn, Payment.__table__, rows)
         except IntegrityError as exc:
             raise ConcurrentCredit("a transaction of this batch was recorded concurrently") from exc
-        return {(row["provider"], row["provider_ref"]): row["id"] for row in rows}
-    statement = _CLAIM_PAYMENT[conn.dialect.name]
-    return {(provider, ref): payment_id for provider, ref, payment_id in conn.execute(statement, rows)}
+        claimed = {(row["provider"], row["provider_ref"]): row["id"] for row in rows}
+    else:
+        statement = _CLAIM_PAYMENT[conn.dialect.name]
+        claimed = {(provider, ref): payment_id for provider, ref, payment_id in conn.execute(statement, rows)}
+    remember(conn, [(claimed[key], row["bank_reference"], row["provider"]) for row in rows
+                    if (key := (row["provider"], row["provider_ref"])) in claimed], new_payments=True)
+    return claimed
 
 
 def find_payment(session: Session, provider: str, provider_ref: str) -> Payment | None:

@@ -152,11 +152,9 @@ class Payment(Base):
     recorded_at: Mapped[datetime]
     clearing_account: Mapped[str] = mapped_column(String(80), index=True)
     memo: Mapped[str | None] = mapped_column(Text)
-    bank_reference: Mapped[str | None] = mapped_column(String(100))  # as the bank wrote it: shown, never looked up
-    # `references.normalise_ref(bank_reference)`, written with it (`credits._claim`; for a statement payment
-    # whose line named none, by the late callback that claims it, `announcements._claim`): what a callback and
-    # a statement line are looked up by, whichever way each writes the reference; NULL for a filler ("0", N/A).
-    bank_reference_key: Mapped[str | None] = mapped_column(String(100), index=True)
+    # As the first report wrote it (for a statement payment whose line named none, the late callback's that
+    # claims it): shown, never looked up. A payment is looked up by `PaymentReference`.
+    bank_reference: Mapped[str | None] = mapped_column(String(100))
     payer_name: Mapped[str | None] = mapped_column(String(200))
     payer_account: Mapped[str | None] = mapped_column(String(40))
     suspense_reason: Mapped[str | None] = mapped_column(String(40))
@@ -167,6 +165,20 @@ class Payment(Base):
 
     allocations: Mapped[list[PaymentAllocation]] = relationship(
         back_populates="payment", order_by="PaymentAllocation.id", lazy="selectin")
+
+
+class PaymentReference(Base):
+    """A bank reference a payment is known by (`references.normalise_ref` of it): its own report's, and
+    that of every report of the same transfer linked to it since (a late callback claiming a statement
+    payment, a statement line linked to a callback's). Two reports of one transfer may each name another
+    reference (a CSV's "Số CT" 5000.11111, the API's FT330123456); a third report naming either is found.
+    Never a filler ("0", N/A). Written by `payment_references.remember`; never updated or deleted."""
+
+    __tablename__ = "payment_references"
+
+    payment_id: Mapped[int] = mapped_column(BigIntPK, ForeignKey("payments.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
+    source: Mapped[str] = mapped_column(String(20))  # provider of the report that named it (bank, sepay, statement)
 
 
 class PaymentAllocation(Base):

@@ -1,10 +1,10 @@
 """Bank references compared across formats and feeds: one rule for the statement parsers, the
 reconciliation keys and the callbacks (pure: no database, so a parser may use it).
 
-A payment stores its reference's `normalise_ref` as `bank_reference_key`, and lookups compare that
-column: "5000.96828" and "500096828" find each other whichever of the two was stored. A change of
-this rule changes what the stored keys should be: it needs a migration that keys the payments again
-(as 0017 keyed those stored before the column)."""
+A payment is known by the `normalise_ref` of every reference a report of it named
+(`payment_references`), and lookups compare those keys: "5000.96828" and "500096828" find each other
+whichever of the two was stored. A change of this rule changes what the stored keys should be: it
+needs a migration that keys the payments again (as 0017 and 0019 keyed those stored before)."""
 from __future__ import annotations
 
 import re

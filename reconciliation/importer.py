@@ -37,6 +37,7 @@ from kernel.text import clean_text
 from payments.announcements import statement_lock
 from payments.credits import ConcurrentCredit, IncomingCredit, record_credits
 from payments.ledger import Accounts
+from payments.payment_references import remember
 from reconciliation import counting, files, links, reversals
 from reconciliation.matching import PaymentFacts, base_key, classify, key_hash
 from reconciliation.models import (FROM_CALLBACK, FROM_STATEMENT, StatementBalance, StatementImport,
@@ -51,7 +52,8 @@ CHUNK = 5000
 # gets slower than the last. So the import refreshes them itself whenever what it wrote has
 # doubled (after chunks 1, 2, 4, 8…: eight times in a million lines, never after the last chunk).
 # Only the tables the import reads back (the ledger, events and outbox are only written).
-ANALYZED_TABLES = ("payments", "payment_allocations", "payment_requests", "statement_lines", "receipts")
+ANALYZED_TABLES = ("payments", "payment_references", "payment_allocations", "payment_requests", "statement_lines",
+                   "receipts")
 STATEMENT_PROVIDER = "statement"
 RETRIES = 5
 Progress = Callable[[int, int], None]
@@ -457,6 +459,8 @@ def store_chunk(session: Session, ctx: ImportContext, packed: list[tuple]) -> tu
     ctx.days_with_new_lines.update(r.booking_date for r in fresh)
     credits = [r for r in fresh if r.is_credit]
     linked = links.link_callbacks(session, ctx, credits)
+    # The line may name another reference than the callback did: a third feed's report naming it is that payment.
+    remember(session.connection(), [(linked[r.key], r.bank_ref, STATEMENT_PROVIDER) for r in credits if r.key in linked])
     to_credit = [r for r in credits if r.key not in linked]
     results = record_credits(session, [_incoming(ctx, r) for r in to_credit], settings=ctx.settings,
                              actor=ctx.actor, now=ctx.now) if to_credit else []

@@ -29,7 +29,7 @@ from kernel.clock import business_date, business_day_bounds, is_working_day
 from payments import states
 from payments.announcements import (STATEMENT_PROVIDER, arrived_in_suspense, codes_in, may_book, memo_signature,
                                     same_memo)
-from payments.models import Payment, PaymentAllocation, PaymentRequest
+from payments.models import Payment, PaymentAllocation, PaymentReference, PaymentRequest
 from payments.references import normalise_ref
 from reconciliation.matching import PaymentFacts, base_key
 from reconciliation.models import BATCH_PART, StatementLine, StatementLineRepeat
@@ -296,8 +296,9 @@ def _by_reference(session: Session, ctx: ImportContext, rows: list[Row], linked:
     """The bank's reference names the transaction on a day the bank may book it: the line is the
     callback's. Another amount is the same transfer only when the memo names the same payment
     codes the callback paid (the difference is an `amount_differs` exception for finance);
-    otherwise a reference that merely repeats (a short document number) links nothing. Compared by
-    the callback payment's stored key (`normalise_ref`), whichever way either side wrote it."""
+    otherwise a reference that merely repeats (a short document number) links nothing. Compared with
+    every reference the callback payment is known by (`payment_references`, as `normalise_ref` keys),
+    whichever way either side wrote it."""
     by_ref: dict[str, list[Row]] = {}
     for row in rows:
         reference = normalise_ref(row.bank_ref)
@@ -306,10 +307,10 @@ def _by_reference(session: Session, ctx: ImportContext, rows: list[Row], linked:
     candidates: list[tuple[int, str, int, date]] = []
     for chunk in _chunks(sorted(by_ref)):
         for payment_id, reference, amount, account, at in session.execute(
-                select(Payment.id, Payment.bank_reference_key, Payment.amount_vnd, Payment.clearing_account,
-                       Payment.booked_at).where(
+                select(Payment.id, PaymentReference.key, Payment.amount_vnd, Payment.clearing_account,
+                       Payment.booked_at).join(PaymentReference, PaymentReference.payment_id == Payment.id).where(
                     Payment.provider != STATEMENT_PROVIDER, Payment.status == "active",
-                    Payment.bank_reference_key.in_(chunk), _unlinked())):
+                    PaymentReference.key.in_(chunk), _unlinked())):
             if account == ctx.clearing_account:  # see _by_code: the account is compared here
                 candidates.append((payment_id, reference, amount, business_date(at)))
     candidates.sort()
