@@ -4,12 +4,13 @@ on PostgreSQL with real locks; SQLite serialises writers and passes the same ass
 import threading
 from datetime import datetime
 
+import pytest
 
 from kernel.db import advisory_lock, unit_of_work
 from payments.announcements import statement_lock
 from payments.credits import APPLIED, LINKED, IncomingCredit, record_credit
 from tests.factories import assert_ledger_ok, make_request
-from tests.recon_factories import count_payments, paid_vnd, upload, vcb_csv
+from tests.recon_factories import all_lines, count_payments, paid_vnd, upload, vcb_csv
 from tests.locks import wait_until_blocked
 
 ACCOUNT = "bank:970436:0071001234567"
@@ -49,20 +50,47 @@ def test_the_same_late_callback_twice_at_once_links_once_and_credits_nothing(cli
     assert_ledger_ok(db)
 
 
-def test_two_callbacks_for_one_statement_line_at_once_link_one_only(client, auth, test_settings, db):
-    code = make_request(client, auth, ("Lệ phí", "charge", 40_000))
-    upload(client, auth, vcb_csv(("FT222", "", "40.000", f"{code} nop phi")))
-    before = count_payments(db)
-    bank, sepay = all_at_once(db, test_settings, [callback("bank", "FT222", code), callback("sepay", "SP-222", code)])
-    # One claims the statement payment. The bank's first (by the line's reference): SePay's report, sharing
-    # only code and amount, is a transfer of its own. SePay's first (by code): the bank's report names the
-    # line's own reference, so it is that payment too (`payment_references`), never credited a second time;
-    # were SePay's another transfer, its own statement line credits it.
-    assert (bank.outcome, sepay.outcome) in ((LINKED, APPLIED), (LINKED, LINKED))
+def statement_line(client, auth, code: str) -> int:
+    """The statement payment of one line FT222 paying `code` (40,000)."""
+    body = upload(client, auth, vcb_csv(("FT222", "", "40.000", f"{code} nop phi"))).json
+    [line] = all_lines(client, auth, body["import_id"])
+    return line["payment_id"]
+
+
+def assert_one_line_two_callbacks(client, db, code, statement_id, before, bank, sepay) -> None:
+    """The bank's report names the line's own reference: it is always the statement payment. SePay's,
+    sharing only code and amount, is that payment too when it claimed it first (the bank's then finds
+    it by its reference, `payment_references`), else a transfer of its own (its own line credits it
+    or finance sees it off the statement): one payment and 40,000, or two and 80,000, exactly."""
+    assert (bank.outcome, bank.payment_id) == (LINKED, statement_id)
+    assert sepay.outcome in (LINKED, APPLIED)
     second = sepay.outcome == APPLIED
-    assert second or sepay.payment_id == bank.payment_id
+    assert (sepay.payment_id != statement_id) if second else (sepay.payment_id == statement_id)
     assert count_payments(db) == before + second and paid_vnd(client, code) == 40_000 * (1 + second)
     assert_ledger_ok(db)
+
+
+def test_two_callbacks_for_one_statement_line_at_once_link_one_only(client, auth, test_settings, db):
+    code = make_request(client, auth, ("Lệ phí", "charge", 40_000))
+    statement_id = statement_line(client, auth, code)
+    before = count_payments(db)
+    bank, sepay = all_at_once(db, test_settings, [callback("bank", "FT222", code), callback("sepay", "SP-222", code)])
+    # Which one claims the statement payment is a race: each outcome is pinned in order just below.
+    assert_one_line_two_callbacks(client, db, code, statement_id, before, bank, sepay)
+
+
+@pytest.mark.parametrize("bank_first", [True, False], ids=["bank-first", "sepay-first"])
+def test_two_callbacks_for_one_statement_line_one_after_the_other(client, auth, test_settings, db, bank_first):
+    code = make_request(client, auth, ("Lệ phí", "charge", 40_000))
+    statement_id = statement_line(client, auth, code)
+    before = count_payments(db)
+    reports = {"bank": callback("bank", "FT222", code), "sepay": callback("sepay", "SP-222", code)}
+    results = {}
+    for name in (["bank", "sepay"] if bank_first else ["sepay", "bank"]):
+        with unit_of_work(db) as s:
+            results[name] = record_credit(s, reports[name], settings=test_settings, actor="test", now=BOOKED)
+    assert results["sepay"].outcome == (APPLIED if bank_first else LINKED)
+    assert_one_line_two_callbacks(client, db, code, statement_id, before, results["bank"], results["sepay"])
 
 
 def test_a_callback_during_an_import_of_its_transfer_waits_for_it_and_links(client, auth, test_settings, db,
