@@ -61,3 +61,38 @@ def test_two_citizens_paying_one_code_one_amount_stay_two_payments_credited_once
     run(client, auth, db, test_settings, code, order.split())
     assert money(db) == (2, 2 * AMOUNT)
     assert_ledger_ok(db)
+
+
+def test_a_third_feed_during_the_import_that_links_the_line_waits_for_it_and_is_linked(
+        client, auth, test_settings, db, engine, monkeypatch):
+    """The API's report came first; while the statement import links its line (by the code) and is
+    not yet committed, SePay reports the transfer naming the line's reference: it waits for the
+    import (the account's lock), then finds the payment by the reference the import added."""
+    import threading
+
+    from reconciliation import importer
+    from tests.locks import wait_until_blocked
+
+    code = make_request(client, auth)
+    statement_ref, api_ref = TRANSFERS[1]
+    bank_callback(client, test_settings, api_ref, AMOUNT, f"{code} nop phi")
+    results: list = []
+    remember = importer.remember
+
+    def remember_then_race(conn, named, **kwargs):
+        remember(conn, named, **kwargs)
+        late = threading.Thread(target=lambda: results.append(sepay(db, test_settings, code, statement_ref, "SP-1")))
+        late.start()
+        wait_until_blocked(engine, late)
+        races.append(late)
+
+    races: list = []
+    monkeypatch.setattr(importer, "remember", remember_then_race)
+    upload(client, auth, vcb_csv((statement_ref, "", "100.000", f"{code} nop phi")))
+    [late] = races
+    late.join()
+    with db() as s:
+        [api_payment] = s.execute(select(Payment.id).where(Payment.provider == "bank")).scalars()
+    assert [(r.outcome, r.payment_id) for r in results] == [("linked", api_payment)]
+    assert money(db) == (1, AMOUNT)
+    assert_ledger_ok(db)
