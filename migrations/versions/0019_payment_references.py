@@ -59,13 +59,17 @@ def backfill(conn: sa.Connection) -> None:
             if key is not None:
                 known.setdefault((payment_id, key), source)
 
+        # Each reference under the report that named it first, as `remember` did: a callback's payment
+        # its own, then its linked line's; a statement payment its line's, then the claiming callback's
+        # (its key is that callback's when the line named none).
+        lines = dict(conn.execute(sa.select(LINES.c.payment_id, LINES.c.bank_ref).where(
+            LINES.c.payment_id.between(rows[0].id, rows[-1].id), LINES.c.bank_ref.is_not(None))).all())
         for row in rows:
-            add(row.id, row.bank_reference_key, row.provider)
             details = row.details or {}
-            add(row.id, details.get('callback_reference'), details.get('callback_provider') or row.provider)
-        for payment_id, bank_ref in conn.execute(sa.select(LINES.c.payment_id, LINES.c.bank_ref).where(
-                LINES.c.payment_id.between(rows[0].id, rows[-1].id), LINES.c.bank_ref.is_not(None))):
-            add(payment_id, bank_ref, 'statement')
+            own, line = (row.bank_reference_key, row.provider), (lines.get(row.id), 'statement')
+            claim = (details.get('callback_reference'), details.get('callback_provider') or row.provider)
+            for reference, source in (line, claim, own) if row.provider == 'statement' else (own, line, claim):
+                add(row.id, reference, source)
         if known:
             conn.execute(sa.insert(REFERENCES), [{'payment_id': payment_id, 'key': key, 'source': source}
                                                  for (payment_id, key), source in known.items()])

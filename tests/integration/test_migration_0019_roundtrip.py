@@ -79,3 +79,24 @@ def test_0019_backfill_knows_every_payment_across_batches(client, auth, test_set
     finally:
         _to(database_url, "upgrade", "head")
     assert again == known == references(db)
+
+
+def test_0019_backfill_names_the_callback_as_the_source_of_the_reference_a_reference_less_line_took(
+        client, auth, test_settings, engine, database_url, db):
+    """A statement line naming no reference (a spreadsheet lost it) is known by the reference of the late
+    callback that claimed it, named by that callback's provider; a callback's payment by its own,
+    named by its provider, also when its line writes it another way. Down and up again, the same."""
+    code, other = make_request(client, auth), make_request(client, auth)
+    payment_id = line_payment(client, auth, "", code)
+    bank_callback(client, test_settings, "FT330777777", 100_000, f"{code} nop phi")
+    bank_callback(client, test_settings, "500096828", 100_000, f"{other} nop phi")
+    callback_payment = line_payment(client, auth, "5000.96828", other)
+    known = references(db)
+    assert known == {(payment_id, "FT330777777", "bank"), (callback_payment, "500096828", "bank")}
+    try:
+        _to(database_url, "downgrade", "0018")
+    finally:
+        _to(database_url, "upgrade", "head")
+    assert references(db) == known
+    assert (paid_vnd(client, code), paid_vnd(client, other)) == (100_000, 100_000)
+    assert_ledger_ok(db)
