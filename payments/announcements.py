@@ -14,7 +14,8 @@ second payment, allocation, ledger entry, receipt or SMS. Both directions use th
   amount, banking-day window and memo.
 Candidates are taken earliest first. A statement payment is announced by at most one
 callback: the claim is written on it (`details.callback_*`, and `inbox_id` names the stored
-callback) under a row lock, so of two callbacks for one transfer only the first links.
+callback) under a row lock, so of two callbacks for one transfer only the first claims it (the
+second is linked too only when it names a reference the payment is known by: `_reported_elsewhere`).
 Imports of an account and callbacks onto it are serialised (`statement_lock`): each sees
 what the other committed, whichever commits first.
 

@@ -70,7 +70,7 @@ def assert_one_line_two_callbacks(client, db, code, statement_id, before, bank, 
     assert_ledger_ok(db)
 
 
-def test_two_callbacks_for_one_statement_line_at_once_link_one_only(client, auth, test_settings, db):
+def test_two_callbacks_for_one_statement_line_at_once_one_claims_it(client, auth, test_settings, db):
     code = make_request(client, auth, ("Lệ phí", "charge", 40_000))
     statement_id = statement_line(client, auth, code)
     before = count_payments(db)
