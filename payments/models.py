@@ -170,8 +170,9 @@ class Payment(Base):
 class PaymentReference(Base):
     """A bank reference a payment is known by (`references.normalise_ref` of it): its own report's, and
     that of every report of the same transfer linked to it since (a late callback claiming a statement
-    payment, a statement line linked to a callback's). Two reports of one transfer may each name another
-    reference (a CSV's "Số CT" 5000.11111, the API's FT330123456); a third report naming either is found.
+    payment, a statement line linked to a callback's, a later file's line that is a stored line without
+    one). Two reports of one transfer may each name another reference (a CSV's "Số CT" 5000.11111, the
+    API's FT330123456); a third report naming either is found.
     Never a filler ("0", N/A). Written by `payment_references.remember`; never updated or deleted."""
 
     __tablename__ = "payment_references"

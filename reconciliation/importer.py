@@ -454,13 +454,18 @@ def store_chunk(session: Session, ctx: ImportContext, packed: list[tuple]) -> tu
     known.update(links.known_lines(session, ctx.clearing_account, [r.key for r in unique if r.key not in known],
                                    aliases={r.key: r.other_keys() for r in unique if r.key not in known}))
     known.update(links.known_batch_parts(session, ctx.clearing_account, [r for r in unique if r.key not in known]))
-    known.update(links.known_by_fingerprint(session, ctx, [r for r in unique if r.key not in known]))
+    twins = links.known_by_fingerprint(session, ctx, [r for r in unique if r.key not in known])
+    known.update(twins)
     fresh = [r for r in unique if r.key not in known]
     ctx.days_with_new_lines.update(r.booking_date for r in fresh)
     credits = [r for r in fresh if r.is_credit]
     linked = links.link_callbacks(session, ctx, credits)
-    # The line may name another reference than the callback did: a third feed's report naming it is that payment.
-    remember(session.connection(), [(linked[r.key], r.bank_ref, STATEMENT_PROVIDER) for r in credits if r.key in linked])
+    # The line may name another reference than the callback did, or than the stored line it is (another file of
+    # the day that lost the references): a third feed's report naming it is that payment.
+    named = {twins[r.key]: r.bank_ref for r in unique if r.key in twins and r.is_credit and r.bank_ref is not None}
+    stored = links.payments_of_lines(session, sorted(named)) if named else {}
+    remember(session.connection(), [(linked[r.key], r.bank_ref, STATEMENT_PROVIDER) for r in credits if r.key in linked]
+             + [(payment_id, named[line_id], STATEMENT_PROVIDER) for line_id, payment_id in stored.items()])
     to_credit = [r for r in credits if r.key not in linked]
     results = record_credits(session, [_incoming(ctx, r) for r in to_credit], settings=ctx.settings,
                              actor=ctx.actor, now=ctx.now) if to_credit else []

@@ -123,6 +123,15 @@ def known_batch_parts(session: Session, clearing_account: str, rows: list[Row]) 
     return found
 
 
+def payments_of_lines(session: Session, line_ids: list[int]) -> dict[int, int]:
+    """line id -> the payment its money made or was linked to, for those that have one."""
+    found: dict[int, int] = {}
+    for chunk in _chunks(line_ids):
+        found.update(session.execute(select(StatementLine.id, StatementLine.payment_id).where(
+            StatementLine.id.in_(chunk), StatementLine.payment_id.is_not(None))).all())
+    return found
+
+
 def known_by_fingerprint(session: Session, ctx: ImportContext, rows: list[Row]) -> dict[str, int]:
     """line key -> id, for lines that are a stored line although one of the two files lost the bank's
     reference (a spreadsheet saved through Excel): a new line without a reference is a stored

@@ -96,3 +96,20 @@ def test_a_third_feed_during_the_import_that_links_the_line_waits_for_it_and_is_
     assert [(r.outcome, r.payment_id) for r in results] == [("linked", api_payment)]
     assert money(db) == (1, AMOUNT)
     assert_ledger_ok(db)
+
+
+def test_a_reference_a_second_statement_file_gives_a_stored_line_names_its_payment(client, auth, test_settings, db):
+    """A spreadsheet that lost the references was imported first; the API's report claimed its line's
+    payment by the code. Another file of the day names the line's "Số CT": it is the stored line (by
+    day, amount and memo), and its payment is known by that reference too, so SePay naming it is
+    linked, not credited a second time."""
+    code = make_request(client, auth)
+    statement_ref, api_ref = TRANSFERS[1]
+    upload(client, auth, vcb_csv(("", "", "100.000", f"{code} nop phi")))
+    bank_callback(client, test_settings, api_ref, AMOUNT, f"{code} nop phi")
+    body = upload(client, auth, vcb_csv((statement_ref, "", "100.000", f"{code} nop phi"))).json
+    assert (body["lines_new"], body["lines_duplicate"]) == (0, 1)
+    third = sepay(db, test_settings, code, statement_ref, "SP-1")
+    assert third.outcome == "linked"
+    assert money(db) == (1, AMOUNT)
+    assert_ledger_ok(db)
