@@ -206,7 +206,7 @@ def test_a_void_of_cash_whose_request_became_overpaid_gives_back_all_of_it(clien
         postage = frozenset(item.id for item in request.dossier.fee_items if item.amount_vnd == 30_000)
         assert service.withdraw_fee_items(s, dossier_code=request.dossier.code, fee_item_ids=postage,
                                           reason="Hủy gửi bưu điện", settings=test_settings, actor="test",
-                                          now=now_utc()) == 30_000
+                                          now=now_utc()).overpaid_vnd == 30_000
     assert request_(client, code)["status"] == "overpaid"
     with db() as s:
         assert balance(s, Accounts.OVERPAYMENTS) != 0
