@@ -61,10 +61,16 @@ class Principal:
         return prefix + self.name[:ACTOR_LENGTH - len(prefix)]
 
 
+def principal_key(actor: str) -> str:
+    """The principal an actor string (`Principal.actor`, `kind:id:name`) names, as `kind:id`: what stays
+    when a person's display name changes (a cash drawer is keyed by it, `CashDrawer.cashier_key`)."""
+    return ":".join(actor.split(":", 2)[:2])
+
+
 def same_principal(a: str, b: str) -> bool:
     """Whether two actor strings (`Principal.actor`, `kind:id:name`) name the same principal: by kind
     and id, since a person's display name may change between two acts (opening a drawer, closing it)."""
-    return a.split(":", 2)[:2] == b.split(":", 2)[:2]
+    return principal_key(a) == principal_key(b)
 
 
 def hash_token(raw: str) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, object_session
 
 from config import Settings
 from kernel import audit
-from kernel.auth import same_principal
+from kernel.auth import principal_key, same_principal
 from kernel.books import hold_books
 from kernel.clock import business_date, format_local
 from kernel.errors import Conflict, Forbidden, NotFound, ValidationError
@@ -30,15 +30,16 @@ WIDTH = 40  # characters a line of the counter's thermal printer holds
 def drawer_for(session: Session, *, cashier: str, now: datetime) -> CashDrawer:
     """The cashier's drawer for today's business day, opened on first use, row-locked: cash taken
     into it and its close are serialised (as payouts from it are), so a close counts every payment
-    recorded before it and none is booked into a drawer closed meanwhile."""
-    day = business_date(now)
-    query = select(CashDrawer).where(CashDrawer.cashier == cashier, CashDrawer.business_date == day) \
+    recorded before it and none is booked into a drawer closed meanwhile. Found by the principal
+    (`principal_key`), not the name: a cashier renamed during the day keeps one drawer."""
+    day, key = business_date(now), principal_key(cashier)
+    query = select(CashDrawer).where(CashDrawer.cashier_key == key, CashDrawer.business_date == day) \
         .with_for_update().execution_options(populate_existing=True)
     drawer = session.execute(query).scalar_one_or_none()
     if drawer is None:
         try:
             with session.begin_nested():
-                drawer = CashDrawer(cashier=cashier, business_date=day, opened_at=now)
+                drawer = CashDrawer(cashier_key=key, cashier=cashier, business_date=day, opened_at=now)
                 session.add(drawer)
                 session.flush()
         except IntegrityError:

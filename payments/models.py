@@ -220,12 +220,14 @@ class PendingReversal(Base):
 
 
 class CashDrawer(Base):
-    """One cashier's cash for one business day."""
+    """One cashier's cash for one business day: the principal's (`cashier_key`, `kind:id`), whatever
+    name they go by during the day; `cashier` is the actor string it was opened under, for reports."""
 
     __tablename__ = "cash_drawers"
-    __table_args__ = (UniqueConstraint("cashier", "business_date", name="uq_cash_drawers_cashier_day"),)
+    __table_args__ = (UniqueConstraint("cashier_key", "business_date", name="uq_cash_drawers_cashier_key_day"),)
 
     id: Mapped[PK]
+    cashier_key: Mapped[str] = mapped_column(String(60))  # kernel.auth.principal_key
     cashier: Mapped[str] = mapped_column(String(200))
     business_date: Mapped[date]
     opened_at: Mapped[datetime]

@@ -299,7 +299,7 @@ class Drawers(Resource):
             drawers = session.execute(select(CashDrawer).where(CashDrawer.business_date == day)
                                       .order_by(CashDrawer.id)).scalars().all()
             return {"date": day.isoformat(), "drawers": [
-                {"id": d.id, "cashier": d.cashier, "opened_at": d.opened_at.isoformat(),
+                {"id": d.id, "cashier": d.cashier, "cashier_key": d.cashier_key, "opened_at": d.opened_at.isoformat(),
                  "closed_at": d.closed_at.isoformat() if d.closed_at else None,
                  "balance_vnd": balance(session, Accounts.cash(d.id)), "counted_vnd": d.counted_vnd}
                 for d in drawers]}

@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
 from kernel.audit import AuditEntry
-from kernel.auth import same_principal
+from kernel.auth import principal_key
 from kernel.clock import business_date, now_utc
 from kernel.errors import DomainError
 from kernel.http import actor, current_principal, settings, transaction
@@ -44,9 +44,9 @@ for _vi, _en in EN.items():
 def desk():
     principal, now = current_principal(), now_utc()
     with transaction() as session:
-        drawers = session.execute(select(CashDrawer).where(CashDrawer.business_date == business_date(now))
-                                  .order_by(CashDrawer.id)).scalars().all()
-        drawer = next((d for d in drawers if same_principal(d.cashier, principal.actor)), None)
+        drawer = session.execute(select(CashDrawer).where(  # the principal's, whatever their name (cash.drawer_for)
+            CashDrawer.cashier_key == principal_key(principal.actor),
+            CashDrawer.business_date == business_date(now))).scalar_one_or_none()
         payments, voids, expected = [], {}, 0
         if drawer is not None:
             account = Accounts.cash(drawer.id)

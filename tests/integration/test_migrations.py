@@ -1,4 +1,6 @@
 """The migrations build exactly the schema the models describe, on both databases."""
+from datetime import datetime, timezone
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -6,7 +8,8 @@ from alembic.runtime.migration import MigrationContext
 
 from kernel import migrate
 from migrations.registry import target_metadata
-from payments.models import PaymentReference
+from payments import cash
+from payments.models import CashDrawer, PaymentReference
 from tests.factories import assert_ledger_ok, make_request
 from tests.recon_factories import bank_callback, paid_vnd
 
@@ -121,3 +124,45 @@ def test_the_connection_a_migration_gives_back_enforces_foreign_keys_again(engin
     else:
         migrate.upgrade(database_url)
     assert given_back == [1]
+
+
+DRAWERS = sa.table("cash_drawers", *(sa.column(name) for name in (
+    "id", "cashier", "business_date", "opened_at", "closed_at", "counted_vnd")))
+
+
+def test_0020_keys_the_drawers_by_principal_and_goes_down_again(engine, database_url, db):
+    """Each drawer stored before 0020 is keyed by the principal (`kind:id`) of the actor string it was
+    opened under; one a rename split off its principal's drawer of the same day (the defect 0020 ends)
+    is kept with its money, keyed apart by its id. Down again, the drawers are found by actor string."""
+    rows = [(1, "user:7:Nguyễn Văn A", "2026-11-24"), (2, "user:7:Nguyễn Văn A", "2026-11-25"),
+            (3, "user:7:Nguyễn Văn B", "2026-11-25"), (4, "token:7:quầy 2", "2026-11-25")]
+    _to(database_url, "downgrade", "0019")
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.insert(DRAWERS), [{"id": i, "cashier": who, "business_date": day,
+                                               "opened_at": f"{day} 01:00:00", "closed_at": None, "counted_vnd": None}
+                                              for i, who, day in rows])
+    finally:
+        _to(database_url, "upgrade", "head")
+    with db() as s:
+        keyed = s.execute(sa.select(CashDrawer.id, CashDrawer.cashier_key, CashDrawer.cashier)
+                          .order_by(CashDrawer.id)).all()
+    assert keyed == [(1, "user:7", "user:7:Nguyễn Văn A"), (2, "user:7", "user:7:Nguyễn Văn A"),
+                     (3, "user:7#3", "user:7:Nguyễn Văn B"), (4, "token:7", "token:7:quầy 2")]
+    on_the_25th = datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc)
+    with db() as s, s.begin():  # cash goes into the principal's drawer; the split one is still theirs to close
+        assert cash.drawer_for(s, cashier="user:7:Nguyễn Văn C", now=on_the_25th).id == 2
+        closed = cash.close_drawer(s, drawer_id=3, counted_vnd=0, actor="user:7:Nguyễn Văn C", any_drawer=False,
+                                   now=on_the_25th)
+        assert closed["difference_vnd"] == 0
+    try:
+        _to(database_url, "downgrade", "0019")
+        with engine.connect() as conn:
+            assert [tuple(r) for r in conn.execute(sa.select(DRAWERS.c.id, DRAWERS.c.cashier)
+                                                   .order_by(DRAWERS.c.id))] == [(i, who) for i, who, _ in rows]
+            assert "cashier_key" not in {c["name"] for c in sa.inspect(conn).get_columns("cash_drawers")}
+    finally:
+        _to(database_url, "upgrade", "head")
+    with db() as s:
+        assert s.execute(sa.select(CashDrawer.id, CashDrawer.cashier_key).order_by(CashDrawer.id)).all() == \
+            [(i, key) for i, key, _ in keyed]
