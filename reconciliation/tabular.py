@@ -206,13 +206,13 @@ class _Columns:
 
 
 def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | None,
-               first_line_no: int = 0) -> Iterator[StatementLine]:
+               first_line_no: int = 0, since_file: Sides | None = None) -> Iterator[StatementLine]:
     """Transactions of one table. A row with money and no date is a transaction of the day of the
     transaction row above it (a date cell merged down over the day's rows, or printed on its first
     row only); with no transaction row above, or when it reads like a total, the file is refused:
     a row with money is never dropped."""
     balances = _BalanceTracker()
-    sums = _Sums()
+    sums = _Sums(since_file=since_file if since_file is not None else Sides())  # a workbook's: its sheets'
     columns, iterator = _find_header(iter(rows), info, wanted, balances)
     pending: StatementLine | None = None
     line_no = first_line_no
@@ -224,13 +224,15 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
         if labelled:
             _footer(row, info, balances)
             day_above = None  # a total or a page mark: the rows below start afresh
+            if sums.has_money(values, columns.split):
+                sums.since_total = Sides()  # a labelled total ("Cộng trang"): a subtotal below sums from here
             continue
         values = columns.unfold_date(values)  # before the total's test: the number is the row's reference
         day_cell = values.get("date")
         if day_cell is not None and columns.total_without_reference(values, sums):
             _footer(row, info, balances)  # a dated subtotal ("Cộng phát sinh trong ngày")
             day_above = None
-            sums.since_total = _Sides()
+            sums.since_total = Sides()
             continue
         if day_cell is None or _is_label(day_cell):
             if _is_header_again(row) or not _money(values, line_no + 1, columns.split, lenient=True)[0]:
@@ -243,6 +245,7 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
             if values is None:
                 _footer(row, info, balances)  # a total: labelled, or money with nothing to say whose
                 day_above = None
+                sums.since_total = Sides()
                 continue
         line_no += 1
         line = _line(values, line_no, columns.split)
@@ -263,7 +266,7 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
 
 
 @dataclass
-class _Sides:
+class Sides:
     credit: int = 0
     debit: int = 0
 
@@ -281,16 +284,30 @@ class _Sides:
 @dataclass
 class _Sums:
     """What a table's lines add up to, credits and debits apart: since the table began (a grand total),
-    since the total above (a subtotal) and on each day (a day's total)."""
+    since the total above (a subtotal), on each day (a day's total) and, in a workbook, since its first
+    sheet began (a grand total on the last sheet of a sheet per day)."""
 
-    since_start: _Sides = field(default_factory=_Sides)
-    since_total: _Sides = field(default_factory=_Sides)
-    by_day: dict[date, _Sides] = field(default_factory=dict)
+    since_file: Sides = field(default_factory=Sides)
+    since_start: Sides = field(default_factory=Sides)
+    since_total: Sides = field(default_factory=Sides)
+    by_day: dict[date, Sides] = field(default_factory=dict)
 
     def add(self, line: StatementLine) -> None:
+        self.since_file.add(line)
         self.since_start.add(line)
         self.since_total.add(line)
-        self.by_day.setdefault(line.booking_date, _Sides()).add(line)
+        self.by_day.setdefault(line.booking_date, Sides()).add(line)
+
+    @staticmethod
+    def has_money(values: dict[str, object], split: bool) -> bool:
+        """Whether a row's money cells hold an amount other than zero (a total's, not a page mark's)."""
+        for name in ("credit", "debit") if split else ("amount",):
+            try:
+                if parse_amount(values.get(name), field_name=name):
+                    return True
+            except StatementError:
+                pass
+        return False
 
     def totalled_by(self, values: dict[str, object], split: bool) -> bool:
         """The row's money is one of the sums: with debit and credit columns, each side it fills; with one
@@ -303,10 +320,13 @@ class _Sums:
                 debit = abs(debit) if debit is not None else None
             else:
                 amount = parse_amount(values.get("amount"))
-            day = parse_local_date(values.get("date"))[0]
         except StatementError:
             return False
-        windows = [self.since_start, self.since_total, self.by_day.get(day, _Sides())]
+        windows = [self.since_start, self.since_total, self.since_file]
+        try:  # a total's date cell may give its period ("01/11/2026 - 30/11/2026"): no day's sum then
+            windows.append(self.by_day.get(parse_local_date(values.get("date"))[0], Sides()))
+        except StatementError:
+            pass
         if split:
             return any(w.totalled(credit, debit) for w in windows)
         return bool(amount) and any(abs(amount) in (w.credit, w.debit, abs(w.credit - w.debit)) for w in windows)

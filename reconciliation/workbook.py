@@ -113,12 +113,14 @@ def _read_sheets(sheets: list, info: StatementInfo, profile: str | None) -> Iter
     found = False
     several = len(sheets) > 1
     earlier = array("q")  # sorted
+    since_file = tabular.Sides()  # what every sheet's lines add up to: a grand total on the last sheet
     for sheet in sheets:
         if several and profiles.is_summary_sheet(sheet.title):
             continue  # totals per day beside the detail sheet: never transactions
         mine = array("q")
         try:
-            for line in tabular.read_rows(_xlsx_rows(sheet), info, profile, first_line_no=line_no):
+            for line in tabular.read_rows(_xlsx_rows(sheet), info, profile, first_line_no=line_no,
+                                          since_file=since_file):
                 if several:
                     key = _identity(line)
                     at = bisect.bisect_left(earlier, key)

@@ -215,3 +215,36 @@ def test_a_total_memo_with_both_sides_that_do_not_both_add_up_is_read_as_a_row()
     with pytest.raises(StatementError) as refused:  # not a total (no debit above): a row with both sides
         read(text)
     assert refused.value.code == "invalid_amount"
+
+
+def test_a_dated_subtotal_after_a_labelled_page_total_adds_up_from_that_total_and_is_no_credit():
+    """A page's total labelled in the date column ("Cộng trang") is a total above: a dated subtotal below
+    it that sums the rows since then (here across two days) is that subtotal, not a credit of 70.000."""
+    text = NO_REF_HEAD + ("26/11/2026,,30.000,a\nCộng trang,,30.000,\n26/11/2026,,50.000,b\n27/11/2026,,20.000,c\n"
+                          "27/11/2026,,70.000,Cộng phát sinh\n")
+    assert money(read(text)[1]) == [(30_000, "credit"), (50_000, "credit"), (20_000, "credit")]
+
+
+def test_an_undated_total_with_money_is_a_total_above_for_the_dated_subtotal_below():
+    text = NO_REF_HEAD + ("26/11/2026,,30.000,a\n,,30.000,\n26/11/2026,,50.000,b\n27/11/2026,,20.000,c\n"
+                          "27/11/2026,,70.000,Tổng cộng\n")
+    assert money(read(text)[1]) == [(30_000, "credit"), (50_000, "credit"), (20_000, "credit")]
+
+
+def test_a_total_whose_date_cell_gives_the_period_is_a_total_when_it_adds_up():
+    """Its date cell is no day ("01/11/2026 - 30/11/2026"): the sums since the table began still tell it."""
+    text = NO_REF_HEAD + "26/11/2026,,30.000,a\n27/11/2026,,50.000,b\n01/11/2026 - 30/11/2026,,80.000,Tổng cộng\n"
+    assert money(read(text)[1]) == [(30_000, "credit"), (50_000, "credit")]
+
+
+def test_a_grand_total_on_the_last_sheet_of_a_workbook_sums_every_sheet_and_is_no_credit():
+    """A sheet per day, each with its day's total, the last also with the workbook's: 80.000 is no credit."""
+    from datetime import datetime
+
+    head = ["Ngày giao dịch", "Ghi nợ", "Ghi có", "Nội dung"]
+    data = workbook(("26-11", [head, [datetime(2026, 11, 26), None, 30000, "a"],
+                               [datetime(2026, 11, 26), None, 30000, "Cộng ngày"]]),
+                    ("27-11", [head, [datetime(2026, 11, 27), None, 50000, "b"],
+                               [datetime(2026, 11, 27), None, 50000, "Cộng ngày"],
+                               [datetime(2026, 11, 27), None, 80000, "Tổng cộng"]]))
+    assert money(read(data)[1]) == [(30_000, "credit"), (50_000, "credit")]
