@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -69,9 +69,11 @@ def init_security(app: Flask, settings: Settings) -> Limiter:
         response.headers["Referrer-Policy"] = "same-origin"
         if request.is_secure:
             response.headers["Strict-Transport-Security"] = "max-age=31536000"
-        if request.path.startswith("/staff") or "Authorization" in request.headers:
-            # Staff pages and authenticated answers hold citizens' names, phones and ID numbers: no
-            # browser history (a shared counter PC's back button) or proxy keeps a copy.
+        if request.path.startswith("/staff") or "Authorization" in request.headers \
+                or (g.get("principal") and request.path.startswith("/api/")):
+            # Staff pages and authenticated answers (a token's, or the login session's: the pages' links to
+            # receipts, reports and manifests) hold citizens' names, phones and ID numbers: no browser
+            # history (a shared counter PC's back button) or proxy keeps a copy.
             response.headers["Cache-Control"] = "no-store"
         return response
 

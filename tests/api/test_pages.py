@@ -173,3 +173,13 @@ def test_staff_pages_and_authenticated_api_answers_are_never_stored_by_a_browser
     assert client.get("/staff/finance/").headers["Cache-Control"] == "no-store"
     assert client.get("/staff/login").headers["Cache-Control"] == "no-store"
     assert "no-store" not in client.get(f"/pay/{code}").headers.get("Cache-Control", "")
+
+
+def test_api_answers_to_a_logged_in_person_are_never_stored_either(client, auth, staff_user):
+    """The pages link to the API (receipts, reports, postal manifests with names, phones and addresses) and
+    their JavaScript calls it with the session cookie, not Authorization: those answers are a person's too."""
+    code = make_request(client, auth)
+    assert log_in(client, staff_user("ketoan")).status_code == 302
+    answer = client.get(f"/api/v1/payment-requests/{code}/events")  # staff only
+    assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
+    assert "no-store" not in client.get(f"/api/v1/payment-requests/{code}").headers.get("Cache-Control", "")  # public
