@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from flask import Blueprint, flash, render_template, request
 from sqlalchemy.orm import Session
 
+from kernel.auth import same_principal
 from kernel.clock import business_date, format_booked, format_local, now_utc, parse_iso_day
 from kernel.errors import DomainError, ValidationError
 from kernel.http import MAX_ID, current_principal, int_arg, settings, transaction
@@ -62,6 +63,13 @@ def _person(actor: str | None) -> str:
     """How the audit name of a person reads on a page (`reports.person_name`: the reports and the
     pages' error sentences name people the same way)."""
     return person_name(actor)
+
+
+@finance_pages.app_template_test("same_principal")
+def _same_principal(actor: str | None, other: str) -> bool:
+    """`{% if r.requested_by is same_principal(me) %}`: the page tells who asked as the four-eyes check
+    does (`kernel.auth.same_principal`: by kind and id, whatever name they go by now)."""
+    return actor is not None and same_principal(actor, other)
 
 
 @finance_pages.app_template_filter("exception")

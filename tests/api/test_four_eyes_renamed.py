@@ -39,3 +39,19 @@ def test_the_person_who_asked_to_close_a_day_cannot_approve_it_under_a_new_name(
             days.approve_close(session, date.fromisoformat(DAY), settings=test_settings, actor=renamed(asked_by), now=NOW)
     assert refused.value.code == "same_person"
 
+
+
+def test_the_page_tells_a_renamed_person_they_asked_to_close_the_day(app, db):
+    """The page decides as the service does (by principal): a person renamed since asking is told they
+    asked, not offered an approval the service refuses."""
+    from kernel.users import User, create_user
+    from tests.api.test_finance_pages import DAY, PASSWORD, logged_in, post
+
+    with db() as s, s.begin():
+        create_user(s, username="hai_vai", full_name="Hai Vai", roles=["finance", "approver"], password=PASSWORD,
+                    now=NOW)
+    both = logged_in(app, "hai_vai")
+    post(both, f"/staff/finance/days/{DAY}/close")
+    with db() as s, s.begin():
+        s.query(User).filter_by(username="hai_vai").one().full_name = "Hai Vai Mới"
+    assert "Bạn đã đề nghị khóa sổ ngày này" in both.get(f"/staff/finance/?date={DAY}").get_data(as_text=True)
