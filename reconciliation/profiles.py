@@ -293,6 +293,18 @@ TOTAL_MEMOS = frozenset(TOTAL_PHRASES) | {
 NAME_LIKE_MEMOS = frozenset({"tong", "cong"})
 
 
+# Total memos whose money is no sum of the table's lines: a balance, or a running total since before the file
+# began (`Cộng lũy kế`). The lines above cannot prove them (`tabular._Sums`): their label whole does.
+UNSUMMED_TOTAL_MEMOS = frozenset(m for m in TOTAL_MEMOS if m.startswith(("so du ", "cong luy ke"))
+                                 or m.endswith(" balance"))
+
+
+def is_unsummed_total_memo(cell: str) -> bool:
+    """`Số dư cuối kỳ`, `Opening balance`, `Cộng lũy kế`: a total's label whole (`is_total_memo`) that
+    names a balance or a running total, money no lines of the file add up to."""
+    return normalise_header(cell) in UNSUMMED_TOTAL_MEMOS and is_total_memo(cell)
+
+
 def is_total_memo(cell: str) -> bool:
     """A memo that is a total's label and nothing else (`Tổng cộng`, `Cộng:`, `TONG CONG`, `Sub total`),
     its Vietnamese words with their diacritics when it has any: "Công" (a name) is not "Cộng", and

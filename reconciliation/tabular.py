@@ -160,14 +160,16 @@ class _Columns:
         (`profiles.TOTAL_PHRASES`; "Tổng phí…" is a fee). In a table without one the label is no proof
         (a transfer's memo may be "Tổng cộng", and one dropped as a total would go unseen): the memo must
         be a total's label whole (`profiles.is_total_memo`: "Tổng cộng 2 hồ sơ…" is a transfer's) and
-        the row's money what the rows above add up to (`_Sums`)."""
+        the row's money what the rows above add up to (`_Sums`), unless it names a balance or a running
+        total (`profiles.is_unsummed_total_memo`), money no rows of the file add up to."""
         memo = values.get("memo")
         if "ref" in values or not isinstance(memo, str) or not memo[:1].isalpha() \
                 or "payer_name" in values or "payer_account" in values:
             return False
         if "ref" in self.mapping or self.dated_references:
             return profiles.is_total_label(memo)
-        return profiles.is_total_memo(memo) and sums.totalled_by(values, self.split)
+        return profiles.is_total_memo(memo) and (profiles.is_unsummed_total_memo(memo)
+                                                 or sums.totalled_by(values, self.split))
 
     def unfold_date(self, values: dict[str, object]) -> dict[str, object]:
         """A date cell that goes on with the bank's document number (`profiles.date_and_reference`): the

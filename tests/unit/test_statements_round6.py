@@ -248,3 +248,12 @@ def test_a_grand_total_on_the_last_sheet_of_a_workbook_sums_every_sheet_and_is_n
                                [datetime(2026, 11, 27), None, 50000, "Cộng ngày"],
                                [datetime(2026, 11, 27), None, 80000, "Tổng cộng"]]))
     assert money(read(data)[1]) == [(30_000, "credit"), (50_000, "credit")]
+
+
+@pytest.mark.parametrize("row", ["26/11/2026,,5.030.000,Cộng lũy kế", "26/11/2026,,1.030.000,Số dư cuối kỳ",
+                                 "26/11/2026,,1.030.000,Closing balance", "26/11/2026,,1.000.000,Số dư đầu ngày"])
+def test_a_balance_or_a_running_total_since_before_the_file_is_no_credit(row):
+    """Their money is no sum of the table's lines (a balance; a total since the month began): the label
+    whole says what they are, as before sums were asked for, or the balance would be credited."""
+    text = NO_REF_HEAD + f"26/11/2026,,30.000,a\n26/11/2026,,30.000,Cộng phát sinh\n{row}\n"
+    assert money(read(text)[1]) == [(30_000, "credit")]
