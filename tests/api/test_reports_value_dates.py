@@ -81,7 +81,8 @@ def test_a_day_closed_before_value_dates_were_listed_completes_its_reports_in_it
 
 
 def test_the_pdf_lists_every_request_a_line_paid_in_full(client, auth):
-    """Codes and amounts are figures: the payment-code column grows with the allocations, never cut."""
+    """Codes and amounts are figures: the payment-code column grows with the allocations (up to 30 lines, what
+    a page holds), not cut after two."""
     from tests.factories import make_request
 
     codes = [make_request(client, auth, ("Lệ phí", "charge", amount)) for amount in (30_000, 50_000, 70_000)]
