@@ -100,6 +100,8 @@ TABLE = {
     ("GET", "/api/v1/postal/manifests/<string:day>.pdf"): READ_POSTAL,
     ("GET", "/api/v1/postal/manifests/<string:day>.csv"): READ_POSTAL,
     ("GET", "/api/v1/postal/handovers/<string:day>.pdf"): READ_POSTAL,
+    ("GET", "/api/v1/postal/checks"): READ_POSTAL,
+    ("POST", "/api/v1/postal/checks/<int:event_id>/resolve"): {"postal"},
     # reconciliation
     ("POST", "/api/v1/reconciliation/statements"): {"finance"},
     ("GET", "/api/v1/reconciliation/statements"): FINANCE_READ,
@@ -147,6 +149,8 @@ TABLE = {
     ("GET", "/staff/postal/shipments/<int:shipment_id>/<any(move, outcome):action>"): {"postal", "auditor"},
     ("POST", "/staff/postal/shipments/<int:shipment_id>/move"): {"postal"},
     ("POST", "/staff/postal/shipments/<int:shipment_id>/outcome"): {"postal"},
+    ("GET", "/staff/postal/checks/<int:event_id>/resolve"): {"postal", "auditor"},
+    ("POST", "/staff/postal/checks/<int:event_id>/resolve"): {"postal"},
     ("GET", "/staff/counter/"): {"cashier"},
     ("POST", "/staff/counter/payments/<int:payment_id>/void"): {"cashier"},
     ("GET", "/staff/finance/"): FINANCE_READ,
