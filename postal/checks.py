@@ -10,17 +10,21 @@ Two events in a shipment's history make the list (models.EVENTS_TO_CHECK names t
   cancelled delivery: the postman may have been at the citizen's door for it).
 
 Only reports are listed, never decided here: postal.tracking decides what is applied or credited.
+A postal clerk marks a listed report as dealt with (`resolve`: who, when, a note; audited); the board
+lists the unresolved ones, oldest first.
 """
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from kernel import audit
 from postal import cod, states
-from postal.models import EVENTS_TO_CHECK, Shipment, ShipmentEvent
+from postal.errors import check_not_found
+from postal.models import EVENTS_TO_CHECK, CheckResolution, Shipment, ShipmentEvent
 from postal.service import add_event, outstanding_vnd
 
 COURIER = "system:courier"
@@ -124,9 +128,53 @@ def check_kind(row: ShipmentEvent) -> str:
     return (row.data or {}).get("kind") or row.event
 
 
-def events_to_check(session: Session, *, limit: int = 50) -> list[tuple[ShipmentEvent, Shipment]]:
-    """The listed reports, newest first."""
-    return list(session.execute(select(ShipmentEvent, Shipment)
-                                .join(Shipment, Shipment.id == ShipmentEvent.shipment_id)
-                                .where(text(f"shipment_events.{EVENTS_TO_CHECK}"))
-                                .order_by(ShipmentEvent.id.desc()).limit(limit)).all())
+def _listed():
+    """The listed reports with their shipment and resolution (None while unresolved), in id order."""
+    return (select(ShipmentEvent, Shipment, CheckResolution)
+            .join(Shipment, Shipment.id == ShipmentEvent.shipment_id)
+            .outerjoin(CheckResolution, CheckResolution.event_id == ShipmentEvent.id)
+            .where(text(f"shipment_events.{EVENTS_TO_CHECK}")))
+
+
+def events_to_check(session: Session, *, resolved: bool | None = False, after: int = 0,
+                    limit: int = 100) -> list[tuple[ShipmentEvent, Shipment, CheckResolution | None]]:
+    """The listed reports after the id `after`, oldest first: the unresolved ones (the board's list), the
+    resolved ones, or all (`resolved=None`). An old report stays listed until someone deals with it."""
+    query = _listed().where(ShipmentEvent.id > after)
+    if resolved is not None:
+        query = query.where(CheckResolution.id.is_not(None) if resolved else CheckResolution.id.is_(None))
+    return list(session.execute(query.order_by(ShipmentEvent.id).limit(limit)).all())
+
+
+def unresolved_count(session: Session) -> int:
+    """How many listed reports nobody has dealt with yet."""
+    return session.execute(select(func.count()).select_from(ShipmentEvent)
+                           .outerjoin(CheckResolution, CheckResolution.event_id == ShipmentEvent.id)
+                           .where(text(f"shipment_events.{EVENTS_TO_CHECK}"), CheckResolution.id.is_(None))
+                           ).scalar_one()
+
+
+def resolve(session: Session, *, event_id: int, note: str, actor: str,
+            now: datetime) -> tuple[tuple[ShipmentEvent, Shipment, CheckResolution], bool]:
+    """Mark the listed report `event_id` as dealt with: who, when and `note` (what was done), audited.
+    Once: a report already resolved keeps its first resolution (returned with False, nothing recorded).
+    The report's row is locked, so two clerks resolving it at once record one resolution."""
+    found = session.execute(select(ShipmentEvent, Shipment).join(Shipment, Shipment.id == ShipmentEvent.shipment_id)
+                            .where(ShipmentEvent.id == event_id, text(f"shipment_events.{EVENTS_TO_CHECK}"))
+                            .with_for_update(of=ShipmentEvent)).first()
+    if found is None:
+        raise check_not_found(event_id)
+    event, shipment = found
+    # Read once the row is locked (a statement of its own: it sees a resolution committed while waiting).
+    resolution = session.execute(select(CheckResolution).where(CheckResolution.event_id == event.id)
+                                 ).scalar_one_or_none()
+    if resolution is not None:
+        return (event, shipment, resolution), False
+    resolution = CheckResolution(event_id=event.id, resolved_at=now, resolved_by=actor, note=note)
+    session.add(resolution)
+    session.flush()
+    audit.record(session, actor=actor, action="shipment.check.resolve", subject_type="shipment_event",
+                 subject_id=event.id, at=now, reason=note,
+                 data={"shipment_id": shipment.id, "dossier_code": shipment.dossier_code, "event": event.event,
+                       "kind": check_kind(event)})
+    return (event, shipment, resolution), True

@@ -20,5 +20,11 @@ def route_not_found(code: str) -> NotFound:
     return NotFound(f"no postal route {code}", code="route_not_found", details={"route": code})
 
 
+def check_not_found(event_id: int) -> NotFound:
+    """No courier report listed for people (postal.checks) has this event id."""
+    return NotFound(f"no courier report to check with id {event_id}", code="check_not_found",
+                    details={"event_id": event_id})
+
+
 class ShipmentExists(Conflict):
     code = "shipment_exists"

@@ -96,6 +96,19 @@ class ShipmentEvent(Base):
     data: Mapped[dict[str, Any] | None]
 
 
+class CheckResolution(Base):
+    """A courier report listed for people (postal.checks) that a postal clerk marked as dealt with: who,
+    when and why. One per report; the report leaves the board's list."""
+
+    __tablename__ = "shipment_check_resolutions"
+
+    id: Mapped[PK]
+    event_id: Mapped[int] = mapped_column(BigIntPK, ForeignKey("shipment_events.id"), unique=True)
+    resolved_at: Mapped[datetime]
+    resolved_by: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text)
+
+
 class Route(Base):
     """A postman's round: an ordered set of wards and a capacity per time slot."""
 

@@ -9,13 +9,14 @@ from flask_restx import Namespace, Resource, fields
 from kernel import inbox
 from kernel.clock import now_utc
 from kernel.errors import Conflict, Unauthenticated, ValidationError
-from kernel.http import REASON_IN, actor, content_disposition, json_body, requires, runtime, settings, transaction
+from kernel.http import (MAX_ID, REASON_IN, actor, content_disposition, int_arg, json_body, requires, runtime,
+                         settings, transaction)
 from kernel.signing import HEADER, SignatureError, verify
 from payments.channels.common import CallbackRejected, json_object
 from payments.validation import clean_text
-from postal import addresses, cod, manifests, planner, scheduling, service, states, tracking
+from postal import addresses, checks, cod, manifests, planner, scheduling, service, states, tracking
 from postal.validation import ID_DOCUMENT_TYPES, parse_day, parse_id_check, parse_shipment
-from postal.views import event_view, route_view, shipment_view
+from postal.views import check_view, event_view, route_view, shipment_view
 
 postal_ns = Namespace("postal", description="Postal pickup of dossiers and delivery of results", path="/postal")
 courier_callbacks_ns = Namespace("courier-callbacks", description="Tracking webhooks from the courier",
@@ -50,6 +51,8 @@ assignment_in = postal_ns.model("AssignmentIn", {
     "date": fields.String(required=True, example="2026-11-27"), "route": fields.String(required=True, example="HL1"),
     "slot": fields.String(required=True, enum=list(planner.SLOTS)), "reason": fields.String(required=True),
 })
+resolve_in = postal_ns.model("CheckResolveIn", {
+    "note": fields.String(required=True, max_length=1000, description="what was done about the report (audited)")})
 capacity_in = postal_ns.model("CapacityIn", {slot: fields.Integer(required=True, min=0) for slot in planner.SLOTS})
 
 
@@ -178,6 +181,57 @@ class ShipmentAssignment(Resource):
                 session, shipment_id=shipment_id, day=day, route_code=route, slot=body.get("slot"), reason=reason,
                 settings=settings(), actor=actor(), now=now_utc())
             return {**shipment_view(shipment), "over_capacity": over, "outside_route": outside}
+
+
+CHECKS_PAGE = 100
+
+
+def _resolved_arg() -> bool | None:
+    """`?resolved=true|false`; omitted lists every report."""
+    raw = request.args.get("resolved")
+    if raw is None:
+        return None
+    if raw not in ("true", "false"):
+        raise ValidationError("resolved must be true or false", code="invalid_parameter",
+                              details={"parameter": "resolved"})
+    return raw == "true"
+
+
+def _check(row) -> dict:
+    event, shipment, resolution = row
+    return check_view(event, shipment, resolution, kind=checks.check_kind(event))
+
+
+@postal_ns.route("/checks")
+class Checks(Resource):
+    @postal_ns.doc(security="bearer", params={
+        "resolved": "true (dealt with), false (still to check, the board's list) or omitted (all)",
+        "after": "the next_after of the previous page", "limit": f"1-500, default {CHECKS_PAGE}"})
+    @requires(*READ)
+    def get(self):
+        """Courier reports listed for people (COD checks, conflicts), oldest first, with their resolution."""
+        resolved = _resolved_arg()
+        after, limit = int_arg("after", 0, 0, MAX_ID), int_arg("limit", CHECKS_PAGE, 1, 500)
+        with transaction() as session:
+            rows = checks.events_to_check(session, resolved=resolved, after=after, limit=limit + 1)
+            return {"checks": [_check(row) for row in rows[:limit]],
+                    "next_after": rows[limit - 1][0].id if len(rows) > limit else None}
+
+
+@postal_ns.route("/checks/<int:event_id>/resolve")
+class CheckResolve(Resource):
+    @postal_ns.doc(security="bearer")
+    @postal_ns.expect(resolve_in, validate=False)
+    @postal_ns.response(201, "resolved: who, when and the note recorded and audited")
+    @postal_ns.response(200, "already resolved: the first resolution, unchanged")
+    @postal_ns.response(404, "check_not_found: no listed courier report has this id")
+    @requires("postal")
+    def post(self, event_id: int):
+        """Mark a listed courier report as dealt with (`{"note"}`, required); it leaves the board's list."""
+        note = clean_text(json_body().get("note"), "note", max_len=1000)
+        with transaction() as session:
+            row, created = checks.resolve(session, event_id=event_id, note=note, actor=actor(), now=now_utc())
+            return _check(row), (201 if created else 200)
 
 
 @postal_ns.route("/shipments/<int:shipment_id>/consignment-note.pdf")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from postal.models import Route, Shipment, ShipmentEvent
+from postal.models import CheckResolution, Route, Shipment, ShipmentEvent
 
 
 def _iso(value) -> str | None:
@@ -33,6 +33,14 @@ def event_view(e: ShipmentEvent) -> dict[str, Any]:
             "source": e.source, "from_status": e.from_status, "to_status": e.to_status, "applied": e.applied,
             "courier_event_id": e.courier_event_id, "courier_status_code": e.courier_status_code,
             "reason": e.reason, "actor": e.actor, "data": e.data}
+
+
+def check_view(e: ShipmentEvent, s: Shipment, r: CheckResolution | None, *, kind: str) -> dict[str, Any]:
+    """A courier report listed for people (postal.checks), its shipment, and who dealt with it (or null)."""
+    return {**event_view(e), "kind": kind,
+            "shipment": {"id": s.id, "dossier_code": s.dossier_code, "direction": s.direction, "status": s.status},
+            "resolution": ({"resolved_at": _iso(r.resolved_at), "resolved_by": r.resolved_by, "note": r.note}
+                           if r is not None else None)}
 
 
 def route_view(r: Route) -> dict[str, Any]:

@@ -30,7 +30,7 @@ i18n.EN.update(texts.EN)
 
 READERS = ("postal", "auditor")
 WAITING_SHOWN = 200
-CHECKS_SHOWN = 50
+CHECKS_SHOWN = 100  # the oldest unresolved reports; the count of the rest is said under them
 MOVABLE = frozenset({states.BOOKED, states.SCHEDULED, states.FAILED_ATTEMPT})
 DMY = re.compile(r"\s*([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})\s*")  # ASCII digits: \d takes ９ and ٣ too
 OFFERED = {states.PICKUP: (states.PICKED_UP, states.DELIVERED, states.FAILED_ATTEMPT),
@@ -114,9 +114,10 @@ def _render(day: date, *, report: dict | None = None, error: DomainError | None 
         under_way = scheduling.under_way_unplanned(session, limit=WAITING_SHOWN)
         collect = {s.id: service.outstanding_vnd(session, s.dossier_id) for s in [*planned, *waiting, *under_way]
                    if s.cod}
-        to_check = [(format_local(e.occurred_at), s, texts.check_text(checks.check_kind(e), e.data or {},
-                                                                       i18n.translate))
-                    for e, s in checks.events_to_check(session, limit=CHECKS_SHOWN)]
+        to_check = [(e.id, format_local(e.occurred_at), s,
+                     texts.check_text(checks.check_kind(e), e.data or {}, i18n.translate))
+                    for e, s, _ in checks.events_to_check(session, resolved=False, limit=CHECKS_SHOWN)]
+        more_checks = checks.unresolved_count(session) - len(to_check) if len(to_check) == CHECKS_SHOWN else 0
         return render_template(
             "staff/postal_board.html", day=day, weekday=texts.WEEKDAYS[day.weekday()],
             working=is_working_day(day, holidays), today=business_date(now_utc()),
@@ -129,7 +130,7 @@ def _render(day: date, *, report: dict | None = None, error: DomainError | None 
             slot_names=manifests.SLOT_NAMES, direction_names=manifests.DIRECTION_NAMES,
             status_name=manifests.status_name, movable=MOVABLE, offered_events=offered_events,
             handover_event=handover_event, failed=states.FAILED_ATTEMPT, slots=planner.SLOTS,
-            move_default_day=move_default_day, checks=to_check)
+            move_default_day=move_default_day, checks=to_check, more_checks=more_checks)
 
 
 def _board_day(raw: str | None) -> date:
@@ -168,6 +169,7 @@ def board():
 
 @postal_board.get("/plan")
 @postal_board.get("/shipments/<int:shipment_id>/<any(move, outcome):action>")
+@postal_board.get("/checks/<int:event_id>/resolve")
 @page_requires(*READERS)
 def back_to_board(**_):
     """A page answered to a POST has these URLs; its language link (`?lang=`) lands here: back to the board."""
@@ -231,3 +233,21 @@ def outcome(shipment_id: int):
     what = t(label) + (f" ({t(detail)})" if detail else "")
     flash(f"{t('Đã ghi nhận')}: {what} — {t('hồ sơ')} {code}. {t('Trạng thái')}: {t(status)}.")
     return _back(shipment_id)
+
+
+@postal_board.post("/checks/<int:event_id>/resolve")
+@page_requires("postal")
+def resolve_check(event_id: int):
+    """Mark a listed courier report as dealt with, with a note (postal.checks.resolve: audited, once)."""
+    try:
+        note = form_text("note")
+        with transaction() as session:
+            (_, shipment, _), created = checks.resolve(session, event_id=event_id, note=note, actor=actor(),
+                                                       now=now_utc())
+            code = shipment.dossier_code
+    except DomainError as exc:
+        return _refused(exc)
+    t = i18n.translate
+    flash(f"{t('Đã đánh dấu báo cáo')} #{event_id} ({t('hồ sơ')} {code}) {t('là đã xử lý')}."
+          if created else f"{t('Báo cáo')} #{event_id} ({t('hồ sơ')} {code}) {t('đã được xử lý trước đó')}.")
+    return redirect(url_for(".board", date=_back_day().isoformat(), _anchor="checks"))

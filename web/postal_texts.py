@@ -125,6 +125,7 @@ ERRORS = {
     "too_early_for_retry": "Chưa đến ngày được đi lại (ít nhất 2 ngày làm việc sau lần không thành công).",
     "route_not_found": "Không tìm thấy tuyến.",
     "shipment_not_found": "Không tìm thấy bưu gửi.",
+    "check_not_found": "Không tìm thấy báo cáo cần kiểm tra này.",
     "missing_field": "Vui lòng điền đủ thông tin bắt buộc (lý do, số giấy tờ, họ tên...).",
     "missing_field_named": "Vui lòng điền {field_name}.",
     "text_too_long": "{field_name} quá dài: tối đa {max_len} ký tự.",
@@ -257,6 +258,18 @@ EN = {
     # courier reports to check
     "Báo cáo của bưu điện cần kiểm tra": "Courier reports to check",
     "Không có báo cáo nào cần kiểm tra.": "No report to check.",
+    "Các báo cáo chưa xử lý, cũ nhất trước; một báo cáo ở lại đây cho đến khi được đánh dấu là đã xử lý.":
+        "Reports not yet dealt with, oldest first; a report stays here until it is marked as dealt with.",
+    "Xử lý": "Action",
+    "Đánh dấu đã xử lý": "Mark as dealt with",
+    "Ghi chú: đã làm gì (bắt buộc, được ghi nhật ký)": "Note: what was done (required, kept in the audit log)",
+    "Còn": "There are",
+    "báo cáo cần kiểm tra khác chưa hiển thị: xử lý các báo cáo trên để xem tiếp.":
+        "more reports to check not shown: deal with those above to see them.",
+    "Đã đánh dấu báo cáo": "Marked report",
+    "là đã xử lý": "as dealt with",
+    "Báo cáo": "Report",
+    "đã được xử lý trước đó": "was already dealt with",
     "Thời điểm": "When",
     "Nội dung": "What",
     CHECKS["cod_already_collected"]: "The post reports collecting the COD money ({collected}) again, after report "
@@ -353,6 +366,7 @@ EN = {
         "Too early for another attempt (at least 2 working days after a failed one).",
     "Không tìm thấy tuyến.": "Route not found.",
     "Không tìm thấy bưu gửi.": "Shipment not found.",
+    "Không tìm thấy báo cáo cần kiểm tra này.": "This report to check was not found.",
     "Vui lòng điền đủ thông tin bắt buộc (lý do, số giấy tờ, họ tên...).":
         "Fill in every required field (reason, document number, name...).",
     "Thông tin nhập chưa hợp lệ.": "Some input is not valid.",
