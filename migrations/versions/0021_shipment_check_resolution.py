@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import kernel.db
 
 revision = '0021'
-down_revision = '0019'  # TEMP: 0020 not written yet
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
