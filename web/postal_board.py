@@ -117,7 +117,9 @@ def _render(day: date, *, report: dict | None = None, error: DomainError | None 
         to_check = [(e.id, format_local(e.occurred_at), s,
                      texts.check_text(checks.check_kind(e), e.data or {}, i18n.translate))
                     for e, s, _ in checks.events_to_check(session, resolved=False, limit=CHECKS_SHOWN)]
-        more_checks = checks.unresolved_count(session) - len(to_check) if len(to_check) == CHECKS_SHOWN else 0
+        # Two statements: reports resolved between them must not make the rest negative ("Còn -2").
+        more_checks = (max(0, checks.unresolved_count(session) - len(to_check)) if len(to_check) == CHECKS_SHOWN
+                       else 0)
         return render_template(
             "staff/postal_board.html", day=day, weekday=texts.WEEKDAYS[day.weekday()],
             working=is_working_day(day, holidays), today=business_date(now_utc()),

@@ -196,3 +196,34 @@ def test_two_clerks_resolving_one_report_at_once_record_one_resolution(db, engin
     thread.join()
     assert out == [("Lần một", False)]
     assert [(who, reason) for who, _, _, reason in audits(db)] == [("user:1:a", "Lần một")]
+
+
+def test_paging_unresolved_reports_interleaved_with_resolved_ones_skips_and_repeats_none(
+        client, auth, db, test_settings):
+    ids = listed_reports(db, test_settings, 7)
+    for event_id in ids[1::2]:
+        assert client.post(f"{CHECKS}/{event_id}/resolve", json={"note": "ok"}, headers=auth("postal")).status_code == 201
+    for resolved, expected in (("false", ids[0::2]), ("true", ids[1::2]), (None, ids)):
+        seen, after = [], 0
+        while True:
+            query = f"?limit=2&after={after}" + (f"&resolved={resolved}" if resolved else "")
+            page = client.get(f"{CHECKS}{query}", headers=auth("intake")).json
+            seen += [c["id"] for c in page["checks"]]
+            if page["next_after"] is None:
+                break
+            after = page["next_after"]
+        assert seen == expected, resolved
+
+
+def test_the_board_never_counts_fewer_reports_than_it_shows(client, db, test_settings, staff_user, monkeypatch):
+    """The list and the count are two statements: under READ COMMITTED a clerk may resolve reports between
+    them, so the count can come back below the rows already listed. The board says no negative rest."""
+    from web import postal_board
+
+    listed_reports(db, test_settings, 3)
+    monkeypatch.setattr(postal_board, "CHECKS_SHOWN", 3)
+    counted = checks.unresolved_count
+    monkeypatch.setattr(checks, "unresolved_count", lambda session: counted(session) - 2)  # two resolved meanwhile
+    html = board(client, staff_user)
+    assert "Còn -" not in html and 'id="more-checks"' not in html
+    assert "Báo cáo của bưu điện cần kiểm tra (3)" in html
