@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import func, select
 
 from kernel.audit import AuditEntry
-from kernel.auth import create_token
 from kernel.clock import now_utc
 from kernel.db import unit_of_work
 from kernel.errors import Conflict
@@ -15,23 +14,10 @@ from payments import cash_voids
 from payments.ledger import LedgerEntry
 from payments.models import PaymentRequestEvent
 from payments.receipts import PAYMENT_REVERSED, Receipt
-from tests.conftest import T0
-from tests.factories import assert_ledger_ok, make_request, send_callback
+from tests.api.test_money_round5_refunds import ledger_checked, other_cashier  # noqa: F401 (fixtures)
+from tests.factories import make_request, send_callback
 
 REASON = "Thu nhầm hồ sơ: gõ sai mã thanh toán"
-
-
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
-
-
-@pytest.fixture
-def other_cashier(db) -> dict:
-    with unit_of_work(db) as s:
-        _, raw = create_token(s, role="cashier", name="quầy 2", actor="test", now=T0)
-    return {"Authorization": f"Bearer {raw}"}
 
 
 def take(client, auth, amount=100_000, headers=None):

@@ -9,16 +9,11 @@ from kernel.users import create_user
 from payments.models import CashDrawer
 from tests.api.test_pages import PASSWORD, log_in
 from tests.conftest import T0
-from tests.factories import assert_ledger_ok, make_request
+from tests.api.test_money_round5_refunds import ledger_checked  # noqa: F401 (fixture)
+from tests.factories import make_request
 
 DESK = "/staff/counter/"
 REASON = "Gõ nhầm số tiền"
-
-
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
 
 
 @pytest.fixture
