@@ -62,9 +62,16 @@ def sms_text(event: str, *, direction: str, dossier_code: str, tracking_number: 
         return (f"{SENDER}: Chưa {verb} được {what} ({reason_text(reason, direction)}). "
                 f"Bưu điện sẽ quay lại từ ngày {_d(next_date)}.")
     if event == states.RETURNED:
-        # However many attempts the courier made (it may return a result after one refusal).
-        return (f"{SENDER}: Do không giao được, {what} đã được chuyển trả về cơ quan "
-                f"giải quyết. Vui lòng liên hệ Trung tâm để nhận.")
+        # However many attempts the courier made (it may return a result after one refusal). What the postman
+        # was to collect (cash on delivery) is payable again: the citizen learns how much, under which code
+        # and by when, as a cancellation tells it.
+        head = f"{SENDER}: Do không giao được, {what} đã được chuyển trả về cơ quan giải quyết."
+        if not payable:
+            return f"{head} Vui lòng liên hệ Trung tâm để nhận."
+        back = f"{SENDER}: {what[:1].upper()}{what[1:]} đã trả về cơ quan giải quyết."
+        return fit(f"{head} {payable_sentence(payable)} và liên hệ Trung tâm để nhận.",
+                   f"{back} {payable_sentence(payable)}.",  # every code, when they fit without the rest
+                   f"{back} {payable_sentence(payable, compact=True)}.")
     if event == states.CANCELLED:
         return _cancelled(what, pickup=pickup, reason=reason, refund_vnd=refund_vnd, payable=payable or [])
     return None

@@ -30,11 +30,14 @@ def test_a_result_returned_while_out_for_delivery_is_back_at_the_agency(cod_app,
     assert seen["status"] == "returned_to_agency"
     [row] = [e for e in seen["events"] if e["event"] == "courier:17"]
     assert (row["applied"], row["from_status"], row["to_status"]) == (True, "out_for_delivery", "returned_to_agency")
-    assert "đã được chuyển trả về cơ quan giải quyết" in sms_texts(db)[-1]
+    told = sms_texts(db)[-1]
+    assert "đã trả về cơ quan giải quyết" in told
     with db() as s:  # the postman no longer collects: the fees may be paid at the counter or online again
         held = [(r.status, r.expires_at is not None) for r in
                 s.execute(select(PaymentRequest).order_by(PaymentRequest.id)).scalars()]
+        codes = [r.payment_code for r in s.execute(select(PaymentRequest).order_by(PaymentRequest.id)).scalars()]
     assert held == [("pending", True), ("pending", True)]
+    assert "Vui lòng nộp" in told and all(code in told for code in codes), told  # what to pay now, and how
     # money reported collected afterwards is for a result that was not delivered: recorded, not credited
     assert webhook(client, settings, event(shipment_id, "R-21", 21, now_utc())).json["outcome"] == "recorded"
     assert [paid for _, _, paid in requests_of(db)] == [0, 0]
