@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Mapping
 
-from config.holidays import DEFAULT_HOLIDAYS, DaysOff
+from config.holidays import DEFAULT_HOLIDAYS
 from config.values import (ConfigError, read_http_url, read_log_level, read_rate_limit, read_rate_limit_storage,
                            read_switch, read_symbol)
 from kernel.text import is_ascii_digits
@@ -238,14 +238,7 @@ def _parse_holidays(env: Mapping[str, str]) -> frozenset[date]:
     if unlisted:
         raise ConfigError(f"HCCPAY_HOLIDAYS_EXTRA names days of {', '.join(map(str, unlisted))}, a year the holiday "
                           "list does not cover: list that year whole in HCCPAY_HOLIDAYS")
-    # The Saturdays worked for swapped weekdays go with the list that swaps them: a replaced list brings none.
-    worked = _holiday_list(env, "HCCPAY_WORKED_WEEKENDS")
-    if worked is None:
-        worked = DEFAULT_HOLIDAYS.worked if listed is None else frozenset()
-    weekdays = sorted(day.isoformat() for day in worked if day.weekday() < 5)
-    if weekdays:
-        raise ConfigError(f"HCCPAY_WORKED_WEEKENDS names {', '.join(weekdays)}, not a Saturday or Sunday")
-    return DaysOff(base | extra, worked)
+    return base | extra
 
 
 _ISO_DAY = re.compile(r"(\d{4})-\d{2}-\d{2}")

@@ -7,8 +7,8 @@ list yearly and set HCCPAY_HOLIDAYS when it differs. 2027 lunar dates follow the
 are provisional until announced. Only weekdays are listed (weekends are never working
 days); a holiday that falls on a weekend gives a compensatory weekday after it (Art. 111), so
 a span keeps its number of days off. A weekday the Government swaps with a Saturday to join
-two breaks (public sector: a service centre follows it) is listed, and the Saturday worked in its
-place is a working day (`DaysOff.worked`; HCCPAY_WORKED_WEEKENDS replaces those).
+two breaks (public sector: a service centre follows it) is listed; the Saturday worked in its
+place stays a weekend here.
 
 A year the list (this one or HCCPAY_HOLIDAYS) names no day of is not unknown: the holidays the
 law fixes by date (1/1, 30/4, 1/5, 2/9), with their compensatory weekdays, are days off in it
@@ -42,24 +42,7 @@ _DAYS = [
     "2027-09-02", "2027-09-03",
 ]
 
-# The Saturdays worked for the weekdays swapped off above (public sector).
-_WORKED = ["2025-04-26", "2026-01-10", "2026-08-22"]
-
-
-class DaysOff(frozenset):
-    """The working calendar's exceptions: the weekdays off (the set itself, as the holiday list has always
-    been passed around) and the weekend days worked in a swap (`worked`), which `kernel.clock` counts as
-    working days. Set operations give a plain frozenset: build a new DaysOff to keep `worked`."""
-
-    worked: frozenset[date]
-
-    def __new__(cls, off: Collection[date] = (), worked: Collection[date] = ()) -> "DaysOff":
-        days = super().__new__(cls, off)
-        days.worked = frozenset(worked)
-        return days
-
-
-DEFAULT_HOLIDAYS = DaysOff((date.fromisoformat(d) for d in _DAYS), (date.fromisoformat(d) for d in _WORKED))
+DEFAULT_HOLIDAYS = frozenset(date.fromisoformat(d) for d in _DAYS)
 
 # Labour Code 2019 Art. 112(1): the same day every year (month, day).
 FIXED_DATES = ((1, 1), (4, 30), (5, 1), (9, 2))

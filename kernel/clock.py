@@ -87,12 +87,9 @@ def business_day_bounds(day: date) -> tuple[datetime, datetime]:
 
 
 def is_working_day(day: date, holidays: Collection[date]) -> bool:
-    """Monday to Friday, not a listed public holiday, nor a fixed-date one of a year the list misses; a
-    weekend day only when worked in a swap (`config.holidays.DaysOff.worked`)."""
-    if day.weekday() >= 5:
-        return day in getattr(holidays, "worked", ())
-    return day not in holidays and (day not in FIXED_DATE_DAYS  # the common case, fast
-                                    or not is_law_holiday(day, holidays))
+    """Monday to Friday, not a listed public holiday, nor a fixed-date one of a year the list misses."""
+    return day.weekday() < 5 and day not in holidays and (day not in FIXED_DATE_DAYS  # the common case, fast
+                                                          or not is_law_holiday(day, holidays))
 
 
 def add_working_days(day: date, n: int, holidays: Collection[date]) -> date:
