@@ -68,10 +68,15 @@ def sms_text(event: str, *, direction: str, dossier_code: str, tracking_number: 
         head = f"{SENDER}: Do không giao được, {what} đã được chuyển trả về cơ quan giải quyết."
         if not payable:
             return f"{head} Vui lòng liên hệ Trung tâm để nhận."
-        back = f"{SENDER}: {what[:1].upper()}{what[1:]} đã trả về cơ quan giải quyết."
+        # How to get the result is said whenever it fits (a 25-character dossier code already needs the second
+        # form) and in the compact form; only the codes of several requests (the compact form counts them)
+        # come before it.
+        back = f"{SENDER}: {what[:1].upper()}{what[1:]}"
+        every_code = [f"{back} đã trả về cơ quan giải quyết. {payable_sentence(payable)}."] if len(payable) > 1 else []
         return fit(f"{head} {payable_sentence(payable)} và liên hệ Trung tâm để nhận.",
-                   f"{back} {payable_sentence(payable)}.",  # every code, when they fit without the rest
-                   f"{back} {payable_sentence(payable, compact=True)}.")
+                   f"{back} đã trả về cơ quan giải quyết. {payable_sentence(payable)} và liên hệ Trung tâm để nhận.",
+                   *every_code,
+                   f"{back} đã trả về. {payable_sentence(payable, compact=True)}, liên hệ Trung tâm để nhận.")
     if event == states.CANCELLED:
         return _cancelled(what, pickup=pickup, reason=reason, refund_vnd=refund_vnd, payable=payable or [])
     return None

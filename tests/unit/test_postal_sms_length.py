@@ -50,3 +50,20 @@ def test_the_compact_texts_still_say_what_the_citizen_needs():
 def test_the_renewal_text_fits_three_segments_in_the_worst_case(replaces):
     text = renewed_text(DOSSIER, RENEWAL._replace(replaces=replaces))
     assert len(text) <= SMS_MAX and "HS12345678901" in text and "500.000.000 ₫" in text, (len(text), text)
+
+
+@pytest.mark.parametrize("dossier", ["000.00.12.H40-261125-0901", DOSSIER])
+@pytest.mark.parametrize("payable", [[ONE], [ONE, ONE, ONE]])
+def test_a_returned_cash_on_delivery_result_still_says_how_to_get_it(dossier, payable):
+    # The text before the amounts were named said only "Vui lòng liên hệ Trung tâm để nhận"; with them, a
+    # dossier code of the usual 25 characters dropped it. Only every code of several may come before it.
+    text = messages.sms_text(states.RETURNED, direction=states.DELIVERY, dossier_code=dossier, payable=payable)
+    assert len(text) <= SMS_MAX and dossier in text and "500.000.000 ₫" in text, (len(text), text)
+    assert "liên hệ Trung tâm để nhận" in text or text.count(ONE.code) == len(payable) > 1, text
+
+
+def test_a_returned_result_names_every_code_of_a_usual_dossier():
+    two = [ONE._replace(amount_vnd=8_000), ONE._replace(code="HS12345678902", amount_vnd=150_000)]
+    text = messages.sms_text(states.RETURNED, direction=states.DELIVERY, dossier_code="000.00.12.H40-261125-0901",
+                             payable=two)
+    assert "HS12345678901" in text and "HS12345678902" in text, text
