@@ -108,4 +108,4 @@ def test_the_postal_board_lists_the_reports_to_check_in_vietnamese(cod_app, auth
     checks = html[html.index('id="checks"'):]
     assert "Bưu điện báo đã thu tiền COD (30.000 ₫) lần nữa, sau báo cáo V-21: chưa ghi nhận" in checks
     assert "Bưu điện báo thu tiền COD 35.000 ₫, khác số đã đặt thu (30.000 ₫): đã ghi nhận" in checks
-    assert checks.index("lần nữa") < checks.index("khác số đã đặt thu")  # newest first
+    assert checks.index("khác số đã đặt thu") < checks.index("lần nữa")  # oldest first: the longest waiting on top
