@@ -4,7 +4,8 @@ A statement import credits thousands of lines a second and each writes about ten
 (payment, allocation, event, ledger entry and lines, statement line, receipt, SMS…). Core's
 executemany spends most of that time building and processing one parameter dict per row,
 and psycopg then sends one INSERT per row. `insert_rows` keeps the values exactly as Core
-would bind them (the columns' own bind processors: aware UTC, JSON, dates, booleans) and
+would bind them (the columns' own bind processors: aware UTC, JSON, dates, booleans; each
+distinct value converted once, JSON text by the encoder json.dumps uses, built once) and
 hands them to the driver's bulk path:
 
 - PostgreSQL: COPY … FROM STDIN; when conflicting keys must be skipped, or rows updated,
@@ -18,12 +19,15 @@ reserve them first (`kernel.db.reserve_ids`).
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import date, datetime, timezone
 from functools import lru_cache
+from json.encoder import c_make_encoder, encode_basestring_ascii
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, update
+from sqlalchemy import JSON, Connection, Table, bindparam, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
@@ -142,7 +146,33 @@ def _layout(table: Table, given: tuple[str, ...]) -> tuple[tuple[str, ...], dict
 
 @lru_cache(maxsize=256)
 def _processors(table: Table, columns: tuple[str, ...], dialect) -> tuple[Processor, ...]:
-    return tuple(table.columns[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns)
+    return tuple(_processor(table.columns[name].type.dialect_impl(dialect), dialect) for name in columns)
+
+
+def _processor(column_type, dialect) -> Processor:
+    process = column_type.bind_processor(dialect)
+    if process is None or not _binds_json_dumps(column_type, dialect):
+        return process
+    # Every row carries its own JSON (an SMS, an event's data, a line's reasons): a dict or a list is
+    # written as json.dumps writes it, by the encoder json.dumps would build for it; anything else
+    # (None, JSON.NULL) as the column writes it.
+    return lambda value: "".join(_TO_JSON(value, 0)) if type(value) in _CONTAINERS else process(value)
+
+
+def _binds_json_dumps(column_type, dialect) -> bool:
+    """True when the column binds a value as `json.dumps(value)` itself (SQLite's JSON; PostgreSQL's
+    driver wraps it in its own adapter instead)."""
+    return (_TO_JSON is not None and isinstance(column_type, JSON) and dialect._json_serializer is None
+            and type(column_type).bind_processor is JSON.bind_processor
+            and column_type._str_impl.bind_processor(dialect) is None)
+
+
+# json.dumps(value) with its default arguments builds this C encoder on every call, which costs as much
+# as the encoding of a small dict. Built once, without the circular-reference check (its state is per
+# call): a payload is a tree of plain values, and a cycle fails either way (RecursionError, not ValueError).
+_TO_JSON = c_make_encoder and c_make_encoder(
+    None, json.JSONEncoder().default, encode_basestring_ascii, None, ": ", ", ", False, False, True)
+_CONTAINERS = frozenset({dict, list})
 
 
 def _values(rows: Sequence[Mapping[str, Any]], columns: tuple[str, ...], defaults: dict[str, Any],
@@ -159,14 +189,27 @@ _UNSET = object()
 
 
 def _convert(column: list, process: Callable[[Any], Any]) -> list:
-    # A batch repeats the same objects (its one `now`, the same actor): a processor is a pure
-    # function of its value, so each run of one object is converted once.
-    out, last, done = [], _UNSET, None
+    # A batch repeats values (its one `now`, a statement's few booking dates): a processor is a pure
+    # function of its value, so each run of one object is converted once, and each distinct value of
+    # a type whose equal values are written alike once (_SAME_WHEN_EQUAL, UTC times).
+    out, last, done, seen = [], _UNSET, None, {}
     for value in column:
         if value is not last:
-            last, done = value, process(value)
+            last, kind = value, type(value)
+            if kind in _SAME_WHEN_EQUAL or (kind is datetime and value.tzinfo is timezone.utc):
+                done = seen.get(value, _UNSET)
+                if done is _UNSET:
+                    done = seen[value] = process(value)
+            else:
+                done = process(value)
         out.append(done)
     return out
+
+
+# Types whose equal values are one stored value. Not bool (True == 1), float (1.0 == 1) nor Decimal
+# ("1.0" == "1.00"); times only in UTC (one instant in two zones is equal, and a DateTime without
+# UTCDateTime's conversion writes each one's wall clock).
+_SAME_WHEN_EQUAL = frozenset({str, int, date})
 
 
 def _conflict_clause(conn: Connection, skip_conflicts_on: tuple[str, ...]) -> str:

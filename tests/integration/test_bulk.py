@@ -1,10 +1,12 @@
 """kernel.bulk writes exactly what a Core insert writes, on SQLite and PostgreSQL alike."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import Text, cast, insert, select
 
 from kernel import bulk
 from kernel.outbox import OutboxMessage
@@ -119,3 +121,34 @@ def test_an_unknown_column_is_refused_before_anything_is_sent(sessions, db, writ
     rows = [{"id": i, "status": "done", "colour": "red"} for i in range(bulk.BULK_FROM)]
     with pytest.raises(ValueError, match="colour"), sessions.begin() as session:
         write(session.connection(), OutboxMessage.__table__, rows)
+
+
+def test_json_is_stored_as_the_very_text_core_stores(sessions, db):
+    """The text itself, not only what it reads back as: a dict or list goes through the JSON encoder
+    kernel.bulk builds once, and must come out as json.dumps writes it (ASCII escapes, separators, floats)."""
+    payloads = [{"to": "0912345678", "text": "TT Phục vụ HCC: đã nộp đủ 150.000 ₫, \"có\" \\ biên lai\n\x01"},
+                {"a": [1, 2.5, None, True, False, {"b": "é", "c": []}], "n": 10**20, "f": 1e100, "z": -0.0},
+                {"amount_vnd": 150000, "channel": "vietqr_transfer", "payment_id": 7}, {}]
+    rows = [{**row, "payload": payloads[i % len(payloads)]} for i, row in enumerate(_outbox_rows("text", bulk.BULK_FROM))]
+    with sessions.begin() as session:
+        session.execute(insert(OutboxMessage), [{**r, "key": f"core-{r['key']}", "attempts": 0} for r in rows])
+        bulk.insert_rows(session.connection(), OutboxMessage.__table__, rows)
+    with sessions() as session:
+        stored = dict(session.execute(select(OutboxMessage.key, cast(OutboxMessage.payload, Text))).all())
+    assert all(stored[row["key"]] == stored[f"core-{row['key']}"] for row in rows)
+    assert stored["text:0"] == json.dumps(payloads[0])
+
+
+def test_equal_values_are_converted_once_only_when_they_are_written_alike():
+    seen = []
+
+    def process(value):
+        seen.append(value)
+        return repr(value)
+
+    same_instant = [AT, AT.astimezone(timezone(timedelta(hours=7)))]
+    column = [AT.date(), AT.date().replace(), True, 1, 1.0, Decimal("1.0"), Decimal("1.00"), "ab", "".join(["a", "b"]),
+              AT, AT.replace(), *same_instant, AT.replace(tzinfo=None), AT.replace(tzinfo=None)]
+    assert bulk._convert(column, process) == [repr(value) for value in column]
+    assert seen == [AT.date(), True, 1, 1.0, Decimal("1.0"), Decimal("1.00"), "ab", AT, same_instant[1],
+                    AT.replace(tzinfo=None), AT.replace(tzinfo=None)]
