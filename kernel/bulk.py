@@ -75,20 +75,19 @@ def update_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     if not rows:
         return
     dialect = conn.dialect.name
-    columns = tuple(rows[0].keys())
-    changed = [name for name in columns if name != key]
+    changed = tuple(name for name in rows[0].keys() if name != key)
     if len(rows) < BULK_FROM or dialect not in ("postgresql", "sqlite"):
-        conn.execute(_core_update(table, key, tuple(changed)),
+        conn.execute(_core_update(table, key, changed),
                      [{f"k_{name}": value for name, value in row.items()} for row in rows])
         return
+    columns = changed + (key,)  # the key last, as the UPDATE's parameters come
     _layout(table, columns)  # refuses unknown columns
     values = _values(rows, columns, {}, _processors(table, columns, conn.dialect))
     target, where = _name(conn, table.name), _name(conn, key)
     with _driver_errors(conn, f"bulk update of {table.name}"):
         if dialect == "sqlite":
-            order = [columns.index(name) for name in changed] + [columns.index(key)]
             sql = f"UPDATE {target} SET {', '.join(f'{_name(conn, n)} = ?' for n in changed)} WHERE {where} = ?"
-            _sqlite_many(conn, sql, [tuple(value[i] for i in order) for value in values])
+            _sqlite_many(conn, sql, values)
         else:
             with _scratch(conn, table, columns, values) as (cursor, scratch):
                 assignments = ", ".join(f"{_name(conn, n)} = s.{_name(conn, n)}" for n in changed)

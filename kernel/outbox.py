@@ -137,7 +137,9 @@ def enqueue_many(conn: Connection, messages: list[Outgoing], *, now: datetime) -
         return
     insert_rows(conn, OutboxMessage.__table__, [
         {"topic": m.topic, "key": m.key, "payload": m.payload, "status": PENDING, "attempts": 0,
-         "next_attempt_at": now + m.delay, "created_at": now} for m in messages], skip_conflicts_on=("key",))
+         # `now` itself when not delayed: insert_rows converts a run of one object once
+         "next_attempt_at": now + m.delay if m.delay else now, "created_at": now} for m in messages],
+        skip_conflicts_on=("key",))
 
 
 def enqueue(session: Session, *, topic: str, key: str, payload: dict[str, Any], now: datetime,

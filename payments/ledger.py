@@ -157,24 +157,24 @@ def post_many(conn: Connection, entries: list[Entry]) -> None:
 
 
 def _merge(entry: Entry) -> list[tuple[str, int, int]]:
-    """(account, debit, credit): one per account and side, in (account, side) order, zeros
-    dropped; refuses an entry that does not balance. Runs for every payment: plain dicts."""
-    totals: dict[tuple[str, str], int] = {}
+    """(account, debit, credit): one per account and side, in (account, side) order (credit first),
+    zeros dropped; refuses an entry that does not balance. Runs for every payment: plain dicts."""
+    debits: dict[str, int] = {}
+    credits: dict[str, int] = {}
     for line in entry.lines:
-        debit, credit = line.debit_vnd, line.credit_vnd
+        account, debit, credit = line.account, line.debit_vnd, line.credit_vnd
         if debit < 0 or credit < 0:
             raise UnbalancedEntry("ledger amounts are never negative: use the other side")
         if debit:
-            totals[(line.account, "d")] = totals.get((line.account, "d"), 0) + debit
+            debits[account] = debits.get(account, 0) + debit
         if credit:
-            totals[(line.account, "c")] = totals.get((line.account, "c"), 0) + credit
-    merged = [(account, amount, 0) if side == "d" else (account, 0, amount)
-              for (account, side), amount in sorted(totals.items())]
-    debits = sum(debit for _, debit, _ in merged)
-    credits = sum(credit for _, _, credit in merged)
-    if debits != credits or debits == 0:
-        raise UnbalancedEntry(f"entry {entry.kind!r} does not balance: debits {debits} != credits {credits}")
-    return merged
+            credits[account] = credits.get(account, 0) + credit
+    debit, credit = sum(debits.values()), sum(credits.values())
+    if debit != credit or debit == 0:
+        raise UnbalancedEntry(f"entry {entry.kind!r} does not balance: debits {debit} != credits {credit}")
+    # Amounts are positive, so an account's (account, 0, credit) sorts before its (account, debit, 0).
+    return sorted([(account, amount, 0) for account, amount in debits.items()]
+                  + [(account, 0, amount) for account, amount in credits.items()])
 
 
 def _balances_upsert(dialect: str):
