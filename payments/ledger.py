@@ -65,8 +65,8 @@ class LedgerEntry(Base):
     kind: Mapped[str] = mapped_column(String(30))
     memo: Mapped[str | None] = mapped_column(String(500))
     payment_id: Mapped[int | None] = mapped_column(BigIntPK, ForeignKey("payments.id"), index=True)
-    payment_request_id: Mapped[int | None] = mapped_column(BigIntPK, ForeignKey("payment_requests.id"),
-                                                           index=True)
+    # Not indexed: nothing looks an entry up by its request (migration 0022).
+    payment_request_id: Mapped[int | None] = mapped_column(BigIntPK, ForeignKey("payment_requests.id"))
     created_by: Mapped[str] = mapped_column(String(200))
 
 
