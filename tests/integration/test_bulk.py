@@ -27,7 +27,7 @@ def _read(session, prefix: str) -> list[tuple]:
         select(OutboxMessage).where(OutboxMessage.key.startswith(prefix)).order_by(OutboxMessage.id)).scalars()]
 
 
-@pytest.mark.parametrize("n", [3, bulk.BULK_FROM + 7])
+@pytest.mark.parametrize("n", [3, bulk.BULK_FROM + 7, 2 * bulk.SQLITE_ROWS_PER_INSERT + 7])
 def test_rows_read_back_as_a_core_insert_writes_them(sessions, db, n):
     with sessions.begin() as session:
         session.execute(insert(OutboxMessage), [{**r, "attempts": 0} for r in _outbox_rows("core", n)])
@@ -50,6 +50,27 @@ def test_conflicting_keys_are_skipped_and_the_rest_written(sessions, db, n):
     with sessions() as session:
         stored = _read(session, "k:")
     assert [row[1] for row in stored] == ["sms", "sms"] + ["webhook"] * (n - 2)
+
+
+def test_rows_sent_several_to_a_statement_go_in_in_their_order_and_skip_conflicts_as_one_by_one(
+        sessions, db, monkeypatch):
+    """SQLite gets several rows per INSERT (groups of SQLITE_ROWS_PER_INSERT, then the rest): a key met
+    again, in an earlier batch, an earlier group or earlier in its own group, is skipped, the first one kept."""
+    monkeypatch.setattr(bulk, "SQLITE_ROWS_PER_INSERT", 4)
+    with sessions.begin() as session:
+        bulk.insert_rows(session.connection(), OutboxMessage.__table__, _outbox_rows("g", 3))
+    rows = _outbox_rows("g", bulk.BULK_FROM + 3)
+    rows[10]["key"] = rows[11]["key"] = "g:again"  # the same group
+    rows[20]["key"] = rows[5]["key"]  # an earlier group
+    for row in rows:
+        row["topic"] = "webhook"
+    with sessions.begin() as session:
+        bulk.insert_rows(session.connection(), OutboxMessage.__table__, rows, skip_conflicts_on=("key",))
+    with sessions() as session:
+        stored = _read(session, "g:")
+    kept = [row["key"].split(":", 1)[1] for i, row in enumerate(rows) if i >= 3 and i not in (11, 20)]
+    assert [key for key, *_ in stored] == ["0", "1", "2"] + kept
+    assert [topic for _, topic, *_ in stored] == ["sms"] * 3 + ["webhook"] * len(kept)
 
 
 def test_dates_booleans_nulls_and_json_lists_survive(sessions, db):
