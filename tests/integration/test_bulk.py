@@ -173,3 +173,23 @@ def test_equal_values_are_converted_once_only_when_they_are_written_alike():
     assert bulk._convert(column, process) == [repr(value) for value in column]
     assert seen == [AT.date(), True, 1, 1.0, Decimal("1.0"), Decimal("1.00"), "ab", AT, same_instant[1],
                     AT.replace(tzinfo=None), AT.replace(tzinfo=None)]
+
+
+def test_an_sqlite_with_few_parameters_per_statement_gets_smaller_groups(sessions, db, engine):
+    """SQLite builds before 3.32 allow 999 parameters per statement (SQLITE_MAX_VARIABLE_NUMBER):
+    the rows per INSERT follow the connection's own limit, not SQLITE_ROWS_PER_INSERT alone."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's parameter limit")
+    import sqlite3
+
+    rows = _outbox_rows("few", bulk.BULK_FROM + 7)
+    with sessions.begin() as session:
+        raw = session.connection().connection.driver_connection
+        before = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 3 * len(rows[0]) + 2)  # 3 rows a statement
+        try:
+            bulk.insert_rows(session.connection(), OutboxMessage.__table__, rows, skip_conflicts_on=("key",))
+        finally:
+            raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, before)
+    with sessions() as session:
+        assert [key for key, *_ in _read(session, "few:")] == [str(i) for i in range(len(rows))]
