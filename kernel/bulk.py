@@ -168,11 +168,14 @@ def _binds_json_dumps(column_type, dialect) -> bool:
             and column_type._str_impl.bind_processor(dialect) is None)
 
 
-# json.dumps(value) with its default arguments builds this C encoder on every call, which costs as much
-# as the encoding of a small dict. Built once, without the circular-reference check (its state is per
-# call): a payload is a tree of plain values, and a cycle fails either way (RecursionError, not ValueError).
+# json.dumps(value) with its default arguments builds this C encoder on every call (JSONEncoder.iterencode,
+# from a default JSONEncoder's settings), which costs as much as the encoding of a small dict. Built once,
+# from the same settings, without the circular-reference check (its state is per call): a payload is a
+# tree of plain values, and a cycle fails either way (RecursionError, not ValueError).
+_DUMPS = json.JSONEncoder()
 _TO_JSON = c_make_encoder and c_make_encoder(
-    None, json.JSONEncoder().default, encode_basestring_ascii, None, ": ", ", ", False, False, True)
+    None, _DUMPS.default, encode_basestring_ascii, _DUMPS.indent, _DUMPS.key_separator, _DUMPS.item_separator,
+    _DUMPS.sort_keys, _DUMPS.skipkeys, _DUMPS.allow_nan)
 _CONTAINERS = frozenset({dict, list})
 
 
