@@ -194,6 +194,24 @@ def test_neighbours_are_sorted_distinct_valid_and_one_edit_away(code):
     assert set(found.neighbours) == {c for c in one_edit if is_valid_code(c)}
 
 
+# Any 11 digits, and the corners of the remainder shortcut (`_one_edit_candidates`): repeated digits,
+# check digits 00/01 (never valid) and 02/98 (the extremes).
+eleven_digits = st.one_of(
+    st.text("0123456789", min_size=11, max_size=11),
+    st.sampled_from("0123456789").map(lambda d: d * 11),
+    st.tuples(st.integers(0, 10**9 - 1), st.sampled_from(["00", "01", "02", "96", "97", "98", "99"]))
+    .map(lambda t: f"{t[0]:09d}{t[1]}"),
+)
+
+
+@given(eleven_digits)
+def test_a_mistyped_tokens_neighbours_are_every_valid_code_one_edit_away(digits):
+    typo = "HS" + digits
+    one_edit = set(substitutions(typo)) | set(adjacent_swaps(typo))
+    assert scan_memo(f"nop {typo} le phi") == [CodeFound(typo, typo)] if is_valid_code(typo) else \
+        [CodeFound(typo, None, tuple(sorted(c for c in one_edit if is_valid_code(c))))]
+
+
 def test_a_valid_code_is_reported_without_neighbours():
     assert scan_memo("HS40881023160") == [CodeFound("HS40881023160", "HS40881023160", ())]
 
