@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -180,17 +180,25 @@ def _unique(credits: list[IncomingCredit]) -> list[IncomingCredit]:
     return unique
 
 
+# Statements a batch runs once per 1,000 keys, built once with an expanding IN parameter: building
+# and coercing a 1,000-value IN each time cost more than the lookup itself.
+_KNOWN_REFS = select(Payment.provider_ref).where(  # provider = ... AND ref IN (...): the unique index
+    Payment.provider == bindparam("provider"), Payment.provider_ref.in_(bindparam("refs", expanding=True)))
+_OPEN_AMONG = select(PaymentRequest.payment_code).where(
+    PaymentRequest.payment_code.in_(bindparam("codes", expanding=True)), PaymentRequest.status.in_(states.OPEN))
+
+
 def _drop_known(conn: Connection, credits: list[IncomingCredit]) -> list[IncomingCredit]:
     """Leave out transactions already recorded (a re-imported statement), a query per 1,000."""
     refs_by_provider: dict[str, list[str]] = {}
     for credit in credits:
         refs_by_provider.setdefault(credit.provider, []).append(credit.provider_ref)
     known = set()
-    for provider, refs in refs_by_provider.items():  # provider = ... AND ref IN (...): the unique index
+    for provider, refs in refs_by_provider.items():
         refs = sorted(set(refs))
         for start in range(0, len(refs), 1000):
-            known |= {(provider, ref) for ref in conn.execute(select(Payment.provider_ref).where(
-                Payment.provider == provider, Payment.provider_ref.in_(refs[start:start + 1000]))).scalars()}
+            known |= {(provider, ref) for ref in conn.execute(
+                _KNOWN_REFS, {"provider": provider, "refs": refs[start:start + 1000]}).scalars()}
     return [c for c in _unique(credits) if (c.provider, c.provider_ref) not in known]
 
 
@@ -302,9 +310,7 @@ def _split(amount_vnd: int, targets: list[tuple[RequestState, str]], *,
 def _open_codes(conn: Connection, candidates: set[str]) -> set[str]:
     ordered, found = sorted(candidates), set()
     for start in range(0, len(ordered), 1000):
-        found |= set(conn.execute(select(PaymentRequest.payment_code).where(
-            PaymentRequest.payment_code.in_(ordered[start:start + 1000]),
-            PaymentRequest.status.in_(states.OPEN))).scalars())
+        found |= set(conn.execute(_OPEN_AMONG, {"codes": ordered[start:start + 1000]}).scalars())
     return found
 
 
