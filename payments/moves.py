@@ -232,12 +232,12 @@ class Book:
     def flush(self, payment_ids: dict[tuple[str, str], int] | None = None) -> None:
         """Write every move: allocations, releases, request totals and states, events."""
         conn = self.conn
-        if payment_ids:
+        if payment_ids:  # each row and event data is the book's own (built by its move): set in place
             for row in self._allocations:
                 row["payment_id"] = _resolve(row["payment_id"], payment_ids)
             for row in self._events:
                 if "payment_id" in row["data"]:
-                    row["data"] = {**row["data"], "payment_id": _resolve(row["data"]["payment_id"], payment_ids)}
+                    row["data"]["payment_id"] = _resolve(row["data"]["payment_id"], payment_ids)
         if self._allocations:
             insert_rows(conn, PaymentAllocation.__table__, self._allocations)
         if self._releases:
