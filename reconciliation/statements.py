@@ -166,6 +166,12 @@ _GROUPED = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
 _SIGNED = re.compile(r"(?P<lead>[+-])?(?P<body>[0-9.,]+)|(?P<body2>[0-9.,]*[0-9])(?P<trail>-)"
                      r"|(?P<open>\()(?P<body3>[0-9.,]+)\)")
 
+# The amounts nearly every row holds (`150.000`, `1,250,000`, `30000`): unsigned ASCII digits, grouped
+# by threes under one separator or not at all. The rules below read them as those digits, so they
+# are read so here, without the cleaning and the guesses (a third of a large import's parse time).
+# Anything else, however common, takes the rules: they define what an amount is.
+_PLAIN_AMOUNT = re.compile(r"[0-9]+|[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]{1,3}(?:,[0-9]{3})+")
+
 
 def parse_amount(text: object, *, line_no: int | None = None, field_name: str = "amount",
                  maximum: int | None = None) -> int | None:
@@ -190,6 +196,8 @@ def parse_amount(text: object, *, line_no: int | None = None, field_name: str = 
             raise statement_error("invalid_amount", f"{field_name} {text!r} has a fraction of a đồng",
                                   line_no=line_no)
         return _in_range(int(text), line_no, field_name, maximum)
+    if type(text) is str and _PLAIN_AMOUNT.fullmatch(text):
+        return _in_range(int(text.replace(".", "").replace(",", "")), line_no, field_name, maximum)
     raw = _AMOUNT_CLEAN.sub("", str(text))
     if not raw or raw in _ACCOUNTING_ZERO:
         return None
