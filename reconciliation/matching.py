@@ -8,8 +8,10 @@ reasons. It also keys lines for de-duplication (suggestions for lines nothing co
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
+from datetime import date
 
 from payments.announcements import memo_signature
 from payments.references import normalise_ref
@@ -56,12 +58,19 @@ def base_key(line: StatementLine) -> str:
     the missing one as a balance_mismatch exception."""
     ref = normalise_ref(line.bank_ref)
     side = "C" if line.direction == CREDIT else "D"
+    day = _day_digits(line.booking_date)
     if ref and len(ref) <= 40:
-        return f"r:{line.booking_date:%Y%m%d}:{ref}:{side}{line.amount_vnd}"
+        return f"r:{day}:{ref}:{side}{line.amount_vnd}"
     memo = memo_signature(line.memo)
-    digest = hashlib.blake2b(f"{line.booking_date:%Y%m%d}|{side}{line.amount_vnd}|{ref or ''}|{memo}"
+    digest = hashlib.blake2b(f"{day}|{side}{line.amount_vnd}|{ref or ''}|{memo}"
                              .encode(), digest_size=16).hexdigest()
     return f"f:{digest}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_digits(day: date) -> str:
+    """`20261124`: a statement's few days are formatted once each, not once a line (strftime is slow)."""
+    return f"{day:%Y%m%d}"
 
 
 def key_hash(base: str) -> int:
