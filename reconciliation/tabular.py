@@ -122,16 +122,13 @@ def _ends_in_quotes(record: str, delimiter: str) -> bool:
 
 
 def _guard_csv(rows: Iterable[list[str]], last: _LastRecord) -> Iterator[list[str]]:
-    iterator = iter(rows)
-    while True:
-        try:
-            row = next(iterator)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise statement_error("malformed_csv", f"the CSV cannot be read: {exc}") from exc
-        last.record_read()
-        yield row
+    record_read = last.record_read
+    try:
+        for row in rows:  # a csv.Error is the reader's: what the rows are used for raises in the caller's frame
+            record_read()
+            yield row
+    except csv.Error as exc:
+        raise statement_error("malformed_csv", f"the CSV cannot be read: {exc}") from exc
 
 
 # --- rows -> lines ---------------------------------------------------------------------
@@ -295,10 +292,11 @@ class _Sums:
     by_day: dict[date, Sides] = field(default_factory=dict)
 
     def add(self, line: StatementLine) -> None:
-        self.since_file.add(line)
-        self.since_start.add(line)
-        self.since_total.add(line)
-        self.by_day.setdefault(line.booking_date, Sides()).add(line)
+        day = self.by_day.get(line.booking_date)
+        if day is None:
+            day = self.by_day[line.booking_date] = Sides()
+        for sides in (self.since_file, self.since_start, self.since_total, day):
+            sides.add(line)
 
     @staticmethod
     def has_money(values: dict[str, object], split: bool) -> bool:
@@ -361,8 +359,12 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+_LETTER = re.compile(r"[A-Za-zÀ-ỹĐđ]")
+_DATE_LIKE = re.compile(r"\d{1,4}[/.\-]\d")
+
+
 def _is_label(value: object) -> bool:
-    return isinstance(value, str) and bool(re.search(r"[A-Za-zÀ-ỹĐđ]", value)) and not re.search(r"\d{1,4}[/.\-]\d", value)
+    return isinstance(value, str) and bool(_LETTER.search(value)) and not _DATE_LIKE.search(value)
 
 
 def _find_header(rows: Iterator[list[object]], info: StatementInfo, wanted: str | None,
@@ -527,9 +529,11 @@ def _text(value: object) -> str | None:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value)
-    if _SPLIT_CONTROLS.search(text):  # rare: the slower way, which keeps them
+    tidy = " ".join(text.split())
+    # Unchanged by the split, the text holds no such control (each would have become a space).
+    if tidy != text and _SPLIT_CONTROLS.search(text):  # rare: the slower way, which keeps them
         return _SPACES.sub(" ", text).strip(" ") or None
-    return " ".join(text.split()) or None
+    return tidy or None
 
 
 def _reference(value: object) -> str | None:
