@@ -13,6 +13,7 @@ can simply be run again: what it stored is recognised as duplicate.
 """
 from __future__ import annotations
 
+import functools
 import marshal
 import re
 import tempfile
@@ -29,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config import Settings
 from kernel import audit, books
 from kernel.bulk import insert_rows
-from kernel.clock import business_date, business_day_bounds, now_utc
+from kernel.clock import business_date, now_utc, start_of_business_day
 from kernel.db import advisory_lock, unit_of_work
 from kernel.heap import collection_paused
 from kernel.errors import ValidationError
@@ -214,7 +215,7 @@ def _refuse_conflicting_references(parsed: Parsed, repeated: set[int]) -> None:
                                       line_no=line_no, bank_ref=ref, first_vnd=first[identity], amount_vnd=amount)
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """A spooled line on its way into the database."""
 
@@ -291,8 +292,7 @@ class ImportContext:
         if base.startswith("f:") and key_hash(base) in self.repeated:
             n = self.occurrences[base] = self.occurrences.get(base, 0) + 1
             key = base if n == 1 else f"{base}#{n}"
-        at = datetime.fromtimestamp(stamp, timezone.utc) if stamp is not None else \
-            business_day_bounds(day)[0]
+        at = datetime.fromtimestamp(stamp, timezone.utc) if stamp is not None else _start_of(day)
         return Row(line_no, day, at, amount, direction, memo, ref, name, account, balance, reversal, key, earlier,
                    date.fromordinal(value_ordinal) if value_ordinal is not None else None)
 
@@ -405,6 +405,12 @@ def run_import(sessions: sessionmaker[Session], parsed: Parsed, *, filename: str
                 status="failed", error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=max(now, clock())))
         raise
     return import_id
+
+
+@functools.lru_cache(maxsize=1024)
+def _start_of(day: date) -> datetime:
+    """When a line without a time was booked: the start of its day, worked out once a day, not once a line."""
+    return start_of_business_day(day)
 
 
 def refresh_statistics(sessions: sessionmaker[Session]) -> None:
