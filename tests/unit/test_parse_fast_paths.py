@@ -1,6 +1,8 @@
 """The parse's fast paths read exactly what the full rules read: on any input, the same value or
-the same refusal (`statements.parse_amount`'s plain amounts; `matching.base_key`'s day digits)."""
+the same refusal (`statements.parse_amount`'s plain amounts; `matching.base_key`'s day digits; `tabular._text`'s tidy
+text; `statements._compose`'s ASCII lines)."""
 import re
+import unicodedata
 from contextlib import contextmanager
 from datetime import date
 
@@ -8,7 +10,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from reconciliation import matching, statements
+from reconciliation import matching, statements, tabular
 from reconciliation.statements import StatementError, StatementLine, parse_amount
 
 _NEVER = re.compile(r"(?!)")
@@ -85,3 +87,36 @@ def test_anything_else_takes_the_rules(text):
 def test_a_day_keys_as_strftime_writes_it(day):
     line = StatementLine(line_no=1, booking_date=day, amount_vnd=30000, direction="credit", bank_ref="FT123")
     assert matching.base_key(line) == f"r:{day:%Y%m%d}:FT123:C30000"
+
+
+def _text_as_before(value):
+    """tabular._text as it was written before its shortcut (the controls looked for first)."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value)
+    if tabular._SPLIT_CONTROLS.search(text):
+        return tabular._SPACES.sub(" ", text).strip(" ") or None
+    return " ".join(text.split()) or None
+
+
+@settings(max_examples=2000)
+@given(st.text(alphabet=" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u2028\u3000abcĐđễ\u0301.,-", max_size=20))
+@example("  nop  le phi\t")
+@example("a\x1fb")
+@example("\x0b")
+def test_a_cell_text_is_tidied_as_before(text):
+    assert tabular._text(text) == _text_as_before(text)
+
+
+@given(st.text(max_size=12), st.one_of(st.none(), st.text(max_size=6)), st.one_of(st.none(), st.text(max_size=6)),
+       st.one_of(st.none(), st.text(max_size=6)))
+@example("Nguye\u0302\u0303n", None, None, None)
+@example("nop le phi", "Nguye\u0302\u0303n", None, "FT1")
+def test_a_line_is_composed_as_each_field_alone_would_be(memo, name, account, ref):
+    line = StatementLine(line_no=1, booking_date=date(2026, 11, 24), amount_vnd=1, direction="credit", memo=memo,
+                         payer_name=name, payer_account=account, bank_ref=ref)
+    statements._compose(line)
+    nfc = [unicodedata.normalize("NFC", v) if v else v for v in (memo, name, account, ref)]
+    assert [line.memo, line.payer_name, line.payer_account, line.bank_ref] == nfc
