@@ -421,9 +421,8 @@ def _ascii_view(head: bytes) -> bytes:
 
 def parse_statement(source: BinaryIO, fmt: str | None = None, *, profile: str | None = None
                     ) -> tuple[StatementInfo, Iterator[StatementLine]]:
-    """(info, lines) for a seekable binary file; `fmt` is detected when not given."""
-    from reconciliation import camt053, swift, tabular, workbook
-
+    """(info, lines) for a seekable binary file; `fmt` is detected when not given. Each format's parser is
+    imported when a file of it comes (they import this module; MT940's brings a library a CSV does not need)."""
     head = source.read(8192)
     source.seek(0)
     fmt = fmt or detect_format(head)
@@ -432,9 +431,13 @@ def parse_statement(source: BinaryIO, fmt: str | None = None, *, profile: str | 
     _check_not_blank(head)
     info = StatementInfo(format=fmt)
     if fmt == "camt053":
+        from reconciliation import camt053
         return info, camt053.parse(source, info)
     if fmt == "mt940":
+        from reconciliation import swift
         return info, swift.parse(source, info)
     if fmt == "xlsx":
+        from reconciliation import workbook
         return info, workbook.parse_xlsx(source, info, profile=profile)
+    from reconciliation import tabular
     return info, tabular.parse_csv(source, info, profile=profile)
