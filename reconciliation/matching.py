@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from payments.announcements import memo_signature
+from payments.references import normalise_ref
 from reconciliation.models import IGNORED, MATCHED, PROPOSED, UNMATCHED
-from reconciliation.statements import CREDIT, StatementLine, normalised_ref
+from reconciliation.statements import CREDIT, StatementLine
 
 # how an allocation was found -> confidence
 HOW_SCORE = {"exact": 100, "explicit": 100, "manual": 100, "corrected": 90}
@@ -55,7 +56,7 @@ def base_key(line: StatementLine) -> str:
     credited twice. The price: without a bank reference, two equal transfers of a day that
     come in different files are taken for one; the day's stated closing balance then shows
     the missing one as a balance_mismatch exception."""
-    ref = normalised_ref(line.bank_ref)
+    ref = normalise_ref(line.bank_ref)
     side = "C" if line.direction == CREDIT else "D"
     day = _day_digits(line.booking_date)
     if ref and len(ref) <= 40:

@@ -8,7 +8,6 @@ unexpected exception.
 """
 from __future__ import annotations
 
-import functools
 import math
 import re
 import unicodedata
@@ -31,9 +30,6 @@ MAX_BALANCE_VND = 10**15
 # Statement dates outside these years are a broken file (01/01/0001, 31/12/9999), not history.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 _EXCEL_EPOCH = datetime(1899, 12, 30)
-# `normalise_ref`, remembering the last few: a line's reference is normalised when it is seen here and
-# again, at once, when `matching.base_key` keys it (a few per cent of a large import's parse).
-normalised_ref = functools.lru_cache(maxsize=16)(normalise_ref)
 
 
 class StatementError(ValidationError):
@@ -105,7 +101,7 @@ class StatementInfo:
     def see(self, line: StatementLine) -> None:
         """Count a line; every parser hands each line here before yielding it."""
         _compose(line)
-        if normalised_ref(line.bank_ref) is None:  # a filler ("0", "N/A", NONREF) is no reference, in any format
+        if normalise_ref(line.bank_ref) is None:  # a filler ("0", "N/A", NONREF) is no reference, in any format
             line.bank_ref = None
         self.lines += 1
         day = line.booking_date
