@@ -199,15 +199,17 @@ def parse_amount(text: object, *, line_no: int | None = None, field_name: str = 
                                   line_no=line_no)
         return _in_range(int(text), line_no, field_name, maximum)
     if type(text) is str and _PLAIN_AMOUNT.fullmatch(text):
-        return _in_range(int(text.replace(".", "").replace(",", "")), line_no, field_name, maximum)
+        return _in_range(_whole(text.replace(".", "").replace(",", ""), line_no, field_name, maximum),
+                         line_no, field_name, maximum)
     raw = _AMOUNT_CLEAN.sub("", str(text))
     if not raw or raw in _ACCOUNTING_ZERO:
         return None
     signed = _SIGNED.fullmatch(raw)
-    value = _digits_of_amount(signed["body"] or signed["body2"] or signed["body3"]) if signed else None
-    if value is None:
+    digits = _digits_of_amount(signed["body"] or signed["body2"] or signed["body3"]) if signed else None
+    if digits is None:
         raise statement_error("invalid_amount", f"{field_name} {str(text)[:40]!r} is not an amount",
                               line_no=line_no)
+    value = _whole(digits, line_no, field_name, maximum)
     negative = signed["lead"] == "-" or bool(signed["trail"] or signed["open"])
     return _in_range(-value if negative else value, line_no, field_name, maximum)
 
@@ -234,14 +236,15 @@ def parse_decimal(text: object, *, mark: str, max_fraction: int | None = None, l
     if fraction.strip("0") or (max_fraction is not None and len(fraction) > max_fraction):
         raise statement_error("invalid_amount", f"{field_name} {str(text)[:40]!r} has a fraction of a đồng",
                               line_no=line_no)
-    return _in_range(int(match[2] or "0"), line_no, field_name, maximum)
+    return _in_range(_whole(match[2] or "0", line_no, field_name, maximum), line_no, field_name, maximum)
 
 
-def _digits_of_amount(raw: str) -> int | None:
+def _digits_of_amount(raw: str) -> str | None:
+    """The digits of the whole đồng an amount's body writes (`1.000,00` -> `1000`), None for no amount."""
     if not raw.isascii():
         return None  # Unicode digits ("¹", "٣") are not a bank's amount
     if raw.isdigit():
-        return int(raw)
+        return raw
     if not raw or any(ch not in ".," for ch in raw if not ch.isdigit()):
         return None
     position = max(raw.rfind("."), raw.rfind(","))
@@ -250,14 +253,31 @@ def _digits_of_amount(raw: str) -> int | None:
     # The last separator is a decimal point when both kinds appear (`30.000,00`), or when it
     # appears once without three digits after it (`30000,00`, MT940's `30000,`).
     if other in head or (raw.count(separator) == 1 and len(tail) != 3):
-        if tail and (not tail.isdigit() or int(tail) != 0):
+        if tail and (not tail.isdigit() or tail.strip("0")):
             return None  # a fraction of a đồng, or junk
         raw = head
         if raw.isdigit():
-            return int(raw)
+            return raw
     if _GROUPED.fullmatch(raw) and len({ch for ch in raw if not ch.isdigit()}) == 1:
-        return int(raw.replace(".", "").replace(",", ""))
+        return raw.replace(".", "").replace(",", "")
     return None
+
+
+# Digits no amount has: a number longer is refused by its length, before int() reads it. Far above
+# any limit (MAX_BALANCE_VND has 16 digits), so a number just above one is still refused with its value.
+_MAX_DIGITS = 30
+
+
+def _whole(digits: str, line_no: int | None, field_name: str, maximum: int) -> int:
+    """ASCII digits -> int. Longer than _MAX_DIGITS is `amount_out_of_range` at once: int() refuses text
+    of more than 4,300 digits with a bare ValueError (an upload's 500), and thousands of digits are not
+    worth reading nor echoing in the refusal. Leading zeros are no digits of the amount (`000030000` is
+    30,000, however many zeros)."""
+    significant = digits.lstrip("0")
+    if len(significant) > _MAX_DIGITS:
+        raise statement_error("amount_out_of_range", f"{field_name} of {len(significant):,} digits is above the "
+                              f"limit of {maximum:,} VND", line_no=line_no, maximum=maximum)
+    return int(significant or "0")
 
 
 def _in_range(value: int, line_no: int | None, field_name: str, maximum: int) -> int:

@@ -66,6 +66,9 @@ _mixed = st.builds(lambda a, b, c: a + b + c, _grouped, st.sampled_from(["", "."
 @example("5.000.000.001", "credit")
 @example("1.000.000.000.000.001", "balance")
 @example("9" * 40, "credit")
+@example("9" * 5000, "credit")
+@example("1" + ".000" * 1700, "balance")
+@example("0" * 5000 + "30.000", "credit")
 @example("１２３", "credit")
 def test_an_amount_reads_the_same_with_and_without_the_fast_path(text, field_name):
     fast, rules = _both(text, field_name=field_name, line_no=7)

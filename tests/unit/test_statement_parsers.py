@@ -2,8 +2,10 @@
 import io
 from datetime import date
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from reconciliation import statements
 from reconciliation.importer import parse_upload
 from reconciliation.statements import StatementError, parse_amount, parse_statement
 from tests.statement_writers import Txn, camt053, mt940, vcb_csv, vietin_csv, xlsx
@@ -248,3 +250,21 @@ def test_a_dash_after_a_decimal_mark_is_no_amount_not_a_negative_one(case, endin
         assert exc.code == "invalid_amount", text + ending
     else:
         raise AssertionError(text + ending)  # `11.000,-` read as -11.000 (a credit turned into a debit)
+
+
+@pytest.mark.parametrize("read", [
+    lambda text, **kw: parse_amount(text, **kw),
+    lambda text, **kw: statements.parse_decimal(text, mark=".", **kw),
+    lambda text, **kw: statements.parse_decimal(text, mark=",", **kw),
+])
+def test_an_amount_of_thousands_of_digits_is_out_of_range_by_its_length_not_a_valueerror(read):
+    # int() refuses more than 4,300 digits with a bare ValueError: the parsers count the digits first.
+    with pytest.raises(StatementError) as refused:
+        read("9" * 5000, line_no=4, field_name="balance")
+    assert (refused.value.code, refused.value.details) == (
+        "amount_out_of_range", {"line_no": 4, "maximum": statements.MAX_BALANCE_VND})
+    assert str(refused.value) == f"line 4: balance of 5,000 digits is above the limit of {statements.MAX_BALANCE_VND:,} VND"
+    # Just under the length rule, the limit refuses as always, with the value; leading zeros are no digits.
+    with pytest.raises(StatementError, match=f"balance {10**30 - 1:,} VND is above"):
+        read("9" * 30, line_no=4, field_name="balance")
+    assert read("0" * 5000 + "30000") == 30_000
