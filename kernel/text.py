@@ -18,7 +18,10 @@ def whole_number(value: object, lowest: int, highest: int) -> int | None:
     The upper bound matters as much as the digits: a number past a BIGINT overflows in the database driver."""
     if not is_ascii_digits(value):
         return None
-    number = int(value)
+    digits = value.lstrip("0")
+    if len(digits) > len(str(highest)):
+        return None  # above highest however it goes on; int() refuses 4,300 digits with a bare ValueError (a 500)
+    number = int(digits or "0")
     return number if lowest <= number <= highest else None
 
 

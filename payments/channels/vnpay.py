@@ -94,10 +94,17 @@ class IpnResult:
     bank_code: str | None
 
 
+# More digits than any vnp_Amount (MAX_MONEY_VND x 100 has 15): not read at all, as int() refuses text of
+# more than 4,300 digits with a bare ValueError (the IPN answered 99, and VNPay retrying it for ever).
+_MAX_AMOUNT_DIGITS = 20
+
+
 def read_ipn(params: Mapping[str, str]) -> IpnResult:
-    """The fields of a verified IPN (amount back from VND x 100; None when it is not whole đồng)."""
+    """The fields of a verified IPN (amount back from VND x 100; None when it is not whole đồng, or is
+    longer than any amount: either way not the order's amount, `INVALID_AMOUNT`)."""
     raw_amount = params.get("vnp_Amount", "")
-    amount = int(raw_amount) // 100 if is_ascii_digits(raw_amount) and int(raw_amount) % 100 == 0 else None
+    readable = is_ascii_digits(raw_amount) and len(raw_amount) <= _MAX_AMOUNT_DIGITS
+    amount = int(raw_amount) // 100 if readable and int(raw_amount) % 100 == 0 else None
     return IpnResult(
         txn_ref=params.get("vnp_TxnRef", ""), amount_vnd=amount,
         paid=params.get("vnp_ResponseCode") == "00" and params.get("vnp_TransactionStatus") == "00",
