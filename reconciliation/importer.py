@@ -13,7 +13,6 @@ can simply be run again: what it stored is recognised as duplicate.
 """
 from __future__ import annotations
 
-import functools
 import marshal
 import re
 import tempfile
@@ -292,7 +291,7 @@ class ImportContext:
         if base.startswith("f:") and key_hash(base) in self.repeated:
             n = self.occurrences[base] = self.occurrences.get(base, 0) + 1
             key = base if n == 1 else f"{base}#{n}"
-        at = datetime.fromtimestamp(stamp, timezone.utc) if stamp is not None else _start_of(day)
+        at = datetime.fromtimestamp(stamp, timezone.utc) if stamp is not None else start_of_business_day(day)
         return Row(line_no, day, at, amount, direction, memo, ref, name, account, balance, reversal, key, earlier,
                    date.fromordinal(value_ordinal) if value_ordinal is not None else None)
 
@@ -405,12 +404,6 @@ def run_import(sessions: sessionmaker[Session], parsed: Parsed, *, filename: str
                 status="failed", error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=max(now, clock())))
         raise
     return import_id
-
-
-@functools.lru_cache(maxsize=1024)
-def _start_of(day: date) -> datetime:
-    """When a line without a time was booked: the start of its day, worked out once a day, not once a line."""
-    return start_of_business_day(day)
 
 
 def refresh_statistics(sessions: sessionmaker[Session]) -> None:
