@@ -48,9 +48,14 @@ def _ward_info(ward: Ward) -> WardInfo:
                     province_code=int(ward.province_code), province_name=province.name)
 
 
+PROVINCE_CODE_MAX_DIGITS = 4  # 2025 codes have two; leading zeros allowed up to four
+
+
 def parse_province_code(raw: Any, field: str = "province_code") -> int:
     """A 2025 province code (int or digit string), else a 400."""
-    if isinstance(raw, str) and is_ascii_digits(raw.strip()):
+    # Two digits name a province; a longer string is refused before int(), which raises ValueError
+    # (a 500) above 4,300 digits.
+    if isinstance(raw, str) and len(raw.strip()) <= PROVINCE_CODE_MAX_DIGITS and is_ascii_digits(raw.strip()):
         raw = int(raw.strip())
     if type(raw) is not int:
         raise ValidationError(f"{field} must be a province code such as 22", code="invalid_province_code",

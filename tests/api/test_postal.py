@@ -52,6 +52,14 @@ def test_an_unknown_province_is_a_422_with_a_stable_code(client, auth):
     assert r.status_code == 422 and r.json["code"] == "unknown_province"
 
 
+def test_a_province_code_of_thousands_of_digits_is_a_400_not_a_500(client, auth):
+    # int() of more than 4,300 digits raises ValueError: the parser must refuse by length first.
+    r = client.get(f"/api/v1/postal/wards?province_code={'9' * 5000}", headers=auth("intake"))
+    assert r.status_code == 400 and r.json["code"] == "invalid_province_code"
+    long_zero_padded = client.get(f"/api/v1/postal/wards?province_code={'0' * 5000}22", headers=auth("intake"))
+    assert long_zero_padded.status_code == 400 and long_zero_padded.json["code"] == "invalid_province_code"
+
+
 def test_a_split_legacy_ward_is_answered_with_its_candidates_never_a_guess(client, auth):
     r = client.get("/api/v1/postal/wards?province_code=22&legacy_name=Xã Yên Than", headers=auth("intake"))
     assert r.status_code == 409 and r.json["code"] == "legacy_ward_split"
