@@ -116,3 +116,15 @@ def xlsx(txns: list[Txn], *, account: str) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def workbook(rows: list[list]) -> bytes:
+    """A bare spreadsheet of the given rows (cells as given: text, numbers, dates or None)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

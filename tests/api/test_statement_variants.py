@@ -1,6 +1,5 @@
 """Statement variants through the import API: re-imports, balances, accounts and refusals
 that only show once lines are stored (the parsers' own cases are in tests/unit)."""
-import io
 from datetime import date, datetime
 
 import pytest
@@ -11,6 +10,7 @@ from reconciliation.exceptions import balance_checks
 from reconciliation.models import StatementImport, StatementLine
 from tests.factories import assert_ledger_ok, make_request
 from tests.recon_factories import all_lines, upload
+from tests.statement_writers import workbook
 
 DAY = date(2026, 11, 24)
 
@@ -25,17 +25,6 @@ def stored(db) -> tuple[int, int]:
     with unit_of_work(db) as s:
         return (s.execute(select(func.count()).select_from(StatementImport)).scalar_one(),
                 s.execute(select(func.count()).select_from(StatementLine)).scalar_one())
-
-
-def xlsx(rows: list[list]) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def test_a_transfer_without_a_reference_is_one_line_whether_or_not_a_file_gives_its_time(client, auth, db):
@@ -107,7 +96,7 @@ def test_a_camt053_batch_whose_transactions_do_not_add_up_to_the_entry_stays_one
 
 
 def test_an_account_number_written_as_a_spreadsheet_number_is_our_account(client, auth, db):
-    data = xlsx([["SAO KÊ TÀI KHOẢN"], ["Số tài khoản:", 71001234567],
+    data = workbook([["SAO KÊ TÀI KHOẢN"], ["Số tài khoản:", 71001234567],
                  ["Số bút toán", "Ngày giao dịch", "Ghi nợ", "Ghi có", "Số dư", "Nội dung"],
                  ["FT001", datetime(2026, 11, 24, 10, 15, 22), None, 1500000, 126500000, "ung ho"]])
     r = upload(client, auth, data, "mb.xlsx")
@@ -146,7 +135,7 @@ def test_a_refused_file_answers_400_with_its_code_and_writes_nothing(client, aut
 
 
 def test_a_spreadsheet_time_stored_as_a_number_is_read_not_a_500(client, auth, db):
-    data = xlsx([["Ngày GD", "Giờ GD", "Số CT", "Ghi nợ", "Ghi có", "Nội dung"],
+    data = workbook([["Ngày GD", "Giờ GD", "Số CT", "Ghi nợ", "Ghi có", "Nội dung"],
                  [datetime(2026, 11, 24), 0.5, "FT002", None, 30000, "ung ho"]])
     r = upload(client, auth, data, "t.xlsx")
     assert r.status_code == 201, r.json

@@ -8,6 +8,7 @@ import zipfile
 import pytest
 
 from tests.recon_factories import all_lines, upload
+from tests.statement_writers import workbook
 
 LONG = "9" * 5000
 HEAD = "Ngày,Số CT,Ghi nợ,Ghi có,Số dư,Nội dung\n"
@@ -78,26 +79,15 @@ def test_a_camt053_balance_of_thousands_of_digits_is_out_of_range(client, auth, 
     refused(upload(client, auth, camt("30000", balance=LONG), "s.xml"))
 
 
-def xlsx(rows: list[list]) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 def test_an_xlsx_text_cell_of_thousands_of_digits_is_out_of_range(client, auth, db):
-    data = xlsx([["Ngày", "Số CT", "Ghi nợ", "Ghi có", "Nội dung"], ["24/11/2026", "A1", None, LONG, "x"]])
+    data = workbook([["Ngày", "Số CT", "Ghi nợ", "Ghi có", "Nội dung"], ["24/11/2026", "A1", None, LONG, "x"]])
     refused(upload(client, auth, data, "s.xlsx"))
 
 
 def test_an_xlsx_number_cell_of_thousands_of_digits_is_refused(client, auth, db):
     """A number cell holds what its XML says: a writer can put 5,000 digits in <v> (Excel never would).
     openpyxl's int() fails on it: the sheet is unreadable, as for any number it cannot read."""
-    data = xlsx([["Ngày", "Số CT", "Ghi nợ", "Ghi có", "Nội dung"], ["24/11/2026", "A1", None, 424242, "x"]])
+    data = workbook([["Ngày", "Số CT", "Ghi nợ", "Ghi có", "Nội dung"], ["24/11/2026", "A1", None, 424242, "x"]])
     source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
