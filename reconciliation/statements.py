@@ -194,6 +194,8 @@ def parse_amount(text: object, *, line_no: int | None = None, field_name: str = 
     if isinstance(text, int):
         return _in_range(text, line_no, field_name, maximum)
     if isinstance(text, float):
+        if text in (_INFINITY, -_INFINITY):  # a spreadsheet's 1e400: no fraction, only too large
+            return _in_range(maximum + 1, line_no, field_name, maximum)
         if text != text or not text.is_integer():
             raise statement_error("invalid_amount", f"{field_name} {text!r} has a fraction of a đồng",
                                   line_no=line_no)
@@ -266,6 +268,7 @@ def _digits_of_amount(raw: str) -> str | None:
 # Digits no amount has: a number longer is refused by its length, before int() reads it. Far above
 # any limit (MAX_BALANCE_VND has 16 digits), so a number just above one is still refused with its value.
 _MAX_DIGITS = 30
+_INFINITY = float("inf")
 
 
 def _whole(digits: str, line_no: int | None, field_name: str, maximum: int) -> int:
@@ -282,7 +285,9 @@ def _whole(digits: str, line_no: int | None, field_name: str, maximum: int) -> i
 
 def _in_range(value: int, line_no: int | None, field_name: str, maximum: int) -> int:
     if abs(value) > maximum:
-        raise statement_error("amount_out_of_range", f"{field_name} {value:,} VND is above the limit of {maximum:,} VND",
+        # A spreadsheet's number cell may hold an int of up to 4,300 digits: not worth echoing.
+        shown = f"{value:,} VND" if abs(value) < 10 ** _MAX_DIGITS else f"of more than {_MAX_DIGITS} digits"
+        raise statement_error("amount_out_of_range", f"{field_name} {shown} is above the limit of {maximum:,} VND",
                               line_no=line_no, maximum=maximum)
     return value
 

@@ -84,9 +84,9 @@ def test_an_xlsx_text_cell_of_thousands_of_digits_is_out_of_range(client, auth, 
     refused(upload(client, auth, data, "s.xlsx"))
 
 
-def test_an_xlsx_number_cell_of_thousands_of_digits_is_refused(client, auth, db):
-    """A number cell holds what its XML says: a writer can put 5,000 digits in <v> (Excel never would).
-    openpyxl's int() fails on it: the sheet is unreadable, as for any number it cannot read."""
+def number_cell_workbook(value: str) -> bytes:
+    """A sheet whose credit cell is a number cell holding `value` as its XML writes it: a writer can put
+    what it likes in <v> (Excel never would)."""
     data = workbook([["Ngày", "Số CT", "Ghi nợ", "Ghi có", "Nội dung"], ["24/11/2026", "A1", None, 424242, "x"]])
     source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
@@ -94,6 +94,21 @@ def test_an_xlsx_number_cell_of_thousands_of_digits_is_refused(client, auth, db)
             content = source.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
                 assert b"<v>424242</v>" in content
-                content = content.replace(b"<v>424242</v>", f"<v>{LONG}</v>".encode())
+                content = content.replace(b"<v>424242</v>", f"<v>{value}</v>".encode())
             target.writestr(item, content)
-    refused(upload(client, auth, out.getvalue(), "s.xlsx"), "malformed_xlsx")
+    return out.getvalue()
+
+
+def test_an_xlsx_number_cell_of_thousands_of_digits_is_refused(client, auth, db):
+    """openpyxl's int() fails on 5,000 digits: the sheet is unreadable, as for any number it cannot read."""
+    refused(upload(client, auth, number_cell_workbook(LONG), "s.xlsx"), "malformed_xlsx")
+
+
+@pytest.mark.parametrize("value", ["9" * 4000, "-" + "9" * 4000, "1e400", "-1e400", "1e300", "9" * 31])
+def test_an_xlsx_number_cell_too_large_for_an_amount_is_out_of_range_and_not_echoed(client, auth, db, value):
+    """Numbers openpyxl can read (an int of up to 4,300 digits, a float up to infinity) but no amount
+    can be: out of range, the refusal naming neither thousands of digits nor a fraction."""
+    r = upload(client, auth, number_cell_workbook(value), "s.xlsx")
+    refused(r)
+    assert "fraction" not in r.json["message"] and "9" * 40 not in r.json["message"], r.json
+
