@@ -12,12 +12,13 @@ import requests
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from config import SECRETS, load_settings
+from config import load_settings
 from kernel import migrate
-from kernel.db import Base, make_engine, make_session_factory, unit_of_work
+from kernel.db import make_engine, make_session_factory, unit_of_work
 from migrations.registry import target_metadata
 from sandbox.bank import create_bank_app
 from sandbox.server import serve_in_thread
+from tests.factories import assert_ledger_ok
 
 T0 = datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc)  # 10:00 in Hà Nội, a Wednesday
 
@@ -75,6 +76,14 @@ def db(engine, sessions):
     """A clean database for this test; yields the session factory."""
     _wipe(engine)
     return sessions
+
+
+@pytest.fixture
+def ledger_checked(db):
+    """After the test, the books balance (a module asks for it with
+    `pytestmark = pytest.mark.usefixtures("ledger_checked")`)."""
+    yield
+    assert_ledger_ok(db)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from kernel.clock import add_working_days, business_date, now_utc
 from kernel.db import unit_of_work
 from payments import states as payment_states
 from payments.models import Dossier, PaymentRequest
-from payments.service import create_dossier, transition
+from payments.service import create_dossier
 from payments.validation import parse_dossier
 
 DOSSIER = {

@@ -9,13 +9,10 @@ from kernel.clock import now_utc
 from kernel.inbox import InboundCallback
 from payments.ledger import LedgerEntry
 from payments.models import Payment
-from tests.factories import assert_ledger_ok, make_request, send_callback, signed
+from tests.factories import make_request, send_callback, signed
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def request_status(client, code):

@@ -9,14 +9,11 @@ from datetime import datetime, timezone
 import pytest
 
 from payments.codes import new_code
-from tests.factories import assert_ledger_ok, make_request, send_callback
+from tests.factories import make_request, send_callback
 from tests.recon_factories import all_lines, count_payments, paid_vnd, upload, vcb_csv
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def with_code(code, content="IBFT NGUYEN VAN AN chuyen tien"):

@@ -9,13 +9,10 @@ from sqlalchemy import select
 from kernel.clock import now_utc
 from kernel.inbox import InboundCallback
 from payments.channels.common import json_object
-from tests.factories import assert_ledger_ok, make_request, signed
+from tests.factories import make_request, signed
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def send(client, settings, via, memo):

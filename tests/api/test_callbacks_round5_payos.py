@@ -10,15 +10,12 @@ import pytest
 
 from kernel.clock import VN_TZ, now_utc
 from payments.channels import payos
-from tests.factories import assert_ledger_ok, make_request
+from tests.factories import make_request
 
 SDK_KEY = "test_checksum_key"  # payOS's SDK test vectors (payos-lib-node tests/crypto/testCases.json)
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def payos_way(data: dict, key: str) -> str:

@@ -17,15 +17,12 @@ from payments.channels import payos
 from payments.channels.common import event_from_json
 from payments.inbox_apply import apply_queued
 from payments.models import Payment
-from tests.factories import assert_ledger_ok, make_request, signed
+from tests.factories import make_request, signed
 from tests.locks import wait_until_blocked
 from tests.recon_factories import bank_callback, upload, vcb_csv
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def local_now():

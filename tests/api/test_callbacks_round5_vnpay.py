@@ -8,13 +8,10 @@ from kernel.inbox import InboundCallback
 from payments.channels import vnpay
 from sandbox.bank import ipn_params
 from tests.api.test_pos_vnpay_cash import checkout, ipn
-from tests.factories import assert_ledger_ok, make_request
+from tests.factories import make_request
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def resigned(settings, params, **changes):

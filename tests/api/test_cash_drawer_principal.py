@@ -13,16 +13,12 @@ from payments.models import CashDrawer
 from tests.api import test_cash_void_page
 from tests.api.test_cash_void_page import DESK, logged_in, take
 from tests.conftest import T0
-from tests.factories import assert_ledger_ok
 
 
 people = test_cash_void_page.people  # the fixture: cashiers thungan and thungan2
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def rename(db, username: str, full_name: str) -> None:

@@ -14,8 +14,10 @@ from payments import cash_voids
 from payments.ledger import LedgerEntry
 from payments.models import PaymentRequestEvent
 from payments.receipts import PAYMENT_REVERSED, Receipt
-from tests.api.test_money_round5_refunds import ledger_checked, other_cashier  # noqa: F401 (fixtures)
+from tests.api.test_money_round5_refunds import other_cashier  # noqa: F401 (fixture)
 from tests.factories import make_request, send_callback
+
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 REASON = "Thu nhầm hồ sơ: gõ sai mã thanh toán"
 

@@ -9,8 +9,9 @@ from kernel.users import create_user
 from payments.models import CashDrawer
 from tests.api.test_pages import PASSWORD, log_in
 from tests.conftest import T0
-from tests.api.test_money_round5_refunds import ledger_checked  # noqa: F401 (fixture)
 from tests.factories import make_request
+
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 DESK = "/staff/counter/"
 REASON = "Gõ nhầm số tiền"

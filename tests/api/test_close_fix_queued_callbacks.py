@@ -11,16 +11,13 @@ from kernel.users import create_user
 from tests.api.test_finance_pages import post
 from tests.api.test_pages import PASSWORD, log_in
 from tests.conftest import T0
-from tests.factories import assert_ledger_ok, make_request, signed
+from tests.factories import make_request, signed
 from tests.recon_factories import paid_vnd, upload, vcb_csv
 
 DAY = "2026-11-24"
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def queued_callback(client, settings, code: str, ref: str, booked_at: str = "2026-11-24T09:00:00+07:00") -> None:

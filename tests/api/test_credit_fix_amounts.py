@@ -10,15 +10,12 @@ from kernel.inbox import InboundCallback
 from kernel.money import MAX_MONEY_VND, MAX_REQUEST_VND
 from payments.models import Payment
 from sandbox.bank import callback_request
-from tests.factories import assert_ledger_ok, make_request, signed
+from tests.factories import make_request, signed
 
 ACCOUNT = "0071001234567"
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def inbox(db):

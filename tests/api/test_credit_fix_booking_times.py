@@ -13,13 +13,10 @@ from payments.channels import vnpay
 from payments.models import Payment
 from sandbox.bank import ipn_params
 from sandbox.bank import callback_request
-from tests.factories import assert_ledger_ok, make_request
+from tests.factories import make_request
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def send(client, settings, via, code, at):

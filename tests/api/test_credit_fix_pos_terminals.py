@@ -14,13 +14,10 @@ from payments.ledger import Accounts
 from payments.models import Payment
 from tests.api.test_pos_vnpay_cash import pos as pos_callback
 from tests.api.test_refunds import refund
-from tests.factories import assert_ledger_ok, make_request
+from tests.factories import make_request
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def pos(client, settings, **fields):

@@ -7,13 +7,10 @@ from sqlalchemy import select
 from kernel.inbox import InboundCallback
 from payments.models import Payment
 from tests.api.test_pos_vnpay_cash import pos as pos_callback
-from tests.factories import assert_ledger_ok, make_request
+from tests.factories import make_request
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def pos(client, settings, **fields):

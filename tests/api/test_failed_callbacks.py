@@ -3,13 +3,10 @@ fault is mended an admin queues it again and the workers apply it once."""
 import pytest
 
 from payments import inbox_apply
-from tests.factories import assert_ledger_ok, make_request, send_callback
+from tests.factories import make_request, send_callback
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def failed(client, auth):

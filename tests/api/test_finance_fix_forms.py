@@ -9,8 +9,10 @@ import pytest
 
 from tests.api.test_finance_pages import (DAY, csrf, line_json, logged_in, paid_vnd, post, refund_awaiting_approval,
                                          unmatched_line)
-from tests.api.test_finance_pages import ledger_checked, people  # noqa: F401 (fixtures)
+from tests.api.test_finance_pages import people  # noqa: F401 (fixture)
 from tests.factories import make_request, send_callback
+
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 REASON = "Người nộp gọi điện xác nhận chuyển nhầm hồ sơ"
 

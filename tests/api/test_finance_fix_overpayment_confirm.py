@@ -3,10 +3,14 @@ confirmation: 409 `confirmation_required` from the API unless `confirm_overpayme
 a checkbox on the page (the typed values kept)."""
 import html as html_lib
 
+import pytest
+
 from tests.api.test_finance_fix_forms import REASON, finance, form_of  # noqa: F401 (finance is a fixture)
 from tests.api.test_finance_pages import line_json, paid_vnd, post, unmatched_line
-from tests.api.test_finance_pages import ledger_checked, people  # noqa: F401 (fixtures)
+from tests.api.test_finance_pages import people  # noqa: F401 (fixture)
 from tests.factories import make_request, send_callback
+
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def paid_request_and_line(client, auth, test_settings, amount=100_000):

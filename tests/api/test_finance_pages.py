@@ -7,7 +7,7 @@ from kernel.clock import business_date, now_utc
 from kernel.users import create_user
 from tests.api.test_pages import PASSWORD, log_in
 from tests.conftest import T0
-from tests.factories import assert_ledger_ok, make_request, send_callback
+from tests.factories import make_request, send_callback
 from tests.recon_factories import all_lines, upload, vcb_csv
 
 DAY = "2026-11-24"
@@ -16,10 +16,7 @@ PEOPLE = {"ketoan": ("Lê Thị Lan", ["finance"]), "duyet": ("Trần Văn Minh"
           "buudien": ("Bùi Quang Huy", ["postal"])}
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 @pytest.fixture

@@ -8,8 +8,10 @@ from tests.api.test_closed_requests import cancelled, expired
 from tests.api.test_finance_fix_forms import finance, form_of  # noqa: F401 (finance is a fixture)
 from tests.api.test_finance_fix_overpayment_confirm import match_api, paid_request_and_line
 from tests.api.test_finance_pages import csrf, line_json, paid_vnd, post, unmatched_line
-from tests.api.test_finance_pages import ledger_checked, people  # noqa: F401 (fixtures)
+from tests.api.test_finance_pages import people  # noqa: F401 (fixture)
 from tests.factories import assert_ledger_ok, make_request
+
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def status_of(client, code):

@@ -12,7 +12,7 @@ from kernel.signing import HEADER, sign
 from payments.channels import payos
 from payments.models import Payment
 from sandbox.bank import callback_request
-from tests.factories import assert_ledger_ok, make_request, send_callback
+from tests.factories import make_request, send_callback
 
 _ids = itertools.count(1)
 SECRET_OF = {"bank": "HCCPAY_BANK_WEBHOOK_SECRET", "pos": "HCCPAY_POS_WEBHOOK_SECRET"}
@@ -21,10 +21,7 @@ ID_FIELD = {"bank": "transaction_id", "sepay": "id", "pos": "transaction_id"}
 DEEP_JSON = "[" * 100_000 + "]" * 100_000
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def inbox(db):

@@ -12,16 +12,13 @@ from kernel.signing import HEADER, sign
 from payments.channels import vnpay
 from sandbox.bank import ipn_params
 from tests.api.test_pos_vnpay_cash import checkout
-from tests.factories import assert_ledger_ok, dossier_body, make_request
+from tests.factories import dossier_body, make_request
 
 LONG = "9" * 10_000
 PLACEHOLDER = 424242
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def long_json(data: dict) -> bytes:

@@ -4,13 +4,10 @@ import pytest
 from kernel.auth import create_token
 from kernel.db import unit_of_work
 from tests.conftest import T0
-from tests.factories import assert_ledger_ok, make_request
+from tests.factories import make_request
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 @pytest.fixture

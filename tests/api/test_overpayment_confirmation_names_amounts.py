@@ -7,15 +7,18 @@ got paid meanwhile. Before, the bare boolean overpaid by whatever was owed at th
 note it, and the undo re-allocated without asking."""
 import json
 
+import pytest
 from sqlalchemy import select
 
 from kernel.audit import AuditEntry
 from tests.api.test_finance_fix_forms import REASON, finance, form_of  # noqa: F401 (finance is a fixture)
 from tests.api.test_finance_fix_overpayment_confirm import match_api
 from tests.api.test_finance_pages import csrf, line_json, paid_vnd, post, unmatched_line
-from tests.api.test_finance_pages import ledger_checked, people  # noqa: F401 (fixtures)
+from tests.api.test_finance_pages import people  # noqa: F401 (fixture)
 from tests.api.test_suspense_fix_overpayment_confirm import assign_api, money_for_a_cancelled_request
 from tests.factories import make_request, send_callback
+
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def audited(db, action):

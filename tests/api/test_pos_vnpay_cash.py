@@ -11,13 +11,10 @@ from kernel.clock import now_utc
 from kernel.inbox import InboundCallback
 from payments.models import Payment
 from sandbox.bank import ipn_params
-from tests.factories import assert_ledger_ok, make_request, signed
+from tests.factories import make_request, signed
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def status(client, code):

@@ -4,6 +4,7 @@ withdrawal settles is announced as paid (event, SMS, receipt for the fees paid);
 item struck, at 0 ₫, and the total the request actually asks."""
 import re
 
+import pytest
 from sqlalchemy import select
 
 from kernel.clock import business_date, now_utc
@@ -13,9 +14,11 @@ from tests.api.test_postal_fix_withdrawn_postage_refund import credit, queue
 from tests.api.test_postal_round2 import cancel, fee_and_postage_lapsed, post_shipment
 from tests.api.test_void_after_refund import pos
 from tests.factories import send_callback
-from tests.integration.test_announcements import ledger_checked, subscribed  # noqa: F401 (fixtures)
+from tests.integration.test_announcements import subscribed  # noqa: F401 (fixture)
 from tests.integration.test_receipts import pdf_text
 from tests.postal_factories import make_dossier, shipment_body
+
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def queued(db, topic: str) -> list[dict]:

@@ -7,13 +7,9 @@ import pytest
 from payments import vietqr
 from tests.api.test_postal_round2 import cancel, fee_and_postage_lapsed
 from tests.api.test_void_after_refund import pos
-from tests.factories import assert_ledger_ok
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def test_a_renewed_fee_and_postage_card_payment_voided_after_the_cancel_asks_the_fee_alone_in_its_qr(

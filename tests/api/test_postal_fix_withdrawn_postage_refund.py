@@ -11,16 +11,12 @@ from kernel.clock import business_date, now_utc
 from payments.ledger import balances
 from payments.models import PaymentRequest
 from tests.api.test_postal_round2 import cancel, post_shipment
-from tests.factories import assert_ledger_ok
 from tests.postal_factories import make_dossier, pay_everything, shipment_body
 
 FRIDAY, MONDAY = "2026-11-20", "2026-11-23"
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def queue(client, auth, day: str) -> dict[str, dict]:

@@ -2,13 +2,16 @@
 is announced too (a subscriber's copy of the amount and what is owed never goes stale); a citizen who still
 owes is told by SMS what is no longer asked and what is left, and money to be given back is told once.
 A 0 ₫ request whose card refund is withdrawn by a void ends cancelled, its ledger balanced."""
+import pytest
 
 from tests.api.test_postal_fix_withdrawn_postage_after import (delivery, events, part_paid_renewal, queued, summary,
                                                                texts)
 from tests.api.test_postal_fix_withdrawn_postage_refund import credit
 from tests.api.test_postal_round2 import cancel
 from tests.api.test_void_after_refund import pos, refund, state
-from tests.integration.test_announcements import ledger_checked, subscribed  # noqa: F401 (fixtures)
+from tests.integration.test_announcements import subscribed  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def test_a_withdrawal_leaving_a_request_still_short_is_announced_with_what_it_now_owes(

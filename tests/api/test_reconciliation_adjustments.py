@@ -7,16 +7,13 @@ import io
 import pytest
 
 from payments.ledger import balances
-from tests.factories import assert_ledger_ok, dossier_body
+from tests.factories import dossier_body
 from tests.recon_factories import all_lines, upload, vcb_csv
 
 CLOSED, NEXT = "2026-11-20", "2026-11-23"  # a Friday and the Monday after it
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def request_for(client, auth, amount: int, agency: str) -> str:

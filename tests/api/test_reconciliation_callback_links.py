@@ -2,14 +2,11 @@
 weekend or holiday, and when the bank booked another amount under the same reference."""
 import pytest
 
-from tests.factories import assert_ledger_ok, make_request
+from tests.factories import make_request
 from tests.recon_factories import all_lines, bank_callback, count_payments, paid_vnd, upload, vcb_csv
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def test_a_friday_night_transfer_booked_on_monday_is_linked_by_its_code(client, auth, test_settings, db):

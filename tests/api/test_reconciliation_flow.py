@@ -8,16 +8,13 @@ from sqlalchemy import func, select
 
 from kernel.audit import verify_chain
 from payments.models import Payment
-from tests.factories import assert_ledger_ok, make_request, send_callback, signed
+from tests.factories import make_request, send_callback, signed
 from tests.recon_factories import DATA, all_lines, open_truth_requests, upload, upload_sample, vcb_csv
 
 DAY = "2026-11-24"
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def on_the_24th(body: bytes) -> bytes:

@@ -7,16 +7,13 @@ from sqlalchemy import select
 
 from kernel.inbox import InboundCallback
 from payments.models import Payment
-from tests.factories import assert_ledger_ok, make_request
+from tests.factories import make_request
 from tests.recon_factories import all_lines, bank_callback, count_payments, paid_vnd, upload, vcb_csv
 
 DAY = "2026-11-24"
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def stored_callback(db, ref: str) -> InboundCallback:

@@ -1,16 +1,13 @@
 """Every đồng of a day stays in view: in its totals and, while it waits in suspense, in its queue."""
 import pytest
 
-from tests.factories import assert_ledger_ok, make_request
+from tests.factories import make_request
 from tests.recon_factories import all_lines, upload, vcb_csv
 
 DAY = "2026-11-24"
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def resolve(client, auth, line_id, action, **body):

@@ -4,16 +4,13 @@ import pytest
 from sqlalchemy import func, select
 
 from payments.ledger import LedgerLine
-from tests.factories import assert_ledger_ok, make_request
+from tests.factories import make_request
 from tests.recon_factories import all_lines, upload
 
 DAY = "2026-11-24"
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def mt940(*transactions: tuple[str, int, str, str]) -> str:

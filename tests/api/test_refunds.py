@@ -10,13 +10,10 @@ from kernel.errors import Forbidden
 from payments import refunds
 from sandbox.bank import create_bank_app
 from sandbox.server import serve_in_thread
-from tests.factories import assert_ledger_ok, make_request, send_callback, signed
+from tests.factories import make_request, send_callback, signed
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def paid(client, auth, settings, amount=100_000, pay=None, via="bank"):

@@ -4,13 +4,10 @@ import pytest
 
 from api import build_worker
 from tests.api.test_refunds import paid, refund
-from tests.factories import assert_ledger_ok, make_request, send_callback
+from tests.factories import make_request, send_callback
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def refund_json(client, auth, refund_id):

@@ -8,17 +8,14 @@ from sqlalchemy import func, select
 from kernel.db import unit_of_work
 from reconciliation.exceptions import balance_checks
 from reconciliation.models import StatementImport, StatementLine
-from tests.factories import assert_ledger_ok, make_request
+from tests.factories import make_request
 from tests.recon_factories import all_lines, upload
 from tests.statement_writers import workbook
 
 DAY = date(2026, 11, 24)
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def stored(db) -> tuple[int, int]:

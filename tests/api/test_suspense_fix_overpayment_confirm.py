@@ -4,11 +4,15 @@ checkbox (page) unless `confirm_overpayment` — for money of a statement line a
 suspense alike. Before, the desk overpaid without asking."""
 import html as html_lib
 
+import pytest
+
 from tests.api.test_finance_fix_forms import REASON, finance, form_of  # noqa: F401 (finance is a fixture)
 from tests.api.test_finance_fix_overpayment_confirm import paid_request_and_line
 from tests.api.test_finance_pages import line_json, paid_vnd, post
-from tests.api.test_finance_pages import ledger_checked, people  # noqa: F401 (fixtures)
+from tests.api.test_finance_pages import people  # noqa: F401 (fixture)
 from tests.factories import make_request, send_callback
+
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def paid_request(client, auth, test_settings, amount=100_000):

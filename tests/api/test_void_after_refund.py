@@ -5,13 +5,10 @@ from sqlalchemy import select
 from api import build_worker
 from kernel.clock import now_utc
 from kernel.outbox import OutboxMessage
-from tests.factories import assert_ledger_ok, make_request, signed
+from tests.factories import make_request, signed
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def pos(client, settings, code, amount=100_000, **data):

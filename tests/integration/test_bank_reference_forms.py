@@ -13,7 +13,7 @@ from kernel.db import unit_of_work
 from kernel.inbox import InboundCallback
 from payments.credits import APPLIED, LINKED, record_credit
 from payments.models import Payment, PaymentReference
-from tests.factories import assert_ledger_ok, make_request
+from tests.factories import make_request
 from tests.integration.test_credit_fix_two_feeds import BOOKED, parsed, send
 from tests.recon_factories import all_lines, bank_callback, count_payments, paid_vnd, upload, vcb_csv
 
@@ -21,10 +21,7 @@ FORMS = [("5000.96828", "500096828"), ("500096828", "5000.96828"), ("ft-2611 24"
 NO_CODE = "NGUYEN VAN AN chuyen tien"
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def stored_status(db, ref: str) -> str:

@@ -18,7 +18,7 @@ from payments.ledger import balances
 from payments.models import Payment
 from reconciliation import days
 from reconciliation.models import ReconDay
-from tests.factories import assert_ledger_ok, make_request
+from tests.factories import make_request
 from tests.integration.test_close_fix_races import in_thread, line_in_suspense, rows, summary
 from tests.locks import wait_until_blocked
 from tests.recon_factories import bank_callback
@@ -26,10 +26,7 @@ from tests.recon_factories import bank_callback
 DAY, NEXT = "2026-11-24", "2026-11-25"
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def close_requested(client, auth) -> None:

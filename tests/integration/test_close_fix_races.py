@@ -13,17 +13,14 @@ from kernel.clock import now_utc
 from kernel.db import unit_of_work
 from payments.ledger import balances
 from reconciliation import days, importer, resolutions
-from tests.factories import assert_ledger_ok, make_request
+from tests.factories import make_request
 from tests.recon_factories import all_lines, upload, vcb_csv
 from tests.locks import wait_until_blocked
 
 DAY, NEXT = "2026-11-24", "2026-11-25"
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def day_of(iso: str):

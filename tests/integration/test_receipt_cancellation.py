@@ -9,15 +9,12 @@ from kernel.clock import now_utc
 from kernel.outbox import OutboxMessage
 from payments.receipts import Receipt, verification_code
 from tests.api.test_refunds import paid, refund
-from tests.factories import assert_ledger_ok, make_request, send_callback, signed
+from tests.factories import make_request, send_callback, signed
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 
 
-@pytest.fixture(autouse=True)
-def ledger_checked(db):
-    yield
-    assert_ledger_ok(db)
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 
 def receipts(db) -> list[Receipt]:
