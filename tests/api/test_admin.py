@@ -1,7 +1,7 @@
 """Admin API: tokens and the outbox."""
 from kernel.audit import AuditEntry
 from kernel.db import unit_of_work
-from kernel.outbox import FAILED, OutboxMessage, enqueue
+from kernel.outbox import FAILED, enqueue
 from tests.conftest import T0
 
 

@@ -490,7 +490,7 @@ def test_a_route_code_is_capital_letters_digits_dash_or_underscore(client, auth,
 
 
 def test_a_pdf_file_name_never_carries_what_a_header_cannot(client, auth, db, test_settings):
-    from tests.postal_factories import make_route, working_day
+    from tests.postal_factories import working_day
     with unit_of_work(db) as s:  # a route stored before codes were restricted
         s.add(Route(code='R"1', name="Cũ", ward_codes=["06685"], capacity_morning=1, capacity_afternoon=1,
                     created_at=now_utc(), updated_at=now_utc()))

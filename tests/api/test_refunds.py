@@ -4,7 +4,7 @@ import threading
 import pytest
 import requests
 
-from api import build_worker, create_app
+from api import build_worker
 from kernel.clock import now_utc
 from kernel.errors import Forbidden
 from payments import refunds

@@ -12,7 +12,6 @@ from payments.channels import payos
 from sandbox.bank import callback_request
 from tests.api.test_pages import log_in, login_csrf, page_csrf
 from tests.conftest import T0
-from tests.factories import make_request
 
 ODD = ["é", "Ṁ", "１２３"]  # what a query, form or header can carry
 IN_JSON = ODD + ["\ud800"]  # JSON can also escape a lone surrogate

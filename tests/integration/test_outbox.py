@@ -3,7 +3,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from kernel.db import unit_of_work
 from kernel.jobs import PeriodicJob, run_due

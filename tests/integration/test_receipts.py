@@ -8,12 +8,10 @@ import requests
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from api import create_app
 from kernel.clock import now_utc
 from payments.credits import IncomingCredit, record_credit
 from payments.ledger import Accounts
 from payments.receipts import Receipt
-from sandbox.server import serve_in_thread
 from tests.factories import assert_ledger_ok, dossier_body, make_request, send_callback
 
 

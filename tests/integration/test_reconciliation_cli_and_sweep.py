@@ -1,5 +1,4 @@
 """`hccpay reconcile import` with its progress bar, and the missed-callback sweep (job and command)."""
-import json
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import select

@@ -5,15 +5,12 @@ import pytest
 import requests
 from sqlalchemy import func, select, update
 
-from api import create_app
 from kernel.clock import now_utc
 from kernel.inbox import InboundCallback
 from payments.ledger import LedgerBalance, LedgerEntry
 from payments.models import Payment
 from sandbox.bank import callback_request, pay
-from sandbox.server import serve_in_thread
 from tests.factories import assert_ledger_ok, dossier_body
-
 
 
 def new_code(url, tokens, amount=100_000):
