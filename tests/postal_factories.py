@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from kernel.clock import add_working_days, business_date, now_utc
+from kernel.clock import add_working_days, business_date, is_working_day, now_utc
 from kernel.db import unit_of_work
 from payments import states as payment_states
 from payments.models import Dossier, PaymentRequest
@@ -68,6 +68,23 @@ def working_day(offset: int = 0) -> date:
     from config.holidays import DEFAULT_HOLIDAYS
 
     return add_working_days(business_date(now_utc()), offset, DEFAULT_HOLIDAYS)
+
+
+def next_weekday_off() -> date:
+    """The next holiday that falls on a weekday, whenever the suite runs (a fixed date such as Tết
+    2027 is such a day only until it passes; past the holiday list, 1/1 and 30/4 still are)."""
+    from config.holidays import DEFAULT_HOLIDAYS
+
+    day = business_date(now_utc()) + timedelta(days=1)
+    while day.weekday() >= 5 or is_working_day(day, DEFAULT_HOLIDAYS):
+        day += timedelta(days=1)
+    return day
+
+
+def next_sunday() -> date:
+    """A day off within a week of today, whenever the suite runs."""
+    day = business_date(now_utc()) + timedelta(days=1)
+    return day + timedelta(days=(6 - day.weekday()) % 7)
 
 
 def mark_booked(sessions, *ids, tracking_prefix="EB0000") -> None:

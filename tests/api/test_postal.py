@@ -13,8 +13,8 @@ from kernel.outbox import OutboxMessage
 from kernel.signing import HEADER, sign
 from payments.models import FeeItem, PaymentRequest
 from postal.models import Route, Shipment, ShipmentEvent
-from tests.postal_factories import (ID_CHECK, make_dossier, mark_booked, route_body, shipment_body,
-                                    working_day, yesterday)
+from tests.postal_factories import (ID_CHECK, make_dossier, mark_booked, next_sunday, next_weekday_off, route_body,
+                                    shipment_body, working_day, yesterday)
 
 
 @pytest.fixture
@@ -108,8 +108,8 @@ def test_another_province_and_special_zones_cost_more_and_take_longer(client, au
     ({"recipient": {"name": "A", "phone": "12"}}, 400, "invalid_phone"),
     ({"weight_grams": 500.0}, 400, "invalid_weight"),
     ({"window": {"date": "2020-01-06", "slot": "morning"}}, 400, "window_in_past"),
-    ({"window": {"date": "2027-02-08", "slot": "morning"}}, 422, "window_not_working_day"),  # Tết
-    ({"window": {"date": "2027-03-01", "slot": "evening"}}, 400, "invalid_slot"),
+    ({"window": {"date": next_sunday().isoformat(), "slot": "morning"}}, 422, "window_not_working_day"),
+    ({"window": {"date": working_day(2).isoformat(), "slot": "evening"}}, 400, "invalid_slot"),
     ({"dossier_code": "NO-SUCH-DOSSIER"}, 404, "dossier_not_found"),
 ])
 def test_bad_input_is_refused_with_a_stable_code_and_writes_nothing(client, auth, db, dossier, change, status, code):
@@ -224,7 +224,7 @@ def test_a_manual_move_is_audited_and_may_exceed_capacity(client, auth, db, test
 
 
 def test_planning_a_holiday_is_refused(client, auth):
-    r = client.post("/api/v1/postal/plan?date=2027-02-09", headers=auth("postal"))  # Tết Đinh Mùi
+    r = client.post(f"/api/v1/postal/plan?date={next_weekday_off().isoformat()}", headers=auth("postal"))
     assert r.status_code == 422 and r.json["code"] == "not_a_working_day"
 
 

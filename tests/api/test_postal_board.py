@@ -7,7 +7,7 @@ from sqlalchemy import select
 from kernel.audit import AuditEntry
 from postal.models import Shipment
 from tests.api.test_pages import log_in, page_csrf, staff_user  # noqa: F401 (fixture)
-from tests.postal_factories import ID_CHECK, make_booked_shipment, make_route, working_day
+from tests.postal_factories import ID_CHECK, make_booked_shipment, make_route, next_weekday_off, working_day
 
 BOARD = "/staff/postal/"
 
@@ -119,7 +119,7 @@ def test_running_the_planner_from_the_page_reports_what_was_assigned_and_what_di
 
 
 def test_planning_a_holiday_shows_a_vietnamese_error_without_the_machine_code(postal_client):
-    r = postal_client.post(f"{BOARD}plan", data={"board_date": "2027-02-09",
+    r = postal_client.post(f"{BOARD}plan", data={"board_date": next_weekday_off().isoformat(),
                                                   "csrf_token": page_csrf(postal_client, BOARD)})
     html = r.get_data(as_text=True)
     assert r.status_code == 422 and "Ngày đã chọn không phải ngày làm việc." in html

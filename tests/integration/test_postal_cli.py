@@ -1,13 +1,8 @@
 """`hccpay postal ...` against the test database."""
-from datetime import date, timedelta
-
 from sqlalchemy import select
 
-from config.holidays import DEFAULT_HOLIDAYS
-from kernel.clock import business_date, is_working_day, now_utc
-
 from postal.models import Route
-from tests.postal_factories import working_day
+from tests.postal_factories import next_weekday_off, working_day
 
 
 def test_demo_seed_creates_the_demo_routes_once(cli, db):
@@ -24,13 +19,6 @@ def test_postal_plan_reports_and_refuses_a_holiday(cli, db):
     holiday = cli("postal", "plan", "--date", next_weekday_off().isoformat())
     assert holiday.exit_code != 0 and "not a working day" in holiday.output, holiday.output
 
-
-def next_weekday_off() -> date:
-    """The next holiday that is no weekend, whenever the suite runs (1/1 is such a day only until it passes)."""
-    day = business_date(now_utc()) + timedelta(days=1)
-    while day.weekday() >= 5 or is_working_day(day, DEFAULT_HOLIDAYS):
-        day += timedelta(days=1)
-    return day
 
 
 def test_postal_poll_with_nothing_in_progress_polls_nothing(cli):
