@@ -3,11 +3,24 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import date, timedelta
 from pathlib import Path
 
+from config.holidays import DEFAULT_HOLIDAYS
+from kernel.clock import business_date, is_working_day, now_utc
 from tests.factories import dossier_body, signed
 
 DATA = Path(__file__).parent / "data"
+
+
+def working_days_ago(n: int) -> date:
+    """The working day `n` working days before today, whenever the suite runs: for what the sweep
+    reads with the clock (a day of 24/11/2026 leaves its 62-day look-back in January 2027)."""
+    day = business_date(now_utc())
+    while n:
+        day -= timedelta(days=1)
+        n -= is_working_day(day, DEFAULT_HOLIDAYS)
+    return day
 
 
 def truth() -> dict:

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from kernel.inbox import InboundCallback
 from payments.models import Payment
 from tests.factories import make_request
-from tests.recon_factories import all_lines, bank_callback, count_payments, paid_vnd, upload, vcb_csv
+from tests.recon_factories import (all_lines, bank_callback, count_payments, paid_vnd, upload, vcb_csv,
+                                   working_days_ago)
 
 DAY = "2026-11-24"
 
@@ -142,12 +143,13 @@ def test_a_callback_three_working_days_earlier_is_another_transfer(client, auth,
 
 
 def test_the_sweep_clears_a_missed_callback_once_the_callback_comes(client, auth, cli, test_settings, db):
+    day = working_days_ago(3)  # overdue for the sweep (N=2), which reads the clock
     code = make_request(client, auth, ("Lệ phí", "charge", 40_000))
-    upload(client, auth, vcb_csv(("FT444", "", "40.000", f"{code}")))
+    upload(client, auth, vcb_csv(("FT444", "", "40.000", f"{code}"), day=day.strftime("%d/%m/%Y")))
     assert cli("reconcile", "sweep").exit_code == 0
-    summary = client.get(f"/api/v1/reconciliation/days/{DAY}", headers=auth("auditor")).json
+    summary = client.get(f"/api/v1/reconciliation/days/{day}", headers=auth("auditor")).json
     assert summary["sweep"]["findings"] == {"missed_callback": 1}
-    bank_callback(client, test_settings, "FT444", 40_000, f"{code}")
+    bank_callback(client, test_settings, "FT444", 40_000, f"{code}", booked_at=f"{day}T09:00:00+07:00")
     assert cli("reconcile", "sweep").exit_code == 0
-    summary = client.get(f"/api/v1/reconciliation/days/{DAY}", headers=auth("auditor")).json
+    summary = client.get(f"/api/v1/reconciliation/days/{day}", headers=auth("auditor")).json
     assert summary["sweep"]["findings"] == {} and summary["sweep"]["missed_callbacks"]["count"] == 0

@@ -8,7 +8,7 @@ from kernel.db import unit_of_work
 from reconciliation.models import StatementImport, SweepFinding
 from reconciliation.sweep import sweep
 from tests.factories import make_request, signed
-from tests.recon_factories import DATA
+from tests.recon_factories import DATA, vcb_csv, working_days_ago
 
 
 def test_reconcile_import_shows_progress_and_the_counts(cli, db):
@@ -30,25 +30,32 @@ def test_reconcile_import_refuses_a_bad_file_with_its_code(cli, tmp_path):
 
 
 def test_the_sweep_reports_statement_credits_without_callback_and_callbacks_without_statement(
-        client, auth, test_settings, db, cli):
+        client, auth, test_settings, db, cli, tmp_path):
+    # Days the sweep (N=2 working days, a 62-day look-back) reads as overdue with today's clock.
+    callback_day, statement_day = working_days_ago(4), working_days_ago(3)
     code = make_request(client, auth, ("Lệ phí", "charge", 40_000))
     headers, raw = signed(test_settings, "HCCPAY_BANK_WEBHOOK_SECRET", {
         "transaction_id": "FT-NEVER-ON-STATEMENT", "account_number": "0071001234567", "amount_vnd": 40_000,
-        "content": code, "booked_at": "2026-11-20T09:00:00+07:00", "direction": "credit"})
+        "content": code, "booked_at": f"{callback_day}T09:00:00+07:00", "direction": "credit"})
     assert client.post("/api/v1/callbacks/bank", data=raw, headers=headers).status_code == 200
-    cli("reconcile", "import", str(DATA / "statement_vcb_sample.csv"))
+    statement = tmp_path / "statement.csv"
+    statement.write_text(vcb_csv(("5000.1", "", "150.000", "ung ho"), ("5000.2", "", "75.000", "nop tien"),
+                                 ("5000.3", "11.000", "", "phi ngan hang"), ("5000.4", "", "20.000", "phi"),
+                                 day=statement_day.strftime("%d/%m/%Y")))
+    assert cli("reconcile", "import", str(statement)).exit_code == 0
     result = cli("reconcile", "sweep")
     assert result.exit_code == 0
-    assert "39 statement credit(s) without callback, 1 callback(s) without statement line" in result.output
+    assert "3 statement credit(s) without callback, 1 callback(s) without statement line" in result.output
     listed = result.output.splitlines()[:-1]  # one line a finding, then the counts
-    assert len(listed) == 40 and sum("statement credit without callback" in line for line in listed) == 39
+    assert len(listed) == 4 and sum("statement credit without callback" in line for line in listed) == 3
     [unseen] = [line for line in listed if "callback without statement line" in line]
-    assert unseen.startswith("2026-11-20") and "40,000 VND" in unseen and "bank FT-NEVER-ON-STATEMENT" in unseen
+    assert unseen.startswith(callback_day.isoformat()) and "40,000 VND" in unseen
+    assert "bank FT-NEVER-ON-STATEMENT" in unseen
     with unit_of_work(db) as s:  # idempotent: a second run finds nothing new
         assert sweep(s, settings=test_settings, now=datetime.now(timezone.utc))["new_findings"] == 0
-    summary = client.get("/api/v1/reconciliation/days/2026-11-20", headers=auth("finance")).json
+    summary = client.get(f"/api/v1/reconciliation/days/{callback_day}", headers=auth("finance")).json
     assert summary["sweep"]["callbacks_without_statement"] == {"count": 1, "amount_vnd": 40_000, "overdue": 1}
-    queue = client.get("/api/v1/reconciliation/days/2026-11-20/exceptions", headers=auth("finance")).json
+    queue = client.get(f"/api/v1/reconciliation/days/{callback_day}/exceptions", headers=auth("finance")).json
     assert [e["kind"] for e in queue["exceptions"]] == ["payment_without_statement_line"]
 
 
