@@ -194,7 +194,7 @@ def parse_amount(text: object, *, line_no: int | None = None, field_name: str = 
     if isinstance(text, int):
         return _in_range(text, line_no, field_name, maximum)
     if isinstance(text, float):
-        if text in (_INFINITY, -_INFINITY):  # a spreadsheet's 1e400: no fraction, only too large
+        if math.isinf(text):  # a spreadsheet's 1e400: no fraction, only too large
             return _in_range(maximum + 1, line_no, field_name, maximum)
         if text != text or not text.is_integer():
             raise statement_error("invalid_amount", f"{field_name} {text!r} has a fraction of a đồng",
@@ -268,7 +268,6 @@ def _digits_of_amount(raw: str) -> str | None:
 # Digits no amount has: a number longer is refused by its length, before int() reads it. Far above
 # any limit (MAX_BALANCE_VND has 16 digits), so a number just above one is still refused with its value.
 _MAX_DIGITS = 30
-_INFINITY = float("inf")
 
 
 def _whole(digits: str, line_no: int | None, field_name: str, maximum: int) -> int:
