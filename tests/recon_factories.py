@@ -19,7 +19,8 @@ def working_days_ago(n: int) -> date:
     day = business_date(now_utc())
     while n:
         day -= timedelta(days=1)
-        n -= is_working_day(day, DEFAULT_HOLIDAYS)
+        if is_working_day(day, DEFAULT_HOLIDAYS):
+            n -= 1
     return day
 
 
