@@ -195,7 +195,7 @@ def parse_amount(text: object, *, line_no: int | None = None, field_name: str = 
         return _in_range(text, line_no, field_name, maximum)
     if isinstance(text, float):
         if math.isinf(text):  # a spreadsheet's 1e400: no fraction, only too large
-            return _in_range(maximum + 1, line_no, field_name, maximum)
+            raise _above_limit(f"{field_name} {text}", line_no, maximum)
         if text != text or not text.is_integer():
             raise statement_error("invalid_amount", f"{field_name} {text!r} has a fraction of a đồng",
                                   line_no=line_no)
@@ -277,8 +277,7 @@ def _whole(digits: str, line_no: int | None, field_name: str, maximum: int) -> i
     30,000, however many zeros)."""
     significant = digits.lstrip("0")
     if len(significant) > _MAX_DIGITS:
-        raise statement_error("amount_out_of_range", f"{field_name} of {len(significant):,} digits is above the "
-                              f"limit of {maximum:,} VND", line_no=line_no, maximum=maximum)
+        raise _above_limit(f"{field_name} of {len(significant):,} digits", line_no, maximum)
     return int(significant or "0")
 
 
@@ -286,9 +285,14 @@ def _in_range(value: int, line_no: int | None, field_name: str, maximum: int) ->
     if abs(value) > maximum:
         # A spreadsheet's number cell may hold an int of up to 4,300 digits: not worth echoing.
         shown = f"{value:,} VND" if abs(value) < 10 ** _MAX_DIGITS else f"of more than {_MAX_DIGITS} digits"
-        raise statement_error("amount_out_of_range", f"{field_name} {shown} is above the limit of {maximum:,} VND",
-                              line_no=line_no, maximum=maximum)
+        raise _above_limit(f"{field_name} {shown}", line_no, maximum)
     return value
+
+
+def _above_limit(what: str, line_no: int | None, maximum: int) -> StatementError:
+    """The one refusal of an amount too large, whatever tells it (digits counted, value, infinity)."""
+    return statement_error("amount_out_of_range", f"{what} is above the limit of {maximum:,} VND",
+                           line_no=line_no, maximum=maximum)
 
 
 # --- dates ----------------------------------------------------------------------------
