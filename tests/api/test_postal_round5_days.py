@@ -28,6 +28,11 @@ def shipment_of(db, shipment_id) -> Shipment:
         return s.get(Shipment, shipment_id)
 
 
+def plan_horizon_end(settings) -> date:
+    """The farthest day the planner plans, as it counts it: five working days after today, whatever today is."""
+    return nth_working_day_after(business_date(now_utc()), PLAN_HORIZON_WORKING_DAYS, settings.holidays)
+
+
 def refused_window(day: date, *, now=T0, holidays=DEFAULT_HOLIDAYS) -> DomainError:
     with pytest.raises(DomainError) as caught:
         parse_window(window(day), now=now, holidays=holidays)
@@ -71,8 +76,7 @@ def test_the_api_refuses_far_windows_and_fixed_date_holidays_of_unlisted_years(c
 def test_planning_a_day_beyond_the_horizon_is_refused_and_plans_nothing(client, auth, db, test_settings):
     make_route(db, test_settings)
     shipment_id = make_booked_shipment(db, test_settings, "D-PLAN-FAR")
-    today = business_date(now_utc())
-    latest = nth_working_day_after(today, PLAN_HORIZON_WORKING_DAYS, test_settings.holidays)
+    latest = plan_horizon_end(test_settings)
     beyond = add_working_days(latest + timedelta(days=1), 0, test_settings.holidays)
     for far in (beyond, date(2062, 11, 27)):  # a mistyped year on the board's dd/mm/yyyy field
         r = client.post(f"/api/v1/postal/plan?date={far.isoformat()}", headers=auth("postal"))
@@ -90,7 +94,7 @@ def test_the_board_explains_a_day_too_far_in_vietnamese(client, db, test_setting
     r = client.post("/staff/postal/plan", data={"board_date": "27/11/2062", "csrf_token": page_csrf(
         client, "/staff/postal/")})
     html = r.get_data(as_text=True)
-    latest = nth_working_day_after(business_date(now_utc()), PLAN_HORIZON_WORKING_DAYS, test_settings.holidays)
+    latest = plan_horizon_end(test_settings)
     assert r.status_code == 400 and "date_too_far" not in html
     assert f"Ngày quá xa: chỉ xếp lịch đến ngày {latest.strftime('%d/%m/%Y')}" in html
 
@@ -99,7 +103,7 @@ def test_a_plan_reports_the_shipments_it_puts_past_their_deadline(client, auth, 
     make_route(db, test_settings, morning=5)
     shipment_id = make_booked_shipment(db, test_settings, "D-PLAN-LATE")  # due J+1 to a ward (phường)
     due = shipment_of(db, shipment_id).due_date
-    day = nth_working_day_after(business_date(now_utc()), PLAN_HORIZON_WORKING_DAYS, test_settings.holidays)
+    day = plan_horizon_end(test_settings)
     assert due < day
     r = client.post(f"/api/v1/postal/plan?date={day.isoformat()}", headers=auth("postal"))
     assert r.status_code == 200 and [a["shipment_id"] for a in r.json["assigned"]] == [shipment_id]
@@ -109,7 +113,7 @@ def test_a_plan_reports_the_shipments_it_puts_past_their_deadline(client, auth, 
 def test_the_board_marks_what_the_plan_puts_past_its_deadline(client, db, test_settings, staff_user):
     make_route(db, test_settings, morning=5)
     make_booked_shipment(db, test_settings, "D-BOARD-LATE")
-    day = nth_working_day_after(business_date(now_utc()), PLAN_HORIZON_WORKING_DAYS, test_settings.holidays)
+    day = plan_horizon_end(test_settings)
     staff_user("buudien7", ("postal",))
     log_in(client, "buudien7")
     r = client.post("/staff/postal/plan", data={"board_date": day.strftime("%d/%m/%Y"), "csrf_token": page_csrf(
