@@ -167,6 +167,9 @@ _GROUPED = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
 # a digit: `11.000,-` / `11.000.-` is a whole amount's "no cents" dash (German, Swiss prices), no sign.
 _SIGNED = re.compile(r"(?P<lead>[+-])?(?P<body>[0-9.,]+)|(?P<body2>[0-9.,]*[0-9])(?P<trail>-)"
                      r"|(?P<open>\()(?P<body3>[0-9.,]+)\)")
+# The side written with the amount, before or after it (spaces already cleaned away): `1,000,000 CR`,
+# `DR 15.000`. Only the two-letter marks: a lone `D` may be "đ" typed without its accent.
+_MARKED = re.compile(r"(?P<before>CR|DR)(?P<rest>.+)|(?P<rest2>.+?)(?P<after>CR|DR)", re.IGNORECASE)
 
 # The amounts nearly every row holds (`150.000`, `1,250,000`, `30000`): unsigned ASCII digits, grouped
 # by threes under one separator or not at all. The rules below read such text as its digits, so it is
@@ -176,14 +179,16 @@ _PLAIN_AMOUNT = re.compile(r"[0-9]+|[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]{1,3}(?:,[0-9
 
 
 def parse_amount(text: object, *, line_no: int | None = None, field_name: str = "amount",
-                 maximum: int | None = None) -> int | None:
+                 maximum: int | None = None, side: str | None = None) -> int | None:
     """A VND amount as banks print it -> int; None for an empty cell.
 
     Dot- or comma-grouped (`1.000.000`, `1,000,000`), with or without a zero fraction
     (`30000,00`, `1,000,000.00`), negative with `-` before or after it (`11.000-`, as SAP-based exports
-    write it) or in parentheses; a lone dash is Excel's accounting zero (empty). VND has no minor unit, so
-    a non-zero fraction is an error rather than something to round. Above `maximum` (the line
-    cap, or the balance cap for a field named "balance") is `amount_out_of_range`.
+    write it) or in parentheses, or marked `DR` before or after it (`15,000 DR`; `CR` is positive); a
+    lone dash is Excel's accounting zero (empty). VND has no minor unit, so a non-zero fraction is an
+    error rather than something to round. Above `maximum` (the line cap, or the balance cap for a
+    field named "balance") is `amount_out_of_range`. `side`: the column's (a debit or credit column);
+    a mark naming the other side contradicts it (`unknown_direction`).
     """
     if maximum is None:
         maximum = MAX_BALANCE_VND if field_name == "balance" else MAX_MONEY_VND
@@ -206,14 +211,30 @@ def parse_amount(text: object, *, line_no: int | None = None, field_name: str = 
     raw = _AMOUNT_CLEAN.sub("", str(text))
     if not raw or raw in _ACCOUNTING_ZERO:
         return None
+    raw, mark = _peel_mark(raw)
     signed = _SIGNED.fullmatch(raw)
+    if signed and mark and (signed["lead"] or signed["trail"] or signed["open"]):
+        signed = None  # two signs (`-1.000 CR`): which one the bank meant is a guess
     digits = _digits_of_amount(signed["body"] or signed["body2"] or signed["body3"]) if signed else None
     if digits is None:
         raise statement_error("invalid_amount", f"{field_name} {str(text)[:40]!r} is not an amount",
                               line_no=line_no)
+    if mark is not None and side is not None and mark != side:
+        raise statement_error("unknown_direction", f"the {field_name} column's amount {str(text)[:40]!r} is marked "
+                              f"as a {mark}", line_no=line_no, marker=str(text)[:40])
     value = _whole(digits, line_no, field_name, maximum)
-    negative = signed["lead"] == "-" or bool(signed["trail"] or signed["open"])
+    negative = signed["lead"] == "-" or bool(signed["trail"] or signed["open"]) or mark == DEBIT
     return _in_range(-value if negative else value, line_no, field_name, maximum)
+
+
+def _peel_mark(raw: str) -> tuple[str, str | None]:
+    """(the rest, credit | debit) of a cleaned amount written with its side (`1,000,000CR`, `DR15.000`);
+    (raw, None) without one."""
+    marked = _MARKED.fullmatch(raw)
+    if marked is None:
+        return raw, None
+    mark = (marked["before"] or marked["after"]).upper()
+    return marked["rest"] or marked["rest2"], CREDIT if mark == "CR" else DEBIT
 
 
 _DECIMALS = {mark: re.compile(rf"\s*(\+?)([0-9]*)(?:{re.escape(mark)}([0-9]*))?\s*") for mark in ".,"}

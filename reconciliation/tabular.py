@@ -559,8 +559,8 @@ def _money(values: dict[str, object], line_no: int, split: bool, lenient: bool =
         except StatementError:
             return 0, CREDIT
     if split:
-        credit = parse_amount(values.get("credit"), line_no=line_no, field_name="credit") or 0
-        debit = parse_amount(values.get("debit"), line_no=line_no, field_name="debit") or 0
+        credit = parse_amount(values.get("credit"), line_no=line_no, field_name="credit", side=CREDIT) or 0
+        debit = parse_amount(values.get("debit"), line_no=line_no, field_name="debit", side=DEBIT) or 0
         if credit and debit:
             raise statement_error("invalid_amount", "a row has both a debit and a credit", line_no=line_no)
         if credit:

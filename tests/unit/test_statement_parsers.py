@@ -241,6 +241,49 @@ def test_a_lone_dash_is_still_the_accounting_zero_and_a_trailing_minus_zero_is_z
         [None, None, 0, 0, -11_000, -11_000, -11_000, -11_000]
 
 
+# --- a `CR`/`DR` mark written with the amount (`1,000,000 CR`, `DR 15.000`) ----------------------------
+
+@given(GROUPED, st.sampled_from(["CR", "Cr", "cr"]), st.sampled_from(["DR", "Dr", "dr"]), st.sampled_from(["", " "]))
+def test_a_cr_mark_with_the_amount_is_money_in_and_a_dr_mark_money_out(case, cr, dr, gap):
+    n, text = case
+    if text.endswith((",00", ".00")) and text[-3] in text[:-3]:
+        return  # `1.000.00`: no amount either way
+    assert parse_amount(f"{text}{gap}{cr}") == parse_amount(f"{cr}{gap}{text}") == n
+    assert parse_amount(f"{text}{gap}{dr}") == parse_amount(f"{dr}{gap}{text}") == -n
+    assert parse_amount(f"{text} VND {cr}") == n and parse_amount(f"{text} VND {dr}") == -n
+
+
+@pytest.mark.parametrize("bad", ["-1.000 CR", "1.000- DR", "(1.000) CR", "+1.000 DR", "CR 1.000 DR", "DR1.000CR",
+                                 "CR", "DR", "CR -", "1.000 CRDR", "1.000 C", "1.000 D", "1.000 Có", "C1.000",
+                                 "1.000 CR-", "1.000,- CR"])
+def test_a_mark_with_a_sign_or_without_an_amount_is_no_amount(bad):
+    # `1.000 D` could be "1.000 đ" typed without its accent: only the two-letter marks are read.
+    with pytest.raises(StatementError) as refused:
+        parse_amount(bad)
+    assert refused.value.code == "invalid_amount", bad
+
+
+def test_a_single_amount_column_with_cr_and_dr_marks_gives_each_row_its_side():
+    text = ("Date,Reference,Amount,Description\n"
+            "24/11/2026,FT1,\"1,000,000 CR\",HS1 fee\n"
+            "24/11/2026,FT2,\"15,000 DR\",bank fee\n"
+            "24/11/2026,FT3,\"CR 30,000\",HS2 fee\n")
+    _, lines = parse_statement(io.BytesIO(text.encode()), None)
+    assert [(line.amount_vnd, line.direction) for line in lines] == [
+        (1_000_000, "credit"), (15_000, "debit"), (30_000, "credit")]
+
+
+@pytest.mark.parametrize("marked, column", [("1.000.000 DR", "credit"), ("1.000.000 CR", "debit")])
+def test_a_mark_that_contradicts_its_column_refuses_the_file(marked, column):
+    cells = {"credit": ("", marked), "debit": (marked, "")}[column]
+    text = ("Ngày,Số tham chiếu,Phát sinh Nợ,Phát sinh Có,Diễn giải\n"
+            f"24/11/2026,FT1,\"{cells[0]}\",\"{cells[1]}\",HS1\n")
+    with pytest.raises(StatementError) as refused:
+        list(parse_statement(io.BytesIO(text.encode()), None)[1])
+    assert refused.value.code in ("invalid_amount", "unknown_direction"), refused.value.code
+    assert refused.value.details.get("line_no") == 1
+
+
 @given(GROUPED, st.sampled_from([",-", ".-", ", -", ". -"]))
 def test_a_dash_after_a_decimal_mark_is_no_amount_not_a_negative_one(case, ending):
     n, text = case
