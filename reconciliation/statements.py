@@ -320,16 +320,22 @@ def _above_limit(what: str, line_no: int | None, maximum: int) -> StatementError
 
 _DATE = re.compile(
     r"\s*(?:(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4}|\d{2})"
-    r"|(?P<Y>\d{4})[/.\-](?P<M>\d{1,2})[/.\-](?P<D>\d{1,2}))"
+    r"|(?P<Y>\d{4})[/.\-](?P<M>\d{1,2})[/.\-](?P<D>\d{1,2})"
+    r"|(?P<dd>\d{1,2})[/.\- ]?(?P<name>[A-Za-z]{3,9})[/.\- ]?(?P<yy>\d{4}|\d{2}))"
     r"(?:[ T]+(?P<H>\d{1,2}):(?P<I>\d{2})(?::(?P<S>\d{2}))?(?:\.\d+)?"
     r"(?:\s*(?P<P>[AaPp]\.?[Mm]\.?|SA|CH|sa|ch)|(?P<Z>Z|[+\-]\d{2}:?\d{2}))?)?\s*$")
 _PM = ("p", "c")  # PM, CH (chiều)
+# A month written by its English name, as foreign banks' exports do (`24-Nov-2026`, `24 NOV 26`): its
+# three-letter abbreviation or its whole name, any case; day first, as every date here.
+_MONTHS = {name: number for number, full in enumerate(
+    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december"), start=1) for name in (full, full[:3])} | {"sept": 9}
 _date_cache: dict[str, tuple[date, time | None]] = {}
 
 
 def parse_local_date(value: object, *, line_no: int | None = None,
                      field_name: str = "date") -> tuple[date, datetime | None]:
-    """`24/11/2026`, `24-11-2026 07:01:30`, `2026-11-24`, `24/11/2026 02:15 PM`, an ISO 8601 instant
+    """`24/11/2026`, `24-11-2026 07:01:30`, `2026-11-24`, `24-Nov-2026`, `24/11/2026 02:15 PM`, an ISO 8601 instant
     (`2026-11-24T03:15:00Z`, `…+07:00`: its Hà Nội day), a spreadsheet date or an Excel serial number
     -> (day, instant?).
 
@@ -390,10 +396,13 @@ def _read_date(text: str, line_no: int | None, field_name: str) -> tuple[date, t
         raise statement_error("invalid_date", f"{field_name} {text[:40]!r} is not a date (dd/mm/yyyy)",
                               line_no=line_no)
     g = match.groupdict()
-    year_text = g["y"] or g["Y"]
+    year_text = g["y"] or g["Y"] or g["yy"]
     year = int(year_text) + (2000 if len(year_text) == 2 else 0)  # "0001" is year 1, not 2001
+    month = _MONTHS.get(g["name"].lower()) if g["name"] else int(g["m"] or g["M"])
+    if month is None:
+        raise statement_error("invalid_date", f"{field_name} {text[:40]!r} names no month", line_no=line_no)
     try:
-        day = date(year, int(g["m"] or g["M"]), int(g["d"] or g["D"]))
+        day = date(year, month, int(g["d"] or g["D"] or g["dd"]))
         clock = time(_hour(g), int(g["I"]), int(g["S"] or 0)) if g["H"] else None
         if clock is not None and g["Z"]:  # an ISO 8601 instant (`…T03:15:00Z`, `…+07:00`): its Hà Nội day and time
             local = datetime.combine(check_year(day, line_no, field_name), clock, _offset(g["Z"])).astimezone(VN_TZ)

@@ -360,7 +360,9 @@ def _blank(value: object) -> bool:
 
 
 _LETTER = re.compile(r"[A-Za-zÀ-ỹĐđ]")
-_DATE_LIKE = re.compile(r"\d{1,4}[/.\-]\d")
+# A date as the date column writes it, digits or a month's English name (`24-Nov-2026`), not a label.
+_DATE_LIKE = re.compile(r"\d{1,4}[/.\-]\d|\d{1,2}[/.\- ]?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}"
+                        r"[/.\- ]?\d{2}", re.IGNORECASE)
 
 
 def _is_label(value: object) -> bool:

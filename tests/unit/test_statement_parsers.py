@@ -1,10 +1,11 @@
 """Statement parsers: every format round-trips generated statements; garbage is a typed error."""
 import io
-from datetime import date
+from datetime import date, datetime, time, timezone
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from kernel.clock import VN_TZ
 from reconciliation import statements
 from reconciliation.importer import parse_upload
 from reconciliation.statements import StatementError, parse_amount, parse_statement
@@ -311,3 +312,36 @@ def test_an_amount_of_thousands_of_digits_is_out_of_range_by_its_length_not_a_va
     with pytest.raises(StatementError, match=f"balance {10**30 - 1:,} VND is above"):
         read("9" * 30, line_no=4, field_name="balance")
     assert read("0" * 5000 + "30000") == 30_000
+
+
+# --- a month written by its English name (`24-Nov-2026`, `24 Nov 26`): foreign banks' exports ------------
+
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+               "November", "December")
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)), st.sampled_from(["-", " ", "/", "."]),
+       st.sampled_from(["abbreviated", "full", "upper"]), st.booleans())
+def test_a_day_with_its_month_named_in_english_reads_as_that_day(day, separator, form, short_year):
+    name = MONTH_NAMES[day.month - 1]
+    month = {"abbreviated": name[:3], "full": name, "upper": name[:3].upper()}[form]
+    year = f"{day.year % 100:02d}" if short_year else str(day.year)
+    assert statements.parse_local_date(f"{day.day:02d}{separator}{month}{separator}{year}") == (day, None)
+    assert statements.parse_local_date(f"{day.day}{separator}{month}{separator}{year} 14:05") == (
+        day, datetime.combine(day, time(14, 5), tzinfo=VN_TZ).astimezone(timezone.utc))
+
+
+@pytest.mark.parametrize("text", ["24-Nox-2026", "24-Novembre-2026", "24-No-2026", "31-Nov-2026", "24-Nov",
+                                  "Nov-24-2026", "24-Thg11-2026", "24NovX2026"])
+def test_a_month_name_that_is_no_month_or_a_day_it_has_not_is_invalid_date(text):
+    with pytest.raises(StatementError) as refused:
+        statements.parse_local_date(text, line_no=3)
+    assert (refused.value.code, refused.value.details["line_no"]) == ("invalid_date", 3), text
+
+
+def test_a_csv_dated_with_month_names_is_read_whole():
+    text = ("Value Date,Reference,Debit,Credit,Description\n"
+            '24-Nov-2026,FT1,,"1,000,000",HS1 fee\n25-Nov-2026,FT2,"15,000",,bank fee\n')
+    _, lines = parse_statement(io.BytesIO(text.encode()), None)
+    assert [(line.booking_date, line.amount_vnd, line.direction) for line in lines] == [
+        (date(2026, 11, 24), 1_000_000, "credit"), (date(2026, 11, 25), 15_000, "debit")]
