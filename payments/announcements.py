@@ -13,9 +13,12 @@ second payment, allocation, ledger entry, receipt or SMS. Both directions use th
 - else, for money no code put on a request (in suspense, or assigned by finance since), the same
   amount, banking-day window and memo.
 Candidates are taken earliest first. A statement payment is announced by at most one
-callback: the claim is written on it (`details.callback_*`, and `inbox_id` names the stored
-callback) under a row lock, so of two callbacks for one transfer only the first claims it (the
-second is linked too only when it names a reference the payment is known by: `_reported_elsewhere`).
+callback of each feed: the first claim is written on it (`details.callback_*`, and `inbox_id`
+names the stored callback), another feed's under `details.other_feeds`, under a row lock, so of
+two callbacks of one feed for one transfer only the first claims it (the second is linked too
+only when it names a reference the payment is known by: `_reported_elsewhere`). A feed's claim
+on a payment another feed announced needs no other reference than its own named for it
+(`_Statement.open_to`).
 Imports of an account and callbacks onto it are serialised (`statement_lock`): each sees
 what the other committed, whichever commits first.
 
@@ -60,6 +63,9 @@ if TYPE_CHECKING:
     from payments.credits import IncomingCredit
 
 STATEMENT_PROVIDER = "statement"
+# details key of a statement payment: {provider: its callback's claim} of feeds that announced it after
+# the first (whose claim is `callback_*`), one claim a feed.
+OTHER_FEEDS = "other_feeds"
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]")
 _CHUNK = 1000
 
@@ -167,6 +173,7 @@ class _Statement:
     day: date
     account: str
     references: set[str]  # every one it is known by (`payment_references`)
+    reported_as: set[str]  # those a callback named, not the line
     signature: str
     details: dict
     paid_codes: set[str] = field(default_factory=set)
@@ -176,11 +183,38 @@ class _Statement:
     def claimed_by(self) -> str | None:
         return _claimed_by(self.details)
 
+    def open_to(self, credit: IncomingCredit) -> bool:
+        """Whether the callback may announce this payment: no callback of its feed has, and no callback
+        named another reference than the callback's for it (the line's own, "Số CT", may differ from a
+        callback's FT…; two callbacks' FT… that differ are two transfers). The bank's API and SePay (or
+        payOS) watching one account each report every transfer once, so each feed announces a
+        statement payment once. (With one claim a payment for all feeds, the second feed's report of
+        a transfer, finding only another transfer's payment unclaimed, took it, and its report of that
+        other transfer was credited a second time.)"""
+        if self.claimed_by is None:
+            return True
+        reference = normalise_ref(credit.bank_reference)
+        return credit.provider not in _claimants(self.details) and (
+            not self.reported_as or reference is None or reference in self.references)
+
 
 def _claimed_by(details: dict) -> str | None:
-    """"provider:ref" of the callback a statement payment's details say was linked to it, if one was."""
+    """"provider:ref" of the first callback a statement payment's details say was linked to it, if one was."""
     ref = details.get("callback_ref")
     return f"{details['callback_provider']}:{ref}" if ref is not None else None
+
+
+def _claimants(details: dict) -> set[str]:
+    """The providers whose callbacks announced a statement payment: the first, and other feeds'."""
+    first = details.get("callback_provider")
+    return ({first} if first is not None else set()) | set(details.get(OTHER_FEEDS, {}))
+
+
+def _claim_keys(details: dict) -> set[str]:
+    """"provider:ref" of every callback linked to a statement payment."""
+    first = _claimed_by(details)
+    return ({first} if first is not None else set()) | {
+        f"{provider}:{claim['ref']}" for provider, claim in details.get(OTHER_FEEDS, {}).items()}
 
 
 def _key(credit: IncomingCredit) -> str:
@@ -277,7 +311,8 @@ def _linked_before(conn: Connection, late: list[IncomingCredit],
 
 def _payment_linked_to(conn: Connection, earlier: IncomingCredit, settings: Settings) -> tuple[int | None, str]:
     """(payment id, its provider) the first report of a linked callback was linked to: the statement
-    payment that names its stored callback, else the other feed's payment for the same transfer."""
+    payment that names its stored callback (the first feed's claim), else the payment known by its
+    reference (another feed's payment, or a statement payment it claimed as a second feed)."""
     start, end = _window([earlier], settings.holidays)
     statement = conn.execute(select(Payment.id).where(
         Payment.provider == STATEMENT_PROVIDER, Payment.booked_at >= start, Payment.booked_at < end,
@@ -298,8 +333,8 @@ def _link_to_statements(conn: Connection, late: list[IncomingCredit], settings: 
     found: dict[tuple[str, str], _Statement] = {}
     claimed: dict[str, _Statement] = {}
     for statement in statements:  # earliest first
-        if statement.claimed_by is not None:
-            claimed.setdefault(statement.claimed_by, statement)
+        for key in _claim_keys(statement.details):
+            claimed.setdefault(key, statement)
     for credit in late:  # linked before (a repeat of a late callback): the same payment again
         if _key(credit) in claimed:
             found[(credit.provider, credit.provider_ref)] = claimed[_key(credit)]
@@ -317,7 +352,7 @@ def _link_to_statements(conn: Connection, late: list[IncomingCredit], settings: 
                 continue
             day, wanted, pool = pools[key]
             for statement in pool:  # earliest first
-                if statement.claimed_by is None and statement.account == credit.clearing_account \
+                if statement.account == credit.clearing_account and statement.open_to(credit) \
                         and may_book(day, statement.day, holidays) and rule(credit, statement, wanted):
                     _claim(conn, statement, credit, now)
                     found[key] = statement
@@ -479,7 +514,7 @@ def _candidates(conn: Connection, credits: list[IncomingCredit], settings: Setti
                 select(Payment.id, Payment.amount_vnd, Payment.memo, Payment.details)
                 .where(*statement_payment, arrived_in_suspense(), Payment.amount_vnd.in_(chunk))):
             signature = memo_signature(memo)
-            if any(same_memo(wanted, signature) for wanted in memos[amount]) or _claimed_by(details or {}) in keys:
+            if any(same_memo(wanted, signature) for wanted in memos[amount]) or keys & _claim_keys(details or {}):
                 found.add(payment_id)
     return found
 
@@ -502,10 +537,11 @@ def _lock(conn: Connection, payment_ids: set[int]) -> list[_Statement]:
             if status != "active":
                 continue
             statements[pid] = _Statement(pid, amount, unallocated, business_date(at), account,
-                                         set(), memo_signature(memo), dict(details or {}),
+                                         set(), set(), memo_signature(memo), dict(details or {}),
                                          arrived_in_suspense=waiting)
     for pid, keys in keys_of(conn, statements).items():
-        statements[pid].references = keys
+        statements[pid].references = set(keys)
+        statements[pid].reported_as = {key for key, source in keys.items() if source != STATEMENT_PROVIDER}
     for chunk in _chunks(sorted(statements)):
         for pid, code in conn.execute(
                 select(PaymentAllocation.payment_id, PaymentRequest.payment_code)
@@ -516,13 +552,22 @@ def _lock(conn: Connection, payment_ids: set[int]) -> list[_Statement]:
 
 
 def _claim(conn: Connection, statement: _Statement, credit: IncomingCredit, now: datetime) -> None:
-    """Write on the statement payment which callback announced it (and the stored callback)."""
-    statement.details.update(callback_provider=credit.provider, callback_ref=credit.provider_ref,
-                             callback_vnd=credit.amount_vnd, callback_at=now.isoformat())
+    """Write on the statement payment which callback announced it (and the stored callback): the first
+    as `callback_*` (and `inbox_id`), another feed's under `OTHER_FEEDS`."""
+    claim = {"ref": credit.provider_ref, "vnd": credit.amount_vnd, "at": now.isoformat()}
     values: dict = {}
     reference = normalise_ref(credit.bank_reference)
     if reference:  # what the callback named, with the rest of its claim (never looked up: `payment_references`)
-        statement.details["callback_reference"] = reference
+        claim["reference"] = reference
+    if credit.inbox_id is not None:
+        claim["inbox_id"] = credit.inbox_id
+    if statement.claimed_by is None:
+        statement.details.update({f"callback_{name}": value for name, value in claim.items()},
+                                 callback_provider=credit.provider)
+        if credit.inbox_id is not None:
+            values["inbox_id"] = credit.inbox_id
+    else:
+        statement.details[OTHER_FEEDS] = {**statement.details.get(OTHER_FEEDS, {}), credit.provider: claim}
     if reference and reference not in statement.references:
         # The callback may name another reference than the line did (the API's FT330123456, the CSV's
         # 5000.11111): another feed's report naming either is this payment (`_reported_elsewhere`).
@@ -530,7 +575,6 @@ def _claim(conn: Connection, statement: _Statement, credit: IncomingCredit, now:
         if not statement.references:  # the line named none (a spreadsheet lost it): show the callback's
             values["bank_reference"] = credit.bank_reference
         statement.references.add(reference)
-    if credit.inbox_id is not None:
-        statement.details["callback_inbox_id"] = values["inbox_id"] = credit.inbox_id
+        statement.reported_as.add(reference)
     values["details"] = dict(statement.details)
     conn.execute(update(Payment).where(Payment.id == statement.payment_id).values(**values))

@@ -30,12 +30,14 @@ def remember(conn: Connection, named: Iterable[tuple[int, str | None, str]], *, 
                 skip_conflicts_on=() if new_payments else ("payment_id", "key"))
 
 
-def keys_of(conn: Connection, payment_ids: Iterable[int]) -> dict[int, set[str]]:
-    """payment id -> the references (`normalise_ref`) it is known by, for those known by any."""
-    found: dict[int, set[str]] = {}
+def keys_of(conn: Connection, payment_ids: Iterable[int]) -> dict[int, dict[str, str]]:
+    """payment id -> {reference (`normalise_ref`) it is known by: the provider of the report that named
+    it first}, for those known by any."""
+    found: dict[int, dict[str, str]] = {}
     ids = sorted(set(payment_ids))
     for start in range(0, len(ids), CHUNK):
-        for payment_id, key in conn.execute(select(PaymentReference.payment_id, PaymentReference.key)
-                                            .where(PaymentReference.payment_id.in_(ids[start:start + CHUNK]))):
-            found.setdefault(payment_id, set()).add(key)
+        for payment_id, key, source in conn.execute(
+                select(PaymentReference.payment_id, PaymentReference.key, PaymentReference.source)
+                .where(PaymentReference.payment_id.in_(ids[start:start + CHUNK]))):
+            found.setdefault(payment_id, {})[key] = source
     return found

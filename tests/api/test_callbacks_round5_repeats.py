@@ -162,6 +162,24 @@ def test_a_report_linked_to_a_statement_payment_repeated_with_another_amount_is_
     assert money(db) == (1, 45_000)
 
 
+def test_a_second_feeds_report_of_a_statement_payment_repeated_with_another_amount_names_that_payment(
+        client, auth, test_settings, db):
+    """SePay announced the line's payment first; the bank's report, by code, is its feed's claim on it
+    (`other_feeds`): repeated with another amount it is a conflict naming that payment."""
+    code = make_request(client, auth)
+    today = now_utc().astimezone(VN_TZ).strftime("%d/%m/%Y")  # the callbacks below are booked now
+    upload(client, auth, vcb_csv(("5555.3", "", "100.000", f"{code} nop phi"), day=today))
+    sepay(client, test_settings, id_=5010, memo=f"{code} nop phi", ref="5555.3")
+    bank(client, test_settings, txn="BK5010", memo=f"{code} nop phi")
+    assert [status for _, status, _ in stored(db)] == ["duplicate", "duplicate"]
+    with db() as s:
+        [payment_id] = s.execute(select(Payment.id)).scalars()
+    bank(client, test_settings, txn="BK5010", memo=f"{code} nop phi", amount=90_000)
+    provider, status, reason = stored(db)[-1]
+    assert status == "conflict" and f"linked to payment {payment_id}" in reason, reason
+    assert money(db) == (1, 100_000) and paid(client, code) == 100_000
+
+
 # --- finding 7: a repeat whose memo names other payment codes -------------------------------
 
 @pytest.mark.parametrize("via", ["bank", "sepay"])

@@ -48,9 +48,9 @@ ORDERS = [
     "S A1 A2 P1r P2r", "S A2 A1 P1r P2r", "S A1 A2 P1f P2f", "S A2 A1 P2f P1f",
     "A1 A2 S P1r P2r", "A2 A1 S P2r P1f", "A1 S P1r P2r", "A1 S P2r P1f",
     "A1 P2r S", "A1 P2f S", "P1r A2 S", "S P1r P2f A2", "S A1 P2r", "S P2r A1",
-    # Documented as not covered (decisions.md, 0019): the second line was claimed by SePay naming its
-    # reference, and the API's FT2, which nobody recorded, matches it by code only: credited again.
-    pytest.param("S A1 P2r P1r A2", marks=pytest.mark.xfail(strict=True, reason="one callback per statement payment")),
+    # A statement payment SePay announced is still the API's to announce (by code), once: each feed
+    # reports every transfer (these were credited twice while one callback claimed a payment for all).
+    "S A1 P2r P1r A2", "S P1r A1 A2", "S P1r A2 A1", "S P2r P1r A1 A2", "S P1f A1 A2", "S P1r A1 P2r A2", "S A1 P1r P2f A2",
 ]
 
 
@@ -112,4 +112,33 @@ def test_a_reference_a_second_statement_file_gives_a_stored_line_names_its_payme
     third = sepay(db, test_settings, code, statement_ref, "SP-1")
     assert third.outcome == "linked"
     assert money(db) == (1, AMOUNT)
+    assert_ledger_ok(db)
+
+
+def api(db, settings, code: str, reference: str, amount: int = AMOUNT):
+    """The bank API's report of a transfer (its FT…), recorded as the callback route records it."""
+    credit = IncomingCredit(provider="bank", provider_ref=reference, channel="vietqr_transfer", amount_vnd=amount,
+                            booked_at=BOOKED, clearing_account=ACCOUNT, memo=f"{code} nop phi",
+                            bank_reference=reference)
+    with unit_of_work(db) as s:
+        return record_credit(s, credit, settings=settings, actor="test", now=BOOKED)
+
+
+def test_a_second_feeds_claim_is_its_own_its_repeat_links_again_and_a_contradicting_repeat_names_the_payment(
+        client, auth, test_settings, db):
+    code = make_request(client, auth)
+    upload(client, auth, vcb_csv((TRANSFERS[1][0], "", "100.000", f"{code} nop phi")))
+    first = sepay(db, test_settings, code, TRANSFERS[1][0], "SP-1")  # SePay claims the line's payment
+    second = api(db, test_settings, code, TRANSFERS[1][1])  # the API, by code: the same payment, its own claim
+    assert (first.outcome, second.outcome) == ("linked", "linked") and first.payment_id == second.payment_id
+    with db() as s:
+        details = s.get(Payment, first.payment_id).details
+    assert (details["callback_provider"], details["callback_ref"]) == ("sepay", "SP-1")  # the first claim stays
+    assert details["other_feeds"]["bank"]["ref"] == TRANSFERS[1][1]
+    again = api(db, test_settings, code, TRANSFERS[1][1])
+    assert (again.outcome, again.payment_id) == ("linked", first.payment_id)
+    assert money(db) == (1, AMOUNT)
+    # Another API transfer of the code and amount is not this one: the API has announced it already.
+    assert api(db, test_settings, code, "FT330000009").outcome == "applied"
+    assert money(db) == (2, 2 * AMOUNT)
     assert_ledger_ok(db)
