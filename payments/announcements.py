@@ -246,9 +246,7 @@ def link_late_callbacks(session: Session, credits: list[IncomingCredit], *, sett
     late = [c for c in late if (c.provider, c.provider_ref) not in recorded]
     contradicted = _linked_before(conn, late, settings)
     late = [c for c in late if (c.provider, c.provider_ref) not in contradicted]
-    twins = _link_to_statements(conn, late, settings, now)
-    twins.update(_reported_elsewhere(conn, [c for c in late if (c.provider, c.provider_ref) not in twins],
-                                     settings))
+    twins = _link(conn, late, settings, now)
     twins.update(contradicted)
     return twins
 
@@ -324,11 +322,14 @@ def _payment_linked_to(conn: Connection, earlier: IncomingCredit, settings: Sett
     return (twin.payment_id, twin.provider) if twin is not None else (None, STATEMENT_PROVIDER)
 
 
-def _link_to_statements(conn: Connection, late: list[IncomingCredit], settings: Settings,
-                        now: datetime) -> dict[tuple[str, str], Twin]:
+def _link(conn: Connection, late: list[IncomingCredit], settings: Settings,
+          now: datetime) -> dict[tuple[str, str], Twin]:
+    """The statement payment or other feed's payment each late callback announces. A reference is
+    stronger evidence than a code: the statement payments sharing one are paired first, then another
+    feed's payments known by one (`_reported_elsewhere`, read after the row locks: what a concurrent
+    claim committed is seen), and only then statement payments by code or memo (else one of another
+    transfer was taken, and that transfer's own report, finding it claimed, was credited again)."""
     statements = _lock(conn, _candidates(conn, late, settings))
-    if not statements:
-        return {}
     prefix, holidays = settings.payment_code_prefix, settings.holidays
     found: dict[tuple[str, str], _Statement] = {}
     claimed: dict[str, _Statement] = {}
@@ -345,20 +346,26 @@ def _link_to_statements(conn: Connection, late: list[IncomingCredit], settings: 
     for credit in late:
         day, wanted = business_date(credit.booked_at), credit_codes(credit, prefix)
         pools[(credit.provider, credit.provider_ref)] = day, wanted, pairable(credit, wanted)
-    for rule in (_same_reference_same_amount, _same_reference_same_codes, _same_code, _same_memo_in_suspense):
-        for credit in late:
-            key = (credit.provider, credit.provider_ref)
-            if key in found:
-                continue
-            day, wanted, pool = pools[key]
-            for statement in pool:  # earliest first
-                if statement.account == credit.clearing_account and statement.open_to(credit) \
-                        and may_book(day, statement.day, holidays) and rule(credit, statement, wanted):
-                    _claim(conn, statement, credit, now)
-                    found[key] = statement
-                    break
+
+    def pair(rules, skip: Collection[tuple[str, str]] = ()) -> None:
+        for rule in rules:
+            for credit in late:
+                key = (credit.provider, credit.provider_ref)
+                if key in found or key in skip:
+                    continue
+                day, wanted, pool = pools[key]
+                for statement in pool:  # earliest first
+                    if statement.account == credit.clearing_account and statement.open_to(credit) \
+                            and may_book(day, statement.day, holidays) and rule(credit, statement, wanted):
+                        _claim(conn, statement, credit, now)
+                        found[key] = statement
+                        break
+
+    pair((_same_reference_same_amount, _same_reference_same_codes))
+    elsewhere = _reported_elsewhere(conn, [c for c in late if (c.provider, c.provider_ref) not in found], settings)
+    pair((_same_code, _same_memo_in_suspense), skip=elsewhere)
     amounts = {(c.provider, c.provider_ref): c.amount_vnd for c in late}
-    return {key: Twin(s.payment_id, s.amount_vnd, amounts[key]) for key, s in found.items()}
+    return elsewhere | {key: Twin(s.payment_id, s.amount_vnd, amounts[key]) for key, s in found.items()}
 
 
 def _pairable(statements: list[_Statement]):
