@@ -14,7 +14,7 @@ from payments.credits import IncomingCredit, record_credit
 from payments.models import Payment
 from tests.factories import assert_ledger_ok, make_request
 from tests.recon_factories import bank_callback, upload, vcb_csv
-from tests.integration.test_late_callback_concurrency import ACCOUNT, BOOKED
+from tests.integration.test_late_callback_concurrency import ACCOUNT, BOOKED, callback
 
 AMOUNT = 100_000
 TRANSFERS = {1: ("5000.11111", "FT330000001"), 2: ("5000.22222", "FT330000002")}
@@ -124,13 +124,11 @@ def test_a_reference_a_second_statement_file_gives_a_stored_line_names_its_payme
     assert_ledger_ok(db)
 
 
-def api(db, settings, code: str, reference: str, amount: int = AMOUNT):
+def api(db, settings, code: str, reference: str):
     """The bank API's report of a transfer (its FT…), recorded as the callback route records it."""
-    credit = IncomingCredit(provider="bank", provider_ref=reference, channel="vietqr_transfer", amount_vnd=amount,
-                            booked_at=BOOKED, clearing_account=ACCOUNT, memo=f"{code} nop phi",
-                            bank_reference=reference)
     with unit_of_work(db) as s:
-        return record_credit(s, credit, settings=settings, actor="test", now=BOOKED)
+        return record_credit(s, callback("bank", reference, code, AMOUNT), settings=settings, actor="test",
+                             now=BOOKED)
 
 
 def test_a_second_feeds_claim_is_its_own_its_repeat_links_again_and_a_contradicting_repeat_names_the_payment(
