@@ -180,8 +180,8 @@ class _Statement:
     arrived_in_suspense: bool = False
 
     @property
-    def claimed_by(self) -> str | None:
-        return _claimed_by(self.details)
+    def claimed(self) -> bool:
+        return bool(_claims(self.details))
 
     def open_to(self, credit: IncomingCredit) -> bool:
         """Whether the callback may announce this payment: no callback of its feed has, and no callback
@@ -191,30 +191,23 @@ class _Statement:
         statement payment once. (With one claim a payment for all feeds, the second feed's report of
         a transfer, finding only another transfer's payment unclaimed, took it, and its report of that
         other transfer was credited a second time.)"""
-        if self.claimed_by is None:
+        if not self.claimed:
             return True
         reference = normalise_ref(credit.bank_reference)
-        return credit.provider not in _claimants(self.details) and (
+        return credit.provider not in _claims(self.details) and (
             not self.reported_as or reference is None or reference in self.references)
 
 
-def _claimed_by(details: dict) -> str | None:
-    """"provider:ref" of the first callback a statement payment's details say was linked to it, if one was."""
-    ref = details.get("callback_ref")
-    return f"{details['callback_provider']}:{ref}" if ref is not None else None
-
-
-def _claimants(details: dict) -> set[str]:
-    """The providers whose callbacks announced a statement payment: the first, and other feeds'."""
-    first = details.get("callback_provider")
-    return ({first} if first is not None else set()) | set(details.get(OTHER_FEEDS, {}))
+def _claims(details: dict) -> dict[str, str]:
+    """provider -> the transaction id of its callback that announced a statement payment, per its
+    details: the first claim (`callback_*`), then other feeds' (`OTHER_FEEDS`); empty when unclaimed."""
+    first = {details["callback_provider"]: details["callback_ref"]} if details.get("callback_ref") is not None else {}
+    return first | {provider: claim["ref"] for provider, claim in details.get(OTHER_FEEDS, {}).items()}
 
 
 def _claim_keys(details: dict) -> set[str]:
     """"provider:ref" of every callback linked to a statement payment."""
-    first = _claimed_by(details)
-    return ({first} if first is not None else set()) | {
-        f"{provider}:{claim['ref']}" for provider, claim in details.get(OTHER_FEEDS, {}).items()}
+    return {f"{provider}:{ref}" for provider, ref in _claims(details).items()}
 
 
 def _key(credit: IncomingCredit) -> str:
@@ -422,7 +415,7 @@ def _reported_elsewhere(conn: Connection, late: list[IncomingCredit], settings: 
         same_transfer = [row for row in rows if row.provider != credit.provider
                          and row.clearing_account == credit.clearing_account
                          and row.key == reference
-                         and (row.provider != STATEMENT_PROVIDER or _claimed_by(row.details or {}) is not None)
+                         and (row.provider != STATEMENT_PROVIDER or _claims(row.details or {}))
                          and may_book(day, business_date(row.booked_at), settings.holidays)]
         twin = next((row for row in same_transfer if row.amount_vnd == credit.amount_vnd), None)
         if twin is not None:
@@ -568,7 +561,7 @@ def _claim(conn: Connection, statement: _Statement, credit: IncomingCredit, now:
         claim["reference"] = reference
     if credit.inbox_id is not None:
         claim["inbox_id"] = credit.inbox_id
-    if statement.claimed_by is None:
+    if not statement.claimed:
         statement.details.update({f"callback_{name}": value for name, value in claim.items()},
                                  callback_provider=credit.provider)
         if credit.inbox_id is not None:

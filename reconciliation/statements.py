@@ -327,7 +327,7 @@ _DATE = re.compile(
 _PM = ("p", "c")  # PM, CH (chiều)
 # A month written by its English name, as foreign banks' exports do (`24-Nov-2026`, `24 NOV 26`): its
 # three-letter abbreviation or its whole name, any case; day first, as every date here.
-_MONTHS = {name: number for number, full in enumerate(
+MONTHS = {name: number for number, full in enumerate(
     ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
      "november", "december"), start=1) for name in (full, full[:3])} | {"sept": 9}
 _date_cache: dict[str, tuple[date, time | None]] = {}
@@ -398,7 +398,7 @@ def _read_date(text: str, line_no: int | None, field_name: str) -> tuple[date, t
     g = match.groupdict()
     year_text = g["y"] or g["Y"] or g["yy"]
     year = int(year_text) + (2000 if len(year_text) == 2 else 0)  # "0001" is year 1, not 2001
-    month = _MONTHS.get(g["name"].lower()) if g["name"] else int(g["m"] or g["M"])
+    month = MONTHS.get(g["name"].lower()) if g["name"] else int(g["m"] or g["M"])
     if month is None:
         raise statement_error("invalid_date", f"{field_name} {text[:40]!r} names no month", line_no=line_no)
     try:

@@ -24,7 +24,7 @@ from typing import BinaryIO
 
 from reconciliation import profiles
 from reconciliation.profiles import normalise_header
-from reconciliation.statements import (CREDIT, DEBIT, StatementError, StatementInfo, StatementLine,
+from reconciliation.statements import (CREDIT, DEBIT, MONTHS, StatementError, StatementInfo, StatementLine,
                                        excel_fraction_of_day, parse_amount, parse_local_date, statement_error)
 from reconciliation.textfile import SNIFF_BYTES, release, text_stream
 
@@ -361,8 +361,7 @@ def _blank(value: object) -> bool:
 
 _LETTER = re.compile(r"[A-Za-zÀ-ỹĐđ]")
 # A date as the date column writes it, digits or a month's English name (`24-Nov-2026`), not a label.
-_DATE_LIKE = re.compile(r"\d{1,4}[/.\-]\d|\d{1,2}[/.\- ]?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}"
-                        r"[/.\- ]?\d{2}", re.IGNORECASE)
+_DATE_LIKE = re.compile(rf"\d{{1,4}}[/.\-]\d|\d{{1,2}}[/.\- ]?(?:{'|'.join(MONTHS)})[/.\- ]?\d{{2}}", re.IGNORECASE)
 
 
 def _is_label(value: object) -> bool:
