@@ -45,7 +45,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, exists, select, text, update
+from sqlalchemy import Connection, delete, exists, select, text, update
 
 from config import Settings
 from kernel.clock import add_working_days, business_date, business_day_bounds
@@ -191,11 +191,27 @@ class _Statement:
         statement payment once. (With one claim a payment for all feeds, the second feed's report of
         a transfer, finding only another transfer's payment unclaimed, took it, and its report of that
         other transfer was credited a second time.)"""
+        return self.open_to_report(credit.provider, normalise_ref(credit.bank_reference))
+
+    def open_to_report(self, provider: str, reference: str | None) -> bool:
+        """`open_to` for a report of `provider` naming `reference` (a key, or None)."""
         if not self.claimed:
             return True
-        reference = normalise_ref(credit.bank_reference)
-        return credit.provider not in _claims(self.details) and (
+        return provider not in _claims(self.details) and (
             not self.reported_as or reference is None or reference in self.references)
+
+    def claim_by_code(self) -> str | None:
+        """The feed whose claim is the payment's only one and was made by a code or memo rule (it named
+        no reference, or one nothing else knows the payment by but the line's own), else None: such a
+        claim could as well have been made on another line of the same code and amount."""
+        claims = _claims(self.details)
+        if len(claims) != 1:
+            return None
+        provider = next(iter(claims))
+        reference = _claim_of(self.details, provider).get("reference")
+        own = self.references - self.reported_as
+        soft = not self.reported_as if reference is None else self.reported_as == {reference}
+        return provider if soft and own else None
 
 
 def _claims(details: dict) -> dict[str, str]:
@@ -203,6 +219,15 @@ def _claims(details: dict) -> dict[str, str]:
     details: the first claim (`callback_*`), then other feeds' (`OTHER_FEEDS`); empty when unclaimed."""
     first = {details["callback_provider"]: details["callback_ref"]} if details.get("callback_ref") is not None else {}
     return first | {provider: claim["ref"] for provider, claim in details.get(OTHER_FEEDS, {}).items()}
+
+
+def _claim_of(details: dict, provider: str) -> dict:
+    """The claim `provider`'s callback wrote on a statement payment (`_claim`'s dict: ref, vnd, at and,
+    when given, reference and inbox_id)."""
+    if details.get("callback_provider") == provider and details.get("callback_ref") is not None:
+        return {name.removeprefix("callback_"): value for name, value in details.items()
+                if name.startswith("callback_") and name != "callback_provider"}
+    return dict(details[OTHER_FEEDS][provider])
 
 
 def _claim_keys(details: dict) -> set[str]:
@@ -357,6 +382,16 @@ def _link(conn: Connection, late: list[IncomingCredit], settings: Settings,
     pair((_same_reference_same_amount, _same_reference_same_codes))
     elsewhere = _reported_elsewhere(conn, [c for c in late if (c.provider, c.provider_ref) not in found], settings)
     pair((_same_code, _same_memo_in_suspense), skip=elsewhere)
+    for credit in late:
+        key = (credit.provider, credit.provider_ref)
+        if key not in found and key not in elsewhere:
+            day, wanted, pool = pools[key]
+            freed = _free_by_moving(conn, credit, day, wanted, pool, holidays, now)
+            if freed is not None:
+                taken, spare, moved = freed
+                found[key] = taken
+                if found.get(moved) is taken:  # the moved claim was made in this batch
+                    found[moved] = spare
     amounts = {(c.provider, c.provider_ref): c.amount_vnd for c in late}
     return elsewhere | {key: Twin(s.payment_id, s.amount_vnd, amounts[key]) for key, s in found.items()}
 
@@ -551,29 +586,91 @@ def _lock(conn: Connection, payment_ids: set[int]) -> list[_Statement]:
     return [statements[pid] for pid in sorted(statements)]
 
 
+def _free_by_moving(conn: Connection, credit: IncomingCredit, day: date, wanted: set[str], pool: list[_Statement],
+                    holidays: Collection[date], now: datetime
+                    ) -> tuple[_Statement, _Statement, tuple[str, str]] | None:
+    """A statement payment the callback may announce once another feed's claim on it, made by code, moves
+    to another line of the same day, amount and codes that feed has not announced: (the payment, now the
+    callback's; the one the claim moved to; (provider, ref) of the moved claim), or None.
+
+    Two transfers of one code and amount, the statement first: the API's report of transfer 2 takes
+    line 1 by code (nothing tells them apart yet), SePay names line 2's "Số CT" and takes it, and SePay's
+    report of transfer 1 (naming the FT… the API will name) then finds line 1 claimed under another FT…
+    and line 2 claimed by SePay: it would be credited a third time. Lines of one day, amount and codes are
+    interchangeable to a code rule, so the code claim moves and every report keeps one payment."""
+    for taken in pool:  # earliest first
+        provider = taken.claim_by_code()
+        if provider is None or taken.account != credit.clearing_account or taken.open_to(credit) \
+                or not may_book(day, taken.day, holidays) or not _same_code(credit, taken, wanted):
+            continue
+        claim = _claim_of(taken.details, provider)
+        spare = next((s for s in pool if s is not taken and s.account == taken.account and s.day == taken.day
+                      and s.amount_vnd == taken.amount_vnd and s.paid_codes == taken.paid_codes
+                      and s.open_to_report(provider, claim.get("reference"))), None)
+        if spare is None:
+            continue
+        _move_claim(conn, taken, spare, provider, claim)
+        _claim(conn, taken, credit, now)
+        return taken, spare, (provider, claim["ref"])
+    return None
+
+
+def _move_claim(conn: Connection, taken: _Statement, spare: _Statement, provider: str, claim: dict) -> None:
+    """Move `provider`'s claim (its only one, `claim`) from `taken` to `spare`, with the reference it named
+    and the reason its stored callback gives."""
+    first = taken.details.get("callback_provider") == provider
+    for name in [name for name in taken.details if name.startswith("callback_")] if first else ():
+        del taken.details[name]
+    others = {p: c for p, c in taken.details.pop(OTHER_FEEDS, {}).items() if p != provider}
+    if others:
+        taken.details[OTHER_FEEDS] = others
+    values: dict = {"details": dict(taken.details)}
+    if first:
+        values["inbox_id"] = None
+    reference = claim.get("reference")
+    if reference is not None:
+        conn.execute(delete(PaymentReference).where(PaymentReference.payment_id == taken.payment_id,
+                                                    PaymentReference.key == reference))
+        taken.references.discard(reference)
+        taken.reported_as.discard(reference)
+    conn.execute(update(Payment).where(Payment.id == taken.payment_id).values(**values))
+    _write_claim(conn, spare, provider, claim, reference)
+    if claim.get("inbox_id") is not None:
+        conn.execute(update(InboundCallback).where(InboundCallback.id == claim["inbox_id"]).values(reason=(
+            f"the bank statement already credited this transfer (payment {spare.payment_id}): linked to it, not "
+            f"credited again (first linked by its code to payment {taken.payment_id}, another transfer's line)")))
+
+
 def _claim(conn: Connection, statement: _Statement, credit: IncomingCredit, now: datetime) -> None:
-    """Write on the statement payment which callback announced it (and the stored callback): the first
-    as `callback_*` (and `inbox_id`), another feed's under `OTHER_FEEDS`."""
+    """Write on the statement payment which callback announced it (and the stored callback)."""
     claim = {"ref": credit.provider_ref, "vnd": credit.amount_vnd, "at": now.isoformat()}
-    values: dict = {}
     reference = normalise_ref(credit.bank_reference)
     if reference:  # what the callback named, with the rest of its claim (never looked up: `payment_references`)
         claim["reference"] = reference
     if credit.inbox_id is not None:
         claim["inbox_id"] = credit.inbox_id
+    _write_claim(conn, statement, credit.provider, claim, credit.bank_reference)
+
+
+def _write_claim(conn: Connection, statement: _Statement, provider: str, claim: dict,
+                 bank_reference: str | None) -> None:
+    """`provider`'s claim on the statement payment: the first as `callback_*` (and `inbox_id`), another
+    feed's under `OTHER_FEEDS`; the reference it named (as written) is one the payment is known by."""
+    values: dict = {}
     if not statement.claimed:
         statement.details.update({f"callback_{name}": value for name, value in claim.items()},
-                                 callback_provider=credit.provider)
-        if credit.inbox_id is not None:
-            values["inbox_id"] = credit.inbox_id
+                                 callback_provider=provider)
+        if claim.get("inbox_id") is not None:
+            values["inbox_id"] = claim["inbox_id"]
     else:
-        statement.details[OTHER_FEEDS] = {**statement.details.get(OTHER_FEEDS, {}), credit.provider: claim}
+        statement.details[OTHER_FEEDS] = {**statement.details.get(OTHER_FEEDS, {}), provider: claim}
+    reference = normalise_ref(bank_reference)
     if reference and reference not in statement.references:
         # The callback may name another reference than the line did (the API's FT330123456, the CSV's
         # 5000.11111): another feed's report naming either is this payment (`_reported_elsewhere`).
-        remember(conn, [(statement.payment_id, credit.bank_reference, credit.provider)])
+        remember(conn, [(statement.payment_id, bank_reference, provider)])
         if not statement.references:  # the line named none (a spreadsheet lost it): show the callback's
-            values["bank_reference"] = credit.bank_reference
+            values["bank_reference"] = bank_reference
         statement.references.add(reference)
         statement.reported_as.add(reference)
     values["details"] = dict(statement.details)

@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from kernel.db import unit_of_work
+from kernel.inbox import InboundCallback
 from payments.credits import IncomingCredit, record_credit
 from payments.models import Payment
+from payments.payment_references import keys_of
 from tests.factories import assert_ledger_ok, make_request
 from tests.recon_factories import bank_callback, upload, vcb_csv
 from tests.integration.test_late_callback_concurrency import ACCOUNT, BOOKED, callback
@@ -57,6 +59,9 @@ ORDERS = [
     "S A1 P2r P1r A2", "S P1r A1 A2", "S P1r A2 A1", "S P2r P1r A1 A2", "S P1f A1 A2", "S P1r A1 P2r A2", "S A1 P1r P2f A2",
     # A reference another feed named beats a code (SePay's FT1 is the API's payment, not the other line).
     "A1 S P1f A2 P2f", "P1f S A1 A2 P2f",
+    # The API's report of transfer 2 took line 1 by code before SePay named line 2's "Số CT": SePay's report
+    # of transfer 1 moves that code claim to line 2 and takes line 1 (it was credited a third time).
+    "S A2 P2r P1f A1", "S P2r A2 P1f A1",
 ]
 # Every order of the two feeds' four reports after the statement, SePay naming the FT… as it does.
 ORDERS += [order for order in (" ".join(("S",) + p) for p in itertools.permutations(["A1", "A2", "P1f", "P2f"]))
@@ -147,5 +152,37 @@ def test_a_second_feeds_claim_is_its_own_its_repeat_links_again_and_a_contradict
     assert money(db) == (1, AMOUNT)
     # Another API transfer of the code and amount is not this one: the API has announced it already.
     assert api(db, test_settings, code, "FT330000009").outcome == "applied"
+    assert money(db) == (2, 2 * AMOUNT)
+    assert_ledger_ok(db)
+
+
+def test_a_claim_made_by_code_moves_to_the_other_line_when_a_report_shows_it_was_the_other_transfer(
+        client, auth, test_settings, db):
+    """"S A2 P2r P1f A1": the API's report of transfer 2 took line 1 by code; SePay's report of
+    transfer 1 moves it to line 2, so each line ends with its own transfer's reports, and the API's
+    stored callback names the payment it is linked to now."""
+    code = make_request(client, auth)
+    upload(client, auth, vcb_csv(*[(TRANSFERS[n][0], "", "100.000", f"{code} nop phi") for n in (1, 2)]))
+    bank_callback(client, test_settings, TRANSFERS[2][1], AMOUNT, f"{code} nop phi")
+    with db() as s:
+        line_1, line_2 = s.execute(select(Payment.id).where(Payment.provider == "statement")
+                                   .order_by(Payment.id)).scalars()
+        assert s.get(Payment, line_1).details["callback_ref"] == TRANSFERS[2][1]  # nothing told them apart yet
+    assert sepay(db, test_settings, code, TRANSFERS[2][0], "SP-2").payment_id == line_2
+    assert sepay(db, test_settings, code, TRANSFERS[1][1], "SP-1").payment_id == line_1
+    last = api(db, test_settings, code, TRANSFERS[1][1])
+    assert (last.outcome, last.payment_id) == ("linked", line_1)
+    with db() as s:
+        first, second = s.get(Payment, line_1), s.get(Payment, line_2)
+        assert (first.details["callback_provider"], first.details["callback_ref"], first.inbox_id) == (
+            "sepay", "SP-1", None)
+        assert first.details["other_feeds"]["bank"]["ref"] == TRANSFERS[1][1]
+        assert second.details["other_feeds"]["bank"]["ref"] == TRANSFERS[2][1]
+        assert keys_of(s.connection(), [line_1, line_2]) == {
+            line_1: {"500011111": "statement", "FT330000001": "sepay"},
+            line_2: {"500022222": "statement", "FT330000002": "bank"}}
+        reason = s.execute(select(InboundCallback.reason).where(
+            InboundCallback.external_id == TRANSFERS[2][1])).scalar_one()
+    assert f"(payment {line_2})" in reason and f"payment {line_1}, another transfer's line" in reason
     assert money(db) == (2, 2 * AMOUNT)
     assert_ledger_ok(db)
