@@ -193,8 +193,9 @@ def _token_pattern(prefix: str) -> re.Pattern[str]:
 
 
 def _verifies(digits: str) -> bool:
-    # MOD 97-10 check digits run 02..98; 00 and 01 would be second spellings of 97 and 98.
-    return int(digits) % 97 == 1 and digits[-2:] > "01"
+    # MOD 97-10 check digits run 02..98; 00, 01 and 99 would be second spellings of 97, 98 and 02
+    # (the remainder is the same 97 apart), so a code would have two "valid" writings.
+    return int(digits) % 97 == 1 and "02" <= digits[-2:] <= "98"
 
 
 def _require_prefix(prefix: str) -> None:
