@@ -359,6 +359,8 @@ def _check_crc(payload: str, fields: dict[str, str]) -> str:
 
 
 def _check_header(fields: dict[str, str]) -> str | None:
+    # Absent, 00 is a missing field like 53 or 58; present, it must come first.
+    _require(fields, "00", "the payload")
     if next(iter(fields)) != "00":
         raise _malformed("field 00 (payload format indicator) must be the first field", "the payload", field="00")
     if fields["00"] != "01":

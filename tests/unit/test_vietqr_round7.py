@@ -5,6 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from payments.codes import check_digits, is_valid_code, scan_memo
+from payments.vietqr import GUID, VietQRError, crc16, parse_payload
 
 # --- payment codes ---------------------------------------------------------------------------------------
 
@@ -30,3 +31,36 @@ def test_a_code_written_with_99_for_its_02_is_no_exact_code_in_a_memo():
 def test_no_neighbour_offered_for_correction_has_a_check_we_never_issue(written):
     [found] = scan_memo("HS00000003292")  # one edit from HS00000003202 and from HS00000003299
     assert not any(n.endswith(written) and n[2:11] == "000000032" for n in found.neighbours)
+
+
+# --- VietQR parsing --------------------------------------------------------------------------------------
+
+def tlv(tag: str, value: str) -> str:
+    return f"{tag}{len(value):02d}{value}"
+
+
+MERCHANT = tlv("00", GUID) + tlv("01", tlv("00", "970436") + tlv("01", "0071001234567")) + tlv("02", "QRIBFTTA")
+
+
+def assemble(*fields: tuple[str, str]) -> str:
+    body = "".join(tlv(tag, value) for tag, value in fields) + "6304"
+    return body + crc16(body)
+
+
+@pytest.mark.parametrize("fields", [
+    (("01", "12"), ("38", MERCHANT), ("53", "704"), ("54", "150000"), ("58", "VN")),
+    (("38", MERCHANT), ("53", "704"), ("58", "VN")),
+], ids=["after 01", "first is 38"])
+def test_a_payload_without_a_payload_format_indicator_lacks_a_field_rather_than_being_malformed(fields):
+    # 00 is mandatory like 53 or 58: its absence is `vietqr_missing_field`, as theirs is; "must be the
+    # first field" is for a 00 that is there, out of place.
+    with pytest.raises(VietQRError) as refused:
+        parse_payload(assemble(*fields))
+    assert (refused.value.code, refused.value.details) == ("vietqr_missing_field", {"field": "00"})
+    assert str(refused.value) == "required field 00 is missing from the payload"
+
+
+def test_a_payload_format_indicator_out_of_place_is_still_malformed():
+    with pytest.raises(VietQRError) as refused:
+        parse_payload(assemble(("01", "11"), ("00", "01"), ("38", MERCHANT), ("53", "704"), ("58", "VN")))
+    assert (refused.value.code, refused.value.details) == ("vietqr_malformed", {"field": "00"})
