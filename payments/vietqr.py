@@ -263,7 +263,9 @@ def build_payload(
 
     The purpose is cleaned (`normalize_purpose`); the other optional fields (52, 59, 60, 62/01, 62/05,
     62/07: the `VietQR` fields of the same names) are written as given when they meet the format the
-    parser checks, so any payload `parse_payload` reads can be built again from its fields.
+    parser checks, so any payload `parse_payload` reads can be built again from its fields, except
+    one whose account has other characters than letters and digits or whose purpose is only spaces
+    (docs/decisions.md "VietQR building").
     """
     _check_build_input(bin, account, service, amount_vnd)
     beneficiary = _tlv("00", bin) + _tlv("01", account)
