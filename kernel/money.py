@@ -48,10 +48,11 @@ def _describe(value: Any) -> str:
 
 
 # What people type: plain digits, or groups of exactly three digits after a dot, comma or space
-# (one kind of separator per amount), then an optional đồng sign. "1.5" or "150,50" are not đồng.
+# (one kind of separator per amount), then an optional đồng sign, written as people type it without
+# Telex too ("150.000d", "150.000 dong"). "1.5" or "150,50" are not đồng.
 _TYPED_VND = re.compile(
     r"(?P<digits>[0-9]+|[0-9]{1,3}(?P<sep>[., \u00a0\u202f])[0-9]{3}(?:(?P=sep)[0-9]{3})*)"
-    r"[ \u00a0\u202f]*(?:₫|đ|vnd|vnđ)?", re.IGNORECASE)
+    r"[ \u00a0\u202f]*(?:₫|đ|d|vnd|vnđ|đồng|dong)?", re.IGNORECASE)
 
 
 def parse_typed_vnd(text: str | None, *, field: str = "amount_vnd", minimum: int = 1,
