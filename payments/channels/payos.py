@@ -72,8 +72,11 @@ def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: date
     payload = json_object(body)
     data = payload.get("data")
     signature = payload.get("signature")
-    if not isinstance(data, dict) or not isinstance(signature, str):
-        raise CallbackRejected("data and signature are required", code="missing_field")
+    if not isinstance(data, dict):
+        raise CallbackRejected("data (an object) is required", code="missing_field", details={"field": "data"})
+    if not isinstance(signature, str):
+        # Unsigned is unauthenticated, as a bank push without its header: 401, not a shape error.
+        raise BadSignature("the payOS signature is missing (signature must be a hex string)")
     keys = settings.secret_values("HCCPAY_PAYOS_CHECKSUM_KEY")
     if not signed_by(data, signature, keys):
         raise BadSignature("payOS signature does not match")

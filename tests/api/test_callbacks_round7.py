@@ -1,0 +1,51 @@
+"""Round 7 of the callback probes: what each gateway's own contract says about bodies we cannot read
+or that carry no signature. Every such callback is stored raw with its reason (never lost, never a
+500), and the refusal is answered in the channel's shape (`success: false` for SePay and payOS)."""
+import json
+
+import pytest
+from sqlalchemy import select
+
+from kernel.inbox import InboundCallback
+from tests.api.test_callbacks_round5_payos import webhook_data
+from tests.factories import make_request
+
+
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
+
+
+def stored(db):
+    with db() as s:
+        return [(row.provider, row.status, row.reason, row.body) for row in
+                s.execute(select(InboundCallback).order_by(InboundCallback.id)).scalars()]
+
+
+def paid(client, code):
+    return client.get(f"/api/v1/payment-requests/{code}").json["paid_vnd"]
+
+
+# --- payOS: a webhook without a signature is unauthenticated, as a bank push without its header ---------
+
+@pytest.mark.parametrize("signature", ["absent", None, 12345, ["abc"]])
+def test_a_payos_webhook_without_a_signature_is_refused_as_unsigned_not_as_a_missing_field(
+        client, auth, test_settings, db, signature):
+    code = make_request(client, auth)
+    body = {"code": "00", "desc": "success", "success": True, "data": webhook_data(test_settings, code)}
+    if signature != "absent":
+        body["signature"] = signature
+    r = client.post("/api/v1/callbacks/payos", data=json.dumps(body).encode(),
+                    headers={"Content-Type": "application/json"})
+    assert r.status_code == 401
+    assert r.json["code"] == "invalid_signature" and r.json["success"] is False
+    [(provider, status, reason, _)] = stored(db)
+    assert (provider, status) == ("payos", "rejected") and reason.startswith("invalid_signature: ")
+    assert paid(client, code) == 0
+
+
+def test_a_payos_webhook_without_data_is_still_a_missing_field(client, db):
+    body = {"code": "00", "desc": "success", "success": True, "signature": "0" * 64}
+    r = client.post("/api/v1/callbacks/payos", data=json.dumps(body).encode(),
+                    headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and r.json["code"] == "missing_field" and r.json["success"] is False
+    assert [(p, s) for p, s, _, _ in stored(db)] == [("payos", "rejected")]
+
