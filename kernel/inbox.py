@@ -15,6 +15,7 @@ from typing import Any
 from flask import Request
 from sqlalchemy import Index, LargeBinary, String, Text, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from kernel.db import PK, Base, insert_returning_id, unit_of_work
 from kernel.errors import Conflict, NotFound
@@ -82,7 +83,9 @@ def store_raw(sessions: sessionmaker[Session], *, provider: str, request: Reques
     `redact_body` masks what a channel must never keep at rest (card numbers at the POS); the row
     says so in its reason, so nobody mistakes the copy for the exact bytes received (nor expects its
     stored signature to verify it)."""
-    body = request.get_data(cache=True)
+    body = readable_body(request)
+    if body is None:
+        body, reason = b"", "; ".join(filter(None, [reason, f"body not read: {too_large(request)}"]))
     if redact_body is not None:
         kept = redact_body(body)
         if kept != body:
@@ -95,6 +98,21 @@ def store_raw(sessions: sessionmaker[Session], *, provider: str, request: Reques
         body=body[:MAX_STORED_BODY], source_ip=(request.remote_addr or "")[:64], status=status,
         reason=reason[:2000] if reason is not None else None,
         external_id=external_id[:100] if external_id is not None else None, event=event))
+
+
+def readable_body(request: Request) -> bytes | None:
+    """The body as received, or None when it is over the app's limit (MAX_CONTENT_LENGTH): werkzeug
+    refuses to read it, and the callback must still be kept (its headers, size and the refusal)."""
+    try:
+        return request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        return None
+
+
+def too_large(request: Request) -> str:
+    size = f"{request.content_length:,} bytes" if request.content_length is not None else "its size not declared"
+    limit = request.max_content_length
+    return f"the body ({size}) is larger than the {limit:,}-byte limit" if limit else f"the body ({size}) is too large"
 
 
 def take_queued(session: Session, limit: int) -> list[InboundCallback]:

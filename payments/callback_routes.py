@@ -55,8 +55,13 @@ def handle(provider: str, parse: Parser, ok_body: dict, *, refusal_extra: dict |
     now = now_utc()
     store = partial(inbox.store_raw, runtime().sessions, provider=provider, request=request, now=now,
                     redact_body=redact_body)
+    body = inbox.readable_body(request)
+    if body is None:  # over the size limit: kept (headers, declared size) and refused in the channel's shape
+        message = inbox.too_large(request)
+        store(status=inbox.REJECTED, reason=f"payload_too_large: {message}")
+        return error_response(413, "payload_too_large", message, extra=refusal_extra)
     try:
-        event = parse(request.headers, request.get_data(cache=True), settings(), now)
+        event = parse(request.headers, body, settings(), now)
     except CallbackRejected as exc:
         store(status=inbox.REJECTED, reason=f"{exc.code}: {exc.message}")
         return error_response(exc.status, exc.code, exc.message, exc.details, extra=refusal_extra)

@@ -49,3 +49,30 @@ def test_a_payos_webhook_without_data_is_still_a_missing_field(client, db):
     assert r.status_code == 400 and r.json["code"] == "missing_field" and r.json["success"] is False
     assert [(p, s) for p, s, _, _ in stored(db)] == [("payos", "rejected")]
 
+
+# --- a body over the size limit: not read, but kept and refused in the channel's shape ------------------
+
+LIMIT = 64 * 1024  # the app's MAX_CONTENT_LENGTH, lowered so the test sends kilobytes, not 20 MiB
+
+
+@pytest.mark.parametrize("via, extra", [("sepay", {"success": False}), ("payos", {"success": False}),
+                                        ("bank", {}), ("pos", {})])
+def test_a_callback_body_over_the_size_limit_is_stored_with_the_reason_and_refused_413(app, client, db, via, extra):
+    app.config["MAX_CONTENT_LENGTH"] = LIMIT
+    body = b'{"content": "' + b"x" * (LIMIT + 1) + b'"}'
+    r = client.post(f"/api/v1/callbacks/{via}", data=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == 413
+    assert r.json == {"code": "payload_too_large", "message": r.json["message"], **extra}
+    [(provider, status, reason, kept)] = stored(db)
+    assert (provider, status) == (via, "rejected")
+    assert reason.startswith(f"payload_too_large: the body ({len(body):,} bytes) is larger than the 65,536-byte limit")
+    assert kept == b""  # not read: werkzeug refuses to, and a partial copy would pass for the body
+
+
+def test_a_vnpay_ipn_with_a_body_over_the_limit_is_stored_and_still_answered_by_its_contract(app, client, db):
+    app.config["MAX_CONTENT_LENGTH"] = LIMIT
+    r = client.get("/api/v1/callbacks/vnpay/ipn", query_string={"vnp_TxnRef": "X1"}, data=b"x" * (LIMIT + 1))
+    assert r.status_code == 200 and r.json == {"RspCode": "97", "Message": "Invalid Checksum"}
+    [(provider, status, reason, kept)] = stored(db)
+    assert (provider, status, kept) == ("vnpay", "rejected", b"")
+    assert reason == "invalid signature"
