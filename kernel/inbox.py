@@ -82,7 +82,8 @@ def store_raw(sessions: sessionmaker[Session], *, provider: str, request: Reques
 
     `redact_body` masks what a channel must never keep at rest (card numbers at the POS); the row
     says so in its reason, so nobody mistakes the copy for the exact bytes received (nor expects its
-    stored signature to verify it)."""
+    stored signature to verify it). A body over the size limit is not read: the row keeps an empty
+    body and its reason says why (`readable_body`)."""
     body = readable_body(request)
     if body is None:
         body, reason = b"", "; ".join(filter(None, [reason, f"body not read: {too_large(request)}"]))
