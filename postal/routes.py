@@ -8,7 +8,7 @@ from flask_restx import Namespace, Resource, fields
 
 from kernel import inbox
 from kernel.clock import now_utc
-from kernel.errors import Conflict, Unauthenticated, ValidationError
+from kernel.errors import Conflict, DomainError, Unauthenticated, ValidationError
 from kernel.http import (MAX_ID, REASON_IN, actor, content_disposition, int_arg, json_body, requires, runtime,
                          settings, transaction)
 from kernel.signing import HEADER, SignatureError, verify
@@ -394,6 +394,10 @@ class CourierWebhook(Resource):
         now = now_utc()
         sessions = runtime().sessions
         inbox_id = inbox.store_raw(sessions, provider="courier", request=request, now=now)
+        if inbox.readable_body(request) is None:  # over the size limit: kept unread, refused as the payment callbacks
+            message = inbox.too_large(request)
+            inbox.mark_alone(sessions, inbox_id, status=inbox.REJECTED, reason=f"payload_too_large: {message}", now=now)
+            raise DomainError(message, code="payload_too_large", status=413)
         try:
             verify(request.headers.get(HEADER), request.get_data(cache=True),
                    settings().secret_values("HCCPAY_COURIER_WEBHOOK_SECRET"), now=now)

@@ -76,3 +76,13 @@ def test_a_vnpay_ipn_with_a_body_over_the_limit_is_stored_and_still_answered_by_
     [(provider, status, reason, kept)] = stored(db)
     assert (provider, status, kept) == ("vnpay", "rejected", b"")
     assert reason == "invalid signature"
+
+
+def test_a_courier_event_over_the_size_limit_is_kept_as_rejected_and_refused_413(app, client, db):
+    app.config["MAX_CONTENT_LENGTH"] = LIMIT
+    body = b'{"note": "' + b"x" * (LIMIT + 1) + b'"}'
+    r = client.post("/api/v1/callbacks/courier", data=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == 413 and r.json["code"] == "payload_too_large"
+    [(provider, status, reason, kept)] = stored(db)
+    assert (provider, status, kept) == ("courier", "rejected", b"")  # was left `received`, as if it had failed
+    assert reason.startswith("payload_too_large: the body (")
