@@ -86,7 +86,7 @@ def store_raw(sessions: sessionmaker[Session], *, provider: str, request: Reques
     body and its reason says why (`readable_body`)."""
     body = readable_body(request)
     if body is None:
-        body, reason = b"", "; ".join(filter(None, [reason, f"body not read: {too_large(request)}"]))
+        body, reason = b"", f"{reason}; body not read" if reason else f"body not read: {too_large(request)}"
     if redact_body is not None:
         kept = redact_body(body)
         if kept != body:
