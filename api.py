@@ -14,6 +14,7 @@ from kernel.db import make_engine, make_session_factory
 from kernel.http import HccApi, Runtime, error_response, init_http, request_id, runtime
 from kernel.events import WEBHOOK_TOPIC, webhook_topic
 from kernel.jobs import PeriodicJob
+from kernel.jsonobjects import UniqueKeysJSONProvider
 from kernel import migrate
 from kernel.logs import configure_logging
 from kernel.metrics import init_metrics, register_counts
@@ -53,7 +54,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config.update(SECRET_KEY=settings.secret("HCCPAY_SECRET_KEY"), TESTING=settings.testing,
                       MAX_CONTENT_LENGTH=20 * 1024 * 1024, RESTX_MASK_SWAGGER=False,
                       RESTX_JSON={"ensure_ascii": False}, RESTX_ERROR_404_HELP=False)
-    app.json.ensure_ascii = False
+    app.json = UniqueKeysJSONProvider(app)  # a member named twice is refused; Vietnamese unescaped
     engine = make_engine(settings.database_url)
     init_http(app, Runtime(settings=settings, engine=engine, sessions=make_session_factory(engine)))
     app.extensions["hccpay_outbox_topics"] = frozenset(OUTBOX_TOPICS)

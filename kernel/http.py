@@ -36,6 +36,7 @@ from config import Settings
 from kernel.auth import Principal, authenticate_token
 from kernel.db import lost_race, unavailable_reason
 from kernel.errors import DomainError, Forbidden, Unauthenticated, ValidationError
+from kernel.jsonobjects import DuplicateKey
 from kernel.text import whole_number
 
 log = logging.getLogger("hccpay.http")
@@ -64,7 +65,8 @@ class JSONRequest(Request):
     """Malformed JSON is a client error with a stable code, not a bare 400 page."""
 
     def on_json_loading_failed(self, e: ValueError | None) -> Any:
-        raise ValidationError("request body is not valid JSON", code="malformed_json")
+        detail = f": {e}" if isinstance(e, DuplicateKey) else ""
+        raise ValidationError(f"request body is not valid JSON{detail}", code="malformed_json")
 
     def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
         # Flask hands only ValueError to on_json_loading_failed; arrays nested thousands deep make

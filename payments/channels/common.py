@@ -16,6 +16,7 @@ from typing import Any
 from config import Settings
 from kernel.clock import parse_local_instant
 from kernel.errors import DomainError
+from kernel.jsonobjects import DuplicateKey, unique_keys
 from kernel.money import MAX_MONEY_VND
 from payments.credits import IncomingCredit
 from payments.ledger import Accounts
@@ -96,7 +97,9 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # a pair decodes to one charact
 def json_object(body: bytes) -> dict[str, Any]:
     """The body as a JSON object of text: anything else is refused (`malformed_json`)."""
     try:
-        data = json.loads(body)
+        data = json.loads(body, object_pairs_hook=unique_keys)
+    except DuplicateKey as exc:
+        raise CallbackRejected(f"the body is not valid JSON: {exc}", code="malformed_json") from exc
     except (ValueError, RecursionError) as exc:  # RecursionError: arrays or objects nested too deeply
         raise CallbackRejected("the body is not valid JSON", code="malformed_json") from exc
     if not isinstance(data, dict):
