@@ -168,8 +168,9 @@ _GROUPED = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
 _SIGNED = re.compile(r"(?P<lead>[+-])?(?P<body>[0-9.,]+)|(?P<body2>[0-9.,]*[0-9])(?P<trail>-)"
                      r"|(?P<open>\()(?P<body3>[0-9.,]+)\)")
 # The side written with the amount, before or after it (spaces already cleaned away): `1,000,000 CR`,
-# `DR 15.000`. Only the two-letter marks: a lone `D` may be "đ" typed without its accent.
-_MARKED = re.compile(r"(?P<before>CR|DR)(?P<rest>.+)|(?P<rest2>.+?)(?P<after>CR|DR)", re.IGNORECASE)
+# `DR 15.000`, or abbreviated with a dot (`1,000,000 Cr.`, `Dr. 15.000`), a dot that is the mark's, not the
+# amount's. Only the two-letter marks: a lone `D` may be "đ" typed without its accent.
+_MARKED = re.compile(r"(?P<before>CR|DR)\.?(?P<rest>.+)|(?P<rest2>.+?)(?P<after>CR|DR)\.?", re.IGNORECASE)
 
 # The amounts nearly every row holds (`150.000`, `1,250,000`, `30000`): unsigned ASCII digits, grouped
 # by threes under one separator or not at all. The rules below read such text as its digits, so it is
@@ -184,7 +185,7 @@ def parse_amount(text: object, *, line_no: int | None = None, field_name: str = 
 
     Dot- or comma-grouped (`1.000.000`, `1,000,000`), with or without a zero fraction
     (`30000,00`, `1,000,000.00`), negative with `-` before or after it (`11.000-`, as SAP-based exports
-    write it) or in parentheses, or marked `DR` before or after it (`15,000 DR`; `CR` is positive); a
+    write it) or in parentheses, or marked `DR` before or after it (`15,000 DR`, `Dr. 15.000`; `CR` is positive); a
     lone dash is Excel's accounting zero (empty). VND has no minor unit, so a non-zero fraction is an
     error rather than something to round. Above `maximum` (the line cap, or the balance cap for a
     field named "balance") is `amount_out_of_range`. `side`: the column's (a debit or credit column);
