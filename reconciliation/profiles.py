@@ -192,6 +192,8 @@ def map_header(cells: list[object]) -> dict[str, int]:
         if name is not None and column not in claimed and name not in mapping:
             mapping[name] = column
             claimed.add(column)
+    if "amount" in mapping and "direction" not in mapping:
+        _mark_naming_both_sides(mapping, normalised)
     sides = [side for side in ("credit", "debit") if side in mapping]
     if len(sides) == 1 and "amount" not in mapping and names_both_sides(normalised[mapping[sides[0]]]):
         # "Số tiền thu/chi" (or "chi/thu", read as the debit side): one signed (or marked) amount
@@ -202,6 +204,22 @@ def map_header(cells: list[object]) -> dict[str, int]:
     if "date" not in mapping and "value_date" in mapping:
         mapping["date"] = mapping.pop("value_date")  # the only date a bank gives is the value date
     return mapping
+
+
+def _mark_naming_both_sides(mapping: dict[str, int], normalised: list[str]) -> None:
+    """Beside an amount column, a column whose header names both sides (`Ghi nợ/Ghi có`, `Có/Nợ`, `Thu/Chi`)
+    holds each row's side mark, not money: its first side word would make it that side's money column
+    (or none), and every unsigned amount beside it would be read as a credit (a bank fee as money in)."""
+    for column, cell in enumerate(normalised):
+        if column == mapping["amount"] or not names_both_sides(cell):
+            continue
+        taken = [name for name, index in mapping.items() if index == column]
+        others = [side for side in ("credit", "debit") if side in mapping and mapping[side] != column]
+        if set(taken) <= {"credit", "debit"} and not others:
+            for name in taken:
+                del mapping[name]
+            mapping["direction"] = column
+            return
 
 
 def row_number_columns(cells: list[object]) -> frozenset[int]:

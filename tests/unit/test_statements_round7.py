@@ -37,3 +37,38 @@ def test_a_dotted_mark_against_its_column_is_refused():
     error = refused(csv_text(["Ngày giao dịch", "Số tham chiếu", "Ghi nợ", "Ghi có", "Nội dung"],
                              ["24/11/2026", "FT1", "", "15.000 Dr.", "x"]))
     assert (error.code, error.details["line_no"]) == ("unknown_direction", 1)
+
+
+# --- a side-mark column whose header names both sides, beside the amount --------------------------
+# "Ghi nợ/Ghi có" (BIDV, VietinBank), "Có/Nợ", "Thu/Chi" beside "Số tiền": the column says each row's
+# side. Its header's first side word made it that side's money column, so every row's amount (in the
+# amount column, unsigned) was read as a credit: the bank's fee was money in.
+
+@pytest.mark.parametrize("mark_header", ["Ghi nợ/Ghi có", "Ghi có/Ghi nợ", "GHI NO/GHI CO", "Có/Nợ", "Thu/Chi",
+                                         "Nợ/Có", "Debit/Credit"])
+def test_a_mark_column_naming_both_sides_beside_the_amount_gives_each_row_its_side(mark_header):
+    marks = {"Thu/Chi": ("Thu", "Chi"), "Debit/Credit": ("C", "D")}.get(mark_header, ("C", "D"))
+    _, lines = read(csv_text(["Ngày giao dịch", "Số tham chiếu", "Số tiền", mark_header, "Nội dung"],
+                             ["24/11/2026 10:15:30", "FT1", "1,000,000", marks[0], "HS40881023160 nop le phi"],
+                             ["24/11/2026 10:16:30", "FT2", "15,000", marks[1], "phi SMS"]))
+    assert sides(lines) == [(1_000_000, "credit", "FT1"), (15_000, "debit", "FT2")]
+
+
+@pytest.mark.parametrize("mark", ["Ghi nợ", "Nợ", "D", "Dr"])
+def test_the_mark_column_before_the_amount_reads_the_same(mark):
+    _, lines = read(csv_text(["Ngày giao dịch", "Số bút toán", "Ghi nợ/Ghi có", "Số tiền", "Nội dung chi tiết"],
+                             ["24/11/2026", "1", "Ghi có", "1.000.000", "HS40881023160"],
+                             ["24/11/2026", "2", mark, "15.000", "phi"]))
+    assert sides(lines) == [(1_000_000, "credit", "1"), (15_000, "debit", "2")]
+
+
+def test_a_mark_column_naming_both_sides_refuses_a_word_that_names_no_side():
+    error = refused(csv_text(["Ngày giao dịch", "Số tham chiếu", "Số tiền", "Ghi nợ/Ghi có", "Nội dung"],
+                             ["24/11/2026", "FT1", "15.000", "Chuyển khoản", "x"]))
+    assert (error.code, error.details["line_no"]) == ("unknown_direction", 1)
+
+
+def test_a_column_naming_both_sides_without_an_amount_column_is_still_the_signed_amount():
+    _, lines = read(csv_text(["Ngày giao dịch", "Số tham chiếu", "Số tiền Có/Nợ", "Nội dung"],
+                             ["24/11/2026", "FT1", "1.000.000", "HS1"], ["24/11/2026", "FT2", "-15.000", "phi"]))
+    assert sides(lines) == [(1_000_000, "credit", "FT1"), (15_000, "debit", "FT2")]
