@@ -4,8 +4,8 @@ Rows are read one at a time (csv.reader over a decoding stream here; an XLSX wor
 come from `workbook`), and `read_rows` turns them into lines. Before the header: a preamble
 where the account number and opening balance may be written. The header is the first of the
 first `HEADER_SEARCH_ROWS` rows that names a date and a credit (or signed amount) column. After
-it: transactions; a row with no date and no amount but some text continues the previous memo
-(wrapped memos); a row with an amount and no date is of the day of the transaction row above (a
+it: transactions; a row with no date, no amount and no balance but some text continues the previous
+memo (wrapped memos), unless that text is a total's or a balance's label; a row with an amount and no date is of the day of the transaction row above (a
 date merged down); summary rows (totals, closing balance) are read for the balance and
 otherwise skipped. The balance column may be filled on some rows only: a day's closing is
 derived from its latest row that has one; its opening only when the day's earliest row has one
@@ -457,8 +457,13 @@ def _first_amount(values: list[object]) -> int | None:
 
 
 def _continues_memo(values: dict[str, object]) -> bool:
-    has_money = "debit" in values or "credit" in values or "amount" in values
-    return not has_money and "memo" in values and "date" not in values
+    """A row that is only more of the memo above (a memo wrapped over rows). A balance (`Số dư cuối kỳ`
+    with its amount) or a total's label in the memo column is the statement's own row, not a payer's
+    words: read as memo it became the last transfer's text and its closing balance went unread."""
+    has_money = "debit" in values or "credit" in values or "amount" in values or "balance" in values
+    memo = values.get("memo")
+    return not has_money and memo is not None and "date" not in values \
+        and not (isinstance(memo, str) and profiles.is_total_label(memo))
 
 
 def _footer(row: list[object], info: StatementInfo, balances: _BalanceTracker) -> None:

@@ -72,3 +72,28 @@ def test_a_column_naming_both_sides_without_an_amount_column_is_still_the_signed
     _, lines = read(csv_text(["Ngày giao dịch", "Số tham chiếu", "Số tiền Có/Nợ", "Nội dung"],
                              ["24/11/2026", "FT1", "1.000.000", "HS1"], ["24/11/2026", "FT2", "-15.000", "phi"]))
     assert sides(lines) == [(1_000_000, "credit", "FT1"), (15_000, "debit", "FT2")]
+
+
+# --- a balance's or a total's row in the memo column is no wrapped memo ------------------------------
+# ACB and others write "Số dư cuối kỳ" in the memo column with the balance beside it: a row without a
+# date or money whose memo is text was taken for the rest of the last transfer's memo ("Phi SMS Số dư cuối
+# kỳ") and its closing balance never read.
+
+ACB = ["Ngày giao dịch", "Số GD", "Diễn giải", "Rút ra", "Gửi vào", "Số dư"]
+
+
+@pytest.mark.parametrize("closing", [["", "", "Số dư cuối kỳ", "", "", "125,989,000"],
+                                     ["", "", "Số dư cuối kỳ: 125,989,000", "", "", ""],
+                                     ["", "", "SO DU CUOI KY", "", "", "125,989,000"]])
+def test_a_closing_balance_row_in_the_memo_column_is_the_closing_not_the_last_memo(closing):
+    info, lines = read(csv_text(ACB, ["24/11/2026", "1234", "HS40881023160 nop le phi", "", "1,000,000", "126,000,000"],
+                                ["24/11/2026", "1235", "Phi SMS", "11,000", "", "125,989,000"],
+                                ["", "", "Cộng phát sinh", "11,000", "1,000,000", ""], closing))
+    assert [l.memo for l in lines] == ["HS40881023160 nop le phi", "Phi SMS"]
+    assert info.balances[lines[0].booking_date].closing_vnd == 125_989_000
+
+
+def test_a_wrapped_memo_still_continues_the_line_above():
+    _, lines = read(csv_text(ACB, ["24/11/2026", "1234", "HS40881023160 nop le phi", "", "1,000,000", ""],
+                             ["", "", "ho so dat dai", "", "", ""], ["", "", "Tổng công ty ABC", "", "", ""]))
+    assert [l.memo for l in lines] == ["HS40881023160 nop le phi ho so dat dai Tổng công ty ABC"]
