@@ -323,9 +323,14 @@ _DATE = re.compile(
     r"\s*(?:(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4}|\d{2})"
     r"|(?P<Y>\d{4})[/.\-](?P<M>\d{1,2})[/.\-](?P<D>\d{1,2})"
     r"|(?P<dd>\d{1,2})[/.\- ]?(?P<name>[A-Za-z]{3,9})[/.\- ]?(?P<yy>\d{4}|\d{2}))"
-    r"(?:[ T]+(?P<H>\d{1,2}):(?P<I>\d{2})(?::(?P<S>\d{2}))?(?:\.\d+)?"
+    r"(?:(?:[ T]+|\s+(?:[-,]\s*)?|,\s*)(?P<H>\d{1,2}):(?P<I>\d{2})(?::(?P<S>\d{2}))?(?:\.\d+)?"
     r"(?:\s*(?P<P>[AaPp]\.?[Mm]\.?|SA|CH|sa|ch)|(?P<Z>Z|[+\-]\d{2}:?\d{2}))?)?\s*$")
 _PM = ("p", "c")  # PM, CH (chiều)
+# The time may come before the date (`10:15:30 24/11/2026`), and a cell may put them on two lines or part
+# them with a dash or a comma (`24/11/2026\n10:15:30`, `24/11/2026 - 10:15`), as exports print a wrapped
+# "Ngày giờ" cell: read as the date then its time (such cells were invalid_date, the file refused whole).
+_TIME_FIRST = re.compile(r"\s*(\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:[AaPp]\.?[Mm]\.?|SA|CH|sa|ch))?)"
+                         r"(?:\s+(?:[-,]\s*)?|,\s*)(\d.*?)\s*$", re.DOTALL)
 # A month written by its English name, as foreign banks' exports do (`24-Nov-2026`, `24 NOV 26`): its
 # three-letter abbreviation or its whole name, any case; day first, as every date here.
 MONTHS = {name: number for number, full in enumerate(
@@ -393,6 +398,8 @@ def _excel_serial(value: float, line_no: int | None, field_name: str) -> datetim
 
 def _read_date(text: str, line_no: int | None, field_name: str) -> tuple[date, time | None]:
     match = _DATE.match(text)
+    if match is None and (time_first := _TIME_FIRST.fullmatch(text)) is not None:
+        match = _DATE.match(f"{time_first[2]} {time_first[1]}")
     if match is None:
         raise statement_error("invalid_date", f"{field_name} {text[:40]!r} is not a date (dd/mm/yyyy)",
                               line_no=line_no)

@@ -1,8 +1,11 @@
 """Statement parsing, QA round 7: bank exports written as real Vietnamese banks write them."""
+from datetime import date, datetime, timezone
+
 import pytest
 
-from reconciliation.statements import StatementError, parse_amount
+from reconciliation.statements import StatementError, parse_amount, parse_local_date
 from tests.unit.test_parse_fix_tabular import csv_text, read, refused
+from tests.unit.test_statement_variants import workbook
 
 
 def sides(lines):
@@ -97,3 +100,33 @@ def test_a_wrapped_memo_still_continues_the_line_above():
     _, lines = read(csv_text(ACB, ["24/11/2026", "1234", "HS40881023160 nop le phi", "", "1,000,000", ""],
                              ["", "", "ho so dat dai", "", "", ""], ["", "", "Tổng công ty ABC", "", "", ""]))
     assert [l.memo for l in lines] == ["HS40881023160 nop le phi ho so dat dai Tổng công ty ABC"]
+
+
+# --- a date and its time on two lines of a cell, or the time first --------------------------------
+# "24/11/2026\n10:15:30" (a wrapped "Ngày giờ giao dịch" cell), "10:15:30 24/11/2026", "24/11/2026 - 10:15":
+# each was invalid_date, and the whole file was refused.
+
+AT_1015 = (date(2026, 11, 24), datetime(2026, 11, 24, 3, 15, 30, tzinfo=timezone.utc))
+
+
+@pytest.mark.parametrize("text", ["24/11/2026\n10:15:30", "24/11/2026\r\n10:15:30", "10:15:30 24/11/2026",
+                                  "10:15:30\n24/11/2026", "24/11/2026 - 10:15:30", "24/11/2026, 10:15:30",
+                                  "10:15:30 AM 24/11/2026", "10:15:30 - 24-11-2026", "2026-11-24\n10:15:30"])
+def test_a_time_on_another_line_or_before_the_date_is_read(text):
+    assert parse_local_date(text) == AT_1015
+
+
+@pytest.mark.parametrize("text", ["10:15:30", "10:15:30 24/13/2026", "24/11/2026 10:15:30 10:15:30", "10:15 HS1",
+                                  "24/11/2026\n5001.12345", "10:15:30 10:15:30"])
+def test_a_time_without_a_valid_date_is_still_no_date(text):
+    with pytest.raises(StatementError) as caught:
+        parse_local_date(text)
+    assert caught.value.code == "invalid_date", text
+
+
+def test_a_workbook_whose_date_cells_wrap_their_time_onto_a_second_line_is_read():
+    _, lines = read(workbook(("Sao ke", [["Ngày giờ giao dịch", "Số tham chiếu", "Ghi nợ", "Ghi có", "Nội dung"],
+                                        ["24/11/2026\n10:15:30", "FT1", None, 1_000_000, "HS40881023160"],
+                                        ["10:16:00 24/11/2026", "FT2", 11_000, None, "phi"]])))
+    assert sides(lines) == [(1_000_000, "credit", "FT1"), (11_000, "debit", "FT2")]
+    assert lines[0].instant() == AT_1015[1]
