@@ -69,9 +69,10 @@ FOOTER_LABELS = ("tong cong", "tong", "total", "cong phat sinh", "so du cuoi ky"
 # Rows that label, total or sign the statement rather than record a transaction, wherever the
 # label sits (date column, row-number column...). Vietnamese words are compared with their
 # diacritics: "Cộng" (sum) is not "Công" (ty), "Tổng" (total) is not "Tống" (a surname).
-LABEL_WORDS = ("tổng", "cộng", "số dư", "ngày in", "người lập", "lập biểu", "kế toán", "giám đốc", "thủ quỹ",
+LABEL_WORDS = ("tổng", "cộng", "số dư", "doanh số", "lũy kế", "luỹ kế", "phát sinh trong kỳ", "ngày in", "người lập", "lập biểu", "kế toán", "giám đốc", "thủ quỹ",
                "kiểm soát", "trưởng phòng", "chữ ký", "ký tên", "xác nhận của")
-LABEL_PHRASES = ("tong cong", "cong ngay", "cong phat sinh", "cong luy ke", "so du", "ngay in", "nguoi lap",
+LABEL_PHRASES = ("tong cong", "cong ngay", "cong phat sinh", "cong luy ke", "so du", "doanh so", "luy ke",
+                 "phat sinh trong ky", "ngay in", "nguoi lap",
                  "lap bieu", "ke toan", "giam doc", "total", "subtotal", "sub total", "grand total",
                  "opening balance", "closing balance", "ending balance", "beginning balance", "balance brought",
                  "balance carried", "print date", "prepared by", "approved by")
@@ -282,7 +283,11 @@ def direction_of(marker: object) -> str | None:
 # a balance; never a word a bank fee or a transfer begins with ("Tổng phí…" is a fee, not a total).
 TOTAL_PHRASES = ("tong cong", "tong phat sinh", "cong phat sinh", "cong ngay", "cong trong ngay", "cong luy ke",
                  "so du dau", "so du cuoi", "total", "subtotal", "sub total", "grand total", "opening balance",
-                 "closing balance")
+                 "closing balance",
+                 # The sums as banks also word them: "Tổng số tiền", "Tổng ghi có", "Tổng giao dịch", "Doanh số
+                 # phát sinh" (turnover), "Cộng số phát sinh", "Phát sinh trong kỳ", "Lũy kế" (running total).
+                 "tong so", "tong ghi", "tong giao dich", "tong doanh so", "doanh so", "cong so phat sinh",
+                 "phat sinh trong ky", "luy ke")
 
 
 # Payers whose names begin like a total: "Tổng công ty …" (a corporation) is "tong cong ty".
@@ -302,7 +307,8 @@ def is_total_label(cell: str) -> bool:
 TOTAL_MEMOS = frozenset(TOTAL_PHRASES) | {
     "tong", "cong", "sum", "tong so", "cong phat sinh trong ngay", "tong phat sinh trong ngay",
     "cong phat sinh trong ky", "tong phat sinh trong ky", "tong cong phat sinh", "so du dau ky", "so du cuoi ky",
-    "so du dau ngay", "so du cuoi ngay", "ending balance", "beginning balance"}
+    "so du dau ngay", "so du cuoi ngay", "ending balance", "beginning balance", "tong so tien", "tong ghi co",
+    "tong ghi no", "tong so phat sinh", "doanh so phat sinh", "tong doanh so", "phat sinh trong ky"}
 
 
 # A one-word memo without diacritics that is as much a name as a total: `TONG` (Tống), `CONG` (Công), as a
@@ -313,7 +319,7 @@ NAME_LIKE_MEMOS = frozenset({"tong", "cong"})
 
 # Total memos whose money is no sum of the table's lines: a balance, or a running total since before the file
 # began (`Cộng lũy kế`). The lines above cannot prove them (`tabular._Sums`): their label whole does.
-UNSUMMED_TOTAL_MEMOS = frozenset(m for m in TOTAL_MEMOS if m.startswith(("so du ", "cong luy ke"))
+UNSUMMED_TOTAL_MEMOS = frozenset(m for m in TOTAL_MEMOS if m.startswith(("so du ", "cong luy ke", "luy ke"))
                                  or m.endswith(" balance"))
 
 

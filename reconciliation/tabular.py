@@ -164,7 +164,7 @@ class _Columns:
                 or "payer_name" in values or "payer_account" in values:
             return False
         if "ref" in self.mapping or self.dated_references:
-            return profiles.is_total_label(memo)
+            return profiles.is_total_label(memo) or profiles.is_total_memo(memo)  # "Cộng" alone too
         return profiles.is_total_memo(memo) and (profiles.is_unsummed_total_memo(memo)
                                                  or sums.totalled_by(values, self.split))
 

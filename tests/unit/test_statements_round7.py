@@ -130,3 +130,45 @@ def test_a_workbook_whose_date_cells_wrap_their_time_onto_a_second_line_is_read(
                                         ["10:16:00 24/11/2026", "FT2", 11_000, None, "phi"]])))
     assert sides(lines) == [(1_000_000, "credit", "FT1"), (11_000, "debit", "FT2")]
     assert lines[0].instant() == AT_1015[1]
+
+
+# --- a day's total worded as banks word it ------------------------------------------------------------
+# In a table with a reference column, a dated row without a reference whose memo is "Tổng số tiền",
+# "Tổng ghi có", "Doanh số phát sinh", "Cộng"… was read as one more credit of the day's whole sum.
+
+REF_TABLE = ["Ngày giao dịch", "Số tham chiếu", "Ghi nợ", "Ghi có", "Số dư", "Nội dung"]
+TOTALS = ["Tổng số tiền", "Tổng số", "Tổng ghi có", "Tổng giao dịch", "Tổng doanh số", "Doanh số phát sinh",
+          "Cộng số phát sinh", "Tổng số phát sinh", "Cộng", "Tổng số giao dịch: 2", "Phát sinh trong kỳ",
+          "TONG SO TIEN", "DOANH SO PHAT SINH", "Cộng luỹ kế", "Lũy kế"]
+
+
+@pytest.mark.parametrize("memo", TOTALS)
+def test_a_dated_total_worded_as_banks_word_it_is_no_credit(memo):
+    _, lines = read(csv_text(REF_TABLE, ["24/11/2026", "FT1", "", "1,000,000", "126,000,000", "HS40881023160"],
+                             ["24/11/2026", "FT2", "", "30,000", "126,030,000", "HS52817959366"],
+                             ["24/11/2026", "", "", "1,030,000", "", memo]))
+    assert sides(lines) == [(1_000_000, "credit", "FT1"), (30_000, "credit", "FT2")]
+
+
+@pytest.mark.parametrize("memo", ["Tổng phí dịch vụ tháng 11", "Tổng công ty Điện lực nop phi HS1", "Công",
+                                  "CONG", "Doanh nghiệp ABC nop phi"])
+def test_a_transfer_whose_memo_only_looks_like_a_total_is_still_a_line(memo):
+    _, lines = read(csv_text(REF_TABLE, ["24/11/2026", "FT1", "", "1,000,000", "", "HS40881023160"],
+                             ["24/11/2026", "", "", "1,000,000", "", memo]))
+    assert len(lines) == 2
+
+
+@pytest.mark.parametrize("label", ["Doanh số phát sinh", "Doanh số:", "Lũy kế", "Luỹ kế", "Phát sinh trong kỳ",
+                                   "DOANH SO PHAT SINH", "LUY KE"])
+def test_a_total_labelled_in_the_date_column_is_skipped_not_refused(label):
+    _, lines = read(csv_text(REF_TABLE, ["24/11/2026", "FT1", "", "1,000,000", "126,000,000", "HS40881023160"],
+                             [label, "", "", "1,000,000", "", ""]))
+    assert sides(lines) == [(1_000_000, "credit", "FT1")]
+
+
+@pytest.mark.parametrize("memo", ["Tổng số tiền", "Tổng ghi có", "Doanh số phát sinh", "Cộng số phát sinh"])
+def test_a_dated_total_in_a_table_without_references_is_skipped_when_its_money_is_the_sum(memo):
+    header = ["Ngày giao dịch", "Ghi nợ", "Ghi có", "Nội dung"]
+    _, lines = read(csv_text(header, ["24/11/2026", "", "1,000,000", "HS40881023160"],
+                             ["24/11/2026", "", "30,000", "HS52817959366"], ["24/11/2026", "", "1,030,000", memo]))
+    assert [l.amount_vnd for l in lines] == [1_000_000, 30_000]
