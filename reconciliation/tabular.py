@@ -126,9 +126,30 @@ def _guard_csv(rows: Iterable[list[str]], last: _LastRecord) -> Iterator[list[st
     try:
         for row in rows:  # a csv.Error is the reader's: what the rows are used for raises in the caller's frame
             record_read()
-            yield row
+            joined = "".join(row)  # one test in C for the usual row, which holds neither mark
+            yield _excel_text(row) if "'" in joined or '="' in joined else row
     except csv.Error as exc:
         raise statement_error("malformed_csv", f"the CSV cannot be read: {exc}") from exc
+
+
+# A CSV cell written as Excel text, so that Excel keeps a document number or an account as written (no
+# leading zeros lost, no `5000.96828` turned into 5000.96828): `="5000.96828"` (a formula giving that text)
+# or `'0071001234567` (Excel's text prefix, never shown). Read as the text: as written, a date or amount
+# cell so was refused.
+_EXCEL_FORMULA_TEXT = re.compile(r'\s*="(.*)"\s*', re.DOTALL)
+_DIGITS_OR_SIGN = frozenset("0123456789+-(")
+
+
+def _excel_text(row: list[str]) -> list[str]:
+    cells = []
+    for cell in row:
+        formula = _EXCEL_FORMULA_TEXT.fullmatch(cell) if '="' in cell else None
+        if formula is not None:
+            cell = formula[1]
+        elif cell[:1] == "'" and cell[1:2] in _DIGITS_OR_SIGN:  # a memo's quoted words ('ho so') stay
+            cell = cell[1:]
+        cells.append(cell)
+    return cells
 
 
 # --- rows -> lines ---------------------------------------------------------------------

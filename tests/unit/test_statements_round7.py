@@ -172,3 +172,37 @@ def test_a_dated_total_in_a_table_without_references_is_skipped_when_its_money_i
     _, lines = read(csv_text(header, ["24/11/2026", "", "1,000,000", "HS40881023160"],
                              ["24/11/2026", "", "30,000", "HS52817959366"], ["24/11/2026", "", "1,030,000", memo]))
     assert [l.amount_vnd for l in lines] == [1_000_000, 30_000]
+
+
+# --- a CSV cell written as Excel text: `="5000.96828"`, `'0071001234567` ------------------------------
+# Exports write cells so to keep Excel from turning a document number or an account into a number
+# (leading zeros lost): `="…"` is a formula for that text, a leading apostrophe Excel's text prefix.
+# Either in a date or amount cell refused the file (invalid_date, invalid_amount).
+
+VCB_HEAD = ["Ngày GD/ TNX Date", "Số CT/ Doc No", "Số tiền ghi nợ/ Debit", "Số tiền ghi có/ Credit", "Số dư/ Balance",
+            "Nội dung chi tiết/ Transactions in detail"]
+
+
+def test_cells_written_as_an_excel_text_formula_are_their_text():
+    info, lines = read(csv_text(["Số tài khoản:", '="0071001234567"'], VCB_HEAD,
+                                ['="24/11/2026"', '="5000.96828"', "", '="30.000"', "", "HS40881023160 nop le phi"],
+                                ['="24/11/2026"', '="5018.27791"', '="11.000"', "", '="125.019.000"', '="THU PHI SMS"']))
+    assert sides(lines) == [(30_000, "credit", "5000.96828"), (11_000, "debit", "5018.27791")]
+    assert info.account == "0071001234567" and lines[1].memo == "THU PHI SMS"
+
+
+def test_cells_with_excels_text_apostrophe_are_their_text():
+    info, lines = read(csv_text(["Số tài khoản:", "'0071001234567"], VCB_HEAD,
+                                ["'24/11/2026", "'5000.96828", "", "'30.000", "", "HS40881023160 nop le phi"]))
+    assert sides(lines) == [(30_000, "credit", "5000.96828")]
+    assert info.account == "0071001234567"
+
+
+def test_an_apostrophe_or_equals_sign_inside_a_memo_stays():
+    _, lines = read(csv_text(VCB_HEAD, ["24/11/2026", "5000.1", "", "30.000", "", "HS40881023160 nop phi 'ho so' = 2"]))
+    assert lines[0].memo == "HS40881023160 nop phi 'ho so' = 2"
+
+
+def test_a_memo_opening_with_a_quoted_word_keeps_its_apostrophe():
+    _, lines = read(csv_text(VCB_HEAD, ["24/11/2026", "5000.1", "", "30.000", "", "'ho so' HS40881023160"]))
+    assert lines[0].memo == "'ho so' HS40881023160"
