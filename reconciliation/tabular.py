@@ -242,7 +242,7 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
         if not filled:
             continue
         if labelled:
-            _footer(row, info, balances)
+            _footer(row, info, balances, values.get("balance"))
             day_above = None  # a total or a page mark: the rows below start afresh
             if sums.has_money(values, columns.split):
                 sums.since_total = Sides()  # a labelled total ("Cộng trang"): a subtotal below sums from here
@@ -250,7 +250,7 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
         values = columns.unfold_date(values)  # before the total's test: the number is the row's reference
         day_cell = values.get("date")
         if day_cell is not None and columns.total_without_reference(values, sums):
-            _footer(row, info, balances)  # a dated subtotal ("Cộng phát sinh trong ngày")
+            _footer(row, info, balances, values.get("balance"))  # a dated subtotal ("Cộng phát sinh trong ngày")
             day_above = None
             sums.since_total = Sides()
             continue
@@ -259,14 +259,17 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
                 if pending is not None and _continues_memo(values):
                     pending.memo = f"{pending.memo} {values['memo']}".strip()
                     continue
-                _footer(row, info, balances)  # a total without money, a repeated header row, a note
+                # a total without money, a repeated header row, a note
+                _footer(row, info, balances, values.get("balance"))
                 continue
-            values = _dated(values, day_above, line_no + 1)
-            if values is None:
-                _footer(row, info, balances)  # a total: labelled, or money with nothing to say whose
+            dated = _dated(values, day_above, line_no + 1)
+            if dated is None:
+                # a total: labelled, or money with nothing to say whose
+                _footer(row, info, balances, values.get("balance"))
                 day_above = None
                 sums.since_total = Sides()
                 continue
+            values = dated
         line_no += 1
         line = _line(values, line_no, columns.split)
         if line is None:
@@ -487,11 +490,13 @@ def _continues_memo(values: dict[str, object]) -> bool:
         and not (isinstance(memo, str) and profiles.is_total_label(memo))
 
 
-def _footer(row: list[object], info: StatementInfo, balances: _BalanceTracker) -> None:
+def _footer(row: list[object], info: StatementInfo, balances: _BalanceTracker, balance: object = None) -> None:
+    """A closing balance stated below the table: after its label, or in the balance column when the label
+    comes after it (a layout with the memo last writes "Số dư cuối kỳ" there, the balance before it)."""
     cells = [c for c in row if not _blank(c)]
     for index, cell in enumerate(cells):
         if profiles.label_in(cell, profiles.CLOSING_LABELS):
-            amount = _first_amount([str(cell).partition(":")[2], *cells[index + 1:]])
+            amount = _first_amount([str(cell).partition(":")[2], *cells[index + 1:], balance])
             if amount is not None:
                 balances.stated_closing = amount
 

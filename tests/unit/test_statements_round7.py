@@ -206,3 +206,16 @@ def test_an_apostrophe_or_equals_sign_inside_a_memo_stays():
 def test_a_memo_opening_with_a_quoted_word_keeps_its_apostrophe():
     _, lines = read(csv_text(VCB_HEAD, ["24/11/2026", "5000.1", "", "30.000", "", "'ho so' HS40881023160"]))
     assert lines[0].memo == "'ho so' HS40881023160"
+
+
+# --- a closing balance's label after the balance it labels ---------------------------------------------
+# Vietcombank's layout has the memo last: "Số dư cuối kỳ/ Ending balance" in the memo column, the balance in
+# the balance column before it. Only the cells after a label were read, and the day had no closing.
+
+@pytest.mark.parametrize("closing", [["", "", "", "", "125.019.000", "Số dư cuối kỳ/ Ending balance"],
+                                     ["24/11/2026", "", "", "", "125.019.000", "Số dư cuối kỳ"]])
+def test_a_closing_balance_labelled_in_the_last_column_is_the_days_closing(closing):
+    info, lines = read(csv_text(VCB_HEAD, ["24/11/2026", "5000.1", "", "30.000", "", "HS40881023160"],
+                                ["24/11/2026", "5000.2", "11.000", "", "", "phi"],
+                                ["", "", "11.000", "30.000", "", "Tổng số/ Total"], closing))
+    assert len(lines) == 2 and info.balances[lines[0].booking_date].closing_vnd == 125_019_000
