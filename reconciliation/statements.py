@@ -158,7 +158,8 @@ def normalise_account(account: str | None) -> str | None:
 
 # --- numbers --------------------------------------------------------------------------
 
-_AMOUNT_CLEAN = re.compile(r"[\s\u00a0\u202f']|VND|VNĐ|₫|đ|Đ", re.IGNORECASE)
+# The currency, however written: `VND`, `₫`, `đ`, or the word (`1.000.000 đồng`, tone-stripped `dong`).
+_AMOUNT_CLEAN = re.compile(r"[\s\u00a0\u202f']|VND|VNĐ|₫|đồng|dong|đ|Đ", re.IGNORECASE)
 # Excel's accounting format shows zero as a dash: in a debit or credit column it means "none".
 _ACCOUNTING_ZERO = ("-", "\u2013", "\u2014")
 _GROUPED = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
@@ -209,7 +210,10 @@ def parse_amount(text: object, *, line_no: int | None = None, field_name: str = 
     if type(text) is str and _PLAIN_AMOUNT.fullmatch(text):
         return _in_range(_whole(text.replace(".", "").replace(",", ""), line_no, field_name, maximum),
                          line_no, field_name, maximum)
-    raw = _AMOUNT_CLEAN.sub("", str(text))
+    raw = str(text)
+    if not raw.isascii():
+        raw = unicodedata.normalize("NFC", raw)  # "đồng" with its tones as combining marks (Windows-1258)
+    raw = _AMOUNT_CLEAN.sub("", raw)
     if not raw or raw in _ACCOUNTING_ZERO:
         return None
     raw, mark = _peel_mark(raw)

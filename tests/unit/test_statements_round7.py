@@ -219,3 +219,18 @@ def test_a_closing_balance_labelled_in_the_last_column_is_the_days_closing(closi
                                 ["24/11/2026", "5000.2", "11.000", "", "", "phi"],
                                 ["", "", "11.000", "30.000", "", "Tổng số/ Total"], closing))
     assert len(lines) == 2 and info.balances[lines[0].booking_date].closing_vnd == 125_019_000
+
+
+# --- the currency written out: `1.000.000 đồng` -----------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["1.000.000 đồng", "1.000.000 Đồng", "1,000,000 dong", "1.000.000 ĐỒNG",
+                                  "1.000.000 \u0111o\u0302\u0300ng"])
+def test_an_amount_with_the_currency_written_out_is_read(text):
+    assert parse_amount(text) == 1_000_000
+
+
+@pytest.mark.parametrize("bad", ["1.000.000 đồngg", "1.000 dongs", "1.000 ddong"])
+def test_the_currency_word_alone_or_misspelt_is_no_amount(bad):
+    with pytest.raises(StatementError) as caught:
+        parse_amount(bad)
+    assert caught.value.code == "invalid_amount", bad
