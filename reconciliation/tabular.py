@@ -491,14 +491,22 @@ def _continues_memo(values: dict[str, object]) -> bool:
 
 
 def _footer(row: list[object], info: StatementInfo, balances: _BalanceTracker, balance: object = None) -> None:
-    """A closing balance stated below the table: after its label, or in the balance column when the label
-    comes after it (a layout with the memo last writes "Số dư cuối kỳ" there, the balance before it)."""
+    """A balance the table states on a row of its own: after its label, or in the balance column when the
+    label comes after it (a layout with the memo last writes "Số dư cuối kỳ" there, the balance before it).
+    A closing anywhere; an opening only before the first transaction (ACB, Agribank open the table with
+    "Số dư đầu kỳ"), as above the header: further down, "Số dư đầu ngày" is a later day's."""
     cells = [c for c in row if not _blank(c)]
     for index, cell in enumerate(cells):
-        if profiles.label_in(cell, profiles.CLOSING_LABELS):
-            amount = _first_amount([str(cell).partition(":")[2], *cells[index + 1:], balance])
-            if amount is not None:
-                balances.stated_closing = amount
+        closing = profiles.label_in(cell, profiles.CLOSING_LABELS)
+        if not closing and (balances.order or not profiles.label_in(cell, profiles.OPENING_LABELS)):
+            continue
+        amount = _first_amount([str(cell).partition(":")[2], *cells[index + 1:], balance])
+        if amount is None:
+            continue
+        if closing:
+            balances.stated_closing = amount
+        elif balances.stated_opening is None:
+            balances.stated_opening = amount
 
 
 def _line(values: dict[str, object], line_no: int, split: bool) -> StatementLine | None:

@@ -234,3 +234,25 @@ def test_the_currency_word_alone_or_misspelt_is_no_amount(bad):
     with pytest.raises(StatementError) as caught:
         parse_amount(bad)
     assert caught.value.code == "invalid_amount", bad
+
+
+# --- the opening balance on the table's first row -----------------------------------------------------
+# ACB, Agribank: the table opens with a "Số dư đầu kỳ" row (balance column filled, dated or not) before the
+# first transaction. It was read only above the header; in the table the day had no stated opening.
+
+@pytest.mark.parametrize("opening", [["", "", "", "", "125,000,000", "Số dư đầu kỳ"],
+                                     ["24/11/2026", "", "", "", "125,000,000", "Số dư đầu kỳ"],
+                                     ["Số dư đầu kỳ", "", "", "", "125,000,000", ""],
+                                     ["", "", "", "", "", "Số dư đầu kỳ: 125,000,000"]])
+def test_an_opening_balance_row_before_the_first_transaction_is_the_opening(opening):
+    info, lines = read(csv_text(REF_TABLE, opening, ["24/11/2026", "FT1", "", "1,000,000", "", "HS40881023160"],
+                                ["24/11/2026", "FT2", "", "30,000", "126,030,000", "HS52817959366"]))
+    assert sides(lines) == [(1_000_000, "credit", "FT1"), (30_000, "credit", "FT2")]
+    assert info.balances[lines[0].booking_date].opening_vnd == 125_000_000
+
+
+def test_a_days_opening_row_after_transactions_is_not_the_files_opening():
+    info, lines = read(csv_text(REF_TABLE, ["23/11/2026", "FT0", "", "1,000,000", "125,000,000", "HS0"],
+                                ["24/11/2026", "", "", "", "999,000,000", "Số dư đầu ngày"],
+                                ["24/11/2026", "FT1", "", "1,000,000", "126,000,000", "HS1"]))
+    assert info.balances[lines[0].booking_date].opening_vnd is None
