@@ -18,10 +18,10 @@ _STROKE_D = str.maketrans({"Đ": "D", "đ": "d", "Ð": "D"})
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "debit": ("ghi no", "so tien no", "phat sinh no", "ps no", "giao dich no", "tien no", "no vnd", "rut ra",
               "so tien rut", "tien ra", "so tien chi", "tien chi", "debit", "debits", "withdrawal", "withdrawals",
-              "dr amount", "money out", "no tktt"),
+              "dr amount", "money out", "no tktt", "rut tien", "tien chuyen di"),
     "credit": ("ghi co", "so tien co", "phat sinh co", "ps co", "giao dich co", "tien co", "co vnd", "gui vao",
                "so tien gui", "tien vao", "so tien thu", "tien thu", "credit", "credits", "deposit", "deposits",
-               "cr amount", "money in", "co tktt"),
+               "cr amount", "money in", "co tktt", "nop tien", "tien nhan"),
     "balance": ("so du", "so ton", "balance", "running balance", "closing balance"),
     "amount": ("so tien giao dich", "so tien", "amount", "transaction amount", "gia tri"),
     "direction": ("no co", "debit credit", "credit debit", "dr cr", "cr dr", "d c", "c d", "chieu giao dich",
@@ -46,7 +46,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
              "transactions in detail", "transaction details", "description", "details", "narrative", "remark",
              "remarks", "memo", "content"),
 }
-# ("no tktt"/"co tktt": Techcombank's "Nợ TKTT"/"Có TKTT", debit/credit of the current account, TKTT.)
+# ("no tktt"/"co tktt": Techcombank's "Nợ TKTT"/"Có TKTT", debit/credit of the current account, TKTT;
+# "Rút tiền"/"Nộp tiền", "Số tiền chuyển đi"/"Số tiền nhận": withdrawals and deposits as some exports word them.)
 # Specific before generic: debit/credit/balance before amount, the value date before amount
 # ("Ngày giá trị" holds "giá trị"), the payer's account before the payer ("Tài khoản đối tác").
 FIELD_ORDER = ("direction", "debit", "credit", "balance", "value_date", "payer_account", "payer_name", "amount",

@@ -256,3 +256,16 @@ def test_a_days_opening_row_after_transactions_is_not_the_files_opening():
                                 ["24/11/2026", "", "", "", "999,000,000", "Số dư đầu ngày"],
                                 ["24/11/2026", "FT1", "", "1,000,000", "126,000,000", "HS1"]))
     assert info.balances[lines[0].booking_date].opening_vnd is None
+
+
+# --- money columns worded "Rút tiền / Nộp tiền", "Số tiền chuyển đi / Số tiền nhận" ---------------------------
+# Unnamed, the first table was refused (no credit column); in the second both headers read as the one
+# amount column: the credits (in the unclaimed column) were dropped as zero rows, and the fees read as money in.
+
+@pytest.mark.parametrize("out_header, in_header", [("Rút tiền", "Nộp tiền"), ("Số tiền chuyển đi", "Số tiền nhận"),
+                                                   ("Tiền chuyển đi", "Tiền nhận")])
+def test_money_columns_worded_as_withdrawal_and_deposit_give_each_row_its_side(out_header, in_header):
+    _, lines = read(csv_text(["Ngày giao dịch", "Số chứng từ", out_header, in_header, "Số dư", "Nội dung"],
+                             ["24/11/2026", "1", "", "1,000,000", "126,000,000", "HS40881023160"],
+                             ["24/11/2026", "2", "11,000", "", "125,989,000", "phi"]))
+    assert sides(lines) == [(1_000_000, "credit", "1"), (11_000, "debit", "2")]
