@@ -234,12 +234,13 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
     balances = _BalanceTracker()
     sums = _Sums(since_file=since_file if since_file is not None else Sides())  # a workbook's: its sheets'
     columns, iterator = _find_header(iter(rows), info, wanted, balances)
+    iterator = _without_column_numbers(iterator)
     pending: StatementLine | None = None
     line_no = first_line_no
     day_above: date | None = None  # the day of the transaction row above, within the table
     for row in iterator:
         values, filled, labelled = columns.read(row)
-        if not filled:
+        if not filled or _is_rule(row):
             continue
         if labelled:
             _footer(row, info, balances, values.get("balance"))
@@ -390,6 +391,43 @@ _DATE_LIKE = re.compile(rf"\d{{1,4}}[/.\-]\d|\d{{1,2}}[/.\- ]?(?:{'|'.join(MONTH
 
 def _is_label(value: object) -> bool:
     return isinstance(value, str) and bool(_LETTER.search(value)) and not _DATE_LIKE.search(value)
+
+
+# A form's column numbers under its header: `1 2 3 …`, `(1) (2) …`, `A B C 1 2 …` (accounting forms letter their
+# text columns, number their money columns).
+_COLUMN_NUMBER = re.compile(r"\(?(?:[1-9][0-9]?|[A-Z])\)?")
+_RULE = re.compile(r"[-=_]{3,}")
+
+
+def _without_column_numbers(rows: Iterator[list[object]]) -> Iterator[list[object]]:
+    """The rows under the header, but a first row that numbers the columns: read as a transaction, its date
+    `2` refused the file. Only there, and only numbers running 1, 2, 3… (letters A, B, C… before them)."""
+    first = next(rows, None)
+    if first is not None and not _numbers_columns(first):
+        yield first
+    yield from rows
+
+
+def _numbers_columns(row: list[object]) -> bool:
+    cells = [str(c).strip() for c in row if not _blank(c)]
+    if len(cells) < 3 or not all(_COLUMN_NUMBER.fullmatch(c) for c in cells):
+        return False
+    marks = [c.strip("()") for c in cells]
+    letters = [m for m in marks if m.isalpha()]
+    numbers = [int(m) for m in marks if m.isdigit()]
+    return marks == letters + [str(n) for n in numbers] \
+        and letters == [chr(ord("A") + i) for i in range(len(letters))] \
+        and numbers == list(range(1, len(numbers) + 1))
+
+
+def _is_rule(row: list[object]) -> bool:
+    """A row drawn as a rule (`-----`, `=====` in every filled cell), as text exports underline a header or
+    set off a total: no transaction."""
+    head = row[0] if row else None
+    if head is not None and not (isinstance(head, str) and head.strip()[:1] in ("", "-", "=", "_")):
+        return False  # the usual row, told by its first cell
+    cells = [c for c in row if not _blank(c)]
+    return bool(cells) and all(isinstance(c, str) and _RULE.fullmatch(c.strip()) for c in cells)
 
 
 def _find_header(rows: Iterator[list[object]], info: StatementInfo, wanted: str | None,

@@ -269,3 +269,37 @@ def test_money_columns_worded_as_withdrawal_and_deposit_give_each_row_its_side(o
                              ["24/11/2026", "1", "", "1,000,000", "126,000,000", "HS40881023160"],
                              ["24/11/2026", "2", "11,000", "", "125,989,000", "phi"]))
     assert sides(lines) == [(1_000_000, "credit", "1"), (11_000, "debit", "2")]
+
+
+# --- the column-number row under the header, and rule rows -----------------------------------------------
+# Statements laid out as accounting forms number their columns on the row under the header ("1 2 3 …",
+# "(1) (2) …", "A B C 1 2 …"); text exports draw rules ("-----"). Each was read as a transaction with the
+# date "2" or "---": invalid_date, the file refused.
+
+STT_HEAD = ["STT", "Ngày giao dịch", "Số tham chiếu", "Ghi nợ", "Ghi có", "Số dư", "Nội dung"]
+STT_ROWS = (["1", "24/11/2026", "FT1", "", "1,000,000", "126,000,000", "HS40881023160"],
+            ["2", "24/11/2026", "FT2", "11,000", "", "125,989,000", "phi"])
+
+
+@pytest.mark.parametrize("numbers", [["1", "2", "3", "4", "5", "6", "7"], ["(1)", "(2)", "(3)", "(4)", "(5)", "(6)", "(7)"],
+                                     ["A", "B", "C", "1", "2", "3", "4"], ["1", "2", "3", "4", "5", "6", ""]])
+def test_the_column_number_row_under_the_header_is_skipped(numbers):
+    _, lines = read(csv_text(STT_HEAD, numbers, *STT_ROWS))
+    assert sides(lines) == [(1_000_000, "credit", "FT1"), (11_000, "debit", "FT2")]
+
+
+@pytest.mark.parametrize("rule", ["---", "-------", "=====", "_____"])
+def test_a_rule_row_is_skipped(rule):
+    _, lines = read(csv_text(STT_HEAD, [rule] * 7, STT_ROWS[0], [rule] * 7, STT_ROWS[1], [rule] * 7))
+    assert sides(lines) == [(1_000_000, "credit", "FT1"), (11_000, "debit", "FT2")]
+
+
+def test_a_transaction_row_of_small_numbers_is_still_read_as_one():
+    error = refused(csv_text(STT_HEAD, STT_ROWS[0], ["1", "2", "3", "4", "5", "6", "7"]))
+    assert error.code == "invalid_date"
+
+
+def test_a_workbooks_column_numbers_under_its_header_are_skipped():
+    _, lines = read(workbook(("Sao ke", [STT_HEAD, [1, 2, 3, 4, 5, 6, 7],
+                                        [1, "24/11/2026", "FT1", None, 1_000_000, None, "HS40881023160"]])))
+    assert sides(lines) == [(1_000_000, "credit", "FT1")]
