@@ -35,16 +35,17 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
              "date", "thoi gian"),
     "ref": ("so tham chieu", "ma tham chieu", "so chung tu", "so ct", "ma giao dich", "ma gd", "so giao dich", "so gd",
             "so but toan", "doc no", "reference number", "reference no", "reference", "ref no", "ref",
-            "transaction id", "transaction no", "trace no", "so ref"),
+            "transaction id", "transaction no", "trace no", "so ref", "so hieu giao dich", "so hieu gd", "trans no"),
     "payer_account": ("so tai khoan doi ung", "tai khoan doi ung", "tk doi ung", "stk doi ung", "so tai khoan doi tac",
                       "tai khoan doi tac", "tk doi tac", "stk doi tac", "tai khoan nguoi chuyen", "tk nguoi chuyen",
                       "counterparty account", "remitter account", "payer account", "account no doi ung"),
     "payer_name": ("ten tai khoan doi ung", "ten doi ung", "ten nguoi chuyen", "nguoi chuyen", "ten khach hang",
+                   "nguoi gui", "don vi chuyen",
                    "doi tac", "counterparty name", "remitter name", "remitter", "payer name", "beneficiary name"),
     "memo": ("noi dung chi tiet", "noi dung giao dich", "noi dung", "dien giai", "mo ta", "chi tiet", "ghi chu",
              "thong tin giao dich", "thong tin thanh toan",
              "transactions in detail", "transaction details", "description", "details", "narrative", "remark",
-             "remarks", "memo", "content"),
+             "remarks", "memo", "content", "narration", "loi nhan"),
 }
 # ("no tktt"/"co tktt": Techcombank's "Nợ TKTT"/"Có TKTT", debit/credit of the current account, TKTT;
 # "Rút tiền"/"Nộp tiền", "Số tiền chuyển đi"/"Số tiền nhận": withdrawals and deposits as some exports word them.)
@@ -52,8 +53,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 # ("Ngày giá trị" holds "giá trị"), the payer's account before the payer ("Tài khoản đối tác").
 FIELD_ORDER = ("direction", "debit", "credit", "balance", "value_date", "payer_account", "payer_name", "amount",
                "datetime", "time", "date", "ref", "memo")
-# A header cell holding one of these words is not that field ("Tên tài khoản đối ứng" is a name).
-NOT_FIELD = {"payer_account": ("ten", "name")}
+# A header cell holding one of these words is not that field ("Tên tài khoản đối ứng" is a name; "Tài khoản
+# ghi có", the account credited, holds account numbers, which read as money would be a credit's amount).
+_ACCOUNT_WORDS = ("tai khoan", "tk", "stk", "account")
+NOT_FIELD = {"payer_account": ("ten", "name"), "debit": _ACCOUNT_WORDS, "credit": _ACCOUNT_WORDS,
+             "payer_name": ("noi dung", "loi nhan")}  # "Lời nhắn người gửi" is the sender's memo
 # A header cell starting with these words is a total, not a transaction column ("Tổng ghi có").
 TOTAL_WORDS = ("tong", "total", "cong", "sum")
 MONEY_FIELDS = ("debit", "credit", "amount", "balance")

@@ -303,3 +303,33 @@ def test_a_workbooks_column_numbers_under_its_header_are_skipped():
     _, lines = read(workbook(("Sao ke", [STT_HEAD, [1, 2, 3, 4, 5, 6, 7],
                                         [1, "24/11/2026", "FT1", None, 1_000_000, None, "HS40881023160"]])))
     assert sides(lines) == [(1_000_000, "credit", "FT1")]
+
+
+# --- header words: a transfer's number, memo and payer as more exports name them ---------------------------
+
+def test_reference_memo_and_payer_headers_as_more_exports_word_them():
+    _, lines = read(csv_text(["Ngày giao dịch", "Số hiệu giao dịch", "Người gửi", "Số tiền", "Lời nhắn"],
+                             ["24/11/2026", "FT26328001", "NGUYEN VAN A", "1.000.000", "HS40881023160 nop le phi"]))
+    [line] = lines
+    assert (line.bank_ref, line.payer_name, line.memo) == ("FT26328001", "NGUYEN VAN A", "HS40881023160 nop le phi")
+
+
+@pytest.mark.parametrize("memo_header", ["Narration", "Lời nhắn", "Loi nhan"])
+def test_more_memo_headers(memo_header):
+    _, lines = read(csv_text(["Date", "Reference", "Credit", memo_header], ["24/11/2026", "FT1", "1,000,000", "HS1 fee"]))
+    assert lines[0].memo == "HS1 fee"
+
+
+# An account column headed by the side it is on ("Tài khoản ghi có", the account credited) holds account numbers,
+# not money: read as the credit column, an account number became the amount of a credit.
+def test_an_account_column_named_by_its_side_is_no_money_column():
+    _, lines = read(csv_text(["Ngày giao dịch", "Số tham chiếu", "Tài khoản ghi nợ", "Tài khoản ghi có", "Số tiền",
+                              "Nội dung"],
+                             ["24/11/2026", "FT1", "0123456789", "0071001234567", "1.000.000", "HS40881023160"]))
+    assert sides(lines) == [(1_000_000, "credit", "FT1")]
+
+
+def test_the_senders_message_is_the_memo_not_the_payer():
+    _, lines = read(csv_text(["Ngày giao dịch", "Số tham chiếu", "Số tiền", "Lời nhắn người gửi"],
+                             ["24/11/2026", "FT1", "1.000.000", "HS40881023160 nop le phi"]))
+    assert (lines[0].memo, lines[0].payer_name) == ("HS40881023160 nop le phi", None)
