@@ -484,6 +484,10 @@ def _preamble(row: list[object], info: StatementInfo, balances: _BalanceTracker)
             amount = _first_amount([str(cell).partition(":")[2], *following])
             if amount is not None:
                 balances.stated_opening = amount
+        elif profiles.label_in(cell, profiles.CLOSING_LABELS):  # a summary above the table states both
+            amount = _first_amount([str(cell).partition(":")[2], *following])
+            if amount is not None:
+                balances.stated_closing = amount
 
 
 def _account_in(values: list[object]) -> str | None:

@@ -333,3 +333,18 @@ def test_the_senders_message_is_the_memo_not_the_payer():
     _, lines = read(csv_text(["Ngày giao dịch", "Số tham chiếu", "Số tiền", "Lời nhắn người gửi"],
                              ["24/11/2026", "FT1", "1.000.000", "HS40881023160 nop le phi"]))
     assert (lines[0].memo, lines[0].payer_name) == ("HS40881023160 nop le phi", None)
+
+
+# --- a closing balance stated above the table -----------------------------------------------------------------
+# Statements open with a summary (opening, total credit, total debit, closing). The opening was read there, the
+# closing not: a file without balances on its lines had no closing, and its day nothing to check.
+
+@pytest.mark.parametrize("summary", [[["Số dư đầu kỳ/ Opening balance:", "125.000.000"],
+                                      ["Tổng ghi có/ Total credit:", "30.000"], ["Tổng ghi nợ/ Total debit:", "11.000"],
+                                      ["Số dư cuối kỳ/ Closing balance:", "125.019.000"]],
+                                     [["Số dư đầu kỳ: 125.000.000", "Số dư cuối kỳ: 125.019.000"]]])
+def test_the_summary_above_the_table_gives_the_opening_and_the_closing(summary):
+    info, lines = read(csv_text(*summary, [], VCB_HEAD, ["24/11/2026", "5000.1", "", "30.000", "", "HS40881023160"],
+                                ["24/11/2026", "5000.2", "11.000", "", "", "phi"]))
+    balance = info.balances[lines[0].booking_date]
+    assert (balance.opening_vnd, balance.closing_vnd) == (125_000_000, 125_019_000)
