@@ -364,6 +364,21 @@ def is_label(cell: object) -> bool:
     return False
 
 
+# What signs a statement off under its table: who made and approved it, when it was printed (normalised).
+SIGN_OFF_PHRASES = ("nguoi lap", "lap bieu", "ke toan", "giam doc", "thu quy", "kiem soat", "truong phong",
+                    "chu ky", "ky ten", "ky ho ten", "xac nhan", "ngay in", "prepared by", "approved by", "checked by",
+                    "print date", "printed by", "printed on", "signature")
+
+
+def is_sign_off(cell: str) -> bool:
+    """`Người lập biểu`, `Kế toán trưởng`, `Ngày in: …`, `Hà Nội, ngày …`, `Trang 1/2`, `(Ký, họ tên)`: the
+    statement's sign-off or page mark, never a payer's words."""
+    if _LABEL_PATTERN.match(cell.strip()):
+        return True
+    plain = normalise_header(cell)
+    return any(plain == p or plain.startswith(p + " ") for p in SIGN_OFF_PHRASES)
+
+
 def _word_ends(text: str, words: tuple[str, ...]) -> bool:
     return any(text.startswith(w) and (len(text) == len(w) or not text[len(w)].isalnum()) for w in words)
 

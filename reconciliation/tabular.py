@@ -5,7 +5,8 @@ come from `workbook`), and `read_rows` turns them into lines. Before the header:
 where the account number and opening balance may be written. The header is the first of the
 first `HEADER_SEARCH_ROWS` rows that names a date and a credit (or signed amount) column. After
 it: transactions; a row with no date, no amount and no balance but some text continues the previous
-memo (wrapped memos), unless that text is a total's or a balance's label; a row with an amount and no date is of the day of the transaction row above (a
+memo (wrapped memos) when it comes right under it, unless that text is a total's or a balance's label or
+the statement's sign-off (`Người lập biểu`, `Ngày in`); a row with an amount and no date is of the day of the transaction row above (a
 date merged down); summary rows (totals, closing balance) are read for the balance and
 otherwise skipped. The balance column may be filled on some rows only: a day's closing is
 derived from its latest row that has one; its opening only when the day's earliest row has one
@@ -236,6 +237,7 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
     columns, iterator = _find_header(iter(rows), info, wanted, balances)
     iterator = _without_column_numbers(iterator)
     pending: StatementLine | None = None
+    wrapping = False  # whether a row of memo text below is the pending line's (nothing else came between)
     line_no = first_line_no
     day_above: date | None = None  # the day of the transaction row above, within the table
     for row in iterator:
@@ -244,6 +246,7 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
             continue
         if labelled:
             _footer(row, info, balances, values.get("balance"))
+            wrapping = False
             day_above = None  # a total or a page mark: the rows below start afresh
             if sums.has_money(values, columns.split):
                 sums.since_total = Sides()  # a labelled total ("Cộng trang"): a subtotal below sums from here
@@ -252,21 +255,24 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
         day_cell = values.get("date")
         if day_cell is not None and columns.total_without_reference(values, sums):
             _footer(row, info, balances, values.get("balance"))  # a dated subtotal ("Cộng phát sinh trong ngày")
+            wrapping = False
             day_above = None
             sums.since_total = Sides()
             continue
         if day_cell is None or _is_label(day_cell):
             if _is_header_again(row) or not _money(values, line_no + 1, columns.split, lenient=True)[0]:
-                if pending is not None and _continues_memo(values):
+                if wrapping and pending is not None and _continues_memo(values):
                     pending.memo = f"{pending.memo} {values['memo']}".strip()
                     continue
-                # a total without money, a repeated header row, a note
+                # a total without money, a repeated header row, a note, a sign-off
                 _footer(row, info, balances, values.get("balance"))
+                wrapping = False
                 continue
             dated = _dated(values, day_above, line_no + 1)
             if dated is None:
                 # a total: labelled, or money with nothing to say whose
                 _footer(row, info, balances, values.get("balance"))
+                wrapping = False
                 day_above = None
                 sums.since_total = Sides()
                 continue
@@ -282,7 +288,7 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
             yield pending
         balances.add(line)
         sums.add(line)
-        pending = line
+        pending, wrapping = line, True
     if pending is not None:
         info.see(pending)
         yield pending
@@ -529,7 +535,7 @@ def _continues_memo(values: dict[str, object]) -> bool:
     has_money = "debit" in values or "credit" in values or "amount" in values or "balance" in values
     memo = values.get("memo")
     return not has_money and memo is not None and "date" not in values \
-        and not (isinstance(memo, str) and profiles.is_total_label(memo))
+        and not (isinstance(memo, str) and (profiles.is_total_label(memo) or profiles.is_sign_off(memo)))
 
 
 def _footer(row: list[object], info: StatementInfo, balances: _BalanceTracker, balance: object = None) -> None:

@@ -348,3 +348,20 @@ def test_the_summary_above_the_table_gives_the_opening_and_the_closing(summary):
                                 ["24/11/2026", "5000.2", "11.000", "", "", "phi"]))
     balance = info.balances[lines[0].booking_date]
     assert (balance.opening_vnd, balance.closing_vnd) == (125_000_000, 125_019_000)
+
+
+# --- the sign-off under the table is no wrapped memo --------------------------------------------------------
+# "Ngày in …", "Hà Nội, ngày …", "Người lập biểu", "(Ký, họ tên)" in the memo column (the table's last column,
+# where a signature block sits) were appended to the last transfer's memo.
+
+@pytest.mark.parametrize("sign_off", [
+    [["Ngày in: 25/11/2026 08:00:00", "", "", "", "", "", ""], ["", "", "", "", "", "", "Người lập biểu"],
+     ["", "", "", "", "", "", "(Ký, họ tên)"]],
+    [["", "", "", "", "", "", "Người lập biểu"], ["", "", "", "", "", "", "(Ký, họ tên)"]],
+    [["", "", "", "", "", "", "Hà Nội, ngày 25 tháng 11 năm 2026"], ["", "", "", "", "", "", "KẾ TOÁN TRƯỞNG"]],
+    [["Trang 1/1", "", "", "", "", "", ""], ["", "", "", "", "", "", "Giám đốc"]],
+    [["", "", "", "", "", "", "Prepared by"], ["", "", "", "", "", "", "NGUYEN THI B"]],
+])
+def test_a_sign_off_under_the_table_is_not_the_last_memo(sign_off):
+    _, lines = read(csv_text(STT_HEAD, *STT_ROWS, ["", "", "", "", "", "", "ho so dat dai"], *sign_off))
+    assert [l.memo for l in lines] == ["HS40881023160", "phi ho so dat dai"]
