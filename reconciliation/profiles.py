@@ -74,8 +74,9 @@ FOOTER_LABELS = ("tong cong", "tong", "total", "cong phat sinh", "so du cuoi ky"
 # Rows that label, total or sign the statement rather than record a transaction, wherever the
 # label sits (date column, row-number column...). Vietnamese words are compared with their
 # diacritics: "Cộng" (sum) is not "Công" (ty), "Tổng" (total) is not "Tống" (a surname).
-LABEL_WORDS = ("tổng", "cộng", "số dư", "doanh số", "lũy kế", "luỹ kế", "phát sinh trong kỳ", "ngày in", "người lập", "lập biểu", "kế toán", "giám đốc", "thủ quỹ",
-               "kiểm soát", "trưởng phòng", "chữ ký", "ký tên", "xác nhận của")
+LABEL_WORDS = ("tổng", "cộng", "số dư", "doanh số", "lũy kế", "luỹ kế", "phát sinh trong kỳ", "ngày in", "người lập",
+               "lập biểu", "kế toán", "giám đốc", "thủ quỹ", "kiểm soát", "trưởng phòng", "chữ ký", "ký tên",
+               "xác nhận của")
 LABEL_PHRASES = ("tong cong", "cong ngay", "cong phat sinh", "cong luy ke", "so du", "doanh so", "luy ke",
                  "phat sinh trong ky", "ngay in", "nguoi lap",
                  "lap bieu", "ke toan", "giam doc", "total", "subtotal", "sub total", "grand total",

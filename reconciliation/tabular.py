@@ -6,8 +6,8 @@ where the account number and opening balance may be written. The header is the f
 first `HEADER_SEARCH_ROWS` rows that names a date and a credit (or signed amount) column. After
 it: transactions; a row with no date, no amount and no balance but some text continues the previous
 memo (wrapped memos) when it comes right under it, unless that text is a total's or a balance's label or
-the statement's sign-off (`Người lập biểu`, `Ngày in`); a row with an amount and no date is of the day of the transaction row above (a
-date merged down); summary rows (totals, closing balance) are read for the balance and
+the statement's sign-off (`Người lập biểu`, `Ngày in`); a row with an amount and no date is of the day
+of the transaction row above (a date merged down); summary rows (totals, closing balance) are read for the balance and
 otherwise skipped. The balance column may be filled on some rows only: a day's closing is
 derived from its latest row that has one; its opening only when the day's earliest row has one
 and a later row another (or the preamble states it): an opening and a closing worked out from
@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import BinaryIO
 
+from payments.references import normalise_ref
 from reconciliation import profiles
 from reconciliation.profiles import normalise_header
 from reconciliation.statements import (CREDIT, DEBIT, MONTHS, StatementError, StatementInfo, StatementLine,
@@ -182,7 +183,7 @@ class _Columns:
         the row's money what the rows above add up to (`_Sums`), unless it names a balance or a running
         total (`profiles.is_unsummed_total_memo`), money no rows of the file add up to."""
         memo = values.get("memo")
-        if "ref" in values or not isinstance(memo, str) or not memo[:1].isalpha() \
+        if _names_reference(values) or not isinstance(memo, str) or not memo[:1].isalpha() \
                 or "payer_name" in values or "payer_account" in values:
             return False
         if "ref" in self.mapping or self.dated_references:
@@ -377,13 +378,21 @@ def _dated(values: dict[str, object], day_above: date | None, line_no: int) -> d
     if day_cell is not None:
         raise statement_error("invalid_date", f"the row has an amount but its date {str(day_cell)[:40]!r} is not a "
                               "date (dd/mm/yyyy)", line_no=line_no)
-    text = [values[f] for f in TEXT_FIELDS if isinstance(values.get(f), str)]
+    text = [values[f] for f in TEXT_FIELDS
+            if isinstance(values.get(f), str) and (f != "ref" or _names_reference(values))]
     if not text or any(cell[:1].isalpha() and profiles.is_label(cell) for cell in text):
         return None
     if day_above is None:
         raise statement_error("missing_date", "the row has an amount but no date, and no transaction row above it "
                               "gives one", line_no=line_no)
     return {**values, "date": day_above}
+
+
+def _names_reference(values: dict[str, object]) -> bool:
+    """Whether the row's reference cell names one: `-`, `N/A`, `0` say there is none (`normalise_ref`), as
+    on a total's row, which they would otherwise pass off as a transfer naming its reference."""
+    ref = values.get("ref")
+    return ref is not None and normalise_ref(str(ref)) is not None
 
 
 def _blank(value: object) -> bool:

@@ -186,7 +186,8 @@ VCB_HEAD = ["Ngày GD/ TNX Date", "Số CT/ Doc No", "Số tiền ghi nợ/ Debi
 def test_cells_written_as_an_excel_text_formula_are_their_text():
     info, lines = read(csv_text(["Số tài khoản:", '="0071001234567"'], VCB_HEAD,
                                 ['="24/11/2026"', '="5000.96828"', "", '="30.000"', "", "HS40881023160 nop le phi"],
-                                ['="24/11/2026"', '="5018.27791"', '="11.000"', "", '="125.019.000"', '="THU PHI SMS"']))
+                                ['="24/11/2026"', '="5018.27791"', '="11.000"', "", '="125.019.000"',
+                                 '="THU PHI SMS"']))
     assert sides(lines) == [(30_000, "credit", "5000.96828"), (11_000, "debit", "5018.27791")]
     assert info.account == "0071001234567" and lines[1].memo == "THU PHI SMS"
 
@@ -281,7 +282,8 @@ STT_ROWS = (["1", "24/11/2026", "FT1", "", "1,000,000", "126,000,000", "HS408810
             ["2", "24/11/2026", "FT2", "11,000", "", "125,989,000", "phi"])
 
 
-@pytest.mark.parametrize("numbers", [["1", "2", "3", "4", "5", "6", "7"], ["(1)", "(2)", "(3)", "(4)", "(5)", "(6)", "(7)"],
+@pytest.mark.parametrize("numbers", [["1", "2", "3", "4", "5", "6", "7"],
+                                     ["(1)", "(2)", "(3)", "(4)", "(5)", "(6)", "(7)"],
                                      ["A", "B", "C", "1", "2", "3", "4"], ["1", "2", "3", "4", "5", "6", ""]])
 def test_the_column_number_row_under_the_header_is_skipped(numbers):
     _, lines = read(csv_text(STT_HEAD, numbers, *STT_ROWS))
@@ -316,7 +318,8 @@ def test_reference_memo_and_payer_headers_as_more_exports_word_them():
 
 @pytest.mark.parametrize("memo_header", ["Narration", "Lời nhắn", "Loi nhan"])
 def test_more_memo_headers(memo_header):
-    _, lines = read(csv_text(["Date", "Reference", "Credit", memo_header], ["24/11/2026", "FT1", "1,000,000", "HS1 fee"]))
+    _, lines = read(csv_text(["Date", "Reference", "Credit", memo_header],
+                             ["24/11/2026", "FT1", "1,000,000", "HS1 fee"]))
     assert lines[0].memo == "HS1 fee"
 
 
@@ -365,3 +368,22 @@ def test_the_summary_above_the_table_gives_the_opening_and_the_closing(summary):
 def test_a_sign_off_under_the_table_is_not_the_last_memo(sign_off):
     _, lines = read(csv_text(STT_HEAD, *STT_ROWS, ["", "", "", "", "", "", "ho so dat dai"], *sign_off))
     assert [l.memo for l in lines] == ["HS40881023160", "phi ho so dat dai"]
+
+
+# --- a total whose reference cell holds a filler ----------------------------------------------------------------
+# "-", "N/A", "0" in the reference column say "no reference" (as for a line: `normalise_ref`), but a total row
+# holding one was taken for a transfer that names its reference: the day's sum was one more credit.
+
+@pytest.mark.parametrize("filler", ["-", "N/A", "0", "NONREF", "—"])
+@pytest.mark.parametrize("day, memo", [("24/11/2026", "Tổng cộng"), ("", "")])
+def test_a_total_with_a_filler_for_its_reference_is_no_credit(filler, day, memo):
+    _, lines = read(csv_text(REF_TABLE, ["24/11/2026", "FT1", "", "1,000,000", "126,000,000", "HS40881023160"],
+                             ["24/11/2026", "FT2", "", "30,000", "", "HS52817959366"],
+                             [day, filler, "", "1,030,000", "", memo]))
+    assert sides(lines) == [(1_000_000, "credit", "FT1"), (30_000, "credit", "FT2")]
+
+
+def test_a_transfer_with_a_filler_reference_and_a_memo_is_still_a_line():
+    _, lines = read(csv_text(REF_TABLE, ["24/11/2026", "FT1", "", "1,000,000", "", "HS40881023160"],
+                             ["", "-", "", "30,000", "", "HS52817959366 nop phi"]))
+    assert sides(lines) == [(1_000_000, "credit", "FT1"), (30_000, "credit", None)]
