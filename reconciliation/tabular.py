@@ -378,14 +378,19 @@ def _dated(values: dict[str, object], day_above: date | None, line_no: int) -> d
     if day_cell is not None:
         raise statement_error("invalid_date", f"the row has an amount but its date {str(day_cell)[:40]!r} is not a "
                               "date (dd/mm/yyyy)", line_no=line_no)
-    text = [values[f] for f in TEXT_FIELDS
-            if isinstance(values.get(f), str) and (f != "ref" or _names_reference(values))]
+    text = [values[f] for f in TEXT_FIELDS if isinstance(values.get(f), str) and _says_something(values[f])
+            and (f != "ref" or _names_reference(values))]
     if not text or any(cell[:1].isalpha() and profiles.is_label(cell) for cell in text):
         return None
     if day_above is None:
         raise statement_error("missing_date", "the row has an amount but no date, and no transaction row above it "
                               "gives one", line_no=line_no)
     return {**values, "date": day_above}
+
+
+def _says_something(cell: str) -> bool:
+    """A text cell with a letter or digit: `-`, `...`, `*` fill an empty cell and name no transfer."""
+    return any(ch.isalnum() for ch in cell)
 
 
 def _names_reference(values: dict[str, object]) -> bool:

@@ -387,3 +387,11 @@ def test_a_transfer_with_a_filler_reference_and_a_memo_is_still_a_line():
     _, lines = read(csv_text(REF_TABLE, ["24/11/2026", "FT1", "", "1,000,000", "", "HS40881023160"],
                              ["", "-", "", "30,000", "", "HS52817959366 nop phi"]))
     assert sides(lines) == [(1_000_000, "credit", "FT1"), (30_000, "credit", None)]
+
+
+@pytest.mark.parametrize("blank", ["-", "...", "—", "*"])
+def test_an_undated_sum_whose_text_cells_hold_only_punctuation_is_a_total(blank):
+    _, lines = read(csv_text(REF_TABLE, ["24/11/2026", "FT1", "", "1,000,000", "126,000,000", "HS40881023160"],
+                             ["24/11/2026", "FT2", "", "30,000", "", "HS52817959366"],
+                             ["", blank, "", "1,030,000", blank, blank]))
+    assert sides(lines) == [(1_000_000, "credit", "FT1"), (30_000, "credit", "FT2")]
