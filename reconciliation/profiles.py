@@ -205,6 +205,11 @@ def map_header(cells: list[object]) -> dict[str, int]:
     if len(sides) == 1 and "amount" not in mapping and names_both_sides(normalised[mapping[sides[0]]]):
         # "Số tiền thu/chi" (or "chi/thu", read as the debit side): one signed (or marked) amount
         mapping["amount"] = mapping.pop(sides[0])
+    if "direction" in mapping and not sides and "amount" not in mapping \
+            and names_both_sides(normalised[mapping["direction"]]):
+        # "Phát sinh Nợ/Có", "Debit/Credit amount" with no money column besides: read as a side mark, the
+        # table had no money and was refused; it is the one signed amount, as "Phát sinh Có/Nợ" is
+        mapping["amount"] = mapping.pop("direction")
     if "datetime" in mapping:
         column = mapping.pop("datetime")
         mapping.setdefault("date", column)

@@ -395,3 +395,14 @@ def test_an_undated_sum_whose_text_cells_hold_only_punctuation_is_a_total(blank)
                              ["24/11/2026", "FT2", "", "30,000", "", "HS52817959366"],
                              ["", blank, "", "1,030,000", blank, blank]))
     assert sides(lines) == [(1_000_000, "credit", "FT1"), (30_000, "credit", "FT2")]
+
+
+# --- one signed amount column headed debit side first ("Phát sinh Nợ/Có", "Số tiền (Nợ/Có)") ---------------------
+# "Phát sinh Có/Nợ" read as the signed amount; written Nợ first, the header was taken for a mark column, the
+# table had no money column, and the file was refused (missing_columns).
+
+@pytest.mark.parametrize("header", ["Phát sinh Nợ/Có", "Số tiền (Nợ/Có)", "Debit/Credit amount", "Dr/Cr Amount"])
+def test_a_signed_amount_column_named_debit_side_first_is_the_amount(header):
+    _, lines = read(csv_text(["Ngày giao dịch", "Số tham chiếu", header, "Nội dung"],
+                             ["24/11/2026", "FT1", "1.000.000", "HS40881023160"], ["24/11/2026", "FT2", "-11.000", "phi"]))
+    assert sides(lines) == [(1_000_000, "credit", "FT1"), (11_000, "debit", "FT2")]
