@@ -18,10 +18,12 @@ _STROKE_D = str.maketrans({"Đ": "D", "đ": "d", "Ð": "D"})
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "debit": ("ghi no", "so tien no", "phat sinh no", "ps no", "giao dich no", "tien no", "no vnd", "rut ra",
               "so tien rut", "tien ra", "so tien chi", "tien chi", "debit", "debits", "withdrawal", "withdrawals",
-              "dr amount", "money out", "no tktt", "rut tien", "tien chuyen di"),
+              "dr amount", "money out", "no tktt", "rut tien", "tien chuyen di",
+              "phat sinh giam", "ps giam"),
     "credit": ("ghi co", "so tien co", "phat sinh co", "ps co", "giao dich co", "tien co", "co vnd", "gui vao",
                "so tien gui", "tien vao", "so tien thu", "tien thu", "credit", "credits", "deposit", "deposits",
-               "cr amount", "money in", "co tktt", "nop tien", "tien nhan"),
+               "cr amount", "money in", "co tktt", "nop tien", "tien nhan",
+               "gui tien", "phat sinh tang", "ps tang"),
     "balance": ("so du", "so ton", "balance", "running balance", "closing balance"),
     "amount": ("so tien giao dich", "so tien", "amount", "transaction amount", "gia tri"),
     "direction": ("no co", "debit credit", "credit debit", "dr cr", "cr dr", "d c", "c d", "chieu giao dich",
@@ -48,7 +50,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
              "remarks", "memo", "content", "narration", "loi nhan"),
 }
 # ("no tktt"/"co tktt": Techcombank's "Nợ TKTT"/"Có TKTT", debit/credit of the current account, TKTT;
-# "Rút tiền"/"Nộp tiền", "Số tiền chuyển đi"/"Số tiền nhận": withdrawals and deposits as some exports word them.)
+# "Rút tiền"/"Nộp tiền", "Số tiền chuyển đi"/"Số tiền nhận": withdrawals and deposits as some exports word them;
+# "Phát sinh giảm"/"Phát sinh tăng": the account's decrease and increase, as ledgers word them.)
 # Specific before generic: debit/credit/balance before amount, the value date before amount
 # ("Ngày giá trị" holds "giá trị"), the payer's account before the payer ("Tài khoản đối tác").
 FIELD_ORDER = ("direction", "debit", "credit", "balance", "value_date", "payer_account", "payer_name", "amount",
@@ -148,6 +151,7 @@ def _has_phrase(cell: str, phrase: str) -> bool:
 # A cell that is only one of these words (`Nợ`, `Có`, `Thu`, `Chi`) names the column outright.
 EXACT = {"no": "debit", "co": "credit", "debit": "debit", "credit": "credit", "no debit": "debit",
          "co credit": "credit", "dr": "debit", "cr": "credit", "chi": "debit", "thu": "credit", "ton": "balance",
+         "giam": "debit", "tang": "credit",
          "thong tin": "memo"}  # "Thông tin" alone; "Thông tin người chuyển" is the payer, "Thông tin bổ sung" no memo
 # A row-number column ("No.", "STT", "#"): claimed so that nothing else reads it.
 _ROW_NUMBER = re.compile(r"\s*(?:no\s*\.|n[o°º]\s*[.:]|#|stt|s\.t\.t|so tt|số tt|số thứ tự)\s*", re.IGNORECASE)

@@ -404,5 +404,15 @@ def test_an_undated_sum_whose_text_cells_hold_only_punctuation_is_a_total(blank)
 @pytest.mark.parametrize("header", ["Phát sinh Nợ/Có", "Số tiền (Nợ/Có)", "Debit/Credit amount", "Dr/Cr Amount"])
 def test_a_signed_amount_column_named_debit_side_first_is_the_amount(header):
     _, lines = read(csv_text(["Ngày giao dịch", "Số tham chiếu", header, "Nội dung"],
-                             ["24/11/2026", "FT1", "1.000.000", "HS40881023160"], ["24/11/2026", "FT2", "-11.000", "phi"]))
+                             ["24/11/2026", "FT1", "1.000.000", "HS40881023160"],
+                             ["24/11/2026", "FT2", "-11.000", "phi"]))
     assert sides(lines) == [(1_000_000, "credit", "FT1"), (11_000, "debit", "FT2")]
+
+
+@pytest.mark.parametrize("out_header, in_header", [("Rút tiền", "Gửi tiền"), ("Phát sinh giảm", "Phát sinh tăng"),
+                                                   ("Giảm", "Tăng"), ("PS giảm", "PS tăng")])
+def test_money_columns_worded_as_decrease_and_increase_give_each_row_its_side(out_header, in_header):
+    _, lines = read(csv_text(["Ngày giao dịch", "Số chứng từ", out_header, in_header, "Nội dung"],
+                             ["24/11/2026", "1", "", "1,000,000", "HS40881023160"],
+                             ["24/11/2026", "2", "11,000", "", "phi"]))
+    assert sides(lines) == [(1_000_000, "credit", "1"), (11_000, "debit", "2")]
