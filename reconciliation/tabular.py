@@ -395,9 +395,16 @@ def _says_something(cell: str) -> bool:
 
 def _names_reference(values: dict[str, object]) -> bool:
     """Whether the row's reference cell names one: `-`, `N/A`, `0` say there is none (`normalise_ref`), as
-    on a total's row, which they would otherwise pass off as a transfer naming its reference."""
+    on a total's row, which they would otherwise pass off as a transfer naming its reference; nor does a
+    count of the transfers a total sums (`2 giao dịch`, `Số GD: 2`)."""
     ref = values.get("ref")
-    return ref is not None and normalise_ref(str(ref)) is not None
+    return ref is not None and normalise_ref(str(ref)) is not None and not _TRANSFER_COUNT.fullmatch(
+        normalise_header(str(ref)))
+
+
+# A total's count of its transfers, as its reference cell may hold it (compared without accents or case).
+_COUNT_WORDS = r"(?:giao dich|gd|but toan|mon|transactions?|txns?|items?|entries)"
+_TRANSFER_COUNT = re.compile(rf"\(?\s*(?:\d+\s*{_COUNT_WORDS}|(?:so|tong so|so luong)\s*{_COUNT_WORDS}\s*:?\s*\d+)\s*\)?")
 
 
 def _blank(value: object) -> bool:

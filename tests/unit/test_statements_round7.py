@@ -383,6 +383,15 @@ def test_a_total_with_a_filler_for_its_reference_is_no_credit(filler, day, memo)
     assert sides(lines) == [(1_000_000, "credit", "FT1"), (30_000, "credit", "FT2")]
 
 
+@pytest.mark.parametrize("count", ["2 giao dịch", "2 giao dich", "2 GD", "(2 giao dịch)", "2 transactions",
+                                   "Số GD: 2", "2 món", "2 bút toán"])
+def test_a_total_whose_reference_cell_counts_the_transfers_is_no_credit(count):
+    _, lines = read(csv_text(REF_TABLE, ["24/11/2026", "FT1", "", "1,000,000", "126,000,000", "HS40881023160"],
+                             ["24/11/2026", "FT2", "", "30,000", "", "HS52817959366"],
+                             ["24/11/2026", count, "", "1,030,000", "", "Tổng cộng"]))
+    assert sides(lines) == [(1_000_000, "credit", "FT1"), (30_000, "credit", "FT2")]
+
+
 def test_a_transfer_with_a_filler_reference_and_a_memo_is_still_a_line():
     _, lines = read(csv_text(REF_TABLE, ["24/11/2026", "FT1", "", "1,000,000", "", "HS40881023160"],
                              ["", "-", "", "30,000", "", "HS52817959366 nop phi"]))
