@@ -71,8 +71,9 @@ class IncomingCredit:
     payer_account: str | None = None
     details: dict[str, Any] | None = None
     # Statement lines (reconciliation) accept a mistyped code only when the amount is exactly
-    # what the corrected request(s) still owe; otherwise the money waits in suspense and the
-    # correction is only proposed to finance. Callbacks keep the default (any amount).
+    # what the corrected request(s) still owe; otherwise their share waits in suspense and the
+    # correction is only proposed to finance (verified codes beside it are paid as usual).
+    # Callbacks keep the default (any amount).
     corrections_need_exact_amount: bool = False
     inbox_id: int | None = None  # the stored callback it came from
 
@@ -275,7 +276,9 @@ def _plan(conn: Connection, credits: list[IncomingCredit], settings: Settings, b
                 targets.append((state, w.how))
         if targets and credit.corrections_need_exact_amount and any(how == "corrected" for _, how in targets) \
                 and credit.amount_vnd != sum(state.outstanding_vnd for state, _ in targets):
-            targets, reason = [], "correction_amount_differs"
+            # Only the corrections wait (proposed to finance): a code the memo names with verifying check
+            # digits is read as without the mistyped one beside it, never dropped with it.
+            targets, reason = [(s, how) for s, how in targets if how != "corrected"], "correction_amount_differs"
         if explicit is None and len(found) > len(resolved):
             reason = reason or "unresolved_code"  # a code-shaped token nobody's request could be read from
         # Several codes named: each takes what it owes, whether or not the others could take money.

@@ -1,0 +1,50 @@
+"""Seventh QA round of reconciliation after import: statement lines probed through the API as finance
+reads them."""
+from payments.codes import check_digits
+from tests.recon_factories import all_lines, make_requests_with_codes, paid_vnd, upload, vcb_csv
+
+DAY = "2026-11-24"
+
+
+def code(body9: str) -> str:
+    return f"HS{body9}{check_digits(body9)}"
+
+
+VERIFIED, MISTYPED = code("312000451"), code("745000183")
+# MISTYPED with its third digit changed: the check digits catch it, the request is its one open neighbour
+TYPO = MISTYPED[:4] + str((int(MISTYPED[4]) + 1) % 10) + MISTYPED[5:]
+
+
+def open_two(client, auth, monkeypatch) -> None:
+    make_requests_with_codes(client, auth, monkeypatch, [(VERIFIED, 30_000), (MISTYPED, 70_000)])
+
+
+def exceptions_of(client, auth) -> list[dict]:
+    r = client.get(f"/api/v1/reconciliation/days/{DAY}/exceptions", headers=auth("finance"))
+    assert r.status_code == 200, r.json
+    return r.json["exceptions"]
+
+
+def test_a_verified_code_is_paid_when_a_mistyped_code_beside_it_is_not_for_the_amount(client, auth, monkeypatch, db):
+    # The memo names a verified code and a mistyped one; the transfer is exactly what the verified code owes.
+    open_two(client, auth, monkeypatch)
+    body = upload(client, auth, vcb_csv(("7001", "", "30.000", f"nop phi {VERIFIED} {TYPO}"))).json
+    [line] = all_lines(client, auth, body["import_id"])
+    assert (line["status"], line["score"], line["unallocated_vnd"]) == ("matched", 100, 0), line
+    assert [(a["payment_code"], a["amount_vnd"]) for a in line["allocations"]] == [(VERIFIED, 30_000)]
+    assert "code_verified" in line["reasons"]
+    assert (paid_vnd(client, VERIFIED), paid_vnd(client, MISTYPED)) == (30_000, 0)
+
+
+def test_only_the_corrected_share_waits_when_the_amount_is_not_what_both_owe(client, auth, monkeypatch, db):
+    # One đồng more than both owe: the verified code takes what it owes, the correction is only proposed.
+    open_two(client, auth, monkeypatch)
+    body = upload(client, auth, vcb_csv(("7002", "", "100.001", f"{VERIFIED} {TYPO} nop phi"))).json
+    [line] = all_lines(client, auth, body["import_id"])
+    assert [(a["payment_code"], a["amount_vnd"]) for a in line["allocations"]] == [(VERIFIED, 30_000)]
+    assert (line["status"], line["unallocated_vnd"]) == ("matched", 70_001), line
+    assert "correction_amount_differs" in line["reasons"] and line["score"] < 90
+    assert line["proposal"]["payment_code"] == MISTYPED and line["proposal"]["outstanding_vnd"] == 70_000
+    assert (paid_vnd(client, VERIFIED), paid_vnd(client, MISTYPED)) == (30_000, 0)
+    [waiting] = [e for e in exceptions_of(client, auth) if e["kind"] == "unmatched_credit"]
+    assert waiting["amount_vnd"] == 70_001 and waiting["details"]["proposal"]["payment_code"] == MISTYPED
