@@ -475,8 +475,8 @@ def store_chunk(session: Session, ctx: ImportContext, packed: list[tuple]) -> tu
         outcome[row.key] = (result.payment_id, FROM_STATEMENT, PaymentFacts(
             "active", row.amount_vnd - sum(a for _, a, _ in result.allocated), result.reason,
             tuple(result.allocated)))
-    proposals = links.proposals(session, ctx, [r for r in to_credit if outcome[r.key][2].suspense_reason
-                                               == "correction_amount_differs"])
+    proposals = links.proposals(session, ctx, [(r, outcome[r.key][2].unallocated_vnd) for r in to_credit
+                                               if outcome[r.key][2].suspense_reason == "correction_amount_differs"])
     if fresh:
         insert_rows(session.connection(), StatementLine.__table__, [_line_row(ctx, r, outcome.get(r.key), proposals.get(r.key))
                                                 for r in fresh])

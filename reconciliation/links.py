@@ -422,10 +422,12 @@ def payment_facts(session: Session, payment_ids: list[int]) -> dict[int, Payment
     return facts
 
 
-def proposals(session: Session, ctx: ImportContext, rows: list[Row]) -> dict[str, dict]:
-    """For lines whose mistyped code has one open neighbour but another amount: that request, proposed."""
+def proposals(session: Session, ctx: ImportContext, rows: list[tuple[Row, int]]) -> dict[str, dict]:
+    """For lines whose mistyped code has one open neighbour but another amount: that request, proposed, for
+    at most what waits in suspense (`rows`: each line with it; codes verified beside the mistyped one may
+    have taken the rest)."""
     found: dict[str, dict] = {}
-    for row in rows:
+    for row, waiting in rows:
         neighbours = codes_in(row.memo, ctx.settings.payment_code_prefix)
         open_ = session.execute(select(PaymentRequest.payment_code, PaymentRequest.amount_vnd,
                                        PaymentRequest.paid_vnd, PaymentRequest.refunded_vnd).where(
@@ -433,7 +435,7 @@ def proposals(session: Session, ctx: ImportContext, rows: list[Row]) -> dict[str
         if len(open_) == 1:
             code, amount, paid, refunded = open_[0]
             outstanding = max(amount - (paid - refunded), 0)
-            found[row.key] = {"payment_code": code, "amount_vnd": min(row.amount_vnd, outstanding) or row.amount_vnd,
+            found[row.key] = {"payment_code": code, "amount_vnd": min(waiting, outstanding) or waiting,
                               "outstanding_vnd": outstanding, "score": 60,
                               "reasons": ["code_corrected", "amount_differs_from_outstanding"]}
     return found

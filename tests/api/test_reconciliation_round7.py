@@ -48,3 +48,18 @@ def test_only_the_corrected_share_waits_when_the_amount_is_not_what_both_owe(cli
     assert (paid_vnd(client, VERIFIED), paid_vnd(client, MISTYPED)) == (30_000, 0)
     [waiting] = [e for e in exceptions_of(client, auth) if e["kind"] == "unmatched_credit"]
     assert waiting["amount_vnd"] == 70_001 and waiting["details"]["proposal"]["payment_code"] == MISTYPED
+
+
+def test_the_proposal_offers_no_more_than_what_waits_in_suspense(client, auth, monkeypatch, db):
+    # 90,000: the verified code takes its 30,000; 60,000 waits, less than the mistyped request owes.
+    open_two(client, auth, monkeypatch)
+    body = upload(client, auth, vcb_csv(("7003", "", "90.000", f"nop {VERIFIED} va {TYPO}"))).json
+    [line] = all_lines(client, auth, body["import_id"])
+    assert line["unallocated_vnd"] == 60_000, line
+    assert (line["proposal"]["payment_code"], line["proposal"]["amount_vnd"]) == (MISTYPED, 60_000)
+    # what finance is offered can be matched as it is
+    taken = client.post(f"/api/v1/reconciliation/lines/{line['id']}/match", headers=auth("finance"), json={
+        "reason": "khớp theo đề xuất", "allocations": [{"payment_code": MISTYPED,
+                                                       "amount_vnd": line["proposal"]["amount_vnd"]}]})
+    assert taken.status_code == 201, taken.json
+    assert taken.json["line"]["unallocated_vnd"] == 0 and paid_vnd(client, MISTYPED) == 60_000
