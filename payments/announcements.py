@@ -43,6 +43,7 @@ import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, delete, exists, select, text, update
@@ -379,7 +380,7 @@ def _link(conn: Connection, late: list[IncomingCredit], settings: Settings,
                         found[key] = statement
                         break
 
-    pair((_same_reference_same_amount, _same_reference_same_codes))
+    pair((_same_reference_same_amount, partial(_same_reference_same_codes, prefix=prefix)))
     elsewhere = _reported_elsewhere(conn, [c for c in late if (c.provider, c.provider_ref) not in found], settings)
     pair((_same_code, _same_memo_in_suspense), skip=elsewhere)
     for credit in late:
@@ -477,10 +478,13 @@ def _same_reference_same_amount(credit: IncomingCredit, statement: _Statement, w
     return credit.amount_vnd == statement.amount_vnd and _same_reference(credit, statement)
 
 
-def _same_reference_same_codes(credit: IncomingCredit, statement: _Statement, wanted: set[str]) -> bool:
+def _same_reference_same_codes(credit: IncomingCredit, statement: _Statement, wanted: set[str], *,
+                               prefix: str = codes.DEFAULT_PREFIX) -> bool:
     """Another amount under the same reference is the same transfer only when the memo names the
-    codes the statement's payment paid; otherwise a reference that merely repeats links nothing."""
-    return _same_reference(credit, statement) and bool(statement.paid_codes) and statement.paid_codes == wanted
+    codes the statement's payment paid (a mistyped one read as the paid code among its neighbours,
+    `codes.names_exactly`); otherwise a reference that merely repeats links nothing."""
+    return _same_reference(credit, statement) and codes.names_exactly(credit.payment_code, credit.memo,
+                                                                       statement.paid_codes, prefix)
 
 
 def _same_code(credit: IncomingCredit, statement: _Statement, wanted: set[str]) -> bool:

@@ -109,6 +109,19 @@ def codes_it_may_mean(payment_code: str | None, memo: str | None, prefix: str = 
     return {t.code for t in found if t.code} | {n for t in found if t.code is None for n in t.neighbours}
 
 
+def names_exactly(payment_code: str | None, memo: str | None, paid: set[str], prefix: str = DEFAULT_PREFIX) -> bool:
+    """Whether a transfer's code (or memo) names exactly the codes `paid` (what its payment paid), read as
+    crediting reads it: a verified code as written, a mistyped one as the one paid code among its valid
+    neighbours. (`codes_it_may_mean` keeps every neighbour: a mistyped memo never equals what it paid.)"""
+    if not paid:
+        return False
+    if payment_code and is_valid_code(payment_code, prefix):
+        return {payment_code} == paid
+    found = scan_memo(payment_code or memo or "", prefix)
+    read = resolve_codes(found, lambda asked: asked & paid)
+    return len(read) == len(found) and {r.code for r in read} == paid
+
+
 def resolve_codes(
     found: list[CodeFound], open_codes: Callable[[set[str]], set[str]]
 ) -> list[ResolvedCode]:

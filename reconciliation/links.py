@@ -29,6 +29,7 @@ from kernel.clock import business_date, business_day_bounds, is_working_day
 from payments import states
 from payments.announcements import (STATEMENT_PROVIDER, arrived_in_suspense, codes_in, may_book, memo_signature,
                                     same_memo)
+from payments.codes import names_exactly
 from payments.models import Payment, PaymentAllocation, PaymentReference, PaymentRequest
 from payments.references import normalise_ref
 from reconciliation.matching import PaymentFacts, base_key
@@ -304,7 +305,8 @@ def _link(ctx: ImportContext, linked: dict[str, int], row: Row, payment_id: int)
 def _by_reference(session: Session, ctx: ImportContext, rows: list[Row], linked: dict[str, int]) -> None:
     """The bank's reference names the transaction on a day the bank may book it: the line is the
     callback's. Another amount is the same transfer only when the memo names the same payment
-    codes the callback paid (the difference is an `amount_differs` exception for finance);
+    codes the callback paid, a mistyped one read as the paid code among its neighbours
+    (`codes.names_exactly`; the difference is an `amount_differs` exception for finance);
     otherwise a reference that merely repeats (a short document number) links nothing. Compared with
     every reference the callback payment is known by (`payment_references`, as `normalise_ref` keys),
     whichever way either side wrote it."""
@@ -334,8 +336,8 @@ def _by_reference(session: Session, ctx: ImportContext, rows: list[Row], linked:
                 if not may_book(day, row.booking_date, ctx.settings.holidays):
                     continue
                 same = amount == row.amount_vnd
-                if same or (not same_amount_only and paid_codes.get(payment_id)
-                            and paid_codes[payment_id] == codes_in(row.memo, prefix)):
+                if same or (not same_amount_only
+                            and names_exactly(None, row.memo, paid_codes.get(payment_id, set()), prefix)):
                     _link(ctx, linked, row, payment_id)
                     break
 

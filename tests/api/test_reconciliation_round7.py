@@ -1,7 +1,8 @@
 """Seventh QA round of reconciliation after import: statement lines probed through the API as finance
 reads them."""
 from payments.codes import check_digits
-from tests.recon_factories import all_lines, make_requests_with_codes, paid_vnd, upload, vcb_csv
+from tests.recon_factories import (all_lines, bank_callback, count_payments, make_requests_with_codes, paid_vnd, upload,
+                                   vcb_csv)
 
 DAY = "2026-11-24"
 
@@ -11,8 +12,9 @@ def code(body9: str) -> str:
 
 
 VERIFIED, MISTYPED = code("312000451"), code("745000183")
-# MISTYPED with its third digit changed: the check digits catch it, the request is its one open neighbour
-TYPO = MISTYPED[:4] + str((int(MISTYPED[4]) + 1) % 10) + MISTYPED[5:]
+# MISTYPED with its third digit changed (5 -> 4): the check digits catch it; of its four valid one-edit
+# neighbours the request is the one open
+TYPO = MISTYPED[:4] + "4" + MISTYPED[5:]
 
 
 def open_two(client, auth, monkeypatch) -> None:
@@ -63,3 +65,32 @@ def test_the_proposal_offers_no_more_than_what_waits_in_suspense(client, auth, m
                                                        "amount_vnd": line["proposal"]["amount_vnd"]}]})
     assert taken.status_code == 201, taken.json
     assert taken.json["line"]["unallocated_vnd"] == 0 and paid_vnd(client, MISTYPED) == 60_000
+
+
+def test_a_line_under_its_callbacks_reference_is_linked_for_another_amount_when_the_memo_mistyped_the_code(
+        client, auth, monkeypatch, db, test_settings):
+    # The bank pushed FT55 for 70,000 with a mistyped code (the callback corrected it onto the request); its
+    # statement shows FT55 with the same memo for 70,500. One transfer: linked, the 500 differing for finance.
+    make_requests_with_codes(client, auth, monkeypatch, [(MISTYPED, 70_000)])
+    bank_callback(client, test_settings, "FT55", 70_000, f"nop {TYPO}")
+    assert paid_vnd(client, MISTYPED) == 70_000
+    body = upload(client, auth, vcb_csv(("FT55", "", "70.500", f"nop {TYPO}"))).json
+    [line] = all_lines(client, auth, body["import_id"])
+    assert (line["source"], [a["payment_code"] for a in line["allocations"]]) == ("callback", [MISTYPED]), line
+    assert count_payments(db) == 1  # the statement credited no second payment
+    kinds = {e["kind"]: e["amount_vnd"] for e in exceptions_of(client, auth) if e["severity"] == "blocking"}
+    assert kinds == {"amount_differs": 500}, kinds
+
+
+def test_a_late_callback_under_the_lines_reference_is_linked_for_another_amount_when_the_memo_mistyped_the_code(
+        client, auth, monkeypatch, db, test_settings):
+    # The other order: the statement credited FT57 (a mistyped code, corrected for its exact amount), then
+    # the bank's callback for FT57 reports 69,500 with the same memo: the same transfer, not a second one.
+    make_requests_with_codes(client, auth, monkeypatch, [(MISTYPED, 70_000)])
+    body = upload(client, auth, vcb_csv(("FT57", "", "70.000", f"nop {TYPO}"))).json
+    [line] = all_lines(client, auth, body["import_id"])
+    assert [(a["payment_code"], a["how"]) for a in line["allocations"]] == [(MISTYPED, "corrected")]
+    bank_callback(client, test_settings, "FT57", 69_500, f"nop {TYPO}")
+    assert count_payments(db) == 1 and paid_vnd(client, MISTYPED) == 70_000
+    kinds = {e["kind"]: e["amount_vnd"] for e in exceptions_of(client, auth) if e["severity"] == "blocking"}
+    assert kinds == {"amount_differs": 500}, kinds
