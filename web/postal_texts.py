@@ -169,6 +169,7 @@ ERRORS = {
     # the courier's callbacks (what a person may see when one is looked into)
     "invalid_signature": "Chữ ký của thông báo từ đơn vị vận chuyển không hợp lệ.",
     "malformed_event": "Thông báo từ đơn vị vận chuyển không đúng định dạng.",
+    "payload_too_large": "Thông báo từ đơn vị vận chuyển quá lớn nên không được đọc.",
     "event_conflict": "Thông báo này đã được ghi nhận trước đó với nội dung khác.",
     "shipment_mismatch": "Số vận đơn và mã tham chiếu thuộc hai bưu gửi khác nhau.",
     "tracking_number_taken": "Đơn vị vận chuyển trả về số vận đơn đã thuộc một bưu gửi khác: chưa ghi nhận đơn này.",
@@ -434,6 +435,7 @@ EN = {
     "Không có thông tin nào thay đổi.": "Nothing to change.",
     "Chữ ký của thông báo từ đơn vị vận chuyển không hợp lệ.": "The courier's notification has an invalid signature.",
     "Thông báo từ đơn vị vận chuyển không đúng định dạng.": "The courier's notification is malformed.",
+    "Thông báo từ đơn vị vận chuyển quá lớn nên không được đọc.": "The courier's notification is too large to be read.",
     "Thông báo này đã được ghi nhận trước đó với nội dung khác.":
         "This notification was recorded before with other content.",
     "Số vận đơn và mã tham chiếu thuộc hai bưu gửi khác nhau.":
