@@ -317,7 +317,7 @@ def _route_day_pdf(day: str, render, filename: str) -> Response:
     when, route_code = _day_and_route(day, required=True)
     with transaction() as session:
         route = scheduling.get_route(session, route_code)
-        body = render(session, scheduling.day_shipments(session, when, route.code), route, when)
+        body = render(session, scheduling.day_shipments(session, when, route.code, stops_only=True), route, when)
     return _pdf(body, f"{filename}-{route_code}-{when.isoformat()}.pdf")
 
 
@@ -353,7 +353,7 @@ class ManifestCsv(Resource):
         with transaction() as session:
             if route_code:  # a mistyped route is not "nothing planned on it": 404, as the PDFs answer
                 route_code = scheduling.get_route(session, route_code).code
-            shipments = scheduling.day_shipments(session, when, route_code)
+            shipments = scheduling.day_shipments(session, when, route_code, stops_only=True)
             body = manifests.day_csv(shipments, fees_to_collect=_fees(session), labels=labels)
         return Response(body, mimetype="text/csv",
                         headers={"Content-Disposition": content_disposition(f"postal-{day}.csv")})

@@ -114,13 +114,19 @@ def _spec(route: Route) -> planner.RouteSpec:
 
 # --- the daily plan -------------------------------------------------------------------
 
+def _holds_place_on(day: date):
+    """The shipments planned for `day` that are work of that day: still to do, or done on it (or after).
+    A shipment done before its day (picked up early) holds no place there and is no stop of its round:
+    counted free but still listed, the manifest sent the postman to a door for nothing, beside the
+    shipment the planner put in its place (three stops on a round of two)."""
+    return and_(Shipment.planned_date == day, Shipment.status.in_(ACTIVE_ON_DAY),
+                or_(Shipment.status.in_(TO_DO_ON_DAY), Shipment.state_at >= business_day_bounds(day)[0]))
+
+
 def places_used(session: Session, day: date) -> Counter:
-    """Places taken per (route, slot) on `day`: what counts against the capacity. A shipment done
-    before its day (picked up early) no longer takes its place there."""
-    rows = session.execute(select(Shipment.route_code, Shipment.slot, func.count()).where(
-        Shipment.planned_date == day, Shipment.status.in_(ACTIVE_ON_DAY),
-        or_(Shipment.status.in_(TO_DO_ON_DAY), Shipment.state_at >= business_day_bounds(day)[0]))
-        .group_by(Shipment.route_code, Shipment.slot))
+    """Places taken per (route, slot) on `day`: what counts against the capacity (`_holds_place_on`)."""
+    rows = session.execute(select(Shipment.route_code, Shipment.slot, func.count()).where(_holds_place_on(day))
+                           .group_by(Shipment.route_code, Shipment.slot))
     return Counter({(route, slot): n for route, slot, n in rows})
 
 
@@ -327,9 +333,13 @@ def move_shipment(session: Session, *, shipment_id: int, day: date, route_code: 
     return shipment, over, outside
 
 
-def day_shipments(session: Session, day: date, route_code: str | None = None) -> list[Shipment]:
-    """The day's plan in stop order (cancelled ones left out)."""
-    query = select(Shipment).where(Shipment.planned_date == day, Shipment.status != states.CANCELLED)
+def day_shipments(session: Session, day: date, route_code: str | None = None, *,
+                  stops_only: bool = False) -> list[Shipment]:
+    """The day's plan in stop order (cancelled ones left out): the board shows what became of each. With
+    `stops_only`, the postman's stops (the manifest, the CSV): the shipments holding a place on the day
+    (`_holds_place_on`), not one done before it."""
+    query = select(Shipment).where(_holds_place_on(day) if stops_only else and_(
+        Shipment.planned_date == day, Shipment.status != states.CANCELLED))
     if route_code:
         query = query.where(Shipment.route_code == route_code)
     # "morning" sorts after "afternoon": descending puts the morning round first.
