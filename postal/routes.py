@@ -91,6 +91,9 @@ class Wards(Resource):
                 "data_version": addresses.DATA_VERSION, "wards": [w.as_dict() for w in addresses.wards_of(province)]}
 
 
+SHIPMENTS_PAGE = 200
+
+
 @postal_ns.route("/shipments")
 class Shipments(Resource):
     @postal_ns.doc(security="bearer")
@@ -108,14 +111,20 @@ class Shipments(Resource):
             shipment, created = service.create_shipment(session, data=data, settings=settings(), actor=actor(), now=now)
             return shipment_view(shipment), (201 if created else 200)
 
-    @postal_ns.doc(security="bearer", params={"status": "filter by status", "date": "planned date"})
+    @postal_ns.doc(security="bearer", params={
+        "status": "filter by status", "date": "planned date", "after": "the next_after of the previous page",
+        "limit": f"1-500, default {SHIPMENTS_PAGE}"})
     @requires(*READ)
     def get(self):
-        """Shipments, newest first."""
+        """Shipments, newest first, a page at a time (`next_after`: null on the last page)."""
         day = parse_day(request.args["date"], "date") if request.args.get("date") else None
+        after, limit = int_arg("after", 0, 0, MAX_ID), int_arg("limit", SHIPMENTS_PAGE, 1, 500)
         with transaction() as session:
-            return {"shipments": [shipment_view(s) for s in
-                                  service.list_shipments(session, status=request.args.get("status"), day=day)]}
+            rows = service.list_shipments(session, status=request.args.get("status"), day=day, after=after,
+                                          limit=limit + 1)
+            # Without pages the newest 200 were all anyone could read: the rest were cut off without a word.
+            return {"shipments": [shipment_view(s) for s in rows[:limit]],
+                    "next_after": rows[limit - 1].id if len(rows) > limit else None}
 
 
 @postal_ns.route("/shipments/<int:shipment_id>")

@@ -189,11 +189,16 @@ def shipment_events(session: Session, shipment: Shipment) -> list[ShipmentEvent]
 
 
 def list_shipments(session: Session, *, status: str | None = None, day: date | None = None,
-                   limit: int = 200) -> list[Shipment]:
+                   after: int = 0, limit: int = 200) -> list[Shipment]:
+    """Newest first, from the one after the id `after` (0: from the newest), at most `limit`: a page, whose
+    last id is the next page's `after` (ids, not offsets: shipments booked meanwhile shift no page)."""
     query = select(Shipment).order_by(Shipment.id.desc()).limit(limit)
+    if after:
+        query = query.where(Shipment.id < after)
     if status:
         if status not in states.STATUSES:
-            raise ValidationError(f"status must be one of {', '.join(states.STATUSES)}", code="invalid_status")
+            raise ValidationError(f"status must be one of {', '.join(states.STATUSES)}", code="invalid_status",
+                                  details={"parameter": "status"})
         query = query.where(Shipment.status == status)
     if day:
         query = query.where(Shipment.planned_date == day)

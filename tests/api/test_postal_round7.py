@@ -47,3 +47,35 @@ def test_the_place_a_dossier_collected_early_frees_is_not_listed_twice(client, a
     assert [a["shipment_id"] for a in plan(client, auth, day)["assigned"]] == [third]  # into the freed place
     manifest = pdf_text(client.get(f"/api/v1/postal/manifests/{day}.pdf?route=HL1", headers=auth("postal")))
     assert "Tổng số điểm: 2." in manifest and "D-0" not in manifest  # capacity 2: two stops, not three
+
+
+# --- 2. the shipment list comes a page at a time --------------------------------------------------
+
+def shipments_page(client, auth, query: str = ""):
+    return client.get(f"/api/v1/postal/shipments{query}", headers=auth("auditor"))
+
+
+def test_the_shipment_list_comes_a_page_at_a_time_newest_first(client, auth, db, test_settings):
+    ids = booked_pickups(db, test_settings, 5)
+    first = shipments_page(client, auth, "?limit=2")
+    assert first.status_code == 200, first.json
+    assert [s["id"] for s in first.json["shipments"]] == ids[:-3:-1]  # the newest two
+    second = shipments_page(client, auth, f"?limit=2&after={first.json['next_after']}")
+    assert [s["id"] for s in second.json["shipments"]] == ids[-3:-5:-1]
+    last = shipments_page(client, auth, f"?limit=2&after={second.json['next_after']}")
+    assert [s["id"] for s in last.json["shipments"]] == ids[:1] and last.json["next_after"] is None
+    # filters and pages together: the next page keeps to the filter
+    client.post(f"/api/v1/postal/shipments/{ids[1]}/cancel", json={"reason": "đổi ý"}, headers=auth("intake"))
+    booked = shipments_page(client, auth, "?status=booked&limit=3")
+    assert [s["id"] for s in booked.json["shipments"]] == [ids[4], ids[3], ids[2]]
+    rest = shipments_page(client, auth, f"?status=booked&limit=3&after={booked.json['next_after']}")
+    assert [s["id"] for s in rest.json["shipments"]] == [ids[0]] and rest.json["next_after"] is None
+
+
+def test_a_page_size_or_marker_that_is_no_whole_number_in_range_is_invalid_parameter(client, auth, db):
+    for query in ("?limit=0", "?limit=501", "?limit=abc", "?limit=1.5", "?after=-1", "?after=x",
+                  "?after=99999999999999999999999"):
+        r = shipments_page(client, auth, query)
+        assert r.status_code == 400 and r.json["code"] == "invalid_parameter", (query, r.json)
+    r = shipments_page(client, auth, "?status=lost")
+    assert r.status_code == 400 and r.json["code"] == "invalid_status" and r.json["details"] == {"parameter": "status"}
