@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from config import Settings
@@ -21,10 +21,10 @@ from kernel.events import publish
 from kernel.notify import queue_sms
 from kernel.outbox import OutboxMessage, enqueue
 from payments import states as payment_states
-from payments.models import Dossier, PaymentRequest, PaymentRequestItem
+from payments.models import Dossier, FeeItem, PaymentRequest, PaymentRequestItem
 from payments.notifications import Payable, renewed_text
-from payments.service import (Withdrawal, add_fee_items, ask_for_lapsed_fees, current_request,
-                              dossier_fees_settled, get_dossier, withdraw_fee_items)
+from payments.service import (LIVE_FOR_ITEMS, SETTLED, Withdrawal, add_fee_items, ask_for_lapsed_fees,
+                              current_request, dossier_fees_settled, get_dossier, withdraw_fee_items)
 from payments.validation import FeeInput
 from postal import addresses, cod, deadlines, messages, states
 from postal.errors import ShipmentExists, shipment_not_found
@@ -166,12 +166,40 @@ def booked_cod_vnd(session: Session, shipment: Shipment) -> int:
     return int((payload or {}).get("order", {}).get("cod_amount_vnd") or 0)
 
 
+def _owes_an_item_not_asked_by(statuses: frozenset[str]):
+    """SQL, about a shipment's dossier: it owes a fee item (not withdrawn) no request in `statuses` asks for."""
+    asked = select(PaymentRequestItem.fee_item_id).join(
+        PaymentRequest, PaymentRequest.id == PaymentRequestItem.payment_request_id).where(
+        PaymentRequestItem.fee_item_id == FeeItem.id, PaymentRequest.status.in_(statuses)).exists()
+    return select(FeeItem.id).where(FeeItem.dossier_id == Shipment.dossier_id, FeeItem.withdrawn_at.is_(None),
+                                    ~asked).exists()
+
+
+def _lapsed_request(now: datetime):
+    """SQL, about a shipment's dossier: a pending request whose time has passed (`is_due`)."""
+    return select(PaymentRequest.id).where(
+        PaymentRequest.dossier_id == Shipment.dossier_id, PaymentRequest.status == payment_states.PENDING,
+        PaymentRequest.expires_at.is_not(None), PaymentRequest.expires_at <= now).exists()
+
+
 def dispatch_paid_deliveries(session: Session, *, settings: Settings, now: datetime, limit: int = 500) -> int:
-    """Periodic: book the deliveries whose dossiers have been paid since; returns how many."""
-    waiting = session.execute(select(Shipment).where(
-        Shipment.status == states.REQUESTED, Shipment.direction == states.DELIVERY, Shipment.cod.is_(False))
+    """Periodic: book the deliveries whose dossiers have been paid since; returns how many. Then ask again
+    for the lapsed fees others wait on (`dispatch_if_ready`).
+
+    Each batch holds only deliveries with something to do (fees settled, or a fee to ask again): those
+    leave it once done. Taken as the oldest `limit` waiting ones, a delivery paid behind 500 others left
+    unpaid was never looked at, hence never booked."""
+    waiting = (Shipment.status == states.REQUESTED, Shipment.direction == states.DELIVERY, Shipment.cod.is_(False))
+    settled = ~_owes_an_item_not_asked_by(SETTLED)  # dossier_fees_settled, for every waiting delivery at once
+    paid = session.execute(select(Shipment).where(*waiting, settled).order_by(Shipment.id).limit(limit)
+                           ).scalars().all()
+    booked = sum(dispatch_if_ready(session, s, settings=settings, now=now) for s in paid)
+    lapsed = session.execute(select(Shipment).where(
+        *waiting, ~settled, or_(_owes_an_item_not_asked_by(LIVE_FOR_ITEMS), _lapsed_request(now)))
         .order_by(Shipment.id).limit(limit)).scalars().all()
-    return sum(dispatch_if_ready(session, s, settings=settings, now=now) for s in waiting)
+    for shipment in lapsed:  # not dispatchable: asks for the lapsed fee again (ask_for_lapsed_fees)
+        dispatch_if_ready(session, shipment, settings=settings, now=now)
+    return booked
 
 
 # --- reading --------------------------------------------------------------------------

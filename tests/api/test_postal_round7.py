@@ -1,11 +1,19 @@
 """Postal, QA round 7: the day's paperwork lists only the work of the day (a dossier collected before its
-planned day is no stop on that day's manifest)."""
+planned day is no stop on that day's manifest), the shipment list comes a page at a time, and a paid
+delivery is booked however many unpaid ones wait before it."""
 import io
 
 from pypdf import PdfReader
 
-from tests.api.test_postal_round2 import booked_pickups
-from tests.postal_factories import ID_CHECK, make_route, working_day
+from sqlalchemy import String, func, select
+
+from kernel.clock import now_utc
+from kernel.db import unit_of_work
+from kernel.outbox import OutboxMessage
+from postal.models import Shipment
+from postal.service import dispatch_paid_deliveries
+from tests.api.test_postal_round2 import booked_pickups, post_shipment
+from tests.postal_factories import ID_CHECK, make_dossier, make_route, pay_everything, shipment_body, working_day
 
 
 def pdf_text(response) -> str:
@@ -79,3 +87,42 @@ def test_a_page_size_or_marker_that_is_no_whole_number_in_range_is_invalid_param
         assert r.status_code == 400 and r.json["code"] == "invalid_parameter", (query, r.json)
     r = shipments_page(client, auth, "?status=lost")
     assert r.status_code == 400 and r.json["code"] == "invalid_status" and r.json["details"] == {"parameter": "status"}
+
+
+# --- 3. a paid delivery is booked however many unpaid ones wait before it --------------------------
+
+def bookings_queued(db) -> list[str]:
+    """The dossiers whose delivery was handed to the courier (a booking in the outbox)."""
+    with unit_of_work(db) as s:
+        return sorted(code for code, in s.execute(select(Shipment.dossier_code).join(
+            OutboxMessage, OutboxMessage.key == "courier.book:shipment:" + func.cast(Shipment.id, String))))
+
+
+def test_a_paid_delivery_is_booked_however_many_unpaid_ones_wait_before_it(client, auth, db, test_settings):
+    for code in ("D-UNPAID-1", "D-UNPAID-2", "D-PAID"):
+        make_dossier(db, test_settings, code=code)
+        r = post_shipment(client, auth, shipment_body(dossier_code=code, direction="delivery"))
+        assert r.status_code == 201 and r.json["status"] == "requested", r.json
+    pay_everything(db, test_settings, "D-PAID")
+    # The job looks at a batch a minute (500); two older unpaid deliveries stand for 500 here.
+    with unit_of_work(db) as s:
+        assert dispatch_paid_deliveries(s, settings=test_settings, now=now_utc(), limit=2) == 1
+    assert bookings_queued(db) == ["D-PAID"]
+
+
+def test_a_lapsed_fee_is_asked_again_however_many_unpaid_deliveries_wait_before_it(client, auth, db, test_settings):
+    from payments.models import Dossier, PaymentRequest
+
+    for code in ("D-UNPAID-1", "D-UNPAID-2", "D-LAPSED"):
+        make_dossier(db, test_settings, code=code)
+        assert post_shipment(client, auth, shipment_body(dossier_code=code, direction="delivery")).status_code == 201
+    with unit_of_work(db) as s:  # the fee's request of the newest one lapses unpaid
+        fee = s.execute(select(PaymentRequest).join(Dossier).where(
+            Dossier.code == "D-LAPSED", PaymentRequest.amount_vnd == 8000)).scalar_one()
+        fee.status = "expired"
+    with unit_of_work(db) as s:
+        assert dispatch_paid_deliveries(s, settings=test_settings, now=now_utc(), limit=2) == 0
+    with unit_of_work(db) as s:
+        asked = s.execute(select(PaymentRequest.amount_vnd).join(Dossier).where(
+            Dossier.code == "D-LAPSED", PaymentRequest.status == "pending")).scalars().all()
+    assert sorted(asked) == [8000, 22000]  # the fee asked again: the citizen can pay and be delivered
