@@ -341,9 +341,10 @@ def cancel_shipment(session: Session, *, shipment_id: int, reason: str, settings
     shipment = get_shipment(session, shipment_id, for_update=True)
     if shipment.status == states.CANCELLED:
         return shipment
-    if not states.cancellable(shipment.direction, shipment.status):
-        raise Conflict(f"the shipment is {shipment.status}: it can no longer be cancelled (only before pickup)",
-                       code="cannot_cancel", details={"status": shipment.status})
+    if not states.cancellable(shipment.direction, shipment.status, shipment.failed_attempts):
+        raise Conflict(f"the shipment is {shipment.status}: it can no longer be cancelled (only before pickup; a "
+                       "delivery the post tried to hand over goes back to the agency)", code="cannot_cancel",
+                       details={"status": shipment.status, "failed_attempts": shipment.failed_attempts})
     enter_state(session, shipment, states.CANCELLED, settings=settings, actor=actor, now=now, occurred_at=now,
                 reason=reason)  # with the effects of every cancellation (courier told, postage withdrawn)
     audit.record(session, actor=actor, action="shipment.cancel", subject_type="shipment",

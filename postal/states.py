@@ -70,8 +70,13 @@ def allowed(direction: str, current: str, target: str) -> bool:
     return target in _COMMON.get(current, set()) | _FORWARD[direction].get(current, set())
 
 
-def cancellable(direction: str, current: str) -> bool:
-    """Before pickup: a pickup still with the citizen (even after a failed attempt), a delivery not yet out."""
+def cancellable(direction: str, current: str, failed_attempts: int = 0) -> bool:
+    """Before pickup: a pickup still with the citizen (even after a failed attempt), a delivery not yet out
+    and never tried. A delivery the post failed to hand over is with the post and goes back to the agency,
+    its postage due, also once planned again for its retry (`scheduled`, as VNPost 17 reads it there:
+    `courier_target`): cancelled, the result was left with the post and its postage refunded."""
+    if direction == DELIVERY and failed_attempts > 0:
+        return False
     return allowed(direction, current, CANCELLED)
 
 

@@ -1,6 +1,7 @@
 """Postal, QA round 7: the day's paperwork lists only the work of the day (a dossier collected before its
-planned day is no stop on that day's manifest), the shipment list comes a page at a time, and a paid
-delivery is booked however many unpaid ones wait before it."""
+planned day is no stop on that day's manifest), the shipment list comes a page at a time, a paid
+delivery is booked however many unpaid ones wait before it, and a delivery the post failed to hand over
+is not cancelled once it is planned again."""
 import io
 
 from pypdf import PdfReader
@@ -13,7 +14,8 @@ from kernel.outbox import OutboxMessage
 from postal.models import Shipment
 from postal.service import dispatch_paid_deliveries
 from tests.api.test_postal_round2 import booked_pickups, post_shipment
-from tests.postal_factories import ID_CHECK, make_dossier, make_route, pay_everything, shipment_body, working_day
+from tests.postal_factories import (ID_CHECK, make_booked_shipment, make_dossier, make_route, pay_everything,
+                                    shipment_body, working_day)
 
 
 def pdf_text(response) -> str:
@@ -126,3 +128,35 @@ def test_a_lapsed_fee_is_asked_again_however_many_unpaid_deliveries_wait_before_
         asked = s.execute(select(PaymentRequest.amount_vnd).join(Dossier).where(
             Dossier.code == "D-LAPSED", PaymentRequest.status == "pending")).scalars().all()
     assert sorted(asked) == [8000, 22000]  # the fee asked again: the citizen can pay and be delivered
+
+
+# --- 4. a delivery the post tried to hand over goes back to the agency, planned again or not -------
+
+def retry_planned(client, auth, db, test_settings, code: str, direction: str) -> int:
+    """A shipment that failed once (not home), planned again for its retry day."""
+    shipment_id = make_booked_shipment(db, test_settings, code, direction=direction)
+    make_route(db, test_settings, code=f"R{code[-1]}")
+    r = client.post(f"/api/v1/postal/shipments/{shipment_id}/events",
+                    json={"event": "failed_attempt", "reason": "not_home"}, headers=auth("postal"))
+    assert r.status_code == 200 and r.json["status"] == "failed_attempt", r.json
+    r = client.post(f"/api/v1/postal/shipments/{shipment_id}/assignment", headers=auth("postal"), json={
+        "date": r.json["next_attempt_date"], "route": f"R{code[-1]}", "slot": "morning", "reason": "đi lại"})
+    assert r.status_code == 200 and r.json["status"] == "scheduled", r.json
+    return shipment_id
+
+
+def test_a_delivery_planned_again_after_a_failed_attempt_is_not_cancelled(client, auth, db, test_settings):
+    shipment_id = retry_planned(client, auth, db, test_settings, "D-RETRY-1", "delivery")
+    r = client.post(f"/api/v1/postal/shipments/{shipment_id}/cancel", json={"reason": "x"}, headers=auth("intake"))
+    assert r.status_code == 409 and r.json["code"] == "cannot_cancel", r.json
+    shipment = client.get(f"/api/v1/postal/shipments/{shipment_id}", headers=auth("postal")).json
+    assert shipment["status"] == "scheduled" and shipment["plan"] is not None  # still to be tried again
+    with unit_of_work(db) as s:  # the postage of the attempt stands; the courier is not told to cancel
+        assert s.execute(select(OutboxMessage.id).where(OutboxMessage.topic == "courier.cancel")).first() is None
+
+
+def test_a_pickup_planned_again_after_a_failed_attempt_may_still_be_cancelled(client, auth, db, test_settings):
+    shipment_id = retry_planned(client, auth, db, test_settings, "D-RETRY-2", "pickup")
+    r = client.post(f"/api/v1/postal/shipments/{shipment_id}/cancel", json={"reason": "Công dân tự đến nộp"},
+                    headers=auth("intake"))
+    assert r.status_code == 200 and r.json["status"] == "cancelled", r.json  # never collected
