@@ -43,9 +43,13 @@ def sms_text(event: str, *, direction: str, dossier_code: str, tracking_number: 
         action = "Bưu điện sẽ đến nhận" if pickup else "Bưu điện sẽ chuyển phát"
         collect = f" và thu {format_vnd(cod_vnd)} khi giao" if cod_vnd > 0 else ""
         short = "Bưu điện sẽ đến nhận" if pickup else "Bưu điện sẽ giao"
-        return fit(f"{SENDER}: {action} {what}, mã vận đơn {tracking_number}. "
+        # A booking the courier reports by our reference alone, before its reply, has no tracking number
+        # yet: the text leaves it out rather than read "mã vận đơn None".
+        number, short_number = ((f", mã vận đơn {tracking_number}", f", vận đơn {tracking_number}")
+                                if tracking_number else ("", ""))
+        return fit(f"{SENDER}: {action} {what}{number}. "
                    f"Hạn hoàn thành: {_d(due)}. Bưu tá sẽ gọi trước khi đến{collect}.",
-                   f"{SENDER}: {short} {what}, vận đơn {tracking_number}, hạn {_d(due)}"
+                   f"{SENDER}: {short} {what}{short_number}, hạn {_d(due)}"
                    f"{f', thu {format_vnd(cod_vnd)}' if cod_vnd > 0 else ''}.")
     if event == states.PICKED_UP:
         # the due date is the last day allowed ("trước ngày" would read as the day before it)

@@ -1,7 +1,7 @@
 """Postal, QA round 7: the day's paperwork lists only the work of the day (a dossier collected before its
 planned day is no stop on that day's manifest), the shipment list comes a page at a time, a paid
-delivery is booked however many unpaid ones wait before it, and a delivery the post failed to hand over
-is not cancelled once it is planned again."""
+delivery is booked however many unpaid ones wait before it, a delivery the post failed to hand over
+is not cancelled once it is planned again, and no SMS names a tracking number the post has not given."""
 import io
 
 from pypdf import PdfReader
@@ -13,7 +13,7 @@ from kernel.db import unit_of_work
 from kernel.outbox import OutboxMessage
 from postal.models import Shipment
 from postal.service import dispatch_paid_deliveries
-from tests.api.test_postal_round2 import booked_pickups, post_shipment
+from tests.api.test_postal_round2 import booked_pickups, post_shipment, webhook
 from tests.postal_factories import (ID_CHECK, make_booked_shipment, make_dossier, make_route, pay_everything,
                                     shipment_body, working_day)
 
@@ -160,3 +160,22 @@ def test_a_pickup_planned_again_after_a_failed_attempt_may_still_be_cancelled(cl
     r = client.post(f"/api/v1/postal/shipments/{shipment_id}/cancel", json={"reason": "Công dân tự đến nộp"},
                     headers=auth("intake"))
     assert r.status_code == 200 and r.json["status"] == "cancelled", r.json  # never collected
+
+
+# --- 5. no SMS names a tracking number the post has not given --------------------------------------
+
+def texts_sent(db) -> list[str]:
+    with unit_of_work(db) as s:
+        return [m.payload["text"] for m in s.execute(select(OutboxMessage).where(OutboxMessage.topic == "sms")
+                                                     .order_by(OutboxMessage.id)).scalars()]
+
+
+def test_a_booking_reported_by_reference_alone_is_texted_without_a_tracking_number(client, auth, db, test_settings):
+    make_dossier(db, test_settings)
+    shipment = post_shipment(client, auth, shipment_body()).json
+    r = webhook(client, test_settings, {"event_id": "BOOKED-BY-REF", "reference": f"HCC-{shipment['id']}",
+                                         "status_code": 0, "occurred_at": now_utc().isoformat()})
+    assert r.status_code == 200 and r.json["outcome"] == "applied", r.json
+    [text] = texts_sent(db)
+    assert "None" not in text and "vận đơn" not in text, text
+    assert text.startswith("TT Phục vụ HCC: Bưu điện sẽ đến nhận hồ sơ 000.00.12.H40-261125-0901. Hạn hoàn thành: ")
