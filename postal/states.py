@@ -146,17 +146,19 @@ def courier_status(code: int) -> CourierStatus:
         raise ValueError(f"unknown courier status code {code}") from None
 
 
-SENT_BACK = 17  # "Đã chuyển hoàn cho người gửi"
+SENT_BACK, ORDER_CANCELLED = 17, 18  # "Đã chuyển hoàn cho người gửi", "Đã hủy đơn"
 
 
 def courier_target(code: int, direction: str, current: str, failed_attempts: int) -> str | None:
     """Our state for VNPost `code` reported on a shipment in `current` (None: informational).
 
-    17 sends a delivery back to the agency. One the post never tried to hand over (not out yet, no failed
-    attempt) was not carried: it ends as an order the courier cancelled (postage withdrawn, as for 18),
-    not a return, which keeps the postage of a delivery the post attempted."""
+    17 and 18 end a delivery by where it is. One the post never tried to hand over (not out yet, no failed
+    attempt) was not carried: it ends as an order the courier cancelled (postage withdrawn), not a return.
+    One it tried (out, or failed and maybe planned again) holds the result: it comes back to the agency, its
+    postage due. An 18 there was a cancellation (refunded) once planned again and ignored before, leaving
+    a failed delivery planned for good on an order the post no longer had."""
     target = courier_status(code).target(direction)
-    never_tried = current in (REQUESTED, BOOKED, SCHEDULED) and failed_attempts == 0
-    if code == SENT_BACK and direction == DELIVERY and never_tried:
-        return CANCELLED
+    if direction == DELIVERY and code in (SENT_BACK, ORDER_CANCELLED):
+        never_tried = current in (REQUESTED, BOOKED, SCHEDULED) and failed_attempts == 0
+        return CANCELLED if never_tried else RETURNED
     return target

@@ -1,7 +1,8 @@
 """Postal, QA round 7: the day's paperwork lists only the work of the day (a dossier collected before its
 planned day is no stop on that day's manifest), the shipment list comes a page at a time, a paid
 delivery is booked however many unpaid ones wait before it, a delivery the post failed to hand over
-is not cancelled once it is planned again, and no SMS names a tracking number the post has not given."""
+is not cancelled once it is planned again (nor by the post's 18: it comes back to the agency), and no SMS
+names a tracking number the post has not given."""
 import io
 
 from pypdf import PdfReader
@@ -179,3 +180,40 @@ def test_a_booking_reported_by_reference_alone_is_texted_without_a_tracking_numb
     [text] = texts_sent(db)
     assert "None" not in text and "vận đơn" not in text, text
     assert text.startswith("TT Phục vụ HCC: Bưu điện sẽ đến nhận hồ sơ 000.00.12.H40-261125-0901. Hạn hoàn thành: ")
+
+
+# --- 6. the post's 18 for a delivery it tried to hand over: the result comes back ------------------
+
+def courier_event(shipment_id: int, event_id: str, code: int) -> dict:
+    return {"event_id": event_id, "tracking_number": f"EB0000{shipment_id:04d}VN", "status_code": code,
+            "occurred_at": now_utc().isoformat()}
+
+
+def postage_withdrawn(db, code: str) -> bool:
+    from payments.models import Dossier, FeeItem
+
+    with unit_of_work(db) as s:
+        return s.execute(select(FeeItem.withdrawn_at).join(Dossier).where(
+            Dossier.code == code, FeeItem.kind == "postage")).scalar_one() is not None
+
+
+def test_the_posts_18_for_a_delivery_it_failed_to_hand_over_brings_the_result_back(client, auth, db, test_settings):
+    failed = make_booked_shipment(db, test_settings, "D-18-FAILED", direction="delivery")
+    r = client.post(f"/api/v1/postal/shipments/{failed}/events", json={"event": "failed_attempt", "reason": "not_home"},
+                    headers=auth("postal"))
+    assert r.status_code == 200, r.json
+    planned = retry_planned(client, auth, db, test_settings, "D-18-PLANNED", "delivery")
+    for shipment_id, code in ((failed, "D-18-FAILED"), (planned, "D-18-PLANNED")):
+        r = webhook(client, test_settings, courier_event(shipment_id, f"X-18-{shipment_id}", 18))
+        assert r.status_code == 200 and r.json["outcome"] == "applied", r.json
+        shipment = client.get(f"/api/v1/postal/shipments/{shipment_id}", headers=auth("postal")).json
+        assert (shipment["status"], shipment["plan"]) == ("returned_to_agency", None), code
+        assert not postage_withdrawn(db, code)  # the post tried: its postage stands, nothing to refund
+    assert all("hoàn trả" not in text for text in texts_sent(db))
+
+
+def test_the_posts_18_for_a_delivery_it_never_tried_still_cancels_it(client, auth, db, test_settings):
+    shipment_id = make_booked_shipment(db, test_settings, "D-18-NEW", direction="delivery")
+    assert webhook(client, test_settings, courier_event(shipment_id, "X-18-NEW", 18)).json["outcome"] == "applied"
+    assert client.get(f"/api/v1/postal/shipments/{shipment_id}", headers=auth("postal")).json["status"] == "cancelled"
+    assert postage_withdrawn(db, "D-18-NEW")
