@@ -154,20 +154,38 @@ def handed_over_on(session: Session, day: date, route_code: str | None = None) -
         ShipmentEvent.to_status.in_(steps))).scalars())
     if not that_day:
         return []
-    first: dict[int, datetime] = {}  # a delivery taken out on Monday and delivered on Tuesday changed hands Monday
-    for shipment_id, direction, to_status, occurred in session.execute(
-            select(ShipmentEvent.shipment_id, Shipment.direction, ShipmentEvent.to_status, ShipmentEvent.occurred_at)
+    # a delivery taken out on Monday and delivered on Tuesday changed hands Monday: (when, the event's id)
+    first: dict[int, tuple[datetime, int]] = {}
+    for shipment_id, direction, to_status, occurred, event_id in session.execute(
+            select(ShipmentEvent.shipment_id, Shipment.direction, ShipmentEvent.to_status, ShipmentEvent.occurred_at,
+                   ShipmentEvent.id)
             .join(Shipment, Shipment.id == ShipmentEvent.shipment_id)
             .where(ShipmentEvent.shipment_id.in_(sorted(that_day)), ShipmentEvent.applied.is_(True),
                    ShipmentEvent.to_status.in_(steps))):
         if to_status in HANDOVER_STEPS[direction]:
-            first[shipment_id] = min(occurred, first.get(shipment_id, occurred))
-    ids = sorted(i for i, at in first.items() if start <= at < end)
-    query = select(Shipment).where(Shipment.id.in_(ids))
+            first[shipment_id] = min((occurred, event_id), first.get(shipment_id, (occurred, event_id)))
+    handed = {i: event_id for i, (at, event_id) in first.items() if start <= at < end}
+    shipments = list(session.execute(select(Shipment).where(Shipment.id.in_(sorted(handed))).order_by(
+        Shipment.route_code, Shipment.slot.desc(), Shipment.stop, Shipment.id)).scalars())
     if route_code:
-        query = query.where(Shipment.route_code == route_code)
-    return list(session.execute(query.order_by(Shipment.route_code, Shipment.slot.desc(), Shipment.stop,
-                                               Shipment.id)).scalars())
+        routes = _routes_at(session, handed)
+        shipments = [s for s in shipments if routes.get(s.id, s.route_code) == route_code]
+    return shipments
+
+
+def _routes_at(session: Session, handovers: dict[int, int]) -> dict[int, str | None]:
+    """The route each shipment was planned on when it changed hands (shipment id -> its handover event's
+    id): the last plan or move before that event. Not the shipment's route now: a failed attempt takes it
+    off the plan (planned again later, maybe on another route), and the record of the route the result
+    went out on lost it. Without such a step (data from before plans named their route), the route now."""
+    routes: dict[int, str | None] = {}
+    for shipment_id, event_id, data in session.execute(
+            select(ShipmentEvent.shipment_id, ShipmentEvent.id, ShipmentEvent.data).where(
+                ShipmentEvent.shipment_id.in_(sorted(handovers)), ShipmentEvent.applied.is_(True),
+                ShipmentEvent.to_status == states.SCHEDULED).order_by(ShipmentEvent.id)):
+        if event_id < handovers[shipment_id] and (data or {}).get("route"):
+            routes[shipment_id] = data["route"]
+    return routes
 
 
 def under_way_unplanned(session: Session, *, limit: int = 200) -> list[Shipment]:

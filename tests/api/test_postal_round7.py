@@ -2,7 +2,8 @@
 planned day is no stop on that day's manifest), the shipment list comes a page at a time, a paid
 delivery is booked however many unpaid ones wait before it, a delivery the post failed to hand over
 is not cancelled once it is planned again (nor by the post's 18: it comes back to the agency), and no SMS
-names a tracking number the post has not given."""
+names a tracking number the post has not given; a route's handover record keeps a result taken out on it
+whose attempt then failed."""
 import io
 
 from pypdf import PdfReader
@@ -217,3 +218,30 @@ def test_the_posts_18_for_a_delivery_it_never_tried_still_cancels_it(client, aut
     assert webhook(client, test_settings, courier_event(shipment_id, "X-18-NEW", 18)).json["outcome"] == "applied"
     assert client.get(f"/api/v1/postal/shipments/{shipment_id}", headers=auth("postal")).json["status"] == "cancelled"
     assert postage_withdrawn(db, "D-18-NEW")
+
+
+# --- 7. a route's handover record keeps what changed hands on it -----------------------------------
+
+def test_a_result_taken_out_on_a_route_stays_on_its_handover_record_after_the_attempt_fails(
+        client, auth, db, test_settings):
+    from kernel.clock import business_date
+
+    shipment_id = make_booked_shipment(db, test_settings, "D-HANDED", direction="delivery")
+    make_route(db, test_settings, code="HL1")
+    make_route(db, test_settings, code="HL2")
+    assert [a["route"] for a in plan(client, auth, working_day(1))["assigned"]] == ["HL1"]
+    today = business_date(now_utc())
+    for body in ({"event": "out_for_delivery"}, {"event": "failed_attempt", "reason": "not_home"}):
+        r = client.post(f"/api/v1/postal/shipments/{shipment_id}/events", json=body, headers=auth("postal"))
+        assert r.status_code == 200, r.json
+    # The failure takes it off the plan (to be planned again): the result still went out on HL1 today.
+    record = pdf_text(client.get(f"/api/v1/postal/handovers/{today}.pdf?route=HL1", headers=auth("postal")))
+    assert "D-HANDED" in record and "để phát: 1 hồ sơ" in record
+    r = client.post(f"/api/v1/postal/shipments/{shipment_id}/assignment", headers=auth("postal"), json={
+        "date": client.get(f"/api/v1/postal/shipments/{shipment_id}", headers=auth("postal")).json[
+            "next_attempt_date"], "route": "HL2", "slot": "morning", "reason": "tuyến khác đi lại"})
+    assert r.status_code == 200, r.json
+    assert "D-HANDED" in pdf_text(client.get(f"/api/v1/postal/handovers/{today}.pdf?route=HL1",
+                                             headers=auth("postal")))
+    assert "D-HANDED" not in pdf_text(client.get(f"/api/v1/postal/handovers/{today}.pdf?route=HL2",
+                                                 headers=auth("postal")))  # it changed hands on HL1
