@@ -121,6 +121,26 @@ def list_step_after_cancellation(session: Session, shipment: Shipment, row: Ship
                     "claimed": claimed, "recorded_event_id": row.id})
 
 
+# A result the post reports handed over (10) that we cannot record as delivered (postal.tracking): not applied,
+# as no proof the recipient got it, and listed: the result has left the post, maybe to someone else's hands.
+DELIVERED_WITHOUT_ID, DELIVERED_TO_OTHER_ID = "delivered_without_id_check", "delivered_to_other_id"
+
+
+def list_unproven_delivery(session: Session, shipment: Shipment, row: ShipmentEvent, *, kind: str, source: str,
+                           now: datetime) -> None:
+    """List a delivery the post reports without the recipient's ID check (`kind` DELIVERED_WITHOUT_ID) or
+    against another ID than the one recorded (DELIVERED_TO_OTHER_ID), once a report. It was only kept in
+    the shipment's history: the shipment stayed out for delivery with nobody told to look."""
+    claimed = {"event_id": row.courier_event_id, "status_code": row.courier_status_code,
+               "occurred_at": row.occurred_at.isoformat()}
+    how = "without the recipient's ID check" if kind == DELIVERED_WITHOUT_ID else "to an ID not the recipient's"
+    list_conflict(session, shipment, claimed, occurred_at=row.occurred_at, source=source, now=now,
+                  reason=f"courier reports the result delivered (status {row.courier_status_code}) {how}: not "
+                         "applied; the result may be in someone else's hands",
+                  data={"kind": kind, "direction": shipment.direction, "id_check": (row.data or {}).get("id_check"),
+                        "recorded_event_id": row.id})
+
+
 def check_kind(row: ShipmentEvent) -> str:
     """What a listed row is about: the key of its sentence on the board."""
     if row.event == COD_CHECK_EVENT:

@@ -183,7 +183,7 @@ def apply_courier_event(session: Session, *, event: CourierEvent, source: str, s
     if event.status_code == states.COD_COLLECTED:
         return _collected(session, shipment, row, event, source=source, settings=settings, now=now)
     if not _try_apply(session, shipment, row, settings=settings, now=now):
-        checks.list_step_after_cancellation(session, shipment, row, source=source, now=now)
+        _list_for_people(session, shipment, row, source=source, now=now)
         return "recorded"
     replay_recorded_events(session, shipment, settings=settings, now=now)  # what this step made applicable
     return "applied"
@@ -295,10 +295,26 @@ def _why_not_applied(shipment: Shipment, target: str | None, occurred_at: dateti
         return f"before the next attempt date {shipment.next_attempt_date.isoformat()}"  # not a second attempt
     needs_id = states.DELIVERED if shipment.direction == states.DELIVERY else None
     if target == needs_id and id_check is None:
-        return "delivered without an ID check record"
+        return NO_ID_CHECK
     if target == needs_id and id_mismatch:
-        return "delivered to someone whose ID is not the recipient's recorded ID"
+        return OTHER_ID
     return None
+
+
+NO_ID_CHECK = "delivered without an ID check record"
+OTHER_ID = "delivered to someone whose ID is not the recipient's recorded ID"
+# Why a delivery report was not applied -> the kind it is listed for people under (postal.checks).
+UNPROVEN_DELIVERY = {NO_ID_CHECK: checks.DELIVERED_WITHOUT_ID, OTHER_ID: checks.DELIVERED_TO_OTHER_ID}
+
+
+def _list_for_people(session: Session, shipment: Shipment, row: ShipmentEvent, *, source: str,
+                     now: datetime) -> None:
+    """A courier step that could not be applied and that people must look at: one that moved a cancelled
+    shipment's papers, or a result handed over without the recipient's ID (each listed once)."""
+    checks.list_step_after_cancellation(session, shipment, row, source=source, now=now)
+    kind = UNPROVEN_DELIVERY.get((row.data or {}).get("not_applied"))
+    if kind is not None:
+        checks.list_unproven_delivery(session, shipment, row, kind=kind, source=source, now=now)
 
 
 def _something_happened(shipment: Shipment) -> bool:
@@ -369,7 +385,7 @@ def replay_recorded_events(session: Session, shipment: Shipment, *, settings: Se
         if _try_apply(session, shipment, row, settings=settings, now=now):
             moved += 1
         else:
-            checks.list_step_after_cancellation(session, shipment, row, source=row.source, now=now)
+            _list_for_people(session, shipment, row, source=row.source, now=now)
     return moved
 
 

@@ -3,7 +3,8 @@ planned day is no stop on that day's manifest), the shipment list comes a page a
 delivery is booked however many unpaid ones wait before it, a delivery the post failed to hand over
 is not cancelled once it is planned again (nor by the post's 18: it comes back to the agency), and no SMS
 names a tracking number the post has not given; a route's handover record keeps a result taken out on it
-whose attempt then failed."""
+whose attempt then failed; a result the post reports handed over without the recipient's ID is listed for
+people."""
 import io
 
 from pypdf import PdfReader
@@ -245,3 +246,32 @@ def test_a_result_taken_out_on_a_route_stays_on_its_handover_record_after_the_at
                                              headers=auth("postal")))
     assert "D-HANDED" not in pdf_text(client.get(f"/api/v1/postal/handovers/{today}.pdf?route=HL2",
                                                  headers=auth("postal")))  # it changed hands on HL1
+
+
+# --- 8. a result the post reports handed over without the recipient's ID is listed for people -------
+
+def test_a_delivery_reported_without_the_recipients_id_is_not_applied_but_listed_for_people(
+        client, auth, db, test_settings):
+    without = make_booked_shipment(db, test_settings, "D-NO-ID", direction="delivery")
+    other = make_booked_shipment(db, test_settings, "D-OTHER-ID", direction="delivery")
+    stranger = {"document_type": "cccd", "number": "001099009999", "holder_name": "Trần Văn Khác"}
+    for shipment_id, extra in ((without, {}), (other, {"id_check": stranger})):
+        for _ in range(2):  # the webhook again: listed once
+            r = webhook(client, test_settings, {**courier_event(shipment_id, f"X-10-{shipment_id}", 10), **extra})
+            assert r.status_code == 200 and r.json["outcome"] in ("recorded", "duplicate"), r.json
+        assert client.get(f"/api/v1/postal/shipments/{shipment_id}", headers=auth("postal")).json["status"] == "booked"
+    listed = client.get("/api/v1/postal/checks?resolved=false", headers=auth("postal")).json["checks"]
+    assert [(c["shipment"]["dossier_code"], c["kind"]) for c in listed] == [
+        ("D-NO-ID", "delivered_without_id_check"), ("D-OTHER-ID", "delivered_to_other_id")]
+    assert "001099009999" not in str(listed)  # the ID check's record keeps the last four digits only
+    board = client.get("/staff/postal/", headers=auth("postal"))
+    assert board.status_code == 200
+    html = board.get_data(as_text=True)
+    assert "không có kiểm tra giấy tờ tùy thân" in html and "không phải của người nhận" in html
+
+
+def test_a_delivery_reported_with_the_recipients_id_is_applied_and_not_listed(client, auth, db, test_settings):
+    shipment_id = make_booked_shipment(db, test_settings, "D-RIGHT-ID", direction="delivery")
+    r = webhook(client, test_settings, {**courier_event(shipment_id, "X-10-RIGHT", 10), "id_check": ID_CHECK})
+    assert r.json["outcome"] == "applied", r.json
+    assert client.get("/api/v1/postal/checks", headers=auth("postal")).json["checks"] == []
