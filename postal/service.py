@@ -168,9 +168,11 @@ def booked_cod_vnd(session: Session, shipment: Shipment) -> int:
 
 def _owes_an_item_not_asked_by(statuses: frozenset[str]):
     """SQL, about a shipment's dossier: it owes a fee item (not withdrawn) no request in `statuses` asks for."""
+    # Through the dossier's requests (indexed by dossier): an item's request rows are keyed by request first.
     asked = select(PaymentRequestItem.fee_item_id).join(
         PaymentRequest, PaymentRequest.id == PaymentRequestItem.payment_request_id).where(
-        PaymentRequestItem.fee_item_id == FeeItem.id, PaymentRequest.status.in_(statuses)).exists()
+        PaymentRequest.dossier_id == FeeItem.dossier_id, PaymentRequestItem.fee_item_id == FeeItem.id,
+        PaymentRequest.status.in_(statuses)).exists()
     return select(FeeItem.id).where(FeeItem.dossier_id == Shipment.dossier_id, FeeItem.withdrawn_at.is_(None),
                                     ~asked).exists()
 
