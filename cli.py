@@ -147,14 +147,20 @@ def user() -> None:
 @click.option("--role", "roles", multiple=True, required=True, help="repeat for several roles")
 @click.password_option(help="at least 10 characters (prompted when not given)")
 def user_create(username: str, full_name: str, roles: tuple[str, ...], password: str) -> None:
-    """Create a staff login."""
+    """Create a staff login (audited, as the admin API and page audit theirs)."""
+    from kernel import audit
     from kernel.errors import DomainError
     from kernel.users import create_user
 
+    now = now_utc()
     try:
         with unit_of_work(_sessions(_settings())) as session:
             created = create_user(session, username=username, full_name=full_name, roles=list(roles),
-                                  password=password, now=now_utc())
+                                  password=password, now=now)
+            # The CLI is how the first admin is made: an account that can do everything must not appear
+            # in the audit log from nowhere (`token create` records its token the same way).
+            audit.record(session, actor="cli", action="user.create", subject_type="user", subject_id=created.id,
+                         at=now, data={"username": created.username, "roles": created.roles})
             click.echo(f"user {created.id} {created.username} with roles {', '.join(created.roles)}")
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
