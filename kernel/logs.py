@@ -6,10 +6,21 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import datetime, timezone
 
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+# PostgreSQL explains a refused row in a DETAIL line that quotes it ("Failing row contains (…, Nguyễn Văn An,
+# 0912345678, …)", "Key (phone)=(…) already exists") and a CONTEXT line that may quote a value: the statement's
+# parameters are hidden (`kernel.db.make_engine`), but these come inside the driver's own message.
+_ROW_VALUES = re.compile(r"^(\s*(?:DETAIL|CONTEXT):).*$", re.MULTILINE)
+
+
+def without_row_values(text: str) -> str:
+    """`text` with PostgreSQL's DETAIL and CONTEXT lines blanked; the error's first line (which constraint,
+    which column) is kept, and is what one needs to find the bug."""
+    return _ROW_VALUES.sub(r"\1 (hidden: it may quote personal data)", text)
 
 
 class JSONFormatter(logging.Formatter):
@@ -18,11 +29,11 @@ class JSONFormatter(logging.Formatter):
             "at": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": without_row_values(record.getMessage()),
         }
         entry.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD})
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = without_row_values(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
