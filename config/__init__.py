@@ -35,6 +35,16 @@ SECRETS = {
     "HCCPAY_COURIER_WEBHOOK_SECRET": "demo-courier-webhook-secret",
 }
 
+# The demo API keys of the sandbox courier and SMS gateway: public too, so never a deployment's.
+DEMO_API_KEYS = {"HCCPAY_COURIER_API_KEY": "demo-courier-api-key", "HCCPAY_SMS_API_KEY": "demo-sms-api-key"}
+
+# The keys we choose ourselves and sign or verify with (the app key, the X-HCC-Signature HMAC keys): a
+# signed callback or a subscription's derived secret is enough to try short keys offline, and one found
+# forges payments. The providers' keys (SePay, payOS, VNPay) are taken as the provider issues them.
+OUR_SIGNING_KEYS = ("HCCPAY_SECRET_KEY", "HCCPAY_BANK_WEBHOOK_SECRET", "HCCPAY_POS_WEBHOOK_SECRET",
+                    "HCCPAY_COURIER_WEBHOOK_SECRET")
+MIN_SIGNING_KEY_LENGTH = 16
+
 DEMO_COLLECTION_ACCOUNT = {
     "bin": "970436",  # Vietcombank
     "account_number": "0071001234567",
@@ -151,7 +161,31 @@ def _parse_secrets(env: Mapping[str, str], demo: bool) -> dict[str, tuple[str, .
             "missing secrets (set them in the environment, or HCCPAY_DEMO=1 for a demo): "
             + ", ".join(missing)
         )
+    if not demo:
+        _refuse_weak_secrets(values)
     return values
+
+
+def _refuse_weak_secrets(values: Mapping[str, tuple[str, ...]]) -> None:
+    """Outside demo mode no value of a secret (the first, or an old one kept for rotation: all verify) may be
+    its public demo value, and our own signing keys must be long enough to resist guessing."""
+    weak = []
+    for name, given in values.items():
+        if SECRETS[name] in given:
+            weak.append(f"{name} holds its public demo value")
+        if name in OUR_SIGNING_KEYS and any(len(v) < MIN_SIGNING_KEY_LENGTH for v in given):
+            weak.append(f"{name} holds a value shorter than {MIN_SIGNING_KEY_LENGTH} characters")
+    if weak:
+        raise ConfigError("weak secrets (set random values, e.g. `python3 -c 'import secrets; "
+                          "print(secrets.token_urlsafe(32))'`): " + "; ".join(weak))
+
+
+def _api_key(env: Mapping[str, str], name: str, demo: bool) -> str | None:
+    """A gateway's API key; the sandbox's public one in demo mode, and never that one outside it."""
+    key = env.get(name, "").strip() or (DEMO_API_KEYS[name] if demo else None)
+    if not demo and key == DEMO_API_KEYS[name]:
+        raise ConfigError(f"{name} holds the sandbox's public demo value; set the gateway's real key")
+    return key
 
 
 def _parse_accounts(env: Mapping[str, str], demo: bool) -> dict[str, CollectionAccount]:
@@ -324,7 +358,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
         log_level=read_log_level(env, "HCCPAY_LOG_LEVEL", "INFO"),
         sms_gateway_url=read_http_url(env, "HCCPAY_SMS_GATEWAY_URL",
                                       f"http://127.0.0.1:{sandbox + 2}" if demo else None),
-        sms_api_key=env.get("HCCPAY_SMS_API_KEY", "").strip() or ("demo-sms-api-key" if demo else None),
+        sms_api_key=_api_key(env, "HCCPAY_SMS_API_KEY", demo),
         public_rate_limit=read_rate_limit(env, "HCCPAY_PUBLIC_RATE_LIMIT", "300/minute"),
         rate_limit_storage=read_rate_limit_storage(env, "HCCPAY_RATE_LIMIT_STORAGE", "memory://"),
         trust_proxy=read_switch(env, "HCCPAY_TRUST_PROXY"),
@@ -385,7 +419,7 @@ POSTAL_PAYMENT_MODES = ("prepaid", "cod")
 def _parse_postal(env: Mapping[str, str], demo: bool, sandbox_courier_port: int) -> dict[str, Any]:
     """The postal block: courier endpoint and key, tariff, special wards, payment mode."""
     courier_url = read_http_url(env, "HCCPAY_COURIER_URL", f"http://127.0.0.1:{sandbox_courier_port}" if demo else None)
-    courier_key = env.get("HCCPAY_COURIER_API_KEY", "").strip() or ("demo-courier-api-key" if demo else None)
+    courier_key = _api_key(env, "HCCPAY_COURIER_API_KEY", demo)
     if courier_url and not courier_key:
         raise ConfigError("HCCPAY_COURIER_API_KEY is required when HCCPAY_COURIER_URL is set")
     mode = env.get("HCCPAY_POSTAL_PAYMENT", "").strip().lower() or "prepaid"

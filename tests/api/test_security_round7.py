@@ -2,10 +2,13 @@
 import json
 import logging
 
+import pytest
 from sqlalchemy import select
 
+from config import SECRETS, ConfigError, load_settings
 from kernel.audit import AuditEntry, verify_chain
 from kernel.logs import JSONFormatter
+from tests.unit.test_config import FULL
 
 # --- who made a staff account -------------------------------------------------------------
 
@@ -59,3 +62,37 @@ def test_an_unexpected_database_error_is_logged_without_the_row_postgresql_quote
         assert not [p for p in PII if p in line], line
     logged = json.loads(JSONFormatter().format(crashes[0]))
     assert "violates check constraint" in logged["exception"]  # what went wrong is still there
+
+
+# --- secrets outside demo mode ------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(SECRETS))
+def test_a_public_demo_secret_outside_demo_mode_stops_start_up_naming_it(name):
+    with pytest.raises(ConfigError, match=name):
+        load_settings(FULL | {name: SECRETS[name]})
+    with pytest.raises(ConfigError, match=name):  # kept for rotation beside a real one, it still verifies
+        load_settings(FULL | {name: f"{FULL[name]},{SECRETS[name]}"})
+
+
+@pytest.mark.parametrize("name, demo_value", [("HCCPAY_COURIER_API_KEY", "demo-courier-api-key"),
+                                              ("HCCPAY_SMS_API_KEY", "demo-sms-api-key")])
+def test_a_public_demo_api_key_outside_demo_mode_stops_start_up_naming_it(name, demo_value):
+    url = "HCCPAY_COURIER_URL" if name == "HCCPAY_COURIER_API_KEY" else "HCCPAY_SMS_GATEWAY_URL"
+    with pytest.raises(ConfigError, match=name):
+        load_settings(FULL | {url: "https://gateway.example", name: demo_value})
+
+
+@pytest.mark.parametrize("name", ["HCCPAY_SECRET_KEY", "HCCPAY_BANK_WEBHOOK_SECRET", "HCCPAY_POS_WEBHOOK_SECRET",
+                                  "HCCPAY_COURIER_WEBHOOK_SECRET"])
+def test_a_short_signing_key_of_ours_outside_demo_mode_stops_start_up_naming_it(name):
+    with pytest.raises(ConfigError, match=f"{name}.*16"):
+        load_settings(FULL | {name: "s3cret"})
+    with pytest.raises(ConfigError, match=name):  # an old value kept for rotation signs nothing, but verifies
+        load_settings(FULL | {name: f"{'n' * 16},short"})
+    assert load_settings(FULL | {name: "k" * 16}).secret(name) == "k" * 16
+
+
+def test_demo_mode_keeps_its_public_values_and_takes_short_ones():
+    settings = load_settings({"HCCPAY_DEMO": "1", "HCCPAY_BANK_WEBHOOK_SECRET": "short"})
+    assert settings.secret("HCCPAY_BANK_WEBHOOK_SECRET") == "short"
+    assert settings.secret("HCCPAY_SECRET_KEY") == SECRETS["HCCPAY_SECRET_KEY"]

@@ -38,9 +38,9 @@ def test_a_secret_in_the_environment_wins_over_the_demo_default():
 
 
 def test_several_values_of_a_secret_may_be_active_for_rotation():
-    settings = load_settings(FULL | {"HCCPAY_BANK_WEBHOOK_SECRET": "new-key, old-key"})
-    assert settings.secret_values("HCCPAY_BANK_WEBHOOK_SECRET") == ("new-key", "old-key")
-    assert settings.secret("HCCPAY_BANK_WEBHOOK_SECRET") == "new-key"
+    settings = load_settings(FULL | {"HCCPAY_BANK_WEBHOOK_SECRET": "new-bank-hmac-key, old-bank-hmac-key"})
+    assert settings.secret_values("HCCPAY_BANK_WEBHOOK_SECRET") == ("new-bank-hmac-key", "old-bank-hmac-key")
+    assert settings.secret("HCCPAY_BANK_WEBHOOK_SECRET") == "new-bank-hmac-key"
 
 
 def test_defaults_are_sqlite_under_instance_and_port_8000():
