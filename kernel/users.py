@@ -132,6 +132,9 @@ class LoginResult:
     # "invalid" | "locked": for the log only. Callers answer both alike: only real accounts lock, so
     # "locked" would tell a prober which usernames exist.
     reason: str | None = None
+    # The account tried, when there is one: what the log names (never the username typed, which may be a
+    # person's name or a password typed into the wrong box).
+    user_id: int | None = None
 
 
 def login(session: Session, *, username: str, password: str, now: datetime) -> LoginResult:
@@ -145,20 +148,20 @@ def login(session: Session, *, username: str, password: str, now: datetime) -> L
         return LoginResult(False, reason="invalid")
     if user.locked_until is not None and user.locked_until > now:
         _hasher.hash("spend-the-same-time")  # nor which are locked (only real accounts can be)
-        return LoginResult(False, reason="locked")
+        return LoginResult(False, reason="locked", user_id=user.id)
     try:
         _hasher.verify(user.password_hash, password or "")
     except (VerificationError, InvalidHashError):
         user.failed_logins += 1
         if user.failed_logins >= MAX_FAILED_LOGINS:
             user.locked_until, user.failed_logins = now + LOCKOUT, 0
-            return LoginResult(False, reason="locked")
-        return LoginResult(False, reason="invalid")
+            return LoginResult(False, reason="locked", user_id=user.id)
+        return LoginResult(False, reason="invalid", user_id=user.id)
     user.failed_logins, user.locked_until = 0, None
     token = secrets.token_urlsafe(32)
     session.add(StaffSession(token_hash=_hash(token), user_id=user.id, csrf_token=secrets.token_urlsafe(24),
                              created_at=now, expires_at=now + SESSION_LIFETIME))
-    return LoginResult(True, token=token)
+    return LoginResult(True, token=token, user_id=user.id)
 
 
 @dataclass(frozen=True)

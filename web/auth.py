@@ -7,6 +7,7 @@ plus the `X-CSRF-Token` header. Cookie-authenticated writes without the right to
 """
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable
 from functools import wraps
@@ -17,7 +18,7 @@ from flask import Blueprint, Flask, abort, g, make_response, redirect, render_te
 from kernel.auth import Principal
 from kernel.clock import now_utc
 from kernel.errors import Forbidden
-from kernel.http import current_principal, runtime, transaction
+from kernel.http import current_principal, request_id, runtime, transaction
 from kernel.signing import same_secret
 from kernel.users import LOCKOUT, MAX_FAILED_LOGINS, SESSION_LIFETIME, login, logout, resolve_session
 from web import i18n
@@ -36,6 +37,7 @@ i18n.EN.setdefault(LOGIN_FAILED, f"Wrong username or password. After {MAX_FAILED
 LOGIN_FORM_EXPIRED = "Trang đăng nhập đã cũ (có thể do đã mở ở thẻ khác); vui lòng đăng nhập lại."
 
 staff = Blueprint("staff", __name__, url_prefix="/staff")
+log = logging.getLogger("hccpay.auth")
 
 
 def _session_principal() -> Principal | None:
@@ -120,8 +122,13 @@ def login_submit():
     with transaction() as session:
         result = login(session, username=request.form.get("username", ""), password=request.form.get("password", ""),
                        now=now_utc())
+    # Someone guessing passwords, and the lock-out it brings, must be visible to whoever watches the logs:
+    # by account id and reason, never the username typed (a name, or a password typed in the wrong box).
     if not result.ok:
+        log.log(logging.WARNING if result.reason == "locked" else logging.INFO, "staff login refused",
+                extra={"request_id": request_id(), "reason": result.reason, "user_id": result.user_id})
         return _login_page(error=LOGIN_FAILED, status=401)
+    log.info("staff login", extra={"request_id": request_id(), "user_id": result.user_id})
     response = redirect(_safe_next(request.form.get("next")))
     response.set_cookie(COOKIE, result.token, max_age=int(SESSION_LIFETIME.total_seconds()), **_cookie_options())
     response.delete_cookie(LOGIN_CSRF_COOKIE, **_cookie_options())  # with the flags it was given

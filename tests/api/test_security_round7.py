@@ -8,6 +8,8 @@ from sqlalchemy import select
 from config import SECRETS, ConfigError, load_settings
 from kernel.audit import AuditEntry, verify_chain
 from kernel.logs import JSONFormatter
+from kernel.users import User
+from tests.api.test_pages import log_in, staff_user  # noqa: F401 - staff_user is a fixture
 from tests.unit.test_config import FULL
 
 # --- who made a staff account -------------------------------------------------------------
@@ -96,3 +98,36 @@ def test_demo_mode_keeps_its_public_values_and_takes_short_ones():
     settings = load_settings({"HCCPAY_DEMO": "1", "HCCPAY_BANK_WEBHOOK_SECRET": "short"})
     assert settings.secret("HCCPAY_BANK_WEBHOOK_SECRET") == "short"
     assert settings.secret("HCCPAY_SECRET_KEY") == SECRETS["HCCPAY_SECRET_KEY"]
+
+
+# --- staff logins are visible to operators -------------------------------------------------------
+
+def _login_lines(caplog) -> list[tuple[str, str | None, int | None]]:
+    return [(rec.getMessage(), getattr(rec, "reason", None), getattr(rec, "user_id", None))
+            for rec in caplog.records if rec.name == "hccpay.auth"]
+
+
+def test_refused_logins_and_the_lock_out_are_logged_by_user_id_never_by_name_or_password(client, staff_user, db,
+                                                                                          caplog):
+    caplog.set_level(logging.INFO, logger="hccpay")
+    staff_user("ketoan")
+    with db() as s:
+        user_id = s.execute(select(User.id)).scalar_one()
+    log_in(client, "nobody.here", "some-wrong-password")
+    for _ in range(5):
+        log_in(client, "ketoan", "some-wrong-password")
+    assert _login_lines(caplog) == ([("staff login refused", "invalid", None)]
+                                    + [("staff login refused", "invalid", user_id)] * 4
+                                    + [("staff login refused", "locked", user_id)])
+    assert all(rec.request_id != "-" for rec in caplog.records if rec.name == "hccpay.auth")
+    for rec in caplog.records:
+        line = JSONFormatter().format(rec)
+        assert "ketoan" not in line and "nobody.here" not in line and "some-wrong-password" not in line, line
+
+
+def test_a_login_is_logged_with_the_user_id(client, staff_user, caplog):
+    caplog.set_level(logging.INFO, logger="hccpay")
+    staff_user("ketoan")
+    assert log_in(client, "ketoan").status_code == 302
+    [(message, reason, user_id)] = _login_lines(caplog)
+    assert message == "staff login" and reason is None and user_id is not None
