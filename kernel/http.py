@@ -250,10 +250,19 @@ def with_allow(response, exc: Exception):
     return response
 
 
+# A 401 for want of a token names the scheme that would be accepted (RFC 7235 requires the header on every
+# 401; RFC 6750 its `error` for a token refused). A callback's refused signature is no call for a token.
+BEARER_CHALLENGES = {"unauthenticated": 'Bearer realm="hccpay"',
+                     "invalid_token": 'Bearer realm="hccpay", error="invalid_token"'}
+
+
 def to_error_response(exc: Exception):
     """Any exception -> the service's error shape. Unexpected ones are logged with the request id."""
     if isinstance(exc, DomainError):
-        return error_response(exc.status, exc.code, exc.message, exc.details)
+        response = error_response(exc.status, exc.code, exc.message, exc.details)
+        if exc.status == 401 and exc.code in BEARER_CHALLENGES:
+            response.headers["WWW-Authenticate"] = BEARER_CHALLENGES[exc.code]
+        return response
     if isinstance(exc, HTTPException):
         data = getattr(exc, "data", None)
         if isinstance(data, dict) and "errors" in data:  # restx payload validation

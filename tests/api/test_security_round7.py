@@ -131,3 +131,20 @@ def test_a_login_is_logged_with_the_user_id(client, staff_user, caplog):
     assert log_in(client, "ketoan").status_code == 302
     [(message, reason, user_id)] = _login_lines(caplog)
     assert message == "staff login" and reason is None and user_id is not None
+
+
+# --- a 401 says how to authenticate ----------------------------------------------------------------
+
+def test_a_401_for_a_missing_or_unknown_token_names_the_bearer_scheme(client, auth):
+    missing = client.get("/api/v1/dossiers/X")
+    assert missing.status_code == 401 and missing.json["code"] == "unauthenticated"
+    assert missing.headers["WWW-Authenticate"] == 'Bearer realm="hccpay"'
+    unknown = client.get("/api/v1/dossiers/X", headers={"Authorization": "Bearer hcc_unknown"})
+    assert unknown.status_code == 401 and unknown.json["code"] == "invalid_token"
+    assert unknown.headers["WWW-Authenticate"] == 'Bearer realm="hccpay", error="invalid_token"'
+    assert "WWW-Authenticate" not in client.get("/api/v1/dossiers/X", headers=auth("intake")).headers  # a 404
+
+
+def test_a_refused_callback_signature_offers_no_bearer_token_scheme(client):
+    r = client.post("/api/v1/callbacks/courier", data=b"{}", headers={"Content-Type": "application/json"})
+    assert r.status_code == 401 and "Bearer" not in r.headers.get("WWW-Authenticate", "")
