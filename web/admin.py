@@ -100,8 +100,10 @@ def update_user_submit(user_id: int):
         with transaction() as session:
             user = update_user(session, user_id=user_id, roles=roles, active=active, password=password,
                                by_user_id=current_principal().user_id, now=now)
+            # What was done, as the API records it: the roles kept (sorted, without repeats), not the form's list.
             audit.record(session, actor=actor(), action="user.update", subject_type="user", subject_id=user.id,
-                         at=now, data={"roles": roles, "active": active, "password_reset": bool(password)})
+                         at=now, data={"roles": user.roles if roles is not None else None, "active": active,
+                                       "password_reset": bool(password)})
     except DomainError as exc:
         return _refused(exc)
     flash(f"{i18n.translate('Đã cập nhật tài khoản')} {user.username}.")

@@ -9,7 +9,7 @@ from config import SECRETS, ConfigError, load_settings
 from kernel.audit import AuditEntry, verify_chain
 from kernel.logs import JSONFormatter
 from kernel.users import User
-from tests.api.test_pages import log_in, staff_user  # noqa: F401 - staff_user is a fixture
+from tests.api.test_pages import log_in, page_csrf, staff_user  # noqa: F401 - staff_user is a fixture
 from tests.unit.test_config import FULL
 
 # --- who made a staff account -------------------------------------------------------------
@@ -148,3 +148,21 @@ def test_a_401_for_a_missing_or_unknown_token_names_the_bearer_scheme(client, au
 def test_a_refused_callback_signature_offers_no_bearer_token_scheme(client):
     r = client.post("/api/v1/callbacks/courier", data=b"{}", headers={"Content-Type": "application/json"})
     assert r.status_code == 401 and "Bearer" not in r.headers.get("WWW-Authenticate", "")
+
+
+# --- what the audit log says of a user's change ------------------------------------------------------
+
+def test_the_admin_page_audits_a_user_change_as_done_as_the_api_does(client, staff_user, db):
+    staff_user("quantri", ("admin",))
+    staff_user("ketoan", ("finance",))
+    log_in(client, "quantri")
+    with db() as s:
+        user_id = s.execute(select(User.id).where(User.username == "ketoan")).scalar_one()
+    r = client.post(f"/staff/admin/users/{user_id}", data={"roles": ["finance", "approver", "finance"],
+                                                           "csrf_token": page_csrf(client)})
+    assert r.status_code == 302
+    with db() as s:
+        entry = s.execute(select(AuditEntry).where(AuditEntry.action == "user.update")).scalar_one()
+        assert s.get(User, user_id).roles == ["approver", "finance"]
+    # What was done (sorted, without repeats), as `PATCH /admin/users/<id>` records it, not the form's list.
+    assert json.loads(entry.data) == {"roles": ["approver", "finance"], "active": None, "password_reset": False}
