@@ -51,7 +51,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
     configure_logging(settings.log_level)
     app = Flask(__name__, static_folder=None)  # pages serve their assets from web/static
-    app.config.update(SECRET_KEY=settings.secret("HCCPAY_SECRET_KEY"), TESTING=settings.testing,
+    # The first value signs the pages' session cookie; the others still verify it (rotation, as for every secret).
+    app.config.update(SECRET_KEY=settings.secret("HCCPAY_SECRET_KEY"),
+                      SECRET_KEY_FALLBACKS=list(settings.secret_values("HCCPAY_SECRET_KEY")[1:]),
+                      TESTING=settings.testing,
                       MAX_CONTENT_LENGTH=20 * 1024 * 1024, RESTX_MASK_SWAGGER=False,
                       RESTX_JSON={"ensure_ascii": False}, RESTX_ERROR_404_HELP=False)
     app.json = UniqueKeysJSONProvider(app)  # a member named twice is refused; Vietnamese unescaped

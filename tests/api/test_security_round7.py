@@ -166,3 +166,22 @@ def test_the_admin_page_audits_a_user_change_as_done_as_the_api_does(client, sta
         assert s.get(User, user_id).roles == ["approver", "finance"]
     # What was done (sorted, without repeats), as `PATCH /admin/users/<id>` records it, not the form's list.
     assert json.loads(entry.data) == {"roles": ["approver", "finance"], "active": None, "password_reset": False}
+
+
+# --- rotating the app key ---------------------------------------------------------------------------
+
+def test_a_page_session_signed_with_the_previous_app_key_is_still_read_while_both_are_set(test_settings, db):
+    from api import create_app
+
+    old_key = test_settings.secret("HCCPAY_SECRET_KEY")
+    before = create_app(test_settings)
+    cookie = before.session_interface.get_signing_serializer(before).dumps({"_flashes": [["message", "Đã lưu"]]})
+    rotated = create_app(test_settings.with_overrides(
+        secrets={**test_settings.secrets, "HCCPAY_SECRET_KEY": ("a-brand-new-app-key-0123456789", old_key)}))
+    try:
+        # The first value signs, every value verifies, as for every other secret.
+        assert rotated.session_interface.get_signing_serializer(rotated).loads(cookie) == {
+            "_flashes": [["message", "Đã lưu"]]}
+    finally:
+        for app in (before, rotated):
+            app.extensions["hccpay"].engine.dispose()
