@@ -185,3 +185,27 @@ def test_a_page_session_signed_with_the_previous_app_key_is_still_read_while_bot
     finally:
         for app in (before, rotated):
             app.extensions["hccpay"].engine.dispose()
+
+
+# --- the proxy in front logs no paths either ---------------------------------------------------------
+
+PATH_VARIABLES = ("$request ", "$request\"", "$request'", "$request_uri", "$uri", "$args", "$query_string",
+                  "$http_referer", "$document_uri", "$arg_")
+
+
+def test_the_example_nginx_front_logs_requests_without_their_paths_or_queries():
+    """nginx's default `combined` access log writes the request line: payment codes (the key to a receipt with a
+    name), receipt verification codes and VNPay's return parameters, which the app and gunicorn keep out."""
+    import re
+    from pathlib import Path
+
+    conf = (Path(__file__).resolve().parents[2] / "deploy" / "nginx.conf").read_text()
+    formats = dict(re.findall(r"log_format\s+(\w+)\s+((?:'[^']*'\s*)+);", conf))
+    logs = re.findall(r"^\s*access_log\s+([^;]+);", conf, re.MULTILINE)
+    assert logs, "no access_log: nginx would write its default, combined, with the request line"
+    for directive in logs:
+        parts = directive.split()
+        if parts == ["off"]:
+            continue
+        assert len(parts) >= 2 and parts[1] in formats, f"access_log {directive} uses a format with the path"
+        assert not [v for v in PATH_VARIABLES if v in formats[parts[1]] + "'"], formats[parts[1]]
