@@ -1,4 +1,5 @@
-"""Structured JSON logs, one object per line, with the request id when there is one.
+"""Structured JSON logs, one object per line, with the request id when there is one (given by the caller, or
+that of the request being served).
 
 Personal data never goes into a log message: log ids and masked values (kernel.pii).
 """
@@ -32,9 +33,21 @@ class JSONFormatter(logging.Formatter):
             "message": without_row_values(record.getMessage()),
         }
         entry.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD})
+        if "request_id" not in entry:
+            request_id = _current_request_id()
+            if request_id is not None:
+                entry["request_id"] = request_id
         if record.exc_info:
             entry["exception"] = without_row_values(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def _current_request_id() -> str | None:
+    """The id of the request being served, for a line logged during it by code that does not name it (work
+    run after a commit, a library): a support call quoting the id finds every line. None outside a request."""
+    from flask import g, has_request_context
+
+    return g.get("request_id") if has_request_context() else None
 
 
 def configure_logging(level: str = "INFO") -> None:

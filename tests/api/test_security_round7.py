@@ -209,3 +209,18 @@ def test_the_example_nginx_front_logs_requests_without_their_paths_or_queries():
             continue
         assert len(parts) >= 2 and parts[1] in formats, f"access_log {directive} uses a format with the path"
         assert not [v for v in PATH_VARIABLES if v in formats[parts[1]] + "'"], formats[parts[1]]
+
+
+# --- every line logged during a request carries its id -------------------------------------------------
+
+def test_a_line_logged_during_a_request_without_its_id_gets_it_from_the_request(app):
+    """E.g. `reconciliation.days._after_commit` logs a failure of the work it runs after a close commits,
+    inside the request but with no request id of its own."""
+    from flask import g
+
+    record = logging.LogRecord("hccpay.reconciliation", logging.ERROR, __file__, 1, "work after the commit failed",
+                               None, None)
+    with app.test_request_context("/api/v1/reconciliation/days/2026-11-25/close/approve", method="POST"):
+        g.request_id = "3f2b-close"
+        assert json.loads(JSONFormatter().format(record))["request_id"] == "3f2b-close"
+    assert "request_id" not in json.loads(JSONFormatter().format(record))  # a worker's line: none to give
