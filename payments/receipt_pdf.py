@@ -19,6 +19,7 @@ CHANNEL_NAMES = {"vietqr_transfer": "Chuyển khoản (VietQR)", "pos_card": "Th
                  "internet_banking": "Ngân hàng điện tử", "cash": "Tiền mặt",
                  "cod": "Thu hộ qua bưu điện (COD)"}
 KIND_NAMES = {"charge": "Lệ phí", "fee": "Phí", "postage": "Cước bưu chính"}
+QR_SIZE = 32  # mm: the verify QR's side
 
 
 def agency_label(agency_code: str, settings: Settings) -> str:
@@ -77,9 +78,13 @@ def receipt_pdf(receipt: Receipt, request: PaymentRequest, channels: list[str], 
     url = verify_url(settings, receipt)
     qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=2, box_size=4)
     qr.add_data(url)
+    # An image placed at a given height never breaks the page: with many fee items the QR ran off the
+    # paper and its link beside it went on to the next page. The two go to a new page together instead.
+    if pdf.get_y() + QR_SIZE > pdf.page_break_trigger:
+        pdf.add_page()
     top = pdf.get_y()
-    pdf.image(qr.make_image().get_image(), x=pdf.l_margin, y=top, w=32, h=32)
-    pdf.set_xy(pdf.l_margin + 36, top)
+    pdf.image(qr.make_image().get_image(), x=pdf.l_margin, y=top, w=QR_SIZE, h=QR_SIZE)
+    pdf.set_xy(pdf.l_margin + QR_SIZE + 4, top)
     pdf.set_font(FONT, "", 9)
     pdf.multi_cell(0, 5, "Quét mã QR hoặc truy cập đường dẫn sau để tra cứu, xác thực biên lai:\n" + url,
                    new_x="LMARGIN", new_y="NEXT")

@@ -1,0 +1,42 @@
+"""Pages, documents and texts people read, seventh QA round: the e-receipt's verify QR is whole on its page
+whatever the number of fee items, ..."""
+import io
+import re
+
+import pypdf
+import pytest
+
+from tests.factories import make_request, send_callback
+
+MM = 72 / 25.4  # PDF points in a millimetre
+# fpdf2 draws an image as `q <w> 0 0 <h> <x> <y> cm /I<n> Do Q`, in points from the page's bottom left.
+IMAGE = re.compile(rb"q ([0-9.]+) 0 0 ([0-9.]+) ([0-9.-]+) ([0-9.-]+) cm /I[0-9]+ Do Q")
+
+
+def receipt_of(client, auth, settings, fees) -> pypdf.PdfReader:
+    code = make_request(client, auth, *fees)
+    send_callback(client, settings, "bank", code=code, amount=sum(amount for _, _, amount in fees))
+    r = client.get(f"/api/v1/payment-requests/{code}/receipt.pdf")
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    return pypdf.PdfReader(io.BytesIO(r.data))
+
+
+def qr_placements(reader: pypdf.PdfReader) -> list[tuple[int, float, float]]:
+    """(page number, bottom, top) in mm from the page's bottom edge, of each image drawn."""
+    found = []
+    for number, page in enumerate(reader.pages, start=1):
+        for _, height, _, y in IMAGE.findall(page.get_contents().get_data()):
+            found.append((number, float(y) / MM, (float(y) + float(height)) / MM))
+    return found
+
+
+@pytest.mark.parametrize("items", [1, 22, 25, 26, 27, 28])
+def test_the_receipts_verify_qr_is_whole_on_the_page_that_prints_its_link(client, auth, test_settings, items):
+    fees = [(f"Lệ phí cấp giấy chứng nhận quyền sử dụng đất số {i}", "charge", 1_000) for i in range(items)]
+    reader = receipt_of(client, auth, test_settings, fees)
+    [(page, bottom, top)] = qr_placements(reader)
+    height = float(reader.pages[page - 1].mediabox.height) / MM
+    assert bottom >= 15 - 0.01 and top <= height, (page, bottom, top)  # within the bottom margin, on the paper
+    text = reader.pages[page - 1].extract_text()
+    assert "tra cứu, xác thực biên lai" in text and "/api/v1/receipts/" in text  # the link beside it, same page
+
