@@ -33,9 +33,9 @@ def receipt_pdf(receipt: Receipt, request: PaymentRequest, channels: list[str], 
     dossier = request.dossier
     cancelled = "" if receipt.valid else " (ĐÃ HỦY)"
     pdf = new_document(title=f"Biên lai {receipt.series} {receipt.number_text}{cancelled}")
+    if not receipt.valid:  # on every page, also those the items or the QR run on to (fpdf2 calls it per page)
+        pdf.header = lambda: _cancelled_stamp(pdf)
     pdf.add_page()
-    if not receipt.valid:
-        _cancelled_stamp(pdf)
     pdf.set_font(FONT, "B", 10)
     pdf.cell(0, 5, "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", 9)
@@ -102,7 +102,8 @@ RED = (200, 0, 0)
 
 
 def _cancelled_stamp(pdf) -> None:
-    """ĐÃ HỦY in large red letters across the page, drawn first so the text stays readable over it."""
+    """ĐÃ HỦY in large red letters across the page, drawn first so the text stays readable over it (the page's
+    header: fpdf2 puts the font back after it)."""
     pdf.set_font(FONT, "B", 72)
     pdf.set_text_color(230, 160, 160)
     with pdf.rotation(35, x=pdf.w / 2, y=pdf.h / 2):

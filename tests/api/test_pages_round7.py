@@ -1,5 +1,5 @@
-"""Pages, documents and texts people read, seventh QA round: the e-receipt's verify QR is whole on its page
-whatever the number of fee items, ..."""
+"""Pages, documents and texts people read, seventh QA round: the e-receipt PDF keeps its verify QR whole on
+the page that prints its link, and a cancelled one is stamped on every page."""
 import io
 import re
 
@@ -40,3 +40,18 @@ def test_the_receipts_verify_qr_is_whole_on_the_page_that_prints_its_link(client
     text = reader.pages[page - 1].extract_text()
     assert "tra cứu, xác thực biên lai" in text and "/api/v1/receipts/" in text  # the link beside it, same page
 
+
+
+def test_every_page_of_a_cancelled_receipt_is_stamped_cancelled(client, auth, test_settings):
+    fees = [(f"Lệ phí cấp giấy chứng nhận quyền sử dụng đất số {i}", "charge", 1_000) for i in range(28)]
+    code = make_request(client, auth, *fees)
+    send_callback(client, test_settings, "bank", code=code, amount=28_000)
+    [payment] = client.get(f"/api/v1/payment-requests/{code}/payments", headers=auth("finance")).json["payments"]
+    r = client.post(f"/api/v1/payments/{payment['id']}/refunds", headers=auth("finance"),
+                    json={"amount_vnd": 28_000, "expected_refundable_vnd": 28_000, "reason": "Hồ sơ bị từ chối"})
+    assert client.post(f"/api/v1/refunds/{r.json['id']}/executed", json={"bank_reference": "FT26330001"},
+                       headers=auth("finance")).status_code == 200
+    reader = pypdf.PdfReader(io.BytesIO(client.get(f"/api/v1/payment-requests/{code}/receipt.pdf").data))
+    assert len(reader.pages) == 2
+    for page in reader.pages:  # a second page printed alone (the total, the QR) must not pass for a valid receipt
+        assert "ĐÃ HỦY" in page.extract_text()
