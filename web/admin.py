@@ -62,8 +62,10 @@ def _render(**extra):
     with transaction() as session:
         users = session.execute(select(User).order_by(User.id)).scalars().all()
         tokens = session.execute(select(ApiToken).order_by(ApiToken.id)).scalars().all()
+        # A lock-out's end stays on the account until its next login: shown only while it lasts (one that has
+        # run out read as a locked account that in fact logs in).
         return render_template("staff/admin.html", users=users, tokens=tokens, roles=ROLES, role_names=ROLE_NAMES,
-                               **extra)
+                               now=now_utc(), **extra)
 
 
 @admin_pages.get("/")

@@ -1,5 +1,6 @@
 """Pages, documents and texts people read, seventh QA round: the e-receipt PDF keeps its verify QR whole on
-the page that prints its link, and a cancelled one is stamped on every page."""
+the page that prints its link, and a cancelled one is stamped on every page; the admin page shows a lock-out
+only while it lasts."""
 import io
 import re
 
@@ -55,3 +56,28 @@ def test_every_page_of_a_cancelled_receipt_is_stamped_cancelled(client, auth, te
     assert len(reader.pages) == 2
     for page in reader.pages:  # a second page printed alone (the total, the QR) must not pass for a valid receipt
         assert "ĐÃ HỦY" in page.extract_text()
+
+
+# --- the admin page: a lock-out that has run out is not shown as standing ----------------------
+
+def test_the_admin_page_shows_a_lock_out_only_while_it_lasts(client, db):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from kernel.clock import now_utc
+    from kernel.users import User, create_user
+    from tests.api.test_pages import PASSWORD, log_in
+    from tests.conftest import T0
+
+    with db() as s, s.begin():
+        create_user(s, username="quantri", full_name="Vũ Văn Quản", roles=["admin"], password=PASSWORD, now=T0)
+        create_user(s, username="ketoan", full_name="Lê Thị Lan", roles=["finance"], password=PASSWORD, now=T0)
+        create_user(s, username="duyet", full_name="Trần Văn Minh", roles=["approver"], password=PASSWORD, now=T0)
+        s.execute(update(User).where(User.username == "ketoan").values(locked_until=now_utc() - timedelta(minutes=1)))
+        s.execute(update(User).where(User.username == "duyet").values(locked_until=now_utc() + timedelta(minutes=9)))
+    log_in(client, "quantri")
+    html = client.get("/staff/admin/").get_data(as_text=True)
+    rows = {row.split("<td>", 1)[1].split("</td>", 1)[0]: row for row in html.split("<tr>") if "<td>" in row}
+    assert "tạm khóa đến" not in rows["ketoan"]  # it ended a minute ago: the account logs in
+    assert "tạm khóa đến" in rows["duyet"]
