@@ -46,6 +46,9 @@ CONTROL_CHARACTERS = {
 }
 for _field, _vi, _en in CONTROL_CHARACTERS.values():
     i18n.EN.setdefault(_vi, _en)
+# `unknown_role` for no role ticked: what to do instead (an account kept from logging in is deactivated).
+NO_ROLE = "Vui lòng chọn ít nhất một vai trò. Để tài khoản không đăng nhập được nữa, chọn trạng thái “Khóa”."
+i18n.EN.setdefault(NO_ROLE, "Choose at least one role. To keep the account from logging in, set it to “Deactivate”.")
 
 
 def _refused(exc: DomainError):
@@ -55,6 +58,8 @@ def _refused(exc: DomainError):
     field, sentence, _ = CONTROL_CHARACTERS.get(exc.code, (None, None, None))
     if field and any(unicodedata.category(ch) in ("Cc", "Cs") for ch in request.form.get(field, "")):
         return _render(error=i18n.translate(sentence)), exc.status
+    if exc.code == "unknown_role" and "roles_listed" in request.form and not request.form.getlist("roles"):
+        return _render(error=i18n.translate(NO_ROLE)), exc.status
     return _render(error=error_sentence(exc.code, exc.details, i18n.translate)), exc.status
 
 
@@ -96,7 +101,10 @@ def create_user_submit():
 def update_user_submit(user_id: int):
     now = now_utc()
     password = request.form.get("password") or None
-    roles = request.form.getlist("roles") or None
+    # A browser sends no `roles` once every box is unticked: our form says it listed them (`roles_listed`), so
+    # that is a choice of no role, refused (it was taken as "unchanged" and reported done). A post without
+    # the marker (no role boxes) leaves the roles as they are.
+    roles = request.form.getlist("roles") or ([] if "roles_listed" in request.form else None)
     active = {"1": True, "0": False}.get(request.form.get("active", ""))
     try:
         with transaction() as session:

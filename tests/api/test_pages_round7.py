@@ -81,3 +81,29 @@ def test_the_admin_page_shows_a_lock_out_only_while_it_lasts(client, db):
     rows = {row.split("<td>", 1)[1].split("</td>", 1)[0]: row for row in html.split("<tr>") if "<td>" in row}
     assert "tạm khóa đến" not in rows["ketoan"]  # it ended a minute ago: the account logs in
     assert "tạm khóa đến" in rows["duyet"]
+
+
+# --- the admin page: unticking every role is refused, not "updated" with the roles unchanged ---------------
+
+def test_unticking_every_role_of_an_account_is_refused_in_words_not_reported_done(client, db):
+    import re
+
+    from kernel.users import User, create_user
+    from tests.api.test_pages import PASSWORD, log_in
+    from tests.conftest import T0
+
+    with db() as s, s.begin():
+        create_user(s, username="quantri", full_name="Vũ Văn Quản", roles=["admin"], password=PASSWORD, now=T0)
+        other = create_user(s, username="ketoan", full_name="Lê Thị Lan", roles=["finance"], password=PASSWORD,
+                            now=T0).id
+    log_in(client, "quantri")
+    page = client.get("/staff/admin/").get_data(as_text=True)
+    form = page.split(f'action="/staff/admin/users/{other}"', 1)[1].split("</form>", 1)[0]
+    # What the browser sends once every box is unticked: the form's other fields, no `roles`.
+    sent = {name: value for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form)}
+    r = client.post(f"/staff/admin/users/{other}", data={**sent, "active": ""})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400 and "Đã cập nhật tài khoản" not in html
+    assert "Vui lòng chọn ít nhất một vai trò" in html
+    with db() as s:
+        assert s.get(User, other).roles == ["finance"]
