@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from kernel.auth import same_principal
 from kernel.clock import business_date, format_booked, format_local, now_utc, parse_iso_day
-from kernel.errors import DomainError, ValidationError
+from kernel.errors import DomainError, NotFound, ValidationError
 from kernel.http import MAX_ID, current_principal, int_arg, settings, transaction
 from kernel.text import is_ascii_digits, whole_number
 from payments import refunds
@@ -32,6 +32,7 @@ from web.auth import AREAS, page_requires
 from web.finance_chart import build_chart
 
 READERS = ("finance", "approver", "auditor")
+NO_PAYMENT_YET = "Mã thanh toán này chưa có khoản thu nào."  # the refund desk's search, a request not paid yet
 PAGE_SIZE = 50
 
 finance_pages = Blueprint("finance_pages", __name__, url_prefix="/staff/finance")
@@ -254,7 +255,12 @@ def _lookup(session: Session, query: str) -> tuple[dict | None, list[dict], str 
             view["refunds"] = finance_data.refunds_in(session, payment_id=payment.id)
             return view, [], None
         code = parse_payment_code(query, settings())
-        return None, [payment_view(p) for p in finance_data.payments_of_request(session, code)], None
+        found = [payment_view(p) for p in finance_data.payments_of_request(session, code)]
+        if not found:  # an empty answer said nothing: a mistyped code and one not paid yet read alike
+            if not finance_data.request_exists(session, code):
+                raise NotFound(f"no payment request {code}", code="payment_request_not_found")
+            return None, [], i18n.translate(NO_PAYMENT_YET)
+        return None, found, None
     except DomainError as exc:
         return None, [], finance_text.error_sentence(exc.code, exc.details, i18n.translate)
 

@@ -65,3 +65,9 @@ def payments_of_request(session: Session, payment_code: str) -> list[Payment]:
         PaymentRequest, PaymentRequest.id == PaymentAllocation.payment_request_id).where(
         PaymentRequest.payment_code == payment_code)
     return list(session.execute(select(Payment).where(Payment.id.in_(paid)).order_by(Payment.id)).scalars())
+
+
+def request_exists(session: Session, payment_code: str) -> bool:
+    """Whether a request has this code (the refund desk tells a mistyped code from one not paid yet)."""
+    return session.execute(select(PaymentRequest.id).where(PaymentRequest.payment_code == payment_code)
+                           ).first() is not None

@@ -409,6 +409,7 @@ EN = {
     # navigation and headings
     "Kế toán": "Finance", "Tổng quan": "Overview", "Sao kê": "Statements", "Ngoại lệ": "Exceptions",
     "Tạm treo": "Suspense", "Hoàn tiền": "Refunds", "Khu vực kế toán": "Finance sections",
+    "Mã thanh toán này chưa có khoản thu nào.": "No payment has been received for this payment code yet.",
     "Ngày đối soát": "Reconciliation day", "Xem": "Show", "Ngày": "Day", "Chọn ngày": "Choose the day",
     "Ngày hiệu lực": "Value date",
     "Ngày trước": "Previous day", "Ngày sau": "Next day", "Hôm nay": "Today",

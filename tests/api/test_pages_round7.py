@@ -1,6 +1,7 @@
 """Pages, documents and texts people read, seventh QA round: the e-receipt PDF keeps its verify QR whole on
 the page that prints its link, and a cancelled one is stamped on every page; the admin page shows a lock-out
-only while it lasts."""
+only while it lasts and refuses an account left without a role; the refund desk says why a payment code finds
+no payment."""
 import io
 import re
 
@@ -107,3 +108,25 @@ def test_unticking_every_role_of_an_account_is_refused_in_words_not_reported_don
     assert "Vui lòng chọn ít nhất một vai trò" in html
     with db() as s:
         assert s.get(User, other).roles == ["finance"]
+
+
+# --- the refund desk: a payment code that finds no payment says so -----------------------------
+
+def test_the_refund_desk_says_why_a_payment_code_finds_no_payment(app, client, auth, db):
+    from tests.api.test_finance_pages import logged_in
+    from tests.api.test_pages import PASSWORD
+    from kernel.users import create_user
+    from tests.conftest import T0
+
+    with db() as s, s.begin():
+        create_user(s, username="ketoan", full_name="Lê Thị Lan", roles=["finance"], password=PASSWORD, now=T0)
+    finance = logged_in(app, "ketoan")
+    unpaid = make_request(client, auth)
+    html = finance.get(f"/staff/finance/refunds?q={unpaid}").get_data(as_text=True)
+    assert "Mã thanh toán này chưa có khoản thu nào." in html  # it was an empty answer, nothing said
+    from payments.codes import new_code
+
+    html = finance.get(f"/staff/finance/refunds?q={new_code()}").get_data(as_text=True)  # well formed, nobody's
+    assert "Không tìm thấy yêu cầu thanh toán với mã này." in html
+    html = finance.get(f"/staff/finance/refunds?q={unpaid}&lang=en").get_data(as_text=True)
+    assert "No payment has been received for this payment code yet." in html
