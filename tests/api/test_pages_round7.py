@@ -1,7 +1,7 @@
 """Pages, documents and texts people read, seventh QA round: the e-receipt PDF keeps its verify QR whole on
 the page that prints its link, and a cancelled one is stamped on every page; the admin page shows a lock-out
 only while it lasts and refuses an account left without a role; the refund desk says why a payment code finds
-no payment."""
+no payment; the pay page names a deadline only where one applies."""
 import io
 import re
 
@@ -130,3 +130,17 @@ def test_the_refund_desk_says_why_a_payment_code_finds_no_payment(app, client, a
     assert "Không tìm thấy yêu cầu thanh toán với mã này." in html
     html = finance.get(f"/staff/finance/refunds?q={unpaid}&lang=en").get_data(as_text=True)
     assert "No payment has been received for this payment code yet." in html
+
+
+# --- the pay page: a deadline only where one applies ---------------------------------------------
+
+def test_the_pay_page_names_a_deadline_only_for_a_request_that_can_still_lapse(client, auth, test_settings):
+    pending = make_request(client, auth, ("Lệ phí", "charge", 150_000))
+    for path in (f"/pay/{pending}", f"/pay/{pending}/print"):
+        assert "Hạn thanh toán" in client.get(path).get_data(as_text=True), path
+    part_paid = make_request(client, auth, ("Lệ phí", "charge", 150_000))
+    send_callback(client, test_settings, "bank", code=part_paid, amount=50_000)
+    # Only pending requests expire: money received keeps it open, so its old deadline (past, in time) is none.
+    for path in (f"/pay/{part_paid}", f"/pay/{part_paid}/print"):
+        html = client.get(path).get_data(as_text=True)
+        assert "100.000 ₫" in html and "qr.png" in html and "Hạn thanh toán" not in html, path
