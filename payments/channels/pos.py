@@ -66,8 +66,9 @@ def _card_detail(data: dict, name: str, limit: int) -> str | None:
 APPROVED = frozenset({"00", "000", "Y1", "Y3"})
 
 
-def _declined(data: dict) -> str | None:
-    """Why the terminal says the sale was not approved, in its own terms; None when it was."""
+def _declined(data: dict, kind: str) -> str | None:
+    """Why the terminal says the transaction (`kind`: sale, void, reversal) was not approved, in its own
+    terms; None when it was."""
     status = data.get("status", "approved")
     if status not in ("approved", "declined"):
         raise CallbackRejected("status must be approved or declined", code="invalid_field",
@@ -76,7 +77,7 @@ def _declined(data: dict) -> str | None:
     said = ["status declined"] if status == "declined" else []
     if code is not None and code not in APPROVED:
         said.append(f"response code {code}")
-    return f"card sale declined ({', '.join(said)})" if said else None
+    return f"card {kind} declined ({', '.join(said)})" if said else None
 
 
 def _response_code(data: dict) -> str | None:
@@ -119,11 +120,14 @@ def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: date
         if original == txn_id:
             raise CallbackRejected("a void or reversal cannot cancel itself", code="invalid_field",
                                    details={"field": "original_transaction_id"})
-        # A void names a sale of its own terminal: terminals number their transactions each on its own.
-        return Reversal(PROVIDER, terminal_ref(terminal, txn_id), terminal_ref(terminal, original), value)
-    declined = _declined(data)
+    # A void the host declined (the batch already settled, say) gave the card nothing back: its sale
+    # stands. Applied, it took the money off the request while the acquirer still pays it to us.
+    declined = _declined(data, kind)
     if declined:
         return Ignored(terminal_ref(terminal, txn_id), declined)
+    if kind in ("void", "reversal"):
+        # A void names a sale of its own terminal: terminals number their transactions each on its own.
+        return Reversal(PROVIDER, terminal_ref(terminal, txn_id), terminal_ref(terminal, original), value)
     # A sale without a code is still money taken from a card: it waits in suspense like one whose
     # code is empty, rather than being refused while the terminal was told nothing useful.
     payment_code = (field(data, "payment_code", required=False) or "").strip().upper()
