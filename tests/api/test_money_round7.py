@@ -49,3 +49,53 @@ def test_the_void_approved_after_a_declined_one_still_undoes_the_sale(client, au
     pos(client, test_settings, transaction_id="V2", type="void", original_transaction_id="S1")
     view = request_view(client, code)
     assert (view["status"], view["paid_vnd"]) == ("pending", 0)
+
+
+# --- suspense money a refund waiting for approval claims ---------------------------------------
+
+def waiting_refund_of_suspense(client, auth, settings, amount=3_000_000) -> tuple[int, int]:
+    """A transfer naming no code (in suspense) and a refund of it above the threshold, waiting for an
+    approver: (payment id, refund id)."""
+    from tests.factories import send_callback
+
+    send_callback(client, settings, "bank", code="", amount=amount, memo="CHUYEN TIEN")
+    [waiting] = client.get("/api/v1/finance/suspense", headers=auth("finance")).json["payments"]
+    r = client.post(f"/api/v1/payments/{waiting['id']}/refunds", headers=auth("finance"),
+                    json={"amount_vnd": amount, "expected_refundable_vnd": amount, "reason": "Chuyển nhầm"})
+    assert r.status_code == 201 and r.json["status"] == "awaiting_approval", r.json
+    return waiting["id"], r.json["id"]
+
+
+def test_suspense_money_a_waiting_refund_claims_is_not_assigned_too(client, auth, test_settings):
+    payment_id, refund_id = waiting_refund_of_suspense(client, auth, test_settings)
+    code = make_request(client, auth, ("Phí", "fee", 3_000_000))
+    for amount in (None, 3_000_000, 1):
+        r = client.post(f"/api/v1/finance/suspense/{payment_id}/assign", headers=auth("finance"),
+                        json={"payment_code": code, "amount_vnd": amount, "reason": "Của hồ sơ này"})
+        assert r.status_code == 409 and r.json["code"] == "suspense_claimed_by_refund", r.json
+        assert r.json["details"] == {"unallocated_vnd": 3_000_000, "refund_awaiting_vnd": 3_000_000,
+                                     "refund_id": refund_id}
+    assert request_view(client, code)["paid_vnd"] == 0
+    # the approver's decision is the one taken: the money leaves suspense, no request's fee with it
+    approved = client.post(f"/api/v1/refunds/{refund_id}/approve", json={}, headers=auth("approver"))
+    assert approved.status_code == 200 and approved.json["parts"] == [{"payment_request_id": None,
+                                                                      "amount_vnd": 3_000_000}]
+
+
+def test_suspense_money_beside_a_waiting_refund_can_still_be_assigned(client, auth, test_settings):
+    payment_id, refund_id = waiting_refund_of_suspense(client, auth, test_settings, amount=2_500_000)
+    client.post(f"/api/v1/refunds/{refund_id}/reject", json={"reason": "Không đúng"}, headers=auth("approver"))
+    code = make_request(client, auth, ("Phí", "fee", 2_500_000))
+    r = client.post(f"/api/v1/finance/suspense/{payment_id}/assign", headers=auth("finance"),
+                    json={"payment_code": code, "reason": "Của hồ sơ này"})
+    assert r.status_code == 200, r.json
+    assert request_view(client, code)["status"] == "paid"
+
+
+def test_the_refusal_reads_in_vietnamese_on_the_suspense_page():
+    from web.finance_text import error_sentence
+
+    assert error_sentence("suspense_claimed_by_refund", {"unallocated_vnd": 3_000_000,
+                                                         "refund_awaiting_vnd": 3_000_000, "refund_id": 7}) == \
+        "Khoản hoàn 3.000.000 ₫ (đề nghị #7) của giao dịch này đang chờ phê duyệt và lấy từ tiền tạm treo trước: " \
+        "hãy để người phê duyệt quyết định trước khi gán số tiền này."
