@@ -179,7 +179,7 @@ def decide(session: Session, *, refund_id: int, approve: bool, reason: str | Non
     if not approve:
         refund.status, refund.failure = REJECTED, reason
         return refund
-    payment = session.get(Payment, refund.payment_id, with_for_update=True)
+    payment = session.get(Payment, refund.payment_id, with_for_update=True, populate_existing=True)  # as locked
     _proceed(session, refund, payment, settings=settings, actor=actor, now=now)
     return refund
 
@@ -370,7 +370,9 @@ def mark_failed(session: Session, *, refund_id: int, reason: str, settings: Sett
     _check_decided_by(refund, by_acquirer)
     if refund.status not in (SENDING, TRANSFER_ORDERED, CASH_DUE):
         raise Conflict(f"a {refund.status} refund cannot fail", code="refund_not_executable")
-    payment = session.get(Payment, refund.payment_id, with_for_update=True)
+    # Read again under the lock: a POS void (withdraw_refunds) loaded the payment before it waited for
+    # the lock, and a stale suspense amount plus this refund's would bring back money assigned meanwhile.
+    payment = session.get(Payment, refund.payment_id, with_for_update=True, populate_existing=True)
     conn = session.connection()
     book = Book(conn, actor=actor, now=now, settings=settings)
     lines = [Line(Accounts.REFUNDS_PAYABLE, debit_vnd=refund.amount_vnd)]

@@ -99,3 +99,52 @@ def test_the_refusal_reads_in_vietnamese_on_the_suspense_page():
                                                          "refund_awaiting_vnd": 3_000_000, "refund_id": 7}) == \
         "Khoản hoàn 3.000.000 ₫ (đề nghị #7) của giao dịch này đang chờ phê duyệt và lấy từ tiền tạm treo trước: " \
         "hãy để người phê duyệt quyết định trước khi gán số tiền này."
+
+
+# --- a card void that withdraws a refund while finance moves the sale's suspense money ----------
+
+def test_a_void_waiting_for_an_assignment_withdraws_the_sales_refund_from_what_the_payment_holds_now(
+        client, auth, test_settings, db, engine):
+    """On PostgreSQL the void reads the sale before it waits for the payment's lock; the card refund it
+    withdraws must put its money back onto the payment as finance left it, not as the void first read it
+    (that wrote back money already assigned, and the void's entry did not balance: the callback failed)."""
+    import threading
+
+    from kernel.clock import now_utc
+    from kernel.db import unit_of_work
+    from payments.corrections import assign_from_suspense
+    from payments.credits import record_reversal
+    from tests.integration.test_credit_fix_void_race import event
+    from tests.locks import wait_until_blocked
+
+    pos(client, test_settings, transaction_id="S1", payment_code="", amount_vnd=150_000)  # no code: suspense
+    [sale] = client.get("/api/v1/finance/suspense", headers=auth("finance")).json["payments"]
+    refund = client.post(f"/api/v1/payments/{sale['id']}/refunds", headers=auth("finance"),
+                         json={"amount_vnd": 50_000, "expected_refundable_vnd": 150_000, "reason": "Thừa"}).json
+    assert refund["status"] == "sending"  # its acquirer call queued, not yet taken by a worker
+    code = make_request(client, auth)
+    outcomes: list = []
+
+    def void():
+        v = event(test_settings, transaction_id="V1", type="void", original_transaction_id="S1", amount_vnd=150_000)
+        try:
+            with unit_of_work(db) as session:
+                outcomes.append(record_reversal(session, provider=v.provider, provider_ref=v.provider_ref,
+                                                original_ref=v.original_ref, amount_vnd=v.amount_vnd,
+                                                settings=test_settings, actor="test", now=now_utc()))
+        except Exception as exc:  # noqa: BLE001 - the test reports what the void raised
+            outcomes.append(exc)
+
+    with unit_of_work(db) as s:  # finance assigns the rest of the sale's suspense money, not yet committed
+        assign_from_suspense(s, payment_id=sale["id"], payment_code=code, amount_vnd=100_000,
+                             settings=test_settings, actor="test", now=now_utc())
+        other = threading.Thread(target=void)
+        other.start()
+        wait_until_blocked(engine, other)
+    other.join()
+    assert outcomes == ["applied"]
+    assert client.get(f"/api/v1/refunds/{refund['id']}", headers=auth("finance")).json["status"] == "failed"
+    payment = client.get(f"/api/v1/payments/{sale['id']}", headers=auth("finance")).json
+    assert (payment["status"], payment["unallocated_vnd"]) == ("reversed", 0)
+    view = request_view(client, code)
+    assert (view["status"], view["paid_vnd"]) == ("pending", 0)
