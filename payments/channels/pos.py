@@ -68,14 +68,15 @@ APPROVED = frozenset({"00", "000", "Y1", "Y3"})
 
 def _declined(data: dict, kind: str) -> str | None:
     """Why the terminal says the transaction (`kind`: sale, void, reversal) was not approved, in its own
-    terms; None when it was."""
+    terms; None when it was. A reversal's response code is not read as its outcome: ISO 8583 reversals
+    carry the reason they were sent there (68, a reply too late), and the card got its money back."""
     status = data.get("status", "approved")
     if status not in ("approved", "declined"):
         raise CallbackRejected("status must be approved or declined", code="invalid_field",
                                details={"field": "status"})
     code = _response_code(data)
     said = ["status declined"] if status == "declined" else []
-    if code is not None and code not in APPROVED:
+    if code is not None and code not in APPROVED and kind != "reversal":
         said.append(f"response code {code}")
     return f"card {kind} declined ({', '.join(said)})" if said else None
 

@@ -22,9 +22,9 @@ def last_inbox(db) -> tuple[str, str]:
 
 # --- a card void or reversal the terminal reports declined -------------------------------------
 
-@pytest.mark.parametrize("kind", ["void", "reversal"])
-@pytest.mark.parametrize("declined, said", [({"status": "declined"}, "status declined"),
-                                            ({"response_code": "05"}, "response code 05")])
+@pytest.mark.parametrize("kind, declined, said", [("void", {"status": "declined"}, "status declined"),
+                                                  ("void", {"response_code": "05"}, "response code 05"),
+                                                  ("reversal", {"status": "declined"}, "status declined")])
 def test_a_declined_void_leaves_the_sale_paid(client, auth, test_settings, db, kind, declined, said):
     code = make_request(client, auth)
     assert pos(client, test_settings, transaction_id="S1", payment_code=code).status_code == 200
@@ -33,6 +33,13 @@ def test_a_declined_void_leaves_the_sale_paid(client, auth, test_settings, db, k
     assert last_inbox(db) == ("ignored", f"card {kind} declined ({said})")
     view = request_view(client, code)
     assert (view["status"], view["paid_vnd"], view["outstanding_vnd"]) == ("paid", 100_000, 0)
+
+
+def test_a_reversal_with_the_reason_code_iso_8583_gives_it_still_undoes_the_sale(client, auth, test_settings):
+    code = make_request(client, auth)
+    pos(client, test_settings, transaction_id="S1", payment_code=code)
+    pos(client, test_settings, transaction_id="R1", type="reversal", original_transaction_id="S1", response_code="68")
+    assert request_view(client, code)["status"] == "pending"
 
 
 def test_a_declined_void_that_arrives_first_does_not_undo_its_sale(client, auth, test_settings):
