@@ -174,7 +174,7 @@ def assign_from_suspense(session: Session, *, payment_id: int, payment_code: str
     if amount > payment.unallocated_vnd:
         raise ValidationError(f"only {payment.unallocated_vnd} VND of this payment is in suspense",
                               code="amount_exceeds_suspense", details={"unallocated_vnd": payment.unallocated_vnd})
-    _refuse_if_claimed_by_refund(conn, payment, amount)
+    refuse_if_claimed_by_refund(conn, payment, amount)
     confirmed = [] if overpayment_checked else refuse_unconfirmed_overpayment(
         session, [(payment_code, amount)], payment.unallocated_vnd, now, confirmed_outstanding_vnd)
     book = Book(conn, actor=actor, now=now, settings=settings)
@@ -197,18 +197,19 @@ def assign_from_suspense(session: Session, *, payment_id: int, payment_code: str
     return Assigned(amount, confirmed)
 
 
-def _refuse_if_claimed_by_refund(conn: Connection, payment, amount_vnd: int) -> None:
+def refuse_if_claimed_by_refund(conn: Connection, payment, amount_vnd: int) -> None:
     """Suspense money a refund waiting for approval claims is decided: its approval takes it from
     suspense first (`refunds._sources`). Assigned to a request meanwhile, the approval took that
-    request's money instead and refunded a fee the citizen had paid. Refused until the approver
-    decides (a rejection frees it); the payment is locked, so a refund asked at once waits for this."""
+    request's money instead and refunded a fee the citizen had paid; written off, the approval
+    failed. Refused until the approver decides (a rejection frees it); the caller holds the payment's
+    lock, so a refund asked at once waits for this."""
     from payments.refunds import AWAITING_APPROVAL, Refund  # late: refunds build on credits (through cash)
 
     claimed, first = conn.execute(select(func.coalesce(func.sum(Refund.amount_vnd), 0), func.min(Refund.id)).where(
         Refund.payment_id == payment.id, Refund.status == AWAITING_APPROVAL)).one()
     if amount_vnd > payment.unallocated_vnd - int(claimed):
         raise Conflict(f"a refund of {int(claimed):,} VND of this payment waits for approval and takes its suspense "
-                       "money first: ask the approver to decide it before assigning this money",
+                       "money first: ask the approver to decide it before deciding on this money",
                        code="suspense_claimed_by_refund",
                        details={"unallocated_vnd": payment.unallocated_vnd, "refund_awaiting_vnd": int(claimed),
                                 "refund_id": first})

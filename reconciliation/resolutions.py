@@ -193,6 +193,7 @@ def _write_off(session: Session, line: StatementLine, *, actor: str, now: dateti
     if amount <= 0 or amount > payment.unallocated_vnd:
         raise Conflict(f"only {payment.unallocated_vnd} VND of this line is in suspense", code="nothing_in_suspense",
                        details={"unallocated_vnd": payment.unallocated_vnd})
+    corrections.refuse_if_claimed_by_refund(session.connection(), payment, amount)
     previous_reason = payment.suspense_reason  # read before _move_suspense changes it (undo restores it)
     # what stays in suspense after a partial write-off is still there for the reason it came
     after = "written_off" if amount == payment.unallocated_vnd else previous_reason

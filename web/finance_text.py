@@ -67,10 +67,10 @@ ERRORS = {
                                 "The amount is more than what is in suspense ({unallocated_vnd})."),
     "suspense_claimed_by_refund": ("Khoản hoàn {refund_awaiting_vnd} (đề nghị #{refund_id}) của giao dịch này đang chờ "
                                    "phê duyệt và lấy từ tiền tạm treo trước: hãy để người phê duyệt quyết định "
-                                   "trước khi gán số tiền này.",
+                                   "trước khi xử lý số tiền này.",
                                    "A refund of {refund_awaiting_vnd} (request #{refund_id}) of this payment waits for "
                                    "approval and takes its suspense money first: let the approver decide it before "
-                                   "assigning this money."),
+                                   "deciding on this money."),
     "nothing_in_suspense": ("Dòng này không còn tiền tạm treo.",
                             "Nothing of this line is in suspense."),
     "money_in_suspense": ("Dòng này còn {unallocated_vnd} tạm treo: hãy khớp, ghi thu khác hoặc hoàn trả, "

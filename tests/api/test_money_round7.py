@@ -105,7 +105,7 @@ def test_the_refusal_reads_in_vietnamese_on_the_suspense_page():
     assert error_sentence("suspense_claimed_by_refund", {"unallocated_vnd": 3_000_000,
                                                          "refund_awaiting_vnd": 3_000_000, "refund_id": 7}) == \
         "Khoản hoàn 3.000.000 ₫ (đề nghị #7) của giao dịch này đang chờ phê duyệt và lấy từ tiền tạm treo trước: " \
-        "hãy để người phê duyệt quyết định trước khi gán số tiền này."
+        "hãy để người phê duyệt quyết định trước khi xử lý số tiền này."
 
 
 # --- a card void that withdraws a refund while finance moves the sale's suspense money ----------
@@ -155,3 +155,20 @@ def test_a_void_waiting_for_an_assignment_withdraws_the_sales_refund_from_what_t
     assert (payment["status"], payment["unallocated_vnd"]) == ("reversed", 0)
     view = request_view(client, code)
     assert (view["status"], view["paid_vnd"]) == ("pending", 0)
+
+
+def test_statement_money_a_waiting_refund_claims_is_not_written_off(client, auth):
+    """Written off meanwhile, the approval found nothing left to take and the refund stayed waiting."""
+    from tests.recon_factories import all_lines, upload, vcb_csv
+
+    csv = vcb_csv(("5001", "", "3,000,000", "CHUYEN TIEN KHONG RO NOI DUNG"), closing="3,000,000", day="24/11/2026")
+    [line] = all_lines(client, auth, upload(client, auth, csv).json["import_id"])
+    payment_id = line.get("payment_id") or client.get(f"/api/v1/reconciliation/lines/{line['id']}",
+                                                      headers=auth("finance")).json["payment_id"]
+    refund = client.post(f"/api/v1/payments/{payment_id}/refunds", headers=auth("finance"), json={
+        "amount_vnd": 3_000_000, "expected_refundable_vnd": 3_000_000, "reason": "Chuyển nhầm"}).json
+    off = client.post(f"/api/v1/reconciliation/lines/{line['id']}/write-off", json={"reason": "Thu khác"},
+                      headers=auth("finance"))
+    assert off.status_code == 409 and off.json["code"] == "suspense_claimed_by_refund", off.json
+    approved = client.post(f"/api/v1/refunds/{refund['id']}/approve", json={}, headers=auth("approver"))
+    assert approved.status_code == 200 and approved.json["status"] == "transfer_ordered"
