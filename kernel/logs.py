@@ -11,6 +11,8 @@ import re
 import sys
 from datetime import datetime, timezone
 
+from flask import g, has_request_context
+
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 # PostgreSQL explains a refused row in a DETAIL line that quotes it ("Failing row contains (…, Nguyễn Văn An,
 # 0912345678, …)", "Key (phone)=(…) already exists") and a CONTEXT line that may quote a value: the statement's
@@ -45,8 +47,6 @@ class JSONFormatter(logging.Formatter):
 def _current_request_id() -> str | None:
     """The id of the request being served, for a line logged during it by code that does not name it (work
     run after a commit, a library): a support call quoting the id finds every line. None outside a request."""
-    from flask import g, has_request_context
-
     return g.get("request_id") if has_request_context() else None
 
 

@@ -398,13 +398,19 @@ def _names_reference(values: dict[str, object]) -> bool:
     on a total's row, which they would otherwise pass off as a transfer naming its reference; nor does a
     count of the transfers a total sums (`2 giao dịch`, `Số GD: 2`)."""
     ref = values.get("ref")
-    return ref is not None and normalise_ref(str(ref)) is not None and not _TRANSFER_COUNT.fullmatch(
-        normalise_header(str(ref)))
+    if ref is None or normalise_ref(str(ref)) is None:
+        return False
+    text = str(ref)
+    # Only a cell with a number beside a space is looked at as a count: the usual reference (FT26328…,
+    # 5000.96828) skips the accent folding, which cost more than the rest of the row (this runs on every row).
+    return not (_NUMBER_BY_SPACE.search(text) and _TRANSFER_COUNT.fullmatch(normalise_header(text)))
 
 
-# A total's count of its transfers, as its reference cell may hold it (compared without accents or case).
+# A total's count of its transfers, as its reference cell may hold it (`normalise_header`d: no accents, case
+# or punctuation).
+_NUMBER_BY_SPACE = re.compile(r"\d\s|\s\d")
 _COUNT_WORDS = r"(?:giao dich|gd|but toan|mon|transactions?|txns?|items?|entries)"
-_TRANSFER_COUNT = re.compile(rf"\(?\s*(?:\d+\s*{_COUNT_WORDS}|(?:so|tong so|so luong)\s*{_COUNT_WORDS}\s*:?\s*\d+)\s*\)?")
+_TRANSFER_COUNT = re.compile(rf"\d+ ?{_COUNT_WORDS}|(?:so|tong so|so luong) {_COUNT_WORDS} \d+")
 
 
 def _blank(value: object) -> bool:
