@@ -6,6 +6,7 @@ subclass; both are refused with a 400, as are strings and out-of-range values.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from kernel.errors import ValidationError
@@ -60,7 +61,9 @@ def parse_typed_vnd(text: str | None, *, field: str = "amount_vnd", minimum: int
     """What a person typed (`150000`, `150.000`, `1.500.000 ₫`, `150,000 VND`) as whole đồng; empty is None.
 
     Anything else, decimals included (`1.5`, `150.5`), is refused rather than read as something else."""
-    typed = (text or "").strip()
+    # NFC: keyboards that type Vietnamese as combining marks ("Unicode tổ hợp") write "đồng" as
+    # o + U+0302 + U+0300, which the pattern's precomposed spelling would not match.
+    typed = unicodedata.normalize("NFC", text or "").strip()
     if not typed:
         return None
     found = _TYPED_VND.fullmatch(typed) if len(typed) <= 40 else None
