@@ -24,6 +24,7 @@ CODE_DIGITS = BODY_DIGITS + 2
 
 # Bank apps split long numbers with these; \s also covers tabs and no-break spaces.
 _SEPARATOR = r"[\s._-]"
+_SEPARATORS = re.compile(_SEPARATOR)
 # People also label the code ("HS: 4088…", "HS#4088…", "HS/4088…"): only between prefix and digits.
 _LABEL = r"[\s._:#/-]"
 # A bounded gap keeps the scan linear and stops unrelated numbers far away being glued on.
@@ -81,6 +82,12 @@ def normalise_memo(text: str) -> str:
     if upper.isascii():  # the usual statement line: skip the per-character work
         return upper
     return unicodedata.normalize("NFD", upper).translate(_accent_table())
+
+
+def compact_code(typed: str) -> str:
+    """A code as a person types it (any case, grouped by the separators memos use) in its written form:
+    `hs-408810231-60` -> `HS40881023160`. Nothing is checked: the check digits say whether it is a code."""
+    return _SEPARATORS.sub("", typed).upper()
 
 
 def scan_memo(memo: str, prefix: str = DEFAULT_PREFIX) -> list[CodeFound]:

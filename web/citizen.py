@@ -7,7 +7,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from kernel.clock import now_utc
 from kernel.errors import NotFound, ValidationError
 from kernel.http import settings, transaction
-from payments import receipts, service, states
+from payments import codes, receipts, service, states
 from payments.channels import vnpay
 from payments.presenters import public_request_view
 from web.finance_text import GENERIC_ERROR, error_sentence
@@ -90,7 +90,7 @@ def landing():
 @citizen.get("/pay")
 def find_pay_page():
     """The landing page's form: the typed payment code's page (which explains a wrong code)."""
-    code = "".join(request.args.get("code", "").split()).upper()[:40]
+    code = codes.compact_code(request.args.get("code", ""))[:40]
     return redirect(url_for("citizen.pay", code=code) if code else url_for("citizen.landing"))
 
 

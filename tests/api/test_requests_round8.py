@@ -30,3 +30,15 @@ def test_cash_with_an_amount_that_is_no_whole_positive_dong_is_a_400(client, aut
     r = client.post("/api/v1/payments/cash", json={"payment_code": code, "amount_vnd": value}, headers=auth("cashier"))
     assert r.status_code == 400, r.json
     assert r.json["code"] in ("invalid_amount", "amount_out_of_range")
+
+
+# --- the landing page's code box ---------------------------------------------------------------
+
+@pytest.mark.parametrize("write", [lambda c: c.lower(), lambda c: f"{c[:2]}-{c[2:11]}-{c[11:]}",
+                                   lambda c: f"{c[:2]}.{c[2:5]}.{c[5:8]}.{c[8:11]}.{c[11:]}",
+                                   lambda c: f" {c[:2]} {c[2:7]}_{c[7:]} ", lambda c: f"{c[:2]}\u00a0{c[2:]}"])
+def test_the_landing_form_finds_a_code_written_with_the_separators_memos_use(client, auth, write):
+    code = make_request(client, auth)
+    r = client.get("/pay", query_string={"code": write(code)})
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/pay/{code}")
+    assert client.get(r.headers["Location"]).status_code == 200
