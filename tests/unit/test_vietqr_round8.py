@@ -179,3 +179,37 @@ CODE = new_code(randbelow=lambda _: 7_012_345)  # "HS007012345" + its check digi
 def test_a_code_in_a_memo_is_found_whatever_the_case_and_separators(write):
     found = scan_memo(write(CODE[2:]))
     assert [(f.code, f.raw) for f in found] == [(CODE, CODE)]
+
+
+# --- amounts in words on receipts and cash slips ---------------------------------------------------
+
+from kernel.words import amount_in_words  # noqa: E402
+
+
+@pytest.mark.parametrize("amount, words", [
+    (0, "Không đồng"),
+    (15, "Mười lăm đồng"),
+    (21, "Hai mươi mốt đồng"),
+    (105, "Một trăm linh năm đồng"),
+    (111, "Một trăm mười một đồng"),
+    (245, "Hai trăm bốn mươi lăm đồng"),
+    (150_000, "Một trăm năm mươi nghìn đồng"),
+    (1_000_005, "Một triệu không trăm linh năm đồng"),
+    (1_010_000, "Một triệu không trăm mười nghìn đồng"),
+    (1_000_100, "Một triệu một trăm đồng"),
+    (25_051_001, "Hai mươi lăm triệu không trăm năm mươi mốt nghìn không trăm linh một đồng"),
+    (1_000_000_000, "Một tỷ đồng"),
+    (500_000_000, "Năm trăm triệu đồng"),
+    (2_005_000_015, "Hai tỷ không trăm linh năm triệu không trăm mười lăm đồng"),
+])
+def test_amounts_in_words_follow_the_formal_reading(amount, words):
+    assert amount_in_words(amount) == words
+
+
+@pytest.mark.parametrize("typed", ["150k", "150K", "1,5tr", "1.5 triệu", "150 nghìn", "₫150.000"])
+def test_shorthand_amounts_are_refused_rather_than_guessed(typed):
+    from kernel.errors import ValidationError
+
+    with pytest.raises(ValidationError) as err:
+        parse_typed_vnd(typed)
+    assert err.value.code == "invalid_amount"
