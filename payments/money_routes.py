@@ -96,9 +96,7 @@ class CashPayment(Resource):
         """Take cash at the counter (at most what is owed); send Idempotency-Key to make retries safe."""
         body = json_body()
         amount = parse_amount_vnd(body.get("amount_vnd"))
-        code = body.get("payment_code")
-        if not isinstance(code, str):
-            raise ValidationError("payment_code is required", code="missing_field")
+        code = clean_text(body.get("payment_code"), "payment_code", max_len=64)
         key = request.headers.get("Idempotency-Key")
         if key is not None and not (0 < len(key) <= 64 and key.isprintable()):
             raise ValidationError("Idempotency-Key must be 1-64 printable characters", code="invalid_idempotency_key")

@@ -42,3 +42,13 @@ def test_the_landing_form_finds_a_code_written_with_the_separators_memos_use(cli
     r = client.get("/pay", query_string={"code": write(code)})
     assert r.status_code == 302 and r.headers["Location"].endswith(f"/pay/{code}")
     assert client.get(r.headers["Location"]).status_code == 200
+
+
+@pytest.mark.parametrize("written, problem", [(None, "missing_field"), ("  ", "missing_field"),
+                                               (40881023160, "validation_error"), (["HS40881023160"], "validation_error")])
+def test_cash_with_a_payment_code_missing_or_not_text_names_the_field_and_says_what_is_wrong(client, auth, written, problem):
+    body = {"amount_vnd": 100_000} if written is None else {"payment_code": written, "amount_vnd": 100_000}
+    r = client.post("/api/v1/payments/cash", json=body, headers=auth("cashier"))
+    assert r.status_code == 400
+    assert (r.json["code"], r.json["details"]) == (problem, {"field": "payment_code"})
+    assert ("required" in r.json["message"]) == (problem == "missing_field")
