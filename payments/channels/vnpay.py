@@ -3,9 +3,13 @@
 Checkout: we redirect the citizen to the gateway with a signed query; the gateway redirects
 them back to our return URL (which only shows the outcome) and calls our IPN URL server to
 server (which is the only thing that credits money). Signature: HMAC-SHA512 with the hash
-secret over the `vnp_*` parameters sorted by name, URL-encoded with quote_plus, joined by &.
+secret over the `vnp_*` parameters sorted by name, names and values URL-encoded, joined by &.
 We sign without empty parameters (as VNPay's checkout samples build the URL); VNPay's IPN and
 return samples hash every `vnp_*` parameter, an empty one as `vnp_X=`: either form verifies.
+
+VNPay's samples URL-encode with their language's own function (`ENCODINGS`), which agree on all
+but ~ * ! ( ) ': a hash over any of them verifies. Each is a faithful encoding (decoding it gives
+back the one query it was made of), so accepting all of them accepts no other parameters.
 """
 from __future__ import annotations
 
@@ -33,21 +37,49 @@ INVALID_SIGNATURE = ("97", "Invalid Checksum")
 UNKNOWN_ERROR = ("99", "Unknown error")
 
 
-def query_string(params: Mapping[str, str]) -> str:
-    return "&".join(f"{key}={quote_plus(str(params[key]))}" for key in sorted(params))
+# Which of ~ * ! ( ) ' each of VNPay's samples leaves as it is (all of them keep letters, digits and -_.,
+# write a space as + and UTF-8 bytes as upper-case %XX). Ours is Python's quote_plus. VNPay's Java sample
+# encodes as US-ASCII, every other letter as %3F: the same as its UTF-8 form for ASCII text, and for any
+# other a text that stands for many (it is not taken: a hash over it would verify other letters).
+ENCODINGS = {"python": "~", "php": "", "java": "*", "dotnet": "!*()", "node": "~*!()'"}
+_DIFFERING = frozenset("~*!()'")
+
+
+def _encode(text: str, left_as_is: str) -> str:
+    encoded = quote_plus(text, safe=left_as_is)
+    return encoded if "~" in left_as_is else encoded.replace("~", "%7E")  # quote_plus never encodes ~
+
+
+def query_string(params: Mapping[str, str], *, encoding: str = "python") -> str:
+    left_as_is = ENCODINGS[encoding]
+    return "&".join(f"{_encode(key, left_as_is)}={_encode(str(params[key]), left_as_is)}" for key in sorted(params))
+
+
+def _signed(params: Mapping[str, str], *, keep_empty: bool) -> dict[str, str]:
+    return {k: v for k, v in params.items()
+            if k.startswith("vnp_") and k not in HASH_FIELDS and (keep_empty or v != "")}
+
+
+def _hmac(text: str, secret: str) -> str:
+    return hmac.new(secret.encode(), text.encode(), hashlib.sha512).hexdigest()
 
 
 def secure_hash(params: Mapping[str, str], secret: str, *, keep_empty: bool = False) -> str:
-    signed = {k: v for k, v in params.items()
-              if k.startswith("vnp_") and k not in HASH_FIELDS and (keep_empty or v != "")}
-    return hmac.new(secret.encode(), query_string(signed).encode(), hashlib.sha512).hexdigest()
+    return _hmac(query_string(_signed(params, keep_empty=keep_empty)), secret)
+
+
+def _encodings_differ(params: Mapping[str, str]) -> bool:
+    return any(not _DIFFERING.isdisjoint(key) or not _DIFFERING.isdisjoint(value) for key, value in params.items())
 
 
 def verify(params: Mapping[str, str], secrets: tuple[str, ...]) -> bool:
     given = params.get("vnp_SecureHash", "").lower()
-    forms = (False, True) if "" in params.values() else (False,)
-    return bool(given) and any(same_secret(secure_hash(params, s, keep_empty=keep), given)
-                               for s in secrets for keep in forms)
+    if not given:
+        return False
+    texts = {query_string(_signed(params, keep_empty=keep), encoding=encoding)
+             for keep in ((False, True) if "" in params.values() else (False,))
+             for encoding in (ENCODINGS if _encodings_differ(params) else ("python",))}
+    return any(same_secret(_hmac(text, s), given) for s in secrets for text in texts)
 
 
 def for_merchant(params: Mapping[str, str], tmn_codes: tuple[str, ...]) -> bool:
