@@ -38,3 +38,32 @@ def test_a_vnpay_ipn_hashed_with_php_urlencode_over_vietnamese_text_is_confirmed
     assert [s for _, s, _ in stored(db)] == ["applied", "duplicate"]
     r = client.get("/pay/vnpay-return", query_string=params)
     assert r.status_code == 200
+
+
+# --- Idempotency-Key on an API write: blank, whitespace only or over-long is refused --------------------
+
+def payments_taken(db):
+    from payments.models import Payment
+
+    with db() as s:
+        return s.scalars(select(Payment.id)).all()
+
+
+@pytest.mark.parametrize("key", ["", " ", "   ", " \t ", "x" * 65, "a\x00b"])
+def test_a_cash_payment_with_a_blank_or_over_long_idempotency_key_is_refused_and_takes_nothing(
+        client, auth, db, key):
+    code = make_request(client, auth)
+    r = client.post("/api/v1/payments/cash", json={"payment_code": code, "amount_vnd": 100_000},
+                    headers={**auth("cashier"), "Idempotency-Key": key})
+    assert r.status_code == 400, r.json
+    assert r.json["code"] == "invalid_idempotency_key"
+    assert payments_taken(db) == [] and paid(client, code) == 0
+
+
+def test_a_cash_payment_with_a_64_character_key_is_taken_once(client, auth, db):
+    code = make_request(client, auth)
+    headers = {**auth("cashier"), "Idempotency-Key": "k" * 64}
+    first = client.post("/api/v1/payments/cash", json={"payment_code": code, "amount_vnd": 100_000}, headers=headers)
+    again = client.post("/api/v1/payments/cash", json={"payment_code": code, "amount_vnd": 100_000}, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json["id"] == again.json["id"] and len(payments_taken(db)) == 1
