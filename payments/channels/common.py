@@ -94,8 +94,10 @@ MAX_DEPTH = 32
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # a pair decodes to one character outside this range
 
 
-def json_object(body: bytes) -> dict[str, Any]:
-    """The body as a JSON object of text: anything else is refused (`malformed_json`)."""
+def json_object(body: bytes, *, keep_nul: bool = False) -> dict[str, Any]:
+    """The body as a JSON object of text: anything else is refused (`malformed_json`). NUL characters
+    are dropped, unless `keep_nul`: a signature over the values (payOS's) is checked over them as they
+    were sent, and only then are they cleaned (`without_nul`)."""
     try:
         data = json.loads(body, object_pairs_hook=unique_keys)
     except DuplicateKey as exc:
@@ -104,10 +106,15 @@ def json_object(body: bytes) -> dict[str, Any]:
         raise CallbackRejected("the body is not valid JSON", code="malformed_json") from exc
     if not isinstance(data, dict):
         raise CallbackRejected("the body must be a JSON object", code="malformed_json")
-    return _as_text(data)
+    return _as_text(data, keep_nul=keep_nul)
 
 
-def _as_text(data: dict[str, Any]) -> dict[str, Any]:
+def without_nul(data: dict[str, Any]) -> dict[str, Any]:
+    """A body read with `keep_nul`, its NUL characters dropped (in place)."""
+    return _as_text(data, keep_nul=False)
+
+
+def _as_text(data: dict[str, Any], *, keep_nul: bool) -> dict[str, Any]:
     """Every key and string checked and cleaned in place, iteratively (however deep the decoder went).
 
     NUL characters are dropped: they mean nothing in a memo or a name, and PostgreSQL text cannot
@@ -120,7 +127,7 @@ def _as_text(data: dict[str, Any]) -> dict[str, Any]:
         if depth > MAX_DEPTH:
             raise CallbackRejected(f"the body is nested more than {MAX_DEPTH} levels deep", code="malformed_json")
         if isinstance(item, dict):
-            keys = [(key, _text(key)) for key in item]
+            keys = [(key, _text(key, keep_nul)) for key in item]
             if any(key != clean for key, clean in keys):
                 values = list(item.values())
                 item.clear()
@@ -130,7 +137,7 @@ def _as_text(data: dict[str, Any]) -> dict[str, Any]:
             slots = list(enumerate(item))
         for slot, value in slots:
             if isinstance(value, str):
-                clean = _text(value)
+                clean = _text(value, keep_nul)
                 if clean is not value:
                     item[slot] = clean
             elif isinstance(value, (dict, list)):
@@ -138,11 +145,11 @@ def _as_text(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _text(value: str) -> str:
+def _text(value: str, keep_nul: bool) -> str:
     if _LONE_SURROGATE.search(value):
         raise CallbackRejected("the body contains an unpaired surrogate escape (\\ud800-\\udfff), which is not "
                                "a character", code="malformed_json")
-    return value.replace("\x00", "") if "\x00" in value else value
+    return value.replace("\x00", "") if "\x00" in value and not keep_nul else value
 
 
 def field(data: dict[str, Any], name: str, kind: type | tuple[type, ...] = str, *, required: bool = True) -> Any:

@@ -20,7 +20,8 @@ from typing import Any
 from config import Settings
 from kernel.signing import same_secret
 from payments.channels.common import (MAX_ID_LENGTH, BadSignature, CallbackRejected, Credit, Event, Ignored, amount,
-                                      identifier, json_object, local_time, our_bank_account, text)
+                                      identifier, json_object, local_time, our_bank_account, text,
+                                      without_nul)
 from payments.credits import IncomingCredit
 
 PROVIDER = "payos"
@@ -69,7 +70,7 @@ def _reference(data: dict[str, Any]) -> tuple[str, str | None]:
 
 
 def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: datetime) -> Event:
-    payload = json_object(body)
+    payload = json_object(body, keep_nul=True)  # signed as payOS sent it: a NUL is part of what was signed
     data = payload.get("data")
     signature = payload.get("signature")
     if not isinstance(data, dict):
@@ -80,6 +81,7 @@ def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: date
     keys = settings.secret_values("HCCPAY_PAYOS_CHECKSUM_KEY")
     if not signed_by(data, signature, keys):
         raise BadSignature("payOS signature does not match")
+    data = without_nul(payload)["data"]
     reference, bank_reference = _reference(data)
     if payload.get("success") is False or str(data.get("code", "00")) != "00":
         return Ignored(reference, f"payOS reports a failed transaction ({data.get('code')})")

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from kernel.inbox import InboundCallback
 from sandbox.bank import ipn_params
+from tests.api.test_callbacks_round5_payos import webhook_data
 from tests.api.test_pos_vnpay_cash import checkout, ipn
 from tests.factories import make_request
 from tests.unit.test_callbacks_round8 import sample_hash
@@ -67,3 +68,50 @@ def test_a_cash_payment_with_a_64_character_key_is_taken_once(client, auth, db):
     again = client.post("/api/v1/payments/cash", json={"payment_code": code, "amount_vnd": 100_000}, headers=headers)
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json["id"] == again.json["id"] and len(payments_taken(db)) == 1
+
+
+# --- payOS: the signature is over the values as payOS sent them -------------------------------------------
+
+def payos_post(client, data, signature, **extra):
+    body = {"code": "00", "desc": "success", "success": True, "data": data, "signature": signature, **extra}
+    return client.post("/api/v1/callbacks/payos", data=json.dumps(body, ensure_ascii=False).encode(),
+                       headers={"Content-Type": "application/json"})
+
+
+def payos_signature(settings, text):
+    import hashlib
+    import hmac
+
+    return hmac.new(settings.secret("HCCPAY_PAYOS_CHECKSUM_KEY").encode(), text.encode(), hashlib.sha256).hexdigest()
+
+
+def signed_text(data):
+    """payOS's form, written independently: null -> "", lists and objects as compact JSON, keys sorted."""
+    def text(value):
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (list, dict)):
+            return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+        return str(value)
+    return "&".join(f"{k}={text(data[k])}" for k in sorted(data))
+
+
+def test_a_payos_webhook_whose_memo_payos_sent_with_a_nul_is_credited(client, auth, test_settings, db):
+    code = make_request(client, auth)
+    data = webhook_data(test_settings, code, description=f"{code}\x00 nop phi")
+    r = payos_post(client, data, payos_signature(test_settings, signed_text(data)))
+    assert r.status_code == 200 and r.json == {"success": True}, r.json
+    assert paid(client, code) == 100_000
+
+
+def test_a_nul_put_into_a_signed_payos_webhook_makes_it_unverified(client, auth, test_settings, db):
+    code = make_request(client, auth)
+    data = webhook_data(test_settings, code)
+    signature = payos_signature(test_settings, signed_text(data))
+    r = payos_post(client, dict(data, reference=data["reference"] + "\x00"), signature)
+    assert r.status_code == 401 and r.json["code"] == "invalid_signature"
+    assert paid(client, code) == 0
+    assert stored(db)[-1][:2] == ("payos", "rejected")
+
