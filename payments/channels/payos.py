@@ -5,8 +5,11 @@ key as `k=v&...` (None -> "", booleans lower-case, lists/objects as JSON).
 
 payOS's own verifiers (the sample in its docs, its SDKs) also sign the strings "null" and
 "undefined" (its Python SDK: "NULL") as empty, and sort the keys of each object inside a list
-before writing it as JSON: `sign` does the same. Either form of a signature is accepted: a payer
-whose name is literally "null" cannot be told apart from one payOS left empty.
+before writing it as JSON; an object member they write each differently (Node "[object Object]",
+Java "{k=v}", Python its repr), so it is written as JSON with its keys sorted too, at every level
+(the order of a JSON object's keys means nothing): `sign` does the same. Either form of a signature
+is accepted, payOS's or over the values as sent: a payer whose name is literally "null" cannot be
+told apart from one payOS left empty.
 """
 from __future__ import annotations
 
@@ -33,10 +36,8 @@ def _value(value: Any, *, as_payos: bool) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, list) and as_payos:
-        value = [dict(sorted(item.items())) if isinstance(item, dict) else item for item in value]
     if isinstance(value, (list, dict)):
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=as_payos)
     return str(value)
 
 

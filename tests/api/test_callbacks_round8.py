@@ -115,3 +115,10 @@ def test_a_nul_put_into_a_signed_payos_webhook_makes_it_unverified(client, auth,
     assert paid(client, code) == 0
     assert stored(db)[-1][:2] == ("payos", "rejected")
 
+
+def test_a_payos_webhook_with_an_object_member_is_verified_with_its_keys_sorted(client, auth, test_settings, db):
+    code = make_request(client, auth)
+    data = webhook_data(test_settings, code, extra={"z": 1, "a": {"y": None, "b": "Đặng"}}, items=[{"q": 2, "p": 1}])
+    r = payos_post(client, data, payos_signature(test_settings, signed_text(data)))
+    assert r.status_code == 200 and r.json == {"success": True}, r.json
+    assert paid(client, code) == 100_000
