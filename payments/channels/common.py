@@ -185,6 +185,8 @@ def amount(value: Any, name: str = "amount") -> int:
     (a transfer into our account, a card charged) is credited, overpaid or held in suspense, never
     refused for exceeding what a request may ask (MAX_REQUEST_VND): only a figure beyond
     MAX_MONEY_VND is refused, as a bug or a forgery."""
+    if value is None:
+        raise CallbackRejected(f"{name} is required", code="missing_field", details={"field": name})
     if type(value) is not int:
         raise CallbackRejected(f"{name} must be an integer number of đồng", code="invalid_amount",
                                details={"field": name})

@@ -122,3 +122,40 @@ def test_a_payos_webhook_with_an_object_member_is_verified_with_its_keys_sorted(
     r = payos_post(client, data, payos_signature(test_settings, signed_text(data)))
     assert r.status_code == 200 and r.json == {"success": True}, r.json
     assert paid(client, code) == 100_000
+
+
+# --- a callback without its amount: missing, not "not an integer" -----------------------------------------
+
+@pytest.mark.parametrize("via, name", [("sepay", "transferAmount"), ("payos", "amount"), ("bank", "amount_vnd"),
+                                       ("pos", "amount_vnd")])
+@pytest.mark.parametrize("absent", ["left out", "null"])
+def test_a_callback_without_its_amount_is_refused_as_a_missing_field_and_kept(
+        client, auth, test_settings, db, via, name, absent):
+    from kernel.clock import now_utc
+    from payments.channels import payos
+    from sandbox.bank import callback_request
+    from tests.factories import signed
+
+    code = make_request(client, auth)
+    path, headers, body = callback_request(via, settings=test_settings, payment_code=code, amount_vnd=100_000,
+                                           txn_id="7700991", at=now_utc())
+    full = json.loads(body)
+    data = full["data"] if via == "payos" else full
+    if absent == "null":
+        data[name] = None
+    else:
+        del data[name]
+    if via == "payos":
+        full["signature"] = payos.sign(data, test_settings.secret("HCCPAY_PAYOS_CHECKSUM_KEY"))
+        body = json.dumps(full).encode()
+    elif via == "sepay":
+        body = json.dumps(full).encode()
+    else:
+        secret = "HCCPAY_BANK_WEBHOOK_SECRET" if via == "bank" else "HCCPAY_POS_WEBHOOK_SECRET"
+        headers, body = signed(test_settings, secret, full)
+    r = client.post(path, data=body, headers=headers)
+    assert r.status_code == 400
+    assert (r.json["code"], r.json["details"]) == ("missing_field", {"field": name})
+    [(provider, status, reason)] = stored(db)
+    assert (provider, status) == (via, "rejected") and reason.startswith("missing_field: ")
+    assert paid(client, code) == 0
