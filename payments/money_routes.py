@@ -98,11 +98,13 @@ class CashPayment(Resource):
         amount = parse_amount_vnd(body.get("amount_vnd"))
         code = clean_text(body.get("payment_code"), "payment_code", max_len=64)
         key = request.headers.get("Idempotency-Key")
-        # A blank key (sent empty, or spaces a proxy may trim away) names no retry: it would tie unrelated
-        # payments together, or be refused only behind a proxy that trims it.
-        if key is not None and not (0 < len(key) <= 64 and key.isprintable() and key.strip()):
-            raise ValidationError("Idempotency-Key must be 1-64 printable characters, not only spaces",
-                                  code="invalid_idempotency_key")
+        if key is not None:
+            # Spaces around a header value are not part of it (HTTP), and a proxy may trim them: the key
+            # is read without them, so a key of spaces only is blank (it names no retry) and refused.
+            key = key.strip(" \t")
+            if not (0 < len(key) <= 64 and key.isprintable()):
+                raise ValidationError("Idempotency-Key must be 1-64 printable characters, not blank",
+                                      code="invalid_idempotency_key")
         with transaction() as session:
             result = cash.take_cash(session, code=code, amount_vnd=amount, cashier=actor(), idempotency_key=key,
                                     settings=settings(), now=now_utc())

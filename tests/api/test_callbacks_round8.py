@@ -159,3 +159,13 @@ def test_a_callback_without_its_amount_is_refused_as_a_missing_field_and_kept(
     [(provider, status, reason)] = stored(db)
     assert (provider, status) == (via, "rejected") and reason.startswith("missing_field: ")
     assert paid(client, code) == 0
+
+
+def test_spaces_around_an_idempotency_key_are_not_part_of_it(client, auth, db):
+    """A proxy trims them (HTTP), so the same key with and without them is one key, not two payments."""
+    code = make_request(client, auth, ("Lệ phí", "charge", 200_000))
+    body = {"payment_code": code, "amount_vnd": 100_000}
+    first = client.post("/api/v1/payments/cash", json=body, headers={**auth("cashier"), "Idempotency-Key": " k-1 "})
+    again = client.post("/api/v1/payments/cash", json=body, headers={**auth("cashier"), "Idempotency-Key": "k-1"})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json["id"] == again.json["id"] and len(payments_taken(db)) == 1
