@@ -169,9 +169,11 @@ _GROUPED = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
 _SIGNED = re.compile(r"(?P<lead>[+-])?(?P<body>[0-9.,]+)|(?P<body2>[0-9.,]*[0-9])(?P<trail>-)"
                      r"|(?P<open>\()(?P<body3>[0-9.,]+)\)")
 # The side written with the amount, before or after it (spaces already cleaned away): `1,000,000 CR`,
-# `DR 15.000`, or abbreviated with a dot (`1,000,000 Cr.`, `Dr. 15.000`), a dot that is the mark's, not the
-# amount's. Only the two-letter marks: a lone `D` may be "đ" typed without its accent.
-_MARKED = re.compile(r"(?P<before>CR|DR)\.?(?P<rest>.+)|(?P<rest2>.+?)(?P<after>CR|DR)\.?", re.IGNORECASE)
+# `DR 15.000`, abbreviated with a dot (`1,000,000 Cr.`, `Dr. 15.000`), a dot that is the mark's, not the
+# amount's, or in parentheses (`1.000.000 (CR)`, `(DR) 15.000`): the mark's, not a negative amount's.
+# Only the two-letter marks: a lone `D` may be "đ" typed without its accent.
+_MARK = r"(?:CR|DR)\.?|\((?:CR|DR)\.?\)"
+_MARKED = re.compile(rf"(?P<before>{_MARK})(?P<rest>.+)|(?P<rest2>.+?)(?P<after>{_MARK})", re.IGNORECASE)
 
 # The amounts nearly every row holds (`150.000`, `1,250,000`, `30000`): unsigned ASCII digits, grouped
 # by threes under one separator or not at all. The rules below read such text as its digits, so it is
@@ -186,8 +188,8 @@ def parse_amount(text: object, *, line_no: int | None = None, field_name: str = 
 
     Dot- or comma-grouped (`1.000.000`, `1,000,000`), with or without a zero fraction
     (`30000,00`, `1,000,000.00`), negative with `-` before or after it (`11.000-`, as SAP-based exports
-    write it) or in parentheses, or marked `DR` before or after it (`15,000 DR`, `Dr. 15.000`; `CR` is positive); a
-    lone dash is Excel's accounting zero (empty). VND has no minor unit, so a non-zero fraction is an
+    write it) or in parentheses, or marked `DR` before or after it (`15,000 DR`, `Dr. 15.000`, `15.000 (DR)`;
+    `CR` is positive); a lone dash is Excel's accounting zero (empty). VND has no minor unit, so a non-zero fraction is an
     error rather than something to round. Above `maximum` (the line cap, or the balance cap for a
     field named "balance") is `amount_out_of_range`. `side`: the column's (a debit or credit column);
     a mark naming the other side contradicts it (`unknown_direction`).
@@ -238,7 +240,7 @@ def _peel_mark(raw: str) -> tuple[str, str | None]:
     marked = _MARKED.fullmatch(raw)
     if marked is None:
         return raw, None
-    mark = (marked["before"] or marked["after"]).upper()
+    mark = (marked["before"] or marked["after"]).strip("(.)").upper()
     return marked["rest"] or marked["rest2"], CREDIT if mark == "CR" else DEBIT
 
 
