@@ -4,8 +4,8 @@ The `mt-940` package parses a whole file held in memory; we read the file line b
 instead, group lines into tags ourselves, and use `mt-940`'s maintained `:61:` pattern for
 the statement line (value date, entry date, R?[DC] mark, amount, type, references). One
 file may hold several messages (one per day) of the same account, with or without the
-SWIFT envelope (`{1:...}{4:` ... `-}`), and with a bank's download header lines before the
-first tag. `:86:` is the memo; structured `?20`-`?29` sub-fields are joined as one text (a
+SWIFT envelope (`{1:...}{4:` ... `-}`), parted by RJE's `$` or not, and with a bank's download
+header lines before the first tag. `:86:` is the memo; structured `?20`-`?29` sub-fields are joined as one text (a
 sub-field continues the one before it: no separator), `?32`/`?33` give the payer's name and
 `?31` the account. `:NS:` (bank-specific) is read past. Only final balances (`:60F:`, `:62F:`)
 are the day's opening and closing; intermediate ones (`:60M:`, `:62M:`, a statement split over
@@ -27,9 +27,12 @@ from reconciliation.statements import (CREDIT, DEBIT, StatementInfo, StatementLi
                                        statement_error)
 from reconciliation.textfile import text_lines
 
-_TAG = re.compile(r"^:(\d{2}[A-Z]?|NS):(.*)$")
+_TAG = re.compile(r"^:(\d{2}[A-Z]?|NS):[ \t]*(.*)$")  # some banks put a space after the tag (`:61: 2611…`)
 _ACCOUNT_CURRENCY = re.compile(r"^(?P<account>.*\d)\s*(?P<currency>[A-Z]{3})$")  # :25:0071001234567VND
 _ENVELOPE = re.compile(r"^(\{[1-3]:[^}]*\})*\{4:\s*")
+# SWIFT's RJE files part their messages with a `$`: on a line of its own, before the next message's
+# envelope (`${1:…`) or after the last one's end (`-}$`, `-$`). Never a `$` inside a tag's text.
+_RJE_SEPARATOR = re.compile(r"^\$(?=\{|\s*$)|(?<=[-}])\$\s*$")
 _BALANCE = re.compile(r"^(?P<mark>[DC])(?P<date>\d{6})(?P<currency>[A-Z]{3})(?P<amount>[0-9,.]{1,17})\s*$")
 _STATEMENT_LINE = _Tag61().re
 _SUBFIELD = re.compile(r"\?(\d{2})")
@@ -48,7 +51,8 @@ def _tags(source: BinaryIO) -> Iterator[_Tag]:
     current: _Tag | None = None
     started = False
     for number, raw in enumerate(text_lines(source), start=1):
-        line = _ENVELOPE.sub("", raw) if raw.startswith("{") else raw
+        line = _RJE_SEPARATOR.sub("", raw) if "$" in raw else raw
+        line = _ENVELOPE.sub("", line) if line.startswith("{") else line
         match = _TAG.match(line)
         if match:
             if current:

@@ -37,3 +37,43 @@ def test_a_parenthesised_debit_mark_in_the_credit_column_is_refused():
     error = refused(csv_text(["Ngày giao dịch", "Số tham chiếu", "Ghi nợ", "Ghi có", "Nội dung"],
                              ["24/11/2026", "FT1", "", "15.000 (DR)", "x"]))
     assert (error.code, error.details["line_no"]) == ("unknown_direction", 1)
+
+
+# --- MT940: a space after the tag; several messages parted the SWIFT RJE way --------------------------
+
+def mt940_message(number: int, day: str, opening: int, amount: int) -> str:
+    return (f":20:STMT{number}\n:25:0071001234567\n:28C:{number}/1\n:60F:C{day}VND{opening},\n"
+            f":61:{day}{day[2:]}C{amount},NTRFFT{number}//B{number}\n:86:HS{number} nop le phi\n"
+            f":62F:C{day}VND{opening + amount},\n")
+
+
+def envelope(body: str, day: str) -> str:
+    return (f"{{1:F01BFTVVNVXAXXX0000000000}}{{2:O9401200{day}BFTVVNVXAXXX0000000000{day}1200N}}{{4:\n"
+            f"{body}-}}")
+
+
+def test_a_statement_line_with_a_space_after_its_tag_is_read():
+    info, [line] = read(mt940_message(1, "261124", 1_000_000, 30_000).replace(":61:", ":61: "))
+    assert (line.amount_vnd, line.direction, line.bank_ref, line.memo) == (30_000, "credit", "B1", "HS1 nop le phi")
+    assert info.balances[line.booking_date].closing_vnd == 1_030_000
+
+
+@pytest.mark.parametrize("separator", ["\n$\n", "$\n", "\n$", "{5:{CHK:0123456789AB}}\n$", "{5:{CHK:0123456789AB}}$"])
+def test_messages_parted_by_an_rje_dollar_are_each_read(separator):
+    first = envelope(mt940_message(1, "261124", 1_000_000, 30_000), "261124")
+    second = envelope(mt940_message(2, "261125", 1_030_000, 40_000), "261125")
+    info, lines = read(first + separator + second + "\n$\n")
+    assert sides(lines) == [(30_000, "credit", "B1"), (40_000, "credit", "B2")]
+    assert [l.memo for l in lines] == ["HS1 nop le phi", "HS2 nop le phi"]
+    assert [(b.opening_vnd, b.closing_vnd) for b in info.balances.values()] == [(1_000_000, 1_030_000),
+                                                                                  (1_030_000, 1_070_000)]
+
+
+def test_a_dollar_inside_a_memo_stays_in_it():
+    info, [line] = read(mt940_message(1, "261124", 1_000_000, 30_000).replace("nop le phi", "USD$ 5 quy doi $"))
+    assert line.memo == "HS1 USD$ 5 quy doi $"
+
+
+def test_text_with_a_dollar_after_a_message_that_is_no_separator_is_still_refused():
+    error = refused(mt940_message(1, "261124", 1_000_000, 30_000) + "-\nUSD$\n")
+    assert error.code == "malformed_mt940"
