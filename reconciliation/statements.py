@@ -378,6 +378,18 @@ def parse_local_date(value: object, *, line_no: int | None = None,
     return day, datetime.combine(day, clock, tzinfo=VN_TZ).astimezone(UTC)
 
 
+def nearest_year(month: int, day: int, near: date) -> date | None:
+    """The date of `day`/`month` (written without its year) nearest to `near`: `02/01` near 31/12/2026 is
+    2 January 2027. None when no year around `near` has that day (`31/02`)."""
+    candidates = []
+    for year in (near.year - 1, near.year, near.year + 1):
+        try:
+            candidates.append(date(year, month, day))
+        except ValueError:
+            continue
+    return min(candidates, key=lambda d: abs((d - near).days)) if candidates else None
+
+
 def check_year(day: date, line_no: int | None = None, field_name: str = "date") -> date:
     """`day` if its year is one a statement can have, else `invalid_date`."""
     if not FIRST_YEAR <= day.year <= LAST_YEAR:

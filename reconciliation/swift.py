@@ -23,7 +23,7 @@ from typing import BinaryIO
 
 from mt940.tags import Statement as _Tag61
 
-from reconciliation.statements import (CREDIT, DEBIT, StatementInfo, StatementLine, parse_decimal,
+from reconciliation.statements import (CREDIT, DEBIT, StatementInfo, StatementLine, nearest_year, parse_decimal,
                                        statement_error)
 from reconciliation.textfile import text_lines
 
@@ -233,16 +233,11 @@ def _statement_line(tag: _Tag, line_no: int) -> StatementLine | None:
 
 def _entry_date(value_day: date, month: int, day: int, tag: _Tag) -> date:
     # The entry date has no year: take the one that puts it closest to the value date.
-    candidates = []
-    for year in (value_day.year - 1, value_day.year, value_day.year + 1):
-        try:
-            candidates.append(date(year, month, day))
-        except ValueError:
-            continue
-    if not candidates:
+    found = nearest_year(month, day, value_day)
+    if found is None:
         raise statement_error("invalid_date", f":61: has an invalid entry date {month:02d}{day:02d}",
                               file_line=tag.file_line)
-    return min(candidates, key=lambda d: abs((d - value_day).days))
+    return found
 
 
 def _describe(line: StatementLine, text: str) -> None:

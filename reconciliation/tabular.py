@@ -27,7 +27,8 @@ from payments.references import normalise_ref
 from reconciliation import profiles
 from reconciliation.profiles import normalise_header
 from reconciliation.statements import (CREDIT, DEBIT, MONTHS, StatementError, StatementInfo, StatementLine,
-                                       excel_fraction_of_day, parse_amount, parse_local_date, statement_error)
+                                       excel_fraction_of_day, nearest_year, parse_amount, parse_local_date,
+                                       statement_error)
 from reconciliation.textfile import SNIFF_BYTES, release, text_stream
 
 HEADER_SEARCH_ROWS = 50
@@ -603,7 +604,7 @@ def _line(values: dict[str, object], line_no: int, split: bool) -> StatementLine
     return StatementLine(
         line_no=line_no, booking_date=day, booked_at=at, amount_vnd=amount, direction=direction,
         memo=_text(values.get("memo")) or "", bank_ref=_reference(values.get("ref")),
-        value_date=_value_date(values.get("value_date"), line_no),
+        value_date=_value_date(values.get("value_date"), day, line_no),
         payer_name=_text(values.get("payer_name")), payer_account=_text(values.get("payer_account")),
         balance_after_vnd=parse_amount(balance, line_no=line_no, field_name="balance") if balance is not None else None,
     )
@@ -613,11 +614,22 @@ def _line(values: dict[str, object], line_no: int, split: bool) -> StatementLine
 _NO_DATE = ("-", "\u2013", "\u2014")
 
 
-def _value_date(cell: object, line_no: int) -> date | None:
+# A day and month without the year (`24/11`), as some exports print the value date beside a full booking date.
+_DAY_MONTH = re.compile(r"\s*(\d{1,2})[/.\-](\d{1,2})\s*")
+
+
+def _value_date(cell: object, booked: date, line_no: int) -> date | None:
     """The line's value date, if the row gives one: information only (the line counts in its booking
-    day), so a dash for "none" is none, not a refused file; anything else must read as a date."""
+    day), so a dash for "none" is none, not a refused file, and one without its year is of the year
+    nearest the booking day (`02/01` beside 31/12/2026 is in 2027); anything else must read as a date."""
     if _blank(cell) or (isinstance(cell, str) and cell.strip() in _NO_DATE):
         return None
+    day_month = _DAY_MONTH.fullmatch(cell) if isinstance(cell, str) else None
+    if day_month is not None:
+        found = nearest_year(int(day_month[2]), int(day_month[1]), booked)
+        if found is None:
+            raise statement_error("invalid_date", f"value date {cell.strip()!r} is not a valid date", line_no=line_no)
+        return found
     return parse_local_date(cell, line_no=line_no, field_name="value date")[0]
 
 

@@ -1,4 +1,6 @@
 """Statement parsing, QA round 8: side marks, SWIFT message envelopes, partial dates and fee columns."""
+from datetime import date
+
 import pytest
 
 from reconciliation.statements import StatementError, parse_amount
@@ -77,3 +79,29 @@ def test_a_dollar_inside_a_memo_stays_in_it():
 def test_text_with_a_dollar_after_a_message_that_is_no_separator_is_still_refused():
     error = refused(mt940_message(1, "261124", 1_000_000, 30_000) + "-\nUSD$\n")
     assert error.code == "malformed_mt940"
+
+
+# --- a value date printed without its year (`24/11`) -------------------------------------------------
+
+@pytest.mark.parametrize("booked, value, expected", [
+    ("24/11/2026", "24/11", date(2026, 11, 24)), ("31/12/2026", "02/01", date(2027, 1, 2)),
+    ("02/01/2027", "31/12", date(2026, 12, 31)), ("24/11/2026", "25-11", date(2026, 11, 25)),
+    ("29/02/2028", "29.02", date(2028, 2, 29))])
+def test_a_value_date_without_its_year_takes_the_year_nearest_the_booking_day(booked, value, expected):
+    _, [line] = read(csv_text(["Ngày giao dịch", "Ngày hiệu lực", "Số tham chiếu", "Số tiền ghi có", "Nội dung"],
+                              [booked, value, "FT1", "1.000.000", "HS40881023160 nop le phi"]))
+    assert (line.value_date, line.amount_vnd) == (expected, 1_000_000)
+
+
+@pytest.mark.parametrize("value", ["31/02", "00/11", "24/13"])
+def test_a_value_date_without_its_year_that_is_no_day_is_still_refused_with_its_line(value):
+    error = refused(csv_text(["Ngày giao dịch", "Ngày hiệu lực", "Số tham chiếu", "Số tiền ghi có", "Nội dung"],
+                             ["24/11/2026", "24/11/2026", "FT1", "30.000", "x"],
+                             ["24/11/2026", value, "FT2", "30.000", "y"]))
+    assert (error.code, error.details["line_no"]) == ("invalid_date", 2)
+
+
+def test_a_booking_date_without_its_year_is_still_refused():
+    error = refused(csv_text(["Ngày giao dịch", "Số tham chiếu", "Số tiền ghi có", "Nội dung"],
+                             ["24/11", "FT1", "30.000", "x"]))
+    assert (error.code, error.details["line_no"]) == ("invalid_date", 1)
