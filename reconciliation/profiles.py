@@ -152,7 +152,8 @@ def _has_phrase(cell: str, phrase: str) -> bool:
 EXACT = {"no": "debit", "co": "credit", "debit": "debit", "credit": "credit", "no debit": "debit",
          "co credit": "credit", "dr": "debit", "cr": "credit", "chi": "debit", "thu": "credit", "ton": "balance",
          "giam": "debit", "tang": "credit",
-         "thong tin": "memo"}  # "Thông tin" alone; "Thông tin người chuyển" is the payer, "Thông tin bổ sung" no memo
+         "thong tin": "memo",  # "Thông tin" alone; "Thông tin người chuyển" is the payer, "Thông tin bổ sung" no memo
+         "loai": "kind"}  # "Loại" alone heads a side mark column or a type column: its values tell (`tabular`)
 # A row-number column ("No.", "STT", "#"): claimed so that nothing else reads it.
 _ROW_NUMBER = re.compile(r"\s*(?:no\s*\.|n[o°º]\s*[.:]|#|stt|s\.t\.t|so tt|số tt|số thứ tự)\s*", re.IGNORECASE)
 

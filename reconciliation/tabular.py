@@ -165,6 +165,7 @@ class _Columns:
     split: bool = False  # debit and credit columns (else one amount, signed or with a direction mark)
     profile: profiles.Profile = profiles.PROFILES[-1]
     dated_references: bool = False  # the table's transfers name their reference in the date cell (CashUp)
+    kind_is_side: bool | None = None  # whether the `Loại` column holds side marks (known from its first value)
 
     def __post_init__(self) -> None:
         names: list[str | None] = [None] * (max(self.mapping.values(), default=-1) + 1)
@@ -201,6 +202,23 @@ class _Columns:
         day, reference = found
         self.dated_references = True
         return {**values, "date": day, "ref": values.get("ref", reference)}
+
+    def side_of_kind(self, values: dict[str, object], line_no: int) -> dict[str, object]:
+        """A row's `Loại` cell as its side mark when the column holds side marks (`Ghi có`/`Ghi nợ`, `C`/`D`,
+        `Có`/`Nợ`), else nothing: the word heads transaction type columns too (`Chuyển khoản`), and only
+        the values tell. The first value decides the column; a later one of the other kind is
+        `unknown_direction` (a side missing on some rows would read them by the amount's sign)."""
+        kind = values.get("kind")
+        if kind is None or "direction" in self.mapping:
+            return values
+        is_side = profiles.direction_of(kind) is not None
+        if self.kind_is_side is None:
+            self.kind_is_side = is_side
+        if is_side != self.kind_is_side:
+            raise statement_error("unknown_direction", f"the Loại column holds {str(kind)[:20]!r} among "
+                                  f"{'side marks' if self.kind_is_side else 'transaction types'}: which side the "
+                                  "row is on is a guess", line_no=line_no, marker=str(kind)[:20])
+        return {**values, "direction": kind} if is_side else values
 
     def read(self, row: list[object]) -> tuple[dict[str, object], bool, bool]:
         """(field -> value of the non-blank mapped cells, any cell filled, labelled) in one pass.
@@ -280,7 +298,7 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
                 continue
             values = dated
         line_no += 1
-        line = _line(values, line_no, columns.split)
+        line = _line(columns.side_of_kind(values, line_no), line_no, columns.split)
         if line is None:
             line_no -= 1
             continue

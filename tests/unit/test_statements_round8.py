@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 
 from reconciliation.statements import StatementError, parse_amount
-from tests.unit.test_parse_fix_tabular import csv_text, read, refused
+from tests.unit.test_parse_fix_tabular import csv_text, read, refused, workbook
 
 
 def sides(lines):
@@ -105,3 +105,45 @@ def test_a_booking_date_without_its_year_is_still_refused():
     error = refused(csv_text(["Ngày giao dịch", "Số tham chiếu", "Số tiền ghi có", "Nội dung"],
                              ["24/11", "FT1", "30.000", "x"]))
     assert (error.code, error.details["line_no"]) == ("invalid_date", 1)
+
+
+# --- a side column headed only `Loại` ----------------------------------------------------------------
+# The word heads side mark columns (`Ghi có`/`Ghi nợ`) and transaction type columns (`Chuyển khoản`) alike:
+# unread, every unsigned amount beside it was a credit, the bank's fee money in.
+
+@pytest.mark.parametrize("credit, debit", [("Ghi có", "Ghi nợ"), ("C", "D"), ("Có", "Nợ"), ("CR", "DR"),
+                                           ("GHI CO", "GHI NO")])
+def test_a_loai_column_of_side_marks_gives_each_row_its_side(credit, debit):
+    _, lines = read(csv_text(["Ngày giao dịch", "Số tham chiếu", "Số tiền", "Loại", "Nội dung"],
+                             ["24/11/2026", "FT1", "1.000.000", credit, "HS40881023160 nop le phi"],
+                             ["24/11/2026", "FT2", "15.000", debit, "phi SMS"]))
+    assert sides(lines) == [(1_000_000, "credit", "FT1"), (15_000, "debit", "FT2")]
+
+
+def test_a_loai_column_of_transaction_types_is_no_side_and_the_sign_is():
+    _, lines = read(csv_text(["Ngày giao dịch", "Số tham chiếu", "Số tiền", "Loại", "Nội dung"],
+                             ["24/11/2026", "FT1", "1.000.000", "Chuyển khoản", "HS40881023160 nop le phi"],
+                             ["24/11/2026", "FT2", "-15.000", "Phí dịch vụ", "phi SMS"]))
+    assert sides(lines) == [(1_000_000, "credit", "FT1"), (15_000, "debit", "FT2")]
+
+
+@pytest.mark.parametrize("first, second", [("Ghi có", "Chuyển khoản"), ("Chuyển khoản", "D")])
+def test_a_loai_column_mixing_side_marks_and_types_is_refused_at_the_row(first, second):
+    error = refused(csv_text(["Ngày giao dịch", "Số tham chiếu", "Số tiền", "Loại", "Nội dung"],
+                             ["24/11/2026", "FT1", "30.000", first, "x"],
+                             ["24/11/2026", "FT2", "15.000", second, "y"]))
+    assert (error.code, error.details["line_no"]) == ("unknown_direction", 2)
+
+
+def test_a_loai_debit_mark_beside_the_credit_column_is_refused():
+    error = refused(csv_text(["Ngày giao dịch", "Số tham chiếu", "Ghi nợ", "Ghi có", "Loại", "Nội dung"],
+                             ["24/11/2026", "FT1", "", "30.000", "Ghi nợ", "x"]))
+    assert (error.code, error.details["line_no"]) == ("unknown_direction", 1)
+
+
+def test_a_loai_column_of_side_marks_in_a_workbook_gives_each_row_its_side():
+    data = workbook([["Ngày giao dịch", "Số tham chiếu", "Số tiền", "Loại", "Nội dung"],
+                     ["24/11/2026", "FT1", 1_000_000, "Có", "HS40881023160 nop le phi"],
+                     ["24/11/2026", "FT2", 15_000, "Nợ", "phi SMS"]])
+    _, lines = read(data)
+    assert sides(lines) == [(1_000_000, "credit", "FT1"), (15_000, "debit", "FT2")]
