@@ -25,6 +25,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                "cr amount", "money in", "co tktt", "nop tien", "tien nhan",
                "gui tien", "phat sinh tang", "ps tang"),
     "balance": ("so du", "so ton", "balance", "running balance", "closing balance"),
+    # What the bank took for the row's transaction, in a column of its own beside its amount (`tabular`).
+    "fee": ("phi", "so tien phi", "phi giao dich", "phi dich vu", "fee", "fees", "charge", "charges",
+            "bank charge", "bank charges"),
+    "fee_vat": ("vat", "thue vat", "thue gtgt", "vat phi", "vat amount"),
     "amount": ("so tien giao dich", "so tien", "amount", "transaction amount", "gia tri"),
     "direction": ("no co", "debit credit", "credit debit", "dr cr", "cr dr", "d c", "c d", "chieu giao dich",
                   "loai giao dich", "loai gd", "transaction type"),
@@ -49,17 +53,26 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
              "transactions in detail", "transaction details", "description", "details", "narrative", "remark",
              "remarks", "memo", "content", "narration", "loi nhan"),
 }
+# ("Số tiền phí" is a fee, tried before the amount: it held "số tiền" and was read as the row's amount.)
 # ("no tktt"/"co tktt": Techcombank's "Nợ TKTT"/"Có TKTT", debit/credit of the current account, TKTT;
 # "Rút tiền"/"Nộp tiền", "Số tiền chuyển đi"/"Số tiền nhận": withdrawals and deposits as some exports word them;
 # "Phát sinh giảm"/"Phát sinh tăng": the account's decrease and increase, as ledgers word them.)
 # Specific before generic: debit/credit/balance before amount, the value date before amount
 # ("Ngày giá trị" holds "giá trị"), the payer's account before the payer ("Tài khoản đối tác").
-FIELD_ORDER = ("direction", "debit", "credit", "balance", "value_date", "payer_account", "payer_name", "amount",
-               "datetime", "time", "date", "ref", "memo")
+FIELD_ORDER = ("direction", "debit", "credit", "balance", "value_date", "payer_account", "payer_name", "fee_vat",
+               "fee", "amount", "datetime", "time", "date", "ref", "memo")
+# The fee columns, and the memo a fee's own line is given (before the row's memo).
+FEE_FIELDS = {"fee": "Phí", "fee_vat": "Thuế VAT phí"}
 # A header cell holding one of these words is not that field ("Tên tài khoản đối ứng" is a name; "Tài khoản
 # ghi có", the account credited, holds account numbers, which read as money would be a credit's amount).
 _ACCOUNT_WORDS = ("tai khoan", "tk", "stk", "account")
+# A fee's code, type, wording or bearer is no fee's money ("Mã phí", "Loại phí", "Biểu phí", "Mô tả phí", "Người
+# chịu phí", "Charge bearer"), nor is the account it is taken from; a column of fees or interest ("Phí/Lãi") holds
+# money of either side, which a fee column (always money out) would misread.
+_NOT_FEE = _ACCOUNT_WORDS + ("ma", "loai", "bieu", "noi dung", "mo ta", "dien giai", "chi tiet", "ghi chu", "ten",
+                             "chiu", "hinh thuc", "code", "type", "description", "bearer", "lai", "interest")
 NOT_FIELD = {"payer_account": ("ten", "name"), "debit": _ACCOUNT_WORDS, "credit": _ACCOUNT_WORDS,
+             "fee": _NOT_FEE, "fee_vat": _NOT_FEE,
              "payer_name": ("noi dung", "loi nhan")}  # "Lời nhắn người gửi" is the sender's memo
 # A header cell starting with these words is a total, not a transaction column ("Tổng ghi có").
 TOTAL_WORDS = ("tong", "total", "cong", "sum")

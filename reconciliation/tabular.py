@@ -166,6 +166,7 @@ class _Columns:
     profile: profiles.Profile = profiles.PROFILES[-1]
     dated_references: bool = False  # the table's transfers name their reference in the date cell (CashUp)
     kind_is_side: bool | None = None  # whether the `Loại` column holds side marks (known from its first value)
+    fees: tuple[str, ...] = ()  # the table's fee columns (`profiles.FEE_FIELDS`)
 
     def __post_init__(self) -> None:
         names: list[str | None] = [None] * (max(self.mapping.values(), default=-1) + 1)
@@ -174,6 +175,7 @@ class _Columns:
         self.names = tuple(names)
         self.split = "credit" in self.mapping and ("debit" in self.mapping or "amount" not in self.mapping)
         self.label_columns = self.label_columns | {self.mapping["date"]}
+        self.fees = tuple(name for name in profiles.FEE_FIELDS if name in self.mapping)
 
     def total_without_reference(self, values: dict[str, object], sums: _Sums) -> bool:
         """A dated row that totals: a row without a reference, naming no payer, whose memo names a total.
@@ -256,8 +258,8 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
     sums = _Sums(since_file=since_file if since_file is not None else Sides())  # a workbook's: its sheets'
     columns, iterator = _find_header(iter(rows), info, wanted, balances)
     iterator = _without_column_numbers(iterator)
-    pending: StatementLine | None = None
-    wrapping = False  # whether a row of memo text below is the pending line's (nothing else came between)
+    pending: list[StatementLine] = []  # the lines of the row above (its transaction, the fees it was charged)
+    wrapping = False  # whether a row of memo text below is the pending lines' (nothing else came between)
     line_no = first_line_no
     day_above: date | None = None  # the day of the transaction row above, within the table
     for row in iterator:
@@ -280,9 +282,11 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
             sums.since_total = Sides()
             continue
         if day_cell is None or _is_label(day_cell):
-            if _is_header_again(row) or not _money(values, line_no + 1, columns.split, lenient=True)[0]:
-                if wrapping and pending is not None and _continues_memo(values):
-                    pending.memo = f"{pending.memo} {values['memo']}".strip()
+            if _is_header_again(row) or not (_money(values, line_no + 1, columns.split, lenient=True)[0]
+                                             or _charges_fee(values)):
+                if wrapping and pending and _continues_memo(values):
+                    for wrapped in pending:
+                        wrapped.memo = f"{wrapped.memo} {values['memo']}".strip()
                     continue
                 # a total without money, a repeated header row, a note, a sign-off
                 _footer(row, info, balances, values.get("balance"))
@@ -298,20 +302,29 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
                 continue
             values = dated
         line_no += 1
-        line = _line(columns.side_of_kind(values, line_no), line_no, columns.split)
-        if line is None:
+        if "kind" in values:
+            values = columns.side_of_kind(values, line_no)
+        if columns.fees:
+            line, lines = _with_fees(values, line_no, columns)
+        else:
+            line = _line(values, line_no, columns.split)
+            lines = [line] if line is not None else []
+        if not lines:
             line_no -= 1
             continue
-        day_above = line.booking_date
-        if pending is not None:
-            info.see(pending)
-            yield pending
-        balances.add(line)
-        sums.add(line)
-        pending, wrapping = line, True
-    if pending is not None:
-        info.see(pending)
-        yield pending
+        line_no = lines[-1].line_no
+        day_above = lines[0].booking_date
+        for done in pending:
+            info.see(done)
+            yield done
+        # The row's balance is after its fees: the tracker reads the row as one.
+        balances.add(lines[0], lines[0].signed_vnd if len(lines) == 1 else sum(each.signed_vnd for each in lines))
+        if line is not None:
+            sums.add(line)  # a total row sums the money columns; the fee column has its own total
+        pending, wrapping = lines, True
+    for done in pending:
+        info.see(done)
+        yield done
     balances.finish(info)
 
 
@@ -574,11 +587,23 @@ def _first_amount(values: list[object]) -> int | None:
     return None
 
 
+def _charges_fee(values: dict[str, object]) -> bool:
+    """Whether a row's fee columns hold a fee (money: a row of it and a memo is no wrapped memo)."""
+    for name in profiles.FEE_FIELDS:
+        try:
+            if parse_amount(values.get(name), field_name=name):
+                return True
+        except StatementError:
+            pass
+    return False
+
+
 def _continues_memo(values: dict[str, object]) -> bool:
     """A row that is only more of the memo above (a memo wrapped over rows). A balance (`Số dư cuối kỳ`
     with its amount) or a total's label in the memo column is the statement's own row, not a payer's
     words: read as memo it became the last transfer's text and its closing balance went unread."""
-    has_money = "debit" in values or "credit" in values or "amount" in values or "balance" in values
+    has_money = "debit" in values or "credit" in values or "amount" in values or "balance" in values \
+        or _charges_fee(values)
     memo = values.get("memo")
     return not has_money and memo is not None and "date" not in values \
         and not (isinstance(memo, str) and (profiles.is_total_label(memo) or profiles.is_sign_off(memo)))
@@ -603,11 +628,44 @@ def _footer(row: list[object], info: StatementInfo, balances: _BalanceTracker, b
             balances.stated_opening = amount
 
 
-def _line(values: dict[str, object], line_no: int, split: bool) -> StatementLine | None:
+def _with_fees(values: dict[str, object], line_no: int, columns: _Columns) -> tuple[StatementLine | None,
+                                                                                 list[StatementLine]]:
+    """(the row's transaction, it and a debit line for each fee the bank took beside it). A fee column's
+    money (`Phí`, `Số tiền phí`, `VAT`) is not part of the row's amount, nor dropped: it left the account,
+    as the row's balance shows, so it is a line of its own, numbered after the row's transaction, with
+    its day and reference. The row's balance is on its first line."""
+    line = _line(values, line_no, columns.split)
+    lines = [line] if line is not None else []
+    for name in columns.fees:
+        label, cell = profiles.FEE_FIELDS[name], values.get(name)
+        if isinstance(cell, str) and not any(ch.isdigit() for ch in cell):
+            continue  # `Miễn phí`, `Không`: no fee, in words
+        fee = parse_amount(cell, line_no=line_no, field_name=label, side=DEBIT)
+        if not fee:
+            continue
+        day, at = (line.booking_date, line.booked_at) if line is not None else _when(values, line_no)
+        memo = _text(values.get("memo"))
+        lines.append(StatementLine(
+            line_no=line_no + len(lines), booking_date=day, booked_at=at, amount_vnd=abs(fee), direction=DEBIT,
+            memo=f"{label}: {memo}" if memo else label, bank_ref=_reference(values.get("ref")),
+            value_date=_value_date(values.get("value_date"), day, line_no)))
+    balance = values.get("balance")
+    if line is None and lines and balance is not None:
+        lines[0].balance_after_vnd = parse_amount(balance, line_no=line_no, field_name="balance")
+    return line, lines
+
+
+def _when(values: dict[str, object], line_no: int) -> tuple[date, datetime | None]:
+    """The row's day, and its instant when it gives a time (in its date cell or a time column)."""
     day, at = parse_local_date(values.get("date"), line_no=line_no)
     clock = values.get("time")
     if at is None and clock is not None:
         day, at = parse_local_date(f"{day:%d/%m/%Y} {_clock_text(clock, line_no)}", line_no=line_no)
+    return day, at
+
+
+def _line(values: dict[str, object], line_no: int, split: bool) -> StatementLine | None:
+    day, at = _when(values, line_no)
     amount, direction = _money(values, line_no, split)
     if amount == 0:
         return None  # an informational row (zero amount): not a transaction
@@ -759,15 +817,16 @@ class _BalanceTracker:
     stated_opening: int | None = None
     stated_closing: int | None = None
 
-    def add(self, line: StatementLine) -> None:
+    def add(self, line: StatementLine, signed: int) -> None:
+        """A row: its first line, and what all its lines move (`signed`: its transaction and its fees)."""
         day = self.days.get(line.booking_date)
         if day is None:
             day = self.days[line.booking_date] = _DayBalances()
             self.order.append(line.booking_date)
         before = day.total
-        day.total += line.signed_vnd
+        day.total += signed
         day.rows += 1
-        self.running += line.signed_vnd
+        self.running += signed
         if line.booked_at is not None:
             self.first_at = self.first_at or line.booked_at
             self.last_at = line.booked_at
@@ -776,7 +835,7 @@ class _BalanceTracker:
             day.first = day.first or mark
             day.last = mark
             if len(self.probes) < 2:
-                self.probes.append((line.balance_after_vnd, self.running - line.signed_vnd, self.running))
+                self.probes.append((line.balance_after_vnd, self.running - signed, self.running))
 
     def newest_first(self) -> bool:
         """Two balance rows tell the order: oldest first, b2 - b1 is what the rows through the

@@ -147,3 +147,100 @@ def test_a_loai_column_of_side_marks_in_a_workbook_gives_each_row_its_side():
                      ["24/11/2026", "FT2", 15_000, "Nợ", "phi SMS"]])
     _, lines = read(data)
     assert sides(lines) == [(1_000_000, "credit", "FT1"), (15_000, "debit", "FT2")]
+
+
+# --- a fee column beside the row's amount ------------------------------------------------------------
+# `Số tiền phí` held "số tiền" and was read as the row's amount (a 1,000,000 credit read as 11,000);
+# `Phí`, `VAT` were read past, the money the bank took lost from the statement.
+
+def fee_lines(lines):
+    return [(l.line_no, l.amount_vnd, l.direction, l.bank_ref, l.memo) for l in lines]
+
+
+@pytest.mark.parametrize("fee_header", ["Số tiền phí", "Phí", "Phí giao dịch", "Fee", "Charges"])
+def test_a_fee_beside_a_credit_is_a_debit_line_of_its_own_and_the_credit_stays_whole(fee_header):
+    _, lines = read(csv_text(["Ngày giao dịch", "Số tham chiếu", "Số tiền ghi có", fee_header, "Nội dung"],
+                             ["24/11/2026", "FT1", "1.000.000", "11.000", "HS40881023160 nop le phi"],
+                             ["24/11/2026", "FT2", "30.000", "", "HS40881023161"]))
+    assert fee_lines(lines) == [(1, 1_000_000, "credit", "FT1", "HS40881023160 nop le phi"),
+                                (2, 11_000, "debit", "FT1", "Phí: HS40881023160 nop le phi"),
+                                (3, 30_000, "credit", "FT2", "HS40881023161")]
+
+
+def test_a_fee_and_its_vat_beside_debit_and_credit_columns_are_each_a_debit_line():
+    _, lines = read(csv_text(["Ngày giao dịch", "Số tham chiếu", "Ghi nợ", "Ghi có", "Phí", "VAT", "Nội dung"],
+                             ["24/11/2026", "FT1", "500.000", "", "10.000", "1.000", "Hoan tien"],
+                             ["24/11/2026", "FT2", "", "30.000", "-", "0", "HS40881023161"]))
+    assert fee_lines(lines) == [(1, 500_000, "debit", "FT1", "Hoan tien"),
+                                (2, 10_000, "debit", "FT1", "Phí: Hoan tien"),
+                                (3, 1_000, "debit", "FT1", "Thuế VAT phí: Hoan tien"),
+                                (4, 30_000, "credit", "FT2", "HS40881023161")]
+
+
+@pytest.mark.parametrize("no_fee", ["Miễn phí", "Không", "-", "0", "0 VND", ""])
+def test_a_fee_cell_saying_there_is_none_adds_no_line(no_fee):
+    _, lines = read(csv_text(["Ngày giao dịch", "Số tham chiếu", "Số tiền ghi có", "Phí", "Nội dung"],
+                             ["24/11/2026", "FT1", "30.000", no_fee, "HS40881023160"]))
+    assert sides(lines) == [(30_000, "credit", "FT1")]
+
+
+def test_a_fee_cell_that_is_no_amount_is_refused_at_its_line():
+    error = refused(csv_text(["Ngày giao dịch", "Số tham chiếu", "Số tiền ghi có", "Phí", "Nội dung"],
+                             ["24/11/2026", "FT1", "30.000", "11.000", "a"],
+                             ["24/11/2026", "FT2", "30.000", "11,5", "b"]))
+    assert (error.code, error.details["line_no"]) == ("invalid_amount", 3)
+
+
+def test_a_row_with_only_a_fee_is_that_fee():
+    _, lines = read(csv_text(["Ngày giao dịch", "Số tham chiếu", "Số tiền", "Phí", "Nội dung"],
+                             ["24/11/2026", "FT1", "0", "22.000", "Phi duy tri tai khoan"]))
+    assert fee_lines(lines) == [(1, 22_000, "debit", "FT1", "Phí: Phi duy tri tai khoan")]
+
+
+@pytest.mark.parametrize("newest_first", [False, True])
+def test_the_rows_balance_is_after_its_fee(newest_first):
+    rows = [["24/11/2026 08:00:00", "FT1", "1.000.000", "11.000", "5.989.000", "HS40881023160"],
+            ["24/11/2026 09:00:00", "FT2", "500.000", "", "6.489.000", "HS40881023161"]]
+    info, lines = read(csv_text(["Ngày giao dịch", "Số tham chiếu", "Số tiền ghi có", "Phí", "Số dư", "Nội dung"],
+                                *(rows[::-1] if newest_first else rows)))
+    balance = info.balances[lines[0].booking_date]
+    assert (balance.opening_vnd, balance.closing_vnd) == (5_000_000, 6_489_000)
+
+
+def test_a_fee_marked_as_a_credit_is_refused():
+    error = refused(csv_text(["Ngày giao dịch", "Số tham chiếu", "Số tiền ghi có", "Phí", "Nội dung"],
+                             ["24/11/2026", "FT1", "1.000.000", "11.000 CR", "x"]))
+    assert (error.code, error.details["line_no"]) == ("unknown_direction", 1)
+
+
+@pytest.mark.parametrize("header", ["Mã phí", "Loại phí", "Biểu phí", "Tài khoản thu phí", "Người chịu phí",
+                                    "Mô tả phí", "Charge bearer", "Phí/Lãi", "Fee/Interest"])
+def test_a_fee_code_or_account_column_is_no_fee(header):
+    _, lines = read(csv_text(["Ngày giao dịch", "Số tham chiếu", "Số tiền ghi có", header, "Nội dung"],
+                             ["24/11/2026", "FT1", "1.000.000", "PHI01 / 0071001234567", "x"]))
+    assert sides(lines) == [(1_000_000, "credit", "FT1")]
+
+
+def test_a_wrapped_memo_continues_the_row_and_its_fee():
+    _, lines = read(csv_text(["Ngày giao dịch", "Số tham chiếu", "Số tiền ghi có", "Phí", "Nội dung"],
+                             ["24/11/2026", "FT1", "1.000.000", "11.000", "HS40881023160"],
+                             ["", "", "", "", "nop le phi"]))
+    assert [l.memo for l in lines] == ["HS40881023160 nop le phi", "Phí: HS40881023160 nop le phi"]
+
+
+def test_a_fee_on_a_row_of_its_own_under_the_transaction_is_a_fee_of_that_day():
+    # A fee and its wording on the row under the transfer, the date merged down: read as more of the memo above.
+    _, lines = read(csv_text(["Ngày giao dịch", "Số tham chiếu", "Ghi nợ", "Ghi có", "Phí", "Nội dung"],
+                             ["24/11/2026", "FT1", "500.000", "", "", "Hoan tien"],
+                             ["", "", "", "", "11.000", "Phi chuyen tien"],
+                             ["24/11/2026", "FT2", "", "30.000", "", "HS40881023161"]))
+    assert fee_lines(lines) == [(1, 500_000, "debit", "FT1", "Hoan tien"),
+                                (2, 11_000, "debit", None, "Phí: Phi chuyen tien"),
+                                (3, 30_000, "credit", "FT2", "HS40881023161")]
+
+
+def test_a_fee_column_in_a_workbook_is_a_debit_line():
+    _, lines = read(workbook([["Ngày giao dịch", "Số tham chiếu", "Số tiền ghi có", "Số tiền phí", "Nội dung"],
+                              ["24/11/2026", "FT1", 1_000_000, 11_000, "HS40881023160"]]))
+    assert fee_lines(lines) == [(1, 1_000_000, "credit", "FT1", "HS40881023160"),
+                                (2, 11_000, "debit", "FT1", "Phí: HS40881023160")]
