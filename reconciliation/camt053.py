@@ -273,16 +273,18 @@ def _tx_amount(tx: Element | None) -> tuple[str | None, str | None] | None:
 
 
 def _memo(ntry: Element, txs: list[Element]) -> str:
-    """The remittance information of every transaction of the line (each its `Ustrd` and `Strd`
-    references, else its `AddtlTxInf`), in order, a text repeated only once; else the entry's
-    `AddtlNtryInf`."""
+    """The remittance information of every transaction of the line (each `RmtInf`'s `Ustrd`, and its
+    `Strd`s' creditor reference and additional text, else its `AddtlTxInf`), in order, a text repeated
+    only once; else the entry's `AddtlNtryInf`. Every `RmtInf`, though the schema allows one: banks
+    that write the memo over several put the payment code in any of them."""
     parts: list[str] = []
     for tx in txs:
         mine: list[str] = []
-        info = _child(tx, "RmtInf")
-        if info is not None:
+        for info in (c for c in tx if _local(c.tag) == "RmtInf"):
             mine += [t for t in [_unstructured(info)] if t]
-            mine += [t for t in (_text(s, "CdtrRefInf", "Ref") for s in info if _local(s.tag) == "Strd") if t]
+            for structured in (c for c in info if _local(c.tag) == "Strd"):
+                mine += [t for t in [_text(structured, "CdtrRefInf", "Ref")] if t]
+                mine += [t for t in (_text(c) for c in structured if _local(c.tag) == "AddtlRmtInf") if t]
         parts += mine or [t for t in [_text(tx, "AddtlTxInf")] if t]
     if not parts:
         parts += [t for t in [_text(ntry, "AddtlNtryInf")] if t]

@@ -244,3 +244,26 @@ def test_a_fee_column_in_a_workbook_is_a_debit_line():
                               ["24/11/2026", "FT1", 1_000_000, 11_000, "HS40881023160"]]))
     assert fee_lines(lines) == [(1, 1_000_000, "credit", "FT1", "HS40881023160"),
                                 (2, 11_000, "debit", "FT1", "Phí: HS40881023160")]
+
+
+# --- camt.053: the remittance information over several RmtInf, and a Strd's additional text ------------
+
+def camt_entry(details: str) -> str:
+    return ('<?xml version="1.0" encoding="UTF-8"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">'
+            '<BkToCstmrStmt><Stmt><Acct><Id><Othr><Id>0071001234567</Id></Othr></Id></Acct><Ntry>'
+            '<Amt Ccy="VND">30000</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>'
+            '<BookgDt><Dt>2026-11-24</Dt></BookgDt><AcctSvcrRef>R1</AcctSvcrRef>'
+            f'<NtryDtls><TxDtls>{details}</TxDtls></NtryDtls></Ntry></Stmt></BkToCstmrStmt></Document>')
+
+
+def test_every_rmtinf_of_a_transaction_is_its_memo():
+    _, [line] = read(camt_entry("<RmtInf><Ustrd>nop le phi</Ustrd></RmtInf>"
+                                "<RmtInf><Ustrd>HS40881023160</Ustrd><Ustrd>ho so</Ustrd></RmtInf>"))
+    assert line.memo == "nop le phi HS40881023160 ho so"
+
+
+def test_a_structured_remittances_additional_text_is_in_the_memo():
+    _, [line] = read(camt_entry("<RmtInf><Strd><CdtrRefInf><Ref>RF18539007547034</Ref></CdtrRefInf>"
+                                "<AddtlRmtInf>HS40881023160</AddtlRmtInf><AddtlRmtInf>nop le phi</AddtlRmtInf>"
+                                "</Strd></RmtInf>"))
+    assert line.memo == "RF18539007547034 HS40881023160 nop le phi"
