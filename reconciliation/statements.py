@@ -476,7 +476,7 @@ def detect_format(head: bytes) -> str:
         return "camt053"
     if _MT940_HINT.search(body) and b":61:" in body or body.startswith((b"{1:", b":20:")):
         return "mt940"
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")) and utf16_without_bom(head) is None:
         raise statement_error("unsupported_format", "this is not a statement file we can read (binary data)",
                               status=415)
     return "csv"
@@ -489,14 +489,31 @@ def _check_not_blank(head: bytes) -> None:
 
 
 def _ascii_view(head: bytes) -> bytes:
-    """The head without its byte-order mark; UTF-16 text (BOM) narrowed to its ASCII bytes."""
+    """The head without its byte-order mark; UTF-16 text (with a BOM or without) narrowed to its ASCII bytes."""
     if head.startswith(b"\xef\xbb\xbf"):
         return head[3:]
-    for bom, codec in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
-        if head.startswith(bom):
-            sample = head[2:len(head) - len(head) % 2]
+    for bom, codec in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"), (b"", utf16_without_bom(head))):
+        if codec is not None and head.startswith(bom):
+            sample = head[len(bom):len(head) - len(head) % 2]
             return sample.decode(codec, errors="replace").encode("ascii", errors="replace")
     return head
+
+
+def utf16_without_bom(head: bytes) -> str | None:
+    """`utf-16-le` or `utf-16-be` for UTF-16 text written without its byte-order mark (as some exporters
+    write "Unicode" text), else None. Told by its zero bytes: every ASCII character (digits, separators,
+    most of a header) has one, all on the same side of the pair, and Vietnamese letters have none
+    (U+1Exx, U+00xx) on the other side. Read as UTF-8 such a file was "binary data"."""
+    sample = head[:4096 - 4096 % 2] if len(head) >= 4096 else head[:len(head) - len(head) % 2]
+    if len(sample) < 8:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    half = len(sample) // 2
+    if odd * 2 > half and even == 0:
+        return "utf-16-le"
+    if even * 2 > half and odd == 0:
+        return "utf-16-be"
+    return None
 
 
 def parse_statement(source: BinaryIO, fmt: str | None = None, *, profile: str | None = None

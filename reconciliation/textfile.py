@@ -16,7 +16,7 @@ import io
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from reconciliation.statements import statement_error
+from reconciliation.statements import statement_error, utf16_without_bom
 
 SNIFF_BYTES = 64 * 1024
 LATE_FALLBACK = "hccpay-utf8-or-cp1258"  # the codec name TextIOWrapper is given
@@ -84,6 +84,8 @@ def detect_encoding(head: bytes) -> str:
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    if b"\x00" in head and (codec := utf16_without_bom(head)) is not None:
+        return codec
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
     except UnicodeDecodeError as exc:

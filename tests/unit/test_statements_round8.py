@@ -267,3 +267,30 @@ def test_a_structured_remittances_additional_text_is_in_the_memo():
                                 "<AddtlRmtInf>HS40881023160</AddtlRmtInf><AddtlRmtInf>nop le phi</AddtlRmtInf>"
                                 "</Strd></RmtInf>"))
     assert line.memo == "RF18539007547034 HS40881023160 nop le phi"
+
+
+# --- UTF-16 text without its byte-order mark ---------------------------------------------------------
+# Refused as "binary data" (415): its ASCII characters each carry a zero byte.
+
+VCB_ROWS = (["Ngày giao dịch", "Số tham chiếu", "Số tiền ghi nợ", "Số tiền ghi có", "Nội dung"],
+            ["24/11/2026", "FT1", "", "1.000.000", "HS40881023160 nộp lệ phí Nguyễn Văn Ánh"],
+            ["24/11/2026", "FT2", "15.000", "", "Phí SMS"])
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_a_csv_in_utf16_without_its_bom_is_read(codec):
+    _, lines = read(csv_text(*VCB_ROWS).encode(codec))
+    assert sides(lines) == [(1_000_000, "credit", "FT1"), (15_000, "debit", "FT2")]
+    assert lines[0].memo == "HS40881023160 nộp lệ phí Nguyễn Văn Ánh"
+
+
+def test_an_mt940_in_utf16_without_its_bom_is_read():
+    info, [line] = read(mt940_message(1, "261124", 1_000_000, 30_000).encode("utf-16-le"))
+    assert (info.format, line.amount_vnd, line.memo) == ("mt940", 30_000, "HS1 nop le phi")
+
+
+@pytest.mark.parametrize("data", [b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\x00\x00\x01\x02",
+                                  csv_text(*VCB_ROWS).encode().replace(b"FT1", b"F\x00T1")])
+def test_binary_data_is_still_refused(data):
+    error = refused(data)
+    assert (error.code, error.status) == ("unsupported_format", 415)
