@@ -33,6 +33,9 @@ _ENVELOPE = re.compile(r"^(\{[1-3]:[^}]*\})*\{4:\s*")
 # SWIFT's RJE files part their messages with a `$`: on a line of its own, before the next message's
 # envelope (`${1:…`) or after the last one's end (`-}$`, `-$`). Never a `$` inside a tag's text.
 _RJE_SEPARATOR = re.compile(r"^\$(?=\{|\s*$)|(?<=[-}])\$\s*$")
+# A message's end: its text block's `-}` and trailer (`{5:{CHK:…}}`), then RJE's `$`; the next message's
+# envelope may follow on the same line (`-}{1:…}{2:…}{4:`), even its first tag.
+_MESSAGE_END = re.compile(r"(?:-\}(?:\{5:(?:\{[^{}]*\})*\})?|\{5:(?:\{[^{}]*\})*\})\$?")
 _BALANCE = re.compile(r"^(?P<mark>[DC])(?P<date>\d{6})(?P<currency>[A-Z]{3})(?P<amount>[0-9,.]{1,17})\s*$")
 _STATEMENT_LINE = _Tag61().re
 _SUBFIELD = re.compile(r"\?(\d{2})")
@@ -52,6 +55,10 @@ def _tags(source: BinaryIO) -> Iterator[_Tag]:
     started = False
     for number, raw in enumerate(text_lines(source), start=1):
         line = _RJE_SEPARATOR.sub("", raw) if "$" in raw else raw
+        ended, line = _after_message_end(line)
+        if ended and current:
+            yield current
+            current = None
         line = _ENVELOPE.sub("", line) if line.startswith("{") else line
         match = _TAG.match(line)
         if match:
@@ -59,10 +66,6 @@ def _tags(source: BinaryIO) -> Iterator[_Tag]:
                 yield current
             current = _Tag(match.group(1), match.group(2), number)
             started = True
-        elif line.strip() in ("-", "-}") or line.startswith(("{5:", "-}")):
-            if current:
-                yield current
-            current = None
         elif current is not None and line.strip():
             joiner = "" if current.name == "86" and len(current.value.rsplit("\n", 1)[-1]) >= WRAP_WIDTH else "\n"
             current.value += joiner + line
@@ -70,6 +73,17 @@ def _tags(source: BinaryIO) -> Iterator[_Tag]:
             raise statement_error("malformed_mt940", f"text outside any tag: {line[:40]!r}", file_line=number)
     if current:
         yield current
+
+
+def _after_message_end(line: str) -> tuple[bool, str]:
+    """(whether the line ends a message, what follows the end on it): a line of `-`, or a `-}` or `{5:`
+    block end with what comes after it (the next message's envelope, or nothing)."""
+    if line.strip() == "-":
+        return True, ""
+    if not line.startswith(("-}", "{5:")):
+        return False, line
+    end = _MESSAGE_END.match(line)
+    return True, line[end.end():] if end else ""  # an unclosed trailer (`{5:` cut over lines): nothing after it
 
 
 @dataclass

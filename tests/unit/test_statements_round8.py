@@ -71,6 +71,18 @@ def test_messages_parted_by_an_rje_dollar_are_each_read(separator):
                                                                                   (1_030_000, 1_070_000)]
 
 
+@pytest.mark.parametrize("joint", ["-}", "-}$", "-}{5:{CHK:0123456789AB}}", "-}{5:{MAC:00000000}{CHK:0123456789AB}}$"])
+def test_the_next_messages_envelope_on_the_line_of_the_last_ones_end_starts_a_message(joint):
+    # `-}{1:…}{2:…}{4::20:STMT2`: the second message's :20: was read past, the two messages taken for one,
+    # and the second day's opening balance lost.
+    first = envelope(mt940_message(1, "261124", 1_000_000, 30_000), "261124")[:-2]
+    second = envelope(mt940_message(2, "261125", 1_030_000, 40_000), "261125").replace("{4:\n", "{4:")
+    info, lines = read(f"{first}{joint}{second}\n")
+    assert sides(lines) == [(30_000, "credit", "B1"), (40_000, "credit", "B2")]
+    assert [(b.opening_vnd, b.closing_vnd) for b in info.balances.values()] == [(1_000_000, 1_030_000),
+                                                                                  (1_030_000, 1_070_000)]
+
+
 def test_a_dollar_inside_a_memo_stays_in_it():
     info, [line] = read(mt940_message(1, "261124", 1_000_000, 30_000).replace("nop le phi", "USD$ 5 quy doi $"))
     assert line.memo == "HS1 USD$ 5 quy doi $"
