@@ -9,6 +9,7 @@ an order finance executes and marks with the bank reference, cash at the counter
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, Text, func, select
@@ -35,6 +36,23 @@ PAYING_OUT = (SENDING, TRANSFER_ORDERED, CASH_DUE)  # approved (the request coun
 POS_REFUND_TOPIC = "pos.refund"
 METHODS = {"pos_card": "card", "cash": "cash", "vietqr_transfer": "transfer", "internet_banking": "transfer",
            "cod": "transfer"}  # money the post collected goes back by transfer
+
+
+# Told when a refund gives its money back (rejected, failed): reconciliation re-reads the statement
+# line whose money it had settled (registered at import; payments does not import reconciliation).
+_MONEY_BACK: list[Callable[[Session, int], None]] = []
+
+
+def on_money_back(watcher: Callable[[Session, int], None]) -> None:
+    """Register `watcher(session, payment_id)`, called when a refund of that payment gives its money back."""
+    if watcher not in _MONEY_BACK:
+        _MONEY_BACK.append(watcher)
+
+
+def _money_back(session: Session, refund: Refund) -> None:
+    session.flush()
+    for watcher in _MONEY_BACK:
+        watcher(session, refund.payment_id)
 
 
 class Refund(Base):
@@ -178,6 +196,7 @@ def decide(session: Session, *, refund_id: int, approve: bool, reason: str | Non
     refund.decided_by, refund.decided_at = actor, now
     if not approve:
         refund.status, refund.failure = REJECTED, reason
+        _money_back(session, refund)
         return refund
     payment = session.get(Payment, refund.payment_id, with_for_update=True, populate_existing=True)  # as locked
     _proceed(session, refund, payment, settings=settings, actor=actor, now=now)
@@ -389,6 +408,7 @@ def mark_failed(session: Session, *, refund_id: int, reason: str, settings: Sett
                            f"refund {refund.id} failed", payment.id)])
     session.expire_all()
     refund.status, refund.failure = FAILED, reason
+    _money_back(session, refund)
     return refund
 
 

@@ -32,6 +32,7 @@ from payments.announcements import (STATEMENT_PROVIDER, arrived_in_suspense, cod
 from payments.codes import names_exactly
 from payments.models import Payment, PaymentAllocation, PaymentReference, PaymentRequest
 from payments.references import normalise_ref
+from payments.refunds import AWAITING_APPROVAL, Refund
 from reconciliation.matching import PaymentFacts, base_key
 from reconciliation.models import BATCH_PART, StatementLine, StatementLineRepeat
 from reconciliation.statements import StatementLine as ParsedLine
@@ -406,7 +407,7 @@ def reversed_by(session: Session, reversal_line_ids: list[int]) -> dict[int, int
 
 
 def payment_facts(session: Session, payment_ids: list[int]) -> dict[int, PaymentFacts]:
-    """payment id -> its status, suspense and active allocations."""
+    """payment id -> its status, suspense, active allocations and refunds awaiting approval."""
     facts: dict[int, PaymentFacts] = {}
     for chunk in _chunks(payment_ids):
         allocations: dict[int, list[tuple[str, int, str]]] = {}
@@ -417,10 +418,14 @@ def payment_facts(session: Session, payment_ids: list[int]) -> dict[int, Payment
                 .where(PaymentAllocation.payment_id.in_(chunk), PaymentAllocation.released_at.is_(None))
                 .order_by(PaymentAllocation.id)):
             allocations.setdefault(payment_id, []).append((code, amount, how))
+        awaiting = dict(session.execute(
+            select(Refund.payment_id, func.sum(Refund.amount_vnd)).where(
+                Refund.payment_id.in_(chunk), Refund.status == AWAITING_APPROVAL).group_by(Refund.payment_id)).all())
         for payment_id, status, unallocated, reason in session.execute(
                 select(Payment.id, Payment.status, Payment.unallocated_vnd, Payment.suspense_reason)
                 .where(Payment.id.in_(chunk))):
-            facts[payment_id] = PaymentFacts(status, unallocated, reason, tuple(allocations.get(payment_id, ())))
+            facts[payment_id] = PaymentFacts(status, unallocated, reason, tuple(allocations.get(payment_id, ())),
+                                             int(awaiting.get(payment_id) or 0))
     return facts
 
 

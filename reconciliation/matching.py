@@ -32,6 +32,12 @@ class PaymentFacts:
     unallocated_vnd: int
     suspense_reason: str | None
     allocations: tuple[tuple[str, int, str], ...] = ()  # active ones: (payment code, amount, how)
+    refund_awaiting_vnd: int = 0  # asked back, still in suspense until an approver decides
+
+    @property
+    def waiting_vnd(self) -> int:
+        """Money in suspense nobody has decided on yet (a refund awaiting approval has claimed its part)."""
+        return max(self.unallocated_vnd - self.refund_awaiting_vnd, 0)
 
 
 @dataclass(frozen=True)
@@ -104,12 +110,16 @@ def classify(*, direction: str, is_reversal: bool, source: str | None, payment: 
     if len({code for code, _, _ in payment.allocations}) > 1:
         reasons.append("multi_code")
     extra = _resolution_reason(resolution)
-    if payment.allocations and payment.unallocated_vnd == 0:
+    if payment.allocations and payment.waiting_vnd == 0:
         # what finance did with the rest (written off, refund asked) accounts for the money the
         # allocations leave out
         return Verdict(MATCHED, min(HOW_SCORE.get(h, 50) for h in hows), [*reasons, *extra])
     if payment.allocations:
         return Verdict(MATCHED, PARTIAL_SCORE, [*reasons, payment.suspense_reason or "part_in_suspense", *extra])
+    if payment.waiting_vnd == 0:
+        # none of it on a request, none of it waiting: finance wrote it all off or asked it all back,
+        # so the line is reconciled (against those entries), not an open unmatched credit
+        return Verdict(MATCHED, HOW_SCORE["manual"], [*reasons, *(extra or ["settled_by_finance"])])
     if proposal:
         return Verdict(PROPOSED, int(proposal.get("score", PROPOSAL_SCORE)),
                        [*reasons, payment.suspense_reason or "proposed", *extra])

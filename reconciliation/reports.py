@@ -71,7 +71,7 @@ REASON_VI = {
     "correction_amount_differs": "Sửa mã nhưng lệch số tiền", "multi_code_excess": "Thừa sau khi chia nhiều mã",
     "released": "Đã bỏ khớp", "voided_before_sale": "Đã hủy trước khi ghi nhận", "written_off": "Đã ghi thu khác",
     "partly_written_off": "Đã ghi thu khác một phần", "refund_requested": "Đã đề nghị hoàn",
-    "acknowledged": "Đã chấp nhận", "under_payment": "Nộp thiếu", "over_payment": "Nộp thừa",
+    "acknowledged": "Đã chấp nhận", "settled_by_finance": "Đã xử lý (ghi thu khác/hoàn trả)", "under_payment": "Nộp thiếu", "over_payment": "Nộp thừa",
     "split_payment": "Nộp nhiều lần",
 }
 

@@ -132,6 +132,18 @@ def unmatch_released(session: Session, *, allocation_id: int, reason: str, setti
 suspense.decide_on_lines(suspense.LineDesk(assign=match_from_suspense, release=unmatch_released))
 
 
+def refresh_lines_of(session: Session, payment_id: int) -> None:
+    """A refund of a line's money rejected or failed outside the line's decisions (the approver, the
+    payout) puts the money back in suspense: the line it had settled is open again."""
+    for line in session.execute(select(StatementLine).where(StatementLine.payment_id == payment_id,
+                                                            StatementLine.direction == CREDIT)
+                                .order_by(StatementLine.id)).scalars().all():
+        refresh_line(session, line)
+
+
+refunds.on_money_back(refresh_lines_of)
+
+
 def _match(session: Session, line: StatementLine, *, settings: Settings, actor: str, now: datetime, allocations,
            confirmed_outstanding_vnd: Mapping[str, int] | None = None, **_) -> dict:
     payment = _payment(session, line)
@@ -451,7 +463,7 @@ def line_verdict(line: StatementLine, facts: PaymentFacts | None, resolution: st
     suspense says so (`partly_written_off`): the rest still waits, the line is still open for it."""
     verdict = classify(direction=line.direction, is_reversal=line.is_reversal, source=line.source, payment=facts,
                        proposal=line.proposal if facts and not facts.allocations else None, resolution=resolution)
-    if resolution == "write_off" and facts is not None and facts.unallocated_vnd > 0:
+    if resolution == "write_off" and facts is not None and facts.waiting_vnd > 0:
         verdict = Verdict(verdict.status, verdict.score,
                           [PARTLY_WRITTEN_OFF if r == "written_off" else r for r in verdict.reasons])
     return verdict

@@ -189,7 +189,7 @@ def line_actions(view: dict) -> list[str]:
         actions += ["match", "refund", "write_off"]
     if view["allocations"]:
         actions.append("unmatch")
-    decided = {"written_off", "partly_written_off", "refund_requested"} & set(view["reasons"])
+    decided = {"written_off", "partly_written_off", "refund_requested", "settled_by_finance"} & set(view["reasons"])
     if view["status"] != "ignored" and not view["unallocated_vnd"] and not view["allocations"] and not decided:
         actions.append("ignore")  # a write-off or refund accounts for the money: ignoring would hide it
     return actions

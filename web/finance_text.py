@@ -441,6 +441,7 @@ EN = {
     "Một phần tạm treo": "Part in suspense", "Đã hủy trước khi ghi nhận": "Voided before it was recorded",
     "Đã ghi thu khác": "Written off", "Đã ghi thu khác một phần": "Partly written off",
     "Đã đề nghị hoàn": "Refund requested", "Nộp nhiều lần": "Paid in several parts",
+    "Đã xử lý (ghi thu khác/hoàn trả)": "Settled by finance (written off/refunded)",
     # close and reports
     "Khóa sổ ngày": "Closing the day", "Đang mở": "Open", "Chờ phê duyệt khóa sổ": "Close awaiting approval",
     "Đã khóa sổ": "Closed", "Ngày chờ phê duyệt khóa sổ": "Days whose close awaits approval",
