@@ -445,14 +445,30 @@ def _withdraw_refund(session: Session, refund_id: int, *, settings: Settings, ac
                        details={"refund_status": refund.status, "refund_id": refund.id})
 
 
+def standing_decisions(session: Session, line_ids: list[int]) -> dict[int, str]:
+    """line id -> the latest decision in force that says what became of its money (refund, write-off,
+    ignore). A refund the approver rejected or whose payout failed says nothing any more: its money is
+    back in suspense, and the line must not read as refund requested."""
+    standing: dict[int, str] = {}
+    for chunk in links._chunks(line_ids):
+        decisions = session.execute(select(Resolution.line_id, Resolution.action, Resolution.data).where(
+            Resolution.line_id.in_(chunk), Resolution.undone_at.is_(None),
+            Resolution.action.in_(("refund", "write_off", "ignore"))).order_by(Resolution.id)).all()
+        refund_ids = [data["refund_id"] for _, action, data in decisions if action == "refund"]
+        withdrawn = set(session.execute(select(refunds.Refund.id).where(
+            refunds.Refund.id.in_(refund_ids), refunds.Refund.status.in_(refunds.NOT_COUNTED))).scalars()) \
+            if refund_ids else set()
+        for line_id, action, data in decisions:
+            if action != "refund" or data["refund_id"] not in withdrawn:
+                standing[line_id] = action
+    return standing
+
+
 def refresh_line(session: Session, line: StatementLine) -> None:
     """Re-derive a line's status, score and reasons from its payment and the decisions on it."""
     session.flush()
     facts = links.payment_facts(session, [line.payment_id]).get(line.payment_id) if line.payment_id else None
-    latest = session.execute(select(Resolution.action).where(
-        Resolution.line_id == line.id, Resolution.undone_at.is_(None), Resolution.action.in_(
-            ("refund", "write_off", "ignore"))).order_by(Resolution.id.desc()).limit(1)).scalar()
-    verdict = line_verdict(line, facts, latest)
+    verdict = line_verdict(line, facts, standing_decisions(session, [line.id]).get(line.id))
     session.execute(update(StatementLine).where(StatementLine.id == line.id).values(
         status=verdict.status, score=verdict.score, reasons=verdict.reasons, version=StatementLine.version + 1))
     session.expire_all()

@@ -122,9 +122,7 @@ def match_day(session: Session, day: date, *, settings: Settings, now: datetime)
     lines = session.execute(select(StatementLine).where(StatementLine.recon_date == day)
                             .order_by(StatementLine.id)).scalars().all()
     facts = links.payment_facts(session, [line.payment_id for line in lines if line.payment_id])
-    settled = dict(session.execute(select(Resolution.line_id, Resolution.action).where(
-        Resolution.recon_date == day, Resolution.undone_at.is_(None),
-        Resolution.action.in_(("refund", "write_off", "ignore"))).order_by(Resolution.id)).all())
+    settled = resolutions.standing_decisions(session, [line.id for line in lines])
     changed = 0
     counts: dict[str, int] = {}
     for line in lines:

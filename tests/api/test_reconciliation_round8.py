@@ -60,8 +60,16 @@ def summary_statuses(client, auth) -> dict:
     return {status: bucket["count"] for status, bucket in r.json["lines"]["by_status"].items()}
 
 
+def rematched_changes(client, auth) -> int:
+    """How many lines re-deriving the day changes: none, when a decision read each line as the day does."""
+    r = client.post(f"/api/v1/reconciliation/days/{DAY}/match", headers=auth("finance"))
+    assert r.status_code == 200, r.json
+    return r.json["changed"]
+
+
 def assert_settled(client, auth, line_id, reason) -> None:
     """The line reads as done everywhere: not an open unmatched credit in the list, summary or queue."""
+    assert rematched_changes(client, auth) == 0
     line = line_now(client, auth, line_id)
     assert (line["status"], line["score"], line["allocations"]) == ("matched", 100, []), line
     assert reason in line["reasons"] and "no_code" not in line["reasons"], line
@@ -72,9 +80,11 @@ def assert_settled(client, auth, line_id, reason) -> None:
 
 
 def assert_open_again(client, auth, line_id) -> None:
+    assert rematched_changes(client, auth) == 0
     line = line_now(client, auth, line_id)
     assert (line["status"], line["score"]) == ("unmatched", 0), line
-    assert "no_code" in line["reasons"], line
+    # nothing it says is settled still stands: a refund rejected or failed is no longer asked for
+    assert "no_code" in line["reasons"] and "refund_requested" not in line["reasons"], line
     assert line_id in listed_statuses(client, auth, "unmatched")
     assert summary_statuses(client, auth) == {"unmatched": 1}
     assert open_line_exceptions(client, auth, line_id) == ["unmatched_credit"]
