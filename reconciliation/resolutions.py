@@ -202,9 +202,12 @@ def _write_off(session: Session, line: StatementLine, *, actor: str, now: dateti
                **_) -> dict:
     payment = _payment(session, line)
     amount = payment.unallocated_vnd if amount_vnd is None else parse_amount_vnd(amount_vnd, maximum=MAX_MONEY_VND)
-    if amount <= 0 or amount > payment.unallocated_vnd:
-        raise Conflict(f"only {payment.unallocated_vnd} VND of this line is in suspense", code="nothing_in_suspense",
-                       details={"unallocated_vnd": payment.unallocated_vnd})
+    if not payment.unallocated_vnd:
+        raise Conflict("nothing of this line is in suspense", code="nothing_in_suspense",
+                       details={"unallocated_vnd": 0})
+    if amount <= 0 or amount > payment.unallocated_vnd:  # as a match of more than waits
+        raise Conflict(f"only {payment.unallocated_vnd} VND of this line is in suspense",
+                       code="amount_exceeds_unallocated", details={"unallocated_vnd": payment.unallocated_vnd})
     corrections.refuse_if_claimed_by_refund(session.connection(), payment, amount)
     previous_reason = payment.suspense_reason  # read before _move_suspense changes it (undo restores it)
     # what stays in suspense after a partial write-off is still there for the reason it came

@@ -415,3 +415,14 @@ def test_a_write_off_amount_that_is_no_whole_positive_vnd_is_a_typed_400_and_mov
     assert r.status_code == 400 and r.json["code"], r.json
     after = line_now(client, auth, line["id"])
     assert (after["unallocated_vnd"], after["resolutions"]) == (10_000, [])
+
+
+def test_a_write_off_of_more_than_waits_says_how_much_waits_not_that_nothing_does(client, auth, db):
+    # (the finance page showed "Dòng này không còn tiền tạm treo." for 10,001 of 10,000 waiting)
+    line = suspense_line(client, auth, 10_000)
+    more = resolve(client, auth, line["id"], "write-off", reason="phí", amount_vnd=10_001)
+    assert (more.status_code, more.json["code"], more.json["details"]) == (
+        409, "amount_exceeds_unallocated", {"unallocated_vnd": 10_000}), more.json
+    assert resolve(client, auth, line["id"], "write-off", reason="hết").status_code == 201
+    none = resolve(client, auth, line["id"], "write-off", reason="lần nữa", amount_vnd=1)
+    assert (none.status_code, none.json["code"]) == (409, "nothing_in_suspense"), none.json
