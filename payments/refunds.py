@@ -38,20 +38,21 @@ METHODS = {"pos_card": "card", "cash": "cash", "vietqr_transfer": "transfer", "i
            "cod": "transfer"}  # money the post collected goes back by transfer
 
 
-# Told when a refund gives its money back (rejected, failed): reconciliation re-reads the statement
-# line whose money it had settled (registered at import; payments does not import reconciliation).
-_MONEY_BACK: list[Callable[[Session, int], None]] = []
+# Told when a refund claims a payment's money or gives it back (asked, approved, rejected, failed):
+# reconciliation re-reads the statement line carrying that money, which the refund settles or opens
+# again (registered at import; payments does not import reconciliation).
+_WATCHERS: list[Callable[[Session, int], None]] = []
 
 
-def on_money_back(watcher: Callable[[Session, int], None]) -> None:
-    """Register `watcher(session, payment_id)`, called when a refund of that payment gives its money back."""
-    if watcher not in _MONEY_BACK:
-        _MONEY_BACK.append(watcher)
+def on_refund_changed(watcher: Callable[[Session, int], None]) -> None:
+    """Register `watcher(session, payment_id)`, called when a refund of that payment is asked for or decided."""
+    if watcher not in _WATCHERS:
+        _WATCHERS.append(watcher)
 
 
-def _money_back(session: Session, refund: Refund) -> None:
+def _refund_changed(session: Session, refund: Refund) -> None:
     session.flush()
-    for watcher in _MONEY_BACK:
+    for watcher in _WATCHERS:
         watcher(session, refund.payment_id)
 
 
@@ -128,6 +129,7 @@ def request_refund(session: Session, *, payment_id: int, amount_vnd: int, reason
     session.flush()
     if total <= settings.refund_approval_threshold_vnd:
         _proceed(session, refund, payment, settings=settings, actor=actor, now=now)
+    _refund_changed(session, refund)
     return refund
 
 
@@ -196,10 +198,10 @@ def decide(session: Session, *, refund_id: int, approve: bool, reason: str | Non
     refund.decided_by, refund.decided_at = actor, now
     if not approve:
         refund.status, refund.failure = REJECTED, reason
-        _money_back(session, refund)
-        return refund
-    payment = session.get(Payment, refund.payment_id, with_for_update=True, populate_existing=True)  # as locked
-    _proceed(session, refund, payment, settings=settings, actor=actor, now=now)
+    else:
+        payment = session.get(Payment, refund.payment_id, with_for_update=True, populate_existing=True)  # as locked
+        _proceed(session, refund, payment, settings=settings, actor=actor, now=now)
+    _refund_changed(session, refund)
     return refund
 
 
@@ -408,7 +410,7 @@ def mark_failed(session: Session, *, refund_id: int, reason: str, settings: Sett
                            f"refund {refund.id} failed", payment.id)])
     session.expire_all()
     refund.status, refund.failure = FAILED, reason
-    _money_back(session, refund)
+    _refund_changed(session, refund)
     return refund
 
 

@@ -133,15 +133,15 @@ suspense.decide_on_lines(suspense.LineDesk(assign=match_from_suspense, release=u
 
 
 def refresh_lines_of(session: Session, payment_id: int) -> None:
-    """A refund of a line's money rejected or failed outside the line's decisions (the approver, the
-    payout) puts the money back in suspense: the line it had settled is open again."""
+    """A refund of a line's money asked for or decided outside the line's decisions (the refund desk, the
+    approver, the payout) settles the line or, rejected or failed, opens it again."""
     for line in session.execute(select(StatementLine).where(StatementLine.payment_id == payment_id,
                                                             StatementLine.direction == CREDIT)
                                 .order_by(StatementLine.id)).scalars().all():
         refresh_line(session, line)
 
 
-refunds.on_money_back(refresh_lines_of)
+refunds.on_refund_changed(refresh_lines_of)
 
 
 def _match(session: Session, line: StatementLine, *, settings: Settings, actor: str, now: datetime, allocations,

@@ -426,3 +426,17 @@ def test_a_write_off_of_more_than_waits_says_how_much_waits_not_that_nothing_doe
     assert resolve(client, auth, line["id"], "write-off", reason="hết").status_code == 201
     none = resolve(client, auth, line["id"], "write-off", reason="lần nữa", amount_vnd=1)
     assert (none.status_code, none.json["code"]) == (409, "nothing_in_suspense"), none.json
+
+
+def test_a_lines_money_refunded_whole_from_the_refund_desk_settles_the_line_too(client, auth, db):
+    line = suspense_line(client, auth, 3_000_000)
+    asked = client.post(f"/api/v1/payments/{line['payment_id']}/refunds", headers=auth("finance"), json={
+        "amount_vnd": 3_000_000, "expected_refundable_vnd": 3_000_000, "reason": "chuyển nhầm, trả lại"})
+    assert asked.status_code == 201 and asked.json["status"] == "awaiting_approval", asked.json
+    assert_settled(client, auth, line["id"], "settled_by_finance")
+    assert client.post(f"/api/v1/refunds/{asked.json['id']}/approve", headers=auth("approver")).status_code == 200
+    assert_settled(client, auth, line["id"], "settled_by_finance")
+    failed = client.post(f"/api/v1/refunds/{asked.json['id']}/failed", json={"reason": "tài khoản đã đóng"},
+                         headers=auth("finance"))
+    assert failed.status_code == 200, failed.json
+    assert_open_again(client, auth, line["id"])
