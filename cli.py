@@ -120,7 +120,8 @@ def token() -> None:
 @token.command("create")
 @click.option("--role", required=True, help="intake, cashier, finance, approver, postal, auditor or admin")
 @click.option("--name", required=True, help="who or what uses the token")
-def token_create(role: str, name: str) -> None:
+@click.option("--ttl-days", type=int, default=None, help="days the token is valid (default: until revoked)")
+def token_create(role: str, name: str, ttl_days: int | None) -> None:
     """Create a token; the token itself is printed alone on the last line (shown once)."""
     from kernel.auth import create_token
     from kernel.errors import DomainError
@@ -128,11 +129,13 @@ def token_create(role: str, name: str) -> None:
     settings = _settings()
     try:
         with unit_of_work(_sessions(settings)) as session:
-            created, raw = create_token(session, role=role, name=name, actor="cli", now=now_utc())
-            token_id = created.id
+            created, raw = create_token(session, role=role, name=name, actor="cli", now=now_utc(),
+                                        ttl_days=ttl_days)
+            token_id, expires_at = created.id, created.expires_at
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
-    click.echo(f"token {token_id} for {name!r} with role {role} (store it now; it is not shown again):")
+    lasting = f"expires {expires_at:%Y-%m-%d %H:%M} UTC" if expires_at else "valid until revoked"
+    click.echo(f"token {token_id} for {name!r} with role {role}, {lasting} (store it now; it is not shown again):")
     click.echo(raw)
 
 
@@ -188,9 +191,12 @@ def token_list() -> None:
 
     from kernel.auth import ApiToken
 
+    now = now_utc()
     with unit_of_work(_sessions(_settings())) as session:
         for t in session.execute(select(ApiToken).order_by(ApiToken.id)).scalars():
-            state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "active"
+            state = (f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at
+                     else f"expired {t.expires_at:%Y-%m-%d}" if t.expires_at and t.expires_at <= now
+                     else f"expires {t.expires_at:%Y-%m-%d}" if t.expires_at else "active")
             click.echo(f"{t.id:>4}  {t.role:<9} {t.display_prefix}…  {state:<18} {t.name}")
 
 

@@ -8,7 +8,7 @@ from flask_restx import Namespace, Resource, fields
 from sqlalchemy import select
 
 from kernel import audit
-from kernel.auth import ROLES, ApiToken, create_token, revoke_token
+from kernel.auth import MAX_TTL_DAYS, ROLES, ApiToken, create_token, revoke_token
 from kernel.clock import now_utc
 from kernel.events import EVENT_TYPES, WEBHOOK_TOPIC, Subscription, secret_for, unknown_patterns
 from kernel.errors import NotFound, ValidationError
@@ -20,8 +20,12 @@ from kernel.outbox import DONE, FAILED, PENDING, OutboxAttempt, OutboxMessage, r
 admin_ns = Namespace("admin", description="Staff users, API tokens, event subscriptions and outbound deliveries",
                      path="/admin")
 
-token_in = admin_ns.model("TokenIn", {"role": fields.String(required=True, enum=list(ROLES)),
-                                      "name": fields.String(required=True, example="Cổng dịch vụ công tỉnh")})
+token_in = admin_ns.model("TokenIn", {
+    "role": fields.String(required=True, enum=list(ROLES)),
+    "name": fields.String(required=True, example="Cổng dịch vụ công tỉnh"),
+    "ttl_days": fields.Integer(min=1, max=MAX_TTL_DAYS, example=365,
+                               description="days the token is valid (then 401 token_expired); "
+                                           "left out or null: until revoked")})
 user_in = admin_ns.model("UserIn", {
     "username": fields.String(required=True),
     "full_name": fields.String(max_length=200, example="Lê Thị Lan",
@@ -45,7 +49,8 @@ def _subscription_model(name: str, required: bool):
 def token_view(token: ApiToken) -> dict:
     return {"id": token.id, "name": token.name, "role": token.role, "prefix": token.display_prefix,
             "created_at": token.created_at.isoformat(),
-            "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None}
+            "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None,
+            "expires_at": token.expires_at.isoformat() if token.expires_at else None}
 
 
 @admin_ns.route("/tokens")
@@ -63,13 +68,14 @@ class Tokens(Resource):
     @admin_ns.response(201, "created; the token's value is in this answer only")
     @requires("admin")
     def post(self):
-        """Create a token `{"role", "name"}`; its value is in this answer only."""
+        """Create a token `{"role", "name", "ttl_days"?}`; its value is in this answer only."""
         body = json_body()
         if not isinstance(body.get("role"), str) or not isinstance(body.get("name"), str):
             raise ValidationError("role and name are required strings", code="missing_field")
         now = now_utc()
         with transaction() as session:
-            token, raw = create_token(session, role=body["role"], name=body["name"], actor=actor(), now=now)
+            token, raw = create_token(session, role=body["role"], name=body["name"], actor=actor(), now=now,
+                                      ttl_days=body.get("ttl_days"))
             return {**token_view(token), "token": raw}, 201
 
 

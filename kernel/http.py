@@ -34,6 +34,7 @@ from werkzeug.routing import IntegerConverter
 
 from config import Settings
 from kernel.auth import Principal, authenticate_token
+from kernel.clock import now_utc
 from kernel.db import lost_race, unavailable_reason
 from kernel.errors import DomainError, Forbidden, Unauthenticated, ValidationError
 from kernel.jsonobjects import DuplicateKey
@@ -161,12 +162,16 @@ def current_principal() -> Principal | None:
     header = request.headers.get("Authorization", "")
     scheme, _, raw = header.partition(" ")
     if scheme.lower() == "bearer" and raw.strip():
-        with runtime().sessions() as session:
-            principal = authenticate_token(session, raw.strip())
-        # On a page an unknown token counts for nothing (the login session decides): one left stale in a
-        # tool or a browser extension must not turn the public pay page into a 401.
-        if principal is None and request.blueprint not in current_app.extensions.get("hccpay_pages", ()):
-            raise Unauthenticated("the API token is unknown or revoked", code="invalid_token")
+        try:
+            with runtime().sessions() as session:
+                principal = authenticate_token(session, raw.strip(), now=now_utc())
+            if principal is None:
+                raise Unauthenticated("the API token is unknown or revoked", code="invalid_token")
+        except Unauthenticated:
+            # On a page a refused token (unknown, revoked, expired) counts for nothing (the login session
+            # decides): one left stale in a tool or a browser extension must not turn the public pay page into a 401.
+            if request.blueprint not in current_app.extensions.get("hccpay_pages", ()):
+                raise
     if principal is None:
         # Other ways in (the pages' login session) register a resolver; they enforce CSRF themselves.
         for resolver in current_app.extensions.get("hccpay_principal_resolvers", []):
@@ -253,7 +258,8 @@ def with_allow(response, exc: Exception):
 # A 401 for want of a token names the scheme that would be accepted (RFC 7235 requires the header on every
 # 401; RFC 6750 its `error` for a token refused). A callback's refused signature is no call for a token.
 BEARER_CHALLENGES = {"unauthenticated": 'Bearer realm="hccpay"',
-                     "invalid_token": 'Bearer realm="hccpay", error="invalid_token"'}
+                     "invalid_token": 'Bearer realm="hccpay", error="invalid_token"',
+                     "token_expired": 'Bearer realm="hccpay", error="invalid_token", error_description="expired"'}
 
 
 def to_error_response(exc: Exception):
@@ -319,7 +325,7 @@ ERROR_SCHEMA = {
 }
 _ERRORS = {
     "400": "bad input (`code` names the rule: missing_field, invalid_field, malformed_json, invalid_date, ...)",
-    "401": "no, unknown or revoked token (`unauthenticated`)",
+    "401": "no token (`unauthenticated`), an unknown or revoked one (`invalid_token`), an expired one (`token_expired`)",
     "403": "the token's role may not do this (`forbidden`)",
     "404": "no such object (`*_not_found`)",
     "409": "the object's state does not allow it (`code` says which rule), or another change to the same "

@@ -7,10 +7,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from kernel import audit
-from kernel.auth import ROLES, ApiToken, create_token, revoke_token
+from kernel.auth import MAX_TTL_DAYS, ROLES, ApiToken, create_token, revoke_token
 from kernel.clock import now_utc
 from kernel.errors import DomainError
 from kernel.http import actor, current_principal, transaction
+from kernel.text import whole_number
 from kernel.users import User, create_user, update_user
 from web import i18n
 from web.auth import AREAS, page_requires
@@ -30,7 +31,10 @@ for _vi, _en in {"Tiếp nhận hồ sơ (một cửa)": "Intake (one-stop desk)
                  "Lưu": "Save", "Thêm tài khoản": "Add an account", "Token API cho hệ thống": "API tokens for systems",
                  "Tên": "Name", "Tiền tố": "Prefix", "Đã thu hồi": "Revoked", "Thu hồi": "Revoke",
                  "Tạo token": "Create a token", "Đã tạo tài khoản": "Created the account",
-                 "Đã cập nhật tài khoản": "Updated the account", "Đã thu hồi token.": "The token was revoked."}.items():
+                 "Đã cập nhật tài khoản": "Updated the account", "Đã thu hồi token.": "The token was revoked.",
+                 "Hiệu lực đến": "Valid until", "Đến khi thu hồi": "Until revoked", "Đã hết hạn": "Expired",
+                 "Thời hạn (ngày)": "Lifetime (days)",
+                 "Để trống: dùng đến khi thu hồi": "Leave blank: valid until revoked"}.items():
     i18n.EN.setdefault(_vi, _en)
 
 
@@ -70,7 +74,7 @@ def _render(**extra):
         # A lock-out's end stays on the account until its next login: shown only while it lasts (one that has
         # run out read as a locked account that in fact logs in).
         return render_template("staff/admin.html", users=users, tokens=tokens, roles=ROLES, role_names=ROLE_NAMES,
-                               now=now_utc(), **extra)
+                               max_ttl_days=MAX_TTL_DAYS, now=now_utc(), **extra)
 
 
 @admin_pages.get("/")
@@ -120,6 +124,16 @@ def update_user_submit(user_id: int):
     return redirect(url_for("admin_pages.users"))
 
 
+def _ttl_days(typed: str) -> int | str | None:
+    """The lifetime typed on the form: blank for none, digits as a number; anything else is passed on as typed,
+    for create_token to refuse in the words it uses for every caller (a number past any lifetime stays one)."""
+    typed = typed.strip()
+    if not typed:
+        return None
+    number = whole_number(typed, 0, 10**9)
+    return typed if number is None else number
+
+
 @admin_pages.post("/tokens")
 @page_requires("admin")
 def create_token_submit():
@@ -127,7 +141,7 @@ def create_token_submit():
     try:
         with transaction() as session:
             token, raw = create_token(session, role=request.form.get("role", ""), name=request.form.get("name", ""),
-                                      actor=actor(), now=now)
+                                      actor=actor(), now=now, ttl_days=_ttl_days(request.form.get("ttl_days", "")))
     except DomainError as exc:
         return _refused(exc)
     return _render(new_token=raw), 201

@@ -350,6 +350,11 @@ ERRORS = {
                       f"The password is too short: at least {MIN_PASSWORD} characters."),
     "invalid_name": ("Tên token phải có từ 1 đến 200 ký tự.", "A token name has 1 to 200 characters."),
     "token_not_found": ("Không tìm thấy token.", "No such token."),
+    "token_expired": ("Token API đã hết hạn; vui lòng đề nghị quản trị viên cấp token mới.",
+                      "The API token has expired; ask an admin for a new one."),
+    "invalid_ttl_days": ("Thời hạn của token là số ngày nguyên từ {min} đến {max}; để trống nếu dùng đến khi thu hồi.",
+                         "A token's lifetime is a whole number of days from {min} to {max}; leave it blank for one "
+                         "valid until revoked."),
 }
 GENERIC_ERROR = ("Không thực hiện được thao tác", "The action could not be done")
 # What each form field is called in a sentence ("Vui lòng điền lý do.").

@@ -6,6 +6,7 @@ from sqlalchemy import update
 
 from kernel.audit import AuditEntry, record
 from kernel.auth import authenticate_token
+from kernel.clock import now_utc
 from tests.conftest import T0
 
 
@@ -15,20 +16,20 @@ def test_token_create_prints_the_token_alone_on_the_last_line(cli, db):
     last = result.output.strip().splitlines()[-1]
     assert re.fullmatch(r"hcc_[A-Za-z0-9_\-]{40,}", last)
     with db() as s:
-        principal = authenticate_token(s, last)
+        principal = authenticate_token(s, last, now=now_utc())
     assert principal is not None and principal.roles == {"finance"}
 
 
 def test_tokens_made_and_revoked_on_the_command_line_are_audited_as_through_the_api(cli, db):
     raw = cli("token", "create", "--role", "auditor", "--name", "Thanh tra").output.strip().splitlines()[-1]
     with db() as s:
-        token_id = authenticate_token(s, raw).id
+        token_id = authenticate_token(s, raw, now=now_utc()).id
     assert cli("token", "revoke", str(token_id)).exit_code == 0
     with db() as s:
         entries = s.query(AuditEntry).filter_by(subject_type="api_token", subject_id=str(token_id)) \
             .order_by(AuditEntry.id).all()
     assert [(e.action, e.actor) for e in entries] == [("token.create", "cli"), ("token.revoke", "cli")]
-    assert json.loads(entries[0].data) == {"role": "auditor", "name": "Thanh tra"}
+    assert json.loads(entries[0].data) == {"role": "auditor", "name": "Thanh tra", "expires_at": None}
 
 
 def test_token_create_refuses_an_unknown_role(cli):
@@ -39,10 +40,10 @@ def test_token_create_refuses_an_unknown_role(cli):
 def test_a_revoked_token_no_longer_authenticates(cli, db):
     raw = cli("token", "create", "--role", "intake", "--name", "một cửa").output.strip().splitlines()[-1]
     with db() as s:
-        token_id = authenticate_token(s, raw).id
+        token_id = authenticate_token(s, raw, now=now_utc()).id
     assert cli("token", "revoke", str(token_id)).exit_code == 0
     with db() as s:
-        assert authenticate_token(s, raw) is None
+        assert authenticate_token(s, raw, now=now_utc()) is None
 
 
 def test_tokens_are_stored_hashed(cli, db):

@@ -1,0 +1,58 @@
+"""Pages, eighth QA round: the admin page issues an API token with a lifetime and shows each token's expiry;
+a token revoked or a user changed there records the reason given."""
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from kernel.auth import ApiToken
+from kernel.clock import format_local, now_utc
+from kernel.users import create_user
+from tests.api.test_pages import PASSWORD, log_in, page_csrf
+from tests.conftest import T0
+
+
+@pytest.fixture
+def admin(client, db):
+    with db() as s, s.begin():
+        create_user(s, username="quantri", full_name="Vũ Văn Quản", roles=["admin"], password=PASSWORD, now=T0)
+    assert log_in(client, "quantri").status_code == 302
+    return client
+
+
+def _token_rows(html: str) -> dict[str, str]:
+    section = html.split('id="tokens-h"', 1)[1]
+    return {re.sub(r"<[^>]+>", "", row.split("</td>", 2)[1]).strip(): row
+            for row in section.split("<tr>") if "<td>" in row}
+
+
+def test_the_admin_page_issues_a_token_with_a_lifetime_and_shows_its_expiry(admin, db):
+    r = admin.post("/staff/admin/tokens", data={"csrf_token": page_csrf(admin), "role": "intake",
+                                                 "name": "Cổng DVC tỉnh", "ttl_days": "90"})
+    assert r.status_code == 201
+    assert admin.post("/staff/admin/tokens", data={"csrf_token": page_csrf(admin), "role": "postal",
+                                                    "name": "Bưu điện tỉnh", "ttl_days": ""}).status_code == 201
+    with db() as s:
+        by_name = {t.name: t for t in s.query(ApiToken)}
+        assert by_name["Cổng DVC tỉnh"].expires_at is not None and by_name["Bưu điện tỉnh"].expires_at is None
+        s.execute(update(ApiToken).where(ApiToken.name == "Bưu điện tỉnh").values(
+            expires_at=now_utc() - timedelta(days=1)))
+        s.commit()
+    html = admin.get("/staff/admin/").get_data(as_text=True)
+    assert 'name="ttl_days"' in html
+    rows = _token_rows(html)
+    with db() as s:
+        assert format_local(s.query(ApiToken).filter_by(name="Cổng DVC tỉnh").one().expires_at) in rows["Cổng DVC tỉnh"]
+    assert "Đã hết hạn" in rows["Bưu điện tỉnh"]
+    assert "Thu hồi" in rows["Cổng DVC tỉnh"]
+
+
+@pytest.mark.parametrize("ttl", ["0", "abc", "1.5", "99999"])
+def test_the_admin_page_refuses_a_token_lifetime_out_of_range_in_words(admin, db, ttl):
+    r = admin.post("/staff/admin/tokens", data={"csrf_token": page_csrf(admin), "role": "intake",
+                                                 "name": "Cổng DVC tỉnh", "ttl_days": ttl})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400 and "Thời hạn của token" in html, html[-2000:]
+    with db() as s:
+        assert s.query(ApiToken).count() == 0
