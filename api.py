@@ -112,7 +112,8 @@ def readyz():
 def outbox_topics(settings: Settings, sessions: sessionmaker[Session]) -> dict[str, Topic]:
     """Every kind of outbound message this deployment can deliver."""
     topics: dict[str, Topic] = {"webhook": webhook_topic(sessions, settings.secret_values("HCCPAY_SECRET_KEY"),
-                                                          clock=now_utc)}
+                                                          clock=now_utc, public_only=not settings.demo,
+                                                          private_networks=settings.webhook_private_networks)}
     if settings.pos_gateway_url:
         client = PosGatewayClient(settings.pos_gateway_url, settings.secret_values("HCCPAY_POS_WEBHOOK_SECRET"),
                                   clock=now_utc)

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from config.holidays import DEFAULT_HOLIDAYS
-from config.values import (ConfigError, read_http_url, read_log_level, read_rate_limit, read_rate_limit_storage,
-                           read_switch, read_symbol)
+from config.values import (ConfigError, read_http_url, read_log_level, read_networks, read_rate_limit,
+                           read_rate_limit_storage, read_switch, read_symbol)
 from kernel.text import is_ascii_digits
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,6 +86,9 @@ class Settings:
     refund_approval_threshold_vnd: int = 2_000_000
     # The card acquirer's refund API (sandboxed in demo mode).
     pos_gateway_url: str | None = None
+    # Private networks a webhook subscription may point into (kernel.destinations); outside demo mode every
+    # other internal address is refused.
+    webhook_private_networks: tuple[Any, ...] = ()
     # Rate limits (flask-limiter syntax) on public pages/lookups; storage per process unless a
     # shared store (e.g. redis://) is configured. "" disables the limit.
     public_rate_limit: str = "300/minute"
@@ -362,6 +365,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
         public_rate_limit=read_rate_limit(env, "HCCPAY_PUBLIC_RATE_LIMIT", "300/minute"),
         rate_limit_storage=read_rate_limit_storage(env, "HCCPAY_RATE_LIMIT_STORAGE", "memory://"),
         trust_proxy=read_switch(env, "HCCPAY_TRUST_PROXY"),
+        webhook_private_networks=read_networks(env, "HCCPAY_WEBHOOK_PRIVATE_NETWORKS"),
         secure_cookies=read_switch(env, "HCCPAY_SECURE_COOKIES", default=public_url.lower().startswith("https://")),
         refund_approval_threshold_vnd=_parse_int(env, "HCCPAY_REFUND_APPROVAL_THRESHOLD_VND", 2_000_000),
         pos_gateway_url=read_http_url(env, "HCCPAY_POS_GATEWAY_URL",

@@ -4,6 +4,7 @@ accepts, instead of a 500 on every request or a crash in `create_app`. Pure: no 
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 from importlib.util import find_spec
 from typing import Mapping
@@ -27,6 +28,17 @@ def read_switch(env: Mapping[str, str], name: str, default: bool = False) -> boo
     if raw not in SWITCH_VALUES:
         raise ConfigError(f"{name} must be 1 (or true) to switch it on, 0 (or false) or unset for off, got {raw!r}")
     return SWITCH_VALUES[raw]
+
+
+def read_networks(env: Mapping[str, str], name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Comma-separated networks in CIDR form (`10.20.0.0/16, fd12::/64`); unset or empty: none."""
+    networks = []
+    for text in filter(None, (part.strip() for part in env.get(name, "").split(","))):
+        try:
+            networks.append(ipaddress.ip_network(text))
+        except ValueError:
+            raise ConfigError(f"{name}: {text!r} is not a network such as 10.20.0.0/16 (host bits zero)") from None
+    return tuple(networks)
 
 
 def read_http_url(env: Mapping[str, str], name: str, default: str | None) -> str | None:

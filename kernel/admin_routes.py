@@ -10,6 +10,7 @@ from sqlalchemy import select
 from kernel import audit
 from kernel.auth import MAX_TTL_DAYS, ROLES, ApiToken, create_token, revoke_token
 from kernel.clock import now_utc
+from kernel.destinations import refusal
 from kernel.events import EVENT_TYPES, WEBHOOK_TOPIC, Subscription, secret_for, unknown_patterns
 from kernel.errors import NotFound, ValidationError
 from kernel.http import actor, current_principal, int_arg, json_body, requires, settings, transaction
@@ -202,6 +203,9 @@ def _subscription_fields(body: dict, partial: bool) -> dict:
         if not _deliverable_url(url):
             raise ValidationError("url must be an http(s) URL with a host, such as https://example.gov.vn/hooks",
                                   code="invalid_url")
+        refused = None if settings().demo else refusal(url, settings().webhook_private_networks)
+        if refused:
+            raise ValidationError(refused[1], code=refused[0], details={"url": url})
         fields_["url"] = url
     if "event_types" in body or not partial:
         types = body.get("event_types")

@@ -35,6 +35,7 @@ from sqlalchemy import JSON, Connection, String, event, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kernel.db import PK, Base
+from kernel.destinations import Network, refusal
 from kernel.outbound import redirect_reason
 from kernel.outbox import PENDING, Delivery, Held, OutboxMessage, Outgoing, PermanentError, Topic, enqueue_many
 from kernel.signing import HEADER, sign
@@ -135,9 +136,13 @@ class SubscriberUnavailable(Exception):
     pass
 
 
-def webhook_topic(sessions, secret_keys: Sequence[str], *, clock, timeout: tuple[float, float] = (3.05, 10.0)) -> Topic:
+def webhook_topic(sessions, secret_keys: Sequence[str], *, clock, timeout: tuple[float, float] = (3.05, 10.0),
+                  public_only: bool = True, private_networks: Sequence[Network] = ()) -> Topic:
     """Deliver events: one signed POST per attempt; 2xx is delivered, anything else is retried.
-    `secret_keys` are all values of HCCPAY_SECRET_KEY (`settings.secret_values`), the current first."""
+    `secret_keys` are all values of HCCPAY_SECRET_KEY (`settings.secret_values`), the current first.
+    `public_only` (outside demo mode): nothing is sent to a URL that is not https or whose host resolves, now,
+    to an internal address other than in `private_networks` (kernel.destinations); such a delivery fails for
+    good, raising the subscription's alert."""
     if isinstance(secret_keys, str):  # a bare key would be taken as one key per character
         raise TypeError("secret_keys: every value of HCCPAY_SECRET_KEY, not one string")
     http = requests.Session()
@@ -155,6 +160,9 @@ def webhook_topic(sessions, secret_keys: Sequence[str], *, clock, timeout: tuple
             # Its event_types changed since this was queued: the subscriber no longer asks for it. Done, not
             # failed: nothing went wrong that someone must look at; the attempt log says why nothing was sent.
             return {"skipped": f"not sent: the subscription no longer asks for {event_type}"}
+        refused = refusal(subscription.url, private_networks) if public_only else None
+        if refused:
+            raise PermanentError(f"not sent: {refused[0]}: {refused[1]}")
         body = json.dumps(delivery.payload["event"], ensure_ascii=False, separators=(",", ":")).encode()
         now = clock()
         headers = {HEADER: sign(signing_secrets(secret_keys, subscription, now), body, int(now.timestamp())),

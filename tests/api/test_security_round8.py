@@ -66,3 +66,128 @@ def test_the_command_line_issues_a_token_with_a_lifetime_and_lists_its_expiry(cl
         assert timedelta(days=89) < token.expires_at - token.created_at <= timedelta(days=90)
     assert "expires" in cli("token", "list").output
     assert cli("token", "create", "--role", "finance", "--name", "x", "--ttl-days", "0").exit_code != 0
+
+
+# --- subscriptions: no internal addresses outside demo mode ---------------------------------------
+
+@pytest.fixture
+def production(test_settings, db):
+    """The app as deployed (not in demo mode), with an admin token."""
+    from api import create_app
+    from kernel.auth import create_token
+    from kernel.db import unit_of_work
+    from tests.conftest import T0
+
+    app = create_app(test_settings.with_overrides(demo=False))
+    with unit_of_work(db) as s:
+        _, raw = create_token(s, role="admin", name="ops", actor="test", now=T0)
+    yield app.test_client(), {"Authorization": f"Bearer {raw}"}
+    app.extensions["hccpay"].engine.dispose()
+
+
+def _public(monkeypatch, *addresses):
+    """Names resolve to `addresses` (a public one unless told), without asking a DNS server."""
+    import socket
+
+    real = socket.getaddrinfo
+
+    def resolve(host, port, *args, **kwargs):
+        if not host.replace(".", "").isalpha():
+            return real(host, port, *args, **kwargs)  # an address: read as it is
+        return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port or 443))
+                for a in addresses or ("203.113.131.5",)]
+    monkeypatch.setattr("kernel.destinations.socket.getaddrinfo", resolve)
+
+
+INTERNAL_URLS = ["https://127.0.0.1/hooks", "https://localhost/hooks", "https://10.1.2.3/hooks",
+                 "https://169.254.169.254/latest/meta-data", "https://[::1]/hooks", "https://192.168.1.10:8443/x",
+                 "https://0.0.0.0/x", "https://[::ffff:127.0.0.1]/x", "https://172.16.5.4/x", "https://100.64.0.1/x",
+                 "https://2130706433/x", "https://127.1/x", "https://0x7f000001/x", "https://app.localhost/x",
+                 "https://user@127.0.0.1/x", "https://[fe80::1]/x", "https://[fd00::1]/x"]
+
+
+@pytest.mark.parametrize("url", INTERNAL_URLS)
+def test_outside_demo_a_subscription_to_an_internal_address_is_refused(production, db, url):
+    from kernel.events import Subscription
+
+    client, admin = production
+    r = client.post("/api/v1/admin/subscriptions", headers=admin,
+                    json={"name": "Một cửa", "url": url, "event_types": ["payment_request.*"]})
+    assert r.status_code == 400 and r.json["code"] == "internal_url", r.json
+    with db() as s:
+        assert s.query(Subscription).count() == 0
+
+
+def test_outside_demo_a_subscription_over_plain_http_is_refused(production, monkeypatch):
+    _public(monkeypatch)
+    client, admin = production
+    r = client.post("/api/v1/admin/subscriptions", headers=admin,
+                    json={"name": "Một cửa", "url": "http://motcua.example.gov.vn/hooks",
+                          "event_types": ["payment_request.*"]})
+    assert r.status_code == 400 and r.json["code"] == "insecure_url", r.json
+
+
+def test_outside_demo_a_name_that_resolves_to_an_internal_address_is_refused(production, monkeypatch):
+    _public(monkeypatch, "203.113.131.5", "10.0.0.7")
+    client, admin = production
+    r = client.post("/api/v1/admin/subscriptions", headers=admin,
+                    json={"name": "Một cửa", "url": "https://motcua.example.gov.vn/hooks",
+                          "event_types": ["payment_request.*"]})
+    assert r.status_code == 400 and r.json["code"] == "internal_url", r.json
+
+
+def test_outside_demo_a_public_https_subscription_is_taken_and_a_change_to_an_internal_one_refused(
+        production, monkeypatch):
+    _public(monkeypatch)
+    client, admin = production
+    r = client.post("/api/v1/admin/subscriptions", headers=admin,
+                    json={"name": "Một cửa", "url": "https://motcua.example.gov.vn/hooks",
+                          "event_types": ["payment_request.*"]})
+    assert r.status_code == 201, r.json
+    changed = client.patch(f"/api/v1/admin/subscriptions/{r.json['id']}", headers=admin,
+                           json={"url": "https://169.254.169.254/latest"})
+    assert changed.status_code == 400 and changed.json["code"] == "internal_url"
+
+
+def test_in_demo_mode_a_subscription_may_point_at_the_sandbox_on_localhost(client, auth):
+    r = client.post("/api/v1/admin/subscriptions", headers=auth("admin"),
+                    json={"name": "sandbox", "url": "http://127.0.0.1:8001/hooks", "event_types": ["shipment.*"]})
+    assert r.status_code == 201
+
+
+def test_a_delivery_is_not_sent_to_a_name_that_now_resolves_to_an_internal_address(db, monkeypatch):
+    """DNS rebinding: the name was public when subscribed; at delivery it points inside."""
+    from kernel.db import unit_of_work
+    from kernel.events import Subscription, webhook_topic
+    from kernel.outbox import Delivery, PermanentError
+    from tests.conftest import T0
+
+    with unit_of_work(db) as s:
+        subscription = Subscription(name="a", url="https://motcua.example.gov.vn/hooks",
+                                    event_types=["payment_request.*"], active=True, created_at=T0)
+        s.add(subscription)
+    _public(monkeypatch, "169.254.169.254")
+    sent = []
+    monkeypatch.setattr("requests.Session.post", lambda *a, **k: sent.append(a))
+    topic = webhook_topic(db, ("secret",), clock=lambda: T0)
+    delivery = Delivery(id=1, topic="webhook", key="k", attempt=1, idempotency_key="hccpay-1",
+                        payload={"subscription_id": subscription.id,
+                                 "event": {"id": "e1", "type": "payment_request.paid"}})
+    with pytest.raises(PermanentError, match="internal"):
+        topic.send(delivery)
+    assert sent == []
+
+
+def test_a_private_network_the_operator_lists_may_receive_events_and_a_bad_one_stops_start_up():
+    from ipaddress import ip_network
+
+    from config import ConfigError, load_settings
+    from kernel.destinations import refusal
+
+    allowed = load_settings({"HCCPAY_DEMO": "1", "HCCPAY_WEBHOOK_PRIVATE_NETWORKS": "10.20.0.0/16, fd12::/64"}
+                            ).webhook_private_networks
+    assert allowed == (ip_network("10.20.0.0/16"), ip_network("fd12::/64"))
+    assert refusal("https://10.20.1.5/hooks", allowed) is None
+    assert refusal("https://10.21.1.5/hooks", allowed)[0] == "internal_url"
+    with pytest.raises(ConfigError, match="HCCPAY_WEBHOOK_PRIVATE_NETWORKS"):
+        load_settings({"HCCPAY_DEMO": "1", "HCCPAY_WEBHOOK_PRIVATE_NETWORKS": "10.20.0.1/16"})

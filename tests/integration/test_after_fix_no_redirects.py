@@ -62,7 +62,7 @@ def test_a_subscriber_that_redirects_has_not_received_the_event(moved, db):
         subscription = Subscription(name="a", url=f"{url}/events", event_types=["payment_request.*"], active=True,
                                     created_at=T0)
         s.add(subscription)
-    topic = webhook_topic(db, ("secret",), clock=lambda: T0)
+    topic = webhook_topic(db, ("secret",), clock=lambda: T0, public_only=False)
     delivery = Delivery(id=1, topic="webhook", key="k", attempt=1, idempotency_key="hccpay-1",
                         payload={"subscription_id": subscription.id,
                                  "event": {"id": "e1", "type": "payment_request.paid"}})

@@ -74,7 +74,7 @@ def test_a_delivery_that_gives_up_raises_the_alert_of_an_active_subscription_onl
         inactive = Subscription(name="b", url="http://127.0.0.1:9/b", event_types=["payment_request.*"],
                                 active=False, created_at=T0)
         s.add_all([active, inactive])
-    topic = webhook_topic(db, ("secret",), clock=lambda: T0)
+    topic = webhook_topic(db, ("secret",), clock=lambda: T0, public_only=False)
     for subscription in (active, inactive):
         delivery = Delivery(id=1, topic="webhook", key="k", payload={"subscription_id": subscription.id},
                             attempt=5, idempotency_key="hccpay-1")
