@@ -29,6 +29,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from kernel.bulk import insert_rows
 from kernel.db import PK, Base, BigIntPK, unavailable_reason, unit_of_work
 from kernel.errors import Conflict, DomainError, NotFound
+from kernel.logs import without_row_values
 
 log = logging.getLogger("hccpay.outbox")
 
@@ -247,9 +248,9 @@ class OutboxWorker:
                 self._hold(session, delivery, exc, self.clock())
             return
         except PermanentError as exc:
-            error, permanent = f"permanent: {exc}", True
+            error, permanent = f"permanent: {_described(exc)}", True
         except Exception as exc:  # noqa: BLE001 - any failure of a send is retried, and recorded
-            error = f"{type(exc).__name__}: {exc}"
+            error = f"{type(exc).__name__}: {_described(exc)}"
         duration_ms = int((time.monotonic() - started) * 1000)
         with unit_of_work(self.sessions) as session:
             self._record(session, topic, delivery, result, error, permanent, duration_ms, self.clock())
@@ -320,14 +321,21 @@ class OutboxWorker:
             if unavailable_reason(exc) is not None:
                 raise
             known = isinstance(exc, DomainError)
-            reason = (f"{name} refused: {exc.code}: {exc.message}" if known
-                      else f"{name} crashed: {type(exc).__name__}: {exc}")
+            reason = (f"{name} refused: {exc.code}: {_described(exc.message)}" if known
+                      else f"{name} crashed: {type(exc).__name__}: {_described(exc)}")
             message.status, message.done_at, message.last_error = FAILED, None, reason[:2000]
             attempt.detail = "; ".join(filter(None, [attempt.detail, reason]))[:2000]
             self.stats["failed"] += 1
             log.error("outbox message's outcome could not be recorded", exc_info=None if known else exc, extra={
                 "message_id": delivery.id, "topic": delivery.topic, "handler": name,
                 "code": exc.code if known else type(exc).__name__})
+
+
+def _described(exc: BaseException | str) -> str:
+    """An error as the outbox records it (last_error, the attempt log, both shown to admins and auditors):
+    without the DETAIL and CONTEXT lines in which PostgreSQL quotes a refused row's values (a name, a phone),
+    as the logs keep them out (kernel.logs)."""
+    return without_row_values(str(exc))
 
 
 def _next_delay(topic: Topic, attempt: int) -> timedelta | None:

@@ -191,3 +191,33 @@ def test_a_private_network_the_operator_lists_may_receive_events_and_a_bad_one_s
     assert refusal("https://10.21.1.5/hooks", allowed)[0] == "internal_url"
     with pytest.raises(ConfigError, match="HCCPAY_WEBHOOK_PRIVATE_NETWORKS"):
         load_settings({"HCCPAY_DEMO": "1", "HCCPAY_WEBHOOK_PRIVATE_NETWORKS": "10.20.0.1/16"})
+
+
+# --- the outbox keeps no row values a database error quotes -------------------------------------
+
+ROW_DETAIL = ('duplicate key value violates unique constraint "uq_shipments_tracking_number"\n'
+              'DETAIL:  Failing row contains (7, Nguyễn Văn An, 0912345678, 001085012345).\n'
+              'CONTEXT:  SQL function "x" statement 1 with Nguyễn Văn An')
+
+
+@pytest.mark.parametrize("where", ["send", "on_success"])
+def test_an_outbox_error_that_quotes_a_row_keeps_the_first_line_only(db, where):
+    from kernel.db import unit_of_work
+    from kernel.outbox import FAILED, OutboxAttempt, OutboxMessage, OutboxWorker, Topic, enqueue
+    from tests.conftest import T0
+
+    def fail(*_):
+        raise RuntimeError(ROW_DETAIL)
+
+    topic = Topic("t", send=fail if where == "send" else (lambda d: {"ok": True}),
+                  on_success=fail if where == "on_success" else None, schedule=())
+    with unit_of_work(db) as s:
+        enqueue(s, topic="t", key="k", payload={}, now=T0)
+    OutboxWorker(sessions=db, topics={"t": topic}, clock=lambda: T0).drain()
+    with db() as s:
+        message = s.query(OutboxMessage).one()
+        [attempt] = s.query(OutboxAttempt).all()
+        assert message.status == FAILED and "uq_shipments_tracking_number" in message.last_error
+        for text in (message.last_error, attempt.detail):
+            for personal in ("Nguyễn", "0912345678", "001085012345"):
+                assert personal not in text, text
