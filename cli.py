@@ -171,14 +171,15 @@ def user_create(username: str, full_name: str, roles: tuple[str, ...], password:
 
 @token.command("revoke")
 @click.argument("token_id", type=int)
-def token_revoke(token_id: int) -> None:
+@click.option("--reason", default=None, help="why (kept in the audit log)")
+def token_revoke(token_id: int, reason: str | None) -> None:
     """Revoke a token by id."""
     from kernel.auth import revoke_token
     from kernel.errors import DomainError
 
     try:
         with unit_of_work(_sessions(_settings())) as session:
-            revoke_token(session, token_id=token_id, actor="cli", now=now_utc())
+            revoke_token(session, token_id=token_id, actor="cli", now=now_utc(), reason=reason)
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"token {token_id} revoked")

@@ -35,7 +35,8 @@ user_in = admin_ns.model("UserIn", {
     "password": fields.String(required=True, min_length=10)})
 user_change_in = admin_ns.model("UserChangeIn", {
     "roles": fields.List(fields.String(enum=list(ROLES))), "active": fields.Boolean(),
-    "password": fields.String(min_length=10, description="a new password; the user's sessions end (null: unchanged)")})
+    "password": fields.String(min_length=10, description="a new password; the user's sessions end (null: unchanged)"),
+    "reason": fields.String(max_length=1000, description="why (optional), kept in the audit log")})
 
 
 def _subscription_model(name: str, required: bool):
@@ -85,10 +86,12 @@ class TokenItem(Resource):
     @admin_ns.doc(security="bearer")
     @requires("admin")
     def delete(self, token_id: int):
-        """Revoke a token at once."""
+        """Revoke a token at once; an optional body `{"reason"}` is kept in the audit log."""
+        body = json_body() if request.content_length else {}
+        _refuse_unknown_fields(body, ("reason",), "a revocation")
         now = now_utc()
         with transaction() as session:
-            token = revoke_token(session, token_id=token_id, actor=actor(), now=now)
+            token = revoke_token(session, token_id=token_id, actor=actor(), now=now, reason=body.get("reason"))
             return token_view(token)
 
 
@@ -326,7 +329,7 @@ class SubscriptionDeliveries(Resource):
 # is a 400, not a 200 that changed nothing; `fullname` for `full_name` in a POST is a 400, not a user
 # silently named after their username.
 USER_FIELDS = ("username", "full_name", "roles", "password")
-USER_CHANGE_FIELDS = ("roles", "active", "password")
+USER_CHANGE_FIELDS = ("roles", "active", "password", "reason")
 
 def user_view(user: User) -> dict:
     return {"id": user.id, "username": user.username, "full_name": user.full_name, "roles": user.roles,
@@ -369,9 +372,11 @@ class UserItem(Resource):
     @admin_ns.expect(user_change_in, validate=False)
     @requires("admin")
     def patch(self, user_id: int):
-        """Change `roles`, `active` or set a new `password`; the user's sessions end."""
+        """Change `roles`, `active` or set a new `password`, with an optional `reason` for the audit log; the user's
+        sessions end."""
         body = json_body()
         _refuse_unknown_fields(body, USER_CHANGE_FIELDS, "a user's change")
+        reason = audit.given_reason(body.get("reason"))
         # A null field is a field not given, for each of the three alike (update_user leaves None alone).
         roles, active, password = body.get("roles"), body.get("active"), body.get("password")
         if roles is not None and not isinstance(roles, list) or active is not None and not isinstance(active, bool):
@@ -383,6 +388,6 @@ class UserItem(Resource):
             # What was done, not what was sent: `"password": null` resets nothing, and roles are kept
             # sorted and without repeats.
             audit.record(session, actor=actor(), action="user.update", subject_type="user", subject_id=user.id,
-                         at=now, data={"roles": user.roles if roles is not None else None, "active": active,
-                                       "password_reset": password is not None})
+                         at=now, reason=reason, data={"roles": user.roles if roles is not None else None,
+                                                      "active": active, "password_reset": password is not None})
             return user_view(user)

@@ -17,8 +17,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kernel.clock import ensure_aware_utc
 from kernel.db import PK, Base, advisory_lock
+from kernel.text import clean_text
 
 GENESIS = "0" * 64
+REASON_MAX = 1000  # as every reason a money action requires (refunds, resolutions, voids)
 
 
 class AuditEntry(Base):
@@ -43,6 +45,12 @@ def _digest(prev_hash: str, at: datetime, actor: str, action: str, subject_type:
         ensure_ascii=False, separators=(",", ":"),
     )
     return hashlib.sha256(material.encode()).hexdigest()
+
+
+def given_reason(value: object) -> str | None:
+    """A reason given for an act that does not require one (revoking a token, changing a user): cleaned as
+    every text is, too long refused rather than cut; blank or left out is none."""
+    return clean_text(value, "reason", max_len=REASON_MAX, required=False)
 
 
 def record(session: Session, *, actor: str, action: str, subject_type: str, subject_id: str | int,

@@ -115,15 +115,17 @@ def create_token(session: Session, *, role: str, name: str, actor: str, now: dat
     return token, raw
 
 
-def revoke_token(session: Session, *, token_id: int, actor: str, now: datetime) -> ApiToken:
-    """Revoke a token (audited; revoking it again changes nothing)."""
+def revoke_token(session: Session, *, token_id: int, actor: str, now: datetime, reason: object = None) -> ApiToken:
+    """Revoke a token (audited with the reason given, if any; revoking it again changes nothing). A reason is
+    asked for but not required: a token that leaked is revoked first and explained after."""
+    reason = audit.given_reason(reason)
     token = session.get(ApiToken, token_id)
     if token is None:
         raise NotFound(f"no API token with id {token_id}", code="token_not_found")
     if token.revoked_at is None:
         token.revoked_at = now
         audit.record(session, actor=actor, action="token.revoke", subject_type="api_token", subject_id=token.id,
-                     at=now)
+                     at=now, reason=reason)
     return token
 
 

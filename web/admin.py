@@ -33,7 +33,7 @@ for _vi, _en in {"Tiếp nhận hồ sơ (một cửa)": "Intake (one-stop desk)
                  "Tạo token": "Create a token", "Đã tạo tài khoản": "Created the account",
                  "Đã cập nhật tài khoản": "Updated the account", "Đã thu hồi token.": "The token was revoked.",
                  "Hiệu lực đến": "Valid until", "Đến khi thu hồi": "Until revoked", "Đã hết hạn": "Expired",
-                 "Thời hạn (ngày)": "Lifetime (days)",
+                 "Thời hạn (ngày)": "Lifetime (days)", "Lý do (không bắt buộc)": "Reason (optional)",
                  "Để trống: dùng đến khi thu hồi": "Leave blank: valid until revoked"}.items():
     i18n.EN.setdefault(_vi, _en)
 
@@ -111,13 +111,14 @@ def update_user_submit(user_id: int):
     roles = request.form.getlist("roles") or ([] if "roles_listed" in request.form else None)
     active = {"1": True, "0": False}.get(request.form.get("active", ""))
     try:
+        reason = audit.given_reason(request.form.get("reason"))
         with transaction() as session:
             user = update_user(session, user_id=user_id, roles=roles, active=active, password=password,
                                by_user_id=current_principal().user_id, now=now)
             # What was done, as the API records it: the roles kept (sorted, without repeats), not the form's list.
             audit.record(session, actor=actor(), action="user.update", subject_type="user", subject_id=user.id,
-                         at=now, data={"roles": user.roles if roles is not None else None, "active": active,
-                                       "password_reset": bool(password)})
+                         at=now, reason=reason, data={"roles": user.roles if roles is not None else None,
+                                                      "active": active, "password_reset": bool(password)})
     except DomainError as exc:
         return _refused(exc)
     flash(f"{i18n.translate('Đã cập nhật tài khoản')} {user.username}.")
@@ -151,7 +152,10 @@ def create_token_submit():
 @page_requires("admin")
 def revoke_token_submit(token_id: int):
     now = now_utc()
-    with transaction() as session:
-        revoke_token(session, token_id=token_id, actor=actor(), now=now)
+    try:
+        with transaction() as session:
+            revoke_token(session, token_id=token_id, actor=actor(), now=now, reason=request.form.get("reason"))
+    except DomainError as exc:
+        return _refused(exc)
     flash(i18n.translate("Đã thu hồi token."))
     return redirect(url_for("admin_pages.users"))

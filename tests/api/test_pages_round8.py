@@ -56,3 +56,26 @@ def test_the_admin_page_refuses_a_token_lifetime_out_of_range_in_words(admin, db
     assert r.status_code == 400 and "Thời hạn của token" in html, html[-2000:]
     with db() as s:
         assert s.query(ApiToken).count() == 0
+
+
+def test_the_admin_page_records_the_reason_a_token_is_revoked_or_a_user_changed(admin, db):
+    from kernel.audit import AuditEntry
+
+    assert admin.post("/staff/admin/tokens", data={"csrf_token": page_csrf(admin), "role": "intake",
+                                                    "name": "Cổng DVC tỉnh"}).status_code == 201
+    with db() as s, s.begin():
+        token_id = s.query(ApiToken).one().id
+        user_id = create_user(s, username="ketoan", full_name="Lê Thị Lan", roles=["finance"], password=PASSWORD,
+                              now=T0).id
+    html = admin.get("/staff/admin/").get_data(as_text=True)
+    for action in (f"/staff/admin/tokens/{token_id}/revoke", f"/staff/admin/users/{user_id}"):
+        form = html.split(f'action="{action}"', 1)[1].split("</form>", 1)[0]
+        assert 'name="reason"' in form, action
+    assert admin.post(f"/staff/admin/tokens/{token_id}/revoke",
+                      data={"csrf_token": page_csrf(admin), "reason": "Lộ token"}).status_code == 302
+    assert admin.post(f"/staff/admin/users/{user_id}", data={"csrf_token": page_csrf(admin), "active": "0",
+                                                             "reason": "Nghỉ việc"}).status_code == 302
+    with db() as s:
+        reasons = {e.action: e.reason for e in s.query(AuditEntry).filter(
+            AuditEntry.action.in_(["token.revoke", "user.update"]))}
+    assert reasons == {"token.revoke": "Lộ token", "user.update": "Nghỉ việc"}

@@ -221,3 +221,45 @@ def test_an_outbox_error_that_quotes_a_row_keeps_the_first_line_only(db, where):
         for text in (message.last_error, attempt.detail):
             for personal in ("Nguyễn", "0912345678", "001085012345"):
                 assert personal not in text, text
+
+
+# --- a token revoked or a user changed records the reason given -----------------------------------
+
+def _audit(db, subject_type, subject_id, action):
+    with db() as s:
+        return s.query(AuditEntry).filter_by(subject_type=subject_type, subject_id=str(subject_id),
+                                             action=action).one()
+
+
+def test_revoking_a_token_records_the_reason_given_and_needs_none(client, auth, db):
+    first, second = (_issue(client, auth).json["id"] for _ in range(2))
+    r = client.delete(f"/api/v1/admin/tokens/{first}", headers=auth("admin"),
+                      json={"reason": "Lộ token  trên máy trạm quầy 3"})
+    assert r.status_code == 200, r.json
+    assert _audit(db, "api_token", first, "token.revoke").reason == "Lộ token trên máy trạm quầy 3"
+    assert client.delete(f"/api/v1/admin/tokens/{second}", headers=auth("admin")).status_code == 200
+    assert _audit(db, "api_token", second, "token.revoke").reason is None
+    refused = client.delete(f"/api/v1/admin/tokens/{first}", headers=auth("admin"), json={"reason": "x\x00"})
+    assert refused.status_code == 400 and refused.json["code"] == "validation_error"
+
+
+def test_changing_a_user_records_the_reason_given(client, auth, db):
+    r = client.post("/api/v1/admin/users", headers=auth("admin"),
+                    json={"username": "ketoan", "full_name": "Lê Thị Lan", "roles": ["finance"],
+                          "password": "correct-horse-battery"})
+    user_id = r.json["id"]
+    changed = client.patch(f"/api/v1/admin/users/{user_id}", headers=auth("admin"),
+                           json={"active": False, "reason": "Nghỉ việc từ 01/12/2026"})
+    assert changed.status_code == 200, changed.json
+    assert _audit(db, "user", user_id, "user.update").reason == "Nghỉ việc từ 01/12/2026"
+    too_long = client.patch(f"/api/v1/admin/users/{user_id}", headers=auth("admin"),
+                            json={"active": True, "reason": "x" * 1001})
+    assert too_long.status_code == 400
+
+
+def test_the_command_line_revokes_a_token_with_a_reason(cli, db):
+    raw = cli("token", "create", "--role", "auditor", "--name", "Thanh tra").output.strip().splitlines()[-1]
+    with db() as s:
+        [token] = s.query(ApiToken).all()
+    assert cli("token", "revoke", str(token.id), "--reason", "Hết đợt thanh tra").exit_code == 0
+    assert _audit(db, "api_token", token.id, "token.revoke").reason == "Hết đợt thanh tra"
