@@ -263,3 +263,44 @@ def test_the_command_line_revokes_a_token_with_a_reason(cli, db):
         [token] = s.query(ApiToken).all()
     assert cli("token", "revoke", str(token.id), "--reason", "Hết đợt thanh tra").exit_code == 0
     assert _audit(db, "api_token", token.id, "token.revoke").reason == "Hết đợt thanh tra"
+
+
+# --- no personal data in the logs over a whole payment flow ---------------------------------------
+
+def test_a_whole_payment_flow_logs_no_name_phone_id_number_or_account(app, client, auth, test_settings, db, caplog):
+    import logging
+
+    from api import outbox_topics
+    from kernel.logs import JSONFormatter
+    from kernel.outbox import OutboxWorker
+    from tests.factories import dossier_body, send_callback
+
+    caplog.set_level(logging.INFO, logger="hccpay")
+    body = dossier_body(("Lệ phí cấp giấy chứng nhận", "charge", 150_000))
+    body["applicant"] = {"name": "Trịnh Thị Hoài Thương", "phone": "0987654321", "id_number": "001185012345"}
+    r = client.post("/api/v1/dossiers", json=body, headers=auth("intake"))
+    assert r.status_code == 201, r.json
+    code = r.json["payment_request"]["payment_code"]
+    assert client.get(f"/pay/{code}").status_code == 200
+    assert client.get(f"/api/v1/payment-requests/{code}").status_code == 200
+    assert send_callback(client, test_settings, "bank", code=code, amount=200_000).status_code == 200  # overpaid
+    assert client.get(f"/api/v1/payment-requests/{code}/receipt.pdf").status_code == 200
+    [payment] = client.get(f"/api/v1/payment-requests/{code}/payments", headers=auth("finance")).json["payments"]
+    refund = client.post(f"/api/v1/payments/{payment['id']}/refunds", headers=auth("finance"),
+                         json={"amount_vnd": 50_000, "expected_refundable_vnd": 200_000, "reason": "Nộp thừa"})
+    assert refund.status_code in (200, 201), refund.json
+    client.get(f"/api/v1/dossiers/{body['code']}", headers=auth("intake"))
+    client.post("/api/v1/dossiers", json=body, headers=auth("intake"))  # a repeat, refused or replayed
+    bad = {**body, "code": body["code"] + "X", "applicant": {**body["applicant"], "phone": "09876543210000"}}
+    client.post("/api/v1/dossiers", json=bad, headers=auth("intake"))  # refused: the phone is not one
+    runtime = app.extensions["hccpay"]
+    OutboxWorker(sessions=runtime.sessions, topics=outbox_topics(test_settings, runtime.sessions),
+                 clock=lambda: __import__("kernel.clock", fromlist=["now_utc"]).now_utc(), batch=5).run_once()
+    formatter = JSONFormatter()
+    lines = [formatter.format(rec) for rec in caplog.records if rec.levelno >= logging.INFO]
+    assert lines
+    for personal in ("Trịnh", "Thương", "0987654321", "001185012345", "NGUYEN VAN AN", "0123456789",
+                     "987654321"):
+        leaked = [line for line in lines if personal in line]
+        assert not leaked, (personal, leaked[:3])
+
