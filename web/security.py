@@ -67,7 +67,8 @@ def init_security(app: Flask, settings: Settings) -> Limiter:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Referrer-Policy"] = "same-origin"
-        if request.is_secure:
+        # Also when TLS ends at a proxy the app is not told about: the browser got this over https.
+        if request.is_secure or settings.public_url.lower().startswith("https://"):
             response.headers["Strict-Transport-Security"] = "max-age=31536000"
         if request.path.startswith("/staff") or "Authorization" in request.headers \
                 or (g.get("principal") and request.path.startswith("/api/")):

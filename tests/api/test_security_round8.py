@@ -304,3 +304,17 @@ def test_a_whole_payment_flow_logs_no_name_phone_id_number_or_account(app, clien
         leaked = [line for line in lines if personal in line]
         assert not leaked, (personal, leaked[:3])
 
+
+# --- HSTS wherever the site is served over https ----------------------------------------------------
+
+def test_a_site_whose_public_url_is_https_sends_hsts_even_when_its_proxy_does_not_say_so(test_settings, db):
+    """TLS ends at the proxy; without HCCPAY_TRUST_PROXY the app sees http, but the browser gets the answer over
+    https and must be told to stay there. Over plain http a browser ignores the header (RFC 6797 8.1)."""
+    from api import create_app
+
+    site = create_app(test_settings.with_overrides(public_url="https://hcc.example.gov.vn", secure_cookies=True))
+    assert site.test_client().get("/staff/login").headers.get("Strict-Transport-Security") == "max-age=31536000"
+    demo = create_app(test_settings)  # `make run`: http://127.0.0.1
+    assert "Strict-Transport-Security" not in demo.test_client().get("/staff/login").headers
+    for app in (site, demo):
+        app.extensions["hccpay"].engine.dispose()
