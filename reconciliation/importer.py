@@ -32,6 +32,7 @@ from kernel.bulk import insert_rows
 from kernel.clock import business_date, now_utc, start_of_business_day
 from kernel.db import advisory_lock, unit_of_work
 from kernel.heap import collection_paused
+from kernel.logs import without_row_values
 from kernel.errors import ValidationError
 from kernel.text import clean_text
 from payments.announcements import statement_lock
@@ -399,9 +400,12 @@ def run_import(sessions: sessionmaker[Session], parsed: Parsed, *, filename: str
         with unit_of_work(sessions) as session:
             _finish(session, ctx, info, max(now, clock()))
     except Exception as exc:
+        # Shown on the import (API, finance pages): without the DETAIL line in which PostgreSQL quotes a
+        # refused line's values (a payer's name and account), as the logs keep it out.
         with unit_of_work(sessions) as session:
             session.execute(update(StatementImport).where(StatementImport.id == import_id).values(
-                status="failed", error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=max(now, clock())))
+                status="failed", error=without_row_values(f"{type(exc).__name__}: {exc}")[:2000],
+                finished_at=max(now, clock())))
         raise
     return import_id
 

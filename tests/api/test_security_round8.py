@@ -318,3 +318,23 @@ def test_a_site_whose_public_url_is_https_sends_hsts_even_when_its_proxy_does_no
     assert "Strict-Transport-Security" not in demo.test_client().get("/staff/login").headers
     for app in (site, demo):
         app.extensions["hccpay"].engine.dispose()
+
+
+# --- a failed statement import keeps no row values either -------------------------------------------
+
+def test_a_statement_import_that_fails_records_its_error_without_the_row_postgresql_quotes(client, auth, db,
+                                                                                          monkeypatch):
+    from reconciliation.models import StatementImport
+    from tests.recon_factories import upload, vcb_csv
+
+    def fail(*_):
+        raise RuntimeError(ROW_DETAIL)
+
+    monkeypatch.setattr("reconciliation.importer._store_chunk_with_retries", fail)
+    r = upload(client, auth, vcb_csv(("5001", "", "150.000", "HS0000001 Nguyen Van An")))
+    assert r.status_code == 500
+    with db() as s:
+        [failed] = s.query(StatementImport).all()
+    assert failed.status == "failed" and "uq_shipments_tracking_number" in failed.error
+    for personal in ("Nguyễn", "0912345678", "001085012345"):
+        assert personal not in failed.error
