@@ -79,3 +79,22 @@ def test_the_admin_page_records_the_reason_a_token_is_revoked_or_a_user_changed(
         reasons = {e.action: e.reason for e in s.query(AuditEntry).filter(
             AuditEntry.action.in_(["token.revoke", "user.update"]))}
     assert reasons == {"token.revoke": "Lộ token", "user.update": "Nghỉ việc"}
+
+
+def test_every_staff_form_refuses_a_post_without_its_csrf_token(app, client, db):
+    """Each POST route of the pages, sent by a logged-in person holding every role but without the form's
+    token (a forged cross-site form), is refused before it is looked at."""
+    from kernel.auth import ROLES
+
+    with db() as s, s.begin():
+        create_user(s, username="moi", full_name="Lê Thị Lan", roles=list(ROLES), password=PASSWORD, now=T0)
+    assert log_in(client, "moi").status_code == 302
+    posts = [rule for rule in app.url_map.iter_rules()
+             if "POST" in rule.methods and rule.rule.startswith("/staff/") and rule.rule != "/staff/login"]
+    assert len(posts) > 15
+    for rule in posts:
+        path = re.sub(r"<int:[a-z_]+>", "1", rule.rule)
+        path = re.sub(r"<[a-z_]+>", "2026-11-25", path)
+        r = client.post(path, data={"reason": "x", "roles": ["admin"], "name": "x", "role": "admin"})
+        assert r.status_code == 403, (rule.rule, r.status_code)
+    assert client.get("/staff/admin/").status_code == 200  # still logged in: nothing was done
