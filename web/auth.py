@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, g, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, g, make_response, redirect, render_template, request, session, url_for
 
 from kernel.auth import Principal
 from kernel.clock import now_utc
@@ -46,8 +46,8 @@ def _session_principal() -> Principal | None:
         # The login form proves itself with the login cookie's token, not a session's: someone already
         # logged in (another tab) who submits it is simply logging in again.
         return None
-    with runtime().sessions() as session:
-        active = resolve_session(session, token, now_utc())
+    with runtime().sessions() as db:
+        active = resolve_session(db, token, now_utc())
     if active is None:
         return None
     g.csrf_token = active.csrf_token
@@ -119,8 +119,8 @@ def login_submit():
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not cookie or not same_secret(cookie, request.form.get("csrf_token", "")):
         return _login_page(error=LOGIN_FORM_EXPIRED, status=403)
-    with transaction() as session:
-        result = login(session, username=request.form.get("username", ""), password=request.form.get("password", ""),
+    with transaction() as db:
+        result = login(db, username=request.form.get("username", ""), password=request.form.get("password", ""),
                        now=now_utc())
     # Someone guessing passwords, and the lock-out it brings, must be visible to whoever watches the logs:
     # by account id and reason, never the username typed (a name, or a password typed in the wrong box).
@@ -129,17 +129,25 @@ def login_submit():
                 extra={"request_id": request_id(), "reason": result.reason, "user_id": result.user_id})
         return _login_page(error=LOGIN_FAILED, status=401)
     log.info("staff login", extra={"request_id": request_id(), "user_id": result.user_id})
+    _forget_the_last_person()
     response = redirect(_safe_next(request.form.get("next")))
     response.set_cookie(COOKIE, result.token, max_age=int(SESSION_LIFETIME.total_seconds()), **_cookie_options())
     response.delete_cookie(LOGIN_CSRF_COOKIE, **_cookie_options())  # with the flags it was given
     return response
 
 
+def _forget_the_last_person() -> None:
+    """Empty the pages' own cookie (flash messages, a refused form's values): signed but readable, it must not
+    carry what one person left, a citizen's name in a reason say, to whoever uses the browser next."""
+    session.clear()
+
+
 @staff.post("/logout")
 @page_requires("intake", "cashier", "finance", "approver", "postal", "auditor", "admin")
 def logout_submit():
-    with transaction() as session:
-        logout(session, token=request.cookies.get(COOKIE, ""), now=now_utc())
+    with transaction() as db:
+        logout(db, token=request.cookies.get(COOKIE, ""), now=now_utc())
+    _forget_the_last_person()
     response = redirect(url_for("staff.login_form"))
     response.delete_cookie(COOKIE, **_cookie_options())
     return response

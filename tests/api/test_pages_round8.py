@@ -98,3 +98,21 @@ def test_every_staff_form_refuses_a_post_without_its_csrf_token(app, client, db)
         r = client.post(path, data={"reason": "x", "roles": ["admin"], "name": "x", "role": "admin"})
         assert r.status_code == 403, (rule.rule, r.status_code)
     assert client.get("/staff/admin/").status_code == 200  # still logged in: nothing was done
+
+
+def test_logging_out_or_in_clears_what_the_last_person_left_in_the_pages_cookie(app, admin):
+    """The pages' own cookie (flash messages, a refused form's values: signed, not encrypted) must not carry one
+    person's leftovers to the next at a shared counter PC."""
+    cookie = app.config.get("SESSION_COOKIE_NAME", "session")
+    leftovers = {"_flashes": [("message", "Đã tạo tài khoản ketoan.")],
+                 "kept_form": {"action": "/staff/finance/payments/1/refunds", "code": "missing_field",
+                               "fields": {"reason": ["Trả lại cho bà Trần Thị Bích"]}, "details": {}}}
+    token = page_csrf(admin)
+    with admin.session_transaction() as kept:  # what a redirect left for a page not yet shown
+        kept.update(leftovers)
+    assert admin.post("/staff/logout", data={"csrf_token": token}).status_code == 302
+    assert admin.get_cookie(cookie) is None
+    with admin.session_transaction() as kept:  # left while logged out, before the next person logs in
+        kept.update(leftovers)
+    assert log_in(admin, "quantri").status_code == 302
+    assert admin.get_cookie(cookie) is None
