@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date
 
-from kernel.clock import add_working_days
+from kernel.clock import add_working_days, nth_working_day_after
 
 RETRY_GAP_WORKING_DAYS = 2
 
@@ -29,5 +29,8 @@ def due_date(j: date, *, local: bool, urban: bool, special: bool, special_extra_
 
 
 def next_attempt_date(failed_on: date, holidays: Collection[date]) -> date:
-    """The earliest day for another attempt after a failed one."""
-    return add_working_days(failed_on, RETRY_GAP_WORKING_DAYS, holidays)
+    """The earliest day for another attempt after a failed one: the second working day after it,
+    whatever day it failed on. Not J+n, where a day off rolls to the next working day first: a failure
+    on a Saturday (the post works then) or a holiday was retried a working day later than one on the
+    Friday before."""
+    return nth_working_day_after(failed_on, RETRY_GAP_WORKING_DAYS, holidays)

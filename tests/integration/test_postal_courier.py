@@ -8,7 +8,7 @@ import requests
 from sqlalchemy import select
 
 from api import create_app
-from kernel.clock import add_working_days, business_date, now_utc
+from kernel.clock import business_date, now_utc, nth_working_day_after
 from kernel.db import unit_of_work
 from kernel.inbox import DUPLICATE, InboundCallback
 from kernel.notify import SMS_TOPIC
@@ -259,11 +259,12 @@ def test_two_failed_attempts_return_the_result_to_the_agency(world, auth, db, te
     assert first.status == "failed_attempt" and first.failed_attempts == 1
     assert first.next_attempt_date == next_attempt_date(failed_on, world.settings.holidays)
     world.http.post("/api/v1/postal/routes", json=route_body(), headers=auth("postal"))
+    day_before = nth_working_day_after(failed_on, 1, world.settings.holidays)  # failed on a Saturday: Monday
     too_early = world.http.post(f"/api/v1/postal/shipments/{shipment['id']}/assignment", headers=auth("postal"),
-                                json={"date": add_working_days(failed_on, 1, world.settings.holidays).isoformat(),
+                                json={"date": day_before.isoformat(),
                                       "route": "HL1", "slot": "morning", "reason": "thử lại"})
     assert too_early.status_code == 409 and too_early.json["code"] == "too_early_for_retry"
-    assert plan(world, auth, add_working_days(failed_on, 1, world.settings.holidays))["assigned"] == []
+    assert plan(world, auth, day_before)["assigned"] == []
     assert plan(world, auth, first.next_attempt_date)["assigned"][0]["shipment_id"] == shipment["id"]
     world.clock.advance(timedelta(days=(first.next_attempt_date - failed_on).days))
     world.courier_event(tracking, 9)
