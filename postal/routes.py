@@ -177,6 +177,8 @@ class ShipmentAssignment(Resource):
     @postal_ns.expect(assignment_in, validate=False)
     @postal_ns.response(200, "moved; over_capacity and outside_route say what the planner would have refused")
     @postal_ns.response(400, "date_too_far: past the farthest day a window may name (60 days, the holiday list)")
+    @postal_ns.response(409, "round_departed: that round has left (its time, or a stop handed over); cannot_move, "
+                             "too_early_for_retry")
     @postal_ns.response(422, "not_a_working_day")
     @requires("postal")
     def post(self, shipment_id: int):

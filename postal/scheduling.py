@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from config import Settings
 from kernel import audit
-from kernel.clock import VN_TZ, business_date, business_day_bounds, is_working_day, nth_working_day_after
+from kernel.clock import (VN_TZ, business_date, business_day_bounds, is_working_day, local_time,
+                          nth_working_day_after)
 from kernel.db import advisory_lock
 from kernel.errors import Conflict, ValidationError
 from payments.validation import clean_text, printable
@@ -305,6 +306,29 @@ def renumber_stops(session: Session, day: date, places: set[tuple[str, str]],
             shipment.stop = numbers[shipment.id]
 
 
+def round_has_left(session: Session, day: date, route_code: str, slot: str, now: datetime) -> bool:
+    """True once the postman has set off on the route's round of `day` and `slot`: its time has come
+    (`planner.SLOT_STARTS`, as for the plan and a citizen's window), or he already handed over one of
+    its stops (a postman who left early)."""
+    if slot not in planner.open_slots(day, business_date(now), local_time(now).time()):
+        return True
+    return session.execute(select(Shipment.id).where(
+        _holds_place_on(day), Shipment.route_code == route_code, Shipment.slot == slot,
+        Shipment.status.not_in(TO_DO_ON_DAY)).limit(1)).first() is not None
+
+
+def refuse_departed_round(session: Session, shipment: Shipment, day: date, route_code: str, slot: str,
+                          now: datetime) -> None:
+    """409 round_departed for a move into a round that has left: the postman would never get the
+    shipment, and the plan would say it went out. Keeping it where it is changes nothing."""
+    if (shipment.planned_date, shipment.route_code, shipment.slot) == (day, route_code, slot):
+        return
+    if round_has_left(session, day, route_code, slot, now):
+        raise Conflict(f"the {slot} round of route {route_code} on {day.isoformat()} has already left: choose a "
+                       "later round", code="round_departed",
+                       details={"date": day.isoformat(), "route": route_code, "slot": slot})
+
+
 def move_shipment(session: Session, *, shipment_id: int, day: date, route_code: str, slot: Any, reason: str,
                   settings: Settings, actor: str, now: datetime) -> tuple[Shipment, bool, bool]:
     """Manual override of the plan (audited); returns (shipment, over_capacity, outside_route).
@@ -331,6 +355,7 @@ def move_shipment(session: Session, *, shipment_id: int, day: date, route_code: 
     refuse_far_day(day, latest_window_day(business_date(now), settings.holidays))
     refuse_early_attempt(shipment, day)
     route = get_route(session, route_code)
+    refuse_departed_round(session, shipment, day, route.code, slot, now)
     before = {"date": shipment.planned_date.isoformat() if shipment.planned_date else None,
               "route": shipment.route_code, "slot": shipment.slot}
     old_place = (shipment.planned_date, shipment.route_code, shipment.slot)

@@ -128,6 +128,7 @@ ERRORS = {
                       "nghỉ lễ (muộn nhất {latest}).",
     # moves and outcomes
     "cannot_move": "Bưu gửi ở trạng thái này không thể chuyển tuyến.",
+    "round_departed": "Bưu tá đã xuất phát đi buổi này: vui lòng chọn buổi hoặc ngày sau.",
     "too_early_for_retry": "Chưa đến ngày được đi lại (ít nhất 2 ngày làm việc sau lần không thành công).",
     "route_not_found": "Không tìm thấy tuyến.",
     "shipment_not_found": "Không tìm thấy bưu gửi.",
@@ -375,6 +376,8 @@ EN = {
         "That day is too far ahead: plans go up to {latest}. Check the day (and year) typed.",
     "Vui lòng chọn buổi sáng hoặc buổi chiều.": "Choose morning or afternoon.",
     "Bưu gửi ở trạng thái này không thể chuyển tuyến.": "A shipment in this state cannot be moved.",
+    "Bưu tá đã xuất phát đi buổi này: vui lòng chọn buổi hoặc ngày sau.":
+        "The postman has already left on this round: choose a later round or day.",
     "Chưa đến ngày được đi lại (ít nhất 2 ngày làm việc sau lần không thành công).":
         "Too early for another attempt (at least 2 working days after a failed one).",
     "Không tìm thấy tuyến.": "Route not found.",

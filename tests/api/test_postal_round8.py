@@ -1,0 +1,110 @@
+"""Postal, QA round 8: a failed attempt reported on a Saturday is retried on the second working day after
+it; a shipment is not moved into a round that has already left; the manifest's cash to collect is the
+amount the courier's order carries, with any difference from what the dossier owes now flagged."""
+import io
+import json
+import time
+from datetime import datetime, timedelta
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from config.holidays import DEFAULT_HOLIDAYS
+from kernel.clock import VN_TZ, business_date, is_working_day, now_utc
+from kernel.db import unit_of_work
+from kernel.errors import DomainError
+from kernel.signing import HEADER, sign
+from postal.models import Shipment
+from postal.scheduling import move_shipment
+from postal.service import record_outcome
+from postal.validation import parse_id_check
+from tests.postal_factories import ID_CHECK, make_booked_shipment, make_route
+
+
+def webhook(client, settings, body):
+    raw = json.dumps(body).encode()
+    signature = sign(settings.secret_values("HCCPAY_COURIER_WEBHOOK_SECRET"), raw, int(time.time()))
+    return client.post("/api/v1/callbacks/courier", data=raw,
+                       headers={HEADER: signature, "Content-Type": "application/json"})
+
+
+def tracking(shipment_id):
+    return f"EB0000{shipment_id:04d}VN"  # what mark_booked gives
+
+
+def at(day, hh_mm: str) -> datetime:
+    """`day` at hh:mm in Hà Nội."""
+    return datetime.fromisoformat(f"{day.isoformat()}T{hh_mm}:00").replace(tzinfo=VN_TZ)
+
+
+def working_day_after(day, n: int = 1):
+    while n:
+        day += timedelta(days=1)
+        n -= is_working_day(day, DEFAULT_HOLIDAYS)
+    return day
+
+
+# --- 1. a failed attempt on a Saturday ------------------------------------------------------------
+
+def test_a_failure_the_post_reports_on_a_saturday_is_retried_on_the_second_working_day_after_it(
+        client, auth, db, test_settings):
+    shipment_id = make_booked_shipment(db, test_settings, "D-SAT")
+    today = business_date(now_utc())
+    saturday = today - timedelta(days=(today.weekday() - 5) % 7 or 7)  # the last Saturday before today
+    r = webhook(client, test_settings, {"event_id": "E-SAT-1", "tracking_number": tracking(shipment_id),
+                                        "status_code": 11, "occurred_at": at(saturday, "09:00").isoformat()})
+    assert r.status_code == 200, r.json
+    shipment = client.get(f"/api/v1/postal/shipments/{shipment_id}", headers=auth("postal")).json
+    assert shipment["failed_attempts"] == 1
+    # as a failure on the Friday before: Monday and Tuesday (no holiday between), not counted from Monday
+    assert shipment["next_attempt_date"] == working_day_after(saturday, 2).isoformat()
+
+
+# --- 2. a manual move into a round that has already left -------------------------------------------
+
+def move(db, settings, shipment_id, day, slot, now):
+    with unit_of_work(db) as s:
+        return move_shipment(s, shipment_id=shipment_id, day=day, route_code="HL1", slot=slot, reason="đổi tuyến",
+                             settings=settings, actor="t", now=now)
+
+
+@pytest.fixture
+def next_working_day():
+    return working_day_after(business_date(now_utc()))
+
+
+@pytest.mark.parametrize("local, slot", [("07:30", "morning"), ("11:00", "morning"), ("13:30", "afternoon")])
+def test_a_shipment_is_not_moved_into_a_round_that_has_left(db, test_settings, next_working_day, local, slot):
+    make_route(db, test_settings)
+    shipment_id = make_booked_shipment(db, test_settings, "D-LATE")
+    with pytest.raises(DomainError) as caught:
+        move(db, test_settings, shipment_id, next_working_day, slot, at(next_working_day, local))
+    assert (caught.value.status, caught.value.code) == (409, "round_departed")
+    assert caught.value.details == {"date": next_working_day.isoformat(), "route": "HL1", "slot": slot}
+    with db() as s:  # nothing written
+        assert s.get(Shipment, shipment_id).planned_date is None
+
+
+def test_a_round_not_left_yet_and_a_later_day_still_take_a_moved_shipment(db, test_settings, next_working_day):
+    make_route(db, test_settings)
+    first, second = (make_booked_shipment(db, test_settings, f"D-OK{i}") for i in range(2))
+    assert move(db, test_settings, first, next_working_day, "morning", at(next_working_day, "07:29"))[0].slot == "morning"
+    assert move(db, test_settings, second, next_working_day, "afternoon", at(next_working_day, "11:00"))[0].stop == 1
+    later = working_day_after(next_working_day)
+    assert move(db, test_settings, second, later, "morning", at(next_working_day, "16:00"))[0].planned_date == later
+
+
+def test_a_round_whose_postman_already_collected_a_stop_has_left_whatever_the_time(db, test_settings,
+                                                                                    next_working_day):
+    make_route(db, test_settings)
+    collected, late = (make_booked_shipment(db, test_settings, f"D-R{i}") for i in range(2))
+    move(db, test_settings, collected, next_working_day, "morning", at(next_working_day, "06:00"))
+    with unit_of_work(db) as s:  # the postman set off early and collected the first stop at 07:10
+        record_outcome(s, shipment_id=collected, event="picked_up", id_check=parse_id_check(ID_CHECK),
+                       settings=test_settings, actor="t", now=at(next_working_day, "07:10"))
+    with pytest.raises(DomainError) as caught:
+        move(db, test_settings, late, next_working_day, "morning", at(next_working_day, "07:15"))
+    assert (caught.value.status, caught.value.code) == (409, "round_departed")
+    assert move(db, test_settings, late, next_working_day, "afternoon",
+                at(next_working_day, "07:15"))[0].slot == "afternoon"  # the afternoon round has not left
