@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from fpdf import FPDF
@@ -27,7 +28,26 @@ STATUS_NAMES = {
 }
 # A failed attempt is a pickup's or a delivery's: "giao" (deliver) misnames a pickup the citizen missed.
 FAILED_PICKUP = "Nhận hồ sơ không thành công"
-FeesToCollect = Callable[[Shipment], int]
+
+
+@dataclass(frozen=True)
+class ToCollect:
+    """The cash a stop's postman collects: the amount the courier's order carries (`booked_vnd`, told
+    at booking: what VNPost asks the citizen for), and, for a cash-on-delivery shipment still to be
+    handed over, what the dossier owes now (`owed_vnd`, else None). They differ when the dossier's
+    fees changed after the booking (a transfer from a QR saved before it, a fee added or withdrawn):
+    the postman still collects the booked amount, and staff must see the difference."""
+
+    booked_vnd: int
+    owed_vnd: int | None = None
+
+    @property
+    def differs(self) -> bool:
+        return self.owed_vnd is not None and self.owed_vnd != self.booked_vnd
+
+
+NOTHING_TO_COLLECT = ToCollect(0)
+FeesToCollect = Callable[[Shipment], ToCollect]
 
 
 def status_name(direction: str, status: str) -> str:
@@ -122,6 +142,16 @@ def _signatures(pdf: FPDF, left: str, right: str) -> None:
     pdf.set_y(y + 28)
 
 
+DIFFERS_MARK = "(*) chênh lệch"
+
+
+def cod_difference_text(shipment: Shipment, collect: ToCollect) -> str:
+    """The manifest's note under its total for a stop whose dossier owes other than the courier collects."""
+    return (f"(*) Điểm {shipment.stop or ''}, hồ sơ {shipment.dossier_code}: bưu điện thu "
+            f"{format_vnd(collect.booked_vnd)} theo đơn đã đặt, hồ sơ hiện còn phải nộp "
+            f"{format_vnd(collect.owed_vnd or 0)}. Trung tâm kiểm tra khoản chênh lệch trước khi phát.")
+
+
 def route_manifest_pdf(shipments: Sequence[Shipment], *, day: date, route_code: str, route_name: str,
                        fees_to_collect: FeesToCollect, printed_at: datetime) -> bytes:
     """The postman's list for one route and day, in stop order, with signature boxes per stop."""
@@ -129,16 +159,21 @@ def route_manifest_pdf(shipments: Sequence[Shipment], *, day: date, route_code: 
     pdf.add_page()
     _title(pdf, "DANH SÁCH NHẬN HỒ SƠ VÀ PHÁT KẾT QUẢ",
            f"Tuyến {route_code} - {route_name} - Ngày {day.strftime('%d/%m/%Y')}")
+    collect = {s.id: fees_to_collect(s) for s in shipments}
     rows = [(s.stop or "", SLOT_NAMES.get(s.slot or "", ""), s.tracking_number or "", DIRECTION_NAMES[s.direction],
              s.dossier_code, s.recipient_name, s.recipient_phone, address_text(s), documents_cell(s),
-             format_vnd(fees_to_collect(s)), "") for s in shipments]
+             format_vnd(collect[s.id].booked_vnd) + (f"\n{DIFFERS_MARK}" if collect[s.id].differs else ""), "")
+            for s in shipments]
     # "Thu hộ" is wide enough for 500.000.000 ₫ on one line: a wrapped amount reads as two figures.
     _table(pdf, ("Điểm", "Buổi", "Mã vận đơn", "Loại", "Mã hồ sơ", "Người nhận/gửi", "Điện thoại", "Địa chỉ",
                  "Giấy tờ", "Thu hộ", "Ký nhận"), (11, 11, 26, 18, 30, 28, 20, 40, 39, 26, 24), rows, figures=(0, 9))
-    total = sum(fees_to_collect(s) for s in shipments)
+    total = sum(c.booked_vnd for c in collect.values())  # what the postman brings back
     pdf.set_font(FONT, "", 10)
     pdf.cell(0, 6, f"Tổng số điểm: {len(shipments)}. Tổng tiền thu hộ: {format_vnd(total)}.",
              new_x="LMARGIN", new_y="NEXT")
+    for s in shipments:
+        if collect[s.id].differs:
+            pdf.multi_cell(0, 5, cod_difference_text(s, collect[s.id]), new_x="LMARGIN", new_y="NEXT")
     pdf.cell(0, 6, f"In lúc {format_local(printed_at)}.", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     _signatures(pdf, "NHÂN VIÊN BƯU CHÍNH", "NGƯỜI LẬP DANH SÁCH")
@@ -209,14 +244,15 @@ def consignment_note_pdf(shipment: Shipment, *, printed_at: datetime) -> bytes:
 # The machine format (API clients): English column names and codes, ISO dates.
 CSV_COLUMNS = ("date", "route", "slot", "stop", "shipment_id", "direction", "status", "tracking_number",
                "dossier_code", "recipient_name", "recipient_phone", "address", "ward_code", "documents",
-               "fees_to_collect_vnd", "due_date")
+               "fees_to_collect_vnd", "due_date", "owed_now_vnd", "cod_mismatch")
 # The people's format (the board's link): Vietnamese headers, names and dates, the codes in columns of
 # their own for whoever sorts or filters by them; money stays a plain number a spreadsheet can add up.
 # Our shipment id is "ID bưu gửi (nội bộ)": in VNPost's usage "mã bưu gửi" is the tracking number (our
 # "Mã vận đơn"), and a postman or the post office looking up the one by the other would find nothing.
 CSV_COLUMNS_VI = ("Ngày", "Tuyến", "Buổi", "Điểm", "ID bưu gửi (nội bộ)", "Loại", "Trạng thái", "Mã vận đơn",
                   "Mã hồ sơ", "Người nhận/gửi", "Điện thoại", "Địa chỉ", "Mã phường/xã", "Giấy tờ", "Mã buổi",
-                  "Mã loại", "Mã trạng thái", "Thu hộ (đồng)", "Hạn hoàn thành")
+                  "Mã loại", "Mã trạng thái", "Thu hộ (đồng)", "Hạn hoàn thành", "Hồ sơ còn phải nộp (đồng)",
+                  "Chênh lệch thu hộ")
 CSV_LABELS = ("codes", "vi")
 
 
@@ -226,16 +262,20 @@ def _dmy(day: date | None) -> str:
 
 def _csv_row(s: Shipment, fees_to_collect: FeesToCollect, labels: str) -> tuple:
     # Cells people typed go through spreadsheet_safe (in day_csv); the ward code is ours: ="06685" keeps
-    # its leading zero where a spreadsheet would read the number 6685.
+    # its leading zero where a spreadsheet would read the number 6685. The amount owed now is empty
+    # when there is none to compare (not cash on delivery, or handed over).
+    collect = fees_to_collect(s)
+    owed = "" if collect.owed_vnd is None else collect.owed_vnd
     if labels == "vi":
         return (_dmy(s.planned_date), s.route_code or "", SLOT_NAMES.get(s.slot or "", ""), s.stop or "", s.id,
                 DIRECTION_NAMES[s.direction], status_name(s.direction, s.status), s.tracking_number or "", s.dossier_code,
                 s.recipient_name, s.recipient_phone, address_text(s), f'="{s.ward_code}"', documents_text(s),
-                s.slot or "", s.direction, s.status, fees_to_collect(s), _dmy(s.due_date))
+                s.slot or "", s.direction, s.status, collect.booked_vnd, _dmy(s.due_date), owed,
+                "Có" if collect.differs else "")
     return (s.planned_date.isoformat() if s.planned_date else "", s.route_code or "", s.slot or "", s.stop or "",
             s.id, s.direction, s.status, s.tracking_number or "", s.dossier_code, s.recipient_name,
-            s.recipient_phone, address_text(s), s.ward_code, documents_text(s), fees_to_collect(s),
-            s.due_date.isoformat())
+            s.recipient_phone, address_text(s), s.ward_code, documents_text(s), collect.booked_vnd,
+            s.due_date.isoformat(), owed, "true" if collect.differs else "false")
 
 
 def day_csv(shipments: Sequence[Shipment], *, fees_to_collect: FeesToCollect, labels: str = "codes") -> str:

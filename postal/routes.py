@@ -320,7 +320,7 @@ def _day_and_route(day: str, required: bool) -> tuple[date, str | None]:
 
 
 def _fees(session):
-    return lambda s: service.outstanding_vnd(session, s.dossier_id) if s.cod else 0
+    return lambda s: service.cash_to_collect(session, s)
 
 
 def _route_day_pdf(day: str, render, filename: str) -> Response:

@@ -26,7 +26,7 @@ from payments.notifications import Payable, renewed_text
 from payments.service import (LIVE_FOR_ITEMS, SETTLED, Withdrawal, add_fee_items, ask_for_lapsed_fees,
                               current_request, dossier_fees_settled, get_dossier, withdraw_fee_items)
 from payments.validation import FeeInput
-from postal import addresses, cod, deadlines, messages, states
+from postal import addresses, cod, deadlines, manifests, messages, states
 from postal.errors import ShipmentExists, shipment_not_found
 from postal.models import Shipment, ShipmentEvent
 from postal.tariff import SPECIAL, parse_tariff, zone_for
@@ -164,6 +164,15 @@ def booked_cod_vnd(session: Session, shipment: Shipment) -> int:
     payload = session.execute(select(OutboxMessage.payload).where(
         OutboxMessage.key == f"{BOOK_TOPIC}:shipment:{shipment.id}")).scalar_one_or_none()
     return int((payload or {}).get("order", {}).get("cod_amount_vnd") or 0)
+
+
+def cash_to_collect(session: Session, shipment: Shipment) -> manifests.ToCollect:
+    """What the postman collects at the stop: the amount the courier's order carries, beside what the dossier
+    owes now while the shipment is still to be handed over (a difference is for staff to see)."""
+    if not shipment.cod:
+        return manifests.NOTHING_TO_COLLECT
+    owed = None if shipment.status in states.TERMINAL else outstanding_vnd(session, shipment.dossier_id)
+    return manifests.ToCollect(booked_cod_vnd(session, shipment), owed)
 
 
 def _owes_an_item_not_asked_by(statuses: frozenset[str]):

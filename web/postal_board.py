@@ -112,8 +112,7 @@ def _render(day: date, *, report: dict | None = None, error: DomainError | None 
         planned = scheduling.day_shipments(session, day)
         waiting = scheduling.waiting_shipments(session, today=business_date(now_utc()), limit=WAITING_SHOWN + 1)
         under_way = scheduling.under_way_unplanned(session, limit=WAITING_SHOWN)
-        collect = {s.id: service.outstanding_vnd(session, s.dossier_id) for s in [*planned, *waiting, *under_way]
-                   if s.cod}
+        collect = {s.id: service.cash_to_collect(session, s) for s in [*planned, *waiting, *under_way] if s.cod}
         to_check = [(e.id, format_local(e.occurred_at), s,
                      texts.check_text(checks.check_kind(e), e.data or {}, i18n.translate))
                     for e, s, _ in checks.events_to_check(session, resolved=False, limit=CHECKS_SHOWN)]

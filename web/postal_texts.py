@@ -320,6 +320,8 @@ EN = {
     "Giấy tờ": "Documents",
     "Cước": "Postage",
     "Thu hộ": "Collect",
+    "Hồ sơ hiện còn phải nộp": "The dossier now owes",
+    "khác số bưu điện thu, cần kiểm tra": "not what the post collects: to be checked",
     "Hẹn": "Window",
     "Đi lại từ": "Next attempt from",
     "Lần không thành công": "Failed attempts",

@@ -1,6 +1,7 @@
 """Postal, QA round 8: a failed attempt reported on a Saturday is retried on the second working day after
 it; a shipment is not moved into a round that has already left; the manifest's cash to collect is the
 amount the courier's order carries, with any difference from what the dossier owes now flagged."""
+import csv
 import io
 import json
 import time
@@ -19,7 +20,10 @@ from postal.models import Shipment
 from postal.scheduling import move_shipment
 from postal.service import record_outcome
 from postal.validation import parse_id_check
-from tests.postal_factories import ID_CHECK, make_booked_shipment, make_route
+from tests.api import test_pages, test_postal_round3
+from tests.api.test_pages import log_in
+from tests.api.test_postal_round5_cod import cod_delivery_of
+from tests.postal_factories import ID_CHECK, make_booked_shipment, make_route, pay_everything
 
 
 def webhook(client, settings, body):
@@ -108,3 +112,65 @@ def test_a_round_whose_postman_already_collected_a_stop_has_left_whatever_the_ti
     assert (caught.value.status, caught.value.code) == (409, "round_departed")
     assert move(db, test_settings, late, next_working_day, "afternoon",
                 at(next_working_day, "07:15"))[0].slot == "afternoon"  # the afternoon round has not left
+
+
+# --- 3. the cash the manifest tells the postman to collect ---------------------------------------
+
+cod_app = test_postal_round3.cod_app  # the fixture: an app booking deliveries cash on delivery
+staff_user = test_pages.staff_user  # the fixture: a staff account for the pages
+
+
+def planned_cod_delivery(cod_app, auth, db, code):
+    """A COD delivery (fee 8,000 + postage 22,000 booked) on route HL1's morning round of the next working day."""
+    app, settings = cod_app
+    client, shipment_id = cod_delivery_of(app, auth, db, settings, code)
+    make_route(db, settings)
+    day = working_day_after(business_date(now_utc()))
+    r = client.post(f"/api/v1/postal/shipments/{shipment_id}/assignment", headers=auth("postal"),
+                    json={"date": day.isoformat(), "route": "HL1", "slot": "morning", "reason": "xếp tay"})
+    assert r.status_code == 200, r.json
+    return client, settings, shipment_id, day
+
+
+def manifest_text(client, auth, day) -> str:
+    r = client.get(f"/api/v1/postal/manifests/{day}.pdf?route=HL1", headers=auth("postal"))
+    assert r.status_code == 200, r.json
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(r.data)).pages)
+
+
+def csv_rows(client, auth, day, labels="codes") -> list[dict]:
+    r = client.get(f"/api/v1/postal/manifests/{day}.csv?labels={labels}", headers=auth("postal"))
+    assert r.status_code == 200 and r.data.startswith("\ufeff".encode())
+    return list(csv.DictReader(io.StringIO(r.data.decode("utf-8-sig"))))
+
+
+def test_the_manifest_shows_the_amount_the_courier_collects_and_flags_a_dossier_that_owes_otherwise_now(
+        cod_app, auth, db):
+    client, settings, shipment_id, day = planned_cod_delivery(cod_app, auth, db, "D-COD-CHANGED")
+    pay_everything(db, settings, "D-COD-CHANGED")  # a transfer from a QR saved before the booking: owes 0 now
+    text = manifest_text(client, auth, day)
+    assert "30.000 ₫" in text and "Tổng tiền thu hộ: 30.000 ₫." in text  # what VNPost's order tells the postman
+    assert "hồ sơ D-COD-CHANGED" in text and "hiện còn phải nộp 0 ₫" in text  # and the difference, said
+    [row] = csv_rows(client, auth, day)
+    assert (row["fees_to_collect_vnd"], row["owed_now_vnd"], row["cod_mismatch"]) == ("30000", "0", "true")
+    [row] = csv_rows(client, auth, day, "vi")
+    assert (row["Thu hộ (đồng)"], row["Hồ sơ còn phải nộp (đồng)"], row["Chênh lệch thu hộ"]) == ("30000", "0", "Có")
+
+
+def test_a_cod_stop_whose_dossier_owes_what_was_booked_is_not_flagged(cod_app, auth, db):
+    client, _, shipment_id, day = planned_cod_delivery(cod_app, auth, db, "D-COD-SAME")
+    text = manifest_text(client, auth, day)
+    assert "Tổng tiền thu hộ: 30.000 ₫." in text and "hiện còn phải nộp" not in text
+    [row] = csv_rows(client, auth, day)
+    assert (row["fees_to_collect_vnd"], row["owed_now_vnd"], row["cod_mismatch"]) == ("30000", "30000", "false")
+
+
+def test_the_board_shows_the_amount_the_courier_collects_and_what_the_dossier_owes_now(cod_app, auth, db,
+                                                                                      staff_user):
+    client, settings, shipment_id, day = planned_cod_delivery(cod_app, auth, db, "D-COD-BOARD")
+    pay_everything(db, settings, "D-COD-BOARD")
+    staff_user("buudien8", ("postal",))
+    log_in(client, "buudien8")
+    html = client.get(f"/staff/postal/?date={day.isoformat()}").get_data(as_text=True)
+    assert "<strong>30.000 ₫</strong>" in html
+    assert "Hồ sơ hiện còn phải nộp 0 ₫: khác số bưu điện thu" in html

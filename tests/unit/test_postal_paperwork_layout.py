@@ -41,7 +41,7 @@ def test_the_amounts_to_collect_on_a_manifest_are_right_aligned_and_on_one_line(
     fees = {1: 0, 2: 1_432_000, 3: 500_000_000}
     pdf = manifests.route_manifest_pdf([shipment(1), shipment(2), shipment(3)], day=date(2026, 11, 30),
                                        route_code="HL1", route_name="Hạ Long", printed_at=PRINTED,
-                                       fees_to_collect=lambda s: fees[s.id])
+                                       fees_to_collect=lambda s: manifests.ToCollect(fees[s.id]))
     found = runs(pdf)
     small, large, largest = x_of(found, "0 ₫"), x_of(found, "1.432.000 ₫"), x_of(found, "500.000.000 ₫")
     assert largest < large < small  # right-aligned: the longer figure starts further left
