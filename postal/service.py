@@ -410,6 +410,25 @@ STAFF_EVENTS = (states.PICKED_UP, states.OUT_FOR_DELIVERY, states.DELIVERED, sta
 ATTEMPTS = (states.OUT_FOR_DELIVERY, states.FAILED_ATTEMPT)
 
 
+def _reported_again(session: Session, shipment: Shipment, event: str, *, reason: str | None,
+                    id_check: IdCheck | None, now: datetime) -> bool:
+    """True when the shipment's last step is this very outcome, reported today: a second click, a colleague
+    with the same news, a request retried after a lost answer. It is answered as recorded and counts once;
+    it was refused (illegal_transition, too_early_for_retry), and the one who retried read "not recorded".
+    The same handover needs the same ID check, the same failure the same reason (a second failure ends in
+    `after_failure`'s status); anything else is another report, checked as such."""
+    last = session.execute(select(ShipmentEvent).where(
+        ShipmentEvent.shipment_id == shipment.id, ShipmentEvent.applied.is_(True))
+        .order_by(ShipmentEvent.id.desc()).limit(1)).scalar_one_or_none()
+    if last is None or last.to_status != shipment.status or business_date(last.occurred_at) != business_date(now):
+        return False
+    if event == states.FAILED_ATTEMPT:
+        return reason in states.FAILURE_REASONS and last.reason == reason and shipment.status in (
+            states.FAILED_ATTEMPT, states.after_failure(shipment.direction, shipment.failed_attempts))
+    recorded = (last.data or {}).get("id_check")
+    return shipment.status == event and recorded == (id_check.record() if id_check else None)
+
+
 def record_outcome(session: Session, *, shipment_id: int, event: str, settings: Settings, actor: str,
                    now: datetime, reason: str | None = None, id_check: IdCheck | None = None,
                    note: str | None = None) -> Shipment:
@@ -428,6 +447,8 @@ def record_outcome(session: Session, *, shipment_id: int, event: str, settings: 
         whose = "the recipient's" if shipment.direction == states.DELIVERY else "the sender's"
         raise ValidationError(f"{whose} ID check is required (id_check)", code="id_check_required",
                               details={"direction": shipment.direction})
+    if _reported_again(session, shipment, event, reason=reason, id_check=id_check, now=now):
+        return shipment
     states.check_transition(shipment.direction, shipment.status, event)
     if event in ATTEMPTS:
         refuse_early_attempt(shipment, business_date(now))

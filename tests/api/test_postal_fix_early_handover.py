@@ -20,7 +20,7 @@ def test_a_delivery_handed_over_the_day_after_a_failed_attempt_is_delivered(clie
 def test_a_pickup_collected_early_after_a_failed_attempt_reaches_the_centre(client, auth, db, test_settings):
     shipment_id = make_booked_shipment(db, test_settings, "D-EARLY-2")
     assert outcome(client, auth, shipment_id, "failed_attempt", reason="not_home").status_code == 200
-    again = outcome(client, auth, shipment_id, "failed_attempt", reason="not_home")  # the same attempt twice
+    again = outcome(client, auth, shipment_id, "failed_attempt", reason="refused")  # a second attempt the same day
     assert (again.status_code, again.json["code"]) == (409, "too_early_for_retry")
     assert outcome(client, auth, shipment_id, "picked_up", id_check=ID_CHECK).json["status"] == "picked_up"
     assert outcome(client, auth, shipment_id, "delivered").json["status"] == "delivered"

@@ -174,3 +174,69 @@ def test_the_board_shows_the_amount_the_courier_collects_and_what_the_dossier_ow
     html = client.get(f"/staff/postal/?date={day.isoformat()}").get_data(as_text=True)
     assert "<strong>30.000 ₫</strong>" in html
     assert "Hồ sơ hiện còn phải nộp 0 ₫: khác số bưu điện thu" in html
+
+
+# --- 4. the same outcome recorded twice ------------------------------------------------------------
+
+def outcome(client, auth, shipment_id, body):
+    return client.post(f"/api/v1/postal/shipments/{shipment_id}/events", json=body, headers=auth("postal"))
+
+
+def staff_events(db, shipment_id) -> list[str]:
+    from postal.models import ShipmentEvent
+    with db() as s:
+        return list(s.execute(select(ShipmentEvent.event).where(
+            ShipmentEvent.shipment_id == shipment_id, ShipmentEvent.source == "staff").order_by(ShipmentEvent.id)
+        ).scalars())
+
+
+@pytest.mark.parametrize("body", [{"event": "picked_up", "id_check": ID_CHECK},
+                                  {"event": "failed_attempt", "reason": "not_home"}])
+def test_the_same_outcome_recorded_again_is_answered_as_recorded_and_counts_once(client, auth, db, test_settings,
+                                                                                 body):
+    shipment_id = make_booked_shipment(db, test_settings, "D-TWICE")
+    first = outcome(client, auth, shipment_id, body)
+    assert first.status_code == 200, first.json
+    again = outcome(client, auth, shipment_id, body)  # a second click, a colleague, a retried request
+    assert again.status_code == 200, again.json
+    assert {k: again.json[k] for k in ("status", "failed_attempts", "next_attempt_date")} == {
+        k: first.json[k] for k in ("status", "failed_attempts", "next_attempt_date")}
+    assert staff_events(db, shipment_id) == ["requested", body["event"]]
+
+
+def test_another_outcome_after_one_recorded_is_still_refused(client, auth, db, test_settings):
+    shipment_id = make_booked_shipment(db, test_settings, "D-OTHER")
+    assert outcome(client, auth, shipment_id, {"event": "failed_attempt", "reason": "not_home"}).status_code == 200
+    r = outcome(client, auth, shipment_id, {"event": "failed_attempt", "reason": "refused"})
+    assert (r.status_code, r.json["code"]) == (409, "too_early_for_retry")  # not the same report: a second attempt
+    other = make_booked_shipment(db, test_settings, "D-OTHER-ID")
+    assert outcome(client, auth, other, {"event": "picked_up", "id_check": ID_CHECK}).status_code == 200
+    r = outcome(client, auth, other, {"event": "picked_up", "id_check": {**ID_CHECK, "holder_name": "Lê Văn An"}})
+    assert (r.status_code, r.json["code"]) == (409, "illegal_transition")
+
+
+def test_two_clerks_recording_the_same_handover_at_once_record_it_once(db, test_settings, engine):
+    import threading
+
+    from tests.locks import wait_until_blocked
+
+    shipment_id = make_booked_shipment(db, test_settings, "D-RACE")
+
+    def picked_up(s):
+        return record_outcome(s, shipment_id=shipment_id, event="picked_up", id_check=parse_id_check(ID_CHECK),
+                              settings=test_settings, actor="t", now=now_utc()).status
+
+    results: dict = {}
+
+    def second_clerk() -> None:
+        with unit_of_work(db) as s:
+            results["second"] = picked_up(s)
+
+    with unit_of_work(db) as s:
+        results["first"] = picked_up(s)
+        second = threading.Thread(target=second_clerk)
+        second.start()
+        wait_until_blocked(engine, second)  # waits for the shipment the first clerk holds
+    second.join()
+    assert results == {"first": "picked_up", "second": "picked_up"}
+    assert staff_events(db, shipment_id) == ["requested", "picked_up"]

@@ -109,7 +109,7 @@ def test_a_second_failure_the_same_day_is_too_early_and_changes_nothing(client, 
     event(client, auth, shipment_id, "out_for_delivery")
     first = event(client, auth, shipment_id, "failed_attempt", reason="not_home").json
     events = count(db, ShipmentEvent)
-    r = event(client, auth, shipment_id, "failed_attempt", reason="not_home")
+    r = event(client, auth, shipment_id, "failed_attempt", reason="refused")  # the same reason is the same report
     assert r.status_code == 409 and r.json["code"] == "too_early_for_retry", r.json
     assert r.json["details"] == {"next_attempt_date": first["next_attempt_date"]}
     shipment = shipment_of(db, shipment_id)
