@@ -9,7 +9,7 @@ wards, then street.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
 
@@ -58,10 +58,13 @@ class PlanResult:
 
 
 def plan(items: Iterable[PlanItem], routes: Sequence[RouteSpec],
-         used: Mapping[tuple[str, str], int] | None = None, slots: Sequence[str] = SLOTS) -> PlanResult:
-    """Assign `items` to routes in `slots` (those still open); `used` counts places already taken."""
-    free = {(r.code, s): (r.capacity.get(s, 0) - (used or {}).get((r.code, s), 0)) if s in slots else 0
-            for r in routes for s in SLOTS}
+         used: Mapping[tuple[str, str], int] | None = None, slots: Sequence[str] = SLOTS,
+         departed: Collection[tuple[str, str]] = ()) -> PlanResult:
+    """Assign `items` to routes in `slots` (those still open) but for the `departed` (route, slot) rounds
+    (the postman set off early); `used` counts places already taken."""
+    open_places = {(r.code, s) for r in routes for s in slots if (r.code, s) not in departed}
+    free = {(r.code, s): (r.capacity.get(s, 0) - (used or {}).get((r.code, s), 0)) if (r.code, s) in open_places
+            else 0 for r in routes for s in SLOTS}
     by_ward: dict[str, list[str]] = {}
     area: dict[str, tuple[int, int]] = {}
     for r_index, route in enumerate(routes):
@@ -76,8 +79,9 @@ def plan(items: Iterable[PlanItem], routes: Sequence[RouteSpec],
             result.unplanned.append((item.id, NO_ROUTE))
             continue
         place = _place(item, candidates, free)
-        if place is None:
-            passed = item.slot not in slots if item.slot else not slots
+        if place is None:  # no round it could go on is still to leave, or those are full
+            wanted = {(route, s) for route in candidates for s in ((item.slot,) if item.slot else SLOTS)}
+            passed = not open_places & wanted
             result.unplanned.append((item.id, SLOT_PASSED if passed else SLOT_FULL if item.slot else ROUTES_FULL))
             continue
         free[place] -= 1

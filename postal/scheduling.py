@@ -255,7 +255,8 @@ def plan_day(session: Session, *, day: date, settings: Settings, actor: str, now
     items = [planner.PlanItem(s.id, s.ward_code, s.due_date, s.window_slot if s.window_date == day else None,
                               s.street) for s in shipments.values()]
     slots = planner.open_slots(day, today, now.astimezone(VN_TZ).time())
-    result = planner.plan(items, [_spec(r) for r in routes], places_used(session, day), slots)
+    result = planner.plan(items, [_spec(r) for r in routes], places_used(session, day), slots,
+                          departed=_rounds_under_way(session, day))
     for assignment in result.assigned:
         shipment = shipments[assignment.id]
         shipment.planned_date, shipment.route_code, shipment.slot = day, assignment.route, assignment.slot
@@ -306,15 +307,19 @@ def renumber_stops(session: Session, day: date, places: set[tuple[str, str]],
             shipment.stop = numbers[shipment.id]
 
 
+def _rounds_under_way(session: Session, day: date) -> set[tuple[str, str]]:
+    """The (route, slot) rounds of `day` whose postman already handed over a stop: he has set off, maybe
+    before the round's time (`planner.SLOT_STARTS`)."""
+    rows = session.execute(select(Shipment.route_code, Shipment.slot).where(
+        _holds_place_on(day), Shipment.status.not_in(TO_DO_ON_DAY)).distinct())
+    return {(route, slot) for route, slot in rows}
+
+
 def round_has_left(session: Session, day: date, route_code: str, slot: str, now: datetime) -> bool:
     """True once the postman has set off on the route's round of `day` and `slot`: its time has come
-    (`planner.SLOT_STARTS`, as for the plan and a citizen's window), or he already handed over one of
-    its stops (a postman who left early)."""
-    if slot not in planner.open_slots(day, business_date(now), local_time(now).time()):
-        return True
-    return session.execute(select(Shipment.id).where(
-        _holds_place_on(day), Shipment.route_code == route_code, Shipment.slot == slot,
-        Shipment.status.not_in(TO_DO_ON_DAY)).limit(1)).first() is not None
+    (as for the plan and a citizen's window), or he already handed over one of its stops."""
+    return (slot not in planner.open_slots(day, business_date(now), local_time(now).time())
+            or (route_code, slot) in _rounds_under_way(session, day))
 
 
 def refuse_departed_round(session: Session, shipment: Shipment, day: date, route_code: str, slot: str,

@@ -226,3 +226,17 @@ def test_two_clerks_recording_the_same_handover_at_once_record_it_once(db, test_
     assert results == {"first": "picked_up", "second": "picked_up"}
     assert staff_events(db, shipment_id) == ["requested", "picked_up"]
 
+
+
+def test_the_planner_adds_nothing_to_a_round_whose_postman_already_set_off(db, test_settings, next_working_day):
+    from postal.scheduling import plan_day
+
+    make_route(db, test_settings)  # two places in the morning, one in the afternoon
+    collected, waiting = (make_booked_shipment(db, test_settings, f"D-PL{i}") for i in range(2))
+    move(db, test_settings, collected, next_working_day, "morning", at(next_working_day, "06:00"))
+    with unit_of_work(db) as s:  # the postman set off early and collected the first stop at 07:10
+        record_outcome(s, shipment_id=collected, event="picked_up", id_check=parse_id_check(ID_CHECK),
+                       settings=test_settings, actor="t", now=at(next_working_day, "07:10"))
+    with unit_of_work(db) as s:
+        report = plan_day(s, day=next_working_day, settings=test_settings, actor="t", now=at(next_working_day, "07:15"))
+    assert [(a["shipment_id"], a["slot"]) for a in report["assigned"]] == [(waiting, "afternoon")]

@@ -1,5 +1,6 @@
 """Postal, QA round 8 (pure rules): a failed attempt on a day off is followed by the next attempt the same
-number of working days after it as on any other day (not counted from the working day after it)."""
+number of working days after it as on any other day (not counted from the working day after it); the
+planner puts nothing on a round whose postman set off early."""
 from datetime import date
 
 import pytest
@@ -25,3 +26,14 @@ def test_a_failure_on_a_day_off_is_retried_as_one_on_the_working_day_before_it(f
 def test_a_failure_on_a_working_day_keeps_its_two_working_day_gap():
     assert deadlines.next_attempt_date(date(2026, 11, 26), H) == date(2026, 11, 30)  # Thu -> Mon
     assert deadlines.next_attempt_date(date(2026, 11, 30), H) == date(2026, 12, 2)   # Mon -> Wed
+
+
+def test_a_round_whose_postman_set_off_early_takes_no_more_and_says_so():
+    from postal.planner import AFTERNOON, MORNING, SLOT_PASSED, PlanItem, RouteSpec, plan
+
+    day = date(2026, 11, 30)
+    route = RouteSpec("HL1", ("06685",), {MORNING: 2, AFTERNOON: 1})
+    items = [PlanItem(1, "06685", day), PlanItem(2, "06685", day, MORNING), PlanItem(3, "06685", day)]
+    result = plan(items, [route], departed={("HL1", MORNING)})
+    assert [(a.id, a.slot) for a in result.assigned] == [(1, AFTERNOON)]
+    assert result.unplanned[0] == (2, SLOT_PASSED)  # the round asked for has left, not "full"
