@@ -5,25 +5,26 @@ import textwrap
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
 from config import Settings
 from kernel import audit
 from kernel.auth import principal_key, same_principal
-from kernel.books import hold_books
+from kernel.books import hold_books, stamp_after_closes
 from kernel.clock import business_date, format_local
 from kernel.errors import Conflict, Forbidden, NotFound, ValidationError
 from kernel.money import format_vnd
 from kernel.words import amount_in_words
 from payments import states
 from payments.credits import CONFLICT, DUPLICATE, CreditResult, IncomingCredit, find_payment, record_credit
-from payments.ledger import Accounts, balance
+from payments.ledger import Accounts, LedgerEntry, LedgerLine, Line, balance, post
 from payments.models import CashDrawer, Payment
 from payments.service import collected_on_delivery, get_payment_request, parse_payment_code
 
 PROVIDER = "cash"
+OVER_SHORT = "cash_over_short"  # the ledger entry of a close's difference
 WIDTH = 40  # characters a line of the counter's thermal printer holds
 
 
@@ -116,12 +117,13 @@ def _replay(session: Session, ref: str, code: str, amount_vnd: int) -> CreditRes
 
 def close_drawer(session: Session, *, drawer_id: int, counted_vnd: int, actor: str, any_drawer: bool,
                  now: datetime) -> dict:
-    """Close a drawer with the cash counted; the difference from the ledger is recorded and audited.
+    """Close a drawer with the cash counted; the difference from the ledger is posted and audited.
 
     A cashier closes only their own drawer: the count is theirs to vouch for, and closing someone
     else's would stop that cashier taking cash for the rest of the day. `any_drawer` (finance) may
     close anyone's, e.g. one left open at the end of the day.
     """
+    hold_books(session)  # a difference is money written: before the drawer's lock, as take_cash
     drawer = session.get(CashDrawer, drawer_id, with_for_update=True, populate_existing=True)
     if drawer is None:
         raise NotFound(f"no cash drawer {drawer_id}", code="drawer_not_found")
@@ -132,10 +134,34 @@ def close_drawer(session: Session, *, drawer_id: int, counted_vnd: int, actor: s
         raise Conflict("this drawer is already closed", code="drawer_closed")
     expected = balance(session, Accounts.cash(drawer.id))
     drawer.closed_at, drawer.counted_vnd = now, counted_vnd
+    _post_over_short(session, drawer, counted_vnd - expected, actor=actor, now=now)
     audit.record(session, actor=actor, action="cash_drawer.close", subject_type="cash_drawer", subject_id=drawer.id,
                  at=now, data={"expected_vnd": expected, "counted_vnd": counted_vnd})
     return {"id": drawer.id, "cashier": drawer.cashier, "business_date": drawer.business_date.isoformat(),
             "expected_vnd": expected, "counted_vnd": counted_vnd, "difference_vnd": counted_vnd - expected}
+
+
+def _post_over_short(session: Session, drawer: CashDrawer, difference: int, *, actor: str, now: datetime) -> None:
+    """Bring the drawer's account to the cash counted, against `cash_over_short`: a shortage or an
+    overage is an unexplained đồng the books must show (and the drawer's balance is then what it holds)."""
+    if not difference:
+        return
+    account, amount = Accounts.cash(drawer.id), abs(difference)
+    lines = [Line(account, debit_vnd=amount), Line(Accounts.CASH_OVER_SHORT, credit_vnd=amount)] if difference > 0 \
+        else [Line(Accounts.CASH_OVER_SHORT, debit_vnd=amount), Line(account, credit_vnd=amount)]
+    post(session, kind=OVER_SHORT, lines=lines, at=stamp_after_closes(session, now), created_by=actor,
+         memo=f"cash drawer {drawer.id} counted {drawer.counted_vnd}")
+
+
+def expected_vnd(session: Session, drawer: CashDrawer) -> int:
+    """The cash the drawer should hold by its takings and payouts: its ledger balance, less the
+    difference its close posted (payments.cash._post_over_short)."""
+    account = Accounts.cash(drawer.id)
+    posted = session.execute(
+        select(func.coalesce(func.sum(LedgerLine.debit_vnd - LedgerLine.credit_vnd), 0))
+        .join(LedgerEntry, LedgerEntry.id == LedgerLine.entry_id)
+        .where(LedgerLine.account == account, LedgerEntry.kind == OVER_SHORT)).scalar_one()
+    return balance(session, account) - int(posted)
 
 
 def receipt_text(payment: Payment) -> str:

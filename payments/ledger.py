@@ -30,6 +30,9 @@ class Accounts:
     # Reconciliation write-offs: unidentified money in suspense that finance decides to keep
     # as other income (DR suspense, CR write_offs), with a reason; undone by the reverse entry.
     WRITE_OFFS = "write_offs"
+    # Cash a drawer's count found beyond (credit) or short of (debit) what its account expected, at
+    # its close (payments.cash.close_drawer): an unexplained đồng on the books until finance explains it.
+    CASH_OVER_SHORT = "cash_over_short"
 
     @staticmethod
     def bank(bin_: str, account_number: str) -> str:

@@ -12,8 +12,8 @@ from kernel.clock import business_date, now_utc
 from kernel.errors import DomainError
 from kernel.http import actor, current_principal, settings, transaction
 from kernel.money import format_vnd
-from payments import cash_voids
-from payments.ledger import Accounts, balance
+from payments import cash, cash_voids
+from payments.ledger import Accounts
 from payments.models import CashDrawer, Payment
 from web import i18n
 from web.auth import AREAS, page_requires
@@ -25,7 +25,9 @@ AREAS.append(("counter_pages.desk", "Quầy thu tiền mặt", frozenset({"cashi
 EN = {
     "Quầy thu tiền mặt": "Cash desk", "Tiền mặt hôm nay": "Today's cash", "Ngăn kéo": "Drawer",
     "Đang mở": "Open", "Đã đóng lúc": "Closed at", "Tiền mặt phải có trong ngăn kéo": "Cash the drawer should hold",
-    "Hôm nay bạn chưa thu tiền mặt.": "You have taken no cash today.", "Giao dịch": "Payment",
+    "Hôm nay bạn chưa thu tiền mặt.": "You have taken no cash today.",
+    "Tiền mặt đếm được khi đóng": "Cash counted at the close",
+    "Chênh lệch (thừa +, thiếu −)": "Difference (over +, short −)", "Giao dịch": "Payment",
     "Thời gian thu": "Taken at", "Hồ sơ": "Dossier", "Đã thu": "Taken", "Đã hủy": "Voided",
     "Hủy giao dịch": "Void transaction", "Lý do hủy (bắt buộc)": "Reason for the void (required)",
     "Xác nhận hủy": "Confirm the void", "Phiếu thu": "Counter receipt",
@@ -52,7 +54,7 @@ def desk():
             account = Accounts.cash(drawer.id)
             payments = session.execute(select(Payment).where(Payment.clearing_account == account)
                                        .order_by(Payment.id.desc())).scalars().all()
-            expected = balance(session, account)
+            expected = cash.expected_vnd(session, drawer)  # a closed one's balance is its count
             voids = {int(e.subject_id): e for e in session.execute(select(AuditEntry).where(
                 AuditEntry.action == cash_voids.ACTION, AuditEntry.subject_type == "payment",
                 AuditEntry.subject_id.in_([str(p.id) for p in payments]))).scalars()}
