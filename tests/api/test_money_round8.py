@@ -3,9 +3,10 @@ and every đồng of every payment is somewhere (its requests, suspense, or a re
 import pytest
 from sqlalchemy import func, select
 
-from payments.ledger import Accounts, LedgerEntry, LedgerLine, balance
+from payments.ledger import Accounts, LedgerEntry, LedgerLine, balance, balances
 from payments.models import Payment, PaymentAllocation
 from payments.refunds import NOT_COUNTED, Refund, RefundPart
+from tests.api.test_money_round5_refunds import other_cashier  # noqa: F401 (fixture)
 from tests.api.test_cash_void_page import DESK, csrf, logged_in, people, take  # noqa: F401 (people: fixture)
 from tests.factories import make_request
 
@@ -91,3 +92,255 @@ def test_the_counter_page_of_a_closed_drawer_shows_what_it_should_hold_the_count
     html = cashier.get(DESK).get_data(as_text=True)
     assert '<strong id="expected">100.000 ₫</strong>' in html
     assert '<dd id="counted">98.000 ₫</dd>' in html and '<dd id="difference">-2.000 ₫</dd>' in html
+
+
+# --- cash at the counter, end to end ----------------------------------------------------------
+
+def request_view(client, code) -> dict:
+    return client.get(f"/api/v1/payment-requests/{code}").json
+
+
+def receipts(db) -> list:
+    from payments.receipts import Receipt
+
+    with db() as s:
+        return [(r.number, r.cancelled_at is not None) for r in s.execute(select(Receipt).order_by(Receipt.id)).scalars()]
+
+
+def test_cash_over_the_fee_is_refused_whole_and_nothing_is_taken(client, auth, db):
+    """The cashier gives change by hand: the payment is the fee, never more (nothing lands in suspense)."""
+    code = make_request(client, auth, ("Lệ phí", "charge", 150_000))
+    r = take_cash(client, auth, code, 200_000)
+    assert r.status_code == 400 and r.json["code"] == "amount_exceeds_outstanding", r.json
+    assert r.json["details"] == {"outstanding_vnd": 150_000}
+    assert request_view(client, code)["paid_vnd"] == 0 and drawers(client, auth) == []
+    with db() as s:
+        assert s.execute(select(func.count()).select_from(Payment)).scalar_one() == 0
+    every_dong_accounted(db)
+
+
+def test_cash_in_two_parts_pays_the_request_and_issues_one_receipt(client, auth, db):
+    code = make_request(client, auth, ("Lệ phí", "charge", 150_000))
+    first = take_cash(client, auth, code, 50_000)
+    assert first.status_code == 201 and request_view(client, code)["status"] == "partially_paid"
+    assert receipts(db) == []
+    over = take_cash(client, auth, code, 100_001)
+    assert over.status_code == 400 and over.json["details"] == {"outstanding_vnd": 100_000}
+    second = take_cash(client, auth, code, 100_000)
+    assert second.status_code == 201
+    view = request_view(client, code)
+    assert (view["status"], view["paid_vnd"], view["outstanding_vnd"]) == ("paid", 150_000, 0)
+    assert len(receipts(db)) == 1 and receipts(db)[0][1] is False
+    [drawer] = drawers(client, auth)
+    assert (drawer["balance_vnd"], drawer["expected_vnd"]) == (150_000, 150_000)
+    assert take_cash(client, auth, code, 1).json["code"] == "request_not_payable"
+    every_dong_accounted(db)
+
+
+def test_cash_voided_after_its_receipt_was_issued_cancels_the_receipt(client, auth, db):
+    code = make_request(client, auth, ("Lệ phí", "charge", 150_000))
+    take_cash(client, auth, code, 50_000)
+    second = take_cash(client, auth, code, 100_000).json
+    [(number, cancelled)] = receipts(db)
+    assert not cancelled
+    r = client.post(f"/api/v1/payments/cash/{second['id']}/void", json={"reason": "Gõ nhầm số tiền"},
+                    headers=auth("cashier"))
+    assert r.status_code == 200, r.json
+    view = request_view(client, code)
+    assert (view["status"], view["paid_vnd"], view["outstanding_vnd"]) == ("partially_paid", 50_000, 100_000)
+    assert receipts(db) == [(number, True)]
+    slip = client.get(f"/api/v1/payments/{second['id']}/receipt.txt", headers=auth("cashier")).get_data(as_text=True)
+    assert "PHIẾU THU ĐÃ HỦY" in slip and code in slip
+    [drawer] = drawers(client, auth)
+    assert drawer["expected_vnd"] == 50_000
+    # paid again: a new receipt number, the cancelled one kept
+    take_cash(client, auth, code, 100_000)
+    assert [c for _, c in receipts(db)] == [True, False] and receipts(db)[1][0] != number
+    every_dong_accounted(db)
+
+
+def test_cash_voided_after_the_drawer_closed_is_refused_and_goes_back_by_a_refund(client, auth, db, other_cashier):
+    code = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    payment = take_cash(client, auth, code, 100_000).json
+    [drawer] = drawers(client, auth)
+    assert close(client, auth, drawer["id"], 100_000).status_code == 200
+    r = client.post(f"/api/v1/payments/cash/{payment['id']}/void", json={"reason": "Thu nhầm"}, headers=auth("cashier"))
+    assert r.status_code == 409 and r.json["code"] == "drawer_closed"
+    assert request_view(client, code)["status"] == "paid"
+    refund = client.post(f"/api/v1/payments/{payment['id']}/refunds", headers=auth("finance"),
+                         json={"amount_vnd": 100_000, "expected_refundable_vnd": 100_000, "reason": "Thu nhầm"}).json
+    assert refund["status"] == "cash_due"
+    # the cashier whose drawer closed cannot pay it out today; another with the cash can
+    closed = client.post(f"/api/v1/refunds/{refund['id']}/executed", json={}, headers=auth("cashier"))
+    assert closed.status_code == 409 and closed.json["code"] == "drawer_closed"
+    other_code = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    take_cash(client, auth, other_code, 100_000, headers=other_cashier)
+    paid = client.post(f"/api/v1/refunds/{refund['id']}/executed", json={}, headers=other_cashier)
+    assert paid.status_code == 200 and paid.json["status"] == "executed"
+    assert request_view(client, code)["status"] == "refunded"
+    assert [c for _, c in receipts(db)] == [True, False]  # the refunded request's receipt cancelled, the other's not
+    assert {d["id"]: d["balance_vnd"] for d in drawers(client, auth)} == {drawer["id"]: 100_000,
+                                                                          drawer["id"] + 1: 0}
+    with db() as s:
+        assert balance(s, Accounts.REFUNDS_PAYABLE) == 0
+    every_dong_accounted(db)
+
+
+# --- card terminals ---------------------------------------------------------------------------
+
+def inbox_rows(db) -> list[tuple[str, str]]:
+    from kernel.inbox import InboundCallback
+
+    with db() as s:
+        return [(r.external_id, r.status) for r in s.execute(select(InboundCallback).order_by(InboundCallback.id))
+                .scalars()]
+
+
+def test_a_card_sale_voided_then_its_sale_message_repeated_is_not_credited_again(client, auth, test_settings, db):
+    from tests.api.test_pos_vnpay_cash import pos
+
+    code = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    assert pos(client, test_settings, transaction_id="S1", payment_code=code).status_code == 200
+    assert pos(client, test_settings, transaction_id="V1", type="void", original_transaction_id="S1").status_code == 200
+    again = pos(client, test_settings, transaction_id="S1", payment_code=code)  # the terminal's retry, late
+    assert again.status_code == 200
+    view = request_view(client, code)
+    assert (view["status"], view["paid_vnd"]) == ("pending", 0)
+    with db() as s:
+        assert [(p.status, p.amount_vnd) for p in s.execute(select(Payment)).scalars()] == [("reversed", 100_000)]
+        assert balance(s, Accounts.pos("POS-01")) == 0  # the acquirer settles nothing for a voided sale
+    assert receipts(db) == [(receipts(db)[0][0], True)]  # issued at the sale, cancelled by the void
+    every_dong_accounted(db)
+
+
+def test_a_card_void_for_another_amount_is_a_conflict_and_the_sale_stands(client, auth, test_settings, db):
+    from tests.api.test_pos_vnpay_cash import pos
+
+    code = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    pos(client, test_settings, transaction_id="S2", payment_code=code)
+    r = pos(client, test_settings, transaction_id="V2", type="void", original_transaction_id="S2", amount_vnd=90_000)
+    assert r.status_code == 200  # stored: finance decides
+    assert ("POS-01:V2", "conflict") in inbox_rows(db)
+    conflicts = client.get("/api/v1/finance/conflicts", headers=auth("finance")).json
+    assert "reversal_amount_mismatch" in str(conflicts)
+    view = request_view(client, code)
+    assert (view["status"], view["paid_vnd"]) == ("paid", 100_000)
+    with db() as s:
+        assert balance(s, Accounts.pos("POS-01")) == 100_000
+    every_dong_accounted(db)
+
+
+def test_a_terminals_clearing_balance_is_its_sales_less_its_voids_and_card_refunds(client, auth, test_settings, db):
+    from tests.api.test_pos_vnpay_cash import pos
+
+    codes = [make_request(client, auth, ("Lệ phí", "charge", amount)) for amount in (100_000, 250_000, 70_000)]
+    for i, (code, amount) in enumerate(zip(codes, (100_000, 250_000, 70_000))):
+        pos(client, test_settings, transaction_id=f"S{i}", payment_code=code, amount_vnd=amount)
+    pos(client, test_settings, transaction_id="V9", type="void", original_transaction_id="S1", amount_vnd=250_000)
+    with db() as s:
+        sale = s.execute(select(Payment).where(Payment.provider_ref == "POS-01:S2")).scalar_one()
+    refund = client.post(f"/api/v1/payments/{sale.id}/refunds", headers=auth("finance"),
+                         json={"amount_vnd": 20_000, "expected_refundable_vnd": 70_000, "reason": "Thu thừa"})
+    assert refund.status_code == 201 and refund.json["status"] == "sending"
+    with db() as s:
+        assert balance(s, Accounts.pos("POS-01")) == 170_000  # what the acquirer settles: 100 + 70, the void gone
+    every_dong_accounted(db)
+
+
+# --- refunds ----------------------------------------------------------------------------------
+
+def paid_by_transfer(client, auth, settings, amount, pay=None) -> tuple[str, int]:
+    from tests.factories import send_callback
+
+    code = make_request(client, auth, ("Lệ phí", "charge", amount))
+    send_callback(client, settings, "bank", code=code, amount=pay or amount)
+    [payment] = client.get(f"/api/v1/payment-requests/{code}/payments", headers=auth("finance")).json["payments"]
+    return code, payment["id"]
+
+
+def ask_refund(client, auth, payment_id, amount, expected, headers=None):
+    return client.post(f"/api/v1/payments/{payment_id}/refunds", headers=headers or auth("finance"),
+                       json={"amount_vnd": amount, "expected_refundable_vnd": expected, "reason": "Hồ sơ bị từ chối"})
+
+
+def test_a_large_refund_waits_for_another_person_then_is_paid_and_booked(client, auth, test_settings, db):
+    code, payment_id = paid_by_transfer(client, auth, test_settings, 3_000_000)
+    asked = ask_refund(client, auth, payment_id, 3_000_000, 3_000_000)
+    assert asked.status_code == 201 and asked.json["status"] == "awaiting_approval"
+    assert request_view(client, code)["status"] == "paid"  # nothing moved before the approval
+    assert client.post(f"/api/v1/refunds/{asked.json['id']}/executed", json={"bank_reference": "FT1"},
+                       headers=auth("finance")).json["code"] == "refund_not_executable"
+    approved = client.post(f"/api/v1/refunds/{asked.json['id']}/approve", json={}, headers=auth("approver"))
+    assert approved.status_code == 200 and approved.json["status"] == "transfer_ordered"
+    assert client.post(f"/api/v1/refunds/{asked.json['id']}/approve", json={},
+                       headers=auth("approver")).json["code"] == "refund_not_awaiting_approval"
+    with db() as s:
+        assert balance(s, Accounts.REFUNDS_PAYABLE) == -3_000_000
+    done = client.post(f"/api/v1/refunds/{asked.json['id']}/executed", json={"bank_reference": "FT26332001"},
+                       headers=auth("finance"))
+    assert done.status_code == 200 and done.json["status"] == "executed"
+    with db() as s:
+        assert balance(s, Accounts.REFUNDS_PAYABLE) == 0
+        assert sum(balances(s, "revenue:").values()) == 0  # the fee's revenue went with the refund
+    view = request_view(client, code)
+    assert view["status"] == "refunded"
+    assert [c for _, c in receipts(db)] == [True]
+    every_dong_accounted(db)
+
+
+def test_a_refund_over_what_was_paid_is_refused_whole(client, auth, test_settings, db):
+    _, payment_id = paid_by_transfer(client, auth, test_settings, 100_000)
+    r = ask_refund(client, auth, payment_id, 100_001, 100_000)
+    assert r.status_code == 400 and r.json["code"] == "amount_exceeds_refundable"
+    assert r.json["details"] == {"refundable_vnd": 100_000}
+    ask_refund(client, auth, payment_id, 60_000, 100_000)
+    again = ask_refund(client, auth, payment_id, 60_000, 40_000)
+    assert again.status_code == 400 and again.json["details"] == {"refundable_vnd": 40_000}
+    with db() as s:
+        assert s.execute(select(func.count()).select_from(Refund)).scalar_one() == 1
+    every_dong_accounted(db)
+
+
+def test_money_in_suspense_is_refunded_from_suspense_not_from_a_request(client, auth, test_settings, db):
+    from tests.factories import send_callback
+
+    code = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    send_callback(client, test_settings, "bank", code="", amount=500_000, memo="CHUYEN TIEN")
+    send_callback(client, test_settings, "bank", code=code, amount=100_000)
+    [waiting] = client.get("/api/v1/finance/suspense", headers=auth("finance")).json["payments"]
+    r = ask_refund(client, auth, waiting["id"], 500_000, 500_000)
+    assert r.status_code == 201 and r.json["status"] == "transfer_ordered", r.json
+    with db() as s:
+        assert balance(s, Accounts.SUSPENSE) == 0
+    assert client.post(f"/api/v1/refunds/{r.json['id']}/executed", json={"bank_reference": "FT2"},
+                       headers=auth("finance")).status_code == 200
+    assert request_view(client, code)["status"] == "paid"
+    every_dong_accounted(db)
+
+
+TYPED_400 = ("invalid_amount", "amount_out_of_range", "missing_field")
+NOT_MONEY = [True, False, 1.5, "1.5", "100000", -1, 0, 10**13, None, [], {}, "", 1e5]
+
+
+@pytest.mark.parametrize("value", NOT_MONEY)
+def test_amounts_that_are_not_whole_dong_are_a_typed_400_everywhere(client, auth, test_settings, db, value):
+    code = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    r = take_cash(client, auth, code, value)
+    assert r.status_code == 400 and r.json["code"] in TYPED_400, (value, r.json)
+    take_cash(client, auth, code, 100_000)
+    [drawer] = drawers(client, auth)
+    if value != 0:  # a drawer may be counted empty
+        r = close(client, auth, drawer["id"], value)
+        assert r.status_code == 400 and r.json["code"] in TYPED_400, (value, r.json)
+    _, payment_id = paid_by_transfer(client, auth, test_settings, 100_000)
+    for body in ({"amount_vnd": value, "expected_refundable_vnd": 100_000},
+                 {"amount_vnd": 100_000, "expected_refundable_vnd": value}):
+        if value == 0 and body["expected_refundable_vnd"] == 0:
+            continue  # nothing refundable is a figure one may expect
+        r = client.post(f"/api/v1/payments/{payment_id}/refunds", headers=auth("finance"),
+                        json={**body, "reason": "Hồ sơ bị từ chối"})
+        assert r.status_code == 400 and r.json["code"] in TYPED_400, (value, body, r.json)
+    with db() as s:
+        assert s.execute(select(func.count()).select_from(Refund)).scalar_one() == 0
+        assert s.execute(select(func.count()).select_from(Payment)).scalar_one() == 2
+    every_dong_accounted(db)
