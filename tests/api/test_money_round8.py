@@ -344,3 +344,25 @@ def test_amounts_that_are_not_whole_dong_are_a_typed_400_everywhere(client, auth
         assert s.execute(select(func.count()).select_from(Refund)).scalar_one() == 0
         assert s.execute(select(func.count()).select_from(Payment)).scalar_one() == 2
     every_dong_accounted(db)
+
+
+# --- cash taken by an API token (the desk's software) -----------------------------------------
+
+def test_cash_by_a_cashier_token_has_a_drawer_of_its_own_that_it_closes_and_counts(client, auth, db, other_cashier):
+    """A cashier token is a desk: its cash is in its own drawer (not another token's, not a person's), it
+    closes it, and the count's difference is booked under its name (decisions: the token is the desk)."""
+    from kernel.auth import principal_key
+
+    first, second = (make_request(client, auth, ("Lệ phí", "charge", 100_000)) for _ in range(2))
+    assert take_cash(client, auth, first, 100_000).status_code == 201
+    assert take_cash(client, auth, second, 100_000, headers=other_cashier).status_code == 201
+    desks = drawers(client, auth)
+    assert len(desks) == 2 and all(d["cashier_key"].startswith("token:") for d in desks)
+    assert [d["expected_vnd"] for d in desks] == [100_000, 100_000]
+    mine = desks[0]
+    assert close(client, auth, mine["id"], 100_000, headers=other_cashier).json["code"] == "not_your_drawer"
+    assert close(client, auth, mine["id"], 99_000).json["difference_vnd"] == -1_000
+    with db() as s:
+        [entry] = s.execute(select(LedgerEntry).where(LedgerEntry.kind == "cash_over_short")).scalars().all()
+        assert principal_key(entry.created_by) == mine["cashier_key"]
+    every_dong_accounted(db)
