@@ -366,3 +366,67 @@ def test_cash_by_a_cashier_token_has_a_drawer_of_its_own_that_it_closes_and_coun
         [entry] = s.execute(select(LedgerEntry).where(LedgerEntry.kind == "cash_over_short")).scalars().all()
         assert principal_key(entry.created_by) == mine["cashier_key"]
     every_dong_accounted(db)
+
+
+# --- a refund of cash taken on a day since closed --------------------------------------------
+
+def test_cash_of_a_closed_day_refunded_later_lands_in_the_open_day_and_the_closed_one_stays(
+        client, auth, db, test_settings):
+    from datetime import timedelta
+
+    from kernel.clock import VN_TZ, business_date, now_utc
+    from kernel.db import unit_of_work
+    from payments import cash
+    from payments.models import PaymentRequest
+    from tests.api.test_postal_fix_withdrawn_postage_refund import queue, rows, totals
+    from tests.integration.test_cash_fix_drawer_close_race import CASHIER
+    from tests.postal_factories import make_dossier
+
+    now = now_utc()
+    today = business_date(now)
+    yesterday_10am = (now.astimezone(VN_TZ) - timedelta(days=1)).replace(hour=10, minute=0).astimezone(now.tzinfo)
+    day = business_date(yesterday_10am).isoformat()
+    make_dossier(db, test_settings, now=yesterday_10am)
+    with db() as s:
+        code = s.execute(select(PaymentRequest.payment_code)).scalar_one()
+    with unit_of_work(db) as s:
+        payment_id = cash.take_cash(s, code=code, amount_vnd=8_000, cashier=CASHIER, idempotency_key=None,
+                                    settings=test_settings, now=yesterday_10am).payment_id
+    [old] = drawers_of(client, auth, day)
+    assert close(client, auth, old["id"], 8_000, headers=auth("finance")).status_code == 200
+    for key in queue(client, auth, day):
+        client.post(f"/api/v1/reconciliation/days/{day}/exceptions/{key}/acknowledge", headers=auth("finance"),
+                    json={"reason": "đã đối chiếu"})
+    assert client.post(f"/api/v1/reconciliation/days/{day}/close", headers=auth("finance")).status_code == 202
+    closed = client.post(f"/api/v1/reconciliation/days/{day}/close/approve", headers=auth("approver"))
+    assert closed.status_code == 200, closed.json
+    assert rows(closed.json["totals"]["by_agency"]) == {"H40.22": 8_000}
+
+    # today: the same cashier has cash in today's drawer and hands the refund over from it
+    other = make_request(client, auth, ("Lệ phí", "charge", 50_000))
+    with unit_of_work(db) as s:
+        cash.take_cash(s, code=other, amount_vnd=50_000, cashier=CASHIER, idempotency_key=None,
+                       settings=test_settings, now=now_utc())
+    asked = client.post(f"/api/v1/payments/{payment_id}/refunds", headers=auth("finance"),
+                        json={"amount_vnd": 8_000, "expected_refundable_vnd": 8_000, "reason": "Hồ sơ bị từ chối"})
+    assert asked.status_code == 201 and asked.json["status"] == "cash_due", asked.json
+    from payments import refunds
+
+    with unit_of_work(db) as s:
+        refunds.mark_executed(s, refund_id=asked.json["id"], reference=None, settings=test_settings, actor=CASHIER,
+                              now=now_utc())
+    assert client.get(f"/api/v1/reconciliation/days/{day}", headers=auth("auditor")).json["totals"] == \
+        closed.json["totals"]  # the closed day stays as approved
+    from reconciliation.counting import next_open_day
+
+    open_day = next_open_day(business_date(yesterday_10am), {business_date(yesterday_10am)}, test_settings.holidays)
+    adjustments = totals(client, auth, open_day.isoformat())["adjustments"]  # the first working day still open
+    assert rows(adjustments["by_agency"]) == {"H40.22": -8_000, "refunded": 8_000} and adjustments["net_vnd"] == 0
+    [new] = drawers_of(client, auth, today.isoformat())
+    assert new["expected_vnd"] == 42_000  # 50.000 taken, 8.000 handed back
+    every_dong_accounted(db)
+
+
+def drawers_of(client, auth, day: str) -> list[dict]:
+    return client.get(f"/api/v1/cash/drawers?date={day}", headers=auth("finance")).json["drawers"]
+
