@@ -94,6 +94,18 @@ def take_cash(session: Session, *, code: str, amount_vnd: int, cashier: str, ide
     return result
 
 
+def hand_out(session: Session, drawer: CashDrawer, amount_vnd: int) -> str:
+    """The drawer's account, if the drawer (locked by the caller) holds `amount_vnd` to hand back (a
+    refund paid out, cash voided): handing out money it no longer holds would leave it negative, and
+    its close expecting cash that is gone."""
+    account = Accounts.cash(drawer.id)
+    held = balance(session, account)
+    if held < amount_vnd:
+        raise Conflict(f"the cash drawer holds {held:,} VND, less than the {amount_vnd:,} VND to hand back",
+                       code="insufficient_cash_in_drawer", details={"balance_vnd": held})
+    return account
+
+
 def _idempotency_ref(cashier: str, key: str) -> str:
     """`<kind>:<id>:<key>`, at most 90 characters: the principal's name is left out, because a long
     name once pushed the key past the 100 characters provider_ref holds, so keys were cut alike."""

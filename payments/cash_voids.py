@@ -5,7 +5,8 @@ The money goes back through the one reversal path (`corrections.reverse_payment`
 its requests give it back (status, paid, the receipt cancelled, SMS and events as for a card void),
 and the ledger credits the drawer, so the drawer's expected cash drops by the amount. Only what
 crediting did is undone: once a refund claims some of the payment, or finance moved some of it
-(released to suspense), the void is refused and it is finance's case. Locks in take_cash's order
+(released to suspense), the void is refused and it is finance's case; so is a void of more cash than
+the drawer still holds (a refund was paid out of it since). Locks in take_cash's order
 (the books, the drawer, then the payment and its requests), so a void and the drawer's close are
 serialised on the drawer's row: the close counts the void, or the void sees the drawer closed.
 """
@@ -23,7 +24,7 @@ from kernel.auth import same_principal
 from kernel.books import hold_books
 from kernel.clock import business_date
 from kernel.errors import Conflict, Forbidden, NotFound
-from payments.cash import PROVIDER
+from payments.cash import PROVIDER, hand_out
 from payments.corrections import REVERSED, reverse_payment
 from payments.models import CashDrawer, Payment, PaymentAllocation
 from payments.refunds import NOT_COUNTED, Refund
@@ -66,6 +67,7 @@ def void_cash(session: Session, *, payment_id: int, reason: str, actor: str, any
                        code="drawer_of_another_day", details={"drawer_id": drawer.id,
                                                               "business_date": drawer.business_date.isoformat()})
     _refuse_if_touched(session, payment)
+    hand_out(session, drawer, payment.amount_vnd)  # e.g. a refund was paid out of it since
     reverse_payment(session, payment_id=payment_id, reversal_ref=void_ref(payment_id), settings=settings,
                     actor=actor, now=now)
     audit.record(session, actor=actor, action=ACTION, subject_type="payment", subject_id=payment_id, at=now,

@@ -23,8 +23,8 @@ from kernel.db import PK, Base, BigIntPK
 from kernel.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationError
 from kernel.outbox import DONE as OUTBOX_DONE, PENDING as OUTBOX_PENDING, OutboxMessage, Outgoing, enqueue_many, \
     guard_replays
-from payments.cash import drawer_for
-from payments.ledger import Accounts, Entry, Line, balance, post_many
+from payments.cash import drawer_for, hand_out
+from payments.ledger import Accounts, Entry, Line, post_many
 from payments.models import CashDrawer, Payment, PaymentAllocation, PaymentRequest
 from payments.moves import Book, load_requests
 
@@ -361,12 +361,7 @@ def _cash_source(session: Session, refund: Refund, *, actor: str, now: datetime)
     drawer = drawer_for(session, cashier=actor, now=now)
     # The drawer's lock serialises payouts from it (and its close): two cannot both spend its last cash.
     session.get(CashDrawer, drawer.id, with_for_update=True, populate_existing=True)
-    account = Accounts.cash(drawer.id)
-    held = balance(session, account)
-    if held < refund.amount_vnd:
-        raise Conflict(f"your cash drawer holds {held:,} VND, less than the {refund.amount_vnd:,} VND to hand over",
-                       code="insufficient_cash_in_drawer", details={"balance_vnd": held})
-    return account
+    return hand_out(session, drawer, refund.amount_vnd)
 
 
 def _announce_payout(conn, refund: Refund, *, settings: Settings, actor: str, now: datetime) -> None:

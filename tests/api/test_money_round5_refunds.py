@@ -46,7 +46,7 @@ def test_the_refusal_reads_in_vietnamese_on_the_staff_pages():
     from web.finance_text import error_sentence
 
     assert error_sentence("insufficient_cash_in_drawer", {"balance_vnd": 20_000}) == \
-        "Ngăn kéo tiền mặt của bạn chỉ còn 20.000 ₫, không đủ để chi khoản hoàn này."
+        "Ngăn kéo tiền mặt chỉ còn 20.000 ₫, không đủ để trả lại số tiền này."
 
 
 def test_money_written_off_from_suspense_is_not_advertised_as_refundable(client, auth):

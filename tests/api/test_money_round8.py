@@ -430,3 +430,25 @@ def test_cash_of_a_closed_day_refunded_later_lands_in_the_open_day_and_the_close
 def drawers_of(client, auth, day: str) -> list[dict]:
     return client.get(f"/api/v1/cash/drawers?date={day}", headers=auth("finance")).json["drawers"]
 
+
+def test_a_void_does_not_hand_back_cash_the_drawer_no_longer_holds(client, auth, db, other_cashier):
+    """The drawer paid a refund out of the cash it took: voiding that cash now would hand back money it does
+    not hold (its balance below zero, the close then expecting a negative sum)."""
+    earlier = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    earlier_payment = take_cash(client, auth, earlier, 100_000, headers=other_cashier).json
+    code = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    payment = take_cash(client, auth, code, 100_000).json
+    refund = client.post(f"/api/v1/payments/{earlier_payment['id']}/refunds", headers=auth("finance"),
+                         json={"amount_vnd": 100_000, "expected_refundable_vnd": 100_000, "reason": "Hồ sơ bị từ chối"})
+    assert client.post(f"/api/v1/refunds/{refund.json['id']}/executed", json={},
+                       headers=auth("cashier")).status_code == 200  # out of this cashier's drawer
+    r = client.post(f"/api/v1/payments/cash/{payment['id']}/void", json={"reason": "Thu nhầm"}, headers=auth("cashier"))
+    assert r.status_code == 409 and r.json["code"] == "insufficient_cash_in_drawer", r.json
+    assert r.json["details"] == {"balance_vnd": 0}
+    assert request_view(client, code)["status"] == "paid"
+    assert all(d["balance_vnd"] >= 0 for d in drawers(client, auth))
+    from web.finance_text import error_sentence  # the counter page's refusal
+
+    assert error_sentence(r.json["code"], r.json["details"]) == \
+        "Ngăn kéo tiền mặt chỉ còn 0 ₫, không đủ để trả lại số tiền này."
+    every_dong_accounted(db)
