@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import textwrap
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -174,6 +174,25 @@ def expected_vnd(session: Session, drawer: CashDrawer) -> int:
         .join(LedgerEntry, LedgerEntry.id == LedgerLine.entry_id)
         .where(LedgerLine.account == account, LedgerEntry.kind == OVER_SHORT)).scalar_one()
     return balance(session, account) - int(posted)
+
+
+def count_of(session: Session, drawer: CashDrawer) -> dict:
+    """What the drawer should hold by its takings and payouts, and (once counted) what its count found
+    beyond (+) or short of (−) that: the close posted it to `cash_over_short`, so its balance is the count."""
+    expected = expected_vnd(session, drawer)
+    return {"expected_vnd": expected,
+            "difference_vnd": None if drawer.counted_vnd is None else drawer.counted_vnd - expected}
+
+
+def day_counts(session: Session, day: date) -> dict:
+    """The drawers of a business day as a day's summary shows them: each one's count, those still
+    open (their cash not counted yet), and what the counts found over (+) or short (−) in all."""
+    drawers = session.execute(select(CashDrawer).where(CashDrawer.business_date == day)
+                              .order_by(CashDrawer.id)).scalars().all()
+    rows = [{"id": d.id, "cashier": d.cashier, "closed": d.closed_at is not None, "counted_vnd": d.counted_vnd,
+             **count_of(session, d)} for d in drawers]
+    return {"drawers": rows, "open": sum(1 for row in rows if not row["closed"]),
+            "over_short_vnd": sum(row["difference_vnd"] or 0 for row in rows)}
 
 
 def receipt_text(payment: Payment) -> str:

@@ -305,16 +305,8 @@ class Drawers(Resource):
                 {"id": d.id, "cashier": d.cashier, "cashier_key": d.cashier_key, "opened_at": d.opened_at.isoformat(),
                  "closed_at": d.closed_at.isoformat() if d.closed_at else None,
                  "balance_vnd": balance(session, Accounts.cash(d.id)), "counted_vnd": d.counted_vnd,
-                 **_expected_and_difference(session, d)}
+                 **cash.count_of(session, d)}
                 for d in drawers]}
-
-
-def _expected_and_difference(session, drawer: CashDrawer) -> dict:
-    """What the drawer should hold by its takings and payouts, and (once closed) what its count found
-    beyond (+) or short of (−) that: the close posted it to `cash_over_short`, so its balance is the count."""
-    expected = cash.expected_vnd(session, drawer)
-    return {"expected_vnd": expected,
-            "difference_vnd": None if drawer.counted_vnd is None else drawer.counted_vnd - expected}
 
 
 @cash_ns.route("/drawers/<int:drawer_id>/close")

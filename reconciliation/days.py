@@ -22,6 +22,7 @@ from kernel.auth import same_principal
 from kernel.clock import business_date, business_day_bounds
 from kernel.errors import Conflict, Forbidden
 from kernel.inbox import InboundCallback
+from payments import cash
 from payments.ledger import Accounts, LedgerEntry, LedgerLine
 from payments.models import Payment, PaymentAllocation
 from reconciliation import counting
@@ -127,6 +128,7 @@ def build_summary(session: Session, day: date, found: list[queue.DayException], 
         "exceptions": _exception_totals(found, settings.recon_tolerance_vnd),
         "sweep": _sweep_totals(session, day, found),
         "imports": _imports(session, day),
+        "cash_drawers": cash.day_counts(session, day),
     }
 
 

@@ -452,3 +452,21 @@ def test_a_void_does_not_hand_back_cash_the_drawer_no_longer_holds(client, auth,
     assert error_sentence(r.json["code"], r.json["details"]) == \
         "Ngăn kéo tiền mặt chỉ còn 0 ₫, không đủ để trả lại số tiền này."
     every_dong_accounted(db)
+
+
+def test_the_days_summary_shows_its_drawers_counts_those_still_open_and_the_over_short(client, auth, db,
+                                                                                        other_cashier):
+    from kernel.clock import business_date, now_utc
+
+    for headers in (auth("cashier"), other_cashier):
+        take_cash(client, auth, make_request(client, auth, ("Lệ phí", "charge", 100_000)), 100_000, headers=headers)
+    first, second = drawers(client, auth)
+    close(client, auth, first["id"], 96_000)
+    day = business_date(now_utc()).isoformat()
+    counts = client.get(f"/api/v1/reconciliation/days/{day}", headers=auth("auditor")).json["cash_drawers"]
+    assert counts == {"open": 1, "over_short_vnd": -4_000, "drawers": [
+        {"id": first["id"], "cashier": first["cashier"], "closed": True, "counted_vnd": 96_000,
+         "expected_vnd": 100_000, "difference_vnd": -4_000},
+        {"id": second["id"], "cashier": second["cashier"], "closed": False, "counted_vnd": None,
+         "expected_vnd": 100_000, "difference_vnd": None}]}
+    every_dong_accounted(db)
