@@ -470,3 +470,22 @@ def test_the_days_summary_shows_its_drawers_counts_those_still_open_and_the_over
         {"id": second["id"], "cashier": second["cashier"], "closed": False, "counted_vnd": None,
          "expected_vnd": 100_000, "difference_vnd": None}]}
     every_dong_accounted(db)
+
+
+def test_a_rejected_refund_gives_its_claim_back_and_a_new_one_can_be_asked(client, auth, test_settings, db):
+    code, payment_id = paid_by_transfer(client, auth, test_settings, 3_000_000)
+    asked = ask_refund(client, auth, payment_id, 3_000_000, 3_000_000).json
+    assert client.get(f"/api/v1/payments/{payment_id}/refunds", headers=auth("finance")).json["refundable_vnd"] == 0
+    rejected = client.post(f"/api/v1/refunds/{asked['id']}/reject", json={"reason": "Chưa đủ hồ sơ"},
+                           headers=auth("approver"))
+    assert rejected.status_code == 200 and rejected.json["status"] == "rejected"
+    assert client.post(f"/api/v1/refunds/{asked['id']}/approve", json={},
+                       headers=auth("approver")).json["code"] == "refund_not_awaiting_approval"
+    assert request_view(client, code)["status"] == "paid"
+    again = ask_refund(client, auth, payment_id, 1_000_000, 3_000_000)
+    # the rejected one claims nothing: 1.000.000 alone is under the four-eyes threshold
+    assert again.status_code == 201 and again.json["status"] == "transfer_ordered"
+    with db() as s:
+        assert balance(s, Accounts.REFUNDS_PAYABLE) == -1_000_000
+    assert request_view(client, code)["status"] == "partially_refunded"
+    every_dong_accounted(db)

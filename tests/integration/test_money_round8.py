@@ -76,3 +76,28 @@ def test_a_drawer_closed_while_a_cash_refund_is_paid_out_of_it_counts_the_payout
     with db() as s:
         assert balance(s, Accounts.cash(drawer_id)) == 59_000 and balance(s, Accounts.CASH_OVER_SHORT) == 1_000
     assert_ledger_ok(db)
+
+
+def test_two_closes_of_one_drawer_at_once_post_its_difference_once(client, auth, db, engine, test_settings):
+    code = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    take(db, test_settings, code)
+    with db() as s:
+        drawer_id = s.execute(select(cash.CashDrawer.id)).scalar_one()
+
+    def close(counted):
+        with unit_of_work(db) as s:
+            return cash.close_drawer(s, drawer_id=drawer_id, counted_vnd=counted, actor=CASHIER, any_drawer=False,
+                                     now=now_utc())
+
+    with unit_of_work(db) as s:
+        assert cash.close_drawer(s, drawer_id=drawer_id, counted_vnd=90_000, actor=CASHIER, any_drawer=False,
+                                 now=now_utc())["difference_vnd"] == -10_000
+        thread, out = in_thread(lambda: close(100_000))
+        wait_until_blocked(engine, thread)
+    thread.join()
+    [second] = out
+    assert isinstance(second, Conflict) and second.code == "drawer_closed"
+    with db() as s:
+        assert balance(s, Accounts.CASH_OVER_SHORT) == 10_000 and balance(s, Accounts.cash(drawer_id)) == 90_000
+        assert s.get(cash.CashDrawer, drawer_id).counted_vnd == 90_000
+    assert_ledger_ok(db)
