@@ -489,3 +489,69 @@ def test_a_rejected_refund_gives_its_claim_back_and_a_new_one_can_be_asked(clien
         assert balance(s, Accounts.REFUNDS_PAYABLE) == -1_000_000
     assert request_view(client, code)["status"] == "partially_refunded"
     every_dong_accounted(db)
+
+
+def test_cash_refund_never_collected_gives_the_money_back_to_the_request_and_the_drawer_keeps_it(client, auth, db):
+    code = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    payment = take_cash(client, auth, code, 100_000).json
+    refund = ask_refund(client, auth, payment["id"], 100_000, 100_000).json
+    assert refund["status"] == "cash_due" and request_view(client, code)["status"] == "refunded"
+    assert client.post(f"/api/v1/refunds/{refund['id']}/failed", json={"reason": "Người nộp không đến nhận"},
+                       headers=auth("finance")).json["code"] == "wrong_role_for_method"
+    failed = client.post(f"/api/v1/refunds/{refund['id']}/failed", json={"reason": "Người nộp không đến nhận"},
+                         headers=auth("cashier"))
+    assert failed.status_code == 200 and failed.json["status"] == "failed"
+    view = request_view(client, code)
+    assert (view["status"], view["paid_vnd"], view["outstanding_vnd"]) == ("paid", 100_000, 0)
+    assert [c for _, c in receipts(db)] == [False]  # never cancelled: the money never left
+    [drawer] = drawers(client, auth)
+    assert drawer["expected_vnd"] == 100_000
+    with db() as s:
+        assert balance(s, Accounts.REFUNDS_PAYABLE) == 0
+    every_dong_accounted(db)
+
+
+def test_a_voided_cash_payment_replayed_by_its_idempotency_key_takes_nothing_again(client, auth, db):
+    code = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    headers = {**auth("cashier"), "Idempotency-Key": "quay1-0001"}
+    first = client.post("/api/v1/payments/cash", json={"payment_code": code, "amount_vnd": 100_000}, headers=headers)
+    assert first.status_code == 201
+    client.post(f"/api/v1/payments/cash/{first.json['id']}/void", json={"reason": "Gõ nhầm"}, headers=auth("cashier"))
+    again = client.post("/api/v1/payments/cash", json={"payment_code": code, "amount_vnd": 100_000}, headers=headers)
+    assert again.status_code == 200 and again.json["id"] == first.json["id"] and again.json["status"] == "reversed"
+    assert request_view(client, code)["paid_vnd"] == 0 and drawers(client, auth)[0]["expected_vnd"] == 0
+    every_dong_accounted(db)
+
+
+def test_cash_released_to_suspense_is_refunded_out_of_suspense_at_the_counter(client, auth, db):
+    code = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    payment = take_cash(client, auth, code, 100_000).json
+    [allocation] = client.get(f"/api/v1/payments/{payment['id']}", headers=auth("finance")).json["allocations"]
+    released = client.post(f"/api/v1/finance/allocations/{allocation['id']}/release", headers=auth("finance"),
+                           json={"reason": "Thu nhầm hồ sơ"})
+    assert released.status_code == 200 and released.json["unallocated_vnd"] == 100_000
+    assert client.post(f"/api/v1/payments/cash/{payment['id']}/void", json={"reason": "Thu nhầm"},
+                       headers=auth("cashier")).json["code"] == "payment_moved"
+    refund = ask_refund(client, auth, payment["id"], 100_000, 100_000).json
+    assert refund["status"] == "cash_due"
+    assert client.post(f"/api/v1/refunds/{refund['id']}/executed", json={}, headers=auth("cashier")).status_code == 200
+    assert request_view(client, code)["status"] == "pending"
+    assert drawers(client, auth)[0]["expected_vnd"] == 0
+    with db() as s:
+        assert balance(s, Accounts.SUSPENSE) == 0 and balance(s, Accounts.REFUNDS_PAYABLE) == 0
+    every_dong_accounted(db)
+
+
+def test_a_card_sale_repeated_for_another_amount_is_a_conflict_not_a_second_credit(client, auth, test_settings, db):
+    from tests.api.test_pos_vnpay_cash import pos
+
+    code = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    pos(client, test_settings, transaction_id="S5", payment_code=code)
+    r = pos(client, test_settings, transaction_id="S5", payment_code=code, amount_vnd=150_000)
+    assert r.status_code == 200
+    assert inbox_rows(db)[-1] == ("POS-01:S5", "conflict")
+    view = request_view(client, code)
+    assert (view["status"], view["paid_vnd"]) == ("paid", 100_000)
+    with db() as s:
+        assert s.execute(select(func.count()).select_from(Payment)).scalar_one() == 1
+    every_dong_accounted(db)
