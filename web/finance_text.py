@@ -464,6 +464,9 @@ EN = {
     "Còn": "Still", "ngoại lệ chặn khóa sổ.": "exceptions blocking the close.",
     "Số dư": "Balances", "Tài khoản": "Account", "Đầu ngày": "Opening", "Cuối ngày (sao kê)": "Closing (statement)",
     "Cuối ngày (tính toán)": "Closing (computed)", "Chênh lệch": "Difference",
+    "Ngăn kéo tiền mặt": "Cash drawers", "Thừa (+) / thiếu (−) khi kiểm đếm": "Over (+) / short (−) at the counts",
+    "Chưa kiểm đếm": "Not counted yet", "Ngăn kéo": "Drawer", "Thu ngân": "Cashier", "Phải có": "Should hold",
+    "Đếm được": "Counted", "Đã đóng": "Closed",
     # statements
     "Tải sao kê lên": "Upload a statement", "Tệp sao kê": "Statement file",
     "camt.053, MT940, CSV hoặc XLSX xuất từ ngân hàng.": "camt.053, MT940, CSV or XLSX exported from the bank.",

@@ -555,3 +555,22 @@ def test_a_card_sale_repeated_for_another_amount_is_a_conflict_not_a_second_cred
     with db() as s:
         assert s.execute(select(func.count()).select_from(Payment)).scalar_one() == 1
     every_dong_accounted(db)
+
+
+def test_the_finance_day_page_shows_the_drawers_and_what_their_counts_found(app, client, auth, db, other_cashier):
+    from kernel.clock import business_date, now_utc
+    from kernel.users import create_user
+    from tests.api.test_pages import PASSWORD
+    from tests.conftest import T0
+
+    for headers in (auth("cashier"), other_cashier):
+        take_cash(client, auth, make_request(client, auth, ("Lệ phí", "charge", 100_000)), 100_000, headers=headers)
+    first, _ = drawers(client, auth)
+    close(client, auth, first["id"], 100_500)
+    with db() as s, s.begin():
+        create_user(s, username="ketoan8", full_name="Lê Văn Kế", roles=["finance"], password=PASSWORD, now=T0)
+    html = logged_in(app, "ketoan8").get(f"/staff/finance/?date={business_date(now_utc()).isoformat()}") \
+        .get_data(as_text=True)
+    assert '<strong id="over-short">+500 ₫</strong>' in html
+    assert '<span id="drawers-open">Chưa kiểm đếm: 1</span>' in html
+    assert f'<tr id="drawer-{first["id"]}">' in html
