@@ -270,7 +270,7 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
             _footer(row, info, balances, values.get("balance"))
             wrapping = False
             day_above = None  # a total or a page mark: the rows below start afresh
-            if sums.has_money(values, columns.split):
+            if _holds_money(values, ("credit", "debit") if columns.split else ("amount",)):
                 sums.since_total = Sides()  # a labelled total ("Cộng trang"): a subtotal below sums from here
             continue
         values = columns.unfold_date(values)  # before the total's test: the number is the row's reference
@@ -361,17 +361,6 @@ class _Sums:
             day = self.by_day[line.booking_date] = Sides()
         for sides in (self.since_file, self.since_start, self.since_total, day):
             sides.add(line)
-
-    @staticmethod
-    def has_money(values: dict[str, object], split: bool) -> bool:
-        """Whether a row's money cells hold an amount other than zero (a total's, not a page mark's)."""
-        for name in ("credit", "debit") if split else ("amount",):
-            try:
-                if parse_amount(values.get(name), field_name=name):
-                    return True
-            except StatementError:
-                pass
-        return False
 
     def totalled_by(self, values: dict[str, object], split: bool) -> bool:
         """The row's money is one of the sums: with debit and credit columns, each side it fills; with one
@@ -587,15 +576,20 @@ def _first_amount(values: list[object]) -> int | None:
     return None
 
 
-def _charges_fee(values: dict[str, object]) -> bool:
-    """Whether a row's fee columns hold a fee (money: a row of it and a memo is no wrapped memo)."""
-    for name in profiles.FEE_FIELDS:
+def _holds_money(values: dict[str, object], names) -> bool:
+    """Whether any of the row's cells `names` holds an amount other than zero (a total's money, not a page
+    mark's; a fee: a row of it and a memo is no wrapped memo). A cell that does not read holds none."""
+    for name in names:
         try:
             if parse_amount(values.get(name), field_name=name):
                 return True
         except StatementError:
             pass
     return False
+
+
+def _charges_fee(values: dict[str, object]) -> bool:
+    return _holds_money(values, profiles.FEE_FIELDS)
 
 
 def _continues_memo(values: dict[str, object]) -> bool:

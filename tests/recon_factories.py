@@ -91,3 +91,13 @@ def count_payments(db) -> int:
 
 def paid_vnd(client, code: str) -> int:
     return client.get(f"/api/v1/payment-requests/{code}").json["paid_vnd"]
+
+
+def resolve(client, auth, line_id: int, action: str, role: str = "finance", **body):
+    """A decision on a statement line (match, unmatch, write-off, refund, ignore…) through the API."""
+    return client.post(f"/api/v1/reconciliation/lines/{line_id}/{action}", json=body, headers=auth(role))
+
+
+def undo(client, auth, resolution_id: int, reason: str = "nhầm"):
+    return client.post(f"/api/v1/reconciliation/resolutions/{resolution_id}/undo", json={"reason": reason},
+                       headers=auth("finance"))

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from kernel.audit import verify_chain
 from payments.models import Payment
 from tests.factories import make_request, send_callback, signed
-from tests.recon_factories import DATA, all_lines, open_truth_requests, upload, upload_sample, vcb_csv
+from tests.recon_factories import (DATA, all_lines, open_truth_requests, resolve, upload, upload_sample,
+                                    vcb_csv)
 
 DAY = "2026-11-24"
 
@@ -150,10 +151,6 @@ def test_exceptions_show_under_and_over_payments_unmatched_credits_and_missed_ca
     unmatched = next(line for line in all_lines(client, auth, summary["imports"][0]["import_id"])
                      if line["amount_vnd"] == 50_000 and line["status"] == "unmatched")
     assert unmatched["suggestions"][0]["payment_code"] == "HS58281320436"
-
-
-def resolve(client, auth, line_id, action, role="finance", **body):
-    return client.post(f"/api/v1/reconciliation/lines/{line_id}/{action}", json=body, headers=auth(role))
 
 
 def unmatched_line(client, auth, amount=100_000):

@@ -2,16 +2,12 @@
 import pytest
 
 from tests.factories import make_request
-from tests.recon_factories import all_lines, upload, vcb_csv
+from tests.recon_factories import all_lines, resolve, upload, vcb_csv
 
 DAY = "2026-11-24"
 
 
 pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
-
-
-def resolve(client, auth, line_id, action, **body):
-    return client.post(f"/api/v1/reconciliation/lines/{line_id}/{action}", json=body, headers=auth("finance"))
 
 
 def exceptions(client, auth, day=DAY) -> list[dict]:

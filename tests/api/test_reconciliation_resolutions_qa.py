@@ -7,7 +7,7 @@ from kernel.audit import verify_chain
 from payments.models import Payment
 from payments.refunds import Refund
 from tests.factories import assert_ledger_ok, make_request
-from tests.recon_factories import all_lines, upload, vcb_csv
+from tests.recon_factories import all_lines, resolve, undo, upload, vcb_csv
 
 DAY = "2026-11-24"
 
@@ -18,15 +18,6 @@ def ledger_and_audit_checked(db):
     assert_ledger_ok(db)
     with db() as s:
         assert verify_chain(s).ok
-
-
-def resolve(client, auth, line_id, action, role="finance", **body):
-    return client.post(f"/api/v1/reconciliation/lines/{line_id}/{action}", json=body, headers=auth(role))
-
-
-def undo(client, auth, resolution_id, reason="nhầm"):
-    return client.post(f"/api/v1/reconciliation/resolutions/{resolution_id}/undo", json={"reason": reason},
-                       headers=auth("finance"))
 
 
 def line_of(client, auth, *rows):
