@@ -6,15 +6,16 @@ Compares what the banks' callbacks announced with what the statements show:
 - `callback_without_statement`: a bank-transfer callback that no statement line showed
   `HCCPAY_RECON_SWEEP_WORKING_DAYS` working days after it was booked.
 Findings are stored once each (unique per kind and subject) and cleared when the missing
-side turns up (a late callback clears a `missed_callback`); the day summary counts them and
-the exception queue shows them.
+side turns up (a late callback clears a `missed_callback`, and so does finance ignoring the line:
+an ignored credit is not ours to account, as the exception queue reads it; undoing the ignore
+opens it again); the day summary counts them and the exception queue shows them.
 """
 from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -23,7 +24,7 @@ from kernel.clock import business_date, business_day_bounds, working_days_betwee
 from payments.announcements import STATEMENT_PROVIDER, announced
 from payments.models import Payment
 from reconciliation import counting
-from reconciliation.models import FROM_STATEMENT, StatementLine, SweepFinding
+from reconciliation.models import FROM_STATEMENT, IGNORED, StatementLine, SweepFinding
 
 LOOKBACK_DAYS = 62
 
@@ -44,6 +45,11 @@ def last_overdue_day(today: date, *, n: int, holidays: Collection[date]) -> date
 def _announced_late():
     """The line's payment is one a callback announced after the statement (`payments.announcements`)."""
     return exists().where(Payment.id == StatementLine.payment_id, announced())
+
+
+def _missed():
+    """The line is a credit no callback announced that finance has not ignored (`exceptions` reads it so)."""
+    return and_(StatementLine.source == FROM_STATEMENT, StatementLine.status != IGNORED, ~_announced_late())
 
 
 def _record(session: Session, rows: list[dict]) -> int:
@@ -76,16 +82,19 @@ def sweep(session: Session, *, settings: Settings, now: datetime) -> dict:
                                "amount_vnd": amount, "found_at": now}
                               for pid, at, recorded, amount in unseen])
     missed = session.execute(select(StatementLine.id, StatementLine.recon_date, StatementLine.amount_vnd).where(
-        StatementLine.source == FROM_STATEMENT, StatementLine.booked_at >= since, ~_announced_late(),
+        _missed(), StatementLine.booked_at >= since,
         ~exists().where(SweepFinding.kind == "missed_callback", SweepFinding.subject_id == StatementLine.id))).all()
     added += _record(session, [{"kind": "missed_callback", "subject_id": lid, "business_date": day,
                                 "amount_vnd": amount, "found_at": now} for lid, day, amount in missed])
     cleared = session.execute(update(SweepFinding).where(
         SweepFinding.kind == "callback_without_statement", SweepFinding.cleared_at.is_(None),
         exists().where(StatementLine.payment_id == SweepFinding.subject_id)).values(cleared_at=now)).rowcount
-    cleared += session.execute(update(SweepFinding).where(  # the callback came after all
+    cleared += session.execute(update(SweepFinding).where(  # the callback came after all, or finance ignored it
         SweepFinding.kind == "missed_callback", SweepFinding.cleared_at.is_(None),
-        exists().where(StatementLine.id == SweepFinding.subject_id, _announced_late())).values(cleared_at=now)).rowcount
+        ~exists().where(StatementLine.id == SweepFinding.subject_id, _missed())).values(cleared_at=now)).rowcount
+    session.execute(update(SweepFinding).where(  # an ignore undone: missed again
+        SweepFinding.kind == "missed_callback", SweepFinding.cleared_at.is_not(None),
+        exists().where(StatementLine.id == SweepFinding.subject_id, _missed())).values(cleared_at=None))
     counts = dict(session.execute(select(SweepFinding.kind, func.count()).where(SweepFinding.cleared_at.is_(None))
                                   .group_by(SweepFinding.kind)).all())
     return {"new_findings": added, "cleared": cleared or 0, "open": {"missed_callback": counts.get("missed_callback", 0),
