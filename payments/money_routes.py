@@ -194,7 +194,7 @@ class AssignSuspense(Resource):
         confirmed = service.parse_confirmation(flag(body, "confirm_overpayment"),
                                                body.get("confirmed_outstanding_vnd"), settings())
         now = now_utc()
-        code = service.parse_payment_code(str(body.get("payment_code", "")), settings())
+        code = service.payment_code_field(body.get("payment_code"), settings())
         with transaction() as session:
             suspense.assign(session, payment_id=payment_id, payment_code=code, amount_vnd=amount, reason=reason,
                             settings=settings(), actor=actor(), now=now, expected_unallocated_vnd=expected,

@@ -19,6 +19,7 @@ from kernel.clock import ensure_aware_utc
 from kernel.errors import Conflict, NotFound, ValidationError
 from kernel.inbox import QUEUED, RECEIVED, InboundCallback
 from kernel.money import MAX_MONEY_VND
+from kernel.text import clean_text
 from payments import codes, states, vietqr
 from payments.notifications import Payable, Transition, after_transitions
 from payments.models import Dossier, FeeItem, PaymentRequest, PaymentRequestEvent, PaymentRequestItem
@@ -235,6 +236,12 @@ def renew_payment_request(session: Session, *, dossier_code: str, settings: Sett
             raise Conflict(f"payment request {named.payment_code} is still open",
                            code="request_still_open", details={"payment_code": named.payment_code})
     return open_payment_request(session, dossier=dossier, settings=settings, actor=actor, now=now)
+
+
+def payment_code_field(value: object, settings: Settings) -> str:
+    """A JSON body's `payment_code`: missing or not text is a 400 naming the field (`clean_text`, as
+    `POST /payments/cash` reads it), never the code `None` or `123` refused as a malformed one."""
+    return parse_payment_code(clean_text(value, "payment_code", max_len=64), settings)
 
 
 def parse_payment_code(raw: str, settings: Settings) -> str:

@@ -9,7 +9,7 @@ from kernel.errors import ValidationError
 from kernel.http import (REASON_IN, actor, content_disposition, flag, int_arg, json_body, requires, runtime,
                          settings, transaction)
 from kernel.money import MAX_MONEY_VND, parse_amount_vnd
-from payments.service import parse_confirmation, parse_payment_code
+from payments.service import parse_confirmation, payment_code_field
 from payments.validation import clean_text
 from reconciliation import days, exceptions, files, reports, resolutions, service, sweep
 from reconciliation.profiles import PROFILE_NAMES
@@ -159,11 +159,11 @@ class LineItem(Resource):
 
 def _allocations(body: dict) -> list[tuple[str, int | None]]:
     raw = body.get("allocations")
-    if raw is None and body.get("payment_code") is not None:
+    if raw is None:  # the one-request form: its payment_code is then required like any
         raw = [{"payment_code": body.get("payment_code"), "amount_vnd": body.get("amount_vnd")}]
     if not isinstance(raw, list) or not raw or len(raw) > 50 or not all(isinstance(a, dict) for a in raw):
         raise ValidationError("allocations must be a list of {payment_code, amount_vnd}", code="invalid_allocations")
-    return [(parse_payment_code(str(a.get("payment_code", "")), settings()),
+    return [(payment_code_field(a.get("payment_code"), settings()),
              None if a.get("amount_vnd") is None else parse_amount_vnd(a["amount_vnd"])) for a in raw]
 
 

@@ -43,3 +43,21 @@ def test_a_credit_finance_ignored_is_no_missed_callback_for_the_sweep_nor_after_
     assert missed_everywhere(client, auth, day) == (1, 1, 1)
     assert undo(client, auth, ignored.json["resolution"]["id"]).status_code == 200
     assert missed_everywhere(client, auth, day) == (2, 2, 2)
+
+
+@pytest.mark.parametrize("given, code", [({}, "missing_field"), ({"payment_code": None}, "missing_field"),
+                                         ({"payment_code": "  "}, "missing_field"),
+                                         ({"payment_code": 12345678978}, "validation_error"),
+                                         ({"payment_code": ["HS12345678978"]}, "validation_error")])
+def test_a_payment_code_missing_or_not_text_is_named_when_money_leaves_suspense(client, auth, given, code):
+    body = upload(client, auth, vcb_csv(("PC.1", "", "20.000", "khong ro"))).json
+    [line] = all_lines(client, auth, body["import_id"])
+    tries = [client.post(f"/api/v1/finance/suspense/{line['payment_id']}/assign", headers=auth("finance"),
+                         json={"reason": "người nộp báo mã", **given}),
+             resolve(client, auth, line["id"], "match", reason="người nộp báo mã", **given),
+             resolve(client, auth, line["id"], "match", reason="người nộp báo mã",
+                     allocations=[{"amount_vnd": 20_000, **given}])]
+    for r in tries:
+        assert (r.status_code, r.json["code"], r.json["details"]) == (400, code, {"field": "payment_code"}), r.json
+    assert client.get("/api/v1/finance/suspense", headers=auth("finance")).json["total_vnd"] == 20_000
+
