@@ -164,6 +164,22 @@ def _sections(summary: dict, state: dict, now: datetime) -> Iterator[Section]:
                 for kind, bucket in sorted(summary.get("exceptions", {}).get("by_kind", {}).items())]
     yield Section("VII. Ngoại lệ", ["Đối tượng", "Loại", "Số tiền (VND)", "Xử lý"],
                   rows or [["", "Không có ngoại lệ", "", ""]], frozenset({2}))
+    counts = summary.get("cash_drawers")  # absent from summaries frozen before the drawers were counted
+    if counts is not None:
+        yield _cash_section(counts)
+
+
+def _cash_section(counts: dict) -> Section:
+    """The day's cash drawers as its summary counts them (`payments.cash.day_counts`): what each should
+    hold, its count and the difference, and the over (+) or short (−) of all the counts. Numbered after
+    VII so the sections other files and readers name (VII, VIII) keep their numbers."""
+    rows = [[f"#{d['id']}", person_name(d["cashier"]), "Đã kiểm đếm" if d["closed"] else "Chưa kiểm đếm",
+             d["expected_vnd"], d["counted_vnd"], d["difference_vnd"]] for d in counts["drawers"]]
+    total = [["Cộng thừa (+) / thiếu (−)", "", "", "", "", counts["over_short_vnd"]]] if rows else []
+    return Section("VII.b. Tiền mặt tại quầy", ["Ngăn kéo", "Thu ngân", "Trạng thái", "Phải có (VND)",
+                                                "Kiểm đếm (VND)", "Chênh lệch (VND)"],
+                   (rows or [["Không có ngăn kéo tiền mặt trong ngày", "", "", "", "", ""]]) + total,
+                   frozenset({3, 4, 5}))
 
 
 def _subject(exc: dict) -> str:
