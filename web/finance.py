@@ -109,8 +109,9 @@ def parse_day(raw: str) -> date:
 
 
 def chosen_day() -> date:
-    """The day the page is about: `?date=`, else (or when it is not a date, said so) today in Hà Nội."""
-    raw = request.args.get("date") or request.form.get("date")
+    """The day the page is about: `?date=` (or `?day=`, as the API's `/days/<day>` names it: read the same,
+    never passed over for today unsaid), else (or when it is not a date, said so) today in Hà Nội."""
+    raw = request.args.get("date") or request.args.get("day") or request.form.get("date")
     try:
         return parse_day(raw) if raw else business_date(now_utc())
     except ValidationError as exc:

@@ -10,6 +10,7 @@ from sqlalchemy import update
 
 from payments.models import CashDrawer
 from reconciliation import reports
+from tests.api.test_finance_pages import finance, people  # noqa: F401 (fixtures)
 from tests.api.test_money_round5_refunds import other_cashier  # noqa: F401 (fixture)
 from tests.api.test_money_round8 import close, drawers, take_cash
 
@@ -134,3 +135,17 @@ def test_a_closed_days_report_with_its_drawers_is_the_file_hashed_at_close(clien
         assert hashlib.sha256(r.data).hexdigest() == closed.json["reports"][fmt]["sha256"]
         if fmt == "csv":
             assert cash_section(r.data)[-1][-1] == "-4000"
+
+
+@pytest.mark.parametrize("query", ["day=2026-13-45", "day=31/02/2026", "date=2026-13-45", "date=24/13/2026"])
+def test_the_finance_day_page_says_a_day_that_is_not_one_in_vietnamese(finance, query):
+    from kernel.clock import business_date, now_utc
+
+    page = finance.get(f"/staff/finance/?{query}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Ngày không hợp lệ." in html
+    assert f"Ngày {business_date(now_utc()):%d/%m/%Y}" in html
+
+
+def test_the_finance_day_page_reads_a_day_given_as_day(finance):
+    assert "Ngày 24/11/2026" in finance.get("/staff/finance/?day=2026-11-24").get_data(as_text=True)
