@@ -328,10 +328,19 @@ def _above_limit(what: str, line_no: int | None, maximum: int) -> StatementError
 _DATE = re.compile(
     r"\s*(?:(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4}|\d{2})"
     r"|(?P<Y>\d{4})[/.\-](?P<M>\d{1,2})[/.\-](?P<D>\d{1,2})"
-    r"|(?P<dd>\d{1,2})[/.\- ]?(?P<name>[A-Za-z]{3,9})[/.\- ]?(?P<yy>\d{4}|\d{2}))"
+    r"|(?P<dd>\d{1,2})[/.\- ]?(?P<name>[A-Za-z]{3,9})[/.\- ]?(?P<yy>\d{4}|\d{2})"
+    r"|(?P<Y8>\d{4})(?P<M8>\d{2})(?P<D8>\d{2}))"
     r"(?:(?:[ T]+|\s+(?:[-,]\s*)?|,\s*)(?P<H>\d{1,2}):(?P<I>\d{2})(?::(?P<S>\d{2}))?(?:\.\d+)?"
     r"(?:\s*(?P<P>[AaPp]\.?[Mm]\.?|SA|CH|sa|ch)|(?P<Z>Z|[+\-]\d{2}:?\d{2}))?)?\s*$")
 _PM = ("p", "c")  # PM, CH (chiều)
+# Core-banking exports write `20261124` (YYYYMMDD, the `Y8` branch above): read only in a column headed as a
+# date, so a reference or an amount of eight digits stays what it is; the year check refuses `26112024`.
+# A weekday may come first (`T3, 24/11/2026`, `Thứ Ba, 24/11/2026`, `CN 29/11/2026`, `Tue, 24/11/2026`): it
+# must be the date's own weekday, else the day and month may have been read the wrong way round.
+_WEEKDAY = re.compile(r"\s*(?:(?:thứ|thu|t)\.?\s*(?P<n>[2-7])(?!\d)|(?P<vi>chủ nhật|cn|thứ (?:hai|ba|tư|năm|sáu|bảy))"
+                      r"|(?P<en>mon|tue|wed|thu|fri|sat|sun)[a-z]*)\.?\s*(?:,\s*|\s+|-\s*)(?=\d)", re.IGNORECASE)
+_VI_WEEKDAYS = {"thứ hai": 0, "thứ ba": 1, "thứ tư": 2, "thứ năm": 3, "thứ sáu": 4, "thứ bảy": 5, "chủ nhật": 6, "cn": 6}
+_EN_WEEKDAYS = {name: number for number, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))}
 # The time may come before the date (`10:15:30 24/11/2026`), and a cell may put them on two lines or part
 # them with a dash or a comma (`24/11/2026\n10:15:30`, `24/11/2026 - 10:15`), as exports print a wrapped
 # "Ngày giờ" cell: read as the date then its time (such cells were invalid_date, the file refused whole).
@@ -355,7 +364,9 @@ def parse_local_date(value: object, *, line_no: int | None = None,
     2000-2100 is `invalid_date`.
     """
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = _excel_serial(value, line_no, field_name)
+        # A number of eight digits is a core-banking date (`20261124`); Excel serials stop at seven digits.
+        is_yyyymmdd = 10_000_000 <= value < 100_000_000 and value == int(value)
+        value = str(int(value)) if is_yyyymmdd else _excel_serial(value, line_no, field_name)
     if isinstance(value, datetime):
         # The year is checked as written, before moving zones: 9999-12-31T23:59-12:00 in Hà Nội time
         # is past the last date Python can hold (OverflowError, not a typed error).
@@ -415,6 +426,29 @@ def _excel_serial(value: float, line_no: int | None, field_name: str) -> datetim
 
 
 def _read_date(text: str, line_no: int | None, field_name: str) -> tuple[date, time | None]:
+    weekday, text = _weekday_before(text)
+    day, clock = _read_date_only(text, line_no, field_name)
+    if weekday is not None and day.weekday() != weekday:
+        raise statement_error("invalid_date", f"{field_name} {text[:40]!r} is not on the weekday written before it",
+                              line_no=line_no)
+    return day, clock
+
+
+def _weekday_before(text: str) -> tuple[int | None, str]:
+    """(Monday = 0 …, the rest of the text) when the text starts with a weekday, else (None, the text)."""
+    match = _WEEKDAY.match(unicodedata.normalize("NFC", text))
+    if match is None:
+        return None, text
+    if match["n"]:
+        weekday = int(match["n"]) - 2  # Thứ 2 (T2) is Monday
+    elif match["vi"]:
+        weekday = _VI_WEEKDAYS[" ".join(match["vi"].lower().split())]
+    else:
+        weekday = _EN_WEEKDAYS[match["en"].lower()]
+    return weekday, unicodedata.normalize("NFC", text)[match.end():]
+
+
+def _read_date_only(text: str, line_no: int | None, field_name: str) -> tuple[date, time | None]:
     match = _DATE.match(text)
     if match is None and (time_first := _TIME_FIRST.fullmatch(text)) is not None:
         match = _DATE.match(f"{time_first[2]} {time_first[1]}")
@@ -422,13 +456,13 @@ def _read_date(text: str, line_no: int | None, field_name: str) -> tuple[date, t
         raise statement_error("invalid_date", f"{field_name} {text[:40]!r} is not a date (dd/mm/yyyy)",
                               line_no=line_no)
     g = match.groupdict()
-    year_text = g["y"] or g["Y"] or g["yy"]
+    year_text = g["y"] or g["Y"] or g["yy"] or g["Y8"]
     year = int(year_text) + (2000 if len(year_text) == 2 else 0)  # "0001" is year 1, not 2001
-    month = MONTHS.get(g["name"].lower()) if g["name"] else int(g["m"] or g["M"])
+    month = MONTHS.get(g["name"].lower()) if g["name"] else int(g["m"] or g["M"] or g["M8"])
     if month is None:
         raise statement_error("invalid_date", f"{field_name} {text[:40]!r} names no month", line_no=line_no)
     try:
-        day = date(year, month, int(g["d"] or g["D"] or g["dd"]))
+        day = date(year, month, int(g["d"] or g["D"] or g["dd"] or g["D8"]))
         clock = time(_hour(g), int(g["I"]), int(g["S"] or 0)) if g["H"] else None
         if clock is not None and g["Z"]:  # an ISO 8601 instant (`…T03:15:00Z`, `…+07:00`): its Hà Nội day and time
             local = datetime.combine(check_year(day, line_no, field_name), clock, _offset(g["Z"])).astimezone(VN_TZ)

@@ -1,0 +1,53 @@
+"""Statement parsing, QA round 9: core-banking dates, spreadsheet cells, transaction type columns."""
+from datetime import date
+
+import pytest
+
+from reconciliation.statements import StatementError, parse_local_date
+from tests.unit.test_parse_fix_tabular import csv_text, read, refused, workbook
+
+HEADER = ["Ngày giao dịch", "Số tham chiếu", "Ghi nợ", "Ghi có", "Nội dung"]
+
+
+def sides(lines):
+    return [(str(l.booking_date), l.amount_vnd, l.direction, l.bank_ref) for l in lines]
+
+
+# --- 1. `20261124` (YYYYMMDD) and a weekday before the date ------------------------------------------
+
+@pytest.mark.parametrize("cell, day", [("20261124", date(2026, 11, 24)), ("T3, 24/11/2026", date(2026, 11, 24)),
+                                       ("Thứ Ba, 24/11/2026", date(2026, 11, 24)), ("CN 29/11/2026", date(2026, 11, 29)),
+                                       ("Thứ 7 28/11/2026", date(2026, 11, 28)), ("Chủ nhật, 29/11/2026", date(2026, 11, 29)),
+                                       ("Tue, 24/11/2026", date(2026, 11, 24)), ("Thu 26/11/2026", date(2026, 11, 26)),
+                                       ("thu 5, 26/11/2026", date(2026, 11, 26)), (20261124, date(2026, 11, 24))])
+def test_a_core_banking_date_or_a_date_after_its_weekday_is_read(cell, day):
+    assert parse_local_date(cell)[0] == day
+
+
+def test_a_weekday_and_a_time_around_the_date_keep_the_time():
+    day, at = parse_local_date("T3, 24/11/2026 10:15:30")
+    assert (day, at.isoformat()) == (date(2026, 11, 24), "2026-11-24T03:15:30+00:00")
+
+
+@pytest.mark.parametrize("bad", ["20261324", "20260230", "18991124", "26112024", "2026112", "202611245",
+                                 "T4, 24/11/2026", "CN 24/11/2026", "Thứ Hai 24/11/2026", 99999999, "T9, 24/11/2026"])
+def test_an_eight_digit_number_that_is_no_date_or_a_weekday_the_date_is_not_is_refused(bad):
+    with pytest.raises(StatementError) as caught:
+        parse_local_date(bad, line_no=3)
+    assert (caught.value.code, caught.value.details["line_no"]) == ("invalid_date", 3), bad
+
+
+def test_a_core_banking_csv_with_yyyymmdd_dates_keeps_its_eight_digit_references_and_amounts():
+    _, lines = read(csv_text(HEADER, ["20261124", "20261124", "", "20261124", "HS40881023160 nop le phi"],
+                             ["20261125", "FT2", "11000", "", "phi"]))
+    assert sides(lines) == [("2026-11-24", 20_261_124, "credit", "20261124"), ("2026-11-25", 11_000, "debit", "FT2")]
+
+
+def test_a_workbook_date_column_with_weekdays_and_numbers_reads_each_row():
+    _, lines = read(workbook([HEADER, ["T3, 24/11/2026", "R1", None, 30000, "x"], [20261125, "R2", None, 40000, "y"]]))
+    assert sides(lines) == [("2026-11-24", 30_000, "credit", "R1"), ("2026-11-25", 40_000, "credit", "R2")]
+
+
+def test_a_csv_date_that_is_no_date_names_its_line():
+    error = refused(csv_text(HEADER, ["20261124", "R1", "", "30000", "x"], ["20261131", "R2", "", "1", "y"]))
+    assert (error.code, error.details["line_no"]) == ("invalid_date", 2)
