@@ -30,8 +30,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
             "bank charge", "bank charges"),
     "fee_vat": ("vat", "thue vat", "thue gtgt", "vat phi", "vat amount"),
     "amount": ("so tien giao dich", "so tien", "amount", "transaction amount", "gia tri"),
-    "direction": ("no co", "debit credit", "credit debit", "dr cr", "cr dr", "d c", "c d", "chieu giao dich",
-                  "loai giao dich", "loai gd", "transaction type"),
+    "direction": ("no co", "debit credit", "credit debit", "dr cr", "cr dr", "d c", "c d", "chieu giao dich"),
+    # Side marks (`Ghi có`/`Ghi nợ`) in some exports, transaction types (`Chuyển khoản`) in others, as `Loại`
+    # alone (`EXACT`): the values tell (`tabular`).
+    "kind": ("loai giao dich", "loai gd", "transaction type"),
     "value_date": ("ngay hieu luc", "value date", "ngay gia tri"),
     # A date-time column: tried before `time` ("Ngày giờ giao dịch" also contains "giờ giao dịch").
     "datetime": ("ngay gio giao dich", "ngay gio gd", "ngay gio", "date time", "datetime"),
@@ -59,8 +61,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 # "Phát sinh giảm"/"Phát sinh tăng": the account's decrease and increase, as ledgers word them.)
 # Specific before generic: debit/credit/balance before amount, the value date before amount
 # ("Ngày giá trị" holds "giá trị"), the payer's account before the payer ("Tài khoản đối tác").
-FIELD_ORDER = ("direction", "debit", "credit", "balance", "value_date", "payer_account", "payer_name", "fee_vat",
-               "fee", "amount", "datetime", "time", "date", "ref", "memo")
+FIELD_ORDER = ("direction", "kind", "debit", "credit", "balance", "value_date", "payer_account", "payer_name",
+               "fee_vat", "fee", "amount", "datetime", "time", "date", "ref", "memo")
 # The fee columns, and the memo a fee's own line is given (before the row's memo).
 FEE_FIELDS = {"fee": "Phí", "fee_vat": "Thuế VAT phí"}
 # A header cell holding one of these words is not that field ("Tên tài khoản đối ứng" is a name; "Tài khoản

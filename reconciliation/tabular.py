@@ -166,6 +166,8 @@ class _Columns:
     profile: profiles.Profile = profiles.PROFILES[-1]
     dated_references: bool = False  # the table's transfers name their reference in the date cell (CashUp)
     kind_is_side: bool | None = None  # whether the `Loại` column holds side marks (known from its first value)
+    unsigned_beside_type: int | None = None  # the first line of an unsigned amount beside a transaction type
+    amount_writes_side: bool = False  # whether a row's amount wrote its side (a minus, a plus, `CR`/`DR`)
     fees: tuple[str, ...] = ()  # the table's fee columns (`profiles.FEE_FIELDS`)
 
     def __post_init__(self) -> None:
@@ -210,17 +212,34 @@ class _Columns:
         `Có`/`Nợ`), else nothing: the word heads transaction type columns too (`Chuyển khoản`), and only
         the values tell. The first value decides the column; a later one of the other kind is
         `unknown_direction` (a side missing on some rows would read them by the amount's sign)."""
-        kind = values.get("kind")
-        if kind is None or "direction" in self.mapping:
+        if "kind" not in self.mapping or "direction" in self.mapping:
             return values
-        is_side = profiles.direction_of(kind) is not None
+        kind = values.get("kind")
+        is_side = kind is not None and profiles.direction_of(kind) is not None
+        if self.split:
+            # The columns give the side: a side mark can only contradict them (`_refuse_debit_mark`).
+            return {**values, "direction": kind} if is_side else values
+        self.amount_writes_side = self.amount_writes_side or _writes_side(values.get("amount"))
+        if kind is None:
+            return values
         if self.kind_is_side is None:
             self.kind_is_side = is_side
         if is_side != self.kind_is_side:
             raise statement_error("unknown_direction", f"the Loại column holds {str(kind)[:20]!r} among "
                                   f"{'side marks' if self.kind_is_side else 'transaction types'}: which side the "
                                   "row is on is a guess", line_no=line_no, marker=str(kind)[:20])
+        if not is_side and self.unsigned_beside_type is None and not _writes_side(values.get("amount")):
+            self.unsigned_beside_type = line_no
         return {**values, "direction": kind} if is_side else values
+
+    def check_sides(self) -> None:
+        """An unsigned amount beside a transaction type (`Chuyển khoản` is money in or out alike) is a
+        credit only when the amount column writes the sides of the others (`-15.000`): a column that never
+        does has no side to read, and reading its amounts as credits would pay dossiers with money going out."""
+        if self.unsigned_beside_type is not None and not self.amount_writes_side:
+            raise statement_error("unknown_direction", "the amount column writes no side (no minus, plus or "
+                                  "CR/DR) and the column beside it holds transaction types, not Ghi có/Ghi nợ: "
+                                  "which side the row is on is a guess", line_no=self.unsigned_beside_type)
 
     def read(self, row: list[object]) -> tuple[dict[str, object], bool, bool]:
         """(field -> value of the non-blank mapped cells, any cell filled, labelled) in one pass.
@@ -302,8 +321,7 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
                 continue
             values = dated
         line_no += 1
-        if "kind" in values:
-            values = columns.side_of_kind(values, line_no)
+        values = columns.side_of_kind(values, line_no)
         if columns.fees:
             line, lines = _with_fees(values, line_no, columns)
         else:
@@ -322,6 +340,7 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
         if line is not None:
             sums.add(line)  # a total row sums the money columns; the fee column has its own total
         pending, wrapping = lines, True
+    columns.check_sides()
     for done in pending:
         info.see(done)
         yield done
@@ -777,6 +796,17 @@ def _money(values: dict[str, object], line_no: int, split: bool, lenient: bool =
         raise statement_error("unknown_direction", f"the row is marked {str(marker)[:20]!r} (credit) but its amount "
                               "is negative", line_no=line_no, marker=str(marker)[:20])
     return abs(amount), direction
+
+
+def _writes_side(cell: object) -> bool:
+    """Whether an amount cell says its side: a minus or a plus, or a `CR`/`DR` mark."""
+    if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+        return cell < 0
+    text = str(cell or "").strip()
+    return text.startswith(("+", "-", "(")) or text.endswith(("-", ")")) or bool(_SIDE_MARK.search(text))
+
+
+_SIDE_MARK = re.compile(r"\b(?:CR|DR)\b", re.IGNORECASE)
 
 
 def _refuse_debit_mark(values: dict[str, object], line_no: int) -> None:

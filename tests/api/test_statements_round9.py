@@ -35,3 +35,29 @@ def test_a_weekday_that_is_not_the_dates_weekday_is_refused_and_nothing_written(
     assert (r.status_code, r.json["code"], r.json["details"]["line_no"]) == (400, "invalid_date", 2)
     with unit_of_work(db) as s:
         assert s.execute(select(func.count()).select_from(StatementLine)).scalar_one() == 0
+
+
+def test_a_transaction_type_column_beside_a_signed_amount_imports_and_pays_once(client, auth, monkeypatch):
+    # "Loại giao dịch" was a side mark column by its header: "Chuyển khoản" in it refused the file.
+    make_requests_with_codes(client, auth, monkeypatch, [(CODE, 30_000)])
+    text = ("Ngày giao dịch,Số tham chiếu,Loại giao dịch,Số tiền,Nội dung\n"
+            f"24/11/2026,FT26328001,Chuyển khoản,30.000,{CODE} nop le phi\n"
+            "24/11/2026,FT26328002,Chuyển khoản,-30.000,chuyen tien di\n")
+    r = upload(client, auth, text)
+    assert r.status_code == 201, r.json
+    lines = all_lines(client, auth, r.json["import_id"])
+    assert sorted((l["amount_vnd"], l["direction"]) for l in lines) == [(30_000, "credit"), (30_000, "debit")]
+    assert paid_vnd(client, CODE) == 30_000
+
+
+def test_unsigned_amounts_beside_transaction_types_are_refused_and_pay_nothing(client, auth, db, monkeypatch):
+    # Read as credits, the transfer out (the second row) would pay the dossier.
+    make_requests_with_codes(client, auth, monkeypatch, [(CODE, 30_000)])
+    text = ("Ngày giao dịch,Số tham chiếu,Transaction type,Số tiền,Nội dung\n"
+            "24/11/2026,FT26328001,Chuyển khoản,10.000,ung ho\n"
+            f"24/11/2026,FT26328002,Chuyển khoản,30.000,{CODE} hoan tien\n")
+    r = upload(client, auth, text)
+    assert (r.status_code, r.json["code"], r.json["details"]["line_no"]) == (400, "unknown_direction", 1)
+    assert paid_vnd(client, CODE) == 0
+    with unit_of_work(db) as s:
+        assert s.execute(select(func.count()).select_from(StatementLine)).scalar_one() == 0

@@ -51,3 +51,43 @@ def test_a_workbook_date_column_with_weekdays_and_numbers_reads_each_row():
 def test_a_csv_date_that_is_no_date_names_its_line():
     error = refused(csv_text(HEADER, ["20261124", "R1", "", "30000", "x"], ["20261131", "R2", "", "1", "y"]))
     assert (error.code, error.details["line_no"]) == ("invalid_date", 2)
+
+
+# --- 3. a `Loại giao dịch` / `Loại GD` / `Transaction type` column ------------------------------------
+# Read as a side mark column by its header alone: a transaction type in it (`Chuyển khoản`) got the file
+# refused. Its values decide, as for `Loại`; an unsigned amount beside types has no side to read.
+
+@pytest.mark.parametrize("header", ["Loại giao dịch", "Loại GD", "Transaction type"])
+def test_a_transaction_type_column_beside_a_signed_amount_leaves_the_side_to_the_sign(header):
+    _, lines = read(csv_text(["Ngày giao dịch", "Số tham chiếu", header, "Số tiền", "Nội dung"],
+                             ["24/11/2026", "FT1", "Chuyển khoản", "1.000.000", "HS40881023160 nop le phi"],
+                             ["24/11/2026", "FT2", "Nộp tiền mặt", "+50.000", "nop tien"],
+                             ["24/11/2026", "FT3", "Phí dịch vụ", "-15.000", "phi SMS"]))
+    assert sides(lines) == [("2026-11-24", 1_000_000, "credit", "FT1"), ("2026-11-24", 50_000, "credit", "FT2"),
+                            ("2026-11-24", 15_000, "debit", "FT3")]
+
+
+@pytest.mark.parametrize("header", ["Loại giao dịch", "Loại GD", "Transaction type", "Loại"])
+def test_unsigned_amounts_beside_transaction_types_are_refused_naming_the_first_line(header):
+    # "Chuyển khoản" is money in or out alike: read as credits, a transfer out would pay a dossier.
+    error = refused(csv_text(["Ngày giao dịch", "Số tham chiếu", header, "Số tiền", "Nội dung"],
+                             ["24/11/2026", "FT1", "Chuyển khoản", "1.000.000", "HS40881023160 nop le phi"],
+                             ["24/11/2026", "FT2", "Chuyển khoản", "300.000", "chuyen tien di"]))
+    assert (error.code, error.details["line_no"]) == ("unknown_direction", 1)
+
+
+def test_a_transaction_type_column_of_side_marks_gives_each_row_its_side():
+    _, lines = read(csv_text(["Ngày giao dịch", "Số tham chiếu", "Loại GD", "Số tiền", "Nội dung"],
+                             ["24/11/2026", "FT1", "Ghi có", "1.000.000", "x"], ["24/11/2026", "FT2", "Ghi nợ", "15.000", "y"]))
+    assert sides(lines) == [("2026-11-24", 1_000_000, "credit", "FT1"), ("2026-11-24", 15_000, "debit", "FT2")]
+
+
+def test_a_transaction_type_column_beside_debit_and_credit_columns_still_refuses_a_debit_mark_on_a_credit():
+    _, lines = read(csv_text(["Ngày giao dịch", "Số tham chiếu", "Transaction type", "Ghi nợ", "Ghi có", "Nội dung"],
+                             ["24/11/2026", "FT1", "Chuyển khoản", "", "30.000", "x"],
+                             ["24/11/2026", "FT2", "Nộp tiền mặt", "", "40.000", "y"]))
+    assert sides(lines) == [("2026-11-24", 30_000, "credit", "FT1"), ("2026-11-24", 40_000, "credit", "FT2")]
+    error = refused(csv_text(["Ngày giao dịch", "Số tham chiếu", "Loại GD", "Ghi nợ", "Ghi có", "Nội dung"],
+                             ["24/11/2026", "FT1", "Chuyển khoản", "", "30.000", "x"],
+                             ["24/11/2026", "FT2", "Chi", "", "40.000", "y"]))
+    assert (error.code, error.details["line_no"]) == ("unknown_direction", 2)
