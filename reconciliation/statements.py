@@ -351,6 +351,7 @@ _TIME_FIRST = re.compile(r"\s*(\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:[AaPp]\.?[Mm]\.?
 MONTHS = {name: number for number, full in enumerate(
     ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
      "november", "december"), start=1) for name in (full, full[:3])} | {"sept": 9}
+_SERIAL_TEXT = re.compile(r"\s*\d{5}(?:\.\d+)?\s*")  # 2000-2100 are serials 36526-73415
 _date_cache: dict[str, tuple[date, time | None]] = {}
 
 
@@ -363,6 +364,8 @@ def parse_local_date(value: object, *, line_no: int | None = None,
     Day first, as Vietnamese banks print dates; times are Asia/Ho_Chi_Minh. A year outside
     2000-2100 is `invalid_date`.
     """
+    if isinstance(value, str) and _SERIAL_TEXT.fullmatch(value):
+        value = float(value)  # a date cell formatted as text holds its Excel serial (`46350`, `46350.4375`)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         # A number of eight digits is a core-banking date (`20261124`); Excel serials stop at seven digits.
         is_yyyymmdd = 10_000_000 <= value < 100_000_000 and value == int(value)

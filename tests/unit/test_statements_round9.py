@@ -91,3 +91,60 @@ def test_a_transaction_type_column_beside_debit_and_credit_columns_still_refuses
                              ["24/11/2026", "FT1", "Chuyển khoản", "", "30.000", "x"],
                              ["24/11/2026", "FT2", "Chi", "", "40.000", "y"]))
     assert (error.code, error.details["line_no"]) == ("unknown_direction", 2)
+
+
+# --- 2. spreadsheet cells -------------------------------------------------------------------------------
+
+def sheet(rows: list[list], text_dates: bool = False, hidden: tuple[int, ...] = (), cover: list[list] | None = None):
+    """A workbook of `rows`; `text_dates`: column A formatted as text (`@`), as a date pasted as its serial."""
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    if cover is not None:
+        for row in cover:
+            book.active.append(row)
+        book.active.title = "Bia"
+        ws = book.create_sheet("Chi tiet")
+    else:
+        ws = book.active
+    for row in rows:
+        ws.append(row)
+    for number in hidden:
+        ws.row_dimensions[number].hidden = True
+    if text_dates:
+        for cell in ws["A"]:
+            cell.number_format = "@"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("cell, at", [("46350", None), ("46350.4375", "2026-11-24T03:30:00+00:00"),
+                                      (" 46350 ", None)])
+def test_a_date_stored_as_its_excel_serial_in_a_text_cell_is_read(cell, at):
+    _, [line] = read(sheet([HEADER, [cell, "R1", None, 30000, "x"]], text_dates=True))
+    assert (str(line.booking_date), line.booked_at and line.booked_at.isoformat()) == ("2026-11-24", at)
+
+
+@pytest.mark.parametrize("cell", ["99999", "12345", "46350.4.3", "4635"])
+def test_a_serial_of_no_year_a_statement_can_have_is_refused(cell):
+    error = refused(sheet([HEADER, [cell, "R1", None, 30000, "x"]], text_dates=True))
+    assert (error.code, error.details["line_no"]) == ("invalid_date", 1)
+
+
+def test_a_workbook_with_a_cover_sheet_and_hidden_rows_reads_every_transaction_of_the_detail_sheet():
+    # A hidden row is still the bank's transaction: dropped, its money would be missing from the day.
+    cover = [["NGÂN HÀNG TMCP NGOẠI THƯƠNG"], ["SAO KÊ TÀI KHOẢN"], ["Số tài khoản:", "0071001234567"],
+             ["Số dư đầu kỳ", 1_000_000], ["Tổng ghi có", 70_000], ["Số dư cuối kỳ", 1_059_000]]
+    info, lines = read(sheet([HEADER, ["24/11/2026", "R1", None, 30000, "x"], ["24/11/2026", "R2", None, 40000.0, "y"],
+                              ["24/11/2026", "R3", 11000, None, "phi"]], hidden=(3,), cover=cover))
+    assert sides(lines) == [("2026-11-24", 30_000, "credit", "R1"), ("2026-11-24", 40_000, "credit", "R2"),
+                            ("2026-11-24", 11_000, "debit", "R3")]
+    assert info.account == "0071001234567"
+
+
+def test_an_amount_cell_with_a_fraction_of_a_dong_is_refused_naming_its_line():
+    error = refused(sheet([HEADER, ["24/11/2026", "R1", None, 1000000.0, "x"], ["24/11/2026", "R2", None, 1000000.5, "y"]]))
+    assert (error.code, error.details["line_no"]) == ("invalid_amount", 2)
