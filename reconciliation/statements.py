@@ -205,10 +205,13 @@ def parse_amount(text: object, *, line_no: int | None = None, field_name: str = 
     if isinstance(text, float):
         if math.isinf(text):  # a spreadsheet's 1e400: no fraction, only too large
             raise _above_limit(f"{field_name} {text}", line_no, maximum)
-        if text != text or not text.is_integer():
+        # Excel keeps 15 significant digits: a formula's binary noise past them (`=1000*1.1` is stored as
+        # 1100.0000000000002) is not in the amount the sheet shows; a fraction within them is refused.
+        shown = float(f"{text:.15g}") if text == text and not text.is_integer() else text
+        if shown != shown or not shown.is_integer():
             raise statement_error("invalid_amount", f"{field_name} {text!r} has a fraction of a đồng",
                                   line_no=line_no)
-        return _in_range(int(text), line_no, field_name, maximum)
+        return _in_range(int(shown), line_no, field_name, maximum)
     if type(text) is str and _PLAIN_AMOUNT.fullmatch(text):
         return _in_range(_whole(text.replace(".", "").replace(",", ""), line_no, field_name, maximum),
                          line_no, field_name, maximum)

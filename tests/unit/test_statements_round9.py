@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from reconciliation.statements import StatementError, parse_local_date
+from reconciliation.statements import StatementError, parse_amount, parse_local_date
 from tests.unit.test_parse_fix_tabular import csv_text, read, refused, workbook
 
 HEADER = ["Ngày giao dịch", "Số tham chiếu", "Ghi nợ", "Ghi có", "Nội dung"]
@@ -148,3 +148,25 @@ def test_a_workbook_with_a_cover_sheet_and_hidden_rows_reads_every_transaction_o
 def test_an_amount_cell_with_a_fraction_of_a_dong_is_refused_naming_its_line():
     error = refused(sheet([HEADER, ["24/11/2026", "R1", None, 1000000.0, "x"], ["24/11/2026", "R2", None, 1000000.5, "y"]]))
     assert (error.code, error.details["line_no"]) == ("invalid_amount", 2)
+
+
+@pytest.mark.parametrize("cell, vnd", [(33000.00000000001, 33000), (1500000.000000001, 1500000)])
+def test_an_amount_a_formula_left_with_binary_noise_is_the_whole_amount_excel_shows(cell, vnd):
+    # Excel keeps 15 significant digits: `=0.1*3*100000` is stored as 30000.000000000004 and shown as 30,000.
+    _, [line] = read(sheet([HEADER, ["24/11/2026", "R1", None, cell, "x"]]))
+    assert line.amount_vnd == vnd
+
+
+@pytest.mark.parametrize("cell, vnd", [(0.1 * 3 * 100000, 30000), (1100.0000000000002, 1100), (-15000.000000000002, -15000)])
+def test_a_float_cell_past_fifteen_significant_digits_is_read_as_excel_shows_it(cell, vnd):
+    assert parse_amount(cell) == vnd
+
+
+@pytest.mark.parametrize("cell", [30000.000000001, 1000000.5, 0.5])
+def test_an_amount_with_a_fraction_excel_would_show_is_refused(cell):
+    error = refused(sheet([HEADER, ["24/11/2026", "R1", None, cell, "x"]]))
+    assert (error.code, error.details["line_no"]) == ("invalid_amount", 1)
+
+
+def test_a_whole_balance_of_sixteen_digits_is_kept_to_the_dong():
+    assert parse_amount(1_000_000_000_000_001.0, field_name="balance", maximum=10**16) == 1_000_000_000_000_001
