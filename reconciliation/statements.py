@@ -339,9 +339,11 @@ _PM = ("p", "c")  # PM, CH (chiều)
 # Core-banking exports write `20261124` (YYYYMMDD, the `Y8` branch above): read only in a column headed as a
 # date, so a reference or an amount of eight digits stays what it is; the year check refuses `26112024`.
 # A weekday may come first (`T3, 24/11/2026`, `Thứ Ba, 24/11/2026`, `CN 29/11/2026`, `Tue, 24/11/2026`): it
-# must be the date's own weekday, else the day and month may have been read the wrong way round.
+# must be the date's own weekday, else the day and month may have been read the wrong way round. Such a cell
+# is a date, not a label (`Thứ Ba, ngày 24/11/2026` is no `Hà Nội, ngày …`: `tabular`).
 _WEEKDAY = re.compile(r"\s*(?:(?:thứ|thu|t)\.?\s*(?P<n>[2-7])(?!\d)|(?P<vi>chủ nhật|cn|thứ (?:hai|ba|tư|năm|sáu|bảy))"
-                      r"|(?P<en>mon|tue|wed|thu|fri|sat|sun)[a-z]*)\.?\s*(?:,\s*|\s+|-\s*)(?=\d)", re.IGNORECASE)
+                      r"|(?P<en>mon|tue|wed|thu|fri|sat|sun)[a-z]*)\.?\s*(?:,\s*|\s+|-\s*)(?:(?:ngày|ngay)\s+)?(?=\d)",
+                      re.IGNORECASE)
 _VI_WEEKDAYS = {"thứ hai": 0, "thứ ba": 1, "thứ tư": 2, "thứ năm": 3, "thứ sáu": 4, "thứ bảy": 5, "chủ nhật": 6, "cn": 6}
 _EN_WEEKDAYS = {name: number for number, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))}
 # The time may come before the date (`10:15:30 24/11/2026`), and a cell may put them on two lines or part
@@ -432,7 +434,7 @@ def _excel_serial(value: float, line_no: int | None, field_name: str) -> datetim
 
 
 def _read_date(text: str, line_no: int | None, field_name: str) -> tuple[date, time | None]:
-    weekday, text = _weekday_before(text)
+    weekday, text = weekday_before(text)
     day, clock = _read_date_only(text, line_no, field_name)
     if weekday is not None and day.weekday() != weekday:
         raise statement_error("invalid_date", f"{field_name} {text[:40]!r} is not on the weekday written before it",
@@ -440,7 +442,7 @@ def _read_date(text: str, line_no: int | None, field_name: str) -> tuple[date, t
     return day, clock
 
 
-def _weekday_before(text: str) -> tuple[int | None, str]:
+def weekday_before(text: str) -> tuple[int | None, str]:
     """(Monday = 0 …, the rest of the text) when the text starts with a weekday, else (None, the text)."""
     match = _WEEKDAY.match(unicodedata.normalize("NFC", text))
     if match is None:

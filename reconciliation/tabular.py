@@ -28,7 +28,7 @@ from reconciliation import profiles
 from reconciliation.profiles import normalise_header
 from reconciliation.statements import (CREDIT, DEBIT, MONTHS, StatementError, StatementInfo, StatementLine,
                                        excel_fraction_of_day, nearest_year, parse_amount, parse_local_date,
-                                       statement_error)
+                                       statement_error, weekday_before)
 from reconciliation.textfile import SNIFF_BYTES, release, text_stream
 
 HEADER_SEARCH_ROWS = 50
@@ -257,7 +257,8 @@ class _Columns:
                 cell = cell.strip()
                 if not cell:
                     continue
-                if index in label_columns and cell[0].isalpha() and profiles.is_label(cell):
+                if index in label_columns and cell[0].isalpha() and profiles.is_label(cell) \
+                        and weekday_before(cell)[0] is None:
                     labelled = True
             filled = True
             if index < width:

@@ -170,3 +170,17 @@ def test_an_amount_with_a_fraction_excel_would_show_is_refused(cell):
 
 def test_a_whole_balance_of_sixteen_digits_is_kept_to_the_dong():
     assert parse_amount(1_000_000_000_000_001.0, field_name="balance", maximum=10**16) == 1_000_000_000_000_001
+
+
+@pytest.mark.parametrize("cell", ["Thứ ba, ngày 24/11/2026", "Thứ Ba ngày 24/11/2026", "CN, ngày 29/11/2026"])
+def test_a_weekday_and_the_word_ngay_before_the_date_is_a_transaction_not_a_label(cell):
+    # Taken for a label (`Hà Nội, ngày …`), the row and its money were skipped without a word.
+    _, lines = read(csv_text(HEADER, [cell, "FT1", "", "30.000", "x"], ["24/11/2026", "FT2", "11.000", "", "phi"]))
+    assert [(l.amount_vnd, l.direction, l.bank_ref) for l in lines] == [(30_000, "credit", "FT1"),
+                                                                        (11_000, "debit", "FT2")]
+    assert lines[0].booking_date.weekday() in (1, 6)
+
+
+def test_a_place_and_date_under_the_table_is_still_its_sign_off():
+    _, lines = read(csv_text(HEADER, ["24/11/2026", "FT1", "", "30.000", "x"], ["Hà Nội, ngày 25/11/2026", "", "", "", ""]))
+    assert [l.bank_ref for l in lines] == ["FT1"]
