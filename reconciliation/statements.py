@@ -356,6 +356,7 @@ _TIME_FIRST = re.compile(r"\s*(\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:[AaPp]\.?[Mm]\.?
 MONTHS = {name: number for number, full in enumerate(
     ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
      "november", "december"), start=1) for name in (full, full[:3])} | {"sept": 9}
+_STAMP = re.compile(r"\s*(\d{8})(\d{2})(\d{2})(\d{2})\s*")  # YYYYMMDDHHMMSS, a core-banking timestamp
 _SERIAL_TEXT = re.compile(r"\s*\d{5}(?:\.\d+)?\s*")  # 2000-2100 are serials 36526-73415
 _date_cache: dict[str, tuple[date, time | None]] = {}
 
@@ -372,9 +373,10 @@ def parse_local_date(value: object, *, line_no: int | None = None,
     if isinstance(value, str) and _SERIAL_TEXT.fullmatch(value):
         value = float(value)  # a date cell formatted as text holds its Excel serial (`46350`, `46350.4375`)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        # A number of eight digits is a core-banking date (`20261124`); Excel serials stop at seven digits.
-        is_yyyymmdd = 10_000_000 <= value < 100_000_000 and value == int(value)
-        value = str(int(value)) if is_yyyymmdd else _excel_serial(value, line_no, field_name)
+        # A number of eight or fourteen digits is a core-banking date (`20261124`) or timestamp
+        # (`20261124101530`); Excel serials stop at seven digits.
+        is_stamp = (10**7 <= value < 10**8 or 10**13 <= value < 10**14) and value == int(value)
+        value = str(int(value)) if is_stamp else _excel_serial(value, line_no, field_name)
     if isinstance(value, datetime):
         # The year is checked as written, before moving zones: 9999-12-31T23:59-12:00 in Hà Nội time
         # is past the last date Python can hold (OverflowError, not a typed error).
@@ -457,6 +459,8 @@ def weekday_before(text: str) -> tuple[int | None, str]:
 
 
 def _read_date_only(text: str, line_no: int | None, field_name: str) -> tuple[date, time | None]:
+    if (stamp := _STAMP.fullmatch(text)) is not None:
+        text = f"{stamp[1]} {stamp[2]}:{stamp[3]}:{stamp[4]}"
     match = _DATE.match(text)
     if match is None and (time_first := _TIME_FIRST.fullmatch(text)) is not None:
         match = _DATE.match(f"{time_first[2]} {time_first[1]}")

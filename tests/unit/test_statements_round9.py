@@ -184,3 +184,16 @@ def test_a_weekday_and_the_word_ngay_before_the_date_is_a_transaction_not_a_labe
 def test_a_place_and_date_under_the_table_is_still_its_sign_off():
     _, lines = read(csv_text(HEADER, ["24/11/2026", "FT1", "", "30.000", "x"], ["Hà Nội, ngày 25/11/2026", "", "", "", ""]))
     assert [l.bank_ref for l in lines] == ["FT1"]
+
+
+@pytest.mark.parametrize("cell", ["20261124101530", 20261124101530, " 20261124101530 "])
+def test_a_core_banking_timestamp_yyyymmddhhmmss_is_the_day_and_its_time(cell):
+    day, at = parse_local_date(cell)
+    assert (day, at.isoformat()) == (date(2026, 11, 24), "2026-11-24T03:15:30+00:00")
+
+
+@pytest.mark.parametrize("bad", ["20261124251530", "20261124106030", "2026112410153", 20261124106030])
+def test_a_timestamp_with_no_such_time_is_refused(bad):
+    with pytest.raises(StatementError) as caught:
+        parse_local_date(bad, line_no=2)
+    assert (caught.value.code, caught.value.details["line_no"]) == ("invalid_date", 2)
