@@ -84,6 +84,8 @@ ACCOUNT_LABELS = ("so tai khoan", "tai khoan", "so tk", "stk", "account number",
 NOT_ACCOUNT_LABELS = ("chu tai khoan", "ten tai khoan", "loai tai khoan", "account name", "account holder",
                       "account type", "doi ung")
 SUMMARY_SHEETS = ("tong hop", "bao cao tong hop", "summary", "overview")
+# A workbook's cover page: the bank, the account, perhaps a table of the days' totals; never transactions.
+COVER_SHEETS = ("bia", "trang bia", "cover", "thong tin chung")
 CURRENCY_LABELS = ("loai tien", "tien te", "don vi tien", "currency", "ccy")
 OPENING_LABELS = ("so du dau ky", "so du dau", "opening balance", "beginning balance")
 CLOSING_LABELS = ("so du cuoi ky", "so du cuoi", "closing balance", "ending balance")
@@ -447,6 +449,11 @@ def starts_with_label(cell: object, labels: tuple[str, ...]) -> bool:
 def is_summary_sheet(title: object) -> bool:
     """A workbook's summary sheet ("Tổng hợp", "Summary"): totals per day, not transactions."""
     return starts_with_label(title, SUMMARY_SHEETS)
+
+
+def is_cover_sheet(title: object) -> bool:
+    """A workbook's cover sheet ("Bìa", "Trang bìa", "Cover", "Thông tin chung")."""
+    return starts_with_label(title, COVER_SHEETS)
 
 
 def label_in(cell: object, labels: tuple[str, ...]) -> bool:

@@ -542,6 +542,14 @@ def _header(cells: list[object], mapping: dict[str, int], info: StatementInfo, w
     return _Columns(mapping, profiles.row_number_columns(cells), profile=profiles.profile_named(info.profile))
 
 
+def read_cover(rows: Iterable[list[object]], info: StatementInfo) -> None:
+    """A workbook's cover sheet: the account and currency it names. A table on it (the days' totals) holds
+    no transactions: read as lines, the detail sheet's money would count twice."""
+    balances = _BalanceTracker()  # its balances belong to no line of this sheet
+    for row in rows:
+        _preamble(row, info, balances)
+
+
 def _preamble(row: list[object], info: StatementInfo, balances: _BalanceTracker) -> None:
     cells = [c for c in row if not _blank(c)]
     for index, cell in enumerate(cells):

@@ -117,6 +117,9 @@ def _read_sheets(sheets: list, info: StatementInfo, profile: str | None) -> Iter
     for sheet in sheets:
         if several and profiles.is_summary_sheet(sheet.title):
             continue  # totals per day beside the detail sheet: never transactions
+        if several and profiles.is_cover_sheet(sheet.title):
+            tabular.read_cover(_xlsx_rows(sheet), info)
+            continue
         mine = array("q")
         try:
             for line in tabular.read_rows(_xlsx_rows(sheet), info, profile, first_line_no=line_no,

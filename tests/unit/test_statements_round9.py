@@ -197,3 +197,23 @@ def test_a_timestamp_with_no_such_time_is_refused(bad):
     with pytest.raises(StatementError) as caught:
         parse_local_date(bad, line_no=2)
     assert (caught.value.code, caught.value.details["line_no"]) == ("invalid_date", 2)
+
+
+@pytest.mark.parametrize("title", ["Bìa", "Trang bìa", "Cover", "Cover page", "Thông tin chung"])
+def test_a_cover_sheets_table_of_day_totals_is_not_read_as_transactions(title):
+    # Its "Ngày | Ghi có" row is the day's total of the detail sheet: read, the day's money counted twice.
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = title
+    for row in [["SAO KÊ TÀI KHOẢN"], ["Ngày", "Ghi có"], ["24/11/2026", 70000]]:
+        book.active.append(row)
+    detail = book.create_sheet("Chi tiet")
+    for row in [HEADER, ["24/11/2026", "R1", None, 30000, "x"], ["24/11/2026", "R2", None, 40000, "y"]]:
+        detail.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    _, lines = read(out.getvalue())
+    assert sides(lines) == [("2026-11-24", 30_000, "credit", "R1"), ("2026-11-24", 40_000, "credit", "R2")]
