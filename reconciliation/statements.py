@@ -205,8 +205,8 @@ def parse_amount(text: object, *, line_no: int | None = None, field_name: str = 
     if isinstance(text, float):
         if math.isinf(text):  # a spreadsheet's 1e400: no fraction, only too large
             raise _above_limit(f"{field_name} {text}", line_no, maximum)
-        # Excel keeps 15 significant digits: a formula's binary noise past them (`=1000*1.1` is stored as
-        # 1100.0000000000002) is not in the amount the sheet shows; a fraction within them is refused.
+        # Excel keeps 15 significant digits: a formula's binary noise past them (`=0.1*3*100000` is stored as
+        # 30000.000000000004) is not in the amount the sheet shows; a fraction within them is refused.
         shown = float(f"{text:.15g}") if text == text and not text.is_integer() else text
         if shown != shown or not shown.is_integer():
             raise statement_error("invalid_amount", f"{field_name} {text!r} has a fraction of a đồng",
@@ -342,8 +342,8 @@ _PM = ("p", "c")  # PM, CH (chiều)
 # must be the date's own weekday, else the day and month may have been read the wrong way round. Such a cell
 # is a date, not a label (`Thứ Ba, ngày 24/11/2026` is no `Hà Nội, ngày …`: `tabular`).
 _WEEKDAY = re.compile(r"\s*(?:(?:thứ|thu|t)\.?\s*(?P<n>[2-7])(?!\d)|(?P<vi>chủ nhật|cn|thứ (?:hai|ba|tư|năm|sáu|bảy))"
-                      r"|(?P<en>mon|tue|wed|thu|fri|sat|sun)[a-z]*)\.?\s*(?:,\s*|\s+|-\s*)(?:(?:ngày|ngay)\s+)?(?=\d)",
-                      re.IGNORECASE)
+                      r"|(?P<en>mon|tue|wed|thu|fri|sat|sun)[a-z]*)\.?\s*(?:,\s*|\s+|-\s*)"
+                      r"(?:(?:ngày|ngay)\s+)?(?=\d)", re.IGNORECASE)
 _VI_WEEKDAYS = {"thứ hai": 0, "thứ ba": 1, "thứ tư": 2, "thứ năm": 3, "thứ sáu": 4, "thứ bảy": 5, "chủ nhật": 6, "cn": 6}
 _EN_WEEKDAYS = {name: number for number, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))}
 # The time may come before the date (`10:15:30 24/11/2026`), and a cell may put them on two lines or part
@@ -446,7 +446,8 @@ def _read_date(text: str, line_no: int | None, field_name: str) -> tuple[date, t
 
 def weekday_before(text: str) -> tuple[int | None, str]:
     """(Monday = 0 …, the rest of the text) when the text starts with a weekday, else (None, the text)."""
-    match = _WEEKDAY.match(unicodedata.normalize("NFC", text))
+    written = unicodedata.normalize("NFC", text)  # Windows-1258 writes tones as combining marks
+    match = _WEEKDAY.match(written)
     if match is None:
         return None, text
     if match["n"]:
@@ -455,7 +456,7 @@ def weekday_before(text: str) -> tuple[int | None, str]:
         weekday = _VI_WEEKDAYS[" ".join(match["vi"].lower().split())]
     else:
         weekday = _EN_WEEKDAYS[match["en"].lower()]
-    return weekday, unicodedata.normalize("NFC", text)[match.end():]
+    return weekday, written[match.end():]
 
 
 def _read_date_only(text: str, line_no: int | None, field_name: str) -> tuple[date, time | None]:
