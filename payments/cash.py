@@ -26,6 +26,9 @@ from payments.service import collected_on_delivery, get_payment_request, parse_p
 PROVIDER = "cash"
 OVER_SHORT = "cash_over_short"  # the ledger entry of a close's difference
 WIDTH = 40  # characters a line of the counter's thermal printer holds
+# More cash than a counter's drawer ever holds in a day (ten billion đồng): a count beyond it is a typing
+# slip, refused (400) even confirmed, where MAX_MONEY_VND would book it.
+MAX_COUNT_VND = 10_000_000_000
 
 
 def drawer_for(session: Session, *, cashier: str, now: datetime) -> CashDrawer:
@@ -128,9 +131,12 @@ def _replay(session: Session, ref: str, code: str, amount_vnd: int) -> CreditRes
 
 
 def close_drawer(session: Session, *, drawer_id: int, counted_vnd: int, actor: str, any_drawer: bool,
-                 now: datetime) -> dict:
+                 confirm_difference: bool, settings: Settings, now: datetime) -> dict:
     """Close a drawer with the cash counted; the difference from the ledger is posted and audited.
 
+    A close cannot be undone, so a count further from what the drawer should hold than
+    `settings.cash_count_confirm_vnd` (a mistyped zero) is refused (409 `confirmation_required`,
+    with what it should hold, the count and the difference) unless `confirm_difference`.
     A cashier closes only their own drawer: the count is theirs to vouch for, and closing someone
     else's would stop that cashier taking cash for the rest of the day. `any_drawer` (finance) may
     close anyone's, e.g. one left open at the end of the day.
@@ -145,12 +151,21 @@ def close_drawer(session: Session, *, drawer_id: int, counted_vnd: int, actor: s
     if drawer.closed_at is not None:
         raise Conflict("this drawer is already closed", code="drawer_closed")
     expected = balance(session, Accounts.cash(drawer.id))
+    difference = counted_vnd - expected
+    large = abs(difference) > settings.cash_count_confirm_vnd
+    if large and not confirm_difference:
+        raise Conflict(f"the count differs from the {expected:,} VND the drawer should hold by {difference:+,} VND: "
+                       "count again, or send confirm_difference: true to book the difference",
+                       code="confirmation_required",
+                       details={"parameter": "confirm_difference", "expected_vnd": expected, "counted_vnd": counted_vnd,
+                                "difference_vnd": difference, "threshold_vnd": settings.cash_count_confirm_vnd})
     drawer.closed_at, drawer.counted_vnd = now, counted_vnd
-    _post_over_short(session, drawer, counted_vnd - expected, actor=actor, now=now)
+    _post_over_short(session, drawer, difference, actor=actor, now=now)
     audit.record(session, actor=actor, action="cash_drawer.close", subject_type="cash_drawer", subject_id=drawer.id,
-                 at=now, data={"expected_vnd": expected, "counted_vnd": counted_vnd})
+                 at=now, data={"expected_vnd": expected, "counted_vnd": counted_vnd,
+                               **({"confirmed_difference": True} if large else {})})
     return {"id": drawer.id, "cashier": drawer.cashier, "business_date": drawer.business_date.isoformat(),
-            "expected_vnd": expected, "counted_vnd": counted_vnd, "difference_vnd": counted_vnd - expected}
+            "expected_vnd": expected, "counted_vnd": counted_vnd, "difference_vnd": difference}
 
 
 def _post_over_short(session: Session, drawer: CashDrawer, difference: int, *, actor: str, now: datetime) -> None:

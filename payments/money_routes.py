@@ -48,7 +48,14 @@ assign_in = finance_ns.model("AssignIn", {
                                                         "confirmation_stale with the fresh amounts"),
 })
 close_drawer_in = cash_ns.model("CloseDrawerIn", {
-    "counted_vnd": fields.Integer(required=True, min=0, description="the cash counted in the drawer"),
+    "counted_vnd": fields.Integer(required=True, min=0, max=10_000_000_000,
+                                  description="the cash counted in the drawer (beyond 10,000,000,000: 400 "
+                                              "amount_out_of_range)"),
+    "confirm_difference": fields.Boolean(description="book a count further than HCCPAY_CASH_COUNT_CONFIRM_VND from "
+                                                     "what the drawer should hold (without it: 409 "
+                                                     "confirmation_required with expected_vnd, counted_vnd, "
+                                                     "difference_vnd, threshold_vnd; default false; not a boolean: "
+                                                     "400 invalid_parameter)"),
 })
 
 
@@ -315,14 +322,19 @@ class CloseDrawer(Resource):
     @cash_ns.expect(close_drawer_in, validate=False)
     @cash_ns.response(200, "closed: what the ledger expected, what was counted and the difference")
     @cash_ns.response(403, "A cashier may close only their own drawer: not_your_drawer")
+    @cash_ns.response(409, "A count far from what the drawer should hold, unconfirmed: confirmation_required")
     @requires("cashier", "finance")
     def post(self, drawer_id: int):
         """Close a drawer with the counted cash `{"counted_vnd"}`; reports the difference. A cashier closes
-        their own drawer only (403 `not_your_drawer`); finance may close any."""
-        counted = parse_amount_vnd(json_body().get("counted_vnd"), field="counted_vnd", minimum=0,
-                                   maximum=MAX_MONEY_VND)
+        their own drawer only (403 `not_your_drawer`); finance may close any. A count far from what the
+        drawer should hold is booked only with `confirm_difference: true` (409 `confirmation_required`)."""
+        body = json_body()
+        counted = parse_amount_vnd(body.get("counted_vnd"), field="counted_vnd", minimum=0,
+                                   maximum=cash.MAX_COUNT_VND)
+        confirm = flag(body, "confirm_difference")
         any_drawer = "finance" in current_principal().roles
         with transaction() as session:
             return cash.close_drawer(session, drawer_id=drawer_id, counted_vnd=counted, actor=actor(),
-                                     any_drawer=any_drawer, now=now_utc())
+                                     any_drawer=any_drawer, confirm_difference=confirm, settings=settings(),
+                                     now=now_utc())
 

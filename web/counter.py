@@ -3,15 +3,15 @@
 taken through the one-stop system (the API); this page corrects a mistake of the day."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from kernel.audit import AuditEntry
 from kernel.auth import principal_key
 from kernel.clock import business_date, now_utc
-from kernel.errors import DomainError
+from kernel.errors import DomainError, ValidationError
 from kernel.http import actor, current_principal, settings, transaction
-from kernel.money import format_vnd
+from kernel.money import format_vnd, parse_typed_vnd
 from payments import cash, cash_voids
 from payments.ledger import Accounts
 from payments.models import CashDrawer, Payment
@@ -36,6 +36,12 @@ EN = {
         "Void cash taken by mistake (the wrong dossier, a mistyped amount) the same day, while the drawer is open: "
         "hand the money back at the desk. Once the drawer is closed, ask for a refund.",
     "Đã hủy giao dịch #{id}: trả lại người nộp {amount}.": "Payment #{id} voided: hand {amount} back to the payer.",
+    "Đóng ngăn kéo": "Close the drawer", "Tiền mặt đếm được": "Cash counted",
+    "Đóng ngăn kéo sau khi đếm tiền cuối ngày; không thể mở lại, chênh lệch được ghi sổ.":
+        "Close the drawer once the day's cash is counted; it cannot be reopened and the difference is booked.",
+    "Tôi đã đếm lại: ghi nhận chênh lệch này": "I counted again: book this difference",
+    "Đã đóng ngăn kéo #{id}: đếm được {counted}, chênh lệch {difference}.":
+        "Drawer #{id} closed: {counted} counted, difference {difference}.",
 }
 for _vi, _en in EN.items():
     i18n.EN.setdefault(_vi, _en)
@@ -78,4 +84,28 @@ def void(payment_id: int):
     except DomainError as exc:
         flash(error_sentence(exc.code, exc.details, i18n.translate), "error")
         keep_form(exc.code)
+    return redirect(url_for("counter_pages.desk"), 303)
+
+
+@counter_pages.post("/drawers/<int:drawer_id>/close")
+@page_requires("cashier")
+def close(drawer_id: int):
+    """Close the drawer with the cash counted; a count far from what it should hold comes back asking
+    for the confirmation box (the API's `confirm_difference`), the count kept (`keep_form`)."""
+    try:
+        counted = parse_typed_vnd(request.form.get("counted_vnd"), field="counted_vnd", minimum=0,
+                                  maximum=cash.MAX_COUNT_VND)
+        if counted is None:
+            raise ValidationError("counted_vnd is required", code="missing_field", details={"field": "counted_vnd"})
+        with transaction() as session:
+            closed = cash.close_drawer(session, drawer_id=drawer_id, counted_vnd=counted, actor=actor(),
+                                       any_drawer="finance" in current_principal().roles,
+                                       confirm_difference=request.form.get("confirm_difference") == "1",
+                                       settings=settings(), now=now_utc())
+        flash(i18n.translate("Đã đóng ngăn kéo #{id}: đếm được {counted}, chênh lệch {difference}.").format(
+            id=drawer_id, counted=format_vnd(closed["counted_vnd"]), difference=format_vnd(closed["difference_vnd"])),
+            "success")
+    except DomainError as exc:
+        flash(error_sentence(exc.code, exc.details, i18n.translate), "error")
+        keep_form(exc.code, exc.details)
     return redirect(url_for("counter_pages.desk"), 303)

@@ -57,6 +57,11 @@ ERRORS = {
                               "Request {payment_code} owes {outstanding_vnd}: matching {amount_vnd} overpays it by "
                               "{overpayment_vnd} (the payer gets a text message, the excess must be refunded). If "
                               "this is right, tick the confirmation box and send again."),
+    "confirmation_required:confirm_difference": (
+        "Số tiền đếm được {counted_vnd} chênh lệch {difference_vnd} so với số phải có trong ngăn kéo {expected_vnd}. "
+        "Hãy đếm lại; nếu đúng, đánh dấu ô xác nhận rồi gửi lại (ngăn kéo đã đóng thì không mở lại được).",
+        "The count {counted_vnd} differs by {difference_vnd} from the {expected_vnd} the drawer should hold. Count "
+        "again; if it is right, tick the confirmation box and send again (a closed drawer cannot be reopened)."),
     "confirmation_stale": ("Hồ sơ {payment_code} nay còn nợ {outstanding_vnd}, không phải {confirmed_vnd} như lúc "
                            "xác nhận (đã có tiền khác vào hoặc ra): khớp {amount_vnd} sẽ nộp thừa {overpayment_vnd}. "
                            "Chưa khớp gì; nếu vẫn đúng, đánh dấu lại ô xác nhận rồi gửi lại.",

@@ -153,6 +153,7 @@ TABLE = {
     ("POST", "/staff/postal/checks/<int:event_id>/resolve"): {"postal"},
     ("GET", "/staff/counter/"): {"cashier"},
     ("POST", "/staff/counter/payments/<int:payment_id>/void"): {"cashier"},
+    ("POST", "/staff/counter/drawers/<int:drawer_id>/close"): {"cashier"},
     ("GET", "/staff/finance/"): FINANCE_READ,
     ("GET", "/staff/finance/statements"): FINANCE_READ,
     ("POST", "/staff/finance/statements"): {"finance"},

@@ -130,7 +130,7 @@ DRAWERS = sa.table("cash_drawers", *(sa.column(name) for name in (
     "id", "cashier", "business_date", "opened_at", "closed_at", "counted_vnd")))
 
 
-def test_0020_keys_the_drawers_by_principal_and_goes_down_again(engine, database_url, db):
+def test_0020_keys_the_drawers_by_principal_and_goes_down_again(engine, database_url, db, test_settings):
     """Each drawer stored before 0020 is keyed by the principal (`kind:id`) of the actor string it was
     opened under; one a rename split off its principal's drawer of the same day (the defect 0020 ends)
     is kept with its money, keyed apart by its id. Down again, the drawers are found by actor string."""
@@ -153,7 +153,7 @@ def test_0020_keys_the_drawers_by_principal_and_goes_down_again(engine, database
     with db() as s, s.begin():  # cash goes into the principal's drawer; the split one is still theirs to close
         assert cash.drawer_for(s, cashier="user:7:Nguyễn Văn C", now=on_the_25th).id == 2
         closed = cash.close_drawer(s, drawer_id=3, counted_vnd=0, actor="user:7:Nguyễn Văn C", any_drawer=False,
-                                   now=on_the_25th)
+                                   confirm_difference=False, settings=test_settings, now=on_the_25th)
         assert closed["difference_vnd"] == 0
     try:
         _to(database_url, "downgrade", "0019")
