@@ -152,7 +152,6 @@ class ExecutedRefund(Resource):
             refunds.check_executor(refunds.get_refund(session, refund_id), current_principal().roles, reference)
             refund = refunds.mark_executed(session, refund_id=refund_id, reference=reference, settings=settings(),
                                            actor=actor(), now=now)
-            _audit(session, "refund.executed", refund, now)
             return refund_view(refund)
 
 

@@ -318,13 +318,15 @@ def _check_decided_by(refund: Refund, by_acquirer: bool) -> None:
 
 def mark_executed(session: Session, *, refund_id: int, reference: str | None, settings: Settings, actor: str,
                   now: datetime, by_acquirer: bool = False) -> Refund:
-    """The money has left: the transfer was made, the card refunded, the cash handed over."""
+    """The money has left: the transfer was made, the card refunded, the cash handed over. A person's
+    step is audited (`refund.executed`) here, once: told again, it is answered as it was and writes nothing."""
     hold_books(session)
     refund = get_refund(session, refund_id, for_update=True)
     _check_decided_by(refund, by_acquirer)
     if refund.status == EXECUTED:
-        if reference is not None and refund.reference is not None and reference != refund.reference:
-            # The same payout told twice is harmless; another bank reference is another transfer, or a typo.
+        if reference != refund.reference:
+            # The same payout told twice is harmless; another bank reference (or one for cash handed over,
+            # or none where one was given) is another payout, or a typo: never taken as the same.
             raise Conflict(f"this refund was already executed with reference {refund.reference}",
                            code="refund_reference_differs", details={"reference": refund.reference})
         return refund
@@ -338,6 +340,8 @@ def mark_executed(session: Session, *, refund_id: int, reference: str | None, se
     ], stamp_after_closes(session, now), actor, f"refund {refund.id} {reference or ''}".strip(), payment.id)])
     _announce_payout(conn, refund, settings=settings, actor=actor, now=now)
     refund.status, refund.executed_at, refund.executed_by, refund.reference = EXECUTED, now, actor, reference
+    if not by_acquirer:
+        audit_refund(session, "refund.executed", refund, actor=actor, now=now)
     return refund
 
 

@@ -260,9 +260,8 @@ def refund_executed(refund_id: int):
         now = now_utc()
         with transaction() as session:
             refunds.check_executor(refunds.get_refund(session, refund_id), current_principal().roles, reference)
-            refund = refunds.mark_executed(session, refund_id=refund_id, reference=reference, settings=settings(),
-                                           actor=actor(), now=now)
-            refunds.audit_refund(session, "refund.executed", refund, actor=actor(), now=now)
+            refunds.mark_executed(session, refund_id=refund_id, reference=reference, settings=settings(),
+                                  actor=actor(), now=now)
         return "Đã ghi nhận đã chuyển tiền hoàn."
 
     return _run(work)

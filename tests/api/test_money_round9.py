@@ -10,7 +10,7 @@ from config import ConfigError, load_settings
 from kernel.audit import AuditEntry
 from payments.ledger import Accounts, balance
 from tests.api.test_cash_void_page import DESK, csrf, logged_in, people, take  # noqa: F401 (people: fixture)
-from tests.api.test_money_round8 import close, drawers, take_cash
+from tests.api.test_money_round8 import ask_refund, close, drawers, paid_by_transfer, take_cash
 from tests.factories import make_request
 
 pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
@@ -116,3 +116,57 @@ def test_the_counter_page_closes_the_drawer_and_asks_to_confirm_a_large_differen
     html = cashier.get(DESK).get_data(as_text=True)
     assert '<dd id="counted">1.000.000 ₫</dd>' in html and '<dd id="difference">+900.000 ₫</dd>' in html
 
+
+
+# --- an executed refund reported again is answered once ------------------------------------------
+
+def executed(client, auth, refund_id, body, headers=None):
+    return client.post(f"/api/v1/refunds/{refund_id}/executed", json=body, headers=headers or auth("finance"))
+
+
+def executed_audit_rows(db, refund_id) -> int:
+    with db() as s:
+        return len(s.execute(select(AuditEntry.id).where(
+            AuditEntry.action == "refund.executed", AuditEntry.subject_id == str(refund_id))).all())
+
+
+def transfer_refund(client, auth, test_settings) -> int:
+    _, payment_id = paid_by_transfer(client, auth, test_settings, 300_000)
+    asked = ask_refund(client, auth, payment_id, 300_000, 300_000)
+    assert asked.json["status"] == "transfer_ordered", asked.json
+    return asked.json["id"]
+
+
+def test_a_transfer_refund_reported_executed_again_is_answered_alike_and_audited_once(client, auth, test_settings, db):
+    refund_id = transfer_refund(client, auth, test_settings)
+    first = executed(client, auth, refund_id, {"bank_reference": "FT-R9-1"})
+    assert first.status_code == 200 and first.json["status"] == "executed"
+    again = executed(client, auth, refund_id, {"bank_reference": "FT-R9-1"})
+    assert again.status_code == 200 and again.json == first.json
+    assert executed_audit_rows(db, refund_id) == 1
+    with db() as s:
+        assert balance(s, Accounts.REFUNDS_PAYABLE) == 0
+
+
+def test_an_executed_refund_reported_with_another_reference_is_a_typed_409(client, auth, test_settings, db):
+    refund_id = transfer_refund(client, auth, test_settings)
+    assert executed(client, auth, refund_id, {"bank_reference": "FT-R9-2"}).status_code == 200
+    other = executed(client, auth, refund_id, {"bank_reference": "FT-R9-3"})
+    assert other.status_code == 409 and other.json["code"] == "refund_reference_differs"
+    assert other.json["details"]["reference"] == "FT-R9-2"
+    assert executed_audit_rows(db, refund_id) == 1
+
+
+def test_a_cash_refund_handed_over_reported_again_is_audited_once_and_with_a_reference_is_a_409(client, auth, db):
+    code = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    payment = take_cash(client, auth, code, 100_000).json
+    refund = client.post(f"/api/v1/payments/{payment['id']}/refunds", headers=auth("finance"),
+                         json={"amount_vnd": 100_000, "expected_refundable_vnd": 100_000, "reason": "Thu nhầm"}).json
+    assert refund["status"] == "cash_due"
+    first = executed(client, auth, refund["id"], {}, headers=auth("cashier"))
+    assert first.status_code == 200, first.json
+    assert executed(client, auth, refund["id"], {}, headers=auth("cashier")).json == first.json
+    other = executed(client, auth, refund["id"], {"bank_reference": "FT-R9-4"}, headers=auth("cashier"))
+    assert other.status_code == 409 and other.json["code"] == "refund_reference_differs"
+    assert executed_audit_rows(db, refund["id"]) == 1
+    assert drawers(client, auth)[0]["balance_vnd"] == 0  # paid out once
