@@ -1,6 +1,7 @@
 """Admin API: API tokens and the outbox (failed deliveries, replay). Every change is audited."""
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import current_app, request
@@ -15,7 +16,7 @@ from kernel.events import EVENT_TYPES, WEBHOOK_TOPIC, Subscription, secret_for, 
 from kernel.errors import NotFound, ValidationError
 from kernel.http import actor, current_principal, int_arg, json_body, requires, settings, transaction
 from kernel.text import clean_text
-from kernel.users import User, create_user, update_user
+from kernel.users import User, create_user, locked_out_until, update_user
 from kernel.outbox import DONE, FAILED, PENDING, OutboxAttempt, OutboxMessage, replay
 
 admin_ns = Namespace("admin", description="Staff users, API tokens, event subscriptions and outbound deliveries",
@@ -331,9 +332,11 @@ class SubscriptionDeliveries(Resource):
 USER_FIELDS = ("username", "full_name", "roles", "password")
 USER_CHANGE_FIELDS = ("roles", "active", "password", "reason")
 
-def user_view(user: User) -> dict:
+def user_view(user: User, now: datetime) -> dict:
+    """A user as the API shows them: `locked_until` only while the lock-out lasts (`locked_out_until`)."""
+    locked_until = locked_out_until(user, now)
     return {"id": user.id, "username": user.username, "full_name": user.full_name, "roles": user.roles,
-            "active": user.active, "locked_until": user.locked_until.isoformat() if user.locked_until else None,
+            "active": user.active, "locked_until": locked_until.isoformat() if locked_until else None,
             "created_at": user.created_at.isoformat()}
 
 
@@ -344,7 +347,8 @@ class Users(Resource):
     def get(self):
         """Staff who log in to the pages."""
         with transaction() as session:
-            return {"users": [user_view(u) for u in session.execute(select(User).order_by(User.id)).scalars()]}
+            now = now_utc()
+            return {"users": [user_view(u, now) for u in session.execute(select(User).order_by(User.id)).scalars()]}
 
     @admin_ns.doc(security="bearer")
     @admin_ns.expect(user_in, validate=False)
@@ -363,7 +367,7 @@ class Users(Resource):
                                password=body.get("password"), now=now)
             audit.record(session, actor=actor(), action="user.create", subject_type="user", subject_id=user.id,
                          at=now, data={"username": user.username, "roles": user.roles})
-            return user_view(user), 201
+            return user_view(user, now), 201
 
 
 @admin_ns.route("/users/<int:user_id>")
@@ -390,4 +394,4 @@ class UserItem(Resource):
             audit.record(session, actor=actor(), action="user.update", subject_type="user", subject_id=user.id,
                          at=now, reason=reason, data={"roles": user.roles if roles is not None else None,
                                                       "active": active, "password_reset": password is not None})
-            return user_view(user)
+            return user_view(user, now)

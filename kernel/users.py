@@ -137,6 +137,12 @@ class LoginResult:
     user_id: int | None = None
 
 
+def locked_out_until(user: User, now: datetime) -> datetime | None:
+    """When the user's lock-out ends, while it lasts: one that has run out stays on the row until the next
+    login, and read as a lock it would show an account that in fact logs in as locked."""
+    return user.locked_until if user.locked_until is not None and user.locked_until > now else None
+
+
 def login(session: Session, *, username: str, password: str, now: datetime) -> LoginResult:
     """Check a password; lock the account for a while after repeated failures."""
     username = (username or "").strip().lower()
@@ -146,7 +152,7 @@ def login(session: Session, *, username: str, password: str, now: datetime) -> L
     if user is None or not user.active:
         _hasher.hash("spend-the-same-time")  # do not reveal which usernames exist by timing
         return LoginResult(False, reason="invalid")
-    if user.locked_until is not None and user.locked_until > now:
+    if locked_out_until(user, now) is not None:
         _hasher.hash("spend-the-same-time")  # nor which are locked (only real accounts can be)
         return LoginResult(False, reason="locked", user_id=user.id)
     try:

@@ -12,7 +12,7 @@ from kernel.clock import now_utc
 from kernel.errors import DomainError
 from kernel.http import actor, current_principal, transaction
 from kernel.text import whole_number
-from kernel.users import User, create_user, update_user
+from kernel.users import User, create_user, locked_out_until, update_user
 from web import i18n
 from web.auth import AREAS, page_requires
 from web.finance_text import error_sentence
@@ -71,10 +71,10 @@ def _render(**extra):
     with transaction() as session:
         users = session.execute(select(User).order_by(User.id)).scalars().all()
         tokens = session.execute(select(ApiToken).order_by(ApiToken.id)).scalars().all()
-        # A lock-out's end stays on the account until its next login: shown only while it lasts (one that has
-        # run out read as a locked account that in fact logs in).
+        now = now_utc()
+        lockouts = {u.id: locked_out_until(u, now) for u in users}  # shown only while it lasts, as in the API
         return render_template("staff/admin.html", users=users, tokens=tokens, roles=ROLES, role_names=ROLE_NAMES,
-                               max_ttl_days=MAX_TTL_DAYS, now=now_utc(), **extra)
+                               max_ttl_days=MAX_TTL_DAYS, now=now, lockouts=lockouts, **extra)
 
 
 @admin_pages.get("/")
