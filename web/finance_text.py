@@ -367,6 +367,7 @@ FIELDS = {"reason": ("lý do", "reason"), "amount_vnd": ("số tiền", "amount"
           "payment_code": ("mã thanh toán", "payment code"),
           "expected_refundable_vnd": ("số tiền có thể hoàn", "refundable amount"),
           "bank_reference": ("số tham chiếu ngân hàng", "bank reference"),
+          "counted_vnd": ("tiền mặt đếm được", "cash counted"),
           "full_name": ("họ tên", "full name"), "note": ("ghi chú", "note"),
           # the text fields of a statement line a refused upload names (invalid_text)
           "memo": ("nội dung chuyển khoản", "memo"), "bank_ref": ("số tham chiếu ngân hàng", "bank reference"),

@@ -170,3 +170,18 @@ def test_a_cash_refund_handed_over_reported_again_is_audited_once_and_with_a_ref
     assert other.status_code == 409 and other.json["code"] == "refund_reference_differs"
     assert executed_audit_rows(db, refund["id"]) == 1
     assert drawers(client, auth)[0]["balance_vnd"] == 0  # paid out once
+
+
+@pytest.mark.parametrize("typed, sentence", [
+    ("", "Vui lòng điền đủ thông tin bắt buộc: tiền mặt đếm được."),
+    ("100000000000", "Số tiền nằm ngoài giới hạn cho phép."),  # an absurd count: refused, even confirmed
+])
+def test_the_counter_page_refuses_a_missing_or_absurd_count_in_vietnamese(app, client, auth, people, typed, sentence):
+    cashier = logged_in(app, "thungan")
+    take(cashier, client, auth, 100_000)
+    [drawer] = drawers(client, auth)
+    r = cashier.post(f"{DESK}drawers/{drawer['id']}/close",
+                     data={"csrf_token": csrf(cashier), "counted_vnd": typed, "confirm_difference": "1"})
+    assert r.status_code == 303
+    assert sentence in cashier.get(DESK).get_data(as_text=True)
+    assert drawers(client, auth)[0]["closed_at"] is None
