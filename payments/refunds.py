@@ -329,6 +329,12 @@ def mark_executed(session: Session, *, refund_id: int, reference: str | None, se
             # or none where one was given) is another payout, or a typo: never taken as the same.
             raise Conflict(f"this refund was already executed with reference {refund.reference}",
                            code="refund_reference_differs", details={"reference": refund.reference})
+        if refund.method == "cash" and not by_acquirer and not same_principal(refund.executed_by, actor):
+            # The cash left another cashier's drawer: told 200, this one would take their own handover as
+            # recorded and find their drawer over (or the citizen paid twice) only at the close.
+            raise Conflict("this cash refund was already handed over by another cashier",
+                           code="refund_already_executed",
+                           details={"executed_by": refund.executed_by, "executed_at": refund.executed_at.isoformat()})
         return refund
     if refund.status not in (SENDING, TRANSFER_ORDERED, CASH_DUE):
         raise Conflict(f"a {refund.status} refund cannot be executed", code="refund_not_executable")

@@ -133,6 +133,8 @@ ERRORS = {
                                      "This refund no longer awaits approval."),
     "refund_not_executable": ("Khoản hoàn này không ở trạng thái chờ chi.",
                               "This refund is not waiting to be paid out."),
+    "refund_already_executed": ("Khoản hoàn tiền mặt này đã được {executed_by} chi trả lúc {executed_at}.",
+                                "This cash refund was already handed over by {executed_by} at {executed_at}."),
     "refund_reference_differs": ("Khoản hoàn này đã được chi với số tham chiếu {reference}.",
                                  "This refund was already paid out with reference {reference}."),
     "import_in_progress": ("Sao kê của ngày đang được nhập: khóa sổ sau khi nhập xong.",

@@ -10,6 +10,7 @@ from config import ConfigError, load_settings
 from kernel.audit import AuditEntry
 from payments.ledger import Accounts, balance
 from tests.api.test_cash_void_page import DESK, csrf, logged_in, people, take  # noqa: F401 (people: fixture)
+from tests.api.test_money_round5_refunds import other_cashier  # noqa: F401 (fixture)
 from tests.api.test_money_round8 import ask_refund, close, drawers, paid_by_transfer, take_cash
 from tests.factories import make_request
 
@@ -185,3 +186,18 @@ def test_the_counter_page_refuses_a_missing_or_absurd_count_in_vietnamese(app, c
     assert r.status_code == 303
     assert sentence in cashier.get(DESK).get_data(as_text=True)
     assert drawers(client, auth)[0]["closed_at"] is None
+
+
+def test_cash_handed_over_reported_again_by_another_cashier_is_a_409_naming_who_paid_it(client, auth, db,
+                                                                                     other_cashier):
+    """The cash left the first cashier's drawer: a second cashier told 200 would think their own handover
+    recorded, and find their drawer over (or the citizen paid twice) only at the close."""
+    code = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    payment = take_cash(client, auth, code, 100_000).json
+    refund = client.post(f"/api/v1/payments/{payment['id']}/refunds", headers=auth("finance"),
+                         json={"amount_vnd": 100_000, "expected_refundable_vnd": 100_000, "reason": "Thu nhầm"}).json
+    assert executed(client, auth, refund["id"], {}, headers=auth("cashier")).status_code == 200
+    other = executed(client, auth, refund["id"], {}, headers=other_cashier)
+    assert other.status_code == 409 and other.json["code"] == "refund_already_executed", other.json
+    assert other.json["details"]["executed_at"] and other.json["details"]["executed_by"]
+    assert executed_audit_rows(db, refund["id"]) == 1
