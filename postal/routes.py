@@ -1,16 +1,18 @@
 """HTTP routes of the postal service and the courier's tracking webhook (restx namespaces)."""
 from __future__ import annotations
 
-from datetime import date
+import logging
+from datetime import date, datetime
 
 from flask import Response, request
 from flask_restx import Namespace, Resource, fields
 
 from kernel import inbox
 from kernel.clock import now_utc
+from kernel.db import lost_race, unavailable_reason
 from kernel.errors import Conflict, DomainError, Unauthenticated, ValidationError
-from kernel.http import (MAX_ID, REASON_IN, actor, content_disposition, int_arg, json_body, requires, runtime,
-                         settings, transaction)
+from kernel.http import (MAX_ID, REASON_IN, actor, content_disposition, int_arg, json_body, request_id, requires,
+                         runtime, settings, transaction)
 from kernel.signing import HEADER, SignatureError, verify
 from payments.channels.common import CallbackRejected, json_object
 from payments.validation import clean_text
@@ -19,6 +21,8 @@ from postal.validation import ID_DOCUMENT_TYPES, parse_day, parse_id_check, pars
 from postal.views import check_view, event_view, route_view, shipment_view
 
 postal_ns = Namespace("postal", description="Postal pickup of dossiers and delivery of results", path="/postal")
+log = logging.getLogger("hccpay.postal")
+
 courier_callbacks_ns = Namespace("courier-callbacks", description="Tracking webhooks from the courier",
                                  path="/callbacks")
 
@@ -400,6 +404,8 @@ class CourierWebhook(Resource):
                                         "missing or invalid): refused, kept with the reason")
     @courier_callbacks_ns.response(401, "invalid_signature: refused, kept with the reason")
     @courier_callbacks_ns.response(409, "shipment_mismatch or event_conflict (kept, not applied)")
+    @courier_callbacks_ns.response(500, "courier_event_processing_failed: kept (`received`, with the failure), not "
+                                        "applied; send the event again")
     def post(self):
         """Tracking event from the courier, signed with X-HCC-Signature; stored raw first, applied once."""
         now = now_utc()
@@ -423,11 +429,17 @@ class CourierWebhook(Resource):
         except (CallbackRejected, ValidationError) as exc:
             inbox.mark_alone(sessions, inbox_id, status=inbox.REJECTED, reason=f"{exc.code}: {exc.message}", now=now)
             raise
-        with transaction() as session:
-            outcome = tracking.apply_courier_event(session, event=event, source="courier_webhook",
-                                                   settings=settings(), now=now)
-            inbox.mark(session, inbox_id, status=_INBOX_STATUS[outcome], now=now, external_id=event.event_id,
-                       reason=None if outcome == "applied" else outcome)
+        try:
+            with transaction() as session:
+                outcome = tracking.apply_courier_event(session, event=event, source="courier_webhook",
+                                                       settings=settings(), now=now)
+                inbox.mark(session, inbox_id, status=_INBOX_STATUS[outcome], now=now, external_id=event.event_id,
+                           reason=None if outcome == "applied" else outcome)
+        except Exception as exc:
+            failure = _processing_failed(sessions, inbox_id, exc, now=now)
+            if failure is None:
+                raise
+            raise failure from exc
         if outcome == "mismatch":  # marked rejected in the committed transaction above, then refused
             raise Conflict("tracking_number and reference name different shipments", code="shipment_mismatch",
                            details={"tracking_number": event.tracking_number, "reference": event.reference})
@@ -435,6 +447,23 @@ class CourierWebhook(Resource):
             raise Conflict(f"event_id {event.event_id} was already recorded with other content: not applied",
                            code="event_conflict", details={"event_id": event.event_id})
         return {"received": True, "outcome": outcome}
+
+
+def _processing_failed(sessions, inbox_id: int, exc: Exception, *, now: datetime) -> DomainError | None:
+    """A verified event whose applying failed (rolled back): its row stays `received` with the failure, as
+    the payment callbacks' (the exception's type only: its text may carry what the event said), and the
+    courier is answered 5xx, so it sends the event again. A lost race or the database away keeps the
+    service's own answer (409 concurrent_update, 503)."""
+    try:
+        inbox.mark_alone(sessions, inbox_id, status=inbox.RECEIVED, reason=f"processing failed ({type(exc).__name__})",
+                         now=now)
+    except Exception:  # the database is away: the row stays `received`, and the answer below still stands
+        log.warning("courier event failure not recorded", extra={"request_id": request_id(), "inbox_id": inbox_id})
+    if lost_race(exc) or unavailable_reason(exc) is not None:
+        return None
+    log.exception("courier event could not be applied", extra={"request_id": request_id(), "inbox_id": inbox_id})
+    return DomainError("the courier event could not be applied; it is kept and has been logged: send it again",
+                       code="courier_event_processing_failed", status=500, details={"request_id": request_id()})
 
 
 # A COD report kept for people is a conflict with what we recorded (finance's list of conflicts),

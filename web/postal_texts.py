@@ -179,6 +179,8 @@ ERRORS = {
     "payload_too_large": "Thông báo từ đơn vị vận chuyển quá lớn nên không được đọc.",
     "event_conflict": "Thông báo này đã được ghi nhận trước đó với nội dung khác.",
     "shipment_mismatch": "Số vận đơn và mã tham chiếu thuộc hai bưu gửi khác nhau.",
+    "courier_event_processing_failed":
+        "Chưa áp dụng được thông báo từ đơn vị vận chuyển; thông báo đã được lưu để xử lý lại.",
     "tracking_number_taken": "Đơn vị vận chuyển trả về số vận đơn đã thuộc một bưu gửi khác: chưa ghi nhận đơn này.",
 }
 UNKNOWN_ERROR = "Không thực hiện được thao tác."
@@ -457,6 +459,8 @@ EN = {
         "This notification was recorded before with other content.",
     "Số vận đơn và mã tham chiếu thuộc hai bưu gửi khác nhau.":
         "The tracking number and the reference belong to different shipments.",
+    "Chưa áp dụng được thông báo từ đơn vị vận chuyển; thông báo đã được lưu để xử lý lại.":
+        "The courier's notification could not be applied yet; it is kept to be processed again.",
     "Đơn vị vận chuyển trả về số vận đơn đã thuộc một bưu gửi khác: chưa ghi nhận đơn này.":
         "The courier answered with a tracking number another shipment already has: the order was not recorded.",
     "lý do": "reason", "mã tuyến": "route code", "ghi chú": "note", "ngày": "day",
