@@ -262,9 +262,7 @@ def _try_apply(session: Session, shipment: Shipment, row: ShipmentEvent, *, sett
     target = states.courier_target(status.code, shipment.direction, shipment.status, shipment.failed_attempts)
     data = row.data or {}
     late_failure = target == states.FAILED_ATTEMPT and _failure_reported_late(shipment, row.occurred_at)
-    if row.occurred_at < shipment.created_at - COURIER_CLOCK_SKEW:
-        why_not = BEFORE_CREATION
-    elif late_failure:
+    if late_failure:
         why_not = _why_late_failure_not_counted(session, shipment, row.occurred_at, settings)
     else:
         why_not = _why_not_applied(shipment, target, row.occurred_at, data.get("id_check"), data.get("id_mismatch"))
@@ -303,10 +301,6 @@ def _why_not_applied(shipment: Shipment, target: str | None, occurred_at: dateti
     return None
 
 
-# The courier cannot have done anything before we asked it: an event dated so (beyond the clocks'
-# difference) is a wrong date, kept in the shipment's history and never applied (a failure from a year
-# ago would make the shipment plannable at once; a delivery would land on a long-closed day).
-BEFORE_CREATION = "dated before the shipment was created"
 NO_ID_CHECK = "delivered without an ID check record"
 OTHER_ID = "delivered to someone whose ID is not the recipient's recorded ID"
 # Why a delivery report was not applied -> the kind it is listed for people under (postal.checks).

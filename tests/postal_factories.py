@@ -87,21 +87,14 @@ def next_sunday() -> date:
     return day + timedelta(days=(6 - day.weekday()) % 7)
 
 
-# Courier events the tests send are dated up to a week back, and no event before a shipment's creation
-# is applied: a booked shipment was created this long ago.
-BOOKED_AGO = timedelta(days=8)
-
-
 def mark_booked(sessions, *ids, tracking_prefix="EB0000") -> None:
-    """What the courier's booking reply does: the shipments get a tracking number and are `booked`
-    (created BOOKED_AGO)."""
+    """What the courier's booking reply does: the shipments get a tracking number and are `booked`."""
     from postal.models import Shipment
 
     with unit_of_work(sessions) as s:
         for i in ids:
             shipment = s.get(Shipment, i)
             shipment.status, shipment.tracking_number = "booked", f"{tracking_prefix}{i:04d}VN"
-            shipment.created_at -= BOOKED_AGO
 
 
 def make_booked_shipment(sessions, settings, dossier_code: str, **changes) -> int:

@@ -1,11 +1,9 @@
 """Postal, QA round 9: a courier event whose applying fails unexpectedly is recorded on its inbox row
 (`processing failed (ExcType)`), logged with the request id and answered 500 with a stable code, so the
-courier retries, and the retry applies it once; a courier event dated before the shipment was created
-(beyond the clocks' difference) is kept but never applied."""
+courier retries, and the retry applies it once."""
 import logging
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from kernel.clock import now_utc
@@ -55,54 +53,3 @@ def test_a_courier_event_whose_applying_fails_is_kept_with_the_failure_and_appli
         statuses = s.scalars(select(InboundCallback.status).where(InboundCallback.provider == "courier")
                              .order_by(InboundCallback.id)).all()
     assert statuses == ["received", "applied", "duplicate"]
-
-
-# --- 2. a courier event dated before the shipment existed -----------------------------------------
-
-def event_at(shipment_id: int, event_id: str, code: int, at, **extra) -> dict:
-    return {"event_id": event_id, "tracking_number": tracking_number(shipment_id), "status_code": code,
-            "occurred_at": at.isoformat(), **extra}
-
-
-def courier_row(db, event_id: str) -> ShipmentEvent:
-    with db() as s:
-        return s.scalars(select(ShipmentEvent).where(ShipmentEvent.courier_event_id == event_id)).one()
-
-
-def test_a_failed_attempt_dated_a_year_before_the_shipment_is_kept_but_not_applied(client, db, test_settings):
-    shipment_id = make_booked_shipment(db, test_settings, "D-R9-OLD")
-    r = webhook(client, test_settings, event_at(shipment_id, "OLD-11", 11, now_utc() - timedelta(days=400)))
-    assert (r.status_code, r.json["outcome"]) == (200, "recorded")
-    with db() as s:
-        shipment = s.get(Shipment, shipment_id)
-        assert (shipment.status, shipment.failed_attempts, shipment.next_attempt_date) == ("booked", 0, None)
-    row = courier_row(db, "OLD-11")
-    assert (row.applied, row.data["not_applied"]) == (False, "dated before the shipment was created")
-
-
-def test_a_delivery_dated_before_the_shipment_never_lands_on_that_day(client, db, test_settings):
-    from tests.postal_factories import ID_CHECK
-
-    shipment_id = make_booked_shipment(db, test_settings, "D-R9-OLDV", direction="delivery")
-    long_ago = now_utc() - timedelta(days=30)
-    assert webhook(client, test_settings, event_at(shipment_id, "OLD-9", 9, long_ago)).json["outcome"] == "recorded"
-    r = webhook(client, test_settings, event_at(shipment_id, "OLD-10", 10, long_ago + timedelta(hours=1),
-                                                id_check=ID_CHECK))
-    assert (r.status_code, r.json["outcome"]) == (200, "recorded")
-    with db() as s:
-        assert s.get(Shipment, shipment_id).status == "booked"
-    # a real delivery, dated now, still applies (the old reports do not block it)
-    now = now_utc() - timedelta(minutes=1)
-    assert webhook(client, test_settings, event_at(shipment_id, "NEW-9", 9, now)).json["outcome"] == "applied"
-    assert webhook(client, test_settings, event_at(shipment_id, "NEW-10", 10, now + timedelta(seconds=30),
-                                                   id_check=ID_CHECK)).json["outcome"] == "applied"
-    assert courier_row(db, "OLD-10").applied is False
-
-
-@pytest.mark.parametrize("minutes, outcome", [(5, "applied"), (15, "recorded")])
-def test_only_the_clocks_difference_before_the_shipment_is_allowed(client, db, test_settings, minutes, outcome):
-    shipment_id = make_booked_shipment(db, test_settings, "D-R9-SKEW")
-    with db() as s:
-        created_at = s.get(Shipment, shipment_id).created_at
-    r = webhook(client, test_settings, event_at(shipment_id, "SKEW-2", 2, created_at - timedelta(minutes=minutes)))
-    assert (r.status_code, r.json["outcome"]) == (200, outcome)
