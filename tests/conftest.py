@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from config import load_settings
 from kernel import migrate
+from kernel.audit import verify_chain
 from kernel.db import make_engine, make_session_factory, unit_of_work
 from migrations.registry import target_metadata
 from sandbox.bank import create_bank_app
@@ -97,6 +98,16 @@ def ledger_checked(db):
     `pytestmark = pytest.mark.usefixtures("ledger_checked")`)."""
     yield
     assert_ledger_ok(db)
+
+
+@pytest.fixture
+def ledger_and_audit_checked(db):
+    """After the test, the books balance and the audit log's hash chain holds (modules of finance's
+    decisions, which write both)."""
+    yield
+    assert_ledger_ok(db)
+    with db() as s:
+        assert verify_chain(s).ok
 
 
 @pytest.fixture

@@ -3,21 +3,15 @@ undo restoring exactly what was there before, and what `ignore` may be used for.
 import pytest
 from sqlalchemy import func, select, update
 
-from kernel.audit import verify_chain
 from payments.models import Payment
 from payments.refunds import Refund
-from tests.factories import assert_ledger_ok, make_request
+from tests.factories import make_request
 from tests.recon_factories import all_lines, resolve, undo, upload, vcb_csv
 
 DAY = "2026-11-24"
 
 
-@pytest.fixture(autouse=True)
-def ledger_and_audit_checked(db):
-    yield
-    assert_ledger_ok(db)
-    with db() as s:
-        assert verify_chain(s).ok
+pytestmark = pytest.mark.usefixtures("ledger_and_audit_checked")
 
 
 def line_of(client, auth, *rows):

@@ -5,19 +5,13 @@ from dataclasses import replace
 
 import pytest
 
-from kernel.audit import verify_chain
-from tests.factories import assert_ledger_ok, make_request
+from tests.factories import make_request
 from tests.recon_factories import all_lines, paid_vnd, resolve, undo, upload, vcb_csv
 
 DAY = "2026-11-24"
 
 
-@pytest.fixture(autouse=True)
-def ledger_and_audit_checked(db):
-    yield
-    assert_ledger_ok(db)
-    with db() as s:
-        assert verify_chain(s).ok
+pytestmark = pytest.mark.usefixtures("ledger_and_audit_checked")
 
 
 def suspense_line(client, auth, amount=100_000, ref="S.1"):

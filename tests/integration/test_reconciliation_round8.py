@@ -3,18 +3,12 @@ typed 409 and moves nothing (run on PostgreSQL with real row locks; SQLite seria
 passes the same assertions)."""
 import pytest
 
-from kernel.audit import verify_chain
-from tests.factories import assert_ledger_ok, make_request
+from tests.factories import make_request
 from tests.integration.test_reconciliation_concurrency import at_once
 from tests.recon_factories import all_lines, upload, vcb_csv
 
 
-@pytest.fixture(autouse=True)
-def books_checked(db):
-    yield
-    assert_ledger_ok(db)
-    with db() as s:
-        assert verify_chain(s).ok
+pytestmark = pytest.mark.usefixtures("ledger_and_audit_checked")
 
 
 def suspense_line(client, auth, amount="100.000"):
