@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import JSON, ForeignKey, String, select, update
+from sqlalchemy import JSON, ForeignKey, String, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kernel.auth import ROLES, Principal
@@ -23,6 +23,7 @@ from kernel.text import clean_text
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=10)  # one working day
+SEEN_GRANULARITY = timedelta(minutes=1)
 MIN_PASSWORD = 10
 MAX_FULL_NAME = 200
 _hasher = PasswordHasher()
@@ -52,6 +53,7 @@ class StaffSession(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]  # null: not used since the login (created_at)
 
 
 def _hash(token: str) -> str:
@@ -177,15 +179,21 @@ class ActiveSession:
     session_id: int
 
 
-def resolve_session(session: Session, token: str, now: datetime) -> ActiveSession | None:
+def resolve_session(session: Session, token: str, now: datetime, *, idle: timedelta) -> ActiveSession | None:
+    """The live session the cookie names: not revoked, within its lifetime, and used within `idle`
+    (a refused visit does not revive it). Using it moves its last use, written at most once a minute
+    so that a page's burst of requests is not a burst of writes."""
+    last_use = func.coalesce(StaffSession.last_seen_at, StaffSession.created_at)
     row = session.execute(
         select(StaffSession.id, StaffSession.csrf_token, User.id, User.full_name, User.roles)
         .join(User, User.id == StaffSession.user_id)
         .where(StaffSession.token_hash == _hash(token), StaffSession.revoked_at.is_(None),
-               StaffSession.expires_at > now, User.active.is_(True))).one_or_none()
+               StaffSession.expires_at > now, last_use > now - idle, User.active.is_(True))).one_or_none()
     if row is None:
         return None
     session_id, csrf, user_id, name, roles = row
+    session.execute(update(StaffSession).where(StaffSession.id == session_id, last_use < now - SEEN_GRANULARITY)
+                    .values(last_seen_at=now))
     return ActiveSession(Principal(name=name, roles=frozenset(roles), kind="user", id=user_id), csrf, session_id)
 
 

@@ -46,8 +46,8 @@ def _session_principal() -> Principal | None:
         # The login form proves itself with the login cookie's token, not a session's: someone already
         # logged in (another tab) who submits it is simply logging in again.
         return None
-    with runtime().sessions() as db:
-        active = resolve_session(db, token, now_utc())
+    with runtime().sessions() as db, db.begin():
+        active = resolve_session(db, token, now_utc(), idle=runtime().settings.session_idle)
     if active is None:
         return None
     g.csrf_token = active.csrf_token
