@@ -38,6 +38,8 @@ user_change_in = admin_ns.model("UserChangeIn", {
     "roles": fields.List(fields.String(enum=list(ROLES))), "active": fields.Boolean(),
     "password": fields.String(min_length=10, description="a new password; the user's sessions end (null: unchanged)"),
     "reason": fields.String(max_length=1000, description="why (optional), kept in the audit log")})
+revocation_in = admin_ns.model("TokenRevocationIn", {
+    "reason": fields.String(max_length=1000, description="why (optional), kept in the audit log")})
 
 
 def _subscription_model(name: str, required: bool):
@@ -85,6 +87,7 @@ class Tokens(Resource):
 @admin_ns.route("/tokens/<int:token_id>")
 class TokenItem(Resource):
     @admin_ns.doc(security="bearer")
+    @admin_ns.expect(revocation_in, validate=False)
     @requires("admin")
     def delete(self, token_id: int):
         """Revoke a token at once; an optional body `{"reason"}` is kept in the audit log."""

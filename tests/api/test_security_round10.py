@@ -45,3 +45,9 @@ def test_the_idle_limit_is_configurable():
     for bad in ("0", "-5", "abc", "601"):
         with pytest.raises(ConfigError):
             load_settings({"HCCPAY_DEMO": "1", "HCCPAY_SESSION_IDLE_MINUTES": bad})
+
+
+def test_the_revocation_body_is_in_the_openapi_document(client):
+    spec = client.get("/api/v1/swagger.json").json
+    [body] = [p for p in spec["paths"]["/admin/tokens/{token_id}"]["delete"]["parameters"] if p["in"] == "body"]
+    assert spec["definitions"][body["schema"]["$ref"].rsplit("/", 1)[1]]["properties"]["reason"]["type"] == "string"
