@@ -170,7 +170,6 @@ class FailedRefund(Resource):
             refunds.check_payer(refunds.get_refund(session, refund_id), current_principal().roles, "failed")
             refund = refunds.mark_failed(session, refund_id=refund_id, reason=reason, settings=settings(),
                                          actor=actor(), now=now)
-            _audit(session, "refund.failed", refund, now, reason)
             return refund_view(refund)
 
 

@@ -390,10 +390,14 @@ def _announce_payout(conn, refund: Refund, *, settings: Settings, actor: str, no
 
 def mark_failed(session: Session, *, refund_id: int, reason: str, settings: Settings, actor: str,
                 now: datetime, by_acquirer: bool = False) -> Refund:
-    """The payout could not be made (card refund refused, transfer bounced): the money goes back."""
+    """The payout could not be made (card refund refused, transfer bounced): the money goes back. A person's
+    step is audited (`refund.failed`) here, once: told again with the same reason, it is answered as it was
+    and writes nothing (as `mark_executed`)."""
     hold_books(session)
     refund = get_refund(session, refund_id, for_update=True)
     _check_decided_by(refund, by_acquirer)
+    if refund.status == FAILED and refund.failure == reason and not by_acquirer:
+        return refund
     if refund.status not in (SENDING, TRANSFER_ORDERED, CASH_DUE):
         raise Conflict(f"a {refund.status} refund cannot fail", code="refund_not_executable")
     # Read again under the lock: a POS void (withdraw_refunds) loaded the payment before it waited for
@@ -416,6 +420,8 @@ def mark_failed(session: Session, *, refund_id: int, reason: str, settings: Sett
     session.expire_all()
     refund.status, refund.failure = FAILED, reason
     _refund_changed(session, refund)
+    if not by_acquirer:
+        audit_refund(session, "refund.failed", refund, actor=actor, now=now, reason=reason)
     return refund
 
 

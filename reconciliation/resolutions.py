@@ -436,7 +436,6 @@ def _withdraw_refund(session: Session, refund_id: int, *, settings: Settings, ac
         refunds.audit_refund(session, "refund.reject", refund, actor=actor, now=now, reason=note)
     elif refund.status in (refunds.TRANSFER_ORDERED, refunds.CASH_DUE):
         refunds.mark_failed(session, refund_id=refund.id, reason=note, settings=settings, actor=actor, now=now)
-        refunds.audit_refund(session, "refund.failed", refund, actor=actor, now=now, reason=note)
     elif refund.status == refunds.SENDING:
         raise Conflict("the card refund has been sent to the acquirer and cannot be called back: wait for its "
                        "answer (a refused one is marked failed and its money comes back), then decide again",

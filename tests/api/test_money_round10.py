@@ -1,0 +1,36 @@
+"""Money round 10: a bounced transfer told twice is one failure (as an executed payout told twice is one payout)."""
+import pytest
+from sqlalchemy import func, select
+
+from kernel.audit import AuditEntry
+from payments.ledger import LedgerEntry
+from tests.api.test_money_round8 import ask_refund, paid_by_transfer
+
+pytestmark = pytest.mark.usefixtures("ledger_and_audit_checked")
+
+
+def _failed(client, auth, refund_id, reason="Tài khoản người nhận không tồn tại"):
+    return client.post(f"/api/v1/refunds/{refund_id}/failed", json={"reason": reason}, headers=auth("finance"))
+
+
+def _counts(db, refund_id) -> tuple[int, int]:
+    with db() as s:
+        audits = s.execute(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "refund.failed", AuditEntry.subject_id == str(refund_id))).scalar_one()
+        entries = s.execute(select(func.count()).select_from(LedgerEntry).where(
+            LedgerEntry.kind == "refund_failed")).scalar_one()
+    return audits, entries
+
+
+def test_a_failure_told_again_is_answered_as_it_was_and_writes_nothing(client, auth, test_settings, db):
+    code, payment_id = paid_by_transfer(client, auth, test_settings, 300_000)
+    refund = ask_refund(client, auth, payment_id, 300_000, 300_000).json
+    assert refund["status"] == "transfer_ordered"
+    first = _failed(client, auth, refund["id"])
+    assert first.status_code == 200 and first.json["status"] == "failed"
+    again = _failed(client, auth, refund["id"])  # a double click, a retried request
+    assert again.status_code == 200 and again.json == first.json
+    assert _counts(db, refund["id"]) == (1, 1)
+    other = _failed(client, auth, refund["id"], reason="Lý do khác")
+    assert other.status_code == 409 and other.json["code"] == "refund_not_executable", other.json
+    assert _counts(db, refund["id"]) == (1, 1)
