@@ -230,7 +230,8 @@ def ledger() -> None:
 
 @ledger.command("check")
 def ledger_check() -> None:
-    """Prove Σ debits = Σ credits and every balance equals its entries; exit 1 otherwise."""
+    """Prove Σ debits = Σ credits, every balance equals its entries and each payment's money in suspense is
+    what its entries put there; exit 1 otherwise."""
     from payments.ledger import check
 
     with unit_of_work(_sessions(_settings())) as session:
@@ -241,6 +242,11 @@ def ledger_check() -> None:
             click.echo(f"unbalanced entries: {report.unbalanced_entries[:20]}", err=True)
         if report.wrong_balances:
             click.echo(f"balances that differ from their entries: {report.wrong_balances[:20]}", err=True)
+        if report.suspense_differs:
+            click.echo(f"payments whose money in suspense differs from their entries: {report.suspense_differs[:20]}",
+                       err=True)
+        if report.suspense_of_no_payment_vnd:
+            click.echo(f"suspense moved by entries of no payment: {report.suspense_of_no_payment_vnd:,} VND", err=True)
         click.echo("ledger check FAILED", err=True)
         sys.exit(1)
     click.echo("ledger check ok")
