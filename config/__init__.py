@@ -52,6 +52,10 @@ DEMO_COLLECTION_ACCOUNT = {
 }
 
 
+# What a payment request stores of its collection account's name (payment_requests.account_name).
+ACCOUNT_NAME_MAX = 100
+
+
 @dataclass(frozen=True)
 class CollectionAccount:
     bin: str
@@ -211,7 +215,8 @@ def _accounts_from_json(env: Mapping[str, str]) -> dict[str, CollectionAccount]:
     if not raw:
         return {}
     try:
-        given = {agency: (str(acc["bin"]), str(acc["account_number"]), str(acc["account_name"]))
+        # BIN and number may be written as JSON numbers; a name that is no string (null) has no text to show.
+        given = {agency: (str(acc["bin"]), str(acc["account_number"]), acc["account_name"])
                  for agency, acc in json.loads(raw).items()}
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ConfigError(
@@ -219,7 +224,8 @@ def _accounts_from_json(env: Mapping[str, str]) -> dict[str, CollectionAccount]:
             '"account_number": "...", "account_name": "..."}}: ' + str(exc)
         ) from exc
     return {agency: _checked_account(*values, bin_name=f"HCCPAY_COLLECTION_ACCOUNTS[{agency!r}].bin",
-                                     number_name=f"HCCPAY_COLLECTION_ACCOUNTS[{agency!r}].account_number")
+                                     number_name=f"HCCPAY_COLLECTION_ACCOUNTS[{agency!r}].account_number",
+                                     name_name=f"HCCPAY_COLLECTION_ACCOUNTS[{agency!r}].account_name")
             for agency, values in given.items()}
 
 
@@ -235,6 +241,8 @@ def _default_account(env: Mapping[str, str], demo: bool) -> CollectionAccount:
         _check_bin(bin_, "HCCPAY_BANK_BIN")
     if number:
         _check_account_number(number, "HCCPAY_BANK_ACCOUNT")
+    if name:
+        _check_account_name(name, "HCCPAY_BANK_ACCOUNT_NAME")
     missing = [part for part, value in zip(BANK_PARTS, (bin_, number, name)) if not value]
     if missing:
         raise ConfigError(
@@ -245,10 +253,13 @@ def _default_account(env: Mapping[str, str], demo: bool) -> CollectionAccount:
     return CollectionAccount(bin=bin_, account_number=number, account_name=name)
 
 
-def _checked_account(bin_: str, number: str, name: str, *, bin_name: str, number_name: str) -> CollectionAccount:
-    """An account the VietQR builder takes: a listed bank's BIN and 1-19 ASCII letters or digits."""
+def _checked_account(bin_: str, number: str, name: object, *, bin_name: str, number_name: str,
+                     name_name: str) -> CollectionAccount:
+    """An account the VietQR builder takes (a listed bank's BIN and 1-19 ASCII letters or digits) with a name
+    every payment request can store."""
     _check_bin(bin_, bin_name)
     _check_account_number(number, number_name)
+    _check_account_name(name, name_name)
     return CollectionAccount(bin=bin_, account_number=number, account_name=name)
 
 
@@ -260,6 +271,13 @@ def _check_bin(bin_: str, name: str) -> None:
         raise ConfigError(f"{name} must be a bank's 6-digit BIN in ASCII digits, got {bin_!r}")
     if bank_by_bin(bin_) is None:
         raise ConfigError(f"{name}: {bin_} is not the BIN of a Vietnamese bank (payments/data/vn_bank_bins.json)")
+
+
+def _check_account_name(value: object, name: str) -> None:
+    """Text of 1 to ACCOUNT_NAME_MAX printable characters: each payment request stores it (VARCHAR(100), and
+    PostgreSQL holds no NUL), so a longer one made every dossier a 500 there; the pay page shows it."""
+    if not (isinstance(value, str) and value.strip() and len(value) <= ACCOUNT_NAME_MAX and value.isprintable()):
+        raise ConfigError(f"{name} must be the account holder's name: 1-{ACCOUNT_NAME_MAX} printable characters")
 
 
 def _check_account_number(number: str, name: str) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from config import ACCOUNT_NAME_MAX
 from kernel.db import PK, Base, BigIntPK
 from payments.states import outstanding_vnd
 
@@ -79,7 +80,7 @@ class PaymentRequest(Base):
     # change where an already-printed QR sends money.
     bank_bin: Mapped[str] = mapped_column(String(6))
     account_number: Mapped[str] = mapped_column(String(19))
-    account_name: Mapped[str] = mapped_column(String(100))
+    account_name: Mapped[str] = mapped_column(String(ACCOUNT_NAME_MAX))
     vietqr_payload: Mapped[str] = mapped_column(Text)
 
     dossier: Mapped[Dossier] = relationship(back_populates="payment_requests", lazy="joined", innerjoin=True)
