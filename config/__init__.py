@@ -242,7 +242,7 @@ def _default_account(env: Mapping[str, str], demo: bool) -> CollectionAccount:
     if number:
         _check_account_number(number, "HCCPAY_BANK_ACCOUNT")
     if name:
-        _check_account_name(name, "HCCPAY_BANK_ACCOUNT_NAME")
+        name = _account_name(name, "HCCPAY_BANK_ACCOUNT_NAME")
     missing = [part for part, value in zip(BANK_PARTS, (bin_, number, name)) if not value]
     if missing:
         raise ConfigError(
@@ -259,8 +259,7 @@ def _checked_account(bin_: str, number: str, name: object, *, bin_name: str, num
     every payment request can store."""
     _check_bin(bin_, bin_name)
     _check_account_number(number, number_name)
-    _check_account_name(name, name_name)
-    return CollectionAccount(bin=bin_, account_number=number, account_name=name)
+    return CollectionAccount(bin=bin_, account_number=number, account_name=_account_name(name, name_name))
 
 
 def _check_bin(bin_: str, name: str) -> None:
@@ -273,11 +272,14 @@ def _check_bin(bin_: str, name: str) -> None:
         raise ConfigError(f"{name}: {bin_} is not the BIN of a Vietnamese bank (payments/data/vn_bank_bins.json)")
 
 
-def _check_account_name(value: object, name: str) -> None:
-    """Text of 1 to ACCOUNT_NAME_MAX printable characters: each payment request stores it (VARCHAR(100), and
-    PostgreSQL holds no NUL), so a longer one made every dossier a 500 there; the pay page shows it."""
-    if not (isinstance(value, str) and value.strip() and len(value) <= ACCOUNT_NAME_MAX and value.isprintable()):
+def _account_name(value: object, name: str) -> str:
+    """The holder's name with its whitespace collapsed, if it is text of 1 to ACCOUNT_NAME_MAX printable
+    characters: each payment request stores it (VARCHAR(100), and PostgreSQL holds no NUL), so a longer one
+    made every dossier a 500 there; the pay page shows it."""
+    text = " ".join(value.split()) if isinstance(value, str) else ""
+    if not (text and len(text) <= ACCOUNT_NAME_MAX and text.isprintable()):
         raise ConfigError(f"{name} must be the account holder's name: 1-{ACCOUNT_NAME_MAX} printable characters")
+    return text
 
 
 def _check_account_number(number: str, name: str) -> None:

@@ -7,7 +7,7 @@ from config import ConfigError, load_settings
 from tests.unit.test_config import FULL  # a complete production configuration
 
 
-@pytest.mark.parametrize("value", ["T" * 101, "TRUNG TAM\x00HCC", "TRUNG TAM\tHCC"])
+@pytest.mark.parametrize("value", ["T" * 101, "TRUNG TAM\x00HCC", "TRUNG TAM\u200bHCC"])
 def test_a_default_account_name_no_request_can_store_stops_start_up_naming_its_variable(value):
     # payment_requests.account_name is VARCHAR(100) and PostgreSQL holds no NUL: every dossier was a 500.
     with pytest.raises(ConfigError, match="HCCPAY_BANK_ACCOUNT_NAME"):
@@ -28,3 +28,9 @@ def test_a_vietnamese_account_name_of_100_characters_and_numbers_written_as_json
     accounts = {"*": {"bin": 970436, "account_number": 71001234567, "account_name": name}}
     account = load_settings(FULL | {"HCCPAY_COLLECTION_ACCOUNTS": json.dumps(accounts)}).collection_account("*")
     assert (account.bin, account.account_number, account.account_name) == ("970436", "71001234567", name)
+
+
+def test_whitespace_inside_an_account_name_is_collapsed_rather_than_refused():
+    accounts = {"*": {"bin": "970436", "account_number": "111", "account_name": " TRUNG TAM\tPHUC VU\nHCC "}}
+    account = load_settings(FULL | {"HCCPAY_COLLECTION_ACCOUNTS": json.dumps(accounts)}).collection_account("*")
+    assert account.account_name == "TRUNG TAM PHUC VU HCC"
