@@ -114,7 +114,8 @@ def event_view(event: PaymentRequestEvent) -> dict[str, Any]:
 
 
 def payment_view(payment: Payment, *, for_request: int | None = None) -> dict[str, Any]:
-    """A payment as staff see it. `for_request` narrows `amount_vnd` to what went to that request."""
+    """A payment as staff see it. `amount_vnd` is what the payment moved; `for_request` adds `allocated_vnd`,
+    what of it that request holds (a transfer naming two codes is listed under both, whole)."""
     allocations = [
         {"id": a.id, "payment_code": a.payment_request.payment_code, "amount_vnd": a.amount_vnd, "how": a.how,
          "created_at": _iso(a.created_at), "released_at": _iso(a.released_at)}
