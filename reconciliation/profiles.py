@@ -54,7 +54,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
              "thong tin giao dich", "thong tin thanh toan",
              "transactions in detail", "transaction details", "description", "details", "narrative", "remark",
              "remarks", "memo", "content", "narration", "loi nhan"),
+    # The row's currency in a multi-currency export: a row in another is refused (`tabular`), not read as đồng.
+    "currency": ("loai tien", "tien te", "don vi tien", "currency", "ccy"),
 }
+# (The currency is tried last: "Amount in account currency" is the amount.)
 # ("Số tiền phí" is a fee, tried before the amount: it held "số tiền" and was read as the row's amount.)
 # ("no tktt"/"co tktt": Techcombank's "Nợ TKTT"/"Có TKTT", debit/credit of the current account, TKTT;
 # "Rút tiền"/"Nộp tiền", "Số tiền chuyển đi"/"Số tiền nhận": withdrawals and deposits as some exports word them;
@@ -62,7 +65,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 # Specific before generic: debit/credit/balance before amount, the value date before amount
 # ("Ngày giá trị" holds "giá trị"), the payer's account before the payer ("Tài khoản đối tác").
 FIELD_ORDER = ("direction", "kind", "debit", "credit", "balance", "value_date", "payer_account", "payer_name",
-               "fee_vat", "fee", "amount", "datetime", "time", "date", "ref", "memo")
+               "fee_vat", "fee", "amount", "datetime", "time", "date", "ref", "memo", "currency")
 # The fee columns, and the memo a fee's own line is given (before the row's memo).
 FEE_FIELDS = {"fee": "Phí", "fee_vat": "Thuế VAT phí"}
 # A header cell holding one of these words is not that field ("Tên tài khoản đối ứng" is a name; "Tài khoản
@@ -86,7 +89,7 @@ NOT_ACCOUNT_LABELS = ("chu tai khoan", "ten tai khoan", "loai tai khoan", "accou
 SUMMARY_SHEETS = ("tong hop", "bao cao tong hop", "summary", "overview")
 # A workbook's cover page: the bank, the account, perhaps a table of the days' totals; never transactions.
 COVER_SHEETS = ("bia", "trang bia", "cover", "thong tin chung")
-CURRENCY_LABELS = ("loai tien", "tien te", "don vi tien", "currency", "ccy")
+CURRENCY_LABELS = SYNONYMS["currency"]
 OPENING_LABELS = ("so du dau ky", "so du dau", "opening balance", "beginning balance")
 CLOSING_LABELS = ("so du cuoi ky", "so du cuoi", "closing balance", "ending balance")
 FOOTER_LABELS = ("tong cong", "tong", "total", "cong phat sinh", "so du cuoi ky", "closing balance",

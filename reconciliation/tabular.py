@@ -322,6 +322,8 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
                 continue
             values = dated
         line_no += 1
+        if "currency" in values:  # `VND`, `USD` per row; `VNĐ`, `đ` name no other currency
+            info.set_currency(_currency_in([str(values["currency"]).upper()]), line_no)
         values = columns.side_of_kind(values, line_no)
         if columns.fees:
             line, lines = _with_fees(values, line_no, columns)

@@ -1,0 +1,38 @@
+"""Statement import, QA round 10: multi-currency exports, MT940 sub-fields, wrapped payer names, end to end."""
+import pytest
+from sqlalchemy import func, select
+
+from kernel.db import unit_of_work
+from reconciliation.models import StatementLine
+from tests.recon_factories import all_lines, make_requests_with_codes, paid_vnd, upload
+
+CODE = "HS40881023160"
+
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
+
+
+def test_a_row_in_dollars_is_refused_and_nothing_is_written_or_paid(client, auth, db, monkeypatch):
+    # A `Loại tiền` column was read past: 30,000 USD paid a 30,000 VND dossier.
+    make_requests_with_codes(client, auth, monkeypatch, [(CODE, 30_000)])
+    text = ("Ngày giao dịch,Số tham chiếu,Nội dung,Số tiền,Loại tiền\n"
+            "24/11/2026,FT26328000001,Phi,-11.000,VND\n"
+            f"24/11/2026,FT26328000002,{CODE} nop le phi,30.000,USD\n")
+    r = upload(client, auth, text)
+    assert (r.status_code, r.json["code"], r.json["details"]["line_no"]) == (400, "unsupported_currency", 2)
+    with unit_of_work(db) as s:
+        assert s.execute(select(func.count()).select_from(StatementLine)).scalar_one() == 0
+    assert paid_vnd(client, CODE) == 0
+
+
+def test_a_currency_column_of_dong_imports_and_pays_once(client, auth, monkeypatch):
+    make_requests_with_codes(client, auth, monkeypatch, [(CODE, 30_000)])
+    text = ("Ngày giao dịch,Số tham chiếu,Nội dung,Số tiền,Currency\n"
+            f"24/11/2026 10:15:30,FT26328000002,{CODE} nop le phi,30.000,VND\n")
+    r = upload(client, auth, text)
+    assert r.status_code == 201, r.json
+    assert [(l["amount_vnd"], l["direction"]) for l in all_lines(client, auth, r.json["import_id"])] == [
+        (30_000, "credit")]
+    assert paid_vnd(client, CODE) == 30_000
+    again = upload(client, auth, text)
+    assert (again.status_code, again.json["lines_new"], again.json["lines_duplicate"]) == (201, 0, 1)
+    assert paid_vnd(client, CODE) == 30_000

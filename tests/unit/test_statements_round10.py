@@ -1,0 +1,40 @@
+"""Statement parsing, QA round 10: a currency column, MT940 sub-fields without their code, wrapped payer names."""
+import pytest
+
+from tests.unit.test_parse_fix_tabular import csv_text, read, refused, workbook
+
+HEADER = ["Ngày giao dịch", "Số tham chiếu", "Nội dung", "Số tiền", "Loại tiền", "Số dư"]
+
+
+def sides(lines):
+    return [(str(l.booking_date), l.amount_vnd, l.direction, l.bank_ref) for l in lines]
+
+
+# --- 1. a currency column beside the amount ---------------------------------------------------------
+# Multi-currency exports (`Loại tiền`, `Currency`, `CCY` per row) were read past: 30,000 USD was 30,000 VND.
+
+@pytest.mark.parametrize("header", ["Loại tiền", "Currency", "CCY", "Tiền tệ", "Loại tiền tệ"])
+def test_a_row_in_another_currency_is_refused_with_its_line(header):
+    error = refused(csv_text(["Ngày giao dịch", "Số tham chiếu", "Nội dung", "Số tiền", header],
+                             ["24/11/2026", "FT1", "HS40881023160", "30.000", "VND"],
+                             ["24/11/2026", "FT2", "HS40881023161", "30.000", "USD"]))
+    assert (error.code, error.details["line_no"], error.details["currency"]) == ("unsupported_currency", 2, "USD")
+
+
+def test_a_workbook_row_in_another_currency_is_refused():
+    error = refused(workbook([HEADER, ["24/11/2026", "FT1", "x", 30000, "usd", 1030000]]))
+    assert (error.code, error.details["line_no"]) == ("unsupported_currency", 1)
+
+
+@pytest.mark.parametrize("cell", ["VND", "VNĐ", "vnd", "đ", " VND "])
+def test_a_currency_column_of_dong_reads_every_row(cell):
+    info, lines = read(csv_text(HEADER, ["24/11/2026", "FT1", "HS40881023160", "30.000", cell, "1.030.000"],
+                                ["24/11/2026", "FT2", "Phi", "-11.000", cell, "1.019.000"]))
+    assert sides(lines) == [("2026-11-24", 30_000, "credit", "FT1"), ("2026-11-24", 11_000, "debit", "FT2")]
+    assert info.currency in (None, "VND")
+
+
+def test_an_amount_in_currency_header_is_still_the_amount():
+    _, lines = read(csv_text(["Ngày giao dịch", "Số tham chiếu", "Amount in account currency", "Nội dung"],
+                             ["24/11/2026", "FT1", "30.000", "HS40881023160"]))
+    assert sides(lines) == [("2026-11-24", 30_000, "credit", "FT1")]
