@@ -1,16 +1,15 @@
 """SWIFT MT940 customer statements. Pure, streaming.
 
-The `mt-940` package parses a whole file held in memory; we read the file line by line
-instead, group lines into tags ourselves, and use `mt-940`'s maintained `:61:` pattern for
-the statement line (value date, entry date, R?[DC] mark, amount, type, references). One
-file may hold several messages (one per day) of the same account, with or without the
-SWIFT envelope (`{1:...}{4:` ... `-}`), parted by RJE's `$` or not, and with a bank's download
-header lines before the first tag. `:86:` is the memo; structured `?20`-`?29` sub-fields are joined as one text (a
-sub-field continues the one before it: no separator), `?32`/`?33` give the payer's name and
-`?31` the account. `:NS:` (bank-specific) is read past. Only final balances (`:60F:`, `:62F:`)
-are the day's opening and closing; intermediate ones (`:60M:`, `:62M:`, a statement split over
-several messages or files) are not, but for a `:60M:` dated before its message's lines. An opening
-is the opening of its message's first booking day, whatever its own date (`_Message.finish`).
+The `mt-940` package parses a whole file held in memory; we read the file line by line instead, group lines into
+tags ourselves, and use `mt-940`'s maintained `:61:` pattern for the statement line (value date, entry date,
+R?[DC] mark, amount, type, references). One file may hold several messages (one per day) of the same account,
+with or without the SWIFT envelope (`{1:...}{4:` ... `-}`), parted by RJE's `$` or not, and with a bank's
+download header lines before the first tag. `:86:` is the memo; structured `?20`-`?29` sub-fields are joined as
+one text (a sub-field continues the one before it: no separator), with or without the transaction code before
+them (`166?20…`, `?20…`); `?32`/`?33` give the payer's name and `?31` the account. `:NS:` (bank-specific) is
+read past. Only final balances (`:60F:`, `:62F:`) are the day's opening and closing; intermediate ones (`:60M:`,
+`:62M:`, a statement split over several messages or files) are not, but for a `:60M:` dated before its message's
+lines. An opening is the opening of its message's first booking day, whatever its own date (`_Message.finish`).
 A file with neither a `:61:` nor a balance is refused (`empty_statement`).
 """
 from __future__ import annotations
@@ -40,6 +39,9 @@ _BALANCE = re.compile(r"^(?P<mark>[DC])(?P<date>\d{6})(?P<currency>[A-Z]{3})(?P<
 _STATEMENT_LINE = _Tag61().re
 _SUBFIELD = re.compile(r"\?(\d{2})")
 _SUBFIELD_BREAK = re.compile(r"\n(?=\?\d{2})")
+# A structured :86: opens with its transaction code (`166?00…`), or, as some banks write it, straight with
+# its first sub-field (`?20…`): either way `?NN` codes, never memo text.
+_STRUCTURED = re.compile(r"\d{3}\?|\?\d{2}")
 WRAP_WIDTH = 65  # :86: lines are cut at 65 characters: a full line continues mid-word
 
 
@@ -258,7 +260,7 @@ def _describe(line: StatementLine, text: str) -> None:
     """Fill memo, payer name and account from a `:86:` (free text or `?`-structured)."""
     # A line break before `?NN` only starts the next sub-field; elsewhere it is a space.
     flat = _SUBFIELD_BREAK.sub("", text).replace("\n", " ").strip()
-    if re.match(r"^\d{3}\?", flat):
+    if _STRUCTURED.match(flat):
         fields: dict[str, list[str]] = {}
         parts = _SUBFIELD.split(flat)
         for code, value in zip(parts[1::2], parts[2::2]):

@@ -36,3 +36,17 @@ def test_a_currency_column_of_dong_imports_and_pays_once(client, auth, monkeypat
     again = upload(client, auth, text)
     assert (again.status_code, again.json["lines_new"], again.json["lines_duplicate"]) == (201, 0, 1)
     assert paid_vnd(client, CODE) == 30_000
+
+
+def test_an_mt940_of_sub_fields_without_their_code_keeps_a_clean_memo_and_the_payer(client, auth, monkeypatch):
+    # `:86:?20…?32…` was kept as written: the memo staff read held the `?NN` markers, the payer was lost.
+    make_requests_with_codes(client, auth, monkeypatch, [(CODE, 30_000)])
+    text = (":20:STMT1\n:25:0071001234567\n:28C:1/1\n:60F:C261123VND1000000,00\n"
+            ":61:2611241124C30000,00NTRFNONREF//FT26328000001\n"
+            f":86:?20{CODE} nop?21 le phi?310071009999999?32NGUYEN VAN A\n:62F:C261124VND1030000,00\n")
+    r = upload(client, auth, text, filename="statement.sta")
+    assert r.status_code == 201, r.json
+    [line] = all_lines(client, auth, r.json["import_id"])
+    assert (line["memo"], line["payer_name"], line["bank_ref"]) == (f"{CODE} nop le phi", "NGUYEN VAN A",
+                                                                    "FT26328000001")
+    assert paid_vnd(client, CODE) == 30_000

@@ -38,3 +38,31 @@ def test_an_amount_in_currency_header_is_still_the_amount():
     _, lines = read(csv_text(["Ngày giao dịch", "Số tham chiếu", "Amount in account currency", "Nội dung"],
                              ["24/11/2026", "FT1", "30.000", "HS40881023160"]))
     assert sides(lines) == [("2026-11-24", 30_000, "credit", "FT1")]
+
+
+# --- 2. an MT940 :86: of `?NN` sub-fields without the transaction code before them ---------------------
+# Only `NNN?20…` was read as sub-fields: `?20…?32…` alone stayed the memo as written, markers and all, and the
+# payer's name and account were lost.
+
+MT940 = """:20:STMT1
+:25:0071001234567
+:28C:1/1
+:60F:C261123VND1000000,00
+:61:2611241124C30000,00NTRFNONREF//FT26328000001
+:86:%s
+:62F:C261124VND1030000,00
+"""
+
+
+@pytest.mark.parametrize("details", ["?20HS40881023160 nop?21 le phi?31 0071009999999?32NGUYEN VAN A",
+                                     "166?20HS40881023160 nop?21 le phi?31 0071009999999?32NGUYEN VAN A",
+                                     "?20HS40881023160 nop\n?21 le phi?31 0071009999999\n?32NGUYEN VAN A"])
+def test_mt940_sub_fields_are_read_with_or_without_their_code(details):
+    _, [line] = read(MT940 % details)
+    assert (line.memo, line.payer_name, line.payer_account) == ("HS40881023160 nop le phi", "NGUYEN VAN A",
+                                                                "0071009999999")
+
+
+def test_an_mt940_free_text_with_a_question_mark_stays_as_written():
+    _, [line] = read(MT940 % "HS40881023160 nop phi? ?20 lan")
+    assert line.memo == "HS40881023160 nop phi? ?20 lan"
