@@ -304,9 +304,13 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
         if day_cell is None or _is_label(day_cell):
             if _is_header_again(row) or not (_money(values, line_no + 1, columns.split, lenient=True)[0]
                                              or _charges_fee(values)):
-                if wrapping and pending and _continues_memo(values):
-                    for wrapped in pending:
-                        wrapped.memo = f"{wrapped.memo} {values['memo']}".strip()
+                if wrapping and pending and _continues_text(values):
+                    if "memo" in values:
+                        for wrapped in pending:
+                            wrapped.memo = f"{wrapped.memo} {values['memo']}".strip()
+                    if "payer_name" in values:  # the transaction's; a fee line below it names no payer
+                        pending[0].payer_name = " ".join(filter(None, [pending[0].payer_name,
+                                                                       str(values["payer_name"])]))
                     continue
                 # a total without money, a repeated header row, a note, a sign-off
                 _footer(row, info, balances, values.get("balance"))
@@ -622,15 +626,15 @@ def _charges_fee(values: dict[str, object]) -> bool:
     return _holds_money(values, profiles.FEE_FIELDS)
 
 
-def _continues_memo(values: dict[str, object]) -> bool:
-    """A row that is only more of the memo above (a memo wrapped over rows). A balance (`Số dư cuối kỳ`
-    with its amount) or a total's label in the memo column is the statement's own row, not a payer's
-    words: read as memo it became the last transfer's text and its closing balance went unread."""
+def _continues_text(values: dict[str, object]) -> bool:
+    """A row that is only more of the memo or the payer's name above (either wrapped over rows). A balance
+    (`Số dư cuối kỳ` with its amount), a total's label or a sign-off is the statement's own row, not a
+    payer's words: read as memo it became the last transfer's text and its closing balance went unread."""
     has_money = "debit" in values or "credit" in values or "amount" in values or "balance" in values \
         or _charges_fee(values)
-    memo = values.get("memo")
-    return not has_money and memo is not None and "date" not in values \
-        and not (isinstance(memo, str) and (profiles.is_total_label(memo) or profiles.is_sign_off(memo)))
+    texts = [values[name] for name in ("memo", "payer_name") if name in values]
+    return not has_money and bool(texts) and "date" not in values and not any(
+        isinstance(text, str) and (profiles.is_total_label(text) or profiles.is_sign_off(text)) for text in texts)
 
 
 def _footer(row: list[object], info: StatementInfo, balances: _BalanceTracker, balance: object = None) -> None:

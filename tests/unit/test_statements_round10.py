@@ -66,3 +66,27 @@ def test_mt940_sub_fields_are_read_with_or_without_their_code(details):
 def test_an_mt940_free_text_with_a_question_mark_stays_as_written():
     _, [line] = read(MT940 % "HS40881023160 nop phi? ?20 lan")
     assert line.memo == "HS40881023160 nop phi? ?20 lan"
+
+
+# --- 3. a payer's name wrapped over the rows below, as the memo is ------------------------------------------
+# Only the memo column was joined: the rest of a long payer name (a company's) was dropped, and a row of it
+# alone was read past.
+
+PAYER_HEADER = ["STT", "Ngày giao dịch", "Số tham chiếu", "Tên đối ứng", "Nội dung", "Ghi nợ", "Ghi có", "Số dư"]
+
+
+def test_a_payer_name_wrapped_over_rows_is_joined_as_the_memo_is():
+    _, lines = read(csv_text(PAYER_HEADER,
+                             ["1", "24/11/2026", "FT1", "CONG TY TNHH", "HS40881023160 nop", "", "30.000", "1.030.000"],
+                             ["", "", "", "DICH VU ABC", "le phi", "", "", ""],
+                             ["2", "24/11/2026", "FT2", "NGUYEN VAN", "Phi", "11.000", "", "1.019.000"],
+                             ["", "", "", "BINH", "", "", "", ""]))
+    assert [(l.payer_name, l.memo) for l in lines] == [("CONG TY TNHH DICH VU ABC", "HS40881023160 nop le phi"),
+                                                       ("NGUYEN VAN BINH", "Phi")]
+
+
+def test_a_sign_off_in_the_payer_column_is_no_part_of_the_name():
+    _, lines = read(csv_text(PAYER_HEADER,
+                             ["1", "24/11/2026", "FT1", "NGUYEN VAN A", "HS40881023160", "", "30.000", "1.030.000"],
+                             ["", "", "", "Người lập biểu", "", "", "", ""]))
+    assert [(l.payer_name, l.memo) for l in lines] == [("NGUYEN VAN A", "HS40881023160")]
