@@ -34,7 +34,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     # Side marks (`Ghi có`/`Ghi nợ`) in some exports, transaction types (`Chuyển khoản`) in others, as `Loại`
     # alone (`EXACT`): the values tell (`tabular`).
     "kind": ("loai giao dich", "loai gd", "transaction type"),
-    "value_date": ("ngay hieu luc", "value date", "ngay gia tri"),
+    "value_date": ("ngay hieu luc", "ngay hl", "value date", "value dt", "effective date", "ngay gia tri"),
     # A date-time column: tried before `time` ("Ngày giờ giao dịch" also contains "giờ giao dịch").
     "datetime": ("ngay gio giao dich", "ngay gio gd", "ngay gio", "date time", "datetime"),
     "time": ("gio giao dich", "gio", "time"),

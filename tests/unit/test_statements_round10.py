@@ -90,3 +90,19 @@ def test_a_sign_off_in_the_payer_column_is_no_part_of_the_name():
                              ["1", "24/11/2026", "FT1", "NGUYEN VAN A", "HS40881023160", "", "30.000", "1.030.000"],
                              ["", "", "", "Người lập biểu", "", "", "", ""]))
     assert [(l.payer_name, l.memo) for l in lines] == [("NGUYEN VAN A", "HS40881023160")]
+
+
+# --- 4. the value date as English and abbreviated Vietnamese exports head it ------------------------------
+# `Effective Date` (BIDV's English export) was read as the booking date, before `Transaction Date`: a Saturday
+# evening transfer was booked on the Monday, without its time. `Ngày HL` (ngày hiệu lực) was read past.
+
+@pytest.mark.parametrize("header", [["No.", "Effective Date", "Transaction Date", "Reference No.", "Debit", "Credit",
+                                     "Description"],
+                                    ["STT", "Ngày HL", "Ngày GD", "Số CT", "Ghi nợ", "Ghi có", "Nội dung"],
+                                    ["STT", "Ngày GD", "Ngày HL", "Số CT", "Ghi nợ", "Ghi có", "Nội dung"]])
+def test_the_value_date_column_is_no_booking_date(header):
+    when = {"Effective Date": "23/11/2026", "Ngày HL": "23/11/2026"}
+    row = ["1", *(when.get(name, "21/11/2026 20:15:00") for name in header[1:3]), "FT1", "", "30.000", "HS40881023160"]
+    _, [line] = read(csv_text(header, row))
+    assert (str(line.booking_date), str(line.value_date), line.booked_at.isoformat()) == (
+        "2026-11-21", "2026-11-23", "2026-11-21T13:15:00+00:00")
