@@ -508,6 +508,8 @@ def _hour(g: dict) -> int:
 # --- format detection -----------------------------------------------------------------
 
 _MT940_HINT = re.compile(rb"(^|[\r\n{])(:20:|:25:|\{1:F01|\{4:)")
+# A web page, as some banks' "Excel" exports are (an HTML table named .xls): never an XML statement.
+_HTML = re.compile(rb"<(?:!doctype\s+html|html|head|body|table|meta)\b", re.IGNORECASE)
 
 
 def detect_format(head: bytes) -> str:
@@ -519,6 +521,12 @@ def detect_format(head: bytes) -> str:
         raise statement_error("unsupported_format", "old Excel (.xls) files are not read: save as .xlsx or CSV",
                               status=415)
     body = _ascii_view(head).lstrip(b" \t\r\n")
+    if body.startswith(b"%PDF-"):
+        raise statement_error("unsupported_format", "PDF statements are not read: export the statement as "
+                              "CSV, .xlsx, MT940 or camt.053", status=415)
+    if _HTML.match(body):
+        raise statement_error("unsupported_format", "this is a web page (an export saved as .xls), not a "
+                              "statement file we read: open it in Excel and save it as .xlsx or CSV", status=415)
     if body.startswith(b"<"):
         return "camt053"
     if _MT940_HINT.search(body) and b":61:" in body or body.startswith((b"{1:", b":20:")):

@@ -50,3 +50,14 @@ def test_an_mt940_of_sub_fields_without_their_code_keeps_a_clean_memo_and_the_pa
     assert (line["memo"], line["payer_name"], line["bank_ref"]) == (f"{CODE} nop le phi", "NGUYEN VAN A",
                                                                     "FT26328000001")
     assert paid_vnd(client, CODE) == 30_000
+
+
+@pytest.mark.parametrize("data, filename", [(b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n", "saoke.pdf"),
+                                            ("<html><body><table><tr><td>Ngày giao dịch</td><td>Số tiền</td></tr>"
+                                             "<tr><td>24/11/2026</td><td>30.000</td></tr></table></body></html>",
+                                             "saoke.xls")])
+def test_a_pdf_or_a_web_page_saved_as_xls_is_refused_for_what_it_is(client, auth, db, data, filename):
+    r = upload(client, auth, data, filename=filename)
+    assert (r.status_code, r.json["code"]) == (415, "unsupported_format")
+    with unit_of_work(db) as s:
+        assert s.execute(select(func.count()).select_from(StatementLine)).scalar_one() == 0

@@ -106,3 +106,26 @@ def test_the_value_date_column_is_no_booking_date(header):
     _, [line] = read(csv_text(header, row))
     assert (str(line.booking_date), str(line.value_date), line.booked_at.isoformat()) == (
         "2026-11-21", "2026-11-23", "2026-11-21T13:15:00+00:00")
+
+
+# --- 5. a PDF or a web page saved as .xls is named for what it is -------------------------------------------
+# A PDF of text only was `missing_columns` (no header row…), a web page saved as .xls `not_camt053`: staff
+# were told their statement lacked columns or was a wrong ISO 20022 message.
+
+@pytest.mark.parametrize("data", [b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n",
+                                  b"<html><head><meta charset='utf-8'></head><body><table><tr><td>Ngay</td></tr>",
+                                  b"\xef\xbb\xbf<!DOCTYPE html>\n<html lang='vi'><body></body></html>",
+                                  b"  <table border=1><tr><th>Ng\xc3\xa0y giao d\xe1\xbb\x8bch</th></tr></table>",
+                                  '<HTML><BODY><TABLE><TR><TD>Số tiền</TD></TR></TABLE></BODY></HTML>'.encode("utf-16")])
+def test_a_pdf_or_a_web_page_is_an_unsupported_format(data):
+    error = refused(data)
+    assert (error.code, error.status) == ("unsupported_format", 415)
+
+
+def test_a_camt053_is_still_read_after_its_xml_declaration_and_comments():
+    xml = ('<?xml version="1.0"?>\n<!-- html export -->\n<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">'
+           '<BkToCstmrStmt><Stmt><Acct><Id><Othr><Id>0071001234567</Id></Othr></Id></Acct><Ntry><Amt Ccy="VND">30000'
+           '</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-11-24</Dt></BookgDt>'
+           '<AcctSvcrRef>FT1</AcctSvcrRef></Ntry></Stmt></BkToCstmrStmt></Document>')
+    info, [line] = read(xml)
+    assert (info.format, line.amount_vnd, line.bank_ref) == ("camt053", 30_000, "FT1")
