@@ -89,6 +89,15 @@ def count_payments(db) -> int:
         return s.execute(select(func.count()).select_from(Payment)).scalar_one()
 
 
+def count_statement_lines(db) -> int:
+    from sqlalchemy import func, select
+
+    from reconciliation.models import StatementLine
+
+    with db() as s:
+        return s.execute(select(func.count()).select_from(StatementLine)).scalar_one()
+
+
 def paid_vnd(client, code: str) -> int:
     return client.get(f"/api/v1/payment-requests/{code}").json["paid_vnd"]
 

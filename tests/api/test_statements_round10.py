@@ -1,10 +1,7 @@
 """Statement import, QA round 10: multi-currency exports, MT940 sub-fields, wrapped payer names, end to end."""
 import pytest
-from sqlalchemy import func, select
 
-from kernel.db import unit_of_work
-from reconciliation.models import StatementLine
-from tests.recon_factories import all_lines, make_requests_with_codes, paid_vnd, upload
+from tests.recon_factories import all_lines, count_statement_lines, make_requests_with_codes, paid_vnd, upload
 
 CODE = "HS40881023160"
 
@@ -19,8 +16,7 @@ def test_a_row_in_dollars_is_refused_and_nothing_is_written_or_paid(client, auth
             f"24/11/2026,FT26328000002,{CODE} nop le phi,30.000,USD\n")
     r = upload(client, auth, text)
     assert (r.status_code, r.json["code"], r.json["details"]["line_no"]) == (400, "unsupported_currency", 2)
-    with unit_of_work(db) as s:
-        assert s.execute(select(func.count()).select_from(StatementLine)).scalar_one() == 0
+    assert count_statement_lines(db) == 0
     assert paid_vnd(client, CODE) == 0
 
 
@@ -59,5 +55,4 @@ def test_an_mt940_of_sub_fields_without_their_code_keeps_a_clean_memo_and_the_pa
 def test_a_pdf_or_a_web_page_saved_as_xls_is_refused_for_what_it_is(client, auth, db, data, filename):
     r = upload(client, auth, data, filename=filename)
     assert (r.status_code, r.json["code"]) == (415, "unsupported_format")
-    with unit_of_work(db) as s:
-        assert s.execute(select(func.count()).select_from(StatementLine)).scalar_one() == 0
+    assert count_statement_lines(db) == 0
