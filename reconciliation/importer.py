@@ -93,17 +93,23 @@ class Parsed:
         self.spool.close()
 
 
-def check_choices(fmt: str | None, profile: str | None) -> None:
-    """The format and bank layout asked for, if any, are ones we read (API, page and CLI alike)."""
-    if fmt is not None and fmt not in FORMATS:
-        raise ValidationError(f"format must be one of {', '.join(FORMATS)}", code="invalid_format")
+def check_choices(fmt: str | None, profile: str | None) -> str | None:
+    """The format and bank layout asked for, if any, are ones we read (API, page and CLI alike); the format
+    as we name it. It is taken as people write it, any case, with or without punctuation (`camt.053`,
+    `camt.053.001.08`, `MT-940`, `CSV`); a layout by its name as listed."""
+    if fmt is not None:
+        plain = re.sub(r"[^0-9a-z]", "", fmt.lower())
+        fmt = "camt053" if plain.startswith("camt053") else plain
+        if fmt not in FORMATS:
+            raise ValidationError(f"format must be one of {', '.join(FORMATS)}", code="invalid_format")
     if profile is not None and profile not in PROFILE_NAMES:
         raise ValidationError(f"profile must be one of {', '.join(PROFILE_NAMES)}", code="invalid_profile")
+    return fmt
 
 
 def parse_upload(source: BinaryIO, *, fmt: str | None = None, profile: str | None = None) -> Parsed:
     """Phase 1: parse and validate the whole file; raises StatementError on anything unreadable."""
-    check_choices(fmt, profile)
+    fmt = check_choices(fmt, profile)
     sha256, size = files.sha256_of(source)
     if size == 0:
         raise statement_error("empty_file", "the file is empty")

@@ -56,3 +56,36 @@ def test_a_pdf_or_a_web_page_saved_as_xls_is_refused_for_what_it_is(client, auth
     r = upload(client, auth, data, filename=filename)
     assert (r.status_code, r.json["code"]) == (415, "unsupported_format")
     assert count_statement_lines(db) == 0
+
+
+MT940_FILE = (":20:STMT1\n:25:0071001234567\n:28C:1/1\n:60F:C261123VND1000000,00\n"
+              f":61:2611241124C30000,00NTRFNONREF//FT26328000001\n:86:{CODE} nop le phi\n:62F:C261124VND1030000,00\n")
+CAMT_FILE = ('<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>'
+             '<Stmt><Acct><Id><Othr><Id>0071001234567</Id></Othr></Id></Acct><Ntry><Amt Ccy="VND">30000</Amt>'
+             '<CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-11-24</Dt></BookgDt>'
+             f'<AcctSvcrRef>FT26328000001</AcctSvcrRef><AddtlNtryInf>{CODE}</AddtlNtryInf></Ntry></Stmt>'
+             '</BkToCstmrStmt></Document>')
+CSV_FILE = f"Ngày giao dịch,Số tham chiếu,Nội dung,Ghi nợ,Ghi có\n24/11/2026,FT26328000001,{CODE},,30.000\n"
+
+
+@pytest.mark.parametrize("data, form, fmt", [(MT940_FILE, {"format": "MT940"}, "mt940"),
+                                             (MT940_FILE, {"format": "mt-940"}, "mt940"),
+                                             (CAMT_FILE, {"format": "camt.053"}, "camt053"),
+                                             (CAMT_FILE, {"format": "CAMT053"}, "camt053"),
+                                             (CAMT_FILE, {"format": "camt.053.001.08"}, "camt053"),
+                                             (CSV_FILE, {"format": "CSV", "profile": "bidv"}, "csv")])
+def test_the_format_is_taken_as_people_write_it(client, auth, monkeypatch, data, form, fmt):
+    # `camt.053`, `MT940`, `CSV` (as the issue and the banks write them) were 400 invalid_format.
+    make_requests_with_codes(client, auth, monkeypatch, [(CODE, 30_000)])
+    r = upload(client, auth, data, **form)
+    assert (r.status_code, r.json["format"], r.json["lines_new"]) == (201, fmt, 1), r.json
+    assert paid_vnd(client, CODE) == 30_000
+
+
+@pytest.mark.parametrize("form, code", [({"format": "xls"}, "invalid_format"), ({"format": "pdf"}, "invalid_format"),
+                                        ({"format": "camt.052"}, "invalid_format"),
+                                        ({"profile": "VCB"}, "invalid_profile")])
+def test_a_format_or_profile_we_do_not_read_is_still_refused(client, auth, db, form, code):
+    r = upload(client, auth, CSV_FILE, **form)
+    assert (r.status_code, r.json["code"]) == (400, code)
+    assert count_statement_lines(db) == 0
