@@ -37,6 +37,12 @@ def vcb_csv(txns: list[Txn], *, closing: int | None = None) -> str:
     return out.getvalue()
 
 
+def wrapped(memo: str) -> tuple[str, str]:
+    """(the memo's first half and a word, the rest): `vietin_csv` writes the rest on a row of its own."""
+    words = memo.split(" ")
+    return " ".join(words[: len(words) // 2 + 1]), " ".join(words[len(words) // 2 + 1:])
+
+
 def vietin_csv(txns: list[Txn], *, account: str) -> str:
     """Another bank's layout: preamble with the account, `;`-separated, one signed comma-grouped
     amount column, date and time, counterparty columns, memos wrapped over continuation rows."""
@@ -49,8 +55,7 @@ def vietin_csv(txns: list[Txn], *, account: str) -> str:
     writer.writerow([])
     writer.writerow(["STT", "Thời gian giao dịch", "Số tham chiếu", "Tên đối ứng", "Số tiền", "Nội dung giao dịch"])
     for i, t in enumerate(txns, start=1):
-        words = t.memo.split(" ")
-        head, tail = " ".join(words[: len(words) // 2 + 1]), " ".join(words[len(words) // 2 + 1:])
+        head, tail = wrapped(t.memo)
         signed = t.amount_vnd if t.credit else -t.amount_vnd
         writer.writerow([i, t.day.strftime("%d/%m/%Y") + " 10:15:00", t.ref, "NGUYEN VAN A", f"{signed:,}", head])
         if tail:

@@ -3,14 +3,15 @@ import io
 from datetime import date, datetime, time, timezone
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from kernel.clock import VN_TZ
 from payments.references import normalise_ref
 from reconciliation import statements
+from reconciliation.profiles import is_sign_off, is_total_label
 from reconciliation.importer import parse_upload
 from reconciliation.statements import StatementError, parse_amount, parse_statement
-from tests.statement_writers import Txn, camt053, mt940, vcb_csv, vietin_csv, xlsx
+from tests.statement_writers import Txn, camt053, mt940, vcb_csv, vietin_csv, wrapped, xlsx
 
 ACCOUNT = "0071001234567"
 WORD = st.text(alphabet="ABCDEFGHIKLMNOPQRSTUVXYabcdeghiklmnopqrstuvxyàáảãạăắằđêếềểễệôốồộơớờởưứừựỳý0123456789.,/",
@@ -44,6 +45,9 @@ def test_a_vietcombank_csv_round_trips(txns):
 @SLOW
 @given(STATEMENTS)
 def test_a_csv_with_preamble_semicolons_signed_amounts_and_wrapped_memos_round_trips(txns):
+    # A memo's rest on a row of its own that reads as a total ("TOTAL …") or a sign-off is the statement's
+    # row, not more memo (`tabular._continues_text`): no round trip for such a memo.
+    assume(not any(is_total_label(rest) or is_sign_off(rest) for rest in (wrapped(t.memo)[1] for t in txns)))
     info, lines = read(vietin_csv(txns, account=ACCOUNT))
     assert info.account == ACCOUNT and lines == expected(txns)
 
