@@ -36,7 +36,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "kind": ("loai giao dich", "loai gd", "transaction type"),
     "value_date": ("ngay hieu luc", "ngay hl", "value date", "value dt", "effective date", "ngay gia tri"),
     # A date-time column: tried before `time` ("Ngày giờ giao dịch" also contains "giờ giao dịch").
-    "datetime": ("ngay gio giao dich", "ngay gio gd", "ngay gio", "date time", "datetime"),
+    "datetime": ("ngay gio giao dich", "ngay gio gd", "ngay gio", "date time", "datetime", "thoi diem giao dich",
+                 "thoi diem"),
     "time": ("gio giao dich", "gio", "time"),
     "date": ("ngay giao dich", "ngay gd", "ngay hach toan", "ngay ghi so", "thoi gian giao dich", "ngay thuc hien",
              "txn date", "tnx date", "transaction date", "posting date", "booking date", "trans date", "ngay",
@@ -240,6 +241,8 @@ def map_header(cells: list[object]) -> dict[str, int]:
         mapping.setdefault("date", column)
     if "date" not in mapping and "value_date" in mapping:
         mapping["date"] = mapping.pop("value_date")  # the only date a bank gives is the value date
+    if "date" not in mapping and "time" in mapping:
+        mapping["date"] = mapping.pop("time")  # "Transaction Time", "Booking time": the only date, with its time
     return mapping
 
 

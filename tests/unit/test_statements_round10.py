@@ -129,3 +129,33 @@ def test_a_camt053_is_still_read_after_its_xml_declaration_and_comments():
            '<AcctSvcrRef>FT1</AcctSvcrRef></Ntry></Stmt></BkToCstmrStmt></Document>')
     info, [line] = read(xml)
     assert (info.format, line.amount_vnd, line.bank_ref) == ("camt053", 30_000, "FT1")
+
+
+# --- 6. a table whose only date column is headed as a time --------------------------------------------------
+# `Transaction Time`, `Booking time`, `Thời điểm giao dịch` (the moment of the transaction) head a date and time:
+# the table had no date column and the file was refused (missing_columns).
+
+@pytest.mark.parametrize("header", ["Transaction Time", "Booking time", "Thời điểm giao dịch", "Thời điểm", "Time"])
+def test_a_time_column_is_the_date_when_the_table_has_no_other(header):
+    _, [line] = read(csv_text([header, "Reference", "Amount", "Description"],
+                              ["24/11/2026 10:15:30", "FT1", "30,000", "HS40881023160"]))
+    assert (str(line.booking_date), line.booked_at.isoformat(), line.amount_vnd) == (
+        "2026-11-24", "2026-11-24T03:15:30+00:00", 30_000)
+
+
+def test_a_time_column_beside_a_date_column_stays_the_time():
+    _, [line] = read(csv_text(["Ngày giao dịch", "Transaction Time", "Reference", "Amount", "Description"],
+                              ["24/11/2026", "10:15:30", "FT1", "30,000", "HS40881023160"]))
+    assert (str(line.booking_date), line.booked_at.isoformat()) == ("2026-11-24", "2026-11-24T03:15:30+00:00")
+
+
+def test_a_time_column_of_times_only_has_no_day_to_read():
+    error = refused(csv_text(["Transaction Time", "Reference", "Amount", "Description"],
+                             ["10:15:30", "FT1", "30,000", "HS40881023160"]))
+    assert (error.code, error.details["line_no"]) == ("invalid_date", 1)
+
+
+def test_a_time_column_beside_the_value_date_only_stays_the_time():
+    _, [line] = read(csv_text(["Ngày hiệu lực", "Giờ", "Reference", "Amount", "Description"],
+                              ["24/11/2026", "10:15:30", "FT1", "30,000", "HS40881023160"]))
+    assert (str(line.booking_date), line.booked_at.isoformat()) == ("2026-11-24", "2026-11-24T03:15:30+00:00")
