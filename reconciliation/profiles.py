@@ -55,6 +55,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
              "thong tin giao dich", "thong tin thanh toan",
              "transactions in detail", "transaction details", "description", "details", "narrative", "remark",
              "remarks", "memo", "content", "narration", "loi nhan"),
+    # Whether the transfer went through, in transaction-history exports (`NOT_BOOKED`).
+    "status": ("trang thai", "tinh trang", "status"),
     # The row's currency in a multi-currency export: a row in another is refused (`tabular`), not read as đồng.
     "currency": ("loai tien", "tien te", "don vi tien", "currency", "ccy"),
 }
@@ -66,7 +68,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 # Specific before generic: debit/credit/balance before amount, the value date before amount
 # ("Ngày giá trị" holds "giá trị"), the payer's account before the payer ("Tài khoản đối tác").
 FIELD_ORDER = ("direction", "kind", "debit", "credit", "balance", "value_date", "payer_account", "payer_name",
-               "fee_vat", "fee", "amount", "datetime", "time", "date", "ref", "memo", "currency")
+               "fee_vat", "fee", "amount", "datetime", "time", "date", "ref", "memo", "currency", "status")
 # The fee columns, and the memo a fee's own line is given (before the row's memo).
 FEE_FIELDS = {"fee": "Phí", "fee_vat": "Thuế VAT phí"}
 # A header cell holding one of these words is not that field ("Tên tài khoản đối ứng" is a name; "Tài khoản
@@ -303,6 +305,19 @@ def combine_header(top: list[object], below: list[object]) -> list[str]:
         else:
             combined.append(" ".join(filter(None, [merged_label, lower])))
     return combined
+
+
+# A status column's words for a transfer that did not go through (failed, refused, cancelled) or not yet
+# (pending): no transaction, as camt.053 keeps only booked entries (`Sts` BOOK). Any other status is a line.
+NOT_BOOKED = ("that bai", "khong thanh cong", "loi", "tu choi", "huy", "dang xu ly", "cho xu ly", "cho duyet",
+              "failed", "failure", "fail", "error", "rejected", "declined", "cancelled", "canceled", "pending",
+              "processing")
+
+
+def not_booked(status: object) -> bool:
+    """`Thất bại`, `Không thành công`, `Đang xử lý`, `Failed`, `Pending`: a transfer that moved no money."""
+    plain = normalise_header(status)
+    return any(_has_phrase(plain, phrase) for phrase in NOT_BOOKED)
 
 
 def direction_of(marker: object) -> str | None:

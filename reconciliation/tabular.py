@@ -325,6 +325,9 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
                 sums.since_total = Sides()
                 continue
             values = dated
+        if "status" in values and profiles.not_booked(values["status"]):
+            wrapping = False  # a failed or pending transfer: no line; the memo rows below are its own
+            continue
         line_no += 1
         if "currency" in values:  # `VND`, `USD` per row; `VNĐ`, `đ` name no other currency
             info.set_currency(_currency_in([str(values["currency"]).upper()]), line_no)

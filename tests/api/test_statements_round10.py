@@ -89,3 +89,16 @@ def test_a_format_or_profile_we_do_not_read_is_still_refused(client, auth, db, f
     r = upload(client, auth, CSV_FILE, **form)
     assert (r.status_code, r.json["code"]) == (400, code)
     assert count_statement_lines(db) == 0
+
+
+def test_a_failed_transfer_in_a_history_export_pays_nothing(client, auth, monkeypatch):
+    # A `Thất bại` row was read as a credit: the dossier was paid by money that never arrived.
+    make_requests_with_codes(client, auth, monkeypatch, [(CODE, 30_000)])
+    text = ("Thời gian giao dịch,Số tham chiếu,Nội dung,Số tiền,Trạng thái\n"
+            f"24/11/2026 10:15:30,FT26328000001,{CODE} nop le phi,30.000,Thất bại\n"
+            "24/11/2026 10:20:00,FT26328000002,Phi SMS,-11.000,Thành công\n")
+    r = upload(client, auth, text)
+    assert (r.status_code, r.json["lines_total"]) == (201, 1), r.json
+    assert [(l["line_no"], l["bank_ref"], l["direction"]) for l in all_lines(client, auth, r.json["import_id"])] == [
+        (1, "FT26328000002", "debit")]
+    assert paid_vnd(client, CODE) == 0

@@ -159,3 +159,28 @@ def test_a_time_column_beside_the_value_date_only_stays_the_time():
     _, [line] = read(csv_text(["Ngày hiệu lực", "Giờ", "Reference", "Amount", "Description"],
                               ["24/11/2026", "10:15:30", "FT1", "30,000", "HS40881023160"]))
     assert (str(line.booking_date), line.booked_at.isoformat()) == ("2026-11-24", "2026-11-24T03:15:30+00:00")
+
+
+# --- 7. a status column: rows of transfers that failed or are still pending are no transactions ------------
+# Transaction-history exports list every attempt with its `Trạng thái`/`Status`: a failed or pending credit
+# was read as money in (camt.053 keeps only booked entries, `Sts` BOOK).
+
+STATUS_HEADER = ["Ngày giao dịch", "Số tham chiếu", "Nội dung", "Số tiền", "Trạng thái", "Số dư"]
+
+
+@pytest.mark.parametrize("status", ["Thất bại", "Không thành công", "Failed", "Pending", "Đang xử lý", "Chờ xử lý",
+                                    "Đã hủy", "Cancelled", "Rejected", "Từ chối", "LỖI"])
+def test_a_row_that_did_not_go_through_is_no_line(status):
+    _, lines = read(csv_text(STATUS_HEADER, ["24/11/2026", "FT1", "HS40881023160 lan 1", "30.000", status, ""],
+                             ["", "", "tiep", "", "", ""],
+                             ["24/11/2026", "FT2", "HS40881023160 lan 2", "30.000", "Thành công", "1.030.000"],
+                             ["24/11/2026", "FT3", "Phi", "-11.000", "Success", "1.019.000"]))
+    assert [(l.line_no, l.bank_ref, l.memo, l.amount_vnd) for l in lines] == [
+        (1, "FT2", "HS40881023160 lan 2", 30_000), (2, "FT3", "Phi", 11_000)]
+
+
+@pytest.mark.parametrize("status", ["Thành công", "Success", "Completed", "Đã hạch toán", "Booked", "OK", "Hoàn tất",
+                                    "Chưa đối soát"])
+def test_a_row_booked_or_of_a_status_we_do_not_know_is_a_line(status):
+    _, [line] = read(csv_text(STATUS_HEADER, ["24/11/2026", "FT1", "HS40881023160", "30.000", status, "1.030.000"]))
+    assert (line.line_no, line.amount_vnd) == (1, 30_000)
