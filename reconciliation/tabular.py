@@ -329,8 +329,8 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
             wrapping = False  # a failed or pending transfer: no line; the memo rows below are its own
             continue
         line_no += 1
-        if "currency" in values:  # `VND`, `USD` per row; `VNĐ`, `đ` name no other currency
-            info.set_currency(_currency_in([str(values["currency"]).upper()]), line_no)
+        if "currency" in values and (code := _CURRENCY.match(str(values["currency"]).strip().upper())):
+            info.set_currency(code[0], line_no)  # `VND`, `usd`, `USD (Đô la Mỹ)`; `VNĐ`, `đ`, `Đồng` are đồng
         values = columns.side_of_kind(values, line_no)
         if columns.fees:
             line, lines = _with_fees(values, line_no, columns)

@@ -13,11 +13,12 @@ def sides(lines):
 # --- 1. a currency column beside the amount ---------------------------------------------------------
 # Multi-currency exports (`Loại tiền`, `Currency`, `CCY` per row) were read past: 30,000 USD was 30,000 VND.
 
-@pytest.mark.parametrize("header", ["Loại tiền", "Currency", "CCY", "Tiền tệ", "Loại tiền tệ"])
-def test_a_row_in_another_currency_is_refused_with_its_line(header):
+@pytest.mark.parametrize("header, cell", [("Loại tiền", "USD"), ("Currency", "USD"), ("CCY", "usd"),
+                                          ("Tiền tệ", "USD (Đô la Mỹ)"), ("Loại tiền tệ", " USD ")])
+def test_a_row_in_another_currency_is_refused_with_its_line(header, cell):
     error = refused(csv_text(["Ngày giao dịch", "Số tham chiếu", "Nội dung", "Số tiền", header],
                              ["24/11/2026", "FT1", "HS40881023160", "30.000", "VND"],
-                             ["24/11/2026", "FT2", "HS40881023161", "30.000", "USD"]))
+                             ["24/11/2026", "FT2", "HS40881023161", "30.000", cell]))
     assert (error.code, error.details["line_no"], error.details["currency"]) == ("unsupported_currency", 2, "USD")
 
 
@@ -26,7 +27,7 @@ def test_a_workbook_row_in_another_currency_is_refused():
     assert (error.code, error.details["line_no"]) == ("unsupported_currency", 1)
 
 
-@pytest.mark.parametrize("cell", ["VND", "VNĐ", "vnd", "đ", " VND "])
+@pytest.mark.parametrize("cell", ["VND", "VNĐ", "vnd", "đ", " VND ", "Đồng Việt Nam", "VND (Việt Nam Đồng)"])
 def test_a_currency_column_of_dong_reads_every_row(cell):
     info, lines = read(csv_text(HEADER, ["24/11/2026", "FT1", "HS40881023160", "30.000", cell, "1.030.000"],
                                 ["24/11/2026", "FT2", "Phi", "-11.000", cell, "1.019.000"]))
