@@ -37,6 +37,7 @@ TEXT_FIELDS = ("ref", "memo", "payer_name", "payer_account")
 _EXACT_FLOAT = 2.0**53  # integers up to here survive a float
 _ACCOUNT_DIGITS = re.compile(r"[0-9][0-9 .\-]{5,30}[0-9]")
 _CURRENCY = re.compile(r"\b[A-Z]{3}\b")
+_DONG_WORDS = {"dong", "vnd"}  # `Đồng`, `VNĐ`, `VND` without accents (`normalise_header`)
 csv.field_size_limit(1024 * 1024)
 
 
@@ -329,8 +330,8 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
             wrapping = False  # a failed or pending transfer: no line; the memo rows below are its own
             continue
         line_no += 1
-        if "currency" in values and (code := _CURRENCY.match(str(values["currency"]).strip().upper())):
-            info.set_currency(code[0], line_no)  # `VND`, `usd`, `USD (Đô la Mỹ)`; `VNĐ`, `đ`, `Đồng` are đồng
+        if "currency" in values:  # `VND`, `usd`, `USD (Đô la Mỹ)`, `Đồng Việt Nam`; `đ` names none
+            info.set_currency(_currency_in([str(values["currency"]).upper()]), line_no)
         values = columns.side_of_kind(values, line_no)
         if columns.fees:
             line, lines = _with_fees(values, line_no, columns)
@@ -595,8 +596,14 @@ def _account_in(values: list[object]) -> str | None:
 
 
 def _currency_in(values: list[object]) -> str | None:
+    """The currency the first of `values` that names one names: its code (`VND`, `USD - Đô la Mỹ`), or VND for
+    đồng in words (`VIỆT NAM ĐỒNG`, `VNĐ`; in capitals, `NAM` is no currency code)."""
     for value in values:
-        found = _CURRENCY.search(str(value)) if value is not None else None
+        if value is None:
+            continue
+        if _DONG_WORDS & set(normalise_header(value).split()):
+            return "VND"
+        found = _CURRENCY.search(str(value))
         if found:
             return found.group(0)
     return None

@@ -185,3 +185,21 @@ def test_a_row_that_did_not_go_through_is_no_line(status):
 def test_a_row_booked_or_of_a_status_we_do_not_know_is_a_line(status):
     _, [line] = read(csv_text(STATUS_HEADER, ["24/11/2026", "FT1", "HS40881023160", "30.000", status, "1.030.000"]))
     assert (line.line_no, line.amount_vnd) == (1, 30_000)
+
+
+# --- 8. a currency named in words in the letterhead -----------------------------------------------------------
+# `LOẠI TIỀN: VIỆT NAM ĐỒNG` (letterheads are often in capitals) was refused: the three capitals `NAM` were read as
+# the currency code.
+
+@pytest.mark.parametrize("preamble", ["LOẠI TIỀN: VIỆT NAM ĐỒNG", "Loại tiền: Việt Nam Đồng", "LOẠI TIỀN:,ĐỒNG VIỆT NAM",
+                                      "Loại tiền: VNĐ", "Currency: VND"])
+def test_a_letterhead_naming_dong_in_words_is_a_vnd_statement(preamble):
+    info, [line] = read(f"{preamble}\n" + csv_text(["Ngày giao dịch", "Số tham chiếu", "Nội dung", "Ghi nợ", "Ghi có"],
+                                                  ["24/11/2026", "FT1", "HS40881023160", "", "30.000"]))
+    assert (info.currency, line.amount_vnd) == ("VND", 30_000)
+
+
+def test_a_letterhead_naming_dollars_is_still_refused():
+    error = refused("LOẠI TIỀN: USD - ĐÔ LA MỸ\n" + csv_text(["Ngày giao dịch", "Nội dung", "Ghi nợ", "Ghi có"],
+                                                             ["24/11/2026", "x", "", "30.000"]))
+    assert (error.code, error.details["currency"]) == ("unsupported_currency", "USD")
