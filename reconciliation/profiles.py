@@ -310,7 +310,7 @@ def combine_header(top: list[object], below: list[object]) -> list[str]:
 # A status column's words for a transfer that did not go through (failed, refused, cancelled) or not yet
 # (pending): no transaction, as camt.053 keeps only booked entries (`Sts` BOOK). Any other status is a line.
 NOT_BOOKED = ("that bai", "khong thanh cong", "loi", "tu choi", "huy", "dang xu ly", "cho xu ly", "cho duyet",
-              "failed", "failure", "fail", "error", "rejected", "declined", "cancelled", "canceled", "pending",
+              "cho hach toan", "chua hach toan", "failed", "failure", "fail", "error", "rejected", "declined", "cancelled", "canceled", "pending",
               "processing")
 
 

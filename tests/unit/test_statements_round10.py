@@ -170,7 +170,8 @@ STATUS_HEADER = ["Ngày giao dịch", "Số tham chiếu", "Nội dung", "Số t
 
 
 @pytest.mark.parametrize("status", ["Thất bại", "Không thành công", "Failed", "Pending", "Đang xử lý", "Chờ xử lý",
-                                    "Đã hủy", "Cancelled", "Rejected", "Từ chối", "LỖI"])
+                                    "Đã hủy", "Cancelled", "Rejected", "Từ chối", "LỖI", "Chờ hạch toán",
+                                    "Chưa hạch toán"])
 def test_a_row_that_did_not_go_through_is_no_line(status):
     _, lines = read(csv_text(STATUS_HEADER, ["24/11/2026", "FT1", "HS40881023160 lan 1", "30.000", status, ""],
                              ["", "", "tiep", "", "", ""],
