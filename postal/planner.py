@@ -3,8 +3,11 @@
 A route serves a set of wards and carries at most `capacity[slot]` shipments per slot
 (morning, afternoon) per day. Shipments that already hold a place that day count against
 the capacity. A shipment asking for a slot gets that slot or nothing; one without a
-preference takes the morning, else the afternoon. What does not fit is reported with the
-reason, never dropped silently. Stops are numbered per route and slot in route order of
+preference takes the morning, else the afternoon. A shipment finding every place it may take
+full takes one a shipment planned before it holds, when that one can move to another place it
+may take (its other slot or route, maybe after moving a third): no shipment once placed is
+dropped, so the deadline order decides only who is left out when places truly run short. What
+does not fit is reported with the reason, never dropped silently. Stops are numbered per route and slot in route order of
 wards, then street.
 """
 from __future__ import annotations
@@ -71,23 +74,77 @@ def plan(items: Iterable[PlanItem], routes: Sequence[RouteSpec],
         for w_index, ward in enumerate(route.ward_codes):
             by_ward.setdefault(ward, []).append(route.code)
             area.setdefault(ward, (r_index, w_index))
-    result = PlanResult()
+    unplanned: list[tuple[int, str]] = []
+    places = _Places(free)
     ordered = sorted(items, key=lambda i: (i.due_date, area.get(i.ward_code, (len(routes), 0)), i.id))
     for item in ordered:
         candidates = by_ward.get(item.ward_code)
         if not candidates:
-            result.unplanned.append((item.id, NO_ROUTE))
+            unplanned.append((item.id, NO_ROUTE))
             continue
+        wanted = tuple((route, s) for s in ((item.slot,) if item.slot else SLOTS) for route in candidates)
         place = _place(item, candidates, free)
-        if place is None:  # no round it could go on is still to leave, or those are full
-            wanted = {(route, s) for route in candidates for s in ((item.slot,) if item.slot else SLOTS)}
-            passed = not open_places & wanted
-            result.unplanned.append((item.id, SLOT_PASSED if passed else SLOT_FULL if item.slot else ROUTES_FULL))
-            continue
-        free[place] -= 1
-        result.assigned.append(Assignment(item.id, *place))
-    return result
+        if place is not None:
+            free[place] -= 1
+            places.put(item.id, place, wanted)
+        elif not places.make_room(item.id, wanted):  # no round it could go on is still to leave, or all are full
+            passed = not open_places & set(wanted)
+            unplanned.append((item.id, SLOT_PASSED if passed else SLOT_FULL if item.slot else ROUTES_FULL))
+    return PlanResult([Assignment(item_id, *place) for item_id, place in places.held.items()], unplanned)
 
+
+Place = tuple[str, str]  # (route, slot)
+
+
+class _Places:
+    """The places this plan gave, and the moves that free one for a newcomer (augmenting paths: a shipment
+    moves to another place it may take, maybe after moving another from there, until a free place is
+    reached). A search that fails marks its places stuck for good: free places only get fewer, so no free
+    place can be reached from them again (planning 10k shipments over full routes stays linear)."""
+
+    def __init__(self, free: dict[Place, int]):
+        self.free = free
+        self.held: dict[int, Place] = {}  # in the order the shipments were placed (the report's)
+        # place -> the places its shipments may take (one tuple for all alike) -> those shipments
+        self.movable: dict[Place, dict[tuple[Place, ...], list[int]]] = {}
+        self.stuck: set[Place] = set()
+
+    def put(self, item_id: int, place: Place, wanted: tuple[Place, ...]) -> None:
+        self.held[item_id] = place
+        self.movable.setdefault(place, {}).setdefault(wanted, []).append(item_id)
+
+    def make_room(self, item_id: int, wanted: tuple[Place, ...]) -> bool:
+        """Place `item_id` in one of the full places `wanted` by moving shipments along; False if none can."""
+        # a place reached -> (the place a shipment moves from to reach it, the places that shipment may take)
+        came_from: dict[Place, tuple[Place, tuple[Place, ...]] | None] = {}
+        queue = [p for p in dict.fromkeys(wanted) if p not in self.stuck]
+        came_from.update((p, None) for p in queue)
+        for place in queue:  # grows while it is searched: breadth first, the fewest moves
+            for others in self.movable.get(place, {}):
+                for other in others:
+                    if other in came_from or other in self.stuck:
+                        continue
+                    came_from[other] = (place, others)
+                    if self.free[other] > 0:
+                        self.put(item_id, self._shift(other, came_from), wanted)
+                        return True
+                    queue.append(other)
+        self.stuck.update(came_from)
+        return False
+
+    def _shift(self, free_place: Place, came_from: dict) -> Place:
+        """Move one shipment along each step back from `free_place`; returns the place left for the newcomer."""
+        self.free[free_place] -= 1
+        place = free_place
+        while came_from[place] is not None:
+            source, others = came_from[place]
+            holders = self.movable[source][others]
+            moved = holders.pop()
+            if not holders:
+                del self.movable[source][others]
+            self.put(moved, place, others)
+            place = source
+        return place
 
 def _place(item: PlanItem, routes: list[str], free: dict[tuple[str, str], int]) -> tuple[str, str] | None:
     slots = (item.slot,) if item.slot else SLOTS
