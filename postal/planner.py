@@ -7,8 +7,8 @@ preference takes the morning, else the afternoon. A shipment finding every place
 full takes one a shipment planned before it holds, when that one can move to another place it
 may take (its other slot or route, maybe after moving a third): no shipment once placed is
 dropped, so the deadline order decides only who is left out when places truly run short. What
-does not fit is reported with the reason, never dropped silently. Stops are numbered per route and slot in route order of
-wards, then street.
+does not fit is reported with the reason, never dropped silently. Stops are numbered per route
+and slot in route order of wards, then street.
 """
 from __future__ import annotations
 
@@ -145,6 +145,7 @@ class _Places:
             self.put(moved, place, others)
             place = source
         return place
+
 
 def _place(item: PlanItem, routes: list[str], free: dict[tuple[str, str], int]) -> tuple[str, str] | None:
     slots = (item.slot,) if item.slot else SLOTS
