@@ -77,7 +77,7 @@ def wards_of(province_code: int) -> tuple[WardInfo, ...]:
     """Every ward/commune/special zone of a province, sorted by name for pickers."""
     parse_province_code(province_code)
     wards = (_ward_info(w) for w in Ward.iter_by_province(ProvinceCode(province_code)))
-    return tuple(sorted(wards, key=lambda w: (_fold(w.name), w.code)))
+    return tuple(sorted(wards, key=lambda w: (fold(w.name), w.code)))
 
 
 def resolve_ward(province_code: int, ward_code: Any, field: str = "address.ward_code") -> WardInfo:
@@ -101,7 +101,7 @@ def resolve_ward(province_code: int, ward_code: Any, field: str = "address.ward_
     return ward
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Case- and accent-insensitive form of a place name (đ has no decomposition)."""
     text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     return " ".join("".join(c for c in text if not unicodedata.combining(c)).lower().split())
@@ -119,7 +119,7 @@ def _legacy_index() -> dict[int, dict[str, list[dict[str, Any]]]]:
     data = json.loads(LEGACY_FILE.read_text(encoding="utf-8"))
     index: dict[str, list[dict[str, Any]]] = {}
     for unit in data["units"]:
-        index.setdefault(_strip_kind(_fold(unit["old_name"])), []).append(unit)
+        index.setdefault(_strip_kind(fold(unit["old_name"])), []).append(unit)
     return {int(data["province_code"]): index}
 
 
@@ -144,11 +144,11 @@ def legacy_ward_codes(province_code: int, old_name: Any) -> list[str]:
     if not isinstance(old_name, str) or not old_name.strip():
         raise ValidationError("legacy_ward must be the name of a pre-2025 ward or commune",
                               code="invalid_legacy_ward")
-    key = _strip_kind(_fold(old_name))
+    key = _strip_kind(fold(old_name))
     units = _legacy_index().get(province_code, {}).get(key, [])
     # "Xã Đông Ngũ" and "Thị trấn Đông Ngũ" would both fold to "dong ngu": honour an explicit kind.
     if len(units) > 1:
-        units = [u for u in units if _fold(u["old_name"]) == _fold(old_name)] or units
+        units = [u for u in units if fold(u["old_name"]) == fold(old_name)] or units
     codes = sorted({code for unit in units for code in unit["new_ward_codes"]})
     if not codes:
         raise Unprocessable(f"no pre-2025 unit named {old_name.strip()!r} is known in {province_name(province_code)}",

@@ -8,13 +8,16 @@ full takes one a shipment planned before it holds, when that one can move to ano
 may take (its other slot or route, maybe after moving a third): no shipment once placed is
 dropped, so the deadline order decides only who is left out when places truly run short. What
 does not fit is reported with the reason, never dropped silently. Stops are numbered per route
-and slot in route order of wards, then street.
+and slot in route order of wards, then street by street in house-number order.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
+
+from postal.addresses import fold
 
 MORNING, AFTERNOON = "morning", "afternoon"
 SLOTS = (MORNING, AFTERNOON)
@@ -160,7 +163,25 @@ def _place(item: PlanItem, routes: list[str], free: dict[tuple[str, str], int]) 
 
 
 def number_stops(stops: Iterable[tuple[int, str, str]], ward_order: Sequence[str]) -> dict[int, int]:
-    """Stop numbers (1..n) for (id, ward_code, street) on one route and slot, in route order."""
+    """Stop numbers (1..n) for (id, ward_code, street) on one route and slot, in route order: ward by
+    ward, and in a ward street by street in house-number order (`street_order`)."""
     rank = {ward: i for i, ward in enumerate(ward_order)}
-    ordered = sorted(stops, key=lambda s: (rank.get(s[1], len(rank)), s[2].casefold(), s[0]))
+    ordered = sorted(stops, key=lambda s: (rank.get(s[1], len(rank)), street_order(s[2]), s[0]))
     return {stop_id: n for n, (stop_id, _, _) in enumerate(ordered, start=1)}
+
+
+# "Số 12", "số nhà 12A", "12/3", "Số 5," before the street's name; "phố", "đường" before the name itself.
+_HOUSE = re.compile(r"(?:so\s+(?:nha\s+)?)?(\d+)([a-z]?)((?:/\d+)*)\b[\s,.]*(.+)")
+_THOROUGHFARE = re.compile(r"(?:pho|duong|d\.)\s+")
+
+
+def street_order(street: str) -> tuple[str, tuple[int, str, tuple[int, ...]], str]:
+    """What stops sort by: the street's name, then the house number (12 before 12/3 before 12A), then the
+    text. As text alone, "Số 10 phố A" came before "Số 2 phố A", and "Số 2 phố B" before "Số 3 phố A"."""
+    folded = fold(street)
+    house = _HOUSE.fullmatch(folded)
+    if house is None:
+        return folded, (0, "", ()), folded
+    number, letter, parts, name = house.groups()
+    name = _THOROUGHFARE.sub("", name, count=1) if _THOROUGHFARE.match(name) else name
+    return name, (int(number), letter, tuple(int(p) for p in parts.split("/")[1:])), folded

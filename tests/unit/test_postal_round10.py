@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import date, timedelta
 
 from postal import planner
+from postal.planner import number_stops
 
 DAY = date(2026, 12, 1)
 
@@ -50,3 +51,13 @@ def test_an_earlier_deadline_is_never_left_out_for_a_later_one():
     result = planner.plan([later, sooner], routes)
     assert [(a.id, a.slot) for a in result.assigned] == [(2, planner.MORNING)]
     assert result.unplanned == [(1, planner.SLOT_FULL)]
+
+
+def test_stops_of_a_ward_go_street_by_street_in_house_number_order():
+    """Compared as text, "Số 10 phố A" came before "Số 2 phố A", and "Số 2 phố B" between "Số 2 phố A" and
+    "Số 3 phố A": the postman went up and down two streets. A street's stops now follow each other, by
+    house number."""
+    streets = {1: "Số 10 phố Lê Thánh Tông", 2: "Số 2 phố Bến Đoan", 3: "số 2 phố Lê Thánh Tông",
+               4: "Số 1 phố Bến Đoan", 5: "12A Lê Thánh Tông", 6: "Số 12/3 phố Lê Thánh Tông", 7: "Thôn 1"}
+    numbers = number_stops([(i, "W1", s) for i, s in streets.items()], ("W1",))
+    assert sorted(numbers, key=numbers.get) == [4, 2, 3, 1, 6, 5, 7]
