@@ -14,7 +14,8 @@ from kernel.clock import now_utc
 from kernel.destinations import refusal
 from kernel.events import EVENT_TYPES, WEBHOOK_TOPIC, Subscription, secret_for, unknown_patterns
 from kernel.errors import NotFound, ValidationError
-from kernel.http import actor, current_principal, int_arg, json_body, requires, settings, transaction
+from kernel.http import (OPTIONAL_REASON_IN, actor, current_principal, int_arg, json_body, requires, settings,
+                         transaction)
 from kernel.text import clean_text
 from kernel.users import User, create_user, locked_out_until, update_user
 from kernel.outbox import DONE, FAILED, PENDING, OutboxAttempt, OutboxMessage, replay
@@ -37,8 +38,6 @@ user_in = admin_ns.model("UserIn", {
 user_change_in = admin_ns.model("UserChangeIn", {
     "roles": fields.List(fields.String(enum=list(ROLES))), "active": fields.Boolean(),
     "password": fields.String(min_length=10, description="a new password; the user's sessions end (null: unchanged)"),
-    "reason": fields.String(max_length=1000, description="why (optional), kept in the audit log")})
-revocation_in = admin_ns.model("TokenRevocationIn", {
     "reason": fields.String(max_length=1000, description="why (optional), kept in the audit log")})
 
 
@@ -87,7 +86,7 @@ class Tokens(Resource):
 @admin_ns.route("/tokens/<int:token_id>")
 class TokenItem(Resource):
     @admin_ns.doc(security="bearer")
-    @admin_ns.expect(revocation_in, validate=False)
+    @admin_ns.expect(OPTIONAL_REASON_IN, validate=False)
     @requires("admin")
     def delete(self, token_id: int):
         """Revoke a token at once; an optional body `{"reason"}` is kept in the audit log."""

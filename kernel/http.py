@@ -295,6 +295,8 @@ def to_error_response(exc: Exception):
 
 REASON_IN = Model("ReasonIn", {"reason": fields.String(required=True, max_length=1000,
                                                         description="why, kept in the audit trail")})
+OPTIONAL_REASON_IN = Model("OptionalReasonIn", {"reason": fields.String(
+    max_length=1000, description="why (optional), kept in the audit trail")})
 
 
 class HccApi(Api):
@@ -304,7 +306,8 @@ class HccApi(Api):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Bodies several namespaces read alike are one definition: `@ns.expect(REASON_IN)`.
-        self.models[REASON_IN.name] = REASON_IN
+        for model in (REASON_IN, OPTIONAL_REASON_IN):
+            self.models[model.name] = model
 
     def handle_error(self, e):  # noqa: D401 - restx hook
         return to_error_response(e)

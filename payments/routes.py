@@ -10,7 +10,8 @@ from flask_restx import Namespace, Resource, fields
 from kernel.auth import ROLES
 from kernel.clock import now_utc
 from kernel.errors import Conflict
-from kernel.http import REASON_IN, actor, content_disposition, int_arg, json_body, requires, settings, transaction
+from kernel.http import (OPTIONAL_REASON_IN, actor, content_disposition, int_arg, json_body, requires, settings,
+                         transaction)
 from payments import receipts, service, vietqr
 from payments.receipt_pdf import receipt_pdf
 from payments.presenters import dossier_view, event_view, public_request_view
@@ -102,11 +103,12 @@ class PaymentRequestItem(Resource):
 @requests_ns.route("/<string:code>/cancel")
 class CancelRequest(Resource):
     @requests_ns.doc(security="bearer")
-    @requests_ns.expect(REASON_IN, validate=False)
+    @requests_ns.expect(OPTIONAL_REASON_IN, validate=False)
     @requires("intake")
     def post(self, code: str):
-        """Cancel a request nobody has paid into yet."""
-        reason = clean_text(json_body().get("reason"), "reason", max_len=1000)
+        """Cancel a request nobody has paid into yet; the body `{"reason"}` is optional (kept in its event)."""
+        body = json_body() if request.content_length else {}
+        reason = clean_text(body.get("reason"), "reason", max_len=1000, required=False)
         with transaction() as session:
             payment_request = service.cancel_payment_request(
                 session, code=code, reason=reason, settings=settings(), actor=actor(), now=now_utc())
