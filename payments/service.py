@@ -314,14 +314,22 @@ def get_payment_request(session: Session, code: str, *, settings: Settings, now:
 
 
 def cancel_payment_request(session: Session, *, code: str, reason: str, settings: Settings,
-                           actor: str, now: datetime) -> PaymentRequest:
-    """Cancel a request nobody has paid into yet. Cancelling twice is harmless."""
+                           actor: str, now: datetime, over_waiting_payments: bool = False) -> PaymentRequest:
+    """Cancel a request nobody has paid into yet. Cancelling twice is harmless.
+
+    A callback answered 2xx and still waiting for the workers (`_waiting_codes`) that may pay the
+    request is money paid into it: the request is not cancelled over it, as it would not be had the
+    workers applied it already. Only a withdrawal of its fees (`over_waiting_payments`) cancels over
+    it, and that money then waits in suspense, as money for any cancelled code does."""
     request = get_payment_request(session, code, settings=settings, now=now, for_update=True)
     if request.status == states.CANCELLED:
         return request
     if request.status != states.PENDING:
         raise Conflict(f"the payment request is {request.status}: only a pending one can be cancelled",
                        code="cannot_cancel", details={"status": request.status})
+    if not over_waiting_payments and request.payment_code in _waiting_codes(session, settings, now):
+        raise Conflict("a payment for this request has arrived and is being applied: it cannot be cancelled",
+                       code="cannot_cancel", details={"status": request.status, "payment_waiting": True})
     transition(session, request, states.CANCELLED, event="cancelled", actor=actor, settings=settings, now=now,
                reason=reason)
     return request
@@ -490,7 +498,7 @@ def withdraw_fee_items(session: Session, *, dossier_code: str, fee_item_ids: fro
             continue
         if request.status == states.PENDING:
             cancel_payment_request(session, code=request.payment_code, reason=reason, settings=settings,
-                                   actor=actor, now=now)
+                                   actor=actor, now=now, over_waiting_payments=True)
             others |= asked - fee_item_ids
             if asked - fee_item_ids:
                 replaced.append(request.payment_code)

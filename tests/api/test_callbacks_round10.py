@@ -1,0 +1,72 @@
+"""Round 10 of the callback probes: orderings an acceptance tester builds from the contract. A callback
+answered 2xx is durably recorded and applied by the workers moments later; what staff do in that moment
+must treat it as the payment it already is, as they would had the workers been quicker."""
+import pytest
+from sqlalchemy import select
+
+from kernel.clock import now_utc
+from kernel.inbox import InboundCallback
+from kernel.signing import HEADER, sign
+from payments.inbox_apply import drain
+from sandbox.bank import callback_request
+from tests.factories import make_request
+
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
+
+
+def apply_queue(client):
+    runtime = client.application.extensions["hccpay"]
+    drain(runtime.sessions, runtime.settings)
+
+
+def stored(db):
+    with db() as s:
+        return [(row.provider, row.status) for row in
+                s.execute(select(InboundCallback).order_by(InboundCallback.id)).scalars()]
+
+
+def cancel(client, auth, code):
+    return client.post(f"/api/v1/payment-requests/{code}/cancel", json={"reason": "nhập nhầm hồ sơ"},
+                       headers=auth("intake"))
+
+
+# --- a cancel in the moment between a callback's 2xx and its application ------------------------------
+
+@pytest.mark.parametrize("via", ["sepay", "payos", "bank", "pos"])
+def test_a_request_whose_payment_was_answered_and_waits_to_be_applied_is_not_cancelled(
+        client, auth, test_settings, db, via):
+    code = make_request(client, auth)
+    plain = client.queued_only()  # the workers have not applied it yet
+    path, headers, body = callback_request(via, settings=test_settings, payment_code=code, amount_vnd=100_000,
+                                           txn_id="R10-1", at=now_utc())
+    assert plain.post(path, data=body, headers=headers).status_code == 200
+    r = cancel(plain, auth, code)
+    assert r.status_code == 409, r.json
+    assert r.json["code"] == "cannot_cancel" and r.json["details"]["payment_waiting"] is True
+    apply_queue(client)
+    paid = client.get(f"/api/v1/payment-requests/{code}").json
+    assert (paid["status"], paid["paid_vnd"]) == ("paid", 100_000)  # paid, as had the worker been quicker
+    assert stored(db) == [(via, "applied")]
+
+
+def test_a_waiting_payment_for_another_request_does_not_hold_a_cancellation(client, auth, test_settings, db):
+    code, other = make_request(client, auth), make_request(client, auth)
+    plain = client.queued_only()
+    path, headers, body = callback_request("bank", settings=test_settings, payment_code=other, amount_vnd=100_000,
+                                           txn_id="R10-2", at=now_utc())
+    assert plain.post(path, data=body, headers=headers).status_code == 200
+    r = cancel(plain, auth, code)
+    assert r.status_code == 200 and r.json["status"] == "cancelled"
+    apply_queue(client)
+    assert client.get(f"/api/v1/payment-requests/{other}").json["status"] == "paid"
+
+
+def test_a_request_is_cancelled_once_its_waiting_payment_turned_out_to_be_a_debit(client, auth, test_settings, db):
+    code = make_request(client, auth)
+    plain = client.queued_only()
+    path, headers, body = callback_request("bank", settings=test_settings, payment_code=code, amount_vnd=100_000,
+                                           txn_id="R10-3", at=now_utc())
+    body = body.replace(b'"direction": "credit"', b'"direction": "debit"')
+    headers[HEADER] = sign([test_settings.secret("HCCPAY_BANK_WEBHOOK_SECRET")], body, int(now_utc().timestamp()))
+    assert plain.post(path, data=body, headers=headers).status_code == 200  # recorded, ignored: no payment
+    assert cancel(plain, auth, code).status_code == 200
