@@ -167,13 +167,13 @@ def field(data: dict[str, Any], name: str, kind: type | tuple[type, ...] = str, 
 MAX_ID_LENGTH = 100
 
 
-def identifier(data: dict[str, Any], name: str, kind: type | tuple[type, ...] = str, *,
-               max_len: int = MAX_ID_LENGTH) -> str:
-    """A provider's id for a transaction (or terminal): 1-`max_len` printable characters, as sent.
+def identifier(data: dict[str, Any], name: str, *, max_len: int = MAX_ID_LENGTH) -> str:
+    """A provider's id for a transaction (or terminal): 1-`max_len` printable characters, as sent, or
+    a whole JSON number written out (terminals and banks number their transactions: a STAN, a sequence).
 
     An empty id would make every later transaction with an empty id a "duplicate" whose money
     is never credited; a longer one does not fit the column after the callback was answered."""
-    value = str(field(data, name, kind))
+    value = str(field(data, name, (str, int)))
     if not value.strip() or len(value) > max_len or not value.isprintable():
         raise CallbackRejected(f"{name} must be 1-{max_len} printable characters", code="invalid_field",
                                details={"field": name})

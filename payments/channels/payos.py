@@ -65,9 +65,9 @@ def _reference(data: dict[str, Any]) -> tuple[str, str | None]:
     when it leaves it out or empty the order code stands in, in its own namespace (`order:…`): an
     order code equal to another transfer's bank reference must not make that transfer a duplicate."""
     if data.get("reference") not in (None, ""):
-        reference = identifier(data, "reference", (str, int))
+        reference = identifier(data, "reference")
         return reference, reference
-    return f"order:{identifier(data, 'orderCode', (int, str), max_len=MAX_ID_LENGTH - 6)}", None
+    return f"order:{identifier(data, 'orderCode', max_len=MAX_ID_LENGTH - 6)}", None
 
 
 def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: datetime) -> Event:

@@ -34,7 +34,7 @@ def verify(headers: Mapping[str, str], settings: Settings) -> None:
 def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: datetime) -> Event:
     verify(headers, settings)
     data = json_object(body)
-    external_id = identifier(data, "id", (int, str))
+    external_id = identifier(data, "id")
     direction = field(data, "transferType")
     if direction not in ("in", "out"):
         raise CallbackRejected("transferType must be in or out", code="invalid_field",

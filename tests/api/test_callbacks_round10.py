@@ -1,6 +1,8 @@
 """Round 10 of the callback probes: orderings an acceptance tester builds from the contract. A callback
 answered 2xx is durably recorded and applied by the workers moments later; what staff do in that moment
 must treat it as the payment it already is, as they would had the workers been quicker."""
+import json
+
 import pytest
 from sqlalchemy import select
 
@@ -70,3 +72,49 @@ def test_a_request_is_cancelled_once_its_waiting_payment_turned_out_to_be_a_debi
     headers[HEADER] = sign([test_settings.secret("HCCPAY_BANK_WEBHOOK_SECRET")], body, int(now_utc().timestamp()))
     assert plain.post(path, data=body, headers=headers).status_code == 200  # recorded, ignored: no payment
     assert cancel(plain, auth, code).status_code == 200
+
+
+# --- transaction ids written as JSON numbers (a terminal's STAN, a bank's sequence number) ---------------
+
+def signed_push(settings, secret_name, data):
+    body = json.dumps(data).encode()
+    return {"Content-Type": "application/json",
+            HEADER: sign([settings.secret(secret_name)], body, int(now_utc().timestamp()))}, body
+
+
+def test_a_bank_push_whose_transaction_id_is_a_number_is_credited_once(client, auth, test_settings, db):
+    code = make_request(client, auth)
+    data = {"transaction_id": 9_100_123, "account_number": test_settings.collection_account("*").account_number,
+            "amount_vnd": 100_000, "content": f"{code} nop phi", "booked_at": now_utc().isoformat(),
+            "direction": "credit"}
+    for _ in range(2):
+        headers, body = signed_push(test_settings, "HCCPAY_BANK_WEBHOOK_SECRET", data)
+        r = client.post("/api/v1/callbacks/bank", data=body, headers=headers)
+        assert (r.status_code, r.json) == (200, {"received": True})
+    assert client.get(f"/api/v1/payment-requests/{code}").json["paid_vnd"] == 100_000
+    assert stored(db) == [("bank", "applied"), ("bank", "duplicate")]
+
+
+def test_a_card_sale_and_its_void_numbered_as_json_numbers_pay_then_undo(client, auth, test_settings, db):
+    code = make_request(client, auth)
+    sale = {"transaction_id": 123, "terminal_id": 40001, "type": "sale", "amount_vnd": 100_000,
+            "payment_code": code, "approval_code": "A1B2C3", "card_masked": "970436******1234",
+            "card_scheme": "NAPAS", "occurred_at": now_utc().isoformat()}
+    headers, body = signed_push(test_settings, "HCCPAY_POS_WEBHOOK_SECRET", sale)
+    assert client.post("/api/v1/callbacks/pos", data=body, headers=headers).status_code == 200
+    assert client.get(f"/api/v1/payment-requests/{code}").json["paid_vnd"] == 100_000
+    void = {**sale, "transaction_id": 124, "type": "void", "original_transaction_id": 123}
+    headers, body = signed_push(test_settings, "HCCPAY_POS_WEBHOOK_SECRET", void)
+    assert client.post("/api/v1/callbacks/pos", data=body, headers=headers).status_code == 200
+    assert client.get(f"/api/v1/payment-requests/{code}").json["paid_vnd"] == 0
+    assert stored(db) == [("pos", "applied"), ("pos", "applied")]
+
+
+@pytest.mark.parametrize("value", [True, 1.5, ["1"], {"id": 1}])
+def test_a_transaction_id_that_is_no_number_or_text_is_still_refused(client, test_settings, db, value):
+    data = {"transaction_id": value, "account_number": test_settings.collection_account("*").account_number,
+            "amount_vnd": 100_000, "content": "HS", "booked_at": now_utc().isoformat(), "direction": "credit"}
+    headers, body = signed_push(test_settings, "HCCPAY_BANK_WEBHOOK_SECRET", data)
+    r = client.post("/api/v1/callbacks/bank", data=body, headers=headers)
+    assert r.status_code == 400 and r.json["code"] == "invalid_field" and r.json["details"] == {"field": "transaction_id"}
+    assert stored(db) == [("bank", "rejected")]
