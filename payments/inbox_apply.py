@@ -28,6 +28,7 @@ from payments.announcements import is_bank_callback
 from payments.channels.common import Credit, Reversal, event_from_json
 from payments.credits import CONFLICT, DUPLICATE, LINKED, IncomingCredit, record_credits, record_reversal
 from payments.references import normalise_ref
+from payments.service import waiting_callbacks
 
 log = logging.getLogger("hccpay.inbox")
 
@@ -76,6 +77,19 @@ def drain(sessions: sessionmaker[Session], settings: Settings, *, timeout: float
         if time.monotonic() > deadline:
             raise TimeoutError("callbacks are still queued")
         time.sleep(0.02)  # another worker holds them: its commit is what we wait for
+
+
+def apply_waiting_for(sessions: sessionmaker[Session], settings: Settings, payment_code: str, *,
+                      now: datetime) -> None:
+    """Apply now, each in its own transaction, the queued callbacks that arrived before `now` and may pay
+    `payment_code`: what staff do to a request (take cash for what it owes) must see a transfer already
+    answered 2xx, as it would had the workers been quicker. Rows a worker holds are left to it (it is
+    applying them this moment, and the request's lock makes the caller wait for it)."""
+    with sessions() as session:
+        ids = [inbox_id for inbox_id, status, _, may_pay in waiting_callbacks(session, settings, now)
+               if status == inbox.QUEUED and payment_code in may_pay]
+    for inbox_id in ids:
+        _apply_one(sessions, settings, inbox_id)
 
 
 def _apply_one(sessions: sessionmaker[Session], settings: Settings, inbox_id: int) -> None:

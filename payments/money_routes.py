@@ -9,12 +9,14 @@ from sqlalchemy import select
 from kernel import audit
 from kernel.clock import business_date, now_utc, parse_iso_day
 from kernel.errors import NotFound, ValidationError
-from kernel.http import REASON_IN, actor, current_principal, flag, int_arg, json_body, requires, settings, transaction
+from kernel.http import (REASON_IN, actor, current_principal, flag, int_arg, json_body, requires, runtime, settings,
+                         transaction)
 from kernel import inbox
 from kernel.inbox import CONFLICT, RECEIVED, REJECTED, InboundCallback
 from kernel.money import MAX_MONEY_VND, parse_amount_vnd
 from payments import cash, cash_voids, credits, service, suspense
 from payments.checkout import start_checkout
+from payments.inbox_apply import apply_waiting_for
 from payments.ledger import Accounts, balance
 from payments.models import CashDrawer, Payment, PaymentAllocation
 from payments.presenters import callback_view, payment_view
@@ -112,9 +114,11 @@ class CashPayment(Resource):
             if not (0 < len(key) <= 64 and key.isprintable()):
                 raise ValidationError("Idempotency-Key must be 1-64 printable characters, not blank",
                                       code="invalid_idempotency_key")
+        now = now_utc()
+        apply_waiting_for(runtime().sessions, settings(), code.strip().upper(), now=now)
         with transaction() as session:
             result = cash.take_cash(session, code=code, amount_vnd=amount, cashier=actor(), idempotency_key=key,
-                                    settings=settings(), now=now_utc())
+                                    settings=settings(), now=now)
             view = payment_view(session.get(Payment, result.payment_id))
             view["outcome"] = result.outcome
             view["receipt_url"] = f"{settings().public_url}/api/v1/payments/{result.payment_id}/receipt.txt"

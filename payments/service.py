@@ -335,21 +335,27 @@ def cancel_payment_request(session: Session, *, code: str, reason: str, settings
     return request
 
 
-def _waiting_codes(session: Session, settings: Settings, before: datetime) -> dict[str, datetime]:
-    """Code -> the earliest arrival (before `before`) of a callback still waiting to be applied
-    (queued; or failed, with its event, for a retry) that may pay it: every code it may mean, as
-    crediting reads it (`codes.codes_it_may_mean`). Read through the inbox's partial indexes of
-    queued and of failed rows: the table itself keeps every callback ever received."""
-    waiting = session.execute(select(InboundCallback.received_at, InboundCallback.event).where(
+def waiting_callbacks(session: Session, settings: Settings, before: datetime) -> list[tuple[int, str, datetime,
+                                                                                          set[str]]]:
+    """(inbox id, status, arrival, codes) of every credit callback that arrived before `before` and still
+    waits to be applied (queued; or failed, with its event, for a retry): the codes it may pay are every
+    code it may mean, as crediting reads it (`codes.codes_it_may_mean`). Read through the inbox's partial
+    indexes of queued and of failed rows: the table itself keeps every callback ever received."""
+    waiting = session.execute(select(InboundCallback.id, InboundCallback.status, InboundCallback.received_at,
+                                     InboundCallback.event).where(
         or_(InboundCallback.status == QUEUED, InboundCallback.status == RECEIVED),
-        InboundCallback.received_at < before)).all()
+        InboundCallback.received_at < before).order_by(InboundCallback.id)).all()
+    return [(inbox_id, status, ensure_aware_utc(received_at),
+             codes.codes_it_may_mean(event.get("payment_code"), event.get("memo"), settings.payment_code_prefix))
+            for inbox_id, status, received_at, event in waiting
+            if isinstance(event, dict) and event.get("type") == "credit"]
+
+
+def _waiting_codes(session: Session, settings: Settings, before: datetime) -> dict[str, datetime]:
+    """Code -> the earliest arrival (before `before`) of a callback still waiting that may pay it."""
     arrived: dict[str, datetime] = {}
-    for received_at, event in waiting:
-        if not isinstance(event, dict) or event.get("type") != "credit":
-            continue
-        at = ensure_aware_utc(received_at)
-        for code in codes.codes_it_may_mean(event.get("payment_code"), event.get("memo"),
-                                            settings.payment_code_prefix):
+    for _, _, at, may_pay in waiting_callbacks(session, settings, before):
+        for code in may_pay:
             arrived[code] = min(arrived.get(code, at), at)
     return arrived
 

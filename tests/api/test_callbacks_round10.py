@@ -74,6 +74,41 @@ def test_a_request_is_cancelled_once_its_waiting_payment_turned_out_to_be_a_debi
     assert cancel(plain, auth, code).status_code == 200
 
 
+
+# --- cash at the counter in the moment between a transfer's 2xx and its application ---------------------
+
+def take_cash(client, auth, code, amount):
+    return client.post("/api/v1/payments/cash", json={"payment_code": code, "amount_vnd": amount},
+                       headers=auth("cashier"))
+
+
+def test_cash_for_a_request_a_waiting_transfer_paid_in_full_is_refused_as_for_a_paid_one(
+        client, auth, test_settings, db):
+    code = make_request(client, auth)
+    plain = client.queued_only()
+    path, headers, body = callback_request("bank", settings=test_settings, payment_code=code, amount_vnd=100_000,
+                                           txn_id="R10-C1", at=now_utc())
+    assert plain.post(path, data=body, headers=headers).status_code == 200
+    r = take_cash(plain, auth, code, 100_000)
+    assert (r.status_code, r.json["code"], r.json["details"]) == (409, "request_not_payable", {"status": "paid"})
+    paid = plain.get(f"/api/v1/payment-requests/{code}").json
+    assert (paid["status"], paid["paid_vnd"]) == ("paid", 100_000)  # by the transfer alone, counted once
+    assert stored(db) == [("bank", "applied")]
+
+
+def test_cash_for_the_rest_of_a_waiting_partial_transfer_is_taken_and_pays_the_request(
+        client, auth, test_settings, db):
+    code = make_request(client, auth)
+    plain = client.queued_only()
+    path, headers, body = callback_request("sepay", settings=test_settings, payment_code=code, amount_vnd=40_000,
+                                           txn_id="710002", at=now_utc())
+    assert plain.post(path, data=body, headers=headers).status_code == 200
+    assert take_cash(plain, auth, code, 70_000).json["details"] == {"outstanding_vnd": 60_000}
+    assert take_cash(plain, auth, code, 60_000).status_code == 201
+    paid = plain.get(f"/api/v1/payment-requests/{code}").json
+    assert (paid["status"], paid["paid_vnd"]) == ("paid", 100_000)
+
+
 # --- transaction ids written as JSON numbers (a terminal's STAN, a bank's sequence number) ---------------
 
 def signed_push(settings, secret_name, data):
