@@ -123,10 +123,12 @@ def take_queued(session: Session, limit: int) -> list[InboundCallback]:
                                 .order_by(InboundCallback.id).limit(limit).with_for_update(skip_locked=True)))
 
 
-def take_one_queued(session: Session, inbox_id: int) -> InboundCallback | None:
+def take_one_queued(session: Session, inbox_id: int, *, wait: bool = False) -> InboundCallback | None:
+    """The queued row, row-locked; None when it is not queued (any more), or another worker holds it,
+    unless `wait`: then its transaction is waited for, and the row is taken only if still queued after it."""
     return session.scalars(select(InboundCallback).where(InboundCallback.id == inbox_id,
                                                          InboundCallback.status == QUEUED)
-                           .with_for_update(skip_locked=True)).first()
+                           .with_for_update(skip_locked=not wait)).first()
 
 
 def requeue(session: Session, inbox_id: int, *, now: datetime) -> InboundCallback:

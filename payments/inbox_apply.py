@@ -83,20 +83,20 @@ def apply_waiting_for(sessions: sessionmaker[Session], settings: Settings, payme
                       now: datetime) -> None:
     """Apply now, each in its own transaction, the queued callbacks that arrived before `now` and may pay
     `payment_code`: what staff do to a request (take cash for what it owes) must see a transfer already
-    answered 2xx, as it would had the workers been quicker. Rows a worker holds are left to it (it is
-    applying them this moment, and the request's lock makes the caller wait for it)."""
+    answered 2xx, as it would had the workers been quicker. A row a worker holds is waited for: it may
+    not have locked the request yet, and the caller would act on it first."""
     with sessions() as session:
         ids = [inbox_id for inbox_id, status, _, may_pay in waiting_callbacks(session, settings, now)
                if status == inbox.QUEUED and payment_code in may_pay]
     for inbox_id in ids:
-        _apply_one(sessions, settings, inbox_id)
+        _apply_one(sessions, settings, inbox_id, wait=True)
 
 
-def _apply_one(sessions: sessionmaker[Session], settings: Settings, inbox_id: int) -> None:
+def _apply_one(sessions: sessionmaker[Session], settings: Settings, inbox_id: int, *, wait: bool = False) -> None:
     try:
         with unit_of_work(sessions) as session:
             hold_books(session)
-            row = inbox.take_one_queued(session, inbox_id)
+            row = inbox.take_one_queued(session, inbox_id, wait=wait)
             if row is None:  # another worker has it, or had it
                 return
             _apply_rows(session, [(inbox_id, row.received_at, event_from_json(row.event))], settings)
