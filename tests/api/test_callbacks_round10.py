@@ -27,6 +27,16 @@ def stored(db):
                 s.execute(select(InboundCallback).order_by(InboundCallback.id)).scalars()]
 
 
+def queue_payment(client, settings, via, code, amount, txn_id):
+    """A payment callback answered 2xx and left queued (the workers have not applied it yet); returns
+    the plain client that leaves it so."""
+    plain = client.queued_only()
+    path, headers, body = callback_request(via, settings=settings, payment_code=code, amount_vnd=amount,
+                                           txn_id=txn_id, at=now_utc())
+    assert plain.post(path, data=body, headers=headers).status_code == 200
+    return plain
+
+
 def cancel(client, auth, code):
     return client.post(f"/api/v1/payment-requests/{code}/cancel", json={"reason": "nhập nhầm hồ sơ"},
                        headers=auth("intake"))
@@ -38,10 +48,7 @@ def cancel(client, auth, code):
 def test_a_request_whose_payment_was_answered_and_waits_to_be_applied_is_not_cancelled(
         client, auth, test_settings, db, via):
     code = make_request(client, auth)
-    plain = client.queued_only()  # the workers have not applied it yet
-    path, headers, body = callback_request(via, settings=test_settings, payment_code=code, amount_vnd=100_000,
-                                           txn_id="R10-1", at=now_utc())
-    assert plain.post(path, data=body, headers=headers).status_code == 200
+    plain = queue_payment(client, test_settings, via, code, 100_000, "R10-1")
     r = cancel(plain, auth, code)
     assert r.status_code == 409, r.json
     assert r.json["code"] == "cannot_cancel" and r.json["details"]["payment_waiting"] is True
@@ -53,17 +60,14 @@ def test_a_request_whose_payment_was_answered_and_waits_to_be_applied_is_not_can
 
 def test_a_waiting_payment_for_another_request_does_not_hold_a_cancellation(client, auth, test_settings, db):
     code, other = make_request(client, auth), make_request(client, auth)
-    plain = client.queued_only()
-    path, headers, body = callback_request("bank", settings=test_settings, payment_code=other, amount_vnd=100_000,
-                                           txn_id="R10-2", at=now_utc())
-    assert plain.post(path, data=body, headers=headers).status_code == 200
+    plain = queue_payment(client, test_settings, "bank", other, 100_000, "R10-2")
     r = cancel(plain, auth, code)
     assert r.status_code == 200 and r.json["status"] == "cancelled"
     apply_queue(client)
     assert client.get(f"/api/v1/payment-requests/{other}").json["status"] == "paid"
 
 
-def test_a_request_is_cancelled_once_its_waiting_payment_turned_out_to_be_a_debit(client, auth, test_settings, db):
+def test_a_debit_whose_memo_names_a_request_does_not_hold_its_cancellation(client, auth, test_settings, db):
     code = make_request(client, auth)
     plain = client.queued_only()
     path, headers, body = callback_request("bank", settings=test_settings, payment_code=code, amount_vnd=100_000,
@@ -85,10 +89,7 @@ def take_cash(client, auth, code, amount):
 def test_cash_for_a_request_a_waiting_transfer_paid_in_full_is_refused_as_for_a_paid_one(
         client, auth, test_settings, db):
     code = make_request(client, auth)
-    plain = client.queued_only()
-    path, headers, body = callback_request("bank", settings=test_settings, payment_code=code, amount_vnd=100_000,
-                                           txn_id="R10-C1", at=now_utc())
-    assert plain.post(path, data=body, headers=headers).status_code == 200
+    plain = queue_payment(client, test_settings, "bank", code, 100_000, "R10-C1")
     r = take_cash(plain, auth, code, 100_000)
     assert (r.status_code, r.json["code"], r.json["details"]) == (409, "request_not_payable", {"status": "paid"})
     paid = plain.get(f"/api/v1/payment-requests/{code}").json
@@ -99,10 +100,7 @@ def test_cash_for_a_request_a_waiting_transfer_paid_in_full_is_refused_as_for_a_
 def test_cash_for_the_rest_of_a_waiting_partial_transfer_is_taken_and_pays_the_request(
         client, auth, test_settings, db):
     code = make_request(client, auth)
-    plain = client.queued_only()
-    path, headers, body = callback_request("sepay", settings=test_settings, payment_code=code, amount_vnd=40_000,
-                                           txn_id="710002", at=now_utc())
-    assert plain.post(path, data=body, headers=headers).status_code == 200
+    plain = queue_payment(client, test_settings, "sepay", code, 40_000, "710002")
     assert take_cash(plain, auth, code, 70_000).json["details"] == {"outstanding_vnd": 60_000}
     assert take_cash(plain, auth, code, 60_000).status_code == 201
     paid = plain.get(f"/api/v1/payment-requests/{code}").json
