@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import String, cast, literal, or_, select
 from sqlalchemy.orm import Session
 
 from config import Settings
@@ -124,8 +124,23 @@ def is_dispatchable(session: Session, shipment: Shipment) -> bool:
     return dossier_fees_settled(session, shipment.dossier_code)
 
 
+_BOOKING_KEY = f"{BOOK_TOPIC}:shipment:"
+
+
+def booking_key(shipment_id: int) -> str:
+    """The outbox key of the shipment's courier booking: one booking per shipment."""
+    return f"{_BOOKING_KEY}{shipment_id}"
+
+
+# SQL, about a shipment: its courier booking is queued (sent, being sent, or waiting for the courier).
+_BOOKING_QUEUED = select(OutboxMessage.id).where(
+    OutboxMessage.key == literal(_BOOKING_KEY) + cast(Shipment.id, String)).exists()
+
+
 def dispatch_if_ready(session: Session, shipment: Shipment, *, settings: Settings, now: datetime) -> bool:
-    """Queue the courier booking (once per shipment) when the shipment may go."""
+    """Queue the courier booking (once per shipment) when the shipment may go; True when queued now.
+    One whose booking is already queued is left as it is: its deadline is the one the queued order
+    carries, while the courier is down too (the minute job must not move it to each day it runs)."""
     if shipment.status != states.REQUESTED:
         return False
     if not is_dispatchable(session, shipment):
@@ -133,11 +148,13 @@ def dispatch_if_ready(session: Session, shipment: Shipment, *, settings: Setting
         # again, or it would wait for good with nothing left to pay.
         ask_for_lapsed_fees(session, shipment.dossier_code, settings=settings, actor="system:postal", now=now)
         return False
+    if session.execute(select(OutboxMessage.id).where(OutboxMessage.key == booking_key(shipment.id))).first():
+        return False
     if shipment.direction == states.DELIVERY:  # handed to the post from today: the courier gets that deadline
         restart_deadline(shipment, business_date(now), settings)
     if shipment.cod:  # what the postman will collect must still be owed when he gets there
         cod.hold_requests(session, shipment, settings=settings, actor="system:postal", now=now)
-    enqueue(session, topic=BOOK_TOPIC, key=f"{BOOK_TOPIC}:shipment:{shipment.id}", now=now,
+    enqueue(session, topic=BOOK_TOPIC, key=booking_key(shipment.id), now=now,
             payload={"shipment_id": shipment.id, "order": booking_order(session, shipment, settings)})
     return True
 
@@ -162,7 +179,7 @@ def booking_order(session: Session, shipment: Shipment, settings: Settings) -> d
 def booked_cod_vnd(session: Session, shipment: Shipment) -> int:
     """The amount the courier's order asks the postman to collect (0 when not booked, or not COD)."""
     payload = session.execute(select(OutboxMessage.payload).where(
-        OutboxMessage.key == f"{BOOK_TOPIC}:shipment:{shipment.id}")).scalar_one_or_none()
+        OutboxMessage.key == booking_key(shipment.id))).scalar_one_or_none()
     return int((payload or {}).get("order", {}).get("cod_amount_vnd") or 0)
 
 
@@ -197,13 +214,13 @@ def dispatch_paid_deliveries(session: Session, *, settings: Settings, now: datet
     """Periodic: book the deliveries whose dossiers have been paid since; returns how many. Then ask again
     for the lapsed fees others wait on (`dispatch_if_ready`).
 
-    Each batch holds only deliveries with something to do (fees settled, or a fee to ask again): those
-    leave it once done. Taken as the oldest `limit` waiting ones, a delivery paid behind 500 others left
+    Each batch holds only deliveries with something to do (fees settled and no booking queued yet, or a
+    fee to ask again): those leave it once done. Taken as the oldest `limit` waiting ones, a delivery paid behind 500 others left
     unpaid was never looked at, hence never booked."""
     waiting = (Shipment.status == states.REQUESTED, Shipment.direction == states.DELIVERY, Shipment.cod.is_(False))
     settled = ~_owes_an_item_not_asked_by(SETTLED)  # dossier_fees_settled, for every waiting delivery at once
-    paid = session.execute(select(Shipment).where(*waiting, settled).order_by(Shipment.id).limit(limit)
-                           ).scalars().all()
+    paid = session.execute(select(Shipment).where(*waiting, settled, ~_BOOKING_QUEUED).order_by(Shipment.id)
+                           .limit(limit)).scalars().all()
     booked = sum(dispatch_if_ready(session, s, settings=settings, now=now) for s in paid)
     lapsed = session.execute(select(Shipment).where(
         *waiting, ~settled, or_(_owes_an_item_not_asked_by(LIVE_FOR_ITEMS), _lapsed_request(now)))
