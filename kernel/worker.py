@@ -29,7 +29,7 @@ class Worker:
     # Inbound queues applied before the outbox, so what they cause goes out in the same round;
     # each takes one batch per call and returns how many items it took.
     inbound: list[Callable[[], int]] = field(default_factory=list)
-    poll_seconds: float = 1.0  # the outbound loop's beat when idle
+    poll_seconds: float = 1.0  # the outbound loop's beat when idle, and the periodic jobs' beat
     # The inbound loop's beat: how long a verified callback may wait for a worker, and (under
     # load) how long a batch gathers; a query on a partial index when idle.
     inbound_poll_seconds: float = 0.25
@@ -38,25 +38,32 @@ class Worker:
 
     def tick(self) -> int:
         """One round of everything: queued inbound work, due outbox messages, due periodic jobs."""
-        return self._inbound_round() + self._outbound_round()
+        return self._inbound_round() + self._outbound_round() + self._jobs_round()
 
     def _inbound_round(self) -> int:
         return sum(step() for step in self.inbound)
 
     def _outbound_round(self) -> int:
-        handled = self.outbox.run_once()
+        return self.outbox.run_once()
+
+    def _jobs_round(self) -> int:
+        """Run the due periodic jobs; 0: the loop keeps its beat (a job is due a minute apart at most)."""
         run_due(self.outbox.sessions, self.jobs, self.clock())
-        return handled
+        return 0
 
     def run_forever(self) -> None:
-        """Inbound work has a loop (thread) of its own: a payment is never kept waiting behind an
-        SMS gateway or a courier that is slow to answer."""
+        """Inbound work and the periodic jobs have a loop (thread) each: a payment is never kept waiting
+        behind an SMS gateway or a courier that is slow to answer, nor is the expiry or the postal
+        dispatch (a batch of sends to a gateway that hangs holds the outbound loop for minutes)."""
         log.info("worker started", extra={"topics": sorted(self.outbox.topics), "jobs": [j.name for j in self.jobs]})
-        inbound = threading.Thread(target=self._loop, args=(self._inbound_round, self.inbound_poll_seconds),
-                                   name="hccpay-inbound", daemon=True)
-        inbound.start()
+        loops = [threading.Thread(target=self._loop, args=(round_, beat), name=name, daemon=True)
+                 for name, round_, beat in (("hccpay-inbound", self._inbound_round, self.inbound_poll_seconds),
+                                            ("hccpay-jobs", self._jobs_round, self.poll_seconds))]
+        for loop in loops:
+            loop.start()
         self._loop(self._outbound_round, self.poll_seconds)
-        inbound.join()
+        for loop in loops:
+            loop.join()
         if self.crashed is not None:
             raise self.crashed  # a bug, not the weather: exit non-zero so the supervisor restarts us
         log.info("worker stopped")
@@ -79,7 +86,7 @@ class Worker:
                 self.stop_event.wait(beat)
 
     def _crash(self, exc: Exception) -> None:
-        """Either loop failing stops both, so a half-working worker never goes unnoticed."""
+        """Any loop failing stops them all, so a half-working worker never goes unnoticed."""
         log.error("worker crashed", exc_info=exc)
         self.crashed = self.crashed or exc
         self.stop_event.set()

@@ -215,8 +215,8 @@ def dispatch_paid_deliveries(session: Session, *, settings: Settings, now: datet
     for the lapsed fees others wait on (`dispatch_if_ready`).
 
     Each batch holds only deliveries with something to do (fees settled and no booking queued yet, or a
-    fee to ask again): those leave it once done. Taken as the oldest `limit` waiting ones, a delivery paid behind 500 others left
-    unpaid was never looked at, hence never booked."""
+    fee to ask again): those leave it once done. Taken as the oldest `limit` waiting ones, a delivery
+    paid behind 500 others left unpaid (or waiting for the courier) was never looked at, hence never booked."""
     waiting = (Shipment.status == states.REQUESTED, Shipment.direction == states.DELIVERY, Shipment.cod.is_(False))
     settled = ~_owes_an_item_not_asked_by(SETTLED)  # dossier_fees_settled, for every waiting delivery at once
     paid = session.execute(select(Shipment).where(*waiting, settled, ~_BOOKING_QUEUED).order_by(Shipment.id)
