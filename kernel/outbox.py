@@ -17,6 +17,7 @@ the attempt log and changes nothing else.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -195,11 +196,12 @@ class OutboxWorker:
     stats: dict[str, int] = field(default_factory=lambda: {"sent": 0, "retried": 0, "failed": 0,
                                                                   "lease_lost": 0, "held": 0})
 
-    def run_once(self) -> int:
+    def run_once(self, stop: threading.Event | None = None) -> int:
         """Deliver what is due now, up to `batch` messages, each claimed just before it is sent;
-        returns how many messages were handled."""
+        returns how many messages were handled. Once `stop` is set (the worker is shutting down) no
+        other message is claimed: the one being sent is finished, the rest left to other workers."""
         handled = 0
-        while handled < self.batch:
+        while handled < self.batch and not (stop is not None and stop.is_set()):
             delivery = self._claim(self.clock())
             if delivery is None:
                 break

@@ -44,7 +44,7 @@ class Worker:
         return sum(step() for step in self.inbound)
 
     def _outbound_round(self) -> int:
-        return self.outbox.run_once()
+        return self.outbox.run_once(self.stop_event)
 
     def _jobs_round(self) -> int:
         """Run the due periodic jobs; 0: the loop keeps its beat (a job is due a minute apart at most)."""

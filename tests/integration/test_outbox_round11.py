@@ -1,10 +1,14 @@
 """Multi-node operation, QA round 11: the periodic jobs (expiry, the postal dispatch, tracking polls,
 the sweep) keep their beat while an outbound send hangs (an SMS gateway that does not answer holds
-the outbox loop for minutes: 20 messages of 40 s each)."""
+the outbox loop for minutes: 20 messages of 40 s each), and a worker told to stop sends no other message."""
 import threading
 from datetime import datetime, timedelta, timezone
 
+from sqlalchemy import select
+
+from kernel.db import unit_of_work
 from kernel.jobs import PeriodicJob
+from kernel.outbox import DONE, PENDING, OutboxMessage, OutboxWorker, Topic, enqueue
 from kernel.worker import Worker
 
 
@@ -17,7 +21,7 @@ class HangingOutbox:
         self.sessions = sessions
         self.release = threading.Event()
 
-    def run_once(self) -> int:
+    def run_once(self, stop=None) -> int:
         self.release.wait(10)
         return 0
 
@@ -36,3 +40,30 @@ def test_periodic_jobs_run_while_an_outbound_send_hangs(db):
         outbox.release.set()
         thread.join(5)
     assert not thread.is_alive() and worker.crashed is None
+
+
+def test_a_worker_told_to_stop_finishes_the_message_at_hand_and_claims_no_other(db):
+    """SIGTERM (`hccpay worker`, systemd gives 60 s): the send under way ends and is recorded; the rest of
+    the batch is left to the other workers at once, not sent one after another until systemd kills the
+    process mid-send (that message would then wait out its lease and go out twice)."""
+    now = datetime.now(timezone.utc)
+    with unit_of_work(db) as s:
+        for n in range(3):
+            enqueue(s, topic="sms", key=f"stop-{n}", payload={"n": n}, now=now)
+    sent = []
+
+    def send(delivery):
+        sent.append(delivery.payload["n"])
+        worker.stop()  # the signal arrives while this message is being sent
+        return {"ok": True}
+
+    clock = lambda: datetime.now(timezone.utc)  # noqa: E731
+    outbox = OutboxWorker(sessions=db, topics={"sms": Topic("sms", send=send)}, clock=clock)
+    worker = Worker(outbox=outbox, jobs=[], clock=clock, poll_seconds=0.01, inbound_poll_seconds=0.01)
+    thread = worker.start_thread()
+    thread.join(10)
+    assert not thread.is_alive() and worker.crashed is None
+    with db() as s:
+        rows = s.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars().all()
+    assert sent == [0]
+    assert [(m.status, m.locked_until) for m in rows] == [(DONE, None), (PENDING, None), (PENDING, None)]

@@ -17,7 +17,7 @@ class SlowOutbox:
     def __init__(self):
         self.release = threading.Event()
 
-    def run_once(self) -> int:
+    def run_once(self, stop=None) -> int:
         self.release.wait(10)
         return 0
 
