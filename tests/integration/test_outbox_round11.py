@@ -10,36 +10,17 @@ from kernel.db import unit_of_work
 from kernel.jobs import PeriodicJob
 from kernel.outbox import DONE, PENDING, OutboxMessage, OutboxWorker, Topic, enqueue
 from kernel.worker import Worker
-
-
-class HangingOutbox:
-    """An outbox whose send hangs until released."""
-
-    topics: dict = {}
-
-    def __init__(self, sessions):
-        self.sessions = sessions
-        self.release = threading.Event()
-
-    def run_once(self, stop=None) -> int:
-        self.release.wait(10)
-        return 0
+from tests.unit.test_worker import SlowOutbox, run_while_the_send_hangs
 
 
 def test_periodic_jobs_run_while_an_outbound_send_hangs(db):
-    outbox = HangingOutbox(db)
+    outbox = SlowOutbox()
+    outbox.sessions = db
     ran = threading.Event()
     job = PeriodicJob("payments.expire_requests", timedelta(minutes=1), lambda session, now: ran.set())
     worker = Worker(outbox=outbox, jobs=[job], clock=lambda: datetime.now(timezone.utc),
                     poll_seconds=0.01, inbound_poll_seconds=0.01)
-    thread = worker.start_thread()
-    try:
-        assert ran.wait(5), "the periodic jobs waited for the hanging send"
-    finally:
-        worker.stop()
-        outbox.release.set()
-        thread.join(5)
-    assert not thread.is_alive() and worker.crashed is None
+    run_while_the_send_hangs(worker, outbox, ran, "the periodic jobs waited for the hanging send")
 
 
 def test_a_worker_told_to_stop_finishes_the_message_at_hand_and_claims_no_other(db):

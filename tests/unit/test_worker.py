@@ -35,9 +35,14 @@ def test_callbacks_are_applied_while_an_outbound_send_hangs():
 
     worker = Worker(outbox=outbox, jobs=[], clock=lambda: datetime.now(timezone.utc), inbound=[inbound_step],
                     poll_seconds=0.01, inbound_poll_seconds=0.01)
+    run_while_the_send_hangs(worker, outbox, applied, "the inbound loop waited for the outbound one")
+
+
+def run_while_the_send_hangs(worker: Worker, outbox: SlowOutbox, happened: threading.Event, why: str) -> None:
+    """Run `worker` in its thread until `happened` (else fail with `why`), then stop it: it ends cleanly."""
     thread = worker.start_thread()
     try:
-        assert applied.wait(5), "the inbound loop waited for the outbound one"
+        assert happened.wait(5), why
     finally:
         worker.stop()
         outbox.release.set()
