@@ -74,7 +74,7 @@ def worker(once: bool) -> None:
     background = build_worker(_settings())
     freeze_startup_objects()
     if once:
-        click.echo(f"handled {background.tick()} message(s)")
+        click.echo(f"handled {background.drain()} message(s)")
         return
     signal.signal(signal.SIGTERM, lambda *_: background.stop())
     signal.signal(signal.SIGINT, lambda *_: background.stop())

@@ -26,8 +26,8 @@ class Worker:
     outbox: OutboxWorker
     jobs: list[PeriodicJob]
     clock: Callable[[], datetime]
-    # Inbound queues applied before the outbox, so what they cause goes out in the same round;
-    # each takes one batch per call and returns how many items it took.
+    # Inbound queues, each a loop's step: one batch per call, returning how many items it took,
+    # or 0 once the queue is empty (a batch that was not full: the loop then waits its beat).
     inbound: list[Callable[[], int]] = field(default_factory=list)
     poll_seconds: float = 1.0  # the outbound loop's beat when idle, and the periodic jobs' beat
     # The inbound loop's beat: how long a verified callback may wait for a worker, and (under
@@ -36,9 +36,14 @@ class Worker:
     stop_event: threading.Event = field(default_factory=threading.Event)
     crashed: Exception | None = None
 
-    def tick(self) -> int:
-        """One round of everything: queued inbound work, due outbox messages, due periodic jobs."""
-        return self._inbound_round() + self._outbound_round() + self._jobs_round()
+    def drain(self) -> int:
+        """Everything due now, then return (`hccpay worker --once`): the queued callbacks a batch after
+        another until none is left, the due periodic jobs, then the outbox until nothing is due (what the
+        callbacks and the jobs queued too); returns how many outbox messages were handled."""
+        while self._inbound_round():
+            pass
+        self._jobs_round()
+        return self.outbox.drain()
 
     def _inbound_round(self) -> int:
         return sum(step() for step in self.inbound)

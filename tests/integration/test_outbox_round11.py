@@ -48,3 +48,18 @@ def test_a_worker_told_to_stop_finishes_the_message_at_hand_and_claims_no_other(
         rows = s.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars().all()
     assert sent == [0]
     assert [(m.status, m.locked_until) for m in rows] == [(DONE, None), (PENDING, None), (PENDING, None)]
+
+
+def test_worker_once_delivers_everything_that_is_due_not_one_batch(cli, db):
+    """`hccpay worker --once`: "deliver what is due now, then exit" (README: drain the outbox), however many
+    are due, not the first batch of 20. Deliveries to a subscription that is gone fail at once (no network)."""
+    now = datetime.now(timezone.utc)
+    with unit_of_work(db) as s:
+        for n in range(25):
+            enqueue(s, topic="webhook", key=f"webhook:999:{n}", now=now,
+                    payload={"subscription_id": 999, "event": {"id": str(n), "type": "payment_request.paid"}})
+    result = cli("worker", "--once")
+    assert result.exit_code == 0, result.output
+    with db() as s:
+        statuses = s.execute(select(OutboxMessage.status)).scalars().all()
+    assert statuses == ["failed"] * 25
