@@ -22,6 +22,8 @@ from kernel.errors import ValidationError
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 UTC = timezone.utc
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# An instant as the API writes it (`datetime.isoformat()` of an aware value, or with `Z`).
+_ISO_INSTANT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?(?:Z|[+-][0-9]{2}:[0-9]{2})")
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)  # days a client may name; far ones overflow
 
 
@@ -131,6 +133,22 @@ def working_days_between(start: date, end: date, holidays: Collection[date]) -> 
 def format_local(at: datetime) -> str:
     """`25/11/2026 14:05` in Asia/Ho_Chi_Minh, the way people read times here."""
     return local_time(at).strftime("%d/%m/%Y %H:%M")
+
+
+def as_people_read(value: object) -> object:
+    """A day or an instant in an error's details, which the API gives in ISO 8601 (`2027-01-24`,
+    `2026-11-28T07:24:06.599592+00:00`), as a page shows it (`24/01/2027`, `28/11/2026 14:24` in
+    Asia/Ho_Chi_Minh); anything else, an impossible day included, as it is."""
+    if not isinstance(value, str):
+        return value
+    try:
+        if _ISO_DAY.fullmatch(value):
+            return date.fromisoformat(value).strftime("%d/%m/%Y")
+        if _ISO_INSTANT.fullmatch(value):
+            return format_local(datetime.fromisoformat(value))
+    except ValueError:
+        pass
+    return value
 
 
 def format_booked(at: datetime) -> str:

@@ -6,6 +6,7 @@ strings live here instead of growing the shared dictionary.
 """
 from __future__ import annotations
 
+from kernel.clock import as_people_read
 from kernel.money import format_vnd
 from kernel.users import MIN_PASSWORD
 from payments.banks import bank_by_bin
@@ -405,7 +406,9 @@ def error_sentence(code: str, details: dict | None, translate=lambda text: text)
     if code not in ERRORS:
         return translate(GENERIC_ERROR[0]) + f" ({code})."
     template = translate(ERRORS[code][0])
-    values = {k: format_vnd(v) if k.endswith("_vnd") and type(v) is int else v for k, v in details.items()}
+    # Days and instants as people read them here (`27/11/2026`, `28/11/2026 14:24`), not as the API's ISO details.
+    values = {k: format_vnd(v) if k.endswith("_vnd") and type(v) is int else as_people_read(v)
+              for k, v in details.items()}
     # Who acted (`requested_by`, `decided_by`, `by`…) is the audit actor `user:<id>:<name>` in the API's details:
     # a page names the person, as it does everywhere else, never the id.
     values.update({k: person_name(v) for k, v in details.items()

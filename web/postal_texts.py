@@ -6,13 +6,11 @@ because their messages are English for API clients.
 """
 from __future__ import annotations
 
-import re
-
+from kernel.clock import as_people_read
 from kernel.money import format_vnd
 from postal import manifests, planner, scheduling, states
 from postal.validation import WINDOW_HORIZON_DAYS
 
-ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 
 EVENT_LABELS = {
@@ -192,16 +190,9 @@ FIELDS = {"reason": "lý do", "route": "mã tuyến", "note": "ghi chú", "slot"
           "event": "kết quả"}
 
 
-def _day_as_people_write_it(value):
-    """`2027-01-24` (a day in an error's details) as `24/01/2027`; anything else as it is."""
-    if isinstance(value, str) and ISO_DAY.fullmatch(value):
-        return f"{value[8:10]}/{value[5:7]}/{value[:4]}"
-    return value
-
-
 def error_text(code: str, details: dict | None = None, translate=lambda text: text) -> str:
     """The sentence for a service error code in the visitor's language (never the code itself)."""
-    details = {name: _day_as_people_write_it(value) for name, value in (details or {}).items()}
+    details = {name: as_people_read(value) for name, value in (details or {}).items()}
     field = FIELDS.get(details.get("field", ""))
     if field and f"{code}_named" in ERRORS:
         code = f"{code}_named"

@@ -1,0 +1,40 @@
+"""What staff read (round 11): a page's sentence for a refusal shows days and times the way people read them
+here (`27/11/2026`, `28/11/2026 14:24` in Hà Nội time), never as the API's ISO details."""
+from datetime import timedelta
+
+import pytest
+
+from kernel.clock import format_local, local_time, now_utc
+from tests.api.test_cash_void_page import DESK, REASON, cashier, csrf, people, take  # noqa: F401 (fixtures)
+from web.finance_text import error_sentence
+
+pytestmark = pytest.mark.usefixtures("ledger_checked")
+
+
+def test_a_void_refused_the_next_day_names_the_drawers_day_as_dd_mm_yyyy(cashier, client, auth,  # noqa: F811
+                                                                           monkeypatch):
+    payment_id = take(cashier, client, auth, 60_000)
+    taken_day = local_time(now_utc()).date()
+    token = csrf(cashier)
+    import web.counter
+
+    later = now_utc() + timedelta(days=1)  # the page was opened yesterday, the button pressed today
+    monkeypatch.setattr(web.counter, "now_utc", lambda: later)
+    r = cashier.post(f"{DESK}payments/{payment_id}/void", data={"csrf_token": token, "reason": REASON})
+    assert r.status_code == 303
+    html = cashier.get(r.headers["Location"]).get_data(as_text=True)
+    assert "Giao dịch thu vào ngày làm việc khác" in html
+    assert f"({taken_day:%d/%m/%Y})" in html and taken_day.isoformat() not in html
+
+
+def test_a_refund_handed_over_by_another_cashier_names_when_in_local_time():
+    at = now_utc().replace(microsecond=599592)
+    sentence = error_sentence("refund_already_executed",
+                              {"executed_by": "user:7:Lê Văn Hùng", "executed_at": at.isoformat()})
+    assert sentence == f"Khoản hoàn tiền mặt này đã được Lê Văn Hùng chi trả lúc {format_local(at)}."
+
+
+def test_details_that_are_not_days_or_times_are_left_as_they_are():
+    sentence = error_sentence("refund_reference_differs", {"reference": "2026-11-28"[:4] + "FT330042"})
+    assert sentence == "Khoản hoàn này đã được chi với số tham chiếu 2026FT330042."
+    assert error_sentence("malformed_camt053", {"line_no": 12}) == "Tệp camt.053 bị lỗi (dòng 12)."
