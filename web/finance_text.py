@@ -161,6 +161,9 @@ ERRORS = {
                               "hãy đề nghị hoàn tiền.",
                               "The cash was taken on another business day ({business_date}): a void is for the "
                               "same day only; ask for a refund."),
+    "not_your_drawer": ("Thu ngân chỉ đóng được ngăn kéo của mình; hãy nhờ kế toán.",
+                        "A cashier may close only their own drawer; ask finance."),
+    "drawer_not_found": ("Không tìm thấy ngăn kéo tiền mặt.", "No such cash drawer."),
     "not_your_payment": ("Thu ngân chỉ hủy được giao dịch do mình thu; hãy nhờ kế toán.",
                          "A cashier may void only cash they took; ask finance."),
     "payment_not_cash": ("Khoản thu này không phải tiền mặt tại quầy: không hủy được ở đây.",

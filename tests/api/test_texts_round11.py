@@ -38,3 +38,22 @@ def test_details_that_are_not_days_or_times_are_left_as_they_are():
     sentence = error_sentence("refund_reference_differs", {"reference": "2026-11-28"[:4] + "FT330042"})
     assert sentence == "Khoản hoàn này đã được chi với số tham chiếu 2026FT330042."
     assert error_sentence("malformed_camt053", {"line_no": 12}) == "Tệp camt.053 bị lỗi (dòng 12)."
+
+
+def close(page, drawer_id: int) -> str:
+    r = page.post(f"{DESK}drawers/{drawer_id}/close", data={"csrf_token": csrf(page), "counted_vnd": "60.000"})
+    assert r.status_code == 303
+    return page.get(r.headers["Location"]).get_data(as_text=True)
+
+
+def test_closing_a_drawer_that_is_not_the_cashiers_or_does_not_exist_says_why_in_vietnamese(
+        app, cashier, client, auth):  # noqa: F811
+    from tests.api.test_cash_void_page import logged_in
+
+    take(cashier, client, auth, 60_000)  # opens the cashier's drawer #1
+    other = logged_in(app, "thungan2")
+    html = close(other, 1)
+    assert "Thu ngân chỉ đóng được ngăn kéo của mình; hãy nhờ kế toán." in html and "not_your_drawer" not in html
+    html = close(other, 999)
+    assert "Không tìm thấy ngăn kéo tiền mặt." in html and "drawer_not_found" not in html
+    assert "Đã đóng ngăn kéo" in close(cashier, 1)  # its own cashier closes it
