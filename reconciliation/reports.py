@@ -92,12 +92,19 @@ def account_name(account: str | None) -> str:
     return f"{bank.short_name} {number}" if bank is not None and number else account or ""
 
 
+# Who acted when no person did, as pages and reports name them: the command line (`hccpay reconcile import`)
+# and the system's own steps (`system:expiry`, `system:pos`...).
+NOT_A_PERSON = {"cli": "Dòng lệnh (CLI)", "system": "Hệ thống"}
+
+
 def person_name(actor: str | None) -> str:
     """`user:3:Trần Minh` or `token:21:kế toán` (how the audit log names who acted) -> the name after the
-    id, as the pages show it; an actor without one as it is."""
+    id, as the pages show it; `cli` and `system:…` in Vietnamese (NOT_A_PERSON); any other actor as it is."""
     kind, _, rest = (actor or "").partition(":")
     number, _, name = rest.partition(":")
-    return name if kind in ("user", "token") and number.isdigit() and name.strip() else actor or ""
+    if kind in ("user", "token") and number.isdigit() and name.strip():
+        return name
+    return NOT_A_PERSON.get(kind, actor or "")
 
 
 def _balance_row(check: dict, day: date) -> list:

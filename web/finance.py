@@ -24,7 +24,7 @@ from payments.presenters import payment_view
 from payments.service import parse_payment_code
 from reconciliation import counting, days, exceptions, service
 from reconciliation.profiles import PROFILE_NAMES
-from reconciliation.reports import person_name
+from reconciliation.reports import NOT_A_PERSON, person_name
 from reconciliation.statements import FORMATS
 from reconciliation.views import line_views
 from web import finance_data, finance_text, i18n
@@ -62,8 +62,9 @@ def _booked(value: str | None) -> str:
 @finance_pages.app_template_filter("person")
 def _person(actor: str | None) -> str:
     """How the audit name of a person reads on a page (`reports.person_name`: the reports and the
-    pages' error sentences name people the same way)."""
-    return person_name(actor)
+    pages' error sentences name people the same way); the command line and the system in the visitor's language."""
+    name = person_name(actor)
+    return i18n.translate(name) if name in NOT_A_PERSON.values() else name
 
 
 @finance_pages.app_template_test("same_principal")

@@ -432,6 +432,7 @@ def error_sentence(code: str, details: dict | None, translate=lambda text: text)
 
 EN = {
     # navigation and headings
+    "Dòng lệnh (CLI)": "Command line (CLI)", "Hệ thống": "System",  # reports.NOT_A_PERSON: who acted, not a person
     "Kế toán": "Finance", "Tổng quan": "Overview", "Sao kê": "Statements", "Ngoại lệ": "Exceptions",
     "Tạm treo": "Suspense", "Hoàn tiền": "Refunds", "Khu vực kế toán": "Finance sections",
     "Mã thanh toán này chưa có khoản thu nào.": "No payment has been received for this payment code yet.",

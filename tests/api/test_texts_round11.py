@@ -1,5 +1,6 @@
 """What staff read (round 11): a page's sentence for a refusal shows days and times the way people read them
 here (`27/11/2026`, `28/11/2026 14:24` in Hà Nội time), never as the API's ISO details."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -57,3 +58,29 @@ def test_closing_a_drawer_that_is_not_the_cashiers_or_does_not_exist_says_why_in
     html = close(other, 999)
     assert "Không tìm thấy ngăn kéo tiền mặt." in html and "drawer_not_found" not in html
     assert "Đã đóng ngăn kéo" in close(cashier, 1)  # its own cashier closes it
+
+
+def test_a_statement_imported_from_the_command_line_names_no_english_word_as_who_imported_it(app, cli, db):
+    from kernel.users import create_user
+    from tests.api.test_cash_void_page import logged_in
+    from tests.api.test_pages import PASSWORD
+    from tests.conftest import T0
+    from tests.recon_factories import DATA
+
+    assert cli("reconcile", "import", str(DATA / "statement_sample.mt940")).exit_code == 0
+    with db() as s, s.begin():
+        create_user(s, username="ketoan3", full_name="Phạm Thu Hà", roles=["finance"], password=PASSWORD, now=T0)
+    finance = logged_in(app, "ketoan3")
+    for query, expected in (("", "Dòng lệnh (CLI)"), ("?lang=en", "Command line (CLI)")):
+        html = finance.get(f"/staff/finance/statements{query}").get_data(as_text=True)
+        [who] = re.findall(r"<td>([^<]*)</td><td>[0-9]{2}/[0-9]{2}/[0-9]{4} [0-9]{2}:[0-9]{2}</td>", html)
+        assert who == expected
+
+
+def test_the_systems_own_steps_are_named_in_vietnamese_people_by_their_name():
+    from reconciliation.reports import person_name
+
+    assert person_name("system:expiry") == person_name("system") == "Hệ thống"
+    assert person_name("cli") == "Dòng lệnh (CLI)"
+    assert person_name("user:3:Trần Minh") == "Trần Minh" and person_name("token:21:kế toán") == "kế toán"
+    assert person_name(None) == ""
