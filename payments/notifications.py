@@ -110,7 +110,10 @@ def _text(kind: str, code: str, dossier: str, amount: int, paid: int, refunded: 
     received (overpaid) or refunded (refunded) this time."""
     over = _over(amount, paid, refunded)
     if kind == "overpaid":
-        return f"{SENDER}: Hồ sơ {dossier} đã nộp đủ {format_vnd(amount)}, nay nhận thêm {format_vnd(money_vnd)}.{over}"
+        # A request asking 0 ₫ (its items withdrawn after it was paid: a cancelled shipment's postage) is not
+        # "paid in full 0 ₫": it asks for nothing any more.
+        done = f"đã nộp đủ {format_vnd(amount)}" if amount else "không còn khoản phải nộp"
+        return f"{SENDER}: Hồ sơ {dossier} {done}, nay nhận thêm {format_vnd(money_vnd)}.{over}"
     if kind == "paid":
         return f"{SENDER}: Hồ sơ {dossier} đã nộp đủ {format_vnd(amount)}, có biên lai điện tử.{over}"
     if kind == "partially_paid":
