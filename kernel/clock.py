@@ -23,7 +23,8 @@ VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 UTC = timezone.utc
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # An instant as the API writes it (`datetime.isoformat()` of an aware value, or with `Z`).
-_ISO_INSTANT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?(?:Z|[+-][0-9]{2}:[0-9]{2})")
+_ISO_INSTANT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
+                          r"(?:Z|[+-][0-9]{2}:[0-9]{2})")
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)  # days a client may name; far ones overflow
 
 

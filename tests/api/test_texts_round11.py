@@ -1,5 +1,6 @@
-"""What staff read (round 11): a page's sentence for a refusal shows days and times the way people read them
-here (`27/11/2026`, `28/11/2026 14:24` in Hà Nội time), never as the API's ISO details."""
+"""What staff and citizens read (round 11): a page's sentence for a refusal shows days and times the way people
+read them here (`27/11/2026`, `28/11/2026 14:24` in Hà Nội time), never as the API's ISO details; refusals and
+who acted in Vietnamese; a citizen's SMS never says a dossier was paid in full 0 ₫."""
 import re
 from datetime import timedelta
 
@@ -7,6 +8,10 @@ import pytest
 
 from kernel.clock import format_local, local_time, now_utc
 from tests.api.test_cash_void_page import DESK, REASON, cashier, csrf, people, take  # noqa: F401 (fixtures)
+from tests.api.test_postal_fix_withdrawn_postage_after import delivery, summary, texts
+from tests.api.test_postal_round2 import cancel
+from tests.api.test_void_after_refund import pos
+from tests.factories import send_callback
 from web.finance_text import error_sentence
 
 pytestmark = pytest.mark.usefixtures("ledger_checked")
@@ -84,3 +89,17 @@ def test_the_systems_own_steps_are_named_in_vietnamese_people_by_their_name():
     assert person_name("cli") == "Dòng lệnh (CLI)"
     assert person_name("user:3:Trần Minh") == "Trần Minh" and person_name("token:21:kế toán") == "kế toán"
     assert person_name(None) == ""
+
+
+def test_money_paid_again_for_a_withdrawn_postage_is_not_said_to_complete_0_vnd(client, auth, db, test_settings):
+    shipment = delivery(client, auth, db, test_settings)
+    postage = shipment["postage_payment_code"]
+    pos(client, test_settings, postage, 22000, transaction_id="S1", type="sale")
+    cancel(client, auth, shipment["id"])
+    assert summary(client, postage) == ("overpaid", 0, 22000, 0, None)
+
+    assert send_callback(client, test_settings, "bank", code=postage, amount=22000).status_code == 200
+    assert summary(client, postage)[:3] == ("overpaid", 0, 44000)
+    last = texts(db, postage)[-1]
+    assert "0 ₫," not in last and "không còn khoản phải nộp, nay nhận thêm 22.000 ₫" in last
+    assert last.endswith("Tiền thừa 44.000 ₫ sẽ được hoàn trả.")
