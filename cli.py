@@ -1,6 +1,7 @@
 """The `hccpay` command line: wiring only; every command calls a service function."""
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -11,9 +12,10 @@ from kernel.db import make_engine, make_session_factory, unit_of_work
 from kernel.heap import freeze_startup_objects
 
 
-def _settings() -> Settings:
+def _settings(**env: str) -> Settings:
+    """The settings from the environment, `env` set over it (as if exported before the command)."""
     try:
-        return load_settings()
+        return load_settings({**os.environ, **env} if env else None)
     except ConfigError as exc:
         raise click.ClickException(f"configuration error: {exc}") from exc
 
@@ -31,7 +33,7 @@ def main() -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=None, help="default: $PORT or 8000")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="default: $PORT or 8000")
 @click.option("--threads", type=int, default=8, show_default=True)
 @click.option("--worker/--no-worker", default=None,
               help="run the worker (callbacks, outbox, jobs) in a thread (default: on for SQLite, off for "
@@ -42,8 +44,9 @@ def serve(host: str, port: int | None, threads: int, worker: bool | None) -> Non
 
     from api import build_worker, create_app, start_sandboxes
 
-    settings = _settings()
-    port = port or settings.port
+    # --port P is PORT=P: the demo's public URL (pay pages, QR images, sandbox callbacks) follows it
+    settings = _settings(**({"PORT": str(port)} if port else {}))
+    port = settings.port
     app = create_app(settings)
     if settings.demo:
         try:
