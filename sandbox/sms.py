@@ -2,7 +2,7 @@
 
 It keeps what it received (deduplicated by idempotency key) and can be told to misbehave:
 `POST /_control {"mode": "ok" | "down" | "error" | "slow", "delay": seconds}`.
-`GET /sms` lists the delivered messages.
+`GET /sms` lists the delivered messages: JSON, or a page for a browser (`Accept: text/html`).
 """
 from __future__ import annotations
 
@@ -10,11 +10,21 @@ import itertools
 import threading
 import time
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, render_template_string, request
+
+PAGE = """<!doctype html>
+<html lang="vi"><head><meta charset="utf-8"><title>SMS sandbox</title></head>
+<body><h1>Tin nhắn SMS đã gửi (sandbox)</h1>
+{% if messages %}<table><thead><tr><th>Mã</th><th>Số điện thoại</th><th>Nội dung</th></tr></thead><tbody>
+{% for m in messages %}<tr><td>{{ m.message_id }}</td><td>{{ m.to }}</td><td>{{ m.text }}</td></tr>
+{% endfor %}</tbody></table>{% else %}<p>Chưa có tin nhắn nào.</p>{% endif %}
+</body></html>
+"""
 
 
 def create_sms_gateway(api_key: str) -> Flask:
     app = Flask("sandbox_sms")
+    app.json.ensure_ascii = False  # Vietnamese text readable with curl
     lock = threading.Lock()
     state = {"mode": "ok", "delay": 0.0}
     by_key: dict[str, dict] = {}
@@ -43,7 +53,10 @@ def create_sms_gateway(api_key: str) -> Flask:
     @app.get("/sms")
     def received():
         with lock:
-            return jsonify(messages=list(by_key.values()))
+            messages = list(by_key.values())
+        if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
+            return render_template_string(PAGE, messages=reversed(messages))  # newest first
+        return jsonify(messages=messages)
 
     @app.post("/_control")
     def control():

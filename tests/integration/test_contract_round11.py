@@ -43,3 +43,24 @@ def test_serve_port_option_leaves_a_configured_public_url_alone(cli, served, mon
 def test_serve_refuses_a_port_out_of_range_by_naming_the_option(cli, served):
     result = cli("serve", "--no-worker", "--port", "70000")
     assert result.exit_code == 2 and "--port" in result.output and "listen" not in served
+
+
+def test_sandbox_sms_page_shows_the_messages_to_a_browser_and_json_to_programs():
+    """README: "the SMS appears at http://127.0.0.1:8003/sms": a browser gets a readable page (not JSON with
+    \\u escapes for every Vietnamese letter), a program keeps the JSON list."""
+    from sandbox.sms import create_sms_gateway
+
+    client = create_sms_gateway("k").test_client()
+    text = "TT Phục vụ HCC: Hồ sơ <E-1> đã nộp đủ 10.000 ₫"
+    sent = client.post("/sms", json={"to": "0901234561", "text": text, "idempotency_key": "a"},
+                       headers={"Authorization": "Bearer k"})
+    assert sent.status_code == 202
+    page = client.get("/sms", headers={"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"})
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    html = page.get_data(as_text=True)
+    assert "0901234561" in html and "Hồ sơ &lt;E-1&gt; đã nộp đủ 10.000 ₫" in html and "<E-1>" not in html
+    for accept in (None, "application/json", "*/*"):
+        answer = client.get("/sms", headers={"Accept": accept} if accept else {})
+        assert answer.mimetype == "application/json"
+        assert answer.get_json() == {"messages": [{"message_id": "SMS000001", "to": "0901234561", "text": text}]}
+        assert "Hồ sơ" in answer.get_data(as_text=True)  # readable with curl too
