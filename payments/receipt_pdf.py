@@ -13,7 +13,7 @@ from kernel.money import format_vnd
 from kernel.pdf import FONT, new_document, render
 from kernel.words import amount_in_words
 from payments.models import PaymentRequest
-from payments.receipts import Receipt, verify_url
+from payments.receipts import Receipt, receipt_channels, receipt_for_request, verify_url
 
 CHANNEL_NAMES = {"vietqr_transfer": "Chuyển khoản (VietQR)", "pos_card": "Thẻ (POS)",
                  "internet_banking": "Ngân hàng điện tử", "cash": "Tiền mặt",
@@ -26,6 +26,13 @@ def agency_label(agency_code: str, settings: Settings) -> str:
     """The agency's name with its code when configured (HCCPAY_AGENCY_NAMES), else the code alone."""
     name = settings.agency_names.get(agency_code)
     return f"{name} ({agency_code})" if name else agency_code
+
+
+def receipt_file(session, request: PaymentRequest, settings: Settings) -> tuple[str, bytes]:
+    """The request's receipt as a download: its file name and the PDF (NotFound when it has none)."""
+    receipt = receipt_for_request(session, request)
+    body = receipt_pdf(receipt, request, receipt_channels(session, receipt), settings)
+    return f"bien-lai-{receipt.series}-{receipt.number_text}{'' if receipt.valid else '-da-huy'}.pdf", body
 
 
 def receipt_pdf(receipt: Receipt, request: PaymentRequest, channels: list[str], settings: Settings) -> bytes:

@@ -12,8 +12,8 @@ from kernel.clock import now_utc
 from kernel.errors import Conflict
 from kernel.http import (OPTIONAL_REASON_IN, actor, content_disposition, int_arg, json_body, requires, settings,
                          transaction)
-from payments import receipts, service, vietqr
-from payments.receipt_pdf import receipt_pdf
+from payments import service, vietqr
+from payments.receipt_pdf import receipt_file
 from payments.presenters import dossier_view, event_view, public_request_view
 from payments.validation import clean_text, parse_dossier
 
@@ -195,9 +195,6 @@ class ReceiptPdf(Resource):
         back) and not replaced by a newer one, the cancelled receipt stamped ĐÃ HỦY."""
         with transaction() as session:
             payment_request = service.get_payment_request(session, code, settings=settings(), now=now_utc())
-            receipt = receipts.receipt_for_request(session, payment_request)
-            body = receipt_pdf(receipt, payment_request, receipts.receipt_channels(session, receipt), settings())
-        suffix = "" if receipt.valid else "-da-huy"
-        return Response(body, mimetype="application/pdf", headers={
-            "Content-Disposition": content_disposition(f"bien-lai-{receipt.series}-{receipt.number_text}{suffix}.pdf",
-                                                       inline=True)})
+            filename, body = receipt_file(session, payment_request, settings())
+        return Response(body, mimetype="application/pdf",
+                        headers={"Content-Disposition": content_disposition(filename, inline=True)})

@@ -2,14 +2,15 @@
 its kiosk print view, and the page VNPay sends people back to."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from kernel.clock import now_utc
 from kernel.errors import NotFound, ValidationError
-from kernel.http import settings, transaction
+from kernel.http import content_disposition, settings, transaction
 from payments import codes, receipts, service, states
 from payments.channels import vnpay
 from payments.presenters import public_request_view
+from payments.receipt_pdf import receipt_file
 from web.finance_text import GENERIC_ERROR, error_sentence
 from web.i18n import translate
 
@@ -109,13 +110,18 @@ def pay(code: str):
 
 @citizen.get("/pay/<code>/receipt.pdf")
 def receipt(code: str):
-    """The receipt link of the pay page: the PDF (from the API) once issued, else a page that says why not."""
+    """The receipt link of the pay page: the PDF itself (as the API's) once issued, else a page that says why
+    not; the PDF at this address, not a redirect, so that saving the address saves the receipt."""
     view, _, problem = _view(code)
     if problem:
         return _missing(code, problem)
     if not view["has_receipt"]:
         return render_template("pay_no_receipt.html", r=view, shown=shown_status(view), status_text=STATUS_TEXT), 404
-    return redirect(f"/api/v1/payment-requests/{view['payment_code']}/receipt.pdf")
+    with transaction() as session:
+        payment_request = service.get_payment_request(session, code, settings=settings(), now=now_utc())
+        filename, body = receipt_file(session, payment_request, settings())
+    return Response(body, mimetype="application/pdf",
+                    headers={"Content-Disposition": content_disposition(filename, inline=True)})
 
 
 @citizen.get("/pay/<code>/print")

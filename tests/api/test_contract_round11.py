@@ -1,0 +1,14 @@
+"""Round 11: what a checker gets by following README literally, over HTTP."""
+from tests.factories import make_request, send_callback
+
+
+def test_the_pay_pages_receipt_address_is_the_pdf_itself(client, auth, test_settings):
+    """README: the pay page's "receipt at /pay/<code>/receipt.pdf": `curl -o bienlai.pdf` of that address
+    (no -L) must save the PDF, not a redirect page."""
+    code = make_request(client, auth)
+    send_callback(client, test_settings, "bank", code=code, amount=100_000)
+    page = client.get(f"/pay/{code}/receipt.pdf")
+    api = client.get(f"/api/v1/payment-requests/{code}/receipt.pdf")
+    assert page.status_code == 200 and page.mimetype == "application/pdf" and page.data[:5] == b"%PDF-"
+    assert page.headers["Content-Disposition"] == api.headers["Content-Disposition"]
+    assert "bien-lai-" in page.headers["Content-Disposition"]
