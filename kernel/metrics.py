@@ -109,4 +109,4 @@ def init_metrics(app: Flask, sessions) -> None:
 
     @app.get("/metrics")
     def metrics():
-        return Response(generate_latest(registry()), mimetype=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(registry()), content_type=CONTENT_TYPE_LATEST)

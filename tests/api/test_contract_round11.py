@@ -12,3 +12,14 @@ def test_the_pay_pages_receipt_address_is_the_pdf_itself(client, auth, test_sett
     assert page.status_code == 200 and page.mimetype == "application/pdf" and page.data[:5] == b"%PDF-"
     assert page.headers["Content-Disposition"] == api.headers["Content-Disposition"]
     assert "bien-lai-" in page.headers["Content-Disposition"]
+
+
+def test_metrics_content_type_is_prometheus_text_with_one_charset(client):
+    """A Prometheus 3 server refuses a scrape whose Content-Type it cannot parse (Go's mime.ParseMediaType
+    rejects a parameter given twice): `charset` must appear once."""
+    from prometheus_client import CONTENT_TYPE_LATEST
+
+    answer = client.get("/metrics")
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"] == CONTENT_TYPE_LATEST
+    assert answer.headers["Content-Type"].count("charset=") == 1
