@@ -31,8 +31,8 @@ fee_model = dossiers_ns.model("FeeItemIn", {
 applicant_model = dossiers_ns.model("ApplicantIn", {
     "name": fields.String(required=True, example="Nguyễn Văn An"),
     "phone": fields.String(required=True, example="0912345678"),
-    "email": fields.String(),
-    "id_number": fields.String(description="CCCD (12 digits) or CMND (9 digits)"),
+    "email": fields.String(example="an.nguyen@example.com"),
+    "id_number": fields.String(description="CCCD (12 digits) or CMND (9 digits)", example="022090001234"),
 })
 dossier_in = dossiers_ns.model("DossierIn", {
     "code": fields.String(required=True, example="000.00.12.H40-251125-0001"),
