@@ -36,8 +36,8 @@ def main() -> None:
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="default: $PORT or 8000")
 @click.option("--threads", type=int, default=8, show_default=True)
 @click.option("--worker/--no-worker", default=None,
-              help="run the worker (callbacks, outbox, jobs) in a thread (default: on for SQLite, off for "
-                   "PostgreSQL, where `hccpay worker` processes do it)")
+              help="run the worker (callbacks, outbox, jobs) in a thread (default: on for SQLite or in demo "
+                   "mode, else off: on PostgreSQL `hccpay worker` processes do it)")
 def serve(host: str, port: int | None, threads: int, worker: bool | None) -> None:
     """Serve the API and pages (waitress); in demo mode also the sandboxes."""
     import waitress
@@ -58,7 +58,8 @@ def serve(host: str, port: int | None, threads: int, worker: bool | None) -> Non
                 f"(it and the next two are used)") from exc
         for sandbox in sandboxes:
             click.echo(f"sandbox on {sandbox.url}")
-    if worker if worker is not None else settings.database_url.startswith("sqlite"):
+    # The demo is one process that must work alone (a sandbox payment turns the page paid), on SQLite or not
+    if worker if worker is not None else settings.demo or settings.database_url.startswith("sqlite"):
         background = build_worker(settings, app.extensions["hccpay"].sessions)
         background.start_thread()
     click.echo(f"HCC Pay on http://{host}:{port}  (API docs: http://{host}:{port}/api/v1/docs)")

@@ -2,6 +2,11 @@
 import pytest
 
 
+class _NoThread:
+    def start_thread(self):
+        pass
+
+
 @pytest.fixture
 def served(monkeypatch):
     """Run `hccpay serve` up to the point it would listen: what the app and the sandboxes were built with."""
@@ -19,6 +24,7 @@ def served(monkeypatch):
     monkeypatch.setattr(api, "create_app", create_app)
     monkeypatch.setattr(api, "start_sandboxes", lambda settings: seen.setdefault("sandboxes", settings) and [])
     monkeypatch.setattr(waitress, "serve", lambda app, **kw: seen.setdefault("listen", kw))
+    monkeypatch.setattr(api, "build_worker", lambda settings, sessions: seen.setdefault("worker", _NoThread()))
     monkeypatch.delenv("PORT", raising=False)
     monkeypatch.delenv("HCCPAY_PUBLIC_URL", raising=False)
     return seen
@@ -64,3 +70,23 @@ def test_sandbox_sms_page_shows_the_messages_to_a_browser_and_json_to_programs()
         assert answer.mimetype == "application/json"
         assert answer.get_json() == {"messages": [{"message_id": "SMS000001", "to": "0901234561", "text": text}]}
         assert "Hồ sơ" in answer.get_data(as_text=True)  # readable with curl too
+
+
+def test_the_demo_on_postgresql_applies_the_payments_it_is_sent(cli, served, monkeypatch):
+    """README: `make run` "runs the worker in a thread, so the whole flow works offline"; with
+    DATABASE_URL naming PostgreSQL (DESIGN §10: it selects the database) a sandbox payment must still turn
+    the page paid, so the demo serves with its worker thread whatever the database."""
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")  # never connected here
+    assert cli("serve", "--port", "8170").exit_code == 0
+    assert "worker" in served
+    served.clear()
+    monkeypatch.setenv("HCCPAY_DEMO", "0")
+    from tests.unit.test_config import FULL
+
+    for name, value in FULL.items():
+        if name != "DATABASE_URL":
+            monkeypatch.setenv(name, value)
+    assert cli("serve", "--port", "8170").exit_code == 0
+    assert "listen" in served and "worker" not in served  # a deployment: `hccpay worker` processes do it
+    served.clear()
+    assert cli("serve", "--port", "8170", "--worker").exit_code == 0 and "worker" in served
