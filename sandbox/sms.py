@@ -55,7 +55,7 @@ def create_sms_gateway(api_key: str) -> Flask:
         with lock:
             messages = list(by_key.values())
         if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
-            return render_template_string(PAGE, messages=reversed(messages))  # newest first
+            return render_template_string(PAGE, messages=messages[::-1])  # newest first
         return jsonify(messages=messages)
 
     @app.post("/_control")
