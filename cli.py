@@ -48,10 +48,16 @@ def serve(host: str, port: int | None, threads: int, worker: bool | None) -> Non
     settings = _settings(**({"PORT": str(port)} if port else {}))
     port = settings.port
     app = create_app(settings)
+    try:  # listen first: a port taken is a sentence naming the setting, and nothing else was started
+        server = waitress.create_server(app, host=host, port=port, threads=threads, ident="hccpay")
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port} ({exc.strerror or exc}); set PORT (or --port) "
+                                   f"to a free port") from exc
     if settings.demo:
         try:
             sandboxes = start_sandboxes(settings)
         except OSError as exc:  # a port taken: say which setting moves them, not a traceback
+            server.close()
             raise click.ClickException(
                 f"a demo sandbox cannot listen on {settings.sandbox_host} ports {settings.sandbox_bank_port}-"
                 f"{settings.sandbox_sms_port} ({exc.strerror or exc}); set HCCPAY_SANDBOX_PORT to a free port "
@@ -64,7 +70,7 @@ def serve(host: str, port: int | None, threads: int, worker: bool | None) -> Non
         background.start_thread()
     click.echo(f"HCC Pay on http://{host}:{port}  (API docs: http://{host}:{port}/api/v1/docs)")
     freeze_startup_objects()
-    waitress.serve(app, host=host, port=port, threads=threads, ident="hccpay")
+    server.run()
 
 
 @main.command()

@@ -115,7 +115,14 @@ def test_serve_names_the_setting_that_moves_the_demo_sandboxes_when_their_port_i
 
     import waitress
 
-    monkeypatch.setattr(waitress, "serve", lambda *a, **k: (_ for _ in ()).throw(AssertionError("served")))
+    class Unserved:  # bound, never run
+        def run(self):
+            raise AssertionError("served")
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(waitress, "create_server", lambda *a, **k: Unserved())
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()

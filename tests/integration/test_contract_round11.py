@@ -7,6 +7,14 @@ class _NoThread:
         pass
 
 
+class _NoServer:
+    def run(self):
+        pass
+
+    def close(self):
+        pass
+
+
 @pytest.fixture
 def served(monkeypatch):
     """Run `hccpay serve` up to the point it would listen: what the app and the sandboxes were built with."""
@@ -23,7 +31,7 @@ def served(monkeypatch):
 
     monkeypatch.setattr(api, "create_app", create_app)
     monkeypatch.setattr(api, "start_sandboxes", lambda settings: seen.setdefault("sandboxes", settings) and [])
-    monkeypatch.setattr(waitress, "serve", lambda app, **kw: seen.setdefault("listen", kw))
+    monkeypatch.setattr(waitress, "create_server", lambda app, **kw: seen.setdefault("listen", kw) and _NoServer())
     monkeypatch.setattr(api, "build_worker", lambda settings, sessions: seen.setdefault("worker", _NoThread()))
     monkeypatch.delenv("PORT", raising=False)
     monkeypatch.delenv("HCCPAY_PUBLIC_URL", raising=False)
@@ -57,6 +65,8 @@ def test_sandbox_sms_page_shows_the_messages_to_a_browser_and_json_to_programs()
     from sandbox.sms import create_sms_gateway
 
     client = create_sms_gateway("k").test_client()
+    browser = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    assert "Chưa có tin nhắn nào" in client.get("/sms", headers=browser).get_data(as_text=True)
     text = "TT Phục vụ HCC: Hồ sơ <E-1> đã nộp đủ 10.000 ₫"
     sent = client.post("/sms", json={"to": "0901234561", "text": text, "idempotency_key": "a"},
                        headers={"Authorization": "Bearer k"})
@@ -90,3 +100,21 @@ def test_the_demo_on_postgresql_applies_the_payments_it_is_sent(cli, served, mon
     assert "listen" in served and "worker" not in served  # a deployment: `hccpay worker` processes do it
     served.clear()
     assert cli("serve", "--port", "8170", "--worker").exit_code == 0 and "worker" in served
+
+
+def test_serve_names_the_setting_that_moves_it_when_its_port_is_taken(cli, monkeypatch):
+    """`make run` with 8000 taken: a sentence naming PORT (as README says to set it), not a traceback; and
+    no sandbox left started."""
+    import socket
+
+    import api
+
+    monkeypatch.setattr(api, "start_sandboxes", lambda settings: (_ for _ in ()).throw(AssertionError("started")))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.setenv("PORT", str(port))
+        result = cli("serve", "--no-worker")
+    assert result.exit_code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output and "set PORT (or --port)" in result.output
