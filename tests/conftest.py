@@ -182,6 +182,17 @@ def cli(database_url, db, monkeypatch):
 
 
 @pytest.fixture
+def taken_port():
+    """A local port something already listens on (start-up must refuse it with a sentence)."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        yield taken.getsockname()[1]
+
+
+@pytest.fixture
 def auth(tokens):
     """`auth("intake")` -> headers for that role."""
     return lambda role: {"Authorization": f"Bearer {tokens[role]}"}

@@ -110,9 +110,8 @@ def test_sandbox_pay_refuses_outside_demo_mode(cli, monkeypatch):
     assert result.exit_code == 1 and "runs only with HCCPAY_DEMO=1" in result.output
 
 
-def test_serve_names_the_setting_that_moves_the_demo_sandboxes_when_their_port_is_taken(cli, monkeypatch):
-    import socket
-
+def test_serve_names_the_setting_that_moves_the_demo_sandboxes_when_their_port_is_taken(cli, monkeypatch,
+                                                                                       taken_port):
     import waitress
 
     class Unserved:  # bound, never run
@@ -123,14 +122,10 @@ def test_serve_names_the_setting_that_moves_the_demo_sandboxes_when_their_port_i
             pass
 
     monkeypatch.setattr(waitress, "create_server", lambda *a, **k: Unserved())
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
-        monkeypatch.setenv("HCCPAY_SANDBOX_PORT", str(port))
-        result = cli("serve", "--no-worker")
+    monkeypatch.setenv("HCCPAY_SANDBOX_PORT", str(taken_port))
+    result = cli("serve", "--no-worker")
     assert result.exit_code == 1
-    assert "HCCPAY_SANDBOX_PORT" in result.output and f"ports {port}-{port + 2}" in result.output
+    assert "HCCPAY_SANDBOX_PORT" in result.output and f"ports {taken_port}-{taken_port + 2}" in result.output
 
 
 def test_demo_seed_on_moved_ports_suggests_a_payment_that_reaches_the_service_from_another_terminal(cli, monkeypatch):

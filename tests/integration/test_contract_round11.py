@@ -102,19 +102,13 @@ def test_the_demo_on_postgresql_applies_the_payments_it_is_sent(cli, served, mon
     assert cli("serve", "--port", "8170", "--worker").exit_code == 0 and "worker" in served
 
 
-def test_serve_names_the_setting_that_moves_it_when_its_port_is_taken(cli, monkeypatch):
+def test_serve_names_the_setting_that_moves_it_when_its_port_is_taken(cli, monkeypatch, taken_port):
     """`make run` with 8000 taken: a sentence naming PORT (as README says to set it), not a traceback; and
     no sandbox left started."""
-    import socket
-
     import api
 
     monkeypatch.setattr(api, "start_sandboxes", lambda settings: (_ for _ in ()).throw(AssertionError("started")))
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
-        monkeypatch.setenv("PORT", str(port))
-        result = cli("serve", "--no-worker")
+    monkeypatch.setenv("PORT", str(taken_port))
+    result = cli("serve", "--no-worker")
     assert result.exit_code == 1
-    assert f"cannot listen on 127.0.0.1:{port}" in result.output and "set PORT (or --port)" in result.output
+    assert f"cannot listen on 127.0.0.1:{taken_port}" in result.output and "set PORT (or --port)" in result.output
