@@ -214,7 +214,8 @@ def test_every_actor_an_error_names_reads_as_the_persons_name():
 
     assert error_sentence("close_already_requested", {"requested_by": "token:21:kế toán"}) == \
         "Ngày này đã được đề nghị khóa sổ (kế toán); chờ người phê duyệt quyết định."
-    assert "(system)" in error_sentence("close_already_requested", {"requested_by": "system"})  # no id: as it is
+    # A system actor reads as the system, in words (reconciliation.reports.person_name), not its raw name.
+    assert "(Hệ thống)" in error_sentence("close_already_requested", {"requested_by": "system"})
 
 
 def test_a_missing_or_too_long_field_is_named_in_the_sentence():
