@@ -22,7 +22,7 @@ from kernel.notify import SMS_TOPIC, SmsGatewayClient, sms_topic
 from kernel.outbox import OutboxWorker, Topic
 from kernel.worker import Worker
 from payments.callback_routes import callbacks_ns
-from payments.inbox_apply import worker_step
+from payments.inbox_apply import worker_queue
 from payments.money_routes import cash_ns, checkout_ns, finance_ns, payments_ns
 from payments.clients import PosGatewayClient, pos_refund_topic
 from payments.refund_routes import receipts_ns, refunds_ns
@@ -149,7 +149,7 @@ def build_worker(settings: Settings, sessions: sessionmaker[Session] | None = No
     sessions = sessions or make_session_factory(make_engine(settings.database_url))
     outbox = OutboxWorker(sessions=sessions, topics=outbox_topics(settings, sessions), clock=now_utc)
     return Worker(outbox=outbox, jobs=periodic_jobs(settings), clock=now_utc,
-                  inbound=[worker_step(sessions, settings)])
+                  inbound=[worker_queue(sessions, settings)])
 
 
 # --- sandboxes (demo mode) ------------------------------------------------------------

@@ -84,7 +84,8 @@ def worker(once: bool) -> None:
     background = build_worker(_settings())
     freeze_startup_objects()
     if once:
-        click.echo(f"handled {background.drain()} message(s)")
+        drained = background.drain()
+        click.echo(f"applied {drained.callbacks} callback(s), handled {drained.messages} message(s)")
         return
     signal.signal(signal.SIGTERM, lambda *_: background.stop())
     signal.signal(signal.SIGINT, lambda *_: background.stop())

@@ -21,14 +21,29 @@ from kernel.outbox import OutboxWorker
 log = logging.getLogger("hccpay.worker")
 
 
+@dataclass(frozen=True)
+class InboundQueue:
+    """Inbound work (verified callbacks): `take()` applies one batch of at most `batch` items and
+    returns how many it took. A batch that was not full emptied the queue."""
+
+    take: Callable[[], int]
+    batch: int
+
+
+@dataclass(frozen=True)
+class Drained:
+    """What `Worker.drain` did: callbacks applied, outbox messages handled."""
+
+    callbacks: int
+    messages: int
+
+
 @dataclass
 class Worker:
     outbox: OutboxWorker
     jobs: list[PeriodicJob]
     clock: Callable[[], datetime]
-    # Inbound queues, each a loop's step: one batch per call, returning how many items it took,
-    # or 0 once the queue is empty (a batch that was not full: the loop then waits its beat).
-    inbound: list[Callable[[], int]] = field(default_factory=list)
+    inbound: list[InboundQueue] = field(default_factory=list)
     poll_seconds: float = 1.0  # the outbound loop's beat when idle, and the periodic jobs' beat
     # The inbound loop's beat: how long a verified callback may wait for a worker, and (under
     # load) how long a batch gathers; a query on a partial index when idle.
@@ -36,17 +51,32 @@ class Worker:
     stop_event: threading.Event = field(default_factory=threading.Event)
     crashed: Exception | None = None
 
-    def drain(self) -> int:
+    def drain(self) -> Drained:
         """Everything due now, then return (`hccpay worker --once`): the queued callbacks a batch after
         another until none is left, the due periodic jobs, then the outbox until nothing is due (what the
-        callbacks and the jobs queued too); returns how many outbox messages were handled."""
-        while self._inbound_round():
-            pass
+        callbacks and the jobs queued too)."""
+        callbacks, full = self._take_inbound()
+        while full:
+            taken, full = self._take_inbound()
+            callbacks += taken
         self._jobs_round()
-        return self.outbox.drain()
+        return Drained(callbacks, self.outbox.drain())
 
     def _inbound_round(self) -> int:
-        return sum(step() for step in self.inbound)
+        """One batch of each inbound queue; 0 when none was full (the queues are empty): the loop then
+        waits its beat while the next batch gathers. Under load that makes fewer, fuller batches (far
+        cheaper per callback) for at most a beat of delay."""
+        taken, full = self._take_inbound()
+        return taken if full else 0
+
+    def _take_inbound(self) -> tuple[int, bool]:
+        """(items taken, whether any queue gave a full batch: more may be waiting)."""
+        taken, full = 0, False
+        for queue in self.inbound:
+            count = queue.take()
+            taken += count
+            full = full or count >= queue.batch
+        return taken, full
 
     def _outbound_round(self) -> int:
         return self.outbox.run_once(self.stop_event)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import OperationalError
@@ -24,6 +23,7 @@ from kernel.books import hold_books
 from kernel.clock import now_utc
 from kernel.db import lost_race, unavailable_reason, unit_of_work
 from kernel.errors import DomainError
+from kernel.worker import InboundQueue
 from payments.announcements import is_bank_callback
 from payments.channels.common import Credit, Reversal, event_from_json
 from payments.credits import CONFLICT, DUPLICATE, LINKED, IncomingCredit, record_credits, record_reversal
@@ -181,12 +181,6 @@ def _reverse(session: Session, inbox_id: int, received_at: datetime, event: Reve
     return inbox_id, inbox.APPLIED, reason, event.provider_ref
 
 
-def worker_step(sessions: sessionmaker[Session], settings: Settings) -> Callable[[], int]:
-    """The worker's step: one batch per call. A batch that was not full emptied the queue, so the
-    step reports 0 and the worker pauses for its beat while the next batch gathers: under load
-    that makes fewer, fuller batches (far cheaper per callback) for at most a beat of delay."""
-    def step() -> int:
-        taken = apply_queued(sessions, settings)
-        return taken if taken >= BATCH else 0
-
-    return step
+def worker_queue(sessions: sessionmaker[Session], settings: Settings) -> InboundQueue:
+    """The worker's inbound queue: one batch of verified callbacks per take."""
+    return InboundQueue(take=lambda: apply_queued(sessions, settings), batch=BATCH)

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from kernel.worker import Worker
+from kernel.worker import InboundQueue, Worker
 
 
 class SlowOutbox:
@@ -33,7 +33,7 @@ def test_callbacks_are_applied_while_an_outbound_send_hangs():
             applied.set()
         return 0
 
-    worker = Worker(outbox=outbox, jobs=[], clock=lambda: datetime.now(timezone.utc), inbound=[inbound_step],
+    worker = Worker(outbox=outbox, jobs=[], clock=lambda: datetime.now(timezone.utc), inbound=[InboundQueue(inbound_step, batch=500)],
                     poll_seconds=0.01, inbound_poll_seconds=0.01)
     run_while_the_send_hangs(worker, outbox, applied, "the inbound loop waited for the outbound one")
 
@@ -57,7 +57,7 @@ def test_a_bug_in_the_inbound_loop_stops_the_worker_and_is_raised():
     def broken() -> int:
         raise RuntimeError("bug")
 
-    worker = Worker(outbox=outbox, jobs=[], clock=lambda: datetime.now(timezone.utc), inbound=[broken],
+    worker = Worker(outbox=outbox, jobs=[], clock=lambda: datetime.now(timezone.utc), inbound=[InboundQueue(broken, batch=500)],
                     poll_seconds=0.01, inbound_poll_seconds=0.01)
     with pytest.raises(RuntimeError, match="bug"):
         worker.run_forever()
