@@ -111,22 +111,25 @@ def message_view(message: OutboxMessage, attempts: list[OutboxAttempt] | None = 
 
 @admin_ns.route("/outbox")
 class Outbox(Resource):
-    @admin_ns.doc(security="bearer", params={"status": "pending|done|failed", "limit": "at most 500",
+    @admin_ns.doc(security="bearer", params={"status": "pending|done|failed", "limit": "1-500 (default 100)",
+                                             "offset": "default 0",
                                              "topic": "an outbox topic, e.g. sms (another: 400 invalid_topic)"})
     @requires("admin", "auditor")
     def get(self):
-        """Outbound messages, newest first; `status=failed` lists the alerts."""
+        """Outbound messages, newest first, a page at a time (`next_offset`); `status=failed` lists the alerts."""
         status = request.args.get("status")
         if status is not None and status not in (PENDING, DONE, FAILED):
             raise ValidationError("status must be pending, done or failed", code="invalid_status")
-        limit = int_arg("limit", 100, 1, 500)
-        query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+        limit, offset = int_arg("limit", 100, 1, 500), int_arg("offset", 0, 0, 2**62)
+        query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).offset(offset).limit(limit + 1)
         if status:
             query = query.where(OutboxMessage.status == status)
         if "topic" in request.args:  # present but empty is a filter left blank: refused, never "all topics"
             query = query.where(OutboxMessage.topic == _topic(request.args["topic"]))
         with transaction() as session:
-            return {"messages": [message_view(m) for m in session.execute(query).scalars()]}
+            rows = session.execute(query).scalars().all()
+            return {"messages": [message_view(m) for m in rows[:limit]], "limit": limit, "offset": offset,
+                    "next_offset": offset + limit if len(rows) > limit else None}
 
 
 def _topic(name: str) -> str:
