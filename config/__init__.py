@@ -216,13 +216,23 @@ def _accounts_from_json(env: Mapping[str, str]) -> dict[str, CollectionAccount]:
         return {}
     try:
         # BIN and number may be written as JSON numbers; a name that is no string (null) has no text to show.
-        given = {agency: (str(acc["bin"]), str(acc["account_number"]), acc["account_name"])
-                 for agency, acc in json.loads(raw).items()}
+        listed = [(agency, (str(acc["bin"]), str(acc["account_number"]), acc["account_name"]))
+                  for agency, acc in json.loads(raw).items()]
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ConfigError(
             'HCCPAY_COLLECTION_ACCOUNTS must be JSON like {"*": {"bin": "970436", '
             '"account_number": "...", "account_name": "..."}}: ' + str(exc)
         ) from exc
+    # Keys are read as dossiers' agency codes are (trimmed): " H40.22" would match no dossier and send
+    # that agency's citizens to the "*" account without a word.
+    given: dict[str, tuple[str, str, object]] = {}
+    for agency, values in listed:
+        key = agency.strip()
+        if not key:
+            raise ConfigError(f"HCCPAY_COLLECTION_ACCOUNTS has an empty agency key ({agency!r})")
+        if key in given:
+            raise ConfigError(f"HCCPAY_COLLECTION_ACCOUNTS names agency {key!r} twice")
+        given[key] = values
     return {agency: _checked_account(*values, bin_name=f"HCCPAY_COLLECTION_ACCOUNTS[{agency!r}].bin",
                                      number_name=f"HCCPAY_COLLECTION_ACCOUNTS[{agency!r}].account_number",
                                      name_name=f"HCCPAY_COLLECTION_ACCOUNTS[{agency!r}].account_name")
