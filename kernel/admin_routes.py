@@ -30,11 +30,12 @@ token_in = admin_ns.model("TokenIn", {
                                description="days the token is valid (then 401 token_expired); "
                                            "left out or null: until revoked")})
 user_in = admin_ns.model("UserIn", {
-    "username": fields.String(required=True),
+    "username": fields.String(required=True, example="lan.ketoan"),
     "full_name": fields.String(max_length=200, example="Lê Thị Lan",
                                description="blank, null or left out: the username (as on the admin page)"),
-    "roles": fields.List(fields.String(enum=list(ROLES)), required=True),
-    "password": fields.String(required=True, min_length=10)})
+    "roles": fields.List(fields.String(enum=list(ROLES)), required=True, example=["finance"]),
+    # An example Swagger's "Try it out" accepts: its default sample ("string") is a weak password.
+    "password": fields.String(required=True, min_length=10, example="doi-mat-khau-ngay")})
 user_change_in = admin_ns.model("UserChangeIn", {
     "roles": fields.List(fields.String(enum=list(ROLES))), "active": fields.Boolean(),
     "password": fields.String(min_length=10, description="a new password; the user's sessions end (null: unchanged)"),
