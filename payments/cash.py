@@ -26,6 +26,9 @@ from payments.service import collected_on_delivery, get_payment_request, parse_p
 PROVIDER = "cash"
 OVER_SHORT = "cash_over_short"  # the ledger entry of a close's difference
 WIDTH = 40  # characters a line of the counter's thermal printer holds
+# A procedure's name is printed whole up to this (real ones run past 100 characters); a longer one is
+# shortened at a word, never cut mid-word.
+PROCEDURE_ON_SLIP = 240
 # More cash than a counter's drawer ever holds in a day (ten billion đồng): a count beyond it is a typing
 # slip, refused (400) even confirmed, where MAX_MONEY_VND would book it.
 MAX_COUNT_VND = 10_000_000_000
@@ -224,7 +227,7 @@ def receipt_text(payment: Payment) -> str:
     for allocation in standing:
         request = allocation.payment_request
         lines += [f"Mã thanh toán: {request.payment_code}", f"Hồ sơ: {request.dossier.code}",
-                  f"Thủ tục: {request.dossier.procedure_name[:80]}"]
+                  f"Thủ tục: {textwrap.shorten(request.dossier.procedure_name, PROCEDURE_ON_SLIP, placeholder=' …')}"]
         if len(standing) > 1 or allocation.amount_vnd != payment.amount_vnd:
             lines.append(f"Nộp cho hồ sơ này: {format_vnd(allocation.amount_vnd)}")
     if payment.unallocated_vnd:
