@@ -88,10 +88,25 @@ def landing():
     return render_template("landing.html")
 
 
+def typed_code(typed: str) -> str:
+    """The payment code in what a person typed or pasted into the form, read as a transfer memo is read:
+    grouped by spaces, dots or dashes, labelled (`HS: 2249…`, `HS/2249…`) or with the slip's words around it
+    (`Mã thanh toán: HS…`). Anything else comes back compacted, so the pay page says what is wrong with it."""
+    compact = codes.compact_code(typed)[:40]
+    prefix = settings().payment_code_prefix
+    if codes.is_valid_code(compact, prefix):
+        return compact
+    verified = {found.code for found in codes.scan_memo(typed[:200], prefix) if found.code}
+    if len(verified) == 1:  # two codes: which page is meant is the person's to say
+        return verified.pop()
+    # No code has a "/": left in, it would make another address (/pay/HS/…), a "page not found".
+    return compact.replace("/", "")
+
+
 @citizen.get("/pay")
 def find_pay_page():
     """The landing page's form: the typed payment code's page (which explains a wrong code)."""
-    code = codes.compact_code(request.args.get("code", ""))[:40]
+    code = typed_code(request.args.get("code", ""))
     return redirect(url_for("citizen.pay", code=code) if code else url_for("citizen.landing"))
 
 
