@@ -245,8 +245,12 @@ def payment_code_field(value: object, settings: Settings) -> str:
 
 
 def parse_payment_code(raw: str, settings: Settings) -> str:
-    """A well-formed payment code with valid check digits, else a 400 saying which is wrong."""
-    code = raw.strip().upper()
+    """A well-formed payment code with valid check digits, else a 400 saying which is wrong.
+
+    Any case, and grouped the way bank memos and people group it (`HS 408810231 60`, `hs-4088-1023-160`,
+    what finance copies out of a memo or a cashier hears read out): the check digits say whether what is
+    left once the separators go is a code."""
+    code = codes.compact_code(raw)
     if not CODE_SHAPE_RE.fullmatch(code):
         raise ValidationError(
             "a payment code is 2 letters and 11 digits, such as HS12345678978",
