@@ -96,9 +96,9 @@ def typed_code(typed: str) -> str:
     prefix = settings().payment_code_prefix
     if codes.is_valid_code(compact, prefix):
         return compact
-    verified = {found.code for found in codes.scan_memo(typed[:200], prefix) if found.code}
-    if len(verified) == 1:  # two codes: which page is meant is the person's to say
-        return verified.pop()
+    found = codes.scan_memo(typed[:200], prefix)
+    if len(found) == 1 and found[0].code:  # two codes (one mistyped, say): which is meant is the person's to say
+        return found[0].code
     # No code has a "/": left in, it would make another address (/pay/HS/…), a "page not found".
     return compact.replace("/", "")
 

@@ -41,6 +41,10 @@ def test_text_naming_two_codes_is_not_guessed_between(client, auth):
     location = _found(client, f"{first} {second}")
     assert not location.endswith((f"/pay/{first}", f"/pay/{second}"))
     assert client.get(location).status_code == 400
+    # A mistyped second code is a second code all the same: the valid one is not picked for the person.
+    mistyped = second[:-1] + str((int(second[-1]) + 1) % 10)
+    location = _found(client, f"{first} {mistyped}")
+    assert not location.endswith(f"/pay/{first}") and client.get(location).status_code == 400
 
 
 @pytest.mark.parametrize("typed", ["HS/12345678", "a/b/../c", "HS12345678978/qr.png", "/"])
