@@ -178,7 +178,8 @@ def _balance(bal: Element, info: StatementInfo, period: _Period) -> None:
 
 
 def _entry(ntry: Element, first_line_no: int) -> Iterator[StatementLine]:
-    status = _text(ntry, "Sts", "Cd") or _text(ntry, "Sts")
+    # Sts: a code of its own (001.02-001.07), or an EntryStatus1Choice of a code or a proprietary one (001.08 on).
+    status = _text(ntry, "Sts", "Cd") or _text(ntry, "Sts", "Prtry") or _text(ntry, "Sts")
     if status and status.upper() != "BOOK":
         return
     amount_elem = _child(ntry, "Amt")
