@@ -23,7 +23,7 @@ from defusedxml.ElementTree import iterparse
 
 from payments.references import normalise_ref
 from reconciliation.statements import (CREDIT, DEBIT, StatementInfo, StatementLine, parse_decimal,
-                                       parse_local_date, statement_error)
+                                       parse_local_date, single_spaced, statement_error)
 
 STATEMENT_ROOT = "BkToCstmrStmt"
 # Booked balances (ISO 20022 ExternalBalanceType1Code). Available ones (OPAV, CLAV, FWAV) may differ
@@ -289,7 +289,8 @@ def _memo(ntry: Element, txs: list[Element]) -> str:
         parts += mine or [t for t in [_text(tx, "AddtlTxInf")] if t]
     if not parts:
         parts += [t for t in [_text(ntry, "AddtlNtryInf")] if t]
-    return " ".join(dict.fromkeys(parts))
+    # Single-spaced before a repeat is told: a text wrapped over lines is the same text as on one.
+    return " ".join(dict.fromkeys(filter(None, map(single_spaced, parts))))
 
 
 def _unstructured(info: Element) -> str:
@@ -314,7 +315,7 @@ def _first(values: Iterable[str | None]) -> str | None:
 def _party_name(tx: Element | None, direction: str) -> str | None:
     role = "Dbtr" if direction == CREDIT else "Cdtr"
     parties = _child(tx, "RltdPties") if tx is not None else None
-    return _text(parties, role, "Nm") or _text(parties, role, "Pty", "Nm")
+    return single_spaced(_text(parties, role, "Nm") or _text(parties, role, "Pty", "Nm"))
 
 
 def _party_account(tx: Element | None, direction: str) -> str | None:

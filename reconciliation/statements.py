@@ -148,6 +148,26 @@ def _compose(line: StatementLine) -> None:
             setattr(line, name, unicodedata.normalize("NFC", value))
 
 
+# The control characters str.split() takes for spaces (VT, FF, FS-US): they stay in the text, so that
+# the import refuses them (`importer._check_text`) in every format; other whitespace runs are one space.
+_SPLIT_CONTROLS = re.compile(r"[\x0b\x0c\x1c-\x1f]")
+_SPACES = re.compile(r"[^\S\x0b\x0c\x1c-\x1f]+")
+
+
+def single_spaced(text: str | None) -> str | None:
+    """A statement's text as one line: each run of whitespace (a line break, a wrapped line's indentation, a
+    tab) one space, none at the ends; None when nothing is left. Every format writes text over lines its own
+    way (a CSV cell, a pretty-printed `Ustrd`, an indented :86: continuation line): read, the same transfer's
+    memo and payer are the same text whichever file brought them."""
+    if not text:
+        return None
+    tidy = " ".join(text.split())
+    # Unchanged by the split, the text holds no such control (each would have become a space).
+    if tidy != text and _SPLIT_CONTROLS.search(text):  # rare: the slower way, which keeps them
+        return _SPACES.sub(" ", text).strip(" ") or None
+    return tidy or None
+
+
 def normalise_account(account: str | None) -> str | None:
     """`0071 0012 34567`, `VCB/0071001234567` -> digits and letters only, upper case."""
     if account is None:

@@ -23,7 +23,7 @@ from typing import BinaryIO
 from mt940.tags import Statement as _Tag61
 
 from reconciliation.statements import (CREDIT, DEBIT, StatementInfo, StatementLine, nearest_year, parse_decimal,
-                                       statement_error)
+                                       single_spaced, statement_error)
 from reconciliation.textfile import text_lines
 
 _TAG = re.compile(r"^:(\d{2}[A-Z]?|NS):[ \t]*(.*)$")  # some banks put a space after the tag (`:61: 2611…`)
@@ -244,7 +244,7 @@ def _statement_line(tag: _Tag, line_no: int) -> StatementLine | None:
         reference = ""
     return StatementLine(line_no=line_no, booking_date=booking_day, value_date=value_day, amount_vnd=amount,
                          direction=direction, bank_ref=reference or None, is_reversal=mark.startswith("R"),
-                         memo=(g.get("extra_details") or "").strip())
+                         memo=single_spaced(g.get("extra_details")) or "")
 
 
 def _entry_date(value_day: date, month: int, day: int, tag: _Tag) -> date:
@@ -266,8 +266,9 @@ def _describe(line: StatementLine, text: str) -> None:
         for code, value in zip(parts[1::2], parts[2::2]):
             fields.setdefault(code, []).append(value)
         memo = "".join(v for c in sorted(fields) if "20" <= c <= "29" or "60" <= c <= "63" for v in fields[c])
-        line.memo = " ".join(filter(None, [line.memo if line.memo else None, memo.strip()]))
-        line.payer_name = " ".join(fields.get("32", []) + fields.get("33", [])).strip() or None
+        line.memo = single_spaced(" ".join(filter(None, [line.memo, memo]))) or ""
+        line.payer_name = single_spaced(" ".join(fields.get("32", []) + fields.get("33", [])))
         line.payer_account = "".join(fields.get("31", [])).strip() or None
     else:
-        line.memo = " ".join(filter(None, [line.memo, flat]))
+        # A continuation line's indentation, or spaces before a line break, are no part of the text.
+        line.memo = single_spaced(" ".join(filter(None, [line.memo, flat]))) or ""

@@ -28,7 +28,7 @@ from reconciliation import profiles
 from reconciliation.profiles import normalise_header
 from reconciliation.statements import (CREDIT, DEBIT, MONTHS, StatementError, StatementInfo, StatementLine,
                                        excel_fraction_of_day, nearest_year, parse_amount, parse_local_date,
-                                       statement_error, weekday_before)
+                                       single_spaced, statement_error, weekday_before)
 from reconciliation.textfile import SNIFF_BYTES, release, text_stream
 
 HEADER_SEARCH_ROWS = 50
@@ -758,23 +758,12 @@ def _clock_text(clock: object, line_no: int) -> str:
     raise statement_error("invalid_date", f"time {str(clock)[:40]!r} is not a time", line_no=line_no)
 
 
-# The control characters str.split() takes for spaces (VT, FF, FS-US): they stay in the text, so that
-# the import refuses them (`importer._check_text`) as in other formats; other whitespace runs are one space.
-_SPLIT_CONTROLS = re.compile(r"[\x0b\x0c\x1c-\x1f]")
-_SPACES = re.compile(r"[^\S\x0b\x0c\x1c-\x1f]+")
-
-
 def _text(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = str(value)
-    tidy = " ".join(text.split())
-    # Unchanged by the split, the text holds no such control (each would have become a space).
-    if tidy != text and _SPLIT_CONTROLS.search(text):  # rare: the slower way, which keeps them
-        return _SPACES.sub(" ", text).strip(" ") or None
-    return tidy or None
+    return single_spaced(str(value))
 
 
 def _reference(value: object) -> str | None:

@@ -99,8 +99,8 @@ def _text_as_before(value):
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value)
-    if tabular._SPLIT_CONTROLS.search(text):
-        return tabular._SPACES.sub(" ", text).strip(" ") or None
+    if statements._SPLIT_CONTROLS.search(text):
+        return statements._SPACES.sub(" ", text).strip(" ") or None
     return " ".join(text.split()) or None
 
 

@@ -1,4 +1,5 @@
-"""Statement parsing, QA round 12: camt.053 entry status as a proprietary code."""
+"""Statement parsing, QA round 12: camt.053 entry status as a proprietary code; memos and payer names
+that camt.053 and MT940 write over several lines read as one single-spaced text, as the spreadsheets' are."""
 import io
 
 import pytest
@@ -39,3 +40,45 @@ def test_a_camt_entry_whose_proprietary_status_is_not_booked_is_no_line(status):
 def test_a_camt_entry_booked_under_any_form_of_status_is_a_line(status):
     _, lines = read(camt(entry(30000, "FT1", status=status)))
     assert [(l.amount_vnd, l.bank_ref) for l in lines] == [(30000, "FT1")]
+
+
+# --- 2. text over several lines -------------------------------------------------------------------------
+# A pretty-printed or wrapped `Ustrd`, a payer's name, an indented :86: continuation line kept their line
+# breaks and indentation in the stored memo (`HS… nop\n            le phi`): the same transfer read from a
+# CSV is `HS… nop le phi`.
+
+def test_a_camt_remittance_text_written_over_several_lines_is_one_single_spaced_memo():
+    details = ("<NtryDtls><TxDtls><RltdPties><Dbtr><Nm>NGUYEN   VAN\n        AN</Nm></Dbtr></RltdPties>"
+               f"<RmtInf><Ustrd>{CODE} nop\n            le  phi\t ho so</Ustrd></RmtInf></TxDtls></NtryDtls>")
+    _, [line] = read(camt(entry(30000, "FT1", details=details)))
+    assert (line.memo, line.payer_name) == (f"{CODE} nop le phi ho so", "NGUYEN VAN AN")
+
+
+def test_a_camt_entry_information_over_several_lines_is_one_single_spaced_memo():
+    _, [line] = read(camt(entry(30000, "FT1", details=f"<AddtlNtryInf>\n  {CODE}\n  nop le phi\n</AddtlNtryInf>")))
+    assert line.memo == f"{CODE} nop le phi"
+
+
+MT940 = (":20:S\r\n:25:0071001234567\r\n:28C:1/1\r\n:60F:C261123VND0,\r\n"
+         ":61:2611241124C30000,NTRFNONREF//FT26328000001\r\n%s\r\n:62F:C261124VND30000,\r\n")
+
+
+@pytest.mark.parametrize("details, memo, payer", [
+    (f":86:{CODE} nop\r\n    le phi ho so", f"{CODE} nop le phi ho so", None),
+    (f":86:{CODE}  nop   le phi", f"{CODE} nop le phi", None),
+    (f":86:166?20{CODE} nop le phi?32NGUYEN VAN?33 AN", f"{CODE} nop le phi", "NGUYEN VAN AN"),
+    (f":86:?20{CODE} nop le phi?32 NGUYEN  VAN AN ", f"{CODE} nop le phi", "NGUYEN VAN AN"),
+])
+def test_an_mt940_memo_and_payer_are_single_spaced(details, memo, payer):
+    _, [line] = read(MT940 % details)
+    assert (line.memo, line.payer_name) == (memo, payer)
+
+
+def test_a_control_character_in_an_mt940_memo_is_still_refused_by_the_import():
+    # Single-spacing must not turn a vertical tab into a space: the import refuses it, as in a CSV.
+    from reconciliation.importer import parse_upload
+    from reconciliation.statements import StatementError
+
+    with pytest.raises(StatementError) as refused:
+        parse_upload(io.BytesIO((MT940 % f":86:{CODE}\x0bnop le phi").encode()))
+    assert (refused.value.code, refused.value.details["line_no"]) == ("invalid_text", 1)
