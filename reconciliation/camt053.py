@@ -13,7 +13,7 @@ payment orders) are refused: their entries are not a statement's.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import BinaryIO
 from xml.etree.ElementTree import Element, ParseError
@@ -122,11 +122,12 @@ def _account(acct: Element, info: StatementInfo) -> None:
 
 @dataclass
 class _Period:
-    """What one `<Stmt>` says about its days, to place its PRCD once the statement has been read."""
+    """What one `<Stmt>` says about its days, to place its OPBD and PRCD once the statement has been read."""
 
     first_day: date | None = None  # FrToDt/FrDtTm
     first_entry: date | None = None
     closing_day: date | None = None
+    openings: list[tuple[date, int]] = field(default_factory=list)  # OPBD: (its date, amount), in order
     previous_closing: tuple[date, int] | None = None  # PRCD: (its date, amount)
 
     def see(self, day: date) -> None:
@@ -134,14 +135,19 @@ class _Period:
             self.first_entry = day
 
     def finish(self, info: StatementInfo) -> None:
-        """PRCD opens the statement's first day: its period's start, else its earliest entry, else
-        the day its closing is stated for (some banks date PRCD that day itself); a PRCD with none
-        of these is the closing of its own date. One dated after the statement began is no opening
-        of it, and is left out rather than guessed."""
+        """The statement's first day is its period's start, else its earliest entry, else the day its
+        closing is stated for. An OPBD opens its own date, but one dated before that first day, as many
+        banks date it (MT940's :60F: way: the previous statement's closing day), opens the first day:
+        written on its own date it would be a second opening of a day another file states, checked
+        against the wrong balance. It wins over PRCD, which opens the first day too (some banks date
+        PRCD that day itself); a PRCD with no first day is the closing of its own date. One dated after
+        the statement began is no opening of it, and is left out rather than guessed."""
+        first = self.first_day or self.first_entry or self.closing_day
+        for dated, amount in self.openings:
+            info.opening(first if first is not None and dated < first else dated, amount)
         if self.previous_closing is None:
             return
         dated, amount = self.previous_closing
-        first = self.first_day or self.first_entry or self.closing_day
         if first is None:
             info.closing(dated, amount)
         elif first >= dated:
@@ -171,7 +177,7 @@ def _balance(bal: Element, info: StatementInfo, period: _Period) -> None:
     if code in PREVIOUS_CLOSING_CODES:
         period.previous_closing = (day, amount)
     elif code in OPENING_CODES:
-        info.opening(day, amount)
+        period.openings.append((day, amount))
     else:
         period.closing_day = day
         info.closing(day, amount)

@@ -114,3 +114,25 @@ def test_a_wrapped_camt_remittance_text_is_stored_single_spaced_and_pays(client,
     [line] = all_lines(client, auth, r.json["import_id"])
     assert (line["memo"], line["payer_name"], line["bank_ref"]) == (f"{A} nop le phi", "NGUYEN VAN AN", "FT26328901")
     assert paid_vnd(client, A) == 30_000
+
+
+def test_a_camt_whose_opbd_is_dated_the_day_before_raises_no_mismatch_on_that_day(client, auth, monkeypatch):
+    # The OPBD, dated as :60F: is with the previous closing day, was stored as Monday's opening: Monday's
+    # own statement, imported next, was checked against it (a blocking balance_mismatch of its lines).
+    make_requests_with_codes(client, auth, monkeypatch, [(A, 30_000), (B, 100_000)])
+    stmt = ('<Stmt><Id>S1</Id><Acct><Id><Othr><Id>0071001234567</Id></Othr></Id><Ccy>VND</Ccy></Acct>' +
+            bal("OPBD", 1_000_000, "2026-11-23") + bal("CLBD", 1_030_000, "2026-11-24") +
+            entry(30000, "FT1", f"{A} nop") + '</Stmt>')
+    doc = ('<?xml version="1.0" encoding="UTF-8"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.06">'
+           '<BkToCstmrStmt>' + stmt + '</BkToCstmrStmt></Document>')
+    assert upload(client, auth, doc, filename="tue.xml").status_code == 201
+    monday = (":20:S1\r\n:25:0071001234567\r\n:28C:7/1\r\n:60F:C261122VND900000,\r\n"
+              f":61:2611231123C100000,NTRFNONREF//FT0\r\n:86:{B} nop\r\n:62F:C261123VND1000000,\r\n")
+    assert upload(client, auth, monday, filename="mon.sta").status_code == 201
+    assert exceptions(client, auth, "2026-11-23") == [] and exceptions(client, auth, "2026-11-24") == []
+    days = {d: client.get(f"/api/v1/reconciliation/days/2026-11-{d}", headers=auth("finance")).json["balances"]
+            for d in ("23", "24")}
+    assert [(b["opening_vnd"], b["closing_stated_vnd"], b["difference_vnd"]) for b in days["23"]] == [
+        (900_000, 1_000_000, 0)]
+    assert [(b["opening_vnd"], b["closing_stated_vnd"], b["difference_vnd"]) for b in days["24"]] == [
+        (1_000_000, 1_030_000, 0)]

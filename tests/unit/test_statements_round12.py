@@ -82,3 +82,44 @@ def test_a_control_character_in_an_mt940_memo_is_still_refused_by_the_import():
     with pytest.raises(StatementError) as refused:
         parse_upload(io.BytesIO((MT940 % f":86:{CODE}\x0bnop le phi").encode()))
     assert (refused.value.code, refused.value.details["line_no"]) == ("invalid_text", 1)
+
+
+# --- 3. an opening balance dated the day before the statement -------------------------------------------
+# Many banks date OPBD as MT940 dates :60F:, with the previous statement's closing day. It was written as the
+# opening of that day: a day imported from another file then had two openings, and a blocking balance_mismatch.
+
+def bal(code: str, amount: int, day: str) -> str:
+    return (f'<Bal><Tp><CdOrPrtry><Cd>{code}</Cd></CdOrPrtry></Tp><Amt Ccy="VND">{amount}</Amt>'
+            f"<CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>{day}</Dt></Dt></Bal>")
+
+
+def balances(info) -> dict:
+    return {str(day): (b.opening_vnd, b.closing_vnd) for day, b in info.balances.items()}
+
+
+@pytest.mark.parametrize("dated", ["2026-11-23", "2026-11-20", "2026-11-24"])
+def test_an_opbd_dated_on_or_before_the_first_booking_day_opens_that_day(dated):
+    info, _ = read(camt(bal("OPBD", 1_000_000, dated) + bal("CLBD", 1_030_000, "2026-11-24") + entry(30000, "FT1")))
+    assert balances(info) == {"2026-11-24": (1_000_000, 1_030_000)}
+
+
+def test_an_opbd_before_a_statement_of_no_entries_opens_the_day_of_its_closing():
+    info, _ = read(camt(bal("OPBD", 1_000_000, "2026-11-23") + bal("CLBD", 1_000_000, "2026-11-24")))
+    assert balances(info) == {"2026-11-24": (1_000_000, 1_000_000)}
+
+
+def test_an_opbd_of_the_periods_first_day_stays_on_it():
+    period = "<FrToDt><FrDtTm>2026-11-23T00:00:00+07:00</FrDtTm><ToDtTm>2026-11-24T23:59:59+07:00</ToDtTm></FrToDt>"
+    info, _ = read(camt(period + bal("OPBD", 1_000_000, "2026-11-23") + bal("CLBD", 1_030_000, "2026-11-24")
+                        + entry(30000, "FT1")))
+    assert balances(info) == {"2026-11-23": (1_000_000, None), "2026-11-24": (None, 1_030_000)}
+
+
+def test_an_opbd_still_wins_over_prcd_and_each_day_of_a_statement_keeps_its_own_opbd():
+    info, _ = read(camt(bal("PRCD", 999, "2026-11-23") + bal("OPBD", 1_000_000, "2026-11-23")
+                        + bal("CLBD", 1_030_000, "2026-11-24") + entry(30000, "FT1")))
+    assert balances(info) == {"2026-11-24": (1_000_000, 1_030_000)}
+    two_days = entry(30000, "FT1") + entry(50000, "FT2").replace("2026-11-24", "2026-11-25")
+    info, _ = read(camt(bal("OPBD", 1_000_000, "2026-11-24") + bal("CLBD", 1_030_000, "2026-11-24")
+                        + bal("OPBD", 1_030_000, "2026-11-25") + bal("CLBD", 1_080_000, "2026-11-25") + two_days))
+    assert balances(info) == {"2026-11-24": (1_000_000, 1_030_000), "2026-11-25": (1_030_000, 1_080_000)}
