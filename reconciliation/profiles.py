@@ -30,7 +30,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
             "bank charge", "bank charges"),
     "fee_vat": ("vat", "thue vat", "thue gtgt", "vat phi", "vat amount"),
     "amount": ("so tien giao dich", "so tien", "amount", "transaction amount", "gia tri"),
-    "direction": ("no co", "debit credit", "credit debit", "dr cr", "cr dr", "d c", "c d", "chieu giao dich"),
+    "direction": ("no co", "debit credit", "credit debit", "dr cr", "cr dr", "d c", "c d", "chieu giao dich",
+                  "chieu gd"),
     # Side marks (`Ghi có`/`Ghi nợ`) in some exports, transaction types (`Chuyển khoản`) in others, as `Loại`
     # alone (`EXACT`): the values tell (`tabular`).
     "kind": ("loai giao dich", "loai gd", "transaction type"),
@@ -176,7 +177,9 @@ EXACT = {"no": "debit", "co": "credit", "debit": "debit", "credit": "credit", "n
          "co credit": "credit", "dr": "debit", "cr": "credit", "chi": "debit", "thu": "credit", "ton": "balance",
          "giam": "debit", "tang": "credit",
          "thong tin": "memo",  # "Thông tin" alone; "Thông tin người chuyển" is the payer, "Thông tin bổ sung" no memo
-         "loai": "kind"}  # "Loại" alone heads a side mark column or a type column: its values tell (`tabular`)
+         # "Loại" (and English "Type") alone heads a side mark column or a type column: its values tell (`tabular`).
+         # "Chiều" (the direction) alone heads side marks in some exports: read the same way, its values decide.
+         "loai": "kind", "type": "kind", "chieu": "kind"}
 # A row-number column ("No.", "STT", "#"): claimed so that nothing else reads it.
 _ROW_NUMBER = re.compile(r"\s*(?:no\s*\.|n[o°º]\s*[.:]|#|stt|s\.t\.t|so tt|số tt|số thứ tự)\s*", re.IGNORECASE)
 

@@ -123,3 +123,24 @@ def test_an_opbd_still_wins_over_prcd_and_each_day_of_a_statement_keeps_its_own_
     info, _ = read(camt(bal("OPBD", 1_000_000, "2026-11-24") + bal("CLBD", 1_030_000, "2026-11-24")
                         + bal("OPBD", 1_030_000, "2026-11-25") + bal("CLBD", 1_080_000, "2026-11-25") + two_days))
     assert balances(info) == {"2026-11-24": (1_000_000, 1_030_000), "2026-11-25": (1_030_000, 1_080_000)}
+
+
+# --- 4. a side mark column headed by a word of its own ----------------------------------------------------
+# `Type` (CR/DR) and `Chiều` (Có/Nợ) beside one unsigned amount column were not read: every row was a credit,
+# a fee or a transfer out among them (money going out read as money in, able to pay a dossier).
+
+@pytest.mark.parametrize("header, sides", [("Type", ("CR", "DR")), ("TYPE", ("C", "D")), ("Chiều", ("Có", "Nợ")),
+                                           ("Chiều GD", ("Ghi có", "Ghi nợ")), ("Chiều giao dịch", ("C", "D"))])
+def test_a_side_mark_column_named_in_one_word_gives_each_row_its_side(header, sides):
+    text = (f"Ngày giao dịch,Số tham chiếu,Số tiền,{header},Nội dung\n24/11/2026,R1,1.000.000,{sides[0]},{CODE}\n"
+            f"24/11/2026,R2,20.000,{sides[1]},{CODE} phi\n")
+    _, lines = read(text)
+    assert [(l.amount_vnd, l.direction) for l in lines] == [(1_000_000, "credit"), (20_000, "debit")]
+
+
+def test_a_type_column_of_transaction_types_beside_signed_amounts_is_read_past():
+    text = (f"Ngày giao dịch,Số tham chiếu,Số tiền,Type,Nội dung\n24/11/2026,R1,+1.000.000,Transfer,{CODE}\n"
+            "24/11/2026,R2,-20.000,Fee,phi\n")
+    _, lines = read(text)
+    assert [(l.amount_vnd, l.direction) for l in lines] == [(1_000_000, "credit"), (20_000, "debit")]
+
