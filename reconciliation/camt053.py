@@ -269,11 +269,18 @@ def _amount(text: str | None, **where) -> int | None:
 
 
 def _tx_amount(tx: Element | None) -> tuple[str | None, str | None] | None:
+    """A transaction's own amount: its `Amt` (001.03 on), else `AmtDtls/TxAmt`, else the amount instructed
+    (`AmtDtls/InstdAmt`, all 001.02 often gives) when in đồng: in another currency it is no part of a VND
+    entry (the entry then stays one line)."""
     if tx is None:
         return None
     elem = _child(tx, "Amt")
     if elem is None:
         elem = _child(tx, "AmtDtls", "TxAmt", "Amt")
+    if elem is None:
+        instructed = _child(tx, "AmtDtls", "InstdAmt", "Amt")
+        if instructed is not None and (instructed.get("Ccy") or "VND").strip().upper() == "VND":
+            elem = instructed
     if elem is None:
         return None
     return elem.text, elem.get("Ccy")

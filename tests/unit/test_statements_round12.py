@@ -144,3 +144,31 @@ def test_a_type_column_of_transaction_types_beside_signed_amounts_is_read_past()
     _, lines = read(text)
     assert [(l.amount_vnd, l.direction) for l in lines] == [(1_000_000, "credit"), (20_000, "debit")]
 
+
+# --- 5. a batch whose transactions state the amount instructed -----------------------------------------------
+# camt.053.001.02 has no TxDtls/Amt: a batch's parts are often given only as AmtDtls/InstdAmt. Such a batch
+# stayed one line of both payers' money, named after the first payer only.
+
+def test_a_batch_of_instructed_amounts_in_dong_is_split_into_its_transactions():
+    tx = ('<TxDtls><AmtDtls><InstdAmt><Amt Ccy="VND">{amount}</Amt></InstdAmt></AmtDtls><RltdPties><Dbtr><Nm>{name}'
+          '</Nm></Dbtr></RltdPties><RmtInf><Ustrd>{memo}</Ustrd></RmtInf></TxDtls>')
+    details = ("<NtryDtls><Btch><NbOfTxs>2</NbOfTxs></Btch>" + tx.format(amount=30000, name="LE VAN A", memo=CODE)
+               + tx.format(amount=100000, name="TRAN THI B", memo="HS21890246178 nop") + "</NtryDtls>")
+    _, lines = read(camt(entry(130000, "BATCH1", details=details), ns="02"))
+    assert [(l.amount_vnd, l.payer_name, l.memo, l.bank_ref, l.batch) for l in lines] == [
+        (30000, "LE VAN A", CODE, "BATCH1/1", ("BATCH1", 130000, 1)),
+        (100000, "TRAN THI B", "HS21890246178 nop", "BATCH1/2", ("BATCH1", 130000, 2))]
+
+
+def test_a_transaction_amount_wins_over_the_instructed_one_and_a_foreign_instructed_one_is_no_part():
+    tx = ('<TxDtls><AmtDtls><InstdAmt><Amt Ccy="{ccy}">{instructed}</Amt></InstdAmt>{own}</AmtDtls>'
+          '<RmtInf><Ustrd>{memo}</Ustrd></RmtInf></TxDtls>')
+    own = '<TxAmt><Amt Ccy="VND">{}</Amt></TxAmt>'
+    details = ("<NtryDtls>" + tx.format(ccy="VND", instructed=31000, own=own.format(30000), memo=CODE)
+               + tx.format(ccy="VND", instructed=101000, own=own.format(100000), memo="HS21890246178") + "</NtryDtls>")
+    _, lines = read(camt(entry(130000, "B2", details=details), ns="02"))
+    assert [l.amount_vnd for l in lines] == [30000, 100000]
+    details = ("<NtryDtls>" + tx.format(ccy="USD", instructed=30000, own="", memo=CODE)
+               + tx.format(ccy="USD", instructed=100000, own="", memo="HS21890246178") + "</NtryDtls>")
+    _, lines = read(camt(entry(130000, "B3", details=details), ns="02"))
+    assert [(l.amount_vnd, l.memo) for l in lines] == [(130000, f"{CODE} HS21890246178")]
