@@ -136,3 +136,19 @@ def test_a_camt_whose_opbd_is_dated_the_day_before_raises_no_mismatch_on_that_da
         (900_000, 1_000_000, 0)]
     assert [(b["opening_vnd"], b["closing_stated_vnd"], b["difference_vnd"]) for b in days["24"]] == [
         (1_000_000, 1_030_000, 0)]
+
+
+def test_an_entry_imported_as_one_line_is_found_as_its_instructed_parts_later(client, auth, monkeypatch):
+    make_requests_with_codes(client, auth, monkeypatch, [(A, 30_000), (B, 350_000)])
+    mt = (":20:S\r\n:25:0071001234567\r\n:28C:1/1\r\n:60F:C261123VND0,\r\n"
+          f":61:2611241124C380000,NTRFNONREF//FT26328900\r\n:86:{A} {B} nop\r\n:62F:C261124VND380000,\r\n")
+    first = upload(client, auth, mt, filename="s.sta")
+    assert (first.status_code, first.json["lines_new"]) == (201, 1), first.json
+    txs = (f'<TxDtls><AmtDtls><InstdAmt><Amt Ccy="VND">30000</Amt></InstdAmt></AmtDtls>'
+           f'<RmtInf><Ustrd>{A} nop</Ustrd></RmtInf></TxDtls>'
+           f'<TxDtls><AmtDtls><InstdAmt><Amt Ccy="VND">350000</Amt></InstdAmt></AmtDtls>'
+           f'<RmtInf><Ustrd>{B} nop</Ustrd></RmtInf></TxDtls>')
+    again = upload(client, auth, camt(entry(380000, "FT26328900", "", tx=txs), ns="02"), filename="s.xml")
+    assert again.status_code == 201, again.json
+    assert (again.json["lines_new"], again.json["lines_duplicate"]) == (0, 2)
+    assert (paid_vnd(client, A), paid_vnd(client, B)) == (30_000, 350_000)
