@@ -43,6 +43,7 @@ _SUBFIELD_BREAK = re.compile(r"\n(?=\?\d{2})")
 # its first sub-field (`?20…`): either way `?NN` codes, never memo text.
 _STRUCTURED = re.compile(r"\d{3}\?|\?\d{2}")
 WRAP_WIDTH = 65  # :86: lines are cut at 65 characters: a full line continues mid-word
+NAME_WIDTH = 27  # each ?32/?33 name sub-field holds 27 characters: a full one goes on in the next mid-word
 
 
 @dataclass
@@ -267,8 +268,19 @@ def _describe(line: StatementLine, text: str) -> None:
             fields.setdefault(code, []).append(value)
         memo = "".join(v for c in sorted(fields) if "20" <= c <= "29" or "60" <= c <= "63" for v in fields[c])
         line.memo = single_spaced(" ".join(filter(None, [line.memo, memo]))) or ""
-        line.payer_name = single_spaced(" ".join(fields.get("32", []) + fields.get("33", [])))
+        line.payer_name = _payer_name(fields.get("32", []) + fields.get("33", []))
         line.payer_account = "".join(fields.get("31", [])).strip() or None
     else:
         # A continuation line's indentation, or spaces before a line break, are no part of the text.
         line.memo = single_spaced(" ".join(filter(None, [line.memo, flat]))) or ""
+
+
+def _payer_name(parts: list[str]) -> str | None:
+    """The payer's name from its ?32 and ?33 sub-fields: a part of the full width (27) was cut there, mid-word
+    perhaps, and goes on in the next without a separator (as a full `Ustrd`); other parts are joined by a
+    space."""
+    name, cut = "", False
+    for part in parts:
+        name = name + part if cut else f"{name.rstrip()} {part.lstrip()}"
+        cut = len(part) >= NAME_WIDTH
+    return single_spaced(name)

@@ -172,3 +172,16 @@ def test_a_transaction_amount_wins_over_the_instructed_one_and_a_foreign_instruc
                + tx.format(ccy="USD", instructed=100000, own="", memo="HS21890246178") + "</NtryDtls>")
     _, lines = read(camt(entry(130000, "B3", details=details), ns="02"))
     assert [(l.amount_vnd, l.memo) for l in lines] == [(130000, f"{CODE} HS21890246178")]
+
+
+# --- 6. an MT940 payer's name cut between ?32 and ?33 ---------------------------------------------------------
+# ?32 and ?33 hold 27 characters each: a longer name is cut at the 27th, mid-word, and goes on in ?33. It was
+# joined with a space ("CONG TY TNHH DICH VU CONG N GHE ABC").
+
+@pytest.mark.parametrize("fields, payer", [("?32CONG TY TNHH DICH VU CONG N?33GHE ABC", "CONG TY TNHH DICH VU CONG NGHE ABC"),
+                                           ("?32NGUYEN VAN?33AN", "NGUYEN VAN AN"),
+                                           ("?32NGUYEN VAN AN", "NGUYEN VAN AN"),
+                                           ("?33NGUYEN VAN AN", "NGUYEN VAN AN")])
+def test_an_mt940_payer_name_cut_at_the_full_width_of_32_goes_on_in_33_without_a_space(fields, payer):
+    _, [line] = read(MT940 % f":86:166?20{CODE} nop le phi{fields}")
+    assert (line.memo, line.payer_name) == (f"{CODE} nop le phi", payer)
