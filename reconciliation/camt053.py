@@ -12,6 +12,7 @@ payment orders) are refused: their entries are not a statement's.
 """
 from __future__ import annotations
 
+import codecs
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -62,6 +63,7 @@ def parse(source: BinaryIO, info: StatementInfo) -> Iterator[StatementLine]:
     line_no = 0
     seen_root = False
     period = _Period()
+    _skip_blanks_before_declaration(source)
     try:
         stack: list[Element] = []
         for event, elem in iterparse(source, events=("start", "end"), forbid_dtd=True):
@@ -100,6 +102,24 @@ def parse(source: BinaryIO, info: StatementInfo) -> Iterator[StatementLine]:
                               "refused for safety") from exc
     if not seen_root:
         raise statement_error("malformed_xml", "the XML has no document element")
+
+
+_BLANKS = b" \t\r\n"
+
+
+def _skip_blanks_before_declaration(source: BinaryIO) -> None:
+    """Start the file at its `<?xml` declaration when only blank lines (after a UTF-8 byte-order mark or not)
+    come before it, as in files written by scripts or saved from a bank's portal. XML wants the declaration
+    first, and such a file was refused whole; the declaration still names the encoding, and the mark before
+    the blanks says nothing it does not. Anything else before a declaration stays malformed."""
+    start = source.tell()
+    head = source.read(4096)
+    body = head[3:] if head.startswith(codecs.BOM_UTF8) else head
+    stripped = body.lstrip(_BLANKS)
+    if len(stripped) < len(body) and stripped.startswith(b"<?xml"):
+        source.seek(start + len(head) - len(stripped))
+    else:
+        source.seek(start)
 
 
 def _not_camt053(why: str):

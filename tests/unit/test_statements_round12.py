@@ -185,3 +185,21 @@ def test_a_transaction_amount_wins_over_the_instructed_one_and_a_foreign_instruc
 def test_an_mt940_payer_name_cut_at_the_full_width_of_32_goes_on_in_33_without_a_space(fields, payer):
     _, [line] = read(MT940 % f":86:166?20{CODE} nop le phi{fields}")
     assert (line.memo, line.payer_name) == (f"{CODE} nop le phi", payer)
+
+
+# --- 7. blank lines before the XML declaration ----------------------------------------------------------------
+# A camt.053 written by a script or saved from a portal often starts with a line break (after its BOM or not)
+# before `<?xml …?>`: the file was refused whole as malformed_xml.
+
+@pytest.mark.parametrize("before", ["\n", "\r\n\r\n", "  \t\n", "\ufeff\n", "\ufeff \r\n"])
+def test_blank_lines_before_the_xml_declaration_are_read_past(before):
+    _, lines = read(before + camt(entry(30000, "FT1")))
+    assert [(l.amount_vnd, l.bank_ref) for l in lines] == [(30000, "FT1")]
+
+
+def test_a_declaration_after_other_text_is_still_malformed():
+    from reconciliation.statements import StatementError
+
+    with pytest.raises(StatementError) as refused:
+        read("<!-- export -->\n" + camt(entry(30000, "FT1")))
+    assert refused.value.code == "malformed_xml"
