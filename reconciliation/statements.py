@@ -180,6 +180,8 @@ def normalise_account(account: str | None) -> str | None:
 
 # The currency, however written: `VND`, `₫`, `đ`, or the word (`1.000.000 đồng`, tone-stripped `dong`).
 _AMOUNT_CLEAN = re.compile(r"[\s\u00a0\u202f']|VND|VNĐ|₫|đồng|dong|đ|Đ", re.IGNORECASE)
+# U+2212, the minus sign some locales' number formats write (`−20.000`): read as the hyphen-minus.
+MINUS_SIGN = "\u2212"
 # Excel's accounting format shows zero as a dash: in a debit or credit column it means "none".
 _ACCOUNTING_ZERO = ("-", "\u2013", "\u2014")
 _GROUPED = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
@@ -238,6 +240,7 @@ def parse_amount(text: object, *, line_no: int | None = None, field_name: str = 
     raw = str(text)
     if not raw.isascii():
         raw = unicodedata.normalize("NFC", raw)  # "đồng" with its tones as combining marks (Windows-1258)
+        raw = raw.replace(MINUS_SIGN, "-")  # the typographic minus of exports formatted for print
     raw = _AMOUNT_CLEAN.sub("", raw)
     if not raw or raw in _ACCOUNTING_ZERO:
         return None

@@ -26,7 +26,7 @@ from typing import BinaryIO
 from payments.references import normalise_ref
 from reconciliation import profiles
 from reconciliation.profiles import normalise_header
-from reconciliation.statements import (CREDIT, DEBIT, MONTHS, StatementError, StatementInfo, StatementLine,
+from reconciliation.statements import (CREDIT, DEBIT, MINUS_SIGN, MONTHS, StatementError, StatementInfo, StatementLine,
                                        excel_fraction_of_day, nearest_year, parse_amount, parse_local_date,
                                        single_spaced, statement_error, weekday_before)
 from reconciliation.textfile import SNIFF_BYTES, release, text_stream
@@ -816,7 +816,7 @@ def _writes_side(cell: object) -> bool:
     """Whether an amount cell says its side: a minus or a plus, or a `CR`/`DR` mark."""
     if isinstance(cell, (int, float)) and not isinstance(cell, bool):
         return cell < 0
-    text = str(cell or "").strip()
+    text = str(cell or "").strip().replace(MINUS_SIGN, "-")
     return text.startswith(("+", "-", "(")) or text.endswith(("-", ")")) or bool(_SIDE_MARK.search(text))
 
 

@@ -178,7 +178,8 @@ def test_a_transaction_amount_wins_over_the_instructed_one_and_a_foreign_instruc
 # ?32 and ?33 hold 27 characters each: a longer name is cut at the 27th, mid-word, and goes on in ?33. It was
 # joined with a space ("CONG TY TNHH DICH VU CONG N GHE ABC").
 
-@pytest.mark.parametrize("fields, payer", [("?32CONG TY TNHH DICH VU CONG N?33GHE ABC", "CONG TY TNHH DICH VU CONG NGHE ABC"),
+@pytest.mark.parametrize("fields, payer", [("?32CONG TY TNHH DICH VU CONG N?33GHE ABC",
+                                            "CONG TY TNHH DICH VU CONG NGHE ABC"),
                                            ("?32NGUYEN VAN?33AN", "NGUYEN VAN AN"),
                                            ("?32NGUYEN VAN AN", "NGUYEN VAN AN"),
                                            ("?33NGUYEN VAN AN", "NGUYEN VAN AN")])
@@ -203,3 +204,23 @@ def test_a_declaration_after_other_text_is_still_malformed():
     with pytest.raises(StatementError) as refused:
         read("<!-- export -->\n" + camt(entry(30000, "FT1")))
     assert refused.value.code == "malformed_xml"
+
+
+# --- 8. the typographic minus sign ---------------------------------------------------------------------------
+# Exports formatted for print write a negative amount with U+2212 (`−20.000`), as some locales' number formats
+# do: the file was refused whole (invalid_amount) where `-20.000` is read as a debit.
+
+@pytest.mark.parametrize("written", ["\u221220.000", "\u2212 20.000", "20.000\u2212", "(20.000)"])
+def test_a_typographic_minus_is_a_minus(written):
+    from reconciliation.statements import parse_amount
+
+    assert parse_amount(written) == -20_000
+
+
+def test_a_signed_amount_column_with_typographic_minus_reads_debits():
+    text = (f"Ngày giao dịch,Số tham chiếu,Số tiền,Loại,Nội dung\n24/11/2026,R1,1.000.000,Chuyển khoản,{CODE}\n"
+            "24/11/2026,R2,\u221220.000,Phí,phi\n")
+    _, lines = read(text)
+    assert [(l.amount_vnd, l.direction) for l in lines] == [(1_000_000, "credit"), (20_000, "debit")]
+    assert read("Ngày giao dịch,Số tham chiếu,Ghi nợ,Ghi có,Nội dung\n24/11/2026,R1,\u2212,1.000.000,x\n")[1][0] \
+        .amount_vnd == 1_000_000  # a lone minus is Excel's accounting zero, as a dash is
