@@ -385,7 +385,7 @@ def reconcile_import(file: str, fmt: str | None, account_number: str | None, pro
     freeze_startup_objects()
     try:
         with open(file, "rb") as source:
-            parsed = importer.parse_upload(source, fmt=fmt, profile=profile)
+            parsed = importer.parse_upload(source, fmt=fmt, profile=profile, account=account_number)
             click.echo(f"{parsed.info.format}: {parsed.lines_total} line(s) read")
             try:
                 with click.progressbar(length=parsed.lines_total, label="matching and crediting") as bar:

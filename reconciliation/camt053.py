@@ -63,6 +63,7 @@ def parse(source: BinaryIO, info: StatementInfo) -> Iterator[StatementLine]:
     line_no = 0
     seen_root = False
     period = _Period()
+    accounts: dict[bool, list[str | None]] = {False: [], True: []}  # the statements' accounts: read, read past
     _skip_blanks_before_declaration(source)
     try:
         stack: list[Element] = []
@@ -78,7 +79,13 @@ def parse(source: BinaryIO, info: StatementInfo) -> Iterator[StatementLine]:
                 continue
             stack.pop()
             if name == "Acct" and stack and _local(stack[-1].tag) == "Stmt":
-                _account(elem, info)
+                period.skipped = not _account(elem, info)
+                accounts[period.skipped].append(_account_number(elem))
+            elif period.skipped:
+                if name == "Ntry" and stack:
+                    stack[-1].remove(elem)  # another account's entry: read past, memory stays flat
+                elif name == "Stmt":
+                    period = _Period()
             elif name == "Bal":
                 _balance(elem, info, period)
             elif name == "FrToDt":
@@ -102,6 +109,10 @@ def parse(source: BinaryIO, info: StatementInfo) -> Iterator[StatementLine]:
                               "refused for safety") from exc
     if not seen_root:
         raise statement_error("malformed_xml", "the XML has no document element")
+    if accounts[True] and not accounts[False]:
+        found = ", ".join(dict.fromkeys(filter(None, accounts[True])))
+        raise statement_error("account_mismatch", f"the file is a statement of account {found}, not "
+                              f"{info.wanted_account}", file=found, given=info.wanted_account)
 
 
 _BLANKS = b" \t\r\n"
@@ -134,10 +145,19 @@ def _check_document(root: Element) -> None:
         raise _not_camt053(f"its namespace is {namespace}")
 
 
-def _account(acct: Element, info: StatementInfo) -> None:
-    number = _text(acct, "Id", "IBAN") or _text(acct, "Id", "Othr", "Id")
+def _account(acct: Element, info: StatementInfo) -> bool:
+    """Whether the statement of this `Acct` is to be read: a file may hold each of a customer's accounts'
+    statements, and an import named for one reads that one's only (two read are `mixed_accounts`)."""
+    number = _account_number(acct)
+    if not info.wants(number):
+        return False
     info.set_account(number)
     info.set_currency(_text(acct, "Ccy"))
+    return True
+
+
+def _account_number(acct: Element) -> str | None:
+    return _text(acct, "Id", "IBAN") or _text(acct, "Id", "Othr", "Id")
 
 
 @dataclass
@@ -149,6 +169,7 @@ class _Period:
     closing_day: date | None = None
     openings: list[tuple[date, int]] = field(default_factory=list)  # OPBD: (its date, amount), in order
     previous_closing: tuple[date, int] | None = None  # PRCD: (its date, amount)
+    skipped: bool = False  # another account's statement, read past
 
     def see(self, day: date) -> None:
         if self.first_entry is None or day < self.first_entry:

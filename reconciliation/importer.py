@@ -45,7 +45,7 @@ from reconciliation.models import (FROM_CALLBACK, FROM_STATEMENT, StatementBalan
                                    StatementLine, StatementLineRepeat)
 from reconciliation.profiles import PROFILE_NAMES
 from reconciliation.statements import (CREDIT, FORMATS, DayBalance, StatementInfo, StatementLine as ParsedLine,
-                                       normalise_account, parse_statement, statement_error)
+                                       normalise_account, parse_statement, same_account, statement_error)
 
 CHUNK = 5000
 # A big import grows the tables faster than autovacuum re-plans for them: without fresh
@@ -107,13 +107,15 @@ def check_choices(fmt: str | None, profile: str | None) -> str | None:
     return fmt
 
 
-def parse_upload(source: BinaryIO, *, fmt: str | None = None, profile: str | None = None) -> Parsed:
-    """Phase 1: parse and validate the whole file; raises StatementError on anything unreadable."""
+def parse_upload(source: BinaryIO, *, fmt: str | None = None, profile: str | None = None,
+                 account: str | None = None) -> Parsed:
+    """Phase 1: parse and validate the whole file; raises StatementError on anything unreadable. `account`:
+    the account named for the import, if any (of a file of several accounts' statements, its own is read)."""
     fmt = check_choices(fmt, profile)
     sha256, size = files.sha256_of(source)
     if size == 0:
         raise statement_error("empty_file", "the file is empty")
-    info, lines = parse_statement(source, fmt, profile=profile)
+    info, lines = parse_statement(source, fmt, profile=profile, account=account)
     spool = tempfile.TemporaryFile()
     hashes = array("q")
     references = array("q")  # the credits' (day, bank reference) identities, to find one with two amounts
@@ -316,7 +318,7 @@ def resolve_account(settings: Settings, from_file: str | None, given: str | None
     The file's number may carry a prefix (`VCB/…`, an IBAN) or have lost its leading zeros (a
     spreadsheet cell holding the account as a number: `71001234567` for `0071001234567`)."""
     given = normalise_account(given)
-    if given and from_file and not (_same_account(from_file, given) or _same_account(given, from_file)):
+    if given and from_file and not (same_account(from_file, given) or same_account(given, from_file)):
         raise ValidationError(f"the file is a statement of account {from_file}, not {given}",
                               code="account_mismatch", details={"file": from_file, "given": given})
     wanted = given or from_file
@@ -327,7 +329,7 @@ def resolve_account(settings: Settings, from_file: str | None, given: str | None
                                   code="account_number_required")
         wanted = next(iter(ours))
     for number, account in ours.items():
-        if _same_account(wanted, number):
+        if same_account(wanted, number):
             return account.account_number, Accounts.bank(account.bin, account.account_number)
     raise ValidationError(f"account {wanted} is not one of our collection accounts", code="unknown_account",
                           status=422, details={"account_number": wanted})
@@ -346,13 +348,6 @@ def refuse_future_dates(parsed: Parsed, now: datetime) -> None:
         if day > latest:
             raise statement_error("invalid_date", f"a balance is dated {day.isoformat()}, after {latest.isoformat()}",
                                   date=day.isoformat(), latest=latest.isoformat())
-
-
-def _same_account(written: str, ours: str) -> bool:
-    """`written` names `ours`: equal, ours behind a prefix, or ours without its leading zeros."""
-    if written == ours or written.endswith(ours):
-        return True
-    return written.isdigit() and ours.isdigit() and written.lstrip("0") == ours.lstrip("0") != ""
 
 
 def stored_filename(name: str | None) -> str:

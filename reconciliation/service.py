@@ -28,7 +28,7 @@ def import_statement(sessions: sessionmaker[Session], source: BinaryIO, *, filen
                      account_number: str | None, profile: str | None, settings: Settings, actor: str,
                      now: datetime, on_progress: importer.Progress | None = None) -> int:
     """Parse, then store, match and credit a statement; returns the import id."""
-    parsed = importer.parse_upload(source, fmt=fmt, profile=profile)
+    parsed = importer.parse_upload(source, fmt=fmt, profile=profile, account=account_number)
     try:
         importer.resolve_account(settings, parsed.info.account, account_number)  # refuse before writing
         return importer.run_import(sessions, parsed, filename=filename, account_number=account_number,

@@ -97,6 +97,9 @@ class StatementInfo:
     first_date: date | None = None
     last_date: date | None = None
     lines: int = 0
+    # The account the import is for, when named (normalised): a file of several accounts' statements
+    # (a camt.053 of all a customer's accounts) gives that one's only.
+    wanted_account: str | None = None
 
     def see(self, line: StatementLine) -> None:
         """Count a line; every parser hands each line here before yielding it."""
@@ -116,8 +119,15 @@ class StatementInfo:
             return
         if self.account and self.account != account:
             raise statement_error("mixed_accounts", f"the file holds statements of two accounts ({self.account}, "
-                                  f"{account}); import one account per file", line_no=line_no)
+                                  f"{account}); send account_number to import one of them, or import one "
+                                  "account per file", line_no=line_no)
         self.account = account
+
+    def wants(self, account: str | None) -> bool:
+        """Whether a statement of `account` is one to read: any, when no account was named."""
+        written = normalise_account(account)
+        wanted = self.wanted_account
+        return wanted is None or written is None or same_account(written, wanted) or same_account(wanted, written)
 
     def set_currency(self, currency: str | None, line_no: int | None = None) -> None:
         if not currency:
@@ -166,6 +176,13 @@ def single_spaced(text: str | None) -> str | None:
     if tidy != text and _SPLIT_CONTROLS.search(text):  # rare: the slower way, which keeps them
         return _SPACES.sub(" ", text).strip(" ") or None
     return tidy or None
+
+
+def same_account(written: str, ours: str) -> bool:
+    """`written` names `ours` (both normalised): equal, ours behind a prefix, or ours without its leading zeros."""
+    if written == ours or written.endswith(ours):
+        return True
+    return written.isdigit() and ours.isdigit() and written.lstrip("0") == ours.lstrip("0") != ""
 
 
 def normalise_account(account: str | None) -> str | None:
@@ -594,17 +611,18 @@ def utf16_without_bom(head: bytes) -> str | None:
     return None
 
 
-def parse_statement(source: BinaryIO, fmt: str | None = None, *, profile: str | None = None
-                    ) -> tuple[StatementInfo, Iterator[StatementLine]]:
+def parse_statement(source: BinaryIO, fmt: str | None = None, *, profile: str | None = None,
+                    account: str | None = None) -> tuple[StatementInfo, Iterator[StatementLine]]:
     """(info, lines) for a seekable binary file; `fmt` is detected when not given. Each format's parser is
-    imported when a file of it comes (they import this module; MT940's brings a library a CSV does not need)."""
+    imported when a file of it comes (they import this module; MT940's brings a library a CSV does not need).
+    `account`: the account the import is for, if named (a camt.053 of several accounts gives its statement)."""
     head = source.read(8192)
     source.seek(0)
     fmt = fmt or detect_format(head)
     if fmt not in FORMATS:
         raise statement_error("unsupported_format", f"format must be one of {', '.join(FORMATS)}", status=415)
     _check_not_blank(head)
-    info = StatementInfo(format=fmt)
+    info = StatementInfo(format=fmt, wanted_account=normalise_account(account))
     if fmt == "camt053":
         from reconciliation import camt053
         return info, camt053.parse(source, info)

@@ -152,3 +152,47 @@ def test_an_entry_imported_as_one_line_is_found_as_its_instructed_parts_later(cl
     assert again.status_code == 201, again.json
     assert (again.json["lines_new"], again.json["lines_duplicate"]) == (0, 2)
     assert (paid_vnd(client, A), paid_vnd(client, B)) == (30_000, 350_000)
+
+
+# A bank's camt.053 file often holds the statements of all of a customer's accounts, one <Stmt> each. It was
+# refused whole (mixed_accounts): staff cannot cut an XML file apart. With the account named, its statement
+# is imported and the others are read past; without it, the refusal says to name it.
+
+def stmt(account: str, body: str) -> str:
+    return (f'<Stmt><Id>S-{account}</Id><Acct><Id><Othr><Id>{account}</Id></Othr></Id><Ccy>VND</Ccy></Acct>'
+            + body + '</Stmt>')
+
+
+def several_accounts() -> str:
+    other = stmt("1903399999999", bal("OPBD", 5_000_000, "2026-11-24") + bal("CLBD", 5_100_000, "2026-11-24")
+                 + entry(100000, "FTX1", f"{B} nop"))
+    ours = stmt("0071001234567", bal("OPBD", 1_000_000, "2026-11-24") + bal("CLBD", 1_030_000, "2026-11-24")
+                + entry(30000, "FT1", f"{A} nop"))
+    return ('<?xml version="1.0" encoding="UTF-8"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">'
+            '<BkToCstmrStmt><GrpHdr><MsgId>M</MsgId><CreDtTm>2026-11-25T01:00:00+07:00</CreDtTm></GrpHdr>'
+            + other + ours + '</BkToCstmrStmt></Document>')
+
+
+def test_a_camt_of_several_accounts_imports_the_named_accounts_statement_only(client, auth, monkeypatch, db):
+    make_requests_with_codes(client, auth, monkeypatch, [(A, 30_000), (B, 100_000)])
+    r = upload(client, auth, several_accounts(), filename="all.xml", account_number="0071001234567")
+    assert r.status_code == 201, r.json
+    assert (r.json["account_number"], r.json["lines_total"], r.json["lines_new"]) == ("0071001234567", 1, 1)
+    assert (paid_vnd(client, A), paid_vnd(client, B)) == (30_000, 0)
+    assert exceptions(client, auth, "2026-11-24") == []
+    again = upload(client, auth, several_accounts(), filename="all.xml", account_number="71001234567")
+    assert (again.status_code, again.json["lines_new"], again.json["lines_duplicate"]) == (201, 0, 1)
+
+
+def test_a_camt_of_several_accounts_without_the_account_named_is_refused_and_says_to_name_it(client, auth, db):
+    r = upload(client, auth, several_accounts(), filename="all.xml")
+    assert (r.status_code, r.json["code"]) == (400, "mixed_accounts")
+    assert "account_number" in r.json["message"]
+    assert count_statement_lines(db) == 0
+
+
+def test_a_camt_without_the_named_accounts_statement_is_refused(client, auth, db):
+    doc = several_accounts().replace("0071001234567", "1903388888888")
+    r = upload(client, auth, doc, filename="all.xml", account_number="0071001234567")
+    assert (r.status_code, r.json["code"]) == (400, "account_mismatch"), r.json
+    assert count_statement_lines(db) == 0

@@ -224,3 +224,23 @@ def test_a_signed_amount_column_with_typographic_minus_reads_debits():
     assert [(l.amount_vnd, l.direction) for l in lines] == [(1_000_000, "credit"), (20_000, "debit")]
     assert read("Ngày giao dịch,Số tham chiếu,Ghi nợ,Ghi có,Nội dung\n24/11/2026,R1,\u2212,1.000.000,x\n")[1][0] \
         .amount_vnd == 1_000_000  # a lone minus is Excel's accounting zero, as a dash is
+
+
+# --- 9. a camt.053 of several accounts' statements ------------------------------------------------------------
+
+def test_a_camt_of_several_accounts_gives_the_named_accounts_lines_and_balances_only():
+    def stmt(account: str, amount: int, ref: str) -> str:
+        return (f"<Stmt><Id>{account}</Id><Acct><Id><Othr><Id>{account}</Id></Othr></Id><Ccy>VND</Ccy></Acct>"
+                + bal("OPBD", 1_000_000, "2026-11-24") + bal("CLBD", 1_000_000 + amount, "2026-11-24")
+                + entry(amount, ref) + "</Stmt>")
+    doc = ('<?xml version="1.0" encoding="UTF-8"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">'
+           "<BkToCstmrStmt>" + stmt("1903399999999", 70000, "FTX") + stmt("0071001234567", 30000, "FT1")
+           + stmt("VN5512345678", 90000, "FTY") + "</BkToCstmrStmt></Document>")
+    info, lines = parse_statement(io.BytesIO(doc.encode()), account="0071 0012 34567")
+    lines = list(lines)
+    assert ([(l.amount_vnd, l.bank_ref, l.line_no) for l in lines], info.account, balances(info)) == (
+        [(30000, "FT1", 1)], "0071001234567", {"2026-11-24": (1_000_000, 1_030_000)})
+    info, lines = parse_statement(io.BytesIO(doc.encode()))
+    with pytest.raises(Exception) as refused:
+        list(lines)
+    assert refused.value.code == "mixed_accounts"
