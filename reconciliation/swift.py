@@ -22,8 +22,8 @@ from typing import BinaryIO
 
 from mt940.tags import Statement as _Tag61
 
-from reconciliation.statements import (CREDIT, DEBIT, StatementInfo, StatementLine, nearest_year, parse_decimal,
-                                       single_spaced, statement_error)
+from reconciliation.statements import (CREDIT, DEBIT, StatementInfo, StatementLine, nearest_year, normalise_account,
+                                       parse_decimal, single_spaced, statement_error)
 from reconciliation.textfile import text_lines
 
 _TAG = re.compile(r"^:(\d{2}[A-Z]?|NS):[ \t]*(.*)$")  # some banks put a space after the tag (`:61: 2611…`)
@@ -97,6 +97,7 @@ class _Message:
     first_line: date | None = None  # the earliest booking day of its :61: lines
     closing_day: date | None = None
     closed: bool = False  # a :62F: / :62M: came after its last :61:
+    skipped: bool = False  # another account's message (its :25:), read past
 
     def see(self, day: date) -> None:
         if self.first_line is None or day < self.first_line:
@@ -136,8 +137,11 @@ def parse(source: BinaryIO, info: StatementInfo) -> Iterator[StatementLine]:
     line_no = 0
     saw_tag = saw_content = False
     message = _Message()
+    accounts: dict[bool, list[str]] = {False: [], True: []}  # the messages' accounts: read, read past
     for tag in _tags(source):
         saw_tag = True
+        if message.skipped and tag.name != "20":
+            continue  # another account's message (a file of several accounts, one named): read past
         if tag.name == "86":
             if pending is not None:
                 _describe(pending, tag.value)
@@ -149,8 +153,9 @@ def parse(source: BinaryIO, info: StatementInfo) -> Iterator[StatementLine]:
             yield pending
             pending = None
         if tag.name == "20":
-            message.check_complete()
-            message.finish(info)
+            if not message.skipped:
+                message.check_complete()
+                message.finish(info)
             message = _Message()
         elif tag.name == "61":
             pending = _statement_line(tag, line_no + 1)
@@ -158,7 +163,11 @@ def parse(source: BinaryIO, info: StatementInfo) -> Iterator[StatementLine]:
                 line_no += 1
                 message.see(pending.booking_date)
         elif tag.name == "25":
-            _account(tag, info, line_no or None)
+            account = _account(tag, info, line_no or None)
+            message.skipped = account is not None and not info.wants(account)
+            accounts[message.skipped].append(account)
+            if message.skipped:
+                continue
         elif tag.name in ("60F", "60", "60M"):
             day, amount = _balance(tag, info)
             message.opening = message.opening or (tag.name, day, amount)
@@ -173,8 +182,13 @@ def parse(source: BinaryIO, info: StatementInfo) -> Iterator[StatementLine]:
     if pending is not None:
         info.see(pending)
         yield pending
-    message.check_complete()
-    message.finish(info)
+    if not message.skipped:
+        message.check_complete()
+        message.finish(info)
+    if accounts[True] and not accounts[False]:
+        found = ", ".join(dict.fromkeys(accounts[True]))
+        raise statement_error("account_mismatch", f"the file is a statement of account {found}, not "
+                              f"{info.wanted_account}", file=found, given=info.wanted_account)
     if not saw_tag:
         raise statement_error("malformed_mt940", "no MT940 tags (:20:, :25:, :61:) found")
     if not saw_content:
@@ -182,14 +196,21 @@ def parse(source: BinaryIO, info: StatementInfo) -> Iterator[StatementLine]:
                               "(:60F:, :62F:): nothing to import")
 
 
-def _account(tag: _Tag, info: StatementInfo, line_no: int | None) -> None:
-    """`:25:` is `[BIC/]account`, some banks add the currency (`0071001234567VND`)."""
+def _account(tag: _Tag, info: StatementInfo, line_no: int | None) -> str | None:
+    """`:25:` is `[BIC/]account`, some banks add the currency (`0071001234567VND`): the account (normalised),
+    taken as the file's unless it is another account than the one the import is for (a file may hold the
+    messages of each of a customer's accounts; two taken are `mixed_accounts`)."""
     account = tag.value.strip().rpartition("/")[2] or tag.value.strip()
     suffixed = _ACCOUNT_CURRENCY.match(account)
     if suffixed and re.fullmatch(r"[\d .\-]+", suffixed["account"]):
+        if not info.wants(suffixed["account"]):
+            return normalise_account(suffixed["account"])
         info.set_currency(suffixed["currency"], line_no)
         account = suffixed["account"]
+    if not info.wants(account):
+        return normalise_account(account)
     info.set_account(account, line_no)
+    return normalise_account(account)
 
 
 def _balance(tag: _Tag, info: StatementInfo) -> tuple[date, int]:

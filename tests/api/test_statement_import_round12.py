@@ -196,3 +196,15 @@ def test_a_camt_without_the_named_accounts_statement_is_refused(client, auth, db
     r = upload(client, auth, doc, filename="all.xml", account_number="0071001234567")
     assert (r.status_code, r.json["code"]) == (400, "account_mismatch"), r.json
     assert count_statement_lines(db) == 0
+
+
+def test_an_mt940_of_several_accounts_imports_the_named_accounts_messages_only(client, auth, monkeypatch):
+    make_requests_with_codes(client, auth, monkeypatch, [(A, 30_000), (B, 100_000)])
+    text = (":20:S1\r\n:25:1903399999999\r\n:28C:1/1\r\n:60F:C261123VND0,\r\n"
+            f":61:2611241124C100000,NTRFNONREF//FTX\r\n:86:{B} nop\r\n:62F:C261124VND100000,\r\n"
+            ":20:S2\r\n:25:0071001234567\r\n:28C:1/1\r\n:60F:C261123VND1000000,\r\n"
+            f":61:2611241124C30000,NTRFNONREF//FT1\r\n:86:{A} nop\r\n:62F:C261124VND1030000,\r\n")
+    r = upload(client, auth, text, filename="all.sta", account_number="0071001234567")
+    assert (r.status_code, r.json["lines_total"], r.json["lines_new"]) == (201, 1, 1), r.json
+    assert (paid_vnd(client, A), paid_vnd(client, B)) == (30_000, 0)
+    assert exceptions(client, auth, "2026-11-24") == []

@@ -244,3 +244,25 @@ def test_a_camt_of_several_accounts_gives_the_named_accounts_lines_and_balances_
     with pytest.raises(Exception) as refused:
         list(lines)
     assert refused.value.code == "mixed_accounts"
+
+
+def test_an_mt940_of_several_accounts_gives_the_named_accounts_messages_only():
+    def message(account: str, amount: int, ref: str) -> str:
+        return (f":20:S{ref}\r\n:25:VCBVVNVX/{account}\r\n:28C:1/1\r\n:60F:C261123VND1000000,\r\n"
+                f":61:2611241124C{amount},NTRFNONREF//{ref}\r\n:86:{CODE} nop\r\n"
+                f":62F:C261124VND{1_000_000 + amount},\r\n")
+    text = message("1903399999999VND", 70000, "FTX") + message("0071001234567", 30000, "FT1") \
+        + message("1903388888888", 90000, "FTY")
+    info, lines = parse_statement(io.BytesIO(text.encode()), account="0071001234567")
+    lines = list(lines)
+    assert ([(l.amount_vnd, l.bank_ref, l.line_no) for l in lines], info.account, balances(info)) == (
+        [(30000, "FT1", 1)], "0071001234567", {"2026-11-24": (1_000_000, 1_030_000)})
+    _, lines = parse_statement(io.BytesIO(text.encode()))
+    with pytest.raises(Exception) as refused:
+        list(lines)
+    assert refused.value.code == "mixed_accounts"
+    _, lines = parse_statement(io.BytesIO(text.encode()), account="0071009999999")
+    with pytest.raises(Exception) as refused:
+        list(lines)
+    assert (refused.value.code, refused.value.details["file"]) == (
+        "account_mismatch", "1903399999999, 0071001234567, 1903388888888")
