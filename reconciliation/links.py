@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 
 from kernel.clock import business_date, business_day_bounds, is_working_day
 from payments import states
-from payments.announcements import (STATEMENT_PROVIDER, arrived_in_suspense, codes_in, may_book, memo_signature,
-                                    same_memo)
+from payments.announcements import (STATEMENT_PROVIDER, announced, arrived_in_suspense, codes_in, may_book,
+                                    memo_signature, same_memo)
 from payments.codes import names_exactly
 from payments.models import Payment, PaymentAllocation, PaymentReference, PaymentRequest
 from payments.references import normalise_ref
@@ -407,7 +407,8 @@ def reversed_by(session: Session, reversal_line_ids: list[int]) -> dict[int, int
 
 
 def payment_facts(session: Session, payment_ids: list[int]) -> dict[int, PaymentFacts]:
-    """payment id -> its status, suspense, active allocations and refunds awaiting approval."""
+    """payment id -> its status, suspense, active allocations, refunds awaiting approval and whether a
+    callback that came after the statement was linked to it."""
     facts: dict[int, PaymentFacts] = {}
     for chunk in _chunks(payment_ids):
         allocations: dict[int, list[tuple[str, int, str]]] = {}
@@ -421,11 +422,12 @@ def payment_facts(session: Session, payment_ids: list[int]) -> dict[int, Payment
         awaiting = dict(session.execute(
             select(Refund.payment_id, func.sum(Refund.amount_vnd)).where(
                 Refund.payment_id.in_(chunk), Refund.status == AWAITING_APPROVAL).group_by(Refund.payment_id)).all())
-        for payment_id, status, unallocated, reason in session.execute(
-                select(Payment.id, Payment.status, Payment.unallocated_vnd, Payment.suspense_reason)
+        for payment_id, status, unallocated, reason, late_callback in session.execute(
+                select(Payment.id, Payment.status, Payment.unallocated_vnd, Payment.suspense_reason,
+                       and_(Payment.provider == STATEMENT_PROVIDER, announced()))
                 .where(Payment.id.in_(chunk))):
             facts[payment_id] = PaymentFacts(status, unallocated, reason, tuple(allocations.get(payment_id, ())),
-                                             int(awaiting.get(payment_id) or 0))
+                                             int(awaiting.get(payment_id) or 0), bool(late_callback))
     return facts
 
 

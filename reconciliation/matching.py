@@ -33,6 +33,7 @@ class PaymentFacts:
     suspense_reason: str | None
     allocations: tuple[tuple[str, int, str], ...] = ()  # active ones: (payment code, amount, how)
     refund_awaiting_vnd: int = 0  # asked back, still in suspense until an approver decides
+    announced: bool = False  # a bank callback came after the statement and was linked to it
 
     @property
     def waiting_vnd(self) -> int:

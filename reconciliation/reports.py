@@ -27,7 +27,7 @@ from kernel.money import format_vnd
 from kernel.pdf import FONT, new_document, render
 from kernel.text import spreadsheet_safe
 from payments.banks import bank_by_bin
-from reconciliation import files, links
+from reconciliation import files, links, service
 from reconciliation.models import CLOSED, ReconDay, StatementLine
 
 FORMATS = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -244,14 +244,16 @@ def _line_rows(session: Session, day: date) -> Iterator[list]:
         if not chunk:
             return
         facts = links.payment_facts(session, [line.payment_id for line in chunk if line.payment_id])
+        states = service.request_states(session, {c for f in facts.values() for c, _, _ in f.allocations})
         for line in chunk:
             number += 1
             paid = facts.get(line.payment_id) if line.payment_id else None
             codes = ", ".join(f"{c} ({format_vnd(a)})" for c, a, _ in paid.allocations) if paid else ""
+            reasons = service.shown_reasons(line.reasons, paid, states)  # as the API and the pages show them
             yield [number, f"{line.booking_date:%d/%m/%Y}", f"{line.value_date:%d/%m/%Y}" if line.value_date else "",
                    format_booked(line.booked_at), line.bank_ref or "",
                    DIRECTION_VI.get(line.direction, line.direction), line.amount_vnd,
-                   STATUS_VI.get(line.status, line.status), line.score, _reasons(line.reasons or []), codes, line.memo]
+                   STATUS_VI.get(line.status, line.status), line.score, _reasons(reasons), codes, line.memo]
         after = chunk[-1].id
 
 

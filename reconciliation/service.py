@@ -17,7 +17,7 @@ from kernel import books
 from kernel.errors import NotFound, ValidationError
 from payments.models import PaymentAllocation, PaymentRequest
 from reconciliation import days, importer, links, resolutions
-from reconciliation.matching import request_reasons
+from reconciliation.matching import PaymentFacts, request_reasons
 from reconciliation.models import Resolution, StatementImport, StatementLine, StatementLineRepeat
 from reconciliation.statements import CREDIT
 
@@ -107,6 +107,19 @@ def derived_reasons(allocations, states: dict[str, tuple[str, int]]) -> list[str
         status, paying = states.get(code, ("", 0))
         reasons += [r for r in request_reasons(status, paying) if r not in reasons]
     return reasons
+
+
+def shown_reasons(stored: list[str] | None, paid: PaymentFacts | None, states: dict[str, tuple[str, int]]
+                  ) -> list[str]:
+    """A line's reasons as people read them (the API, the finance pages and the day's reports alike): those
+    stored when it was last matched, with what its row does not hold: a callback linked after the statement
+    (`seen_by_callback`, where a line whose callback came first has it: the same transfer reads the same
+    whichever came first) and the state of the requests it paid (under, over or split payment)."""
+    reasons = list(stored or [])
+    if paid is not None and paid.announced and "seen_by_callback" not in reasons:
+        reasons.insert(1 if reasons[:1] == ["reversal"] else 0, "seen_by_callback")
+    allocations = paid.allocations if paid else ()
+    return reasons + [r for r in derived_reasons(allocations, states) if r not in reasons]
 
 
 def resolutions_of(session: Session, line_id: int) -> list[Resolution]:
