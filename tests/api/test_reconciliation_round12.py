@@ -90,3 +90,35 @@ def test_a_line_whose_callback_came_first_reads_the_same(client, auth, test_sett
     [line] = all_lines(client, auth, body["import_id"])
     assert line["reasons"] == ["seen_by_callback", "code_verified"]
     assert report_reasons(report(client, auth, "csv")) == {"FT2611240078": "Đã có thông báo, Mã hợp lệ"}
+
+
+def test_money_in_suspense_whose_late_callback_names_a_code_is_offered_that_request_first(
+        client, auth, test_settings):
+    """The statement's memo names no code (the money waits in suspense); the bank's callback for the same
+    transfer, linked to the line after it, names one. Had it come first it would have paid that request:
+    the line offers it first (never applied), ahead of requests that merely owe the same amount."""
+    paid_for = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    others = [make_request(client, auth, ("Lệ phí", "charge", 100_000)) for _ in range(3)]
+    body = upload(client, auth, vcb_csv(("FT2611240099", "", "100.000", "nop tien ho so"))).json
+    bank_callback(client, test_settings, "FT2611240099", 100_000, f"{paid_for} nop tien ho so")
+    [line] = all_lines(client, auth, body["import_id"])
+    assert line["status"] == "unmatched" and line["allocations"] == [] and line["unallocated_vnd"] == 100_000
+    first, *rest = line["suggestions"]
+    assert first == {"payment_code": paid_for, "amount_vnd": 100_000, "score": 85, "reasons": ["named_by_callback"]}
+    assert {s["payment_code"] for s in rest} <= set(others)
+    assert client.get(f"/api/v1/payment-requests/{paid_for}").json["paid_vnd"] == 0  # proposed, never applied
+    single = client.get(f"/api/v1/reconciliation/lines/{line['id']}", headers=auth("finance")).json
+    assert single["suggestions"][0] == first
+    done = client.post(f"/api/v1/reconciliation/lines/{line['id']}/match", headers=auth("finance"),
+                       json={"payment_code": paid_for, "reason": "ngân hàng báo mã trong thông báo"})
+    assert done.status_code == 201, done.json
+    assert client.get(f"/api/v1/payment-requests/{paid_for}").json["paid_vnd"] == 100_000
+
+
+def test_a_code_a_late_callback_names_is_not_offered_once_its_request_is_paid(client, auth, test_settings):
+    named = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    body = upload(client, auth, vcb_csv(("FT2611240098", "", "100.000", "nop tien ho so"),
+                                        ("FT2611240097", "", "100.000", f"{named}"))).json
+    bank_callback(client, test_settings, "FT2611240098", 100_000, f"{named}")
+    waiting, _ = all_lines(client, auth, body["import_id"])
+    assert named not in [s["payment_code"] for s in waiting["suggestions"]]  # paid by the other line
