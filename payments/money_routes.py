@@ -180,11 +180,12 @@ class Suspense(Resource):
     @requires(*FINANCE_READERS)
     def get(self):
         """Money waiting for a decision (unknown or closed codes, no code, leftovers): `total_vnd` and
-        `count` of all of it, the oldest payments first, each with `suggestions` (open requests owing
-        exactly its amount, ranked by payer name and date) when none of it is on a request."""
+        `count` of all of it, the oldest payments first, each with `suggestions` (open requests a bank
+        callback linked to it after the statement named, then those owing exactly its amount, ranked by
+        payer name and date) when none of it is on a request."""
         limit = int_arg("limit", 200, 1, 1000)
         with transaction() as session:
-            return suspense.waiting(session, limit=limit)
+            return suspense.waiting(session, limit=limit, prefix=settings().payment_code_prefix)
 
 
 @finance_ns.route("/suspense/<int:payment_id>/assign")

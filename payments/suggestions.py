@@ -17,12 +17,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kernel.clock import business_date
+from kernel.inbox import InboundCallback
 from payments import states
-from payments.codes import normalise_memo
-from payments.models import Dossier, PaymentRequest
+from payments.announcements import STATEMENT_PROVIDER, announced
+from payments.codes import is_valid_code, normalise_memo, scan_memo
+from payments.models import Dossier, Payment, PaymentRequest
 
 CANDIDATES = 20  # the newest open requests owing the amount that are ranked (with those the memo names)
 SHOWN = 3
+# A code the bank's own callback named for the transfer, checked: below an auto-confirmed match (90-100),
+# above what the amount, the payer's name and the date suggest (at most 80) and a proposal (60).
+NAMED_BY_CALLBACK_SCORE = 85
 
 
 @dataclass(frozen=True)
@@ -127,3 +132,47 @@ def rank(*, amount_vnd: int, day: date, memo: str, payer_name: str | None, candi
                            "score": min(score, 80), "reasons": why})
     ranked.sort(key=lambda s: (-s["score"], s["payment_code"]))
     return ranked[:limit]
+
+
+# --- what a late callback named ----------------------------------------------------------
+
+def named_by_late_callbacks(session: Session, waiting: list[tuple[int, int]], prefix: str) -> dict[int, list[dict]]:
+    """(payment id, money waiting) -> the open requests that the bank callback linked to that statement
+    payment after the statement named with verifying check digits (the code its channel read, else its
+    memo's), for those that have any. The statement's memo named no code (a bank shortens it): had the
+    callback come first, crediting would have paid them. Offered first, never applied."""
+    amounts = dict(waiting)
+    named: dict[int, set[str]] = {}
+    ids = sorted(amounts)
+    for start in range(0, len(ids), 500):  # bounded IN lists
+        for payment_id, event in session.execute(
+                select(Payment.id, InboundCallback.event).join(InboundCallback, InboundCallback.id == Payment.inbox_id)
+                .where(Payment.id.in_(ids[start:start + 500]), Payment.provider == STATEMENT_PROVIDER, announced())):
+            if event and event.get("type") == "credit":
+                named[payment_id] = _verified_codes(event.get("payment_code"), event.get("memo"), prefix)
+    owing = _outstanding_of_open(session, set().union(*named.values())) if named else {}
+    return {payment_id: [{"payment_code": code, "amount_vnd": min(amounts[payment_id], owing[code]),
+                          "score": NAMED_BY_CALLBACK_SCORE, "reasons": ["named_by_callback"]}
+                         for code in sorted(codes) if owing.get(code, 0) > 0]
+            for payment_id, codes in named.items()}
+
+
+def first_each(*offers: list[dict]) -> list[dict]:
+    """Offers in the order given, each request once (the first offer of it kept)."""
+    seen: set[str] = set()
+    return [o for found in offers for o in found if not (o["payment_code"] in seen or seen.add(o["payment_code"]))]
+
+
+def _verified_codes(payment_code: str | None, memo: str | None, prefix: str) -> set[str]:
+    """The codes a callback names as written (a mistyped one's neighbours are guesses, not its word)."""
+    if payment_code and is_valid_code(payment_code, prefix):
+        return {payment_code}
+    return {token.code for token in scan_memo(payment_code or memo or "", prefix) if token.code}
+
+
+def _outstanding_of_open(session: Session, codes: set[str]) -> dict[str, int]:
+    """payment code -> what it still owes, for the open requests among `codes`."""
+    owed = PaymentRequest.amount_vnd - PaymentRequest.paid_vnd + PaymentRequest.refunded_vnd
+    return {code: int(left) for code, left in session.execute(
+        select(PaymentRequest.payment_code, owed).where(PaymentRequest.payment_code.in_(sorted(codes)),
+                                                        PaymentRequest.status.in_(states.OPEN)))}

@@ -28,9 +28,10 @@ from payments.presenters import payment_view
 WAITING = (Payment.status == ACTIVE, Payment.unallocated_vnd > 0)
 
 
-def waiting(session: Session, *, limit: int) -> dict:
+def waiting(session: Session, *, limit: int, prefix: str) -> dict:
     """Money waiting for a decision: the total, how many, and the oldest `limit` payments, each
-    with the open requests it might have paid when none of it found one (proposals only)."""
+    with the open requests it might have paid when none of it found one (proposals only): first
+    those a bank callback linked to it after the statement named (`prefix`: of the payment codes)."""
     count, total = session.execute(select(func.count(), func.coalesce(func.sum(Payment.unallocated_vnd), 0))
                                    .where(*WAITING)).one()
     payments = session.execute(select(Payment).where(*WAITING).order_by(Payment.booked_at, Payment.id)
@@ -43,8 +44,9 @@ def waiting(session: Session, *, limit: int) -> dict:
                                                               p.memo or "", p.payer_name) for _, p in unplaced])
     for view in views:
         view["suggestions"] = []
-    for (view, _), found in zip(unplaced, ranked):
-        view["suggestions"] = found
+    named = suggestions.named_by_late_callbacks(session, [(p.id, p.unallocated_vnd) for _, p in unplaced], prefix)
+    for (view, payment), found in zip(unplaced, ranked):
+        view["suggestions"] = suggestions.first_each(named.get(payment.id, []), found)
     return {"total_vnd": int(total), "count": count, "payments": views}
 
 

@@ -26,11 +26,10 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from kernel.clock import business_date, business_day_bounds, is_working_day
-from kernel.inbox import InboundCallback
 from payments import states
 from payments.announcements import (STATEMENT_PROVIDER, announced, arrived_in_suspense, codes_in, may_book,
                                     memo_signature, same_memo)
-from payments.codes import is_valid_code, names_exactly, scan_memo
+from payments.codes import names_exactly
 from payments.models import Payment, PaymentAllocation, PaymentReference, PaymentRequest
 from payments.references import normalise_ref
 from payments.refunds import AWAITING_APPROVAL, Refund
@@ -430,30 +429,6 @@ def payment_facts(session: Session, payment_ids: list[int]) -> dict[int, Payment
             facts[payment_id] = PaymentFacts(status, unallocated, reason, tuple(allocations.get(payment_id, ())),
                                              int(awaiting.get(payment_id) or 0), bool(late_callback))
     return facts
-
-
-def codes_named_by_late_callbacks(session: Session, payment_ids: list[int], prefix: str) -> dict[int, set[str]]:
-    """statement payment id -> the codes that the callback linked to it after the statement named with
-    verifying check digits (the code its channel read, else its memo's), for those that have one. The
-    statement's memo may name none (a bank shortens it): crediting would have read these had the callback
-    come first."""
-    named: dict[int, set[str]] = {}
-    for chunk in _chunks(payment_ids):
-        for payment_id, event in session.execute(
-                select(Payment.id, InboundCallback.event).join(InboundCallback, InboundCallback.id == Payment.inbox_id)
-                .where(Payment.id.in_(chunk), Payment.provider == STATEMENT_PROVIDER, announced())):
-            if event and event.get("type") == "credit":
-                found = _verified_codes(event.get("payment_code"), event.get("memo"), prefix)
-                if found:
-                    named[payment_id] = found
-    return named
-
-
-def _verified_codes(payment_code: str | None, memo: str | None, prefix: str) -> set[str]:
-    """The codes a callback names as written (a mistyped one's neighbours are guesses, not its word)."""
-    if payment_code and is_valid_code(payment_code, prefix):
-        return {payment_code}
-    return {token.code for token in scan_memo(payment_code or memo or "", prefix) if token.code}
 
 
 def proposals(session: Session, ctx: ImportContext, rows: list[tuple[Row, int]]) -> dict[str, dict]:

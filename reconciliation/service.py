@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from config import Settings
 from kernel import books
 from kernel.errors import NotFound, ValidationError
-from payments.states import OPEN
 from payments.models import PaymentAllocation, PaymentRequest
 from reconciliation import days, importer, links, resolutions
 from reconciliation.matching import PaymentFacts, request_reasons
@@ -100,16 +99,6 @@ def request_states(session: Session, codes: set[str]) -> dict[str, tuple[str, in
         .where(PaymentRequest.payment_code.in_(sorted(codes)))
         .group_by(PaymentRequest.payment_code, PaymentRequest.status))
     return {code: (status, count) for code, status, count in rows}
-
-
-def outstanding_of_open(session: Session, codes: set[str]) -> dict[str, int]:
-    """payment code -> what it still owes, for the open requests among `codes`."""
-    if not codes:
-        return {}
-    owed = PaymentRequest.amount_vnd - PaymentRequest.paid_vnd + PaymentRequest.refunded_vnd
-    return {code: int(left) for code, left in session.execute(
-        select(PaymentRequest.payment_code, owed).where(PaymentRequest.payment_code.in_(sorted(codes)),
-                                                        PaymentRequest.status.in_(OPEN)))}
 
 
 def derived_reasons(allocations, states: dict[str, tuple[str, int]]) -> list[str]:

@@ -12,9 +12,6 @@ from reconciliation import links, service
 from reconciliation.models import PROPOSED, StatementImport, StatementLine
 from reconciliation.statements import CREDIT
 
-# A code the bank's own callback named for the transfer, checked: below an auto-confirmed match (90-100),
-# above what the amount and the payer's name alone suggest (at most 80 with the date) and a proposal (60).
-NAMED_BY_CALLBACK_SCORE = 85
 
 
 def _iso(value) -> str | None:
@@ -64,28 +61,13 @@ def line_views(session: Session, page: list[tuple[int, StatementLine, bool]], *,
         views.append(view)
     ranked = suggestions.for_each(session, [suggestions.Money(vnd, line.booking_date, line.memo, line.payer_name)
                                             for _, line, vnd in waiting])  # one read for the page
-    named = _named_by_callbacks(session, [(line.payment_id, vnd) for _, line, vnd in waiting
-                                          if facts[line.payment_id].announced])
+    named = suggestions.named_by_late_callbacks(
+        session, [(line.payment_id, vnd) for _, line, vnd in waiting if facts[line.payment_id].announced],
+        settings().payment_code_prefix)
     for (view, line, _), found in zip(waiting, ranked):
-        view["suggestions"] = _suggestions(line, named.get(line.payment_id, []) + found, states)
+        view["suggestions"] = _suggestions(line, suggestions.first_each(named.get(line.payment_id, []), found),
+                                           states)
     return views
-
-
-def _named_by_callbacks(session: Session, waiting: list[tuple[int, int]]) -> dict[int, list[dict[str, Any]]]:
-    """payment id -> the open requests that the bank callback linked to its line after the statement named
-    (`links.codes_named_by_late_callbacks`), offered first: that callback, come first, would have paid them.
-    Offered, never applied (the statement is what finance reconciles)."""
-    if not waiting:
-        return {}
-    named = links.codes_named_by_late_callbacks(session, [payment_id for payment_id, _ in waiting],
-                                                settings().payment_code_prefix)
-    owing = service.outstanding_of_open(session, set().union(*named.values())) if named else {}
-    offered: dict[int, list[dict[str, Any]]] = {}
-    for payment_id, vnd in waiting:
-        codes = sorted(code for code in named.get(payment_id, ()) if owing.get(code, 0) > 0)
-        offered[payment_id] = [{"payment_code": code, "amount_vnd": min(vnd, owing[code]),
-                                "score": NAMED_BY_CALLBACK_SCORE, "reasons": ["named_by_callback"]} for code in codes]
-    return offered
 
 
 def _suggestions(line: StatementLine, found: list[dict], states: dict[str, tuple[str, int]]) -> list[dict[str, Any]]:
@@ -95,9 +77,8 @@ def _suggestions(line: StatementLine, found: list[dict], states: dict[str, tuple
     proposal = line.proposal if line.status == PROPOSED else None
     if proposal and states.get(proposal["payment_code"], ("", 0))[0] in OPEN:
         first = {key: proposal[key] for key in ("payment_code", "amount_vnd", "score", "reasons")}
-        found = [first, *found]
-    seen: set[str] = set()
-    return [s for s in found if not (s["payment_code"] in seen or seen.add(s["payment_code"]))]
+        found = suggestions.first_each([first], found)
+    return found
 
 
 def resolution_view(resolution) -> dict[str, Any]:

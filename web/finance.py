@@ -237,7 +237,7 @@ def suspense():
     """Money in suspense, each with its assignment form."""
     day = chosen_day()
     with transaction() as session:
-        waiting = suspense_money.waiting(session, limit=200)
+        waiting = suspense_money.waiting(session, limit=200, prefix=settings().payment_code_prefix)
         return _render("staff/finance_suspense.html", session, day, "suspense", payments=waiting["payments"],
                        total_vnd=waiting["total_vnd"], count=waiting["count"])
 

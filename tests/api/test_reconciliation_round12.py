@@ -96,7 +96,8 @@ def test_money_in_suspense_whose_late_callback_names_a_code_is_offered_that_requ
         client, auth, test_settings):
     """The statement's memo names no code (the money waits in suspense); the bank's callback for the same
     transfer, linked to the line after it, names one. Had it come first it would have paid that request:
-    the line offers it first (never applied), ahead of requests that merely owe the same amount."""
+    the line and the suspense desk offer it first (never applied), ahead of requests that merely owe the same
+    amount."""
     paid_for = make_request(client, auth, ("Lệ phí", "charge", 100_000))
     others = [make_request(client, auth, ("Lệ phí", "charge", 100_000)) for _ in range(3)]
     body = upload(client, auth, vcb_csv(("FT2611240099", "", "100.000", "nop tien ho so"))).json
@@ -109,6 +110,8 @@ def test_money_in_suspense_whose_late_callback_names_a_code_is_offered_that_requ
     assert client.get(f"/api/v1/payment-requests/{paid_for}").json["paid_vnd"] == 0  # proposed, never applied
     single = client.get(f"/api/v1/reconciliation/lines/{line['id']}", headers=auth("finance")).json
     assert single["suggestions"][0] == first
+    [waiting] = client.get("/api/v1/finance/suspense", headers=auth("finance")).json["payments"]
+    assert waiting["suggestions"][0] == first  # the suspense desk offers the same
     done = client.post(f"/api/v1/reconciliation/lines/{line['id']}/match", headers=auth("finance"),
                        json={"payment_code": paid_for, "reason": "ngân hàng báo mã trong thông báo"})
     assert done.status_code == 201, done.json
