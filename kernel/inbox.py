@@ -135,6 +135,12 @@ def requeue(session: Session, inbox_id: int, *, now: datetime) -> InboundCallbac
     """Put a verified callback whose processing failed (`received`, with its event) back in the queue,
     once the fault is mended; the workers then apply it as any other (idempotently)."""
     row = _failed(session, inbox_id)
+    if row.event is None:
+        # Failed before it was read (its reading crashed), or applied as it arrives (a VNPay IPN, a courier
+        # event): there is nothing for a worker to apply. Its sender was answered an error and sends it again.
+        raise Conflict(f"callback {inbox_id} failed before it could be queued: its sender was told so and sends it "
+                       "again; once it has, set it aside", code="callback_not_requeueable",
+                       details={"status": row.status, "queueable": False})
     row.status, row.processed_at = QUEUED, None
     row.reason = f"queued again at {now.isoformat()} after: {row.reason or ''}"[:2000]
     return row
@@ -143,7 +149,9 @@ def requeue(session: Session, inbox_id: int, *, now: datetime) -> InboundCallbac
 def set_aside(session: Session, inbox_id: int, *, now: datetime, reason: str) -> InboundCallback:
     """A failed callback that cannot be mended (it fails every time) leaves the queue for people: it
     becomes a `conflict` (finance's list), applied by no worker; the transfer it announced is counted
-    from the bank statement like any the bank never announced."""
+    from the bank statement like any the bank never announced. So does one that failed with nothing to
+    queue (no event: see `requeue`) once its sender has sent it again: else it stayed among the failures
+    for ever, long after the retry was applied."""
     row = _failed(session, inbox_id)
     row.status, row.processed_at = CONFLICT, now
     row.reason = f"set aside at {now.isoformat()}: {reason} (after: {row.reason or ''})"[:2000]
@@ -154,8 +162,8 @@ def _failed(session: Session, inbox_id: int) -> InboundCallback:
     row = session.get(InboundCallback, inbox_id, with_for_update=True)
     if row is None:
         raise NotFound(f"no stored callback {inbox_id}", code="callback_not_found")
-    if row.status != RECEIVED or row.event is None:
-        raise Conflict("only a verified callback whose processing failed can be queued again or set aside",
+    if row.status != RECEIVED:
+        raise Conflict("only a callback whose processing failed can be queued again or set aside",
                        code="callback_not_requeueable", details={"status": row.status})
     return row
 

@@ -275,7 +275,9 @@ class RetryCallback(Resource):
     @finance_ns.doc(security="bearer")
     @requires("admin")
     def post(self, inbox_id: int):
-        """Queue a failed callback again once its fault is mended; the workers apply it (idempotently)."""
+        """Queue a failed callback again once its fault is mended; the workers apply it (idempotently). One that
+        failed before it could be queued (a VNPay IPN, a courier event, one whose reading crashed) is 409
+        `callback_not_requeueable`: its sender sends it again; set it aside once it has."""
         now = now_utc()
         with transaction() as session:
             row = inbox.requeue(session, inbox_id, now=now)
@@ -291,9 +293,9 @@ class SetCallbackAside(Resource):
     @finance_ns.response(200, "set aside: now a conflict for finance, applied by no worker")
     @requires("admin")
     def post(self, inbox_id: int):
-        """Set aside a failed callback that cannot be mended (it fails every time), with a reason: it leaves
-        the queue for finance's conflicts and no longer holds a day's close; the transfer it announced is
-        counted from the bank statement."""
+        """Set aside a failed callback that cannot be mended (it fails every time), or one its sender has sent
+        again since, with a reason: it leaves the failures for finance's conflicts and no longer holds a day's
+        close; the transfer it announced is counted from the bank statement."""
         reason = _reason(json_body())
         now = now_utc()
         with transaction() as session:
