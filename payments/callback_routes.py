@@ -117,30 +117,40 @@ class VnpayIpn(Resource):
                                 "confirmed, 04 wrong amount, 97 invalid signature, 99 unknown error")
     def get(self):
         """VNPay IPN: replies {"RspCode", "Message"} with the VNPay codes, always HTTP 200."""
-        now = now_utc()
-        sessions = runtime().sessions
-        inbox_id = inbox.store_raw(sessions, provider="vnpay", request=request, now=now)
-        params = request.args.to_dict()
-        if not vnpay.verify(params, settings().secret_values("HCCPAY_VNPAY_HASH_SECRET")):
-            inbox.mark_alone(sessions, inbox_id, status=inbox.REJECTED, reason="invalid signature", now=now)
-            return _vnpay_reply(vnpay.INVALID_SIGNATURE)
-        if not vnpay.for_merchant(params, settings().secret_values("HCCPAY_VNPAY_TMN_CODE")):
-            # VNPay's IPN codes have none for "another merchant": its order is not one of ours.
-            inbox.mark_alone(sessions, inbox_id, status=inbox.REJECTED, now=now,
-                             reason=f"vnp_TmnCode {params.get('vnp_TmnCode', '')[:20]!r} is not our terminal code")
-            return _vnpay_reply(vnpay.ORDER_NOT_FOUND)
         try:
-            with transaction() as session:
-                reply, outcome, reason = confirm_ipn(session, params, settings=settings(), now=now,
-                                                     inbox_id=inbox_id)
-                inbox.mark(session, inbox_id, status=outcome, reason=reason, now=now,
-                           external_id=params.get("vnp_TxnRef", "")[:100] or None)
+            return _vnpay_reply(_vnpay_ipn())
         except Exception as exc:  # noqa: BLE001 - the IPN contract answers 99, never an HTTP error
+            # The database away (or a fault) while storing the IPN or its verdict: nothing is recorded as
+            # done, and 99 makes VNPay send it again, as a 503 would, but in the one shape it reads.
             to_error_response(exc)  # logs it with the request id
-            inbox.mark_alone(sessions, inbox_id, status=inbox.RECEIVED,
-                             reason=f"processing failed ({type(exc).__name__})", now=now)
             return _vnpay_reply(vnpay.UNKNOWN_ERROR)
-        return _vnpay_reply(reply)
+
+
+def _vnpay_ipn() -> tuple[str, str]:
+    """Store the IPN, verify it, apply it: the (RspCode, Message) to answer."""
+    now = now_utc()
+    sessions = runtime().sessions
+    inbox_id = inbox.store_raw(sessions, provider="vnpay", request=request, now=now)
+    params = request.args.to_dict()
+    if not vnpay.verify(params, settings().secret_values("HCCPAY_VNPAY_HASH_SECRET")):
+        inbox.mark_alone(sessions, inbox_id, status=inbox.REJECTED, reason="invalid signature", now=now)
+        return vnpay.INVALID_SIGNATURE
+    if not vnpay.for_merchant(params, settings().secret_values("HCCPAY_VNPAY_TMN_CODE")):
+        # VNPay's IPN codes have none for "another merchant": its order is not one of ours.
+        inbox.mark_alone(sessions, inbox_id, status=inbox.REJECTED, now=now,
+                         reason=f"vnp_TmnCode {params.get('vnp_TmnCode', '')[:20]!r} is not our terminal code")
+        return vnpay.ORDER_NOT_FOUND
+    try:
+        with transaction() as session:
+            reply, outcome, reason = confirm_ipn(session, params, settings=settings(), now=now, inbox_id=inbox_id)
+            inbox.mark(session, inbox_id, status=outcome, reason=reason, now=now,
+                       external_id=params.get("vnp_TxnRef", "")[:100] or None)
+    except Exception as exc:  # noqa: BLE001 - the IPN contract answers 99, never an HTTP error
+        to_error_response(exc)  # logs it with the request id
+        inbox.mark_alone(sessions, inbox_id, status=inbox.RECEIVED,
+                         reason=f"processing failed ({type(exc).__name__})", now=now)
+        return vnpay.UNKNOWN_ERROR
+    return reply
 
 
 def _vnpay_reply(reply: tuple[str, str]):

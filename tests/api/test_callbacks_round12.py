@@ -69,3 +69,31 @@ def test_a_callback_whose_reading_crashed_can_be_set_aside_once_its_sender_sent_
                         json={"reason": "ngân hàng đã gửi lại"})
     assert aside.status_code == 200, aside.json
     assert failed(client, auth) == []
+
+
+# --- the VNPay IPN answers in VNPay's shape whatever fails ---------------------------------------------
+
+@pytest.mark.parametrize("fails", ["store", "mark"])
+def test_a_vnpay_ipn_that_cannot_be_stored_is_answered_99_in_vnpays_shape_not_a_503(
+        client, auth, test_settings, monkeypatch, fails):
+    """VNPay reads the RspCode of a 200 (and sends the IPN again unless 00 or 02): with the database away
+    the IPN is answered 99, Unknown error, as when its processing fails, not the API's 503 error body."""
+    from sqlalchemy.exc import OperationalError
+
+    from kernel import inbox
+
+    code = make_request(client, auth)
+    params = ipn_params(test_settings, checkout(client, code)["redirect_url"])
+
+    def away(*args, **kwargs):
+        raise OperationalError("INSERT", {}, Exception("connection refused"))
+
+    if fails == "store":
+        monkeypatch.setattr(inbox, "store_raw", away)
+    else:  # a refused IPN whose verdict cannot be written
+        monkeypatch.setattr(inbox, "mark_alone", away)
+        params = dict(params, vnp_Amount="1")
+    r = client.get("/api/v1/callbacks/vnpay/ipn", query_string=params)
+    assert r.status_code == 200 and r.json == {"RspCode": "99", "Message": "Unknown error"}
+    assert r.headers["X-Request-Id"]
+    assert status(client, code)["paid_vnd"] == 0
