@@ -9,6 +9,7 @@ writes nothing else. The VNPay IPN is the exception: its reply states the outcom
 """
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from functools import partial
@@ -52,6 +53,19 @@ def handle(provider: str, parse: Parser, ok_body: dict, *, refusal_extra: dict |
     `redact_body` masks what must never be stored (card numbers at the POS). `parse` has already
     verified the signature over the bytes as received; only the stored copy is redacted, so it no
     longer matches its stored signature header: the verdict recorded with it is the proof."""
+    try:
+        return _handle(provider, parse, ok_body, refusal_extra=refusal_extra, redact_body=redact_body)
+    except Exception as exc:  # noqa: BLE001 - answered in the channel's shape, whatever failed
+        # The database away while storing it (503), or a fault (500, its row kept `received`): the
+        # service's error, with the channel's own refusal fields (SePay's and payOS's `success: false`).
+        response = to_error_response(exc)  # logs it with the request id
+        if refusal_extra and response.is_json:
+            response.set_data(json.dumps({**response.get_json(), **refusal_extra}, ensure_ascii=False))
+        return response
+
+
+def _handle(provider: str, parse: Parser, ok_body: dict, *, refusal_extra: dict | None,
+            redact_body: Callable[[bytes], bytes] | None):
     now = now_utc()
     store = partial(inbox.store_raw, runtime().sessions, provider=provider, request=request, now=now,
                     redact_body=redact_body)

@@ -97,3 +97,24 @@ def test_a_vnpay_ipn_that_cannot_be_stored_is_answered_99_in_vnpays_shape_not_a_
     assert r.status_code == 200 and r.json == {"RspCode": "99", "Message": "Unknown error"}
     assert r.headers["X-Request-Id"]
     assert status(client, code)["paid_vnd"] == 0
+
+
+@pytest.mark.parametrize("via", ["sepay", "payos"])
+def test_a_sepay_or_payos_callback_that_cannot_be_stored_is_refused_in_their_shape(
+        client, auth, test_settings, monkeypatch, via):
+    """SePay and payOS are answered `success: false` with every refusal, the database away included."""
+    from sqlalchemy.exc import OperationalError
+
+    from kernel import inbox
+    from tests.factories import send_callback
+
+    code = make_request(client, auth)
+
+    def away(*args, **kwargs):
+        raise OperationalError("INSERT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(inbox, "store_raw", away)
+    r = send_callback(client, test_settings, via, code=code, amount=100_000, txn_id="R12-AWAY")
+    assert r.status_code == 503, r.json
+    assert r.json["code"] == "database_unavailable" and r.json["success"] is False
+    assert r.json["details"]["request_id"] == r.headers["X-Request-Id"]
