@@ -14,8 +14,8 @@ from kernel.clock import now_utc
 from kernel.destinations import refusal
 from kernel.events import EVENT_TYPES, WEBHOOK_TOPIC, Subscription, secret_for, unknown_patterns
 from kernel.errors import NotFound, ValidationError
-from kernel.http import (OPTIONAL_REASON_IN, actor, current_principal, int_arg, json_body, requires, settings,
-                         transaction)
+from kernel.http import (OPTIONAL_REASON_IN, actor, current_principal, int_arg, json_body, optional_json_body,
+                         requires, settings, transaction)
 from kernel.text import clean_text
 from kernel.users import User, create_user, locked_out_until, update_user
 from kernel.outbox import DONE, FAILED, PENDING, OutboxAttempt, OutboxMessage, replay
@@ -91,7 +91,7 @@ class TokenItem(Resource):
     @requires("admin")
     def delete(self, token_id: int):
         """Revoke a token at once; an optional body `{"reason"}` is kept in the audit log."""
-        body = json_body() if request.content_length else {}
+        body = optional_json_body()
         _refuse_unknown_fields(body, ("reason",), "a revocation")
         now = now_utc()
         with transaction() as session:

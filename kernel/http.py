@@ -109,6 +109,13 @@ def json_body() -> dict[str, Any]:
     return body
 
 
+def optional_json_body() -> dict[str, Any]:
+    """`json_body()` when the request has a body, else {} (a call whose body is optional, e.g. a reason).
+    Whether it has one is read from the body itself: a chunked body declares no Content-Length, and a
+    client streaming its JSON (or a server in front that does not re-frame it) lost what it said."""
+    return json_body() if request.get_data(cache=True) else {}
+
+
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # a pair decodes to one character outside this range
 
 

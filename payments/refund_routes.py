@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from kernel.clock import now_utc
 from kernel.errors import NotFound, ValidationError
-from kernel.http import REASON_IN, actor, current_principal, json_body, requires, settings, transaction
+from kernel.http import (REASON_IN, actor, current_principal, json_body, optional_json_body, requires, settings,
+                         transaction)
 from kernel.money import MAX_MONEY_VND, parse_amount_vnd
 from kernel.pii import mask_name
 from payments import refunds, receipts
@@ -108,7 +109,7 @@ class RefundItem(Resource):
 
 
 def _decide(refund_id: int, approve: bool):
-    body = json_body() if request.data else {}
+    body = optional_json_body()
     reason = clean_text(body.get("reason"), "reason", max_len=1000, required=not approve)
     now = now_utc()
     with transaction() as session:
@@ -145,7 +146,7 @@ class ExecutedRefund(Resource):
     @requires("finance", "cashier")
     def post(self, refund_id: int):
         """Mark a transfer order executed `{"bank_reference"}` (finance) or cash handed over (cashier)."""
-        body = json_body() if request.data else {}
+        body = optional_json_body()
         reference = clean_text(body.get("bank_reference"), "bank_reference", max_len=100, required=False)
         now = now_utc()
         with transaction() as session:

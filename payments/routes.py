@@ -10,8 +10,8 @@ from flask_restx import Namespace, Resource, fields
 from kernel.auth import ROLES
 from kernel.clock import now_utc
 from kernel.errors import Conflict
-from kernel.http import (OPTIONAL_REASON_IN, actor, content_disposition, int_arg, json_body, requires, settings,
-                         transaction)
+from kernel.http import (OPTIONAL_REASON_IN, actor, content_disposition, int_arg, json_body, optional_json_body,
+                         requires, settings, transaction)
 from payments import service, vietqr
 from payments.receipt_pdf import receipt_file
 from payments.presenters import dossier_view, event_view, public_request_view
@@ -107,7 +107,7 @@ class CancelRequest(Resource):
     @requires("intake")
     def post(self, code: str):
         """Cancel a request nobody has paid into yet; the body `{"reason"}` is optional (kept in its event)."""
-        body = json_body() if request.content_length else {}
+        body = optional_json_body()
         reason = clean_text(body.get("reason"), "reason", max_len=1000, required=False)
         with transaction() as session:
             payment_request = service.cancel_payment_request(
