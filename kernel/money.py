@@ -22,7 +22,11 @@ MAX_MONEY_VND = 10**12
 
 def parse_amount_vnd(value: Any, *, field: str = "amount_vnd", minimum: int = 1,
                      maximum: int = MAX_REQUEST_VND) -> int:
-    """Return `value` if it is an integer VND amount in [minimum, maximum], else raise a 400."""
+    """Return `value` if it is an integer VND amount in [minimum, maximum], else raise a 400: `missing_field`
+    when there is none (left out, or null), as for any other required field and a callback's amount."""
+    if value is None:
+        raise ValidationError(f"{field} is required: a whole number of đồng", code="missing_field",
+                              details={"field": field})
     if type(value) is not int:
         raise ValidationError(
             f"{field} must be a whole number of đồng (an integer), got {_describe(value)}",
@@ -43,8 +47,6 @@ def _describe(value: Any) -> str:
         return "a decimal number"
     if isinstance(value, str):
         return "a string"
-    if value is None:
-        return "nothing"
     return type(value).__name__
 
 

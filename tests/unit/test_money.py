@@ -9,12 +9,20 @@ def test_integer_amounts_in_range_are_accepted(value):
     assert parse_amount_vnd(value) == value
 
 
-@pytest.mark.parametrize("value", [True, False, 1.5, 150000.0, "150000", None, [1], {"a": 1}])
+@pytest.mark.parametrize("value", [True, False, 1.5, 150000.0, "150000", [1], {"a": 1}])
 def test_anything_but_an_int_is_refused_as_invalid_amount(value):
     with pytest.raises(ValidationError) as err:
         parse_amount_vnd(value)
     assert err.value.code == "invalid_amount"
     assert err.value.status == 400
+
+
+def test_no_amount_at_all_is_a_missing_field_as_any_other():
+    # Round 12: it was `invalid_amount` ("got nothing"), where every other required field left out is
+    # `missing_field`, and so is a callback's amount.
+    with pytest.raises(ValidationError) as err:
+        parse_amount_vnd(None, field="counted_vnd")
+    assert (err.value.code, err.value.status, err.value.details) == ("missing_field", 400, {"field": "counted_vnd"})
 
 
 @pytest.mark.parametrize("value", [0, -1, -150_000, MAX_REQUEST_VND + 1, 10**18])
