@@ -21,7 +21,6 @@ from payments import refunds
 from payments import suspense as suspense_money
 from payments.models import Payment
 from payments.presenters import payment_view
-from payments.service import parse_payment_code
 from reconciliation import counting, days, exceptions, service
 from reconciliation.profiles import PROFILE_NAMES
 from reconciliation.reports import NOT_A_PERSON, person_name
@@ -29,6 +28,7 @@ from reconciliation.statements import FORMATS
 from reconciliation.views import line_views
 from web import finance_data, finance_text, i18n
 from web.auth import AREAS, page_requires
+from web.forms import typed_payment_code
 from web.finance_chart import build_chart
 
 READERS = ("finance", "approver", "auditor")
@@ -256,7 +256,7 @@ def _lookup(session: Session, query: str) -> tuple[dict | None, list[dict], str 
             view["refundable_vnd"] = refunds.refundable_vnd(session, payment)
             view["refunds"] = finance_data.refunds_in(session, payment_id=payment.id)
             return view, [], None
-        code = parse_payment_code(query, settings())
+        code = typed_payment_code(query)
         found = [payment_view(p) for p in finance_data.payments_of_request(session, code)]
         if not found:  # an empty answer said nothing: a mistyped code and one not paid yet read alike
             if not finance_data.request_exists(session, code):

@@ -17,12 +17,12 @@ from kernel.http import MAX_ID, actor, current_principal, runtime, settings, tra
 from kernel.money import MAX_MONEY_VND, MAX_REQUEST_VND, parse_typed_vnd
 from kernel.text import whole_number
 from payments import refunds, suspense
-from payments.service import parse_confirmation, parse_payment_code
+from payments.service import parse_confirmation
 from reconciliation import days, resolutions, service
 from web.auth import page_requires
 from web.finance import chosen_day, finance_pages, parse_day
 from web.finance_text import error_sentence
-from web.forms import form_text, keep_form
+from web.forms import form_text, keep_form, typed_payment_code
 from web.i18n import translate
 
 LINE_ACTIONS = {"match": ("match", "Đã khớp dòng sao kê."), "unmatch": ("unmatch", "Đã bỏ khớp dòng sao kê."),
@@ -76,7 +76,7 @@ def _amount(field: str = "amount_vnd", maximum: int = MAX_REQUEST_VND) -> int | 
 def _allocations() -> list[tuple[str, int | None]]:
     """The match form's rows (payment code, amount or empty for all); rows without a code are skipped."""
     rows = zip_longest(request.form.getlist("payment_code"), request.form.getlist("amount_vnd"), fillvalue="")
-    allocations = [(parse_payment_code(code, settings()), _vnd(amount)) for code, amount in rows if code.strip()]
+    allocations = [(typed_payment_code(code), _vnd(amount)) for code, amount in rows if code.strip()]
     if not allocations:
         raise ValidationError("give at least one payment code", code="invalid_allocations")
     return allocations
@@ -191,7 +191,7 @@ def assign_suspense(payment_id: int):
         # What the page showed in suspense: the same form sent twice (a double click, back and resend)
         # finds it changed and is refused, instead of assigning the money twice.
         expected = _amount("expected_unallocated_vnd", maximum=MAX_MONEY_VND)
-        code = parse_payment_code(request.form.get("payment_code", ""), settings())
+        code = typed_payment_code(request.form.get("payment_code"))
         confirmation, now = _confirmation(), now_utc()
         with transaction() as session:
             suspense.assign(session, payment_id=payment_id, payment_code=code, amount_vnd=amount, reason=reason,

@@ -40,6 +40,8 @@ ERRORS = {
                     "Your session changed; reload the page and try again."),
     "invalid_payment_code": ("Mã thanh toán không hợp lệ; vui lòng kiểm tra lại.",
                              "Invalid payment code; please check it."),
+    "invalid_payment_code_named": ("Mã thanh toán không hợp lệ ({payment_code}); vui lòng kiểm tra lại.",
+                                   "Invalid payment code ({payment_code}); please check it."),
     "payment_request_not_found": ("Không tìm thấy yêu cầu thanh toán với mã này.",
                                   "No payment request has this code."),
     "request_not_creditable": ("Yêu cầu thanh toán này không thể nhận thêm tiền.",
@@ -367,6 +369,8 @@ ERRORS = {
                          "A token's lifetime is a whole number of days from {min} to {max}; leave it blank for one "
                          "valid until revoked."),
 }
+# Refusals that name what was typed when they have it: among a match form's codes, the wrong one.
+NAMED_BY = {"invalid_payment_code": "payment_code"}
 GENERIC_ERROR = ("Không thực hiện được thao tác", "The action could not be done")
 # What each form field is called in a sentence ("Vui lòng điền lý do.").
 FIELDS = {"reason": ("lý do", "reason"), "amount_vnd": ("số tiền", "amount"),
@@ -404,6 +408,8 @@ def error_sentence(code: str, details: dict | None, translate=lambda text: text)
     field = FIELDS.get(details.get("field"))
     if field and f"{code}_named" in ERRORS:
         code = f"{code}_named"  # "Vui lòng điền số tiền." rather than a list of what it might be
+    elif details.get(NAMED_BY.get(code)):
+        code = f"{code}_named"
     elif f"{code}:{details.get('parameter')}" in ERRORS:
         code = f"{code}:{details['parameter']}"  # a parameter of a form that says more than "not valid"
     if code not in ERRORS:

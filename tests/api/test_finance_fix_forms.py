@@ -36,7 +36,7 @@ def test_a_refused_match_comes_back_open_with_the_codes_amounts_and_reason_typed
     action = f"/staff/finance/lines/{line['id']}/match"
     html = post(finance, action, back=back, payment_code=[code, "HS1", ""], amount_vnd=["60.000", "40.000", ""],
                 reason=REASON, expected_version=str(line["version"]))
-    assert "Mã thanh toán không hợp lệ; vui lòng kiểm tra lại." in html and paid_vnd(client, code) == 0
+    assert "Mã thanh toán không hợp lệ (HS1); vui lòng kiểm tra lại." in html and paid_vnd(client, code) == 0
     form = form_of(html, action)
     assert form.startswith("<details class=\"action\" open")
     assert f'value="{code}"' in form and 'value="HS1"' in form and 'value="60.000"' in form
