@@ -16,7 +16,7 @@ from kernel.users import User, create_user, locked_out_until, update_user
 from web import i18n
 from web.auth import AREAS, page_requires
 from web.finance_text import error_sentence
-from web.forms import show_kept_form
+from web.forms import form_text, show_kept_form
 
 admin_pages = Blueprint("admin_pages", __name__, url_prefix="/staff/admin")
 AREAS.append(("admin_pages.users", "Quản trị", frozenset({"admin"})))
@@ -111,7 +111,7 @@ def update_user_submit(user_id: int):
     roles = request.form.getlist("roles") or ([] if "roles_listed" in request.form else None)
     active = {"1": True, "0": False}.get(request.form.get("active", ""))
     try:
-        reason = audit.given_reason(request.form.get("reason"))
+        reason = _reason()
         with transaction() as session:
             user = update_user(session, user_id=user_id, roles=roles, active=active, password=password,
                                by_user_id=current_principal().user_id, now=now)
@@ -123,6 +123,12 @@ def update_user_submit(user_id: int):
         return _refused(exc)
     flash(f"{i18n.translate('Đã cập nhật tài khoản')} {user.username}.")
     return redirect(url_for("admin_pages.users"))
+
+
+def _reason() -> str | None:
+    """The optional reason, read as every staff form reads text: too long is refused saying the limit
+    (`text_too_long`), not as "not valid"."""
+    return form_text("reason", max_len=audit.REASON_MAX, required=False)
 
 
 def _ttl_days(typed: str) -> int | str | None:
@@ -154,7 +160,7 @@ def revoke_token_submit(token_id: int):
     now = now_utc()
     try:
         with transaction() as session:
-            revoke_token(session, token_id=token_id, actor=actor(), now=now, reason=request.form.get("reason"))
+            revoke_token(session, token_id=token_id, actor=actor(), now=now, reason=_reason())
     except DomainError as exc:
         return _refused(exc)
     flash(i18n.translate("Đã thu hồi token."))

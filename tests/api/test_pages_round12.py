@@ -41,3 +41,40 @@ def test_a_mistyped_code_among_several_is_named_in_the_refusal(client, auth, fin
     html = post(finance, f"/staff/finance/lines/{line['id']}/match", reason="hai hồ sơ",
                 payment_code=[first, wrong], amount_vnd=["30000", "70000"])
     assert f"Mã thanh toán không hợp lệ ({wrong})" in html and paid_vnd(client, first) == 0
+
+
+# --- the admin page: a reason longer than a reason may be is refused saying so, with its limit ---
+
+@pytest.fixture
+def admin(app, db):
+    from kernel.users import create_user
+    from tests.api.test_pages import PASSWORD
+    from tests.conftest import T0
+
+    with db() as s, s.begin():
+        create_user(s, username="quantri", full_name="Vũ Văn Quản", roles=["admin"], password=PASSWORD, now=T0)
+        create_user(s, username="ketoan", full_name="Lê Thị Lan", roles=["finance"], password=PASSWORD, now=T0)
+    return logged_in(app, "quantri")
+
+
+def test_a_users_change_with_a_reason_too_long_says_its_limit_and_changes_nothing(admin, db):
+    from kernel.users import User
+    from tests.api.test_pages import page_csrf
+
+    r = admin.post("/staff/admin/users/2", data={"csrf_token": page_csrf(admin), "roles_listed": "1",
+                                                  "roles": ["finance", "auditor"], "reason": "vì " * 600})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400 and "Lý do quá dài: tối đa 1000 ký tự." in html, html[-1500:]
+    with db() as s:
+        assert s.get(User, 2).roles == ["finance"]
+
+
+def test_a_token_revoked_with_a_reason_too_long_says_its_limit_and_stays_active(admin, tokens, db):
+    from kernel.auth import ApiToken
+    from tests.api.test_pages import page_csrf
+
+    r = admin.post("/staff/admin/tokens/1/revoke", data={"csrf_token": page_csrf(admin), "reason": "x" * 1001})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400 and "Lý do quá dài: tối đa 1000 ký tự." in html, html[-1500:]
+    with db() as s:
+        assert s.get(ApiToken, 1).revoked_at is None
