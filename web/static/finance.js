@@ -45,15 +45,20 @@
   var link = document.getElementById("upload-lines");
   var button = document.getElementById("upload-button");
 
+  // As web/finance_text.error_sentence: a refusal naming a field says it in words ("nội dung chuyển khoản"),
+  // with the sentence written for a named field where there is one.
   function sentence(body) {
-    var template = errors[body.code];
-    if (!template) { return text.failed + " (" + (body.code || "?") + ")."; }
     var details = body.details || {};
+    var fieldName = text.fields[details.field];
+    var template = (fieldName && errors[body.code + "_named"]) || errors[body.code];
+    if (!template) { return text.failed + " (" + (body.code || "?") + ")."; }
     var filled = template.replace(/\{(\w+)\}/g, function (_, key) {
+      if (key === "field_name") { return fieldName || text.field; }
       var value = details[key];
       if (value === undefined) { return ""; }
       return /_vnd$/.test(key) ? formatVnd(value) : String(value);
     });
+    filled = filled.charAt(0).toUpperCase() + filled.slice(1);  // "{field_name} quá dài" starts a sentence
     return details.line_no && template.indexOf("{line_no}") < 0 ? filled + " (" + text.line + " " + details.line_no + ")" : filled;
   }
 

@@ -1,0 +1,18 @@
+"""Pages in a real browser, twelfth QA round: a statement refused for a control character in a memo, uploaded
+with the page's script, names the field as the server's sentence does (not "(, dòng 1)")."""
+from tests.e2e.test_finance_workspace import log_in, people  # noqa: F401
+from web.finance_text import error_sentence
+
+
+def test_a_memo_with_a_control_character_is_refused_naming_the_field_and_line(page, served, people, tmp_path):
+    bad = tmp_path / "sao-ke.csv"
+    bad.write_text("Ngày,Số tiền,Nội dung\n24/11/2026,100.000,chuyen tien\x01 le phi\n", encoding="utf-8")
+    log_in(page, served.url, "ketoan")
+    page.goto(f"{served.url}/staff/finance/statements")
+    page.get_by_label("Tệp sao kê").set_input_files(str(bad))
+    page.get_by_role("button", name="Tải lên").click()
+    error = page.locator("#upload-error")
+    error.wait_for()
+    said = error.inner_text()
+    assert "nội dung chuyển khoản, dòng 1" in said and said == error_sentence("invalid_text", {"field": "memo",
+                                                                                              "line_no": 1}), said
