@@ -562,6 +562,8 @@ EN = {
     "Không thực hiện được thao tác": "The action could not be done",
     **{vi: en for vi, en in ERRORS.values()},
     **{vi: en for vi, en in FIELDS.values()}, "Nội dung nhập": "The text",
+    "Không gửi được tệp: mất kết nối tới máy chủ. Vui lòng kiểm tra mạng rồi tải lên lại.":
+        "The file was not sent: the connection to the server was lost. Check the network and upload it again.",
     "Mẫu chung (cột ngày, số tiền, nội dung)": "Generic (date, amount and memo columns)",
     "Sao kê ngân hàng": "Bank statement", "Ngân hàng (thông báo)": "Bank (notification)",
     "SePay (thông báo)": "SePay (notification)", "payOS (thông báo)": "payOS (notification)",

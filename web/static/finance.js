@@ -50,6 +50,7 @@
   function sentence(body) {
     var details = body.details || {};
     var fieldName = text.fields[details.field];
+    if (body.code === "network") { return text.network; }  // the request never got an answer: nothing to name
     var template = (fieldName && errors[body.code + "_named"]) || errors[body.code];
     if (!template) { return text.failed + " (" + (body.code || "?") + ")."; }
     var filled = template.replace(/\{(\w+)\}/g, function (_, key) {
@@ -116,7 +117,8 @@
       clearInterval(watcher);
       var body = null;
       // A proxy or the limiter may answer without JSON: still a known code, so still a sentence.
-      var bare = {413: "payload_too_large", 429: "rate_limited", 503: "service_unavailable"}[request.status];
+      var bare = {413: "payload_too_large", 429: "rate_limited", 502: "service_unavailable", 503: "service_unavailable",
+                  504: "service_unavailable"}[request.status];
       try { body = JSON.parse(request.responseText); } catch (e) { body = {code: bare || "http_" + request.status}; }
       if (request.status === 201) { finish(body); } else { fail(body); }
     });
