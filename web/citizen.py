@@ -78,6 +78,18 @@ def _payable(view: dict) -> bool:
     return view["vietqr"] is not None
 
 
+def _grouped(code: str):
+    """The code's own address when it was typed grouped, as bank memos and people write it (`hs-231-010732-19`,
+    `HS 231 010732 19`): the landing page's form reads it so, and so does the address. None otherwise (a
+    code in any case is read as it is; one that is no code even without its separators is explained)."""
+    written = codes.compact_code(code)
+    if written == code.upper() or not service.CODE_SHAPE_RE.fullmatch(written):
+        return None
+    query = request.query_string.decode("latin-1")
+    path = url_for(request.endpoint, code=written)
+    return redirect(f"{path}?{query}" if query else path, 301)
+
+
 def _missing(code: str, problem: tuple[str, int]):
     return render_template("pay_missing.html", title=problem[0], code=code[:20]), problem[1]
 
@@ -112,6 +124,8 @@ def find_pay_page():
 
 @citizen.get("/pay/<code>")
 def pay(code: str):
+    if (written := _grouped(code)) is not None:
+        return written
     view, expires_at, problem = _view(code)
     if problem:
         return _missing(code, problem)
@@ -141,6 +155,8 @@ def receipt(code: str):
 
 @citizen.get("/pay/<code>/print")
 def pay_print(code: str):
+    if (written := _grouped(code)) is not None:
+        return written
     view, expires_at, problem = _view(code)
     if problem:
         return _missing(code, problem)

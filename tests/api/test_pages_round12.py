@@ -78,3 +78,18 @@ def test_a_token_revoked_with_a_reason_too_long_says_its_limit_and_stays_active(
     assert r.status_code == 400 and "Lý do quá dài: tối đa 1000 ký tự." in html, html[-1500:]
     with db() as s:
         assert s.get(ApiToken, 1).revoked_at is None
+
+
+# --- the pay page at an address typed with the code grouped, as the landing page's form already reads it ---
+
+@pytest.mark.parametrize("suffix", ["", "/print"])
+def test_the_pay_page_typed_with_the_code_grouped_goes_to_the_codes_page(client, auth, suffix):
+    code = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    r = client.get(f"/pay/{grouped(code, '-').lower()}{suffix}?lang=en")
+    assert r.status_code == 301 and r.headers["Location"] == f"/pay/{code}{suffix}?lang=en"
+    assert client.get(r.headers["Location"]).status_code == 200
+
+
+def test_a_grouped_code_that_is_no_code_is_still_said_to_be_invalid(client):
+    r = client.get("/pay/HS-123-456")
+    assert r.status_code == 400 and "Mã thanh toán không hợp lệ" in r.get_data(as_text=True)
