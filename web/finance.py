@@ -7,6 +7,7 @@ get no form that changes anything.
 """
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, timedelta
 
 from flask import Blueprint, flash, render_template, request
@@ -125,6 +126,15 @@ def _offset() -> int:
     return int_arg("offset", 0, 0, 2**62)
 
 
+def _page_start(offset: int, total: int) -> int:
+    """Where the list shown starts: the offset asked for, or the start of the last page when the list no longer
+    reaches it (lines decided on the last page of a filter, then the page came back: it showed "no lines" and,
+    the rest fitting one page, no pager to find them)."""
+    if offset < total or not offset:
+        return offset
+    return max(total - 1, 0) // PAGE_SIZE * PAGE_SIZE
+
+
 def _render(template: str, session: Session, day: date, section: str, **extra):
     principal = current_principal()
     awaiting = days.awaiting_approval(session)  # the approver lands on today and must find them
@@ -160,11 +170,14 @@ def statements():
         status = None
     with transaction() as session:
         current = service.get_import(session, import_id) if import_id else None
-        page, total = service.list_lines(session, import_id=import_id, day=None if import_id else day, status=status,
-                                         limit=PAGE_SIZE, offset=_offset())
+        lines = functools.partial(service.list_lines, session, import_id=import_id, day=None if import_id else day,
+                                  status=status, limit=PAGE_SIZE)
+        page, total = lines(offset=(offset := _offset()))
+        if _page_start(offset, total) != offset:
+            page, total = lines(offset=(offset := _page_start(offset, total)))
         return _render("staff/finance_statements.html", session, day, "statements",
                        imports=service.list_imports(session, limit=15), current=current, status=status,
-                       lines=line_views(session, page, suggest=False), total=total, offset=_offset(),
+                       lines=line_views(session, page, suggest=False), total=total, offset=offset,
                        formats=FORMATS, profiles=PROFILE_NAMES)
 
 
@@ -214,12 +227,13 @@ def exception_queue():
     with transaction() as session:
         found = exceptions.shown(session, day, settings=settings(), today=business_date(now_utc()))
         shown = [e for e in found if _wanted(e, kind, state)]
-        page = shown[_offset():_offset() + PAGE_SIZE]
+        offset = _page_start(_offset(), len(shown))
+        page = shown[offset:offset + PAGE_SIZE]
         lines = [service.get_line(session, line_id) for line_id in sorted({e.line_id for e in page if e.line_id})]
         views = {v["id"]: v for v in line_views(session, [(found_line.line_no, found_line, False)
                                                            for found_line in lines])}
         return _render("staff/finance_exceptions.html", session, day, "exceptions", queue=page, total=len(shown),
-                       offset=_offset(), kind=kind, state=state, lines=views,
+                       offset=offset, kind=kind, state=state, lines=views,
                        decisions=finance_data.day_resolutions(session, day), exception_actions=exception_actions)
 
 

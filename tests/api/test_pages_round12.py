@@ -93,3 +93,29 @@ def test_the_pay_page_typed_with_the_code_grouped_goes_to_the_codes_page(client,
 def test_a_grouped_code_that_is_no_code_is_still_said_to_be_invalid(client):
     r = client.get("/pay/HS-123-456")
     assert r.status_code == 400 and "Mã thanh toán không hợp lệ" in r.get_data(as_text=True)
+
+
+# --- a list that shrank under the page shown: the last page, not "no lines" without a pager ---
+
+def _unmatched_lines(client, auth, count: int) -> list[dict]:
+    from tests.recon_factories import all_lines, upload, vcb_csv
+
+    rows = [(f"88.{n}", "", "10.000", f"chuyen tien {n}") for n in range(count)]
+    return all_lines(client, auth, upload(client, auth, vcb_csv(*rows)).json["import_id"])
+
+
+def test_the_second_page_of_unmatched_lines_after_some_were_decided_shows_the_last_page(client, auth, finance):
+    from tests.recon_factories import resolve
+
+    lines = _unmatched_lines(client, auth, 52)
+    for line in lines[:3]:  # decided on the second page: the filter now holds 49 lines, one page
+        assert resolve(client, auth, line["id"], "write-off", reason="phí ngân hàng").status_code == 201
+    html = finance.get("/staff/finance/statements?date=2026-11-24&status=unmatched&offset=50").get_data(as_text=True)
+    assert "Chưa có dòng nào." not in html and html.count("chuyen tien") == 49
+
+
+def test_an_offset_past_the_exception_queue_shows_its_last_page(client, auth, finance):
+    _unmatched_lines(client, auth, 52)
+    html = finance.get("/staff/finance/exceptions?date=2026-11-24&kind=unmatched_credit&offset=150").get_data(
+        as_text=True)
+    assert "51–52 / 52" in html and html.count("chuyen tien") == 2
