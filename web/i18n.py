@@ -105,6 +105,7 @@ EN = {
         "Each dossier has a payment code (2 letters and 11 digits, e.g. HS12345678978), printed on the appointment "
         "slip and sent by SMS. Type it to see the amount due, the VietQR code and the transfer details.",
     "Xem trang thanh toán": "Open the pay page",
+    "Nhập lại mã thanh toán": "Type the payment code again",
     "Cán bộ Trung tâm": "Centre staff",
     "Số tiền nộp thừa": "Paid in excess",
     "không còn thu": "no longer charged",

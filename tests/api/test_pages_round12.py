@@ -119,3 +119,26 @@ def test_an_offset_past_the_exception_queue_shows_its_last_page(client, auth, fi
     html = finance.get("/staff/finance/exceptions?date=2026-11-24&kind=unmatched_credit&offset=150").get_data(
         as_text=True)
     assert "51–52 / 52" in html and html.count("chuyen tien") == 2
+
+
+# --- a mistyped or unknown code: the page that says so lets the citizen type it again ---
+
+@pytest.mark.parametrize("typed, status", [("HS12345678900", 400), ("<b>HS1", 400)])
+def test_the_page_for_a_wrong_code_offers_to_type_it_again(client, typed, status):
+    from html import escape
+
+    r = client.get(f"/pay/{typed}")
+    html = r.get_data(as_text=True)
+    assert r.status_code == status and "Mã thanh toán không hợp lệ" in html
+    form = html[html.index('action="/pay"'):]
+    assert 'name="code"' in form and f'value="{escape(typed)}"' in form and "Xem trang thanh toán" in form
+    assert "<b>HS1" not in html
+
+
+def test_the_page_for_an_unknown_code_offers_to_type_it_again(client):
+    from payments.codes import new_code
+
+    code = new_code()
+    r = client.get(f"/pay/{code}")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 404 and "Không tìm thấy mã thanh toán" in html and 'action="/pay"' in html

@@ -29,3 +29,13 @@ def test_an_upload_the_network_drops_is_said_in_words_not_as_a_code(page, served
     error = page.locator("#upload-error")
     error.wait_for()
     assert error.inner_text() == "Không gửi được tệp: mất kết nối tới máy chủ. Vui lòng kiểm tra mạng rồi tải lên lại."
+
+
+def test_a_mistyped_code_is_typed_again_on_the_page_that_says_so(page, served):
+    from tests.e2e.conftest import assert_accessible
+
+    page.goto(f"{served.url}/pay/HS12345678900")
+    assert_accessible(page)
+    page.get_by_label("Nhập lại mã thanh toán").fill("hs 1234 5678 900")
+    page.get_by_role("button", name="Xem trang thanh toán").click()
+    page.wait_for_url(f"{served.url}/pay/HS12345678900")
