@@ -62,6 +62,7 @@ def parse(source: BinaryIO, info: StatementInfo) -> Iterator[StatementLine]:
     """Yield the booked entries of every `<Stmt>` in the document."""
     line_no = 0
     seen_root = False
+    statements = 0
     period = _Period()
     accounts: dict[bool, list[str | None]] = {False: [], True: []}  # the statements' accounts: read, read past
     _skip_blanks_before_declaration(source)
@@ -101,6 +102,7 @@ def parse(source: BinaryIO, info: StatementInfo) -> Iterator[StatementLine]:
             elif name == "Stmt":
                 period.finish(info)
                 period = _Period()
+                statements += 1
     except (ParseError, SyntaxError, LookupError, UnicodeError) as exc:
         # LookupError: an XML declaration naming an encoding that does not exist.
         raise statement_error("malformed_xml", f"the XML is not well formed: {exc}") from exc
@@ -113,6 +115,8 @@ def parse(source: BinaryIO, info: StatementInfo) -> Iterator[StatementLine]:
         found = ", ".join(dict.fromkeys(filter(None, accounts[True])))
         raise statement_error("account_mismatch", f"the file is a statement of account {found}, not "
                               f"{info.wanted_account}", file=found, given=info.wanted_account)
+    if not statements:  # as an MT940 without a statement: not an empty import of the account, a wrong file
+        raise statement_error("empty_camt053", "the camt.053 document holds no statement (Stmt): nothing to import")
 
 
 _BLANKS = b" \t\r\n"

@@ -222,6 +222,9 @@ ERRORS = {
     "empty_statement": ("Tệp MT940 không có giao dịch (:61:) nào và không có số dư (:60F:, :62F:): không có gì để nhập.",
                         "The MT940 file holds no statement line (:61:) and no balance (:60F:, :62F:): nothing to "
                         "import."),
+    "empty_camt053": ("Tệp camt.053 không có sao kê nào (Stmt): không có gì để nhập; vui lòng xuất lại sao kê từ ngân hàng.",
+                      "The camt.053 file holds no statement (Stmt): nothing to import; export the statement from "
+                      "the bank again."),
     "ambiguous_header": ("Dòng tiêu đề của tệp trải trên hai dòng nhưng gộp lại vẫn không có cột ngày và cột số tiền "
                          "ghi có (hoặc số tiền); vui lòng sửa dòng tiêu đề hoặc chọn đúng mẫu ngân hàng.",
                          "The file's header runs over two rows and together they still name no date column and no "

@@ -142,3 +142,25 @@ def test_the_page_for_an_unknown_code_offers_to_type_it_again(client):
     r = client.get(f"/pay/{code}")
     html = r.get_data(as_text=True)
     assert r.status_code == 404 and "Không tìm thấy mã thanh toán" in html and 'action="/pay"' in html
+
+
+# --- an ISO 20022 XML holding no statement is refused, as an MT940 holding none is, not imported empty ---
+
+@pytest.mark.parametrize("body", [
+    b"<Document/>",
+    b'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt><GrpHdr><MsgId>1</MsgId>'
+    b"</GrpHdr></BkToCstmrStmt></Document>"])
+def test_a_camt053_file_with_no_statement_is_refused_on_the_upload_page(finance, db, body):
+    import io
+    import re
+
+    from reconciliation.models import StatementImport
+
+    page = finance.get("/staff/finance/statements").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    r = finance.post("/staff/finance/statements", content_type="multipart/form-data",
+                     data={"csrf_token": token, "file": (io.BytesIO(body), "sao-ke.xml")})
+    html = finance.get(r.headers["Location"]).get_data(as_text=True)
+    assert "Tệp camt.053 không có sao kê nào" in html and "Đã nhập sao kê." not in html
+    with db() as s:
+        assert s.query(StatementImport).count() == 0
