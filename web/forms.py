@@ -9,7 +9,6 @@ from flask import current_app, g, request, session
 
 from kernel.errors import ValidationError
 from kernel.http import settings
-from payments.codes import compact_code
 from payments.service import parse_payment_code
 from payments.validation import clean_text
 
@@ -28,8 +27,9 @@ def form_text(field: str, *, max_len: int = 1000, required: bool = True) -> str 
 
 def typed_payment_code(typed: str | None) -> str:
     """A payment code as staff type or copy it from a bank memo, which groups it (`HS 231 010732 19`,
-    `hs-231-010732-19`), in its written form, checked as the API checks one (`parse_payment_code`)."""
-    return parse_payment_code(compact_code(typed or ""), settings())
+    `hs-231-010732-19`), in its written form, checked as the API checks one (`parse_payment_code` reads
+    the grouping away)."""
+    return parse_payment_code(typed or "", settings())
 
 
 # A refused form goes back (303) to the page it came from, like an accepted one; what was typed rides along
