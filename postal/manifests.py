@@ -260,16 +260,23 @@ def _dmy(day: date | None) -> str:
     return day.strftime("%d/%m/%Y") if day else ""
 
 
+def _as_text(value: str) -> str:
+    """`="0901234567"`: a spreadsheet shows the digits as written, where it would read the number 901234567."""
+    return f'="{value}"'
+
+
 def _csv_row(s: Shipment, fees_to_collect: FeesToCollect, labels: str) -> tuple:
-    # Cells people typed go through spreadsheet_safe (in day_csv); the ward code is ours: ="06685" keeps
-    # its leading zero where a spreadsheet would read the number 6685. The amount owed now is empty
-    # when there is none to compare (not cash on delivery, or handed over).
+    # Cells people typed go through spreadsheet_safe (in day_csv); the ward code and the phone number
+    # are ours (a phone is stored normalised, digits only): as text, ="06685" and ="0901234567" keep
+    # their leading zero where a spreadsheet would read the numbers 6685 and 901234567 (a postman's
+    # list of phone numbers without their 0). The amount owed now is empty when there is none to
+    # compare (not cash on delivery, or handed over).
     collect = fees_to_collect(s)
     owed = "" if collect.owed_vnd is None else collect.owed_vnd
     if labels == "vi":
         return (_dmy(s.planned_date), s.route_code or "", SLOT_NAMES.get(s.slot or "", ""), s.stop or "", s.id,
                 DIRECTION_NAMES[s.direction], status_name(s.direction, s.status), s.tracking_number or "", s.dossier_code,
-                s.recipient_name, s.recipient_phone, address_text(s), f'="{s.ward_code}"', documents_text(s),
+                s.recipient_name, _as_text(s.recipient_phone), address_text(s), _as_text(s.ward_code), documents_text(s),
                 s.slot or "", s.direction, s.status, collect.booked_vnd, _dmy(s.due_date), owed,
                 "Có" if collect.differs else "")
     return (s.planned_date.isoformat() if s.planned_date else "", s.route_code or "", s.slot or "", s.stop or "",
@@ -286,8 +293,8 @@ def day_csv(shipments: Sequence[Shipment], *, fees_to_collect: FeesToCollect, la
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS_VI if labels == "vi" else CSV_COLUMNS)
-    ward_column = CSV_COLUMNS_VI.index("Mã phường/xã") if labels == "vi" else None
+    as_text = {CSV_COLUMNS_VI.index("Điện thoại"), CSV_COLUMNS_VI.index("Mã phường/xã")} if labels == "vi" else set()
     for s in shipments:
         cells = _csv_row(s, fees_to_collect, labels)
-        writer.writerow([cell if i == ward_column else spreadsheet_safe(cell) for i, cell in enumerate(cells)])
+        writer.writerow([cell if i in as_text else spreadsheet_safe(cell) for i, cell in enumerate(cells)])
     return out.getvalue()
