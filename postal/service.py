@@ -74,7 +74,8 @@ def create_shipment(session: Session, *, data: ShipmentInput, settings: Settings
         documents=list(data.documents), weight_grams=data.weight_grams, zone=zone, postage_vnd=postage,
         postage_payment_code=request.payment_code,
         cod=data.direction == states.DELIVERY and settings.postal_payment_mode == "cod",
-        j_date=j, due_date=_due(data.ward.is_urban, zone, j, data.ward.province_code, settings),
+        j_date=j, due_date=_due(data.ward.is_urban, zone, j, data.ward.province_code, settings,
+                                chosen=data.window_date if data.direction == states.DELIVERY else None),
         failed_attempts=0, state_at=now, body_hash=data.body_hash(), created_at=now, created_by=actor,
         updated_at=now,
     )
@@ -99,13 +100,19 @@ def restart_deadline(shipment: Shipment, j: date, settings: Settings) -> None:
     """Count the shipment's deadline from J = `j`."""
     ward = addresses.resolve_ward(shipment.province_code, shipment.ward_code)
     shipment.j_date = j
-    shipment.due_date = _due(ward.is_urban, shipment.zone, j, shipment.province_code, settings)
+    chosen = shipment.window_date if shipment.direction == states.DELIVERY else None
+    shipment.due_date = _due(ward.is_urban, shipment.zone, j, shipment.province_code, settings, chosen=chosen)
 
 
-def _due(urban: bool, zone: str, j: date, province_code: int, settings: Settings) -> date:
-    return deadlines.due_date(j, local=province_code == settings.postal_province_code, urban=urban,
-                              special=zone == SPECIAL, special_extra_days=settings.postal_special_extra_days,
-                              holidays=settings.holidays)
+def _due(urban: bool, zone: str, j: date, province_code: int, settings: Settings, *,
+         chosen: date | None = None) -> date:
+    """J + n working days, or the day the citizen chose for a delivery when that is later: a result
+    asked for next week is not late this week (the courier's order carried tomorrow's deadline, and
+    the plan of the chosen day reported it past due). A pickup's window is its J already."""
+    due = deadlines.due_date(j, local=province_code == settings.postal_province_code, urban=urban,
+                             special=zone == SPECIAL, special_extra_days=settings.postal_special_extra_days,
+                             holidays=settings.holidays)
+    return max(due, chosen) if chosen else due
 
 
 # --- dispatch (booking through the outbox) --------------------------------------------

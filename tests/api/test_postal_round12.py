@@ -32,3 +32,41 @@ def test_the_people_csv_keeps_the_phone_numbers_leading_zero_as_it_keeps_the_war
     machine = client.get(f"/api/v1/postal/manifests/{day}.csv", headers=auth("postal")).data.decode("utf-8-sig")
     [record] = list(csv.DictReader(io.StringIO(machine)))
     assert record["recipient_phone"] == "0901234567"
+
+
+# --- a delivery the citizen asked for on a later day is not late on that day --------------------------
+
+def test_a_delivery_windowed_after_its_transit_days_is_due_on_the_day_the_citizen_chose(client, auth, db,
+                                                                                      test_settings):
+    """J+1 to a ward counted from today said a delivery the citizen asked for next week was due tomorrow:
+    the courier's order carried that deadline and the plan of the chosen day reported it past due. The
+    deadline is the later of J+n and the day chosen (a pickup already counts J from its window)."""
+    from sqlalchemy import select
+
+    from kernel.clock import now_utc
+    from kernel.db import unit_of_work
+    from kernel.outbox import OutboxMessage
+    from postal.models import Shipment
+    from postal.service import BOOK_TOPIC, dispatch_paid_deliveries
+    from tests.postal_factories import make_dossier, mark_booked, pay_everything, shipment_body
+
+    chosen = working_day(4)
+    make_dossier(db, test_settings, code="D-R12-WIN")
+    r = client.post("/api/v1/postal/shipments", headers=auth("intake"), json=shipment_body(
+        dossier_code="D-R12-WIN", direction="delivery", window={"date": chosen.isoformat(), "slot": "afternoon"}))
+    assert r.status_code == 201, r.json
+    assert r.json["due_date"] == chosen.isoformat()
+    shipment_id = r.json["id"]
+    pay_everything(db, test_settings, "D-R12-WIN")
+    with unit_of_work(db) as s:
+        dispatch_paid_deliveries(s, settings=test_settings, now=now_utc())
+    with unit_of_work(db) as s:  # handed to the post today: still due on the chosen day, and the order says so
+        assert s.get(Shipment, shipment_id).due_date == chosen
+        [order] = s.execute(select(OutboxMessage.payload).where(OutboxMessage.topic == BOOK_TOPIC)).scalars()
+    assert chosen.isoformat() in str(order["order"])
+    mark_booked(db, shipment_id)
+    make_route(db, test_settings, code="HL1", wards=("06685",), morning=5, afternoon=5)
+    report = client.post(f"/api/v1/postal/plan?date={chosen}", headers=auth("postal")).json
+    assert [(a["shipment_id"], a["slot"]) for a in report["assigned"]] == [(shipment_id, "afternoon")]
+    assert report["past_due"] == []
+
