@@ -78,15 +78,24 @@ VN_PHONE_RE = re.compile(r"0[35789][0-9]{8}|02[0-9]{9}")
 PHONE_SEPARATORS_RE = re.compile(r"[\s.\-()]")
 
 
+def _after_country_code(digits: str) -> str | None:
+    """What follows Việt Nam's 84 written +84, 0084 (dialled from abroad) or bare 84 (a full-length
+    number only: 84 alone could open a national one); None when there is no country code."""
+    for prefix in ("+84", "0084"):
+        if digits.startswith(prefix):
+            return digits[len(prefix):]
+    return digits[2:] if digits.startswith("84") and len(digits) in (11, 12, 13) else None
+
+
 def normalise_phone(value: Any, field: str = "applicant.phone") -> str:
     """Vietnamese phone numbers in any common spelling (+84, 84, spaces, dots, dashes,
     brackets) -> the national form `0xxxxxxxxx`."""
     text = clean_text(value, field, max_len=20)
     digits = PHONE_SEPARATORS_RE.sub("", text)
-    if digits.startswith("+84"):
-        digits = "0" + digits[3:]
-    elif digits.startswith("84") and len(digits) in (11, 12):
-        digits = "0" + digits[2:]
+    national = _after_country_code(digits)
+    if national is not None:
+        # "+84 (0) 912 345 678" keeps the trunk 0 people print in brackets: once, never "00912..."
+        digits = national if national.startswith("0") else "0" + national
     if not VN_PHONE_RE.fullmatch(digits):
         raise _fail(field, "must be a Vietnamese mobile (10 digits, 03/05/07/08/09...) or landline "
                            "(11 digits, 02...) number such as 0912345678 or +84 912 345 678", "invalid_phone")
