@@ -7,6 +7,7 @@ unit that was split is answered with its candidates, never a guess. No Flask, no
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,7 +23,12 @@ from postal.errors import Unprocessable
 
 DATA_VERSION = f"vietnam-provinces {vp.__version__} (data {vp.__data_version__})"
 LEGACY_FILE = Path(__file__).resolve().parent / "data" / "quang_ninh_legacy_wards.json"
-_PREFIXES = ("thi tran ", "phuong ", "xa ", "dac khu ")
+# A unit's kind before its name, written out or abbreviated as addresses write it (TT. for thị trấn,
+# P. phường, X. xã, ĐK. đặc khu), folded. An abbreviation is one only followed by a dot or a space:
+# "Xuân", "Tân" keep their letters.
+_KINDS = {"thi tran": "thi tran", "phuong": "phuong", "xa": "xa", "dac khu": "dac khu",
+          "tt": "thi tran", "p": "phuong", "x": "xa", "dk": "dac khu"}
+_KIND_RE = re.compile(r"(thi tran|phuong|xa|dac khu)\s+|(tt|p|x|dk)(?:\.\s*|\s+)")
 
 
 @dataclass(frozen=True)
@@ -107,11 +113,16 @@ def fold(text: str) -> str:
     return " ".join("".join(c for c in text if not unicodedata.combining(c)).lower().split())
 
 
+def _split_kind(folded: str) -> tuple[str | None, str]:
+    """(the unit's kind written in full, or None when not written; its name), of a folded name."""
+    written = _KIND_RE.match(folded)
+    if written is None:
+        return None, folded
+    return _KINDS[written.group(1) or written.group(2)], folded[written.end():]
+
+
 def _strip_kind(folded: str) -> str:
-    for prefix in _PREFIXES:
-        if folded.startswith(prefix):
-            return folded[len(prefix):]
-    return folded
+    return _split_kind(folded)[1]
 
 
 @lru_cache(maxsize=1)
@@ -144,11 +155,11 @@ def legacy_ward_codes(province_code: int, old_name: Any) -> list[str]:
     if not isinstance(old_name, str) or not old_name.strip():
         raise ValidationError("legacy_ward must be the name of a pre-2025 ward or commune",
                               code="invalid_legacy_ward")
-    key = _strip_kind(fold(old_name))
+    kind, key = _split_kind(fold(old_name))
     units = _legacy_index().get(province_code, {}).get(key, [])
     # "Xã Đông Ngũ" and "Thị trấn Đông Ngũ" would both fold to "dong ngu": honour an explicit kind.
-    if len(units) > 1:
-        units = [u for u in units if fold(u["old_name"]) == fold(old_name)] or units
+    if len(units) > 1 and kind is not None:
+        units = [u for u in units if _split_kind(fold(u["old_name"]))[0] == kind] or units
     codes = sorted({code for unit in units for code in unit["new_ward_codes"]})
     if not codes:
         raise Unprocessable(f"no pre-2025 unit named {old_name.strip()!r} is known in {province_name(province_code)}",

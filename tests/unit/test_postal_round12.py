@@ -33,3 +33,38 @@ def test_still_no_number_of_ours_is_refused(written):
     with pytest.raises(ValidationError) as refused:
         normalise_phone(written)
     assert refused.value.code == "invalid_phone"
+
+
+# --- a pre-2025 unit written with the kind abbreviated ------------------------------------------
+
+@pytest.mark.parametrize("old, new", [("TT. Tiên Yên", "06862"), ("TT Tiên Yên", "06862"), ("tt.Tien Yen", "06862"),
+                                      ("X. Bằng Cả", "07054"), ("x Hà Lâu", "06874"), ("X.Đông Hải", "06877")])
+def test_a_legacy_unit_written_with_its_kind_abbreviated_resolves_as_written_out(old, new):
+    """'TT. Tiên Yên' and 'X. Bằng Cả' are how addresses abbreviate thị trấn and xã (on forms, envelopes, the
+    citizen's old ID card): they were 422 unknown_legacy_ward while 'Thị trấn Tiên Yên' resolved."""
+    from postal import addresses
+
+    assert addresses.resolve_legacy_ward(22, old).code == new
+    body = shipment_body(address={"street": "Khu 3", "legacy_ward": old, "province_code": 22})
+    assert parse_shipment(body, now=now_utc(), holidays=DEFAULT_HOLIDAYS).ward.code == new
+
+
+@pytest.mark.parametrize("old", ["TT. Yên Than", "X. Đông Ngũ"])
+def test_an_abbreviated_split_unit_still_lists_its_candidates(old):
+    from kernel.errors import DomainError
+    from postal import addresses
+
+    with pytest.raises(DomainError) as split:
+        addresses.resolve_legacy_ward(22, old)
+    assert split.value.code == "legacy_ward_split" and len(split.value.details["candidates"]) == 2
+
+
+def test_a_name_that_only_starts_like_an_abbreviation_is_not_cut():
+    """'Xuân ...' or 'Tân Dân' begin with the letters of x/t: only a kind followed by a dot or a space is one."""
+    from postal import addresses
+
+    assert addresses.resolve_legacy_ward(22, "Tân Dân").code == "07054"
+    from kernel.errors import DomainError
+    with pytest.raises(DomainError) as unknown:
+        addresses.resolve_legacy_ward(22, "Xân Dân")
+    assert unknown.value.code == "unknown_legacy_ward"
