@@ -96,6 +96,21 @@ def address_text(shipment: Shipment) -> str:
     return f"{shipment.street}, {shipment.ward_name}, {shipment.province_name}"
 
 
+# The booking's note is for the postman (call first, a lane, a back gate): his list prints it under the
+# address, up to about this many characters (the API takes 1,000, and a row must fit a page).
+NOTE_CELL_CHARS = 160
+
+
+def address_cell(shipment: Shipment, max_note_chars: int = NOTE_CELL_CHARS) -> str:
+    """The address, then `Ghi chú: …` when the booking has a note (cut at a word with `…` when long)."""
+    note = " ".join((shipment.note or "").split())
+    if not note:
+        return address_text(shipment)
+    if len(note) > max_note_chars:
+        note = note[:max_note_chars - 1].rsplit(" ", 1)[0] + "…"
+    return f"{address_text(shipment)}\nGhi chú: {note}"
+
+
 def _title(pdf: FPDF, title: str, subtitle: str) -> None:
     pdf.set_font(FONT, "B", 9)
     pdf.cell(0, 5, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", align="C", new_x="LMARGIN", new_y="NEXT")
@@ -161,7 +176,7 @@ def route_manifest_pdf(shipments: Sequence[Shipment], *, day: date, route_code: 
            f"Tuyến {route_code} - {route_name} - Ngày {day.strftime('%d/%m/%Y')}")
     collect = {s.id: fees_to_collect(s) for s in shipments}
     rows = [(s.stop or "", SLOT_NAMES.get(s.slot or "", ""), s.tracking_number or "", DIRECTION_NAMES[s.direction],
-             s.dossier_code, s.recipient_name, s.recipient_phone, address_text(s), documents_cell(s),
+             s.dossier_code, s.recipient_name, s.recipient_phone, address_cell(s), documents_cell(s),
              format_vnd(collect[s.id].booked_vnd) + (f"\n{DIFFERS_MARK}" if collect[s.id].differs else ""), "")
             for s in shipments]
     # "Thu hộ" is wide enough for 500.000.000 ₫ on one line: a wrapped amount reads as two figures.

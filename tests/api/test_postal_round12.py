@@ -2,6 +2,7 @@
 import csv
 import io
 
+from tests.api.test_pages import staff_user  # noqa: F401 (fixture)
 from tests.postal_factories import make_booked_shipment, make_route, working_day
 
 
@@ -70,3 +71,40 @@ def test_a_delivery_windowed_after_its_transit_days_is_due_on_the_day_the_citize
     assert [(a["shipment_id"], a["slot"]) for a in report["assigned"]] == [(shipment_id, "afternoon")]
     assert report["past_due"] == []
 
+
+
+# --- what the citizen asked the postman is on his list and on the board --------------------------------
+
+def manifest_text(client, auth, day) -> str:
+    from pypdf import PdfReader
+
+    r = client.get(f"/api/v1/postal/manifests/{day}.pdf?route=HL1", headers=auth("postal"))
+    assert r.status_code == 200, r.json
+    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(r.data)).pages)
+
+
+def test_the_manifest_shows_the_bookings_note_for_the_postman(client, auth, db, test_settings):
+    """'Gọi trước 30 phút, nhà trong ngõ 8' was printed on the consignment note only: the postman's list (the
+    manifest) and the board left it out, so he learnt it at the door, if at all."""
+    day, _ = planned_day(client, auth, db, test_settings, code="D-R12-NOTE", note="Gọi trước 30 phút, nhà trong ngõ 8")
+    assert "Ghi chú: Gọi trước 30 phút, nhà trong ngõ 8" in manifest_text(client, auth, day)
+
+
+def test_the_board_shows_the_bookings_note(client, auth, db, test_settings, staff_user):  # noqa: F811
+    from tests.api.test_pages import log_in
+
+    day, _ = planned_day(client, auth, db, test_settings, code="D-R12-NOTE2", note="Cổng sau, gọi trước")
+    staff_user("buudien12", ("postal",))
+    log_in(client, "buudien12")
+    html = client.get(f"/staff/postal/?date={day}").get_data(as_text=True)
+    assert "Cổng sau, gọi trước" in html
+
+
+def test_a_note_of_a_thousand_characters_still_prints_on_one_page_row(client, auth, db, test_settings):
+    """The API takes 1,000 characters: the manifest's cell names the start of it (a table row taller than a
+    page is refused by the PDF library: a 500 for the whole route); the consignment note prints it whole."""
+    long_note = "Gọi trước " + "rất " * 300
+    day, shipment_id = planned_day(client, auth, db, test_settings, code="D-R12-NOTE3", note=long_note[:1000],
+                                   address={"street": "X" * 300, "ward_code": "06685", "province_code": 22})
+    text = manifest_text(client, auth, day)
+    assert "Ghi chú: Gọi trước rất" in text and "…" in text
