@@ -12,7 +12,8 @@ Control (tests, demos):
 - `POST /_control {"mode": "ok"|"down"|"error"|"slow"|"lost_reply"|"not_home", "delay": s,
   "hold_webhooks": bool}` (`down` → 503, `error` → 500, `slow` sleeps `delay` s, `lost_reply` books
   but answers 504 as if the reply was lost, `not_home` fails every delivery attempt).
-- `POST /_orders/<tracking>/events {"status_code", "occurred_at"?, "reason"?}`: a new event.
+- `POST /_orders/<tracking>/events {"status_code", "occurred_at"?, "reason"?, "id_check"?, "note"?,
+  "cod_amount_vnd"?}`: a new event (21 with the amount the postman collected).
 - `POST /_orders/<tracking>/attempt`: the postman tries to hand over (10, or 11 in not_home mode).
 - `POST /_webhooks/flush {"reverse": bool, "twice": bool}`: send the held webhooks.
 - `GET /_orders`: every order.
@@ -34,8 +35,16 @@ from kernel.clock import now_utc
 from kernel.signing import HEADER, sign
 
 S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
-STATUS_TEXT = {0: "Đã tạo đơn", 2: "Đã phân công bưu tá", 5: "Đã nhận hàng", 9: "Bưu tá đang đi phát",
-               10: "Phát thành công", 11: "Phát không thành công: người nhận vắng nhà", 18: "Đã hủy đơn"}
+# What VNPost names each status code 0-22 (a control event of any code reads as the courier's would).
+STATUS_TEXT = {0: "Đã tạo đơn", 1: "Bưu cục đã tiếp nhận đơn", 2: "Đã phân công bưu tá", 3: "Bưu tá đang đi nhận",
+               4: "Nhận hàng không thành công", 5: "Đã nhận hàng", 6: "Đã nhập bưu cục gốc", 7: "Đang vận chuyển",
+               8: "Đã đến bưu cục phát", 9: "Bưu tá đang đi phát", 10: "Phát thành công",
+               11: "Phát không thành công: người nhận vắng nhà", 12: "Phát không thành công: sai địa chỉ",
+               13: "Phát không thành công: người nhận từ chối", 14: "Chờ phát lại", 15: "Đã duyệt chuyển hoàn",
+               16: "Đang chuyển hoàn", 17: "Đã chuyển hoàn cho người gửi", 18: "Đã hủy đơn", 19: "Thất lạc",
+               20: "Hư hỏng", 21: "Đã thu tiền COD", 22: "Đã trả tiền COD cho người gửi"}
+# What a control event may carry besides its code and time: 21 (COD collected) may name the amount collected.
+EVENT_EXTRAS = ("reason", "id_check", "note", "cod_amount_vnd")
 
 
 def s10_tracking_number(serial: int, prefix: str = "EB") -> str:
@@ -150,7 +159,7 @@ def create_courier(api_key: str, webhook_secret: str, *, clock: Callable[[], dat
     @app.post("/_orders/<tracking>/events")
     def new_event(tracking: str):
         body = request.get_json(silent=True) or {}
-        extra = {k: body[k] for k in ("reason", "id_check", "note") if k in body}
+        extra = {k: body[k] for k in EVENT_EXTRAS if k in body}
         return on_order(tracking, lambda order: {"event": add_event(
             order, int(body.get("status_code", 0)), body.get("occurred_at"), **extra)}, api=False, notify=True)
 

@@ -1,0 +1,33 @@
+"""Postal, QA round 12, the sandbox courier: a cash-on-delivery collection can be reported with what the
+postman collected, as VNPost's status 21 carries it (the webhook contract's cod_amount_vnd)."""
+import json
+
+from sandbox.courier import create_courier
+
+ORDER = {"reference": "HCC-7", "direction": "delivery", "cod_amount_vnd": 158_000,
+         "citizen": {"name": "Nguyễn Văn An", "phone": "0912345678", "ward_code": "06685"}}
+
+
+def test_a_collection_reported_through_the_sandbox_carries_its_amount_and_name():
+    """`/_orders/<tracking>/events {"status_code": 21, "cod_amount_vnd": 150000}` dropped the amount (only
+    reason, id_check and note were passed on) and named the status "": a tester could not report a postman
+    who collected other than the order's amount, the case credited and listed for people."""
+    app = create_courier("key", "secret")
+    client = app.test_client()
+    booked = client.post("/orders", json=ORDER, headers={"Authorization": "Bearer key", "Idempotency-Key": "k-7"})
+    assert booked.status_code == 201, booked.json
+    tracking = booked.json["tracking_number"]
+    r = client.post(f"/_orders/{tracking}/events", json={"status_code": 21, "cod_amount_vnd": 150_000})
+    assert r.status_code == 200, r.json
+    event = r.json["event"]
+    assert (event["status_code"], event["cod_amount_vnd"], event["status_text"]) == (21, 150_000, "Đã thu tiền COD")
+    listed = client.get(f"/orders/{tracking}", headers={"Authorization": "Bearer key"}).json["events"]
+    assert listed[-1]["cod_amount_vnd"] == 150_000
+    assert json.loads(json.dumps(listed))[0]["status_text"] == "Đã tạo đơn"
+
+
+def test_the_sandbox_names_every_status_code_as_the_service_reads_it():
+    from postal import states
+    from sandbox.courier import STATUS_TEXT
+
+    assert {code: status.text for code, status in states.COURIER_STATUSES.items()} == STATUS_TEXT
