@@ -31,3 +31,35 @@ def test_the_sandbox_names_every_status_code_as_the_service_reads_it():
     from sandbox.courier import STATUS_TEXT
 
     assert {code: status.text for code, status in states.COURIER_STATUSES.items()} == STATUS_TEXT
+
+
+# --- cash on delivery through the sandbox: reports reversed and sent twice credit once ---------------
+
+def test_a_cod_collection_reported_out_of_order_and_twice_is_credited_once(db, test_settings, auth):
+    from sqlalchemy import func, select
+
+    from payments.models import Payment, PaymentRequest
+    from tests.integration.test_postal_courier import World, create
+    from tests.postal_factories import make_dossier, shipment_body
+
+    world = World(db, test_settings.with_overrides(postal_payment_mode="cod"))
+    try:
+        make_dossier(db, test_settings, code="D-R12-COD")
+        shipment = create(world, auth, shipment_body(dossier_code="D-R12-COD", direction="delivery"))
+        assert world.worker.drain() == 1
+        [order] = world.orders()
+        owed = order["cod_amount_vnd"]
+        assert owed == 8000 + shipment["postage_vnd"]
+        tracking = order["tracking_number"]
+        world.courier_event(tracking, 9)
+        world.courier_event(tracking, 21, cod_amount_vnd=owed)
+        world.attempt(tracking)
+        answers = world.flush(reverse=True, twice=True)
+        assert set(answers) <= {200, 409} and answers.count(200) >= 4, answers
+        assert world.shipment(shipment["id"]).status == "delivered"
+        with db() as s:
+            credited = s.execute(select(func.sum(Payment.amount_vnd)).where(Payment.channel == "cod")).scalar_one()
+            statuses = set(s.execute(select(PaymentRequest.status).join(PaymentRequest.dossier)).scalars())
+        assert credited == owed and statuses == {"paid"}
+    finally:
+        world.stop()
