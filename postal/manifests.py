@@ -119,7 +119,8 @@ def _title(pdf: FPDF, title: str, subtitle: str) -> None:
     pdf.set_font(FONT, "B", 14)
     pdf.cell(0, 8, title, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", 10)
-    pdf.cell(0, 6, subtitle, align="C", new_x="LMARGIN", new_y="NEXT")
+    # Wrapped: a route's name may be 200 characters, and one line centred put both its ends off the paper.
+    pdf.multi_cell(0, 6, subtitle, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
 
 

@@ -68,3 +68,40 @@ def test_a_name_that_only_starts_like_an_abbreviation_is_not_cut():
     with pytest.raises(DomainError) as unknown:
         addresses.resolve_legacy_ward(22, "Xân Dân")
     assert unknown.value.code == "unknown_legacy_ward"
+
+
+# --- a long route name stays on the manifest's page ------------------------------------------------
+
+def test_a_long_route_name_wraps_on_the_manifest_instead_of_running_off_the_page():
+    """A route name may be 200 characters (one listing its wards runs past 100): the subtitle was one line,
+    centred, so its start and its end ("Ngày 01/12/2026") were printed off the paper."""
+    import io
+    from datetime import date, datetime, timezone
+
+    from pypdf import PdfReader
+
+    from kernel.pdf import FONT, new_document
+    from postal import manifests
+
+    name = "Tuyến Hạ Long 1: " + ", ".join(["phường Hồng Gai", "phường Hạ Long", "phường Bãi Cháy", "phường Hà Tu",
+                                           "phường Hà Lầm", "phường Cao Xanh", "phường Việt Hưng", "xã Thống Nhất",
+                                           "phường Hoành Bồ", "phường Tuần Châu"])
+    assert 150 < len(name) <= 200
+    pdf = manifests.route_manifest_pdf([], day=date(2026, 12, 1), route_code="HL1", route_name=name,
+                                       fees_to_collect=lambda s: manifests.NOTHING_TO_COLLECT,
+                                       printed_at=datetime(2026, 11, 30, 1, 0, tzinfo=timezone.utc))
+    measure = new_document(orientation="L")
+    measure.set_font(FONT, "", 10)
+    runs = []
+
+    def visit(text, _cm, tm, _font, size):
+        if text.strip():
+            runs.append((text.strip(), tm[4] * 25.4 / 72))
+
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    page.extract_text(visitor_text=visit)
+    width_mm = float(page.mediabox.width) * 25.4 / 72
+    subtitle = [(text, x) for text, x in runs if "Hạ Long" in text or "01/12/2026" in text]
+    assert subtitle and "".join(t for t, _ in subtitle).count("01/12/2026") == 1
+    for text, x in subtitle:
+        assert 0 <= x and x + measure.get_string_width(text) <= width_mm, (text, x)
