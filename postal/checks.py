@@ -138,7 +138,7 @@ def list_unproven_delivery(session: Session, shipment: Shipment, row: ShipmentEv
                   reason=f"courier reports the result delivered (status {row.courier_status_code}) {how}: not "
                          "applied; the result may be in someone else's hands",
                   data={"kind": kind, "direction": shipment.direction, "id_check": (row.data or {}).get("id_check"),
-                        "recorded_event_id": row.id})
+                        "id_check_refused": (row.data or {}).get("id_check_refused"), "recorded_event_id": row.id})
 
 
 def check_kind(row: ShipmentEvent) -> str:

@@ -59,6 +59,7 @@ class CourierEvent:
     id_check: IdCheck | None
     note: str | None
     cod_amount_vnd: int | None = None  # with status 21: what the postman collected (default: the order's)
+    id_check_refused: dict[str, Any] | None = None  # an ID check given that proves nothing (`_courier_id_check`)
 
 
 def parse_courier_event(raw: Any, *, now: datetime) -> CourierEvent:
@@ -94,18 +95,35 @@ def parse_courier_event(raw: Any, *, now: datetime) -> CourierEvent:
     tracking, reference = raw.get("tracking_number"), raw.get("reference")
     if not isinstance(tracking, str) and not isinstance(reference, str):
         raise ValidationError("tracking_number or reference is required", code="malformed_event")
-    try:
-        id_check = parse_id_check(raw["id_check"]) if raw.get("id_check") is not None else None
-    except ValidationError as exc:  # the courier's event is malformed, whatever the field's own code says
-        raise ValidationError(exc.message, code="malformed_event",
-                              details={**(exc.details or {}), "problem": exc.code}) from None
+    id_check, id_check_refused = _courier_id_check(raw.get("id_check"))
     cod_amount = raw.get("cod_amount_vnd")
     if cod_amount is not None and (type(cod_amount) is not int or not 0 <= cod_amount <= MAX_MONEY_VND):
         raise ValidationError(f"cod_amount_vnd must be a whole number of đồng from 0 to {MAX_MONEY_VND}",
                               code="malformed_event", details={"field": "cod_amount_vnd"})
     return CourierEvent(event_id, code, occurred_at, tracking if isinstance(tracking, str) else None,
                         reference if isinstance(reference, str) else None, id_check, _note(raw.get("note")),
-                        cod_amount)
+                        cod_amount, id_check_refused)
+
+
+def _courier_id_check(raw: Any) -> tuple[IdCheck | None, dict[str, Any] | None]:
+    """(the ID check the postman recorded, or None; why the one given proves nothing, or None).
+
+    Not an object is not the contract's shape: the event is malformed. An object our rules refuse (a
+    chứng minh nhân dân, invalid since 2025; a number of the wrong length) is still what the postman saw at
+    the door: refused as malformed, the courier would not send the report again and a result handed over
+    would stay out for delivery with nobody told. It is kept without the ID check, so a delivery is not
+    applied but listed for people (`postal.checks`), with why the check was refused (never the number)."""
+    if raw is None:
+        return None, None
+    if not isinstance(raw, dict):
+        raise ValidationError("id_check must be an object with document_type, number and holder_name",
+                              code="malformed_event", details={"field": "id_check", "problem": "missing_field"})
+    try:
+        return parse_id_check(raw), None
+    except ValidationError as exc:
+        kind = raw.get("document_type")
+        shown = kind.strip()[:20] if isinstance(kind, str) and kind.isprintable() else None
+        return None, {"problem": exc.code, "field": (exc.details or {}).get("field"), "document_type": shown}
 
 
 MAX_NOTE = 500
@@ -170,6 +188,8 @@ def apply_courier_event(session: Session, *, event: CourierEvent, source: str, s
             "id_mismatch": bool(event.id_check) and not event.id_check.is_of(shipment.recipient_id_number)}
     if event.cod_amount_vnd is not None:
         data["cod_amount_vnd"] = event.cod_amount_vnd
+    if event.id_check_refused is not None:
+        data["id_check_refused"] = event.id_check_refused
     try:
         with session.begin_nested():
             row = add_event(session, shipment, event=f"courier:{event.status_code}", from_status=shipment.status,

@@ -232,6 +232,8 @@ def parse_id_check(raw: Any) -> IdCheck:
     """The ID shown at handover: document type, number (ASCII, the type's length) and holder's name."""
     check = _object(raw, "id_check", "document_type, number and holder_name")
     kind = check.get("document_type")
+    if isinstance(kind, str):  # "CCCD" as the card and the courier write it is the same document
+        kind = kind.strip().lower()
     if isinstance(kind, str) and kind in EXPIRED_ID_DOCUMENTS:
         raise ValidationError(f"id_check.document_type: {EXPIRED_ID_DOCUMENTS[kind]}", code="invalid_id_document",
                               details={"field": "id_check.document_type", "document_type": kind})

@@ -75,9 +75,10 @@ CHECKS = {
                                   "cần liên hệ bưu điện và người dân.",
     "courier_conflict": "Thông báo {event_id} trùng mã với một thông báo đã ghi nhận nhưng khác nội dung: "
                         "không áp dụng.",
+    # Also a check the post made with a document that proves nothing (a CMND, invalid since 2025).
     "delivered_without_id_check": "Bưu điện báo đã phát kết quả (thông báo {event_id}) nhưng không có kiểm tra giấy "
-                                  "tờ tùy thân của người nhận: chưa ghi nhận là đã giao; cần liên hệ bưu điện và "
-                                  "người dân.",
+                                  "tờ tùy thân hợp lệ của người nhận: chưa ghi nhận là đã giao; cần liên hệ bưu điện "
+                                  "và người dân.",
     "delivered_to_other_id": "Bưu điện báo đã phát kết quả (thông báo {event_id}) cho người có giấy tờ tùy thân "
                              "không phải của người nhận đã đăng ký: chưa ghi nhận là đã giao; kết quả có thể đã đến "
                              "tay người khác, cần liên hệ bưu điện và người dân.",
@@ -297,8 +298,8 @@ EN = {
     CHECKS["courier_conflict"]: "Notification {event_id} reuses the id of one recorded with other content: "
                                 "not applied.",
     CHECKS["delivered_without_id_check"]: "The post reports the result delivered (notification {event_id}) without "
-                                          "checking the recipient's ID: not recorded as delivered; contact the post "
-                                          "and the citizen.",
+                                          "a valid check of the recipient's ID: not recorded as delivered; contact "
+                                          "the post and the citizen.",
     CHECKS["delivered_to_other_id"]: "The post reports the result delivered (notification {event_id}) to someone "
                                      "whose ID is not the recipient's recorded one: not recorded as delivered; the "
                                      "result may be in someone else's hands, contact the post and the citizen.",

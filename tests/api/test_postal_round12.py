@@ -108,3 +108,58 @@ def test_a_note_of_a_thousand_characters_still_prints_on_one_page_row(client, au
                                    address={"street": "X" * 300, "ward_code": "06685", "province_code": 22})
     text = manifest_text(client, auth, day)
     assert "Ghi chú: Gọi trước rất" in text and "…" in text
+
+
+# --- the ID check a courier or a postman writes: its document type in capitals, an expired CMND ---------
+
+def test_a_document_type_written_in_capitals_is_the_same_document(client, auth, db, test_settings):
+    """'CCCD' (as the card says, and as VNPost writes it) was 400 invalid_id_document: the postman's
+    handover, or the courier's whole delivery report, was refused for the case of three letters."""
+    from datetime import timedelta
+
+    from kernel.clock import now_utc
+    from tests.api.test_postal_round3 import event, webhook
+    from tests.postal_factories import ID_CHECK
+
+    pickup = make_booked_shipment(db, test_settings, "D-R12-CAPS")
+    r = client.post(f"/api/v1/postal/shipments/{pickup}/events", headers=auth("postal"),
+                    json={"event": "picked_up", "id_check": {**ID_CHECK, "document_type": "CCCD"}})
+    assert (r.status_code, r.json["status"], r.json["id_check"]["document_type"]) == (200, "picked_up", "cccd"), r.json
+    delivery = make_booked_shipment(db, test_settings, "D-R12-CAPS2", direction="delivery")
+    r = webhook(client, test_settings, event(delivery, "R12-CAPS-10", 10, now_utc() - timedelta(minutes=1),
+                                             id_check={**ID_CHECK, "document_type": " CCCD "}))
+    assert (r.status_code, r.json["outcome"]) == (200, "applied"), r.json
+    from postal.models import Shipment
+    with db() as s:
+        done = s.get(Shipment, delivery)
+        assert (done.status, done.id_check["document_type"]) == ("delivered", "cccd")
+
+
+def test_a_delivery_the_courier_reports_against_an_expired_cmnd_is_kept_and_listed_not_refused(client, auth, db,
+                                                                                              test_settings):
+    """A 10 whose ID check is a chứng minh nhân dân was 400 malformed_event: the courier (told its report
+    was malformed) does not send it again, the shipment stayed out for delivery and nobody was told, while
+    the result may be in the citizen's hands. It is kept in the history, not applied (no valid proof of who
+    received it) and listed for people, as a delivery reported without an ID check is."""
+    from datetime import timedelta
+
+    from kernel.clock import now_utc
+    from postal.models import Shipment
+    from tests.api.test_postal_round3 import event, webhook
+
+    delivery = make_booked_shipment(db, test_settings, "D-R12-CMND", direction="delivery")
+    r = webhook(client, test_settings, event(delivery, "R12-CMND-10", 10, now_utc() - timedelta(minutes=1), id_check={
+        "document_type": "cmnd", "number": "022088001", "holder_name": "Phạm Thu Hà"}))
+    assert (r.status_code, r.json["outcome"]) == (200, "recorded"), r.json
+    with db() as s:
+        assert s.get(Shipment, delivery).status == "booked"
+    checks = client.get("/api/v1/postal/checks?resolved=false", headers=auth("postal")).json["checks"]
+    [listed] = [c for c in checks if c["shipment"]["id"] == delivery]
+    assert listed["kind"] == "delivered_without_id_check"
+    assert listed["data"]["id_check_refused"]["problem"] == "invalid_id_document"
+    assert "022088001" not in str(listed)  # the number is not kept (as a valid check keeps its last four only)
+    # sent again, it is the same report: a duplicate, listed once
+    again = webhook(client, test_settings, event(delivery, "R12-CMND-10", 10, now_utc() - timedelta(minutes=1),
+                                                 id_check={"document_type": "cmnd", "number": "022088001",
+                                                           "holder_name": "Phạm Thu Hà"}))
+    assert (again.status_code, again.json["outcome"]) == (200, "duplicate")
