@@ -493,6 +493,9 @@ def apply_tracking(session: Session, *, result: dict[str, Any], settings: Settin
     outcomes: dict[str, int] = {}
     events = []
     for raw in result.get("events", []):
+        if not isinstance(raw, dict):  # no event at all ("x", null): malformed as one missing a field, not a crash
+            outcomes["malformed"] = outcomes.get("malformed", 0) + 1
+            continue
         raw = {"tracking_number": result.get("tracking_number"), "reference": result.get("reference"), **raw}
         try:
             events.append(parse_courier_event(raw, now=now))

@@ -163,3 +163,28 @@ def test_a_delivery_the_courier_reports_against_an_expired_cmnd_is_kept_and_list
                                                  id_check={"document_type": "cmnd", "number": "022088001",
                                                            "holder_name": "Phạm Thu Hà"}))
     assert (again.status_code, again.json["outcome"]) == (200, "duplicate")
+
+
+# --- a courier's tracking listing with an item that is no event -------------------------------------------
+
+def test_a_polled_listing_with_an_item_that_is_not_an_object_applies_the_rest(db, test_settings):
+    """An item of the courier's `events` that is not an object ("x", null) raised TypeError in the poll (`**raw`):
+    the whole listing was lost and the poll failed again every time; such an item is malformed and counted,
+    as an event missing a field is, and the others are applied."""
+    from datetime import timedelta
+
+    from kernel.clock import now_utc
+    from kernel.db import unit_of_work
+    from postal.models import Shipment
+    from postal.tracking import apply_tracking
+
+    shipment_id = make_booked_shipment(db, test_settings, "D-R12-POLL")
+    picked_up = {"event_id": "R12-POLL-5", "status_code": 5,
+                 "occurred_at": (now_utc() - timedelta(minutes=5)).isoformat()}
+    with unit_of_work(db) as s:
+        outcomes = apply_tracking(s, result={"tracking_number": f"EB0000{shipment_id:04d}VN",
+                                             "events": ["x", None, 7, picked_up]},
+                                  settings=test_settings, now=now_utc())
+    assert outcomes == {"malformed": 3, "applied": 1}
+    with db() as s:
+        assert s.get(Shipment, shipment_id).status == "picked_up"
