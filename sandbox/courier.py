@@ -4,7 +4,8 @@
   UPU S10 style (`EB123456785VN`, with the S10 check digit). Each process numbers orders from a
   random serial and prefixes its event ids with a run token of its own: a restarted sandbox (`make run`
   again on the same database) never hands out a tracking number or event id of an earlier run.
-- `POST /orders/<tracking>/cancel`, `GET /orders/<tracking>` (every event so far).
+- `POST /orders/<tracking>/cancel` (422 once the order was picked up: `CANCELLABLE_AFTER`),
+  `GET /orders/<tracking>` (every event so far).
 - Tracking webhooks: each new event is POSTed, signed with X-HCC-Signature, to the order's
   `callback_url` (unless webhooks are held, see below).
 
@@ -43,6 +44,9 @@ STATUS_TEXT = {0: "Đã tạo đơn", 1: "Bưu cục đã tiếp nhận đơn", 
                13: "Phát không thành công: người nhận từ chối", 14: "Chờ phát lại", 15: "Đã duyệt chuyển hoàn",
                16: "Đang chuyển hoàn", 17: "Đã chuyển hoàn cho người gửi", 18: "Đã hủy đơn", 19: "Thất lạc",
                20: "Hư hỏng", 21: "Đã thu tiền COD", 22: "Đã trả tiền COD cho người gửi"}
+# An order may be cancelled while nothing has left the citizen nor reached the post: booked (0, 1), a postman
+# assigned or on his way (2, 3), a pickup that failed (4). After that the courier holds the dossier or result.
+CANCELLABLE_AFTER = frozenset({0, 1, 2, 3, 4})
 # What a control event may carry besides its code and time: 21 (COD collected) may name the amount collected.
 EVENT_EXTRAS = ("reason", "id_check", "note", "cod_amount_vnd")
 
@@ -128,8 +132,9 @@ def create_courier(api_key: str, webhook_secret: str, *, clock: Callable[[], dat
             return jsonify(error="gateway timeout"), 504
         return jsonify(order_id=order["order_id"], tracking_number=tracking, status_code=0), 201
 
-    def on_order(tracking: str, act: Callable[[dict], dict], *, api: bool = True, notify: bool = False):
-        """Run `act(order)` under the lock (404 when unknown); `api` calls may misbehave on purpose."""
+    def on_order(tracking: str, act: Callable[[dict], dict | tuple], *, api: bool = True, notify: bool = False):
+        """Run `act(order)` under the lock (404 when unknown; a tuple it returns is a refusal, answered as is);
+        `api` calls may misbehave on purpose."""
         if api and (failure := misbehave()) is not None:
             return failure
         with lock:
@@ -137,13 +142,17 @@ def create_courier(api_key: str, webhook_secret: str, *, clock: Callable[[], dat
             if order is None:
                 return unknown()
             answer = act(order)
+        if isinstance(answer, tuple):  # a refusal, answered as it is
+            return answer
         if notify:
             answer["webhooks"] = [] if state["hold_webhooks"] else send_webhooks()
         return jsonify(answer)
 
     @app.post("/orders/<tracking>/cancel")
     def cancel_order(tracking: str):
-        def cancel(order: dict) -> dict:
+        def cancel(order: dict) -> dict | tuple:
+            if not order["cancelled"] and any(e["status_code"] not in CANCELLABLE_AFTER for e in order["events"]):
+                return jsonify(error="the order was already picked up: it cannot be cancelled"), 422
             if not order["cancelled"]:
                 order["cancelled"] = True
                 add_event(order, 18)

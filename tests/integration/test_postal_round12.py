@@ -63,3 +63,32 @@ def test_a_cod_collection_reported_out_of_order_and_twice_is_credited_once(db, t
         assert credited == owed and statuses == {"paid"}
     finally:
         world.stop()
+
+
+# --- the sandbox courier refuses to cancel what it already holds ------------------------------------------
+
+def test_the_sandbox_courier_refuses_to_cancel_an_order_it_has_picked_up_as_the_contract_says():
+    """The contract cancels "an order that has not been picked up yet"; the sandbox cancelled any order (18
+    after 5 "Đã nhận hàng", even after 10 "Phát thành công"), so the race of a cancellation with a pickup
+    the courier already made could not be tried against it. It refuses (422), and our client reads that as
+    a refusal for good; an order only booked, assigned or failed at pickup (0-4) is still cancelled."""
+    import pytest
+    import requests
+
+    from postal.clients import CourierClient, CourierRefused
+    from sandbox.server import serve_in_thread
+
+    server = serve_in_thread(create_courier("key", "secret"))
+    try:
+        client = CourierClient(server.url, "key")
+        taken = client.create_order({**ORDER, "reference": "HCC-8"}, idempotency_key="k-8")["tracking_number"]
+        failed = client.create_order({**ORDER, "reference": "HCC-9"}, idempotency_key="k-9")["tracking_number"]
+        for tracking, code in ((taken, 5), (failed, 4)):
+            requests.post(f"{server.url}/_orders/{tracking}/events", json={"status_code": code},
+                          timeout=5).raise_for_status()
+        with pytest.raises(CourierRefused):
+            client.cancel_order(taken, idempotency_key="c-8")
+        assert [e["status_code"] for e in client.track(taken)["events"]] == [0, 5]
+        assert client.cancel_order(failed, idempotency_key="c-9")["status_code"] == 18
+    finally:
+        server.stop()
