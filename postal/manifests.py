@@ -292,7 +292,8 @@ def _csv_row(s: Shipment, fees_to_collect: FeesToCollect, labels: str) -> tuple:
     if labels == "vi":
         return (_dmy(s.planned_date), s.route_code or "", SLOT_NAMES.get(s.slot or "", ""), s.stop or "", s.id,
                 DIRECTION_NAMES[s.direction], status_name(s.direction, s.status), s.tracking_number or "", s.dossier_code,
-                s.recipient_name, _as_text(s.recipient_phone), address_text(s), _as_text(s.ward_code), documents_text(s),
+                s.recipient_name, _as_text(s.recipient_phone), address_text(s), _as_text(s.ward_code),
+                documents_text(s),
                 s.slot or "", s.direction, s.status, collect.booked_vnd, _dmy(s.due_date), owed,
                 "Có" if collect.differs else "")
     return (s.planned_date.isoformat() if s.planned_date else "", s.route_code or "", s.slot or "", s.stop or "",
