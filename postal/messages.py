@@ -27,16 +27,27 @@ def _d(day: date | None) -> str:
     return day.strftime("%d/%m/%Y") if day else ""
 
 
+_SLOTS = {"morning": "sáng", "afternoon": "chiều"}
+
+
+def _appointment(window: tuple[date, str]) -> tuple[str, str]:
+    """The day and slot a pickup's citizen chose, as the booking text says it (long form, compact form)."""
+    day, slot = window
+    part = _SLOTS.get(slot, "")
+    return f" vào buổi {part} ngày {_d(day)} theo lịch hẹn", f", hẹn {part} {_d(day)}"
+
+
 def sms_text(event: str, *, direction: str, dossier_code: str, tracking_number: str | None = None,
              due: date | None = None, reason: str | None = None, next_date: date | None = None,
              cod_vnd: int = 0, refund_vnd: int = 0,
-             payable: list[Payable] | None = None) -> str | None:
+             payable: list[Payable] | None = None, window: tuple[date, str] | None = None) -> str | None:
     """The SMS for a shipment event, or None when the citizen is not told about it. `cod_vnd`: what the
     postman collects on delivery (cash on delivery), named when the delivery is booked and goes out;
     `refund_vnd`: what a cancellation leaves to give back of the postage paid; `payable`: the requests a
     cancellation leaves the citizen to pay (what a cash-on-delivery order no longer collects, fees asked again
     under a new code). Every text stays within three segments (`fit`): one too long for the longest dossier
-    code (64 characters), tracking number (40) and amounts takes its compact form."""
+    code (64 characters), tracking number (40) and amounts takes its compact form. `window`: the (day, slot)
+    a pickup's citizen chose, named when it is booked (its due date is when the dossier reaches the centre)."""
     pickup = direction == states.PICKUP
     what = f"hồ sơ {dossier_code}" if pickup else f"kết quả hồ sơ {dossier_code}"
     if event == states.BOOKED:
@@ -47,9 +58,10 @@ def sms_text(event: str, *, direction: str, dossier_code: str, tracking_number: 
         # yet: the text leaves it out rather than read "mã vận đơn None".
         number, short_number = ((f", mã vận đơn {tracking_number}", f", vận đơn {tracking_number}")
                                 if tracking_number else ("", ""))
-        return fit(f"{SENDER}: {action} {what}{number}. "
+        when, short_when = _appointment(window) if pickup and window else ("", "")
+        return fit(f"{SENDER}: {action} {what}{when}{number}. "
                    f"Hạn hoàn thành: {_d(due)}. Bưu tá sẽ gọi trước khi đến{collect}.",
-                   f"{SENDER}: {short} {what}{short_number}, hạn {_d(due)}"
+                   f"{SENDER}: {short} {what}{short_number}{short_when}, hạn {_d(due)}"
                    f"{f', thu {format_vnd(cod_vnd)}' if cod_vnd > 0 else ''}.")
     if event == states.PICKED_UP:
         # the due date is the last day allowed ("trước ngày" would read as the day before it)

@@ -325,10 +325,13 @@ def enter_state(session: Session, shipment: Shipment, target: str, *, settings: 
         # what the postman was to collect is payable again: a cancellation's SMS names it
         released = cod.release_requests(session, shipment, settings=settings, actor=actor, now=now)
         payable += [Payable(r.payment_code, r.outstanding_vnd, r.expires_at) for r in released if r.outstanding_vnd > 0]
+    # The appointment a pickup's citizen chose, while it is still to come (a booking confirmed late says none).
+    window = ((shipment.window_date, shipment.window_slot)
+              if shipment.window_date and shipment.window_date >= business_date(now) else None)
     text = messages.sms_text(target, direction=shipment.direction, dossier_code=shipment.dossier_code,
                              tracking_number=shipment.tracking_number, due=shipment.due_date, reason=sms_reason,
                              next_date=shipment.next_attempt_date, cod_vnd=collect,
-                             refund_vnd=withdrawal.overpaid_vnd, payable=payable)
+                             refund_vnd=withdrawal.overpaid_vnd, payable=payable, window=window)
     if event_row is None:
         # The event's id keys the SMS; without an SMS the flush can wait (planning thousands at once).
         event_row = add_event(session, shipment, event=target, from_status=from_status, actor=actor, now=now,

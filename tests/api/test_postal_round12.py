@@ -188,3 +188,28 @@ def test_a_polled_listing_with_an_item_that_is_not_an_object_applies_the_rest(db
     assert outcomes == {"malformed": 3, "applied": 1}
     with db() as s:
         assert s.get(Shipment, shipment_id).status == "picked_up"
+
+
+def test_the_booking_sms_of_a_windowed_pickup_names_the_appointment(client, auth, db, test_settings):
+    from sqlalchemy import select
+
+    from kernel.clock import now_utc
+    from kernel.db import unit_of_work
+    from kernel.notify import SMS_TOPIC
+    from kernel.outbox import OutboxMessage
+    from postal.tracking import booking_succeeded
+    from tests.postal_factories import make_dossier, shipment_body
+
+    chosen = working_day(2)
+    make_dossier(db, test_settings, code="D-R12-SMS")
+    r = client.post("/api/v1/postal/shipments", headers=auth("intake"), json=shipment_body(
+        dossier_code="D-R12-SMS", window={"date": chosen.isoformat(), "slot": "afternoon"}))
+    assert r.status_code == 201, r.json
+    with unit_of_work(db) as s:
+        booking_succeeded(s, shipment_id=r.json["id"], result={"tracking_number": "EB123456785VN"},
+                          settings=test_settings, now=now_utc())
+    with db() as s:
+        texts = [m.payload["text"] for m in s.execute(select(OutboxMessage).where(
+            OutboxMessage.topic == SMS_TOPIC)).scalars()]
+    [booked] = [t for t in texts if "sẽ đến nhận" in t]
+    assert f"vào buổi chiều ngày {chosen.strftime('%d/%m/%Y')} theo lịch hẹn" in booked, booked

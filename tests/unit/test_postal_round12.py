@@ -105,3 +105,30 @@ def test_a_long_route_name_wraps_on_the_manifest_instead_of_running_off_the_page
     assert subtitle and "".join(t for t, _ in subtitle).count("01/12/2026") == 1
     for text, x in subtitle:
         assert 0 <= x and x + measure.get_string_width(text) <= width_mm, (text, x)
+
+
+# --- the booking SMS of a pickup names the appointment the citizen chose ------------------------------
+
+def test_a_booked_pickup_sms_names_the_day_and_slot_the_citizen_chose():
+    """'Bưu điện sẽ đến nhận hồ sơ … Hạn hoàn thành: 02/12/2026' was all the citizen who asked for the afternoon of
+    01/12 read: the date in it is the day the dossier must reach the centre, not when to be at home."""
+    from datetime import date
+
+    from kernel.notify import SMS_MAX
+    from postal import messages, states
+    from postal.clients import MAX_TRACKING
+    from postal.models import Shipment
+
+    text = messages.sms_text(states.BOOKED, direction=states.PICKUP, dossier_code="000.00.12.H40-261125-0901",
+                             tracking_number="EB123456785VN", due=date(2026, 12, 2),
+                             window=(date(2026, 12, 1), "afternoon"))
+    assert "buổi chiều ngày 01/12/2026" in text and "Hạn hoàn thành: 02/12/2026" in text and len(text) <= SMS_MAX
+    longest = messages.sms_text(states.BOOKED, direction=states.PICKUP,
+                                dossier_code="D" * Shipment.__table__.c.dossier_code.type.length,
+                                tracking_number="T" * MAX_TRACKING, due=date(2026, 12, 31),
+                                window=(date(2026, 12, 30), "morning"))
+    assert len(longest) <= SMS_MAX and "hẹn sáng 30/12/2026" in longest, (len(longest), longest)
+    plain = messages.sms_text(states.BOOKED, direction=states.PICKUP, dossier_code="D-1", due=date(2026, 12, 2))
+    assert "hẹn" not in plain and "buổi" not in plain
+    assert ("hồ sơ 000.00.12.H40-261125-0901 vào buổi chiều ngày 01/12/2026 theo lịch hẹn, mã vận đơn "
+            "EB123456785VN.") in text
