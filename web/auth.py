@@ -76,7 +76,9 @@ def page_requires(*roles: str) -> Callable:
             if principal is None:
                 if request.method in UNSAFE:
                     abort(401)
-                return redirect(url_for("staff.login_form", next=request.full_path))
+                # `full_path` ends with "?" even when there is no query: the page itself then.
+                here = request.full_path if request.query_string else request.path
+                return redirect(url_for("staff.login_form", next=here))
             if not principal.roles & allowed:
                 abort(403)
             return view(*args, **kwargs)

@@ -164,3 +164,14 @@ def test_a_camt053_file_with_no_statement_is_refused_on_the_upload_page(finance,
     assert "Tệp camt.053 không có sao kê nào" in html and "Đã nhập sao kê." not in html
     with db() as s:
         assert s.query(StatementImport).count() == 0
+
+
+def test_the_login_redirect_names_the_page_without_a_trailing_question_mark(client):
+    """`request.full_path` ends with "?" even without a query: the login form's `next` read `/staff/finance/?`."""
+    from urllib.parse import parse_qs, urlsplit
+
+    r = client.get("/staff/finance/")
+    assert r.status_code == 302
+    assert parse_qs(urlsplit(r.headers["Location"]).query)["next"] == ["/staff/finance/"]
+    r = client.get("/staff/finance/?date=2026-11-25")
+    assert parse_qs(urlsplit(r.headers["Location"]).query)["next"] == ["/staff/finance/?date=2026-11-25"]
