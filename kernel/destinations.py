@@ -8,8 +8,11 @@ public one, unless the operator lists a private network the receiver lives in
 (HCCPAY_WEBHOOK_PRIVATE_NETWORKS). Demo mode allows anything: `make run`'s sandboxes are on 127.0.0.1.
 
 The host is resolved again before each delivery (a name public when subscribed may point inside later: DNS
-rebinding). requests then resolves it once more to connect; the window between the two look-ups stays open
-(closing it would mean connecting to the checked address with the name only in the TLS handshake).
+rebinding), and refused with a reason the alert can show. requests then resolves the name once more to connect,
+and a name that answers a public address to the first look-up and 127.0.0.1 to the second would slip through:
+`public_only_session` checks the address each socket is actually connected to, before a byte is sent (TLS
+included), so no window is left. Through an outbound proxy the socket is the proxy's: the proxy resolves the
+name, and its own policy (with the check before each delivery) is the guard there.
 """
 from __future__ import annotations
 
@@ -17,6 +20,11 @@ import ipaddress
 import socket
 from collections.abc import Sequence
 from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -56,3 +64,36 @@ def refusal(url: str, allowed: Sequence[Network] = ()) -> tuple[str, str] | None
         return "internal_url", (f"url must name a public address; {parts.hostname} is or resolves to {address}, "
                                 "inside a private network (HCCPAY_WEBHOOK_PRIVATE_NETWORKS lists those allowed)")
     return None
+
+
+class InternalDestination(Exception):
+    """A connection reached an internal address (the name was rebound between our look-up and requests')."""
+
+
+def public_only_session(allowed: Sequence[Network] = ()) -> requests.Session:
+    """A requests session whose every connection is refused (`InternalDestination`, nothing sent) when the
+    socket turns out connected to an internal address other than in `allowed`."""
+
+    def checked(connection_class: type[HTTPConnection]) -> type[HTTPConnection]:
+        class Checked(connection_class):
+            def _new_conn(self):
+                sock = super()._new_conn()
+                address = sock.getpeername()[0]
+                if not self.proxy and _internal(address, allowed):
+                    sock.close()
+                    raise InternalDestination(f"{self.host} was connected to {address}, an internal address")
+                return sock
+        return Checked
+
+    pools = {"http": type("CheckedPool", (HTTPConnectionPool,), {"ConnectionCls": checked(HTTPConnection)}),
+             "https": type("CheckedTLSPool", (HTTPSConnectionPool,), {"ConnectionCls": checked(HTTPSConnection)})}
+
+    class Adapter(HTTPAdapter):
+        def init_poolmanager(self, *args, **kwargs):
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = pools
+
+    session = requests.Session()
+    for prefix in ("http://", "https://"):
+        session.mount(prefix, Adapter())
+    return session

@@ -35,7 +35,7 @@ from sqlalchemy import JSON, Connection, String, event, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kernel.db import PK, Base
-from kernel.destinations import Network, refusal
+from kernel.destinations import InternalDestination, Network, public_only_session, refusal
 from kernel.outbound import redirect_reason
 from kernel.outbox import PENDING, Delivery, Held, OutboxMessage, Outgoing, PermanentError, Topic, enqueue_many
 from kernel.signing import HEADER, sign
@@ -145,7 +145,7 @@ def webhook_topic(sessions, secret_keys: Sequence[str], *, clock, timeout: tuple
     good, raising the subscription's alert."""
     if isinstance(secret_keys, str):  # a bare key would be taken as one key per character
         raise TypeError("secret_keys: every value of HCCPAY_SECRET_KEY, not one string")
-    http = requests.Session()
+    http = public_only_session(private_networks) if public_only else requests.Session()
     http.headers.update({"User-Agent": "hccpay-events/1", "Content-Type": "application/json"})
 
     def send(delivery: Delivery) -> dict[str, Any]:
@@ -171,6 +171,8 @@ def webhook_topic(sessions, secret_keys: Sequence[str], *, clock, timeout: tuple
             # Not followed (see kernel.outbound): the POST would arrive as a GET elsewhere, and its 200 count.
             response = http.post(subscription.url, data=body, headers=headers, timeout=timeout,
                                  allow_redirects=False)
+        except InternalDestination as exc:
+            raise PermanentError(f"not sent: internal_url: {exc}") from exc
         except requests.RequestException as exc:
             raise SubscriberUnavailable(f"subscriber unreachable: {type(exc).__name__}") from exc
         if 300 <= response.status_code < 400:
