@@ -131,13 +131,24 @@ class VnpayIpn(Resource):
                                 "confirmed, 04 wrong amount, 97 invalid signature, 99 unknown error")
     def get(self):
         """VNPay IPN: replies {"RspCode", "Message"} with the VNPay codes, always HTTP 200."""
-        try:
-            return _vnpay_reply(_vnpay_ipn())
-        except Exception as exc:  # noqa: BLE001 - the IPN contract answers 99, never an HTTP error
-            # The database away (or a fault) while storing the IPN or its verdict: nothing is recorded as
-            # done, and 99 makes VNPay send it again, as a 503 would, but in the one shape it reads.
-            to_error_response(exc)  # logs it with the request id
-            return _vnpay_reply(vnpay.UNKNOWN_ERROR)
+        return _vnpay_answer()
+
+    @callbacks_ns.response(200, "as GET")
+    def post(self):
+        """The same IPN POSTed, its vnp_ parameters form-encoded in the body (or in the query)."""
+        # VNPay documents its IPN as a GET; a gateway set up to POST it (or a proxy that turns it into one) was
+        # answered 405 and nothing was kept. It is stored and read like the GET: the signature decides.
+        return _vnpay_answer()
+
+
+def _vnpay_answer():
+    try:
+        return _vnpay_reply(_vnpay_ipn())
+    except Exception as exc:  # noqa: BLE001 - the IPN contract answers 99, never an HTTP error
+        # The database away (or a fault) while storing the IPN or its verdict: nothing is recorded as
+        # done, and 99 makes VNPay send it again, as a 503 would, but in the one shape it reads.
+        to_error_response(exc)  # logs it with the request id
+        return _vnpay_reply(vnpay.UNKNOWN_ERROR)
 
 
 def _vnpay_ipn() -> tuple[str, str]:
@@ -145,7 +156,7 @@ def _vnpay_ipn() -> tuple[str, str]:
     now = now_utc()
     sessions = runtime().sessions
     inbox_id = inbox.store_raw(sessions, provider="vnpay", request=request, now=now)
-    params = request.args.to_dict()
+    params = (request.form if request.method == "POST" and request.form else request.args).to_dict()
     if not vnpay.verify(params, settings().secret_values("HCCPAY_VNPAY_HASH_SECRET")):
         inbox.mark_alone(sessions, inbox_id, status=inbox.REJECTED, reason="invalid signature", now=now)
         return vnpay.INVALID_SIGNATURE
