@@ -20,6 +20,7 @@ from kernel.logs import configure_logging
 from kernel.metrics import init_metrics, register_counts
 from kernel.notify import SMS_TOPIC, SmsGatewayClient, sms_topic
 from kernel.outbox import OutboxWorker, Topic
+from kernel.ratelimit import purge as purge_rate_counters
 from kernel.worker import Worker
 from payments.callback_routes import callbacks_ns
 from payments.inbox_apply import worker_queue
@@ -141,7 +142,8 @@ def periodic_jobs(settings: Settings) -> list[PeriodicJob]:
     return [PeriodicJob("payments.expire_requests", timedelta(minutes=1), expire),
             PeriodicJob("postal.dispatch_paid_deliveries", timedelta(minutes=1), dispatch),
             PeriodicJob("postal.poll_tracking", timedelta(minutes=15), poll),
-            PeriodicJob("reconciliation.sweep", timedelta(hours=1), reconcile)]
+            PeriodicJob("reconciliation.sweep", timedelta(hours=1), reconcile),
+            PeriodicJob("kernel.rate_limit_purge", timedelta(hours=1), purge_rate_counters)]
 
 
 def build_worker(settings: Settings, sessions: sessionmaker[Session] | None = None) -> Worker:

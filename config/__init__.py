@@ -101,7 +101,7 @@ class Settings:
     # Rate limits (flask-limiter syntax) on public pages/lookups; storage per process unless a
     # shared store (e.g. redis://) is configured. "" disables the limit.
     public_rate_limit: str = "300/minute"
-    rate_limit_storage: str = "memory://"
+    rate_limit_storage: str = "database://"
     # Behind a TLS-terminating proxy: trust its X-Forwarded-* headers (Secure cookies, client IP).
     trust_proxy: bool = False
     # Cookies (login, the Flask session with flash messages and refused forms' values, language) are
@@ -398,7 +398,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
                                       f"http://127.0.0.1:{sandbox + 2}" if demo else None),
         sms_api_key=_api_key(env, "HCCPAY_SMS_API_KEY", demo),
         public_rate_limit=read_rate_limit(env, "HCCPAY_PUBLIC_RATE_LIMIT", "300/minute"),
-        rate_limit_storage=read_rate_limit_storage(env, "HCCPAY_RATE_LIMIT_STORAGE", "memory://"),
+        rate_limit_storage=read_rate_limit_storage(env, "HCCPAY_RATE_LIMIT_STORAGE", "database://"),
         trust_proxy=read_switch(env, "HCCPAY_TRUST_PROXY"),
         webhook_private_networks=read_networks(env, "HCCPAY_WEBHOOK_PRIVATE_NETWORKS"),
         secure_cookies=read_switch(env, "HCCPAY_SECURE_COOKIES", default=public_url.lower().startswith("https://")),

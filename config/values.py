@@ -75,6 +75,9 @@ def read_rate_limit(env: Mapping[str, str], name: str, default: str) -> str:
     return raw
 
 
+DATABASE_STORAGE = "database"  # HCCPAY_RATE_LIMIT_STORAGE's scheme for counting in the app's database
+
+
 def read_rate_limit_storage(env: Mapping[str, str], name: str, default: str) -> str:
     """A storage URI the rate limiter knows (the `limits` library's own scheme table) whose client
     package is installed, checked without connecting; the asynchronous ones do not work with Flask."""
@@ -82,6 +85,8 @@ def read_rate_limit_storage(env: Mapping[str, str], name: str, default: str) -> 
 
     raw = env.get(name, "").strip() or default
     scheme = urlsplit(raw).scheme
+    if raw == f"{DATABASE_STORAGE}://":
+        return raw  # the app's own database (kernel.ratelimit): nothing to install or reach
     if scheme not in SCHEMES or scheme.startswith("async+"):
         known = ", ".join(f"{s}://" for s in SCHEMES if not s.startswith("async+"))
         raise ConfigError(f"{name} must be a rate-limit storage URI such as memory:// or redis://host:6379 "

@@ -5,6 +5,7 @@ import kernel.events  # noqa: F401
 import kernel.inbox  # noqa: F401
 import kernel.jobs  # noqa: F401
 import kernel.outbox  # noqa: F401
+import kernel.ratelimit  # noqa: F401
 import kernel.users  # noqa: F401
 import payments.ledger  # noqa: F401
 import payments.models  # noqa: F401

@@ -9,6 +9,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from config import Settings
+from kernel import ratelimit  # also registers its database:// storage with the limiter
 from kernel.http import settings as current_settings
 
 # No inline script or style anywhere in our pages: everything comes from /static.
@@ -42,9 +43,14 @@ class SessionCookies(SecureCookieSessionInterface):
 
 
 def init_security(app: Flask, settings: Settings) -> Limiter:
-    """Headers, cookie flags and limits; the limiter counts per client address (per process with memory
-    storage)."""
+    """Headers, cookie flags and limits; the limiter counts per client address, in the app's database by
+    default (kernel.ratelimit: every process and node counts together)."""
     app.config["RATELIMIT_STORAGE_URI"] = settings.rate_limit_storage
+    if settings.rate_limit_storage == ratelimit.URI:
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {"engine": app.extensions["hccpay"].engine}
+    # A counter that cannot be written (the database away, a Redis down) lets the request through, logged:
+    # the page then answers as it can (its own 503), never a 500 from the limiter.
+    app.config["RATELIMIT_SWALLOW_ERRORS"] = True
     app.config.update(SESSION_COOKIE_SECURE=settings.secure_cookies, SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax")
     app.session_interface = SessionCookies()
