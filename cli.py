@@ -241,8 +241,8 @@ def ledger() -> None:
 
 @ledger.command("check")
 def ledger_check() -> None:
-    """Prove Σ debits = Σ credits, every balance equals its entries and each payment's money in suspense is
-    what its entries put there; exit 1 otherwise."""
+    """Prove Σ debits = Σ credits, every balance equals its entries, each payment's money in suspense is what
+    its entries put there, and each payment's amount is in its requests, suspense or refunds; exit 1 otherwise."""
     from payments.ledger import check
 
     with unit_of_work(_sessions(_settings())) as session:
@@ -258,6 +258,9 @@ def ledger_check() -> None:
                        err=True)
         if report.suspense_of_no_payment_vnd:
             click.echo(f"suspense moved by entries of no payment: {report.suspense_of_no_payment_vnd:,} VND", err=True)
+        if report.unaccounted_payments:
+            click.echo("payments whose amount is not what their requests, suspense, refunds and write-offs hold: "
+                       f"{report.unaccounted_payments[:20]}", err=True)
         click.echo("ledger check FAILED", err=True)
         sys.exit(1)
     click.echo("ledger check ok")
