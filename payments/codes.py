@@ -77,17 +77,24 @@ def new_code(prefix: str = DEFAULT_PREFIX, *, randbelow: Callable[[int], int] = 
 
 
 def normalise_memo(text: str) -> str:
-    """Upper-case a memo and strip Vietnamese accents (Đ/đ become D)."""
+    """Upper-case a memo and strip Vietnamese accents (Đ/đ become D), as every reader of codes in text
+    reads it: compatibility forms become their plain letters and digits (full-width `ＨＳ４０…`, which
+    IMEs and some bank apps produce), invisible format characters go (zero-width spaces and joiners,
+    BOM, soft hyphen, direction marks pasted along with the text) and every dash, the minus sign
+    included, reads as '-'. Other scripts' digits (`٣`) stay what they are: not code digits."""
     upper = text.upper()
     if upper.isascii():  # the usual statement line: skip the per-character work
         return upper
-    return unicodedata.normalize("NFD", upper).translate(_accent_table())
+    # NFKD = compatibility mapping plus canonical decomposition, so accents split off for the table
+    # below; upper() again for the compatibility forms that decompose to lower case (`ｈ` -> `h`).
+    return unicodedata.normalize("NFKD", upper).upper().translate(_accent_table())
 
 
 def compact_code(typed: str) -> str:
     """A code as a person types it (any case, grouped by the separators memos use) in its written form:
-    `hs-408810231-60` -> `HS40881023160`. Nothing is checked: the check digits say whether it is a code."""
-    return _SEPARATORS.sub("", typed).upper()
+    `hs-408810231-60` -> `HS40881023160`, read like a memo (`normalise_memo`: full-width, pasted
+    zero-width characters). Nothing is checked: the check digits say whether it is a code."""
+    return _SEPARATORS.sub("", normalise_memo(typed))
 
 
 def scan_memo(memo: str, prefix: str = DEFAULT_PREFIX) -> list[CodeFound]:
@@ -200,8 +207,18 @@ def _one_edit_candidates(digits: str) -> Iterator[str]:
 def _accent_table() -> dict[int, str | None]:
     # Built once, on the first accented memo: str.translate in C is ~3x faster than a Python
     # loop over the characters, which matters on million-line statements.
-    marks = (cp for cp in range(0x110000) if unicodedata.category(chr(cp)).startswith("M"))
-    return {**dict.fromkeys(marks), **_STROKE_D}
+    # Marks (M*) are the split-off accents; format characters (Cf: U+200B..U+200D, U+FEFF, U+00AD,
+    # U+2060, bidi marks) are invisible, so a code with one pasted inside reads as written; dashes
+    # (Pd: en/em dash, U+2010 hyphen...) and U+2212 MINUS SIGN are the '-' a memo groups digits by.
+    table: dict[int, str | None] = {}
+    for cp in range(0x110000):
+        category = unicodedata.category(chr(cp))
+        if category[0] == "M" or category == "Cf":
+            table[cp] = None
+        elif category == "Pd" and cp != ord("-"):
+            table[cp] = "-"
+    table[0x2212] = "-"
+    return {**table, **_STROKE_D}
 
 
 @lru_cache(maxsize=16)
