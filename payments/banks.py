@@ -15,7 +15,7 @@ class Bank:
     bin: str
     short_name: str
     code: str
-    name: str  # Vietnamese name: the State Bank's where it lists the BIN, else the VietQR lists' name
+    name: str  # Vietnamese legal name today: `name_vi` (renamed banks, BINs outside the letter), else the State Bank's
     swift: str | None  # None where no trustworthy SWIFT code is known
 
 
@@ -25,8 +25,10 @@ def _by_bin() -> dict[str, Bank]:
     raw = (files("payments") / "data" / "vn_bank_bins.json").read_text(encoding="utf-8")
     banks = {}
     for row in json.loads(raw):
-        # BINs outside the State Bank letter (digital brands, e-wallets) only carry the name the VietQR lists use.
-        name = row.get("name_vi_sbv") or row.get("name_vi") or row["short_name"]
+        # `name_vi_sbv` is the name in the State Bank's letter (BINs issued to 31/12/2023), kept as the source
+        # says; `name_vi` is the name today where the bank has since been renamed (LPBank, MBV, Vikki...)
+        # or the letter does not list the BIN (digital brands, e-wallets). Citizens read the name of today.
+        name = row.get("name_vi") or row.get("name_vi_sbv") or row["short_name"]
         bank = Bank(bin=row["bin"], short_name=row["short_name"], code=row["code"], name=name, swift=row["swift"])
         if bank.bin in banks:
             raise ValueError(f"duplicate BIN {bank.bin} in vn_bank_bins.json")

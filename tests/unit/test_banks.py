@@ -12,7 +12,6 @@ from payments.banks import Bank, all_banks, bank_by_bin
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE_DATA = REPO / "payments" / "data" / "vn_bank_bins.json"
-SHARED_BANKS = REPO.parent / "shared" / "testdata" / "vn_bank_bins.json"
 LOCAL_VECTORS = REPO / "tests" / "data" / "vietqr_public.json"
 
 
@@ -68,10 +67,8 @@ def test_a_bank_cannot_be_changed():
         bank_by_bin("970436").bin = "970415"
 
 
-def test_the_package_copy_matches_the_shared_bank_list_when_it_is_present():
-    if not SHARED_BANKS.exists():
-        pytest.skip("../shared is not checked out next to the repo")
-    assert json.loads(PACKAGE_DATA.read_text(encoding="utf-8")) == json.loads(SHARED_BANKS.read_text(encoding="utf-8"))
+# Since round 13 the package copy adds today's names of renamed banks to the shared list: what must still
+# agree with it is checked in tests/unit/test_banks_round13.py.
 
 
 def test_every_bin_in_the_public_vietqr_vectors_is_a_known_bank():
