@@ -105,7 +105,8 @@ class CashPayment(Resource):
         """Take cash at the counter (at most what is owed); send Idempotency-Key to make retries safe."""
         body = json_body()
         amount = parse_amount_vnd(body.get("amount_vnd"))
-        code = clean_text(body.get("payment_code"), "payment_code", max_len=64)
+        # Read as every typed code is (groups, full width): the waiting transfers below are looked up by it.
+        code = service.payment_code_field(body.get("payment_code"), settings())
         key = request.headers.get("Idempotency-Key")
         if key is not None:
             # Spaces around a header value are not part of it (HTTP), and a proxy may trim them: the key
@@ -115,7 +116,7 @@ class CashPayment(Resource):
                 raise ValidationError("Idempotency-Key must be 1-64 printable characters, not blank",
                                       code="invalid_idempotency_key")
         now = now_utc()
-        apply_waiting_for(runtime().sessions, settings(), code.strip().upper(), now=now)
+        apply_waiting_for(runtime().sessions, settings(), code, now=now)
         with transaction() as session:
             result = cash.take_cash(session, code=code, amount_vnd=amount, cashier=actor(), idempotency_key=key,
                                     settings=settings(), now=now)

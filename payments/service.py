@@ -240,7 +240,11 @@ def renew_payment_request(session: Session, *, dossier_code: str, settings: Sett
 
 def payment_code_field(value: object, settings: Settings) -> str:
     """A JSON body's `payment_code`: missing or not text is a 400 naming the field (`clean_text`, as
-    `POST /payments/cash` reads it), never the code `None` or `123` refused as a malformed one."""
+    `POST /payments/cash` reads it), never the code `None` or `123` refused as a malformed one. A code is read
+    as wherever one is typed (`codes.compact_code`) before the text rules apply: the invisible characters a
+    paste brings along (U+200B, U+FEFF) are no "control characters" in a code, as the staff pages read it."""
+    if isinstance(value, str):
+        value = codes.compact_code(value)
     return parse_payment_code(clean_text(value, "payment_code", max_len=64), settings)
 
 
