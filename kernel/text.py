@@ -1,7 +1,9 @@
 """Small checks shared by every reader of outside input."""
 from __future__ import annotations
 
+import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 from kernel.errors import ValidationError
@@ -26,7 +28,8 @@ def whole_number(value: object, lowest: int, highest: int) -> int | None:
 
 
 def clean_text(value: Any, field: str, *, max_len: int, required: bool = True, code: str | None = None) -> str | None:
-    """Trimmed, NFC-normalised, single-spaced text without control characters, else a 400.
+    """Trimmed, NFC-normalised, single-spaced text without invisible format characters (dropped) or control
+    characters (refused: a 400).
 
     Control characters include NUL (PostgreSQL text cannot hold it: SQLite would store what PostgreSQL
     refuses) and lone surrogates (not text: they cannot be encoded, stored or hashed). `code` is the one
@@ -43,10 +46,26 @@ def clean_text(value: Any, field: str, *, max_len: int, required: bool = True, c
         raise fail("must be a string", "validation_error")
     text = " ".join(unicodedata.normalize("NFC", value).split())
     if not text.isprintable():
-        raise fail("contains control characters", "validation_error")
+        # Invisible format characters come along with a paste (a zero-width space, a BOM, a soft hyphen, a
+        # direction mark from a web form or a chat): they are dropped, as a person reading the text sees it.
+        # What is left unprintable is a control character, and refused.
+        text = " ".join(_format_characters().sub("", text).split())
+        if not text:
+            if required:
+                raise fail("is required", "missing_field")
+            return None
+        if not text.isprintable():
+            raise fail("contains control characters", "validation_error")
     if len(text) > max_len:
         raise fail(f"must be at most {max_len} characters", "validation_error")
     return text
+
+
+@lru_cache(maxsize=1)
+def _format_characters() -> re.Pattern[str]:
+    # Built on the first text that needs it: every format character (Unicode category Cf).
+    return re.compile("[" + "".join(re.escape(chr(cp)) for cp in range(0x110000)
+                                    if unicodedata.category(chr(cp)) == "Cf") + "]")
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
