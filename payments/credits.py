@@ -12,7 +12,7 @@ of one (a callback) and a batch of thousands (a statement) run the same statemen
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
@@ -24,6 +24,7 @@ from config import Settings
 from kernel import inbox
 from kernel.books import books_stamp, hold_books
 from kernel.bulk import insert_rows
+from kernel.clock import business_date
 from kernel.db import advisory_lock, reserve_ids
 from kernel.errors import Conflict
 from payments import codes, states
@@ -370,18 +371,29 @@ def find_payment(session: Session, provider: str, provider_ref: str) -> Payment 
 def _repeat(conn: Connection, credit: IncomingCredit, prefix: str) -> CreditResult:
     """A transaction id seen before: the same amount and payment code(s) (named by the channel, or
     by the memo of a bank transfer) is a harmless duplicate; anything else is a conflict."""
-    found = conn.execute(select(Payment.id, Payment.amount_vnd, Payment.details, Payment.memo).where(
-        Payment.provider == credit.provider, Payment.provider_ref == credit.provider_ref)).one_or_none()
+    found = conn.execute(select(Payment.id, Payment.amount_vnd, Payment.details, Payment.memo, Payment.booked_at)
+                         .where(Payment.provider == credit.provider, Payment.provider_ref == credit.provider_ref)
+                         ).one_or_none()
     if found is not None:
-        payment_id, amount, details, memo = found
+        payment_id, amount, details, memo, booked_at = found
     else:
         payment_id, amount, details = _legacy_sales(conn, [(credit.provider, credit.provider_ref)])[
             (credit.provider, credit.provider_ref)]
-        memo = None
+        memo = booked_at = None
     if amount != credit.amount_vnd:
         return CreditResult(CONFLICT, payment_id,
                             f"transaction {credit.provider_ref} was recorded with {amount} VND, "
                             f"now claims {credit.amount_vnd} VND: not applied, left to finance")
+    if credit.provider in TERMINAL_KEYED_PROVIDERS and booked_at is not None:
+        # A resend carries the sale's own time. A terminal that numbers again each settlement batch but
+        # gives no batch number (`pos.parse`) reuses a number another day for another card: never a
+        # silent duplicate, whose money would go uncredited; finance sees both.
+        first, now_said = _terminal_day(booked_at, details), _terminal_day(credit.booked_at, credit.details)
+        if first != now_said:
+            return CreditResult(CONFLICT, payment_id,
+                                f"transaction {credit.provider_ref} was recorded for a sale of {first:%d/%m/%Y}, "
+                                f"now names one of {now_said:%d/%m/%Y}: the terminal numbered a new sale alike "
+                                f"(it sends no batch_number); not applied, left to finance")
     code = (details or {}).get("payment_code")
     if code is not None and code != credit.payment_code:
         return CreditResult(CONFLICT, payment_id,
@@ -393,6 +405,13 @@ def _repeat(conn: Connection, credit: IncomingCredit, prefix: str) -> CreditResu
             return CreditResult(CONFLICT, payment_id, f"transaction {credit.provider_ref} was recorded {differs}: "
                                                       f"not applied, left to finance")
     return CreditResult(DUPLICATE, payment_id)
+
+
+def _terminal_day(booked_at: datetime, details: dict[str, Any] | None) -> date:
+    """The business day a terminal said its sale was made (`claimed_booked_at` when it was booked at
+    arrival instead: `channels.common.booked_by_arrival`)."""
+    claimed = (details or {}).get("claimed_booked_at")
+    return business_date(datetime.fromisoformat(claimed) if claimed else booked_at)
 
 
 def _legacy_sales(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Any]:

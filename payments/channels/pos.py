@@ -1,9 +1,13 @@
 """Card terminals: `transaction_id, terminal_id, type (sale/void/reversal),
 original_transaction_id?, amount_vnd, payment_code, approval_code, card_masked, card_scheme,
 occurred_at`, plus `status` (`approved` by default, or `declined`) or an ISO 8583
-`response_code` (`00` = approved). Signed like the bank push, with the POS secret(s).
-Terminals number their transactions each on its own: a sale is `<terminal_id>:<transaction_id>`
-and a void or reversal names a sale of its own terminal.
+`response_code` (`00` = approved), and what the terminal prints on the slip beside them:
+`batch_number` (the settlement batch) and `rrn` (retrieval reference number). Signed like the bank
+push, with the POS secret(s).
+Terminals number their transactions each on its own, and most start again at 000001 with each
+settlement batch: a sale is `<terminal_id>:<batch_number>:<transaction_id>` when the terminal gives its
+batch (`<terminal_id>:<transaction_id>` when it gives none), and a void or reversal names a sale of its
+own terminal and batch (a settled sale is refunded, not voided).
 """
 from __future__ import annotations
 
@@ -29,6 +33,8 @@ MAX_TRANSACTION_ID = MAX_ID_LENGTH - MAX_TERMINAL_ID - 1
 _CARD_NUMBER = r"(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])"
 CARD_NUMBER = re.compile(_CARD_NUMBER)
 _CARD_NUMBER_BYTES = re.compile(_CARD_NUMBER.encode())
+MAX_BATCH = 12  # ISO 8583 terminals print 6 digits; some hosts send the batch with its date
+_BATCH = re.compile(r"[0-9A-Za-z]{1,%d}" % MAX_BATCH)
 KEPT_DIGITS = (6, 4)  # the bank's BIN and the last four: what a masked card number may show
 
 
@@ -100,6 +106,28 @@ def _response_code(data: dict) -> str | None:
                            details={"field": "response_code"})
 
 
+def _batch(data: dict) -> str | None:
+    """The settlement batch, digits written without their leading zeros (a terminal sending `000012`
+    and its gateway the number 12 name one batch); None when the terminal sends none."""
+    value = field(data, "batch_number", (str, int), required=False)
+    if value is None or value == "":
+        return None
+    written = str(value).strip()
+    if not _BATCH.fullmatch(written):
+        raise CallbackRejected(f"batch_number must be 1-{MAX_BATCH} letters or digits", code="invalid_field",
+                               details={"field": "batch_number"})
+    return str(int(written)) if written.isdigit() else written.upper()
+
+
+def _ref(terminal: str, batch: str | None, transaction_id: str, name: str) -> str:
+    """A transaction's key: its number within its batch, the batch within its terminal."""
+    ref = terminal_ref(terminal, f"{batch}:{transaction_id}" if batch else transaction_id)
+    if len(ref) > MAX_ID_LENGTH:
+        raise CallbackRejected(f"{name} is too long for its terminal and batch (at most {MAX_ID_LENGTH} characters "
+                               f"together)", code="invalid_field", details={"field": name})
+    return ref
+
+
 def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: datetime) -> Event:
     verify_signature(headers, body, settings.secret_values("HCCPAY_POS_WEBHOOK_SECRET"), now)
     data = json_object(body)
@@ -108,6 +136,8 @@ def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: date
     if ":" in terminal:
         raise CallbackRejected("terminal_id must not contain ':'", code="invalid_field",
                                details={"field": "terminal_id"})
+    batch = _batch(data)
+    ref = _ref(terminal, batch, txn_id, "transaction_id")
     kind = field(data, "type")
     if kind not in ("sale", "void", "reversal"):
         raise CallbackRejected("type must be sale, void or reversal", code="invalid_field", details={"field": "type"})
@@ -125,17 +155,19 @@ def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: date
     # stands. Applied, it took the money off the request while the acquirer still pays it to us.
     declined = _declined(data, kind)
     if declined:
-        return Ignored(terminal_ref(terminal, txn_id), declined)
+        return Ignored(ref, declined)
     if kind in ("void", "reversal"):
-        # A void names a sale of its own terminal: terminals number their transactions each on its own.
-        return Reversal(PROVIDER, terminal_ref(terminal, txn_id), terminal_ref(terminal, original), value)
+        # A void names a sale of its own terminal and batch: terminals number their transactions each on its
+        # own, again in each batch, and a sale whose batch has settled can only be refunded.
+        return Reversal(PROVIDER, ref, _ref(terminal, batch, original, "original_transaction_id"), value)
     # A sale without a code is still money taken from a card: it waits in suspense like one whose
     # code is empty, rather than being refused while the terminal was told nothing useful.
     payment_code = (field(data, "payment_code", required=False) or "").strip().upper()
     return Credit(IncomingCredit(
-        provider=PROVIDER, provider_ref=terminal_ref(terminal, txn_id), channel="pos_card", amount_vnd=value,
+        provider=PROVIDER, provider_ref=ref, channel="pos_card", amount_vnd=value,
         booked_at=occurred_at, clearing_account=Accounts.pos(terminal), payment_code=payment_code,
-        details={"terminal_id": terminal, "transaction_id": txn_id, "payment_code": payment_code,
+        details={"terminal_id": terminal, "transaction_id": txn_id, "batch_number": batch,
+                 "rrn": _card_detail(data, "rrn", 20), "payment_code": payment_code,
                  "approval_code": _card_detail(data, "approval_code", 20), "card_masked": card,
                  "card_scheme": _card_detail(data, "card_scheme", 20)},
     ))
