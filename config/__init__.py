@@ -35,6 +35,12 @@ SECRETS = {
     "HCCPAY_COURIER_WEBHOOK_SECRET": "demo-courier-webhook-secret",
 }
 
+# Secrets a deployment may leave unset (what they enable is then off), name -> demo value. SePay's webhook is
+# authenticated by the API key above, or, when the webhook was created at SePay with HMAC-SHA256, by this key.
+OPTIONAL_SECRETS = {
+    "HCCPAY_SEPAY_WEBHOOK_SECRET": "demo-sepay-webhook-secret",
+}
+
 # The demo API keys of the sandbox courier and SMS gateway: public too, so never a deployment's.
 DEMO_API_KEYS = {"HCCPAY_COURIER_API_KEY": "demo-courier-api-key", "HCCPAY_SMS_API_KEY": "demo-sms-api-key"}
 
@@ -143,8 +149,9 @@ class Settings:
         return self.secrets[name][0]
 
     def secret_values(self, name: str) -> tuple[str, ...]:
-        """Every active value of a secret: the first signs, all verify (rotation)."""
-        return self.secrets[name]
+        """Every active value of a secret: the first signs, all verify (rotation). None for an optional
+        secret left unset (`OPTIONAL_SECRETS`): what it would verify is refused."""
+        return self.secrets.get(name, ()) if name in OPTIONAL_SECRETS else self.secrets[name]
 
     def collection_account(self, agency_code: str) -> CollectionAccount:
         """The account an agency's citizens pay into."""
@@ -157,7 +164,7 @@ class Settings:
 def _parse_secrets(env: Mapping[str, str], demo: bool) -> dict[str, tuple[str, ...]]:
     values: dict[str, tuple[str, ...]] = {}
     missing = []
-    for name, demo_value in SECRETS.items():
+    for name, demo_value in (SECRETS | OPTIONAL_SECRETS).items():
         raw = env.get(name, "").strip()
         if raw:
             # Several comma-separated values may be active at once for key rotation.
@@ -166,7 +173,7 @@ def _parse_secrets(env: Mapping[str, str], demo: bool) -> dict[str, tuple[str, .
                 raise ConfigError(f"{name} must hold at least one non-empty value (several: comma-separated)")
         elif demo:
             values[name] = (demo_value,)
-        else:
+        elif name in SECRETS:
             missing.append(name)
     if missing:
         raise ConfigError(
@@ -183,7 +190,7 @@ def _refuse_weak_secrets(values: Mapping[str, tuple[str, ...]]) -> None:
     its public demo value, and our own signing keys must be long enough to resist guessing."""
     weak = []
     for name, given in values.items():
-        if SECRETS[name] in given:
+        if (SECRETS | OPTIONAL_SECRETS)[name] in given:
             weak.append(f"{name} holds its public demo value")
         if name in OUR_SIGNING_KEYS and any(len(v) < MIN_SIGNING_KEY_LENGTH for v in given):
             weak.append(f"{name} holds a value shorter than {MIN_SIGNING_KEY_LENGTH} characters")

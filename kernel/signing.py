@@ -50,10 +50,19 @@ def verify(header: str | None, body: bytes, secrets: Sequence[str], *, now: date
             timestamp = value
         elif key == "v1" and value:
             candidates.append(value.lower())
-    if timestamp is None or not is_ascii_digits(timestamp) or len(timestamp) > 12 or not candidates:
+    if timestamp is None or not candidates:
         raise SignatureError("malformed signature header")
+    verify_timed(timestamp, candidates, body, secrets, now=now, tolerance=tolerance)
+
+
+def verify_timed(timestamp: str, candidates: Sequence[str], body: bytes, secrets: Sequence[str], *, now: datetime,
+                 tolerance: int = TOLERANCE_SECONDS) -> None:
+    """The check every `"{t}.{raw body}"` HMAC-SHA256 signature shares, however its sender carries `t` and the
+    hex digests (ours in one header, SePay's in two): unix seconds within the window, one digest matching."""
+    if not is_ascii_digits(timestamp) or len(timestamp) > 12:
+        raise SignatureError("malformed signature timestamp")
     if abs(now.timestamp() - int(timestamp)) > tolerance:
         raise SignatureError("signature timestamp outside the tolerance window")
     expected = [signature(s, body, int(timestamp)) for s in secrets]
-    if not any(same_secret(e, c) for e in expected for c in candidates):
+    if not any(same_secret(e, c.lower()) for e in expected for c in candidates):
         raise SignatureError("signature does not match")

@@ -94,9 +94,10 @@ def _handle(provider: str, parse: Parser, ok_body: dict, *, refusal_extra: dict 
 
 @callbacks_ns.route("/sepay")
 class SepayCallback(Resource):
-    @signed_callback("authenticated by Authorization: Apikey <key>", '{"success": true}')
+    @signed_callback("authenticated by Authorization: Apikey <key>, or signed by X-SePay-Signature: sha256=<hex> "
+                     "(HMAC-SHA256 of \"{t}.{body}\", t in X-SePay-Timestamp, 300 s window)", '{"success": true}')
     def post(self):
-        """SePay bank-transfer webhook (Authorization: Apikey <key>)."""
+        """SePay bank-transfer webhook (Authorization: Apikey <key>, or SePay's HMAC-SHA256 signature)."""
         return handle(sepay.PROVIDER, sepay.parse, {"success": True}, refusal_extra={"success": False})
 
 

@@ -1,4 +1,6 @@
-"""SePay webhook (bank transfer notifications). Auth: `Authorization: Apikey <key>`.
+"""SePay webhook (bank transfer notifications). Auth, as chosen when the webhook was created at SePay:
+`Authorization: Apikey <key>`, or HMAC-SHA256: `X-SePay-Signature: sha256=<hex>` over `"{t}.{raw body}"`
+with `X-SePay-Timestamp: t` (unix seconds, 5 minutes either way), keyed by HCCPAY_SEPAY_WEBHOOK_SECRET.
 
 Body: `id, gateway, transactionDate ("YYYY-MM-DD HH:mm:ss", GMT+7), accountNumber, code,
 content, transferType ("in"/"out"), transferAmount, accumulated, subAccount, referenceCode,
@@ -17,22 +19,46 @@ from typing import Any
 from config import Settings
 from payments.channels.common import (BadSignature, CallbackRejected, Credit, Event, Ignored, amount, field,
                                       identifier, json_object, local_time, our_bank_account, text)
-from kernel.signing import same_secret
+from kernel.signing import SignatureError, same_secret, verify_timed
 from payments import codes
 from payments.credits import IncomingCredit
 
 PROVIDER = "sepay"
 
 
-def verify(headers: Mapping[str, str], settings: Settings) -> None:
+SIGNATURE_HEADER, TIMESTAMP_HEADER = "X-SePay-Signature", "X-SePay-Timestamp"
+HMAC_SECRET = "HCCPAY_SEPAY_WEBHOOK_SECRET"
+
+
+def verify(headers: Mapping[str, str], body: bytes, settings: Settings, now: datetime) -> None:
+    """A request that carries SePay's signature is judged by it alone (over the bytes received, within the
+    window: a replay of an old one is refused), whatever else it carries; any other by its API key."""
+    if headers.get(SIGNATURE_HEADER) is not None:
+        _verify_hmac(headers, body, settings.secret_values(HMAC_SECRET), now)
+        return
     scheme, _, key = headers.get("Authorization", "").partition(" ")
     keys = settings.secret_values("HCCPAY_SEPAY_API_KEY")
     if scheme.lower() != "apikey" or not any(same_secret(k, key.strip()) for k in keys):
         raise BadSignature("missing or wrong SePay API key", code="invalid_api_key")
 
 
+def _verify_hmac(headers: Mapping[str, str], body: bytes, secrets: tuple[str, ...], now: datetime) -> None:
+    if not secrets:
+        raise BadSignature(f"SePay HMAC signatures are not accepted here: {HMAC_SECRET} is not set",
+                           code="invalid_signature")
+    given = headers.get(SIGNATURE_HEADER, "").strip()
+    digest = given[7:] if given[:7].lower() == "sha256=" else given  # the prefix names the algorithm
+    timestamp = headers.get(TIMESTAMP_HEADER)
+    if timestamp is None:
+        raise BadSignature(f"{TIMESTAMP_HEADER} is missing", code="invalid_signature")
+    try:
+        verify_timed(timestamp.strip(), [digest], body, secrets, now=now)
+    except SignatureError as exc:
+        raise BadSignature(f"SePay signature refused: {exc}", code="invalid_signature") from exc
+
+
 def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: datetime) -> Event:
-    verify(headers, settings)
+    verify(headers, body, settings, now)
     data = json_object(body)
     external_id = identifier(data, "id")
     direction = field(data, "transferType")
