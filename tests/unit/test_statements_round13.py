@@ -1,0 +1,76 @@
+"""Statement parsing, QA round 13: references and texts the parsers dropped or ran together."""
+import io
+
+import pytest
+
+from reconciliation.statements import parse_statement
+
+CODE = "HS40881023160"
+
+
+def read(text: str | bytes, fmt: str | None = None, **kwargs):
+    data = text.encode() if isinstance(text, str) else text
+    info, lines = parse_statement(io.BytesIO(data), fmt, **kwargs)
+    return info, list(lines)
+
+
+# --- 1. camt.053: the interbank identity of a line the bank gave no reference of its own -------------------
+
+def camt(entries: str) -> str:
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">\n<BkToCstmrStmt><Stmt><Id>S</Id>'
+            '<Acct><Id><Othr><Id>0071001234567</Id></Othr></Id><Ccy>VND</Ccy></Acct>\n' + entries +
+            '\n</Stmt></BkToCstmrStmt></Document>\n')
+
+
+def tx(refs: str, amount: int | None = None, memo: str = CODE) -> str:
+    amt = f'<Amt Ccy="VND">{amount}</Amt>' if amount is not None else ""
+    return f'<TxDtls><Refs>{refs}</Refs>{amt}<RmtInf><Ustrd>{memo}</Ustrd></RmtInf></TxDtls>'
+
+
+def entry(amount: int, txs: str, ref: str = "") -> str:
+    acct = f"<AcctSvcrRef>{ref}</AcctSvcrRef>" if ref else ""
+    return (f'<Ntry><Amt Ccy="VND">{amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>'
+            f'<BookgDt><Dt>2026-11-24</Dt></BookgDt>{acct}<NtryDtls>{txs}</NtryDtls></Ntry>\n')
+
+
+@pytest.mark.parametrize(("refs", "expected"), [
+    ("<EndToEndId>NOTPROVIDED</EndToEndId><TxId>NAPAS123</TxId>", "NAPAS123"),
+    ("<InstrId>I1</InstrId><EndToEndId>E2E-1</EndToEndId><TxId>NAPAS123</TxId>", "NAPAS123"),
+    ("<EndToEndId>E2E-1</EndToEndId><UETR>eb6305c9-1f7f-49de-aed0-16487c27b42d</UETR>",
+     "eb6305c9-1f7f-49de-aed0-16487c27b42d"),
+    ("<TxId>NOTPROVIDED</TxId><UETR>eb6305c9-1f7f-49de-aed0-16487c27b42d</UETR>",
+     "eb6305c9-1f7f-49de-aed0-16487c27b42d"),
+    ("<AcctSvcrRef>FT26328123456</AcctSvcrRef><TxId>NAPAS123</TxId>", "FT26328123456"),
+    ("<EndToEndId>E2E-1</EndToEndId>", None),
+    ("<EndToEndId>NOTPROVIDED</EndToEndId>", None),
+    ("<InstrId>I1</InstrId><PmtInfId>P1</PmtInfId><MsgId>M1</MsgId>", None),
+    ("<TxId>NONREF</TxId>", None),
+])
+def test_a_camt_line_without_acctsvcrref_is_known_by_its_txid_or_uetr_never_its_end_to_end_id(refs, expected):
+    _, lines = read(camt(entry(30000, tx(refs))))
+    assert [line.bank_ref for line in lines] == [expected]
+
+
+def test_the_entry_acctsvcrref_wins_over_the_txid():
+    _, lines = read(camt(entry(30000, tx("<TxId>NAPAS123</TxId>"), ref="FT1")))
+    assert lines[0].bank_ref == "FT1"
+
+
+def test_the_parts_of_a_batch_without_references_are_each_known_by_their_txid():
+    txs = tx("<TxId>T1</TxId>", 30000) + tx("<TxId>T2</TxId>", 50000, "HS21890246178")
+    _, lines = read(camt(entry(80000, txs)))
+    assert [(line.amount_vnd, line.bank_ref) for line in lines] == [(30000, "T1"), (50000, "T2")]
+
+
+def test_the_parts_of_a_batch_with_an_entry_reference_keep_their_keys():
+    """Parts named `<entry>/<n>` before keep that name: their keys (and a re-import) do not change."""
+    txs = tx("<TxId>T1</TxId>", 30000) + tx("<TxId>T2</TxId>", 50000, "HS21890246178")
+    _, lines = read(camt(entry(80000, txs, ref="B1")))
+    assert [line.bank_ref for line in lines] == ["B1/1", "B1/2"]
+
+
+def test_an_entry_of_several_transactions_is_none_of_theirs():
+    txs = tx("<TxId>T1</TxId>") + tx("<TxId>T2</TxId>", memo="HS21890246178")  # no amounts: one line
+    _, lines = read(camt(entry(80000, txs)))
+    assert [(line.amount_vnd, line.bank_ref) for line in lines] == [(80000, None)]
