@@ -5,7 +5,7 @@ tags ourselves, and use `mt-940`'s maintained `:61:` pattern for the statement l
 R?[DC] mark, amount, type, references). One file may hold several messages (one per day) of the same account,
 with or without the SWIFT envelope (`{1:...}{4:` ... `-}`), parted by RJE's `$` or not, and with a bank's
 download header lines before the first tag. `:86:` is the memo; structured `?20`-`?29` sub-fields are joined as
-one text (a sub-field continues the one before it: no separator), with or without the transaction code before
+one text (a full sub-field goes on in the next without a separator, a shorter one ends a word), with or without the transaction code before
 them (`166?20…`, `?20…`); `?32`/`?33` give the payer's name and `?31` the account. `:NS:` (bank-specific) is
 read past. Only final balances (`:60F:`, `:62F:`) are the day's opening and closing; intermediate ones (`:60M:`,
 `:62M:`, a statement split over several messages or files) are not, but for a `:60M:` dated before its message's
@@ -22,6 +22,7 @@ from typing import BinaryIO
 
 from mt940.tags import Statement as _Tag61
 
+from payments.references import normalise_ref
 from reconciliation.statements import (CREDIT, DEBIT, StatementInfo, StatementLine, nearest_year, normalise_account,
                                        parse_decimal, single_spaced, statement_error)
 from reconciliation.textfile import text_lines
@@ -43,7 +44,7 @@ _SUBFIELD_BREAK = re.compile(r"\n(?=\?\d{2})")
 # its first sub-field (`?20…`): either way `?NN` codes, never memo text.
 _STRUCTURED = re.compile(r"\d{3}\?|\?\d{2}")
 WRAP_WIDTH = 65  # :86: lines are cut at 65 characters: a full line continues mid-word
-NAME_WIDTH = 27  # each ?32/?33 name sub-field holds 27 characters: a full one goes on in the next mid-word
+SUBFIELD_WIDTH = 27  # each ?20-?29, ?60-?63, ?32/?33 sub-field holds 27 characters: a full one goes on mid-word
 
 
 @dataclass
@@ -261,12 +262,26 @@ def _statement_line(tag: _Tag, line_no: int) -> StatementLine | None:
         raise statement_error("invalid_amount", "a statement line amount must be positive", line_no=line_no)
     mark = g["status"].upper()
     direction = CREDIT if mark in ("C", "RD") else DEBIT
-    reference = (g.get("bank_reference") or "").strip() or (g.get("customer_reference") or "").strip()
-    if reference.upper() == "NONREF":  # SWIFT's "no reference", not one
-        reference = ""
+    reference, customer = _references(g)
     return StatementLine(line_no=line_no, booking_date=booking_day, value_date=value_day, amount_vnd=amount,
-                         direction=direction, bank_ref=reference or None, is_reversal=mark.startswith("R"),
-                         memo=single_spaced(g.get("extra_details")) or "")
+                         direction=direction, bank_ref=reference, is_reversal=mark.startswith("R"),
+                         memo=single_spaced(" ".join(filter(None, [customer, g.get("extra_details")]))) or "")
+
+
+def _references(g: dict) -> tuple[str | None, str | None]:
+    """(the line's reference, the customer's reference to keep in its memo) of a `:61:`'s
+    `customer//bank` references. The bank's is the reference; when it gives none (no `//`, or a filler:
+    `NONREF`, `0`), the customer's is, as it always was without a `//`. A customer's reference beside a
+    bank's one (the payer's own, which may be the payment code) was dropped; it now opens the memo, where
+    matching reads it. Only then: the memo of a line without a reference is its fingerprint, which must
+    stay what earlier imports stored. SWIFT's `NONREF` and other fillers are no reference anywhere."""
+    bank = (g.get("bank_reference") or "").strip()
+    customer = (g.get("customer_reference") or "").strip()
+    bank = bank if normalise_ref(bank) else ""
+    customer = customer if normalise_ref(customer) else ""
+    if not bank:
+        return customer or None, None
+    return bank, customer if customer and normalise_ref(customer) != normalise_ref(bank) else None
 
 
 def _entry_date(value_day: date, month: int, day: int, tag: _Tag) -> date:
@@ -287,21 +302,24 @@ def _describe(line: StatementLine, text: str) -> None:
         parts = _SUBFIELD.split(flat)
         for code, value in zip(parts[1::2], parts[2::2]):
             fields.setdefault(code, []).append(value)
-        memo = "".join(v for c in sorted(fields) if "20" <= c <= "29" or "60" <= c <= "63" for v in fields[c])
+        memo = _cut_text([v for c in sorted(fields) if "20" <= c <= "29" or "60" <= c <= "63" for v in fields[c]])
         line.memo = single_spaced(" ".join(filter(None, [line.memo, memo]))) or ""
-        line.payer_name = _payer_name(fields.get("32", []) + fields.get("33", []))
+        line.payer_name = single_spaced(_cut_text(fields.get("32", []) + fields.get("33", [])))
         line.payer_account = "".join(fields.get("31", [])).strip() or None
     else:
         # A continuation line's indentation, or spaces before a line break, are no part of the text.
         line.memo = single_spaced(" ".join(filter(None, [line.memo, flat]))) or ""
 
 
-def _payer_name(parts: list[str]) -> str | None:
-    """The payer's name from its ?32 and ?33 sub-fields: a part of the full width (27) was cut there, mid-word
-    perhaps, and goes on in the next without a separator (as a full `Ustrd`); other parts are joined by a
-    space."""
-    name, cut = "", False
+def _cut_text(parts: list[str]) -> str:
+    """One text from the sub-fields it was cut into (the purpose's ?20-?29 and ?60-?63, the payer's name's
+    ?32/?33): each holds SUBFIELD_WIDTH (27) characters, so a full one was cut there, mid-word or mid-code
+    perhaps, and goes on in the next without a separator; a shorter one ended where the bank ended it (a
+    word, a line of the payer's text), and the next is a new word: joined by a space. Joined without one,
+    `?20EREF+NOTPROVIDED?21SVWZ+…` ran two words together. A payment code cut in a short sub-field is still
+    read (codes are read across spaces) and a line's fingerprint has no spaces: neither changes."""
+    text, cut = "", False
     for part in parts:
-        name = name + part if cut else f"{name.rstrip()} {part.lstrip()}"
-        cut = len(part) >= NAME_WIDTH
-    return single_spaced(name)
+        text = text + part if cut else f"{text.rstrip()} {part.lstrip()}"
+        cut = len(part) >= SUBFIELD_WIDTH
+    return text.strip()

@@ -58,3 +58,66 @@ def test_two_transfers_sharing_an_end_to_end_id_stay_two_lines(client, auth, mon
     r = upload(client, auth, data, filename="s.xml")
     assert (r.status_code, r.json["lines_new"]) == (201, 2), r.json
     assert (paid_vnd(client, A), paid_vnd(client, B)) == (30_000, 30_000)
+
+
+def mt940(lines: str, closing: int) -> str:
+    return (":20:S\r\n:25:0071001234567\r\n:28C:1/1\r\n:60F:C261123VND1000000,\r\n" + lines +
+            f":62F:C261124VND{1_000_000 + closing},\r\n")
+
+
+def _joined_without_spaces(parts):  # the :86: sub-fields as round 12 joined them
+    return "".join(parts).strip()
+
+
+def test_an_mt940_without_bank_references_imported_before_the_sub_field_spaces_is_a_duplicate_after(
+        client, auth, monkeypatch):
+    make_requests_with_codes(client, auth, monkeypatch, [(A, 30_000), (B, 30_000)])
+    data = mt940(f":61:2611241124C30000,NTRFNONREF\r\n:86:166?20nop le phi?21{A}\r\n"
+                 f":61:2611241124C30000,NTRFNONREF\r\n:86:166?20nop le phi ho so HS2189?210246178\r\n", 60_000)
+    with monkeypatch.context() as before:
+        before.setattr(swift, "_cut_text", _joined_without_spaces)
+        r = upload(client, auth, data, filename="s.sta")
+    assert (r.status_code, r.json["lines_new"]) == (201, 2), r.json
+    assert (paid_vnd(client, A), paid_vnd(client, B)) == (30_000, 30_000)
+    again = upload(client, auth, data, filename="s.sta")
+    assert again.status_code == 201, again.json
+    assert (again.json["lines_new"], again.json["lines_duplicate"]) == (0, 2)
+    assert [line["memo"] for line in all_lines(client, auth, again.json["import_id"])] == [
+        "nop le phiHS40881023160", "nop le phi ho so HS21890246178"]  # as first stored
+    assert (paid_vnd(client, A), paid_vnd(client, B)) == (30_000, 30_000)
+
+
+def test_a_code_cut_in_a_short_sub_field_is_matched(client, auth, monkeypatch):
+    make_requests_with_codes(client, auth, monkeypatch, [(A, 30_000)])
+    r = upload(client, auth, mt940(":61:2611241124C30000,NTRFNONREF//FT1\r\n:86:?20nop phi HS408810?2123160 ho so\r\n",
+                                   30_000), filename="s.sta")
+    assert (r.status_code, r.json["lines_new"]) == (201, 1), r.json
+    assert paid_vnd(client, A) == 30_000
+
+
+def _round12_references(g):
+    reference = (g.get("bank_reference") or "").strip() or (g.get("customer_reference") or "").strip()
+    return (None if reference.upper() == "NONREF" else reference or None), None
+
+
+@pytest.mark.parametrize("refs", [f"{A}//FT26328000001", f"{A}//NONREF"])
+def test_an_mt940_imported_before_the_customer_reference_was_kept_is_a_duplicate_after(client, auth, monkeypatch, refs):
+    make_requests_with_codes(client, auth, monkeypatch, [(A, 30_000)])
+    data = mt940(f":61:2611241124C30000,NTRF{refs}\r\n:86:nop le phi\r\n", 30_000)
+    with monkeypatch.context() as before:
+        before.setattr(swift, "_references", _round12_references)
+        r = upload(client, auth, data, filename="s.sta")
+    assert (r.status_code, r.json["lines_new"]) == (201, 1), r.json
+    again = upload(client, auth, data, filename="s.sta")
+    assert again.status_code == 201, again.json
+    assert (again.json["lines_new"], again.json["lines_duplicate"]) == (0, 1)
+
+
+def test_a_code_only_in_the_customer_reference_pays_its_request(client, auth, monkeypatch):
+    make_requests_with_codes(client, auth, monkeypatch, [(A, 30_000)])
+    r = upload(client, auth, mt940(f":61:2611241124C30000,NTRF{A}//FT26328000001\r\n:86:chuyen tien\r\n", 30_000),
+               filename="s.sta")
+    assert (r.status_code, r.json["lines_new"]) == (201, 1), r.json
+    [line] = all_lines(client, auth, r.json["import_id"])
+    assert (line["bank_ref"], line["memo"]) == ("FT26328000001", f"{A} chuyen tien")
+    assert paid_vnd(client, A) == 30_000

@@ -421,8 +421,9 @@ def test_an_ns_tag_is_not_part_of_the_memo_or_the_statement_line():
 
 
 def test_structured_86_continuation_subfields_are_joined_without_a_space():
+    # A full sub-field (27 characters) goes on in the next without a space (round 13: a shorter one ends a word).
     text = (":20:X\n:25:0071001234567\n:60F:C261124VND0,\n:61:2611241124C30000,NTRFREF1//REF1\n"
-            ":86:166?00GUTSCHRIFT?20NGUYEN VAN AN NOP PHI HS40\n?21881023160 HO SO DAT DAI?32NGUYEN VAN AN\n"
+            ":86:166?00GUTSCHRIFT?20NGUYEN VAN AN NOP PHI HS408\n?2181023160 HO SO DAT DAI?32NGUYEN VAN AN\n"
             ":62F:C261124VND30000,\n-\n")
     [line] = read(text)[1]
     assert line.memo == "NGUYEN VAN AN NOP PHI HS40881023160 HO SO DAT DAI" and line.payer_name == "NGUYEN VAN AN"

@@ -74,3 +74,51 @@ def test_an_entry_of_several_transactions_is_none_of_theirs():
     txs = tx("<TxId>T1</TxId>") + tx("<TxId>T2</TxId>", memo="HS21890246178")  # no amounts: one line
     _, lines = read(camt(entry(80000, txs)))
     assert [(line.amount_vnd, line.bank_ref) for line in lines] == [(80000, None)]
+
+
+# --- 2. MT940 :86: sub-fields: a full one goes on mid-word, a shorter one ends a word -----------------------
+
+def mt940(details: str, refs: str = "NONREF//FT26328000001") -> str:
+    return (":20:S\n:25:0071001234567\n:28C:1/1\n:60F:C261123VND1000000,\n"
+            f":61:2611241124C30000,NTRF{refs}\n:86:{details}\n:62F:C261124VND1030000,\n")
+
+
+@pytest.mark.parametrize(("details", "memo"), [
+    # SEPA-style: the short ?20 ended a word; ?21 is full (27) and goes on mid-word in ?22
+    ("166?00GUTSCHRIFT?20EREF+NOTPROVIDED?21SVWZ+HS40881023160 nop le?22 phi", "EREF+NOTPROVIDED SVWZ+HS40881023160 nop le phi"),
+    ("?20nop le phi?21HS40881023160", "nop le phi HS40881023160"),
+    ("?20HS40881023160?21nop le phi", "HS40881023160 nop le phi"),
+    ("?20NGUYEN VAN AN NOP PHI HS408?2181023160 HO SO", "NGUYEN VAN AN NOP PHI HS40881023160 HO SO"),
+    ("?20NGUYEN VAN AN NOP PHI HS408\n?2181023160 HO SO", "NGUYEN VAN AN NOP PHI HS40881023160 HO SO"),
+    ("?20HS40881023160 nop?21 le phi", "HS40881023160 nop le phi"),
+    ("?20HS40881023160 nop ?21le phi", "HS40881023160 nop le phi"),
+    ("?20CT DEN?29NOP PHI?60HS40881023160", "CT DEN NOP PHI HS40881023160"),
+])
+def test_mt940_purpose_sub_fields_keep_the_word_boundaries_the_bank_put(details, memo):
+    _, [line] = read(mt940(details))
+    assert line.memo == memo
+
+
+def test_a_code_cut_in_a_short_sub_field_is_still_read():
+    from payments import codes
+
+    _, [line] = read(mt940("?20nop phi HS408810?2123160 ho so"))
+    assert codes.codes_it_may_mean(None, line.memo, "HS") == {"HS40881023160"}
+
+
+# --- 3. MT940 :61: the customer's reference before `//` ----------------------------------------------------
+
+@pytest.mark.parametrize(("refs", "bank_ref", "memo"), [
+    ("HS40881023160//FT26328000001", "FT26328000001", "HS40881023160 nop"),
+    ("500096828//500096828", "500096828", "nop"),  # the same reference twice: said once
+    ("5000.96828//500096828", "500096828", "nop"),
+    ("NONREF//FT26328000001", "FT26328000001", "nop"),
+    ("HS40881023160", "HS40881023160", "nop"),  # no `//`: the customer's is the line's reference, as before
+    ("HS40881023160//NONREF", "HS40881023160", "nop"),  # a filler after `//` is no bank reference
+    ("NONREF//NONREF", None, "nop"),
+    ("NONREF", None, "nop"),
+    ("HS40881023160//FT26328000001\nLE PHI HO SO", "FT26328000001", "HS40881023160 LE PHI HO SO nop"),
+])
+def test_the_customer_reference_of_a_statement_line_is_kept(refs, bank_ref, memo):
+    _, [line] = read(mt940("nop", refs=refs))
+    assert (line.bank_ref, line.memo) == (bank_ref, memo)

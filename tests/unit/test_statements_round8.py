@@ -56,7 +56,7 @@ def envelope(body: str, day: str) -> str:
 
 def test_a_statement_line_with_a_space_after_its_tag_is_read():
     info, [line] = read(mt940_message(1, "261124", 1_000_000, 30_000).replace(":61:", ":61: "))
-    assert (line.amount_vnd, line.direction, line.bank_ref, line.memo) == (30_000, "credit", "B1", "HS1 nop le phi")
+    assert (line.amount_vnd, line.direction, line.bank_ref, line.memo) == (30_000, "credit", "B1", "FT1 HS1 nop le phi")
     assert info.balances[line.booking_date].closing_vnd == 1_030_000
 
 
@@ -66,7 +66,7 @@ def test_messages_parted_by_an_rje_dollar_are_each_read(separator):
     second = envelope(mt940_message(2, "261125", 1_030_000, 40_000), "261125")
     info, lines = read(first + separator + second + "\n$\n")
     assert sides(lines) == [(30_000, "credit", "B1"), (40_000, "credit", "B2")]
-    assert [l.memo for l in lines] == ["HS1 nop le phi", "HS2 nop le phi"]
+    assert [l.memo for l in lines] == ["FT1 HS1 nop le phi", "FT2 HS2 nop le phi"]
     assert [(b.opening_vnd, b.closing_vnd) for b in info.balances.values()] == [(1_000_000, 1_030_000),
                                                                                   (1_030_000, 1_070_000)]
 
@@ -85,7 +85,7 @@ def test_the_next_messages_envelope_on_the_line_of_the_last_ones_end_starts_a_me
 
 def test_a_dollar_inside_a_memo_stays_in_it():
     info, [line] = read(mt940_message(1, "261124", 1_000_000, 30_000).replace("nop le phi", "USD$ 5 quy doi $"))
-    assert line.memo == "HS1 USD$ 5 quy doi $"
+    assert line.memo == "FT1 HS1 USD$ 5 quy doi $"
 
 
 def test_text_with_a_dollar_after_a_message_that_is_no_separator_is_still_refused():
@@ -298,7 +298,7 @@ def test_a_csv_in_utf16_without_its_bom_is_read(codec):
 
 def test_an_mt940_in_utf16_without_its_bom_is_read():
     info, [line] = read(mt940_message(1, "261124", 1_000_000, 30_000).encode("utf-16-le"))
-    assert (info.format, line.amount_vnd, line.memo) == ("mt940", 30_000, "HS1 nop le phi")
+    assert (info.format, line.amount_vnd, line.memo) == ("mt940", 30_000, "FT1 HS1 nop le phi")
 
 
 @pytest.mark.parametrize("data", [b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\x00\x00\x01\x02",
