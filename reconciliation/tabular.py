@@ -158,6 +158,24 @@ def _excel_text(row: list[str]) -> list[str]:
 
 # --- rows -> lines ---------------------------------------------------------------------
 
+class Uncalculated:
+    """A spreadsheet formula cell saved without its value (`workbook`): no text and no number, so the
+    rows above the header and the labelled rows (a total's `=SUM(…)`) read it as empty; a transaction
+    row that needs it is `uncalculated_formula` (`_Columns.read`): read as empty, the row was dropped
+    without a word (no amount, or no date), or its memo run into the line above."""
+
+    __slots__ = ("cell",)
+
+    def __init__(self, cell: str) -> None:
+        self.cell = cell
+
+    def __str__(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        return f"Uncalculated({self.cell})"
+
+
 @dataclass
 class _Columns:
     mapping: dict[str, int]
@@ -250,9 +268,14 @@ class _Columns:
         word elsewhere proves nothing ("Tổng đài" in a channel column, a payer "Tổng công ty")."""
         values: dict[str, object] = {}
         filled = labelled = False
+        uncalculated: Uncalculated | None = None
         names, width, label_columns = self.names, len(self.names), self.label_columns
         for index, cell in enumerate(row):
             if cell is None:
+                continue
+            if type(cell) is Uncalculated:
+                if index < width and names[index] is not None:
+                    uncalculated = uncalculated or cell
                 continue
             if type(cell) is str:
                 cell = cell.strip()
@@ -266,7 +289,20 @@ class _Columns:
                 name = names[index]
                 if name is not None:
                     values[name] = cell
+        if uncalculated is not None and not labelled:
+            raise statement_error("uncalculated_formula", f"cell {uncalculated.cell} holds a formula saved without "
+                                  "its value (the program that wrote the file never calculated it), so the row's "
+                                  f"{names[_column_index(uncalculated.cell)] or 'cell'} cannot be read: open the file "
+                                  "in Excel and save it again, or export the statement again", cell=uncalculated.cell)
         return values, filled, labelled
+
+
+def _column_index(cell: str) -> int:
+    """`E3` -> 4: the 0-based column of a cell's name."""
+    index = 0
+    for letter in itertools.takewhile(str.isalpha, cell):
+        index = index * 26 + ord(letter.upper()) - 64
+    return index - 1
 
 
 def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | None,

@@ -159,16 +159,46 @@ def _identity(line: StatementLine) -> int:
 
 
 def _xlsx_rows(sheet) -> Iterator[list[object]]:
+    """The sheet's rows as lists of values, row 1 first (a row the sheet skips is an empty list). The
+    sheet's recorded size (<dimension>) is not read: writers leave it stale, Excel ignores it, and
+    trusting it would drop every row past it, or the whole sheet. A formula cell saved without its
+    value (by a script or a converter that never calculated it) is `tabular.Uncalculated`, not None:
+    read as empty, its row was read past without a word (`tabular` refuses it where a transaction needs it)."""
     try:
-        # The sheet's recorded size (<dimension>) is a hint writers leave stale; Excel ignores it, and
-        # trusting it would drop every row past it, or the whole sheet.
-        sheet.reset_dimensions()
-        for row in sheet.iter_rows(values_only=True):
-            yield list(row)
+        with sheet._get_source() as source:
+            parser = _parser()(source, sheet._shared_strings, data_only=True, epoch=sheet.parent.epoch,
+                               date_formats=sheet.parent._date_formats,
+                               timedelta_formats=sheet.parent._timedelta_formats)
+            expected = 1
+            for number, cells in parser.parse():
+                while expected < number:  # rows the sheet leaves out
+                    expected += 1
+                    yield []
+                expected = number + 1
+                row: list[object] = [None] * max((cell["column"] for cell in cells), default=0)
+                for cell in cells:
+                    if cell["column"] >= 1:
+                        row[cell["column"] - 1] = cell["value"]
+                yield row
     except StatementError:
         raise
     except Exception as exc:  # noqa: BLE001 - see parse_xlsx
         raise statement_error("malformed_xlsx", "a worksheet of the spreadsheet cannot be read") from exc
+
+
+def _parser():
+    """openpyxl's sheet parser, but a formula cell without a cached value is `tabular.Uncalculated`."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    class Parser(WorkSheetParser):
+        def parse_cell(self, element):
+            cell = super().parse_cell(element)
+            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+                cell["value"] = tabular.Uncalculated(f"{get_column_letter(cell['column'])}{cell['row']}")
+            return cell
+
+    return Parser
 
 
 def _refuse_zip_bomb(source: BinaryIO) -> None:

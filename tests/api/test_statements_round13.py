@@ -121,3 +121,23 @@ def test_a_code_only_in_the_customer_reference_pays_its_request(client, auth, mo
     [line] = all_lines(client, auth, r.json["import_id"])
     assert (line["bank_ref"], line["memo"]) == ("FT26328000001", f"{A} chuyen tien")
     assert paid_vnd(client, A) == 30_000
+
+
+def test_an_xlsx_row_whose_amount_is_an_uncalculated_formula_is_refused_whole(client, auth, monkeypatch, db):
+    import io
+
+    from openpyxl import Workbook
+
+    from tests.recon_factories import count_statement_lines
+
+    make_requests_with_codes(client, auth, monkeypatch, [(A, 30_000), (B, 50_000)])
+    book = Workbook()
+    for row in (["Ngày giao dịch", "Số bút toán", "Nội dung", "Ghi có"], ["24/11/2026", "FT1", f"{A} nop", 30000],
+                ["24/11/2026", "FT2", f"{B} nop", "=20000+30000"]):
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    r = upload(client, auth, out.getvalue(), filename="s.xlsx")
+    assert r.status_code == 400, r.json
+    assert r.json["code"] == "uncalculated_formula" and "D3" in r.json["message"]
+    assert count_statement_lines(db) == 0 and paid_vnd(client, A) == 0

@@ -122,3 +122,57 @@ def test_a_code_cut_in_a_short_sub_field_is_still_read():
 def test_the_customer_reference_of_a_statement_line_is_kept(refs, bank_ref, memo):
     _, [line] = read(mt940("nop", refs=refs))
     assert (line.bank_ref, line.memo) == (bank_ref, memo)
+
+
+# --- 4. XLSX: a formula saved without its value (openpyxl, a script, a converter never calculated it) -------
+
+def workbook(*rows: list) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)  # openpyxl writes a formula without a cached value, as such tools do
+    return out.getvalue()
+
+
+HEAD = ["Ngày giao dịch", "Số bút toán", "Nội dung", "Ghi nợ", "Ghi có", "Số dư"]
+
+
+@pytest.mark.parametrize(("row", "column"), [
+    (["24/11/2026", "FT2", "HS21890246178 nop", None, "=20000+30000", None], "E3"),
+    (["=DATE(2026,11,24)", "FT2", "HS21890246178 nop", None, 50000, None], "A3"),
+    (["24/11/2026", "FT2", '=CONCAT("HS2189", "0246178")', None, 50000, None], "C3"),
+])
+def test_an_uncalculated_formula_in_a_transaction_row_is_refused_not_read_past(row, column):
+    data = workbook(HEAD, ["24/11/2026", "FT1", f"{CODE} nop", None, 30000, 1030000], row)
+    with pytest.raises(Exception) as refused:
+        read(data, "xlsx")
+    assert getattr(refused.value, "code", None) == "uncalculated_formula"
+    assert column in str(refused.value)
+
+
+def test_an_uncalculated_formula_in_a_column_not_read_or_a_labelled_total_is_no_transaction():
+    data = workbook(["Sao kê tài khoản", None, "=1+1"], HEAD + ["Kiểm tra"],
+                    ["24/11/2026", "FT1", f"{CODE} nop", None, 30000, 1030000, "=F2-E2"],
+                    ["Tổng cộng", None, None, None, "=SUM(E3:E3)", None])
+    _, lines = read(data, "xlsx")
+    assert [(line.amount_vnd, line.bank_ref) for line in lines] == [(30000, "FT1")]
+
+
+def test_a_calculated_formula_is_read_as_its_value():
+    import zipfile
+
+    data = workbook(HEAD, ["24/11/2026", "FT1", f"{CODE} nop", None, "=30000", 1030000])
+    src, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:  # the value Excel stores beside the formula
+        for item in src.infolist():
+            content = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                assert b"<f>30000</f><v />" in content
+                content = content.replace(b"<f>30000</f><v />", b"<f>30000</f><v>30000</v>")
+            dst.writestr(item, content)
+    _, lines = read(out.getvalue(), "xlsx")
+    assert [(line.amount_vnd, line.bank_ref) for line in lines] == [(30000, "FT1")]
