@@ -267,8 +267,9 @@ def parse_amount(text: object, *, line_no: int | None = None, field_name: str = 
         signed = None  # two signs (`-1.000 CR`): which one the bank meant is a guess
     digits = _digits_of_amount(signed["body"] or signed["body2"] or signed["body3"]) if signed else None
     if digits is None:
-        raise statement_error("invalid_amount", f"{field_name} {str(text)[:40]!r} is not an amount",
-                              line_no=line_no)
+        body = (signed["body"] or signed["body2"] or signed["body3"]) if signed else ""
+        why = "has a fraction of a đồng" if _cents_only(body) else "is not an amount"
+        raise statement_error("invalid_amount", f"{field_name} {str(text)[:40]!r} {why}", line_no=line_no)
     if mark is not None and side is not None and mark != side:
         raise statement_error("unknown_direction", f"the {field_name} column's amount {str(text)[:40]!r} is marked "
                               f"as a {mark}", line_no=line_no, marker=str(text)[:40])
@@ -334,6 +335,16 @@ def _digits_of_amount(raw: str) -> str | None:
     if _GROUPED.fullmatch(raw) and len({ch for ch in raw if not ch.isdigit()}) == 1:
         return raw.replace(".", "").replace(",", "")
     return None
+
+
+def _cents_only(body: str) -> bool:
+    """Whether an amount body refused by `_digits_of_amount` is an amount but for a fraction that is not zero
+    (`1.000.000,50`, `1,5`): with its fraction's digits zeroed it is read. The refusal then says so, as it does
+    for a spreadsheet number (`1000000.5`), rather than that the text is no amount at all."""
+    position = max(body.rfind("."), body.rfind(","))
+    tail = body[position + 1:]
+    return position > 0 and tail.isdigit() and bool(tail.strip("0")) and \
+        _digits_of_amount(body[:position + 1] + "0" * len(tail)) is not None
 
 
 # Digits no amount has: a number longer is refused by its length, before int() reads it. Far above

@@ -176,3 +176,29 @@ def test_a_calculated_formula_is_read_as_its_value():
             dst.writestr(item, content)
     _, lines = read(out.getvalue(), "xlsx")
     assert [(line.amount_vnd, line.bank_ref) for line in lines] == [(30000, "FT1")]
+
+
+# --- 5. `1.000.000,00`: dot-grouped with a zero fraction after a comma ---------------------------------------
+
+CSV_HEAD = "Ngày GD;Số CT;Ghi nợ;Ghi có;Số dư;Nội dung\n"
+
+
+@pytest.mark.parametrize("written", ["1.000.000,00", "1.000.000,0", "1.000.000,", "1.000.000,00 VND", "1.000.000,00 đ",
+                                     "1,000,000.00", "1000000,00"])
+def test_a_dot_grouped_amount_with_a_zero_fraction_is_a_million_dong(written):
+    _, [line] = read(CSV_HEAD + f"24/11/2026;FT1;;{written};2.000.000,00;{CODE}\n")
+    assert (line.amount_vnd, line.balance_after_vnd) == (1_000_000, 2_000_000)
+    _, [line] = read(workbook(HEAD, ["24/11/2026", "FT1", CODE, None, written, "2.000.000,00"]), "xlsx")
+    assert (line.amount_vnd, line.balance_after_vnd) == (1_000_000, 2_000_000)
+
+
+@pytest.mark.parametrize("written", ["1.000.000,50", "1.000.000,5", "30.000,01", "1,5", "(1.000,5)", "12,345.67"])
+def test_a_grouped_amount_with_a_fraction_of_a_dong_is_refused_as_such(written):
+    from reconciliation.statements import StatementError
+
+    for data, fmt in ((CSV_HEAD + f'24/11/2026;FT1;;"{written}";;{CODE}\n', None),
+                      (workbook(HEAD, ["24/11/2026", "FT1", CODE, None, written, None]), "xlsx")):
+        with pytest.raises(StatementError) as refused:
+            read(data, fmt)
+        assert refused.value.code == "invalid_amount" and "fraction of a đồng" in str(refused.value)
+        assert refused.value.details["line_no"] == 1
