@@ -7,6 +7,7 @@ of the statement. A workbook that unpacks to far more than its size is refused b
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import tempfile
 import zipfile
@@ -171,6 +172,10 @@ def _xlsx_rows(sheet) -> Iterator[list[object]]:
                                timedelta_formats=sheet.parent._timedelta_formats)
             expected = 1
             for number, cells in parser.parse():
+                if number < expected:  # openpyxl's own reader read such a row past without a word
+                    raise statement_error("malformed_xlsx", f"sheet {sheet.title!r} lists row {number} after row "
+                                          f"{expected - 1}: the spreadsheet is damaged; open it in Excel and save "
+                                          "it again", row=number)
                 while expected < number:  # rows the sheet leaves out
                     expected += 1
                     yield []
@@ -186,6 +191,7 @@ def _xlsx_rows(sheet) -> Iterator[list[object]]:
         raise statement_error("malformed_xlsx", "a worksheet of the spreadsheet cannot be read") from exc
 
 
+@functools.cache
 def _parser():
     """openpyxl's sheet parser, but a formula cell without a cached value is `tabular.Uncalculated`."""
     from openpyxl.utils import get_column_letter

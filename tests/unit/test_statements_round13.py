@@ -202,3 +202,23 @@ def test_a_grouped_amount_with_a_fraction_of_a_dong_is_refused_as_such(written):
             read(data, fmt)
         assert refused.value.code == "invalid_amount" and "fraction of a đồng" in str(refused.value)
         assert refused.value.details["line_no"] == 1
+
+
+def test_an_xlsx_row_listed_out_of_order_is_refused_not_read_past():
+    import zipfile
+
+    from reconciliation.statements import StatementError
+
+    data = workbook(HEAD, ["24/11/2026", "FT1", CODE, None, 30000, None], ["24/11/2026", "FT2", CODE, None, 50000, None])
+    src, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            content = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":  # the third row numbered 2 again
+                assert b'<row r="3">' in content
+                content = content.replace(b'<row r="3">', b'<row r="2">').replace(b'r="A3"', b'r="A2"').replace(
+                    b'r="B3"', b'r="B2"').replace(b'r="C3"', b'r="C2"').replace(b'r="E3"', b'r="E2"')
+            dst.writestr(item, content)
+    with pytest.raises(StatementError) as refused:
+        read(out.getvalue(), "xlsx")
+    assert refused.value.code == "malformed_xlsx"
