@@ -160,9 +160,10 @@ def _excel_text(row: list[str]) -> list[str]:
 
 class Uncalculated:
     """A spreadsheet formula cell saved without its value (`workbook`): no text and no number, so the
-    rows above the header and the labelled rows (a total's `=SUM(…)`) read it as empty; a transaction
-    row that needs it is `uncalculated_formula` (`_Columns.read`): read as empty, the row was dropped
-    without a word (no amount, or no date), or its memo run into the line above."""
+    rows above the header, the labelled rows and a row of nothing but such sums (a total's `=SUM(…)`)
+    read it as empty; in a column read on any other row it is `uncalculated_formula` (`_Columns.read`):
+    read as empty, the row was dropped without a word (no amount, or no date), or its memo run into
+    the line above."""
 
     __slots__ = ("cell",)
 
@@ -269,13 +270,17 @@ class _Columns:
         values: dict[str, object] = {}
         filled = labelled = False
         uncalculated: Uncalculated | None = None
+        uncalculated_money = False
         names, width, label_columns = self.names, len(self.names), self.label_columns
         for index, cell in enumerate(row):
             if cell is None:
                 continue
             if type(cell) is Uncalculated:
                 if index < width and names[index] is not None:
-                    uncalculated = uncalculated or cell
+                    # The first, but one of a money column gives way to one of a date or text column: a
+                    # row of uncalculated sums only is a total (`_dated`: money with nothing to say whose).
+                    if uncalculated is None or (uncalculated_money and names[index] not in profiles.MONEY_FIELDS):
+                        uncalculated, uncalculated_money = cell, names[index] in profiles.MONEY_FIELDS
                 continue
             if type(cell) is str:
                 cell = cell.strip()
@@ -289,7 +294,7 @@ class _Columns:
                 name = names[index]
                 if name is not None:
                     values[name] = cell
-        if uncalculated is not None and not labelled:
+        if uncalculated is not None and not labelled and (values or not uncalculated_money):
             raise statement_error("uncalculated_formula", f"cell {uncalculated.cell} holds a formula saved without "
                                   "its value (the program that wrote the file never calculated it), so the row's "
                                   f"{names[_column_index(uncalculated.cell)] or 'cell'} cannot be read: open the file "

@@ -145,6 +145,9 @@ HEAD = ["Ngày giao dịch", "Số bút toán", "Nội dung", "Ghi nợ", "Ghi c
     (["24/11/2026", "FT2", "HS21890246178 nop", None, "=20000+30000", None], "E3"),
     (["=DATE(2026,11,24)", "FT2", "HS21890246178 nop", None, 50000, None], "A3"),
     (["24/11/2026", "FT2", '=CONCAT("HS2189", "0246178")', None, 50000, None], "C3"),
+    ([None, None, '=CONCAT("HS2189", "0246178")', None, "=50000", None], "C3"),  # a memo beside a sum: no total
+    ([None, None, "HS21890246178 nop", None, "=50000", None], "E3"),
+    (["=A2", None, None, None, "=50000", None], "A3"),
 ])
 def test_an_uncalculated_formula_in_a_transaction_row_is_refused_not_read_past(row, column):
     data = workbook(HEAD, ["24/11/2026", "FT1", f"{CODE} nop", None, 30000, 1030000], row)
@@ -157,7 +160,7 @@ def test_an_uncalculated_formula_in_a_transaction_row_is_refused_not_read_past(r
 def test_an_uncalculated_formula_in_a_column_not_read_or_a_labelled_total_is_no_transaction():
     data = workbook(["Sao kê tài khoản", None, "=1+1"], HEAD + ["Kiểm tra"],
                     ["24/11/2026", "FT1", f"{CODE} nop", None, 30000, 1030000, "=F2-E2"],
-                    ["Tổng cộng", None, None, None, "=SUM(E3:E3)", None])
+                    ["Tổng cộng", None, None, None, "=SUM(E3:E3)", None], [None, None, None, "=0", "=SUM(E3:E3)", "=F3"])
     _, lines = read(data, "xlsx")
     assert [(line.amount_vnd, line.bank_ref) for line in lines] == [(30000, "FT1")]
 
