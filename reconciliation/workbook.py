@@ -193,14 +193,16 @@ def _xlsx_rows(sheet) -> Iterator[list[object]]:
 
 @functools.cache
 def _parser():
-    """openpyxl's sheet parser, but a formula cell without a cached value is `tabular.Uncalculated`."""
+    """openpyxl's sheet parser, but a formula cell saved without its value is `tabular.Uncalculated`."""
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
     class Parser(WorkSheetParser):
         def parse_cell(self, element):
             cell = super().parse_cell(element)
-            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+            # A text result may be empty (`=IF(…;"";…)`, written `t="str"` with an empty value): that is a
+            # calculated blank. A number, date or truth value is never empty once calculated.
+            if cell["value"] is None and cell["data_type"] != "str" and element.find(FORMULA_TAG) is not None:
                 cell["value"] = tabular.Uncalculated(f"{get_column_letter(cell['column'])}{cell['row']}")
             return cell
 

@@ -225,3 +225,20 @@ def test_an_xlsx_row_listed_out_of_order_is_refused_not_read_past():
     with pytest.raises(StatementError) as refused:
         read(out.getvalue(), "xlsx")
     assert refused.value.code == "malformed_xlsx"
+
+
+def test_a_formula_calculated_to_an_empty_text_is_a_blank_cell():
+    """Excel writes `=IF(…,"",…)` that gave "" as `t="str"` with an empty value: calculated, blank."""
+    import zipfile
+
+    data = workbook(HEAD, ["24/11/2026", "FT1", CODE, '=IF(1,"",1)', 30000, None])
+    src, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            content = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                assert b'<c r="D2"><f>' in content
+                content = content.replace(b'<c r="D2"><f>', b'<c r="D2" t="str"><f>')
+            dst.writestr(item, content)
+    _, lines = read(out.getvalue(), "xlsx")
+    assert [(line.amount_vnd, line.direction) for line in lines] == [(30000, "credit")]
