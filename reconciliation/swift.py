@@ -5,9 +5,9 @@ tags ourselves, and use `mt-940`'s maintained `:61:` pattern for the statement l
 R?[DC] mark, amount, type, references). One file may hold several messages (one per day) of the same account,
 with or without the SWIFT envelope (`{1:...}{4:` ... `-}`), parted by RJE's `$` or not, and with a bank's
 download header lines before the first tag. `:86:` is the memo; structured `?20`-`?29` sub-fields are joined as
-one text (a full sub-field goes on in the next without a separator, a shorter one ends a word), with or without the transaction code before
-them (`166?20…`, `?20…`); `?32`/`?33` give the payer's name and `?31` the account. `:NS:` (bank-specific) is
-read past. Only final balances (`:60F:`, `:62F:`) are the day's opening and closing; intermediate ones (`:60M:`,
+one text (a full sub-field goes on in the next without a separator, a shorter one ends a word), with or without
+the transaction code before them (`166?20…`, `?20…`); `?32`/`?33` give the payer's name and `?31` the account.
+`:NS:` (bank-specific) is read past. Only final balances (`:60F:`, `:62F:`) are the day's opening and closing; intermediate ones (`:60M:`,
 `:62M:`, a statement split over several messages or files) are not, but for a `:60M:` dated before its message's
 lines. An opening is the opening of its message's first booking day, whatever its own date (`_Message.finish`).
 A file with neither a `:61:` nor a balance is refused (`empty_statement`).
