@@ -141,3 +141,16 @@ def test_an_xlsx_row_whose_amount_is_an_uncalculated_formula_is_refused_whole(cl
     assert r.status_code == 400, r.json
     assert r.json["code"] == "uncalculated_formula" and "D3" in r.json["message"]
     assert count_statement_lines(db) == 0 and paid_vnd(client, A) == 0
+
+
+def test_two_equal_camt_transfers_stored_by_fingerprint_are_each_found_again_by_their_txids(client, auth, monkeypatch):
+    """Equal entries stored before as `f:…` and `f:…#2` are two lines: each TxId line takes one of them."""
+    make_requests_with_codes(client, auth, monkeypatch, [(A, 60_000)])
+    data = camt(entry(30000, f"{A} nop", "<TxId>T1</TxId>") + entry(30000, f"{A} nop", "<TxId>T2</TxId>"))
+    with monkeypatch.context() as before:
+        before.setattr(camt053, "_interbank_reference", lambda tx: None)
+        r = upload(client, auth, data, filename="s.xml")
+    assert (r.status_code, r.json["lines_new"]) == (201, 2), r.json
+    again = upload(client, auth, data, filename="s.xml")
+    assert (again.status_code, again.json["lines_new"], again.json["lines_duplicate"]) == (201, 0, 2), again.json
+    assert paid_vnd(client, A) == 60_000
