@@ -276,8 +276,6 @@ def _entry(ntry: Element, first_line_no: int) -> Iterator[StatementLine]:
             ref = ref or (f"{entry_ref}/{offset + 1}" if entry_ref else None)
         else:
             ref = entry_ref or ref
-        if ref is None and len(txs) == 1:
-            ref = _interbank_reference(txs[0])
         yield StatementLine(
             line_no=line_no, booking_date=day, booked_at=at, value_date=value_day, amount_vnd=amount,
             direction=direction, bank_ref=ref, memo=_memo(ntry, txs), is_reversal=reversal,
@@ -293,17 +291,6 @@ def _reference(elem: Element, *path: str) -> str | None:
     batch's parts alike (NOTPROVIDED/1) and hide a transaction's own reference."""
     text = _text(elem, *path)
     return text if normalise_ref(text) else None
-
-
-def _interbank_reference(tx: Element) -> str | None:
-    """The transaction's interbank identity, for a line the bank gave no reference of its own (no
-    `AcctSvcrRef`): its `TxId` (assigned by the first instructing agent, passed on unchanged through the
-    whole interbank chain), else its `UETR` (a UUID, 001.07 on). Both name one transfer whoever reports
-    it. Never the `EndToEndId` (nor `InstrId`, `PmtInfId`, `NtryRef`): the payer's or a party's own
-    identifier, unique only among that party's orders (`NOTPROVIDED` when none; two payers' `1`); taken
-    as the key, two transfers of one day and amount naming the same one would be one line, the second
-    never credited. Only for a line of one transaction: an entry of several is none of theirs."""
-    return _reference(tx, "Refs", "TxId") or _reference(tx, "Refs", "UETR")
 
 
 def _date_or_time(elem: Element, name: str) -> str | None:
