@@ -28,6 +28,9 @@ STATUS_NAMES = {
 }
 # A failed attempt is a pickup's or a delivery's: "giao" (deliver) misnames a pickup the citizen missed.
 FAILED_PICKUP = "Nhận hồ sơ không thành công"
+# A pickup ends when the post brings the citizen's dossier to the centre: "Đã giao" (delivered) read as if a
+# result had reached the citizen, on the board, the CSV and the handover record the centre signs.
+PICKUP_AT_CENTRE = "Đã chuyển đến Trung tâm"
 
 
 @dataclass(frozen=True)
@@ -52,8 +55,10 @@ FeesToCollect = Callable[[Shipment], ToCollect]
 
 def status_name(direction: str, status: str) -> str:
     """A shipment's status as staff and printed documents name it, for its direction."""
-    if status == states.FAILED_ATTEMPT and direction == states.PICKUP:
+    if direction == states.PICKUP and status == states.FAILED_ATTEMPT:
         return FAILED_PICKUP
+    if direction == states.PICKUP and status == states.DELIVERED:
+        return PICKUP_AT_CENTRE
     return STATUS_NAMES[status]
 
 

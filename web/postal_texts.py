@@ -15,7 +15,7 @@ WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "T
 
 EVENT_LABELS = {
     (states.PICKUP, states.PICKED_UP): "Đã nhận hồ sơ",
-    (states.PICKUP, states.DELIVERED): "Đã giao hồ sơ về Trung tâm",
+    (states.PICKUP, states.DELIVERED): "Đã chuyển hồ sơ đến Trung tâm",
     (states.DELIVERY, states.OUT_FOR_DELIVERY): "Đang đi phát",
     (states.DELIVERY, states.DELIVERED): "Đã phát cho người nhận",
 }
@@ -322,6 +322,7 @@ EN = {
     "Đã kiểm tra giấy tờ": "ID checked",
     "Chờ đặt": "Waiting to book", "Đã đặt": "Booked", "Đã xếp lịch": "Scheduled", "Đã nhận hồ sơ": "Picked up",
     "Đang giao": "Out for delivery", "Đã giao": "Delivered", "Giao không thành công": "Failed attempt",
+    "Đã chuyển đến Trung tâm": "At the centre",
     "Đã trả về cơ quan": "Returned to the agency",
     # moving
     "Chuyển tuyến / buổi": "Move to another route or slot",
@@ -336,7 +337,7 @@ EN = {
     "tuyến không phục vụ phường/xã này": "the route does not serve this ward",
     # outcomes
     "Ghi kết quả": "Record the outcome",
-    "Đã giao hồ sơ về Trung tâm": "Handed to the centre",
+    "Đã chuyển hồ sơ đến Trung tâm": "Brought the dossier to the centre",
     "Đang đi phát": "Out for delivery",
     "Đã phát cho người nhận": "Delivered to the recipient",
     "Kiểm tra giấy tờ tùy thân": "ID check",
