@@ -27,7 +27,7 @@ from kernel.db import unit_of_work
 from kernel.errors import Conflict, ValidationError
 from kernel.money import MAX_MONEY_VND
 from kernel.outbox import Delivery, Topic, enqueue
-from kernel.text import is_ascii_digits
+from kernel.text import is_ascii_digits, whole_number
 from postal import checks, cod, deadlines, states
 from postal.checks import COURIER
 from postal.clients import CourierClient
@@ -78,7 +78,8 @@ def parse_courier_event(raw: Any, *, now: datetime) -> CourierEvent:
         if isinstance(raw.get(name), str) and not raw[name].isprintable():
             raise ValidationError(f"{name} must be printable characters", code="malformed_event",
                                   details={"field": name})
-    if type(code) is not int or code not in states.COURIER_STATUSES:
+    code = courier_number(code, 0, max(states.COURIER_STATUSES))
+    if code not in states.COURIER_STATUSES:
         raise ValidationError("status_code must be a VNPost status code 0-22", code="malformed_event",
                               details={"field": "status_code"})
     try:
@@ -97,12 +98,22 @@ def parse_courier_event(raw: Any, *, now: datetime) -> CourierEvent:
         raise ValidationError("tracking_number or reference is required", code="malformed_event")
     id_check, id_check_refused = _courier_id_check(raw.get("id_check"))
     cod_amount = raw.get("cod_amount_vnd")
-    if cod_amount is not None and (type(cod_amount) is not int or not 0 <= cod_amount <= MAX_MONEY_VND):
+    if cod_amount is not None and (cod_amount := courier_number(cod_amount, 0, MAX_MONEY_VND)) is None:
         raise ValidationError(f"cod_amount_vnd must be a whole number of đồng from 0 to {MAX_MONEY_VND}",
                               code="malformed_event", details={"field": "cod_amount_vnd"})
     return CourierEvent(event_id, code, occurred_at, tracking if isinstance(tracking, str) else None,
                         reference if isinstance(reference, str) else None, id_check, _note(raw.get("note")),
                         cod_amount, id_check_refused)
+
+
+def courier_number(value: Any, lowest: int, highest: int) -> int | None:
+    """A whole number the courier sent as a JSON integer or as a string of ASCII digits ("12000": VNPost, Viettel
+    Post and GHN write numbers as strings), within [lowest, highest]; else None. Refused as malformed, a report
+    is not sent again, and a delivery stayed out with the money collected never credited. Still no decimals
+    ("12.000" is twelve in JSON and twelve thousand on a Vietnamese form), signs, exponents, floats or booleans."""
+    if type(value) is int:
+        return value if lowest <= value <= highest else None
+    return whole_number(value.strip(), lowest, highest) if isinstance(value, str) else None
 
 
 def _courier_id_check(raw: Any) -> tuple[IdCheck | None, dict[str, Any] | None]:
