@@ -135,6 +135,9 @@ class Settings:
     # "prepaid": a delivery is booked once the dossier's fees (postage included) are paid;
     # "cod": booked at once and the postman collects what is outstanding.
     postal_payment_mode: str = "prepaid"
+    # A citizen's window for one of today's rounds is taken until this long before the round leaves
+    # (planner.SLOT_STARTS): the plan is made and the manifest printed before the postman sets off.
+    postal_window_cutoff_minutes: int = 120
 
     # --- reconciliation (issue 5) -------------------------------------------------------
     # Open exceptions at or below this amount do not keep a day from closing.
@@ -480,6 +483,9 @@ def _parse_postal(env: Mapping[str, str], demo: bool, sandbox_courier_port: int)
         "postal_province_code": _parse_province(env, "HCCPAY_POSTAL_PROVINCE", 22),
         # Working days added to a deadline: a month's worth at most (a huge one overflows every date).
         "postal_special_extra_days": _parse_int(env, "HCCPAY_POSTAL_SPECIAL_EXTRA_DAYS", 2, high=30),
+        # At most 12 hours: more would close the afternoon round before the morning one opens.
+        "postal_window_cutoff_minutes": _parse_int(env, "HCCPAY_POSTAL_WINDOW_CUTOFF_MINUTES",
+                                                   Settings.postal_window_cutoff_minutes, high=720),
     }
     wards = env.get("HCCPAY_POSTAL_SPECIAL_WARDS")
     if wards is not None and wards.strip():

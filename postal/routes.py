@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import Response, request
 from flask_restx import Namespace, Resource, fields
@@ -110,7 +110,8 @@ class Shipments(Resource):
     def post(self):
         """Ask the post to collect a dossier or deliver a result; postage is added to the dossier's fees."""
         now = now_utc()
-        data = parse_shipment(json_body(), now=now, holidays=settings().holidays)
+        data = parse_shipment(json_body(), now=now, holidays=settings().holidays,
+                              window_cutoff=timedelta(minutes=settings().postal_window_cutoff_minutes))
         with transaction() as session:
             shipment, created = service.create_shipment(session, data=data, settings=settings(), actor=actor(), now=now)
             return shipment_view(shipment), (201 if created else 200)

@@ -10,8 +10,9 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from config import Settings
 from config.holidays import last_listed_day
-from kernel.clock import business_date, is_working_day, local_time, parse_iso_day
+from kernel.clock import VN_TZ, business_date, is_working_day, parse_iso_day
 from kernel.errors import ValidationError
 from payments.validation import clean_text, normalise_phone, printable
 from postal import addresses, planner, states
@@ -106,9 +107,15 @@ def latest_window_day(today: date, holidays: Collection[date]) -> date:
     return min(latest, listed_until) if listed_until else latest
 
 
-def parse_window(raw: Any, *, now: datetime, holidays: Collection[date]) -> tuple[date | None, str | None]:
+DEFAULT_WINDOW_CUTOFF = timedelta(minutes=Settings.postal_window_cutoff_minutes)
+
+
+def parse_window(raw: Any, *, now: datetime, holidays: Collection[date],
+                 cutoff: timedelta = DEFAULT_WINDOW_CUTOFF) -> tuple[date | None, str | None]:
     """The citizen's day and slot: a working day from today to `latest_window_day`, and a round that
-    has not left yet."""
+    takes bookings still: today's closes `cutoff` before it leaves (`planner.SLOT_STARTS`). Taken up to
+    the minute it left, a window for the morning round booked at 07:29 was planned after the manifest was
+    printed and the postman gone; nobody told him."""
     if raw is None:
         return None, None
     window = _object(raw, "window", "date and slot")
@@ -120,11 +127,13 @@ def parse_window(raw: Any, *, now: datetime, holidays: Collection[date]) -> tupl
         raise Unprocessable("window.date: the post does not collect or deliver on weekends and public holidays",
                             code="window_not_working_day", details={"field": "window.date", "date": day.isoformat()})
     slot = parse_slot(window.get("slot"), "window.slot")
-    if slot not in planner.open_slots(day, today, local_time(now).time()):  # as the planner would refuse it
-        leaves = planner.SLOT_STARTS[slot].strftime("%H:%M")
-        raise Unprocessable(f"window.slot: today's {slot} round left at {leaves} (Asia/Ho_Chi_Minh); choose a later "
-                            "slot or day", code=planner.SLOT_PASSED,
-                            details={"field": "window.slot", "date": day.isoformat(), "slot": slot, "leaves_at": leaves})
+    leaves = datetime.combine(day, planner.SLOT_STARTS[slot], tzinfo=VN_TZ)  # as the planner reads a round
+    if day == today and now >= leaves - cutoff:
+        closes = f"{leaves - cutoff:%H:%M}"
+        raise Unprocessable(f"window.slot: today's {slot} round leaves at {leaves:%H:%M} and takes bookings until "
+                            f"{closes} (Asia/Ho_Chi_Minh); choose a later slot or day", code=planner.SLOT_PASSED,
+                            details={"field": "window.slot", "date": day.isoformat(), "slot": slot,
+                                     "leaves_at": f"{leaves:%H:%M}", "closes_at": closes})
     latest = latest_window_day(today, holidays)  # last: a holiday or a bad slot says more than "too far"
     if day > latest:
         raise ValidationError(f"window.date: at most {WINDOW_HORIZON_DAYS} days ahead and within the years the "
@@ -179,7 +188,8 @@ def _printable_note(note: str | None) -> str | None:
     return note if note is None else printable(note, "note")
 
 
-def parse_shipment(body: dict[str, Any], *, now: datetime, holidays: Collection[date]) -> ShipmentInput:
+def parse_shipment(body: dict[str, Any], *, now: datetime, holidays: Collection[date],
+                   window_cutoff: timedelta = DEFAULT_WINDOW_CUTOFF) -> ShipmentInput:
     """Validate a `POST /postal/shipments` body as of `now`; raise on the first problem.
 
     What the paperwork prints (names, street, documents, note) must be drawable by its font, as a
@@ -190,7 +200,7 @@ def parse_shipment(body: dict[str, Any], *, now: datetime, holidays: Collection[
         raise _fail("direction", "must be pickup or delivery", "invalid_direction")
     recipient = _object(body.get("recipient"), "recipient", "name and phone")
     street, ward = parse_address(body.get("address"))
-    window_date, window_slot = parse_window(body.get("window"), now=now, holidays=holidays)
+    window_date, window_slot = parse_window(body.get("window"), now=now, holidays=holidays, cutoff=window_cutoff)
     return ShipmentInput(
         dossier_code=clean_text(body.get("dossier_code"), "dossier_code", max_len=64),
         direction=direction,

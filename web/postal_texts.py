@@ -120,7 +120,7 @@ ERRORS = {
     "date_in_past": "Ngày đã qua: chỉ xếp lịch từ hôm nay trở đi.",
     "date_too_far": "Ngày quá xa: chỉ xếp lịch đến ngày {latest}. Vui lòng kiểm tra lại ngày (năm) đã nhập.",
     "invalid_slot": "Vui lòng chọn buổi sáng hoặc buổi chiều.",
-    "slot_passed": "Buổi đi trong ngày đã bắt đầu: vui lòng chọn buổi hoặc ngày sau.",
+    "slot_passed": "Buổi này hôm nay đã hết giờ nhận hẹn (trước giờ bưu tá xuất phát): vui lòng chọn buổi hoặc ngày sau.",
     "window_in_past": "Ngày hẹn của người dân đã qua.",
     "window_not_working_day": "Ngày hẹn rơi vào ngày nghỉ hoặc ngày lễ: bưu điện không đi nhận, trả hôm đó.",
     "window_too_far": f"Ngày hẹn quá xa: chỉ hẹn trong vòng {WINDOW_HORIZON_DAYS} ngày và trong những năm đã có lịch "
@@ -402,8 +402,9 @@ EN = {
     "Không thể ghi kết quả này ở trạng thái hiện tại của bưu gửi.":
         "This outcome cannot be recorded in the shipment's current state.",
     "Không thực hiện được thao tác.": "The action could not be done.",
-    "Buổi đi trong ngày đã bắt đầu: vui lòng chọn buổi hoặc ngày sau.":
-        "The slot's round has already left: choose a later slot or day.",
+    "Buổi này hôm nay đã hết giờ nhận hẹn (trước giờ bưu tá xuất phát): vui lòng chọn buổi hoặc ngày sau.":
+        "Today's round of this slot takes no more bookings (they close before the postman leaves): choose a "
+        "later slot or day.",
     "Ngày hẹn của người dân đã qua.": "The citizen's appointment day is over.",
     "Ngày hẹn rơi vào ngày nghỉ hoặc ngày lễ: bưu điện không đi nhận, trả hôm đó.":
         "The appointment falls on a weekend or public holiday: the post does not collect or deliver then.",
