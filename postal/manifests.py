@@ -263,17 +263,18 @@ def consignment_note_pdf(shipment: Shipment, *, printed_at: datetime) -> bytes:
 
 
 # The machine format (API clients): English column names and codes, ISO dates.
+# The booking's note for the postman (call first, a lane, a back gate) follows the address, as on the manifest.
 CSV_COLUMNS = ("date", "route", "slot", "stop", "shipment_id", "direction", "status", "tracking_number",
-               "dossier_code", "recipient_name", "recipient_phone", "address", "ward_code", "documents",
-               "fees_to_collect_vnd", "due_date", "owed_now_vnd", "cod_mismatch")
+               "dossier_code", "recipient_name", "recipient_phone", "address", "note", "ward_code",
+               "documents", "fees_to_collect_vnd", "due_date", "owed_now_vnd", "cod_mismatch")
 # The people's format (the board's link): Vietnamese headers, names and dates, the codes in columns of
 # their own for whoever sorts or filters by them; money stays a plain number a spreadsheet can add up.
 # Our shipment id is "ID bưu gửi (nội bộ)": in VNPost's usage "mã bưu gửi" is the tracking number (our
 # "Mã vận đơn"), and a postman or the post office looking up the one by the other would find nothing.
 CSV_COLUMNS_VI = ("Ngày", "Tuyến", "Buổi", "Điểm", "ID bưu gửi (nội bộ)", "Loại", "Trạng thái", "Mã vận đơn",
-                  "Mã hồ sơ", "Người nhận/gửi", "Điện thoại", "Địa chỉ", "Mã phường/xã", "Giấy tờ", "Mã buổi",
-                  "Mã loại", "Mã trạng thái", "Thu hộ (đồng)", "Hạn hoàn thành", "Hồ sơ còn phải nộp (đồng)",
-                  "Chênh lệch thu hộ")
+                  "Mã hồ sơ", "Người nhận/gửi", "Điện thoại", "Địa chỉ", "Ghi chú", "Mã phường/xã", "Giấy tờ",
+                  "Mã buổi", "Mã loại", "Mã trạng thái", "Thu hộ (đồng)", "Hạn hoàn thành",
+                  "Hồ sơ còn phải nộp (đồng)", "Chênh lệch thu hộ")
 CSV_LABELS = ("codes", "vi")
 
 
@@ -297,13 +298,13 @@ def _csv_row(s: Shipment, fees_to_collect: FeesToCollect, labels: str) -> tuple:
     if labels == "vi":
         return (_dmy(s.planned_date), s.route_code or "", SLOT_NAMES.get(s.slot or "", ""), s.stop or "", s.id,
                 DIRECTION_NAMES[s.direction], status_name(s.direction, s.status), s.tracking_number or "", s.dossier_code,
-                s.recipient_name, _as_text(s.recipient_phone), address_text(s), _as_text(s.ward_code),
-                documents_text(s),
+                s.recipient_name, _as_text(s.recipient_phone), address_text(s), s.note or "",
+                _as_text(s.ward_code), documents_text(s),
                 s.slot or "", s.direction, s.status, collect.booked_vnd, _dmy(s.due_date), owed,
                 "Có" if collect.differs else "")
     return (s.planned_date.isoformat() if s.planned_date else "", s.route_code or "", s.slot or "", s.stop or "",
             s.id, s.direction, s.status, s.tracking_number or "", s.dossier_code, s.recipient_name,
-            s.recipient_phone, address_text(s), s.ward_code, documents_text(s), collect.booked_vnd,
+            s.recipient_phone, address_text(s), s.note or "", s.ward_code, documents_text(s), collect.booked_vnd,
             s.due_date.isoformat(), owed, "true" if collect.differs else "false")
 
 

@@ -44,7 +44,7 @@ def test_a_route_name_the_manifest_cannot_print_is_refused(client, auth, db, tes
 # --- 9. the day's CSV for people is Vietnamese ------------------------------------------------------
 
 VI_HEADER = ["Ngày", "Tuyến", "Buổi", "Điểm", "ID bưu gửi (nội bộ)", "Loại", "Trạng thái", "Mã vận đơn", "Mã hồ sơ",
-             "Người nhận/gửi", "Điện thoại", "Địa chỉ", "Mã phường/xã", "Giấy tờ", "Mã buổi", "Mã loại",
+             "Người nhận/gửi", "Điện thoại", "Địa chỉ", "Ghi chú", "Mã phường/xã", "Giấy tờ", "Mã buổi", "Mã loại",
              "Mã trạng thái", "Thu hộ (đồng)", "Hạn hoàn thành", "Hồ sơ còn phải nộp (đồng)", "Chênh lệch thu hộ"]
 
 
