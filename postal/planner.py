@@ -25,6 +25,10 @@ SLOTS = (MORNING, AFTERNOON)
 SLOT_STARTS = {MORNING: time(7, 30), AFTERNOON: time(13, 30)}
 
 NO_ROUTE, SLOT_FULL, ROUTES_FULL, SLOT_PASSED = "no_route_for_ward", "slot_full", "over_capacity", "slot_passed"
+# A ward outside the centre's province: no route may serve it (routes hold the province's wards), so the plan
+# says so rather than NO_ROUTE, which invites adding the ward to a route. Decided by `scheduling`, which knows
+# the centre's province; the planner knows wards only.
+OUT_OF_PROVINCE = "out_of_province"
 
 
 def open_slots(day: date, today: date, local_time: time) -> tuple[str, ...]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
@@ -197,10 +198,33 @@ def under_way_unplanned(session: Session, *, limit: int = 200) -> list[Shipment]
         .order_by(Shipment.due_date, Shipment.id).limit(limit)).scalars())
 
 
-def waiting_shipments(session: Session, *, today: date, limit: int = 200) -> list[Shipment]:
-    """Shipments waiting for a place (booked, after a failed attempt, or missed), nearest deadline first."""
-    return list(session.execute(select(Shipment).where(_waiting(today))
+def waiting_shipments(session: Session, *, today: date, limit: int = 200,
+                      served: Collection[str] | None = None) -> list[Shipment]:
+    """Shipments waiting for a place (booked, after a failed attempt, or missed), nearest deadline first;
+    with `served` (`served_wards`), only those in a ward some route serves: the plan can place them."""
+    query = select(Shipment).where(_waiting(today))
+    if served is not None:
+        query = query.where(Shipment.ward_code.in_(sorted(served)))
+    return list(session.execute(query.order_by(Shipment.due_date, Shipment.id).limit(limit)).scalars())
+
+
+def served_wards(session: Session) -> set[str]:
+    """The wards some route serves."""
+    return {ward for wards in session.execute(select(Route.ward_codes)).scalars() for ward in wards}
+
+
+def unserved_shipments(session: Session, *, today: date, served: Collection[str], limit: int = 200) -> list[Shipment]:
+    """Shipments waiting for a place in a ward no route serves, nearest deadline first: no plan will ever place
+    them (an address outside the province, a ward of it no route covers yet), so people must see them apart."""
+    return list(session.execute(select(Shipment).where(_waiting(today), Shipment.ward_code.not_in(sorted(served)))
                                 .order_by(Shipment.due_date, Shipment.id).limit(limit)).scalars())
+
+
+def unplanned_reason(shipment: Shipment, reason: str, *, province_code: int) -> str:
+    """The planner's reason, told apart for an address outside the centre's province (no route may serve it)."""
+    if reason == planner.NO_ROUTE and shipment.province_code != province_code:
+        return planner.OUT_OF_PROVINCE
+    return reason
 
 
 def _candidates(session: Session, day: date, today: date) -> list[Shipment]:
@@ -269,7 +293,8 @@ def plan_day(session: Session, *, day: date, settings: Settings, actor: str, now
         "date": day.isoformat(),
         "assigned": [{"shipment_id": a.id, "route": a.route, "slot": a.slot, "stop": shipments[a.id].stop,
                       "due_date": shipments[a.id].due_date.isoformat()} for a in result.assigned],
-        "unplanned": [{"shipment_id": sid, "reason": reason, "ward_code": shipments[sid].ward_code,
+        "unplanned": [{"shipment_id": sid, "ward_code": shipments[sid].ward_code,
+                       "reason": unplanned_reason(shipments[sid], reason, province_code=settings.postal_province_code),
                        "due_date": shipments[sid].due_date.isoformat()} for sid, reason in result.unplanned],
         "routes": [{"route": r.code, "slot": slot, "capacity": _spec(r).capacity[slot], "used": used[(r.code, slot)]}
                    for r in routes for slot in planner.SLOTS],

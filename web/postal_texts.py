@@ -51,7 +51,32 @@ UNPLANNED_REASONS = {
     planner.SLOT_FULL: "Buổi người dân hẹn đã hết chỗ",
     planner.ROUTES_FULL: "Các tuyến phục vụ địa bàn đã hết chỗ",
     planner.SLOT_PASSED: "Buổi đi trong ngày đã bắt đầu: xếp sang ngày sau",
+    planner.OUT_OF_PROVINCE: "Địa chỉ ngoài tỉnh: không tuyến nào của Trung tâm phục vụ",
 }
+# Why a waiting shipment is in the queue no plan will place (`scheduling.unserved_shipments`), and what to do.
+NO_ROUTE_QUEUE = "Bưu gửi không có tuyến phục vụ"
+UNSERVED = {
+    planner.OUT_OF_PROVINCE: "Địa chỉ ở {province}, ngoài {home_unit}: các tuyến của Trung tâm chỉ phục vụ phường/xã "
+                             "trong tỉnh nên kế hoạch không xếp được bưu gửi này. Bưu điện nhận, phát liên tỉnh "
+                             "theo đơn đã đặt ({tracking}): theo dõi trạng thái bưu điện báo; nếu bưu tá cần đến "
+                             "Trung tâm, chuyển thủ công vào một tuyến.",
+    planner.NO_ROUTE: "Chưa có tuyến nào phục vụ {ward}: đề nghị quản trị viên thêm phường/xã này vào một tuyến để "
+                      "kế hoạch xếp được; trong khi chờ, có thể chuyển thủ công vào một tuyến.",
+}
+
+
+def unserved_text(shipment, *, home_province: int, translate=lambda text: text) -> str:
+    """Why no plan places `shipment` (in a ward no route serves), in the visitor's language."""
+    from postal.addresses import province_name
+
+    home = province_name(home_province)
+    kind = planner.OUT_OF_PROVINCE if shipment.province_code != home_province else planner.NO_ROUTE
+    tracking = (f"{translate('mã vận đơn')} {shipment.tracking_number}" if shipment.tracking_number
+                else translate("chưa có mã vận đơn"))
+    return translate(UNSERVED[kind]).format(
+        province=shipment.province_name, home=home, ward=shipment.ward_name, tracking=tracking,
+        home_unit=home if home.startswith("Thành phố") else f"tỉnh {home}")
+
 
 # Courier reports people must look at (postal.checks.events_to_check), by kind; amounts come formatted.
 CHECKS = {
@@ -237,6 +262,17 @@ EN = {
     "Điểm": "Stop",
     "Hạn": "Due",
     "Lý do": "Reason",
+    NO_ROUTE_QUEUE: "Shipments no route serves",
+    UNSERVED[planner.OUT_OF_PROVINCE]: "Address in {province}, outside {home}: the centre's routes serve the "
+                                       "province's wards only, so no plan places this shipment. The post collects "
+                                       "or delivers it across provinces on the order booked ({tracking}): follow "
+                                       "what the post reports; if a postman must come to the centre, move it onto "
+                                       "a route by hand.",
+    UNSERVED[planner.NO_ROUTE]: "No route serves {ward} yet: ask the administrator to add this ward to a route so "
+                                "the plan can place it; meanwhile it can be moved onto a route by hand.",
+    "mã vận đơn": "tracking number", "chưa có mã vận đơn": "no tracking number yet",
+    "Địa chỉ ngoài tỉnh: không tuyến nào của Trung tâm phục vụ": "Address outside the province: no route of the "
+                                                                 "centre serves it",
     NO_ROUTES: "No routes yet. Routes (code, wards served, places per slot) are set up by the system administrator: "
                "please ask them to create the routes.",
     "chỗ": "places",
