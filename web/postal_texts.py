@@ -145,7 +145,8 @@ ERRORS = {
     "date_in_past": "Ngày đã qua: chỉ xếp lịch từ hôm nay trở đi.",
     "date_too_far": "Ngày quá xa: chỉ xếp lịch đến ngày {latest}. Vui lòng kiểm tra lại ngày (năm) đã nhập.",
     "invalid_slot": "Vui lòng chọn buổi sáng hoặc buổi chiều.",
-    "slot_passed": "Buổi này hôm nay đã hết giờ nhận hẹn (trước giờ bưu tá xuất phát): vui lòng chọn buổi hoặc ngày sau.",
+    "slot_passed": "Buổi này hôm nay đã hết giờ nhận hẹn (trước giờ bưu tá xuất phát): vui lòng chọn buổi hoặc "
+                   "ngày sau.",
     "window_in_past": "Ngày hẹn của người dân đã qua.",
     "window_not_working_day": "Ngày hẹn rơi vào ngày nghỉ hoặc ngày lễ: bưu điện không đi nhận, trả hôm đó.",
     "window_too_far": f"Ngày hẹn quá xa: chỉ hẹn trong vòng {WINDOW_HORIZON_DAYS} ngày và trong những năm đã có lịch "
