@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from flask import Response, request
 from flask_restx import Namespace, Resource, fields
@@ -17,7 +18,7 @@ from kernel.signing import HEADER, SignatureError, verify
 from payments.channels.common import CallbackRejected, json_object
 from payments.validation import clean_text
 from postal import addresses, checks, cod, manifests, planner, scheduling, service, states, tracking
-from postal.validation import ID_DOCUMENT_TYPES, parse_day, parse_id_check, parse_shipment
+from postal.validation import ID_DOCUMENT_TYPES, WINDOW_TIMING_CODES, parse_day, parse_id_check, parse_shipment
 from postal.views import check_view, event_view, route_view, shipment_view
 
 postal_ns = Namespace("postal", description="Postal pickup of dossiers and delivery of results", path="/postal")
@@ -109,9 +110,21 @@ class Shipments(Resource):
     @requires(*CREATE)
     def post(self):
         """Ask the post to collect a dossier or deliver a result; postage is added to the dossier's fees."""
-        now = now_utc()
-        data = parse_shipment(json_body(), now=now, holidays=settings().holidays,
-                              window_cutoff=timedelta(minutes=settings().postal_window_cutoff_minutes))
+        now, body = now_utc(), json_body()
+        read = partial(parse_shipment, body, now=now, holidays=settings().holidays,
+                       window_cutoff=timedelta(minutes=settings().postal_window_cutoff_minutes))
+        try:
+            data = read()
+        except DomainError as exc:
+            # The same body sent again after its window closed (a lost answer retried) is the shipment it booked,
+            # as any replay is; a new booking for that window is still refused.
+            if exc.code not in WINDOW_TIMING_CODES:
+                raise
+            with transaction() as session:
+                before = service.booked_before(session, read(window_timing=False))
+                if before is None:
+                    raise
+                return shipment_view(before), 200
         with transaction() as session:
             shipment, created = service.create_shipment(session, data=data, settings=settings(), actor=actor(), now=now)
             return shipment_view(shipment), (201 if created else 200)

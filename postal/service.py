@@ -50,9 +50,7 @@ def create_shipment(session: Session, *, data: ShipmentInput, settings: Settings
     dossier = get_dossier(session, data.dossier_code)
     refuse_cancelled_dossier(session, dossier)
     advisory_lock(session, f"shipment:{dossier.code}:{data.direction}")
-    existing = session.execute(
-        select(Shipment).where(Shipment.dossier_id == dossier.id, Shipment.direction == data.direction,
-                               Shipment.status.not_in(states.TERMINAL))).scalars().first()
+    existing = _live_shipment(session, dossier.id, data.direction)
     if existing is not None:
         if existing.body_hash == data.body_hash():
             return existing, False
@@ -86,6 +84,19 @@ def create_shipment(session: Session, *, data: ShipmentInput, settings: Settings
     _announce(session, shipment, reason=None, occurred_at=now, now=now)
     dispatch_if_ready(session, shipment, settings=settings, now=now)
     return shipment, True
+
+
+def _live_shipment(session: Session, dossier_id: int, direction: str) -> Shipment | None:
+    return session.execute(select(Shipment).where(
+        Shipment.dossier_id == dossier_id, Shipment.direction == direction,
+        Shipment.status.not_in(states.TERMINAL))).scalars().first()
+
+
+def booked_before(session: Session, data: ShipmentInput) -> Shipment | None:
+    """The live shipment this very body booked before (a replay after a lost answer), else None."""
+    dossier = session.execute(select(Dossier).where(Dossier.code == data.dossier_code)).scalar_one_or_none()
+    existing = _live_shipment(session, dossier.id, data.direction) if dossier is not None else None
+    return existing if existing is not None and existing.body_hash == data.body_hash() else None
 
 
 def refuse_cancelled_dossier(session: Session, dossier: Dossier) -> None:

@@ -110,8 +110,13 @@ def latest_window_day(today: date, holidays: Collection[date]) -> date:
 DEFAULT_WINDOW_CUTOFF = timedelta(minutes=Settings.postal_window_cutoff_minutes)
 
 
+# The refusals that depend on when a body is read, not on what it says: a replay of a body booked before may
+# meet them (`parse_window(timing=False)` reads it as it was).
+WINDOW_TIMING_CODES = frozenset({"window_in_past", planner.SLOT_PASSED})
+
+
 def parse_window(raw: Any, *, now: datetime, holidays: Collection[date],
-                 cutoff: timedelta = DEFAULT_WINDOW_CUTOFF) -> tuple[date | None, str | None]:
+                 cutoff: timedelta = DEFAULT_WINDOW_CUTOFF, timing: bool = True) -> tuple[date | None, str | None]:
     """The citizen's day and slot: a working day from today to `latest_window_day`, and a round that
     takes bookings still: today's closes `cutoff` before it leaves (`planner.SLOT_STARTS`). Taken up to
     the minute it left, a window for the morning round booked at 07:29 was planned after the manifest was
@@ -121,21 +126,21 @@ def parse_window(raw: Any, *, now: datetime, holidays: Collection[date],
     window = _object(raw, "window", "date and slot")
     day = parse_day(window.get("date"), "window.date")
     today = business_date(now)
-    if day < today:
+    if timing and day < today:
         raise _fail("window.date", "is in the past", "window_in_past")
     if not is_working_day(day, holidays):
         raise Unprocessable("window.date: the post does not collect or deliver on weekends and public holidays",
                             code="window_not_working_day", details={"field": "window.date", "date": day.isoformat()})
     slot = parse_slot(window.get("slot"), "window.slot")
     leaves = datetime.combine(day, planner.SLOT_STARTS[slot], tzinfo=VN_TZ)  # as the planner reads a round
-    if day == today and now >= leaves - cutoff:
+    if timing and day == today and now >= leaves - cutoff:
         closes = f"{leaves - cutoff:%H:%M}"
         raise Unprocessable(f"window.slot: today's {slot} round leaves at {leaves:%H:%M} and takes bookings until "
                             f"{closes} (Asia/Ho_Chi_Minh); choose a later slot or day", code=planner.SLOT_PASSED,
                             details={"field": "window.slot", "date": day.isoformat(), "slot": slot,
                                      "leaves_at": f"{leaves:%H:%M}", "closes_at": closes})
     latest = latest_window_day(today, holidays)  # last: a holiday or a bad slot says more than "too far"
-    if day > latest:
+    if timing and day > latest:
         raise ValidationError(f"window.date: at most {WINDOW_HORIZON_DAYS} days ahead and within the years the "
                               f"holiday list covers: {latest.isoformat()} at the latest", code="window_too_far",
                               details={"field": "window.date", "date": day.isoformat(), "latest": latest.isoformat()})
@@ -189,7 +194,7 @@ def _printable_note(note: str | None) -> str | None:
 
 
 def parse_shipment(body: dict[str, Any], *, now: datetime, holidays: Collection[date],
-                   window_cutoff: timedelta = DEFAULT_WINDOW_CUTOFF) -> ShipmentInput:
+                   window_cutoff: timedelta = DEFAULT_WINDOW_CUTOFF, window_timing: bool = True) -> ShipmentInput:
     """Validate a `POST /postal/shipments` body as of `now`; raise on the first problem.
 
     What the paperwork prints (names, street, documents, note) must be drawable by its font, as a
@@ -200,7 +205,8 @@ def parse_shipment(body: dict[str, Any], *, now: datetime, holidays: Collection[
         raise _fail("direction", "must be pickup or delivery", "invalid_direction")
     recipient = _object(body.get("recipient"), "recipient", "name and phone")
     street, ward = parse_address(body.get("address"))
-    window_date, window_slot = parse_window(body.get("window"), now=now, holidays=holidays, cutoff=window_cutoff)
+    window_date, window_slot = parse_window(body.get("window"), now=now, holidays=holidays, cutoff=window_cutoff,
+                                            timing=window_timing)
     return ShipmentInput(
         dossier_code=clean_text(body.get("dossier_code"), "dossier_code", max_len=64),
         direction=direction,

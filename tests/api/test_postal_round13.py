@@ -162,3 +162,31 @@ def test_the_board_lists_shipments_no_route_serves_apart_with_why_in_vietnamese(
     assert "Chưa có tuyến nào phục vụ Đặc khu Cô Tô" in near_card
     english = postal_client.get(f"{BOARD}?date={day.isoformat()}&lang=en").get_data(as_text=True)
     assert "Shipments no route serves (2)" in english and "outside Quảng Ninh" in english
+
+
+# --- 4. a booking answered once is answered again, whatever the clock says now --------------------------------
+
+def test_the_same_booking_sent_again_after_its_round_closed_is_the_shipment_booked_first(client, auth, db,
+                                                                                       test_settings, monkeypatch):
+    """A one-stop system that lost the answer sends the same body again; once today's round had closed to
+    bookings (two hours before it leaves) the replay was 422 slot_passed, as if nothing had been booked, where
+    the same body is answered 200 with the shipment booked the first time."""
+    from datetime import datetime, timezone
+
+    import postal.routes
+    from tests.postal_factories import make_dossier, shipment_body
+
+    hanoi = timezone(timedelta(hours=7))
+    make_dossier(db, test_settings, code="D-REPLAY-1")
+    body = shipment_body(dossier_code="D-REPLAY-1", window={"date": "2026-12-01", "slot": "afternoon"})
+    monkeypatch.setattr(postal.routes, "now_utc", lambda: datetime(2026, 12, 1, 9, 0, tzinfo=hanoi))
+    first = client.post("/api/v1/postal/shipments", json=body, headers=auth("intake"))
+    assert first.status_code == 201, first.json
+    monkeypatch.setattr(postal.routes, "now_utc", lambda: datetime(2026, 12, 1, 12, 0, tzinfo=hanoi))
+    again = client.post("/api/v1/postal/shipments", json=body, headers=auth("intake"))
+    assert (again.status_code, again.json["id"]) == (200, first.json["id"])
+    other = client.post("/api/v1/postal/shipments", json={**body, "note": "Gọi trước"}, headers=auth("intake"))
+    assert (other.status_code, other.json["code"]) == (422, "slot_passed")  # a new booking is still refused
+    monkeypatch.setattr(postal.routes, "now_utc", lambda: datetime(2026, 12, 2, 9, 0, tzinfo=hanoi))
+    next_day = client.post("/api/v1/postal/shipments", json=body, headers=auth("intake"))
+    assert (next_day.status_code, next_day.json["id"]) == (200, first.json["id"])  # its day past: the same
