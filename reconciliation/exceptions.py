@@ -12,7 +12,9 @@ sync); only the people's decisions are stored (`Resolution`). Kinds:
 - `duplicate`          a callback payment that the statement shows already credited by another;
 - `amount_differs`     a line linked to its callback by the bank reference, for another amount
                        (also a callback that came after the statement: `payments.announcements`);
-- `reversed`           a reversal entry on the statement, or a line whose payment was reversed;
+- `reversed`           a reversal entry on the statement, or a line whose payment was reversed (information
+                       when a reversal line of the statement took it back: finance settles the pair once,
+                       on the reversal line, whichever day it was booked);
 - `payment_without_statement_line`  a bank-transfer callback the day's statement does not show;
 - `balance_mismatch`   the bank's closing balance differs from opening + the day's lines (a closed
                        day's, changed by a part of its statement imported after the close, in the
@@ -66,10 +68,11 @@ class DayException:
     details: dict = field(default_factory=dict)
     acknowledged: bool = False
     resolution: str | None = None
+    info: bool = False  # information whatever its kind (the other half of a pair settled elsewhere)
 
     @property
     def blocking(self) -> bool:
-        return self.kind not in INFO_KINDS
+        return self.kind not in INFO_KINDS and not self.info
 
     @property
     def open(self) -> bool:
@@ -80,7 +83,8 @@ class DayException:
         """Back from `view` (a closed day keeps its queue as views)."""
         return cls(key=view["key"], kind=view["kind"], amount_vnd=view["amount_vnd"], line_id=view["line_id"],
                    payment_id=view["payment_id"], payment_code=view["payment_code"], account=view["account"],
-                   details=view["details"], acknowledged=view["acknowledged"], resolution=view["resolution"])
+                   details=view["details"], acknowledged=view["acknowledged"], resolution=view["resolution"],
+                   info=view["severity"] == "info" and view["kind"] not in INFO_KINDS)
 
     def view(self) -> dict:
         return {"key": self.key, "kind": self.kind, "severity": "blocking" if self.blocking else "info",
@@ -112,9 +116,12 @@ def day_exceptions(session: Session, day: date, *, settings: Settings, today: da
                                        if line.source == FROM_STATEMENT and line.payment_id])
     announced.update(late)
     reversed_lines = links.reversed_by(session, [line.id for line in lines if line.is_reversal])
+    reversal_of = links.reversal_lines(session, [line.payment_id for line in lines if line.payment_id
+                                                 and facts[line.payment_id].status != "active"])
     for line in lines:
         found += _line_exceptions(line, facts.get(line.payment_id) if line.payment_id else None,
-                                  announced.get(line.payment_id), reversed_lines.get(line.id))
+                                  announced.get(line.payment_id), reversed_lines.get(line.id),
+                                  reversal_of.get(line.payment_id))
     for line in carried:  # its own day is closed: what it still holds in suspense is this day's to settle
         found += [e for e in _line_exceptions(line, facts.get(line.payment_id), None, None)
                   if e.kind in MONEY_KINDS]
@@ -204,14 +211,24 @@ def _payment_amounts(session: Session, payment_ids: list[int]) -> dict[int, int]
 
 
 def _line_exceptions(line: StatementLine, facts, callback_vnd: int | None,
-                     reversed_line_id: int | None) -> list[DayException]:
+                     reversed_line_id: int | None, reversal_line_id: int | None = None) -> list[DayException]:
     """`callback_vnd`: what the callback the line was linked to announced (None: not linked);
-    `reversed_line_id`: the credit line a reversal line took back (None: none, or not known)."""
+    `reversed_line_id`: the credit line a reversal line took back (None: none, or not known);
+    `reversal_line_id`: the statement's reversal line that took this credit back (None: none, or the
+    payment was reversed otherwise — a card void, a bank callback — which the statement does not show)."""
     out = []
     base = {"line_id": line.id, "payment_id": line.payment_id, "account": line.clearing_account}
-    if line.is_reversal or (facts is not None and facts.status != "active"):
+    if line.is_reversal:
         out.append(DayException(f"line:{line.id}:reversed", "reversed", line.amount_vnd, **base,
                                 details={"memo": line.memo[:200], "reversed_line_id": reversed_line_id}))
+    elif facts is not None and facts.status != "active":
+        # Taken back by a reversal line of the statement: the money came in and went out as the bank says,
+        # and finance looks at the pair once, on the reversal line (its exception, blocking, names this
+        # line), whether both were booked on one day or the reversal a day later. A payment reversed
+        # otherwise is a credit the statement shows that our books no longer hold: finance's to settle here.
+        out.append(DayException(f"line:{line.id}:reversed", "reversed", line.amount_vnd, **base,
+                                details={"memo": line.memo[:200], "reversal_line_id": reversal_line_id},
+                                info=reversal_line_id is not None))
     if line.direction != CREDIT or line.is_reversal:
         return out
     if callback_vnd is not None and callback_vnd != line.amount_vnd:

@@ -406,6 +406,18 @@ def reversed_by(session: Session, reversal_line_ids: list[int]) -> dict[int, int
     return found
 
 
+def reversal_lines(session: Session, payment_ids: list[int]) -> dict[int, int]:
+    """payment id -> id of the statement line whose reversal took it back (`reversed_by`, the other way)."""
+    found: dict[int, int] = {}
+    for chunk in _chunks(payment_ids):
+        for payment_id, ref in session.execute(select(Payment.id, Payment.reversal_ref).where(
+                Payment.id.in_(chunk), Payment.reversal_ref.startswith(reversal_ref(0)[:-1]))):
+            line_id = ref.split(":", 1)[1]
+            if line_id.isascii() and line_id.isdigit():
+                found[payment_id] = int(line_id)
+    return found
+
+
 def payment_facts(session: Session, payment_ids: list[int]) -> dict[int, PaymentFacts]:
     """payment id -> its status, suspense, active allocations, refunds awaiting approval and whether a
     callback that came after the statement was linked to it."""
