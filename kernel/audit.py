@@ -70,6 +70,15 @@ def record(session: Session, *, actor: str, action: str, subject_type: str, subj
     return entry
 
 
+def entry_view(entry: AuditEntry) -> dict[str, Any]:
+    """One row as the API shows it, with its place in the chain: its hash and the one before it, so a
+    reader can check it against `hccpay audit verify` or a copy of the log."""
+    return {"id": entry.id, "at": ensure_aware_utc(entry.at).isoformat(), "actor": entry.actor,
+            "action": entry.action, "subject_type": entry.subject_type, "subject_id": entry.subject_id,
+            "reason": entry.reason, "data": json.loads(entry.data), "prev_hash": entry.prev_hash,
+            "hash": entry.hash}
+
+
 @dataclass(frozen=True)
 class ChainReport:
     rows: int

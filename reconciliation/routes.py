@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Response, request
 from flask_restx import Namespace, Resource, fields
 
+from kernel import audit
 from kernel.clock import business_date, now_utc, parse_iso_day
 from kernel.errors import ValidationError
 from kernel.http import (REASON_IN, actor, content_disposition, flag, int_arg, json_body, requires, runtime,
@@ -149,11 +150,13 @@ class LineItem(Resource):
     @recon_ns.doc(security="bearer")
     @requires(*READERS)
     def get(self, line_id: int):
-        """One line with suggestions and every decision taken on it."""
+        """One line with suggestions, every decision taken on it (undone ones too) and its audit rows."""
         with transaction() as session:
             line = service.get_line(session, line_id)
             [view] = line_views(session, [(line.line_no, line, False)])
-            view["resolutions"] = [resolution_view(r) for r in service.resolutions_of(session, line_id)]
+            decisions = service.resolutions_of(session, line_id)
+            view["resolutions"] = [resolution_view(r) for r in decisions]
+            view["audit"] = [audit.entry_view(e) for e in service.audit_of(session, line_id, decisions)]
             return view
 
 

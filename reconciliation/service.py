@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import BinaryIO
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
 from kernel import books
+from kernel.audit import AuditEntry
 from kernel.errors import NotFound, ValidationError
 from payments.models import PaymentAllocation, PaymentRequest
 from reconciliation import days, importer, links, resolutions
@@ -125,6 +126,19 @@ def shown_reasons(stored: list[str] | None, paid: PaymentFacts | None, states: d
 def resolutions_of(session: Session, line_id: int) -> list[Resolution]:
     return list(session.execute(select(Resolution).where(Resolution.line_id == line_id)
                                 .order_by(Resolution.id)).scalars())
+
+
+def audit_of(session: Session, line_id: int, decisions: list[Resolution]) -> list[AuditEntry]:
+    """The audit rows of a line, oldest first: its decisions, their undoing, the acknowledgements of its
+    exceptions and the refunds its decisions asked for (who, when, why; hash-chained)."""
+    refund_ids = sorted({str(r.data["refund_id"]) for r in decisions
+                         if isinstance(r.data, dict) and r.data.get("refund_id") is not None})
+    return list(session.execute(select(AuditEntry).where(or_(
+        and_(AuditEntry.subject_type == "statement_line", AuditEntry.subject_id == str(line_id)),
+        and_(AuditEntry.subject_type == "resolution", AuditEntry.subject_id.in_([str(r.id) for r in decisions])),
+        and_(AuditEntry.subject_type == "exception", AuditEntry.subject_id.like(f"line:{line_id}:%")),
+        and_(AuditEntry.subject_type == "refund", AuditEntry.subject_id.in_(refund_ids))))
+        .order_by(AuditEntry.id)).scalars())
 
 
 def match_day(session: Session, day: date, *, settings: Settings, now: datetime) -> dict:

@@ -52,3 +52,56 @@ def test_a_reversal_booked_the_next_day_is_settled_once_for_both_days(client, au
     assert r.status_code == 201, r.json
     assert close(client, auth, "2026-11-25").status_code == 200
 
+
+def test_the_art36_totals_of_a_busy_day_add_up_to_the_statement_and_the_ledger(client, auth, db):
+    from tests.recon_factories import resolve, vcb_csv
+
+    a = make_request(client, auth, ("Lệ phí", "charge", 100_000))
+    b = make_request(client, auth, ("Lệ phí", "charge", 80_000))
+    c = make_request(client, auth, ("Lệ phí", "charge", 40_000))
+    d = make_request(client, auth, ("Phí", "charge", 60_000))
+    e = make_request(client, auth, ("Lệ phí", "charge", 50_000))
+    g = make_request(client, auth, ("Lệ phí", "charge", 20_000))
+    body = upload(client, auth, vcb_csv(
+        ("R1", "", "100.000", f"{a} nop phi"), ("R2", "", "30.000", f"{b} lan 1"), ("R3", "", "50.000", f"{b} lan 2"),
+        ("R4", "", "100.000", f"nop {c} {d}"), ("R5", "", "70.000", f"{e}"), ("R6", "", "30.000", "chuyen tien"),
+        ("R7", "", "25.000", "chuyen nham"), ("R8", "11.000", "", "phi dich vu"),
+        closing="1.394.000")).json
+    lines = {line["bank_ref"]: line for line in all_lines(client, auth, body["import_id"])}
+    assert resolve(client, auth, lines["R6"]["id"], "write-off", reason="phí chuyển tiền", amount_vnd=10_000
+                   ).status_code == 201
+    assert resolve(client, auth, lines["R6"]["id"], "match", reason="người nộp xác nhận",
+                   allocations=[{"payment_code": g, "amount_vnd": 20_000}]).status_code == 201
+    assert resolve(client, auth, lines["R7"]["id"], "refund", reason="chuyển nhầm").status_code == 201
+    summary = client.get("/api/v1/reconciliation/days/2026-11-24", headers=auth("finance")).json
+    totals = summary["totals"]
+    credits = 100_000 + 30_000 + 50_000 + 100_000 + 70_000 + 30_000 + 25_000
+    assert summary["lines"]["credit"]["amount_vnd"] == credits
+    assert sum(r["amount_vnd"] for r in totals["by_channel"]) == credits == totals["received_vnd"]
+    assert sum(r["amount_vnd"] for r in totals["by_agency"]) == credits
+    assert sum(r["amount_vnd"] for r in totals["by_status"]) == credits
+    by_type = {r["type"]: r["amount_vnd"] for r in totals["by_transaction_type"]}
+    assert by_type == {"payment": credits, "bank_debit": 11_000}
+    by_agency = {r["agency_code"]: r["amount_vnd"] for r in totals["by_agency"]}
+    assert by_agency["written_off"] == 10_000 and by_agency["overpaid"] == 20_000
+
+
+def test_a_line_shows_every_decision_taken_on_it_and_their_audit_rows(client, auth, db):
+    from tests.recon_factories import resolve, undo, vcb_csv
+
+    g = make_request(client, auth, ("Lệ phí", "charge", 20_000))
+    body = upload(client, auth, vcb_csv(("R6", "", "30.000", "chuyen tien"))).json
+    [line] = all_lines(client, auth, body["import_id"])
+    matched = resolve(client, auth, line["id"], "match", reason="người nộp xác nhận",
+                      allocations=[{"payment_code": g, "amount_vnd": 20_000}]).json
+    assert undo(client, auth, matched["resolution"]["id"], reason="nhầm hồ sơ").status_code == 200
+    written = resolve(client, auth, line["id"], "write-off", reason="không xác định được người nộp").json
+    assert written["line"]["reasons"] == ["written_off"]  # what became of the money now
+    shown = client.get(f"/api/v1/reconciliation/lines/{line['id']}", headers=auth("auditor")).json
+    assert [(r["action"], r["reason"], r["undo_reason"]) for r in shown["resolutions"]] == [
+        ("match", "người nộp xác nhận", "nhầm hồ sơ"), ("write_off", "không xác định được người nộp", None)]
+    trail = shown["audit"]
+    assert [(e["action"], e["reason"]) for e in trail] == [
+        ("reconciliation.match", "người nộp xác nhận"), ("reconciliation.undo", "nhầm hồ sơ"),
+        ("reconciliation.write_off", "không xác định được người nộp")]
+    assert all(len(e["hash"]) == 64 and e["actor"] and e["at"].endswith("+00:00") for e in trail)
