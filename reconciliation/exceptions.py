@@ -36,7 +36,8 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from config import Settings
-from kernel.clock import business_date, business_day_bounds, is_working_day, working_days_between
+from kernel.clock import business_date, business_day_bounds, ensure_aware_utc, is_working_day, \
+    working_days_between
 from payments.announcements import announced_amounts
 from payments.corrections import FEE_WITHDRAWN
 from payments.ledger import LedgerEntry
@@ -69,6 +70,7 @@ class DayException:
     acknowledged: bool = False
     resolution: str | None = None
     info: bool = False  # information whatever its kind (the other half of a pair settled elsewhere)
+    decision: dict | None = None  # the acknowledgement or decision that settled it: who, when, why
 
     @property
     def blocking(self) -> bool:
@@ -84,13 +86,15 @@ class DayException:
         return cls(key=view["key"], kind=view["kind"], amount_vnd=view["amount_vnd"], line_id=view["line_id"],
                    payment_id=view["payment_id"], payment_code=view["payment_code"], account=view["account"],
                    details=view["details"], acknowledged=view["acknowledged"], resolution=view["resolution"],
-                   info=view["severity"] == "info" and view["kind"] not in INFO_KINDS)
+                   info=view["severity"] == "info" and view["kind"] not in INFO_KINDS,
+                   decision=view.get("decision"))  # absent from queues frozen before decisions were named
 
     def view(self) -> dict:
         return {"key": self.key, "kind": self.kind, "severity": "blocking" if self.blocking else "info",
                 "amount_vnd": self.amount_vnd, "line_id": self.line_id, "payment_id": self.payment_id,
                 "payment_code": self.payment_code, "account": self.account, "details": self.details,
-                "open": self.open, "acknowledged": self.acknowledged, "resolution": self.resolution}
+                "open": self.open, "acknowledged": self.acknowledged, "resolution": self.resolution,
+                "decision": self.decision}
 
 
 def shown(session: Session, day: date, *, settings: Settings, today: date) -> list[DayException]:
@@ -426,8 +430,25 @@ def _apply_decisions(session: Session, day: date, found: list[DayException], lin
         if exc.kind in MONEY_KINDS:  # settled only by a refund, still to be approved, of all of it
             exc.resolution = "refund" if awaiting.get(exc.payment_id, 0) >= exc.amount_vnd else None
         elif exc.line_id is not None and exc.kind not in INFO_KINDS and exc.line_id in settled:
-            worth, action = settled[exc.line_id]
+            worth, action, latest = settled[exc.line_id]
             exc.resolution = action if worth >= exc.amount_vnd else None
+            exc.decision = _decision(latest) if exc.resolution else None
+        if exc.acknowledged and exc.decision is None:
+            exc.decision = _decision(max((r for r in active if r.action == "acknowledge" and r.exception_key == exc.key
+                                          and _accepted(r) >= exc.amount_vnd), key=lambda r: r.id))
+
+
+def _decision(resolution: Resolution) -> dict:
+    """Who settled an exception, when and why, as the queue, the pages and a closed day's report name it
+    (the approver signs the close off on these reasons)."""
+    return {"resolution_id": resolution.id, "action": resolution.action, "reason": resolution.reason,
+            "by": resolution.created_by, "at": ensure_aware_utc(resolution.created_at).isoformat()}
+
+
+def _accepted(resolution: Resolution) -> int:
+    """What an acknowledgement accepted (one recorded before amounts were kept: nothing)."""
+    amount = resolution.data.get("amount_vnd") if isinstance(resolution.data, dict) else None
+    return amount if type(amount) is int else 0
 
 
 def _acknowledged_amounts(active: list[Resolution]) -> dict[str, int]:
@@ -438,13 +459,12 @@ def _acknowledged_amounts(active: list[Resolution]) -> dict[str, int]:
     accepted: dict[str, int] = {}
     for r in active:
         if r.action == "acknowledge" and r.exception_key:
-            amount = r.data.get("amount_vnd") if isinstance(r.data, dict) else None
-            accepted[r.exception_key] = max(accepted.get(r.exception_key, 0), amount if type(amount) is int else 0)
+            accepted[r.exception_key] = max(accepted.get(r.exception_key, 0), _accepted(r))
     return accepted
 
 
-def _settled_by_line(session: Session, active: list[Resolution]) -> dict[int, tuple[int, str]]:
-    """line id -> (what its refunds and write-offs in force are worth, the latest of them). A refund
+def _settled_by_line(session: Session, active: list[Resolution]) -> dict[int, tuple[int, str, Resolution]]:
+    """line id -> (what its refunds and write-offs in force are worth, the latest's action, the latest). A refund
     counts while it still claims the money (not rejected nor failed)."""
     decisions = sorted((r for r in active if r.line_id is not None and r.action in SETTLING_ACTIONS),
                        key=lambda r: r.id)
@@ -453,10 +473,10 @@ def _settled_by_line(session: Session, active: list[Resolution]) -> dict[int, tu
     for chunk in links._chunks([i for i in refund_ids if i is not None]):
         counted.update(session.execute(select(Refund.id, Refund.amount_vnd).where(
             Refund.id.in_(chunk), Refund.status.not_in(NOT_COUNTED))).all())
-    settled: dict[int, tuple[int, str]] = {}
+    settled: dict[int, tuple[int, str, Resolution]] = {}
     for r in decisions:
         worth = counted.get(r.data.get("refund_id"), 0) if r.action == "refund" else int(r.data.get("amount_vnd", 0))
-        settled[r.line_id] = (settled.get(r.line_id, (0, ""))[0] + worth, r.action)
+        settled[r.line_id] = (settled[r.line_id][0] + worth if r.line_id in settled else worth, r.action, r)
     return settled
 
 

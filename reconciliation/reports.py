@@ -209,12 +209,20 @@ def _subject(exc: dict) -> str:
 
 
 def _handled(exc: dict) -> str:
+    """How an exception was handled and, where a person decided, why, by whom and when: the approver
+    closed the day on these reasons (queues frozen before they were recorded say how only)."""
     if exc.get("resolution"):
-        return {"refund": "Đề nghị hoàn trả", "ignore": "Bỏ qua", "write_off": "Ghi thu khác"}.get(
+        how = {"refund": "Đề nghị hoàn trả", "ignore": "Bỏ qua", "write_off": "Ghi thu khác"}.get(
             exc["resolution"], exc["resolution"])
-    if exc.get("acknowledged"):
-        return "Đã xác nhận"
-    return "Thông tin" if exc.get("severity") == "info" else "Chưa xử lý"
+    elif exc.get("acknowledged"):
+        how = "Đã xác nhận"
+    else:
+        return "Thông tin" if exc.get("severity") == "info" else "Chưa xử lý"
+    decision = exc.get("decision")
+    if not decision:
+        return how
+    return f"{how}: {decision['reason']} ({person_name(decision['by'])}, " \
+           f"{format_local(datetime.fromisoformat(decision['at']))})"
 
 
 LINES_HEADING = "VIII. Chi tiết giao dịch sao kê"

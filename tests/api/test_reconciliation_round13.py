@@ -33,8 +33,8 @@ def close(client, auth, day: str):
 def test_a_reversal_booked_the_next_day_is_settled_once_for_both_days(client, auth, db):
     code = make_request(client, auth, ("Lệ phí", "charge", 50_000))
     first = upload(client, auth, mt940("261124", ("C", 50_000, "900001", f"nop le phi {code}")), "d1.mt940").json
-    second = upload(client, auth, mt940("261125", ("RC", 50_000, "900002", f"REVERSAL 900001 {code}"), opening=1_050_000),
-                    "d2.mt940").json
+    second = upload(client, auth, mt940("261125", ("RC", 50_000, "900002", f"REVERSAL 900001 {code}"),
+                                        opening=1_050_000), "d2.mt940").json
     [credit] = all_lines(client, auth, first["import_id"])
     [reversal] = all_lines(client, auth, second["import_id"])
     assert client.get(f"/api/v1/payment-requests/{code}").json["paid_vnd"] == 0  # taken back
@@ -105,3 +105,32 @@ def test_a_line_shows_every_decision_taken_on_it_and_their_audit_rows(client, au
         ("reconciliation.match", "người nộp xác nhận"), ("reconciliation.undo", "nhầm hồ sơ"),
         ("reconciliation.write_off", "không xác định được người nộp")]
     assert all(len(e["hash"]) == 64 and e["actor"] and e["at"].endswith("+00:00") for e in trail)
+
+
+def test_the_closed_reports_exceptions_say_why_who_and_when_each_was_settled(client, auth, db):
+    import csv
+    import io
+
+    from reconciliation import reports
+    from tests.recon_factories import resolve, vcb_csv
+
+    body = upload(client, auth, vcb_csv(("W1", "", "30.000", "chuyen tien"),
+                                        ("K1", "", "20.000", "lai tien gui"))).json
+    written, kept = all_lines(client, auth, body["import_id"])
+    assert resolve(client, auth, written["id"], "write-off", reason="không xác định được người nộp").status_code == 201
+    [queued] = [e for e in exceptions(client, auth, "2026-11-24")
+                if e["line_id"] == kept["id"] and e["kind"] == "unmatched_credit"]
+    r = client.post(f"/api/v1/reconciliation/days/2026-11-24/exceptions/{queued['key']}/acknowledge",
+                    headers=auth("finance"), json={"reason": "chờ ngân hàng xác nhận người chuyển"})
+    assert r.status_code == 201, r.json
+    shown = {e["line_id"]: e["decision"] for e in exceptions(client, auth, "2026-11-24") if e["acknowledged"]}
+    assert shown[kept["id"]]["reason"] == "chờ ngân hàng xác nhận người chuyển"
+    assert shown[kept["id"]]["action"] == "acknowledge" and shown[kept["id"]]["by"]
+    assert close(client, auth, "2026-11-24").status_code == 200
+    report = client.get("/api/v1/reconciliation/days/2026-11-24/report.csv", headers=auth("auditor")).data
+    rows = list(csv.reader(io.StringIO(report.decode("utf-8-sig"))))
+    start = rows.index(["VII. Ngoại lệ"]) + 2
+    handled = {row[0]: row[3] for row in rows[start:] if row and row[0].startswith("Dòng")
+               and row[1] == reports.KIND_VI["unmatched_credit"]}
+    assert handled["Dòng 2 (mục VIII)"].startswith("Đã xác nhận: chờ ngân hàng xác nhận người chuyển (")
+    assert "/11/2026 " in handled["Dòng 2 (mục VIII)"]  # when, in Hà Nội time
