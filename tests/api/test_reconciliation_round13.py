@@ -110,7 +110,9 @@ def test_a_line_shows_every_decision_taken_on_it_and_their_audit_rows(client, au
 def test_the_closed_reports_exceptions_say_why_who_and_when_each_was_settled(client, auth, db):
     import csv
     import io
+    from datetime import datetime
 
+    from kernel.clock import format_local
     from reconciliation import reports
     from tests.recon_factories import resolve, vcb_csv
 
@@ -133,4 +135,20 @@ def test_the_closed_reports_exceptions_say_why_who_and_when_each_was_settled(cli
     handled = {row[0]: row[3] for row in rows[start:] if row and row[0].startswith("Dòng")
                and row[1] == reports.KIND_VI["unmatched_credit"]}
     assert handled["Dòng 2 (mục VIII)"].startswith("Đã xác nhận: chờ ngân hàng xác nhận người chuyển (")
-    assert "/11/2026 " in handled["Dòng 2 (mục VIII)"]  # when, in Hà Nội time
+    acknowledged_at = datetime.fromisoformat(shown[kept["id"]]["at"])
+    assert handled["Dòng 2 (mục VIII)"].endswith(f", {format_local(acknowledged_at)})")  # when, in Hà Nội time
+
+
+def test_the_sweep_counts_as_missed_callbacks_only_the_credits_the_queue_calls_so(client, auth, db):
+    from tests.recon_factories import vcb_csv, working_days_ago
+
+    day = working_days_ago(3)  # within the sweep's look-back whenever the suite runs
+    upload(client, auth, vcb_csv(("M1", "", "30.000", "chuyen tien"), ("F1", "11.000", "", "phi dich vu"),
+                                 ("R1", "20.000", "", "tra lai"), day=f"{day:%d/%m/%Y}"))  # debits: no callback's
+    r = client.post("/api/v1/reconciliation/sweep", headers=auth("finance"))
+    assert r.status_code == 200, r.json
+    queued = [e for e in exceptions(client, auth, day.isoformat()) if e["kind"] == "missed_callback"]
+    assert [f["bank_ref"] for f in r.json["findings"] if f["kind"] == "missed_callback"] == ["M1"]
+    assert len(queued) == 1
+    assert client.get(f"/api/v1/reconciliation/days/{day.isoformat()}", headers=auth("finance")).json["sweep"][
+        "findings"] == {"missed_callback": 1}
