@@ -513,6 +513,8 @@ EN = {
     "Cần xử lý (mọi loại chặn khóa sổ)": "To settle (every blocking kind)",
     "Mọi trạng thái": "Any status", "Không có ngoại lệ nào.": "No exceptions.",
     "Thông tin": "Information", "Chặn khóa sổ": "Blocks the close", "Đã xử lý bằng": "Settled by",
+    "Đảo giao dịch của dòng": "Reverses line", "Bị đảo bởi dòng": "Reversed by line",
+    "xử lý một lần trên dòng đảo": "settled once, on the reversal line",
     "Khớp": "Match", "Bỏ khớp": "Unmatch", "Ghi thu khác (xóa treo)": "Write off",
     "Chấp nhận": "Acknowledge", "Hoàn tác": "Undo", "Lý do (bắt buộc)": "Reason (required)",
     "Số tiền (để trống: toàn bộ)": "Amount (empty: all)",

@@ -2,10 +2,13 @@
 Art. 36 totals adding up, adjustments after a close)."""
 import pytest
 
+from tests.api import test_finance_pages
+from tests.api.test_finance_pages import logged_in
 from tests.factories import make_request
 from tests.recon_factories import all_lines, upload
 
 pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
+people = test_finance_pages.people  # the staff who log in to the pages (a fixture)
 
 
 def mt940(day: str, *transactions: tuple[str, int, str, str], opening: int = 1_000_000) -> str:
@@ -30,7 +33,8 @@ def close(client, auth, day: str):
     return client.post(f"/api/v1/reconciliation/days/{day}/close/approve", headers=auth("approver"))
 
 
-def test_a_reversal_booked_the_next_day_is_settled_once_for_both_days(client, auth, db):
+@pytest.mark.usefixtures("people")
+def test_a_reversal_booked_the_next_day_is_settled_once_for_both_days(app, client, auth, db):
     code = make_request(client, auth, ("Lệ phí", "charge", 50_000))
     first = upload(client, auth, mt940("261124", ("C", 50_000, "900001", f"nop le phi {code}")), "d1.mt940").json
     second = upload(client, auth, mt940("261125", ("RC", 50_000, "900002", f"REVERSAL 900001 {code}"),
@@ -45,6 +49,10 @@ def test_a_reversal_booked_the_next_day_is_settled_once_for_both_days(client, au
     # the credit day shows what became of its credit, and where finance settles it
     assert on_credit_day["line_id"] == credit["id"] and on_credit_day["severity"] == "info"
     assert on_credit_day["details"]["reversal_line_id"] == reversal["id"]
+    page = logged_in(app, "ketoan").get("/staff/finance/exceptions?date=2026-11-24&kind=reversed&state=all")
+    assert page.status_code == 200 and "Thông tin" in page.get_data(as_text=True)
+    assert f'/staff/finance/lines/{reversal["id"]}">#{reversal["id"]}</a> (xử lý một lần trên dòng đảo)' \
+        in page.get_data(as_text=True)
     closed = close(client, auth, "2026-11-24")
     assert closed.status_code == 200, closed.json["details"]["exceptions"]
     r = client.post(f"/api/v1/reconciliation/days/2026-11-25/exceptions/{on_reversal_day['key']}/acknowledge",
