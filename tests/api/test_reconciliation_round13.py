@@ -61,8 +61,12 @@ def test_a_reversal_booked_the_next_day_is_settled_once_for_both_days(app, clien
     assert close(client, auth, "2026-11-25").status_code == 200
 
 
-def test_the_art36_totals_of_a_busy_day_add_up_to_the_statement_and_the_ledger(client, auth, db):
-    from tests.recon_factories import resolve, vcb_csv
+def test_the_art36_totals_of_a_busy_day_add_up_to_the_statement_and_the_ledger(client, auth, db, test_settings):
+    from datetime import datetime
+
+    from kernel.clock import now_utc
+    from sandbox.bank import callback_request
+    from tests.recon_factories import bank_callback, resolve, vcb_csv
 
     a = make_request(client, auth, ("Lệ phí", "charge", 100_000))
     b = make_request(client, auth, ("Lệ phí", "charge", 80_000))
@@ -70,12 +74,20 @@ def test_the_art36_totals_of_a_busy_day_add_up_to_the_statement_and_the_ledger(c
     d = make_request(client, auth, ("Phí", "charge", 60_000))
     e = make_request(client, auth, ("Lệ phí", "charge", 50_000))
     g = make_request(client, auth, ("Lệ phí", "charge", 20_000))
+    h = make_request(client, auth, ("Lệ phí", "charge", 45_000))
+    card = make_request(client, auth, ("Lệ phí", "charge", 35_000))
+    bank_callback(client, test_settings, "FT900045", 45_000, f"{h} nop le phi")  # on the statement too (R9)
+    path, headers, raw = callback_request("pos", settings=test_settings, payment_code=card, amount_vnd=35_000,
+                                          txn_id="77001", at=datetime.fromisoformat("2026-11-24T10:00:00+07:00"),
+                                          signed_at=now_utc())
+    assert client.post(path, data=raw, headers=headers).status_code == 200
     body = upload(client, auth, vcb_csv(
         ("R1", "", "100.000", f"{a} nop phi"), ("R2", "", "30.000", f"{b} lan 1"), ("R3", "", "50.000", f"{b} lan 2"),
         ("R4", "", "100.000", f"nop {c} {d}"), ("R5", "", "70.000", f"{e}"), ("R6", "", "30.000", "chuyen tien"),
         ("R7", "", "25.000", "chuyen nham"), ("R8", "11.000", "", "phi dich vu"),
-        closing="1.394.000")).json
+        ("FT900045", "", "45.000", f"{h} nop le phi"))).json
     lines = {line["bank_ref"]: line for line in all_lines(client, auth, body["import_id"])}
+    assert lines["FT900045"]["source"] == "callback"  # linked, not credited twice
     assert resolve(client, auth, lines["R6"]["id"], "write-off", reason="phí chuyển tiền", amount_vnd=10_000
                    ).status_code == 201
     assert resolve(client, auth, lines["R6"]["id"], "match", reason="người nộp xác nhận",
@@ -83,15 +95,20 @@ def test_the_art36_totals_of_a_busy_day_add_up_to_the_statement_and_the_ledger(c
     assert resolve(client, auth, lines["R7"]["id"], "refund", reason="chuyển nhầm").status_code == 201
     summary = client.get("/api/v1/reconciliation/days/2026-11-24", headers=auth("finance")).json
     totals = summary["totals"]
-    credits = 100_000 + 30_000 + 50_000 + 100_000 + 70_000 + 30_000 + 25_000
+    credits = 100_000 + 30_000 + 50_000 + 100_000 + 70_000 + 30_000 + 25_000 + 45_000
     assert summary["lines"]["credit"]["amount_vnd"] == credits
-    assert sum(r["amount_vnd"] for r in totals["by_channel"]) == credits == totals["received_vnd"]
-    assert sum(r["amount_vnd"] for r in totals["by_agency"]) == credits
-    assert sum(r["amount_vnd"] for r in totals["by_status"]) == credits
+    by_channel = {(r["provider"], r["channel"]): r["amount_vnd"] for r in totals["by_channel"]}
+    assert by_channel.pop(("pos", "pos_card")) == 35_000  # the card money is on no bank statement
+    assert sum(by_channel.values()) == credits  # the rest is the statement's, whichever feed told of it first
+    received = credits + 35_000
+    assert totals["received_vnd"] == received
+    assert sum(r["amount_vnd"] for r in totals["by_agency"]) == received
+    assert sum(r["amount_vnd"] for r in totals["by_status"]) == received
     by_type = {r["type"]: r["amount_vnd"] for r in totals["by_transaction_type"]}
-    assert by_type == {"payment": credits, "bank_debit": 11_000}
+    assert by_type == {"payment": received, "bank_debit": 11_000}
     by_agency = {r["agency_code"]: r["amount_vnd"] for r in totals["by_agency"]}
-    assert by_agency["written_off"] == 10_000 and by_agency["overpaid"] == 20_000
+    assert by_agency == {"H40.22": received - 20_000 - 10_000 - 25_000, "overpaid": 20_000, "written_off": 10_000,
+                         "refunded": 25_000}
 
 
 def test_a_line_shows_every_decision_taken_on_it_and_their_audit_rows(client, auth, db):
