@@ -120,8 +120,7 @@ def day_exceptions(session: Session, day: date, *, settings: Settings, today: da
                                        if line.source == FROM_STATEMENT and line.payment_id])
     announced.update(late)
     reversed_lines = links.reversed_by(session, [line.id for line in lines if line.is_reversal])
-    reversal_of = links.reversal_lines(session, [line.payment_id for line in lines if line.payment_id
-                                                 and facts[line.payment_id].status != "active"])
+    reversal_of = links.reversal_lines(session, [pid for pid, f in facts.items() if f.status != "active"])
     for line in lines:
         found += _line_exceptions(line, facts.get(line.payment_id) if line.payment_id else None,
                                   announced.get(line.payment_id), reversed_lines.get(line.id),
@@ -433,7 +432,7 @@ def _apply_decisions(session: Session, day: date, found: list[DayException], lin
             worth, action, latest = settled[exc.line_id]
             exc.resolution = action if worth >= exc.amount_vnd else None
             exc.decision = _decision(latest) if exc.resolution else None
-        if exc.acknowledged and exc.decision is None:
+        if exc.acknowledged and exc.decision is None:  # the latest acknowledgement that covers it
             exc.decision = _decision(max((r for r in active if r.action == "acknowledge" and r.exception_key == exc.key
                                           and _accepted(r) >= exc.amount_vnd), key=lambda r: r.id))
 
