@@ -13,7 +13,7 @@ from config import Settings
 from kernel.clock import format_local
 from kernel.errors import DomainError
 from kernel.http import _http_code, current_principal, request_id, to_error_response
-from kernel.money import format_vnd
+from kernel.money import format_signed_vnd, format_vnd
 from web import i18n
 from web.auth import csrf_token, init_auth, staff_areas
 from web.finance_text import ERRORS, error_sentence
@@ -131,6 +131,7 @@ def init_web(app: Flask, settings: Settings) -> None:
     app.extensions["hccpay_pages"] = frozenset(bp.name for bp in (staff, citizen, admin_pages, postal_board,
                                                                    finance_pages, counter_pages))
     app.add_template_filter(format_vnd, "vnd")
+    app.add_template_filter(format_signed_vnd, "signed_vnd")  # a difference: "+50.000 ₫" / "−50.000 ₫"
 
     @app.before_request
     def _kept_form():

@@ -11,7 +11,7 @@ from kernel.auth import principal_key
 from kernel.clock import business_date, now_utc
 from kernel.errors import DomainError, ValidationError
 from kernel.http import actor, current_principal, settings, transaction
-from kernel.money import format_vnd, parse_typed_vnd
+from kernel.money import format_signed_vnd, format_vnd, parse_typed_vnd
 from payments import cash, cash_voids
 from payments.ledger import Accounts
 from payments.models import CashDrawer, Payment
@@ -103,7 +103,7 @@ def close(drawer_id: int):
                                        confirm_difference=request.form.get("confirm_difference") == "1",
                                        settings=settings(), now=now_utc())
         flash(i18n.translate("Đã đóng ngăn kéo #{id}: đếm được {counted}, chênh lệch {difference}.").format(
-            id=drawer_id, counted=format_vnd(closed["counted_vnd"]), difference=format_vnd(closed["difference_vnd"])),
+            id=drawer_id, counted=format_vnd(closed["counted_vnd"]), difference=format_signed_vnd(closed["difference_vnd"])),
             "success")
     except DomainError as exc:
         flash(error_sentence(exc.code, exc.details, i18n.translate), "error")

@@ -7,7 +7,7 @@ strings live here instead of growing the shared dictionary.
 from __future__ import annotations
 
 from kernel.clock import as_people_read
-from kernel.money import format_vnd
+from kernel.money import format_signed_vnd, format_vnd
 from kernel.users import MIN_PASSWORD
 from payments.banks import bank_by_bin
 from reconciliation import profiles
@@ -48,6 +48,15 @@ ERRORS = {
                                "This payment request cannot take more money."),
     "invalid_amount": ("Số tiền phải là số nguyên đồng, ví dụ 150000.",
                        "The amount must be a whole number of đồng, e.g. 150000."),
+    # a typed `1.000.000,50`: the grouping makes the decimals plain, and đồng have none
+    "fractional_amount": ("Số tiền phải là số nguyên đồng, không có phần lẻ dưới một đồng (ví dụ 1.000.000 hoặc "
+                          "1.000.000,00).",
+                          "The amount must be whole đồng, without a fraction of a đồng (e.g. 1.000.000 or "
+                          "1.000.000,00)."),
+    "fractional_amount_named": ("{field_name} phải là số nguyên đồng, không có phần lẻ dưới một đồng "
+                                "(ví dụ 1.000.000 hoặc 1.000.000,00).",
+                                "The {field_name} must be whole đồng, without a fraction of a đồng "
+                                "(e.g. 1.000.000 or 1.000.000,00)."),
     "amount_out_of_range": ("Số tiền nằm ngoài giới hạn cho phép.",
                             "The amount is out of the allowed range."),
     "invalid_allocations": ("Cần ít nhất một mã hồ sơ để khớp.",
@@ -403,6 +412,8 @@ def account_name(account: str | None) -> str:
 # Errors that may name the file's line, when a statement raised them (an amount out of range also
 # comes from forms and callbacks, without a line).
 LINE_ERRORS = {"invalid_amount", "invalid_date", "amount_out_of_range"}
+# Details that are differences (over +, short −), shown with their sign as the pages' tables show them.
+SIGNED = frozenset({"difference_vnd", "over_short_vnd"})
 
 
 def error_sentence(code: str, details: dict | None, translate=lambda text: text) -> str:
@@ -419,8 +430,8 @@ def error_sentence(code: str, details: dict | None, translate=lambda text: text)
         return translate(GENERIC_ERROR[0]) + f" ({code})."
     template = translate(ERRORS[code][0])
     # Days and instants as people read them here (`27/11/2026`, `28/11/2026 14:24`), not as the API's ISO details.
-    values = {k: format_vnd(v) if k.endswith("_vnd") and type(v) is int else as_people_read(v)
-              for k, v in details.items()}
+    values = {k: (format_signed_vnd if k in SIGNED else format_vnd)(v) if k.endswith("_vnd") and type(v) is int
+              else as_people_read(v) for k, v in details.items()}
     # Who acted (`requested_by`, `decided_by`, `by`…) is the audit actor `user:<id>:<name>` in the API's details:
     # a page names the person, as it does everywhere else, never the id.
     values.update({k: person_name(v) for k, v in details.items()

@@ -109,7 +109,7 @@ def test_the_counter_page_closes_the_drawer_and_asks_to_confirm_a_large_differen
     r = cashier.post(url, data={"csrf_token": csrf(cashier), "counted_vnd": "1000000"})
     assert r.status_code == 303
     html = cashier.get(DESK).get_data(as_text=True)
-    assert "chênh lệch 900.000 ₫ so với số phải có trong ngăn kéo 100.000 ₫" in html  # said in Vietnamese
+    assert "chênh lệch +900.000 ₫ so với số phải có trong ngăn kéo 100.000 ₫" in html  # said in Vietnamese
     assert 'name="confirm_difference"' in html and 'value="1000000"' in html  # the count kept, the box offered
     assert drawers(client, auth)[0]["closed_at"] is None
     r = cashier.post(url, data={"csrf_token": csrf(cashier), "counted_vnd": "1000000", "confirm_difference": "1"})

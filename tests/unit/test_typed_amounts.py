@@ -17,7 +17,7 @@ def test_typed_amounts_in_whole_dong_are_read_with_any_usual_grouping(typed, amo
     assert parse_typed_vnd(typed) == amount
 
 
-@pytest.mark.parametrize("typed", ["1.5", "150.5", "1.50", "1,5", "150,50", "150.000,00", "1.500,000", "1..500",
+@pytest.mark.parametrize("typed", ["1.5", "150.5", "1.50", "1,5", "150,50", "150.000.00", "1.500,000", "1..500",
                                    ".500", "150.", "-150000", "+150000", "1e5", "١٥٠", "150.000 $", "abc", "₫",
                                    "d", "150.000 dd", "150.000 đồngg"])
 def test_decimals_and_anything_else_are_refused_instead_of_read_as_other_amounts(typed):
