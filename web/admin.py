@@ -9,7 +9,7 @@ from sqlalchemy import select
 from kernel import audit
 from kernel.auth import MAX_TTL_DAYS, ROLES, ApiToken, create_token, revoke_token
 from kernel.clock import now_utc
-from kernel.errors import DomainError
+from kernel.errors import DomainError, ValidationError
 from kernel.http import actor, current_principal, transaction
 from kernel.text import whole_number
 from kernel.users import User, create_user, locked_out_until, update_user
@@ -109,8 +109,8 @@ def update_user_submit(user_id: int):
     # that is a choice of no role, refused (it was taken as "unchanged" and reported done). A post without
     # the marker (no role boxes) leaves the roles as they are.
     roles = request.form.getlist("roles") or ([] if "roles_listed" in request.form else None)
-    active = {"1": True, "0": False}.get(request.form.get("active", ""))
     try:
+        active = _active()
         reason = _reason()
         with transaction() as session:
             user = update_user(session, user_id=user_id, roles=roles, active=active, password=password,
@@ -123,6 +123,16 @@ def update_user_submit(user_id: int):
         return _refused(exc)
     flash(f"{i18n.translate('Đã cập nhật tài khoản')} {user.username}.")
     return redirect(url_for("admin_pages.users"))
+
+
+def _active() -> bool | None:
+    """The account state chosen: "1" active, "0" deactivated, blank (or no field) unchanged. Anything else is
+    no option of the form and is refused: taken as "unchanged", the page said "updated" for a change not made."""
+    chosen = request.form.get("active", "")
+    if chosen not in ("", "1", "0"):
+        raise ValidationError("active must be 1, 0 or blank", code="invalid_parameter",
+                              details={"parameter": "active"})
+    return {"1": True, "0": False}.get(chosen)
 
 
 def _reason() -> str | None:

@@ -121,6 +121,17 @@ def chosen_day() -> date:
         return business_date(now_utc())
 
 
+def _filter(name: str, choices) -> str:
+    """A list's filter as its form sends it: one of `choices`, or blank (or left out) for the form's first
+    option. Anything else was not chosen on the form (an edited link, a forged value) and is refused (400, the
+    filter named) rather than ignored: the list shown unfiltered would read as the filtered one."""
+    value = request.args.get(name, "")
+    if value and value not in choices:
+        raise ValidationError(f"{name} is not one of the list's choices", code="invalid_parameter",
+                              details={"parameter": name})
+    return value
+
+
 def _offset() -> int:
     """Where the page's list starts; read by the API's rule, so a number past any list is a 400 page, not a 500."""
     return int_arg("offset", 0, 0, 2**62)
@@ -165,9 +176,7 @@ def statements():
     """Upload a statement; recent imports with their progress; an import's (or the day's) lines."""
     day = chosen_day()
     import_id = int_arg("import_id", 0, 1, MAX_ID) or None
-    status = request.args.get("status") or None
-    if status not in (None, *finance_text.LINE_STATUS):
-        status = None
+    status = _filter("status", finance_text.LINE_STATUS) or None
     with transaction() as session:
         current = service.get_import(session, import_id) if import_id else None
         lines = functools.partial(service.list_lines, session, import_id=import_id, day=None if import_id else day,
@@ -221,9 +230,8 @@ def _wanted(exc: exceptions.DayException, kind: str, state: str) -> bool:
 def exception_queue():
     """The day's exception queue (filtered by kind and state) and the day's decisions."""
     day = chosen_day()
-    kind = request.args.get("kind", "")
-    kind = kind if kind in finance_text.KINDS else ""
-    state = "all" if request.args.get("state") == "all" else "open"
+    kind = _filter("kind", finance_text.KINDS)
+    state = _filter("state", ("open", "all")) or "open"
     with transaction() as session:
         found = exceptions.shown(session, day, settings=settings(), today=business_date(now_utc()))
         shown = [e for e in found if _wanted(e, kind, state)]

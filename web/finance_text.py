@@ -289,6 +289,19 @@ ERRORS = {
                        "Not a valid action."),
     "invalid_parameter": ("Giá trị trong đường dẫn không hợp lệ.",
                           "A value in the address is not valid."),
+    # a list's filter no form offers (an edited or forged link): refused, never the list unfiltered
+    "invalid_parameter:status": ("Bộ lọc trạng thái dòng không hợp lệ; vui lòng chọn trạng thái trong danh sách.",
+                                 "The line status filter is not valid; choose a status from the list."),
+    "invalid_parameter:kind": ("Bộ lọc loại ngoại lệ không hợp lệ; vui lòng chọn loại trong danh sách.",
+                               "The exception kind filter is not valid; choose a kind from the list."),
+    "invalid_parameter:state": ("Bộ lọc trạng thái ngoại lệ không hợp lệ; vui lòng chọn “Đang mở” hoặc "
+                                "“Mọi trạng thái”.",
+                                "The exception state filter is not valid; choose “Open” or “Any status”."),
+    # the admin page's account state, a select of "—", "Hoạt động" and "Khóa"
+    "invalid_parameter:active": ("Trạng thái tài khoản không hợp lệ; vui lòng chọn “Hoạt động” hoặc “Khóa” "
+                                 "(hoặc “—” để giữ nguyên).",
+                                 "The account state is not valid; choose “Active” or “Deactivate” (or “—” to "
+                                 "leave it as it is)."),
     # a page's over-payment confirmation (hidden amounts) naming a code the form no longer holds: corrected
     "invalid_parameter:confirmed_outstanding_vnd": (
         "Mã hồ sơ đã đổi sau khi xác nhận nộp thừa nên chưa khớp gì. Hãy gửi lại để xem hồ sơ nào sẽ bị nộp "

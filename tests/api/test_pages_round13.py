@@ -1,0 +1,67 @@
+"""Pages, QA round 13: a forged filter or choice is refused in Vietnamese instead of ignored."""
+import pytest
+from sqlalchemy import select
+
+from kernel.users import User, create_user
+from tests.api.test_cash_void_page import logged_in
+from tests.api.test_finance_pages import DAY
+from tests.api.test_pages import PASSWORD, log_in, page_csrf
+from tests.api.test_web_fix_admin_text import main_text
+from tests.conftest import T0
+
+@pytest.fixture
+def admin(app, db):
+    with db() as s, s.begin():
+        create_user(s, username="quantri", full_name="Quản Trị", roles=["admin"], password=PASSWORD, now=T0)
+        create_user(s, username="ketoan", full_name="Lê Thị Lan", roles=["finance"], password=PASSWORD, now=T0)
+    client = app.test_client()
+    assert log_in(client, "quantri").status_code == 302
+    return client
+
+
+def test_a_forged_account_state_is_refused_in_vietnamese_not_reported_done(admin, db):
+    with db() as s:
+        user_id = s.execute(select(User.id).where(User.username == "ketoan")).scalar_one()
+    r = admin.post(f"/staff/admin/users/{user_id}", data={"csrf_token": page_csrf(admin), "active": "zz",
+                                                          "roles_listed": "1", "roles": "finance"})
+    assert r.status_code == 400, r.status_code
+    text = main_text(r)
+    assert "Trạng thái tài khoản" in text and "Đã cập nhật" not in text
+    with db() as s:
+        assert s.get(User, user_id).active is True
+    # the form's own choices still work, and "—" leaves it as it is
+    for value, active in (("", True), ("0", False), ("1", True)):
+        r = admin.post(f"/staff/admin/users/{user_id}", data={"csrf_token": page_csrf(admin), "active": value})
+        assert r.status_code == 302, value
+        with db() as s:
+            assert s.get(User, user_id).active is active
+
+
+@pytest.fixture
+def finance(app, db):
+    with db() as s, s.begin():
+        create_user(s, username="ketoan", full_name="Lê Thị Lan", roles=["finance"], password=PASSWORD, now=T0)
+    return logged_in(app, "ketoan")
+
+
+@pytest.mark.parametrize("path,parameter,words", [
+    (f"/staff/finance/statements?date={DAY}&status=zz", "status", "trạng thái dòng"),
+    (f"/staff/finance/exceptions?date={DAY}&kind=zz", "kind", "loại ngoại lệ"),
+    (f"/staff/finance/exceptions?date={DAY}&state=zz", "state", "trạng thái ngoại lệ"),
+    (f"/staff/finance/exceptions?date={DAY}&state=<script>alert(1)</script>", "state", "trạng thái ngoại lệ"),
+])
+def test_a_forged_filter_is_refused_in_vietnamese_instead_of_listing_everything(finance, path, parameter, words):
+    r = finance.get(path)
+    assert r.status_code == 400, r.status_code
+    text = main_text(r)
+    assert words in text.lower() and "<script>" not in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", [
+    f"/staff/finance/statements?date={DAY}&status=", f"/staff/finance/statements?date={DAY}&status=unmatched",
+    f"/staff/finance/exceptions?date={DAY}&kind=", f"/staff/finance/exceptions?date={DAY}&kind=unmatched_credit",
+    f"/staff/finance/exceptions?date={DAY}&state=all", f"/staff/finance/exceptions?date={DAY}&state=open",
+    f"/staff/finance/exceptions?date={DAY}&state=",
+])
+def test_the_filters_own_choices_still_list(finance, path):
+    assert finance.get(path).status_code == 200
