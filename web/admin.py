@@ -1,13 +1,17 @@
 """Administration pages: staff users (roles, lock-out, passwords) and API tokens for systems."""
 from __future__ import annotations
 
+import base64
+import hashlib
+import secrets
 import unicodedata
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import session as page_session  # `session` is the database session here
 from sqlalchemy import select
 
 from kernel import audit
-from kernel.auth import MAX_TTL_DAYS, ROLES, ApiToken, create_token, revoke_token
+from kernel.auth import MAX_TTL_DAYS, ROLES, ApiToken, create_token, hash_token, revoke_token
 from kernel.clock import now_utc
 from kernel.errors import DomainError, ValidationError
 from kernel.http import actor, current_principal, transaction
@@ -67,6 +71,44 @@ def _refused(exc: DomainError):
     return _render(error=error_sentence(exc.code, exc.details, i18n.translate)), exc.status
 
 
+# A token just created is shown on the page the creation redirects to (post-redirect-get: refreshing that page
+# creates nothing). Between the two requests its secret rides in the signed session cookie, sealed: XORed with
+# a SHAKE-256 stream of the app's secret key and a fresh nonce (the cookie's signature keeps it whole), so the
+# browser's cookie store never holds it readable; the page shown pops it, so it is shown once.
+NEW_TOKEN = "new_token"
+TOKEN_NOT_SHOWN = ("Token đã được tạo nhưng không hiển thị được (khóa bí mật của máy chủ vừa đổi). Hãy thu hồi "
+                   "token này rồi tạo token mới.")
+i18n.EN.setdefault(TOKEN_NOT_SHOWN, "The token was created but cannot be shown (the server's secret key just "
+                                    "changed). Revoke it and create a new one.")
+
+
+def _stream(key: str | bytes, nonce: bytes, size: int) -> bytes:
+    key = key.encode() if isinstance(key, str) else key
+    return hashlib.shake_256(b"hccpay new API token\0" + nonce + key).digest(size)
+
+
+def _seal(token_id: int, raw: str) -> dict:
+    nonce, data = secrets.token_bytes(16), raw.encode()
+    sealed = bytes(a ^ b for a, b in zip(data, _stream(current_app.secret_key, nonce, len(data))))
+    return {"id": token_id, "nonce": base64.b64encode(nonce).decode(), "sealed": base64.b64encode(sealed).decode()}
+
+
+def _unseal(db, kept: object) -> str | None:
+    """The secret kept by `_seal`, checked against the token's hash (under the key or a fallback it was sealed
+    with: a key rotated between the two requests), or the sentence saying it cannot be shown."""
+    try:
+        token = db.get(ApiToken, int(kept["id"]))
+        nonce, sealed = base64.b64decode(kept["nonce"]), base64.b64decode(kept["sealed"])
+    except (TypeError, KeyError, ValueError):
+        return None
+    keys = [current_app.secret_key, *current_app.config.get("SECRET_KEY_FALLBACKS", [])]
+    for key in keys:
+        raw = bytes(a ^ b for a, b in zip(sealed, _stream(key, nonce, len(sealed)))).decode("utf-8", "replace")
+        if token is not None and secrets.compare_digest(hash_token(raw), token.token_hash):
+            return raw
+    return None
+
+
 def _render(**extra):
     with transaction() as session:
         users = session.execute(select(User).order_by(User.id)).scalars().all()
@@ -80,7 +122,12 @@ def _render(**extra):
 @admin_pages.get("/")
 @page_requires("admin")
 def users():
-    return _render()
+    kept = page_session.pop(NEW_TOKEN, None)
+    if kept is None:
+        return _render()
+    with transaction() as db:
+        raw = _unseal(db, kept)
+    return _render(new_token=raw) if raw else _render(error=i18n.translate(TOKEN_NOT_SHOWN))
 
 
 @admin_pages.post("/users")
@@ -161,7 +208,8 @@ def create_token_submit():
                                       actor=actor(), now=now, ttl_days=_ttl_days(request.form.get("ttl_days", "")))
     except DomainError as exc:
         return _refused(exc)
-    return _render(new_token=raw), 201
+    page_session[NEW_TOKEN] = _seal(token.id, raw)
+    return redirect(url_for("admin_pages.users"), 303)
 
 
 @admin_pages.post("/tokens/<int:token_id>/revoke")

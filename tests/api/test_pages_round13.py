@@ -1,7 +1,11 @@
-"""Pages, QA round 13: a forged filter or choice is refused in Vietnamese instead of ignored."""
+"""Pages, QA round 13: a new API token survives a refresh without a second one (post-redirect-get, the secret
+shown once), and a forged filter or choice is refused in Vietnamese instead of ignored."""
+import re
+
 import pytest
 from sqlalchemy import select
 
+from kernel.auth import ApiToken, hash_token
 from kernel.users import User, create_user
 from tests.api.test_cash_void_page import logged_in
 from tests.api.test_finance_pages import DAY
@@ -17,6 +21,43 @@ def admin(app, db):
     client = app.test_client()
     assert log_in(client, "quantri").status_code == 302
     return client
+
+
+def _session_data(app, client) -> str:
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    if cookie is None:
+        return ""
+    return str(app.session_interface.get_signing_serializer(app).loads(cookie.value))
+
+
+def test_a_new_token_is_shown_once_after_a_redirect_so_a_refresh_creates_no_second_one(app, admin, db):
+    r = admin.post("/staff/admin/tokens", data={"csrf_token": page_csrf(admin), "role": "intake",
+                                                 "name": "Cổng DVC tỉnh"})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/staff/admin/")
+    carried = _session_data(app, admin)  # what the browser holds between the POST and the page
+    assert "new_token" in carried
+    with db() as s:
+        [token] = s.execute(select(ApiToken)).scalars().all()
+        token_hash = token.token_hash
+    shown = admin.get(r.headers["Location"])
+    assert shown.status_code == 200 and shown.headers["Cache-Control"] == "no-store"
+    raw = re.search(r'id="new-token">([^<]+)<', shown.get_data(as_text=True)).group(1)
+    assert hash_token(raw) == token_hash and raw[:10] == token.display_prefix
+    assert raw not in r.headers["Location"]  # never in a URL, nor readable in the cookie that carried it
+    assert raw not in r.headers["Set-Cookie"] and raw not in carried and raw[10:] not in carried
+    # the refresh of the page shown: a GET, which creates nothing and no longer shows the secret
+    again = admin.get("/staff/admin/")
+    assert 'id="new-token"' not in again.get_data(as_text=True) and raw not in again.get_data(as_text=True)
+    with db() as s:
+        assert len(s.execute(select(ApiToken)).scalars().all()) == 1
+    assert admin.get("/api/v1/dossiers/X", headers={"Authorization": f"Bearer {raw}"}).status_code == 404
+
+
+def test_a_refused_token_form_still_answers_at_once_and_creates_nothing(admin, db):
+    r = admin.post("/staff/admin/tokens", data={"csrf_token": page_csrf(admin), "role": "intake", "name": ""})
+    assert r.status_code == 400 and 'id="new-token"' not in r.get_data(as_text=True)
+    with db() as s:
+        assert s.execute(select(ApiToken)).scalars().all() == []
 
 
 def test_a_forged_account_state_is_refused_in_vietnamese_not_reported_done(admin, db):
