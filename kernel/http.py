@@ -410,13 +410,23 @@ def request_id() -> str:
 MAX_ID = 2**63 - 1  # the largest key a BIGINT column holds
 
 
+def _at_most(bound: int) -> str:
+    """A regular expression of the numbers from 0 to `bound` in decimal (leading zeros allowed)."""
+    digits = str(bound)
+    same_length = [f"{digits[:i]}[{0 if i else 1}-{int(d) - 1}][0-9]{{{len(digits) - i - 1}}}"
+                   for i, d in enumerate(digits) if int(d) > (0 if i else 1)]
+    return f"0*(?:[0-9]{{1,{len(digits) - 1}}}|{'|'.join([*same_length, digits])})"
+
+
 class Int64Converter(IntegerConverter):
     """`<int:id>` only matches what a BIGINT column can hold: a bigger number is simply not found,
     instead of an overflow deep in the database driver. Its digits are ASCII: werkzeug's `\\d+` also
     matches other scripts' digits ("１２", "١٢"), which `int` reads as 12, so such a path reached the
-    route as object 12."""
+    route as object 12. The bound is in the pattern, not only in `max`: a number past it that only `max`
+    refused matched the path, so werkzeug answered "method not allowed" where another method's rule has
+    that path, and flask-restx's error routing, matching it again for that method, crashed (a bare 500)."""
 
-    regex = "[0-9]+"
+    regex = _at_most(MAX_ID)
 
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", MAX_ID)
