@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import secrets
 import unicodedata
 
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask import session as page_session  # `session` is the database session here
 from sqlalchemy import select
@@ -72,41 +74,39 @@ def _refused(exc: DomainError):
 
 
 # A token just created is shown on the page the creation redirects to (post-redirect-get: refreshing that page
-# creates nothing). Between the two requests its secret rides in the signed session cookie, sealed: XORed with
-# a SHAKE-256 stream of the app's secret key and a fresh nonce (the cookie's signature keeps it whole), so the
-# browser's cookie store never holds it readable; the page shown pops it, so it is shown once.
+# creates nothing). Between the two requests its secret rides in the signed session cookie, encrypted (Fernet,
+# from the `cryptography` library, under a key derived from the app's secret key), so the browser's cookie store
+# never holds it readable; the page shown pops it, so it is shown once, and only if it is the token's (its hash).
 NEW_TOKEN = "new_token"
+NEW_TOKEN_LIFETIME = 300  # seconds: the redirect follows at once; an older sealed secret is not shown
 TOKEN_NOT_SHOWN = ("Token đã được tạo nhưng không hiển thị được (khóa bí mật của máy chủ vừa đổi). Hãy thu hồi "
                    "token này rồi tạo token mới.")
 i18n.EN.setdefault(TOKEN_NOT_SHOWN, "The token was created but cannot be shown (the server's secret key just "
                                     "changed). Revoke it and create a new one.")
 
 
-def _stream(key: str | bytes, nonce: bytes, size: int) -> bytes:
-    key = key.encode() if isinstance(key, str) else key
-    return hashlib.shake_256(b"hccpay new API token\0" + nonce + key).digest(size)
+def _sealer() -> MultiFernet:
+    """Fernet keys derived from the app's secret key and its fallbacks (a key rotated between the two requests)."""
+    def fernet(key: str | bytes) -> Fernet:
+        material = key.encode() if isinstance(key, str) else key
+        derived = HKDF(algorithm=SHA256(), length=32, salt=None, info=b"hccpay new API token").derive(material)
+        return Fernet(base64.urlsafe_b64encode(derived))
+
+    return MultiFernet([fernet(k) for k in (current_app.secret_key, *current_app.config.get("SECRET_KEY_FALLBACKS", []))])
 
 
 def _seal(token_id: int, raw: str) -> dict:
-    nonce, data = secrets.token_bytes(16), raw.encode()
-    sealed = bytes(a ^ b for a, b in zip(data, _stream(current_app.secret_key, nonce, len(data))))
-    return {"id": token_id, "nonce": base64.b64encode(nonce).decode(), "sealed": base64.b64encode(sealed).decode()}
+    return {"id": token_id, "sealed": _sealer().encrypt(raw.encode()).decode()}
 
 
 def _unseal(db, kept: object) -> str | None:
-    """The secret kept by `_seal`, checked against the token's hash (under the key or a fallback it was sealed
-    with: a key rotated between the two requests), or the sentence saying it cannot be shown."""
+    """The secret kept by `_seal` if it is the token's (its hash), else None (the page says it cannot be shown)."""
     try:
         token = db.get(ApiToken, int(kept["id"]))
-        nonce, sealed = base64.b64decode(kept["nonce"]), base64.b64decode(kept["sealed"])
-    except (TypeError, KeyError, ValueError):
+        raw = _sealer().decrypt(str(kept["sealed"]).encode(), ttl=NEW_TOKEN_LIFETIME).decode()
+    except (TypeError, KeyError, ValueError, InvalidToken):
         return None
-    keys = [current_app.secret_key, *current_app.config.get("SECRET_KEY_FALLBACKS", [])]
-    for key in keys:
-        raw = bytes(a ^ b for a, b in zip(sealed, _stream(key, nonce, len(sealed)))).decode("utf-8", "replace")
-        if token is not None and secrets.compare_digest(hash_token(raw), token.token_hash):
-            return raw
-    return None
+    return raw if token is not None and secrets.compare_digest(hash_token(raw), token.token_hash) else None
 
 
 def _render(**extra):

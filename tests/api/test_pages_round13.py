@@ -126,3 +126,30 @@ def test_an_id_past_any_key_is_not_found_whatever_the_method(admin, method, path
 def test_the_largest_key_still_reaches_its_page(admin):
     assert admin.get(f"/staff/finance/lines/{2**63 - 1}").status_code in (403, 404)
     assert admin.post(f"/staff/admin/users/{2**63 - 1}", data={"csrf_token": page_csrf(admin)}).status_code == 404
+
+
+def test_a_sealed_token_opens_under_a_rotated_key_and_not_under_another_or_once_stale(app, db, monkeypatch):
+    """Fernet under keys derived from the secret key and its fallbacks: a key rotated between the creation and
+    the page shown still opens it; an unknown key, a tampered seal or one older than its lifetime does not."""
+    import time
+
+    from web import admin as admin_pages
+
+    from kernel.auth import create_token
+
+    with db() as s, s.begin():
+        token, raw = create_token(s, role="intake", name="Cổng DVC", actor="test", now=T0)
+        token_id = token.id
+    with app.test_request_context():
+        sealed = admin_pages._seal(token_id, raw)
+        assert raw not in str(sealed)
+        old = app.secret_key
+        app.secret_key, app.config["SECRET_KEY_FALLBACKS"] = "a-new-key-of-the-operator", [old]
+        with db() as s:
+            assert admin_pages._unseal(s, sealed) == raw
+            app.config["SECRET_KEY_FALLBACKS"] = []
+            assert admin_pages._unseal(s, sealed) is None
+            app.secret_key = old
+            assert admin_pages._unseal(s, {**sealed, "sealed": sealed["sealed"][:-4] + "AAAA"}) is None
+            monkeypatch.setattr(time, "time", lambda: T0.timestamp() + 10**10)  # long after it was sealed
+            assert admin_pages._unseal(s, sealed) is None
