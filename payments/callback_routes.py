@@ -134,6 +134,8 @@ class VnpayIpn(Resource):
         """VNPay IPN: replies {"RspCode", "Message"} with the VNPay codes, always HTTP 200."""
         return _vnpay_answer()
 
+    @callbacks_ns.expect((payload, "VNPay's vnp_* parameters, form-encoded (or in the query), signed by "
+                                   "vnp_SecureHash"), validate=False)
     @callbacks_ns.response(200, "as GET")
     def post(self):
         """The same IPN POSTed, its vnp_ parameters form-encoded in the body (or in the query)."""

@@ -212,6 +212,12 @@ ERRORS = {
                       "The CSV file is malformed."),
     "malformed_xlsx": ("Tệp Excel bị lỗi.",
                        "The Excel file is malformed."),
+    "uncalculated_formula": ("Ô {cell} của tệp Excel chứa công thức chưa được tính (chương trình tạo tệp không lưu "
+                             "kết quả), nên không đọc được giao dịch: hãy mở tệp bằng Excel rồi lưu lại, hoặc xuất "
+                             "lại sao kê từ ngân hàng.",
+                             "Cell {cell} of the Excel file holds a formula saved without its value, so the "
+                             "transaction cannot be read: open the file in Excel and save it again, or export the "
+                             "statement again."),
     "suspicious_archive": ("Tệp Excel bất thường (nghi nén quá mức) và bị từ chối.",
                            "The Excel file looks abnormal (over-compressed) and was refused."),
     "missing_columns": ("Không tìm thấy các cột bắt buộc (ngày, số tiền, nội dung) trong tệp.",

@@ -68,6 +68,7 @@ TABLE = {
     ("POST", "/api/v1/callbacks/bank"): SIGNED,
     ("POST", "/api/v1/callbacks/pos"): SIGNED,
     ("GET", "/api/v1/callbacks/vnpay/ipn"): SIGNED,
+    ("POST", "/api/v1/callbacks/vnpay/ipn"): SIGNED,
     ("POST", "/api/v1/callbacks/courier"): SIGNED,
     # admin
     ("GET", "/api/v1/admin/tokens"): {"admin"},
