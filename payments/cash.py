@@ -15,7 +15,7 @@ from kernel.auth import principal_key, same_principal
 from kernel.books import hold_books, stamp_after_closes
 from kernel.clock import business_date, format_local
 from kernel.errors import Conflict, Forbidden, NotFound, ValidationError
-from kernel.money import format_vnd
+from kernel.money import MAX_MONEY_VND, format_vnd
 from kernel.words import amount_in_words
 from payments import states
 from payments.credits import CONFLICT, DUPLICATE, CreditResult, IncomingCredit, find_payment, record_credit
@@ -133,13 +133,37 @@ def _replay(session: Session, ref: str, code: str, amount_vnd: int) -> CreditRes
     return CreditResult(DUPLICATE, existing.id)
 
 
+def parse_difference_confirmation(confirm: bool, named: object) -> int | None:
+    """A count difference confirmed (API and counter page alike): `confirm_difference: true` with
+    `confirmed_difference_vnd`, the difference the 409 showed (counted − expected, VND, signed), else None.
+    One without the other is a 400 naming the one missing: a bare flag confirmed whatever difference the
+    drawer had by then, which may not be the one the cashier read."""
+    if named is None:
+        if confirm:
+            raise ValidationError("confirm_difference needs confirmed_difference_vnd: the difference you were "
+                                  "shown (details.difference_vnd of the 409)", code="missing_field",
+                                  details={"field": "confirmed_difference_vnd"})
+        return None
+    if not confirm:
+        raise ValidationError("confirmed_difference_vnd goes with confirm_difference: true", code="missing_field",
+                              details={"field": "confirm_difference"})
+    if type(named) is not int or abs(named) > MAX_MONEY_VND:
+        raise ValidationError("confirmed_difference_vnd must be a whole number of đồng (details.difference_vnd "
+                              "of the 409)", code="invalid_parameter",
+                              details={"parameter": "confirmed_difference_vnd"})
+    return named
+
+
 def close_drawer(session: Session, *, drawer_id: int, counted_vnd: int, actor: str, any_drawer: bool,
-                 confirm_difference: bool, settings: Settings, now: datetime) -> dict:
+                 confirmed_difference_vnd: int | None, settings: Settings, now: datetime) -> dict:
     """Close a drawer with the cash counted; the difference from the ledger is posted and audited.
 
     A close cannot be undone, so a count further from what the drawer should hold than
     `settings.cash_count_confirm_vnd` (a mistyped zero) is refused (409 `confirmation_required`,
-    with what it should hold, the count and the difference) unless `confirm_difference`.
+    with what it should hold, the count and the difference) unless `confirmed_difference_vnd` names
+    that very difference: what the drawer should hold may change between the 409 and the confirmation
+    (a take or a void meanwhile), and a difference nobody was shown is asked again (409
+    `confirmation_stale`, with the new figures and the one confirmed).
     A cashier closes only their own drawer: the count is theirs to vouch for, and closing someone
     else's would stop that cashier taking cash for the rest of the day. `any_drawer` (finance) may
     close anyone's, e.g. one left open at the end of the day.
@@ -156,17 +180,24 @@ def close_drawer(session: Session, *, drawer_id: int, counted_vnd: int, actor: s
     expected = balance(session, Accounts.cash(drawer.id))
     difference = counted_vnd - expected
     large = abs(difference) > settings.cash_count_confirm_vnd
-    if large and not confirm_difference:
+    figures = {"expected_vnd": expected, "counted_vnd": counted_vnd, "difference_vnd": difference,
+               "threshold_vnd": settings.cash_count_confirm_vnd}
+    if large and confirmed_difference_vnd is None:
         raise Conflict(f"the count differs from the {expected:,} VND the drawer should hold by {difference:+,} VND: "
-                       "count again, or send confirm_difference: true to book the difference",
-                       code="confirmation_required",
-                       details={"parameter": "confirm_difference", "expected_vnd": expected, "counted_vnd": counted_vnd,
-                                "difference_vnd": difference, "threshold_vnd": settings.cash_count_confirm_vnd})
+                       "count again, or send confirm_difference: true with confirmed_difference_vnd (this "
+                       "difference) to book it", code="confirmation_required",
+                       details={"parameter": "confirm_difference", **figures})
+    if large and confirmed_difference_vnd != difference:
+        raise Conflict(f"the count now differs by {difference:+,} VND from the {expected:,} VND the drawer should "
+                       f"hold, not by the {confirmed_difference_vnd:+,} VND confirmed: look again and confirm this "
+                       "difference", code="confirmation_stale",
+                       details={"parameter": "confirmed_difference_vnd",
+                                "confirmed_difference_vnd": confirmed_difference_vnd, **figures})
     drawer.closed_at, drawer.counted_vnd = now, counted_vnd
     _post_over_short(session, drawer, difference, actor=actor, now=now)
     audit.record(session, actor=actor, action="cash_drawer.close", subject_type="cash_drawer", subject_id=drawer.id,
                  at=now, data={"expected_vnd": expected, "counted_vnd": counted_vnd,
-                               **({"confirmed_difference": True} if large else {})})
+                               **({"confirmed_difference": True, "confirmed_difference_vnd": difference} if large else {})})
     return {"id": drawer.id, "cashier": drawer.cashier, "business_date": drawer.business_date.isoformat(),
             "expected_vnd": expected, "counted_vnd": counted_vnd, "difference_vnd": difference}
 

@@ -54,10 +54,15 @@ close_drawer_in = cash_ns.model("CloseDrawerIn", {
                                   description="the cash counted in the drawer (beyond 10,000,000,000: 400 "
                                               "amount_out_of_range)"),
     "confirm_difference": fields.Boolean(description="book a count further than HCCPAY_CASH_COUNT_CONFIRM_VND from "
-                                                     "what the drawer should hold (without it: 409 "
-                                                     "confirmation_required with expected_vnd, counted_vnd, "
-                                                     "difference_vnd, threshold_vnd; default false; not a boolean: "
+                                                     "what the drawer should hold, with confirmed_difference_vnd "
+                                                     "(without them: 409 confirmation_required with expected_vnd, "
+                                                     "counted_vnd, difference_vnd, threshold_vnd; one without the "
+                                                     "other: 400 missing_field; default false; not a boolean: "
                                                      "400 invalid_parameter)"),
+    "confirmed_difference_vnd": fields.Integer(description="with confirm_difference: the difference you were shown "
+                                                           "(the 409's difference_vnd, counted minus expected, "
+                                                           "signed); the drawer's difference being another now: "
+                                                           "409 confirmation_stale with the new figures"),
 })
 
 
@@ -330,19 +335,22 @@ class CloseDrawer(Resource):
     @cash_ns.expect(close_drawer_in, validate=False)
     @cash_ns.response(200, "closed: what the ledger expected, what was counted and the difference")
     @cash_ns.response(403, "A cashier may close only their own drawer: not_your_drawer")
-    @cash_ns.response(409, "A count far from what the drawer should hold, unconfirmed: confirmation_required")
+    @cash_ns.response(409, "A count far from what the drawer should hold, unconfirmed: confirmation_required; "
+                           "confirmed with another difference than it has now: confirmation_stale")
     @requires("cashier", "finance")
     def post(self, drawer_id: int):
         """Close a drawer with the counted cash `{"counted_vnd"}`; reports the difference. A cashier closes
         their own drawer only (403 `not_your_drawer`); finance may close any. A count far from what the
-        drawer should hold is booked only with `confirm_difference: true` (409 `confirmation_required`)."""
+        drawer should hold is booked only with `confirm_difference: true` and `confirmed_difference_vnd`, the
+        difference confirmed (409 `confirmation_required`; another difference by then: 409 `confirmation_stale`)."""
         body = json_body()
         counted = parse_amount_vnd(body.get("counted_vnd"), field="counted_vnd", minimum=0,
                                    maximum=cash.MAX_COUNT_VND)
-        confirm = flag(body, "confirm_difference")
+        confirmed = cash.parse_difference_confirmation(flag(body, "confirm_difference"),
+                                                       body.get("confirmed_difference_vnd"))
         any_drawer = "finance" in current_principal().roles
         with transaction() as session:
             return cash.close_drawer(session, drawer_id=drawer_id, counted_vnd=counted, actor=actor(),
-                                     any_drawer=any_drawer, confirm_difference=confirm, settings=settings(),
+                                     any_drawer=any_drawer, confirmed_difference_vnd=confirmed, settings=settings(),
                                      now=now_utc())
 

@@ -3,6 +3,8 @@
 taken through the one-stop system (the API); this page corrects a mistake of the day."""
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
@@ -20,6 +22,7 @@ from web.auth import AREAS, page_requires
 from web.finance_text import error_sentence
 from web.forms import form_text, keep_form
 
+_SIGNED_WHOLE = re.compile(r"[+-]?[0-9]{1,13}")
 counter_pages = Blueprint("counter_pages", __name__, url_prefix="/staff/counter")
 AREAS.append(("counter_pages.desk", "Quầy thu tiền mặt", frozenset({"cashier"})))
 EN = {
@@ -39,7 +42,7 @@ EN = {
     "Đóng ngăn kéo": "Close the drawer", "Tiền mặt đếm được": "Cash counted",
     "Đóng ngăn kéo sau khi đếm tiền cuối ngày; không thể mở lại, chênh lệch được ghi sổ.":
         "Close the drawer once the day's cash is counted; it cannot be reopened and the difference is booked.",
-    "Tôi đã đếm lại: ghi nhận chênh lệch này": "I counted again: book this difference",
+    "Tôi đã đếm lại: ghi nhận chênh lệch {difference}": "I counted again: book the difference of {difference}",
     "Đã đóng ngăn kéo #{id}: đếm được {counted}, chênh lệch {difference}.":
         "Drawer #{id} closed: {counted} counted, difference {difference}.",
 }
@@ -87,11 +90,23 @@ def void(payment_id: int):
     return redirect(url_for("counter_pages.desk"), 303)
 
 
+def _confirmed_difference() -> int | None:
+    """The box ticked with the difference it was shown (`confirmed_difference_vnd`, the page's hidden field,
+    a signed whole number), as the API reads `confirm_difference` with it (`cash.parse_difference_confirmation`)."""
+    typed = (request.form.get("confirmed_difference_vnd") or "").strip()
+    if typed and not _SIGNED_WHOLE.fullmatch(typed):
+        raise ValidationError("confirmed_difference_vnd must be a whole number of đồng", code="invalid_parameter",
+                              details={"parameter": "confirmed_difference_vnd"})
+    return cash.parse_difference_confirmation(request.form.get("confirm_difference") == "1",
+                                              int(typed) if typed else None)
+
+
 @counter_pages.post("/drawers/<int:drawer_id>/close")
 @page_requires("cashier")
 def close(drawer_id: int):
     """Close the drawer with the cash counted; a count far from what it should hold comes back asking
-    for the confirmation box (the API's `confirm_difference`), the count kept (`keep_form`)."""
+    for the confirmation box (the API's `confirm_difference`), the count kept (`keep_form`), and the
+    difference shown rides with the box: a close confirms that difference only."""
     try:
         counted = parse_typed_vnd(request.form.get("counted_vnd"), field="counted_vnd", minimum=0,
                                   maximum=cash.MAX_COUNT_VND)
@@ -100,7 +115,7 @@ def close(drawer_id: int):
         with transaction() as session:
             closed = cash.close_drawer(session, drawer_id=drawer_id, counted_vnd=counted, actor=actor(),
                                        any_drawer="finance" in current_principal().roles,
-                                       confirm_difference=request.form.get("confirm_difference") == "1",
+                                       confirmed_difference_vnd=_confirmed_difference(),
                                        settings=settings(), now=now_utc())
         flash(i18n.translate("Đã đóng ngăn kéo #{id}: đếm được {counted}, chênh lệch {difference}.").format(
             id=drawer_id, counted=format_vnd(closed["counted_vnd"]), difference=format_signed_vnd(closed["difference_vnd"])),

@@ -74,6 +74,13 @@ ERRORS = {
         "Hãy đếm lại; nếu đúng, đánh dấu ô xác nhận rồi gửi lại (ngăn kéo đã đóng thì không mở lại được).",
         "The count {counted_vnd} differs by {difference_vnd} from the {expected_vnd} the drawer should hold. Count "
         "again; if it is right, tick the confirmation box and send again (a closed drawer cannot be reopened)."),
+    "confirmation_stale:confirmed_difference_vnd": (
+        "Số tiền phải có trong ngăn kéo nay là {expected_vnd} (đã có giao dịch khác): số đếm được {counted_vnd} nay "
+        "chênh lệch {difference_vnd}, không phải {confirmed_difference_vnd} như lúc xác nhận. Chưa đóng ngăn kéo; "
+        "nếu đúng, đánh dấu lại ô xác nhận rồi gửi lại.",
+        "The drawer should now hold {expected_vnd} (something else was booked): the count {counted_vnd} now differs "
+        "by {difference_vnd}, not the {confirmed_difference_vnd} confirmed. The drawer is not closed; if this is "
+        "right, tick the confirmation box again and send again."),
     "confirmation_stale": ("Hồ sơ {payment_code} nay còn nợ {outstanding_vnd}, không phải {confirmed_vnd} như lúc "
                            "xác nhận (đã có tiền khác vào hoặc ra): khớp {amount_vnd} sẽ nộp thừa {overpayment_vnd}. "
                            "Chưa khớp gì; nếu vẫn đúng, đánh dấu lại ô xác nhận rồi gửi lại.",
@@ -432,7 +439,7 @@ def account_name(account: str | None) -> str:
 # comes from forms and callbacks, without a line).
 LINE_ERRORS = {"invalid_amount", "invalid_date", "amount_out_of_range"}
 # Details that are differences (over +, short −), shown with their sign as the pages' tables show them.
-SIGNED = frozenset({"difference_vnd", "over_short_vnd"})
+SIGNED = frozenset({"difference_vnd", "confirmed_difference_vnd", "over_short_vnd"})
 
 
 def error_sentence(code: str, details: dict | None, translate=lambda text: text) -> str:

@@ -39,7 +39,7 @@ def typed_payment_code(typed: str | None) -> str:
 KEPT = "kept_form"
 NOT_KEPT = frozenset({"csrf_token", "password"})
 # an over-payment confirmation: the hidden amounts it confirms, the requests it overpays (named beside the box)
-KEPT_DETAILS = frozenset({"outstanding_by_code", "overpayment_by_code"})
+KEPT_DETAILS = frozenset({"outstanding_by_code", "overpayment_by_code", "difference_vnd"})
 # What a browser keeps of one cookie is 4096 bytes with its name and attributes; the flash message shares it.
 COOKIE_BUDGET = 3800
 SHORT_FIELD = 100  # codes, amounts, account numbers: kept even when a long reason cannot be
@@ -74,7 +74,7 @@ def keep_form(code: str, details: dict | None = None) -> None:
     fields = _typed()
     # Of the error's details only what the page writes back into the form rides in the cookie (readable by
     # the browser): what each request owed when an over-payment was asked for and by how much each is overpaid,
-    # plain codes and integers.
+    # the drawer's count difference a close asks to confirm: plain codes and integers.
     details = {key: value for key, value in (details or {}).items() if key in KEPT_DETAILS}
     session[KEPT] = {"action": request.path, "code": code, "fields": fields, "details": details}
     if _cookie_size() > COOKIE_BUDGET:  # a very long text full of accents: keep the short fields at least

@@ -45,7 +45,8 @@ def test_a_difference_over_the_threshold_confirmed_is_booked(client, auth, db):
     assert take_cash(client, auth, code, 100_000).status_code == 201
     [drawer] = drawers(client, auth)
     assert close(client, auth, drawer["id"], 700_001).json["code"] == "confirmation_required"
-    r = close_body(client, auth, drawer["id"], {"counted_vnd": 700_001, "confirm_difference": True})
+    r = close_body(client, auth, drawer["id"], {"counted_vnd": 700_001, "confirm_difference": True,
+                                                 "confirmed_difference_vnd": 600_001})
     assert r.status_code == 200 and r.json["difference_vnd"] == 600_001, r.json
     with db() as s:
         assert balance(s, Accounts.CASH_OVER_SHORT) == -600_001
@@ -112,7 +113,8 @@ def test_the_counter_page_closes_the_drawer_and_asks_to_confirm_a_large_differen
     assert "chênh lệch +900.000 ₫ so với số phải có trong ngăn kéo 100.000 ₫" in html  # said in Vietnamese
     assert 'name="confirm_difference"' in html and 'value="1000000"' in html  # the count kept, the box offered
     assert drawers(client, auth)[0]["closed_at"] is None
-    r = cashier.post(url, data={"csrf_token": csrf(cashier), "counted_vnd": "1000000", "confirm_difference": "1"})
+    r = cashier.post(url, data={"csrf_token": csrf(cashier), "counted_vnd": "1000000", "confirm_difference": "1",
+                                "confirmed_difference_vnd": "900000"})
     assert r.status_code == 303
     html = cashier.get(DESK).get_data(as_text=True)
     assert '<dd id="counted">1.000.000 ₫</dd>' in html and '<dd id="difference">+900.000 ₫</dd>' in html

@@ -46,7 +46,7 @@ def drawer_id(db) -> int:
 def close(db, settings, counted):
     with unit_of_work(db) as s:
         return cash.close_drawer(s, drawer_id=drawer_id(db), counted_vnd=counted, actor="user:2:Kế toán Lan",
-                                 any_drawer=True, confirm_difference=False, settings=settings, now=now_utc())
+                                 any_drawer=True, confirmed_difference_vnd=None, settings=settings, now=now_utc())
 
 
 def test_a_close_asked_while_cash_is_recorded_waits_for_it_and_counts_it(client, auth, db, engine, test_settings):
@@ -68,7 +68,7 @@ def test_cash_taken_while_the_drawer_closes_waits_and_is_refused(client, auth, d
     take(db, test_settings, first)
     with unit_of_work(db) as s:
         cash.close_drawer(s, drawer_id=drawer_id(db), counted_vnd=100_000, actor="user:2:Kế toán Lan",
-                          any_drawer=True, confirm_difference=False, settings=test_settings, now=now_utc())
+                          any_drawer=True, confirmed_difference_vnd=None, settings=test_settings, now=now_utc())
         thread, out = in_thread(lambda: take(db, test_settings, second))
         wait_until_blocked(engine, thread)
     thread.join()

@@ -42,7 +42,7 @@ def test_a_void_asked_while_the_drawer_closes_waits_and_is_refused(client, auth,
     with unit_of_work(db) as s:
         drawer_id = s.execute(select(CashDrawer.id)).scalar_one()
         cash.close_drawer(s, drawer_id=drawer_id, counted_vnd=100_000, actor="user:2:Kế toán Lan", any_drawer=True,
-                          confirm_difference=False, settings=test_settings, now=now_utc())
+                          confirmed_difference_vnd=None, settings=test_settings, now=now_utc())
         thread, out = in_thread(lambda: void(db, test_settings, payment_id))
         wait_until_blocked(engine, thread)
     thread.join()

@@ -153,7 +153,7 @@ def test_0020_keys_the_drawers_by_principal_and_goes_down_again(engine, database
     with db() as s, s.begin():  # cash goes into the principal's drawer; the split one is still theirs to close
         assert cash.drawer_for(s, cashier="user:7:Nguyễn Văn C", now=on_the_25th).id == 2
         closed = cash.close_drawer(s, drawer_id=3, counted_vnd=0, actor="user:7:Nguyễn Văn C", any_drawer=False,
-                                   confirm_difference=False, settings=test_settings, now=on_the_25th)
+                                   confirmed_difference_vnd=None, settings=test_settings, now=on_the_25th)
         assert closed["difference_vnd"] == 0
     try:
         _to(database_url, "downgrade", "0019")

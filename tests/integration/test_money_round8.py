@@ -66,7 +66,7 @@ def test_a_drawer_closed_while_a_cash_refund_is_paid_out_of_it_counts_the_payout
         def close():
             with unit_of_work(db) as s2:
                 return cash.close_drawer(s2, drawer_id=drawer_id, counted_vnd=59_000, actor="user:2:Kế toán Lan",
-                                         any_drawer=True, confirm_difference=False,
+                                         any_drawer=True, confirmed_difference_vnd=None,
                                          settings=test_settings, now=now_utc())
 
         thread, out = in_thread(close)
@@ -88,11 +88,11 @@ def test_two_closes_of_one_drawer_at_once_post_its_difference_once(client, auth,
     def close(counted):
         with unit_of_work(db) as s:
             return cash.close_drawer(s, drawer_id=drawer_id, counted_vnd=counted, actor=CASHIER, any_drawer=False,
-                                     confirm_difference=False, settings=test_settings, now=now_utc())
+                                     confirmed_difference_vnd=None, settings=test_settings, now=now_utc())
 
     with unit_of_work(db) as s:
         assert cash.close_drawer(s, drawer_id=drawer_id, counted_vnd=90_000, actor=CASHIER, any_drawer=False,
-                                 confirm_difference=False, settings=test_settings, now=now_utc())["difference_vnd"] == -10_000
+                                 confirmed_difference_vnd=None, settings=test_settings, now=now_utc())["difference_vnd"] == -10_000
         thread, out = in_thread(lambda: close(100_000))
         wait_until_blocked(engine, thread)
     thread.join()
