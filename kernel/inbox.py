@@ -168,6 +168,14 @@ def _failed(session: Session, inbox_id: int) -> InboundCallback:
     return row
 
 
+def stored_credit(session: Session, *, provider: str, external_id: str) -> int | None:
+    """The id of a verified credit stored under this provider's transaction id (queued, applied, a
+    repeat, a conflict or a failure: whatever became of it), None when there is none."""
+    return session.scalar(select(func.min(InboundCallback.id)).where(
+        InboundCallback.provider == provider, InboundCallback.external_id == external_id,
+        InboundCallback.status.not_in((REJECTED, IGNORED)), InboundCallback.event["type"].as_string() == "credit"))
+
+
 def queued_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(InboundCallback)
                           .where(InboundCallback.status == QUEUED)) or 0

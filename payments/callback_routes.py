@@ -83,13 +83,32 @@ def _handle(provider: str, parse: Parser, ok_body: dict, *, refusal_extra: dict 
         store(reason=f"verification failed ({type(exc).__name__}); request {request_id()}")
         raise
     if isinstance(event, Ignored):
-        store(status=inbox.IGNORED, reason=event.reason, external_id=event.external_id)
+        approved = _declined_after_approval(provider, event)
+        if approved is not None:
+            store(status=inbox.CONFLICT, external_id=event.external_id,
+                  reason=f"{event.reason} after callback #{approved} reported transaction {event.external_id} "
+                         "approved: the money may not exist; the sale is not undone by itself, left to finance "
+                         "(check it with the acquirer, then void or refund it)")
+        else:
+            store(status=inbox.IGNORED, reason=event.reason, external_id=event.external_id)
     else:
         if isinstance(event, Credit):
             event = Credit(booked_by_arrival(event.credit, now))
         external_id = event.credit.provider_ref if isinstance(event, Credit) else event.provider_ref
         store(status=inbox.QUEUED, external_id=external_id, event=event_to_json(event))
     return jsonify(ok_body)
+
+
+def _declined_after_approval(provider: str, event: Ignored) -> int | None:
+    """The stored callback that reported approved the card sale `event` now says was declined, if any: a
+    contradiction for finance (the terminal or its host changed its mind, or the approval was not what it
+    seemed), never a decline to ignore while the sale's money stays credited. A sale reported approved
+    after its decline is a new attempt that went through: nothing to flag. Read when the decline arrives:
+    the approval, answered 2xx before it, is stored (queued or applied) by then."""
+    if not event.declined_sale:
+        return None
+    with runtime().sessions() as session:
+        return inbox.stored_credit(session, provider=provider, external_id=event.external_id)
 
 
 @callbacks_ns.route("/sepay")

@@ -155,7 +155,7 @@ def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: date
     # stands. Applied, it took the money off the request while the acquirer still pays it to us.
     declined = _declined(data, kind)
     if declined:
-        return Ignored(ref, declined)
+        return Ignored(ref, declined, declined_sale=kind == "sale")
     if kind in ("void", "reversal"):
         # A void names a sale of its own terminal and batch: terminals number their transactions each on its
         # own, again in each batch, and a sale whose batch has settled can only be refunded.
