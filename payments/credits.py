@@ -12,7 +12,7 @@ of one (a callback) and a batch of thousands (a statement) run the same statemen
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
@@ -439,11 +439,13 @@ def _legacy_sales(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[s
 # --- reversals, suspense and releases: the same book, one payment at a time ----------
 
 def record_reversal(session: Session, *, provider: str, provider_ref: str, original_ref: str, amount_vnd: int,
-                    settings: Settings, actor: str, now: datetime) -> str:
+                    settings: Settings, actor: str, now: datetime, any_batch: bool = False) -> str:
     """A void/reversal of `original_ref`: applied now, or kept until the original arrives.
 
     Its id received again must say the same: another sale or amount raises a Conflict (the stored
-    callback waits for finance), so one void id never undoes two sales."""
+    callback waits for finance), so one void id never undoes two sales. `any_batch`: the terminal sent
+    the void without its batch (`original_ref` is `<terminal>:<number>`) while the sale may carry one
+    (`_unbatched_sale`)."""
     hold_books(session)  # first: the locks below are taken under it, as by the sale's side
     advisory_lock(session, f"payments.reversal:{provider}:{provider_ref}")  # the same id twice at once
     advisory_lock(session, sale_lock(provider, original_ref))  # the sale's side holds it until it commits
@@ -453,6 +455,8 @@ def record_reversal(session: Session, *, provider: str, provider_ref: str, origi
                        f"now names {original_ref} of {amount_vnd} VND: not applied, left to finance",
                        code="reversal_repeat_differs")
     original = find_payment(session, provider, original_ref) or _legacy_sale(session, provider, original_ref)
+    if original is None and any_batch:
+        original = _unbatched_sale(session, provider, original_ref, amount_vnd, now)
     if original is not None:
         mismatch = _reversal_mismatch(amount_vnd, original.amount_vnd)
         if mismatch is not None:
@@ -468,6 +472,34 @@ def record_reversal(session: Session, *, provider: str, provider_ref: str, origi
     session.add(PendingReversal(provider=provider, provider_ref=provider_ref, original_ref=original_ref,
                                 amount_vnd=amount_vnd, received_at=now))
     return "pending"
+
+
+# A void is the same batch's undoing of a sale: hosts settle each batch daily, after which a sale is
+# refunded, not voided. A sale older than this is no void's without a batch to name it.
+UNBATCHED_VOID_WINDOW = timedelta(hours=24)
+
+
+def _unbatched_sale(session: Session, provider: str, ref: str, amount_vnd: int, now: datetime) -> Payment | None:
+    """The sale a void sent without its batch number (`ref`: `<terminal>:<number>`) means, when the sale was
+    recorded with one (`<terminal>:<batch>:<number>`): the one sale of that terminal and number, for the same
+    amount, not voided yet and booked within `UNBATCHED_VOID_WINDOW`. None when there is none (the void waits
+    for its sale, as any). More than one: which was voided is a guess, so it is a conflict for finance."""
+    terminal, number = ref.split(":", 1)
+    rows = session.execute(select(Payment).where(
+        Payment.provider == provider, Payment.provider_ref.startswith(f"{terminal}:", autoescape=True),
+        Payment.provider_ref.endswith(f":{number}", autoescape=True), Payment.amount_vnd == amount_vnd,
+        Payment.status == ACTIVE, Payment.booked_at >= now - UNBATCHED_VOID_WINDOW)).scalars().all()
+    # `<terminal>:<batch>:<number>` exactly: a batch is letters and digits, never ':' (channels.pos._batch)
+    found = [p for p in rows if p.provider_ref.split(":", 2)[2:] == [number]
+             and p.provider_ref.split(":", 2)[1].isalnum()]
+    if len(found) > 1:
+        raise Conflict(f"void without batch_number of transaction {ref} ({amount_vnd} VND) may mean "
+                       f"{len(found)} open sales of that terminal and number "
+                       f"({', '.join(p.provider_ref for p in found)}): not applied, left to finance",
+                       code="reversal_ambiguous")
+    if found:
+        advisory_lock(session, sale_lock(provider, found[0].provider_ref))
+    return found[0] if found else None
 
 
 def _legacy_sale(session: Session, provider: str, ref: str) -> Payment | None:

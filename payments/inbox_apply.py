@@ -174,7 +174,7 @@ def _credit_run(session: Session, run: list[tuple[int, datetime, Credit]], setti
 def _reverse(session: Session, inbox_id: int, received_at: datetime, event: Reversal, settings: Settings) -> Outcome:
     outcome = record_reversal(session, provider=event.provider, provider_ref=event.provider_ref,
                               original_ref=event.original_ref, amount_vnd=event.amount_vnd, settings=settings,
-                              actor=f"system:{event.provider}", now=received_at)
+                              actor=f"system:{event.provider}", now=received_at, any_batch=event.any_batch)
     if outcome == "duplicate":
         return inbox_id, inbox.DUPLICATE, None, event.provider_ref
     reason = "reversal waits for its original sale" if outcome == "pending" else None

@@ -71,8 +71,13 @@ def callback_request(via: str, *, settings: Settings, payment_code: str, amount_
         headers, body = _signed_json(settings.secret("HCCPAY_BANK_WEBHOOK_SECRET"), data, signed_at)
         return "/api/v1/callbacks/bank", headers, body
     if via == "pos":
+        # As a real terminal prints on its slip: the settlement batch (one a day here, as hosts settle
+        # daily) and the retrieval reference number (year digit, day of year, hour, the number).
+        local = at.astimezone(VN_TZ)
         data = {"transaction_id": txn_id, "terminal_id": "POS-HCC-01", "type": "sale", "amount_vnd": amount_vnd,
                 "payment_code": payment_code, "approval_code": txn_id[-6:].rjust(6, "0"),
+                "batch_number": local.strftime("%j").rjust(6, "0"),
+                "rrn": f"{local:%y}"[-1] + local.strftime("%j%H") + txn_id[-6:].rjust(6, "0"),
                 "card_masked": "970436******1234", "card_scheme": "NAPAS", "occurred_at": at.isoformat()}
         headers, body = _signed_json(settings.secret("HCCPAY_POS_WEBHOOK_SECRET"), data, signed_at)
         return "/api/v1/callbacks/pos", headers, body

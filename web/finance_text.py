@@ -328,6 +328,10 @@ ERRORS = {
                             "Money of this allocation was refunded; it cannot be unmatched."),
     "reversal_amount_mismatch": ("Số tiền giao dịch đảo/hủy không khớp với giao dịch gốc.",
                                  "The reversal's amount does not match the original payment."),
+    "reversal_ambiguous": ("Lệnh hủy giao dịch thẻ không ghi số lô có thể ứng với nhiều giao dịch bán cùng số; chưa "
+                           "được ghi sổ, cần kế toán kiểm tra.",
+                           "A card void without a batch number may mean several sales of that number; it was not "
+                           "booked, finance must check it."),
     "reversal_repeat_differs": ("Giao dịch hủy/đảo này đã nhận trước đó với số tiền hoặc giao dịch gốc khác; "
                                 "chưa được ghi sổ, cần kế toán kiểm tra.",
                                 "This void/reversal was received before with another amount or original sale; "

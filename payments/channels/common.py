@@ -54,6 +54,8 @@ class Reversal:
     provider_ref: str
     original_ref: str
     amount_vnd: int
+    # A terminal's void sent without its batch number: its sale may carry one (`credits._unbatched_sale`).
+    any_batch: bool = False
 
 
 Event = Credit | Ignored | Reversal

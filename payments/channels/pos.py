@@ -159,7 +159,8 @@ def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: date
     if kind in ("void", "reversal"):
         # A void names a sale of its own terminal and batch: terminals number their transactions each on its
         # own, again in each batch, and a sale whose batch has settled can only be refunded.
-        return Reversal(PROVIDER, ref, _ref(terminal, batch, original, "original_transaction_id"), value)
+        return Reversal(PROVIDER, ref, _ref(terminal, batch, original, "original_transaction_id"), value,
+                        any_batch=batch is None)
     # A sale without a code is still money taken from a card: it waits in suspense like one whose
     # code is empty, rather than being refused while the terminal was told nothing useful.
     payment_code = (field(data, "payment_code", required=False) or "").strip().upper()
