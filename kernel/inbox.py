@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Request
-from sqlalchemy import Index, LargeBinary, String, Text, bindparam, func, insert, select, text, update
+from sqlalchemy import Index, LargeBinary, String, Text, bindparam, case, func, insert, select, text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -24,6 +24,8 @@ from kernel.errors import Conflict, NotFound
 RECEIVED, QUEUED, APPLIED, DUPLICATE, CONFLICT, IGNORED, REJECTED = (
     "received", "queued", "applied", "duplicate", "conflict", "ignored", "rejected")
 MAX_STORED_BODY = 1024 * 1024
+MAX_STORED_QUERY = 8000  # characters: a VNPay IPN's signed parameters are all in it, some 1,000
+MAX_REASON = 2000
 _ATTENTION = "status = 'conflict' OR status = 'rejected' OR status = 'received'"
 _REDACTED_HEADERS = {"authorization", "cookie", "x-api-key"}
 
@@ -68,10 +70,17 @@ def _headers(request: Request) -> dict[str, str]:
 _STORE = insert(InboundCallback).returning(InboundCallback.id)
 # A conflict stays a conflict: a POS void already taken can be found to contradict its sale later in
 # the same batch (flag_reversal_conflict), and the batch's own outcome for it must not hide that.
+def _noted(note):
+    """The row's reason with `note` added after what it already says: what storing noted (its body redacted
+    or cut, its query cut) is no less true once a verdict is reached, so it is never replaced."""
+    return case((note.is_(None), InboundCallback.reason), (InboundCallback.reason.is_(None), note),
+                else_=func.substr(InboundCallback.reason + "; " + note, 1, MAX_REASON))
+
+
 _MARK = update(InboundCallback).where(InboundCallback.id == bindparam("inbox_id"),
                                       InboundCallback.status != CONFLICT).values(
     status=bindparam("new_status"), processed_at=bindparam("at"),
-    reason=func.coalesce(bindparam("new_reason", type_=Text()), InboundCallback.reason),
+    reason=_noted(bindparam("new_reason", type_=Text())),
     external_id=func.coalesce(bindparam("new_external_id", type_=String()), InboundCallback.external_id))
 
 
@@ -93,11 +102,15 @@ def store_raw(sessions: sessionmaker[Session], *, provider: str, request: Reques
             body, reason = kept, "; ".join(filter(None, [reason, "body redacted before storing"]))
     if len(body) > MAX_STORED_BODY:
         reason = "; ".join(filter(None, ["body truncated: too large", reason]))
+    query = request.query_string.decode("latin-1")
+    if len(query) > MAX_STORED_QUERY:
+        reason = "; ".join(filter(None, [f"query truncated: {len(query):,} characters, the first "
+                                         f"{MAX_STORED_QUERY:,} kept", reason]))
     return insert_returning_id(sessions.kw["bind"], _STORE, dict(
         provider=provider, received_at=now, method=request.method, path=request.path[:500],
-        query=request.query_string.decode("latin-1")[:8000], headers=_headers(request),
+        query=query[:MAX_STORED_QUERY], headers=_headers(request),
         body=body[:MAX_STORED_BODY], source_ip=(request.remote_addr or "")[:64], status=status,
-        reason=reason[:2000] if reason is not None else None,
+        reason=reason[:MAX_REASON] if reason is not None else None,
         external_id=external_id[:100] if external_id is not None else None, event=event))
 
 
@@ -142,7 +155,7 @@ def requeue(session: Session, inbox_id: int, *, now: datetime) -> InboundCallbac
                        "again; once it has, set it aside", code="callback_not_requeueable",
                        details={"status": row.status, "queueable": False})
     row.status, row.processed_at = QUEUED, None
-    row.reason = f"queued again at {now.isoformat()} after: {row.reason or ''}"[:2000]
+    row.reason = f"queued again at {now.isoformat()} after: {row.reason or ''}"[:MAX_REASON]
     return row
 
 
@@ -154,7 +167,7 @@ def set_aside(session: Session, inbox_id: int, *, now: datetime, reason: str) ->
     for ever, long after the retry was applied."""
     row = _failed(session, inbox_id)
     row.status, row.processed_at = CONFLICT, now
-    row.reason = f"set aside at {now.isoformat()}: {reason} (after: {row.reason or ''})"[:2000]
+    row.reason = f"set aside at {now.isoformat()}: {reason} (after: {row.reason or ''})"[:MAX_REASON]
     return row
 
 
@@ -191,7 +204,7 @@ def mark_many(session: Session, outcomes: list[tuple[int, str, str | None, str |
     """`mark` for (inbox id, status, reason, external id) tuples, in one executemany."""
     session.connection().execute(_MARK, [
         {"inbox_id": inbox_id, "new_status": status, "at": now,
-         "new_reason": reason[:2000] if reason is not None else None,
+         "new_reason": reason[:MAX_REASON] if reason is not None else None,
          "new_external_id": external_id[:100] if external_id is not None else None}
         for inbox_id, status, reason, external_id in outcomes])
 
@@ -203,7 +216,8 @@ def flag_reversal_conflict(session: Session, *, provider: str, reversal_ref: str
     session.connection().execute(update(InboundCallback).where(
         InboundCallback.provider == provider, InboundCallback.external_id == reversal_ref,
         InboundCallback.status.in_((QUEUED, APPLIED)), InboundCallback.event["type"].as_string() == "reversal",
-    ).values(status=CONFLICT, reason=reason[:2000], processed_at=now))
+    ).values(status=CONFLICT, reason=_noted(bindparam("new_reason", reason[:MAX_REASON], type_=Text())),
+             processed_at=now))
 
 
 def mark_alone(sessions: sessionmaker[Session], inbox_id: int, **kwargs) -> None:

@@ -424,11 +424,12 @@ class CourierWebhook(Resource):
         """Tracking event from the courier, signed with X-HCC-Signature; stored raw first, applied once."""
         now = now_utc()
         sessions = runtime().sessions
-        inbox_id = inbox.store_raw(sessions, provider="courier", request=request, now=now)
         if inbox.readable_body(request) is None:  # over the size limit: kept unread, refused as the payment callbacks
-            message = inbox.too_large(request)
-            inbox.mark_alone(sessions, inbox_id, status=inbox.REJECTED, reason=f"payload_too_large: {message}", now=now)
+            message = inbox.too_large(request)  # stored with its verdict at once: a later note adds to what storing said
+            inbox.store_raw(sessions, provider="courier", request=request, now=now, status=inbox.REJECTED,
+                            reason=f"payload_too_large: {message}")
             raise DomainError(message, code="payload_too_large", status=413)
+        inbox_id = inbox.store_raw(sessions, provider="courier", request=request, now=now)
         try:
             verify(request.headers.get(HEADER), request.get_data(cache=True),
                    settings().secret_values("HCCPAY_COURIER_WEBHOOK_SECRET"), now=now)

@@ -75,7 +75,8 @@ def test_a_vnpay_ipn_with_a_body_over_the_limit_is_stored_and_still_answered_by_
     assert r.status_code == 200 and r.json == {"RspCode": "97", "Message": "Invalid Checksum"}
     [(provider, status, reason, kept)] = stored(db)
     assert (provider, status, kept) == ("vnpay", "rejected", b"")
-    assert reason == "invalid signature"
+    # what storing noted survives the verdict (round 14: notes are added, never replaced)
+    assert reason == f"body not read: the body ({LIMIT + 1:,} bytes) is larger than the 65,536-byte limit; invalid signature"
 
 
 def test_a_courier_event_over_the_size_limit_is_kept_as_rejected_and_refused_413(app, client, db):
