@@ -70,11 +70,15 @@ def _headers(request: Request) -> dict[str, str]:
 _STORE = insert(InboundCallback).returning(InboundCallback.id)
 # A conflict stays a conflict: a POS void already taken can be found to contradict its sale later in
 # the same batch (flag_reversal_conflict), and the batch's own outcome for it must not hide that.
-def _noted(note):
-    """The row's reason with `note` added after what it already says: what storing noted (its body redacted
-    or cut, its query cut) is no less true once a verdict is reached, so it is never replaced."""
-    return case((note.is_(None), InboundCallback.reason), (InboundCallback.reason.is_(None), note),
-                else_=func.substr(InboundCallback.reason + "; " + note, 1, MAX_REASON))
+# The verdict of a void or reversal whose sale is not known yet (`payments.inbox_apply`): superseded, not
+# kept, once the sale shows it a conflict (`flag_reversal_conflict`).
+WAITING_FOR_SALE = "reversal waits for its original sale"
+
+
+def _noted(note, said=InboundCallback.reason):
+    """The row's reason (`said`) with `note` added after it: what storing noted (its body redacted or cut,
+    its query cut) is no less true once a verdict is reached, so it is never replaced."""
+    return case((note.is_(None), said), (said.is_(None), note), else_=func.substr(said + "; " + note, 1, MAX_REASON))
 
 
 _MARK = update(InboundCallback).where(InboundCallback.id == bindparam("inbox_id"),
@@ -212,12 +216,14 @@ def mark_many(session: Session, outcomes: list[tuple[int, str, str | None, str |
 def flag_reversal_conflict(session: Session, *, provider: str, reversal_ref: str, reason: str,
                            now: datetime) -> None:
     """Make the stored void/reversal `reversal_ref` a conflict for finance (in the caller's
-    transaction): taken while its sale was unknown, it turned out to contradict the sale."""
+    transaction): taken while its sale was unknown, it turned out to contradict the sale. Its verdict then,
+    waiting for the sale, is replaced; what storing it noted is kept."""
     session.connection().execute(update(InboundCallback).where(
         InboundCallback.provider == provider, InboundCallback.external_id == reversal_ref,
         InboundCallback.status.in_((QUEUED, APPLIED)), InboundCallback.event["type"].as_string() == "reversal",
-    ).values(status=CONFLICT, reason=_noted(bindparam("new_reason", reason[:MAX_REASON], type_=Text())),
-             processed_at=now))
+    ).values(status=CONFLICT, reason=_noted(bindparam("new_reason", reason[:MAX_REASON], type_=Text()), func.nullif(
+        func.replace(func.replace(InboundCallback.reason, f"; {WAITING_FOR_SALE}", ""), WAITING_FOR_SALE, ""), "")),
+        processed_at=now))
 
 
 def mark_alone(sessions: sessionmaker[Session], inbox_id: int, **kwargs) -> None:

@@ -177,7 +177,7 @@ def _reverse(session: Session, inbox_id: int, received_at: datetime, event: Reve
                               actor=f"system:{event.provider}", now=received_at, any_batch=event.any_batch)
     if outcome == "duplicate":
         return inbox_id, inbox.DUPLICATE, None, event.provider_ref
-    reason = "reversal waits for its original sale" if outcome == "pending" else None
+    reason = inbox.WAITING_FOR_SALE if outcome == "pending" else None
     return inbox_id, inbox.APPLIED, reason, event.provider_ref
 
 

@@ -45,3 +45,16 @@ def test_a_query_that_fits_is_not_said_to_be_cut(client, auth, test_settings, db
     code = make_request(client, auth)
     assert pos(client, test_settings, transaction_id="S1", payment_code=code).status_code == 200
     assert last_inbox(db)[:2] == ("applied", None)
+
+
+def test_a_void_found_to_contradict_its_sale_keeps_the_storing_note_and_drops_the_wait(
+        client, auth, test_settings, db):
+    headers, body = void_body(test_settings, note="thẻ 9704361234561234", amount_vnd=5_000)
+    assert client.post("/api/v1/callbacks/pos", data=body, headers=headers).status_code == 200
+    code = make_request(client, auth)
+    assert pos(client, test_settings, transaction_id="000001", payment_code=code).status_code == 200
+    with db() as s:
+        row = s.execute(select(InboundCallback).where(InboundCallback.external_id == "POS-01:000002")).scalar_one()
+    assert row.status == "conflict"
+    assert row.reason.startswith("body redacted before storing; reversal_amount_mismatch: "), row.reason
+    assert "waits" not in row.reason
