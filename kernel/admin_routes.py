@@ -14,8 +14,8 @@ from kernel.clock import now_utc
 from kernel.destinations import refusal
 from kernel.events import EVENT_TYPES, WEBHOOK_TOPIC, Subscription, secret_for, unknown_patterns
 from kernel.errors import NotFound, ValidationError
-from kernel.http import (OPTIONAL_REASON_IN, actor, current_principal, int_arg, json_body, optional_json_body,
-                         requires, settings, transaction)
+from kernel.http import (OPTIONAL_REASON_IN, actor, choice_arg, current_principal, int_arg, json_body,
+                         optional_json_body, requires, settings, transaction)
 from kernel.text import clean_text
 from kernel.users import User, create_user, locked_out_until, update_user
 from kernel.outbox import DONE, FAILED, PENDING, OutboxAttempt, OutboxMessage, replay
@@ -118,9 +118,7 @@ class Outbox(Resource):
     @requires("admin", "auditor")
     def get(self):
         """Outbound messages, newest first, a page at a time (`next_offset`); `status=failed` lists the alerts."""
-        status = request.args.get("status")
-        if status is not None and status not in (PENDING, DONE, FAILED):
-            raise ValidationError("status must be pending, done or failed", code="invalid_status")
+        status = choice_arg("status", (PENDING, DONE, FAILED), code="invalid_status")
         limit, offset = int_arg("limit", 100, 1, 500), int_arg("offset", 0, 0, 2**62)
         query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).offset(offset).limit(limit + 1)
         if status:

@@ -19,9 +19,10 @@ import re
 import time
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property, wraps
 from typing import Any
 from urllib.parse import quote
@@ -34,7 +35,7 @@ from werkzeug.routing import IntegerConverter
 
 from config import Settings
 from kernel.auth import Principal, authenticate_token
-from kernel.clock import now_utc
+from kernel.clock import now_utc, parse_iso_day
 from kernel.db import lost_race, unavailable_reason
 from kernel.errors import DomainError, Forbidden, Unauthenticated, ValidationError
 from kernel.jsonobjects import DuplicateKey
@@ -145,6 +146,36 @@ def flag(body: dict, name: str) -> bool:
     if value is not None and not isinstance(value, bool):
         raise ValidationError(f"{name} must be true or false", code="invalid_parameter", details={"parameter": name})
     return value is True
+
+
+# The one rule for a list's filters (query parameters): left out, the list is not filtered by it (or
+# `default`); sent, it must be one of its values, and sent empty is refused like any other value it
+# does not know, never read as "no filter" (a form field left blank, a script's unset variable: the
+# answer, everything, would read as the filter meant). Every refusal names the parameter.
+
+def choice_arg(name: str, choices: Iterable[str], *, default: str | None = None,
+               code: str = "invalid_parameter") -> str | None:
+    """A filter of a list that takes one of `choices`; `default` when it is not sent. `code` keeps the
+    machine code an endpoint answered before this rule (`invalid_status` on some)."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    allowed = tuple(choices)
+    if raw not in allowed:
+        raise ValidationError(f"{name} must be one of {', '.join(allowed)}" + (" (sent empty)" if not raw else ""),
+                              code=code, details={"parameter": name, "allowed": list(allowed)})
+    return raw
+
+
+def day_arg(name: str = "date") -> date | None:
+    """A day filter of a list, exactly YYYY-MM-DD (`clock.parse_iso_day`); None when it is not sent."""
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    try:
+        return parse_iso_day(raw)
+    except ValidationError as exc:
+        raise ValidationError(exc.message, code=exc.code, details={"parameter": name}) from None
 
 
 def int_arg(name: str, default: int, lowest: int, highest: int) -> int:

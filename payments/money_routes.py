@@ -7,10 +7,10 @@ from flask_restx import Namespace, Resource, fields
 from sqlalchemy import select
 
 from kernel import audit
-from kernel.clock import business_date, now_utc, parse_iso_day
+from kernel.clock import business_date, now_utc
 from kernel.errors import NotFound, ValidationError
-from kernel.http import (REASON_IN, actor, current_principal, flag, int_arg, json_body, requires, runtime, settings,
-                         transaction)
+from kernel.http import (REASON_IN, actor, current_principal, day_arg, flag, int_arg, json_body, requires, runtime,
+                         settings, transaction)
 from kernel import inbox
 from kernel.inbox import CONFLICT, RECEIVED, REJECTED, InboundCallback
 from kernel.money import MAX_MONEY_VND, parse_amount_vnd
@@ -317,7 +317,7 @@ class Drawers(Resource):
     @requires("cashier", "finance", "auditor")
     def get(self):
         """Drawers of a business day with their ledger balance."""
-        day = parse_iso_day(request.args["date"]) if "date" in request.args else business_date(now_utc())
+        day = day_arg("date") or business_date(now_utc())
         with transaction() as session:
             drawers = session.execute(select(CashDrawer).where(CashDrawer.business_date == day)
                                       .order_by(CashDrawer.id)).scalars().all()

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from kernel.clock import now_utc
 from kernel.errors import NotFound, ValidationError
-from kernel.http import (REASON_IN, actor, current_principal, json_body, optional_json_body, requires, settings,
-                         transaction)
+from kernel.http import (REASON_IN, actor, choice_arg, current_principal, json_body, optional_json_body, requires,
+                         settings, transaction)
 from kernel.money import MAX_MONEY_VND, parse_amount_vnd
 from kernel.pii import mask_name
 from payments import refunds, receipts
@@ -89,11 +89,8 @@ class Refunds(Resource):
     def get(self):
         """Refunds, newest first, optionally by status (the approver's and finance's work lists)."""
         query = select(refunds.Refund).order_by(refunds.Refund.id.desc()).limit(500)
-        status = request.args.get("status")
-        if status:
-            if status not in refunds.STATUSES:
-                raise ValidationError(f"status must be one of {', '.join(refunds.STATUSES)}",
-                                      code="invalid_parameter", details={"status": status[:40]})
+        status = choice_arg("status", refunds.STATUSES)
+        if status is not None:
             query = query.where(refunds.Refund.status == status)
         with transaction() as session:
             return {"refunds": [refund_view(r) for r in session.execute(query).scalars()]}

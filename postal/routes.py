@@ -12,8 +12,8 @@ from kernel import inbox
 from kernel.clock import now_utc
 from kernel.db import lost_race, unavailable_reason
 from kernel.errors import Conflict, DomainError, Unauthenticated, ValidationError
-from kernel.http import (MAX_ID, REASON_IN, actor, content_disposition, int_arg, json_body, request_id, requires,
-                         runtime, settings, transaction)
+from kernel.http import (MAX_ID, REASON_IN, actor, choice_arg, content_disposition, day_arg, int_arg, json_body,
+                         request_id, requires, runtime, settings, transaction)
 from kernel.signing import HEADER, SignatureError, verify
 from payments.channels.common import CallbackRejected, json_object
 from payments.validation import clean_text
@@ -135,10 +135,11 @@ class Shipments(Resource):
     @requires(*READ)
     def get(self):
         """Shipments, newest first, a page at a time (`next_after`: null on the last page)."""
-        day = parse_day(request.args["date"], "date") if request.args.get("date") else None
+        day = day_arg("date")
+        status = choice_arg("status", states.STATUSES, code="invalid_status")
         after, limit = int_arg("after", 0, 0, MAX_ID), int_arg("limit", SHIPMENTS_PAGE, 1, 500)
         with transaction() as session:
-            rows = service.list_shipments(session, status=request.args.get("status"), day=day, after=after,
+            rows = service.list_shipments(session, status=status, day=day, after=after,
                                           limit=limit + 1)
             # Without pages the newest 200 were all anyone could read: the rest were cut off without a word.
             return {"shipments": [shipment_view(s) for s in rows[:limit]],

@@ -7,8 +7,8 @@ from flask_restx import Namespace, Resource, fields
 from kernel import audit
 from kernel.clock import business_date, now_utc, parse_iso_day
 from kernel.errors import ValidationError
-from kernel.http import (REASON_IN, actor, content_disposition, flag, int_arg, json_body, requires, runtime,
-                         settings, transaction)
+from kernel.http import (REASON_IN, actor, choice_arg, content_disposition, day_arg, flag, int_arg, json_body, requires,
+                         runtime, settings, transaction)
 from kernel.money import MAX_MONEY_VND, parse_amount_vnd
 from payments.service import parse_confirmation, payment_code_field
 from payments.validation import clean_text
@@ -132,10 +132,8 @@ class Lines(Resource):
     def get(self):
         """Statement lines with status, score, reasons and allocations, in file order (paginated)."""
         import_id = int_arg("import_id", 0, 1, 2**62) or None
-        day = parse_iso_day(request.args["date"]) if request.args.get("date") else None
-        status = request.args.get("status")
-        if status is not None and status not in ("matched", "proposed", "unmatched", "ignored"):
-            raise ValidationError("status must be matched, proposed, unmatched or ignored", code="invalid_parameter")
+        day = day_arg("date")
+        status = choice_arg("status", ("matched", "proposed", "unmatched", "ignored"))
         limit, offset = int_arg("limit", 100, 1, service.MAX_LIMIT), int_arg("offset", 0, 0, 2**62)
         with transaction() as session:
             page, total = service.list_lines(session, import_id=import_id, day=day, status=status, limit=limit,
@@ -279,9 +277,7 @@ class DayExceptions(Resource):
     def get(self, day: str):
         """The typed exception queue of the day."""
         parsed = parse_iso_day(day)
-        state = request.args.get("state", "open")
-        if state not in ("open", "all"):
-            raise ValidationError("state must be open or all", code="invalid_parameter")
+        state = choice_arg("state", ("open", "all"), default="open")
         with transaction() as session:
             found = exceptions.shown(session, parsed, settings=settings(), today=business_date(now_utc()))
             listed = [e.view() for e in found if state == "all" or e.open]

@@ -12,8 +12,9 @@ def test_a_day_not_written_yyyy_mm_dd_in_range_is_refused_everywhere_with_invali
              f"/api/v1/reconciliation/lines?date={day}"]
     for url in reads:
         r = client.get(url, headers=auth("finance"))
+        named = {"details": {"parameter": "date"}} if "?" in url else {}  # a query parameter is named (round 14)
         assert (r.status_code, r.get_json(silent=True)) == (400, {"code": "invalid_date", "message": (
-            "the date must be YYYY-MM-DD from 2000-01-01 to 2100-12-31")}), url
+            "the date must be YYYY-MM-DD from 2000-01-01 to 2100-12-31"), **named}), url
     for action in ("close", "match"):
         r = client.post(f"/api/v1/reconciliation/days/{day}/{action}", headers=auth("finance"))
         assert (r.status_code, r.json["code"]) == (400, "invalid_date"), action
