@@ -14,7 +14,8 @@ from flask import Blueprint, flash, render_template, request
 from sqlalchemy.orm import Session
 
 from kernel.auth import same_principal
-from kernel.clock import business_date, format_booked, format_local, now_utc, parse_iso_day
+from kernel import audit
+from kernel.clock import as_people_read, business_date, format_booked, now_utc, parse_iso_day
 from kernel.errors import DomainError, NotFound, ValidationError
 from kernel.http import MAX_ID, current_principal, int_arg, settings, transaction
 from kernel.text import is_ascii_digits, whole_number
@@ -51,7 +52,8 @@ def _ddmmyyyy(value: date | str | None) -> str:
 
 @finance_pages.app_template_filter("isodt")
 def _isodt(value: str | None) -> str:
-    return format_local(datetime.fromisoformat(value)) if value else ""
+    """An instant the services give in ISO 8601 as people read it: `28/11/2026 14:24`, Hà Nội time."""
+    return as_people_read(value) if value else ""
 
 
 @finance_pages.app_template_filter("booked")
@@ -198,10 +200,11 @@ def line(line_id: int):
         found = service.get_line(session, line_id)
         [view] = line_views(session, [(found.line_no, found, False)])
         decisions = service.resolutions_of(session, line_id)
+        trail = [audit.entry_view(e) for e in service.audit_of(session, line_id, decisions)]  # as the API's `audit`
         # a decision counted in a closed day stands: no undo form for it (the service refuses it anyway)
         closed = counting.closed_days(session, min(d.recon_date for d in decisions)) if decisions else set()
         return _render("staff/finance_line.html", session, found.recon_date, "statements", line=view,
-                       decisions=decisions, closed_days=closed, actions=line_actions(view))
+                       decisions=decisions, closed_days=closed, actions=line_actions(view), trail=trail)
 
 
 def line_actions(view: dict) -> list[str]:

@@ -25,6 +25,11 @@ REFUND_STATUS = {"awaiting_approval": "Chờ phê duyệt", "sending": "Đang g�
 REFUND_METHOD = {"card": "Thẻ", "transfer": "Chuyển khoản", "cash": "Tiền mặt"}
 ACTIONS = {"match": "Khớp", "unmatch": "Bỏ khớp", "refund": "Hoàn tiền", "write_off": "Ghi thu khác (xóa treo)",
            "ignore": "Bỏ qua", "acknowledge": "Chấp nhận"}
+# An audit row's action (`kernel.audit`'s code) as the line page's trail shows it; a code not here shows as it is.
+AUDIT_ACTIONS = {**{f"reconciliation.{code}": label for code, label in ACTIONS.items()},
+                 "reconciliation.undo": "Hoàn tác quyết định", "refund.request": "Đề nghị hoàn tiền",
+                 "refund.approve": "Phê duyệt hoàn tiền", "refund.reject": "Từ chối hoàn tiền",
+                 "refund.executed": "Đã chuyển tiền hoàn", "refund.failed": "Hoàn tiền thất bại"}
 REASONS = REASON_VI  # one table: the report prints the same labels
 SUSPENSE_REASONS = {key: REASONS[key] for key in (
     "no_code", "unresolved_code", "unknown_code", "request_closed", "correction_amount_differs", "multi_code_excess",
@@ -615,4 +620,11 @@ EN = {
     "SePay (thông báo)": "SePay (notification)", "payOS (thông báo)": "payOS (notification)",
     "VNPay (cổng thanh toán)": "VNPay (gateway)", "Máy POS": "POS terminal", "Thu tiền mặt tại quầy": "Cash at the desk",
     "Nguồn": "Source", "Đã chấp nhận": "Acknowledged", "Trang": "Page",
+    # a line's audit trail
+    "Nhật ký kiểm toán": "Audit trail", "Đối tượng": "Subject", "Quyết định": "Decision", "Khoản hoàn": "Refund",
+    "Mã băm trước": "Previous hash", "Mã băm": "Hash", "Chưa có thao tác nào được ghi nhật ký.": "Nothing logged yet.",
+    "Mỗi dòng nhật ký mang mã băm của dòng trước nó; đối chiếu bằng lệnh hccpay audit verify.":
+        "Each row carries the hash of the row before it; check them with hccpay audit verify.",
+    "Hoàn tác quyết định": "Undo a decision", "Phê duyệt hoàn tiền": "Refund approved",
+    "Từ chối hoàn tiền": "Refund rejected", "Đã chuyển tiền hoàn": "Refund paid out", "Hoàn tiền thất bại": "Refund failed",
 }
