@@ -125,6 +125,13 @@ EN = {
         "Part of the fees of this receipt is being refunded to the payer",
     "Chưa có biên lai": "No receipt yet",
     "Biên lai điện tử được phát hành khi hồ sơ đã thanh toán đủ.": "The e-receipt is issued once the fees are fully paid.",
+    "Không có biên lai": "No receipt",
+    "Yêu cầu thanh toán đã hết hạn trước khi được thanh toán đủ nên không có biên lai; không chuyển tiền cho mã này.":
+        "The payment request expired before it was fully paid, so there is no receipt. Do not transfer money for this code.",
+    "Yêu cầu thanh toán đã bị hủy trước khi được thanh toán đủ nên không có biên lai; không chuyển tiền cho mã này.":
+        "The payment request was cancelled before it was fully paid, so there is no receipt. Do not transfer money for "
+        "this code.",
+    "Vui lòng liên hệ bộ phận một cửa để được cấp mã mới.": "Please ask the one-stop desk for a new code.",
     "Về trang thanh toán": "Back to the pay page",
     "vui lòng thử lại sau.": "please try again later.",
     "Biên lai không hợp lệ": "Receipt not valid",
