@@ -15,7 +15,7 @@ from kernel.errors import DomainError
 from kernel.http import _http_code, current_principal, request_id, to_error_response
 from kernel.money import format_signed_vnd, format_vnd
 from web import i18n
-from web.auth import csrf_token, init_auth, staff_areas
+from web.auth import UNSAFE, csrf_token, init_auth, refused_page_sentence, staff_areas
 from web.finance_text import ERRORS, error_sentence
 from web.forms import kept_form, take_kept_form
 from web.security import init_security, secure_cookies
@@ -56,6 +56,10 @@ def _page_error(exc: Exception):
     if status == 413:
         message = i18n.translate(TOO_LARGE).format(size=_size(request.max_content_length))  # this request's limit
     title = CODE_TITLES.get(code) or TITLES.get(status, "Có lỗi xảy ra")
+    if code == "forbidden" and request.method in UNSAFE:  # a form of another role: the action refused, said once
+        title, message = ERRORS["forbidden"][0], None
+    elif code == "forbidden":  # a page of another role: whom it is for, rather than the title said again
+        message = refused_page_sentence() or message
     try:
         current_principal()
     except Exception:  # noqa: BLE001 - the refusal shown (CSRF, the database away) must not refuse its own page

@@ -20,14 +20,12 @@ from kernel.http import actor, current_principal, transaction
 from kernel.text import whole_number
 from kernel.users import User, create_user, locked_out_until, update_user
 from web import i18n
-from web.auth import AREAS, page_requires
+from web.auth import AREAS, ROLE_NAMES, page_requires
 from web.finance_text import error_sentence
 from web.forms import form_text, show_kept_form
 
 admin_pages = Blueprint("admin_pages", __name__, url_prefix="/staff/admin")
 AREAS.append(("admin_pages.users", "Quản trị", frozenset({"admin"})))
-ROLE_NAMES = {"intake": "Tiếp nhận hồ sơ (một cửa)", "cashier": "Thu ngân", "finance": "Kế toán",
-              "approver": "Lãnh đạo phê duyệt", "postal": "Bưu điện", "auditor": "Kiểm toán", "admin": "Quản trị"}
 for _vi, _en in {"Tiếp nhận hồ sơ (một cửa)": "Intake (one-stop desk)", "Thu ngân": "Cashier",
                  "Lãnh đạo phê duyệt": "Approver", "Kiểm toán": "Auditor",
                  "Token mới (chỉ hiển thị một lần)": "New token (shown this once only)",

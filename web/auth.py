@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, g, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, abort, current_app, g, make_response, redirect, render_template, request, session, url_for
 
 from kernel.auth import Principal
 from kernel.clock import now_utc
@@ -35,6 +35,12 @@ LOGIN_FAILED = (f"Sai tên đăng nhập hoặc mật khẩu. Sau {MAX_FAILED_LO
 i18n.EN.setdefault(LOGIN_FAILED, f"Wrong username or password. After {MAX_FAILED_LOGINS} wrong attempts in a "
                                  f"row the account is locked for {LOCKOUT_MINUTES} minutes.")
 LOGIN_FORM_EXPIRED = "Trang đăng nhập đã cũ (có thể do đã mở ở thẻ khác); vui lòng đăng nhập lại."
+
+# Each role as people read it: the admin page's role choices, the refusal page naming whom a page is for.
+ROLE_NAMES = {"intake": "Tiếp nhận hồ sơ (một cửa)", "cashier": "Thu ngân", "finance": "Kế toán",
+              "approver": "Lãnh đạo phê duyệt", "postal": "Bưu điện", "auditor": "Kiểm toán", "admin": "Quản trị"}
+PAGE_FOR = "Trang này dành cho: {roles}. Nếu bạn cần vào trang này, vui lòng liên hệ quản trị hệ thống."
+i18n.EN.setdefault(PAGE_FOR, "This page is for: {roles}. If you need to open it, please ask the system administrator.")
 
 staff = Blueprint("staff", __name__, url_prefix="/staff")
 log = logging.getLogger("hccpay.auth")
@@ -87,6 +93,19 @@ def page_requires(*roles: str) -> Callable:
         return wrapper
 
     return decorate
+
+
+def refused_page_sentence() -> str | None:
+    """Why a 403 page refused (`page_requires`): the roles the page is for, in `ROLE_NAMES` order, so the person
+    knows whom to ask; None for anything else (a form posted, an endpoint with no roles listed)."""
+    if request.method in UNSAFE:
+        return None
+    view = current_app.view_functions.get(request.endpoint or "")
+    roles = getattr(view, "required_roles", None)
+    if not roles:
+        return None
+    names = ", ".join(i18n.translate(name) for role, name in ROLE_NAMES.items() if role in roles)
+    return i18n.translate(PAGE_FOR).format(roles=names)
 
 
 def _cookie_options() -> dict:
