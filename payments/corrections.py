@@ -255,6 +255,83 @@ def release_to_suspense(session: Session, *, allocation_id: int, reason: str, se
     return allocation.payment_id
 
 
+def reduce_payment(session: Session, *, payment_id: int, amount_vnd: int, reason: str, settings: Settings,
+                   actor: str, now: datetime) -> dict:
+    """Take `amount_vnd` out of a payment recorded for more than the bank received (a callback that claimed
+    more than the statement shows): from its suspense first, then off its requests, newest allocation first
+    (each keeps the rest as a new allocation, found as before). One balanced entry: the clearing account
+    gives back what never came, suspense and the requests' revenue what they held of it. Refused while a
+    refund claims the payment (its money may have left). Returns what moved, for the decision's record."""
+    stamp = books_stamp(session, now)
+    session.flush()
+    conn = session.connection()
+    payment = _locked_payment(conn, payment_id)
+    if payment.status != ACTIVE:
+        raise Conflict("the payment was reversed", code="payment_reversed")
+    from payments.refunds import NOT_COUNTED, Refund  # late: refunds build on credits (through cash)
+    claimed = conn.execute(select(func.min(Refund.id)).where(Refund.payment_id == payment_id,
+                                                             Refund.status.not_in(NOT_COUNTED))).scalar()
+    if claimed is not None:
+        raise Conflict("a refund claims this payment's money: reject it (or mark it failed) first",
+                       code="payment_has_refunds", details={"refund_id": claimed})
+    from_suspense = min(payment.unallocated_vnd, amount_vnd)
+    lines = [Line(payment.clearing_account, credit_vnd=amount_vnd)]
+    if from_suspense:
+        lines.append(Line(Accounts.SUSPENSE, debit_vnd=from_suspense))
+    book, left, taken = Book(conn, actor=actor, now=now, settings=settings), amount_vnd - from_suspense, []
+    if left:
+        allocations = conn.execute(select(PaymentAllocation.id, PaymentAllocation.payment_request_id,
+                                          PaymentAllocation.amount_vnd, PaymentAllocation.how)
+                                   .where(PaymentAllocation.payment_id == payment_id,
+                                          PaymentAllocation.released_at.is_(None))
+                                   .order_by(PaymentAllocation.id.desc()).with_for_update()).all()
+        by_id = {s.id: s for s in load_requests(conn, ids={a.payment_request_id for a in allocations})}
+        for allocation in allocations:
+            if not left:
+                break
+            part = min(left, allocation.amount_vnd)
+            state = by_id[allocation.payment_request_id]
+            lines += book.take_back(state, allocation_id=allocation.id, payment_id=payment_id,
+                                    allocated_vnd=allocation.amount_vnd, amount_vnd=part, how=allocation.how)
+            taken.append({"allocation_id": allocation.id, "payment_code": state.payment_code, "amount_vnd": part,
+                          "kept_vnd": allocation.amount_vnd - part})
+            left -= part
+    if left:  # more than the payment holds: nothing was written (the caller checked the amount)
+        raise Conflict("the payment holds less than the amount to take out (part was written off): undo that first",
+                       code="amount_exceeds_payment")
+    book.flush()
+    for row in taken:  # the new allocation that keeps the rest of each one taken from
+        row["kept_allocation_id"] = conn.execute(select(func.max(PaymentAllocation.id)).where(
+            PaymentAllocation.payment_id == payment_id, PaymentAllocation.released_at.is_(None),
+            PaymentAllocation.amount_vnd == row["kept_vnd"])).scalar() if row["kept_vnd"] else None
+    conn.execute(update(Payment).where(Payment.id == payment_id).values(
+        amount_vnd=payment.amount_vnd - amount_vnd, unallocated_vnd=payment.unallocated_vnd - from_suspense,
+        **({"suspense_reason": None} if from_suspense and from_suspense == payment.unallocated_vnd else {})))
+    post_many(conn, [Entry("payment_corrected", lines, stamp, actor, reason[:500], payment_id)])
+    session.expire_all()
+    return {"from_vnd": payment.amount_vnd, "to_vnd": payment.amount_vnd - amount_vnd,
+            "from_suspense_vnd": from_suspense, "taken_back": taken}
+
+
+def restore_payment(session: Session, *, payment_id: int, amount_vnd: int, reason: str, actor: str,
+                    now: datetime) -> None:
+    """`reduce_payment` undone: the payment is worth `amount_vnd` more again, the difference waiting in
+    suspense (`released`) for finance to match — what it was taken off is not put back blindly."""
+    stamp = books_stamp(session, now)
+    session.flush()
+    conn = session.connection()
+    payment = _locked_payment(conn, payment_id)
+    if payment.status != ACTIVE:
+        raise Conflict("the payment was reversed", code="payment_reversed")
+    conn.execute(update(Payment).where(Payment.id == payment_id).values(
+        amount_vnd=payment.amount_vnd + amount_vnd, unallocated_vnd=payment.unallocated_vnd + amount_vnd,
+        suspense_reason="released"))
+    post_many(conn, [Entry("payment_correction_undone", [Line(payment.clearing_account, debit_vnd=amount_vnd),
+                                                         Line(Accounts.SUSPENSE, credit_vnd=amount_vnd)],
+                           stamp, actor, reason[:500], payment_id)])
+    session.expire_all()
+
+
 def withdraw_from_paid_requests(session: Session, *, request_ids: list[int], fee_item_ids: frozenset[int],
                                 reason: str, settings: Settings, actor: str, now: datetime) -> int:
     """Stop asking for fee items in requests that got money for them (`Book.withdraw_items`): each asks for

@@ -174,6 +174,21 @@ class Book:
         self._settle(state, event, {"payment_id": payment_id, "amount_vnd": amount_vnd})
         return request_lines(state, before, state.net_paid_vnd)
 
+    def take_back(self, state: RequestState, *, allocation_id: int, payment_id: int, allocated_vnd: int,
+                  amount_vnd: int, how: str) -> list[Line]:
+        """Take `amount_vnd` of an allocation of `allocated_vnd` back off its request (money the bank never
+        received): the allocation is released and what stays on the request is a new one, found as the
+        old was; one status change, as a release (the request got less)."""
+        before = state.net_paid_vnd
+        state.paid_vnd -= amount_vnd
+        self._releases.append({"a_id": allocation_id, "released_at": self.now, "released_by": self.actor})
+        if allocated_vnd > amount_vnd:
+            self._allocations.append({"payment_id": payment_id, "payment_request_id": state.id,
+                                      "amount_vnd": allocated_vnd - amount_vnd, "how": how, "created_at": self.now,
+                                      "created_by": self.actor})
+        self._settle(state, "allocation_released", {"payment_id": payment_id, "amount_vnd": amount_vnd})
+        return request_lines(state, before, state.net_paid_vnd)
+
     def refund(self, state: RequestState, *, refund_id: int, amount_vnd: int) -> list[Line]:
         """Give `amount_vnd` of what a request received back to the payer."""
         return self._move_refunded(state, amount_vnd, "refunded", {"refund_id": refund_id, "amount_vnd": amount_vnd})

@@ -50,6 +50,17 @@ def on_refund_changed(watcher: Callable[[Session, int], None]) -> None:
         _WATCHERS.append(watcher)
 
 
+# Asked before a refund of a payment is recorded, under the payment's lock: reconciliation refuses one
+# of a payment whose statement line shows less than its callback claimed (money that never arrived).
+_GUARDS: list[Callable[[Session, Payment], None]] = []
+
+
+def on_refund_asked(guard: Callable[[Session, Payment], None]) -> None:
+    """Register `guard(session, payment)`, which raises to refuse a refund of that payment."""
+    if guard not in _GUARDS:
+        _GUARDS.append(guard)
+
+
 def _refund_changed(session: Session, refund: Refund) -> None:
     session.flush()
     for watcher in _WATCHERS:
@@ -113,6 +124,8 @@ def request_refund(session: Session, *, payment_id: int, amount_vnd: int, reason
     payment = session.get(Payment, payment_id, with_for_update=True)  # serialises refunds of one payment
     if payment is None:
         raise NotFound(f"no payment {payment_id}", code="payment_not_found")
+    for guard in _GUARDS:
+        guard(session, payment)
     refundable = refundable_vnd(session, payment)
     if expected_refundable_vnd != refundable:
         raise PreconditionFailed(

@@ -46,7 +46,9 @@ ADJUSTMENT_VI = {"allocation_release": "Bỏ khớp, trả về tạm treo", "re
                  "write_off": "Ghi thu khác", "write_off_undone": "Hủy ghi thu khác",
                  "refund_approved": "Hoàn trả người nộp", "refund_failed": "Hoàn trả không thành công",
                  "suspense_assignment": "Phân bổ từ tạm treo", "payment": "Thu tiền",
-                 "fee_withdrawn": "Thôi thu khoản đã nộp (hủy chuyển phát), chuyển nộp thừa"}
+                 "fee_withdrawn": "Thôi thu khoản đã nộp (hủy chuyển phát), chuyển nộp thừa",
+                 "payment_corrected": "Sửa số tiền theo sao kê (ngân hàng ghi có ít hơn thông báo)",
+                 "payment_correction_undone": "Hủy sửa số tiền theo sao kê"}
 TYPE_VI = {"payment": "Thu tiền", "reversal": "Giao dịch bị hủy/đảo", "bank_debit": "Ngân hàng ghi nợ (phí...)",
            "bank_reversal": "Ngân hàng hoàn/đảo giao dịch đã ghi có"}
 KIND_VI = {"unmatched_credit": "Tiền về chưa khớp", "late": "Nộp sau khi hết hạn/hủy",

@@ -27,10 +27,10 @@ from payments.ledger import Accounts, Entry, Line, post_many
 from payments.models import Payment, PaymentAllocation, PaymentRequest
 from reconciliation import counting, days, exceptions, links
 from reconciliation.matching import PaymentFacts, Verdict, classify
-from reconciliation.models import CLOSED, Resolution, StatementLine
+from reconciliation.models import CLOSED, FROM_CALLBACK, Resolution, StatementLine
 from reconciliation.statements import CREDIT
 
-LINE_ACTIONS = ("match", "unmatch", "refund", "write_off", "ignore")
+LINE_ACTIONS = ("match", "unmatch", "refund", "write_off", "ignore", "correct_amount")
 PARTLY_WRITTEN_OFF = "partly_written_off"
 
 
@@ -142,6 +142,34 @@ def refresh_lines_of(session: Session, payment_id: int) -> None:
 
 
 refunds.on_refund_changed(refresh_lines_of)
+
+
+def shortfall(session: Session, payment_id: int) -> tuple[int, int, int] | None:
+    """(line id, statement amount, payment amount) when the statement line carrying a callback's payment
+    shows less than the callback claimed: the difference never reached our account. None otherwise."""
+    found = session.execute(select(StatementLine.id, StatementLine.amount_vnd, Payment.amount_vnd)
+                            .join(Payment, Payment.id == StatementLine.payment_id)
+                            .where(StatementLine.payment_id == payment_id, StatementLine.direction == CREDIT,
+                                   StatementLine.source == FROM_CALLBACK, ~StatementLine.is_reversal,
+                                   Payment.status == "active", StatementLine.amount_vnd < Payment.amount_vnd)
+                            .order_by(StatementLine.id).limit(1)).first()
+    return tuple(found) if found is not None else None
+
+
+def _refuse_refund_of_money_not_received(session: Session, payment: Payment) -> None:
+    """A refund of a payment whose statement shows less than its callback claimed would pay out money
+    that never came (the refund of the difference settled `amount_differs` so): the payment is corrected
+    to the statement's amount first (`correct_amount`), then what it really holds can be refunded."""
+    found = shortfall(session, payment.id)
+    if found is not None:
+        line_id, statement_vnd, callback_vnd = found
+        raise Conflict(f"the statement shows {statement_vnd:,} VND for this payment, not the {callback_vnd:,} VND "
+                       "its callback claimed: the difference never arrived and cannot be refunded; correct the "
+                       "payment to the statement's amount first", code="statement_shows_less",
+                       details={"line_id": line_id, "statement_vnd": statement_vnd, "callback_vnd": callback_vnd})
+
+
+refunds.on_refund_asked(_refuse_refund_of_money_not_received)
 
 
 def _match(session: Session, line: StatementLine, *, settings: Settings, actor: str, now: datetime, allocations,
@@ -289,7 +317,24 @@ def _active(session: Session, line: StatementLine, action: str) -> int | None:
         .order_by(Resolution.id).limit(1)).scalar()
 
 
-_ACTIONS = {"match": _match, "unmatch": _unmatch, "write_off": _write_off, "refund": _refund, "ignore": _ignore}
+def _correct_amount(session: Session, line: StatementLine, *, settings: Settings, actor: str, now: datetime,
+                    reason: str, **_) -> dict:
+    """The payment of a callback whose statement line shows less is corrected to the statement's amount: the
+    difference is taken out of its suspense, then off the requests it paid (`corrections.reduce_payment`), so
+    they owe it again. The `amount_differs` exception goes (the amounts agree), an under-payment may come."""
+    payment = _payment(session, line)
+    found = shortfall(session, payment.id)
+    if found is None or found[0] != line.id:
+        raise Conflict("this line's statement amount is not less than its payment's: nothing to correct",
+                       code="nothing_to_correct",
+                       details={"statement_vnd": line.amount_vnd, "payment_vnd": payment.amount_vnd})
+    moved = corrections.reduce_payment(session, payment_id=payment.id, amount_vnd=payment.amount_vnd - line.amount_vnd,
+                                       reason=reason, settings=settings, actor=actor, now=now)
+    return {"payment_id": payment.id, "amount_vnd": moved["from_vnd"] - moved["to_vnd"], **moved}
+
+
+_ACTIONS = {"match": _match, "unmatch": _unmatch, "write_off": _write_off, "refund": _refund, "ignore": _ignore,
+            "correct_amount": _correct_amount}
 
 
 def acknowledge(session: Session, *, day: date, key: str, reason: str, settings: Settings, actor: str,
@@ -384,6 +429,9 @@ def _reverse(session: Session, resolution: Resolution, *, settings: Settings, ac
             new_id = _newest_manual_allocation(session, data["payment_id"])
             _found_as(session, new_id, allocation.get("how"))
             restored.append({"released_id": allocation["allocation_id"], "allocation_id": new_id})
+    elif resolution.action == "correct_amount":
+        corrections.restore_payment(session, payment_id=data["payment_id"], amount_vnd=data["amount_vnd"],
+                                    reason=f"undo: {reason}", actor=actor, now=now)
     elif resolution.action == "refund":
         _withdraw_refund(session, data["refund_id"], settings=settings, actor=actor, now=now, reason=reason)
     elif resolution.action == "write_off":
@@ -404,13 +452,17 @@ def _in_force(session: Session, match: Resolution) -> list[int]:
     unmatch is undone, and following them in order leads from each allocation the match made to the one
     that holds its money today."""
     ids = [allocation["allocation_id"] for allocation in match.data["allocations"]]
-    later = session.execute(select(Resolution.data).where(
-        Resolution.line_id == match.line_id, Resolution.id > match.id, Resolution.action == "unmatch",
-        Resolution.undone_at.is_not(None)).order_by(Resolution.id)).scalars()
-    for data in later:
-        renamed = {pair["released_id"]: pair["allocation_id"] for pair in data.get("restored", [])}
+    later = session.execute(select(Resolution.action, Resolution.data).where(
+        Resolution.line_id == match.line_id, Resolution.id > match.id,
+        ((Resolution.action == "unmatch") & Resolution.undone_at.is_not(None))
+        | (Resolution.action == "correct_amount")).order_by(Resolution.id)).all()
+    for action, data in later:
+        if action == "unmatch":
+            renamed = {pair["released_id"]: pair["allocation_id"] for pair in data.get("restored", [])}
+        else:  # a correction kept the rest of each allocation it took from as a new one (none: all taken)
+            renamed = {row["allocation_id"]: row["kept_allocation_id"] for row in data.get("taken_back", [])}
         ids = [renamed.get(allocation_id, allocation_id) for allocation_id in ids]
-    return ids
+    return [allocation_id for allocation_id in ids if allocation_id is not None]
 
 
 def _found_as(session: Session, allocation_id: int, how: str | None) -> None:

@@ -214,7 +214,9 @@ for _path, _action, _doc in (
         ("unmatch", "unmatch", "Take a line's money back off its requests into suspense, with a reason."),
         ("refund", "refund", "Mark a line's money for refund (recorded; the refund service carries it out)."),
         ("write-off", "write_off", "Write off money in suspense as other income, with a reason."),
-        ("ignore", "ignore", "Ignore a line (not a fee payment: interest, internal transfer), with a reason.")):
+        ("ignore", "ignore", "Ignore a line (not a fee payment: interest, internal transfer), with a reason."),
+        ("correct-amount", "correct_amount", "Correct a callback's payment to the smaller amount its statement line "
+                                             "shows: the difference is taken back from suspense, then its requests.")):
     recon_ns.route(f"/lines/<int:line_id>/{_path}")(_line_action(_action, _doc))
 
 

@@ -28,7 +28,8 @@ from web.i18n import translate
 LINE_ACTIONS = {"match": ("match", "Đã khớp dòng sao kê."), "unmatch": ("unmatch", "Đã bỏ khớp dòng sao kê."),
                 "refund": ("refund", "Đã đề nghị hoàn tiền cho dòng sao kê."),
                 "write-off": ("write_off", "Đã ghi thu khác phần tạm treo."),
-                "ignore": ("ignore", "Đã bỏ qua dòng sao kê.")}
+                "ignore": ("ignore", "Đã bỏ qua dòng sao kê."),
+                "correct-amount": ("correct_amount", "Đã sửa số tiền giao dịch theo sao kê.")}
 
 
 def _back(default: str | None = None) -> str:

@@ -24,7 +24,7 @@ REFUND_STATUS = {"awaiting_approval": "Chờ phê duyệt", "sending": "Đang g�
                  "failed": "Thất bại"}
 REFUND_METHOD = {"card": "Thẻ", "transfer": "Chuyển khoản", "cash": "Tiền mặt"}
 ACTIONS = {"match": "Khớp", "unmatch": "Bỏ khớp", "refund": "Hoàn tiền", "write_off": "Ghi thu khác (xóa treo)",
-           "ignore": "Bỏ qua", "acknowledge": "Chấp nhận"}
+           "ignore": "Bỏ qua", "acknowledge": "Chấp nhận", "correct_amount": "Sửa số tiền theo sao kê"}
 # An audit row's action (`kernel.audit`'s code) as the line page's trail shows it; a code not here shows as it is.
 AUDIT_ACTIONS = {**{f"reconciliation.{code}": label for code, label in ACTIONS.items()},
                  "reconciliation.undo": "Hoàn tác quyết định", "refund.request": "Đề nghị hoàn tiền",
@@ -100,6 +100,23 @@ ERRORS = {
                                    "A refund of {refund_awaiting_vnd} (request #{refund_id}) of this payment waits for "
                                    "approval and takes its suspense money first: let the approver decide it before "
                                    "deciding on this money."),
+    "statement_shows_less": ("Sao kê chỉ ghi có {statement_vnd} cho giao dịch này, không phải {callback_vnd} như "
+                             "thông báo: phần chênh lệch chưa từng về tài khoản nên không thể hoàn trả. Hãy sửa số "
+                             "tiền giao dịch theo sao kê trước.",
+                             "The statement shows {statement_vnd} for this payment, not the {callback_vnd} its "
+                             "callback claimed: the difference never arrived and cannot be refunded. Correct the "
+                             "payment to the statement's amount first."),
+    "nothing_to_correct": ("Số tiền trên sao kê của dòng này không nhỏ hơn số tiền đã ghi nhận: không có gì để sửa.",
+                           "This line's statement amount is not less than the payment's: there is nothing to "
+                           "correct."),
+    "payment_has_refunds": ("Đang có đề nghị hoàn trả (#{refund_id}) lấy tiền của giao dịch này: hãy từ chối hoặc "
+                            "đánh dấu không thành công trước khi sửa số tiền.",
+                            "A refund (#{refund_id}) claims this payment's money: reject it or mark it failed "
+                            "before correcting the amount."),
+    "amount_exceeds_payment": ("Giao dịch còn giữ ít hơn số tiền cần trừ (một phần đã ghi thu khác): hãy hủy ghi "
+                               "thu khác trước.",
+                               "The payment holds less than the amount to take out (part was written off): undo "
+                               "the write-off first."),
     "nothing_in_suspense": ("Dòng này không còn tiền tạm treo.",
                             "Nothing of this line is in suspense."),
     "money_in_suspense": ("Dòng này còn {unallocated_vnd} tạm treo: hãy khớp, ghi thu khác hoặc hoàn trả, "
@@ -562,6 +579,7 @@ EN = {
     "Đảo giao dịch của dòng": "Reverses line", "Bị đảo bởi dòng": "Reversed by line",
     "xử lý một lần trên dòng đảo": "settled once, on the reversal line",
     "Khớp": "Match", "Bỏ khớp": "Unmatch", "Ghi thu khác (xóa treo)": "Write off",
+    "Sửa số tiền theo sao kê": "Correct the amount to the statement's",
     "Chấp nhận": "Acknowledge", "Hoàn tác": "Undo", "Lý do (bắt buộc)": "Reason (required)",
     "Số tiền (để trống: toàn bộ)": "Amount (empty: all)",
     "Yêu cầu": "Request", "Khớp với nhiều hồ sơ: điền thêm dòng.": "Several requests: fill in more rows.",
@@ -603,7 +621,8 @@ EN = {
     "Đã khớp dòng sao kê.": "The line was matched.", "Đã bỏ khớp dòng sao kê.": "The line was unmatched.",
     "Đã đề nghị hoàn tiền cho dòng sao kê.": "A refund was requested for the line.",
     "Đã ghi thu khác phần tạm treo.": "The money in suspense was written off.",
-    "Đã bỏ qua dòng sao kê.": "The line was ignored.", "Đã chấp nhận ngoại lệ.": "The exception was acknowledged.",
+    "Đã bỏ qua dòng sao kê.": "The line was ignored.",
+    "Đã sửa số tiền giao dịch theo sao kê.": "The payment was corrected to the statement's amount.", "Đã chấp nhận ngoại lệ.": "The exception was acknowledged.",
     "Đã hoàn tác quyết định.": "The decision was undone.", "Đã đề nghị khóa sổ.": "Closing the day was requested.",
     "Đã phê duyệt khóa sổ.": "The day is closed.", "Đã từ chối khóa sổ.": "The close was rejected.",
     "Đã gán tiền tạm treo cho hồ sơ.": "The money was assigned to the request.",

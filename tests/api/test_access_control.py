@@ -115,6 +115,7 @@ TABLE = {
     ("POST", "/api/v1/reconciliation/lines/<int:line_id>/refund"): {"finance"},
     ("POST", "/api/v1/reconciliation/lines/<int:line_id>/write-off"): {"finance"},
     ("POST", "/api/v1/reconciliation/lines/<int:line_id>/ignore"): {"finance"},
+    ("POST", "/api/v1/reconciliation/lines/<int:line_id>/correct-amount"): {"finance"},
     ("POST", "/api/v1/reconciliation/resolutions/<int:resolution_id>/undo"): {"finance"},
     ("GET", "/api/v1/reconciliation/days"): FINANCE_READ,
     ("GET", "/api/v1/reconciliation/days/<string:day>"): FINANCE_READ,

@@ -1,0 +1,84 @@
+"""Reconciliation, QA round 14: a statement that shows less than its callback claimed."""
+import pytest
+
+from tests.factories import assert_ledger_ok, make_request
+from tests.recon_factories import all_lines, bank_callback, paid_vnd, resolve, undo, upload, vcb_csv
+
+DAY = "2026-11-24"
+
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
+
+
+def queue(client, auth, state: str = "all") -> list[dict]:
+    r = client.get(f"/api/v1/reconciliation/days/{DAY}/exceptions?state={state}", headers=auth("finance"))
+    assert r.status_code == 200, r.json
+    return r.json["exceptions"]
+
+
+def statement_shows_less(client, auth, test_settings) -> tuple[str, dict]:
+    """The callback credited 500,000 under FTX500; the statement shows FTX500 for 450,000."""
+    code = make_request(client, auth, ("Lệ phí", "charge", 500_000))
+    bank_callback(client, test_settings, "FTX500", 500_000, f"CK {code}")
+    assert paid_vnd(client, code) == 500_000
+    [line] = all_lines(client, auth, upload(client, auth, vcb_csv(("FTX500", "", "450.000", f"CK {code}"))).json[
+        "import_id"])
+    [differs] = [e for e in queue(client, auth) if e["severity"] == "blocking"]
+    assert (differs["kind"], differs["amount_vnd"], differs["line_id"]) == ("amount_differs", 50_000, line["id"])
+    return code, line
+
+
+def test_money_the_statement_does_not_show_is_never_refunded(client, auth, db, test_settings):
+    _, line = statement_shows_less(client, auth, test_settings)
+    refused = resolve(client, auth, line["id"], "refund", reason="hoàn phần chênh lệch", amount_vnd=50_000)
+    assert refused.status_code == 409 and refused.json["code"] == "statement_shows_less", refused.json
+    assert refused.json["details"] == {"line_id": line["id"], "statement_vnd": 450_000, "callback_vnd": 500_000}
+    # nor from the refund desk, by the payment
+    payment_id = line["payment_id"]
+    desk = client.post(f"/api/v1/payments/{payment_id}/refunds", headers=auth("finance"),
+                       json={"amount_vnd": 50_000, "reason": "hoàn phần chênh lệch", "expected_refundable_vnd": 500_000})
+    assert desk.status_code == 409 and desk.json["code"] == "statement_shows_less", desk.json
+    [differs] = [e for e in queue(client, auth, "open") if e["severity"] == "blocking"]
+    assert differs["kind"] == "amount_differs"
+    assert_ledger_ok(db)
+
+
+def test_the_payment_is_corrected_to_what_the_statement_shows(client, auth, db, test_settings):
+    code, line = statement_shows_less(client, auth, test_settings)
+    corrected = resolve(client, auth, line["id"], "correct-amount", reason="ngân hàng chỉ ghi có 450.000")
+    assert corrected.status_code == 201, corrected.json
+    data = corrected.json["resolution"]["data"]
+    assert (data["amount_vnd"], data["from_vnd"], data["to_vnd"]) == (50_000, 500_000, 450_000)
+    assert [(p["payment_code"], p["amount_vnd"]) for p in data["taken_back"]] == [(code, 50_000)]
+    assert paid_vnd(client, code) == 450_000
+    assert_ledger_ok(db)
+    blocking = [(e["kind"], e["amount_vnd"]) for e in queue(client, auth, "open") if e["severity"] == "blocking"]
+    assert blocking == [("under_payment", 50_000)]  # the citizen owes what the bank never received
+    again = resolve(client, auth, line["id"], "correct-amount", reason="lần nữa")
+    assert again.status_code == 409 and again.json["code"] == "nothing_to_correct", again.json
+    # the refund desk may refund real money again (there is none over: nothing refundable beyond the fee)
+    undone = undo(client, auth, corrected.json["resolution"]["id"])
+    assert undone.status_code == 200, undone.json
+    assert_ledger_ok(db)
+    kinds = sorted(e["kind"] for e in queue(client, auth, "open") if e["severity"] == "blocking")
+    assert kinds == ["amount_differs", "under_payment", "unmatched_credit"]  # the 50,000 waits in suspense
+
+
+def test_the_exception_page_offers_the_correction_not_a_refund_of_the_difference(client, auth, db, test_settings, app):
+    from kernel.users import create_user
+    from tests.api.test_finance_pages import csrf, logged_in
+    from tests.api.test_pages import PASSWORD
+    from tests.conftest import T0
+
+    with db() as s, s.begin():
+        create_user(s, username="ketoan", full_name="Lê Thị Lan", roles=["finance"], password=PASSWORD, now=T0)
+    finance = logged_in(app, "ketoan")
+    code, line = statement_shows_less(client, auth, test_settings)
+    html = finance.get(f"/staff/finance/exceptions?date={DAY}").get_data(as_text=True)
+    path = f"/staff/finance/lines/{line['id']}/correct-amount"
+    assert f'action="{path}"' in html and "Sửa số tiền theo sao kê" in html
+    r = finance.post(path, data={"csrf_token": csrf(finance), "reason": "ngân hàng chỉ ghi có 450.000",
+                                 "back": f"/staff/finance/exceptions?date={DAY}"})
+    assert r.status_code == 303, r.get_data(as_text=True)[:500]
+    assert "Đã sửa số tiền giao dịch theo sao kê." in finance.get(r.headers["Location"]).get_data(as_text=True)
+    assert paid_vnd(client, code) == 450_000
+    assert_ledger_ok(db)
