@@ -36,8 +36,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from config import Settings
-from kernel.clock import business_date, business_day_bounds, ensure_aware_utc, is_working_day, \
-    working_days_between
+from kernel.clock import business_date, business_day_bounds, ensure_aware_utc, is_working_day
 from payments.announcements import announced_amounts
 from payments.corrections import FEE_WITHDRAWN
 from payments.ledger import LedgerEntry
@@ -286,7 +285,7 @@ def _unseen_payments(session: Session, day: date, lines: list[StatementLine], *,
         StatementImport.status == "done", StatementImport.period_from <= day, StatementImport.period_to >= day))
         .scalars())
     statement_paid = _statement_payments_by_amount(lines, settings.payment_code_prefix)
-    age = working_days_between(day, today, settings.holidays)
+    age = sweep.elapsed_working_days(day, today, settings.holidays)  # what `overdue` counts
     out = []
     for payment_id, amount, account, memo, provider in rows:
         twin = statement_paid.get((account, amount), [])

@@ -4,7 +4,7 @@ Compares what the banks' callbacks announced with what the statements show:
 - `missed_callback`: a statement credit that no callback announced (the statement created
   its payment, and no callback was linked to it later) — the bank feed lost or never sent it;
 - `callback_without_statement`: a bank-transfer callback that no statement line showed
-  `HCCPAY_RECON_SWEEP_WORKING_DAYS` working days after it was booked.
+  `HCCPAY_RECON_SWEEP_WORKING_DAYS` working days after it was booked had ended (`is_overdue`).
 Findings are stored once each (unique per kind and subject) and cleared when the missing
 side turns up (a late callback clears a `missed_callback`, and so does finance ignoring the line:
 an ignored credit is not ours to account, as the exception queue reads it; undoing the ignore
@@ -29,9 +29,17 @@ from reconciliation.models import FROM_STATEMENT, IGNORED, StatementLine, SweepF
 LOOKBACK_DAYS = 62
 
 
+def elapsed_working_days(day: date, today: date, holidays: Collection[date]) -> int:
+    """The working days that have ended since `day` (each after it, before `today`): a working day's
+    statement can show a transfer only once that day is over, so today, not over yet, is not one of them."""
+    return working_days_between(day, today - timedelta(days=1), holidays)
+
+
 def is_overdue(day: date, today: date, *, n: int, holidays: Collection[date]) -> bool:
-    """A callback booked on `day` with no statement line is overdue once `n` working days have passed."""
-    return working_days_between(day, today, holidays) >= n
+    """A callback booked on `day` with no statement line is overdue once `n` working days after it have
+    ended ("never appeared on a statement after N working days"): a Monday callback with N=2 on Thursday,
+    not on Wednesday while Wednesday's statement may still show it."""
+    return elapsed_working_days(day, today, holidays) >= n
 
 
 def last_overdue_day(today: date, *, n: int, holidays: Collection[date]) -> date:

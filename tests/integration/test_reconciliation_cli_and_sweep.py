@@ -78,9 +78,10 @@ def test_the_sweep_finds_a_callback_on_the_day_the_exception_queue_calls_it_over
             "booked_at": f"{day}T10:00:00+07:00", "direction": "credit"})
         assert client.post("/api/v1/callbacks/bank", data=raw, headers=headers).status_code == 200
     hanoi = timezone(timedelta(hours=7))
-    expected = {"2026-09-03": set(), "2026-09-04": {"2026-08-31"},
-                "2026-11-23": {"2026-08-31"}, "2026-11-24": {"2026-08-31", "2026-11-20", "2026-11-21", "2026-11-22"},
-                "2026-11-25": set(booked.values())}
+    # overdue once N working days after the callback have ended (today, not over, is not one of them)
+    expected = {"2026-09-04": set(), "2026-09-07": {"2026-08-31"},
+                "2026-11-24": {"2026-08-31"}, "2026-11-25": {"2026-08-31", "2026-11-20", "2026-11-21", "2026-11-22"},
+                "2026-11-26": set(booked.values())}
     for today, overdue in expected.items():
         now = datetime.fromisoformat(f"{today}T10:00:00").replace(tzinfo=hanoi)
         with unit_of_work(db) as s:
