@@ -25,6 +25,7 @@ from kernel.inbox import InboundCallback
 from payments import cash
 from payments.ledger import Accounts, LedgerEntry, LedgerLine
 from payments.models import Payment, PaymentAllocation
+from payments.refunds import AWAITING_APPROVAL, Refund
 from reconciliation import counting
 from reconciliation import exceptions as queue
 from reconciliation.models import (CLOSE_REQUESTED, CLOSED, OPEN, ReconDay, StatementImport, StatementLine,
@@ -174,9 +175,14 @@ def _payment_totals(session: Session, day: date, holidays: Collection[date]) -> 
     by_agency = _by_row(_ledger_money(session, counted, Payment.status == "active"))
     allocated = select(func.coalesce(func.sum(PaymentAllocation.amount_vnd), 0)).where(
         PaymentAllocation.payment_id == Payment.id, PaymentAllocation.released_at.is_(None)).scalar_subquery()
+    # Money in suspense that a refund awaiting approval claims is decided, as the line reads it
+    # (`matching.PaymentFacts.waiting_vnd`): one rule for the line and the day's totals.
+    claimed = select(func.coalesce(func.sum(Refund.amount_vnd), 0)).where(
+        Refund.payment_id == Payment.id, Refund.status == AWAITING_APPROVAL).scalar_subquery()
+    waiting = Payment.unallocated_vnd - claimed
     state = case((Payment.status != "active", "reversed"),
-                 (Payment.unallocated_vnd == Payment.amount_vnd, "in_suspense"),
-                 (Payment.unallocated_vnd > 0, "partly_in_suspense"),
+                 (waiting >= Payment.amount_vnd, "in_suspense"),
+                 (waiting > 0, "partly_in_suspense"),
                  (allocated == Payment.amount_vnd, "allocated"), else_="settled_by_finance")
     by_status = [{"status": s, "count": n, "amount_vnd": int(a)} for s, n, a in session.execute(
         select(state, func.count(), func.sum(Payment.amount_vnd)).where(counted).group_by(state).order_by(state))]

@@ -1,0 +1,74 @@
+"""Reconciliation, QA round 14: the day's summary and report say what the queue and the lines say."""
+import csv
+import io
+
+import pytest
+
+from tests.recon_factories import all_lines, resolve, upload, vcb_csv
+
+DAY = "2026-11-24"
+
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
+
+
+def summary_of(client, auth, day: str = DAY) -> dict:
+    r = client.get(f"/api/v1/reconciliation/days/{day}", headers=auth("finance"))
+    assert r.status_code == 200, r.json
+    return r.json
+
+
+def queue(client, auth, day: str = DAY) -> list[dict]:
+    r = client.get(f"/api/v1/reconciliation/days/{day}/exceptions?state=all", headers=auth("finance"))
+    assert r.status_code == 200, r.json
+    return r.json["exceptions"]
+
+
+def acknowledge(client, auth, key: str, day: str = DAY):
+    r = client.post(f"/api/v1/reconciliation/days/{day}/exceptions/{key}/acknowledge", headers=auth("finance"),
+                    json={"reason": "đã kiểm tra với ngân hàng"})
+    assert r.status_code == 201, r.json
+    return r
+
+
+def close(client, auth, day: str = DAY):
+    asked = client.post(f"/api/v1/reconciliation/days/{day}/close", headers=auth("finance"))
+    assert asked.status_code == 202, asked.json
+    approved = client.post(f"/api/v1/reconciliation/days/{day}/close/approve", headers=auth("approver"))
+    assert approved.status_code == 200, approved.json
+    return approved
+
+
+def line_of(client, auth, line_id: int) -> dict:
+    r = client.get(f"/api/v1/reconciliation/lines/{line_id}", headers=auth("finance"))
+    assert r.status_code == 200, r.json
+    return r.json
+
+
+def section_vii(data: bytes) -> list[list[str]]:
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    start = rows.index(["VII. Ngoại lệ"]) + 2
+    return [row for row in rows[start:start + 50] if len(row) == 4 and row[1]]
+
+
+def big_unknown_credit(client, auth) -> dict:
+    """2.500.000 with no code: in suspense; a refund of it needs an approver (threshold 2.000.000)."""
+    [line] = all_lines(client, auth, upload(client, auth, vcb_csv(("FT25", "", "2.500.000", "chuyen nham"))).json[
+        "import_id"])
+    refund = resolve(client, auth, line["id"], "refund", reason="người chuyển nhầm xin lại")
+    assert refund.status_code == 201 and refund.json["resolution"]["data"]["refund_status"] == "awaiting_approval"
+    return refund.json
+
+
+# --- 2. money a refund awaiting approval claims: one rule for the line and the summary ---------------------
+
+def test_money_a_refund_awaiting_approval_claims_reads_the_same_in_the_summary_as_on_its_line(client, auth):
+    decided = big_unknown_credit(client, auth)
+    assert decided["line"]["status"] == "matched" and "refund_requested" in decided["line"]["reasons"]
+    by_status = {row["status"]: row["amount_vnd"] for row in summary_of(client, auth)["totals"]["by_status"]}
+    assert by_status == {"settled_by_finance": 2_500_000}  # decided, as the line reads; not "in suspense"
+    refund_id = decided["resolution"]["data"]["refund_id"]
+    r = client.post(f"/api/v1/refunds/{refund_id}/reject", headers=auth("approver"), json={"reason": "chưa đủ hồ sơ"})
+    assert r.status_code == 200, r.json
+    assert line_of(client, auth, decided["line"]["id"])["status"] == "unmatched"
+    by_status = {row["status"]: row["amount_vnd"] for row in summary_of(client, auth)["totals"]["by_status"]}
+    assert by_status == {"in_suspense": 2_500_000}
