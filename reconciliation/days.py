@@ -276,8 +276,16 @@ def _exception_totals(found: list[queue.DayException], tolerance_vnd: int) -> di
 def _sweep_totals(session: Session, day: date, found: list[queue.DayException]) -> dict:
     missed = [e for e in found if e.kind == "missed_callback"]
     unseen = [e for e in found if e.kind in ("payment_without_statement_line", "duplicate")]
-    findings = dict(session.execute(select(SweepFinding.kind, func.count()).where(
-        SweepFinding.business_date == day, SweepFinding.cleared_at.is_(None)).group_by(SweepFinding.kind)).all())
+    # A finding is open while the queue's exception for it is: one finance acknowledged is not (the sweep
+    # clears it on its next run; until then the day does not count it either).
+    settled = {e.key for e in found if not e.open}
+    findings: dict[str, int] = {}
+    for kind, subject in session.execute(select(SweepFinding.kind, SweepFinding.subject_id).where(
+            SweepFinding.business_date == day, SweepFinding.cleared_at.is_(None))):
+        keys = {f"line:{subject}:missed_callback"} if kind == "missed_callback" else \
+            {f"payment:{subject}:payment_without_statement_line", f"payment:{subject}:duplicate"}
+        if not keys & settled:
+            findings[kind] = findings.get(kind, 0) + 1
     return {"missed_callbacks": {"count": len(missed), "amount_vnd": sum(e.amount_vnd for e in missed)},
             "callbacks_without_statement": {"count": len(unseen), "amount_vnd": sum(e.amount_vnd for e in unseen),
                                             "overdue": sum(bool(e.details.get("overdue")) for e in unseen)},

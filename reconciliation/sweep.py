@@ -7,15 +7,16 @@ Compares what the banks' callbacks announced with what the statements show:
   `HCCPAY_RECON_SWEEP_WORKING_DAYS` working days after it was booked had ended (`is_overdue`).
 Findings are stored once each (unique per kind and subject) and cleared when the missing
 side turns up (a late callback clears a `missed_callback`, and so does finance ignoring the line:
-an ignored credit is not ours to account, as the exception queue reads it; undoing the ignore
-opens it again); the day summary counts them and the exception queue shows them.
+an ignored credit is not ours to account, as the exception queue reads it; or acknowledging its
+`missed_callback` exception; undoing either opens it again); the day summary counts them and the
+exception queue shows them.
 """
 from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import String, and_, cast, exists, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -24,7 +25,7 @@ from kernel.clock import business_date, business_day_bounds, working_days_betwee
 from payments.announcements import STATEMENT_PROVIDER, announced
 from payments.models import Payment
 from reconciliation import counting
-from reconciliation.models import FROM_STATEMENT, IGNORED, StatementLine, SweepFinding
+from reconciliation.models import FROM_STATEMENT, IGNORED, Resolution, StatementLine, SweepFinding
 
 LOOKBACK_DAYS = 62
 
@@ -55,9 +56,18 @@ def _announced_late():
     return exists().where(Payment.id == StatementLine.payment_id, announced())
 
 
+def _acknowledged():
+    """Finance acknowledged the line's `missed_callback` exception (an acknowledgement in force)."""
+    return exists().where(Resolution.line_id == StatementLine.id, Resolution.action == "acknowledge",
+                          Resolution.exception_key == literal("line:") + cast(StatementLine.id, String)
+                          + literal(":missed_callback"), Resolution.undone_at.is_(None))
+
+
 def _missed():
-    """The line is a credit no callback announced that finance has not ignored (`exceptions` reads it so)."""
-    return and_(StatementLine.source == FROM_STATEMENT, StatementLine.status != IGNORED, ~_announced_late())
+    """The line is a credit no callback announced that finance has neither ignored (`exceptions` reads it
+    so) nor acknowledged as such (the queue's exception is settled: no open finding either)."""
+    return and_(StatementLine.source == FROM_STATEMENT, StatementLine.status != IGNORED, ~_announced_late(),
+                ~_acknowledged())
 
 
 def _record(session: Session, rows: list[dict]) -> int:

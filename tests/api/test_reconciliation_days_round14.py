@@ -4,6 +4,7 @@ import io
 
 import pytest
 
+from tests.factories import make_request
 from tests.recon_factories import all_lines, resolve, upload, vcb_csv
 
 DAY = "2026-11-24"
@@ -72,3 +73,18 @@ def test_money_a_refund_awaiting_approval_claims_reads_the_same_in_the_summary_a
     assert line_of(client, auth, decided["line"]["id"])["status"] == "unmatched"
     by_status = {row["status"]: row["amount_vnd"] for row in summary_of(client, auth)["totals"]["by_status"]}
     assert by_status == {"in_suspense": 2_500_000}
+
+
+# --- 3. an acknowledged missed callback is not an open finding ----------------------------------------------
+
+def test_an_acknowledged_missed_callback_is_no_open_finding_in_the_summary_nor_the_sweep(client, auth):
+    code = make_request(client, auth, ("Lệ phí", "charge", 40_000))
+    [line] = all_lines(client, auth, upload(client, auth, vcb_csv(("MC1", "", "40.000", f"nop {code}"))).json[
+        "import_id"])
+    swept = client.post("/api/v1/reconciliation/sweep", headers=auth("finance")).json
+    assert swept["open"]["missed_callback"] == 1
+    assert summary_of(client, auth)["sweep"]["findings"] == {"missed_callback": 1}
+    acknowledge(client, auth, f"line:{line['id']}:missed_callback")
+    assert summary_of(client, auth)["sweep"]["findings"] == {}
+    swept = client.post("/api/v1/reconciliation/sweep", headers=auth("finance")).json
+    assert swept["open"]["missed_callback"] == 0 and swept["findings"] == []
