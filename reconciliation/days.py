@@ -262,9 +262,17 @@ def _row_name(account: str) -> str:
 
 
 def _exception_totals(found: list[queue.DayException], tolerance_vnd: int) -> dict:
+    """By kind: the blocking exceptions (`count`, `open`, `amount_vnd`) and, apart, those for information
+    (`info`: a missed callback, the credit of a reversal pair settled on its reversal line) — as a closed
+    day's report lists them ("Thông tin"), so a pair's money is not counted twice nor read as open twice."""
     by_kind: dict[str, dict] = {}
     for exc in found:
         bucket = by_kind.setdefault(exc.kind, {"count": 0, "open": 0, "amount_vnd": 0})
+        if not exc.blocking:
+            info = bucket.setdefault("info", {"count": 0, "amount_vnd": 0})
+            info["count"] += 1
+            info["amount_vnd"] += exc.amount_vnd
+            continue
         bucket["count"] += 1
         bucket["open"] += exc.open
         bucket["amount_vnd"] += exc.amount_vnd

@@ -167,10 +167,16 @@ def _sections(summary: dict, state: dict, now: datetime) -> Iterator[Section]:
     if closed:  # the exceptions as the close froze them, each with how it was handled
         rows = [[_subject(e), KIND_VI.get(e["kind"], e["kind"]), e["amount_vnd"], _handled(e)]
                 for e in summary.get("closed_exceptions") or []]
-    else:  # a draft: the queue as it stands, by kind (the queue itself lists each one)
-        rows = [["", KIND_VI.get(kind, kind), bucket["amount_vnd"],
-                 f"{bucket['open']}/{bucket['count']} đang mở (xem hàng đợi ngoại lệ)"]
-                for kind, bucket in sorted(summary.get("exceptions", {}).get("by_kind", {}).items())]
+    else:  # a draft: the queue as it stands, by kind (the queue itself lists each one); what is there for
+        # information on its own row, as the closed report marks each such one ("Thông tin")
+        rows = []
+        for kind, bucket in sorted(summary.get("exceptions", {}).get("by_kind", {}).items()):
+            if bucket["count"]:
+                rows.append(["", KIND_VI.get(kind, kind), bucket["amount_vnd"],
+                             f"{bucket['open']}/{bucket['count']} đang mở (xem hàng đợi ngoại lệ)"])
+            if bucket.get("info"):
+                rows.append(["", KIND_VI.get(kind, kind), bucket["info"]["amount_vnd"],
+                             f"Thông tin ({bucket['info']['count']})"])
     yield Section("VII. Ngoại lệ", ["Đối tượng", "Loại", "Số tiền (VND)", "Xử lý"],
                   rows or [["", "Không có ngoại lệ", "", ""]], frozenset({2}))
     counts = summary.get("cash_drawers")  # absent from summaries frozen before the drawers were counted

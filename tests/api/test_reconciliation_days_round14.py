@@ -88,3 +88,36 @@ def test_an_acknowledged_missed_callback_is_no_open_finding_in_the_summary_nor_t
     assert summary_of(client, auth)["sweep"]["findings"] == {}
     swept = client.post("/api/v1/reconciliation/sweep", headers=auth("finance")).json
     assert swept["open"]["missed_callback"] == 0 and swept["findings"] == []
+
+
+# --- 5. a same-day reversal pair in the draft report as in the closed one -----------------------------------
+
+def mt940(*transactions: tuple[str, int, str, str]) -> str:
+    body = "".join(f":61:2611241124{mark}{amount},NTRF{ref}//{ref}\n:86:{memo}\n"
+                   for mark, amount, ref, memo in transactions)
+    return f":20:HCC261124\n:25:0071001234567\n:28C:00001/001\n:60F:C261124VND1000000,\n{body}" \
+           ":62F:C261124VND1000000,\n"
+
+
+def test_the_draft_report_counts_a_same_day_reversal_pair_as_the_closed_one_does(client, auth):
+    from reconciliation.reports import KIND_VI
+
+    code = make_request(client, auth, ("Lệ phí", "charge", 50_000))
+    upload(client, auth, mt940(("C", 50_000, "900001", f"nop le phi {code}"),
+                               ("RC", 50_000, "900002", f"REVERSAL 900001 {code}")), "s.mt940")
+
+    def reversed_rows(data: bytes) -> list[tuple[int, bool]]:
+        """(amount, information only) of section VII's reversal rows."""
+        return sorted((int(row[2]), row[3].startswith("Thông tin")) for row in section_vii(data)
+                      if row[1] == KIND_VI["reversed"])
+
+    draft = client.get(f"/api/v1/reconciliation/days/{DAY}/report.csv", headers=auth("finance")).data
+    assert reversed_rows(draft) == [(50_000, False), (50_000, True)]
+    by_kind = summary_of(client, auth)["exceptions"]["by_kind"]["reversed"]
+    assert (by_kind["count"], by_kind["open"], by_kind["amount_vnd"]) == (1, 1, 50_000)
+    assert by_kind["info"] == {"count": 1, "amount_vnd": 50_000}
+    [blocking] = [e for e in queue(client, auth) if e["kind"] == "reversed" and e["severity"] == "blocking"]
+    acknowledge(client, auth, blocking["key"])
+    close(client, auth)
+    closed = client.get(f"/api/v1/reconciliation/days/{DAY}/report.csv", headers=auth("finance")).data
+    assert reversed_rows(closed) == reversed_rows(draft)
