@@ -11,7 +11,7 @@ import logging
 from collections.abc import Collection
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -441,6 +441,11 @@ def approve_close(session: Session, day: date, *, settings: Settings, actor: str
     frozen["closed_exceptions"] = [{**e.view(), "report_line_no": numbers.get(e.line_id)} for e in found]
     row.status, row.closed_by, row.closed_at = CLOSED, actor, closed_at
     row.summary = frozen
+    # Each line keeps the status the close counted (`lines.by_status`, the report's table): a line may change
+    # later (a refund rejected after the close puts its money back in suspense, the next open day's to settle),
+    # and its closed day must still read as it closed (`status_at_close` in the line views).
+    session.execute(update(StatementLine).where(StatementLine.recon_date == day)
+                    .values(closed_status=StatementLine.status))
     # Under the lock only what may change later: the lines, as the CSV. The XLSX and PDF follow from it
     # and the frozen summary once this commits (`reports.freeze_after_close`), holding no lock.
     row.reports = reports.freeze_lines(session, frozen, state=reports.report_state(row), now=closed_at)

@@ -98,6 +98,7 @@ class StatementLine(Base):
     payment_id: Mapped[int | None] = mapped_column(BigIntPK, ForeignKey("payments.id"), unique=True)
     source: Mapped[str | None] = mapped_column(String(10))  # callback | statement (credits only)
     status: Mapped[str] = mapped_column(String(10))
+    closed_status: Mapped[str | None] = mapped_column(String(10))  # `status` when its day closed (frozen)
     score: Mapped[int]
     reasons: Mapped[list[Any]]
     proposal: Mapped[dict[str, Any] | None]

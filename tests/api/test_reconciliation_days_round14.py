@@ -121,3 +121,30 @@ def test_the_draft_report_counts_a_same_day_reversal_pair_as_the_closed_one_does
     close(client, auth)
     closed = client.get(f"/api/v1/reconciliation/days/{DAY}/report.csv", headers=auth("finance")).data
     assert reversed_rows(closed) == reversed_rows(draft)
+
+
+# --- 6. a closed day stays as closed when its line changes later; the change is the next open day's ------
+
+def test_a_refund_rejected_after_the_close_leaves_the_closed_day_as_closed_and_lands_in_the_next_day(client, auth):
+    decided = big_unknown_credit(client, auth)
+    line_id, refund_id = decided["line"]["id"], decided["resolution"]["data"]["refund_id"]
+    close(client, auth)
+    frozen = summary_of(client, auth)
+    report = client.get(f"/api/v1/reconciliation/days/{DAY}/report.csv", headers=auth("finance"))
+    r = client.post(f"/api/v1/refunds/{refund_id}/reject", headers=auth("approver"), json={"reason": "chưa đủ hồ sơ"})
+    assert r.status_code == 200, r.json
+    # the closed day: its summary, report (same bytes, same hash) and queue as the close froze them
+    assert summary_of(client, auth) == frozen
+    again = client.get(f"/api/v1/reconciliation/days/{DAY}/report.csv", headers=auth("finance"))
+    assert again.data == report.data and again.headers["X-Content-SHA256"] == report.headers["X-Content-SHA256"]
+    assert [e["resolution"] for e in queue(client, auth) if e["kind"] == "unmatched_credit"] == ["refund"]
+    # its line: what it is now, and what the close froze, as the day's summary counts it
+    listed = {line["id"]: line for line in client.get(f"/api/v1/reconciliation/lines?date={DAY}",
+                                                       headers=auth("finance")).json["lines"]}
+    for shown in (listed[line_id], line_of(client, auth, line_id)):
+        assert (shown["status"], shown["status_at_close"]) == ("unmatched", "matched"), shown
+    assert frozen["lines"]["by_status"] == {"matched": {"count": 1, "amount_vnd": 2_500_000}}
+    # the money back in suspense is the next open day's to settle
+    [carried] = [e for e in queue(client, auth, "2026-11-25") if e["kind"] == "unmatched_credit"]
+    assert (carried["line_id"], carried["amount_vnd"], carried["open"]) == (line_id, 2_500_000, True)
+    assert summary_of(client, auth, "2026-11-25")["exceptions"]["by_kind"]["unmatched_credit"]["open"] == 1
