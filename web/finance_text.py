@@ -573,6 +573,7 @@ EN = {
     "Quyết định trên dòng này": "Decisions on this line", "Gợi ý": "Suggestions",
     # exceptions and resolutions
     "Hàng đợi ngoại lệ": "Exception queue", "Loại": "Kind", "Trạng thái": "Status",
+    "Trạng thái khi khóa sổ": "Status at the close",
     "Cần xử lý (mọi loại chặn khóa sổ)": "To settle (every blocking kind)",
     "Mọi trạng thái": "Any status", "Không có ngoại lệ nào.": "No exceptions.",
     "Thông tin": "Information", "Chặn khóa sổ": "Blocks the close", "Đã xử lý bằng": "Settled by",

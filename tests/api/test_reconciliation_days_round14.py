@@ -4,12 +4,15 @@ import io
 
 import pytest
 
+from tests.api import test_finance_pages
+from tests.api.test_finance_pages import logged_in
 from tests.factories import make_request
 from tests.recon_factories import all_lines, resolve, upload, vcb_csv
 
 DAY = "2026-11-24"
 
 pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
+people = test_finance_pages.people  # the staff who log in to the pages (a fixture)
 
 
 def summary_of(client, auth, day: str = DAY) -> dict:
@@ -125,7 +128,9 @@ def test_the_draft_report_counts_a_same_day_reversal_pair_as_the_closed_one_does
 
 # --- 6. a closed day stays as closed when its line changes later; the change is the next open day's ------
 
-def test_a_refund_rejected_after_the_close_leaves_the_closed_day_as_closed_and_lands_in_the_next_day(client, auth):
+@pytest.mark.usefixtures("people")
+def test_a_refund_rejected_after_the_close_leaves_the_closed_day_as_closed_and_lands_in_the_next_day(app, client,
+                                                                                                     auth):
     decided = big_unknown_credit(client, auth)
     line_id, refund_id = decided["line"]["id"], decided["resolution"]["data"]["refund_id"]
     close(client, auth)
@@ -144,6 +149,8 @@ def test_a_refund_rejected_after_the_close_leaves_the_closed_day_as_closed_and_l
     for shown in (listed[line_id], line_of(client, auth, line_id)):
         assert (shown["status"], shown["status_at_close"]) == ("unmatched", "matched"), shown
     assert frozen["lines"]["by_status"] == {"matched": {"count": 1, "amount_vnd": 2_500_000}}
+    page = logged_in(app, "ketoan").get(f"/staff/finance/lines/{line_id}").get_data(as_text=True)
+    assert "Trạng thái khi khóa sổ" in page and "badge-line-matched" in page and "badge-line-unmatched" in page
     # the money back in suspense is the next open day's to settle
     [carried] = [e for e in queue(client, auth, "2026-11-25") if e["kind"] == "unmatched_credit"]
     assert (carried["line_id"], carried["amount_vnd"], carried["open"]) == (line_id, 2_500_000, True)
