@@ -7,7 +7,7 @@ import pytest
 from tests.api import test_finance_pages
 from tests.api.test_finance_pages import logged_in
 from tests.factories import make_request
-from tests.recon_factories import all_lines, resolve, upload, vcb_csv
+from tests.recon_factories import all_lines, resolve, upload, vcb_csv, working_days_ago
 
 DAY = "2026-11-24"
 
@@ -81,14 +81,15 @@ def test_money_a_refund_awaiting_approval_claims_reads_the_same_in_the_summary_a
 # --- 3. an acknowledged missed callback is not an open finding ----------------------------------------------
 
 def test_an_acknowledged_missed_callback_is_no_open_finding_in_the_summary_nor_the_sweep(client, auth):
+    day = working_days_ago(3)  # within the sweep's look-back whenever the suite runs
     code = make_request(client, auth, ("Lệ phí", "charge", 40_000))
-    [line] = all_lines(client, auth, upload(client, auth, vcb_csv(("MC1", "", "40.000", f"nop {code}"))).json[
-        "import_id"])
+    [line] = all_lines(client, auth, upload(client, auth, vcb_csv(("MC1", "", "40.000", f"nop {code}"),
+                                                                  day=f"{day:%d/%m/%Y}")).json["import_id"])
     swept = client.post("/api/v1/reconciliation/sweep", headers=auth("finance")).json
     assert swept["open"]["missed_callback"] == 1
-    assert summary_of(client, auth)["sweep"]["findings"] == {"missed_callback": 1}
-    acknowledge(client, auth, f"line:{line['id']}:missed_callback")
-    assert summary_of(client, auth)["sweep"]["findings"] == {}
+    assert summary_of(client, auth, day.isoformat())["sweep"]["findings"] == {"missed_callback": 1}
+    acknowledge(client, auth, f"line:{line['id']}:missed_callback", day.isoformat())
+    assert summary_of(client, auth, day.isoformat())["sweep"]["findings"] == {}
     swept = client.post("/api/v1/reconciliation/sweep", headers=auth("finance")).json
     assert swept["open"]["missed_callback"] == 0 and swept["findings"] == []
 
