@@ -26,7 +26,7 @@ from payments.service import is_due
 ACTIVE, REVERSED = "active", "reversed"  # a payment's status
 
 _PAYMENT = select(Payment.id, Payment.amount_vnd, Payment.unallocated_vnd, Payment.status, Payment.clearing_account,
-                  Payment.channel).with_for_update()
+                  Payment.channel, Payment.suspense_reason).with_for_update()
 _ACTIVE_ALLOCATIONS = select(PaymentAllocation.id, PaymentAllocation.payment_request_id, PaymentAllocation.amount_vnd) \
     .where(PaymentAllocation.released_at.is_(None)).order_by(PaymentAllocation.id)
 
@@ -256,12 +256,14 @@ def release_to_suspense(session: Session, *, allocation_id: int, reason: str, se
 
 
 def reduce_payment(session: Session, *, payment_id: int, amount_vnd: int, reason: str, settings: Settings,
-                   actor: str, now: datetime) -> dict:
+                   actor: str, now: datetime, suspense_only: bool = False, kind: str = "payment_corrected") -> dict:
     """Take `amount_vnd` out of a payment recorded for more than the bank received (a callback that claimed
     more than the statement shows): from its suspense first, then off its requests, newest allocation first
     (each keeps the rest as a new allocation, found as before). One balanced entry: the clearing account
     gives back what never came, suspense and the requests' revenue what they held of it. Refused while a
-    refund claims the payment (its money may have left). Returns what moved, for the decision's record."""
+    refund claims the payment (its money may have left). `suspense_only` (a surplus booked into suspense,
+    taken back out): refused when suspense no longer holds it all (finance moved it; undo that first).
+    Returns what moved, for the decision's record."""
     stamp = books_stamp(session, now)
     session.flush()
     conn = session.connection()
@@ -275,6 +277,10 @@ def reduce_payment(session: Session, *, payment_id: int, amount_vnd: int, reason
         raise Conflict("a refund claims this payment's money: reject it (or mark it failed) first",
                        code="payment_has_refunds", details={"refund_id": claimed})
     from_suspense = min(payment.unallocated_vnd, amount_vnd)
+    if suspense_only and from_suspense < amount_vnd:
+        raise Conflict(f"only {payment.unallocated_vnd:,} VND of the {amount_vnd:,} VND booked into suspense is "
+                       "still there: undo what moved it first", code="suspense_changed",
+                       details={"unallocated_vnd": payment.unallocated_vnd, "amount_vnd": amount_vnd})
     lines = [Line(payment.clearing_account, credit_vnd=amount_vnd)]
     if from_suspense:
         lines.append(Line(Accounts.SUSPENSE, debit_vnd=from_suspense))
@@ -307,16 +313,18 @@ def reduce_payment(session: Session, *, payment_id: int, amount_vnd: int, reason
     conn.execute(update(Payment).where(Payment.id == payment_id).values(
         amount_vnd=payment.amount_vnd - amount_vnd, unallocated_vnd=payment.unallocated_vnd - from_suspense,
         **({"suspense_reason": None} if from_suspense and from_suspense == payment.unallocated_vnd else {})))
-    post_many(conn, [Entry("payment_corrected", lines, stamp, actor, reason[:500], payment_id)])
+    post_many(conn, [Entry(kind, lines, stamp, actor, reason[:500], payment_id)])
     session.expire_all()
     return {"from_vnd": payment.amount_vnd, "to_vnd": payment.amount_vnd - amount_vnd,
             "from_suspense_vnd": from_suspense, "taken_back": taken}
 
 
-def restore_payment(session: Session, *, payment_id: int, amount_vnd: int, reason: str, actor: str,
-                    now: datetime) -> None:
-    """`reduce_payment` undone: the payment is worth `amount_vnd` more again, the difference waiting in
-    suspense (`released`) for finance to match — what it was taken off is not put back blindly."""
+def increase_payment(session: Session, *, payment_id: int, amount_vnd: int, reason: str, actor: str,
+                     now: datetime, suspense_reason: str, kind: str = "payment_corrected") -> dict:
+    """The payment is worth `amount_vnd` more (the bank received more than its callback claimed, or a
+    `reduce_payment` undone): the difference waits in suspense (`suspense_reason`) for finance to match,
+    refund or write off; nothing is put onto a request blindly. One balanced entry: the clearing account
+    holds what came, suspense owes it."""
     stamp = books_stamp(session, now)
     session.flush()
     conn = session.connection()
@@ -325,11 +333,21 @@ def restore_payment(session: Session, *, payment_id: int, amount_vnd: int, reaso
         raise Conflict("the payment was reversed", code="payment_reversed")
     conn.execute(update(Payment).where(Payment.id == payment_id).values(
         amount_vnd=payment.amount_vnd + amount_vnd, unallocated_vnd=payment.unallocated_vnd + amount_vnd,
-        suspense_reason="released"))
-    post_many(conn, [Entry("payment_correction_undone", [Line(payment.clearing_account, debit_vnd=amount_vnd),
-                                                         Line(Accounts.SUSPENSE, credit_vnd=amount_vnd)],
-                           stamp, actor, reason[:500], payment_id)])
+        suspense_reason=suspense_reason))
+    post_many(conn, [Entry(kind, [Line(payment.clearing_account, debit_vnd=amount_vnd),
+                                  Line(Accounts.SUSPENSE, credit_vnd=amount_vnd)], stamp, actor, reason[:500],
+                           payment_id)])
     session.expire_all()
+    return {"from_vnd": payment.amount_vnd, "to_vnd": payment.amount_vnd + amount_vnd, "to_suspense_vnd": amount_vnd,
+            "previous_reason": payment.suspense_reason}
+
+
+def restore_payment(session: Session, *, payment_id: int, amount_vnd: int, reason: str, actor: str,
+                    now: datetime) -> None:
+    """`reduce_payment` undone: the payment is worth `amount_vnd` more again, the difference waiting in
+    suspense (`released`) for finance to match — what it was taken off is not put back blindly."""
+    increase_payment(session, payment_id=payment_id, amount_vnd=amount_vnd, reason=reason, actor=actor, now=now,
+                     suspense_reason="released", kind="payment_correction_undone")
 
 
 def withdraw_from_paid_requests(session: Session, *, request_ids: list[int], fee_item_ids: frozenset[int],

@@ -47,7 +47,7 @@ ADJUSTMENT_VI = {"allocation_release": "Bỏ khớp, trả về tạm treo", "re
                  "refund_approved": "Hoàn trả người nộp", "refund_failed": "Hoàn trả không thành công",
                  "suspense_assignment": "Phân bổ từ tạm treo", "payment": "Thu tiền",
                  "fee_withdrawn": "Thôi thu khoản đã nộp (hủy chuyển phát), chuyển nộp thừa",
-                 "payment_corrected": "Sửa số tiền theo sao kê (ngân hàng ghi có ít hơn thông báo)",
+                 "payment_corrected": "Sửa số tiền theo sao kê",
                  "payment_correction_undone": "Hủy sửa số tiền theo sao kê"}
 TYPE_VI = {"payment": "Thu tiền", "reversal": "Giao dịch bị hủy/đảo", "bank_debit": "Ngân hàng ghi nợ (phí...)",
            "bank_reversal": "Ngân hàng hoàn/đảo giao dịch đã ghi có"}
@@ -70,7 +70,7 @@ REASON_VI = {
     "code_verified": "Mã hợp lệ", "code_corrected": "Mã được sửa lỗi gõ", "manual_match": "Khớp thủ công",
     "multi_code": "Nhiều mã", "part_in_suspense": "Một phần tạm treo", "proposed": "Đề xuất", "no_code": "Không có mã",
     "unresolved_code": "Mã không xác định", "unknown_code": "Mã không tồn tại", "request_closed": "Hồ sơ đã hết hạn/hủy",
-    "correction_amount_differs": "Sửa mã nhưng lệch số tiền", "multi_code_excess": "Thừa sau khi chia nhiều mã",
+    "correction_amount_differs": "Sửa mã nhưng lệch số tiền", "multi_code_excess": "Thừa sau khi chia nhiều mã", "statement_surplus": "Sao kê ghi có nhiều hơn thông báo",
     "released": "Đã bỏ khớp", "voided_before_sale": "Đã hủy trước khi ghi nhận", "written_off": "Đã ghi thu khác",
     "partly_written_off": "Đã ghi thu khác một phần", "refund_requested": "Đã đề nghị hoàn",
     "acknowledged": "Đã chấp nhận", "settled_by_finance": "Đã xử lý (ghi thu khác/hoàn trả)", "under_payment": "Nộp thiếu", "over_payment": "Nộp thừa",

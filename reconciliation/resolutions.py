@@ -30,6 +30,7 @@ from reconciliation.matching import PaymentFacts, Verdict, classify
 from reconciliation.models import CLOSED, FROM_CALLBACK, Resolution, StatementLine
 from reconciliation.statements import CREDIT
 
+STATEMENT_SURPLUS = "statement_surplus"  # suspense reason: the bank received more than its callback said
 LINE_ACTIONS = ("match", "unmatch", "refund", "write_off", "ignore", "correct_amount")
 PARTLY_WRITTEN_OFF = "partly_written_off"
 
@@ -144,32 +145,40 @@ def refresh_lines_of(session: Session, payment_id: int) -> None:
 refunds.on_refund_changed(refresh_lines_of)
 
 
-def shortfall(session: Session, payment_id: int) -> tuple[int, int, int] | None:
+def statement_gap(session: Session, payment_id: int) -> tuple[int, int, int] | None:
     """(line id, statement amount, payment amount) when the statement line carrying a callback's payment
-    shows less than the callback claimed: the difference never reached our account. None otherwise."""
+    shows another amount than the callback claimed: less (the difference never reached our account) or
+    more (the bank received money no book holds yet). None when they agree."""
     found = session.execute(select(StatementLine.id, StatementLine.amount_vnd, Payment.amount_vnd)
                             .join(Payment, Payment.id == StatementLine.payment_id)
                             .where(StatementLine.payment_id == payment_id, StatementLine.direction == CREDIT,
                                    StatementLine.source == FROM_CALLBACK, ~StatementLine.is_reversal,
-                                   Payment.status == "active", StatementLine.amount_vnd < Payment.amount_vnd)
+                                   Payment.status == "active", StatementLine.amount_vnd != Payment.amount_vnd)
                             .order_by(StatementLine.id).limit(1)).first()
     return tuple(found) if found is not None else None
 
 
-def _refuse_refund_of_money_not_received(session: Session, payment: Payment) -> None:
-    """A refund of a payment whose statement shows less than its callback claimed would pay out money
-    that never came (the refund of the difference settled `amount_differs` so): the payment is corrected
-    to the statement's amount first (`correct_amount`), then what it really holds can be refunded."""
-    found = shortfall(session, payment.id)
-    if found is not None:
-        line_id, statement_vnd, callback_vnd = found
+def _refuse_refund_while_statement_differs(session: Session, payment: Payment) -> None:
+    """A refund of a payment whose statement line shows another amount than its callback claimed pays out
+    the wrong money: with less, money that never came (the refund of the difference settled `amount_differs`
+    so); with more, the citizen's paid fee, while the surplus stays on the account in no book. The payment is
+    corrected to the statement's amount first (`correct_amount`; a surplus then waits in suspense, from where
+    it is refunded), then what it really holds can be refunded."""
+    found = statement_gap(session, payment.id)
+    if found is None:
+        return
+    line_id, statement_vnd, callback_vnd = found
+    details = {"line_id": line_id, "statement_vnd": statement_vnd, "callback_vnd": callback_vnd}
+    if statement_vnd < callback_vnd:
         raise Conflict(f"the statement shows {statement_vnd:,} VND for this payment, not the {callback_vnd:,} VND "
                        "its callback claimed: the difference never arrived and cannot be refunded; correct the "
-                       "payment to the statement's amount first", code="statement_shows_less",
-                       details={"line_id": line_id, "statement_vnd": statement_vnd, "callback_vnd": callback_vnd})
+                       "payment to the statement's amount first", code="statement_shows_less", details=details)
+    raise Conflict(f"the statement shows {statement_vnd:,} VND for this payment, more than the {callback_vnd:,} VND "
+                   "its callback claimed: correct the payment to the statement's amount first (the surplus then "
+                   "waits in suspense, from where it is refunded)", code="statement_shows_more", details=details)
 
 
-refunds.on_refund_asked(_refuse_refund_of_money_not_received)
+refunds.on_refund_asked(_refuse_refund_while_statement_differs)
 
 
 def _match(session: Session, line: StatementLine, *, settings: Settings, actor: str, now: datetime, allocations,
@@ -319,15 +328,22 @@ def _active(session: Session, line: StatementLine, action: str) -> int | None:
 
 def _correct_amount(session: Session, line: StatementLine, *, settings: Settings, actor: str, now: datetime,
                     reason: str, **_) -> dict:
-    """The payment of a callback whose statement line shows less is corrected to the statement's amount: the
-    difference is taken out of its suspense, then off the requests it paid (`corrections.reduce_payment`), so
-    they owe it again. The `amount_differs` exception goes (the amounts agree), an under-payment may come."""
+    """The payment of a callback whose statement line shows another amount is corrected to the statement's.
+    Less: the difference is taken out of its suspense, then off the requests it paid
+    (`corrections.reduce_payment`), so they owe it again (an under-payment may come). More: the surplus is
+    booked into suspense (`statement_surplus`), for finance to match, refund or write off; the requests keep
+    what they were paid. Either way the `amount_differs` exception goes (the amounts agree)."""
     payment = _payment(session, line)
-    found = shortfall(session, payment.id)
+    found = statement_gap(session, payment.id)
     if found is None or found[0] != line.id:
-        raise Conflict("this line's statement amount is not less than its payment's: nothing to correct",
+        raise Conflict("this line's statement amount is its payment's: nothing to correct",
                        code="nothing_to_correct",
                        details={"statement_vnd": line.amount_vnd, "payment_vnd": payment.amount_vnd})
+    if line.amount_vnd > payment.amount_vnd:
+        moved = corrections.increase_payment(session, payment_id=payment.id,
+                                             amount_vnd=line.amount_vnd - payment.amount_vnd, reason=reason,
+                                             actor=actor, now=now, suspense_reason=STATEMENT_SURPLUS)
+        return {"payment_id": payment.id, "amount_vnd": moved["to_vnd"] - moved["from_vnd"], **moved}
     moved = corrections.reduce_payment(session, payment_id=payment.id, amount_vnd=payment.amount_vnd - line.amount_vnd,
                                        reason=reason, settings=settings, actor=actor, now=now)
     return {"payment_id": payment.id, "amount_vnd": moved["from_vnd"] - moved["to_vnd"], **moved}
@@ -429,6 +445,13 @@ def _reverse(session: Session, resolution: Resolution, *, settings: Settings, ac
             new_id = _newest_manual_allocation(session, data["payment_id"])
             _found_as(session, new_id, allocation.get("how"))
             restored.append({"released_id": allocation["allocation_id"], "allocation_id": new_id})
+    elif resolution.action == "correct_amount" and data["to_vnd"] > data["from_vnd"]:  # a surplus booked
+        corrections.reduce_payment(session, payment_id=data["payment_id"], amount_vnd=data["amount_vnd"],
+                                   reason=f"undo: {reason}", settings=settings, actor=actor, now=now,
+                                   suspense_only=True, kind="payment_correction_undone")
+        session.execute(update(Payment).where(Payment.id == data["payment_id"])
+                        .values(suspense_reason=data.get("previous_reason")))
+        session.expire_all()
     elif resolution.action == "correct_amount":
         corrections.restore_payment(session, payment_id=data["payment_id"], amount_vnd=data["amount_vnd"],
                                     reason=f"undo: {reason}", actor=actor, now=now)

@@ -253,8 +253,7 @@ def exception_actions(exc: exceptions.DayException, line_view: dict | None) -> l
     if not exc.open:
         return []
     actions = line_actions(line_view) if line_view and exc.kind in ("unmatched_credit", "late", "reversed") else []
-    if line_view and exc.kind == "amount_differs" and exc.details.get("statement_vnd", 0) < exc.details.get(
-            "callback_vnd", 0):  # the bank got less than the callback claimed: the payment is corrected, not refunded
+    if line_view and exc.kind == "amount_differs":  # the payment is corrected to the statement, not refunded
         actions.append("correct_amount")
     return [*actions, "acknowledge"]
 

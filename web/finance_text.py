@@ -33,7 +33,7 @@ AUDIT_ACTIONS = {**{f"reconciliation.{code}": label for code, label in ACTIONS.i
 REASONS = REASON_VI  # one table: the report prints the same labels
 SUSPENSE_REASONS = {key: REASONS[key] for key in (
     "no_code", "unresolved_code", "unknown_code", "request_closed", "correction_amount_differs", "multi_code_excess",
-    "released")}
+    "released", "statement_surplus")}
 
 # (Vietnamese, English) for each error code the workspace can meet; `{…}` takes values from the error's details.
 ERRORS = {
@@ -106,9 +106,14 @@ ERRORS = {
                              "The statement shows {statement_vnd} for this payment, not the {callback_vnd} its "
                              "callback claimed: the difference never arrived and cannot be refunded. Correct the "
                              "payment to the statement's amount first."),
-    "nothing_to_correct": ("Số tiền trên sao kê của dòng này không nhỏ hơn số tiền đã ghi nhận: không có gì để sửa.",
-                           "This line's statement amount is not less than the payment's: there is nothing to "
-                           "correct."),
+    "statement_shows_more": ("Sao kê ghi có {statement_vnd} cho giao dịch này, nhiều hơn {callback_vnd} như thông "
+                             "báo: hãy sửa số tiền giao dịch theo sao kê trước (phần thừa chuyển vào tạm treo và "
+                             "được hoàn trả từ đó), để không lấy vào khoản lệ phí đã nộp.",
+                             "The statement shows {statement_vnd} for this payment, more than the {callback_vnd} its "
+                             "callback claimed: correct the payment to the statement's amount first (the surplus "
+                             "then waits in suspense and is refunded from there), so the paid fee is not taken."),
+    "nothing_to_correct": ("Số tiền trên sao kê của dòng này bằng số tiền đã ghi nhận: không có gì để sửa.",
+                           "This line's statement amount is the payment's: there is nothing to correct."),
     "payment_has_refunds": ("Đang có đề nghị hoàn trả (#{refund_id}) lấy tiền của giao dịch này: hãy từ chối hoặc "
                             "đánh dấu không thành công trước khi sửa số tiền.",
                             "A refund (#{refund_id}) claims this payment's money: reject it or mark it failed "
@@ -604,7 +609,7 @@ EN = {
     "Không có khoản nào đang tạm treo.": "Nothing in suspense.", "Mã khoản thu": "Payment id",
     "Không có mã": "No code", "Mã không xác định": "Unresolved code", "Mã không tồn tại": "Unknown code",
     "Hồ sơ đã hết hạn/hủy": "Request expired/cancelled", "Sửa mã nhưng lệch số tiền": "Corrected code, other amount",
-    "Thừa sau khi chia nhiều mã": "Left over after several codes", "Đã bỏ khớp": "Unmatched",
+    "Thừa sau khi chia nhiều mã": "Left over after several codes", "Sao kê ghi có nhiều hơn thông báo": "The statement shows more than the callback", "Đã bỏ khớp": "Unmatched",
     # refunds
     "Đề nghị hoàn tiền": "Request a refund", "Tìm khoản thu": "Find a payment",
     "Mã khoản thu hoặc mã thanh toán": "Payment id or payment code", "Tìm": "Find",

@@ -82,3 +82,65 @@ def test_the_exception_page_offers_the_correction_not_a_refund_of_the_difference
     assert "Đã sửa số tiền giao dịch theo sao kê." in finance.get(r.headers["Location"]).get_data(as_text=True)
     assert paid_vnd(client, code) == 450_000
     assert_ledger_ok(db)
+
+
+def statement_shows_more(client, auth, test_settings) -> tuple[str, dict]:
+    """The callback credited 450,000 under FTX450; the statement shows FTX450 for 500,000."""
+    code = make_request(client, auth, ("Lệ phí", "charge", 450_000))
+    bank_callback(client, test_settings, "FTX450", 450_000, f"CK {code}")
+    [line] = all_lines(client, auth, upload(client, auth, vcb_csv(("FTX450", "", "500.000", f"CK {code}"))).json[
+        "import_id"])
+    [differs] = [e for e in queue(client, auth) if e["severity"] == "blocking"]
+    assert (differs["kind"], differs["amount_vnd"], differs["line_id"]) == ("amount_differs", 50_000, line["id"])
+    return code, line
+
+
+def test_a_surplus_the_statement_shows_is_not_refunded_out_of_the_fee(client, auth, db, test_settings):
+    """The 50,000 the bank received beyond the callback is in no book: refunding 50,000 would take it from the
+    citizen's paid fee (the request would owe it again while the money sits on the account unbooked)."""
+    code, line = statement_shows_more(client, auth, test_settings)
+    refused = resolve(client, auth, line["id"], "refund", reason="hoàn phần nộp thừa", amount_vnd=50_000)
+    assert refused.status_code == 409 and refused.json["code"] == "statement_shows_more", refused.json
+    assert refused.json["details"] == {"line_id": line["id"], "statement_vnd": 500_000, "callback_vnd": 450_000}
+    assert paid_vnd(client, code) == 450_000
+    assert_ledger_ok(db)
+
+
+def test_a_surplus_is_booked_into_suspense_by_the_correction_then_refunded_from_there(client, auth, db,
+                                                                                   test_settings):
+    code, line = statement_shows_more(client, auth, test_settings)
+    corrected = resolve(client, auth, line["id"], "correct-amount", reason="ngân hàng ghi có 500.000")
+    assert corrected.status_code == 201, corrected.json
+    data = corrected.json["resolution"]["data"]
+    assert (data["amount_vnd"], data["from_vnd"], data["to_vnd"], data["to_suspense_vnd"]) == \
+        (50_000, 450_000, 500_000, 50_000)
+    assert paid_vnd(client, code) == 450_000  # the fee stays paid
+    assert_ledger_ok(db)
+    blocking = [(e["kind"], e["amount_vnd"], e["details"].get("reason"))
+                for e in queue(client, auth, "open") if e["severity"] == "blocking"]
+    assert blocking == [("unmatched_credit", 50_000, "statement_surplus")]
+    # the surplus leaves from suspense, the fee untouched
+    refund = resolve(client, auth, line["id"], "refund", reason="hoàn phần nộp thừa")
+    assert refund.status_code == 201 and refund.json["resolution"]["data"]["amount_vnd"] == 50_000, refund.json
+    assert paid_vnd(client, code) == 450_000
+    assert_ledger_ok(db)
+
+
+def test_undoing_a_surplus_correction_waits_for_what_moved_the_surplus_and_takes_it_back_out_of_suspense(client, auth, db, test_settings):
+    code, line = statement_shows_more(client, auth, test_settings)
+    corrected = resolve(client, auth, line["id"], "correct-amount", reason="ngân hàng ghi có 500.000")
+    assert corrected.status_code == 201, corrected.json
+    other = make_request(client, auth, ("Lệ phí", "charge", 50_000))
+    moved = client.post(f"/api/v1/reconciliation/lines/{line['id']}/match", headers=auth("finance"),
+                        json={"reason": "phần thừa nộp cho hồ sơ khác",
+                              "allocations": [{"payment_code": other, "amount_vnd": 50_000}]})
+    assert moved.status_code == 201, moved.json
+    refused = undo(client, auth, corrected.json["resolution"]["id"])
+    assert refused.status_code == 409 and refused.json["code"] == "not_latest_resolution", refused.json
+    assert paid_vnd(client, other) == 50_000
+    assert undo(client, auth, moved.json["resolution"]["id"]).status_code == 200
+    undone = undo(client, auth, corrected.json["resolution"]["id"])
+    assert undone.status_code == 200, undone.json
+    assert [e["kind"] for e in queue(client, auth, "open") if e["severity"] == "blocking"] == ["amount_differs"]
+    assert paid_vnd(client, code) == 450_000
+    assert_ledger_ok(db)
