@@ -25,6 +25,7 @@ from typing import BinaryIO
 
 from payments.references import normalise_ref
 from reconciliation import profiles
+from reconciliation.balance_sides import BalanceSides
 from reconciliation.profiles import normalise_header
 from reconciliation.statements import (CREDIT, DEBIT, MINUS_SIGN, MONTHS, StatementError, StatementInfo, StatementLine,
                                        excel_fraction_of_day, nearest_year, parse_amount, parse_local_date,
@@ -248,7 +249,8 @@ class _Columns:
             raise statement_error("unknown_direction", f"the Loại column holds {str(kind)[:20]!r} among "
                                   f"{'side marks' if self.kind_is_side else 'transaction types'}: which side the "
                                   "row is on is a guess", line_no=line_no, marker=str(kind)[:20])
-        if not is_side and self.unsigned_beside_type is None and not _writes_side(values.get("amount")):
+        if not is_side and self.unsigned_beside_type is None and not _writes_side(values.get("amount")) \
+                and "balance" not in self.mapping:  # else the balance tells the side (`balance_sides`)
             self.unsigned_beside_type = line_no
         return {**values, "direction": kind} if is_side else values
 
@@ -319,6 +321,9 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
     balances = _BalanceTracker()
     sums = _Sums(since_file=since_file if since_file is not None else Sides())  # a workbook's: its sheets'
     columns, iterator = _find_header(iter(rows), info, wanted, balances)
+    # With one amount column and a balance, an amount that writes no side takes the balance's (`balance_sides`).
+    sides = BalanceSides(not columns.split and "balance" in columns.mapping,
+                         lambda row: sums.add(row.lines[0]) if row.transaction else None)
     iterator = _without_column_numbers(iterator)
     pending: list[StatementLine] = []  # the lines of the row above (its transaction, the fees it was charged)
     wrapping = False  # whether a row of memo text below is the pending lines' (nothing else came between)
@@ -384,19 +389,29 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
             continue
         line_no = lines[-1].line_no
         day_above = lines[0].booking_date
-        for done in pending:
-            info.see(done)
-            yield done
-        # The row's balance is after its fees: the tracker reads the row as one.
-        balances.add(lines[0], lines[0].signed_vnd if len(lines) == 1 else sum(each.signed_vnd for each in lines))
-        if line is not None:
-            sums.add(line)  # a total row sums the money columns; the fee column has its own total
+        if not columns.split:
+            columns.amount_writes_side = columns.amount_writes_side or _writes_side(values.get("amount"))
+        unsigned = line is not None and not columns.split and "direction" not in values \
+            and not _writes_side(values.get("amount"))
+        balances.started = True
+        sides.push(lines, line is not None, unsigned, columns.amount_writes_side, balances.stated_opening)
+        yield from _hand_on(sides.ready(keep=1), info, balances)
         pending, wrapping = lines, True
     columns.check_sides()
-    for done in pending:
-        info.see(done)
-        yield done
+    sides.finish(balances.stated_opening, balances.stated_closing)
+    yield from _hand_on(sides.ready(keep=0), info, balances)
     balances.finish(info)
+
+
+def _hand_on(rows: Iterator[list[StatementLine]], info: StatementInfo,
+             balances: _BalanceTracker) -> Iterator[StatementLine]:
+    """Each row's lines, their sides known (`balance_sides`), into the day balances and out."""
+    for lines in rows:
+        # The row's balance is after its fees: the tracker reads the row as one.
+        balances.add(lines[0], lines[0].signed_vnd if len(lines) == 1 else sum(each.signed_vnd for each in lines))
+        for done in lines:
+            info.see(done)
+            yield done
 
 
 @dataclass
@@ -696,7 +711,7 @@ def _footer(row: list[object], info: StatementInfo, balances: _BalanceTracker, b
     cells = [c for c in row if not _blank(c)]
     for index, cell in enumerate(cells):
         closing = profiles.label_in(cell, profiles.CLOSING_LABELS)
-        if not closing and (balances.order or not profiles.label_in(cell, profiles.OPENING_LABELS)):
+        if not closing and (balances.started or not profiles.label_in(cell, profiles.OPENING_LABELS)):
             continue
         amount = _first_amount([str(cell).partition(":")[2], *cells[index + 1:], balance])
         if amount is None:
@@ -895,6 +910,7 @@ class _BalanceTracker:
     last_at: datetime | None = None
     stated_opening: int | None = None
     stated_closing: int | None = None
+    started: bool = False  # a transaction row was read (its lines may be held until their sides are known)
 
     def add(self, line: StatementLine, signed: int) -> None:
         """A row: its first line, and what all its lines move (`signed`: its transaction and its fees)."""

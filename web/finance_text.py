@@ -290,6 +290,13 @@ ERRORS = {
                           "The debit/credit direction cannot be read (line {line_no}): the mark “{marker}” is none "
                           "of those we know (C/D, Cr/Dr, Có/Nợ, Ghi có/Ghi nợ, Thu/Chi, In/Out) or marks a negative "
                           "amount as a credit."),
+    "amount_side_unknown": ("Không xác định được tiền vào hay tiền ra (dòng {line_no}): cột số tiền không ghi dấu "
+                            "hay chiều ghi nợ/ghi có, và số dư trước, sau dòng này không cho biết. Vui lòng xuất lại "
+                            "sao kê có cột Ghi nợ/Ghi có (hoặc có số dư đầu kỳ và số dư từng dòng).",
+                            "Whether the money came in or went out cannot be told (line {line_no}): the amount column "
+                            "writes no sign or debit/credit side, and the balances before and after the row do not "
+                            "tell it. Export the statement again with debit and credit columns (or with the opening "
+                            "balance and each row's balance)."),
     "overlapping_sheets": ("Một giao dịch lặp lại giao dịch của trang tính trước trong cùng tệp Excel (dòng {line_no}); "
                            "vui lòng nhập mỗi trang tính trong một tệp riêng hoặc xóa trang tính trùng.",
                            "A transaction repeats one of an earlier sheet of the same Excel file (line {line_no}); "

@@ -184,7 +184,8 @@ def test_a_row_that_did_not_go_through_is_no_line(status):
 @pytest.mark.parametrize("status", ["Thành công", "Success", "Completed", "Đã hạch toán", "Booked", "OK", "Hoàn tất",
                                     "Chưa đối soát"])
 def test_a_row_booked_or_of_a_status_we_do_not_know_is_a_line(status):
-    _, [line] = read(csv_text(STATUS_HEADER, ["24/11/2026", "FT1", "HS40881023160", "30.000", status, "1.030.000"]))
+    # (The opening balance tells the unsigned amount a credit: `balance_sides`.)
+    _, [line] = read("Số dư đầu kỳ: 1.000.000\n" + csv_text(STATUS_HEADER, ["24/11/2026", "FT1", "HS40881023160", "30.000", status, "1.030.000"]))
     assert (line.line_no, line.amount_vnd) == (1, 30_000)
 
 

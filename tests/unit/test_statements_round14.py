@@ -1,0 +1,112 @@
+"""Statement parsing, QA round 14: the side of an unsigned amount, payer columns, dates, MT940 references,
+and exports as Vietnamese banks write them."""
+
+from tests.unit.test_parse_fix_tabular import csv_text, read, refused, workbook
+
+CODE = "HS40881023160"
+
+
+def sides(lines):
+    return [(line.line_no, line.direction, line.amount_vnd) for line in lines]
+
+
+# --- 1. one unsigned amount column beside a running balance: the balance tells the side ----------------------
+# A bank fee (`11.000`, the balance going down) was read as a credit and credited to a payment request.
+
+HEAD = ["Ngày giao dịch", "Số tham chiếu", "Số tiền", "Số dư", "Nội dung"]
+
+
+def test_a_fee_whose_balance_goes_down_is_a_debit_after_an_opening_in_the_letterhead():
+    _, lines = read("Số dư đầu kỳ: 1.000.000\n" + csv_text(
+        HEAD, ["24/11/2026", "FT1", "11.000", "989.000", "Phi SMS Banking"],
+        ["24/11/2026", "FT2", "30.000", "1.019.000", CODE]))
+    assert sides(lines) == [(1, "debit", 11_000), (2, "credit", 30_000)]
+
+
+def test_the_first_row_is_told_by_the_opening_row_of_the_table_and_the_next_by_the_row_above():
+    """ACB, Agribank open the table with a `Số dư đầu kỳ` row; the rows after take the balance of the row above."""
+    _, lines = read(csv_text(
+        HEAD, ["Số dư đầu kỳ", "", "", "1.000.000", ""],
+        ["23/11/2026", "FT0", "500.000", "1.500.000", "Nop tien"],
+        ["24/11/2026", "FT1", "11.000", "1.489.000", "Phi"],
+        ["24/11/2026", "FT2", "30.000", "1.519.000", CODE]))
+    assert sides(lines) == [(1, "credit", 500_000), (2, "debit", 11_000), (3, "credit", 30_000)]
+
+
+def test_a_newest_first_export_reads_each_side_from_the_row_below():
+    _, lines = read("Số dư đầu kỳ: 1.000.000\n" + csv_text(
+        HEAD, ["25/11/2026", "FT3", "30.000", "1.008.000", CODE],
+        ["24/11/2026", "FT2", "11.000", "978.000", "Phi quan ly tai khoan"],
+        ["24/11/2026", "FT1", "11.000", "989.000", "Phi SMS"]))
+    assert sides(lines) == [(1, "credit", 30_000), (2, "debit", 11_000), (3, "debit", 11_000)]
+
+
+def test_a_day_of_rows_with_the_balance_on_its_last_row_only_is_told_when_the_day_moved_by_their_sum():
+    _, lines = read("Số dư đầu kỳ: 1.000.000\n" + csv_text(
+        HEAD, ["24/11/2026", "FT1", "30.000", "", CODE],
+        ["24/11/2026", "FT2", "50.000", "1.080.000", "HS21890246178"]))
+    assert sides(lines) == [(1, "credit", 30_000), (2, "credit", 50_000)]
+
+
+def test_a_group_of_unsigned_amounts_of_both_sides_is_refused_not_guessed():
+    error = refused("Số dư đầu kỳ: 1.000.000\n" + csv_text(
+        HEAD, ["24/11/2026", "FT1", "30.000", "", CODE],
+        ["24/11/2026", "FT2", "11.000", "1.019.000", "Phi"]))
+    assert (error.code, error.details["line_no"]) == ("amount_side_unknown", 1)
+
+
+def test_a_first_row_with_no_balance_before_it_is_refused_naming_the_line():
+    error = refused(csv_text(
+        HEAD, ["24/11/2026", "FT1", "11.000", "989.000", "Phi SMS"],
+        ["24/11/2026", "FT2", "30.000", "1.019.000", CODE]))
+    assert (error.code, error.details["line_no"]) == ("amount_side_unknown", 1)
+    assert "balance" in str(error)
+
+
+def test_a_balance_that_moves_by_neither_side_of_the_amount_is_refused():
+    error = refused("Số dư đầu kỳ: 1.000.000\n" + csv_text(
+        HEAD, ["24/11/2026", "FT1", "30.000", "1.030.000", CODE],
+        ["24/11/2026", "FT2", "11.000", "1.025.000", "Phi"]))
+    assert (error.code, error.details["line_no"]) == ("amount_side_unknown", 2)
+
+
+def test_an_xlsx_with_number_cells_reads_the_fee_as_a_debit():
+    _, lines = read(workbook([
+        ["NGÂN HÀNG TMCP ĐẦU TƯ VÀ PHÁT TRIỂN VIỆT NAM"], ["Số dư đầu kỳ", 1_000_000], [],
+        ["Ngày GD", "Số tiền", "Số dư", "Diễn giải"],
+        ["24/11/2026", 30_000, 1_030_000, CODE],
+        ["24/11/2026", 11_000, 1_019_000, "Thu phi SMS"],
+        ["Tổng cộng", 41_000, None, None]]), "xlsx")
+    assert sides(lines) == [(1, "credit", 30_000), (2, "debit", 11_000)]
+
+
+def test_a_signed_column_is_read_by_its_signs_and_its_unsigned_first_row_stays_a_credit():
+    """One rule: a side the amount writes is the side; an unsigned amount the balance cannot tell is a credit
+    only where the column writes the debits' minus (the bank's convention), as before."""
+    _, lines = read(csv_text(
+        HEAD, ["24/11/2026", "FT1", "30.000", "1.030.000", CODE],
+        ["24/11/2026", "FT2", "-11.000", "1.019.000", "Phi"]))
+    assert sides(lines) == [(1, "credit", 30_000), (2, "debit", 11_000)]
+
+
+def test_a_transaction_type_column_beside_a_balance_is_told_by_the_balance():
+    _, lines = read("Số dư đầu kỳ: 1.000.000\n" + csv_text(
+        ["Ngày", "Loại", "Số tiền", "Số dư", "Nội dung"],
+        ["24/11/2026", "Chuyển khoản", "30.000", "1.030.000", CODE],
+        ["24/11/2026", "Phí dịch vụ", "11.000", "1.019.000", "Phi"]))
+    assert sides(lines) == [(1, "credit", 30_000), (2, "debit", 11_000)]
+
+
+def test_a_fee_column_beside_the_unsigned_amount_is_counted_in_the_balances_move():
+    _, lines = read("Số dư đầu kỳ: 1.000.000\n" + csv_text(
+        ["Ngày", "Số tiền", "Phí", "Số dư", "Nội dung"],
+        ["24/11/2026", "30.000", "1.100", "1.028.900", CODE]))
+    assert [(l.direction, l.amount_vnd) for l in lines] == [("credit", 30_000), ("debit", 1_100)]
+
+
+def test_one_day_without_times_that_fits_both_orders_differently_is_refused():
+    error = refused(csv_text(
+        HEAD, ["24/11/2026", "FT1", "30.000", "1.030.000", CODE],
+        ["24/11/2026", "FT2", "30.000", "1.060.000", CODE]))
+    assert error.code == "amount_side_unknown"
+
