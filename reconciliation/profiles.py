@@ -48,10 +48,14 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
             "transaction id", "transaction no", "trace no", "so ref", "so hieu giao dich", "so hieu gd", "trans no"),
     "payer_account": ("so tai khoan doi ung", "tai khoan doi ung", "tk doi ung", "stk doi ung", "so tai khoan doi tac",
                       "tai khoan doi tac", "tk doi tac", "stk doi tac", "tai khoan nguoi chuyen", "tk nguoi chuyen",
-                      "counterparty account", "remitter account", "payer account", "account no doi ung"),
+                      "counterparty account", "remitter account", "payer account", "account no doi ung",
+                      # `Remitter A/C`, `Sender account`, `Số TK người nộp`: the payer's account, not their name.
+                      "remitter a c", "remitter acc", "sender a c", "sender acc", "sender account", "counterparty a c",
+                      "counterparty acc", "tai khoan nguoi nop", "tk nguoi nop", "tai khoan nguoi gui", "tk nguoi gui"),
     "payer_name": ("ten tai khoan doi ung", "ten doi ung", "ten nguoi chuyen", "nguoi chuyen", "ten khach hang",
                    "nguoi gui", "don vi chuyen",
-                   "doi tac", "counterparty name", "remitter name", "remitter", "payer name", "beneficiary name"),
+                   "doi tac", "counterparty name", "remitter name", "remitter", "payer name", "beneficiary name",
+                   "ten nguoi nop", "nguoi nop", "sender name", "sender", "counterparty"),
     "memo": ("noi dung chi tiet", "noi dung giao dich", "noi dung", "dien giai", "mo ta", "chi tiet", "ghi chu",
              "thong tin giao dich", "thong tin thanh toan",
              "transactions in detail", "transaction details", "description", "details", "narrative", "remark",
@@ -80,9 +84,15 @@ _ACCOUNT_WORDS = ("tai khoan", "tk", "stk", "account")
 # money of either side, which a fee column (always money out) would misread.
 _NOT_FEE = _ACCOUNT_WORDS + ("ma", "loai", "bieu", "noi dung", "mo ta", "dien giai", "chi tiet", "ghi chu", "ten",
                              "chiu", "hinh thuc", "code", "type", "description", "bearer", "lai", "interest")
-NOT_FIELD = {"payer_account": ("ten", "name"), "debit": _ACCOUNT_WORDS, "credit": _ACCOUNT_WORDS,
+# A person's column is no money: "Người nộp tiền", "Tên người gửi tiền" hold "nộp tiền", "gửi tiền" (money in).
+_PERSON_WORDS = ("nguoi", "ten", "name")
+NOT_FIELD = {"payer_account": ("ten", "name"), "debit": _ACCOUNT_WORDS + _PERSON_WORDS,
+             "credit": _ACCOUNT_WORDS + _PERSON_WORDS,
              "fee": _NOT_FEE, "fee_vat": _NOT_FEE,
-             "payer_name": ("noi dung", "loi nhan")}  # "Lời nhắn người gửi" is the sender's memo
+             # "Lời nhắn người gửi" is the sender's memo; "Ngân hàng đối tác", "Sender bank" the payer's bank; an
+             # account header ("Remitter A/C", "Số TK đối tác") the payer's account (tried first), never a name.
+             "payer_name": ("noi dung", "loi nhan", "ngan hang", "bank", "a c", "acc", "so tai khoan", "so tk", "stk",
+                            "ref", "reference", "tham chieu")}
 # A header cell starting with these words is a total, not a transaction column ("Tổng ghi có").
 TOTAL_WORDS = ("tong", "total", "cong", "sum")
 MONEY_FIELDS = ("debit", "credit", "amount", "balance")

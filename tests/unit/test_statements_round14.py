@@ -1,5 +1,6 @@
 """Statement parsing, QA round 14: the side of an unsigned amount, payer columns, dates, MT940 references,
 and exports as Vietnamese banks write them."""
+import pytest
 
 from tests.unit.test_parse_fix_tabular import csv_text, read, refused, workbook
 
@@ -109,4 +110,29 @@ def test_one_day_without_times_that_fits_both_orders_differently_is_refused():
         HEAD, ["24/11/2026", "FT1", "30.000", "1.030.000", CODE],
         ["24/11/2026", "FT2", "30.000", "1.060.000", CODE]))
     assert error.code == "amount_side_unknown"
+
+
+# --- 2. payer columns: the payer's name and account as exports head them ---------------------------------------
+
+@pytest.mark.parametrize("header", ["Sender name", "Tên người nộp", "Tên người chuyển", "Counterparty",
+                                    "Counterparty name", "Người nộp tiền", "Tên người gửi tiền"])
+def test_a_payer_column_is_read_as_the_payers_name(header):
+    _, [line] = read(csv_text(["Ngày", "Số tiền", header, "Nội dung"],
+                              ["24/11/2026", "30.000", "NGUYEN VAN A", CODE]))
+    assert (line.payer_name, line.amount_vnd, line.memo) == ("NGUYEN VAN A", 30_000, CODE)
+
+
+@pytest.mark.parametrize("header", ["Remitter A/C", "Remitter Acc", "Sender account", "Số TK người nộp",
+                                    "Tài khoản người gửi"])
+def test_an_account_header_beside_the_payer_is_the_payers_account_not_their_name(header):
+    _, [line] = read(csv_text(["Ngày", "Số tiền", "Remitter", header, "Nội dung"],
+                              ["24/11/2026", "30.000", "NGUYEN VAN A", "0123456789", CODE]))
+    assert (line.payer_name, line.payer_account) == ("NGUYEN VAN A", "0123456789")
+
+
+@pytest.mark.parametrize("header", ["Ngân hàng đối tác", "Counterparty bank", "Counterparty ref"])
+def test_the_payers_bank_or_reference_is_not_their_name(header):
+    _, [line] = read(csv_text(["Ngày", "Số tiền", header, "Nội dung"],
+                              ["24/11/2026", "30.000", "VCB", CODE]))
+    assert line.payer_name is None
 
