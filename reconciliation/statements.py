@@ -412,16 +412,17 @@ _SERIAL_TEXT = re.compile(r"\s*\d{5}(?:\.\d+)?\s*")  # 2000-2100 are serials 365
 _date_cache: dict[str, tuple[date, time | None]] = {}
 
 
-def parse_local_date(value: object, *, line_no: int | None = None,
-                     field_name: str = "date") -> tuple[date, datetime | None]:
+def parse_local_date(value: object, *, line_no: int | None = None, field_name: str = "date",
+                     serial_text: bool = True) -> tuple[date, datetime | None]:
     """`24/11/2026`, `24-11-2026 07:01:30`, `2026-11-24`, `24-Nov-2026`, `24/11/2026 02:15 PM`, an ISO 8601 instant
     (`2026-11-24T03:15:00Z`, `…+07:00`: its Hà Nội day), a spreadsheet date or an Excel serial number
     -> (day, instant?).
 
     Day first, as Vietnamese banks print dates; times are Asia/Ho_Chi_Minh. A year outside
-    2000-2100 is `invalid_date`.
+    2000-2100 is `invalid_date`. `serial_text`: whether five digits as text may be an Excel serial (a
+    workbook's date cell formatted as text); in a CSV's text they are no date a bank prints (`invalid_date`).
     """
-    if isinstance(value, str) and _SERIAL_TEXT.fullmatch(value):
+    if serial_text and isinstance(value, str) and _SERIAL_TEXT.fullmatch(value):
         value = float(value)  # a date cell formatted as text holds its Excel serial (`46350`, `46350.4375`)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         # A number of eight or fourteen digits is a core-banking date (`20261124`) or timestamp
@@ -486,11 +487,20 @@ def _excel_serial(value: float, line_no: int | None, field_name: str) -> datetim
     return datetime.combine(day.date(), excel_fraction_of_day(value, line_no, field_name))
 
 
+# A weekday after the date, as some exports print it (`24/11/2026 (T3)`, `24/11/2026 - Thứ Ba`, `24/11/2026 Tue`).
+_WEEKDAY_AFTER = re.compile(r"(?P<date>.*?\d)\s*(?:\(\s*(?P<p>[^()]{1,12}?)\s*\)|[,\-]?\s*(?P<w>[^\d\s,\-()][^\d()]{0,11}?))"
+                            r"\s*$", re.DOTALL)
+# `Ngày 24/11/2026`: the word before the date, as a printed statement writes it (`Ngày in: …` is no date).
+_DAY_WORD = re.compile(r"\s*ng[àa]y\s+(?=\d)", re.IGNORECASE)
+
+
 def _read_date(text: str, line_no: int | None, field_name: str) -> tuple[date, time | None]:
-    weekday, text = weekday_before(text)
+    weekday, text = weekday_before(_DAY_WORD.sub("", text, count=1) if text[:1] in "NnNg" else text)
+    if weekday is None:
+        weekday, text = _weekday_after(text)
     day, clock = _read_date_only(text, line_no, field_name)
     if weekday is not None and day.weekday() != weekday:
-        raise statement_error("invalid_date", f"{field_name} {text[:40]!r} is not on the weekday written before it",
+        raise statement_error("invalid_date", f"{field_name} {text[:40]!r} is not on the weekday written with it",
                               line_no=line_no)
     return day, clock
 
@@ -508,6 +518,16 @@ def weekday_before(text: str) -> tuple[int | None, str]:
     else:
         weekday = _EN_WEEKDAYS[match["en"].lower()]
     return weekday, written[match.end():]
+
+
+def _weekday_after(text: str) -> tuple[int | None, str]:
+    """(Monday = 0 …, the date before it) when the text ends with a weekday (in parentheses or after a space,
+    a comma or a dash), else (None, the text)."""
+    match = _WEEKDAY_AFTER.fullmatch(text) if text[-1:].isalpha() or text[-1:] == ")" else None
+    if match is None:
+        return None, text
+    weekday, rest = weekday_before(f"{match['p'] or match['w']} 0")
+    return (weekday, match["date"]) if weekday is not None and rest == "0" else (None, text)
 
 
 def _read_date_only(text: str, line_no: int | None, field_name: str) -> tuple[date, time | None]:

@@ -190,6 +190,7 @@ class _Columns:
     unsigned_beside_type: int | None = None  # the first line of an unsigned amount beside a transaction type
     amount_writes_side: bool = False  # whether a row's amount wrote its side (a minus, a plus, `CR`/`DR`)
     fees: tuple[str, ...] = ()  # the table's fee columns (`profiles.FEE_FIELDS`)
+    serial_text: bool = True  # a date as five digits of text may be an Excel serial (a workbook's, not a CSV's)
 
     def __post_init__(self) -> None:
         names: list[str | None] = [None] * (max(self.mapping.values(), default=-1) + 1)
@@ -382,7 +383,7 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
         if columns.fees:
             line, lines = _with_fees(values, line_no, columns)
         else:
-            line = _line(values, line_no, columns.split)
+            line = _line(values, line_no, columns.split, columns.serial_text)
             lines = [line] if line is not None else []
         if not lines:
             line_no -= 1
@@ -605,7 +606,8 @@ def _header(cells: list[object], mapping: dict[str, int], info: StatementInfo, w
             preamble: list[str]) -> _Columns:
     if info.profile is None:
         info.profile = profiles.pick_profile(cells, wanted, preamble).name
-    return _Columns(mapping, profiles.row_number_columns(cells), profile=profiles.profile_named(info.profile))
+    return _Columns(mapping, profiles.row_number_columns(cells), profile=profiles.profile_named(info.profile),
+                    serial_text=info.format != "csv")
 
 
 def read_cover(rows: Iterable[list[object]], info: StatementInfo) -> None:
@@ -728,7 +730,7 @@ def _with_fees(values: dict[str, object], line_no: int, columns: _Columns) -> tu
     money (`Phí`, `Số tiền phí`, `VAT`) is not part of the row's amount, nor dropped: it left the account,
     as the row's balance shows, so it is a line of its own, numbered after the row's transaction, with
     its day and reference. The row's balance is on its first line."""
-    line = _line(values, line_no, columns.split)
+    line = _line(values, line_no, columns.split, columns.serial_text)
     lines = [line] if line is not None else []
     for name in columns.fees:
         label, cell = profiles.FEE_FIELDS[name], values.get(name)
@@ -737,29 +739,29 @@ def _with_fees(values: dict[str, object], line_no: int, columns: _Columns) -> tu
         fee = parse_amount(cell, line_no=line_no, field_name=label, side=DEBIT)
         if not fee:
             continue
-        day, at = (line.booking_date, line.booked_at) if line is not None else _when(values, line_no)
+        day, at = (line.booking_date, line.booked_at) if line is not None else _when(values, line_no, columns.serial_text)
         memo = _text(values.get("memo"))
         lines.append(StatementLine(
             line_no=line_no + len(lines), booking_date=day, booked_at=at, amount_vnd=abs(fee), direction=DEBIT,
             memo=f"{label}: {memo}" if memo else label, bank_ref=_reference(values.get("ref")),
-            value_date=_value_date(values.get("value_date"), day, line_no)))
+            value_date=_value_date(values.get("value_date"), day, line_no, columns.serial_text)))
     balance = values.get("balance")
     if line is None and lines and balance is not None:
         lines[0].balance_after_vnd = parse_amount(balance, line_no=line_no, field_name="balance")
     return line, lines
 
 
-def _when(values: dict[str, object], line_no: int) -> tuple[date, datetime | None]:
+def _when(values: dict[str, object], line_no: int, serial_text: bool = True) -> tuple[date, datetime | None]:
     """The row's day, and its instant when it gives a time (in its date cell or a time column)."""
-    day, at = parse_local_date(values.get("date"), line_no=line_no)
+    day, at = parse_local_date(values.get("date"), line_no=line_no, serial_text=serial_text)
     clock = values.get("time")
     if at is None and clock is not None:
         day, at = parse_local_date(f"{day:%d/%m/%Y} {_clock_text(clock, line_no)}", line_no=line_no)
     return day, at
 
 
-def _line(values: dict[str, object], line_no: int, split: bool) -> StatementLine | None:
-    day, at = _when(values, line_no)
+def _line(values: dict[str, object], line_no: int, split: bool, serial_text: bool = True) -> StatementLine | None:
+    day, at = _when(values, line_no, serial_text)
     amount, direction = _money(values, line_no, split)
     if amount == 0:
         return None  # an informational row (zero amount): not a transaction
@@ -774,7 +776,7 @@ def _line(values: dict[str, object], line_no: int, split: bool) -> StatementLine
     return StatementLine(
         line_no=line_no, booking_date=day, booked_at=at, amount_vnd=amount, direction=direction,
         memo=_text(values.get("memo")) or "", bank_ref=_reference(values.get("ref")),
-        value_date=_value_date(values.get("value_date"), day, line_no),
+        value_date=_value_date(values.get("value_date"), day, line_no, serial_text),
         payer_name=_text(values.get("payer_name")), payer_account=_text(values.get("payer_account")),
         balance_after_vnd=parse_amount(balance, line_no=line_no, field_name="balance") if balance is not None else None,
     )
@@ -788,7 +790,7 @@ _NO_DATE = ("-", "\u2013", "\u2014")
 _DAY_MONTH = re.compile(r"\s*(\d{1,2})[/.\-](\d{1,2})\s*")
 
 
-def _value_date(cell: object, booked: date, line_no: int) -> date | None:
+def _value_date(cell: object, booked: date, line_no: int, serial_text: bool = True) -> date | None:
     """The line's value date, if the row gives one: information only (the line counts in its booking
     day), so a dash for "none" is none, not a refused file, and one without its year is of the year
     nearest the booking day (`02/01` beside 31/12/2026 is in 2027); anything else must read as a date."""
@@ -800,18 +802,32 @@ def _value_date(cell: object, booked: date, line_no: int) -> date | None:
         if found is None:
             raise statement_error("invalid_date", f"value date {cell.strip()!r} is not a valid date", line_no=line_no)
         return found
-    return parse_local_date(cell, line_no=line_no, field_name="value date")[0]
+    return parse_local_date(cell, line_no=line_no, field_name="value date", serial_text=serial_text)[0]
 
 
 def _clock_text(clock: object, line_no: int) -> str:
     """A time cell as text: `10:15:22`, a time, a date-time (its time), or Excel's fraction of a day."""
     if isinstance(clock, str):
-        return clock
+        digits = _CLOCK_DIGITS.fullmatch(clock)
+        return _clock_of_digits(digits[1], line_no) if digits else clock
     if isinstance(clock, (datetime, time)):
         return f"{clock:%H:%M:%S}"
     if isinstance(clock, (int, float)) and not isinstance(clock, bool):
+        if clock >= 1 and clock == int(clock):  # `143005`: HHMMSS as a number (a fraction of a day is below 1)
+            return _clock_of_digits(str(int(clock)), line_no)
         return f"{excel_fraction_of_day(clock, line_no):%H:%M:%S}"
     raise statement_error("invalid_date", f"time {str(clock)[:40]!r} is not a time", line_no=line_no)
+
+
+# A time as core banking writes it, HHMMSS without separators (`143005`; `93005` once a spreadsheet dropped the zero).
+_CLOCK_DIGITS = re.compile(r"\s*(\d{5,6})\s*")
+
+
+def _clock_of_digits(digits: str, line_no: int) -> str:
+    digits = digits.zfill(6)
+    if len(digits) != 6 or int(digits[:2]) > 23 or int(digits[2:4]) > 59 or int(digits[4:]) > 59:
+        raise statement_error("invalid_date", f"time {digits!r} is not a time (HHMMSS)", line_no=line_no)
+    return f"{digits[:2]}:{digits[2:4]}:{digits[4:]}"
 
 
 def _text(value: object) -> str | None:

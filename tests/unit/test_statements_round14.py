@@ -136,3 +136,48 @@ def test_the_payers_bank_or_reference_is_not_their_name(header):
                               ["24/11/2026", "30.000", "VCB", CODE]))
     assert line.payer_name is None
 
+
+# --- 3. dates: a weekday after the date, `Ngày` before it, a time as HHMMSS, no serial in a CSV's text ---------
+
+@pytest.mark.parametrize("cell", ["24/11/2026 (T3)", "24/11/2026 (Thứ Ba)", "24/11/2026 (Tue)", "24/11/2026 Tue",
+                                  "Ngày 24/11/2026", "ngày 24/11/2026"])
+def test_a_date_with_its_weekday_after_it_or_the_word_ngay_before_it_is_read(cell):
+    _, [line] = read(csv_text(["Ngày giao dịch", "Số tiền", "Nội dung"], [cell, "30.000", CODE]))
+    assert str(line.booking_date) == "2026-11-24"
+
+
+@pytest.mark.parametrize("cell", ["24/11/2026 (T4)", "24/11/2026 (CN)", "24/11/2026 (abc)"])
+def test_a_date_with_another_weekday_or_words_after_it_is_refused(cell):
+    error = refused(csv_text(["Ngày giao dịch", "Số tiền", "Nội dung"], [cell, "30.000", CODE]))
+    assert (error.code, error.details["line_no"]) == ("invalid_date", 1)
+
+
+@pytest.mark.parametrize("cell, at", [("143005", "2026-11-24T07:30:05+00:00"), ("093005", "2026-11-24T02:30:05+00:00"),
+                                      ("93005", "2026-11-24T02:30:05+00:00")])
+def test_a_time_column_of_six_digits_is_hhmmss(cell, at):
+    _, [line] = read(csv_text(["Ngày", "Giờ", "Số tiền", "Nội dung"], ["24/11/2026", cell, "30.000", CODE]))
+    assert line.booked_at.isoformat() == at
+
+
+def test_a_time_number_cell_of_six_digits_in_a_workbook_is_hhmmss_not_midnight():
+    _, [line] = read(workbook([["Ngày", "Giờ", "Số tiền", "Nội dung"], ["24/11/2026", 143005, 30000, CODE]]), "xlsx")
+    assert line.booked_at.isoformat() == "2026-11-24T07:30:05+00:00"
+
+
+@pytest.mark.parametrize("cell", ["253005", "146005", "1430055"])
+def test_a_time_of_digits_that_is_no_time_is_refused(cell):
+    error = refused(csv_text(["Ngày", "Giờ", "Số tiền", "Nội dung"], ["24/11/2026", cell, "30.000", CODE]))
+    assert (error.code, error.details["line_no"]) == ("invalid_date", 1)
+
+
+@pytest.mark.parametrize("cell", ["46350", "46350.4375", "45000"])
+def test_five_digits_in_a_csv_date_column_are_no_excel_serial(cell):
+    """Only a workbook's cell can hold a serial; in a CSV's text it is no date a bank prints."""
+    error = refused(csv_text(["Ngày", "Số tiền", "Nội dung"], [cell, "30.000", CODE]))
+    assert (error.code, error.details["line_no"]) == ("invalid_date", 1)
+
+
+def test_a_workbook_number_cell_is_still_read_as_its_excel_serial():
+    _, [line] = read(workbook([["Ngày", "Số tiền", "Nội dung"], [46350, 30000, CODE]]), "xlsx")
+    assert str(line.booking_date) == "2026-11-24"
+
