@@ -242,6 +242,11 @@ def _statement_line(tag: _Tag, line_no: int) -> StatementLine | None:
     """The transaction of a `:61:`; None for a zero amount (an informational line, as camt.053 and
     the spreadsheets' zero rows are: no transaction, no line number)."""
     match = _STATEMENT_LINE.match(tag.value)
+    if match is None and "\n" in tag.value:
+        # A customer reference beyond its 16 characters, then supplementary details on the next line: the
+        # pattern's cut reference leaves the rest of the first line over, and the whole fails. Its head is read
+        # on the first line, its references and details from the raw text (`_raw_references`).
+        match = _STATEMENT_LINE.match(tag.value.split("\n", 1)[0])
     if match is None:
         raise statement_error("malformed_mt940", f":61: is not a statement line: {tag.value[:60]!r}",
                               line_no=line_no, file_line=tag.file_line)
@@ -262,10 +267,24 @@ def _statement_line(tag: _Tag, line_no: int) -> StatementLine | None:
         raise statement_error("invalid_amount", "a statement line amount must be positive", line_no=line_no)
     mark = g["status"].upper()
     direction = CREDIT if mark in ("C", "RD") else DEBIT
-    reference, customer = _references(g)
+    written = _raw_references(tag.value, match)
+    reference, customer = _references(written)
     return StatementLine(line_no=line_no, booking_date=booking_day, value_date=value_day, amount_vnd=amount,
                          direction=direction, bank_ref=reference, is_reversal=mark.startswith("R"),
-                         memo=single_spaced(" ".join(filter(None, [customer, g.get("extra_details")]))) or "")
+                         memo=single_spaced(" ".join(filter(None, [customer, written["extra_details"]]))) or "")
+
+
+def _raw_references(value: str, match: re.Match) -> dict[str, str | None]:
+    """The `:61:`'s customer reference, bank reference and supplementary details as the bank wrote them. SWIFT
+    gives the customer's reference 16 characters (16x), but banks write more (an IBAN, a payment order's number
+    with the payer's code): `mt-940`'s pattern cut it at 16, put the rest (and the `//` bank reference) in the
+    details, and the line was keyed by the cut reference, its CSV twin's bank reference lost. Read whole: the
+    customer's reference up to `//` on its line, the bank's after it to the line's end, the next lines as the
+    details."""
+    head, _, details = value[match.start("customer_reference"):].partition("\n")
+    customer, marked, bank = head.partition("//")
+    return {"customer_reference": customer, "bank_reference": bank if marked else None,
+            "extra_details": " ".join(details.split("\n")).strip() or None}
 
 
 def _references(g: dict) -> tuple[str | None, str | None]:

@@ -181,3 +181,35 @@ def test_a_workbook_number_cell_is_still_read_as_its_excel_serial():
     _, [line] = read(workbook([["Ngày", "Số tiền", "Nội dung"], [46350, 30000, CODE]]), "xlsx")
     assert str(line.booking_date) == "2026-11-24"
 
+
+# --- 4. MT940: a customer reference longer than SWIFT's 16 characters is read whole -----------------------------
+
+def mt940(refs: str, details: str = "NOP PHI") -> str:
+    return (":20:S\n:25:0071001234567\n:28C:1/1\n:60F:C261123VND1000000,\n"
+            f":61:2611241124C30000,NTRF{refs}\n:86:{details}\n:62F:C261124VND1030000,\n")
+
+
+@pytest.mark.parametrize("refs", ["TT HS40881023160 NOPLEPHI//FT26328000001",
+                                  "TT HS40881023160 NOPLEPHI//FT26328000001\nCT TU NGUYEN VAN A"])
+def test_a_long_customer_reference_keeps_the_bank_reference_and_the_whole_code(refs):
+    from payments import codes
+
+    _, [line] = read(mt940(refs))
+    assert line.bank_ref == "FT26328000001"
+    assert line.memo.startswith("TT HS40881023160 NOPLEPHI")
+    assert CODE in [found.code for found in codes.scan_memo(line.memo)]
+
+
+def test_a_long_customer_reference_without_a_bank_reference_is_the_reference_whole():
+    _, [line] = read(mt940("HS40881023160NOPLEPHI"))
+    assert (line.bank_ref, line.memo) == ("HS40881023160NOPLEPHI", "NOP PHI")
+
+
+def test_a_bank_reference_longer_than_the_patterns_23_characters_is_read_whole():
+    _, [line] = read(mt940("NONREF//FT263280000010000000000001"))
+    assert line.bank_ref == "FT263280000010000000000001"
+
+
+def test_a_short_customer_reference_with_its_details_reads_as_before():
+    _, [line] = read(mt940("HS40881023160//FT26328000001\nCT TU NGUYEN VAN A"))
+    assert (line.bank_ref, line.memo) == ("FT26328000001", "HS40881023160 CT TU NGUYEN VAN A NOP PHI")
