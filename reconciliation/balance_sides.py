@@ -36,7 +36,8 @@ class Row:
     balance: int | None
     known: int  # what the row's lines of known side move the balance by
     transaction: bool  # its first line is the row's transaction (else the row is fees only)
-    blocked: bool = False  # no balance around it tells its side (yet)
+    blocked: bool = False
+    tag: object = None  # the caller's, for its untold transaction (`tabular`: the sums it counts in)  # no balance around it tells its side (yet)
 
     @property
     def line_no(self) -> int:
@@ -46,9 +47,9 @@ class Row:
 class BalanceSides:
     """The table's rows in file order; `ready()` hands on the rows whose every side is known."""
 
-    def __init__(self, active: bool, on_decided: Callable[[Row], None]) -> None:
+    def __init__(self, active: bool, on_decided: Callable[[Row, bool], None]) -> None:
         self.active = active  # a table with one amount column, no side column, and a balance column
-        self.on_decided = on_decided
+        self.on_decided = on_decided  # (the row, whether its side was untold) once its every side is known
         self.rows: list[Row] = []  # the whole table (lines dropped once handed on), when active
         self.handed = 0  # rows handed on
         self.order: str | None = None
@@ -60,7 +61,7 @@ class BalanceSides:
         self.writes_side = False
 
     def push(self, lines: list[StatementLine], transaction: bool, unsigned: bool, writes_side: bool,
-             opening: int | None) -> None:
+             opening: int | None, tag: object = None) -> None:
         """A transaction row's lines (`transaction`: the first is its transaction, not a fee); `unsigned`: its transaction line's side is not written (read as a credit
         for now); `writes_side`: whether the amount column has written a side on any row so far; `opening`: the
         balance the file states before its first row, if any."""
@@ -68,10 +69,10 @@ class BalanceSides:
         first = lines[0]
         unsigned = unsigned and self.active
         known = sum(line.signed_vnd for line in (lines[1:] if unsigned else lines))
-        row = Row(lines, first.amount_vnd if unsigned else 0, first.balance_after_vnd, known, transaction)
+        row = Row(lines, first.amount_vnd if unsigned else 0, first.balance_after_vnd, known, transaction, tag=tag)
         if not self.active:
             self.rows.append(row)
-            self.on_decided(row)
+            self.on_decided(row, False)
             return
         when = (first.booking_date, first.booked_at)
         if self.first_when is None:
@@ -82,7 +83,7 @@ class BalanceSides:
         if row.balance is not None:
             self.balances.append(len(self.rows) - 1)
         if not row.unsigned:
-            self.on_decided(row)
+            self.on_decided(row, False)
         if writes_side:
             self._unblock()
         if self.order is not None:
@@ -176,7 +177,7 @@ class BalanceSides:
         line.direction = side
         row.known += line.signed_vnd
         row.unsigned = 0
-        self.on_decided(row)
+        self.on_decided(row, True)
 
     def _only_order(self) -> str:
         """The one order in which the balances tell every side (or both tell them alike); else refused."""

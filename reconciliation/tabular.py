@@ -25,7 +25,7 @@ from typing import BinaryIO
 
 from payments.references import normalise_ref
 from reconciliation import profiles
-from reconciliation.balance_sides import BalanceSides
+from reconciliation.balance_sides import BalanceSides, Row
 from reconciliation.profiles import normalise_header
 from reconciliation.statements import (CREDIT, DEBIT, MINUS_SIGN, MONTHS, StatementError, StatementInfo, StatementLine,
                                        excel_fraction_of_day, nearest_year, parse_amount, parse_local_date,
@@ -323,8 +323,7 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
     sums = _Sums(since_file=since_file if since_file is not None else Sides())  # a workbook's: its sheets'
     columns, iterator = _find_header(iter(rows), info, wanted, balances)
     # With one amount column and a balance, an amount that writes no side takes the balance's (`balance_sides`).
-    sides = BalanceSides(not columns.split and "balance" in columns.mapping,
-                         lambda row: sums.add(row.lines[0]) if row.transaction else None)
+    sides = BalanceSides(not columns.split and "balance" in columns.mapping, sums.decided)
     iterator = _without_column_numbers(iterator)
     pending: list[StatementLine] = []  # the lines of the row above (its transaction, the fees it was charged)
     wrapping = False  # whether a row of memo text below is the pending lines' (nothing else came between)
@@ -392,10 +391,13 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
         day_above = lines[0].booking_date
         if not columns.split:
             columns.amount_writes_side = columns.amount_writes_side or _writes_side(values.get("amount"))
-        unsigned = line is not None and not columns.split and "direction" not in values \
+        unsigned = line is not None and sides.active and "direction" not in values \
             and not _writes_side(values.get("amount"))
         balances.started = True
-        sides.push(lines, line is not None, unsigned, columns.amount_writes_side, balances.stated_opening)
+        # A total below may sum an amount whose side is untold yet: it is in the sums as untold till then.
+        sums_of_untold = sums.add(line, untold=True) if unsigned else None
+        sides.push(lines, line is not None, unsigned, columns.amount_writes_side, balances.stated_opening,
+                   sums_of_untold)
         yield from _hand_on(sides.ready(keep=1), info, balances)
         pending, wrapping = lines, True
     columns.check_sides()
@@ -419,9 +421,12 @@ def _hand_on(rows: Iterator[list[StatementLine]], info: StatementInfo,
 class Sides:
     credit: int = 0
     debit: int = 0
+    untold: int = 0  # amounts whose side the balance has not told yet (`balance_sides`)
 
-    def add(self, line: StatementLine) -> None:
-        if line.direction == CREDIT:
+    def add(self, line: StatementLine, untold: bool = False) -> None:
+        if untold:
+            self.untold += line.amount_vnd
+        elif line.direction == CREDIT:
             self.credit += line.amount_vnd
         else:
             self.debit += line.amount_vnd
@@ -442,11 +447,26 @@ class _Sums:
     since_total: Sides = field(default_factory=Sides)
     by_day: dict[date, Sides] = field(default_factory=dict)
 
-    def add(self, line: StatementLine) -> None:
+    def add(self, line: StatementLine, untold: bool = False) -> tuple[Sides, ...]:
         day = self.by_day.get(line.booking_date)
         if day is None:
             day = self.by_day[line.booking_date] = Sides()
-        for sides in (self.since_file, self.since_start, self.since_total, day):
+        windows = (self.since_file, self.since_start, self.since_total, day)
+        for sides in windows:
+            sides.add(line, untold)
+        return windows
+
+    def decided(self, row: Row, told: bool) -> None:
+        """A row whose sides are known (`balance_sides`): its transaction counts on its side, in the sums it
+        was counted in as untold when it was (a subtotal since passed keeps its own)."""
+        if not row.transaction:
+            return  # a fee column has its own total
+        line = row.lines[0]
+        if not told:
+            self.add(line)
+            return
+        for sides in row.tag:
+            sides.untold -= line.amount_vnd
             sides.add(line)
 
     def totalled_by(self, values: dict[str, object], split: bool) -> bool:
@@ -469,7 +489,10 @@ class _Sums:
             pass
         if split:
             return any(w.totalled(credit, debit) for w in windows)
-        return bool(amount) and any(abs(amount) in (w.credit, w.debit, abs(w.credit - w.debit)) for w in windows)
+        # An untold amount may be on either side; a total of all the money (`Tổng cộng` of a signed column) too.
+        return bool(amount) and any(abs(amount) in (w.credit + w.untold, w.debit + w.untold, w.credit + w.debit
+                                                    + w.untold, *([abs(w.credit - w.debit)] if not w.untold else []))
+                                    for w in windows)
 
 
 def _is_header_again(row: list[object]) -> bool:

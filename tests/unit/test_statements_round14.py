@@ -213,3 +213,47 @@ def test_a_bank_reference_longer_than_the_patterns_23_characters_is_read_whole()
 def test_a_short_customer_reference_with_its_details_reads_as_before():
     _, [line] = read(mt940("HS40881023160//FT26328000001\nCT TU NGUYEN VAN A"))
     assert (line.bank_ref, line.memo) == ("FT26328000001", "HS40881023160 CT TU NGUYEN VAN A NOP PHI")
+
+
+# --- 5. exports as Vietnamese banks write them ----------------------------------------------------------------
+
+def test_a_dated_total_row_of_an_unsigned_table_is_a_total_while_the_sides_are_untold():
+    """One day without times: the sides are told at the table's end, and the total below (credits and debits
+    together) was read as a transaction then, no balance telling its side: the file refused."""
+    _, lines = read("Số dư đầu kỳ: 1.000.000\n" + csv_text(
+        ["Ngày", "Nội dung", "Số tiền", "Số dư"],
+        ["24/11/2026", CODE, "30.000", "1.030.000"], ["24/11/2026", "Phi", "11.000", "1.019.000"],
+        ["24/11/2026", "Tổng cộng", "41.000", ""]))
+    assert sides(lines) == [(1, "credit", 30_000), (2, "debit", 11_000)]
+
+
+def test_a_dated_total_of_all_the_money_of_a_signed_column_is_a_total():
+    _, lines = read(csv_text(["Ngày", "Nội dung", "Số tiền"], ["24/11/2026", CODE, "30.000"],
+                             ["24/11/2026", "Phi", "-11.000"], ["24/11/2026", "Tổng cộng", "41.000"]))
+    assert sides(lines) == [(1, "credit", 30_000), (2, "debit", 11_000)]
+
+
+@pytest.mark.parametrize("bank, rows", [
+    ("BIDV", [["NGÂN HÀNG TMCP ĐẦU TƯ VÀ PHÁT TRIỂN VIỆT NAM"], ["Số tài khoản/Account No:", "12010000123456"],
+              ["Số dư đầu kỳ/Opening balance:", "1,000,000"], [],
+              ["STT/No.", "Ngày giao dịch/Txn date", "Số tham chiếu/Ref No", "Số tiền/Amount", "Số dư/Balance",
+               "Mô tả/Description"],
+              ["1", "24/11/2026 10:15:02", "FT1", "30,000", "1,030,000", CODE],
+              ["2", "24/11/2026 11:00:00", "FT2", "11,000", "1,019,000", "Phi SMS"], [],
+              ["", "Tổng cộng/Total", "", "41,000", "", ""], ["", "Số dư cuối kỳ/Closing balance", "", "", "1,019,000", ""]]),
+    ("VietinBank", [["VietinBank"], ["Số tài khoản: 105000123456"], ["Số dư đầu kỳ: 1.000.000"], [],
+                    ["STT", "Thời gian giao dịch", "Nội dung giao dịch", "Số tiền giao dịch", "Số dư", "Tên đối ứng"],
+                    ["1", "24/11/2026 09:01:02", "Phi dich vu", "11.000", "1.019.000", ""],
+                    ["2", "24/11/2026 08:01:02", "CT DEN " + CODE, "30.000", "1.030.000", "NGUYEN VAN A"]]),
+    ("Techcombank", [["Techcombank"], ["Số dư đầu kỳ", "1 000 000"],
+                     ["Ngày giao dịch/Transaction Date", "Đối tác/Remitter", "Diễn giải/Details", "Số tiền/Amount",
+                      "Số dư/Balance"],
+                     ["24/11/2026", "NGUYEN VAN A", CODE, "30 000", "1 030 000"],
+                     ["25/11/2026", "", "Phi", "11 000", "1 019 000"]]),
+    ("MB", [["NGÂN HÀNG TMCP QUÂN ĐỘI"], ["Số dư đầu kỳ", "1.000.000"], ["Số bút toán", "Ngày giao dịch", "Số tiền",
+                                                                         "Số dư", "Nội dung"],
+            ["FT1", "24/11/2026", "30.000", "1.030.000", CODE], ["FT2", "24/11/2026", "(11.000)", "1.019.000", "Phi"]]),
+])
+def test_bank_exports_with_one_amount_column_read_the_fee_as_money_out(bank, rows):
+    _, lines = read(csv_text(*rows))
+    assert sorted((line.direction, line.amount_vnd) for line in lines) == [("credit", 30_000), ("debit", 11_000)]
