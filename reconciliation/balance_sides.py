@@ -27,6 +27,7 @@ from reconciliation.statements import CREDIT, DEBIT, StatementError, StatementLi
 OLDEST, NEWEST = "oldest", "newest"
 # Rows held waiting for a side to be told (an order not known, a row no balance tells yet): past this, refused.
 MAX_HELD = 50_000
+TRIM_EVERY = 4096  # rows handed on before those behind the last settled balance are dropped
 
 
 @dataclass(slots=True)
@@ -59,6 +60,7 @@ class BalanceSides:
         self.opening: int | None = None
         self.closing: int | None = None
         self.writes_side = False
+        self.trimmed = False  # rows before the last settled balance were dropped (`_trim`)
 
     def push(self, lines: list[StatementLine], transaction: bool, unsigned: bool, writes_side: bool,
              opening: int | None, tag: object = None) -> None:
@@ -86,8 +88,9 @@ class BalanceSides:
             self.on_decided(row, False)
         if writes_side:
             self._unblock()
-        if self.order is not None:
+        if self.order is not None and self.settled < len(self.balances):  # a balance closed a group
             self._settle(final=False)
+        self._trim()
         if len(self.rows) - self.handed > MAX_HELD:
             held = self.rows[self.handed]
             raise statement_error("amount_side_unknown", "the amount column writes no side and no balance tells it "
@@ -118,7 +121,8 @@ class BalanceSides:
             return
         if self.order is None:
             self.order = self._only_order()
-        self.settled = 0  # again from the start: the first group's balance before it may be known only now
+        if not self.trimmed:  # again from the start: the first group's balance before it may be known only now
+            self.settled = 0
         self._settle(final=True)
         for row in self.rows:
             if row.blocked:
@@ -126,6 +130,21 @@ class BalanceSides:
                     "amount_side_unknown", "the amount column writes no side (no minus, plus or CR/DR, no debit or "
                     "credit column) and no balance before and after the row tells whether the money came in or "
                     "went out", line_no=row.line_no)
+
+    def _trim(self) -> None:
+        """Drop the rows handed on before the last settled balance (which the next groups start from): a large
+        table is not kept whole. Not while a row waits for a balance the table's end may give (its opening)."""
+        if self.handed < TRIM_EVERY or self.order is None or not self.settled:
+            return
+        cut = min(self.handed, self.balances[self.settled - 1])
+        if cut < TRIM_EVERY or any(row.blocked for row in self.rows[self.handed:]):
+            return
+        del self.rows[:cut]
+        kept = [mark - cut for mark in self.balances if mark >= cut]
+        self.settled -= len(self.balances) - len(kept)
+        self.balances = kept
+        self.handed -= cut
+        self.trimmed = True
 
     # --- groups -------------------------------------------------------------------------
 

@@ -389,10 +389,9 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
             continue
         line_no = lines[-1].line_no
         day_above = lines[0].booking_date
-        if not columns.split:
-            columns.amount_writes_side = columns.amount_writes_side or _writes_side(values.get("amount"))
-        unsigned = line is not None and sides.active and "direction" not in values \
-            and not _writes_side(values.get("amount"))
+        written = not columns.split and _writes_side(values.get("amount"))
+        columns.amount_writes_side = columns.amount_writes_side or written
+        unsigned = line is not None and sides.active and not written and "direction" not in values
         balances.started = True
         # A total below may sum an amount whose side is untold yet: it is in the sums as untold till then.
         sums_of_untold = sums.add(line, untold=True) if unsigned else None

@@ -257,3 +257,28 @@ def test_a_dated_total_of_all_the_money_of_a_signed_column_is_a_total():
 def test_bank_exports_with_one_amount_column_read_the_fee_as_money_out(bank, rows):
     _, lines = read(csv_text(*rows))
     assert sorted((line.direction, line.amount_vnd) for line in lines) == [("credit", 30_000), ("debit", 11_000)]
+
+
+@pytest.mark.parametrize("newest_first", [False, True])
+def test_a_long_unsigned_table_is_told_row_by_row_without_being_kept_whole(newest_first, monkeypatch):
+    from reconciliation import balance_sides
+
+    kept = []
+    monkeypatch.setattr(balance_sides.BalanceSides, "ready", _spy(balance_sides.BalanceSides.ready, kept))
+    rows, balance = [], 1_000_000
+    for n in range(10_000):
+        amount = 30_000 if n % 3 else 11_000
+        balance += amount if n % 3 else -amount
+        rows.append([f"{1 + n // 1000:02d}/11/2026", f"FT{n}", f"{amount:,}", f"{balance:,}", CODE])
+    body = rows[::-1] if newest_first else rows
+    _, lines = read(csv_text(["Số dư đầu kỳ: 1,000,000"], HEAD, *body))
+    expected = [("debit" if n % 3 == 0 else "credit") for n in range(10_000)]
+    assert [line.direction for line in lines] == (expected[::-1] if newest_first else expected)
+    assert max(kept) < 9_000
+
+
+def _spy(ready, kept):
+    def spied(self, keep):
+        kept.append(len(self.rows))
+        return ready(self, keep)
+    return spied
