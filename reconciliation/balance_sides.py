@@ -61,6 +61,9 @@ class BalanceSides:
         self.closing: int | None = None
         self.writes_side = False
         self.trimmed = False  # rows before the last settled balance were dropped (`_trim`)
+        self.first_balance: int | None = None  # the first row's, and the last row's, balance
+        self.last_balance: int | None = None
+        self.count = 0
 
     def push(self, lines: list[StatementLine], transaction: bool, unsigned: bool, writes_side: bool,
              opening: int | None, tag: object = None) -> None:
@@ -76,6 +79,10 @@ class BalanceSides:
             self.rows.append(row)
             self.on_decided(row, False)
             return
+        self.count += 1
+        if self.count == 1:
+            self.first_balance = row.balance
+        self.last_balance = row.balance
         when = (first.booking_date, first.booked_at)
         if self.first_when is None:
             self.first_when = when
@@ -145,6 +152,14 @@ class BalanceSides:
         self.balances = kept
         self.handed -= cut
         self.trimmed = True
+
+    def latest_balance(self) -> int | None:
+        """The balance after the table's latest row in time, when a row states it: the next sheet's opening."""
+        if self.order == NEWEST:
+            return self.first_balance
+        if self.order == OLDEST or self.count == 1:
+            return self.last_balance
+        return None
 
     # --- groups -------------------------------------------------------------------------
 

@@ -395,14 +395,20 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
         balances.started = True
         # A total below may sum an amount whose side is untold yet: it is in the sums as untold till then.
         sums_of_untold = sums.add(line, untold=True) if unsigned else None
-        sides.push(lines, line is not None, unsigned, columns.amount_writes_side, balances.stated_opening,
-                   sums_of_untold)
+        sides.push(lines, line is not None, unsigned, columns.amount_writes_side,
+                   _first_of(balances.stated_opening, sums.since_file.closing), sums_of_untold)
         yield from _hand_on(sides.ready(keep=1), info, balances)
         pending, wrapping = lines, True
     columns.check_sides()
-    sides.finish(balances.stated_opening, balances.stated_closing)
+    sides.finish(_first_of(balances.stated_opening, sums.since_file.closing), balances.stated_closing)
     yield from _hand_on(sides.ready(keep=0), info, balances)
+    if sides.active:  # a workbook's next sheet (a sheet a day) opens where this one closed, unless it says
+        sums.since_file.closing = sides.latest_balance()
     balances.finish(info)
+
+
+def _first_of(*values: int | None) -> int | None:
+    return next((value for value in values if value is not None), None)
 
 
 def _hand_on(rows: Iterator[list[StatementLine]], info: StatementInfo,
@@ -421,6 +427,7 @@ class Sides:
     credit: int = 0
     debit: int = 0
     untold: int = 0  # amounts whose side the balance has not told yet (`balance_sides`)
+    closing: int | None = None  # (of a workbook's sheets read so far) the balance after their latest row
 
     def add(self, line: StatementLine, untold: bool = False) -> None:
         if untold:

@@ -282,3 +282,23 @@ def _spy(ready, kept):
         kept.append(len(self.rows))
         return ready(self, keep)
     return spied
+
+
+def test_a_workbook_of_a_sheet_a_day_opens_each_sheet_where_the_one_before_closed():
+    from openpyxl import Workbook
+    import io
+
+    book = Workbook()
+    first = book.active
+    first.title = "24-11"
+    for row in (["Số dư đầu kỳ", 1_000_000], ["Ngày", "Số tiền", "Số dư", "Nội dung"],
+                ["24/11/2026", 30_000, 1_030_000, CODE]):
+        first.append(row)
+    second = book.create_sheet("25-11")
+    for row in (["Ngày", "Số tiền", "Số dư", "Nội dung"], ["25/11/2026", 11_000, 1_019_000, "Phi"],
+                ["25/11/2026", 50_000, 1_069_000, "HS21890246178"]):
+        second.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    _, lines = read(out.getvalue(), "xlsx")
+    assert sides(lines) == [(1, "credit", 30_000), (2, "debit", 11_000), (3, "credit", 50_000)]
