@@ -495,7 +495,7 @@ _DAY_WORD = re.compile(r"\s*ng[àa]y\s+(?=\d)", re.IGNORECASE)
 
 
 def _read_date(text: str, line_no: int | None, field_name: str) -> tuple[date, time | None]:
-    weekday, text = weekday_before(_DAY_WORD.sub("", text, count=1) if text[:1] in "NnNg" else text)
+    weekday, text = weekday_before(_DAY_WORD.sub("", text, count=1) if text.lstrip()[:1] in ("N", "n") else text)
     if weekday is None:
         weekday, text = _weekday_after(text)
     day, clock = _read_date_only(text, line_no, field_name)
