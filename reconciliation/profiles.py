@@ -92,7 +92,8 @@ NOT_FIELD = {"payer_account": ("ten", "name"), "debit": _ACCOUNT_WORDS + _PERSON
              # "Lời nhắn người gửi" is the sender's memo; "Ngân hàng đối tác", "Sender bank" the payer's bank; an
              # account header ("Remitter A/C", "Số TK đối tác") the payer's account (tried first), never a name.
              "payer_name": ("noi dung", "loi nhan", "ngan hang", "bank", "a c", "acc", "so tai khoan", "so tk", "stk",
-                            "ref", "reference", "tham chieu")}
+                            "ref", "reference", "tham chieu", "message", "note", "remark", "remarks", "content",
+                            "details", "description")}  # "Sender's message" is the memo
 # A header cell starting with these words is a total, not a transaction column ("Tổng ghi có").
 TOTAL_WORDS = ("tong", "total", "cong", "sum")
 MONEY_FIELDS = ("debit", "credit", "amount", "balance")

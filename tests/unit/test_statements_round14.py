@@ -130,7 +130,7 @@ def test_an_account_header_beside_the_payer_is_the_payers_account_not_their_name
     assert (line.payer_name, line.payer_account) == ("NGUYEN VAN A", "0123456789")
 
 
-@pytest.mark.parametrize("header", ["Ngân hàng đối tác", "Counterparty bank", "Counterparty ref"])
+@pytest.mark.parametrize("header", ["Ngân hàng đối tác", "Counterparty bank", "Counterparty ref", "Sender's message"])
 def test_the_payers_bank_or_reference_is_not_their_name(header):
     _, [line] = read(csv_text(["Ngày", "Số tiền", header, "Nội dung"],
                               ["24/11/2026", "30.000", "VCB", CODE]))
