@@ -37,8 +37,8 @@ class Row:
     balance: int | None
     known: int  # what the row's lines of known side move the balance by
     transaction: bool  # its first line is the row's transaction (else the row is fees only)
-    blocked: bool = False
-    tag: object = None  # the caller's, for its untold transaction (`tabular`: the sums it counts in)  # no balance around it tells its side (yet)
+    blocked: bool = False  # no balance around it tells its side (yet)
+    tag: object = None  # the caller's, for its untold transaction (`tabular`: the sums it is counted in)
 
     @property
     def line_no(self) -> int:
@@ -67,9 +67,10 @@ class BalanceSides:
 
     def push(self, lines: list[StatementLine], transaction: bool, unsigned: bool, writes_side: bool,
              opening: int | None, tag: object = None) -> None:
-        """A transaction row's lines (`transaction`: the first is its transaction, not a fee); `unsigned`: its transaction line's side is not written (read as a credit
-        for now); `writes_side`: whether the amount column has written a side on any row so far; `opening`: the
-        balance the file states before its first row, if any."""
+        """A transaction row's lines (`transaction`: the first is its transaction, not a fee); `unsigned`: its
+        transaction line's side is not written (read as a credit for now); `writes_side`: whether the amount
+        column has written a side on any row so far; `opening`: the balance the file states before its first
+        row, if any."""
         self.writes_side, self.opening = writes_side, opening
         first = lines[0]
         unsigned = unsigned and self.active

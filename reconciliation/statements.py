@@ -488,8 +488,8 @@ def _excel_serial(value: float, line_no: int | None, field_name: str) -> datetim
 
 
 # A weekday after the date, as some exports print it (`24/11/2026 (T3)`, `24/11/2026 - Thứ Ba`, `24/11/2026 Tue`).
-_WEEKDAY_AFTER = re.compile(r"(?P<date>.*?\d)\s*(?:\(\s*(?P<p>[^()]{1,12}?)\s*\)|[,\-]?\s*(?P<w>[^\d\s,\-()][^\d()]{0,11}?))"
-                            r"\s*$", re.DOTALL)
+_WEEKDAY_AFTER = re.compile(r"(?P<date>.*?\d)\s*(?:\(\s*(?P<p>[^()]{1,12}?)\s*\)"
+                            r"|[,\-]?\s*(?P<w>[^\d\s,\-()][^\d()]{0,11}?))\s*$", re.DOTALL)
 # `Ngày 24/11/2026`: the word before the date, as a printed statement writes it (`Ngày in: …` is no date).
 _DAY_WORD = re.compile(r"\s*ng[àa]y\s+(?=\d)", re.IGNORECASE)
 

@@ -768,7 +768,8 @@ def _with_fees(values: dict[str, object], line_no: int, columns: _Columns) -> tu
         fee = parse_amount(cell, line_no=line_no, field_name=label, side=DEBIT)
         if not fee:
             continue
-        day, at = (line.booking_date, line.booked_at) if line is not None else _when(values, line_no, columns.serial_text)
+        day, at = (line.booking_date, line.booked_at) if line is not None \
+            else _when(values, line_no, columns.serial_text)
         memo = _text(values.get("memo"))
         lines.append(StatementLine(
             line_no=line_no + len(lines), booking_date=day, booked_at=at, amount_vnd=abs(fee), direction=DEBIT,
