@@ -173,8 +173,10 @@ def _pack(line: ParsedLine, base: str) -> tuple:
             line.amount_vnd, line.direction, line.memo[:4000], (line.bank_ref or "")[:100] or None,
             (line.payer_name or "")[:200] or None, (line.payer_account or "")[:40] or None,
             line.balance_after_vnd, line.is_reversal, base,
-            # a batch part's key before parts were keyed under their entry: stored so by earlier imports
-            base_key(line) if "/" in base else None,
+            # a batch part's key before parts were keyed under their entry, or a line's under the reference an
+            # earlier reading gave it (an MT940 reference cut short): stored so by earlier imports
+            base_key(line) if "/" in base else base_key(replace(line, bank_ref=line.earlier_ref))
+            if line.earlier_ref else None,
             line.value_date.toordinal() if line.value_date else None)
 
 
@@ -239,7 +241,8 @@ class Row:
     balance_after_vnd: int | None
     is_reversal: bool
     key: str
-    earlier_key: str | None = None  # a batch part's key before parts were keyed under their entry
+    # a batch part's key before parts were keyed under their entry; a line's under an earlier reading's reference
+    earlier_key: str | None = None
     value_date: date | None = None
 
     @property
@@ -248,12 +251,13 @@ class Row:
 
     def other_keys(self) -> tuple[str, ...]:
         """The keys under which this line may already be stored otherwise: a batch part as it was keyed
-        before, or as its whole entry from another format; an entry as the first of its parts."""
+        before, or as its whole entry from another format; an entry as the first of its parts, or under the
+        reference an earlier reading of its file gave it."""
         if not self.key.startswith("r:"):
             return ()
         if "/" in self.key:
             return (*filter(None, [self.earlier_key]), self.key.rpartition("/")[0])
-        return (f"{self.key}/1",)
+        return (f"{self.key}/1", *filter(None, [self.earlier_key]))
 
 
 @dataclass

@@ -67,6 +67,9 @@ class StatementLine:
     # reference, the entry's amount, the part's place in it from 1). The same entry from another
     # format (one MT940 :61:, one CSV row) is one line of the entry's reference and amount.
     batch: tuple[str, int, int] | None = None
+    # The reference an earlier reading of the same line gave it (an MT940 reference cut at 16 characters,
+    # `swift._raw_references`): the line an import stored under it is this line (`importer.Row.other_keys`).
+    earlier_ref: str | None = None
 
     @property
     def signed_vnd(self) -> int:

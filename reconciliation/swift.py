@@ -242,6 +242,7 @@ def _statement_line(tag: _Tag, line_no: int) -> StatementLine | None:
     """The transaction of a `:61:`; None for a zero amount (an informational line, as camt.053 and
     the spreadsheets' zero rows are: no transaction, no line number)."""
     match = _STATEMENT_LINE.match(tag.value)
+    as_cut = _references(match.groupdict()) if match is not None else None  # as the pattern read it before
     if match is None and "\n" in tag.value:
         # A customer reference beyond its 16 characters, then supplementary details on the next line: the
         # pattern's cut reference leaves the rest of the first line over, and the whole fails. Its head is read
@@ -269,9 +270,11 @@ def _statement_line(tag: _Tag, line_no: int) -> StatementLine | None:
     direction = CREDIT if mark in ("C", "RD") else DEBIT
     written = _raw_references(tag.value, match)
     reference, customer = _references(written)
+    earlier = as_cut[0] if as_cut is not None and normalise_ref(as_cut[0]) != normalise_ref(reference) else None
     return StatementLine(line_no=line_no, booking_date=booking_day, value_date=value_day, amount_vnd=amount,
                          direction=direction, bank_ref=reference, is_reversal=mark.startswith("R"),
-                         memo=single_spaced(" ".join(filter(None, [customer, written["extra_details"]]))) or "")
+                         memo=single_spaced(" ".join(filter(None, [customer, written["extra_details"]]))) or "",
+                         earlier_ref=earlier)
 
 
 def _raw_references(value: str, match: re.Match) -> dict[str, str | None]:
