@@ -7,8 +7,9 @@ balances (the rows' own, or the opening or closing the file states), the rows wh
 moved the balance by the sum of their amounts, up (all credits) or down (all debits); the rows whose side
 is written (a sign, a fee column) move it as they say. Anything else is no side we can tell, and the file
 is refused naming the line (`amount_side_unknown`): reading it as a credit would pay a dossier with money
-that went out. A row no balance around tells is a credit only when the amount column writes the side of
-other rows (a minus on the debits: unsigned is then the bank's credit), as before.
+that went out. A row no balance around tells is a credit only when the amount column writes the debits of
+other rows (a minus, parentheses, `DR`: unsigned is then the bank's credit), as before; a column marking only
+its credits (`+30.000`) does not say so.
 
 Which way the file runs (oldest or newest first) decides which balance comes before a row: told by its
 booking days or times; a file of one day without times is tried both ways at its end, and read only when
@@ -59,19 +60,19 @@ class BalanceSides:
         self.settled = 0  # balances[:settled] have closed their groups
         self.opening: int | None = None
         self.closing: int | None = None
-        self.writes_side = False
+        self.writes_debits = False
         self.trimmed = False  # rows before the last settled balance were dropped (`_trim`)
         self.first_balance: int | None = None  # the first row's, and the last row's, balance
         self.last_balance: int | None = None
         self.count = 0
 
-    def push(self, lines: list[StatementLine], transaction: bool, unsigned: bool, writes_side: bool,
+    def push(self, lines: list[StatementLine], transaction: bool, unsigned: bool, writes_debits: bool,
              opening: int | None, tag: object = None) -> None:
         """A transaction row's lines (`transaction`: the first is its transaction, not a fee); `unsigned`: its
-        transaction line's side is not written (read as a credit for now); `writes_side`: whether the amount
-        column has written a side on any row so far; `opening`: the balance the file states before its first
+        transaction line's side is not written (read as a credit for now); `writes_debits`: whether the amount
+        column has written the side of money going out (a minus) on any row so far; `opening`: the balance the file states before its first
         row, if any."""
-        self.writes_side, self.opening = writes_side, opening
+        self.writes_debits, self.opening = writes_debits, opening
         first = lines[0]
         unsigned = unsigned and self.active
         known = sum(line.signed_vnd for line in (lines[1:] if unsigned else lines))
@@ -94,7 +95,7 @@ class BalanceSides:
             self.balances.append(len(self.rows) - 1)
         if not row.unsigned:
             self.on_decided(row, False)
-        if writes_side:
+        if writes_debits:
             self._unblock()
         if self.order is not None and self.settled < len(self.balances):  # a balance closed a group
             self._settle(final=False)
@@ -124,7 +125,7 @@ class BalanceSides:
         if not self.active or not any(row.unsigned for row in self.rows[self.handed:]):
             return
         if not self.balances:  # a balance column left empty: a table without one, whose unsigned amounts are credits
-            self.writes_side = True
+            self.writes_debits = True
             self._unblock_all()
             return
         if self.order is None:
@@ -200,7 +201,7 @@ class BalanceSides:
         self._unblock()
 
     def _unblock(self) -> None:
-        if not self.writes_side:
+        if not self.writes_debits:
             return
         for row in self.rows[self.handed:]:
             if row.blocked:  # the column writes the debits' side: an unsigned amount is the bank's credit

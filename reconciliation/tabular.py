@@ -189,6 +189,7 @@ class _Columns:
     kind_is_side: bool | None = None  # whether the `Loại` column holds side marks (known from its first value)
     unsigned_beside_type: int | None = None  # the first line of an unsigned amount beside a transaction type
     amount_writes_side: bool = False  # whether a row's amount wrote its side (a minus, a plus, `CR`/`DR`)
+    amount_writes_debits: bool = False  # whether a row's amount wrote money out (a minus, parentheses, `DR`)
     fees: tuple[str, ...] = ()  # the table's fee columns (`profiles.FEE_FIELDS`)
     serial_text: bool = True  # a date as five digits of text may be an Excel serial (a workbook's, not a CSV's)
 
@@ -391,11 +392,12 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
         day_above = lines[0].booking_date
         written = not columns.split and _writes_side(values.get("amount"))
         columns.amount_writes_side = columns.amount_writes_side or written
+        columns.amount_writes_debits = columns.amount_writes_debits or (written and _writes_debit(values["amount"]))
         unsigned = line is not None and sides.active and not written and "direction" not in values
         balances.started = True
         # A total below may sum an amount whose side is untold yet: it is in the sums as untold till then.
         sums_of_untold = sums.add(line, untold=True) if unsigned else None
-        sides.push(lines, line is not None, unsigned, columns.amount_writes_side,
+        sides.push(lines, line is not None, unsigned, columns.amount_writes_debits,
                    _first_of(balances.stated_opening, sums.since_file.closing), sums_of_untold)
         yield from _hand_on(sides.ready(keep=1), info, balances)
         pending, wrapping = lines, True
@@ -923,6 +925,16 @@ def _writes_side(cell: object) -> bool:
 
 
 _SIDE_MARK = re.compile(r"\b(?:CR|DR)\b", re.IGNORECASE)
+
+
+def _writes_debit(cell: object) -> bool:
+    """Whether an amount cell that writes its side writes money going out (`-11.000`, `(11.000)`, `11.000-`,
+    `DR 11.000`): where a column writes so, its unsigned amounts are the bank's credits. A column that marks
+    only its credits (`+30.000`) leaves the unsigned ones to the balance."""
+    try:
+        return (parse_amount(cell) or 0) < 0
+    except StatementError:
+        return False
 
 
 def _refuse_debit_mark(values: dict[str, object], line_no: int) -> None:

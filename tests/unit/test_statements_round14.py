@@ -303,3 +303,10 @@ def test_a_workbook_of_a_sheet_a_day_opens_each_sheet_where_the_one_before_close
     book.save(out)
     _, lines = read(out.getvalue(), "xlsx")
     assert sides(lines) == [(1, "credit", 30_000), (2, "debit", 11_000), (3, "credit", 50_000)]
+
+
+def test_a_column_that_marks_only_its_credits_leaves_an_untold_unsigned_amount_refused():
+    """`+30.000` for money in says nothing of an unsigned `11.000` no balance tells: not read as a credit."""
+    error = refused(csv_text(HEAD, ["24/11/2026", "FT1", "11.000", "989.000", "Phi"],
+                             ["24/11/2026", "FT2", "+30.000", "1.019.000", CODE]))
+    assert (error.code, error.details["line_no"]) == ("amount_side_unknown", 1)
