@@ -59,6 +59,7 @@ class BalanceSides:
         self.balances: list[int] = []  # positions of the rows with a balance
         self.settled = 0  # balances[:settled] have closed their groups
         self.opening: int | None = None
+        self.opening_below: int | None = None
         self.closing: int | None = None
         self.writes_debits = False
         self.trimmed = False  # rows before the last settled balance were dropped (`_trim`)
@@ -70,8 +71,8 @@ class BalanceSides:
              opening: int | None, tag: object = None) -> None:
         """A transaction row's lines (`transaction`: the first is its transaction, not a fee); `unsigned`: its
         transaction line's side is not written (read as a credit for now); `writes_debits`: whether the amount
-        column has written the side of money going out (a minus) on any row so far; `opening`: the balance the file states before its first
-        row, if any."""
+        column has written the side of money going out (a minus) on any row so far; `opening`: the balance the
+        file states before its first row, if any."""
         self.writes_debits, self.opening = writes_debits, opening
         first = lines[0]
         unsigned = unsigned and self.active
@@ -119,9 +120,10 @@ class BalanceSides:
             del self.rows[:self.handed]
             self.handed = 0
 
-    def finish(self, opening: int | None, closing: int | None) -> None:
-        """The table's end: the stated opening and closing close the first and last groups."""
-        self.opening, self.closing = opening, closing
+    def finish(self, opening: int | None, closing: int | None, opening_below: int | None = None) -> None:
+        """The table's end: the stated opening and closing close the first and last groups (`opening_below`,
+        stated under the last row, opens only a newest-first table)."""
+        self.opening, self.closing, self.opening_below = opening, closing, opening_below
         if not self.active or not any(row.unsigned for row in self.rows[self.handed:]):
             return
         if not self.balances:  # a balance column left empty: a table without one, whose unsigned amounts are credits
@@ -179,7 +181,8 @@ class BalanceSides:
             else:  # the prior balance's row and those after it, up to this one (they came after this one's)
                 group = rows[(prior if prior is not None else 0):(here if here is not None else len(rows))]
                 after = rows[prior].balance if prior is not None else self.closing
-                before = rows[here].balance if here is not None else self.opening
+                before = rows[here].balance if here is not None else \
+                    (self.opening if self.opening is not None else self.opening_below)
             yield group, before, after
 
     def _settle(self, final: bool) -> None:

@@ -106,6 +106,8 @@ SUMMARY_SHEETS = ("tong hop", "bao cao tong hop", "summary", "overview")
 COVER_SHEETS = ("bia", "trang bia", "cover", "thong tin chung")
 CURRENCY_LABELS = SYNONYMS["currency"]
 OPENING_LABELS = ("so du dau ky", "so du dau", "opening balance", "beginning balance")
+# The period's opening, not a day's ("Số dư đầu ngày"): below a newest-first table it opens its oldest row.
+PERIOD_OPENING_LABELS = ("so du dau ky", "opening balance", "beginning balance")
 CLOSING_LABELS = ("so du cuoi ky", "so du cuoi", "closing balance", "ending balance")
 FOOTER_LABELS = ("tong cong", "tong", "total", "cong phat sinh", "so du cuoi ky", "closing balance",
                  "ending balance", "so du dau ky", "opening balance")

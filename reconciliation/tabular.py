@@ -395,6 +395,7 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
         columns.amount_writes_debits = columns.amount_writes_debits or (written and _writes_debit(values["amount"]))
         unsigned = line is not None and sides.active and not written and "direction" not in values
         balances.started = True
+        balances.opening_below = None  # an opening above a transaction is no opening of the period's first row
         # A total below may sum an amount whose side is untold yet: it is in the sums as untold till then.
         sums_of_untold = sums.add(line, untold=True) if unsigned else None
         sides.push(lines, line is not None, unsigned, columns.amount_writes_debits,
@@ -402,7 +403,8 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
         yield from _hand_on(sides.ready(keep=1), info, balances)
         pending, wrapping = lines, True
     columns.check_sides()
-    sides.finish(_first_of(balances.stated_opening, sums.since_file.closing), balances.stated_closing)
+    sides.finish(_first_of(balances.stated_opening, sums.since_file.closing), balances.stated_closing,
+                 balances.opening_below)
     yield from _hand_on(sides.ready(keep=0), info, balances)
     if sides.active:  # a workbook's next sheet (a sheet a day) opens where this one closed, unless it says
         sums.since_file.closing = sides.latest_balance()
@@ -740,17 +742,21 @@ def _footer(row: list[object], info: StatementInfo, balances: _BalanceTracker, b
     """A balance the table states on a row of its own: after its label, or in the balance column when the
     label comes after it (a layout with the memo last writes "Số dư cuối kỳ" there, the balance before it).
     A closing anywhere; an opening only before the first transaction (ACB, Agribank open the table with
-    "Số dư đầu kỳ"), as above the header: further down, "Số dư đầu ngày" is a later day's."""
+    "Số dư đầu kỳ"), as above the header: further down, "Số dư đầu ngày" is a later day's. The period's
+    opening after the last transaction is kept apart (`opening_below`): a newest-first table ends with it."""
     cells = [c for c in row if not _blank(c)]
     for index, cell in enumerate(cells):
         closing = profiles.label_in(cell, profiles.CLOSING_LABELS)
-        if not closing and (balances.started or not profiles.label_in(cell, profiles.OPENING_LABELS)):
+        below = not closing and balances.started and profiles.label_in(cell, profiles.PERIOD_OPENING_LABELS)
+        if not closing and not below and (balances.started or not profiles.label_in(cell, profiles.OPENING_LABELS)):
             continue
         amount = _first_amount([str(cell).partition(":")[2], *cells[index + 1:], balance])
         if amount is None:
             continue
         if closing:
             balances.stated_closing = amount
+        elif below:
+            balances.opening_below = amount
         elif balances.stated_opening is None:
             balances.stated_opening = amount
 
@@ -969,6 +975,7 @@ class _BalanceTracker:
     stated_opening: int | None = None
     stated_closing: int | None = None
     started: bool = False  # a transaction row was read (its lines may be held until their sides are known)
+    opening_below: int | None = None  # the period's opening stated after the last transaction (`_footer`)
 
     def add(self, line: StatementLine, signed: int) -> None:
         """A row: its first line, and what all its lines move (`signed`: its transaction and its fees)."""

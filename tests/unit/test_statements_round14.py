@@ -310,3 +310,21 @@ def test_a_column_that_marks_only_its_credits_leaves_an_untold_unsigned_amount_r
     error = refused(csv_text(HEAD, ["24/11/2026", "FT1", "11.000", "989.000", "Phi"],
                              ["24/11/2026", "FT2", "+30.000", "1.019.000", CODE]))
     assert (error.code, error.details["line_no"]) == ("amount_side_unknown", 1)
+
+
+def test_a_newest_first_table_ending_with_the_periods_opening_opens_its_oldest_row():
+    _, lines = read(csv_text(
+        ["STT", "Thời gian giao dịch", "Nội dung giao dịch", "Số tiền giao dịch", "Số dư"],
+        ["1", "24/11/2026 09:01:02", "Phi dich vu", "11.000", "1.019.000"],
+        ["2", "24/11/2026 08:01:02", "CT DEN " + CODE, "30.000", "1.030.000"],
+        ["", "Số dư đầu kỳ", "", "", "1.000.000"]))
+    assert sides(lines) == [(1, "debit", 11_000), (2, "credit", 30_000)]
+
+
+def test_an_oldest_first_table_ending_with_an_opening_label_still_refuses_its_first_row():
+    error = refused(csv_text(
+        ["STT", "Thời gian giao dịch", "Nội dung giao dịch", "Số tiền giao dịch", "Số dư"],
+        ["1", "24/11/2026 08:01:02", "Phi dich vu", "11.000", "989.000"],
+        ["2", "24/11/2026 09:01:02", "CT DEN " + CODE, "30.000", "1.019.000"],
+        ["", "Số dư đầu kỳ", "", "", "1.000.000"]))
+    assert (error.code, error.details["line_no"]) == ("amount_side_unknown", 1)
