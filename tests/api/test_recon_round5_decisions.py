@@ -78,28 +78,42 @@ def line_for_another_amount(client, auth, test_settings) -> dict:
     return line
 
 
-def test_a_small_refund_does_not_settle_a_larger_amount_difference(client, auth, db, test_settings):
+def test_the_surplus_is_booked_before_it_is_refunded(client, auth, db, test_settings):
+    """A refund of the 10,000 the callback did not announce would come out of the 90,000 fee (the surplus is
+    in no book): refused until the payment is corrected to the statement (round 14)."""
     line = line_for_another_amount(client, auth, test_settings)
+    refused = decide(client, auth, line["id"], "refund", amount_vnd=10_000)
+    assert refused.status_code == 409 and refused.json["code"] == "statement_shows_more", refused.json
+    assert decide(client, auth, line["id"], "correct-amount").status_code == 201
+    [surplus] = queue(client, auth, "open")
+    assert (surplus["kind"], surplus["amount_vnd"]) == ("unmatched_credit", 10_000)
+    assert_ledger_ok(db)
+
+
+def test_a_small_refund_does_not_settle_a_larger_surplus(client, auth, db, test_settings):
+    line = line_for_another_amount(client, auth, test_settings)
+    assert decide(client, auth, line["id"], "correct-amount").status_code == 201
     assert decide(client, auth, line["id"], "refund", amount_vnd=1).status_code == 201
-    [differs] = queue(client, auth, "open")
-    assert (differs["kind"], differs["open"], differs["resolution"]) == ("amount_differs", True, None)
+    [surplus] = queue(client, auth, "open")
+    assert (surplus["kind"], surplus["amount_vnd"], surplus["open"]) == ("unmatched_credit", 9_999, True)
     assert close(client, auth).json["code"] == "open_exceptions"
     assert decide(client, auth, line["id"], "refund", amount_vnd=9_999).status_code == 201  # 10,000 in all
     assert queue(client, auth, "open") == []
-    assert [e["resolution"] for e in queue(client, auth)] == ["refund"]
     assert close(client, auth).status_code == 202
     assert_ledger_ok(db)
 
 
-def test_a_refund_that_failed_settles_no_difference(client, auth, db, test_settings):
+def test_a_refund_that_failed_settles_no_surplus(client, auth, db, test_settings):
     line = line_for_another_amount(client, auth, test_settings)
+    assert decide(client, auth, line["id"], "correct-amount").status_code == 201
     refund = decide(client, auth, line["id"], "refund", amount_vnd=10_000).json["resolution"]["data"]
     assert queue(client, auth, "open") == []
     bounced = client.post(f"/api/v1/refunds/{refund['refund_id']}/failed", headers=auth("finance"),
                           json={"reason": "tài khoản nhận không tồn tại"})
     assert bounced.status_code == 200, bounced.json
-    [differs] = queue(client, auth, "open")
-    assert differs["kind"] == "amount_differs"
+    [surplus] = queue(client, auth, "open")
+    assert (surplus["kind"], surplus["amount_vnd"]) == ("unmatched_credit", 10_000)
+    assert_ledger_ok(db)
 
 
 def mt940(*transactions: tuple[str, int, str, str]) -> str:
