@@ -2,6 +2,7 @@
 import io
 import json
 import time
+from datetime import timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -280,7 +281,16 @@ def test_a_signed_but_malformed_webhook_is_a_400_and_recorded(client, db, test_s
 
 def test_yesterday_is_in_the_past_for_a_window(client, auth, dossier):
     r = post_shipment(client, auth, shipment_body(window={"date": yesterday().isoformat(), "slot": "morning"}))
-    assert r.status_code == 400 and r.json["code"] == "window_in_past"
+    assert r.status_code == 400 and r.json["code"] == "window_in_past", r.json
+
+
+def test_a_past_weekend_window_is_in_the_past_not_a_weekend(client, auth, dossier):
+    """The replay check (the same body booked before its window passed) re-read the body without timing and
+    its weekend refusal came out instead (the suite failed on Sundays: yesterday was a Saturday)."""
+    saturday = yesterday() - timedelta(days=(yesterday().weekday() - 5) % 7 or 7)
+    assert saturday.weekday() == 5
+    r = post_shipment(client, auth, shipment_body(window={"date": saturday.isoformat(), "slot": "morning"}))
+    assert r.status_code == 400 and r.json["code"] == "window_in_past", r.json
 
 
 JUNK = [None, [], "x", 1, 1.5, True, {"direction": {"a": 1}}, {"address": []}, {"recipient": "x"},
