@@ -141,6 +141,28 @@ def list_unproven_delivery(session: Session, shipment: Shipment, row: ShipmentEv
                         "id_check_refused": (row.data or {}).get("id_check_refused"), "recorded_event_id": row.id})
 
 
+DATED_BEFORE_SHIPMENT = "dated_before_shipment"
+
+
+def list_dated_before_shipment(session: Session, shipment: Shipment, row: ShipmentEvent, *, source: str,
+                               now: datetime) -> None:
+    """List a courier report dated before its shipment was created (once a status code): it is applied
+    from the creation (`tracking.effective_at`), but a wrong date may mean a wrong clock or another
+    order's report, which people must check with the post."""
+    claimed = {"event_id": row.courier_event_id, "status_code": row.courier_status_code,
+               "occurred_at": row.occurred_at.isoformat()}
+    known = session.execute(select(ShipmentEvent.data).where(ShipmentEvent.shipment_id == shipment.id,
+                                                             ShipmentEvent.event == CONFLICT_EVENT)).scalars()
+    if any((data or {}).get("kind") == DATED_BEFORE_SHIPMENT
+           and (data.get("claimed") or {}).get("status_code") == row.courier_status_code for data in known):
+        return
+    list_conflict(session, shipment, claimed, occurred_at=shipment.created_at, source=source, now=now,
+                  reason=f"courier event {row.courier_event_id} (status {row.courier_status_code}) is dated "
+                         f"{row.occurred_at.isoformat()}, before the shipment was created: counted from its creation",
+                  data={"kind": DATED_BEFORE_SHIPMENT, "direction": shipment.direction,
+                        "shipment_created_at": shipment.created_at.isoformat(), "recorded_event_id": row.id})
+
+
 def check_kind(row: ShipmentEvent) -> str:
     """What a listed row is about: the key of its sentence on the board."""
     if row.event == COD_CHECK_EVENT:

@@ -301,14 +301,20 @@ COD_TOLD = (states.BOOKED, states.OUT_FOR_DELIVERY)
 
 def enter_state(session: Session, shipment: Shipment, target: str, *, settings: Settings, actor: str,
                 now: datetime, occurred_at: datetime, source: str = "staff", reason: str | None = None,
-                data: dict | None = None, event_row: ShipmentEvent | None = None) -> None:
-    """Move a shipment to `target` with every consequence (deadline, retry date, SMS, event)."""
+                data: dict | None = None, event_row: ShipmentEvent | None = None,
+                effective_at: datetime | None = None) -> None:
+    """Move a shipment to `target` with every consequence (deadline, retry date, SMS, event).
+
+    `effective_at` (default `occurred_at`) dates the consequences (J, the retry date): a courier event
+    dated before the shipment existed counts from its creation (`tracking.effective_at`), while
+    `occurred_at`, the courier's own time, still orders its events (`state_at`)."""
     states.check_transition(shipment.direction, shipment.status, target)
     from_status, sms_reason = shipment.status, reason
+    effective_at = effective_at or occurred_at
     if target == states.FAILED_ATTEMPT:
         shipment.failed_attempts += 1
         target = states.after_failure(shipment.direction, shipment.failed_attempts)
-        shipment.next_attempt_date = (deadlines.next_attempt_date(business_date(occurred_at), settings.holidays)
+        shipment.next_attempt_date = (deadlines.next_attempt_date(business_date(effective_at), settings.holidays)
                                       if target == states.FAILED_ATTEMPT else None)
         if target == states.CANCELLED:  # the event keeps the failure's reason; the SMS says why it ended
             sms_reason = states.TWO_FAILED_ATTEMPTS
@@ -317,7 +323,7 @@ def enter_state(session: Session, shipment: Shipment, target: str, *, settings: 
     # J is the day of pickup (a pickup), or the day the result is handed to the post (a delivery: its
     # booking, which may be days after the shipment was asked for while the fees were unpaid).
     if target == states.PICKED_UP or (target == states.BOOKED and shipment.direction == states.DELIVERY):
-        restart_deadline(shipment, business_date(occurred_at), settings)
+        restart_deadline(shipment, business_date(effective_at), settings)
     shipment.status, shipment.updated_at = target, now
     if source.startswith("courier") or target not in (states.BOOKED, states.SCHEDULED):
         # Our own bookkeeping steps (the booking reply, planning) keep the time of the last real step:

@@ -201,6 +201,8 @@ def apply_courier_event(session: Session, *, event: CourierEvent, source: str, s
         data["cod_amount_vnd"] = event.cod_amount_vnd
     if event.id_check_refused is not None:
         data["id_check_refused"] = event.id_check_refused
+    if dated_before(shipment, event.occurred_at):  # the courier's time is kept as the event's; it counts from here
+        data["effective_at"] = shipment.created_at.isoformat()
     try:
         with session.begin_nested():
             row = add_event(session, shipment, event=f"courier:{event.status_code}", from_status=shipment.status,
@@ -211,6 +213,8 @@ def apply_courier_event(session: Session, *, event: CourierEvent, source: str, s
         return _seen_before(session, shipment, event, source=source, now=now)
     if event.tracking_number and not shipment.tracking_number:
         shipment.tracking_number = event.tracking_number
+    if "effective_at" in data:
+        checks.list_dated_before_shipment(session, shipment, row, source=source, now=now)
     if event.status_code == states.COD_COLLECTED:
         return _collected(session, shipment, row, event, source=source, settings=settings, now=now)
     if not _try_apply(session, shipment, row, settings=settings, now=now):
@@ -277,7 +281,7 @@ def _collected(session: Session, shipment: Shipment, row: ShipmentEvent, event: 
         row.reason = f"{check['kind']}: not credited, listed for people to check"
         checks.flag_cod(session, shipment, row, check, source=source, now=now)
         return check["kind"]
-    done = cod.credit_collected(session, shipment, event_id=event.event_id, occurred_at=event.occurred_at,
+    done = cod.credit_collected(session, shipment, event_id=event.event_id, occurred_at=effective_at(shipment, row),
                                 amount_vnd=amount, settings=settings, actor=COURIER, now=now)
     row.applied, row.from_status, row.to_status = True, shipment.status, shipment.status
     row.data = {**(row.data or {}), "cod": done}
@@ -308,8 +312,25 @@ def _try_apply(session: Session, shipment: Shipment, row: ShipmentEvent, *, sett
         shipment.id_check = data["id_check"]
     reason = states.COURIER_CANCELLED if target == states.CANCELLED else status.reason
     enter_state(session, shipment, target, settings=settings, actor=COURIER, now=now,
-                occurred_at=row.occurred_at, source=row.source, reason=reason, event_row=row)
+                occurred_at=row.occurred_at, source=row.source, reason=reason, event_row=row,
+                effective_at=effective_at(shipment, row))
     return True
+
+
+def dated_before(shipment: Shipment, occurred_at: datetime) -> bool:
+    """True for a courier event dated on a day before its shipment was created (a wrong clock, another
+    order's report). Days, as what it decides is (J, the retry date, the day money is booked): an earlier
+    hour of the creation day is a clock difference that changes none of them."""
+    return business_date(occurred_at) < business_date(shipment.created_at)
+
+
+def effective_at(shipment: Shipment, row: ShipmentEvent) -> datetime:
+    """When a courier event that moves the shipment on, or credits COD, counts from: its own time, or the
+    shipment's creation for one dated before it (`dated_before`). Applied as stated, a failure dated a year
+    back took its retry date, and a delivery its J, from then: planned again at once, reported past due,
+    money booked a year back. Its own time still orders the shipment's events (`state_at`, a failure
+    reported late: the gaps between attempts); it is listed for people (`checks.list_dated_before_shipment`)."""
+    return shipment.created_at if dated_before(shipment, row.occurred_at) else row.occurred_at
 
 
 def _why_not_applied(shipment: Shipment, target: str | None, occurred_at: datetime,

@@ -97,6 +97,16 @@ def mark_booked(sessions, *ids, tracking_prefix="EB0000") -> None:
             shipment.status, shipment.tracking_number = "booked", f"{tracking_prefix}{i:04d}VN"
 
 
+def backdate(sessions, shipment_id: int, created_at) -> None:
+    """The shipment as created at `created_at`: a courier history a test dates days back must follow the
+    shipment's creation, or its events are counted from the creation (`tracking.effective_at`)."""
+    from postal.models import Shipment
+
+    with unit_of_work(sessions) as s:
+        shipment = s.get(Shipment, shipment_id)
+        shipment.created_at = shipment.state_at = created_at
+
+
 def make_booked_shipment(sessions, settings, dossier_code: str, **changes) -> int:
     """A dossier and its shipment (pickup unless `direction=` says otherwise), booked with the courier."""
     from postal.service import create_shipment

@@ -107,6 +107,9 @@ CHECKS = {
     "delivered_to_other_id": "Bưu điện báo đã phát kết quả (thông báo {event_id}) cho người có giấy tờ tùy thân "
                              "không phải của người nhận đã đăng ký: chưa ghi nhận là đã giao; kết quả có thể đã đến "
                              "tay người khác, cần liên hệ bưu điện và người dân.",
+    "dated_before_shipment": "Bưu điện báo thông báo {event_id} xảy ra lúc {stated}, trước khi bưu gửi được tạo "
+                             "({created}): đã ghi nhận tính từ lúc tạo bưu gửi; cần kiểm tra với bưu điện (đồng hồ "
+                             "sai, hoặc thông báo của đơn khác).",
 }
 
 
@@ -120,7 +123,8 @@ def check_text(kind: str, data: dict, translate=lambda text: text) -> str:
         collected=vnd(data.get("collected_vnd")), booked=vnd(data.get("booked_vnd")), limit=vnd(data.get("limit_vnd")),
         owed=vnd(data.get("owed_vnd")), recorded=vnd(data.get("recorded_cod_vnd")),
         claimed=vnd(claimed.get("cod_amount_vnd")), first_event_id=data.get("first_event_id", "?"),
-        event_id=claimed.get("event_id", "?"), courier_event_id=data.get("courier_event_id", "?"),
+        event_id=claimed.get("event_id", "?"), stated=as_people_read(claimed.get("occurred_at", "?")),
+        created=as_people_read(data.get("shipment_created_at", "?")), courier_event_id=data.get("courier_event_id", "?"),
         status=translate(manifests.status_name(data.get("direction"), data["shipment_status"])
                          if data.get("shipment_status") in manifests.STATUS_NAMES else "?"),
         step=translate(EVENT_LABELS.get((data.get("direction"), data.get("step")), "?")),
@@ -340,6 +344,9 @@ EN = {
     CHECKS["delivered_to_other_id"]: "The post reports the result delivered (notification {event_id}) to someone "
                                      "whose ID is not the recipient's recorded one: not recorded as delivered; the "
                                      "result may be in someone else's hands, contact the post and the citizen.",
+    CHECKS["dated_before_shipment"]: "The post dates notification {event_id} {stated}, before the shipment was "
+                                     "created ({created}): recorded as of the shipment's creation; check with the "
+                                     "post (a wrong clock, or another order's notification).",
     # a shipment
     "Bưu gửi": "Shipment",
     "Nhận hồ sơ": "Pickup",

@@ -20,7 +20,8 @@ from payments.receipts import Receipt
 from payments.service import expire_due_requests
 from postal.models import ShipmentEvent
 from tests.conftest import applies_queued_callbacks
-from tests.postal_factories import ID_CHECK, make_booked_shipment, make_dossier, mark_booked, shipment_body, working_day
+from tests.postal_factories import (ID_CHECK, backdate, make_booked_shipment, make_dossier, mark_booked, shipment_body,
+                                    working_day)
 
 
 def webhook(client, settings, body):
@@ -128,6 +129,7 @@ def test_cod_nothing_collected_gives_the_requests_a_deadline_again(cod_app, auth
 def test_cod_collected_for_a_result_sent_back_to_the_agency_is_recorded_not_credited(cod_app, auth, db):
     app, settings = cod_app
     client, shipment_id = cod_delivery(app, auth, db, settings)
+    backdate(db, shipment_id, now_utc() - timedelta(days=8))  # a history from a week back
     webhook(client, settings, event(shipment_id, "F-1", 11, now_utc() - timedelta(days=7)))
     webhook(client, settings, event(shipment_id, "F-2", 11, now_utc() - timedelta(hours=1)))
     assert shipment(client, auth, shipment_id)["status"] == "returned_to_agency"
@@ -197,6 +199,7 @@ def test_a_request_part_paid_before_the_cod_booking_is_not_offered_online_either
     assert (held["status"], held["collected_on_delivery"], held["vietqr"]) == ("partially_paid", True, None)
     shipment_id = r.json["id"]
     mark_booked(db, shipment_id)
+    backdate(db, shipment_id, now_utc() - timedelta(days=8))  # a history from a week back
     webhook(client, settings, event(shipment_id, "F-1", 11, now_utc() - timedelta(days=7)))
     webhook(client, settings, event(shipment_id, "F-2", 11, now_utc() - timedelta(hours=1)))
     released = client.get(f"/api/v1/payment-requests/{code}").json
@@ -232,6 +235,7 @@ def test_cod_requests_wait_for_the_postman_and_get_a_fresh_ttl_when_the_shipment
         assert (refused.status_code, refused.json["code"]) == (409, "collected_on_delivery")
     # two failed attempts: the result goes back to the agency; the citizen may pay there, within a new TTL
     start = now_utc() - timedelta(days=7)
+    backdate(db, shipment_id, start - timedelta(days=1))  # a history from a week back
     webhook(client, settings, event(shipment_id, "F-1", 11, start))
     webhook(client, settings, event(shipment_id, "F-2", 11, now_utc() - timedelta(hours=1)))
     assert shipment(client, auth, shipment_id)["status"] == "returned_to_agency"

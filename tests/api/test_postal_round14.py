@@ -1,0 +1,88 @@
+"""Postal, QA round 14: a courier event dated before its shipment existed is applied from the shipment's
+creation and listed for people; impossible courier steps are refused (staff: 409, webhook: kept, not
+applied); a lost race on the webhook is answered 503 with Retry-After and the event kept; a fee cancelled
+after booking takes the shipment with it; the out-of-province queue through the API."""
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from kernel.clock import business_date, now_utc
+from payments.models import Payment
+from postal.models import Shipment, ShipmentEvent
+from tests.api import test_pages
+from tests.api.test_pages import log_in
+from tests.api import test_postal_round3
+from tests.api.test_postal_round3 import cod_delivery, event, shipment, webhook
+from tests.postal_factories import ID_CHECK, make_booked_shipment
+
+CHECKS = "/api/v1/postal/checks"
+staff_user = test_pages.staff_user  # the fixtures
+cod_app = test_postal_round3.cod_app
+A_YEAR = timedelta(days=365)
+
+
+def listed_kinds(client, auth, shipment_id):
+    checks = client.get(f"{CHECKS}?resolved=false", headers=auth("postal")).json["checks"]
+    return [c["kind"] for c in checks if c["shipment"]["id"] == shipment_id]
+
+
+# --- 1. an event dated before its shipment was created ---------------------------------------------------------
+
+def test_a_failure_dated_a_year_before_the_shipment_is_counted_from_its_creation_and_listed(client, auth, db,
+                                                                                            test_settings):
+    """A failed pickup reported for a date a year before the shipment was asked for took its retry date from
+    that date: the shipment could be planned again at once, the retry gap skipped. It counts from the
+    shipment's creation; the courier's own date stays on the event, and the report is listed for people."""
+    shipment_id = make_booked_shipment(db, test_settings, "D-OLD-1")
+    stated = now_utc() - A_YEAR
+    r = webhook(client, test_settings, event(shipment_id, "OLD-4", 4, stated))
+    assert r.status_code == 200 and r.json["outcome"] == "applied", r.json
+    s = shipment(client, auth, shipment_id)
+    assert s["status"] == "failed_attempt"
+    assert s["next_attempt_date"] > business_date(now_utc()).isoformat()  # not plannable today
+    with db() as session:
+        created = session.get(Shipment, shipment_id).created_at
+        row = session.execute(select(ShipmentEvent).where(ShipmentEvent.courier_event_id == "OLD-4")).scalar_one()
+        assert row.occurred_at == stated  # the courier's own statement is kept
+        assert row.data["effective_at"] == created.isoformat()
+    assert listed_kinds(client, auth, shipment_id) == ["dated_before_shipment"]
+    history = [e["event"] for e in s["events"]]
+    assert "courier_conflict" in history  # on the shipment's own page too
+
+
+def test_the_board_says_why_a_report_dated_before_its_shipment_is_listed(client, db, test_settings, staff_user):
+    shipment_id = make_booked_shipment(db, test_settings, "D-OLD-3")
+    webhook(client, test_settings, event(shipment_id, "OLD3-4", 4, now_utc() - A_YEAR))
+    staff_user("buudien", ("postal",))
+    log_in(client, "buudien")
+    html = client.get("/staff/postal/").get_data(as_text=True)
+    assert "OLD3-4" in html and "trước khi bưu gửi được tạo" in html
+    assert "before the shipment was created" in client.get("/staff/postal/?lang=en").get_data(as_text=True)
+
+
+def test_a_delivery_reported_at_a_fixed_past_time_is_still_applied(client, auth, db, test_settings):
+    """Refusing or skipping such a report would lose a real delivery (a courier whose clock is wrong, a test
+    giving a fixed time): it is applied."""
+    shipment_id = make_booked_shipment(db, test_settings, "D-OLD-2", direction="delivery")
+    at = now_utc() - A_YEAR
+    assert webhook(client, test_settings, event(shipment_id, "OLD2-9", 9, at)).json["outcome"] == "applied"
+    delivered = event(shipment_id, "OLD2-10", 10, at + timedelta(minutes=10), id_check=ID_CHECK)
+    assert webhook(client, test_settings, delivered).json["outcome"] == "applied"
+    s = shipment(client, auth, shipment_id)
+    assert s["status"] == "delivered"
+    assert s["j_date"] >= business_date(now_utc() - timedelta(days=1)).isoformat()  # not a year-old J
+
+
+def test_cod_collected_dated_before_the_shipment_is_booked_no_earlier_than_its_creation(cod_app, auth, db):
+    app, settings = cod_app
+    client, shipment_id = cod_delivery(app, auth, db, settings, code="D-OLD-COD")
+    at = now_utc() - timedelta(minutes=30)
+    assert webhook(client, settings, event(shipment_id, "OC-9", 9, at)).json["outcome"] == "applied"
+    webhook(client, settings, event(shipment_id, "OC-10", 10, at + timedelta(minutes=1), id_check=ID_CHECK))
+    r = webhook(client, settings, event(shipment_id, "OC-21", 21, now_utc() - A_YEAR))
+    assert r.status_code == 200 and r.json["outcome"] == "applied", r.json
+    with db() as session:
+        created = session.get(Shipment, shipment_id).created_at
+        booked = session.execute(select(Payment.booked_at).where(Payment.provider == "vnpost_cod")).scalars().all()
+    assert booked and all(b >= created for b in booked)
+    assert "dated_before_shipment" in listed_kinds(client, auth, shipment_id)
