@@ -40,6 +40,7 @@ BOOKING_SCHEDULE = (timedelta(seconds=30), timedelta(minutes=1), timedelta(minut
                     timedelta(minutes=10), timedelta(minutes=30))
 POLL_INTERVAL = timedelta(minutes=15)
 COURIER_CLOCK_SKEW = timedelta(minutes=10)  # how far ahead of ours the courier's clock may be
+DATING_TOLERANCE = timedelta(days=1)  # how far before its shipment an event may be dated and applied as dated
 TRACKED = (states.BOOKED, states.SCHEDULED, states.PICKED_UP, states.OUT_FOR_DELIVERY, states.FAILED_ATTEMPT)
 # A form bound only (the largest sum of real money, MAX_MONEY_VND); what one report may credit is
 # decided against the shipment's dossier (cod.creditable_limit_vnd).
@@ -318,10 +319,11 @@ def _try_apply(session: Session, shipment: Shipment, row: ShipmentEvent, *, sett
 
 
 def dated_before(shipment: Shipment, occurred_at: datetime) -> bool:
-    """True for a courier event dated on a day before its shipment was created (a wrong clock, another
-    order's report). Days, as what it decides is (J, the retry date, the day money is booked): an earlier
-    hour of the creation day is a clock difference that changes none of them."""
-    return business_date(occurred_at) < business_date(shipment.created_at)
+    """True for a courier event dated more than `DATING_TOLERANCE` before its shipment was created (a
+    clock a day wrong, another order's report). Within it, a clock difference (a local time sent as UTC is
+    7 hours off) is applied as dated: flagging it would list every report of a shipment made just after
+    midnight whose courier's clock is behind."""
+    return occurred_at < shipment.created_at - DATING_TOLERANCE
 
 
 def effective_at(shipment: Shipment, row: ShipmentEvent) -> datetime:
