@@ -14,9 +14,10 @@ class DomainError(Exception):
     code = "bad_request"
 
     def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
-                 details: dict[str, Any] | None = None):
+                 details: dict[str, Any] | None = None, headers: dict[str, str] | None = None):
         super().__init__(message)
         self.message = message
+        self.headers = headers or {}  # added to the answer (a 503's Retry-After)
         if code is not None:
             self.code = code
         if status is not None:

@@ -304,6 +304,7 @@ def to_error_response(exc: Exception):
     """Any exception -> the service's error shape. Unexpected ones are logged with the request id."""
     if isinstance(exc, DomainError):
         response = error_response(exc.status, exc.code, exc.message, exc.details)
+        response.headers.update(getattr(exc, "headers", None) or {})
         if exc.status == 401 and exc.code in BEARER_CHALLENGES:
             response.headers["WWW-Authenticate"] = BEARER_CHALLENGES[exc.code]
         return response

@@ -6,6 +6,7 @@ none of them commits: the caller owns the transaction.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import NamedTuple
 
@@ -321,6 +322,11 @@ def get_payment_request(session: Session, code: str, *, settings: Settings, now:
     return request
 
 
+# What other packages do when a request is cancelled, in the same transaction (postal: the shipment the
+# cancelled fees were for follows, `postal.fees`). Registered by them: payments knows nothing of postal.
+CANCELLATION_FOLLOWERS: list[Callable[..., None]] = []
+
+
 def cancel_payment_request(session: Session, *, code: str, reason: str, settings: Settings,
                            actor: str, now: datetime, over_waiting_payments: bool = False) -> PaymentRequest:
     """Cancel a request nobody has paid into yet. Cancelling twice is harmless.
@@ -340,6 +346,8 @@ def cancel_payment_request(session: Session, *, code: str, reason: str, settings
                        code="cannot_cancel", details={"status": request.status, "payment_waiting": True})
     transition(session, request, states.CANCELLED, event="cancelled", actor=actor, settings=settings, now=now,
                reason=reason)
+    for follow in CANCELLATION_FOLLOWERS:
+        follow(session, request, reason=reason, settings=settings, actor=actor, now=now)
     return request
 
 

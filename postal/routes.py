@@ -425,6 +425,8 @@ class CourierWebhook(Resource):
     @courier_callbacks_ns.response(409, "shipment_mismatch or event_conflict (kept, not applied)")
     @courier_callbacks_ns.response(500, "courier_event_processing_failed: kept (`received`, with the failure), not "
                                         "applied; send the event again")
+    @courier_callbacks_ns.response(503, "concurrent_update (with Retry-After): lost a race with another change, kept "
+                                        "(`received`), not applied; send the event again")
     def post(self):
         """Tracking event from the courier, signed with X-HCC-Signature; stored raw first, applied once."""
         now = now_utc()
@@ -472,19 +474,27 @@ class CourierWebhook(Resource):
 def _processing_failed(sessions, inbox_id: int, exc: Exception, *, now: datetime) -> DomainError | None:
     """A verified event whose applying failed (rolled back): its row stays `received` with the failure, as
     the payment callbacks' (the exception's type only: its text may carry what the event said), and the
-    courier is answered 5xx, so it sends the event again. A lost race or the database away keeps the
-    service's own answer (409 concurrent_update, 503)."""
+    courier is answered 5xx, so it sends the event again, as a VNPay IPN applied as it comes is answered 99
+    whatever failed. A lost race too: answered as the API answers it (409 concurrent_update), a courier that
+    never sends a 4xx again lost the event for good; it is 503 concurrent_update with Retry-After. The
+    database away keeps the service's own answer (503)."""
     try:
         inbox.mark_alone(sessions, inbox_id, status=inbox.RECEIVED, reason=f"processing failed ({type(exc).__name__})",
                          now=now)
     except Exception:  # the database is away: the row stays `received`, and the answer below still stands
         log.warning("courier event failure not recorded", extra={"request_id": request_id(), "inbox_id": inbox_id})
-    if lost_race(exc) or unavailable_reason(exc) is not None:
+    if lost_race(exc):
+        return DomainError("another change to the same shipment ran at the same moment and this event was undone; "
+                           "it is kept: send it again", code="concurrent_update", status=503,
+                           details={"request_id": request_id()}, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    if unavailable_reason(exc) is not None:
         return None
     log.exception("courier event could not be applied", extra={"request_id": request_id(), "inbox_id": inbox_id})
     return DomainError("the courier event could not be applied; it is kept and has been logged: send it again",
                        code="courier_event_processing_failed", status=500, details={"request_id": request_id()})
 
+
+RETRY_AFTER_SECONDS = 5  # a lost race is over at once: the repeat normally applies
 
 # A COD report kept for people is a conflict with what we recorded (finance's list of conflicts),
 # answered 200: it is stored, and nothing the courier sends again would change it.

@@ -110,6 +110,9 @@ CHECKS = {
     "dated_before_shipment": "Bưu điện báo thông báo {event_id} xảy ra lúc {stated}, trước khi bưu gửi được tạo "
                              "({created}): đã ghi nhận tính từ lúc tạo bưu gửi; cần kiểm tra với bưu điện (đồng hồ "
                              "sai, hoặc thông báo của đơn khác).",
+    "fees_cancelled_with_courier": "Yêu cầu thanh toán {payment_code} đã bị hủy khi bưu gửi đang ở bưu điện (trạng "
+                                   "thái: {status}): bưu gửi không tự hủy được; cần liên hệ bưu điện để thu hồi hoặc "
+                                   "không thu tiền.",
 }
 
 
@@ -123,7 +126,7 @@ def check_text(kind: str, data: dict, translate=lambda text: text) -> str:
         collected=vnd(data.get("collected_vnd")), booked=vnd(data.get("booked_vnd")), limit=vnd(data.get("limit_vnd")),
         owed=vnd(data.get("owed_vnd")), recorded=vnd(data.get("recorded_cod_vnd")),
         claimed=vnd(claimed.get("cod_amount_vnd")), first_event_id=data.get("first_event_id", "?"),
-        event_id=claimed.get("event_id", "?"), stated=as_people_read(claimed.get("occurred_at", "?")),
+        event_id=claimed.get("event_id", "?"), payment_code=data.get("payment_code", "?"), stated=as_people_read(claimed.get("occurred_at", "?")),
         created=as_people_read(data.get("shipment_created_at", "?")), courier_event_id=data.get("courier_event_id", "?"),
         status=translate(manifests.status_name(data.get("direction"), data["shipment_status"])
                          if data.get("shipment_status") in manifests.STATUS_NAMES else "?"),
@@ -181,6 +184,7 @@ ERRORS = {
     "illegal_transition": "Không thể ghi kết quả này ở trạng thái hiện tại của bưu gửi.",
     "cannot_cancel": "Bưu gửi đã được nhận nên không thể hủy.",
     "invalid_status": "Trạng thái bưu gửi không hợp lệ.",
+    "concurrent_update": "Có thay đổi khác cùng lúc trên bưu gửi này; chưa có gì được ghi. Vui lòng thực hiện lại.",
     "invalid_parameter": "Giá trị trong đường dẫn không hợp lệ.",
     # shipments and addresses
     "shipment_exists": "Hồ sơ này đã có một bưu gửi cùng chiều đang thực hiện.",
@@ -347,6 +351,9 @@ EN = {
     CHECKS["dated_before_shipment"]: "The post dates notification {event_id} {stated}, before the shipment was "
                                      "created ({created}): recorded as of the shipment's creation; check with the "
                                      "post (a wrong clock, or another order's notification).",
+    CHECKS["fees_cancelled_with_courier"]: "Payment request {payment_code} was cancelled while the shipment is "
+                                           "with the post (status: {status}): the shipment cannot be cancelled by "
+                                           "itself; contact the post to call it back or collect nothing.",
     # a shipment
     "Bưu gửi": "Shipment",
     "Nhận hồ sơ": "Pickup",
@@ -461,6 +468,8 @@ EN = {
     "Số căn cước phải gồm 12 chữ số (chứng minh nhân dân 9 số đã hết giá trị sử dụng từ 01/01/2025).":
         "A citizen identity card number has 12 digits (the 9-digit CMND is no longer valid since 01/01/2025).",
     "Bưu gửi đã được nhận nên không thể hủy.": "The shipment was already picked up: it cannot be cancelled.",
+    "Có thay đổi khác cùng lúc trên bưu gửi này; chưa có gì được ghi. Vui lòng thực hiện lại.":
+        "Another change to this shipment ran at the same moment; nothing was written. Please do it again.",
     "Trạng thái bưu gửi không hợp lệ.": "Not a valid shipment status.",
     "Giá trị trong đường dẫn không hợp lệ.": "A value in the address is not valid.",
     "Hồ sơ này đã có một bưu gửi cùng chiều đang thực hiện.":

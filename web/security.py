@@ -58,8 +58,9 @@ def init_security(app: Flask, settings: Settings) -> Limiter:
 
     @app.after_request  # registered before the limiter's own, so that it runs after it (Flask: reversed)
     def _retry_after_only_on_refusals(response):
-        # Flask-Limiter writes Retry-After beside every limited answer; on a 200 it misleads clients.
-        if response.status_code != 429:
+        # Flask-Limiter writes Retry-After beside every limited answer; on a 200 it misleads clients. A 503
+        # may say when to come back too (a courier event that lost a race: postal.routes).
+        if response.status_code not in (429, 503):
             response.headers.pop("Retry-After", None)
         return response
 

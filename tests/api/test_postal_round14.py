@@ -86,3 +86,109 @@ def test_cod_collected_dated_before_the_shipment_is_booked_no_earlier_than_its_c
         booked = session.execute(select(Payment.booked_at).where(Payment.provider == "vnpost_cod")).scalars().all()
     assert booked and all(b >= created for b in booked)
     assert "dated_before_shipment" in listed_kinds(client, auth, shipment_id)
+
+
+# --- 2. a fee cancelled after the shipment was booked ------------------------------------------------------------
+
+def _cancel_request(client, auth, code):
+    return client.post(f"/api/v1/payment-requests/{code}/cancel", json={"reason": "Công dân rút hồ sơ"},
+                       headers=auth("intake"))
+
+
+def _dossier_request_code(db, dossier_code):
+    from payments.models import Dossier
+    from payments.service import current_request
+
+    with db() as session:
+        dossier = session.execute(select(Dossier).where(Dossier.code == dossier_code)).scalar_one()
+        return current_request(session, dossier).payment_code
+
+
+def test_cancelling_the_postage_request_of_a_booked_pickup_cancels_the_pickup_and_the_courier_order(
+        client, auth, db, test_settings):
+    """The postage request was cancelled and the pickup stayed booked: the postman still came for the
+    dossier, for postage nobody was asked to pay any more."""
+    from kernel.outbox import OutboxMessage
+
+    shipment_id = make_booked_shipment(db, test_settings, "D-FEE-1")
+    code = shipment(client, auth, shipment_id)["postage_payment_code"]
+    r = _cancel_request(client, auth, code)
+    assert r.status_code == 200 and r.json["status"] == "cancelled", r.json
+    s = shipment(client, auth, shipment_id)
+    assert s["status"] == "cancelled"
+    with db() as session:
+        cancels = session.execute(select(OutboxMessage.payload).where(OutboxMessage.topic == "courier.cancel")
+                                  ).scalars().all()
+    assert [c["shipment_id"] for c in cancels] == [shipment_id]
+
+
+def test_cancelling_the_dossiers_fees_cancels_its_booked_delivery(client, auth, db, test_settings):
+    """The dossier's registered fees cancelled (the dossier withdrawn: no shipment may be booked for it)
+    left a delivery already booked on its way."""
+    from tests.postal_factories import make_dossier, mark_booked, shipment_body
+
+    make_dossier(db, test_settings, code="D-FEE-2")
+    code = _dossier_request_code(db, "D-FEE-2")
+    r = client.post("/api/v1/postal/shipments", json=shipment_body(dossier_code="D-FEE-2", direction="delivery"),
+                    headers=auth("intake"))
+    shipment_id = r.json["id"]
+    mark_booked(db, shipment_id)
+    assert _cancel_request(client, auth, code).status_code == 200
+    assert shipment(client, auth, shipment_id)["status"] == "cancelled"
+
+
+def test_fees_cancelled_while_the_result_is_out_list_the_shipment_for_staff(client, auth, db, test_settings,
+                                                                            staff_user):
+    """Out for delivery, the result is with the post: it cannot be called back by a cancellation; staff are
+    told on the board and through the API, and the shipment goes on."""
+    from tests.postal_factories import make_dossier, mark_booked, shipment_body
+
+    make_dossier(db, test_settings, code="D-FEE-3")
+    code = _dossier_request_code(db, "D-FEE-3")
+    r = client.post("/api/v1/postal/shipments", json=shipment_body(dossier_code="D-FEE-3", direction="delivery"),
+                    headers=auth("intake"))
+    shipment_id = r.json["id"]
+    mark_booked(db, shipment_id)
+    assert webhook(client, test_settings, event(shipment_id, "FEE3-9", 9, now_utc())).json["outcome"] == "applied"
+    assert _cancel_request(client, auth, code).status_code == 200
+    assert shipment(client, auth, shipment_id)["status"] == "out_for_delivery"
+    assert listed_kinds(client, auth, shipment_id) == ["fees_cancelled_with_courier"]
+    staff_user("buudien", ("postal",))
+    log_in(client, "buudien")
+    html = client.get("/staff/postal/").get_data(as_text=True)
+    assert f"Yêu cầu thanh toán {code} đã bị hủy khi bưu gửi đang ở bưu điện (trạng thái: Đang giao)" in html, html
+
+
+# --- 4. a lost race on the courier webhook ------------------------------------------------------------------------
+
+def test_a_courier_event_that_lost_a_race_is_kept_and_answered_503_with_retry_after(client, auth, db, test_settings,
+                                                                                   monkeypatch):
+    """A deadlock answered 409 concurrent_update: couriers do not send a 4xx again, so the delivery was lost
+    for good. The raw event stays stored (`received`, with why) and the answer is 503 with Retry-After, so
+    the courier sends it again and the repeat applies once."""
+    from sqlalchemy.exc import OperationalError
+
+    from kernel.inbox import InboundCallback
+    from postal import tracking
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    shipment_id = make_booked_shipment(db, test_settings, "D-RACE-1", direction="delivery")
+    body = event(shipment_id, "RACE-9", 9, now_utc())
+    real = tracking.apply_courier_event
+
+    def deadlocked(*args, **kwargs):
+        raise OperationalError("UPDATE shipments ...", {}, Deadlock())
+
+    monkeypatch.setattr(tracking, "apply_courier_event", deadlocked)
+    r = webhook(client, test_settings, body)
+    assert (r.status_code, r.json["code"]) == (503, "concurrent_update"), r.json
+    assert int(r.headers["Retry-After"]) > 0
+    with db() as session:
+        row = session.execute(select(InboundCallback).where(InboundCallback.provider == "courier")).scalar_one()
+        assert row.status == "received" and "OperationalError" in row.reason
+    monkeypatch.setattr(tracking, "apply_courier_event", real)
+    again = webhook(client, test_settings, body)
+    assert again.status_code == 200 and again.json["outcome"] == "applied"
+    assert shipment(client, auth, shipment_id)["status"] == "out_for_delivery"
