@@ -308,7 +308,7 @@ def enter_state(session: Session, shipment: Shipment, target: str, *, settings: 
     `effective_at` (default `occurred_at`) dates the consequences (J, the retry date): a courier event
     dated before the shipment existed counts from its creation (`tracking.effective_at`), while
     `occurred_at`, the courier's own time, still orders its events (`state_at`)."""
-    states.check_transition(shipment.direction, shipment.status, target)
+    states.check_transition(shipment.direction, shipment.status, target, shipment.failed_attempts)
     from_status, sms_reason = shipment.status, reason
     effective_at = effective_at or occurred_at
     if target == states.FAILED_ATTEMPT:
@@ -493,7 +493,7 @@ def record_outcome(session: Session, *, shipment_id: int, event: str, settings: 
                               details={"direction": shipment.direction})
     if _reported_again(session, shipment, event, reason=reason, id_check=id_check, now=now):
         return shipment
-    states.check_transition(shipment.direction, shipment.status, event)
+    states.check_transition(shipment.direction, shipment.status, event, shipment.failed_attempts)
     if event in ATTEMPTS:
         refuse_early_attempt(shipment, business_date(now))
     if event == handover:

@@ -10,7 +10,9 @@
 A courier may report steps out of order or skip some, so forward jumps are allowed
 (e.g. `scheduled → delivered` for a delivery), except past the step that takes a dossier from
 the citizen: a pickup reaches the centre (`delivered`) only from `picked_up`, the step with the
-ID check that fixes J. Nothing ever leaves a terminal state.
+ID check that fixes J. A delivery fails an attempt only once the result left the centre: out for
+delivery, or on its retry after a first failure (`booked`/`scheduled` with no failed attempt is a
+result still at the centre: no visit to fail). Nothing ever leaves a terminal state.
 """
 from __future__ import annotations
 
@@ -63,11 +65,20 @@ class IllegalTransition(Conflict):
                          code="illegal_transition", details={"from": current, "to": target})
 
 
-def allowed(direction: str, current: str, target: str) -> bool:
-    """True when `current → target` is a legal step for a shipment of `direction`."""
+def allowed(direction: str, current: str, target: str, failed_attempts: int = 0) -> bool:
+    """True when `current → target` is a legal step for a shipment of `direction` that has failed
+    `failed_attempts` times so far."""
     if current in TERMINAL:
         return False
+    if target == FAILED_ATTEMPT and never_taken_out(direction, current, failed_attempts):
+        return False
     return target in _COMMON.get(current, set()) | _FORWARD[direction].get(current, set())
+
+
+def never_taken_out(direction: str, current: str, failed_attempts: int) -> bool:
+    """A delivery whose result is still at the centre: not out for delivery, never tried (a retry's
+    `scheduled` follows a visit that failed, and the courier may skip reporting it out again)."""
+    return direction == DELIVERY and current in (REQUESTED, BOOKED, SCHEDULED) and failed_attempts == 0
 
 
 def cancellable(direction: str, current: str, failed_attempts: int = 0) -> bool:
@@ -77,11 +88,11 @@ def cancellable(direction: str, current: str, failed_attempts: int = 0) -> bool:
     `courier_target`): cancelled, the result was left with the post and its postage refunded."""
     if direction == DELIVERY and failed_attempts > 0:
         return False
-    return allowed(direction, current, CANCELLED)
+    return allowed(direction, current, CANCELLED, failed_attempts)
 
 
-def check_transition(direction: str, current: str, target: str) -> None:
-    if not allowed(direction, current, target):
+def check_transition(direction: str, current: str, target: str, failed_attempts: int = 0) -> None:
+    if not allowed(direction, current, target, failed_attempts):
         raise IllegalTransition(current, target, direction)
 
 

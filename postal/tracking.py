@@ -343,7 +343,7 @@ def _why_not_applied(shipment: Shipment, target: str | None, occurred_at: dateti
         return "already in this state"
     if occurred_at < shipment.state_at and _something_happened(shipment):
         return "older than the current state"
-    if not states.allowed(shipment.direction, shipment.status, target):
+    if not states.allowed(shipment.direction, shipment.status, target, shipment.failed_attempts):
         return f"{shipment.status} -> {target} is not allowed"
     if target == states.FAILED_ATTEMPT and too_early_for_another_attempt(shipment, business_date(occurred_at)):
         return f"before the next attempt date {shipment.next_attempt_date.isoformat()}"  # not a second attempt
@@ -386,7 +386,7 @@ def _something_happened(shipment: Shipment) -> bool:
 
 def _failure_reported_late(shipment: Shipment, occurred_at: datetime) -> bool:
     return occurred_at < shipment.state_at and _something_happened(shipment) \
-        and states.allowed(shipment.direction, shipment.status, states.FAILED_ATTEMPT)
+        and states.allowed(shipment.direction, shipment.status, states.FAILED_ATTEMPT, shipment.failed_attempts)
 
 
 def _counted_failure_days(session: Session, shipment: Shipment) -> list[date]:

@@ -59,7 +59,8 @@ def handover_event(shipment: Shipment) -> str:
 
 def offered_events(shipment: Shipment) -> list[str]:
     """The outcomes a postman may record now (a pickup reaches the centre only after it was picked up)."""
-    return [e for e in OFFERED[shipment.direction] if states.allowed(shipment.direction, shipment.status, e)
+    return [e for e in OFFERED[shipment.direction]
+            if states.allowed(shipment.direction, shipment.status, e, shipment.failed_attempts)
             and not (shipment.direction == states.PICKUP and e == states.DELIVERED
                      and shipment.status != states.PICKED_UP)]
 

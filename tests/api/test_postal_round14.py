@@ -192,3 +192,51 @@ def test_a_courier_event_that_lost_a_race_is_kept_and_answered_503_with_retry_af
     again = webhook(client, test_settings, body)
     assert again.status_code == 200 and again.json["outcome"] == "applied"
     assert shipment(client, auth, shipment_id)["status"] == "out_for_delivery"
+
+
+# --- 3. a failed delivery attempt on a delivery never taken out --------------------------------------------------
+
+def test_staff_cannot_record_a_failed_attempt_on_a_delivery_never_taken_out(client, auth, db, test_settings):
+    """A delivery still `booked` (the result never left the centre) took a failed attempt: a count towards
+    its return to the agency, a retry date and an SMS to the citizen about a visit that never happened."""
+    shipment_id = make_booked_shipment(db, test_settings, "D-NEVER-1", direction="delivery")
+    r = client.post(f"/api/v1/postal/shipments/{shipment_id}/events", json={"event": "failed_attempt",
+                                                                            "reason": "not_home"},
+                    headers=auth("postal"))
+    assert (r.status_code, r.json["code"]) == (409, "illegal_transition"), r.json
+    assert r.json["details"] == {"from": "booked", "to": "failed_attempt"}
+    s = shipment(client, auth, shipment_id)
+    assert (s["status"], s["failed_attempts"]) == ("booked", 0)
+    # once out, the same report is recorded
+    assert client.post(f"/api/v1/postal/shipments/{shipment_id}/events", json={"event": "out_for_delivery"},
+                       headers=auth("postal")).status_code == 200
+    r = client.post(f"/api/v1/postal/shipments/{shipment_id}/events", json={"event": "failed_attempt",
+                                                                            "reason": "not_home"},
+                    headers=auth("postal"))
+    assert r.status_code == 200 and r.json["status"] == "failed_attempt"
+
+
+def test_a_courier_failure_for_a_delivery_never_taken_out_is_kept_not_applied_until_it_went_out(
+        client, auth, db, test_settings):
+    """The webhook stores the report and marks it not applied (the courier does not send it twice); its own
+    "out for delivery", arriving late, makes it applicable and both are applied in the order they happened."""
+    shipment_id = make_booked_shipment(db, test_settings, "D-NEVER-2", direction="delivery")
+    at = now_utc() - timedelta(minutes=20)
+    r = webhook(client, test_settings, event(shipment_id, "NV-11", 11, at + timedelta(minutes=5)))
+    assert r.status_code == 200 and r.json["outcome"] == "recorded"
+    s = shipment(client, auth, shipment_id)
+    assert (s["status"], s["failed_attempts"]) == ("booked", 0)
+    kept = [e for e in s["events"] if e["courier_event_id"] == "NV-11"]
+    assert kept[0]["applied"] is False and kept[0]["data"]["not_applied"] == "booked -> failed_attempt is not allowed"
+    assert webhook(client, test_settings, event(shipment_id, "NV-9", 9, at)).json["outcome"] == "applied"
+    s = shipment(client, auth, shipment_id)
+    assert (s["status"], s["failed_attempts"]) == ("failed_attempt", 1)
+
+
+def test_a_pickup_may_still_fail_before_we_planned_it(client, auth, db, test_settings):
+    """A pickup's postman may call on the citizen without our plan: a failure from `booked` stays legal."""
+    shipment_id = make_booked_shipment(db, test_settings, "D-NEVER-3")
+    r = client.post(f"/api/v1/postal/shipments/{shipment_id}/events", json={"event": "failed_attempt",
+                                                                            "reason": "not_home"},
+                    headers=auth("postal"))
+    assert r.status_code == 200 and r.json["status"] == "failed_attempt"

@@ -130,6 +130,7 @@ def test_cod_collected_for_a_result_sent_back_to_the_agency_is_recorded_not_cred
     app, settings = cod_app
     client, shipment_id = cod_delivery(app, auth, db, settings)
     backdate(db, shipment_id, now_utc() - timedelta(days=8))  # a history from a week back
+    webhook(client, settings, event(shipment_id, "O-9", 9, now_utc() - timedelta(days=7, hours=1)))  # out first
     webhook(client, settings, event(shipment_id, "F-1", 11, now_utc() - timedelta(days=7)))
     webhook(client, settings, event(shipment_id, "F-2", 11, now_utc() - timedelta(hours=1)))
     assert shipment(client, auth, shipment_id)["status"] == "returned_to_agency"
@@ -200,6 +201,7 @@ def test_a_request_part_paid_before_the_cod_booking_is_not_offered_online_either
     shipment_id = r.json["id"]
     mark_booked(db, shipment_id)
     backdate(db, shipment_id, now_utc() - timedelta(days=8))  # a history from a week back
+    webhook(client, settings, event(shipment_id, "O-9", 9, now_utc() - timedelta(days=7, hours=1)))  # out first
     webhook(client, settings, event(shipment_id, "F-1", 11, now_utc() - timedelta(days=7)))
     webhook(client, settings, event(shipment_id, "F-2", 11, now_utc() - timedelta(hours=1)))
     released = client.get(f"/api/v1/payment-requests/{code}").json
@@ -236,6 +238,7 @@ def test_cod_requests_wait_for_the_postman_and_get_a_fresh_ttl_when_the_shipment
     # two failed attempts: the result goes back to the agency; the citizen may pay there, within a new TTL
     start = now_utc() - timedelta(days=7)
     backdate(db, shipment_id, start - timedelta(days=1))  # a history from a week back
+    webhook(client, settings, event(shipment_id, "O-9", 9, now_utc() - timedelta(days=7, hours=1)))  # out first
     webhook(client, settings, event(shipment_id, "F-1", 11, start))
     webhook(client, settings, event(shipment_id, "F-2", 11, now_utc() - timedelta(hours=1)))
     assert shipment(client, auth, shipment_id)["status"] == "returned_to_agency"
@@ -266,6 +269,7 @@ def test_a_centre_delivery_reported_before_the_pickup_is_applied_once_the_pickup
 def test_two_failed_attempts_reported_in_reverse_order_both_count(client, auth, db, test_settings):
     shipment_id = make_booked_shipment(db, test_settings, "D-F", direction="delivery")
     now = now_utc()
+    webhook(client, test_settings, event(shipment_id, "O-9", 9, now - timedelta(hours=2)))  # out first
     assert webhook(client, test_settings, event(shipment_id, "F-2", 12, now - timedelta(hours=1))).status_code == 200
     r = webhook(client, test_settings, event(shipment_id, "F-1", 11, now - timedelta(days=7)))
     assert r.json["outcome"] == "applied"
@@ -276,6 +280,7 @@ def test_two_failed_attempts_reported_in_reverse_order_both_count(client, auth, 
 def test_one_attempt_reported_twice_in_reverse_order_counts_once(client, auth, db, test_settings):
     shipment_id = make_booked_shipment(db, test_settings, "D-F", direction="delivery")
     now = now_utc()
+    webhook(client, test_settings, event(shipment_id, "O-9", 9, now - timedelta(minutes=30)))  # out first
     webhook(client, test_settings, event(shipment_id, "F-2", 13, now - timedelta(minutes=10)))
     r = webhook(client, test_settings, event(shipment_id, "F-1", 11, now - timedelta(minutes=20)))
     assert r.json["outcome"] == "recorded"

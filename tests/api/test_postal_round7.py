@@ -139,6 +139,9 @@ def retry_planned(client, auth, db, test_settings, code: str, direction: str) ->
     """A shipment that failed once (not home), planned again for its retry day."""
     shipment_id = make_booked_shipment(db, test_settings, code, direction=direction)
     make_route(db, test_settings, code=f"R{code[-1]}")
+    if direction == "delivery":  # a delivery fails only once out
+        client.post(f"/api/v1/postal/shipments/{shipment_id}/events", json={"event": "out_for_delivery"},
+                    headers=auth("postal"))
     r = client.post(f"/api/v1/postal/shipments/{shipment_id}/events",
                     json={"event": "failed_attempt", "reason": "not_home"}, headers=auth("postal"))
     assert r.status_code == 200 and r.json["status"] == "failed_attempt", r.json
@@ -201,6 +204,7 @@ def postage_withdrawn(db, code: str) -> bool:
 
 def test_the_posts_18_for_a_delivery_it_failed_to_hand_over_brings_the_result_back(client, auth, db, test_settings):
     failed = make_booked_shipment(db, test_settings, "D-18-FAILED", direction="delivery")
+    client.post(f"/api/v1/postal/shipments/{failed}/events", json={"event": "out_for_delivery"}, headers=auth("postal"))
     r = client.post(f"/api/v1/postal/shipments/{failed}/events", json={"event": "failed_attempt", "reason": "not_home"},
                     headers=auth("postal"))
     assert r.status_code == 200, r.json

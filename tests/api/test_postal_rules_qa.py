@@ -96,6 +96,7 @@ def test_a_pickup_can_be_cancelled_after_a_failed_attempt(client, auth, db, test
 
 def test_a_delivery_that_failed_is_not_cancelled_it_goes_back_to_the_agency(client, auth, db, test_settings):
     shipment_id = make_booked_shipment(db, test_settings, "D-QA-2D", direction="delivery")
+    event(client, auth, shipment_id, "out_for_delivery")  # a delivery fails only once out
     event(client, auth, shipment_id, "failed_attempt", reason="not_home")
     r = client.post(f"/api/v1/postal/shipments/{shipment_id}/cancel", json={"reason": "x"}, headers=auth("postal"))
     assert r.status_code == 409 and r.json["code"] == "cannot_cancel"
@@ -132,6 +133,7 @@ def test_the_result_goes_back_only_after_a_second_failure_from_the_next_attempt_
 def test_a_retry_planned_for_later_cannot_be_made_before_its_day(db, test_settings):
     make_route(db, test_settings)
     shipment_id = make_booked_shipment(db, test_settings, "D-QA-3P", direction="delivery")
+    record(db, test_settings, shipment_id, "out_for_delivery", THURSDAY)  # a delivery fails only once out
     record(db, test_settings, shipment_id, "failed_attempt", THURSDAY, reason="not_home")
     with unit_of_work(db) as s:
         scheduling.move_shipment(s, shipment_id=shipment_id, day=date(2026, 11, 30), route_code="HL1",
@@ -147,6 +149,7 @@ def test_a_retry_planned_for_later_cannot_be_made_before_its_day(db, test_settin
 
 def test_a_courier_failure_reported_before_the_next_attempt_date_is_kept_but_not_counted(db, test_settings):
     shipment_id = make_booked_shipment(db, test_settings, "D-QA-3C", direction="delivery")
+    record(db, test_settings, shipment_id, "out_for_delivery", THURSDAY)  # a delivery fails only once out
     record(db, test_settings, shipment_id, "failed_attempt", THURSDAY, reason="not_home")
     report = tracking.CourierEvent("EV-11", 11, THURSDAY + timedelta(hours=1), None, f"HCC-{shipment_id}", None, None)
     with unit_of_work(db) as s:
