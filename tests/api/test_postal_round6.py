@@ -139,8 +139,10 @@ def test_a_withdrawn_dossiers_cancelled_fee_is_not_asked_for_again(client, auth,
     with unit_of_work(db) as s:
         dossier = s.execute(select(Dossier).where(Dossier.code == code)).scalar_one()
         statuses = sorted(r.status for r in dossier.payment_requests)
-    assert statuses == ["cancelled", "paid"], statuses
-    assert client.get(f"/api/v1/postal/shipments/{delivery['id']}", headers=auth("postal")).json["status"] == "requested"
+    # The dossier withdrawn, its waiting delivery follows (postal.fees): cancelled, its postage withdrawn
+    # (it stayed `requested` for good, its postage still asked for and paid, for a delivery that never goes).
+    assert statuses == ["cancelled", "cancelled"], statuses
+    assert client.get(f"/api/v1/postal/shipments/{delivery['id']}", headers=auth("postal")).json["status"] == "cancelled"
 
 
 def test_a_result_taken_out_stays_on_that_days_record_when_its_attempt_fails(client, auth, db, test_settings):
