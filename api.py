@@ -30,7 +30,6 @@ from payments.refund_routes import receipts_ns, refunds_ns
 from payments.refunds import POS_REFUND_TOPIC
 from payments.routes import dossiers_ns, requests_ns
 from payments.service import expire_due_requests
-from postal import fees as postal_fees
 from postal.clients import CourierClient
 from postal.routes import courier_callbacks_ns, postal_ns
 from postal.service import BOOK_TOPIC, CANCEL_TOPIC, TRACK_TOPIC, dispatch_paid_deliveries
@@ -52,7 +51,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the Flask app for `settings` (default: from the environment)."""
     settings = settings or load_settings()
     configure_logging(settings.log_level)
-    postal_fees.register()  # a cancelled payment request takes the shipment it paid for with it
     app = Flask(__name__, static_folder=None)  # pages serve their assets from web/static
     # The first value signs the pages' session cookie; the others still verify it (rotation, as for every secret).
     app.config.update(SECRET_KEY=settings.secret("HCCPAY_SECRET_KEY"),

@@ -324,7 +324,14 @@ def get_payment_request(session: Session, code: str, *, settings: Settings, now:
 
 # What other packages do when a request is cancelled, in the same transaction (postal: the shipment the
 # cancelled fees were for follows, `postal.fees`). Registered by them: payments knows nothing of postal.
-CANCELLATION_FOLLOWERS: list[Callable[..., None]] = []
+_CANCELLATION_FOLLOWERS: list[Callable[..., None]] = []
+
+
+def on_request_cancelled(follower: Callable[..., None]) -> None:
+    """Register `follower(session, request, *, reason, settings, actor, now)`, run in the cancelling
+    transaction after the request is cancelled (as `refunds.on_refund_changed` is for refunds)."""
+    if follower not in _CANCELLATION_FOLLOWERS:
+        _CANCELLATION_FOLLOWERS.append(follower)
 
 
 def cancel_payment_request(session: Session, *, code: str, reason: str, settings: Settings,
@@ -346,7 +353,7 @@ def cancel_payment_request(session: Session, *, code: str, reason: str, settings
                        code="cannot_cancel", details={"status": request.status, "payment_waiting": True})
     transition(session, request, states.CANCELLED, event="cancelled", actor=actor, settings=settings, now=now,
                reason=reason)
-    for follow in CANCELLATION_FOLLOWERS:
+    for follow in _CANCELLATION_FOLLOWERS:
         follow(session, request, reason=reason, settings=settings, actor=actor, now=now)
     return request
 

@@ -1,7 +1,7 @@
 """A shipment follows its fees: a payment request cancelled after the shipment was booked.
 
-Registered with `payments.service.CANCELLATION_FOLLOWERS` (payments knows nothing of postal) by
-`register`, which api.create_app calls. A live shipment follows a cancelled request that asks for
+Registered with `payments.service.on_request_cancelled` (payments knows nothing of postal) when the
+postal package is imported (`postal/__init__.py`): every process that has shipments to follow has it. A live shipment follows a cancelled request that asks for
 its postage, that is the dossier's registered fees (the dossier is withdrawn: `service.refuse_cancelled_dossier`),
 or that a cash-on-delivery order holds for the postman to collect. Before the post has the dossier or result
 (`states.cancellable`) the shipment is cancelled with what every cancellation does (the courier order
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from config import Settings
 from kernel import audit
 from payments.models import Dossier, PaymentRequest, PaymentRequestItem
-from payments.service import CANCELLATION_FOLLOWERS, current_request
+from payments.service import current_request, on_request_cancelled
 from postal import checks, states
 from postal.models import Shipment
 from postal.service import enter_state
@@ -68,7 +68,4 @@ def follow_cancelled_request(session: Session, request: PaymentRequest, *, reaso
                                    "shipment_status": shipment.status, "payment_code": request.payment_code})
 
 
-def register() -> None:
-    """Have cancelled payment requests followed by their shipments (once, however many apps are built)."""
-    if follow_cancelled_request not in CANCELLATION_FOLLOWERS:
-        CANCELLATION_FOLLOWERS.append(follow_cancelled_request)
+on_request_cancelled(follow_cancelled_request)
