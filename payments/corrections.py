@@ -255,6 +255,17 @@ def release_to_suspense(session: Session, *, allocation_id: int, reason: str, se
     return allocation.payment_id
 
 
+def _active_payment_to_correct(session: Session, payment_id: int, now: datetime):
+    """(books stamp, connection, the payment locked) for a correction of its amount; a reversed one is refused."""
+    stamp = books_stamp(session, now)
+    session.flush()
+    conn = session.connection()
+    payment = _locked_payment(conn, payment_id)
+    if payment.status != ACTIVE:
+        raise Conflict("the payment was reversed", code="payment_reversed")
+    return stamp, conn, payment
+
+
 def reduce_payment(session: Session, *, payment_id: int, amount_vnd: int, reason: str, settings: Settings,
                    actor: str, now: datetime, suspense_only: bool = False, kind: str = "payment_corrected") -> dict:
     """Take `amount_vnd` out of a payment recorded for more than the bank received (a callback that claimed
@@ -264,12 +275,7 @@ def reduce_payment(session: Session, *, payment_id: int, amount_vnd: int, reason
     refund claims the payment (its money may have left). `suspense_only` (a surplus booked into suspense,
     taken back out): refused when suspense no longer holds it all (finance moved it; undo that first).
     Returns what moved, for the decision's record."""
-    stamp = books_stamp(session, now)
-    session.flush()
-    conn = session.connection()
-    payment = _locked_payment(conn, payment_id)
-    if payment.status != ACTIVE:
-        raise Conflict("the payment was reversed", code="payment_reversed")
+    stamp, conn, payment = _active_payment_to_correct(session, payment_id, now)
     from payments.refunds import NOT_COUNTED, Refund  # late: refunds build on credits (through cash)
     claimed = conn.execute(select(func.min(Refund.id)).where(Refund.payment_id == payment_id,
                                                              Refund.status.not_in(NOT_COUNTED))).scalar()
@@ -325,12 +331,7 @@ def increase_payment(session: Session, *, payment_id: int, amount_vnd: int, reas
     `reduce_payment` undone): the difference waits in suspense (`suspense_reason`) for finance to match,
     refund or write off; nothing is put onto a request blindly. One balanced entry: the clearing account
     holds what came, suspense owes it."""
-    stamp = books_stamp(session, now)
-    session.flush()
-    conn = session.connection()
-    payment = _locked_payment(conn, payment_id)
-    if payment.status != ACTIVE:
-        raise Conflict("the payment was reversed", code="payment_reversed")
+    stamp, conn, payment = _active_payment_to_correct(session, payment_id, now)
     conn.execute(update(Payment).where(Payment.id == payment_id).values(
         amount_vnd=payment.amount_vnd + amount_vnd, unallocated_vnd=payment.unallocated_vnd + amount_vnd,
         suspense_reason=suspense_reason))
