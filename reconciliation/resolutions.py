@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from config import Settings
 from kernel import audit, books
 from kernel.clock import business_date
-from kernel.errors import Conflict, NotFound, ValidationError
+from kernel.errors import Conflict, NotFound, PreconditionFailed, ValidationError
 from kernel.money import MAX_MONEY_VND, parse_amount_vnd
 from kernel.text import is_ascii_digits
 from payments import corrections, refunds, suspense
@@ -354,9 +354,11 @@ _ACTIONS = {"match": _match, "unmatch": _unmatch, "write_off": _write_off, "refu
 
 
 def acknowledge(session: Session, *, day: date, key: str, reason: str, settings: Settings, actor: str,
-                now: datetime) -> Resolution:
+                now: datetime, expected_amount_vnd: int | None = None) -> Resolution:
     """Accept an exception of the day as it is (it stops blocking the close), with a reason. Its amount
-    is recorded: the exception is acknowledged while it is no larger (a grown one is open again)."""
+    is recorded: the exception is acknowledged while it is no larger (a grown one is open again).
+    `expected_amount_vnd`, the amount the person was shown: another one now (an import or a decision
+    since) is refused, 412 `exception_changed`, rather than accepted unseen."""
     books.hold_books(session)  # a close in progress commits first: the status read below is final
     days.ensure_open(session, day, lock=True)  # the day row's lock serialises decisions on the day
     known = exceptions.day_exceptions(session, day, settings=settings, today=business_date(now))
@@ -369,6 +371,10 @@ def acknowledge(session: Session, *, day: date, key: str, reason: str, settings:
             Resolution.action == "acknowledge")).scalar()
         raise Conflict("this exception is already acknowledged", code="already_acknowledged",
                        details={"resolution_id": existing})
+    if expected_amount_vnd is not None and expected_amount_vnd != found.amount_vnd:
+        raise PreconditionFailed(f"this exception is now {found.amount_vnd:,} VND, not the {expected_amount_vnd:,} VND "
+                                 "you saw: look again before accepting it", code="exception_changed",
+                                 details={"amount_vnd": found.amount_vnd, "expected_amount_vnd": expected_amount_vnd})
     line_id = int(key.split(":")[1]) if key.startswith("line:") and is_ascii_digits(key.split(":")[1]) else None
     resolution = Resolution(recon_date=day, line_id=line_id, exception_key=key, action="acknowledge", reason=reason,
                             data={"amount_vnd": found.amount_vnd}, created_by=actor, created_at=now)

@@ -25,6 +25,11 @@ allocation_in = recon_ns.model("AllocationIn", {
     "payment_code": fields.String(required=True, example="HS12345678978"),
     "amount_vnd": fields.Integer(example=100000, description="default: all that is in suspense"),
 })
+acknowledgement_in = recon_ns.model("AcknowledgementIn", {
+    "reason": fields.String(required=True, max_length=1000),
+    "expected_amount_vnd": fields.Integer(description="the exception's amount you saw (the page sends it): if it is "
+                                                      "another now, 412 exception_changed with the amount now"),
+})
 resolution_in = recon_ns.model("ResolutionIn", {
     "reason": fields.String(required=True),
     "allocations": fields.List(fields.Nested(allocation_in), description="match only: one or several requests"),
@@ -289,17 +294,22 @@ class DayExceptions(Resource):
 @recon_ns.route("/days/<string:day>/exceptions/<string:key>/acknowledge")
 class Acknowledge(Resource):
     @recon_ns.doc(security="bearer")
-    @recon_ns.expect(REASON_IN, validate=False)
+    @recon_ns.expect(acknowledgement_in, validate=False)
     @recon_ns.response(201, "the acknowledgement recorded")
+    @recon_ns.response(412, "exception_changed: its amount is not the expected_amount_vnd seen")
     @requires("finance")
     def post(self, day: str, key: str):
         """Accept an exception as it is (it stops blocking the close), with a reason; its amount is recorded
         (`data.amount_vnd`): should it grow, it is open again."""
         parsed = parse_iso_day(day)
-        reason = _reason(json_body())
+        body = json_body()
+        reason = _reason(body)
+        expected = None if body.get("expected_amount_vnd") is None else parse_amount_vnd(
+            body["expected_amount_vnd"], field="expected_amount_vnd", minimum=0, maximum=MAX_MONEY_VND)
         with transaction() as session:
             return resolution_view(resolutions.acknowledge(session, day=parsed, key=key, reason=reason,
-                                                           settings=settings(), actor=actor(), now=now_utc())), 201
+                                                           settings=settings(), actor=actor(), now=now_utc(),
+                                                           expected_amount_vnd=expected)), 201
 
 
 @recon_ns.route("/days/<string:day>/close")

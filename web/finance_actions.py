@@ -144,7 +144,10 @@ def acknowledge(day: str):
         reason = _reason()
         with transaction() as session:
             resolutions.acknowledge(session, day=parse_day(day), key=request.form.get("key", ""), reason=reason,
-                                    settings=settings(), actor=actor(), now=now_utc())
+                                    settings=settings(), actor=actor(), now=now_utc(),
+                                    expected_amount_vnd=parse_typed_vnd(request.form.get("expected_amount_vnd"),
+                                                                        field="expected_amount_vnd", minimum=0,
+                                                                        maximum=MAX_MONEY_VND))
         return "Đã chấp nhận ngoại lệ."
 
     return _run(work)

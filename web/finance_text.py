@@ -140,6 +140,10 @@ ERRORS = {
                    "This day is closed; it cannot change."),
     "already_acknowledged": ("Ngoại lệ này đã được chấp nhận.",
                              "This exception is already acknowledged."),
+    "exception_changed": ("Ngoại lệ này nay là {amount_vnd}, không phải {expected_amount_vnd} như khi bạn xem: hãy xem "
+                          "lại trước khi chấp nhận.",
+                          "This exception is now {amount_vnd}, not the {expected_amount_vnd} you saw: look again "
+                          "before accepting it."),
     "exception_not_found": ("Không tìm thấy ngoại lệ này trong ngày.",
                             "No such exception on this day."),
     "resolution_not_found": ("Không tìm thấy quyết định.",

@@ -130,3 +130,24 @@ def test_ignoring_a_reversal_line_does_not_settle_its_reversal(client, auth, db)
     assert (reversed_["kind"], reversed_["line_id"], reversed_["resolution"]) == ("reversed", reversal["id"], None)
     assert acknowledge(client, auth, reversed_["key"]).status_code == 201
     assert close(client, auth).status_code == 202
+
+
+def test_an_acknowledgement_names_the_amount_it_saw(client, auth, db):
+    """Between the queue the person read and the click, the exception may have grown (another import, an
+    undo): acknowledging it then accepted an amount nobody saw. `expected_amount_vnd` (the page sends it)
+    is checked against the amount now (round 14)."""
+    [line] = all_lines(client, auth, upload(client, auth, vcb_csv(("5000.2", "", "25.000", "NOP PHI"))).json[
+        "import_id"])
+    [waiting] = queue(client, auth, "open")
+    assert (waiting["kind"], waiting["amount_vnd"]) == ("unmatched_credit", 25_000)
+    url = f"/api/v1/reconciliation/days/{DAY}/exceptions/{waiting['key']}/acknowledge"
+    stale = client.post(url, headers=auth("finance"), json={"reason": "chấp nhận", "expected_amount_vnd": 20_000})
+    assert stale.status_code == 412 and stale.json["code"] == "exception_changed", stale.json
+    assert stale.json["details"] == {"amount_vnd": 25_000, "expected_amount_vnd": 20_000}
+    assert queue(client, auth, "open") == [waiting]
+    for junk in (True, 1.5, "25000", -1):
+        r = client.post(url, headers=auth("finance"), json={"reason": "chấp nhận", "expected_amount_vnd": junk})
+        assert r.status_code == 400 and r.json["details"]["field"] == "expected_amount_vnd", (junk, r.json)
+    seen = client.post(url, headers=auth("finance"), json={"reason": "chấp nhận", "expected_amount_vnd": 25_000})
+    assert seen.status_code == 201 and seen.json["data"] == {"amount_vnd": 25_000}, seen.json
+    assert queue(client, auth, "open") == []

@@ -144,3 +144,29 @@ def test_undoing_a_surplus_correction_waits_for_what_moved_the_surplus_and_takes
     assert [e["kind"] for e in queue(client, auth, "open") if e["severity"] == "blocking"] == ["amount_differs"]
     assert paid_vnd(client, code) == 450_000
     assert_ledger_ok(db)
+
+
+def test_the_exception_page_acknowledges_the_amount_it_showed(client, auth, db, app):
+    from kernel.users import create_user
+    from tests.api.test_finance_pages import csrf, logged_in
+    from tests.api.test_pages import PASSWORD
+    from tests.conftest import T0
+
+    with db() as s, s.begin():
+        create_user(s, username="ketoan2", full_name="Lê Thị Lan", roles=["finance"], password=PASSWORD, now=T0)
+    finance = logged_in(app, "ketoan2")
+    upload(client, auth, vcb_csv(("5000.3", "", "25.000", "NOP PHI")))
+    [waiting] = [e for e in queue(client, auth, "open") if e["severity"] == "blocking"]
+    html = finance.get(f"/staff/finance/exceptions?date={DAY}").get_data(as_text=True)
+    assert 'name="expected_amount_vnd" value="25000"' in html
+    path = f"/staff/finance/days/{DAY}/acknowledge"
+    back = f"/staff/finance/exceptions?date={DAY}"
+    stale = finance.post(path, data={"csrf_token": csrf(finance), "key": waiting["key"], "reason": "chấp nhận",
+                                     "expected_amount_vnd": "20000", "back": back})
+    shown = finance.get(stale.headers["Location"]).get_data(as_text=True) if stale.status_code == 303 else \
+        stale.get_data(as_text=True)
+    assert "không phải 20.000" in shown, shown[:2000]
+    assert waiting in queue(client, auth, "open")
+    done = finance.post(path, data={"csrf_token": csrf(finance), "key": waiting["key"], "reason": "chấp nhận",
+                                    "expected_amount_vnd": "25000", "back": back})
+    assert done.status_code == 303 and waiting["key"] not in {e["key"] for e in queue(client, auth, "open")}
