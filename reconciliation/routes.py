@@ -182,7 +182,8 @@ def _resolve(line_id: int, action: str):
     reason = _reason(body)
     version = body.get("expected_version")
     if version is not None and type(version) is not int:
-        raise ValidationError("expected_version must be an integer", code="invalid_parameter")
+        raise ValidationError("expected_version must be an integer", code="invalid_parameter",
+                              details={"parameter": "expected_version"})
     as_adjustment = flag(body, "as_adjustment")
     kwargs = {}
     if action == "match":

@@ -170,3 +170,12 @@ def test_the_exception_page_acknowledges_the_amount_it_showed(client, auth, db, 
     done = finance.post(path, data={"csrf_token": csrf(finance), "key": waiting["key"], "reason": "chấp nhận",
                                     "expected_amount_vnd": "25000", "back": back})
     assert done.status_code == 303 and waiting["key"] not in {e["key"] for e in queue(client, auth, "open")}
+
+
+@pytest.mark.parametrize("version", ["1", 1.5, True, [1]])
+def test_a_wrong_expected_version_names_the_parameter(client, auth, db, version):
+    [line] = all_lines(client, auth, upload(client, auth, vcb_csv(("5000.4", "", "25.000", "NOP PHI"))).json[
+        "import_id"])
+    r = resolve(client, auth, line["id"], "write-off", reason="phí", expected_version=version)
+    assert r.status_code == 400 and r.json["code"] == "invalid_parameter", r.json
+    assert r.json["details"] == {"parameter": "expected_version"}
