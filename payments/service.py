@@ -342,6 +342,14 @@ def cancel_payment_request(session: Session, *, code: str, reason: str, settings
     request is money paid into it: the request is not cancelled over it, as it would not be had the
     workers applied it already. Only a withdrawal of its fees (`over_waiting_payments`) cancels over
     it, and that money then waits in suspense, as money for any cancelled code does."""
+    # The order every writer of a dossier's fees takes (a renewal, a withdrawal): the books, the dossier, then
+    # its requests. A follower may withdraw postage under the dossier's lock (`postal.fees`): taken after the
+    # request's, it deadlocked with a renewal of the same dossier taking them the other way round.
+    hold_books(session)
+    dossier_code = session.execute(select(Dossier.code).join(PaymentRequest, PaymentRequest.dossier_id == Dossier.id)
+                                   .where(PaymentRequest.payment_code == parse_payment_code(code, settings))).scalar()
+    if dossier_code is not None:
+        lock_dossier(session, dossier_code)
     request = get_payment_request(session, code, settings=settings, now=now, for_update=True)
     if request.status == states.CANCELLED:
         return request

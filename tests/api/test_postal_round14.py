@@ -240,3 +240,44 @@ def test_a_pickup_may_still_fail_before_we_planned_it(client, auth, db, test_set
                                                                             "reason": "not_home"},
                     headers=auth("postal"))
     assert r.status_code == 200 and r.json["status"] == "failed_attempt"
+
+
+def test_a_cancel_takes_the_dossiers_lock_before_its_requests(client, auth, test_settings, db, engine):
+    """A cancelled request's shipment withdraws its postage under the dossier's lock (`postal.fees`): a cancel
+    that locked its request first and the dossier after deadlocked with a renewal of the same dossier, which
+    takes the dossier, then its requests. The cancel now waits for the dossier before touching the request."""
+    import threading
+
+    import pytest
+    from sqlalchemy import select, text
+
+    from kernel.clock import now_utc
+    from kernel.db import unit_of_work
+    from payments.models import Dossier, PaymentRequest
+    from payments.service import cancel_payment_request
+    from tests.factories import make_request
+    from tests.locks import wait_until_blocked
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("row locks: PostgreSQL (SQLite serialises every writer)")
+    code = make_request(client, auth)
+    outcomes: list = []
+
+    def cancel():
+        try:
+            with unit_of_work(db) as session:
+                outcomes.append(cancel_payment_request(session, code=code, reason="hủy", settings=test_settings,
+                                                       actor="test", now=now_utc()).status)
+        except Exception as exc:  # noqa: BLE001 - the test reports what the cancel raised
+            outcomes.append(exc)
+
+    with unit_of_work(db) as s:  # as a renewal does: the dossier first
+        dossier_id = s.execute(select(PaymentRequest.dossier_id).where(PaymentRequest.payment_code == code)).scalar()
+        s.execute(select(Dossier.id).where(Dossier.id == dossier_id).with_for_update())
+        other = threading.Thread(target=cancel)
+        other.start()
+        wait_until_blocked(engine, other)
+        # the request is still free: the renewal can take it (NOWAIT: an error if the cancel held it)
+        s.execute(text("SELECT id FROM payment_requests WHERE payment_code = :c FOR UPDATE NOWAIT"), {"c": code})
+    other.join(timeout=10)
+    assert outcomes == ["cancelled"], outcomes
