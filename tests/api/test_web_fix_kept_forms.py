@@ -70,6 +70,9 @@ def test_a_refused_outcome_shows_that_outcome_form_again_with_what_was_typed(
     token = page_csrf(postal_client, BOARD)
     postal_client.post(f"{BOARD}plan", data={"board_date": day.isoformat(), "csrf_token": token})
     action = f"{BOARD}shipments/{shipment}/outcome"
+    out = postal_client.post(action, data={"csrf_token": token, "board_date": day.isoformat(),
+                                           "event": "out_for_delivery"})
+    assert out.status_code == 302  # a failure is offered once the delivery is out (round 14)
 
     failed = postal_client.post(action, data={"csrf_token": token, "board_date": day.isoformat(),
                                               "event": "failed_attempt", "reason": "not_home", "note": LONG})

@@ -92,8 +92,12 @@ def test_a_postal_user_plans_the_day_moves_records_outcomes_and_prints_a_manifes
     page.get_by_role("status").filter(has_text="Đã phát cho người nhận").wait_for()
     assert "Đã giao" in delivered.inner_text() and "…1234, Phạm Thu Hà" in delivered.inner_text()
 
-    # A failed attempt with its reason: the shipment goes back to the waiting list with its retry date.
+    # A failed attempt with its reason (once out: a result still at the centre was not tried): the shipment
+    # goes back to the waiting list with its retry date.
     failed = card(page, ids["failed"])
+    failed.locator("summary", has_text="Ghi kết quả").click()
+    failed.get_by_role("button", name="Đang đi phát").click()
+    page.get_by_role("status").filter(has_text="H40-261125-0103").filter(has_text="Đang giao").wait_for()
     failed.locator("summary", has_text="Ghi kết quả").click()
     failed.get_by_label("Lý do không thành công").select_option("not_home")
     failed.get_by_role("button", name="Không thành công").click()
