@@ -1,24 +1,13 @@
 """Round 14, card terminals: a sale reported approved and then declined is a contradiction for finance
 (the money may not exist), not an ignored decline."""
 import pytest
-from sqlalchemy import select
 
-from kernel.inbox import InboundCallback
+from tests.api.test_callbacks_round5_pos import last_inbox, paid
 from tests.api.test_pos_vnpay_cash import pos
 from tests.factories import make_request
 
 
 pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
-
-
-def paid(client, code):
-    return client.get(f"/api/v1/payment-requests/{code}").json["paid_vnd"]
-
-
-def last_inbox(db):
-    with db() as s:
-        row = s.execute(select(InboundCallback).order_by(InboundCallback.id.desc())).scalars().first()
-        return row.status, row.reason
 
 
 def conflicts(client, auth):
