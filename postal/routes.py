@@ -9,7 +9,7 @@ from flask import Response, request
 from flask_restx import Namespace, Resource, fields
 
 from kernel import inbox
-from kernel.clock import now_utc
+from kernel.clock import business_date, now_utc
 from kernel.db import lost_race, unavailable_reason
 from kernel.errors import Conflict, DomainError, Unauthenticated, ValidationError
 from kernel.http import (MAX_ID, REASON_IN, actor, choice_arg, content_disposition, day_arg, int_arg, json_body,
@@ -218,6 +218,7 @@ class ShipmentAssignment(Resource):
 
 
 CHECKS_PAGE = 100
+QUEUE_PAGE = 200  # as many as the board shows
 
 
 def _resolved_arg() -> bool | None:
@@ -234,6 +235,33 @@ def _resolved_arg() -> bool | None:
 def _check(row) -> dict:
     event, shipment, resolution = row
     return check_view(event, shipment, resolution, kind=checks.check_kind(event))
+
+
+@postal_ns.route("/queues")
+class Queues(Resource):
+    @postal_ns.doc(security="bearer", params={"limit": f"1-500 shipments per queue, default {QUEUE_PAGE}"})
+    @requires(*READ)
+    def get(self):
+        """What the board lists apart from the day's lanes, nearest deadline first, each queue with its total:
+        `waiting` for a place a plan can give; `unserved`, in a ward no route serves (`unserved_reason`:
+        out_of_province or no_route_for_ward; empty while there is no route at all); `under_way`, collected or
+        out for delivery without a place in our plan."""
+        limit = int_arg("limit", QUEUE_PAGE, 1, 500)
+        with transaction() as session:
+            queues = scheduling.board_queues(session, today=business_date(now_utc()), limit=limit)
+            home = settings().postal_province_code
+
+            def unserved(s) -> dict:
+                return {**shipment_view(s), "unserved_reason": scheduling.unplanned_reason(
+                    s, planner.NO_ROUTE, province_code=home)}
+
+            return {"waiting": _queue_view(queues.waiting, shipment_view),
+                    "unserved": _queue_view(queues.unserved, unserved),
+                    "under_way": _queue_view(queues.under_way, shipment_view)}
+
+
+def _queue_view(queue: scheduling.Queue, view) -> dict:
+    return {"shipments": [view(s) for s in queue.shipments], "total": queue.total}
 
 
 @postal_ns.route("/checks")

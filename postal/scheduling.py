@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -190,34 +190,47 @@ def _routes_at(session: Session, handovers: dict[int, int]) -> dict[int, str | N
     return routes
 
 
-def under_way_unplanned(session: Session, *, limit: int = 200) -> list[Shipment]:
-    """Shipments under way (collected, out for delivery) without a place in our plan: the courier
-    moved them on by itself. No day's lane shows them; the board lists them so they are followed."""
-    return list(session.execute(select(Shipment).where(
-        Shipment.status.in_((states.PICKED_UP, states.OUT_FOR_DELIVERY)), Shipment.planned_date.is_(None))
-        .order_by(Shipment.due_date, Shipment.id).limit(limit)).scalars())
-
-
-def waiting_shipments(session: Session, *, today: date, limit: int = 200,
-                      served: Collection[str] | None = None) -> list[Shipment]:
-    """Shipments waiting for a place (booked, after a failed attempt, or missed), nearest deadline first;
-    with `served` (`served_wards`), only those in a ward some route serves: the plan can place them."""
-    query = select(Shipment).where(_waiting(today))
-    if served is not None:
-        query = query.where(Shipment.ward_code.in_(sorted(served)))
-    return list(session.execute(query.order_by(Shipment.due_date, Shipment.id).limit(limit)).scalars())
-
-
 def served_wards(session: Session) -> set[str]:
     """The wards some route serves."""
     return {ward for wards in session.execute(select(Route.ward_codes)).scalars() for ward in wards}
 
 
-def unserved_shipments(session: Session, *, today: date, served: Collection[str], limit: int = 200) -> list[Shipment]:
-    """Shipments waiting for a place in a ward no route serves, nearest deadline first: no plan will ever place
-    them (an address outside the province, a ward of it no route covers yet), so people must see them apart."""
-    return list(session.execute(select(Shipment).where(_waiting(today), Shipment.ward_code.not_in(sorted(served)))
-                                .order_by(Shipment.due_date, Shipment.id).limit(limit)).scalars())
+@dataclass
+class Queue:
+    shipments: list[Shipment]
+    total: int  # the whole queue's length, of which `shipments` are the first (a limit)
+
+
+@dataclass
+class BoardQueues:
+    """What the board lists apart from the day's lanes (the page and `GET /postal/queues` alike)."""
+
+    waiting: Queue  # waiting for a place a plan can give them
+    unserved: Queue  # waiting in a ward no route serves (empty while there is no route at all)
+    under_way: Queue  # collected or out for delivery without a place in our plan
+
+
+def board_queues(session: Session, *, today: date, limit: int) -> BoardQueues:
+    """The board's queues, nearest deadline first, at most `limit` shipments each. Without routes every
+    shipment waits for one (the page says to create them); with routes, those in a ward none serves wait
+    apart, with why: out of the province they would wait for a plan for good."""
+    served = served_wards(session)
+    waiting = select(Shipment).where(_waiting(today))
+    if served:
+        waiting = waiting.where(Shipment.ward_code.in_(sorted(served)))
+    unserved = select(Shipment).where(_waiting(today), Shipment.ward_code.not_in(sorted(served))) if served else None
+    under_way = select(Shipment).where(Shipment.status.in_((states.PICKED_UP, states.OUT_FOR_DELIVERY)),
+                                       Shipment.planned_date.is_(None))
+    return BoardQueues(*(_queue(session, query, limit) for query in (waiting, unserved, under_way)))
+
+
+def _queue(session: Session, query, limit: int) -> Queue:
+    if query is None:
+        return Queue([], 0)
+    shipments = list(session.execute(query.order_by(Shipment.due_date, Shipment.id).limit(limit)).scalars())
+    total = len(shipments) if len(shipments) < limit else \
+        session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    return Queue(shipments, total)
 
 
 def unplanned_reason(shipment: Shipment, reason: str, *, province_code: int) -> str:

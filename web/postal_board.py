@@ -111,19 +111,14 @@ def _render(day: date, *, report: dict | None = None, error: DomainError | None 
     principal = current_principal()
     with transaction() as session:
         planned = scheduling.day_shipments(session, day)
-        today, served = business_date(now_utc()), scheduling.served_wards(session)
-        # Without routes every shipment waits for one (the page says to create them); with routes, those in a
-        # ward none serves wait apart, with why: out of the province they would wait for a plan for good.
-        waiting = scheduling.waiting_shipments(session, today=today, limit=WAITING_SHOWN + 1,
-                                               served=served or None)
-        unserved = (scheduling.unserved_shipments(session, today=today, served=served, limit=WAITING_SHOWN + 1)
-                    if served else [])
-        under_way = scheduling.under_way_unplanned(session, limit=WAITING_SHOWN)
+        queues = scheduling.board_queues(session, today=business_date(now_utc()), limit=WAITING_SHOWN)
+        waiting, unserved, under_way = (queues.waiting.shipments, queues.unserved.shipments,
+                                        queues.under_way.shipments)
         listed = [*planned, *waiting, *unserved, *under_way]
         collect = {s.id: service.cash_to_collect(session, s) for s in listed if s.cod}
         home = settings().postal_province_code
         why_unserved = {s.id: texts.unserved_text(s, home_province=home, translate=i18n.translate)
-                        for s in unserved[:WAITING_SHOWN]}
+                        for s in unserved}
         to_check = [(e.id, format_local(e.occurred_at), s,
                      texts.check_text(checks.check_kind(e), e.data or {}, i18n.translate))
                     for e, s, _ in checks.events_to_check(session, resolved=False, limit=CHECKS_SHOWN)]
@@ -135,8 +130,8 @@ def _render(day: date, *, report: dict | None = None, error: DomainError | None 
             working=is_working_day(day, holidays), today=business_date(now_utc()),
             previous=_previous_working_day(day), following=add_working_days(day + timedelta(days=1), 0, holidays),
             lanes=_lanes(scheduling.list_routes(session), scheduling.places_used(session, day), planned),
-            waiting=waiting[:WAITING_SHOWN], more_waiting=len(waiting) > WAITING_SHOWN, under_way=under_way,
-            unserved=unserved[:WAITING_SHOWN], more_unserved=len(unserved) > WAITING_SHOWN,
+            waiting=waiting, waiting_total=queues.waiting.total, under_way=under_way, under_way_total=queues.under_way.total,
+            unserved=unserved, unserved_total=queues.unserved.total,
             why_unserved=why_unserved, home_province=home,
             by_id={s.id: s for s in listed}, collect=collect, report=report, error=error,
             error_sentence=texts.error_text(error.code, error.details, i18n.translate) if error else None,

@@ -102,6 +102,7 @@ TABLE = {
     ("GET", "/api/v1/postal/manifests/<string:day>.csv"): READ_POSTAL,
     ("GET", "/api/v1/postal/handovers/<string:day>.pdf"): READ_POSTAL,
     ("GET", "/api/v1/postal/checks"): READ_POSTAL,
+    ("GET", "/api/v1/postal/queues"): READ_POSTAL,
     ("POST", "/api/v1/postal/checks/<int:event_id>/resolve"): {"postal"},
     # reconciliation
     ("POST", "/api/v1/reconciliation/statements"): {"finance"},

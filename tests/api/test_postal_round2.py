@@ -443,8 +443,8 @@ def test_a_shipment_planned_for_a_day_that_passed_without_an_outcome_is_waiting_
     assert [a["shipment_id"] for a in planned["assigned"]] == [shipment_id]
     following = add_working_days(day + timedelta(days=1), 0, test_settings.holidays)
     with unit_of_work(db) as s:
-        assert [w.id for w in scheduling.waiting_shipments(s, today=day)] == []
-        assert [w.id for w in scheduling.waiting_shipments(s, today=following)] == [shipment_id]
+        assert scheduling.board_queues(s, today=day, limit=200).waiting.shipments == []
+        assert [w.id for w in scheduling.board_queues(s, today=following, limit=200).waiting.shipments] == [shipment_id]
     with unit_of_work(db) as s:  # the next morning: nobody reported anything for `day`
         report = scheduling.plan_day(s, day=following, settings=test_settings, actor="t", now=at_six(following))
     assert [a["shipment_id"] for a in report["assigned"]] == [shipment_id]

@@ -48,7 +48,8 @@ def test_a_shipment_the_courier_assigned_without_our_plan_waits_for_a_place(clie
     assert (shipment["status"], shipment["plan"]) == ("scheduled", None)
     make_route(db, test_settings, morning=2)
     with unit_of_work(db) as s:
-        assert [w.id for w in scheduling.waiting_shipments(s, today=business_date(now_utc()))] == [assigned]
+        queues = scheduling.board_queues(s, today=business_date(now_utc()), limit=200)
+        assert [w.id for w in queues.waiting.shipments] == [assigned]
     day = working_day(1)
     assert [a["shipment_id"] for a in client.post(f"/api/v1/postal/plan?date={day}",
                                                   headers=auth("postal")).json["assigned"]] == [assigned]
