@@ -75,13 +75,15 @@ class BalanceSides:
         file states before its first row, if any."""
         self.writes_debits, self.opening = writes_debits, opening
         first = lines[0]
-        unsigned = unsigned and self.active
-        known = sum(line.signed_vnd for line in (lines[1:] if unsigned else lines))
-        row = Row(lines, first.amount_vnd if unsigned else 0, first.balance_after_vnd, known, transaction, tag=tag)
-        if not self.active:
+        if not self.active:  # every side written: the row is handed on as it comes (the usual table)
+            row = Row(lines, 0, first.balance_after_vnd,
+                      first.signed_vnd if len(lines) == 1 else sum(line.signed_vnd for line in lines), transaction,
+                      False, tag)
             self.rows.append(row)
             self.on_decided(row, False)
             return
+        known = sum(line.signed_vnd for line in (lines[1:] if unsigned else lines))
+        row = Row(lines, first.amount_vnd if unsigned else 0, first.balance_after_vnd, known, transaction, tag=tag)
         self.count += 1
         if self.count == 1:
             self.first_balance = row.balance
@@ -106,19 +108,22 @@ class BalanceSides:
             raise statement_error("amount_side_unknown", "the amount column writes no side and no balance tells it "
                                   f"for {MAX_HELD:,} rows", line_no=held.line_no)
 
-    def ready(self, keep: int) -> Iterator[list[StatementLine]]:
-        """The lines of each row whose sides are known, in file order, but the last `keep` rows."""
+    def ready(self, keep: int) -> list[list[StatementLine]]:
+        """The lines of each row whose sides are known, in file order, but the last `keep` rows (a list: called
+        once a row, and a generator's set-up cost more than the row's usual one or two lines)."""
         end = len(self.rows) - keep
+        done: list[list[StatementLine]] = []
         while self.handed < end:
             row = self.rows[self.handed]
             if row.unsigned or row.blocked:
-                return
-            lines, row.lines = row.lines, None
+                return done
+            done.append(row.lines)
+            row.lines = None
             self.handed += 1
-            yield lines
         if not self.active:  # nothing to look back at
             del self.rows[:self.handed]
             self.handed = 0
+        return done
 
     def finish(self, opening: int | None, closing: int | None, opening_below: int | None = None) -> None:
         """The table's end: the stated opening and closing close the first and last groups (`opening_below`,

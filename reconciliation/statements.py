@@ -222,6 +222,7 @@ _MARKED = re.compile(rf"(?P<before>{_MARK})(?P<rest>.+)|(?P<rest2>.+?)(?P<after>
 # read so at once, without their cleaning and guesses (a quarter of a large import's parse). Anything
 # else, however common, goes through the rules: they define an amount (test_parse_fast_paths compares).
 _PLAIN_AMOUNT = re.compile(r"[0-9]+|[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]{1,3}(?:,[0-9]{3})+")
+_plain_amounts: dict[str, int] = {}  # plain text -> its value, read within a maximum (bounded as the dates')
 
 
 def parse_amount(text: object, *, line_no: int | None = None, field_name: str = "amount",
@@ -254,9 +255,16 @@ def parse_amount(text: object, *, line_no: int | None = None, field_name: str = 
             raise statement_error("invalid_amount", f"{field_name} {text!r} has a fraction of a đồng",
                                   line_no=line_no)
         return _in_range(int(shown), line_no, field_name, maximum)
-    if type(text) is str and _PLAIN_AMOUNT.fullmatch(text):
-        return _in_range(_whole(text.replace(".", "").replace(",", ""), line_no, field_name, maximum),
-                         line_no, field_name, maximum)
+    if type(text) is str:
+        value = _plain_amounts.get(text)  # a statement's amounts repeat (the fees): each text read once
+        if value is not None and value <= maximum:
+            return value
+        if _PLAIN_AMOUNT.fullmatch(text):
+            value = _in_range(_whole(text.replace(".", "").replace(",", ""), line_no, field_name, maximum),
+                              line_no, field_name, maximum)
+            if len(_plain_amounts) < 100_000:
+                _plain_amounts[text] = value
+            return value
     raw = str(text)
     if not raw.isascii():
         raw = unicodedata.normalize("NFC", raw)  # "đồng" with its tones as combining marks (Windows-1258)
@@ -425,6 +433,13 @@ def parse_local_date(value: object, *, line_no: int | None = None, field_name: s
     2000-2100 is `invalid_date`. `serial_text`: whether five digits as text may be an Excel serial (a
     workbook's date cell formatted as text); in a CSV's text they are no date a bank prints (`invalid_date`).
     """
+    if type(value) is str:  # the usual cell, a date text seen on an earlier row: read once a file (or process)
+        cached = _date_cache.get(value)
+        # A text read as a date is never an Excel serial's five digits (those are no date as text): the cached
+        # reading is the one below whatever `serial_text` says.
+        if cached is not None:
+            return cached if cached[1] is None else \
+                (cached[0], datetime.combine(cached[0], cached[1], tzinfo=VN_TZ).astimezone(UTC))
     if serial_text and isinstance(value, str) and _SERIAL_TEXT.fullmatch(value):
         value = float(value)  # a date cell formatted as text holds its Excel serial (`46350`, `46350.4375`)
     if isinstance(value, (int, float)) and not isinstance(value, bool):

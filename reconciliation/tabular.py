@@ -330,6 +330,7 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
     wrapping = False  # whether a row of memo text below is the pending lines' (nothing else came between)
     line_no = first_line_no
     day_above: date | None = None  # the day of the transaction row above, within the table
+    see = info.see
     for row in iterator:
         values, filled, labelled = columns.read(row)
         if not filled or _is_rule(row):
@@ -398,9 +399,14 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
         balances.opening_below = None  # an opening above a transaction is no opening of the period's first row
         # A total below may sum an amount whose side is untold yet: it is in the sums as untold till then.
         sums_of_untold = sums.add(line, untold=True) if unsigned else None
+        opening = balances.stated_opening
         sides.push(lines, line is not None, unsigned, columns.amount_writes_debits,
-                   _first_of(balances.stated_opening, sums.since_file.closing), sums_of_untold)
-        yield from _hand_on(sides.ready(keep=1), info, balances)
+                   opening if opening is not None else sums.since_file.closing, sums_of_untold)
+        for done in sides.ready(keep=1):  # `_hand_on`, written out: once a row, its generator cost more than its work
+            balances.add(done[0], done[0].signed_vnd if len(done) == 1 else sum(each.signed_vnd for each in done))
+            for each in done:
+                see(each)
+                yield each
         pending, wrapping = lines, True
     columns.check_sides()
     sides.finish(_first_of(balances.stated_opening, sums.since_file.closing), balances.stated_closing,
@@ -462,8 +468,16 @@ class _Sums:
         if day is None:
             day = self.by_day[line.booking_date] = Sides()
         windows = (self.since_file, self.since_start, self.since_total, day)
-        for sides in windows:
-            sides.add(line, untold)
+        amount = line.amount_vnd  # `Sides.add` on each window, written out (once a line)
+        if untold:
+            for sides in windows:
+                sides.untold += amount
+        elif line.direction == CREDIT:
+            for sides in windows:
+                sides.credit += amount
+        else:
+            for sides in windows:
+                sides.debit += amount
         return windows
 
     def decided(self, row: Row, told: bool) -> None:
@@ -810,13 +824,19 @@ def _line(values: dict[str, object], line_no: int, split: bool, serial_text: boo
                               "writes money going out in the debit column", line_no=line_no)
     if split and direction == CREDIT:
         _refuse_debit_mark(values, line_no)  # here, not in `_money`: its lenient reading would drop the row
-    balance = values.get("balance")
+    get = values.get
+    balance, value_date = get("balance"), get("value_date")
+    memo, ref, payer_name, payer_account = get("memo"), get("ref"), get("payer_name"), get("payer_account")
+    # Positional, each cell's reading skipped when the row has none (the line's every field, once a row).
     return StatementLine(
-        line_no=line_no, booking_date=day, booked_at=at, amount_vnd=amount, direction=direction,
-        memo=_text(values.get("memo")) or "", bank_ref=_reference(values.get("ref")),
-        value_date=_value_date(values.get("value_date"), day, line_no, serial_text),
-        payer_name=_text(values.get("payer_name")), payer_account=_text(values.get("payer_account")),
-        balance_after_vnd=parse_amount(balance, line_no=line_no, field_name="balance") if balance is not None else None,
+        line_no, day, amount, direction,
+        (single_spaced(memo) if type(memo) is str else _text(memo)) or "",  # memo
+        single_spaced(ref) if type(ref) is str else _reference(ref),  # bank_ref
+        at,  # booked_at
+        _value_date(value_date, day, line_no, serial_text) if value_date is not None else None,
+        None if payer_name is None else _text(payer_name),
+        None if payer_account is None else _text(payer_account),
+        parse_amount(balance, line_no=line_no, field_name="balance") if balance is not None else None,
     )
 
 
@@ -899,8 +919,9 @@ def _money(values: dict[str, object], line_no: int, split: bool, lenient: bool =
         except StatementError:
             return 0, CREDIT
     if split:
-        credit = parse_amount(values.get("credit"), line_no=line_no, field_name="credit", side=CREDIT) or 0
-        debit = parse_amount(values.get("debit"), line_no=line_no, field_name="debit", side=DEBIT) or 0
+        credit, debit = values.get("credit"), values.get("debit")  # the other side's cell is mostly empty: no call
+        credit = parse_amount(credit, line_no=line_no, field_name="credit", side=CREDIT) or 0 if credit is not None else 0
+        debit = parse_amount(debit, line_no=line_no, field_name="debit", side=DEBIT) or 0 if debit is not None else 0
         if credit and debit:
             raise statement_error("invalid_amount", "a row has both a debit and a credit", line_no=line_no)
         if credit:
