@@ -126,15 +126,17 @@ def parse_upload(source: BinaryIO, *, fmt: str | None = None, profile: str | Non
     try:
         for line in lines:
             _check_text(line)
-            if latest is None or line.booking_date > latest[0]:
-                latest = (line.booking_date, line.line_no)
-            base = _batch_key(line) or base_key(line)
+            day = line.booking_date
+            if latest is None or day > latest[0]:
+                latest = (day, line.line_no)
+            base = base_key(line) if line.batch is None else _batch_key(line) or base_key(line)
             hashes.append(key_hash(base))
             identity = _reference_identity(base, line.direction, line.is_reversal)
             if identity is not None:
                 references.append(hash(identity))  # compared within this process only: the fast hash
-            batch.append(_pack(line, base))
-            last_chunk[batch[-1][1]] = len(offsets)
+            packed = _pack(line, base)
+            batch.append(packed)
+            last_chunk[packed[1]] = len(offsets)
             if len(batch) == CHUNK:
                 offsets.append(spool.tell())
                 marshal.dump(batch, spool)
@@ -158,8 +160,12 @@ TEXT_FIELDS = ("memo", "bank_ref", "payer_name", "payer_account")
 def _check_text(line: ParsedLine) -> None:
     """Refuse a line whose text holds a control character, here in phase 1: found while storing, it
     would fail the import half-way, after earlier chunks were committed and credited."""
-    if not _CONTROL.search(f"{line.memo}{line.bank_ref}{line.payer_name}{line.payer_account}"):
-        return  # one search a line; the field is looked for only in a file about to be refused
+    text = f"{line.memo}{line.bank_ref}{line.payer_name}{line.payer_account}"
+    # One test a line, and the usual line's in C: printable text holds no control character (a tab, a line
+    # break or a rarer character is not printable: searched for). The field is looked for only in a file about
+    # to be refused.
+    if text.isprintable() or not _CONTROL.search(text):
+        return
     for name in TEXT_FIELDS:
         value = getattr(line, name)
         if value and (found := _CONTROL.search(value)):

@@ -81,8 +81,10 @@ def _day_digits(day: date) -> str:
 
 
 def key_hash(base: str) -> int:
-    """A 63-bit hash of a base key (phase 1 collects these to find in-file repeats cheaply)."""
-    return int.from_bytes(hashlib.blake2b(base.encode(), digest_size=8).digest(), "big") >> 1
+    """A 64-bit hash of a base key (phase 1 collects these to find in-file repeats cheaply). Python's own
+    string hash (SipHash, keyed per process): the hashes are compared within the import's process only (the
+    parsed file and its spool never leave it), and a collision costs a second look, never a wrong key."""
+    return hash(base)
 
 
 # --- verdicts -------------------------------------------------------------------------

@@ -192,6 +192,9 @@ class _Columns:
     amount_writes_debits: bool = False  # whether a row's amount wrote money out (a minus, parentheses, `DR`)
     fees: tuple[str, ...] = ()  # the table's fee columns (`profiles.FEE_FIELDS`)
     serial_text: bool = True  # a date as five digits of text may be an Excel serial (a workbook's, not a CSV's)
+    text_cells: bool = False  # every cell is text (a CSV's rows): `read_text`
+    dates_unfolded: dict[str, tuple[str, str] | None] = field(default_factory=dict)  # `unfold_date`'s readings
+    mapped: tuple[tuple[int, str], ...] = ()  # (column index, field) of the columns read
 
     def __post_init__(self) -> None:
         names: list[str | None] = [None] * (max(self.mapping.values(), default=-1) + 1)
@@ -201,6 +204,7 @@ class _Columns:
         self.split = "credit" in self.mapping and ("debit" in self.mapping or "amount" not in self.mapping)
         self.label_columns = self.label_columns | {self.mapping["date"]}
         self.fees = tuple(name for name in profiles.FEE_FIELDS if name in self.mapping)
+        self.mapped = tuple((index, name) for index, name in enumerate(self.names) if name is not None)
 
     def total_without_reference(self, values: dict[str, object], sums: _Sums) -> bool:
         """A dated row that totals: a row without a reference, naming no payer, whose memo names a total.
@@ -212,8 +216,8 @@ class _Columns:
         the row's money what the rows above add up to (`_Sums`), unless it names a balance or a running
         total (`profiles.is_unsummed_total_memo`), money no rows of the file add up to."""
         memo = values.get("memo")
-        if _names_reference(values) or not isinstance(memo, str) or not memo[:1].isalpha() \
-                or "payer_name" in values or "payer_account" in values:
+        if not isinstance(memo, str) or not memo[:1].isalpha() or "payer_name" in values \
+                or "payer_account" in values or _names_reference(values):  # the cheap tests first
             return False
         if "ref" in self.mapping or self.dated_references:
             return profiles.is_total_label(memo) or profiles.is_total_memo(memo)  # "Cộng" alone too
@@ -223,7 +227,15 @@ class _Columns:
     def unfold_date(self, values: dict[str, object]) -> dict[str, object]:
         """A date cell that goes on with the bank's document number (`profiles.date_and_reference`): the
         date, and the number as the row's reference unless the row has one of its own."""
-        found = profiles.date_and_reference(self.profile, values.get("date"))
+        cell = values.get("date")
+        if type(cell) is str:  # a table's rows mostly share their few date texts: each looked at once
+            found = self.dates_unfolded.get(cell, _UNSEEN)
+            if found is _UNSEEN:
+                found = profiles.date_and_reference(self.profile, cell)
+                if len(self.dates_unfolded) < 4096:
+                    self.dates_unfolded[cell] = found
+        else:
+            found = profiles.date_and_reference(self.profile, cell)
         if found is None:
             return values
         day, reference = found
@@ -305,6 +317,30 @@ class _Columns:
                                   "in Excel and save it again, or export the statement again", cell=uncalculated.cell)
         return values, filled, labelled
 
+    def read_text(self, row: list[str]) -> tuple[dict[str, object], bool, bool]:
+        """`read` of a row of text cells only (a CSV's): the mapped columns, then the label columns, read by
+        index (no formula cells, no types to tell apart: the per-cell tests `read` makes are not needed)."""
+        values: dict[str, object] = {}
+        width = len(row)
+        for index, name in self.mapped:  # in column order, as `read` fills them
+            if index < width:
+                cell = row[index].strip()
+                if cell:
+                    values[name] = cell
+        # Filled: a cell holds more than blanks, as the row's text does then.
+        filled = bool(values) or bool("".join(row).strip())
+        labelled = False
+        for index in self.label_columns:
+            if index < width:
+                cell = row[index].strip()
+                if cell and cell[0].isalpha() and profiles.is_label(cell) and weekday_before(cell)[0] is None:
+                    labelled = True
+                    break
+        return values, filled, labelled
+
+
+_UNSEEN = object()
+
 
 def _column_index(cell: str) -> int:
     """`E3` -> 4: the 0-based column of a cell's name."""
@@ -331,8 +367,9 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
     line_no = first_line_no
     day_above: date | None = None  # the day of the transaction row above, within the table
     see = info.see
+    read = columns.read_text if columns.text_cells else columns.read
     for row in iterator:
-        values, filled, labelled = columns.read(row)
+        values, filled, labelled = read(row)
         if not filled or _is_rule(row):
             continue
         if labelled:
@@ -654,7 +691,7 @@ def _header(cells: list[object], mapping: dict[str, int], info: StatementInfo, w
     if info.profile is None:
         info.profile = profiles.pick_profile(cells, wanted, preamble).name
     return _Columns(mapping, profiles.row_number_columns(cells), profile=profiles.profile_named(info.profile),
-                    serial_text=info.format != "csv")
+                    serial_text=info.format != "csv", text_cells=info.format == "csv")
 
 
 def read_cover(rows: Iterable[list[object]], info: StatementInfo) -> None:
