@@ -368,6 +368,7 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
     day_above: date | None = None  # the day of the transaction row above, within the table
     see = info.see
     read = columns.read_text if columns.text_cells else columns.read
+    reads_kind = "kind" in columns.mapping and "direction" not in columns.mapping  # else `side_of_kind` reads none
     for row in iterator:
         values, filled, labelled = read(row)
         if not filled or _is_rule(row):
@@ -417,7 +418,8 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
         line_no += 1
         if "currency" in values:  # `VND`, `usd`, `USD (Đô la Mỹ)`, `Đồng Việt Nam`; `đ` names none
             info.set_currency(_currency_in([str(values["currency"]).upper()]), line_no)
-        values = columns.side_of_kind(values, line_no)
+        if reads_kind:
+            values = columns.side_of_kind(values, line_no)
         if columns.fees:
             line, lines = _with_fees(values, line_no, columns)
         else:
@@ -590,9 +592,11 @@ def _names_reference(values: dict[str, object]) -> bool:
     on a total's row, which they would otherwise pass off as a transfer naming its reference; nor does a
     count of the transfers a total sums (`2 giao dịch`, `Số GD: 2`)."""
     ref = values.get("ref")
-    if ref is None or normalise_ref(str(ref)) is None:
+    if ref is None:
         return False
-    text = str(ref)
+    text = ref if type(ref) is str else str(ref)
+    if normalise_ref(text) is None:
+        return False
     # Only a cell with a number beside a space is looked at as a count: the usual reference (FT26328…,
     # 5000.96828) skips the accent folding, which cost more than the rest of the row (this runs on every row).
     return not (_NUMBER_BY_SPACE.search(text) and _TRANSFER_COUNT.fullmatch(normalise_header(text)))
