@@ -75,15 +75,13 @@ class BalanceSides:
         file states before its first row, if any."""
         self.writes_debits, self.opening = writes_debits, opening
         first = lines[0]
-        if not self.active:  # every side written: the row is handed on as it comes (the usual table)
-            row = Row(lines, 0, first.balance_after_vnd,
-                      first.signed_vnd if len(lines) == 1 else sum(line.signed_vnd for line in lines), transaction,
-                      False, tag)
+        unsigned = unsigned and self.active
+        known = sum(line.signed_vnd for line in (lines[1:] if unsigned else lines))
+        row = Row(lines, first.amount_vnd if unsigned else 0, first.balance_after_vnd, known, transaction, tag=tag)
+        if not self.active:
             self.rows.append(row)
             self.on_decided(row, False)
             return
-        known = sum(line.signed_vnd for line in (lines[1:] if unsigned else lines))
-        row = Row(lines, first.amount_vnd if unsigned else 0, first.balance_after_vnd, known, transaction, tag=tag)
         self.count += 1
         if self.count == 1:
             self.first_balance = row.balance

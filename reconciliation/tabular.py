@@ -367,6 +367,7 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
     line_no = first_line_no
     day_above: date | None = None  # the day of the transaction row above, within the table
     see = info.see
+    held: list[StatementLine] = []  # the row above's lines, when `sides` is not active
     read = columns.read_text if columns.text_cells else columns.read
     reads_kind = "kind" in columns.mapping and "direction" not in columns.mapping  # else `side_of_kind` reads none
     for row in iterator:
@@ -437,11 +438,20 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
         balances.started = True
         balances.opening_below = None  # an opening above a transaction is no opening of the period's first row
         # A total below may sum an amount whose side is untold yet: it is in the sums as untold till then.
-        sums_of_untold = sums.add(line, untold=True) if unsigned else None
-        opening = balances.stated_opening
-        sides.push(lines, line is not None, unsigned, columns.amount_writes_debits,
-                   opening if opening is not None else sums.since_file.closing, sums_of_untold)
-        for done in sides.ready(keep=1):  # `_hand_on`, written out: once a row, its generator cost more than its work
+        if sides.active:
+            sums_of_untold = sums.add(line, untold=True) if unsigned else None
+            opening = balances.stated_opening
+            sides.push(lines, line is not None, unsigned, columns.amount_writes_debits,
+                       opening if opening is not None else sums.since_file.closing, sums_of_untold)
+            ready = sides.ready(keep=1)
+        else:
+            # Every side written (the usual table): what `sides` would do, without its bookkeeping once a row. The
+            # transaction counts on its side now (`_Sums.decided`); the row above goes on (memo rows below this
+            # one may still add to it, so it is held one row).
+            if line is not None:
+                sums.add(line)
+            ready, held = ([held] if held else []), lines
+        for done in ready:  # `_hand_on`, written out: once a row, its generator cost more than its work
             balances.add(done[0], done[0].signed_vnd if len(done) == 1 else sum(each.signed_vnd for each in done))
             for each in done:
                 see(each)
@@ -450,7 +460,7 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
     columns.check_sides()
     sides.finish(_first_of(balances.stated_opening, sums.since_file.closing), balances.stated_closing,
                  balances.opening_below)
-    yield from _hand_on(sides.ready(keep=0), info, balances)
+    yield from _hand_on(sides.ready(keep=0) if sides.active else [held] if held else [], info, balances)
     if sides.active:  # a workbook's next sheet (a sheet a day) opens where this one closed, unless it says
         sums.since_file.closing = sides.latest_balance()
     balances.finish(info)
