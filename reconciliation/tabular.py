@@ -609,6 +609,8 @@ def _names_reference(values: dict[str, object]) -> bool:
         return False
     # Only a cell with a number beside a space is looked at as a count: the usual reference (FT26328…,
     # 5000.96828) skips the accent folding, which cost more than the rest of the row (this runs on every row).
+    if " " not in text and text.isprintable():  # no space of any kind (every other one is unprintable)
+        return True
     return not (_NUMBER_BY_SPACE.search(text) and _TRANSFER_COUNT.fullmatch(normalise_header(text)))
 
 
@@ -864,7 +866,8 @@ def _when(values: dict[str, object], line_no: int, serial_text: bool = True) -> 
 
 
 def _line(values: dict[str, object], line_no: int, split: bool, serial_text: bool = True) -> StatementLine | None:
-    day, at = _when(values, line_no, serial_text)
+    day, at = _when(values, line_no, serial_text) if "time" in values else \
+        parse_local_date(values.get("date"), line_no=line_no, serial_text=serial_text)  # `_when` without a time
     amount, direction = _money(values, line_no, split)
     if amount == 0:
         return None  # an informational row (zero amount): not a transaction
