@@ -174,6 +174,8 @@ def single_spaced(text: str | None) -> str | None:
     memo and payer are the same text whichever file brought them."""
     if not text:
         return None
+    if " " not in text and text.isprintable():  # no whitespace at all (but the space, all of it is unprintable)
+        return text  # as the split below leaves it (a reference, a one-word memo), without the split
     tidy = " ".join(text.split())
     # Unchanged by the split, the text holds no such control (each would have become a space).
     if tidy != text and _SPLIT_CONTROLS.search(text):  # rare: the slower way, which keeps them

@@ -370,6 +370,7 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
     held: list[StatementLine] = []  # the row above's lines, when `sides` is not active
     read = columns.read_text if columns.text_cells else columns.read
     reads_kind = "kind" in columns.mapping and "direction" not in columns.mapping  # else `side_of_kind` reads none
+    split, serial_text, fees = columns.split, columns.serial_text, columns.fees  # the table's, set by its header
     for row in iterator:
         values, filled, labelled = read(row)
         if not filled or _is_rule(row):
@@ -421,19 +422,20 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
             info.set_currency(_currency_in([str(values["currency"]).upper()]), line_no)
         if reads_kind:
             values = columns.side_of_kind(values, line_no)
-        if columns.fees:
+        if fees:
             line, lines = _with_fees(values, line_no, columns)
         else:
-            line = _line(values, line_no, columns.split, columns.serial_text)
+            line = _line(values, line_no, split, serial_text)
             lines = [line] if line is not None else []
         if not lines:
             line_no -= 1
             continue
         line_no = lines[-1].line_no
         day_above = lines[0].booking_date
-        written = not columns.split and _writes_side(values.get("amount"))
-        columns.amount_writes_side = columns.amount_writes_side or written
-        columns.amount_writes_debits = columns.amount_writes_debits or (written and _writes_debit(values["amount"]))
+        written = not split and _writes_side(values.get("amount"))
+        if written:
+            columns.amount_writes_side = True
+            columns.amount_writes_debits = columns.amount_writes_debits or _writes_debit(values["amount"])
         unsigned = line is not None and sides.active and not written and "direction" not in values
         balances.started = True
         balances.opening_below = None  # an opening above a transaction is no opening of the period's first row
