@@ -18,12 +18,14 @@ _NEVER = re.compile(r"(?!)")
 
 @contextmanager
 def _rules_only():
-    """parse_amount with its fast path off: every text goes through the full rules."""
+    """parse_amount with its fast path off: every text goes through the full rules (its cache of plain amounts
+    read before swapped for one that stays empty: the rules never fill it)."""
     fast, statements._PLAIN_AMOUNT = statements._PLAIN_AMOUNT, _NEVER
+    cache, statements._plain_amounts = statements._plain_amounts, {}
     try:
         yield
     finally:
-        statements._PLAIN_AMOUNT = fast
+        statements._PLAIN_AMOUNT, statements._plain_amounts = fast, cache
 
 
 def _outcome(text, **kwargs):
