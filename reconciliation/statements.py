@@ -224,7 +224,7 @@ _MARKED = re.compile(rf"(?P<before>{_MARK})(?P<rest>.+)|(?P<rest2>.+?)(?P<after>
 # read so at once, without their cleaning and guesses (a quarter of a large import's parse). Anything
 # else, however common, goes through the rules: they define an amount (test_parse_fast_paths compares).
 _PLAIN_AMOUNT = re.compile(r"[0-9]+|[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]{1,3}(?:,[0-9]{3})+")
-_plain_amounts: dict[str, int] = {}  # plain text -> its value, read within a maximum (bounded as the dates')
+_plain_amounts: dict[str, int] = {}  # plain text -> its value, read within a maximum (a line's amounts, bounded)
 
 
 def parse_amount(text: object, *, line_no: int | None = None, field_name: str = "amount",
@@ -264,7 +264,7 @@ def parse_amount(text: object, *, line_no: int | None = None, field_name: str = 
         if _PLAIN_AMOUNT.fullmatch(text):
             value = _in_range(_whole(text.replace(".", "").replace(",", ""), line_no, field_name, maximum),
                               line_no, field_name, maximum)
-            if len(_plain_amounts) < 100_000:
+            if len(_plain_amounts) < 10_000 and field_name != "balance":  # a balance is a new text each row
                 _plain_amounts[text] = value
             return value
     raw = str(text)
