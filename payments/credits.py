@@ -27,6 +27,7 @@ from kernel.bulk import insert_rows
 from kernel.clock import business_date
 from kernel.db import advisory_lock, reserve_ids
 from kernel.errors import Conflict
+from kernel.keysets import among
 from payments import codes, states
 from payments.announcements import (STATEMENT_PROVIDER, Twin, advisory_locks, is_bank_callback, link_late_callbacks,
                                     repeat_differs)
@@ -182,12 +183,12 @@ def _unique(credits: list[IncomingCredit]) -> list[IncomingCredit]:
     return unique
 
 
-# Statements a batch runs once per 1,000 keys, built once with an expanding IN parameter: building
-# and coercing a 1,000-value IN each time cost more than the lookup itself.
+# Statements a batch runs once per 1,000 keys, built once with the keys as one parameter (`kernel.keysets`):
+# building and coercing a 1,000-value IN each time cost more than the lookup itself.
 _KNOWN_REFS = select(Payment.provider_ref).where(  # provider = ... AND ref IN (...): the unique index
-    Payment.provider == bindparam("provider"), Payment.provider_ref.in_(bindparam("refs", expanding=True)))
+    Payment.provider == bindparam("provider"), among(Payment.provider_ref, "refs"))
 _OPEN_AMONG = select(PaymentRequest.payment_code).where(
-    PaymentRequest.payment_code.in_(bindparam("codes", expanding=True)), PaymentRequest.status.in_(states.OPEN))
+    among(PaymentRequest.payment_code, "codes"), PaymentRequest.status.in_(states.OPEN))
 
 
 def _drop_known(conn: Connection, credits: list[IncomingCredit]) -> list[IncomingCredit]:

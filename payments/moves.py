@@ -17,6 +17,7 @@ from sqlalchemy import Connection, bindparam, case, exists, select, update
 
 from config import Settings
 from kernel.bulk import insert_rows, update_rows
+from kernel.keysets import among
 from payments import states
 from payments.allocation import ItemDue, PaidChange, basis_change, paid_change
 from payments.ledger import Accounts, Line
@@ -73,13 +74,13 @@ class RequestState:
 # locked first and read after, by a second statement: a statement that waits for a row lock sees
 # the locked rows as their holder committed them, but what it reads beside them (receipts, fee
 # items) as they were before the wait (PostgreSQL, READ COMMITTED), and a request the holder
-# settled would seem to have no receipt yet. Each is built once with an expanding IN parameter:
-# building and coercing a 1,000-value IN per chunk cost more than the lookups themselves.
+# settled would seem to have no receipt yet. Each is built once and takes its keys as one parameter
+# (`kernel.keysets`): an expanding IN's 1,000 placeholders cost more than the lookups themselves.
 _LOCK_REQUESTS = (select(PaymentRequest.id)
                   .order_by(PaymentRequest.id)  # one lock order everywhere: no deadlocks between batches
                   .with_for_update())
-_LOCK_BY_CODE = _LOCK_REQUESTS.where(PaymentRequest.payment_code.in_(bindparam("keys", expanding=True)))
-_LOCK_BY_ID = _LOCK_REQUESTS.where(PaymentRequest.id.in_(bindparam("keys", expanding=True)))
+_LOCK_BY_CODE = _LOCK_REQUESTS.where(among(PaymentRequest.payment_code, "keys"))
+_LOCK_BY_ID = _LOCK_REQUESTS.where(among(PaymentRequest.id, "keys", integers=True))
 _READ_LOCKED = (
     select(PaymentRequest.id, PaymentRequest.payment_code, PaymentRequest.amount_vnd, PaymentRequest.paid_vnd,
            PaymentRequest.refunded_vnd, PaymentRequest.status, PaymentRequest.expires_at, Dossier.agency_code,
@@ -92,7 +93,7 @@ _READ_LOCKED = (
     .join(Dossier, Dossier.id == PaymentRequest.dossier_id)
     .join(PaymentRequestItem, PaymentRequestItem.payment_request_id == PaymentRequest.id)
     .join(FeeItem, FeeItem.id == PaymentRequestItem.fee_item_id)
-    .where(PaymentRequest.id.in_(bindparam("ids", expanding=True)))
+    .where(among(PaymentRequest.id, "ids", integers=True))
     .order_by(PaymentRequest.id)
 )
 

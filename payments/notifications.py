@@ -48,6 +48,7 @@ from sqlalchemy import Connection, column, func, select, table
 from config import Settings
 from kernel.clock import format_local
 from kernel.events import publish
+from kernel.keysets import among
 from kernel.money import format_vnd
 from kernel.notify import SENDER, fit, sms
 from kernel.outbox import enqueue_many
@@ -325,12 +326,15 @@ FEE_WITHDRAWN = "fee_withdrawn"
 REFUND_EXECUTED = "refund_executed"  # the history row of a refund's payout (no change of money on the request)
 
 
+# Built once, the ids one parameter (`kernel.keysets`): it runs with every change of state.
+_HISTORY_LENGTHS = (select(PaymentRequestEvent.payment_request_id, func.count())
+                    .where(among(PaymentRequestEvent.payment_request_id, "ids", integers=True))
+                    .group_by(PaymentRequestEvent.payment_request_id))
+
+
 def _sequences(conn: Connection, request_ids: list[int]) -> dict[int, int]:
     """Each request's history length: its events' order, since every announced change adds to it."""
     ordered, found = sorted(request_ids), {}
-    for start in range(0, len(ordered), 1000):  # bounded IN lists (SQLite's variable limit)
-        found.update(conn.execute(
-            select(PaymentRequestEvent.payment_request_id, func.count()).where(
-                PaymentRequestEvent.payment_request_id.in_(ordered[start:start + 1000]))
-            .group_by(PaymentRequestEvent.payment_request_id)).all())
+    for start in range(0, len(ordered), 1000):  # bounded statements
+        found.update(conn.execute(_HISTORY_LENGTHS, {"ids": ordered[start:start + 1000]}).all())
     return found

@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from kernel.clock import business_date, business_day_bounds, is_working_day
+from kernel.keysets import among
 from payments import states
 from payments.announcements import (STATEMENT_PROVIDER, announced, arrived_in_suspense, codes_in, may_book,
                                     memo_signature, same_memo)
@@ -83,6 +84,13 @@ def _paid_by_channel_code():
     return exists().where(PaymentAllocation.payment_id == Payment.id, PaymentAllocation.how == "explicit")
 
 
+# Built once, the keys one parameter (`kernel.keysets`): these run for every chunk of an import.
+_KNOWN_LINES = select(StatementLine.line_key, StatementLine.id).where(
+    StatementLine.clearing_account == bindparam("account"), among(StatementLine.line_key, "keys"))
+_PAYMENTS_OF_LINES = select(StatementLine.id, StatementLine.payment_id).where(
+    among(StatementLine.id, "ids", integers=True), StatementLine.payment_id.is_not(None))
+
+
 def known_lines(session: Session, clearing_account: str, keys: list[str],
                 aliases: dict[str, tuple[str, ...]] | None = None) -> dict[str, int]:
     """line key -> id of the lines already stored for the account, under the key itself or else under
@@ -90,8 +98,7 @@ def known_lines(session: Session, clearing_account: str, keys: list[str],
     or a CSV are one transfer: each is found as the other)."""
     found: dict[str, int] = {}
     for chunk in _chunks(keys):
-        found.update(session.execute(select(StatementLine.line_key, StatementLine.id).where(
-            StatementLine.clearing_account == clearing_account, StatementLine.line_key.in_(chunk))).all())
+        found.update(session.execute(_KNOWN_LINES, {"account": clearing_account, "keys": chunk}).all())
     wanted = {key: others for key, others in (aliases or {}).items() if others and key not in found}
     if wanted:
         stored = known_lines(session, clearing_account, sorted({alias for others in wanted.values() for alias in others}))
@@ -129,8 +136,7 @@ def payments_of_lines(session: Session, line_ids: list[int]) -> dict[int, int]:
     """line id -> the payment its money made or was linked to, for those that have one."""
     found: dict[int, int] = {}
     for chunk in _chunks(line_ids):
-        found.update(session.execute(select(StatementLine.id, StatementLine.payment_id).where(
-            StatementLine.id.in_(chunk), StatementLine.payment_id.is_not(None))).all())
+        found.update(session.execute(_PAYMENTS_OF_LINES, {"ids": chunk}).all())
     return found
 
 
