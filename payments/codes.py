@@ -140,6 +140,8 @@ def resolve_codes(
     found: list[CodeFound], open_codes: Callable[[set[str]], set[str]]
 ) -> list[ResolvedCode]:
     """Keep verified codes and correct failed ones to their unique open neighbour."""
+    if all(f.code is not None for f in found):  # the usual memo (every code verified): no lookup, no merging
+        return [ResolvedCode(code, "exact") for code in dict.fromkeys(f.code for f in found)]
     asked = set().union(*(f.neighbours for f in found if f.code is None))
     # One lookup for the whole memo; none at all on the common path where every code verified.
     open_now = set(open_codes(asked)) & asked if asked else set()

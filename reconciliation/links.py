@@ -114,22 +114,30 @@ def known_batch_parts(session: Session, clearing_account: str, rows: list[Row]) 
     parts with the part's own reference: such a part is keyed under its entry (`<entry key>/<n>`),
     so another file listing the transfer on its own (MT940, a CSV row) is found here by the part's
     reference (compared across formats: `normalise_ref`), booking day, side and amount. Only the few
-    batch parts of those days are read (a partial index)."""
+    batch parts of those days are read (a partial index), first: most days have none, and then the
+    chunk's lines need no reading at all."""
+    days = sorted({r.booking_date for r in rows if r.bank_ref is not None and "/" not in r.key})
+    parts = {day: found for day in days if (found := session.execute(_BATCH_PARTS_OF_DAY, {
+        "account": clearing_account, "day": day}).all())}
+    if not parts:
+        return {}
     wanted: dict[tuple, str] = {}
     for r in rows:
-        ref = normalise_ref(r.bank_ref)
-        if ref and "/" not in r.key:
+        if r.booking_date in parts and "/" not in r.key and (ref := normalise_ref(r.bank_ref)):
             wanted.setdefault((ref, r.booking_date, r.amount_vnd, r.direction), r.key)
     found: dict[str, int] = {}
-    for day in sorted({day for _, day, _, _ in wanted}):
-        for line_id, ref, amount, direction in session.execute(
-                select(StatementLine.id, StatementLine.bank_ref, StatementLine.amount_vnd, StatementLine.direction)
-                .where(StatementLine.clearing_account == clearing_account, StatementLine.booking_date == day,
-                       BATCH_PART).order_by(StatementLine.id)):
+    for day, stored in parts.items():  # days in order, each day's parts by id: the first such part wins
+        for line_id, ref, amount, direction in stored:
             key = wanted.get((normalise_ref(ref), day, amount, direction))
             if key is not None:
                 found.setdefault(key, line_id)
     return found
+
+
+_BATCH_PARTS_OF_DAY = (
+    select(StatementLine.id, StatementLine.bank_ref, StatementLine.amount_vnd, StatementLine.direction)
+    .where(StatementLine.clearing_account == bindparam("account"), StatementLine.booking_date == bindparam("day"),
+           BATCH_PART).order_by(StatementLine.id))
 
 
 def payments_of_lines(session: Session, line_ids: list[int]) -> dict[int, int]:
