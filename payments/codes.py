@@ -238,6 +238,13 @@ def _verifies(digits: str) -> bool:
 
 
 def _require_prefix(prefix: str) -> None:
+    if type(prefix) is str and prefix in _GOOD_PREFIXES:  # checked once: this runs for every memo scanned
+        return
     ascii_letters = isinstance(prefix, str) and prefix.isascii() and prefix.isalpha()
     if not (ascii_letters and len(prefix) == 2 and prefix.isupper()):
         raise ValueError("a payment-code prefix is exactly 2 uppercase ASCII letters")
+    if type(prefix) is str:
+        _GOOD_PREFIXES.add(prefix)
+
+
+_GOOD_PREFIXES: set[str] = set()
