@@ -40,3 +40,17 @@ def test_a_table_with_a_column_outside_binary_copy_still_takes_its_rows(sessions
         stored = session.execute(select(StoredFileChunk.data).where(
             StoredFileChunk.sha256 == sha256, StoredFileChunk.seq >= 100).order_by(StoredFileChunk.seq)).scalars().all()
     assert stored == chunks
+
+
+def test_reserved_ids_are_the_tables_own_and_never_handed_out_again(sessions, db):
+    from kernel.db import reserve_ids
+
+    rows = [{"topic": "sms", "key": f"r:{i}", "payload": {}, "status": "pending", "next_attempt_at": AT,
+             "created_at": AT} for i in range(3)]
+    with sessions.begin() as session:
+        conn = session.connection()
+        ids = reserve_ids(conn, "outbox", bulk.BULK_FROM + 1)
+        assert len(set(ids)) == len(ids) and ids == sorted(ids)
+        bulk.insert_rows(conn, OutboxMessage.__table__, [{**rows[0], "key": f"id:{i}", "id": i} for i in ids])
+        later = session.execute(insert(OutboxMessage).values(rows[1]).returning(OutboxMessage.id)).scalar_one()
+        assert later > max(ids)
