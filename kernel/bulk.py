@@ -8,9 +8,9 @@ would bind them (the columns' own bind processors: aware UTC, JSON, dates, boole
 distinct value converted once, JSON text by the encoder json.dumps uses, built once) and
 hands them to the driver's bulk path:
 
-- PostgreSQL: COPY … FROM STDIN; when conflicting keys must be skipped, or rows updated,
-  COPY into a scratch table of the transaction and one INSERT … ON CONFLICT DO NOTHING or
-  UPDATE … FROM;
+- PostgreSQL: COPY … FROM STDIN, binary when every column's type allows (see _BINARY_TYPES);
+  when conflicting keys must be skipped, or rows updated, COPY into a scratch table of the
+  transaction and one INSERT … ON CONFLICT DO NOTHING or UPDATE … FROM;
 - SQLite: the sqlite3 module's own executemany, of INSERTs of several hundred rows each.
 
 Small batches (a callback's one row) go through Core as before: one round trip either way.
