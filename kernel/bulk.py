@@ -33,11 +33,6 @@ from sqlalchemy import JSON, Connection, Table, bindparam, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
-try:
-    from psycopg.types.json import Json as _PSYCOPG_JSON
-except ImportError:  # SQLite only
-    _PSYCOPG_JSON = None
-
 # Below this many rows Core's single statement is as quick and keeps one path for callbacks.
 BULK_FROM = 50
 SQLITE_ROWS_PER_INSERT = 500  # more gains nothing measurable (10k-line import, ledger and statement lines)
@@ -183,11 +178,14 @@ def _processor_writes_text(column_type, dialect) -> bool:
     """True when a JSON column's values go to PostgreSQL as their json.dumps text (see _processor):
     its processor wraps a value in psycopg's plain Json, which the driver writes by json.dumps. Not
     jsonb, whose binary form differs from its text."""
-    if _TO_JSON is None or not isinstance(column_type, JSON) or isinstance(column_type, postgresql.JSONB):
+    if (_TO_JSON is None or dialect.driver != "psycopg" or not isinstance(column_type, JSON)
+            or isinstance(column_type, postgresql.JSONB)):
         return False
+    from psycopg.types.json import Json  # here: an SQLite process never loads the driver
+
     process = column_type.bind_processor(dialect)
     probe = process({"a": [1]}) if process is not None and dialect._json_serializer is None else None
-    return type(probe) is _PSYCOPG_JSON and probe.dumps is None and probe.obj == {"a": [1]}
+    return type(probe) is Json and probe.dumps is None and probe.obj == {"a": [1]}
 
 
 def _json_text(bound: Any) -> str | None:
