@@ -70,7 +70,7 @@ def unserved_text(shipment, *, home_province: int, translate=lambda text: text) 
     from postal.addresses import province_name
 
     home = province_name(home_province)
-    kind = planner.OUT_OF_PROVINCE if shipment.province_code != home_province else planner.NO_ROUTE
+    kind = scheduling.unplanned_reason(shipment, planner.NO_ROUTE, province_code=home_province)  # as the plan and the API say
     tracking = (f"{translate('mã vận đơn')} {shipment.tracking_number}" if shipment.tracking_number
                 else translate("chưa có mã vận đơn"))
     return translate(UNSERVED[kind]).format(
