@@ -507,9 +507,13 @@ def _excel_serial(value: float, line_no: int | None, field_name: str) -> datetim
     return datetime.combine(day.date(), excel_fraction_of_day(value, line_no, field_name))
 
 
-# A weekday after the date, as some exports print it (`24/11/2026 (T3)`, `24/11/2026 - Thứ Ba`, `24/11/2026 Tue`).
+# A weekday after the date, as some exports print it (`24/11/2026 (T3)`, `24/11/2026 - Thứ Ba`,
+# `24/11/2026 - Thứ 3`, `24/11/2026 Tue`). The words after the date start with a letter and may hold the
+# weekday's number; `weekday_before` then decides whether they are a weekday at all.
 _WEEKDAY_AFTER = re.compile(r"(?P<date>.*?\d)\s*(?:\(\s*(?P<p>[^()]{1,12}?)\s*\)"
-                            r"|[,\-]?\s*(?P<w>[^\d\s,\-()][^\d()]{0,11}?))\s*$", re.DOTALL)
+                            r"|[,\-]?\s*(?P<w>[^\W\d_][^()]{0,11}?))\s*$", re.DOTALL)
+# A text ending with a numbered weekday (`… Thứ 3`, `… T.3`) ends with a digit, as a date or a time does.
+_NUMBERED_WEEKDAY_END = re.compile(r"(?:thứ|thu|t)\.?\s*[2-7]\s*$", re.IGNORECASE)
 # `Ngày 24/11/2026`: the word before the date, as a printed statement writes it (`Ngày in: …` is no date).
 _DAY_WORD = re.compile(r"\s*ng[àa]y\s+(?=\d)", re.IGNORECASE)
 
@@ -543,7 +547,8 @@ def weekday_before(text: str) -> tuple[int | None, str]:
 def _weekday_after(text: str) -> tuple[int | None, str]:
     """(Monday = 0 …, the date before it) when the text ends with a weekday (in parentheses or after a space,
     a comma or a dash), else (None, the text)."""
-    match = _WEEKDAY_AFTER.fullmatch(text) if text[-1:].isalpha() or text[-1:] == ")" else None
+    ends_with_a_word = text[-1:].isalpha() or text[-1:] == ")" or _NUMBERED_WEEKDAY_END.search(text[-8:])
+    match = _WEEKDAY_AFTER.fullmatch(text) if ends_with_a_word else None
     if match is None:
         return None, text
     weekday, rest = weekday_before(f"{match['p'] or match['w']} 0")
