@@ -58,7 +58,9 @@ class InboundCallback(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     external_id: Mapped[str | None] = mapped_column(String(100))  # the provider's transaction/event id
     processed_at: Mapped[datetime | None]
-    event: Mapped[dict[str, Any] | None]  # what a verified callback means, for the worker that applies it
+    # What a verified callback means, for the worker that applies it (a declined card sale's, applied by
+    # none, only says it was one: `DECLINED_SALE`).
+    event: Mapped[dict[str, Any] | None]
 
 
 def _headers(request: Request) -> dict[str, str]:
@@ -88,10 +90,12 @@ _MARK = update(InboundCallback).where(InboundCallback.id == bindparam("inbox_id"
     external_id=func.coalesce(bindparam("new_external_id", type_=String()), InboundCallback.external_id))
 
 
-def store_raw(sessions: sessionmaker[Session], *, provider: str, request: Request, now: datetime,
+def store_raw(sessions: sessionmaker[Session] | Session, *, provider: str, request: Request, now: datetime,
               status: str = RECEIVED, reason: str | None = None, external_id: str | None = None,
               event: dict[str, Any] | None = None, redact_body: Callable[[bytes], bytes] | None = None) -> int:
     """Commit the raw callback (with a verdict already reached in memory, if any); returns its id.
+    Given a session rather than its factory, the row is written in that session's transaction, which
+    commits it (a verdict that reads other rows is then reached and stored at one moment).
 
     `redact_body` masks what a channel must never keep at rest (card numbers at the POS); the row
     says so in its reason, so nobody mistakes the copy for the exact bytes received (nor expects its
@@ -110,12 +114,14 @@ def store_raw(sessions: sessionmaker[Session], *, provider: str, request: Reques
     if len(query) > MAX_STORED_QUERY:
         reason = "; ".join(filter(None, [f"query truncated: {len(query):,} characters, the first "
                                          f"{MAX_STORED_QUERY:,} kept", reason]))
-    return insert_returning_id(sessions.kw["bind"], _STORE, dict(
-        provider=provider, received_at=now, method=request.method, path=request.path[:500],
-        query=query[:MAX_STORED_QUERY], headers=_headers(request),
-        body=body[:MAX_STORED_BODY], source_ip=(request.remote_addr or "")[:64], status=status,
-        reason=reason[:MAX_REASON] if reason is not None else None,
-        external_id=external_id[:100] if external_id is not None else None, event=event))
+    row = dict(provider=provider, received_at=now, method=request.method, path=request.path[:500],
+               query=query[:MAX_STORED_QUERY], headers=_headers(request),
+               body=body[:MAX_STORED_BODY], source_ip=(request.remote_addr or "")[:64], status=status,
+               reason=reason[:MAX_REASON] if reason is not None else None,
+               external_id=external_id[:100] if external_id is not None else None, event=event)
+    if isinstance(sessions, Session):  # the caller's transaction: it commits the row with what it checked
+        return sessions.connection().execute(_STORE, row).scalar_one()
+    return insert_returning_id(sessions.kw["bind"], _STORE, row)
 
 
 def readable_body(request: Request) -> bytes | None:
@@ -191,6 +197,21 @@ def stored_credit(session: Session, *, provider: str, external_id: str) -> int |
     return session.scalar(select(func.min(InboundCallback.id)).where(
         InboundCallback.provider == provider, InboundCallback.external_id == external_id,
         InboundCallback.status.not_in((REJECTED, IGNORED)), InboundCallback.event["type"].as_string() == "credit"))
+
+
+# What a declined card sale's row keeps as its event (stored `ignored`, applied by no worker): the mark a
+# later approval of the same transaction looks for (`flag_declined_sale`).
+DECLINED_SALE = "declined_sale"
+
+
+def flag_declined_sale(session: Session, *, provider: str, external_id: str, note: str, now: datetime) -> int:
+    """Make every decline of this card sale stored `ignored` a conflict for finance (in the caller's
+    transaction), `note` (why: the approval that came after it) added to its reason; returns how many."""
+    return session.connection().execute(update(InboundCallback).where(
+        InboundCallback.provider == provider, InboundCallback.external_id == external_id,
+        InboundCallback.status == IGNORED, InboundCallback.event["type"].as_string() == DECLINED_SALE,
+    ).values(status=CONFLICT, reason=_noted(bindparam("note", note[:MAX_REASON], type_=Text())),
+             processed_at=now)).rowcount
 
 
 def queued_count(session: Session) -> int:

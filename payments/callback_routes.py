@@ -12,13 +12,16 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 
 from flask import jsonify, request
 from flask_restx import Namespace, Resource
+from sqlalchemy.orm import Session
 
 from kernel import inbox
 from kernel.clock import now_utc
+from kernel.db import advisory_lock
 from kernel.http import error_response, request_id, runtime, settings, to_error_response, transaction
 from payments.channels import bankpush, payos, pos, sepay, vnpay
 from payments.channels.common import CallbackRejected, Credit, Event, Ignored, booked_by_arrival, event_to_json
@@ -64,11 +67,15 @@ def handle(provider: str, parse: Parser, ok_body: dict, *, refusal_extra: dict |
         return response
 
 
+def _store(session: Session | None = None, **row) -> int:
+    """The callback stored in its own committed insert, or in `session`'s transaction."""
+    return inbox.store_raw(session if session is not None else runtime().sessions, **row)
+
+
 def _handle(provider: str, parse: Parser, ok_body: dict, *, refusal_extra: dict | None,
             redact_body: Callable[[bytes], bytes] | None):
     now = now_utc()
-    store = partial(inbox.store_raw, runtime().sessions, provider=provider, request=request, now=now,
-                    redact_body=redact_body)
+    store = partial(_store, provider=provider, request=request, now=now, redact_body=redact_body)
     body = inbox.readable_body(request)
     if body is None:  # over the size limit: kept (headers, declared size) and refused in the channel's shape
         message = inbox.too_large(request)
@@ -82,33 +89,49 @@ def _handle(provider: str, parse: Parser, ok_body: dict, *, refusal_extra: dict 
     except Exception as exc:
         store(reason=f"verification failed ({type(exc).__name__}); request {request_id()}")
         raise
-    if isinstance(event, Ignored):
-        approved = _declined_after_approval(provider, event)
-        if approved is not None:
-            store(status=inbox.CONFLICT, external_id=event.external_id,
-                  reason=f"{event.reason} after callback #{approved} reported transaction {event.external_id} "
-                         "approved: the money may not exist; the sale is not undone by itself, left to finance "
-                         "(check it with the acquirer, then void or refund it)")
-        else:
-            store(status=inbox.IGNORED, reason=event.reason, external_id=event.external_id)
+    if isinstance(event, Credit):
+        event = Credit(booked_by_arrival(event.credit, now))
+    if isinstance(event, Ignored) and event.declined_sale or isinstance(event, Credit) and provider == pos.PROVIDER:
+        _store_card_sale(store, provider, event, now)
+    elif isinstance(event, Ignored):
+        store(status=inbox.IGNORED, reason=event.reason, external_id=event.external_id)
     else:
-        if isinstance(event, Credit):
-            event = Credit(booked_by_arrival(event.credit, now))
         external_id = event.credit.provider_ref if isinstance(event, Credit) else event.provider_ref
         store(status=inbox.QUEUED, external_id=external_id, event=event_to_json(event))
     return jsonify(ok_body)
 
 
-def _declined_after_approval(provider: str, event: Ignored) -> int | None:
-    """The stored callback that reported approved the card sale `event` now says was declined, if any: a
-    contradiction for finance (the terminal or its host changed its mind, or the approval was not what it
-    seemed), never a decline to ignore while the sale's money stays credited. A sale reported approved
-    after its decline is a new attempt that went through: nothing to flag. Read when the decline arrives:
-    the approval, answered 2xx before it, is stored (queued or applied) by then."""
-    if not event.declined_sale:
-        return None
-    with runtime().sessions() as session:
-        return inbox.stored_credit(session, provider=provider, external_id=event.external_id)
+_LEFT_TO_FINANCE = ("the sale is not undone by itself, left to finance (check it with the acquirer, then void or "
+                    "refund it)")
+
+
+def _store_card_sale(store: Callable[..., int], provider: str, event: Credit | Ignored, now: datetime) -> None:
+    """Store a card sale's approval or decline, checking it against the other: a sale reported both approved
+    and declined is a contradiction for finance, whichever came first (the money credited may not exist),
+    never a decline ignored while the sale stays credited. The decline is the row flagged `conflict`; the
+    approval is credited as usual (the terminal reported the money taken; finance voids or refunds it).
+
+    Check and store are one transaction, serialised per transaction id (PostgreSQL: an advisory lock;
+    SQLite: BEGIN IMMEDIATE, its single writer): of a decline and its approval at the same instant, the
+    second waits for the first to commit and sees it. Checked in a session of its own, a decline could
+    miss an approval stored meanwhile: both stored, nothing flagged."""
+    external_id = event.external_id if isinstance(event, Ignored) else event.credit.provider_ref
+    with transaction() as session:
+        advisory_lock(session, f"callbacks.card_sale:{provider}:{external_id}")
+        if isinstance(event, Credit):
+            inbox_id = store(session, status=inbox.QUEUED, external_id=external_id, event=event_to_json(event))
+            inbox.flag_declined_sale(session, provider=provider, external_id=external_id, now=now,
+                                     note=f"then callback #{inbox_id} reported transaction {external_id} approved: "
+                                          f"the approval is credited, but the money may not exist; {_LEFT_TO_FINANCE}")
+            return
+        approved = inbox.stored_credit(session, provider=provider, external_id=external_id)
+        if approved is None:
+            store(session, status=inbox.IGNORED, reason=event.reason, external_id=external_id,
+                  event={"type": inbox.DECLINED_SALE})
+        else:
+            store(session, status=inbox.CONFLICT, external_id=external_id, event={"type": inbox.DECLINED_SALE},
+                  reason=f"{event.reason} after callback #{approved} reported transaction {external_id} approved: "
+                         f"the money may not exist; {_LEFT_TO_FINANCE}")
 
 
 @callbacks_ns.route("/sepay")

@@ -43,8 +43,8 @@ class Credit:
 class Ignored:
     external_id: str
     reason: str  # a debit, another account's transfer, a declined card sale, a test ping
-    # A declined card sale: the same transaction reported approved before makes it a conflict for
-    # finance (`callback_routes._declined_after_approval`), not a decline to ignore.
+    # A declined card sale: the same transaction reported approved, before or after it, makes it a
+    # conflict for finance (`callback_routes._store_card_sale`), not a decline to ignore.
     declined_sale: bool = False
 
 
