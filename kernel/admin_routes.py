@@ -17,7 +17,7 @@ from kernel.errors import NotFound, ValidationError
 from kernel.http import (OPTIONAL_REASON_IN, actor, choice_arg, current_principal, int_arg, json_body,
                          optional_json_body, requires, settings, transaction)
 from kernel.text import clean_text
-from kernel.users import User, create_user, locked_out_until, update_user
+from kernel.users import User, create_user, list_users, locked_out_until, update_user
 from kernel.outbox import DONE, FAILED, PENDING, OutboxAttempt, OutboxMessage, replay
 
 admin_ns = Namespace("admin", description="Staff users, API tokens, event subscriptions and outbound deliveries",
@@ -346,13 +346,17 @@ def user_view(user: User, now: datetime) -> dict:
 
 @admin_ns.route("/users")
 class Users(Resource):
-    @admin_ns.doc(security="bearer")
+    @admin_ns.doc(security="bearer", params={"limit": "1-500 (default 100)", "offset": "default 0"})
     @requires("admin")
     def get(self):
-        """Staff who log in to the pages."""
+        """Staff who log in to the pages, by id, a page at a time (`total`, `next_offset`)."""
+        limit, offset = int_arg("limit", 100, 1, 500), int_arg("offset", 0, 0, 2**62)
         with transaction() as session:
             now = now_utc()
-            return {"users": [user_view(u, now) for u in session.execute(select(User).order_by(User.id)).scalars()]}
+            page, total = list_users(session, limit=limit, offset=offset)
+            following = offset + len(page)
+            return {"users": [user_view(u, now) for u in page], "total": total, "limit": limit, "offset": offset,
+                    "next_offset": following if following < total else None}
 
     @admin_ns.doc(security="bearer")
     @admin_ns.expect(user_in, validate=False)

@@ -86,6 +86,13 @@ def _clean_full_name(full_name: object) -> str | None:
         raise ValidationError(exc.message, code=exc.code, details={**exc.details, "max_len": MAX_FULL_NAME}) from None
 
 
+def list_users(session: Session, *, limit: int, offset: int = 0) -> tuple[list[User], int]:
+    """(one page of users by id, how many there are): the admin API and the admin page page alike."""
+    total = session.execute(select(func.count()).select_from(User)).scalar_one()
+    page = session.execute(select(User).order_by(User.id).limit(limit).offset(offset)).scalars().all()
+    return list(page), total
+
+
 def create_user(session: Session, *, username: str, full_name: str | None, roles: list[str], password: str,
                 now: datetime) -> User:
     username = username.strip().lower() if isinstance(username, str) else ""

@@ -18,11 +18,12 @@ from kernel.clock import now_utc
 from kernel.errors import DomainError, ValidationError
 from kernel.http import actor, current_principal, transaction
 from kernel.text import whole_number
-from kernel.users import User, create_user, locked_out_until, update_user
+from kernel.users import create_user, list_users, locked_out_until, update_user
 from web import i18n
 from web.auth import AREAS, ROLE_NAMES, page_requires
 from web.finance_text import error_sentence
 from web.forms import form_text, show_kept_form
+from web.paging import PAGE_SIZE, offset_arg, page_start
 
 admin_pages = Blueprint("admin_pages", __name__, url_prefix="/staff/admin")
 AREAS.append(("admin_pages.users", "Quản trị", frozenset({"admin"})))
@@ -109,12 +110,15 @@ def _unseal(db, kept: object) -> str | None:
 
 def _render(**extra):
     with transaction() as session:
-        users = session.execute(select(User).order_by(User.id)).scalars().all()
+        users, total = list_users(session, limit=PAGE_SIZE, offset=(offset := offset_arg()))
+        if page_start(offset, total) != offset:  # past the list (an old link): its last page
+            users, total = list_users(session, limit=PAGE_SIZE, offset=(offset := page_start(offset, total)))
         tokens = session.execute(select(ApiToken).order_by(ApiToken.id)).scalars().all()
         now = now_utc()
         lockouts = {u.id: locked_out_until(u, now) for u in users}  # shown only while it lasts, as in the API
         return render_template("staff/admin.html", users=users, tokens=tokens, roles=ROLES, role_names=ROLE_NAMES,
-                               max_ttl_days=MAX_TTL_DAYS, now=now, lockouts=lockouts, **extra)
+                               max_ttl_days=MAX_TTL_DAYS, now=now, lockouts=lockouts, total=total,
+                               offset=offset, page_size=PAGE_SIZE, **extra)
 
 
 @admin_pages.get("/")

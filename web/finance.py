@@ -31,11 +31,11 @@ from reconciliation.views import line_views
 from web import finance_data, finance_text, i18n
 from web.auth import AREAS, page_requires
 from web.forms import typed_payment_code
+from web.paging import PAGE_SIZE, offset_arg, page_start
 from web.finance_chart import build_chart
 
 READERS = ("finance", "approver", "auditor")
 NO_PAYMENT_YET = "Mã thanh toán này chưa có khoản thu nào."  # the refund desk's search, a request not paid yet
-PAGE_SIZE = 50
 
 finance_pages = Blueprint("finance_pages", __name__, url_prefix="/staff/finance")
 AREAS.append(("finance_pages.workspace", "Kế toán", frozenset(READERS)))
@@ -134,20 +134,6 @@ def _filter(name: str, choices) -> str:
     return value
 
 
-def _offset() -> int:
-    """Where the page's list starts; read by the API's rule, so a number past any list is a 400 page, not a 500."""
-    return int_arg("offset", 0, 0, 2**62)
-
-
-def _page_start(offset: int, total: int) -> int:
-    """Where the list shown starts: the offset asked for, or the start of the last page when the list no longer
-    reaches it (lines decided on the last page of a filter, then the page came back: it showed "no lines" and,
-    the rest fitting one page, no pager to find them)."""
-    if offset < total or not offset:
-        return offset
-    return max(total - 1, 0) // PAGE_SIZE * PAGE_SIZE
-
-
 def _render(template: str, session: Session, day: date, section: str, **extra):
     principal = current_principal()
     awaiting = days.awaiting_approval(session)  # the approver lands on today and must find them
@@ -183,9 +169,9 @@ def statements():
         current = service.get_import(session, import_id) if import_id else None
         lines = functools.partial(service.list_lines, session, import_id=import_id, day=None if import_id else day,
                                   status=status, limit=PAGE_SIZE)
-        page, total = lines(offset=(offset := _offset()))
-        if _page_start(offset, total) != offset:
-            page, total = lines(offset=(offset := _page_start(offset, total)))
+        page, total = lines(offset=(offset := offset_arg()))
+        if page_start(offset, total) != offset:
+            page, total = lines(offset=(offset := page_start(offset, total)))
         return _render("staff/finance_statements.html", session, day, "statements",
                        imports=service.list_imports(session, limit=15), current=current, status=status,
                        lines=line_views(session, page, suggest=False), total=total, offset=offset,
@@ -238,7 +224,7 @@ def exception_queue():
     with transaction() as session:
         found = exceptions.shown(session, day, settings=settings(), today=business_date(now_utc()))
         shown = [e for e in found if _wanted(e, kind, state)]
-        offset = _page_start(_offset(), len(shown))
+        offset = page_start(offset_arg(), len(shown))
         page = shown[offset:offset + PAGE_SIZE]
         lines = [service.get_line(session, line_id) for line_id in sorted({e.line_id for e in page if e.line_id})]
         views = {v["id"]: v for v in line_views(session, [(found_line.line_no, found_line, False)
