@@ -70,7 +70,9 @@ def receipt_pdf(receipt: Receipt, request: PaymentRequest, channels: list[str], 
         pdf.set_font(FONT, "B", 10)
         pdf.cell(48, 6, f"{label}:")
         pdf.set_font(FONT, "", 10)
-        pdf.multi_cell(0, 6, value, new_x="LMARGIN", new_y="NEXT")
+        # Left, wrapped where long: fpdf2's default justifies, and a line broken before a long word (a
+        # decision number with its date) was stretched across the page with wide gaps.
+        pdf.multi_cell(0, 6, value, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     with pdf.table(col_widths=(12, 100, 30, 44), text_align=("CENTER", "LEFT", "LEFT", "RIGHT"),
                    line_height=6) as table:
@@ -80,7 +82,8 @@ def receipt_pdf(receipt: Receipt, request: PaymentRequest, channels: list[str], 
         table.row(["", "Tổng cộng", "", format_vnd(receipt.amount_vnd)])
     pdf.ln(3)
     pdf.set_font(FONT, "B", 10)
-    pdf.multi_cell(0, 6, f"Số tiền bằng chữ: {amount_in_words(receipt.amount_vnd)}.", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 6, f"Số tiền bằng chữ: {amount_in_words(receipt.amount_vnd)}.", align="L",
+                   new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     url = verify_url(settings, receipt)
     qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=2, box_size=4)
@@ -93,7 +96,7 @@ def receipt_pdf(receipt: Receipt, request: PaymentRequest, channels: list[str], 
     pdf.image(qr.make_image().get_image(), x=pdf.l_margin, y=top, w=QR_SIZE, h=QR_SIZE)
     pdf.set_xy(pdf.l_margin + QR_SIZE + 4, top)
     pdf.set_font(FONT, "", 9)
-    pdf.multi_cell(0, 5, "Quét mã QR hoặc truy cập đường dẫn sau để tra cứu, xác thực biên lai:\n" + url,
+    pdf.multi_cell(0, 5, "Quét mã QR hoặc truy cập đường dẫn sau để tra cứu, xác thực biên lai:\n" + url, align="L",
                    new_x="LMARGIN", new_y="NEXT")
     return render(pdf)
 
