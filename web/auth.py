@@ -60,6 +60,7 @@ def _session_principal() -> Principal | None:
     if request.method in UNSAFE:
         sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
         if not same_secret(active.csrf_token, sent):
+            g.csrf_refused = active.principal  # for `page_requires` alone: a form of another role says so
             raise Forbidden("the form is missing its security token (CSRF); reload the page and try again",
                             code="csrf_failed")
     return active.principal
@@ -78,7 +79,16 @@ def page_requires(*roles: str) -> Callable:
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args, **kwargs):
-            principal = current_principal()
+            try:
+                principal = current_principal()
+            except Forbidden as exc:
+                # Someone signed in posting a form of another role without its token: the role refuses it
+                # (403 `forbidden`, as with the token), not CSRF ("session expired": reload and retry a form
+                # they may never use). Either way nothing runs; a form they may use still needs the token.
+                refused = g.get("csrf_refused")
+                if exc.code == "csrf_failed" and refused is not None and not refused.roles & allowed:
+                    abort(403)
+                raise
             if principal is None:
                 if request.method in UNSAFE:
                     abort(401)
