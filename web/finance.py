@@ -10,12 +10,12 @@ from __future__ import annotations
 import functools
 from datetime import date, datetime, timedelta
 
-from flask import Blueprint, flash, render_template, request
+from flask import Blueprint, flash, g, render_template, request
 from sqlalchemy.orm import Session
 
 from kernel.auth import same_principal
 from kernel import audit
-from kernel.clock import as_people_read, business_date, format_booked, now_utc, parse_iso_day
+from kernel.clock import as_people_read, business_date, format_booked, now_utc
 from kernel.errors import DomainError, NotFound, ValidationError
 from kernel.http import MAX_ID, current_principal, int_arg, settings, transaction
 from kernel.text import is_ascii_digits, whole_number
@@ -30,6 +30,7 @@ from reconciliation.statements import FORMATS
 from reconciliation.views import line_views
 from web import finance_data, finance_text, i18n
 from web.auth import AREAS, page_requires
+from web.dates import asked_day
 from web.forms import typed_payment_code
 from web.paging import PAGE_SIZE, offset_arg, page_start
 from web.finance_chart import build_chart
@@ -101,25 +102,17 @@ def _exception(key: str | None) -> str:
     return f"{subject} — {kind_text}"
 
 
-def parse_day(raw: str) -> date:
-    """`2026-11-24` (links) or `24/11/2026` (what people type) -> a date."""
-    if "/" not in raw:
-        return parse_iso_day(raw)
-    try:
-        typed = datetime.strptime(raw.strip(), "%d/%m/%Y").date()
-    except ValueError as exc:
-        raise ValidationError("the date must be dd/mm/yyyy", code="invalid_date") from exc
-    return parse_iso_day(typed.isoformat())  # the same years as the API
-
-
 def chosen_day() -> date:
     """The day the page is about: `?date=` (or `?day=`, as the API's `/days/<day>` names it: read the same,
-    never passed over for today unsaid), else (or when it is not a date, said so) today in Hà Nội."""
+    never passed over for today unsaid), else today in Hà Nội (`web.dates.asked_day`, the postal board's rule).
+    One that is not a day shows today's page saying so, answered 400 (`_render`), as the postal board does; a
+    form's `date` only names the page to go back to, today's then."""
     raw = request.args.get("date") or request.args.get("day") or request.form.get("date")
     try:
-        return parse_day(raw) if raw else business_date(now_utc())
+        return asked_day(raw)
     except ValidationError as exc:
         flash(finance_text.error_sentence(exc.code, exc.details, i18n.translate), "error")
+        g.refused_day = True
         return business_date(now_utc())
 
 
@@ -143,7 +136,7 @@ def _render(template: str, session: Session, day: date, section: str, **extra):
         day_status=days.status_of(session, day), text=finance_text, awaiting_approval=awaiting,
         left_open=[d for d in days.left_open(session, today) if d not in awaiting],
         can_write="finance" in principal.roles, can_approve="approver" in principal.roles, me=principal.actor,
-        page_size=PAGE_SIZE, **extra)
+        page_size=PAGE_SIZE, **extra), 400 if g.get("refused_day") else 200
 
 
 @finance_pages.get("/")

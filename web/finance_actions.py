@@ -20,7 +20,8 @@ from payments import refunds, suspense
 from payments.service import parse_confirmation
 from reconciliation import days, resolutions, service
 from web.auth import page_requires
-from web.finance import chosen_day, finance_pages, parse_day
+from web.dates import typed_day
+from web.finance import chosen_day, finance_pages
 from web.finance_text import error_sentence
 from web.forms import form_text, keep_form, typed_payment_code
 from web.i18n import translate
@@ -143,7 +144,7 @@ def acknowledge(day: str):
     def work() -> str:
         reason = _reason()
         with transaction() as session:
-            resolutions.acknowledge(session, day=parse_day(day), key=request.form.get("key", ""), reason=reason,
+            resolutions.acknowledge(session, day=typed_day(day), key=request.form.get("key", ""), reason=reason,
                                     settings=settings(), actor=actor(), now=now_utc(),
                                     expected_amount_vnd=parse_typed_vnd(request.form.get("expected_amount_vnd"),
                                                                         field="expected_amount_vnd", minimum=0,
@@ -156,7 +157,7 @@ def acknowledge(day: str):
 def _day_step(day: str, step: Callable, done: str):
     def work() -> str:
         with transaction() as session:
-            step(session, parse_day(day), settings=settings(), actor=actor(), now=now_utc())
+            step(session, typed_day(day), settings=settings(), actor=actor(), now=now_utc())
         return done
 
     return _run(work)
@@ -180,7 +181,7 @@ def reject_close(day: str):
     def work() -> str:
         reason = _reason()
         with transaction() as session:
-            days.reject_close(session, parse_day(day), reason=reason, actor=actor(), now=now_utc())
+            days.reject_close(session, typed_day(day), reason=reason, actor=actor(), now=now_utc())
         return "Đã từ chối khóa sổ."
 
     return _run(work)

@@ -6,7 +6,6 @@ JavaScript, with the keyboard); board.js adds drag-and-drop that fills the same 
 """
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -18,10 +17,11 @@ from kernel.errors import DomainError
 from kernel.http import actor, current_principal, settings, transaction
 from postal import checks, manifests, planner, scheduling, service, states
 from postal.models import Route, Shipment
-from postal.validation import parse_day, parse_id_check
+from postal.validation import parse_id_check
 from web import i18n
 from web import postal_texts as texts
 from web.auth import AREAS, page_requires
+from web.dates import asked_day, typed_day
 from web.forms import form_text, show_kept_form
 
 postal_board = Blueprint("postal_board", __name__, url_prefix="/staff/postal")
@@ -32,7 +32,6 @@ READERS = ("postal", "auditor")
 WAITING_SHOWN = 200
 CHECKS_SHOWN = 100  # the oldest unresolved reports; the count of the rest is said under them
 MOVABLE = frozenset({states.BOOKED, states.SCHEDULED, states.FAILED_ATTEMPT})
-DMY = re.compile(r"\s*([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})\s*")  # ASCII digits: \d takes ９ and ٣ too
 OFFERED = {states.PICKUP: (states.PICKED_UP, states.DELIVERED, states.FAILED_ATTEMPT),
            states.DELIVERY: (states.OUT_FOR_DELIVERY, states.DELIVERED, states.FAILED_ATTEMPT)}
 
@@ -73,15 +72,6 @@ def format_day(value: date | str | None) -> str:
 
 
 postal_board.add_app_template_filter(format_day, "dmy")
-
-
-def parse_local_day(raw: str | None, field: str = "date") -> date:
-    """A day as people type it here (`26/11/2026`) or as links carry it (`2026-11-26`), read by the API's rule."""
-    written = (raw or "").strip()
-    match = DMY.fullmatch(written)
-    if match is not None:
-        written = f"{match[3]}-{int(match[2]):02d}-{int(match[1]):02d}"
-    return parse_day(written, field)
 
 
 def move_default_day(shipment: Shipment, day: date) -> date:
@@ -143,8 +133,8 @@ def _render(day: date, *, report: dict | None = None, error: DomainError | None 
 
 
 def _board_day(raw: str | None) -> date:
-    """The day asked for, or today in Asia/Ho_Chi_Minh."""
-    return parse_local_day(raw) if raw else business_date(now_utc())
+    """The day asked for, or today in Asia/Ho_Chi_Minh (`web.dates.asked_day`, the finance pages' rule)."""
+    return asked_day(raw)
 
 
 def _back_day() -> date:
@@ -189,7 +179,7 @@ def back_to_board(**_):
 @page_requires("postal")
 def plan():
     try:  # the day planned is the one asked for: an unreadable one is refused, never taken as today
-        day = parse_local_day(request.form.get("board_date"))
+        day = typed_day(request.form.get("board_date"))
     except DomainError as exc:
         return _render(business_date(now_utc()), error=exc), exc.status
     try:
@@ -207,7 +197,7 @@ def move(shipment_id: int):
     try:
         with transaction() as session:
             shipment, over, outside = scheduling.move_shipment(
-                session, shipment_id=shipment_id, day=parse_local_day(form.get("date")),
+                session, shipment_id=shipment_id, day=typed_day(form.get("date")),
                 route_code=form_text("route", max_len=20), slot=form.get("slot"), reason=form_text("reason"),
                 settings=settings(),
                 actor=actor(), now=now_utc())
