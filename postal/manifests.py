@@ -251,7 +251,8 @@ def consignment_note_pdf(shipment: Shipment, *, printed_at: datetime) -> bytes:
         pdf.set_font(FONT, "B", 10)
         pdf.cell(40, 6, f"{label}:")
         pdf.set_font(FONT, "", 10)
-        pdf.multi_cell(0, 6, value, new_x="LMARGIN", new_y="NEXT")
+        # Left, as the receipt's values: fpdf2 justifies by default, stretching a line broken before a long word.
+        pdf.multi_cell(0, 6, value, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     rows = [(i, d["name"], "Bản chính" if d.get("original") else "Bản sao", d.get("copies", 1))
             for i, d in enumerate(shipment.documents or [], start=1)] or [(1, "Theo hồ sơ", "", "")]

@@ -64,3 +64,13 @@ def test_the_handover_records_signatures_name_the_post_and_the_centre_not_a_give
         printed_at=PRINTED)))
     assert "NHÂN VIÊN BƯU CHÍNH" in text and "ĐẠI DIỆN TRUNG TÂM" in text
     assert "BÊN GIAO" not in text and "BÊN NHẬN" not in text
+
+
+def test_the_consignment_notes_values_are_left_aligned_not_stretched():
+    """fpdf2 justifies by default: a note broken before a long word had its first line stretched wide."""
+    from tests.integration.test_receipt_pdf_alignment_round16 import widest_extra_gap
+
+    note = manifests.consignment_note_pdf(shipment(1, note="Gọi trước khi đến, giao tại "
+                                                           "Phòng-Tiếp-nhận-và-Trả-kết-quả-Ủy-ban-nhân-dân-xã-Đông-Anh"),
+                                          printed_at=PRINTED)
+    assert widest_extra_gap(note) < 1, "a value of the consignment note is justified"
