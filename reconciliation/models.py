@@ -64,6 +64,9 @@ class StatementImport(Base):
 # A part of a camt.053 batch entry, keyed `<entry key>/<n>`: the lines `links.known_batch_parts` reads
 # by day, through a partial index holding only them.
 BATCH_PART = text("line_key LIKE '%/%'")
+# A line keyed by its fingerprint (no bank reference): the lines `links.known_by_fingerprint` reads by day for a
+# referenced line, through a partial index holding only them (without it, every line of the account, per chunk).
+UNREFERENCED = text("line_key LIKE 'f:%'")
 
 
 class StatementLine(Base):
@@ -76,6 +79,8 @@ class StatementLine(Base):
         Index("ix_statement_lines_import_line_no", "import_id", "line_no"),
         Index("ix_statement_lines_batch_parts", "clearing_account", "booking_date",
               postgresql_where=BATCH_PART, sqlite_where=BATCH_PART),
+        Index("ix_statement_lines_unreferenced", "clearing_account", "booking_date",
+              postgresql_where=UNREFERENCED, sqlite_where=UNREFERENCED),
     )
 
     id: Mapped[PK]
