@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, case, exists, select, update
+from sqlalchemy import Connection, bindparam, case, exists, func, select, update
 
 from config import Settings
 from kernel.bulk import insert_rows, update_rows
@@ -46,6 +46,9 @@ class RequestState:
     dossier_code: str
     applicant_phone: str
     has_receipt: bool  # a valid (not cancelled) one
+    # Its history rows, counting the book's own moves: an announced change's sequence (notifications).
+    # Read with the lock, which every writer of a request's history holds, so nobody else adds to it meanwhile.
+    history_length: int
     items: list[ItemDue] = field(default_factory=list)
 
     @property
@@ -67,7 +70,7 @@ class RequestState:
 
     def info(self) -> RequestInfo:
         return RequestInfo(self.id, self.payment_code, self.amount_vnd, self.paid_vnd, self.refunded_vnd, self.status,
-                           self.dossier_code, self.applicant_phone, self.has_receipt)
+                           self.dossier_code, self.applicant_phone, self.has_receipt, self.history_length)
 
 
 # The crediting path runs these for every callback and every statement chunk. The requests are
@@ -87,6 +90,8 @@ _READ_LOCKED = (
            Dossier.code, Dossier.applicant_phone,
            exists().where(Receipt.payment_request_id == PaymentRequest.id, Receipt.cancelled_at.is_(None))
            .label("has_receipt"),
+           select(func.count()).where(PaymentRequestEvent.payment_request_id == PaymentRequest.id)
+           .scalar_subquery().label("history_length"),
            PaymentRequestItem.fee_item_id, FeeItem.kind, FeeItem.position,
            # a withdrawn item is asked for no more: money for it is an over-payment (Book.withdraw_items)
            case((FeeItem.withdrawn_at.is_(None), PaymentRequestItem.amount_vnd), else_=0))
@@ -108,8 +113,8 @@ def load_requests(conn: Connection, *, codes: Iterable[str] = (), ids: Iterable[
         for row in conn.execute(_READ_LOCKED, {"ids": locked}).all():
             state = found.get(row[0])
             if state is None:
-                state = found[row[0]] = RequestState(*row[:11])
-            state.items.append(ItemDue(*row[11:]))
+                state = found[row[0]] = RequestState(*row[:12])
+            state.items.append(ItemDue(*row[12:]))
     return list(found.values())
 
 
@@ -242,6 +247,7 @@ class Book:
         self._events.append({"payment_request_id": state.id, "at": self.now, "event": event,
                              "from_status": state.status, "to_status": target, "actor": actor, "reason": None,
                              "data": data})
+        state.history_length += 1
         state.status = target
         self._touched[state.id] = state
 

@@ -70,6 +70,7 @@ class RequestInfo:
     dossier_code: str
     applicant_phone: str
     has_receipt: bool | None = None  # a valid (not cancelled) one; None: not known, look it up
+    history_length: int | None = None  # its history rows, these changes' included; None: not known, counted
 
 
 @dataclass(frozen=True)
@@ -205,7 +206,8 @@ def after_transitions(conn: Connection, transitions: list[Transition], *, settin
     to_receipt, to_cancel, messages, events = [], {}, [], []
     receipts_known = all(info.has_receipt is not None for info in infos)
     kinds = {info.id: _kind(first[info.id].from_status, last[info.id], info.amount_vnd) for info in infos}
-    sequences = _sequences(conn, [i for i, kind in kinds.items() if kind])
+    sequences = {info.id: info.history_length for info in infos if info.history_length is not None}
+    sequences.update(_sequences(conn, [i for i, kind in kinds.items() if kind and i not in sequences]))
     for info in infos:
         request_id, code, amount, paid, refunded = info.id, info.payment_code, info.amount_vnd, info.paid_vnd, \
             info.refunded_vnd

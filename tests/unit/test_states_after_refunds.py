@@ -46,5 +46,5 @@ def test_the_model_the_book_and_the_rule_agree_on_outstanding():
     for amount, paid, refunded in ((150_000, 50_000, 20_000), (100_000, 100_000, 40_000), (100_000, 120_000, 0)):
         model = PaymentRequest(amount_vnd=amount, paid_vnd=paid, refunded_vnd=refunded)
         book = RequestState(1, "HS", amount, paid, refunded, status_for_amounts(amount, paid, refunded), None, "A",
-                            "D", "0912345678", False)
+                            "D", "0912345678", False, 1)
         assert model.outstanding_vnd == book.outstanding_vnd == outstanding_vnd(amount, paid, refunded)
