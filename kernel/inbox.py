@@ -17,6 +17,7 @@ from sqlalchemy import Index, LargeBinary, String, Text, bindparam, case, func, 
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from kernel import audit
 from kernel.db import PK, Base, insert_returning_id, unit_of_work
 from kernel.errors import Conflict, NotFound
 
@@ -28,6 +29,10 @@ MAX_STORED_QUERY = 8000  # characters: a VNPay IPN's signed parameters are all i
 MAX_REASON = 2000
 _ATTENTION = "status = 'conflict' OR status = 'rejected' OR status = 'received'"
 _REDACTED_HEADERS = {"authorization", "cookie", "x-api-key"}
+# Who may queue a failed callback again or set it aside (the API's and the finance page's forms): mending
+# the fault first is an operator's job, so finance reads the failures and an admin acts on them.
+MENDERS = ("admin",)
+_SET_ASIDE = "set aside at "  # how `set_aside` opens the reason it writes
 
 
 class InboundCallback(Base):
@@ -177,8 +182,41 @@ def set_aside(session: Session, inbox_id: int, *, now: datetime, reason: str) ->
     for ever, long after the retry was applied."""
     row = _failed(session, inbox_id)
     row.status, row.processed_at = CONFLICT, now
-    row.reason = f"set aside at {now.isoformat()}: {reason} (after: {row.reason or ''})"[:MAX_REASON]
+    row.reason = f"{_SET_ASIDE}{now.isoformat()}: {reason} (after: {row.reason or ''})"[:MAX_REASON]
     return row
+
+
+def was_set_aside(row: InboundCallback) -> bool:
+    """Whether a conflict is a failure a person set aside (`set_aside`) rather than one a callback made."""
+    return row.status == CONFLICT and (row.reason or "").startswith(_SET_ASIDE)
+
+
+def requeue_audited(session: Session, inbox_id: int, *, actor: str, now: datetime) -> InboundCallback:
+    """`requeue` as a person does it (the API's retry, the finance page's form): audited, in one transaction."""
+    row = requeue(session, inbox_id, now=now)
+    audit.record(session, actor=actor, action="callback.requeue", subject_type="callback", subject_id=inbox_id,
+                 at=now, data={"provider": row.provider})
+    return row
+
+
+def set_aside_audited(session: Session, inbox_id: int, *, actor: str, now: datetime, reason: str
+                      ) -> InboundCallback:
+    """`set_aside` as a person does it (the API, the finance page): audited with the reason."""
+    row = set_aside(session, inbox_id, now=now, reason=reason)
+    audit.record(session, actor=actor, action="callback.set_aside", subject_type="callback", subject_id=inbox_id,
+                 at=now, reason=reason, data={"provider": row.provider})
+    return row
+
+
+def needing_people(session: Session, status: str, *, limit: int, offset: int) -> list[InboundCallback]:
+    """Conflicts, refusals or failures (`status`), newest first, a page at a time (the attention index)."""
+    return list(session.scalars(select(InboundCallback).where(InboundCallback.status == status)
+                                .order_by(InboundCallback.id.desc()).offset(offset).limit(limit)))
+
+
+def count_needing_people(session: Session, status: str) -> int:
+    return session.scalar(select(func.count()).select_from(InboundCallback)
+                          .where(InboundCallback.status == status)) or 0
 
 
 def _failed(session: Session, inbox_id: int) -> InboundCallback:

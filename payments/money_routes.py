@@ -6,13 +6,12 @@ from flask import Response, request
 from flask_restx import Namespace, Resource, fields
 from sqlalchemy import select
 
-from kernel import audit
 from kernel.clock import business_date, now_utc
 from kernel.errors import NotFound, ValidationError
 from kernel.http import (REASON_IN, actor, current_principal, day_arg, flag, int_arg, json_body, requires, runtime,
                          settings, transaction)
 from kernel import inbox
-from kernel.inbox import CONFLICT, RECEIVED, REJECTED, InboundCallback
+from kernel.inbox import CONFLICT, RECEIVED, REJECTED
 from kernel.money import MAX_MONEY_VND, parse_amount_vnd
 from payments import cash, cash_voids, credits, service, suspense
 from payments.checkout import start_checkout
@@ -242,8 +241,7 @@ def _callbacks(status: str):
     """Newest first, a page at a time (`limit` 1–500, `offset`)."""
     limit, offset = int_arg("limit", 100, 1, 500), int_arg("offset", 0, 0, 2**62)
     with transaction() as session:
-        rows = session.execute(select(InboundCallback).where(InboundCallback.status == status)
-                               .order_by(InboundCallback.id.desc()).offset(offset).limit(limit + 1)).scalars().all()
+        rows = inbox.needing_people(session, status, limit=limit + 1, offset=offset)
         more = len(rows) > limit
         return {"callbacks": [callback_view(c) for c in rows[:limit]], "limit": limit, "offset": offset,
                 "next_offset": offset + limit if more else None}
@@ -279,17 +277,14 @@ class FailedCallbacks(Resource):
 @finance_ns.route("/failed-callbacks/<int:inbox_id>/retry")
 class RetryCallback(Resource):
     @finance_ns.doc(security="bearer")
-    @requires("admin")
+    @requires(*inbox.MENDERS)
     def post(self, inbox_id: int):
         """Queue a failed callback again once its fault is mended; the workers apply it (idempotently). One that
         failed before it could be queued (a VNPay IPN, a courier event, one whose reading crashed) is 409
         `callback_not_requeueable`: its sender sends it again; set it aside once it has."""
         now = now_utc()
         with transaction() as session:
-            row = inbox.requeue(session, inbox_id, now=now)
-            audit.record(session, actor=actor(), action="callback.requeue", subject_type="callback",
-                         subject_id=inbox_id, at=now, data={"provider": row.provider})
-            return callback_view(row)
+            return callback_view(inbox.requeue_audited(session, inbox_id, actor=actor(), now=now))
 
 
 @finance_ns.route("/failed-callbacks/<int:inbox_id>/set-aside")
@@ -297,7 +292,7 @@ class SetCallbackAside(Resource):
     @finance_ns.doc(security="bearer")
     @finance_ns.expect(REASON_IN, validate=False)
     @finance_ns.response(200, "set aside: now a conflict for finance, applied by no worker")
-    @requires("admin")
+    @requires(*inbox.MENDERS)
     def post(self, inbox_id: int):
         """Set aside a failed callback that cannot be mended (it fails every time), or one its sender has sent
         again since, with a reason: it leaves the failures for finance's conflicts and no longer holds a day's
@@ -305,10 +300,7 @@ class SetCallbackAside(Resource):
         reason = _reason(json_body())
         now = now_utc()
         with transaction() as session:
-            row = inbox.set_aside(session, inbox_id, now=now, reason=reason)
-            audit.record(session, actor=actor(), action="callback.set_aside", subject_type="callback",
-                         subject_id=inbox_id, at=now, reason=reason, data={"provider": row.provider})
-            return callback_view(row)
+            return callback_view(inbox.set_aside_audited(session, inbox_id, actor=actor(), now=now, reason=reason))
 
 
 @cash_ns.route("/drawers")

@@ -290,3 +290,4 @@ def refund_desk():
 
 
 from web import finance_actions  # noqa: E402,F401  (registers the forms' POST routes on the blueprint)
+from web import finance_callbacks  # noqa: E402,F401  (the callbacks section's page and forms)

@@ -22,6 +22,25 @@ IMPORT_STATUS = {"processing": "Đang xử lý", "done": "Hoàn tất", "failed"
 REFUND_STATUS = {"awaiting_approval": "Chờ phê duyệt", "sending": "Đang gửi", "transfer_ordered": "Chờ chuyển khoản",
                  "cash_due": "Chờ chi tiền mặt", "executed": "Đã hoàn", "rejected": "Bị từ chối",
                  "failed": "Thất bại"}
+# A stored callback that needs a person, as the callbacks page shows it (web.finance_callbacks: a list, or a
+# failure set aside, which is listed among the conflicts).
+CALLBACK_STATUS = {"conflicts": "Mâu thuẫn với dữ liệu đã ghi nhận", "set_aside": "Đã gác lại",
+                   "failed": "Xử lý lỗi, chưa ghi nhận", "rejected": "Bị từ chối"}
+CALLBACK_LISTS = {"conflicts": "Mâu thuẫn", "failed": "Xử lý lỗi", "rejected": "Bị từ chối"}
+# What a row of the callbacks page means and what to do about it, per list (and for a failure set aside, a
+# conflict too). Sentences, as the reasons our code stores are English technical text, shown only as detail.
+CALLBACK_MEANING = {
+    "conflicts": "Trùng mã giao dịch nhưng khác nội dung đã ghi nhận, hoặc thẻ vừa báo thành công vừa báo từ chối: "
+                 "chưa ghi nhận theo thông báo này. Kiểm tra với ngân hàng/đơn vị thanh toán rồi hoàn tiền hoặc "
+                 "hủy nếu cần.",
+    "set_aside": "Thông báo xử lý lỗi đã được gác lại: không ghi nhận theo thông báo này; khoản tiền (nếu có) "
+                 "được đối soát theo sao kê ngân hàng.",
+    "failed": "Đã xác thực nhưng xử lý bị lỗi hệ thống: chưa ghi nhận tiền và ngày có thông báo này chưa khóa sổ "
+              "được. Khi lỗi đã khắc phục, quản trị viên xử lý lại; nếu không xử lý lại được (bên gửi sẽ gửi lại), "
+              "gác lại kèm lý do.",
+    "rejected": "Bị từ chối (sai chữ ký, sai định dạng hoặc ngoài phạm vi): không ghi nhận gì. Nếu đó là giao dịch "
+                "thật, khoản tiền được đối soát theo sao kê ngân hàng; báo quản trị viên nếu lặp lại nhiều lần.",
+}
 REFUND_METHOD = {"card": "Thẻ", "transfer": "Chuyển khoản", "cash": "Tiền mặt"}
 ACTIONS = {"match": "Khớp", "unmatch": "Bỏ khớp", "refund": "Hoàn tiền", "write_off": "Ghi thu khác (xóa treo)",
            "ignore": "Bỏ qua", "acknowledge": "Chấp nhận", "correct_amount": "Sửa số tiền theo sao kê"}
@@ -410,6 +429,15 @@ ERRORS = {
                            "No receipt yet: it is issued once the fees are fully paid."),
     "receipt_not_found": ("Biên lai không hợp lệ hoặc không tồn tại.",
                           "The receipt is not valid or does not exist."),
+    # callbacks that need a person (the callbacks page's forms): one sentence for both cases the API tells apart
+    # by its details (already applied or set aside; failed before anything could be queued)
+    "callback_not_requeueable": ("Thông báo này không thể xử lý lại: hoặc đã được xử lý hay gác lại, hoặc bị lỗi "
+                                 "trước khi kịp đưa vào hàng chờ (bên gửi sẽ gửi lại; khi đã gửi lại, hãy gác lại "
+                                 "thông báo này).",
+                                 "This callback cannot be processed again: either it was already processed or set "
+                                 "aside, or it failed before it could be queued (its sender sends it again; once it "
+                                 "has, set this one aside)."),
+    "callback_not_found": ("Không tìm thấy thông báo giao dịch này.", "This callback was not found."),
     # general
     "text_too_long": ("{field_name} quá dài: tối đa {max_len} ký tự.",
                       "{field_name} is too long: at most {max_len} characters."),
@@ -663,4 +691,35 @@ EN = {
         "Each row carries the hash of the row before it; check them with hccpay audit verify.",
     "Hoàn tác quyết định": "Undo a decision", "Phê duyệt hoàn tiền": "Refund approved",
     "Từ chối hoàn tiền": "Refund rejected", "Đã chuyển tiền hoàn": "Refund paid out", "Hoàn tiền thất bại": "Refund failed",
+    # callbacks that need a person (web.finance_callbacks)
+    "Thông báo cần xử lý": "Callbacks to handle", "Thông báo giao dịch cần xử lý": "Payment callbacks to handle",
+    "Loại thông báo": "Kind of callback", "Mâu thuẫn": "Conflicts", "Xử lý lỗi": "Failed",
+    "Số thông báo": "Callbacks", "Thông báo": "Callback", "Mã giao dịch": "Transaction id",
+    "Chi tiết kỹ thuật": "Technical details", "Xử lý lại": "Process again", "Gác lại": "Set aside",
+    "Mâu thuẫn với dữ liệu đã ghi nhận": "Contradicts what was recorded", "Đã gác lại": "Set aside",
+    "Xử lý lỗi, chưa ghi nhận": "Processing failed, nothing recorded",
+    "Xử lý lại và gác lại do quản trị viên hệ thống thực hiện.":
+        "Processing again and setting aside are done by a system administrator.",
+    "Không có thông báo nào trong danh sách này.": "No callback in this list.",
+    "Đã xếp thông báo vào hàng xử lý lại.": "The callback is queued to be processed again.",
+    "Đã gác lại thông báo; khoản tiền (nếu có) được đối soát theo sao kê.":
+        "The callback is set aside; its money, if any, is reconciled from the statement.",
+    "Trùng mã giao dịch nhưng khác nội dung đã ghi nhận, hoặc thẻ vừa báo thành công vừa báo từ chối: chưa ghi nhận "
+    "theo thông báo này. Kiểm tra với ngân hàng/đơn vị thanh toán rồi hoàn tiền hoặc hủy nếu cần.":
+        "The same transaction id with other details than recorded, or a card sale reported both approved and "
+        "declined: nothing was recorded from this callback. Check with the bank or payment provider, then refund "
+        "or cancel if needed.",
+    "Thông báo xử lý lỗi đã được gác lại: không ghi nhận theo thông báo này; khoản tiền (nếu có) được đối soát "
+    "theo sao kê ngân hàng.":
+        "A failed callback set aside: nothing is recorded from it; its money, if any, is reconciled from the bank "
+        "statement.",
+    "Đã xác thực nhưng xử lý bị lỗi hệ thống: chưa ghi nhận tiền và ngày có thông báo này chưa khóa sổ được. Khi "
+    "lỗi đã khắc phục, quản trị viên xử lý lại; nếu không xử lý lại được (bên gửi sẽ gửi lại), gác lại kèm lý do.":
+        "Verified, but processing failed with a system fault: no money is recorded and its day cannot be closed. "
+        "Once the fault is mended an administrator processes it again; if it cannot be (its sender sends it "
+        "again), it is set aside with a reason.",
+    "Bị từ chối (sai chữ ký, sai định dạng hoặc ngoài phạm vi): không ghi nhận gì. Nếu đó là giao dịch thật, khoản "
+    "tiền được đối soát theo sao kê ngân hàng; báo quản trị viên nếu lặp lại nhiều lần.":
+        "Refused (bad signature, malformed or out of range): nothing recorded. If it was a real transaction, its "
+        "money is reconciled from the bank statement; tell an administrator if it keeps happening.",
 }

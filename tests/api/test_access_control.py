@@ -175,6 +175,9 @@ TABLE = {
     ("POST", "/staff/finance/refunds/<int:refund_id>/approve"): {"approver"},
     ("POST", "/staff/finance/refunds/<int:refund_id>/reject"): {"approver"},
     ("POST", "/staff/finance/refunds/<int:refund_id>/executed"): {"finance"},
+    ("GET", "/staff/finance/callbacks"): FINANCE_READ | {"admin"},  # an admin: the failures only
+    ("POST", "/staff/finance/callbacks/<int:inbox_id>/retry"): {"admin"},
+    ("POST", "/staff/finance/callbacks/<int:inbox_id>/set-aside"): {"admin"},
 }
 
 PARAMS = {"int": "999999", "day": "2026-11-25", "series": "BL-HCC-26", "number": "0000001", "code": "HS12345678905"}
