@@ -16,11 +16,13 @@ from kernel import inbox
 from kernel.clock import now_utc
 from kernel.errors import ValidationError
 from kernel.http import actor, current_principal, transaction
-from web.auth import page_requires
+from web.auth import AREAS, page_requires
 from web.finance import PAGE_SIZE, READERS, _offset, _page_start, _render, chosen_day, finance_pages
 from web.finance_actions import _reason, _run
 from web.finance_text import CALLBACK_LISTS, CALLBACK_MEANING
 
+# An admin mends failures but is no finance reader: the staff navigation takes them straight to the failures.
+AREAS.append(("finance_pages.callbacks", "Thông báo cần xử lý", frozenset(inbox.MENDERS)))
 # list -> (stored status, who may read it: the API's `requires` of the matching list)
 LISTS = {"conflicts": (inbox.CONFLICT, frozenset(READERS)),
          "failed": (inbox.RECEIVED, frozenset((*READERS, *inbox.MENDERS))),
