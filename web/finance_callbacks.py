@@ -15,7 +15,7 @@ from flask import abort, request, url_for
 from kernel import inbox
 from kernel.clock import now_utc
 from kernel.errors import ValidationError
-from kernel.http import actor, current_principal, transaction
+from kernel.http import actor, current_principal, db_session, transaction
 from web.auth import AREAS, page_requires
 from web.finance import PAGE_SIZE, READERS, _offset, _page_start, _render, chosen_day, finance_pages
 from web.finance_actions import _reason, _run
@@ -63,6 +63,14 @@ def callbacks():
                        listed=listed, lists=[(name, CALLBACK_LISTS[name]) for name, (_, who) in LISTS.items() if roles & who],
                        rows=[_row(r, listed) for r in rows], total=total, offset=offset,
                        can_mend=bool(roles & set(inbox.MENDERS)), finance_reader=bool(roles & set(READERS)))
+
+
+@finance_pages.app_template_global()
+def callbacks_waiting() -> dict[str, int]:
+    """How many failures and conflicts there are, for the workspace's overview (called while it renders, in
+    the request's transaction; two counts on the partial index of rows that need a person)."""
+    session = db_session()
+    return {name: inbox.count_needing_people(session, LISTS[name][0]) for name in ("failed", "conflicts")}
 
 
 def _failed_list() -> str:

@@ -722,4 +722,5 @@ EN = {
     "tiền được đối soát theo sao kê ngân hàng; báo quản trị viên nếu lặp lại nhiều lần.":
         "Refused (bad signature, malformed or out of range): nothing recorded. If it was a real transaction, its "
         "money is reconciled from the bank statement; tell an administrator if it keeps happening.",
+    "xử lý lỗi, chưa ghi nhận": "failed, nothing recorded", "mâu thuẫn": "conflicts",
 }

@@ -120,7 +120,11 @@ def test_the_page_lists_each_kind_in_words_with_the_stored_reason_as_detail_and_
     # finance reads but may not act: the API leaves retry and set-aside to an admin
     assert "/retry" not in page and "/set-aside" not in page
 
-    assert f'href="{PAGE}?date=' in html(finance, "/staff/finance/")  # the section is in the navigation
+    overview = html(finance, "/staff/finance/")
+    assert f'href="{PAGE}?date=' in overview  # the section is in the navigation
+    kpi = overview[overview.index('id="kpi-callbacks"'):]
+    kpi = kpi[:kpi.index("</div>")]
+    assert re.search(r"list=failed[^>]*>1</a>", kpi) and "1 mâu thuẫn" in kpi
     assert finance.get(f"{PAGE}?list=other").status_code == 400
 
 
