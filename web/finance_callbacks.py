@@ -29,7 +29,6 @@ LISTS = {"conflicts": (inbox.CONFLICT, frozenset(READERS)),
          "rejected": (inbox.REJECTED, frozenset(READERS))}
 
 
-
 def _chosen_list(roles: frozenset[str]) -> str:
     """`?list=`: one of LISTS (else 400, as the workspace's filters); blank is the first the visitor may read."""
     chosen = request.args.get("list", "")
@@ -43,7 +42,8 @@ def _row(row: inbox.InboundCallback, listed: str) -> dict:
     """What the page shows of a stored callback: never its body or query (PII)."""
     meaning = "set_aside" if inbox.was_set_aside(row) else listed
     return {"id": row.id, "received_at": row.received_at.isoformat(), "provider": row.provider,
-            "external_id": row.external_id, "status": meaning, "meaning": CALLBACK_MEANING[meaning], "reason": row.reason}
+            "external_id": row.external_id, "status": meaning, "meaning": CALLBACK_MEANING[meaning],
+            "reason": row.reason}
 
 
 @finance_pages.get("/callbacks")
@@ -59,8 +59,8 @@ def callbacks():
         total = inbox.count_needing_people(session, status)
         offset = _page_start(_offset(), total)
         rows = inbox.needing_people(session, status, limit=PAGE_SIZE, offset=offset)
-        return _render("staff/finance_callbacks.html", session, chosen_day(), "callbacks",
-                       listed=listed, lists=[(name, CALLBACK_LISTS[name]) for name, (_, who) in LISTS.items() if roles & who],
+        offered = [(name, CALLBACK_LISTS[name]) for name, (_, who) in LISTS.items() if roles & who]
+        return _render("staff/finance_callbacks.html", session, chosen_day(), "callbacks", listed=listed, lists=offered,
                        rows=[_row(r, listed) for r in rows], total=total, offset=offset,
                        can_mend=bool(roles & set(inbox.MENDERS)), finance_reader=bool(roles & set(READERS)))
 
