@@ -16,6 +16,7 @@ from kernel import inbox
 from kernel.clock import now_utc
 from kernel.errors import ValidationError
 from kernel.http import actor, current_principal, db_session, transaction
+from payments.channels.pos import mask_card_numbers
 from web.auth import AREAS, page_requires
 from web.finance import PAGE_SIZE, READERS, _offset, _page_start, _render, chosen_day, finance_pages
 from web.finance_actions import _reason, _run
@@ -39,11 +40,12 @@ def _chosen_list(roles: frozenset[str]) -> str:
 
 
 def _row(row: inbox.InboundCallback, listed: str) -> dict:
-    """What the page shows of a stored callback: never its body or query (PII)."""
+    """What the page shows of a stored callback: never its body or query (PII). Reasons are written by our code
+    and name no card, but one quoting what it refused must not show one either: masked as the POS bodies are."""
     meaning = "set_aside" if inbox.was_set_aside(row) else listed
     return {"id": row.id, "received_at": row.received_at.isoformat(), "provider": row.provider,
             "external_id": row.external_id, "status": meaning, "meaning": CALLBACK_MEANING[meaning],
-            "reason": row.reason}
+            "reason": mask_card_numbers(row.reason.encode()).decode() if row.reason else None}
 
 
 @finance_pages.get("/callbacks")

@@ -195,3 +195,13 @@ def test_an_action_without_the_forms_token_is_refused(app, client, auth, test_se
         r = admin.post(f"/staff/finance/callbacks/{stuck['id']}/{action}", data={"reason": "thử"})
         assert r.status_code == 403, action
     assert [c["id"] for c in failed(client, auth)] == [stuck["id"]]
+
+
+def test_a_card_number_in_a_stored_reason_is_masked_on_the_page(app, client, auth, test_settings, monkeypatch,
+                                                                 db, people):
+    from kernel.inbox import InboundCallback
+    _, stuck = make_failed(client, auth, test_settings, monkeypatch)
+    with db() as s, s.begin():
+        s.get(InboundCallback, stuck["id"]).reason = "could not read card 9704 3612 3456 1234 in field x"
+    page = html(logged_in(app, "ketoan"), f"{PAGE}?list=failed")
+    assert "9704 36** **** 1234" in page and "3612 3456" not in page
