@@ -14,7 +14,7 @@ from flask import Blueprint, flash, g, render_template, request
 from sqlalchemy.orm import Session
 
 from kernel.auth import same_principal
-from kernel import audit
+from kernel import audit, inbox
 from kernel.clock import as_people_read, business_date, format_booked, now_utc
 from kernel.errors import DomainError, NotFound, ValidationError
 from kernel.http import MAX_ID, current_principal, int_arg, settings, transaction
@@ -148,7 +148,9 @@ def workspace():
         summary = days.summary(session, day, settings=settings(), now=now_utc())
         chart = build_chart(finance_data.daily_collections(session, day), list(finance_text.CHANNELS))
         return _render("staff/finance.html", session, day, "overview", summary=summary, chart=chart,
-                       expected_vnd=finance_data.expected_vnd(session, day))
+                       expected_vnd=finance_data.expected_vnd(session, day),
+                       callbacks_waiting={"failed": inbox.count_needing_people(session, inbox.RECEIVED),
+                                          "conflicts": inbox.count_needing_people(session, inbox.CONFLICT)})
 
 
 @finance_pages.get("/statements")

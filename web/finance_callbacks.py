@@ -15,12 +15,13 @@ from flask import abort, request, url_for
 from kernel import inbox
 from kernel.clock import now_utc
 from kernel.errors import ValidationError
-from kernel.http import actor, current_principal, db_session, transaction
+from kernel.http import actor, current_principal, transaction
 from payments.channels.pos import mask_card_numbers
 from web.auth import AREAS, page_requires
-from web.finance import PAGE_SIZE, READERS, _offset, _page_start, _render, chosen_day, finance_pages
+from web.finance import READERS, _render, chosen_day, finance_pages
 from web.finance_actions import _reason, _run
 from web.finance_text import CALLBACK_LISTS, CALLBACK_MEANING
+from web.paging import PAGE_SIZE, offset_arg, page_start
 
 # An admin mends failures but is no finance reader: the staff navigation takes them straight to the failures.
 AREAS.append(("finance_pages.callbacks", "Thông báo cần xử lý", frozenset(inbox.MENDERS)))
@@ -59,20 +60,12 @@ def callbacks():
         abort(403)
     with transaction() as session:
         total = inbox.count_needing_people(session, status)
-        offset = _page_start(_offset(), total)
+        offset = page_start(offset_arg(), total)
         rows = inbox.needing_people(session, status, limit=PAGE_SIZE, offset=offset)
         offered = [(name, CALLBACK_LISTS[name]) for name, (_, who) in LISTS.items() if roles & who]
         return _render("staff/finance_callbacks.html", session, chosen_day(), "callbacks", listed=listed, lists=offered,
                        rows=[_row(r, listed) for r in rows], total=total, offset=offset,
                        can_mend=bool(roles & set(inbox.MENDERS)), finance_reader=bool(roles & set(READERS)))
-
-
-@finance_pages.app_template_global()
-def callbacks_waiting() -> dict[str, int]:
-    """How many failures and conflicts there are, for the workspace's overview (called while it renders, in
-    the request's transaction; two counts on the partial index of rows that need a person)."""
-    session = db_session()
-    return {name: inbox.count_needing_people(session, LISTS[name][0]) for name in ("failed", "conflicts")}
 
 
 def _failed_list() -> str:
