@@ -143,7 +143,8 @@ def test_the_finance_day_page_says_a_day_that_is_not_one_in_vietnamese(finance, 
 
     page = finance.get(f"/staff/finance/?{query}")
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and "Ngày không hợp lệ." in html
+    # 400 since round 16 (web.dates: one rule with the postal board), still today's page saying why
+    assert page.status_code == 400 and "Ngày không hợp lệ." in html
     assert f"Ngày {business_date(now_utc()):%d/%m/%Y}" in html
 
 
