@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings, load_settings
 from kernel.admin_routes import admin_ns
+from kernel.audit import seal as seal_audit_log
 from kernel.clock import business_date, now_utc
 from kernel.db import make_engine, make_session_factory
 from kernel.http import HccApi, Runtime, error_response, init_http, request_id, runtime
@@ -139,11 +140,15 @@ def periodic_jobs(settings: Settings) -> list[PeriodicJob]:
     def reconcile(session: Session, now):
         return reconciliation_sweep(session, settings=settings, now=now)
 
+    def seal_audit(session: Session, now):
+        return seal_audit_log(session, secrets=settings.secret_values("HCCPAY_SECRET_KEY"), now=now)
+
     return [PeriodicJob("payments.expire_requests", timedelta(minutes=1), expire),
             PeriodicJob("postal.dispatch_paid_deliveries", timedelta(minutes=1), dispatch),
             PeriodicJob("postal.poll_tracking", timedelta(minutes=15), poll),
             PeriodicJob("reconciliation.sweep", timedelta(hours=1), reconcile),
-            PeriodicJob("kernel.rate_limit_purge", timedelta(hours=1), purge_rate_counters)]
+            PeriodicJob("kernel.rate_limit_purge", timedelta(hours=1), purge_rate_counters),
+            PeriodicJob("kernel.audit_seal", timedelta(hours=1), seal_audit)]
 
 
 def build_worker(settings: Settings, sessions: sessionmaker[Session] | None = None) -> Worker:

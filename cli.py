@@ -221,15 +221,35 @@ def audit() -> None:
 
 @audit.command("verify")
 def audit_verify() -> None:
-    """Recompute the chain; exit 1 at the first row that does not verify."""
+    """Recompute the chain and check its seals with the app key; exit 1 at the first row or seal that does
+    not verify."""
     from kernel.audit import verify_chain
 
-    with unit_of_work(_sessions(_settings())) as session:
-        report = verify_chain(session)
-    if not report.ok:
+    settings = _settings()
+    with unit_of_work(_sessions(settings)) as session:
+        report = verify_chain(session, secrets=settings.secret_values("HCCPAY_SECRET_KEY"))
+    if report.broken_at is not None:
         click.echo(f"audit chain BROKEN at row {report.broken_at} ({report.rows} rows read)", err=True)
         sys.exit(1)
-    click.echo(f"audit chain ok ({report.rows} rows)")
+    if report.broken_seal is not None:
+        click.echo(f"audit chain BROKEN: seal {report.broken_seal} does not verify (rows rewritten, removed or "
+                   f"cut off before it, or the seal itself changed)", err=True)
+        sys.exit(1)
+    sealed = (f"{report.seals} seal{'s' if report.seals != 1 else ''} ok, the last at "
+              f"{report.last_sealed_at.isoformat()}" if report.seals else "no seal yet")
+    click.echo(f"audit chain ok ({report.rows} rows; {sealed}; {report.unsealed} rows after the last seal)")
+
+
+@audit.command("seal")
+def audit_seal() -> None:
+    """Seal the chain's head now (the worker does it every hour)."""
+    from kernel.audit import seal
+
+    settings = _settings()
+    with unit_of_work(_sessions(settings)) as session:
+        made = seal(session, secrets=settings.secret_values("HCCPAY_SECRET_KEY"), now=now_utc())
+        said = f"sealed up to row {made.last_entry_id} ({made.rows} rows)" if made else "nothing new to seal"
+    click.echo(said)
 
 
 # --- ledger ---------------------------------------------------------------------------
