@@ -32,7 +32,9 @@ _REDACTED_HEADERS = {"authorization", "cookie", "x-api-key"}
 # Who may queue a failed callback again or set it aside (the API's and the finance page's forms): mending
 # the fault first is an operator's job, so finance reads the failures and an admin acts on them.
 MENDERS = ("admin",)
-_SET_ASIDE = "set aside at "  # how `set_aside` opens the reason it writes
+# Who may mark a conflict handled (the API's and the finance page's forms): settling one is money work (a void,
+# a refund, a call to the bank), finance's as every other decision on money is; approvers and auditors read.
+HANDLERS = ("finance",)
 
 
 class InboundCallback(Base):
@@ -66,6 +68,14 @@ class InboundCallback(Base):
     # What a verified callback means, for the worker that applies it (a declined card sale's, applied by
     # none, only says it was one: `DECLINED_SALE`).
     event: Mapped[dict[str, Any] | None]
+    # What people decided, each a state of its own (never read back from `reason`, which is what our code found):
+    # a failure set aside (`set_aside`: it is a conflict since), and a conflict finance has dealt with (`handle`).
+    set_aside_at: Mapped[datetime | None]
+    set_aside_by: Mapped[str | None] = mapped_column(String(200))
+    set_aside_reason: Mapped[str | None] = mapped_column(Text)
+    handled_at: Mapped[datetime | None]
+    handled_by: Mapped[str | None] = mapped_column(String(200))
+    handled_reason: Mapped[str | None] = mapped_column(Text)
 
 
 def _headers(request: Request) -> dict[str, str]:
@@ -174,23 +184,6 @@ def requeue(session: Session, inbox_id: int, *, now: datetime) -> InboundCallbac
     return row
 
 
-def set_aside(session: Session, inbox_id: int, *, now: datetime, reason: str) -> InboundCallback:
-    """A failed callback that cannot be mended (it fails every time) leaves the queue for people: it
-    becomes a `conflict` (finance's list), applied by no worker; the transfer it announced is counted
-    from the bank statement like any the bank never announced. So does one that failed with nothing to
-    queue (no event: see `requeue`) once its sender has sent it again: else it stayed among the failures
-    for ever, long after the retry was applied."""
-    row = _failed(session, inbox_id)
-    row.status, row.processed_at = CONFLICT, now
-    row.reason = f"{_SET_ASIDE}{now.isoformat()}: {reason} (after: {row.reason or ''})"[:MAX_REASON]
-    return row
-
-
-def was_set_aside(row: InboundCallback) -> bool:
-    """Whether a conflict is a failure a person set aside (`set_aside`) rather than one a callback made."""
-    return row.status == CONFLICT and (row.reason or "").startswith(_SET_ASIDE)
-
-
 def requeue_audited(session: Session, inbox_id: int, *, actor: str, now: datetime) -> InboundCallback:
     """`requeue` as a person does it (the API's retry, the finance page's form): audited, in one transaction."""
     row = requeue(session, inbox_id, now=now)
@@ -201,22 +194,58 @@ def requeue_audited(session: Session, inbox_id: int, *, actor: str, now: datetim
 
 def set_aside_audited(session: Session, inbox_id: int, *, actor: str, now: datetime, reason: str
                       ) -> InboundCallback:
-    """`set_aside` as a person does it (the API, the finance page): audited with the reason."""
-    row = set_aside(session, inbox_id, now=now, reason=reason)
+    """A failed callback that cannot be mended (it fails every time) leaves the queue for people: it
+    becomes a `conflict` (finance's list), applied by no worker; the transfer it announced is counted
+    from the bank statement like any the bank never announced. So does one that failed with nothing to
+    queue (no event: see `requeue`) once its sender has sent it again: else it stayed among the failures
+    for ever, long after the retry was applied. Who, when and why are kept on the row and audited; its
+    `reason` stays what the failure was."""
+    row = _failed(session, inbox_id)
+    row.status, row.processed_at = CONFLICT, now
+    row.set_aside_at, row.set_aside_by, row.set_aside_reason = now, actor, reason
     audit.record(session, actor=actor, action="callback.set_aside", subject_type="callback", subject_id=inbox_id,
                  at=now, reason=reason, data={"provider": row.provider})
     return row
 
 
-def needing_people(session: Session, status: str, *, limit: int, offset: int) -> list[InboundCallback]:
-    """Conflicts, refusals or failures (`status`), newest first, a page at a time (the attention index)."""
-    return list(session.scalars(select(InboundCallback).where(InboundCallback.status == status)
+def handle_audited(session: Session, inbox_id: int, *, actor: str, now: datetime, reason: str) -> InboundCallback:
+    """Mark a conflict handled once finance has dealt with it (voided the sale, refunded, asked the bank), with
+    why: it leaves the open conflicts (and the overview's count) and stays listed among the handled. Once only
+    (409 `callback_already_handled`, who and when in its details); only a conflict (409 `callback_not_conflict`)."""
+    row = session.get(InboundCallback, inbox_id, with_for_update=True)
+    if row is None:
+        raise NotFound(f"no stored callback {inbox_id}", code="callback_not_found")
+    if row.status != CONFLICT:
+        raise Conflict("only a conflict can be marked handled", code="callback_not_conflict",
+                       details={"status": row.status})
+    if row.handled_at is not None:
+        raise Conflict(f"callback {inbox_id} was already marked handled", code="callback_already_handled",
+                       details={"handled_at": row.handled_at.isoformat(), "handled_by": row.handled_by})
+    row.handled_at, row.handled_by, row.handled_reason = now, actor, reason
+    audit.record(session, actor=actor, action="callback.handle", subject_type="callback", subject_id=inbox_id,
+                 at=now, reason=reason, data={"provider": row.provider})
+    return row
+
+
+def _listed(status: str, handled: bool):
+    """Rows of a list: a conflict is open until handled; the other lists have no handled state."""
+    if status != CONFLICT:
+        return (InboundCallback.status == status,)
+    return (InboundCallback.status == CONFLICT,
+            InboundCallback.handled_at.is_not(None) if handled else InboundCallback.handled_at.is_(None))
+
+
+def needing_people(session: Session, status: str, *, limit: int, offset: int, handled: bool = False
+                   ) -> list[InboundCallback]:
+    """Conflicts (open, or `handled`), refusals or failures (`status`), newest first, a page at a time (the
+    attention index)."""
+    return list(session.scalars(select(InboundCallback).where(*_listed(status, handled))
                                 .order_by(InboundCallback.id.desc()).offset(offset).limit(limit)))
 
 
-def count_needing_people(session: Session, status: str) -> int:
+def count_needing_people(session: Session, status: str, *, handled: bool = False) -> int:
     return session.scalar(select(func.count()).select_from(InboundCallback)
-                          .where(InboundCallback.status == status)) or 0
+                          .where(*_listed(status, handled))) or 0
 
 
 def _failed(session: Session, inbox_id: int) -> InboundCallback:

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from kernel.clock import business_date, now_utc
 from kernel.errors import NotFound, ValidationError
-from kernel.http import (REASON_IN, actor, current_principal, day_arg, flag, int_arg, json_body, requires, runtime,
-                         settings, transaction)
+from kernel.http import (REASON_IN, actor, choice_arg, current_principal, day_arg, flag, int_arg, json_body, requires,
+                         runtime, settings, transaction)
 from kernel import inbox
 from kernel.inbox import CONFLICT, RECEIVED, REJECTED
 from kernel.money import MAX_MONEY_VND, parse_amount_vnd
@@ -237,11 +237,11 @@ class ReleaseAllocation(Resource):
 _PAGE = {"limit": "1-500 (default 100)", "offset": "default 0"}
 
 
-def _callbacks(status: str):
+def _callbacks(status: str, handled: bool = False):
     """Newest first, a page at a time (`limit` 1–500, `offset`)."""
     limit, offset = int_arg("limit", 100, 1, 500), int_arg("offset", 0, 0, 2**62)
     with transaction() as session:
-        rows = inbox.needing_people(session, status, limit=limit + 1, offset=offset)
+        rows = inbox.needing_people(session, status, limit=limit + 1, offset=offset, handled=handled)
         more = len(rows) > limit
         return {"callbacks": [callback_view(c) for c in rows[:limit]], "limit": limit, "offset": offset,
                 "next_offset": offset + limit if more else None}
@@ -249,11 +249,29 @@ def _callbacks(status: str):
 
 @finance_ns.route("/conflicts")
 class Conflicts(Resource):
-    @finance_ns.doc(security="bearer", params=_PAGE)
+    @finance_ns.doc(security="bearer", params={**_PAGE, "handled": "true: those marked handled (default false: "
+                                                                  "the open ones)"})
     @requires(*FINANCE_READERS)
     def get(self):
-        """Verified callbacks that contradict what we recorded (e.g. same id, other amount): not applied."""
-        return _callbacks(CONFLICT)
+        """Verified callbacks that contradict what we recorded (e.g. same id, other amount): not applied. The open
+        ones, or (`handled=true`) those finance marked handled, with who, when and why."""
+        return _callbacks(CONFLICT, handled=choice_arg("handled", ("true", "false"), default="false") == "true")
+
+
+@finance_ns.route("/conflicts/<int:inbox_id>/handle")
+class HandleConflict(Resource):
+    @finance_ns.doc(security="bearer")
+    @finance_ns.expect(REASON_IN, validate=False)
+    @finance_ns.response(200, "marked handled: listed with `handled=true`, no longer among the open conflicts")
+    @requires(*inbox.HANDLERS)
+    def post(self, inbox_id: int):
+        """Mark a conflict handled once it is dealt with (the sale voided or refunded, the bank asked), with a
+        reason (audited). Once only: again is 409 `callback_already_handled`; a callback that is no conflict is
+        409 `callback_not_conflict`."""
+        reason = _reason(json_body())
+        now = now_utc()
+        with transaction() as session:
+            return callback_view(inbox.handle_audited(session, inbox_id, actor=actor(), now=now, reason=reason))
 
 
 @finance_ns.route("/rejected-callbacks")

@@ -139,4 +139,11 @@ def callback_view(callback: InboundCallback) -> dict[str, Any]:
     return {"id": callback.id, "provider": callback.provider, "received_at": _iso(callback.received_at),
             "status": callback.status, "reason": callback.reason, "external_id": callback.external_id,
             "source_ip": callback.source_ip, "query": callback.query[:4000],  # a VNPay IPN is all query
-            "body": callback.body.decode("utf-8", "replace")[:4000]}
+            "body": callback.body.decode("utf-8", "replace")[:4000],
+            # what people decided: a failure set aside, a conflict handled (who, when, why), else null
+            "set_aside": _decided(callback.set_aside_at, callback.set_aside_by, callback.set_aside_reason),
+            "handled": _decided(callback.handled_at, callback.handled_by, callback.handled_reason)}
+
+
+def _decided(at, by: str | None, reason: str | None) -> dict[str, Any] | None:
+    return None if at is None else {"at": _iso(at), "by": by, "reason": reason}

@@ -25,8 +25,10 @@ REFUND_STATUS = {"awaiting_approval": "Chờ phê duyệt", "sending": "Đang g�
 # A stored callback that needs a person, as the callbacks page shows it (web.finance_callbacks: a list, or a
 # failure set aside, which is listed among the conflicts).
 CALLBACK_STATUS = {"conflicts": "Mâu thuẫn với dữ liệu đã ghi nhận", "set_aside": "Đã gác lại",
-                   "failed": "Xử lý lỗi, chưa ghi nhận", "rejected": "Bị từ chối"}
-CALLBACK_LISTS = {"conflicts": "Mâu thuẫn", "failed": "Xử lý lỗi", "rejected": "Bị từ chối"}
+                   "failed": "Xử lý lỗi, chưa ghi nhận", "rejected": "Bị từ chối",
+                   "handled": "Mâu thuẫn đã xử lý"}
+CALLBACK_LISTS = {"conflicts": "Mâu thuẫn", "failed": "Xử lý lỗi", "rejected": "Bị từ chối",
+                  "handled": "Mâu thuẫn đã xử lý"}
 # What a row of the callbacks page means and what to do about it, per list (and for a failure set aside, a
 # conflict too). Sentences, as the reasons our code stores are English technical text, shown only as detail.
 CALLBACK_MEANING = {
@@ -38,6 +40,8 @@ CALLBACK_MEANING = {
     "failed": "Đã xác thực nhưng xử lý bị lỗi hệ thống: chưa ghi nhận tiền và ngày có thông báo này chưa khóa sổ "
               "được. Khi lỗi đã khắc phục, quản trị viên xử lý lại; nếu không xử lý lại được (bên gửi sẽ gửi lại), "
               "gác lại kèm lý do.",
+    "handled": "Mâu thuẫn đã được kế toán xử lý (hủy, hoàn tiền hoặc xác minh với ngân hàng): không còn tính vào "
+               "số mâu thuẫn cần xử lý; người xử lý, thời điểm và lý do ghi ở trên.",
     "rejected": "Bị từ chối (sai chữ ký, sai định dạng hoặc ngoài phạm vi): không ghi nhận gì. Nếu đó là giao dịch "
                 "thật, khoản tiền được đối soát theo sao kê ngân hàng; báo quản trị viên nếu lặp lại nhiều lần.",
 }
@@ -48,7 +52,8 @@ ACTIONS = {"match": "Khớp", "unmatch": "Bỏ khớp", "refund": "Hoàn tiền"
 AUDIT_ACTIONS = {**{f"reconciliation.{code}": label for code, label in ACTIONS.items()},
                  "reconciliation.undo": "Hoàn tác quyết định", "refund.request": "Đề nghị hoàn tiền",
                  "refund.approve": "Phê duyệt hoàn tiền", "refund.reject": "Từ chối hoàn tiền",
-                 "refund.executed": "Đã chuyển tiền hoàn", "refund.failed": "Hoàn tiền thất bại"}
+                 "refund.executed": "Đã chuyển tiền hoàn", "refund.failed": "Hoàn tiền thất bại",
+                 "callback.handle": "Đánh dấu mâu thuẫn đã xử lý"}
 REASONS = REASON_VI  # one table: the report prints the same labels
 SUSPENSE_REASONS = {key: REASONS[key] for key in (
     "no_code", "unresolved_code", "unknown_code", "request_closed", "correction_amount_differs", "multi_code_excess",
@@ -438,6 +443,12 @@ ERRORS = {
                                  "aside, or it failed before it could be queued (its sender sends it again; once it "
                                  "has, set this one aside)."),
     "callback_not_found": ("Không tìm thấy thông báo giao dịch này.", "This callback was not found."),
+    "callback_already_handled": ("Thông báo này đã được đánh dấu xử lý trước đó; không cần làm lại.",
+                                 "This callback was already marked handled; nothing to do again."),
+    "callback_not_conflict": ("Chỉ thông báo mâu thuẫn mới đánh dấu đã xử lý được; thông báo này không phải "
+                              "mâu thuẫn (hoặc lỗi cần quản trị viên xử lý lại hay gác lại).",
+                              "Only a conflict can be marked handled; this callback is not one (a failure is "
+                              "processed again or set aside by an administrator)."),
     # general
     "text_too_long": ("{field_name} quá dài: tối đa {max_len} ký tự.",
                       "{field_name} is too long: at most {max_len} characters."),
@@ -701,6 +712,13 @@ EN = {
     "Xử lý lại và gác lại do quản trị viên hệ thống thực hiện.":
         "Processing again and setting aside are done by a system administrator.",
     "Không có thông báo nào trong danh sách này.": "No callback in this list.",
+    "Đã đánh dấu xử lý": "Marked handled", "Mâu thuẫn đã xử lý": "Conflicts handled", "Đánh dấu đã xử lý": "Mark handled",
+    "Đã đánh dấu thông báo là đã xử lý.": "The callback is marked handled.",
+    "Đánh dấu mâu thuẫn đã xử lý": "Conflict marked handled",
+    "Mâu thuẫn đã được kế toán xử lý (hủy, hoàn tiền hoặc xác minh với ngân hàng): không còn tính vào số mâu thuẫn "
+    "cần xử lý; người xử lý, thời điểm và lý do ghi ở trên.":
+        "A conflict finance has handled (voided, refunded or checked with the bank): no longer counted among the "
+        "conflicts to handle; who handled it, when and why are shown above.",
     "Đã xếp thông báo vào hàng xử lý lại.": "The callback is queued to be processed again.",
     "Đã gác lại thông báo; khoản tiền (nếu có) được đối soát theo sao kê.":
         "The callback is set aside; its money, if any, is reconciled from the statement.",

@@ -53,6 +53,7 @@ TABLE = {
     ("GET", "/api/v1/finance/failed-callbacks"): FINANCE_READ | {"admin"},
     ("POST", "/api/v1/finance/failed-callbacks/<int:inbox_id>/retry"): {"admin"},
     ("POST", "/api/v1/finance/failed-callbacks/<int:inbox_id>/set-aside"): {"admin"},
+    ("POST", "/api/v1/finance/conflicts/<int:inbox_id>/handle"): {"finance"},
     # refunds
     ("GET", "/api/v1/payments/<int:payment_id>/refunds"): REFUND_READ,
     ("POST", "/api/v1/payments/<int:payment_id>/refunds"): {"finance"},
@@ -178,6 +179,7 @@ TABLE = {
     ("GET", "/staff/finance/callbacks"): FINANCE_READ | {"admin"},  # an admin: the failures only
     ("POST", "/staff/finance/callbacks/<int:inbox_id>/retry"): {"admin"},
     ("POST", "/staff/finance/callbacks/<int:inbox_id>/set-aside"): {"admin"},
+    ("POST", "/staff/finance/callbacks/<int:inbox_id>/handle"): {"finance"},
 }
 
 PARAMS = {"int": "999999", "day": "2026-11-25", "series": "BL-HCC-26", "number": "0000001", "code": "HS12345678905"}

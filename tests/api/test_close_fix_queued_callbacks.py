@@ -126,6 +126,7 @@ def test_a_callback_that_keeps_failing_is_set_aside_with_a_reason_and_no_longer_
     assert again.status_code == 409 and again.json["code"] == "callback_not_requeueable"
     assert client.get("/api/v1/finance/failed-callbacks", headers=auth("finance")).json["callbacks"] == []
     [aside] = client.get("/api/v1/finance/conflicts", headers=auth("finance")).json["callbacks"]
-    assert aside["id"] == row.id and "nội dung hỏng" in aside["reason"]
+    assert aside["id"] == row.id and aside["set_aside"]["reason"] == "nội dung hỏng, đối chiếu theo sao kê"
+    assert aside["reason"] == "processing failed (RuntimeError)"  # the failure, the person's words beside it
     assert paid_vnd(client, code) == 0
     assert client.post(f"/api/v1/reconciliation/days/{DAY}/close", headers=auth("finance")).status_code == 202
