@@ -116,3 +116,30 @@ def test_finance_marks_a_conflict_handled_on_the_page_and_finds_it_among_the_han
     assert f'id="callback-{conflict["id"]}"' not in html(finance)
     assert logged_in(app, "quantri").post(url, data={"reason": "x"}).status_code == 403
     assert [c["id"] for c in failed(client, auth)] == [stuck["id"]]
+
+
+def test_what_storing_noted_survives_the_failure_the_set_aside_and_the_handling(
+        client, auth, test_settings, monkeypatch, db):
+    """A query cut while storing says so on the row whatever people decide later: their words sit beside the
+    reason, never in place of it (the set-aside wrapped the reason in its own until now)."""
+    from kernel.clock import now_utc
+    from payments import inbox_apply
+    from tests.factories import callback_request, make_request
+    code = make_request(client, auth)
+    path, headers, body = callback_request("bank", settings=test_settings, payment_code=code, amount_vnd=100_000,
+                                           txn_id="FT17CUT", at=now_utc(), memo=None)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a defect")
+
+    monkeypatch.setattr(inbox_apply, "_apply_rows", broken)
+    assert client.post(f"{path}?pad={'x' * 9000}", data=body, headers=headers).status_code == 200
+    [stuck] = failed(client, auth)
+    assert "query truncated" in stuck["reason"] and "RuntimeError" in stuck["reason"]
+    assert client.post(f"/api/v1/finance/failed-callbacks/{stuck['id']}/set-aside", json={"reason": "hỏng"},
+                       headers=auth("admin")).status_code == 200
+    assert handle(client, auth, stuck["id"]).status_code == 200
+    with db() as s:
+        row = s.get(InboundCallback, stuck["id"])
+        assert row.reason == stuck["reason"] and len(row.query) == 8000
+        assert (row.set_aside_reason, row.handled_reason) == ("hỏng", WHY)
