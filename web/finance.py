@@ -149,6 +149,7 @@ def workspace():
         chart = build_chart(finance_data.daily_collections(session, day), list(finance_text.CHANNELS))
         return _render("staff/finance.html", session, day, "overview", summary=summary, chart=chart,
                        expected_vnd=finance_data.expected_vnd(session, day),
+                       # what still needs a person: the open conflicts, not those finance has handled
                        callbacks_waiting={"failed": inbox.count_needing_people(session, inbox.RECEIVED),
                                           "conflicts": inbox.count_needing_people(session, inbox.CONFLICT)})
 
