@@ -1,4 +1,4 @@
-"""Round 17's 0028: set-asides told by their reason's prefix become a state of their own, and card-sale declines
+"""Round 17's 0029: set-asides told by their reason's prefix become a state of their own, and card-sale declines
 stored before round 16 get the mark a later approval looks for (flagged at once when the approval is stored)."""
 from datetime import datetime, timezone
 
@@ -20,7 +20,7 @@ def _row(i, provider, status, reason, external_id=None, event=None):
             "external_id": external_id, "processed_at": AT, "event": event}
 
 
-def test_0028_makes_set_asides_and_old_declines_explicit(engine, database_url, db):
+def test_0029_makes_set_asides_and_old_declines_explicit(engine, database_url, db):
     from kernel.db import UTCDateTime
     table = sa.table("callback_inbox", *(sa.column(n, t) for n, t in zip(COLUMNS, (
         sa.BigInteger(), sa.String(), UTCDateTime(), sa.String(), sa.String(), sa.Text(), sa.JSON(),
@@ -28,7 +28,7 @@ def test_0028_makes_set_asides_and_old_declines_explicit(engine, database_url, d
     audit = sa.table("audit_log", sa.column("at", UTCDateTime()), *(sa.column(n) for n in (
         "id", "actor", "action", "subject_type", "subject_id", "reason", "data", "prev_hash", "hash")))
     credit = {"type": "credit", "provider_ref": "T1:B1:000042"}
-    _to(database_url, "downgrade", "0027")
+    _to(database_url, "downgrade", "0028")
     try:
         with engine.begin() as conn:
             conn.execute(sa.insert(table), [
@@ -64,13 +64,13 @@ def test_0028_makes_set_asides_and_old_declines_explicit(engine, database_url, d
     assert rows[7].event is None and rows[8].event is None  # a void's decline, another provider: not a sale's
 
 
-def test_0028_goes_down_with_the_set_aside_told_by_its_reason_again(engine, database_url, client, auth,
+def test_0029_goes_down_with_the_set_aside_told_by_its_reason_again(engine, database_url, client, auth,
                                                                     test_settings, monkeypatch, db):
     from tests.api.test_finance_callbacks_page_round16 import make_failed
     _, stuck = make_failed(client, auth, test_settings, monkeypatch)
     assert client.post(f"/api/v1/finance/failed-callbacks/{stuck['id']}/set-aside", json={"reason": WHY},
                        headers=auth("admin")).status_code == 200
-    _to(database_url, "downgrade", "0027")
+    _to(database_url, "downgrade", "0028")
     try:
         with engine.connect() as conn:
             reason = conn.execute(sa.text("SELECT reason FROM callback_inbox WHERE id = :i"), {"i": stuck["id"]}).scalar()

@@ -2,8 +2,8 @@
 until now by a prefix of its reason) and a conflict finance has handled; card-sale declines stored before round 16
 get the mark a later approval looks for, and those whose approval is already stored are flagged conflicts
 
-Revision ID: 0028
-Revises: 0027
+Revision ID: 0029
+Revises: 0028
 Create Date: 2026-11-29 02:30:00
 """
 from datetime import datetime, timezone
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 import kernel.db
 
 
-revision = '0028'
-down_revision = '0027'
+revision = '0029'
+down_revision = '0028'
 branch_labels = None
 depends_on = None
 
