@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -61,7 +62,10 @@ def verify_timed(timestamp: str, candidates: Sequence[str], body: bytes, secrets
     hex digests (ours in one header, SePay's in two): unix seconds within the window, one digest matching."""
     if not is_ascii_digits(timestamp) or len(timestamp) > 12:
         raise SignatureError("malformed signature timestamp")
-    if abs(now.timestamp() - int(timestamp)) > tolerance:
+    # `t` is whole seconds (the sender's clock cut down), so the window is counted in whole seconds too:
+    # against our clock's microseconds a signature 300 s old was refused as soon as the second had begun
+    # (299 s in the past, 300 s ahead), and whether it passed depended on when in the second it arrived.
+    if abs(math.floor(now.timestamp()) - int(timestamp)) > tolerance:
         raise SignatureError("signature timestamp outside the tolerance window")
     expected = [signature(s, body, int(timestamp)) for s in secrets]
     if not any(same_secret(e, c.lower()) for e in expected for c in candidates):
