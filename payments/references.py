@@ -1,5 +1,5 @@
-"""Bank references compared across formats and feeds: one rule for the statement parsers, the
-reconciliation keys and the callbacks (pure: no database, so a parser may use it).
+"""Bank references and account numbers compared across formats and feeds: one rule for the statement
+parsers, the reconciliation keys and the callbacks (pure: no database, so a parser may use it).
 
 A payment is known by the `normalise_ref` of every reference a report of it named
 (`payment_references`), and lookups compare those keys: "5000.96828" and "500096828" find each other
@@ -41,3 +41,11 @@ def normalise_ref(ref: str | None) -> str | None:
         _last = (ref, found, last[0], last[1])
     return found
 
+
+
+def normalise_account(account: str | None) -> str | None:
+    """`0071 0012 34567`, `0071-0012-34567`, `VCB/0071001234567` -> letters and digits only, upper case."""
+    if account is None:
+        return None
+    cleaned = _NOT_ALNUM.sub("", account).upper()
+    return cleaned or None

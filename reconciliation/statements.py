@@ -19,7 +19,7 @@ from typing import BinaryIO
 from kernel.clock import UTC, VN_TZ
 from kernel.errors import ValidationError
 from kernel.money import MAX_MONEY_VND
-from payments.references import normalise_ref
+from payments.references import normalise_account, normalise_ref
 
 CREDIT, DEBIT = "credit", "debit"
 FORMATS = ("camt053", "mt940", "csv", "xlsx")
@@ -188,14 +188,6 @@ def same_account(written: str, ours: str) -> bool:
     if written == ours or written.endswith(ours):
         return True
     return written.isdigit() and ours.isdigit() and written.lstrip("0") == ours.lstrip("0") != ""
-
-
-def normalise_account(account: str | None) -> str | None:
-    """`0071 0012 34567`, `VCB/0071001234567` -> digits and letters only, upper case."""
-    if account is None:
-        return None
-    cleaned = re.sub(r"[^0-9A-Za-z]", "", account).upper()
-    return cleaned or None
 
 
 # --- numbers --------------------------------------------------------------------------

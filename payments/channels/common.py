@@ -20,6 +20,7 @@ from kernel.jsonobjects import DuplicateKey, unique_keys
 from kernel.money import MAX_MONEY_VND
 from payments.credits import IncomingCredit
 from payments.ledger import Accounts
+from payments.references import normalise_account
 
 
 class CallbackRejected(DomainError):
@@ -227,10 +228,13 @@ def _not_a_time(name: str) -> CallbackRejected:
                             code="invalid_field", details={"field": name})
 
 
-def our_bank_account(settings: Settings, *numbers: str | None) -> str | None:
-    """The bank clearing account if any of `numbers` is one of our collection accounts."""
+def our_bank_account(settings: Settings, *numbers: Any) -> str | None:
+    """The bank clearing account if any of `numbers` is one of our collection accounts, read as statements
+    read it (`normalise_account`: `0071 0012 34567` is 0071001234567): a feed that groups the number was
+    answered 200 and its transfer ignored, though the day's statement credits the same account."""
+    written = {normalise_account(n) for n in numbers if isinstance(n, str)} - {None}
     for account in settings.collection_accounts.values():
-        if account.account_number in numbers:
+        if normalise_account(account.account_number) in written:
             return Accounts.bank(account.bin, account.account_number)
     return None
 

@@ -197,3 +197,60 @@ def test_a_sepay_webhook_without_our_api_key_is_refused_and_kept(client, auth, t
     [(provider, status, reason, stored)] = inbox(db)
     assert (provider, status, stored) == ("sepay", "rejected", body) and reason.startswith("invalid_api_key")
     assert paid(client, code) == 0
+
+
+# --- the account a transfer went to, however the feed writes it ---------------------------------------------
+
+def _account_written(test_settings, via: str, code: str, written: str, txn_id: str) -> bytes:
+    path, headers, body = callback_request(via, settings=test_settings, payment_code=code, amount_vnd=100_000,
+                                           txn_id=txn_id, at=now_utc())
+    ours = test_settings.collection_account("*").account_number
+    return path, headers, body.replace(f'"{ours}"'.encode(), json.dumps(written.format(ours=ours)).encode())
+
+
+def _resigned(test_settings, via: str, headers: dict, body: bytes) -> tuple[dict, bytes]:
+    if via == "bank":
+        return {**headers, HEADER: sign([test_settings.secret(SECRETS["bank"])], body, now_t())}, body
+    if via == "payos":
+        data = json.loads(body)
+        data["signature"] = payos.sign(data["data"], test_settings.secret("HCCPAY_PAYOS_CHECKSUM_KEY"))
+        return headers, json.dumps(data).encode()
+    return headers, body  # SePay's API key does not sign the body
+
+
+def _grouped(number: str, separator: str) -> str:
+    return separator.join(number[i:i + 4] for i in range(0, len(number), 4))
+
+
+@pytest.mark.parametrize("via", ["bank", "sepay", "payos"])
+@pytest.mark.parametrize("written", ["spaces", "dashes", "dots", "padded"])
+def test_a_transfer_to_our_account_written_with_separators_pays(client, auth, test_settings, db, via, written):
+    """Statements already read `0071 0012 34567` as our account (`normalise_account`); a feed that groups the
+    number the same way was answered 200 and ignored as "not one of our collection accounts", so the
+    transfer waited for the day's statement (and the feed never sends it again)."""
+    code = make_request(client, auth)
+    ours = test_settings.collection_account("*").account_number
+    form = {"spaces": _grouped(ours, " "), "dashes": _grouped(ours, "-"), "dots": _grouped(ours, "."),
+            "padded": f" {ours} "}[written]
+    path, headers, body = _account_written(test_settings, via, code, form, f"1702{len(written)}")
+    headers, body = _resigned(test_settings, via, headers, body)
+    assert form.encode() in body
+    r = client.post(path, data=body, headers=headers)
+    assert r.status_code == 200, r.json
+    assert paid(client, code) == 100_000
+
+
+@pytest.mark.parametrize("via", ["bank", "sepay", "payos"])
+@pytest.mark.parametrize("other", ["longer", "led", "prefixed", "last digit"])
+def test_a_transfer_to_another_account_is_still_ignored(client, auth, test_settings, db, via, other):
+    code = make_request(client, auth)
+    ours = test_settings.collection_account("*").account_number
+    written = {"longer": ours + "1", "led": "1" + ours, "prefixed": "VCB" + ours,
+               "last digit": ours[:-1] + str((int(ours[-1]) + 1) % 10)}[other]
+    path, headers, body = _account_written(test_settings, via, code, written, "17030")
+    headers, body = _resigned(test_settings, via, headers, body)
+    r = client.post(path, data=body, headers=headers)
+    assert r.status_code == 200, r.json
+    [(_, status, reason, _)] = inbox(db)
+    assert status == "ignored" and "not one of our collection accounts" in reason
+    assert paid(client, code) == 0
