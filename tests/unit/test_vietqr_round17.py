@@ -188,3 +188,20 @@ def test_a_vietnamese_purpose_is_transliterated_for_62_08_and_the_payload_stays_
     payload = build_payload(bin="970418", account="1234567890", amount_vnd=1000, purpose="Đóng lệ phí HS40881023160")
     assert payload.isascii()
     assert parse_payload(payload).purpose == "Dong le phi HS40881023160"
+
+
+def test_additional_data_of_exactly_99_characters_is_built_and_read_back_and_100_is_refused():
+    full = {"bill_number": "B" * 25, "reference_label": "R" * 25, "terminal_label": "T" * 25}
+    payload = build_payload(bin="970418", account="1", purpose="P" * 8, **full)
+    assert "6299" in payload and parse_payload(payload).purpose == "P" * 8
+    assert payload == sealed(HEAD_STATIC, napas("970418", "1"), VND, VN,
+                             tlv("62", tlv("01", "B" * 25) + tlv("05", "R" * 25) + tlv("07", "T" * 25) +
+                                 tlv("08", "P" * 8)))
+    with pytest.raises(VietQRError) as caught:
+        build_payload(bin="970418", account="1", purpose="P" * 9, **full)
+    assert (caught.value.code, caught.value.details) == ("vietqr_invalid_input", {"field": "62"})
+
+
+def test_an_unknown_root_field_of_99_characters_is_kept_out_of_the_fields():
+    payload = sealed(HEAD_STATIC, napas("970418", "1"), VND, VN, tlv("85", "x" * 99))
+    assert parse_payload(payload).account == "1"
