@@ -118,7 +118,8 @@ WINDOW_TIMING_CODES = frozenset({"window_in_past", planner.SLOT_PASSED})
 def parse_window(raw: Any, *, now: datetime, holidays: Collection[date],
                  cutoff: timedelta = DEFAULT_WINDOW_CUTOFF, timing: bool = True) -> tuple[date | None, str | None]:
     """The citizen's day and slot: a working day from today to `latest_window_day`, and a round that
-    takes bookings still: today's closes `cutoff` before it leaves (`planner.SLOT_STARTS`). Taken up to
+    takes bookings still: each closes `cutoff` before it leaves (`planner.SLOT_STARTS`), the evening
+    before when the cut-off is longer than the night. Taken up to
     the minute it left, a window for the morning round booked at 07:29 was planned after the manifest was
     printed and the postman gone; nobody told him."""
     if raw is None:
@@ -133,12 +134,16 @@ def parse_window(raw: Any, *, now: datetime, holidays: Collection[date],
                             code="window_not_working_day", details={"field": "window.date", "date": day.isoformat()})
     slot = parse_slot(window.get("slot"), "window.slot")
     leaves = datetime.combine(day, planner.SLOT_STARTS[slot], tzinfo=VN_TZ)  # as the planner reads a round
-    if timing and day == today and now >= leaves - cutoff:
-        closes = f"{leaves - cutoff:%H:%M}"
-        raise Unprocessable(f"window.slot: today's {slot} round leaves at {leaves:%H:%M} and takes bookings until "
-                            f"{closes} (Asia/Ho_Chi_Minh); choose a later slot or day", code=planner.SLOT_PASSED,
+    # An instant, whatever day it falls on: a cut-off longer than the night (up to 720 minutes) closes the
+    # morning round the evening before, and checking today's rounds only took tomorrow's after it.
+    closes = leaves - cutoff
+    if timing and now >= closes:
+        raise Unprocessable(f"window.slot: the {slot} round of {day.isoformat()} leaves at {leaves:%H:%M} and takes "
+                            f"bookings until {closes:%H:%M} on {closes.date().isoformat()} (Asia/Ho_Chi_Minh); "
+                            f"choose a later slot or day", code=planner.SLOT_PASSED,
                             details={"field": "window.slot", "date": day.isoformat(), "slot": slot,
-                                     "leaves_at": f"{leaves:%H:%M}", "closes_at": closes})
+                                     "leaves_at": f"{leaves:%H:%M}", "closes_at": f"{closes:%H:%M}",
+                                     "closes_on": closes.date().isoformat()})
     latest = latest_window_day(today, holidays)  # last: a holiday or a bad slot says more than "too far"
     if timing and day > latest:
         raise ValidationError(f"window.date: at most {WINDOW_HORIZON_DAYS} days ahead and within the years the "
