@@ -18,6 +18,10 @@ Control (tests, demos):
 - `POST /_orders/<tracking>/attempt`: the postman tries to hand over (10, or 11 in not_home mode).
 - `POST /_webhooks/flush {"reverse": bool, "twice": bool}`: send the held webhooks.
 - `GET /_orders`: every order.
+
+A control request the sandbox cannot use (not a JSON object, an unknown mode, a status code outside 0-22, a COD
+amount that is not a JSON integer >= 0) is a 400 `{"error", "field"}` and changes nothing; an order with such a
+COD amount is refused (422) as any invalid order.
 """
 from __future__ import annotations
 
@@ -51,6 +55,58 @@ CANCELLABLE_AFTER = frozenset({0, 1, 2, 3, 4})
 EVENT_EXTRAS = ("reason", "id_check", "note", "cod_amount_vnd")
 
 
+MODES = ("ok", "down", "error", "slow", "lost_reply", "not_home")
+MAX_DELAY_SECONDS = 600
+MAX_COD_VND = 10 ** 12  # far above any dossier; past it a number is no amount of đồng
+
+
+class Refused(ValueError):
+    """A control request or order the sandbox cannot use: answered 400 naming the field, never a 500."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def _whole(value, lowest: int, highest: int) -> bool:
+    return type(value) is int and lowest <= value <= highest  # not True, not 1.5, not "30000"
+
+
+def read_event(body: dict) -> tuple[int, str | None, dict]:
+    """(status code, occurred_at, extras) of a control event, as VNPost could report it."""
+    code = body.get("status_code")
+    if not _whole(code, 0, max(STATUS_TEXT)):
+        raise Refused("status_code", f"status_code must be a VNPost status code 0-{max(STATUS_TEXT)}")
+    occurred_at = body.get("occurred_at")
+    if occurred_at is not None and not isinstance(occurred_at, str):
+        raise Refused("occurred_at", "occurred_at must be a date and time (text)")
+    if "cod_amount_vnd" in body and not _whole(body["cod_amount_vnd"], 0, MAX_COD_VND):
+        raise Refused("cod_amount_vnd", "cod_amount_vnd must be a whole number of đồng (a JSON integer >= 0)")
+    return code, occurred_at, {k: body[k] for k in EVENT_EXTRAS if k in body}
+
+
+def read_control(body: dict, state: dict) -> dict:
+    """The settings `body` asks for, on top of `state` (mode defaults to ok, as before)."""
+    mode, delay, hold = body.get("mode", "ok"), body.get("delay", 0), body.get("hold_webhooks", state["hold_webhooks"])
+    if mode not in MODES:
+        raise Refused("mode", f"mode must be one of {', '.join(MODES)}")
+    if type(delay) not in (int, float) or not 0 <= delay <= MAX_DELAY_SECONDS:
+        raise Refused("delay", f"delay must be a number of seconds from 0 to {MAX_DELAY_SECONDS}")
+    if not isinstance(hold, bool):
+        raise Refused("hold_webhooks", "hold_webhooks must be true or false")
+    return {"mode": mode, "delay": float(delay), "hold_webhooks": hold}
+
+
+def json_object() -> dict:
+    """The request's JSON object; an empty body is {} (the control calls have defaults)."""
+    if not request.get_data():
+        return {}
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise Refused("body", "the body must be a JSON object")
+    return body
+
+
 def s10_tracking_number(serial: int, prefix: str = "EB") -> str:
     """`EB` + 8 digits + UPU S10 check digit + `VN`."""
     digits = f"{serial:08d}"
@@ -61,6 +117,11 @@ def s10_tracking_number(serial: int, prefix: str = "EB") -> str:
 
 def create_courier(api_key: str, webhook_secret: str, *, clock: Callable[[], datetime] = now_utc) -> Flask:
     app = Flask("sandbox_courier")
+
+    @app.errorhandler(Refused)
+    def refused(exc: Refused):
+        return jsonify(error=str(exc), field=exc.field), 400
+
     lock = threading.Lock()
     state = {"mode": "ok", "delay": 0.0, "hold_webhooks": False}
     orders: dict[str, dict] = {}
@@ -111,11 +172,12 @@ def create_courier(api_key: str, webhook_secret: str, *, clock: Callable[[], dat
     def create_order():
         if (failure := misbehave()) is not None:
             return failure
-        body = request.get_json(silent=True) or {}
+        body = request.get_json(silent=True)
+        body = body if isinstance(body, dict) else {}
         key = request.headers.get("Idempotency-Key")
-        citizen = body.get("citizen") or {}
+        citizen = body.get("citizen") if isinstance(body.get("citizen"), dict) else {}
         if not key or not body.get("reference") or not str(citizen.get("phone", "")).isdigit() \
-                or not citizen.get("ward_code"):
+                or not citizen.get("ward_code") or not _whole(body.get("cod_amount_vnd", 0), 0, MAX_COD_VND):
             return jsonify(error="invalid order"), 422
         with lock:
             if key in by_key:  # the same booking again: the same order
@@ -167,14 +229,15 @@ def create_courier(api_key: str, webhook_secret: str, *, clock: Callable[[], dat
 
     @app.post("/_orders/<tracking>/events")
     def new_event(tracking: str):
-        body = request.get_json(silent=True) or {}
-        extra = {k: body[k] for k in EVENT_EXTRAS if k in body}
-        return on_order(tracking, lambda order: {"event": add_event(
-            order, int(body.get("status_code", 0)), body.get("occurred_at"), **extra)}, api=False, notify=True)
+        code, occurred_at, extra = read_event(json_object())
+        return on_order(tracking, lambda order: {"event": add_event(order, code, occurred_at, **extra)},
+                        api=False, notify=True)
 
     @app.post("/_orders/<tracking>/attempt")
     def attempt(tracking: str):
-        at = (request.get_json(silent=True) or {}).get("occurred_at")
+        at = json_object().get("occurred_at")
+        if at is not None and not isinstance(at, str):
+            raise Refused("occurred_at", "occurred_at must be a date and time (text)")
 
         def hand_over(order: dict) -> dict:
             if state["mode"] == "not_home":
@@ -187,7 +250,7 @@ def create_courier(api_key: str, webhook_secret: str, *, clock: Callable[[], dat
 
     @app.post("/_webhooks/flush")
     def flush():
-        body = request.get_json(silent=True) or {}
+        body = json_object()
         return jsonify(webhooks=send_webhooks(reverse=bool(body.get("reverse")), twice=bool(body.get("twice"))))
 
     @app.get("/_orders")
@@ -197,11 +260,9 @@ def create_courier(api_key: str, webhook_secret: str, *, clock: Callable[[], dat
 
     @app.post("/_control")
     def control():
-        body = request.get_json(silent=True) or {}
+        body = json_object()
         with lock:
-            state["mode"] = body.get("mode", "ok")
-            state["delay"] = float(body.get("delay", 0))
-            state["hold_webhooks"] = bool(body.get("hold_webhooks", state["hold_webhooks"]))
+            state.update(read_control(body, state))  # all or nothing: a refused setting changes none
         return jsonify(state)
 
     return app
