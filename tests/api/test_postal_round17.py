@@ -317,3 +317,39 @@ def test_with_a_long_cut_off_the_next_mornings_round_is_closed_the_evening_befor
             assert r.status_code == 201, r.json  # 13:30 - 10 h = 03:30 on the day: still open
     finally:
         app.extensions["hccpay"].engine.dispose()
+
+
+# --- 7. a retry across Tết, a pickup failed twice -----------------------------------------------------------
+
+def test_a_delivery_that_failed_on_the_eve_of_tet_is_tried_again_on_the_second_working_day_after_it(
+        client, auth, db, test_settings):
+    make_route(db, test_settings, code="HL1")
+    with time_machine.travel(vn("2027-02-04T09:00"), tick=False):
+        shipment_id = make_booked_shipment(db, test_settings, "D-TET-RETRY", direction="delivery")
+        events = f"{SHIPMENTS}/{shipment_id}/events"
+        assert client.post(events, json={"event": "out_for_delivery"}, headers=auth("postal")).status_code == 200
+        r = client.post(events, json={"event": "failed_attempt", "reason": "not_home"}, headers=auth("postal"))
+        assert r.json["next_attempt_date"] == "2027-02-15", r.json  # 12/2 is the first, 15/2 the second
+        move = lambda day: client.post(f"{SHIPMENTS}/{shipment_id}/assignment", headers=auth("postal"),  # noqa: E731
+                                       json={"date": day, "route": "HL1", "slot": "morning", "reason": "hẹn lại"})
+        r = move("2027-02-12")
+        assert r.status_code == 409 and r.json["code"] == "too_early_for_retry", r.json
+        r = move("2027-02-08")
+        assert r.status_code == 422 and r.json["code"] == "not_a_working_day", r.json
+        plan = client.post("/api/v1/postal/plan?date=2027-02-12", headers=auth("postal"))
+        assert plan.status_code == 200 and shipment_id not in [a["shipment_id"] for a in plan.json["assigned"]]
+        plan = client.post("/api/v1/postal/plan?date=2027-02-15", headers=auth("postal"))
+        assert plan.status_code == 200 and [a["shipment_id"] for a in plan.json["assigned"]] == [shipment_id]
+
+
+def test_a_pickup_failed_twice_is_cancelled_and_its_postage_not_asked(client, auth, db, test_settings):
+    with time_machine.travel(vn("2027-01-04T08:00"), tick=False) as clock:
+        shipment_id = make_booked_shipment(db, test_settings, "D-PICK-TWICE")
+        events = f"{SHIPMENTS}/{shipment_id}/events"
+        post = lambda body: client.post(events, json=body, headers=auth("postal"))  # noqa: E731
+        assert post({"event": "failed_attempt", "reason": "not_home"}).json["status"] == "failed_attempt"
+        clock.move_to(vn("2027-01-06T08:00"))
+        r = post({"event": "failed_attempt", "reason": "wrong_address"})
+        assert r.status_code == 200 and r.json["status"] == "cancelled", r.json
+        r = post({"event": "picked_up", "id_check": ID_CHECK})
+        assert r.status_code == 409, r.json
