@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from kernel.money import MAX_REQUEST_VND
+
 LOCAL, OTHER, SPECIAL = "local", "other", "special"
 ZONES = (LOCAL, OTHER, SPECIAL)
 STEP_GRAMS = 500
@@ -54,10 +56,16 @@ class Tariff:
         return last_price + steps * table.extra_per_500g_vnd
 
 
-def _money(value: Any, where: str) -> int:
-    if type(value) is not int or value <= 0:
-        raise TariffError(f"{where} must be a positive whole number of đồng")
+def _positive(value: Any, where: str, highest: int, unit: str) -> int:
+    """A positive whole number up to `highest`: a price past what one payment request may ask (each postage is
+    asked alone) could never be paid, and one past the database's integers made every booking a 500."""
+    if type(value) is not int or not 0 < value <= highest:
+        raise TariffError(f"{where} must be a whole number of {unit} from 1 to {highest:,}")
     return value
+
+
+def _money(value: Any, where: str) -> int:
+    return _positive(value, where, MAX_REQUEST_VND, "đồng")
 
 
 def parse_tariff(raw: Mapping[str, Any] | None) -> Tariff:
@@ -74,12 +82,16 @@ def parse_tariff(raw: Mapping[str, Any] | None) -> Tariff:
         for i, item in enumerate(spec["classes"]):
             if not (isinstance(item, list) and len(item) == 2):
                 raise TariffError(f"{zone}.classes[{i}] must be [max_grams, price_vnd]")
-            classes.append((_money(item[0], f"{zone}.classes[{i}] max_grams"),
+            classes.append((_positive(item[0], f"{zone}.classes[{i}] max_grams", MAX_WEIGHT_GRAMS, "grams"),
                             _money(item[1], f"{zone}.classes[{i}] price")))
         if [c[0] for c in classes] != sorted({c[0] for c in classes}):
             raise TariffError(f"{zone}: weight classes must be strictly ascending")
         zones[zone] = ZoneTariff(tuple(classes), _money(spec.get("extra_per_500g_vnd"),
                                                          f"{zone}.extra_per_500g_vnd"))
+        dearest = Tariff({zone: zones[zone]}).postage_vnd(zone, MAX_WEIGHT_GRAMS)
+        if dearest > MAX_REQUEST_VND:  # the heaviest envelope's postage, asked in one request
+            raise TariffError(f"{zone}: the postage of {MAX_WEIGHT_GRAMS:,} g would be {dearest:,} đồng, above the "
+                              f"{MAX_REQUEST_VND:,} đồng one payment request may ask")
     return Tariff(zones)
 
 

@@ -50,3 +50,51 @@ def test_a_monday_round_is_open_over_the_weekend_until_its_cut_off():
     assert _window("2027-01-11", "morning", sunday, 720) == (date(2027, 1, 11), "morning")
     with pytest.raises(Unprocessable):
         _window("2027-01-11", "morning", sunday + timedelta(minutes=1), 720)
+
+
+# --- a tariff whose postage no payment request could ask for is refused at start-up ---------------------------
+
+def _tariff(local: dict) -> dict:
+    from postal.tariff import DEFAULT_TARIFF
+
+    return {**DEFAULT_TARIFF, "local": local}
+
+
+@pytest.mark.parametrize("local, field", [
+    ({"classes": [[500, 10 ** 20]], "extra_per_500g_vnd": 3000}, "local.classes[0] price"),
+    ({"classes": [[500, 500_000_001]], "extra_per_500g_vnd": 3000}, "local.classes[0] price"),
+    ({"classes": [[500, 22000]], "extra_per_500g_vnd": 10 ** 15}, "local"),
+    # 22,000 + 59 steps of 500 g to 30 kg at 8.5 million: 501.5 million for the heaviest envelope
+    ({"classes": [[500, 22000]], "extra_per_500g_vnd": 8_500_000}, "local"),
+    ({"classes": [[10 ** 9, 22000]], "extra_per_500g_vnd": 3000}, "local.classes[0] max_grams"),
+])
+def test_a_tariff_asking_more_than_one_payment_request_may_hold_is_refused(local, field):
+    """HCCPAY_POSTAL_TARIFF took any positive price: 10^20 đồng was accepted at start-up and every booking in
+    that zone was a 500 (an integer the database cannot hold), and any postage above a payment request's limit
+    (500,000,000) asked for what no request may carry."""
+    from postal.tariff import TariffError, parse_tariff
+
+    with pytest.raises(TariffError) as refused:
+        parse_tariff(_tariff(local))
+    assert field in str(refused.value)
+
+
+def test_the_dearest_postage_a_tariff_allows_is_the_payment_request_limit():
+    from kernel.money import MAX_REQUEST_VND
+    from postal.tariff import MAX_WEIGHT_GRAMS, parse_tariff
+
+    steps = (MAX_WEIGHT_GRAMS - 500) // 500
+    extra = (MAX_REQUEST_VND - 22000) // steps
+    tariff = parse_tariff(_tariff({"classes": [[500, 22000]], "extra_per_500g_vnd": extra}))
+    assert tariff.postage_vnd("local", MAX_WEIGHT_GRAMS) <= MAX_REQUEST_VND
+
+
+def test_the_start_up_names_the_tariff_problem():
+    import json
+
+    from config import ConfigError, load_settings
+
+    with pytest.raises(ConfigError) as refused:
+        load_settings({"HCCPAY_DEMO": "1", "HCCPAY_POSTAL_TARIFF": json.dumps(
+            _tariff({"classes": [[500, 10 ** 20]], "extra_per_500g_vnd": 3000}))})
+    assert "HCCPAY_POSTAL_TARIFF" in str(refused.value)
