@@ -32,6 +32,9 @@ READERS = ("postal", "auditor")
 WAITING_SHOWN = 200
 CHECKS_SHOWN = 100  # the oldest unresolved reports; the count of the rest is said under them
 MOVABLE = frozenset({states.BOOKED, states.SCHEDULED, states.FAILED_ATTEMPT})
+# A failed shipment's retry date is kept after it (the history reads it): the card says it only while the
+# retry is still to come, not once the result went out again or the shipment ended.
+RETRY_PENDING = MOVABLE
 OFFERED = {states.PICKUP: (states.PICKED_UP, states.DELIVERED, states.FAILED_ATTEMPT),
            states.DELIVERY: (states.OUT_FOR_DELIVERY, states.DELIVERED, states.FAILED_ATTEMPT)}
 
@@ -129,6 +132,7 @@ def _render(day: date, *, report: dict | None = None, error: DomainError | None 
             slot_names=manifests.SLOT_NAMES, direction_names=manifests.DIRECTION_NAMES,
             status_name=manifests.status_name, movable=MOVABLE, offered_events=offered_events,
             handover_event=handover_event, failed=states.FAILED_ATTEMPT, slots=planner.SLOTS,
+            retry_pending=RETRY_PENDING,
             move_default_day=move_default_day, checks=to_check, more_checks=more_checks)
 
 

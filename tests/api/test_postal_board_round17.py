@@ -84,3 +84,40 @@ def test_only_postal_staff_post_the_boards_forms(client, staff_user, db, test_se
                        (f"{BOARD}shipments/{shipment_id}/move", {"date": "2027-01-04", "route": "HL1",
                                                                  "slot": "morning", "reason": "x"})):
         assert client.post(path, data={"csrf_token": token, **form}).status_code == 403, path
+
+
+def test_a_result_delivered_at_its_second_attempt_no_longer_says_when_to_go_again(client, staff_user, db,
+                                                                                   test_settings):
+    """The card of a delivery handed over at its retry still read "Đi lại từ 06/01/2027 (Lần không thành công:
+    1)" in the day's lane: a postman reading it would go back to a door whose result was delivered. The retry
+    date is said while another attempt is to come; afterwards only how many failed."""
+    make_route(db, test_settings, code="HL1")
+    staff_user("buudien", ("postal",))
+    with time_machine.travel(vn("2027-01-04T06:00"), tick=False) as clock:  # Monday
+        shipment_id = make_booked_shipment(db, test_settings, "D-BOARD-RETRIED", direction="delivery")
+        log_in(client, "buudien")
+        token = page_csrf(client, BOARD)
+        outcome = f"{BOARD}shipments/{shipment_id}/outcome"
+        client.post(outcome, data={"csrf_token": token, "event": "out_for_delivery"})
+        client.post(outcome, data={"csrf_token": token, "event": "failed_attempt", "reason": "not_home"})
+        card = card_of(client, "2027-01-04", shipment_id)
+        assert "Đi lại từ" in card and "06/01/2027" in card  # waiting for its retry: said
+        clock.move_to(vn("2027-01-06T06:00"))
+        log_in(client, "buudien")
+        token = page_csrf(client, BOARD)
+        r = client.post(f"{BOARD}shipments/{shipment_id}/move", data={
+            "csrf_token": token, "date": "06/01/2027", "route": "HL1", "slot": "morning", "reason": "đi lại"})
+        assert r.status_code == 302
+        client.post(outcome, data={"csrf_token": token, "event": "out_for_delivery"})
+        r = client.post(outcome, data={"csrf_token": token, "event": "delivered", "document_type": "cccd",
+                                       "id_number": "022088001234", "holder_name": "Phạm Thu Hà"})
+        assert r.status_code == 302
+        card = card_of(client, "2027-01-06", shipment_id)
+    assert "Đã giao" in card
+    assert "Đi lại từ" not in card and "Lần không thành công" in card
+
+
+def card_of(client, day: str, shipment_id: int) -> str:
+    html = client.get(f"{BOARD}?date={day}").get_data(as_text=True)
+    start = html.index(f'id="s-{shipment_id}"')
+    return html[start:html.index("</li>", start)]

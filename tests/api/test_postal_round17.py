@@ -353,3 +353,23 @@ def test_a_pickup_failed_twice_is_cancelled_and_its_postage_not_asked(client, au
         assert r.status_code == 200 and r.json["status"] == "cancelled", r.json
         r = post({"event": "picked_up", "id_check": ID_CHECK})
         assert r.status_code == 409, r.json
+
+
+def test_two_failures_the_courier_reports_two_working_days_apart_return_the_result(client, auth, db, test_settings):
+    with time_machine.travel(vn("2027-01-04T09:00"), tick=False) as clock:  # Monday
+        shipment_id = make_booked_shipment(db, test_settings, "D-COURIER-TWICE", direction="delivery")
+        assert webhook(client, test_settings, event(shipment_id, "CT-9a", 9, now_utc())).json["outcome"] == "applied"
+        clock.shift(timedelta(hours=2))
+        assert webhook(client, test_settings, event(shipment_id, "CT-11a", 11, now_utc())).json["outcome"] == "applied"
+        clock.shift(timedelta(hours=1))  # the same attempt reported again under another id: counted once
+        webhook(client, test_settings, event(shipment_id, "CT-11b", 11, now_utc()))
+        assert shipment(client, auth, shipment_id)["failed_attempts"] == 1
+        clock.move_to(vn("2027-01-06T09:00"))  # Wednesday: the retry
+        assert webhook(client, test_settings, event(shipment_id, "CT-9b", 9, now_utc())).json["outcome"] == "applied"
+        clock.shift(timedelta(hours=2))
+        assert webhook(client, test_settings, event(shipment_id, "CT-12", 12, now_utc())).json["outcome"] == "applied"
+        s = shipment(client, auth, shipment_id)
+        assert (s["status"], s["failed_attempts"]) == ("returned_to_agency", 2)
+        clock.move_to(vn("2027-01-08T09:00"))  # a third report changes nothing
+        r = webhook(client, test_settings, event(shipment_id, "CT-9c", 9, now_utc()))
+        assert r.status_code == 200 and shipment(client, auth, shipment_id)["status"] == "returned_to_agency"
