@@ -108,6 +108,13 @@ def _unseal(db, kept: object) -> str | None:
     return raw if token is not None and secrets.compare_digest(hash_token(raw), token.token_hash) else None
 
 
+def _list_page() -> str:
+    """Where a form of the page goes back to: the page of the users list it was sent from (its `?offset=`,
+    carried in the form's action), read before anything is done so an unreadable one changes nothing."""
+    offset = offset_arg()
+    return url_for("admin_pages.users", offset=offset or None)
+
+
 def _render(**extra):
     with transaction() as session:
         users, total = list_users(session, limit=PAGE_SIZE, offset=(offset := offset_arg()))
@@ -135,6 +142,7 @@ def users():
 @admin_pages.post("/users")
 @page_requires("admin")
 def create_user_submit():
+    back = _list_page()
     now = now_utc()
     try:
         with transaction() as session:
@@ -146,12 +154,13 @@ def create_user_submit():
     except DomainError as exc:
         return _refused(exc)
     flash(f"{i18n.translate('Đã tạo tài khoản')} {user.username}.")
-    return redirect(url_for("admin_pages.users"))
+    return redirect(back)
 
 
 @admin_pages.post("/users/<int:user_id>")
 @page_requires("admin")
 def update_user_submit(user_id: int):
+    back = _list_page()
     now = now_utc()
     password = request.form.get("password") or None
     # A browser sends no `roles` once every box is unticked: our form says it listed them (`roles_listed`), so
@@ -171,7 +180,7 @@ def update_user_submit(user_id: int):
     except DomainError as exc:
         return _refused(exc)
     flash(f"{i18n.translate('Đã cập nhật tài khoản')} {user.username}.")
-    return redirect(url_for("admin_pages.users"))
+    return redirect(back)
 
 
 def _active() -> bool | None:
@@ -203,6 +212,7 @@ def _ttl_days(typed: str) -> int | str | None:
 @admin_pages.post("/tokens")
 @page_requires("admin")
 def create_token_submit():
+    back = _list_page()
     now = now_utc()
     try:
         with transaction() as session:
@@ -211,12 +221,13 @@ def create_token_submit():
     except DomainError as exc:
         return _refused(exc)
     page_session[NEW_TOKEN] = _seal(token.id, raw)
-    return redirect(url_for("admin_pages.users"), 303)
+    return redirect(back, 303)
 
 
 @admin_pages.post("/tokens/<int:token_id>/revoke")
 @page_requires("admin")
 def revoke_token_submit(token_id: int):
+    back = _list_page()
     now = now_utc()
     try:
         with transaction() as session:
@@ -224,4 +235,4 @@ def revoke_token_submit(token_id: int):
     except DomainError as exc:
         return _refused(exc)
     flash(i18n.translate("Đã thu hồi token."))
-    return redirect(url_for("admin_pages.users"))
+    return redirect(back)
