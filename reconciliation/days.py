@@ -264,21 +264,37 @@ def _row_name(account: str) -> str:
 def _exception_totals(found: list[queue.DayException], tolerance_vnd: int) -> dict:
     """By kind: the blocking exceptions (`count`, `open`, `amount_vnd`) and, apart, those for information
     (`info`: a missed callback, the credit of a reversal pair settled on its reversal line) — as a closed
-    day's report lists them ("Thông tin"), so a pair's money is not counted twice nor read as open twice."""
+    day's report lists them ("Thông tin"), so a pair's money is not counted twice nor read as open twice.
+    `info.in_pair`: of those, the credits whose reversal line is of the same day (the same money as the
+    reversal's blocking exception, which the draft report counts once)."""
+    lines = {e.line_id for e in found if e.line_id is not None}
     by_kind: dict[str, dict] = {}
     for exc in found:
         bucket = by_kind.setdefault(exc.kind, {"count": 0, "open": 0, "amount_vnd": 0})
         if not exc.blocking:
-            info = bucket.setdefault("info", {"count": 0, "amount_vnd": 0})
+            info = bucket.setdefault("info", {"count": 0, "amount_vnd": 0, "in_pair": {"count": 0, "amount_vnd": 0}})
             info["count"] += 1
             info["amount_vnd"] += exc.amount_vnd
+            if exc.details.get("reversal_line_id") in lines:
+                info["in_pair"]["count"] += 1
+                info["in_pair"]["amount_vnd"] += exc.amount_vnd
             continue
         bucket["count"] += 1
         bucket["open"] += exc.open
         bucket["amount_vnd"] += exc.amount_vnd
-    return {"total": len(found), "open": sum(e.open for e in found),
-            "acknowledged": sum(e.acknowledged for e in found),
-            "blocking_open": len(queue.open_blocking(found, tolerance_vnd)), "by_kind": by_kind}
+    return {"total": len(found), "acknowledged": sum(e.acknowledged for e in found), "by_kind": by_kind,
+            **_open_counts(found, tolerance_vnd)}
+
+
+def _open_counts(found: list[queue.DayException], tolerance_vnd: int) -> dict:
+    """The open exceptions, named for what they count: `open_blocking` need a person (`open_above_tolerance`
+    hold the close, `open_within_tolerance` the close lets through), `open_info` are information only. The
+    first names, kept for their readers: `open` counts all of them, `blocking_open` those above the tolerance."""
+    above = len(queue.open_blocking(found, tolerance_vnd))
+    blocking = sum(e.open and e.blocking for e in found)
+    info = sum(e.open and not e.blocking for e in found)
+    return {"open": blocking + info, "blocking_open": above, "open_blocking": blocking,
+            "open_above_tolerance": above, "open_within_tolerance": blocking - above, "open_info": info}
 
 
 def _sweep_totals(session: Session, day: date, found: list[queue.DayException]) -> dict:

@@ -164,24 +164,48 @@ def _sections(summary: dict, state: dict, now: datetime) -> Iterator[Section]:
                       [[ADJUSTMENT_VI.get(r["kind"], r["kind"]), AGENCY_VI.get(r["agency_code"], r["agency_code"]),
                         r["count"], r["amount_vnd"]] for r in adjustments["by_kind"]]
                       + [["Cộng (thay đổi so với tổng đã khóa sổ)", "", "", adjustments["net_vnd"]]], frozenset({3}))
-    if closed:  # the exceptions as the close froze them, each with how it was handled
-        rows = [[_subject(e), KIND_VI.get(e["kind"], e["kind"]), e["amount_vnd"], _handled(e)]
-                for e in summary.get("closed_exceptions") or []]
-    else:  # a draft: the queue as it stands, by kind (the queue itself lists each one); what is there for
-        # information on its own row, as the closed report marks each such one ("Thông tin")
-        rows = []
-        for kind, bucket in sorted(summary.get("exceptions", {}).get("by_kind", {}).items()):
-            if bucket["count"]:
-                rows.append(["", KIND_VI.get(kind, kind), bucket["amount_vnd"],
-                             f"{bucket['open']}/{bucket['count']} đang mở (xem hàng đợi ngoại lệ)"])
-            if bucket.get("info"):
-                rows.append(["", KIND_VI.get(kind, kind), bucket["info"]["amount_vnd"],
-                             f"Thông tin ({bucket['info']['count']})"])
+    rows = _closed_exception_rows(summary.get("closed_exceptions") or []) if closed \
+        else _draft_exception_rows(summary.get("exceptions", {}).get("by_kind", {}))
     yield Section("VII. Ngoại lệ", ["Đối tượng", "Loại", "Số tiền (VND)", "Xử lý"],
                   rows or [["", "Không có ngoại lệ", "", ""]], frozenset({2}))
     counts = summary.get("cash_drawers")  # absent from summaries frozen before the drawers were counted
     if counts is not None:
         yield _cash_section(counts)
+
+
+def _draft_exception_rows(by_kind: dict) -> list[list]:
+    """A draft's section VII: the queue as it stands, by kind (the queue itself lists each one); what is there
+    for information on its own row, as the closed report marks each such one ("Thông tin"). The credit of a
+    reversal pair booked the same day is the reversal's money: said, not counted again."""
+    rows = []
+    for kind, bucket in sorted(by_kind.items()):
+        if bucket["count"]:
+            rows.append(["", KIND_VI.get(kind, kind), bucket["amount_vnd"],
+                         f"{bucket['open']}/{bucket['count']} đang mở (xem hàng đợi ngoại lệ)"])
+        info = bucket.get("info")
+        paired = (info or {}).get("in_pair") or {"count": 0, "amount_vnd": 0}  # absent before round 17
+        if info and info["count"] > paired["count"]:
+            rows.append(["", KIND_VI.get(kind, kind), info["amount_vnd"] - paired["amount_vnd"],
+                         f"Thông tin ({info['count'] - paired['count']})"])
+        if paired["count"]:  # no amount, as the closed report's row for each such credit
+            rows.append(["", KIND_VI.get(kind, kind), "",
+                         f"Thông tin ({paired['count']}): ghi có của cặp đảo trong ngày, số tiền tính ở dòng đảo"])
+    return rows
+
+
+def _closed_exception_rows(frozen: list[dict]) -> list[list]:
+    """A closed day's section VII: the exceptions as the close froze them, each with how it was handled. The
+    credit of a reversal pair whose reversal line is listed too names that line and leaves the amount to it."""
+    listed = {e["line_id"]: e.get("report_line_no") for e in frozen if e.get("line_id")}
+    rows = []
+    for e in frozen:
+        pair = (e.get("details") or {}).get("reversal_line_id")
+        if e.get("severity") == "info" and listed.get(pair):
+            rows.append([_subject(e), KIND_VI.get(e["kind"], e["kind"]), "",
+                         f"Thông tin: ghi có của cặp đảo với Dòng {listed[pair]} (mục VIII), số tiền tính ở dòng đó"])
+        else:
+            rows.append([_subject(e), KIND_VI.get(e["kind"], e["kind"]), e["amount_vnd"], _handled(e)])
+    return rows
 
 
 def _cash_section(counts: dict) -> Section:

@@ -110,16 +110,17 @@ def test_the_draft_report_counts_a_same_day_reversal_pair_as_the_closed_one_does
     upload(client, auth, mt940(("C", 50_000, "900001", f"nop le phi {code}"),
                                ("RC", 50_000, "900002", f"REVERSAL 900001 {code}")), "s.mt940")
 
-    def reversed_rows(data: bytes) -> list[tuple[int, bool]]:
+    def reversed_rows(data: bytes) -> list[tuple[str, bool]]:
         """(amount, information only) of section VII's reversal rows."""
-        return sorted((int(row[2]), row[3].startswith("Thông tin")) for row in section_vii(data)
+        return sorted((row[2], row[3].startswith("Thông tin")) for row in section_vii(data)
                       if row[1] == KIND_VI["reversed"])
 
     draft = client.get(f"/api/v1/reconciliation/days/{DAY}/report.csv", headers=auth("finance")).data
-    assert reversed_rows(draft) == [(50_000, False), (50_000, True)]
+    # round 17: the credit's row says it is there but leaves its money to the reversal's (counted once)
+    assert reversed_rows(draft) == [("", True), ("50000", False)]
     by_kind = summary_of(client, auth)["exceptions"]["by_kind"]["reversed"]
     assert (by_kind["count"], by_kind["open"], by_kind["amount_vnd"]) == (1, 1, 50_000)
-    assert by_kind["info"] == {"count": 1, "amount_vnd": 50_000}
+    assert by_kind["info"] == {"count": 1, "amount_vnd": 50_000, "in_pair": {"count": 1, "amount_vnd": 50_000}}
     [blocking] = [e for e in queue(client, auth) if e["kind"] == "reversed" and e["severity"] == "blocking"]
     acknowledge(client, auth, blocking["key"])
     close(client, auth)
