@@ -1,8 +1,9 @@
 """Open requests a sum of money might have paid, for finance to look at: proposals, never applied.
 
 Money nothing could put on a request — an unmatched statement line, a callback in suspense —
-is offered the open requests that owe exactly that much, ranked by the payer's name in the memo
-and by the day it came while the request was open. One ranking for the reconciliation queue and
+is offered the open requests that owe exactly that much and those a mistyped code of its memo is one
+keystroke from (crediting takes such a code only when one request fits, for the exact amount),
+ranked by the payer's name in the memo and by the day it came while the request was open. One ranking for the reconciliation queue and
 the suspense desk. Ranked are the newest `CANDIDATES` owing the amount and every one whose
 applicant the memo names: a common fee is owed by many, and the citizen who wrote his name is
 often not among the newest.
@@ -49,13 +50,15 @@ class Money:
     payer_name: str | None = None
 
 
-def for_money(session: Session, *, amount_vnd: int, day: date, memo: str, payer_name: str | None) -> list[dict]:
+def for_money(session: Session, *, amount_vnd: int, day: date, memo: str, payer_name: str | None,
+              prefix: str) -> list[dict]:
     """The open requests `amount_vnd` received on `day` might have paid, best first."""
-    return for_each(session, [Money(amount_vnd, day, memo, payer_name)])[0]
+    return for_each(session, [Money(amount_vnd, day, memo, payer_name)], prefix=prefix)[0]
 
 
-def for_each(session: Session, moneys: list[Money]) -> list[list[dict]]:
-    """`for_money` for a page of them, in one read of the open requests owing any of their amounts."""
+def for_each(session: Session, moneys: list[Money], *, prefix: str) -> list[list[dict]]:
+    """`for_money` for a page of them, in one read of the open requests owing any of their amounts and one
+    of those a mistyped code of their memos is one keystroke from."""
     amounts = sorted({m.amount_vnd for m in moneys})
     by_amount: dict[int, _Owing] = {}
     outstanding = PaymentRequest.amount_vnd - PaymentRequest.paid_vnd + PaymentRequest.refunded_vnd
@@ -68,10 +71,40 @@ def for_each(session: Session, moneys: list[Money]) -> list[list[dict]]:
                 .order_by(PaymentRequest.created_at.desc(), PaymentRequest.id.desc())):
             by_amount.setdefault(int(left), _Owing()).add(Candidate(
                 code, left, name, business_date(created), business_date(expires) if expires else None))
+    nearby = [_typo_neighbours(m.memo, prefix) for m in moneys]
+    open_near = _open_candidates(session, set().union(*nearby))
     nobody = _Owing()
     return [rank(amount_vnd=m.amount_vnd, day=m.day, memo=m.memo, payer_name=m.payer_name,
-                 candidates=by_amount.get(m.amount_vnd, nobody).for_words(_words(m.memo, m.payer_name)))
-            for m in moneys]
+                 candidates=_together(by_amount.get(m.amount_vnd, nobody).for_words(_words(m.memo, m.payer_name)),
+                                      [open_near[code] for code in sorted(near) if code in open_near]),
+                 near=near)
+            for m, near in zip(moneys, nearby)]
+
+
+def _typo_neighbours(memo: str, prefix: str) -> frozenset[str]:
+    """The valid codes one keystroke from each mistyped code of a memo. Crediting takes the one of them that
+    is open (for the exact amount, from a statement); when several are open, or the amount differs, which
+    one the citizen meant is finance's to say: they are offered, whatever they owe."""
+    return frozenset(n for token in scan_memo(memo, prefix) if token.code is None for n in token.neighbours)
+
+
+def _open_candidates(session: Session, wanted: set[str]) -> dict[str, Candidate]:
+    found: dict[str, Candidate] = {}
+    ordered = sorted(wanted)
+    outstanding = PaymentRequest.amount_vnd - PaymentRequest.paid_vnd + PaymentRequest.refunded_vnd
+    for start in range(0, len(ordered), 500):  # bounded IN lists
+        for code, left, name, created, expires in session.execute(
+                select(PaymentRequest.payment_code, outstanding, Dossier.applicant_name, PaymentRequest.created_at,
+                       PaymentRequest.expires_at).join(Dossier, Dossier.id == PaymentRequest.dossier_id)
+                .where(PaymentRequest.status.in_(states.OPEN),
+                       PaymentRequest.payment_code.in_(ordered[start:start + 500]))):
+            found[code] = Candidate(code, int(left), name, business_date(created),
+                                    business_date(expires) if expires else None)
+    return found
+
+
+def _together(*groups: list[Candidate]) -> list[Candidate]:
+    return list({c.payment_code: c for group in groups for c in group}.values())
 
 
 class _Owing:
@@ -112,14 +145,18 @@ def _name_words(name: str) -> tuple[str, ...]:
 
 
 def rank(*, amount_vnd: int, day: date, memo: str, payer_name: str | None, candidates: list[Candidate],
-         limit: int = SHOWN) -> list[dict]:
-    """Rank open requests the money might have paid: amount, then name, then date. Pure."""
+         near: frozenset[str] = frozenset(), limit: int = SHOWN) -> list[dict]:
+    """Rank open requests the money might have paid: amount, then a mistyped code one keystroke from
+    theirs (`near`), then name, then date. Pure."""
     text = f" {' '.join(_words(memo, payer_name))} "
     ranked = []
     for c in candidates:
         score, why = 0, []
         if c.outstanding_vnd == amount_vnd:
             score, why = 40, ["amount_equals_outstanding"]
+        if c.payment_code in near:  # as strong a hint as the amount: one of few codes the citizen may have meant
+            score += 40
+            why.append("code_one_edit_away")
         name = " ".join(_name_words(c.applicant_name))
         if name and f" {name} " in text:
             score += 30

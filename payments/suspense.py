@@ -41,7 +41,8 @@ def waiting(session: Session, *, limit: int, prefix: str) -> dict:
     unplaced = [(view, payment) for view, payment in zip(views, payments)
                 if not any(a["released_at"] is None for a in view["allocations"])]
     ranked = suggestions.for_each(session, [suggestions.Money(p.unallocated_vnd, business_date(p.booked_at),
-                                                              p.memo or "", p.payer_name) for _, p in unplaced])
+                                                              p.memo or "", p.payer_name) for _, p in unplaced],
+                                  prefix=prefix)
     for view in views:
         view["suggestions"] = []
     named = suggestions.named_by_late_callbacks(session, [(p.id, p.unallocated_vnd) for _, p in unplaced], prefix)

@@ -61,7 +61,8 @@ def line_views(session: Session, page: list[tuple[int, StatementLine, bool]], *,
             waiting.append((view, line, paid.unallocated_vnd))
         views.append(view)
     ranked = suggestions.for_each(session, [suggestions.Money(vnd, line.booking_date, line.memo, line.payer_name)
-                                            for _, line, vnd in waiting])  # one read for the page
+                                            for _, line, vnd in waiting],
+                                  prefix=settings().payment_code_prefix)  # one read for the page
     named = suggestions.named_by_late_callbacks(
         session, [(line.payment_id, vnd) for _, line, vnd in waiting if facts[line.payment_id].announced],
         settings().payment_code_prefix)

@@ -9,7 +9,7 @@ import pytest
 from tests.api.test_reconciliation_reversals import mt940
 from tests.api.test_reconciliation_round8 import close_day
 from tests.factories import make_request
-from tests.recon_factories import all_lines, upload, vcb_csv
+from tests.recon_factories import all_lines, make_requests_with_codes, upload, vcb_csv
 
 DAY = "2026-11-24"
 
@@ -107,3 +107,39 @@ def test_a_reversal_a_day_later_leaves_the_credits_day_its_information_with_its_
     rows = section_vii(client.get(f"/api/v1/reconciliation/days/{DAY}/report.csv", headers=auth("finance")).data)
     assert reversed_money(rows) == 50_000, rows  # on this day, only the credit: its money shown
 
+
+# HS53459566251 fails its check; one digit from it are HS53459566254 and HS53459566351, both valid.
+MISTYPED, NEAR, FAR = "HS53459566251", "HS53459566254", "HS53459566351"
+
+
+def line_detail(client, auth, line_id: int) -> dict:
+    r = client.get(f"/api/v1/reconciliation/lines/{line_id}", headers=auth("finance"))
+    assert r.status_code == 200, r.json
+    return r.json
+
+
+def test_a_mistyped_code_with_two_open_neighbours_is_never_matched_and_offers_both(client, auth, db, monkeypatch):
+    make_requests_with_codes(client, auth, monkeypatch, [(NEAR, 90_000), (FAR, 120_000)])
+    body = upload(client, auth, vcb_csv(("N.1", "", "90.000", f"nop le phi {MISTYPED}"))).json
+    [line] = all_lines(client, auth, body["import_id"])
+    assert (line["status"], line["allocations"], line["reasons"]) == ("unmatched", [], ["unresolved_code"])
+    offered = {s["payment_code"]: s for s in line_detail(client, auth, line["id"])["suggestions"]}
+    assert set(offered) == {NEAR, FAR}
+    # the one owing exactly the amount first; each says its code is one keystroke from the memo's
+    assert offered[NEAR]["score"] > offered[FAR]["score"]
+    assert "code_one_edit_away" in offered[NEAR]["reasons"] and "code_one_edit_away" in offered[FAR]["reasons"]
+    assert (offered[NEAR]["amount_vnd"], offered[FAR]["amount_vnd"]) == (90_000, 90_000)
+    assert client.get(f"/api/v1/payment-requests/{NEAR}").json["paid_vnd"] == 0  # proposed, never applied
+
+
+def test_a_neighbour_no_longer_open_is_not_offered(client, auth, db, monkeypatch):
+    make_requests_with_codes(client, auth, monkeypatch, [(NEAR, 90_000), (FAR, 120_000)])
+    cancelled = client.post(f"/api/v1/payment-requests/{FAR}/cancel", json={"reason": "hủy hồ sơ"},
+                            headers=auth("intake"))
+    assert cancelled.status_code == 200, cancelled.json
+    body = upload(client, auth, vcb_csv(("N.1", "", "50.000", f"nop le phi {MISTYPED}"))).json
+    [line] = all_lines(client, auth, body["import_id"])
+    # one open neighbour, another amount: proposed to finance (the correction needs the exact amount)
+    assert (line["status"], line["allocations"]) == ("proposed", [])
+    offered = [s["payment_code"] for s in line_detail(client, auth, line["id"])["suggestions"]]
+    assert offered == [NEAR]
