@@ -8,12 +8,12 @@ import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 
 from config import Settings
-from kernel.clock import format_local
+from kernel.clock import business_date, format_local
 from kernel.money import format_vnd
 from kernel.pdf import FONT, new_document, render
 from kernel.words import amount_in_words
 from payments.models import PaymentRequest
-from payments.receipts import Receipt, receipt_channels, receipt_for_request, verify_url
+from payments.receipts import Receipt, neighbours, receipt_channels, receipt_for_request, verify_url
 
 CHANNEL_NAMES = {"vietqr_transfer": "Chuyển khoản (VietQR)", "pos_card": "Thẻ (POS)",
                  "internet_banking": "Ngân hàng điện tử", "cash": "Tiền mặt",
@@ -31,12 +31,15 @@ def agency_label(agency_code: str, settings: Settings) -> str:
 def receipt_file(session, request: PaymentRequest, settings: Settings) -> tuple[str, bytes]:
     """The request's receipt as a download: its file name and the PDF (NotFound when it has none)."""
     receipt = receipt_for_request(session, request)
-    body = receipt_pdf(receipt, request, receipt_channels(session, receipt), settings)
+    replaces, _ = neighbours(session, receipt)
+    body = receipt_pdf(receipt, request, receipt_channels(session, receipt), settings, replaces=replaces)
     return f"bien-lai-{receipt.series}-{receipt.number_text}{'' if receipt.valid else '-da-huy'}.pdf", body
 
 
-def receipt_pdf(receipt: Receipt, request: PaymentRequest, channels: list[str], settings: Settings) -> bytes:
-    """The receipt as issued (`channels`: payments.receipts.receipt_channels), stamped if cancelled."""
+def receipt_pdf(receipt: Receipt, request: PaymentRequest, channels: list[str], settings: Settings,
+                replaces: Receipt | None = None) -> bytes:
+    """The receipt as issued (`channels`: payments.receipts.receipt_channels), stamped if cancelled;
+    `replaces`: the request's cancelled receipt issued before it (payments.receipts.neighbours)."""
     dossier = request.dossier
     cancelled = "" if receipt.valid else " (ĐÃ HỦY)"
     pdf = new_document(title=f"Biên lai {receipt.series} {receipt.number_text}{cancelled}")
@@ -66,6 +69,10 @@ def receipt_pdf(receipt: Receipt, request: PaymentRequest, channels: list[str], 
         ("Mã thanh toán", request.payment_code),
         ("Hình thức thanh toán", ", ".join(CHANNEL_NAMES.get(c, c) for c in channels) or "—"),
         ("Thời gian", format_local(receipt.issued_at)),
+        # Paid again after its money went back: the paper the citizen may still hold is named, so nobody
+        # takes the two for two payments (as a replacing e-invoice names the one it replaces).
+        *([("Thay thế biên lai", f"Ký hiệu {replaces.series} số {replaces.number_text} "
+                                 f"ngày {business_date(replaces.issued_at):%d/%m/%Y} (đã hủy)")] if replaces else []),
     ):
         pdf.set_font(FONT, "B", 10)
         pdf.cell(48, 6, f"{label}:")

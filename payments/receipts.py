@@ -163,6 +163,18 @@ def receipt_for_request(session: Session, request: PaymentRequest) -> Receipt:
     return receipt
 
 
+def neighbours(session: Session, receipt: Receipt) -> tuple[Receipt | None, Receipt | None]:
+    """The receipt of the same request issued just before this one (which this one replaces: it was
+    cancelled when its money went back) and just after it (which replaced it once the request was paid
+    again). A request holds one valid receipt at a time, so each neighbour is the other's pair."""
+    same_request = select(Receipt).where(Receipt.payment_request_id == receipt.payment_request_id)
+    before = session.execute(same_request.where(Receipt.id < receipt.id).order_by(Receipt.id.desc()).limit(1)
+                             ).scalar_one_or_none()
+    after = session.execute(same_request.where(Receipt.id > receipt.id).order_by(Receipt.id).limit(1)
+                            ).scalar_one_or_none()
+    return before, after
+
+
 def receipt_channels(session: Session, receipt: Receipt) -> list[str]:
     """How the money this receipt acknowledges was paid: the channels of the request's allocations
     that were in place when it was issued (not those of a later payment, after a void, say)."""

@@ -177,7 +177,8 @@ class VerifyReceipt(Resource):
     @receipts_ns.produces(["application/json", "text/html"])
     def get(self, series: str, number: str):
         """Public: is this receipt genuine and still valid? (The QR on every receipt links here.) A cancelled one
-        answers `valid: false` with when and why (`payment_reversed`, `refunded`). JSON for machines; a browser
+        answers `valid: false` with when and why (`payment_reversed`, `refunded`); `replaced_by` / `replaces` name the
+        request's receipt issued after / before it (paid again after its money went back). JSON for machines; a browser
         (Accept: text/html first) gets the answer as a page in Vietnamese, since people scan the QR with a phone."""
         page = request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
         # The page is rendered after the transaction: its header looks up a staff member's login with
@@ -192,15 +193,26 @@ class VerifyReceipt(Resource):
                 receipt = None
             else:
                 paying_out_vnd = refunds.paying_out_vnd(session, payment_request.id)
+                replaces, replaced_by = receipts.neighbours(session, receipt)
         if page:
-            return _receipt_page(receipt, payment_request, dossier, paying_out_vnd) if receipt else \
-                _receipt_page(None, None, None, 0, status=404)
+            return _receipt_page(receipt, payment_request, dossier, paying_out_vnd, replaces, replaced_by) \
+                if receipt else _receipt_page(None, None, None, 0, status=404)
         return {"valid": receipt.valid, "form_symbol": receipt.form_symbol, "series": receipt.series,
                 "number": receipt.number_text, "amount_vnd": receipt.amount_vnd,
                 "issued_at": receipt.issued_at.isoformat(), "payment_code": payment_request.payment_code,
                 "dossier_code": dossier.code, "payer": mask_name(dossier.applicant_name),
                 "cancelled_at": receipt.cancelled_at.isoformat() if receipt.cancelled_at else None,
-                "cancel_reason": receipt.cancel_reason, "cancel_reason_text": receipt.cancel_reason_text}
+                "cancel_reason": receipt.cancel_reason, "cancel_reason_text": receipt.cancel_reason_text,
+                "replaces": _neighbour_view(replaces), "replaced_by": _neighbour_view(replaced_by)}
+
+
+def _neighbour_view(receipt: receipts.Receipt | None) -> dict | None:
+    """Another receipt of the same request (the one this replaces, or replaced it), as the verify answer
+    names it: its number, not its verification code (the citizen's payment code already gets its PDF)."""
+    if receipt is None:
+        return None
+    return {"series": receipt.series, "number": receipt.number_text, "valid": receipt.valid,
+            "issued_at": receipt.issued_at.isoformat()}
 
 
 def _refund_sentences(payment_request, paying_out_vnd: int) -> list[tuple[str, int]]:
@@ -215,9 +227,11 @@ def _refund_sentences(payment_request, paying_out_vnd: int) -> list[tuple[str, i
             for verb, amount in (("đã", done), ("đang", paying_out_vnd)) if amount]
 
 
-def _receipt_page(receipt, payment_request, dossier, paying_out_vnd: int, status: int = 200) -> Response:
+def _receipt_page(receipt, payment_request, dossier, paying_out_vnd: int, replaces=None, replaced_by=None,
+                  status: int = 200) -> Response:
     # A Response (not a tuple) so restx passes it through instead of serialising it as JSON.
     html = render_template("receipt_check.html", receipt=receipt, r=payment_request, dossier=dossier,
                            payer=mask_name(dossier.applicant_name) if dossier else None,
-                           refunds=_refund_sentences(payment_request, paying_out_vnd))
+                           refunds=_refund_sentences(payment_request, paying_out_vnd),
+                           replaces=replaces, replaced_by=replaced_by)
     return Response(html, status=status, mimetype="text/html")

@@ -167,6 +167,9 @@ EN = {
     "Xem trạng thái thanh toán của mã": "See the payment status of code",
     "Mẫu số": "Form", "Ký hiệu": "Series", "Số": "Number", "Ngày phát hành": "Issued",
     "ngày/tháng/năm": "day/month/year",
+    "Hồ sơ đã được thanh toán lại, biên lai thay thế": "The dossier was paid again; the replacing receipt",
+    "Thay thế biên lai": "Replaces receipt", "ký hiệu": "series", "số": "number", "phát hành": "issued",
+    "đã hủy": "cancelled", "cũng đã hủy": "also cancelled",
 }
 
 
