@@ -1,6 +1,8 @@
 """The cashier's counter (`/staff/counter`): today's cash in their drawer, each payment with
-"Hủy giao dịch" (a void with a reason, `payments.cash_voids`) while the drawer is open. Cash is
-taken through the one-stop system (the API); this page corrects a mistake of the day."""
+"Hủy giao dịch" (a void with a reason, `payments.cash_voids`) while the drawer is open, and the cash
+refunds waiting to be handed over (`payments.refunds`: paid out of this cashier's drawer, or never
+collected). Cash is taken through the one-stop system (the API); this page corrects a mistake of the
+day and gives money back."""
 from __future__ import annotations
 
 import re
@@ -11,12 +13,12 @@ from sqlalchemy import select
 from kernel.audit import AuditEntry
 from kernel.auth import principal_key
 from kernel.clock import business_date, now_utc
-from kernel.errors import DomainError, ValidationError
+from kernel.errors import Conflict, DomainError, ValidationError
 from kernel.http import actor, current_principal, settings, transaction
 from kernel.money import format_signed_vnd, format_vnd, parse_typed_vnd
-from payments import cash, cash_voids
+from payments import cash, cash_voids, refunds
 from payments.ledger import Accounts
-from payments.models import CashDrawer, Payment
+from payments.models import CashDrawer, Payment, PaymentRequest
 from web import i18n
 from web.auth import AREAS, page_requires
 from web.finance_text import error_sentence
@@ -45,6 +47,16 @@ EN = {
     "Tôi đã đếm lại: ghi nhận chênh lệch {difference}": "I counted again: book the difference of {difference}",
     "Đã đóng ngăn kéo #{id}: đếm được {counted}, chênh lệch {difference}.":
         "Drawer #{id} closed: {counted} counted, difference {difference}.",
+    "Hoàn tiền mặt chờ trả": "Cash refunds to hand over", "Khoản hoàn": "Refund", "Lý do hoàn": "Reason",
+    "Người nhận": "Payee", "Đã trả tiền": "Handed over", "Không chi được": "Not collected",
+    "Lý do không chi (bắt buộc)": "Why it was not handed over (required)", "Xác nhận": "Confirm",
+    "Không có khoản hoàn tiền mặt nào chờ trả.": "No cash refund is waiting to be handed over.",
+    "Trả tiền từ ngăn kéo của bạn cho người nộp, rồi bấm “Đã trả tiền”; nếu người nộp không đến nhận, ghi lý do: "
+    "tiền trở lại hồ sơ.": "Hand the money from your drawer to the payer, then press “Handed over”; if the payer "
+                           "never comes for it, say why: the money goes back to the dossier.",
+    "Đã trả {amount} cho người nộp (khoản hoàn #{id}).": "{amount} handed over to the payer (refund #{id}).",
+    "Đã ghi nhận không chi khoản hoàn #{id}: tiền trở lại hồ sơ.":
+        "Refund #{id} recorded as not collected: the money is the dossier's again.",
 }
 for _vi, _en in EN.items():
     i18n.EN.setdefault(_vi, _en)
@@ -68,7 +80,62 @@ def desk():
                 AuditEntry.action == cash_voids.ACTION, AuditEntry.subject_type == "payment",
                 AuditEntry.subject_id.in_([str(p.id) for p in payments]))).scalars()}
         return render_template("staff/counter.html", drawer=drawer, payments=payments, voids=voids,
-                               expected_vnd=expected)
+                               expected_vnd=expected, cash_due=_cash_due(session))
+
+
+def _cash_due(session) -> list[tuple[refunds.Refund, list[PaymentRequest]]]:
+    """Cash refunds waiting for a cashier, oldest first (whoever took the cash: any drawer holding enough pays
+    them out), each with the requests its money came from (the payer is named by them)."""
+    due = session.execute(select(refunds.Refund).where(refunds.Refund.status == refunds.CASH_DUE)
+                          .order_by(refunds.Refund.id).limit(200)).scalars().all()
+    ids = {part.payment_request_id for r in due for part in r.parts if part.payment_request_id is not None}
+    found = {r.id: r for r in session.execute(select(PaymentRequest).where(PaymentRequest.id.in_(ids))).scalars()} \
+        if ids else {}
+    return [(r, [found[i] for i in dict.fromkeys(p.payment_request_id for p in r.parts) if i in found]) for r in due]
+
+
+def _cash_refund(session, refund_id: int) -> refunds.Refund:
+    """The refund, if it is one the counter pays (cash): a transfer or card refund is finance's or the acquirer's."""
+    refund = refunds.get_refund(session, refund_id)
+    if refund.method != "cash":
+        raise Conflict(f"a {refund.method} refund is not handed over at the counter", code="refund_not_cash",
+                       details={"method": refund.method})
+    return refund
+
+
+@counter_pages.post("/refunds/<int:refund_id>/paid")
+@page_requires("cashier")
+def refund_paid(refund_id: int):
+    """The cash was handed to the payer, out of this cashier's drawer (`refunds.mark_executed`)."""
+    try:
+        with transaction() as session:
+            _cash_refund(session, refund_id)
+            refund = refunds.mark_executed(session, refund_id=refund_id, reference=None, settings=settings(),
+                                           actor=actor(), now=now_utc())
+            amount = refund.amount_vnd
+        flash(i18n.translate("Đã trả {amount} cho người nộp (khoản hoàn #{id}).").format(
+            id=refund_id, amount=format_vnd(amount)), "success")
+    except DomainError as exc:
+        flash(error_sentence(exc.code, exc.details, i18n.translate), "error")
+    return redirect(url_for("counter_pages.desk"), 303)
+
+
+@counter_pages.post("/refunds/<int:refund_id>/failed")
+@page_requires("cashier")
+def refund_failed(refund_id: int):
+    """The payer never came for the cash (`refunds.mark_failed`): the money is the request's again."""
+    try:
+        reason = form_text("reason")
+        with transaction() as session:
+            _cash_refund(session, refund_id)
+            refunds.mark_failed(session, refund_id=refund_id, reason=reason, settings=settings(), actor=actor(),
+                                now=now_utc())
+        flash(i18n.translate("Đã ghi nhận không chi khoản hoàn #{id}: tiền trở lại hồ sơ.").format(id=refund_id),
+              "success")
+    except DomainError as exc:
+        flash(error_sentence(exc.code, exc.details, i18n.translate), "error")
+        keep_form(exc.code)
+    return redirect(url_for("counter_pages.desk"), 303)
 
 
 @counter_pages.post("/payments/<int:payment_id>/void")

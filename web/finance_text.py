@@ -215,6 +215,8 @@ ERRORS = {
                            "The day's statement is still being imported: close the day once the import is done."),
     "insufficient_cash_in_drawer": ("Ngăn kéo tiền mặt chỉ còn {balance_vnd}, không đủ để trả lại số tiền này.",
                                     "The cash drawer holds only {balance_vnd}, not enough to hand this sum back."),
+    "refund_not_cash": ("Thu ngân chỉ chi các khoản hoàn bằng tiền mặt.",
+                        "Cashiers hand over cash refunds only."),
     "refund_not_found": ("Không tìm thấy khoản hoàn.",
                          "No such refund."),
     "payment_not_found": ("Không tìm thấy khoản thu.",

@@ -158,6 +158,8 @@ TABLE = {
     ("GET", "/staff/counter/"): {"cashier"},
     ("POST", "/staff/counter/payments/<int:payment_id>/void"): {"cashier"},
     ("POST", "/staff/counter/drawers/<int:drawer_id>/close"): {"cashier"},
+    ("POST", "/staff/counter/refunds/<int:refund_id>/paid"): {"cashier"},
+    ("POST", "/staff/counter/refunds/<int:refund_id>/failed"): {"cashier"},
     ("GET", "/staff/finance/"): FINANCE_READ,
     ("GET", "/staff/finance/statements"): FINANCE_READ,
     ("POST", "/staff/finance/statements"): {"finance"},
