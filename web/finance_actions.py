@@ -272,6 +272,23 @@ def refund_executed(refund_id: int):
     return _run(work)
 
 
+@finance_pages.post("/refunds/<int:refund_id>/failed")
+@page_requires("finance")
+def refund_failed(refund_id: int):
+    """The bank returned a refund transfer (a wrong or closed account) `{reason}`: the money is the request's
+    again, as `POST /refunds/<id>/failed`; a cash refund is the counter's, a card refund the acquirer's."""
+    def work() -> str:
+        reason = _reason()
+        now = now_utc()
+        with transaction() as session:
+            refunds.check_payer(refunds.get_refund(session, refund_id), current_principal().roles, "failed")
+            refunds.mark_failed(session, refund_id=refund_id, reason=reason, settings=settings(), actor=actor(),
+                                now=now)
+        return "Đã ghi nhận chuyển khoản hoàn không thành công: tiền trở lại hồ sơ."
+
+    return _run(work)
+
+
 @finance_pages.before_request
 def _statement_size_limit():
     # The statement limit, not the app's, from the first byte read: the CSRF check reads the form before the view.

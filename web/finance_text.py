@@ -668,6 +668,8 @@ EN = {
     "Số tiền có thể hoàn": "Refundable amount", "Số tiền hoàn": "Amount to refund", "Gửi đề nghị": "Send the request",
     "Chờ phê duyệt": "Awaiting approval", "Lệnh chuyển khoản hoàn": "Refund transfer orders",
     "Số tham chiếu ngân hàng": "Bank reference", "Đã chuyển": "Mark executed", "Các khoản hoàn gần đây": "Recent refunds",
+    "Chuyển khoản không thành công": "Transfer returned",
+    "Lý do (ngân hàng trả lại, sai tài khoản…)": "Reason (returned by the bank, wrong account…)",
     "Hình thức": "Method", "Chuyển khoản": "Transfer", "Thẻ": "Card", "Đang gửi": "Sending",
     "Chờ chuyển khoản": "Transfer ordered", "Chờ chi tiền mặt": "Cash due", "Đã hoàn": "Executed",
     "Bị từ chối": "Rejected", "Thất bại": "Failed", "Không có khoản nào.": "None.",
@@ -686,6 +688,8 @@ EN = {
     "Đã gán tiền tạm treo cho hồ sơ.": "The money was assigned to the request.",
     "Đã gửi đề nghị hoàn tiền.": "The refund was requested.", "Đã phê duyệt khoản hoàn.": "The refund was approved.",
     "Đã từ chối khoản hoàn.": "The refund was rejected.", "Đã ghi nhận đã chuyển tiền hoàn.": "The refund is executed.",
+    "Đã ghi nhận chuyển khoản hoàn không thành công: tiền trở lại hồ sơ.":
+        "The refund transfer is recorded as returned: the money is the dossier's again.",
     "Đã nhập sao kê.": "The statement was imported.",
     "Không thực hiện được thao tác": "The action could not be done",
     **{vi: en for vi, en in ERRORS.values()},

@@ -178,6 +178,7 @@ TABLE = {
     ("POST", "/staff/finance/refunds/<int:refund_id>/approve"): {"approver"},
     ("POST", "/staff/finance/refunds/<int:refund_id>/reject"): {"approver"},
     ("POST", "/staff/finance/refunds/<int:refund_id>/executed"): {"finance"},
+    ("POST", "/staff/finance/refunds/<int:refund_id>/failed"): {"finance"},
     ("GET", "/staff/finance/callbacks"): FINANCE_READ | {"admin"},  # an admin: the failures only
     ("POST", "/staff/finance/callbacks/<int:inbox_id>/retry"): {"admin"},
     ("POST", "/staff/finance/callbacks/<int:inbox_id>/set-aside"): {"admin"},
