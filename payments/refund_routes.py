@@ -220,11 +220,17 @@ def _refund_sentences(payment_request, paying_out_vnd: int) -> list[tuple[str, i
     way, each with its amount (a refund approved is not money returned until it has left)."""
     if payment_request is None or payment_request.status not in ("refunded", "partially_refunded"):
         return []
-    done = payment_request.refunded_vnd - paying_out_vnd
-    whole = payment_request.status == "refunded" and not (done and paying_out_vnd)
+    amount, paid, refunded = payment_request.amount_vnd, payment_request.paid_vnd, payment_request.refunded_vnd
+    # Of the fees, only what the money kept no longer covers was refunded: money paid beyond them (an
+    # overpayment) and given back is not the receipt's. The newest refunds are the ones that reached into the
+    # fees (the excess goes back first), so what is still on its way counts first.
+    fees_back = amount - min(amount, max(paid - refunded, 0))
+    on_its_way = min(paying_out_vnd, fees_back)
+    done = min(refunded - paying_out_vnd, fees_back - on_its_way)
+    whole = fees_back == amount and not (done and on_its_way)
     subject = "Khoản phí" if whole else "Một phần khoản phí"
-    return [(f"{subject} của biên lai này {verb} được hoàn trả cho người nộp", amount)
-            for verb, amount in (("đã", done), ("đang", paying_out_vnd)) if amount]
+    return [(f"{subject} của biên lai này {verb} được hoàn trả cho người nộp", part)
+            for verb, part in (("đã", done), ("đang", on_its_way)) if part]
 
 
 def _receipt_page(receipt, payment_request, dossier, paying_out_vnd: int, replaces=None, replaced_by=None,
