@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from kernel.audit import AuditEntry
 from kernel.auth import principal_key
+from kernel.books import hold_books
 from kernel.clock import business_date, now_utc
 from kernel.errors import Conflict, DomainError, ValidationError
 from kernel.http import actor, current_principal, settings, transaction
@@ -95,8 +96,11 @@ def _cash_due(session) -> list[tuple[refunds.Refund, list[PaymentRequest]]]:
 
 
 def _cash_refund(session, refund_id: int) -> refunds.Refund:
-    """The refund, if it is one the counter pays (cash): a transfer or card refund is finance's or the acquirer's."""
-    refund = refunds.get_refund(session, refund_id)
+    """The refund, locked, if it is one the counter pays (cash): a transfer or card refund is finance's or the
+    acquirer's. Locked (after the books, the order of every writer of money) so that two presses at once see
+    each other: the second finds it handed over."""
+    hold_books(session)
+    refund = refunds.get_refund(session, refund_id, for_update=True)
     if refund.method != "cash":
         raise Conflict(f"a {refund.method} refund is not handed over at the counter", code="refund_not_cash",
                        details={"method": refund.method})
@@ -109,7 +113,12 @@ def refund_paid(refund_id: int):
     """The cash was handed to the payer, out of this cashier's drawer (`refunds.mark_executed`)."""
     try:
         with transaction() as session:
-            _cash_refund(session, refund_id)
+            refund = _cash_refund(session, refund_id)
+            if refund.status == refunds.EXECUTED:
+                # The API answers a repeat as the first time (a retry is harmless there); a person pressing again
+                # (a double click, a page left open) must not read "handed over" twice and pay twice.
+                raise Conflict("this cash refund was already handed over", code="refund_already_executed",
+                               details={"executed_by": refund.executed_by, "executed_at": refund.executed_at})
             refund = refunds.mark_executed(session, refund_id=refund_id, reference=None, settings=settings(),
                                            actor=actor(), now=now_utc())
             amount = refund.amount_vnd

@@ -117,3 +117,11 @@ def test_only_cashiers_hand_over_cash(app, staff, client):
     finance = logged_in(app, "ketoan")
     r = finance.post(f"{DESK}refunds/1/paid", data={"csrf_token": "x"})
     assert r.status_code in (400, 403)
+
+
+def test_a_second_press_does_not_read_as_a_second_handover(cashier, client, auth):
+    _, refund_id = cash_refund(cashier, client, auth)
+    post(cashier, f"refunds/{refund_id}/paid")
+    html = post(cashier, f"refunds/{refund_id}/paid")  # a double click, or a page left open since
+    assert "Khoản hoàn tiền mặt này đã được Đỗ Thị Mai chi trả lúc" in html
+    assert "Đã trả 30.000 ₫" not in html and expected_in_drawer(html).startswith("70.000")  # paid out once
