@@ -172,9 +172,24 @@ class OutboxReplay(Resource):
 # --- event subscriptions ----------------------------------------------------------------
 
 def subscription_view(subscription: Subscription) -> dict:
-    return {"id": subscription.id, "name": subscription.name, "url": subscription.url,
+    return {"id": subscription.id, "name": subscription.name, "url": _without_password(subscription.url),
             "event_types": subscription.event_types, "active": subscription.active, "alert": subscription.alert,
             "secret_version": subscription.secret_version, "created_at": subscription.created_at.isoformat()}
+
+
+def _without_password(url: str) -> str:
+    """A URL as listings show it: a password stored before URLs with credentials were refused is masked."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()
+
+
+def _carries_credentials(url: str) -> bool:
+    """`https://user:pw@host/...`: deliveries are signed with the subscription's own secret, and credentials in
+    the URL would be stored in clear and shown by every listing."""
+    parts = urlsplit(url)
+    return parts.username is not None or parts.password is not None
 
 
 def _deliverable_url(url: object) -> bool:
@@ -214,6 +229,9 @@ def _subscription_fields(body: dict, partial: bool) -> dict:
         refused = None if settings().demo else refusal(url, settings().webhook_private_networks)
         if refused:
             raise ValidationError(refused[1], code=refused[0], details={"url": url})
+        if _carries_credentials(url):
+            raise ValidationError("url must not carry a user name or password (each delivery is signed with the "
+                                  "subscription's secret instead)", code="invalid_url")
         fields_["url"] = url
     if "event_types" in body or not partial:
         types = body.get("event_types")
