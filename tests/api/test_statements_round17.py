@@ -1,0 +1,61 @@
+"""Round 17 through the import API: one rule for a statement without transactions (a file that carries nothing is
+refused with the same code in every format; a day without transactions stating its balance is imported), and a
+camt.053 batch kept as one line is no longer keyed by its first transfer's reference, so the same entry from
+another file of the day (which gives the entry's own reference) is found and not credited twice."""
+import pytest
+from sqlalchemy import func, select
+
+from tests.factories import assert_ledger_ok
+from tests.recon_factories import all_lines, make_requests_with_codes, paid_vnd, upload
+from tests.unit.test_statements_round17 import balance, camt, entry, tx
+
+
+def _count_imports(db) -> int:
+    from reconciliation.models import StatementImport
+
+    with db() as s:
+        return s.execute(select(func.count()).select_from(StatementImport)).scalar_one()
+
+
+@pytest.mark.parametrize("data,filename", [
+    ("Ngày giao dịch,Số tiền,Nội dung\n", "header.csv"),
+    (camt(""), "empty.xml"),
+    (":20:X\n:25:0071001234567\n:28C:1/1\n", "empty.sta"),
+], ids=["csv", "camt053", "mt940"])
+def test_a_statement_file_that_carries_nothing_is_refused_alike_whatever_its_format(client, auth, db, data, filename):
+    r = upload(client, auth, data, filename, account_number="0071001234567")
+    assert r.status_code == 400, r.json
+    assert r.json["code"] == "empty_statement" and "nothing to import" in r.json["message"], r.json
+    assert _count_imports(db) == 0  # refused whole: no import recorded, no raw file kept
+
+
+def test_a_day_without_transactions_stating_its_balance_is_imported_with_no_line(client, auth):
+    r = upload(client, auth, camt(balance("OPBD", 500_000) + balance("CLBD", 500_000)), "quiet-day.xml")
+    assert r.status_code == 201, r.json
+    assert (r.json["format"], r.json["lines_total"], r.json["lines_new"]) == ("camt053", 0, 0)
+
+
+def _codes() -> tuple[str, str]:
+    from payments.codes import check_digits
+
+    return tuple(f"HS{body}{check_digits(body)}" for body in ("000000001", "000000002"))
+
+
+def test_a_batch_kept_whole_and_the_same_entry_from_mt940_are_one_line_credited_once(client, auth, db, monkeypatch):
+    first, second = _codes()
+    make_requests_with_codes(client, auth, monkeypatch, [(first, 30_000), (second, 50_000)])
+    batch = camt(entry(80_000, tx(first, "T1") + tx(second, "T2")))
+    r = upload(client, auth, batch, "batch.xml")
+    assert r.status_code == 201 and r.json["lines_new"] == 1, r.json
+    batch_import = r.json["import_id"]
+    # The bank's MT940 of the day gives the entry's own reference: the same booked money, found as the stored line.
+    mt940 = (":20:X\n:25:0071001234567\n:28C:1/1\n:60F:C261123VND0,\n:61:2611241124C80000,NTRFNONREF//E1\n"
+             f":86:{first} {second}\n:62F:C261124VND80000,\n")
+    r = upload(client, auth, mt940, "day.sta")
+    assert r.status_code == 201 and (r.json["lines_new"], r.json["lines_duplicate"]) == (0, 1), r.json
+    assert (paid_vnd(client, first), paid_vnd(client, second)) == (30_000, 50_000)
+    [line] = all_lines(client, auth, batch_import)
+    assert (line["bank_ref"], line["amount_vnd"]) == (None, 80_000)  # not the first transfer's T1
+    r = upload(client, auth, batch, "batch-again.xml")
+    assert r.status_code == 201 and (r.json["lines_new"], r.json["lines_duplicate"]) == (0, 1), r.json
+    assert_ledger_ok(db)
