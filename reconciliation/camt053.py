@@ -7,7 +7,8 @@ informational ones are skipped, and so is an entry of zero (as a zero CSV row is
 with several `TxDtls` that carry their own amounts (a batch booking) gives one line per
 transaction, each knowing the entry it is part of (`StatementLine.batch`: the same entry from
 MT940 or a CSV is one line, and must be known as these parts); when they carry none, the entry is one line whose memo joins every `TxDtls`'s
-remittance information (each may name another payment code). Other ISO 20022 messages (camt.052 reports, camt.054 notifications, pain
+remittance information (each may name another payment code), keyed by the entry's reference, never by one of
+its transfers' (`_shared_reference`). Other ISO 20022 messages (camt.052 reports, camt.054 notifications, pain
 payment orders) are refused: their entries are not a statement's.
 """
 from __future__ import annotations
@@ -271,11 +272,10 @@ def _entry(ntry: Element, first_line_no: int) -> Iterator[StatementLine]:
         if amount == 0:
             continue  # an informational entry (zero amount): not a transaction
         part += 1
-        ref = _reference(tx, "Refs", "AcctSvcrRef") if tx is not None else None
         if split:
-            ref = ref or (f"{entry_ref}/{offset + 1}" if entry_ref else None)
+            ref = _reference(tx, "Refs", "AcctSvcrRef") or (f"{entry_ref}/{offset + 1}" if entry_ref else None)
         else:
-            ref = entry_ref or ref
+            ref = entry_ref or _shared_reference(txs)
         yield StatementLine(
             line_no=line_no, booking_date=day, booked_at=at, value_date=value_day, amount_vnd=amount,
             direction=direction, bank_ref=ref, memo=_memo(ntry, txs), is_reversal=reversal,
@@ -291,6 +291,16 @@ def _reference(elem: Element, *path: str) -> str | None:
     batch's parts alike (NOTPROVIDED/1) and hide a transaction's own reference."""
     text = _text(elem, *path)
     return text if normalise_ref(text) else None
+
+
+def _shared_reference(txs: list[Element]) -> str | None:
+    """The reference of an entry kept as one line, when the entry gives none of its own: its transaction's, or the
+    one every transaction of it names. A transfer's reference is no name for a batch of several: the line (all the
+    batch's money) was keyed by its first transfer's, so the same entry from another file of the day, under the
+    entry's own reference, was not found as it (a referenced line's twin is looked for among unreferenced ones)
+    and was credited again. Without one, the line is keyed by its fingerprint, and found so."""
+    refs = {_reference(tx, "Refs", "AcctSvcrRef") for tx in txs}
+    return refs.pop() if len(refs) == 1 else None
 
 
 def _date_or_time(elem: Element, name: str) -> str | None:
