@@ -254,8 +254,10 @@ def _entry(ntry: Element, first_line_no: int) -> Iterator[StatementLine]:
     total = _amount(amount_elem.text, line_no=first_line_no)
     # A batch is split into its transactions only when their amounts account for the entry's:
     # otherwise the entry stays one line of what the bank booked (its memos joined), so no đồng of
-    # it can go missing between the parts.
+    # it can go missing between the parts. Each part takes the entry's side, so a part that names the
+    # other (a net entry of money in and out) keeps the entry whole: split, its debit became a credit.
     split = len(details) > 1 and all(_tx_amount(d) is not None for d in details) and \
+        all(_text(d, "CdtDbtInd") in (None, indicator) for d in details) and \
         sum(_amount(_tx_amount(d)[0], line_no=first_line_no) or 0 for d in details) == total
     parts = [[tx] for tx in details] if split else [details]
     line_no = first_line_no

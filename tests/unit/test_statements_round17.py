@@ -104,3 +104,18 @@ def test_a_batch_kept_whole_with_one_transaction_referenced_is_not_keyed_by_it()
 def test_a_batch_kept_whole_with_an_entry_reference_keeps_it():
     _, [line] = read(camt(entry(80_000, tx(CODE, "T1") + tx(CODE2, "T2"), ref="E1")))
     assert line.bank_ref == "E1"
+
+
+def test_a_batch_whose_transactions_go_both_ways_is_kept_whole_not_split_into_credits():
+    # 30.000 in and 50.000 out: the parts' amounts add up to the entry's 80.000 only when their sides are ignored.
+    details = ("<TxDtls><Amt Ccy='VND'>30000</Amt><CdtDbtInd>CRDT</CdtDbtInd><RmtInf><Ustrd>a</Ustrd></RmtInf></TxDtls>"
+               "<TxDtls><Amt Ccy='VND'>50000</Amt><CdtDbtInd>DBIT</CdtDbtInd><RmtInf><Ustrd>b</Ustrd></RmtInf></TxDtls>")
+    _, lines = read(camt(entry(80_000, details, ref="E1")))
+    assert [(line.amount_vnd, line.direction, line.bank_ref) for line in lines] == [(80_000, "credit", "E1")]
+
+
+def test_a_batch_whose_transactions_name_the_entrys_side_is_still_split():
+    details = ("<TxDtls><Amt Ccy='VND'>30000</Amt><CdtDbtInd>CRDT</CdtDbtInd><RmtInf><Ustrd>a</Ustrd></RmtInf></TxDtls>"
+               "<TxDtls><Amt Ccy='VND'>50000</Amt><CdtDbtInd>CRDT</CdtDbtInd><RmtInf><Ustrd>b</Ustrd></RmtInf></TxDtls>")
+    _, lines = read(camt(entry(80_000, details, ref="E1")))
+    assert [(line.amount_vnd, line.bank_ref) for line in lines] == [(30_000, "E1/1"), (50_000, "E1/2")]
