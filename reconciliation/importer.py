@@ -144,12 +144,25 @@ def parse_upload(source: BinaryIO, *, fmt: str | None = None, profile: str | Non
         if batch:
             offsets.append(spool.tell())
             marshal.dump(batch, spool)
+        _refuse_empty(info, len(hashes))
         parsed = Parsed(source, info, spool, len(hashes), _repeated(hashes), sha256, size, offsets, last_chunk, latest)
         _refuse_conflicting_references(parsed, _repeated(references))
     except BaseException:
         spool.close()
         raise
     return parsed
+
+
+def _refuse_empty(info: StatementInfo, lines: int) -> None:
+    """One rule for a statement without transactions, whatever its format. A day without transactions is real,
+    and its statement says so with the day's balance: imported, with no line. A file with neither a transaction
+    nor a day's balance (a CSV header and nothing under it, a camt.053 `Stmt` or an MT940 message of no entry and
+    no booked balance) carries nothing: refused, as an MT940 of nothing was. A CSV's or a camt.053's was an
+    import of 0 lines, which told finance the day was quiet when the file said nothing at all."""
+    if lines == 0 and not info.balances:
+        raise statement_error("empty_statement", "the file holds no transaction and no balance of a day: nothing "
+                              "to import (a day without transactions is imported from a statement stating its "
+                              "balance)")
 
 
 # C0 control characters but tab, LF and CR: no bank writes them in a memo, and PostgreSQL cannot store NUL.

@@ -10,7 +10,7 @@ the transaction code before them (`166?20…`, `?20…`); `?32`/`?33` give the p
 `:NS:` (bank-specific) is read past. Only final balances (`:60F:`, `:62F:`) are the day's opening and closing; intermediate ones (`:60M:`,
 `:62M:`, a statement split over several messages or files) are not, but for a `:60M:` dated before its message's
 lines. An opening is the opening of its message's first booking day, whatever its own date (`_Message.finish`).
-A file with neither a `:61:` nor a balance is refused (`empty_statement`).
+A file with neither a `:61:` nor a day's balance is refused by the import (`importer._refuse_empty`, every format).
 """
 from __future__ import annotations
 
@@ -136,7 +136,7 @@ def parse(source: BinaryIO, info: StatementInfo) -> Iterator[StatementLine]:
     """Yield each `:61:` statement line with the `:86:` that follows it."""
     pending: StatementLine | None = None
     line_no = 0
-    saw_tag = saw_content = False
+    saw_tag = False
     message = _Message()
     accounts: dict[bool, list[str]] = {False: [], True: []}  # the messages' accounts: read, read past
     for tag in _tags(source):
@@ -179,7 +179,6 @@ def parse(source: BinaryIO, info: StatementInfo) -> Iterator[StatementLine]:
         elif tag.name == "62M":
             _balance(tag, info)  # checked (currency, form), but a balance within the day is no day's balance
             message.closed = True
-        saw_content = saw_content or tag.name in ("61", "60F", "60", "60M", "62F", "62", "62M")
     if pending is not None:
         info.see(pending)
         yield pending
@@ -192,9 +191,6 @@ def parse(source: BinaryIO, info: StatementInfo) -> Iterator[StatementLine]:
                               f"{info.wanted_account}", file=found, given=info.wanted_account)
     if not saw_tag:
         raise statement_error("malformed_mt940", "no MT940 tags (:20:, :25:, :61:) found")
-    if not saw_content:
-        raise statement_error("empty_statement", "the MT940 holds no statement line (:61:) and no balance "
-                              "(:60F:, :62F:): nothing to import")
 
 
 def _account(tag: _Tag, info: StatementInfo, line_no: int | None) -> str | None:

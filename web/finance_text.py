@@ -298,9 +298,10 @@ ERRORS = {
                          "The account number given does not match the file's."),
     "account_number_required": ("Tệp không ghi số tài khoản; vui lòng nhập số tài khoản.",
                                 "The file names no account; enter the account number."),
-    "empty_statement": ("Tệp MT940 không có giao dịch (:61:) nào và không có số dư (:60F:, :62F:): không có gì để nhập.",
-                        "The MT940 file holds no statement line (:61:) and no balance (:60F:, :62F:): nothing to "
-                        "import."),
+    "empty_statement": ("Tệp sao kê không có giao dịch nào và không có số dư của ngày nào: không có gì để nhập. "
+                        "Ngày không phát sinh giao dịch được nhập từ sao kê có ghi số dư của ngày đó.",
+                        "The statement file holds no statement line and no balance of a day: nothing to import. "
+                        "A day without transactions is imported from a statement stating that day's balance."),
     "empty_camt053": ("Tệp camt.053 không có sao kê nào (Stmt): không có gì để nhập; vui lòng xuất lại sao kê từ ngân hàng.",
                       "The camt.053 file holds no statement (Stmt): nothing to import; export the statement from "
                       "the bank again."),
