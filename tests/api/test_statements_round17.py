@@ -59,3 +59,17 @@ def test_a_batch_kept_whole_and_the_same_entry_from_mt940_are_one_line_credited_
     r = upload(client, auth, batch, "batch-again.xml")
     assert r.status_code == 201 and (r.json["lines_new"], r.json["lines_duplicate"]) == (0, 1), r.json
     assert_ledger_ok(db)
+
+
+def test_a_batch_stored_under_its_first_transfers_reference_before_is_not_stored_again(client, auth, db, monkeypatch):
+    from tests.recon_factories import vcb_csv
+
+    first, second = _codes()
+    make_requests_with_codes(client, auth, monkeypatch, [(first, 30_000), (second, 50_000)])
+    # What an earlier import stored of the batch: one line of all its money, under its first transfer's reference.
+    r = upload(client, auth, vcb_csv(("T1", "", "80.000", f"{first} {second}")), "as-stored-before.csv")
+    assert r.status_code == 201 and r.json["lines_new"] == 1, r.json
+    r = upload(client, auth, camt(entry(80_000, tx(first, "T1") + tx(second, "T2"))), "batch.xml")
+    assert r.status_code == 201 and (r.json["lines_new"], r.json["lines_duplicate"]) == (0, 1), r.json
+    assert (paid_vnd(client, first), paid_vnd(client, second)) == (30_000, 50_000)
+    assert_ledger_ok(db)
