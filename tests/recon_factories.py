@@ -110,3 +110,15 @@ def resolve(client, auth, line_id: int, action: str, role: str = "finance", **bo
 def undo(client, auth, resolution_id: int, reason: str = "nhầm"):
     return client.post(f"/api/v1/reconciliation/resolutions/{resolution_id}/undo", json={"reason": reason},
                        headers=auth("finance"))
+
+
+def mt940_references_before_round17(g: dict) -> tuple[str | None, str | None]:
+    """`swift._references` as it read a `:61:` until round 17, to store a file as an import then did: without a
+    `//` bank reference (or with a filler), the customer's reference keyed the line and stayed out of its memo."""
+    from payments.references import normalise_ref
+
+    bank, customer = ((g.get(name) or "").strip() for name in ("bank_reference", "customer_reference"))
+    bank, customer = (text if normalise_ref(text) else "" for text in (bank, customer))
+    if not bank:
+        return customer or None, None
+    return bank, customer if customer and normalise_ref(customer) != normalise_ref(bank) else None

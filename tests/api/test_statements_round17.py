@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import assert_ledger_ok
-from tests.recon_factories import all_lines, make_requests_with_codes, paid_vnd, upload
+from tests.recon_factories import (all_lines, make_requests_with_codes, mt940_references_before_round17, paid_vnd,
+                                   upload)
 from tests.unit.test_statements_round17 import balance, camt, entry, tx
 
 
@@ -72,4 +73,101 @@ def test_a_batch_stored_under_its_first_transfers_reference_before_is_not_stored
     r = upload(client, auth, camt(entry(80_000, tx(first, "T1") + tx(second, "T2"))), "batch.xml")
     assert r.status_code == 201 and (r.json["lines_new"], r.json["lines_duplicate"]) == (0, 1), r.json
     assert (paid_vnd(client, first), paid_vnd(client, second)) == (30_000, 50_000)
+    assert_ledger_ok(db)
+
+
+# --- an MT940 line whose only reference is the customer's ------------------------------
+
+def _mt940(*lines: str, closing: int = 60_000) -> str:
+    body = "".join(f"{line}\n" for line in lines)
+    return (f":20:X\n:25:0071001234567\n:28C:1/1\n:60F:C261123VND0,\n{body}"
+            f":62F:C261124VND{closing},\n")
+
+
+TWO_EQUAL_PAYMENTS = _mt940(":61:2611241124C30000,NTRFHS40881023160", ":61:2611241124C30000,NTRFHS40881023160")
+
+
+def _pays_each_request_its_fee(client, auth, monkeypatch) -> tuple[str, str]:
+    """A dossier's 60,000 paid the same day in two transfers of 30,000 (two relatives), each naming the code,
+    which the bank puts in the :61:'s customer reference with no `//` bank reference of its own."""
+    make_requests_with_codes(client, auth, monkeypatch, [("HS40881023160", 60_000)])
+    return "HS40881023160", TWO_EQUAL_PAYMENTS
+
+
+def test_two_equal_mt940_payments_named_only_by_the_customers_reference_are_two_lines(client, auth, db, monkeypatch):
+    code, data = _pays_each_request_its_fee(client, auth, monkeypatch)
+    r = upload(client, auth, data, "day.sta")
+    assert r.status_code == 201 and (r.json["lines_new"], r.json["lines_duplicate"]) == (2, 0), r.json
+    lines = all_lines(client, auth, r.json["import_id"])
+    assert [(line["bank_ref"], line["memo"], line["amount_vnd"]) for line in lines] == [(None, code, 30_000)] * 2
+    assert paid_vnd(client, code) == 60_000  # both citizens' money credited
+    again = upload(client, auth, data, "day-again.sta")
+    assert again.status_code == 201 and (again.json["lines_new"], again.json["lines_duplicate"]) == (0, 2), again.json
+    assert paid_vnd(client, code) == 60_000
+    assert_ledger_ok(db)
+
+
+@pytest.mark.parametrize("reference", ["HS40881023160", "HS40881023160NOPLEPHIHOSO24"], ids=["short", "over-16"])
+def test_an_mt940_stored_under_the_customers_reference_before_is_not_stored_or_credited_again(
+        client, auth, db, monkeypatch, reference):
+    from reconciliation import swift
+
+    make_requests_with_codes(client, auth, monkeypatch, [("HS40881023160", 30_000)])
+    data = _mt940(f":61:2611241124C30000,NTRF{reference}", ":86:nop le phi HS40881023160", closing=30_000)
+    with monkeypatch.context() as before:
+        before.setattr(swift, "_references", mt940_references_before_round17)
+        r = upload(client, auth, data, "before.sta")
+    assert r.status_code == 201 and r.json["lines_new"] == 1, r.json
+    [stored] = all_lines(client, auth, r.json["import_id"])
+    assert stored["bank_ref"] == reference  # keyed the old way: r:<day>:<customer's reference>:C30000
+    assert paid_vnd(client, "HS40881023160") == 30_000
+    again = upload(client, auth, data, "again.sta")
+    assert again.status_code == 201 and (again.json["lines_new"], again.json["lines_duplicate"]) == (0, 1), again.json
+    assert paid_vnd(client, "HS40881023160") == 30_000
+    assert_ledger_ok(db)
+
+
+def test_two_equal_payments_stored_as_one_line_before_are_not_credited_twice_when_imported_again(
+        client, auth, db, monkeypatch):
+    from reconciliation import swift
+
+    code, _ = _pays_each_request_its_fee(client, auth, monkeypatch)
+    data = _mt940(*[":61:2611241124C30000,NTRFHS40881023160", ":86:HS40881023160"] * 2)
+    with monkeypatch.context() as before:
+        before.setattr(swift, "_references", mt940_references_before_round17)
+        r = upload(client, auth, data, "before.sta")
+    assert r.status_code == 201 and (r.json["lines_new"], r.json["lines_duplicate"]) == (1, 1), r.json
+    again = upload(client, auth, data, "again.sta")
+    assert again.status_code == 201 and (again.json["lines_new"], again.json["lines_duplicate"]) == (0, 2), again.json
+    assert paid_vnd(client, code) == 30_000  # what the earlier import credited, not a line credited twice
+    assert_ledger_ok(db)
+
+
+def test_an_mt940_line_with_a_bank_reference_is_still_keyed_by_it(client, auth, db, monkeypatch):
+    make_requests_with_codes(client, auth, monkeypatch, [("HS40881023160", 60_000)])
+    data = _mt940(":61:2611241124C30000,NTRFHS40881023160//FT1", ":61:2611241124C30000,NTRFHS40881023160//FT1")
+    r = upload(client, auth, data, "day.sta")  # one bank reference listed twice: the same transfer
+    assert r.status_code == 201 and (r.json["lines_new"], r.json["lines_duplicate"]) == (1, 1), r.json
+    lines = all_lines(client, auth, r.json["import_id"])
+    assert {(line["id"], line["bank_ref"], line["memo"]) for line in lines} == {(lines[0]["id"], "FT1", "HS40881023160")}
+    assert paid_vnd(client, "HS40881023160") == 30_000
+    assert_ledger_ok(db)
+
+
+@pytest.mark.parametrize("order", ["csv-first", "mt940-first"])
+def test_a_bank_reference_written_as_the_customers_and_the_csv_row_under_it_are_one_transfer(
+        client, auth, db, monkeypatch, order):
+    """A bank writing its own reference in the :61:'s customer field: the MT940 line (keyed by its fingerprint
+    now) and the day's CSV row under that reference are found as twins by day, amount and memo."""
+    from tests.recon_factories import vcb_csv
+
+    make_requests_with_codes(client, auth, monkeypatch, [("HS40881023160", 30_000)])
+    csv = vcb_csv(("FT26328000001", "", "30.000", "HS40881023160 nop le phi"))
+    mt940 = _mt940(":61:2611241124C30000,NTRFFT26328000001", ":86:HS40881023160 nop le phi", closing=30_000)
+    files = [(csv, "day.csv"), (mt940, "day.sta")]
+    for data, name in files if order == "csv-first" else files[::-1]:
+        r = upload(client, auth, data, name)
+        assert r.status_code == 201, r.json
+    assert (r.json["lines_new"], r.json["lines_duplicate"]) == (0, 1), r.json
+    assert paid_vnd(client, "HS40881023160") == 30_000
     assert_ledger_ok(db)

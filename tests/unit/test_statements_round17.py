@@ -119,3 +119,44 @@ def test_a_batch_whose_transactions_name_the_entrys_side_is_still_split():
                "<TxDtls><Amt Ccy='VND'>50000</Amt><CdtDbtInd>CRDT</CdtDbtInd><RmtInf><Ustrd>b</Ustrd></RmtInf></TxDtls>")
     _, lines = read(camt(entry(80_000, details, ref="E1")))
     assert [(line.amount_vnd, line.bank_ref) for line in lines] == [(30_000, "E1/1"), (50_000, "E1/2")]
+
+
+# --- an MT940 line whose only reference is the customer's ------------------------------
+
+def mt940(*lines: str) -> str:
+    body = "".join(f"{line}\n" for line in lines)
+    return f":20:X\n:25:0071001234567\n:28C:1/1\n:60F:C261123VND0,\n{body}:62F:C261124VND0,\n"
+
+
+@pytest.mark.parametrize("references", [CODE, f"{CODE}//NONREF"], ids=["no-bank-reference", "a-filler"])
+def test_an_mt940_customers_reference_alone_is_memo_not_the_lines_reference(references):
+    _, [line] = read(mt940(f":61:2611241124C30000,NTRF{references}", ":86:nop le phi"))
+    assert (line.bank_ref, line.memo, line.customer_ref) == (None, f"{CODE} nop le phi", CODE)
+
+
+def test_an_mt940_customers_reference_over_16_characters_alone_keeps_both_earlier_readings():
+    whole = f"{CODE}NOPLEPHIHOSO"
+    _, [line] = read(mt940(f":61:2611241124C30000,NTRF{whole}"))
+    assert (line.bank_ref, line.memo, line.earlier_refs) == (None, whole, (whole[:16], whole))
+
+
+def test_an_mt940_customers_reference_beside_a_filler_keeps_the_reading_that_dropped_it():
+    # Until round 12 a written `//NONREF` was the line's (no) reference: keyed by its memo without the customer's.
+    _, [line] = read(mt940(f":61:2611241124C30000,NTRF{CODE}//NONREF", ":86:nop le phi"))
+    assert (line.earlier_refs, line.customer_ref) == ((None, CODE), CODE)
+
+
+def test_an_mt940_bank_reference_keys_the_line_and_the_customers_opens_the_memo_as_before():
+    _, [line] = read(mt940(f":61:2611241124C30000,NTRF{CODE}//FT1", ":86:nop le phi"))
+    assert (line.bank_ref, line.memo, line.customer_ref) == ("FT1", f"{CODE} nop le phi", None)
+
+
+def test_two_equal_mt940_lines_named_by_the_customers_reference_alone_are_two_transfers():
+    parsed = imported(mt940(f":61:2611241124C30000,NTRF{CODE}", f":61:2611241124C30000,NTRF{CODE}"))
+    assert (parsed.lines_total, len(parsed.repeated)) == (2, 1)  # one fingerprint twice: numbered, #2
+
+
+def test_one_customers_reference_on_two_amounts_of_a_day_is_no_conflicting_bank_reference():
+    # The payer's code paying a fee in two parts: the customer's reference names no bank transfer.
+    parsed = imported(mt940(f":61:2611241124C12500,NTRF{CODE}", f":61:2611241124C17500,NTRF{CODE}"))
+    assert parsed.lines_total == 2
