@@ -192,11 +192,22 @@ def _pack(line: ParsedLine, base: str) -> tuple:
             line.amount_vnd, line.direction, line.memo[:4000], (line.bank_ref or "")[:100] or None,
             (line.payer_name or "")[:200] or None, (line.payer_account or "")[:40] or None,
             line.balance_after_vnd, line.is_reversal, base,
-            # a batch part's key before parts were keyed under their entry, or a line's under the reference an
-            # earlier reading gave it (an MT940 reference cut short): stored so by earlier imports
-            base_key(line) if "/" in base else base_key(replace(line, bank_ref=line.earlier_ref))
-            if line.earlier_ref else None,
+            # a batch part's key before parts were keyed under their entry, or a line's under the references
+            # earlier readings gave it (an MT940 reference cut short, a customer's reference): stored so by
+            # earlier imports
+            (base_key(line),) if "/" in base else _earlier_keys(line, base) if line.earlier_refs else None,
             line.value_date.toordinal() if line.value_date else None)
+
+
+def _earlier_keys(line: ParsedLine, base: str) -> tuple[str, ...] | None:
+    """The keys earlier imports stored the line under, by the references earlier readings gave it (None: its
+    fingerprint), with its memo as they read it: without the MT940 customer's reference round 17 put in front."""
+    then = line
+    if line.customer_ref and line.memo.startswith(line.customer_ref):
+        then = replace(line, memo=line.memo[len(line.customer_ref):])
+    keys = dict.fromkeys(base_key(replace(then, bank_ref=ref)) for ref in line.earlier_refs)
+    keys.pop(base, None)
+    return tuple(keys) or None
 
 
 def _repeated(hashes: array) -> set[int]:
@@ -260,8 +271,8 @@ class Row:
     balance_after_vnd: int | None
     is_reversal: bool
     key: str
-    # a batch part's key before parts were keyed under their entry; a line's under an earlier reading's reference
-    earlier_key: str | None = None
+    # a batch part's key before parts were keyed under their entry; a line's under earlier readings' references
+    earlier_keys: tuple[str, ...] | None = None
     value_date: date | None = None
 
     @property
@@ -271,12 +282,15 @@ class Row:
     def other_keys(self) -> tuple[str, ...]:
         """The keys under which this line may already be stored otherwise: a batch part as it was keyed
         before, or as its whole entry from another format; an entry as the first of its parts, or under the
-        reference an earlier reading of its file gave it."""
+        references earlier readings of its file gave it; a line keyed by its fingerprint under those (an MT940
+        customer's reference keyed it until round 17: each of its equal transfers is that one stored line, so
+        a file stored then adds nothing when imported again, rather than crediting a transfer twice)."""
+        earlier = self.earlier_keys or ()
         if not self.key.startswith("r:"):
-            return ()
+            return earlier
         if "/" in self.key:
-            return (*filter(None, [self.earlier_key]), self.key.rpartition("/")[0])
-        return (f"{self.key}/1", *filter(None, [self.earlier_key]))
+            return (*earlier, self.key.rpartition("/")[0])
+        return (f"{self.key}/1", *earlier)
 
 
 @dataclass

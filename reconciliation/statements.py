@@ -67,9 +67,13 @@ class StatementLine:
     # reference, the entry's amount, the part's place in it from 1). The same entry from another
     # format (one MT940 :61:, one CSV row) is one line of the entry's reference and amount.
     batch: tuple[str, int, int] | None = None
-    # The reference an earlier reading of the same line gave it (an MT940 reference cut at 16 characters,
-    # `swift._raw_references`): the line an import stored under it is this line (`importer.Row.other_keys`).
-    earlier_ref: str | None = None
+    # The references earlier readings of the same line gave it (an MT940 reference cut at 16 characters,
+    # `swift._raw_references`; an MT940 customer's reference, `swift._references`): the line an import
+    # stored under one of them is this line (`importer.Row.other_keys`).
+    earlier_refs: tuple[str | None, ...] = ()
+    # An MT940 customer's reference opening the memo of a line without a bank reference: readings before
+    # round 17 left it out of the memo (their fingerprints are of the memo without it).
+    customer_ref: str | None = None
 
     @property
     def signed_vnd(self) -> int:

@@ -238,7 +238,7 @@ def _statement_line(tag: _Tag, line_no: int) -> StatementLine | None:
     """The transaction of a `:61:`; None for a zero amount (an informational line, as camt.053 and
     the spreadsheets' zero rows are: no transaction, no line number)."""
     match = _STATEMENT_LINE.match(tag.value)
-    as_cut = _references(match.groupdict()) if match is not None else None  # as the pattern read it before
+    as_cut = match.groupdict() if match is not None else None  # the references as the pattern read them before
     if match is None and "\n" in tag.value:
         # A customer reference beyond its 16 characters, then supplementary details on the next line: the
         # pattern's cut reference leaves the rest of the first line over, and the whole fails. Its head is read
@@ -266,11 +266,12 @@ def _statement_line(tag: _Tag, line_no: int) -> StatementLine | None:
     direction = CREDIT if mark in ("C", "RD") else DEBIT
     written = _raw_references(tag.value, match)
     reference, customer = _references(written)
-    earlier = as_cut[0] if as_cut is not None and normalise_ref(as_cut[0]) != normalise_ref(reference) else None
+    customer = single_spaced(customer)
     return StatementLine(line_no=line_no, booking_date=booking_day, value_date=value_day, amount_vnd=amount,
                          direction=direction, bank_ref=reference, is_reversal=mark.startswith("R"),
                          memo=single_spaced(" ".join(filter(None, [customer, written["extra_details"]]))) or "",
-                         earlier_ref=earlier)
+                         earlier_refs=_earlier_references(as_cut, written, reference, customer),
+                         customer_ref=customer if reference is None else None)
 
 
 def _raw_references(value: str, match: re.Match) -> dict[str, str | None]:
@@ -288,18 +289,44 @@ def _raw_references(value: str, match: re.Match) -> dict[str, str | None]:
 
 def _references(g: dict) -> tuple[str | None, str | None]:
     """(the line's reference, the customer's reference to keep in its memo) of a `:61:`'s
-    `customer//bank` references. The bank's is the reference; when it gives none (no `//`, or a filler:
-    `NONREF`, `0`), the customer's is, as it always was without a `//`. A customer's reference beside a
-    bank's one (the payer's own, which may be the payment code) was dropped; it now opens the memo, where
-    matching reads it. Only then: the memo of a line without a reference is its fingerprint, which must
-    stay what earlier imports stored. SWIFT's `NONREF` and other fillers are no reference anywhere."""
+    `customer//bank` references. Only the bank's is a reference: it names one booked transfer. The
+    customer's is the payer's text (often the payment code, which matching reads in the memo): it opens
+    the memo, and a line without a bank's reference (no `//`, or a filler: `NONREF`, `0`) is keyed by its
+    fingerprint, so two equal payments naming one code on a day stay two lines (`importer.ImportContext.row`
+    numbers them). It keyed the line until round 17: such lines stored then are found under it
+    (`_earlier_references`). SWIFT's `NONREF` and other fillers are no reference anywhere."""
+    bank, customer = _written(g)
+    if not bank:
+        return None, customer or None
+    return bank, customer if customer and normalise_ref(customer) != normalise_ref(bank) else None
+
+
+def _written(g: dict) -> tuple[str, str]:
+    """(bank's, customer's) references of a `:61:`, a filler written as none."""
     bank = (g.get("bank_reference") or "").strip()
     customer = (g.get("customer_reference") or "").strip()
-    bank = bank if normalise_ref(bank) else ""
-    customer = customer if normalise_ref(customer) else ""
-    if not bank:
-        return customer or None, None
-    return bank, customer if customer and normalise_ref(customer) != normalise_ref(bank) else None
+    return bank if normalise_ref(bank) else "", customer if normalise_ref(customer) else ""
+
+
+def _earlier_references(as_cut: dict | None, written: dict, reference: str | None,
+                        customer: str | None) -> tuple[str | None, ...]:
+    """The references earlier readings keyed the line by, where they key it otherwise than this reading (None:
+    by its fingerprint, the customer's reference left out of its memo), each once: until round 12 a written bank
+    reference, even a filler (`C//NONREF`, no reference), else the customer's; then the bank's, else the
+    customer's; both as the `mt-940` pattern cut the customer's at 16 characters (until round 14) and whole
+    (until round 17). The lines earlier imports stored under them are this line (`importer.Row.other_keys`):
+    never stored and credited again. The usual line, keyed by its `//` bank reference alike in every reading,
+    has none."""
+    readings = []
+    for g in filter(None, (as_cut, written)):
+        bank, customer_then = _written(g)
+        if g is as_cut and (g.get("bank_reference") or "").strip():
+            readings.append(bank or None)  # until round 12
+        readings.append(bank or customer_then or None)
+    own = normalise_ref(reference)
+    # A fingerprint reading differs from this one only by the customer's reference now in the memo.
+    return tuple(ref for ref in dict.fromkeys(readings)
+                 if (normalise_ref(ref) != own if ref is not None else reference is None and customer))
 
 
 def _entry_date(value_day: date, month: int, day: int, tag: _Tag) -> date:

@@ -349,10 +349,13 @@ def test_a_file_keyed_by_its_placeholder_reference_before_is_known_when_imported
     """Lines stored before placeholders stopped being references were keyed by them (r:…:NA:…): a
     camt.053 or MT940 carrying that placeholder, imported again, is the same transfer, not new money."""
     import payments.references
+    from reconciliation import swift
+    from tests.recon_factories import mt940_references_before_round17
 
     make_requests_with_codes(client, auth, monkeypatch, [(CODE, 30_000)])
     with monkeypatch.context() as before:
         before.setattr(payments.references, "_NO_REFERENCE", {"NONREF", "NOTPROVIDED"})
+        before.setattr(swift, "_references", mt940_references_before_round17)  # an MT940 keyed by its `NA`
         assert upload(client, auth, data, filename).status_code == 201
     r = upload(client, auth, data, filename)
     assert r.status_code == 201, r.json

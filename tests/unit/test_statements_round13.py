@@ -105,8 +105,8 @@ def test_a_code_cut_in_a_short_sub_field_is_still_read():
     ("500096828//500096828", "500096828", "nop"),  # the same reference twice: said once
     ("5000.96828//500096828", "500096828", "nop"),
     ("NONREF//FT26328000001", "FT26328000001", "nop"),
-    ("HS40881023160", "HS40881023160", "nop"),  # no `//`: the customer's is the line's reference, as before
-    ("HS40881023160//NONREF", "HS40881023160", "nop"),  # a filler after `//` is no bank reference
+    ("HS40881023160", None, "HS40881023160 nop"),  # no `//`: the customer's is the payer's text (round 17)
+    ("HS40881023160//NONREF", None, "HS40881023160 nop"),  # a filler after `//` is no bank reference
     ("NONREF//NONREF", None, "nop"),
     ("NONREF", None, "nop"),
     ("HS40881023160//FT26328000001\nLE PHI HO SO", "FT26328000001", "HS40881023160 LE PHI HO SO nop"),

@@ -200,9 +200,10 @@ def test_a_long_customer_reference_keeps_the_bank_reference_and_the_whole_code(r
     assert CODE in [found.code for found in codes.scan_memo(line.memo)]
 
 
-def test_a_long_customer_reference_without_a_bank_reference_is_the_reference_whole():
+def test_a_long_customer_reference_without_a_bank_reference_is_read_whole():
+    # Into the memo since round 17 (the customer's reference is the payer's text, no bank's reference).
     _, [line] = read(mt940("HS40881023160NOPLEPHI"))
-    assert (line.bank_ref, line.memo) == ("HS40881023160NOPLEPHI", "NOP PHI")
+    assert (line.bank_ref, line.memo) == (None, "HS40881023160NOPLEPHI NOP PHI")
 
 
 def test_a_bank_reference_longer_than_the_patterns_23_characters_is_read_whole():
