@@ -87,7 +87,7 @@ def _mt940(*lines: str, closing: int = 60_000) -> str:
 TWO_EQUAL_PAYMENTS = _mt940(":61:2611241124C30000,NTRFHS40881023160", ":61:2611241124C30000,NTRFHS40881023160")
 
 
-def _pays_each_request_its_fee(client, auth, monkeypatch) -> tuple[str, str]:
+def _one_fee_paid_in_two_equal_transfers(client, auth, monkeypatch) -> tuple[str, str]:
     """A dossier's 60,000 paid the same day in two transfers of 30,000 (two relatives), each naming the code,
     which the bank puts in the :61:'s customer reference with no `//` bank reference of its own."""
     make_requests_with_codes(client, auth, monkeypatch, [("HS40881023160", 60_000)])
@@ -95,7 +95,7 @@ def _pays_each_request_its_fee(client, auth, monkeypatch) -> tuple[str, str]:
 
 
 def test_two_equal_mt940_payments_named_only_by_the_customers_reference_are_two_lines(client, auth, db, monkeypatch):
-    code, data = _pays_each_request_its_fee(client, auth, monkeypatch)
+    code, data = _one_fee_paid_in_two_equal_transfers(client, auth, monkeypatch)
     r = upload(client, auth, data, "day.sta")
     assert r.status_code == 201 and (r.json["lines_new"], r.json["lines_duplicate"]) == (2, 0), r.json
     lines = all_lines(client, auth, r.json["import_id"])
@@ -131,7 +131,7 @@ def test_two_equal_payments_stored_as_one_line_before_are_not_credited_twice_whe
         client, auth, db, monkeypatch):
     from reconciliation import swift
 
-    code, _ = _pays_each_request_its_fee(client, auth, monkeypatch)
+    code, _ = _one_fee_paid_in_two_equal_transfers(client, auth, monkeypatch)
     data = _mt940(*[":61:2611241124C30000,NTRFHS40881023160", ":86:HS40881023160"] * 2)
     with monkeypatch.context() as before:
         before.setattr(swift, "_references", mt940_references_before_round17)
