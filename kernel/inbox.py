@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Request
-from sqlalchemy import Index, LargeBinary, String, Text, bindparam, case, func, insert, select, text, update
+from sqlalchemy import Connection, Index, LargeBinary, String, Text, bindparam, case, func, insert, select, text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -312,6 +312,14 @@ def flag_reversal_conflict(session: Session, *, provider: str, reversal_ref: str
     ).values(status=CONFLICT, reason=_noted(bindparam("new_reason", reason[:MAX_REASON], type_=Text()), func.nullif(
         func.replace(func.replace(InboundCallback.reason, f"; {WAITING_FOR_SALE}", ""), WAITING_FOR_SALE, ""), "")),
         processed_at=now))
+
+
+def add_note(conn: Connection, inbox_id: int, note: str) -> None:
+    """Add `note` after a stored callback's reason (in the caller's transaction), never replacing it: what
+    storing noted, a retry's history and the verdict stay as they were written (e.g. a claim that moved to
+    another statement line, `announcements._move_claim`, says so after the verdict that named the first)."""
+    conn.execute(update(InboundCallback).where(InboundCallback.id == inbox_id).values(
+        reason=_noted(bindparam("note", note[:MAX_REASON], type_=Text()))))
 
 
 def mark_alone(sessions: sessionmaker[Session], inbox_id: int, **kwargs) -> None:

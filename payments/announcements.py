@@ -49,10 +49,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, delete, exists, select, text, update
 
 from config import Settings
+from kernel import audit
 from kernel.clock import add_working_days, business_date, business_day_bounds
 from kernel.db import advisory_lock, is_postgres
 from kernel.inbox import DUPLICATE as STORED_DUPLICATE
-from kernel.inbox import InboundCallback
+from kernel.inbox import InboundCallback, add_note
 from payments import codes
 from payments.models import Payment, PaymentAllocation, PaymentReference, PaymentRequest
 from payments.payment_references import keys_of, remember
@@ -245,10 +246,11 @@ def is_bank_callback(credit: IncomingCredit) -> bool:
     return credit.provider != STATEMENT_PROVIDER and credit.clearing_account.startswith("bank:")
 
 
-def link_late_callbacks(session: Session, credits: list[IncomingCredit], *, settings: Settings,
+def link_late_callbacks(session: Session, credits: list[IncomingCredit], *, settings: Settings, actor: str,
                         now: datetime) -> dict[tuple[str, str], Twin]:
     """(provider, ref) -> the statement payment each late callback announces, claimed for it, or
-    the payment another feed recorded for the same transfer.
+    the payment another feed recorded for the same transfer. A claim moved to another line to free
+    one (`_free_by_moving`) is audited as `actor`'s.
 
     Callbacks already recorded as payments of their own are left out (they are repeats). A batch
     must not carry one bank reference twice (`inbox_apply` ends a run there): neither would see
@@ -265,9 +267,34 @@ def link_late_callbacks(session: Session, credits: list[IncomingCredit], *, sett
     late = [c for c in late if (c.provider, c.provider_ref) not in recorded]
     contradicted = _linked_before(conn, late, settings)
     late = [c for c in late if (c.provider, c.provider_ref) not in contradicted]
-    twins = _link(conn, late, settings, now)
+    twins, moves = _link(conn, late, settings, now)
+    for move in moves:
+        _audit_move(session, move, actor=actor, now=now)
     twins.update(contradicted)
     return twins
+
+
+@dataclass(frozen=True)
+class _Move:
+    """A callback's claim moved from one statement payment to another (`_move_claim`), and why."""
+
+    provider: str
+    ref: str
+    inbox_id: int | None
+    from_payment_id: int
+    to_payment_id: int
+    moved_by: str  # "provider:ref" of the report that freed the payment
+    note: str  # added to the stored callback's reason
+
+
+def _audit_move(session: Session, move: _Move, *, actor: str, now: datetime) -> None:
+    """The stored callback's record changed (its reason gained `note`): audited on it, or, for a credit
+    recorded without one, on the payment the claim left."""
+    subject = ("callback", move.inbox_id) if move.inbox_id is not None else ("payment", move.from_payment_id)
+    audit.record(session, actor=actor, action="callback.claim_moved", subject_type=subject[0],
+                 subject_id=subject[1], at=now, reason=move.note,
+                 data={"provider": move.provider, "external_id": move.ref, "from_payment_id": move.from_payment_id,
+                       "to_payment_id": move.to_payment_id, "moved_by": move.moved_by})
 
 
 def repeat_differs(first: IncomingCredit, again: IncomingCredit, prefix: str) -> str | None:
@@ -342,7 +369,7 @@ def _payment_linked_to(conn: Connection, earlier: IncomingCredit, settings: Sett
 
 
 def _link(conn: Connection, late: list[IncomingCredit], settings: Settings,
-          now: datetime) -> dict[tuple[str, str], Twin]:
+          now: datetime) -> tuple[dict[tuple[str, str], Twin], list[_Move]]:
     """The statement payment or other feed's payment each late callback announces. A reference is
     stronger evidence than a code: the statement payments sharing one are paired first, then another
     feed's payments known by one (`_reported_elsewhere`, read after the row locks: what a concurrent
@@ -383,18 +410,20 @@ def _link(conn: Connection, late: list[IncomingCredit], settings: Settings,
     pair((_same_reference_same_amount, partial(_same_reference_same_codes, prefix=prefix)))
     elsewhere = _reported_elsewhere(conn, [c for c in late if (c.provider, c.provider_ref) not in found], settings)
     pair((_same_code, _same_memo_in_suspense), skip=elsewhere)
+    moves = []
     for credit in late:
         key = (credit.provider, credit.provider_ref)
         if key not in found and key not in elsewhere:
             day, wanted, pool = pools[key]
             freed = _free_by_moving(conn, credit, day, wanted, pool, holidays, now)
             if freed is not None:
-                taken, spare, moved = freed
+                taken, spare, move = freed
                 found[key] = taken
-                if found.get(moved) is taken:  # the moved claim was made in this batch
-                    found[moved] = spare
+                moves.append(move)
+                if found.get((move.provider, move.ref)) is taken:  # the moved claim was made in this batch
+                    found[(move.provider, move.ref)] = spare
     amounts = {(c.provider, c.provider_ref): c.amount_vnd for c in late}
-    return elsewhere | {key: Twin(s.payment_id, s.amount_vnd, amounts[key]) for key, s in found.items()}
+    return elsewhere | {key: Twin(s.payment_id, s.amount_vnd, amounts[key]) for key, s in found.items()}, moves
 
 
 def _pairable(statements: list[_Statement]):
@@ -591,11 +620,10 @@ def _lock(conn: Connection, payment_ids: set[int]) -> list[_Statement]:
 
 
 def _free_by_moving(conn: Connection, credit: IncomingCredit, day: date, wanted: set[str], pool: list[_Statement],
-                    holidays: Collection[date], now: datetime
-                    ) -> tuple[_Statement, _Statement, tuple[str, str]] | None:
+                    holidays: Collection[date], now: datetime) -> tuple[_Statement, _Statement, _Move] | None:
     """A statement payment the callback may announce once another feed's claim on it, made by code, moves
     to another line of the same day, amount and codes that feed has not announced: (the payment, now the
-    callback's; the one the claim moved to; (provider, ref) of the moved claim), or None.
+    callback's; the one the claim moved to; the move), or None.
 
     Two transfers of one code and amount, the statement first: the API's report of transfer 2 takes
     line 1 by code (nothing tells them apart yet), SePay names line 2's "Số CT" and takes it, and SePay's
@@ -613,15 +641,17 @@ def _free_by_moving(conn: Connection, credit: IncomingCredit, day: date, wanted:
                       and s.open_to_report(provider, claim.get("reference"))), None)
         if spare is None:
             continue
-        _move_claim(conn, taken, spare, provider, claim)
+        move = _move_claim(conn, taken, spare, provider, claim, by=credit, now=now)
         _claim(conn, taken, credit, now)
-        return taken, spare, (provider, claim["ref"])
+        return taken, spare, move
     return None
 
 
-def _move_claim(conn: Connection, taken: _Statement, spare: _Statement, provider: str, claim: dict) -> None:
-    """Move `provider`'s claim (its only one, `claim`) from `taken` to `spare`, with the reference it named
-    and the reason its stored callback gives."""
+def _move_claim(conn: Connection, taken: _Statement, spare: _Statement, provider: str, claim: dict, *,
+                by: IncomingCredit, now: datetime) -> _Move:
+    """Move `provider`'s claim (its only one, `claim`) from `taken` to `spare`, with the reference it named;
+    its stored callback's reason gains what the move did (what it said before, storing's notes, a retry's
+    history, the verdict that named `taken`, is kept: `inbox.add_note`)."""
     first = taken.details.get("callback_provider") == provider
     for name in [name for name in taken.details if name.startswith("callback_")] if first else ():
         del taken.details[name]
@@ -639,10 +669,13 @@ def _move_claim(conn: Connection, taken: _Statement, spare: _Statement, provider
         taken.reported_as.discard(reference)
     conn.execute(update(Payment).where(Payment.id == taken.payment_id).values(**values))
     _write_claim(conn, spare, provider, claim, reference)
-    if claim.get("inbox_id") is not None:
-        conn.execute(update(InboundCallback).where(InboundCallback.id == claim["inbox_id"]).values(reason=(
-            f"the bank statement already credited this transfer (payment {spare.payment_id}): linked to it, not "
-            f"credited again (first linked by its code to payment {taken.payment_id}, another transfer's line)")))
+    move = _Move(provider, claim["ref"], claim.get("inbox_id"), taken.payment_id, spare.payment_id, _key(by), (
+        f"claim moved at {now.isoformat()}: linked now to a line of the same day, amount and codes (payment "
+        f"{spare.payment_id}), no longer to payment {taken.payment_id}, another transfer's line (as "
+        f"{by.provider} {by.provider_ref} showed)"))
+    if move.inbox_id is not None:
+        add_note(conn, move.inbox_id, move.note)
+    return move
 
 
 def _claim(conn: Connection, statement: _Statement, credit: IncomingCredit, now: datetime) -> None:

@@ -119,7 +119,7 @@ def record_credits(session: Session, credits: list[IncomingCredit], *, settings:
     session.flush()  # pending ORM changes must precede the Core statements below
     conn = session.connection()
     fresh = _drop_known(conn, credits) if len(credits) > 1 else _unique(credits)
-    twins = link_late_callbacks(session, fresh, settings=settings, now=now)
+    twins = link_late_callbacks(session, fresh, settings=settings, actor=actor, now=now)
     fresh = [c for c in fresh if (c.provider, c.provider_ref) not in twins]
     legacy = _legacy_sales(conn, [(c.provider, c.provider_ref) for c in fresh])
     fresh = [c for c in fresh if (c.provider, c.provider_ref) not in legacy]  # repeats of sales stored before
