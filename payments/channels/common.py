@@ -105,14 +105,25 @@ def json_object(body: bytes, *, keep_nul: bool = False) -> dict[str, Any]:
     are dropped, unless `keep_nul`: a signature over the values (payOS's) is checked over them as they
     were sent, and only then are they cleaned (`without_nul`)."""
     try:
-        data = json.loads(body, object_pairs_hook=unique_keys)
-    except DuplicateKey as exc:
+        data = json.loads(body, object_pairs_hook=unique_keys, parse_constant=_no_constant)
+    except (DuplicateKey, _NotJson) as exc:
         raise CallbackRejected(f"the body is not valid JSON: {exc}", code="malformed_json") from exc
     except (ValueError, RecursionError) as exc:  # RecursionError: arrays or objects nested too deeply
         raise CallbackRejected("the body is not valid JSON", code="malformed_json") from exc
     if not isinstance(data, dict):
         raise CallbackRejected("the body must be a JSON object", code="malformed_json")
     return _as_text(data, keep_nul=keep_nul)
+
+
+class _NotJson(ValueError):
+    """A value Python's decoder reads but JSON has not."""
+
+
+def _no_constant(name: str) -> Any:
+    """`parse_constant`: NaN and ±Infinity are no JSON numbers (RFC 8259). Read, a value kept as sent (payOS's
+    `orderCode` in the event) could not be stored in PostgreSQL's JSON: the verified callback answered 500, never
+    kept, on every retry."""
+    raise _NotJson(f"{name} is not a JSON number")
 
 
 def without_nul(data: dict[str, Any]) -> dict[str, Any]:
@@ -135,6 +146,7 @@ def _as_text(data: dict[str, Any], *, keep_nul: bool) -> dict[str, Any]:
         if isinstance(item, dict):
             keys = [(key, _text(key, keep_nul)) for key in item]
             if any(key != clean for key, clean in keys):
+                _names_once([clean for _, clean in keys])
                 values = list(item.values())
                 item.clear()
                 item.update(zip([clean for _, clean in keys], values))
@@ -149,6 +161,17 @@ def _as_text(data: dict[str, Any], *, keep_nul: bool) -> dict[str, Any]:
             elif isinstance(value, (dict, list)):
                 pending.append((value, depth + 1))
     return data
+
+
+def _names_once(names: list[str]) -> None:
+    """Names cleaned of NUL must still be unique: `"amount_vnd\u0000"` beside `"amount_vnd"` is the member
+    named twice (`unique_keys`), and merged, the later silently replaced the other (another amount read than
+    a reader of the stored body sees)."""
+    try:
+        unique_keys([(name, None) for name in names])
+    except DuplicateKey as exc:
+        raise CallbackRejected(f"the body is not valid JSON: {exc} (once with a NUL character in the name)",
+                               code="malformed_json") from exc
 
 
 def _text(value: str, keep_nul: bool) -> str:
