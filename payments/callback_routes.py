@@ -89,6 +89,16 @@ def _handle(provider: str, parse: Parser, ok_body: dict, *, refusal_extra: dict 
     except Exception as exc:
         store(reason=f"verification failed ({type(exc).__name__}); request {request_id()}")
         raise
+    try:
+        _store_verdict(store, provider, event, now)
+    except Exception as exc:
+        _keep_raw(store, f"storing its verdict failed ({type(exc).__name__}); request {request_id()}")
+        raise
+    return jsonify(ok_body)
+
+
+def _store_verdict(store: Callable[..., int], provider: str, event: Event, now: datetime) -> None:
+    """The verified callback stored with what it means (queued, ignored, a card sale checked)."""
     if isinstance(event, Credit):
         event = Credit(booked_by_arrival(event.credit, now))
     if isinstance(event, Ignored) and event.declined_sale or isinstance(event, Credit) and provider == pos.PROVIDER:
@@ -98,7 +108,17 @@ def _handle(provider: str, parse: Parser, ok_body: dict, *, refusal_extra: dict 
     else:
         external_id = event.credit.provider_ref if isinstance(event, Credit) else event.provider_ref
         store(status=inbox.QUEUED, external_id=external_id, event=event_to_json(event))
-    return jsonify(ok_body)
+
+
+def _keep_raw(store: Callable[..., int], reason: str) -> None:
+    """A verified callback whose verdict could not be stored is still kept as received, without it (`received`,
+    a failure listed for an admin; its sender, answered an error, sends it again): a callback our code failed on
+    must not vanish from the inbox. With the database itself away this fails too, logged; the sender's retry
+    then is the only copy, as the 503 says."""
+    try:
+        store(reason=reason)
+    except Exception:  # noqa: BLE001 - the first failure is the one answered
+        log.exception("the callback could not be kept either")
 
 
 _LEFT_TO_FINANCE = ("the sale is not undone by itself, left to finance (check it with the acquirer, then void or "
