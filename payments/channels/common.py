@@ -8,6 +8,7 @@ applies it later (`payments.inbox_apply`).
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
@@ -105,7 +106,7 @@ def json_object(body: bytes, *, keep_nul: bool = False) -> dict[str, Any]:
     are dropped, unless `keep_nul`: a signature over the values (payOS's) is checked over them as they
     were sent, and only then are they cleaned (`without_nul`)."""
     try:
-        data = json.loads(body, object_pairs_hook=unique_keys, parse_constant=_no_constant)
+        data = json.loads(body, object_pairs_hook=unique_keys, parse_constant=_no_constant, parse_float=_finite)
     except (DuplicateKey, _NotJson) as exc:
         raise CallbackRejected(f"the body is not valid JSON: {exc}", code="malformed_json") from exc
     except (ValueError, RecursionError) as exc:  # RecursionError: arrays or objects nested too deeply
@@ -124,6 +125,14 @@ def _no_constant(name: str) -> Any:
     `orderCode` in the event) could not be stored in PostgreSQL's JSON: the verified callback answered 500, never
     kept, on every retry."""
     raise _NotJson(f"{name} is not a JSON number")
+
+
+def _finite(written: str) -> float:
+    """`parse_float`: a number too large for a float (`1e999`) is read as infinity, which JSON has not either."""
+    value = float(written)
+    if not math.isfinite(value):
+        raise _NotJson(f"{written[:20]} is too large a number")
+    return value
 
 
 def without_nul(data: dict[str, Any]) -> dict[str, Any]:
