@@ -322,6 +322,15 @@ def add_note(conn: Connection, inbox_id: int, note: str) -> None:
         reason=_noted(bindparam("note", note[:MAX_REASON], type_=Text()))))
 
 
+def note_reversal(session: Session, *, provider: str, reversal_ref: str, note: str) -> None:
+    """Add `note` to the stored void/reversal `reversal_ref` applied while its sale was unknown (`WAITING_FOR_SALE`)
+    once the sale came and it undid it (in the caller's transaction): the reason said it waited."""
+    session.connection().execute(update(InboundCallback).where(
+        InboundCallback.provider == provider, InboundCallback.external_id == reversal_ref,
+        InboundCallback.status == APPLIED, InboundCallback.event["type"].as_string() == "reversal",
+    ).values(reason=_noted(bindparam("note", note[:MAX_REASON], type_=Text()))))
+
+
 def mark_alone(sessions: sessionmaker[Session], inbox_id: int, **kwargs) -> None:
     """`mark` in a transaction of its own (for rejections, where nothing else is written)."""
     with unit_of_work(sessions) as session:

@@ -49,3 +49,23 @@ def test_a_card_sale_whose_check_fails_is_kept_raw_and_answered_an_error(client,
     assert (row.status, row.event) == ("received", None)
     assert row.reason.startswith("storing its verdict failed (RuntimeError); request ")
     assert payments(db) == []
+
+
+def test_a_void_that_waited_for_its_sale_says_so_once_the_sale_undoes_it(client, auth, test_settings, db):
+    """A void stored before its sale reads "reversal waits for its original sale"; once the sale came and the void
+    undid it, that reason still said it waited, as if the card's money were still on the request."""
+    from sqlalchemy import select
+
+    from kernel.inbox import InboundCallback
+    from tests.api.test_pos_vnpay_cash import pos
+
+    code = make_request(client, auth)
+    assert pos(client, test_settings, transaction_id="000002", batch_number="7", type="void",
+               original_transaction_id="000001").status_code == 200
+    assert pos(client, test_settings, transaction_id="000001", batch_number="7", payment_code=code).status_code == 200
+    assert client.get(f"/api/v1/payment-requests/{code}").json["paid_vnd"] == 0
+    with db() as s:
+        void, sale = s.execute(select(InboundCallback).order_by(InboundCallback.id)).scalars().all()
+    assert void.status == "applied"
+    assert void.reason.startswith("reversal waits for its original sale; its sale POS-01:7:000001 arrived ")
+    assert void.reason.endswith(f"(callback #{sale.id}): applied to it then")
