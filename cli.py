@@ -8,7 +8,7 @@ import click
 
 from config import ConfigError, Settings, load_settings
 from kernel.clock import now_utc
-from kernel.db import make_engine, make_session_factory, unit_of_work
+from kernel.db import MAX_ID, make_engine, make_session_factory, unit_of_work
 from kernel.heap import freeze_startup_objects
 
 
@@ -24,7 +24,23 @@ def _sessions(settings: Settings):
     return make_session_factory(make_engine(settings.database_url))
 
 
-@click.group()
+class Commands(click.Group):
+    """The command group: a database that cannot serve the command (down, read-only, full, its schema behind
+    this code) is a sentence naming the reason and exit code 1, as the API's 503 is, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        from kernel.db import unavailable_reason
+
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            reason = unavailable_reason(exc)
+            if reason is None:
+                raise  # a bug: its traceback is what finds it
+            raise click.ClickException(f"{reason[0]}: {reason[1]} ({type(exc).__name__})") from exc
+
+
+@click.group(cls=Commands)
 def main() -> None:
     """HCC Pay: fee collection for the public-administration service centre."""
 
@@ -181,7 +197,7 @@ def user_create(username: str, full_name: str, roles: tuple[str, ...], password:
 
 
 @token.command("revoke")
-@click.argument("token_id", type=int)
+@click.argument("token_id", type=click.IntRange(1, MAX_ID))  # a larger id fits no row: a 404 through the API
 @click.option("--reason", default=None, help="why (kept in the audit log)")
 def token_revoke(token_id: int, reason: str | None) -> None:
     """Revoke a token by id."""

@@ -47,6 +47,7 @@ class UTCDateTime(TypeDecorator):
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
 BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
 PK = Annotated[int, mapped_column(BigIntPK, primary_key=True, autoincrement=True)]
+MAX_ID = 2**63 - 1  # the largest key a BIGINT column holds
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",

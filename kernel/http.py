@@ -36,7 +36,7 @@ from werkzeug.routing import IntegerConverter
 from config import Settings
 from kernel.auth import Principal, authenticate_token
 from kernel.clock import now_utc, parse_iso_day
-from kernel.db import lost_race, unavailable_reason
+from kernel.db import MAX_ID, lost_race, unavailable_reason  # MAX_ID: also for the routes
 from kernel.errors import DomainError, Forbidden, Unauthenticated, ValidationError
 from kernel.jsonobjects import DuplicateKey
 from kernel.text import whole_number
@@ -437,9 +437,6 @@ def content_disposition(filename: str, *, inline: bool = False) -> str:
 
 def request_id() -> str:
     return g.get("request_id", "-")
-
-
-MAX_ID = 2**63 - 1  # the largest key a BIGINT column holds
 
 
 def _at_most(bound: int) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.util import CommandError
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
@@ -56,7 +57,10 @@ def _migrate(url: str, direction: str, revision: str) -> None:
             config = alembic_config(url)
             config.attributes["connection"] = conn
             with _keys_checked_at_the_end(conn):
-                getattr(command, direction)(config, revision)
+                try:
+                    getattr(command, direction)(config, revision)
+                except CommandError as exc:  # an unknown revision: the operator's typo, said as a sentence
+                    raise MigrationError(f"cannot {direction} to {revision!r}: {exc}") from exc
             conn.commit()
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_unlock(hashtext('hccpay-migrations'))"))
