@@ -11,7 +11,6 @@ import logging
 import secrets
 from collections.abc import Callable
 from functools import wraps
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, abort, current_app, g, make_response, redirect, render_template, request, session, url_for
 
@@ -22,7 +21,7 @@ from kernel.http import current_principal, request_id, runtime, transaction
 from kernel.signing import same_secret
 from kernel.users import LOCKOUT, MAX_FAILED_LOGINS, SESSION_LIFETIME, login, logout, resolve_session
 from web import i18n
-from web.security import secure_cookies
+from web.security import local_path, secure_cookies
 
 COOKIE = "hccpay_session"
 LOGIN_CSRF_COOKIE = "hccpay_login_csrf"
@@ -124,9 +123,7 @@ def _cookie_options() -> dict:
 
 def _safe_next(target: str | None) -> str:
     # Only local paths: never let the login page redirect to another site.
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return url_for("staff.home")
+    return local_path(target) or url_for("staff.home")
 
 
 def _login_page(*, error: str | None = None, status: int = 200):

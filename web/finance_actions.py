@@ -25,6 +25,7 @@ from web.finance import chosen_day, finance_pages
 from web.finance_text import error_sentence
 from web.forms import form_text, keep_form, typed_payment_code
 from web.i18n import translate
+from web.security import local_path
 
 LINE_ACTIONS = {"match": ("match", "Đã khớp dòng sao kê."), "unmatch": ("unmatch", "Đã bỏ khớp dòng sao kê."),
                 "refund": ("refund", "Đã đề nghị hoàn tiền cho dòng sao kê."),
@@ -34,10 +35,8 @@ LINE_ACTIONS = {"match": ("match", "Đã khớp dòng sao kê."), "unmatch": ("u
 
 
 def _back(default: str | None = None) -> str:
-    target = request.form.get("back", "")
-    if target.startswith("/staff/finance") and "//" not in target and "\\" not in target:
-        return target
-    return default or url_for("finance_pages.workspace", date=chosen_day().isoformat())
+    return (local_path(request.form.get("back"), under="/staff/finance") or default
+            or url_for("finance_pages.workspace", date=chosen_day().isoformat()))
 
 
 def _run(work: Callable[[], str], default_back: str | None = None):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from flask import Flask, g, request
 from flask.sessions import SecureCookieSessionInterface
@@ -27,6 +28,17 @@ LOGIN = "/staff/login"
 
 def _exempt() -> bool:
     return not (PUBLIC.match(request.path) or (request.path == LOGIN and request.method == "POST"))
+
+
+def local_path(target: str | None, *, under: str = "/") -> str | None:
+    """`target` when it is a path of this site under `under`, to redirect the browser to (a login's `next`, a
+    form's `back`), else None. Never another site (`//host`, `/\\host`, which browsers read as `//host`), and
+    only printable characters: a line break cannot go into the Location header (werkzeug refuses it, which
+    was a 500 after the form's work was committed), and a NUL or a tab is no address a page links to."""
+    if (target and target.startswith(under) and target.isprintable() and "//" not in target
+            and "\\" not in target and not urlsplit(target).netloc):
+        return target
+    return None
 
 
 def secure_cookies() -> bool:
