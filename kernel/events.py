@@ -169,8 +169,12 @@ def webhook_topic(sessions, secret_keys: Sequence[str], *, clock, timeout: tuple
                    "X-HCC-Event-Id": delivery.payload["event"]["id"], "Idempotency-Key": delivery.idempotency_key}
         try:
             # Not followed (see kernel.outbound): the POST would arrive as a GET elsewhere, and its 200 count.
+            # Streamed and never read: the status line is the answer. A body read whole could go on for ever
+            # (a URL on a live feed, bytes dripping slower than the read timeout), holding the worker's only
+            # outbound loop (SMS, courier bookings, card refunds) and, after the lease, the next worker's.
             response = http.post(subscription.url, data=body, headers=headers, timeout=timeout,
-                                 allow_redirects=False)
+                                 allow_redirects=False, stream=True)
+            response.close()
         except InternalDestination as exc:
             raise PermanentError(f"not sent: internal_url: {exc}") from exc
         except requests.RequestException as exc:
