@@ -426,7 +426,23 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
         raise ConfigError("HCCPAY_SMS_API_KEY is required when HCCPAY_SMS_GATEWAY_URL is set")
     settings = replace(settings, **_parse_postal(env, demo, sandbox + 1), **_parse_reconciliation(env),
                        **_parse_receipt_identity(env, demo))
+    if not demo:
+        _refuse_shared_app_key(settings)
     return replace(settings, **overrides) if overrides else settings
+
+
+def _refuse_shared_app_key(settings: Settings) -> None:
+    """HCCPAY_SECRET_KEY is ours alone: it signs the pages' session, derives each event subscription's signing
+    secret and seals the audit log. None of its values (old ones kept for rotation too) may be a key handed to
+    a bank, a gateway or the courier, whose holder could then sign events and reseal a rewritten audit log."""
+    ours = set(settings.secret_values("HCCPAY_SECRET_KEY"))
+    others = {name: set(settings.secret_values(name)) for name in (SECRETS | OPTIONAL_SECRETS)
+              if name != "HCCPAY_SECRET_KEY"}
+    others |= {"HCCPAY_SMS_API_KEY": {settings.sms_api_key}, "HCCPAY_COURIER_API_KEY": {settings.courier_api_key}}
+    shared = [name for name, values in others.items() if ours & values]
+    if shared:
+        raise ConfigError("HCCPAY_SECRET_KEY holds a value of " + ", ".join(shared) + ": give the service a key of "
+                          "its own (e.g. `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`)")
 
 
 # --- receipts: who collects (issue 4) ---------------------------------------------------
