@@ -23,12 +23,18 @@ from postal.errors import Unprocessable
 
 DATA_VERSION = f"vietnam-provinces {vp.__version__} (data {vp.__data_version__})"
 LEGACY_FILE = Path(__file__).resolve().parent / "data" / "quang_ninh_legacy_wards.json"
-# A unit's kind before its name, written out or abbreviated as addresses write it (TT. for thị trấn,
-# P. phường, X. xã, ĐK. đặc khu), folded. An abbreviation is one only followed by a dot or a space:
-# "Xuân", "Tân" keep their letters.
+# A unit's kind before its name, written out or abbreviated as addresses write it (TT., T.T. for thị trấn,
+# P. and, in the South, F. for phường, X. xã, ĐK. đặc khu), folded. An abbreviation is one only followed by a
+# dot or a space: "Xuân", "Tân", "Phong" keep their letters.
 _KINDS = {"thi tran": "thi tran", "phuong": "phuong", "xa": "xa", "dac khu": "dac khu",
-          "tt": "thi tran", "p": "phuong", "x": "xa", "dk": "dac khu"}
-_KIND_RE = re.compile(r"(thi tran|phuong|xa|dac khu)\s+|(tt|p|x|dk)(?:\.\s*|\s+)")
+          "tt": "thi tran", "p": "phuong", "f": "phuong", "x": "xa", "dk": "dac khu"}
+_KIND_RE = re.compile(r"(thi tran|phuong|xa|dac khu)\s+|(t\.\s*t|tt|p|f|x|d\.\s*k|dk)(?:\.\s*|\s+)")
+# What an old address writes after its ward, commune or town: the district (huyện H., quận Q., thị xã TX.,
+# thành phố TP./Tp) and the province (tỉnh T., thành phố TP.), each after a comma or a dash.
+_HIGHER_KINDS = {"huyen": "huyen", "quan": "quan", "thi xa": "thi xa", "thanh pho": "thanh pho", "tinh": "tinh",
+                 "h": "huyen", "q": "quan", "tx": "thi xa", "tp": "thanh pho", "t": "tinh"}
+_HIGHER_RE = re.compile(r"(huyen|quan|thi xa|thanh pho|tinh)\s+|(t\.\s*x|tx|t\.\s*p|tp|h|q|t)(?:\.\s*|\s+)")
+_PARTS_RE = re.compile(r"\s*[,;]\s*|\s+-\s+")
 
 
 @dataclass(frozen=True)
@@ -113,12 +119,45 @@ def fold(text: str) -> str:
     return " ".join("".join(c for c in text if not unicodedata.combining(c)).lower().split())
 
 
+def _abbreviation(written: re.Match) -> str:
+    return written.group(1) or re.sub(r"[.\s]", "", written.group(2))
+
+
 def _split_kind(folded: str) -> tuple[str | None, str]:
     """(the unit's kind written in full, or None when not written; its name), of a folded name."""
     written = _KIND_RE.match(folded)
     if written is None:
         return None, folded
-    return _KINDS[written.group(1) or written.group(2)], folded[written.end():]
+    return _KINDS[_abbreviation(written)], folded[written.end():]
+
+
+@lru_cache(maxsize=1)
+def _province_keys() -> dict[str, int]:
+    """The 34 provinces of 2025 by folded name, "Thành phố" left out (TP. Hà Nội, Hà Nội)."""
+    return {_split_higher(fold(p.name))[1]: int(p.code) for p in Province.iter_all()}
+
+
+def _split_higher(folded: str) -> tuple[str | None, str]:
+    """(a district's or province's kind, or None when not written; its name), of a folded name."""
+    written = _HIGHER_RE.match(folded)
+    if written is None:
+        return None, folded
+    return _HIGHER_KINDS[_abbreviation(written)], folded[written.end():]
+
+
+def _legacy_key(province_code: int, folded: str) -> tuple[str | None, str | None]:
+    """(kind, name) of the unit an old address names first; its district and province after it are read
+    only to be checked: the province must be this one, and what is neither a district nor the province
+    (a street, another province) makes the name unreadable (None), never a guess."""
+    first, *rest = _PARTS_RE.split(folded)
+    for part in filter(None, rest):  # "Xã Hà Lâu," ends with nothing
+        kind, name = _split_higher(part)
+        province = _province_keys().get(name)
+        if province is not None and province != province_code:
+            return None, None
+        if province is None and kind in (None, "tinh"):
+            return None, None  # a district without its kind, or a province that is none of 2025's
+    return _split_kind(first)
 
 
 def _strip_kind(folded: str) -> str:
@@ -155,8 +194,8 @@ def legacy_ward_codes(province_code: int, old_name: Any) -> list[str]:
     if not isinstance(old_name, str) or not old_name.strip():
         raise ValidationError("legacy_ward must be the name of a pre-2025 ward or commune",
                               code="invalid_legacy_ward")
-    kind, key = _split_kind(fold(old_name))
-    units = _legacy_index().get(province_code, {}).get(key, [])
+    kind, key = _legacy_key(province_code, fold(old_name))
+    units = _legacy_index().get(province_code, {}).get(key, []) if key else []
     # "Xã Đông Ngũ" and "Thị trấn Đông Ngũ" would both fold to "dong ngu": honour an explicit kind.
     if len(units) > 1 and kind is not None:
         units = [u for u in units if _split_kind(fold(u["old_name"]))[0] == kind] or units

@@ -6,7 +6,7 @@ holds the topics that send them after commit).
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import String, cast, literal, or_, select
@@ -30,7 +30,7 @@ from postal import addresses, cod, deadlines, manifests, messages, states
 from postal.errors import ShipmentExists, shipment_not_found
 from postal.models import Shipment, ShipmentEvent
 from postal.tariff import SPECIAL, parse_tariff, zone_for
-from postal.validation import IdCheck, ShipmentInput
+from postal.validation import IdCheck, ShipmentInput, first_open_round_day
 
 BOOK_TOPIC, CANCEL_TOPIC, TRACK_TOPIC = "courier.book", "courier.cancel", "courier.track"
 CALLBACK_PATH = "/api/v1/callbacks/courier"
@@ -59,7 +59,7 @@ def create_shipment(session: Session, *, data: ShipmentInput, settings: Settings
     zone = zone_for(ward_code=data.ward.code, province_code=data.ward.province_code,
                     home_province=settings.postal_province_code, special_wards=settings.postal_special_wards)
     postage = parse_tariff(settings.postal_tariff).postage_vnd(zone, data.weight_grams)
-    j = data.window_date if data.direction == states.PICKUP and data.window_date else business_date(now)
+    j = _first_j(data, settings, now)
     request = add_fee_items(session, dossier_code=dossier.code, settings=settings, actor=actor, now=now,
                             fees=(FeeInput(POSTAGE_NAMES[data.direction], "postage", postage),))
     shipment = Shipment(
@@ -84,6 +84,17 @@ def create_shipment(session: Session, *, data: ShipmentInput, settings: Settings
     _announce(session, shipment, reason=None, occurred_at=now, now=now)
     dispatch_if_ready(session, shipment, settings=settings, now=now)
     return shipment, True
+
+
+def _first_j(data: ShipmentInput, settings: Settings, now: datetime) -> date:
+    """J until the shipment is handed over: a pickup's window, else the first round that still takes it
+    (`HCCPAY_POSTAL_WINDOW_CUTOFF_MINUTES`, as a window is held to); a delivery's booking day."""
+    if data.direction == states.DELIVERY:
+        return business_date(now)
+    if data.window_date:
+        return data.window_date
+    return first_open_round_day(now, holidays=settings.holidays,
+                                cutoff=timedelta(minutes=settings.postal_window_cutoff_minutes))
 
 
 def _live_shipment(session: Session, dossier_id: int, direction: str) -> Shipment | None:

@@ -115,6 +115,25 @@ DEFAULT_WINDOW_CUTOFF = timedelta(minutes=Settings.postal_window_cutoff_minutes)
 WINDOW_TIMING_CODES = frozenset({"window_in_past", planner.SLOT_PASSED})
 
 
+def round_times(day: date, slot: str, cutoff: timedelta) -> tuple[datetime, datetime]:
+    """When a round leaves (`planner.SLOT_STARTS`, Asia/Ho_Chi_Minh) and when it stops taking bookings."""
+    leaves = datetime.combine(day, planner.SLOT_STARTS[slot], tzinfo=VN_TZ)  # as the planner reads a round
+    # An instant, whatever day it falls on: a cut-off longer than the night (up to 720 minutes) closes the
+    # morning round the evening before, and checking today's rounds only took tomorrow's after it.
+    return leaves, leaves - cutoff
+
+
+def first_open_round_day(now: datetime, *, holidays: Collection[date], cutoff: timedelta) -> date:
+    """The first working day, from today, with a round still taking bookings: the day a pickup booked
+    without a window can be collected, its J. Booked after the day's last round closed (11:30 by default),
+    the booking day was its J, and its deadline a day earlier than the post could keep."""
+    day = business_date(now)
+    while not (is_working_day(day, holidays)
+               and any(now < round_times(day, slot, cutoff)[1] for slot in planner.SLOTS)):
+        day += timedelta(days=1)
+    return day
+
+
 def parse_window(raw: Any, *, now: datetime, holidays: Collection[date],
                  cutoff: timedelta = DEFAULT_WINDOW_CUTOFF, timing: bool = True) -> tuple[date | None, str | None]:
     """The citizen's day and slot: a working day from today to `latest_window_day`, and a round that
@@ -133,10 +152,7 @@ def parse_window(raw: Any, *, now: datetime, holidays: Collection[date],
         raise Unprocessable("window.date: the post does not collect or deliver on weekends and public holidays",
                             code="window_not_working_day", details={"field": "window.date", "date": day.isoformat()})
     slot = parse_slot(window.get("slot"), "window.slot")
-    leaves = datetime.combine(day, planner.SLOT_STARTS[slot], tzinfo=VN_TZ)  # as the planner reads a round
-    # An instant, whatever day it falls on: a cut-off longer than the night (up to 720 minutes) closes the
-    # morning round the evening before, and checking today's rounds only took tomorrow's after it.
-    closes = leaves - cutoff
+    leaves, closes = round_times(day, slot, cutoff)
     if timing and now >= closes:
         raise Unprocessable(f"window.slot: the {slot} round of {day.isoformat()} leaves at {leaves:%H:%M} and takes "
                             f"bookings until {closes:%H:%M} on {closes.date().isoformat()} (Asia/Ho_Chi_Minh); "
