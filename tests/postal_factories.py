@@ -70,6 +70,16 @@ def working_day(offset: int = 0) -> date:
     return add_working_days(business_date(now_utc()), offset, DEFAULT_HOLIDAYS)
 
 
+def pickup_day(offset: int = 0) -> date:
+    """The J of a pickup booked now without a window (the first round still taking bookings), plus
+    `offset` working days: its deadline."""
+    from config.holidays import DEFAULT_HOLIDAYS
+    from postal.validation import DEFAULT_WINDOW_CUTOFF, first_open_round_day
+
+    j = first_open_round_day(now_utc(), holidays=DEFAULT_HOLIDAYS, cutoff=DEFAULT_WINDOW_CUTOFF)
+    return add_working_days(j, offset, DEFAULT_HOLIDAYS)
+
+
 def next_weekday_off() -> date:
     """The next holiday that falls on a weekday, whenever the suite runs (a fixed date such as Tết
     2027 is such a day only until it passes; past the holiday list, 1/1 and 30/4 still are)."""

@@ -14,8 +14,8 @@ from kernel.outbox import OutboxMessage
 from kernel.signing import HEADER, sign
 from payments.models import FeeItem, PaymentRequest
 from postal.models import Route, Shipment, ShipmentEvent
-from tests.postal_factories import (ID_CHECK, make_dossier, mark_booked, next_sunday, next_weekday_off, route_body,
-                                    shipment_body, working_day, yesterday)
+from tests.postal_factories import (ID_CHECK, make_dossier, mark_booked, next_sunday, next_weekday_off, pickup_day,
+                                    route_body, shipment_body, working_day, yesterday)
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ def test_a_pickup_gets_its_deadline_and_postage_added_as_a_fee_item(client, auth
     body = r.json
     assert body["status"] == "requested" and body["tracking_number"] is None
     assert type(body["postage_vnd"]) is int and body["postage_vnd"] == 22000  # local zone, ≤ 500 g
-    assert body["due_date"] == working_day(1).isoformat()  # J+1 to a ward of the province
+    assert body["due_date"] == pickup_day(1).isoformat()  # J+1 to a ward of the province
     assert body["address"]["ward_name"] == "Phường Hồng Gai" and body["recipient"]["phone"] == "0901234567"
     with db() as s:
         postage = s.execute(select(FeeItem).where(FeeItem.kind == "postage")).scalar_one()
@@ -98,7 +98,7 @@ def test_another_province_and_special_zones_cost_more_and_take_longer(client, au
     assert other["zone"] == "other" and other["postage_vnd"] == 30000
     assert other["due_date"] == working_day(3).isoformat()  # J+3 to a ward of another province
     assert island["zone"] == "special" and island["postage_vnd"] == 35000
-    assert island["due_date"] == working_day(2 + 2).isoformat()  # a special zone (not a ward): J+2, plus 2
+    assert island["due_date"] == pickup_day(2 + 2).isoformat()  # a special zone (not a ward): J+2, plus 2
 
 
 @pytest.mark.parametrize("change, status, code", [

@@ -30,13 +30,16 @@ def book(client, auth, code: str, role: str = "intake", **changes):
 # --- 1. the day a booking counts from is the Hà Nội day, at its last and first minute -----------------------
 
 @pytest.mark.parametrize("at, due", [
-    # Thursday 31/12/2026 23:59 is still Thursday (16:59 UTC): J+1 is the Monday after New Year's day.
-    ("2026-12-31T23:59", "2027-01-04"),
-    # 00:01 is Friday 1/1, a holiday (17:01 UTC on the Thursday): J rolls to Monday, due Tuesday.
-    ("2027-01-01T00:01", "2027-01-05"),
-    # The eve of Tết Đinh Mùi (Thursday 4/2/2027) and its first minute: the five days off, then J+1.
-    ("2027-02-04T23:59", "2027-02-12"),
+    # Wednesday 30/12/2026 23:59 is still Wednesday (16:59 UTC), its rounds closed: J is Thursday 31/12, J+1
+    # the Monday after New Year's day (round 18: J is the first round still taking bookings).
+    ("2026-12-30T23:59", "2027-01-04"),
+    # 00:01 is Thursday 31/12 (17:01 UTC on the Wednesday): its morning round takes bookings until 05:30.
+    ("2026-12-31T00:01", "2027-01-04"),
+    # The eve of Tết Đinh Mùi (Thursday 4/2/2027) and its first minute: the days off, then J+1 either way.
+    ("2027-02-04T23:59", "2027-02-15"),
     ("2027-02-05T00:01", "2027-02-15"),
+    # 00:01 on Thursday 4/2 (17:01 UTC on the Wednesday) is the Thursday: its rounds are still open.
+    ("2027-02-04T00:01", "2027-02-12"),
 ])
 def test_a_pickup_asked_for_at_either_side_of_midnight_before_a_holiday_counts_from_the_hanoi_day(
         client, auth, db, test_settings, at, due):

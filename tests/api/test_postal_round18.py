@@ -73,3 +73,26 @@ def test_a_delivery_booked_after_the_cutoff_is_still_handed_to_the_post_today(cl
     r = book_at(client, auth, db, test_settings, "2026-12-03T16:00", direction="delivery")
     assert r.status_code == 201, r.json
     assert r.json["j_date"] == "2026-12-03"
+
+
+# --- 2. old addresses as people abbreviate them ------------------------------------------------------------
+
+@pytest.mark.parametrize("legacy, code", [("T.T. Tiên Yên", "06862"), ("X. Hà Lâu, H. Tiên Yên, T. Quảng Ninh", "06874")])
+def test_the_wards_lookup_reads_an_old_address_abbreviated(client, auth, legacy, code):
+    r = client.get("/api/v1/postal/wards", query_string={"province_code": 22, "legacy_name": legacy},
+                   headers=auth("intake"))
+    assert r.status_code == 200, r.json
+    assert r.json["ward"]["code"] == code
+
+
+def test_a_shipment_to_an_old_town_abbreviated_is_booked_to_its_2025_ward(client, auth, db, test_settings):
+    r = book_at(client, auth, db, test_settings, "2026-12-03T09:00", address={
+        "street": "Số 3 phố Lý Thường Kiệt", "legacy_ward": "T.T.Tiên Yên", "province_code": 22})
+    assert r.status_code == 201, r.json
+    assert r.json["address"]["ward_code"] == "06862"
+
+
+def test_an_old_address_naming_another_province_is_not_guessed(client, auth):
+    r = client.get("/api/v1/postal/wards", query_string={"province_code": 22, "legacy_name": "Xã Hà Lâu, tỉnh Lạng Sơn"},
+                   headers=auth("intake"))
+    assert r.status_code == 422 and r.json["code"] == "unknown_legacy_ward", r.json
