@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from config import Settings
 from kernel.books import books_stamp
 from kernel.errors import Conflict, NotFound, PreconditionFailed, ValidationError
+from payments import in_time
 from payments.ledger import Accounts, Entry, Line, post_many
 from payments.models import Payment, PaymentAllocation
 from payments.moves import Book, load_requests
@@ -175,13 +176,16 @@ def assign_from_suspense(session: Session, *, payment_id: int, payment_code: str
         raise ValidationError(f"only {payment.unallocated_vnd} VND of this payment is in suspense",
                               code="amount_exceeds_suspense", details={"unallocated_vnd": payment.unallocated_vnd})
     refuse_if_claimed_by_refund(conn, payment, amount)
+    at, lapsed = in_time.for_payment(conn, payment_id, [payment_code], now)  # before the request's lock
     confirmed = [] if overpayment_checked else refuse_unconfirmed_overpayment(
         session, [(payment_code, amount)], payment.unallocated_vnd, now, confirmed_outstanding_vnd)
     book = Book(conn, actor=actor, now=now, settings=settings)
     [state] = load_requests(conn, codes=[payment_code]) or [None]
     if state is None:
         raise NotFound(f"no payment request with code {payment_code}", code="payment_request_not_found")
-    book.expire_if_due(state)
+    book.expire_if_due(state, at)  # a statement line's money is judged when the bank booked it
+    if in_time.reopens(state, at, in_time.reopenable(conn, lapsed)):
+        book.undo_expiry(state, at)
     if not state.creditable:
         book.flush()
         raise Conflict(f"the request is {state.status}: it cannot receive money; renew it first",

@@ -28,7 +28,7 @@ from kernel.clock import business_date
 from kernel.db import advisory_lock, reserve_ids
 from kernel.errors import Conflict
 from kernel.keysets import among
-from payments import codes, states
+from payments import codes, in_time, states
 from payments.announcements import (STATEMENT_PROVIDER, Twin, advisory_locks, is_bank_callback, link_late_callbacks,
                                     repeat_differs)
 from payments.corrections import ACTIVE, reverse_payment
@@ -78,6 +78,9 @@ class IncomingCredit:
     # Callbacks keep the default (any amount).
     corrections_need_exact_amount: bool = False
     inbox_id: int | None = None  # the stored callback it came from
+    # A statement line's booking instant (`in_time.judged_at`): its request's expiry is judged then, and an
+    # expiry that came after it is undone. None: judged at `now` (a callback's arrival).
+    judged_at: datetime | None = None
 
 
 @dataclass
@@ -250,20 +253,21 @@ def _plan(conn: Connection, credits: list[IncomingCredit], settings: Settings, b
     open_at_start = _open_codes(conn, neighbours) if neighbours else set()
     named = {w.code for explicit, _ in scans if explicit for w in explicit} | \
         {t.code for _, found in scans for t in found if t.code}
+    lapsed = _lapsed_in_time(conn, credits, scans, book.now)  # before the requests' locks: dossiers first
     states_by_code = {s.payment_code: s for s in load_requests(conn, codes=named | open_at_start)}
+    reopenable = in_time.reopenable(conn, lapsed)
 
     def open_now(asked: set[str]) -> set[str]:
         return {code for code in asked & open_at_start
                 if code not in states_by_code or states_by_code[code].status in states.OPEN}
 
-    due_checked: set[str] = set()
     plans = []
     for credit, (explicit, found) in zip(credits, scans):
         resolved = explicit if explicit is not None else codes.resolve_codes(found, open_now)
+        at = credit.judged_at or book.now
         for w in resolved:
-            if w.code in states_by_code and w.code not in due_checked:
-                due_checked.add(w.code)
-                book.expire_if_due(states_by_code[w.code])
+            if w.code in states_by_code:
+                book.expire_if_due(states_by_code[w.code], at)
         reason = None if resolved else ("no_code" if explicit is None and not found else "unresolved_code")
         if (credit.provider, credit.provider_ref) in voided:
             resolved, reason = [], "voided_before_sale"  # undone as soon as it is recorded
@@ -272,7 +276,7 @@ def _plan(conn: Connection, credits: list[IncomingCredit], settings: Settings, b
             state = states_by_code.get(w.code)
             if state is None:
                 reason = "unknown_code"
-            elif not state.creditable:
+            elif not state.creditable and not in_time.reopens(state, at, reopenable):
                 reason = "request_closed"
             else:
                 targets.append((state, w.how))
@@ -289,11 +293,24 @@ def _plan(conn: Connection, credits: list[IncomingCredit], settings: Settings, b
         plan = _Planned(credit, targets, reason, _split(credit.amount_vnd, targets, several=several))
         plan.lines = [Line(credit.clearing_account, debit_vnd=credit.amount_vnd)]
         for state, how, amount in plan.moves:  # later credits in the batch see what earlier ones paid
+            if in_time.reopens(state, at, reopenable):  # only once it takes money: a share of 0 leaves it expired
+                book.undo_expiry(state, at)
             plan.lines += book.credit(state, payment_id=plan.key, amount_vnd=amount, how=how, channel=credit.channel)
         if plan.leftover:
             plan.lines.append(Line(Accounts.SUSPENSE, credit_vnd=plan.leftover))
         plans.append(plan)
     return plans
+
+
+def _lapsed_in_time(conn: Connection, credits: list[IncomingCredit], scans: list, now: datetime) -> list[int]:
+    """The requests statement lines name whose deadline passed after the earliest line's booking (their
+    dossiers locked: `in_time.lapsed_after`); each line is then judged at its own instant (`in_time.reopens`)."""
+    judged = [(c.judged_at, explicit, found) for c, (explicit, found) in zip(credits, scans) if c.judged_at]
+    if not judged:
+        return []
+    named = {w.code for _, explicit, _ in judged if explicit for w in explicit} | \
+        {t.code for _, _, found in judged for t in found if t.code}
+    return in_time.lapsed_after(conn, named, min(at for at, _, _ in judged), now)
 
 
 def _split(amount_vnd: int, targets: list[tuple[RequestState, str]], *,

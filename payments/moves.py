@@ -28,6 +28,7 @@ from payments.receipts import Receipt
 from payments.service import is_due
 
 CHUNK = 1000
+EXPIRY_UNDONE = "expiry_undone"  # the event of `Book.undo_expiry`
 PaymentKey = int | tuple[str, str]  # a payment id, or (provider, provider_ref) before it has one
 
 
@@ -154,10 +155,17 @@ class Book:
         self._events: list[dict] = []
         self._touched: dict[int, RequestState] = {}
 
-    def expire_if_due(self, state: RequestState) -> None:
-        """A pending request past its time expires before it can take money (kernel of DESIGN §5)."""
-        if is_due(state.status, state.expires_at, self.now):
+    def expire_if_due(self, state: RequestState, at: datetime | None = None) -> None:
+        """A pending request past its time expires before it can take money (kernel of DESIGN §5). `at`: the
+        instant the money came, when not now (a statement line: `in_time.judged_at`)."""
+        if is_due(state.status, state.expires_at, self.now if at is None else at):
             self._move_status(state, states.EXPIRED, "expired", {}, actor="system:expiry")
+
+    def undo_expiry(self, state: RequestState, at: datetime) -> None:
+        """An expired request the bank booked money for before its deadline (`in_time`) is pending again, to
+        take that money: its expiry came only because nobody told us of the transfer in time."""
+        self._move_status(state, states.PENDING, EXPIRY_UNDONE, {"booked_at": at.isoformat()}, actor=self.actor,
+                          undoing_expiry=True)
 
     def credit(self, state: RequestState, *, payment_id: PaymentKey, amount_vnd: int, how: str,
                channel: str) -> list[Line]:
@@ -242,8 +250,12 @@ class Book:
         target = states.status_for_amounts(state.amount_vnd, state.paid_vnd, state.refunded_vnd)
         self._move_status(state, target, event, data, actor=self.actor)
 
-    def _move_status(self, state: RequestState, target: str, event: str, data: dict, *, actor: str) -> None:
-        states.check_transition(state.status, target)
+    def _move_status(self, state: RequestState, target: str, event: str, data: dict, *, actor: str,
+                     undoing_expiry: bool = False) -> None:
+        if undoing_expiry:
+            states.check_expiry_undone(state.status, target)
+        else:
+            states.check_transition(state.status, target)
         self._events.append({"payment_request_id": state.id, "at": self.now, "event": event,
                              "from_status": state.status, "to_status": target, "actor": actor, "reason": None,
                              "data": data})

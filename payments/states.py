@@ -10,7 +10,8 @@ takes a paid request back to pending; a refund that fails puts a refunded one ba
 A request that asks for nothing (every item withdrawn after it got money: a cancelled
 shipment's postage) and no longer holds anything (its money voided, reversed or released) is
 cancelled, as it would have been had nobody paid it: nothing is owed, so it waits for no money.
-Expired and cancelled requests never change again: money for them waits in suspense.
+Expired and cancelled requests never change again: money for them waits in suspense. The one exception:
+money the bank booked before an expired request's deadline undoes its expiry (`payments.in_time`).
 
 What a request still owes has one definition (`outstanding_vnd`): the amount less what it
 received and kept. A request with part of its money refunded (`partially_refunded`) owes the
@@ -61,6 +62,13 @@ class IllegalTransition(Conflict):
 def check_transition(current: str, target: str) -> None:
     """Raise IllegalTransition unless `current -> target` is allowed (staying put is allowed)."""
     if current != target and target not in TRANSITIONS[current]:
+        raise IllegalTransition(current, target)
+
+
+def check_expiry_undone(current: str, target: str) -> None:
+    """The one way out of `expired`: back to pending, for money the bank booked before the deadline and we
+    learnt of after it (`payments.in_time`). Nothing else reopens a request."""
+    if (current, target) != (EXPIRED, PENDING):
         raise IllegalTransition(current, target)
 
 

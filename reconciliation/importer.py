@@ -35,6 +35,7 @@ from kernel.heap import collection_paused
 from kernel.logs import without_row_values
 from kernel.errors import ValidationError
 from kernel.text import clean_text
+from payments import in_time
 from payments.announcements import statement_lock
 from payments.credits import ConcurrentCredit, IncomingCredit, record_credits
 from payments.ledger import Accounts
@@ -574,7 +575,7 @@ def _incoming(ctx: ImportContext, row: Row) -> IncomingCredit:
         amount_vnd=row.amount_vnd, booked_at=row.booked_at, clearing_account=ctx.clearing_account,
         memo=row.memo[:1000] or None, bank_reference=row.bank_ref, payer_name=row.payer_name,
         payer_account=row.payer_account, details={"statement_import_id": ctx.import_id, "line_no": row.line_no},
-        corrections_need_exact_amount=True,
+        corrections_need_exact_amount=True, judged_at=in_time.judged_at(row.booked_at, ctx.now),
     )
 
 

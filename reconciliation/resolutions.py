@@ -22,7 +22,7 @@ from kernel.clock import business_date
 from kernel.errors import Conflict, NotFound, PreconditionFailed, ValidationError
 from kernel.money import MAX_MONEY_VND, parse_amount_vnd
 from kernel.text import is_ascii_digits
-from payments import corrections, refunds, suspense
+from payments import corrections, in_time, refunds, suspense
 from payments.ledger import Accounts, Entry, Line, post_many
 from payments.models import Payment, PaymentAllocation, PaymentRequest
 from reconciliation import counting, days, exceptions, links
@@ -198,6 +198,8 @@ def _match(session: Session, line: StatementLine, *, settings: Settings, actor: 
     if wanted > payment.unallocated_vnd:
         raise Conflict(f"only {payment.unallocated_vnd} VND of this line is unallocated",
                        code="amount_exceeds_unallocated", details={"unallocated_vnd": payment.unallocated_vnd})
+    # A lapsed request's dossier is locked before the check below locks the requests (`in_time.lapsed_after`).
+    in_time.for_payment(session.connection(), payment.id, [code for code, _ in allocations], now)
     confirmed = corrections.refuse_unconfirmed_overpayment(session, allocations, payment.unallocated_vnd, now,
                                                            confirmed_outstanding_vnd)
     done = []
