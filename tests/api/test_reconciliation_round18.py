@@ -159,3 +159,27 @@ def test_finance_cannot_match_a_line_booked_after_the_deadline_to_the_lapsed_req
                 expected_version=line["version"])
     assert (r.status_code, r.json["code"]) == (409, "request_not_creditable"), r.json
     assert request_row(db, code) == ("expired", 0)
+
+
+def test_the_xlsx_report_shows_money_grouped_as_the_readers_locale_groups_thousands(client, auth, db):
+    """A finance officer reading 1500000 in a spreadsheet counts the zeros: the money cells are numbers (sums
+    still work) with a thousands format, which a Vietnamese spreadsheet shows as 1.500.000. Counts and row
+    numbers stay plain."""
+    import io
+
+    from openpyxl import load_workbook
+
+    code = make_request(client, auth, ("Lệ phí", "charge", 1_500_000))
+    upload(client, auth, vcb_csv(("R18X", "", "1.500.000", f"nop {code}")))
+    data = client.get("/api/v1/reconciliation/days/2026-11-24/report.xlsx", headers=auth("finance")).data
+    book = load_workbook(io.BytesIO(data))
+    details = list(book["Chi tiết sao kê"].iter_rows())
+    columns = [c.value for c in details[0]]
+    amount, number = details[1][columns.index("Số tiền (VND)")], details[1][columns.index("STT")]
+    assert (amount.value, amount.number_format) == (1_500_000, "#,##0")
+    assert number.value == 1 and number.number_format == "General"
+    summary = list(book["Tổng hợp"].iter_rows())
+    by_agency = next(i for i, row in enumerate(summary) if row[0].value == "II. Tổng hợp theo cơ quan")
+    count, money = summary[by_agency + 2][1], summary[by_agency + 2][2]
+    assert (count.value, count.number_format) == (1, "General")
+    assert (money.value, money.number_format) == (1_500_000, "#,##0")
