@@ -24,6 +24,7 @@ from payments.models import Dossier, FeeItem, Payment, PaymentRequest, PaymentRe
 # A line the bank gave a day but no time may have been booked at any moment of that day: judged at its last
 # one, so a deadline within the day is never taken as beaten (finance decides that line, as before).
 _LAST_MOMENT = timedelta(microseconds=1)
+_CHUNK = 1000
 
 
 def judged_at(booked_at: datetime, now: datetime) -> datetime:
@@ -44,13 +45,12 @@ def lapsed_after(conn: Connection, codes: Iterable[str], at: datetime, now: date
     Taken before the requests' own locks, in the order a renewal takes them (the dossier, then its
     requests: `service.lock_dossier`): a renewal running meanwhile either committed its new request,
     which `reopenable` then sees, or waits until this transaction ends."""
-    codes = sorted(set(codes))
-    if not codes:
-        return []
-    rows = conn.execute(select(PaymentRequest.id, PaymentRequest.dossier_id).where(
-        PaymentRequest.payment_code.in_(codes), PaymentRequest.expires_at > at,
-        or_(PaymentRequest.status == states.EXPIRED,
-            and_(PaymentRequest.status == states.PENDING, PaymentRequest.expires_at <= now)))).all()
+    codes, rows = sorted(set(codes)), []
+    for start in range(0, len(codes), _CHUNK):  # bounded IN lists (SQLite's variable limit)
+        rows += conn.execute(select(PaymentRequest.id, PaymentRequest.dossier_id).where(
+            PaymentRequest.payment_code.in_(codes[start:start + _CHUNK]), PaymentRequest.expires_at > at,
+            or_(PaymentRequest.status == states.EXPIRED,
+                and_(PaymentRequest.status == states.PENDING, PaymentRequest.expires_at <= now)))).all()
     dossiers = sorted({dossier_id for _, dossier_id in rows})
     if dossiers:
         conn.execute(select(Dossier.id).where(Dossier.id.in_(dossiers)).order_by(Dossier.id).with_for_update())

@@ -442,6 +442,8 @@ def _reverse(session: Session, resolution: Resolution, *, settings: Settings, ac
         restored = []
         unallocated = session.execute(select(Payment.unallocated_vnd).where(Payment.id == data["payment_id"])
                                       .with_for_update()).scalar_one()
+        in_time.for_payment(session.connection(), data["payment_id"], [a["payment_code"] for a in data["released"]],
+                            now)  # dossiers before requests, as in `_match`
         confirmed = corrections.refuse_unconfirmed_overpayment(
             session, [(a["payment_code"], a["amount_vnd"]) for a in data["released"]], unallocated, now,
             confirmed_outstanding_vnd)
