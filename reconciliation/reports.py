@@ -339,22 +339,40 @@ def render_csv(summary: dict, state: dict, now: datetime, lines: Iterable[list],
     return out.getvalue().encode("utf-8")
 
 
+# Money cells stay numbers (a spreadsheet sums them) shown with thousands grouped, in the reader's own
+# separator: a Vietnamese spreadsheet shows 1.500.000 (a bare 1500000 had its zeros counted by hand).
+XLSX_MONEY_FORMAT = "#,##0"
+
+
+def _xlsx_row(sheet, row: list, money: frozenset[int]) -> list:
+    from openpyxl.cell import WriteOnlyCell
+
+    cells = _safe(row)
+    for i in money:
+        if i < len(cells) and type(cells[i]) is int:
+            cell = WriteOnlyCell(sheet, value=cells[i])
+            cell.number_format = XLSX_MONEY_FORMAT
+            cells[i] = cell
+    return cells
+
+
 def render_xlsx(summary: dict, state: dict, now: datetime, lines: Iterable[list],
                 line_columns: list[str] = LINE_COLUMNS) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Tổng hợp")
-    for heading, columns, rows, _ in _sections(summary, state, now):
+    for heading, columns, rows, money in _sections(summary, state, now):
         sheet.append([heading])
         sheet.append(columns)
         for row in rows:
-            sheet.append(_safe(row))
+            sheet.append(_xlsx_row(sheet, row, money))
         sheet.append([])
     details = book.create_sheet("Chi tiết sao kê")
     details.append(line_columns)
+    money = frozenset(i for i, name in enumerate(line_columns) if name == "Số tiền (VND)")
     for row in lines:
-        details.append(_safe(row))
+        details.append(_xlsx_row(details, row, money))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
