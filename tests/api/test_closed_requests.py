@@ -18,11 +18,13 @@ def cancelled(client, auth) -> str:
     return code
 
 
-def expired(client, auth, db) -> str:
+def expired(client, auth, db, at=None) -> str:
+    """A request whose deadline passed a minute ago, or at `at` (before a statement line's day: a line the
+    bank booked before the deadline pays it, however late it is imported)."""
     code = make_request(client, auth, ("Lệ phí", "charge", 123_456))
     with db() as s, s.begin():
         s.execute(update(PaymentRequest).where(PaymentRequest.payment_code == code)
-                  .values(expires_at=now_utc() - timedelta(minutes=1)))
+                  .values(expires_at=at or now_utc() - timedelta(minutes=1)))
     return code
 
 

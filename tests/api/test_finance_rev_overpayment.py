@@ -1,5 +1,7 @@
 """Review of the overpayment confirmation (409 `confirmation_required`) and the kept forms: the edges the
 first tests left out (a request that cannot take money, 1:N, undo, how the flag is read, escaping)."""
+from datetime import datetime
+
 import pytest
 from markupsafe import escape
 
@@ -13,6 +15,8 @@ from tests.factories import assert_ledger_ok, make_request
 
 pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
+BEFORE_THE_LINE = datetime.fromisoformat("2026-11-23T12:00:00+07:00")
+
 
 def status_of(client, code):
     return client.get(f"/api/v1/payment-requests/{code}").json["status"]
@@ -20,7 +24,8 @@ def status_of(client, code):
 
 @pytest.mark.parametrize("closed", ["cancelled", "expired"])
 def test_a_request_that_cannot_take_money_gets_its_own_refusal_not_a_confirmation(client, auth, db, closed):
-    code = cancelled(client, auth) if closed == "cancelled" else expired(client, auth, db)  # owes 123.456 ₫
+    # owes 123.456 ₫; expired before the line's day (24/11/2026): the bank booked its money too late
+    code = cancelled(client, auth) if closed == "cancelled" else expired(client, auth, db, BEFORE_THE_LINE)
     _, line = unmatched_line(client, auth, 150_000, "tien khong ro")
     r = match_api(client, auth, line["id"], allocations=[{"payment_code": code, "amount_vnd": None}])
     assert r.status_code == 409 and r.json["code"] == "request_not_creditable", r.json
