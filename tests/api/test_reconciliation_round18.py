@@ -33,7 +33,8 @@ def camt(*entries: tuple[str, int, str, str]) -> str:
             "<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"VND\">0</Amt>"
             "<CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-11-24</Dt></Dt></Bal>"
             f"<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"VND\">{total}</Amt>"
-            "<CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-11-24</Dt></Dt></Bal>" + body + "</Stmt></BkToCstmrStmt></Document>")
+            "<CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-11-24</Dt></Dt></Bal>" + body
+            + "</Stmt></BkToCstmrStmt></Document>")
 
 
 def lapse(db, test_settings, code: str, at: datetime = LAPSED, *, sweep: bool = True) -> None:
@@ -183,3 +184,24 @@ def test_the_xlsx_report_shows_money_grouped_as_the_readers_locale_groups_thousa
     count, money = summary[by_agency + 2][1], summary[by_agency + 2][2]
     assert (count.value, count.number_format) == (1, "General")
     assert (money.value, money.number_format) == (1_500_000, "#,##0")
+
+
+def test_a_line_part_refunded_and_the_rest_written_off_says_both(client, auth, db):
+    """Finance asked 3.000 of a 7.000 line back and wrote the rest off: the line (pages, report) said only
+    "written off", as if the refund had not been asked; it says both, whichever came first, and an undo of
+    the later one leaves the earlier one said alone."""
+    line = only_line(client, auth, upload(client, auth, vcb_csv(("R18W", "", "7.000", "hoan mot phan"))))
+    asked = resolve(client, auth, line["id"], "refund", reason="một phần", amount_vnd=3_000)
+    assert asked.status_code == 201, asked.json
+    assert "refund_requested" in asked.json["line"]["reasons"]
+    written = resolve(client, auth, line["id"], "write-off", reason="phần còn lại")
+    assert written.status_code == 201, written.json
+    shown = written.json["line"]
+    assert shown["status"] == "matched" and {"refund_requested", "written_off"} <= set(shown["reasons"]), shown
+    report = client.get("/api/v1/reconciliation/days/2026-11-24/report.csv", headers=auth("finance")).data
+    assert "Đã đề nghị hoàn" in report.decode("utf-8-sig").splitlines()[-1]
+    from tests.recon_factories import undo
+
+    assert undo(client, auth, written.json["resolution"]["id"]).status_code == 200
+    [again] = all_lines(client, auth, line["import_id"])
+    assert "refund_requested" in again["reasons"] and "written_off" not in again["reasons"], again
