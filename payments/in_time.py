@@ -58,8 +58,8 @@ def lapsed_after(conn: Connection, codes: Iterable[str], at: datetime, now: date
 
 
 def reopenable(conn: Connection, request_ids: Iterable[int]) -> set[int]:
-    """Of these lapsed requests (`lapsed_after`), those whose fee items no other live request asks for (no renewal since)
-    and none of which was withdrawn: money booked before their deadline may undo their expiry."""
+    """Of these lapsed requests (`lapsed_after`), those whose fee items no other live request asks for (no
+    renewal since) and none of which was withdrawn: money booked before their deadline may undo their expiry."""
     ids = sorted(set(request_ids))
     if not ids:
         return set()

@@ -90,12 +90,13 @@ def key_hash(base: str) -> int:
 # --- verdicts -------------------------------------------------------------------------
 
 def classify(*, direction: str, is_reversal: bool, source: str | None, payment: PaymentFacts | None,
-             proposal: dict | None = None, resolution: str | None = None) -> Verdict:
-    """Status, score and reasons of a line from what its money did."""
+             proposal: dict | None = None, decisions: tuple[str, ...] = ()) -> Verdict:
+    """Status, score and reasons of a line from what its money did (`decisions`: finance's standing ones on
+    it, oldest first: a refund asked for part and a write-off of the rest are both said)."""
     reasons: list[str] = ["reversal"] if is_reversal else []
     if direction != CREDIT:
         return Verdict(IGNORED, 0, ["debit", *reasons])
-    if resolution == "ignore":
+    if "ignore" in decisions:
         return Verdict(IGNORED, 0, ["ignored_by_finance", *reasons])
     if source == "callback":
         reasons.append("seen_by_callback")
@@ -112,7 +113,7 @@ def classify(*, direction: str, is_reversal: bool, source: str | None, payment: 
         reasons.append("manual_match")
     if len({code for code, _, _ in payment.allocations}) > 1:
         reasons.append("multi_code")
-    extra = _resolution_reason(resolution)
+    extra = [reason for decision in decisions for reason in _resolution_reason(decision)]
     if payment.allocations and payment.waiting_vnd == 0:
         # what finance did with the rest (written off, refund asked) accounts for the money the
         # allocations leave out

@@ -532,11 +532,12 @@ def _withdraw_refund(session: Session, refund_id: int, *, settings: Settings, ac
                        details={"refund_status": refund.status, "refund_id": refund.id})
 
 
-def standing_decisions(session: Session, line_ids: list[int]) -> dict[int, str]:
-    """line id -> the latest decision in force that says what became of its money (refund, write-off,
-    ignore). A refund the approver rejected or whose payout failed says nothing any more: its money is
-    back in suspense, and the line must not read as refund requested."""
-    standing: dict[int, str] = {}
+def standing_decisions(session: Session, line_ids: list[int]) -> dict[int, tuple[str, ...]]:
+    """line id -> the decisions in force that say what became of its money (refund, write-off, ignore), each
+    once, oldest first: a refund asked for part of it and a write-off of the rest are both said (the latest
+    alone read as if the refund had never been asked). A refund the approver rejected or whose payout failed
+    says nothing any more: its money is back in suspense, and the line must not read as refund requested."""
+    standing: dict[int, tuple[str, ...]] = {}
     for chunk in links._chunks(line_ids):
         decisions = session.execute(select(Resolution.line_id, Resolution.action, Resolution.data).where(
             Resolution.line_id.in_(chunk), Resolution.undone_at.is_(None),
@@ -546,8 +547,8 @@ def standing_decisions(session: Session, line_ids: list[int]) -> dict[int, str]:
             refunds.Refund.id.in_(refund_ids), refunds.Refund.status.in_(refunds.NOT_COUNTED))).scalars()) \
             if refund_ids else set()
         for line_id, action, data in decisions:
-            if action != "refund" or data["refund_id"] not in withdrawn:
-                standing[line_id] = action
+            if (action != "refund" or data["refund_id"] not in withdrawn) and action not in standing.get(line_id, ()):
+                standing[line_id] = (*standing.get(line_id, ()), action)
     return standing
 
 
@@ -555,18 +556,18 @@ def refresh_line(session: Session, line: StatementLine) -> None:
     """Re-derive a line's status, score and reasons from its payment and the decisions on it."""
     session.flush()
     facts = links.payment_facts(session, [line.payment_id]).get(line.payment_id) if line.payment_id else None
-    verdict = line_verdict(line, facts, standing_decisions(session, [line.id]).get(line.id))
+    verdict = line_verdict(line, facts, standing_decisions(session, [line.id]).get(line.id, ()))
     session.execute(update(StatementLine).where(StatementLine.id == line.id).values(
         status=verdict.status, score=verdict.score, reasons=verdict.reasons, version=StatementLine.version + 1))
     session.expire_all()
 
 
-def line_verdict(line: StatementLine, facts: PaymentFacts | None, resolution: str | None) -> Verdict:
-    """`classify` with the decision standing on the line. A write-off of part of the money in
+def line_verdict(line: StatementLine, facts: PaymentFacts | None, decisions: tuple[str, ...] = ()) -> Verdict:
+    """`classify` with the decisions standing on the line. A write-off of part of the money in
     suspense says so (`partly_written_off`): the rest still waits, the line is still open for it."""
     verdict = classify(direction=line.direction, is_reversal=line.is_reversal, source=line.source, payment=facts,
-                       proposal=line.proposal if facts and not facts.allocations else None, resolution=resolution)
-    if resolution == "write_off" and facts is not None and facts.waiting_vnd > 0:
+                       proposal=line.proposal if facts and not facts.allocations else None, decisions=decisions)
+    if "write_off" in decisions and facts is not None and facts.waiting_vnd > 0:
         verdict = Verdict(verdict.status, verdict.score,
                           [PARTLY_WRITTEN_OFF if r == "written_off" else r for r in verdict.reasons])
     return verdict

@@ -154,7 +154,7 @@ def match_day(session: Session, day: date, *, settings: Settings, now: datetime)
     counts: dict[str, int] = {}
     for line in lines:
         paid = facts.get(line.payment_id) if line.payment_id else None
-        verdict = resolutions.line_verdict(line, paid, settled.get(line.id))
+        verdict = resolutions.line_verdict(line, paid, settled.get(line.id, ()))
         if (verdict.status, verdict.score, verdict.reasons) != (line.status, line.score, line.reasons):
             line.status, line.score, line.reasons = verdict.status, verdict.score, verdict.reasons
             line.version += 1
