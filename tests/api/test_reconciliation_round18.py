@@ -205,3 +205,21 @@ def test_a_line_part_refunded_and_the_rest_written_off_says_both(client, auth, d
     assert undo(client, auth, written.json["resolution"]["id"]).status_code == 200
     [again] = all_lines(client, auth, line["import_id"])
     assert "refund_requested" in again["reasons"] and "written_off" not in again["reasons"], again
+
+
+def test_a_match_that_reopens_a_lapsed_request_beyond_what_it_owes_asks_to_confirm_first(client, auth, db,
+                                                                                       test_settings):
+    """The expiry undone is no way around the overpayment question: a match onto the request asks to confirm
+    an excess as onto any request that takes money (it was skipped: the request read as not creditable)."""
+    code = make_request(client, auth, ("Lệ phí", "charge", 50_000))
+    lapse(db, test_settings, code)
+    line = only_line(client, auth, upload(client, auth, camt(("R18O", 80_000, "10:00:00", "nop phi ho so")),
+                                          "s.xml"))
+    asked = resolve(client, auth, line["id"], "match", payment_code=code, reason="người nộp gọi điện")
+    assert (asked.status_code, asked.json["code"]) == (409, "confirmation_required"), asked.json
+    assert (asked.json["details"]["outstanding_vnd"], asked.json["details"]["overpayment_vnd"]) == (50_000, 30_000)
+    assert request_row(db, code) == ("expired", 0)  # nothing moved
+    confirmed = resolve(client, auth, line["id"], "match", payment_code=code, reason="người nộp gọi điện",
+                        confirm_overpayment=True, confirmed_outstanding_vnd={code: 50_000})
+    assert confirmed.status_code == 201, confirmed.json
+    assert request_row(db, code) == ("overpaid", 80_000)
