@@ -92,7 +92,7 @@ def check_unallocated(conn: Connection, payment_id: int, expected_vnd: int | Non
 
 def refuse_unconfirmed_overpayment(session: Session, allocations: list[tuple[str, int | None]],
                                    unallocated_vnd: int, now: datetime,
-                                   confirmed: Mapping[str, int] | None = None) -> list[dict]:
+                                   confirmed: Mapping[str, int] | None = None, *, payment_id: int) -> list[dict]:
     """Money assigned from suspense (a statement line's match, an unmatch undone included) onto a request
     already paid, or beyond what it still owes, makes it overpaid: the citizen is told by SMS and the excess
     must be refunded. Usually a wrong code, so it is refused (409 `confirmation_required`, with what each
@@ -101,17 +101,23 @@ def refuse_unconfirmed_overpayment(session: Session, allocations: list[tuple[str
     describes the requests (money came or left since) is refused again (409 `confirmation_stale`, with
     the fresh amounts), so nobody overpays by more than they saw. `allocations`: (code, amount or None
     for all `unallocated_vnd`). Checked before anything moves, on the requests locked as the credit will
-    lock them (ordered by id). Returns the over-payments confirmed (for the audit record), [] for none."""
+    lock them (ordered by id). Returns the over-payments confirmed (for the audit record), [] for none.
+    `payment_id`: the money's payment: a statement line's is judged when the bank booked it (`in_time`), so a
+    request whose expiry it beat takes it, and is asked about like any other."""
     wanted: dict[str, int] = {}
     for code, amount in allocations:
         wanted[code] = wanted.get(code, 0) + (unallocated_vnd if amount is None else amount)
     session.flush()
-    found = load_requests(session.connection(), codes=wanted)
+    conn = session.connection()
+    at, lapsed = in_time.for_payment(conn, payment_id, wanted, now)  # the dossiers before the requests
+    found = load_requests(conn, codes=wanted)
+    reopenable = in_time.reopenable(conn, lapsed)
     # A request not found, or one that cannot take money (a pending one past its time included: the credit
     # expires it first), is refused by the credit with its own error; asking first to confirm another row
     # would only lead there, and the checkbox would be gone once that row is fixed.
-    if len(found) < len(wanted) or not all(state.creditable and not is_due(state.status, state.expires_at, now)
-                                           for state in found):
+    if len(found) < len(wanted) or not all(
+            in_time.reopens(state, at, reopenable)
+            or state.creditable and not is_due(state.status, state.expires_at, at or now) for state in found):
         return []
     owed = {state.payment_code: state.outstanding_vnd for state in found}
     status = {state.payment_code: state.status for state in found}
@@ -178,7 +184,8 @@ def assign_from_suspense(session: Session, *, payment_id: int, payment_code: str
     refuse_if_claimed_by_refund(conn, payment, amount)
     at, lapsed = in_time.for_payment(conn, payment_id, [payment_code], now)  # before the request's lock
     confirmed = [] if overpayment_checked else refuse_unconfirmed_overpayment(
-        session, [(payment_code, amount)], payment.unallocated_vnd, now, confirmed_outstanding_vnd)
+        session, [(payment_code, amount)], payment.unallocated_vnd, now, confirmed_outstanding_vnd,
+        payment_id=payment_id)
     book = Book(conn, actor=actor, now=now, settings=settings)
     [state] = load_requests(conn, codes=[payment_code]) or [None]
     if state is None:

@@ -22,7 +22,7 @@ from kernel.clock import business_date
 from kernel.errors import Conflict, NotFound, PreconditionFailed, ValidationError
 from kernel.money import MAX_MONEY_VND, parse_amount_vnd
 from kernel.text import is_ascii_digits
-from payments import corrections, in_time, refunds, suspense
+from payments import corrections, refunds, suspense
 from payments.ledger import Accounts, Entry, Line, post_many
 from payments.models import Payment, PaymentAllocation, PaymentRequest
 from reconciliation import counting, days, exceptions, links
@@ -198,10 +198,8 @@ def _match(session: Session, line: StatementLine, *, settings: Settings, actor: 
     if wanted > payment.unallocated_vnd:
         raise Conflict(f"only {payment.unallocated_vnd} VND of this line is unallocated",
                        code="amount_exceeds_unallocated", details={"unallocated_vnd": payment.unallocated_vnd})
-    # A lapsed request's dossier is locked before the check below locks the requests (`in_time.lapsed_after`).
-    in_time.for_payment(session.connection(), payment.id, [code for code, _ in allocations], now)
     confirmed = corrections.refuse_unconfirmed_overpayment(session, allocations, payment.unallocated_vnd, now,
-                                                           confirmed_outstanding_vnd)
+                                                           confirmed_outstanding_vnd, payment_id=payment.id)
     done = []
     for code, amount in allocations:  # checked just above for all the rows together
         assigned = corrections.assign_from_suspense(session, payment_id=payment.id, payment_code=code,
@@ -442,11 +440,9 @@ def _reverse(session: Session, resolution: Resolution, *, settings: Settings, ac
         restored = []
         unallocated = session.execute(select(Payment.unallocated_vnd).where(Payment.id == data["payment_id"])
                                       .with_for_update()).scalar_one()
-        in_time.for_payment(session.connection(), data["payment_id"], [a["payment_code"] for a in data["released"]],
-                            now)  # dossiers before requests, as in `_match`
         confirmed = corrections.refuse_unconfirmed_overpayment(
             session, [(a["payment_code"], a["amount_vnd"]) for a in data["released"]], unallocated, now,
-            confirmed_outstanding_vnd)
+            confirmed_outstanding_vnd, payment_id=data["payment_id"])
         for allocation in data["released"]:
             corrections.assign_from_suspense(session, payment_id=data["payment_id"],
                                              payment_code=allocation["payment_code"],
