@@ -3,7 +3,7 @@
 `defusedxml`'s iterparse refuses DTDs and entities (no billion laughs, no external fetches);
 each `<Ntry>` is read at its end tag and then dropped from the tree, so memory stays flat
 whatever the file size. Only booked entries (`Sts` BOOK) are statement lines; pending and
-informational ones are skipped, and so is an entry of zero (as a zero CSV row is). An entry
+informational ones are skipped (`_booked`), and so is an entry of zero (as a zero CSV row is). An entry
 with several `TxDtls` that carry their own amounts (a batch booking) gives one line per
 transaction, each knowing the entry it is part of (`StatementLine.batch`: the same entry from
 MT940 or a CSV is one line, and must be known as these parts); when they carry none, the entry is one line whose memo joins every `TxDtls`'s
@@ -230,9 +230,7 @@ def _balance(bal: Element, info: StatementInfo, period: _Period) -> None:
 
 
 def _entry(ntry: Element, first_line_no: int) -> Iterator[StatementLine]:
-    # Sts: a code of its own (001.02-001.07), or an EntryStatus1Choice of a code or a proprietary one (001.08 on).
-    status = _text(ntry, "Sts", "Cd") or _text(ntry, "Sts", "Prtry") or _text(ntry, "Sts")
-    if status and status.upper() != "BOOK":
+    if not _booked(ntry):
         return
     amount_elem = _child(ntry, "Amt")
     if amount_elem is None:
@@ -286,6 +284,20 @@ def _entry(ntry: Element, first_line_no: int) -> Iterator[StatementLine]:
             batch=(entry_ref, total, part) if split and entry_ref else None,
         )
         line_no += 1
+
+
+# A booked entry's status as banks write it: ISO's code, or a proprietary word for it (`<Prtry>BOOKED</Prtry>`).
+BOOKED_STATUSES = {"BOOK", "BOOKED"}
+
+
+def _booked(ntry: Element) -> bool:
+    """Whether an entry is booked: its `Sts` is a code of its own (001.02-001.07: `<Sts>BOOK</Sts>`) or an
+    EntryStatus1Choice of a code or a proprietary one (001.08 on), any case. A proprietary status was compared
+    as a code, so a bank writing `<Prtry>BOOKED</Prtry>` had every entry skipped: a statement of nothing.
+    Pending (PDNG), information (INFO), future (FUTR) and any other word stay out; an entry with no status
+    written is the statement's, as it was."""
+    status = _text(ntry, "Sts", "Cd") or _text(ntry, "Sts", "Prtry") or _text(ntry, "Sts")
+    return status is None or status.upper() in BOOKED_STATUSES
 
 
 def _reference(elem: Element, *path: str) -> str | None:
