@@ -265,11 +265,12 @@ def _statement_line(tag: _Tag, line_no: int) -> StatementLine | None:
     mark = g["status"].upper()
     direction = CREDIT if mark in ("C", "RD") else DEBIT
     written = _raw_references(tag.value, match)
-    reference, customer = _references(written)
+    reference, customer = _references(_bank_reference_first_word(written))
     customer = single_spaced(customer)
     return StatementLine(line_no=line_no, booking_date=booking_day, value_date=value_day, amount_vnd=amount,
                          direction=direction, bank_ref=reference, is_reversal=mark.startswith("R"),
-                         memo=single_spaced(" ".join(filter(None, [customer, written["extra_details"]]))) or "",
+                         memo=single_spaced(" ".join(filter(None, [customer, _after_bank_reference(written),
+                                                                    written["extra_details"]]))) or "",
                          earlier_refs=_earlier_references(as_cut, written, reference, customer),
                          customer_ref=customer if reference is None else None)
 
@@ -285,6 +286,38 @@ def _raw_references(value: str, match: re.Match) -> dict[str, str | None]:
     customer, marked, bank = head.partition("//")
     return {"customer_reference": customer, "bank_reference": bank if marked else None,
             "extra_details": " ".join(details.split("\n")).strip() or None}
+
+
+# A bank reference's first word names the transfer on its own when it is one a bank gives (`FT24329ABCDE`,
+# `5000.96828`): letters and digits (a dot, a dash, a slash), at least six, a digit among them. `FT` of `FT 24329`
+# is no reference.
+_REFERENCE_WORD = re.compile(r"(?=[^\s]*\d)[A-Za-z0-9][A-Za-z0-9./\-]{5,}")
+
+
+def _split_bank_reference(bank: str | None) -> tuple[str | None, str | None]:
+    """(the bank's reference, the text after it on its line) of what follows a `:61:`'s `//`. SWIFT gives the
+    reference 16 characters and the supplementary details the next line, but banks write text after it on the
+    same line (`//FT24329ABCDE CT DEN`): read whole, the text keyed the line, and the same transfer from the
+    bank's CSV (`FT24329ABCDE`) or callback was another line, credited twice. The reference is the first word
+    when it is one on its own (`_REFERENCE_WORD`) or a filler, the rest the bank's words, read into the memo. The
+    whole text, as earlier imports keyed the line by it, is an earlier reading's alias (`_earlier_references`)."""
+    if bank is None:
+        return None, None
+    word, _, rest = bank.strip().partition(" ")
+    if not rest.strip() or not (_REFERENCE_WORD.fullmatch(word) or normalise_ref(word) is None):
+        return bank, None  # a filler's (`NONREF CT DEN`) is no reference either way
+    return word, single_spaced(rest)
+
+
+def _bank_reference_first_word(written: dict) -> dict:
+    """`written` with the bank's reference cut to its first word (`_split_bank_reference`)."""
+    return {**written, "bank_reference": _split_bank_reference(written["bank_reference"])[0]}
+
+
+def _after_bank_reference(written: dict) -> str | None:
+    """The bank's words after its reference on the `:61:`'s line, when the reference is a transfer's; after a
+    filler (`//NONREF CT DEN`) too: the words are the bank's either way."""
+    return _split_bank_reference(written["bank_reference"])[1]
 
 
 def _references(g: dict) -> tuple[str | None, str | None]:
