@@ -101,6 +101,32 @@ MONEY_FIELDS = ("debit", "credit", "amount", "balance")
 ACCOUNT_LABELS = ("so tai khoan", "tai khoan", "so tk", "stk", "account number", "account no", "account")
 NOT_ACCOUNT_LABELS = ("chu tai khoan", "ten tai khoan", "loai tai khoan", "account name", "account holder",
                       "account type", "doi ung")
+# The period a statement's title gives (`Từ ngày 24/11/2026 đến ngày 24/11/2026`, `Kỳ sao kê: 24/11/2026 -
+# 24/11/2026`, `From date … To date …`), on one row or over its cells; compared without diacritics, each date
+# right after its label. A date after any other label (`Ngày in`, the print date) is no period's.
+_PERIOD_DATE = r"(\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}|\d{4}-\d{1,2}-\d{1,2})"
+PERIOD_FROM = re.compile(rf"\b(?:tu ngay|from date|from)\s*:?\s*{_PERIOD_DATE}")
+PERIOD_TO = re.compile(rf"\b(?:den ngay|to date|to)\s*:?\s*{_PERIOD_DATE}")
+PERIOD_SPAN = re.compile(rf"\b(?:ky sao ke|ky bao cao|thoi gian sao ke|statement period|period)\s*:?\s*"
+                         rf"{_PERIOD_DATE}\s*(?:-|–|den ngay|den|to)\s*{_PERIOD_DATE}")
+
+
+def plain_text(text: str) -> str:
+    """Lower case without diacritics, punctuation kept (a date's slashes): `Từ ngày: 24/11` -> `tu ngay: 24/11`."""
+    value = unicodedata.normalize("NFD", text.translate(_STROKE_D))
+    return "".join(ch for ch in value if not unicodedata.combining(ch)).lower()
+
+
+def period_in(text: str) -> tuple[str | None, str | None]:
+    """(the first day's date text, the last day's) a title row names, each None when it names none."""
+    plain = " ".join(plain_text(text).split())
+    span = PERIOD_SPAN.search(plain)
+    if span:
+        return span[1], span[2]
+    start, end = PERIOD_FROM.search(plain), PERIOD_TO.search(plain)
+    return (start[1] if start else None), (end[1] if end else None)
+
+
 SUMMARY_SHEETS = ("tong hop", "bao cao tong hop", "summary", "overview")
 # A workbook's cover page: the bank, the account, perhaps a table of the days' totals; never transactions.
 COVER_SHEETS = ("bia", "trang bia", "cover", "thong tin chung")

@@ -722,6 +722,7 @@ def read_cover(rows: Iterable[list[object]], info: StatementInfo) -> None:
 
 def _preamble(row: list[object], info: StatementInfo, balances: _BalanceTracker) -> None:
     cells = [c for c in row if not _blank(c)]
+    _period(cells, balances)
     for index, cell in enumerate(cells):
         following = cells[index + 1:index + 3]
         if profiles.label_in(cell, profiles.ACCOUNT_LABELS) and not profiles.label_in(cell, profiles.NOT_ACCOUNT_LABELS):
@@ -740,6 +741,22 @@ def _preamble(row: list[object], info: StatementInfo, balances: _BalanceTracker)
             amount = _first_amount([str(cell).partition(":")[2], *following])
             if amount is not None:
                 balances.stated_closing = amount
+
+
+def _period(cells: list[object], balances: _BalanceTracker) -> None:
+    """The statement's period as its title writes it (`profiles.period_in`), over the row's cells (a date cell of a
+    workbook as its day): what a file without transactions states its balances for (`_BalanceTracker.finish`)."""
+    texts = [f"{c:%d/%m/%Y}" if isinstance(c, (date, datetime)) else str(c) for c in cells]
+    if not any(t[:1].isalpha() for t in texts):
+        return
+    first, last = profiles.period_in(" ".join(texts))
+    try:
+        if first is not None:
+            balances.period_first = parse_local_date(first, field_name="period", serial_text=False)[0]
+        if last is not None:
+            balances.period_last = parse_local_date(last, field_name="period", serial_text=False)[0]
+    except StatementError:
+        pass  # a title's date that is none (31/02/2026): no period is read, as none written
 
 
 def _account_in(values: list[object]) -> str | None:
@@ -1053,6 +1070,8 @@ class _BalanceTracker:
     stated_closing: int | None = None
     started: bool = False  # a transaction row was read (its lines may be held until their sides are known)
     opening_below: int | None = None  # the period's opening stated after the last transaction (`_footer`)
+    period_first: date | None = None  # the period the title gives (`_period`)
+    period_last: date | None = None
 
     def add(self, line: StatementLine, signed: int) -> None:
         """A row: its first line, and what all its lines move (`signed`: its transaction and its fees)."""
@@ -1107,7 +1126,13 @@ class _BalanceTracker:
                 info.opening(day, balance - (seen.total - before) if newest_first else balance - through)
         if self.order:
             first, last = (self.order[-1], self.order[0]) if newest_first else (self.order[0], self.order[-1])
-            if self.stated_opening is not None:
-                info.opening(first, self.stated_opening)
-            if self.stated_closing is not None:
-                info.closing(last, self.stated_closing)
+        elif self.period_first is not None and self.period_last is not None and self.period_first <= self.period_last:
+            # No transaction: a quiet period, its balances stated for the days the title names (an MT940's
+            # :60F:/:62F: or a camt.053's OPBD/CLBD way). Without a period the balances name no day (`empty_statement`).
+            first, last = self.period_first, self.period_last
+        else:
+            return
+        if self.stated_opening is not None:
+            info.opening(first, self.stated_opening)
+        if self.stated_closing is not None:
+            info.closing(last, self.stated_closing)
