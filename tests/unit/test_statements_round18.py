@@ -153,3 +153,28 @@ def test_a_title_period_changes_nothing_for_a_csv_with_transactions():
     parsed = imported(data)
     assert parsed.lines_total == 1
     assert balances_of(parsed) == {"2026-11-24": (100_000, 130_000)}
+
+
+# --- MT940: a tag of many lines ---------------------------------------------------------------
+
+def test_an_mt940_tag_of_many_lines_is_read_in_time_linear_in_its_size():
+    """A :86: of 100,000 lines (4 MB, within an upload's 20 MB): its text was added to a string a line at a time,
+    each line copying all before it, and the import hung for many minutes; now a second or two."""
+    import time
+
+    lines = "".join("a" * 40 + "\n" for _ in range(100_000))
+    data = _mt940(":61:2611241124C30000,NTRFNONREF//FT1", f":86:{CODE}\n{lines}".rstrip("\n"))
+    started = time.monotonic()
+    _, [line] = read(data)
+    assert time.monotonic() - started < 30
+    assert line.memo.startswith(f"{CODE} aaaa") and len(line.memo) == len(CODE) + 100_000 * 41
+
+
+def test_an_mt940_memo_wrapped_over_full_lines_reads_as_before():
+    """A full (65-character) :86: line goes on in the next without a space; the lines after it are joined to the
+    text since the last line break as they always were (a memo, and a key, as earlier imports read them)."""
+    full, short = "A" * 65, "B" * 30
+    _, [line] = read(_mt940(":61:2611241124C30000,NTRFNONREF//FT1", f":86:{full}\n{short}\nCCC\n{CODE}"))
+    assert line.memo == f"{full}{short}CCC{CODE}"
+    _, [line] = read(_mt940(":61:2611241124C30000,NTRFNONREF//FT1", f":86:{short}\n{full}\nCCC\n{CODE}"))
+    assert line.memo == f"{short} {full}CCC{CODE}"
