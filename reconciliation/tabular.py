@@ -394,6 +394,7 @@ def read_rows(rows: Iterable[list[object]], info: StatementInfo, wanted: str | N
             if _is_header_again(row) or not (_money(values, line_no + 1, columns.split, lenient=True)[0]
                                              or _charges_fee(values)):
                 if wrapping and pending and _continues_text(values):
+                    _check_wrapped_length(pending[0], values)
                     if "memo" in values:
                         for wrapped in pending:
                             wrapped.memo = f"{wrapped.memo} {values['memo']}".strip()
@@ -811,6 +812,22 @@ def _holds_money(values: dict[str, object], names) -> bool:
 
 def _charges_fee(values: dict[str, object]) -> bool:
     return _holds_money(values, profiles.FEE_FIELDS)
+
+
+# The longest a memo or payer's name wrapped over rows may grow: far beyond any bank's (what is stored of a memo is
+# 4,000 characters). Each row's text is added to the text above, copying it: without a bound, a file of rows of
+# text under one transaction (20 MB of them) took time quadratic in its size, the import hanging for hours.
+WRAPPED_MAX = 16_000
+
+
+def _check_wrapped_length(line: StatementLine, values: dict[str, object]) -> None:
+    """Refuse a row of text that would wrap the memo (or the payer's name) above past `WRAPPED_MAX`: no
+    statement's; a file of them is damaged or no bank's export (`memo_too_long`)."""
+    for name, text in (("memo", line.memo), ("payer_name", line.payer_name)):
+        if name in values and len(text or "") + len(str(values[name])) > WRAPPED_MAX:
+            raise statement_error("memo_too_long", f"the {name.replace('_', ' ')}, wrapped over "
+                                  f"the rows below it, runs over {WRAPPED_MAX:,} characters: the file looks damaged; "
+                                  "export it again", line_no=line.line_no, field_name=name, max_len=WRAPPED_MAX)
 
 
 def _continues_text(values: dict[str, object]) -> bool:

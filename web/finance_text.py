@@ -342,6 +342,10 @@ ERRORS = {
                      "vui lòng xuất lại tệp từ ngân hàng.",
                      "The file holds a control character, which no statement text may ({field_name}, line "
                      "{line_no}); export the file again from the bank."),
+    "memo_too_long": ("Nội dung của giao dịch dòng {line_no}, nối qua các dòng bên dưới, dài quá {max_len} ký tự: tệp "
+                      "có vẻ bị lỗi; vui lòng xuất lại tệp từ ngân hàng.",
+                      "The text of line {line_no}, wrapped over the rows below it, runs over {max_len} characters: "
+                      "the file looks damaged; export it again from the bank."),
     "payload_too_large": ("Tệp quá lớn.",
                           "The file is too large."),
     "invalid_format": ("Định dạng đã chọn không hợp lệ.",

@@ -73,3 +73,16 @@ def test_a_csv_without_transactions_or_period_is_still_refused_as_empty(client, 
     data = csv_text(["Số dư đầu kỳ: 500.000"], HEADER, ["Số dư cuối kỳ", "", "", "", "500.000", ""])
     r = upload(client, auth, data, "nothing.csv")
     assert r.status_code == 400 and r.json["code"] == "empty_statement", r.json
+
+
+def test_a_csv_whose_memo_wraps_past_any_banks_is_refused_with_a_typed_error(client, auth, db):
+    rows = [HEADER, ["24/11/2026", "FT1", "", "30.000", "", CODE]] + [["", "", "", "", "", "a" * 40]] * 1_000
+    r = upload(client, auth, csv_text(*rows), "damaged.csv")
+    assert r.status_code == 400 and r.json["code"] == "memo_too_long", r.json
+
+
+def test_memo_too_long_has_sentences_for_the_pages():
+    from web.finance_text import ERRORS
+
+    vietnamese, english = ERRORS["memo_too_long"]
+    assert "ký tự" in vietnamese and "{line_no}" in vietnamese and "characters" in english

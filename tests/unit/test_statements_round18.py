@@ -178,3 +178,26 @@ def test_an_mt940_memo_wrapped_over_full_lines_reads_as_before():
     assert line.memo == f"{full}{short}CCC{CODE}"
     _, [line] = read(_mt940(":61:2611241124C30000,NTRFNONREF//FT1", f":86:{short}\n{full}\nCCC\n{CODE}"))
     assert line.memo == f"{short} {full}CCC{CODE}"
+
+
+# --- CSV: a memo wrapped over many rows ------------------------------------------------------
+
+def test_a_memo_wrapped_over_rows_past_any_banks_is_refused_quickly():
+    """Rows of text under one transaction each add to its memo, copying it: 40,000 of them took minutes (a 20 MB
+    file hours). Past `WRAPPED_MAX` the file is refused, `memo_too_long`, at once."""
+    import time
+
+    from reconciliation.tabular import WRAPPED_MAX
+
+    rows = [HEADER, ["24/11/2026", "FT1", "", "30.000", "", CODE]] + [["", "", "", "", "", "a" * 40]] * 40_000
+    started = time.monotonic()
+    error = refused_import(csv_text(*rows))
+    assert time.monotonic() - started < 30
+    assert (error.code, error.details["line_no"], error.details["max_len"]) == ("memo_too_long", 1, WRAPPED_MAX)
+
+
+def test_a_memo_wrapped_over_a_few_rows_is_read_whole():
+    rows = [HEADER, ["24/11/2026", "FT1", "", "30.000", "", "Nguyen Van A"], ["", "", "", "", "", "nop le phi"],
+            ["", "", "", "", "", CODE]]
+    _, [line] = read(csv_text(*rows))
+    assert line.memo == f"Nguyen Van A nop le phi {CODE}"
