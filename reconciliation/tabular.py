@@ -2,7 +2,8 @@
 
 Rows are read one at a time (csv.reader over a decoding stream here; an XLSX workbook's rows
 come from `workbook`), and `read_rows` turns them into lines. Before the header: a preamble
-where the account number and opening balance may be written. The header is the first of the
+where the account number, opening balance and the period (`Từ ngày … đến ngày …`, what a table without
+transactions states its balances for) may be written. The header is the first of the
 first `HEADER_SEARCH_ROWS` rows that names a date and a credit (or signed amount) column. After
 it: transactions; a row with no date, no amount and no balance but some text continues the previous
 memo (wrapped memos) when it comes right under it, unless that text is a total's or a balance's label or
