@@ -209,20 +209,19 @@ def assign_from_suspense(session: Session, *, payment_id: int, payment_code: str
 
 
 def refuse_if_claimed_by_refund(conn: Connection, payment, amount_vnd: int) -> None:
-    """Suspense money a refund waiting for approval claims is decided: its approval takes it from
-    suspense first (`refunds._sources`). Assigned to a request meanwhile, the approval took that
+    """Suspense money a refund waiting for approval names is decided: its approval takes it from
+    suspense (`refunds.suspense_claims`). Assigned to a request meanwhile, the approval took that
     request's money instead and refunded a fee the citizen had paid; written off, the approval
     failed. Refused until the approver decides (a rejection frees it); the caller holds the payment's
     lock, so a refund asked at once waits for this."""
-    from payments.refunds import AWAITING_APPROVAL, Refund  # late: refunds build on credits (through cash)
+    from payments.refunds import suspense_claimed_vnd  # late: refunds build on credits (through cash)
 
-    claimed, first = conn.execute(select(func.coalesce(func.sum(Refund.amount_vnd), 0), func.min(Refund.id)).where(
-        Refund.payment_id == payment.id, Refund.status == AWAITING_APPROVAL)).one()
-    if amount_vnd > payment.unallocated_vnd - int(claimed):
-        raise Conflict(f"a refund of {int(claimed):,} VND of this payment waits for approval and takes its suspense "
-                       "money first: ask the approver to decide it before deciding on this money",
+    claimed, first = suspense_claimed_vnd(conn, [payment.id]).get(payment.id, (0, None))
+    if amount_vnd > payment.unallocated_vnd - claimed:
+        raise Conflict(f"a refund waiting for approval names {claimed:,} VND of this payment's suspense money: "
+                       "ask the approver to decide it before deciding on this money",
                        code="suspense_claimed_by_refund",
-                       details={"unallocated_vnd": payment.unallocated_vnd, "refund_awaiting_vnd": int(claimed),
+                       details={"unallocated_vnd": payment.unallocated_vnd, "refund_awaiting_vnd": claimed,
                                 "refund_id": first})
 
 

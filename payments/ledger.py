@@ -272,13 +272,14 @@ def _unaccounted_payments(session: Session) -> list[int]:
     """Active payments whose amount ≠ Σ live allocations + unallocated + Σ counted refund parts out of suspense
     + what finance wrote off from its suspense (reconciliation: kept as other income)."""
     from payments.models import PaymentAllocation
-    from payments.refunds import NOT_COUNTED, Refund, RefundPart  # refunds post through this module
+    from payments.refunds import AWAITING_APPROVAL, NOT_COUNTED, Refund, RefundPart  # refunds post through this module
 
     allocated = (select(PaymentAllocation.payment_id, func.sum(PaymentAllocation.amount_vnd).label("vnd"))
                  .where(PaymentAllocation.released_at.is_(None)).group_by(PaymentAllocation.payment_id).subquery())
     refunded = (select(Refund.payment_id, func.sum(RefundPart.amount_vnd).label("vnd"))
                 .join(RefundPart, RefundPart.refund_id == Refund.id)
-                .where(Refund.status.not_in(NOT_COUNTED), RefundPart.allocation_id.is_(None))
+                # a refund waiting for approval names its parts but has taken nothing yet
+                .where(Refund.status.not_in((*NOT_COUNTED, AWAITING_APPROVAL)), RefundPart.allocation_id.is_(None))
                 .group_by(Refund.payment_id).subquery())
     written_off = (select(LedgerEntry.payment_id, func.sum(LedgerLine.credit_vnd - LedgerLine.debit_vnd).label("vnd"))
                    .join(LedgerEntry, LedgerEntry.id == LedgerLine.entry_id)

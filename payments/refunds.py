@@ -84,6 +84,10 @@ class Refund(Base):
     executed_by: Mapped[str | None] = mapped_column(String(200))
     reference: Mapped[str | None] = mapped_column(String(100))  # bank reference or acquirer refund id
     failure: Mapped[str | None] = mapped_column(Text)
+    # Where a transfer goes when finance switched a cash refund to one (refund_payees): bank, account, holder.
+    payee_bank_bin: Mapped[str | None] = mapped_column(String(6))
+    payee_account: Mapped[str | None] = mapped_column(String(19))
+    payee_name: Mapped[str | None] = mapped_column(String(100))
 
     parts: Mapped[list[RefundPart]] = relationship(lazy="selectin", order_by="RefundPart.id")
 
@@ -101,20 +105,74 @@ class RefundPart(Base):
 
 
 def refundable_vnd(session: Session, payment: Payment) -> int:
-    """What can still be refunded: what the payment still holds (_sources, what an approval takes)
-    less the refunds awaiting approval. Money written off or otherwise gone is not advertised."""
+    """What can still be refunded: what the payment still holds (_sources, net of what every refund
+    not rejected or failed names, those waiting for approval included) less refunds asked before round
+    18 that wait for approval naming nothing yet. Money written off or otherwise gone is not advertised."""
     if payment.status != "active":
         return 0
-    waiting = session.execute(select(func.coalesce(func.sum(Refund.amount_vnd), 0)).where(
-        Refund.payment_id == payment.id, Refund.status == AWAITING_APPROVAL)).scalar_one()
-    return max(0, sum(available for _, available in _sources(session, payment)) - int(waiting))
+    return max(0, sum(available for _, available in _sources(session, payment)) - _unplanned_waiting(session, payment))
+
+
+def _unplanned_waiting(session: Session, payment: Payment) -> int:
+    """Refunds waiting for approval that name no parts (asked before refunds named what they refund):
+    they still claim their amount, planned when approved."""
+    named = select(RefundPart.id).where(RefundPart.refund_id == Refund.id).exists()
+    return int(session.execute(select(func.coalesce(func.sum(Refund.amount_vnd), 0)).where(
+        Refund.payment_id == payment.id, Refund.status == AWAITING_APPROVAL, ~named)).scalar_one())
 
 
 def _sources(session: Session, payment: Payment) -> list[tuple[PaymentAllocation | None, int]]:
     """Where a refund's money can come from, in the order it is taken: suspense (None), then the
-    active allocations newest first, each less what approved refunds already took from it."""
-    head = [(None, payment.unallocated_vnd)] if payment.unallocated_vnd > 0 else []
+    active allocations newest first, each less what refunds not rejected or failed already name of it
+    (a refund waiting for approval keeps what it named: a later one approved first takes other money)."""
+    suspense = payment.unallocated_vnd - int(session.execute(
+        select(func.coalesce(func.sum(RefundPart.amount_vnd), 0)).join(Refund, Refund.id == RefundPart.refund_id)
+        .where(Refund.payment_id == payment.id, Refund.status == AWAITING_APPROVAL,
+               RefundPart.allocation_id.is_(None))).scalar_one())
+    head = [(None, suspense)] if suspense > 0 else []
     return head + _refundable_allocations(session, payment)
+
+
+def suspense_claims():
+    """(payment_id, vnd) rows: the suspense money each refund waiting for approval names (one asked
+    before refunds named their parts claims its whole amount, as then). Deciding that money (assigning,
+    writing off) waits for the approver; the rest of the payment's suspense is free."""
+    named = select(Refund.payment_id.label("payment_id"), RefundPart.amount_vnd.label("vnd")).join(
+        RefundPart, RefundPart.refund_id == Refund.id).where(Refund.status == AWAITING_APPROVAL,
+                                                             RefundPart.allocation_id.is_(None))
+    unnamed = select(Refund.payment_id.label("payment_id"), Refund.amount_vnd.label("vnd")).where(
+        Refund.status == AWAITING_APPROVAL, ~select(RefundPart.id).where(RefundPart.refund_id == Refund.id).exists())
+    return named.union_all(unnamed).subquery()
+
+
+def suspense_claimed_vnd(session_or_conn, payment_ids: list[int]) -> dict[int, tuple[int, int | None]]:
+    """payment id -> (suspense money refunds waiting for approval claim, the first such refund's id)."""
+    claims = suspense_claims()
+    first = select(Refund.payment_id, func.min(Refund.id).label("refund_id")).where(
+        Refund.status == AWAITING_APPROVAL).group_by(Refund.payment_id).subquery()
+    rows = session_or_conn.execute(
+        select(claims.c.payment_id, func.sum(claims.c.vnd), func.min(first.c.refund_id))
+        .join(first, first.c.payment_id == claims.c.payment_id)
+        .where(claims.c.payment_id.in_(sorted(payment_ids))).group_by(claims.c.payment_id)).all()
+    return {pid: (int(vnd), rid) for pid, vnd, rid in rows if vnd}
+
+
+def _name_parts(session: Session, refund: Refund, payment: Payment) -> None:
+    """Name where the refund's money comes from, when it is asked (suspense first: the excess goes back
+    before a fee, then the newest allocations): an approval takes exactly these, whatever the order of
+    approvals, so a later refund approved first never takes the money an earlier one named."""
+    remaining = refund.amount_vnd
+    for allocation, available in _sources(session, payment):
+        if not remaining:
+            break
+        take = min(remaining, available)
+        session.add(RefundPart(refund_id=refund.id, amount_vnd=take, allocation_id=allocation and allocation.id,
+                               payment_request_id=allocation and allocation.payment_request_id))
+        remaining -= take
+    if remaining:
+        raise Conflict("the payment no longer holds enough to refund", code="refundable_changed")
+    session.flush()
+    session.refresh(refund, ["parts"])
 
 
 def request_refund(session: Session, *, payment_id: int, amount_vnd: int, reason: str, expected_refundable_vnd: int,
@@ -140,6 +198,7 @@ def request_refund(session: Session, *, payment_id: int, amount_vnd: int, reason
                     status=AWAITING_APPROVAL, requested_by=actor, requested_at=now)
     session.add(refund)
     session.flush()
+    _name_parts(session, refund, payment)
     if total <= settings.refund_approval_threshold_vnd:
         _proceed(session, refund, payment, settings=settings, actor=actor, now=now)
     _refund_changed(session, refund)
@@ -221,27 +280,26 @@ def decide(session: Session, *, refund_id: int, approve: bool, reason: str | Non
 def _proceed(session: Session, refund: Refund, payment: Payment, *, settings: Settings, actor: str,
              now: datetime) -> None:
     """The money leaves the request(s) and suspense for refunds_payable; payout is set in motion."""
+    if payment.status != "active":
+        raise Conflict("the payment was reversed: nothing is left to refund", code="refundable_changed")
+    if not refund.parts:  # asked before refunds named their parts: named now, as then
+        _name_parts(session, refund, payment)
     conn = session.connection()
     book = Book(conn, actor=actor, now=now, settings=settings)
     lines = [Line(Accounts.REFUNDS_PAYABLE, credit_vnd=refund.amount_vnd)]
-    remaining = refund.amount_vnd
-    for allocation, available in _sources(session, payment):
-        if not remaining:
-            break
-        take = min(remaining, available)
-        if allocation is None:
-            session.add(RefundPart(refund_id=refund.id, amount_vnd=take))
-            lines.append(Line(Accounts.SUSPENSE, debit_vnd=take))
-            payment.unallocated_vnd -= take
-            remaining -= take
+    for part in refund.parts:
+        if part.allocation_id is None:
+            if payment.unallocated_vnd < part.amount_vnd:  # guarded (suspense_claimed_by_refund); never negative
+                raise Conflict("the payment's suspense no longer holds what this refund named",
+                               code="refundable_changed")
+            lines.append(Line(Accounts.SUSPENSE, debit_vnd=part.amount_vnd))
+            payment.unallocated_vnd -= part.amount_vnd
             continue
-        [state] = load_requests(conn, ids=[allocation.payment_request_id])
-        lines += book.refund(state, refund_id=refund.id, amount_vnd=take)
-        session.add(RefundPart(refund_id=refund.id, allocation_id=allocation.id,
-                               payment_request_id=allocation.payment_request_id, amount_vnd=take))
-        remaining -= take
-    if remaining:
-        raise Conflict("the payment no longer holds enough to refund", code="refundable_changed")
+        allocation = session.get(PaymentAllocation, part.allocation_id)
+        if allocation.released_at is not None:  # guarded (allocation_refunded); never refunds a released match
+            raise Conflict("the payment no longer pays what this refund named", code="refundable_changed")
+        [state] = load_requests(conn, ids=[part.payment_request_id])
+        lines += book.refund(state, refund_id=refund.id, amount_vnd=part.amount_vnd)
     session.flush()
     book.flush()
     post_many(conn, [Entry("refund_approved", lines, stamp_after_closes(session, now), actor, f"refund {refund.id}",
@@ -384,7 +442,13 @@ def _cash_source(session: Session, refund: Refund, *, actor: str, now: datetime)
     drawer = drawer_for(session, cashier=actor, now=now)
     # The drawer's lock serialises payouts from it (and its close): two cannot both spend its last cash.
     session.get(CashDrawer, drawer.id, with_for_update=True, populate_existing=True)
-    return hand_out(session, drawer, refund.amount_vnd)
+    try:
+        return hand_out(session, drawer, refund.amount_vnd)
+    except Conflict as exc:
+        # Each day's drawer starts empty: cash taken on an earlier day is in that day's (closed) drawer.
+        raise Conflict(f"{exc.message}; if no drawer of today holds it, finance can switch the refund to a "
+                       f"transfer to the payer's account (POST /refunds/{refund.id}/to-transfer)",
+                       code=exc.code, details=exc.details) from exc
 
 
 def _announce_payout(conn, refund: Refund, *, settings: Settings, actor: str, now: datetime) -> None:

@@ -25,7 +25,7 @@ from kernel.inbox import InboundCallback
 from payments import cash
 from payments.ledger import Accounts, LedgerEntry, LedgerLine
 from payments.models import Payment, PaymentAllocation
-from payments.refunds import AWAITING_APPROVAL, Refund
+from payments.refunds import suspense_claims
 from reconciliation import counting
 from reconciliation import exceptions as queue
 from reconciliation.models import (CLOSE_REQUESTED, CLOSED, OPEN, ReconDay, StatementImport, StatementLine,
@@ -177,8 +177,9 @@ def _payment_totals(session: Session, day: date, holidays: Collection[date]) -> 
         PaymentAllocation.payment_id == Payment.id, PaymentAllocation.released_at.is_(None)).scalar_subquery()
     # Money in suspense that a refund awaiting approval claims is decided, as the line reads it
     # (`matching.PaymentFacts.waiting_vnd`): one rule for the line and the day's totals.
-    claimed = select(func.coalesce(func.sum(Refund.amount_vnd), 0)).where(
-        Refund.payment_id == Payment.id, Refund.status == AWAITING_APPROVAL).scalar_subquery()
+    claims = suspense_claims()
+    claimed = select(func.coalesce(func.sum(claims.c.vnd), 0)).where(
+        claims.c.payment_id == Payment.id).scalar_subquery()
     waiting = Payment.unallocated_vnd - claimed
     state = case((Payment.status != "active", "reversed"),
                  (waiting >= Payment.amount_vnd, "in_suspense"),

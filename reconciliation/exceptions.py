@@ -41,7 +41,7 @@ from payments.announcements import announced_amounts
 from payments.corrections import FEE_WITHDRAWN
 from payments.ledger import LedgerEntry
 from payments.models import Payment, PaymentAllocation, PaymentRequest
-from payments.refunds import AWAITING_APPROVAL, NOT_COUNTED, Refund
+from payments.refunds import NOT_COUNTED, Refund, suspense_claimed_vnd as refunds_claims
 from reconciliation import counting, links, sweep
 from reconciliation.models import CLOSED, FROM_CALLBACK, FROM_STATEMENT, IGNORED, ReconDay, Resolution, \
     StatementBalance, StatementImport, StatementLine
@@ -482,9 +482,7 @@ def _refunds_awaiting_approval(session: Session, payment_ids: list[int]) -> dict
     """payment id -> money asked back that has not left suspense yet (the refund awaits an approver)."""
     awaiting: dict[int, int] = {}
     for chunk in links._chunks(payment_ids):
-        awaiting.update((pid, int(total)) for pid, total in session.execute(
-            select(Refund.payment_id, func.sum(Refund.amount_vnd)).where(
-                Refund.payment_id.in_(chunk), Refund.status == AWAITING_APPROVAL).group_by(Refund.payment_id)))
+        awaiting.update((pid, vnd) for pid, (vnd, _) in refunds_claims(session, chunk).items())
     return awaiting
 
 

@@ -33,7 +33,7 @@ from payments.announcements import (STATEMENT_PROVIDER, announced, arrived_in_su
 from payments.codes import names_exactly
 from payments.models import Payment, PaymentAllocation, PaymentReference, PaymentRequest
 from payments.references import normalise_ref
-from payments.refunds import AWAITING_APPROVAL, Refund
+from payments.refunds import suspense_claimed_vnd
 from reconciliation.matching import PaymentFacts, base_key
 from reconciliation.models import BATCH_PART, UNREFERENCED, StatementLine, StatementLineRepeat
 from reconciliation.statements import StatementLine as ParsedLine
@@ -447,9 +447,7 @@ def payment_facts(session: Session, payment_ids: list[int]) -> dict[int, Payment
                 .where(PaymentAllocation.payment_id.in_(chunk), PaymentAllocation.released_at.is_(None))
                 .order_by(PaymentAllocation.id)):
             allocations.setdefault(payment_id, []).append((code, amount, how))
-        awaiting = dict(session.execute(
-            select(Refund.payment_id, func.sum(Refund.amount_vnd)).where(
-                Refund.payment_id.in_(chunk), Refund.status == AWAITING_APPROVAL).group_by(Refund.payment_id)).all())
+        awaiting = {pid: vnd for pid, (vnd, _) in suspense_claimed_vnd(session, chunk).items()}
         for payment_id, status, unallocated, reason, late_callback in session.execute(
                 select(Payment.id, Payment.status, Payment.unallocated_vnd, Payment.suspense_reason,
                        and_(Payment.provider == STATEMENT_PROVIDER, announced()))
