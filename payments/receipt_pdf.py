@@ -45,6 +45,9 @@ def receipt_pdf(receipt: Receipt, request: PaymentRequest, channels: list[str], 
     pdf = new_document(title=f"Biên lai {receipt.series} {receipt.number_text}{cancelled}")
     if not receipt.valid:  # on every page, also those the items or the QR run on to (fpdf2 calls it per page)
         pdf.header = lambda: _cancelled_stamp(pdf)
+    # Every page names its receipt and counts the pages: a staff member holding page 2 alone can tell which
+    # receipt it belongs to, and that a page is missing.
+    pdf.footer = lambda: _page_footer(pdf, receipt)
     pdf.add_page()
     pdf.set_font(FONT, "B", 10)
     pdf.cell(0, 5, "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG", new_x="LMARGIN", new_y="NEXT")
@@ -126,6 +129,14 @@ def _cancelled_stamp(pdf) -> None:
     with pdf.rotation(35, x=pdf.w / 2, y=pdf.h / 2):
         pdf.text((pdf.w - pdf.get_string_width("ĐÃ HỦY")) / 2, pdf.h / 2, "ĐÃ HỦY")
     pdf.set_text_color(0, 0, 0)
+
+
+def _page_footer(pdf, receipt: Receipt) -> None:
+    """"Biên lai ký hiệu … số … - Trang x/y" at the foot of the page ({nb}: fpdf2's total, filled in at the end)."""
+    pdf.set_y(-12)
+    pdf.set_font(FONT, "", 8)
+    pdf.cell(0, 5, f"Biên lai ký hiệu {receipt.series} số {receipt.number_text} - Trang {pdf.page_no()}/{{nb}}",
+             align="R")
 
 
 def _cancelled_notice(pdf, receipt: Receipt) -> None:
