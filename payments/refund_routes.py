@@ -11,7 +11,7 @@ from kernel.http import (REASON_IN, actor, choice_arg, current_principal, json_b
                          settings, transaction)
 from kernel.money import MAX_MONEY_VND, parse_amount_vnd
 from kernel.pii import mask_name
-from payments import refunds, receipts
+from payments import refund_payees, refunds, receipts
 from payments.models import Payment
 from payments.validation import clean_text
 
@@ -27,6 +27,12 @@ executed_in = refunds_ns.model("RefundExecutedIn", {
     "bank_reference": fields.String(description="the transfer's bank reference: required for a transfer, "
                                                 "none for cash handed over"),
 })
+to_transfer_in = refunds_ns.model("RefundToTransferIn", {
+    "bank_bin": fields.String(required=True, description="the citizen's bank (6-digit BIN)"),
+    "account_number": fields.String(required=True, description="6 to 19 letters or digits"),
+    "account_name": fields.String(required=True, description="the account holder"),
+    "reason": fields.String(required=True),
+})
 READERS = ("finance", "approver", "auditor", "cashier")
 
 
@@ -36,7 +42,7 @@ def refund_view(refund: refunds.Refund) -> dict:
             "method": refund.method, "status": refund.status, "requested_by": refund.requested_by,
             "requested_at": iso(refund.requested_at), "decided_by": refund.decided_by,
             "decided_at": iso(refund.decided_at), "executed_at": iso(refund.executed_at), "reference": refund.reference,
-            "failure": refund.failure,
+            "failure": refund.failure, "payee": refund_payees.payee_view(refund),
             "parts": [{"payment_request_id": p.payment_request_id, "amount_vnd": p.amount_vnd} for p in refund.parts]}
 
 
@@ -150,6 +156,23 @@ class ExecutedRefund(Resource):
             refunds.check_executor(refunds.get_refund(session, refund_id), current_principal().roles, reference)
             refund = refunds.mark_executed(session, refund_id=refund_id, reference=reference, settings=settings(),
                                            actor=actor(), now=now)
+            return refund_view(refund)
+
+
+@refunds_ns.route("/refunds/<int:refund_id>/to-transfer")
+class RefundToTransfer(Resource):
+    @refunds_ns.doc(security="bearer")
+    @refunds_ns.expect(to_transfer_in, validate=False)
+    @requires("finance")
+    def post(self, refund_id: int):
+        """A cash refund still due becomes a transfer order to the citizen's account (no drawer of today holds
+        the cash, or the payer cannot come back), audited with `reason`; 409 `refund_not_cash_due` otherwise."""
+        body = json_body()
+        payee = refund_payees.parse_payee(body.get("bank_bin"), body.get("account_number"), body.get("account_name"))
+        reason = clean_text(body.get("reason"), "reason", max_len=1000)
+        with transaction() as session:
+            refund = refund_payees.switch_to_transfer(session, refund_id=refund_id, payee=payee, reason=reason,
+                                                      actor=actor(), now=now_utc())
             return refund_view(refund)
 
 

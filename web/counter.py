@@ -28,7 +28,11 @@ from web.forms import form_text, keep_form
 _SIGNED_WHOLE = re.compile(r"[+-]?[0-9]{1,13}")
 counter_pages = Blueprint("counter_pages", __name__, url_prefix="/staff/counter")
 AREAS.append(("counter_pages.desk", "Quầy thu tiền mặt", frozenset({"cashier"})))
+NO_CASH_TODAY = ("Tiền mặt thu từ ngày trước không có trong ngăn kéo hôm nay: nếu không quầy nào đủ tiền, đề nghị "
+                 "kế toán chuyển sang chuyển khoản vào tài khoản của người nộp.")
 EN = {
+    NO_CASH_TODAY: "Cash taken on an earlier day is not in today's drawers: if no desk holds enough, ask finance to "
+                   "switch the refund to a transfer to the payer's account.",
     "Quầy thu tiền mặt": "Cash desk", "Tiền mặt hôm nay": "Today's cash", "Ngăn kéo": "Drawer",
     "Đang mở": "Open", "Đã đóng lúc": "Closed at", "Tiền mặt phải có trong ngăn kéo": "Cash the drawer should hold",
     "Hôm nay bạn chưa thu tiền mặt.": "You have taken no cash today.",
@@ -126,6 +130,9 @@ def refund_paid(refund_id: int):
             id=refund_id, amount=format_vnd(amount)), "success")
     except DomainError as exc:
         flash(error_sentence(exc.code, exc.details, i18n.translate), "error")
+        if exc.code == "insufficient_cash_in_drawer":
+            # Cash taken on an earlier day is in that day's drawer, not today's: say what else can be done.
+            flash(i18n.translate(NO_CASH_TODAY), "error")
     return redirect(url_for("counter_pages.desk"), 303)
 
 

@@ -19,7 +19,8 @@ from kernel.clock import as_people_read, business_date, format_booked, now_utc
 from kernel.errors import DomainError, NotFound, ValidationError
 from kernel.http import MAX_ID, current_principal, int_arg, settings, transaction
 from kernel.text import is_ascii_digits, whole_number
-from payments import refunds
+from payments import refund_payees, refunds
+from payments.banks import all_banks
 from payments import suspense as suspense_money
 from payments.models import Payment
 from payments.presenters import payment_view
@@ -288,6 +289,8 @@ def refund_desk():
                        candidates=candidates, lookup_error=lookup_error,
                        awaiting=finance_data.refunds_in(session, refunds.AWAITING_APPROVAL),
                        orders=finance_data.refunds_in(session, refunds.TRANSFER_ORDERED),
+                       cash_due=finance_data.refunds_in(session, refunds.CASH_DUE), banks=all_banks(),
+                       payee_view=refund_payees.payee_view,
                        recent=finance_data.refunds_in(session, limit=30),
                        threshold_vnd=settings().refund_approval_threshold_vnd)
 

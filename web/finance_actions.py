@@ -16,7 +16,7 @@ from kernel.errors import DomainError, ValidationError
 from kernel.http import MAX_ID, actor, current_principal, runtime, settings, transaction
 from kernel.money import MAX_MONEY_VND, MAX_REQUEST_VND, parse_typed_vnd
 from kernel.text import whole_number
-from payments import refunds, suspense
+from payments import refund_payees, refunds, suspense
 from payments.service import parse_confirmation
 from reconciliation import days, resolutions, service
 from web.auth import page_requires
@@ -284,6 +284,23 @@ def refund_failed(refund_id: int):
             refunds.mark_failed(session, refund_id=refund_id, reason=reason, settings=settings(), actor=actor(),
                                 now=now)
         return "Đã ghi nhận chuyển khoản hoàn không thành công: tiền trở lại hồ sơ."
+
+    return _run(work)
+
+
+@finance_pages.post("/refunds/<int:refund_id>/to-transfer")
+@page_requires("finance")
+def refund_to_transfer(refund_id: int):
+    """A cash refund no drawer of today can pay (its cash was taken on an earlier day), or the payer cannot come
+    back for: a transfer order to the citizen's account, with a reason (`POST /refunds/<id>/to-transfer`)."""
+    def work() -> str:
+        form = request.form
+        payee = refund_payees.parse_payee(form.get("bank_bin"), form.get("account_number"), form.get("account_name"))
+        reason = _reason()
+        with transaction() as session:
+            refund_payees.switch_to_transfer(session, refund_id=refund_id, payee=payee, reason=reason, actor=actor(),
+                                             now=now_utc())
+        return translate("Đã đổi khoản hoàn #{id} sang chuyển khoản.").format(id=refund_id)
 
     return _run(work)
 

@@ -215,6 +215,14 @@ ERRORS = {
                            "The day's statement is still being imported: close the day once the import is done."),
     "insufficient_cash_in_drawer": ("Ngăn kéo tiền mặt chỉ còn {balance_vnd}, không đủ để trả lại số tiền này.",
                                     "The cash drawer holds only {balance_vnd}, not enough to hand this sum back."),
+    "refund_not_cash_due": ("Chỉ khoản hoàn tiền mặt đang chờ trả mới đổi được sang chuyển khoản; khoản này đã được "
+                            "xử lý (tải lại trang để xem).",
+                            "Only a cash refund waiting to be handed over can become a transfer; this one was "
+                            "dealt with already (reload the page)."),
+    "unknown_bank": ("Không tìm thấy ngân hàng này: chọn ngân hàng trong danh sách.",
+                     "No such bank: choose one from the list."),
+    "invalid_account_number": ("Số tài khoản không hợp lệ: 6 đến 19 chữ số hoặc chữ cái, không có dấu cách.",
+                               "Invalid account number: 6 to 19 digits or letters, no spaces."),
     "refund_not_cash": ("Thu ngân chỉ chi các khoản hoàn bằng tiền mặt.",
                         "Cashiers hand over cash refunds only."),
     "refund_not_found": ("Không tìm thấy khoản hoàn.",
@@ -507,7 +515,10 @@ FIELDS = {"reason": ("lý do", "reason"), "amount_vnd": ("số tiền", "amount"
           "full_name": ("họ tên", "full name"), "note": ("ghi chú", "note"),
           # the text fields of a statement line a refused upload names (invalid_text)
           "memo": ("nội dung chuyển khoản", "memo"), "bank_ref": ("số tham chiếu ngân hàng", "bank reference"),
-          "payer_name": ("tên người nộp", "payer's name"), "payer_account": ("tài khoản người nộp", "payer's account")}
+          "payer_name": ("tên người nộp", "payer's name"), "payer_account": ("tài khoản người nộp", "payer's account"),
+          # the citizen's account a cash refund is switched to (refund_payees)
+          "bank_bin": ("ngân hàng", "bank"), "account_number": ("số tài khoản", "account number"),
+          "account_name": ("chủ tài khoản", "account holder")}
 # Each bank export profile by the bank's name; the generic one by what it reads.
 PROFILES = {p.name: p.bank or "Mẫu chung (cột ngày, số tiền, nội dung)" for p in profiles.PROFILES}
 FORMATS = {"camt053": "camt.053 (ISO 20022 XML)", "mt940": "MT940 (SWIFT)", "csv": "CSV", "xlsx": "Excel (XLSX)"}
@@ -674,6 +685,16 @@ EN = {
     "Chờ phê duyệt": "Awaiting approval", "Lệnh chuyển khoản hoàn": "Refund transfer orders",
     "Số tham chiếu ngân hàng": "Bank reference", "Đã chuyển": "Mark executed", "Các khoản hoàn gần đây": "Recent refunds",
     "Chuyển khoản không thành công": "Transfer returned",
+    # cash refunds switched to a transfer (round 18)
+    "Hoàn tiền mặt chờ trả": "Cash refunds to hand over",
+    "Thu ngân trả tại quầy từ ngăn kéo hôm nay nếu đủ tiền. Tiền mặt thu từ ngày trước không còn trong ngăn kéo hôm "
+    "nay: nếu không quầy nào đủ tiền, hoặc người nộp không thể quay lại, đổi sang chuyển khoản vào tài khoản của "
+    "người nộp.": "A cashier pays it at the counter from today's drawer if it holds enough. Cash taken on an earlier "
+    "day is no longer in today's drawers: if no desk holds enough, or the payer cannot come back, switch it to a "
+    "transfer to the payer's account.",
+    "Chuyển sang chuyển khoản": "Switch to a bank transfer", "Ngân hàng": "Bank", "Chọn ngân hàng": "Choose the bank",
+    "Số tài khoản": "Account number", "Chủ tài khoản": "Account holder", "Chuyển đến": "Pay to",
+    "Đã đổi khoản hoàn #{id} sang chuyển khoản.": "Refund #{id} switched to a bank transfer.",
     "Lý do (ngân hàng trả lại, sai tài khoản…)": "Reason (returned by the bank, wrong account…)",
     "Hình thức": "Method", "Chuyển khoản": "Transfer", "Thẻ": "Card", "Đang gửi": "Sending",
     "Chờ chuyển khoản": "Transfer ordered", "Chờ chi tiền mặt": "Cash due", "Đã hoàn": "Executed",

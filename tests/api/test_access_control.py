@@ -63,6 +63,7 @@ TABLE = {
     ("POST", "/api/v1/refunds/<int:refund_id>/reject"): {"approver"},
     ("POST", "/api/v1/refunds/<int:refund_id>/executed"): {"finance", "cashier"},
     ("POST", "/api/v1/refunds/<int:refund_id>/failed"): {"finance", "cashier"},
+    ("POST", "/api/v1/refunds/<int:refund_id>/to-transfer"): {"finance"},
     # callbacks
     ("POST", "/api/v1/callbacks/sepay"): SIGNED,
     ("POST", "/api/v1/callbacks/payos"): SIGNED,
@@ -179,6 +180,7 @@ TABLE = {
     ("POST", "/staff/finance/refunds/<int:refund_id>/reject"): {"approver"},
     ("POST", "/staff/finance/refunds/<int:refund_id>/executed"): {"finance"},
     ("POST", "/staff/finance/refunds/<int:refund_id>/failed"): {"finance"},
+    ("POST", "/staff/finance/refunds/<int:refund_id>/to-transfer"): {"finance"},
     ("GET", "/staff/finance/callbacks"): FINANCE_READ | {"admin"},  # an admin: the failures only
     ("POST", "/staff/finance/callbacks/<int:inbox_id>/retry"): {"admin"},
     ("POST", "/staff/finance/callbacks/<int:inbox_id>/set-aside"): {"admin"},
