@@ -102,3 +102,26 @@ def test_suspense_beside_a_waiting_refund_that_names_a_fee_can_be_decided(client
     approved = client.post(f"/api/v1/refunds/{b['id']}/approve", json={}, headers=auth("approver"))
     assert approved.status_code == 200 and approved.json["parts"] == b["parts"]
     assert request_json(client, code)["refunded_vnd"] == 2_500_000
+
+
+@pytest.mark.parametrize("amount, code", [(True, "invalid_amount"), (1.5, "invalid_amount"), (-1, "amount_out_of_range"),
+                                          ("1000", "invalid_amount"), (None, "missing_field")])
+def test_an_amount_that_is_not_a_positive_whole_number_of_dong_is_refused(client, auth, test_settings, amount, code):
+    from tests.api.test_refunds import paid as paid_once
+    _, payment_id = paid_once(client, auth, test_settings)
+    r = refund(client, auth, payment_id, amount, 100_000)
+    assert r.status_code == 400 and r.json["code"] == code, r.json
+    assert client.get(f"/api/v1/payments/{payment_id}/refunds", headers=auth("finance")).json["refunds"] == []
+
+
+def test_after_a_partial_refund_no_more_than_the_rest_can_be_refunded(client, auth, test_settings):
+    from tests.api.test_refunds import paid as paid_once
+    code, payment_id = paid_once(client, auth, test_settings)
+    assert refund(client, auth, payment_id, 60_000, 100_000).status_code == 201
+    over = refund(client, auth, payment_id, 40_001, 40_000)
+    assert over.status_code == 400 and over.json["code"] == "amount_exceeds_refundable"
+    assert over.json["details"] == {"refundable_vnd": 40_000}
+    assert refund(client, auth, payment_id, 40_000, 40_000).status_code == 201
+    assert request_json(client, code)["status"] == "refunded"
+    none_left = refund(client, auth, payment_id, 1, 0)
+    assert none_left.status_code == 400 and none_left.json["code"] == "amount_exceeds_refundable"
