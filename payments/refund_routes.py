@@ -153,9 +153,10 @@ class ExecutedRefund(Resource):
         reference = clean_text(body.get("bank_reference"), "bank_reference", max_len=100, required=False)
         now = now_utc()
         with transaction() as session:
-            refunds.check_executor(refunds.get_refund(session, refund_id), current_principal().roles, reference)
+            checked = refunds.get_refund(session, refund_id)
+            refunds.check_executor(checked, current_principal().roles, reference)
             refund = refunds.mark_executed(session, refund_id=refund_id, reference=reference, settings=settings(),
-                                           actor=actor(), now=now)
+                                           actor=actor(), now=now, method=checked.method)
             return refund_view(refund)
 
 
@@ -188,9 +189,10 @@ class FailedRefund(Resource):
         reason = clean_text(json_body().get("reason"), "reason", max_len=1000)
         now = now_utc()
         with transaction() as session:
-            refunds.check_payer(refunds.get_refund(session, refund_id), current_principal().roles, "failed")
+            checked = refunds.get_refund(session, refund_id)
+            refunds.check_payer(checked, current_principal().roles, "failed")
             refund = refunds.mark_failed(session, refund_id=refund_id, reason=reason, settings=settings(),
-                                         actor=actor(), now=now)
+                                         actor=actor(), now=now, method=checked.method)
             return refund_view(refund)
 
 

@@ -387,13 +387,24 @@ def _check_decided_by(refund: Refund, by_acquirer: bool) -> None:
                         code="wrong_role_for_method")
 
 
+def _check_method(refund: Refund, method: str | None) -> None:
+    """The payout is still of the kind the caller checked its role against (check_payer, before the lock):
+    finance may have switched a cash refund to a transfer meanwhile (refund_payees), which a cashier must
+    not then record as handed over from a drawer, nor as never collected."""
+    if method is not None and refund.method != method:
+        raise Conflict(f"this refund is now paid by {refund.method}, not {method}: reload", code="refund_method_changed",
+                       details={"method": refund.method})
+
+
 def mark_executed(session: Session, *, refund_id: int, reference: str | None, settings: Settings, actor: str,
-                  now: datetime, by_acquirer: bool = False) -> Refund:
+                  now: datetime, by_acquirer: bool = False, method: str | None = None) -> Refund:
     """The money has left: the transfer was made, the card refunded, the cash handed over. A person's
-    step is audited (`refund.executed`) here, once: told again, it is answered as it was and writes nothing."""
+    step is audited (`refund.executed`) here, once: told again, it is answered as it was and writes nothing.
+    `method`: the kind of payout the caller checked (`_check_method`)."""
     hold_books(session)
     refund = get_refund(session, refund_id, for_update=True)
     _check_decided_by(refund, by_acquirer)
+    _check_method(refund, method)
     if refund.status == EXECUTED:
         if reference != refund.reference:
             # The same payout told twice is harmless; another bank reference (or one for cash handed over,
@@ -466,13 +477,14 @@ def _announce_payout(conn, refund: Refund, *, settings: Settings, actor: str, no
 
 
 def mark_failed(session: Session, *, refund_id: int, reason: str, settings: Settings, actor: str,
-                now: datetime, by_acquirer: bool = False) -> Refund:
+                now: datetime, by_acquirer: bool = False, method: str | None = None) -> Refund:
     """The payout could not be made (card refund refused, transfer bounced): the money goes back. A person's
     step is audited (`refund.failed`) here, once: told again with the same reason, it is answered as it was
     and writes nothing (as `mark_executed`)."""
     hold_books(session)
     refund = get_refund(session, refund_id, for_update=True)
     _check_decided_by(refund, by_acquirer)
+    _check_method(refund, method)
     if refund.status == FAILED and refund.failure == reason and not by_acquirer:
         return refund
     if refund.status not in (SENDING, TRANSFER_ORDERED, CASH_DUE):

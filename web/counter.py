@@ -124,7 +124,7 @@ def refund_paid(refund_id: int):
                 raise Conflict("this cash refund was already handed over", code="refund_already_executed",
                                details={"executed_by": refund.executed_by, "executed_at": refund.executed_at})
             refund = refunds.mark_executed(session, refund_id=refund_id, reference=None, settings=settings(),
-                                           actor=actor(), now=now_utc())
+                                           actor=actor(), now=now_utc(), method="cash")
             amount = refund.amount_vnd
         flash(i18n.translate("Đã trả {amount} cho người nộp (khoản hoàn #{id}).").format(
             id=refund_id, amount=format_vnd(amount)), "success")
@@ -145,7 +145,7 @@ def refund_failed(refund_id: int):
         with transaction() as session:
             _cash_refund(session, refund_id)
             refunds.mark_failed(session, refund_id=refund_id, reason=reason, settings=settings(), actor=actor(),
-                                now=now_utc())
+                                now=now_utc(), method="cash")
         flash(i18n.translate("Đã ghi nhận không chi khoản hoàn #{id}: tiền trở lại hồ sơ.").format(id=refund_id),
               "success")
     except DomainError as exc:

@@ -263,9 +263,10 @@ def refund_executed(refund_id: int):
         reference = form_text("bank_reference", max_len=100, required=False)
         now = now_utc()
         with transaction() as session:
-            refunds.check_executor(refunds.get_refund(session, refund_id), current_principal().roles, reference)
+            checked = refunds.get_refund(session, refund_id)
+            refunds.check_executor(checked, current_principal().roles, reference)
             refunds.mark_executed(session, refund_id=refund_id, reference=reference, settings=settings(),
-                                  actor=actor(), now=now)
+                                  actor=actor(), now=now, method=checked.method)
         return "Đã ghi nhận đã chuyển tiền hoàn."
 
     return _run(work)
@@ -280,9 +281,10 @@ def refund_failed(refund_id: int):
         reason = _reason()
         now = now_utc()
         with transaction() as session:
-            refunds.check_payer(refunds.get_refund(session, refund_id), current_principal().roles, "failed")
+            checked = refunds.get_refund(session, refund_id)
+            refunds.check_payer(checked, current_principal().roles, "failed")
             refunds.mark_failed(session, refund_id=refund_id, reason=reason, settings=settings(), actor=actor(),
-                                now=now)
+                                now=now, method=checked.method)
         return "Đã ghi nhận chuyển khoản hoàn không thành công: tiền trở lại hồ sơ."
 
     return _run(work)

@@ -219,6 +219,8 @@ ERRORS = {
                             "xử lý (tải lại trang để xem).",
                             "Only a cash refund waiting to be handed over can become a transfer; this one was "
                             "dealt with already (reload the page)."),
+    "refund_method_changed": ("Khoản hoàn này vừa được đổi sang hình thức khác ({method}): tải lại trang.",
+                              "This refund was just switched to another payout ({method}): reload the page."),
     "unknown_bank": ("Không tìm thấy ngân hàng này: chọn ngân hàng trong danh sách.",
                      "No such bank: choose one from the list."),
     "invalid_account_number": ("Số tài khoản không hợp lệ: 6 đến 19 chữ số hoặc chữ cái, không có dấu cách.",

@@ -138,3 +138,20 @@ def test_the_counter_says_a_refund_too_large_for_the_drawer_goes_to_finance(app,
     assert "Ngăn kéo tiền mặt chỉ còn 0 ₫, không đủ để trả lại số tiền này." in html
     # what to do instead: ask finance to switch it to a transfer to the citizen's account
     assert "đề nghị kế toán chuyển sang chuyển khoản" in html
+
+
+def test_a_cashier_who_checked_a_cash_refund_before_finance_switched_it_records_nothing(client, auth, db,
+                                                                                         test_settings):
+    # The API checks the caller's role on the refund as read, then locks it: finance's switch may land between.
+    from kernel.errors import Conflict
+    from payments import refunds
+    refund_id = cash_refund(client, auth, cash_of_yesterday(client, auth, db, test_settings))
+    assert to_transfer(client, auth, refund_id).status_code == 200
+    for mark in (lambda s: refunds.mark_executed(s, refund_id=refund_id, reference=None, settings=test_settings,
+                                                 actor="user:7:thu ngân", now=now_utc(), method="cash"),
+                 lambda s: refunds.mark_failed(s, refund_id=refund_id, reason="Không đến", settings=test_settings,
+                                               actor="user:7:thu ngân", now=now_utc(), method="cash")):
+        with db() as s, s.begin(), pytest.raises(Conflict) as err:
+            mark(s)
+        assert err.value.code == "refund_method_changed" and err.value.details == {"method": "transfer"}
+    assert client.get(f"/api/v1/refunds/{refund_id}", headers=auth("finance")).json["status"] == "transfer_ordered"
