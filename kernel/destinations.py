@@ -22,9 +22,9 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.connection import HTTPConnection
+
+from kernel.outbound import outbound_session
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -71,29 +71,13 @@ class InternalDestination(Exception):
 
 
 def public_only_session(allowed: Sequence[Network] = ()) -> requests.Session:
-    """A requests session whose every connection is refused (`InternalDestination`, nothing sent) when the
+    """An `outbound_session` whose every connection is refused (`InternalDestination`, nothing sent) when the
     socket turns out connected to an internal address other than in `allowed`."""
 
-    def checked(connection_class: type[HTTPConnection]) -> type[HTTPConnection]:
-        class Checked(connection_class):
-            def _new_conn(self):
-                sock = super()._new_conn()
-                address = sock.getpeername()[0]
-                if not self.proxy and _internal(address, allowed):
-                    sock.close()
-                    raise InternalDestination(f"{self.host} was connected to {address}, an internal address")
-                return sock
-        return Checked
+    def check(connection: HTTPConnection, sock: socket.socket) -> None:
+        address = sock.getpeername()[0]
+        if not connection.proxy and _internal(address, allowed):
+            sock.close()
+            raise InternalDestination(f"{connection.host} was connected to {address}, an internal address")
 
-    pools = {"http": type("CheckedPool", (HTTPConnectionPool,), {"ConnectionCls": checked(HTTPConnection)}),
-             "https": type("CheckedTLSPool", (HTTPSConnectionPool,), {"ConnectionCls": checked(HTTPSConnection)})}
-
-    class Adapter(HTTPAdapter):
-        def init_poolmanager(self, *args, **kwargs):
-            super().init_poolmanager(*args, **kwargs)
-            self.poolmanager.pool_classes_by_scheme = pools
-
-    session = requests.Session()
-    for prefix in ("http://", "https://"):
-        session.mount(prefix, Adapter())
-    return session
+    return outbound_session(check)

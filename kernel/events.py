@@ -36,7 +36,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kernel.db import PK, Base
 from kernel.destinations import InternalDestination, Network, public_only_session, refusal
-from kernel.outbound import redirect_reason
+from kernel.outbound import DEADLINE_SECONDS, AnswerRefused, exchange, outbound_session, redirect_reason
 from kernel.outbox import PENDING, Delivery, Held, OutboxMessage, Outgoing, PermanentError, Topic, enqueue_many
 from kernel.signing import HEADER, sign
 
@@ -137,7 +137,7 @@ class SubscriberUnavailable(Exception):
 
 
 def webhook_topic(sessions, secret_keys: Sequence[str], *, clock, timeout: tuple[float, float] = (3.05, 10.0),
-                  public_only: bool = True, private_networks: Sequence[Network] = ()) -> Topic:
+                  deadline: float = DEADLINE_SECONDS, public_only: bool = True, private_networks: Sequence[Network] = ()) -> Topic:
     """Deliver events: one signed POST per attempt; 2xx is delivered, anything else is retried.
     `secret_keys` are all values of HCCPAY_SECRET_KEY (`settings.secret_values`), the current first.
     `public_only` (outside demo mode): nothing is sent to a URL that is not https or whose host resolves, now,
@@ -145,7 +145,7 @@ def webhook_topic(sessions, secret_keys: Sequence[str], *, clock, timeout: tuple
     good, raising the subscription's alert."""
     if isinstance(secret_keys, str):  # a bare key would be taken as one key per character
         raise TypeError("secret_keys: every value of HCCPAY_SECRET_KEY, not one string")
-    http = public_only_session(private_networks) if public_only else requests.Session()
+    http = public_only_session(private_networks) if public_only else outbound_session()
     http.headers.update({"User-Agent": "hccpay-events/1", "Content-Type": "application/json"})
 
     def send(delivery: Delivery) -> dict[str, Any]:
@@ -169,14 +169,14 @@ def webhook_topic(sessions, secret_keys: Sequence[str], *, clock, timeout: tuple
                    "X-HCC-Event-Id": delivery.payload["event"]["id"], "Idempotency-Key": delivery.idempotency_key}
         try:
             # Not followed (see kernel.outbound): the POST would arrive as a GET elsewhere, and its 200 count.
-            # Streamed and never read: the status line is the answer. A body read whole could go on for ever
-            # (a URL on a live feed, bytes dripping slower than the read timeout), holding the worker's only
-            # outbound loop (SMS, courier bookings, card refunds) and, after the lease, the next worker's.
-            response = http.post(subscription.url, data=body, headers=headers, timeout=timeout,
-                                 allow_redirects=False, stream=True)
-            response.close()
+            # The status line is the answer, its body never read: it could go on for ever (a URL on a live
+            # feed), and the exchange's deadline bounds a subscriber dripping even its status line.
+            response = exchange(http, "POST", subscription.url, data=body, headers=headers, timeout=timeout,
+                                deadline=deadline, read=False)
         except InternalDestination as exc:
             raise PermanentError(f"not sent: internal_url: {exc}") from exc
+        except AnswerRefused as exc:
+            raise SubscriberUnavailable(f"subscriber answered too slowly: {exc}") from exc
         except requests.RequestException as exc:
             raise SubscriberUnavailable(f"subscriber unreachable: {type(exc).__name__}") from exc
         if 300 <= response.status_code < 400:

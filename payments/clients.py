@@ -29,8 +29,9 @@ class PosGatewayClient(OutboundClient):
 
     name, unavailable = "acquirer", AcquirerUnavailable
 
-    def __init__(self, base_url: str, secrets: tuple[str, ...], *, clock, timeout: tuple[float, float] = (3.05, 15.0)):
-        super().__init__(base_url, headers={"Content-Type": "application/json"}, timeout=timeout)
+    def __init__(self, base_url: str, secrets: tuple[str, ...], *, clock, timeout: tuple[float, float] = (3.05, 15.0),
+                 **kwargs):
+        super().__init__(base_url, headers={"Content-Type": "application/json"}, timeout=timeout, **kwargs)
         self.secrets, self.clock = secrets, clock
 
     @quick_retries
