@@ -154,7 +154,8 @@ def periodic_jobs(settings: Settings) -> list[PeriodicJob]:
 def build_worker(settings: Settings, sessions: sessionmaker[Session] | None = None) -> Worker:
     configure_logging(settings.log_level)  # JSON lines, as the app's: `hccpay worker` has no app to do it
     sessions = sessions or make_session_factory(make_engine(settings.database_url))
-    outbox = OutboxWorker(sessions=sessions, topics=outbox_topics(settings, sessions), clock=now_utc)
+    outbox = OutboxWorker(sessions=sessions, topics=outbox_topics(settings, sessions), clock=now_utc,
+                          max_claims=settings.outbox_max_claims)
     return Worker(outbox=outbox, jobs=periodic_jobs(settings), clock=now_utc,
                   inbound=[worker_queue(sessions, settings)])
 

@@ -99,6 +99,7 @@ class Settings:
     cash_count_confirm_vnd: int = 500_000
     # A staff page session nobody used for this long ends (a counter PC left logged in); lifetime: a working day.
     session_idle: timedelta = timedelta(minutes=30)
+    outbox_max_claims: int = 3
     # The card acquirer's refund API (sandboxed in demo mode).
     pos_gateway_url: str | None = None
     # Private networks a webhook subscription may point into (kernel.destinations); outside demo mode every
@@ -415,6 +416,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
         refund_approval_threshold_vnd=_parse_int(env, "HCCPAY_REFUND_APPROVAL_THRESHOLD_VND", 2_000_000),
         cash_count_confirm_vnd=_parse_int(env, "HCCPAY_CASH_COUNT_CONFIRM_VND", 500_000),
         session_idle=timedelta(minutes=_parse_int(env, "HCCPAY_SESSION_IDLE_MINUTES", 30, low=1, high=600)),
+        outbox_max_claims=_parse_int(env, "HCCPAY_OUTBOX_MAX_CLAIMS", 3, low=1, high=100),
         pos_gateway_url=read_http_url(env, "HCCPAY_POS_GATEWAY_URL",
                                       f"http://127.0.0.1:{sandbox}/pos" if demo else None),
         vnpay_gateway_url=read_http_url(env, "HCCPAY_VNPAY_URL",

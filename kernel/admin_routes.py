@@ -18,7 +18,7 @@ from kernel.http import (OPTIONAL_REASON_IN, actor, choice_arg, current_principa
                          optional_json_body, requires, settings, transaction)
 from kernel.text import clean_text
 from kernel.users import User, create_user, list_users, locked_out_until, update_user
-from kernel.outbox import DONE, FAILED, PENDING, OutboxAttempt, OutboxMessage, replay
+from kernel.outbox import STATUSES, OutboxAttempt, OutboxMessage, replay
 
 admin_ns = Namespace("admin", description="Staff users, API tokens, event subscriptions and outbound deliveries",
                      path="/admin")
@@ -101,7 +101,7 @@ class TokenItem(Resource):
 
 def message_view(message: OutboxMessage, attempts: list[OutboxAttempt] | None = None) -> dict:
     view = {"id": message.id, "topic": message.topic, "key": message.key, "status": message.status,
-            "attempts": message.attempts, "next_attempt_at": message.next_attempt_at.isoformat(),
+            "attempts": message.attempts, "claims": message.claims, "next_attempt_at": message.next_attempt_at.isoformat(),
             "last_error": message.last_error, "created_at": message.created_at.isoformat(),
             "done_at": message.done_at.isoformat() if message.done_at else None}
     if attempts is not None:
@@ -112,13 +112,14 @@ def message_view(message: OutboxMessage, attempts: list[OutboxAttempt] | None = 
 
 @admin_ns.route("/outbox")
 class Outbox(Resource):
-    @admin_ns.doc(security="bearer", params={"status": "pending|done|failed", "limit": "1-500 (default 100)",
+    @admin_ns.doc(security="bearer", params={"status": "pending|done|failed|stuck", "limit": "1-500 (default 100)",
                                              "offset": "default 0",
                                              "topic": "an outbox topic, e.g. sms (another: 400 invalid_topic)"})
     @requires("admin", "auditor")
     def get(self):
-        """Outbound messages, newest first, a page at a time (`next_offset`); `status=failed` lists the alerts."""
-        status = choice_arg("status", (PENDING, DONE, FAILED), code="invalid_status")
+        """Outbound messages, newest first, a page at a time (`next_offset`); `status=failed` lists the alerts,
+        `status=stuck` those whose sending ended the worker every time (replay once the cause is found)."""
+        status = choice_arg("status", STATUSES, code="invalid_status")
         limit, offset = int_arg("limit", 100, 1, 500), int_arg("offset", 0, 0, 2**62)
         query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).offset(offset).limit(limit + 1)
         if status:

@@ -13,6 +13,12 @@ slow receiver, and a second worker sent the tail again). The lease's expiry inst
 its token: a worker records an outcome only while the row still carries the token it was
 given; once another worker or a replay took the message over, its late outcome is logged in
 the attempt log and changes nothing else.
+
+A message whose sending kills its worker (a crash, an out-of-memory kill) records no outcome, so its
+schedule's limit never applies: it would be claimed again at every lease for ever, killing a worker
+each time. Each claim is counted until an outcome is recorded; a message claimed `max_claims` times
+without one is set `stuck` and claimed no more, for a person to look at and replay. It is not made
+`failed`: a failure handler could then undo what the receiver did (a card refund the acquirer made).
 """
 from __future__ import annotations
 
@@ -34,10 +40,12 @@ from kernel.logs import without_row_values
 
 log = logging.getLogger("hccpay.outbox")
 
-PENDING, DONE, FAILED = "pending", "done", "failed"
+PENDING, DONE, FAILED, STUCK = "pending", "done", "failed", "stuck"
+STATUSES = (PENDING, DONE, FAILED, STUCK)
 DEFAULT_SCHEDULE = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10),
                     timedelta(hours=1), timedelta(hours=6))
 LEASE = timedelta(minutes=2)  # longer than one send with its timeouts and quick retries (SMS: ~31 s)
+MAX_CLAIMS = 3  # claims in a row without an outcome recorded before a message is stuck (HCCPAY_OUTBOX_MAX_CLAIMS)
 
 
 class OutboxMessage(Base):
@@ -51,6 +59,8 @@ class OutboxMessage(Base):
     payload: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(String(10))
     attempts: Mapped[int] = mapped_column(default=0)
+    # Claims since an outcome was last recorded (or the message replayed): see `OutboxWorker.max_claims`.
+    claims: Mapped[int] = mapped_column(default=0, server_default="0")
     next_attempt_at: Mapped[datetime]
     locked_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -181,7 +191,7 @@ def replay(session: Session, *, message_id: int, now: datetime) -> OutboxMessage
         raise Conflict(refusal, code="replay_not_allowed", details={"topic": message.topic,
                                                                     "status": message.status})
     message.status, message.next_attempt_at, message.locked_until = PENDING, now, None
-    message.attempts, message.done_at = 0, None
+    message.attempts, message.claims, message.done_at = 0, 0, None
     return message
 
 
@@ -193,8 +203,9 @@ class OutboxWorker:
     topics: dict[str, Topic]
     clock: Callable[[], datetime]
     batch: int = 20
+    max_claims: int = MAX_CLAIMS
     stats: dict[str, int] = field(default_factory=lambda: {"sent": 0, "retried": 0, "failed": 0,
-                                                                  "lease_lost": 0, "held": 0})
+                                                                  "lease_lost": 0, "held": 0, "stuck": 0})
 
     def run_once(self, stop: threading.Event | None = None) -> int:
         """Deliver what is due now, up to `batch` messages, each claimed just before it is sent;
@@ -222,22 +233,40 @@ class OutboxWorker:
     def _claim(self, now: datetime) -> Delivery | None:
         """Lease the next due message to this worker (`SKIP LOCKED`: others take the next one)."""
         with unit_of_work(self.sessions) as session:
-            row = session.execute(
-                select(OutboxMessage)
-                .where(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now,
-                       OutboxMessage.topic.in_(self.topics),
-                       or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until <= now))
-                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-                .limit(1).with_for_update(skip_locked=True)
-            ).scalar_one_or_none()
-            if row is None:
-                return None
+            while True:
+                row = session.execute(
+                    select(OutboxMessage)
+                    .where(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now,
+                           OutboxMessage.topic.in_(self.topics),
+                           or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until <= now))
+                    .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+                    .limit(1).with_for_update(skip_locked=True)
+                ).scalar_one_or_none()
+                if row is None:
+                    return None
+                if row.claims < self.max_claims:
+                    break
+                self._stick(session, row)  # and look for the next one (this one is no longer pending)
             # Claimable only once the previous lease has run out (<= now), so a new token is always
             # later than every token given before: two workers never hold the same one.
             row.locked_until = now + LEASE
             row.attempts += 1
+            row.claims += 1
             return Delivery(id=row.id, topic=row.topic, key=row.key, payload=dict(row.payload),
                             attempt=row.attempts, idempotency_key=row.idempotency_key, lease=row.locked_until)
+
+    def _stick(self, session: Session, row: OutboxMessage) -> None:
+        """Claimed `max_claims` times and no outcome ever recorded: each of its sends ended its worker. Set
+        aside as `stuck` (listed for admins, counted in /metrics) until replayed; neither failed (no failure
+        handler runs: the receiver may have done it) nor sent again by itself."""
+        row.status, row.locked_until = STUCK, None
+        row.last_error = "; ".join(filter(None, [
+            f"stuck: claimed {row.claims} times without an outcome recorded (its sending ended the worker each "
+            "time); replay it once the cause is found", row.last_error]))[:2000]
+        session.flush()
+        self.stats["stuck"] += 1
+        log.error("outbox message stuck: no outcome recorded after its claims", extra={
+            "message_id": row.id, "topic": row.topic, "claims": row.claims})
 
     def _deliver(self, delivery: Delivery) -> None:
         topic = self.topics[delivery.topic]
@@ -273,7 +302,7 @@ class OutboxWorker:
                 "message_id": delivery.id, "topic": delivery.topic, "attempt": delivery.attempt,
                 "ok": error is None})
             return
-        message.locked_until = None
+        message.locked_until, message.claims = None, 0
         if error is None:
             message.status, message.done_at, message.last_error = DONE, now, None
             self.stats["sent"] += 1
@@ -297,6 +326,7 @@ class OutboxWorker:
             return  # taken over meanwhile: nothing of ours to undo
         message.locked_until, message.next_attempt_at = None, now + held.retry_after
         message.attempts -= 1  # the claim counted an attempt that was never made
+        message.claims = 0
         message.last_error = f"held: {held}"[:2000]
         self.stats["held"] += 1
 
