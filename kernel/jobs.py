@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from kernel.db import Base, unit_of_work
+from kernel.logs import without_row_values
 
 log = logging.getLogger("hccpay.jobs")
 
@@ -62,11 +63,17 @@ def run_due(sessions: sessionmaker[Session], jobs: list[PeriodicJob], now: datet
         try:
             with unit_of_work(sessions) as session:
                 result = job.run(session, now)
-        except Exception:  # noqa: BLE001 - one failing job must not stop the others; it is logged
-            log.exception("periodic job failed", extra={"job": job.name})
+        except Exception as exc:  # noqa: BLE001 - one failing job must not stop the others; it is logged
+            # The run is the job and the instant it was claimed for (once per period across the cluster), so
+            # the log line and the job's row name the same run; the row no longer shows the last success's result.
+            log.exception("periodic job failed", extra={"job": job.name, "run": now.isoformat()})
+            _record(sessions, job, f"failed: {type(exc).__name__}: {without_row_values(str(exc))}")
             continue
-        with unit_of_work(sessions) as session:
-            session.execute(update(JobRun).where(JobRun.name == job.name)
-                            .values(last_result=str(result)[:500]))
+        _record(sessions, job, str(result))
         ran.append(job.name)
     return ran
+
+
+def _record(sessions: sessionmaker[Session], job: PeriodicJob, result: str) -> None:
+    with unit_of_work(sessions) as session:
+        session.execute(update(JobRun).where(JobRun.name == job.name).values(last_result=result[:500]))
