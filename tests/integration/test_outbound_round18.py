@@ -150,3 +150,26 @@ def test_a_webhook_subscriber_dripping_its_status_line_is_given_up_at_the_deadli
     with pytest.raises(SubscriberUnavailable, match="too slowly"):
         topic.send(delivery)
     assert time.monotonic() - started < DEADLINE + 2
+
+
+def test_a_redirect_to_an_internal_address_is_not_followed_through_the_public_only_session(peer):
+    """Probe: a subscriber (allowed here as 127.0.0.1) answering 307 to the cloud's metadata address."""
+    import ipaddress
+
+    from kernel.destinations import public_only_session
+    from kernel.outbound import exchange
+
+    def moved(conn, stop):
+        conn.sendall(b"HTTP/1.1 307 Temporary Redirect\r\nLocation: http://169.254.169.254/latest/meta-data/\r\n"
+                     b"Content-Length: 0\r\n\r\n")
+    http = public_only_session([ipaddress.ip_network("127.0.0.1/32")])
+    response = exchange(http, "POST", f"{peer(moved)}/events", timeout=(1, 1), data=b"{}", read=False)
+    assert response.status_code == 307  # answered as such (SubscriberUnavailable), nothing sent on
+
+
+def test_the_public_only_session_still_refuses_an_internal_socket_through_the_exchange(peer):
+    from kernel.destinations import InternalDestination, public_only_session
+    from kernel.outbound import exchange
+
+    with pytest.raises(InternalDestination):
+        exchange(public_only_session(), "POST", f"{peer(DRIPPING_BODY)}/events", timeout=(1, 1), data=b"{}")
