@@ -117,3 +117,29 @@ def test_stuck_messages_are_listed_for_admins_and_counted_in_the_metrics(client,
     assert 'hccpay_outbox_messages{status="stuck",topic="t"} 1.0' in client.get("/metrics").get_data(as_text=True)
     r = client.post(f"/api/v1/admin/outbox/{message(db).id}/replay", headers=auth("admin"))
     assert r.status_code == 200 and r.json["status"] == PENDING and r.json["claims"] == 0
+
+
+def test_workers_claiming_at_once_set_a_message_stuck_once_and_share_the_rest(db):
+    import threading
+
+    sent, failed, clock = [], [], Clock(T0)
+    _queue(db, "k")
+    for n in range(6):
+        _queue(db, f"ok{n}")
+    with unit_of_work(db) as s:
+        s.execute(OutboxMessage.__table__.update().where(OutboxMessage.key == "k").values(claims=3, attempts=3))
+    workers = [OutboxWorker(sessions=db, topics={"t": _killing_topic(sent, failed)}, clock=clock, max_claims=3)
+               for _ in range(3)]
+    barrier = threading.Barrier(len(workers))
+
+    def run(worker):
+        barrier.wait()
+        worker.drain()
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(sent) == [f"ok{n}" for n in range(6)]  # each sent once, the stuck one never
+    assert sum(w.stats["stuck"] for w in workers) == 1 and message(db, "k").status == STUCK
