@@ -47,9 +47,32 @@ REVERSIBLE_PROVIDERS = frozenset({"pos"})
 TERMINAL_KEYED_PROVIDERS = frozenset({"pos"})
 
 
+# Transaction numbers lose their leading zeros in keys since round 18 (`channels.pos._number`); a sale stored
+# before kept the terminal's zeros (`000123`). Terminals pad a STAN or invoice number to 6 digits, some hosts to
+# 8 or 12: a key's number is also looked for written with zeros up to this many digits.
+PADDED_WIDTH = 12
+
+
 def terminal_ref(terminal_id: str, transaction_id: str) -> str:
     """The provider_ref of a terminal's transaction (the terminal id holds no ':')."""
     return f"{terminal_id}:{transaction_id}"
+
+
+def padded_keys(ref: str) -> list[str]:
+    """The keys a terminal's transaction `ref` (`<terminal>[:<batch>]:<number>`) was stored under before
+    numbers lost their leading zeros: its number written with zeros, up to `PADDED_WIDTH` digits."""
+    head, _, number = ref.rpartition(":")
+    if not head or not (number.isascii() and number.isdigit()) or number.startswith("0"):
+        return []
+    return [f"{head}:{number.rjust(width, '0')}" for width in range(len(number) + 1, PADDED_WIDTH + 1)]
+
+
+def number_key(ref: str) -> str:
+    """`ref` with its transaction number written without leading zeros (the key a sale has since round 18)."""
+    head, _, number = ref.rpartition(":")
+    if head and number.isascii() and number.isdigit():
+        return f"{head}:{int(number)}"
+    return ref
 
 
 class ConcurrentCredit(Exception):
@@ -235,10 +258,12 @@ def _voided_before_arrival(conn: Connection, credits: list[IncomingCredit]) -> s
     sales = {(c.provider, c.provider_ref): c.amount_vnd for c in credits if c.provider in REVERSIBLE_PROVIDERS}
     if not sales:
         return set()
+    refs = {ref for _, ref in sales}
     waiting = conn.execute(select(PendingReversal.provider, PendingReversal.original_ref, PendingReversal.amount_vnd)
-                           .where(PendingReversal.original_ref.in_(sorted({ref for _, ref in sales})),
+                           .where(PendingReversal.original_ref.in_(sorted(refs.union(*map(padded_keys, refs)))),
                                   PendingReversal.applied_at.is_(None)))
-    return {(provider, ref) for provider, ref, amount in waiting if sales.get((provider, ref)) == amount}
+    return {(provider, number_key(ref)) for provider, ref, amount in waiting
+            if sales.get((provider, number_key(ref))) == amount}
 
 
 def _plan(conn: Connection, credits: list[IncomingCredit], settings: Settings, book: Book, *,
@@ -433,24 +458,29 @@ def _terminal_day(booked_at: datetime, details: dict[str, Any] | None) -> date:
 
 
 def _legacy_sales(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Any]:
-    """(provider, `<terminal>:<id>`) -> (id, amount, details) of a sale recorded before terminal
-    keys, under its transaction id alone, by the same terminal."""
+    """(provider, `<terminal>:<id>`) -> (id, amount, details) of a sale recorded under an older key by the same
+    terminal: before terminal keys, under its transaction id alone; before round 18, with its number's leading
+    zeros (`padded_keys`). The first recorded when several are (a sale credited twice before the fix)."""
     # A bare id may come from several terminals in one batch (they number alike): keep them all.
     wanted: dict[tuple[str, str], dict[str, str]] = {}
     for provider, key in keys:
         if provider in TERMINAL_KEYED_PROVIDERS and ":" in key:
-            terminal, transaction_id = key.split(":", 1)
-            wanted.setdefault((provider, transaction_id), {})[terminal] = key
+            terminal = key.split(":", 1)[0]
+            for form in padded_keys(key):
+                wanted.setdefault((provider, form), {})[terminal] = key
+            for form in [key, *padded_keys(key)]:
+                wanted.setdefault((provider, form.split(":", 1)[1]), {})[terminal] = key
     found = {}
     for provider in sorted({provider for provider, _ in wanted}):
         refs = sorted(ref for p, ref in wanted if p == provider)
         for start in range(0, len(refs), 1000):
             for row in conn.execute(select(Payment.id, Payment.amount_vnd, Payment.details, Payment.provider_ref)
                                     .where(Payment.provider == provider,
-                                           Payment.provider_ref.in_(refs[start:start + 1000]))):
+                                           Payment.provider_ref.in_(refs[start:start + 1000]))
+                                    .order_by(Payment.id)):
                 key = wanted[(provider, row.provider_ref)].get((row.details or {}).get("terminal_id"))
                 if key is not None:
-                    found[(provider, key)] = (row.id, row.amount_vnd, row.details)
+                    found.setdefault((provider, key), (row.id, row.amount_vnd, row.details))
     return found
 
 
@@ -505,11 +535,12 @@ def _unbatched_sale(session: Session, provider: str, ref: str, amount_vnd: int, 
     terminal, number = ref.split(":", 1)
     rows = session.execute(select(Payment).where(
         Payment.provider == provider, Payment.provider_ref.startswith(f"{terminal}:", autoescape=True),
-        Payment.provider_ref.endswith(f":{number}", autoescape=True), Payment.amount_vnd == amount_vnd,
+        Payment.provider_ref.endswith(number, autoescape=True), Payment.amount_vnd == amount_vnd,
         Payment.status == ACTIVE, Payment.booked_at >= now - UNBATCHED_VOID_WINDOW)).scalars().all()
-    # `<terminal>:<batch>:<number>` exactly: a batch is letters and digits, never ':' (channels.pos._batch)
-    found = [p for p in rows if p.provider_ref.split(":", 2)[2:] == [number]
-             and p.provider_ref.split(":", 2)[1].isalnum()]
+    # `<terminal>:<batch>:<number>` exactly (a sale stored before round 18 with its number's zeros too): a batch is
+    # letters and digits, never ':' (channels.pos._batch)
+    found = [p for p in rows if len(parts := number_key(p.provider_ref).split(":", 2)) == 3
+             and parts[2] == number and parts[1].isalnum()]
     if len(found) > 1:
         raise Conflict(f"void without batch_number of transaction {ref} ({amount_vnd} VND) may mean "
                        f"{len(found)} open sales of that terminal and number "
@@ -548,7 +579,8 @@ def _apply_early_reversal(session: Session, credit: IncomingCredit, settings: Se
     """Undo a sale whose void/reversal arrived first. One for another amount ends as it would
     have had it come after the sale: not applied, its stored callback a conflict for finance."""
     waiting = session.execute(select(PendingReversal).where(
-        PendingReversal.provider == credit.provider, PendingReversal.original_ref == credit.provider_ref,
+        PendingReversal.provider == credit.provider,
+        PendingReversal.original_ref.in_([credit.provider_ref, *padded_keys(credit.provider_ref)]),
         PendingReversal.applied_at.is_(None)).order_by(PendingReversal.id)).scalars().all()
     payment = None
     for pending in waiting:  # in order of arrival, as if each had come after the sale

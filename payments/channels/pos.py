@@ -7,7 +7,8 @@ push, with the POS secret(s).
 Terminals number their transactions each on its own, and most start again at 000001 with each
 settlement batch: a sale is `<terminal_id>:<batch_number>:<transaction_id>` when the terminal gives its
 batch (`<terminal_id>:<transaction_id>` when it gives none), and a void or reversal names a sale of its
-own terminal and batch (a settled sale is refunded, not voided).
+own terminal and batch (a settled sale is refunded, not voided). Batch and transaction numbers are numbers
+in keys: `000123` and 123 name one (`_number`).
 """
 from __future__ import annotations
 
@@ -119,9 +120,18 @@ def _batch(data: dict) -> str | None:
     return str(int(written)) if written.isdigit() else written.upper()
 
 
+def _number(transaction_id: str) -> str:
+    """A terminal's transaction id read as the number it is (ISO 8583 STAN and invoice numbers are numeric):
+    digits without their leading zeros, so `000123` on the slip and 123 from the gateway (a JSON number, which
+    has none) name one sale, as batch numbers already did. An id with letters is kept as sent. The one place a
+    transaction id becomes a key; sales stored before with the zeros are still found (`credits.padded_keys`)."""
+    return str(int(transaction_id)) if transaction_id.isascii() and transaction_id.isdigit() else transaction_id
+
+
 def _ref(terminal: str, batch: str | None, transaction_id: str, name: str) -> str:
     """A transaction's key: its number within its batch, the batch within its terminal."""
-    ref = terminal_ref(terminal, f"{batch}:{transaction_id}" if batch else transaction_id)
+    number = _number(transaction_id)
+    ref = terminal_ref(terminal, f"{batch}:{number}" if batch else number)
     if len(ref) > MAX_ID_LENGTH:
         raise CallbackRejected(f"{name} is too long for its terminal and batch (at most {MAX_ID_LENGTH} characters "
                                f"together)", code="invalid_field", details={"field": name})
@@ -148,7 +158,7 @@ def parse(headers: Mapping[str, str], body: bytes, settings: Settings, now: date
     card = _card_detail(data, "card_masked", 25) or None
     if kind in ("void", "reversal"):
         original = identifier(data, "original_transaction_id", max_len=MAX_TRANSACTION_ID)
-        if original == txn_id:
+        if _number(original) == _number(txn_id):
             raise CallbackRejected("a void or reversal cannot cancel itself", code="invalid_field",
                                    details={"field": "original_transaction_id"})
     # A void the host declined (the batch already settled, say) gave the card nothing back: its sale

@@ -54,7 +54,7 @@ def test_a_void_found_to_contradict_its_sale_keeps_the_storing_note_and_drops_th
     code = make_request(client, auth)
     assert pos(client, test_settings, transaction_id="000001", payment_code=code).status_code == 200
     with db() as s:
-        row = s.execute(select(InboundCallback).where(InboundCallback.external_id == "POS-01:000002")).scalar_one()
+        row = s.execute(select(InboundCallback).where(InboundCallback.external_id == "POS-01:2")).scalar_one()
     assert row.status == "conflict"
     assert row.reason.startswith("body redacted before storing; reversal_amount_mismatch: "), row.reason
     assert "waits" not in row.reason

@@ -27,7 +27,7 @@ def test_a_sale_reported_approved_then_declined_is_a_conflict_for_finance(client
     assert status == "conflict", reason
     assert "approved" in reason and "declined" in reason
     [listed] = conflicts(client, auth)
-    assert listed["external_id"] == "POS-01:7:000001"
+    assert listed["external_id"] == "POS-01:7:1"
     assert paid(client, code) == 100_000  # nothing undone by itself: finance checks with the acquirer
 
 

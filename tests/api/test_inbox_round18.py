@@ -67,5 +67,5 @@ def test_a_void_that_waited_for_its_sale_says_so_once_the_sale_undoes_it(client,
     with db() as s:
         void, sale = s.execute(select(InboundCallback).order_by(InboundCallback.id)).scalars().all()
     assert void.status == "applied"
-    assert void.reason.startswith("reversal waits for its original sale; its sale POS-01:7:000001 arrived ")
+    assert void.reason.startswith("reversal waits for its original sale; its sale POS-01:7:1 arrived ")
     assert void.reason.endswith(f"(callback #{sale.id}): applied to it then")

@@ -17,7 +17,7 @@ from tests.locks import wait_until_blocked
 pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
 
 SALE = {"transaction_id": "000001", "batch_number": "7"}
-REF = "POS-01:7:000001"
+REF = "POS-01:7:1"  # a transaction number without its leading zeros (round 18)
 
 
 def conflicts(client, auth):

@@ -1,0 +1,105 @@
+"""Round 18, card terminals: a transaction number is a number (a sale sent as "000123" and repeated or voided
+as 123 is one sale)."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from kernel.clock import now_utc
+from kernel.db import unit_of_work
+from kernel.inbox import InboundCallback
+from payments.credits import IncomingCredit, record_credit
+from payments.ledger import Accounts
+from payments.models import Payment
+from tests.api.test_callbacks_round5_pos import last_inbox, paid
+from tests.api.test_pos_vnpay_cash import pos
+from tests.factories import make_request
+
+
+pytestmark = pytest.mark.usefixtures("ledger_checked")  # the books balance after each test
+
+
+def pos_payments(db):
+    with db() as s:
+        return [(p.provider_ref, p.status) for p in s.execute(select(Payment).order_by(Payment.id)).scalars()]
+
+
+def padded_sale(db, settings, code, ref="POS-01:7:000123"):
+    """A sale as stored before round 18: its transaction number with the terminal's leading zeros in its key."""
+    with unit_of_work(db) as s:
+        record_credit(s, IncomingCredit(
+            provider="pos", provider_ref=ref, channel="pos_card", amount_vnd=100_000, booked_at=now_utc(),
+            clearing_account=Accounts.pos("POS-01"), payment_code=code,
+            details={"terminal_id": "POS-01", "transaction_id": ref.rsplit(":", 1)[1], "batch_number": "7",
+                     "payment_code": code}), settings=settings, actor="test", now=now_utc())
+
+
+# --- a transaction number is a number -----------------------------------------------------------------
+
+@pytest.mark.parametrize("again", [123, "123", "0123"])
+def test_a_sale_sent_again_without_its_leading_zeros_counts_once(client, auth, test_settings, db, again):
+    code = make_request(client, auth)
+    pos(client, test_settings, transaction_id="000123", batch_number="7", payment_code=code)
+    assert pos(client, test_settings, transaction_id=again, batch_number="7", payment_code=code).status_code == 200
+    assert last_inbox(db)[0] == "duplicate"
+    assert paid(client, code) == 100_000
+    assert pos_payments(db) == [("POS-01:7:123", "active")]
+
+
+@pytest.mark.parametrize("batch", ["7", None])
+def test_a_void_naming_the_sale_without_its_leading_zeros_undoes_it(client, auth, test_settings, db, batch):
+    code = make_request(client, auth)
+    sent = {"batch_number": batch} if batch else {}
+    pos(client, test_settings, transaction_id="000123", payment_code=code, **sent)
+    pos(client, test_settings, transaction_id=124, type="void", original_transaction_id=123, **sent)
+    assert last_inbox(db) == ("applied", None)
+    assert paid(client, code) == 0
+
+
+def test_a_void_with_leading_zeros_that_came_first_undoes_the_sale_sent_without(client, auth, test_settings, db):
+    code = make_request(client, auth)
+    pos(client, test_settings, transaction_id="000124", batch_number="7", type="void", original_transaction_id="000123")
+    pos(client, test_settings, transaction_id=123, batch_number="7", payment_code=code)
+    assert paid(client, code) == 0
+    assert pos_payments(db) == [("POS-01:7:123", "reversed")]
+
+
+def test_letters_in_a_transaction_id_are_kept_as_sent(client, auth, test_settings, db):
+    code = make_request(client, auth)
+    pos(client, test_settings, transaction_id="00A1", batch_number="7", payment_code=code)
+    pos(client, test_settings, transaction_id="0A1", batch_number="7", payment_code=code)
+    assert pos_payments(db) == [("POS-01:7:00A1", "active"), ("POS-01:7:0A1", "active")]
+
+
+def test_a_sale_stored_with_its_leading_zeros_still_counts_once_and_can_be_voided(client, auth, test_settings, db):
+    code = make_request(client, auth)
+    padded_sale(db, test_settings, code)
+    assert pos(client, test_settings, transaction_id="000123", batch_number="7", payment_code=code).status_code == 200
+    assert last_inbox(db)[0] == "duplicate"
+    pos(client, test_settings, transaction_id=123, batch_number="7", payment_code=code)
+    assert last_inbox(db)[0] == "duplicate"
+    assert paid(client, code) == 100_000
+    pos(client, test_settings, transaction_id="000124", batch_number="7", type="void", original_transaction_id="000123")
+    assert last_inbox(db) == ("applied", None)
+    assert paid(client, code) == 0
+    assert pos_payments(db) == [("POS-01:7:000123", "reversed")]
+
+
+def test_a_sale_stored_with_its_leading_zeros_is_found_by_a_void_without_its_batch(client, auth, test_settings, db):
+    code = make_request(client, auth)
+    padded_sale(db, test_settings, code)
+    pos(client, test_settings, transaction_id=124, type="void", original_transaction_id=123)
+    assert last_inbox(db) == ("applied", None)
+    assert paid(client, code) == 0
+
+
+def test_a_void_stored_waiting_with_its_leading_zeros_undoes_the_sale_when_it_comes(client, auth, test_settings, db):
+    from payments.models import PendingReversal
+    code = make_request(client, auth)
+    with unit_of_work(db) as s:  # as kept before round 18: the sale's number with the terminal's zeros
+        s.add(PendingReversal(provider="pos", provider_ref="POS-01:7:000124", original_ref="POS-01:7:000123",
+                              amount_vnd=100_000, received_at=now_utc() - timedelta(minutes=1)))
+    pos(client, test_settings, transaction_id="000123", batch_number="7", payment_code=code)
+    assert paid(client, code) == 0
+    assert pos_payments(db) == [("POS-01:7:123", "reversed")]
+
