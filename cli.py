@@ -465,6 +465,9 @@ def reconcile_sweep() -> None:
     click.echo(f"{result['new_findings']} new finding(s); open: "
                f"{result['open']['missed_callback']} statement credit(s) without callback, "
                f"{result['open']['callback_without_statement']} callback(s) without statement line")
+    if result["reversals_without_sale"]["open"]:  # finance's conflicts, listed on the callbacks page
+        click.echo(f"{result['reversals_without_sale']['open']} card void(s) without their sale "
+                   f"({result['reversals_without_sale']['new']} new): see the finance conflicts")
 
 
 # --- demo -----------------------------------------------------------------------------

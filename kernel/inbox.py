@@ -90,6 +90,9 @@ _STORE = insert(InboundCallback).returning(InboundCallback.id)
 # The verdict of a void or reversal whose sale is not known yet (`payments.inbox_apply`): superseded, not
 # kept, once the sale shows it a conflict (`flag_reversal_conflict`).
 WAITING_FOR_SALE = "reversal waits for its original sale"
+# The code opening the reason of a void/reversal whose sale has not come after the sweep's wait
+# (`payments.waiting_reversals`): a conflict for finance until the sale comes or finance marks it handled.
+REVERSAL_WITHOUT_SALE = "reversal_without_sale"
 
 
 def _noted(note, said=InboundCallback.reason):
@@ -302,16 +305,17 @@ def mark_many(session: Session, outcomes: list[tuple[int, str, str | None, str |
 
 
 def flag_reversal_conflict(session: Session, *, provider: str, reversal_ref: str, reason: str,
-                           now: datetime) -> None:
+                           now: datetime) -> int:
     """Make the stored void/reversal `reversal_ref` a conflict for finance (in the caller's
-    transaction): taken while its sale was unknown, it turned out to contradict the sale. Its verdict then,
-    waiting for the sale, is replaced; what storing it noted is kept."""
-    session.connection().execute(update(InboundCallback).where(
+    transaction): taken while its sale was unknown, it turned out to contradict the sale, or the sale never
+    came (`payments.waiting_reversals`). Its verdict then, waiting for the sale, is replaced; what storing it
+    noted is kept. Returns how many rows became conflicts (0: one already)."""
+    return session.connection().execute(update(InboundCallback).where(
         InboundCallback.provider == provider, InboundCallback.external_id == reversal_ref,
         InboundCallback.status.in_((QUEUED, APPLIED)), InboundCallback.event["type"].as_string() == "reversal",
     ).values(status=CONFLICT, reason=_noted(bindparam("new_reason", reason[:MAX_REASON], type_=Text()), func.nullif(
         func.replace(func.replace(InboundCallback.reason, f"; {WAITING_FOR_SALE}", ""), WAITING_FOR_SALE, ""), "")),
-        processed_at=now))
+        processed_at=now)).rowcount
 
 
 def add_note(conn: Connection, inbox_id: int, note: str) -> None:
@@ -322,13 +326,21 @@ def add_note(conn: Connection, inbox_id: int, note: str) -> None:
         reason=_noted(bindparam("note", note[:MAX_REASON], type_=Text()))))
 
 
-def note_reversal(session: Session, *, provider: str, reversal_ref: str, note: str) -> None:
+def note_reversal(session: Session, *, provider: str, reversal_ref: str, note: str, actor: str,
+                  now: datetime) -> None:
     """Add `note` to the stored void/reversal `reversal_ref` applied while its sale was unknown (`WAITING_FOR_SALE`)
-    once the sale came and it undid it (in the caller's transaction): the reason said it waited."""
-    session.connection().execute(update(InboundCallback).where(
-        InboundCallback.provider == provider, InboundCallback.external_id == reversal_ref,
-        InboundCallback.status == APPLIED, InboundCallback.event["type"].as_string() == "reversal",
-    ).values(reason=_noted(bindparam("note", note[:MAX_REASON], type_=Text()))))
+    once the sale came and it undid it (in the caller's transaction): the reason said it waited. One shown to
+    finance meanwhile as overdue (`payments.waiting_reversals`), still open, is marked handled by `actor` with
+    that note: nothing is left to do (a handled one keeps finance's own words)."""
+    connection, noted = session.connection(), _noted(bindparam("note", note[:MAX_REASON], type_=Text()))
+    mine = (InboundCallback.provider == provider, InboundCallback.external_id == reversal_ref,
+            InboundCallback.event["type"].as_string() == "reversal")
+    connection.execute(update(InboundCallback).where(*mine, InboundCallback.status == APPLIED).values(reason=noted))
+    connection.execute(update(InboundCallback).where(
+        *mine, InboundCallback.status == CONFLICT, InboundCallback.reason.contains(f"{REVERSAL_WITHOUT_SALE}: "),
+    ).values(reason=noted, handled_at=func.coalesce(InboundCallback.handled_at, now),
+             handled_by=func.coalesce(InboundCallback.handled_by, actor),
+             handled_reason=func.coalesce(InboundCallback.handled_reason, note[:MAX_REASON])))
 
 
 def mark_alone(sessions: sessionmaker[Session], inbox_id: int, **kwargs) -> None:

@@ -596,5 +596,6 @@ def _apply_early_reversal(session: Session, credit: IncomingCredit, settings: Se
                         actor=actor, now=now)
         # Its stored callback said it waited for the sale: it says now that the sale came and was undone.
         came = f" (callback #{credit.inbox_id})" if credit.inbox_id is not None else ""
-        inbox.note_reversal(session, provider=pending.provider, reversal_ref=pending.provider_ref, note=(
-            f"its sale {credit.provider_ref} arrived at {now.isoformat()}{came}: applied to it then"))
+        inbox.note_reversal(session, provider=pending.provider, reversal_ref=pending.provider_ref, actor=actor,
+                            now=now, note=f"its sale {credit.provider_ref} arrived at {now.isoformat()}{came}: "
+                                          f"applied to it then")

@@ -10,6 +10,8 @@ side turns up (a late callback clears a `missed_callback`, and so does finance i
 an ignored credit is not ours to account, as the exception queue reads it; or acknowledging its
 `missed_callback` exception; undoing either opens it again); the day summary counts them and the
 exception queue shows them.
+Card voids and reversals still waiting for their sale after the same wait become conflicts for finance
+(`payments.waiting_reversals`; counted under `reversals_without_sale`).
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from sqlalchemy.orm import Session
 from config import Settings
 from kernel.clock import business_date, business_day_bounds, working_days_between
 from payments.announcements import STATEMENT_PROVIDER, announced
+from payments import waiting_reversals
 from payments.models import Payment
 from reconciliation import counting
 from reconciliation.models import FROM_STATEMENT, IGNORED, Resolution, StatementLine, SweepFinding
@@ -113,10 +116,13 @@ def sweep(session: Session, *, settings: Settings, now: datetime) -> dict:
     session.execute(update(SweepFinding).where(  # an ignore undone: missed again
         SweepFinding.kind == "missed_callback", SweepFinding.cleared_at.is_not(None),
         exists().where(StatementLine.id == SweepFinding.subject_id, _missed())).values(cleared_at=None))
+    # Card voids whose sale never came wait the same working days, then are finance's conflicts (round 18).
+    voids = waiting_reversals.flag_overdue(session, settings=settings, now=now)
     counts = dict(session.execute(select(SweepFinding.kind, func.count()).where(SweepFinding.cleared_at.is_(None))
                                   .group_by(SweepFinding.kind)).all())
     return {"new_findings": added, "cleared": cleared or 0, "open": {"missed_callback": counts.get("missed_callback", 0),
                      "callback_without_statement": counts.get("callback_without_statement", 0)},
+            "reversals_without_sale": {"new": voids, "open": waiting_reversals.open_count(session)},
             "checked_through": (cutoff - timedelta(seconds=1)).isoformat(), "findings": open_findings(session)}
 
 
