@@ -7,12 +7,15 @@ from sqlalchemy import select
 
 from kernel.clock import now_utc
 from kernel.db import unit_of_work
-from kernel.inbox import InboundCallback
+from kernel.users import create_user
 from payments.credits import IncomingCredit, record_credit
 from payments.ledger import Accounts
 from payments.models import Payment
 from tests.api.test_callbacks_round5_pos import last_inbox, paid
+from tests.api.test_finance_callbacks_page_round16 import html, logged_in
+from tests.api.test_pages import PASSWORD
 from tests.api.test_pos_vnpay_cash import pos
+from tests.conftest import T0
 from tests.factories import make_request
 
 
@@ -195,3 +198,12 @@ def test_a_second_void_of_a_sale_is_a_repeat_and_one_of_another_amount_a_conflic
     pos(client, test_settings, transaction_id="000126", batch_number="7", type="reversal", original_transaction_id="123")
     assert last_inbox(db) == ("duplicate", None)
     assert paid(client, code) == 0
+
+
+def test_the_finance_callbacks_page_shows_a_void_without_its_sale(app, client, auth, test_settings, db):
+    with db() as s, s.begin():
+        create_user(s, username="ketoan", full_name="Lê Thị Lan", roles=["finance"], password=PASSWORD, now=T0)
+    pos(client, test_settings, transaction_id="000124", batch_number="7", type="void", original_transaction_id="000123")
+    swept(db, test_settings, 20)
+    page = html(logged_in(app, "ketoan"), "/staff/finance/callbacks?list=conflicts")
+    assert "POS-01:7:124" in page and "reversal_without_sale" in page
