@@ -498,7 +498,7 @@ def record_reversal(session: Session, *, provider: str, provider_ref: str, origi
     advisory_lock(session, f"payments.reversal:{provider}:{provider_ref}")  # the same id twice at once
     advisory_lock(session, sale_lock(provider, original_ref))  # the sale's side holds it until it commits
     earlier = _earlier_reversal(session, provider, provider_ref)
-    if earlier is not None and earlier != (original_ref, amount_vnd):
+    if earlier is not None and (number_key(earlier[0]), earlier[1]) != (original_ref, amount_vnd):
         raise Conflict(f"reversal {provider_ref} was received for transaction {earlier[0]} of {earlier[1]} VND, "
                        f"now names {original_ref} of {amount_vnd} VND: not applied, left to finance",
                        code="reversal_repeat_differs")
@@ -560,9 +560,12 @@ def _legacy_sale(session: Session, provider: str, ref: str) -> Payment | None:
 def _earlier_reversal(session: Session, provider: str, reversal_ref: str) -> tuple[str, int] | None:
     """(original transaction, amount) a void/reversal id was first received with, None when it is
     new. Every void is kept in `pending_reversals` (waiting for its sale, or `applied_at` set):
-    voids applied before that rule held left no row there and are not compared."""
+    voids applied before that rule held left no row there and are not compared. One kept before round 18 with
+    its number's leading zeros is found too (`padded_keys`; compare its sale by `number_key`)."""
     earlier = session.execute(select(PendingReversal.original_ref, PendingReversal.amount_vnd).where(
-        PendingReversal.provider == provider, PendingReversal.provider_ref == reversal_ref)).first()
+        PendingReversal.provider == provider,
+        PendingReversal.provider_ref.in_([reversal_ref, *padded_keys(reversal_ref)]))
+        .order_by(PendingReversal.id)).first()
     return (earlier.original_ref, earlier.amount_vnd) if earlier is not None else None
 
 

@@ -207,3 +207,17 @@ def test_the_finance_callbacks_page_shows_a_void_without_its_sale(app, client, a
     swept(db, test_settings, 20)
     page = html(logged_in(app, "ketoan"), "/staff/finance/callbacks?list=conflicts")
     assert "POS-01:7:124" in page and "reversal_without_sale" in page
+
+
+def test_a_void_stored_waiting_with_its_leading_zeros_and_sent_again_is_a_repeat(client, auth, test_settings, db):
+    from payments.models import PendingReversal
+    with unit_of_work(db) as s:  # as kept before round 18
+        s.add(PendingReversal(provider="pos", provider_ref="POS-01:7:000124", original_ref="POS-01:7:000123",
+                              amount_vnd=100_000, received_at=now_utc() - timedelta(minutes=1)))
+    pos(client, test_settings, transaction_id="000124", batch_number="7", type="void", original_transaction_id="000123")
+    assert last_inbox(db) == ("duplicate", None)
+    pos(client, test_settings, transaction_id="000124", batch_number="7", type="void", original_transaction_id="000122")
+    status, reason = last_inbox(db)
+    assert status == "conflict" and reason.startswith("reversal_repeat_differs"), reason
+    with db() as s:
+        assert s.execute(select(PendingReversal.provider_ref)).scalars().all() == ["POS-01:7:000124"]
