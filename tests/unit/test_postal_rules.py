@@ -141,7 +141,7 @@ def test_the_postal_settings_are_read_and_checked_at_start_up():
     assert s.courier_url == "http://127.0.0.1:8002" and s.courier_api_key
     with pytest.raises(ConfigError, match="HCCPAY_POSTAL_TARIFF"):
         load_settings({"HCCPAY_DEMO": "1", "HCCPAY_POSTAL_TARIFF": '{"local": 1}'})
-    production = {**{name: "s3cret-long-enough" for name in SECRETS}, "HCCPAY_BANK_BIN": "970436",
+    production = {**{name: f"s3cret-long-enough-{name.lower()}" for name in SECRETS}, "HCCPAY_BANK_BIN": "970436",
                   "HCCPAY_BANK_ACCOUNT": "0071001234567", "HCCPAY_BANK_ACCOUNT_NAME": "TRUNG TAM",
                   "HCCPAY_PUBLIC_URL": "https://pay.hcc.example", "HCCPAY_TAX_CODE": "5700100256"}
     assert load_settings(production).courier_url is None  # no courier configured: bookings wait
